@@ -1,0 +1,120 @@
+import { Command } from 'commander';
+import { ClientRegistry } from '../../core/clients.js';
+import type { ClientRecord } from '../../storage/store.js';
+import { resolveConfig, withStore, withStoreOptions, type StoreOptions } from '../context.js';
+import { UsageError } from '../errors.js';
+import { formatTime, printJson, printLines, printTable } from '../output.js';
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+
+function describeClient(client: ClientRecord) {
+  return {
+    client_id: client.id,
+    name: client.name,
+    public: client.isPublic,
+    grant_types: client.grantTypes,
+    redirect_uris: client.redirectUris,
+    scope: client.scopes === null ? null : client.scopes.join(' '),
+    created_at: formatTime(client.createdAt),
+  };
+}
+
+function printClient(client: ClientRecord): void {
+  printLines([
+    `client_id:     ${client.id}`,
+    `name:          ${client.name}`,
+    `type:          ${client.isPublic ? 'public (no secret)' : 'confidential'}`,
+    `grant types:   ${client.grantTypes.join(' ')}`,
+    `redirect URIs: ${client.redirectUris.join(' ') || '(none)'}`,
+    `scope:         ${client.scopes === null ? '(every supported scope)' : client.scopes.join(' ') || '(none)'}`,
+    `created:       ${formatTime(client.createdAt)}`,
+  ]);
+}
+
+async function findOrFail(store: { findClient(id: string): Promise<ClientRecord | null> }, id: string): Promise<ClientRecord> {
+  const client = await store.findClient(id);
+  if (!client) throw new UsageError(`no client "${id}"`);
+  return client;
+}
+
+export function clientCommand(): Command {
+  const client = new Command('client').description('manage OAuth clients');
+
+  withStoreOptions(
+    client
+      .command('create')
+      .description('register a client; prints its id and secret (the secret is shown once)')
+      .requiredOption('--name <name>', 'display name')
+      .option('--redirect-uri <uri>', 'allowed redirect URI (repeatable)', collect, [])
+      .option('--grant-type <type>', 'allowed grant type (repeatable; default authorization_code and refresh_token)', collect, [])
+      .option('--scope <scopes>', 'space-separated scopes it may ask for (default: every supported scope)')
+      .option('--public', 'a public client (no secret: mobile, single-page and CLI apps)')
+      .option('--json', 'print JSON'),
+  ).action(async (options: StoreOptions & { name: string; redirectUri: string[]; grantType: string[]; scope?: string; public?: boolean; json?: boolean }) => {
+    const config = resolveConfig(options);
+    const scopes = options.scope === undefined ? null : options.scope.split(/\s+/).filter(Boolean);
+    const supported = new Set(config.supported_scopes);
+    const unsupported = scopes?.filter((s) => !supported.has(s)) ?? [];
+    if (unsupported.length) throw new UsageError(`scope ${unsupported.join(' ')} is not in supported_scopes (${config.supported_scopes.join(' ') || 'none configured'})`);
+    await withStore(config, async (store) => {
+      const { client: created, secret } = await new ClientRegistry(store).create({
+        name: options.name,
+        redirectUris: options.redirectUri,
+        grantTypes: options.grantType,
+        scopes,
+        isPublic: options.public ?? false,
+      });
+      if (options.json) {
+        printJson({ ...describeClient(created), client_secret: secret });
+        return;
+      }
+      printClient(created);
+      if (secret) printLines([`client_secret: ${secret}`, '', 'Store the secret now: Gatehouse keeps only its hash and cannot show it again.']);
+    });
+  });
+
+  withStoreOptions(client.command('list').description('list clients').option('--json', 'print JSON')).action(
+    async (options: StoreOptions & { json?: boolean }) => {
+      await withStore(resolveConfig(options), async (store) => {
+        const clients = await store.listClients();
+        if (options.json) return printJson(clients.map(describeClient));
+        printTable(
+          ['CLIENT_ID', 'NAME', 'TYPE', 'GRANT TYPES'],
+          clients.map((c) => [c.id, c.name, c.isPublic ? 'public' : 'confidential', c.grantTypes.join(',')]),
+        );
+      });
+    },
+  );
+
+  withStoreOptions(client.command('show').description('show one client').argument('<id>').option('--json', 'print JSON')).action(
+    async (id: string, options: StoreOptions & { json?: boolean }) => {
+      await withStore(resolveConfig(options), async (store) => {
+        const found = await findOrFail(store, id);
+        if (options.json) printJson(describeClient(found));
+        else printClient(found);
+      });
+    },
+  );
+
+  withStoreOptions(client.command('delete').description('delete a client and every token issued to it').argument('<id>')).action(
+    async (id: string, options: StoreOptions) => {
+      await withStore(resolveConfig(options), async (store) => {
+        if (!(await store.deleteClient(id))) throw new UsageError(`no client "${id}"`);
+        printLines([`Deleted client ${id} and its tokens.`]);
+      });
+    },
+  );
+
+  withStoreOptions(
+    client.command('rotate-secret').description('issue a new secret; the old one stops working at once').argument('<id>').option('--json', 'print JSON'),
+  ).action(async (id: string, options: StoreOptions & { json?: boolean }) => {
+    await withStore(resolveConfig(options), async (store) => {
+      await findOrFail(store, id);
+      const secret = await new ClientRegistry(store).rotateSecret(id);
+      if (options.json) printJson({ client_id: id, client_secret: secret });
+      else printLines([`client_id:     ${id}`, `client_secret: ${secret}`, '', 'The previous secret no longer works.']);
+    });
+  });
+
+  return client;
+}

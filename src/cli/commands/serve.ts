@@ -1,0 +1,78 @@
+import type { AddressInfo } from 'node:net';
+import { Command } from 'commander';
+import { fromString } from '../../config/load.js';
+import { Gatehouse } from '../../gatehouse.js';
+import { buildHttpServer } from '../../http/server.js';
+import { createLogger } from '../../logging.js';
+import { describeLocation, openStore, parseDatabaseUrl } from '../../storage/open.js';
+import { ConfigError } from '../../config/load.js';
+import { resolveConfig, withStoreOptions, type StoreOptions } from '../context.js';
+
+/** In-flight requests get this long to finish after SIGTERM/SIGINT. */
+const SHUTDOWN_GRACE_MS = 10_000;
+
+interface ServeOptions extends StoreOptions {
+  port?: string;
+  host?: string;
+  issuer?: string;
+  migrate: boolean;
+}
+
+export function serveCommand(): Command {
+  return withStoreOptions(
+    new Command('serve')
+      .description('run the authorization server (in this process)')
+      .option('--port <port>', 'port to listen on (default 8080)')
+      .option('--host <host>', 'address to listen on (default 127.0.0.1)')
+      .option('--issuer <url>', 'issuer URL (default http://HOST:PORT)')
+      .option('--no-migrate', 'do not apply pending migrations at start'),
+  ).action(async (options: ServeOptions) => {
+    const config = resolveConfig(options, {
+      port: options.port === undefined ? undefined : fromString('port', options.port, '--port'),
+      host: options.host,
+      issuer: options.issuer,
+    });
+    let location;
+    try {
+      location = parseDatabaseUrl(config.database);
+    } catch (error) {
+      throw new ConfigError(`database: ${(error as Error).message}`);
+    }
+    const logger = createLogger(config.log_level);
+    const store = openStore(location, { poolSize: config.database_pool_size });
+    if (options.migrate) await store.migrate();
+    const app = buildHttpServer(new Gatehouse({ config, store }), logger);
+    await app.listen({ port: config.port, host: config.host });
+
+    const { port } = app.server.address() as AddressInfo;
+    const hostForUrl = config.host.includes(':') ? `[${config.host}]` : config.host;
+    process.stdout.write(
+      [
+        `Gatehouse is serving http://${hostForUrl}:${port} on ${describeLocation(location)}`,
+        `Issuer: ${config.issuer}`,
+        'Next, in another terminal, register a client:',
+        '  npx gatehouse client create --name my-service --grant-type client_credentials',
+        '',
+      ].join('\n'),
+    );
+
+    let stopping = false;
+    const stop = async (signal: string) => {
+      if (stopping) return;
+      stopping = true;
+      logger.info({ signal }, 'shutting down');
+      const force = setTimeout(() => {
+        logger.warn('in-flight requests did not finish in time; exiting');
+        process.exit(1);
+      }, SHUTDOWN_GRACE_MS);
+      force.unref();
+      // Stop accepting, let in-flight requests finish, then release the database.
+      await app.close();
+      await store.close();
+      logger.flush();
+      process.exitCode = 0;
+    };
+    process.once('SIGTERM', () => void stop('SIGTERM'));
+    process.once('SIGINT', () => void stop('SIGINT'));
+  });
+}

@@ -1,0 +1,23 @@
+import { Command } from 'commander';
+import { systemClock } from '../../core/clock.js';
+import { resolveConfig, withStore, withStoreOptions, type StoreOptions } from '../context.js';
+import { printJson, printLines } from '../output.js';
+
+export function tokensCommand(): Command {
+  const tokens = new Command('tokens').description('token maintenance');
+  withStoreOptions(
+    tokens
+      .command('clean')
+      .description('delete expired access tokens, refresh tokens and authorization codes (in batches)')
+      .option('--json', 'print JSON'),
+  ).action(async (options: StoreOptions & { json?: boolean }) => {
+    await withStore(resolveConfig(options), async (store) => {
+      const counts = await store.deleteExpired(systemClock.now());
+      if (options.json) return printJson(counts);
+      printLines([
+        `Deleted ${counts.accessTokens} expired access tokens, ${counts.refreshTokens} refresh tokens and ${counts.authorizationCodes} authorization codes.`,
+      ]);
+    });
+  });
+  return tokens;
+}

@@ -1,0 +1,115 @@
+import { Command } from 'commander';
+import { UserAccounts } from '../../accounts/users.js';
+import type { UserRecord } from '../../storage/store.js';
+import { resolveConfig, withStore, withStoreOptions, type StoreOptions } from '../context.js';
+import { formatTime, printJson, printLines, printTable } from '../output.js';
+import { readNewPassword } from './password-input.js';
+
+const collect = (value: string, previous: string[]) => [...previous, value];
+
+function describeUser(user: UserRecord) {
+  return {
+    id: user.id,
+    username: user.username,
+    email: user.email,
+    enabled: user.enabled,
+    roles: user.roles,
+    created_at: formatTime(user.createdAt),
+    updated_at: formatTime(user.updatedAt),
+  };
+}
+
+/** Runs `fn` with the user accounts service on the configured database. */
+function accounts<A extends unknown[]>(fn: (accounts: UserAccounts, ...args: A) => Promise<void>) {
+  return async (...args: [...A, StoreOptions]) => {
+    const options = args[args.length - 1] as StoreOptions;
+    await withStore(resolveConfig(options), (store) => fn(new UserAccounts(store), ...(args.slice(0, -1) as A)));
+  };
+}
+
+export function userCommand(): Command {
+  const user = new Command('user').description('manage user accounts');
+
+  withStoreOptions(
+    user
+      .command('create')
+      .description('create a user (asks for the password on a terminal)')
+      .argument('<username>')
+      .argument('<email>')
+      .option('--password-stdin', 'read the password from stdin')
+      .option('--role <role>', 'extra role, e.g. ROLE_ADMIN (repeatable; ROLE_USER is implicit)', collect, [])
+      .option('--inactive', 'create the account disabled'),
+  ).action(async (username: string, email: string, options: StoreOptions & { passwordStdin?: boolean; role: string[]; inactive?: boolean }) => {
+    const config = resolveConfig(options);
+    const password = await readNewPassword(options.passwordStdin);
+    await withStore(config, async (store) => {
+      const created = await new UserAccounts(store).create({ username, email, password, roles: options.role, enabled: !options.inactive });
+      printLines([`Created user ${created.username} <${created.email}>${created.enabled ? '' : ' (inactive)'}.`]);
+    });
+  });
+
+  const toggle = (name: 'activate' | 'deactivate', enabled: boolean) =>
+    withStoreOptions(user.command(name).description(`${name} a user`).argument('<username>')).action(
+      accounts(async (users, login: string) => {
+        const changed = await users.setEnabled(login, enabled);
+        printLines([`User ${changed.username} is now ${enabled ? 'active' : 'inactive'}.`]);
+      }),
+    );
+  toggle('activate', true);
+  toggle('deactivate', false);
+
+  withStoreOptions(user.command('promote').description('add a role to a user').argument('<username>').argument('<role>')).action(
+    accounts(async (users, login: string, role: string) => {
+      const changed = await users.promote(login, role);
+      printLines([`User ${changed.username} has roles: ${changed.roles.join(' ') || '(none)'}.`]);
+    }),
+  );
+
+  withStoreOptions(user.command('demote').description('remove a role from a user').argument('<username>').argument('<role>')).action(
+    accounts(async (users, login: string, role: string) => {
+      const changed = await users.demote(login, role);
+      printLines([`User ${changed.username} has roles: ${changed.roles.join(' ') || '(none)'}.`]);
+    }),
+  );
+
+  withStoreOptions(
+    user
+      .command('change-password')
+      .description("set a user's password (asks on a terminal)")
+      .argument('<username>')
+      .option('--password-stdin', 'read the password from stdin'),
+  ).action(async (login: string, options: StoreOptions & { passwordStdin?: boolean }) => {
+    const config = resolveConfig(options);
+    const password = await readNewPassword(options.passwordStdin);
+    await withStore(config, async (store) => {
+      const changed = await new UserAccounts(store).changePassword(login, password);
+      printLines([`Password of ${changed.username} changed.`]);
+    });
+  });
+
+  withStoreOptions(user.command('list').description('list users').option('--json', 'print JSON')).action(
+    async (options: StoreOptions & { json?: boolean }) => {
+      await withStore(resolveConfig(options), async (store) => {
+        const users = await new UserAccounts(store).list();
+        if (options.json) return printJson(users.map(describeUser));
+        printTable(
+          ['USERNAME', 'EMAIL', 'ACTIVE', 'ROLES'],
+          users.map((u) => [u.username, u.email, u.enabled ? 'yes' : 'no', ['ROLE_USER', ...u.roles].join(' ')]),
+        );
+      });
+    },
+  );
+
+  withStoreOptions(user.command('show').description('show one user').argument('<username>').option('--json', 'print JSON')).action(
+    async (login: string, options: StoreOptions & { json?: boolean }) => {
+      await withStore(resolveConfig(options), async (store) => {
+        const found = await new UserAccounts(store).find(login);
+        const described = describeUser(found);
+        if (options.json) return printJson(described);
+        printLines(Object.entries(described).map(([k, v]) => `${`${k}:`.padEnd(12)} ${Array.isArray(v) ? v.join(' ') || '(none)' : String(v)}`));
+      });
+    },
+  );
+
+  return user;
+}

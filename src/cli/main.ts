@@ -1,0 +1,58 @@
+#!/usr/bin/env node
+import { Command, CommanderError } from 'commander';
+import { AccountError } from '../accounts/users.js';
+import { ConfigError } from '../config/load.js';
+import { ClientRegistrationError } from '../core/clients.js';
+import { clientCommand } from './commands/client.js';
+import { migrateCommand } from './commands/migrate.js';
+import { serveCommand } from './commands/serve.js';
+import { tokensCommand } from './commands/tokens.js';
+import { userCommand } from './commands/user.js';
+import { UsageError } from './errors.js';
+
+/** Misuse of the CLI (bad flags, invalid values, unknown names): one line, exit code 2. */
+const USAGE_ERRORS = [UsageError, ConfigError, AccountError, ClientRegistrationError];
+
+function fail(message: string, code: number): never {
+  process.stderr.write(`gatehouse: ${message.split('\n')[0]}\n`);
+  process.exit(code);
+}
+
+function configure(command: Command): void {
+  command.exitOverride();
+  command.configureOutput({
+    outputError: (message, write) => write(`gatehouse: ${message.replace(/^error: /, '').split('\n')[0]}\n`),
+  });
+  if (command.commands.length > 0) {
+    // A group without its subcommand (or with an unknown one) is misuse too: one line, not a help page.
+    const names = command.commands.map((sub) => sub.name()).filter((name) => name !== 'help');
+    command.argument('[subcommand]').action((subcommand?: string) => {
+      const what = subcommand ? `unknown command '${subcommand}'` : 'a command is needed';
+      throw new UsageError(`${what}: ${names.join(', ')} (see ${command.name() === 'gatehouse' ? '' : `${command.name()} `}--help)`.replace('( ', '('));
+    });
+  }
+  for (const sub of command.commands) configure(sub);
+}
+
+const program = new Command('gatehouse')
+  .description('Gatehouse: an OAuth 2 authorization server with built-in user accounts')
+  .version(process.env.npm_package_version ?? '0.1.0')
+  .addCommand(serveCommand())
+  .addCommand(migrateCommand())
+  .addCommand(clientCommand())
+  .addCommand(userCommand())
+  .addCommand(tokensCommand());
+configure(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (error) {
+  if (error instanceof CommanderError) {
+    // --help and --version end here with exit code 0; every other commander error is misuse.
+    if (error.exitCode === 0) process.exit(0);
+    process.exit(2);
+  }
+  if (USAGE_ERRORS.some((type) => error instanceof type)) fail((error as Error).message, 2);
+  const { code } = (error ?? {}) as { code?: string };
+  fail(code === 'ECONNREFUSED' ? `cannot reach the database (${(error as Error).message})` : (error as Error).message ?? String(error), 1);
+}

@@ -1,0 +1,96 @@
+import { readFileSync } from 'node:fs';
+import { parse as parseYaml } from 'yaml';
+import { configKeys, configSchema, listKeys, numericKeys, type ConfigInput, type GatehouseConfig } from './schema.js';
+
+/** A configuration problem, reported as "key: reason" so the operator knows what to fix. */
+export class ConfigError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigError';
+  }
+}
+
+export interface ConfigSources {
+  /** Path of a JSON or YAML file (YAML is a superset of JSON, so one parser reads both). */
+  file?: string;
+  env?: NodeJS.ProcessEnv;
+  /** Values from command-line flags, already named by config key. */
+  flags?: Partial<Record<string, unknown>>;
+}
+
+function readFile(path: string): Record<string, unknown> {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new ConfigError(`config file ${path}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'not found' : (error as Error).message}`);
+  }
+  let parsed: unknown;
+  try {
+    parsed = parseYaml(text);
+  } catch (error) {
+    throw new ConfigError(`config file ${path}: not valid JSON or YAML (${(error as Error).message.split('\n')[0]})`);
+  }
+  if (parsed === null || parsed === undefined) return {};
+  if (typeof parsed !== 'object' || Array.isArray(parsed)) throw new ConfigError(`config file ${path}: must be a mapping of keys to values`);
+  return parsed as Record<string, unknown>;
+}
+
+/** GATEHOUSE_ACCESS_TOKEN_LIFETIME=60 → { access_token_lifetime: 60 }. Lists: JSON array, or space/comma separated. */
+function readEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
+  const values: Record<string, unknown> = {};
+  for (const key of configKeys) {
+    const raw = env[`GATEHOUSE_${key.toUpperCase()}`];
+    if (raw !== undefined) values[key] = fromString(key, raw, `GATEHOUSE_${key.toUpperCase()}`);
+  }
+  // The conventional name for the database location.
+  if (env.GATEHOUSE_DATABASE_URL !== undefined && env.GATEHOUSE_DATABASE === undefined) values.database = env.GATEHOUSE_DATABASE_URL;
+  return values;
+}
+
+/** Converts a string from the environment or a flag to the key's type. */
+export function fromString(key: string, raw: string, source = key): unknown {
+  if (numericKeys.has(key)) {
+    if (!/^\s*-?\d+\s*$/.test(raw)) throw new ConfigError(`${source}: expected a whole number, got "${raw}"`);
+    return Number(raw);
+  }
+  if (listKeys.has(key)) {
+    const trimmed = raw.trim();
+    if (trimmed.startsWith('[')) {
+      try {
+        return JSON.parse(trimmed) as unknown;
+      } catch {
+        throw new ConfigError(`${source}: not a valid JSON array`);
+      }
+    }
+    return trimmed.split(/[\s,]+/).filter(Boolean);
+  }
+  return raw;
+}
+
+/** Loads configuration: file < environment < flags, then validates everything at once. */
+export function loadConfig(sources: ConfigSources = {}): GatehouseConfig {
+  const merged: Record<string, unknown> = {
+    ...(sources.file ? readFile(sources.file) : {}),
+    ...readEnv(sources.env ?? {}),
+  };
+  for (const [key, value] of Object.entries(sources.flags ?? {})) {
+    if (value !== undefined) merged[key] = value;
+  }
+  return validateConfig(merged as ConfigInput);
+}
+
+export function validateConfig(input: ConfigInput): GatehouseConfig {
+  const result = configSchema.safeParse(input);
+  if (!result.success) {
+    const problems = result.error.issues.map((issue) => {
+      if (issue.code === 'unrecognized_keys') return `${issue.keys.join(', ')}: unknown setting`;
+      const key = issue.path.join('.') || '(config)';
+      return `${key}: ${issue.message}`;
+    });
+    throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
+  }
+  const config = result.data;
+  const hostForUrl = config.host.includes(':') ? `[${config.host}]` : config.host;
+  return { ...config, issuer: config.issuer ?? `http://${hostForUrl}:${config.port}` };
+}

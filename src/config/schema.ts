@@ -1,0 +1,84 @@
+import { z } from 'zod';
+import { isScopeToken } from '../core/scopes.js';
+
+/**
+ * Every setting Gatehouse reads, with its default and what it means. The lifetimes are
+ * FOSOAuthServerBundle's defaults. Keys are snake_case in files; in the environment they
+ * are GATEHOUSE_<KEY IN CAPITALS>.
+ */
+const seconds = (min: number) => z.number().int().min(min).max(10 * 365 * 24 * 3600);
+
+export const configSchema = z
+  .object({
+    /** Where the server listens. */
+    host: z.string().min(1).default('127.0.0.1'),
+    port: z.number().int().min(0).max(65535).default(8080),
+    /** The issuer identifier (RFC 8414 §2): https URL without query or fragment. Defaults to http://host:port. */
+    issuer: z
+      .string()
+      .optional()
+      .superRefine((value, ctx) => {
+        if (value === undefined) return;
+        const problem = issuerProblem(value);
+        if (problem) ctx.addIssue({ code: 'custom', message: problem });
+      }),
+    /** sqlite:PATH (the embedded default) or postgres://… */
+    database: z.string().min(1).default('sqlite:./data/gatehouse.db'),
+    /** PostgreSQL connections per process. */
+    database_pool_size: z.number().int().min(1).max(1000).default(10),
+    /** Seconds an access token lives (expires_in). */
+    access_token_lifetime: seconds(1).default(3600),
+    /** Seconds a refresh token lives; each rotation starts a new one. */
+    refresh_token_lifetime: seconds(1).default(1_209_600),
+    /** Seconds an authorization code lives. */
+    auth_code_lifetime: seconds(1).default(30),
+    /** The scopes this server knows; a client may be limited to some of them. */
+    supported_scopes: z
+      .array(z.string().refine(isScopeToken, 'is not a valid scope token (RFC 6749 §3.3)'))
+      .default([]),
+    /** Space-separated scopes granted when a request names none (narrowed to the client's scopes). */
+    default_scope: z.string().default(''),
+    /**
+     * Seconds during which a rotated refresh token may be presented again (a retry after a
+     * lost response) without counting as reuse. 0 = strict rotation (RFC 9700 §4.14).
+     */
+    refresh_token_grace_period: seconds(0).default(0),
+    /** pino level: fatal, error, warn, info, debug, trace or silent. */
+    log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  })
+  .strict()
+  .superRefine((config, ctx) => {
+    const supported = new Set(config.supported_scopes);
+    for (const scope of config.default_scope.split(' ').filter(Boolean)) {
+      if (!supported.has(scope)) {
+        ctx.addIssue({ code: 'custom', path: ['default_scope'], message: `"${scope}" is not in supported_scopes` });
+      }
+    }
+  });
+
+export type ConfigInput = z.input<typeof configSchema>;
+export type GatehouseConfig = z.output<typeof configSchema> & { issuer: string };
+
+function issuerProblem(value: string): string | null {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return 'is not a URL';
+  }
+  if (url.protocol !== 'https:' && url.protocol !== 'http:') return 'must be an https (or, for development, http) URL';
+  if (url.search || url.hash || value.includes('?') || value.includes('#')) return 'must not have a query or fragment (RFC 8414 §2)';
+  return null;
+}
+
+/** Which keys take numbers and lists, so values from the environment can be converted. */
+export const numericKeys = new Set([
+  'port',
+  'database_pool_size',
+  'access_token_lifetime',
+  'refresh_token_lifetime',
+  'auth_code_lifetime',
+  'refresh_token_grace_period',
+]);
+export const listKeys = new Set(['supported_scopes']);
+export const configKeys = Object.keys(configSchema.shape);

@@ -1,0 +1,73 @@
+import type { ClientRecord, ClientStore } from '../storage/store.js';
+import { OAuthError } from './errors.js';
+import { hashesEqual, hashSecret } from './secrets.js';
+
+export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'none';
+
+export interface PresentedClientCredentials {
+  method: ClientAuthMethod;
+  clientId: string;
+  clientSecret: string | null;
+}
+
+/** RFC 6749 §2.3.1: Basic credentials are form-encoded before base64, so decode them the same way. */
+function formDecode(value: string): string {
+  return decodeURIComponent(value.replace(/\+/g, ' '));
+}
+
+function parseBasic(authorization: string): { clientId: string; clientSecret: string } {
+  const invalid = () => OAuthError.invalidClient('malformed HTTP Basic credentials', true);
+  const match = /^basic +([A-Za-z0-9+/]+={0,2}) *$/i.exec(authorization);
+  if (!match?.[1]) throw invalid();
+  const decoded = Buffer.from(match[1], 'base64').toString('utf8');
+  const colon = decoded.indexOf(':');
+  if (colon < 0) throw invalid();
+  try {
+    return { clientId: formDecode(decoded.slice(0, colon)), clientSecret: formDecode(decoded.slice(colon + 1)) };
+  } catch {
+    throw invalid();
+  }
+}
+
+/**
+ * Finds how the client authenticates: HTTP Basic, secret in the body, or (public client)
+ * just its id. RFC 6749 §2.3: a client MUST NOT use more than one method in a request.
+ */
+export function presentedClientCredentials(params: ReadonlyMap<string, string>, authorization: string | undefined): PresentedClientCredentials {
+  const bodyId = params.get('client_id');
+  const bodySecret = params.get('client_secret');
+  if (authorization !== undefined && /^basic\b/i.test(authorization.trim())) {
+    const basic = parseBasic(authorization.trim());
+    if (bodySecret !== undefined) throw OAuthError.invalidRequest('use one client authentication method, not HTTP Basic and client_secret together');
+    if (bodyId !== undefined && bodyId !== basic.clientId) throw OAuthError.invalidRequest('client_id in the body differs from the HTTP Basic client id');
+    return { method: 'client_secret_basic', ...basic };
+  }
+  if (bodyId === undefined) {
+    throw OAuthError.invalidClient('client authentication required (HTTP Basic or client_id and client_secret)', false);
+  }
+  if (bodySecret !== undefined) return { method: 'client_secret_post', clientId: bodyId, clientSecret: bodySecret };
+  return { method: 'none', clientId: bodyId, clientSecret: null };
+}
+
+/** A hash no secret matches, compared against when the client is unknown so timing does not tell. */
+const DECOY_HASH = hashSecret('decoy secret that matches nothing');
+
+/** Authenticates the client in constant time; every failure is the same 401 invalid_client. */
+export async function authenticateClient(
+  store: Pick<ClientStore, 'findClient'>,
+  presented: PresentedClientCredentials,
+): Promise<ClientRecord> {
+  const triedBasic = presented.method === 'client_secret_basic';
+  const failure = () => OAuthError.invalidClient('client authentication failed', triedBasic);
+  const client = presented.clientId.length <= 255 ? await store.findClient(presented.clientId) : null;
+
+  if (client?.isPublic) {
+    // A public client has no secret to check; presenting one is a misconfigured client.
+    if (presented.clientSecret !== null) throw failure();
+    return client;
+  }
+  if (presented.clientSecret === null) throw failure();
+  const matches = hashesEqual(hashSecret(presented.clientSecret), client?.secretHash ?? DECOY_HASH);
+  if (!client || !matches) throw failure();
+  return client;
+}

@@ -1,0 +1,98 @@
+import type { ClientRecord, ClientStore } from '../storage/store.js';
+import { cryptoIds, systemClock, type Clock, type IdSource } from './clock.js';
+import { GRANT_TYPES, type GrantType } from './grants/grant-types.js';
+import { isScopeToken } from './scopes.js';
+import { hashSecret } from './secrets.js';
+
+/** The caller asked for a client that cannot exist (bad redirect URI, unknown grant, …). */
+export class ClientRegistrationError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ClientRegistrationError';
+  }
+}
+
+export interface NewClient {
+  name: string;
+  redirectUris?: string[];
+  grantTypes?: string[];
+  /** null or absent: every supported scope. */
+  scopes?: string[] | null;
+  isPublic?: boolean;
+}
+
+/** Unlike FOS, a client gets the browser flow by default; password and client_credentials are opt-in. */
+export const DEFAULT_GRANT_TYPES: readonly GrantType[] = ['authorization_code', 'refresh_token'];
+
+function redirectUriProblem(uri: string): string | null {
+  let url: URL;
+  try {
+    url = new URL(uri);
+  } catch {
+    return `redirect URI "${uri}" is not an absolute URI`;
+  }
+  // RFC 6749 §3.1.2: absolute, no fragment.
+  if (url.hash || uri.includes('#')) return `redirect URI "${uri}" must not contain a fragment`;
+  if (url.protocol === 'javascript:' || url.protocol === 'data:') return `redirect URI "${uri}" uses a forbidden scheme`;
+  return null;
+}
+
+export interface RegisteredClient {
+  client: ClientRecord;
+  /** Shown once; only its hash is stored. Null for a public client. */
+  secret: string | null;
+}
+
+/** Client registration shared by the CLI and the library API. */
+export class ClientRegistry {
+  constructor(
+    private readonly store: ClientStore,
+    private readonly clock: Clock = systemClock,
+    private readonly ids: IdSource = cryptoIds,
+  ) {}
+
+  async create(input: NewClient): Promise<RegisteredClient> {
+    const name = input.name.trim();
+    if (!name || name.length > 200) throw new ClientRegistrationError('name must be 1–200 characters');
+    const grantTypes = [...new Set(input.grantTypes?.length ? input.grantTypes : DEFAULT_GRANT_TYPES)];
+    const unknown = grantTypes.filter((g) => !(GRANT_TYPES as readonly string[]).includes(g));
+    if (unknown.length) throw new ClientRegistrationError(`unknown grant type ${unknown.join(', ')} (known: ${GRANT_TYPES.join(', ')})`);
+    const isPublic = input.isPublic ?? false;
+    // RFC 6749 §4.4: client_credentials is for confidential clients only.
+    if (isPublic && grantTypes.includes('client_credentials')) {
+      throw new ClientRegistrationError('a public client cannot use client_credentials (RFC 6749 §4.4)');
+    }
+    const redirectUris = [...new Set(input.redirectUris ?? [])];
+    for (const uri of redirectUris) {
+      const problem = redirectUriProblem(uri);
+      if (problem) throw new ClientRegistrationError(problem);
+    }
+    const scopes = input.scopes ?? null;
+    const badScope = scopes?.find((s) => !isScopeToken(s));
+    if (badScope !== undefined) throw new ClientRegistrationError(`scope "${badScope}" is not a valid scope token`);
+
+    const secret = isPublic ? null : this.ids.secret();
+    const client: ClientRecord = {
+      id: this.ids.id(),
+      name,
+      secretHash: secret === null ? null : hashSecret(secret),
+      isPublic,
+      redirectUris,
+      grantTypes,
+      scopes: scopes === null ? null : [...new Set(scopes)],
+      createdAt: this.clock.now(),
+    };
+    await this.store.createClient(client);
+    return { client, secret };
+  }
+
+  /** Issues a new secret; the old one stops working at once. */
+  async rotateSecret(id: string): Promise<string> {
+    const client = await this.store.findClient(id);
+    if (!client) throw new ClientRegistrationError(`no client "${id}"`);
+    if (client.isPublic) throw new ClientRegistrationError('a public client has no secret to rotate');
+    const secret = this.ids.secret();
+    await this.store.updateClientSecret(id, hashSecret(secret));
+    return secret;
+  }
+}

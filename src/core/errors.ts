@@ -1,0 +1,80 @@
+/**
+ * Every protocol error Gatehouse can answer, spelled in one place (RFC 6749 §5.2).
+ * Core throws these; only the HTTP layer turns them into a status, JSON body and headers.
+ */
+export type OAuthErrorCode =
+  | 'invalid_request'
+  | 'invalid_client'
+  | 'invalid_grant'
+  | 'unauthorized_client'
+  | 'unsupported_grant_type'
+  | 'invalid_scope'
+  | 'access_denied'
+  | 'unsupported_response_type'
+  | 'server_error'
+  | 'temporarily_unavailable'
+  | 'not_found';
+
+export class OAuthError extends Error {
+  constructor(
+    readonly code: OAuthErrorCode,
+    readonly description: string,
+    readonly status: number = 400,
+    /** Extra response headers, e.g. WWW-Authenticate for a failed Basic authentication. */
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(`${code}: ${description}`);
+    this.name = 'OAuthError';
+  }
+
+  toJSON(): { error: OAuthErrorCode; error_description: string } {
+    return { error: this.code, error_description: this.description };
+  }
+
+  static invalidRequest(description: string): OAuthError {
+    return new OAuthError('invalid_request', description);
+  }
+
+  /**
+   * RFC 6749 §5.2: 401 for a failed client authentication; when the client tried
+   * HTTP Basic, the answer MUST carry WWW-Authenticate with that scheme.
+   */
+  static invalidClient(description: string, triedBasic: boolean): OAuthError {
+    const headers: Record<string, string> = triedBasic ? { 'www-authenticate': 'Basic realm="gatehouse", charset="UTF-8"' } : {};
+    return new OAuthError('invalid_client', description, 401, headers);
+  }
+
+  static invalidGrant(description: string): OAuthError {
+    return new OAuthError('invalid_grant', description);
+  }
+
+  static unauthorizedClient(description: string): OAuthError {
+    return new OAuthError('unauthorized_client', description);
+  }
+
+  static unsupportedGrantType(grantType: string): OAuthError {
+    return new OAuthError('unsupported_grant_type', `grant_type "${truncate(grantType)}" is not supported`);
+  }
+
+  static invalidScope(description: string): OAuthError {
+    return new OAuthError('invalid_scope', description);
+  }
+
+  static methodNotAllowed(allowed: string): OAuthError {
+    return new OAuthError('invalid_request', `this endpoint accepts ${allowed} only`, 405, { allow: allowed });
+  }
+
+  static notFound(): OAuthError {
+    return new OAuthError('not_found', 'No such endpoint', 404);
+  }
+
+  static temporarilyUnavailable(description: string): OAuthError {
+    return new OAuthError('temporarily_unavailable', description, 503, { 'retry-after': '1' });
+  }
+}
+
+/** Echo user input in descriptions only in a short, printable form. */
+export function truncate(value: string, max = 40): string {
+  const printable = value.replace(/[^\x20-\x7e]/g, '?');
+  return printable.length > max ? `${printable.slice(0, max)}…` : printable;
+}

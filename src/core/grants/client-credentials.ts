@@ -1,0 +1,29 @@
+import type { TokenStore } from '../../storage/store.js';
+import { OAuthError } from '../errors.js';
+import { allowedScopesFor, grantScope, parseScope } from '../scopes.js';
+import type { TokenMinter } from '../tokens.js';
+import type { GrantHandler, GrantRequest } from './grant.js';
+import type { ScopePolicy } from './scope-policy.js';
+
+export type ClientCredentialsStorage = Pick<TokenStore, 'issueTokens'>;
+
+/** RFC 6749 §4.4: the client acts on its own behalf. */
+export class ClientCredentialsGrant implements GrantHandler {
+  readonly grantType = 'client_credentials';
+
+  constructor(
+    private readonly store: ClientCredentialsStorage,
+    private readonly minter: TokenMinter,
+    private readonly scopes: ScopePolicy,
+  ) {}
+
+  async handle({ client, params }: GrantRequest) {
+    // §4.4: only a confidential client may act on its own behalf.
+    if (client.isPublic) throw OAuthError.unauthorizedClient('a public client cannot use client_credentials');
+    const scope = grantScope(parseScope(params.get('scope')), allowedScopesFor(client.scopes, this.scopes.supported), this.scopes.defaults);
+    // §4.4.3: a refresh token SHOULD NOT be included.
+    const minted = this.minter.mint({ clientId: client.id, userId: null, scope, familyId: this.minter.newFamilyId() }, false);
+    await this.store.issueTokens({ accessToken: minted.accessToken });
+    return minted.response;
+  }
+}

@@ -1,0 +1,22 @@
+import type { ClientRecord } from '../../storage/store.js';
+import { OAuthError } from '../errors.js';
+import type { TokenResponse } from '../tokens.js';
+
+/** A token request after client authentication: the authenticated client and its parameters. */
+export interface GrantRequest {
+  client: ClientRecord;
+  params: ReadonlyMap<string, string>;
+}
+
+/** One grant_type: reads like its RFC section, declares the storage it needs. */
+export interface GrantHandler {
+  readonly grantType: string;
+  handle(request: GrantRequest): Promise<TokenResponse>;
+}
+
+/** Reads a required parameter or answers invalid_request naming it. */
+export function requireParam(params: ReadonlyMap<string, string>, name: string): string {
+  const value = params.get(name);
+  if (value === undefined) throw OAuthError.invalidRequest(`missing required parameter: ${name}`);
+  return value;
+}

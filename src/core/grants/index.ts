@@ -1,0 +1,30 @@
+import type { PasswordVerifier } from '../../accounts/passwords.js';
+import type { Store } from '../../storage/store.js';
+import type { Clock } from '../clock.js';
+import type { TokenMinter } from '../tokens.js';
+import { ClientCredentialsGrant } from './client-credentials.js';
+import type { GrantHandler } from './grant.js';
+import { PasswordGrant } from './password.js';
+import { RefreshTokenGrant } from './refresh-token.js';
+import type { ScopePolicy } from './scope-policy.js';
+
+export interface GrantDependencies {
+  store: Store;
+  minter: TokenMinter;
+  clock: Clock;
+  scopes: ScopePolicy;
+  passwords: PasswordVerifier;
+  refreshTokenGracePeriod: number;
+}
+
+/** The grant registry: grant_type → handler. The token endpoint knows nothing else about grants. */
+export function createGrantRegistry(deps: GrantDependencies): ReadonlyMap<string, GrantHandler> {
+  // A refresh token is issued only to a client allowed to use it.
+  const refreshTokensAllowed = (grantTypes: readonly string[]) => grantTypes.includes('refresh_token');
+  const handlers: GrantHandler[] = [
+    new ClientCredentialsGrant(deps.store, deps.minter, deps.scopes),
+    new PasswordGrant(deps.store, deps.minter, deps.scopes, deps.passwords, refreshTokensAllowed),
+    new RefreshTokenGrant(deps.store, deps.minter, deps.clock, deps.refreshTokenGracePeriod),
+  ];
+  return new Map(handlers.map((handler) => [handler.grantType, handler]));
+}

@@ -1,0 +1,42 @@
+import { canonicalize } from '../../accounts/canonical.js';
+import type { PasswordVerifier } from '../../accounts/passwords.js';
+import type { TokenStore, UserStore } from '../../storage/store.js';
+import { OAuthError } from '../errors.js';
+import { allowedScopesFor, grantScope, parseScope } from '../scopes.js';
+import type { TokenMinter } from '../tokens.js';
+import { requireParam, type GrantHandler, type GrantRequest } from './grant.js';
+import type { ScopePolicy } from './scope-policy.js';
+
+export type PasswordGrantStorage = Pick<UserStore, 'findUserByLogin'> & Pick<TokenStore, 'issueTokens'>;
+
+/** RFC 6749 §4.3: resource owner password credentials, by username or e-mail. */
+export class PasswordGrant implements GrantHandler {
+  readonly grantType = 'password';
+
+  constructor(
+    private readonly store: PasswordGrantStorage,
+    private readonly minter: TokenMinter,
+    private readonly scopes: ScopePolicy,
+    private readonly passwords: PasswordVerifier,
+    private readonly refreshTokensAllowed: (grantTypes: readonly string[]) => boolean,
+  ) {}
+
+  async handle({ client, params }: GrantRequest) {
+    const login = requireParam(params, 'username');
+    const password = requireParam(params, 'password');
+    const scope = grantScope(parseScope(params.get('scope')), allowedScopesFor(client.scopes, this.scopes.supported), this.scopes.defaults);
+
+    const user = login.length <= 320 ? await this.store.findUserByLogin(canonicalize(login)) : null;
+    // Always verify (against a decoy for unknown users) so the answer's timing reveals nothing.
+    const valid = await this.passwords.verify(user?.passwordHash ?? null, password);
+    // One answer for wrong password, unknown user and deactivated user (FOS let disabled users in).
+    if (!user || !valid || !user.enabled) throw OAuthError.invalidGrant('invalid username or password');
+
+    const minted = this.minter.mint(
+      { clientId: client.id, userId: user.id, scope, familyId: this.minter.newFamilyId() },
+      this.refreshTokensAllowed(client.grantTypes),
+    );
+    await this.store.issueTokens({ accessToken: minted.accessToken, refreshToken: minted.refreshToken });
+    return minted.response;
+  }
+}

@@ -1,0 +1,20 @@
+import type { FastifyInstance } from 'fastify';
+import type { Gatehouse } from '../../gatehouse.js';
+
+/** RFC 8414 metadata and the health probe. */
+export function registerDiscoveryRoutes(app: FastifyInstance, gatehouse: Gatehouse): void {
+  const metadata = gatehouse.metadata();
+  app.get('/.well-known/oauth-authorization-server', async (_request, reply) =>
+    reply.header('cache-control', 'public, max-age=300').send(metadata),
+  );
+
+  app.get('/healthz', async (request, reply) => {
+    try {
+      await gatehouse.store.ping();
+      return reply.header('cache-control', 'no-store').send({ status: 'ok', database: gatehouse.store.engine });
+    } catch (error) {
+      request.log.warn({ err: { code: (error as { code?: string }).code } }, 'health check failed');
+      return reply.code(503).header('cache-control', 'no-store').send({ status: 'unavailable', database: gatehouse.store.engine });
+    }
+  });
+}

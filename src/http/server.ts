@@ -1,0 +1,85 @@
+import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
+import type { Logger } from 'pino';
+import { OAuthError } from '../core/errors.js';
+import type { Gatehouse } from '../gatehouse.js';
+import { fromFrameworkError, isDatabaseUnavailable, sendOAuthError } from './errors.js';
+import { registerDiscoveryRoutes } from './routes/discovery.js';
+import { registerTokenRoute } from './routes/token.js';
+
+/** RFC 6749 leaves the size open; 64 KiB is far above any honest token request. */
+export const BODY_LIMIT = 64 * 1024;
+
+declare module 'fastify' {
+  interface FastifyRequest {
+    /** Facts for the one log line per request (never a secret). */
+    audit: { clientId?: string; grantType?: string; error?: string };
+  }
+}
+
+/** Query strings may carry secrets (a misdirected GET /oauth/token?client_secret=…): log the path only. */
+function pathOf(url: string): string {
+  const q = url.indexOf('?');
+  return q < 0 ? url : url.slice(0, q);
+}
+
+export function buildHttpServer(gatehouse: Gatehouse, logger: Logger): FastifyInstance {
+  const app = Fastify({
+    loggerInstance: logger as FastifyBaseLogger,
+    // One line per request is written by the onResponse hook below, with only safe fields.
+    logController: new LogController({ disableRequestLogging: true }),
+    bodyLimit: BODY_LIMIT,
+    trustProxy: false,
+    return503OnClosing: true,
+    requestIdHeader: false,
+  });
+
+  app.decorateRequest('audit', null as never);
+  app.addHook('onRequest', async (request) => {
+    request.audit = {};
+  });
+  app.addHook('onResponse', async (request, reply) => {
+    request.log.info(
+      {
+        method: request.method,
+        path: pathOf(request.url),
+        status: reply.statusCode,
+        ms: Math.round(reply.elapsedTime * 10) / 10,
+        client_id: request.audit.clientId,
+        grant_type: request.audit.grantType,
+        error: request.audit.error,
+      },
+      'request',
+    );
+  });
+
+  // Bodies are read as text and parsed by the route, so a wrong content type is an OAuth
+  // invalid_request (RFC 6749 §5.2), not Fastify's 415.
+  app.removeAllContentTypeParsers();
+  app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => done(null, body));
+
+  app.setErrorHandler((error, request, reply) => {
+    const oauthError = error instanceof OAuthError ? error : fromFrameworkError(error);
+    if (oauthError) {
+      request.audit.error = oauthError.code;
+      return sendOAuthError(reply, oauthError);
+    }
+    if (isDatabaseUnavailable(error)) {
+      request.log.warn({ err: { code: (error as { code?: string }).code } }, 'database unavailable');
+      request.audit.error = 'temporarily_unavailable';
+      return sendOAuthError(reply, OAuthError.temporarilyUnavailable('the database is unavailable; retry shortly'));
+    }
+    // A bug: log it (the error, never the request body) and say nothing about internals.
+    request.log.error({ err: error }, 'unhandled error');
+    request.audit.error = 'server_error';
+    return sendOAuthError(reply, new OAuthError('server_error', 'internal error', 500));
+  });
+
+  app.setNotFoundHandler((request, reply) => {
+    request.audit.error = 'not_found';
+    return sendOAuthError(reply, OAuthError.notFound());
+  });
+
+  registerTokenRoute(app, gatehouse);
+  registerDiscoveryRoutes(app, gatehouse);
+  return app;
+}

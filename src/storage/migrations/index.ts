@@ -1,0 +1,94 @@
+/**
+ * Versioned, forward-only migrations. The DDL is written in the subset both engines accept
+ * (BIGINT epoch seconds, BOOLEAN, TEXT with JSON arrays), so one list serves SQLite and PostgreSQL.
+ * Never edit a released migration: add the next version.
+ */
+export interface Migration {
+  version: number;
+  name: string;
+  sql: string;
+}
+
+export const migrations: readonly Migration[] = [
+  {
+    version: 1,
+    name: 'clients, users, tokens and codes',
+    sql: `
+CREATE TABLE clients (
+  id TEXT PRIMARY KEY,
+  name TEXT NOT NULL,
+  secret_hash TEXT,
+  is_public BOOLEAN NOT NULL,
+  redirect_uris TEXT NOT NULL,
+  grant_types TEXT NOT NULL,
+  scopes TEXT,
+  created_at BIGINT NOT NULL
+);
+
+CREATE TABLE users (
+  id TEXT PRIMARY KEY,
+  username TEXT NOT NULL,
+  username_canonical TEXT NOT NULL,
+  email TEXT NOT NULL,
+  email_canonical TEXT NOT NULL,
+  password_hash TEXT NOT NULL,
+  enabled BOOLEAN NOT NULL,
+  roles TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  updated_at BIGINT NOT NULL,
+  CONSTRAINT users_username_canonical_key UNIQUE (username_canonical),
+  CONSTRAINT users_email_canonical_key UNIQUE (email_canonical)
+);
+
+CREATE TABLE access_tokens (
+  token_hash TEXT PRIMARY KEY,
+  family_id TEXT NOT NULL,
+  client_id TEXT NOT NULL REFERENCES clients (id) ON DELETE CASCADE,
+  user_id TEXT REFERENCES users (id) ON DELETE CASCADE,
+  scope TEXT NOT NULL,
+  issued_at BIGINT NOT NULL,
+  expires_at BIGINT NOT NULL,
+  revoked_at BIGINT
+);
+CREATE INDEX access_tokens_family_idx ON access_tokens (family_id);
+CREATE INDEX access_tokens_expires_idx ON access_tokens (expires_at);
+CREATE INDEX access_tokens_client_idx ON access_tokens (client_id);
+CREATE INDEX access_tokens_user_idx ON access_tokens (user_id);
+
+CREATE TABLE refresh_tokens (
+  token_hash TEXT PRIMARY KEY,
+  family_id TEXT NOT NULL,
+  parent_hash TEXT,
+  client_id TEXT NOT NULL REFERENCES clients (id) ON DELETE CASCADE,
+  user_id TEXT REFERENCES users (id) ON DELETE CASCADE,
+  scope TEXT NOT NULL,
+  issued_at BIGINT NOT NULL,
+  expires_at BIGINT NOT NULL,
+  consumed_at BIGINT,
+  revoked_at BIGINT
+);
+CREATE INDEX refresh_tokens_family_idx ON refresh_tokens (family_id);
+CREATE INDEX refresh_tokens_parent_idx ON refresh_tokens (parent_hash);
+CREATE INDEX refresh_tokens_expires_idx ON refresh_tokens (expires_at);
+CREATE INDEX refresh_tokens_client_idx ON refresh_tokens (client_id);
+CREATE INDEX refresh_tokens_user_idx ON refresh_tokens (user_id);
+
+CREATE TABLE authorization_codes (
+  code_hash TEXT PRIMARY KEY,
+  family_id TEXT NOT NULL,
+  client_id TEXT NOT NULL REFERENCES clients (id) ON DELETE CASCADE,
+  user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+  redirect_uri TEXT NOT NULL,
+  scope TEXT NOT NULL,
+  code_challenge TEXT,
+  code_challenge_method TEXT,
+  issued_at BIGINT NOT NULL,
+  expires_at BIGINT NOT NULL,
+  consumed_at BIGINT
+);
+CREATE INDEX authorization_codes_expires_idx ON authorization_codes (expires_at);
+CREATE INDEX authorization_codes_client_idx ON authorization_codes (client_id);
+CREATE INDEX authorization_codes_user_idx ON authorization_codes (user_id);
+`,
+  },
+];

@@ -1,0 +1,353 @@
+import type { SqlDriver, SqlExecutor } from './driver.js';
+import { migrations } from './migrations/index.js';
+import {
+  DuplicateUserError,
+  type AccessTokenRecord,
+  type AuthorizationCodeRecord,
+  type CleanupCounts,
+  type ClientRecord,
+  type IssuedTokens,
+  type RefreshTokenRecord,
+  type RotationOutcome,
+  type RotationRequest,
+  type Store,
+  type UserPatch,
+  type UserRecord,
+} from './store.js';
+
+/* Row shapes as both engines return them (SQLite booleans come back as 0/1). */
+interface ClientRow {
+  id: string;
+  name: string;
+  secret_hash: string | null;
+  is_public: boolean | number;
+  redirect_uris: string;
+  grant_types: string;
+  scopes: string | null;
+  created_at: number;
+}
+interface UserRow {
+  id: string;
+  username: string;
+  username_canonical: string;
+  email: string;
+  email_canonical: string;
+  password_hash: string;
+  enabled: boolean | number;
+  roles: string;
+  created_at: number;
+  updated_at: number;
+}
+interface AccessTokenRow {
+  token_hash: string;
+  family_id: string;
+  client_id: string;
+  user_id: string | null;
+  scope: string;
+  issued_at: number;
+  expires_at: number;
+  revoked_at: number | null;
+}
+interface RefreshTokenRow extends AccessTokenRow {
+  parent_hash: string | null;
+  consumed_at: number | null;
+}
+
+const toClient = (row: ClientRow): ClientRecord => ({
+  id: row.id,
+  name: row.name,
+  secretHash: row.secret_hash,
+  isPublic: Boolean(row.is_public),
+  redirectUris: JSON.parse(row.redirect_uris) as string[],
+  grantTypes: JSON.parse(row.grant_types) as string[],
+  scopes: row.scopes === null ? null : (JSON.parse(row.scopes) as string[]),
+  createdAt: row.created_at,
+});
+
+const toUser = (row: UserRow): UserRecord => ({
+  id: row.id,
+  username: row.username,
+  usernameCanonical: row.username_canonical,
+  email: row.email,
+  emailCanonical: row.email_canonical,
+  passwordHash: row.password_hash,
+  enabled: Boolean(row.enabled),
+  roles: JSON.parse(row.roles) as string[],
+  createdAt: row.created_at,
+  updatedAt: row.updated_at,
+});
+
+const toAccessToken = (row: AccessTokenRow): AccessTokenRecord => ({
+  tokenHash: row.token_hash,
+  familyId: row.family_id,
+  clientId: row.client_id,
+  userId: row.user_id,
+  scope: row.scope,
+  issuedAt: row.issued_at,
+  expiresAt: row.expires_at,
+  revokedAt: row.revoked_at,
+});
+
+const toRefreshToken = (row: RefreshTokenRow): RefreshTokenRecord => ({
+  ...toAccessToken(row),
+  parentHash: row.parent_hash,
+  consumedAt: row.consumed_at,
+});
+
+const INSERT_ACCESS_TOKEN = `INSERT INTO access_tokens
+  (token_hash, family_id, client_id, user_id, scope, issued_at, expires_at, revoked_at)
+  VALUES (?, ?, ?, ?, ?, ?, ?, NULL)`;
+const INSERT_REFRESH_TOKEN = `INSERT INTO refresh_tokens
+  (token_hash, family_id, parent_hash, client_id, user_id, scope, issued_at, expires_at, consumed_at, revoked_at)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL)`;
+
+const accessTokenParams = (t: AccessTokenRecord) => [t.tokenHash, t.familyId, t.clientId, t.userId, t.scope, t.issuedAt, t.expiresAt];
+const refreshTokenParams = (t: RefreshTokenRecord) => [
+  t.tokenHash, t.familyId, t.parentHash, t.clientId, t.userId, t.scope, t.issuedAt, t.expiresAt,
+];
+
+async function insertTokens(db: SqlExecutor, tokens: IssuedTokens): Promise<void> {
+  await db.run(INSERT_ACCESS_TOKEN, accessTokenParams(tokens.accessToken));
+  if (tokens.refreshToken) await db.run(INSERT_REFRESH_TOKEN, refreshTokenParams(tokens.refreshToken));
+}
+
+async function revokeFamilyWith(db: SqlExecutor, familyId: string, now: number): Promise<number> {
+  const refresh = await db.run('UPDATE refresh_tokens SET revoked_at = ? WHERE family_id = ? AND revoked_at IS NULL', [now, familyId]);
+  const access = await db.run('UPDATE access_tokens SET revoked_at = ? WHERE family_id = ? AND revoked_at IS NULL', [now, familyId]);
+  return refresh + access;
+}
+
+/** The whole storage contract, written once in SQL both engines understand. */
+export class SqlStore implements Store {
+  constructor(private readonly db: SqlDriver) {}
+
+  get engine(): 'sqlite' | 'postgres' {
+    return this.db.dialect;
+  }
+
+  /** The driver underneath, for engine-specific operations (tests, integrity checks). */
+  get driver(): SqlDriver {
+    return this.db;
+  }
+
+  async migrate(): Promise<number[]> {
+    return this.db.withExclusiveLock('migrate', async () => {
+      await this.db.script(
+        'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)',
+      );
+      const applied = new Set(
+        (await this.db.all<{ version: number }>('SELECT version FROM schema_migrations')).map((row) => Number(row.version)),
+      );
+      const newlyApplied: number[] = [];
+      for (const migration of migrations) {
+        if (applied.has(migration.version)) continue;
+        const appliedHere = await this.db.transaction(async (tx) => {
+          // Checked again under the write lock: SQLite's exclusive lock is a no-op, so another
+          // connection may have applied it since the read above.
+          if (await tx.get('SELECT 1 AS n FROM schema_migrations WHERE version = ?', [migration.version])) return false;
+          await tx.script(migration.sql);
+          await tx.run('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)', [
+            migration.version,
+            migration.name,
+            Math.floor(Date.now() / 1000),
+          ]);
+          return true;
+        });
+        if (appliedHere) newlyApplied.push(migration.version);
+      }
+      return newlyApplied;
+    });
+  }
+
+  async ping(): Promise<void> {
+    await this.db.get('SELECT 1 AS ok');
+  }
+
+  async close(): Promise<void> {
+    await this.db.close();
+  }
+
+  // --- clients -------------------------------------------------------------
+
+  async findClient(id: string): Promise<ClientRecord | null> {
+    const row = await this.db.get<ClientRow>('SELECT * FROM clients WHERE id = ?', [id]);
+    return row ? toClient(row) : null;
+  }
+
+  async createClient(c: ClientRecord): Promise<void> {
+    await this.db.run(
+      `INSERT INTO clients (id, name, secret_hash, is_public, redirect_uris, grant_types, scopes, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      [c.id, c.name, c.secretHash, c.isPublic, JSON.stringify(c.redirectUris), JSON.stringify(c.grantTypes),
+        c.scopes === null ? null : JSON.stringify(c.scopes), c.createdAt],
+    );
+  }
+
+  async listClients(): Promise<ClientRecord[]> {
+    return (await this.db.all<ClientRow>('SELECT * FROM clients ORDER BY created_at, id')).map(toClient);
+  }
+
+  async deleteClient(id: string): Promise<boolean> {
+    // Tokens and codes go with it (ON DELETE CASCADE).
+    return (await this.db.run('DELETE FROM clients WHERE id = ?', [id])) > 0;
+  }
+
+  async updateClientSecret(id: string, secretHash: string): Promise<boolean> {
+    return (await this.db.run('UPDATE clients SET secret_hash = ? WHERE id = ? AND is_public = ?', [secretHash, id, false])) > 0;
+  }
+
+  // --- users ---------------------------------------------------------------
+
+  async findUserById(id: string): Promise<UserRecord | null> {
+    const row = await this.db.get<UserRow>('SELECT * FROM users WHERE id = ?', [id]);
+    return row ? toUser(row) : null;
+  }
+
+  async findUserByLogin(canonical: string): Promise<UserRecord | null> {
+    // A username match wins over an e-mail match.
+    const row =
+      (await this.db.get<UserRow>('SELECT * FROM users WHERE username_canonical = ?', [canonical])) ??
+      (await this.db.get<UserRow>('SELECT * FROM users WHERE email_canonical = ?', [canonical]));
+    return row ? toUser(row) : null;
+  }
+
+  private duplicateUser(error: unknown): DuplicateUserError | null {
+    const violated = this.db.uniqueViolation(error);
+    if (violated === null) return null;
+    return new DuplicateUserError(violated.includes('email') ? 'email' : 'username');
+  }
+
+  async createUser(u: UserRecord): Promise<void> {
+    try {
+      await this.db.run(
+        `INSERT INTO users (id, username, username_canonical, email, email_canonical, password_hash, enabled, roles, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        [u.id, u.username, u.usernameCanonical, u.email, u.emailCanonical, u.passwordHash, u.enabled,
+          JSON.stringify(u.roles), u.createdAt, u.updatedAt],
+      );
+    } catch (error) {
+      throw this.duplicateUser(error) ?? error;
+    }
+  }
+
+  async updateUser(id: string, patch: UserPatch, now: number): Promise<boolean> {
+    const columns: Record<keyof UserPatch, string> = {
+      username: 'username',
+      usernameCanonical: 'username_canonical',
+      email: 'email',
+      emailCanonical: 'email_canonical',
+      passwordHash: 'password_hash',
+      enabled: 'enabled',
+      roles: 'roles',
+    };
+    const sets: string[] = [];
+    const params: unknown[] = [];
+    for (const [key, column] of Object.entries(columns) as [keyof UserPatch, string][]) {
+      if (patch[key] === undefined) continue;
+      sets.push(`${column} = ?`);
+      params.push(key === 'roles' ? JSON.stringify(patch.roles) : patch[key]);
+    }
+    sets.push('updated_at = ?');
+    params.push(now, id);
+    try {
+      return (await this.db.run(`UPDATE users SET ${sets.join(', ')} WHERE id = ?`, params)) > 0;
+    } catch (error) {
+      throw this.duplicateUser(error) ?? error;
+    }
+  }
+
+  async listUsers(): Promise<UserRecord[]> {
+    return (await this.db.all<UserRow>('SELECT * FROM users ORDER BY username_canonical')).map(toUser);
+  }
+
+  // --- tokens --------------------------------------------------------------
+
+  async issueTokens(tokens: IssuedTokens): Promise<void> {
+    if (!tokens.refreshToken) {
+      await this.db.run(INSERT_ACCESS_TOKEN, accessTokenParams(tokens.accessToken));
+      return;
+    }
+    await this.db.transaction((tx) => insertTokens(tx, tokens));
+  }
+
+  async findAccessToken(tokenHash: string): Promise<AccessTokenRecord | null> {
+    const row = await this.db.get<AccessTokenRow>('SELECT * FROM access_tokens WHERE token_hash = ?', [tokenHash]);
+    return row ? toAccessToken(row) : null;
+  }
+
+  async findRefreshToken(tokenHash: string): Promise<RefreshTokenRecord | null> {
+    const row = await this.db.get<RefreshTokenRow>('SELECT * FROM refresh_tokens WHERE token_hash = ?', [tokenHash]);
+    return row ? toRefreshToken(row) : null;
+  }
+
+  async rotateRefreshToken({ presentedHash, now, gracePeriod, next }: RotationRequest): Promise<RotationOutcome> {
+    return this.db.transaction(async (tx): Promise<RotationOutcome> => {
+      // Lock the presented token's row: concurrent rotations of it queue here, on every node.
+      const row = await tx.get<RefreshTokenRow>(`SELECT * FROM refresh_tokens WHERE token_hash = ?${this.db.forUpdate}`, [presentedHash]);
+      if (!row || row.expires_at <= now) return { kind: 'invalid' };
+      // A revoked token that was never used is merely dead; a used one presented again is still
+      // reuse (e.g. the third of several racing presentations, after the second revoked the family).
+      if (row.revoked_at !== null && row.consumed_at === null) return { kind: 'invalid' };
+
+      if (row.consumed_at === null) {
+        await tx.run('UPDATE refresh_tokens SET consumed_at = ? WHERE token_hash = ?', [now, presentedHash]);
+        // The access tokens issued before this rotation (with the old refresh token) die with it.
+        await tx.run('UPDATE access_tokens SET revoked_at = ? WHERE family_id = ? AND revoked_at IS NULL', [now, row.family_id]);
+        await insertTokens(tx, next);
+        return { kind: 'rotated' };
+      }
+
+      // Presented again. Within the grace period, and only while its successor is still unused,
+      // treat it as a retry after a lost response: the successor pair is revoked and a fresh
+      // pair takes its place, so one refresh token per family stays live.
+      if (row.revoked_at === null && gracePeriod > 0 && now - row.consumed_at <= gracePeriod) {
+        const successorUsed = await tx.get<{ n: number }>(
+          'SELECT 1 AS n FROM refresh_tokens WHERE parent_hash = ? AND consumed_at IS NOT NULL',
+          [presentedHash],
+        );
+        if (!successorUsed) {
+          await tx.run('UPDATE refresh_tokens SET revoked_at = ? WHERE parent_hash = ? AND revoked_at IS NULL', [now, presentedHash]);
+          await tx.run('UPDATE access_tokens SET revoked_at = ? WHERE family_id = ? AND revoked_at IS NULL', [now, row.family_id]);
+          await insertTokens(tx, next);
+          return { kind: 'reissued-in-grace' };
+        }
+      }
+
+      // RFC 9700 §4.14.2: reuse of a rotated refresh token revokes the whole family.
+      await revokeFamilyWith(tx, row.family_id, now);
+      return { kind: 'reuse-detected', familyId: row.family_id };
+    });
+  }
+
+  async revokeFamily(familyId: string, now: number): Promise<number> {
+    return this.db.transaction((tx) => revokeFamilyWith(tx, familyId, now));
+  }
+
+  async saveAuthorizationCode(c: AuthorizationCodeRecord): Promise<void> {
+    await this.db.run(
+      `INSERT INTO authorization_codes (code_hash, family_id, client_id, user_id, redirect_uri, scope, code_challenge,
+        code_challenge_method, issued_at, expires_at, consumed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      [c.codeHash, c.familyId, c.clientId, c.userId, c.redirectUri, c.scope, c.codeChallenge, c.codeChallengeMethod,
+        c.issuedAt, c.expiresAt, c.consumedAt],
+    );
+  }
+
+  // --- maintenance -----------------------------------------------------------
+
+  async deleteExpired(now: number, batchSize = 1000): Promise<CleanupCounts> {
+    const deleteInBatches = async (table: string, key: string): Promise<number> => {
+      const sql = `DELETE FROM ${table} WHERE ${key} IN (SELECT ${key} FROM ${table} WHERE expires_at <= ? LIMIT ?)`;
+      let total = 0;
+      for (;;) {
+        const deleted = await this.db.run(sql, [now, batchSize]);
+        total += deleted;
+        if (deleted < batchSize) return total;
+      }
+    };
+    return this.db.withExclusiveLock('cleanup', async () => ({
+      accessTokens: await deleteInBatches('access_tokens', 'token_hash'),
+      refreshTokens: await deleteInBatches('refresh_tokens', 'token_hash'),
+      authorizationCodes: await deleteInBatches('authorization_codes', 'code_hash'),
+    }));
+  }
+}

@@ -1,0 +1,140 @@
+import { mkdirSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import Database from 'better-sqlite3';
+import type { SqlDriver, SqlExecutor } from '../driver.js';
+
+type Statement = Database.Statement<unknown[], unknown>;
+
+/**
+ * The open transaction on a database file, shared by every driver this process opens on that
+ * file. Two connections in one process must not both wait for SQLite's write lock: the wait
+ * (busy_timeout) blocks the event loop, so the holder could never commit.
+ */
+interface Gate {
+  open: Promise<void> | null;
+  drivers: number;
+}
+const gates = new Map<string, Gate>();
+
+/** better-sqlite3 binds 0/1, not booleans. */
+function bindable(params: readonly unknown[]): unknown[] {
+  return params.map((value) => (typeof value === 'boolean' ? (value ? 1 : 0) : value));
+}
+
+/**
+ * SQLite through better-sqlite3: synchronous calls, so each statement is atomic within the
+ * process. Transactions are `BEGIN IMMEDIATE` (the write lock is taken at the start, so two
+ * processes on one file serialise) and, inside the process, any statement issued while a
+ * transaction is open (on any connection this process has to the file) waits for it, so another
+ * request's write can never slip into it.
+ */
+export class SqliteDriver implements SqlDriver {
+  readonly dialect = 'sqlite' as const;
+  readonly forUpdate = '';
+  private readonly db: Database.Database;
+  private readonly statements = new Map<string, Statement>();
+  private readonly gate: Gate;
+  private readonly gateKey: string | null;
+  private readonly direct: SqlExecutor;
+
+  constructor(readonly path: string) {
+    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    this.db = new Database(path);
+    this.gateKey = path === ':memory:' ? null : resolve(path);
+    let gate = this.gateKey === null ? undefined : gates.get(this.gateKey);
+    if (!gate) {
+      gate = { open: null, drivers: 0 };
+      if (this.gateKey !== null) gates.set(this.gateKey, gate);
+    }
+    gate.drivers += 1;
+    this.gate = gate;
+    this.db.pragma('journal_mode = WAL');
+    // NORMAL in WAL mode: a commit survives a process crash (kill -9); only an OS crash or
+    // power loss may drop the last transactions. FULL would fsync every token.
+    this.db.pragma('synchronous = NORMAL');
+    this.db.pragma('busy_timeout = 5000');
+    this.db.pragma('foreign_keys = ON');
+    const statement = (sql: string) => this.statement(sql);
+    this.direct = {
+      all: async <T>(sql: string, params: readonly unknown[] = []) => statement(sql).all(...bindable(params)) as T[],
+      get: async <T>(sql: string, params: readonly unknown[] = []) => statement(sql).get(...bindable(params)) as T | undefined,
+      run: async (sql: string, params: readonly unknown[] = []) => statement(sql).run(...bindable(params)).changes,
+      script: async (sql: string) => {
+        this.db.exec(sql);
+      },
+    };
+  }
+
+  private statement(sql: string): Statement {
+    let prepared = this.statements.get(sql);
+    if (!prepared) {
+      prepared = this.db.prepare(sql);
+      this.statements.set(sql, prepared);
+    }
+    return prepared;
+  }
+
+  // Each method re-checks the gate after every wait and then runs its statement in the same
+  // synchronous step: nothing can open a transaction in between.
+
+  async all<T>(sql: string, params: readonly unknown[] = []): Promise<T[]> {
+    while (this.gate.open) await this.gate.open;
+    return this.direct.all<T>(sql, params);
+  }
+
+  async get<T>(sql: string, params: readonly unknown[] = []): Promise<T | undefined> {
+    while (this.gate.open) await this.gate.open;
+    return this.direct.get<T>(sql, params);
+  }
+
+  async run(sql: string, params: readonly unknown[] = []): Promise<number> {
+    while (this.gate.open) await this.gate.open;
+    return this.direct.run(sql, params);
+  }
+
+  async script(sql: string): Promise<void> {
+    while (this.gate.open) await this.gate.open;
+    return this.direct.script(sql);
+  }
+
+  async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+    while (this.gate.open) await this.gate.open;
+    let finished!: () => void;
+    this.gate.open = new Promise<void>((resolve) => (finished = resolve));
+    try {
+      this.db.exec('BEGIN IMMEDIATE');
+      const result = await fn(this.direct);
+      this.db.exec('COMMIT');
+      return result;
+    } catch (error) {
+      if (this.db.inTransaction) this.db.exec('ROLLBACK');
+      throw error;
+    } finally {
+      this.gate.open = null;
+      finished();
+    }
+  }
+
+  /** A write transaction already excludes every other process on the file. */
+  async withExclusiveLock<T>(_name: string, fn: () => Promise<T>): Promise<T> {
+    return fn();
+  }
+
+  uniqueViolation(error: unknown): string | null {
+    const { code, message } = (error ?? {}) as { code?: string; message?: string };
+    if (code !== 'SQLITE_CONSTRAINT_UNIQUE' && code !== 'SQLITE_CONSTRAINT_PRIMARYKEY') return null;
+    return message ?? '';
+  }
+
+  /** Integrity check used by tests and operators. */
+  integrityCheck(): string {
+    return String(this.db.pragma('integrity_check', { simple: true }));
+  }
+
+  async close(): Promise<void> {
+    if (!this.db.open) return;
+    this.db.close();
+    this.gate.drivers -= 1;
+    if (this.gateKey !== null && this.gate.drivers === 0) gates.delete(this.gateKey);
+  }
+}

@@ -1,0 +1,803 @@
+/**
+ * The storage contract, run unchanged against SQLite and PostgreSQL. Each engine run gets its
+ * own fresh database; tests that need an empty or otherwise pristine database make another.
+ */
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, expect, it, vi } from 'vitest';
+import { describeEachEngine, type TestDatabase } from '../../test/helpers/databases.js';
+import { migrations } from './migrations/index.js';
+import type { SqlStore } from './sql-store.js';
+import {
+  DuplicateUserError,
+  type AccessTokenRecord,
+  type AuthorizationCodeRecord,
+  type ClientRecord,
+  type RefreshTokenRecord,
+  type RotationOutcome,
+  type UserRecord,
+} from './store.js';
+
+/** A fixed "now" (whole seconds). */
+const T = 1_800_000_000;
+/** Beyond 2^32: BIGINT columns must come back as this exact JS number. */
+const FAR_FUTURE = 5_000_000_000;
+const ALL_VERSIONS = migrations.map((migration) => migration.version);
+
+const id = (prefix: string) => `${prefix}-${randomUUID()}`;
+
+function makeClient(overrides: Partial<ClientRecord> = {}): ClientRecord {
+  return {
+    id: id('client'),
+    name: 'Test client',
+    secretHash: 'a'.repeat(64),
+    isPublic: false,
+    redirectUris: ['https://app.example/callback', 'https://app.example/other'],
+    grantTypes: ['authorization_code', 'refresh_token'],
+    scopes: ['openid', 'profile'],
+    createdAt: T,
+    ...overrides,
+  };
+}
+
+function makeUser(overrides: Partial<UserRecord> = {}): UserRecord {
+  const suffix = randomUUID().slice(0, 8);
+  return {
+    id: id('user'),
+    username: `Alice_${suffix}`,
+    usernameCanonical: `alice_${suffix}`,
+    email: `Alice.${suffix}@Example.com`,
+    emailCanonical: `alice.${suffix}@example.com`,
+    passwordHash: '$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2g',
+    enabled: true,
+    roles: ['admin', 'auditor'],
+    createdAt: T,
+    updatedAt: T,
+    ...overrides,
+  };
+}
+
+interface Owner {
+  clientId: string;
+  userId: string | null;
+}
+
+function makeAccessToken(owner: Owner, familyId: string, overrides: Partial<AccessTokenRecord> = {}): AccessTokenRecord {
+  return {
+    tokenHash: id('at'),
+    familyId,
+    clientId: owner.clientId,
+    userId: owner.userId,
+    scope: 'openid profile',
+    issuedAt: T,
+    expiresAt: T + 3600,
+    revokedAt: null,
+    ...overrides,
+  };
+}
+
+function makeRefreshToken(owner: Owner, familyId: string, overrides: Partial<RefreshTokenRecord> = {}): RefreshTokenRecord {
+  return {
+    tokenHash: id('rt'),
+    familyId,
+    parentHash: null,
+    clientId: owner.clientId,
+    userId: owner.userId,
+    scope: 'openid profile',
+    issuedAt: T,
+    expiresAt: T + 86_400,
+    consumedAt: null,
+    revokedAt: null,
+    ...overrides,
+  };
+}
+
+interface Pair {
+  accessToken: AccessTokenRecord;
+  refreshToken: RefreshTokenRecord;
+}
+
+/** The pair a rotation of `parent` at `issuedAt` would store. */
+function nextPair(owner: Owner, familyId: string, parent: string | null, issuedAt: number): Pair {
+  return {
+    accessToken: makeAccessToken(owner, familyId, { issuedAt, expiresAt: issuedAt + 3600 }),
+    refreshToken: makeRefreshToken(owner, familyId, { parentHash: parent, issuedAt, expiresAt: issuedAt + 86_400 }),
+  };
+}
+
+function makeCode(owner: { clientId: string; userId: string }, overrides: Partial<AuthorizationCodeRecord> = {}): AuthorizationCodeRecord {
+  return {
+    codeHash: id('code'),
+    familyId: id('family'),
+    clientId: owner.clientId,
+    userId: owner.userId,
+    redirectUri: 'https://app.example/callback',
+    scope: 'openid',
+    codeChallenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
+    codeChallengeMethod: 'S256',
+    issuedAt: T,
+    expiresAt: T + 60,
+    consumedAt: null,
+    ...overrides,
+  };
+}
+
+/** Every row of a family as stored, straight from the tables (so no stray row escapes the checks). */
+async function familyRows(store: SqlStore, familyId: string) {
+  const access = await store.driver.all<{ token_hash: string; revoked_at: number | string | null }>(
+    'SELECT token_hash, revoked_at FROM access_tokens WHERE family_id = ? ORDER BY token_hash',
+    [familyId],
+  );
+  const refresh = await store.driver.all<{ token_hash: string; consumed_at: number | string | null; revoked_at: number | string | null }>(
+    'SELECT token_hash, consumed_at, revoked_at FROM refresh_tokens WHERE family_id = ? ORDER BY token_hash',
+    [familyId],
+  );
+  return {
+    access,
+    refresh,
+    liveAccess: access.filter((row) => row.revoked_at === null).map((row) => row.token_hash),
+    liveRefresh: refresh.filter((row) => row.revoked_at === null && row.consumed_at === null).map((row) => row.token_hash),
+  };
+}
+
+async function countRows(store: SqlStore, table: 'access_tokens' | 'refresh_tokens' | 'authorization_codes', where = '1 = 1', params: unknown[] = []) {
+  const row = await store.driver.get<{ n: number | string }>(`SELECT COUNT(*) AS n FROM ${table} WHERE ${where}`, params);
+  return Number(row?.n);
+}
+
+function tally(outcomes: RotationOutcome[]): Record<string, number> {
+  const counts: Record<string, number> = {};
+  for (const outcome of outcomes) counts[outcome.kind] = (counts[outcome.kind] ?? 0) + 1;
+  return counts;
+}
+
+describeEachEngine('storage contract', (factory) => {
+  let database: TestDatabase;
+  /** The main store instance. */
+  let store: SqlStore;
+  /** A second instance on the same database: its own connection (SQLite) or pool (PostgreSQL). */
+  let other: SqlStore;
+  let owner: { clientId: string; userId: string };
+
+  beforeAll(async () => {
+    database = await factory.createDatabase();
+    store = database.open();
+    expect(await store.migrate()).toEqual(ALL_VERSIONS);
+    other = database.open();
+    const client = makeClient();
+    const user = makeUser();
+    await store.createClient(client);
+    await store.createUser(user);
+    owner = { clientId: client.id, userId: user.id };
+  });
+
+  afterAll(async () => {
+    await database?.cleanup();
+  });
+
+  /** A family with its first pair issued. */
+  async function issueFamily(issuedAt = T): Promise<{ familyId: string; first: Pair }> {
+    const familyId = id('family');
+    const first = nextPair(owner, familyId, null, issuedAt);
+    await store.issueTokens(first);
+    return { familyId, first };
+  }
+
+  // --- migrations & health ---------------------------------------------------
+
+  it('reports the engine it runs on', () => {
+    expect(store.engine).toBe(factory.engine);
+  });
+
+  it('migrate is idempotent: a second call applies nothing', async () => {
+    expect(await store.migrate()).toEqual([]);
+    expect(await other.migrate()).toEqual([]);
+    const rows = await store.driver.all<{ version: number }>('SELECT version FROM schema_migrations ORDER BY version');
+    expect(rows.map((row) => Number(row.version))).toEqual(ALL_VERSIONS);
+  });
+
+  it('two store instances migrating one fresh database at once both succeed, each version applied once', async () => {
+    const fresh = await factory.createDatabase();
+    try {
+      const a = fresh.open();
+      const b = fresh.open();
+      const results = await Promise.allSettled([a.migrate(), b.migrate()]);
+      for (const result of results) {
+        if (result.status === 'rejected') throw result.reason;
+      }
+      const applied = results.flatMap((result) => (result.status === 'fulfilled' ? result.value : []));
+      expect(applied.sort((x, y) => x - y)).toEqual(ALL_VERSIONS);
+
+      const rows = await a.driver.all<{ version: number | string; n: number | string }>(
+        'SELECT version, COUNT(*) AS n FROM schema_migrations GROUP BY version ORDER BY version',
+      );
+      expect(rows.map((row) => [Number(row.version), Number(row.n)])).toEqual(ALL_VERSIONS.map((v) => [v, 1]));
+      expect(await a.migrate()).toEqual([]);
+      expect(await b.migrate()).toEqual([]);
+      // The schema is usable from both instances.
+      const client = makeClient();
+      await a.createClient(client);
+      expect(await b.findClient(client.id)).toEqual(client);
+    } finally {
+      await fresh.cleanup();
+    }
+  });
+
+  it('a store with a pool of one connection can migrate and clean up (no self-deadlock on the exclusive lock)', async () => {
+    const fresh = await factory.createDatabase();
+    try {
+      const small = fresh.open({ poolSize: 1 });
+      expect(await small.migrate()).toEqual(ALL_VERSIONS);
+      expect(await small.deleteExpired(T)).toEqual({ accessTokens: 0, refreshTokens: 0, authorizationCodes: 0 });
+    } finally {
+      await fresh.cleanup();
+    }
+  }, 15_000);
+
+  it('ping resolves', async () => {
+    await expect(store.ping()).resolves.toBeUndefined();
+    await expect(other.ping()).resolves.toBeUndefined();
+  });
+
+  // --- clients -------------------------------------------------------------
+
+  it('creates, finds and lists clients with every field intact', async () => {
+    const confidential = makeClient({ createdAt: T + 1 });
+    const publicClient = makeClient({ secretHash: null, isPublic: true, scopes: null, grantTypes: ['authorization_code'], createdAt: T + 2 });
+    const emptyArrays = makeClient({ redirectUris: [], grantTypes: ['client_credentials'], scopes: [], createdAt: FAR_FUTURE });
+    await store.createClient(confidential);
+    await store.createClient(publicClient);
+    await store.createClient(emptyArrays);
+
+    expect(await store.findClient(confidential.id)).toStrictEqual(confidential);
+    const foundPublic = await other.findClient(publicClient.id);
+    expect(foundPublic).toStrictEqual(publicClient);
+    expect(foundPublic?.scopes).toBeNull();
+    expect(foundPublic?.secretHash).toBeNull();
+    expect(foundPublic?.isPublic).toBe(true);
+    const foundEmpty = await store.findClient(emptyArrays.id);
+    expect(foundEmpty).toStrictEqual(emptyArrays);
+    expect(foundEmpty?.scopes).toEqual([]);
+    expect(foundEmpty?.createdAt).toBe(FAR_FUTURE);
+    expect(await store.findClient(id('missing'))).toBeNull();
+
+    const listed = await store.listClients();
+    const mine = listed.filter((client) => [confidential.id, publicClient.id, emptyArrays.id].includes(client.id));
+    // Listed in creation order.
+    expect(mine).toStrictEqual([confidential, publicClient, emptyArrays]);
+  });
+
+  it('refuses a second client with the same id', async () => {
+    const client = makeClient();
+    await store.createClient(client);
+    await expect(store.createClient({ ...client, name: 'again' })).rejects.toThrow();
+    expect((await store.findClient(client.id))?.name).toBe(client.name);
+  });
+
+  it('updateClientSecret replaces a confidential secret; false for a public client or an unknown id', async () => {
+    const confidential = makeClient();
+    const publicClient = makeClient({ secretHash: null, isPublic: true });
+    await store.createClient(confidential);
+    await store.createClient(publicClient);
+
+    expect(await store.updateClientSecret(confidential.id, 'b'.repeat(64))).toBe(true);
+    expect(await store.findClient(confidential.id)).toStrictEqual({ ...confidential, secretHash: 'b'.repeat(64) });
+
+    expect(await store.updateClientSecret(publicClient.id, 'c'.repeat(64))).toBe(false);
+    expect(await store.findClient(publicClient.id)).toStrictEqual(publicClient);
+
+    expect(await store.updateClientSecret(id('missing'), 'd'.repeat(64))).toBe(false);
+  });
+
+  it('deleteClient removes the client and every token and code issued to it', async () => {
+    const client = makeClient();
+    await store.createClient(client);
+    const clientOwner = { clientId: client.id, userId: owner.userId };
+    const familyId = id('family');
+    const pair = nextPair(clientOwner, familyId, null, T);
+    await store.issueTokens(pair);
+    const serviceToken = makeAccessToken({ clientId: client.id, userId: null }, id('family'));
+    await store.issueTokens({ accessToken: serviceToken });
+    const code = makeCode(clientOwner);
+    await store.saveAuthorizationCode(code);
+    // Someone else's token is untouched.
+    const { first: bystander } = await issueFamily();
+
+    expect(await store.deleteClient(client.id)).toBe(true);
+
+    expect(await store.findClient(client.id)).toBeNull();
+    expect(await store.findAccessToken(pair.accessToken.tokenHash)).toBeNull();
+    expect(await store.findRefreshToken(pair.refreshToken.tokenHash)).toBeNull();
+    expect(await store.findAccessToken(serviceToken.tokenHash)).toBeNull();
+    expect(await countRows(store, 'authorization_codes', 'code_hash = ?', [code.codeHash])).toBe(0);
+    expect(await store.findAccessToken(bystander.accessToken.tokenHash)).toStrictEqual(bystander.accessToken);
+
+    expect(await store.deleteClient(client.id)).toBe(false);
+    expect(await store.deleteClient(id('missing'))).toBe(false);
+  });
+
+  // --- users ---------------------------------------------------------------
+
+  it('creates users and finds them by id and by canonical username or e-mail', async () => {
+    const user = makeUser({ createdAt: T + 5, updatedAt: FAR_FUTURE });
+    await store.createUser(user);
+
+    expect(await store.findUserById(user.id)).toStrictEqual(user);
+    expect(await other.findUserByLogin(user.usernameCanonical)).toStrictEqual(user);
+    expect(await store.findUserByLogin(user.emailCanonical)).toStrictEqual(user);
+    // Lookups are on the canonical forms only.
+    expect(await store.findUserByLogin(user.username)).toBeNull();
+    expect(await store.findUserByLogin(user.email)).toBeNull();
+    expect(await store.findUserById(id('missing'))).toBeNull();
+    expect(await store.findUserByLogin('nobody')).toBeNull();
+
+    const found = await store.findUserById(user.id);
+    expect(found?.enabled).toBe(true);
+    expect(typeof found?.updatedAt).toBe('number');
+  });
+
+  it('a username match wins over an e-mail match', async () => {
+    const suffix = randomUUID().slice(0, 8);
+    const login = `shared.${suffix}@example.com`;
+    const byEmail = makeUser({ emailCanonical: login });
+    const byUsername = makeUser({ usernameCanonical: login });
+    await store.createUser(byEmail);
+    await store.createUser(byUsername);
+    expect((await store.findUserByLogin(login))?.id).toBe(byUsername.id);
+  });
+
+  it('createUser throws DuplicateUserError naming the taken field', async () => {
+    const user = makeUser();
+    await store.createUser(user);
+
+    const sameUsername = makeUser({ usernameCanonical: user.usernameCanonical });
+    const usernameError = await store.createUser(sameUsername).then(() => null, (error: unknown) => error);
+    expect(usernameError).toBeInstanceOf(DuplicateUserError);
+    expect((usernameError as DuplicateUserError).field).toBe('username');
+
+    const sameEmail = makeUser({ emailCanonical: user.emailCanonical });
+    const emailError = await store.createUser(sameEmail).then(() => null, (error: unknown) => error);
+    expect(emailError).toBeInstanceOf(DuplicateUserError);
+    expect((emailError as DuplicateUserError).field).toBe('email');
+
+    expect(await store.findUserById(sameUsername.id)).toBeNull();
+    expect(await store.findUserById(sameEmail.id)).toBeNull();
+  });
+
+  it('updateUser patches only the given fields and bumps updatedAt', async () => {
+    const user = makeUser();
+    await store.createUser(user);
+
+    expect(await store.updateUser(user.id, { enabled: false, roles: ['viewer'] }, T + 100)).toBe(true);
+    const disabled = await store.findUserById(user.id);
+    expect(disabled).toStrictEqual({ ...user, enabled: false, roles: ['viewer'], updatedAt: T + 100 });
+    expect(disabled?.enabled).toBe(false);
+
+    expect(await store.updateUser(user.id, { roles: [] }, T + 101)).toBe(true);
+    expect((await store.findUserById(user.id))?.roles).toEqual([]);
+
+    const suffix = randomUUID().slice(0, 8);
+    const renamed = {
+      username: `Bob_${suffix}`,
+      usernameCanonical: `bob_${suffix}`,
+      email: `bob.${suffix}@example.com`,
+      emailCanonical: `bob.${suffix}@example.com`,
+      passwordHash: '$argon2id$v=19$m=19456,t=2,p=1$bmV3c2FsdA$bmV3aGFzaA',
+      enabled: true,
+    };
+    expect(await store.updateUser(user.id, renamed, T + 102)).toBe(true);
+    expect(await store.findUserById(user.id)).toStrictEqual({ ...user, ...renamed, roles: [], updatedAt: T + 102 });
+    expect(await store.findUserByLogin(renamed.usernameCanonical)).not.toBeNull();
+    expect(await store.findUserByLogin(user.usernameCanonical)).toBeNull();
+
+    // An empty patch still counts as an update of an existing user.
+    expect(await store.updateUser(user.id, {}, T + 103)).toBe(true);
+    expect((await store.findUserById(user.id))?.updatedAt).toBe(T + 103);
+
+    expect(await store.updateUser(id('missing'), { enabled: false }, T + 104)).toBe(false);
+  });
+
+  it('updateUser throws DuplicateUserError naming the taken field and changes nothing', async () => {
+    const first = makeUser();
+    const second = makeUser();
+    await store.createUser(first);
+    await store.createUser(second);
+
+    const usernameError = await store
+      .updateUser(second.id, { username: first.username, usernameCanonical: first.usernameCanonical }, T + 1)
+      .then(() => null, (error: unknown) => error);
+    expect(usernameError).toBeInstanceOf(DuplicateUserError);
+    expect((usernameError as DuplicateUserError).field).toBe('username');
+
+    const emailError = await store
+      .updateUser(second.id, { email: first.email, emailCanonical: first.emailCanonical }, T + 2)
+      .then(() => null, (error: unknown) => error);
+    expect(emailError).toBeInstanceOf(DuplicateUserError);
+    expect((emailError as DuplicateUserError).field).toBe('email');
+
+    expect(await store.findUserById(second.id)).toStrictEqual(second);
+  });
+
+  it('listUsers returns every user, ordered by canonical username', async () => {
+    const tag = randomUUID().slice(0, 8);
+    const zed = makeUser({ usernameCanonical: `zed_${tag}`, enabled: false, roles: [] });
+    const amy = makeUser({ usernameCanonical: `amy_${tag}` });
+    const max = makeUser({ usernameCanonical: `max_${tag}` });
+    for (const user of [zed, amy, max]) await store.createUser(user);
+
+    const listed = await store.listUsers();
+    const mine = listed.filter((user) => user.usernameCanonical.endsWith(tag));
+    expect(mine).toStrictEqual([amy, max, zed]);
+    const names = listed.map((user) => user.usernameCanonical);
+    expect(names).toEqual([...names].sort());
+  });
+
+  // --- tokens --------------------------------------------------------------
+
+  it('issueTokens stores an access token alone, every field round-tripping exactly', async () => {
+    const accessToken = makeAccessToken(owner, id('family'), { issuedAt: T + 7, expiresAt: FAR_FUTURE, scope: '' });
+    const serviceToken = makeAccessToken({ clientId: owner.clientId, userId: null }, id('family'));
+    await store.issueTokens({ accessToken });
+    await store.issueTokens({ accessToken: serviceToken });
+
+    const found = await other.findAccessToken(accessToken.tokenHash);
+    expect(found).toStrictEqual(accessToken);
+    expect(typeof found?.issuedAt).toBe('number');
+    expect(found?.expiresAt).toBe(FAR_FUTURE);
+    expect(await store.findAccessToken(serviceToken.tokenHash)).toStrictEqual(serviceToken);
+    expect(await store.findRefreshToken(accessToken.tokenHash)).toBeNull();
+    expect(await store.findAccessToken(id('missing'))).toBeNull();
+  });
+
+  it('issueTokens stores an access and refresh token pair, every field round-tripping exactly', async () => {
+    const familyId = id('family');
+    const pair = {
+      accessToken: makeAccessToken(owner, familyId, { issuedAt: T + 11, expiresAt: T + 3611 }),
+      refreshToken: makeRefreshToken(owner, familyId, { parentHash: id('rt'), issuedAt: T + 11, expiresAt: FAR_FUTURE }),
+    };
+    await store.issueTokens(pair);
+
+    const access = await store.findAccessToken(pair.accessToken.tokenHash);
+    const refresh = await other.findRefreshToken(pair.refreshToken.tokenHash);
+    expect(access).toStrictEqual(pair.accessToken);
+    expect(refresh).toStrictEqual(pair.refreshToken);
+    for (const value of [access?.issuedAt, access?.expiresAt, refresh?.issuedAt, refresh?.expiresAt]) {
+      expect(typeof value).toBe('number');
+    }
+    expect(refresh?.expiresAt).toBe(FAR_FUTURE);
+    expect(refresh?.consumedAt).toBeNull();
+    expect(refresh?.revokedAt).toBeNull();
+  });
+
+  it('issueTokens is one transaction: when the refresh token cannot be stored, neither is the access token', async () => {
+    const { first } = await issueFamily();
+    const familyId = id('family');
+    const accessToken = makeAccessToken(owner, familyId);
+    // Same hash as an existing refresh token: the insert fails.
+    const refreshToken = makeRefreshToken(owner, familyId, { tokenHash: first.refreshToken.tokenHash });
+    await expect(store.issueTokens({ accessToken, refreshToken })).rejects.toThrow();
+    expect(await store.findAccessToken(accessToken.tokenHash)).toBeNull();
+    expect(await store.findRefreshToken(first.refreshToken.tokenHash)).toStrictEqual(first.refreshToken);
+  });
+
+  it('numbers read back from the stored rows are numbers, timestamps included', async () => {
+    const { first } = await issueFamily();
+    const now = T + 50;
+    const next = nextPair(owner, first.refreshToken.familyId, first.refreshToken.tokenHash, now);
+    await store.rotateRefreshToken({ presentedHash: first.refreshToken.tokenHash, now, gracePeriod: 0, next });
+    const consumed = await store.findRefreshToken(first.refreshToken.tokenHash);
+    const revoked = await store.findAccessToken(first.accessToken.tokenHash);
+    expect(consumed?.consumedAt).toBe(now);
+    expect(typeof consumed?.consumedAt).toBe('number');
+    expect(revoked?.revokedAt).toBe(now);
+    expect(typeof revoked?.revokedAt).toBe('number');
+  });
+
+  // --- rotation ------------------------------------------------------------
+
+  it('rotateRefreshToken rotates a live token, then a second presentation revokes the whole family', async () => {
+    const { familyId, first } = await issueFamily();
+    const presented = first.refreshToken.tokenHash;
+
+    const second = nextPair(owner, familyId, presented, T + 10);
+    expect(await store.rotateRefreshToken({ presentedHash: presented, now: T + 10, gracePeriod: 0, next: second })).toEqual({
+      kind: 'rotated',
+    });
+
+    expect(await store.findRefreshToken(presented)).toStrictEqual({ ...first.refreshToken, consumedAt: T + 10 });
+    expect(await store.findAccessToken(first.accessToken.tokenHash)).toStrictEqual({ ...first.accessToken, revokedAt: T + 10 });
+    expect(await store.findAccessToken(second.accessToken.tokenHash)).toStrictEqual(second.accessToken);
+    expect(await store.findRefreshToken(second.refreshToken.tokenHash)).toStrictEqual(second.refreshToken);
+    let rows = await familyRows(store, familyId);
+    expect(rows.liveAccess).toEqual([second.accessToken.tokenHash]);
+    expect(rows.liveRefresh).toEqual([second.refreshToken.tokenHash]);
+
+    // The old token again (grace off): reuse.
+    const stolen = nextPair(owner, familyId, presented, T + 20);
+    expect(await store.rotateRefreshToken({ presentedHash: presented, now: T + 20, gracePeriod: 0, next: stolen })).toEqual({
+      kind: 'reuse-detected',
+      familyId,
+    });
+
+    rows = await familyRows(store, familyId);
+    expect(rows.access).toHaveLength(2);
+    expect(rows.refresh).toHaveLength(2);
+    for (const row of [...rows.access, ...rows.refresh]) expect(row.revoked_at).not.toBeNull();
+    expect(rows.liveAccess).toEqual([]);
+    expect(rows.liveRefresh).toEqual([]);
+    // The newest pair is revoked now; what was revoked earlier keeps its time.
+    expect((await store.findAccessToken(second.accessToken.tokenHash))?.revokedAt).toBe(T + 20);
+    expect((await store.findRefreshToken(second.refreshToken.tokenHash))?.revokedAt).toBe(T + 20);
+    expect((await store.findRefreshToken(presented))?.revokedAt).toBe(T + 20);
+    expect((await store.findAccessToken(first.accessToken.tokenHash))?.revokedAt).toBe(T + 10);
+    // The pair offered with the reused token was not stored.
+    expect(await store.findAccessToken(stolen.accessToken.tokenHash)).toBeNull();
+    expect(await store.findRefreshToken(stolen.refreshToken.tokenHash)).toBeNull();
+
+    // The successor is dead too.
+    const after = nextPair(owner, familyId, second.refreshToken.tokenHash, T + 30);
+    expect(
+      await store.rotateRefreshToken({ presentedHash: second.refreshToken.tokenHash, now: T + 30, gracePeriod: 0, next: after }),
+    ).toEqual({ kind: 'invalid' });
+    expect(await store.findRefreshToken(after.refreshToken.tokenHash)).toBeNull();
+  });
+
+  it('rotateRefreshToken: an expired token is invalid and nothing changes', async () => {
+    const { familyId, first } = await issueFamily();
+    const now = first.refreshToken.expiresAt; // expires_at <= now: expired
+    const next = nextPair(owner, familyId, first.refreshToken.tokenHash, now);
+    const before = await familyRows(store, familyId);
+
+    expect(await store.rotateRefreshToken({ presentedHash: first.refreshToken.tokenHash, now, gracePeriod: 60, next })).toEqual({
+      kind: 'invalid',
+    });
+
+    expect(await familyRows(store, familyId)).toEqual(before);
+    expect(await store.findRefreshToken(first.refreshToken.tokenHash)).toStrictEqual(first.refreshToken);
+    expect(await store.findAccessToken(first.accessToken.tokenHash)).toStrictEqual(first.accessToken);
+    expect(await store.findAccessToken(next.accessToken.tokenHash)).toBeNull();
+    expect(await store.findRefreshToken(next.refreshToken.tokenHash)).toBeNull();
+  });
+
+  it('rotateRefreshToken: an unknown token is invalid and nothing is stored', async () => {
+    const familyId = id('family');
+    const next = nextPair(owner, familyId, null, T);
+    expect(await store.rotateRefreshToken({ presentedHash: id('rt'), now: T, gracePeriod: 60, next })).toEqual({ kind: 'invalid' });
+    expect(await store.findAccessToken(next.accessToken.tokenHash)).toBeNull();
+    expect(await store.findRefreshToken(next.refreshToken.tokenHash)).toBeNull();
+  });
+
+  it('rotateRefreshToken: a revoked token is invalid and nothing changes', async () => {
+    const { familyId, first } = await issueFamily();
+    expect(await store.revokeFamily(familyId, T + 5)).toBe(2);
+    const before = await familyRows(store, familyId);
+    const next = nextPair(owner, familyId, first.refreshToken.tokenHash, T + 6);
+
+    expect(
+      await store.rotateRefreshToken({ presentedHash: first.refreshToken.tokenHash, now: T + 6, gracePeriod: 60, next }),
+    ).toEqual({ kind: 'invalid' });
+
+    expect(await familyRows(store, familyId)).toEqual(before);
+    expect(await store.findRefreshToken(first.refreshToken.tokenHash)).toStrictEqual({ ...first.refreshToken, revokedAt: T + 5 });
+    expect(await store.findAccessToken(next.accessToken.tokenHash)).toBeNull();
+    expect(await store.findRefreshToken(next.refreshToken.tokenHash)).toBeNull();
+  });
+
+  it('rotateRefreshToken grace: a retry reissues, keeping one live refresh token; after the successor is used it is reuse', async () => {
+    const { familyId, first } = await issueFamily();
+    const original = first.refreshToken.tokenHash;
+
+    const lost = nextPair(owner, familyId, original, T + 10);
+    expect(await store.rotateRefreshToken({ presentedHash: original, now: T + 10, gracePeriod: 60, next: lost })).toEqual({
+      kind: 'rotated',
+    });
+
+    // The client never saw `lost` and presents the original again within 60 s.
+    const retry = nextPair(owner, familyId, original, T + 40);
+    expect(await store.rotateRefreshToken({ presentedHash: original, now: T + 40, gracePeriod: 60, next: retry })).toEqual({
+      kind: 'reissued-in-grace',
+    });
+    expect((await store.findRefreshToken(lost.refreshToken.tokenHash))?.revokedAt).toBe(T + 40);
+    expect((await store.findAccessToken(lost.accessToken.tokenHash))?.revokedAt).toBe(T + 40);
+    expect(await store.findRefreshToken(retry.refreshToken.tokenHash)).toStrictEqual(retry.refreshToken);
+    expect(await store.findAccessToken(retry.accessToken.tokenHash)).toStrictEqual(retry.accessToken);
+    expect((await store.findRefreshToken(original))?.consumedAt).toBe(T + 10);
+    let rows = await familyRows(store, familyId);
+    expect(rows.liveRefresh).toEqual([retry.refreshToken.tokenHash]);
+    expect(rows.liveAccess).toEqual([retry.accessToken.tokenHash]);
+
+    // The client goes on with the reissued token.
+    const third = nextPair(owner, familyId, retry.refreshToken.tokenHash, T + 50);
+    expect(
+      await store.rotateRefreshToken({ presentedHash: retry.refreshToken.tokenHash, now: T + 50, gracePeriod: 60, next: third }),
+    ).toEqual({ kind: 'rotated' });
+
+    // The original again, still within 60 s of its use, but its successor has been used: reuse.
+    const late = nextPair(owner, familyId, original, T + 55);
+    expect(await store.rotateRefreshToken({ presentedHash: original, now: T + 55, gracePeriod: 60, next: late })).toEqual({
+      kind: 'reuse-detected',
+      familyId,
+    });
+    rows = await familyRows(store, familyId);
+    expect(rows.liveRefresh).toEqual([]);
+    expect(rows.liveAccess).toEqual([]);
+    for (const row of [...rows.access, ...rows.refresh]) expect(row.revoked_at).not.toBeNull();
+    expect(await store.findRefreshToken(late.refreshToken.tokenHash)).toBeNull();
+  });
+
+  it('rotateRefreshToken grace: presenting a used token after the grace window is reuse', async () => {
+    const { familyId, first } = await issueFamily();
+    const original = first.refreshToken.tokenHash;
+    const second = nextPair(owner, familyId, original, T + 10);
+    expect(await store.rotateRefreshToken({ presentedHash: original, now: T + 10, gracePeriod: 60, next: second })).toEqual({
+      kind: 'rotated',
+    });
+
+    const tooLate = nextPair(owner, familyId, original, T + 71);
+    expect(await store.rotateRefreshToken({ presentedHash: original, now: T + 71, gracePeriod: 60, next: tooLate })).toEqual({
+      kind: 'reuse-detected',
+      familyId,
+    });
+    const rows = await familyRows(store, familyId);
+    expect(rows.liveRefresh).toEqual([]);
+    expect(rows.liveAccess).toEqual([]);
+    expect((await store.findRefreshToken(second.refreshToken.tokenHash))?.revokedAt).toBe(T + 71);
+    expect(await store.findRefreshToken(tooLate.refreshToken.tokenHash)).toBeNull();
+  });
+
+  it('rotateRefreshToken grace: the last second of the window still counts as a retry', async () => {
+    const { familyId, first } = await issueFamily();
+    const original = first.refreshToken.tokenHash;
+    await store.rotateRefreshToken({ presentedHash: original, now: T + 10, gracePeriod: 60, next: nextPair(owner, familyId, original, T + 10) });
+    const retry = nextPair(owner, familyId, original, T + 70);
+    expect(await store.rotateRefreshToken({ presentedHash: original, now: T + 70, gracePeriod: 60, next: retry })).toEqual({
+      kind: 'reissued-in-grace',
+    });
+    expect((await familyRows(store, familyId)).liveRefresh).toEqual([retry.refreshToken.tokenHash]);
+  });
+
+  // --- concurrency -----------------------------------------------------------
+
+  /**
+   * 20 concurrent presentations of one token, each with its own next pair; by default 10 through
+   * each store instance (two connections / two pools on one database).
+   */
+  async function presentConcurrently(gracePeriod: number, through: SqlStore[] = [store, other]) {
+    const { familyId, first } = await issueFamily();
+    const presented = first.refreshToken.tokenHash;
+    const now = T + 100;
+    const pairs = Array.from({ length: 20 }, () => nextPair(owner, familyId, presented, now));
+    const outcomes = await Promise.all(
+      pairs.map((next, i) => through[i % through.length]!.rotateRefreshToken({ presentedHash: presented, now, gracePeriod, next })),
+    );
+    return { familyId, presented, pairs, outcomes };
+  }
+
+  it('concurrent transactions through one store instance stay separate', async () => {
+    const families = Array.from({ length: 20 }, () => id('family'));
+    const pairs = families.map((familyId) => nextPair(owner, familyId, null, T));
+    const results = await Promise.allSettled(pairs.map((pair) => store.issueTokens(pair)));
+    expect(results.filter((result) => result.status === 'rejected')).toEqual([]);
+    for (const pair of pairs) {
+      expect(await store.findAccessToken(pair.accessToken.tokenHash)).toStrictEqual(pair.accessToken);
+      expect(await store.findRefreshToken(pair.refreshToken.tokenHash)).toStrictEqual(pair.refreshToken);
+    }
+
+    const { familyId, outcomes } = await presentConcurrently(0, [store]);
+    expect(tally(outcomes)).toEqual({ rotated: 1, 'reuse-detected': 19 });
+    expect((await familyRows(store, familyId)).liveRefresh).toEqual([]);
+  });
+
+  it('20 concurrent rotations of one token across two store instances: exactly one rotates, the rest are reuse (grace 0)', async () => {
+    const { familyId, presented, pairs, outcomes } = await presentConcurrently(0);
+
+    expect(tally(outcomes)).toEqual({ rotated: 1, 'reuse-detected': 19 });
+    for (const outcome of outcomes) {
+      if (outcome.kind === 'reuse-detected') expect(outcome.familyId).toBe(familyId);
+    }
+    // Only the winner's pair was stored, and reuse revoked it along with the rest of the family.
+    const winner = outcomes.findIndex((outcome) => outcome.kind === 'rotated');
+    const rows = await familyRows(store, familyId);
+    expect(rows.refresh.map((row) => row.token_hash).sort()).toEqual([presented, pairs[winner]!.refreshToken.tokenHash].sort());
+    expect(rows.access).toHaveLength(2);
+    expect(rows.liveRefresh).toEqual([]);
+    expect(rows.liveAccess).toEqual([]);
+    expect((await store.findRefreshToken(presented))?.consumedAt).toBe(T + 100);
+  });
+
+  it('20 concurrent rotations of one token across two store instances with grace: one rotates, the rest reissue, one token stays live', async () => {
+    const { familyId, presented, pairs, outcomes } = await presentConcurrently(60);
+
+    expect(tally(outcomes)).toEqual({ rotated: 1, 'reissued-in-grace': 19 });
+    const rows = await familyRows(store, familyId);
+    // Every next pair was stored (1 rotation + 19 reissues) alongside the first pair.
+    expect(rows.refresh).toHaveLength(21);
+    expect(rows.access).toHaveLength(21);
+    expect(rows.liveRefresh).toHaveLength(1);
+    expect(rows.liveAccess).toHaveLength(1);
+    // The live access and refresh token are one pair.
+    const live = pairs.find((pair) => pair.refreshToken.tokenHash === rows.liveRefresh[0]);
+    expect(live).toBeDefined();
+    expect(rows.liveAccess).toEqual([live!.accessToken.tokenHash]);
+    expect((await store.findRefreshToken(presented))?.revokedAt).toBeNull();
+  });
+
+  // --- revocation & maintenance ----------------------------------------------
+
+  it('revokeFamily revokes every access and refresh token of the family and nothing else', async () => {
+    const { familyId, first } = await issueFamily();
+    const second = nextPair(owner, familyId, first.refreshToken.tokenHash, T + 10);
+    await store.rotateRefreshToken({ presentedHash: first.refreshToken.tokenHash, now: T + 10, gracePeriod: 0, next: second });
+    const { first: bystander } = await issueFamily();
+
+    // Live rows: second.accessToken, first.refreshToken (consumed, not revoked), second.refreshToken.
+    expect(await store.revokeFamily(familyId, T + 20)).toBe(3);
+    const rows = await familyRows(store, familyId);
+    for (const row of [...rows.access, ...rows.refresh]) expect(row.revoked_at).not.toBeNull();
+    expect((await store.findAccessToken(second.accessToken.tokenHash))?.revokedAt).toBe(T + 20);
+    expect((await store.findRefreshToken(second.refreshToken.tokenHash))?.revokedAt).toBe(T + 20);
+    expect((await store.findAccessToken(first.accessToken.tokenHash))?.revokedAt).toBe(T + 10);
+
+    expect(await store.findAccessToken(bystander.accessToken.tokenHash)).toStrictEqual(bystander.accessToken);
+    expect(await store.findRefreshToken(bystander.refreshToken.tokenHash)).toStrictEqual(bystander.refreshToken);
+
+    expect(await store.revokeFamily(familyId, T + 30)).toBe(0);
+    expect(await store.revokeFamily(id('family'), T + 30)).toBe(0);
+  });
+
+  it('deleteExpired deletes exactly the rows with expires_at <= now, in batches', async () => {
+    const fresh = await factory.createStore();
+    try {
+      const db = fresh.store;
+      const client = makeClient();
+      const user = makeUser();
+      await db.createClient(client);
+      await db.createUser(user);
+      const who = { clientId: client.id, userId: user.id };
+      const now = T + 1000;
+
+      const expiries = [now - 500, now - 100, now - 10, now - 1, now]; // all <= now
+      const expired = expiries.map((expiresAt) => ({
+        accessToken: makeAccessToken(who, id('family'), { expiresAt }),
+        refreshToken: makeRefreshToken(who, id('family'), { expiresAt }),
+        code: makeCode(who, { expiresAt }),
+      }));
+      const live = [now + 1, FAR_FUTURE].map((expiresAt) => ({
+        accessToken: makeAccessToken(who, id('family'), { expiresAt }),
+        refreshToken: makeRefreshToken(who, id('family'), { expiresAt }),
+        code: makeCode(who, { expiresAt }),
+      }));
+      for (const row of [...expired, ...live]) {
+        await db.issueTokens({ accessToken: row.accessToken, refreshToken: row.refreshToken });
+        await db.saveAuthorizationCode(row.code);
+      }
+
+      const run = vi.spyOn(db.driver, 'run');
+      expect(await db.deleteExpired(now, 2)).toEqual({ accessTokens: 5, refreshTokens: 5, authorizationCodes: 5 });
+      // 5 rows in batches of 2: three statements per table (2 + 2 + 1).
+      const deletes = run.mock.calls.map(([sql]) => /^DELETE FROM (\w+)/.exec(sql)?.[1]).filter(Boolean);
+      expect(deletes).toEqual([
+        'access_tokens', 'access_tokens', 'access_tokens',
+        'refresh_tokens', 'refresh_tokens', 'refresh_tokens',
+        'authorization_codes', 'authorization_codes', 'authorization_codes',
+      ]);
+      run.mockRestore();
+
+      for (const row of expired) {
+        expect(await db.findAccessToken(row.accessToken.tokenHash)).toBeNull();
+        expect(await db.findRefreshToken(row.refreshToken.tokenHash)).toBeNull();
+      }
+      for (const row of live) {
+        expect(await db.findAccessToken(row.accessToken.tokenHash)).toStrictEqual(row.accessToken);
+        expect(await db.findRefreshToken(row.refreshToken.tokenHash)).toStrictEqual(row.refreshToken);
+      }
+      expect(await countRows(db, 'authorization_codes')).toBe(2);
+      expect(await countRows(db, 'authorization_codes', 'expires_at > ?', [now])).toBe(2);
+
+      expect(await db.deleteExpired(now, 2)).toEqual({ accessTokens: 0, refreshTokens: 0, authorizationCodes: 0 });
+      // The default batch size works too.
+      expect(await db.deleteExpired(FAR_FUTURE)).toEqual({ accessTokens: 2, refreshTokens: 2, authorizationCodes: 2 });
+    } finally {
+      await fresh.cleanup();
+    }
+  });
+});

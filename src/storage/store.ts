@@ -1,0 +1,162 @@
+/**
+ * The storage contract. Core declares what it needs as narrow interfaces (one per concern);
+ * both engines (SQLite, PostgreSQL) implement all of them through one `Store`.
+ * Times are whole seconds since the epoch. Secrets appear only as SHA-256 hashes.
+ */
+
+export interface ClientRecord {
+  id: string;
+  name: string;
+  /** SHA-256 of the client secret; null for a public client. */
+  secretHash: string | null;
+  isPublic: boolean;
+  redirectUris: string[];
+  grantTypes: string[];
+  /** The scopes this client may ask for; null means every configured supported scope. */
+  scopes: string[] | null;
+  createdAt: number;
+}
+
+export interface UserRecord {
+  id: string;
+  username: string;
+  usernameCanonical: string;
+  email: string;
+  emailCanonical: string;
+  /** argon2id PHC string. */
+  passwordHash: string;
+  enabled: boolean;
+  roles: string[];
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface AccessTokenRecord {
+  tokenHash: string;
+  /** Every token descended from one original grant shares this id. */
+  familyId: string;
+  clientId: string;
+  userId: string | null;
+  scope: string;
+  issuedAt: number;
+  expiresAt: number;
+  revokedAt: number | null;
+}
+
+export interface RefreshTokenRecord {
+  tokenHash: string;
+  familyId: string;
+  /** The refresh token this one replaced; null for the first of a family. */
+  parentHash: string | null;
+  clientId: string;
+  userId: string | null;
+  scope: string;
+  issuedAt: number;
+  expiresAt: number;
+  /** Set when the token was exchanged (rotation); a consumed token presented again is reuse. */
+  consumedAt: number | null;
+  revokedAt: number | null;
+}
+
+export interface AuthorizationCodeRecord {
+  codeHash: string;
+  familyId: string;
+  clientId: string;
+  userId: string;
+  redirectUri: string;
+  scope: string;
+  codeChallenge: string | null;
+  codeChallengeMethod: string | null;
+  issuedAt: number;
+  expiresAt: number;
+  consumedAt: number | null;
+}
+
+export interface ClientStore {
+  findClient(id: string): Promise<ClientRecord | null>;
+  createClient(client: ClientRecord): Promise<void>;
+  listClients(): Promise<ClientRecord[]>;
+  /** Deletes the client and every token and code issued to it. False when it did not exist. */
+  deleteClient(id: string): Promise<boolean>;
+  updateClientSecret(id: string, secretHash: string): Promise<boolean>;
+}
+
+export type UserPatch = Partial<Pick<UserRecord, 'username' | 'usernameCanonical' | 'email' | 'emailCanonical' | 'passwordHash' | 'enabled' | 'roles'>>;
+
+export class DuplicateUserError extends Error {
+  constructor(readonly field: 'username' | 'email') {
+    super(`a user with this ${field} already exists`);
+  }
+}
+
+export interface UserStore {
+  findUserById(id: string): Promise<UserRecord | null>;
+  /** Looks up by canonical username or canonical email. */
+  findUserByLogin(canonical: string): Promise<UserRecord | null>;
+  /** Throws DuplicateUserError when the canonical username or email is taken. */
+  createUser(user: UserRecord): Promise<void>;
+  updateUser(id: string, patch: UserPatch, now: number): Promise<boolean>;
+  listUsers(): Promise<UserRecord[]>;
+}
+
+export interface IssuedTokens {
+  accessToken: AccessTokenRecord;
+  refreshToken?: RefreshTokenRecord;
+}
+
+export type RotationOutcome =
+  /** The presented token was live; it is now consumed and `next` is stored. */
+  | { kind: 'rotated' }
+  /** A retry within the grace period: the sibling pair was revoked and `next` is stored. */
+  | { kind: 'reissued-in-grace' }
+  /** The token had already been used (even if since revoked): the whole family is now revoked. */
+  | { kind: 'reuse-detected'; familyId: string }
+  /** Unknown, expired, or revoked without having been used: nothing changed. */
+  | { kind: 'invalid' };
+
+export interface RotationRequest {
+  presentedHash: string;
+  now: number;
+  /** RFC 9700 §4.14 leeway for a client whose response was lost; 0 turns it off. */
+  gracePeriod: number;
+  next: { accessToken: AccessTokenRecord; refreshToken: RefreshTokenRecord };
+}
+
+export interface TokenStore {
+  /** Stores an access token and its optional refresh token in one transaction. */
+  issueTokens(tokens: IssuedTokens): Promise<void>;
+  findAccessToken(tokenHash: string): Promise<AccessTokenRecord | null>;
+  findRefreshToken(tokenHash: string): Promise<RefreshTokenRecord | null>;
+  /**
+   * One atomic step, correct across processes: consume the presented refresh token and
+   * store the next pair, revoking the access tokens issued before it, or detect reuse and
+   * revoke the family.
+   */
+  rotateRefreshToken(request: RotationRequest): Promise<RotationOutcome>;
+  /** Revokes every access and refresh token of a family. Returns how many rows changed. */
+  revokeFamily(familyId: string, now: number): Promise<number>;
+}
+
+export interface CodeStore {
+  saveAuthorizationCode(code: AuthorizationCodeRecord): Promise<void>;
+}
+
+export interface CleanupCounts {
+  accessTokens: number;
+  refreshTokens: number;
+  authorizationCodes: number;
+}
+
+export interface MaintenanceStore {
+  /** Deletes expired rows in batches so no statement holds a lock on millions of rows. */
+  deleteExpired(now: number, batchSize?: number): Promise<CleanupCounts>;
+  /** Resolves when the database answers. */
+  ping(): Promise<void>;
+}
+
+export interface Store extends ClientStore, UserStore, TokenStore, CodeStore, MaintenanceStore {
+  readonly engine: 'sqlite' | 'postgres';
+  /** Applies pending migrations; returns the versions applied now. */
+  migrate(): Promise<number[]>;
+  close(): Promise<void>;
+}
