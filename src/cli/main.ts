@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { createRequire } from 'node:module';
 import { Command, CommanderError } from 'commander';
 import { AccountError } from '../accounts/users.js';
 import { ConfigError } from '../config/load.js';
@@ -36,7 +37,7 @@ function configure(command: Command): void {
 
 const program = new Command('gatehouse')
   .description('Gatehouse: an OAuth 2 authorization server with built-in user accounts')
-  .version(process.env.npm_package_version ?? '0.1.0')
+  .version((createRequire(import.meta.url)('../../package.json') as { version: string }).version)
   .addCommand(serveCommand())
   .addCommand(migrateCommand())
   .addCommand(clientCommand())

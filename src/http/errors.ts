@@ -8,10 +8,13 @@ export function sendOAuthError(reply: FastifyReply, error: OAuthError): FastifyR
   return reply.code(error.status).headers({ ...NO_STORE, ...error.headers }).send(error.toJSON());
 }
 
-/** Errors that mean the database is unreachable or overloaded: a 503 the client may retry, not a 500. */
+/**
+ * Errors that mean the database is unreachable, overloaded or aborted the transaction to break a
+ * deadlock (40P01) or a serialisation conflict (40001): a 503 the client may retry, not a 500.
+ */
 export function isDatabaseUnavailable(error: unknown): boolean {
   const { code, message } = (error ?? {}) as { code?: string; message?: string };
-  if (code && ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'SQLITE_BUSY', 'SQLITE_LOCKED', '57P01', '57P03', '53300'].includes(code)) return true;
+  if (code && ['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'SQLITE_BUSY', 'SQLITE_LOCKED', '57P01', '57P03', '53300', '40P01', '40001'].includes(code)) return true;
   return /Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error/i.test(message ?? '');
 }
 

@@ -1,0 +1,108 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSqliteStore, type TestStore } from '../../test/helpers/databases.js';
+import { UserAccounts } from '../accounts/users.js';
+import { validateConfig } from '../config/load.js';
+import { Gatehouse } from '../gatehouse.js';
+import { ClientRegistry } from './clients.js';
+import { ManualClock } from './clock.js';
+import { OAuthError } from './errors.js';
+import { hashSecret } from './secrets.js';
+import type { TokenResponse } from './tokens.js';
+
+/**
+ * The token endpoint in-process with an injected clock, for the rules that depend on time:
+ * lifetimes, expiry and the grace window. (The HTTP behaviour is covered end to end in test/e2e.)
+ */
+describe('token endpoint with an injected clock', () => {
+  let db: TestStore;
+  const clock = new ManualClock(1_800_000_000);
+  const config = validateConfig({ supported_scopes: ['read', 'write'], default_scope: 'read', access_token_lifetime: 600, refresh_token_lifetime: 3600 });
+  let strict: Gatehouse;
+  let lenient: Gatehouse;
+  let client: { id: string; secret: string };
+
+  beforeAll(async () => {
+    db = await createSqliteStore();
+    strict = new Gatehouse({ config, store: db.store, clock });
+    lenient = new Gatehouse({ config: { ...config, refresh_token_grace_period: 30 }, store: db.store, clock });
+    const registered = await new ClientRegistry(db.store, clock).create({ name: 'app', grantTypes: ['password', 'refresh_token'] });
+    client = { id: registered.client.id, secret: registered.secret! };
+    await new UserAccounts(db.store, clock).create({ username: 'carol', email: 'carol@example.com', password: 'a long passphrase' });
+  });
+  afterAll(() => db.cleanup());
+
+  const request = (gatehouse: Gatehouse, params: Record<string, string>) =>
+    gatehouse.tokenEndpoint
+      .handle({ params: new Map(Object.entries({ client_id: client.id, client_secret: client.secret, ...params })) })
+      .then((outcome) => outcome.response);
+  const login = (gatehouse = strict) => request(gatehouse, { grant_type: 'password', username: 'carol', password: 'a long passphrase' });
+  const refresh = (gatehouse: Gatehouse, token: TokenResponse, extra: Record<string, string> = {}) =>
+    request(gatehouse, { grant_type: 'refresh_token', refresh_token: token.refresh_token!, ...extra });
+  const rejected = async (promise: Promise<unknown>) => {
+    const error = await promise.then(() => null, (e: unknown) => e);
+    expect(error).toBeInstanceOf(OAuthError);
+    return (error as OAuthError).code;
+  };
+
+  it('stores only hashes of the tokens it hands out, with the configured lifetimes', async () => {
+    const tokens = await login();
+    expect(tokens).toMatchObject({ token_type: 'Bearer', expires_in: 600, scope: 'read' });
+    expect(tokens.access_token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(await db.store.findAccessToken(tokens.access_token)).toBeNull();
+    const access = await db.store.findAccessToken(hashSecret(tokens.access_token));
+    const refreshToken = await db.store.findRefreshToken(hashSecret(tokens.refresh_token!));
+    expect(access?.expiresAt).toBe(clock.now() + 600);
+    expect(refreshToken?.expiresAt).toBe(clock.now() + 3600);
+    expect(refreshToken?.familyId).toBe(access?.familyId);
+  });
+
+  it('revokes the access token issued with a refresh token when that refresh token is rotated', async () => {
+    const first = await login();
+    const second = await refresh(strict, first);
+    expect((await db.store.findAccessToken(hashSecret(first.access_token)))?.revokedAt).toBe(clock.now());
+    expect((await db.store.findAccessToken(hashSecret(second.access_token)))?.revokedAt).toBeNull();
+  });
+
+  it('refuses an expired refresh token, and a rotated one lives a full lifetime from its rotation', async () => {
+    const first = await login();
+    clock.advance(3000);
+    const second = await refresh(strict, first);
+    clock.advance(3599);
+    const third = await refresh(strict, second);
+    clock.advance(3600);
+    expect(await rejected(refresh(strict, third))).toBe('invalid_grant');
+  });
+
+  it('within the grace window re-issues and revokes the sibling pair; after it, reuse revokes the family', async () => {
+    const first = await login(lenient);
+    const second = await refresh(lenient, first);
+    clock.advance(30);
+    const retried = await refresh(lenient, first);
+    expect(retried.refresh_token).not.toBe(second.refresh_token);
+    expect(await rejected(refresh(lenient, second))).toBe('invalid_grant');
+    expect((await db.store.findAccessToken(hashSecret(second.access_token)))?.revokedAt).not.toBeNull();
+
+    clock.advance(1);
+    expect(await rejected(refresh(lenient, first))).toBe('invalid_grant');
+    // Reuse outside the window took the whole family down, including the re-issued pair.
+    expect(await rejected(refresh(lenient, retried))).toBe('invalid_grant');
+  });
+
+  it('narrows scope on refresh and keeps the narrowed scope for the next one', async () => {
+    const first = await request(strict, { grant_type: 'password', username: 'carol', password: 'a long passphrase', scope: 'read write' });
+    const narrowed = await refresh(strict, first, { scope: 'write' });
+    expect(narrowed.scope).toBe('write');
+    expect(await rejected(refresh(strict, narrowed, { scope: 'read' }))).toBe('invalid_scope');
+  });
+
+  it('refuses to refresh for a deactivated user', async () => {
+    const tokens = await login();
+    await new UserAccounts(db.store, clock).setEnabled('carol', false);
+    try {
+      expect(await rejected(refresh(strict, tokens))).toBe('invalid_grant');
+      expect(await rejected(login())).toBe('invalid_grant');
+    } finally {
+      await new UserAccounts(db.store, clock).setEnabled('carol', true);
+    }
+  });
+});
