@@ -95,5 +95,6 @@ describe('client authentication (RFC 6749 §2.3)', () => {
     expect(thrown(() => presentedClientCredentials(new Map(), 'Basic !!!')).code).toBe('invalid_client');
     expect(thrown(() => presentedClientCredentials(new Map(), `Basic ${Buffer.from('no-colon').toString('base64')}`)).status).toBe(401);
     expect(thrown(() => presentedClientCredentials(new Map(), undefined)).status).toBe(401);
+    expect(thrown(() => presentedClientCredentials(new Map(), basic('a\0b', 'x'))).code).toBe('invalid_client');
   });
 });

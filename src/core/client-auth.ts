@@ -22,11 +22,14 @@ function parseBasic(authorization: string): { clientId: string; clientSecret: st
   const decoded = Buffer.from(match[1], 'base64').toString('utf8');
   const colon = decoded.indexOf(':');
   if (colon < 0) throw invalid();
+  let credentials;
   try {
-    return { clientId: formDecode(decoded.slice(0, colon)), clientSecret: formDecode(decoded.slice(colon + 1)) };
+    credentials = { clientId: formDecode(decoded.slice(0, colon)), clientSecret: formDecode(decoded.slice(colon + 1)) };
   } catch {
     throw invalid();
   }
+  if (credentials.clientId.includes('\0') || credentials.clientSecret.includes('\0')) throw invalid();
+  return credentials;
 }
 
 /**

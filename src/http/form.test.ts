@@ -26,6 +26,10 @@ describe('form bodies (RFC 6749 §3.2)', () => {
     expect(error(() => parseFormBody('application/x-www-form-urlencoded', 'scope=a&scope=b')).code).toBe('invalid_request');
   });
 
+  it('refuses a NUL character in a name or value', () => {
+    expect(error(() => parseFormBody('application/x-www-form-urlencoded', 'client_id=a%00b')).code).toBe('invalid_request');
+  });
+
   it('refuses other content types', () => {
     for (const type of [undefined, 'application/json', 'text/plain', 'multipart/form-data; boundary=x']) {
       expect(error(() => parseFormBody(type, 'grant_type=x')).code).toBe('invalid_request');

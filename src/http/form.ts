@@ -15,6 +15,8 @@ export function parseFormBody(contentType: string | undefined, body: unknown): M
   for (const [name, value] of new URLSearchParams(typeof body === 'string' ? body : '')) {
     if (seen.has(name)) throw OAuthError.invalidRequest(`parameter repeated: ${name.slice(0, 40)}`);
     seen.add(name);
+    // No OAuth parameter carries a NUL, and PostgreSQL text cannot hold one.
+    if (name.includes('\0') || value.includes('\0')) throw OAuthError.invalidRequest('parameters must not contain NUL characters');
     if (value !== '') params.set(name, value);
   }
   return params;

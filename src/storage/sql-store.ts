@@ -263,10 +263,7 @@ export class SqlStore implements Store {
   // --- tokens --------------------------------------------------------------
 
   async issueTokens(tokens: IssuedTokens): Promise<void> {
-    if (!tokens.refreshToken) {
-      await this.db.run(INSERT_ACCESS_TOKEN, accessTokenParams(tokens.accessToken));
-      return;
-    }
+    // Always a transaction, even for one row: on SQLite concurrent ones share one commit.
     await this.db.transaction((tx) => insertTokens(tx, tokens));
   }
 

@@ -19,11 +19,15 @@ function describeUser(user: UserRecord) {
   };
 }
 
-/** Runs `fn` with the user accounts service on the configured database. */
-function accounts<A extends unknown[]>(fn: (accounts: UserAccounts, ...args: A) => Promise<void>) {
-  return async (...args: [...A, StoreOptions]) => {
-    const options = args[args.length - 1] as StoreOptions;
-    await withStore(resolveConfig(options), (store) => fn(new UserAccounts(store), ...(args.slice(0, -1) as A)));
+/**
+ * Runs `fn` with the user accounts service on the configured database. Commander calls an
+ * action with (...arguments, options, command).
+ */
+function accounts<A extends string[]>(fn: (accounts: UserAccounts, ...args: A) => Promise<void>) {
+  return async (...args: unknown[]) => {
+    const options = args[args.length - 2] as StoreOptions;
+    const positional = args.slice(0, -2) as A;
+    await withStore(resolveConfig(options), (store) => fn(new UserAccounts(store), ...positional));
   };
 }
 

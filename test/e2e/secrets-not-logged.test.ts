@@ -1,0 +1,277 @@
+/**
+ * No secret ever reaches the logs: a server at GATEHOUSE_LOG_LEVEL=trace is driven through every
+ * grant (successes and failures, plus misdirected requests carrying secrets in the query string,
+ * in a JSON body, in an oversized body, in headers), then stopped; its whole stdout+stderr must
+ * contain none of the secret values involved, while still containing the request lines.
+ * The CLI commands that handle a password or a client secret are checked the same way.
+ */
+import { randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSqliteDatabase, describeEachEngine, type TestDatabase } from '../helpers/databases.js';
+import {
+  basicAuthorization,
+  createClient,
+  createUser,
+  httpRequest,
+  migrateDatabase,
+  runCli,
+  startServer,
+  stopAllServers,
+  tokenRequest,
+  type CliResult,
+  type CreatedClient,
+  type HttpResult,
+  type RunningServer,
+} from '../helpers/server.js';
+
+const TRACE = { GATEHOUSE_LOG_LEVEL: 'trace', GATEHOUSE_SUPPORTED_SCOPES: 'read write', GATEHOUSE_DEFAULT_SCOPE: 'read' };
+const unique = (prefix: string) => `${prefix}-${randomBytes(18).toString('base64url')}`;
+
+/** Fails naming the secret (by label) and the place, if `text` contains it or any 16-character piece of it. */
+function expectNoSecrets(text: string, secrets: Map<string, string>, where: string): void {
+  const leaks: string[] = [];
+  for (const [label, secret] of secrets) {
+    const pieces = secret.length <= 16 ? [secret] : Array.from({ length: secret.length - 15 }, (_, i) => secret.slice(i, i + 16));
+    const forms = new Set([...pieces, encodeURIComponent(secret)]);
+    if ([...forms].some((piece) => text.includes(piece))) leaks.push(label);
+  }
+  expect(leaks, `secrets found in ${where}`).toEqual([]);
+}
+
+interface LogLine {
+  msg?: string;
+  method?: string;
+  path?: string;
+  status?: number;
+  error?: string;
+  [key: string]: unknown;
+}
+
+function parseLogLines(logs: string): LogLine[] {
+  return logs
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => {
+      try {
+        return JSON.parse(line) as LogLine;
+      } catch {
+        return {};
+      }
+    });
+}
+
+/** Records a secret value under a label; fails when the value is not a plausible secret. */
+function secretBook() {
+  const secrets = new Map<string, string>();
+  const remember = (label: string, value: string | null | undefined): string => {
+    expect(typeof value === 'string' && value.length >= 8, `${label} should be a secret string`).toBe(true);
+    secrets.set(label, value as string);
+    return value as string;
+  };
+  return { secrets, remember };
+}
+
+// The CLI does not depend on the engine: once, on SQLite.
+describe('the CLI never prints a password (e2e)', () => {
+  let db: TestDatabase;
+  let database: string;
+  const { secrets, remember } = secretBook();
+
+  beforeAll(async () => {
+    db = await createSqliteDatabase();
+    database = await migrateDatabase(db);
+  });
+
+  afterAll(async () => {
+    await db?.cleanup();
+  });
+
+  /** Every CLI run here, and the outputs in which a given secret must not appear. */
+  const runs: { what: string; result: CliResult }[] = [];
+  const run = async (what: string, promise: Promise<CliResult>) => {
+    const result = await promise;
+    runs.push({ what, result });
+    return result;
+  };
+  const everything = (result: CliResult) => `${result.stdout}\n${result.stderr}`;
+
+  it('user create --password-stdin and change-password never print the password', async () => {
+    const password = remember('cli user password', unique('pw'));
+    const created = await run('user create', createUser(database, 'cli-user', 'cli-user@example.com', password));
+    expect(created.stdout).toMatch(/Created user cli-user/);
+    expectNoSecrets(everything(created), new Map([['password', password]]), 'user create output');
+
+    const newPassword = remember('cli new password', unique('pw2'));
+    const changed = await run(
+      'user change-password',
+      runCli(['user', 'change-password', 'cli-user', '--password-stdin'], { database, stdin: `${newPassword}\n`, env: TRACE }),
+    );
+    expect(changed.code, changed.stderr).toBe(0);
+    expectNoSecrets(everything(changed), new Map([['new password', newPassword]]), 'user change-password output');
+
+    // A refused password is not echoed in the error either.
+    const weak = 'Sh0rt!x';
+    const refused = await run(
+      'user create (weak password)',
+      runCli(['user', 'create', 'weak-user', 'weak@example.com', '--password-stdin'], { database, stdin: `${weak}\n`, env: TRACE }),
+    );
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toMatch(/^gatehouse: password must be at least 8 characters/);
+    expect(everything(refused)).not.toContain(weak);
+  });
+
+  it('client create prints the secret once; rotate-secret prints the new one only; neither prints a password', async () => {
+    const created = await run('client create', runCli(['client', 'create', '--name', 'cli-client', '--grant-type', 'client_credentials'], { database, env: TRACE }));
+    expect(created.code, created.stderr).toBe(0);
+    const secret = /client_secret: (\S+)/.exec(created.stdout)?.[1];
+    const id = /client_id: +(\S+)/.exec(created.stdout)?.[1];
+    expect(secret).toMatch(/^[A-Za-z0-9_-]{43,}$/);
+    expect(created.stdout.split(secret!).length - 1).toBe(1);
+    expect(created.stderr).not.toContain(secret);
+
+    const rotated = await run('client rotate-secret', runCli(['client', 'rotate-secret', id!], { database, env: TRACE }));
+    expect(rotated.code, rotated.stderr).toBe(0);
+    const newSecret = /client_secret: (\S+)/.exec(rotated.stdout)?.[1];
+    expect(newSecret).toMatch(/^[A-Za-z0-9_-]{43,}$/);
+    expect(newSecret).not.toBe(secret);
+    expectNoSecrets(everything(rotated), new Map([['previous client secret', secret!]]), 'rotate-secret output');
+
+    const rotatedJson = await run('client rotate-secret --json', runCli(['client', 'rotate-secret', id!, '--json'], { database, env: TRACE }));
+    expect(rotatedJson.code, rotatedJson.stderr).toBe(0);
+    expect(JSON.parse(rotatedJson.stdout)).toEqual({ client_id: id, client_secret: expect.stringMatching(/^[A-Za-z0-9_-]{43,}$/) });
+    expectNoSecrets(everything(rotatedJson), new Map([['previous client secret', secret!], ['secret before that', newSecret!]]), 'rotate-secret --json output');
+
+    // None of the CLI runs so far printed any user password.
+    const passwords = new Map([...secrets].filter(([label]) => label.includes('password')));
+    expect(passwords.size).toBeGreaterThanOrEqual(2);
+    for (const { what, result } of runs) expectNoSecrets(everything(result), passwords, `${what} output`);
+  });
+});
+
+describeEachEngine('secrets are never logged by the server (e2e)', (factory) => {
+  let db: TestDatabase;
+  let database: string;
+  const { secrets, remember } = secretBook();
+
+  beforeAll(async () => {
+    db = await factory.createDatabase();
+    database = await migrateDatabase(db);
+  });
+
+  afterAll(async () => {
+    await stopAllServers();
+    await db?.cleanup();
+  });
+
+  let server: RunningServer;
+  let client: CreatedClient & { client_secret: string };
+  let publicClient: CreatedClient;
+  let password: string;
+  const answers: HttpResult[] = [];
+  const keep = async (promise: Promise<HttpResult>) => {
+    const res = await promise;
+    answers.push(res);
+    return res;
+  };
+
+  beforeAll(async () => {
+    password = remember('user password', unique('pass'));
+    const [confidential, pub] = await Promise.all([
+      createClient(database, ['--grant-type', 'client_credentials', '--grant-type', 'password', '--grant-type', 'refresh_token'], TRACE),
+      createClient(database, ['--public', '--grant-type', 'password', '--grant-type', 'refresh_token'], TRACE),
+      createUser(database, 'logged-user', 'logged-user@example.com', password),
+    ]);
+    client = confidential as typeof client;
+    publicClient = pub;
+    remember('client secret', client.client_secret);
+    server = await startServer({ database, env: TRACE });
+  });
+
+  it('exercises every grant, successes and failures, and misdirected requests carrying secrets', async () => {
+    const id = client.client_id;
+    const secret = client.client_secret;
+    const basic: [string, string] = [id, secret];
+    remember('Basic credentials', basicAuthorization(id, secret).slice('Basic '.length));
+    const wrongSecret = remember('wrong client secret', unique('wrong-secret'));
+    remember('wrong Basic credentials', basicAuthorization(id, wrongSecret).slice('Basic '.length));
+    const wrongPassword = remember('wrong password', unique('wrong-pass'));
+    const unknownUserPassword = remember('unknown user password', unique('nobody-pass'));
+    const token = (res: HttpResult, field: 'access_token' | 'refresh_token', label: string) => {
+      expect(res.status, res.text).toBe(200);
+      return remember(label, res.json[field] as string);
+    };
+
+    // client_credentials: Basic, post, wrong secret both ways, bad scope.
+    token(await keep(tokenRequest(server.url, { grant_type: 'client_credentials' }, { basic })), 'access_token', 'cc access token (basic)');
+    token(await keep(tokenRequest(server.url, { grant_type: 'client_credentials', client_id: id, client_secret: secret })), 'access_token', 'cc access token (post)');
+    expect((await keep(tokenRequest(server.url, { grant_type: 'client_credentials' }, { basic: [id, wrongSecret] }))).status).toBe(401);
+    expect((await keep(tokenRequest(server.url, { grant_type: 'client_credentials', client_id: id, client_secret: wrongSecret }))).status).toBe(401);
+    expect((await keep(tokenRequest(server.url, { grant_type: 'client_credentials', scope: 'nope' }, { basic }))).status).toBe(400);
+
+    // password: success (confidential and public client), wrong password, unknown user, missing password.
+    const pw = await keep(tokenRequest(server.url, { grant_type: 'password', username: 'logged-user', password }, { basic }));
+    token(pw, 'access_token', 'password access token');
+    const firstRefresh = token(pw, 'refresh_token', 'password refresh token');
+    const pub = await keep(tokenRequest(server.url, { grant_type: 'password', username: 'logged-user@example.com', password, client_id: publicClient.client_id }));
+    token(pub, 'access_token', 'public client access token');
+    token(pub, 'refresh_token', 'public client refresh token');
+    expect((await keep(tokenRequest(server.url, { grant_type: 'password', username: 'logged-user', password: wrongPassword }, { basic }))).status).toBe(400);
+    expect((await keep(tokenRequest(server.url, { grant_type: 'password', username: 'ghost', password: unknownUserPassword }, { basic }))).status).toBe(400);
+    expect((await keep(tokenRequest(server.url, { grant_type: 'password', username: 'logged-user' }, { basic }))).status).toBe(400);
+    // The user's correct password, sent with a wrong client secret.
+    expect((await keep(tokenRequest(server.url, { grant_type: 'password', username: 'logged-user', password, client_id: id, client_secret: wrongSecret }))).status).toBe(401);
+
+    // refresh_token: rotation, reuse of the consumed token (revokes the family), the revoked successor, an unknown token.
+    const rotated = await keep(tokenRequest(server.url, { grant_type: 'refresh_token', refresh_token: firstRefresh }, { basic }));
+    token(rotated, 'access_token', 'rotated access token');
+    const secondRefresh = token(rotated, 'refresh_token', 'rotated refresh token');
+    expect((await keep(tokenRequest(server.url, { grant_type: 'refresh_token', refresh_token: firstRefresh }, { basic }))).status).toBe(400);
+    expect((await keep(tokenRequest(server.url, { grant_type: 'refresh_token', refresh_token: secondRefresh }, { basic }))).status).toBe(400);
+    const forged = remember('forged refresh token', unique('forged-refresh'));
+    expect((await keep(tokenRequest(server.url, { grant_type: 'refresh_token', refresh_token: forged }, { basic }))).status).toBe(400);
+    expect((await keep(tokenRequest(server.url, { grant_type: 'refresh_token', refresh_token: secondRefresh, client_id: id, client_secret: wrongSecret }))).status).toBe(401);
+
+    // Misdirected requests: secrets in the query string, a JSON body, a wrong content type, an
+    // oversized body, a 405 with a body, a bearer token on an unknown path, two auth methods.
+    const query = new URLSearchParams({ grant_type: 'password', client_id: id, client_secret: secret, username: 'logged-user', password, refresh_token: secondRefresh });
+    expect((await keep(httpRequest(`${server.url}/oauth/token?${query}`))).status).toBe(405);
+    expect((await keep(httpRequest(`${server.url}/nope?${query}`))).status).toBe(404);
+    expect((await keep(httpRequest(`${server.url}/healthz?${query}`))).status).toBe(200);
+    expect((await keep(httpRequest(`${server.url}/oauth/token?${query}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=client_credentials' }))).status).toBe(401);
+    const json = JSON.stringify({ grant_type: 'password', client_id: id, client_secret: secret, username: 'logged-user', password });
+    expect((await keep(httpRequest(`${server.url}/oauth/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: json }))).status).toBe(400);
+    expect((await keep(httpRequest(`${server.url}/oauth/token`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: query.toString() }))).status).toBe(400);
+    const huge = new URLSearchParams({ grant_type: 'password', username: 'logged-user', password, client_id: id, client_secret: secret, pad: 'x'.repeat(70 * 1024) });
+    const tooLarge = await keep(httpRequest(`${server.url}/oauth/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: huge.toString() }));
+    expect(tooLarge.status).toBeGreaterThanOrEqual(400);
+    expect((await keep(httpRequest(`${server.url}/oauth/token`, { method: 'PUT', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: query.toString() }))).status).toBe(405);
+    const bearer = remember('bearer header token', unique('bearer'));
+    expect((await keep(httpRequest(`${server.url}/nope`, { headers: { authorization: `Bearer ${bearer}`, cookie: `session=${bearer}` } }))).status).toBe(404);
+    expect((await keep(tokenRequest(server.url, { grant_type: 'client_credentials', client_secret: secret }, { basic }))).status).toBe(400);
+    expect((await keep(tokenRequest(server.url, { grant_type: 'client_credentials' }, { headers: { authorization: `Basic ${Buffer.from(`${id}:${wrongSecret}%zz`).toString('base64')}` } }))).status).toBe(401);
+
+    // None of the answers is a 5xx (httpRequest throws on those), and every answer was read.
+    expect(answers.length).toBeGreaterThan(25);
+  });
+
+  it('after the server stops, its output holds request lines but none of those secrets', async () => {
+    const exit = await server.stop('SIGTERM');
+    expect(exit).toEqual({ code: 0, signal: null });
+    const logs = server.logs();
+    const lines = parseLogLines(logs);
+
+    // The log is really there, at trace level, one line per request: the test can fail.
+    const requests = lines.filter((line) => line.msg === 'request');
+    expect(requests.length).toBeGreaterThanOrEqual(answers.length);
+    expect(requests).toContainEqual(expect.objectContaining({ method: 'POST', path: '/oauth/token', status: 200 }));
+    expect(requests).toContainEqual(expect.objectContaining({ method: 'POST', path: '/oauth/token', status: 401, error: 'invalid_client' }));
+    expect(requests).toContainEqual(expect.objectContaining({ method: 'POST', path: '/oauth/token', status: 400, error: 'invalid_grant' }));
+    // The misdirected GET is logged by its path alone.
+    expect(requests).toContainEqual(expect.objectContaining({ method: 'GET', path: '/oauth/token', status: 405 }));
+    expect(logs).toMatch(/"path":"\/oauth\/token"/);
+    expect(logs).toMatch(/"status":200/);
+
+    expect(secrets.size).toBeGreaterThanOrEqual(15);
+    expectNoSecrets(logs, secrets, 'the server output');
+  });
+});
