@@ -28,6 +28,7 @@ function configure(command: Command): void {
     // A group without its subcommand (or with an unknown one) is misuse too: one line, not a help page.
     const names = command.commands.map((sub) => sub.name()).filter((name) => name !== 'help');
     command.argument('[subcommand]').action((subcommand?: string) => {
+      if (subcommand === 'help') return command.outputHelp();
       const what = subcommand ? `unknown command '${subcommand}'` : 'a command is needed';
       throw new UsageError(`${what}: ${names.join(', ')} (see ${command.name() === 'gatehouse' ? '' : `${command.name()} `}--help)`.replace('( ', '('));
     });

@@ -15,6 +15,8 @@ export interface SqlDriver extends SqlExecutor {
   readonly dialect: 'sqlite' | 'postgres';
   /** Suffix that locks selected rows until commit; SQLite's BEGIN IMMEDIATE already serialises writers. */
   readonly forUpdate: string;
+  /** Runs a fixed list of writes atomically, as cheaply as the engine allows (one statement needs no BEGIN). */
+  writeAtomically(statements: ReadonlyArray<readonly [sql: string, params: readonly unknown[]]>): Promise<void>;
   /** Runs `fn` in one transaction that takes the write lock at its start. */
   transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T>;
   /** Runs `fn` holding a lock that only one process at a time can hold (migrations, clean-up). */

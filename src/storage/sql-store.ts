@@ -263,8 +263,9 @@ export class SqlStore implements Store {
   // --- tokens --------------------------------------------------------------
 
   async issueTokens(tokens: IssuedTokens): Promise<void> {
-    // Always a transaction, even for one row: on SQLite concurrent ones share one commit.
-    await this.db.transaction((tx) => insertTokens(tx, tokens));
+    const writes: Array<[string, unknown[]]> = [[INSERT_ACCESS_TOKEN, accessTokenParams(tokens.accessToken)]];
+    if (tokens.refreshToken) writes.push([INSERT_REFRESH_TOKEN, refreshTokenParams(tokens.refreshToken)]);
+    await this.db.writeAtomically(writes);
   }
 
   async findAccessToken(tokenHash: string): Promise<AccessTokenRecord | null> {

@@ -69,6 +69,19 @@ export class PostgresDriver implements SqlDriver {
   readonly run: SqlExecutor['run'];
   readonly script: SqlExecutor['script'];
 
+  async writeAtomically(statements: ReadonlyArray<readonly [string, readonly unknown[]]>): Promise<void> {
+    const [only, ...rest] = statements;
+    if (!only) return;
+    // A single statement is atomic on its own: skip the BEGIN/COMMIT round trips.
+    if (rest.length === 0) {
+      await this.run(only[0], only[1]);
+      return;
+    }
+    await this.transaction(async (tx) => {
+      for (const [sql, params] of statements) await tx.run(sql, params);
+    });
+  }
+
   async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
     try {

@@ -98,6 +98,13 @@ export class SqliteDriver implements SqlDriver {
     return this.direct.script(sql);
   }
 
+  /** Always through a (group-committed) transaction: sharing one commit is what makes writes cheap here. */
+  async writeAtomically(statements: ReadonlyArray<readonly [string, readonly unknown[]]>): Promise<void> {
+    await this.transaction(async (tx) => {
+      for (const [sql, params] of statements) await tx.run(sql, params);
+    });
+  }
+
   /**
    * Group commit: every transaction requested in one turn of the event loop runs inside one
    * SQLite transaction, each in its own SAVEPOINT (so one failing does not undo the others),

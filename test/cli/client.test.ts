@@ -1,0 +1,405 @@
+/**
+ * `gatehouse client …`, `gatehouse migrate` and `gatehouse tokens clean` through the built CLI,
+ * on both engines. One fresh database per engine, shared by the tests of this file (every test
+ * makes its own clients, so they do not depend on each other).
+ */
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { ClientRecord } from '../../src/storage/store.js';
+import type { SqlStore } from '../../src/storage/sql-store.js';
+import { describeEachEngine, type TestDatabase } from '../helpers/databases.js';
+import { databaseUrl, describeResult, lines, parseJson, queryRows, runCli, type CliResult, type RunOptions } from '../helpers/cli.js';
+
+interface CreatedClient {
+  client_id: string;
+  client_secret: string | null;
+  name: string;
+  public: boolean;
+  grant_types: string[];
+  redirect_uris: string[];
+  scope: string | null;
+  created_at: string;
+}
+
+interface ClientRow {
+  id: string;
+  name: string;
+  secret_hash: string | null;
+  is_public: boolean | number;
+  redirect_uris: string;
+  grant_types: string;
+  scopes: string | null;
+  created_at: number | string;
+}
+
+const SECRET = /^[A-Za-z0-9_-]{43}$/;
+const sha256 = (value: string) => createHash('sha256').update(value, 'utf8').digest('base64url');
+
+/** Misuse: exit code 2 and exactly one line on stderr, starting with "gatehouse: ". */
+function expectMisuse(result: CliResult, mentions?: RegExp): void {
+  expect(result.code, describeResult(result)).toBe(2);
+  expect(lines(result.stderr), describeResult(result)).toHaveLength(1);
+  expect(result.stderr).toMatch(/^gatehouse: \S/);
+  expect(result.stderr.endsWith('\n')).toBe(true);
+  if (mentions) expect(result.stderr).toMatch(mentions);
+}
+
+function expectSuccess(result: CliResult): void {
+  expect(result.code, describeResult(result)).toBe(0);
+  expect(result.stderr, describeResult(result)).toBe('');
+}
+
+describeEachEngine('gatehouse client', (factory) => {
+  let db: TestDatabase;
+  let dir: string;
+  let url: string;
+  let migrations: CliResult[];
+
+  /** Runs the CLI against this suite's database, in a scratch working directory. */
+  const cli = (args: string[], options: RunOptions = {}) => runCli([...args, '--database', url], { cwd: dir, ...options });
+  const create = async (args: string[], options: RunOptions = {}) => {
+    const result = await cli(['client', 'create', ...args, '--json'], options);
+    expectSuccess(result);
+    return parseJson<CreatedClient>(result);
+  };
+  const row = async (id: string) => (await queryRows<ClientRow>(db.location, 'SELECT * FROM clients WHERE id = ?', [id]))[0];
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'gatehouse-cli-client-'));
+    db = await factory.createDatabase();
+    url = databaseUrl(db.location);
+    // The database is fresh: the first `migrate` applies everything, the second nothing.
+    migrations = [await cli(['migrate']), await cli(['migrate'])];
+  });
+
+  afterAll(async () => {
+    await db?.cleanup();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  describe('migrate', () => {
+    it('applies migration 1 on a fresh database, then says it is up to date', () => {
+      const [first, second] = migrations;
+      expectSuccess(first!);
+      expect(first!.stdout).toBe('Applied migrations: 1.\n');
+      expectSuccess(second!);
+      expect(second!.stdout).toBe('The database is up to date.\n');
+    });
+  });
+
+  describe('client create', () => {
+    it('--json prints the id and secret; default grant types are exactly authorization_code and refresh_token', async () => {
+      const created = await create(['--name', 'Default Client']);
+      expect(created).toMatchObject({
+        name: 'Default Client',
+        public: false,
+        redirect_uris: [],
+        scope: null,
+      });
+      expect(created.client_id).toEqual(expect.any(String));
+      expect(created.client_id.length).toBeGreaterThan(0);
+      expect(created.client_secret).toMatch(SECRET);
+      expect(created.grant_types).toEqual(['authorization_code', 'refresh_token']);
+      expect(created.created_at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$/);
+
+      const stored = await row(created.client_id);
+      expect(stored).toBeDefined();
+      expect(JSON.parse(stored!.grant_types)).toEqual(['authorization_code', 'refresh_token']);
+    });
+
+    it('stores only the base64url SHA-256 of the secret: the plaintext is nowhere in the row', async () => {
+      const created = await create(['--name', 'Hashed Secret']);
+      const secret = created.client_secret!;
+      const stored = await row(created.client_id);
+      expect(stored).toBeDefined();
+      expect(stored!.secret_hash).toBe(sha256(secret));
+      expect(stored!.secret_hash).toMatch(/^[A-Za-z0-9_-]{43}$/);
+      for (const [column, value] of Object.entries(stored!)) {
+        expect(String(value), `column ${column}`).not.toContain(secret);
+      }
+      expect(JSON.stringify(stored)).not.toContain(secret);
+    });
+
+    it('--grant-type and --redirect-uri are repeatable', async () => {
+      const created = await create([
+        '--name', 'Repeated Options',
+        '--grant-type', 'client_credentials',
+        '--grant-type', 'password',
+        '--redirect-uri', 'https://app.example.com/callback',
+        '--redirect-uri', 'http://127.0.0.1:9000/cb',
+      ]);
+      expect(created.grant_types).toEqual(['client_credentials', 'password']);
+      expect(created.redirect_uris).toEqual(['https://app.example.com/callback', 'http://127.0.0.1:9000/cb']);
+      const stored = await row(created.client_id);
+      expect(JSON.parse(stored!.grant_types)).toEqual(['client_credentials', 'password']);
+      expect(JSON.parse(stored!.redirect_uris)).toEqual(['https://app.example.com/callback', 'http://127.0.0.1:9000/cb']);
+    });
+
+    it('--scope is stored when every scope is in supported_scopes; an unsupported scope is misuse', async () => {
+      const env = { GATEHOUSE_SUPPORTED_SCOPES: 'read write' };
+      const [ok, unsupported, notConfigured] = await Promise.all([
+        cli(['client', 'create', '--name', 'Scoped', '--scope', 'read write', '--json'], { env }),
+        cli(['client', 'create', '--name', 'Too Wide', '--scope', 'read admin', '--json'], { env }),
+        cli(['client', 'create', '--name', 'No Scopes Configured', '--scope', 'read', '--json']),
+      ]);
+      expectSuccess(ok);
+      const created = parseJson<CreatedClient>(ok);
+      expect(created.scope).toBe('read write');
+      expect(JSON.parse((await row(created.client_id))!.scopes!)).toEqual(['read', 'write']);
+
+      expectMisuse(unsupported, /admin/);
+      expect(unsupported.stdout).toBe('');
+      expectMisuse(notConfigured, /supported_scopes/);
+    });
+
+    it('--public makes a client without a secret', async () => {
+      const created = await create(['--name', 'Public SPA', '--public', '--redirect-uri', 'https://spa.example.com/cb']);
+      expect(created.public).toBe(true);
+      expect(created.client_secret).toBeNull();
+      const stored = await row(created.client_id);
+      expect(stored!.secret_hash).toBeNull();
+      expect(Boolean(stored!.is_public)).toBe(true);
+    });
+
+    it('refuses impossible clients with exit code 2 and one line, and stores nothing', async () => {
+      const cases: Array<[string[], RegExp]> = [
+        [['--public', '--grant-type', 'client_credentials'], /client_credentials/],
+        [['--grant-type', 'telepathy'], /telepathy/],
+        [['--grant-type', 'refresh_token', '--grant-type', 'Password'], /Password/],
+        [['--redirect-uri', 'https://app.example.com/cb#fragment'], /fragment/],
+        [['--redirect-uri', '/relative/callback'], /absolute/],
+        [['--redirect-uri', 'app.example.com/cb'], /absolute/],
+        [['--redirect-uri', 'https://ok.example.com/cb', '--redirect-uri', 'https://bad.example.com/#'], /fragment/],
+        [['--redirect-uri', 'javascript:alert(1)'], /scheme/],
+      ];
+      const before = (await queryRows(db.location, 'SELECT id FROM clients')).length;
+      const results = await Promise.all([
+        ...cases.map(([args]) => cli(['client', 'create', '--name', 'Refused', ...args, '--json'])),
+        cli(['client', 'create', '--name', '   ', '--json']),
+      ]);
+      cases.push([['--name', '   '], /name/]);
+      results.forEach((result, i) => {
+        expectMisuse(result, cases[i]![1]);
+        expect(result.stdout, `case ${cases[i]![0].join(' ')}`).toBe('');
+      });
+      expect((await queryRows(db.location, 'SELECT id FROM clients')).length).toBe(before);
+    });
+
+    it('human output shows the secret exactly once, with a warning to store it', async () => {
+      const result = await cli(['client', 'create', '--name', 'Human Output']);
+      expectSuccess(result);
+      const secret = /^client_secret:\s+(\S+)$/m.exec(result.stdout)?.[1];
+      expect(secret, result.stdout).toMatch(SECRET);
+      expect(result.stdout.split(secret!).length - 1).toBe(1);
+      expect(result.stdout).toMatch(/store the secret/i);
+      expect(result.stdout).toMatch(/cannot show it again/i);
+      const id = /^client_id:\s+(\S+)$/m.exec(result.stdout)?.[1];
+      expect(id).toBeDefined();
+      expect((await row(id!))!.secret_hash).toBe(sha256(secret!));
+    });
+
+    it('human output of a public client has no secret line and no warning', async () => {
+      const result = await cli(['client', 'create', '--name', 'Human Public', '--public']);
+      expectSuccess(result);
+      expect(result.stdout).not.toMatch(/client_secret/);
+      expect(result.stdout).not.toMatch(/store the secret/i);
+      expect(result.stdout).toMatch(/public/);
+    });
+  });
+
+  describe('client list / show / delete / rotate-secret', () => {
+    it('list prints a table and --json an array with every client (and no secrets)', async () => {
+      const [a, b] = await Promise.all([
+        create(['--name', 'Listed A']),
+        create(['--name', 'Listed B', '--public', '--grant-type', 'authorization_code']),
+      ]);
+      const [table, json] = await Promise.all([cli(['client', 'list']), cli(['client', 'list', '--json'])]);
+      expectSuccess(table);
+      const tableLines = lines(table.stdout);
+      expect(tableLines[0]).toMatch(/^CLIENT_ID\s+NAME\s+TYPE\s+GRANT TYPES$/);
+      const rowA = tableLines.find((line) => line.startsWith(a.client_id));
+      const rowB = tableLines.find((line) => line.startsWith(b.client_id));
+      expect(rowA).toMatch(/Listed A\s+confidential\s+authorization_code,refresh_token$/);
+      expect(rowB).toMatch(/Listed B\s+public\s+authorization_code$/);
+      expect(table.stdout).not.toContain(a.client_secret!);
+
+      expectSuccess(json);
+      const listed = parseJson<CreatedClient[]>(json);
+      expect(Array.isArray(listed)).toBe(true);
+      expect(listed.find((c) => c.client_id === a.client_id)).toMatchObject({ name: 'Listed A', public: false });
+      expect(listed.find((c) => c.client_id === b.client_id)).toMatchObject({ name: 'Listed B', public: true, grant_types: ['authorization_code'] });
+      expect(json.stdout).not.toContain(a.client_secret!);
+      for (const client of listed) {
+        expect(client).not.toHaveProperty('client_secret');
+        expect(client).not.toHaveProperty('secret_hash');
+      }
+    });
+
+    it('show prints one client without its secret (or its hash); an unknown id is misuse', async () => {
+      const created = await create(['--name', 'Shown', '--redirect-uri', 'https://shown.example.com/cb']);
+      const hash = sha256(created.client_secret!);
+      const [human, json, unknown, unknownJson] = await Promise.all([
+        cli(['client', 'show', created.client_id]),
+        cli(['client', 'show', created.client_id, '--json']),
+        cli(['client', 'show', 'no-such-client']),
+        cli(['client', 'show', 'no-such-client', '--json']),
+      ]);
+      expectSuccess(human);
+      expect(human.stdout).toContain(created.client_id);
+      expect(human.stdout).toContain('Shown');
+      expect(human.stdout).toContain('https://shown.example.com/cb');
+      expect(human.stdout).not.toContain(created.client_secret!);
+      expect(human.stdout).not.toContain(hash);
+      expect(human.stdout).not.toMatch(/client_secret/);
+
+      expectSuccess(json);
+      const shown = parseJson<Record<string, unknown>>(json);
+      expect(shown).toMatchObject({ client_id: created.client_id, name: 'Shown', redirect_uris: ['https://shown.example.com/cb'] });
+      expect(shown).not.toHaveProperty('client_secret');
+      expect(json.stdout).not.toContain(created.client_secret!);
+      expect(json.stdout).not.toContain(hash);
+
+      expectMisuse(unknown, /no-such-client/);
+      expect(unknown.stdout).toBe('');
+      expectMisuse(unknownJson, /no-such-client/);
+    });
+
+    it('delete removes the client: show is then misuse, and so is deleting it again', async () => {
+      const created = await create(['--name', 'Doomed']);
+      const deleted = await cli(['client', 'delete', created.client_id]);
+      expectSuccess(deleted);
+      expect(deleted.stdout).toContain(created.client_id);
+      const [show, again] = await Promise.all([
+        cli(['client', 'show', created.client_id]),
+        cli(['client', 'delete', created.client_id]),
+      ]);
+      expectMisuse(show, new RegExp(created.client_id));
+      expectMisuse(again, new RegExp(created.client_id));
+      expect(await row(created.client_id)).toBeUndefined();
+    });
+
+    it('rotate-secret prints a new secret; only its hash is stored and the old one is gone', async () => {
+      const created = await create(['--name', 'Rotated']);
+      const human = await cli(['client', 'rotate-secret', created.client_id]);
+      expectSuccess(human);
+      const secret = /^client_secret:\s+(\S+)$/m.exec(human.stdout)?.[1];
+      expect(secret).toMatch(SECRET);
+      expect(secret).not.toBe(created.client_secret);
+      expect(human.stdout).toMatch(/previous secret no longer works/i);
+      expect((await row(created.client_id))!.secret_hash).toBe(sha256(secret!));
+
+      const json = await cli(['client', 'rotate-secret', created.client_id, '--json']);
+      expectSuccess(json);
+      const rotated = parseJson<{ client_id: string; client_secret: string }>(json);
+      expect(rotated.client_id).toBe(created.client_id);
+      expect(rotated.client_secret).toMatch(SECRET);
+      expect(new Set([created.client_secret, secret, rotated.client_secret]).size).toBe(3);
+      const stored = await row(created.client_id);
+      expect(stored!.secret_hash).toBe(sha256(rotated.client_secret));
+      expect(JSON.stringify(stored)).not.toContain(rotated.client_secret);
+    });
+
+    it('rotate-secret on a public client or an unknown id is misuse and changes nothing', async () => {
+      const created = await create(['--name', 'Public Rotation', '--public']);
+      const [publicClient, unknown] = await Promise.all([
+        cli(['client', 'rotate-secret', created.client_id]),
+        cli(['client', 'rotate-secret', 'no-such-client']),
+      ]);
+      expectMisuse(publicClient, /public/);
+      expect(publicClient.stdout).toBe('');
+      expectMisuse(unknown, /no-such-client/);
+      expect((await row(created.client_id))!.secret_hash).toBeNull();
+    });
+  });
+
+  describe('tokens clean', () => {
+    let store: SqlStore;
+
+    beforeAll(() => {
+      store = db.open();
+    });
+
+    it('deletes the expired tokens and codes, prints the counts and keeps the live rows', async () => {
+      const now = Math.floor(Date.now() / 1000);
+      const client: ClientRecord = {
+        id: `tokens-clean-${factory.engine}`,
+        name: 'Token Owner',
+        secretHash: sha256('not a real secret'),
+        isPublic: false,
+        redirectUris: ['https://tokens.example.com/cb'],
+        grantTypes: ['authorization_code', 'refresh_token', 'client_credentials'],
+        scopes: null,
+        createdAt: now,
+      };
+      await store.createClient(client);
+      const userId = `tokens-clean-user-${factory.engine}`;
+      await store.createUser({
+        id: userId,
+        username: `tokens-${factory.engine}`,
+        usernameCanonical: `tokens-${factory.engine}`,
+        email: `tokens-${factory.engine}@example.com`,
+        emailCanonical: `tokens-${factory.engine}@example.com`,
+        passwordHash: '$argon2id$v=19$m=19456,t=2,p=1$placeholder$placeholder',
+        enabled: true,
+        roles: [],
+        createdAt: now,
+        updatedAt: now,
+      });
+
+      const access = (hash: string, expiresAt: number) => ({
+        tokenHash: hash, familyId: `family-${hash}`, clientId: client.id, userId, scope: '',
+        issuedAt: now - 7200, expiresAt, revokedAt: null,
+      });
+      const refresh = (hash: string, expiresAt: number) => ({
+        tokenHash: hash, familyId: `family-${hash}`, parentHash: null, clientId: client.id, userId, scope: '',
+        issuedAt: now - 7200, expiresAt, consumedAt: null, revokedAt: null,
+      });
+      // Expired: 4 access tokens, 2 refresh tokens, 1 code.
+      await store.issueTokens({ accessToken: access('at-expired-1', now - 3600), refreshToken: refresh('rt-expired-1', now - 60) });
+      await store.issueTokens({ accessToken: access('at-expired-2', now - 1) });
+      await store.issueTokens({ accessToken: access('at-expired-3', now - 100), refreshToken: refresh('rt-expired-2', now - 100) });
+      // An expired access token whose refresh token is still valid: only the access token goes.
+      await store.issueTokens({ accessToken: access('at-expired-4', now - 10), refreshToken: refresh('rt-live-2', now + 86_400) });
+      // Live.
+      await store.issueTokens({ accessToken: access('at-live-1', now + 3600), refreshToken: refresh('rt-live-1', now + 86_400) });
+      await store.issueTokens({ accessToken: access('at-live-2', now + 3600) });
+      const code = (hash: string, expiresAt: number) => ({
+        codeHash: hash, familyId: `family-${hash}`, clientId: client.id, userId, redirectUri: 'https://tokens.example.com/cb',
+        scope: '', codeChallenge: null, codeChallengeMethod: null, issuedAt: now - 60, expiresAt, consumedAt: null,
+      });
+      await store.saveAuthorizationCode(code('code-expired-1', now - 30));
+      await store.saveAuthorizationCode(code('code-live-1', now + 600));
+
+      const result = await cli(['tokens', 'clean']);
+      expectSuccess(result);
+      expect(result.stdout).toBe('Deleted 4 expired access tokens, 2 refresh tokens and 1 authorization codes.\n');
+
+      const hashes = async (table: string, key: string) =>
+        (await queryRows<{ h: string }>(db.location, `SELECT ${key} AS h FROM ${table} WHERE client_id = ? ORDER BY ${key}`, [client.id])).map((r) => r.h);
+      expect(await hashes('access_tokens', 'token_hash')).toEqual(['at-live-1', 'at-live-2']);
+      expect(await hashes('refresh_tokens', 'token_hash')).toEqual(['rt-live-1', 'rt-live-2']);
+      expect(await hashes('authorization_codes', 'code_hash')).toEqual(['code-live-1']);
+
+      // Nothing left to clean: the counts are zero, in JSON too.
+      const json = await cli(['tokens', 'clean', '--json']);
+      expectSuccess(json);
+      expect(parseJson(json)).toEqual({ accessTokens: 0, refreshTokens: 0, authorizationCodes: 0 });
+
+      // Deleting the client deletes every token and code issued to it.
+      expectSuccess(await cli(['client', 'delete', client.id]));
+      expect(await hashes('access_tokens', 'token_hash')).toEqual([]);
+      expect(await hashes('refresh_tokens', 'token_hash')).toEqual([]);
+      expect(await hashes('authorization_codes', 'code_hash')).toEqual([]);
+    });
+  });
+
+  describe('working directory', () => {
+    it('no command fell back to the default sqlite:./data/gatehouse.db (runs last)', () => {
+      expect(existsSync(join(dir, 'data'))).toBe(false);
+    });
+  });
+});

@@ -1,0 +1,265 @@
+/**
+ * `loadConfig` (src/config/load.ts): defaults, files, environment, flags, and the errors an
+ * operator sees. Pure unit tests: no process, no database.
+ */
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ConfigError, loadConfig } from '../../src/config/load.js';
+
+let dir: string;
+const file = (name: string) => join(dir, name);
+
+beforeAll(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'gatehouse-config-'));
+  await writeFile(
+    file('config.json'),
+    JSON.stringify({ port: 9100, access_token_lifetime: 60, supported_scopes: ['read', 'write'], default_scope: 'read', log_level: 'warn' }),
+  );
+  await writeFile(
+    file('config.yaml'),
+    [
+      '# Gatehouse settings',
+      'port: 9200',
+      'host: 0.0.0.0',
+      'refresh_token_lifetime: 86400',
+      'supported_scopes:',
+      '  - read',
+      '  - write',
+      'default_scope: read write',
+      'database: postgres://gatehouse@db.example.com/gatehouse',
+      '',
+    ].join('\n'),
+  );
+  await writeFile(file('port.yaml'), 'port: 1000\n');
+  await writeFile(file('empty.yaml'), '');
+  await writeFile(file('unknown.yaml'), 'port: 1000\nacces_token_lifetime: 60\n');
+  await writeFile(file('broken.yaml'), 'supported_scopes: [read,\n');
+  await writeFile(file('list.yaml'), '- port\n');
+  await writeFile(file('string-port.yaml'), 'port: "8080"\n');
+});
+
+afterAll(async () => {
+  if (dir) await rm(dir, { recursive: true, force: true });
+});
+
+/** The ConfigError loadConfig throws for `sources` (fails the test when it does not throw). */
+function configError(sources: Parameters<typeof loadConfig>[0]): ConfigError {
+  try {
+    loadConfig(sources);
+  } catch (error) {
+    expect(error).toBeInstanceOf(ConfigError);
+    return error as ConfigError;
+  }
+  throw new Error(`loadConfig(${JSON.stringify(sources)}) did not throw`);
+}
+
+describe('defaults', () => {
+  it('are exactly the documented values', () => {
+    const config = loadConfig();
+    expect({
+      access_token_lifetime: config.access_token_lifetime,
+      refresh_token_lifetime: config.refresh_token_lifetime,
+      auth_code_lifetime: config.auth_code_lifetime,
+      refresh_token_grace_period: config.refresh_token_grace_period,
+      port: config.port,
+      host: config.host,
+      database: config.database,
+      issuer: config.issuer,
+    }).toEqual({
+      access_token_lifetime: 3600,
+      refresh_token_lifetime: 1_209_600,
+      auth_code_lifetime: 30,
+      refresh_token_grace_period: 0,
+      port: 8080,
+      host: '127.0.0.1',
+      database: 'sqlite:./data/gatehouse.db',
+      issuer: 'http://127.0.0.1:8080',
+    });
+    expect(config.supported_scopes).toEqual([]);
+    expect(config.default_scope).toBe('');
+    expect(config.log_level).toBe('info');
+  });
+
+  it('ignore process.env unless it is passed in', () => {
+    const saved = process.env.GATEHOUSE_PORT;
+    process.env.GATEHOUSE_PORT = '1234';
+    try {
+      expect(loadConfig().port).toBe(8080);
+      expect(loadConfig({ env: process.env }).port).toBe(1234);
+    } finally {
+      if (saved === undefined) delete process.env.GATEHOUSE_PORT;
+      else process.env.GATEHOUSE_PORT = saved;
+    }
+  });
+
+  it('derive the issuer from host and port (brackets for IPv6), unless one is set', () => {
+    expect(loadConfig({ flags: { port: 9000 } }).issuer).toBe('http://127.0.0.1:9000');
+    expect(loadConfig({ flags: { host: '::1', port: 9000 } }).issuer).toBe('http://[::1]:9000');
+    expect(loadConfig({ flags: { issuer: 'https://auth.example.com' } }).issuer).toBe('https://auth.example.com');
+  });
+
+  it('an empty file changes nothing', () => {
+    expect(loadConfig({ file: file('empty.yaml') })).toEqual(loadConfig());
+  });
+});
+
+describe('files', () => {
+  it('loads a JSON file', () => {
+    const config = loadConfig({ file: file('config.json') });
+    expect(config).toMatchObject({
+      port: 9100,
+      access_token_lifetime: 60,
+      supported_scopes: ['read', 'write'],
+      default_scope: 'read',
+      log_level: 'warn',
+      issuer: 'http://127.0.0.1:9100',
+    });
+    expect(config.refresh_token_lifetime).toBe(1_209_600);
+  });
+
+  it('loads a YAML file', () => {
+    const config = loadConfig({ file: file('config.yaml') });
+    expect(config).toMatchObject({
+      port: 9200,
+      host: '0.0.0.0',
+      refresh_token_lifetime: 86_400,
+      supported_scopes: ['read', 'write'],
+      default_scope: 'read write',
+      database: 'postgres://gatehouse@db.example.com/gatehouse',
+      issuer: 'http://0.0.0.0:9200',
+    });
+    expect(config.access_token_lifetime).toBe(3600);
+  });
+});
+
+describe('precedence: file < environment < flags', () => {
+  it('for the same key, each source overrides the one before', () => {
+    const env = { GATEHOUSE_PORT: '2000' };
+    expect(loadConfig({ file: file('port.yaml') }).port).toBe(1000);
+    expect(loadConfig({ file: file('port.yaml'), env }).port).toBe(2000);
+    expect(loadConfig({ file: file('port.yaml'), env, flags: { port: 3000 } }).port).toBe(3000);
+    expect(loadConfig({ file: file('port.yaml'), flags: { port: 3000 } }).port).toBe(3000);
+  });
+
+  it('an undefined flag does not hide the environment or the file', () => {
+    expect(loadConfig({ file: file('port.yaml'), env: { GATEHOUSE_PORT: '2000' }, flags: { port: undefined } }).port).toBe(2000);
+    expect(loadConfig({ file: file('port.yaml'), flags: { port: undefined, database: undefined } }).port).toBe(1000);
+  });
+
+  it('keys not overridden keep the value of the lower source', () => {
+    const config = loadConfig({
+      file: file('config.json'),
+      env: { GATEHOUSE_ACCESS_TOKEN_LIFETIME: '120' },
+      flags: { host: '0.0.0.0' },
+    });
+    expect(config).toMatchObject({ port: 9100, access_token_lifetime: 120, host: '0.0.0.0', log_level: 'warn' });
+  });
+});
+
+describe('environment', () => {
+  it('GATEHOUSE_<KEY> sets each key, numbers converted', () => {
+    const config = loadConfig({
+      env: {
+        GATEHOUSE_HOST: '0.0.0.0',
+        GATEHOUSE_PORT: '9999',
+        GATEHOUSE_ACCESS_TOKEN_LIFETIME: '300',
+        GATEHOUSE_REFRESH_TOKEN_LIFETIME: '600',
+        GATEHOUSE_AUTH_CODE_LIFETIME: '10',
+        GATEHOUSE_REFRESH_TOKEN_GRACE_PERIOD: '5',
+        GATEHOUSE_DATABASE_POOL_SIZE: '3',
+        GATEHOUSE_LOG_LEVEL: 'debug',
+        GATEHOUSE_ISSUER: 'https://auth.example.com',
+      },
+    });
+    expect(config).toMatchObject({
+      host: '0.0.0.0',
+      port: 9999,
+      access_token_lifetime: 300,
+      refresh_token_lifetime: 600,
+      auth_code_lifetime: 10,
+      refresh_token_grace_period: 5,
+      database_pool_size: 3,
+      log_level: 'debug',
+      issuer: 'https://auth.example.com',
+    });
+  });
+
+  it('GATEHOUSE_DATABASE_URL sets database; GATEHOUSE_DATABASE wins when both are set', () => {
+    expect(loadConfig({ env: { GATEHOUSE_DATABASE_URL: 'postgres://u@h/db' } }).database).toBe('postgres://u@h/db');
+    expect(loadConfig({ env: { GATEHOUSE_DATABASE: 'sqlite:./a.db' } }).database).toBe('sqlite:./a.db');
+    expect(loadConfig({ env: { GATEHOUSE_DATABASE_URL: 'postgres://u@h/db', GATEHOUSE_DATABASE: 'sqlite:./a.db' } }).database).toBe('sqlite:./a.db');
+    // And a flag wins over both.
+    expect(loadConfig({ env: { GATEHOUSE_DATABASE_URL: 'postgres://u@h/db' }, flags: { database: 'sqlite:./b.db' } }).database).toBe('sqlite:./b.db');
+  });
+
+  it.each([
+    ['space separated', 'read write'],
+    ['comma separated', 'read,write'],
+    ['comma and space separated', ' read, write '],
+    ['a JSON array', '["read","write"]'],
+    ['a JSON array with spaces', ' [ "read", "write" ] '],
+  ])('reads a list given as %s', (_how, raw) => {
+    expect(loadConfig({ env: { GATEHOUSE_SUPPORTED_SCOPES: raw } }).supported_scopes).toEqual(['read', 'write']);
+  });
+
+  it('an empty list variable means no scopes', () => {
+    expect(loadConfig({ env: { GATEHOUSE_SUPPORTED_SCOPES: '' } }).supported_scopes).toEqual([]);
+  });
+
+  it('ignores variables that are not settings', () => {
+    expect(() => loadConfig({ env: { GATEHOUSE_TEST_PG_URL: 'x', GATEHOUSE_SOMETHING: 'y', PORT: '1' } })).not.toThrow();
+  });
+});
+
+describe('errors name the key and the reason', () => {
+  it.each([
+    [{ env: { GATEHOUSE_ACCESS_TOKEN_LIFETIME: '-5' } }, /access_token_lifetime/, />=\s*1|small|least/i],
+    [{ env: { GATEHOUSE_ACCESS_TOKEN_LIFETIME: '0' } }, /access_token_lifetime/, />=\s*1|small|least/i],
+    [{ env: { GATEHOUSE_ACCESS_TOKEN_LIFETIME: 'abc' } }, /GATEHOUSE_ACCESS_TOKEN_LIFETIME/, /whole number/],
+    [{ env: { GATEHOUSE_PORT: '8080.5' } }, /GATEHOUSE_PORT/, /whole number/],
+    [{ env: { GATEHOUSE_PORT: '' } }, /GATEHOUSE_PORT/, /whole number/],
+    [{ env: { GATEHOUSE_PORT: '70000' } }, /port/, /65535|big/i],
+    [{ env: { GATEHOUSE_REFRESH_TOKEN_GRACE_PERIOD: '-1' } }, /refresh_token_grace_period/, />=\s*0|small/i],
+    [{ env: { GATEHOUSE_AUTH_CODE_LIFETIME: '999999999999' } }, /auth_code_lifetime/, /big|<=/i],
+    [{ env: { GATEHOUSE_DATABASE_POOL_SIZE: '0' } }, /database_pool_size/, />=\s*1|small/i],
+    [{ env: { GATEHOUSE_LOG_LEVEL: 'loud' } }, /log_level/, /info/],
+    [{ env: { GATEHOUSE_SUPPORTED_SCOPES: '["read",' } }, /GATEHOUSE_SUPPORTED_SCOPES/, /JSON/],
+    [{ env: { GATEHOUSE_SUPPORTED_SCOPES: '["read","a\\"b"]' } }, /supported_scopes/, /scope token/],
+    [{ env: { GATEHOUSE_SUPPORTED_SCOPES: 'read', GATEHOUSE_DEFAULT_SCOPE: 'read admin' } }, /default_scope/, /"admin" is not in supported_scopes/],
+    [{ env: { GATEHOUSE_DEFAULT_SCOPE: 'read' } }, /default_scope/, /supported_scopes/],
+    [{ flags: { issuer: 'https://auth.example.com/#frag' } }, /issuer/, /fragment/],
+    [{ flags: { issuer: 'https://auth.example.com/?q=1' } }, /issuer/, /query/],
+    [{ flags: { issuer: 'not a url' } }, /issuer/, /not a URL/],
+    [{ flags: { issuer: 'ftp://auth.example.com' } }, /issuer/, /https/],
+    [{ flags: { host: '' } }, /host/, /./],
+    [{ flags: { database: '' } }, /database/, /./],
+  ] as const)('%j', (sources, key, reason) => {
+    const error = configError(sources as Parameters<typeof loadConfig>[0]);
+    expect(error.message).toMatch(key);
+    expect(error.message).toMatch(reason);
+    expect(error.message).not.toContain('\n');
+  });
+
+  it('an unknown key in a file is named', () => {
+    const error = configError({ file: file('unknown.yaml') });
+    expect(error.message).toMatch(/acces_token_lifetime: unknown setting/);
+  });
+
+  it('a value of the wrong type in a file is named', () => {
+    expect(configError({ file: file('string-port.yaml') }).message).toMatch(/port: .*number/);
+  });
+
+  it('reports every problem at once', () => {
+    const error = configError({ env: { GATEHOUSE_ACCESS_TOKEN_LIFETIME: '0', GATEHOUSE_LOG_LEVEL: 'loud' } });
+    expect(error.message).toMatch(/access_token_lifetime/);
+    expect(error.message).toMatch(/log_level/);
+  });
+
+  it('a missing, unparsable or non-mapping file is named with the reason', () => {
+    expect(configError({ file: file('missing.yaml') }).message).toMatch(/missing\.yaml: not found/);
+    expect(configError({ file: file('broken.yaml') }).message).toMatch(/broken\.yaml: not valid JSON or YAML/);
+    expect(configError({ file: file('list.yaml') }).message).toMatch(/list\.yaml: must be a mapping/);
+  });
+});

@@ -1,0 +1,166 @@
+/**
+ * `gatehouse serve` (what `npm start` runs) as an operator starts it: the built CLI in a child
+ * process, signals to stop it, HTTP to talk to it.
+ */
+import { existsSync } from 'node:fs';
+import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import {
+  canBind,
+  describeResult,
+  freePort,
+  listeningPids,
+  parseJson,
+  queryRows,
+  runCli,
+  spawnServe,
+  type ServeProcess,
+} from '../helpers/cli.js';
+import { createPostgresDatabase, skipPostgres } from '../helpers/databases.js';
+
+const BANNER = /Gatehouse is serving (http:\/\/127\.0\.0\.1:(\d+))[^\n]*\n/;
+
+/** Every server a test starts is stopped afterwards, even when the test fails half-way. */
+const started: ServeProcess[] = [];
+const serve = (args: string[], options: Parameters<typeof spawnServe>[1]) => {
+  const server = spawnServe(args, options);
+  started.push(server);
+  return server;
+};
+
+afterEach(async () => {
+  await Promise.all(started.splice(0).map((server) => server.stop('SIGKILL', 1000)));
+});
+
+async function getJson(url: string): Promise<{ status: number; body: unknown }> {
+  const response = await fetch(url);
+  return { status: response.status, body: await response.json() };
+}
+
+describe('serve in a fresh, empty directory (npm start)', () => {
+  let cwd: string;
+
+  beforeAll(async () => {
+    cwd = await mkdtemp(join(tmpdir(), 'gatehouse-cli-serve-'));
+  });
+
+  afterAll(async () => {
+    if (cwd) await rm(cwd, { recursive: true, force: true });
+  });
+
+  it('creates ./data/gatehouse.db, says where it listens and what to do next, answers /healthz, and exits 0 on SIGTERM', async () => {
+    expect(await readdir(cwd)).toEqual([]);
+    const port = await freePort();
+    const server = serve(['--port', String(port)], { cwd });
+    const [, url, printedPort] = await server.waitForOutput(BANNER);
+    expect(url).toBe(`http://127.0.0.1:${port}`);
+    expect(Number(printedPort)).toBe(port);
+    // The next step: register a client.
+    await server.waitForOutput(/client create/);
+    expect(server.output.text).toContain('data/gatehouse.db');
+
+    expect(existsSync(join(cwd, 'data', 'gatehouse.db'))).toBe(true);
+    const applied = await queryRows<{ version: number }>({ engine: 'sqlite', path: join(cwd, 'data', 'gatehouse.db') }, 'SELECT version FROM schema_migrations');
+    expect(applied.map((row) => Number(row.version))).toEqual([1]);
+
+    const health = await getJson(`${url}/healthz`);
+    expect(health).toEqual({ status: 200, body: { status: 'ok', database: 'sqlite' } });
+
+    // The server runs in the process we started, not in a child of it.
+    const pids = listeningPids(port);
+    if (pids !== null) expect(pids).toEqual([server.child.pid]);
+
+    const stopped = await server.stop('SIGTERM');
+    expect(stopped, server.output.text).toMatchObject({ code: 0, signal: null });
+    expect(stopped.ms).toBeLessThan(5000);
+    // Nothing kept the port: a new server can bind it at once.
+    expect(await canBind(port)).toBe(true);
+    await expect(fetch(`${url}/healthz`)).rejects.toThrow();
+  });
+
+  it('a second start on the same directory reuses the database (nothing to migrate) and stops on SIGINT', async () => {
+    const server = serve(['--port', '0'], { cwd });
+    const [, url] = await server.waitForOutput(BANNER);
+    expect((await getJson(`${url}/healthz`)).status).toBe(200);
+    expect(await readdir(join(cwd, 'data'))).toContain('gatehouse.db');
+    const stopped = await server.stop('SIGINT');
+    expect(stopped, server.output.text).toMatchObject({ code: 0, signal: null });
+    expect(stopped.ms).toBeLessThan(5000);
+  });
+});
+
+describe('serve --no-migrate', () => {
+  let cwd: string;
+
+  beforeAll(async () => {
+    cwd = await mkdtemp(join(tmpdir(), 'gatehouse-cli-serve-nomigrate-'));
+  });
+
+  afterAll(async () => {
+    if (cwd) await rm(cwd, { recursive: true, force: true });
+  });
+
+  it('applies nothing; after `migrate` the server works (a client gets a token)', async () => {
+    const database = { engine: 'sqlite' as const, path: join(cwd, 'data', 'gatehouse.db') };
+
+    // On a fresh database --no-migrate leaves it empty.
+    const fresh = serve(['--port', '0', '--no-migrate'], { cwd });
+    await fresh.waitForOutput(BANNER);
+    expect(await queryRows(database, "SELECT name FROM sqlite_master WHERE type = 'table'")).toEqual([]);
+    expect((await fresh.stop('SIGTERM')).code).toBe(0);
+
+    const migrated = await runCli(['migrate'], { cwd });
+    expect(migrated.code, describeResult(migrated)).toBe(0);
+    expect(migrated.stdout).toBe('Applied migrations: 1.\n');
+    const created = await runCli(['client', 'create', '--name', 'service', '--grant-type', 'client_credentials', '--json'], { cwd });
+    expect(created.code, describeResult(created)).toBe(0);
+    const { client_id: clientId, client_secret: secret } = parseJson<{ client_id: string; client_secret: string }>(created);
+
+    const server = serve(['--port', '0', '--no-migrate'], { cwd });
+    const [, url] = await server.waitForOutput(BANNER);
+    expect((await getJson(`${url}/healthz`)).status).toBe(200);
+    const response = await fetch(`${url}/oauth/token`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        authorization: `Basic ${Buffer.from(`${encodeURIComponent(clientId)}:${encodeURIComponent(secret)}`).toString('base64')}`,
+      },
+      body: 'grant_type=client_credentials',
+    });
+    const body = (await response.json()) as Record<string, unknown>;
+    expect(response.status, JSON.stringify(body)).toBe(200);
+    expect(body).toMatchObject({ token_type: expect.stringMatching(/^bearer$/i), access_token: expect.any(String) });
+    expect((await server.stop('SIGTERM')).code).toBe(0);
+  });
+});
+
+describe.skipIf(skipPostgres)('two servers started at once on one fresh PostgreSQL database', () => {
+  let database: { url: string; drop(): Promise<void> };
+
+  beforeAll(async () => {
+    database = await createPostgresDatabase();
+  });
+
+  afterAll(async () => {
+    await database?.drop();
+  });
+
+  it('both migrate safely (advisory lock), come up and answer /healthz', async () => {
+    const servers = [0, 1].map(() => serve(['--port', '0', '--database', database.url], { cwd: tmpdir() }));
+    const urls = await Promise.all(servers.map(async (server) => (await server.waitForOutput(BANNER, 30_000))[1]!));
+    expect(new Set(urls).size).toBe(2);
+    for (const url of urls) {
+      expect(await getJson(`${url}/healthz`)).toEqual({ status: 200, body: { status: 'ok', database: 'postgres' } });
+    }
+    const location = { engine: 'postgres' as const, url: database.url };
+    const applied = await queryRows<{ version: number }>(location, 'SELECT version FROM schema_migrations ORDER BY version');
+    expect(applied.map((row) => Number(row.version))).toEqual([1]);
+    const again = await runCli(['migrate', '--database', database.url], { cwd: tmpdir() });
+    expect(again.stdout, describeResult(again)).toBe('The database is up to date.\n');
+
+    const stopped = await Promise.all(servers.map((server) => server.stop('SIGTERM')));
+    stopped.forEach((result, i) => expect(result, servers[i]!.output.text).toMatchObject({ code: 0, signal: null }));
+  });
+});

@@ -1,0 +1,326 @@
+/**
+ * `gatehouse user …` through the built CLI, on both engines. One fresh database per engine,
+ * shared by the tests of this file; every test works on users of its own.
+ */
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { verify } from '@node-rs/argon2';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describeEachEngine, type TestDatabase } from '../helpers/databases.js';
+import { databaseUrl, describeResult, lines, parseJson, queryRows, runCli, type CliResult, type RunOptions } from '../helpers/cli.js';
+
+interface ShownUser {
+  id: string;
+  username: string;
+  email: string;
+  enabled: boolean;
+  roles: string[];
+  created_at: string;
+  updated_at: string;
+}
+
+interface UserRow {
+  id: string;
+  username: string;
+  username_canonical: string;
+  email: string;
+  email_canonical: string;
+  password_hash: string;
+  enabled: boolean | number;
+  roles: string;
+}
+
+const PASSWORD = 'a good password';
+
+function expectMisuse(result: CliResult, mentions?: RegExp): void {
+  expect(result.code, describeResult(result)).toBe(2);
+  expect(lines(result.stderr), describeResult(result)).toHaveLength(1);
+  expect(result.stderr).toMatch(/^gatehouse: \S/);
+  expect(result.stderr.endsWith('\n')).toBe(true);
+  if (mentions) expect(result.stderr).toMatch(mentions);
+}
+
+function expectSuccess(result: CliResult): void {
+  expect(result.code, describeResult(result)).toBe(0);
+  expect(result.stderr, describeResult(result)).toBe('');
+}
+
+describeEachEngine('gatehouse user', (factory) => {
+  let db: TestDatabase;
+  let dir: string;
+  let url: string;
+
+  const cli = (args: string[], options: RunOptions = {}) => runCli([...args, '--database', url], { cwd: dir, ...options });
+  /** `user create NAME EMAIL --password-stdin [...extra]`, expected to succeed. */
+  const createUser = async (username: string, email: string, extra: string[] = [], password = PASSWORD) => {
+    const result = await cli(['user', 'create', username, email, '--password-stdin', ...extra], { stdin: `${password}\n` });
+    expectSuccess(result);
+    return result;
+  };
+  const show = async (login: string) => {
+    const result = await cli(['user', 'show', login, '--json']);
+    expectSuccess(result);
+    return parseJson<ShownUser>(result);
+  };
+  const rows = (canonical: string) =>
+    queryRows<UserRow>(db.location, 'SELECT * FROM users WHERE username_canonical = ? OR email_canonical = ?', [canonical, canonical]);
+  const row = async (canonical: string) => (await rows(canonical))[0];
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'gatehouse-cli-user-'));
+    db = await factory.createDatabase();
+    url = databaseUrl(db.location);
+    await db.open().migrate();
+  });
+
+  afterAll(async () => {
+    await db?.cleanup();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  describe('user create', () => {
+    it('creates alice from --password-stdin; only an argon2id hash of the password is stored', async () => {
+      const result = await createUser('alice', 'alice@example.com');
+      expect(result.stdout).toBe('Created user alice <alice@example.com>.\n');
+      expect(result.stdout).not.toContain(PASSWORD);
+
+      const stored = await row('alice');
+      expect(stored).toMatchObject({ username: 'alice', username_canonical: 'alice', email: 'alice@example.com', email_canonical: 'alice@example.com' });
+      expect(stored!.password_hash.startsWith('$argon2id$')).toBe(true);
+      expect(stored!.password_hash).not.toContain(PASSWORD);
+      expect(JSON.stringify(stored)).not.toContain(PASSWORD);
+      // The trailing newline of stdin is not part of the password.
+      expect(await verify(stored!.password_hash, PASSWORD)).toBe(true);
+      expect(await verify(stored!.password_hash, `${PASSWORD}\n`)).toBe(false);
+
+      const shown = await show('alice');
+      expect(shown).toMatchObject({ username: 'alice', email: 'alice@example.com', enabled: true, roles: [] });
+      expect(shown).not.toHaveProperty('password_hash');
+      expect(JSON.stringify(shown)).not.toContain('$argon2');
+      // Either login finds the user.
+      expect((await show('Alice@Example.com')).id).toBe(shown.id);
+    });
+
+    it('refuses a username or e-mail that is taken, whatever its case or Unicode form', async () => {
+      await createUser('dora', 'dora@example.com');
+      const attempts: Array<[string, string, RegExp]> = [
+        ['DORA', 'other-dora@example.com', /username/],
+        ['dora', 'dora-again@example.com', /username/],
+        ['ｄｏｒａ', 'fullwidth-dora@example.com', /username/],
+        ['dora2', 'Dora@Example.com', /e-mail|email/],
+        ['dora3', 'DORA@EXAMPLE.COM', /e-mail|email/],
+        // A username equal to another user's e-mail: logins accept either, so it would be ambiguous.
+        ['dora@example.com', 'dora4@example.com', /./],
+        ['Dora@Example.com', 'dora5@example.com', /./],
+      ];
+      const results = await Promise.all(
+        attempts.map(([username, email]) => cli(['user', 'create', username, email, '--password-stdin'], { stdin: `${PASSWORD}\n` })),
+      );
+      results.forEach((result, i) => {
+        expectMisuse(result, attempts[i]![2]);
+        expect(result.stdout).toBe('');
+      });
+      const all = await queryRows<UserRow>(db.location, "SELECT * FROM users WHERE username_canonical LIKE 'dora%' OR email_canonical LIKE 'dora%'");
+      expect(all.map((u) => u.username)).toEqual(['dora']);
+    });
+
+    it('two processes creating the same user at once: one succeeds, the other is misuse', async () => {
+      const results = await Promise.all(
+        ['race@example.com', 'RACE@example.com'].map((email) =>
+          cli(['user', 'create', 'race', email, '--password-stdin'], { stdin: `${PASSWORD}\n` }),
+        ),
+      );
+      const codes = results.map((result) => result.code).sort();
+      expect(codes, results.map(describeResult).join('\n')).toEqual([0, 2]);
+      expectMisuse(results.find((result) => result.code === 2)!, /already exists/);
+      expect(await rows('race')).toHaveLength(1);
+    });
+
+    it('enforces the password policy and asks for --password-stdin when stdin is not a terminal', async () => {
+      const attempt = (username: string, email: string, stdin: string, flags = ['--password-stdin']) =>
+        cli(['user', 'create', username, email, ...flags], { stdin });
+      const [short, sameAsUsername, sameAsUsernameUpper, sameAsEmail, empty, noFlag, badName, badEmail] = await Promise.all([
+        attempt('charlotte', 'charlotte@example.com', 'short\n'),
+        attempt('charlotte', 'charlotte@example.com', 'charlotte\n'),
+        attempt('charlotte', 'charlotte@example.com', 'CHARLOTTE\n'),
+        attempt('charlotte', 'charlotte@example.com', 'charlotte@example.com\n'),
+        attempt('charlotte', 'charlotte@example.com', ''),
+        attempt('charlotte', 'charlotte@example.com', `${PASSWORD}\n`, []),
+        attempt('char lotte', 'charlotte@example.com', `${PASSWORD}\n`),
+        attempt('charlotte', 'not-an-email', `${PASSWORD}\n`),
+      ]);
+      expectMisuse(short, /8/);
+      expectMisuse(sameAsUsername, /username/);
+      expectMisuse(sameAsUsernameUpper, /username/);
+      expectMisuse(sameAsEmail, /e-mail|email/);
+      expectMisuse(empty, /password/);
+      expectMisuse(noFlag, /--password-stdin/);
+      expectMisuse(badName, /username/);
+      expectMisuse(badEmail, /e-mail|email/);
+      for (const result of [short, sameAsUsername, sameAsEmail, noFlag]) expect(result.stdout).toBe('');
+      expect(await rows('charlotte')).toEqual([]);
+    });
+
+    it('--role admin is stored as ROLE_ADMIN; a malformed role is misuse', async () => {
+      const created = await createUser('adam', 'adam@example.com', ['--role', 'admin', '--role', 'ROLE_AUDITOR']);
+      expect(created.stdout).toBe('Created user adam <adam@example.com>.\n');
+      expect((await show('adam')).roles).toEqual(['ROLE_ADMIN', 'ROLE_AUDITOR']);
+      expect(JSON.parse((await row('adam'))!.roles)).toEqual(['ROLE_ADMIN', 'ROLE_AUDITOR']);
+
+      const bad = await cli(['user', 'create', 'eve', 'eve@example.com', '--password-stdin', '--role', 'not a role!'], { stdin: `${PASSWORD}\n` });
+      expectMisuse(bad, /role/);
+      expect(await rows('eve')).toEqual([]);
+    });
+
+    it('--inactive creates a disabled account; activate and deactivate flip it', async () => {
+      const created = await createUser('ivan', 'ivan@example.com', ['--inactive']);
+      expect(created.stdout).toBe('Created user ivan <ivan@example.com> (inactive).\n');
+      expect((await show('ivan')).enabled).toBe(false);
+      expect(Boolean((await row('ivan'))!.enabled)).toBe(false);
+
+      const activated = await cli(['user', 'activate', 'ivan']);
+      expectSuccess(activated);
+      expect(activated.stdout).toBe('User ivan is now active.\n');
+      expect((await show('ivan')).enabled).toBe(true);
+
+      const deactivated = await cli(['user', 'deactivate', 'IVAN@example.com']);
+      expectSuccess(deactivated);
+      expect(deactivated.stdout).toBe('User ivan is now inactive.\n');
+      expect((await show('ivan')).enabled).toBe(false);
+      expect(Boolean((await row('ivan'))!.enabled)).toBe(false);
+    });
+  });
+
+  describe('user promote / demote / change-password', () => {
+    it('promote adds a role (normalised, once) and demote removes it', async () => {
+      await createUser('paula', 'paula@example.com');
+      const promoted = await cli(['user', 'promote', 'paula', 'ROLE_EDITOR']);
+      expectSuccess(promoted);
+      expect(promoted.stdout).toBe('User paula has roles: ROLE_EDITOR.\n');
+      expect((await show('paula')).roles).toEqual(['ROLE_EDITOR']);
+
+      // The same role again, spelled without the prefix: still one ROLE_EDITOR.
+      expectSuccess(await cli(['user', 'promote', 'paula', 'editor']));
+      expectSuccess(await cli(['user', 'promote', 'paula', 'ROLE_ADMIN']));
+      expect((await show('paula')).roles).toEqual(['ROLE_EDITOR', 'ROLE_ADMIN']);
+      expect(JSON.parse((await row('paula'))!.roles)).toEqual(['ROLE_EDITOR', 'ROLE_ADMIN']);
+
+      const demoted = await cli(['user', 'demote', 'paula', 'ROLE_EDITOR']);
+      expectSuccess(demoted);
+      expect(demoted.stdout).toBe('User paula has roles: ROLE_ADMIN.\n');
+      expect((await show('paula')).roles).toEqual(['ROLE_ADMIN']);
+
+      expectMisuse(await cli(['user', 'promote', 'paula', 'bad role']), /role/);
+    });
+
+    it('change-password replaces the hash; a weak new password is misuse and changes nothing', async () => {
+      await createUser('carl', 'carl@example.com');
+      const before = (await row('carl'))!.password_hash;
+
+      const changed = await cli(['user', 'change-password', 'carl', '--password-stdin'], { stdin: 'another good password\n' });
+      expectSuccess(changed);
+      expect(changed.stdout).toBe('Password of carl changed.\n');
+      const after = (await row('carl'))!.password_hash;
+      expect(after).not.toBe(before);
+      expect(after.startsWith('$argon2id$')).toBe(true);
+      expect(after).not.toContain('another good password');
+      expect(await verify(after, 'another good password')).toBe(true);
+      expect(await verify(after, PASSWORD)).toBe(false);
+
+      const [short, sameAsName, noFlag] = await Promise.all([
+        cli(['user', 'change-password', 'carl', '--password-stdin'], { stdin: 'short\n' }),
+        cli(['user', 'change-password', 'carl', '--password-stdin'], { stdin: 'Carl@Example.com\n' }),
+        cli(['user', 'change-password', 'carl'], { stdin: 'another good password\n' }),
+      ]);
+      expectMisuse(short, /8/);
+      expectMisuse(sameAsName, /password/);
+      expectMisuse(noFlag, /--password-stdin/);
+      expect((await row('carl'))!.password_hash).toBe(after);
+    });
+  });
+
+  describe('user list / show', () => {
+    it('list prints a table and --json an array, never a password hash', async () => {
+      await Promise.all([
+        createUser('lena', 'lena@example.com', ['--role', 'ROLE_ADMIN']),
+        createUser('lars', 'lars@example.com', ['--inactive']),
+      ]);
+      const [table, json] = await Promise.all([cli(['user', 'list']), cli(['user', 'list', '--json'])]);
+      expectSuccess(table);
+      const tableLines = lines(table.stdout);
+      expect(tableLines[0]).toMatch(/^USERNAME\s+EMAIL\s+ACTIVE\s+ROLES$/);
+      expect(tableLines.find((line) => line.startsWith('lena '))).toMatch(/^lena\s+lena@example\.com\s+yes\s+ROLE_USER ROLE_ADMIN$/);
+      expect(tableLines.find((line) => line.startsWith('lars '))).toMatch(/^lars\s+lars@example\.com\s+no\s+ROLE_USER$/);
+      expect(table.stdout).not.toContain('$argon2');
+
+      expectSuccess(json);
+      const listed = parseJson<ShownUser[]>(json);
+      expect(listed.find((u) => u.username === 'lena')).toMatchObject({ email: 'lena@example.com', enabled: true, roles: ['ROLE_ADMIN'] });
+      expect(listed.find((u) => u.username === 'lars')).toMatchObject({ email: 'lars@example.com', enabled: false, roles: [] });
+      expect(json.stdout).not.toContain('$argon2');
+      for (const user of listed) expect(user).not.toHaveProperty('password_hash');
+    });
+
+    it('show prints one user in human form', async () => {
+      await createUser('hugo', 'hugo@example.com', ['--role', 'editor']);
+      const result = await cli(['user', 'show', 'hugo']);
+      expectSuccess(result);
+      expect(result.stdout).toMatch(/^username:\s+hugo$/m);
+      expect(result.stdout).toMatch(/^email:\s+hugo@example\.com$/m);
+      expect(result.stdout).toMatch(/^enabled:\s+true$/m);
+      expect(result.stdout).toMatch(/^roles:\s+ROLE_EDITOR$/m);
+      expect(result.stdout).not.toContain('$argon2');
+    });
+
+  });
+
+  describe('user activate / deactivate / promote / demote --database', () => {
+    it('activate, deactivate, promote and demote honour --database (they must not open ./data/gatehouse.db)', async () => {
+      await createUser('otto', 'otto@example.com');
+      // A fresh working directory, so a fall-back to the default sqlite:./data/gatehouse.db shows.
+      const cwd = await mkdtemp(join(tmpdir(), 'gatehouse-cli-user-cwd-'));
+      try {
+        const run = (args: string[]) => runCli([...args, '--database', url], { cwd });
+        for (const args of [
+          ['user', 'deactivate', 'otto'],
+          ['user', 'activate', 'otto'],
+          ['user', 'promote', 'otto', 'ROLE_EDITOR'],
+          ['user', 'demote', 'otto', 'ROLE_EDITOR'],
+        ]) {
+          const result = await run(args);
+          expect(result.code, `${args.join(' ')}: ${describeResult(result)}`).toBe(0);
+          expect(existsSync(join(cwd, 'data')), `${args.join(' ')} created ./data in its working directory`).toBe(false);
+        }
+      } finally {
+        await rm(cwd, { recursive: true, force: true });
+      }
+    });
+
+  });
+
+  describe('unknown users', () => {
+    it('every command on an unknown user is misuse naming the user', async () => {
+      const results = await Promise.all([
+        cli(['user', 'show', 'nobody']),
+        cli(['user', 'show', 'nobody', '--json']),
+        cli(['user', 'activate', 'nobody']),
+        cli(['user', 'deactivate', 'nobody']),
+        cli(['user', 'promote', 'nobody', 'ROLE_ADMIN']),
+        cli(['user', 'demote', 'nobody', 'ROLE_ADMIN']),
+        cli(['user', 'change-password', 'nobody', '--password-stdin'], { stdin: `${PASSWORD}\n` }),
+      ]);
+      for (const result of results) {
+        expectMisuse(result, /nobody/);
+        expect(result.stdout).toBe('');
+      }
+    });
+  });
+
+  describe('working directory', () => {
+    it('no command fell back to the default sqlite:./data/gatehouse.db (runs last)', () => {
+      expect(existsSync(join(dir, 'data'))).toBe(false);
+    });
+  });
+});
