@@ -12,18 +12,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ClientRecord } from '../../src/storage/store.js';
 import type { SqlStore } from '../../src/storage/sql-store.js';
 import { describeEachEngine, type TestDatabase } from '../helpers/databases.js';
-import { databaseUrl, describeResult, lines, parseJson, queryRows, runCli, type CliResult, type RunOptions } from '../helpers/cli.js';
-
-interface CreatedClient {
-  client_id: string;
-  client_secret: string | null;
-  name: string;
-  public: boolean;
-  grant_types: string[];
-  redirect_uris: string[];
-  scope: string | null;
-  created_at: string;
-}
+import type { CreatedClient } from '../helpers/server.js';
+import { databaseUrl, describeResult, expectMisuse, expectSuccess, lines, parseJson, queryRows, runCli, type CliResult, type RunOptions } from '../helpers/cli.js';
 
 interface ClientRow {
   id: string;
@@ -39,19 +29,6 @@ interface ClientRow {
 const SECRET = /^[A-Za-z0-9_-]{43}$/;
 const sha256 = (value: string) => createHash('sha256').update(value, 'utf8').digest('base64url');
 
-/** Misuse: exit code 2 and exactly one line on stderr, starting with "gatehouse: ". */
-function expectMisuse(result: CliResult, mentions?: RegExp): void {
-  expect(result.code, describeResult(result)).toBe(2);
-  expect(lines(result.stderr), describeResult(result)).toHaveLength(1);
-  expect(result.stderr).toMatch(/^gatehouse: \S/);
-  expect(result.stderr.endsWith('\n')).toBe(true);
-  if (mentions) expect(result.stderr).toMatch(mentions);
-}
-
-function expectSuccess(result: CliResult): void {
-  expect(result.code, describeResult(result)).toBe(0);
-  expect(result.stderr, describeResult(result)).toBe('');
-}
 
 describeEachEngine('gatehouse client', (factory) => {
   let db: TestDatabase;

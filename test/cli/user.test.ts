@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { verify } from '@node-rs/argon2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeEachEngine, type TestDatabase } from '../helpers/databases.js';
-import { databaseUrl, describeResult, lines, parseJson, queryRows, runCli, type CliResult, type RunOptions } from '../helpers/cli.js';
+import { databaseUrl, describeResult, expectMisuse, expectSuccess, lines, parseJson, queryRows, runCli, type CliResult, type RunOptions } from '../helpers/cli.js';
 
 interface ShownUser {
   id: string;
@@ -34,18 +34,6 @@ interface UserRow {
 
 const PASSWORD = 'a good password';
 
-function expectMisuse(result: CliResult, mentions?: RegExp): void {
-  expect(result.code, describeResult(result)).toBe(2);
-  expect(lines(result.stderr), describeResult(result)).toHaveLength(1);
-  expect(result.stderr).toMatch(/^gatehouse: \S/);
-  expect(result.stderr.endsWith('\n')).toBe(true);
-  if (mentions) expect(result.stderr).toMatch(mentions);
-}
-
-function expectSuccess(result: CliResult): void {
-  expect(result.code, describeResult(result)).toBe(0);
-  expect(result.stderr, describeResult(result)).toBe('');
-}
 
 describeEachEngine('gatehouse user', (factory) => {
   let db: TestDatabase;

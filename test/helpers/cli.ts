@@ -11,6 +11,7 @@
  * The children get the test process's environment minus every GATEHOUSE_* variable, so an
  * operator's own settings never leak into a test; pass `env` to set some.
  */
+import { expect } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -318,4 +319,19 @@ export async function queryRows<T = Record<string, unknown>>(
   } finally {
     await client.end().catch(() => {});
   }
+}
+
+/** Misuse: exit code 2 and exactly one line on stderr, starting with "gatehouse: ". */
+export function expectMisuse(result: CliResult, mentions?: RegExp): void {
+  expect(result.code, describeResult(result)).toBe(2);
+  expect(lines(result.stderr), describeResult(result)).toHaveLength(1);
+  expect(result.stderr).toMatch(/^gatehouse: \S/);
+  expect(result.stderr.endsWith('\n')).toBe(true);
+  if (mentions) expect(result.stderr).toMatch(mentions);
+}
+
+/** Success: exit code 0 and nothing on stderr. */
+export function expectSuccess(result: CliResult): void {
+  expect(result.code, describeResult(result)).toBe(0);
+  expect(result.stderr, describeResult(result)).toBe('');
 }
