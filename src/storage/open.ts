@@ -28,9 +28,18 @@ export function parseDatabaseUrl(value: string): DatabaseLocation {
   throw new Error('must start with sqlite: (e.g. sqlite:./data/gatehouse.db) or postgres://');
 }
 
-export function openStore(location: DatabaseLocation, options: { poolSize?: number } = {}): SqlStore {
+export interface StoreOptions {
+  /** PostgreSQL connections in the pool. */
+  poolSize?: number;
+  /** SQLite: checkpoint the WAL in a worker thread (for the long-running server). */
+  backgroundCheckpoints?: boolean;
+}
+
+export function openStore(location: DatabaseLocation, options: StoreOptions = {}): SqlStore {
   const driver =
-    location.engine === 'sqlite' ? new SqliteDriver(location.path) : new PostgresDriver(location.url, { max: options.poolSize });
+    location.engine === 'sqlite'
+      ? new SqliteDriver(location.path, { backgroundCheckpoints: options.backgroundCheckpoints })
+      : new PostgresDriver(location.url, { max: options.poolSize });
   return new SqlStore(driver);
 }
 

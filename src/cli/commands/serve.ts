@@ -39,7 +39,7 @@ export function serveCommand(): Command {
       throw new ConfigError(`database: ${(error as Error).message}`);
     }
     const logger = createLogger(config.log_level);
-    const store = openStore(location, { poolSize: config.database_pool_size });
+    const store = openStore(location, { poolSize: config.database_pool_size, backgroundCheckpoints: true });
     if (options.migrate) await store.migrate();
     const app = buildHttpServer(new Gatehouse({ config, store }), logger);
     await app.listen({ port: config.port, host: config.host });

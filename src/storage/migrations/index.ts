@@ -50,10 +50,10 @@ CREATE TABLE access_tokens (
   expires_at BIGINT NOT NULL,
   revoked_at BIGINT
 );
+-- Access tokens are the hottest insert: only the indexes lookups and clean-up need. Deleting a
+-- client or user (rare, administrative) scans this table for the cascade instead.
 CREATE INDEX access_tokens_family_idx ON access_tokens (family_id);
 CREATE INDEX access_tokens_expires_idx ON access_tokens (expires_at);
-CREATE INDEX access_tokens_client_idx ON access_tokens (client_id);
-CREATE INDEX access_tokens_user_idx ON access_tokens (user_id);
 
 CREATE TABLE refresh_tokens (
   token_hash TEXT PRIMARY KEY,

@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -52,6 +52,29 @@ describe('SQLite group commit', () => {
       expect(await other.get('SELECT v FROM t WHERE v = ?', ['x'])).toEqual({ v: 'x' });
     } finally {
       await other.close();
+    }
+  });
+});
+
+describe('SQLite background checkpoints', () => {
+  it('folds the WAL into the database file from a worker thread', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'gatehouse-checkpoint-'));
+    const path = join(dir, 'test.db');
+    const driver = new SqliteDriver(path, { backgroundCheckpoints: true });
+    try {
+      await driver.script('CREATE TABLE t (v TEXT PRIMARY KEY)');
+      const sizeBefore = statSync(path).size;
+      await Promise.all(
+        Array.from({ length: 2000 }, (_, i) => driver.transaction((tx) => tx.run('INSERT INTO t VALUES (?)', [`row-${i}-${'x'.repeat(100)}`]))),
+      );
+      // The rows sit in the WAL (far below the 20000-page automatic threshold) until the worker
+      // copies them into the main file.
+      const deadline = Date.now() + 5000;
+      while (statSync(path).size <= sizeBefore + 100_000 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      expect(statSync(path).size).toBeGreaterThan(sizeBefore + 100_000);
+    } finally {
+      await driver.close();
+      rmSync(dir, { recursive: true, force: true });
     }
   });
 });
