@@ -86,6 +86,12 @@ describe('client authentication (RFC 6749 §2.3)', () => {
     expect((await failure(authenticateClient(store, withSecret))).code).toBe('invalid_client');
   });
 
+  it('accepts a public client sent as HTTP Basic with an empty password, but not a confidential one', async () => {
+    expect((await authenticateClient(store, presentedClientCredentials(new Map(), basic('spa', '')))).id).toBe('spa');
+    const error = await failure(authenticateClient(store, presentedClientCredentials(new Map(), basic('svc', ''))));
+    expect(error.status).toBe(401);
+  });
+
   it('refuses a confidential client that sends no secret', async () => {
     const error = await failure(authenticateClient(store, presentedClientCredentials(new Map([['client_id', 'svc']]), undefined)));
     expect(error.code).toBe('invalid_client');

@@ -43,7 +43,8 @@ export function presentedClientCredentials(params: ReadonlyMap<string, string>, 
     const basic = parseBasic(authorization.trim());
     if (bodySecret !== undefined) throw OAuthError.invalidRequest('use one client authentication method, not HTTP Basic and client_secret together');
     if (bodyId !== undefined && bodyId !== basic.clientId) throw OAuthError.invalidRequest('client_id in the body differs from the HTTP Basic client id');
-    return { method: 'client_secret_basic', ...basic };
+    // Some client libraries send a public client as "client_id:" (empty password): that is no secret.
+    return { method: 'client_secret_basic', clientId: basic.clientId, clientSecret: basic.clientSecret === '' ? null : basic.clientSecret };
   }
   if (bodyId === undefined) {
     throw OAuthError.invalidClient('client authentication required (HTTP Basic or client_id and client_secret)', false);
