@@ -51,8 +51,10 @@ CREATE TABLE access_tokens (
   revoked_at BIGINT
 );
 -- Access tokens are the hottest insert: only the indexes lookups and clean-up need. Deleting a
--- client or user (rare, administrative) scans this table for the cascade instead.
-CREATE INDEX access_tokens_family_idx ON access_tokens (family_id);
+-- client or user (rare, administrative) scans this table for the cascade instead. Every rotation
+-- revokes the family's live access tokens: the partial index holds only those, so the cost does
+-- not grow with the number of tokens a family ever had.
+CREATE INDEX access_tokens_live_family_idx ON access_tokens (family_id) WHERE revoked_at IS NULL;
 CREATE INDEX access_tokens_expires_idx ON access_tokens (expires_at);
 
 CREATE TABLE refresh_tokens (

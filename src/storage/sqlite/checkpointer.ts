@@ -34,8 +34,15 @@ export class BackgroundCheckpointer {
     this.worker.unref();
   }
 
+  /** Asks for a last checkpoint and waits (2 s at most) for the worker to close its connection. */
   async stop(): Promise<void> {
+    // Keep the process alive until the worker is done, or close() would never complete.
+    this.worker.ref();
     this.worker.postMessage('stop');
-    await Promise.race([this.exited, new Promise((resolve) => setTimeout(resolve, 2000).unref())]);
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), 2000)));
+    const outcome = await Promise.race([this.exited, timedOut]);
+    clearTimeout(timer);
+    if (outcome === 'timeout') await this.worker.terminate();
   }
 }

@@ -1,0 +1,190 @@
+// Gatehouse under test: fresh databases, the CLI (client and user creation), the server pinned
+// to a core, and refresh tokens minted through the password grant.
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdtempSync, openSync, closeSync, rmSync, statSync, readdirSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { dirname, join, relative } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import pg from 'pg';
+import { freePort, onCleanup, runChecked, startProcess, waitForHttp } from './proc.mjs';
+
+export const ROOT = join(dirname(fileURLToPath(import.meta.url)), '..', '..');
+export const CLI = join(ROOT, 'dist', 'cli', 'main.js');
+const PG_ADMIN_URL = process.env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+export function checkBuild() {
+  if (!existsSync(CLI)) throw new Error(`${relative(process.cwd(), CLI)} is missing: run \`npm run build\` first`);
+  // Warn when a source file is newer than its compiled output: the numbers would be for old code.
+  const newer = [];
+  const walk = (dir) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) walk(path);
+      else if (path.endsWith('.ts') && !path.endsWith('.test.ts') && !path.endsWith('.d.ts')) {
+        const built = join(ROOT, 'dist', relative(join(ROOT, 'src'), path)).replace(/\.ts$/, '.js');
+        if (!existsSync(built) || statSync(path).mtimeMs > statSync(built).mtimeMs) newer.push(relative(ROOT, path));
+      }
+    }
+  };
+  walk(join(ROOT, 'src'));
+  return newer;
+}
+
+/** The newest modification time under dist/: a change during a run means dist/ was rebuilt under it. */
+export function distStamp() {
+  let newest = 0;
+  const walk = (dir) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) walk(path);
+      else if (path.endsWith('.js')) newest = Math.max(newest, statSync(path).mtimeMs);
+    }
+  };
+  walk(join(ROOT, 'dist'));
+  return newest;
+}
+
+/** A temp directory for this run (SQLite files, server logs, token files), removed at cleanup. */
+export function makeTempDir() {
+  const dir = mkdtempSync(join(tmpdir(), 'gatehouse-bench-'));
+  onCleanup(`remove ${dir}`, () => rmSync(dir, { recursive: true, force: true }));
+  return dir;
+}
+
+/** A fresh SQLite file location in `dir` (the file itself is created by the first migration). */
+export function sqliteDatabase(dir, name) {
+  return { engine: 'sqlite', url: `sqlite:${join(dir, `${name}.db`)}`, describe: `SQLite ${join(dir, `${name}.db`)}` };
+}
+
+export async function postgresVersion() {
+  const client = new pg.Client({ connectionString: PG_ADMIN_URL, connectionTimeoutMillis: 5000 });
+  await client.connect();
+  try {
+    const { rows } = await client.query('SHOW server_version');
+    return rows[0].server_version;
+  } finally {
+    await client.end();
+  }
+}
+
+/** Creates `gatehouse_bench_<random>` and registers its DROP for cleanup. */
+export async function postgresDatabase() {
+  const name = `gatehouse_bench_${randomBytes(6).toString('hex')}`;
+  const admin = async (sql) => {
+    const client = new pg.Client({ connectionString: PG_ADMIN_URL, connectionTimeoutMillis: 5000 });
+    client.on('error', () => {});
+    await client.connect();
+    try {
+      await client.query(sql);
+    } finally {
+      await client.end();
+    }
+  };
+  await admin(`CREATE DATABASE ${name}`);
+  onCleanup(`drop database ${name}`, () => admin(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
+  const url = new URL(PG_ADMIN_URL);
+  url.pathname = `/${name}`;
+  return { engine: 'postgres', url: url.toString(), describe: `PostgreSQL database ${name}`, name };
+}
+
+const cli = (label, args, options) => runChecked(label, process.execPath, [CLI, ...args], options);
+
+/** Registers a confidential client allowed client_credentials, password and refresh_token. */
+export async function createClient(database) {
+  const { stdout } = await cli('gatehouse client create', [
+    'client', 'create', '--name', 'bench', '--database', database.url,
+    '--grant-type', 'client_credentials', '--grant-type', 'password', '--grant-type', 'refresh_token', '--json',
+  ]);
+  const client = JSON.parse(stdout);
+  if (!client.client_id || !client.client_secret) throw new Error(`client create printed no credentials: ${stdout}`);
+  return { id: client.client_id, secret: client.client_secret, authorization: basicAuthorization(client.client_id, client.client_secret) };
+}
+
+/** RFC 6749 §2.3.1: form-encode id and secret, then base64. */
+export function basicAuthorization(id, secret) {
+  const encode = (value) => encodeURIComponent(value).replace(/%20/g, '+');
+  return `Basic ${Buffer.from(`${encode(id)}:${encode(secret)}`).toString('base64')}`;
+}
+
+export async function createUser(database) {
+  const user = { username: 'bench', email: 'bench@example.test', password: `bench-${randomBytes(12).toString('hex')}` };
+  await cli('gatehouse user create', ['user', 'create', user.username, user.email, '--password-stdin', '--database', database.url], {
+    input: `${user.password}\n`,
+  });
+  return user;
+}
+
+/**
+ * Starts `node dist/cli/main.js serve` pinned to `core`, with its stdout (the JSON request log)
+ * going to a file as a deployment would, and waits for /healthz.
+ */
+export async function startGatehouse({ database, core, logLevel, logDir, label, nodeArgs = [] }) {
+  const port = await freePort();
+  const logFile = join(logDir, `${label}.log`);
+  const errFile = join(logDir, `${label}.err`);
+  const out = openSync(logFile, 'w');
+  const err = openSync(errFile, 'w');
+  const env = { ...process.env };
+  // The run sets the level explicitly (info is Gatehouse's default); nothing from the caller's
+  // environment may change what is measured.
+  for (const key of Object.keys(env)) if (key.startsWith('GATEHOUSE_')) delete env[key];
+  if (logLevel !== 'info') env.GATEHOUSE_LOG_LEVEL = logLevel;
+  const proc = startProcess(`gatehouse serve (${label})`, 'taskset', [
+    '-c', String(core), process.execPath, ...nodeArgs, CLI, 'serve', '--port', String(port), '--database', database.url,
+  ], { stdio: ['ignore', out, err], env, cwd: logDir });
+  closeSync(out);
+  closeSync(err);
+  const url = `http://127.0.0.1:${port}`;
+  await waitForHttp(`${url}/healthz`, proc);
+  return { ...proc, url, port, logFile, errFile };
+}
+
+/** Starts the bare node:http ceiling pinned to `core`. */
+export async function startCeiling({ core }) {
+  const port = await freePort();
+  const proc = startProcess('ceiling server', 'taskset', ['-c', String(core), process.execPath, join(ROOT, 'bench', 'ceiling-server.mjs'), String(port)], {
+    stdio: ['ignore', 'ignore', 'inherit'],
+  });
+  const url = `http://127.0.0.1:${port}`;
+  await waitForHttp(`${url}/healthz`, proc);
+  return { ...proc, url, port };
+}
+
+/**
+ * Mints `count` refresh tokens with the password grant (argon2 verification each time, so a
+ * few at a time). Each starts its own token family.
+ */
+export async function mintRefreshTokens(url, client, user, count, concurrency = 4) {
+  const tokens = [];
+  let next = 0;
+  const body = new URLSearchParams({ grant_type: 'password', username: user.username, password: user.password }).toString();
+  const worker = async () => {
+    while (next < count) {
+      next += 1;
+      const response = await fetch(`${url}/oauth/token`, {
+        method: 'POST',
+        headers: { authorization: client.authorization, 'content-type': 'application/x-www-form-urlencoded' },
+        body,
+      });
+      const payload = await response.json();
+      if (response.status !== 200 || !payload.refresh_token) {
+        throw new Error(`password grant answered ${response.status}: ${JSON.stringify(payload)}`);
+      }
+      tokens.push(payload.refresh_token);
+    }
+  };
+  await Promise.all(Array.from({ length: concurrency }, worker));
+  return tokens;
+}
+
+/** One client_credentials request outside wrk: proves the setup before load is applied. */
+export async function checkClientCredentials(url, client) {
+  const response = await fetch(`${url}/oauth/token`, {
+    method: 'POST',
+    headers: { authorization: client.authorization, 'content-type': 'application/x-www-form-urlencoded' },
+    body: 'grant_type=client_credentials',
+  });
+  const payload = await response.json();
+  if (response.status !== 200 || !payload.access_token) throw new Error(`client_credentials answered ${response.status}: ${JSON.stringify(payload)}`);
+  return response.headers;
+}

@@ -1,0 +1,98 @@
+-- Shared by the wrk scripts in this folder (loaded with dofile in every Lua state wrk makes:
+-- the main state that runs setup() and done(), and one state per wrk thread).
+--
+-- Per thread: `statuses` counts responses by HTTP status. In done(), the main state collects
+-- every thread's counters with thread:get and prints one line "BENCH_RESULT {json}" that
+-- bench/lib/wrk.mjs parses (latencies in microseconds).
+
+statuses = {}
+
+function count_status(status)
+  local key = tostring(status)
+  statuses[key] = (statuses[key] or 0) + 1
+end
+
+-- main state: the thread objects, for done()
+threads = {}
+local setup_hooks = {}
+
+function on_setup(fn)
+  setup_hooks[#setup_hooks + 1] = fn
+end
+
+function setup(thread)
+  threads[#threads + 1] = thread
+  thread:set("thread_index", #threads)
+  for _, fn in ipairs(setup_hooks) do fn(thread, #threads) end
+end
+
+local function json(value)
+  local t = type(value)
+  if t == "table" then
+    local parts = {}
+    if #value > 0 then
+      for _, v in ipairs(value) do parts[#parts + 1] = json(v) end
+      return "[" .. table.concat(parts, ",") .. "]"
+    end
+    for k, v in pairs(value) do parts[#parts + 1] = json(tostring(k)) .. ":" .. json(v) end
+    return "{" .. table.concat(parts, ",") .. "}"
+  elseif t == "string" then
+    return '"' .. value:gsub('[%c"\\]', function(c) return string.format("\\u%04x", c:byte()) end) .. '"'
+  elseif t == "number" then
+    if value ~= value or value == math.huge or value == -math.huge then return "null" end
+    if value == math.floor(value) and math.abs(value) < 1e15 then return string.format("%d", value) end
+    return string.format("%.6f", value)
+  elseif t == "boolean" then
+    return tostring(value)
+  end
+  return "null"
+end
+
+-- Sums a numeric global (or a table of counters) over every thread.
+function sum_over_threads(name)
+  local total = nil
+  for _, thread in ipairs(threads) do
+    local v = thread:get(name)
+    if type(v) == "number" then
+      total = (total or 0) + v
+    elseif type(v) == "table" then
+      total = total or {}
+      for k, n in pairs(v) do total[k] = (total[k] or 0) + n end
+    end
+  end
+  return total
+end
+
+local done_hooks = {}
+function on_done(fn)
+  done_hooks[#done_hooks + 1] = fn
+end
+
+function done(summary, latency, requests)
+  local result = {
+    duration_us = summary.duration,
+    requests = summary.requests,
+    bytes = summary.bytes,
+    socket_errors = {
+      connect = summary.errors.connect,
+      read = summary.errors.read,
+      write = summary.errors.write,
+      timeout = summary.errors.timeout,
+    },
+    status_errors = summary.errors.status,
+    statuses = sum_over_threads("statuses") or {},
+    latency_us = {
+      min = latency.min,
+      mean = latency.mean,
+      stdev = latency.stdev,
+      max = latency.max,
+      p50 = latency:percentile(50),
+      p90 = latency:percentile(90),
+      p99 = latency:percentile(99),
+      p999 = latency:percentile(99.9),
+    },
+    extra = {},
+  }
+  for _, fn in ipairs(done_hooks) do fn(result.extra) end
+  io.write("BENCH_RESULT " .. json(result) .. "\n")
+end

@@ -1,0 +1,100 @@
+-- refresh_token grant with rotation: every request presents a refresh token that has never
+-- been presented before, and the refresh token each 200 response returns goes back into the
+-- pool of the thread that received it, to be presented by a later request.
+--
+-- BENCH_TOKENS_IN:  file with the starting pool, one token per line (split between wrk threads
+--                   round-robin in setup(); each thread owns its tokens, so no token is shared).
+-- BENCH_TOKENS_OUT: done() writes the tokens still unused here (for the next wrk run: the warm-up
+--                   hands its pool to the measured run). Tokens in flight when wrk stops are lost.
+-- A thread's pool must hold at least as many tokens as the thread has connections: each
+-- connection has at most one request (one token) in flight, so request() then always finds one.
+-- The pool is a FIFO queue: every chain (token family) advances in turn, as with many clients
+-- each refreshing now and then, rather than a few chains rotating as fast as the server allows.
+dofile(os.getenv("BENCH_LUA_DIR") .. "/common.lua")
+
+local authorization = os.getenv("BENCH_AUTHORIZATION")
+local tokens_in = os.getenv("BENCH_TOKENS_IN")
+local tokens_out = os.getenv("BENCH_TOKENS_OUT")
+local thread_count = tonumber(os.getenv("BENCH_WRK_THREADS") or "1")
+
+-- thread state -------------------------------------------------------------
+pool = {}          -- set by setup(); unused tokens, a FIFO queue: pool[pool_head] … pool[pool_tail]
+pool_head = 1
+pool_tail = 0
+pool_empty = 0     -- request() found no token (a bug in the pool sizing, or lost tokens)
+missing_token = 0  -- a 200 without a refresh_token
+presented = 0
+
+local prefix
+
+function init(args)
+  pool_head, pool_tail = 1, #pool
+  prefix = "POST " .. wrk.path .. " HTTP/1.1\r\n"
+    .. "Host: " .. wrk.headers["Host"] .. "\r\n"
+    .. "Authorization: " .. authorization .. "\r\n"
+    .. "Content-Type: application/x-www-form-urlencoded\r\n"
+    .. "Content-Length: "
+end
+
+function request()
+  local token
+  if pool_head <= pool_tail then
+    token = pool[pool_head]
+    pool[pool_head] = nil
+    pool_head = pool_head + 1
+  else
+    pool_empty = pool_empty + 1
+    token = "pool-exhausted"
+  end
+  presented = presented + 1
+  local body = "grant_type=refresh_token&refresh_token=" .. token
+  return prefix .. #body .. "\r\n\r\n" .. body
+end
+
+function response(status, headers, body)
+  count_status(status)
+  if status == 200 then
+    local next_token = body:match('"refresh_token"%s*:%s*"([^"]+)"')
+    if next_token then
+      pool_tail = pool_tail + 1
+      pool[pool_tail] = next_token
+    else
+      missing_token = missing_token + 1
+    end
+  end
+end
+
+-- main state ---------------------------------------------------------------
+local all_tokens
+
+on_setup(function(thread, index)
+  if not all_tokens then
+    all_tokens = {}
+    local file = assert(io.open(tokens_in, "r"), "cannot open BENCH_TOKENS_IN " .. tostring(tokens_in))
+    for line in file:lines() do
+      if #line > 0 then all_tokens[#all_tokens + 1] = line end
+    end
+    file:close()
+  end
+  local mine = {}
+  for i = index, #all_tokens, thread_count do mine[#mine + 1] = all_tokens[i] end
+  thread:set("pool", mine)
+end)
+
+on_done(function(extra)
+  extra.pool_empty = sum_over_threads("pool_empty") or 0
+  extra.missing_token = sum_over_threads("missing_token") or 0
+  extra.presented = sum_over_threads("presented") or 0
+  extra.tokens_at_start = all_tokens and #all_tokens or 0
+  local leftover = {}
+  for _, thread in ipairs(threads) do
+    local queue = thread:get("pool") or {}
+    for i = thread:get("pool_head"), thread:get("pool_tail") do leftover[#leftover + 1] = queue[i] end
+  end
+  extra.tokens_left = #leftover
+  if tokens_out then
+    local file = assert(io.open(tokens_out, "w"))
+    file:write(table.concat(leftover, "\n"), "\n")
+    file:close()
+  end
+end)
