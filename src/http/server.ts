@@ -31,6 +31,8 @@ export function buildHttpServer(gatehouse: Gatehouse, logger: Logger): FastifyIn
     trustProxy: false,
     return503OnClosing: true,
     requestIdHeader: false,
+    // Errors Fastify raises before routing (a malformed URL such as /%zz) get our shape too.
+    frameworkErrors: (_error, _request, reply) => sendOAuthError(reply, OAuthError.invalidRequest('malformed request URL')),
   });
 
   app.decorateRequest('audit', null as never);
@@ -44,9 +46,10 @@ export function buildHttpServer(gatehouse: Gatehouse, logger: Logger): FastifyIn
         path: pathOf(request.url),
         status: reply.statusCode,
         ms: Math.round(reply.elapsedTime * 10) / 10,
-        client_id: request.audit.clientId,
-        grant_type: request.audit.grantType,
-        error: request.audit.error,
+        // audit is missing when Fastify answered before the onRequest hook (frameworkErrors).
+        client_id: request.audit?.clientId,
+        grant_type: request.audit?.grantType,
+        error: request.audit?.error,
       },
       'request',
     );
@@ -58,6 +61,7 @@ export function buildHttpServer(gatehouse: Gatehouse, logger: Logger): FastifyIn
   app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => done(null, body));
 
   app.setErrorHandler((error, request, reply) => {
+    request.audit ??= {};
     const oauthError = error instanceof OAuthError ? error : fromFrameworkError(error);
     if (oauthError) {
       request.audit.error = oauthError.code;
@@ -75,7 +79,7 @@ export function buildHttpServer(gatehouse: Gatehouse, logger: Logger): FastifyIn
   });
 
   app.setNotFoundHandler((request, reply) => {
-    request.audit.error = 'not_found';
+    (request.audit ??= {}).error = 'not_found';
     return sendOAuthError(reply, OAuthError.notFound());
   });
 
