@@ -24,7 +24,7 @@ import {
 } from './lib/gatehouse.mjs';
 import { cpuSampler } from './lib/cpu.mjs';
 import { settings } from './lib/measure.mjs';
-import { cleanupAll, installSignalHandlers, isInterrupted } from './lib/proc.mjs';
+import { installSignalHandlers, runScript } from './lib/proc.mjs';
 import { ensureTools, runWrk } from './lib/wrk.mjs';
 
 const log = (line) => process.stderr.write(`${line}\n`);
@@ -93,13 +93,4 @@ async function main() {
   );
 }
 
-try {
-  await main();
-} catch (error) {
-  if (!isInterrupted()) {
-    log(`profile: ${error?.stack ?? error}`);
-    process.exitCode = 1;
-  }
-} finally {
-  if (!isInterrupted()) await cleanupAll();
-}
+await runScript('profile', main);

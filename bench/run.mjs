@@ -35,7 +35,7 @@ import {
   startGatehouse,
 } from './lib/gatehouse.mjs';
 import { measure, settings, warmCeiling } from './lib/measure.mjs';
-import { cleanupAll, installSignalHandlers, isInterrupted } from './lib/proc.mjs';
+import { installSignalHandlers, runScript } from './lib/proc.mjs';
 import { ceilingLine, markdownSection, targetLines, textTable, writeJson, writeMarkdown } from './lib/report.mjs';
 import { commandOutput, cpuModel, ensureTools, wrkVersion } from './lib/wrk.mjs';
 
@@ -201,13 +201,4 @@ async function main() {
   }
 }
 
-try {
-  await main();
-} catch (error) {
-  if (!isInterrupted()) {
-    log(`bench: ${error?.stack ?? error}`);
-    process.exitCode = 1;
-  }
-} finally {
-  if (!isInterrupted()) await cleanupAll();
-}
+await runScript('bench', main);

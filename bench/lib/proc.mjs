@@ -142,3 +142,17 @@ export async function waitForHttp(url, proc, timeoutMs = 20_000) {
   }
   throw new Error(`server at ${url} not ready after ${timeoutMs} ms: ${lastError?.message ?? 'no answer'}`);
 }
+
+/** Runs a bench script's main(): any error is printed (unless Ctrl-C'd) and every child is cleaned up. */
+export async function runScript(name, main) {
+  try {
+    await main();
+  } catch (error) {
+    if (!isInterrupted()) {
+      process.stderr.write(`${name}: ${error?.stack ?? error}\n`);
+      process.exitCode = 1;
+    }
+  } finally {
+    if (!isInterrupted()) await cleanupAll();
+  }
+}

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { ClientRecord } from '../storage/store.js';
 import { authenticateClient, presentedClientCredentials } from './client-auth.js';
-import { OAuthError } from './errors.js';
+import { rejectedOAuthError as failure, thrownOAuthError as thrown } from '../../test/helpers/errors.js';
 import { hashSecret } from './secrets.js';
 
 const basic = (id: string, secret: string) =>
@@ -19,26 +19,6 @@ const confidential: ClientRecord = {
 };
 const publicClient: ClientRecord = { ...confidential, id: 'spa', secretHash: null, isPublic: true };
 const store = { findClient: async (id: string) => [confidential, publicClient].find((c) => c.id === id) ?? null };
-
-async function failure(promise: Promise<unknown>): Promise<OAuthError> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(OAuthError);
-    return error as OAuthError;
-  }
-  throw new Error('expected an OAuthError');
-}
-
-function thrown(fn: () => unknown): OAuthError {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(OAuthError);
-    return error as OAuthError;
-  }
-  throw new Error('expected an OAuthError');
-}
 
 describe('client authentication (RFC 6749 §2.3)', () => {
   it('form-decodes HTTP Basic credentials (§2.3.1) and accepts the right secret', async () => {

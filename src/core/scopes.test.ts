@@ -1,16 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { OAuthError } from './errors.js';
+import { thrownOAuthError } from '../../test/helpers/errors.js';
 import { allowedScopesFor, grantScope, narrowScope, parseScope } from './scopes.js';
 
-const invalidScope = (fn: () => unknown) => {
-  try {
-    fn();
-  } catch (error) {
-    expect(error).toBeInstanceOf(OAuthError);
-    return (error as OAuthError).code;
-  }
-  throw new Error('expected an OAuthError');
-};
+const invalidScope = (fn: () => unknown) => thrownOAuthError(fn).code;
 
 describe('parseScope (RFC 6749 §3.3)', () => {
   it('treats an absent or empty parameter as no request', () => {

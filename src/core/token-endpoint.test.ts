@@ -5,7 +5,7 @@ import { validateConfig } from '../config/load.js';
 import { Gatehouse } from '../gatehouse.js';
 import { ClientRegistry } from './clients.js';
 import { ManualClock } from './clock.js';
-import { OAuthError } from './errors.js';
+import { rejectedOAuthError } from '../../test/helpers/errors.js';
 import { hashSecret } from './secrets.js';
 import type { TokenResponse } from './tokens.js';
 
@@ -38,11 +38,7 @@ describe('token endpoint with an injected clock', () => {
   const login = (gatehouse = strict) => request(gatehouse, { grant_type: 'password', username: 'carol', password: 'a long passphrase' });
   const refresh = (gatehouse: Gatehouse, token: TokenResponse, extra: Record<string, string> = {}) =>
     request(gatehouse, { grant_type: 'refresh_token', refresh_token: token.refresh_token!, ...extra });
-  const rejected = async (promise: Promise<unknown>) => {
-    const error = await promise.then(() => null, (e: unknown) => e);
-    expect(error).toBeInstanceOf(OAuthError);
-    return (error as OAuthError).code;
-  };
+  const rejected = async (promise: Promise<unknown>) => (await rejectedOAuthError(promise)).code;
 
   it('stores only hashes of the tokens it hands out, with the configured lifetimes', async () => {
     const tokens = await login();

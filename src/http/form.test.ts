@@ -1,16 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { OAuthError } from '../core/errors.js';
+import { thrownOAuthError as error } from '../../test/helpers/errors.js';
 import { parseFormBody } from './form.js';
-
-function error(fn: () => unknown): OAuthError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(OAuthError);
-    return e as OAuthError;
-  }
-  throw new Error('expected an OAuthError');
-}
 
 describe('form bodies (RFC 6749 §3.2)', () => {
   it('decodes parameters, with or without a charset', () => {
