@@ -1,9 +1,8 @@
 import type { Command } from 'commander';
-import { loadConfig } from '../config/load.js';
 import type { GatehouseConfig } from '../config/schema.js';
-import { openStore, parseDatabaseUrl } from '../storage/open.js';
+import { openStore, parseDatabaseUrl, type DatabaseLocation } from '../storage/open.js';
 import type { SqlStore } from '../storage/sql-store.js';
-import { ConfigError } from '../config/load.js';
+import { ConfigError, loadConfig } from '../config/load.js';
 
 export interface StoreOptions {
   config?: string;
@@ -21,18 +20,22 @@ export function resolveConfig(options: StoreOptions, flags: Record<string, unkno
   return loadConfig({ file: options.config, env: process.env, flags: { database: options.database, ...flags } });
 }
 
+/** Where the configured database is; a malformed URL is a configuration error naming the key. */
+export function databaseLocation(config: GatehouseConfig): DatabaseLocation {
+  try {
+    return parseDatabaseUrl(config.database);
+  } catch (error) {
+    throw new ConfigError(`database: ${(error as Error).message}`);
+  }
+}
+
 /** Opens (and, unless told otherwise, migrates) the configured database, runs `fn`, closes it. */
 export async function withStore<T>(
   config: GatehouseConfig,
   fn: (store: SqlStore) => Promise<T>,
   { migrate = true } = {},
 ): Promise<T> {
-  let location;
-  try {
-    location = parseDatabaseUrl(config.database);
-  } catch (error) {
-    throw new ConfigError(`database: ${(error as Error).message}`);
-  }
+  const location = databaseLocation(config);
   const store = openStore(location, { poolSize: config.database_pool_size });
   try {
     if (migrate) await store.migrate();

@@ -4,9 +4,8 @@ import { fromString } from '../../config/load.js';
 import { Gatehouse } from '../../gatehouse.js';
 import { buildHttpServer } from '../../http/server.js';
 import { createLogger } from '../../logging.js';
-import { describeLocation, openStore, parseDatabaseUrl } from '../../storage/open.js';
-import { ConfigError } from '../../config/load.js';
-import { resolveConfig, withStoreOptions, type StoreOptions } from '../context.js';
+import { describeLocation, openStore } from '../../storage/open.js';
+import { databaseLocation, resolveConfig, withStoreOptions, type StoreOptions } from '../context.js';
 
 /** In-flight requests get this long to finish after SIGTERM/SIGINT. */
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -32,30 +31,13 @@ export function serveCommand(): Command {
       host: options.host,
       issuer: options.issuer,
     });
-    let location;
-    try {
-      location = parseDatabaseUrl(config.database);
-    } catch (error) {
-      throw new ConfigError(`database: ${(error as Error).message}`);
-    }
+    const location = databaseLocation(config);
     const logger = createLogger(config.log_level);
     const store = openStore(location, { poolSize: config.database_pool_size, backgroundCheckpoints: true });
     if (options.migrate) await store.migrate();
     const app = buildHttpServer(new Gatehouse({ config, store }), logger);
-    await app.listen({ port: config.port, host: config.host });
-
-    const { port } = app.server.address() as AddressInfo;
-    const hostForUrl = config.host.includes(':') ? `[${config.host}]` : config.host;
-    process.stdout.write(
-      [
-        `Gatehouse is serving http://${hostForUrl}:${port} on ${describeLocation(location)}`,
-        `Issuer: ${config.issuer}`,
-        'Next, in another terminal, register a client:',
-        '  npx gatehouse client create --name my-service --grant-type client_credentials',
-        '',
-      ].join('\n'),
-    );
-
+    // Handlers go in before anything announces the server: a SIGTERM sent as soon as the
+    // banner appears must find them, not the default action (die at once).
     let stopping = false;
     const stop = async (signal: string) => {
       if (stopping) return;
@@ -74,5 +56,18 @@ export function serveCommand(): Command {
     };
     process.once('SIGTERM', () => void stop('SIGTERM'));
     process.once('SIGINT', () => void stop('SIGINT'));
+    await app.listen({ port: config.port, host: config.host });
+
+    const { port } = app.server.address() as AddressInfo;
+    const hostForUrl = config.host.includes(':') ? `[${config.host}]` : config.host;
+    process.stdout.write(
+      [
+        `Gatehouse is serving http://${hostForUrl}:${port} on ${describeLocation(location)}`,
+        `Issuer: ${config.issuer}`,
+        'Next, in another terminal, register a client:',
+        '  npx gatehouse client create --name my-service --grant-type client_credentials',
+        '',
+      ].join('\n'),
+    );
   });
 }

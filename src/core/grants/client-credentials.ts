@@ -1,9 +1,8 @@
 import type { TokenStore } from '../../storage/store.js';
 import { OAuthError } from '../errors.js';
-import { allowedScopesFor, grantScope, parseScope } from '../scopes.js';
 import type { TokenMinter } from '../tokens.js';
 import type { GrantHandler, GrantRequest } from './grant.js';
-import type { ScopePolicy } from './scope-policy.js';
+import { scopeForNewGrant, type ScopePolicy } from './scope-policy.js';
 
 export type ClientCredentialsStorage = Pick<TokenStore, 'issueTokens'>;
 
@@ -20,7 +19,7 @@ export class ClientCredentialsGrant implements GrantHandler {
   async handle({ client, params }: GrantRequest) {
     // §4.4: only a confidential client may act on its own behalf.
     if (client.isPublic) throw OAuthError.unauthorizedClient('a public client cannot use client_credentials');
-    const scope = grantScope(parseScope(params.get('scope')), allowedScopesFor(client.scopes, this.scopes.supported), this.scopes.defaults);
+    const scope = scopeForNewGrant(this.scopes, client, params.get('scope'));
     // §4.4.3: a refresh token SHOULD NOT be included.
     const minted = this.minter.mint({ clientId: client.id, userId: null, scope, familyId: this.minter.newFamilyId() }, false);
     await this.store.issueTokens({ accessToken: minted.accessToken });

@@ -2,10 +2,9 @@ import { canonicalize } from '../../accounts/canonical.js';
 import type { PasswordVerifier } from '../../accounts/passwords.js';
 import type { TokenStore, UserStore } from '../../storage/store.js';
 import { OAuthError } from '../errors.js';
-import { allowedScopesFor, grantScope, parseScope } from '../scopes.js';
 import type { TokenMinter } from '../tokens.js';
 import { requireParam, type GrantHandler, type GrantRequest } from './grant.js';
-import type { ScopePolicy } from './scope-policy.js';
+import { scopeForNewGrant, type ScopePolicy } from './scope-policy.js';
 
 export type PasswordGrantStorage = Pick<UserStore, 'findUserByLogin'> & Pick<TokenStore, 'issueTokens'>;
 
@@ -24,7 +23,7 @@ export class PasswordGrant implements GrantHandler {
   async handle({ client, params }: GrantRequest) {
     const login = requireParam(params, 'username');
     const password = requireParam(params, 'password');
-    const scope = grantScope(parseScope(params.get('scope')), allowedScopesFor(client.scopes, this.scopes.supported), this.scopes.defaults);
+    const scope = scopeForNewGrant(this.scopes, client, params.get('scope'));
 
     const user = login.length <= 320 ? await this.store.findUserByLogin(canonicalize(login)) : null;
     // Always verify (against a decoy for unknown users) so the answer's timing reveals nothing.
