@@ -15,6 +15,7 @@ const confidential: ClientRecord = {
   redirectUris: [],
   grantTypes: ['client_credentials'],
   scopes: null,
+  trusted: false,
   createdAt: 0,
 };
 const publicClient: ClientRecord = { ...confidential, id: 'spa', secretHash: null, isPublic: true };

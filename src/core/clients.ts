@@ -19,6 +19,8 @@ export interface NewClient {
   /** null or absent: every supported scope. */
   scopes?: string[] | null;
   isPublic?: boolean;
+  /** First-party: the consent page is never shown for it. */
+  trusted?: boolean;
 }
 
 /** Unlike FOS, a client gets the browser flow by default; password and client_credentials are opt-in. */
@@ -80,6 +82,7 @@ export class ClientRegistry {
       redirectUris,
       grantTypes,
       scopes: scopes === null ? null : [...new Set(scopes)],
+      trusted: input.trusted ?? false,
       createdAt: this.clock.now(),
     };
     await this.store.createClient(client);

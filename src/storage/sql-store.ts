@@ -6,10 +6,13 @@ import {
   type AuthorizationCodeRecord,
   type CleanupCounts,
   type ClientRecord,
+  type ConsentRecord,
   type IssuedTokens,
+  type RedemptionOutcome,
   type RefreshTokenRecord,
   type RotationOutcome,
   type RotationRequest,
+  type SessionRecord,
   type Store,
   type UserPatch,
   type UserRecord,
@@ -24,6 +27,7 @@ interface ClientRow {
   redirect_uris: string;
   grant_types: string;
   scopes: string | null;
+  trusted: boolean | number;
   created_at: number;
 }
 interface UserRow {
@@ -52,6 +56,32 @@ interface RefreshTokenRow extends AccessTokenRow {
   parent_hash: string | null;
   consumed_at: number | null;
 }
+interface AuthorizationCodeRow {
+  code_hash: string;
+  family_id: string;
+  client_id: string;
+  user_id: string;
+  redirect_uri: string;
+  redirect_uri_given: boolean | number;
+  scope: string;
+  code_challenge: string | null;
+  code_challenge_method: string | null;
+  issued_at: number;
+  expires_at: number;
+  consumed_at: number | null;
+}
+interface SessionRow {
+  id_hash: string;
+  user_id: string;
+  created_at: number;
+  expires_at: number;
+}
+interface ConsentRow {
+  user_id: string;
+  client_id: string;
+  scope: string;
+  granted_at: number;
+}
 
 const toClient = (row: ClientRow): ClientRecord => ({
   id: row.id,
@@ -61,6 +91,7 @@ const toClient = (row: ClientRow): ClientRecord => ({
   redirectUris: JSON.parse(row.redirect_uris) as string[],
   grantTypes: JSON.parse(row.grant_types) as string[],
   scopes: row.scopes === null ? null : (JSON.parse(row.scopes) as string[]),
+  trusted: Boolean(row.trusted),
   createdAt: row.created_at,
 });
 
@@ -92,6 +123,35 @@ const toRefreshToken = (row: RefreshTokenRow): RefreshTokenRecord => ({
   ...toAccessToken(row),
   parentHash: row.parent_hash,
   consumedAt: row.consumed_at,
+});
+
+const toAuthorizationCode = (row: AuthorizationCodeRow): AuthorizationCodeRecord => ({
+  codeHash: row.code_hash,
+  familyId: row.family_id,
+  clientId: row.client_id,
+  userId: row.user_id,
+  redirectUri: row.redirect_uri,
+  redirectUriGiven: Boolean(row.redirect_uri_given),
+  scope: row.scope,
+  codeChallenge: row.code_challenge,
+  codeChallengeMethod: row.code_challenge_method,
+  issuedAt: row.issued_at,
+  expiresAt: row.expires_at,
+  consumedAt: row.consumed_at,
+});
+
+const toSession = (row: SessionRow): SessionRecord => ({
+  idHash: row.id_hash,
+  userId: row.user_id,
+  createdAt: row.created_at,
+  expiresAt: row.expires_at,
+});
+
+const toConsent = (row: ConsentRow): ConsentRecord => ({
+  userId: row.user_id,
+  clientId: row.client_id,
+  scopes: row.scope.split(' ').filter(Boolean),
+  grantedAt: row.granted_at,
 });
 
 const INSERT_ACCESS_TOKEN = `INSERT INTO access_tokens
@@ -176,10 +236,10 @@ export class SqlStore implements Store {
 
   async createClient(c: ClientRecord): Promise<void> {
     await this.db.run(
-      `INSERT INTO clients (id, name, secret_hash, is_public, redirect_uris, grant_types, scopes, created_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO clients (id, name, secret_hash, is_public, redirect_uris, grant_types, scopes, trusted, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       [c.id, c.name, c.secretHash, c.isPublic, JSON.stringify(c.redirectUris), JSON.stringify(c.grantTypes),
-        c.scopes === null ? null : JSON.stringify(c.scopes), c.createdAt],
+        c.scopes === null ? null : JSON.stringify(c.scopes), c.trusted, c.createdAt],
     );
   }
 
@@ -321,12 +381,70 @@ export class SqlStore implements Store {
     return this.db.transaction((tx) => revokeFamilyWith(tx, familyId, now));
   }
 
+  // --- authorization codes ------------------------------------------------------
+
   async saveAuthorizationCode(c: AuthorizationCodeRecord): Promise<void> {
     await this.db.run(
-      `INSERT INTO authorization_codes (code_hash, family_id, client_id, user_id, redirect_uri, scope, code_challenge,
-        code_challenge_method, issued_at, expires_at, consumed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      [c.codeHash, c.familyId, c.clientId, c.userId, c.redirectUri, c.scope, c.codeChallenge, c.codeChallengeMethod,
-        c.issuedAt, c.expiresAt, c.consumedAt],
+      `INSERT INTO authorization_codes (code_hash, family_id, client_id, user_id, redirect_uri, redirect_uri_given, scope,
+        code_challenge, code_challenge_method, issued_at, expires_at, consumed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      [c.codeHash, c.familyId, c.clientId, c.userId, c.redirectUri, c.redirectUriGiven, c.scope, c.codeChallenge,
+        c.codeChallengeMethod, c.issuedAt, c.expiresAt, c.consumedAt],
+    );
+  }
+
+  async findAuthorizationCode(codeHash: string): Promise<AuthorizationCodeRecord | null> {
+    const row = await this.db.get<AuthorizationCodeRow>('SELECT * FROM authorization_codes WHERE code_hash = ?', [codeHash]);
+    return row ? toAuthorizationCode(row) : null;
+  }
+
+  async redeemAuthorizationCode(codeHash: string, now: number, tokens: IssuedTokens): Promise<RedemptionOutcome> {
+    return this.db.transaction(async (tx): Promise<RedemptionOutcome> => {
+      // Lock the code's row: concurrent exchanges of one code queue here, on every node.
+      const row = await tx.get<AuthorizationCodeRow>(`SELECT * FROM authorization_codes WHERE code_hash = ?${this.db.forUpdate}`, [codeHash]);
+      if (!row) return { kind: 'invalid' };
+      if (row.consumed_at !== null) {
+        // RFC 6749 §4.1.2: a code used twice revokes what it was exchanged for.
+        await revokeFamilyWith(tx, row.family_id, now);
+        return { kind: 'replayed' };
+      }
+      if (row.expires_at <= now) return { kind: 'invalid' };
+      await tx.run('UPDATE authorization_codes SET consumed_at = ? WHERE code_hash = ?', [now, codeHash]);
+      await insertTokens(tx, tokens);
+      return { kind: 'redeemed' };
+    });
+  }
+
+  // --- sessions and consents -------------------------------------------------------
+
+  async createSession(session: SessionRecord): Promise<void> {
+    await this.db.run('INSERT INTO sessions (id_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)', [
+      session.idHash, session.userId, session.createdAt, session.expiresAt,
+    ]);
+  }
+
+  async findSession(idHash: string): Promise<SessionRecord | null> {
+    const row = await this.db.get<SessionRow>('SELECT * FROM sessions WHERE id_hash = ?', [idHash]);
+    return row ? toSession(row) : null;
+  }
+
+  async deleteSession(idHash: string): Promise<boolean> {
+    return (await this.db.run('DELETE FROM sessions WHERE id_hash = ?', [idHash])) > 0;
+  }
+
+  async deleteUserSessions(userId: string): Promise<number> {
+    return this.db.run('DELETE FROM sessions WHERE user_id = ?', [userId]);
+  }
+
+  async findConsent(userId: string, clientId: string): Promise<ConsentRecord | null> {
+    const row = await this.db.get<ConsentRow>('SELECT * FROM consents WHERE user_id = ? AND client_id = ?', [userId, clientId]);
+    return row ? toConsent(row) : null;
+  }
+
+  async saveConsent(c: ConsentRecord): Promise<void> {
+    await this.db.run(
+      `INSERT INTO consents (user_id, client_id, scope, granted_at) VALUES (?, ?, ?, ?)
+       ON CONFLICT (user_id, client_id) DO UPDATE SET scope = excluded.scope, granted_at = excluded.granted_at`,
+      [c.userId, c.clientId, c.scopes.join(' '), c.grantedAt],
     );
   }
 
@@ -346,6 +464,7 @@ export class SqlStore implements Store {
       accessTokens: await deleteInBatches('access_tokens', 'token_hash'),
       refreshTokens: await deleteInBatches('refresh_tokens', 'token_hash'),
       authorizationCodes: await deleteInBatches('authorization_codes', 'code_hash'),
+      sessions: await deleteInBatches('sessions', 'id_hash'),
     }));
   }
 }

@@ -13,7 +13,9 @@ import {
   type AuthorizationCodeRecord,
   type ClientRecord,
   type RefreshTokenRecord,
+  type RedemptionOutcome,
   type RotationOutcome,
+  type SessionRecord,
   type UserRecord,
 } from './store.js';
 
@@ -34,6 +36,7 @@ function makeClient(overrides: Partial<ClientRecord> = {}): ClientRecord {
     redirectUris: ['https://app.example/callback', 'https://app.example/other'],
     grantTypes: ['authorization_code', 'refresh_token'],
     scopes: ['openid', 'profile'],
+    trusted: false,
     createdAt: T,
     ...overrides,
   };
@@ -111,6 +114,7 @@ function makeCode(owner: { clientId: string; userId: string }, overrides: Partia
     clientId: owner.clientId,
     userId: owner.userId,
     redirectUri: 'https://app.example/callback',
+    redirectUriGiven: true,
     scope: 'openid',
     codeChallenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM',
     codeChallengeMethod: 'S256',
@@ -139,12 +143,21 @@ async function familyRows(store: SqlStore, familyId: string) {
   };
 }
 
-async function countRows(store: SqlStore, table: 'access_tokens' | 'refresh_tokens' | 'authorization_codes', where = '1 = 1', params: unknown[] = []) {
+async function countRows(
+  store: SqlStore,
+  table: 'access_tokens' | 'refresh_tokens' | 'authorization_codes' | 'sessions' | 'consents',
+  where = '1 = 1',
+  params: unknown[] = [],
+) {
   const row = await store.driver.get<{ n: number | string }>(`SELECT COUNT(*) AS n FROM ${table} WHERE ${where}`, params);
   return Number(row?.n);
 }
 
-function tally(outcomes: RotationOutcome[]): Record<string, number> {
+function makeSession(userId: string, overrides: Partial<SessionRecord> = {}): SessionRecord {
+  return { idHash: id('session'), userId, createdAt: T, expiresAt: T + 28_800, ...overrides };
+}
+
+function tally(outcomes: Array<RotationOutcome | RedemptionOutcome>): Record<string, number> {
   const counts: Record<string, number> = {};
   for (const outcome of outcomes) counts[outcome.kind] = (counts[outcome.kind] ?? 0) + 1;
   return counts;
@@ -227,11 +240,60 @@ describeEachEngine('storage contract', (factory) => {
     try {
       const small = fresh.open({ poolSize: 1 });
       expect(await small.migrate()).toEqual(ALL_VERSIONS);
-      expect(await small.deleteExpired(T)).toEqual({ accessTokens: 0, refreshTokens: 0, authorizationCodes: 0 });
+      expect(await small.deleteExpired(T)).toEqual({ accessTokens: 0, refreshTokens: 0, authorizationCodes: 0, sessions: 0 });
     } finally {
       await fresh.cleanup();
     }
   }, 15_000);
+
+  it('a database at version 1 is brought to the current version: existing clients untrusted, existing codes keep requiring redirect_uri', async () => {
+    const fresh = await factory.createDatabase();
+    try {
+      const legacy = fresh.open();
+      // Reproduce a database that a release with only migration 1 created and used.
+      const first = migrations.find((migration) => migration.version === 1)!;
+      await legacy.driver.script(
+        'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)',
+      );
+      await legacy.driver.script(first.sql);
+      await legacy.driver.run('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)', [1, first.name, T]);
+      const client = makeClient();
+      const user = makeUser();
+      await legacy.driver.run(
+        `INSERT INTO clients (id, name, secret_hash, is_public, redirect_uris, grant_types, scopes, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+        [client.id, client.name, client.secretHash, false, JSON.stringify(client.redirectUris), JSON.stringify(client.grantTypes),
+          JSON.stringify(client.scopes), client.createdAt],
+      );
+      await legacy.driver.run(
+        `INSERT INTO users (id, username, username_canonical, email, email_canonical, password_hash, enabled, roles, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        [user.id, user.username, user.usernameCanonical, user.email, user.emailCanonical, user.passwordHash, true,
+          JSON.stringify(user.roles), user.createdAt, user.updatedAt],
+      );
+      const code = makeCode({ clientId: client.id, userId: user.id });
+      await legacy.driver.run(
+        `INSERT INTO authorization_codes (code_hash, family_id, client_id, user_id, redirect_uri, scope, code_challenge,
+          code_challenge_method, issued_at, expires_at, consumed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)`,
+        [code.codeHash, code.familyId, code.clientId, code.userId, code.redirectUri, code.scope, code.codeChallenge,
+          code.codeChallengeMethod, code.issuedAt, code.expiresAt],
+      );
+
+      expect(await legacy.migrate()).toEqual(ALL_VERSIONS.filter((version) => version > 1));
+      expect(await legacy.migrate()).toEqual([]);
+
+      expect(await legacy.findClient(client.id)).toStrictEqual({ ...client, trusted: false });
+      expect(await legacy.findAuthorizationCode(code.codeHash)).toStrictEqual({ ...code, redirectUriGiven: true });
+      // The new tables work on the upgraded database.
+      const session = makeSession(user.id);
+      await legacy.createSession(session);
+      expect(await legacy.findSession(session.idHash)).toStrictEqual(session);
+      await legacy.saveConsent({ userId: user.id, clientId: client.id, scopes: ['openid'], grantedAt: T });
+      expect(await legacy.findConsent(user.id, client.id)).toStrictEqual({ userId: user.id, clientId: client.id, scopes: ['openid'], grantedAt: T });
+    } finally {
+      await fresh.cleanup();
+    }
+  });
 
   it('ping resolves', async () => {
     await expect(store.ping()).resolves.toBeUndefined();
@@ -264,6 +326,23 @@ describeEachEngine('storage contract', (factory) => {
     const mine = listed.filter((client) => [confidential.id, publicClient.id, emptyArrays.id].includes(client.id));
     // Listed in creation order.
     expect(mine).toStrictEqual([confidential, publicClient, emptyArrays]);
+  });
+
+  it('round-trips the trusted flag, true and false', async () => {
+    const firstParty = makeClient({ trusted: true, createdAt: T + 1 });
+    const thirdParty = makeClient({ trusted: false, createdAt: T + 2 });
+    await store.createClient(firstParty);
+    await store.createClient(thirdParty);
+
+    const foundFirst = await other.findClient(firstParty.id);
+    expect(foundFirst).toStrictEqual(firstParty);
+    expect(foundFirst?.trusted).toBe(true);
+    const foundThird = await other.findClient(thirdParty.id);
+    expect(foundThird).toStrictEqual(thirdParty);
+    expect(foundThird?.trusted).toBe(false);
+
+    const listed = (await store.listClients()).filter((client) => [firstParty.id, thirdParty.id].includes(client.id));
+    expect(listed.map((client) => client.trusted)).toEqual([true, false]);
   });
 
   it('refuses a second client with the same id', async () => {
@@ -313,6 +392,29 @@ describeEachEngine('storage contract', (factory) => {
 
     expect(await store.deleteClient(client.id)).toBe(false);
     expect(await store.deleteClient(id('missing'))).toBe(false);
+  });
+
+  it('deleteClient removes the consents users gave it, and only those', async () => {
+    const doomed = makeClient();
+    const kept = makeClient();
+    await store.createClient(doomed);
+    await store.createClient(kept);
+    const user = makeUser();
+    await store.createUser(user);
+    await store.saveConsent({ userId: user.id, clientId: doomed.id, scopes: ['openid'], grantedAt: T });
+    await store.saveConsent({ userId: owner.userId, clientId: doomed.id, scopes: ['profile'], grantedAt: T });
+    const keptConsent = { userId: user.id, clientId: kept.id, scopes: ['openid', 'profile'], grantedAt: T };
+    await store.saveConsent(keptConsent);
+
+    expect(await store.deleteClient(doomed.id)).toBe(true);
+
+    expect(await store.findConsent(user.id, doomed.id)).toBeNull();
+    expect(await store.findConsent(owner.userId, doomed.id)).toBeNull();
+    expect(await countRows(store, 'consents', 'client_id = ?', [doomed.id])).toBe(0);
+    expect(await store.findConsent(user.id, kept.id)).toStrictEqual(keptConsent);
+    // A client registered again under the same id does not inherit the old consent.
+    await store.createClient({ ...doomed });
+    expect(await store.findConsent(user.id, doomed.id)).toBeNull();
   });
 
   // --- users ---------------------------------------------------------------
@@ -655,6 +757,226 @@ describeEachEngine('storage contract', (factory) => {
     expect((await familyRows(store, familyId)).liveRefresh).toEqual([retry.refreshToken.tokenHash]);
   });
 
+  // --- authorization codes ------------------------------------------------------
+
+  it('saves and finds authorization codes with every field intact, redirectUriGiven true and false', async () => {
+    const given = makeCode(owner, { redirectUriGiven: true, issuedAt: T + 3, expiresAt: FAR_FUTURE });
+    const notGiven = makeCode(owner, {
+      redirectUriGiven: false,
+      redirectUri: 'https://app.example/other',
+      codeChallenge: null,
+      codeChallengeMethod: null,
+      scope: '',
+    });
+    await store.saveAuthorizationCode(given);
+    await store.saveAuthorizationCode(notGiven);
+
+    const foundGiven = await other.findAuthorizationCode(given.codeHash);
+    expect(foundGiven).toStrictEqual(given);
+    expect(foundGiven?.redirectUriGiven).toBe(true);
+    expect(foundGiven?.expiresAt).toBe(FAR_FUTURE);
+    const foundNotGiven = await other.findAuthorizationCode(notGiven.codeHash);
+    expect(foundNotGiven).toStrictEqual(notGiven);
+    expect(foundNotGiven?.redirectUriGiven).toBe(false);
+    expect(foundNotGiven?.codeChallenge).toBeNull();
+
+    expect(await store.findAuthorizationCode(id('code'))).toBeNull();
+  });
+
+  it('redeemAuthorizationCode: a live code is consumed and the tokens issued for it are stored', async () => {
+    const code = makeCode(owner);
+    await store.saveAuthorizationCode(code);
+    const tokens = nextPair(owner, code.familyId, null, T + 5);
+
+    expect(await store.redeemAuthorizationCode(code.codeHash, T + 5, tokens)).toEqual({ kind: 'redeemed' });
+
+    expect(await store.findAuthorizationCode(code.codeHash)).toStrictEqual({ ...code, consumedAt: T + 5 });
+    expect(await other.findAccessToken(tokens.accessToken.tokenHash)).toStrictEqual(tokens.accessToken);
+    expect(await other.findRefreshToken(tokens.refreshToken.tokenHash)).toStrictEqual(tokens.refreshToken);
+  });
+
+  it('redeemAuthorizationCode stores an access token alone when no refresh token is issued', async () => {
+    const code = makeCode(owner);
+    await store.saveAuthorizationCode(code);
+    const accessToken = makeAccessToken(owner, code.familyId, { issuedAt: T + 5 });
+
+    expect(await store.redeemAuthorizationCode(code.codeHash, T + 5, { accessToken })).toEqual({ kind: 'redeemed' });
+    expect(await store.findAccessToken(accessToken.tokenHash)).toStrictEqual(accessToken);
+    expect(await countRows(store, 'refresh_tokens', 'family_id = ?', [code.familyId])).toBe(0);
+  });
+
+  it('redeemAuthorizationCode: a second redemption is a replay that revokes every token of the family, descendants included', async () => {
+    const code = makeCode(owner);
+    await store.saveAuthorizationCode(code);
+    const first = nextPair(owner, code.familyId, null, T + 5);
+    expect(await store.redeemAuthorizationCode(code.codeHash, T + 5, first)).toEqual({ kind: 'redeemed' });
+    // The client refreshes: the family now has a rotated descendant pair.
+    const rotated = nextPair(owner, code.familyId, first.refreshToken.tokenHash, T + 10);
+    expect(
+      await store.rotateRefreshToken({ presentedHash: first.refreshToken.tokenHash, now: T + 10, gracePeriod: 0, next: rotated }),
+    ).toEqual({ kind: 'rotated' });
+    const { first: bystander } = await issueFamily();
+
+    const replay = nextPair(owner, code.familyId, null, T + 20);
+    expect(await store.redeemAuthorizationCode(code.codeHash, T + 20, replay)).toEqual({ kind: 'replayed' });
+
+    const rows = await familyRows(store, code.familyId);
+    expect(rows.liveAccess).toEqual([]);
+    expect(rows.liveRefresh).toEqual([]);
+    for (const row of [...rows.access, ...rows.refresh]) expect(row.revoked_at).not.toBeNull();
+    expect((await store.findAccessToken(rotated.accessToken.tokenHash))?.revokedAt).toBe(T + 20);
+    expect((await store.findRefreshToken(rotated.refreshToken.tokenHash))?.revokedAt).toBe(T + 20);
+    expect((await store.findRefreshToken(first.refreshToken.tokenHash))?.revokedAt).toBe(T + 20);
+    // Revoked earlier by the rotation: keeps its time.
+    expect((await store.findAccessToken(first.accessToken.tokenHash))?.revokedAt).toBe(T + 10);
+    // The tokens offered with the replay were not stored, and the code keeps its first use.
+    expect(await store.findAccessToken(replay.accessToken.tokenHash)).toBeNull();
+    expect(await store.findRefreshToken(replay.refreshToken.tokenHash)).toBeNull();
+    expect((await store.findAuthorizationCode(code.codeHash))?.consumedAt).toBe(T + 5);
+    // Another family is untouched.
+    expect(await store.findAccessToken(bystander.accessToken.tokenHash)).toStrictEqual(bystander.accessToken);
+    expect(await store.findRefreshToken(bystander.refreshToken.tokenHash)).toStrictEqual(bystander.refreshToken);
+
+    // Still a replay, even after the code's expiry.
+    expect(await store.redeemAuthorizationCode(code.codeHash, code.expiresAt + 100, nextPair(owner, code.familyId, null, T + 200))).toEqual({
+      kind: 'replayed',
+    });
+  });
+
+  it('redeemAuthorizationCode: an expired code is invalid, stays unconsumed, and no token is stored', async () => {
+    const code = makeCode(owner, { expiresAt: T + 60 });
+    await store.saveAuthorizationCode(code);
+    const tokens = nextPair(owner, code.familyId, null, T + 60);
+
+    // expires_at <= now: expired.
+    expect(await store.redeemAuthorizationCode(code.codeHash, T + 60, tokens)).toEqual({ kind: 'invalid' });
+    expect(await store.findAuthorizationCode(code.codeHash)).toStrictEqual(code);
+    expect(await store.findAccessToken(tokens.accessToken.tokenHash)).toBeNull();
+    expect(await store.findRefreshToken(tokens.refreshToken.tokenHash)).toBeNull();
+    expect(await countRows(store, 'access_tokens', 'family_id = ?', [code.familyId])).toBe(0);
+
+    // One second earlier it was still good.
+    const live = makeCode(owner, { expiresAt: T + 60 });
+    await store.saveAuthorizationCode(live);
+    expect(await store.redeemAuthorizationCode(live.codeHash, T + 59, nextPair(owner, live.familyId, null, T + 59))).toEqual({
+      kind: 'redeemed',
+    });
+  });
+
+  it('redeemAuthorizationCode: an unknown code is invalid and no token is stored', async () => {
+    const familyId = id('family');
+    const tokens = nextPair(owner, familyId, null, T);
+    expect(await store.redeemAuthorizationCode(id('code'), T, tokens)).toEqual({ kind: 'invalid' });
+    expect(await store.findAccessToken(tokens.accessToken.tokenHash)).toBeNull();
+    expect(await store.findRefreshToken(tokens.refreshToken.tokenHash)).toBeNull();
+  });
+
+  it('redeemAuthorizationCode is one transaction: when the tokens cannot be stored, the code is not consumed', async () => {
+    const { first: existing } = await issueFamily();
+    const code = makeCode(owner);
+    await store.saveAuthorizationCode(code);
+    // Same hash as an existing access token: the insert fails.
+    const clash = {
+      accessToken: makeAccessToken(owner, code.familyId, { tokenHash: existing.accessToken.tokenHash }),
+      refreshToken: makeRefreshToken(owner, code.familyId),
+    };
+    await expect(store.redeemAuthorizationCode(code.codeHash, T + 5, clash)).rejects.toThrow();
+
+    expect((await store.findAuthorizationCode(code.codeHash))?.consumedAt).toBeNull();
+    expect(await store.findRefreshToken(clash.refreshToken.tokenHash)).toBeNull();
+    // The client can still exchange it.
+    const tokens = nextPair(owner, code.familyId, null, T + 6);
+    expect(await store.redeemAuthorizationCode(code.codeHash, T + 6, tokens)).toEqual({ kind: 'redeemed' });
+  });
+
+  // --- sessions ------------------------------------------------------------------
+
+  it('creates, finds and deletes sessions', async () => {
+    const session = makeSession(owner.userId, { createdAt: T + 1, expiresAt: FAR_FUTURE });
+    await store.createSession(session);
+
+    const found = await other.findSession(session.idHash);
+    expect(found).toStrictEqual(session);
+    expect(found?.expiresAt).toBe(FAR_FUTURE);
+    expect(await store.findSession(id('session'))).toBeNull();
+
+    expect(await store.deleteSession(session.idHash)).toBe(true);
+    expect(await other.findSession(session.idHash)).toBeNull();
+    expect(await store.deleteSession(session.idHash)).toBe(false);
+    expect(await store.deleteSession(id('session'))).toBe(false);
+  });
+
+  it('deleteUserSessions ends every session of that user, counts them, and leaves other users signed in', async () => {
+    const user = makeUser();
+    const bystander = makeUser();
+    await store.createUser(user);
+    await store.createUser(bystander);
+    const mine = [makeSession(user.id), makeSession(user.id), makeSession(user.id, { expiresAt: FAR_FUTURE })];
+    for (const session of mine) await store.createSession(session);
+    const theirs = makeSession(bystander.id);
+    await store.createSession(theirs);
+
+    expect(await store.deleteUserSessions(user.id)).toBe(3);
+    for (const session of mine) expect(await store.findSession(session.idHash)).toBeNull();
+    expect(await store.findSession(theirs.idHash)).toStrictEqual(theirs);
+
+    expect(await store.deleteUserSessions(user.id)).toBe(0);
+    expect(await store.deleteUserSessions(id('user'))).toBe(0);
+  });
+
+  // --- consents --------------------------------------------------------------
+
+  it('saveConsent creates, then replaces the scopes and grant time of, the one consent per user and client', async () => {
+    const client = makeClient();
+    const user = makeUser();
+    await store.createClient(client);
+    await store.createUser(user);
+    expect(await store.findConsent(user.id, client.id)).toBeNull();
+
+    const initial = { userId: user.id, clientId: client.id, scopes: ['profile', 'openid'], grantedAt: T };
+    await store.saveConsent(initial);
+    // Scope order round-trips.
+    expect(await other.findConsent(user.id, client.id)).toStrictEqual(initial);
+
+    const replaced = { userId: user.id, clientId: client.id, scopes: ['email', 'openid', 'profile'], grantedAt: FAR_FUTURE };
+    await store.saveConsent(replaced);
+    expect(await store.findConsent(user.id, client.id)).toStrictEqual(replaced);
+    expect(await countRows(store, 'consents', 'user_id = ? AND client_id = ?', [user.id, client.id])).toBe(1);
+
+    // Replacing with fewer scopes narrows it (the store does not merge).
+    const narrowed = { userId: user.id, clientId: client.id, scopes: ['openid'], grantedAt: T + 9 };
+    await store.saveConsent(narrowed);
+    expect(await store.findConsent(user.id, client.id)).toStrictEqual(narrowed);
+
+    const empty = { userId: user.id, clientId: client.id, scopes: [], grantedAt: T + 10 };
+    await store.saveConsent(empty);
+    expect(await store.findConsent(user.id, client.id)).toStrictEqual(empty);
+  });
+
+  it('consents are kept apart per user and per client', async () => {
+    const appA = makeClient();
+    const appB = makeClient();
+    const alice = makeUser();
+    const bob = makeUser();
+    for (const client of [appA, appB]) await store.createClient(client);
+    for (const user of [alice, bob]) await store.createUser(user);
+
+    const aliceA = { userId: alice.id, clientId: appA.id, scopes: ['openid'], grantedAt: T + 1 };
+    const aliceB = { userId: alice.id, clientId: appB.id, scopes: ['profile'], grantedAt: T + 2 };
+    const bobA = { userId: bob.id, clientId: appA.id, scopes: ['openid', 'profile'], grantedAt: T + 3 };
+    for (const consent of [aliceA, aliceB, bobA]) await store.saveConsent(consent);
+
+    expect(await store.findConsent(alice.id, appA.id)).toStrictEqual(aliceA);
+    expect(await store.findConsent(alice.id, appB.id)).toStrictEqual(aliceB);
+    expect(await store.findConsent(bob.id, appA.id)).toStrictEqual(bobA);
+    expect(await store.findConsent(bob.id, appB.id)).toBeNull();
+
+    // Replacing one leaves the others alone.
+    await store.saveConsent({ ...aliceA, scopes: ['email'], grantedAt: T + 4 });
+    expect(await store.findConsent(alice.id, appB.id)).toStrictEqual(aliceB);
+    expect(await store.findConsent(bob.id, appA.id)).toStrictEqual(bobA);
+  });
+
   // --- concurrency -----------------------------------------------------------
 
   /**
@@ -721,6 +1043,27 @@ describeEachEngine('storage contract', (factory) => {
     expect((await store.findRefreshToken(presented))?.revokedAt).toBeNull();
   });
 
+  it('10 concurrent redemptions of one code across two store instances: exactly one redeems, the rest are replays', async () => {
+    const code = makeCode(owner);
+    await store.saveAuthorizationCode(code);
+    const now = T + 5;
+    const offers = Array.from({ length: 10 }, () => nextPair(owner, code.familyId, null, now));
+
+    const outcomes = await Promise.all(
+      offers.map((tokens, i) => [store, other][i % 2]!.redeemAuthorizationCode(code.codeHash, now, tokens)),
+    );
+
+    expect(tally(outcomes)).toEqual({ redeemed: 1, replayed: 9 });
+    // Only the winner's tokens were stored; the replays then revoked them.
+    const winner = offers[outcomes.findIndex((outcome) => outcome.kind === 'redeemed')]!;
+    const rows = await familyRows(store, code.familyId);
+    expect(rows.access.map((row) => row.token_hash)).toEqual([winner.accessToken.tokenHash]);
+    expect(rows.refresh.map((row) => row.token_hash)).toEqual([winner.refreshToken.tokenHash]);
+    expect(rows.liveAccess).toEqual([]);
+    expect(rows.liveRefresh).toEqual([]);
+    expect((await store.findAuthorizationCode(code.codeHash))?.consumedAt).toBe(now);
+  });
+
   // --- revocation & maintenance ----------------------------------------------
 
   it('revokeFamily revokes every access and refresh token of the family and nothing else', async () => {
@@ -760,42 +1103,48 @@ describeEachEngine('storage contract', (factory) => {
         accessToken: makeAccessToken(who, id('family'), { expiresAt }),
         refreshToken: makeRefreshToken(who, id('family'), { expiresAt }),
         code: makeCode(who, { expiresAt }),
+        session: makeSession(user.id, { expiresAt }),
       }));
       const live = [now + 1, FAR_FUTURE].map((expiresAt) => ({
         accessToken: makeAccessToken(who, id('family'), { expiresAt }),
         refreshToken: makeRefreshToken(who, id('family'), { expiresAt }),
         code: makeCode(who, { expiresAt }),
+        session: makeSession(user.id, { expiresAt }),
       }));
       for (const row of [...expired, ...live]) {
         await db.issueTokens({ accessToken: row.accessToken, refreshToken: row.refreshToken });
         await db.saveAuthorizationCode(row.code);
+        await db.createSession(row.session);
       }
 
       const run = vi.spyOn(db.driver, 'run');
-      expect(await db.deleteExpired(now, 2)).toEqual({ accessTokens: 5, refreshTokens: 5, authorizationCodes: 5 });
+      expect(await db.deleteExpired(now, 2)).toEqual({ accessTokens: 5, refreshTokens: 5, authorizationCodes: 5, sessions: 5 });
       // 5 rows in batches of 2: three statements per table (2 + 2 + 1).
       const deletes = run.mock.calls.map(([sql]) => /^DELETE FROM (\w+)/.exec(sql)?.[1]).filter(Boolean);
       expect(deletes).toEqual([
         'access_tokens', 'access_tokens', 'access_tokens',
         'refresh_tokens', 'refresh_tokens', 'refresh_tokens',
         'authorization_codes', 'authorization_codes', 'authorization_codes',
+        'sessions', 'sessions', 'sessions',
       ]);
       run.mockRestore();
 
       for (const row of expired) {
         expect(await db.findAccessToken(row.accessToken.tokenHash)).toBeNull();
         expect(await db.findRefreshToken(row.refreshToken.tokenHash)).toBeNull();
+        expect(await db.findSession(row.session.idHash)).toBeNull();
       }
       for (const row of live) {
         expect(await db.findAccessToken(row.accessToken.tokenHash)).toStrictEqual(row.accessToken);
         expect(await db.findRefreshToken(row.refreshToken.tokenHash)).toStrictEqual(row.refreshToken);
+        expect(await db.findSession(row.session.idHash)).toStrictEqual(row.session);
       }
       expect(await countRows(db, 'authorization_codes')).toBe(2);
       expect(await countRows(db, 'authorization_codes', 'expires_at > ?', [now])).toBe(2);
 
-      expect(await db.deleteExpired(now, 2)).toEqual({ accessTokens: 0, refreshTokens: 0, authorizationCodes: 0 });
+      expect(await db.deleteExpired(now, 2)).toEqual({ accessTokens: 0, refreshTokens: 0, authorizationCodes: 0, sessions: 0 });
       // The default batch size works too.
-      expect(await db.deleteExpired(FAR_FUTURE)).toEqual({ accessTokens: 2, refreshTokens: 2, authorizationCodes: 2 });
+      expect(await db.deleteExpired(FAR_FUTURE)).toEqual({ accessTokens: 2, refreshTokens: 2, authorizationCodes: 2, sessions: 2 });
     } finally {
       await fresh.cleanup();
     }

@@ -14,6 +14,8 @@ export interface ClientRecord {
   grantTypes: string[];
   /** The scopes this client may ask for; null means every configured supported scope. */
   scopes: string[] | null;
+  /** A first-party client: its users are never asked for consent. */
+  trusted: boolean;
   createdAt: number;
 }
 
@@ -63,7 +65,13 @@ export interface AuthorizationCodeRecord {
   familyId: string;
   clientId: string;
   userId: string;
+  /** Where the code was sent (the registered URI the request resolved to). */
   redirectUri: string;
+  /**
+   * Whether the authorization request named redirect_uri itself; only then must the token
+   * request repeat it (RFC 6749 §4.1.3).
+   */
+  redirectUriGiven: boolean;
   scope: string;
   codeChallenge: string | null;
   codeChallengeMethod: string | null;
@@ -137,14 +145,59 @@ export interface TokenStore {
   revokeFamily(familyId: string, now: number): Promise<number>;
 }
 
+export type RedemptionOutcome =
+  /** The code was live: it is now consumed and the tokens are stored. */
+  | { kind: 'redeemed' }
+  /** The code had been used before: every token issued from it is now revoked (RFC 6749 §4.1.2). */
+  | { kind: 'replayed' }
+  /** Unknown or expired: nothing changed. */
+  | { kind: 'invalid' };
+
 export interface CodeStore {
   saveAuthorizationCode(code: AuthorizationCodeRecord): Promise<void>;
+  findAuthorizationCode(codeHash: string): Promise<AuthorizationCodeRecord | null>;
+  /**
+   * One atomic step, correct across processes: consume the code and store the tokens issued
+   * for it, or, when it was consumed already, revoke its family.
+   */
+  redeemAuthorizationCode(codeHash: string, now: number, tokens: IssuedTokens): Promise<RedemptionOutcome>;
+}
+
+/** A signed-in browser. The cookie carries a secret; only its hash is stored. */
+export interface SessionRecord {
+  idHash: string;
+  userId: string;
+  createdAt: number;
+  expiresAt: number;
+}
+
+export interface SessionStore {
+  createSession(session: SessionRecord): Promise<void>;
+  findSession(idHash: string): Promise<SessionRecord | null>;
+  deleteSession(idHash: string): Promise<boolean>;
+  /** Signs a user out everywhere. Returns how many sessions ended. */
+  deleteUserSessions(userId: string): Promise<number>;
+}
+
+/** What a user allowed a client: remembered so the consent page is not shown again for it. */
+export interface ConsentRecord {
+  userId: string;
+  clientId: string;
+  scopes: string[];
+  grantedAt: number;
+}
+
+export interface ConsentStore {
+  findConsent(userId: string, clientId: string): Promise<ConsentRecord | null>;
+  /** Creates or replaces the user's consent for the client. */
+  saveConsent(consent: ConsentRecord): Promise<void>;
 }
 
 export interface CleanupCounts {
   accessTokens: number;
   refreshTokens: number;
   authorizationCodes: number;
+  sessions: number;
 }
 
 export interface MaintenanceStore {
@@ -154,7 +207,7 @@ export interface MaintenanceStore {
   ping(): Promise<void>;
 }
 
-export interface Store extends ClientStore, UserStore, TokenStore, CodeStore, MaintenanceStore {
+export interface Store extends ClientStore, UserStore, TokenStore, CodeStore, SessionStore, ConsentStore, MaintenanceStore {
   readonly engine: 'sqlite' | 'postgres';
   /** Applies pending migrations; returns the versions applied now. */
   migrate(): Promise<number[]>;

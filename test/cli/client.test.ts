@@ -9,6 +9,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { migrations as schemaMigrations } from '../../src/storage/migrations/index.js';
 import type { ClientRecord } from '../../src/storage/store.js';
 import type { SqlStore } from '../../src/storage/sql-store.js';
 import { describeEachEngine, type TestDatabase } from '../helpers/databases.js';
@@ -23,6 +24,7 @@ interface ClientRow {
   redirect_uris: string;
   grant_types: string;
   scopes: string | null;
+  trusted: boolean | number;
   created_at: number | string;
 }
 
@@ -59,10 +61,10 @@ describeEachEngine('gatehouse client', (factory) => {
   });
 
   describe('migrate', () => {
-    it('applies migration 1 on a fresh database, then says it is up to date', () => {
+    it('applies every migration on a fresh database, then says it is up to date', () => {
       const [first, second] = migrations;
       expectSuccess(first!);
-      expect(first!.stdout).toBe('Applied migrations: 1.\n');
+      expect(first!.stdout).toBe(`Applied migrations: ${schemaMigrations.map((m) => m.version).join(', ')}.\n`);
       expectSuccess(second!);
       expect(second!.stdout).toBe('The database is up to date.\n');
     });
@@ -140,6 +142,15 @@ describeEachEngine('gatehouse client', (factory) => {
       const stored = await row(created.client_id);
       expect(stored!.secret_hash).toBeNull();
       expect(Boolean(stored!.is_public)).toBe(true);
+    });
+
+    it('--trusted marks a first-party client (never asked for consent); clients are untrusted by default', async () => {
+      const trusted = await create(['--name', 'First Party', '--trusted', '--redirect-uri', 'https://app.example.com/cb']);
+      expect(trusted.trusted).toBe(true);
+      expect(Boolean((await row(trusted.client_id))!.trusted)).toBe(true);
+      const ordinary = await create(['--name', 'Third Party', '--redirect-uri', 'https://other.example.com/cb']);
+      expect(ordinary.trusted).toBe(false);
+      expect(Boolean((await row(ordinary.client_id))!.trusted)).toBe(false);
     });
 
     it('refuses impossible clients with exit code 2 and one line, and stores nothing', async () => {
@@ -310,6 +321,7 @@ describeEachEngine('gatehouse client', (factory) => {
         redirectUris: ['https://tokens.example.com/cb'],
         grantTypes: ['authorization_code', 'refresh_token', 'client_credentials'],
         scopes: null,
+        trusted: false,
         createdAt: now,
       };
       await store.createClient(client);
@@ -345,7 +357,7 @@ describeEachEngine('gatehouse client', (factory) => {
       await store.issueTokens({ accessToken: access('at-live-1', now + 3600), refreshToken: refresh('rt-live-1', now + 86_400) });
       await store.issueTokens({ accessToken: access('at-live-2', now + 3600) });
       const code = (hash: string, expiresAt: number) => ({
-        codeHash: hash, familyId: `family-${hash}`, clientId: client.id, userId, redirectUri: 'https://tokens.example.com/cb',
+        codeHash: hash, familyId: `family-${hash}`, clientId: client.id, userId, redirectUri: 'https://tokens.example.com/cb', redirectUriGiven: true,
         scope: '', codeChallenge: null, codeChallengeMethod: null, issuedAt: now - 60, expiresAt, consumedAt: null,
       });
       await store.saveAuthorizationCode(code('code-expired-1', now - 30));
@@ -353,7 +365,7 @@ describeEachEngine('gatehouse client', (factory) => {
 
       const result = await cli(['tokens', 'clean']);
       expectSuccess(result);
-      expect(result.stdout).toBe('Deleted 4 expired access tokens, 2 refresh tokens and 1 authorization codes.\n');
+      expect(result.stdout).toBe('Deleted 4 expired access tokens, 2 refresh tokens, 1 authorization codes and 0 sessions.\n');
 
       const hashes = async (table: string, key: string) =>
         (await queryRows<{ h: string }>(db.location, `SELECT ${key} AS h FROM ${table} WHERE client_id = ? ORDER BY ${key}`, [client.id])).map((r) => r.h);
@@ -364,7 +376,7 @@ describeEachEngine('gatehouse client', (factory) => {
       // Nothing left to clean: the counts are zero, in JSON too.
       const json = await cli(['tokens', 'clean', '--json']);
       expectSuccess(json);
-      expect(parseJson(json)).toEqual({ accessTokens: 0, refreshTokens: 0, authorizationCodes: 0 });
+      expect(parseJson(json)).toEqual({ accessTokens: 0, refreshTokens: 0, authorizationCodes: 0, sessions: 0 });
 
       // Deleting the client deletes every token and code issued to it.
       expectSuccess(await cli(['client', 'delete', client.id]));

@@ -19,6 +19,9 @@ import {
   type ServeProcess,
 } from '../helpers/cli.js';
 import { createPostgresDatabase, skipPostgres } from '../helpers/databases.js';
+import { migrations } from '../../src/storage/migrations/index.js';
+
+const ALL_VERSIONS = migrations.map((migration) => migration.version);
 
 const BANNER = /Gatehouse is serving (http:\/\/127\.0\.0\.1:(\d+))[^\n]*\n/;
 
@@ -63,7 +66,7 @@ describe('serve in a fresh, empty directory (npm start)', () => {
 
     expect(existsSync(join(cwd, 'data', 'gatehouse.db'))).toBe(true);
     const applied = await queryRows<{ version: number }>({ engine: 'sqlite', path: join(cwd, 'data', 'gatehouse.db') }, 'SELECT version FROM schema_migrations');
-    expect(applied.map((row) => Number(row.version))).toEqual([1]);
+    expect(applied.map((row) => Number(row.version))).toEqual(ALL_VERSIONS);
 
     const health = await getJson(`${url}/healthz`);
     expect(health).toEqual({ status: 200, body: { status: 'ok', database: 'sqlite' } });
@@ -113,7 +116,7 @@ describe('serve --no-migrate', () => {
 
     const migrated = await runCli(['migrate'], { cwd });
     expect(migrated.code, describeResult(migrated)).toBe(0);
-    expect(migrated.stdout).toBe('Applied migrations: 1.\n');
+    expect(migrated.stdout).toBe(`Applied migrations: ${ALL_VERSIONS.join(', ')}.\n`);
     const created = await runCli(['client', 'create', '--name', 'service', '--grant-type', 'client_credentials', '--json'], { cwd });
     expect(created.code, describeResult(created)).toBe(0);
     const { client_id: clientId, client_secret: secret } = parseJson<{ client_id: string; client_secret: string }>(created);
@@ -156,7 +159,7 @@ describe.skipIf(skipPostgres)('two servers started at once on one fresh PostgreS
     }
     const location = { engine: 'postgres' as const, url: database.url };
     const applied = await queryRows<{ version: number }>(location, 'SELECT version FROM schema_migrations ORDER BY version');
-    expect(applied.map((row) => Number(row.version))).toEqual([1]);
+    expect(applied.map((row) => Number(row.version))).toEqual(ALL_VERSIONS);
     const again = await runCli(['migrate', '--database', database.url], { cwd: tmpdir() });
     expect(again.stdout, describeResult(again)).toBe('The database is up to date.\n');
 

@@ -264,6 +264,7 @@ export interface CreatedClient {
   grant_types: string[];
   redirect_uris: string[];
   scope: string | null;
+  trusted: boolean;
   created_at: string;
 }
 

@@ -15,6 +15,7 @@ function describeClient(client: ClientRecord) {
     grant_types: client.grantTypes,
     redirect_uris: client.redirectUris,
     scope: client.scopes === null ? null : client.scopes.join(' '),
+    trusted: client.trusted,
     created_at: formatTime(client.createdAt),
   };
 }
@@ -27,6 +28,7 @@ function printClient(client: ClientRecord): void {
     `grant types:   ${client.grantTypes.join(' ')}`,
     `redirect URIs: ${client.redirectUris.join(' ') || '(none)'}`,
     `scope:         ${client.scopes === null ? '(every supported scope)' : client.scopes.join(' ') || '(none)'}`,
+    `consent:       ${client.trusted ? 'never asked (trusted first-party client)' : 'asked once per user and scope set'}`,
     `created:       ${formatTime(client.createdAt)}`,
   ]);
 }
@@ -49,8 +51,9 @@ export function clientCommand(): Command {
       .option('--grant-type <type>', 'allowed grant type (repeatable; default authorization_code and refresh_token)', collect, [])
       .option('--scope <scopes>', 'space-separated scopes it may ask for (default: every supported scope)')
       .option('--public', 'a public client (no secret: mobile, single-page and CLI apps)')
+      .option('--trusted', 'a first-party client: users are never shown the consent page for it')
       .option('--json', 'print JSON'),
-  ).action(async (options: StoreOptions & { name: string; redirectUri: string[]; grantType: string[]; scope?: string; public?: boolean; json?: boolean }) => {
+  ).action(async (options: StoreOptions & { name: string; redirectUri: string[]; grantType: string[]; scope?: string; public?: boolean; trusted?: boolean; json?: boolean }) => {
     const config = resolveConfig(options);
     const scopes = options.scope === undefined ? null : options.scope.split(/\s+/).filter(Boolean);
     const supported = new Set(config.supported_scopes);
@@ -63,6 +66,7 @@ export function clientCommand(): Command {
         grantTypes: options.grantType,
         scopes,
         isPublic: options.public ?? false,
+        trusted: options.trusted ?? false,
       });
       if (options.json) {
         printJson({ ...describeClient(created), client_secret: secret });

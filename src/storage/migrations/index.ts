@@ -93,4 +93,32 @@ CREATE INDEX authorization_codes_client_idx ON authorization_codes (client_id);
 CREATE INDEX authorization_codes_user_idx ON authorization_codes (user_id);
 `,
   },
+  {
+    version: 2,
+    name: 'browser sign-in: sessions, consents, trusted clients',
+    sql: `
+ALTER TABLE clients ADD COLUMN trusted BOOLEAN NOT NULL DEFAULT FALSE;
+-- Codes issued before this migration all came with an explicit redirect_uri.
+ALTER TABLE authorization_codes ADD COLUMN redirect_uri_given BOOLEAN NOT NULL DEFAULT TRUE;
+
+CREATE TABLE sessions (
+  id_hash TEXT PRIMARY KEY,
+  user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+  created_at BIGINT NOT NULL,
+  expires_at BIGINT NOT NULL
+);
+CREATE INDEX sessions_user_idx ON sessions (user_id);
+CREATE INDEX sessions_expires_idx ON sessions (expires_at);
+
+-- One row per user and client: the union of the scopes the user has allowed it.
+CREATE TABLE consents (
+  user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+  client_id TEXT NOT NULL REFERENCES clients (id) ON DELETE CASCADE,
+  scope TEXT NOT NULL,
+  granted_at BIGINT NOT NULL,
+  PRIMARY KEY (user_id, client_id)
+);
+CREATE INDEX consents_client_idx ON consents (client_id);
+`,
+  },
 ];
