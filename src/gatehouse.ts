@@ -1,5 +1,8 @@
 import { argon2Verifier, type PasswordVerifier } from './accounts/passwords.js';
+import { Sessions } from './accounts/sessions.js';
+import { AuthorizationEndpoint } from './core/authorize.js';
 import { cryptoIds, systemClock, type Clock, type IdSource } from './core/clock.js';
+import { CODE_CHALLENGE_METHODS } from './core/pkce.js';
 import { createGrantRegistry } from './core/grants/index.js';
 import { TokenEndpoint } from './core/token-endpoint.js';
 import { TokenMinter } from './core/tokens.js';
@@ -17,11 +20,16 @@ export interface GatehouseOptions {
 /** RFC 8414 authorization server metadata. */
 export interface ServerMetadata {
   issuer: string;
+  authorization_endpoint: string;
   token_endpoint: string;
   grant_types_supported: string[];
   response_types_supported: string[];
+  response_modes_supported: string[];
   scopes_supported: string[];
   token_endpoint_auth_methods_supported: string[];
+  code_challenge_methods_supported: string[];
+  /** RFC 9207: authorization responses carry `iss`. */
+  authorization_response_iss_parameter_supported: boolean;
 }
 
 /** The protocol core wired to a store and a configuration: what every edge (HTTP, tests) uses. */
@@ -30,6 +38,9 @@ export class Gatehouse {
   readonly store: Store;
   readonly clock: Clock;
   readonly tokenEndpoint: TokenEndpoint;
+  readonly authorizationEndpoint: AuthorizationEndpoint;
+  readonly sessions: Sessions;
+  readonly passwords: PasswordVerifier;
 
   constructor(options: GatehouseOptions) {
     this.config = options.config;
@@ -41,15 +52,25 @@ export class Gatehouse {
       this.clock,
       ids,
     );
+    this.passwords = options.passwords ?? argon2Verifier;
+    const scopes = { supported: this.config.supported_scopes, defaults: this.config.default_scope.split(' ').filter(Boolean) };
     const grants = createGrantRegistry({
       store: this.store,
       minter,
       clock: this.clock,
-      scopes: { supported: this.config.supported_scopes, defaults: this.config.default_scope.split(' ').filter(Boolean) },
-      passwords: options.passwords ?? argon2Verifier,
+      scopes,
+      passwords: this.passwords,
       refreshTokenGracePeriod: this.config.refresh_token_grace_period,
     });
     this.tokenEndpoint = new TokenEndpoint(this.store, grants);
+    this.authorizationEndpoint = new AuthorizationEndpoint(this.store, minter, this.clock, ids, {
+      issuer: this.config.issuer,
+      requirePkce: this.config.require_pkce,
+      enforceState: this.config.enforce_state,
+      codeLifetime: this.config.auth_code_lifetime,
+      scopes,
+    });
+    this.sessions = new Sessions(this.store, this.clock, ids, this.config.session_lifetime);
   }
 
   /** An absolute URL on this server for a path such as /oauth/token. */
@@ -60,12 +81,16 @@ export class Gatehouse {
   metadata(): ServerMetadata {
     return {
       issuer: this.config.issuer,
+      authorization_endpoint: this.url('/oauth/authorize'),
       token_endpoint: this.url('/oauth/token'),
-      grant_types_supported: this.tokenEndpoint.grantTypes,
-      // The authorization endpoint (response_type=code) arrives with the authorization code flow.
-      response_types_supported: [],
+      // The implicit grant exists only for clients registered for it (RFC 9700 §2.1.2).
+      grant_types_supported: [...this.tokenEndpoint.grantTypes, 'implicit'],
+      response_types_supported: ['code', 'token'],
+      response_modes_supported: ['query', 'fragment'],
       scopes_supported: [...this.config.supported_scopes],
       token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
+      code_challenge_methods_supported: [...CODE_CHALLENGE_METHODS],
+      authorization_response_iss_parameter_supported: true,
     };
   }
 }

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
-import { configKeys, configSchema, listKeys, numericKeys, type ConfigInput, type GatehouseConfig } from './schema.js';
+import { booleanKeys, configKeys, configSchema, listKeys, numericKeys, objectKeys, type ConfigInput, type GatehouseConfig } from './schema.js';
 
 /** A configuration problem, reported as "key: reason" so the operator knows what to fix. */
 export class ConfigError extends Error {
@@ -53,6 +53,19 @@ export function fromString(key: string, raw: string, source = key): unknown {
   if (numericKeys.has(key)) {
     if (!/^\s*-?\d+\s*$/.test(raw)) throw new ConfigError(`${source}: expected a whole number, got "${raw}"`);
     return Number(raw);
+  }
+  if (booleanKeys.has(key)) {
+    const value = raw.trim().toLowerCase();
+    if (['true', '1', 'yes', 'on'].includes(value)) return true;
+    if (['false', '0', 'no', 'off'].includes(value)) return false;
+    throw new ConfigError(`${source}: expected true or false, got "${raw}"`);
+  }
+  if (objectKeys.has(key)) {
+    try {
+      return JSON.parse(raw) as unknown;
+    } catch {
+      throw new ConfigError(`${source}: not a valid JSON object`);
+    }
   }
   if (listKeys.has(key)) {
     const trimmed = raw.trim();

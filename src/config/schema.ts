@@ -43,6 +43,19 @@ export const configSchema = z
      * lost response) without counting as reuse. 0 = strict rotation (RFC 9700 §4.14).
      */
     refresh_token_grace_period: seconds(0).default(0),
+    /**
+     * Require PKCE (RFC 7636, S256) from every client at the authorization endpoint. Public
+     * clients need it whatever this says; turn it off only for confidential legacy clients.
+     */
+    require_pkce: z.boolean().default(true),
+    /** Make `state` mandatory at the authorization endpoint (FOSOAuthServerBundle's enforce_state). */
+    enforce_state: z.boolean().default(false),
+    /** Seconds a browser sign-in lasts before the user must sign in again. */
+    session_lifetime: seconds(60).default(28_800),
+    /** What each scope lets an app do, in words for the consent page: { read: "Read your documents" }. */
+    scope_descriptions: z
+      .record(z.string().refine(isScopeToken, 'is not a valid scope token (RFC 6749 §3.3)'), z.string().min(1).max(200))
+      .default({}),
     /** pino level: fatal, error, warn, info, debug, trace or silent. */
     log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
@@ -52,6 +65,11 @@ export const configSchema = z
     for (const scope of config.default_scope.split(' ').filter(Boolean)) {
       if (!supported.has(scope)) {
         ctx.addIssue({ code: 'custom', path: ['default_scope'], message: `"${scope}" is not in supported_scopes` });
+      }
+    }
+    for (const scope of Object.keys(config.scope_descriptions)) {
+      if (!supported.has(scope)) {
+        ctx.addIssue({ code: 'custom', path: ['scope_descriptions', scope], message: 'is not in supported_scopes' });
       }
     }
   });
@@ -79,6 +97,10 @@ export const numericKeys = new Set([
   'refresh_token_lifetime',
   'auth_code_lifetime',
   'refresh_token_grace_period',
+  'session_lifetime',
 ]);
 export const listKeys = new Set(['supported_scopes']);
+export const booleanKeys = new Set(['require_pkce', 'enforce_state']);
+/** Mappings: given as a JSON object in the environment. */
+export const objectKeys = new Set(['scope_descriptions']);
 export const configKeys = Object.keys(configSchema.shape);

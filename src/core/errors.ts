@@ -60,6 +60,10 @@ export class OAuthError extends Error {
     return new OAuthError('invalid_scope', description);
   }
 
+  static unsupportedResponseType(responseType: string): OAuthError {
+    return new OAuthError('unsupported_response_type', `response_type "${truncate(responseType)}" is not supported`);
+  }
+
   static methodNotAllowed(allowed: string): OAuthError {
     return new OAuthError('invalid_request', `this endpoint accepts ${allowed} only`, 405, { allow: allowed });
   }

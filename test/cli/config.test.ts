@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config/load.js';
+import { booleanKeys, configKeys, listKeys, numericKeys, objectKeys } from '../../src/config/schema.js';
 
 let dir: string;
 const file = (name: string) => join(dir, name);
@@ -80,6 +81,13 @@ describe('defaults', () => {
     expect(config.supported_scopes).toEqual([]);
     expect(config.default_scope).toBe('');
     expect(config.log_level).toBe('info');
+    // The authorization endpoint: PKCE on for everyone, state optional (FOS default), 8 h sessions.
+    expect({
+      require_pkce: config.require_pkce,
+      enforce_state: config.enforce_state,
+      session_lifetime: config.session_lifetime,
+      scope_descriptions: config.scope_descriptions,
+    }).toEqual({ require_pkce: true, enforce_state: false, session_lifetime: 28_800, scope_descriptions: {} });
   });
 
   it('ignore process.env unless it is passed in', () => {
@@ -186,6 +194,36 @@ describe('environment', () => {
     });
   });
 
+  it('every setting can be given in the environment: each key is converted by the type of its default', () => {
+    const defaults = loadConfig() as unknown as Record<string, unknown>;
+    for (const key of configKeys) {
+      const value = defaults[key];
+      const expected =
+        typeof value === 'number' ? numericKeys : typeof value === 'boolean' ? booleanKeys : Array.isArray(value) ? listKeys : value !== null && typeof value === 'object' ? objectKeys : null;
+      if (expected) expect(expected.has(key), key).toBe(true);
+    }
+  });
+
+  it('booleans take true/false (and 1/0, yes/no, on/off); scope descriptions a JSON object', () => {
+    const config = loadConfig({
+      env: {
+        GATEHOUSE_REQUIRE_PKCE: 'false',
+        GATEHOUSE_ENFORCE_STATE: 'YES',
+        GATEHOUSE_SESSION_LIFETIME: '600',
+        GATEHOUSE_SUPPORTED_SCOPES: 'read write',
+        GATEHOUSE_SCOPE_DESCRIPTIONS: '{"read":"Read your notes"}',
+      },
+    });
+    expect(config).toMatchObject({
+      require_pkce: false,
+      enforce_state: true,
+      session_lifetime: 600,
+      scope_descriptions: { read: 'Read your notes' },
+    });
+    expect(loadConfig({ env: { GATEHOUSE_REQUIRE_PKCE: '1' } }).require_pkce).toBe(true);
+    expect(loadConfig({ env: { GATEHOUSE_ENFORCE_STATE: 'off' } }).enforce_state).toBe(false);
+  });
+
   it('GATEHOUSE_DATABASE_URL sets database; GATEHOUSE_DATABASE wins when both are set', () => {
     expect(loadConfig({ env: { GATEHOUSE_DATABASE_URL: 'postgres://u@h/db' } }).database).toBe('postgres://u@h/db');
     expect(loadConfig({ env: { GATEHOUSE_DATABASE: 'sqlite:./a.db' } }).database).toBe('sqlite:./a.db');
@@ -234,6 +272,11 @@ describe('errors name the key and the reason', () => {
     [{ flags: { issuer: 'not a url' } }, /issuer/, /not a URL/],
     [{ flags: { issuer: 'ftp://auth.example.com' } }, /issuer/, /https/],
     [{ flags: { host: '' } }, /host/, /./],
+    [{ env: { GATEHOUSE_REQUIRE_PKCE: 'maybe' } }, /GATEHOUSE_REQUIRE_PKCE/, /true or false/],
+    [{ env: { GATEHOUSE_SESSION_LIFETIME: '10' } }, /session_lifetime/, />=\s*60|small/i],
+    [{ env: { GATEHOUSE_SCOPE_DESCRIPTIONS: '{"read":' } }, /GATEHOUSE_SCOPE_DESCRIPTIONS/, /JSON object/],
+    [{ env: { GATEHOUSE_SUPPORTED_SCOPES: 'read', GATEHOUSE_SCOPE_DESCRIPTIONS: '{"admin":"Run the place"}' } }, /scope_descriptions\.admin/, /not in supported_scopes/],
+    [{ env: { GATEHOUSE_SUPPORTED_SCOPES: 'read', GATEHOUSE_SCOPE_DESCRIPTIONS: '{"read":""}' } }, /scope_descriptions\.read/, /./],
     [{ flags: { database: '' } }, /database/, /./],
   ] as const)('%j', (sources, key, reason) => {
     const error = configError(sources as Parameters<typeof loadConfig>[0]);

@@ -2,6 +2,7 @@ import type { PasswordVerifier } from '../../accounts/passwords.js';
 import type { Store } from '../../storage/store.js';
 import type { Clock } from '../clock.js';
 import type { TokenMinter } from '../tokens.js';
+import { AuthorizationCodeGrant } from './authorization-code.js';
 import { ClientCredentialsGrant } from './client-credentials.js';
 import type { GrantHandler } from './grant.js';
 import { PasswordGrant } from './password.js';
@@ -22,6 +23,7 @@ export function createGrantRegistry(deps: GrantDependencies): ReadonlyMap<string
   // A refresh token is issued only to a client allowed to use it.
   const refreshTokensAllowed = (grantTypes: readonly string[]) => grantTypes.includes('refresh_token');
   const handlers: GrantHandler[] = [
+    new AuthorizationCodeGrant(deps.store, deps.minter, deps.clock, refreshTokensAllowed),
     new ClientCredentialsGrant(deps.store, deps.minter, deps.scopes),
     new PasswordGrant(deps.store, deps.minter, deps.scopes, deps.passwords, refreshTokensAllowed),
     new RefreshTokenGrant(deps.store, deps.minter, deps.clock, deps.refreshTokenGracePeriod),

@@ -1,4 +1,4 @@
-import { canonicalize } from '../../accounts/canonical.js';
+import { verifyCredentials } from '../../accounts/authenticate.js';
 import type { PasswordVerifier } from '../../accounts/passwords.js';
 import type { TokenStore, UserStore } from '../../storage/store.js';
 import { OAuthError } from '../errors.js';
@@ -25,11 +25,9 @@ export class PasswordGrant implements GrantHandler {
     const password = requireParam(params, 'password');
     const scope = scopeForNewGrant(this.scopes, client, params.get('scope'));
 
-    const user = login.length <= 320 ? await this.store.findUserByLogin(canonicalize(login)) : null;
-    // Always verify (against a decoy for unknown users) so the answer's timing reveals nothing.
-    const valid = await this.passwords.verify(user?.passwordHash ?? null, password);
-    // One answer for wrong password, unknown user and deactivated user (FOS let disabled users in).
-    if (!user || !valid || !user.enabled) throw OAuthError.invalidGrant('invalid username or password');
+    // One answer for wrong password, unknown user and deactivated user.
+    const user = await verifyCredentials(this.store, this.passwords, login, password);
+    if (!user) throw OAuthError.invalidGrant('invalid username or password');
 
     const minted = this.minter.mint(
       { clientId: client.id, userId: user.id, scope, familyId: this.minter.newFamilyId() },

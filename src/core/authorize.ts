@@ -1,0 +1,228 @@
+import type { ClientRecord, ClientStore, CodeStore, ConsentStore, TokenStore } from '../storage/store.js';
+import type { Clock, IdSource } from './clock.js';
+import { OAuthError } from './errors.js';
+import { scopeForNewGrant, type ScopePolicy } from './grants/scope-policy.js';
+import { isS256Challenge } from './pkce.js';
+import { resolveRedirectUri } from './redirect-uris.js';
+import { formatScope } from './scopes.js';
+import { hashSecret } from './secrets.js';
+import type { TokenMinter } from './tokens.js';
+
+/**
+ * The authorization endpoint (RFC 6749 §3.1, §4.1, §4.2) without HTTP: a pipeline of small
+ * checks that turns request parameters into a validated request, then into the redirect that
+ * answers it. The client and redirect URI are checked first; until both are trusted nothing is
+ * ever sent to the redirect URI (no open redirector, RFC 9700 §4.11).
+ */
+
+export type ResponseType = 'code' | 'token';
+
+export interface AuthorizationRequest {
+  client: ClientRecord;
+  /** Where the response goes: the requested URI, or the client's only registered one. */
+  redirectUri: string;
+  /** Whether redirect_uri was in the request (then the token request must repeat it). */
+  redirectUriGiven: boolean;
+  responseType: ResponseType;
+  scope: string[];
+  state: string | undefined;
+  /** S256 challenge (RFC 7636), or null when the client sent none and none was required. */
+  codeChallenge: string | null;
+  /** The parameters as received, carried unchanged through the consent form. */
+  params: ReadonlyMap<string, string>;
+}
+
+export type AuthorizationValidation =
+  | { kind: 'valid'; request: AuthorizationRequest }
+  /** The client or redirect URI cannot be trusted: show the user an error page, never redirect. */
+  | { kind: 'untrusted'; description: string }
+  /** The redirect URI is trusted: the error goes back to the client there (RFC 6749 §4.1.2.1). */
+  | { kind: 'error-redirect'; location: string; error: OAuthError };
+
+export interface AuthorizationSettings {
+  issuer: string;
+  requirePkce: boolean;
+  enforceState: boolean;
+  codeLifetime: number;
+  scopes: ScopePolicy;
+}
+
+export type AuthorizationStorage = Pick<ClientStore, 'findClient'> &
+  Pick<CodeStore, 'saveAuthorizationCode'> &
+  Pick<ConsentStore, 'findConsent' | 'saveConsent'> &
+  Pick<TokenStore, 'issueTokens'>;
+
+/** The parameters this endpoint reads; the consent form carries exactly these. */
+export const AUTHORIZATION_PARAMETERS = [
+  'response_type',
+  'client_id',
+  'redirect_uri',
+  'scope',
+  'state',
+  'code_challenge',
+  'code_challenge_method',
+] as const;
+
+/** Implicit responses go in the fragment (RFC 6749 §4.2.2), everything else in the query. */
+type ResponseMode = 'query' | 'fragment';
+
+function responseLocation(redirectUri: string, mode: ResponseMode, values: Record<string, string | undefined>): string {
+  const present = Object.entries(values).filter((entry): entry is [string, string] => entry[1] !== undefined);
+  const encoded = new URLSearchParams(present).toString();
+  if (mode === 'fragment') return `${redirectUri}#${encoded}`;
+  // Keep the registered URI's own query exactly as registered (RFC 6749 §3.1.2).
+  return `${redirectUri}${redirectUri.includes('?') ? '&' : '?'}${encoded}`;
+}
+
+export class AuthorizationEndpoint {
+  constructor(
+    private readonly store: AuthorizationStorage,
+    private readonly minter: TokenMinter,
+    private readonly clock: Clock,
+    private readonly ids: IdSource,
+    private readonly settings: AuthorizationSettings,
+  ) {}
+
+  /**
+   * Validates an authorization request. `repeated` names parameters that appeared more than
+   * once, which RFC 6749 §3.1 forbids.
+   */
+  async validate(params: ReadonlyMap<string, string>, repeated: readonly string[] = []): Promise<AuthorizationValidation> {
+    // 1. The client and the redirect URI: failures here are shown, never redirected.
+    if (repeated.includes('client_id')) return { kind: 'untrusted', description: 'client_id was given more than once' };
+    if (repeated.includes('redirect_uri')) return { kind: 'untrusted', description: 'redirect_uri was given more than once' };
+    const clientId = params.get('client_id');
+    if (clientId === undefined) return { kind: 'untrusted', description: 'the request has no client_id' };
+    const client = clientId.length <= 255 ? await this.store.findClient(clientId) : null;
+    if (!client) return { kind: 'untrusted', description: 'no application is registered with this client_id' };
+    const resolved = resolveRedirectUri(params.get('redirect_uri'), client.redirectUris);
+    if (!resolved.ok) return { kind: 'untrusted', description: resolved.problem };
+
+    // 2. Everything else is answered at the (now trusted) redirect URI.
+    const state = params.get('state');
+    const mode: ResponseMode = params.get('response_type') === 'token' ? 'fragment' : 'query';
+    const fail = (error: OAuthError): AuthorizationValidation => ({
+      kind: 'error-redirect',
+      error,
+      location: this.errorLocation(resolved.redirectUri, mode, error, repeated.includes('state') ? undefined : state),
+    });
+    try {
+      const request = this.checkRequest(client, params, repeated);
+      return { kind: 'valid', request: { ...request, redirectUri: resolved.redirectUri, redirectUriGiven: resolved.given } };
+    } catch (error) {
+      if (error instanceof OAuthError) return fail(error);
+      throw error;
+    }
+  }
+
+  /** Step 2 of validate: response type, state, scope and PKCE, each failure an OAuthError. */
+  private checkRequest(client: ClientRecord, params: ReadonlyMap<string, string>, repeated: readonly string[]) {
+    if (repeated.length > 0) throw OAuthError.invalidRequest(`parameter repeated: ${repeated[0]!.slice(0, 40)}`);
+
+    const responseType = this.checkResponseType(client, params.get('response_type'));
+    const state = params.get('state');
+    if (state === undefined && this.settings.enforceState) throw OAuthError.invalidRequest('state is required');
+    const scope = scopeForNewGrant(this.settings.scopes, client, params.get('scope'));
+    const codeChallenge = responseType === 'code' ? this.checkPkce(client, params) : null;
+    return { client, responseType, scope, state, codeChallenge, params };
+  }
+
+  private checkResponseType(client: ClientRecord, responseType: string | undefined): ResponseType {
+    if (responseType === undefined) throw OAuthError.invalidRequest('missing required parameter: response_type');
+    if (responseType === 'code') {
+      if (!client.grantTypes.includes('authorization_code')) {
+        throw OAuthError.unauthorizedClient('this client is not allowed the authorization code flow');
+      }
+      return 'code';
+    }
+    if (responseType === 'token') {
+      // RFC 9700 §2.1.2: the implicit grant only for a client explicitly registered for it.
+      if (!client.grantTypes.includes('implicit')) throw OAuthError.unauthorizedClient('this client is not allowed the implicit flow');
+      return 'token';
+    }
+    throw OAuthError.unsupportedResponseType(responseType);
+  }
+
+  /** RFC 7636 §4.3, S256 only (RFC 9700 §2.1.1): required for public clients and, by default, for all. */
+  private checkPkce(client: ClientRecord, params: ReadonlyMap<string, string>): string | null {
+    const challenge = params.get('code_challenge');
+    const method = params.get('code_challenge_method');
+    if (challenge === undefined) {
+      if (method !== undefined) throw OAuthError.invalidRequest('code_challenge_method without code_challenge');
+      if (client.isPublic) throw OAuthError.invalidRequest('PKCE is required for public clients: send code_challenge (S256)');
+      if (this.settings.requirePkce) throw OAuthError.invalidRequest('PKCE is required: send code_challenge with code_challenge_method=S256');
+      return null;
+    }
+    // Without a method RFC 7636 means "plain", which this server does not accept.
+    if (method !== 'S256') throw OAuthError.invalidRequest('code_challenge_method must be S256 (plain is not supported)');
+    if (!isS256Challenge(challenge)) throw OAuthError.invalidRequest('code_challenge must be 43 base64url characters (S256)');
+    return challenge;
+  }
+
+  /** Whether the user must be asked: never for a trusted client, nor for scopes already allowed. */
+  async needsConsent(request: AuthorizationRequest, userId: string): Promise<boolean> {
+    if (request.client.trusted) return false;
+    const consent = await this.store.findConsent(userId, request.client.id);
+    if (!consent) return true;
+    const allowed = new Set(consent.scopes);
+    return !request.scope.every((scope) => allowed.has(scope));
+  }
+
+  /**
+   * The user allowed the request: remember the consent (when it was asked), issue the code or
+   * (implicit) the access token, and return where to send the browser.
+   */
+  async approve(request: AuthorizationRequest, userId: string, consentGiven: boolean): Promise<string> {
+    const now = this.clock.now();
+    if (consentGiven) {
+      const previous = await this.store.findConsent(userId, request.client.id);
+      const scopes = [...new Set([...(previous?.scopes ?? []), ...request.scope])];
+      await this.store.saveConsent({ userId, clientId: request.client.id, scopes, grantedAt: now });
+    }
+    const familyId = this.minter.newFamilyId();
+    const iss = this.settings.issuer;
+
+    if (request.responseType === 'token') {
+      // §4.2.2: an access token in the fragment, never a refresh token.
+      const minted = this.minter.mint({ clientId: request.client.id, userId, scope: request.scope, familyId }, false);
+      await this.store.issueTokens({ accessToken: minted.accessToken });
+      const { access_token, token_type, expires_in, scope } = minted.response;
+      return responseLocation(request.redirectUri, 'fragment', {
+        access_token, token_type, expires_in: String(expires_in), scope, state: request.state, iss,
+      });
+    }
+
+    const code = this.ids.secret();
+    await this.store.saveAuthorizationCode({
+      codeHash: hashSecret(code),
+      familyId,
+      clientId: request.client.id,
+      userId,
+      redirectUri: request.redirectUri,
+      redirectUriGiven: request.redirectUriGiven,
+      scope: formatScope(request.scope),
+      codeChallenge: request.codeChallenge,
+      codeChallengeMethod: request.codeChallenge === null ? null : 'S256',
+      issuedAt: now,
+      expiresAt: now + this.settings.codeLifetime,
+      consumedAt: null,
+    });
+    // RFC 9207: iss tells the client which server answered (mix-up defence).
+    return responseLocation(request.redirectUri, 'query', { code, state: request.state, iss });
+  }
+
+  /** The user said no (RFC 6749 §4.1.2.1 access_denied). */
+  deny(request: AuthorizationRequest): string {
+    const error = new OAuthError('access_denied', 'the user denied the request');
+    return this.errorLocation(request.redirectUri, request.responseType === 'token' ? 'fragment' : 'query', error, request.state);
+  }
+
+  private errorLocation(redirectUri: string, mode: ResponseMode, error: OAuthError, state: string | undefined): string {
+    return responseLocation(redirectUri, mode, {
+      error: error.code,
+      error_description: error.description,
+      state,
+      iss: this.settings.issuer,
+    });
+  }
+}

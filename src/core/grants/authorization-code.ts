@@ -1,0 +1,73 @@
+import type { CodeStore, TokenStore, UserStore } from '../../storage/store.js';
+import type { Clock } from '../clock.js';
+import { OAuthError } from '../errors.js';
+import { verifierMatchesChallenge } from '../pkce.js';
+import { hashSecret } from '../secrets.js';
+import type { TokenMinter } from '../tokens.js';
+import { requireParam, type GrantHandler, type GrantRequest } from './grant.js';
+
+export type AuthorizationCodeGrantStorage = Pick<CodeStore, 'findAuthorizationCode' | 'redeemAuthorizationCode'> &
+  Pick<TokenStore, 'revokeFamily'> &
+  Pick<UserStore, 'findUserById'>;
+
+/**
+ * RFC 6749 §4.1.3 with PKCE (RFC 7636 §4.6): the code is checked against everything it was
+ * bound to at the authorization endpoint, then consumed and exchanged in one atomic step.
+ */
+export class AuthorizationCodeGrant implements GrantHandler {
+  readonly grantType = 'authorization_code';
+
+  constructor(
+    private readonly store: AuthorizationCodeGrantStorage,
+    private readonly minter: TokenMinter,
+    private readonly clock: Clock,
+    private readonly refreshTokensAllowed: (grantTypes: readonly string[]) => boolean,
+  ) {}
+
+  async handle({ client, params }: GrantRequest) {
+    const codeHash = hashSecret(requireParam(params, 'code'));
+    const redirectUri = params.get('redirect_uri');
+    const verifier = params.get('code_verifier');
+    const invalid = () => OAuthError.invalidGrant('authorization code is invalid, expired or already used');
+    const replayed = () => OAuthError.invalidGrant('authorization code was already used; the tokens issued for it are now revoked');
+
+    const code = await this.store.findAuthorizationCode(codeHash);
+    if (!code) throw invalid();
+    const now = this.clock.now();
+    if (code.consumedAt !== null) {
+      // §4.1.2: a code used twice means it leaked; whatever it was exchanged for is revoked.
+      await this.store.revokeFamily(code.familyId, now);
+      throw replayed();
+    }
+    if (code.expiresAt <= now || code.clientId !== client.id) throw invalid();
+    // §4.1.3: the redirect_uri must be repeated, identically, when the request named one.
+    if (code.redirectUriGiven ? redirectUri !== code.redirectUri : redirectUri !== undefined && redirectUri !== code.redirectUri) {
+      throw OAuthError.invalidGrant('redirect_uri does not match the authorization request');
+    }
+    if (code.codeChallenge === null) {
+      // RFC 9700 §4.8.2: a verifier without a challenge is a PKCE downgrade attempt.
+      if (verifier !== undefined) throw OAuthError.invalidGrant('code_verifier given, but the authorization request had no code_challenge');
+      // Public clients always send a challenge (the authorization endpoint insists); a code
+      // without one can only be redeemed by the confidential client that authenticated above.
+      if (client.isPublic) throw invalid();
+    } else {
+      if (verifier === undefined) throw OAuthError.invalidGrant('code_verifier is required (PKCE)');
+      if (!verifierMatchesChallenge(verifier, code.codeChallenge)) throw OAuthError.invalidGrant('code_verifier does not match the code_challenge');
+    }
+    const user = await this.store.findUserById(code.userId);
+    if (!user?.enabled) throw OAuthError.invalidGrant('the user account is not active');
+
+    const minted = this.minter.mint(
+      { clientId: client.id, userId: code.userId, scope: code.scope.split(' ').filter(Boolean), familyId: code.familyId },
+      this.refreshTokensAllowed(client.grantTypes),
+    );
+    const outcome = await this.store.redeemAuthorizationCode(codeHash, now, {
+      accessToken: minted.accessToken,
+      refreshToken: minted.refreshToken,
+    });
+    // Another exchange of the same code won the race: this one is the replay.
+    if (outcome.kind === 'replayed') throw replayed();
+    if (outcome.kind === 'invalid') throw invalid();
+    return minted.response;
+  }
+}
