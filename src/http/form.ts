@@ -2,22 +2,48 @@ import { OAuthError } from '../core/errors.js';
 
 const FORM_CONTENT_TYPE = /^application\/x-www-form-urlencoded\s*(;|$)/i;
 
-/**
- * Parses an application/x-www-form-urlencoded body into single-valued parameters.
- * RFC 6749 §3.2: parameters MUST NOT be repeated; §3.1: an empty value counts as absent.
- */
-export function parseFormBody(contentType: string | undefined, body: unknown): Map<string, string> {
+export interface ParsedParameters {
+  /** Each parameter's first value; an empty value counts as absent (RFC 6749 §3.1). */
+  params: Map<string, string>;
+  /** Names that appeared more than once, which RFC 6749 §3.1 and §3.2 forbid. */
+  repeated: string[];
+}
+
+/** Parses a query string or form body. A NUL character is refused: no OAuth parameter carries one. */
+export function parseParameters(encoded: string): ParsedParameters {
+  const params = new Map<string, string>();
+  const seen = new Set<string>();
+  const repeated: string[] = [];
+  for (const [name, value] of new URLSearchParams(encoded)) {
+    // PostgreSQL text cannot hold a NUL either.
+    if (name.includes('\0') || value.includes('\0')) throw OAuthError.invalidRequest('parameters must not contain NUL characters');
+    if (seen.has(name)) {
+      if (!repeated.includes(name)) repeated.push(name);
+      continue;
+    }
+    seen.add(name);
+    if (value !== '') params.set(name, value);
+  }
+  return { params, repeated };
+}
+
+/** The query string of a request URL (without the "?"), or "". */
+export function queryOf(url: string): string {
+  const q = url.indexOf('?');
+  return q < 0 ? '' : url.slice(q + 1);
+}
+
+/** Checks the body is a form and parses it into parameters (repeats reported, not refused). */
+export function parseFormParameters(contentType: string | undefined, body: unknown): ParsedParameters {
   if (!contentType || !FORM_CONTENT_TYPE.test(contentType)) {
     throw OAuthError.invalidRequest('the request body must be application/x-www-form-urlencoded');
   }
-  const params = new Map<string, string>();
-  const seen = new Set<string>();
-  for (const [name, value] of new URLSearchParams(typeof body === 'string' ? body : '')) {
-    if (seen.has(name)) throw OAuthError.invalidRequest(`parameter repeated: ${name.slice(0, 40)}`);
-    seen.add(name);
-    // No OAuth parameter carries a NUL, and PostgreSQL text cannot hold one.
-    if (name.includes('\0') || value.includes('\0')) throw OAuthError.invalidRequest('parameters must not contain NUL characters');
-    if (value !== '') params.set(name, value);
-  }
+  return parseParameters(typeof body === 'string' ? body : '');
+}
+
+/** A form body whose parameters must each appear once (the token endpoint, RFC 6749 §3.2). */
+export function parseFormBody(contentType: string | undefined, body: unknown): Map<string, string> {
+  const { params, repeated } = parseFormParameters(contentType, body);
+  if (repeated.length > 0) throw OAuthError.invalidRequest(`parameter repeated: ${repeated[0]!.slice(0, 40)}`);
   return params;
 }

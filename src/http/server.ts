@@ -2,8 +2,11 @@ import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } 
 import type { Logger } from 'pino';
 import { OAuthError } from '../core/errors.js';
 import type { Gatehouse } from '../gatehouse.js';
+import { BrowserSupport } from './browser.js';
 import { fromFrameworkError, isDatabaseUnavailable, sendOAuthError } from './errors.js';
+import { registerAuthorizeRoutes } from './routes/authorize.js';
 import { registerDiscoveryRoutes } from './routes/discovery.js';
+import { registerLoginRoutes } from './routes/login.js';
 import { registerTokenRoute } from './routes/token.js';
 
 /** RFC 6749 leaves the size open; 64 KiB is far above any honest token request. */
@@ -23,6 +26,7 @@ function pathOf(url: string): string {
 }
 
 export function buildHttpServer(gatehouse: Gatehouse, logger: Logger): FastifyInstance {
+  const browser = new BrowserSupport(gatehouse);
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     // One line per request is written by the onResponse hook below, with only safe fields.
@@ -62,20 +66,25 @@ export function buildHttpServer(gatehouse: Gatehouse, logger: Logger): FastifyIn
 
   app.setErrorHandler((error, request, reply) => {
     request.audit ??= {};
+    // A person's browser gets an HTML page; an OAuth client gets RFC 6749 §5.2 JSON.
+    const send = (oauthError: OAuthError) =>
+      request.routeOptions.config?.page
+        ? browser.sendErrorPage(reply.headers(oauthError.headers), oauthError.status, describeForPeople(oauthError))
+        : sendOAuthError(reply, oauthError);
     const oauthError = error instanceof OAuthError ? error : fromFrameworkError(error);
     if (oauthError) {
       request.audit.error = oauthError.code;
-      return sendOAuthError(reply, oauthError);
+      return send(oauthError);
     }
     if (isDatabaseUnavailable(error)) {
       request.log.warn({ err: { code: (error as { code?: string }).code } }, 'database unavailable');
       request.audit.error = 'temporarily_unavailable';
-      return sendOAuthError(reply, OAuthError.temporarilyUnavailable('the database is unavailable; retry shortly'));
+      return send(OAuthError.temporarilyUnavailable('the database is unavailable; retry shortly'));
     }
     // A bug: log it (the error, never the request body) and say nothing about internals.
     request.log.error({ err: error }, 'unhandled error');
     request.audit.error = 'server_error';
-    return sendOAuthError(reply, new OAuthError('server_error', 'internal error', 500));
+    return send(new OAuthError('server_error', 'internal error', 500));
   });
 
   app.setNotFoundHandler((request, reply) => {
@@ -84,6 +93,16 @@ export function buildHttpServer(gatehouse: Gatehouse, logger: Logger): FastifyIn
   });
 
   registerTokenRoute(app, gatehouse);
+  registerAuthorizeRoutes(app, gatehouse, browser);
+  registerLoginRoutes(app, gatehouse, browser);
   registerDiscoveryRoutes(app, gatehouse);
   return app;
+}
+
+/** An error page's words for an error a browser route raised. */
+function describeForPeople(error: OAuthError): { title: string; message: string; detail?: string } {
+  if (error.status === 503) return { title: 'Please try again in a moment', message: 'Gatehouse cannot reach its database right now.' };
+  if (error.status >= 500) return { title: 'Something went wrong', message: 'Gatehouse could not finish this request. Please try again.' };
+  if (error.status === 405) return { title: 'Not allowed', message: 'This page cannot be used that way.', detail: error.description };
+  return { title: 'This request cannot be used', message: 'The page received a request it cannot accept.', detail: error.description };
 }

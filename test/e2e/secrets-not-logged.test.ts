@@ -8,6 +8,7 @@
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSqliteDatabase, describeEachEngine, type TestDatabase } from '../helpers/databases.js';
+import { csrfTokenOf, HttpBrowser, pkcePair } from '../helpers/browser-http.js';
 import {
   basicAuthorization,
   createClient,
@@ -166,9 +167,11 @@ describeEachEngine('secrets are never logged by the server (e2e)', (factory) => 
   let server: RunningServer;
   let client: CreatedClient & { client_secret: string };
   let publicClient: CreatedClient;
+  let webClient: CreatedClient & { client_secret: string };
+  const WEB_CB = 'https://app.example/cb';
   let password: string;
   const answers: HttpResult[] = [];
-  const keep = async (promise: Promise<HttpResult>) => {
+  const keep = async <T extends HttpResult>(promise: Promise<T>): Promise<T> => {
     const res = await promise;
     answers.push(res);
     return res;
@@ -176,14 +179,18 @@ describeEachEngine('secrets are never logged by the server (e2e)', (factory) => 
 
   beforeAll(async () => {
     password = remember('user password', unique('pass'));
-    const [confidential, pub] = await Promise.all([
+    const [confidential, pub, web] = await Promise.all([
       createClient(database, ['--grant-type', 'client_credentials', '--grant-type', 'password', '--grant-type', 'refresh_token'], TRACE),
       createClient(database, ['--public', '--grant-type', 'password', '--grant-type', 'refresh_token'], TRACE),
+      // The browser flow: authorization_code and refresh_token (the defaults).
+      createClient(database, ['--name', 'Logged Web App', '--redirect-uri', WEB_CB], TRACE),
       createUser(database, 'logged-user', 'logged-user@example.com', password),
     ]);
     client = confidential as typeof client;
     publicClient = pub;
+    webClient = web as typeof webClient;
     remember('client secret', client.client_secret);
+    remember('web client secret', webClient.client_secret);
     server = await startServer({ database, env: TRACE });
   });
 
@@ -254,6 +261,65 @@ describeEachEngine('secrets are never logged by the server (e2e)', (factory) => 
     expect(answers.length).toBeGreaterThan(25);
   });
 
+  it('a browser flow over HTTP: sign-in with the password, consent, code exchange, refresh, sign-out', async () => {
+    const browser = new HttpBrowser(server.url);
+    const { verifier, challenge } = pkcePair();
+    remember('PKCE code_verifier', verifier);
+    const basic: [string, string] = [webClient.client_id, webClient.client_secret];
+    const authorize = `/oauth/authorize?${new URLSearchParams({
+      response_type: 'code',
+      client_id: webClient.client_id,
+      redirect_uri: WEB_CB,
+      scope: 'read write',
+      state: 'logged-state',
+      code_challenge: challenge,
+      code_challenge_method: 'S256',
+    })}`;
+
+    const toLogin = await keep(browser.get(authorize));
+    expect(toLogin.status).toBe(302);
+    const returnTo = new URL(toLogin.location!, server.url).searchParams.get('return_to')!;
+    const { page: loginPage, csrfToken } = await browser.loginForm(returnTo);
+    answers.push(loginPage);
+    remember('login CSRF token', csrfToken);
+    remember('CSRF cookie', browser.jar.get('gatehouse_csrf'));
+
+    // A wrong password first, then the right one, both through the sign-in form.
+    const wrongLoginPassword = remember('wrong sign-in password', unique('wrong-login'));
+    const refused = await keep(browser.post('/login', { csrf_token: csrfToken, username: 'logged-user', password: wrongLoginPassword, return_to: returnTo }));
+    expect(refused.status).toBe(400);
+    const signedIn = await keep(browser.post('/login', { csrf_token: csrfToken, username: 'logged-user', password, return_to: returnTo }));
+    expect(signedIn.status, signedIn.text).toBe(303);
+    remember('session cookie', browser.jar.get('gatehouse_session'));
+
+    const consent = await keep(browser.get(returnTo));
+    expect(consent.status, consent.text).toBe(200);
+    remember('consent CSRF token', csrfTokenOf(consent.text));
+    const allowed = await keep(browser.answerConsent(consent.text, 'allow'));
+    expect(allowed.status).toBe(303);
+    const code = remember('authorization code', new URL(allowed.location!).searchParams.get('code'));
+
+    const exchanged = await keep(tokenRequest(server.url, { grant_type: 'authorization_code', code, redirect_uri: WEB_CB, code_verifier: verifier }, { basic }));
+    expect(exchanged.status, exchanged.text).toBe(200);
+    remember('code-flow access token', exchanged.json.access_token);
+    const codeRefresh = remember('code-flow refresh token', exchanged.json.refresh_token);
+    const refreshed = await keep(tokenRequest(server.url, { grant_type: 'refresh_token', refresh_token: codeRefresh }, { basic }));
+    expect(refreshed.status, refreshed.text).toBe(200);
+    remember('code-flow refreshed access token', refreshed.json.access_token);
+    remember('code-flow refreshed refresh token', refreshed.json.refresh_token);
+    // The code replayed: refused, and its tokens revoked.
+    expect((await keep(tokenRequest(server.url, { grant_type: 'authorization_code', code, redirect_uri: WEB_CB, code_verifier: verifier }, { basic }))).status).toBe(400);
+
+    // Consent remembered: the second code comes straight back in a 302.
+    const again = await keep(browser.get(authorize));
+    expect(again.status).toBe(302);
+    remember('second authorization code', new URL(again.location!).searchParams.get('code'));
+
+    const logoutPage = await keep(browser.get('/logout'));
+    const logoutToken = remember('logout CSRF token', csrfTokenOf(logoutPage.text));
+    expect((await keep(browser.post('/logout', { csrf_token: logoutToken }))).status).toBe(303);
+  });
+
   it('after the server stops, its output holds request lines but none of those secrets', async () => {
     const exit = await server.stop('SIGTERM');
     expect(exit).toEqual({ code: 0, signal: null });
@@ -268,6 +334,12 @@ describeEachEngine('secrets are never logged by the server (e2e)', (factory) => 
     expect(requests).toContainEqual(expect.objectContaining({ method: 'POST', path: '/oauth/token', status: 400, error: 'invalid_grant' }));
     // The misdirected GET is logged by its path alone.
     expect(requests).toContainEqual(expect.objectContaining({ method: 'GET', path: '/oauth/token', status: 405 }));
+    // The browser flow is in the log too, by path only.
+    expect(requests).toContainEqual(expect.objectContaining({ method: 'POST', path: '/login', status: 303 }));
+    expect(requests).toContainEqual(expect.objectContaining({ method: 'POST', path: '/login', status: 400, error: 'login_failed' }));
+    expect(requests).toContainEqual(expect.objectContaining({ method: 'GET', path: '/oauth/authorize', status: 302 }));
+    expect(requests).toContainEqual(expect.objectContaining({ method: 'POST', path: '/oauth/authorize', status: 303 }));
+    expect(requests).toContainEqual(expect.objectContaining({ method: 'POST', path: '/logout', status: 303 }));
     expect(logs).toMatch(/"path":"\/oauth\/token"/);
     expect(logs).toMatch(/"status":200/);
 

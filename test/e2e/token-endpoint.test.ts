@@ -386,13 +386,13 @@ describeEachEngine('token endpoint (e2e)', (factory) => {
       expectError(await tokenRequest(server.url, { grant_type: 'refresh_token', refresh_token: 'x'.repeat(43), ...post(clients.cc) }), 400, 'unauthorized_client');
     });
 
-    it('answers an unknown grant type, and authorization_code (not served yet), with unsupported_grant_type', async () => {
+    it('answers an unknown grant type with unsupported_grant_type, and a known one the client may not use with unauthorized_client', async () => {
       expectError(await tokenRequest(server.url, { grant_type: 'foo', ...post(clients.cc) }), 400, 'unsupported_grant_type');
       for (const client of [clients.cc, clients.publicPw]) {
         expectError(
           await tokenRequest(server.url, { grant_type: 'authorization_code', code: 'abc', redirect_uri: 'https://app.example/cb', ...post(client) }),
           400,
-          'unsupported_grant_type',
+          'unauthorized_client',
         );
       }
     });
@@ -468,7 +468,7 @@ describeEachEngine('token endpoint (e2e)', (factory) => {
     });
 
     it('answers an unknown path with 404 JSON', async () => {
-      for (const [method, path] of [['GET', '/nope'], ['POST', '/oauth/tokens'], ['GET', '/oauth/authorize']] as const) {
+      for (const [method, path] of [['GET', '/nope'], ['POST', '/oauth/tokens'], ['GET', '/oauth/authorise']] as const) {
         const res = await httpRequest(`${server.url}${path}`, { method });
         expect(res.status).toBe(404);
         expect(res.headers.get('content-type')).toMatch(/^application\/json/);

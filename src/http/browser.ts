@@ -1,0 +1,92 @@
+import { randomBytes } from 'node:crypto';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { ActiveSession } from '../accounts/sessions.js';
+import type { Gatehouse } from '../gatehouse.js';
+import { parseCookies, serializeCookie } from './cookies.js';
+import { csrfToken, csrfTokenValid, type CsrfPurpose } from './csrf.js';
+import { PAGE_HEADERS } from './pages/layout.js';
+import { errorPage, type ErrorView } from './pages/views.js';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** A route a person's browser uses: errors are answered with an HTML page, not JSON. */
+    page?: boolean;
+  }
+}
+
+const SECRET = /^[A-Za-z0-9_-]{43}$/;
+
+/**
+ * What the browser-facing routes share: the session and CSRF cookies and the page headers.
+ * Over https the cookies get the __Host- prefix (Secure, Path=/, no Domain), so a sibling
+ * subdomain cannot plant them.
+ */
+export class BrowserSupport {
+  private readonly secure: boolean;
+  private readonly sessionCookie: string;
+  private readonly csrfCookie: string;
+
+  constructor(private readonly gatehouse: Gatehouse) {
+    this.secure = new URL(gatehouse.config.issuer).protocol === 'https:';
+    const prefix = this.secure ? '__Host-' : '';
+    this.sessionCookie = `${prefix}gatehouse_session`;
+    this.csrfCookie = `${prefix}gatehouse_csrf`;
+  }
+
+  private cookie(request: FastifyRequest, name: string): string | undefined {
+    return parseCookies(request.headers.cookie).get(name);
+  }
+
+  /** The signed-in user, or null. */
+  session(request: FastifyRequest): Promise<ActiveSession | null> {
+    return this.gatehouse.sessions.resume(this.cookie(request, this.sessionCookie));
+  }
+
+  /** Signs the user in with a fresh session id (the old one, if any, ends). */
+  async startSession(request: FastifyRequest, reply: FastifyReply, userId: string): Promise<void> {
+    const { cookieValue } = await this.gatehouse.sessions.start(userId, this.cookie(request, this.sessionCookie));
+    reply.header('set-cookie', serializeCookie(this.sessionCookie, cookieValue, { secure: this.secure }));
+  }
+
+  async endSession(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    await this.gatehouse.sessions.end(this.cookie(request, this.sessionCookie));
+    reply.header('set-cookie', serializeCookie(this.sessionCookie, '', { secure: this.secure, maxAge: 0 }));
+  }
+
+  /** A CSRF token for a form; gives the browser its CSRF secret cookie first if it has none. */
+  csrfToken(request: FastifyRequest, reply: FastifyReply, purpose: CsrfPurpose, session: ActiveSession | null): string {
+    let secret = this.cookie(request, this.csrfCookie);
+    if (!secret || !SECRET.test(secret)) {
+      secret = randomBytes(32).toString('base64url');
+      reply.header('set-cookie', serializeCookie(this.csrfCookie, secret, { secure: this.secure }));
+    }
+    return csrfToken(secret, purpose, session?.session.idHash ?? null);
+  }
+
+  csrfValid(request: FastifyRequest, presented: string | undefined, purpose: CsrfPurpose, session: ActiveSession | null): boolean {
+    return csrfTokenValid(presented, this.cookie(request, this.csrfCookie), purpose, session?.session.idHash ?? null);
+  }
+
+  sendPage(reply: FastifyReply, status: number, page: string): FastifyReply {
+    return reply.code(status).headers(PAGE_HEADERS).send(page);
+  }
+
+  sendErrorPage(reply: FastifyReply, status: number, view: ErrorView): FastifyReply {
+    return this.sendPage(reply, status, errorPage(view));
+  }
+
+  /** The answer to a form whose CSRF token is missing or wrong (also: cookies blocked, page left open for hours). */
+  sendCsrfFailure(reply: FastifyReply): FastifyReply {
+    return this.sendErrorPage(reply, 403, {
+      title: 'Please try again',
+      message: 'This form has expired or was not sent from this site. Go back, reload the page and try again. Cookies must be enabled to sign in.',
+    });
+  }
+}
+
+/** Allowed return_to targets after sign-in: pages of this server only, never another origin. */
+const RETURN_TO = /^\/(?:oauth\/authorize\?|login$|account(?:[/?]|$))[^\\\s]*$/;
+
+export function safeReturnTo(value: string | undefined): string | null {
+  return value !== undefined && value.length <= 8192 && RETURN_TO.test(value) ? value : null;
+}

@@ -1,0 +1,81 @@
+import { createHash } from 'node:crypto';
+import { html, SafeHtml } from './html.js';
+
+/**
+ * One stylesheet, inline, allowed by its hash in the Content-Security-Policy: the pages load
+ * nothing from anywhere and run no script, so they work offline and without JavaScript.
+ */
+const STYLES = `
+:root{color-scheme:light;--bg:#f3f4f6;--card:#fff;--text:#111827;--muted:#6b7280;--line:#e5e7eb;--field:#d1d5db;--accent:#1d4ed8;--accent-dark:#1e40af;--bad:#b91c1c;--bad-bg:#fef2f2;--ok:#047857}
+*{box-sizing:border-box}
+html{-webkit-text-size-adjust:100%}
+body{margin:0;min-height:100vh;background:var(--bg);color:var(--text);font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;display:flex;flex-direction:column;align-items:center;padding:56px 16px 32px}
+.brand{display:flex;align-items:center;gap:10px;font-weight:650;font-size:18px;letter-spacing:-.01em;margin-bottom:20px}
+.brand svg{width:30px;height:30px;flex:none}
+main{width:100%;max-width:420px;background:var(--card);border:1px solid var(--line);border-radius:14px;box-shadow:0 1px 2px rgba(17,24,39,.04),0 12px 32px rgba(17,24,39,.08);padding:32px}
+h1{font-size:22px;line-height:1.3;letter-spacing:-.01em;margin:0 0 6px}
+p{margin:0 0 16px}
+.lead{color:var(--muted);margin-bottom:24px}
+strong{font-weight:600}
+label{display:block;font-weight:550;font-size:14px;margin:0 0 6px}
+input[type=text],input[type=password]{display:block;width:100%;font:inherit;padding:10px 12px;border:1px solid var(--field);border-radius:8px;background:#fff;color:var(--text);margin-bottom:18px}
+input:focus,button:focus-visible{outline:3px solid rgba(29,78,216,.35);outline-offset:1px;border-color:var(--accent)}
+button{display:block;width:100%;font:inherit;font-weight:600;padding:11px 16px;border-radius:8px;border:1px solid transparent;cursor:pointer}
+.primary{background:var(--accent);color:#fff}
+.primary:hover{background:var(--accent-dark)}
+.secondary{background:#fff;color:var(--text);border-color:var(--field)}
+.secondary:hover{background:#f9fafb}
+.actions{display:flex;gap:12px;margin-top:24px}
+.actions button{flex:1}
+.alert{background:var(--bad-bg);color:var(--bad);border:1px solid #fecaca;border-radius:8px;padding:10px 12px;margin:0 0 18px;font-size:14px}
+.scopes{list-style:none;padding:0;margin:0 0 20px;border:1px solid var(--line);border-radius:10px}
+.scopes li{display:flex;gap:12px;align-items:flex-start;padding:12px 14px;border-top:1px solid var(--line)}
+.scopes li:first-child{border-top:0}
+.scopes svg{width:18px;height:18px;flex:none;margin-top:3px}
+.scopes span{display:block}
+.scopes code{font:12px/1.4 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;color:var(--muted)}
+.account{display:flex;justify-content:space-between;align-items:center;gap:12px;font-size:14px;color:var(--muted);padding:10px 14px;background:#f9fafb;border:1px solid var(--line);border-radius:10px;margin-bottom:20px}
+.account strong{color:var(--text)}
+.note{font-size:13px;color:var(--muted);margin:16px 0 0}
+.detail{font:13px/1.5 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;background:#f9fafb;border:1px solid var(--line);border-radius:8px;padding:10px 12px;word-break:break-word}
+a{color:var(--accent)}
+footer{margin-top:20px;font-size:13px;color:var(--muted)}
+@media (max-width:480px){body{padding:28px 12px 24px}main{padding:24px 20px;border-radius:12px}h1{font-size:20px}}
+`;
+
+const STYLE_HASH = createHash('sha256').update(STYLES).digest('base64');
+
+/** Headers every page carries: no script at all, no framing, no referrer, never cached. */
+export const PAGE_HEADERS: Readonly<Record<string, string>> = {
+  'content-type': 'text/html; charset=utf-8',
+  'content-security-policy': `default-src 'none'; style-src 'sha256-${STYLE_HASH}'; img-src 'self' data:; base-uri 'none'; frame-ancestors 'none'`,
+  'x-frame-options': 'DENY',
+  'referrer-policy': 'no-referrer',
+  'x-content-type-options': 'nosniff',
+  'cross-origin-opener-policy': 'same-origin',
+  'cache-control': 'no-store',
+  pragma: 'no-cache',
+};
+
+const LOGO = html`<svg viewBox="0 0 32 32" aria-hidden="true"><rect width="32" height="32" rx="8" fill="#1d4ed8"/><path d="M9.5 24.5V14a6.5 6.5 0 0 1 13 0v10.5" fill="none" stroke="#fff" stroke-width="2.6" stroke-linecap="round"/><path d="M16 24.5v-7" stroke="#fff" stroke-width="2.6" stroke-linecap="round"/></svg>`;
+
+export function layout(title: string, body: SafeHtml): string {
+  return html`<!doctype html>
+<html lang="en">
+<head>
+<meta charset="utf-8">
+<meta name="viewport" content="width=device-width, initial-scale=1">
+<meta name="robots" content="noindex">
+<title>${title} · Gatehouse</title>
+<link rel="icon" href="data:,">
+<style>${new SafeHtml(STYLES)}</style>
+</head>
+<body>
+<div class="brand">${LOGO}<span>Gatehouse</span></div>
+<main>
+${body}
+</main>
+</body>
+</html>
+`.value;
+}

@@ -1,0 +1,99 @@
+import type { FastifyInstance, FastifyRequest } from 'fastify';
+import { verifyCredentials } from '../../accounts/authenticate.js';
+import { OAuthError } from '../../core/errors.js';
+import type { Gatehouse } from '../../gatehouse.js';
+import { safeReturnTo, type BrowserSupport } from '../browser.js';
+import { parseFormParameters, parseParameters, queryOf } from '../form.js';
+import { loginPage, logoutPage, signedInPage, signedOutPage } from '../pages/views.js';
+
+const PAGE = { config: { page: true } } as const;
+const OTHER_METHODS = ['PUT', 'DELETE', 'PATCH', 'OPTIONS'] as const;
+
+/** The sign-in and sign-out pages. */
+export function registerLoginRoutes(app: FastifyInstance, gatehouse: Gatehouse, browser: BrowserSupport): void {
+  /** "Sign in to continue to <app>", when the user is on the way to an authorization. */
+  async function clientNameFor(returnTo: string | null): Promise<string | null> {
+    if (!returnTo?.startsWith('/oauth/authorize?')) return null;
+    const clientId = parseParameters(queryOf(returnTo)).params.get('client_id');
+    if (clientId === undefined || clientId.length > 255) return null;
+    return (await gatehouse.store.findClient(clientId))?.name ?? null;
+  }
+
+  function returnToOf(request: FastifyRequest, params?: ReadonlyMap<string, string>): string | null {
+    return safeReturnTo((params ?? parseParameters(queryOf(request.url)).params).get('return_to'));
+  }
+
+  app.get('/', PAGE, async (_request, reply) => reply.redirect('/login', 302));
+
+  app.get('/login', PAGE, async (request, reply) => {
+    const returnTo = returnToOf(request);
+    const active = await browser.session(request);
+    if (active) {
+      if (returnTo) return reply.redirect(returnTo, 302);
+      return browser.sendPage(reply, 200, signedInPage({ username: active.user.username, csrfToken: browser.csrfToken(request, reply, 'logout', active) }));
+    }
+    return browser.sendPage(
+      reply,
+      200,
+      loginPage({ csrfToken: browser.csrfToken(request, reply, 'login', null), returnTo, clientName: await clientNameFor(returnTo) }),
+    );
+  });
+
+  app.post('/login', PAGE, async (request, reply) => {
+    const { params } = parseFormParameters(request.headers['content-type'], request.body);
+    const returnTo = returnToOf(request, params);
+    if (!browser.csrfValid(request, params.get('csrf_token'), 'login', null)) return browser.sendCsrfFailure(reply);
+    const username = params.get('username');
+    const password = params.get('password');
+    const showAgain = async (error: string) =>
+      browser.sendPage(
+        reply,
+        400,
+        loginPage({
+          csrfToken: browser.csrfToken(request, reply, 'login', null),
+          returnTo,
+          clientName: await clientNameFor(returnTo),
+          username: username?.slice(0, 320),
+          error,
+        }),
+      );
+    if (username === undefined || password === undefined) return showAgain('Enter your username and password.');
+
+    const user = await verifyCredentials(gatehouse.store, gatehouse.passwords, username, password);
+    // One message whichever of the two was wrong (or the account is deactivated).
+    if (!user) {
+      request.audit.error = 'login_failed';
+      return showAgain('The username or password is incorrect.');
+    }
+    await browser.startSession(request, reply, user.id);
+    return reply.redirect(returnTo ?? '/login', 303);
+  });
+
+  app.get('/logout', PAGE, async (request, reply) => {
+    const active = await browser.session(request);
+    if (!active) return browser.sendPage(reply, 200, signedOutPage());
+    return browser.sendPage(reply, 200, logoutPage({ username: active.user.username, csrfToken: browser.csrfToken(request, reply, 'logout', active) }));
+  });
+
+  app.post('/logout', PAGE, async (request, reply) => {
+    const { params } = parseFormParameters(request.headers['content-type'], request.body);
+    const active = await browser.session(request);
+    if (active) {
+      // A cross-site form must not be able to sign the user out either.
+      if (!browser.csrfValid(request, params.get('csrf_token'), 'logout', active)) return browser.sendCsrfFailure(reply);
+      await browser.endSession(request, reply);
+    }
+    return reply.redirect('/logout', 303);
+  });
+
+  for (const url of ['/login', '/logout']) {
+    app.route({
+      method: [...OTHER_METHODS],
+      url,
+      ...PAGE,
+      handler: async () => {
+        throw OAuthError.methodNotAllowed('GET, POST');
+      },
+    });
+  }
+}
