@@ -9,6 +9,10 @@
  * - simple-oauth2 (wreck over node:http): ClientCredentials and ResourceOwnerPassword with
  *   `authorizationMethod` header (the default) and body, AccessToken#refresh, reuse of a rotated
  *   refresh token, public clients, and the errors the library throws.
+ * - The authorization code flow with PKCE through both libraries: each builds the authorization
+ *   URL, headless Chromium (../helpers/browser.ts) signs in and answers the consent page as a
+ *   person would, the browser lands on a real loopback redirect URI, and the library validates
+ *   the response (oauth4webapi: state and RFC 9207 iss) and exchanges the code.
  *
  * Every request the libraries send is recorded (oauth4webapi through its `customFetch` option,
  * simple-oauth2 through an http.Agent that keeps the bytes written to the socket), so the tests
@@ -18,8 +22,9 @@ import { Agent, type ClientRequestArgs } from 'node:http';
 import { createConnection, type NetConnectOpts } from 'node:net';
 import type { Duplex } from 'node:stream';
 import * as oauth from 'oauth4webapi';
-import { ClientCredentials, ResourceOwnerPassword, type AccessToken, type ModuleOptions } from 'simple-oauth2';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AuthorizationCode, ClientCredentials, ResourceOwnerPassword, type AccessToken, type ModuleOptions } from 'simple-oauth2';
+import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { pkcePair, randomState, startCallbackServer, submitSignIn, useBrowser, waitForUrlPrefix, type CallbackServer } from '../helpers/browser.js';
 import { createSqliteDatabase, type TestDatabase } from '../helpers/databases.js';
 import {
   createClient,
@@ -135,28 +140,55 @@ async function simpleOauth2Error(promise: Promise<unknown>): Promise<WreckRespon
 }
 
 describe('standard OAuth client libraries against gatehouse serve [sqlite]', () => {
+  const chromium = useBrowser();
   let db: TestDatabase;
   let server: RunningServer;
   let issuer: URL;
+  /** The redirect URI of the authorization code clients: a real loopback HTTP server. */
+  let callback: CallbackServer;
   /** client_credentials only. */
   let service: Confidential;
   /** password + refresh_token, confidential. */
   let app: Confidential;
   /** password + refresh_token, public (no secret). */
   let spa: CreatedClient;
+  /**
+   * Authorization code clients (the CLI's default grant types: authorization_code and
+   * refresh_token), one per test so that each test meets the consent page exactly once.
+   */
+  let codeClients: {
+    oauth4Web: Confidential;
+    oauth4Native: CreatedClient;
+    simpleHeader: Confidential;
+    simpleBody: Confidential;
+  };
 
   beforeAll(async () => {
+    callback = await startCallbackServer();
     db = await createSqliteDatabase();
     const database = await migrateDatabase(db);
+    const codeClient = (name: string, ...flags: string[]) => createClient(database, ['--name', name, '--redirect-uri', callback.url, ...flags], SCOPE_ENV);
     const created = await Promise.all([
       createClient(database, ['--name', 'service', '--grant-type', 'client_credentials'], SCOPE_ENV),
       createClient(database, ['--name', 'app', '--grant-type', 'password', '--grant-type', 'refresh_token'], SCOPE_ENV),
       createClient(database, ['--name', 'spa', '--public', '--grant-type', 'password', '--grant-type', 'refresh_token'], SCOPE_ENV),
       createUser(database, USERNAME, 'alice@example.com', PASSWORD),
+      codeClient('oauth4webapi web app'),
+      codeClient('oauth4webapi native app', '--public'),
+      codeClient('simple-oauth2 web app (header)'),
+      codeClient('simple-oauth2 web app (body)'),
     ]);
     service = created[0] as Confidential;
     app = created[1] as Confidential;
     spa = created[2];
+    codeClients = {
+      oauth4Web: created[4] as Confidential,
+      oauth4Native: created[5] as CreatedClient,
+      simpleHeader: created[6] as Confidential,
+      simpleBody: created[7] as Confidential,
+    };
+    expect(codeClients.oauth4Web.grant_types).toEqual(expect.arrayContaining(['authorization_code', 'refresh_token']));
+    expect(codeClients.oauth4Native.client_secret).toBeNull();
     expect(typeof service.client_secret).toBe('string');
     expect(typeof app.client_secret).toBe('string');
     expect(spa.client_secret).toBeNull();
@@ -164,10 +196,32 @@ describe('standard OAuth client libraries against gatehouse serve [sqlite]', () 
     issuer = new URL(server.url);
   });
 
+  beforeEach(() => callback.clear());
+
   afterAll(async () => {
     await stopAllServers();
+    await callback?.close();
     await db?.cleanup();
   });
+
+  /**
+   * What a person does after the app sent them to `authorizationUrl`: in a fresh (signed-out)
+   * browser, sign in as alice, press `decision` on the consent page; resolves with the URL the
+   * browser then lands on at the client's redirect URI.
+   */
+  async function signInAndDecide(authorizationUrl: string, decision: 'Allow' | 'Deny' = 'Allow'): Promise<URL> {
+    const page = await chromium.newPage();
+    await page.goto(authorizationUrl);
+    const login = new URL(page.url());
+    expect(`${login.origin}${login.pathname}`).toBe(`${server.url}/login`);
+    expect((await submitSignIn(page, USERNAME, PASSWORD)).status()).toBe(303);
+    await page.waitForURL((url) => url.origin === server.url && url.pathname === '/oauth/authorize');
+    expect((await page.getByRole('heading', { level: 1 }).innerText()).replace(/\s+/g, ' ')).toMatch(/ wants to access your account$/);
+    await page.getByRole('button', { name: decision }).click();
+    const landed = await waitForUrlPrefix(page, callback.url);
+    expect(callback.received.map(String)).toEqual([landed.href]);
+    return landed;
+  }
 
   describe('oauth4webapi', () => {
     /** Discovery through the library, as every oauth4webapi user starts. */
@@ -352,6 +406,157 @@ describe('standard OAuth client libraries against gatehouse serve [sqlite]', () 
       );
       expect(reuse).toMatchObject({ status: 400, error: 'invalid_grant' });
     });
+
+    describe('authorization code flow with PKCE (sign-in and consent in Chromium)', () => {
+      /** The authorization request, built from the discovered authorization_endpoint as the library's docs show. */
+      function authorizationUrl(as: oauth.AuthorizationServer, clientId: string, codeChallenge: string, state: string): URL {
+        const url = new URL(as.authorization_endpoint!);
+        url.searchParams.set('client_id', clientId);
+        url.searchParams.set('redirect_uri', callback.url);
+        url.searchParams.set('response_type', 'code');
+        url.searchParams.set('scope', 'read write');
+        url.searchParams.set('code_challenge', codeChallenge);
+        url.searchParams.set('code_challenge_method', 'S256');
+        url.searchParams.set('state', state);
+        return url;
+      }
+
+      it('discovery advertises the authorization endpoint, S256 and the iss response parameter', async () => {
+        const as = await discover();
+        expect(as.authorization_endpoint).toBe(`${server.url}/oauth/authorize`);
+        expect(as.response_types_supported).toContain('code');
+        expect(as.code_challenge_methods_supported).toEqual(['S256']);
+        expect(as.authorization_response_iss_parameter_supported).toBe(true);
+        expect(as.grant_types_supported).toContain('authorization_code');
+      });
+
+      it('confidential client (ClientSecretBasic): validateAuthResponse checks state and iss, the code is exchanged, the refresh token works', async () => {
+        const as = await discover();
+        const webApp = codeClients.oauth4Web;
+        const client: oauth.Client = { client_id: webApp.client_id };
+        const codeVerifier = oauth.generateRandomCodeVerifier();
+        const codeChallenge = await oauth.calculatePKCECodeChallenge(codeVerifier);
+        const state = oauth.generateRandomState();
+
+        const landed = await signInAndDecide(authorizationUrl(as, webApp.client_id, codeChallenge, state).href);
+        expect(landed.searchParams.get('iss')).toBe(server.url);
+
+        // The library's own checks of the authorization response (RFC 9207 iss, then state).
+        const params = oauth.validateAuthResponse(as, client, landed, state);
+        expect(params.get('code')).toMatch(TOKEN_VALUE);
+        // …which do reject a response that is not this server's answer to this request:
+        const withIss = (iss: string | null) => {
+          const copy = new URL(landed);
+          if (iss === null) copy.searchParams.delete('iss');
+          else copy.searchParams.set('iss', iss);
+          return copy;
+        };
+        expect(() => oauth.validateAuthResponse(as, client, landed, oauth.generateRandomState())).toThrow('unexpected "state" response parameter value');
+        expect(() => oauth.validateAuthResponse(as, client, withIss('https://attacker.example'), state)).toThrow('unexpected "iss" (issuer) response parameter value');
+        expect(() => oauth.validateAuthResponse(as, client, withIss(null), state)).toThrow('response parameter "iss" (issuer) missing');
+
+        const { options, sent } = oauth4Recorder();
+        const auth = oauth.ClientSecretBasic(webApp.client_secret);
+        const tokens = await oauth.processAuthorizationCodeResponse(
+          as,
+          client,
+          await oauth.authorizationCodeGrantRequest(as, client, auth, params, callback.url, codeVerifier, options),
+        );
+        expect(sent).toHaveLength(1);
+        expect(sent[0]!.path).toBe('/oauth/token');
+        expect(decodeBasic(sent[0]!.headers.authorization)).toEqual([webApp.client_id, webApp.client_secret]);
+        expect(Object.fromEntries(sent[0]!.body)).toEqual({
+          grant_type: 'authorization_code',
+          code: params.get('code'),
+          redirect_uri: callback.url,
+          code_verifier: codeVerifier,
+        });
+        expect(tokens).toMatchObject({ token_type: 'bearer', expires_in: 3600, scope: 'read write' });
+        expect(tokens.access_token).toMatch(TOKEN_VALUE);
+        expect(tokens.refresh_token).toMatch(TOKEN_VALUE);
+
+        const refreshed = await oauth.processRefreshTokenResponse(
+          as,
+          client,
+          await oauth.refreshTokenGrantRequest(as, client, auth, tokens.refresh_token!, options),
+        );
+        expect(refreshed).toMatchObject({ token_type: 'bearer', scope: 'read write' });
+        expect(refreshed.refresh_token).toMatch(TOKEN_VALUE);
+        expect(refreshed.refresh_token).not.toBe(tokens.refresh_token);
+
+        // The code was consumed: the library surfaces the replay as invalid_grant.
+        const replay = await rejection(
+          oauth.processAuthorizationCodeResponse(
+            as,
+            client,
+            await oauth.authorizationCodeGrantRequest(as, client, auth, params, callback.url, codeVerifier, options),
+          ),
+        );
+        expect(replay).toBeInstanceOf(oauth.ResponseBodyError);
+        expect(replay).toMatchObject({ status: 400, error: 'invalid_grant' });
+      });
+
+      it('public client (None()): Deny surfaces as AuthorizationResponseError access_denied; after Allow the code is exchanged with no secret', async () => {
+        const as = await discover();
+        const native = codeClients.oauth4Native;
+        const client: oauth.Client = { client_id: native.client_id, token_endpoint_auth_method: 'none' };
+
+        // First the user says no.
+        const deniedState = oauth.generateRandomState();
+        const denied = await signInAndDecide(
+          authorizationUrl(as, native.client_id, await oauth.calculatePKCECodeChallenge(oauth.generateRandomCodeVerifier()), deniedState).href,
+          'Deny',
+        );
+        const refusal = (() => {
+          try {
+            oauth.validateAuthResponse(as, client, denied, deniedState);
+          } catch (error) {
+            return error;
+          }
+          throw new Error('validateAuthResponse accepted an error response');
+        })();
+        expect(refusal).toBeInstanceOf(oauth.AuthorizationResponseError);
+        expect((refusal as oauth.AuthorizationResponseError).error).toBe('access_denied');
+        expect((refusal as oauth.AuthorizationResponseError).cause.get('iss')).toBe(server.url);
+
+        // Then, in a new attempt, yes.
+        callback.clear();
+        const codeVerifier = oauth.generateRandomCodeVerifier();
+        const state = oauth.generateRandomState();
+        const landed = await signInAndDecide(authorizationUrl(as, native.client_id, await oauth.calculatePKCECodeChallenge(codeVerifier), state).href);
+        const params = oauth.validateAuthResponse(as, client, landed, state);
+
+        const { options, sent } = oauth4Recorder();
+        const tokens = await oauth.processAuthorizationCodeResponse(
+          as,
+          client,
+          await oauth.authorizationCodeGrantRequest(as, client, oauth.None(), params, callback.url, codeVerifier, options),
+        );
+        expect(tokens).toMatchObject({ token_type: 'bearer', scope: 'read write' });
+        expect(tokens.access_token).toMatch(TOKEN_VALUE);
+        expect(tokens.refresh_token).toMatch(TOKEN_VALUE);
+        expect(Object.fromEntries(sent[0]!.body)).toEqual({
+          grant_type: 'authorization_code',
+          code: params.get('code'),
+          redirect_uri: callback.url,
+          code_verifier: codeVerifier,
+          client_id: native.client_id,
+        });
+
+        const refreshed = await oauth.processRefreshTokenResponse(
+          as,
+          client,
+          await oauth.refreshTokenGrantRequest(as, client, oauth.None(), tokens.refresh_token!, options),
+        );
+        expect(refreshed.refresh_token).toMatch(TOKEN_VALUE);
+        expect(refreshed.refresh_token).not.toBe(tokens.refresh_token);
+        for (const request of sent) {
+          expect(request.headers.authorization).toBeUndefined();
+          expect(request.body.get('client_id')).toBe(native.client_id);
+          expect(request.body.has('client_secret')).toBe(false);
+        }
+      });
+    });
   });
 
   describe('simple-oauth2', () => {
@@ -491,6 +696,78 @@ describe('standard OAuth client libraries against gatehouse serve [sqlite]', () 
           expect(request.body.get('client_secret')).toBe('');
         }
       }
+    });
+
+    describe('AuthorizationCode with PKCE (sign-in and consent in Chromium)', () => {
+      it.each(['header', 'body'] as const)(
+        '%s: authorizeURL, getToken({code, redirect_uri, code_verifier}), then refresh()',
+        async (method) => {
+          const webApp = method === 'header' ? codeClients.simpleHeader : codeClients.simpleBody;
+          const recorder = recordingAgent();
+          const authorization = new AuthorizationCode({
+            ...config(webApp, method, recorder.agent),
+            auth: { tokenHost: server.url, tokenPath: '/oauth/token', authorizeHost: server.url, authorizePath: '/oauth/authorize' },
+          });
+          const pkce = pkcePair();
+          const state = randomState();
+          // @types/simple-oauth2 5.0.8 declares neither PKCE parameter, though the library
+          // passes every parameter through: a variable, not a literal, keeps them type-checked.
+          const authorizeParams = {
+            redirect_uri: callback.url,
+            scope: ['read', 'write'],
+            state,
+            code_challenge: pkce.challenge,
+            code_challenge_method: pkce.method,
+          };
+          const authorizationUrl = new URL(authorization.authorizeURL(authorizeParams));
+          expect(`${authorizationUrl.origin}${authorizationUrl.pathname}`).toBe(`${server.url}/oauth/authorize`);
+          expect(Object.fromEntries(authorizationUrl.searchParams)).toEqual({
+            response_type: 'code',
+            client_id: webApp.client_id,
+            redirect_uri: callback.url,
+            scope: 'read write',
+            state,
+            code_challenge: pkce.challenge,
+            code_challenge_method: 'S256',
+          });
+
+          // simple-oauth2 does not look at the authorization response: the app checks state and iss.
+          const landed = await signInAndDecide(authorizationUrl.href);
+          expect(landed.searchParams.get('state')).toBe(state);
+          expect(landed.searchParams.get('iss')).toBe(server.url);
+          const code = landed.searchParams.get('code');
+          expect(code).toMatch(TOKEN_VALUE);
+
+          const tokenParams = { code: code!, redirect_uri: callback.url, code_verifier: pkce.verifier };
+          const accessToken = await authorization.getToken(tokenParams);
+          const first = expectToken(accessToken, 'read write', true);
+          const refreshed = await accessToken.refresh();
+          const second = expectToken(refreshed, 'read write', true);
+          expect(second.access_token).not.toBe(first.access_token);
+          expect(second.refresh_token).not.toBe(first.refresh_token);
+
+          // The same code again: consumed, and the library throws 400 invalid_grant.
+          const replay = await simpleOauth2Error(authorization.getToken(tokenParams));
+          expect(replay.output.statusCode).toBe(400);
+          expect(replay.data.payload.error).toBe('invalid_grant');
+
+          const sent = recorder.sent();
+          expect(sent.map((r) => r.body.get('grant_type'))).toEqual(['authorization_code', 'refresh_token', 'authorization_code']);
+          expect(Object.fromEntries(sent[0]!.body)).toMatchObject({ grant_type: 'authorization_code', code, redirect_uri: callback.url, code_verifier: pkce.verifier });
+          expect(sent[1]!.body.get('refresh_token')).toBe(first.refresh_token);
+          for (const request of sent) {
+            expect(request.path).toBe('/oauth/token');
+            if (method === 'header') {
+              expect(decodeBasic(request.headers.authorization)).toEqual([webApp.client_id, webApp.client_secret]);
+              expect(request.body.has('client_secret')).toBe(false);
+            } else {
+              expect(request.headers.authorization).toBeUndefined();
+              expect(request.body.get('client_id')).toBe(webApp.client_id);
+              expect(request.body.get('client_secret')).toBe(webApp.client_secret);
+            }
+          }
+        },
+      );
     });
   });
 });

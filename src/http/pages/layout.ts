@@ -14,6 +14,7 @@ body{margin:0;min-height:100vh;background:var(--bg);color:var(--text);font:16px/
 .brand svg{width:30px;height:30px;flex:none}
 main{width:100%;max-width:420px;background:var(--card);border:1px solid var(--line);border-radius:14px;box-shadow:0 1px 2px rgba(17,24,39,.04),0 12px 32px rgba(17,24,39,.08);padding:32px}
 h1{font-size:22px;line-height:1.3;letter-spacing:-.01em;margin:0 0 6px}
+h1,.lead,.scopes span,.account strong,.detail{overflow-wrap:anywhere}
 p{margin:0 0 16px}
 .lead{color:var(--muted);margin-bottom:24px}
 strong{font-weight:600}
@@ -36,6 +37,8 @@ button{display:block;width:100%;font:inherit;font-weight:600;padding:11px 16px;b
 .scopes code{font:12px/1.4 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;color:var(--muted)}
 .account{display:flex;justify-content:space-between;align-items:center;gap:12px;font-size:14px;color:var(--muted);padding:10px 14px;background:#f9fafb;border:1px solid var(--line);border-radius:10px;margin-bottom:20px}
 .account strong{color:var(--text)}
+.account span{min-width:0}
+.account a{white-space:nowrap}
 .note{font-size:13px;color:var(--muted);margin:16px 0 0}
 .detail{font:13px/1.5 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;background:#f9fafb;border:1px solid var(--line);border-radius:8px;padding:10px 12px;word-break:break-word}
 a{color:var(--accent)}

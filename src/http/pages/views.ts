@@ -57,6 +57,8 @@ export interface ConsentView {
   csrfToken: string;
   /** The authorization request's parameters, posted back unchanged. */
   params: ReadonlyMap<string, string>;
+  /** This authorization as a URL of this server: "Not you?" signs out and comes back to it. */
+  resumeUrl: string;
 }
 
 export function consentPage(view: ConsentView): string {
@@ -71,7 +73,7 @@ export function consentPage(view: ConsentView): string {
     html`<h1><strong>${view.clientName}</strong> wants to access your account</h1>
 <p class="lead">It is asking for permission to:</p>
 <ul class="scopes">${items}</ul>
-<div class="account"><span>Signed in as <strong>${view.username}</strong></span><a href="/logout">Not you?</a></div>
+<div class="account"><span>Signed in as <strong>${view.username}</strong></span><a href="/logout?return_to=${encodeURIComponent(view.resumeUrl)}">Not you?</a></div>
 <form method="post" action="/oauth/authorize">
 ${hidden('csrf_token', view.csrfToken)}
 ${[...view.params].map(([name, value]) => hidden(name, value))}
@@ -84,13 +86,14 @@ ${[...view.params].map(([name, value]) => hidden(name, value))}
   );
 }
 
-export function logoutPage(view: { username: string; csrfToken: string }): string {
+export function logoutPage(view: { username: string; csrfToken: string; returnTo: string | null }): string {
   return layout(
     'Sign out',
     html`<h1>Sign out?</h1>
-<p class="lead">You are signed in as <strong>${view.username}</strong>.</p>
+<p class="lead">You are signed in as <strong>${view.username}</strong>.${view.returnTo ? ' You can then sign in with another account.' : ''}</p>
 <form method="post" action="/logout">
 ${hidden('csrf_token', view.csrfToken)}
+${view.returnTo ? hidden('return_to', view.returnTo) : ''}
 <button class="primary" type="submit">Sign out</button>
 </form>`,
   );

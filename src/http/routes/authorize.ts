@@ -56,11 +56,9 @@ export function registerAuthorizeRoutes(app: FastifyInstance, gatehouse: Gatehou
     }
     const authorization = validation.request;
 
+    const resumeUrl = `/oauth/authorize?${new URLSearchParams([...params]).toString()}`;
     const active = await browser.session(request);
-    if (!active) {
-      const resume = `/oauth/authorize?${new URLSearchParams([...params]).toString()}`;
-      return reply.redirect(`/login?return_to=${encodeURIComponent(resume)}`, redirectStatus);
-    }
+    if (!active) return reply.redirect(`/login?return_to=${encodeURIComponent(resumeUrl)}`, redirectStatus);
 
     if (consent) {
       if (!browser.csrfValid(request, consent.csrfToken, 'consent', active)) return browser.sendCsrfFailure(reply);
@@ -73,12 +71,12 @@ export function registerAuthorizeRoutes(app: FastifyInstance, gatehouse: Gatehou
     }
 
     if (await endpoint.needsConsent(authorization, active.user.id)) {
-      return browser.sendPage(reply, 200, consentPage(consentView(authorization, active.user.username, browser.csrfToken(request, reply, 'consent', active))));
+      return browser.sendPage(reply, 200, consentPage(consentView(authorization, active.user.username, browser.csrfToken(request, reply, 'consent', active), resumeUrl)));
     }
     return reply.redirect(await endpoint.approve(authorization, active.user.id, false), redirectStatus);
   }
 
-  function consentView(authorization: AuthorizationRequest, username: string, csrfToken: string) {
+  function consentView(authorization: AuthorizationRequest, username: string, csrfToken: string, resumeUrl: string) {
     const descriptions = gatehouse.config.scope_descriptions;
     return {
       clientName: authorization.client.name,
@@ -87,6 +85,7 @@ export function registerAuthorizeRoutes(app: FastifyInstance, gatehouse: Gatehou
       username,
       csrfToken,
       params: authorization.params,
+      resumeUrl,
     };
   }
 

@@ -70,20 +70,27 @@ export function registerLoginRoutes(app: FastifyInstance, gatehouse: Gatehouse, 
   });
 
   app.get('/logout', PAGE, async (request, reply) => {
+    const returnTo = returnToOf(request);
     const active = await browser.session(request);
-    if (!active) return browser.sendPage(reply, 200, signedOutPage());
-    return browser.sendPage(reply, 200, logoutPage({ username: active.user.username, csrfToken: browser.csrfToken(request, reply, 'logout', active) }));
+    if (!active) return returnTo ? reply.redirect(`/login?return_to=${encodeURIComponent(returnTo)}`, 302) : browser.sendPage(reply, 200, signedOutPage());
+    return browser.sendPage(
+      reply,
+      200,
+      logoutPage({ username: active.user.username, csrfToken: browser.csrfToken(request, reply, 'logout', active), returnTo }),
+    );
   });
 
   app.post('/logout', PAGE, async (request, reply) => {
     const { params } = parseFormParameters(request.headers['content-type'], request.body);
+    const returnTo = returnToOf(request, params);
     const active = await browser.session(request);
     if (active) {
       // A cross-site form must not be able to sign the user out either.
       if (!browser.csrfValid(request, params.get('csrf_token'), 'logout', active)) return browser.sendCsrfFailure(reply);
       await browser.endSession(request, reply);
     }
-    return reply.redirect('/logout', 303);
+    // "Not you?" on the consent page: sign in as someone else and carry on with the authorization.
+    return reply.redirect(returnTo ? `/login?return_to=${encodeURIComponent(returnTo)}` : '/logout', 303);
   });
 
   for (const url of ['/login', '/logout']) {
