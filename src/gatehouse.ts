@@ -2,7 +2,11 @@ import { argon2Verifier, type PasswordVerifier } from './accounts/passwords.js';
 import { Sessions } from './accounts/sessions.js';
 import { AuthorizationEndpoint } from './core/authorize.js';
 import { cryptoIds, systemClock, type Clock, type IdSource } from './core/clock.js';
+import { IntrospectionEndpoint } from './core/introspection.js';
+import { KeyEncryption } from './core/key-encryption.js';
+import { KeyRing } from './core/keys.js';
 import { CODE_CHALLENGE_METHODS } from './core/pkce.js';
+import { RevocationEndpoint } from './core/revocation.js';
 import { createGrantRegistry } from './core/grants/index.js';
 import { TokenEndpoint } from './core/token-endpoint.js';
 import { TokenMinter } from './core/tokens.js';
@@ -28,6 +32,12 @@ export interface ServerMetadata {
   scopes_supported: string[];
   token_endpoint_auth_methods_supported: string[];
   code_challenge_methods_supported: string[];
+  revocation_endpoint: string;
+  revocation_endpoint_auth_methods_supported: string[];
+  introspection_endpoint: string;
+  introspection_endpoint_auth_methods_supported: string[];
+  /** Only when access tokens are JWTs: where resource servers find the verification keys. */
+  jwks_uri?: string;
   /** RFC 9207: authorization responses carry `iss`. */
   authorization_response_iss_parameter_supported: boolean;
 }
@@ -39,18 +49,31 @@ export class Gatehouse {
   readonly clock: Clock;
   readonly tokenEndpoint: TokenEndpoint;
   readonly authorizationEndpoint: AuthorizationEndpoint;
+  readonly revocationEndpoint: RevocationEndpoint;
+  readonly introspectionEndpoint: IntrospectionEndpoint;
   readonly sessions: Sessions;
   readonly passwords: PasswordVerifier;
+  /** The JWT signing keys; null when no key_encryption_key is configured. */
+  readonly keys: KeyRing | null;
 
   constructor(options: GatehouseOptions) {
     this.config = options.config;
     this.store = options.store;
     this.clock = options.clock ?? systemClock;
     const ids = options.ids ?? cryptoIds;
+    this.keys = this.config.key_encryption_key
+      ? new KeyRing(this.store, this.clock, new KeyEncryption(this.config.key_encryption_key), {
+          algorithm: this.config.jwt_signing_algorithm,
+          maxTokenLifetime: this.config.access_token_lifetime,
+        })
+      : null;
     const minter = new TokenMinter(
       { accessTokenLifetime: this.config.access_token_lifetime, refreshTokenLifetime: this.config.refresh_token_lifetime },
       this.clock,
       ids,
+      this.config.access_token_format === 'jwt' && this.keys
+        ? { kind: 'jwt', keys: this.keys, issuer: this.config.issuer, audience: this.config.access_token_audience, userClaims: this.config.jwt_user_claims }
+        : { kind: 'opaque' },
     );
     this.passwords = options.passwords ?? argon2Verifier;
     const scopes = { supported: this.config.supported_scopes, defaults: this.config.default_scope.split(' ').filter(Boolean) };
@@ -69,6 +92,11 @@ export class Gatehouse {
       enforceState: this.config.enforce_state,
       codeLifetime: this.config.auth_code_lifetime,
       scopes,
+    });
+    this.revocationEndpoint = new RevocationEndpoint(this.store, this.clock);
+    this.introspectionEndpoint = new IntrospectionEndpoint(this.store, this.clock, {
+      issuer: this.config.issuer,
+      audience: this.config.access_token_audience,
     });
     this.sessions = new Sessions(this.store, this.clock, ids, this.config.session_lifetime);
   }
@@ -91,6 +119,11 @@ export class Gatehouse {
       token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
       code_challenge_methods_supported: [...CODE_CHALLENGE_METHODS],
       authorization_response_iss_parameter_supported: true,
+      revocation_endpoint: this.url('/oauth/revoke'),
+      revocation_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
+      introspection_endpoint: this.url('/oauth/introspect'),
+      introspection_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],
+      ...(this.config.access_token_format === 'jwt' ? { jwks_uri: this.url('/.well-known/jwks.json') } : {}),
     };
   }
 }

@@ -4,7 +4,9 @@ import { Command, CommanderError } from 'commander';
 import { AccountError } from '../accounts/users.js';
 import { ConfigError } from '../config/load.js';
 import { ClientRegistrationError } from '../core/clients.js';
+import { KeyDecryptionError } from '../core/keys.js';
 import { clientCommand } from './commands/client.js';
+import { keysCommand } from './commands/keys.js';
 import { migrateCommand } from './commands/migrate.js';
 import { serveCommand } from './commands/serve.js';
 import { tokensCommand } from './commands/tokens.js';
@@ -12,7 +14,7 @@ import { userCommand } from './commands/user.js';
 import { UsageError } from './errors.js';
 
 /** Misuse of the CLI (bad flags, invalid values, unknown names): one line, exit code 2. */
-const USAGE_ERRORS = [UsageError, ConfigError, AccountError, ClientRegistrationError];
+const USAGE_ERRORS = [UsageError, ConfigError, AccountError, ClientRegistrationError, KeyDecryptionError];
 
 function fail(message: string, code: number): never {
   process.stderr.write(`gatehouse: ${message.split('\n')[0]}\n`);
@@ -43,7 +45,8 @@ const program = new Command('gatehouse')
   .addCommand(migrateCommand())
   .addCommand(clientCommand())
   .addCommand(userCommand())
-  .addCommand(tokensCommand());
+  .addCommand(tokensCommand())
+  .addCommand(keysCommand());
 configure(program);
 
 try {

@@ -105,5 +105,6 @@ export function validateConfig(input: ConfigInput): GatehouseConfig {
   }
   const config = result.data;
   const hostForUrl = config.host.includes(':') ? `[${config.host}]` : config.host;
-  return { ...config, issuer: config.issuer ?? `http://${hostForUrl}:${config.port}` };
+  const issuer = config.issuer ?? `http://${hostForUrl}:${config.port}`;
+  return { ...config, issuer, access_token_audience: config.access_token_audience ?? issuer };
 }

@@ -56,6 +56,22 @@ export const configSchema = z
     scope_descriptions: z
       .record(z.string().refine(isScopeToken, 'is not a valid scope token (RFC 6749 §3.3)'), z.string().min(1).max(200))
       .default({}),
+    /**
+     * opaque: random strings checked against the database (FOSOAuthServerBundle's kind).
+     * jwt: RFC 9068 JWTs a resource server can check on its own with the published keys.
+     */
+    access_token_format: z.enum(['opaque', 'jwt']).default('opaque'),
+    /** The algorithm of new JWT signing keys. */
+    jwt_signing_algorithm: z.enum(['EdDSA', 'ES256', 'RS256']).default('EdDSA'),
+    /** The `aud` of JWT access tokens: the API they are for. Defaults to the issuer. */
+    access_token_audience: z.string().min(1).optional(),
+    /** Put the user's `username` and `roles` in JWT access tokens. */
+    jwt_user_claims: z.boolean().default(false),
+    /**
+     * Encrypts the JWT signing keys stored in the database: at least 32 characters, e.g. from
+     * `openssl rand -base64 32`. Required for access_token_format: jwt and `gatehouse keys`.
+     */
+    key_encryption_key: z.string().min(32, 'must be at least 32 characters (e.g. openssl rand -base64 32)').optional(),
     /** pino level: fatal, error, warn, info, debug, trace or silent. */
     log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
@@ -67,6 +83,13 @@ export const configSchema = z
         ctx.addIssue({ code: 'custom', path: ['default_scope'], message: `"${scope}" is not in supported_scopes` });
       }
     }
+    if (config.access_token_format === 'jwt' && config.key_encryption_key === undefined) {
+      ctx.addIssue({
+        code: 'custom',
+        path: ['key_encryption_key'],
+        message: 'is required when access_token_format is jwt (e.g. GATEHOUSE_KEY_ENCRYPTION_KEY=$(openssl rand -base64 32))',
+      });
+    }
     for (const scope of Object.keys(config.scope_descriptions)) {
       if (!supported.has(scope)) {
         ctx.addIssue({ code: 'custom', path: ['scope_descriptions', scope], message: 'is not in supported_scopes' });
@@ -75,7 +98,7 @@ export const configSchema = z
   });
 
 export type ConfigInput = z.input<typeof configSchema>;
-export type GatehouseConfig = z.output<typeof configSchema> & { issuer: string };
+export type GatehouseConfig = z.output<typeof configSchema> & { issuer: string; access_token_audience: string };
 
 function issuerProblem(value: string): string | null {
   let url: URL;
@@ -100,7 +123,7 @@ export const numericKeys = new Set([
   'session_lifetime',
 ]);
 export const listKeys = new Set(['supported_scopes']);
-export const booleanKeys = new Set(['require_pkce', 'enforce_state']);
+export const booleanKeys = new Set(['require_pkce', 'enforce_state', 'jwt_user_claims']);
 /** Mappings: given as a JSON object in the environment. */
 export const objectKeys = new Set(['scope_descriptions']);
 export const configKeys = Object.keys(configSchema.shape);

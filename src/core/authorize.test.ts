@@ -9,6 +9,9 @@ import { ClientRegistry, type NewClient } from './clients.js';
 import { ManualClock } from './clock.js';
 import { hashSecret } from './secrets.js';
 
+/** The user an approval is for: only the id matters to these tests. */
+const asUser = (id: string) => ({ id, username: `user-${id.slice(0, 8)}`, roles: [] as string[] });
+
 /**
  * The authorization endpoint without HTTP, over a real SQLite store: every validation rule, the
  * redirect it answers with, the code it stores, and when it asks the user for consent.
@@ -351,7 +354,7 @@ describe('authorization endpoint', () => {
     it('a native app on a loopback port is answered on that port', async () => {
       const request = await valid({ client_id: native.id, redirect_uri: 'http://127.0.0.1:51234/callback' });
       expect(request.redirectUri).toBe('http://127.0.0.1:51234/callback');
-      const location = await gatehouse.authorizationEndpoint.approve(request, alice, false);
+      const location = await gatehouse.authorizationEndpoint.approve(request, asUser(alice), false);
       expect(location.startsWith('http://127.0.0.1:51234/callback?code=')).toBe(true);
     });
   });
@@ -360,20 +363,20 @@ describe('authorization endpoint', () => {
 
   describe('approve', () => {
     it('redirects with a fresh code, the state and iss, and nothing else', async () => {
-      const location = await gatehouse.authorizationEndpoint.approve(await valid(), alice, false);
+      const location = await gatehouse.authorizationEndpoint.approve(await valid(), asUser(alice), false);
       const response = responseParams(location, WEB_CALLBACK, 'query');
       expect([...response.keys()].sort()).toEqual(['code', 'iss', 'state']);
       expect(response.get('code')).toMatch(/^[A-Za-z0-9_-]{43,}$/);
       expect(response.get('state')).toBe('af0ifjsldkj');
       expect(response.get('iss')).toBe(ISSUER);
 
-      const again = responseParams(await gatehouse.authorizationEndpoint.approve(await valid(), alice, false), WEB_CALLBACK, 'query');
+      const again = responseParams(await gatehouse.authorizationEndpoint.approve(await valid(), asUser(alice), false), WEB_CALLBACK, 'query');
       expect(again.get('code')).not.toBe(response.get('code'));
     });
 
     it('stores only the hash of the code, bound to the client, user, redirect URI, scope and challenge, for auth_code_lifetime', async () => {
       const issuedAt = clock.now();
-      const location = await gatehouse.authorizationEndpoint.approve(await valid(), alice, false);
+      const location = await gatehouse.authorizationEndpoint.approve(await valid(), asUser(alice), false);
       const code = new URL(location).searchParams.get('code')!;
 
       expect(await db.store.findAuthorizationCode(code)).toBeNull();
@@ -397,7 +400,7 @@ describe('authorization endpoint', () => {
 
     it('records that redirect_uri was not given, and a missing challenge, on the stored code', async () => {
       const request = await valid({ client_id: wide.id, redirect_uri: undefined, code_challenge: undefined, code_challenge_method: undefined }, lenientPkce);
-      const location = await lenientPkce.authorizationEndpoint.approve(request, bob, false);
+      const location = await lenientPkce.authorizationEndpoint.approve(request, asUser(bob), false);
       expect(location.startsWith('https://wide.example/cb?code=')).toBe(true);
       const stored = await db.store.findAuthorizationCode(hashSecret(new URL(location).searchParams.get('code')!));
       expect(stored).toMatchObject({
@@ -411,7 +414,7 @@ describe('authorization endpoint', () => {
     });
 
     it('leaves state out when the request had none, and keeps a registered query', async () => {
-      const location = await gatehouse.authorizationEndpoint.approve(await valid({ redirect_uri: WEB_TENANT, state: undefined }), alice, false);
+      const location = await gatehouse.authorizationEndpoint.approve(await valid({ redirect_uri: WEB_TENANT, state: undefined }), asUser(alice), false);
       const response = responseParams(location, WEB_TENANT, 'query');
       expect(response.has('state')).toBe(false);
       expect(response.get('code')).toMatch(/^[A-Za-z0-9_-]{43,}$/);
@@ -421,7 +424,7 @@ describe('authorization endpoint', () => {
     it('implicit: the access token goes in the fragment with state and iss, never a refresh token or a code', async () => {
       const request = await valid({ client_id: legacy.id, redirect_uri: LEGACY_CALLBACK, response_type: 'token', scope: 'read' });
       expect(request.codeChallenge).toBeNull();
-      const location = await gatehouse.authorizationEndpoint.approve(request, alice, false);
+      const location = await gatehouse.authorizationEndpoint.approve(request, asUser(alice), false);
       const response = responseParams(location, LEGACY_CALLBACK, 'fragment');
       expect(new URL(location).search).toBe('');
       expect([...response.keys()].sort()).toEqual(['access_token', 'expires_in', 'iss', 'scope', 'state', 'token_type']);
@@ -475,7 +478,7 @@ describe('authorization endpoint', () => {
     it('after approval with consent, the same or fewer scopes are not asked again; more scopes are', async () => {
       const user = await freshUser('consent2');
       const endpoint = gatehouse.authorizationEndpoint;
-      await endpoint.approve(await wideRequest('read write'), user, true);
+      await endpoint.approve(await wideRequest('read write'), asUser(user), true);
 
       expect(await endpoint.needsConsent(await wideRequest('read write'), user)).toBe(false);
       expect(await endpoint.needsConsent(await wideRequest('write read'), user)).toBe(false);
@@ -487,9 +490,9 @@ describe('authorization endpoint', () => {
     it('the remembered consent is the union of what the user allowed, with the time of the last approval', async () => {
       const user = await freshUser('consent3');
       const endpoint = gatehouse.authorizationEndpoint;
-      await endpoint.approve(await wideRequest('read'), user, true);
+      await endpoint.approve(await wideRequest('read'), asUser(user), true);
       clock.advance(100);
-      await endpoint.approve(await wideRequest('write'), user, true);
+      await endpoint.approve(await wideRequest('write'), asUser(user), true);
 
       const consent = await db.store.findConsent(user, wide.id);
       expect([...consent!.scopes].sort()).toEqual(['read', 'write']);
@@ -500,7 +503,7 @@ describe('authorization endpoint', () => {
 
     it('an approval the user was not asked about (consentGiven false) is not remembered', async () => {
       const user = await freshUser('consent4');
-      await gatehouse.authorizationEndpoint.approve(await wideRequest('read'), user, false);
+      await gatehouse.authorizationEndpoint.approve(await wideRequest('read'), asUser(user), false);
       expect(await db.store.findConsent(user, wide.id)).toBeNull();
       expect(await gatehouse.authorizationEndpoint.needsConsent(await wideRequest('read'), user)).toBe(true);
     });
@@ -508,7 +511,7 @@ describe('authorization endpoint', () => {
     it('consent is per user and per client', async () => {
       const user = await freshUser('consent5');
       const someoneElse = await freshUser('consent6');
-      await gatehouse.authorizationEndpoint.approve(await wideRequest('read'), user, true);
+      await gatehouse.authorizationEndpoint.approve(await wideRequest('read'), asUser(user), true);
       expect(await gatehouse.authorizationEndpoint.needsConsent(await wideRequest('read'), someoneElse)).toBe(true);
       expect(await gatehouse.authorizationEndpoint.needsConsent(await valid({ scope: 'read' }), user)).toBe(true);
     });

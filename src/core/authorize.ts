@@ -1,4 +1,4 @@
-import type { ClientRecord, ClientStore, CodeStore, ConsentStore, TokenStore } from '../storage/store.js';
+import type { ClientRecord, ClientStore, CodeStore, ConsentStore, TokenStore, UserRecord } from '../storage/store.js';
 import type { Clock, IdSource } from './clock.js';
 import { OAuthError } from './errors.js';
 import { scopeForNewGrant, type ScopePolicy } from './grants/scope-policy.js';
@@ -172,7 +172,8 @@ export class AuthorizationEndpoint {
    * The user allowed the request: remember the consent (when it was asked), issue the code or
    * (implicit) the access token, and return where to send the browser.
    */
-  async approve(request: AuthorizationRequest, userId: string, consentGiven: boolean): Promise<string> {
+  async approve(request: AuthorizationRequest, user: Pick<UserRecord, 'id' | 'username' | 'roles'>, consentGiven: boolean): Promise<string> {
+    const userId = user.id;
     const now = this.clock.now();
     if (consentGiven) {
       const previous = await this.store.findConsent(userId, request.client.id);
@@ -184,7 +185,7 @@ export class AuthorizationEndpoint {
 
     if (request.responseType === 'token') {
       // §4.2.2: an access token in the fragment, never a refresh token.
-      const minted = this.minter.mint({ clientId: request.client.id, userId, scope: request.scope, familyId }, false);
+      const minted = await this.minter.mint({ clientId: request.client.id, userId, user, scope: request.scope, familyId }, false);
       await this.store.issueTokens({ accessToken: minted.accessToken });
       const { access_token, token_type, expires_in, scope } = minted.response;
       return responseLocation(request.redirectUri, 'fragment', {

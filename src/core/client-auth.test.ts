@@ -16,6 +16,7 @@ const confidential: ClientRecord = {
   grantTypes: ['client_credentials'],
   scopes: null,
   trusted: false,
+  canIntrospect: false,
   createdAt: 0,
 };
 const publicClient: ClientRecord = { ...confidential, id: 'spa', secretHash: null, isPublic: true };

@@ -21,6 +21,8 @@ export interface NewClient {
   isPublic?: boolean;
   /** First-party: the consent page is never shown for it. */
   trusted?: boolean;
+  /** A resource server: may introspect every client's tokens. */
+  canIntrospect?: boolean;
 }
 
 /** Unlike FOS, a client gets the browser flow by default; password and client_credentials are opt-in. */
@@ -60,6 +62,8 @@ export class ClientRegistry {
     const unknown = grantTypes.filter((g) => !(GRANT_TYPES as readonly string[]).includes(g));
     if (unknown.length) throw new ClientRegistrationError(`unknown grant type ${unknown.join(', ')} (known: ${GRANT_TYPES.join(', ')})`);
     const isPublic = input.isPublic ?? false;
+    // Introspection is client-authenticated (RFC 7662 §2.1): a client without a secret cannot prove it is the resource server.
+    if (isPublic && input.canIntrospect) throw new ClientRegistrationError('a public client cannot be given --introspect');
     // RFC 6749 §4.4: client_credentials is for confidential clients only.
     if (isPublic && grantTypes.includes('client_credentials')) {
       throw new ClientRegistrationError('a public client cannot use client_credentials (RFC 6749 §4.4)');
@@ -83,6 +87,7 @@ export class ClientRegistry {
       grantTypes,
       scopes: scopes === null ? null : [...new Set(scopes)],
       trusted: input.trusted ?? false,
+      canIntrospect: input.canIntrospect ?? false,
       createdAt: this.clock.now(),
     };
     await this.store.createClient(client);

@@ -1,5 +1,7 @@
+import { SignJWT } from 'jose';
 import type { AccessTokenRecord, RefreshTokenRecord } from '../storage/store.js';
 import type { Clock, IdSource } from './clock.js';
+import type { KeyRing } from './keys.js';
 import { formatScope } from './scopes.js';
 import { hashSecret } from './secrets.js';
 
@@ -21,6 +23,8 @@ export interface TokenLifetimes {
 export interface GrantDecision {
   clientId: string;
   userId: string | null;
+  /** The user's name and roles, for JWT access tokens that carry them (jwt_user_claims). */
+  user?: { username: string; roles: readonly string[] };
   scope: readonly string[];
   /** The grant id every descendant token shares; a new grant starts a new family. */
   familyId: string;
@@ -34,33 +38,43 @@ export interface MintedTokens {
   refreshToken?: RefreshTokenRecord;
 }
 
+/** How access tokens are written: opaque random strings, or RFC 9068 JWTs. */
+export type AccessTokenFormat =
+  | { kind: 'opaque' }
+  | { kind: 'jwt'; keys: KeyRing; issuer: string; audience: string; userClaims: boolean };
+
 /**
- * Mints opaque tokens: 256 random bits, handed to the client once and stored only as a
- * SHA-256 hash. (The JWT strategy of issue 3 plugs in beside this one.)
+ * Mints tokens. Refresh tokens are always opaque: 256 random bits, handed to the client once
+ * and stored only as a SHA-256 hash. Access tokens are the same, or a signed JWT whose hash
+ * (and jti) is stored, so revocation and introspection work for both formats alike.
  */
 export class TokenMinter {
   constructor(
     private readonly lifetimes: TokenLifetimes,
     private readonly clock: Clock,
     private readonly ids: IdSource,
+    private readonly format: AccessTokenFormat = { kind: 'opaque' },
   ) {}
 
   newFamilyId(): string {
     return this.ids.id();
   }
 
-  mint(decision: GrantDecision, withRefreshToken: boolean): MintedTokens {
+  async mint(decision: GrantDecision, withRefreshToken: boolean): Promise<MintedTokens> {
     const now = this.clock.now();
     const scope = formatScope(decision.scope);
-    const accessValue = this.ids.secret();
+    const jti = this.ids.id();
+    const expiresAt = now + this.lifetimes.accessTokenLifetime;
+    const accessValue = this.format.kind === 'jwt' ? await this.signJwt(decision, scope, jti, now, expiresAt) : this.ids.secret();
     const accessToken: AccessTokenRecord = {
       tokenHash: hashSecret(accessValue),
+      jti,
       familyId: decision.familyId,
       clientId: decision.clientId,
       userId: decision.userId,
       scope,
       issuedAt: now,
-      expiresAt: now + this.lifetimes.accessTokenLifetime,
+      expiresAt,
       revokedAt: null,
     };
     const response: TokenResponse = {
@@ -86,5 +100,27 @@ export class TokenMinter {
     };
     response.refresh_token = refreshValue;
     return { response, accessToken, refreshToken };
+  }
+
+  /** RFC 9068 §2: typ at+jwt; iss, sub, aud, exp, iat, jti, client_id, scope. */
+  private async signJwt(decision: GrantDecision, scope: string, jti: string, now: number, expiresAt: number): Promise<string> {
+    if (this.format.kind !== 'jwt') throw new Error('not a JWT minter');
+    const { keys, issuer, audience, userClaims } = this.format;
+    const key = await keys.signingKey();
+    const claims: Record<string, unknown> = { client_id: decision.clientId, scope };
+    if (userClaims && decision.user) {
+      claims.username = decision.user.username;
+      claims.roles = [...decision.user.roles];
+    }
+    return new SignJWT(claims)
+      .setProtectedHeader({ alg: key.algorithm, typ: 'at+jwt', kid: key.kid })
+      .setIssuer(issuer)
+      // A client acting for itself is its own subject (RFC 9068 §2.2).
+      .setSubject(decision.userId ?? decision.clientId)
+      .setAudience(audience)
+      .setIssuedAt(now)
+      .setExpirationTime(expiresAt)
+      .setJti(jti)
+      .sign(key.privateKey);
   }
 }

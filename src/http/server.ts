@@ -7,6 +7,7 @@ import { fromFrameworkError, isDatabaseUnavailable, sendOAuthError } from './err
 import { registerAuthorizeRoutes } from './routes/authorize.js';
 import { registerDiscoveryRoutes } from './routes/discovery.js';
 import { registerLoginRoutes } from './routes/login.js';
+import { registerTokenManagementRoutes } from './routes/token-management.js';
 import { registerTokenRoute } from './routes/token.js';
 
 /** RFC 6749 leaves the size open; 64 KiB is far above any honest token request. */
@@ -93,6 +94,7 @@ export function buildHttpServer(gatehouse: Gatehouse, logger: Logger): FastifyIn
   });
 
   registerTokenRoute(app, gatehouse);
+  registerTokenManagementRoutes(app, gatehouse);
   registerAuthorizeRoutes(app, gatehouse, browser);
   registerLoginRoutes(app, gatehouse, browser);
   registerDiscoveryRoutes(app, gatehouse);

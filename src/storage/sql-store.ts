@@ -13,6 +13,7 @@ import {
   type RotationOutcome,
   type RotationRequest,
   type SessionRecord,
+  type SigningKeyRecord,
   type Store,
   type UserPatch,
   type UserRecord,
@@ -28,6 +29,7 @@ interface ClientRow {
   grant_types: string;
   scopes: string | null;
   trusted: boolean | number;
+  can_introspect: boolean | number;
   created_at: number;
 }
 interface UserRow {
@@ -44,6 +46,7 @@ interface UserRow {
 }
 interface AccessTokenRow {
   token_hash: string;
+  jti: string | null;
   family_id: string;
   client_id: string;
   user_id: string | null;
@@ -52,7 +55,7 @@ interface AccessTokenRow {
   expires_at: number;
   revoked_at: number | null;
 }
-interface RefreshTokenRow extends AccessTokenRow {
+interface RefreshTokenRow extends Omit<AccessTokenRow, 'jti'> {
   parent_hash: string | null;
   consumed_at: number | null;
 }
@@ -76,6 +79,15 @@ interface SessionRow {
   created_at: number;
   expires_at: number;
 }
+interface SigningKeyRow {
+  kid: string;
+  algorithm: string;
+  public_jwk: string;
+  private_key_encrypted: string;
+  created_at: number;
+  retired_at: number | null;
+  publish_until: number | null;
+}
 interface ConsentRow {
   user_id: string;
   client_id: string;
@@ -92,6 +104,7 @@ const toClient = (row: ClientRow): ClientRecord => ({
   grantTypes: JSON.parse(row.grant_types) as string[],
   scopes: row.scopes === null ? null : (JSON.parse(row.scopes) as string[]),
   trusted: Boolean(row.trusted),
+  canIntrospect: Boolean(row.can_introspect),
   createdAt: row.created_at,
 });
 
@@ -110,6 +123,7 @@ const toUser = (row: UserRow): UserRecord => ({
 
 const toAccessToken = (row: AccessTokenRow): AccessTokenRecord => ({
   tokenHash: row.token_hash,
+  jti: row.jti,
   familyId: row.family_id,
   clientId: row.client_id,
   userId: row.user_id,
@@ -120,9 +134,26 @@ const toAccessToken = (row: AccessTokenRow): AccessTokenRecord => ({
 });
 
 const toRefreshToken = (row: RefreshTokenRow): RefreshTokenRecord => ({
-  ...toAccessToken(row),
+  tokenHash: row.token_hash,
+  familyId: row.family_id,
+  clientId: row.client_id,
+  userId: row.user_id,
+  scope: row.scope,
+  issuedAt: row.issued_at,
+  expiresAt: row.expires_at,
+  revokedAt: row.revoked_at,
   parentHash: row.parent_hash,
   consumedAt: row.consumed_at,
+});
+
+const toSigningKey = (row: SigningKeyRow): SigningKeyRecord => ({
+  kid: row.kid,
+  algorithm: row.algorithm,
+  publicJwk: row.public_jwk,
+  privateKeyEncrypted: row.private_key_encrypted,
+  createdAt: row.created_at,
+  retiredAt: row.retired_at,
+  publishUntil: row.publish_until,
 });
 
 const toAuthorizationCode = (row: AuthorizationCodeRow): AuthorizationCodeRecord => ({
@@ -155,13 +186,13 @@ const toConsent = (row: ConsentRow): ConsentRecord => ({
 });
 
 const INSERT_ACCESS_TOKEN = `INSERT INTO access_tokens
-  (token_hash, family_id, client_id, user_id, scope, issued_at, expires_at, revoked_at)
-  VALUES (?, ?, ?, ?, ?, ?, ?, NULL)`;
+  (token_hash, jti, family_id, client_id, user_id, scope, issued_at, expires_at, revoked_at)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL)`;
 const INSERT_REFRESH_TOKEN = `INSERT INTO refresh_tokens
   (token_hash, family_id, parent_hash, client_id, user_id, scope, issued_at, expires_at, consumed_at, revoked_at)
   VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL)`;
 
-const accessTokenParams = (t: AccessTokenRecord) => [t.tokenHash, t.familyId, t.clientId, t.userId, t.scope, t.issuedAt, t.expiresAt];
+const accessTokenParams = (t: AccessTokenRecord) => [t.tokenHash, t.jti, t.familyId, t.clientId, t.userId, t.scope, t.issuedAt, t.expiresAt];
 const refreshTokenParams = (t: RefreshTokenRecord) => [
   t.tokenHash, t.familyId, t.parentHash, t.clientId, t.userId, t.scope, t.issuedAt, t.expiresAt,
 ];
@@ -236,10 +267,10 @@ export class SqlStore implements Store {
 
   async createClient(c: ClientRecord): Promise<void> {
     await this.db.run(
-      `INSERT INTO clients (id, name, secret_hash, is_public, redirect_uris, grant_types, scopes, trusted, created_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO clients (id, name, secret_hash, is_public, redirect_uris, grant_types, scopes, trusted, can_introspect, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       [c.id, c.name, c.secretHash, c.isPublic, JSON.stringify(c.redirectUris), JSON.stringify(c.grantTypes),
-        c.scopes === null ? null : JSON.stringify(c.scopes), c.trusted, c.createdAt],
+        c.scopes === null ? null : JSON.stringify(c.scopes), c.trusted, c.canIntrospect, c.createdAt],
     );
   }
 
@@ -326,6 +357,10 @@ export class SqlStore implements Store {
     const writes: Array<[string, unknown[]]> = [[INSERT_ACCESS_TOKEN, accessTokenParams(tokens.accessToken)]];
     if (tokens.refreshToken) writes.push([INSERT_REFRESH_TOKEN, refreshTokenParams(tokens.refreshToken)]);
     await this.db.writeAtomically(writes);
+  }
+
+  async revokeAccessToken(tokenHash: string, now: number): Promise<boolean> {
+    return (await this.db.run('UPDATE access_tokens SET revoked_at = ? WHERE token_hash = ? AND revoked_at IS NULL', [now, tokenHash])) > 0;
   }
 
   async findAccessToken(tokenHash: string): Promise<AccessTokenRecord | null> {
@@ -448,6 +483,23 @@ export class SqlStore implements Store {
     );
   }
 
+  // --- signing keys -------------------------------------------------------------
+
+  async listSigningKeys(): Promise<SigningKeyRecord[]> {
+    return (await this.db.all<SigningKeyRow>('SELECT * FROM signing_keys ORDER BY created_at DESC, kid DESC')).map(toSigningKey);
+  }
+
+  async addSigningKey(k: SigningKeyRecord, publishRetiredUntil: number): Promise<void> {
+    await this.db.transaction(async (tx) => {
+      await tx.run('UPDATE signing_keys SET retired_at = ?, publish_until = ? WHERE retired_at IS NULL', [k.createdAt, publishRetiredUntil]);
+      await tx.run(
+        `INSERT INTO signing_keys (kid, algorithm, public_jwk, private_key_encrypted, created_at, retired_at, publish_until)
+         VALUES (?, ?, ?, ?, ?, ?, ?)`,
+        [k.kid, k.algorithm, k.publicJwk, k.privateKeyEncrypted, k.createdAt, k.retiredAt, k.publishUntil],
+      );
+    });
+  }
+
   // --- maintenance -----------------------------------------------------------
 
   async deleteExpired(now: number, batchSize = 1000): Promise<CleanupCounts> {
@@ -465,6 +517,7 @@ export class SqlStore implements Store {
       refreshTokens: await deleteInBatches('refresh_tokens', 'token_hash'),
       authorizationCodes: await deleteInBatches('authorization_codes', 'code_hash'),
       sessions: await deleteInBatches('sessions', 'id_hash'),
+      signingKeys: await this.db.run('DELETE FROM signing_keys WHERE publish_until IS NOT NULL AND publish_until <= ?', [now]),
     }));
   }
 }

@@ -37,6 +37,7 @@ function makeClient(overrides: Partial<ClientRecord> = {}): ClientRecord {
     grantTypes: ['authorization_code', 'refresh_token'],
     scopes: ['openid', 'profile'],
     trusted: false,
+    canIntrospect: false,
     createdAt: T,
     ...overrides,
   };
@@ -67,6 +68,7 @@ interface Owner {
 function makeAccessToken(owner: Owner, familyId: string, overrides: Partial<AccessTokenRecord> = {}): AccessTokenRecord {
   return {
     tokenHash: id('at'),
+    jti: id('jti'),
     familyId,
     clientId: owner.clientId,
     userId: owner.userId,
@@ -240,7 +242,7 @@ describeEachEngine('storage contract', (factory) => {
     try {
       const small = fresh.open({ poolSize: 1 });
       expect(await small.migrate()).toEqual(ALL_VERSIONS);
-      expect(await small.deleteExpired(T)).toEqual({ accessTokens: 0, refreshTokens: 0, authorizationCodes: 0, sessions: 0 });
+      expect(await small.deleteExpired(T)).toEqual({ accessTokens: 0, refreshTokens: 0, authorizationCodes: 0, sessions: 0, signingKeys: 0 });
     } finally {
       await fresh.cleanup();
     }
@@ -1118,7 +1120,7 @@ describeEachEngine('storage contract', (factory) => {
       }
 
       const run = vi.spyOn(db.driver, 'run');
-      expect(await db.deleteExpired(now, 2)).toEqual({ accessTokens: 5, refreshTokens: 5, authorizationCodes: 5, sessions: 5 });
+      expect(await db.deleteExpired(now, 2)).toEqual({ accessTokens: 5, refreshTokens: 5, authorizationCodes: 5, sessions: 5, signingKeys: 0 });
       // 5 rows in batches of 2: three statements per table (2 + 2 + 1).
       const deletes = run.mock.calls.map(([sql]) => /^DELETE FROM (\w+)/.exec(sql)?.[1]).filter(Boolean);
       expect(deletes).toEqual([
@@ -1126,6 +1128,8 @@ describeEachEngine('storage contract', (factory) => {
         'refresh_tokens', 'refresh_tokens', 'refresh_tokens',
         'authorization_codes', 'authorization_codes', 'authorization_codes',
         'sessions', 'sessions', 'sessions',
+        // Signing keys are few: one statement, no batches.
+        'signing_keys',
       ]);
       run.mockRestore();
 
@@ -1142,9 +1146,9 @@ describeEachEngine('storage contract', (factory) => {
       expect(await countRows(db, 'authorization_codes')).toBe(2);
       expect(await countRows(db, 'authorization_codes', 'expires_at > ?', [now])).toBe(2);
 
-      expect(await db.deleteExpired(now, 2)).toEqual({ accessTokens: 0, refreshTokens: 0, authorizationCodes: 0, sessions: 0 });
+      expect(await db.deleteExpired(now, 2)).toEqual({ accessTokens: 0, refreshTokens: 0, authorizationCodes: 0, sessions: 0, signingKeys: 0 });
       // The default batch size works too.
-      expect(await db.deleteExpired(FAR_FUTURE)).toEqual({ accessTokens: 2, refreshTokens: 2, authorizationCodes: 2, sessions: 2 });
+      expect(await db.deleteExpired(FAR_FUTURE)).toEqual({ accessTokens: 2, refreshTokens: 2, authorizationCodes: 2, sessions: 2, signingKeys: 0 });
     } finally {
       await fresh.cleanup();
     }

@@ -16,6 +16,8 @@ export interface ClientRecord {
   scopes: string[] | null;
   /** A first-party client: its users are never asked for consent. */
   trusted: boolean;
+  /** A resource server's client: may introspect tokens issued to any client. */
+  canIntrospect: boolean;
   createdAt: number;
 }
 
@@ -34,7 +36,10 @@ export interface UserRecord {
 }
 
 export interface AccessTokenRecord {
+  /** SHA-256 of the token as handed out (an opaque value or a whole JWT). */
   tokenHash: string;
+  /** The token's unique id (the `jti` of a JWT), reported by introspection; null for tokens older than migration 3. */
+  jti: string | null;
   /** Every token descended from one original grant shares this id. */
   familyId: string;
   clientId: string;
@@ -133,6 +138,8 @@ export interface RotationRequest {
 export interface TokenStore {
   /** Stores an access token and its optional refresh token in one transaction. */
   issueTokens(tokens: IssuedTokens): Promise<void>;
+  /** Revokes one access token. False when it was unknown or already revoked. */
+  revokeAccessToken(tokenHash: string, now: number): Promise<boolean>;
   findAccessToken(tokenHash: string): Promise<AccessTokenRecord | null>;
   findRefreshToken(tokenHash: string): Promise<RefreshTokenRecord | null>;
   /**
@@ -193,11 +200,38 @@ export interface ConsentStore {
   saveConsent(consent: ConsentRecord): Promise<void>;
 }
 
+/** A key that signs JWT access tokens. The private key is stored encrypted, never in clear. */
+export interface SigningKeyRecord {
+  kid: string;
+  algorithm: string;
+  /** The public JWK (JSON), as published in the JWKS. */
+  publicJwk: string;
+  /** The private key (PKCS#8), encrypted with the configured key_encryption_key. */
+  privateKeyEncrypted: string;
+  createdAt: number;
+  /** When a newer key took over signing; null for the current key. */
+  retiredAt: number | null;
+  /** Until when the public key stays in the JWKS (every token it signed has expired by then). */
+  publishUntil: number | null;
+}
+
+export interface KeyStore {
+  /** Every key, newest first. */
+  listSigningKeys(): Promise<SigningKeyRecord[]>;
+  /**
+   * Stores a new signing key and, in the same transaction, retires every current key, each
+   * published until `publishRetiredUntil`.
+   */
+  addSigningKey(key: SigningKeyRecord, publishRetiredUntil: number): Promise<void>;
+}
+
 export interface CleanupCounts {
   accessTokens: number;
   refreshTokens: number;
   authorizationCodes: number;
   sessions: number;
+  /** Retired signing keys no longer published. */
+  signingKeys: number;
 }
 
 export interface MaintenanceStore {
@@ -207,7 +241,7 @@ export interface MaintenanceStore {
   ping(): Promise<void>;
 }
 
-export interface Store extends ClientStore, UserStore, TokenStore, CodeStore, SessionStore, ConsentStore, MaintenanceStore {
+export interface Store extends ClientStore, UserStore, TokenStore, CodeStore, SessionStore, ConsentStore, KeyStore, MaintenanceStore {
   readonly engine: 'sqlite' | 'postgres';
   /** Applies pending migrations; returns the versions applied now. */
   migrate(): Promise<number[]>;

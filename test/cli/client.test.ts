@@ -322,6 +322,7 @@ describeEachEngine('gatehouse client', (factory) => {
         grantTypes: ['authorization_code', 'refresh_token', 'client_credentials'],
         scopes: null,
         trusted: false,
+        canIntrospect: false,
         createdAt: now,
       };
       await store.createClient(client);
@@ -340,7 +341,7 @@ describeEachEngine('gatehouse client', (factory) => {
       });
 
       const access = (hash: string, expiresAt: number) => ({
-        tokenHash: hash, familyId: `family-${hash}`, clientId: client.id, userId, scope: '',
+        tokenHash: hash, jti: `jti-${hash}`, familyId: `family-${hash}`, clientId: client.id, userId, scope: '',
         issuedAt: now - 7200, expiresAt, revokedAt: null,
       });
       const refresh = (hash: string, expiresAt: number) => ({
@@ -365,7 +366,7 @@ describeEachEngine('gatehouse client', (factory) => {
 
       const result = await cli(['tokens', 'clean']);
       expectSuccess(result);
-      expect(result.stdout).toBe('Deleted 4 expired access tokens, 2 refresh tokens, 1 authorization codes and 0 sessions.\n');
+      expect(result.stdout).toBe('Deleted 4 expired access tokens, 2 refresh tokens, 1 authorization codes, 0 sessions and 0 retired signing keys.\n');
 
       const hashes = async (table: string, key: string) =>
         (await queryRows<{ h: string }>(db.location, `SELECT ${key} AS h FROM ${table} WHERE client_id = ? ORDER BY ${key}`, [client.id])).map((r) => r.h);
@@ -376,7 +377,7 @@ describeEachEngine('gatehouse client', (factory) => {
       // Nothing left to clean: the counts are zero, in JSON too.
       const json = await cli(['tokens', 'clean', '--json']);
       expectSuccess(json);
-      expect(parseJson(json)).toEqual({ accessTokens: 0, refreshTokens: 0, authorizationCodes: 0, sessions: 0 });
+      expect(parseJson(json)).toEqual({ accessTokens: 0, refreshTokens: 0, authorizationCodes: 0, sessions: 0, signingKeys: 0 });
 
       // Deleting the client deletes every token and code issued to it.
       expectSuccess(await cli(['client', 'delete', client.id]));

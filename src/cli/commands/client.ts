@@ -16,6 +16,7 @@ function describeClient(client: ClientRecord) {
     redirect_uris: client.redirectUris,
     scope: client.scopes === null ? null : client.scopes.join(' '),
     trusted: client.trusted,
+    introspect: client.canIntrospect,
     created_at: formatTime(client.createdAt),
   };
 }
@@ -29,6 +30,7 @@ function printClient(client: ClientRecord): void {
     `redirect URIs: ${client.redirectUris.join(' ') || '(none)'}`,
     `scope:         ${client.scopes === null ? '(every supported scope)' : client.scopes.join(' ') || '(none)'}`,
     `consent:       ${client.trusted ? 'never asked (trusted first-party client)' : 'asked once per user and scope set'}`,
+    ...(client.canIntrospect ? ['introspect:    any client\'s tokens (resource server)'] : []),
     `created:       ${formatTime(client.createdAt)}`,
   ]);
 }
@@ -52,8 +54,9 @@ export function clientCommand(): Command {
       .option('--scope <scopes>', 'space-separated scopes it may ask for (default: every supported scope)')
       .option('--public', 'a public client (no secret: mobile, single-page and CLI apps)')
       .option('--trusted', 'a first-party client: users are never shown the consent page for it')
+      .option('--introspect', 'a resource server: may introspect tokens issued to any client')
       .option('--json', 'print JSON'),
-  ).action(async (options: StoreOptions & { name: string; redirectUri: string[]; grantType: string[]; scope?: string; public?: boolean; trusted?: boolean; json?: boolean }) => {
+  ).action(async (options: StoreOptions & { name: string; redirectUri: string[]; grantType: string[]; scope?: string; public?: boolean; trusted?: boolean; introspect?: boolean; json?: boolean }) => {
     const config = resolveConfig(options);
     const scopes = options.scope === undefined ? null : options.scope.split(/\s+/).filter(Boolean);
     const supported = new Set(config.supported_scopes);
@@ -67,6 +70,7 @@ export function clientCommand(): Command {
         scopes,
         isPublic: options.public ?? false,
         trusted: options.trusted ?? false,
+        canIntrospect: options.introspect ?? false,
       });
       if (options.json) {
         printJson({ ...describeClient(created), client_secret: secret });

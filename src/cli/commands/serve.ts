@@ -35,7 +35,11 @@ export function serveCommand(): Command {
     const logger = createLogger(config.log_level);
     const store = openStore(location, { poolSize: config.database_pool_size, backgroundCheckpoints: true });
     if (options.migrate) await store.migrate();
-    const app = buildHttpServer(new Gatehouse({ config, store }), logger);
+    const gatehouse = new Gatehouse({ config, store });
+    // Load (or, on a new database, create) the signing key now: a wrong key_encryption_key
+    // stops start-up instead of failing every token request.
+    if (config.access_token_format === 'jwt') await gatehouse.keys!.signingKey();
+    const app = buildHttpServer(gatehouse, logger);
     // Handlers go in before anything announces the server: a SIGTERM sent as soon as the
     // banner appears must find them, not the default action (die at once).
     let stopping = false;

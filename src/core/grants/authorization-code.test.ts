@@ -10,6 +10,9 @@ import { ManualClock } from '../clock.js';
 import { hashSecret } from '../secrets.js';
 import type { TokenResponse } from '../tokens.js';
 
+/** The user an approval is for: only the id matters to these tests. */
+const asUser = (id: string) => ({ id, username: `user-${id.slice(0, 8)}`, roles: [] as string[] });
+
 /**
  * The authorization code grant (RFC 6749 §4.1.3, RFC 7636 §4.6) in-process: codes come from the
  * authorization endpoint's approve(), are exchanged at the token endpoint, and every binding the
@@ -90,7 +93,7 @@ describe('authorization code grant', () => {
       }),
     );
     if (validation.kind !== 'valid') throw new Error(`authorization request refused: ${JSON.stringify(validation)}`);
-    const location = await on.authorizationEndpoint.approve(validation.request, aliceId, false);
+    const location = await on.authorizationEndpoint.approve(validation.request, asUser(aliceId), false);
     return new URL(location).searchParams.get('code')!;
   }
 

@@ -57,8 +57,8 @@ export class AuthorizationCodeGrant implements GrantHandler {
     const user = await this.store.findUserById(code.userId);
     if (!user?.enabled) throw OAuthError.invalidGrant('the user account is not active');
 
-    const minted = this.minter.mint(
-      { clientId: client.id, userId: code.userId, scope: code.scope.split(' ').filter(Boolean), familyId: code.familyId },
+    const minted = await this.minter.mint(
+      { clientId: client.id, userId: code.userId, user, scope: code.scope.split(' ').filter(Boolean), familyId: code.familyId },
       this.refreshTokensAllowed(client.grantTypes),
     );
     const outcome = await this.store.redeemAuthorizationCode(codeHash, now, {

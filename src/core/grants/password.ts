@@ -29,8 +29,8 @@ export class PasswordGrant implements GrantHandler {
     const user = await verifyCredentials(this.store, this.passwords, login, password);
     if (!user) throw OAuthError.invalidGrant('invalid username or password');
 
-    const minted = this.minter.mint(
-      { clientId: client.id, userId: user.id, scope, familyId: this.minter.newFamilyId() },
+    const minted = await this.minter.mint(
+      { clientId: client.id, userId: user.id, user, scope, familyId: this.minter.newFamilyId() },
       this.refreshTokensAllowed(client.grantTypes),
     );
     await this.store.issueTokens({ accessToken: minted.accessToken, refreshToken: minted.refreshToken });

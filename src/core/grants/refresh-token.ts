@@ -32,13 +32,11 @@ export class RefreshTokenGrant implements GrantHandler {
     // Bound to the client it was issued to; another client's token reads as unknown.
     if (!token || token.clientId !== client.id) throw invalid();
     const scope = narrowScope(requestedScope, token.scope.split(' ').filter(Boolean));
-    if (token.userId !== null) {
-      const user = await this.store.findUserById(token.userId);
-      if (!user?.enabled) throw OAuthError.invalidGrant('the user account is not active');
-    }
+    const user = token.userId === null ? null : await this.store.findUserById(token.userId);
+    if (token.userId !== null && !user?.enabled) throw OAuthError.invalidGrant('the user account is not active');
 
-    const next = this.minter.mint(
-      { clientId: client.id, userId: token.userId, scope, familyId: token.familyId, parentHash: presentedHash },
+    const next = await this.minter.mint(
+      { clientId: client.id, userId: token.userId, user: user ?? undefined, scope, familyId: token.familyId, parentHash: presentedHash },
       true,
     );
     const outcome = await this.store.rotateRefreshToken({

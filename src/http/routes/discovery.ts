@@ -1,12 +1,19 @@
 import type { FastifyInstance } from 'fastify';
 import type { Gatehouse } from '../../gatehouse.js';
 
-/** RFC 8414 metadata and the health probe. */
+/** RFC 8414 metadata, the JWKS and the health probe. */
 export function registerDiscoveryRoutes(app: FastifyInstance, gatehouse: Gatehouse): void {
   const metadata = gatehouse.metadata();
   app.get('/.well-known/oauth-authorization-server', async (_request, reply) =>
     reply.header('cache-control', 'public, max-age=300').send(metadata),
   );
+
+  // Read from the database on each request (it is small and rarely fetched), so a key rotated
+  // on any node is published by every node at once. Resource servers refetch on an unknown kid.
+  app.get('/.well-known/jwks.json', async (_request, reply) => {
+    const keys = gatehouse.keys ? await gatehouse.keys.publishedKeys() : [];
+    return reply.header('cache-control', 'public, max-age=60').send({ keys });
+  });
 
   app.get('/healthz', async (request, reply) => {
     try {

@@ -121,4 +121,23 @@ CREATE TABLE consents (
 CREATE INDEX consents_client_idx ON consents (client_id);
 `,
   },
+  {
+    version: 3,
+    name: 'protecting APIs: signing keys, token ids, introspecting clients',
+    sql: `
+ALTER TABLE clients ADD COLUMN can_introspect BOOLEAN NOT NULL DEFAULT FALSE;
+-- Tokens issued before this migration have no id; introspection leaves jti out for them.
+ALTER TABLE access_tokens ADD COLUMN jti TEXT;
+
+CREATE TABLE signing_keys (
+  kid TEXT PRIMARY KEY,
+  algorithm TEXT NOT NULL,
+  public_jwk TEXT NOT NULL,
+  private_key_encrypted TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  retired_at BIGINT,
+  publish_until BIGINT
+);
+`,
+  },
 ];

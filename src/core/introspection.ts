@@ -1,0 +1,89 @@
+import type { AccessTokenRecord, ClientRecord, RefreshTokenRecord, UserStore } from '../storage/store.js';
+import type { Clock } from './clock.js';
+import { hashSecret } from './secrets.js';
+import { readTokenManagementRequest, type TokenManagementRequest, type TokenManagementStorage } from './revocation.js';
+
+/** RFC 7662 §2.2 response. Only `active` when the token is not active. */
+export interface IntrospectionResponse {
+  active: boolean;
+  scope?: string;
+  client_id?: string;
+  username?: string;
+  sub?: string;
+  token_type?: string;
+  exp?: number;
+  iat?: number;
+  nbf?: number;
+  iss?: string;
+  aud?: string;
+  jti?: string;
+}
+
+const INACTIVE: IntrospectionResponse = { active: false };
+
+type FoundToken = { token: AccessTokenRecord; type: 'access' } | { token: RefreshTokenRecord; type: 'refresh' };
+
+/**
+ * RFC 7662 token introspection. A client may introspect the tokens issued to it; a resource
+ * server's client (created with --introspect) may introspect everyone's. Whatever the reason
+ * a token cannot be described — unknown, expired, revoked, used, its user deactivated, or
+ * someone else's — the answer is the same `{"active":false}` (§2.2).
+ */
+export class IntrospectionEndpoint {
+  constructor(
+    private readonly store: TokenManagementStorage & Pick<UserStore, 'findUserById'>,
+    private readonly clock: Clock,
+    private readonly settings: { issuer: string; audience: string },
+  ) {}
+
+  async handle(request: TokenManagementRequest): Promise<{ clientId: string; response: IntrospectionResponse }> {
+    const { client, token, hint } = await readTokenManagementRequest(this.store, request);
+    const response = token.length <= 4096 ? await this.describe(client, hashSecret(token), hint) : INACTIVE;
+    return { clientId: client.id, response };
+  }
+
+  /** The token the hash names, if it is an access or refresh token that has not been revoked or used. */
+  private async findUnspent(tokenHash: string, hint: string | undefined): Promise<FoundToken | null> {
+    const lookups: Array<() => Promise<(FoundToken & { spent: boolean }) | null>> = [
+      async () => {
+        const token = await this.store.findAccessToken(tokenHash);
+        return token && { token, type: 'access', spent: token.revokedAt !== null };
+      },
+      async () => {
+        const token = await this.store.findRefreshToken(tokenHash);
+        return token && { token, type: 'refresh', spent: token.revokedAt !== null || token.consumedAt !== null };
+      },
+    ];
+    if (hint === 'refresh_token') lookups.reverse();
+    for (const lookup of lookups) {
+      const found = await lookup();
+      if (found) return found.spent ? null : found;
+    }
+    return null;
+  }
+
+  private async describe(caller: ClientRecord, tokenHash: string, hint: string | undefined): Promise<IntrospectionResponse> {
+    const found = await this.findUnspent(tokenHash, hint);
+    if (!found) return INACTIVE;
+    const { token, type } = found;
+    if (token.expiresAt <= this.clock.now()) return INACTIVE;
+    if (token.clientId !== caller.id && !caller.canIntrospect) return INACTIVE;
+    const user = token.userId === null ? null : await this.store.findUserById(token.userId);
+    if (token.userId !== null && !user?.enabled) return INACTIVE;
+    return {
+      active: true,
+      scope: token.scope,
+      client_id: token.clientId,
+      ...(user ? { username: user.username } : {}),
+      sub: token.userId ?? token.clientId,
+      // RFC 6749 §7.1 token types describe access tokens; a refresh token is named as such.
+      token_type: type === 'access' ? 'Bearer' : 'refresh_token',
+      exp: token.expiresAt,
+      iat: token.issuedAt,
+      nbf: token.issuedAt,
+      iss: this.settings.issuer,
+      ...(type === 'access' ? { aud: this.settings.audience } : {}),
+      ...(type === 'access' && token.jti ? { jti: token.jti } : {}),
+    };
+  }
+}

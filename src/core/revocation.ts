@@ -1,0 +1,62 @@
+import type { ClientRecord, ClientStore, TokenStore } from '../storage/store.js';
+import { authenticateClient, presentedClientCredentials } from './client-auth.js';
+import type { Clock } from './clock.js';
+import { OAuthError } from './errors.js';
+import { hashSecret } from './secrets.js';
+
+/** A revocation or introspection request as the HTTP edge hands it over. */
+export interface TokenManagementRequest {
+  params: ReadonlyMap<string, string>;
+  authorization?: string;
+}
+
+export type TokenManagementStorage = Pick<ClientStore, 'findClient'> &
+  Pick<TokenStore, 'findAccessToken' | 'findRefreshToken' | 'revokeAccessToken' | 'revokeFamily'>;
+
+/** RFC 7009 §2.1 / RFC 7662 §2.1: both endpoints authenticate the client and take `token`. */
+export async function readTokenManagementRequest(
+  store: Pick<ClientStore, 'findClient'>,
+  { params, authorization }: TokenManagementRequest,
+): Promise<{ client: ClientRecord; token: string; hint: string | undefined }> {
+  const client = await authenticateClient(store, presentedClientCredentials(params, authorization));
+  const token = params.get('token');
+  if (token === undefined) throw OAuthError.invalidRequest('missing required parameter: token');
+  return { client, token, hint: params.get('token_type_hint') };
+}
+
+/**
+ * RFC 7009 token revocation. The hint only decides which kind is looked up first (§2.1: it
+ * is not trusted). Revoking a refresh token revokes its whole grant, access tokens included
+ * (§2.1 "SHOULD"). A token that is unknown, already dead or another client's is answered
+ * exactly like a revoked one (§2.2), so the endpoint reveals nothing.
+ */
+export class RevocationEndpoint {
+  constructor(
+    private readonly store: TokenManagementStorage,
+    private readonly clock: Clock,
+  ) {}
+
+  /** Returns the client id, for the log line. */
+  async handle(request: TokenManagementRequest): Promise<{ clientId: string }> {
+    const { client, token, hint } = await readTokenManagementRequest(this.store, request);
+    const tokenHash = token.length <= 4096 ? hashSecret(token) : null;
+    if (tokenHash === null) return { clientId: client.id };
+    const now = this.clock.now();
+
+    const revokeRefresh = async () => {
+      const refresh = await this.store.findRefreshToken(tokenHash);
+      if (!refresh || refresh.clientId !== client.id) return false;
+      await this.store.revokeFamily(refresh.familyId, now);
+      return true;
+    };
+    const revokeAccess = async () => {
+      const access = await this.store.findAccessToken(tokenHash);
+      if (!access || access.clientId !== client.id) return false;
+      await this.store.revokeAccessToken(tokenHash, now);
+      return true;
+    };
+    if (hint === 'refresh_token') (await revokeRefresh()) || (await revokeAccess());
+    else (await revokeAccess()) || (await revokeRefresh());
+    return { clientId: client.id };
+  }
+}
