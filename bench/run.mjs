@@ -7,7 +7,7 @@
 //   BENCH_WARMUP=3           seconds of warm-up before each measured run (0 = none)
 //   BENCH_CONNECTIONS=32     wrk connections
 //   BENCH_THREADS=1          wrk threads
-//   BENCH_ONLY=sqlite|postgres   measure one engine only
+//   BENCH_ONLY=sqlite|postgres|protected   one engine's token scenarios only, or only the protected-API scenario
 //   BENCH_REFRESH_TOKENS=N   refresh tokens pre-minted per engine (default max(64, 5 × connections)), minted afresh for each warm-up and measured run
 //   BENCH_PG_URL=postgres://postgres@127.0.0.1:5432/postgres   admin connection (creates/drops the bench database)
 //   BENCH_SERVER_CORE=1 / BENCH_WRK_CORE=0   taskset cores
@@ -35,8 +35,9 @@ import {
   startGatehouse,
 } from './lib/gatehouse.mjs';
 import { measure, settings, warmCeiling } from './lib/measure.mjs';
+import { measureProtectedRoutes } from './lib/protected.mjs';
 import { installSignalHandlers, runScript } from './lib/proc.mjs';
-import { ceilingLine, markdownSection, targetLines, textTable, writeJson, writeMarkdown } from './lib/report.mjs';
+import { ceilingLine, markdownSection, protectedLines, targetLines, textTable, writeJson, writeMarkdown } from './lib/report.mjs';
 import { commandOutput, cpuModel, ensureTools, wrkVersion } from './lib/wrk.mjs';
 
 const log = (line) => process.stderr.write(`${line}\n`);
@@ -46,6 +47,8 @@ const TEMPLATE = '# Benchmarks\n\nRun `npm run build && npm run bench`; the sect
 
 /** The targets, as fractions of the ceiling measured with the same wrk script. */
 const TARGETS = [{ scenario: 'client_credentials', engine: 'sqlite', log_level: 'info', min: 0.4 }];
+/** A JWT-protected route must keep this share of the same route's throughput unprotected. */
+const PROTECTED_JWT_TARGET = 0.8;
 
 function machineInfo(pgVersion) {
   const require = createRequire(import.meta.url);
@@ -79,7 +82,8 @@ async function main() {
   if (stale.length) log(`bench: warning: ${stale.length} source file(s) newer than dist/ (e.g. ${stale[0]}); run \`npm run build\` first for current numbers`);
   if (availableParallelism() < 2) log('bench: warning: fewer than 2 cores; server and wrk will share a core');
 
-  const engines = opts.only ? [opts.only] : ['sqlite', 'postgres'];
+  const engines = opts.only === 'protected' ? [] : opts.only ? [opts.only] : ['sqlite', 'postgres'];
+  const measureProtected = !opts.only || opts.only === 'protected';
   const pgVersion = engines.includes('postgres') ? await postgresVersion() : null;
   const workDir = makeTempDir();
   const startedAt = new Date();
@@ -93,9 +97,11 @@ async function main() {
 
   // 1. The ceiling runs for the whole benchmark (idle between its runs) so every Gatehouse run
   //    can be bracketed by ceiling runs with the same wrk script.
-  log('bench: node:http ceiling');
-  const ceiling = await startCeiling({ core: opts.serverCore });
-  await warmCeiling({ ceiling, opts, workDir, log });
+  const ceiling = engines.length ? await startCeiling({ core: opts.serverCore }) : null;
+  if (ceiling) {
+    log('bench: node:http ceiling');
+    await warmCeiling({ ceiling, opts, workDir, log });
+  }
   const run = (params) => measure({ opts, workDir, log, ceiling, ...params });
 
   // 2. Gatehouse on each engine: one server (default log level) for both scenarios.
@@ -134,7 +140,14 @@ async function main() {
       }
     }
   }
-  await ceiling.stop();
+  await ceiling?.stop();
+
+  // 3. The resource-server middleware: a guarded route against the same route unguarded.
+  let protectedApi = null;
+  if (measureProtected) {
+    log('bench: protected API (gatehouse/resource on Fastify)');
+    protectedApi = await measureProtectedRoutes({ opts, workDir, log });
+  }
 
   // 3. Targets (ratios to the bracketing ceiling runs), notes, output.
   const median = (values) => {
@@ -158,6 +171,14 @@ async function main() {
       skipped: !r,
     };
   }).filter((t) => !t.skipped);
+  if (protectedApi) {
+    targets.push({
+      description: `a JWT-protected route ≥ ${PROTECTED_JWT_TARGET * 100} % of the same route unprotected`,
+      measured: protectedApi.jwt.ratio,
+      met: protectedApi.jwt.valid && protectedApi.jwt.ratio >= PROTECTED_JWT_TARGET,
+      inconclusive: !protectedApi.jwt.valid,
+    });
+  }
 
   const notes = [];
   if (distStamp() !== builtAt) {
@@ -182,12 +203,16 @@ async function main() {
     settings: opts,
     ceilings,
     results,
+    protected_api: protectedApi,
     targets,
     notes,
   };
 
-  process.stdout.write(`\n${textTable(results)}\n\n`);
-  process.stdout.write(`${ceilingLine(ceilings)}\n`);
+  if (results.length) {
+    process.stdout.write(`\n${textTable(results)}\n\n`);
+    process.stdout.write(`${ceilingLine(ceilings)}\n`);
+  }
+  if (protectedApi) process.stdout.write(`\n${protectedLines(protectedApi).join('\n')}\n\n`);
   for (const line of targetLines(targets)) process.stdout.write(`target ${line}\n`);
   for (const note of notes) process.stdout.write(`${note}\n`);
   writeJson(JSON_OUT, report);
@@ -195,6 +220,7 @@ async function main() {
   process.stdout.write(`\nwrote BENCHMARKS.md (results section) and bench/results/latest.json\n`);
 
   const invalid = results.filter((r) => !r.valid);
+  if (protectedApi && !protectedApi.valid) invalid.push({ scenario: 'protected_api', engine: 'sqlite', log_level: 'warn' });
   if (invalid.length) {
     log(`bench: ${invalid.length} run(s) had errors above 0.1 % and are not valid measurements: ${invalid.map((r) => `${r.scenario}/${r.engine}/${r.log_level}`).join(', ')}`);
     process.exitCode = 1;

@@ -90,11 +90,11 @@ export async function postgresDatabase() {
 const cli = (label, args, options) => runChecked(label, process.execPath, [CLI, ...args], options);
 
 /** Registers a confidential client allowed client_credentials, password and refresh_token. */
-export async function createClient(database) {
+export async function createClient(database, { extraArgs = [], env } = {}) {
   const { stdout } = await cli('gatehouse client create', [
     'client', 'create', '--name', 'bench', '--database', database.url,
-    '--grant-type', 'client_credentials', '--grant-type', 'password', '--grant-type', 'refresh_token', '--json',
-  ]);
+    '--grant-type', 'client_credentials', '--grant-type', 'password', '--grant-type', 'refresh_token', '--json', ...extraArgs,
+  ], env ? { env: { ...process.env, ...env } } : undefined);
   const client = JSON.parse(stdout);
   if (!client.client_id || !client.client_secret) throw new Error(`client create printed no credentials: ${stdout}`);
   return { id: client.client_id, secret: client.client_secret, authorization: basicAuthorization(client.client_id, client.client_secret) };
@@ -118,7 +118,7 @@ export async function createUser(database) {
  * Starts `node dist/cli/main.js serve` pinned to `core`, with its stdout (the JSON request log)
  * going to a file as a deployment would, and waits for /healthz.
  */
-export async function startGatehouse({ database, core, logLevel, logDir, label, nodeArgs = [] }) {
+export async function startGatehouse({ database, core, logLevel, logDir, label, nodeArgs = [], settings = {} }) {
   const port = await freePort();
   const logFile = join(logDir, `${label}.log`);
   const errFile = join(logDir, `${label}.err`);
@@ -129,6 +129,7 @@ export async function startGatehouse({ database, core, logLevel, logDir, label, 
   // environment may change what is measured.
   for (const key of Object.keys(env)) if (key.startsWith('GATEHOUSE_')) delete env[key];
   if (logLevel !== 'info') env.GATEHOUSE_LOG_LEVEL = logLevel;
+  Object.assign(env, settings);
   const proc = startProcess(`gatehouse serve (${label})`, 'taskset', [
     '-c', String(core), process.execPath, ...nodeArgs, CLI, 'serve', '--port', String(port), '--database', database.url,
   ], { stdio: ['ignore', out, err], env, cwd: logDir });

@@ -34,7 +34,7 @@ export function settings(env = process.env) {
     return value;
   };
   const only = (env.BENCH_ONLY ?? '').trim().toLowerCase();
-  if (only && only !== 'sqlite' && only !== 'postgres') throw new Error(`BENCH_ONLY must be sqlite or postgres, got "${env.BENCH_ONLY}"`);
+  if (only && !['sqlite', 'postgres', 'protected'].includes(only)) throw new Error(`BENCH_ONLY must be sqlite, postgres or protected, got "${env.BENCH_ONLY}"`);
   const connections = int('BENCH_CONNECTIONS', 32);
   const threads = int('BENCH_THREADS', 1);
   if (threads > connections) throw new Error('BENCH_THREADS must not exceed BENCH_CONNECTIONS');

@@ -55,8 +55,30 @@ export function targetLines(targets) {
   );
 }
 
+/** The protected-route scenario: each route's numbers and the guarded routes' ratios. */
+export function protectedLines(p) {
+  const row = (r) => `| \`/${r.route}\` | ${r.rps.toFixed(0)} | ${ms(r.latency_ms.p50)} | ${ms(r.latency_ms.p99)} | ${r.errors} |`;
+  return [
+    '| route (in the order run) | req/s | p50 ms | p99 ms | errors |',
+    '|---|---:|---:|---:|---:|',
+    ...p.runs.map(row),
+    '',
+    `- JWT validated locally (EdDSA, JWKS cached): **${pct(p.jwt.ratio)}** of the unprotected route (${p.jwt.rps.toFixed(0)} vs ${p.jwt.unprotected_rps.toFixed(0)} req/s)`,
+    `- Opaque token by introspection, answered from the middleware's cache: **${pct(p.opaque.ratio)}** of the unprotected route (${p.opaque.rps.toFixed(0)} vs ${p.opaque.unprotected_rps.toFixed(0)} req/s)`,
+  ];
+}
+
 export function markdownSection(report) {
   const { machine, settings: s, results, targets, command, started_at } = report;
+  const protectedApi = report.protected_api
+    ? [
+        '**Protected API** (`gatehouse/resource` guarding a Fastify route with `requireScope(\'read\')`; the API pinned to the server core, the two idle authorization servers to the load generator\'s; ' +
+          'each guarded run is compared with the mean of the unprotected runs just before and after it; same wrk settings, `GET` with `Authorization: Bearer`):',
+        '',
+        ...protectedLines(report.protected_api),
+        '',
+      ]
+    : [];
   return [
     START_MARKER,
     '',
@@ -71,10 +93,8 @@ export function markdownSection(report) {
       (results.some((r) => r.scenario === 'refresh_token') ? `; ${s.refreshTokens} refresh tokens (new token families) minted with the password grant before each refresh run` : ''),
     '- Gatehouse runs as `node dist/cli/main.js serve` at its default log level (info: one JSON line per request, to a file) unless the log level column says warn',
     '',
-    markdownTable(results),
-    '',
-    `${ceilingLine(report.ceilings)}.`,
-    '',
+    ...(results.length ? [markdownTable(results), '', `${ceilingLine(report.ceilings)}.`, ''] : []),
+    ...protectedApi,
     '*ratio to ceiling* = Gatehouse req/s ÷ the mean of the two ceiling runs just before and after it (same wrk script; the refresh_token-shaped ceiling also returns a new refresh token, which the Lua script feeds back). ' +
       `*server CPU* is the server's share of its core during the Gatehouse run (below 100 % = waiting for the disk or the database); *other CPU* is what other programs on the machine used meanwhile (PostgreSQL's processes not counted). ` +
       `*unsteady*: after ${s.retries} repeats, the two ceiling runs still differed by more than ${Math.round(s.maxDrift * 100)} % or other programs used more than ${Math.round(s.maxBackground * 100)} % of a core.`,

@@ -38,7 +38,7 @@ export class IntrospectionEndpoint {
 
   async handle(request: TokenManagementRequest): Promise<{ clientId: string; response: IntrospectionResponse }> {
     const { client, token, hint } = await readTokenManagementRequest(this.store, request);
-    const response = token.length <= 4096 ? await this.describe(client, hashSecret(token), hint) : INACTIVE;
+    const response = await this.describe(client, hashSecret(token), hint);
     return { clientId: client.id, response };
   }
 

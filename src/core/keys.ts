@@ -6,8 +6,15 @@ import type { KeyEncryption } from './key-encryption.js';
 export const SIGNING_ALGORITHMS = ['EdDSA', 'ES256', 'RS256'] as const;
 export type SigningAlgorithm = (typeof SIGNING_ALGORITHMS)[number];
 
-/** How long a node keeps using the signing key it loaded before it looks for a newer one. */
+/** How long a node keeps using the signing key it loaded before it looks again. */
 export const SIGNING_KEY_CACHE_SECONDS = 10;
+
+/**
+ * A new key is published this long before it signs anything, so resource servers that cached
+ * the JWKS shortly before the rotation (HTTP max-age 60 s; gatehouse/resource refetches on an
+ * unknown kid at most every 30 s) already know it when its first token arrives.
+ */
+export const KEY_PREPUBLICATION_SECONDS = 90;
 
 export interface ActiveSigningKey {
   kid: string;
@@ -29,13 +36,33 @@ export class KeyDecryptionError extends Error {
   }
 }
 
+export type KeyState =
+  /** Published, signing from its predecessor's retirement on. */
+  | 'next'
+  | 'signing'
+  /** No longer signing; published while tokens it signed may be alive. */
+  | 'published'
+  | 'expired';
+
 /**
- * The JWT signing keys, kept in the database so every node signs with the same current key
- * and publishes the same JWKS. Rotation adds a key and retires the previous one, which stays
- * published until every token it can have signed has expired.
+ * The key that signs at `now`: the oldest key still before its retirement. After a rotation
+ * the previous key goes on signing until the new one has been published for a while.
+ */
+export function signingKeyAt(keys: readonly SigningKeyRecord[], now: number): SigningKeyRecord | undefined {
+  const retirement = (key: SigningKeyRecord) => key.retiredAt ?? Number.POSITIVE_INFINITY;
+  return keys
+    .filter((key) => retirement(key) > now)
+    .reduce<SigningKeyRecord | undefined>((best, key) => (!best || retirement(key) < retirement(best) ? key : best), undefined);
+}
+
+/**
+ * The JWT signing keys, kept in the database so every node signs with the same key and
+ * publishes the same JWKS. A rotation publishes a new key at once, switches signing to it
+ * KEY_PREPUBLICATION_SECONDS later, and keeps the old key published until every token it can
+ * have signed has expired.
  */
 export class KeyRing {
-  private cached: { key: ActiveSigningKey; loadedAt: number } | null = null;
+  private cached: { key: ActiveSigningKey; validUntil: number } | null = null;
   private loading: Promise<ActiveSigningKey> | null = null;
 
   constructor(
@@ -47,21 +74,22 @@ export class KeyRing {
 
   /** The key new tokens are signed with; the first call on an empty database creates one. */
   async signingKey(): Promise<ActiveSigningKey> {
-    const now = this.clock.now();
-    if (this.cached && now - this.cached.loadedAt < SIGNING_KEY_CACHE_SECONDS) return this.cached.key;
+    if (this.cached && this.clock.now() < this.cached.validUntil) return this.cached.key;
     this.loading ??= this.loadSigningKey().finally(() => (this.loading = null));
     return this.loading;
   }
 
   private async loadSigningKey(): Promise<ActiveSigningKey> {
-    let current = (await this.store.listSigningKeys()).find((key) => key.retiredAt === null);
-    current ??= await this.rotate();
+    const now = this.clock.now();
+    let current = signingKeyAt(await this.store.listSigningKeys(), now);
+    current ??= await this.rotate({ immediately: true });
     const key: ActiveSigningKey = {
       kid: current.kid,
       algorithm: current.algorithm as SigningAlgorithm,
       privateKey: await importPKCS8(this.decrypt(current), current.algorithm),
     };
-    this.cached = { key, loadedAt: this.clock.now() };
+    // Look again after a while (another node may have rotated), and exactly when this key retires.
+    this.cached = { key, validUntil: Math.min(now + SIGNING_KEY_CACHE_SECONDS, current.retiredAt ?? Number.POSITIVE_INFINITY) };
     return key;
   }
 
@@ -79,9 +107,17 @@ export class KeyRing {
     }
   }
 
-  /** Creates a new signing key; the current one is retired but stays published. */
-  async rotate(): Promise<SigningKeyRecord> {
+  /**
+   * Creates a new signing key, published now. It signs from KEY_PREPUBLICATION_SECONDS on, or
+   * at once with `immediately` (the first key, or an operator who cannot wait).
+   */
+  async rotate({ immediately = false }: { immediately?: boolean } = {}): Promise<SigningKeyRecord> {
     const encryption = this.requireEncryption();
+    const existing = await this.store.listSigningKeys();
+    const before = this.clock.now();
+    // A key stored under another key_encryption_key would stop every node from signing: refuse.
+    for (const key of existing.filter((k) => k.retiredAt === null || k.retiredAt > before)) this.decrypt(key);
+
     const algorithm = this.settings.algorithm;
     const { publicKey, privateKey } = await generateKeyPair(algorithm, { extractable: true, ...(algorithm === 'RS256' ? { modulusLength: 2048 } : {}) });
     const publicJwk = await exportJWK(publicKey);
@@ -96,21 +132,34 @@ export class KeyRing {
       retiredAt: null,
       publishUntil: null,
     };
-    // A node may sign with the old key for a few more seconds before it notices the new one.
-    await this.store.addSigningKey(record, now + this.settings.maxTokenLifetime + SIGNING_KEY_CACHE_SECONDS);
+    const retireAt = immediately || existing.length === 0 ? now : now + KEY_PREPUBLICATION_SECONDS;
+    // A node may go on signing with the old key for a few seconds before it looks again.
+    await this.store.addSigningKey(record, { retireAt, publishUntil: retireAt + this.settings.maxTokenLifetime + SIGNING_KEY_CACHE_SECONDS });
     this.cached = null;
     return record;
   }
 
-  /** The JWKS: every key that may still have signed a live token. */
+  /**
+   * The JWKS: every key that signs, will sign, or may have signed a live token. A retired key
+   * stays at least until its recorded publishUntil, and at least as long as this server's own
+   * access_token_lifetime requires (the rotation may have run with another configuration).
+   */
   async publishedKeys(): Promise<JWK[]> {
     const now = this.clock.now();
-    return (await this.store.listSigningKeys())
-      .filter((key) => key.publishUntil === null || key.publishUntil > now)
-      .map((key) => JSON.parse(key.publicJwk) as JWK);
+    return (await this.store.listSigningKeys()).filter((key) => this.stateOf(key, now) !== 'expired').map((key) => JSON.parse(key.publicJwk) as JWK);
   }
 
-  list(): Promise<SigningKeyRecord[]> {
-    return this.store.listSigningKeys();
+  /** Each key with its state at `now`, current first. */
+  async list(now = this.clock.now()): Promise<Array<SigningKeyRecord & { state: KeyState }>> {
+    const keys = await this.store.listSigningKeys();
+    const signing = signingKeyAt(keys, now);
+    return keys.map((key) => ({ ...key, state: key === signing ? 'signing' : this.stateOf(key, now) }));
+  }
+
+  private stateOf(key: SigningKeyRecord, now: number): KeyState {
+    // Not the signing key (list() says which is), and not retired yet: waiting its turn.
+    if (key.retiredAt === null || key.retiredAt > now) return 'next';
+    const until = Math.max(key.publishUntil ?? 0, key.retiredAt + this.settings.maxTokenLifetime + SIGNING_KEY_CACHE_SECONDS);
+    return until > now ? 'published' : 'expired';
   }
 }

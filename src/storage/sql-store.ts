@@ -486,18 +486,34 @@ export class SqlStore implements Store {
   // --- signing keys -------------------------------------------------------------
 
   async listSigningKeys(): Promise<SigningKeyRecord[]> {
-    return (await this.db.all<SigningKeyRow>('SELECT * FROM signing_keys ORDER BY created_at DESC, kid DESC')).map(toSigningKey);
+    // Newest first: the current key, then retired keys by when they were retired (a second's
+    // resolution cannot tell apart keys created in the same second; retirement order can).
+    return (
+      await this.db.all<SigningKeyRow>(
+        'SELECT * FROM signing_keys ORDER BY CASE WHEN retired_at IS NULL THEN 1 ELSE 0 END DESC, retired_at DESC, created_at DESC, kid DESC',
+      )
+    ).map(toSigningKey);
   }
 
-  async addSigningKey(k: SigningKeyRecord, publishRetiredUntil: number): Promise<void> {
-    await this.db.transaction(async (tx) => {
-      await tx.run('UPDATE signing_keys SET retired_at = ?, publish_until = ? WHERE retired_at IS NULL', [k.createdAt, publishRetiredUntil]);
-      await tx.run(
-        `INSERT INTO signing_keys (kid, algorithm, public_jwk, private_key_encrypted, created_at, retired_at, publish_until)
-         VALUES (?, ?, ?, ?, ?, ?, ?)`,
-        [k.kid, k.algorithm, k.publicJwk, k.privateKeyEncrypted, k.createdAt, k.retiredAt, k.publishUntil],
-      );
-    });
+  async addSigningKey(k: SigningKeyRecord, retired: { retireAt: number; publishUntil: number }): Promise<void> {
+    // The lock makes concurrent rotations queue (READ COMMITTED alone would let each miss the
+    // other's new key and leave several current keys).
+    await this.db.withExclusiveLock('signing-keys', () =>
+      this.db.transaction(async (tx) => {
+        // Every key that would still sign after retireAt stops then: the current key, and (for
+        // an immediate rotation) one still in its last seconds or one waiting its turn.
+        await tx.run('UPDATE signing_keys SET retired_at = ?, publish_until = ? WHERE retired_at IS NULL OR retired_at > ?', [
+          retired.retireAt,
+          retired.publishUntil,
+          retired.retireAt,
+        ]);
+        await tx.run(
+          `INSERT INTO signing_keys (kid, algorithm, public_jwk, private_key_encrypted, created_at, retired_at, publish_until)
+           VALUES (?, ?, ?, ?, ?, ?, ?)`,
+          [k.kid, k.algorithm, k.publicJwk, k.privateKeyEncrypted, k.createdAt, k.retiredAt, k.publishUntil],
+        );
+      }),
+    );
   }
 
   // --- maintenance -----------------------------------------------------------

@@ -16,6 +16,7 @@ import {
   type RedemptionOutcome,
   type RotationOutcome,
   type SessionRecord,
+  type SigningKeyRecord,
   type UserRecord,
 } from './store.js';
 
@@ -147,12 +148,27 @@ async function familyRows(store: SqlStore, familyId: string) {
 
 async function countRows(
   store: SqlStore,
-  table: 'access_tokens' | 'refresh_tokens' | 'authorization_codes' | 'sessions' | 'consents',
+  table: 'access_tokens' | 'refresh_tokens' | 'authorization_codes' | 'sessions' | 'consents' | 'signing_keys',
   where = '1 = 1',
   params: unknown[] = [],
 ) {
   const row = await store.driver.get<{ n: number | string }>(`SELECT COUNT(*) AS n FROM ${table} WHERE ${where}`, params);
   return Number(row?.n);
+}
+
+/** A signing key as the key ring would store it (the key material is opaque to the store). */
+function makeSigningKey(overrides: Partial<SigningKeyRecord> = {}): SigningKeyRecord {
+  const kid = overrides.kid ?? id('kid');
+  return {
+    kid,
+    algorithm: 'EdDSA',
+    publicJwk: JSON.stringify({ kty: 'OKP', crv: 'Ed25519', x: randomUUID(), kid, alg: 'EdDSA', use: 'sig' }),
+    privateKeyEncrypted: `v1.${randomUUID()}.${randomUUID()}.${randomUUID()}`,
+    createdAt: T,
+    retiredAt: null,
+    publishUntil: null,
+    ...overrides,
+  };
 }
 
 function makeSession(userId: string, overrides: Partial<SessionRecord> = {}): SessionRecord {
@@ -297,6 +313,74 @@ describeEachEngine('storage contract', (factory) => {
     }
   });
 
+  it('a database at version 2 is brought to the current version: clients keep their data and cannot introspect, access tokens get a null jti', async () => {
+    const fresh = await factory.createDatabase();
+    try {
+      const legacy = fresh.open();
+      // Reproduce a database that a release with migrations 1 and 2 created and used.
+      await legacy.driver.script(
+        'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)',
+      );
+      for (const migration of migrations.filter((m) => m.version <= 2)) {
+        await legacy.driver.script(migration.sql);
+        await legacy.driver.run('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)', [migration.version, migration.name, T]);
+      }
+      const trusted = makeClient({ trusted: true });
+      const user = makeUser();
+      await legacy.driver.run(
+        `INSERT INTO clients (id, name, secret_hash, is_public, redirect_uris, grant_types, scopes, trusted, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        [trusted.id, trusted.name, trusted.secretHash, false, JSON.stringify(trusted.redirectUris), JSON.stringify(trusted.grantTypes),
+          JSON.stringify(trusted.scopes), true, trusted.createdAt],
+      );
+      await legacy.driver.run(
+        `INSERT INTO users (id, username, username_canonical, email, email_canonical, password_hash, enabled, roles, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        [user.id, user.username, user.usernameCanonical, user.email, user.emailCanonical, user.passwordHash, true,
+          JSON.stringify(user.roles), user.createdAt, user.updatedAt],
+      );
+      const who = { clientId: trusted.id, userId: user.id };
+      const familyId = id('family');
+      const access = makeAccessToken(who, familyId, { jti: null });
+      const refresh = makeRefreshToken(who, familyId);
+      await legacy.driver.run(
+        `INSERT INTO access_tokens (token_hash, family_id, client_id, user_id, scope, issued_at, expires_at, revoked_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, NULL)`,
+        [access.tokenHash, familyId, who.clientId, who.userId, access.scope, access.issuedAt, access.expiresAt],
+      );
+      await legacy.driver.run(
+        `INSERT INTO refresh_tokens (token_hash, family_id, parent_hash, client_id, user_id, scope, issued_at, expires_at, consumed_at, revoked_at)
+         VALUES (?, ?, NULL, ?, ?, ?, ?, ?, NULL, NULL)`,
+        [refresh.tokenHash, familyId, who.clientId, who.userId, refresh.scope, refresh.issuedAt, refresh.expiresAt],
+      );
+
+      expect(await legacy.migrate()).toEqual(ALL_VERSIONS.filter((version) => version > 2));
+      expect(await legacy.migrate()).toEqual([]);
+
+      // Existing rows are intact; the new columns read as "not a resource server" and "no id".
+      expect(await legacy.findClient(trusted.id)).toStrictEqual({ ...trusted, canIntrospect: false });
+      expect(await legacy.findAccessToken(access.tokenHash)).toStrictEqual({ ...access, jti: null });
+      expect(await legacy.findRefreshToken(refresh.tokenHash)).toStrictEqual(refresh);
+      expect(await legacy.findUserById(user.id)).toStrictEqual(user);
+      expect(await legacy.listSigningKeys()).toEqual([]);
+
+      // What migration 3 added works on the upgraded database.
+      const resourceServer = makeClient({ canIntrospect: true });
+      await legacy.createClient(resourceServer);
+      expect(await legacy.findClient(resourceServer.id)).toStrictEqual(resourceServer);
+      const key = makeSigningKey();
+      await legacy.addSigningKey(key, { retireAt: T + 90, publishUntil: T + 100 });
+      expect(await legacy.listSigningKeys()).toStrictEqual([key]);
+      expect(await legacy.revokeAccessToken(access.tokenHash, T + 5)).toBe(true);
+      expect(await legacy.findAccessToken(access.tokenHash)).toStrictEqual({ ...access, jti: null, revokedAt: T + 5 });
+      const newToken = makeAccessToken(who, id('family'));
+      await legacy.issueTokens({ accessToken: newToken });
+      expect((await legacy.findAccessToken(newToken.tokenHash))?.jti).toBe(newToken.jti);
+    } finally {
+      await fresh.cleanup();
+    }
+  });
+
   it('ping resolves', async () => {
     await expect(store.ping()).resolves.toBeUndefined();
     await expect(other.ping()).resolves.toBeUndefined();
@@ -345,6 +429,23 @@ describeEachEngine('storage contract', (factory) => {
 
     const listed = (await store.listClients()).filter((client) => [firstParty.id, thirdParty.id].includes(client.id));
     expect(listed.map((client) => client.trusted)).toEqual([true, false]);
+  });
+
+  it('round-trips the canIntrospect flag, true and false', async () => {
+    const resourceServer = makeClient({ canIntrospect: true, createdAt: T + 1 });
+    const app = makeClient({ canIntrospect: false, createdAt: T + 2 });
+    await store.createClient(resourceServer);
+    await store.createClient(app);
+
+    const foundServer = await other.findClient(resourceServer.id);
+    expect(foundServer).toStrictEqual(resourceServer);
+    expect(foundServer?.canIntrospect).toBe(true);
+    const foundApp = await other.findClient(app.id);
+    expect(foundApp).toStrictEqual(app);
+    expect(foundApp?.canIntrospect).toBe(false);
+
+    const listed = (await store.listClients()).filter((client) => [resourceServer.id, app.id].includes(client.id));
+    expect(listed.map((client) => client.canIntrospect)).toEqual([true, false]);
   });
 
   it('refuses a second client with the same id', async () => {
@@ -581,6 +682,30 @@ describeEachEngine('storage contract', (factory) => {
     await expect(store.issueTokens({ accessToken, refreshToken })).rejects.toThrow();
     expect(await store.findAccessToken(accessToken.tokenHash)).toBeNull();
     expect(await store.findRefreshToken(first.refreshToken.tokenHash)).toStrictEqual(first.refreshToken);
+  });
+
+  it('round-trips the access token jti, and a null jti', async () => {
+    const familyId = id('family');
+    const withJti = makeAccessToken(owner, familyId, { jti: 'f81d4fae-7dec-11d0-a765-00a0c91e6bf6' });
+    const withoutJti = makeAccessToken(owner, id('family'), { jti: null });
+    await store.issueTokens({ accessToken: withJti, refreshToken: makeRefreshToken(owner, familyId) });
+    await store.issueTokens({ accessToken: withoutJti });
+
+    expect(await other.findAccessToken(withJti.tokenHash)).toStrictEqual(withJti);
+    expect((await other.findAccessToken(withJti.tokenHash))?.jti).toBe('f81d4fae-7dec-11d0-a765-00a0c91e6bf6');
+    expect(await other.findAccessToken(withoutJti.tokenHash)).toStrictEqual(withoutJti);
+    expect((await store.findAccessToken(withoutJti.tokenHash))?.jti).toBeNull();
+
+    // Rotation and redemption store the jti of the tokens they issue too.
+    const { first } = await issueFamily();
+    const next = nextPair(owner, first.refreshToken.familyId, first.refreshToken.tokenHash, T + 1);
+    await store.rotateRefreshToken({ presentedHash: first.refreshToken.tokenHash, now: T + 1, gracePeriod: 0, next });
+    expect((await store.findAccessToken(next.accessToken.tokenHash))?.jti).toBe(next.accessToken.jti);
+    const code = makeCode(owner);
+    await store.saveAuthorizationCode(code);
+    const issued = nextPair(owner, code.familyId, null, T + 2);
+    expect((await store.redeemAuthorizationCode(code.codeHash, T + 2, issued)).kind).toBe('redeemed');
+    expect((await store.findAccessToken(issued.accessToken.tokenHash))?.jti).toBe(issued.accessToken.jti);
   });
 
   it('numbers read back from the stored rows are numbers, timestamps included', async () => {
@@ -1067,6 +1192,228 @@ describeEachEngine('storage contract', (factory) => {
   });
 
   // --- revocation & maintenance ----------------------------------------------
+
+  it('revokeAccessToken revokes that one token once: true, then false; false for an unknown hash', async () => {
+    const { familyId, first } = await issueFamily();
+    const sibling = makeAccessToken(owner, familyId);
+    await store.issueTokens({ accessToken: sibling });
+    const { first: bystander } = await issueFamily();
+
+    expect(await store.revokeAccessToken(first.accessToken.tokenHash, T + 5)).toBe(true);
+    expect(await other.findAccessToken(first.accessToken.tokenHash)).toStrictEqual({ ...first.accessToken, revokedAt: T + 5 });
+    // Already revoked: false, and the first revocation time is kept.
+    expect(await other.revokeAccessToken(first.accessToken.tokenHash, T + 9)).toBe(false);
+    expect((await store.findAccessToken(first.accessToken.tokenHash))?.revokedAt).toBe(T + 5);
+    expect(await store.revokeAccessToken(id('missing'), T + 9)).toBe(false);
+
+    // Only that token: not its refresh token, not another access token of its family, nor anyone else's.
+    expect(await store.findRefreshToken(first.refreshToken.tokenHash)).toStrictEqual(first.refreshToken);
+    expect(await store.findAccessToken(sibling.tokenHash)).toStrictEqual(sibling);
+    expect(await store.findAccessToken(bystander.accessToken.tokenHash)).toStrictEqual(bystander.accessToken);
+    expect(await store.findRefreshToken(bystander.refreshToken.tokenHash)).toStrictEqual(bystander.refreshToken);
+    // A refresh token's hash is not an access token's: nothing happens to it.
+    expect(await store.revokeAccessToken(first.refreshToken.tokenHash, T + 9)).toBe(false);
+    expect(await store.findRefreshToken(first.refreshToken.tokenHash)).toStrictEqual(first.refreshToken);
+  });
+
+  // --- signing keys ------------------------------------------------------------
+
+  it('addSigningKey stores every field; listSigningKeys lists every key, current first, then by retirement', async () => {
+    const fresh = await factory.createDatabase();
+    try {
+      const db = fresh.open();
+      await db.migrate();
+      const reader = fresh.open();
+      expect(await db.listSigningKeys()).toEqual([]);
+      const first = makeSigningKey({ createdAt: T });
+      const second = makeSigningKey({ createdAt: T + 10, algorithm: 'ES256' });
+      const third = makeSigningKey({ createdAt: FAR_FUTURE, algorithm: 'RS256' });
+      // With no current key there is nothing to retire: the times apply to nothing.
+      await db.addSigningKey(first, { retireAt: T, publishUntil: T + 100 });
+      expect(await reader.listSigningKeys()).toStrictEqual([first]);
+      // The retirement is whatever the caller says, not the new key's creation time: here a
+      // future one (the key ring pre-publishes the new key 90 s before it signs).
+      await db.addSigningKey(second, { retireAt: T + 100, publishUntil: T + 200 });
+      await db.addSigningKey(third, { retireAt: FAR_FUTURE, publishUntil: FAR_FUTURE + 300 });
+
+      const expected = [
+        third,
+        { ...second, retiredAt: FAR_FUTURE, publishUntil: FAR_FUTURE + 300 },
+        { ...first, retiredAt: T + 100, publishUntil: T + 200 },
+      ];
+      expect(await db.listSigningKeys()).toStrictEqual(expected);
+      // Another instance (own connection or pool) reads the same, numbers as numbers.
+      const listed = await reader.listSigningKeys();
+      expect(listed).toStrictEqual(expected);
+      for (const key of listed) {
+        expect(typeof key.createdAt).toBe('number');
+        if (key.retiredAt !== null) expect(typeof key.retiredAt).toBe('number');
+        if (key.publishUntil !== null) expect(typeof key.publishUntil).toBe('number');
+      }
+      // The shared test database is untouched by keys on another database.
+      expect(await store.listSigningKeys()).toEqual([]);
+    } finally {
+      await fresh.cleanup();
+    }
+  });
+
+  it('addSigningKey retires every current key at the given time, each published until the given time; the new key is the only current one', async () => {
+    const fresh = await factory.createStore();
+    try {
+      const db = fresh.store;
+      const old = makeSigningKey({ createdAt: T });
+      // With no current key, the retirement and publication times have nothing to apply to.
+      await db.addSigningKey(old, { retireAt: T, publishUntil: T + 1 });
+      expect(await db.listSigningKeys()).toStrictEqual([old]);
+      const current = makeSigningKey({ createdAt: T + 10 });
+      await db.addSigningKey(current, { retireAt: T + 10, publishUntil: T + 50 });
+      // A second current key (as a race could leave): rotation must retire it as well.
+      const stray = makeSigningKey({ createdAt: T + 11 });
+      await db.driver.run(
+        `INSERT INTO signing_keys (kid, algorithm, public_jwk, private_key_encrypted, created_at, retired_at, publish_until)
+         VALUES (?, ?, ?, ?, ?, NULL, NULL)`,
+        [stray.kid, stray.algorithm, stray.publicJwk, stray.privateKeyEncrypted, stray.createdAt],
+      );
+
+      const next = makeSigningKey({ createdAt: T + 20 });
+      // Retiring 90 s after the rotation (a time in the future), published until then + 3610.
+      await db.addSigningKey(next, { retireAt: T + 110, publishUntil: T + 110 + 3610 });
+      const byKid = new Map((await db.listSigningKeys()).map((key) => [key.kid, key]));
+      expect(byKid.get(next.kid)).toStrictEqual(next);
+      expect(byKid.get(current.kid)).toStrictEqual({ ...current, retiredAt: T + 110, publishUntil: T + 3720 });
+      expect(byKid.get(stray.kid)).toStrictEqual({ ...stray, retiredAt: T + 110, publishUntil: T + 3720 });
+      // A key retired earlier keeps its own retirement and publication times.
+      expect(byKid.get(old.kid)).toStrictEqual({ ...old, retiredAt: T + 10, publishUntil: T + 50 });
+      expect([...byKid.values()].filter((key) => key.retiredAt === null).map((key) => key.kid)).toEqual([next.kid]);
+
+      // An immediate rotation (retireAt now) also stops a key whose retirement was still to come:
+      // no key signs after retireAt but the new one.
+      const last = makeSigningKey({ createdAt: T + 30 });
+      await db.addSigningKey(last, { retireAt: T + 30, publishUntil: T + 3640 });
+      const after = new Map((await db.listSigningKeys()).map((key) => [key.kid, key]));
+      expect(after.get(current.kid)).toStrictEqual({ ...current, retiredAt: T + 30, publishUntil: T + 3640 });
+      expect(after.get(old.kid)).toStrictEqual({ ...old, retiredAt: T + 10, publishUntil: T + 50 });
+      expect(after.get(next.kid)).toStrictEqual({ ...next, retiredAt: T + 30, publishUntil: T + 3640 });
+      expect([...after.values()].filter((key) => key.retiredAt === null).map((key) => key.kid)).toEqual([last.kid]);
+    } finally {
+      await fresh.cleanup();
+    }
+  });
+
+  it('addSigningKey is one transaction: a key that cannot be stored retires nothing', async () => {
+    const fresh = await factory.createStore();
+    try {
+      const db = fresh.store;
+      const current = makeSigningKey({ createdAt: T });
+      await db.addSigningKey(current, { retireAt: T, publishUntil: T + 1 });
+      // Same kid again: the insert fails, so the current key must stay current.
+      await expect(db.addSigningKey(makeSigningKey({ kid: current.kid, createdAt: T + 5 }), { retireAt: T + 95, publishUntil: T + 100 })).rejects.toThrow();
+      expect(await db.listSigningKeys()).toStrictEqual([current]);
+    } finally {
+      await fresh.cleanup();
+    }
+  });
+
+  it('listSigningKeys: of two keys added in the same second, the one added last (the current one) is listed first', async () => {
+    const fresh = await factory.createStore();
+    try {
+      const db = fresh.store;
+      // kids are thumbprints, random as far as ordering goes: the later key may sort before the earlier one.
+      const earlier = makeSigningKey({ kid: 'zzzz-first-key', createdAt: T });
+      const later = makeSigningKey({ kid: 'aaaa-second-key', createdAt: T });
+      await db.addSigningKey(earlier, { retireAt: T, publishUntil: T + 100 });
+      await db.addSigningKey(later, { retireAt: T + 90, publishUntil: T + 100 });
+      expect((await db.listSigningKeys()).map((key) => [key.kid, key.retiredAt])).toEqual([
+        [later.kid, null],
+        [earlier.kid, T + 90],
+      ]);
+    } finally {
+      await fresh.cleanup();
+    }
+  });
+
+  it('listSigningKeys: the current key first, however old; then retired_at DESC, created_at DESC, kid DESC', async () => {
+    const fresh = await factory.createStore();
+    try {
+      const db = fresh.store;
+      const insert = async (key: SigningKeyRecord) =>
+        db.driver.run(
+          `INSERT INTO signing_keys (kid, algorithm, public_jwk, private_key_encrypted, created_at, retired_at, publish_until)
+           VALUES (?, ?, ?, ?, ?, ?, ?)`,
+          [key.kid, key.algorithm, key.publicJwk, key.privateKeyEncrypted, key.createdAt, key.retiredAt, key.publishUntil],
+        );
+      // Inserted in an order that matches none of the sort keys.
+      const rows = [
+        makeSigningKey({ kid: 'kid-b', createdAt: T + 4, retiredAt: T + 50, publishUntil: T + 500 }),
+        makeSigningKey({ kid: 'kid-c', createdAt: T + 1, retiredAt: T + 100, publishUntil: T + 700 }),
+        makeSigningKey({ kid: 'kid-current', createdAt: T - 1000, retiredAt: null, publishUntil: null }),
+        makeSigningKey({ kid: 'kid-a', createdAt: T + 3, retiredAt: T + 100, publishUntil: T + 600 }),
+        makeSigningKey({ kid: 'kid-d', createdAt: T + 1, retiredAt: T + 100, publishUntil: T + 700 }),
+        makeSigningKey({ kid: 'kid-future', createdAt: T, retiredAt: FAR_FUTURE, publishUntil: FAR_FUTURE + 10 }),
+      ];
+      for (const row of rows) await insert(row);
+      const listed = await db.listSigningKeys();
+      expect(listed.map((key) => key.kid)).toEqual(['kid-current', 'kid-future', 'kid-a', 'kid-d', 'kid-c', 'kid-b']);
+      expect(listed).toStrictEqual(['kid-current', 'kid-future', 'kid-a', 'kid-d', 'kid-c', 'kid-b'].map((kid) => rows.find((row) => row.kid === kid)));
+    } finally {
+      await fresh.cleanup();
+    }
+  });
+
+  it('10 concurrent addSigningKey calls across two store instances leave exactly one current key', async () => {
+    const fresh = await factory.createDatabase();
+    try {
+      const a = fresh.open();
+      const b = fresh.open();
+      await a.migrate();
+      const keys = Array.from({ length: 10 }, (_, i) => makeSigningKey({ createdAt: T + i }));
+      await Promise.all(keys.map((key, i) => (i % 2 ? a : b).addSigningKey(key, { retireAt: T + 90, publishUntil: T + 1000 })));
+      const listed = await a.listSigningKeys();
+      expect(listed).toHaveLength(10);
+      const current = listed.filter((key) => key.retiredAt === null);
+      expect(current.map((key) => key.kid), 'keys left current').toHaveLength(1);
+      expect(listed[0]!.kid).toBe(current[0]!.kid);
+      // Each call retired exactly the key the previous one added.
+      for (const key of listed.filter((k) => k.retiredAt !== null)) expect(key).toMatchObject({ retiredAt: T + 90, publishUntil: T + 1000 });
+    } finally {
+      await fresh.cleanup();
+    }
+  });
+
+  it('deleteExpired deletes retired keys no longer published (publish_until <= now) and keeps the current and still-published ones', async () => {
+    const fresh = await factory.createStore();
+    try {
+      const db = fresh.store;
+      const now = T + 1000;
+      // Each rotation retires the previous key at the time given (the last one in the future); publish times as given.
+      const goneLongAgo = makeSigningKey({ createdAt: T });
+      const goneJustNow = makeSigningKey({ createdAt: T + 1 });
+      const stillPublished = makeSigningKey({ createdAt: T + 2 });
+      const publishedFar = makeSigningKey({ createdAt: T + 3 });
+      const current = makeSigningKey({ createdAt: T + 4 });
+      await db.addSigningKey(goneLongAgo, { retireAt: 0, publishUntil: 0 });
+      await db.addSigningKey(goneJustNow, { retireAt: T + 1, publishUntil: now - 500 });
+      await db.addSigningKey(stillPublished, { retireAt: T + 2, publishUntil: now });
+      await db.addSigningKey(publishedFar, { retireAt: T + 3, publishUntil: now + 1 });
+      await db.addSigningKey(current, { retireAt: now + 90, publishUntil: FAR_FUTURE });
+      // Each key is retired by the next one, published until: goneLongAgo now-500, goneJustNow now,
+      // stillPublished now+1, publishedFar FAR_FUTURE; current is not retired.
+
+      const counts = await db.deleteExpired(now);
+      expect(counts).toEqual({ accessTokens: 0, refreshTokens: 0, authorizationCodes: 0, sessions: 0, signingKeys: 2 });
+      expect((await db.listSigningKeys()).map((key) => key.kid)).toEqual([current.kid, publishedFar.kid, stillPublished.kid]);
+      expect(await countRows(db, 'signing_keys')).toBe(3);
+
+      expect((await db.deleteExpired(now)).signingKeys).toBe(0);
+      // The current key is never deleted, however late it is.
+      expect((await db.deleteExpired(FAR_FUTURE)).signingKeys).toBe(2);
+      expect((await db.listSigningKeys()).map((key) => key.kid)).toEqual([current.kid]);
+      expect((await db.deleteExpired(FAR_FUTURE * 2)).signingKeys).toBe(0);
+    } finally {
+      await fresh.cleanup();
+    }
+  });
+
 
   it('revokeFamily revokes every access and refresh token of the family and nothing else', async () => {
     const { familyId, first } = await issueFamily();

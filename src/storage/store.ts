@@ -209,20 +209,21 @@ export interface SigningKeyRecord {
   /** The private key (PKCS#8), encrypted with the configured key_encryption_key. */
   privateKeyEncrypted: string;
   createdAt: number;
-  /** When a newer key took over signing; null for the current key. */
+  /** When a newer key takes (or took) over signing; null for the newest key. */
   retiredAt: number | null;
   /** Until when the public key stays in the JWKS (every token it signed has expired by then). */
   publishUntil: number | null;
 }
 
 export interface KeyStore {
-  /** Every key, newest first. */
+  /** Every key: the current one first, then the others newest first. */
   listSigningKeys(): Promise<SigningKeyRecord[]>;
   /**
-   * Stores a new signing key and, in the same transaction, retires every current key, each
-   * published until `publishRetiredUntil`.
+   * Stores a new key and, in the same transaction and under a lock (so concurrent rotations on
+   * several nodes leave exactly one current key), retires every key that would sign after
+   * `retireAt`: it stops signing then and stays published until `publishUntil`.
    */
-  addSigningKey(key: SigningKeyRecord, publishRetiredUntil: number): Promise<void>;
+  addSigningKey(key: SigningKeyRecord, retired: { retireAt: number; publishUntil: number }): Promise<void>;
 }
 
 export interface CleanupCounts {

@@ -4,15 +4,19 @@
  * in a JSON body, in an oversized body, in headers), then stopped; its whole stdout+stderr must
  * contain none of the secret values involved, while still containing the request lines.
  * The CLI commands that handle a password or a client secret are checked the same way.
+ * Revocation and introspection (whose bodies carry tokens) and a JWT server (whose signing keys
+ * are encrypted under key_encryption_key) are held to the same rule, as are `gatehouse keys`.
  */
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { KeyEncryption } from '../../src/core/key-encryption.js';
 import { createSqliteDatabase, describeEachEngine, type TestDatabase } from '../helpers/databases.js';
 import { csrfTokenOf, HttpBrowser, pkcePair } from '../helpers/browser-http.js';
 import {
   basicAuthorization,
   createClient,
   createUser,
+  freePort,
   httpRequest,
   migrateDatabase,
   runCli,
@@ -147,6 +151,58 @@ describe('the CLI never prints a password (e2e)', () => {
     expect(passwords.size).toBeGreaterThanOrEqual(2);
     for (const { what, result } of runs) expectNoSecrets(everything(result), passwords, `${what} output`);
   });
+
+  it('keys rotate and keys list never print the key_encryption_key or any private key; refusals do not echo it', async () => {
+    const kek = remember('key_encryption_key', randomBytes(33).toString('base64url'));
+    const env = { ...TRACE, GATEHOUSE_ACCESS_TOKEN_FORMAT: 'jwt', GATEHOUSE_KEY_ENCRYPTION_KEY: kek };
+    const outputs: { what: string; result: CliResult }[] = [];
+    for (const args of [['keys', 'rotate'], ['keys', 'rotate', '--json'], ['keys', 'list'], ['keys', 'list', '--json'], ['tokens', 'clean']]) {
+      const result = await run(args.join(' '), runCli(args, { database, env }));
+      expect(result.code, result.stderr).toBe(0);
+      outputs.push({ what: args.join(' '), result });
+    }
+    // The output is about the keys: their kids are there.
+    const stored = await db.open({ poolSize: 1 }).listSigningKeys();
+    expect(stored).toHaveLength(2);
+    for (const key of stored) expect(outputs.find((o) => o.what === 'keys list')!.result.stdout).toContain(key.kid);
+
+    // The private keys, in any form they exist: PEM body, and as stored (encrypted).
+    const privateForms = new Map<string, string>();
+    for (const key of stored) {
+      const pem = new KeyEncryption(kek).decrypt(key.privateKeyEncrypted);
+      privateForms.set(`private key ${key.kid} (PKCS#8)`, pem.replace(/-----[A-Z ]+-----/g, '').replace(/\s+/g, ''));
+      privateForms.set(`private key ${key.kid} (encrypted)`, key.privateKeyEncrypted.split('.').slice(1).join('.'));
+    }
+    for (const { what, result } of outputs) {
+      expectNoSecrets(everything(result), new Map([['key_encryption_key', kek], ...privateForms]), `${what} output`);
+      expect(everything(result)).not.toContain('PRIVATE KEY');
+    }
+
+    // Refusals name the setting, never its value.
+    const other = randomBytes(33).toString('base64url');
+    const wrong = await run(
+      'serve (other key_encryption_key)',
+      runCli(['serve', '--port', String(await freePort())], { database, env: { ...env, GATEHOUSE_KEY_ENCRYPTION_KEY: other } }),
+    );
+    expect(wrong.code).toBe(2);
+    expect(wrong.stderr).toMatch(/key_encryption_key/);
+    // keys rotate decrypts the current key first: another key_encryption_key is refused.
+    const wrongRotate = await run(
+      'keys rotate (other key_encryption_key)',
+      runCli(['keys', 'rotate', '--now'], { database, env: { ...env, GATEHOUSE_KEY_ENCRYPTION_KEY: other } }),
+    );
+    expect(wrongRotate.code).toBe(2);
+    expect(wrongRotate.stderr).toMatch(/key_encryption_key/);
+    expect(await db.open({ poolSize: 1 }).listSigningKeys()).toHaveLength(2);
+    const short = 'a-short-secret-of-30-characters';
+    const tooShort = await run('keys rotate (short key_encryption_key)', runCli(['keys', 'rotate'], { database, env: { ...env, GATEHOUSE_KEY_ENCRYPTION_KEY: short } }));
+    expect(tooShort.code).toBe(2);
+    expect(tooShort.stderr).toMatch(/key_encryption_key/);
+    for (const result of [wrong, wrongRotate, tooShort]) {
+      expectNoSecrets(everything(result), new Map([['key_encryption_key', kek], ['other key_encryption_key', other], ...privateForms]), 'refusal output');
+      expect(everything(result)).not.toContain(short);
+    }
+  });
 });
 
 describeEachEngine('secrets are never logged by the server (e2e)', (factory) => {
@@ -165,6 +221,10 @@ describeEachEngine('secrets are never logged by the server (e2e)', (factory) => 
   });
 
   let server: RunningServer;
+  /** access_token_format jwt, on the same database, with its own record of answers. */
+  let jwtServer: RunningServer;
+  const jwtAnswers: HttpResult[] = [];
+  let kek: string;
   let client: CreatedClient & { client_secret: string };
   let publicClient: CreatedClient;
   let webClient: CreatedClient & { client_secret: string };
@@ -191,7 +251,11 @@ describeEachEngine('secrets are never logged by the server (e2e)', (factory) => 
     webClient = web as typeof webClient;
     remember('client secret', client.client_secret);
     remember('web client secret', webClient.client_secret);
-    server = await startServer({ database, env: TRACE });
+    kek = remember('server key_encryption_key', randomBytes(33).toString('base64url'));
+    [server, jwtServer] = await Promise.all([
+      startServer({ database, env: TRACE }),
+      startServer({ database, env: { ...TRACE, GATEHOUSE_ACCESS_TOKEN_FORMAT: 'jwt', GATEHOUSE_KEY_ENCRYPTION_KEY: kek } }),
+    ]);
   });
 
   it('exercises every grant, successes and failures, and misdirected requests carrying secrets', async () => {
@@ -320,6 +384,61 @@ describeEachEngine('secrets are never logged by the server (e2e)', (factory) => 
     expect((await keep(browser.post('/logout', { csrf_token: logoutToken }))).status).toBe(303);
   });
 
+  it('revocation and introspection requests, whose bodies carry tokens, on an opaque and a JWT server', async () => {
+    const id = client.client_id;
+    const secret = client.client_secret;
+    const basic: [string, string] = [id, secret];
+    const form = (target: RunningServer, path: string, params: Record<string, string>, auth?: [string, string], contentType = 'application/x-www-form-urlencoded') =>
+      httpRequest(`${target.url}${path}`, {
+        method: 'POST',
+        headers: { 'content-type': contentType, ...(auth ? { authorization: basicAuthorization(auth[0], auth[1]) } : {}) },
+        body: new URLSearchParams(params).toString(),
+      });
+    const wrongSecret = remember('wrong secret (token management)', unique('wrong-tm-secret'));
+
+    for (const [target, record, label] of [[server, answers, 'opaque'], [jwtServer, jwtAnswers, 'jwt']] as const) {
+      const track = async (promise: Promise<HttpResult>) => {
+        const res = await promise;
+        record.push(res);
+        return res;
+      };
+      const login = await track(tokenRequest(target.url, { grant_type: 'password', username: 'logged-user', password }, { basic }));
+      expect(login.status, login.text).toBe(200);
+      const access = remember(`${label} introspected access token`, login.json.access_token);
+      const refresh = remember(`${label} revoked refresh token`, login.json.refresh_token);
+      const cc = await track(tokenRequest(target.url, { grant_type: 'client_credentials', client_id: id, client_secret: secret }));
+      const serviceToken = remember(`${label} service token`, cc.json.access_token);
+      const publicLogin = await track(tokenRequest(target.url, { grant_type: 'password', username: 'logged-user', password, client_id: publicClient.client_id }));
+      const publicToken = remember(`${label} public client token`, publicLogin.json.access_token);
+
+      // Introspection: Basic and post, hints, a foreign client's view, a failed authentication, an unknown token.
+      expect((await track(form(target, '/oauth/introspect', { token: access }, basic))).json.active).toBe(true);
+      expect((await track(form(target, '/oauth/introspect', { token: refresh, token_type_hint: 'refresh_token', client_id: id, client_secret: secret }))).json.active).toBe(true);
+      expect((await track(form(target, '/oauth/introspect', { token: publicToken, client_id: publicClient.client_id }))).json.active).toBe(true);
+      expect((await track(form(target, '/oauth/introspect', { token: serviceToken, client_id: publicClient.client_id }))).json).toEqual({ active: false });
+      expect((await track(form(target, '/oauth/introspect', { token: access }, [id, wrongSecret]))).status).toBe(401);
+      const forged = remember(`${label} forged introspected token`, unique('forged-introspect'));
+      expect((await track(form(target, '/oauth/introspect', { token: forged }, basic))).json).toEqual({ active: false });
+
+      // Revocation: an access token by Basic, a refresh token by post, a wrong secret, unknown and foreign tokens, misdirected requests.
+      expect((await track(form(target, '/oauth/revoke', { token: serviceToken }, basic))).status).toBe(200);
+      expect((await track(form(target, '/oauth/revoke', { token: refresh, client_id: id, client_secret: secret }))).status).toBe(200);
+      expect((await track(form(target, '/oauth/revoke', { token: access, client_id: id, client_secret: wrongSecret }))).status).toBe(401);
+      const forgedRevoke = remember(`${label} forged revoked token`, unique('forged-revoke'));
+      expect((await track(form(target, '/oauth/revoke', { token: forgedRevoke }, basic))).status).toBe(200);
+      expect((await track(form(target, '/oauth/revoke', { token: publicToken }, basic))).status).toBe(200);
+      expect((await track(form(target, '/oauth/revoke', { token: access }, basic, 'application/json'))).status).toBe(400);
+      const query = new URLSearchParams({ token: access, client_id: id, client_secret: secret });
+      expect((await track(httpRequest(`${target.url}/oauth/revoke?${query}`))).status).toBe(405);
+      expect((await track(httpRequest(`${target.url}/oauth/introspect?${query}`))).status).toBe(405);
+      expect((await track(form(target, '/oauth/introspect', { token: access }, basic))).json).toEqual({ active: false });
+    }
+    const jwks = await httpRequest(`${jwtServer.url}/.well-known/jwks.json`);
+    jwtAnswers.push(jwks);
+    expect(jwks.json.keys.length).toBeGreaterThanOrEqual(1);
+    expect(jwtAnswers.length).toBeGreaterThanOrEqual(19);
+  });
+
   it('after the server stops, its output holds request lines but none of those secrets', async () => {
     const exit = await server.stop('SIGTERM');
     expect(exit).toEqual({ code: 0, signal: null });
@@ -340,10 +459,29 @@ describeEachEngine('secrets are never logged by the server (e2e)', (factory) => 
     expect(requests).toContainEqual(expect.objectContaining({ method: 'GET', path: '/oauth/authorize', status: 302 }));
     expect(requests).toContainEqual(expect.objectContaining({ method: 'POST', path: '/oauth/authorize', status: 303 }));
     expect(requests).toContainEqual(expect.objectContaining({ method: 'POST', path: '/logout', status: 303 }));
+    // Revocation and introspection are logged by path, status and client only.
+    expect(requests).toContainEqual(expect.objectContaining({ method: 'POST', path: '/oauth/revoke', status: 200, client_id: client.client_id }));
+    expect(requests).toContainEqual(expect.objectContaining({ method: 'POST', path: '/oauth/introspect', status: 200, client_id: client.client_id }));
+    expect(requests).toContainEqual(expect.objectContaining({ method: 'POST', path: '/oauth/introspect', status: 401, error: 'invalid_client' }));
     expect(logs).toMatch(/"path":"\/oauth\/token"/);
     expect(logs).toMatch(/"status":200/);
 
     expect(secrets.size).toBeGreaterThanOrEqual(15);
     expectNoSecrets(logs, secrets, 'the server output');
+  });
+
+  it('after the JWT server stops, its output holds request lines but none of those secrets, nor the key_encryption_key', async () => {
+    const exit = await jwtServer.stop('SIGTERM');
+    expect(exit).toEqual({ code: 0, signal: null });
+    const logs = jwtServer.logs();
+    const requests = parseLogLines(logs).filter((line) => line.msg === 'request');
+    expect(requests.length).toBeGreaterThanOrEqual(jwtAnswers.length);
+    expect(requests).toContainEqual(expect.objectContaining({ method: 'POST', path: '/oauth/revoke', status: 200 }));
+    expect(requests).toContainEqual(expect.objectContaining({ method: 'POST', path: '/oauth/introspect', status: 200 }));
+    expect(requests).toContainEqual(expect.objectContaining({ method: 'POST', path: '/oauth/introspect', status: 401, error: 'invalid_client' }));
+    expect(requests).toContainEqual(expect.objectContaining({ method: 'GET', path: '/.well-known/jwks.json', status: 200 }));
+    expect(logs).not.toContain('PRIVATE KEY');
+    expect(secrets.get('server key_encryption_key')).toBe(kek);
+    expectNoSecrets(logs, secrets, 'the JWT server output');
   });
 });

@@ -1,6 +1,6 @@
 import { Command } from 'commander';
 import { KeyEncryption } from '../../core/key-encryption.js';
-import { KeyRing } from '../../core/keys.js';
+import { KEY_PREPUBLICATION_SECONDS, KeyRing, type KeyState } from '../../core/keys.js';
 import type { GatehouseConfig } from '../../config/schema.js';
 import type { SigningKeyRecord } from '../../storage/store.js';
 import { systemClock } from '../../core/clock.js';
@@ -8,28 +8,26 @@ import { resolveConfig, withStore, withStoreOptions, type StoreOptions } from '.
 import { UsageError } from '../errors.js';
 import { formatTime, printJson, printLines, printTable } from '../output.js';
 
-function keyRing(config: GatehouseConfig, store: ConstructorParameters<typeof KeyRing>[0]): KeyRing {
-  if (!config.key_encryption_key) {
+/** `list` only reads public data and needs no key_encryption_key; `rotate` does. */
+function keyRing(config: GatehouseConfig, store: ConstructorParameters<typeof KeyRing>[0], { decrypt = true } = {}): KeyRing {
+  if (decrypt && !config.key_encryption_key) {
     throw new UsageError('key_encryption_key is not configured (set GATEHOUSE_KEY_ENCRYPTION_KEY, at least 32 characters)');
   }
-  return new KeyRing(store, systemClock, new KeyEncryption(config.key_encryption_key), {
+  const encryption = config.key_encryption_key ? new KeyEncryption(config.key_encryption_key) : null;
+  return new KeyRing(store, systemClock, encryption, {
     algorithm: config.jwt_signing_algorithm,
     maxTokenLifetime: config.access_token_lifetime,
   });
 }
 
-function state(key: SigningKeyRecord, now: number): 'signing' | 'published' | 'expired' {
-  if (key.retiredAt === null) return 'signing';
-  return key.publishUntil !== null && key.publishUntil > now ? 'published' : 'expired';
-}
-
-function describeKey(key: SigningKeyRecord, now: number) {
+function describeKey(key: SigningKeyRecord & { state: KeyState }) {
   return {
     kid: key.kid,
     algorithm: key.algorithm,
-    state: state(key, now),
+    state: key.state,
     created_at: formatTime(key.createdAt),
-    retired_at: key.retiredAt === null ? null : formatTime(key.retiredAt),
+    /** When it stops (or stopped) signing. */
+    retires_at: key.retiredAt === null ? null : formatTime(key.retiredAt),
     published_until: key.publishUntil === null ? null : formatTime(key.publishUntil),
   };
 }
@@ -41,28 +39,34 @@ export function keysCommand(): Command {
   withStoreOptions(
     keys
       .command('rotate')
-      .description('add a new signing key; the current one keeps being published until its tokens expire')
+      .description(`add a new signing key: published at once, signing ${KEY_PREPUBLICATION_SECONDS} s later; the current key stays published until its tokens expire`)
+      .option('--now', 'sign with the new key at once (resource servers that cached the keys moments ago may refuse its tokens for up to a minute)')
       .option('--json', 'print JSON'),
-  ).action(async (options: StoreOptions & { json?: boolean }) => {
+  ).action(async (options: StoreOptions & { now?: boolean; json?: boolean }) => {
     const config = resolveConfig(options);
     await withStore(config, async (store) => {
-      const created = await keyRing(config, store).rotate();
-      const described = describeKey(created, systemClock.now());
-      if (options.json) return printJson(described);
-      printLines([`New signing key ${created.kid} (${created.algorithm}); new tokens are signed with it within 10 seconds on every node.`]);
+      const ring = keyRing(config, store);
+      const created = await ring.rotate({ immediately: options.now ?? false });
+      const listed = (await ring.list()).find((key) => key.kid === created.kid)!;
+      if (options.json) return printJson(describeKey(listed));
+      const first = (await ring.list()).length === 1;
+      const when = listed.state === 'signing' ? 'now' : `in ${KEY_PREPUBLICATION_SECONDS} seconds`;
+      printLines([
+        `New signing key ${created.kid} (${created.algorithm}), published now; every node signs with it ${when}.`,
+        ...(first ? [] : ['The previous key stays published until the tokens it signed have expired.']),
+      ]);
     });
   });
 
-  withStoreOptions(keys.command('list').description('list signing keys, newest first').option('--json', 'print JSON')).action(
+  withStoreOptions(keys.command('list').description('list signing keys, current first').option('--json', 'print JSON')).action(
     async (options: StoreOptions & { json?: boolean }) => {
       const config = resolveConfig(options);
       await withStore(config, async (store) => {
-        const now = systemClock.now();
-        const described = (await store.listSigningKeys()).map((key) => describeKey(key, now));
+        const described = (await keyRing(config, store, { decrypt: false }).list()).map(describeKey);
         if (options.json) return printJson(described);
         printTable(
-          ['KID', 'ALGORITHM', 'STATE', 'CREATED', 'PUBLISHED UNTIL'],
-          described.map((key) => [key.kid, key.algorithm, key.state, key.created_at, key.published_until ?? '-']),
+          ['KID', 'ALGORITHM', 'STATE', 'CREATED', 'RETIRES', 'PUBLISHED UNTIL'],
+          described.map((key) => [key.kid, key.algorithm, key.state, key.created_at, key.retires_at ?? '-', key.published_until ?? '-']),
         );
       });
     },

@@ -15,7 +15,7 @@ interface Prepared {
 }
 
 /** Lock ids for pg_advisory_lock, one per purpose (the number is arbitrary but fixed). */
-const ADVISORY_LOCKS: Record<string, number> = { migrate: 7_041_001, cleanup: 7_041_002 };
+const ADVISORY_LOCKS: Record<string, number> = { migrate: 7_041_001, cleanup: 7_041_002, 'signing-keys': 7_041_003 };
 
 /**
  * PostgreSQL through a `pg` pool. Statements are prepared by name on each connection the
