@@ -42,6 +42,12 @@ const NOT_FOUND: Presented = { found: false };
  */
 export function extractBearerToken(request: BearerRequest, options: ExtractionOptions): string {
   const fromHeader = tokenFromHeader(request.headers);
+  // The common case, on every API call: the header is the only place a token may be.
+  if (!options.allowBodyToken && !options.allowQueryToken && fromHeader.found && fromHeader.values.length === 1) {
+    const token = fromHeader.values[0]!;
+    if (!B64TOKEN.test(token)) throw BearerError.invalidRequest('malformed access token in the Authorization header');
+    return token;
+  }
   const fromBody = options.allowBodyToken && bodyMayCarryToken(request) ? parameterValues(request.body, 'body') : NOT_FOUND;
   const fromQuery = options.allowQueryToken ? parameterValues(request.query, 'query') : NOT_FOUND;
 

@@ -52,7 +52,11 @@ export class JwtVerifier {
   /** Counts successful fetches, so a lookup can tell whether the keys changed since it looked. */
   private generation = 0;
   private loading: Promise<void> | undefined;
-  private readonly verified = new Map<string, JWTPayload & { exp: number }>();
+  /**
+   * Keyed by the token's last 32 characters (part of its signature): hashing a short key is
+   * cheaper than a whole JWT on every call. An entry is used only when the whole token matches.
+   */
+  private readonly verified = new Map<string, { token: string; payload: JWTPayload & { exp: number } }>();
 
   constructor(private readonly options: JwtVerifierOptions) {
     // jose keeps the keys and shares concurrent fetches; when to fetch is decided here, on our
@@ -66,15 +70,23 @@ export class JwtVerifier {
   }
 
   /** The verified claims. Throws BearerError: invalid_token, or temporarily_unavailable when no keys can be had. */
+  /**
+   * The payload of a token verified before, without any asynchronous work; undefined when the
+   * token is not remembered. Frozen: requests share it, and none can change it for another.
+   */
+  remembered(token: string): (JWTPayload & { exp: number }) | undefined {
+    const key = token.slice(-32);
+    const known = this.verified.get(key);
+    if (!known || known.token !== token) return undefined;
+    // The same rule as jose's: expired once now - tolerance reaches exp.
+    if (this.options.now() - this.options.clockTolerance < known.payload.exp) return known.payload;
+    this.verified.delete(key);
+    throw BearerError.invalidToken('the access token has expired');
+  }
+
   async verify(token: string): Promise<JWTPayload> {
-    const known = this.verified.get(token);
-    if (known) {
-      // The same rule as jose's: expired once now - tolerance reaches exp.
-      // A copy: one request changing its claims must not change another's.
-      if (this.options.now() - this.options.clockTolerance < known.exp) return { ...known };
-      this.verified.delete(token);
-      throw BearerError.invalidToken('the access token has expired');
-    }
+    const known = this.remembered(token);
+    if (known) return known;
     let payload: JWTPayload;
     try {
       ({ payload } = await jwtVerify(token, this.keyLookup, {
@@ -95,13 +107,14 @@ export class JwtVerifier {
     if (payload.scope !== undefined && typeof payload.scope !== 'string') {
       throw BearerError.invalidToken('scope must be a space-separated string (RFC 9068 §2.2.3)');
     }
-    this.remember(token, { ...payload } as JWTPayload & { exp: number });
-    return payload;
+    const verified = Object.freeze(payload) as JWTPayload & { exp: number };
+    this.remember(token, verified);
+    return verified;
   }
 
   private remember(token: string, payload: JWTPayload & { exp: number }): void {
     if (this.verified.size >= VERIFIED_TOKEN_CACHE_SIZE) this.verified.delete(this.verified.keys().next().value!);
-    this.verified.set(token, payload);
+    this.verified.set(token.slice(-32), { token, payload });
   }
 
   private readonly keyLookup: KeyLookup = async (header, token) => {

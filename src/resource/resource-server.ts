@@ -64,7 +64,7 @@ export interface ResourceServerOptions {
   now?: () => number;
 }
 
-/** Who is calling, as established from the access token. */
+/** Who is calling, as established from the access token. Read-only: for JWTs the arrays and claims are frozen. */
 export interface AccessInfo {
   /** The subject: the user's id, or the client's id for a client_credentials token. */
   sub: string;
@@ -155,6 +155,7 @@ export interface ResolvedSettings {
 
 /** Three base64url parts separated by dots (the signature part of an unsigned JWT is empty). */
 const JWT_SHAPE = /^[A-Za-z0-9_-]+\.[A-Za-z0-9_-]+\.[A-Za-z0-9_-]*$/;
+const BEARER_PREFIX = /^bearer /i;
 
 export function createResourceServer(options: ResourceServerOptions): ResourceServer {
   const settings = resolveSettings(options);
@@ -184,7 +185,7 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
     try {
       const token = extractBearerToken(request, settings);
       const checkAsJwt = settings.tokenFormat === 'jwt' || (settings.tokenFormat === 'auto' && JWT_SHAPE.test(token));
-      if (checkAsJwt) return accessInfo(await jwt!.verify(token), 'jwt');
+      if (checkAsJwt) return jwtAccessInfo(await jwt!.verify(token));
       if (!introspection) throw BearerError.invalidToken('this API accepts JWT access tokens only');
       return accessInfo(await introspection.introspect(token), 'opaque');
     } catch (error) {
@@ -202,7 +203,24 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
     }
   }
 
-  const core = { authenticate, check, settings };
+  /**
+   * The common case answered without a promise: exactly `Authorization: Bearer <token>` in
+   * Node's headers, for a JWT verified before (so it passed every check, extraction included).
+   * Anything else returns undefined and takes authenticate().
+   */
+  function rememberedAccess(request: BearerRequest): AccessInfo | undefined {
+    if (!jwt || settings.allowBodyToken || settings.allowQueryToken) return undefined;
+    const header = (request.headers as Record<string, unknown> | undefined)?.authorization;
+    if (typeof header !== 'string' || !BEARER_PREFIX.test(header)) return undefined;
+    try {
+      const claims = jwt.remembered(header.slice(7));
+      return claims && jwtAccessInfo(claims);
+    } catch (error) {
+      throw inRealm(error);
+    }
+  }
+
+  const core = { authenticate, rememberedAccess, check, settings };
   function node(ruleOrHandler: ScopeRule | NodeAccessHandler | undefined, maybeHandler?: NodeAccessHandler): NodeRequestListener {
     if (typeof ruleOrHandler === 'function') return nodeHandler(core, undefined, ruleOrHandler);
     if (typeof maybeHandler !== 'function') throw new TypeError('node(rule, handler) needs a handler function');
@@ -257,6 +275,24 @@ function resolveSettings(options: ResourceServerOptions): ResolvedSettings {
     realm,
     clockTolerance,
   };
+}
+
+/**
+ * A verified JWT's payload is the same frozen object on every request that presents the token
+ * (JwtVerifier remembers it), so what is derived from it is computed once. Each request gets its
+ * own AccessInfo object; the arrays and claims in it are frozen and shared.
+ */
+const jwtAccessInfos = new WeakMap<object, AccessInfo>();
+
+function jwtAccessInfo(claims: Record<string, unknown>): AccessInfo {
+  let info = jwtAccessInfos.get(claims);
+  if (!info) {
+    info = accessInfo(claims, 'jwt');
+    Object.freeze(info.scopes);
+    Object.freeze(info.roles);
+    jwtAccessInfos.set(claims, info);
+  }
+  return { ...info };
 }
 
 /** The claims the token checks have vouched for, as the shape an API works with. */
