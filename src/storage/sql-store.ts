@@ -121,9 +121,9 @@ const toUser = (row: UserRow): UserRecord => ({
   updatedAt: row.updated_at,
 });
 
-const toAccessToken = (row: AccessTokenRow): AccessTokenRecord => ({
+/** The columns access and refresh tokens share. */
+const tokenFields = (row: Omit<AccessTokenRow, 'jti'>) => ({
   tokenHash: row.token_hash,
-  jti: row.jti,
   familyId: row.family_id,
   clientId: row.client_id,
   userId: row.user_id,
@@ -133,15 +133,10 @@ const toAccessToken = (row: AccessTokenRow): AccessTokenRecord => ({
   revokedAt: row.revoked_at,
 });
 
+const toAccessToken = (row: AccessTokenRow): AccessTokenRecord => ({ ...tokenFields(row), jti: row.jti });
+
 const toRefreshToken = (row: RefreshTokenRow): RefreshTokenRecord => ({
-  tokenHash: row.token_hash,
-  familyId: row.family_id,
-  clientId: row.client_id,
-  userId: row.user_id,
-  scope: row.scope,
-  issuedAt: row.issued_at,
-  expiresAt: row.expires_at,
-  revokedAt: row.revoked_at,
+  ...tokenFields(row),
   parentHash: row.parent_hash,
   consumedAt: row.consumed_at,
 });
