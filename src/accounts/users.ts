@@ -105,6 +105,13 @@ export class UserAccounts {
     return user;
   }
 
+  /** Deletes the account and everything issued to it: tokens, codes, sign-in sessions, consents. */
+  async delete(login: string): Promise<UserRecord> {
+    const user = await this.find(login);
+    if (!(await this.store.deleteUser(user.id))) throw new AccountError(`no user "${login}"`);
+    return user;
+  }
+
   list(): Promise<UserRecord[]> {
     return this.store.listUsers();
   }

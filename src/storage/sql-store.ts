@@ -342,6 +342,11 @@ export class SqlStore implements Store {
     }
   }
 
+  async deleteUser(id: string): Promise<boolean> {
+    // Tokens, codes, sessions and consents go with it (ON DELETE CASCADE).
+    return (await this.db.run('DELETE FROM users WHERE id = ?', [id])) > 0;
+  }
+
   async listUsers(): Promise<UserRecord[]> {
     return (await this.db.all<UserRow>('SELECT * FROM users ORDER BY username_canonical')).map(toUser);
   }

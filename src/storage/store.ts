@@ -109,6 +109,8 @@ export interface UserStore {
   /** Throws DuplicateUserError when the canonical username or email is taken. */
   createUser(user: UserRecord): Promise<void>;
   updateUser(id: string, patch: UserPatch, now: number): Promise<boolean>;
+  /** Deletes the user with every token, code, sign-in session and consent of theirs. False when unknown. */
+  deleteUser(id: string): Promise<boolean>;
   listUsers(): Promise<UserRecord[]>;
 }
 

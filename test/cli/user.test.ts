@@ -229,6 +229,48 @@ describeEachEngine('gatehouse user', (factory) => {
     });
   });
 
+  describe('user delete', () => {
+    it("removes the user with their tokens, codes, sign-in sessions and consents, and nobody else's", async () => {
+      await createUser('doomed', 'doomed@example.com');
+      await createUser('bystander', 'bystander@example.com');
+      const doomed = await show('doomed');
+      const bystander = await show('bystander');
+      const store = db.open();
+      const now = Math.floor(Date.now() / 1000);
+      await store.createClient({
+        id: `delete-test-${factory.engine}`, name: 'App', secretHash: null, isPublic: true, redirectUris: ['https://app.example/cb'],
+        grantTypes: ['authorization_code', 'refresh_token'], scopes: null, trusted: false, canIntrospect: false, createdAt: now,
+      });
+      const clientId = `delete-test-${factory.engine}`;
+      for (const owner of [doomed.id, bystander.id]) {
+        await store.issueTokens({
+          accessToken: { tokenHash: `at-${owner}`, jti: `jti-${owner}`, familyId: `f-${owner}`, clientId, userId: owner, scope: '', issuedAt: now, expiresAt: now + 3600, revokedAt: null },
+          refreshToken: { tokenHash: `rt-${owner}`, familyId: `f-${owner}`, parentHash: null, clientId, userId: owner, scope: '', issuedAt: now, expiresAt: now + 3600, consumedAt: null, revokedAt: null },
+        });
+        await store.saveAuthorizationCode({
+          codeHash: `code-${owner}`, familyId: `f-${owner}`, clientId, userId: owner, redirectUri: 'https://app.example/cb', redirectUriGiven: true,
+          scope: '', codeChallenge: null, codeChallengeMethod: null, issuedAt: now, expiresAt: now + 30, consumedAt: null,
+        });
+        await store.createSession({ idHash: `session-${owner}`, userId: owner, createdAt: now, expiresAt: now + 3600 });
+        await store.saveConsent({ userId: owner, clientId, scopes: ['read'], grantedAt: now });
+      }
+      const count = async (table: string, userId: string) =>
+        Number((await queryRows<{ n: number }>(db.location, `SELECT COUNT(*) AS n FROM ${table} WHERE user_id = ?`, [userId]))[0]!.n);
+      const tables = ['access_tokens', 'refresh_tokens', 'authorization_codes', 'sessions', 'consents'];
+
+      const result = await cli(['user', 'delete', 'Doomed']);
+      expectSuccess(result);
+      expect(result.stdout).toBe('Deleted user doomed <doomed@example.com> with their tokens, sign-in sessions and consents.\n');
+      expect(await row('doomed')).toBeUndefined();
+      for (const table of tables) {
+        expect(await count(table, doomed.id), table).toBe(0);
+        expect(await count(table, bystander.id), table).toBe(1);
+      }
+      expectMisuse(await cli(['user', 'show', 'doomed']), /doomed/);
+      expectMisuse(await cli(['user', 'delete', 'doomed']), /doomed/);
+    });
+  });
+
   describe('user list / show', () => {
     it('list prints a table and --json an array, never a password hash', async () => {
       await Promise.all([
@@ -298,6 +340,7 @@ describeEachEngine('gatehouse user', (factory) => {
         cli(['user', 'promote', 'nobody', 'ROLE_ADMIN']),
         cli(['user', 'demote', 'nobody', 'ROLE_ADMIN']),
         cli(['user', 'change-password', 'nobody', '--password-stdin'], { stdin: `${PASSWORD}\n` }),
+        cli(['user', 'delete', 'nobody']),
       ]);
       for (const result of results) {
         expectMisuse(result, /nobody/);

@@ -91,6 +91,15 @@ export function userCommand(): Command {
     });
   });
 
+  withStoreOptions(
+    user.command('delete').description("delete a user with their tokens, sign-in sessions and consents").argument('<username>'),
+  ).action(
+    accounts(async (users, login: string) => {
+      const deleted = await users.delete(login);
+      printLines([`Deleted user ${deleted.username} <${deleted.email}> with their tokens, sign-in sessions and consents.`]);
+    }),
+  );
+
   withStoreOptions(user.command('list').description('list users').option('--json', 'print JSON')).action(
     async (options: StoreOptions & { json?: boolean }) => {
       await withStore(resolveConfig(options), async (store) => {
