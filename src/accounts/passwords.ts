@@ -31,14 +31,23 @@ export const argon2Verifier: PasswordVerifier = {
   },
 };
 
-export const PASSWORD_MIN_LENGTH = 8;
-export const PASSWORD_MAX_LENGTH = 4096;
+/** Lengths in characters (Unicode code points), from the password_min_length / password_max_length settings. */
+export interface PasswordPolicy {
+  minLength: number;
+  maxLength: number;
+}
+
+export const DEFAULT_PASSWORD_POLICY: PasswordPolicy = { minLength: 8, maxLength: 4096 };
 
 /** The password policy; returns the reason a password is refused, or null. */
-export function passwordProblem(password: string, user: { username: string; email: string }): string | null {
+export function passwordProblem(
+  password: string,
+  user: { username: string; email: string },
+  policy: PasswordPolicy = DEFAULT_PASSWORD_POLICY,
+): string | null {
   const length = [...password].length;
-  if (length < PASSWORD_MIN_LENGTH) return `password must be at least ${PASSWORD_MIN_LENGTH} characters`;
-  if (length > PASSWORD_MAX_LENGTH) return `password must be at most ${PASSWORD_MAX_LENGTH} characters`;
+  if (length < policy.minLength) return `password must be at least ${policy.minLength} characters`;
+  if (length > policy.maxLength) return `password must be at most ${policy.maxLength} characters`;
   const lowered = password.toLowerCase();
   if (lowered === user.username.toLowerCase() || lowered === user.email.toLowerCase()) {
     return 'password must not be the username or e-mail address';

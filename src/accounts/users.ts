@@ -1,7 +1,7 @@
 import { cryptoIds, systemClock, type Clock, type IdSource } from '../core/clock.js';
 import { DuplicateUserError, type UserRecord, type UserStore } from '../storage/store.js';
 import { canonicalize, emailProblem, usernameProblem } from './canonical.js';
-import { hashPassword, passwordProblem } from './passwords.js';
+import { DEFAULT_PASSWORD_POLICY, hashPassword, passwordProblem, type PasswordPolicy } from './passwords.js';
 
 /** A rule a user record broke (duplicate, bad e-mail, weak password): the caller's input is at fault. */
 export class AccountError extends Error {
@@ -34,10 +34,11 @@ export class UserAccounts {
     private readonly store: UserStore,
     private readonly clock: Clock = systemClock,
     private readonly ids: IdSource = cryptoIds,
+    private readonly passwordPolicy: PasswordPolicy = DEFAULT_PASSWORD_POLICY,
   ) {}
 
   async create(input: NewUser): Promise<UserRecord> {
-    const problem = usernameProblem(input.username) ?? emailProblem(input.email) ?? passwordProblem(input.password, input);
+    const problem = usernameProblem(input.username) ?? emailProblem(input.email) ?? passwordProblem(input.password, input, this.passwordPolicy);
     if (problem) throw new AccountError(problem);
     const usernameCanonical = canonicalize(input.username);
     const emailCanonical = canonicalize(input.email);
@@ -99,7 +100,7 @@ export class UserAccounts {
 
   async changePassword(login: string, password: string): Promise<UserRecord> {
     const user = await this.find(login);
-    const problem = passwordProblem(password, user);
+    const problem = passwordProblem(password, user, this.passwordPolicy);
     if (problem) throw new AccountError(problem);
     await this.store.updateUser(user.id, { passwordHash: await hashPassword(password) }, this.clock.now());
     return user;

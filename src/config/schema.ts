@@ -72,6 +72,9 @@ export const configSchema = z
      * `openssl rand -base64 32`. Required for access_token_format: jwt and `gatehouse keys`.
      */
     key_encryption_key: z.string().min(32, 'must be at least 32 characters (e.g. openssl rand -base64 32)').optional(),
+    /** Shortest and longest password accepted, in characters (a password must not be the username or e-mail either). */
+    password_min_length: z.number().int().min(1).max(4096).default(8),
+    password_max_length: z.number().int().min(1).max(65_536).default(4096),
     /** pino level: fatal, error, warn, info, debug, trace or silent. */
     log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
@@ -82,6 +85,9 @@ export const configSchema = z
       if (!supported.has(scope)) {
         ctx.addIssue({ code: 'custom', path: ['default_scope'], message: `"${scope}" is not in supported_scopes` });
       }
+    }
+    if (config.password_min_length > config.password_max_length) {
+      ctx.addIssue({ code: 'custom', path: ['password_min_length'], message: 'must not exceed password_max_length' });
     }
     if (config.access_token_format === 'jwt' && config.key_encryption_key === undefined) {
       ctx.addIssue({
@@ -121,6 +127,8 @@ export const numericKeys = new Set([
   'auth_code_lifetime',
   'refresh_token_grace_period',
   'session_lifetime',
+  'password_min_length',
+  'password_max_length',
 ]);
 export const listKeys = new Set(['supported_scopes']);
 export const booleanKeys = new Set(['require_pkce', 'enforce_state', 'jwt_user_claims']);

@@ -88,6 +88,7 @@ describe('defaults', () => {
       session_lifetime: config.session_lifetime,
       scope_descriptions: config.scope_descriptions,
     }).toEqual({ require_pkce: true, enforce_state: false, session_lifetime: 28_800, scope_descriptions: {} });
+    expect([config.password_min_length, config.password_max_length]).toEqual([8, 4096]);
   });
 
   it('ignore process.env unless it is passed in', () => {

@@ -151,6 +151,21 @@ describeEachEngine('gatehouse user', (factory) => {
       expect(await rows('charlotte')).toEqual([]);
     });
 
+    it('password_min_length and password_max_length set the policy, for create and change-password alike', async () => {
+      const strict = { env: { GATEHOUSE_PASSWORD_MIN_LENGTH: '20', GATEHOUSE_PASSWORD_MAX_LENGTH: '30' } };
+      const tooShort = await cli(['user', 'create', 'policy1', 'policy1@example.com', '--password-stdin'], { stdin: 'nineteen characters\n', ...strict });
+      expectMisuse(tooShort, /at least 20 characters/);
+      const tooLong = await cli(['user', 'create', 'policy1', 'policy1@example.com', '--password-stdin'], { stdin: `${'x'.repeat(31)}\n`, ...strict });
+      expectMisuse(tooLong, /at most 30 characters/);
+      expect(await rows('policy1')).toEqual([]);
+      expectSuccess(await cli(['user', 'create', 'policy1', 'policy1@example.com', '--password-stdin'], { stdin: 'twenty characters ok\n', ...strict }));
+      // The default policy (8 characters) would accept this one; the configured policy refuses it.
+      expectMisuse(await cli(['user', 'change-password', 'policy1', '--password-stdin'], { stdin: `${PASSWORD.slice(0, 12)}\n`, ...strict }), /at least 20/);
+      // An impossible policy is a configuration error naming the key.
+      const impossible = await cli(['user', 'list'], { env: { GATEHOUSE_PASSWORD_MIN_LENGTH: '40', GATEHOUSE_PASSWORD_MAX_LENGTH: '30' } });
+      expectMisuse(impossible, /password_min_length/);
+    });
+
     it('--role admin is stored as ROLE_ADMIN; a malformed role is misuse', async () => {
       const created = await createUser('adam', 'adam@example.com', ['--role', 'admin', '--role', 'ROLE_AUDITOR']);
       expect(created.stdout).toBe('Created user adam <adam@example.com>.\n');

@@ -1,11 +1,19 @@
 import { Command } from 'commander';
 import { UserAccounts } from '../../accounts/users.js';
-import type { UserRecord } from '../../storage/store.js';
+import type { GatehouseConfig } from '../../config/schema.js';
+import { cryptoIds, systemClock } from '../../core/clock.js';
+import type { UserRecord, UserStore } from '../../storage/store.js';
 import { resolveConfig, withStore, withStoreOptions, type StoreOptions } from '../context.js';
 import { formatTime, printJson, printLines, printTable } from '../output.js';
 import { readNewPassword } from './password-input.js';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
+
+/** The accounts service with the configured password policy. */
+function accountsFor(config: GatehouseConfig, store: UserStore): UserAccounts {
+  const policy = { minLength: config.password_min_length, maxLength: config.password_max_length };
+  return new UserAccounts(store, systemClock, cryptoIds, policy);
+}
 
 function describeUser(user: UserRecord) {
   return {
@@ -27,7 +35,8 @@ function accounts<A extends string[]>(fn: (accounts: UserAccounts, ...args: A) =
   return async (...args: unknown[]) => {
     const options = args[args.length - 2] as StoreOptions;
     const positional = args.slice(0, -2) as A;
-    await withStore(resolveConfig(options), (store) => fn(new UserAccounts(store), ...positional));
+    const config = resolveConfig(options);
+    await withStore(config, (store) => fn(accountsFor(config, store), ...positional));
   };
 }
 
@@ -47,7 +56,7 @@ export function userCommand(): Command {
     const config = resolveConfig(options);
     const password = await readNewPassword(options.passwordStdin);
     await withStore(config, async (store) => {
-      const created = await new UserAccounts(store).create({ username, email, password, roles: options.role, enabled: !options.inactive });
+      const created = await accountsFor(config, store).create({ username, email, password, roles: options.role, enabled: !options.inactive });
       printLines([`Created user ${created.username} <${created.email}>${created.enabled ? '' : ' (inactive)'}.`]);
     });
   });
@@ -86,7 +95,7 @@ export function userCommand(): Command {
     const config = resolveConfig(options);
     const password = await readNewPassword(options.passwordStdin);
     await withStore(config, async (store) => {
-      const changed = await new UserAccounts(store).changePassword(login, password);
+      const changed = await accountsFor(config, store).changePassword(login, password);
       printLines([`Password of ${changed.username} changed.`]);
     });
   });
@@ -102,8 +111,9 @@ export function userCommand(): Command {
 
   withStoreOptions(user.command('list').description('list users').option('--json', 'print JSON')).action(
     async (options: StoreOptions & { json?: boolean }) => {
-      await withStore(resolveConfig(options), async (store) => {
-        const users = await new UserAccounts(store).list();
+      const config = resolveConfig(options);
+      await withStore(config, async (store) => {
+        const users = await accountsFor(config, store).list();
         if (options.json) return printJson(users.map(describeUser));
         printTable(
           ['USERNAME', 'EMAIL', 'ACTIVE', 'ROLES'],
@@ -115,8 +125,9 @@ export function userCommand(): Command {
 
   withStoreOptions(user.command('show').description('show one user').argument('<username>').option('--json', 'print JSON')).action(
     async (login: string, options: StoreOptions & { json?: boolean }) => {
-      await withStore(resolveConfig(options), async (store) => {
-        const found = await new UserAccounts(store).find(login);
+      const config = resolveConfig(options);
+      await withStore(config, async (store) => {
+        const found = await accountsFor(config, store).find(login);
         const described = describeUser(found);
         if (options.json) return printJson(described);
         printLines(Object.entries(described).map(([k, v]) => `${`${k}:`.padEnd(12)} ${Array.isArray(v) ? v.join(' ') || '(none)' : String(v)}`));
