@@ -1,5 +1,6 @@
 import { argon2Verifier, type PasswordVerifier } from './accounts/passwords.js';
 import { Sessions } from './accounts/sessions.js';
+import { Throttle } from './accounts/throttle.js';
 import { AuthorizationEndpoint } from './core/authorize.js';
 import { cryptoIds, systemClock, type Clock, type IdSource } from './core/clock.js';
 import { IntrospectionEndpoint } from './core/introspection.js';
@@ -53,6 +54,8 @@ export class Gatehouse {
   readonly introspectionEndpoint: IntrospectionEndpoint;
   readonly sessions: Sessions;
   readonly passwords: PasswordVerifier;
+  /** Brute-force protection for the sign-in form, the password grant and client authentication. */
+  readonly throttle: Throttle;
   /** The JWT signing keys; null when no key_encryption_key is configured. */
   readonly keys: KeyRing | null;
 
@@ -76,6 +79,10 @@ export class Gatehouse {
         : { kind: 'opaque' },
     );
     this.passwords = options.passwords ?? argon2Verifier;
+    this.throttle = new Throttle(this.store, this.clock, {
+      threshold: this.config.login_throttle_threshold,
+      maxDelay: this.config.login_throttle_max_delay,
+    });
     const scopes = { supported: this.config.supported_scopes, defaults: this.config.default_scope.split(' ').filter(Boolean) };
     const grants = createGrantRegistry({
       store: this.store,
@@ -84,8 +91,9 @@ export class Gatehouse {
       scopes,
       passwords: this.passwords,
       refreshTokenGracePeriod: this.config.refresh_token_grace_period,
+      throttle: this.throttle,
     });
-    this.tokenEndpoint = new TokenEndpoint(this.store, grants);
+    this.tokenEndpoint = new TokenEndpoint(this.store, grants, this.throttle);
     this.authorizationEndpoint = new AuthorizationEndpoint(this.store, minter, this.clock, ids, {
       issuer: this.config.issuer,
       requirePkce: this.config.require_pkce,

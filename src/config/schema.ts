@@ -75,6 +75,18 @@ export const configSchema = z
     /** Shortest and longest password accepted, in characters (a password must not be the username or e-mail either). */
     password_min_length: z.number().int().min(1).max(4096).default(8),
     password_max_length: z.number().int().min(1).max(65_536).default(4096),
+    /**
+     * Brute-force protection (sign-in form, password grant, client authentication): failures of
+     * one login from one address allowed before each further attempt waits 2, 4, 8 … seconds.
+     */
+    login_throttle_threshold: z.number().int().min(1).max(1000).default(5),
+    /** The longest wait, in seconds; failures older than this are forgotten. Never a permanent lock. */
+    login_throttle_max_delay: seconds(1).default(900),
+    /**
+     * Addresses (or CIDR ranges) of reverse proxies whose X-Forwarded-For is believed, so the
+     * client's real address is what throttling and logs see. Empty: the connection's address.
+     */
+    trusted_proxies: z.array(z.string().min(1)).default([]),
     /** pino level: fatal, error, warn, info, debug, trace or silent. */
     log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
@@ -129,8 +141,10 @@ export const numericKeys = new Set([
   'session_lifetime',
   'password_min_length',
   'password_max_length',
+  'login_throttle_threshold',
+  'login_throttle_max_delay',
 ]);
-export const listKeys = new Set(['supported_scopes']);
+export const listKeys = new Set(['supported_scopes', 'trusted_proxies']);
 export const booleanKeys = new Set(['require_pkce', 'enforce_state', 'jwt_user_claims']);
 /** Mappings: given as a JSON object in the environment. */
 export const objectKeys = new Set(['scope_descriptions']);

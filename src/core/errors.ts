@@ -72,6 +72,11 @@ export class OAuthError extends Error {
     return new OAuthError('not_found', 'No such endpoint', 404);
   }
 
+  /** The same error, telling the client how many seconds to wait (RFC 9110 §10.2.3). */
+  withRetryAfter(seconds: number): OAuthError {
+    return new OAuthError(this.code, this.description, this.status, { ...this.headers, 'retry-after': String(seconds) });
+  }
+
   static temporarilyUnavailable(description: string): OAuthError {
     return new OAuthError('temporarily_unavailable', description, 503, { 'retry-after': '1' });
   }

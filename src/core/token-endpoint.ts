@@ -1,5 +1,7 @@
 import type { ClientStore } from '../storage/store.js';
-import { authenticateClient, presentedClientCredentials } from './client-auth.js';
+import type { Throttle } from '../accounts/throttle.js';
+import type { ClientRecord } from '../storage/store.js';
+import { authenticateClient, presentedClientCredentials, type PresentedClientCredentials } from './client-auth.js';
 import { OAuthError } from './errors.js';
 import type { GrantHandler } from './grants/grant.js';
 import type { TokenResponse } from './tokens.js';
@@ -8,6 +10,8 @@ import type { TokenResponse } from './tokens.js';
 export interface TokenRequest {
   params: ReadonlyMap<string, string>;
   authorization?: string;
+  /** The caller's network address, for brute-force throttling. */
+  clientIp?: string;
 }
 
 export interface TokenOutcome {
@@ -24,21 +28,39 @@ export class TokenEndpoint {
   constructor(
     private readonly clients: Pick<ClientStore, 'findClient'>,
     private readonly grants: ReadonlyMap<string, GrantHandler>,
+    private readonly throttle?: Throttle,
   ) {}
 
   get grantTypes(): string[] {
     return [...this.grants.keys()];
   }
 
-  async handle({ params, authorization }: TokenRequest): Promise<TokenOutcome> {
+  async handle({ params, authorization, clientIp = 'unknown' }: TokenRequest): Promise<TokenOutcome> {
     const grantType = params.get('grant_type');
     if (grantType === undefined) throw OAuthError.invalidRequest('missing required parameter: grant_type');
-    const client = await authenticateClient(this.clients, presentedClientCredentials(params, authorization));
+    const client = await this.authenticate(presentedClientCredentials(params, authorization), clientIp);
     const handler = this.grants.get(grantType);
     if (!handler) throw OAuthError.unsupportedGrantType(grantType);
     if (!client.grantTypes.includes(grantType)) {
       throw OAuthError.unauthorizedClient(`this client is not allowed the ${grantType} grant`);
     }
-    return { response: await handler.handle({ client, params }), clientId: client.id, grantType };
+    return { response: await handler.handle({ client, params, clientIp }), clientId: client.id, grantType };
+  }
+
+  /**
+   * Client authentication, with failures counted per client and address. Client secrets are
+   * 256 random bits, so there is nothing to guess: the throttle only ever slows failures (the
+   * answer says how long to wait), and a right secret always works — no lock-out weapon, and
+   * no extra database read on the hot path.
+   */
+  private async authenticate(presented: PresentedClientCredentials, clientIp: string): Promise<ClientRecord> {
+    try {
+      return await authenticateClient(this.clients, presented);
+    } catch (error) {
+      if (!this.throttle || !(error instanceof OAuthError) || error.code !== 'invalid_client') throw error;
+      const wait = await this.throttle.failed(this.throttle.forClient(presented.clientId, clientIp));
+      if (wait === 0) throw error;
+      throw OAuthError.invalidClient(`too many failed client authentications; retry in ${wait} seconds`, presented.method === 'client_secret_basic').withRetryAfter(wait);
+    }
   }
 }

@@ -33,7 +33,8 @@ export function buildHttpServer(gatehouse: Gatehouse, logger: Logger): FastifyIn
     // One line per request is written by the onResponse hook below, with only safe fields.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit: BODY_LIMIT,
-    trustProxy: false,
+    // Only the configured proxies may say who the client is (X-Forwarded-For).
+    trustProxy: gatehouse.config.trusted_proxies.length > 0 ? [...gatehouse.config.trusted_proxies] : false,
     return503OnClosing: true,
     requestIdHeader: false,
     // Errors Fastify raises before routing (a malformed URL such as /%zz) get our shape too.

@@ -516,6 +516,71 @@ export class SqlStore implements Store {
     );
   }
 
+  // --- throttling -------------------------------------------------------------------
+
+  async blockedUntil(keys: readonly string[]): Promise<number> {
+    if (keys.length === 0) return 0;
+    const row = await this.db.get<{ until: number | null }>(
+      `SELECT MAX(blocked_until) AS until FROM throttles WHERE throttle_key IN (${keys.map(() => '?').join(', ')})`,
+      [...keys],
+    );
+    return Number(row?.until ?? 0);
+  }
+
+  async countAttempt(
+    counters: ReadonlyArray<{ key: string; blockFor: (failures: number) => number }>,
+    now: number,
+    windowStart: number,
+  ): Promise<number> {
+    return this.db.transaction(async (tx) => {
+      // Lock the counters that exist: concurrent attempts on them queue here, on every node.
+      const rows = await tx.all<{ blocked_until: number }>(
+        `SELECT blocked_until FROM throttles WHERE throttle_key IN (${counters.map(() => '?').join(', ')})${this.db.forUpdate}`,
+        counters.map((counter) => counter.key),
+      );
+      const blockedUntil = Math.max(0, ...rows.map((row) => Number(row.blocked_until)));
+      if (blockedUntil > now) return blockedUntil;
+      // In key order, as the SELECT locked them, so two attempts never wait on each other crosswise.
+      const ordered = [...counters].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+      for (const counter of ordered) await this.incrementFailures(tx, counter.key, now, windowStart, counter.blockFor);
+      return 0;
+    });
+  }
+
+  async uncountFailure(key: string): Promise<void> {
+    await this.db.run('UPDATE throttles SET failures = failures - 1 WHERE throttle_key = ? AND failures > 0', [key]);
+  }
+
+  async recordFailure(key: string, now: number, windowStart: number, blockFor: (failures: number) => number): Promise<number> {
+    return this.db.transaction((tx) => this.incrementFailures(tx, key, now, windowStart, blockFor));
+  }
+
+  private async incrementFailures(
+    tx: SqlExecutor,
+    key: string,
+    now: number,
+    windowStart: number,
+    blockFor: (failures: number) => number,
+  ): Promise<number> {
+    const row = await tx.get<{ failures: number }>(
+      `INSERT INTO throttles (throttle_key, failures, last_failure_at, blocked_until) VALUES (?, 1, ?, 0)
+       ON CONFLICT (throttle_key) DO UPDATE SET
+         failures = CASE WHEN throttles.last_failure_at < ? THEN 1 ELSE throttles.failures + 1 END,
+         last_failure_at = excluded.last_failure_at
+       RETURNING failures`,
+      [key, now, windowStart],
+    );
+    const failures = Number(row!.failures);
+    const seconds = blockFor(failures);
+    if (seconds > 0) await tx.run('UPDATE throttles SET blocked_until = ? WHERE throttle_key = ?', [now + seconds, key]);
+    return failures;
+  }
+
+  async clearThrottles(keys: readonly string[]): Promise<void> {
+    if (keys.length === 0) return;
+    await this.db.run(`DELETE FROM throttles WHERE throttle_key IN (${keys.map(() => '?').join(', ')})`, [...keys]);
+  }
+
   // --- maintenance -----------------------------------------------------------
 
   async deleteExpired(now: number, batchSize = 1000): Promise<CleanupCounts> {
@@ -534,6 +599,8 @@ export class SqlStore implements Store {
       authorizationCodes: await deleteInBatches('authorization_codes', 'code_hash'),
       sessions: await deleteInBatches('sessions', 'id_hash'),
       signingKeys: await this.db.run('DELETE FROM signing_keys WHERE publish_until IS NOT NULL AND publish_until <= ?', [now]),
+      // A counter without a failure for a day is forgotten (its window is far shorter).
+      throttles: await this.db.run('DELETE FROM throttles WHERE last_failure_at <= ? AND blocked_until <= ?', [now - 86_400, now]),
     }));
   }
 }

@@ -148,7 +148,7 @@ async function familyRows(store: SqlStore, familyId: string) {
 
 async function countRows(
   store: SqlStore,
-  table: 'access_tokens' | 'refresh_tokens' | 'authorization_codes' | 'sessions' | 'consents' | 'signing_keys',
+  table: 'access_tokens' | 'refresh_tokens' | 'authorization_codes' | 'sessions' | 'consents' | 'signing_keys' | 'throttles',
   where = '1 = 1',
   params: unknown[] = [],
 ) {
@@ -258,7 +258,7 @@ describeEachEngine('storage contract', (factory) => {
     try {
       const small = fresh.open({ poolSize: 1 });
       expect(await small.migrate()).toEqual(ALL_VERSIONS);
-      expect(await small.deleteExpired(T)).toEqual({ accessTokens: 0, refreshTokens: 0, authorizationCodes: 0, sessions: 0, signingKeys: 0 });
+      expect(await small.deleteExpired(T)).toEqual({ accessTokens: 0, refreshTokens: 0, authorizationCodes: 0, sessions: 0, signingKeys: 0, throttles: 0 });
     } finally {
       await fresh.cleanup();
     }
@@ -1191,6 +1191,114 @@ describeEachEngine('storage contract', (factory) => {
     expect((await store.findAuthorizationCode(code.codeHash))?.consumedAt).toBe(now);
   });
 
+  // --- throttling ---------------------------------------------------------------
+
+  /** The stored row of a throttle key, numbers as numbers; null when there is none. */
+  async function throttleRow(db: SqlStore, key: string) {
+    const row = await db.driver.get<{ failures: number | string; last_failure_at: number | string; blocked_until: number | string }>(
+      'SELECT failures, last_failure_at, blocked_until FROM throttles WHERE throttle_key = ?',
+      [key],
+    );
+    return row ? { failures: Number(row.failures), lastFailureAt: Number(row.last_failure_at), blockedUntil: Number(row.blocked_until) } : null;
+  }
+
+  it('recordFailure counts 1, 2, 3 … per key, hands blockFor each count, and keeps keys apart', async () => {
+    const key = id('login:alice|ip:192.0.2.1');
+    const bystander = id('ip:192.0.2.1');
+    const seen: number[] = [];
+    const blockFor = (failures: number) => {
+      seen.push(failures);
+      return 0;
+    };
+    const counts = [];
+    for (let i = 0; i < 5; i++) counts.push(await store.recordFailure(key, T + i, T - 900, blockFor));
+    expect(counts).toEqual([1, 2, 3, 4, 5]);
+    expect(seen).toEqual([1, 2, 3, 4, 5]);
+    expect(await store.recordFailure(bystander, T + 5, T - 900, blockFor)).toBe(1);
+    expect(await throttleRow(store, key)).toEqual({ failures: 5, lastFailureAt: T + 4, blockedUntil: 0 });
+    expect(await throttleRow(store, bystander)).toEqual({ failures: 1, lastFailureAt: T + 5, blockedUntil: 0 });
+  });
+
+  it('recordFailure starts again at 1 when the last failure is older than windowStart (not when it is at windowStart)', async () => {
+    const key = id('login:bob|ip:192.0.2.1');
+    const never = () => 0;
+    expect(await store.recordFailure(key, T, T - 900, never)).toBe(1);
+    expect(await store.recordFailure(key, T + 10, T - 890, never)).toBe(2);
+    // The last failure (T + 10) is exactly at windowStart: it still counts.
+    expect(await store.recordFailure(key, T + 910, T + 10, never)).toBe(3);
+    // Now it (T + 910) is one second before windowStart: forgotten.
+    const seen: number[] = [];
+    expect(await store.recordFailure(key, T + 1811, T + 911, (failures) => (seen.push(failures), 0))).toBe(1);
+    expect(seen).toEqual([1]);
+    expect(await store.recordFailure(key, T + 1812, T + 912, never)).toBe(2);
+    expect(await throttleRow(store, key)).toMatchObject({ failures: 2, lastFailureAt: T + 1812 });
+  });
+
+  it('recordFailure stores blocked_until = now + blockFor(count); blockedUntil gives the latest of the keys, 0 for none', async () => {
+    const [a, b, c, unblocked, unknown] = ['a', 'b', 'c', 'unblocked', 'unknown'].map((name) => id(`ip:${name}`)) as [string, string, string, string, string];
+    await store.recordFailure(a, T, T - 900, () => 30);
+    await store.recordFailure(b, T + 5, T - 900, () => 2);
+    // Beyond 2^32: BIGINT columns must come back as this exact number.
+    await store.recordFailure(c, FAR_FUTURE, FAR_FUTURE - 900, () => 900);
+    await store.recordFailure(unblocked, T, T - 900, () => 0);
+
+    expect(await throttleRow(store, a)).toEqual({ failures: 1, lastFailureAt: T, blockedUntil: T + 30 });
+    expect(await throttleRow(store, c)).toEqual({ failures: 1, lastFailureAt: FAR_FUTURE, blockedUntil: FAR_FUTURE + 900 });
+    expect(await store.blockedUntil([a])).toBe(T + 30);
+    expect(await store.blockedUntil([b])).toBe(T + 7);
+    expect(await store.blockedUntil([a, b, unknown])).toBe(T + 30);
+    expect(await store.blockedUntil([b, a])).toBe(T + 30);
+    expect(await store.blockedUntil([unknown, b, c, a])).toBe(FAR_FUTURE + 900);
+    // A counter with failures but no block, an unknown key, no key at all: 0, a number.
+    expect(await store.blockedUntil([unblocked])).toBe(0);
+    expect(await store.blockedUntil([unknown])).toBe(0);
+    expect(await store.blockedUntil([unblocked, unknown])).toBe(0);
+    expect(await store.blockedUntil([])).toBe(0);
+    expect(typeof (await store.blockedUntil([a]))).toBe('number');
+
+    // A later failure that blocks for longer moves blocked_until; one that does not block leaves it.
+    await store.recordFailure(a, T + 10, T - 890, () => 64);
+    expect(await store.blockedUntil([a])).toBe(T + 74);
+    await store.recordFailure(a, T + 11, T - 889, () => 0);
+    expect(await throttleRow(store, a)).toEqual({ failures: 3, lastFailureAt: T + 11, blockedUntil: T + 74 });
+  });
+
+  it('clearThrottles forgets exactly the given keys; their count starts again at 1', async () => {
+    const [a, b, kept] = ['a', 'b', 'kept'].map((name) => id(`login:${name}`)) as [string, string, string];
+    for (const key of [a, b, kept]) {
+      for (let i = 0; i < 3; i++) await store.recordFailure(key, T, T - 900, () => 100);
+    }
+    await store.clearThrottles([a, b, id('never-seen')]);
+    expect(await throttleRow(store, a)).toBeNull();
+    expect(await throttleRow(store, b)).toBeNull();
+    expect(await store.blockedUntil([a, b])).toBe(0);
+    expect(await throttleRow(store, kept)).toEqual({ failures: 3, lastFailureAt: T, blockedUntil: T + 100 });
+    expect(await store.blockedUntil([a, kept])).toBe(T + 100);
+    expect(await store.recordFailure(a, T + 1, T - 899, () => 0)).toBe(1);
+
+    // No keys: nothing happens.
+    await store.clearThrottles([]);
+    expect(await throttleRow(store, kept)).toMatchObject({ failures: 3 });
+  });
+
+  it('10 concurrent recordFailure calls on one key across two store instances count exactly 1 to 10 (no lost update)', async () => {
+    const key = id('login:carol');
+    const seen: number[] = [];
+    const counts = await Promise.all(
+      Array.from({ length: 10 }, (_, i) =>
+        [store, other][i % 2]!.recordFailure(key, T + 1, T - 900, (failures) => {
+          seen.push(failures);
+          return failures;
+        }),
+      ),
+    );
+    expect([...counts].sort((x, y) => x - y)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    expect([...seen].sort((x, y) => x - y)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
+    // The stored block is the one the tenth failure asked for, not an earlier one written last.
+    expect(await throttleRow(store, key)).toEqual({ failures: 10, lastFailureAt: T + 1, blockedUntil: T + 11 });
+    expect(await store.recordFailure(key, T + 2, T - 900, () => 0)).toBe(11);
+  });
+
   // --- revocation & maintenance ----------------------------------------------
 
   it('revokeAccessToken revokes that one token once: true, then false; false for an unknown hash', async () => {
@@ -1400,7 +1508,7 @@ describeEachEngine('storage contract', (factory) => {
       // stillPublished now+1, publishedFar FAR_FUTURE; current is not retired.
 
       const counts = await db.deleteExpired(now);
-      expect(counts).toEqual({ accessTokens: 0, refreshTokens: 0, authorizationCodes: 0, sessions: 0, signingKeys: 2 });
+      expect(counts).toEqual({ accessTokens: 0, refreshTokens: 0, authorizationCodes: 0, sessions: 0, signingKeys: 2, throttles: 0 });
       expect((await db.listSigningKeys()).map((key) => key.kid)).toEqual([current.kid, publishedFar.kid, stillPublished.kid]);
       expect(await countRows(db, 'signing_keys')).toBe(3);
 
@@ -1467,7 +1575,7 @@ describeEachEngine('storage contract', (factory) => {
       }
 
       const run = vi.spyOn(db.driver, 'run');
-      expect(await db.deleteExpired(now, 2)).toEqual({ accessTokens: 5, refreshTokens: 5, authorizationCodes: 5, sessions: 5, signingKeys: 0 });
+      expect(await db.deleteExpired(now, 2)).toEqual({ accessTokens: 5, refreshTokens: 5, authorizationCodes: 5, sessions: 5, signingKeys: 0, throttles: 0 });
       // 5 rows in batches of 2: three statements per table (2 + 2 + 1).
       const deletes = run.mock.calls.map(([sql]) => /^DELETE FROM (\w+)/.exec(sql)?.[1]).filter(Boolean);
       expect(deletes).toEqual([
@@ -1475,8 +1583,9 @@ describeEachEngine('storage contract', (factory) => {
         'refresh_tokens', 'refresh_tokens', 'refresh_tokens',
         'authorization_codes', 'authorization_codes', 'authorization_codes',
         'sessions', 'sessions', 'sessions',
-        // Signing keys are few: one statement, no batches.
+        // Signing keys and throttle counters: one statement each, no batches.
         'signing_keys',
+        'throttles',
       ]);
       run.mockRestore();
 
@@ -1493,9 +1602,49 @@ describeEachEngine('storage contract', (factory) => {
       expect(await countRows(db, 'authorization_codes')).toBe(2);
       expect(await countRows(db, 'authorization_codes', 'expires_at > ?', [now])).toBe(2);
 
-      expect(await db.deleteExpired(now, 2)).toEqual({ accessTokens: 0, refreshTokens: 0, authorizationCodes: 0, sessions: 0, signingKeys: 0 });
+      expect(await db.deleteExpired(now, 2)).toEqual({ accessTokens: 0, refreshTokens: 0, authorizationCodes: 0, sessions: 0, signingKeys: 0, throttles: 0 });
       // The default batch size works too.
-      expect(await db.deleteExpired(FAR_FUTURE)).toEqual({ accessTokens: 2, refreshTokens: 2, authorizationCodes: 2, sessions: 2, signingKeys: 0 });
+      expect(await db.deleteExpired(FAR_FUTURE)).toEqual({ accessTokens: 2, refreshTokens: 2, authorizationCodes: 2, sessions: 2, signingKeys: 0, throttles: 0 });
+    } finally {
+      await fresh.cleanup();
+    }
+  });
+
+  it('deleteExpired deletes the throttle counters idle for a day and not blocking, and keeps recent or still-blocking ones', async () => {
+    const fresh = await factory.createStore();
+    try {
+      const db = fresh.store;
+      const now = T + 200_000;
+      const DAY = 86_400;
+      /** One failure at `at`, blocking for `block` seconds. */
+      const counter = async (name: string, at: number, block: number) => {
+        const key = `${name}:${randomUUID()}`;
+        await db.recordFailure(key, at, at - 900, () => block);
+        return key;
+      };
+      const idleLong = await counter('idle-long', now - 150_000, 0);
+      const idleExactlyADay = await counter('idle-day', now - DAY, 900);
+      const blockEndsNow = await counter('block-ends-now', now - DAY - 10, DAY + 10);
+      const recent = await counter('recent', now - DAY + 1, 0);
+      const justFailed = await counter('just-failed', now, 60);
+      const stillBlocking = await counter('still-blocking', now - DAY - 10, DAY + 11);
+      const many = [];
+      for (let i = 0; i < 5; i++) many.push(await counter('idle-many', now - DAY - 1000 * i, 0));
+
+      const counts = await db.deleteExpired(now);
+      expect(counts).toEqual({ accessTokens: 0, refreshTokens: 0, authorizationCodes: 0, sessions: 0, signingKeys: 0, throttles: 8 });
+      for (const gone of [idleLong, idleExactlyADay, blockEndsNow, ...many]) expect(await throttleRow(db, gone), gone).toBeNull();
+      expect(await throttleRow(db, recent)).toEqual({ failures: 1, lastFailureAt: now - DAY + 1, blockedUntil: 0 });
+      expect(await throttleRow(db, justFailed)).toEqual({ failures: 1, lastFailureAt: now, blockedUntil: now + 60 });
+      expect(await throttleRow(db, stillBlocking)).toEqual({ failures: 1, lastFailureAt: now - DAY - 10, blockedUntil: now + 1 });
+      expect(await countRows(db, 'throttles')).toBe(3);
+      expect(await db.blockedUntil([stillBlocking])).toBe(now + 1);
+
+      expect((await db.deleteExpired(now)).throttles).toBe(0);
+      // A second later the block has ended and the recent counter is a day old.
+      expect((await db.deleteExpired(now + 1)).throttles).toBe(2);
+      expect((await db.deleteExpired(now + DAY)).throttles).toBe(1);
+      expect(await countRows(db, 'throttles')).toBe(0);
     } finally {
       await fresh.cleanup();
     }

@@ -228,6 +228,27 @@ export interface KeyStore {
   addSigningKey(key: SigningKeyRecord, retired: { retireAt: number; publishUntil: number }): Promise<void>;
 }
 
+export interface ThrottleStore {
+  /** The latest `blocked_until` among the keys (0 when none is blocked or known). */
+  blockedUntil(keys: readonly string[]): Promise<number>;
+  /**
+   * Counts one failure for `key`, atomically across nodes: the count starts again at 1 when
+   * the last failure is older than `windowStart`. `blockFor(failures)` gives the seconds to
+   * block from `now`. Returns the new count.
+   */
+  recordFailure(key: string, now: number, windowStart: number, blockFor: (failures: number) => number): Promise<number>;
+  /**
+   * One attempt, atomically across nodes: when any key is blocked at `now`, returns its
+   * blocked_until and counts nothing; otherwise counts a failure under every key up front (so
+   * attempts in flight at the same time are all counted before any is checked) and returns 0.
+   */
+  countAttempt(counters: ReadonlyArray<{ key: string; blockFor: (failures: number) => number }>, now: number, windowStart: number): Promise<number>;
+  /** Takes back one counted failure (the attempt succeeded). */
+  uncountFailure(key: string): Promise<void>;
+  /** Forgets the failures of these keys (a success). */
+  clearThrottles(keys: readonly string[]): Promise<void>;
+}
+
 export interface CleanupCounts {
   accessTokens: number;
   refreshTokens: number;
@@ -235,6 +256,8 @@ export interface CleanupCounts {
   sessions: number;
   /** Retired signing keys no longer published. */
   signingKeys: number;
+  /** Failure counters idle for a day. */
+  throttles: number;
 }
 
 export interface MaintenanceStore {
@@ -244,7 +267,7 @@ export interface MaintenanceStore {
   ping(): Promise<void>;
 }
 
-export interface Store extends ClientStore, UserStore, TokenStore, CodeStore, SessionStore, ConsentStore, KeyStore, MaintenanceStore {
+export interface Store extends ClientStore, UserStore, TokenStore, CodeStore, SessionStore, ConsentStore, KeyStore, ThrottleStore, MaintenanceStore {
   readonly engine: 'sqlite' | 'postgres';
   /** Applies pending migrations; returns the versions applied now. */
   migrate(): Promise<number[]>;

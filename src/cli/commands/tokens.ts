@@ -8,14 +8,14 @@ export function tokensCommand(): Command {
   withStoreOptions(
     tokens
       .command('clean')
-      .description('delete expired access tokens, refresh tokens, authorization codes, sign-in sessions and retired signing keys (in batches)')
+      .description('delete expired access tokens, refresh tokens, authorization codes, sign-in sessions, retired signing keys and idle failure counters (in batches)')
       .option('--json', 'print JSON'),
   ).action(async (options: StoreOptions & { json?: boolean }) => {
     await withStore(resolveConfig(options), async (store) => {
       const counts = await store.deleteExpired(systemClock.now());
       if (options.json) return printJson(counts);
       printLines([
-        `Deleted ${counts.accessTokens} expired access tokens, ${counts.refreshTokens} refresh tokens, ${counts.authorizationCodes} authorization codes, ${counts.sessions} sessions and ${counts.signingKeys} retired signing keys.`,
+        `Deleted ${counts.accessTokens} expired access tokens, ${counts.refreshTokens} refresh tokens, ${counts.authorizationCodes} authorization codes, ${counts.sessions} sessions, ${counts.signingKeys} retired signing keys and ${counts.throttles} idle sign-in failure counters.`,
       ]);
     });
   });

@@ -6,6 +6,8 @@ import type { TokenResponse } from '../tokens.js';
 export interface GrantRequest {
   client: ClientRecord;
   params: ReadonlyMap<string, string>;
+  /** The caller's network address, for brute-force throttling. */
+  clientIp?: string;
 }
 
 /** One grant_type: reads like its RFC section, declares the storage it needs. */

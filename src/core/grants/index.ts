@@ -1,4 +1,5 @@
 import type { PasswordVerifier } from '../../accounts/passwords.js';
+import type { Throttle } from '../../accounts/throttle.js';
 import type { Store } from '../../storage/store.js';
 import type { Clock } from '../clock.js';
 import type { TokenMinter } from '../tokens.js';
@@ -16,6 +17,7 @@ export interface GrantDependencies {
   scopes: ScopePolicy;
   passwords: PasswordVerifier;
   refreshTokenGracePeriod: number;
+  throttle?: Throttle;
 }
 
 /** The grant registry: grant_type → handler. The token endpoint knows nothing else about grants. */
@@ -25,7 +27,7 @@ export function createGrantRegistry(deps: GrantDependencies): ReadonlyMap<string
   const handlers: GrantHandler[] = [
     new AuthorizationCodeGrant(deps.store, deps.minter, deps.clock, refreshTokensAllowed),
     new ClientCredentialsGrant(deps.store, deps.minter, deps.scopes),
-    new PasswordGrant(deps.store, deps.minter, deps.scopes, deps.passwords, refreshTokensAllowed),
+    new PasswordGrant(deps.store, deps.minter, deps.scopes, deps.passwords, refreshTokensAllowed, deps.throttle),
     new RefreshTokenGrant(deps.store, deps.minter, deps.clock, deps.refreshTokenGracePeriod),
   ];
   return new Map(handlers.map((handler) => [handler.grantType, handler]));

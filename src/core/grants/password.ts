@@ -1,4 +1,5 @@
 import { verifyCredentials } from '../../accounts/authenticate.js';
+import type { Throttle } from '../../accounts/throttle.js';
 import type { PasswordVerifier } from '../../accounts/passwords.js';
 import type { TokenStore, UserStore } from '../../storage/store.js';
 import { OAuthError } from '../errors.js';
@@ -18,16 +19,24 @@ export class PasswordGrant implements GrantHandler {
     private readonly scopes: ScopePolicy,
     private readonly passwords: PasswordVerifier,
     private readonly refreshTokensAllowed: (grantTypes: readonly string[]) => boolean,
+    private readonly throttle?: Throttle,
   ) {}
 
-  async handle({ client, params }: GrantRequest) {
+  async handle({ client, params, clientIp = 'unknown' }: GrantRequest) {
     const login = requireParam(params, 'username');
     const password = requireParam(params, 'password');
     const scope = scopeForNewGrant(this.scopes, client, params.get('scope'));
 
+    // Counted before the password is checked: a throttled guess costs no argon2 work and
+    // learns nothing, and guesses sent at once are all counted.
+    const throttled = this.throttle?.forLogin(login, clientIp);
+    const wait = throttled ? await this.throttle!.attempt(throttled) : 0;
+    if (wait > 0) throw OAuthError.invalidGrant(`too many failed sign-in attempts; retry in ${wait} seconds`).withRetryAfter(wait);
+
     // One answer for wrong password, unknown user and deactivated user.
     const user = await verifyCredentials(this.store, this.passwords, login, password);
     if (!user) throw OAuthError.invalidGrant('invalid username or password');
+    if (throttled) await this.throttle!.attemptSucceeded(throttled);
 
     const minted = await this.minter.mint(
       { clientId: client.id, userId: user.id, user, scope, familyId: this.minter.newFamilyId() },

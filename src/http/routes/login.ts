@@ -45,10 +45,10 @@ export function registerLoginRoutes(app: FastifyInstance, gatehouse: Gatehouse, 
     if (!browser.csrfValid(request, params.get('csrf_token'), 'login', null)) return browser.sendCsrfFailure(reply);
     const username = params.get('username');
     const password = params.get('password');
-    const showAgain = async (error: string) =>
+    const showAgain = async (error: string, status = 400) =>
       browser.sendPage(
         reply,
-        400,
+        status,
         loginPage({
           csrfToken: browser.csrfToken(request, reply, 'login', null),
           returnTo,
@@ -59,12 +59,23 @@ export function registerLoginRoutes(app: FastifyInstance, gatehouse: Gatehouse, 
       );
     if (username === undefined || password === undefined) return showAgain('Enter your username and password.');
 
+    // Counted before the password is checked: a throttled guess costs no argon2 work and
+    // learns nothing, and guesses sent at once are all counted.
+    const throttled = gatehouse.throttle.forLogin(username, request.ip);
+    const wait = await gatehouse.throttle.attempt(throttled);
+    if (wait > 0) {
+      request.audit.error = 'login_throttled';
+      reply.header('retry-after', String(wait));
+      return showAgain(`Too many failed sign-in attempts. Please wait ${wait} seconds, then try again.`, 429);
+    }
+
     const user = await verifyCredentials(gatehouse.store, gatehouse.passwords, username, password);
     // One message whichever of the two was wrong (or the account is deactivated).
     if (!user) {
       request.audit.error = 'login_failed';
       return showAgain('The username or password is incorrect.');
     }
+    await gatehouse.throttle.attemptSucceeded(throttled);
     await browser.startSession(request, reply, user.id);
     return reply.redirect(returnTo ?? '/login', 303);
   });

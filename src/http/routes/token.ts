@@ -11,7 +11,7 @@ export function registerTokenRoute(app: FastifyInstance, gatehouse: Gatehouse): 
   app.post('/oauth/token', async (request, reply) => {
     const params = parseFormBody(request.headers['content-type'], request.body);
     request.audit.grantType = params.get('grant_type')?.slice(0, 60);
-    const outcome = await gatehouse.tokenEndpoint.handle({ params, authorization: request.headers.authorization });
+    const outcome = await gatehouse.tokenEndpoint.handle({ params, authorization: request.headers.authorization, clientIp: request.ip });
     request.audit.clientId = outcome.clientId;
     return reply.headers(NO_STORE).send(outcome.response);
   });

@@ -140,4 +140,18 @@ CREATE TABLE signing_keys (
 );
 `,
   },
+  {
+    version: 4,
+    name: 'brute-force throttling',
+    sql: `
+-- Failed attempts per key ('login:…', 'ip:…', 'client:…'), shared by every node.
+CREATE TABLE throttles (
+  throttle_key TEXT PRIMARY KEY,
+  failures INTEGER NOT NULL,
+  last_failure_at BIGINT NOT NULL,
+  blocked_until BIGINT NOT NULL
+);
+CREATE INDEX throttles_last_failure_idx ON throttles (last_failure_at);
+`,
+  },
 ];
