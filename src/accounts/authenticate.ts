@@ -1,6 +1,7 @@
 import type { UserRecord, UserStore } from '../storage/store.js';
 import { canonicalize } from './canonical.js';
 import type { PasswordVerifier } from './passwords.js';
+import type { Throttle } from './throttle.js';
 
 /** Longer than any username (64) or e-mail address (254): not worth a database lookup. */
 const MAX_LOGIN_LENGTH = 320;
@@ -20,4 +21,32 @@ export async function verifyCredentials(
   const user = login.length <= MAX_LOGIN_LENGTH ? await store.findUserByLogin(canonicalize(login)) : null;
   const valid = await passwords.verify(user?.passwordHash ?? null, password);
   return user && valid && user.enabled ? user : null;
+}
+
+export type SignInResult =
+  | { kind: 'signed-in'; user: UserRecord }
+  /** Wrong password, unknown login or deactivated account: one answer for all three. */
+  | { kind: 'refused' }
+  /** Too many recent failures: nothing was checked. */
+  | { kind: 'throttled'; retryAfter: number };
+
+export interface SignInDependencies {
+  store: Pick<UserStore, 'findUserByLogin'>;
+  passwords: PasswordVerifier;
+  throttle?: Throttle;
+}
+
+/**
+ * The one sign-in rule, for the sign-in form and the password grant. The attempt is counted
+ * before the password is checked: a throttled guess costs no argon2 work and learns nothing,
+ * and guesses sent at once are all counted.
+ */
+export async function signIn(deps: SignInDependencies, login: string, password: string, address: string): Promise<SignInResult> {
+  const counters = deps.throttle?.forLogin(login, address);
+  const retryAfter = counters ? await deps.throttle!.attempt(counters) : 0;
+  if (retryAfter > 0) return { kind: 'throttled', retryAfter };
+  const user = await verifyCredentials(deps.store, deps.passwords, login, password);
+  if (!user) return { kind: 'refused' };
+  if (counters) await deps.throttle!.attemptSucceeded(counters);
+  return { kind: 'signed-in', user };
 }

@@ -72,10 +72,12 @@ export class Throttle {
    */
   async attempt(keys: ThrottleKeys): Promise<number> {
     const now = this.clock.now();
-    const counters = keys.map((counter) => ({ key: counter.key, blockFor: (failures: number) => this.delay(failures, counter.threshold) }));
-    const blockedUntil = await this.store.countAttempt(counters, now, now - this.settings.maxDelay);
+    const blockedUntil = await this.store.countAttempt(keys.map(this.blockRule), now, now - this.settings.maxDelay);
     return Math.max(0, blockedUntil - now);
   }
+
+  /** A counter as the store applies it: its key and how long each count blocks. */
+  private readonly blockRule = (counter: Counter) => ({ key: counter.key, blockFor: (failures: number) => this.delay(failures, counter.threshold) });
 
   /** The attempt counted by attempt() succeeded: forget the login's failures, take back the address's. */
   async attemptSucceeded(keys: ThrottleKeys): Promise<void> {
@@ -87,9 +89,7 @@ export class Throttle {
   async failed(keys: ThrottleKeys): Promise<number> {
     const now = this.clock.now();
     const windowStart = now - this.settings.maxDelay;
-    for (const counter of keys) {
-      await this.store.recordFailure(counter.key, now, windowStart, (failures) => this.delay(failures, counter.threshold));
-    }
+    for (const { key, blockFor } of keys.map(this.blockRule)) await this.store.recordFailure(key, now, windowStart, blockFor);
     return this.retryAfter(keys);
   }
 

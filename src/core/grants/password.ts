@@ -1,4 +1,4 @@
-import { verifyCredentials } from '../../accounts/authenticate.js';
+import { signIn } from '../../accounts/authenticate.js';
 import type { Throttle } from '../../accounts/throttle.js';
 import type { PasswordVerifier } from '../../accounts/passwords.js';
 import type { TokenStore, UserStore } from '../../storage/store.js';
@@ -27,16 +27,12 @@ export class PasswordGrant implements GrantHandler {
     const password = requireParam(params, 'password');
     const scope = scopeForNewGrant(this.scopes, client, params.get('scope'));
 
-    // Counted before the password is checked: a throttled guess costs no argon2 work and
-    // learns nothing, and guesses sent at once are all counted.
-    const throttled = this.throttle?.forLogin(login, clientIp);
-    const wait = throttled ? await this.throttle!.attempt(throttled) : 0;
-    if (wait > 0) throw OAuthError.invalidGrant(`too many failed sign-in attempts; retry in ${wait} seconds`).withRetryAfter(wait);
-
-    // One answer for wrong password, unknown user and deactivated user.
-    const user = await verifyCredentials(this.store, this.passwords, login, password);
-    if (!user) throw OAuthError.invalidGrant('invalid username or password');
-    if (throttled) await this.throttle!.attemptSucceeded(throttled);
+    const result = await signIn({ store: this.store, passwords: this.passwords, throttle: this.throttle }, login, password, clientIp);
+    if (result.kind === 'throttled') {
+      throw OAuthError.invalidGrant(`too many failed sign-in attempts; retry in ${result.retryAfter} seconds`).withRetryAfter(result.retryAfter);
+    }
+    if (result.kind === 'refused') throw OAuthError.invalidGrant('invalid username or password');
+    const { user } = result;
 
     const minted = await this.minter.mint(
       { clientId: client.id, userId: user.id, user, scope, familyId: this.minter.newFamilyId() },

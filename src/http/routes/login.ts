@@ -1,5 +1,5 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { verifyCredentials } from '../../accounts/authenticate.js';
+import { signIn } from '../../accounts/authenticate.js';
 import { OAuthError } from '../../core/errors.js';
 import type { Gatehouse } from '../../gatehouse.js';
 import { safeReturnTo, type BrowserSupport } from '../browser.js';
@@ -59,24 +59,18 @@ export function registerLoginRoutes(app: FastifyInstance, gatehouse: Gatehouse, 
       );
     if (username === undefined || password === undefined) return showAgain('Enter your username and password.');
 
-    // Counted before the password is checked: a throttled guess costs no argon2 work and
-    // learns nothing, and guesses sent at once are all counted.
-    const throttled = gatehouse.throttle.forLogin(username, request.ip);
-    const wait = await gatehouse.throttle.attempt(throttled);
-    if (wait > 0) {
+    const result = await signIn(gatehouse, username, password, request.ip);
+    if (result.kind === 'throttled') {
       request.audit.error = 'login_throttled';
-      reply.header('retry-after', String(wait));
-      return showAgain(`Too many failed sign-in attempts. Please wait ${wait} seconds, then try again.`, 429);
+      reply.header('retry-after', String(result.retryAfter));
+      return showAgain(`Too many failed sign-in attempts. Please wait ${result.retryAfter} seconds, then try again.`, 429);
     }
-
-    const user = await verifyCredentials(gatehouse.store, gatehouse.passwords, username, password);
     // One message whichever of the two was wrong (or the account is deactivated).
-    if (!user) {
+    if (result.kind === 'refused') {
       request.audit.error = 'login_failed';
       return showAgain('The username or password is incorrect.');
     }
-    await gatehouse.throttle.attemptSucceeded(throttled);
-    await browser.startSession(request, reply, user.id);
+    await browser.startSession(request, reply, result.user.id);
     return reply.redirect(returnTo ?? '/login', 303);
   });
 
