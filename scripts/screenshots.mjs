@@ -1,16 +1,18 @@
 #!/usr/bin/env node
 /**
- * Screenshots of the sign-in and consent pages, for the README and for reviewing the design.
+ * Screenshots of the sign-in, consent, sign-up and account pages, for the README and for
+ * reviewing the design.
  *
  *   npm run build && node scripts/screenshots.mjs
  *
  * Starts the built CLI (`node dist/cli/main.js serve`) on a fresh SQLite database in a temporary
  * directory, registers a user and a client named "Acme Notes" (scopes read and write, with
  * descriptions), then lets headless Chromium (/usr/bin/chromium, or $CHROMIUM) open an
- * authorization request, sign in and reach the consent page. Writes, into docs/screenshots/:
+ * authorization request, sign in, reach the consent page and allow, then open the account page
+ * (which lists the app) and, signed out, the sign-up page. Writes, into docs/screenshots/:
  *
- *   login-desktop.png  consent-desktop.png   1280×800
- *   login-phone.png    consent-phone.png     390×844, deviceScaleFactor 2
+ *   login-desktop.png  consent-desktop.png  account-desktop.png  register-desktop.png  1280×800
+ *   login-phone.png    consent-phone.png    account-phone.png    register-phone.png    390×844, deviceScaleFactor 2
  *
  * Everything it starts is stopped, and the temporary directory removed, on the way out.
  */
@@ -35,6 +37,7 @@ const REDIRECT_URI = 'https://notes.example.com/oauth/callback';
 const ENV = {
   GATEHOUSE_SUPPORTED_SCOPES: 'read write',
   GATEHOUSE_SCOPE_DESCRIPTIONS: JSON.stringify({ read: 'Read your notes', write: 'Create and edit notes' }),
+  GATEHOUSE_REGISTRATION_ENABLED: 'true',
 };
 const VIEWPORTS = [
   { name: 'desktop', options: { viewport: { width: 1280, height: 800 }, deviceScaleFactor: 1 } },
@@ -145,7 +148,25 @@ async function capture(browser, serverUrl, clientId, { name, options }) {
     await page.getByRole('button', { name: 'Allow' }).waitFor();
     const consent = join(OUT_DIR, `consent-${name}.png`);
     await page.screenshot({ path: consent, fullPage: true });
-    return [login, consent];
+
+    // The consent is stored before the browser is sent to the app, whose callback does not
+    // exist (the navigation ends on Chromium's error page): only leaving this server matters.
+    await page.getByRole('button', { name: 'Allow' }).click();
+    await page.waitForURL((url) => url.host !== new URL(serverUrl).host, { waitUntil: 'commit' });
+    await page.goto(`${serverUrl}/account`);
+    await page.getByRole('button', { name: 'Remove access' }).first().waitFor();
+    const account = join(OUT_DIR, `account-${name}.png`);
+    await page.screenshot({ path: account, fullPage: true });
+    // Forgets the consent, so the next viewport's run sees the consent page again.
+    await page.getByRole('button', { name: 'Remove access' }).first().click();
+    await page.getByText('No app has access to your account.').waitFor();
+
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.goto(`${serverUrl}/register`);
+    await page.evaluate(() => document.activeElement instanceof HTMLElement && document.activeElement.blur());
+    const register = join(OUT_DIR, `register-${name}.png`);
+    await page.screenshot({ path: register, fullPage: true });
+    return [login, consent, account, register];
   } finally {
     await context.close();
   }

@@ -1,4 +1,12 @@
+import pino, { type Logger } from 'pino';
+import { AccountEvents } from './accounts/events.js';
+import { MailQueue, OutboxMailer, SmtpMailer, type Mailer } from './accounts/mail/mailer.js';
+import { MailTemplates } from './accounts/mail/templates.js';
 import { argon2Verifier, type PasswordVerifier } from './accounts/passwords.js';
+import { Profile } from './accounts/profile.js';
+import { Registration } from './accounts/registration.js';
+import { PasswordResetting } from './accounts/resetting.js';
+import { AccountMail, type SelfServiceContext } from './accounts/self-service.js';
 import { Sessions } from './accounts/sessions.js';
 import { Throttle } from './accounts/throttle.js';
 import { AuthorizationEndpoint } from './core/authorize.js';
@@ -12,7 +20,7 @@ import { createGrantRegistry } from './core/grants/index.js';
 import { TokenEndpoint } from './core/token-endpoint.js';
 import { TokenMinter } from './core/tokens.js';
 import type { GatehouseConfig } from './config/schema.js';
-import type { Store } from './storage/store.js';
+import type { Store, ThrottleStore } from './storage/store.js';
 
 export interface GatehouseOptions {
   config: GatehouseConfig;
@@ -20,6 +28,12 @@ export interface GatehouseOptions {
   clock?: Clock;
   ids?: IdSource;
   passwords?: PasswordVerifier;
+  /** Where brute-force counters live; the store (the database) unless given (Redis). */
+  throttleStore?: ThrottleStore;
+  /** Where e-mail goes; by default SMTP at mail.url, or the outbox folder. */
+  mailer?: Mailer;
+  /** For what the core reports outside a request (mail written, mail failures, account events). */
+  logger?: Logger;
 }
 
 /** RFC 8414 authorization server metadata. */
@@ -58,6 +72,12 @@ export class Gatehouse {
   readonly throttle: Throttle;
   /** The JWT signing keys; null when no key_encryption_key is configured. */
   readonly keys: KeyRing | null;
+  /** Every change to a user account, as it happens (the audit log listens here). */
+  readonly events: AccountEvents;
+  readonly mail: AccountMail;
+  readonly registration: Registration;
+  readonly resetting: PasswordResetting;
+  readonly profile: Profile;
 
   constructor(options: GatehouseOptions) {
     this.config = options.config;
@@ -79,7 +99,7 @@ export class Gatehouse {
         : { kind: 'opaque' },
     );
     this.passwords = options.passwords ?? argon2Verifier;
-    this.throttle = new Throttle(this.store, this.clock, {
+    this.throttle = new Throttle(options.throttleStore ?? this.store, this.clock, {
       threshold: this.config.login_throttle_threshold,
       maxDelay: this.config.login_throttle_max_delay,
     });
@@ -107,6 +127,38 @@ export class Gatehouse {
       audience: this.config.access_token_audience,
     });
     this.sessions = new Sessions(this.store, this.clock, ids, this.config.session_lifetime);
+
+    const logger = options.logger ?? pino({ level: 'silent' });
+    this.events = new AccountEvents((error) => logger.error({ err: error }, 'account event listener failed'));
+    const { mail } = this.config;
+    const mailer = options.mailer ?? (mail.url ? new SmtpMailer(mail.url, mail.from) : new OutboxMailer(mail.outbox, mail.from, logger));
+    this.mail = new AccountMail(new MailQueue(mailer, logger), new MailTemplates(mail.templates), new URL(this.config.issuer).host);
+    const selfService: SelfServiceContext = {
+      store: this.store,
+      clock: this.clock,
+      ids,
+      passwords: this.passwords,
+      policy: { minLength: this.config.password_min_length, maxLength: this.config.password_max_length },
+      events: this.events,
+      mail: this.mail,
+      throttle: this.throttle,
+      url: (path) => this.url(path),
+    };
+    this.registration = new Registration(selfService, {
+      confirmation: this.config.registration.confirmation,
+      tokenTtl: this.config.registration.token_ttl,
+    });
+    this.resetting = new PasswordResetting(
+      selfService,
+      { tokenTtl: this.config.resetting.token_ttl, retryTtl: this.config.resetting.retry_ttl },
+      this.registration,
+    );
+    this.profile = new Profile(selfService);
+  }
+
+  /** Lets e-mails still on their way go out. The store is closed by whoever opened it. */
+  async close(): Promise<void> {
+    await this.mail.close();
   }
 
   /** An absolute URL on this server for a path such as /oauth/token. */

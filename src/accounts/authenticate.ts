@@ -4,15 +4,15 @@ import type { PasswordVerifier } from './passwords.js';
 import type { Throttle } from './throttle.js';
 
 /** Longer than any username (64) or e-mail address (254): not worth a database lookup. */
-const MAX_LOGIN_LENGTH = 320;
+export const MAX_LOGIN_LENGTH = 320;
 
 /**
  * Checks a username-or-e-mail and password, for the sign-in form and the password grant alike.
- * Returns the user, or null for an unknown login, a wrong password and a deactivated account
- * alike (FOS let deactivated users in). The password is always verified, against a decoy for
- * unknown users, so the time taken reveals nothing.
+ * Returns the user whose password this is (enabled or not), or null for an unknown login and a
+ * wrong password alike. The password is always verified, against a decoy for unknown users, so
+ * the time taken reveals nothing.
  */
-export async function verifyCredentials(
+async function verifyCredentials(
   store: Pick<UserStore, 'findUserByLogin'>,
   passwords: PasswordVerifier,
   login: string,
@@ -20,13 +20,21 @@ export async function verifyCredentials(
 ): Promise<UserRecord | null> {
   const user = login.length <= MAX_LOGIN_LENGTH ? await store.findUserByLogin(canonicalize(login)) : null;
   const valid = await passwords.verify(user?.passwordHash ?? null, password);
-  return user && valid && user.enabled ? user : null;
+  return user && valid ? user : null;
 }
 
 export type SignInResult =
   | { kind: 'signed-in'; user: UserRecord }
-  /** Wrong password, unknown login or deactivated account: one answer for all three. */
+  /**
+   * Wrong password, unknown login or deactivated account: one answer for all three (FOS let
+   * deactivated users in).
+   */
   | { kind: 'refused' }
+  /**
+   * The right password for a self-registered account whose e-mail address is not confirmed
+   * yet. Only the password's owner learns this, so it can be said plainly.
+   */
+  | { kind: 'unconfirmed' }
   /** Too many recent failures: nothing was checked. */
   | { kind: 'throttled'; retryAfter: number };
 
@@ -46,7 +54,9 @@ export async function signIn(deps: SignInDependencies, login: string, password: 
   const retryAfter = counters ? await deps.throttle!.attempt(counters) : 0;
   if (retryAfter > 0) return { kind: 'throttled', retryAfter };
   const user = await verifyCredentials(deps.store, deps.passwords, login, password);
-  if (!user) return { kind: 'refused' };
+  // A deactivated account's right password is refused (and counted) like a wrong one.
+  if (!user || (!user.enabled && !user.awaitingConfirmation)) return { kind: 'refused' };
+  // The right password is not a guess, whatever the account's state.
   if (counters) await deps.throttle!.attemptSucceeded(counters);
-  return { kind: 'signed-in', user };
+  return user.enabled ? { kind: 'signed-in', user } : { kind: 'unconfirmed' };
 }

@@ -1,5 +1,5 @@
 import type { Clock } from '../core/clock.js';
-import type { ThrottleStore } from '../storage/store.js';
+import { blockSeconds, type BlockRule, type ThrottleStore } from '../storage/store.js';
 import { canonicalize } from './canonical.js';
 
 export interface ThrottleSettings {
@@ -47,6 +47,22 @@ export class Throttle {
     return this.counters('client', clientId.slice(0, 255), address);
   }
 
+  /**
+   * Forms that send e-mail (sign-up, password reset), per address: every request counts, so
+   * one address cannot flood mailboxes or enumerate accounts quickly.
+   */
+  forMailRequests(address: string): ThrottleKeys {
+    return [{ key: `mail:ip:${address}`, threshold: this.settings.threshold * 4, clearedBySuccess: false }];
+  }
+
+  /**
+   * Unasked-for e-mails to one account (the "you already have an account" notice): a couple,
+   * then at growing intervals, however many addresses the sign-ups come from.
+   */
+  forNoticesTo(userId: string): ThrottleKeys {
+    return [{ key: `notice:${userId}`, threshold: 1, clearedBySuccess: false }];
+  }
+
   private counters(kind: string, who: string, address: string): ThrottleKeys {
     const { threshold } = this.settings;
     return [
@@ -77,7 +93,10 @@ export class Throttle {
   }
 
   /** A counter as the store applies it: its key and how long each count blocks. */
-  private readonly blockRule = (counter: Counter) => ({ key: counter.key, blockFor: (failures: number) => this.delay(failures, counter.threshold) });
+  private readonly blockRule = (counter: Counter): { key: string; rule: BlockRule } => ({
+    key: counter.key,
+    rule: { threshold: counter.threshold, maxDelay: this.settings.maxDelay },
+  });
 
   /** The attempt counted by attempt() succeeded: forget the login's failures, take back the address's. */
   async attemptSucceeded(keys: ThrottleKeys): Promise<void> {
@@ -89,7 +108,7 @@ export class Throttle {
   async failed(keys: ThrottleKeys): Promise<number> {
     const now = this.clock.now();
     const windowStart = now - this.settings.maxDelay;
-    for (const { key, blockFor } of keys.map(this.blockRule)) await this.store.recordFailure(key, now, windowStart, blockFor);
+    for (const { key, rule } of keys.map(this.blockRule)) await this.store.recordFailure(key, now, windowStart, rule);
     return this.retryAfter(keys);
   }
 
@@ -99,7 +118,6 @@ export class Throttle {
 
   /** 0 up to the threshold, then 2, 4, 8 … seconds, capped at maxDelay. */
   delay(failures: number, threshold: number): number {
-    if (failures <= threshold) return 0;
-    return Math.min(this.settings.maxDelay, 2 ** Math.min(failures - threshold, 30));
+    return blockSeconds(failures, { threshold, maxDelay: this.settings.maxDelay });
   }
 }

@@ -1,6 +1,7 @@
 import { cryptoIds, systemClock, type Clock, type IdSource } from '../core/clock.js';
 import { DuplicateUserError, type UserRecord, type UserStore } from '../storage/store.js';
 import { canonicalize, emailProblem, usernameProblem } from './canonical.js';
+import { AccountEvents, type AccountEventType } from './events.js';
 import { DEFAULT_PASSWORD_POLICY, hashPassword, passwordProblem, type PasswordPolicy } from './passwords.js';
 
 /** A rule a user record broke (duplicate, bad e-mail, weak password): the caller's input is at fault. */
@@ -28,27 +29,65 @@ export function normalizeRole(role: string): string {
   return named;
 }
 
-/** User management shared by the CLI and (later) the account pages. */
+export type AccountField = 'username' | 'email' | 'password';
+
+/** A rule a new or changed account breaks, with the field at fault. */
+export interface FieldProblem {
+  field: AccountField;
+  message: string;
+  /** The username or e-mail belongs to another account (rather than being malformed). */
+  taken?: boolean;
+}
+
+/**
+ * The rules for a username and e-mail (free, well-formed) and, when given, a password (the
+ * policy). `self` is the account being edited, which may keep its own name and address.
+ */
+export async function newUserProblem(
+  store: Pick<UserStore, 'findUserByLogin'>,
+  input: { username: string; email: string; password?: string },
+  policy: PasswordPolicy,
+  self?: { id: string },
+): Promise<FieldProblem | null> {
+  const formProblem =
+    fieldProblem('username', usernameProblem(input.username)) ??
+    fieldProblem('email', emailProblem(input.email)) ??
+    (input.password === undefined ? null : fieldProblem('password', passwordProblem(input.password, input as { username: string; email: string }, policy)));
+  if (formProblem) return formProblem;
+  const usernameCanonical = canonicalize(input.username);
+  const emailCanonical = canonicalize(input.email);
+  // A username may not be someone else's e-mail (or the reverse): logins accept either.
+  for (const canonical of [usernameCanonical, emailCanonical]) {
+    const clash = await store.findUserByLogin(canonical);
+    if (!clash || clash.id === self?.id) continue;
+    const field = clash.usernameCanonical === usernameCanonical || clash.emailCanonical === usernameCanonical ? 'username' : 'email';
+    const message = field === 'username' ? 'a user with this username already exists' : 'a user with this e-mail address already exists';
+    return { field, message, taken: true };
+  }
+  return null;
+}
+
+const fieldProblem = (field: AccountField, message: string | null): FieldProblem | null => (message ? { field, message } : null);
+
+/** User management by an administrator (the CLI); every change is announced on `events`. */
 export class UserAccounts {
   constructor(
     private readonly store: UserStore,
     private readonly clock: Clock = systemClock,
     private readonly ids: IdSource = cryptoIds,
     private readonly passwordPolicy: PasswordPolicy = DEFAULT_PASSWORD_POLICY,
+    readonly events: AccountEvents = new AccountEvents(),
   ) {}
 
+  private announce(type: AccountEventType, user: UserRecord, details?: Record<string, string>): void {
+    this.events.emit({ type, userId: user.id, username: user.username, actor: 'admin', at: this.clock.now(), ...(details ? { details } : {}) });
+  }
+
   async create(input: NewUser): Promise<UserRecord> {
-    const problem = usernameProblem(input.username) ?? emailProblem(input.email) ?? passwordProblem(input.password, input, this.passwordPolicy);
-    if (problem) throw new AccountError(problem);
+    const problem = await newUserProblem(this.store, input, this.passwordPolicy);
+    if (problem) throw new AccountError(problem.message);
     const usernameCanonical = canonicalize(input.username);
     const emailCanonical = canonicalize(input.email);
-    // A username may not be someone else's e-mail (or the reverse): logins accept either.
-    const clash = (await this.store.findUserByLogin(usernameCanonical)) ?? (await this.store.findUserByLogin(emailCanonical));
-    if (clash) {
-      throw new AccountError(clash.usernameCanonical === usernameCanonical || clash.emailCanonical === usernameCanonical
-        ? 'a user with this username already exists'
-        : 'a user with this e-mail address already exists');
-    }
     const now = this.clock.now();
     const user: UserRecord = {
       id: this.ids.id(),
@@ -58,6 +97,7 @@ export class UserAccounts {
       emailCanonical,
       passwordHash: await hashPassword(input.password),
       enabled: input.enabled ?? true,
+      awaitingConfirmation: false,
       roles: [...new Set((input.roles ?? []).map(normalizeRole))],
       createdAt: now,
       updatedAt: now,
@@ -68,6 +108,7 @@ export class UserAccounts {
       if (error instanceof DuplicateUserError) throw new AccountError(error.message);
       throw error;
     }
+    this.announce('user.created', user);
     return user;
   }
 
@@ -77,16 +118,24 @@ export class UserAccounts {
     return user;
   }
 
+  /**
+   * An administrator's switch. Either way the account no longer awaits e-mail confirmation:
+   * activating stands in for it, and a deactivated account must never be re-enabled by a
+   * confirmation link still in someone's mailbox.
+   */
   async setEnabled(login: string, enabled: boolean): Promise<UserRecord> {
     const user = await this.find(login);
-    await this.store.updateUser(user.id, { enabled }, this.clock.now());
-    return { ...user, enabled };
+    await this.store.updateUser(user.id, { enabled, awaitingConfirmation: false }, this.clock.now());
+    this.announce(enabled ? 'user.activated' : 'user.deactivated', user);
+    return { ...user, enabled, awaitingConfirmation: false };
   }
 
   async promote(login: string, role: string): Promise<UserRecord> {
     const user = await this.find(login);
-    const roles = [...new Set([...user.roles, normalizeRole(role)])];
+    const named = normalizeRole(role);
+    const roles = [...new Set([...user.roles, named])];
     await this.store.updateUser(user.id, { roles }, this.clock.now());
+    this.announce('user.promoted', user, { role: named });
     return { ...user, roles };
   }
 
@@ -95,6 +144,7 @@ export class UserAccounts {
     const named = normalizeRole(role);
     const roles = user.roles.filter((r) => r !== named);
     await this.store.updateUser(user.id, { roles }, this.clock.now());
+    this.announce('user.demoted', user, { role: named });
     return { ...user, roles };
   }
 
@@ -103,6 +153,7 @@ export class UserAccounts {
     const problem = passwordProblem(password, user, this.passwordPolicy);
     if (problem) throw new AccountError(problem);
     await this.store.updateUser(user.id, { passwordHash: await hashPassword(password) }, this.clock.now());
+    this.announce('user.password_changed', user);
     return user;
   }
 
@@ -110,6 +161,7 @@ export class UserAccounts {
   async delete(login: string): Promise<UserRecord> {
     const user = await this.find(login);
     if (!(await this.store.deleteUser(user.id))) throw new AccountError(`no user "${login}"`);
+    this.announce('user.deleted', user);
     return user;
   }
 

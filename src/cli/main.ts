@@ -12,9 +12,10 @@ import { serveCommand } from './commands/serve.js';
 import { tokensCommand } from './commands/tokens.js';
 import { userCommand } from './commands/user.js';
 import { UsageError } from './errors.js';
+import { TemplateError } from '../accounts/mail/templates.js';
 
 /** Misuse of the CLI (bad flags, invalid values, unknown names): one line, exit code 2. */
-const USAGE_ERRORS = [UsageError, ConfigError, AccountError, ClientRegistrationError, KeyDecryptionError];
+const USAGE_ERRORS = [UsageError, ConfigError, AccountError, ClientRegistrationError, KeyDecryptionError, TemplateError];
 
 function fail(message: string, code: number): never {
   process.stderr.write(`gatehouse: ${message.split('\n')[0]}\n`);

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { parse as parseYaml } from 'yaml';
-import { booleanKeys, configKeys, configSchema, listKeys, numericKeys, objectKeys, type ConfigInput, type GatehouseConfig } from './schema.js';
+import { booleanKeys, configKeys, configSchema, listKeys, numericKeys, objectKeys, sectionKeys, type ConfigInput, type GatehouseConfig } from './schema.js';
 
 /** A configuration problem, reported as "key: reason" so the operator knows what to fix. */
 export class ConfigError extends Error {
@@ -40,8 +40,12 @@ function readFile(path: string): Record<string, unknown> {
 function readEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
   const values: Record<string, unknown> = {};
   for (const key of configKeys) {
-    const raw = env[`GATEHOUSE_${key.toUpperCase()}`];
-    if (raw !== undefined) values[key] = fromString(key, raw, `GATEHOUSE_${key.toUpperCase()}`);
+    const name = `GATEHOUSE_${key.toUpperCase().replace('.', '_')}`;
+    const raw = env[name];
+    if (raw === undefined) continue;
+    const [section, inner] = key.split('.') as [string, string | undefined];
+    if (inner === undefined) values[key] = fromString(key, raw, name);
+    else ((values[section] ??= {}) as Record<string, unknown>)[inner] = fromString(key, raw, name);
   }
   // The conventional name for the database location.
   if (env.GATEHOUSE_DATABASE_URL !== undefined && env.GATEHOUSE_DATABASE === undefined) values.database = env.GATEHOUSE_DATABASE_URL;
@@ -83,10 +87,16 @@ export function fromString(key: string, raw: string, source = key): unknown {
 
 /** Loads configuration: file < environment < flags, then validates everything at once. */
 export function loadConfig(sources: ConfigSources = {}): GatehouseConfig {
-  const merged: Record<string, unknown> = {
-    ...(sources.file ? readFile(sources.file) : {}),
-    ...readEnv(sources.env ?? {}),
-  };
+  const fromFile = sources.file ? readFile(sources.file) : {};
+  const fromEnv = readEnv(sources.env ?? {});
+  const merged: Record<string, unknown> = { ...fromFile, ...fromEnv };
+  // A section set partly in the file and partly in the environment keeps both parts.
+  for (const section of sectionKeys) {
+    const filePart = fromFile[section];
+    if (section in fromEnv && filePart !== null && typeof filePart === 'object' && !Array.isArray(filePart)) {
+      merged[section] = { ...(filePart as Record<string, unknown>), ...(fromEnv[section] as Record<string, unknown>) };
+    }
+  }
   for (const [key, value] of Object.entries(sources.flags ?? {})) {
     if (value !== undefined) merged[key] = value;
   }
@@ -97,7 +107,8 @@ export function validateConfig(input: ConfigInput): GatehouseConfig {
   const result = configSchema.safeParse(input);
   if (!result.success) {
     const problems = result.error.issues.map((issue) => {
-      if (issue.code === 'unrecognized_keys') return `${issue.keys.join(', ')}: unknown setting`;
+      // Inside a section the key is named with it: registration.enabeld.
+      if (issue.code === 'unrecognized_keys') return `${issue.keys.map((key) => [...issue.path, key].join('.')).join(', ')}: unknown setting`;
       const key = issue.path.join('.') || '(config)';
       return `${key}: ${issue.message}`;
     });
@@ -106,5 +117,16 @@ export function validateConfig(input: ConfigInput): GatehouseConfig {
   const config = result.data;
   const hostForUrl = config.host.includes(':') ? `[${config.host}]` : config.host;
   const issuer = config.issuer ?? `http://${hostForUrl}:${config.port}`;
-  return { ...config, issuer, access_token_audience: config.access_token_audience ?? issuer };
+  return {
+    ...config,
+    issuer,
+    access_token_audience: config.access_token_audience ?? issuer,
+    mail: { ...config.mail, from: config.mail.from ?? `Gatehouse <no-reply@${mailDomainOf(issuer)}>` },
+  };
+}
+
+/** The issuer's host name, or localhost when the issuer is an IP address (not a mail domain). */
+function mailDomainOf(issuer: string): string {
+  const host = new URL(issuer).hostname;
+  return /^[\d.]+$|^\[/.test(host) ? 'localhost' : host;
 }

@@ -87,6 +87,56 @@ export const configSchema = z
      * client's real address is what throttling and logs see. Empty: the connection's address.
      */
     trusted_proxies: z.array(z.string().min(1)).default([]),
+    /** Self-service sign-up at /register (FOSUserBundle's registration). */
+    registration: z
+      .object({
+        /** Show /register. Off by default: most teams create accounts themselves (`gatehouse user create`). */
+        enabled: z.boolean().default(false),
+        /** New accounts stay inactive until the e-mailed link is followed. */
+        confirmation: z.boolean().default(true),
+        /** Seconds a confirmation link works (FOSUserBundle's never expired). */
+        token_ttl: seconds(60).default(86_400),
+      })
+      .strict()
+      .default({ enabled: false, confirmation: true, token_ttl: 86_400 }),
+    /** "Forgot your password?" at /reset (FOSUserBundle's resetting). */
+    resetting: z
+      .object({
+        /** Seconds a reset link works. */
+        token_ttl: seconds(60).default(86_400),
+        /** At most one e-mail per account per this many seconds; a request in between sends nothing. */
+        retry_ttl: seconds(0).default(7_200),
+      })
+      .strict()
+      .default({ token_ttl: 86_400, retry_ttl: 7_200 }),
+    /** Outgoing e-mail (confirmation and reset links, notices). */
+    mail: z
+      .object({
+        /** smtp://user:pass@host:587 or smtps://…:465. Unset: messages are written to `outbox` as .eml files. */
+        url: z
+          .string()
+          .refine((value) => /^smtps?:\/\/[^/?#\s]+/.test(value), 'must be an smtp:// or smtps:// URL, e.g. smtp://user:password@mail.example.com:587')
+          .optional(),
+        /** The From address. Defaults to Gatehouse <no-reply@ISSUER HOST>. */
+        from: z.string().min(3).max(320).optional(),
+        /** Where messages go when no `url` is set. */
+        outbox: z.string().min(1).default('./data/outbox'),
+        /** A folder whose files replace the built-in templates (see README). */
+        templates: z.string().min(1).optional(),
+      })
+      .strict()
+      .default({ outbox: './data/outbox' }),
+    /** Where brute-force counters live. */
+    rate_limit: z
+      .object({
+        /** redis://… : keep the counters in Redis instead of the database (shared by every node either way). */
+        redis_url: z
+          .string()
+          .refine((value) => /^rediss?:\/\/\S+$/.test(value), 'must be a redis:// or rediss:// URL')
+          .optional(),
+      })
+      .strict()
+      .default({}),
     /** pino level: fatal, error, warn, info, debug, trace or silent. */
     log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
@@ -116,7 +166,12 @@ export const configSchema = z
   });
 
 export type ConfigInput = z.input<typeof configSchema>;
-export type GatehouseConfig = z.output<typeof configSchema> & { issuer: string; access_token_audience: string };
+type ParsedConfig = z.output<typeof configSchema>;
+export type GatehouseConfig = ParsedConfig & {
+  issuer: string;
+  access_token_audience: string;
+  mail: ParsedConfig['mail'] & { from: string };
+};
 
 function issuerProblem(value: string): string | null {
   let url: URL;
@@ -143,9 +198,24 @@ export const numericKeys = new Set([
   'password_max_length',
   'login_throttle_threshold',
   'login_throttle_max_delay',
+  'registration.token_ttl',
+  'resetting.token_ttl',
+  'resetting.retry_ttl',
 ]);
 export const listKeys = new Set(['supported_scopes', 'trusted_proxies']);
-export const booleanKeys = new Set(['require_pkce', 'enforce_state', 'jwt_user_claims']);
+export const booleanKeys = new Set(['require_pkce', 'enforce_state', 'jwt_user_claims', 'registration.enabled', 'registration.confirmation']);
 /** Mappings: given as a JSON object in the environment. */
 export const objectKeys = new Set(['scope_descriptions']);
-export const configKeys = Object.keys(configSchema.shape);
+
+/** Settings grouped in a section (registration.enabled …): written nested in files. */
+export const sectionKeys = new Set(['registration', 'resetting', 'mail', 'rate_limit']);
+
+/**
+ * Every setting's name: top-level keys, and `section.key` for the keys of a section. In the
+ * environment the dot becomes an underscore: GATEHOUSE_REGISTRATION_ENABLED.
+ */
+export const configKeys: string[] = Object.entries(configSchema.shape).flatMap(([key, schema]) => {
+  if (!sectionKeys.has(key)) return [key];
+  const section = (schema as unknown as { unwrap(): z.ZodObject }).unwrap();
+  return Object.keys(section.shape).map((inner) => `${key}.${inner}`);
+});

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { OAuthError } from '../core/errors.js';
 import type { ActiveSession } from '../accounts/sessions.js';
 import type { Gatehouse } from '../gatehouse.js';
 import { parseCookies, serializeCookie } from './cookies.js';
@@ -89,4 +90,24 @@ const RETURN_TO = /^\/(?:oauth\/authorize\?|login$|account(?:[/?]|$))[^\\\s]*$/;
 
 export function safeReturnTo(value: string | undefined): string | null {
   return value !== undefined && value.length <= 8192 && RETURN_TO.test(value) ? value : null;
+}
+
+/** Page routes answer other methods with an HTML 405 naming the ones they take. */
+export function refuseOtherMethods(app: FastifyInstance, urls: readonly string[], allowed: ReadonlyArray<'GET' | 'POST'> = ['GET', 'POST']): void {
+  const refused = ['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'].filter((method) => !allowed.includes(method as 'GET' | 'POST'));
+  for (const url of urls) {
+    app.route({
+      method: refused,
+      url,
+      config: { page: true },
+      handler: async () => {
+        throw OAuthError.methodNotAllowed(allowed.join(', '));
+      },
+    });
+  }
+}
+
+/** The password policy in words, under every form that sets a password. */
+export function passwordRule(gatehouse: Gatehouse): string {
+  return `Use at least ${gatehouse.config.password_min_length} characters; not your username or e-mail address.`;
 }

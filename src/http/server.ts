@@ -4,9 +4,12 @@ import { OAuthError } from '../core/errors.js';
 import type { Gatehouse } from '../gatehouse.js';
 import { BrowserSupport } from './browser.js';
 import { fromFrameworkError, isDatabaseUnavailable, sendOAuthError } from './errors.js';
+import { registerAccountRoutes } from './routes/account.js';
 import { registerAuthorizeRoutes } from './routes/authorize.js';
 import { registerDiscoveryRoutes } from './routes/discovery.js';
 import { registerLoginRoutes } from './routes/login.js';
+import { registerRegistrationRoutes } from './routes/registration.js';
+import { registerResettingRoutes } from './routes/resetting.js';
 import { registerTokenManagementRoutes } from './routes/token-management.js';
 import { registerTokenRoute } from './routes/token.js';
 
@@ -98,6 +101,9 @@ export function buildHttpServer(gatehouse: Gatehouse, logger: Logger): FastifyIn
   registerTokenManagementRoutes(app, gatehouse);
   registerAuthorizeRoutes(app, gatehouse, browser);
   registerLoginRoutes(app, gatehouse, browser);
+  registerRegistrationRoutes(app, gatehouse, browser);
+  registerResettingRoutes(app, gatehouse, browser);
+  registerAccountRoutes(app, gatehouse, browser);
   registerDiscoveryRoutes(app, gatehouse);
   return app;
 }

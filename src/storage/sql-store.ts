@@ -1,8 +1,12 @@
 import type { SqlDriver, SqlExecutor } from './driver.js';
 import { migrations } from './migrations/index.js';
 import {
+  blockSeconds,
   DuplicateUserError,
   type AccessTokenRecord,
+  type AccountTokenPurpose,
+  type AccountTokenRecord,
+  type BlockRule,
   type AuthorizationCodeRecord,
   type CleanupCounts,
   type ClientRecord,
@@ -15,6 +19,7 @@ import {
   type SessionRecord,
   type SigningKeyRecord,
   type Store,
+  type UserGrantRecord,
   type UserPatch,
   type UserRecord,
 } from './store.js';
@@ -40,9 +45,17 @@ interface UserRow {
   email_canonical: string;
   password_hash: string;
   enabled: boolean | number;
+  awaiting_confirmation: boolean | number;
   roles: string;
   created_at: number;
   updated_at: number;
+}
+interface AccountTokenRow {
+  token_hash: string;
+  user_id: string;
+  purpose: AccountTokenPurpose;
+  created_at: number;
+  expires_at: number;
 }
 interface AccessTokenRow {
   token_hash: string;
@@ -116,6 +129,7 @@ const toUser = (row: UserRow): UserRecord => ({
   emailCanonical: row.email_canonical,
   passwordHash: row.password_hash,
   enabled: Boolean(row.enabled),
+  awaitingConfirmation: Boolean(row.awaiting_confirmation),
   roles: JSON.parse(row.roles) as string[],
   createdAt: row.created_at,
   updatedAt: row.updated_at,
@@ -306,9 +320,10 @@ export class SqlStore implements Store {
   async createUser(u: UserRecord): Promise<void> {
     try {
       await this.db.run(
-        `INSERT INTO users (id, username, username_canonical, email, email_canonical, password_hash, enabled, roles, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        [u.id, u.username, u.usernameCanonical, u.email, u.emailCanonical, u.passwordHash, u.enabled,
+        `INSERT INTO users (id, username, username_canonical, email, email_canonical, password_hash, enabled, awaiting_confirmation,
+           roles, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        [u.id, u.username, u.usernameCanonical, u.email, u.emailCanonical, u.passwordHash, u.enabled, u.awaitingConfirmation,
           JSON.stringify(u.roles), u.createdAt, u.updatedAt],
       );
     } catch (error) {
@@ -324,6 +339,7 @@ export class SqlStore implements Store {
       emailCanonical: 'email_canonical',
       passwordHash: 'password_hash',
       enabled: 'enabled',
+      awaitingConfirmation: 'awaiting_confirmation',
       roles: 'roles',
     };
     const sets: string[] = [];
@@ -349,6 +365,144 @@ export class SqlStore implements Store {
 
   async listUsers(): Promise<UserRecord[]> {
     return (await this.db.all<UserRow>('SELECT * FROM users ORDER BY username_canonical')).map(toUser);
+  }
+
+  // --- confirmation and reset links ---------------------------------------------
+
+  async issueAccountToken(t: AccountTokenRecord, notWithin: number): Promise<boolean> {
+    return this.db.transaction(async (tx) => {
+      // Locking the user's row queues concurrent requests for one account on every node, so
+      // two of them cannot both find no recent token and both send an e-mail.
+      const user = await tx.get<{ id: string }>(`SELECT id FROM users WHERE id = ?${this.db.forUpdate}`, [t.userId]);
+      if (!user) return false;
+      const recent = await tx.get<{ n: number }>(
+        'SELECT COUNT(*) AS n FROM account_tokens WHERE user_id = ? AND purpose = ? AND created_at > ?',
+        [t.userId, t.purpose, t.createdAt - notWithin],
+      );
+      if (Number(recent?.n ?? 0) > 0) return false;
+      await tx.run('DELETE FROM account_tokens WHERE user_id = ? AND purpose = ?', [t.userId, t.purpose]);
+      await tx.run('INSERT INTO account_tokens (token_hash, user_id, purpose, created_at, expires_at) VALUES (?, ?, ?, ?, ?)', [
+        t.tokenHash, t.userId, t.purpose, t.createdAt, t.expiresAt,
+      ]);
+      return true;
+    });
+  }
+
+  async findAccountToken(tokenHash: string, purpose: AccountTokenPurpose, now: number): Promise<AccountTokenRecord | null> {
+    const row = await this.db.get<AccountTokenRow>(
+      'SELECT * FROM account_tokens WHERE token_hash = ? AND purpose = ? AND expires_at > ?',
+      [tokenHash, purpose, now],
+    );
+    return row
+      ? { tokenHash: row.token_hash, userId: row.user_id, purpose: row.purpose, createdAt: Number(row.created_at), expiresAt: Number(row.expires_at) }
+      : null;
+  }
+
+  /** Deletes a usable token (single use: of two concurrent uses, one gets the row) and returns its user. */
+  private async useAccountToken(tx: SqlExecutor, tokenHash: string, purpose: AccountTokenPurpose, now: number): Promise<string | null> {
+    const row = await tx.get<{ user_id: string }>(
+      'DELETE FROM account_tokens WHERE token_hash = ? AND purpose = ? AND expires_at > ? RETURNING user_id',
+      [tokenHash, purpose, now],
+    );
+    return row?.user_id ?? null;
+  }
+
+  async confirmAccount(tokenHash: string, now: number, passwordHash: string): Promise<string | null> {
+    return this.db.transaction(async (tx) => {
+      const link = await tx.get<{ user_id: string }>(
+        `SELECT user_id FROM account_tokens WHERE token_hash = ? AND purpose = ? AND expires_at > ?${this.db.forUpdate}`,
+        [tokenHash, 'confirm', now],
+      );
+      if (!link) return null;
+      // Only an account still awaiting confirmation is enabled (one an admin deactivated stays
+      // off), and only with the password the confirming person gave (a sign-up that replaced it
+      // in the meantime wins).
+      const changed = await tx.run(
+        'UPDATE users SET enabled = ?, awaiting_confirmation = ?, updated_at = ? WHERE id = ? AND awaiting_confirmation = ? AND password_hash = ?',
+        [true, false, now, link.user_id, true, passwordHash],
+      );
+      if (changed === 0) return null;
+      await tx.run('DELETE FROM account_tokens WHERE user_id = ? AND purpose = ?', [link.user_id, 'confirm']);
+      return link.user_id;
+    });
+  }
+
+  async resetPassword(tokenHash: string, passwordHash: string, now: number): Promise<string | null> {
+    return this.db.transaction(async (tx) => {
+      const userId = await this.useAccountToken(tx, tokenHash, 'reset', now);
+      if (userId === null) return null;
+      await tx.run('DELETE FROM account_tokens WHERE user_id = ? AND purpose = ?', [userId, 'reset']);
+      await tx.run('UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?', [passwordHash, now, userId]);
+      await this.revokeUserTokens(tx, userId, null, now);
+      // A code not yet exchanged would still buy tokens for whoever started that authorization.
+      await tx.run('UPDATE authorization_codes SET consumed_at = ? WHERE user_id = ? AND consumed_at IS NULL', [now, userId]);
+      await tx.run('DELETE FROM consents WHERE user_id = ?', [userId]);
+      await tx.run('DELETE FROM sessions WHERE user_id = ?', [userId]);
+      return userId;
+    });
+  }
+
+  /** Revokes a user's live tokens (of one client, or of all with clientId null). Returns how many. */
+  private async revokeUserTokens(tx: SqlExecutor, userId: string, clientId: string | null, now: number): Promise<number> {
+    const byClient = clientId === null ? '' : ' AND client_id = ?';
+    const params = clientId === null ? [now, userId] : [now, userId, clientId];
+    return (
+      (await tx.run(`UPDATE refresh_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL${byClient}`, params)) +
+      (await tx.run(`UPDATE access_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL${byClient}`, params))
+    );
+  }
+
+  // --- the apps a user has let in ---------------------------------------------------
+
+  async listUserGrants(userId: string, now: number): Promise<UserGrantRecord[]> {
+    const grants = new Map<string, UserGrantRecord & { tokenScopes: Set<string> }>();
+    const entry = (clientId: string, clientName: string) => {
+      let grant = grants.get(clientId);
+      if (!grant) {
+        grant = { clientId, clientName, scopes: [], consentedAt: null, lastIssuedAt: null, liveTokens: 0, tokenScopes: new Set() };
+        grants.set(clientId, grant);
+      }
+      return grant;
+    };
+    const consents = await this.db.all<{ client_id: string; name: string; scope: string; granted_at: number }>(
+      'SELECT c.client_id, k.name, c.scope, c.granted_at FROM consents c JOIN clients k ON k.id = c.client_id WHERE c.user_id = ?',
+      [userId],
+    );
+    for (const row of consents) {
+      const grant = entry(row.client_id, row.name);
+      grant.scopes = row.scope.split(' ').filter(Boolean);
+      grant.consentedAt = Number(row.granted_at);
+    }
+    for (const table of ['refresh_tokens', 'access_tokens']) {
+      // A refresh token already exchanged is no longer live, though not revoked.
+      const unused = table === 'refresh_tokens' ? ' AND t.consumed_at IS NULL' : '';
+      const rows = await this.db.all<{ client_id: string; name: string; scope: string; issued_at: number }>(
+        `SELECT t.client_id, k.name, t.scope, t.issued_at FROM ${table} t JOIN clients k ON k.id = t.client_id
+         WHERE t.user_id = ? AND t.revoked_at IS NULL AND t.expires_at > ?${unused}`,
+        [userId, now],
+      );
+      for (const row of rows) {
+        const grant = entry(row.client_id, row.name);
+        grant.liveTokens += 1;
+        grant.lastIssuedAt = Math.max(grant.lastIssuedAt ?? 0, Number(row.issued_at));
+        for (const scope of row.scope.split(' ').filter(Boolean)) grant.tokenScopes.add(scope);
+      }
+    }
+    return [...grants.values()]
+      .map(({ tokenScopes, ...grant }) => ({ ...grant, scopes: grant.consentedAt === null ? [...tokenScopes].sort() : grant.scopes }))
+      .sort((a, b) => a.clientName.localeCompare(b.clientName) || a.clientId.localeCompare(b.clientId));
+  }
+
+  async revokeUserGrant(userId: string, clientId: string, now: number): Promise<boolean> {
+    return this.db.transaction(async (tx) => {
+      const consents = await tx.run('DELETE FROM consents WHERE user_id = ? AND client_id = ?', [userId, clientId]);
+      const tokens = await this.revokeUserTokens(tx, userId, clientId, now);
+      // A code not yet exchanged would otherwise still buy tokens.
+      const codes = await tx.run('UPDATE authorization_codes SET consumed_at = ? WHERE user_id = ? AND client_id = ? AND consumed_at IS NULL', [
+        now, userId, clientId,
+      ]);
+      return consents + tokens + codes > 0;
+    });
   }
 
   // --- tokens --------------------------------------------------------------
@@ -528,21 +682,27 @@ export class SqlStore implements Store {
   }
 
   async countAttempt(
-    counters: ReadonlyArray<{ key: string; blockFor: (failures: number) => number }>,
+    counters: ReadonlyArray<{ key: string; rule: BlockRule }>,
     now: number,
     windowStart: number,
   ): Promise<number> {
+    // In key order throughout, so two attempts sharing counters never wait on each other crosswise.
+    const ordered = [...counters].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
     return this.db.transaction(async (tx) => {
-      // Lock the counters that exist: concurrent attempts on them queue here, on every node.
-      const rows = await tx.all<{ blocked_until: number }>(
-        `SELECT blocked_until FROM throttles WHERE throttle_key IN (${counters.map(() => '?').join(', ')})${this.db.forUpdate}`,
-        counters.map((counter) => counter.key),
-      );
-      const blockedUntil = Math.max(0, ...rows.map((row) => Number(row.blocked_until)));
+      // Create each counter if it is new, and lock it either way: a SELECT … FOR UPDATE would
+      // lock only the counters that exist, letting concurrent first attempts all through.
+      let blockedUntil = 0;
+      for (const counter of ordered) {
+        const row = await tx.get<{ blocked_until: number }>(
+          `INSERT INTO throttles (throttle_key, failures, last_failure_at, blocked_until) VALUES (?, 0, 0, 0)
+           ON CONFLICT (throttle_key) DO UPDATE SET failures = throttles.failures
+           RETURNING blocked_until`,
+          [counter.key],
+        );
+        blockedUntil = Math.max(blockedUntil, Number(row!.blocked_until));
+      }
       if (blockedUntil > now) return blockedUntil;
-      // In key order, as the SELECT locked them, so two attempts never wait on each other crosswise.
-      const ordered = [...counters].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-      for (const counter of ordered) await this.incrementFailures(tx, counter.key, now, windowStart, counter.blockFor);
+      for (const counter of ordered) await this.incrementFailures(tx, counter.key, now, windowStart, counter.rule);
       return 0;
     });
   }
@@ -551,8 +711,8 @@ export class SqlStore implements Store {
     await this.db.run('UPDATE throttles SET failures = failures - 1 WHERE throttle_key = ? AND failures > 0', [key]);
   }
 
-  async recordFailure(key: string, now: number, windowStart: number, blockFor: (failures: number) => number): Promise<number> {
-    return this.db.transaction((tx) => this.incrementFailures(tx, key, now, windowStart, blockFor));
+  async recordFailure(key: string, now: number, windowStart: number, rule: BlockRule): Promise<number> {
+    return this.db.transaction((tx) => this.incrementFailures(tx, key, now, windowStart, rule));
   }
 
   private async incrementFailures(
@@ -560,7 +720,7 @@ export class SqlStore implements Store {
     key: string,
     now: number,
     windowStart: number,
-    blockFor: (failures: number) => number,
+    rule: BlockRule,
   ): Promise<number> {
     const row = await tx.get<{ failures: number }>(
       `INSERT INTO throttles (throttle_key, failures, last_failure_at, blocked_until) VALUES (?, 1, ?, 0)
@@ -571,7 +731,7 @@ export class SqlStore implements Store {
       [key, now, windowStart],
     );
     const failures = Number(row!.failures);
-    const seconds = blockFor(failures);
+    const seconds = blockSeconds(failures, rule);
     if (seconds > 0) await tx.run('UPDATE throttles SET blocked_until = ? WHERE throttle_key = ?', [now + seconds, key]);
     return failures;
   }
@@ -601,6 +761,15 @@ export class SqlStore implements Store {
       signingKeys: await this.db.run('DELETE FROM signing_keys WHERE publish_until IS NOT NULL AND publish_until <= ?', [now]),
       // A counter without a failure for a day is forgotten (its window is far shorter).
       throttles: await this.db.run('DELETE FROM throttles WHERE last_failure_at <= ? AND blocked_until <= ?', [now - 86_400, now]),
+      // Before the links themselves: an account whose every confirmation link has expired was
+      // never used and never can be; deleting it frees its username and e-mail for a new sign-up.
+      // An hour's grace: a sign-up on another node stores the account a moment before its link.
+      unconfirmedUsers: await this.db.run(
+        `DELETE FROM users WHERE awaiting_confirmation = ? AND created_at <= ? AND NOT EXISTS
+           (SELECT 1 FROM account_tokens t WHERE t.user_id = users.id AND t.purpose = ? AND t.expires_at > ?)`,
+        [true, now - 3600, 'confirm', now],
+      ),
+      accountTokens: await deleteInBatches('account_tokens', 'token_hash'),
     }));
   }
 }

@@ -8,8 +8,12 @@ import { describeEachEngine, type TestDatabase } from '../../test/helpers/databa
 import { migrations } from './migrations/index.js';
 import type { SqlStore } from './sql-store.js';
 import {
+  blockSeconds,
   DuplicateUserError,
   type AccessTokenRecord,
+  type AccountTokenPurpose,
+  type AccountTokenRecord,
+  type BlockRule,
   type AuthorizationCodeRecord,
   type ClientRecord,
   type RefreshTokenRecord,
@@ -53,6 +57,7 @@ function makeUser(overrides: Partial<UserRecord> = {}): UserRecord {
     email: `Alice.${suffix}@Example.com`,
     emailCanonical: `alice.${suffix}@example.com`,
     passwordHash: '$argon2id$v=19$m=19456,t=2,p=1$c2FsdHNhbHQ$aGFzaGhhc2g',
+    awaitingConfirmation: false,
     enabled: true,
     roles: ['admin', 'auditor'],
     createdAt: T,
@@ -148,7 +153,16 @@ async function familyRows(store: SqlStore, familyId: string) {
 
 async function countRows(
   store: SqlStore,
-  table: 'access_tokens' | 'refresh_tokens' | 'authorization_codes' | 'sessions' | 'consents' | 'signing_keys' | 'throttles',
+  table:
+    | 'access_tokens'
+    | 'refresh_tokens'
+    | 'authorization_codes'
+    | 'sessions'
+    | 'consents'
+    | 'signing_keys'
+    | 'throttles'
+    | 'account_tokens'
+    | 'users',
   where = '1 = 1',
   params: unknown[] = [],
 ) {
@@ -169,6 +183,11 @@ function makeSigningKey(overrides: Partial<SigningKeyRecord> = {}): SigningKeyRe
     publishUntil: null,
     ...overrides,
   };
+}
+
+/** A confirmation or reset link as the account flows would issue it (only the hash is stored). */
+function makeAccountToken(userId: string, purpose: AccountTokenPurpose, overrides: Partial<AccountTokenRecord> = {}): AccountTokenRecord {
+  return { tokenHash: id(`link-${purpose}`), userId, purpose, createdAt: T, expiresAt: T + 86_400, ...overrides };
 }
 
 function makeSession(userId: string, overrides: Partial<SessionRecord> = {}): SessionRecord {
@@ -258,7 +277,7 @@ describeEachEngine('storage contract', (factory) => {
     try {
       const small = fresh.open({ poolSize: 1 });
       expect(await small.migrate()).toEqual(ALL_VERSIONS);
-      expect(await small.deleteExpired(T)).toEqual({ accessTokens: 0, refreshTokens: 0, authorizationCodes: 0, sessions: 0, signingKeys: 0, throttles: 0 });
+      expect(await small.deleteExpired(T)).toEqual({ accessTokens: 0, refreshTokens: 0, authorizationCodes: 0, sessions: 0, signingKeys: 0, throttles: 0, accountTokens: 0, unconfirmedUsers: 0 });
     } finally {
       await fresh.cleanup();
     }
@@ -376,6 +395,88 @@ describeEachEngine('storage contract', (factory) => {
       const newToken = makeAccessToken(who, id('family'));
       await legacy.issueTokens({ accessToken: newToken });
       expect((await legacy.findAccessToken(newToken.tokenHash))?.jti).toBe(newToken.jti);
+    } finally {
+      await fresh.cleanup();
+    }
+  });
+
+  it('a database at version 4 is brought to the current version: existing users are not awaiting confirmation, and nothing is lost', async () => {
+    const fresh = await factory.createDatabase();
+    try {
+      const legacy = fresh.open();
+      // Reproduce a database that a release with migrations 1 to 4 created and used.
+      await legacy.driver.script(
+        'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)',
+      );
+      for (const migration of migrations.filter((m) => m.version <= 4)) {
+        await legacy.driver.script(migration.sql);
+        await legacy.driver.run('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)', [migration.version, migration.name, T]);
+      }
+      const client = makeClient({ canIntrospect: true, trusted: true });
+      await legacy.driver.run(
+        `INSERT INTO clients (id, name, secret_hash, is_public, redirect_uris, grant_types, scopes, trusted, can_introspect, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        [client.id, client.name, client.secretHash, false, JSON.stringify(client.redirectUris), JSON.stringify(client.grantTypes),
+          JSON.stringify(client.scopes), true, true, client.createdAt],
+      );
+      const active = makeUser();
+      const deactivated = makeUser({ enabled: false, roles: [] });
+      for (const user of [active, deactivated]) {
+        await legacy.driver.run(
+          `INSERT INTO users (id, username, username_canonical, email, email_canonical, password_hash, enabled, roles, created_at, updated_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+          [user.id, user.username, user.usernameCanonical, user.email, user.emailCanonical, user.passwordHash, user.enabled,
+            JSON.stringify(user.roles), user.createdAt, user.updatedAt],
+        );
+      }
+      const who = { clientId: client.id, userId: active.id };
+      const pair = nextPair(who, id('family'), null, T);
+      await legacy.driver.run(
+        `INSERT INTO access_tokens (token_hash, jti, family_id, client_id, user_id, scope, issued_at, expires_at, revoked_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL)`,
+        [pair.accessToken.tokenHash, pair.accessToken.jti, pair.accessToken.familyId, who.clientId, who.userId, pair.accessToken.scope,
+          pair.accessToken.issuedAt, pair.accessToken.expiresAt],
+      );
+      await legacy.driver.run(
+        `INSERT INTO refresh_tokens (token_hash, family_id, parent_hash, client_id, user_id, scope, issued_at, expires_at, consumed_at, revoked_at)
+         VALUES (?, ?, NULL, ?, ?, ?, ?, ?, NULL, NULL)`,
+        [pair.refreshToken.tokenHash, pair.refreshToken.familyId, who.clientId, who.userId, pair.refreshToken.scope,
+          pair.refreshToken.issuedAt, pair.refreshToken.expiresAt],
+      );
+      const session = makeSession(active.id);
+      await legacy.driver.run('INSERT INTO sessions (id_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)', [
+        session.idHash, session.userId, session.createdAt, session.expiresAt,
+      ]);
+      const throttleKey = id('login:legacy');
+      await legacy.driver.run('INSERT INTO throttles (throttle_key, failures, last_failure_at, blocked_until) VALUES (?, ?, ?, ?)', [
+        throttleKey, 7, T, T + 64,
+      ]);
+
+      expect(await legacy.migrate()).toEqual(ALL_VERSIONS.filter((version) => version > 4));
+      expect(await legacy.migrate()).toEqual([]);
+
+      // Existing accounts were never self-registered: not awaiting confirmation, enabled as they were.
+      expect(await legacy.findUserById(active.id)).toStrictEqual({ ...active, awaitingConfirmation: false });
+      expect(await legacy.findUserById(deactivated.id)).toStrictEqual({ ...deactivated, awaitingConfirmation: false });
+      expect(await legacy.findClient(client.id)).toStrictEqual(client);
+      expect(await legacy.findAccessToken(pair.accessToken.tokenHash)).toStrictEqual(pair.accessToken);
+      expect(await legacy.findRefreshToken(pair.refreshToken.tokenHash)).toStrictEqual(pair.refreshToken);
+      expect(await legacy.findSession(session.idHash)).toStrictEqual(session);
+      expect(await legacy.blockedUntil([throttleKey])).toBe(T + 64);
+      // The clean-up never mistakes an existing (even disabled) account for an unconfirmed sign-up.
+      expect(await legacy.deleteExpired(T)).toMatchObject({ unconfirmedUsers: 0, accountTokens: 0 });
+      expect((await legacy.listUsers()).map((user) => user.id).sort()).toEqual([active.id, deactivated.id].sort());
+
+      // What migration 5 added works on the upgraded database.
+      const link = makeAccountToken(active.id, 'reset', { createdAt: T, expiresAt: T + 3600 });
+      expect(await legacy.issueAccountToken(link, 60)).toBe(true);
+      expect(await legacy.findAccountToken(link.tokenHash, 'reset', T + 1)).toStrictEqual(link);
+      expect(await legacy.resetPassword(link.tokenHash, 'reset-hash', T + 2)).toBe(active.id);
+      expect((await legacy.findAccessToken(pair.accessToken.tokenHash))?.revokedAt).toBe(T + 2);
+      const pending = makeUser({ enabled: false, awaitingConfirmation: true });
+      await legacy.createUser(pending);
+      expect(await legacy.findUserById(pending.id)).toStrictEqual(pending);
+      expect(await legacy.listUserGrants(active.id, T + 3)).toEqual([]);
     } finally {
       await fresh.cleanup();
     }
@@ -634,6 +735,32 @@ describeEachEngine('storage contract', (factory) => {
     expect(mine).toStrictEqual([amy, max, zed]);
     const names = listed.map((user) => user.usernameCanonical);
     expect(names).toEqual([...names].sort());
+  });
+
+  it('round-trips awaitingConfirmation, true and false, and updateUser patches it', async () => {
+    const pending = makeUser({ enabled: false, awaitingConfirmation: true, roles: [] });
+    const confirmed = makeUser();
+    await store.createUser(pending);
+    await store.createUser(confirmed);
+
+    const found = await other.findUserById(pending.id);
+    expect(found).toStrictEqual(pending);
+    expect(found?.awaitingConfirmation).toBe(true);
+    expect(found?.enabled).toBe(false);
+    expect(await other.findUserByLogin(pending.emailCanonical)).toStrictEqual(pending);
+    expect((await store.findUserById(confirmed.id))?.awaitingConfirmation).toBe(false);
+    expect((await store.listUsers()).filter((user) => [pending.id, confirmed.id].includes(user.id))).toStrictEqual(
+      [pending, confirmed].sort((a, b) => (a.usernameCanonical < b.usernameCanonical ? -1 : 1)),
+    );
+
+    // An administrator's deactivate: not enabled, and no longer awaiting confirmation.
+    expect(await store.updateUser(pending.id, { awaitingConfirmation: false }, T + 1)).toBe(true);
+    expect(await store.findUserById(pending.id)).toStrictEqual({ ...pending, awaitingConfirmation: false, updatedAt: T + 1 });
+    expect(await store.updateUser(pending.id, { awaitingConfirmation: true, enabled: false }, T + 2)).toBe(true);
+    expect(await store.findUserById(pending.id)).toStrictEqual({ ...pending, updatedAt: T + 2 });
+    // A patch without the field leaves it alone.
+    expect(await store.updateUser(pending.id, { roles: ['viewer'] }, T + 3)).toBe(true);
+    expect((await store.findUserById(pending.id))?.awaitingConfirmation).toBe(true);
   });
 
   // --- tokens --------------------------------------------------------------
@@ -1104,6 +1231,509 @@ describeEachEngine('storage contract', (factory) => {
     expect(await store.findConsent(bob.id, appA.id)).toStrictEqual(bobA);
   });
 
+  // --- confirmation and reset links ------------------------------------------------
+
+  /** A user of their own (created in the shared database) with the given fields. */
+  async function newUser(overrides: Partial<UserRecord> = {}): Promise<UserRecord> {
+    const user = makeUser(overrides);
+    await store.createUser(user);
+    return user;
+  }
+
+  it('issueAccountToken stores a link that findAccountToken finds by hash and purpose until it expires', async () => {
+    const user = await newUser();
+    const link = makeAccountToken(user.id, 'confirm', { createdAt: T, expiresAt: FAR_FUTURE });
+    expect(await store.issueAccountToken(link, 60)).toBe(true);
+
+    const found = await other.findAccountToken(link.tokenHash, 'confirm', T);
+    expect(found).toStrictEqual(link);
+    expect(typeof found?.createdAt).toBe('number');
+    expect(found?.expiresAt).toBe(FAR_FUTURE);
+    // The purpose must match: a confirmation link is not a reset link.
+    expect(await store.findAccountToken(link.tokenHash, 'reset', T)).toBeNull();
+    expect(await store.findAccountToken(id('link'), 'confirm', T)).toBeNull();
+
+    const short = await newUser();
+    const expiring = makeAccountToken(short.id, 'reset', { createdAt: T, expiresAt: T + 3600 });
+    expect(await store.issueAccountToken(expiring, 60)).toBe(true);
+    expect(await store.findAccountToken(expiring.tokenHash, 'reset', T + 3599)).toStrictEqual(expiring);
+    // expires_at <= now: expired.
+    expect(await store.findAccountToken(expiring.tokenHash, 'reset', T + 3600)).toBeNull();
+    expect(await store.findAccountToken(expiring.tokenHash, 'reset', FAR_FUTURE)).toBeNull();
+  });
+
+  it('issueAccountToken refuses within notWithin seconds of the last link of that purpose; later it replaces the old link', async () => {
+    const user = await newUser();
+    const first = makeAccountToken(user.id, 'reset', { createdAt: T });
+    expect(await store.issueAccountToken(first, 60)).toBe(true);
+
+    // 59 s later: refused, nothing stored, the first link still works.
+    const tooSoon = makeAccountToken(user.id, 'reset', { createdAt: T + 59 });
+    expect(await other.issueAccountToken(tooSoon, 60)).toBe(false);
+    expect(await store.findAccountToken(tooSoon.tokenHash, 'reset', T + 59)).toBeNull();
+    expect(await countRows(store, 'account_tokens', 'token_hash = ?', [tooSoon.tokenHash])).toBe(0);
+    expect(await store.findAccountToken(first.tokenHash, 'reset', T + 59)).toStrictEqual(first);
+
+    // 60 s later: issued, and it replaces the first link, whose hash no longer finds anything.
+    const second = makeAccountToken(user.id, 'reset', { createdAt: T + 60 });
+    expect(await other.issueAccountToken(second, 60)).toBe(true);
+    expect(await store.findAccountToken(second.tokenHash, 'reset', T + 60)).toStrictEqual(second);
+    expect(await store.findAccountToken(first.tokenHash, 'reset', T + 60)).toBeNull();
+    expect(await countRows(store, 'account_tokens', 'token_hash = ?', [first.tokenHash])).toBe(0);
+    expect(await countRows(store, 'account_tokens', 'user_id = ?', [user.id])).toBe(1);
+
+    // notWithin 0: never refused, each link replaces the last, even within one second.
+    const third = makeAccountToken(user.id, 'reset', { createdAt: T + 60 });
+    expect(await store.issueAccountToken(third, 0)).toBe(true);
+    expect(await store.findAccountToken(second.tokenHash, 'reset', T + 60)).toBeNull();
+    expect(await store.findAccountToken(third.tokenHash, 'reset', T + 60)).toStrictEqual(third);
+    expect(await countRows(store, 'account_tokens', 'user_id = ?', [user.id])).toBe(1);
+  });
+
+  it('issueAccountToken: purposes and users are independent; an unknown user gets false and nothing is stored', async () => {
+    const user = await newUser({ enabled: false, awaitingConfirmation: true });
+    const bystander = await newUser();
+    const confirm = makeAccountToken(user.id, 'confirm', { createdAt: T });
+    const reset = makeAccountToken(user.id, 'reset', { createdAt: T });
+    const theirs = makeAccountToken(bystander.id, 'confirm', { createdAt: T });
+    expect(await store.issueAccountToken(confirm, 600)).toBe(true);
+    // Another purpose in the same second: not held back by the confirmation link, nor replacing it.
+    expect(await store.issueAccountToken(reset, 600)).toBe(true);
+    // Another user, same purpose, same second.
+    expect(await store.issueAccountToken(theirs, 600)).toBe(true);
+    expect(await store.findAccountToken(confirm.tokenHash, 'confirm', T)).toStrictEqual(confirm);
+    expect(await store.findAccountToken(reset.tokenHash, 'reset', T)).toStrictEqual(reset);
+    expect(await store.findAccountToken(theirs.tokenHash, 'confirm', T)).toStrictEqual(theirs);
+
+    // Replacing the user's confirmation link leaves their reset link and the bystander's link alone.
+    const newer = makeAccountToken(user.id, 'confirm', { createdAt: T + 600 });
+    expect(await store.issueAccountToken(newer, 600)).toBe(true);
+    expect(await store.findAccountToken(confirm.tokenHash, 'confirm', T + 600)).toBeNull();
+    expect(await store.findAccountToken(reset.tokenHash, 'reset', T + 600)).toStrictEqual(reset);
+    expect(await store.findAccountToken(theirs.tokenHash, 'confirm', T + 600)).toStrictEqual(theirs);
+
+    const orphan = makeAccountToken(id('user'), 'reset');
+    expect(await store.issueAccountToken(orphan, 0)).toBe(false);
+    expect(await countRows(store, 'account_tokens', 'token_hash = ?', [orphan.tokenHash])).toBe(0);
+  });
+
+  it('10 concurrent issueAccountToken calls for one user across two store instances with notWithin > 0: exactly one is issued', async () => {
+    const user = await newUser({ enabled: false, awaitingConfirmation: true });
+    const links = Array.from({ length: 10 }, () => makeAccountToken(user.id, 'confirm', { createdAt: T }));
+    const results = await Promise.all(links.map((link, i) => [store, other][i % 2]!.issueAccountToken(link, 60)));
+    expect(results.filter(Boolean)).toHaveLength(1);
+    const winner = links[results.indexOf(true)]!;
+    const rows = await store.driver.all<{ token_hash: string }>('SELECT token_hash FROM account_tokens WHERE user_id = ?', [user.id]);
+    expect(rows.map((row) => row.token_hash)).toEqual([winner.tokenHash]);
+  });
+
+  it('confirmAccount enables an account awaiting confirmation, clears the flag, and the link works once', async () => {
+    const user = await newUser({ enabled: false, awaitingConfirmation: true });
+    const link = makeAccountToken(user.id, 'confirm', { createdAt: T, expiresAt: T + 3600 });
+    expect(await store.issueAccountToken(link, 60)).toBe(true);
+
+    // A confirmation link is not a reset link, and vice versa.
+    expect(await store.resetPassword(link.tokenHash, 'new-hash', T + 10)).toBeNull();
+    expect(await store.findUserById(user.id)).toStrictEqual(user);
+
+    expect(await store.confirmAccount(link.tokenHash, T + 3599, user.passwordHash)).toBe(user.id);
+    expect(await store.findUserById(user.id)).toStrictEqual({ ...user, enabled: true, awaitingConfirmation: false, updatedAt: T + 3599 });
+    expect(await store.findAccountToken(link.tokenHash, 'confirm', T + 3599)).toBeNull();
+    // Single use.
+    expect(await other.confirmAccount(link.tokenHash, T + 3599, user.passwordHash)).toBeNull();
+    expect(await store.confirmAccount(id('link'), T, user.passwordHash)).toBeNull();
+
+    const resetUser = await newUser({ enabled: false, awaitingConfirmation: true });
+    const reset = makeAccountToken(resetUser.id, 'reset');
+    expect(await store.issueAccountToken(reset, 0)).toBe(true);
+    expect(await store.confirmAccount(reset.tokenHash, T + 1, resetUser.passwordHash)).toBeNull();
+    expect(await store.findUserById(resetUser.id)).toStrictEqual(resetUser);
+    expect(await store.findAccountToken(reset.tokenHash, 'reset', T + 1)).toStrictEqual(reset);
+  });
+
+  it('confirmAccount with a password hash that is no longer the account\'s: null, nothing changes, and the link still works with the right hash', async () => {
+    const user = await newUser({ enabled: false, awaitingConfirmation: true });
+    const link = makeAccountToken(user.id, 'confirm', { createdAt: T, expiresAt: T + 3600 });
+    expect(await store.issueAccountToken(link, 60)).toBe(true);
+    // The password of an earlier sign-up, replaced since.
+    const replaced = '$argon2id$v=19$m=19456,t=2,p=1$b2xkc2FsdA$c3RyYW5nZXI';
+
+    expect(await store.confirmAccount(link.tokenHash, T + 10, replaced)).toBeNull();
+    expect(await other.confirmAccount(link.tokenHash, T + 11, '')).toBeNull();
+    expect(await store.findUserById(user.id)).toStrictEqual(user);
+    // The link is left as it was: not used up, and still found.
+    expect(await store.findAccountToken(link.tokenHash, 'confirm', T + 11)).toStrictEqual(link);
+    expect(await countRows(store, 'account_tokens', 'token_hash = ?', [link.tokenHash])).toBe(1);
+
+    expect(await other.confirmAccount(link.tokenHash, T + 12, user.passwordHash)).toBe(user.id);
+    expect(await store.findUserById(user.id)).toStrictEqual({ ...user, enabled: true, awaitingConfirmation: false, updatedAt: T + 12 });
+    expect(await store.findAccountToken(link.tokenHash, 'confirm', T + 12)).toBeNull();
+  });
+
+  it('confirmAccount follows the account\'s current password hash: after it changes, only the new hash confirms', async () => {
+    const user = await newUser({ enabled: false, awaitingConfirmation: true });
+    const link = makeAccountToken(user.id, 'confirm');
+    expect(await store.issueAccountToken(link, 60)).toBe(true);
+    const newHash = '$argon2id$v=19$m=19456,t=2,p=1$bmV3c2FsdA$dGFrZW5vdmVy';
+    expect(await store.updateUser(user.id, { passwordHash: newHash }, T + 5)).toBe(true);
+
+    expect(await store.confirmAccount(link.tokenHash, T + 10, user.passwordHash)).toBeNull();
+    expect(await store.findUserById(user.id)).toMatchObject({ enabled: false, awaitingConfirmation: true, passwordHash: newHash });
+    expect(await store.confirmAccount(link.tokenHash, T + 11, newHash)).toBe(user.id);
+    expect(await store.findUserById(user.id)).toMatchObject({ enabled: true, awaitingConfirmation: false, passwordHash: newHash, updatedAt: T + 11 });
+  });
+
+  it('confirmAccount deletes every confirmation link of the user, and nothing else', async () => {
+    const user = await newUser({ enabled: false, awaitingConfirmation: true });
+    const bystander = await newUser({ enabled: false, awaitingConfirmation: true });
+    const link = makeAccountToken(user.id, 'confirm', { createdAt: T + 10 });
+    expect(await store.issueAccountToken(link, 60)).toBe(true);
+    // Another confirmation link of the user's, as an older release could have left (stored directly).
+    const stray = makeAccountToken(user.id, 'confirm', { createdAt: T + 5 });
+    await store.driver.run('INSERT INTO account_tokens (token_hash, user_id, purpose, created_at, expires_at) VALUES (?, ?, ?, ?, ?)', [
+      stray.tokenHash, stray.userId, stray.purpose, stray.createdAt, stray.expiresAt,
+    ]);
+    const reset = makeAccountToken(user.id, 'reset');
+    expect(await store.issueAccountToken(reset, 0)).toBe(true);
+    const theirs = makeAccountToken(bystander.id, 'confirm');
+    expect(await store.issueAccountToken(theirs, 0)).toBe(true);
+    expect(await countRows(store, 'account_tokens', 'user_id = ? AND purpose = ?', [user.id, 'confirm'])).toBe(2);
+
+    expect(await store.confirmAccount(link.tokenHash, T + 20, user.passwordHash)).toBe(user.id);
+    expect(await countRows(store, 'account_tokens', 'user_id = ? AND purpose = ?', [user.id, 'confirm'])).toBe(0);
+    expect(await store.findAccountToken(stray.tokenHash, 'confirm', T + 20)).toBeNull();
+    expect(await other.confirmAccount(stray.tokenHash, T + 21, user.passwordHash)).toBeNull();
+    // The reset link is not a confirmation link, and the bystander's links are theirs.
+    expect(await store.findAccountToken(reset.tokenHash, 'reset', T + 20)).toStrictEqual(reset);
+    expect(await store.findAccountToken(theirs.tokenHash, 'confirm', T + 20)).toStrictEqual(theirs);
+    expect(await store.findUserById(bystander.id)).toStrictEqual(bystander);
+  });
+
+  it('confirmAccount never enables an account an administrator deactivated (nor disables a confirmed one): null', async () => {
+    // Signed up, then deactivated by an admin before following the link.
+    const deactivated = await newUser({ enabled: false, awaitingConfirmation: true });
+    const link = makeAccountToken(deactivated.id, 'confirm');
+    expect(await store.issueAccountToken(link, 60)).toBe(true);
+    expect(await store.updateUser(deactivated.id, { enabled: false, awaitingConfirmation: false }, T + 5)).toBe(true);
+    const before = await store.findUserById(deactivated.id);
+
+    expect(await store.confirmAccount(link.tokenHash, T + 10, deactivated.passwordHash)).toBeNull();
+    expect(await store.findUserById(deactivated.id)).toStrictEqual(before);
+    expect(before).toMatchObject({ enabled: false, awaitingConfirmation: false });
+    expect(await store.confirmAccount(link.tokenHash, T + 11, deactivated.passwordHash)).toBeNull();
+    expect((await store.findUserById(deactivated.id))?.enabled).toBe(false);
+
+    // An account already confirmed with a link left over: stays as it is.
+    const confirmed = await newUser();
+    const leftover = makeAccountToken(confirmed.id, 'confirm');
+    expect(await store.issueAccountToken(leftover, 60)).toBe(true);
+    expect(await store.confirmAccount(leftover.tokenHash, T + 10, confirmed.passwordHash)).toBeNull();
+    expect(await store.findUserById(confirmed.id)).toStrictEqual(confirmed);
+  });
+
+  it('confirmAccount: an expired link is null and the account stays unconfirmed', async () => {
+    const user = await newUser({ enabled: false, awaitingConfirmation: true });
+    const link = makeAccountToken(user.id, 'confirm', { expiresAt: T + 3600 });
+    expect(await store.issueAccountToken(link, 60)).toBe(true);
+    expect(await store.confirmAccount(link.tokenHash, T + 3600, user.passwordHash)).toBeNull();
+    expect(await store.confirmAccount(link.tokenHash, FAR_FUTURE, user.passwordHash)).toBeNull();
+    expect(await store.findUserById(user.id)).toStrictEqual(user);
+  });
+
+  it('10 concurrent confirmAccount calls with one link across two store instances: exactly one succeeds', async () => {
+    const user = await newUser({ enabled: false, awaitingConfirmation: true });
+    const link = makeAccountToken(user.id, 'confirm');
+    expect(await store.issueAccountToken(link, 60)).toBe(true);
+    const results = await Promise.all(
+      Array.from({ length: 10 }, (_, i) => [store, other][i % 2]!.confirmAccount(link.tokenHash, T + 1, user.passwordHash)),
+    );
+    expect(results.filter((result) => result !== null)).toEqual([user.id]);
+    expect(await store.findUserById(user.id)).toMatchObject({ enabled: true, awaitingConfirmation: false });
+  });
+
+  it('confirmAccount racing a password change across two store instances: it confirms with the hash it was given only if that hash was still current', async () => {
+    for (let round = 0; round < 5; round++) {
+      const user = await newUser({ enabled: false, awaitingConfirmation: true });
+      const link = makeAccountToken(user.id, 'confirm');
+      expect(await store.issueAccountToken(link, 60)).toBe(true);
+      const newHash = `$argon2id$v=19$m=19456,t=2,p=1$cmFjZQ$${round}`;
+      const [confirmed] = await Promise.all([
+        store.confirmAccount(link.tokenHash, T + 1, user.passwordHash),
+        other.updateUser(user.id, { passwordHash: newHash }, T + 1),
+      ]);
+      const after = await store.findUserById(user.id);
+      expect(after?.passwordHash).toBe(newHash);
+      // Either the confirmation came first (and the link is gone) or the change did (and nothing was confirmed).
+      if (confirmed === null) {
+        expect(after).toMatchObject({ enabled: false, awaitingConfirmation: true });
+        expect(await store.findAccountToken(link.tokenHash, 'confirm', T + 1)).toStrictEqual(link);
+      } else {
+        expect(confirmed).toBe(user.id);
+        expect(after).toMatchObject({ enabled: true, awaitingConfirmation: false });
+        expect(await store.findAccountToken(link.tokenHash, 'confirm', T + 1)).toBeNull();
+      }
+    }
+  });
+
+  /** A user with live and revoked tokens of two clients, and two sessions. */
+  async function userWithTokens(overrides: Partial<UserRecord> = {}) {
+    const user = await newUser(overrides);
+    const second = makeClient();
+    await store.createClient(second);
+    const mine = { clientId: owner.clientId, userId: user.id };
+    const viaSecond = { clientId: second.id, userId: user.id };
+    const pair = nextPair(mine, id('family'), null, T);
+    const secondPair = nextPair(viaSecond, id('family'), null, T);
+    const accessOnly = makeAccessToken(viaSecond, id('family'));
+    const revoked = makeAccessToken(mine, id('family'));
+    for (const tokens of [pair, secondPair, { accessToken: accessOnly }, { accessToken: revoked }]) await store.issueTokens(tokens);
+    expect(await store.revokeAccessToken(revoked.tokenHash, T + 1)).toBe(true);
+    const sessions = [makeSession(user.id), makeSession(user.id, { expiresAt: FAR_FUTURE })];
+    for (const session of sessions) await store.createSession(session);
+    return { user, pair, secondPair, accessOnly, revoked, sessions };
+  }
+
+  it('resetPassword sets the hash, revokes every token of the user, ends their sessions and deletes their reset links, once', async () => {
+    const target = await userWithTokens();
+    const bystander = await userWithTokens();
+    const link = makeAccountToken(target.user.id, 'reset', { createdAt: T + 10, expiresAt: T + 3600 });
+    expect(await store.issueAccountToken(link, 60)).toBe(true);
+    // Another reset link of the user's, as an older release could have left (stored directly).
+    const stray = makeAccountToken(target.user.id, 'reset', { createdAt: T + 5 });
+    await store.driver.run('INSERT INTO account_tokens (token_hash, user_id, purpose, created_at, expires_at) VALUES (?, ?, ?, ?, ?)', [
+      stray.tokenHash, stray.userId, stray.purpose, stray.createdAt, stray.expiresAt,
+    ]);
+    const confirm = makeAccountToken(target.user.id, 'confirm');
+    expect(await store.issueAccountToken(confirm, 0)).toBe(true);
+    const theirLink = makeAccountToken(bystander.user.id, 'reset');
+    expect(await store.issueAccountToken(theirLink, 0)).toBe(true);
+
+    const newHash = '$argon2id$v=19$m=19456,t=2,p=1$bmV3c2FsdA$cmVzZXQ';
+    expect(await store.resetPassword(link.tokenHash, newHash, T + 100)).toBe(target.user.id);
+
+    expect(await store.findUserById(target.user.id)).toStrictEqual({ ...target.user, passwordHash: newHash, updatedAt: T + 100 });
+    // Every access and refresh token of the user, of every client, is revoked now; one revoked before keeps its time.
+    for (const token of [target.pair.accessToken, target.secondPair.accessToken, target.accessOnly]) {
+      expect(await store.findAccessToken(token.tokenHash)).toStrictEqual({ ...token, revokedAt: T + 100 });
+    }
+    for (const token of [target.pair.refreshToken, target.secondPair.refreshToken]) {
+      expect(await store.findRefreshToken(token.tokenHash)).toStrictEqual({ ...token, revokedAt: T + 100 });
+    }
+    expect((await store.findAccessToken(target.revoked.tokenHash))?.revokedAt).toBe(T + 1);
+    expect(await countRows(store, 'access_tokens', 'user_id = ? AND revoked_at IS NULL', [target.user.id])).toBe(0);
+    expect(await countRows(store, 'refresh_tokens', 'user_id = ? AND revoked_at IS NULL', [target.user.id])).toBe(0);
+    for (const session of target.sessions) expect(await store.findSession(session.idHash)).toBeNull();
+    // Every reset link of the user is gone; the confirmation link is not a reset link.
+    expect(await countRows(store, 'account_tokens', 'user_id = ? AND purpose = ?', [target.user.id, 'reset'])).toBe(0);
+    expect(await store.findAccountToken(confirm.tokenHash, 'confirm', T + 100)).toStrictEqual(confirm);
+
+    // Another user is untouched.
+    for (const token of [bystander.pair.accessToken, bystander.secondPair.accessToken, bystander.accessOnly]) {
+      expect(await store.findAccessToken(token.tokenHash)).toStrictEqual(token);
+    }
+    for (const token of [bystander.pair.refreshToken, bystander.secondPair.refreshToken]) {
+      expect(await store.findRefreshToken(token.tokenHash)).toStrictEqual(token);
+    }
+    for (const session of bystander.sessions) expect(await store.findSession(session.idHash)).toStrictEqual(session);
+    expect(await store.findAccountToken(theirLink.tokenHash, 'reset', T + 100)).toStrictEqual(theirLink);
+    expect(await store.findUserById(bystander.user.id)).toStrictEqual(bystander.user);
+
+    // Single use, and the stray link went with it.
+    expect(await other.resetPassword(link.tokenHash, 'another-hash', T + 101)).toBeNull();
+    expect(await other.resetPassword(stray.tokenHash, 'another-hash', T + 101)).toBeNull();
+    expect((await store.findUserById(target.user.id))?.passwordHash).toBe(newHash);
+    expect(await store.resetPassword(id('link'), 'another-hash', T + 101)).toBeNull();
+  });
+
+  it('resetPassword never changes enabled: a deactivated or unconfirmed account stays disabled', async () => {
+    const deactivated = await newUser({ enabled: false, awaitingConfirmation: false });
+    const unconfirmed = await newUser({ enabled: false, awaitingConfirmation: true });
+    for (const user of [deactivated, unconfirmed]) {
+      const link = makeAccountToken(user.id, 'reset');
+      expect(await store.issueAccountToken(link, 0)).toBe(true);
+      expect(await store.resetPassword(link.tokenHash, 'hash-after-reset', T + 50)).toBe(user.id);
+      const after = await store.findUserById(user.id);
+      expect(after).toMatchObject({ enabled: false, passwordHash: 'hash-after-reset' });
+    }
+  });
+
+  it('resetPassword: an expired link is null and changes nothing', async () => {
+    const target = await userWithTokens();
+    const link = makeAccountToken(target.user.id, 'reset', { expiresAt: T + 3600 });
+    expect(await store.issueAccountToken(link, 0)).toBe(true);
+    expect(await store.resetPassword(link.tokenHash, 'too-late', T + 3600)).toBeNull();
+    expect(await store.findUserById(target.user.id)).toStrictEqual(target.user);
+    expect(await store.findAccessToken(target.pair.accessToken.tokenHash)).toStrictEqual(target.pair.accessToken);
+    expect(await store.findRefreshToken(target.pair.refreshToken.tokenHash)).toStrictEqual(target.pair.refreshToken);
+    for (const session of target.sessions) expect(await store.findSession(session.idHash)).toStrictEqual(session);
+  });
+
+  it('10 concurrent resetPassword calls with one link across two store instances: exactly one succeeds, and its hash is stored', async () => {
+    const target = await userWithTokens();
+    const link = makeAccountToken(target.user.id, 'reset');
+    expect(await store.issueAccountToken(link, 0)).toBe(true);
+    const hashes = Array.from({ length: 10 }, (_, i) => `hash-${i}`);
+    const results = await Promise.all(hashes.map((hash, i) => [store, other][i % 2]!.resetPassword(link.tokenHash, hash, T + 20)));
+    expect(results.filter((result) => result !== null)).toEqual([target.user.id]);
+    const winner = hashes[results.findIndex((result) => result !== null)]!;
+    expect((await store.findUserById(target.user.id))?.passwordHash).toBe(winner);
+    expect(await countRows(store, 'access_tokens', 'user_id = ? AND revoked_at IS NULL', [target.user.id])).toBe(0);
+  });
+
+  // --- the apps a user has let in ---------------------------------------------------
+
+  it('listUserGrants lists consents and apps holding live tokens, by client name, with live token counts', async () => {
+    const user = await newUser();
+    const someoneElse = await newUser();
+    const now = T + 1000;
+    const [zeta, alpha, mid, dead, untouched] = ['Zeta Notes', 'Alpha Mail', 'Mid Calendar', 'Dead App', 'Untouched'].map((name) =>
+      makeClient({ name }),
+    ) as [ClientRecord, ClientRecord, ClientRecord, ClientRecord, ClientRecord];
+    for (const client of [zeta, alpha, mid, dead, untouched]) await store.createClient(client);
+    const as = (client: ClientRecord, userId: string | null = user.id) => ({ clientId: client.id, userId });
+
+    // Zeta: a consent only.
+    await store.saveConsent({ userId: user.id, clientId: zeta.id, scopes: ['openid', 'notes'], grantedAt: T + 1 });
+    // Alpha: live tokens only (a trusted client never asks); the scopes are those of the live tokens.
+    await store.issueTokens({
+      accessToken: makeAccessToken(as(alpha), id('family'), { scope: 'openid profile', issuedAt: T + 5, expiresAt: now + 1 }),
+      refreshToken: makeRefreshToken(as(alpha), id('family'), { scope: 'openid mail', issuedAt: T + 3, expiresAt: FAR_FUTURE }),
+    });
+    // Not live, so neither counted nor contributing scopes nor lastIssuedAt: revoked, expired (at now), consumed.
+    const revoked = makeAccessToken(as(alpha), id('family'), { scope: 'revoked', issuedAt: T + 50 });
+    await store.issueTokens({ accessToken: revoked });
+    await store.revokeAccessToken(revoked.tokenHash, T + 51);
+    await store.issueTokens({ accessToken: makeAccessToken(as(alpha), id('family'), { scope: 'expired', issuedAt: T + 60, expiresAt: now }) });
+    // A refresh token already exchanged (consumed, not revoked) is not live either.
+    const consumed = nextPair(as(alpha), id('family'), null, T + 70);
+    consumed.refreshToken.scope = 'consumed';
+    await store.issueTokens(consumed);
+    await store.revokeAccessToken(consumed.accessToken.tokenHash, T + 71);
+    await store.driver.run('UPDATE refresh_tokens SET consumed_at = ? WHERE token_hash = ?', [T + 71, consumed.refreshToken.tokenHash]);
+    // Another user's tokens and consent, and a client's own token, are not this user's.
+    await store.issueTokens({ accessToken: makeAccessToken(as(alpha, someoneElse.id), id('family'), { scope: 'theirs', issuedAt: T + 90 }) });
+    await store.saveConsent({ userId: someoneElse.id, clientId: untouched.id, scopes: ['openid'], grantedAt: T });
+    await store.issueTokens({ accessToken: makeAccessToken(as(untouched, null), id('family'), { issuedAt: T + 90 }) });
+    // Mid: a consent and a live token; the consent's scopes are the ones shown.
+    await store.saveConsent({ userId: user.id, clientId: mid.id, scopes: ['calendar'], grantedAt: T + 2 });
+    await store.issueTokens({ accessToken: makeAccessToken(as(mid), id('family'), { scope: 'openid calendar', issuedAt: T + 8 }) });
+    // Dead: only tokens that are no longer live: not listed at all.
+    const deadToken = makeAccessToken(as(dead), id('family'));
+    await store.issueTokens({ accessToken: deadToken });
+    await store.revokeAccessToken(deadToken.tokenHash, T + 1);
+    await store.issueTokens({ accessToken: makeAccessToken(as(dead), id('family'), { expiresAt: now - 1 }) });
+
+    const grants = await other.listUserGrants(user.id, now);
+    expect(grants).toStrictEqual([
+      { clientId: alpha.id, clientName: 'Alpha Mail', scopes: ['mail', 'openid', 'profile'], consentedAt: null, lastIssuedAt: T + 5, liveTokens: 2 },
+      { clientId: mid.id, clientName: 'Mid Calendar', scopes: ['calendar'], consentedAt: T + 2, lastIssuedAt: T + 8, liveTokens: 1 },
+      { clientId: zeta.id, clientName: 'Zeta Notes', scopes: ['openid', 'notes'], consentedAt: T + 1, lastIssuedAt: null, liveTokens: 0 },
+    ]);
+    for (const grant of grants) {
+      expect(typeof grant.liveTokens).toBe('number');
+      if (grant.lastIssuedAt !== null) expect(typeof grant.lastIssuedAt).toBe('number');
+      if (grant.consentedAt !== null) expect(typeof grant.consentedAt).toBe('number');
+    }
+
+    // A second later Alpha's access token has expired too.
+    expect((await store.listUserGrants(user.id, now + 1)).find((grant) => grant.clientId === alpha.id)).toStrictEqual({
+      clientId: alpha.id, clientName: 'Alpha Mail', scopes: ['mail', 'openid'], consentedAt: null, lastIssuedAt: T + 3, liveTokens: 1,
+    });
+    expect(await store.listUserGrants(id('user'), now)).toEqual([]);
+  });
+
+  it('revokeUserGrant forgets the consent, revokes that client\'s tokens of that user, voids unused codes; false when nothing', async () => {
+    const user = await newUser();
+    const bystander = await newUser();
+    const app = makeClient({ name: 'App' });
+    const keep = makeClient({ name: 'Kept' });
+    for (const client of [app, keep]) await store.createClient(client);
+    const mine = { clientId: app.id, userId: user.id };
+    const theirs = { clientId: app.id, userId: bystander.id };
+    const kept = { clientId: keep.id, userId: user.id };
+
+    await store.saveConsent({ userId: user.id, clientId: app.id, scopes: ['openid'], grantedAt: T });
+    const pair = nextPair(mine, id('family'), null, T);
+    await store.issueTokens(pair);
+    const revokedEarlier = makeAccessToken(mine, id('family'));
+    await store.issueTokens({ accessToken: revokedEarlier });
+    await store.revokeAccessToken(revokedEarlier.tokenHash, T + 1);
+    const unused = makeCode(mine, { expiresAt: FAR_FUTURE });
+    const used = makeCode(mine);
+    await store.saveAuthorizationCode(unused);
+    await store.saveAuthorizationCode(used);
+    expect((await store.redeemAuthorizationCode(used.codeHash, T + 2, nextPair(mine, used.familyId, null, T + 2))).kind).toBe('redeemed');
+
+    const theirConsent = { userId: bystander.id, clientId: app.id, scopes: ['openid'], grantedAt: T };
+    await store.saveConsent(theirConsent);
+    const theirPair = nextPair(theirs, id('family'), null, T);
+    await store.issueTokens(theirPair);
+    const theirCode = makeCode(theirs);
+    await store.saveAuthorizationCode(theirCode);
+    const keptConsent = { userId: user.id, clientId: keep.id, scopes: ['profile'], grantedAt: T };
+    await store.saveConsent(keptConsent);
+    const keptPair = nextPair(kept, id('family'), null, T);
+    await store.issueTokens(keptPair);
+    const keptCode = makeCode(kept);
+    await store.saveAuthorizationCode(keptCode);
+
+    expect(await store.revokeUserGrant(user.id, app.id, T + 100)).toBe(true);
+
+    expect(await store.findConsent(user.id, app.id)).toBeNull();
+    expect(await store.findAccessToken(pair.accessToken.tokenHash)).toStrictEqual({ ...pair.accessToken, revokedAt: T + 100 });
+    expect(await store.findRefreshToken(pair.refreshToken.tokenHash)).toStrictEqual({ ...pair.refreshToken, revokedAt: T + 100 });
+    expect((await store.findAccessToken(revokedEarlier.tokenHash))?.revokedAt).toBe(T + 1);
+    // Including the pair the used code bought.
+    const bought = await familyRows(store, used.familyId);
+    expect(bought.access).toHaveLength(1);
+    expect(bought.refresh).toHaveLength(1);
+    for (const row of [...bought.access, ...bought.refresh]) expect(Number(row.revoked_at)).toBe(T + 100);
+    expect(await countRows(store, 'access_tokens', 'user_id = ? AND client_id = ? AND revoked_at IS NULL', [user.id, app.id])).toBe(0);
+    expect(await countRows(store, 'refresh_tokens', 'user_id = ? AND client_id = ? AND revoked_at IS NULL', [user.id, app.id])).toBe(0);
+    // The unused code is void; the used one keeps its time.
+    expect(await store.findAuthorizationCode(unused.codeHash)).toStrictEqual({ ...unused, consumedAt: T + 100 });
+    expect((await store.findAuthorizationCode(used.codeHash))?.consumedAt).toBe(T + 2);
+    const late = nextPair(mine, unused.familyId, null, T + 101);
+    expect((await store.redeemAuthorizationCode(unused.codeHash, T + 101, late)).kind).not.toBe('redeemed');
+    expect(await store.findAccessToken(late.accessToken.tokenHash)).toBeNull();
+
+    // Another user of the app, and the user's other app, are untouched.
+    expect(await store.findConsent(bystander.id, app.id)).toStrictEqual(theirConsent);
+    expect(await store.findAccessToken(theirPair.accessToken.tokenHash)).toStrictEqual(theirPair.accessToken);
+    expect(await store.findRefreshToken(theirPair.refreshToken.tokenHash)).toStrictEqual(theirPair.refreshToken);
+    expect(await store.findAuthorizationCode(theirCode.codeHash)).toStrictEqual(theirCode);
+    expect(await store.findConsent(user.id, keep.id)).toStrictEqual(keptConsent);
+    expect(await store.findAccessToken(keptPair.accessToken.tokenHash)).toStrictEqual(keptPair.accessToken);
+    expect(await store.findRefreshToken(keptPair.refreshToken.tokenHash)).toStrictEqual(keptPair.refreshToken);
+    expect(await store.findAuthorizationCode(keptCode.codeHash)).toStrictEqual(keptCode);
+    expect((await store.listUserGrants(user.id, T + 100)).map((grant) => grant.clientId)).toEqual([keep.id]);
+
+    // Nothing left to take: false.
+    expect(await other.revokeUserGrant(user.id, app.id, T + 200)).toBe(false);
+    expect((await store.findAccessToken(pair.accessToken.tokenHash))?.revokedAt).toBe(T + 100);
+    expect(await store.revokeUserGrant(user.id, id('client'), T + 200)).toBe(false);
+    expect(await store.revokeUserGrant(id('user'), app.id, T + 200)).toBe(false);
+  });
+
+  it('revokeUserGrant is true for a consent alone, live tokens alone, or an unused code alone', async () => {
+    const user = await newUser();
+    const [consentOnly, tokensOnly, codeOnly] = [makeClient(), makeClient(), makeClient()];
+    for (const client of [consentOnly, tokensOnly, codeOnly]) await store.createClient(client);
+    await store.saveConsent({ userId: user.id, clientId: consentOnly.id, scopes: ['openid'], grantedAt: T });
+    const token = makeAccessToken({ clientId: tokensOnly.id, userId: user.id }, id('family'));
+    await store.issueTokens({ accessToken: token });
+    const code = makeCode({ clientId: codeOnly.id, userId: user.id });
+    await store.saveAuthorizationCode(code);
+
+    expect(await store.revokeUserGrant(user.id, consentOnly.id, T + 5)).toBe(true);
+    expect(await store.findConsent(user.id, consentOnly.id)).toBeNull();
+    expect(await store.revokeUserGrant(user.id, tokensOnly.id, T + 5)).toBe(true);
+    expect((await store.findAccessToken(token.tokenHash))?.revokedAt).toBe(T + 5);
+    expect(await store.revokeUserGrant(user.id, codeOnly.id, T + 5)).toBe(true);
+    expect((await store.findAuthorizationCode(code.codeHash))?.consumedAt).toBe(T + 5);
+    for (const client of [consentOnly, tokensOnly, codeOnly]) expect(await store.revokeUserGrant(user.id, client.id, T + 6)).toBe(false);
+  });
+
   // --- concurrency -----------------------------------------------------------
 
   /**
@@ -1193,6 +1823,9 @@ describeEachEngine('storage contract', (factory) => {
 
   // --- throttling ---------------------------------------------------------------
 
+  /** Never blocks in these tests: the count is all that changes. */
+  const NEVER: BlockRule = { threshold: 1000, maxDelay: 900 };
+
   /** The stored row of a throttle key, numbers as numbers; null when there is none. */
   async function throttleRow(db: SqlStore, key: string) {
     const row = await db.driver.get<{ failures: number | string; last_failure_at: number | string; blocked_until: number | string }>(
@@ -1202,50 +1835,74 @@ describeEachEngine('storage contract', (factory) => {
     return row ? { failures: Number(row.failures), lastFailureAt: Number(row.last_failure_at), blockedUntil: Number(row.blocked_until) } : null;
   }
 
-  it('recordFailure counts 1, 2, 3 … per key, hands blockFor each count, and keeps keys apart', async () => {
+  it('recordFailure counts 1, 2, 3 … per key, applies the rule to each count, and keeps keys apart', async () => {
     const key = id('login:alice|ip:192.0.2.1');
     const bystander = id('ip:192.0.2.1');
-    const seen: number[] = [];
-    const blockFor = (failures: number) => {
-      seen.push(failures);
-      return 0;
-    };
+    const rule: BlockRule = { threshold: 2, maxDelay: 900 };
     const counts = [];
-    for (let i = 0; i < 5; i++) counts.push(await store.recordFailure(key, T + i, T - 900, blockFor));
+    const blocks = [];
+    for (let i = 0; i < 5; i++) {
+      counts.push(await store.recordFailure(key, T + i, T - 900, rule));
+      blocks.push((await throttleRow(store, key))?.blockedUntil);
+    }
     expect(counts).toEqual([1, 2, 3, 4, 5]);
-    expect(seen).toEqual([1, 2, 3, 4, 5]);
-    expect(await store.recordFailure(bystander, T + 5, T - 900, blockFor)).toBe(1);
-    expect(await throttleRow(store, key)).toEqual({ failures: 5, lastFailureAt: T + 4, blockedUntil: 0 });
+    // Nothing up to the threshold, then 2, 4, 8 s from each failure's own time.
+    expect(blocks).toEqual([0, 0, T + 2 + 2, T + 3 + 4, T + 4 + 8]);
+    expect(await store.recordFailure(bystander, T + 5, T - 900, rule)).toBe(1);
+    expect(await throttleRow(store, key)).toEqual({ failures: 5, lastFailureAt: T + 4, blockedUntil: T + 12 });
     expect(await throttleRow(store, bystander)).toEqual({ failures: 1, lastFailureAt: T + 5, blockedUntil: 0 });
   });
 
   it('recordFailure starts again at 1 when the last failure is older than windowStart (not when it is at windowStart)', async () => {
     const key = id('login:bob|ip:192.0.2.1');
-    const never = () => 0;
-    expect(await store.recordFailure(key, T, T - 900, never)).toBe(1);
-    expect(await store.recordFailure(key, T + 10, T - 890, never)).toBe(2);
+    expect(await store.recordFailure(key, T, T - 900, NEVER)).toBe(1);
+    expect(await store.recordFailure(key, T + 10, T - 890, NEVER)).toBe(2);
     // The last failure (T + 10) is exactly at windowStart: it still counts.
-    expect(await store.recordFailure(key, T + 910, T + 10, never)).toBe(3);
-    // Now it (T + 910) is one second before windowStart: forgotten.
-    const seen: number[] = [];
-    expect(await store.recordFailure(key, T + 1811, T + 911, (failures) => (seen.push(failures), 0))).toBe(1);
-    expect(seen).toEqual([1]);
-    expect(await store.recordFailure(key, T + 1812, T + 912, never)).toBe(2);
+    expect(await store.recordFailure(key, T + 910, T + 10, NEVER)).toBe(3);
+    // Now it (T + 910) is one second before windowStart: forgotten. The rule sees the restarted
+    // count: 1 blocks for 2 s (a count of 4 would have blocked for 16 s).
+    expect(await store.recordFailure(key, T + 1811, T + 911, { threshold: 0, maxDelay: 30 })).toBe(1);
+    expect(await throttleRow(store, key)).toEqual({ failures: 1, lastFailureAt: T + 1811, blockedUntil: T + 1813 });
+    expect(await store.recordFailure(key, T + 1812, T + 912, NEVER)).toBe(2);
     expect(await throttleRow(store, key)).toMatchObject({ failures: 2, lastFailureAt: T + 1812 });
   });
 
-  it('recordFailure stores blocked_until = now + blockFor(count); blockedUntil gives the latest of the keys, 0 for none', async () => {
-    const [a, b, c, unblocked, unknown] = ['a', 'b', 'c', 'unblocked', 'unknown'].map((name) => id(`ip:${name}`)) as [string, string, string, string, string];
-    await store.recordFailure(a, T, T - 900, () => 30);
-    await store.recordFailure(b, T + 5, T - 900, () => 2);
-    // Beyond 2^32: BIGINT columns must come back as this exact number.
-    await store.recordFailure(c, FAR_FUTURE, FAR_FUTURE - 900, () => 900);
-    await store.recordFailure(unblocked, T, T - 900, () => 0);
+  it('recordFailure stores blocked_until = now + blockSeconds(count, rule), 2, 4, 8 … capped at maxDelay and at 2^30', async () => {
+    const capped = id('ip:capped');
+    const rule: BlockRule = { threshold: 3, maxDelay: 100 };
+    const seen = [];
+    for (let count = 1; count <= 10; count++) {
+      const now = T + count * 1000;
+      expect(await store.recordFailure(capped, now, now - 2000, rule)).toBe(count);
+      const until = await store.blockedUntil([capped]);
+      expect(until, `count ${count}`).toBe(count <= rule.threshold ? 0 : now + blockSeconds(count, rule));
+      seen.push(until === 0 ? 0 : until - now);
+    }
+    // 2, 4, 8, 16, 32, 64, then 100 (not 128).
+    expect(seen).toEqual([0, 0, 0, 2, 4, 8, 16, 32, 64, 100]);
+    expect(await throttleRow(store, capped)).toEqual({ failures: 10, lastFailureAt: T + 10_000, blockedUntil: T + 10_100 });
 
-    expect(await throttleRow(store, a)).toEqual({ failures: 1, lastFailureAt: T, blockedUntil: T + 30 });
-    expect(await throttleRow(store, c)).toEqual({ failures: 1, lastFailureAt: FAR_FUTURE, blockedUntil: FAR_FUTURE + 900 });
+    // The exponent stops at 30: a huge maxDelay still gives 2^30 s, an exact number.
+    const huge = id('ip:huge');
+    const hugeRule: BlockRule = { threshold: 0, maxDelay: 2 ** 40 };
+    for (let i = 0; i < 35; i++) await store.recordFailure(huge, T, T - 900, hugeRule);
+    expect(await throttleRow(store, huge)).toEqual({ failures: 35, lastFailureAt: T, blockedUntil: T + 2 ** 30 });
+  });
+
+  it('blockedUntil gives the latest blocked_until of the keys, 0 for none', async () => {
+    const [a, b, c, unblocked, unknown] = ['a', 'b', 'c', 'unblocked', 'unknown'].map((name) => id(`ip:${name}`)) as [string, string, string, string, string];
+    const upTo30: BlockRule = { threshold: 0, maxDelay: 30 };
+    // Five failures: 2, 4, 8, 16, then 30 (32 capped).
+    for (let i = 0; i < 5; i++) await store.recordFailure(a, T, T - 900, upTo30);
+    await store.recordFailure(b, T + 5, T - 900, upTo30);
+    // Beyond 2^32: BIGINT columns must come back as this exact number (ten failures: 1024, capped at 900).
+    for (let i = 0; i < 10; i++) await store.recordFailure(c, FAR_FUTURE, FAR_FUTURE - 900, { threshold: 0, maxDelay: 900 });
+    await store.recordFailure(unblocked, T, T - 900, NEVER);
+
+    expect(await throttleRow(store, a)).toEqual({ failures: 5, lastFailureAt: T, blockedUntil: T + 30 });
+    expect(await throttleRow(store, c)).toEqual({ failures: 10, lastFailureAt: FAR_FUTURE, blockedUntil: FAR_FUTURE + 900 });
     expect(await store.blockedUntil([a])).toBe(T + 30);
-    expect(await store.blockedUntil([b])).toBe(T + 7);
+    expect(await other.blockedUntil([b])).toBe(T + 7);
     expect(await store.blockedUntil([a, b, unknown])).toBe(T + 30);
     expect(await store.blockedUntil([b, a])).toBe(T + 30);
     expect(await store.blockedUntil([unknown, b, c, a])).toBe(FAR_FUTURE + 900);
@@ -1256,25 +1913,26 @@ describeEachEngine('storage contract', (factory) => {
     expect(await store.blockedUntil([])).toBe(0);
     expect(typeof (await store.blockedUntil([a]))).toBe('number');
 
-    // A later failure that blocks for longer moves blocked_until; one that does not block leaves it.
-    await store.recordFailure(a, T + 10, T - 890, () => 64);
+    // A later failure that blocks for longer moves blocked_until (the sixth: 64 s); one that does not block leaves it.
+    await store.recordFailure(a, T + 10, T - 890, { threshold: 0, maxDelay: 900 });
     expect(await store.blockedUntil([a])).toBe(T + 74);
-    await store.recordFailure(a, T + 11, T - 889, () => 0);
-    expect(await throttleRow(store, a)).toEqual({ failures: 3, lastFailureAt: T + 11, blockedUntil: T + 74 });
+    await store.recordFailure(a, T + 11, T - 889, NEVER);
+    expect(await throttleRow(store, a)).toEqual({ failures: 7, lastFailureAt: T + 11, blockedUntil: T + 74 });
   });
 
   it('clearThrottles forgets exactly the given keys; their count starts again at 1', async () => {
     const [a, b, kept] = ['a', 'b', 'kept'].map((name) => id(`login:${name}`)) as [string, string, string];
+    const rule: BlockRule = { threshold: 0, maxDelay: 100 };
     for (const key of [a, b, kept]) {
-      for (let i = 0; i < 3; i++) await store.recordFailure(key, T, T - 900, () => 100);
+      for (let i = 0; i < 3; i++) await store.recordFailure(key, T, T - 900, rule);
     }
     await store.clearThrottles([a, b, id('never-seen')]);
     expect(await throttleRow(store, a)).toBeNull();
     expect(await throttleRow(store, b)).toBeNull();
     expect(await store.blockedUntil([a, b])).toBe(0);
-    expect(await throttleRow(store, kept)).toEqual({ failures: 3, lastFailureAt: T, blockedUntil: T + 100 });
-    expect(await store.blockedUntil([a, kept])).toBe(T + 100);
-    expect(await store.recordFailure(a, T + 1, T - 899, () => 0)).toBe(1);
+    expect(await throttleRow(store, kept)).toEqual({ failures: 3, lastFailureAt: T, blockedUntil: T + 8 });
+    expect(await store.blockedUntil([a, kept])).toBe(T + 8);
+    expect(await store.recordFailure(a, T + 1, T - 899, NEVER)).toBe(1);
 
     // No keys: nothing happens.
     await store.clearThrottles([]);
@@ -1283,21 +1941,237 @@ describeEachEngine('storage contract', (factory) => {
 
   it('10 concurrent recordFailure calls on one key across two store instances count exactly 1 to 10 (no lost update)', async () => {
     const key = id('login:carol');
-    const seen: number[] = [];
+    // Counts 6 to 10 block for 2, 4, 8, 16 and 32 s: each count leaves a different blocked_until.
+    const rule: BlockRule = { threshold: 5, maxDelay: 900 };
     const counts = await Promise.all(
-      Array.from({ length: 10 }, (_, i) =>
-        [store, other][i % 2]!.recordFailure(key, T + 1, T - 900, (failures) => {
-          seen.push(failures);
-          return failures;
-        }),
-      ),
+      Array.from({ length: 10 }, (_, i) => [store, other][i % 2]!.recordFailure(key, T + 1, T - 900, rule)),
     );
     expect([...counts].sort((x, y) => x - y)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
-    expect([...seen].sort((x, y) => x - y)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
     // The stored block is the one the tenth failure asked for, not an earlier one written last.
-    expect(await throttleRow(store, key)).toEqual({ failures: 10, lastFailureAt: T + 1, blockedUntil: T + 11 });
-    expect(await store.recordFailure(key, T + 2, T - 900, () => 0)).toBe(11);
+    expect(await throttleRow(store, key)).toEqual({ failures: 10, lastFailureAt: T + 1, blockedUntil: T + 1 + 32 });
+    expect(await store.recordFailure(key, T + 2, T - 900, NEVER)).toBe(11);
   });
+
+  it('countAttempt, while nothing blocks, counts one failure under every key by its own rule and returns 0', async () => {
+    const [strict, lenient] = [id('login:dave|ip:192.0.2.9'), id('ip:192.0.2.9')];
+    const counters = [
+      { key: strict, rule: { threshold: 0, maxDelay: 30 } },
+      { key: lenient, rule: NEVER },
+    ];
+    expect(await store.countAttempt(counters, T, T - 900)).toBe(0);
+    expect(await throttleRow(store, strict)).toEqual({ failures: 1, lastFailureAt: T, blockedUntil: T + 2 });
+    expect(await throttleRow(store, lenient)).toEqual({ failures: 1, lastFailureAt: T, blockedUntil: 0 });
+  });
+
+  it('countAttempt refuses while any key is blocked: returns the latest blocked_until and counts nothing', async () => {
+    const [a, b, c] = ['a', 'b', 'c'].map((name) => id(`login:${name}`)) as [string, string, string];
+    const counters = [
+      { key: a, rule: { threshold: 0, maxDelay: 900 } },
+      { key: b, rule: NEVER },
+    ];
+    expect(await store.countAttempt(counters, T, T - 900)).toBe(0);
+    // a blocks until T + 2.
+    expect(await store.countAttempt(counters, T + 1, T - 899)).toBe(T + 2);
+    expect(await other.countAttempt([...counters].reverse(), T + 1, T - 899)).toBe(T + 2);
+    expect(await throttleRow(store, a)).toEqual({ failures: 1, lastFailureAt: T, blockedUntil: T + 2 });
+    expect(await throttleRow(store, b)).toEqual({ failures: 1, lastFailureAt: T, blockedUntil: 0 });
+    // b alone is not blocked.
+    expect(await store.countAttempt([{ key: b, rule: NEVER }], T + 1, T - 899)).toBe(0);
+    expect(await throttleRow(store, b)).toMatchObject({ failures: 2, lastFailureAt: T + 1 });
+
+    // The block has ended at blocked_until itself: the attempt is counted (a's second failure: 4 s).
+    expect(await store.countAttempt(counters, T + 2, T - 898)).toBe(0);
+    expect(await throttleRow(store, a)).toEqual({ failures: 2, lastFailureAt: T + 2, blockedUntil: T + 6 });
+    expect(await throttleRow(store, b)).toMatchObject({ failures: 3, lastFailureAt: T + 2 });
+
+    // The latest block of all the keys is reported, whichever key it is.
+    for (let i = 0; i < 7; i++) await store.recordFailure(c, T + 2, T - 898, { threshold: 0, maxDelay: 900 });
+    expect(await store.blockedUntil([c])).toBe(T + 2 + 128);
+    expect(await store.countAttempt([...counters, { key: c, rule: NEVER }], T + 3, T - 897)).toBe(T + 130);
+    expect(await throttleRow(store, a)).toEqual({ failures: 2, lastFailureAt: T + 2, blockedUntil: T + 6 });
+    expect(await throttleRow(store, c)).toEqual({ failures: 7, lastFailureAt: T + 2, blockedUntil: T + 130 });
+  });
+
+  it('countAttempt starts a counter again at 1 when its last failure is older than windowStart', async () => {
+    const key = id('login:erin');
+    const rule: BlockRule = { threshold: 2, maxDelay: 900 };
+    for (let i = 0; i < 2; i++) expect(await store.countAttempt([{ key, rule }], T, T - 900)).toBe(0);
+    expect(await throttleRow(store, key)).toEqual({ failures: 2, lastFailureAt: T, blockedUntil: 0 });
+    expect(await store.countAttempt([{ key, rule }], T + 901, T + 1)).toBe(0);
+    expect(await throttleRow(store, key)).toEqual({ failures: 1, lastFailureAt: T + 901, blockedUntil: 0 });
+  });
+
+  it('uncountFailure takes back one failure, never below 0, and leaves the block and unknown keys alone', async () => {
+    const key = id('ip:192.0.2.50');
+    const rule: BlockRule = { threshold: 1, maxDelay: 900 };
+    for (let i = 0; i < 3; i++) await store.recordFailure(key, T, T - 900, rule);
+    expect(await throttleRow(store, key)).toEqual({ failures: 3, lastFailureAt: T, blockedUntil: T + 4 });
+    await store.uncountFailure(key);
+    expect(await throttleRow(store, key)).toEqual({ failures: 2, lastFailureAt: T, blockedUntil: T + 4 });
+    for (let i = 0; i < 4; i++) await other.uncountFailure(key);
+    expect(await throttleRow(store, key)).toEqual({ failures: 0, lastFailureAt: T, blockedUntil: T + 4 });
+    expect(await store.recordFailure(key, T + 1, T - 899, NEVER)).toBe(1);
+
+    const unknown = id('ip:unknown');
+    await store.uncountFailure(unknown);
+    expect(await throttleRow(store, unknown)).toBeNull();
+  });
+
+  /** `attempts` concurrent countAttempt calls on one key, alternating between the two instances. */
+  async function attemptConcurrently(counters: Array<{ key: string; rule: BlockRule }>, now: number, attempts = 10) {
+    const settled = await Promise.allSettled(
+      Array.from({ length: attempts }, (_, i) => [store, other][i % 2]!.countAttempt(counters, now, now - 900)),
+    );
+    const results = settled.map((result) => {
+      if (result.status === 'rejected') throw result.reason;
+      return result.value;
+    });
+    return { allowed: results.filter((r) => r === 0).length, refused: results.filter((r) => r !== 0) };
+  }
+
+  it('10 concurrent countAttempt calls on an existing counter across two store instances: only those up to the first block are allowed', async () => {
+    const key = id('login:frank');
+    const rule: BlockRule = { threshold: 3, maxDelay: 900 };
+    expect(await store.recordFailure(key, T, T - 900, rule)).toBe(1);
+    const { allowed, refused } = await attemptConcurrently([{ key, rule }], T + 1);
+    // Counts 2, 3 and 4 are allowed; the fourth failure blocks for 2 s and every later attempt is refused.
+    expect(allowed).toBe(3);
+    expect(refused).toEqual(Array.from({ length: 7 }, () => T + 3));
+    expect(await throttleRow(store, key)).toEqual({ failures: 4, lastFailureAt: T + 1, blockedUntil: T + 3 });
+  });
+
+  it('10 concurrent countAttempt calls on a new key across two store instances: exactly threshold + 1 are allowed', async () => {
+    const key = id('login:grace');
+    const rule: BlockRule = { threshold: 3, maxDelay: 900 };
+    const { allowed, refused } = await attemptConcurrently([{ key, rule }], T);
+    expect(allowed, 'attempts allowed').toBe(rule.threshold + 1);
+    expect(refused).toEqual(Array.from({ length: 10 - rule.threshold - 1 }, () => T + 2));
+    expect(await throttleRow(store, key)).toEqual({ failures: 4, lastFailureAt: T, blockedUntil: T + 2 });
+  });
+
+  it('concurrent countAttempt calls with overlapping keys in any order complete and count every attempt', async () => {
+    const login = id('login:heidi');
+    const addresses = [id('ip:a'), id('ip:b')];
+    const counters = (i: number) => {
+      const address = addresses[i % 2]!;
+      const keys = [`${login}|${address}`, address, login].map((key) => ({ key, rule: NEVER }));
+      return i % 3 === 0 ? keys.reverse() : keys;
+    };
+    /** Every attempt settled (a failed one must not leave the others running into the next test). */
+    const round = async (now: number) =>
+      (await Promise.allSettled(Array.from({ length: 12 }, (_, i) => [store, other][i % 2]!.countAttempt(counters(i), now, now - 900)))).map(
+        (result) => (result.status === 'fulfilled' ? result.value : String(result.reason)),
+      );
+    expect(await round(T)).toEqual(Array.from({ length: 12 }, () => 0));
+    expect(await throttleRow(store, login)).toMatchObject({ failures: 12 });
+    for (const address of addresses) {
+      expect(await throttleRow(store, address)).toMatchObject({ failures: 6 });
+      expect(await throttleRow(store, `${login}|${address}`)).toMatchObject({ failures: 6 });
+    }
+    // A second round, now that every counter exists (rows are locked rather than inserted).
+    expect(await round(T + 1)).toEqual(Array.from({ length: 12 }, () => 0));
+    expect(await throttleRow(store, login)).toMatchObject({ failures: 24 });
+  });
+
+  // SQLite runs one write transaction at a time (BEGIN IMMEDIATE), so this interleaving cannot
+  // happen there: the test exists for PostgreSQL only.
+  if (factory.engine === 'postgres') it(
+    'countAttempt: two attempts sharing counters, one of them created while the other waited, do not deadlock',
+    async () => {
+      const tag = id('interleave');
+      // Sorted: k < z < q < p.
+      const [k, z, q, p] = [`${tag}:a-k`, `${tag}:a-z`, `${tag}:b-q`, `${tag}:c-p`];
+      await store.recordFailure(z, T, T - 900, NEVER);
+      const holder = database.open();
+      const pidOf = async (tx: { get<R>(sql: string): Promise<R | undefined> }) =>
+        Number((await tx.get<{ pid: number }>('SELECT pg_backend_pid() AS pid'))!.pid);
+      /** The sessions on this database waiting for a lock, with the sessions they wait for. */
+      const blocked = async () =>
+        (
+          await holder.driver.all<{ pid: number; blockers: number[] }>(
+            `SELECT pid, pg_blocking_pids(pid) AS blockers FROM pg_stat_activity
+             WHERE datname = current_database() AND cardinality(pg_blocking_pids(pid)) > 0`,
+          )
+        ).map((row) => ({ pid: Number(row.pid), blockers: row.blockers.map(Number) }));
+      const until = async (what: string, condition: () => Promise<boolean>) => {
+        for (let tries = 0; tries < 500; tries++) {
+          if (await condition()) return;
+          await new Promise((resolve) => setTimeout(resolve, 10));
+        }
+        throw new Error(`timed out waiting until ${what}`);
+      };
+      const gate = () => {
+        let open!: () => void;
+        const opened = new Promise<void>((resolve) => (open = resolve));
+        return { open, opened };
+      };
+      const zReleased = gate();
+      const kReleased = gate();
+      const zHeld = gate();
+      const kHeld = gate();
+      let zHolder = 0;
+      let kHolder = 0;
+      // Another node's transaction holds counter z …
+      const holdingZ = holder.driver.transaction(async (tx) => {
+        zHolder = await pidOf(tx);
+        await tx.get(`SELECT failures FROM throttles WHERE throttle_key = ?${holder.driver.forUpdate}`, [z]);
+        zHeld.open();
+        await zReleased.opened;
+      });
+      // … and another is creating counter k, and will roll back.
+      const holdingK = holder.driver
+        .transaction(async (tx) => {
+          kHolder = await pidOf(tx);
+          await tx.run('INSERT INTO throttles (throttle_key, failures, last_failure_at, blocked_until) VALUES (?, 1, ?, 0)', [k, T]);
+          kHeld.open();
+          await kReleased.opened;
+          throw new Error('rolled back on purpose');
+        })
+        .catch(() => {});
+      await Promise.all([zHeld.opened, kHeld.opened]);
+
+      try {
+        // B starts while p does not exist yet, and waits for z.
+        const b = store.countAttempt([z, q, p].map((key) => ({ key, rule: NEVER })), T + 1, T - 899);
+        let bDone = false;
+        void b.then(() => (bDone = true), () => (bDone = true));
+        let bPid = 0;
+        await until('B waits for z', async () => {
+          bPid = (await blocked()).find((row) => row.blockers.includes(zHolder))?.pid ?? 0;
+          return bDone || bPid !== 0;
+        });
+        // Meanwhile p is created, then A starts (and waits, for k or for B).
+        expect(await other.recordFailure(p, T + 1, T - 899, NEVER)).toBe(1);
+        const a = other.countAttempt([k, q, p].map((key) => ({ key, rule: NEVER })), T + 1, T - 899);
+        let aDone = false;
+        void a.then(() => (aDone = true), () => (aDone = true));
+        let aPid = 0;
+        await until('A waits', async () => {
+          const waits = await blocked();
+          aPid = waits.find((row) => row.pid !== bPid && (row.blockers.includes(kHolder) || row.blockers.includes(bPid)))?.pid ?? 0;
+          return aDone || aPid !== 0;
+        });
+        // z is free: B goes on, until it is done or waits for A.
+        zReleased.open();
+        await holdingZ;
+        await until('B is done or waits for A', async () => bDone || (await blocked()).some((row) => row.pid === bPid && row.blockers.includes(aPid)));
+        // k is free: A goes on.
+        kReleased.open();
+        await holdingK;
+
+        const results = await Promise.allSettled([a, b]);
+        expect(results.map((result) => (result.status === 'fulfilled' ? result.value : String(result.reason)))).toEqual([0, 0]);
+        expect(await throttleRow(store, k)).toMatchObject({ failures: 1 });
+        expect(await throttleRow(store, z)).toMatchObject({ failures: 2 });
+        expect(await throttleRow(store, q)).toMatchObject({ failures: 2 });
+        expect(await throttleRow(store, p)).toMatchObject({ failures: 3 });
+      } finally {
+        zReleased.open();
+        kReleased.open();
+        await Promise.allSettled([holdingZ, holdingK]);
+      }
+    },
+  );
 
   // --- revocation & maintenance ----------------------------------------------
 
@@ -1508,7 +2382,7 @@ describeEachEngine('storage contract', (factory) => {
       // stillPublished now+1, publishedFar FAR_FUTURE; current is not retired.
 
       const counts = await db.deleteExpired(now);
-      expect(counts).toEqual({ accessTokens: 0, refreshTokens: 0, authorizationCodes: 0, sessions: 0, signingKeys: 2, throttles: 0 });
+      expect(counts).toEqual({ accessTokens: 0, refreshTokens: 0, authorizationCodes: 0, sessions: 0, signingKeys: 2, throttles: 0, accountTokens: 0, unconfirmedUsers: 0 });
       expect((await db.listSigningKeys()).map((key) => key.kid)).toEqual([current.kid, publishedFar.kid, stillPublished.kid]);
       expect(await countRows(db, 'signing_keys')).toBe(3);
 
@@ -1556,26 +2430,30 @@ describeEachEngine('storage contract', (factory) => {
       const now = T + 1000;
 
       const expiries = [now - 500, now - 100, now - 10, now - 1, now]; // all <= now
-      const expired = expiries.map((expiresAt) => ({
-        accessToken: makeAccessToken(who, id('family'), { expiresAt }),
-        refreshToken: makeRefreshToken(who, id('family'), { expiresAt }),
-        code: makeCode(who, { expiresAt }),
-        session: makeSession(user.id, { expiresAt }),
-      }));
-      const live = [now + 1, FAR_FUTURE].map((expiresAt) => ({
-        accessToken: makeAccessToken(who, id('family'), { expiresAt }),
-        refreshToken: makeRefreshToken(who, id('family'), { expiresAt }),
-        code: makeCode(who, { expiresAt }),
-        session: makeSession(user.id, { expiresAt }),
-      }));
+      const rowsExpiringAt = (expiresAt: number) => {
+        // A reset link of a confirmed user of its own (one link per user and purpose): the link goes, the user stays.
+        const linkOwner = makeUser();
+        return {
+          accessToken: makeAccessToken(who, id('family'), { expiresAt }),
+          refreshToken: makeRefreshToken(who, id('family'), { expiresAt }),
+          code: makeCode(who, { expiresAt }),
+          session: makeSession(user.id, { expiresAt }),
+          linkOwner,
+          link: makeAccountToken(linkOwner.id, 'reset', { expiresAt }),
+        };
+      };
+      const expired = expiries.map(rowsExpiringAt);
+      const live = [now + 1, FAR_FUTURE].map(rowsExpiringAt);
       for (const row of [...expired, ...live]) {
         await db.issueTokens({ accessToken: row.accessToken, refreshToken: row.refreshToken });
         await db.saveAuthorizationCode(row.code);
         await db.createSession(row.session);
+        await db.createUser(row.linkOwner);
+        expect(await db.issueAccountToken(row.link, 0)).toBe(true);
       }
 
       const run = vi.spyOn(db.driver, 'run');
-      expect(await db.deleteExpired(now, 2)).toEqual({ accessTokens: 5, refreshTokens: 5, authorizationCodes: 5, sessions: 5, signingKeys: 0, throttles: 0 });
+      expect(await db.deleteExpired(now, 2)).toEqual({ accessTokens: 5, refreshTokens: 5, authorizationCodes: 5, sessions: 5, signingKeys: 0, throttles: 0, accountTokens: 5, unconfirmedUsers: 0 });
       // 5 rows in batches of 2: three statements per table (2 + 2 + 1).
       const deletes = run.mock.calls.map(([sql]) => /^DELETE FROM (\w+)/.exec(sql)?.[1]).filter(Boolean);
       expect(deletes).toEqual([
@@ -1583,9 +2461,11 @@ describeEachEngine('storage contract', (factory) => {
         'refresh_tokens', 'refresh_tokens', 'refresh_tokens',
         'authorization_codes', 'authorization_codes', 'authorization_codes',
         'sessions', 'sessions', 'sessions',
-        // Signing keys and throttle counters: one statement each, no batches.
+        // Signing keys, throttle counters and unconfirmed users: one statement each, no batches.
         'signing_keys',
         'throttles',
+        'users',
+        'account_tokens', 'account_tokens', 'account_tokens',
       ]);
       run.mockRestore();
 
@@ -1593,8 +2473,11 @@ describeEachEngine('storage contract', (factory) => {
         expect(await db.findAccessToken(row.accessToken.tokenHash)).toBeNull();
         expect(await db.findRefreshToken(row.refreshToken.tokenHash)).toBeNull();
         expect(await db.findSession(row.session.idHash)).toBeNull();
+        expect(await countRows(db, 'account_tokens', 'token_hash = ?', [row.link.tokenHash])).toBe(0);
+        expect(await db.findUserById(row.linkOwner.id)).toStrictEqual(row.linkOwner);
       }
       for (const row of live) {
+        expect(await db.findAccountToken(row.link.tokenHash, 'reset', now)).toStrictEqual(row.link);
         expect(await db.findAccessToken(row.accessToken.tokenHash)).toStrictEqual(row.accessToken);
         expect(await db.findRefreshToken(row.refreshToken.tokenHash)).toStrictEqual(row.refreshToken);
         expect(await db.findSession(row.session.idHash)).toStrictEqual(row.session);
@@ -1602,9 +2485,10 @@ describeEachEngine('storage contract', (factory) => {
       expect(await countRows(db, 'authorization_codes')).toBe(2);
       expect(await countRows(db, 'authorization_codes', 'expires_at > ?', [now])).toBe(2);
 
-      expect(await db.deleteExpired(now, 2)).toEqual({ accessTokens: 0, refreshTokens: 0, authorizationCodes: 0, sessions: 0, signingKeys: 0, throttles: 0 });
+      expect(await db.deleteExpired(now, 2)).toEqual({ accessTokens: 0, refreshTokens: 0, authorizationCodes: 0, sessions: 0, signingKeys: 0, throttles: 0, accountTokens: 0, unconfirmedUsers: 0 });
       // The default batch size works too.
-      expect(await db.deleteExpired(FAR_FUTURE)).toEqual({ accessTokens: 2, refreshTokens: 2, authorizationCodes: 2, sessions: 2, signingKeys: 0, throttles: 0 });
+      expect(await db.deleteExpired(FAR_FUTURE)).toEqual({ accessTokens: 2, refreshTokens: 2, authorizationCodes: 2, sessions: 2, signingKeys: 0, throttles: 0, accountTokens: 2, unconfirmedUsers: 0 });
+      expect(await countRows(db, 'users')).toBe(1 + expired.length + live.length);
     } finally {
       await fresh.cleanup();
     }
@@ -1616,10 +2500,13 @@ describeEachEngine('storage contract', (factory) => {
       const db = fresh.store;
       const now = T + 200_000;
       const DAY = 86_400;
-      /** One failure at `at`, blocking for `block` seconds. */
+      /** Failures at `at` until the counter blocks for exactly `block` seconds (one failure when 0). */
       const counter = async (name: string, at: number, block: number) => {
         const key = `${name}:${randomUUID()}`;
-        await db.recordFailure(key, at, at - 900, () => block);
+        const rule = block === 0 ? NEVER : { threshold: 0, maxDelay: block };
+        let failures: number;
+        do failures = await db.recordFailure(key, at, at - 900, rule);
+        while (blockSeconds(failures, rule) < block);
         return key;
       };
       const idleLong = await counter('idle-long', now - 150_000, 0);
@@ -1632,11 +2519,12 @@ describeEachEngine('storage contract', (factory) => {
       for (let i = 0; i < 5; i++) many.push(await counter('idle-many', now - DAY - 1000 * i, 0));
 
       const counts = await db.deleteExpired(now);
-      expect(counts).toEqual({ accessTokens: 0, refreshTokens: 0, authorizationCodes: 0, sessions: 0, signingKeys: 0, throttles: 8 });
+      expect(counts).toEqual({ accessTokens: 0, refreshTokens: 0, authorizationCodes: 0, sessions: 0, signingKeys: 0, throttles: 8, accountTokens: 0, unconfirmedUsers: 0 });
       for (const gone of [idleLong, idleExactlyADay, blockEndsNow, ...many]) expect(await throttleRow(db, gone), gone).toBeNull();
       expect(await throttleRow(db, recent)).toEqual({ failures: 1, lastFailureAt: now - DAY + 1, blockedUntil: 0 });
-      expect(await throttleRow(db, justFailed)).toEqual({ failures: 1, lastFailureAt: now, blockedUntil: now + 60 });
-      expect(await throttleRow(db, stillBlocking)).toEqual({ failures: 1, lastFailureAt: now - DAY - 10, blockedUntil: now + 1 });
+      // 2^6 = 64 s capped at 60; 2^17 s capped at a day and 11 s.
+      expect(await throttleRow(db, justFailed)).toEqual({ failures: 6, lastFailureAt: now, blockedUntil: now + 60 });
+      expect(await throttleRow(db, stillBlocking)).toEqual({ failures: 17, lastFailureAt: now - DAY - 10, blockedUntil: now + 1 });
       expect(await countRows(db, 'throttles')).toBe(3);
       expect(await db.blockedUntil([stillBlocking])).toBe(now + 1);
 
@@ -1645,6 +2533,87 @@ describeEachEngine('storage contract', (factory) => {
       expect((await db.deleteExpired(now + 1)).throttles).toBe(2);
       expect((await db.deleteExpired(now + DAY)).throttles).toBe(1);
       expect(await countRows(db, 'throttles')).toBe(0);
+    } finally {
+      await fresh.cleanup();
+    }
+  });
+
+  it('deleteExpired leaves an account signed up within the last hour alone, link or not (another node may be about to store its link)', async () => {
+    const now = T + 50_000;
+    const justSignedUp = makeUser({ enabled: false, awaitingConfirmation: true, createdAt: now - 3599, updatedAt: now - 3599 });
+    await store.createUser(justSignedUp);
+    await store.deleteExpired(now);
+    expect(await store.findUserById(justSignedUp.id)).toStrictEqual(justSignedUp);
+    // An hour after sign-up with still no link, it goes.
+    await store.deleteExpired(now + 1);
+    expect(await store.findUserById(justSignedUp.id)).toBeNull();
+  });
+
+  it('deleteExpired deletes expired links, and accounts never confirmed whose confirmation link is gone; never a confirmed or admin-created one', async () => {
+    const fresh = await factory.createStore();
+    try {
+      const db = fresh.store;
+      const now = T + 100_000;
+      const create = async (overrides: Partial<UserRecord>, links: Array<[AccountTokenPurpose, number]> = []) => {
+        const user = makeUser(overrides);
+        await db.createUser(user);
+        const issued = [];
+        for (const [purpose, expiresAt] of links) {
+          const link = makeAccountToken(user.id, purpose, { expiresAt });
+          expect(await db.issueAccountToken(link, 0)).toBe(true);
+          issued.push(link);
+        }
+        return { user, links: issued };
+      };
+      const pending = { enabled: false, awaitingConfirmation: true };
+      // Deleted: still awaiting confirmation, and no unexpired confirmation link.
+      const expiredLink = await create(pending, [['confirm', now - 1]]);
+      const linkExpiresNow = await create(pending, [['confirm', now]]);
+      const noLink = await create(pending);
+      const onlyReset = await create(pending, [['reset', FAR_FUTURE]]);
+      // Kept.
+      const liveLink = await create(pending, [['confirm', now + 1]]);
+      const confirmed = await create({ enabled: true, awaitingConfirmation: false }, [['confirm', now - 1], ['reset', now + 10]]);
+      const adminCreatedDisabled = await create({ enabled: false, awaitingConfirmation: false });
+      const adminDeactivated = await create({ enabled: false, awaitingConfirmation: false }, [['confirm', now - 5], ['reset', now - 5]]);
+      // Tokens and a session of an account that goes: they go with it.
+      const client = makeClient();
+      await db.createClient(client);
+      const doomedPair = nextPair({ clientId: client.id, userId: noLink.user.id }, id('family'), null, now);
+      await db.issueTokens(doomedPair);
+      await db.createSession(makeSession(noLink.user.id, { expiresAt: FAR_FUTURE }));
+
+      const counts = await db.deleteExpired(now);
+      // The links of deleted accounts go with them: only the kept accounts' expired links count.
+      expect(counts).toEqual({
+        accessTokens: 0, refreshTokens: 0, authorizationCodes: 0, sessions: 0, signingKeys: 0, throttles: 0,
+        accountTokens: 3, unconfirmedUsers: 4,
+      });
+      for (const gone of [expiredLink, linkExpiresNow, noLink, onlyReset]) {
+        expect(await db.findUserById(gone.user.id)).toBeNull();
+        expect(await countRows(db, 'account_tokens', 'user_id = ?', [gone.user.id])).toBe(0);
+      }
+      expect(await db.findAccessToken(doomedPair.accessToken.tokenHash)).toBeNull();
+      expect(await countRows(db, 'sessions', 'user_id = ?', [noLink.user.id])).toBe(0);
+      for (const kept of [liveLink, confirmed, adminCreatedDisabled, adminDeactivated]) {
+        expect(await db.findUserById(kept.user.id)).toStrictEqual(kept.user);
+      }
+      expect(await db.findAccountToken(liveLink.links[0]!.tokenHash, 'confirm', now)).toStrictEqual(liveLink.links[0]);
+      expect(await db.findAccountToken(confirmed.links[1]!.tokenHash, 'reset', now)).toStrictEqual(confirmed.links[1]);
+      expect(await countRows(db, 'account_tokens')).toBe(2);
+
+      // Their names are free for a new sign-up.
+      await db.createUser(makeUser({ usernameCanonical: expiredLink.user.usernameCanonical, emailCanonical: expiredLink.user.emailCanonical }));
+
+      expect(await db.deleteExpired(now)).toMatchObject({ accountTokens: 0, unconfirmedUsers: 0 });
+      // A second later the last confirmation link has expired as well; the account goes with it.
+      expect(await db.deleteExpired(now + 1)).toMatchObject({ accountTokens: 0, unconfirmedUsers: 1 });
+      expect(await db.findUserById(liveLink.user.id)).toBeNull();
+      expect(await db.deleteExpired(now + 10)).toMatchObject({ accountTokens: 1, unconfirmedUsers: 0 });
+      expect(await countRows(db, 'account_tokens')).toBe(0);
+      // However late it is, confirmed and admin-created accounts stay.
+      expect(await db.deleteExpired(FAR_FUTURE)).toMatchObject({ accountTokens: 0, unconfirmedUsers: 0 });
+      for (const kept of [confirmed, adminCreatedDisabled, adminDeactivated]) expect(await db.findUserById(kept.user.id)).not.toBeNull();
     } finally {
       await fresh.cleanup();
     }

@@ -29,7 +29,14 @@ export interface UserRecord {
   emailCanonical: string;
   /** argon2id PHC string. */
   passwordHash: string;
+  /** Whether the account may be used. An administrator's switch (user activate/deactivate). */
   enabled: boolean;
+  /**
+   * A self-registered account whose e-mail address is not confirmed yet: it is also not
+   * enabled, and following the confirmation link enables it. An administrator's deactivate
+   * clears this, so a confirmation link can never re-enable an account an admin disabled.
+   */
+  awaitingConfirmation: boolean;
   roles: string[];
   createdAt: number;
   updatedAt: number;
@@ -94,7 +101,9 @@ export interface ClientStore {
   updateClientSecret(id: string, secretHash: string): Promise<boolean>;
 }
 
-export type UserPatch = Partial<Pick<UserRecord, 'username' | 'usernameCanonical' | 'email' | 'emailCanonical' | 'passwordHash' | 'enabled' | 'roles'>>;
+export type UserPatch = Partial<
+  Pick<UserRecord, 'username' | 'usernameCanonical' | 'email' | 'emailCanonical' | 'passwordHash' | 'enabled' | 'awaitingConfirmation' | 'roles'>
+>;
 
 export class DuplicateUserError extends Error {
   constructor(readonly field: 'username' | 'email') {
@@ -112,6 +121,67 @@ export interface UserStore {
   /** Deletes the user with every token, code, sign-in session and consent of theirs. False when unknown. */
   deleteUser(id: string): Promise<boolean>;
   listUsers(): Promise<UserRecord[]>;
+}
+
+/** What an e-mailed link proves: the owner of the address wants to confirm it, or to set a new password. */
+export type AccountTokenPurpose = 'confirm' | 'reset';
+
+/** A single-use secret sent by e-mail. The link carries the secret; only its hash is stored. */
+export interface AccountTokenRecord {
+  tokenHash: string;
+  userId: string;
+  purpose: AccountTokenPurpose;
+  createdAt: number;
+  expiresAt: number;
+}
+
+export interface AccountTokenStore {
+  /**
+   * Issues a token, atomically across nodes: refused (false, nothing stored) when the user was
+   * given one for the same purpose less than `notWithin` seconds before `token.createdAt`;
+   * otherwise it replaces the user's earlier tokens of that purpose, so only the newest link works.
+   */
+  issueAccountToken(token: AccountTokenRecord, notWithin: number): Promise<boolean>;
+  /** A token that can still be used (not used, not expired), or null. */
+  findAccountToken(tokenHash: string, purpose: AccountTokenPurpose, now: number): Promise<AccountTokenRecord | null>;
+  /**
+   * Uses a confirmation token, in one step: enables its account if the account is still awaiting
+   * confirmation and its password hash is still `passwordHash` (the one the caller checked the
+   * password against), then deletes the user's confirmation links. Returns the user's id, or
+   * null (and changes nothing) when the token or account does not qualify.
+   */
+  confirmAccount(tokenHash: string, now: number, passwordHash: string): Promise<string | null>;
+  /**
+   * Uses a reset token: in one step, deletes it (and the user's other reset tokens), sets the
+   * password hash, revokes every access and refresh token of the user, voids their unused codes,
+   * forgets their consents (apps must be allowed again) and ends their sessions. Never changes
+   * `enabled`. Returns the user's id, or null when the token was not usable.
+   */
+  resetPassword(tokenHash: string, passwordHash: string, now: number): Promise<string | null>;
+}
+
+/** An app a user has let in: a remembered consent, live tokens, or both. */
+export interface UserGrantRecord {
+  clientId: string;
+  clientName: string;
+  /** The scopes allowed: the consent's, or else those of the live tokens. */
+  scopes: string[];
+  /** When consent was given; null for an app that never asked (trusted client, password grant). */
+  consentedAt: number | null;
+  /** The most recent token issued to the app for this user; null when none is live. */
+  lastIssuedAt: number | null;
+  /** Live (unexpired, unrevoked) access and refresh tokens. */
+  liveTokens: number;
+}
+
+export interface UserGrantStore {
+  /** The apps the user has granted access, by name. */
+  listUserGrants(userId: string, now: number): Promise<UserGrantRecord[]>;
+  /**
+   * Takes an app's access away in one step: forgets the consent, revokes every access and
+   * refresh token of the user for that client, and voids its unused codes. False when there was nothing.
+   */
+  revokeUserGrant(userId: string, clientId: string, now: number): Promise<boolean>;
 }
 
 export interface IssuedTokens {
@@ -228,21 +298,37 @@ export interface KeyStore {
   addSigningKey(key: SigningKeyRecord, retired: { retireAt: number; publishUntil: number }): Promise<void>;
 }
 
+/**
+ * How a failure counter blocks: not at all up to `threshold` failures, then 2, 4, 8 … seconds
+ * for each further one, never more than `maxDelay`. Data, not a function, so a store can apply
+ * it inside the database or Redis in the same atomic step that counts.
+ */
+export interface BlockRule {
+  threshold: number;
+  maxDelay: number;
+}
+
+/** The seconds a counter at `failures` blocks for under `rule`. */
+export function blockSeconds(failures: number, rule: BlockRule): number {
+  if (failures <= rule.threshold) return 0;
+  return Math.min(rule.maxDelay, 2 ** Math.min(failures - rule.threshold, 30));
+}
+
 export interface ThrottleStore {
   /** The latest `blocked_until` among the keys (0 when none is blocked or known). */
   blockedUntil(keys: readonly string[]): Promise<number>;
   /**
    * Counts one failure for `key`, atomically across nodes: the count starts again at 1 when
-   * the last failure is older than `windowStart`. `blockFor(failures)` gives the seconds to
-   * block from `now`. Returns the new count.
+   * the last failure is older than `windowStart`. The counter then blocks for
+   * blockSeconds(count, rule) from `now`. Returns the new count.
    */
-  recordFailure(key: string, now: number, windowStart: number, blockFor: (failures: number) => number): Promise<number>;
+  recordFailure(key: string, now: number, windowStart: number, rule: BlockRule): Promise<number>;
   /**
    * One attempt, atomically across nodes: when any key is blocked at `now`, returns its
    * blocked_until and counts nothing; otherwise counts a failure under every key up front (so
    * attempts in flight at the same time are all counted before any is checked) and returns 0.
    */
-  countAttempt(counters: ReadonlyArray<{ key: string; blockFor: (failures: number) => number }>, now: number, windowStart: number): Promise<number>;
+  countAttempt(counters: ReadonlyArray<{ key: string; rule: BlockRule }>, now: number, windowStart: number): Promise<number>;
   /** Takes back one counted failure (the attempt succeeded). */
   uncountFailure(key: string): Promise<void>;
   /** Forgets the failures of these keys (a success). */
@@ -258,6 +344,10 @@ export interface CleanupCounts {
   signingKeys: number;
   /** Failure counters idle for a day. */
   throttles: number;
+  /** Expired confirmation and reset links. */
+  accountTokens: number;
+  /** Self-registered accounts never confirmed whose confirmation link expired: their names are free again. */
+  unconfirmedUsers: number;
 }
 
 export interface MaintenanceStore {
@@ -267,7 +357,18 @@ export interface MaintenanceStore {
   ping(): Promise<void>;
 }
 
-export interface Store extends ClientStore, UserStore, TokenStore, CodeStore, SessionStore, ConsentStore, KeyStore, ThrottleStore, MaintenanceStore {
+export interface Store
+  extends ClientStore,
+    UserStore,
+    AccountTokenStore,
+    UserGrantStore,
+    TokenStore,
+    CodeStore,
+    SessionStore,
+    ConsentStore,
+    KeyStore,
+    ThrottleStore,
+    MaintenanceStore {
   readonly engine: 'sqlite' | 'postgres';
   /** Applies pending migrations; returns the versions applied now. */
   migrate(): Promise<number[]>;

@@ -333,6 +333,7 @@ describeEachEngine('gatehouse client', (factory) => {
         usernameCanonical: `tokens-${factory.engine}`,
         email: `tokens-${factory.engine}@example.com`,
         emailCanonical: `tokens-${factory.engine}@example.com`,
+        awaitingConfirmation: false,
         passwordHash: '$argon2id$v=19$m=19456,t=2,p=1$placeholder$placeholder',
         enabled: true,
         roles: [],
@@ -366,7 +367,9 @@ describeEachEngine('gatehouse client', (factory) => {
 
       const result = await cli(['tokens', 'clean']);
       expectSuccess(result);
-      expect(result.stdout).toBe('Deleted 4 expired access tokens, 2 refresh tokens, 1 authorization codes, 0 sessions, 0 retired signing keys and 0 idle sign-in failure counters.\n');
+      expect(result.stdout).toBe(
+        'Deleted 4 expired access tokens, 2 refresh tokens, 1 authorization codes, 0 sessions, 0 retired signing keys, 0 idle sign-in failure counters, 0 expired confirmation and reset links and 0 never-confirmed accounts.\n',
+      );
 
       const hashes = async (table: string, key: string) =>
         (await queryRows<{ h: string }>(db.location, `SELECT ${key} AS h FROM ${table} WHERE client_id = ? ORDER BY ${key}`, [client.id])).map((r) => r.h);
@@ -377,7 +380,9 @@ describeEachEngine('gatehouse client', (factory) => {
       // Nothing left to clean: the counts are zero, in JSON too.
       const json = await cli(['tokens', 'clean', '--json']);
       expectSuccess(json);
-      expect(parseJson(json)).toEqual({ accessTokens: 0, refreshTokens: 0, authorizationCodes: 0, sessions: 0, signingKeys: 0, throttles: 0 });
+      expect(parseJson(json)).toEqual({
+        accessTokens: 0, refreshTokens: 0, authorizationCodes: 0, sessions: 0, signingKeys: 0, throttles: 0, accountTokens: 0, unconfirmedUsers: 0,
+      });
 
       // Deleting the client deletes every token and code issued to it.
       expectSuccess(await cli(['client', 'delete', client.id]));

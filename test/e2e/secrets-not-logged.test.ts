@@ -6,12 +6,21 @@
  * The CLI commands that handle a password or a client secret are checked the same way.
  * Revocation and introspection (whose bodies carry tokens) and a JWT server (whose signing keys
  * are encrypted under key_encryption_key) are held to the same rule, as are `gatehouse keys`.
+ * So are the self-service pages (issue 5): the confirmation and reset links (their tokens travel
+ * in query strings and e-mails), the passwords typed into the sign-up, reset and account forms,
+ * and the outbox mode, where e-mails are written to files whose paths (only) are logged.
  */
 import { randomBytes } from 'node:crypto';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { simpleParser } from 'mailparser';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { KeyEncryption } from '../../src/core/key-encryption.js';
+import { SUBJECT, tokenOf } from '../helpers/account-pages.js';
 import { createSqliteDatabase, describeEachEngine, type TestDatabase } from '../helpers/databases.js';
-import { csrfTokenOf, HttpBrowser, pkcePair } from '../helpers/browser-http.js';
+import { csrfTokenOf, HttpBrowser, pkcePair, type BrowserResponse } from '../helpers/browser-http.js';
+import { linkIn, startMailServer, type MailServer } from '../helpers/mail.js';
 import {
   basicAuthorization,
   createClient,
@@ -217,9 +226,12 @@ describeEachEngine('secrets are never logged by the server (e2e)', (factory) => 
 
   afterAll(async () => {
     await stopAllServers();
+    await mail?.close();
     await db?.cleanup();
   });
 
+  /** Receives the server's e-mail (registration is on, so every self-service page is in use). */
+  let mail: MailServer;
   let server: RunningServer;
   /** access_token_format jwt, on the same database, with its own record of answers. */
   let jwtServer: RunningServer;
@@ -252,8 +264,9 @@ describeEachEngine('secrets are never logged by the server (e2e)', (factory) => 
     remember('client secret', client.client_secret);
     remember('web client secret', webClient.client_secret);
     kek = remember('server key_encryption_key', randomBytes(33).toString('base64url'));
+    mail = await startMailServer();
     [server, jwtServer] = await Promise.all([
-      startServer({ database, env: TRACE }),
+      startServer({ database, env: { ...TRACE, GATEHOUSE_REGISTRATION_ENABLED: 'true', GATEHOUSE_MAIL_URL: mail.url } }),
       startServer({ database, env: { ...TRACE, GATEHOUSE_ACCESS_TOKEN_FORMAT: 'jwt', GATEHOUSE_KEY_ENCRYPTION_KEY: kek } }),
     ]);
   });
@@ -439,6 +452,103 @@ describeEachEngine('secrets are never logged by the server (e2e)', (factory) => 
     expect(jwtAnswers.length).toBeGreaterThanOrEqual(19);
   });
 
+  it('the self-service pages: sign-up, confirmation link, reset link and the account forms, with every password typed into them', async () => {
+    const post = async (browser: HttpBrowser, path: string, form: Record<string, string>) => keep(browser.post(path, form));
+    const browser = new HttpBrowser(server.url);
+    const email = 'self-served@example.com';
+
+    // Sign-up: refused (the two passwords differ), then accepted.
+    const registerPage = await keep(browser.get('/register'));
+    const registerCsrf = remember('sign-up CSRF token', csrfTokenOf(registerPage.text));
+    const signupPassword = remember('sign-up password', unique('signup-pass'));
+    const mismatched = remember('mismatched sign-up password', unique('signup-mismatch'));
+    const fields = { csrf_token: registerCsrf, username: 'self-served', email };
+    expect((await post(browser, '/register', { ...fields, password: signupPassword, password_again: mismatched })).status).toBe(400);
+    expect((await post(browser, '/register', { ...fields, password: signupPassword, password_again: signupPassword })).status).toBe(303);
+    // Signed up again before confirming: the account takes this sign-up's password.
+    const takeoverPassword = remember('second sign-up password (takes the pending account over)', unique('takeover-pass'));
+    expect((await post(browser, '/register', { ...fields, password: takeoverPassword, password_again: takeoverPassword })).status).toBe(303);
+    // Sign-in before the link is followed: refused, with the right password.
+    const early = new HttpBrowser(server.url);
+    const { page: earlyLogin, csrfToken: earlyCsrf } = await early.loginForm();
+    answers.push(earlyLogin);
+    expect((await post(early, '/login', { csrf_token: earlyCsrf, username: 'self-served', password: takeoverPassword })).status).toBe(400);
+
+    // The confirmation link: its page (token in the query string), the button with a wrong and
+    // a replaced password, then the right one, the used link again.
+    // The second sign-up sent a new link, which replaced the first.
+    remember('first (replaced) confirmation token', tokenOf(linkIn(await mail.waitFor(email, SUBJECT.confirmation), '/register/confirm')));
+    const confirmation = await mail.waitFor(email, SUBJECT.confirmation);
+    const confirmLink = linkIn(confirmation, '/register/confirm');
+    const confirmToken = remember('confirmation token', tokenOf(confirmLink));
+    const confirmPage = await keep(browser.get(confirmLink));
+    expect(confirmPage.status).toBe(200);
+    const confirmCsrf = remember('confirm CSRF token', csrfTokenOf(confirmPage.text));
+    const wrongConfirm = remember('wrong confirmation password', unique('confirm-wrong'));
+    expect((await post(browser, '/register/confirm', { csrf_token: confirmCsrf, token: confirmToken, password: wrongConfirm })).status).toBe(400);
+    expect((await post(browser, '/register/confirm', { csrf_token: confirmCsrf, token: confirmToken, password: signupPassword })).status).toBe(400);
+    const confirmed = await post(browser, '/register/confirm', { csrf_token: confirmCsrf, token: confirmToken, password: takeoverPassword });
+    expect(confirmed.status, confirmed.text).toBe(303);
+    expect(confirmed.location).toBe('/account?done=confirmed');
+    remember('session cookie after confirmation', browser.jar.get('gatehouse_session'));
+    expect((await keep(browser.get('/account?done=confirmed'))).status).toBe(200);
+    expect((await keep(browser.get(confirmLink))).status).toBe(400);
+    expect((await post(browser, '/register/confirm', { csrf_token: confirmCsrf, token: confirmToken, password: takeoverPassword })).status).toBe(400);
+
+    // A second sign-up with the same address: same answer, the owner gets a notice.
+    const duplicatePassword = remember('duplicate sign-up password', unique('dup-pass'));
+    expect((await post(browser, '/register', { csrf_token: registerCsrf, username: 'self-served-2', email, password: duplicatePassword, password_again: duplicatePassword })).status).toBe(303);
+    await mail.waitFor(email, SUBJECT.alreadyRegistered);
+
+    // Password reset: request, link page, a refused new password, the new password, the used link again.
+    const resetForm = await keep(browser.get('/reset'));
+    const resetRequestCsrf = remember('reset-request CSRF token', csrfTokenOf(resetForm.text));
+    expect((await post(browser, '/reset', { csrf_token: resetRequestCsrf, username: email })).status).toBe(303);
+    expect((await post(browser, '/reset', { csrf_token: resetRequestCsrf, username: 'nobody-here' })).status).toBe(303);
+    const resetMail = await mail.waitFor(email, SUBJECT.resetting);
+    const resetLink = linkIn(resetMail, '/reset/password');
+    const resetToken = remember('reset token', tokenOf(resetLink));
+    const resetPage = await keep(browser.get(resetLink));
+    expect(resetPage.status).toBe(200);
+    const resetCsrf = remember('reset-password CSRF token', csrfTokenOf(resetPage.text));
+    const refusedA = remember('refused reset password', unique('reset-refused-a'));
+    const refusedB = remember('refused reset password (again)', unique('reset-refused-b'));
+    expect((await post(browser, '/reset/password', { csrf_token: resetCsrf, token: resetToken, password: refusedA, password_again: refusedB })).status).toBe(400);
+    const resetPassword = remember('reset password', unique('reset-pass'));
+    expect((await post(browser, '/reset/password', { csrf_token: resetCsrf, token: resetToken, password: resetPassword, password_again: resetPassword })).status).toBe(303);
+    expect((await keep(browser.get(resetLink))).status).toBe(400);
+
+    // The account page: a wrong and a right current password on each form, a new password.
+    const { page: loginPage, csrfToken: loginCsrf } = await browser.loginForm('/account');
+    answers.push(loginPage);
+    const signedIn = await post(browser, '/login', { csrf_token: loginCsrf, username: 'self-served', password: resetPassword, return_to: '/account' });
+    expect(signedIn.status, signedIn.text).toBe(303);
+    remember('self-service session cookie', browser.jar.get('gatehouse_session'));
+    const account = await keep(browser.get('/account'));
+    expect(account.status).toBe(200);
+    const accountCsrf = remember('account CSRF token', csrfTokenOf(account.text));
+    const wrongCurrent = remember('wrong current password (profile)', unique('wrong-current'));
+    const profile = { csrf_token: accountCsrf, username: 'self-served', email: 'self-served@example.org' };
+    expect((await post(browser, '/account/profile', { ...profile, current_password: wrongCurrent })).status).toBe(400);
+    expect((await post(browser, '/account/profile', { ...profile, current_password: resetPassword })).status).toBe(303);
+    const wrongCurrentAgain = remember('wrong current password (password form)', unique('wrong-current-pw'));
+    const changedPassword = remember('changed password', unique('changed-pass'));
+    const change = { csrf_token: accountCsrf, password: changedPassword, password_again: changedPassword };
+    expect((await post(browser, '/account/password', { ...change, current_password: wrongCurrentAgain })).status).toBe(400);
+    const mismatchedNew = remember('mismatched new password', unique('changed-mismatch'));
+    expect((await post(browser, '/account/password', { ...change, password_again: mismatchedNew, current_password: resetPassword })).status).toBe(400);
+    const changed: BrowserResponse = await post(browser, '/account/password', { ...change, current_password: resetPassword });
+    expect(changed.status, changed.text).toBe(303);
+    remember('session cookie after the password change', browser.jar.get('gatehouse_session'));
+    await mail.waitFor('self-served@example.com', SUBJECT.emailChanged);
+    const notice = await mail.waitFor('self-served@example.org', SUBJECT.passwordChanged);
+
+    // The notices carry no password either.
+    for (const message of [notice, confirmation, resetMail]) {
+      expectNoSecrets(`${message.text}\n${message.html}`, new Map([...secrets].filter(([label]) => label.includes('password'))), `the e-mail "${message.subject}"`);
+    }
+  });
+
   it('after the server stops, its output holds request lines but none of those secrets', async () => {
     const exit = await server.stop('SIGTERM');
     expect(exit).toEqual({ code: 0, signal: null });
@@ -463,6 +573,32 @@ describeEachEngine('secrets are never logged by the server (e2e)', (factory) => 
     expect(requests).toContainEqual(expect.objectContaining({ method: 'POST', path: '/oauth/revoke', status: 200, client_id: client.client_id }));
     expect(requests).toContainEqual(expect.objectContaining({ method: 'POST', path: '/oauth/introspect', status: 200, client_id: client.client_id }));
     expect(requests).toContainEqual(expect.objectContaining({ method: 'POST', path: '/oauth/introspect', status: 401, error: 'invalid_client' }));
+    // The self-service pages are in the log by path (the links' query strings left out) and status.
+    for (const [method, path, status] of [
+      ['POST', '/register', 400],
+      ['POST', '/register', 303],
+      ['GET', '/register/confirm', 200],
+      ['POST', '/register/confirm', 303],
+      ['POST', '/register/confirm', 400],
+      ['GET', '/register/confirm', 400],
+      ['POST', '/reset', 303],
+      ['GET', '/reset/password', 200],
+      ['POST', '/reset/password', 400],
+      ['POST', '/reset/password', 303],
+      ['GET', '/account', 200],
+      ['POST', '/account/profile', 400],
+      ['POST', '/account/profile', 303],
+      ['POST', '/account/password', 400],
+      ['POST', '/account/password', 303],
+    ] as const) {
+      expect(requests, `${method} ${path} ${status}`).toContainEqual(expect.objectContaining({ method, path, status }));
+    }
+    for (const line of requests) expect(String(line.path ?? ''), 'a logged path').not.toContain('?');
+    // A wrong confirmation password is logged like a failed sign-in.
+    expect(requests).toContainEqual(expect.objectContaining({ method: 'POST', path: '/register/confirm', status: 400, error: 'login_failed' }));
+    // What happened to the account is logged as events, without secrets.
+    const events = lines.filter((line) => line.msg === 'account event').map((line) => (line.event as { type?: string } | undefined)?.type);
+    expect(events).toEqual(expect.arrayContaining(['user.registered', 'user.confirmed', 'user.reset_requested', 'user.password_reset', 'user.profile_updated', 'user.password_changed']));
     expect(logs).toMatch(/"path":"\/oauth\/token"/);
     expect(logs).toMatch(/"status":200/);
 
@@ -483,5 +619,121 @@ describeEachEngine('secrets are never logged by the server (e2e)', (factory) => 
     expect(logs).not.toContain('PRIVATE KEY');
     expect(secrets.get('server key_encryption_key')).toBe(kek);
     expectNoSecrets(logs, secrets, 'the JWT server output');
+  });
+});
+
+// The outbox does not depend on the engine: once, on SQLite.
+describe('outbox mode: e-mail written to files whose paths are logged, never their links (e2e, SQLite)', () => {
+  let db: TestDatabase;
+  let database: string;
+  let outbox: string;
+  let server: RunningServer;
+  const { secrets, remember } = secretBook();
+  const OUTBOX_LINE = 'e-mail written to the outbox (no mail.url is set)';
+
+  beforeAll(async () => {
+    db = await createSqliteDatabase();
+    database = await migrateDatabase(db);
+    outbox = join(mkdtempSync(join(tmpdir(), 'gatehouse-outbox-')), 'mail');
+    await createUser(database, 'outbox-user', 'outbox-user@example.com', remember('outbox user password', unique('outbox-pass')));
+    // No GATEHOUSE_MAIL_URL: messages go to the outbox folder.
+    server = await startServer({ database, env: { ...TRACE, GATEHOUSE_REGISTRATION_ENABLED: 'true', GATEHOUSE_MAIL_OUTBOX: outbox } });
+  });
+
+  afterAll(async () => {
+    await stopAllServers();
+    await db?.cleanup();
+    if (outbox) rmSync(join(outbox, '..'), { recursive: true, force: true });
+  });
+
+  /** Every message in the outbox: its .eml path and the .txt beside it. */
+  const messages = () =>
+    readdirSync(outbox)
+      .filter((name) => name.endsWith('.eml'))
+      .sort()
+      .map((name) => ({ eml: join(outbox, name), txt: join(outbox, name.replace(/\.eml$/, '.txt')) }));
+
+  /** Waits (10 s at most) for a message to `to` whose .txt holds a link to `path`; returns the files and the link. */
+  async function waitForFile(to: string, path: string, seen: Set<string>) {
+    const deadline = Date.now() + 10_000;
+    for (;;) {
+      let found: { eml: string; txt: string; text: string } | undefined;
+      try {
+        for (const message of messages()) {
+          if (seen.has(message.eml)) continue;
+          const text = readFileSync(message.txt, 'utf8');
+          if (text.includes(`\nTo: ${to}\n`) && text.includes(`${server.url}${path}?token=`)) found = { ...message, text };
+        }
+      } catch {
+        // The folder or the .txt is not there yet.
+      }
+      if (found) {
+        seen.add(found.eml);
+        const link = /https?:\/\/\S+/.exec(found.text.slice(found.text.indexOf(`${server.url}${path}`)))![0];
+        return { ...found, link };
+      }
+      if (Date.now() > deadline) throw new Error(`no outbox message to ${to} with a ${path} link in ${outbox}`);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+
+  it('sign-up and reset each write an .eml and a .txt (owner-only); the log names the .eml; no log line holds a link, token or password', async () => {
+    const seen = new Set<string>();
+    const browser = new HttpBrowser(server.url);
+    const password = remember('outbox sign-up password', unique('outbox-signup'));
+    const page = await browser.get('/register');
+    const signedUp = await browser.post('/register', {
+      csrf_token: csrfTokenOf(page.text),
+      username: 'outboxer',
+      email: 'outboxer@example.com',
+      password,
+      password_again: password,
+    });
+    expect(signedUp.status, signedUp.text).toBe(303);
+
+    const confirmation = await waitForFile('outboxer@example.com', '/register/confirm', seen);
+    const confirmToken = remember('outbox confirmation token', tokenOf(confirmation.link));
+    expect(confirmation.text.startsWith(`From: Gatehouse <no-reply@localhost>\nTo: outboxer@example.com\nSubject: Confirm your e-mail address for 127.0.0.1:${server.port}\n\n`)).toBe(true);
+    // The .eml is a whole message any mail program opens: the same subject and link.
+    const parsed = await simpleParser(readFileSync(confirmation.eml));
+    expect(parsed.subject).toBe(`Confirm your e-mail address for 127.0.0.1:${server.port}`);
+    expect(parsed.to && !Array.isArray(parsed.to) ? parsed.to.text : '').toBe('outboxer@example.com');
+    expect(parsed.text).toContain(confirmation.link);
+    expect(typeof parsed.html === 'string' && parsed.html).toContain('Confirm my e-mail address');
+    // Readable by their owner only: they carry a secret link.
+    for (const file of [confirmation.eml, confirmation.txt]) expect(statSync(file).mode & 0o777, file).toBe(0o600);
+
+    const confirmPage = await browser.get(confirmation.link);
+    const wrongConfirm = remember('outbox wrong confirmation password', unique('outbox-confirm-wrong'));
+    expect((await browser.post('/register/confirm', { csrf_token: csrfTokenOf(confirmPage.text), token: confirmToken, password: wrongConfirm })).status).toBe(400);
+    expect((await browser.post('/register/confirm', { csrf_token: csrfTokenOf(confirmPage.text), token: confirmToken, password })).location).toBe('/account?done=confirmed');
+
+    const resetForm = await browser.get('/reset');
+    expect((await browser.post('/reset', { csrf_token: csrfTokenOf(resetForm.text), username: 'outbox-user' })).location).toBe('/reset/sent');
+    const reset = await waitForFile('outbox-user@example.com', '/reset/password', seen);
+    const resetToken = remember('outbox reset token', tokenOf(reset.link));
+    const resetPage = await browser.get(reset.link);
+    const newPassword = remember('outbox new password', unique('outbox-new'));
+    const done = await browser.post('/reset/password', { csrf_token: csrfTokenOf(resetPage.text), token: resetToken, password: newPassword, password_again: newPassword });
+    expect(done.location).toBe('/login?done=reset');
+    await browser.signInOrFail('outbox-user', newPassword);
+
+    const exit = await server.stop('SIGTERM');
+    expect(exit).toEqual({ code: 0, signal: null });
+    const logs = server.logs();
+    const lines = parseLogLines(logs);
+
+    // One log line per message, naming its .eml (and nothing else of it).
+    const files = messages();
+    expect(files).toHaveLength(2);
+    const written = lines.filter((line) => line.msg === OUTBOX_LINE);
+    expect(written.map((line) => line.path).sort()).toEqual(files.map((file) => file.eml));
+    for (const line of written) expect(Object.keys(line)).not.toEqual(expect.arrayContaining(['to', 'subject', 'text', 'html', 'link']));
+    expect(logs).not.toContain('/register/confirm?token=');
+    expect(logs).not.toContain('/reset/password?token=');
+    expect(lines.filter((line) => line.msg === 'request').length).toBeGreaterThanOrEqual(10);
+
+    expect(secrets.size).toBeGreaterThanOrEqual(5);
+    expectNoSecrets(logs, secrets, 'the outbox server output');
   });
 });

@@ -5,6 +5,8 @@ import { Gatehouse } from '../../gatehouse.js';
 import { buildHttpServer } from '../../http/server.js';
 import { createLogger } from '../../logging.js';
 import { describeLocation, openStore } from '../../storage/open.js';
+import type { RedisThrottleStore } from '../../storage/redis-throttle-store.js';
+import { ConfigError } from '../../config/load.js';
 import { databaseLocation, resolveConfig, withStoreOptions, type StoreOptions } from '../context.js';
 
 /** In-flight requests get this long to finish after SIGTERM/SIGINT. */
@@ -35,7 +37,10 @@ export function serveCommand(): Command {
     const logger = createLogger(config.log_level);
     const store = openStore(location, { poolSize: config.database_pool_size, backgroundCheckpoints: true });
     if (options.migrate) await store.migrate();
-    const gatehouse = new Gatehouse({ config, store });
+    const throttleStore = config.rate_limit.redis_url ? await connectRedis(config.rate_limit.redis_url) : undefined;
+    const gatehouse = new Gatehouse({ config, store, logger, throttleStore });
+    // Account changes go to the log now; issue 6's audit log will also keep them in the database.
+    gatehouse.events.on((event) => logger.info({ event }, 'account event'));
     // Load (or, on a new database, create) the signing key now: a wrong key_encryption_key
     // stops start-up instead of failing every token request.
     if (config.access_token_format === 'jwt') await gatehouse.keys!.signingKey();
@@ -54,6 +59,8 @@ export function serveCommand(): Command {
       force.unref();
       // Stop accepting, let in-flight requests finish, then release the database.
       await app.close();
+      await gatehouse.close();
+      await throttleStore?.close();
       await store.close();
       logger.flush();
       process.exitCode = 0;
@@ -74,4 +81,18 @@ export function serveCommand(): Command {
       ].join('\n'),
     );
   });
+}
+
+/** Connects to Redis at start-up, so a wrong rate_limit.redis_url stops the server at once. */
+async function connectRedis(url: string): Promise<RedisThrottleStore> {
+  // Loaded only when configured: most deployments never need the Redis client.
+  const { RedisThrottleStore } = await import('../../storage/redis-throttle-store.js');
+  const throttleStore = new RedisThrottleStore(url);
+  try {
+    await throttleStore.connect();
+  } catch (error) {
+    await throttleStore.close();
+    throw new ConfigError(`rate_limit.redis_url: cannot connect (${(error as Error).message})`);
+  }
+  return throttleStore;
 }

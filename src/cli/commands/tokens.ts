@@ -15,7 +15,7 @@ export function tokensCommand(): Command {
       const counts = await store.deleteExpired(systemClock.now());
       if (options.json) return printJson(counts);
       printLines([
-        `Deleted ${counts.accessTokens} expired access tokens, ${counts.refreshTokens} refresh tokens, ${counts.authorizationCodes} authorization codes, ${counts.sessions} sessions, ${counts.signingKeys} retired signing keys and ${counts.throttles} idle sign-in failure counters.`,
+        `Deleted ${counts.accessTokens} expired access tokens, ${counts.refreshTokens} refresh tokens, ${counts.authorizationCodes} authorization codes, ${counts.sessions} sessions, ${counts.signingKeys} retired signing keys, ${counts.throttles} idle sign-in failure counters, ${counts.accountTokens} expired confirmation and reset links and ${counts.unconfirmedUsers} never-confirmed accounts.`,
       ]);
     });
   });

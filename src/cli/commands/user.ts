@@ -15,12 +15,19 @@ function accountsFor(config: GatehouseConfig, store: UserStore): UserAccounts {
   return new UserAccounts(store, systemClock, cryptoIds, policy);
 }
 
+/** yes, no, or "no (awaiting e-mail confirmation)" for a self-registered account not yet confirmed. */
+function activity(user: UserRecord): string {
+  if (user.enabled) return 'yes';
+  return user.awaitingConfirmation ? 'no (awaiting e-mail confirmation)' : 'no';
+}
+
 function describeUser(user: UserRecord) {
   return {
     id: user.id,
     username: user.username,
     email: user.email,
     enabled: user.enabled,
+    awaiting_confirmation: user.awaitingConfirmation,
     roles: user.roles,
     created_at: formatTime(user.createdAt),
     updated_at: formatTime(user.updatedAt),
@@ -117,7 +124,7 @@ export function userCommand(): Command {
         if (options.json) return printJson(users.map(describeUser));
         printTable(
           ['USERNAME', 'EMAIL', 'ACTIVE', 'ROLES'],
-          users.map((u) => [u.username, u.email, u.enabled ? 'yes' : 'no', ['ROLE_USER', ...u.roles].join(' ')]),
+          users.map((u) => [u.username, u.email, activity(u), ['ROLE_USER', ...u.roles].join(' ')]),
         );
       });
     },

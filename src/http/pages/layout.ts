@@ -8,6 +8,7 @@ import { html, SafeHtml } from './html.js';
 const STYLES = `
 :root{color-scheme:light;--bg:#f3f4f6;--card:#fff;--text:#111827;--muted:#6b7280;--line:#e5e7eb;--field:#d1d5db;--accent:#1d4ed8;--accent-dark:#1e40af;--bad:#b91c1c;--bad-bg:#fef2f2;--ok:#047857}
 *{box-sizing:border-box}
+[hidden]{display:none!important}
 html{-webkit-text-size-adjust:100%}
 body{margin:0;min-height:100vh;background:var(--bg);color:var(--text);font:16px/1.5 system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,sans-serif;display:flex;flex-direction:column;align-items:center;padding:56px 16px 32px}
 .brand{display:flex;align-items:center;gap:10px;font-weight:650;font-size:18px;letter-spacing:-.01em;margin-bottom:20px}
@@ -19,7 +20,7 @@ p{margin:0 0 16px}
 .lead{color:var(--muted);margin-bottom:24px}
 strong{font-weight:600}
 label{display:block;font-weight:550;font-size:14px;margin:0 0 6px}
-input[type=text],input[type=password]{display:block;width:100%;font:inherit;padding:10px 12px;border:1px solid var(--field);border-radius:8px;background:#fff;color:var(--text);margin-bottom:18px}
+input[type=text],input[type=email],input[type=password]{display:block;width:100%;font:inherit;padding:10px 12px;border:1px solid var(--field);border-radius:8px;background:#fff;color:var(--text);margin-bottom:18px}
 input:focus,button:focus-visible{outline:3px solid rgba(29,78,216,.35);outline-offset:1px;border-color:var(--accent)}
 button{display:block;width:100%;font:inherit;font-weight:600;padding:11px 16px;border-radius:8px;border:1px solid transparent;cursor:pointer}
 .primary{background:var(--accent);color:#fff}
@@ -42,6 +43,16 @@ button{display:block;width:100%;font:inherit;font-weight:600;padding:11px 16px;b
 .note{font-size:13px;color:var(--muted);margin:16px 0 0}
 .detail{font:13px/1.5 ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;background:#f9fafb;border:1px solid var(--line);border-radius:8px;padding:10px 12px;word-break:break-word}
 a{color:var(--accent)}
+h2{font-size:17px;line-height:1.3;margin:28px 0 14px;padding-top:22px;border-top:1px solid var(--line)}
+.notice{background:#ecfdf5;color:var(--ok);border:1px solid #a7f3d0;border-radius:8px;padding:10px 12px;margin:0 0 18px;font-size:14px}
+.links{display:flex;justify-content:space-between;flex-wrap:wrap;gap:8px 16px;font-size:14px;margin:16px 0 0}
+.apps{list-style:none;padding:0;margin:0}
+.apps li{display:flex;justify-content:space-between;align-items:center;gap:12px;padding:12px 0;border-top:1px solid var(--line)}
+.apps li:first-child{border-top:0;padding-top:0}
+.apps div{min-width:0;overflow-wrap:anywhere}
+.apps small{display:block;color:var(--muted);font-size:13px}
+.apps button{width:auto;padding:6px 12px;font-size:14px;font-weight:550;white-space:nowrap}
+.empty{color:var(--muted);font-size:14px}
 footer{margin-top:20px;font-size:13px;color:var(--muted)}
 @media (max-width:480px){body{padding:28px 12px 24px}main{padding:24px 20px;border-radius:12px}h1{font-size:20px}}
 `;

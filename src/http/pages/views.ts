@@ -14,13 +14,19 @@ export interface LoginView {
   clientName: string | null;
   username?: string;
   error?: string;
+  /** Good news from the step before (e-mail confirmed, password reset). */
+  notice?: string;
+  /** Offer "Create an account" (registration.enabled). */
+  registrationOpen: boolean;
 }
 
 export function loginPage(view: LoginView): string {
+  const registerHref = `/register${view.returnTo ? `?return_to=${encodeURIComponent(view.returnTo)}` : ''}`;
   return layout(
     'Sign in',
     html`<h1>Sign in</h1>
 <p class="lead">${view.clientName ? html`to continue to <strong>${view.clientName}</strong>` : 'with your Gatehouse account'}</p>
+${view.notice ? html`<p class="notice" role="status">${view.notice}</p>` : ''}
 ${view.error ? html`<p class="alert" role="alert">${view.error}</p>` : ''}
 <form method="post" action="/login">
 ${hidden('csrf_token', view.csrfToken)}
@@ -31,7 +37,8 @@ ${view.returnTo ? hidden('return_to', view.returnTo) : ''}
 <input id="password" name="password" type="password" autocomplete="current-password" required>
 <button class="primary" type="submit">Sign in</button>
 </form>
-<p class="note">You can sign in with your username or your email address.</p>`,
+<p class="note">You can sign in with your username or your email address.</p>
+<p class="links"><a href="/reset">Forgot your password?</a>${view.registrationOpen ? html`<a href="${registerHref}">Create an account</a>` : ''}</p>`,
   );
 }
 
@@ -40,6 +47,7 @@ export function signedInPage(view: { username: string; csrfToken: string }): str
     'Signed in',
     html`<h1>You are signed in</h1>
 <p class="lead">as <strong>${view.username}</strong>.</p>
+<p><a href="/account">Your account</a></p>
 <form method="post" action="/logout">
 ${hidden('csrf_token', view.csrfToken)}
 <button class="secondary" type="submit">Sign out</button>

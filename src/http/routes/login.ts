@@ -1,13 +1,16 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { signIn } from '../../accounts/authenticate.js';
-import { OAuthError } from '../../core/errors.js';
 import type { Gatehouse } from '../../gatehouse.js';
-import { safeReturnTo, type BrowserSupport } from '../browser.js';
+import { refuseOtherMethods, safeReturnTo, type BrowserSupport } from '../browser.js';
 import { parseFormParameters, parseParameters, queryOf } from '../form.js';
 import { loginPage, logoutPage, signedInPage, signedOutPage } from '../pages/views.js';
 
 const PAGE = { config: { page: true } } as const;
-const OTHER_METHODS = ['PUT', 'DELETE', 'PATCH', 'OPTIONS'] as const;
+
+/** What /login?done=… says: the step the user just finished elsewhere. */
+const LOGIN_NOTICES = new Map([
+  ['reset', 'Your password has been changed. Sign in with your new password.'],
+]);
 
 /** The sign-in and sign-out pages. */
 export function registerLoginRoutes(app: FastifyInstance, gatehouse: Gatehouse, browser: BrowserSupport): void {
@@ -25,8 +28,11 @@ export function registerLoginRoutes(app: FastifyInstance, gatehouse: Gatehouse, 
 
   app.get('/', PAGE, async (_request, reply) => reply.redirect('/login', 302));
 
+  const registrationOpen = gatehouse.config.registration.enabled;
+
   app.get('/login', PAGE, async (request, reply) => {
-    const returnTo = returnToOf(request);
+    const query = parseParameters(queryOf(request.url)).params;
+    const returnTo = returnToOf(request, query);
     const active = await browser.session(request);
     if (active) {
       if (returnTo) return reply.redirect(returnTo, 302);
@@ -35,7 +41,13 @@ export function registerLoginRoutes(app: FastifyInstance, gatehouse: Gatehouse, 
     return browser.sendPage(
       reply,
       200,
-      loginPage({ csrfToken: browser.csrfToken(request, reply, 'login', null), returnTo, clientName: await clientNameFor(returnTo) }),
+      loginPage({
+        csrfToken: browser.csrfToken(request, reply, 'login', null),
+        returnTo,
+        clientName: await clientNameFor(returnTo),
+        registrationOpen,
+        notice: LOGIN_NOTICES.get(query.get('done') ?? ''),
+      }),
     );
   });
 
@@ -55,6 +67,7 @@ export function registerLoginRoutes(app: FastifyInstance, gatehouse: Gatehouse, 
           clientName: await clientNameFor(returnTo),
           username: username?.slice(0, 320),
           error,
+          registrationOpen,
         }),
       );
     if (username === undefined || password === undefined) return showAgain('Enter your username and password.');
@@ -64,6 +77,10 @@ export function registerLoginRoutes(app: FastifyInstance, gatehouse: Gatehouse, 
       request.audit.error = 'login_throttled';
       reply.header('retry-after', String(result.retryAfter));
       return showAgain(`Too many failed sign-in attempts. Please wait ${result.retryAfter} seconds, then try again.`, 429);
+    }
+    if (result.kind === 'unconfirmed') {
+      request.audit.error = 'login_unconfirmed';
+      return showAgain('Your e-mail address is not confirmed yet. Follow the link we sent you, or use "Forgot your password?" to get a new one.');
     }
     // One message whichever of the two was wrong (or the account is deactivated).
     if (result.kind === 'refused') {
@@ -98,14 +115,5 @@ export function registerLoginRoutes(app: FastifyInstance, gatehouse: Gatehouse, 
     return reply.redirect(returnTo ? `/login?return_to=${encodeURIComponent(returnTo)}` : '/logout', 303);
   });
 
-  for (const url of ['/login', '/logout']) {
-    app.route({
-      method: [...OTHER_METHODS],
-      url,
-      ...PAGE,
-      handler: async () => {
-        throw OAuthError.methodNotAllowed('GET, POST');
-      },
-    });
-  }
+  refuseOtherMethods(app, ['/login', '/logout']);
 }

@@ -154,4 +154,27 @@ CREATE TABLE throttles (
 CREATE INDEX throttles_last_failure_idx ON throttles (last_failure_at);
 `,
   },
+  {
+    version: 5,
+    name: 'user accounts: e-mail confirmation, reset links',
+    sql: `
+-- Self-registered accounts wait here (and are not enabled) until the e-mailed link is followed.
+ALTER TABLE users ADD COLUMN awaiting_confirmation BOOLEAN NOT NULL DEFAULT FALSE;
+
+-- Confirmation and reset links: single-use, expiring, stored by hash.
+CREATE TABLE account_tokens (
+  token_hash TEXT PRIMARY KEY,
+  user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+  purpose TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  expires_at BIGINT NOT NULL
+);
+CREATE INDEX account_tokens_user_idx ON account_tokens (user_id, purpose);
+CREATE INDEX account_tokens_expires_idx ON account_tokens (expires_at);
+
+-- A password reset revokes every live token of the user, and the account page lists the apps
+-- holding them. Only users' live tokens are indexed, so client_credentials inserts pay nothing.
+CREATE INDEX access_tokens_live_user_idx ON access_tokens (user_id) WHERE user_id IS NOT NULL AND revoked_at IS NULL;
+`,
+  },
 ];

@@ -1,0 +1,95 @@
+import { hashSecret } from '../core/secrets.js';
+import type { UserRecord } from '../storage/store.js';
+import { MAX_LOGIN_LENGTH } from './authenticate.js';
+import { canonicalize } from './canonical.js';
+import { durationInWords } from './mail/templates.js';
+import { hashPassword, passwordProblem } from './passwords.js';
+import type { Registration } from './registration.js';
+import { announce, type SelfServiceContext } from './self-service.js';
+
+export interface ResettingSettings {
+  /** Seconds a reset link works. */
+  tokenTtl: number;
+  /** At most one e-mail per account per this many seconds. */
+  retryTtl: number;
+}
+
+export type ResetRequestResult = { kind: 'accepted' } | { kind: 'throttled'; retryAfter: number };
+
+export type ResetResult =
+  | { kind: 'reset'; user: UserRecord }
+  /** Unknown, used, expired or replaced link, or the account was disabled since. */
+  | { kind: 'link-not-usable' }
+  | { kind: 'invalid'; message: string };
+
+/**
+ * "Forgot your password?" (FOSUserBundle's resetting), without its flaws: the answer never
+ * tells whether an account exists, each request makes a new single-use link that expires, and
+ * a reset never re-enables an account an administrator disabled.
+ */
+export class PasswordResetting {
+  constructor(
+    private readonly context: SelfServiceContext,
+    private readonly settings: ResettingSettings,
+    /** For an account still awaiting confirmation, the form re-sends the confirmation link instead. */
+    private readonly registration: Registration,
+  ) {}
+
+  /** Always "accepted" (unless throttled): whether anything was sent is not the requester's business. */
+  async request(login: string, address: string): Promise<ResetRequestResult> {
+    const { store, clock, ids, throttle } = this.context;
+    const retryAfter = await throttle.attempt(throttle.forMailRequests(address));
+    if (retryAfter > 0) return { kind: 'throttled', retryAfter };
+    const user = login.length <= MAX_LOGIN_LENGTH ? await store.findUserByLogin(canonicalize(login)) : null;
+    if (!user) return { kind: 'accepted' };
+    if (user.awaitingConfirmation) {
+      await this.registration.sendConfirmation(user, this.settings.retryTtl);
+      return { kind: 'accepted' };
+    }
+    // An administrator disabled the account: a new password would not let anyone in.
+    if (!user.enabled) return { kind: 'accepted' };
+
+    const token = ids.secret();
+    const now = clock.now();
+    const issued = await store.issueAccountToken(
+      { tokenHash: hashSecret(token), userId: user.id, purpose: 'reset', createdAt: now, expiresAt: now + this.settings.tokenTtl },
+      this.settings.retryTtl,
+    );
+    if (issued) {
+      this.context.mail.send('resetting', user, {
+        link: this.context.url(`/reset/password?token=${token}`),
+        expires_in: durationInWords(this.settings.tokenTtl),
+      });
+      announce(this.context, 'user.reset_requested', user, address);
+    }
+    return { kind: 'accepted' };
+  }
+
+  /** The account a reset link is for, while the link works and the account is enabled. */
+  async accountFor(token: string): Promise<UserRecord | null> {
+    const { store, clock } = this.context;
+    const record = token.length <= 100 ? await store.findAccountToken(hashSecret(token), 'reset', clock.now()) : null;
+    if (!record) return null;
+    const user = await store.findUserById(record.userId);
+    return user?.enabled ? user : null;
+  }
+
+  /**
+   * Sets the new password, using up the link. Every refresh and access token of the user is
+   * revoked and every session ended: whoever knew the old password is out.
+   */
+  async reset(token: string, password: string, passwordAgain: string, address: string): Promise<ResetResult> {
+    const { store, clock, throttle, policy } = this.context;
+    const user = await this.accountFor(token);
+    if (!user) return { kind: 'link-not-usable' };
+    const problem = passwordProblem(password, user, policy) ?? (password === passwordAgain ? null : 'the two passwords do not match');
+    if (problem) return { kind: 'invalid', message: problem };
+    const userId = await store.resetPassword(hashSecret(token), await hashPassword(password), clock.now());
+    // Used by a concurrent request in the meantime.
+    if (userId === null) return { kind: 'link-not-usable' };
+    // The owner proved who they are: their failed sign-ins no longer count.
+    await throttle.succeeded(throttle.forLogin(user.username, address));
+    announce(this.context, 'user.password_reset', user, address);
+    return { kind: 'reset', user };
+  }
+}

@@ -1,0 +1,56 @@
+import type { Clock, IdSource } from '../core/clock.js';
+import type { Store, UserRecord } from '../storage/store.js';
+import type { AccountEvents, AccountEventType } from './events.js';
+import type { MailQueue } from './mail/mailer.js';
+import type { MailTemplates, TemplateName, TemplateValues } from './mail/templates.js';
+import type { PasswordPolicy, PasswordVerifier } from './passwords.js';
+import type { Throttle } from './throttle.js';
+
+/** The e-mails of the account pages: a template rendered and queued for delivery. */
+export class AccountMail {
+  constructor(
+    private readonly queue: MailQueue,
+    private readonly templates: MailTemplates,
+    /** The site's name in messages: the issuer's host. */
+    private readonly site: string,
+  ) {}
+
+  send(name: TemplateName, user: Pick<UserRecord, 'username' | 'email'>, values: Partial<TemplateValues> = {}, to = user.email): void {
+    const message = this.templates.render(name, to, { username: user.username, site: this.site, link: '', expires_in: '', new_email: '', ...values });
+    this.queue.deliver(message, name);
+  }
+
+  /** Resolves when every queued message has been handed over (or failed). */
+  idle(): Promise<void> {
+    return this.queue.idle();
+  }
+
+  close(): Promise<void> {
+    return this.queue.close();
+  }
+}
+
+/** What registration, resetting and the profile share. */
+export interface SelfServiceContext {
+  store: Store;
+  clock: Clock;
+  ids: IdSource;
+  passwords: PasswordVerifier;
+  policy: PasswordPolicy;
+  events: AccountEvents;
+  mail: AccountMail;
+  throttle: Throttle;
+  /** An absolute URL on this server, for links in e-mails. */
+  url(path: string): string;
+}
+
+/** Announces something a user did on the account pages. */
+export function announce(
+  context: Pick<SelfServiceContext, 'events' | 'clock'>,
+  type: AccountEventType,
+  user: Pick<UserRecord, 'id' | 'username'>,
+  address: string,
+  details?: Record<string, string>,
+): void {
+  context.events.emit({ type, userId: user.id, username: user.username, actor: 'user', at: context.clock.now(), address, ...(details ? { details } : {}) });
+}

@@ -1,0 +1,121 @@
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { ProfileResult } from '../../accounts/profile.js';
+import type { ActiveSession } from '../../accounts/sessions.js';
+import type { Gatehouse } from '../../gatehouse.js';
+import { passwordRule, refuseOtherMethods, type BrowserSupport } from '../browser.js';
+import { parseFormParameters, parseParameters, queryOf } from '../form.js';
+import { accountPage, type AccountView } from '../pages/account-views.js';
+import { sentence } from '../pages/html.js';
+
+const PAGE = { config: { page: true } } as const;
+
+/** What /account?done=… says after a change went through. */
+const ACCOUNT_NOTICES = new Map([
+  ['confirmed', 'Your e-mail address is confirmed and your account is active.'],
+  ['profile', 'Your profile has been saved.'],
+  ['password', 'Your password has been changed. Your other devices have been signed out.'],
+  ['revoked', 'The app no longer has access to your account.'],
+]);
+
+const formatDate = (seconds: number) => new Date(seconds * 1000).toISOString().slice(0, 10);
+
+/** The account page (FOSUserBundle's profile and change-password, plus the apps the user let in). */
+export function registerAccountRoutes(app: FastifyInstance, gatehouse: Gatehouse, browser: BrowserSupport): void {
+  async function showAccount(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    active: ActiveSession,
+    status: number,
+    extra: Partial<Pick<AccountView, 'notice' | 'profileError' | 'passwordError' | 'typed'>> = {},
+  ): Promise<FastifyReply> {
+    return browser.sendPage(
+      reply,
+      status,
+      accountPage({
+        username: active.user.username,
+        email: active.user.email,
+        csrfToken: browser.csrfToken(request, reply, 'account', active),
+        logoutCsrfToken: browser.csrfToken(request, reply, 'logout', active),
+        grants: await gatehouse.profile.grants(active.user),
+        passwordRule: passwordRule(gatehouse),
+        formatTime: formatDate,
+        ...extra,
+      }),
+    );
+  }
+
+  /** The signed-in user for a form post with a valid CSRF token; otherwise the answer has been sent. */
+  async function formSession(request: FastifyRequest, reply: FastifyReply): Promise<{ active: ActiveSession; params: Map<string, string> } | null> {
+    const { params } = parseFormParameters(request.headers['content-type'], request.body);
+    const active = await browser.session(request);
+    if (!active) {
+      await reply.redirect('/login?return_to=%2Faccount', 303);
+      return null;
+    }
+    if (!browser.csrfValid(request, params.get('csrf_token'), 'account', active)) {
+      await browser.sendCsrfFailure(reply);
+      return null;
+    }
+    return { active, params };
+  }
+
+  function failed(request: FastifyRequest, reply: FastifyReply, result: Exclude<ProfileResult, { kind: 'updated' }>): string {
+    if (result.kind === 'throttled') {
+      request.audit.error = 'login_throttled';
+      reply.header('retry-after', String(result.retryAfter));
+      return `Too many wrong passwords. Please wait ${result.retryAfter} seconds, then try again.`;
+    }
+    request.audit.error = result.problem.field === 'current_password' ? 'login_failed' : 'account_invalid';
+    return sentence(result.problem.message);
+  }
+
+  app.get('/account', PAGE, async (request, reply) => {
+    const active = await browser.session(request);
+    if (!active) return reply.redirect('/login?return_to=%2Faccount', 302);
+    return showAccount(request, reply, active, 200, { notice: ACCOUNT_NOTICES.get(parseParameters(queryOf(request.url)).params.get('done') ?? '') });
+  });
+
+  app.post('/account/profile', PAGE, async (request, reply) => {
+    const form = await formSession(request, reply);
+    if (!form) return reply;
+    const { active, params } = form;
+    const typed = { username: (params.get('username') ?? '').trim(), email: (params.get('email') ?? '').trim() };
+    const result = await gatehouse.profile.update(active.user, { ...typed, currentPassword: params.get('current_password') ?? '' }, request.ip);
+    if (result.kind === 'updated') return reply.redirect('/account?done=profile', 303);
+    const error = failed(request, reply, result);
+    return showAccount(request, reply, active, result.kind === 'throttled' ? 429 : 400, {
+      profileError: error,
+      typed: { username: typed.username.slice(0, 64), email: typed.email.slice(0, 254) },
+    });
+  });
+
+  app.post('/account/password', PAGE, async (request, reply) => {
+    const form = await formSession(request, reply);
+    if (!form) return reply;
+    const { active, params } = form;
+    const result = await gatehouse.profile.changePassword(
+      active.user,
+      { currentPassword: params.get('current_password') ?? '', password: params.get('password') ?? '', passwordAgain: params.get('password_again') ?? '' },
+      request.ip,
+    );
+    if (result.kind === 'updated') {
+      // Every session ended, this one too: this browser gets a new one and stays signed in.
+      await browser.startSession(request, reply, active.user.id);
+      return reply.redirect('/account?done=password', 303);
+    }
+    return showAccount(request, reply, active, result.kind === 'throttled' ? 429 : 400, { passwordError: failed(request, reply, result) });
+  });
+
+  app.post('/account/apps/revoke', PAGE, async (request, reply) => {
+    const form = await formSession(request, reply);
+    if (!form) return reply;
+    const clientId = form.params.get('client_id') ?? '';
+    if (clientId.length > 255) return showAccount(request, reply, form.active, 400);
+    // Revoking an app that has no access any more (a second click) changes nothing and says so.
+    await gatehouse.profile.revokeGrant(form.active.user, clientId, request.ip);
+    return reply.redirect('/account?done=revoked', 303);
+  });
+
+  refuseOtherMethods(app, ['/account'], ['GET']);
+  refuseOtherMethods(app, ['/account/profile', '/account/password', '/account/apps/revoke'], ['POST']);
+}

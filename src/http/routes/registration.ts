@@ -1,0 +1,132 @@
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { durationInWords } from '../../accounts/mail/templates.js';
+import type { Gatehouse } from '../../gatehouse.js';
+import { passwordRule, refuseOtherMethods, safeReturnTo, type BrowserSupport } from '../browser.js';
+import { parseFormParameters, parseParameters, queryOf } from '../form.js';
+import { checkYourEmailPage, confirmPage, registerPage } from '../pages/account-views.js';
+import { sentence } from '../pages/html.js';
+
+const PAGE = { config: { page: true } } as const;
+
+/** Sign-up (/register, when registration.enabled) and e-mail confirmation (/register/confirm). */
+export function registerRegistrationRoutes(app: FastifyInstance, gatehouse: Gatehouse, browser: BrowserSupport): void {
+  const { registration: settings } = gatehouse.config;
+
+  const closed = (reply: FastifyReply) =>
+    browser.sendErrorPage(reply, 404, { title: 'Sign-up is closed', message: 'Accounts on this server are created by its administrators.' });
+
+  app.get('/register', PAGE, async (request, reply) => {
+    if (!settings.enabled) return closed(reply);
+    const returnTo = safeReturnTo(parseParameters(queryOf(request.url)).params.get('return_to'));
+    return browser.sendPage(
+      reply,
+      200,
+      registerPage({ csrfToken: browser.csrfToken(request, reply, 'register', null), returnTo, passwordRule: passwordRule(gatehouse) }),
+    );
+  });
+
+  app.post('/register', PAGE, async (request, reply) => {
+    if (!settings.enabled) return closed(reply);
+    const { params } = parseFormParameters(request.headers['content-type'], request.body);
+    if (!browser.csrfValid(request, params.get('csrf_token'), 'register', null)) return browser.sendCsrfFailure(reply);
+    const returnTo = safeReturnTo(params.get('return_to'));
+    const form = {
+      username: (params.get('username') ?? '').trim(),
+      email: (params.get('email') ?? '').trim(),
+      password: params.get('password') ?? '',
+      passwordAgain: params.get('password_again') ?? '',
+    };
+    const showAgain = (status: number, error: string) =>
+      browser.sendPage(
+        reply,
+        status,
+        registerPage({
+          csrfToken: browser.csrfToken(request, reply, 'register', null),
+          returnTo,
+          username: form.username.slice(0, 64),
+          email: form.email.slice(0, 254),
+          error,
+          passwordRule: passwordRule(gatehouse),
+        }),
+      );
+
+    const result = await gatehouse.registration.register(form, request.ip);
+    switch (result.kind) {
+      case 'throttled':
+        request.audit.error = 'registration_throttled';
+        reply.header('retry-after', String(result.retryAfter));
+        return showAgain(429, `Too many requests from your network. Please wait ${result.retryAfter} seconds, then try again.`);
+      case 'invalid':
+        request.audit.error = 'registration_invalid';
+        return showAgain(400, sentence(result.problem.message));
+      case 'address-taken':
+        return reply.redirect('/register/sent', 303);
+      case 'registered':
+        if (result.awaitingConfirmation) return reply.redirect('/register/sent', 303);
+        await browser.startSession(request, reply, result.user.id);
+        return reply.redirect(returnTo ?? '/account', 303);
+    }
+  });
+
+  app.get('/register/sent', PAGE, async (_request, reply) =>
+    browser.sendPage(
+      reply,
+      200,
+      checkYourEmailPage({
+        title: 'Check your e-mail',
+        message: 'We sent a link to the address you gave. Follow it to activate your account.',
+        expiresIn: durationInWords(settings.token_ttl),
+      }),
+    ),
+  );
+
+  const linkNotUsable = (reply: FastifyReply) =>
+    browser.sendErrorPage(reply, 400, {
+      title: 'This link does not work any more',
+      message:
+        'It has expired, was already used, or a newer link was sent. If your account is not active yet, ask for a new link with "Forgot your password?" on the sign-in page.',
+    });
+
+  // Following the link only shows a form: mail scanners that open links must not confirm for
+  // the user, and asking for the password ties the confirmation to the sign-up it was sent for.
+  app.get('/register/confirm', PAGE, async (request, reply) => {
+    const token = parseParameters(queryOf(request.url)).params.get('token') ?? '';
+    const user = await gatehouse.registration.pendingConfirmation(token);
+    if (!user) return linkNotUsable(reply);
+    return browser.sendPage(reply, 200, confirmPage({ csrfToken: browser.csrfToken(request, reply, 'confirm', null), token, username: user.username }));
+  });
+
+  app.post('/register/confirm', PAGE, async (request, reply) => {
+    const { params } = parseFormParameters(request.headers['content-type'], request.body);
+    if (!browser.csrfValid(request, params.get('csrf_token'), 'confirm', null)) return browser.sendCsrfFailure(reply);
+    const token = params.get('token') ?? '';
+    const result = await gatehouse.registration.confirm(token, params.get('password') ?? '', request.ip);
+    switch (result.kind) {
+      case 'link-not-usable':
+        return linkNotUsable(reply);
+      case 'confirmed':
+        // The link and the password together are as good as a sign-in.
+        await browser.startSession(request, reply, result.user.id);
+        return reply.redirect('/account?done=confirmed', 303);
+      case 'throttled':
+      case 'wrong-password': {
+        request.audit.error = result.kind === 'throttled' ? 'login_throttled' : 'login_failed';
+        if (result.kind === 'throttled') reply.header('retry-after', String(result.retryAfter));
+        const user = await gatehouse.registration.pendingConfirmation(token);
+        if (!user) return linkNotUsable(reply);
+        const error =
+          result.kind === 'throttled'
+            ? `Too many wrong passwords. Please wait ${result.retryAfter} seconds, then try again.`
+            : 'The password is incorrect. Enter the password you chose when you signed up (or sign up again to choose another).';
+        return browser.sendPage(
+          reply,
+          result.kind === 'throttled' ? 429 : 400,
+          confirmPage({ csrfToken: browser.csrfToken(request, reply, 'confirm', null), token, username: user.username, error }),
+        );
+      }
+    }
+  });
+
+  refuseOtherMethods(app, ['/register', '/register/confirm']);
+  refuseOtherMethods(app, ['/register/sent'], ['GET']);
+}

@@ -1,0 +1,111 @@
+import type { FastifyInstance, FastifyReply } from 'fastify';
+import { durationInWords } from '../../accounts/mail/templates.js';
+import type { Gatehouse } from '../../gatehouse.js';
+import { passwordRule, refuseOtherMethods, type BrowserSupport } from '../browser.js';
+import { parseFormParameters, parseParameters, queryOf } from '../form.js';
+import { checkYourEmailPage, resetPasswordPage, resetRequestPage } from '../pages/account-views.js';
+import { sentence } from '../pages/html.js';
+
+const PAGE = { config: { page: true } } as const;
+
+/**
+ * "Forgot your password?": /reset asks for a username or e-mail and always answers the same;
+ * /reset/password?token=… is the e-mailed link. The token travels in the query string, which
+ * the request log leaves out, and pages send no Referer.
+ */
+export function registerResettingRoutes(app: FastifyInstance, gatehouse: Gatehouse, browser: BrowserSupport): void {
+  app.get('/reset', PAGE, async (request, reply) =>
+    browser.sendPage(reply, 200, resetRequestPage({ csrfToken: browser.csrfToken(request, reply, 'reset-request', null) })),
+  );
+
+  app.post('/reset', PAGE, async (request, reply) => {
+    const { params } = parseFormParameters(request.headers['content-type'], request.body);
+    if (!browser.csrfValid(request, params.get('csrf_token'), 'reset-request', null)) return browser.sendCsrfFailure(reply);
+    const login = (params.get('username') ?? '').trim();
+    if (!login) {
+      return browser.sendPage(
+        reply,
+        400,
+        resetRequestPage({ csrfToken: browser.csrfToken(request, reply, 'reset-request', null), error: 'Enter your username or e-mail address.' }),
+      );
+    }
+    const result = await gatehouse.resetting.request(login, request.ip);
+    if (result.kind === 'throttled') {
+      request.audit.error = 'reset_throttled';
+      reply.header('retry-after', String(result.retryAfter));
+      return browser.sendPage(
+        reply,
+        429,
+        resetRequestPage({
+          csrfToken: browser.csrfToken(request, reply, 'reset-request', null),
+          username: login.slice(0, 320),
+          error: `Too many requests from your network. Please wait ${result.retryAfter} seconds, then try again.`,
+        }),
+      );
+    }
+    return reply.redirect('/reset/sent', 303);
+  });
+
+  app.get('/reset/sent', PAGE, async (_request, reply) =>
+    browser.sendPage(
+      reply,
+      200,
+      checkYourEmailPage({
+        title: 'Check your e-mail',
+        message: 'If the name or address you gave belongs to an account, we sent a link to its e-mail address to choose a new password.',
+        expiresIn: durationInWords(gatehouse.config.resetting.token_ttl),
+      }),
+    ),
+  );
+
+  const linkNotUsable = (reply: FastifyReply) =>
+    browser.sendErrorPage(reply, 400, {
+      title: 'This link does not work any more',
+      message: 'It has expired, was already used, or a newer link was sent. Ask for a new one on the "Forgot your password?" page.',
+    });
+
+  app.get('/reset/password', PAGE, async (request, reply) => {
+    const token = parseParameters(queryOf(request.url)).params.get('token') ?? '';
+    const user = await gatehouse.resetting.accountFor(token);
+    if (!user) return linkNotUsable(reply);
+    return browser.sendPage(
+      reply,
+      200,
+      resetPasswordPage({
+        csrfToken: browser.csrfToken(request, reply, 'reset-password', null),
+        token,
+        username: user.username,
+        passwordRule: passwordRule(gatehouse),
+      }),
+    );
+  });
+
+  app.post('/reset/password', PAGE, async (request, reply) => {
+    const { params } = parseFormParameters(request.headers['content-type'], request.body);
+    if (!browser.csrfValid(request, params.get('csrf_token'), 'reset-password', null)) return browser.sendCsrfFailure(reply);
+    const token = params.get('token') ?? '';
+    const result = await gatehouse.resetting.reset(token, params.get('password') ?? '', params.get('password_again') ?? '', request.ip);
+    if (result.kind === 'link-not-usable') return linkNotUsable(reply);
+    if (result.kind === 'invalid') {
+      const user = await gatehouse.resetting.accountFor(token);
+      if (!user) return linkNotUsable(reply);
+      return browser.sendPage(
+        reply,
+        400,
+        resetPasswordPage({
+          csrfToken: browser.csrfToken(request, reply, 'reset-password', null),
+          token,
+          username: user.username,
+          error: sentence(result.message),
+          passwordRule: passwordRule(gatehouse),
+        }),
+      );
+    }
+    // This browser's session (if any) ended with every other; it signs in with the new password.
+    await browser.endSession(request, reply);
+    return reply.redirect('/login?done=reset', 303);
+  });
+
+  refuseOtherMethods(app, ['/reset', '/reset/password']);
+  refuseOtherMethods(app, ['/reset/sent'], ['GET']);
+}

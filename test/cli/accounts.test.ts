@@ -1,0 +1,190 @@
+/**
+ * The CLI and self-service accounts, through the built CLI (`npm run build` first), on SQLite:
+ * accounts that signed up on /register (made here in-process with Registration, on the same
+ * database file) as `user list` / `user show` see them, `tokens clean` for links and
+ * never-confirmed accounts, and `serve` refusing to start without its Redis.
+ */
+import { existsSync } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Mailer, MailMessage } from '../../src/accounts/mail/mailer.js';
+import { UserAccounts } from '../../src/accounts/users.js';
+import { validateConfig } from '../../src/config/load.js';
+import { ManualClock } from '../../src/core/clock.js';
+import { hashSecret } from '../../src/core/secrets.js';
+import { Gatehouse } from '../../src/gatehouse.js';
+import type { SqlStore } from '../../src/storage/sql-store.js';
+import { createSqliteDatabase, type TestDatabase } from '../helpers/databases.js';
+import { databaseUrl, describeResult, expectMisuse, expectSuccess, freePort, lines, parseJson, queryRows, runCli, type RunOptions } from '../helpers/cli.js';
+
+const PASSWORD = 'correct horse battery staple';
+const ADDRESS = '203.0.113.7';
+
+class CapturingMailer implements Mailer {
+  readonly messages: MailMessage[] = [];
+  async send(message: MailMessage): Promise<void> {
+    this.messages.push(message);
+  }
+  async close(): Promise<void> {}
+}
+
+interface ShownUser {
+  username: string;
+  email: string;
+  enabled: boolean;
+  awaiting_confirmation: boolean;
+  roles: string[];
+}
+
+describe('gatehouse CLI and self-registered accounts [sqlite]', () => {
+  let db: TestDatabase;
+  let store: SqlStore;
+  let dir: string;
+  let url: string;
+  const gatehouses: Gatehouse[] = [];
+
+  const cli = (args: string[], options: RunOptions = {}) => runCli([...args, '--database', url], { cwd: dir, ...options });
+
+  /** A Gatehouse on the test database whose clock says `now`, with sign-up and confirmation on. */
+  function gatehouseAt(now: number, mailer = new CapturingMailer()): Gatehouse {
+    const gatehouse = new Gatehouse({
+      config: validateConfig({ issuer: 'https://auth.example.com', registration: { enabled: true, confirmation: true, token_ttl: 3600 } }),
+      store,
+      clock: new ManualClock(now),
+      mailer,
+    });
+    gatehouses.push(gatehouse);
+    return gatehouse;
+  }
+
+  async function signUp(gatehouse: Gatehouse, username: string): Promise<void> {
+    const result = await gatehouse.registration.register({ username, email: `${username}@example.com`, password: PASSWORD, passwordAgain: PASSWORD }, ADDRESS);
+    expect(result).toMatchObject({ kind: 'registered', awaitingConfirmation: true });
+  }
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'gatehouse-cli-accounts-'));
+    db = await createSqliteDatabase();
+    url = databaseUrl(db.location);
+    store = db.open();
+    await store.migrate();
+  });
+
+  afterAll(async () => {
+    for (const gatehouse of gatehouses) await gatehouse.close();
+    await db?.cleanup();
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  describe('user list / show', () => {
+    it('show an account awaiting e-mail confirmation as such, and activate ends the wait', async () => {
+      const now = Math.floor(Date.now() / 1000);
+      await signUp(gatehouseAt(now), 'wanda');
+      await new UserAccounts(store).create({ username: 'otto', email: 'otto@example.com', password: PASSWORD, enabled: false });
+
+      const [table, json, shown, shownJson] = await Promise.all([
+        cli(['user', 'list']),
+        cli(['user', 'list', '--json']),
+        cli(['user', 'show', 'wanda']),
+        cli(['user', 'show', 'wanda@example.com', '--json']),
+      ]);
+      expectSuccess(table);
+      const tableLines = lines(table.stdout);
+      expect(tableLines[0]).toMatch(/^USERNAME\s+EMAIL\s+ACTIVE\s+ROLES$/);
+      expect(tableLines.find((line) => line.startsWith('wanda '))).toMatch(/^wanda\s+wanda@example\.com\s+no \(awaiting e-mail confirmation\)\s+ROLE_USER$/);
+      // Deactivated by an administrator: a plain "no".
+      expect(tableLines.find((line) => line.startsWith('otto '))).toMatch(/^otto\s+otto@example\.com\s+no\s+ROLE_USER$/);
+
+      expectSuccess(json);
+      const listed = parseJson<ShownUser[]>(json);
+      expect(listed.find((u) => u.username === 'wanda')).toMatchObject({ enabled: false, awaiting_confirmation: true });
+      expect(listed.find((u) => u.username === 'otto')).toMatchObject({ enabled: false, awaiting_confirmation: false });
+      expect(json.stdout).not.toContain('$argon2');
+
+      expectSuccess(shown);
+      expect(shown.stdout).toMatch(/^enabled:\s+false$/m);
+      expect(shown.stdout).toMatch(/^awaiting_confirmation:\s+true$/m);
+      expect(shown.stdout).not.toContain('$argon2');
+      expectSuccess(shownJson);
+      expect(parseJson<ShownUser>(shownJson)).toMatchObject({ username: 'wanda', enabled: false, awaiting_confirmation: true });
+
+      expectSuccess(await cli(['user', 'activate', 'wanda']));
+      const [after, afterList] = await Promise.all([cli(['user', 'show', 'wanda', '--json']), cli(['user', 'list'])]);
+      expect(parseJson<ShownUser>(after)).toMatchObject({ enabled: true, awaiting_confirmation: false });
+      expect(lines(afterList.stdout).find((line) => line.startsWith('wanda '))).toMatch(/^wanda\s+wanda@example\.com\s+yes\s+ROLE_USER$/);
+    });
+
+    it('deactivate on an account awaiting confirmation leaves a plain "no"', async () => {
+      await signUp(gatehouseAt(Math.floor(Date.now() / 1000)), 'vera');
+      expectSuccess(await cli(['user', 'deactivate', 'vera']));
+      const result = await cli(['user', 'list']);
+      expectSuccess(result);
+      expect(lines(result.stdout).find((line) => line.startsWith('vera '))).toMatch(/^vera\s+vera@example\.com\s+no\s+ROLE_USER$/);
+      expect(parseJson<ShownUser>(await cli(['user', 'show', 'vera', '--json']))).toMatchObject({ enabled: false, awaiting_confirmation: false });
+    });
+  });
+
+  describe('tokens clean', () => {
+    it('deletes expired confirmation and reset links and never-confirmed accounts, and says how many', async () => {
+      const now = Math.floor(Date.now() / 1000);
+      const twoDaysAgo = now - 2 * 86_400;
+      // Signed up two days ago, never confirmed: the link (1 hour) is long dead, so is the account.
+      await signUp(gatehouseAt(twoDaysAgo), 'ghost');
+      // Signed up just now: still has its chance.
+      await signUp(gatehouseAt(now), 'newbie');
+      // A confirmed account with a reset link that expired: the link goes, the account stays.
+      const kept = await new UserAccounts(store).create({ username: 'keeper', email: 'keeper@example.com', password: PASSWORD });
+      await store.issueAccountToken({ tokenHash: hashSecret('old reset link'), userId: kept.id, purpose: 'reset', createdAt: twoDaysAgo, expiresAt: twoDaysAgo + 600 }, 0);
+      // Deactivated by an administrator before confirming: not "never confirmed", an admin's decision.
+      await signUp(gatehouseAt(twoDaysAgo), 'blocked');
+      expectSuccess(await cli(['user', 'deactivate', 'blocked']));
+
+      const result = await cli(['tokens', 'clean']);
+      expectSuccess(result);
+      expect(result.stdout).toMatch(/^Deleted \d+ expired access tokens, .* idle sign-in failure counters, 2 expired confirmation and reset links and 1 never-confirmed accounts\.\n$/);
+
+      const usernames = (await queryRows<{ username: string }>(db.location, 'SELECT username FROM users ORDER BY username')).map((row) => row.username);
+      expect(usernames).toContain('newbie');
+      expect(usernames).toContain('keeper');
+      expect(usernames).toContain('blocked');
+      expect(usernames).not.toContain('ghost');
+      const tokens = await queryRows<{ username: string; purpose: string }>(
+        db.location,
+        "SELECT u.username, t.purpose FROM account_tokens t JOIN users u ON u.id = t.user_id WHERE u.username IN ('ghost', 'newbie', 'keeper', 'blocked') ORDER BY u.username",
+      );
+      // blocked's expired link went (one of the 2); ghost's went with ghost.
+      expect(tokens).toEqual([{ username: 'newbie', purpose: 'confirm' }]);
+
+      // The name is free again.
+      await signUp(gatehouseAt(now), 'ghost');
+
+      const json = await cli(['tokens', 'clean', '--json']);
+      expectSuccess(json);
+      expect(parseJson(json)).toMatchObject({ accountTokens: 0, unconfirmedUsers: 0 });
+    });
+  });
+
+  describe('serve with rate_limit.redis_url', () => {
+    it('an unreachable Redis stops start-up: exit 2, one line naming rate_limit.redis_url', async () => {
+      const port = await freePort();
+      const result = await cli(['serve', '--port', String(port)], { env: { GATEHOUSE_RATE_LIMIT_REDIS_URL: 'redis://127.0.0.1:1' }, timeoutMs: 20_000 });
+      expect(result.timedOut, describeResult(result)).toBe(false);
+      expectMisuse(result, /rate_limit\.redis_url/);
+      expect(result.stderr).toMatch(/cannot connect/);
+      expect(result.stdout).not.toMatch(/serving|listening/i);
+    });
+
+    it('an invalid URL is a configuration error before anything starts', async () => {
+      const result = await cli(['serve', '--port', String(await freePort())], { env: { GATEHOUSE_RATE_LIMIT_REDIS_URL: 'nope' } });
+      expectMisuse(result, /rate_limit\.redis_url/);
+    });
+  });
+
+  describe('working directory', () => {
+    it('no command fell back to the default sqlite:./data/gatehouse.db (runs last)', () => {
+      expect(existsSync(join(dir, 'data'))).toBe(false);
+    });
+  });
+});
