@@ -87,6 +87,11 @@ export const configSchema = z
      * client's real address is what throttling and logs see. Empty: the connection's address.
      */
     trusted_proxies: z.array(z.string().min(1)).default([]),
+    /**
+     * Seconds between the clean-ups `serve` runs by itself (what `gatehouse tokens clean` does);
+     * 0 turns them off (then schedule `tokens clean` yourself).
+     */
+    cleanup_interval: z.number().int().min(0).max(7 * 24 * 3600).default(3600),
     /** Self-service sign-up at /register (FOSUserBundle's registration). */
     registration: z
       .object({
@@ -198,6 +203,7 @@ export const numericKeys = new Set([
   'password_max_length',
   'login_throttle_threshold',
   'login_throttle_max_delay',
+  'cleanup_interval',
   'registration.token_ttl',
   'resetting.token_ttl',
   'resetting.retry_ttl',

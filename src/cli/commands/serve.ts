@@ -4,6 +4,7 @@ import { fromString } from '../../config/load.js';
 import { Gatehouse } from '../../gatehouse.js';
 import { buildHttpServer } from '../../http/server.js';
 import { createLogger } from '../../logging.js';
+import { scheduleCleanup, type CleanupSchedule } from '../../storage/cleanup-schedule.js';
 import { describeLocation, openStore } from '../../storage/open.js';
 import type { RedisThrottleStore } from '../../storage/redis-throttle-store.js';
 import { ConfigError } from '../../config/load.js';
@@ -48,6 +49,7 @@ export function serveCommand(): Command {
     // Handlers go in before anything announces the server: a SIGTERM sent as soon as the
     // banner appears must find them, not the default action (die at once).
     let stopping = false;
+    let cleanup: CleanupSchedule | undefined;
     const stop = async (signal: string) => {
       if (stopping) return;
       stopping = true;
@@ -59,6 +61,7 @@ export function serveCommand(): Command {
       force.unref();
       // Stop accepting, let in-flight requests finish, then release the database.
       await app.close();
+      await cleanup?.stop();
       await gatehouse.close();
       await throttleStore?.close();
       await store.close();
@@ -68,6 +71,7 @@ export function serveCommand(): Command {
     process.once('SIGTERM', () => void stop('SIGTERM'));
     process.once('SIGINT', () => void stop('SIGINT'));
     await app.listen({ port: config.port, host: config.host });
+    if (config.cleanup_interval > 0 && !stopping) cleanup = scheduleCleanup(store, gatehouse.clock, config.cleanup_interval, logger);
 
     const { port } = app.server.address() as AddressInfo;
     const hostForUrl = config.host.includes(':') ? `[${config.host}]` : config.host;

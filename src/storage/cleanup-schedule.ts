@@ -1,0 +1,45 @@
+import type { Logger } from 'pino';
+import type { Clock } from '../core/clock.js';
+import type { MaintenanceStore } from './store.js';
+
+export interface CleanupSchedule {
+  /** Stops the schedule and waits for a run in progress. */
+  stop(): Promise<void>;
+}
+
+/**
+ * `gatehouse tokens clean`, run by `serve` every `intervalSeconds` (cleanup_interval). Runs
+ * never overlap in one process, and deleteExpired takes the database's clean-up lock, so
+ * several nodes on one PostgreSQL database take turns: one cleans, the others then find little.
+ * A failed run (database down) is logged and tried again at the next tick.
+ */
+export function scheduleCleanup(
+  store: Pick<MaintenanceStore, 'deleteExpired'>,
+  clock: Clock,
+  intervalSeconds: number,
+  logger: Pick<Logger, 'info' | 'warn'>,
+): CleanupSchedule {
+  let running: Promise<void> | null = null;
+  const run = async () => {
+    try {
+      const deleted = await store.deleteExpired(clock.now());
+      logger.info({ deleted }, 'scheduled clean-up: expired rows deleted');
+    } catch (error) {
+      logger.warn({ err: { code: (error as { code?: string }).code, message: (error as Error).message } }, 'scheduled clean-up failed; retrying at the next interval');
+    }
+  };
+  const timer = setInterval(() => {
+    if (running) return;
+    running = run().finally(() => {
+      running = null;
+    });
+  }, intervalSeconds * 1000);
+  // A server with nothing else to do may still exit (after SIGTERM) between runs.
+  timer.unref();
+  return {
+    async stop() {
+      clearInterval(timer);
+      await running;
+    },
+  };
+}
