@@ -25,8 +25,9 @@ export type ConfirmationResult =
   | { kind: 'confirmed'; user: UserRecord }
   /** Unknown, used, expired or replaced link, or the account is no longer awaiting confirmation. */
   | { kind: 'link-not-usable' }
+  /** The page is shown again for `user` (whose link still works). */
   | { kind: 'wrong-password'; user: UserRecord }
-  | { kind: 'throttled'; retryAfter: number };
+  | { kind: 'throttled'; retryAfter: number; user: UserRecord };
 
 export type RegistrationResult =
   /** Signed up: usable now, or once the e-mailed link is followed. */
@@ -160,7 +161,7 @@ export class Registration {
     const pending = await this.pendingConfirmation(token);
     if (!pending) return { kind: 'link-not-usable' };
     const checked = await signIn(this.context, pending.username, password, address);
-    if (checked.kind === 'throttled') return checked;
+    if (checked.kind === 'throttled') return { ...checked, user: pending };
     // signIn says 'unconfirmed' exactly when the password is right for an account awaiting confirmation.
     if (checked.kind !== 'unconfirmed') return { kind: 'wrong-password', user: pending };
     const userId = await store.confirmAccount(hashSecret(token), clock.now(), pending.passwordHash);

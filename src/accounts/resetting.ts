@@ -20,7 +20,8 @@ export type ResetResult =
   | { kind: 'reset'; user: UserRecord }
   /** Unknown, used, expired or replaced link, or the account was disabled since. */
   | { kind: 'link-not-usable' }
-  | { kind: 'invalid'; message: string };
+  /** The new password breaks the policy: the form is shown again for `user`. */
+  | { kind: 'invalid'; message: string; user: UserRecord };
 
 /**
  * "Forgot your password?" (FOSUserBundle's resetting), without its flaws: the answer never
@@ -83,7 +84,7 @@ export class PasswordResetting {
     const user = await this.accountFor(token);
     if (!user) return { kind: 'link-not-usable' };
     const problem = passwordProblem(password, user, policy) ?? (password === passwordAgain ? null : 'the two passwords do not match');
-    if (problem) return { kind: 'invalid', message: problem };
+    if (problem) return { kind: 'invalid', message: problem, user };
     const userId = await store.resetPassword(hashSecret(token), await hashPassword(password), clock.now());
     // Used by a concurrent request in the meantime.
     if (userId === null) return { kind: 'link-not-usable' };

@@ -229,7 +229,7 @@ describe('self-service accounts (Registration, PasswordResetting, Profile)', () 
       for (let n = 1; n <= THRESHOLD + 1; n++) {
         expect((await gatehouse.registration.confirm(token, WRONG, ADDRESS)).kind, `attempt ${n}`).toBe('wrong-password');
       }
-      expect(await gatehouse.registration.confirm(token, PASSWORD, ADDRESS)).toEqual({ kind: 'throttled', retryAfter: 2 });
+      expect(await gatehouse.registration.confirm(token, PASSWORD, ADDRESS)).toEqual({ kind: 'throttled', retryAfter: 2, user: await user('alice') });
       // The same counters as the sign-in form.
       expect(await signIn({ store, passwords: gatehouse.passwords, throttle: gatehouse.throttle }, 'alice', PASSWORD, ADDRESS)).toEqual({
         kind: 'throttled',
@@ -662,6 +662,7 @@ describe('self-service accounts (Registration, PasswordResetting, Profile)', () 
       expect(await gatehouse.resetting.reset(token, NEW_PASSWORD, `${NEW_PASSWORD}!`, ADDRESS)).toEqual({
         kind: 'invalid',
         message: 'the two passwords do not match',
+        user: await user('bob'),
       });
       expect(await gatehouse.resetting.reset(token, 'bob@example.com', 'bob@example.com', ADDRESS)).toMatchObject({ kind: 'invalid' });
       expect(await canSignIn('bob', PASSWORD)).toBe(true);

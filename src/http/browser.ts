@@ -15,6 +15,9 @@ declare module 'fastify' {
   }
 }
 
+/** Route options of a page: errors become HTML pages (see server.ts). */
+export const PAGE_ROUTE = { config: { page: true } } as const;
+
 const SECRET = /^[A-Za-z0-9_-]{43}$/;
 
 /**
@@ -99,12 +102,28 @@ export function refuseOtherMethods(app: FastifyInstance, urls: readonly string[]
     app.route({
       method: refused,
       url,
-      config: { page: true },
+      ...PAGE_ROUTE,
       handler: async () => {
         throw OAuthError.methodNotAllowed(allowed.join(', '));
       },
     });
   }
+}
+
+/**
+ * A form refused by brute-force protection: Retry-After, the error code for the request log,
+ * and the sentence the page shows.
+ */
+export function throttledForm(
+  request: FastifyRequest,
+  reply: FastifyReply,
+  retryAfter: number,
+  cause: 'wrong passwords' | 'requests from your network',
+  logError: string,
+): string {
+  request.audit.error = logError;
+  reply.header('retry-after', String(retryAfter));
+  return `Too many ${cause}. Please wait ${retryAfter} seconds, then try again.`;
 }
 
 /** The password policy in words, under every form that sets a password. */

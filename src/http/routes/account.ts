@@ -2,12 +2,10 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ProfileResult } from '../../accounts/profile.js';
 import type { ActiveSession } from '../../accounts/sessions.js';
 import type { Gatehouse } from '../../gatehouse.js';
-import { passwordRule, refuseOtherMethods, type BrowserSupport } from '../browser.js';
+import { PAGE_ROUTE, passwordRule, refuseOtherMethods, throttledForm, type BrowserSupport } from '../browser.js';
 import { parseFormParameters, parseParameters, queryOf } from '../form.js';
 import { accountPage, type AccountView } from '../pages/account-views.js';
 import { sentence } from '../pages/html.js';
-
-const PAGE = { config: { page: true } } as const;
 
 /** What /account?done=… says after a change went through. */
 const ACCOUNT_NOTICES = new Map([
@@ -60,22 +58,18 @@ export function registerAccountRoutes(app: FastifyInstance, gatehouse: Gatehouse
   }
 
   function failed(request: FastifyRequest, reply: FastifyReply, result: Exclude<ProfileResult, { kind: 'updated' }>): string {
-    if (result.kind === 'throttled') {
-      request.audit.error = 'login_throttled';
-      reply.header('retry-after', String(result.retryAfter));
-      return `Too many wrong passwords. Please wait ${result.retryAfter} seconds, then try again.`;
-    }
+    if (result.kind === 'throttled') return throttledForm(request, reply, result.retryAfter, 'wrong passwords', 'login_throttled');
     request.audit.error = result.problem.field === 'current_password' ? 'login_failed' : 'account_invalid';
     return sentence(result.problem.message);
   }
 
-  app.get('/account', PAGE, async (request, reply) => {
+  app.get('/account', PAGE_ROUTE, async (request, reply) => {
     const active = await browser.session(request);
     if (!active) return reply.redirect('/login?return_to=%2Faccount', 302);
     return showAccount(request, reply, active, 200, { notice: ACCOUNT_NOTICES.get(parseParameters(queryOf(request.url)).params.get('done') ?? '') });
   });
 
-  app.post('/account/profile', PAGE, async (request, reply) => {
+  app.post('/account/profile', PAGE_ROUTE, async (request, reply) => {
     const form = await formSession(request, reply);
     if (!form) return reply;
     const { active, params } = form;
@@ -89,7 +83,7 @@ export function registerAccountRoutes(app: FastifyInstance, gatehouse: Gatehouse
     });
   });
 
-  app.post('/account/password', PAGE, async (request, reply) => {
+  app.post('/account/password', PAGE_ROUTE, async (request, reply) => {
     const form = await formSession(request, reply);
     if (!form) return reply;
     const { active, params } = form;
@@ -106,7 +100,7 @@ export function registerAccountRoutes(app: FastifyInstance, gatehouse: Gatehouse
     return showAccount(request, reply, active, result.kind === 'throttled' ? 429 : 400, { passwordError: failed(request, reply, result) });
   });
 
-  app.post('/account/apps/revoke', PAGE, async (request, reply) => {
+  app.post('/account/apps/revoke', PAGE_ROUTE, async (request, reply) => {
     const form = await formSession(request, reply);
     if (!form) return reply;
     const clientId = form.params.get('client_id') ?? '';

@@ -2,13 +2,11 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AuthorizationRequest } from '../../core/authorize.js';
 import { OAuthError } from '../../core/errors.js';
 import type { Gatehouse } from '../../gatehouse.js';
-import type { BrowserSupport } from '../browser.js';
+import { PAGE_ROUTE, refuseOtherMethods, type BrowserSupport } from '../browser.js';
 import { NO_STORE } from '../errors.js';
 import { parseFormParameters, parseParameters, queryOf } from '../form.js';
 import { consentPage } from '../pages/views.js';
 
-const PAGE = { config: { page: true } } as const;
-const OTHER_METHODS = ['PUT', 'DELETE', 'PATCH', 'OPTIONS'] as const;
 /** Form fields of the consent page that are not part of the authorization request. */
 const CONSENT_FIELDS = ['csrf_token', 'decision'];
 
@@ -89,24 +87,17 @@ export function registerAuthorizeRoutes(app: FastifyInstance, gatehouse: Gatehou
     };
   }
 
-  app.get('/oauth/authorize', PAGE, async (request, reply) => {
+  app.get('/oauth/authorize', PAGE_ROUTE, async (request, reply) => {
     const { params, repeated } = parseParameters(queryOf(request.url));
     return authorize(request, reply, params, repeated);
   });
 
-  app.post('/oauth/authorize', PAGE, async (request, reply) => {
+  app.post('/oauth/authorize', PAGE_ROUTE, async (request, reply) => {
     const { params, repeated } = parseFormParameters(request.headers['content-type'], request.body);
     const consent = { decision: params.get('decision'), csrfToken: params.get('csrf_token') };
     for (const field of CONSENT_FIELDS) params.delete(field);
     return authorize(request, reply, params, repeated.filter((name) => !CONSENT_FIELDS.includes(name)), consent);
   });
 
-  app.route({
-    method: [...OTHER_METHODS],
-    url: '/oauth/authorize',
-    ...PAGE,
-    handler: async () => {
-      throw OAuthError.methodNotAllowed('GET, POST');
-    },
-  });
+  refuseOtherMethods(app, ['/oauth/authorize']);
 }

@@ -1,11 +1,9 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { signIn } from '../../accounts/authenticate.js';
 import type { Gatehouse } from '../../gatehouse.js';
-import { refuseOtherMethods, safeReturnTo, type BrowserSupport } from '../browser.js';
+import { PAGE_ROUTE, refuseOtherMethods, safeReturnTo, type BrowserSupport } from '../browser.js';
 import { parseFormParameters, parseParameters, queryOf } from '../form.js';
 import { loginPage, logoutPage, signedInPage, signedOutPage } from '../pages/views.js';
-
-const PAGE = { config: { page: true } } as const;
 
 /** What /login?done=… says: the step the user just finished elsewhere. */
 const LOGIN_NOTICES = new Map([
@@ -26,11 +24,11 @@ export function registerLoginRoutes(app: FastifyInstance, gatehouse: Gatehouse, 
     return safeReturnTo((params ?? parseParameters(queryOf(request.url)).params).get('return_to'));
   }
 
-  app.get('/', PAGE, async (_request, reply) => reply.redirect('/login', 302));
+  app.get('/', PAGE_ROUTE, async (_request, reply) => reply.redirect('/login', 302));
 
   const registrationOpen = gatehouse.config.registration.enabled;
 
-  app.get('/login', PAGE, async (request, reply) => {
+  app.get('/login', PAGE_ROUTE, async (request, reply) => {
     const query = parseParameters(queryOf(request.url)).params;
     const returnTo = returnToOf(request, query);
     const active = await browser.session(request);
@@ -51,7 +49,7 @@ export function registerLoginRoutes(app: FastifyInstance, gatehouse: Gatehouse, 
     );
   });
 
-  app.post('/login', PAGE, async (request, reply) => {
+  app.post('/login', PAGE_ROUTE, async (request, reply) => {
     const { params } = parseFormParameters(request.headers['content-type'], request.body);
     const returnTo = returnToOf(request, params);
     if (!browser.csrfValid(request, params.get('csrf_token'), 'login', null)) return browser.sendCsrfFailure(reply);
@@ -91,7 +89,7 @@ export function registerLoginRoutes(app: FastifyInstance, gatehouse: Gatehouse, 
     return reply.redirect(returnTo ?? '/login', 303);
   });
 
-  app.get('/logout', PAGE, async (request, reply) => {
+  app.get('/logout', PAGE_ROUTE, async (request, reply) => {
     const returnTo = returnToOf(request);
     const active = await browser.session(request);
     if (!active) return returnTo ? reply.redirect(`/login?return_to=${encodeURIComponent(returnTo)}`, 302) : browser.sendPage(reply, 200, signedOutPage());
@@ -102,7 +100,7 @@ export function registerLoginRoutes(app: FastifyInstance, gatehouse: Gatehouse, 
     );
   });
 
-  app.post('/logout', PAGE, async (request, reply) => {
+  app.post('/logout', PAGE_ROUTE, async (request, reply) => {
     const { params } = parseFormParameters(request.headers['content-type'], request.body);
     const returnTo = returnToOf(request, params);
     const active = await browser.session(request);

@@ -1,12 +1,10 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { durationInWords } from '../../accounts/mail/templates.js';
 import type { Gatehouse } from '../../gatehouse.js';
-import { passwordRule, refuseOtherMethods, safeReturnTo, type BrowserSupport } from '../browser.js';
+import { PAGE_ROUTE, passwordRule, refuseOtherMethods, safeReturnTo, throttledForm, type BrowserSupport } from '../browser.js';
 import { parseFormParameters, parseParameters, queryOf } from '../form.js';
 import { checkYourEmailPage, confirmPage, registerPage } from '../pages/account-views.js';
 import { sentence } from '../pages/html.js';
-
-const PAGE = { config: { page: true } } as const;
 
 /** Sign-up (/register, when registration.enabled) and e-mail confirmation (/register/confirm). */
 export function registerRegistrationRoutes(app: FastifyInstance, gatehouse: Gatehouse, browser: BrowserSupport): void {
@@ -15,7 +13,7 @@ export function registerRegistrationRoutes(app: FastifyInstance, gatehouse: Gate
   const closed = (reply: FastifyReply) =>
     browser.sendErrorPage(reply, 404, { title: 'Sign-up is closed', message: 'Accounts on this server are created by its administrators.' });
 
-  app.get('/register', PAGE, async (request, reply) => {
+  app.get('/register', PAGE_ROUTE, async (request, reply) => {
     if (!settings.enabled) return closed(reply);
     const returnTo = safeReturnTo(parseParameters(queryOf(request.url)).params.get('return_to'));
     return browser.sendPage(
@@ -25,7 +23,7 @@ export function registerRegistrationRoutes(app: FastifyInstance, gatehouse: Gate
     );
   });
 
-  app.post('/register', PAGE, async (request, reply) => {
+  app.post('/register', PAGE_ROUTE, async (request, reply) => {
     if (!settings.enabled) return closed(reply);
     const { params } = parseFormParameters(request.headers['content-type'], request.body);
     if (!browser.csrfValid(request, params.get('csrf_token'), 'register', null)) return browser.sendCsrfFailure(reply);
@@ -53,9 +51,7 @@ export function registerRegistrationRoutes(app: FastifyInstance, gatehouse: Gate
     const result = await gatehouse.registration.register(form, request.ip);
     switch (result.kind) {
       case 'throttled':
-        request.audit.error = 'registration_throttled';
-        reply.header('retry-after', String(result.retryAfter));
-        return showAgain(429, `Too many requests from your network. Please wait ${result.retryAfter} seconds, then try again.`);
+        return showAgain(429, throttledForm(request, reply, result.retryAfter, 'requests from your network', 'registration_throttled'));
       case 'invalid':
         request.audit.error = 'registration_invalid';
         return showAgain(400, sentence(result.problem.message));
@@ -68,7 +64,7 @@ export function registerRegistrationRoutes(app: FastifyInstance, gatehouse: Gate
     }
   });
 
-  app.get('/register/sent', PAGE, async (_request, reply) =>
+  app.get('/register/sent', PAGE_ROUTE, async (_request, reply) =>
     browser.sendPage(
       reply,
       200,
@@ -89,14 +85,14 @@ export function registerRegistrationRoutes(app: FastifyInstance, gatehouse: Gate
 
   // Following the link only shows a form: mail scanners that open links must not confirm for
   // the user, and asking for the password ties the confirmation to the sign-up it was sent for.
-  app.get('/register/confirm', PAGE, async (request, reply) => {
+  app.get('/register/confirm', PAGE_ROUTE, async (request, reply) => {
     const token = parseParameters(queryOf(request.url)).params.get('token') ?? '';
     const user = await gatehouse.registration.pendingConfirmation(token);
     if (!user) return linkNotUsable(reply);
     return browser.sendPage(reply, 200, confirmPage({ csrfToken: browser.csrfToken(request, reply, 'confirm', null), token, username: user.username }));
   });
 
-  app.post('/register/confirm', PAGE, async (request, reply) => {
+  app.post('/register/confirm', PAGE_ROUTE, async (request, reply) => {
     const { params } = parseFormParameters(request.headers['content-type'], request.body);
     if (!browser.csrfValid(request, params.get('csrf_token'), 'confirm', null)) return browser.sendCsrfFailure(reply);
     const token = params.get('token') ?? '';
@@ -110,18 +106,13 @@ export function registerRegistrationRoutes(app: FastifyInstance, gatehouse: Gate
         return reply.redirect('/account?done=confirmed', 303);
       case 'throttled':
       case 'wrong-password': {
-        request.audit.error = result.kind === 'throttled' ? 'login_throttled' : 'login_failed';
-        if (result.kind === 'throttled') reply.header('retry-after', String(result.retryAfter));
-        const user = await gatehouse.registration.pendingConfirmation(token);
-        if (!user) return linkNotUsable(reply);
-        const error =
-          result.kind === 'throttled'
-            ? `Too many wrong passwords. Please wait ${result.retryAfter} seconds, then try again.`
-            : 'The password is incorrect. Enter the password you chose when you signed up (or sign up again to choose another).';
+        let error = 'The password is incorrect. Enter the password you chose when you signed up (or sign up again to choose another).';
+        if (result.kind === 'throttled') error = throttledForm(request, reply, result.retryAfter, 'wrong passwords', 'login_throttled');
+        else request.audit.error = 'login_failed';
         return browser.sendPage(
           reply,
           result.kind === 'throttled' ? 429 : 400,
-          confirmPage({ csrfToken: browser.csrfToken(request, reply, 'confirm', null), token, username: user.username, error }),
+          confirmPage({ csrfToken: browser.csrfToken(request, reply, 'confirm', null), token, username: result.user.username, error }),
         );
       }
     }

@@ -1,12 +1,10 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { durationInWords } from '../../accounts/mail/templates.js';
 import type { Gatehouse } from '../../gatehouse.js';
-import { passwordRule, refuseOtherMethods, type BrowserSupport } from '../browser.js';
+import { PAGE_ROUTE, passwordRule, refuseOtherMethods, throttledForm, type BrowserSupport } from '../browser.js';
 import { parseFormParameters, parseParameters, queryOf } from '../form.js';
 import { checkYourEmailPage, resetPasswordPage, resetRequestPage } from '../pages/account-views.js';
 import { sentence } from '../pages/html.js';
-
-const PAGE = { config: { page: true } } as const;
 
 /**
  * "Forgot your password?": /reset asks for a username or e-mail and always answers the same;
@@ -14,11 +12,11 @@ const PAGE = { config: { page: true } } as const;
  * the request log leaves out, and pages send no Referer.
  */
 export function registerResettingRoutes(app: FastifyInstance, gatehouse: Gatehouse, browser: BrowserSupport): void {
-  app.get('/reset', PAGE, async (request, reply) =>
+  app.get('/reset', PAGE_ROUTE, async (request, reply) =>
     browser.sendPage(reply, 200, resetRequestPage({ csrfToken: browser.csrfToken(request, reply, 'reset-request', null) })),
   );
 
-  app.post('/reset', PAGE, async (request, reply) => {
+  app.post('/reset', PAGE_ROUTE, async (request, reply) => {
     const { params } = parseFormParameters(request.headers['content-type'], request.body);
     if (!browser.csrfValid(request, params.get('csrf_token'), 'reset-request', null)) return browser.sendCsrfFailure(reply);
     const login = (params.get('username') ?? '').trim();
@@ -31,22 +29,21 @@ export function registerResettingRoutes(app: FastifyInstance, gatehouse: Gatehou
     }
     const result = await gatehouse.resetting.request(login, request.ip);
     if (result.kind === 'throttled') {
-      request.audit.error = 'reset_throttled';
-      reply.header('retry-after', String(result.retryAfter));
+      const error = throttledForm(request, reply, result.retryAfter, 'requests from your network', 'reset_throttled');
       return browser.sendPage(
         reply,
         429,
         resetRequestPage({
           csrfToken: browser.csrfToken(request, reply, 'reset-request', null),
           username: login.slice(0, 320),
-          error: `Too many requests from your network. Please wait ${result.retryAfter} seconds, then try again.`,
+          error,
         }),
       );
     }
     return reply.redirect('/reset/sent', 303);
   });
 
-  app.get('/reset/sent', PAGE, async (_request, reply) =>
+  app.get('/reset/sent', PAGE_ROUTE, async (_request, reply) =>
     browser.sendPage(
       reply,
       200,
@@ -64,7 +61,7 @@ export function registerResettingRoutes(app: FastifyInstance, gatehouse: Gatehou
       message: 'It has expired, was already used, or a newer link was sent. Ask for a new one on the "Forgot your password?" page.',
     });
 
-  app.get('/reset/password', PAGE, async (request, reply) => {
+  app.get('/reset/password', PAGE_ROUTE, async (request, reply) => {
     const token = parseParameters(queryOf(request.url)).params.get('token') ?? '';
     const user = await gatehouse.resetting.accountFor(token);
     if (!user) return linkNotUsable(reply);
@@ -80,22 +77,20 @@ export function registerResettingRoutes(app: FastifyInstance, gatehouse: Gatehou
     );
   });
 
-  app.post('/reset/password', PAGE, async (request, reply) => {
+  app.post('/reset/password', PAGE_ROUTE, async (request, reply) => {
     const { params } = parseFormParameters(request.headers['content-type'], request.body);
     if (!browser.csrfValid(request, params.get('csrf_token'), 'reset-password', null)) return browser.sendCsrfFailure(reply);
     const token = params.get('token') ?? '';
     const result = await gatehouse.resetting.reset(token, params.get('password') ?? '', params.get('password_again') ?? '', request.ip);
     if (result.kind === 'link-not-usable') return linkNotUsable(reply);
     if (result.kind === 'invalid') {
-      const user = await gatehouse.resetting.accountFor(token);
-      if (!user) return linkNotUsable(reply);
       return browser.sendPage(
         reply,
         400,
         resetPasswordPage({
           csrfToken: browser.csrfToken(request, reply, 'reset-password', null),
           token,
-          username: user.username,
+          username: result.user.username,
           error: sentence(result.message),
           passwordRule: passwordRule(gatehouse),
         }),
