@@ -49,22 +49,48 @@ function postgresTicks() {
   return ticks;
 }
 
+/** CPU ticks of one server process, or the sum over several (the nodes of the scaling run). */
+function serverTicks(serverPid) {
+  if (!Array.isArray(serverPid)) return processTicks(serverPid);
+  let total = 0;
+  for (const pid of serverPid) {
+    const ticks = processTicks(pid);
+    if (ticks === null) return null;
+    total += ticks;
+  }
+  return total;
+}
+
+/**
+ * The peak resident set size of a process (VmHWM in /proc/PID/status), in bytes; null when the
+ * process is gone. Read it just before stopping the process.
+ */
+export function peakRss(pid) {
+  try {
+    const match = /^VmHWM:\s+(\d+)\s+kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Number(match[1]) * 1024 : null;
+  } catch {
+    return null;
+  }
+}
+
 /**
  * Starts accounting; the returned function ends it and returns, in cores (1 = one core fully busy):
- * server_cpu, wrk_cpu (wrk must have exited and been reaped), postgres_cpu, machine_busy,
+ * server_cpu (`serverPid` may be an array: the sum), wrk_cpu (wrk must have exited and been
+ * reaped), postgres_cpu, machine_busy,
  * background (everything else), per-core busy shares, and steal.
  */
 export function cpuSampler(serverPid) {
   const t0 = process.hrtime.bigint();
   const cores0 = coreTimes();
-  const server0 = serverPid ? processTicks(serverPid) : null;
+  const server0 = serverPid ? serverTicks(serverPid) : null;
   const own0 = selfAndChildrenTicks();
   const pg0 = postgresTicks();
   return () => {
     const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
     const perSecond = (ticks) => ticks / TICKS_PER_SECOND / seconds;
     const cores1 = coreTimes();
-    const server1 = serverPid ? processTicks(serverPid) : null;
+    const server1 = serverPid ? serverTicks(serverPid) : null;
     const own1 = selfAndChildrenTicks();
     let pg = 0;
     for (const [pid, ticks] of postgresTicks()) pg += ticks - (pg0.get(pid) ?? 0);
@@ -117,5 +143,23 @@ export async function waitForQuiet({ threshold = 0.1, maxMs = 60_000, log = () =
       log(`  waiting for other programs to quiet down (${(background * 100).toFixed(0)} % of a core busy)…`);
       told = true;
     }
+  }
+}
+
+/**
+ * Waits (up to `maxMs`) until the server process(es) stop using CPU: a run of slow requests
+ * (argon2 logins) leaves work queued in the server after wrk has gone, which would otherwise
+ * slow the ceiling run that comes next on the same core.
+ */
+export async function waitForIdle(serverPid, { threshold = 0.05, maxMs = 15_000 } = {}) {
+  const deadline = Date.now() + maxMs;
+  for (;;) {
+    const t0 = process.hrtime.bigint();
+    const before = serverTicks(serverPid);
+    await sleep(250);
+    const after = serverTicks(serverPid);
+    if (before === null || after === null) return;
+    const seconds = Number(process.hrtime.bigint() - t0) / 1e9;
+    if ((after - before) / TICKS_PER_SECOND / seconds < threshold || Date.now() > deadline) return;
   }
 }

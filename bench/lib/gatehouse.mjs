@@ -1,7 +1,7 @@
 // Gatehouse under test: fresh databases, the CLI (client and user creation), the server pinned
 // to a core, and refresh tokens minted through the password grant.
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdtempSync, openSync, closeSync, rmSync, statSync, readdirSync } from 'node:fs';
+import { existsSync, mkdtempSync, openSync, closeSync, rmSync, statSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -89,11 +89,11 @@ export async function postgresDatabase() {
 
 const cli = (label, args, options) => runChecked(label, process.execPath, [CLI, ...args], options);
 
-/** Registers a confidential client allowed client_credentials, password and refresh_token. */
-export async function createClient(database, { extraArgs = [], env } = {}) {
+/** Registers a confidential client, by default allowed client_credentials, password and refresh_token. */
+export async function createClient(database, { extraArgs = [], env, name = 'bench', grantTypes = ['client_credentials', 'password', 'refresh_token'] } = {}) {
   const { stdout } = await cli('gatehouse client create', [
-    'client', 'create', '--name', 'bench', '--database', database.url,
-    '--grant-type', 'client_credentials', '--grant-type', 'password', '--grant-type', 'refresh_token', '--json', ...extraArgs,
+    'client', 'create', '--name', name, '--database', database.url,
+    ...grantTypes.flatMap((type) => ['--grant-type', type]), '--json', ...extraArgs,
   ], env ? { env: { ...process.env, ...env } } : undefined);
   const client = JSON.parse(stdout);
   if (!client.client_id || !client.client_secret) throw new Error(`client create printed no credentials: ${stdout}`);
@@ -112,6 +112,34 @@ export async function createUser(database) {
     input: `${user.password}\n`,
   });
   return user;
+}
+
+/**
+ * `count` users with random passwords, created through Gatehouse's library API (the CLI takes a
+ * second or two per user): `UserAccounts.create`, as `gatehouse user create` does, argon2id
+ * included. For the password-grant runs, which log many users in.
+ */
+export async function createUsers(database, count, prefix = 'bench-user') {
+  const { openStore, parseDatabaseUrl, UserAccounts } = await import('gatehouse');
+  const store = openStore(parseDatabaseUrl(database.url));
+  try {
+    await store.migrate();
+    const accounts = new UserAccounts(store);
+    const users = Array.from({ length: count }, (_, i) => {
+      const username = `${prefix}-${String(i + 1).padStart(4, '0')}`;
+      return { username, email: `${username}@example.test`, password: `bench-${randomBytes(12).toString('hex')}` };
+    });
+    for (let i = 0; i < users.length; i += 4) await Promise.all(users.slice(i, i + 4).map((user) => accounts.create(user)));
+    return users;
+  } finally {
+    await store.close();
+  }
+}
+
+/** Writes users for bench/wrk/password.lua ("username<TAB>password" a line); returns the path. */
+export function writeUsersFile(path, users) {
+  writeFileSync(path, `${users.map((user) => `${user.username}\t${user.password}`).join('\n')}\n`);
+  return path;
 }
 
 /**

@@ -26,6 +26,24 @@ function setup(thread)
   for _, fn in ipairs(setup_hooks) do fn(thread, #threads) end
 end
 
+-- The lines of BENCH_TOKENS_IN (read once per wrk run), and this thread's share of them:
+-- every thread_count-th line, starting at its own index, so no credential is given to two threads.
+local pool_lines
+function thread_share_of_tokens_in(index, thread_count)
+  if not pool_lines then
+    local path = os.getenv("BENCH_TOKENS_IN")
+    pool_lines = {}
+    local file = assert(io.open(path, "r"), "cannot open BENCH_TOKENS_IN " .. tostring(path))
+    for line in file:lines() do
+      if #line > 0 then pool_lines[#pool_lines + 1] = line end
+    end
+    file:close()
+  end
+  local mine = {}
+  for i = index, #pool_lines, thread_count do mine[#mine + 1] = pool_lines[i] end
+  return mine, #pool_lines
+end
+
 local function json(value)
   local t = type(value)
   if t == "table" then

@@ -13,7 +13,6 @@
 dofile(os.getenv("BENCH_LUA_DIR") .. "/common.lua")
 
 local authorization = os.getenv("BENCH_AUTHORIZATION")
-local tokens_in = os.getenv("BENCH_TOKENS_IN")
 local tokens_out = os.getenv("BENCH_TOKENS_OUT")
 local thread_count = tonumber(os.getenv("BENCH_WRK_THREADS") or "1")
 
@@ -65,19 +64,11 @@ function response(status, headers, body)
 end
 
 -- main state ---------------------------------------------------------------
-local all_tokens
+local tokens_at_start = 0
 
 on_setup(function(thread, index)
-  if not all_tokens then
-    all_tokens = {}
-    local file = assert(io.open(tokens_in, "r"), "cannot open BENCH_TOKENS_IN " .. tostring(tokens_in))
-    for line in file:lines() do
-      if #line > 0 then all_tokens[#all_tokens + 1] = line end
-    end
-    file:close()
-  end
-  local mine = {}
-  for i = index, #all_tokens, thread_count do mine[#mine + 1] = all_tokens[i] end
+  local mine
+  mine, tokens_at_start = thread_share_of_tokens_in(index, thread_count)
   thread:set("pool", mine)
 end)
 
@@ -85,7 +76,7 @@ on_done(function(extra)
   extra.pool_empty = sum_over_threads("pool_empty") or 0
   extra.missing_token = sum_over_threads("missing_token") or 0
   extra.presented = sum_over_threads("presented") or 0
-  extra.tokens_at_start = all_tokens and #all_tokens or 0
+  extra.tokens_at_start = tokens_at_start
   local leftover = {}
   for _, thread in ipairs(threads) do
     local queue = thread:get("pool") or {}
