@@ -1,8 +1,9 @@
 import pino, { type Logger } from 'pino';
-import { AccountEvents } from './accounts/events.js';
 import { MailQueue, OutboxMailer, SmtpMailer, type Mailer } from './accounts/mail/mailer.js';
 import { MailTemplates } from './accounts/mail/templates.js';
 import { argon2Verifier, type PasswordVerifier } from './accounts/passwords.js';
+import { AuditLog } from './audit/audit-log.js';
+import { SecurityEvents } from './audit/events.js';
 import { Profile } from './accounts/profile.js';
 import { Registration } from './accounts/registration.js';
 import { PasswordResetting } from './accounts/resetting.js';
@@ -34,6 +35,8 @@ export interface GatehouseOptions {
   mailer?: Mailer;
   /** For what the core reports outside a request (mail written, mail failures, account events). */
   logger?: Logger;
+  /** Keep security events in the audit_events table (default true). */
+  auditLog?: boolean;
 }
 
 /** RFC 8414 authorization server metadata. */
@@ -72,8 +75,10 @@ export class Gatehouse {
   readonly throttle: Throttle;
   /** The JWT signing keys; null when no key_encryption_key is configured. */
   readonly keys: KeyRing | null;
-  /** Every change to a user account, as it happens (the audit log listens here). */
-  readonly events: AccountEvents;
+  /** Security events as they happen: accounts, sign-ins, tokens, consents (the audit log and the metrics listen here). */
+  readonly events: SecurityEvents;
+  /** Writes `events` to the audit_events table in batches; null when turned off. */
+  readonly auditLog: AuditLog | null;
   readonly mail: AccountMail;
   readonly registration: Registration;
   readonly resetting: PasswordResetting;
@@ -84,6 +89,10 @@ export class Gatehouse {
     this.store = options.store;
     this.clock = options.clock ?? systemClock;
     const ids = options.ids ?? cryptoIds;
+    const logger = options.logger ?? pino({ level: 'silent' });
+    this.events = new SecurityEvents((error) => logger.error({ err: error }, 'security event listener failed'));
+    this.auditLog = options.auditLog === false ? null : new AuditLog(this.store, logger);
+    if (this.auditLog) this.events.on(this.auditLog.record);
     this.keys = this.config.key_encryption_key
       ? new KeyRing(this.store, this.clock, new KeyEncryption(this.config.key_encryption_key), {
           algorithm: this.config.jwt_signing_algorithm,
@@ -112,24 +121,23 @@ export class Gatehouse {
       passwords: this.passwords,
       refreshTokenGracePeriod: this.config.refresh_token_grace_period,
       throttle: this.throttle,
+      events: this.events,
     });
-    this.tokenEndpoint = new TokenEndpoint(this.store, grants, this.throttle);
+    this.tokenEndpoint = new TokenEndpoint(this.store, grants, this.clock, this.throttle, this.events);
     this.authorizationEndpoint = new AuthorizationEndpoint(this.store, minter, this.clock, ids, {
       issuer: this.config.issuer,
       requirePkce: this.config.require_pkce,
       enforceState: this.config.enforce_state,
       codeLifetime: this.config.auth_code_lifetime,
       scopes,
-    });
-    this.revocationEndpoint = new RevocationEndpoint(this.store, this.clock);
+    }, this.events);
+    this.revocationEndpoint = new RevocationEndpoint(this.store, this.clock, this.events);
     this.introspectionEndpoint = new IntrospectionEndpoint(this.store, this.clock, {
       issuer: this.config.issuer,
       audience: this.config.access_token_audience,
     });
     this.sessions = new Sessions(this.store, this.clock, ids, this.config.session_lifetime);
 
-    const logger = options.logger ?? pino({ level: 'silent' });
-    this.events = new AccountEvents((error) => logger.error({ err: error }, 'account event listener failed'));
     const { mail } = this.config;
     const mailer = options.mailer ?? (mail.url ? new SmtpMailer(mail.url, mail.from) : new OutboxMailer(mail.outbox, mail.from, logger));
     this.mail = new AccountMail(new MailQueue(mailer, logger), new MailTemplates(mail.templates), new URL(this.config.issuer).host);
@@ -156,9 +164,9 @@ export class Gatehouse {
     this.profile = new Profile(selfService);
   }
 
-  /** Lets e-mails still on their way go out. The store is closed by whoever opened it. */
+  /** Lets e-mails still on their way go out and writes the queued audit events. The store is closed by whoever opened it. */
   async close(): Promise<void> {
-    await this.mail.close();
+    await Promise.all([this.mail.close(), this.auditLog?.close()]);
   }
 
   /** An absolute URL on this server for a path such as /oauth/token. */

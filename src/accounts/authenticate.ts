@@ -1,3 +1,5 @@
+import type { SecurityEvents } from '../audit/events.js';
+import { systemClock, type Clock } from '../core/clock.js';
 import type { UserRecord, UserStore } from '../storage/store.js';
 import { canonicalize } from './canonical.js';
 import type { PasswordVerifier } from './passwords.js';
@@ -7,20 +9,19 @@ import type { Throttle } from './throttle.js';
 export const MAX_LOGIN_LENGTH = 320;
 
 /**
- * Checks a username-or-e-mail and password, for the sign-in form and the password grant alike.
- * Returns the user whose password this is (enabled or not), or null for an unknown login and a
- * wrong password alike. The password is always verified, against a decoy for unknown users, so
- * the time taken reveals nothing.
+ * Checks a username-or-e-mail and password, for the sign-in form and the password grant alike:
+ * the account the login names (if any) and whether this is its password. The password is
+ * always verified, against a decoy for unknown users, so the time taken reveals nothing.
  */
 async function verifyCredentials(
   store: Pick<UserStore, 'findUserByLogin'>,
   passwords: PasswordVerifier,
   login: string,
   password: string,
-): Promise<UserRecord | null> {
+): Promise<{ user: UserRecord | null; valid: boolean }> {
   const user = login.length <= MAX_LOGIN_LENGTH ? await store.findUserByLogin(canonicalize(login)) : null;
   const valid = await passwords.verify(user?.passwordHash ?? null, password);
-  return user && valid ? user : null;
+  return { user, valid: user !== null && valid };
 }
 
 export type SignInResult =
@@ -42,6 +43,16 @@ export interface SignInDependencies {
   store: Pick<UserStore, 'findUserByLogin'>;
   passwords: PasswordVerifier;
   throttle?: Throttle;
+  /** Where login.succeeded / login.failed are announced (the audit log, the metrics). */
+  events?: SecurityEvents;
+  clock?: Clock;
+}
+
+/** Where a password was typed, for the audit log. */
+export interface SignInContext {
+  via: 'sign_in_form' | 'password_grant' | 'confirmation' | 'current_password';
+  /** The client of a password grant. */
+  clientId?: string;
 }
 
 /**
@@ -49,14 +60,47 @@ export interface SignInDependencies {
  * before the password is checked: a throttled guess costs no argon2 work and learns nothing,
  * and guesses sent at once are all counted.
  */
-export async function signIn(deps: SignInDependencies, login: string, password: string, address: string): Promise<SignInResult> {
+export async function signIn(
+  deps: SignInDependencies,
+  login: string,
+  password: string,
+  address: string,
+  context: SignInContext = { via: 'sign_in_form' },
+): Promise<SignInResult> {
+  // The attempted login itself is never recorded: people type their password into it by mistake.
+  const announce = (type: 'login.succeeded' | 'login.failed', user: UserRecord | null, reason?: string) =>
+    deps.events?.emit({
+      type,
+      at: (deps.clock ?? systemClock).now(),
+      actor: 'user',
+      ...(user ? { userId: user.id, username: user.username } : {}),
+      ...(context.clientId ? { clientId: context.clientId } : {}),
+      address,
+      details: { via: context.via, ...(reason ? { reason } : {}) },
+    });
   const counters = deps.throttle?.forLogin(login, address);
   const retryAfter = counters ? await deps.throttle!.attempt(counters) : 0;
-  if (retryAfter > 0) return { kind: 'throttled', retryAfter };
-  const user = await verifyCredentials(deps.store, deps.passwords, login, password);
+  if (retryAfter > 0) {
+    announce('login.failed', null, 'throttled');
+    return { kind: 'throttled', retryAfter };
+  }
+  const { user, valid } = await verifyCredentials(deps.store, deps.passwords, login, password);
+  if (!valid || !user) {
+    announce('login.failed', user, user ? 'wrong_password' : 'unknown_login');
+    return { kind: 'refused' };
+  }
   // A deactivated account's right password is refused (and counted) like a wrong one.
-  if (!user || (!user.enabled && !user.awaitingConfirmation)) return { kind: 'refused' };
+  if (!user.enabled && !user.awaitingConfirmation) {
+    announce('login.failed', user, 'deactivated');
+    return { kind: 'refused' };
+  }
   // The right password is not a guess, whatever the account's state.
   if (counters) await deps.throttle!.attemptSucceeded(counters);
-  return user.enabled ? { kind: 'signed-in', user } : { kind: 'unconfirmed' };
+  if (!user.enabled) {
+    // For the confirmation form this is the expected answer: user.confirmed follows.
+    if (context.via !== 'confirmation') announce('login.failed', user, 'unconfirmed');
+    return { kind: 'unconfirmed' };
+  }
+  announce('login.succeeded', user);
+  return { kind: 'signed-in', user };
 }

@@ -21,7 +21,7 @@ export class Profile {
   constructor(private readonly context: SelfServiceContext) {}
 
   private async checkCurrentPassword(user: UserRecord, password: string, address: string): Promise<ProfileResult | null> {
-    const result = await signIn(this.context, user.username, password, address);
+    const result = await signIn(this.context, user.username, password, address, { via: 'current_password' });
     if (result.kind === 'throttled') return result;
     if (result.kind !== 'signed-in' || result.user.id !== user.id) return { kind: 'invalid', problem: WRONG_PASSWORD };
     return null;

@@ -160,7 +160,7 @@ export class Registration {
     const { store, clock } = this.context;
     const pending = await this.pendingConfirmation(token);
     if (!pending) return { kind: 'link-not-usable' };
-    const checked = await signIn(this.context, pending.username, password, address);
+    const checked = await signIn(this.context, pending.username, password, address, { via: 'confirmation' });
     if (checked.kind === 'throttled') return { ...checked, user: pending };
     // signIn says 'unconfirmed' exactly when the password is right for an account awaiting confirmation.
     if (checked.kind !== 'unconfirmed') return { kind: 'wrong-password', user: pending };

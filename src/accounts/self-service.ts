@@ -1,6 +1,6 @@
 import type { Clock, IdSource } from '../core/clock.js';
 import type { Store, UserRecord } from '../storage/store.js';
-import type { AccountEvents, AccountEventType } from './events.js';
+import type { AccountEventType, SecurityEvents } from '../audit/events.js';
 import type { MailQueue } from './mail/mailer.js';
 import type { MailTemplates, TemplateName, TemplateValues } from './mail/templates.js';
 import type { PasswordPolicy, PasswordVerifier } from './passwords.js';
@@ -37,7 +37,7 @@ export interface SelfServiceContext {
   ids: IdSource;
   passwords: PasswordVerifier;
   policy: PasswordPolicy;
-  events: AccountEvents;
+  events: SecurityEvents;
   mail: AccountMail;
   throttle: Throttle;
   /** An absolute URL on this server, for links in e-mails. */

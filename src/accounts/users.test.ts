@@ -9,7 +9,7 @@ import { validateConfig } from '../config/load.js';
 import { cryptoIds, ManualClock } from '../core/clock.js';
 import { Gatehouse } from '../gatehouse.js';
 import type { SqlStore } from '../storage/sql-store.js';
-import { AccountEvents, type AccountEvent } from './events.js';
+import { SecurityEvents, type SecurityEvent } from '../audit/events.js';
 import type { Mailer, MailMessage } from './mail/mailer.js';
 import { DEFAULT_PASSWORD_POLICY } from './passwords.js';
 import { AccountError, UserAccounts } from './users.js';
@@ -22,7 +22,7 @@ describe('UserAccounts events', () => {
   let db: TestStore;
   let store: SqlStore;
   let clock: ManualClock;
-  let events: AccountEvent[];
+  let events: SecurityEvent[];
   let accounts: UserAccounts;
 
   beforeEach(async () => {
@@ -30,7 +30,7 @@ describe('UserAccounts events', () => {
     store = db.store;
     clock = new ManualClock(T);
     events = [];
-    const bus = new AccountEvents();
+    const bus = new SecurityEvents();
     bus.on((event) => events.push(event));
     accounts = new UserAccounts(store, clock, cryptoIds, DEFAULT_PASSWORD_POLICY, bus);
   });
@@ -45,7 +45,7 @@ describe('UserAccounts events', () => {
   });
 
   /** Runs `action` and returns the one event it announced. */
-  async function oneEvent(action: () => Promise<unknown>): Promise<AccountEvent> {
+  async function oneEvent(action: () => Promise<unknown>): Promise<SecurityEvent> {
     const before = events.length;
     await action();
     expect(events.length - before, 'events announced').toBe(1);
@@ -53,8 +53,8 @@ describe('UserAccounts events', () => {
   }
 
   it('the bus given to the constructor is the one exposed as `events`; a default one exists', () => {
-    expect(accounts.events).toBeInstanceOf(AccountEvents);
-    expect(new UserAccounts(store).events).toBeInstanceOf(AccountEvents);
+    expect(accounts.events).toBeInstanceOf(SecurityEvents);
+    expect(new UserAccounts(store).events).toBeInstanceOf(SecurityEvents);
   });
 
   it('create, activate, deactivate, promote, demote, change-password and delete each announce one event, by the admin', async () => {
@@ -100,7 +100,7 @@ describe('UserAccounts events', () => {
 
   it('a failing listener does not stop the action; the error is reported', async () => {
     const reported: unknown[] = [];
-    const bus = new AccountEvents((error) => reported.push(error));
+    const bus = new SecurityEvents((error) => reported.push(error));
     bus.on(() => {
       throw new Error('listener down');
     });
@@ -115,7 +115,7 @@ describe('UserAccounts events', () => {
   });
 
   it('a listener can be removed', async () => {
-    const bus = new AccountEvents();
+    const bus = new SecurityEvents();
     const seen: string[] = [];
     const off = bus.on((event) => seen.push(event.type));
     const withBus = new UserAccounts(store, clock, cryptoIds, DEFAULT_PASSWORD_POLICY, bus);

@@ -1,7 +1,7 @@
 import { cryptoIds, systemClock, type Clock, type IdSource } from '../core/clock.js';
 import { DuplicateUserError, type UserRecord, type UserStore } from '../storage/store.js';
 import { canonicalize, emailProblem, usernameProblem } from './canonical.js';
-import { AccountEvents, type AccountEventType } from './events.js';
+import { SecurityEvents, type AccountEventType } from '../audit/events.js';
 import { DEFAULT_PASSWORD_POLICY, hashPassword, passwordProblem, type PasswordPolicy } from './passwords.js';
 
 /** A rule a user record broke (duplicate, bad e-mail, weak password): the caller's input is at fault. */
@@ -76,7 +76,7 @@ export class UserAccounts {
     private readonly clock: Clock = systemClock,
     private readonly ids: IdSource = cryptoIds,
     private readonly passwordPolicy: PasswordPolicy = DEFAULT_PASSWORD_POLICY,
-    readonly events: AccountEvents = new AccountEvents(),
+    readonly events: SecurityEvents = new SecurityEvents(),
   ) {}
 
   private announce(type: AccountEventType, user: UserRecord, details?: Record<string, string>): void {

@@ -1,7 +1,10 @@
 /**
- * What happened to a user account, for the audit log (issue 6) and the server's log. Emitted
- * by UserAccounts (CLI) and by the account pages. Never carries a password, token or link.
+ * Security events: what happened to accounts, tokens, consents and clients, as it happens.
+ * The audit log (./audit-log.ts), the metrics (src/http/metrics.ts) and the server's log all
+ * listen on one bus. An event never carries a password, token, code, secret or link.
  */
+
+/** Changes to a user account, by an administrator (CLI) or the user (account pages). */
 export type AccountEventType =
   | 'user.created'
   | 'user.registered'
@@ -17,34 +20,63 @@ export type AccountEventType =
   | 'user.grant_revoked'
   | 'user.deleted';
 
-export interface AccountEvent {
-  type: AccountEventType;
-  userId: string;
-  username: string;
-  /** Who did it: an administrator at the command line, or the user on the account pages. */
-  actor: 'admin' | 'user';
+export type SecurityEventType =
+  | AccountEventType
+  /** A token response was sent (details: grant_type, scope). */
+  | 'token.issued'
+  /** A client revoked a token (RFC 7009), or an administrator revoked tokens. */
+  | 'token.revoked'
+  /** A consumed refresh token was presented again: its whole family is now revoked (RFC 9700 §4.14.2). */
+  | 'token.reuse_detected'
+  /** A consumed authorization code was presented again: its tokens are now revoked (RFC 6749 §4.1.2). */
+  | 'code.reuse_detected'
+  /** A right password (sign-in form, password grant). */
+  | 'login.succeeded'
+  /** A wrong password, unknown login, deactivated account or a throttled attempt. */
+  | 'login.failed'
+  | 'consent.granted'
+  | 'client.created'
+  | 'client.deleted'
+  | 'client.secret_rotated'
+  | 'key.rotated';
+
+export interface SecurityEvent {
+  type: SecurityEventType;
   /** Seconds since the epoch. */
   at: number;
-  /** The client's address, for events from the pages. */
+  /** Who did it: an administrator (CLI), a user (pages, password grant), a client (token endpoints). */
+  actor: 'admin' | 'user' | 'client';
+  userId?: string;
+  username?: string;
+  clientId?: string;
+  /** The caller's network address. */
   address?: string;
-  /** Safe details: the role promoted to, the client whose access was revoked, the fields changed. */
+  /** Safe details: the grant type and scope, the role promoted to, the fields changed. */
   details?: Record<string, string>;
 }
 
-export type AccountEventListener = (event: AccountEvent) => void;
+/** An account change always names its user. */
+export interface AccountEvent extends SecurityEvent {
+  type: AccountEventType;
+  userId: string;
+  username: string;
+  actor: 'admin' | 'user';
+}
+
+export type SecurityEventListener = (event: SecurityEvent) => void;
 
 /** A tiny synchronous event bus: a failing listener is reported, never breaks the action. */
-export class AccountEvents {
-  private readonly listeners = new Set<AccountEventListener>();
+export class SecurityEvents {
+  private readonly listeners = new Set<SecurityEventListener>();
 
   constructor(private readonly onListenerError: (error: unknown) => void = () => {}) {}
 
-  on(listener: AccountEventListener): () => void {
+  on(listener: SecurityEventListener): () => void {
     this.listeners.add(listener);
     return () => this.listeners.delete(listener);
   }
 
-  emit(event: AccountEvent): void {
+  emit(event: SecurityEvent): void {
     for (const listener of this.listeners) {
       try {
         listener(event);

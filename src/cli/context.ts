@@ -1,4 +1,7 @@
 import type { Command } from 'commander';
+import { AuditLog } from '../audit/audit-log.js';
+import { SecurityEvents, type SecurityEvent, type SecurityEventType } from '../audit/events.js';
+import { systemClock } from '../core/clock.js';
 import type { GatehouseConfig } from '../config/schema.js';
 import { openStore, parseDatabaseUrl, type DatabaseLocation } from '../storage/open.js';
 import type { SqlStore } from '../storage/sql-store.js';
@@ -29,18 +32,36 @@ export function databaseLocation(config: GatehouseConfig): DatabaseLocation {
   }
 }
 
-/** Opens (and, unless told otherwise, migrates) the configured database, runs `fn`, closes it. */
+/** What an administrator's command did, for the audit log (actor: admin). */
+export class AdminAudit {
+  /** For services that announce their own events (UserAccounts). */
+  readonly events = new SecurityEvents();
+
+  record(type: SecurityEventType, fields: Omit<SecurityEvent, 'type' | 'at' | 'actor'> = {}): void {
+    this.events.emit({ type, at: systemClock.now(), actor: 'admin', ...fields });
+  }
+}
+
+/**
+ * Opens (and, unless told otherwise, migrates) the configured database, runs `fn`, writes the
+ * audit events it recorded, closes the database.
+ */
 export async function withStore<T>(
   config: GatehouseConfig,
-  fn: (store: SqlStore) => Promise<T>,
+  fn: (store: SqlStore, audit: AdminAudit) => Promise<T>,
   { migrate = true } = {},
 ): Promise<T> {
   const location = databaseLocation(config);
   const store = openStore(location, { poolSize: config.database_pool_size });
+  const audit = new AdminAudit();
+  const log = new AuditLog(store, { warn: (_fields, message) => void process.stderr.write(`warning: ${message}\n`) });
+  audit.events.on(log.record);
   try {
     if (migrate) await store.migrate();
-    return await fn(store);
+    return await fn(store, audit);
   } finally {
+    // Whatever fn changed before it failed is recorded too.
+    await log.close();
     await store.close();
   }
 }

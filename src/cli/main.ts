@@ -1,4 +1,5 @@
 #!/usr/bin/env node
+import { auditCommand } from './commands/audit.js';
 import { createRequire } from 'node:module';
 import { Command, CommanderError } from 'commander';
 import { AccountError } from '../accounts/users.js';
@@ -47,7 +48,8 @@ const program = new Command('gatehouse')
   .addCommand(clientCommand())
   .addCommand(userCommand())
   .addCommand(tokensCommand())
-  .addCommand(keysCommand());
+  .addCommand(keysCommand())
+  .addCommand(auditCommand());
 configure(program);
 
 try {

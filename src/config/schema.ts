@@ -1,3 +1,4 @@
+import { isIP } from 'node:net';
 import { z } from 'zod';
 import { isScopeToken } from '../core/scopes.js';
 
@@ -142,6 +143,23 @@ export const configSchema = z
       })
       .strict()
       .default({}),
+    /** The audit log of security events (`gatehouse audit list`). */
+    audit: z
+      .object({
+        /** Seconds events are kept; the scheduled clean-up (and `tokens clean`) deletes older ones. 0 keeps them forever. */
+        retention: z.number().int().min(0).default(90 * 86_400),
+      })
+      .strict()
+      .default({ retention: 90 * 86_400 }),
+    /** GET /metrics in the Prometheus text format. */
+    metrics: z
+      .object({
+        enabled: z.boolean().default(true),
+        /** Addresses or CIDR ranges allowed to read /metrics (after trusted_proxies); others get 404. */
+        allow: z.array(z.string().refine((value) => addressRangeProblem(value) === null, 'must be an IP address or a CIDR range such as 10.0.0.0/8')).default(['127.0.0.1', '::1']),
+      })
+      .strict()
+      .default({ enabled: true, allow: ['127.0.0.1', '::1'] }),
     /** pino level: fatal, error, warn, info, debug, trace or silent. */
     log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
@@ -178,6 +196,16 @@ export type GatehouseConfig = ParsedConfig & {
   mail: ParsedConfig['mail'] & { from: string };
 };
 
+/** Null when `value` is an IP address or a CIDR range (10.0.0.0/8, fd00::/8). */
+export function addressRangeProblem(value: string): string | null {
+  const [address = '', prefix, ...rest] = value.split('/');
+  const family = isIP(address);
+  if (family === 0 || rest.length > 0) return 'not an IP address';
+  if (prefix === undefined) return null;
+  const bits = /^\d{1,3}$/.test(prefix) ? Number(prefix) : -1;
+  return bits >= 0 && bits <= (family === 4 ? 32 : 128) ? null : 'not a prefix length';
+}
+
 function issuerProblem(value: string): string | null {
   let url: URL;
   try {
@@ -207,14 +235,15 @@ export const numericKeys = new Set([
   'registration.token_ttl',
   'resetting.token_ttl',
   'resetting.retry_ttl',
+  'audit.retention',
 ]);
-export const listKeys = new Set(['supported_scopes', 'trusted_proxies']);
-export const booleanKeys = new Set(['require_pkce', 'enforce_state', 'jwt_user_claims', 'registration.enabled', 'registration.confirmation']);
+export const listKeys = new Set(['supported_scopes', 'trusted_proxies', 'metrics.allow']);
+export const booleanKeys = new Set(['require_pkce', 'enforce_state', 'jwt_user_claims', 'registration.enabled', 'registration.confirmation', 'metrics.enabled']);
 /** Mappings: given as a JSON object in the environment. */
 export const objectKeys = new Set(['scope_descriptions']);
 
 /** Settings grouped in a section (registration.enabled …): written nested in files. */
-export const sectionKeys = new Set(['registration', 'resetting', 'mail', 'rate_limit']);
+export const sectionKeys = new Set(['registration', 'resetting', 'mail', 'rate_limit', 'audit', 'metrics']);
 
 /**
  * Every setting's name: top-level keys, and `section.key` for the keys of a section. In the

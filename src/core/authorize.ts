@@ -1,6 +1,7 @@
+import { SecurityEvents } from '../audit/events.js';
 import type { ClientRecord, ClientStore, CodeStore, ConsentStore, TokenStore, UserRecord } from '../storage/store.js';
 import type { Clock, IdSource } from './clock.js';
-import { OAuthError } from './errors.js';
+import { OAuthError, truncate } from './errors.js';
 import { scopeForNewGrant, type ScopePolicy } from './grants/scope-policy.js';
 import { isS256Challenge } from './pkce.js';
 import { resolveRedirectUri } from './redirect-uris.js';
@@ -81,6 +82,7 @@ export class AuthorizationEndpoint {
     private readonly clock: Clock,
     private readonly ids: IdSource,
     private readonly settings: AuthorizationSettings,
+    private readonly events: SecurityEvents = new SecurityEvents(),
   ) {}
 
   /**
@@ -117,7 +119,7 @@ export class AuthorizationEndpoint {
 
   /** Step 2 of validate: response type, state, scope and PKCE, each failure an OAuthError. */
   private checkRequest(client: ClientRecord, params: ReadonlyMap<string, string>, repeated: readonly string[]) {
-    if (repeated.length > 0) throw OAuthError.invalidRequest(`parameter repeated: ${repeated[0]!.slice(0, 40)}`);
+    if (repeated.length > 0) throw OAuthError.invalidRequest(`parameter repeated: ${truncate(repeated[0]!)}`);
 
     const responseType = this.checkResponseType(client, params.get('response_type'));
     const state = params.get('state');
@@ -172,13 +174,20 @@ export class AuthorizationEndpoint {
    * The user allowed the request: remember the consent (when it was asked), issue the code or
    * (implicit) the access token, and return where to send the browser.
    */
-  async approve(request: AuthorizationRequest, user: Pick<UserRecord, 'id' | 'username' | 'roles'>, consentGiven: boolean): Promise<string> {
+  async approve(
+    request: AuthorizationRequest,
+    user: Pick<UserRecord, 'id' | 'username' | 'roles'>,
+    consentGiven: boolean,
+    address?: string,
+  ): Promise<string> {
     const userId = user.id;
     const now = this.clock.now();
+    const who = { userId, username: user.username, clientId: request.client.id, ...(address ? { address } : {}) };
     if (consentGiven) {
       const previous = await this.store.findConsent(userId, request.client.id);
       const scopes = [...new Set([...(previous?.scopes ?? []), ...request.scope])];
       await this.store.saveConsent({ userId, clientId: request.client.id, scopes, grantedAt: now });
+      this.events.emit({ type: 'consent.granted', at: now, actor: 'user', ...who, details: { scope: formatScope(scopes) } });
     }
     const familyId = this.minter.newFamilyId();
     const iss = this.settings.issuer;
@@ -188,6 +197,7 @@ export class AuthorizationEndpoint {
       const minted = await this.minter.mint({ clientId: request.client.id, userId, user, scope: request.scope, familyId }, false);
       await this.store.issueTokens({ accessToken: minted.accessToken });
       const { access_token, token_type, expires_in, scope } = minted.response;
+      this.events.emit({ type: 'token.issued', at: now, actor: 'user', ...who, details: { grant_type: 'implicit', scope } });
       return responseLocation(request.redirectUri, 'fragment', {
         access_token, token_type, expires_in: String(expires_in), scope, state: request.state, iss,
       });

@@ -12,6 +12,8 @@ export interface PresentedClientCredentials {
 
 /** RFC 6749 §2.3.1: Basic credentials are form-encoded before base64, so decode them the same way. */
 function formDecode(value: string): string {
+  // Most ids and secrets (base64url, UUIDs) have nothing to decode.
+  if (!value.includes('%') && !value.includes('+')) return value;
   return decodeURIComponent(value.replace(/\+/g, ' '));
 }
 

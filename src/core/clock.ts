@@ -58,6 +58,31 @@ export function uuidv7(now = Date.now()): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
+/**
+ * UUIDv7s that also sort in the order they were made within one process: the 12 bits after
+ * the version count up within a millisecond (RFC 9562 §6.2, method 1), so events made in one
+ * millisecond keep their order.
+ */
+let lastMonotonicMs = 0;
+let monotonicCounter = 0;
+export function monotonicUuidv7(now = Date.now()): string {
+  if (now > lastMonotonicMs) {
+    lastMonotonicMs = now;
+    monotonicCounter = 0;
+  } else if (++monotonicCounter > 0xfff) {
+    // 4096 ids in one millisecond: borrow the next millisecond.
+    lastMonotonicMs += 1;
+    monotonicCounter = 0;
+  }
+  const bytes = randomSlice(16);
+  bytes.writeUIntBE(lastMonotonicMs, 0, 6);
+  bytes[6] = 0x70 | (monotonicCounter >> 8);
+  bytes[7] = monotonicCounter & 0xff;
+  bytes[8] = (bytes[8]! & 0x3f) | 0x80;
+  const hex = bytes.toString('hex');
+  return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
+}
+
 export const cryptoIds: IdSource = {
   secret: () => randomSlice(32).toString('base64url'),
   id: () => uuidv7(),

@@ -15,15 +15,33 @@ export type OAuthErrorCode =
   | 'temporarily_unavailable'
   | 'not_found';
 
+/**
+ * RFC 6749 §5.2 / §4.1.2.1: error_description is limited to %x20-21 / %x23-5B / %x5D-7E
+ * (printable ASCII without `"` and `\`). Descriptions are written to fit, and anything a request
+ * put in them is forced to fit here, once for every error.
+ */
+export function describableText(text: string): string {
+  return text
+    .replace(/"/g, "'")
+    .replace(/\\/g, '/')
+    .replace(/§/g, 'section ')
+    .replace(/…/g, '...')
+    .replace(/[^\x20-\x7e]/g, '?');
+}
+
 export class OAuthError extends Error {
+  readonly description: string;
+
   constructor(
     readonly code: OAuthErrorCode,
-    readonly description: string,
+    description: string,
     readonly status: number = 400,
     /** Extra response headers, e.g. WWW-Authenticate for a failed Basic authentication. */
     readonly headers: Record<string, string> = {},
   ) {
-    super(`${code}: ${description}`);
+    const allowed = describableText(description);
+    super(`${code}: ${allowed}`);
+    this.description = allowed;
     this.name = 'OAuthError';
   }
 
@@ -53,7 +71,7 @@ export class OAuthError extends Error {
   }
 
   static unsupportedGrantType(grantType: string): OAuthError {
-    return new OAuthError('unsupported_grant_type', `grant_type "${truncate(grantType)}" is not supported`);
+    return new OAuthError('unsupported_grant_type', `grant_type '${truncate(grantType)}' is not supported`);
   }
 
   static invalidScope(description: string): OAuthError {
@@ -61,7 +79,7 @@ export class OAuthError extends Error {
   }
 
   static unsupportedResponseType(responseType: string): OAuthError {
-    return new OAuthError('unsupported_response_type', `response_type "${truncate(responseType)}" is not supported`);
+    return new OAuthError('unsupported_response_type', `response_type '${truncate(responseType)}' is not supported`);
   }
 
   static methodNotAllowed(allowed: string): OAuthError {
@@ -84,6 +102,6 @@ export class OAuthError extends Error {
 
 /** Echo user input in descriptions only in a short, printable form. */
 export function truncate(value: string, max = 40): string {
-  const printable = value.replace(/[^\x20-\x7e]/g, '?');
-  return printable.length > max ? `${printable.slice(0, max)}…` : printable;
+  const printable = describableText(value);
+  return printable.length > max ? `${printable.slice(0, max)}...` : printable;
 }

@@ -1,3 +1,4 @@
+import { SecurityEvents } from '../audit/events.js';
 import type { ClientRecord, ClientStore, TokenStore } from '../storage/store.js';
 import { authenticateClient, presentedClientCredentials } from './client-auth.js';
 import type { Clock } from './clock.js';
@@ -34,25 +35,38 @@ export class RevocationEndpoint {
   constructor(
     private readonly store: TokenManagementStorage,
     private readonly clock: Clock,
+    private readonly events: SecurityEvents = new SecurityEvents(),
   ) {}
 
   /** Returns the client id, for the log line. */
-  async handle(request: TokenManagementRequest): Promise<{ clientId: string }> {
+  async handle(request: TokenManagementRequest, address?: string): Promise<{ clientId: string }> {
     const { client, token, hint } = await readTokenManagementRequest(this.store, request);
     // Any length: the body limit bounds it, and a JWT with many roles can exceed a few KiB.
     const tokenHash = hashSecret(token);
     const now = this.clock.now();
 
+    const revoked = (kind: string, userId: string | null) =>
+      this.events.emit({
+        type: 'token.revoked',
+        at: now,
+        actor: 'client',
+        clientId: client.id,
+        ...(userId === null ? {} : { userId }),
+        ...(address ? { address } : {}),
+        details: { token_type: kind },
+      });
     const revokeRefresh = async () => {
       const refresh = await this.store.findRefreshToken(tokenHash);
       if (!refresh || refresh.clientId !== client.id) return false;
       await this.store.revokeFamily(refresh.familyId, now);
+      if (refresh.revokedAt === null) revoked('refresh_token', refresh.userId);
       return true;
     };
     const revokeAccess = async () => {
       const access = await this.store.findAccessToken(tokenHash);
       if (!access || access.clientId !== client.id) return false;
       await this.store.revokeAccessToken(tokenHash, now);
+      if (access.revokedAt === null) revoked('access_token', access.userId);
       return true;
     };
     if (hint === 'refresh_token') (await revokeRefresh()) || (await revokeAccess());

@@ -15,7 +15,7 @@ export function parseScope(value: string | undefined): string[] | null {
   if (value === undefined || value === '') return null;
   const tokens = value.split(' ');
   if (!tokens.every(isScopeToken)) {
-    throw OAuthError.invalidScope('scope must be scope tokens separated by single spaces (RFC 6749 §3.3)');
+    throw OAuthError.invalidScope('scope must be scope tokens separated by single spaces (RFC 6749 section 3.3)');
   }
   return [...new Set(tokens)];
 }

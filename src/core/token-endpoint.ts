@@ -1,8 +1,10 @@
+import { SecurityEvents } from '../audit/events.js';
 import type { ClientStore } from '../storage/store.js';
 import type { Throttle } from '../accounts/throttle.js';
 import type { ClientRecord } from '../storage/store.js';
 import { authenticateClient, presentedClientCredentials, type PresentedClientCredentials } from './client-auth.js';
 import { OAuthError } from './errors.js';
+import type { Clock } from './clock.js';
 import type { GrantHandler } from './grants/grant.js';
 import type { TokenResponse } from './tokens.js';
 
@@ -18,6 +20,8 @@ export interface TokenOutcome {
   response: TokenResponse;
   clientId: string;
   grantType: string;
+  /** The resource owner, or null for client_credentials. */
+  userId: string | null;
 }
 
 /**
@@ -28,7 +32,9 @@ export class TokenEndpoint {
   constructor(
     private readonly clients: Pick<ClientStore, 'findClient'>,
     private readonly grants: ReadonlyMap<string, GrantHandler>,
+    private readonly clock: Clock,
     private readonly throttle?: Throttle,
+    private readonly events: SecurityEvents = new SecurityEvents(),
   ) {}
 
   get grantTypes(): string[] {
@@ -44,7 +50,22 @@ export class TokenEndpoint {
     if (!client.grantTypes.includes(grantType)) {
       throw OAuthError.unauthorizedClient(`this client is not allowed the ${grantType} grant`);
     }
-    return { response: await handler.handle({ client, params, clientIp }), clientId: client.id, grantType };
+    const minted = await handler.handle({ client, params, clientIp });
+    const { userId } = minted.accessToken;
+    this.events.emit({
+      type: 'token.issued',
+      at: this.clock.now(),
+      actor: 'client',
+      clientId: client.id,
+      ...(userId === null ? {} : { userId }),
+      address: clientIp,
+      details: {
+        grant_type: grantType,
+        ...(minted.response.scope ? { scope: minted.response.scope } : {}),
+        ...(minted.refreshToken ? { refresh_token: 'issued' } : {}),
+      },
+    });
+    return { response: minted.response, clientId: client.id, grantType, userId };
   }
 
   /**

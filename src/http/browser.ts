@@ -88,8 +88,12 @@ export class BrowserSupport {
   }
 }
 
-/** Allowed return_to targets after sign-in: pages of this server only, never another origin. */
-const RETURN_TO = /^\/(?:oauth\/authorize\?|login$|account(?:[/?]|$))[^\\\s]*$/;
+/**
+ * Allowed return_to targets after sign-in: pages of this server only, never another origin, in
+ * printable ASCII without `\` (the server writes them percent-encoded; anything else could not
+ * go into a Location header).
+ */
+const RETURN_TO = /^\/(?:oauth\/authorize\?|login$|account(?:[/?]|$))[\x21-\x5b\x5d-\x7e]*$/;
 
 export function safeReturnTo(value: string | undefined): string | null {
   return value !== undefined && value.length <= 8192 && RETURN_TO.test(value) ? value : null;

@@ -1,4 +1,4 @@
-import { OAuthError } from '../core/errors.js';
+import { OAuthError, truncate } from '../core/errors.js';
 
 const FORM_CONTENT_TYPE = /^application\/x-www-form-urlencoded\s*(;|$)/i;
 
@@ -44,6 +44,6 @@ export function parseFormParameters(contentType: string | undefined, body: unkno
 /** A form body whose parameters must each appear once (the token endpoint, RFC 6749 §3.2). */
 export function parseFormBody(contentType: string | undefined, body: unknown): Map<string, string> {
   const { params, repeated } = parseFormParameters(contentType, body);
-  if (repeated.length > 0) throw OAuthError.invalidRequest(`parameter repeated: ${repeated[0]!.slice(0, 40)}`);
+  if (repeated.length > 0) throw OAuthError.invalidRequest(`parameter repeated: ${truncate(repeated[0]!)}`);
   return params;
 }

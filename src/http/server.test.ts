@@ -28,6 +28,34 @@ describe('HTTP edge', () => {
     expect(response.json()).toEqual({ error: 'invalid_request', error_description: 'malformed request URL' });
   });
 
+  it('keeps error_description within RFC 6749 §5.2 characters, whatever the request put in it', async () => {
+    const repeated = await app.inject({
+      method: 'POST',
+      url: '/oauth/token',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: '%C3%A9%22%5C=1&%C3%A9%22%5C=2',
+    });
+    expect(repeated.statusCode).toBe(400);
+    const unknownGrant = await app.inject({
+      method: 'POST',
+      url: '/oauth/token',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      payload: `grant_type=${encodeURIComponent('"\\§é'.repeat(30))}&client_id=x`,
+    });
+    for (const response of [repeated, unknownGrant]) {
+      const description = response.json().error_description as string;
+      expect(description).toMatch(/^[\x20\x21\x23-\x5b\x5d-\x7e]+$/);
+    }
+    expect(repeated.json().error_description).toBe("parameter repeated: ?'/");
+  });
+
+  it('answers other methods on / with an HTML 405 naming GET', async () => {
+    const post = await app.inject({ method: 'POST', url: '/' });
+    expect(post.statusCode).toBe(405);
+    expect(post.headers['content-type']).toMatch(/^text\/html/);
+    expect(post.headers.allow).toBe('GET');
+  });
+
   it('answers an unknown path with 404 in the same shape', async () => {
     const response = await app.inject({ method: 'POST', url: '/oauth/tokens' });
     expect(response.statusCode).toBe(404);

@@ -1,9 +1,13 @@
+import { createServer, STATUS_CODES } from 'node:http';
+import type { Socket } from 'node:net';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { OAuthError } from '../core/errors.js';
 import type { Gatehouse } from '../gatehouse.js';
 import { BrowserSupport } from './browser.js';
 import { fromFrameworkError, isDatabaseUnavailable, sendOAuthError } from './errors.js';
+import { uuidv7 } from '../core/clock.js';
+import { registerMetrics } from './metrics.js';
 import { registerAccountRoutes } from './routes/account.js';
 import { registerAuthorizeRoutes } from './routes/authorize.js';
 import { registerDiscoveryRoutes } from './routes/discovery.js';
@@ -23,6 +27,37 @@ declare module 'fastify' {
   }
 }
 
+/**
+ * Slow clients (slowloris) are cut off: the headers must arrive within 10 s and the whole request
+ * (bodies are 64 KiB at most) within 15 s; stalled connections are looked for every second.
+ */
+const HEADERS_TIMEOUT_MS = 10_000;
+const REQUEST_TIMEOUT_MS = 15_000;
+/** Longer than the usual load balancer's idle timeout (60 s), so the balancer closes first. */
+const KEEP_ALIVE_TIMEOUT_MS = 72_000;
+
+/**
+ * Answers what Node's HTTP parser refuses before any route runs (malformed request, headers
+ * too large, a request that took too long) in the RFC 6749 §5.2 shape, then closes.
+ */
+function answerClientError(error: NodeJS.ErrnoException, socket: Socket): void {
+  // A reset connection has nobody to answer.
+  if (error.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, description] =
+    error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+      ? [408, 'the request took too long to arrive']
+      : error.code === 'HPE_HEADER_OVERFLOW'
+        ? [431, 'the request headers are too large']
+        : [400, 'malformed HTTP request'];
+  const body = JSON.stringify({ error: 'invalid_request', error_description: description });
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\nCache-Control: no-store\r\nPragma: no-cache\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy();
+}
+
 /** Query strings may carry secrets (a misdirected GET /oauth/token?client_secret=…): log the path only. */
 function pathOf(url: string): string {
   const q = url.indexOf('?');
@@ -34,21 +69,42 @@ export function buildHttpServer(gatehouse: Gatehouse, logger: Logger): FastifyIn
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     // One line per request is written by the onResponse hook below, with only safe fields.
-    logController: new LogController({ disableRequestLogging: true }),
+    logController: new LogController({ disableRequestLogging: true, requestIdLogLabel: 'request_id' }),
     bodyLimit: BODY_LIMIT,
     // Only the configured proxies may say who the client is (X-Forwarded-For).
     trustProxy: gatehouse.config.trusted_proxies.length > 0 ? [...gatehouse.config.trusted_proxies] : false,
     return503OnClosing: true,
+    serverFactory: (handler) =>
+      createServer(
+        {
+          headersTimeout: HEADERS_TIMEOUT_MS,
+          requestTimeout: REQUEST_TIMEOUT_MS,
+          connectionsCheckingInterval: 1000,
+          keepAliveTimeout: KEEP_ALIVE_TIMEOUT_MS,
+          // Checked in onRequest below, so the answer has the OAuth shape.
+          requireHostHeader: false,
+        },
+        handler,
+      ),
+    clientErrorHandler: answerClientError,
+    // Our own id for every request, unique across nodes (time-ordered), sent back as X-Request-Id
+    // and on every log line of the request (request_id). A client's X-Request-Id is not trusted.
     requestIdHeader: false,
+    genReqId: () => uuidv7(),
     // Errors Fastify raises before routing (a malformed URL such as /%zz) get our shape too.
-    frameworkErrors: (_error, _request, reply) => sendOAuthError(reply, OAuthError.invalidRequest('malformed request URL')),
+    frameworkErrors: (_error, request, reply) => sendOAuthError(reply.header('x-request-id', request.id), OAuthError.invalidRequest('malformed request URL')),
   });
 
   app.decorateRequest('audit', null as never);
-  app.addHook('onRequest', async (request) => {
+  // Hooks with a callback, not async: Fastify then makes no promise per hook and request.
+  app.addHook('onRequest', (request, reply, done) => {
     request.audit = {};
+    reply.header('x-request-id', request.id);
+    // RFC 9112 §3.2: an HTTP/1.1 request without Host is answered 400.
+    if (request.headers.host === undefined && request.raw.httpVersion === '1.1') done(OAuthError.invalidRequest('the Host header is missing'));
+    else done();
   });
-  app.addHook('onResponse', async (request, reply) => {
+  app.addHook('onResponse', (request, reply, done) => {
     request.log.info(
       {
         method: request.method,
@@ -62,12 +118,17 @@ export function buildHttpServer(gatehouse: Gatehouse, logger: Logger): FastifyIn
       },
       'request',
     );
+    done();
   });
 
   // Bodies are read as text and parsed by the route, so a wrong content type is an OAuth
   // invalid_request (RFC 6749 §5.2), not Fastify's 415.
   app.removeAllContentTypeParsers();
-  app.addContentTypeParser('*', { parseAs: 'string' }, (_request, body, done) => done(null, body));
+  const asText = (_request: unknown, body: string | Buffer, done: (error: null, body: string | Buffer) => void) => done(null, body);
+  app.addContentTypeParser('*', { parseAs: 'string' }, asText);
+  // The same, named for the token endpoint's type: Fastify caches the parser it finds for a
+  // named type, but parses the Content-Type header of every request that falls through to '*'.
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, asText);
 
   app.setErrorHandler((error, request, reply) => {
     request.audit ??= {};
@@ -97,6 +158,7 @@ export function buildHttpServer(gatehouse: Gatehouse, logger: Logger): FastifyIn
     return sendOAuthError(reply, OAuthError.notFound());
   });
 
+  registerMetrics(app, gatehouse);
   registerTokenRoute(app, gatehouse);
   registerTokenManagementRoutes(app, gatehouse);
   registerAuthorizeRoutes(app, gatehouse, browser);

@@ -30,7 +30,7 @@ describe('scheduleCleanup (serve runs `tokens clean` by itself)', () => {
   it('deletes expired rows every interval, at the clock\'s time, and logs the counts', async () => {
     const clock = new ManualClock(1_000_000);
     const calls: number[] = [];
-    const store = { deleteExpired: async (now: number) => (calls.push(now), COUNTS) };
+    const store = { deleteExpired: async (now: number) => (calls.push(now), COUNTS), deleteAuditEvents: async () => 0 };
     const logger = recordingLogger();
     const schedule = scheduleCleanup(store, clock, 60, logger as never);
 
@@ -42,11 +42,29 @@ describe('scheduleCleanup (serve runs `tokens clean` by itself)', () => {
     await vi.advanceTimersByTimeAsync(60_000);
     expect(calls).toEqual([1_000_000, 1_000_060]);
     expect(logger.lines).toHaveLength(2);
-    expect(logger.lines[0]).toEqual({ level: 'info', object: { deleted: COUNTS }, message: 'scheduled clean-up: expired rows deleted' });
+    expect(logger.lines[0]).toEqual({ level: 'info', object: { deleted: { ...COUNTS, auditEvents: 0 } }, message: 'scheduled clean-up: expired rows deleted' });
 
     await schedule.stop();
     await vi.advanceTimersByTimeAsync(600_000);
     expect(calls).toHaveLength(2);
+  });
+
+  it('deletes audit events older than the retention, and none when the retention is 0', async () => {
+    const clock = new ManualClock(1_000_000);
+    const cutoffs: number[] = [];
+    const store = { deleteExpired: async () => COUNTS, deleteAuditEvents: async (before: number) => (cutoffs.push(before), 7) };
+    const logger = recordingLogger();
+    const keeping = scheduleCleanup(store, clock, 60, logger as never, 86_400);
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(cutoffs).toEqual([1_000_000 - 86_400]);
+    expect(logger.lines[0]).toMatchObject({ object: { deleted: { auditEvents: 7 } } });
+    await keeping.stop();
+
+    const forever = scheduleCleanup(store, clock, 60, logger as never, 0);
+    await vi.advanceTimersByTimeAsync(60_000);
+    expect(cutoffs).toHaveLength(1);
+    expect(logger.lines[1]).toMatchObject({ object: { deleted: { auditEvents: 0 } } });
+    await forever.stop();
   });
 
   it('never overlaps runs: a slow run makes the next ticks skip, and stop() waits for it', async () => {
@@ -59,6 +77,7 @@ describe('scheduleCleanup (serve runs `tokens clean` by itself)', () => {
           release = () => resolve(COUNTS);
         });
       },
+      deleteAuditEvents: async () => 0,
     };
     const schedule = scheduleCleanup(store, new ManualClock(0), 1, recordingLogger() as never);
     await vi.advanceTimersByTimeAsync(5_000);
@@ -82,6 +101,7 @@ describe('scheduleCleanup (serve runs `tokens clean` by itself)', () => {
         if (attempts === 1) throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
         return COUNTS;
       },
+      deleteAuditEvents: async () => 0,
     };
     const logger = recordingLogger();
     const schedule = scheduleCleanup(store, new ManualClock(0), 10, logger as never);
@@ -95,7 +115,7 @@ describe('scheduleCleanup (serve runs `tokens clean` by itself)', () => {
     ]);
     await vi.advanceTimersByTimeAsync(10_000);
     expect(attempts).toBe(2);
-    expect(logger.lines[1]).toMatchObject({ level: 'info', object: { deleted: COUNTS } });
+    expect(logger.lines[1]).toMatchObject({ level: 'info', object: { deleted: { ...COUNTS, auditEvents: 0 } } });
     await schedule.stop();
   });
 });

@@ -1,6 +1,22 @@
 import type { Logger } from 'pino';
 import type { Clock } from '../core/clock.js';
-import type { MaintenanceStore } from './store.js';
+import type { AuditStore, CleanupCounts, MaintenanceStore } from './store.js';
+
+export interface CleanupResult extends CleanupCounts {
+  /** Audit events older than audit.retention. */
+  auditEvents: number;
+}
+
+/** One clean-up: expired rows, and audit events past their retention (0 = kept forever). */
+export async function cleanUp(
+  store: Pick<MaintenanceStore, 'deleteExpired'> & Pick<AuditStore, 'deleteAuditEvents'>,
+  now: number,
+  auditRetention: number,
+): Promise<CleanupResult> {
+  const counts = await store.deleteExpired(now);
+  const auditEvents = auditRetention > 0 ? await store.deleteAuditEvents(now - auditRetention) : 0;
+  return { ...counts, auditEvents };
+}
 
 export interface CleanupSchedule {
   /** Stops the schedule and waits for a run in progress. */
@@ -14,15 +30,16 @@ export interface CleanupSchedule {
  * A failed run (database down) is logged and tried again at the next tick.
  */
 export function scheduleCleanup(
-  store: Pick<MaintenanceStore, 'deleteExpired'>,
+  store: Pick<MaintenanceStore, 'deleteExpired'> & Pick<AuditStore, 'deleteAuditEvents'>,
   clock: Clock,
   intervalSeconds: number,
   logger: Pick<Logger, 'info' | 'warn'>,
+  auditRetention = 0,
 ): CleanupSchedule {
   let running: Promise<void> | null = null;
   const run = async () => {
     try {
-      const deleted = await store.deleteExpired(clock.now());
+      const deleted = await cleanUp(store, clock.now(), auditRetention);
       logger.info({ deleted }, 'scheduled clean-up: expired rows deleted');
     } catch (error) {
       logger.warn({ err: { code: (error as { code?: string }).code, message: (error as Error).message } }, 'scheduled clean-up failed; retrying at the next interval');

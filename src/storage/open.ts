@@ -33,6 +33,11 @@ export interface StoreOptions {
   poolSize?: number;
   /** SQLite: checkpoint the WAL in a worker thread (for the long-running server). */
   backgroundCheckpoints?: boolean;
+  /**
+   * Keep client records in memory (default true; see src/storage/client-cache.ts). On
+   * PostgreSQL the cache holds one more connection, opened at the first client lookup.
+   */
+  clientCache?: boolean;
 }
 
 export function openStore(location: DatabaseLocation, options: StoreOptions = {}): SqlStore {
@@ -40,7 +45,7 @@ export function openStore(location: DatabaseLocation, options: StoreOptions = {}
     location.engine === 'sqlite'
       ? new SqliteDriver(location.path, { backgroundCheckpoints: options.backgroundCheckpoints })
       : new PostgresDriver(location.url, { max: options.poolSize });
-  return new SqlStore(driver);
+  return new SqlStore(driver, { clientCache: options.clientCache });
 }
 
 /** Where a location points, for messages (never prints a PostgreSQL password). */

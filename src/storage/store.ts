@@ -207,6 +207,11 @@ export interface RotationRequest {
   next: { accessToken: AccessTokenRecord; refreshToken: RefreshTokenRecord };
 }
 
+export interface RefreshTokenWithUser {
+  token: Pick<RefreshTokenRecord, 'clientId' | 'familyId' | 'scope' | 'userId'>;
+  user: Pick<UserRecord, 'enabled' | 'username' | 'roles'> | null;
+}
+
 export interface TokenStore {
   /** Stores an access token and its optional refresh token in one transaction. */
   issueTokens(tokens: IssuedTokens): Promise<void>;
@@ -214,6 +219,11 @@ export interface TokenStore {
   revokeAccessToken(tokenHash: string, now: number): Promise<boolean>;
   findAccessToken(tokenHash: string): Promise<AccessTokenRecord | null>;
   findRefreshToken(tokenHash: string): Promise<RefreshTokenRecord | null>;
+  /**
+   * What the refresh grant needs to know before it rotates a token, in one read: the token's
+   * binding and the state of its user (null for a token without a user). Null when unknown.
+   */
+  findRefreshTokenWithUser(tokenHash: string): Promise<RefreshTokenWithUser | null>;
   /**
    * One atomic step, correct across processes: consume the presented refresh token and
    * store the next pair, revoking the access tokens issued before it, or detect reuse and
@@ -350,6 +360,39 @@ export interface CleanupCounts {
   unconfirmedUsers: number;
 }
 
+/** One row of the audit log: a security event (src/audit/events.ts) with its id. */
+export interface AuditRecord {
+  /** A UUIDv7: sorts by time. */
+  id: string;
+  at: number;
+  type: string;
+  actor: string;
+  userId: string | null;
+  username: string | null;
+  clientId: string | null;
+  address: string | null;
+  details: Record<string, string> | null;
+}
+
+export interface AuditFilter {
+  /** Events at or after this time (seconds since the epoch). */
+  since?: number;
+  userId?: string;
+  clientId?: string;
+  /** An exact type (token.issued) or a prefix ending in a dot (login.). */
+  type?: string;
+  /** The newest `limit` matching events are returned, oldest first. */
+  limit: number;
+}
+
+export interface AuditStore {
+  /** Appends events in one transaction. */
+  appendAuditEvents(records: readonly AuditRecord[]): Promise<void>;
+  listAuditEvents(filter: AuditFilter): Promise<AuditRecord[]>;
+  /** Deletes events older than `before`, in batches; returns how many. */
+  deleteAuditEvents(before: number, batchSize?: number): Promise<number>;
+}
+
 export interface MaintenanceStore {
   /** Deletes expired rows in batches so no statement holds a lock on millions of rows. */
   deleteExpired(now: number, batchSize?: number): Promise<CleanupCounts>;
@@ -368,6 +411,7 @@ export interface Store
     ConsentStore,
     KeyStore,
     ThrottleStore,
+    AuditStore,
     MaintenanceStore {
   readonly engine: 'sqlite' | 'postgres';
   /** Applies pending migrations; returns the versions applied now. */

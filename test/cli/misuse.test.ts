@@ -121,6 +121,7 @@ const databaseCommands: string[][] = [
   ['user', 'promote', 'someone', 'ROLE_ADMIN'],
   ['user', 'demote', 'someone', 'ROLE_ADMIN'],
   ['tokens', 'clean'],
+  ['audit', 'list'],
 ];
 
 describe('misuse answers one line on stderr and exit code 2', () => {

@@ -22,7 +22,9 @@ import type { TestDatabase } from './databases.js';
 /** Absolute path of the built CLI entry point. */
 export const CLI_PATH: string = resolve(dirname(fileURLToPath(import.meta.url)), '../../dist/cli/main.js');
 
-const HEALTH_TIMEOUT_MS = 15_000;
+// A bound, not a speed test: a file that starts five servers beside a dozen CLI processes on two
+// cores sees each server answer only after some 15 s of start-up.
+const HEALTH_TIMEOUT_MS = 40_000;
 const STOP_TIMEOUT_MS = 12_000;
 const CLI_TIMEOUT_MS = 30_000;
 
@@ -184,8 +186,9 @@ async function startOnce(options: StartServerOptions): Promise<RunningServer> {
     }
     await sleep(100);
   }
-  await server.stop('SIGKILL');
+  // Decided before the kill below, or a node that was merely slow would read as "killed".
   const why = dead ? `exited early (code ${(dead as ExitInfo).code}, signal ${(dead as ExitInfo).signal})` : `not healthy after ${HEALTH_TIMEOUT_MS} ms (${lastProblem})`;
+  await server.stop('SIGKILL');
   const error = new Error(`gatehouse serve on port ${port} ${why}. Output:\n${output}`);
   (error as Error & { addressInUse?: boolean }).addressInUse = /EADDRINUSE/.test(output);
   throw error;
@@ -193,7 +196,7 @@ async function startOnce(options: StartServerOptions): Promise<RunningServer> {
 
 /**
  * Spawns `node dist/cli/main.js serve --port <free port> --database <db>` and waits until
- * GET /healthz answers 200 (15 s at most; the error carries the server's output).
+ * GET /healthz answers 200 (40 s at most; the error carries the server's output).
  */
 export async function startServer(options: StartServerOptions): Promise<RunningServer> {
   assertBuilt();

@@ -62,7 +62,7 @@ export function clientCommand(): Command {
     const supported = new Set(config.supported_scopes);
     const unsupported = scopes?.filter((s) => !supported.has(s)) ?? [];
     if (unsupported.length) throw new UsageError(`scope ${unsupported.join(' ')} is not in supported_scopes (${config.supported_scopes.join(' ') || 'none configured'})`);
-    await withStore(config, async (store) => {
+    await withStore(config, async (store, audit) => {
       const { client: created, secret } = await new ClientRegistry(store).create({
         name: options.name,
         redirectUris: options.redirectUri,
@@ -72,6 +72,7 @@ export function clientCommand(): Command {
         trusted: options.trusted ?? false,
         canIntrospect: options.introspect ?? false,
       });
+      audit.record('client.created', { clientId: created.id, details: { name: created.name, grant_types: created.grantTypes.join(' ') } });
       if (options.json) {
         printJson({ ...describeClient(created), client_secret: secret });
         return;
@@ -106,8 +107,9 @@ export function clientCommand(): Command {
 
   withStoreOptions(client.command('delete').description('delete a client and every token issued to it').argument('<id>')).action(
     async (id: string, options: StoreOptions) => {
-      await withStore(resolveConfig(options), async (store) => {
+      await withStore(resolveConfig(options), async (store, audit) => {
         if (!(await store.deleteClient(id))) throw new UsageError(`no client "${id}"`);
+        audit.record('client.deleted', { clientId: id });
         printLines([`Deleted client ${id} and its tokens.`]);
       });
     },
@@ -116,9 +118,10 @@ export function clientCommand(): Command {
   withStoreOptions(
     client.command('rotate-secret').description('issue a new secret; the old one stops working at once').argument('<id>').option('--json', 'print JSON'),
   ).action(async (id: string, options: StoreOptions & { json?: boolean }) => {
-    await withStore(resolveConfig(options), async (store) => {
+    await withStore(resolveConfig(options), async (store, audit) => {
       await findOrFail(store, id);
       const secret = await new ClientRegistry(store).rotateSecret(id);
+      audit.record('client.secret_rotated', { clientId: id });
       if (options.json) printJson({ client_id: id, client_secret: secret });
       else printLines([`client_id:     ${id}`, `client_secret: ${secret}`, '', 'The previous secret no longer works.']);
     });

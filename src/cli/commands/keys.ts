@@ -44,9 +44,10 @@ export function keysCommand(): Command {
       .option('--json', 'print JSON'),
   ).action(async (options: StoreOptions & { now?: boolean; json?: boolean }) => {
     const config = resolveConfig(options);
-    await withStore(config, async (store) => {
+    await withStore(config, async (store, audit) => {
       const ring = keyRing(config, store);
       const created = await ring.rotate({ immediately: options.now ?? false });
+      audit.record('key.rotated', { details: { kid: created.kid, algorithm: created.algorithm, immediately: String(options.now ?? false) } });
       const listed = (await ring.list()).find((key) => key.kid === created.kid)!;
       if (options.json) return printJson(describeKey(listed));
       const first = (await ring.list()).length === 1;

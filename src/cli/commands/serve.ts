@@ -40,8 +40,11 @@ export function serveCommand(): Command {
     if (options.migrate) await store.migrate();
     const throttleStore = config.rate_limit.redis_url ? await connectRedis(config.rate_limit.redis_url) : undefined;
     const gatehouse = new Gatehouse({ config, store, logger, throttleStore });
-    // Account changes go to the log now; issue 6's audit log will also keep them in the database.
-    gatehouse.events.on((event) => logger.info({ event }, 'account event'));
+    // Security events go to the audit_events table (Gatehouse does that) and to the log, but for
+    // token.issued: the request's own log line already says it, once per token request.
+    gatehouse.events.on((event) => {
+      if (event.type !== 'token.issued') logger.info({ event }, 'security event');
+    });
     // Load (or, on a new database, create) the signing key now: a wrong key_encryption_key
     // stops start-up instead of failing every token request.
     if (config.access_token_format === 'jwt') await gatehouse.keys!.signingKey();
@@ -71,7 +74,7 @@ export function serveCommand(): Command {
     process.once('SIGTERM', () => void stop('SIGTERM'));
     process.once('SIGINT', () => void stop('SIGINT'));
     await app.listen({ port: config.port, host: config.host });
-    if (config.cleanup_interval > 0 && !stopping) cleanup = scheduleCleanup(store, gatehouse.clock, config.cleanup_interval, logger);
+    if (config.cleanup_interval > 0 && !stopping) cleanup = scheduleCleanup(store, gatehouse.clock, config.cleanup_interval, logger, config.audit.retention);
 
     const { port } = app.server.address() as AddressInfo;
     const hostForUrl = config.host.includes(':') ? `[${config.host}]` : config.host;

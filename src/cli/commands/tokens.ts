@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { systemClock } from '../../core/clock.js';
+import { cleanUp } from '../../storage/cleanup-schedule.js';
 import { resolveConfig, withStore, withStoreOptions, type StoreOptions } from '../context.js';
 import { printJson, printLines } from '../output.js';
 
@@ -8,14 +9,15 @@ export function tokensCommand(): Command {
   withStoreOptions(
     tokens
       .command('clean')
-      .description('delete expired access tokens, refresh tokens, authorization codes, sign-in sessions, retired signing keys and idle failure counters (in batches)')
+      .description('delete expired access tokens, refresh tokens, authorization codes, sign-in sessions, retired signing keys and idle failure counters, and audit events past audit.retention (in batches)')
       .option('--json', 'print JSON'),
   ).action(async (options: StoreOptions & { json?: boolean }) => {
-    await withStore(resolveConfig(options), async (store) => {
-      const counts = await store.deleteExpired(systemClock.now());
+    const config = resolveConfig(options);
+    await withStore(config, async (store) => {
+      const counts = await cleanUp(store, systemClock.now(), config.audit.retention);
       if (options.json) return printJson(counts);
       printLines([
-        `Deleted ${counts.accessTokens} expired access tokens, ${counts.refreshTokens} refresh tokens, ${counts.authorizationCodes} authorization codes, ${counts.sessions} sessions, ${counts.signingKeys} retired signing keys, ${counts.throttles} idle sign-in failure counters, ${counts.accountTokens} expired confirmation and reset links and ${counts.unconfirmedUsers} never-confirmed accounts.`,
+        `Deleted ${counts.accessTokens} expired access tokens, ${counts.refreshTokens} refresh tokens, ${counts.authorizationCodes} authorization codes, ${counts.sessions} sessions, ${counts.signingKeys} retired signing keys, ${counts.throttles} idle sign-in failure counters, ${counts.accountTokens} expired confirmation and reset links, ${counts.unconfirmedUsers} never-confirmed accounts and ${counts.auditEvents} audit events older than audit.retention.`,
       ]);
     });
   });

@@ -3,16 +3,16 @@ import { UserAccounts } from '../../accounts/users.js';
 import type { GatehouseConfig } from '../../config/schema.js';
 import { cryptoIds, systemClock } from '../../core/clock.js';
 import type { UserRecord, UserStore } from '../../storage/store.js';
-import { resolveConfig, withStore, withStoreOptions, type StoreOptions } from '../context.js';
+import { resolveConfig, withStore, withStoreOptions, type AdminAudit, type StoreOptions } from '../context.js';
 import { formatTime, printJson, printLines, printTable } from '../output.js';
 import { readNewPassword } from './password-input.js';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
 /** The accounts service with the configured password policy. */
-function accountsFor(config: GatehouseConfig, store: UserStore): UserAccounts {
+function accountsFor(config: GatehouseConfig, store: UserStore, audit: AdminAudit): UserAccounts {
   const policy = { minLength: config.password_min_length, maxLength: config.password_max_length };
-  return new UserAccounts(store, systemClock, cryptoIds, policy);
+  return new UserAccounts(store, systemClock, cryptoIds, policy, audit.events);
 }
 
 /** yes, no, or "no (awaiting e-mail confirmation)" for a self-registered account not yet confirmed. */
@@ -43,7 +43,7 @@ function accounts<A extends string[]>(fn: (accounts: UserAccounts, ...args: A) =
     const options = args[args.length - 2] as StoreOptions;
     const positional = args.slice(0, -2) as A;
     const config = resolveConfig(options);
-    await withStore(config, (store) => fn(accountsFor(config, store), ...positional));
+    await withStore(config, (store, audit) => fn(accountsFor(config, store, audit), ...positional));
   };
 }
 
@@ -62,8 +62,8 @@ export function userCommand(): Command {
   ).action(async (username: string, email: string, options: StoreOptions & { passwordStdin?: boolean; role: string[]; inactive?: boolean }) => {
     const config = resolveConfig(options);
     const password = await readNewPassword(options.passwordStdin);
-    await withStore(config, async (store) => {
-      const created = await accountsFor(config, store).create({ username, email, password, roles: options.role, enabled: !options.inactive });
+    await withStore(config, async (store, audit) => {
+      const created = await accountsFor(config, store, audit).create({ username, email, password, roles: options.role, enabled: !options.inactive });
       printLines([`Created user ${created.username} <${created.email}>${created.enabled ? '' : ' (inactive)'}.`]);
     });
   });
@@ -101,8 +101,8 @@ export function userCommand(): Command {
   ).action(async (login: string, options: StoreOptions & { passwordStdin?: boolean }) => {
     const config = resolveConfig(options);
     const password = await readNewPassword(options.passwordStdin);
-    await withStore(config, async (store) => {
-      const changed = await accountsFor(config, store).changePassword(login, password);
+    await withStore(config, async (store, audit) => {
+      const changed = await accountsFor(config, store, audit).changePassword(login, password);
       printLines([`Password of ${changed.username} changed.`]);
     });
   });
@@ -119,8 +119,8 @@ export function userCommand(): Command {
   withStoreOptions(user.command('list').description('list users').option('--json', 'print JSON')).action(
     async (options: StoreOptions & { json?: boolean }) => {
       const config = resolveConfig(options);
-      await withStore(config, async (store) => {
-        const users = await accountsFor(config, store).list();
+      await withStore(config, async (store, audit) => {
+        const users = await accountsFor(config, store, audit).list();
         if (options.json) return printJson(users.map(describeUser));
         printTable(
           ['USERNAME', 'EMAIL', 'ACTIVE', 'ROLES'],
@@ -133,8 +133,8 @@ export function userCommand(): Command {
   withStoreOptions(user.command('show').description('show one user').argument('<username>').option('--json', 'print JSON')).action(
     async (login: string, options: StoreOptions & { json?: boolean }) => {
       const config = resolveConfig(options);
-      await withStore(config, async (store) => {
-        const found = await accountsFor(config, store).find(login);
+      await withStore(config, async (store, audit) => {
+        const found = await accountsFor(config, store, audit).find(login);
         const described = describeUser(found);
         if (options.json) return printJson(described);
         printLines(Object.entries(described).map(([k, v]) => `${`${k}:`.padEnd(12)} ${Array.isArray(v) ? v.join(' ') || '(none)' : String(v)}`));

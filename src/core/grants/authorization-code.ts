@@ -1,3 +1,4 @@
+import type { SecurityEvents } from '../../audit/events.js';
 import type { CodeStore, TokenStore, UserStore } from '../../storage/store.js';
 import type { Clock } from '../clock.js';
 import { OAuthError } from '../errors.js';
@@ -22,14 +23,26 @@ export class AuthorizationCodeGrant implements GrantHandler {
     private readonly minter: TokenMinter,
     private readonly clock: Clock,
     private readonly refreshTokensAllowed: (grantTypes: readonly string[]) => boolean,
+    private readonly events?: SecurityEvents,
   ) {}
 
-  async handle({ client, params }: GrantRequest) {
+  async handle({ client, params, clientIp }: GrantRequest) {
     const codeHash = hashSecret(requireParam(params, 'code'));
     const redirectUri = params.get('redirect_uri');
     const verifier = params.get('code_verifier');
     const invalid = () => OAuthError.invalidGrant('authorization code is invalid, expired or already used');
-    const replayed = () => OAuthError.invalidGrant('authorization code was already used; the tokens issued for it are now revoked');
+    const replayed = (code: { userId: string; familyId: string }) => {
+      this.events?.emit({
+        type: 'code.reuse_detected',
+        at: this.clock.now(),
+        actor: 'client',
+        clientId: client.id,
+        userId: code.userId,
+        ...(clientIp ? { address: clientIp } : {}),
+        details: { family_id: code.familyId },
+      });
+      return OAuthError.invalidGrant('authorization code was already used; the tokens issued for it are now revoked');
+    };
 
     const code = await this.store.findAuthorizationCode(codeHash);
     if (!code) throw invalid();
@@ -37,7 +50,7 @@ export class AuthorizationCodeGrant implements GrantHandler {
     if (code.consumedAt !== null) {
       // §4.1.2: a code used twice means it leaked; whatever it was exchanged for is revoked.
       await this.store.revokeFamily(code.familyId, now);
-      throw replayed();
+      throw replayed(code);
     }
     if (code.expiresAt <= now || code.clientId !== client.id) throw invalid();
     // §4.1.3: the redirect_uri must be repeated, identically, when the request named one.
@@ -66,8 +79,8 @@ export class AuthorizationCodeGrant implements GrantHandler {
       refreshToken: minted.refreshToken,
     });
     // Another exchange of the same code won the race: this one is the replay.
-    if (outcome.kind === 'replayed') throw replayed();
+    if (outcome.kind === 'replayed') throw replayed(code);
     if (outcome.kind === 'invalid') throw invalid();
-    return minted.response;
+    return minted;
   }
 }

@@ -23,6 +23,6 @@ export class ClientCredentialsGrant implements GrantHandler {
     // §4.4.3: a refresh token SHOULD NOT be included.
     const minted = await this.minter.mint({ clientId: client.id, userId: null, scope, familyId: this.minter.newFamilyId() }, false);
     await this.store.issueTokens({ accessToken: minted.accessToken });
-    return minted.response;
+    return minted;
   }
 }

@@ -1,6 +1,6 @@
 import type { ClientRecord } from '../../storage/store.js';
 import { OAuthError } from '../errors.js';
-import type { TokenResponse } from '../tokens.js';
+import type { MintedTokens } from '../tokens.js';
 
 /** A token request after client authentication: the authenticated client and its parameters. */
 export interface GrantRequest {
@@ -13,7 +13,8 @@ export interface GrantRequest {
 /** One grant_type: reads like its RFC section, declares the storage it needs. */
 export interface GrantHandler {
   readonly grantType: string;
-  handle(request: GrantRequest): Promise<TokenResponse>;
+  /** The tokens issued (stored already): the response for the client, the records for the audit log. */
+  handle(request: GrantRequest): Promise<MintedTokens>;
 }
 
 /** Reads a required parameter or answers invalid_request naming it. */

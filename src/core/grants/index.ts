@@ -1,4 +1,5 @@
 import type { PasswordVerifier } from '../../accounts/passwords.js';
+import type { SecurityEvents } from '../../audit/events.js';
 import type { Throttle } from '../../accounts/throttle.js';
 import type { Store } from '../../storage/store.js';
 import type { Clock } from '../clock.js';
@@ -18,6 +19,8 @@ export interface GrantDependencies {
   passwords: PasswordVerifier;
   refreshTokenGracePeriod: number;
   throttle?: Throttle;
+  /** Where sign-ins and detected token reuse are announced. */
+  events?: SecurityEvents;
 }
 
 /** The grant registry: grant_type → handler. The token endpoint knows nothing else about grants. */
@@ -25,10 +28,10 @@ export function createGrantRegistry(deps: GrantDependencies): ReadonlyMap<string
   // A refresh token is issued only to a client allowed to use it.
   const refreshTokensAllowed = (grantTypes: readonly string[]) => grantTypes.includes('refresh_token');
   const handlers: GrantHandler[] = [
-    new AuthorizationCodeGrant(deps.store, deps.minter, deps.clock, refreshTokensAllowed),
+    new AuthorizationCodeGrant(deps.store, deps.minter, deps.clock, refreshTokensAllowed, deps.events),
     new ClientCredentialsGrant(deps.store, deps.minter, deps.scopes),
-    new PasswordGrant(deps.store, deps.minter, deps.scopes, deps.passwords, refreshTokensAllowed, deps.throttle),
-    new RefreshTokenGrant(deps.store, deps.minter, deps.clock, deps.refreshTokenGracePeriod),
+    new PasswordGrant(deps.store, deps.minter, deps.scopes, deps.passwords, refreshTokensAllowed, deps.throttle, deps.events, deps.clock),
+    new RefreshTokenGrant(deps.store, deps.minter, deps.clock, deps.refreshTokenGracePeriod, deps.events),
   ];
   return new Map(handlers.map((handler) => [handler.grantType, handler]));
 }

@@ -1,6 +1,8 @@
 import { signIn } from '../../accounts/authenticate.js';
 import type { Throttle } from '../../accounts/throttle.js';
 import type { PasswordVerifier } from '../../accounts/passwords.js';
+import type { SecurityEvents } from '../../audit/events.js';
+import type { Clock } from '../clock.js';
 import type { TokenStore, UserStore } from '../../storage/store.js';
 import { OAuthError } from '../errors.js';
 import type { TokenMinter } from '../tokens.js';
@@ -20,6 +22,8 @@ export class PasswordGrant implements GrantHandler {
     private readonly passwords: PasswordVerifier,
     private readonly refreshTokensAllowed: (grantTypes: readonly string[]) => boolean,
     private readonly throttle?: Throttle,
+    private readonly events?: SecurityEvents,
+    private readonly clock?: Clock,
   ) {}
 
   async handle({ client, params, clientIp = 'unknown' }: GrantRequest) {
@@ -27,7 +31,13 @@ export class PasswordGrant implements GrantHandler {
     const password = requireParam(params, 'password');
     const scope = scopeForNewGrant(this.scopes, client, params.get('scope'));
 
-    const result = await signIn({ store: this.store, passwords: this.passwords, throttle: this.throttle }, login, password, clientIp);
+    const result = await signIn(
+      { store: this.store, passwords: this.passwords, throttle: this.throttle, events: this.events, clock: this.clock },
+      login,
+      password,
+      clientIp,
+      { via: 'password_grant', clientId: client.id },
+    );
     if (result.kind === 'throttled') {
       throw OAuthError.invalidGrant(`too many failed sign-in attempts; retry in ${result.retryAfter} seconds`).withRetryAfter(result.retryAfter);
     }
@@ -40,6 +50,6 @@ export class PasswordGrant implements GrantHandler {
       this.refreshTokensAllowed(client.grantTypes),
     );
     await this.store.issueTokens({ accessToken: minted.accessToken, refreshToken: minted.refreshToken });
-    return minted.response;
+    return minted;
   }
 }

@@ -1,4 +1,5 @@
-import type { TokenStore, UserStore } from '../../storage/store.js';
+import type { SecurityEvents } from '../../audit/events.js';
+import type { TokenStore } from '../../storage/store.js';
 import { OAuthError } from '../errors.js';
 import type { Clock } from '../clock.js';
 import { narrowScope, parseScope } from '../scopes.js';
@@ -6,7 +7,7 @@ import { hashSecret } from '../secrets.js';
 import type { TokenMinter } from '../tokens.js';
 import { requireParam, type GrantHandler, type GrantRequest } from './grant.js';
 
-export type RefreshTokenGrantStorage = Pick<TokenStore, 'findRefreshToken' | 'rotateRefreshToken'> & Pick<UserStore, 'findUserById'>;
+export type RefreshTokenGrantStorage = Pick<TokenStore, 'findRefreshTokenWithUser' | 'rotateRefreshToken'>;
 
 /**
  * RFC 6749 §6 with rotation (RFC 9700 §4.14.2): the presented refresh token is consumed and a
@@ -20,19 +21,21 @@ export class RefreshTokenGrant implements GrantHandler {
     private readonly minter: TokenMinter,
     private readonly clock: Clock,
     private readonly gracePeriod: number,
+    private readonly events?: SecurityEvents,
   ) {}
 
-  async handle({ client, params }: GrantRequest) {
+  async handle({ client, params, clientIp }: GrantRequest) {
     const presented = requireParam(params, 'refresh_token');
     const requestedScope = parseScope(params.get('scope'));
     const presentedHash = hashSecret(presented);
     const invalid = () => OAuthError.invalidGrant('refresh token is invalid, expired or revoked');
 
-    const token = await this.store.findRefreshToken(presentedHash);
+    // The token and its user in one read.
+    const found = await this.store.findRefreshTokenWithUser(presentedHash);
     // Bound to the client it was issued to; another client's token reads as unknown.
-    if (!token || token.clientId !== client.id) throw invalid();
+    if (!found || found.token.clientId !== client.id) throw invalid();
+    const { token, user } = found;
     const scope = narrowScope(requestedScope, token.scope.split(' ').filter(Boolean));
-    const user = token.userId === null ? null : await this.store.findUserById(token.userId);
     if (token.userId !== null && !user?.enabled) throw OAuthError.invalidGrant('the user account is not active');
 
     const next = await this.minter.mint(
@@ -46,9 +49,18 @@ export class RefreshTokenGrant implements GrantHandler {
       next: { accessToken: next.accessToken, refreshToken: next.refreshToken! },
     });
     if (outcome.kind === 'reuse-detected') {
+      this.events?.emit({
+        type: 'token.reuse_detected',
+        at: this.clock.now(),
+        actor: 'client',
+        clientId: client.id,
+        ...(token.userId === null ? {} : { userId: token.userId }),
+        ...(clientIp ? { address: clientIp } : {}),
+        details: { family_id: token.familyId },
+      });
       throw OAuthError.invalidGrant('refresh token was already used; every token of this grant is now revoked');
     }
     if (outcome.kind === 'invalid') throw invalid();
-    return next.response;
+    return next;
   }
 }

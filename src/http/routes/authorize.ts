@@ -65,13 +65,13 @@ export function registerAuthorizeRoutes(app: FastifyInstance, gatehouse: Gatehou
         return reply.redirect(endpoint.deny(authorization), 303);
       }
       if (consent.decision !== 'allow') throw OAuthError.invalidRequest('decision must be allow or deny');
-      return reply.redirect(await endpoint.approve(authorization, active.user, true), 303);
+      return reply.redirect(await endpoint.approve(authorization, active.user, true, request.ip), 303);
     }
 
     if (await endpoint.needsConsent(authorization, active.user.id)) {
       return browser.sendPage(reply, 200, consentPage(consentView(authorization, active.user.username, browser.csrfToken(request, reply, 'consent', active), resumeUrl)));
     }
-    return reply.redirect(await endpoint.approve(authorization, active.user, false), redirectStatus);
+    return reply.redirect(await endpoint.approve(authorization, active.user, false, request.ip), redirectStatus);
   }
 
   function consentView(authorization: AuthorizationRequest, username: string, csrfToken: string, resumeUrl: string) {

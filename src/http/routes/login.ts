@@ -114,4 +114,5 @@ export function registerLoginRoutes(app: FastifyInstance, gatehouse: Gatehouse, 
   });
 
   refuseOtherMethods(app, ['/login', '/logout']);
+  refuseOtherMethods(app, ['/'], ['GET']);
 }

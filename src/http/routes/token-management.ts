@@ -10,7 +10,7 @@ const OTHER_METHODS = ['GET', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'] as const;
 export function registerTokenManagementRoutes(app: FastifyInstance, gatehouse: Gatehouse): void {
   app.post('/oauth/revoke', async (request, reply) => {
     const params = parseFormBody(request.headers['content-type'], request.body);
-    const { clientId } = await gatehouse.revocationEndpoint.handle({ params, authorization: request.headers.authorization });
+    const { clientId } = await gatehouse.revocationEndpoint.handle({ params, authorization: request.headers.authorization }, request.ip);
     request.audit.clientId = clientId;
     // §2.2: 200 whether or not there was anything to revoke.
     return reply.headers(NO_STORE).send({});

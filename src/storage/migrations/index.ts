@@ -177,4 +177,27 @@ CREATE INDEX account_tokens_expires_idx ON account_tokens (expires_at);
 CREATE INDEX access_tokens_live_user_idx ON access_tokens (user_id) WHERE user_id IS NOT NULL AND revoked_at IS NULL;
 `,
   },
+  {
+    version: 6,
+    name: 'audit log',
+    sql: `
+-- Security events (src/audit/events.ts). No foreign keys: the record outlives the user or
+-- client it names. The id is a UUIDv7 that each node makes in order, so a node's events of one
+-- second keep their order.
+CREATE TABLE audit_events (
+  id TEXT PRIMARY KEY,
+  at BIGINT NOT NULL,
+  type TEXT NOT NULL,
+  actor TEXT NOT NULL,
+  user_id TEXT,
+  username TEXT,
+  client_id TEXT,
+  address TEXT,
+  details TEXT
+);
+CREATE INDEX audit_events_at_idx ON audit_events (at);
+CREATE INDEX audit_events_user_idx ON audit_events (user_id, at) WHERE user_id IS NOT NULL;
+CREATE INDEX audit_events_client_idx ON audit_events (client_id, at) WHERE client_id IS NOT NULL;
+`,
+  },
 ];

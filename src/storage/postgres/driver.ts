@@ -1,7 +1,13 @@
 import pg from 'pg';
-import type { SqlDriver, SqlExecutor } from '../driver.js';
+import type { ClientChangeWatch, SqlDriver, SqlExecutor } from '../driver.js';
+import { announceClientsChanged, ListenerBarrier, PostgresClientWatch } from './client-watch.js';
 
 const INT8_OID = 20;
+
+/** Longest wait for a query's answer before it fails as "database unavailable" (503). */
+const QUERY_TIMEOUT_MS = 10_000;
+/** Migrations (CREATE INDEX on a large table) may take far longer than a request's query. */
+const SCRIPT_TIMEOUT_MS = 6 * 3600_000;
 
 /** Epoch seconds are BIGINT; they fit a JS number, so read them as numbers, not strings. */
 const types = {
@@ -32,6 +38,13 @@ export class PostgresDriver implements SqlDriver {
       connectionString,
       max: options.max ?? 10,
       connectionTimeoutMillis: 5000,
+      // A database that stops answering without closing the connection (a partition, a frozen
+      // host) must turn into a 503, not a request that hangs: no answer in 10 s fails the query,
+      // and TCP keep-alive notices the dead peer of an idle connection.
+      query_timeout: QUERY_TIMEOUT_MS,
+      keepAlive: true,
+      // A node that vanishes mid-transaction must not hold its row locks for long.
+      idle_in_transaction_session_timeout: 30_000,
       types,
     });
     // An idle client losing its connection must not crash the process; the pool replaces it.
@@ -59,7 +72,7 @@ export class PostgresDriver implements SqlDriver {
       get: async <T>(sql: string, params: readonly unknown[] = []) => (await query(sql, params)).rows[0] as T | undefined,
       run: async (sql: string, params: readonly unknown[] = []) => (await query(sql, params)).rowCount ?? 0,
       script: async (sql: string) => {
-        await client.query(sql);
+        await client.query({ text: sql, query_timeout: SCRIPT_TIMEOUT_MS } as pg.QueryConfig);
       },
     };
   }
@@ -84,17 +97,26 @@ export class PostgresDriver implements SqlDriver {
 
   async transaction<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
     const client = await this.pool.connect();
+    // While a client is checked out the pool does not listen for its errors: a connection lost
+    // mid-transaction would be an unhandled 'error' event, which ends the process. The failing
+    // query rejects anyway, so the event itself can be ignored.
+    const ignoreConnectionError = () => {};
+    client.on('error', ignoreConnectionError);
+    const release = (broken?: Error) => {
+      client.off('error', ignoreConnectionError);
+      client.release(broken);
+    };
     try {
       await client.query('BEGIN');
       const result = await fn(this.executor(client));
       await client.query('COMMIT');
-      client.release();
+      release();
       return result;
     } catch (error) {
       // A failed ROLLBACK means the connection is broken: drop it from the pool.
       await client.query('ROLLBACK').then(
-        () => client.release(),
-        (rollbackError: Error) => client.release(rollbackError),
+        () => release(),
+        (rollbackError: Error) => release(rollbackError),
       );
       throw error;
     }
@@ -118,6 +140,29 @@ export class PostgresDriver implements SqlDriver {
     } finally {
       // Ending the session also releases the lock, should the unlock above have failed.
       await client.end().catch(() => {});
+    }
+  }
+
+  watchClients(): ClientChangeWatch {
+    return new PostgresClientWatch({ connectionString: this.connectionString, connectionTimeoutMillis: 5000 });
+  }
+
+  /** NOTIFY in the changing transaction; resolve once every listening store instance has acted on it. */
+  async changeClients<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+    const barrier = await ListenerBarrier.queue(
+      { connectionString: this.connectionString, connectionTimeoutMillis: 5000 },
+      (sql, params) => this.get(sql, params),
+    );
+    try {
+      const result = await this.transaction(async (tx) => {
+        const value = await fn(tx);
+        await announceClientsChanged(tx);
+        return value;
+      });
+      await barrier.passed();
+      return result;
+    } finally {
+      await barrier.release();
     }
   }
 

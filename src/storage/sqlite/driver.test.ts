@@ -32,6 +32,32 @@ describe('SQLite group commit', () => {
     expect(await driver.all<{ v: string }>('SELECT v FROM t ORDER BY v')).toEqual([{ v: 'a' }, { v: 'c' }]);
   });
 
+  it('a failing transaction alone in its group leaves nothing behind', async () => {
+    await expect(
+      driver.transaction(async (tx) => {
+        await tx.run('INSERT INTO t VALUES (?)', ['alone']);
+        throw new Error('refused');
+      }),
+    ).rejects.toThrow('refused');
+    expect(await driver.all('SELECT v FROM t')).toEqual([]);
+  });
+
+  it('when one transaction of a group fails, the others still commit with the results they return', async () => {
+    // The group runs without a SAVEPOINT each first; the failure sends it round again, each in its own.
+    const results = await Promise.allSettled(
+      ['a', 'b', 'c', 'd', 'e'].map((v) =>
+        driver.transaction(async (tx) => {
+          const before = (await tx.get<{ n: number }>('SELECT count(*) AS n FROM t'))!.n;
+          await tx.run('INSERT INTO t VALUES (?)', [v]);
+          if (v === 'c') throw new Error('refused');
+          return `${v}${before}`;
+        }),
+      ),
+    );
+    expect(results.map((r) => (r.status === 'fulfilled' ? r.value : 'rejected'))).toEqual(['a0', 'b1', 'rejected', 'd2', 'e3']);
+    expect(await driver.all<{ v: string }>('SELECT v FROM t ORDER BY v')).toEqual([{ v: 'a' }, { v: 'b' }, { v: 'd' }, { v: 'e' }]);
+  });
+
   it('runs each transaction of a group in order, seeing the writes before it', async () => {
     const seen = await Promise.all(
       [1, 2, 3].map((n) =>
