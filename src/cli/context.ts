@@ -52,7 +52,8 @@ export async function withStore<T>(
   { migrate = true } = {},
 ): Promise<T> {
   const location = databaseLocation(config);
-  const store = openStore(location, { poolSize: config.database_pool_size });
+  // A command reads a client once at most: no cache, and on PostgreSQL no listener connection.
+  const store = openStore(location, { poolSize: config.database_pool_size, clientCache: false });
   const audit = new AdminAudit();
   const log = new AuditLog(store, { warn: (_fields, message) => void process.stderr.write(`warning: ${message}\n`) });
   audit.events.on(log.record);
