@@ -21,7 +21,7 @@ import { validateConfig } from '../config/load.js';
 import type { GatehouseConfig } from '../config/schema.js';
 import { ClientRegistry } from '../core/clients.js';
 import { ManualClock } from '../core/clock.js';
-import { hashSecret } from '../core/secrets.js';
+import { hashSecret, tokenKey } from '../core/secrets.js';
 import type { TokenOutcome } from '../core/token-endpoint.js';
 import { Gatehouse } from '../gatehouse.js';
 import { buildHttpServer } from '../http/server.js';
@@ -210,7 +210,7 @@ describe('security events of an in-process Gatehouse', () => {
       ]);
 
       expect(await tokenFails({ grant_type: 'refresh_token', refresh_token: first.response.refresh_token! }, '203.0.113.66')).toBe('invalid_grant');
-      const familyId = (await db.store.findRefreshToken(hashSecret(first.response.refresh_token!)))!.familyId;
+      const familyId = (await db.store.findRefreshToken(tokenKey(first.response.refresh_token!)))!.familyId;
       expect(newEvents()).toStrictEqual([
         {
           type: 'token.reuse_detected',
@@ -312,7 +312,7 @@ describe('security events of an in-process Gatehouse', () => {
 
       clock.advance(1);
       expect(await tokenFails(exchange, '192.0.2.99')).toBe('invalid_grant');
-      const familyId = (await db.store.findAuthorizationCode(hashSecret(code)))!.familyId;
+      const familyId = (await db.store.findAuthorizationCode(tokenKey(code)))!.familyId;
       expect(newEvents()).toStrictEqual([
         {
           type: 'code.reuse_detected',
@@ -384,7 +384,7 @@ describe('security events of an in-process Gatehouse', () => {
       newEvents();
       await revoke(foreign.response.access_token, '198.51.100.33', other);
       expect(newEvents()).toEqual([]);
-      expect((await db.store.findAccessToken(hashSecret(foreign.response.access_token)))?.revokedAt).toBeNull();
+      expect((await db.store.findAccessToken(tokenKey(foreign.response.access_token)))?.revokedAt).toBeNull();
     });
 
     it('a refresh token revoked by its client: token.revoked naming the user (token_type refresh_token)', async () => {

@@ -7,7 +7,7 @@ import type { ClientRecord } from '../storage/store.js';
 import type { AuthorizationRequest, AuthorizationValidation } from './authorize.js';
 import { ClientRegistry, type NewClient } from './clients.js';
 import { ManualClock } from './clock.js';
-import { hashSecret } from './secrets.js';
+import { tokenKey } from './secrets.js';
 
 /** The user an approval is for: only the id matters to these tests. */
 const asUser = (id: string) => ({ id, username: `user-${id.slice(0, 8)}`, roles: [] as string[] });
@@ -380,9 +380,9 @@ describe('authorization endpoint', () => {
       const code = new URL(location).searchParams.get('code')!;
 
       expect(await db.store.findAuthorizationCode(code)).toBeNull();
-      const stored = await db.store.findAuthorizationCode(hashSecret(code));
+      const stored = await db.store.findAuthorizationCode(tokenKey(code));
       expect(stored).toStrictEqual({
-        codeHash: hashSecret(code),
+        codeHash: tokenKey(code),
         familyId: expect.any(String),
         clientId: web.id,
         userId: alice,
@@ -402,7 +402,7 @@ describe('authorization endpoint', () => {
       const request = await valid({ client_id: wide.id, redirect_uri: undefined, code_challenge: undefined, code_challenge_method: undefined }, lenientPkce);
       const location = await lenientPkce.authorizationEndpoint.approve(request, asUser(bob), false);
       expect(location.startsWith('https://wide.example/cb?code=')).toBe(true);
-      const stored = await db.store.findAuthorizationCode(hashSecret(new URL(location).searchParams.get('code')!));
+      const stored = await db.store.findAuthorizationCode(tokenKey(new URL(location).searchParams.get('code')!));
       expect(stored).toMatchObject({
         clientId: wide.id,
         userId: bob,
@@ -433,7 +433,7 @@ describe('authorization endpoint', () => {
       expect(response.get('scope')).toBe('read');
       expect(response.get('state')).toBe('af0ifjsldkj');
       expect(response.get('iss')).toBe(ISSUER);
-      const stored = await db.store.findAccessToken(hashSecret(response.get('access_token')!));
+      const stored = await db.store.findAccessToken(tokenKey(response.get('access_token')!));
       expect(stored).toMatchObject({ clientId: legacy.id, userId: alice, scope: 'read', expiresAt: clock.now() + ACCESS_LIFETIME, revokedAt: null });
     });
   });

@@ -6,7 +6,7 @@ import { scopeForNewGrant, type ScopePolicy } from './grants/scope-policy.js';
 import { isS256Challenge } from './pkce.js';
 import { resolveRedirectUri } from './redirect-uris.js';
 import { formatScope } from './scopes.js';
-import { hashSecret } from './secrets.js';
+import { tokenKey } from './secrets.js';
 import type { TokenMinter } from './tokens.js';
 
 /**
@@ -203,9 +203,9 @@ export class AuthorizationEndpoint {
       });
     }
 
-    const code = this.ids.secret();
+    const code = this.ids.token();
     await this.store.saveAuthorizationCode({
-      codeHash: hashSecret(code),
+      codeHash: tokenKey(code),
       familyId,
       clientId: request.client.id,
       userId,

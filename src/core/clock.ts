@@ -22,6 +22,11 @@ export class ManualClock implements Clock {
 export interface IdSource {
   /** A credential: 256 bits from the CSPRNG, base64url (43 characters). */
   secret(): string;
+  /**
+   * An OAuth credential (access token, refresh token, authorization code): the millisecond it
+   * was made (48 bits), then 256 bits from the CSPRNG, base64url (51 characters). See tokenKey.
+   */
+  token(): string;
   /** A record id that is not a secret (family ids, user ids). */
   id(): string;
 }
@@ -83,7 +88,15 @@ export function monotonicUuidv7(now = Date.now()): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
+/** 6 bytes of time and 32 random ones: 51 base64url characters, and no padding. */
+const TIME_PREFIXED_BYTES = 38;
+
 export const cryptoIds: IdSource = {
   secret: () => randomSlice(32).toString('base64url'),
+  token: () => {
+    const bytes = randomSlice(TIME_PREFIXED_BYTES);
+    bytes.writeUIntBE(Date.now(), 0, 6);
+    return bytes.toString('base64url');
+  },
   id: () => uuidv7(),
 };

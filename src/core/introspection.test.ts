@@ -7,7 +7,7 @@ import { validateConfig } from '../config/load.js';
 import { Gatehouse } from '../gatehouse.js';
 import { ClientRegistry, type RegisteredClient } from './clients.js';
 import { ManualClock } from './clock.js';
-import { hashSecret } from './secrets.js';
+import { hashSecret, tokenKey } from './secrets.js';
 import type { TokenResponse } from './tokens.js';
 
 /**
@@ -82,7 +82,7 @@ describe('token introspection (RFC 7662)', () => {
   it("describes an active user access token with exactly RFC 7662's members", async () => {
     const issuedAt = clock.now();
     const tokens = await login();
-    const record = await db.store.findAccessToken(hashSecret(tokens.access_token));
+    const record = await db.store.findAccessToken(tokenKey(tokens.access_token));
     expect(await introspect(app, { token: tokens.access_token })).toStrictEqual({
       active: true,
       scope: 'read write',
@@ -114,7 +114,7 @@ describe('token introspection (RFC 7662)', () => {
       nbf: issuedAt,
       iss: ISSUER,
       aud: ISSUER,
-      jti: (await db.store.findAccessToken(hashSecret(access_token)))!.jti,
+      jti: (await db.store.findAccessToken(tokenKey(access_token)))!.jti,
     });
   });
 
@@ -318,7 +318,7 @@ describe('token introspection (RFC 7662)', () => {
       const roles = Array.from({ length: 100 }, (_, i) => `department_${i}_member`);
       await accounts().create({ username: 'carol', email: 'carol@example.com', password: PASSWORD, roles });
       const tokens = await login(app, jwt, 'carol');
-      expect(await db.store.findAccessToken(hashSecret(tokens.access_token))).not.toBeNull();
+      expect(await db.store.findAccessToken(tokenKey(tokens.access_token))).not.toBeNull();
       const described = await introspect(app, { token: tokens.access_token }, jwt);
       expect(described.active, `a ${tokens.access_token.length}-character token Gatehouse issued reads inactive`).toBe(true);
       expect(described).toMatchObject({ username: 'carol', jti: decodeJwt(tokens.access_token).jti });

@@ -1,6 +1,6 @@
 import type { AccessTokenRecord, ClientRecord, RefreshTokenRecord, UserStore } from '../storage/store.js';
 import type { Clock } from './clock.js';
-import { hashSecret } from './secrets.js';
+import { tokenKey } from './secrets.js';
 import { readTokenManagementRequest, type TokenManagementRequest, type TokenManagementStorage } from './revocation.js';
 
 /** RFC 7662 §2.2 response. Only `active` when the token is not active. */
@@ -38,7 +38,7 @@ export class IntrospectionEndpoint {
 
   async handle(request: TokenManagementRequest): Promise<{ clientId: string; response: IntrospectionResponse }> {
     const { client, token, hint } = await readTokenManagementRequest(this.store, request);
-    const response = await this.describe(client, hashSecret(token), hint);
+    const response = await this.describe(client, tokenKey(token), hint);
     return { clientId: client.id, response };
   }
 

@@ -6,7 +6,7 @@ import { validateConfig } from '../config/load.js';
 import { Gatehouse } from '../gatehouse.js';
 import { ClientRegistry, type RegisteredClient } from './clients.js';
 import { ManualClock } from './clock.js';
-import { hashSecret } from './secrets.js';
+import { tokenKey } from './secrets.js';
 import type { TokenResponse } from './tokens.js';
 
 /**
@@ -62,8 +62,8 @@ describe('token revocation (RFC 7009)', () => {
   /** Whether the token still reads active, asked by the resource server (which sees every client's tokens). */
   const active = async (token: string, on = opaque) =>
     (await on.introspectionEndpoint.handle({ params: new Map(Object.entries({ ...credentials(resourceServer), token })) })).response.active;
-  const accessRecord = (token: string) => db.store.findAccessToken(hashSecret(token));
-  const refreshRecord = (token: string) => db.store.findRefreshToken(hashSecret(token));
+  const accessRecord = (token: string) => db.store.findAccessToken(tokenKey(token));
+  const refreshRecord = (token: string) => db.store.findRefreshToken(tokenKey(token));
 
   it('answers a request without a token with invalid_request, after authenticating the client', async () => {
     const error = await rejectedOAuthError(revoke(app, {}));

@@ -3,7 +3,7 @@ import type { ClientRecord, ClientStore, TokenStore } from '../storage/store.js'
 import { authenticateClient, presentedClientCredentials } from './client-auth.js';
 import type { Clock } from './clock.js';
 import { OAuthError } from './errors.js';
-import { hashSecret } from './secrets.js';
+import { tokenKey } from './secrets.js';
 
 /** A revocation or introspection request as the HTTP edge hands it over. */
 export interface TokenManagementRequest {
@@ -42,7 +42,7 @@ export class RevocationEndpoint {
   async handle(request: TokenManagementRequest, address?: string): Promise<{ clientId: string }> {
     const { client, token, hint } = await readTokenManagementRequest(this.store, request);
     // Any length: the body limit bounds it, and a JWT with many roles can exceed a few KiB.
-    const tokenHash = hashSecret(token);
+    const tokenHash = tokenKey(token);
     const now = this.clock.now();
 
     const revoked = (kind: string, userId: string | null) =>

@@ -6,7 +6,7 @@ import { Gatehouse } from '../gatehouse.js';
 import { ClientRegistry } from './clients.js';
 import { ManualClock } from './clock.js';
 import { rejectedOAuthError } from '../../test/helpers/errors.js';
-import { hashSecret } from './secrets.js';
+import { tokenKey } from './secrets.js';
 import type { TokenResponse } from './tokens.js';
 
 /**
@@ -43,10 +43,10 @@ describe('token endpoint with an injected clock', () => {
   it('stores only hashes of the tokens it hands out, with the configured lifetimes', async () => {
     const tokens = await login();
     expect(tokens).toMatchObject({ token_type: 'Bearer', expires_in: 600, scope: 'read' });
-    expect(tokens.access_token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(tokens.access_token).toMatch(/^[A-Za-z0-9_-]{51}$/);
     expect(await db.store.findAccessToken(tokens.access_token)).toBeNull();
-    const access = await db.store.findAccessToken(hashSecret(tokens.access_token));
-    const refreshToken = await db.store.findRefreshToken(hashSecret(tokens.refresh_token!));
+    const access = await db.store.findAccessToken(tokenKey(tokens.access_token));
+    const refreshToken = await db.store.findRefreshToken(tokenKey(tokens.refresh_token!));
     expect(access?.expiresAt).toBe(clock.now() + 600);
     expect(refreshToken?.expiresAt).toBe(clock.now() + 3600);
     expect(refreshToken?.familyId).toBe(access?.familyId);
@@ -55,8 +55,8 @@ describe('token endpoint with an injected clock', () => {
   it('revokes the access token issued with a refresh token when that refresh token is rotated', async () => {
     const first = await login();
     const second = await refresh(strict, first);
-    expect((await db.store.findAccessToken(hashSecret(first.access_token)))?.revokedAt).toBe(clock.now());
-    expect((await db.store.findAccessToken(hashSecret(second.access_token)))?.revokedAt).toBeNull();
+    expect((await db.store.findAccessToken(tokenKey(first.access_token)))?.revokedAt).toBe(clock.now());
+    expect((await db.store.findAccessToken(tokenKey(second.access_token)))?.revokedAt).toBeNull();
   });
 
   it('refuses an expired refresh token, and a rotated one lives a full lifetime from its rotation', async () => {
@@ -76,7 +76,7 @@ describe('token endpoint with an injected clock', () => {
     const retried = await refresh(lenient, first);
     expect(retried.refresh_token).not.toBe(second.refresh_token);
     expect(await rejected(refresh(lenient, second))).toBe('invalid_grant');
-    expect((await db.store.findAccessToken(hashSecret(second.access_token)))?.revokedAt).not.toBeNull();
+    expect((await db.store.findAccessToken(tokenKey(second.access_token)))?.revokedAt).not.toBeNull();
 
     clock.advance(1);
     expect(await rejected(refresh(lenient, first))).toBe('invalid_grant');

@@ -9,6 +9,7 @@ import { Gatehouse } from '../gatehouse.js';
 import { ClientRegistry, type RegisteredClient } from './clients.js';
 import { ManualClock } from './clock.js';
 import { KEY_PREPUBLICATION_SECONDS } from './keys.js';
+import { tokenKey } from './secrets.js';
 import type { TokenResponse } from './tokens.js';
 
 /**
@@ -104,7 +105,7 @@ describe('JWT access tokens (access_token_format: jwt)', () => {
     });
     expect(claims.exp! - claims.iat!).toBe(LIFETIME);
     // The refresh token stays opaque.
-    expect(tokens.refresh_token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(tokens.refresh_token).toMatch(/^[A-Za-z0-9_-]{51}$/);
   });
 
   it('the stored record is keyed by the SHA-256 of the whole JWT and carries its jti, subject, times and scope', async () => {
@@ -324,8 +325,8 @@ describe('opaque access tokens (the default format)', () => {
     const { response } = await gatehouse.tokenEndpoint.handle({
       params: new Map(Object.entries({ grant_type: 'client_credentials', client_id: client.client.id, client_secret: client.secret! })),
     });
-    expect(response.access_token).toMatch(/^[A-Za-z0-9_-]{43}$/);
-    expect((await db.store.findAccessToken(sha256(response.access_token)))?.jti).toEqual(expect.any(String));
+    expect(response.access_token).toMatch(/^[A-Za-z0-9_-]{51}$/);
+    expect((await db.store.findAccessToken(tokenKey(response.access_token)))?.jti).toEqual(expect.any(String));
     // No key is created for an opaque server.
     expect(await db.store.listSigningKeys()).toEqual([]);
     expect(gatehouse.metadata()).not.toHaveProperty('jwks_uri');

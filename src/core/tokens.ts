@@ -3,7 +3,7 @@ import type { AccessTokenRecord, RefreshTokenRecord } from '../storage/store.js'
 import type { Clock, IdSource } from './clock.js';
 import type { KeyRing } from './keys.js';
 import { formatScope } from './scopes.js';
-import { hashSecret } from './secrets.js';
+import { tokenKey } from './secrets.js';
 
 /** RFC 6749 §5.1 successful response. */
 export interface TokenResponse {
@@ -65,9 +65,9 @@ export class TokenMinter {
     const scope = formatScope(decision.scope);
     const jti = this.ids.id();
     const expiresAt = now + this.lifetimes.accessTokenLifetime;
-    const accessValue = this.format.kind === 'jwt' ? await this.signJwt(decision, scope, jti, now, expiresAt) : this.ids.secret();
+    const accessValue = this.format.kind === 'jwt' ? await this.signJwt(decision, scope, jti, now, expiresAt) : this.ids.token();
     const accessToken: AccessTokenRecord = {
-      tokenHash: hashSecret(accessValue),
+      tokenHash: tokenKey(accessValue),
       jti,
       familyId: decision.familyId,
       clientId: decision.clientId,
@@ -85,9 +85,9 @@ export class TokenMinter {
     };
     if (!withRefreshToken) return { response, accessToken };
 
-    const refreshValue = this.ids.secret();
+    const refreshValue = this.ids.token();
     const refreshToken: RefreshTokenRecord = {
-      tokenHash: hashSecret(refreshValue),
+      tokenHash: tokenKey(refreshValue),
       familyId: decision.familyId,
       parentHash: decision.parentHash ?? null,
       clientId: decision.clientId,

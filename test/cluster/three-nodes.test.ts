@@ -89,7 +89,7 @@ function codeFrom(res: BrowserResponse, status: number, state: string): string {
   expect(location.searchParams.get('state')).toBe(state);
   expect(location.searchParams.get('iss')).toBe(ISSUER);
   const code = location.searchParams.get('code');
-  expect(code, res.location ?? '').toMatch(/^[A-Za-z0-9_-]{43}$/);
+  expect(code, res.location ?? '').toMatch(/^[A-Za-z0-9_-]{51}$/);
   return code!;
 }
 

@@ -45,6 +45,8 @@ const PASSWORD = 'correct horse battery staple';
 const BAD_LOGIN = 'The username or password is incorrect.';
 /** 256 random bits, base64url. */
 const SECRET_VALUE = /^[A-Za-z0-9_-]{43}$/;
+/** Codes and tokens: their issue time (8 characters), then 256 random bits. */
+const OAUTH_VALUE = /^[A-Za-z0-9_-]{51}$/;
 /** A state with characters that must survive the round trip encoded, not mangled. */
 const STATE = 'st&te=1 /?#é+%';
 
@@ -122,7 +124,7 @@ function expectCodeRedirect(res: BrowserResponse, expected: { status: number; re
   const params = responseParams(location, 'query');
   const added = [...new URLSearchParams(location.slice(expected.redirectUri.length + 1)).keys()].sort();
   expect(added).toEqual(['code', 'iss', ...(expected.state === undefined ? [] : ['state'])].sort());
-  expect(params.get('code')).toMatch(SECRET_VALUE);
+  expect(params.get('code')).toMatch(OAUTH_VALUE);
   expect(params.get('state')).toBe(expected.state ?? null);
   expect(params.get('iss')).toBe(expected.issuer);
   expect(new URL(location).hash).toBe('');
@@ -151,8 +153,8 @@ function expectTokens(res: HttpResult, { scope, refresh }: { scope: string; refr
   expectNoStore(res);
   expect(Object.keys(res.json).sort()).toEqual(['access_token', 'expires_in', 'scope', 'token_type', ...(refresh ? ['refresh_token'] : [])].sort());
   expect(res.json).toMatchObject({ token_type: 'Bearer', expires_in: 3600, scope });
-  expect(res.json.access_token).toMatch(SECRET_VALUE);
-  if (refresh) expect(res.json.refresh_token).toMatch(SECRET_VALUE);
+  expect(res.json.access_token).toMatch(OAUTH_VALUE);
+  if (refresh) expect(res.json.refresh_token).toMatch(OAUTH_VALUE);
   return res.json as Tokens;
 }
 
@@ -955,7 +957,7 @@ describe('authorization endpoint, sign-in and consent pages (e2e, SQLite)', () =
       expect(location.startsWith(`${SPA_CB}#`), location).toBe(true);
       const params = responseParams(location, 'fragment');
       expect([...params.keys()].sort()).toEqual(['access_token', 'expires_in', 'iss', 'scope', 'state', 'token_type']);
-      expect(params.get('access_token')).toMatch(SECRET_VALUE);
+      expect(params.get('access_token')).toMatch(OAUTH_VALUE);
       expect(params.get('token_type')).toBe('Bearer');
       expect(params.get('expires_in')).toBe('3600');
       expect(params.get('scope')).toBe('read write');
@@ -965,7 +967,7 @@ describe('authorization endpoint, sign-in and consent pages (e2e, SQLite)', () =
       // Consent remembered: straight back, in the fragment again.
       const again = await browser.get(request.path);
       expect(again.status).toBe(302);
-      expect(responseParams(again.location ?? '', 'fragment').get('access_token')).toMatch(SECRET_VALUE);
+      expect(responseParams(again.location ?? '', 'fragment').get('access_token')).toMatch(OAUTH_VALUE);
     });
 
     it('errors go in the fragment too (invalid_scope, access_denied)', async () => {

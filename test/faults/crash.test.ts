@@ -23,7 +23,7 @@
  *   PostgreSQL: amcheck on every index and table, and no foreign-key orphans).
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { hashSecret } from '../../src/core/secrets.js';
+import { tokenKey } from '../../src/core/secrets.js';
 import { describeEachEngine, type TestDatabase } from '../helpers/databases.js';
 import { HttpBrowser } from '../helpers/browser-http.js';
 import { queryRows } from '../helpers/cli.js';
@@ -180,21 +180,21 @@ describeEachEngine('kill -9 under load', (factory) => {
     if (!codeRows.some((code) => code.consumed_at !== null)) problems.push('no authorization code was ever used: the load did not exchange codes');
 
     for (const { token } of load.ccTokens) {
-      const row = accessByHash.get(hashSecret(token));
-      if (!row) problems.push(`client_credentials access token ${hashSecret(token)} answered 200 but is not stored`);
-      else if (row.revoked_at !== null) problems.push(`client_credentials access token ${hashSecret(token)} is revoked`);
+      const row = accessByHash.get(tokenKey(token));
+      if (!row) problems.push(`client_credentials access token ${tokenKey(token)} answered 200 but is not stored`);
+      else if (row.revoked_at !== null) problems.push(`client_credentials access token ${tokenKey(token)} is revoked`);
     }
 
     /** Families whose last 200-issued pair must still work. */
     const live: Chain[] = [];
     for (const [i, chain] of load.chains.entries()) {
       const name = `family #${i} (${chain.origin}, node ${chain.node}, ${chain.pairs.length} pairs${chain.uncertainRotation ? ', rotation in flight at the kill' : ''})`;
-      const rows = chain.pairs.map((pair) => refreshByHash.get(hashSecret(pair.refresh)));
+      const rows = chain.pairs.map((pair) => refreshByHash.get(tokenKey(pair.refresh)));
       if (rows.some((row) => !row)) {
         problems.push(`${name}: a refresh token answered with 200 is not stored`);
         continue;
       }
-      if (chain.pairs.some((pair) => !accessByHash.has(hashSecret(pair.access)))) problems.push(`${name}: an access token answered with 200 is not stored`);
+      if (chain.pairs.some((pair) => !accessByHash.has(tokenKey(pair.access)))) problems.push(`${name}: an access token answered with 200 is not stored`);
       if (new Set(rows.map((row) => row!.family_id)).size !== 1) problems.push(`${name}: its refresh tokens are in several families`);
       rows.slice(0, -1).forEach((row, n) => {
         if (row!.consumed_at === null) problems.push(`${name}: refresh token ${n} was rotated with a 200 answer but is not marked used`);

@@ -25,7 +25,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { connect, type Socket } from 'node:net';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hashSecret } from '../../src/core/secrets.js';
+import { tokenKey } from '../../src/core/secrets.js';
 import { openStore, type DatabaseLocation } from '../../src/storage/open.js';
 import { createSqliteDatabase, type TestDatabase } from '../helpers/databases.js';
 import { queryRows } from '../helpers/cli.js';
@@ -207,7 +207,7 @@ async function shutDownWithRequestsInFlight(setup: Setup, signal: (typeof SIGNAL
 
   // The tokens answered during the shutdown were stored before their answers went out.
   const stored = await Promise.all(
-    answers.map(async (answer) => (await queryRows(setup.location, 'SELECT token_hash FROM access_tokens WHERE token_hash = ?', [hashSecret(answer.json.access_token)])).length),
+    answers.map(async (answer) => (await queryRows(setup.location, 'SELECT token_hash FROM access_tokens WHERE token_hash = ?', [tokenKey(answer.json.access_token)])).length),
   );
   expect(stored).toEqual(answers.map(() => 1));
   return node;

@@ -21,6 +21,8 @@ export const SUBJECT = {
 
 /** 256 random bits, base64url: the form of every token in a link. */
 export const TOKEN = /^[A-Za-z0-9_-]{43}$/;
+/** Access and refresh tokens and codes: the millisecond they were issued (8 characters), then 256 random bits. */
+export const OAUTH_TOKEN = /^[A-Za-z0-9_-]{51}$/;
 
 export const LINK_NOT_USABLE = 'This link does not work any more';
 export const BAD_LOGIN = 'The username or password is incorrect.';
@@ -175,7 +177,7 @@ export function expectInvalidGrant(res: HttpResult, label = ''): void {
 
 export function expectTokens(res: HttpResult, label = ''): { access_token: string; refresh_token?: string } {
   expect(res.status, `${label} ${res.text}`).toBe(200);
-  expect(res.json.access_token).toMatch(TOKEN);
+  expect(res.json.access_token).toMatch(OAUTH_TOKEN);
   return res.json;
 }
 

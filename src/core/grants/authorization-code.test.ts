@@ -7,7 +7,7 @@ import { Gatehouse } from '../../gatehouse.js';
 import type { ClientRecord } from '../../storage/store.js';
 import { ClientRegistry, type NewClient } from '../clients.js';
 import { ManualClock } from '../clock.js';
-import { hashSecret } from '../secrets.js';
+import { tokenKey } from '../secrets.js';
 import type { TokenResponse } from '../tokens.js';
 
 /** The user an approval is for: only the id matters to these tests. */
@@ -117,13 +117,13 @@ describe('authorization code grant', () => {
 
   /** How many access tokens the code's family has (i.e. whether anything was issued for it). */
   async function tokensIssuedFor(code: string): Promise<number> {
-    const stored = await db.store.findAuthorizationCode(hashSecret(code));
+    const stored = await db.store.findAuthorizationCode(tokenKey(code));
     const row = await db.store.driver.get<{ n: number }>('SELECT COUNT(*) AS n FROM access_tokens WHERE family_id = ?', [stored!.familyId]);
     return Number(row?.n);
   }
 
-  const accessRevokedAt = async (tokens: TokenResponse) => (await db.store.findAccessToken(hashSecret(tokens.access_token)))?.revokedAt;
-  const refreshRevokedAt = async (tokens: TokenResponse) => (await db.store.findRefreshToken(hashSecret(tokens.refresh_token!)))?.revokedAt;
+  const accessRevokedAt = async (tokens: TokenResponse) => (await db.store.findAccessToken(tokenKey(tokens.access_token)))?.revokedAt;
+  const refreshRevokedAt = async (tokens: TokenResponse) => (await db.store.findRefreshToken(tokenKey(tokens.refresh_token!)))?.revokedAt;
 
   it('exchanges a code with the right verifier for tokens bound to the user, client and authorized scope', async () => {
     const code = await authorize(web);
@@ -132,13 +132,13 @@ describe('authorization code grant', () => {
     expect(outcome.grantType).toBe('authorization_code');
     const tokens = outcome.response;
     expect(tokens).toMatchObject({ token_type: 'Bearer', expires_in: ACCESS_LIFETIME, scope: 'read write' });
-    expect(tokens.access_token).toMatch(/^[A-Za-z0-9_-]{43}$/);
-    expect(tokens.refresh_token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(tokens.access_token).toMatch(/^[A-Za-z0-9_-]{51}$/);
+    expect(tokens.refresh_token).toMatch(/^[A-Za-z0-9_-]{51}$/);
 
-    const stored = await db.store.findAuthorizationCode(hashSecret(code));
+    const stored = await db.store.findAuthorizationCode(tokenKey(code));
     expect(stored?.consumedAt).toBe(clock.now());
-    const access = await db.store.findAccessToken(hashSecret(tokens.access_token));
-    const refresh = await db.store.findRefreshToken(hashSecret(tokens.refresh_token!));
+    const access = await db.store.findAccessToken(tokenKey(tokens.access_token));
+    const refresh = await db.store.findRefreshToken(tokenKey(tokens.refresh_token!));
     expect(access).toMatchObject({ clientId: web.client.id, userId: aliceId, scope: 'read write', familyId: stored!.familyId, revokedAt: null });
     expect(access?.expiresAt).toBe(clock.now() + ACCESS_LIFETIME);
     expect(refresh).toMatchObject({ clientId: web.client.id, userId: aliceId, scope: 'read write', familyId: stored!.familyId });
@@ -154,7 +154,7 @@ describe('authorization code grant', () => {
   it('issues no refresh token to a client without the refresh_token grant', async () => {
     const code = await authorize(single);
     const tokens = await exchange(single, code);
-    expect(tokens.access_token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(tokens.access_token).toMatch(/^[A-Za-z0-9_-]{51}$/);
     expect(tokens).not.toHaveProperty('refresh_token');
   });
 
@@ -230,7 +230,7 @@ describe('authorization code grant', () => {
 
   it('a code_verifier for a code issued without a challenge is a PKCE downgrade: invalid_grant', async () => {
     const code = await authorize(web, { code_challenge: undefined, code_challenge_method: undefined }, lenient);
-    expect((await db.store.findAuthorizationCode(hashSecret(code)))?.codeChallenge).toBeNull();
+    expect((await db.store.findAuthorizationCode(tokenKey(code)))?.codeChallenge).toBeNull();
     expect(await refused(exchange(web, code, { code_verifier: VERIFIER }, lenient))).toBe('invalid_grant');
     expect(await tokensIssuedFor(code)).toBe(0);
   });
@@ -266,11 +266,11 @@ describe('authorization code grant', () => {
 
   it('a redirect_uri omitted at authorization may be omitted at the exchange, or repeated as registered, but not changed', async () => {
     const omittedBoth = await authorize(single, { redirect_uri: undefined });
-    expect((await db.store.findAuthorizationCode(hashSecret(omittedBoth)))?.redirectUriGiven).toBe(false);
-    expect((await exchange(single, omittedBoth, { redirect_uri: undefined })).access_token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect((await db.store.findAuthorizationCode(tokenKey(omittedBoth)))?.redirectUriGiven).toBe(false);
+    expect((await exchange(single, omittedBoth, { redirect_uri: undefined })).access_token).toMatch(/^[A-Za-z0-9_-]{51}$/);
 
     const repeated = await authorize(single, { redirect_uri: undefined });
-    expect((await exchange(single, repeated, { redirect_uri: 'https://single.example/cb' })).access_token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect((await exchange(single, repeated, { redirect_uri: 'https://single.example/cb' })).access_token).toMatch(/^[A-Za-z0-9_-]{51}$/);
 
     const changed = await authorize(single, { redirect_uri: undefined });
     expect(await refused(exchange(single, changed, { redirect_uri: 'https://single.example/cb/' }))).toBe('invalid_grant');
@@ -299,12 +299,12 @@ describe('authorization code grant', () => {
     const code = await authorize(spa, { redirect_uri: undefined });
     const tokens = await exchange(spa, code, { redirect_uri: undefined });
     expect(tokens.scope).toBe('read write');
-    expect(tokens.refresh_token).toMatch(/^[A-Za-z0-9_-]{43}$/);
-    expect((await db.store.findAccessToken(hashSecret(tokens.access_token)))?.clientId).toBe(spa.client.id);
+    expect(tokens.refresh_token).toMatch(/^[A-Za-z0-9_-]{51}$/);
+    expect((await db.store.findAccessToken(tokenKey(tokens.access_token)))?.clientId).toBe(spa.client.id);
 
     const refreshed = (await token(spa, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token! })).response;
     expect(refreshed.access_token).not.toBe(tokens.access_token);
-    expect(refreshed.refresh_token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    expect(refreshed.refresh_token).toMatch(/^[A-Za-z0-9_-]{51}$/);
     expect(refreshed.scope).toBe('read write');
     expect(await accessRevokedAt(tokens)).toBe(clock.now());
   });

@@ -3,7 +3,7 @@ import type { CodeStore, TokenStore, UserStore } from '../../storage/store.js';
 import type { Clock } from '../clock.js';
 import { OAuthError } from '../errors.js';
 import { verifierMatchesChallenge } from '../pkce.js';
-import { hashSecret } from '../secrets.js';
+import { tokenKey } from '../secrets.js';
 import type { TokenMinter } from '../tokens.js';
 import { requireParam, type GrantHandler, type GrantRequest } from './grant.js';
 
@@ -27,7 +27,7 @@ export class AuthorizationCodeGrant implements GrantHandler {
   ) {}
 
   async handle({ client, params, clientIp }: GrantRequest) {
-    const codeHash = hashSecret(requireParam(params, 'code'));
+    const codeHash = tokenKey(requireParam(params, 'code'));
     const redirectUri = params.get('redirect_uri');
     const verifier = params.get('code_verifier');
     const invalid = () => OAuthError.invalidGrant('authorization code is invalid, expired or already used');

@@ -3,7 +3,7 @@ import type { TokenStore } from '../../storage/store.js';
 import { OAuthError } from '../errors.js';
 import type { Clock } from '../clock.js';
 import { narrowScope, parseScope } from '../scopes.js';
-import { hashSecret } from '../secrets.js';
+import { tokenKey } from '../secrets.js';
 import type { TokenMinter } from '../tokens.js';
 import { requireParam, type GrantHandler, type GrantRequest } from './grant.js';
 
@@ -27,7 +27,7 @@ export class RefreshTokenGrant implements GrantHandler {
   async handle({ client, params, clientIp }: GrantRequest) {
     const presented = requireParam(params, 'refresh_token');
     const requestedScope = parseScope(params.get('scope'));
-    const presentedHash = hashSecret(presented);
+    const presentedHash = tokenKey(presented);
     const invalid = () => OAuthError.invalidGrant('refresh token is invalid, expired or revoked');
 
     // The token and its user in one read.

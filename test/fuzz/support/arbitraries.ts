@@ -173,14 +173,14 @@ const scopeValue: fc.Arbitrary<Value> = fc.oneof(
 
 const tokenValue: fc.Arbitrary<Value> = fc.oneof(
   { weight: 3, arbitrary: fc.constantFrom<Sym>({ sym: 'accessToken' }, { sym: 'refreshToken' }) },
-  { weight: 1, arbitrary: fc.base64String({ minLength: 43, maxLength: 44 }) },
+  { weight: 1, arbitrary: fc.base64String({ minLength: 43, maxLength: 52 }) },
   { weight: 1, arbitrary: fc.constantFrom('eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.', 'eyJhbGciOiJFZERTQSJ9.e30.AAAA', 'a.b.c', '...') },
   { weight: 2, arbitrary: fuzzText },
 );
 
 const csrfValue: fc.Arbitrary<Value> = fc.oneof(
   { weight: 4, arbitrary: csrfPurpose.map((purpose): Sym => ({ sym: 'csrf', purpose })) },
-  { weight: 1, arbitrary: fc.base64String({ minLength: 43, maxLength: 44 }) },
+  { weight: 1, arbitrary: fc.base64String({ minLength: 43, maxLength: 52 }) },
   { weight: 1, arbitrary: fuzzText },
 );
 
@@ -238,12 +238,12 @@ const SPECIFIC: Record<string, fc.Arbitrary<Value>> = {
   current_password: fc.oneof(fc.constant<Sym>({ sym: 'password' }), fc.constantFrom('wrong password')),
   password_again: fc.oneof(fc.constant<Sym>({ sym: 'password' }), fc.constantFrom('new fuzz password 1', 'other')),
   email: fc.oneof(fc.emailAddress(), fc.constantFrom('alice@fuzz.test', 'x@y', '@', 'a@b.c')),
-  code: fc.oneof(fc.constantFrom<Sym>({ sym: 'code', client: 'web' }, { sym: 'code', client: 'spa' }), fc.base64String({ minLength: 43, maxLength: 44 })),
+  code: fc.oneof(fc.constantFrom<Sym>({ sym: 'code', client: 'web' }, { sym: 'code', client: 'spa' }), fc.base64String({ minLength: 43, maxLength: 52 })),
   code_verifier: fc.oneof(fc.constant<Sym>({ sym: 'codeVerifier' }), fc.stringMatching(/^[A-Za-z0-9._~-]{43,128}$/)),
   code_challenge: fc.oneof(fc.constant<Sym>({ sym: 'codeChallenge' }), fc.stringMatching(/^[A-Za-z0-9_-]{42,44}$/)),
   code_challenge_method: fc.constantFrom('S256', 's256', 'plain', 'S512', 'S256 '),
   redirect_uri: redirectUriValue,
-  refresh_token: fc.oneof(fc.constant<Sym>({ sym: 'refreshToken' }), fc.constant<Sym>({ sym: 'accessToken' }), fc.base64String({ minLength: 43, maxLength: 44 })),
+  refresh_token: fc.oneof(fc.constant<Sym>({ sym: 'refreshToken' }), fc.constant<Sym>({ sym: 'accessToken' }), fc.base64String({ minLength: 43, maxLength: 52 })),
   token: tokenValue,
   token_type_hint: fc.constantFrom('access_token', 'refresh_token', 'id_token', 'ACCESS_TOKEN', 'unknown'),
   response_type: fc.constantFrom('code', 'token', 'code token', 'id_token', 'CODE', 'code ', 'none'),
