@@ -210,3 +210,17 @@ export async function startOauth2ServerTarget({ name, label, scenarios, opts, wo
   }
   return target;
 }
+
+/**
+ * Fastify doing nothing but the ceiling's answer (bench/peers/fastify-floor.mjs): not a server
+ * to pick, but what any server built on Fastify pays at least; client_credentials only.
+ */
+export async function startFastifyFloorTarget({ name, label, opts, workDir }) {
+  const port = await freePort();
+  const url = `http://127.0.0.1:${port}`;
+  const { proc, errFile } = await startPeer({ label: name, script: 'fastify-floor.mjs', args: [port], config: {}, core: opts.serverCore, workDir, health: [`${url}/healthz`] });
+  const target = { name, label, engine: 'floor', logLevel: null, url, errFile, na: {}, scenarios: {} };
+  stoppable(target, proc);
+  target.scenarios.client_credentials = { path: '/oauth/token', env: { BENCH_AUTHORIZATION: basicAuthorization('floor', 'floor'), BENCH_BODY: 'grant_type=client_credentials' } };
+  return target;
+}

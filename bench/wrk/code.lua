@@ -13,47 +13,18 @@
 dofile(os.getenv("BENCH_LUA_DIR") .. "/common.lua")
 
 local authorization = os.getenv("BENCH_AUTHORIZATION")
-local redirect_uri = os.getenv("BENCH_REDIRECT_URI")
-local verifier = os.getenv("BENCH_CODE_VERIFIER")
+local suffix = "&redirect_uri=" .. os.getenv("BENCH_REDIRECT_URI") .. "&code_verifier=" .. os.getenv("BENCH_CODE_VERIFIER")
 local reuse = os.getenv("BENCH_CODE_REUSE") == "1"
-local thread_count = tonumber(os.getenv("BENCH_WRK_THREADS") or "1")
-
--- thread state -------------------------------------------------------------
-pool = {}          -- set by setup(); pool[pool_head] … pool[pool_tail] are not presented yet
-pool_head = 1
-pool_tail = 0
-pool_empty = 0
-presented = 0
-
-local prefix
-local suffix = "&redirect_uri=" .. redirect_uri .. "&code_verifier=" .. verifier
 
 function init(args)
   pool_head, pool_tail = 1, #pool
-  prefix = "POST " .. wrk.path .. " HTTP/1.1\r\n"
-    .. "Host: " .. wrk.headers["Host"] .. "\r\n"
-    .. "Authorization: " .. authorization .. "\r\n"
-    .. "Content-Type: application/x-www-form-urlencoded\r\n"
-    .. "Content-Length: "
 end
 
 function request()
-  local code
-  if pool_head <= pool_tail then
-    code = pool[pool_head]
-    pool[pool_head] = nil
-    pool_head = pool_head + 1
-    if reuse then
-      pool_tail = pool_tail + 1
-      pool[pool_tail] = code
-    end
-  else
-    pool_empty = pool_empty + 1
-    code = "pool-exhausted"
-  end
-  presented = presented + 1
-  local body = "grant_type=authorization_code&code=" .. code .. suffix
-  return prefix .. #body .. "\r\n\r\n" .. body
+  local had_one = pool_head <= pool_tail
+  local code = pool_take()
+  if reuse and had_one then pool_put(code) end
+  return form_post(authorization, "grant_type=authorization_code&code=" .. code .. suffix)
 end
 
 function response(status, headers, body)
@@ -61,18 +32,12 @@ function response(status, headers, body)
 end
 
 -- main state ---------------------------------------------------------------
-local tokens_at_start = 0
-
-on_setup(function(thread, index)
-  local mine
-  mine, tokens_at_start = thread_share_of_tokens_in(index, thread_count)
-  thread:set("pool", mine)
-end)
+local tokens_at_start = share_tokens_in(tonumber(os.getenv("BENCH_WRK_THREADS") or "1"))
 
 on_done(function(extra)
   extra.pool_empty = sum_over_threads("pool_empty") or 0
   extra.presented = sum_over_threads("presented") or 0
-  extra.tokens_at_start = tokens_at_start
+  extra.tokens_at_start = tokens_at_start()
   local left = 0
   for _, thread in ipairs(threads) do left = left + (thread:get("pool_tail") - thread:get("pool_head") + 1) end
   extra.tokens_left = left

@@ -44,6 +44,55 @@ function thread_share_of_tokens_in(index, thread_count)
   return mine, #pool_lines
 end
 
+-- A pool of single-use credentials (refresh tokens, codes), per thread: a FIFO queue,
+-- pool[pool_head] … pool[pool_tail] not presented yet. share_tokens_in() fills it in setup();
+-- pool_take() hands out the next one, or "pool-exhausted" (a 400 from a real server) counted in
+-- pool_empty when there is none left.
+pool = {}
+pool_head = 1
+pool_tail = 0
+pool_empty = 0
+presented = 0
+
+function pool_take()
+  presented = presented + 1
+  if pool_head > pool_tail then
+    pool_empty = pool_empty + 1
+    return "pool-exhausted"
+  end
+  local value = pool[pool_head]
+  pool[pool_head] = nil
+  pool_head = pool_head + 1
+  return value
+end
+
+function pool_put(value)
+  pool_tail = pool_tail + 1
+  pool[pool_tail] = value
+end
+
+-- main state: gives each thread its share of BENCH_TOKENS_IN; returns how many lines it had.
+local tokens_at_start = 0
+function share_tokens_in(thread_count)
+  on_setup(function(thread, index)
+    local mine
+    mine, tokens_at_start = thread_share_of_tokens_in(index, thread_count)
+    thread:set("pool", mine)
+  end)
+  return function() return tokens_at_start end
+end
+
+-- A urlencoded POST to wrk.path with Basic authorization, built in request() because the body
+-- (and so its length) differs per request; `headers`: extra header lines, each ending in \r\n.
+local post_prefix
+function form_post(authorization, body, headers)
+  post_prefix = post_prefix or ("POST " .. wrk.path .. " HTTP/1.1\r\n"
+    .. "Host: " .. wrk.headers["Host"] .. "\r\n"
+    .. "Authorization: " .. authorization .. "\r\n"
+    .. "Content-Type: application/x-www-form-urlencoded\r\n")
+  return post_prefix .. (headers or "") .. "Content-Length: " .. #body .. "\r\n\r\n" .. body
+end
+
 local function json(value)
   local t = type(value)
   if t == "table" then

@@ -17,25 +17,18 @@ for line in assert(io.open(users_file, "r"), "cannot open BENCH_USERS_FILE " .. 
 end
 assert(#users > 0, "no users in BENCH_USERS_FILE")
 
-local prefix
 local next_user = 1
 
 function init(args)
   next_user = ((tonumber(thread_index) or 1) - 1) * 7 % #users + 1
-  prefix = "POST " .. wrk.path .. " HTTP/1.1\r\n"
-    .. "Host: " .. wrk.headers["Host"] .. "\r\n"
-    .. "Authorization: " .. authorization .. "\r\n"
-    .. "Content-Type: application/x-www-form-urlencoded\r\n"
 end
 
 function request()
   local i = next_user
   next_user = next_user % #users + 1
   local user = users[i]
-  local body = "grant_type=password&username=" .. user.name .. "&password=" .. user.password
-  return prefix
-    .. "X-Forwarded-For: 10." .. math.floor(i / 65536) % 256 .. "." .. math.floor(i / 256) % 256 .. "." .. i % 256 .. "\r\n"
-    .. "Content-Length: " .. #body .. "\r\n\r\n" .. body
+  local forwarded_for = "X-Forwarded-For: 10." .. math.floor(i / 65536) % 256 .. "." .. math.floor(i / 256) % 256 .. "." .. i % 256 .. "\r\n"
+  return form_post(authorization, "grant_type=password&username=" .. user.name .. "&password=" .. user.password, forwarded_for)
 end
 
 function response(status, headers, body)

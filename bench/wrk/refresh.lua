@@ -14,69 +14,33 @@ dofile(os.getenv("BENCH_LUA_DIR") .. "/common.lua")
 
 local authorization = os.getenv("BENCH_AUTHORIZATION")
 local tokens_out = os.getenv("BENCH_TOKENS_OUT")
-local thread_count = tonumber(os.getenv("BENCH_WRK_THREADS") or "1")
 
--- thread state -------------------------------------------------------------
-pool = {}          -- set by setup(); unused tokens, a FIFO queue: pool[pool_head] … pool[pool_tail]
-pool_head = 1
-pool_tail = 0
-pool_empty = 0     -- request() found no token (a bug in the pool sizing, or lost tokens)
 missing_token = 0  -- a 200 without a refresh_token
-presented = 0
-
-local prefix
 
 function init(args)
   pool_head, pool_tail = 1, #pool
-  prefix = "POST " .. wrk.path .. " HTTP/1.1\r\n"
-    .. "Host: " .. wrk.headers["Host"] .. "\r\n"
-    .. "Authorization: " .. authorization .. "\r\n"
-    .. "Content-Type: application/x-www-form-urlencoded\r\n"
-    .. "Content-Length: "
 end
 
 function request()
-  local token
-  if pool_head <= pool_tail then
-    token = pool[pool_head]
-    pool[pool_head] = nil
-    pool_head = pool_head + 1
-  else
-    pool_empty = pool_empty + 1
-    token = "pool-exhausted"
-  end
-  presented = presented + 1
-  local body = "grant_type=refresh_token&refresh_token=" .. token
-  return prefix .. #body .. "\r\n\r\n" .. body
+  return form_post(authorization, "grant_type=refresh_token&refresh_token=" .. pool_take())
 end
 
 function response(status, headers, body)
   count_status(status)
   if status == 200 then
     local next_token = body:match('"refresh_token"%s*:%s*"([^"]+)"')
-    if next_token then
-      pool_tail = pool_tail + 1
-      pool[pool_tail] = next_token
-    else
-      missing_token = missing_token + 1
-    end
+    if next_token then pool_put(next_token) else missing_token = missing_token + 1 end
   end
 end
 
 -- main state ---------------------------------------------------------------
-local tokens_at_start = 0
-
-on_setup(function(thread, index)
-  local mine
-  mine, tokens_at_start = thread_share_of_tokens_in(index, thread_count)
-  thread:set("pool", mine)
-end)
+local tokens_at_start = share_tokens_in(tonumber(os.getenv("BENCH_WRK_THREADS") or "1"))
 
 on_done(function(extra)
   extra.pool_empty = sum_over_threads("pool_empty") or 0
   extra.missing_token = sum_over_threads("missing_token") or 0
   extra.presented = sum_over_threads("presented") or 0
-  extra.tokens_at_start = tokens_at_start
+  extra.tokens_at_start = tokens_at_start()
   local leftover = {}
   for _, thread in ipairs(threads) do
     local queue = thread:get("pool") or {}
