@@ -809,6 +809,22 @@ export class SqlStore implements Store {
     );
   }
 
+  async addFirstSigningKey(k: SigningKeyRecord): Promise<boolean> {
+    return this.db.withExclusiveLock('signing-keys', () =>
+      this.db.transaction(async (tx) => {
+        // Inside the (write) transaction: SQLite's BEGIN IMMEDIATE and PostgreSQL's advisory lock
+        // both make this check and the insert one step for every process.
+        if (await tx.get('SELECT 1 AS n FROM signing_keys WHERE retired_at IS NULL OR retired_at > ?', [k.createdAt])) return false;
+        await tx.run(
+          `INSERT INTO signing_keys (kid, algorithm, public_jwk, private_key_encrypted, created_at, retired_at, publish_until)
+           VALUES (?, ?, ?, ?, ?, NULL, NULL)`,
+          [k.kid, k.algorithm, k.publicJwk, k.privateKeyEncrypted, k.createdAt],
+        );
+        return true;
+      }),
+    );
+  }
+
   // --- throttling -------------------------------------------------------------------
 
   async blockedUntil(keys: readonly string[]): Promise<number> {

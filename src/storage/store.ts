@@ -326,6 +326,12 @@ export interface KeyStore {
    * `retireAt`: it stops signing then and stays published until `publishUntil`.
    */
   addSigningKey(key: SigningKeyRecord, retired: { retireAt: number; publishUntil: number }): Promise<void>;
+  /**
+   * Stores `key` (created at key.createdAt) unless some key signs at that time (retired_at null
+   * or later), in one transaction under the same lock: of several nodes creating the first key
+   * at once, exactly one wins. True when `key` was stored.
+   */
+  addFirstSigningKey(key: SigningKeyRecord): Promise<boolean>;
 }
 
 /**
