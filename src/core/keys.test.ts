@@ -292,6 +292,12 @@ describe('KeyRing', () => {
     expect(signingKeyAt(keys, START - 6)?.kid).toBe('retired');
     expect(signingKeyAt([...keys].reverse(), START)?.kid).toBe('pending');
     expect(signingKeyAt([key('retired', START - 5)], START)).toBeUndefined();
+    // Two keys retiring at the same time (rotations racing): the older one, then the smaller kid, on every node alike.
+    const older = { ...key('older', START + 90), createdAt: START - 100 };
+    const newer = { ...key('newer', START + 90), createdAt: START };
+    expect(signingKeyAt([newer, older, key('current', null)], START)?.kid).toBe('older');
+    expect(signingKeyAt([older, newer, key('current', null)], START)?.kid).toBe('older');
+    expect(signingKeyAt([key('b', START + 90), key('a', START + 90)], START)?.kid).toBe('a');
   });
 
   it('publishedKeys: the new key from its rotation on; the old one until publishUntil = its retirement (+90 s) + access_token_lifetime + 10', async () => {
