@@ -100,7 +100,11 @@ export class Gatehouse {
         })
       : null;
     const minter = new TokenMinter(
-      { accessTokenLifetime: this.config.access_token_lifetime, refreshTokenLifetime: this.config.refresh_token_lifetime },
+      {
+        accessTokenLifetime: this.config.access_token_lifetime,
+        refreshTokenLifetime: this.config.refresh_token_lifetime,
+        refreshTokenAbsoluteLifetime: this.config.refresh_token_absolute_lifetime,
+      },
       this.clock,
       ids,
       this.config.access_token_format === 'jwt' && this.keys

@@ -28,6 +28,12 @@ export type SecurityEventType =
   | 'token.revoked'
   /** A consumed refresh token was presented again: its whole family is now revoked (RFC 9700 §4.14.2). */
   | 'token.reuse_detected'
+  /**
+   * A used refresh token was presented again within refresh_token_grace_period while its
+   * successor was unused: answered with a new pair, the successor revoked. A lost response being
+   * retried, or a stolen token being replayed.
+   */
+  | 'refresh_token.grace_replay'
   /** A consumed authorization code was presented again: its tokens are now revoked (RFC 6749 §4.1.2). */
   | 'code.reuse_detected'
   /** A right password (sign-in form, password grant). */

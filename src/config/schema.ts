@@ -31,6 +31,12 @@ export const configSchema = z
     access_token_lifetime: seconds(1).default(3600),
     /** Seconds a refresh token lives; each rotation starts a new one. */
     refresh_token_lifetime: seconds(1).default(1_209_600),
+    /**
+     * Seconds a refresh token family (one grant and every token rotated from it) lives at most,
+     * from its first token, however often it rotates: then the user must sign in again. 0 = no
+     * limit (refresh_token_lifetime alone, sliding forever); not recommended.
+     */
+    refresh_token_absolute_lifetime: seconds(0).default(7_776_000),
     /** Seconds an authorization code lives. */
     auth_code_lifetime: seconds(1).default(30),
     /** The scopes this server knows; a client may be limited to some of them. */
@@ -225,6 +231,7 @@ export const numericKeys = new Set([
   'access_token_lifetime',
   'refresh_token_lifetime',
   'auth_code_lifetime',
+  'refresh_token_absolute_lifetime',
   'refresh_token_grace_period',
   'session_lifetime',
   'password_min_length',

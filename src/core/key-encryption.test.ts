@@ -67,6 +67,22 @@ describe('KeyEncryption', () => {
     expect(encryption.decrypt(encrypted)).toBe(pem);
   });
 
+  it('refuses a truncated auth tag (the first 4, 8, 12 or 15 bytes of the genuine one): only a 16-byte tag is accepted', () => {
+    const encryption = new KeyEncryption(SECRET);
+    const encrypted = encryption.encrypt(pem);
+    const [, iv, tag, ciphertext] = parts(encrypted);
+    const full = Buffer.from(tag!, 'base64url');
+    // GCM would verify a prefix of the right tag: each byte cut off makes forging 256 times easier.
+    for (const length of [4, 8, 12, 13, 14, 15]) {
+      const truncated = full.subarray(0, length).toString('base64url');
+      expect(() => encryption.decrypt(['v1', iv, truncated, ciphertext].join('.')), `${length}-byte tag`).toThrow();
+    }
+    // Too long, or a fifth part, is refused as well.
+    expect(() => encryption.decrypt(['v1', iv, Buffer.concat([full, Buffer.alloc(1)]).toString('base64url'), ciphertext].join('.'))).toThrow();
+    expect(() => encryption.decrypt([encrypted, 'x'].join('.'))).toThrow();
+    expect(encryption.decrypt(encrypted)).toBe(pem);
+  });
+
   it('the output never contains the plaintext, or any 16-character piece of it, in clear or base64', () => {
     const encrypted = new KeyEncryption(SECRET).encrypt(pem);
     expect(encrypted).not.toContain('PRIVATE KEY');

@@ -69,18 +69,26 @@ describe('token endpoint with an injected clock', () => {
     expect(await rejected(refresh(strict, third))).toBe('invalid_grant');
   });
 
-  it('within the grace window re-issues and revokes the sibling pair; after it, reuse revokes the family', async () => {
+  it('within the grace window re-issues and revokes the unused successor pair; presenting that successor later is reuse and revokes the family', async () => {
     const first = await login(lenient);
     const second = await refresh(lenient, first);
     clock.advance(30);
     const retried = await refresh(lenient, first);
     expect(retried.refresh_token).not.toBe(second.refresh_token);
-    expect(await rejected(refresh(lenient, second))).toBe('invalid_grant');
     expect((await db.store.findAccessToken(tokenKey(second.access_token)))?.revokedAt).not.toBeNull();
+    // The superseded successor comes back: one of its two holders is not the client. Reuse.
+    expect(await rejected(refresh(lenient, second))).toBe('invalid_grant');
+    expect(await rejected(refresh(lenient, retried))).toBe('invalid_grant');
+    expect((await db.store.findAccessToken(tokenKey(retried.access_token)))?.revokedAt).not.toBeNull();
+  });
 
+  it('after the grace window, presenting a used token again is reuse and revokes the family, the re-issued pair included', async () => {
+    const first = await login(lenient);
+    await refresh(lenient, first);
+    clock.advance(30);
+    const retried = await refresh(lenient, first);
     clock.advance(1);
     expect(await rejected(refresh(lenient, first))).toBe('invalid_grant');
-    // Reuse outside the window took the whole family down, including the re-issued pair.
     expect(await rejected(refresh(lenient, retried))).toBe('invalid_grant');
   });
 

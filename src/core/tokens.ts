@@ -16,7 +16,10 @@ export interface TokenResponse {
 
 export interface TokenLifetimes {
   accessTokenLifetime: number;
+  /** Sliding: each rotation gives the new refresh token this long. */
   refreshTokenLifetime: number;
+  /** A family ends this long after its first token, however often it rotates; 0 (or absent) = no limit. */
+  refreshTokenAbsoluteLifetime?: number;
 }
 
 /** What a grant decided: who, for which client, which scope, in which family. */
@@ -30,6 +33,8 @@ export interface GrantDecision {
   familyId: string;
   /** The refresh token this pair replaces (rotation). */
   parentHash?: string;
+  /** When the family's first token was issued (rotation); a new family starts now. */
+  familyStartedAt?: number;
 }
 
 export interface MintedTokens {
@@ -60,11 +65,20 @@ export class TokenMinter {
     return this.ids.id();
   }
 
+  /** When a family started at `startedAt` ends (refresh_token_absolute_lifetime); +∞ without a limit. */
+  familyEnd(startedAt: number): number {
+    const absolute = this.lifetimes.refreshTokenAbsoluteLifetime ?? 0;
+    return absolute > 0 ? startedAt + absolute : Number.POSITIVE_INFINITY;
+  }
+
   async mint(decision: GrantDecision, withRefreshToken: boolean): Promise<MintedTokens> {
     const now = this.clock.now();
     const scope = formatScope(decision.scope);
     const jti = this.ids.id();
-    const expiresAt = now + this.lifetimes.accessTokenLifetime;
+    const familyStartedAt = decision.familyStartedAt ?? now;
+    const familyEnd = this.familyEnd(familyStartedAt);
+    // Nothing of a family outlives it: near its end, the access token is cut short too.
+    const expiresAt = Math.min(now + this.lifetimes.accessTokenLifetime, withRefreshToken ? familyEnd : Number.POSITIVE_INFINITY);
     const accessValue = this.format.kind === 'jwt' ? await this.signJwt(decision, scope, jti, now, expiresAt) : this.ids.token();
     const accessToken: AccessTokenRecord = {
       tokenHash: tokenKey(accessValue),
@@ -80,7 +94,7 @@ export class TokenMinter {
     const response: TokenResponse = {
       access_token: accessValue,
       token_type: 'Bearer',
-      expires_in: this.lifetimes.accessTokenLifetime,
+      expires_in: expiresAt - now,
       scope,
     };
     if (!withRefreshToken) return { response, accessToken };
@@ -94,7 +108,9 @@ export class TokenMinter {
       userId: decision.userId,
       scope,
       issuedAt: now,
-      expiresAt: now + this.lifetimes.refreshTokenLifetime,
+      familyStartedAt,
+      // Rotation slides the expiry, never past the family's absolute end.
+      expiresAt: Math.min(now + this.lifetimes.refreshTokenLifetime, familyEnd),
       consumedAt: null,
       revokedAt: null,
     };

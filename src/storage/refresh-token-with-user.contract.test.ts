@@ -56,7 +56,7 @@ describeEachEngine('findRefreshTokenWithUser', (factory) => {
     const owner = await user();
     const token = await refreshToken(owner.id);
     expect(await store.findRefreshTokenWithUser(token.tokenHash)).toStrictEqual({
-      token: { clientId, familyId: token.familyId, scope: 'read write', userId: owner.id },
+      token: { clientId, familyId: token.familyId, scope: 'read write', userId: owner.id, familyStartedAt: T },
       user: { enabled: true, username: owner.username, roles: ['admin'] },
     });
   });
@@ -73,10 +73,25 @@ describeEachEngine('findRefreshTokenWithUser', (factory) => {
   it('a token without a user has user null; an unknown token is null', async () => {
     const token = await refreshToken(null);
     expect(await store.findRefreshTokenWithUser(token.tokenHash)).toStrictEqual({
-      token: { clientId, familyId: token.familyId, scope: 'read write', userId: null },
+      token: { clientId, familyId: token.familyId, scope: 'read write', userId: null, familyStartedAt: T },
       user: null,
     });
     expect(await store.findRefreshTokenWithUser(`rt-${randomUUID()}`)).toBeNull();
+  });
+
+  it("carries the family's start as stored (a rotated token keeps its family's first issue time)", async () => {
+    const owner = await user();
+    const familyId = randomUUID();
+    const token: RefreshTokenRecord = {
+      tokenHash: `rt-${randomUUID()}`, familyId, parentHash: `rt-${randomUUID()}`, clientId, userId: owner.id, scope: 'read', issuedAt: T + 500,
+      familyStartedAt: T, expiresAt: T + 600, consumedAt: null, revokedAt: null,
+    };
+    await store.issueTokens({
+      accessToken: { tokenHash: `at-${randomUUID()}`, jti: randomUUID(), familyId, clientId, userId: owner.id, scope: 'read', issuedAt: T + 500, expiresAt: T + 510, revokedAt: null },
+      refreshToken: token,
+    });
+    expect((await store.findRefreshTokenWithUser(token.tokenHash))?.token.familyStartedAt).toBe(T);
+    expect((await store.findRefreshToken(token.tokenHash))?.familyStartedAt).toBe(T);
   });
 
   it('finds consumed and revoked tokens too (rotation decides what they mean)', async () => {

@@ -75,6 +75,9 @@ interface AccessTokenRow {
 interface RefreshTokenRow extends Omit<AccessTokenRow, 'jti'> {
   parent_hash: string | null;
   consumed_at: number | null;
+  /** Null only for a row written by an older release after migration 10 ran: its issued_at then. */
+  family_started_at: number | null;
+  superseded_at: number | null;
 }
 interface AuthorizationCodeRow {
   code_hash: string;
@@ -156,6 +159,7 @@ const toAccessToken = (row: AccessTokenRow): AccessTokenRecord => ({ ...tokenFie
 const toRefreshToken = (row: RefreshTokenRow): RefreshTokenRecord => ({
   ...tokenFields(row),
   parentHash: row.parent_hash,
+  familyStartedAt: row.family_started_at ?? row.issued_at,
   consumedAt: row.consumed_at,
 });
 
@@ -202,8 +206,8 @@ const INSERT_ACCESS_TOKEN = `INSERT INTO access_tokens
   (token_hash, jti, family_id, client_id, user_id, scope, issued_at, expires_at, revoked_at)
   VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL)`;
 const INSERT_REFRESH_TOKEN = `INSERT INTO refresh_tokens
-  (token_hash, family_id, parent_hash, client_id, user_id, scope, issued_at, expires_at, consumed_at, revoked_at)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL)`;
+  (token_hash, family_id, parent_hash, client_id, user_id, scope, issued_at, expires_at, family_started_at, consumed_at, revoked_at)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL)`;
 
 /**
  * PostgreSQL: consume a live refresh token, revoke its family's access tokens and store the
@@ -221,14 +225,14 @@ const ROTATE_LIVE_POSTGRES = `WITH consumed AS (
     INSERT INTO access_tokens (token_hash, jti, family_id, client_id, user_id, scope, issued_at, expires_at, revoked_at)
     SELECT ?, ?, ?, ?, ?, ?, ?::bigint, ?::bigint, NULL FROM consumed
   ), refresh AS (
-    INSERT INTO refresh_tokens (token_hash, family_id, parent_hash, client_id, user_id, scope, issued_at, expires_at, consumed_at, revoked_at)
-    SELECT ?, ?, ?, ?, ?, ?, ?::bigint, ?::bigint, NULL, NULL FROM consumed
+    INSERT INTO refresh_tokens (token_hash, family_id, parent_hash, client_id, user_id, scope, issued_at, expires_at, family_started_at, consumed_at, revoked_at)
+    SELECT ?, ?, ?, ?, ?, ?, ?::bigint, ?::bigint, ?::bigint, NULL, NULL FROM consumed
   )
   SELECT family_id FROM consumed`;
 
 const accessTokenParams = (t: AccessTokenRecord) => [t.tokenHash, t.jti, t.familyId, t.clientId, t.userId, t.scope, t.issuedAt, t.expiresAt];
 const refreshTokenParams = (t: RefreshTokenRecord) => [
-  t.tokenHash, t.familyId, t.parentHash, t.clientId, t.userId, t.scope, t.issuedAt, t.expiresAt,
+  t.tokenHash, t.familyId, t.parentHash, t.clientId, t.userId, t.scope, t.issuedAt, t.expiresAt, t.familyStartedAt ?? t.issuedAt,
 ];
 
 async function insertTokens(db: SqlExecutor, tokens: IssuedTokens): Promise<void> {
@@ -597,16 +601,19 @@ export class SqlStore implements Store {
     // Only the columns the grant reads: better-sqlite3 builds a row object column by column,
     // and SELECT r.*, u.* costs half as much again as this.
     const row = await this.db.get<{
-      client_id: string; family_id: string; scope: string; user_id: string | null;
+      client_id: string; family_id: string; scope: string; user_id: string | null; family_started_at: number;
       enabled: boolean | number | null; username: string | null; roles: string | null;
     }>(
-      `SELECT r.client_id, r.family_id, r.scope, r.user_id, u.enabled, u.username, u.roles
+      `SELECT r.client_id, r.family_id, r.scope, r.user_id, COALESCE(r.family_started_at, r.issued_at) AS family_started_at,
+         u.enabled, u.username, u.roles
        FROM refresh_tokens r LEFT JOIN users u ON u.id = r.user_id WHERE r.token_hash = ?`,
       [tokenHash],
     );
     if (!row) return null;
     return {
-      token: { clientId: row.client_id, familyId: row.family_id, scope: row.scope, userId: row.user_id },
+      token: {
+        clientId: row.client_id, familyId: row.family_id, scope: row.scope, userId: row.user_id, familyStartedAt: Number(row.family_started_at),
+      },
       user: row.username === null ? null : { enabled: Boolean(row.enabled), username: row.username, roles: JSON.parse(row.roles!) as string[] },
     };
   }
@@ -643,6 +650,9 @@ export class SqlStore implements Store {
     // Lock the presented token's row: concurrent rotations of it queue here, on every node.
     const row = await tx.get<RefreshTokenRow>(`SELECT * FROM refresh_tokens WHERE token_hash = ?${this.db.forUpdate}`, [presentedHash]);
     if (!row || row.expires_at <= now) return { kind: 'invalid' };
+    // A successor a grace replay took the place of: whoever holds it and whoever replayed are
+    // not both the rightful client. Reuse.
+    if (row.superseded_at !== null) return this.reuse(tx, row.family_id, now);
     // A revoked token that was never used is merely dead; a used one presented again is still
     // reuse (e.g. the third of several racing presentations, after the second revoked the family).
     if (row.revoked_at !== null && row.consumed_at === null) return { kind: 'invalid' };
@@ -655,16 +665,20 @@ export class SqlStore implements Store {
       return { kind: 'rotated' };
     }
 
-    // Presented again. Within the grace period, and only while its successor is still unused,
-    // treat it as a retry after a lost response: the successor pair is revoked and a fresh
-    // pair takes its place, so one refresh token per family stays live.
+    // Presented again. Within the grace period, and only while no successor has been used,
+    // answer it as a retry after a lost response: the unused successor pair is revoked (and
+    // marked, so presenting it later is reuse) and a fresh pair takes its place: one live pair
+    // per family, ever. The successors are locked (FOR UPDATE reads their latest version, so a
+    // rotation of the successor committing meanwhile is seen as a use, never overwritten).
     if (row.revoked_at === null && gracePeriod > 0 && now - row.consumed_at <= gracePeriod) {
-      const successorUsed = await tx.get<{ n: number }>(
-        'SELECT 1 AS n FROM refresh_tokens WHERE parent_hash = ? AND consumed_at IS NOT NULL',
+      const successors = await tx.all<{ consumed_at: number | null }>(
+        `SELECT consumed_at FROM refresh_tokens WHERE parent_hash = ?${this.db.forUpdate}`,
         [presentedHash],
       );
-      if (!successorUsed) {
-        await tx.run('UPDATE refresh_tokens SET revoked_at = ? WHERE parent_hash = ? AND revoked_at IS NULL', [now, presentedHash]);
+      if (successors.every((successor) => successor.consumed_at === null)) {
+        await tx.run('UPDATE refresh_tokens SET revoked_at = ?, superseded_at = ? WHERE parent_hash = ? AND revoked_at IS NULL', [
+          now, now, presentedHash,
+        ]);
         await tx.run('UPDATE access_tokens SET revoked_at = ? WHERE family_id = ? AND revoked_at IS NULL', [now, row.family_id]);
         await insertTokens(tx, next);
         return { kind: 'reissued-in-grace' };
@@ -672,8 +686,23 @@ export class SqlStore implements Store {
     }
 
     // RFC 9700 §4.14.2: reuse of a rotated refresh token revokes the whole family.
-    await revokeFamilyWith(tx, row.family_id, now);
-    return { kind: 'reuse-detected', familyId: row.family_id };
+    return this.reuse(tx, row.family_id, now);
+  }
+
+  private async reuse(tx: SqlExecutor, familyId: string, now: number): Promise<RotationOutcome & { kind: 'reuse-detected' }> {
+    await revokeFamilyWith(tx, familyId, now);
+    return { kind: 'reuse-detected', familyId };
+  }
+
+  async refuseForeignRefreshToken(tokenHash: string, now: number): Promise<Extract<RotationOutcome, { kind: 'reuse-detected' | 'invalid' }>> {
+    return this.db.transaction(async (tx) => {
+      const row = await tx.get<RefreshTokenRow>(`SELECT * FROM refresh_tokens WHERE token_hash = ?${this.db.forUpdate}`, [tokenHash]);
+      if (!row || row.expires_at <= now) return { kind: 'invalid' as const };
+      // A live token merely presented by the wrong client is refused without harming its owner;
+      // a used (or superseded) one has leaked and been replayed.
+      if (row.consumed_at === null && row.superseded_at === null) return { kind: 'invalid' as const };
+      return this.reuse(tx, row.family_id, now);
+    });
   }
 
   async revokeFamily(familyId: string, now: number): Promise<number> {
@@ -776,6 +805,22 @@ export class SqlStore implements Store {
            VALUES (?, ?, ?, ?, ?, ?, ?)`,
           [k.kid, k.algorithm, k.publicJwk, k.privateKeyEncrypted, k.createdAt, k.retiredAt, k.publishUntil],
         );
+      }),
+    );
+  }
+
+  async addFirstSigningKey(k: SigningKeyRecord): Promise<boolean> {
+    return this.db.withExclusiveLock('signing-keys', () =>
+      this.db.transaction(async (tx) => {
+        // Inside the (write) transaction: SQLite's BEGIN IMMEDIATE and PostgreSQL's advisory lock
+        // both make this check and the insert one step for every process.
+        if (await tx.get('SELECT 1 AS n FROM signing_keys WHERE retired_at IS NULL OR retired_at > ?', [k.createdAt])) return false;
+        await tx.run(
+          `INSERT INTO signing_keys (kid, algorithm, public_jwk, private_key_encrypted, created_at, retired_at, publish_until)
+           VALUES (?, ?, ?, ?, ?, NULL, NULL)`,
+          [k.kid, k.algorithm, k.publicJwk, k.privateKeyEncrypted, k.createdAt],
+        );
+        return true;
       }),
     );
   }

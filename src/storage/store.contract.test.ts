@@ -96,6 +96,7 @@ function makeRefreshToken(owner: Owner, familyId: string, overrides: Partial<Ref
     userId: owner.userId,
     scope: 'openid profile',
     issuedAt: T,
+    familyStartedAt: T,
     expiresAt: T + 86_400,
     consumedAt: null,
     revokedAt: null,

@@ -66,6 +66,11 @@ export interface RefreshTokenRecord {
   userId: string | null;
   scope: string;
   issuedAt: number;
+  /**
+   * When the family's first token was issued; rotation copies it. Absent when writing = issuedAt
+   * (the first token of a family); always present when read.
+   */
+  familyStartedAt?: number;
   expiresAt: number;
   /** Set when the token was exchanged (rotation); a consumed token presented again is reuse. */
   consumedAt: number | null;
@@ -192,9 +197,15 @@ export interface IssuedTokens {
 export type RotationOutcome =
   /** The presented token was live; it is now consumed and `next` is stored. */
   | { kind: 'rotated' }
-  /** A retry within the grace period: the sibling pair was revoked and `next` is stored. */
+  /**
+   * A replay within the grace period while the successor was still unused: the successor pair
+   * was revoked (marked superseded, so presenting it later is reuse) and `next` is stored.
+   */
   | { kind: 'reissued-in-grace' }
-  /** The token had already been used (even if since revoked): the whole family is now revoked. */
+  /**
+   * The token had already been used (even if since revoked), or was superseded by a grace
+   * replay: the whole family is now revoked.
+   */
   | { kind: 'reuse-detected'; familyId: string }
   /** Unknown, expired, or revoked without having been used: nothing changed. */
   | { kind: 'invalid' };
@@ -202,13 +213,16 @@ export type RotationOutcome =
 export interface RotationRequest {
   presentedHash: string;
   now: number;
-  /** RFC 9700 §4.14 leeway for a client whose response was lost; 0 turns it off. */
+  /**
+   * RFC 9700 §4.14 leeway for a client whose response was lost; 0 turns it off. A used token
+   * presented again within it is answered only while none of its successors has been used.
+   */
   gracePeriod: number;
   next: { accessToken: AccessTokenRecord; refreshToken: RefreshTokenRecord };
 }
 
 export interface RefreshTokenWithUser {
-  token: Pick<RefreshTokenRecord, 'clientId' | 'familyId' | 'scope' | 'userId'>;
+  token: Pick<RefreshTokenRecord, 'clientId' | 'familyId' | 'scope' | 'userId'> & { familyStartedAt: number };
   user: Pick<UserRecord, 'enabled' | 'username' | 'roles'> | null;
 }
 
@@ -230,6 +244,12 @@ export interface TokenStore {
    * revoke the family.
    */
   rotateRefreshToken(request: RotationRequest): Promise<RotationOutcome>;
+  /**
+   * A client presented a refresh token issued to another client. One atomic step: when the token
+   * had been used or superseded (a replay of a leaked token), revoke its family and return
+   * 'reuse-detected'; otherwise change nothing and return 'invalid'.
+   */
+  refuseForeignRefreshToken(tokenHash: string, now: number): Promise<Extract<RotationOutcome, { kind: 'reuse-detected' | 'invalid' }>>;
   /** Revokes every access and refresh token of a family. Returns how many rows changed. */
   revokeFamily(familyId: string, now: number): Promise<number>;
 }
@@ -306,6 +326,12 @@ export interface KeyStore {
    * `retireAt`: it stops signing then and stays published until `publishUntil`.
    */
   addSigningKey(key: SigningKeyRecord, retired: { retireAt: number; publishUntil: number }): Promise<void>;
+  /**
+   * Stores `key` (created at key.createdAt) unless some key signs at that time (retired_at null
+   * or later), in one transaction under the same lock: of several nodes creating the first key
+   * at once, exactly one wins. True when `key` was stored.
+   */
+  addFirstSigningKey(key: SigningKeyRecord): Promise<boolean>;
 }
 
 /**

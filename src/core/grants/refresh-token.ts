@@ -7,11 +7,14 @@ import { tokenKey } from '../secrets.js';
 import type { TokenMinter } from '../tokens.js';
 import { requireParam, type GrantHandler, type GrantRequest } from './grant.js';
 
-export type RefreshTokenGrantStorage = Pick<TokenStore, 'findRefreshTokenWithUser' | 'rotateRefreshToken'>;
+export type RefreshTokenGrantStorage = Pick<TokenStore, 'findRefreshTokenWithUser' | 'rotateRefreshToken' | 'refuseForeignRefreshToken'>;
 
 /**
  * RFC 6749 §6 with rotation (RFC 9700 §4.14.2): the presented refresh token is consumed and a
- * new pair issued; presenting a consumed token again revokes its whole family.
+ * new pair issued; presenting a consumed token again revokes its whole family. Within the grace
+ * period a used token is answered again only while its successor is unused, and that successor
+ * is revoked (one live pair per family); using the revoked successor later is reuse. A family
+ * ends at its start + refresh_token_absolute_lifetime, however often it rotates.
  */
 export class RefreshTokenGrant implements GrantHandler {
   readonly grantType = 'refresh_token';
@@ -32,14 +35,25 @@ export class RefreshTokenGrant implements GrantHandler {
 
     // The token and its user in one read.
     const found = await this.store.findRefreshTokenWithUser(presentedHash);
-    // Bound to the client it was issued to; another client's token reads as unknown.
-    if (!found || found.token.clientId !== client.id) throw invalid();
+    if (!found) throw invalid();
     const { token, user } = found;
+    // Bound to the client it was issued to; another client's token reads as unknown. A used one
+    // in another client's hands has leaked and is being replayed: its family is revoked.
+    if (token.clientId !== client.id) {
+      const outcome = await this.store.refuseForeignRefreshToken(presentedHash, this.clock.now());
+      if (outcome.kind === 'reuse-detected') this.reuseDetected(client.id, token, clientIp, { presented_by: 'other_client', issued_to: token.clientId });
+      throw invalid();
+    }
+    // The family's absolute end (tokens issued since it are already capped; older ones are not).
+    if (this.minter.familyEnd(token.familyStartedAt) <= this.clock.now()) throw invalid();
     const scope = narrowScope(requestedScope, token.scope.split(' ').filter(Boolean));
     if (token.userId !== null && !user?.enabled) throw OAuthError.invalidGrant('the user account is not active');
 
     const next = await this.minter.mint(
-      { clientId: client.id, userId: token.userId, user: user ?? undefined, scope, familyId: token.familyId, parentHash: presentedHash },
+      {
+        clientId: client.id, userId: token.userId, user: user ?? undefined, scope,
+        familyId: token.familyId, parentHash: presentedHash, familyStartedAt: token.familyStartedAt,
+      },
       true,
     );
     const outcome = await this.store.rotateRefreshToken({
@@ -49,8 +63,15 @@ export class RefreshTokenGrant implements GrantHandler {
       next: { accessToken: next.accessToken, refreshToken: next.refreshToken! },
     });
     if (outcome.kind === 'reuse-detected') {
+      this.reuseDetected(client.id, token, clientIp);
+      throw OAuthError.invalidGrant('refresh token was already used; every token of this grant is now revoked');
+    }
+    if (outcome.kind === 'invalid') throw invalid();
+    if (outcome.kind === 'reissued-in-grace') {
+      // Answered, but a security event: the rightful client retrying, or someone replaying a
+      // stolen token (then the rightful client's next refresh revokes the family).
       this.events?.emit({
-        type: 'token.reuse_detected',
+        type: 'refresh_token.grace_replay',
         at: this.clock.now(),
         actor: 'client',
         clientId: client.id,
@@ -58,9 +79,19 @@ export class RefreshTokenGrant implements GrantHandler {
         ...(clientIp ? { address: clientIp } : {}),
         details: { family_id: token.familyId },
       });
-      throw OAuthError.invalidGrant('refresh token was already used; every token of this grant is now revoked');
     }
-    if (outcome.kind === 'invalid') throw invalid();
     return next;
+  }
+
+  private reuseDetected(clientId: string, token: { userId: string | null; familyId: string }, clientIp?: string, extra: Record<string, string> = {}) {
+    this.events?.emit({
+      type: 'token.reuse_detected',
+      at: this.clock.now(),
+      actor: 'client',
+      clientId,
+      ...(token.userId === null ? {} : { userId: token.userId }),
+      ...(clientIp ? { address: clientIp } : {}),
+      details: { family_id: token.familyId, ...extra },
+    });
   }
 }

@@ -200,4 +200,18 @@ CREATE INDEX audit_events_user_idx ON audit_events (user_id, at) WHERE user_id I
 CREATE INDEX audit_events_client_idx ON audit_events (client_id, at) WHERE client_id IS NOT NULL;
 `,
   },
+  {
+    version: 10,
+    name: 'refresh token families: absolute lifetime, grace replays',
+    sql: `
+-- When the family's first token was issued: a family ends at this + refresh_token_absolute_lifetime,
+-- however often it rotates. Every token of a family carries it (copied on rotation).
+ALTER TABLE refresh_tokens ADD COLUMN family_started_at BIGINT;
+-- Set when a grace replay of its parent revoked this (unused) token: presenting it later is reuse.
+ALTER TABLE refresh_tokens ADD COLUMN superseded_at BIGINT;
+-- Families that exist already start at their oldest token still stored (earlier ones may have
+-- been cleaned up after expiring, so this is never earlier than the real start).
+UPDATE refresh_tokens SET family_started_at = (SELECT MIN(f.issued_at) FROM refresh_tokens f WHERE f.family_id = refresh_tokens.family_id);
+`,
+  },
 ];
