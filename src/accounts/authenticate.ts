@@ -89,9 +89,9 @@ export async function signIn(
   let attempt: ThrottledAttempt | null = null;
   if (deps.throttle) {
     const { throttle } = deps;
-    const usual = throttle.forLogin(user, login, address);
-    // A device whose own budget is spent no longer exempts: the usual counters apply.
-    const turn = device ? await throttle.begin(throttle.forDevice(device.idHash), usual) : await throttle.begin(usual);
+    // A trusted device counts against its own budget only; once spent, it is blocked like any
+    // counter (falling back to the address's would give a stolen cookie a second budget).
+    const turn = await throttle.begin(device ? throttle.forDevice(device.idHash) : throttle.forLogin(user, login, address));
     if (turn.kind === 'blocked') {
       announce('login.failed', null, 'throttled');
       return { kind: 'throttled', retryAfter: turn.retryAfter };

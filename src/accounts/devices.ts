@@ -4,7 +4,7 @@
  * it signs in to that account again, the attempt is counted against the cookie's own small
  * budget instead of the address and account counters, so a guesser behind the same NAT or proxy
  * cannot lock the owner out. A stolen cookie gains little: its budget is the pair threshold per
- * window, after which it no longer exempts anything. The password grant treats a confidential
+ * window, after which the cookie itself is blocked (2, 4, 8 … s, like any counter). The password grant treats a confidential
  * client that authenticated and signed in to the account before ("a known account") the same way.
  *
  * The records are in the database, so every node sharing it knows every cookie.

@@ -132,18 +132,6 @@ describe('throttle turns and signIn', () => {
       expect(await (first as Extract<Turn, { kind: 'go' }>).attempt.failed()).toBe(4);
       expect(await impatient.begin(keys)).toEqual({ kind: 'blocked', retryAfter: 4 });
     });
-
-    it('a device whose own budget is spent falls back to the ordinary counters', async () => {
-      const device = throttle.forDevice('d'.repeat(64));
-      const usual = throttle.forAccount(alice.id, ADDRESS);
-      for (let i = 0; i < 4; i++) await throttle.failed(device);
-      const turn = await throttle.begin(device, usual);
-      expect(turn.kind).toBe('go');
-      expect((turn as Extract<Turn, { kind: 'go' }>).attempt.keys).toBe(usual);
-      // Both blocked: blocked.
-      for (let i = 0; i < 4; i++) await throttle.failed(usual);
-      expect((await throttle.begin(device, usual)).kind).toBe('blocked');
-    });
   });
 
   describe('signIn', () => {

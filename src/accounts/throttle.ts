@@ -136,12 +136,11 @@ export class Throttle {
 
   /**
    * Takes a turn for one attempt on `keys`: { kind: 'blocked' } at once while a counter is
-   * blocked by recorded failures (then `fallback`, if given, is tried instead: a device whose own
-   * budget is spent falls back to the ordinary counters); otherwise { kind: 'go' } with an attempt
+   * blocked by recorded failures; otherwise { kind: 'go' } with an attempt
    * that holds a reservation until its outcome is reported. Waits while the attempts in flight
    * use up a counter's budget; throws overloaded() (503) when that lasts longer than maxWait.
    */
-  async begin(keys: ThrottleKeys, fallback?: ThrottleKeys): Promise<Turn> {
+  async begin(keys: ThrottleKeys): Promise<Turn> {
     const names = keys.map((counter) => counter.key);
     const deadline = performance.now() + (this.settings.maxWait ?? 10) * 1000;
     const leave = this.reservations.enter(names);
@@ -151,7 +150,7 @@ export class Throttle {
         const now = this.clock.now();
         const states = await this.store.readThrottles(names, now - this.settings.maxDelay);
         const blockedUntil = Math.max(0, ...states.map((state) => state.blockedUntil));
-        if (blockedUntil > now) return fallback ? this.begin(fallback) : { kind: 'blocked', retryAfter: blockedUntil - now };
+        if (blockedUntil > now) return { kind: 'blocked', retryAfter: blockedUntil - now };
         // A failure written while we read may be missing from what we read: read again.
         if (this.reservations.releasedSince(names, mark)) continue;
         // Up to the threshold, as many in flight as failures could still be taken without a

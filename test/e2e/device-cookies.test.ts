@@ -152,7 +152,7 @@ describe('device cookies (in-process HTTP, SQLite)', () => {
     expect((await owner.signIn('bystander', 'bystander password')).status).toBe(429);
 
     // A thief with a copy of the cookie gets 6 guesses (the sixth failure, past the threshold of 5,
-    // blocks the cookie), then the cookie exempts no more and the blocked address applies.
+    // blocks the cookie); then the cookie is blocked like any counter, and gives no second budget.
     const thief = new HttpBrowser(server.url);
     thief.jar.set('gatehouse_device', owner.jar.get('gatehouse_device')!);
     const guesses: number[] = [];
@@ -248,7 +248,7 @@ describe('device cookies (in-process HTTP, SQLite)', () => {
       }
     });
 
-    it('a known account has its own budget (5 failures, the sixth blocks it), after which the ordinary (blocked) counters apply', async () => {
+    it('a known account has its own budget (5 failures, the sixth blocks it), and is then blocked itself', async () => {
       await addUser(server.gatehouse.store, 'api-user-2', PASSWORD);
       expect((await grant(confidential, 'api-user-2', PASSWORD)).status).toBe(200);
       for (let i = 0; i < 30; i++) await grant(publicClient, `made-up-${i}`, 'guess');
