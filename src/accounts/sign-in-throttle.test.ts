@@ -134,6 +134,21 @@ describe('throttle turns and signIn', () => {
     });
   });
 
+  describe('Throttle.guard (one check in a turn)', () => {
+    it('a right check is released uncounted and clears the account; a wrong one is counted; a blocked one never runs', async () => {
+      const keys = throttle.forAccount(alice.id, ADDRESS);
+      await throttle.failed(keys);
+      let runs = 0;
+      expect(await throttle.guard(keys, async () => (runs++, true))).toEqual({ kind: 'checked', ok: true });
+      expect(await rows()).toEqual({ [`ip:${ADDRESS}`]: 1 });
+      for (let i = 0; i < 4; i++) expect(await throttle.guard(keys, async () => (runs++, false))).toEqual({ kind: 'checked', ok: false });
+      expect(await throttle.guard(keys, async () => (runs++, true))).toEqual({ kind: 'blocked', retryAfter: 2 });
+      expect(runs).toBe(5);
+      await expect(throttle.guard(throttle.forAccount('someone-else', ADDRESS), async () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
+      expect(throttle.inFlight('user:someone-else|ip:192.0.2.1')).toBe(0);
+    });
+  });
+
   describe('signIn', () => {
     it('20 right passwords in flight at once for one account are all signed in, none refused, nothing counted', async () => {
       const passwords = new GatedVerifier();
