@@ -10,6 +10,7 @@ import { PasswordResetting } from './accounts/resetting.js';
 import { AccountMail, type SelfServiceContext } from './accounts/self-service.js';
 import { Sessions } from './accounts/sessions.js';
 import { Throttle } from './accounts/throttle.js';
+import { TrustedDevices } from './accounts/devices.js';
 import { AuthorizationEndpoint } from './core/authorize.js';
 import { cryptoIds, systemClock, type Clock, type IdSource } from './core/clock.js';
 import { IntrospectionEndpoint } from './core/introspection.js';
@@ -73,6 +74,8 @@ export class Gatehouse {
   readonly passwords: PasswordVerifier;
   /** Brute-force protection for the sign-in form, the password grant and client authentication. */
   readonly throttle: Throttle;
+  /** Device cookies and confidential clients' known accounts: exempt from the address counters. */
+  readonly devices: TrustedDevices;
   /** The JWT signing keys; null when no key_encryption_key is configured. */
   readonly keys: KeyRing | null;
   /** Security events as they happen: accounts, sign-ins, tokens, consents (the audit log and the metrics listen here). */
@@ -115,7 +118,9 @@ export class Gatehouse {
     this.throttle = new Throttle(options.throttleStore ?? this.store, this.clock, {
       threshold: this.config.login_throttle_threshold,
       maxDelay: this.config.login_throttle_max_delay,
+      maxWait: this.config.login_throttle_max_wait,
     });
+    this.devices = new TrustedDevices(this.store, this.clock, ids);
     const scopes = { supported: this.config.supported_scopes, defaults: this.config.default_scope.split(' ').filter(Boolean) };
     const grants = createGrantRegistry({
       store: this.store,
@@ -125,6 +130,7 @@ export class Gatehouse {
       passwords: this.passwords,
       refreshTokenGracePeriod: this.config.refresh_token_grace_period,
       throttle: this.throttle,
+      devices: this.devices,
       events: this.events,
     });
     this.tokenEndpoint = new TokenEndpoint(this.store, grants, this.clock, this.throttle, this.events);

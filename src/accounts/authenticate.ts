@@ -2,30 +2,20 @@ import type { SecurityEvents } from '../audit/events.js';
 import { systemClock, type Clock } from '../core/clock.js';
 import type { UserRecord, UserStore } from '../storage/store.js';
 import { canonicalize } from './canonical.js';
+import type { DeviceProof, TrustedDevices } from './devices.js';
 import type { PasswordVerifier } from './passwords.js';
-import type { Throttle } from './throttle.js';
+import type { Throttle, ThrottledAttempt } from './throttle.js';
 
 /** Longer than any username (64) or e-mail address (254): not worth a database lookup. */
 export const MAX_LOGIN_LENGTH = 320;
 
-/**
- * Checks a username-or-e-mail and password, for the sign-in form and the password grant alike:
- * the account the login names (if any) and whether this is its password. The password is
- * always verified, against a decoy for unknown users, so the time taken reveals nothing.
- */
-async function verifyCredentials(
-  store: Pick<UserStore, 'findUserByLogin'>,
-  passwords: PasswordVerifier,
-  login: string,
-  password: string,
-): Promise<{ user: UserRecord | null; valid: boolean }> {
-  const user = login.length <= MAX_LOGIN_LENGTH ? await store.findUserByLogin(canonicalize(login)) : null;
-  const valid = await passwords.verify(user?.passwordHash ?? null, password);
-  return { user, valid: user !== null && valid };
-}
-
 export type SignInResult =
-  | { kind: 'signed-in'; user: UserRecord }
+  | {
+      kind: 'signed-in';
+      user: UserRecord;
+      /** A new device cookie for the browser to keep (the sign-in form sets it); absent when it has a valid one. */
+      deviceCookie?: string;
+    }
   /**
    * Wrong password, unknown login or deactivated account: one answer for all three (FOS let
    * deactivated users in).
@@ -38,11 +28,15 @@ export type SignInResult =
   | { kind: 'unconfirmed' }
   /** Too many recent failures: nothing was checked. */
   | { kind: 'throttled'; retryAfter: number };
+/* Too many attempts in flight for longer than the throttle's maxWait is not a result: signIn throws
+   the throttle's overloaded() error (503 temporarily_unavailable with Retry-After). */
 
 export interface SignInDependencies {
   store: Pick<UserStore, 'findUserByLogin'>;
   passwords: PasswordVerifier;
   throttle?: Throttle;
+  /** Device cookies and known accounts; without it every attempt counts against the address. */
+  devices?: TrustedDevices;
   /** Where login.succeeded / login.failed are announced (the audit log, the metrics). */
   events?: SecurityEvents;
   clock?: Clock;
@@ -53,12 +47,23 @@ export interface SignInContext {
   via: 'sign_in_form' | 'password_grant' | 'confirmation' | 'current_password';
   /** The client of a password grant. */
   clientId?: string;
+  /**
+   * What vouches for the caller besides its address: the browser's device cookie (sign-in form),
+   * or the confidential client that authenticated (password grant). When it is valid for the
+   * account signed in to, the attempt counts against its own small budget, not the address's
+   * and the account's; a right password then also remembers it (see SignInResult.deviceCookie).
+   */
+  device?: DeviceProof;
 }
 
 /**
- * The one sign-in rule, for the sign-in form and the password grant. The attempt is counted
- * before the password is checked: a throttled guess costs no argon2 work and learns nothing,
- * and guesses sent at once are all counted.
+ * The one sign-in rule, for the sign-in form, the password grant and every form that asks for a
+ * password. The login is resolved to its account first, and the attempt counted under that
+ * account (a login naming no account under a hashed bucket). A blocked attempt is refused before
+ * the password is checked: it costs no argon2 work, learns nothing and writes nothing. Attempts
+ * in flight hold a reservation (see Throttle.begin), so a right password is never refused
+ * because of other attempts running at the same time; when they keep it waiting too long this
+ * throws the throttle's overloaded() error (503), never a "wrong password".
  */
 export async function signIn(
   deps: SignInDependencies,
@@ -78,29 +83,50 @@ export async function signIn(
       address,
       details: { via: context.via, ...(reason ? { reason } : {}) },
     });
-  const counters = deps.throttle?.forLogin(login, address);
-  const retryAfter = counters ? await deps.throttle!.attempt(counters) : 0;
-  if (retryAfter > 0) {
-    announce('login.failed', null, 'throttled');
-    return { kind: 'throttled', retryAfter };
+  const user = login.length <= MAX_LOGIN_LENGTH ? await deps.store.findUserByLogin(canonicalize(login)) : null;
+  const device = deps.devices ? await deps.devices.find(context.device, user?.id ?? null) : null;
+
+  let attempt: ThrottledAttempt | null = null;
+  if (deps.throttle) {
+    const { throttle } = deps;
+    // A trusted device counts against its own budget only; once spent, it is blocked like any
+    // counter (falling back to the address's would give a stolen cookie a second budget).
+    const turn = await throttle.begin(device ? throttle.forDevice(device.idHash) : throttle.forLogin(user, login, address));
+    if (turn.kind === 'blocked') {
+      announce('login.failed', null, 'throttled');
+      return { kind: 'throttled', retryAfter: turn.retryAfter };
+    }
+    attempt = turn.attempt;
   }
-  const { user, valid } = await verifyCredentials(deps.store, deps.passwords, login, password);
+
+  let valid: boolean;
+  try {
+    // Always verified, against a decoy for unknown users, so the time taken reveals nothing.
+    valid = (await deps.passwords.verify(user?.passwordHash ?? null, password)) && user !== null;
+  } catch (error) {
+    // Not a failure of the password (e.g. the hashing queue is full): released uncounted.
+    attempt?.abandon();
+    throw error;
+  }
   if (!valid || !user) {
+    await attempt?.failed();
     announce('login.failed', user, user ? 'wrong_password' : 'unknown_login');
     return { kind: 'refused' };
   }
   // A deactivated account's right password is refused (and counted) like a wrong one.
   if (!user.enabled && !user.awaitingConfirmation) {
+    await attempt?.failed();
     announce('login.failed', user, 'deactivated');
     return { kind: 'refused' };
   }
   // The right password is not a guess, whatever the account's state.
-  if (counters) await deps.throttle!.attemptSucceeded(counters);
+  await attempt?.succeeded();
   if (!user.enabled) {
     // For the confirmation form this is the expected answer: user.confirmed follows.
     if (context.via !== 'confirmation') announce('login.failed', user, 'unconfirmed');
     return { kind: 'unconfirmed' };
   }
+  const deviceCookie = await deps.devices?.remember(context.device, user.id, device);
   announce('login.succeeded', user);
-  return { kind: 'signed-in', user };
+  return { kind: 'signed-in', user, ...(deviceCookie ? { deviceCookie } : {}) };
 }

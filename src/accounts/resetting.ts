@@ -89,7 +89,7 @@ export class PasswordResetting {
     // Used by a concurrent request in the meantime.
     if (userId === null) return { kind: 'link-not-usable' };
     // The owner proved who they are: their failed sign-ins no longer count.
-    await throttle.succeeded(throttle.forLogin(user.username, address));
+    await throttle.succeeded(throttle.forAccount(user.id, address));
     announce(this.context, 'user.password_reset', user, address);
     return { kind: 'reset', user };
   }

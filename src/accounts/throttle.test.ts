@@ -50,7 +50,8 @@ describe('Throttle', () => {
     return Object.fromEntries(rows.map((row) => [row.throttle_key, Number(row.failures)]));
   }
 
-  const login = (who: string, address: string) => throttle.forLogin(who, address);
+  /** The counters of a sign-in to the account with this id (the tests name accounts by their ids). */
+  const login = (who: string, address: string) => throttle.forAccount(who, address);
 
   describe('delay()', () => {
     it('is 0 up to the threshold, then 2, 4, 8 … seconds, capped at maxDelay', () => {
@@ -100,15 +101,24 @@ describe('Throttle', () => {
       expect(await throttle.retryAfter(keys)).toBe(0);
     });
 
-    it('the login is compared in its canonical form: "  ALICE " is alice', async () => {
-      await fail(login('alice', '192.0.2.1'), 4);
-      expect(await throttle.retryAfter(login('  ALICE ', '192.0.2.1'))).toBe(2);
-      expect(await throttle.retryAfter(login('Alice', '192.0.2.1'))).toBe(2);
+    it('an IPv6 address counts as its /64, an IPv4-mapped address as the IPv4 address', async () => {
+      await fail(login('alice', '2001:db8:1:2::1'), 4);
+      for (const sameNetwork of ['2001:db8:1:2::1', '2001:db8:1:2:ffff:ffff:ffff:ffff', '2001:0DB8:0001:0002:0:0:0:9', '[2001:db8:1:2::7]', 'fe80::1%eth0'.replace('fe80::1', '2001:db8:1:2::1')]) {
+        expect(await throttle.retryAfter(login('alice', sameNetwork)), sameNetwork).toBe(2);
+      }
+      for (const otherNetwork of ['2001:db8:1:3::1', '2001:db8:1::1', '2001:db8::1:2:0:1']) {
+        expect(await throttle.retryAfter(login('alice', otherNetwork)), otherNetwork).toBe(0);
+      }
+      await fail(login('bob', '192.0.2.1'), 4);
+      expect(await throttle.retryAfter(login('bob', '::ffff:192.0.2.1'))).toBe(2);
+      expect(await throttle.retryAfter(login('bob', '::ffff:c000:201'))).toBe(2);
+      expect(await throttle.retryAfter(login('bob', '192.0.2.2'))).toBe(0);
+      expect(Object.keys(await counters()).filter((key) => key.startsWith('ip:')).sort()).toEqual(['ip:192.0.2.1', 'ip:2001:db8:1:2::/64']);
     });
 
     it('the defaults (threshold 5, 900 s) follow the same schedule', async () => {
       const defaults = new Throttle(store, clock, { threshold: 5, maxDelay: 900 });
-      const keys = defaults.forLogin('alice', '192.0.2.1');
+      const keys = defaults.forAccount('alice', '192.0.2.1');
       const waits: number[] = [];
       for (let n = 1; n <= 16; n++) waits.push(await defaults.failed(keys));
       expect(waits).toEqual(Array.from({ length: 16 }, (_, i) => expectedWait(i + 1, 5, 900)));
@@ -159,7 +169,6 @@ describe('Throttle', () => {
       for (const address of ['198.51.100.7', '203.0.113.1', addresses[30]!]) {
         expect(await throttle.retryAfter(login('alice', address)), address).toBe(2);
       }
-      expect(await throttle.retryAfter(login('ALICE', '198.51.100.8'))).toBe(2);
       // Nobody else: not another login from those addresses.
       expect(await throttle.retryAfter(login('bob', addresses[30]!))).toBe(0);
       expect(await throttle.retryAfter(login('bob', '198.51.100.7'))).toBe(0);
@@ -171,13 +180,13 @@ describe('Throttle', () => {
 
     it('client counters work the same way, apart from logins (but the address is one counter for both)', async () => {
       const address = '192.0.2.1';
-      expect(await fail(throttle.forClient('app', address), 5)).toEqual([0, 0, 0, 2, 4]);
-      expect(await throttle.retryAfter(throttle.forClient('app', address))).toBe(4);
+      expect(await fail(throttle.forClient('app', true, address), 5)).toEqual([0, 0, 0, 2, 4]);
+      expect(await throttle.retryAfter(throttle.forClient('app', true, address))).toBe(4);
       // Client ids are exact: another id, the same letters in capitals, or a login named "app" are not blocked.
-      expect(await throttle.retryAfter(throttle.forClient('APP', address))).toBe(0);
-      expect(await throttle.retryAfter(throttle.forClient('other-app', address))).toBe(0);
+      expect(await throttle.retryAfter(throttle.forClient('APP', true, address))).toBe(0);
+      expect(await throttle.retryAfter(throttle.forClient('other-app', true, address))).toBe(0);
       expect(await throttle.retryAfter(login('app', address))).toBe(0);
-      expect(await throttle.retryAfter(throttle.forClient('app', '198.51.100.7'))).toBe(0);
+      expect(await throttle.retryAfter(throttle.forClient('app', true, '198.51.100.7'))).toBe(0);
       // The address counter is shared: 5 client failures + 7 sign-in failures make 12, the 13th blocks.
       for (const who of ['u1', 'u2']) expect(await fail(login(who, address), 3)).toEqual([0, 0, 0]);
       expect(await fail(login('u3', address))).toEqual([0]);
@@ -194,14 +203,14 @@ describe('Throttle', () => {
       expect(await counters()).toEqual({
         'ip:192.0.2.1': 3,
         'ip:198.51.100.7': 2,
-        'login:alice': 5,
-        'login:alice|ip:192.0.2.1': 3,
-        'login:alice|ip:198.51.100.7': 2,
+        'user:alice': 5,
+        'user:alice|ip:192.0.2.1': 3,
+        'user:alice|ip:198.51.100.7': 2,
       });
 
-      await throttle.succeeded(login('Alice', address));
+      await throttle.succeeded(login('alice', address));
       // The other address's pair is someone else's business (maybe the attacker's).
-      expect(await counters()).toEqual({ 'ip:192.0.2.1': 3, 'ip:198.51.100.7': 2, 'login:alice|ip:198.51.100.7': 2 });
+      expect(await counters()).toEqual({ 'ip:192.0.2.1': 3, 'ip:198.51.100.7': 2, 'user:alice|ip:198.51.100.7': 2 });
 
       // The pair starts again from 0: three more failures are free.
       expect(await fail(login('alice', address), 3)).toEqual([0, 0, 0]);
@@ -221,9 +230,9 @@ describe('Throttle', () => {
 
     it('clears the login-from-anywhere counter: a distributed attack starts again from 0', async () => {
       for (let i = 1; i <= 30; i++) await fail(login('alice', `203.0.113.${i}`));
-      expect((await counters())['login:alice']).toBe(30);
+      expect((await counters())['user:alice']).toBe(30);
       await throttle.succeeded(login('alice', '198.51.100.7'));
-      expect((await counters())['login:alice']).toBeUndefined();
+      expect((await counters())['user:alice']).toBeUndefined();
       // Without the success, this 31st failure would block alice everywhere.
       expect(await fail(login('alice', '203.0.113.31'))).toEqual([0]);
       expect(await throttle.retryAfter(login('alice', '198.51.100.8'))).toBe(0);
@@ -233,7 +242,7 @@ describe('Throttle', () => {
       await fail(login('alice', '192.0.2.1'), 4);
       await throttle.succeeded(login('bob', '192.0.2.1'));
       expect(await throttle.retryAfter(login('alice', '192.0.2.1'))).toBe(2);
-      expect((await counters())['login:alice|ip:192.0.2.1']).toBe(4);
+      expect((await counters())['user:alice|ip:192.0.2.1']).toBe(4);
     });
   });
 
@@ -243,7 +252,7 @@ describe('Throttle', () => {
       await fail(keys, 3);
       clock.advance(MAX_DELAY + 1);
       expect(await fail(keys)).toEqual([0]);
-      expect(await counters()).toEqual({ 'ip:192.0.2.1': 1, 'login:alice': 1, 'login:alice|ip:192.0.2.1': 1 });
+      expect(await counters()).toEqual({ 'ip:192.0.2.1': 1, 'user:alice': 1, 'user:alice|ip:192.0.2.1': 1 });
       // A fresh count: the threshold applies again in full.
       expect(await fail(keys, 3)).toEqual([0, 0, 2]);
     });
@@ -253,7 +262,7 @@ describe('Throttle', () => {
       await fail(keys, 3);
       clock.advance(MAX_DELAY);
       expect(await fail(keys)).toEqual([2]);
-      expect((await counters())['login:alice|ip:192.0.2.1']).toBe(4);
+      expect((await counters())['user:alice|ip:192.0.2.1']).toBe(4);
     });
 
     it('a blocked counter is forgotten too once it has been quiet for maxDelay', async () => {
@@ -280,7 +289,7 @@ describe('Throttle', () => {
       }
       expect(waits).toEqual(Array.from({ length: 100 }, (_, i) => expectedWait(i + 1)));
       // The counters did keep counting (each failure came within maxDelay of the one before).
-      expect((await counters())['login:alice|ip:192.0.2.1']).toBe(100);
+      expect((await counters())['user:alice|ip:192.0.2.1']).toBe(100);
       expect(await throttle.retryAfter(keys)).toBe(0);
       // Nor is anyone else locked out: the login from elsewhere waits at most maxDelay too.
       expect(await throttle.retryAfter(login('alice', '198.51.100.7'))).toBeLessThanOrEqual(MAX_DELAY);

@@ -90,6 +90,12 @@ export const configSchema = z
     /** The longest wait, in seconds; failures older than this are forgotten. Never a permanent lock. */
     login_throttle_max_delay: seconds(1).default(900),
     /**
+     * Seconds a sign-in waits for its turn while other attempts on the same account or address
+     * are being checked; then the answer is 503 temporarily_unavailable with Retry-After, never
+     * a refusal of the password. 0: answer 503 at once.
+     */
+    login_throttle_max_wait: z.number().int().min(0).max(60).default(10),
+    /**
      * Addresses (or CIDR ranges) of reverse proxies whose X-Forwarded-For is believed, so the
      * client's real address is what throttling and logs see. Empty: the connection's address.
      */
@@ -238,6 +244,7 @@ export const numericKeys = new Set([
   'password_max_length',
   'login_throttle_threshold',
   'login_throttle_max_delay',
+  'login_throttle_max_wait',
   'cleanup_interval',
   'registration.token_ttl',
   'resetting.token_ttl',

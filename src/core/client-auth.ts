@@ -58,14 +58,18 @@ export function presentedClientCredentials(params: ReadonlyMap<string, string>, 
 /** A hash no secret matches, compared against when the client is unknown so timing does not tell. */
 const DECOY_HASH = hashSecret('decoy secret that matches nothing');
 
-/** Authenticates the client in constant time; every failure is the same 401 invalid_client. */
-export async function authenticateClient(
+/** The client a request names (null when unknown or absurdly long): the first half of authenticateClient. */
+export async function findPresentedClient(
   store: Pick<ClientStore, 'findClient'>,
   presented: PresentedClientCredentials,
-): Promise<ClientRecord> {
+): Promise<ClientRecord | null> {
+  return presented.clientId.length <= 255 ? store.findClient(presented.clientId) : null;
+}
+
+/** Checks the presented credentials against `client` (null: unknown) in constant time: the second half. */
+export function checkClientCredentials(client: ClientRecord | null, presented: PresentedClientCredentials): ClientRecord {
   const triedBasic = presented.method === 'client_secret_basic';
   const failure = () => OAuthError.invalidClient('client authentication failed', triedBasic);
-  const client = presented.clientId.length <= 255 ? await store.findClient(presented.clientId) : null;
 
   if (client?.isPublic) {
     // A public client has no secret to check; presenting one is a misconfigured client.
@@ -76,4 +80,12 @@ export async function authenticateClient(
   const matches = hashesEqual(hashSecret(presented.clientSecret), client?.secretHash ?? DECOY_HASH);
   if (!client || !matches) throw failure();
   return client;
+}
+
+/** Authenticates the client in constant time; every failure is the same 401 invalid_client. */
+export async function authenticateClient(
+  store: Pick<ClientStore, 'findClient'>,
+  presented: PresentedClientCredentials,
+): Promise<ClientRecord> {
+  return checkClientCredentials(await findPresentedClient(store, presented), presented);
 }

@@ -2,7 +2,7 @@ import { SecurityEvents } from '../audit/events.js';
 import type { ClientStore } from '../storage/store.js';
 import type { Throttle } from '../accounts/throttle.js';
 import type { ClientRecord } from '../storage/store.js';
-import { authenticateClient, presentedClientCredentials, type PresentedClientCredentials } from './client-auth.js';
+import { checkClientCredentials, findPresentedClient, presentedClientCredentials, type PresentedClientCredentials } from './client-auth.js';
 import { OAuthError } from './errors.js';
 import type { Clock } from './clock.js';
 import type { GrantHandler } from './grants/grant.js';
@@ -69,17 +69,19 @@ export class TokenEndpoint {
   }
 
   /**
-   * Client authentication, with failures counted per client and address. Client secrets are
-   * 256 random bits, so there is nothing to guess: the throttle only ever slows failures (the
-   * answer says how long to wait), and a right secret always works — no lock-out weapon, and
-   * no extra database read on the hot path.
+   * Client authentication, with failures counted per client and address (an unknown client id
+   * under a hashed bucket, so made-up ids cannot grow the database). Client secrets are 256
+   * random bits, so there is nothing to guess: the throttle only ever slows failures (the answer
+   * says how long to wait), and a right secret always works — no lock-out weapon, and no extra
+   * database read on the hot path. A failure while already blocked writes nothing.
    */
   private async authenticate(presented: PresentedClientCredentials, clientIp: string): Promise<ClientRecord> {
+    const client = await findPresentedClient(this.clients, presented);
     try {
-      return await authenticateClient(this.clients, presented);
+      return checkClientCredentials(client, presented);
     } catch (error) {
       if (!this.throttle || !(error instanceof OAuthError) || error.code !== 'invalid_client') throw error;
-      const wait = await this.throttle.failed(this.throttle.forClient(presented.clientId, clientIp));
+      const wait = await this.throttle.failedUnlessBlocked(this.throttle.forClient(presented.clientId, client !== null, clientIp));
       if (wait === 0) throw error;
       throw OAuthError.invalidClient(`too many failed client authentications; retry in ${wait} seconds`, presented.method === 'client_secret_basic').withRetryAfter(wait);
     }

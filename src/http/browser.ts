@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { OAuthError } from '../core/errors.js';
 import type { ActiveSession } from '../accounts/sessions.js';
+import { DEVICE_LIFETIME } from '../accounts/devices.js';
 import type { Gatehouse } from '../gatehouse.js';
 import { parseCookies, serializeCookie } from './cookies.js';
 import { csrfToken, csrfTokenValid, type CsrfPurpose } from './csrf.js';
@@ -29,12 +30,24 @@ export class BrowserSupport {
   private readonly secure: boolean;
   private readonly sessionCookie: string;
   private readonly csrfCookie: string;
+  private readonly deviceCookieName: string;
 
   constructor(private readonly gatehouse: Gatehouse) {
     this.secure = new URL(gatehouse.config.issuer).protocol === 'https:';
     const prefix = this.secure ? '__Host-' : '';
     this.sessionCookie = `${prefix}gatehouse_session`;
     this.csrfCookie = `${prefix}gatehouse_csrf`;
+    this.deviceCookieName = `${prefix}gatehouse_device`;
+  }
+
+  /** The browser's device cookie (see accounts/devices.ts), if it sent one. */
+  deviceCookie(request: FastifyRequest): string | undefined {
+    return this.cookie(request, this.deviceCookieName);
+  }
+
+  /** Gives the browser a device cookie after a successful sign-in; it outlives sessions. */
+  setDeviceCookie(reply: FastifyReply, value: string): void {
+    reply.header('set-cookie', serializeCookie(this.deviceCookieName, value, { secure: this.secure, maxAge: DEVICE_LIFETIME }));
   }
 
   private cookie(request: FastifyRequest, name: string): string | undefined {

@@ -10,6 +10,7 @@ const COUNTS: CleanupCounts = {
   sessions: 2,
   signingKeys: 0,
   throttles: 0,
+  trustedDevices: 0,
   accountTokens: 1,
   unconfirmedUsers: 0,
 };

@@ -150,21 +150,18 @@ describe.skipIf(skipRedis)('RedisThrottleStore', () => {
   // expiry below) stays here.
   describeThrottleStoreContract('ThrottleStore contract', () => ({ store, other, uniqueKey: id, counter }));
 
-  it('uncountFailure keeps the key expiring, and creates no key for an unknown one', async () => {
+  it('readThrottles and a refused countAttempt create no key and leave the expiry alone', async () => {
     const key = id('ip:192.0.2.50');
     for (let i = 0; i < 3; i++) await store.recordFailure(key, T, T - 900, { threshold: 1, maxDelay: 900 });
     const ttl = await raw.ttl(prefix + key);
     expect(ttl).toBeGreaterThan(0);
-    await store.uncountFailure(key);
-    for (let i = 0; i < 4; i++) await other.uncountFailure(key);
-    expect(await counter(key)).toEqual({ failures: 0, lastFailureAt: T, blockedUntil: T + 4 });
-    // Still expiring (taking a failure back must not make the key permanent), and not extended.
-    expect(await raw.ttl(prefix + key)).toBeGreaterThan(0);
-    expect(await raw.ttl(prefix + key)).toBeLessThanOrEqual(ttl);
-
+    // Blocked until T + 4: the attempt is refused, and the counter is not touched (nor its expiry extended).
     const unknown = id('ip:unknown');
-    await store.uncountFailure(unknown);
+    expect(await other.countAttempt([{ key, rule: NEVER }, { key: unknown, rule: NEVER }], T + 1, T - 899)).toBe(T + 4);
+    expect(await store.readThrottles([key, unknown], T - 900)).toEqual([{ failures: 3, blockedUntil: T + 4 }, { failures: 0, blockedUntil: 0 }]);
     expect(await raw.exists(prefix + unknown)).toBe(0);
+    expect(await raw.ttl(prefix + key)).toBeLessThanOrEqual(ttl);
+    expect(await counter(key)).toEqual({ failures: 3, lastFailureAt: T, blockedUntil: T + 4 });
   });
 
   it('a counter expires once it no longer matters: its TTL covers the window and the block, with a minute to spare', async () => {

@@ -1,5 +1,5 @@
 import { Redis } from 'ioredis';
-import type { BlockRule, ThrottleStore } from './store.js';
+import type { BlockRule, ThrottleState, ThrottleStore } from './store.js';
 
 /**
  * Brute-force counters in Redis (rate_limit.redis_url), for deployments that would rather not
@@ -42,12 +42,6 @@ for i, key in ipairs(KEYS) do
   result[i + 1] = failures
 end
 return result
-`;
-
-const UNCOUNT_SCRIPT = `
-local failures = tonumber(redis.call('HGET', KEYS[1], 'f') or '0')
-if failures > 0 then redis.call('HSET', KEYS[1], 'f', failures - 1) end
-return 0
 `;
 
 export class RedisThrottleStore implements ThrottleStore {
@@ -111,6 +105,18 @@ export class RedisThrottleStore implements ThrottleStore {
     return latest;
   }
 
+  async readThrottles(keys: readonly string[], windowStart: number): Promise<ThrottleState[]> {
+    if (keys.length === 0) return [];
+    const pipeline = this.redis.pipeline();
+    for (const key of keys) pipeline.hmget(this.keyOf(key), 'f', 'l', 'b');
+    const results = (await pipeline.exec()) ?? [];
+    return results.map(([error, value]) => {
+      if (error) throw error;
+      const [failures, last, blocked] = (value as Array<string | null>).map((field) => Number(field ?? 0)) as [number, number, number];
+      return { failures: last < windowStart ? 0 : failures, blockedUntil: blocked };
+    });
+  }
+
   async recordFailure(key: string, now: number, windowStart: number, rule: BlockRule): Promise<number> {
     const [, failures] = await this.count([{ key, rule }], now, windowStart, 'failure');
     return Number(failures);
@@ -119,10 +125,6 @@ export class RedisThrottleStore implements ThrottleStore {
   async countAttempt(counters: ReadonlyArray<{ key: string; rule: BlockRule }>, now: number, windowStart: number): Promise<number> {
     const [blockedUntil] = await this.count(counters, now, windowStart, 'attempt');
     return Number(blockedUntil);
-  }
-
-  async uncountFailure(key: string): Promise<void> {
-    await this.redis.eval(UNCOUNT_SCRIPT, 1, this.keyOf(key));
   }
 
   async clearThrottles(keys: readonly string[]): Promise<void> {

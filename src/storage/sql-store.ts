@@ -1,6 +1,7 @@
 import { ClientCache } from './client-cache.js';
 import type { SqlDriver, SqlExecutor } from './driver.js';
 import { migrations } from './migrations/index.js';
+import { findTrustedDevice, saveTrustedDevice } from './sql-trusted-devices.js';
 import {
   blockSeconds,
   DuplicateUserError,
@@ -23,6 +24,8 @@ import {
   type SessionRecord,
   type SigningKeyRecord,
   type Store,
+  type ThrottleState,
+  type TrustedDeviceRecord,
   type UserGrantRecord,
   type UserPatch,
   type UserRecord,
@@ -836,11 +839,29 @@ export class SqlStore implements Store {
     return Number(row?.until ?? 0);
   }
 
+  async readThrottles(keys: readonly string[], windowStart: number): Promise<ThrottleState[]> {
+    if (keys.length === 0) return [];
+    const rows = await this.db.all<{ throttle_key: string; failures: number; last_failure_at: number; blocked_until: number }>(
+      `SELECT throttle_key, failures, last_failure_at, blocked_until FROM throttles WHERE throttle_key IN (${keys.map(() => '?').join(', ')})`,
+      [...keys],
+    );
+    const byKey = new Map(rows.map((row) => [row.throttle_key, row]));
+    return keys.map((key) => {
+      const row = byKey.get(key);
+      if (!row) return { failures: 0, blockedUntil: 0 };
+      return { failures: Number(row.last_failure_at) < windowStart ? 0 : Number(row.failures), blockedUntil: Number(row.blocked_until) };
+    });
+  }
+
   async countAttempt(
     counters: ReadonlyArray<{ key: string; rule: BlockRule }>,
     now: number,
     windowStart: number,
   ): Promise<number> {
+    // A request that is blocked already writes nothing: a plain read first (most requests of a
+    // flood arrive while blocked), and the check again under the locks below for the race.
+    const blocked = await this.blockedUntil(counters.map((counter) => counter.key));
+    if (blocked > now) return blocked;
     // In key order throughout, so two attempts sharing counters never wait on each other crosswise.
     const ordered = [...counters].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
     return this.db.transaction(async (tx) => {
@@ -860,10 +881,6 @@ export class SqlStore implements Store {
       for (const counter of ordered) await this.incrementFailures(tx, counter.key, now, windowStart, counter.rule);
       return 0;
     });
-  }
-
-  async uncountFailure(key: string): Promise<void> {
-    await this.db.run('UPDATE throttles SET failures = failures - 1 WHERE throttle_key = ? AND failures > 0', [key]);
   }
 
   async recordFailure(key: string, now: number, windowStart: number, rule: BlockRule): Promise<number> {
@@ -894,6 +911,16 @@ export class SqlStore implements Store {
   async clearThrottles(keys: readonly string[]): Promise<void> {
     if (keys.length === 0) return;
     await this.db.run(`DELETE FROM throttles WHERE throttle_key IN (${keys.map(() => '?').join(', ')})`, [...keys]);
+  }
+
+  // --- trusted devices (device cookies, known accounts) ---------------------------------
+
+  findTrustedDevice(idHash: string, now: number): Promise<TrustedDeviceRecord | null> {
+    return findTrustedDevice(this.db, idHash, now);
+  }
+
+  saveTrustedDevice(device: TrustedDeviceRecord, keepNewest: number): Promise<void> {
+    return saveTrustedDevice((fn) => this.db.transaction(fn), device, keepNewest);
   }
 
   // --- maintenance -----------------------------------------------------------
@@ -983,6 +1010,7 @@ export class SqlStore implements Store {
       signingKeys: await this.db.run('DELETE FROM signing_keys WHERE publish_until IS NOT NULL AND publish_until <= ?', [now]),
       // A counter without a failure for a day is forgotten (its window is far shorter).
       throttles: await this.db.run('DELETE FROM throttles WHERE last_failure_at <= ? AND blocked_until <= ?', [now - 86_400, now]),
+      trustedDevices: await deleteInBatches('trusted_devices', 'id_hash'),
       // Before the links themselves: an account whose every confirmation link has expired was
       // never used and never can be; deleting it frees its username and e-mail for a new sign-up.
       // An hour's grace: a sign-up on another node stores the account a moment before its link.

@@ -279,7 +279,7 @@ describeEachEngine('storage contract', (factory) => {
     try {
       const small = fresh.open({ poolSize: 1 });
       expect(await small.migrate()).toEqual(ALL_VERSIONS);
-      expect(await small.deleteExpired(T)).toEqual({ accessTokens: 0, refreshTokens: 0, authorizationCodes: 0, sessions: 0, signingKeys: 0, throttles: 0, accountTokens: 0, unconfirmedUsers: 0 });
+      expect(await small.deleteExpired(T)).toEqual({ accessTokens: 0, refreshTokens: 0, authorizationCodes: 0, sessions: 0, signingKeys: 0, throttles: 0, trustedDevices: 0, accountTokens: 0, unconfirmedUsers: 0 });
     } finally {
       await fresh.cleanup();
     }
@@ -2156,7 +2156,7 @@ describeEachEngine('storage contract', (factory) => {
       // stillPublished now+1, publishedFar FAR_FUTURE; current is not retired.
 
       const counts = await db.deleteExpired(now);
-      expect(counts).toEqual({ accessTokens: 0, refreshTokens: 0, authorizationCodes: 0, sessions: 0, signingKeys: 2, throttles: 0, accountTokens: 0, unconfirmedUsers: 0 });
+      expect(counts).toEqual({ accessTokens: 0, refreshTokens: 0, authorizationCodes: 0, sessions: 0, signingKeys: 2, throttles: 0, trustedDevices: 0, accountTokens: 0, unconfirmedUsers: 0 });
       expect((await db.listSigningKeys()).map((key) => key.kid)).toEqual([current.kid, publishedFar.kid, stillPublished.kid]);
       expect(await countRows(db, 'signing_keys')).toBe(3);
 
@@ -2227,7 +2227,7 @@ describeEachEngine('storage contract', (factory) => {
       }
 
       const run = vi.spyOn(db.driver, 'run');
-      expect(await db.deleteExpired(now, 2)).toEqual({ accessTokens: 5, refreshTokens: 5, authorizationCodes: 5, sessions: 5, signingKeys: 0, throttles: 0, accountTokens: 5, unconfirmedUsers: 0 });
+      expect(await db.deleteExpired(now, 2)).toEqual({ accessTokens: 5, refreshTokens: 5, authorizationCodes: 5, sessions: 5, signingKeys: 0, throttles: 0, trustedDevices: 0, accountTokens: 5, unconfirmedUsers: 0 });
       // 5 rows in batches of 2: three statements per table (2 + 2 + 1).
       const deletes = run.mock.calls.map(([sql]) => /^DELETE FROM (\w+)/.exec(sql)?.[1]).filter(Boolean);
       expect(deletes).toEqual([
@@ -2238,6 +2238,8 @@ describeEachEngine('storage contract', (factory) => {
         // Signing keys, throttle counters and unconfirmed users: one statement each, no batches.
         'signing_keys',
         'throttles',
+        // Nothing expired there: one statement finds fewer than a batch.
+        'trusted_devices',
         'users',
         'account_tokens', 'account_tokens', 'account_tokens',
       ]);
@@ -2259,9 +2261,9 @@ describeEachEngine('storage contract', (factory) => {
       expect(await countRows(db, 'authorization_codes')).toBe(2);
       expect(await countRows(db, 'authorization_codes', 'expires_at > ?', [now])).toBe(2);
 
-      expect(await db.deleteExpired(now, 2)).toEqual({ accessTokens: 0, refreshTokens: 0, authorizationCodes: 0, sessions: 0, signingKeys: 0, throttles: 0, accountTokens: 0, unconfirmedUsers: 0 });
+      expect(await db.deleteExpired(now, 2)).toEqual({ accessTokens: 0, refreshTokens: 0, authorizationCodes: 0, sessions: 0, signingKeys: 0, throttles: 0, trustedDevices: 0, accountTokens: 0, unconfirmedUsers: 0 });
       // The default batch size works too.
-      expect(await db.deleteExpired(FAR_FUTURE)).toEqual({ accessTokens: 2, refreshTokens: 2, authorizationCodes: 2, sessions: 2, signingKeys: 0, throttles: 0, accountTokens: 2, unconfirmedUsers: 0 });
+      expect(await db.deleteExpired(FAR_FUTURE)).toEqual({ accessTokens: 2, refreshTokens: 2, authorizationCodes: 2, sessions: 2, signingKeys: 0, throttles: 0, trustedDevices: 0, accountTokens: 2, unconfirmedUsers: 0 });
       expect(await countRows(db, 'users')).toBe(1 + expired.length + live.length);
     } finally {
       await fresh.cleanup();
@@ -2293,7 +2295,7 @@ describeEachEngine('storage contract', (factory) => {
       for (let i = 0; i < 5; i++) many.push(await counter('idle-many', now - DAY - 1000 * i, 0));
 
       const counts = await db.deleteExpired(now);
-      expect(counts).toEqual({ accessTokens: 0, refreshTokens: 0, authorizationCodes: 0, sessions: 0, signingKeys: 0, throttles: 8, accountTokens: 0, unconfirmedUsers: 0 });
+      expect(counts).toEqual({ accessTokens: 0, refreshTokens: 0, authorizationCodes: 0, sessions: 0, signingKeys: 0, throttles: 8, trustedDevices: 0, accountTokens: 0, unconfirmedUsers: 0 });
       for (const gone of [idleLong, idleExactlyADay, blockEndsNow, ...many]) expect(await throttleRow(db, gone), gone).toBeNull();
       expect(await throttleRow(db, recent)).toEqual({ failures: 1, lastFailureAt: now - DAY + 1, blockedUntil: 0 });
       // 2^6 = 64 s capped at 60; 2^17 s capped at a day and 11 s.
@@ -2361,7 +2363,7 @@ describeEachEngine('storage contract', (factory) => {
       // The links of deleted accounts go with them: only the kept accounts' expired links count.
       expect(counts).toEqual({
         accessTokens: 0, refreshTokens: 0, authorizationCodes: 0, sessions: 0, signingKeys: 0, throttles: 0,
-        accountTokens: 3, unconfirmedUsers: 4,
+        trustedDevices: 0, accountTokens: 3, unconfirmedUsers: 4,
       });
       for (const gone of [expiredLink, linkExpiresNow, noLink, onlyReset]) {
         expect(await db.findUserById(gone.user.id)).toBeNull();

@@ -18,6 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { alertOf, csrfTokenOf, HttpBrowser } from '../helpers/browser-http.js';
 import { queryRows } from '../helpers/cli.js';
 import { createSqliteDatabase, type TestDatabase } from '../helpers/databases.js';
+import { addressKey } from '../../src/accounts/throttle-keys.js';
 import { createClient, createUser, migrateDatabase, startServer, stopAllServers, tokenRequest, type CreatedClient, type RunningServer } from '../helpers/server.js';
 
 /** The Redis the server is pointed at (GATEHOUSE_TEST_REDIS_URL to use another). */
@@ -57,7 +58,13 @@ describe.skipIf(redisProblem !== null && !requireRedis)('brute-force throttling 
   const formUser = `redis-form-${run}`;
   /** This run's client address, as the trusted proxy reports it (IPv6 documentation range). */
   const address = `2001:db8:${run.slice(0, 4)}:${run.slice(4)}::7`;
-  const otherAddress = `2001:db8:${run.slice(0, 4)}:${run.slice(4)}::8`;
+  /** Another /64: an IPv6 address counts as its /64. */
+  const otherAddress = `2001:db8:${run.slice(4)}:${run.slice(0, 4)}::9`;
+  /** What the counters name: the address's /64. */
+  const network = addressKey(address);
+  const otherNetwork = addressKey(otherAddress);
+  /** The users' ids, which the counters name (not the login typed). */
+  const userIds: Record<string, string> = {};
   const forwarded = { 'x-forwarded-for': address };
 
   let db: TestDatabase;
@@ -76,6 +83,7 @@ describe.skipIf(redisProblem !== null && !requireRedis)('brute-force throttling 
       createUser(database, grantUser, `${grantUser}@example.com`, PASSWORD),
       createUser(database, formUser, `${formUser}@example.com`, PASSWORD),
     ])) as [CreatedClient & { client_secret: string }, unknown, unknown];
+    for (const row of await queryRows(db.location, 'SELECT id, username FROM users')) userIds[String(row.username)] = String(row.id);
     server = await startServer({
       database,
       env: {
@@ -107,7 +115,8 @@ describe.skipIf(redisProblem !== null && !requireRedis)('brute-force throttling 
     do {
       const [next, keys] = await redis.scan(cursor, 'MATCH', `${PREFIX}*`, 'COUNT', 1000);
       cursor = next;
-      found.push(...keys.filter((key) => [run, address, otherAddress, client?.client_id].some((mark) => mark && key.includes(mark))));
+      const marks = [run, network, otherNetwork, client?.client_id, ...Object.values(userIds)];
+      found.push(...keys.filter((key) => marks.some((mark) => mark && key.includes(mark))));
     } while (cursor !== '0');
     return found.sort();
   }
@@ -165,25 +174,29 @@ describe.skipIf(redisProblem !== null && !requireRedis)('brute-force throttling 
     expect(blocked.setCookies.find((cookie) => /gatehouse_session$/.test(cookie.name) && cookie.value !== '')).toBeUndefined();
   });
 
-  it('the counters are in Redis under gatehouse:throttle:, and not in the database', async () => {
+  it('the counters are in Redis under gatehouse:throttle:, keyed on the account and the /64, and not in the database', async () => {
     const keys = await keysOfThisRun();
     for (const user of [grantUser, formUser]) {
-      expect(keys).toContain(`${PREFIX}login:${user}|ip:${address}`);
-      expect(keys).toContain(`${PREFIX}login:${user}`);
+      const id = userIds[user]!;
+      expect(keys).toContain(`${PREFIX}user:${id}|ip:${network}`);
+      expect(keys).toContain(`${PREFIX}user:${id}`);
     }
-    expect(keys).toContain(`${PREFIX}ip:${address}`);
+    expect(keys).toContain(`${PREFIX}ip:${network}`);
+    // Never the login typed, nor the full address.
+    expect(keys.filter((key) => key.includes(grantUser) || key.includes(formUser) || key.includes(address))).toEqual([]);
 
     for (const user of [grantUser, formUser]) {
-      const counter = await redis.hgetall(`${PREFIX}login:${user}|ip:${address}`);
+      const key = `${PREFIX}user:${userIds[user]}|ip:${network}`;
+      const counter = await redis.hgetall(key);
       expect(Number(counter.f), `${user} failures`).toBe(3);
       expect(Number(counter.b), `${user} blocked until`).toBeGreaterThan(Math.floor(Date.now() / 1000) - 5);
       // Kept only as long as it matters (login_throttle_max_delay 900 s + a minute), never forever.
-      const ttl = await redis.ttl(`${PREFIX}login:${user}|ip:${address}`);
+      const ttl = await redis.ttl(key);
       expect(ttl).toBeGreaterThan(0);
       expect(ttl).toBeLessThanOrEqual(960);
     }
     // Six failures of two logins from this address; the refused attempts were not counted.
-    expect(Number(await redis.hget(`${PREFIX}ip:${address}`, 'f'))).toBe(6);
+    expect(Number(await redis.hget(`${PREFIX}ip:${network}`, 'f'))).toBe(6);
 
     expect(await queryRows(db.location, 'SELECT * FROM throttles')).toEqual([]);
   });

@@ -227,20 +227,40 @@ export function describeThrottleStoreContract(
       expect(await counter(key)).toEqual({ failures: 1, lastFailureAt: T + 901, blockedUntil: 0 });
     });
 
-    it('uncountFailure takes back one failure, never below 0, and leaves the block and unknown keys alone', async () => {
-      const key = id('ip:192.0.2.50');
+    it('readThrottles gives each key its failures within the window and its blocked_until, in the order asked, writing nothing', async () => {
+      const [a, b, old, unknown] = ['a', 'b', 'old', 'unknown'].map((name) => id(`user:${name}|ip:192.0.2.60`)) as [string, string, string, string];
       const rule: BlockRule = { threshold: 1, maxDelay: 900 };
-      for (let i = 0; i < 3; i++) await store.recordFailure(key, T, T - 900, rule);
-      expect(await counter(key)).toEqual({ failures: 3, lastFailureAt: T, blockedUntil: T + 4 });
-      await store.uncountFailure(key);
-      expect(await counter(key)).toEqual({ failures: 2, lastFailureAt: T, blockedUntil: T + 4 });
-      for (let i = 0; i < 4; i++) await other.uncountFailure(key);
-      expect(await counter(key)).toEqual({ failures: 0, lastFailureAt: T, blockedUntil: T + 4 });
-      expect(await store.recordFailure(key, T + 1, T - 899, NEVER)).toBe(1);
-
-      const unknown = id('ip:unknown');
-      await store.uncountFailure(unknown);
+      for (let i = 0; i < 3; i++) await store.recordFailure(a, T, T - 900, rule);
+      await store.recordFailure(b, T + 5, T - 895, NEVER);
+      await store.recordFailure(old, T - 1000, T - 1900, NEVER);
+      expect(await other.readThrottles([unknown, b, a, old], T - 900)).toEqual([
+        { failures: 0, blockedUntil: 0 },
+        { failures: 1, blockedUntil: 0 },
+        { failures: 3, blockedUntil: T + 4 },
+        // Its last failure is older than the window: forgotten, though the row is still there.
+        { failures: 0, blockedUntil: 0 },
+      ]);
+      // At exactly the window start, the failure still counts.
+      expect(await store.readThrottles([old], T - 1000)).toEqual([{ failures: 1, blockedUntil: 0 }]);
+      expect(await store.readThrottles([], T)).toEqual([]);
       expect(await counter(unknown)).toBeNull();
+      expect(await counter(a)).toEqual({ failures: 3, lastFailureAt: T, blockedUntil: T + 4 });
+      // Numbers beyond 2^32 come back exact.
+      const far = id('ip:far');
+      for (let i = 0; i < 2; i++) await store.recordFailure(far, FAR_FUTURE, FAR_FUTURE - 900, { threshold: 1, maxDelay: 900 });
+      expect(await store.readThrottles([far], FAR_FUTURE - 900)).toEqual([{ failures: 2, blockedUntil: FAR_FUTURE + 2 }]);
+    });
+
+    it('countAttempt on a blocked key writes nothing: no new counter for the other keys, no count, same block', async () => {
+      const blocked = id('ip:192.0.2.61');
+      const fresh = id('unknown-client:7');
+      await store.recordFailure(blocked, T, T - 900, { threshold: 0, maxDelay: 900 });
+      const before = await counter(blocked);
+      for (let i = 0; i < 5; i++) {
+        expect(await [store, other][i % 2]!.countAttempt([{ key: fresh, rule: NEVER }, { key: blocked, rule: NEVER }], T + 1, T - 899)).toBe(T + 2);
+      }
+      expect(await counter(fresh)).toBeNull();
+      expect(await counter(blocked)).toEqual(before);
     });
 
     /** `attempts` concurrent countAttempt calls on one key, alternating between the two instances. */
@@ -260,7 +280,7 @@ export function describeThrottleStoreContract(
       const rule: BlockRule = { threshold: 3, maxDelay: 900 };
       const { allowed, refused } = await attemptConcurrently([{ key, rule }], T);
       expect(allowed, 'attempts allowed').toBe(rule.threshold + 1);
-      // Counts 1 to 4 are allowed; the fourth failure blocks for 2 s and every later attempt is refused, uncounted.
+      // Counts 1 to 4 are allowed; the fourth failure blocks for 2 s and every later attempt is refused, unwritten.
       expect(refused).toEqual(Array.from({ length: 10 - rule.threshold - 1 }, () => T + 2));
       expect(await counter(key)).toEqual({ failures: 4, lastFailureAt: T, blockedUntil: T + 2 });
     });

@@ -1,6 +1,7 @@
 import type { PasswordVerifier } from '../../accounts/passwords.js';
 import type { SecurityEvents } from '../../audit/events.js';
 import type { Throttle } from '../../accounts/throttle.js';
+import type { TrustedDevices } from '../../accounts/devices.js';
 import type { Store } from '../../storage/store.js';
 import type { Clock } from '../clock.js';
 import type { TokenMinter } from '../tokens.js';
@@ -19,6 +20,8 @@ export interface GrantDependencies {
   passwords: PasswordVerifier;
   refreshTokenGracePeriod: number;
   throttle?: Throttle;
+  /** Confidential clients' known accounts (their sign-ins count against their own budget). */
+  devices?: TrustedDevices;
   /** Where sign-ins and detected token reuse are announced. */
   events?: SecurityEvents;
 }
@@ -30,7 +33,7 @@ export function createGrantRegistry(deps: GrantDependencies): ReadonlyMap<string
   const handlers: GrantHandler[] = [
     new AuthorizationCodeGrant(deps.store, deps.minter, deps.clock, refreshTokensAllowed, deps.events),
     new ClientCredentialsGrant(deps.store, deps.minter, deps.scopes),
-    new PasswordGrant(deps.store, deps.minter, deps.scopes, deps.passwords, refreshTokensAllowed, deps.throttle, deps.events, deps.clock),
+    new PasswordGrant(deps.store, deps.minter, deps.scopes, deps.passwords, refreshTokensAllowed, deps.throttle, deps.events, deps.clock, deps.devices),
     new RefreshTokenGrant(deps.store, deps.minter, deps.clock, deps.refreshTokenGracePeriod, deps.events),
   ];
   return new Map(handlers.map((handler) => [handler.grantType, handler]));

@@ -1,5 +1,6 @@
 import { signIn } from '../../accounts/authenticate.js';
 import type { Throttle } from '../../accounts/throttle.js';
+import type { TrustedDevices } from '../../accounts/devices.js';
 import type { PasswordVerifier } from '../../accounts/passwords.js';
 import type { SecurityEvents } from '../../audit/events.js';
 import type { Clock } from '../clock.js';
@@ -24,6 +25,7 @@ export class PasswordGrant implements GrantHandler {
     private readonly throttle?: Throttle,
     private readonly events?: SecurityEvents,
     private readonly clock?: Clock,
+    private readonly devices?: TrustedDevices,
   ) {}
 
   async handle({ client, params, clientIp = 'unknown' }: GrantRequest) {
@@ -32,11 +34,12 @@ export class PasswordGrant implements GrantHandler {
     const scope = scopeForNewGrant(this.scopes, client, params.get('scope'));
 
     const result = await signIn(
-      { store: this.store, passwords: this.passwords, throttle: this.throttle, events: this.events, clock: this.clock },
+      { store: this.store, passwords: this.passwords, throttle: this.throttle, devices: this.devices, events: this.events, clock: this.clock },
       login,
       password,
       clientIp,
-      { via: 'password_grant', clientId: client.id },
+      // A confidential client that authenticated vouches for the accounts it signed in to before.
+      { via: 'password_grant', clientId: client.id, ...(client.isPublic ? {} : { device: { kind: 'client', clientId: client.id } as const }) },
     );
     if (result.kind === 'throttled') {
       throw OAuthError.invalidGrant(`too many failed sign-in attempts; retry in ${result.retryAfter} seconds`).withRetryAfter(result.retryAfter);

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { signIn } from '../../accounts/authenticate.js';
+import { OAuthError } from '../../core/errors.js';
 import type { Gatehouse } from '../../gatehouse.js';
 import { PAGE_ROUTE, refuseOtherMethods, safeReturnTo, type BrowserSupport } from '../browser.js';
 import { parseFormParameters, parseParameters, queryOf } from '../form.js';
@@ -70,7 +71,19 @@ export function registerLoginRoutes(app: FastifyInstance, gatehouse: Gatehouse, 
       );
     if (username === undefined || password === undefined) return showAgain('Enter your username and password.');
 
-    const result = await signIn(gatehouse, username, password, request.ip);
+    let result;
+    try {
+      result = await signIn(gatehouse, username, password, request.ip, {
+        via: 'sign_in_form',
+        device: { kind: 'cookie', value: browser.deviceCookie(request) },
+      });
+    } catch (error) {
+      // Too many sign-ins in flight for too long: "try again", never "wrong password".
+      if (!(error instanceof OAuthError) || error.code !== 'temporarily_unavailable') throw error;
+      request.audit.error = 'temporarily_unavailable';
+      reply.headers(error.headers);
+      return showAgain('Too many sign-ins are in progress right now. Please try again in a moment.', 503);
+    }
     if (result.kind === 'throttled') {
       request.audit.error = 'login_throttled';
       reply.header('retry-after', String(result.retryAfter));
@@ -85,6 +98,8 @@ export function registerLoginRoutes(app: FastifyInstance, gatehouse: Gatehouse, 
       request.audit.error = 'login_failed';
       return showAgain('The username or password is incorrect.');
     }
+    // The browser is now known for this account: its next sign-ins are not held back by others' failures.
+    if (result.deviceCookie) browser.setDeviceCookie(reply, result.deviceCookie);
     await browser.startSession(request, reply, result.user.id);
     return reply.redirect(returnTo ?? '/login', 303);
   });

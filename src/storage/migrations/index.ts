@@ -201,6 +201,25 @@ CREATE INDEX audit_events_client_idx ON audit_events (client_id, at) WHERE clien
 `,
   },
   {
+    version: 8,
+    name: 'trusted devices: device cookies and known accounts of confidential clients',
+    sql: `
+-- OWASP's device cookies: a browser (or a confidential client) that signed in to an account
+-- before. Its attempts on that account count against its own budget, not the address's.
+-- Browser rows are bounded per user (the newest few); client rows by the registered clients.
+CREATE TABLE trusted_devices (
+  id_hash TEXT PRIMARY KEY,
+  user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
+  client_id TEXT REFERENCES clients (id) ON DELETE CASCADE,
+  created_at BIGINT NOT NULL,
+  expires_at BIGINT NOT NULL
+);
+CREATE INDEX trusted_devices_user_idx ON trusted_devices (user_id, created_at);
+CREATE INDEX trusted_devices_client_idx ON trusted_devices (client_id) WHERE client_id IS NOT NULL;
+CREATE INDEX trusted_devices_expires_idx ON trusted_devices (expires_at);
+`,
+  },
+  {
     version: 10,
     name: 'refresh token families: absolute lifetime, grace replays',
     sql: `
