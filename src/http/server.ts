@@ -6,6 +6,7 @@ import { OAuthError } from '../core/errors.js';
 import type { Gatehouse } from '../gatehouse.js';
 import { BrowserSupport } from './browser.js';
 import { fromFrameworkError, isDatabaseUnavailable, sendOAuthError } from './errors.js';
+import { unsendableRedirect } from './redirect-guard.js';
 import { uuidv7 } from '../core/clock.js';
 import { registerMetrics } from './metrics.js';
 import { registerAccountRoutes } from './routes/account.js';
@@ -137,7 +138,7 @@ export function buildHttpServer(gatehouse: Gatehouse, logger: Logger): FastifyIn
       request.routeOptions.config?.page
         ? browser.sendErrorPage(reply.headers(oauthError.headers), oauthError.status, describeForPeople(oauthError))
         : sendOAuthError(reply, oauthError);
-    const oauthError = error instanceof OAuthError ? error : fromFrameworkError(error);
+    const oauthError = error instanceof OAuthError ? error : (unsendableRedirect(error, reply) ?? fromFrameworkError(error));
     if (oauthError) {
       request.audit.error = oauthError.code;
       return send(oauthError);
