@@ -6,6 +6,7 @@ import { OAuthError } from '../core/errors.js';
 import type { Gatehouse } from '../gatehouse.js';
 import { BrowserSupport } from './browser.js';
 import { fromFrameworkError, isDatabaseUnavailable, sendOAuthError } from './errors.js';
+import { lingerOnClose } from './lingering-close.js';
 import { unsendableRedirect } from './redirect-guard.js';
 import { uuidv7 } from '../core/clock.js';
 import { registerMetrics } from './metrics.js';
@@ -152,6 +153,8 @@ export function buildHttpServer(gatehouse: Gatehouse, logger: Logger): FastifyIn
 
   app.setErrorHandler((error, request, reply) => {
     request.audit ??= {};
+    // Answered before the body was read (413): let the answer reach a client still sending.
+    if (!request.raw.complete) lingerOnClose(request.raw.socket);
     // A person's browser gets an HTML page; an OAuth client gets RFC 6749 §5.2 JSON.
     const send = (oauthError: OAuthError) =>
       request.routeOptions.config?.page
