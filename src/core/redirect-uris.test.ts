@@ -168,7 +168,7 @@ describe('redirectUriRegistrationProblem: what can be registered', () => {
     expect(problem, JSON.stringify(uri)).not.toBeNull();
     expect(problem, JSON.stringify(uri)).toMatch(reason);
     // One line, whatever the URI holds.
-    expect(problem, JSON.stringify(uri)).not.toMatch(/[\r\n]/);
+    expect(problem, JSON.stringify(uri)).toMatch(/^[^\x00-\x1f\x7f-\x9f]+$/);
     expect(problem!.length, JSON.stringify(uri)).toBeLessThan(400);
   };
 
@@ -197,6 +197,8 @@ describe('redirectUriRegistrationProblem: what can be registered', () => {
     refused('https://app.example/\tcb', /control character/);
     refused('https://app.example/cb\u0000', /control character/);
     refused('https://app.example/cb\u007f', /control character/);
+    refused('https://app.example/cb\u009b31m', /non-ASCII/);
+    expect(redirectUriRegistrationProblem('https://app.example/\u001b[31m\u009b')).toContain('"https://app.example/\\u001b[31m\\u009b"');
     refused('\u001bhttps://app.example/cb', /control character/);
   });
 
@@ -240,6 +242,8 @@ describe('redirectUriRegistrationProblem: what can be registered', () => {
     refused('https://app.example/cb#frag', /fragment/);
     refused('https://app.example/cb#', /fragment/);
     refused('com.example.app:/cb#x', /fragment/);
+    // A long URI is shortened in the reason.
+    refused(`https://app.example/${'a'.repeat(5000)}#x`, /fragment/);
   });
 
   it('refuses what is not an absolute URI', () => {

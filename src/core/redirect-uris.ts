@@ -69,9 +69,11 @@ const NOT_IN_URI = /["<>\\^`{|}]/;
 const PRIVATE_USE_SCHEME = /^[a-z][a-z0-9+-]*(?:\.[a-z0-9+-]+)+$/;
 
 function named(uri: string): string {
-  const shown = uri.length > 120 ? `${uri.slice(0, 120)}…` : uri;
-  // JSON escapes line breaks and controls, so the reason stays on one line.
-  return `redirect URI ${JSON.stringify(shown)}`;
+  const shown = uri.length > 120 ? `${uri.slice(0, 120)}...` : uri;
+  // Escaped to printable ASCII (line breaks, controls, DEL, C1 controls, non-ASCII), so the
+  // reason stays on one line and cannot drive a terminal.
+  const escaped = JSON.stringify(shown).replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return `redirect URI ${escaped}`;
 }
 
 /**
