@@ -4,6 +4,7 @@
  *   GET  /health   public
  *   GET  /notes    needs the "read" scope: the caller's notes
  *   POST /notes    needs the "write" scope: {"text": "..."} adds a note
+ *   GET  /whoami   any valid token: who calls, with which scopes and roles
  *
  * Configured by the environment:
  *   GATEHOUSE_ISSUER                Gatehouse's issuer URL (default http://127.0.0.1:8080)
@@ -36,6 +37,15 @@ app.get('/health', async () => ({ status: 'ok' }));
 
 app.get('/notes', { preHandler: gatehouse.fastify(requireScope('read')) }, async (request) => {
   return notesBySubject.get(request.gatehouse.sub) ?? [];
+});
+
+// Scopes show up in `roles` as SCOPE_<scope> (SCOPE_read), in a namespace apart from the
+// user's own roles (ROLE_ADMIN, in JWTs with Gatehouse's jwt_user_claims): a client granted the
+// scope "admin" has SCOPE_admin, never ROLE_ADMIN. Check a scope with requireScope('admin'), a
+// user's role with request.gatehouse.roles.includes('ROLE_ADMIN').
+app.get('/whoami', { preHandler: gatehouse.fastify() }, async (request) => {
+  const { sub, clientId, username, scopes, roles } = request.gatehouse;
+  return { sub, clientId, username, scopes, roles };
 });
 
 app.post('/notes', { preHandler: gatehouse.fastify(requireScope('write')) }, async (request, reply) => {

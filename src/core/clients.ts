@@ -1,6 +1,7 @@
 import type { ClientRecord, ClientStore } from '../storage/store.js';
 import { cryptoIds, systemClock, type Clock, type IdSource } from './clock.js';
 import { GRANT_TYPES, type GrantType } from './grants/grant-types.js';
+import { redirectUriRegistrationProblem } from './redirect-uris.js';
 import { isScopeToken } from './scopes.js';
 import { hashSecret } from './secrets.js';
 
@@ -23,23 +24,12 @@ export interface NewClient {
   trusted?: boolean;
   /** A resource server: may introspect every client's tokens. */
   canIntrospect?: boolean;
+  /** Development only: accept plain http redirect URIs to hosts that are not loopback (not stored). */
+  allowInsecureHttp?: boolean;
 }
 
 /** Unlike FOS, a client gets the browser flow by default; password and client_credentials are opt-in. */
 export const DEFAULT_GRANT_TYPES: readonly GrantType[] = ['authorization_code', 'refresh_token'];
-
-function redirectUriProblem(uri: string): string | null {
-  let url: URL;
-  try {
-    url = new URL(uri);
-  } catch {
-    return `redirect URI "${uri}" is not an absolute URI`;
-  }
-  // RFC 6749 §3.1.2: absolute, no fragment.
-  if (url.hash || uri.includes('#')) return `redirect URI "${uri}" must not contain a fragment`;
-  if (url.protocol === 'javascript:' || url.protocol === 'data:') return `redirect URI "${uri}" uses a forbidden scheme`;
-  return null;
-}
 
 export interface RegisteredClient {
   client: ClientRecord;
@@ -70,7 +60,7 @@ export class ClientRegistry {
     }
     const redirectUris = [...new Set(input.redirectUris ?? [])];
     for (const uri of redirectUris) {
-      const problem = redirectUriProblem(uri);
+      const problem = redirectUriRegistrationProblem(uri, { allowInsecureHttp: input.allowInsecureHttp === true });
       if (problem) throw new ClientRegistrationError(problem);
     }
     const scopes = input.scopes ?? null;

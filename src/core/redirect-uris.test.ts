@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { redirectUriMatches, resolveRedirectUri } from './redirect-uris.js';
+import { isSafeRedirectTarget, redirectUriMatches, redirectUriRegistrationProblem, resolveRedirectUri } from './redirect-uris.js';
 
 const REGISTERED = 'https://app.example/callback';
 
@@ -140,5 +140,142 @@ describe('resolveRedirectUri', () => {
       expect(resolved.ok, requested).toBe(false);
       if (!resolved.ok) expect(resolved.problem).toMatch(/does not match/);
     }
+  });
+});
+
+describe('resolveRedirectUri: a registered URI a redirect cannot carry (a row from before the registration rules)', () => {
+  it('refuses it, given or not, so nothing is issued for it', () => {
+    for (const bad of ['https://app.example/cb\r\nSet-Cookie: a=b', 'https://app.example/caf\u00e9', 'https://app.example/\u2028', 'https://app.example/a b']) {
+      const implicit = resolveRedirectUri(undefined, [bad]);
+      expect(implicit.ok, JSON.stringify(bad)).toBe(false);
+      if (!implicit.ok) expect(implicit.problem).toMatch(/registered again/);
+      expect(resolveRedirectUri(bad, [bad]).ok, JSON.stringify(bad)).toBe(false);
+    }
+  });
+
+  it('isSafeRedirectTarget: printable ASCII without spaces only', () => {
+    expect(isSafeRedirectTarget('https://app.example/cb?x=%20&y=1')).toBe(true);
+    expect(isSafeRedirectTarget('com.example.app:/cb')).toBe(true);
+    for (const bad of ['', 'https://a/\r', 'https://a/\n', 'https://a/\t', 'https://a/ ', 'https://a/\u00e9', 'https://a/\u0100', 'https://a/\u0000', 'https://a/\u007f']) {
+      expect(isSafeRedirectTarget(bad), JSON.stringify(bad)).toBe(false);
+    }
+  });
+});
+
+describe('redirectUriRegistrationProblem: what can be registered', () => {
+  const refused = (uri: string, reason: RegExp, policy = {}) => {
+    const problem = redirectUriRegistrationProblem(uri, policy);
+    expect(problem, JSON.stringify(uri)).not.toBeNull();
+    expect(problem, JSON.stringify(uri)).toMatch(reason);
+    // One line, whatever the URI holds.
+    expect(problem, JSON.stringify(uri)).toMatch(/^[^\x00-\x1f\x7f-\x9f]+$/);
+    expect(problem!.length, JSON.stringify(uri)).toBeLessThan(400);
+  };
+
+  it('accepts https URIs, with a port, a path and a query', () => {
+    for (const uri of ['https://app.example/callback', 'https://app.example', 'https://app.example:8443/cb', 'https://app.example/cb?tenant=42&lang=en', 'https://app.example/cb?x=%20', 'https://xn--caf-dma.example/cb']) {
+      expect(redirectUriRegistrationProblem(uri), uri).toBeNull();
+    }
+  });
+
+  it('accepts loopback http: 127.0.0.1, [::1] and localhost, with or without a port (RFC 8252 §7.3, §8.3)', () => {
+    for (const uri of ['http://127.0.0.1/callback', 'http://127.0.0.1:51234/callback', 'http://[::1]/cb', 'http://[::1]:8080/cb', 'http://localhost:3000/cb', 'http://localhost/cb']) {
+      expect(redirectUriRegistrationProblem(uri), uri).toBeNull();
+    }
+  });
+
+  it('accepts private-use schemes named by a reverse domain (RFC 8252 §7.1)', () => {
+    for (const uri of ['com.example.app:/oauth2redirect', 'com.example.app:/cb', 'com.example.app://callback', 'io.github.someone.notes:/auth?x=1', 'com.example-app.v2:/cb']) {
+      expect(redirectUriRegistrationProblem(uri), uri).toBeNull();
+    }
+  });
+
+  it('refuses line breaks and other control characters (they would break the Location header)', () => {
+    refused('https://app.example/cb\r\nSet-Cookie: session=evil', /line break/);
+    refused('https://app.example/cb\n', /line break/);
+    refused('https://app.example/cb\r', /line break/);
+    refused('https://app.example/\tcb', /control character/);
+    refused('https://app.example/cb\u0000', /control character/);
+    refused('https://app.example/cb\u007f', /control character/);
+    refused('https://app.example/cb\u009b31m', /non-ASCII/);
+    expect(redirectUriRegistrationProblem('https://app.example/\u001b[31m\u009b')).toContain('"https://app.example/\\u001b[31m\\u009b"');
+    refused('\u001bhttps://app.example/cb', /control character/);
+  });
+
+  it('refuses non-ASCII characters and spaces: they must be percent-encoded', () => {
+    refused('https://app.example/caf\u00e9', /non-ASCII.*percent-encode/);
+    refused('https://app.example/\u2028', /non-ASCII/);
+    refused('https://\u0430pple.example/cb', /non-ASCII/);
+    refused('https://app.example/\u{1F600}', /non-ASCII/);
+    refused('https://app.example/a b', /space/);
+    refused(' https://app.example/cb', /space/);
+  });
+
+  it('refuses characters RFC 3986 does not allow unencoded', () => {
+    for (const c of ['"', '<', '>', '\\', '^', '`', '{', '|', '}']) refused(`https://app.example/cb?x=${c}`, /RFC 3986/);
+    refused('https://app.example\\@evil.example/cb', /RFC 3986/);
+  });
+
+  it('refuses schemes a browser runs or reads locally', () => {
+    refused('javascript:alert(1)', /scheme javascript:/);
+    refused('JavaScript:alert(document.cookie)', /scheme javascript:/);
+    refused('javascript://app.example/%0aalert(1)', /scheme javascript:/);
+    refused('vbscript:msgbox(1)', /scheme vbscript:/);
+    refused('data:text/html,<script>alert(1)</script>', /RFC 3986|scheme data:/);
+    refused('data:text/html;base64,PHNjcmlwdD4=', /scheme data:/);
+    refused('file:///etc/passwd', /scheme file:/);
+    refused('blob:https://app.example/0b6d3a4e-1f7c-4f8e-9d2a-6c1b2a3d4e5f', /scheme blob:/);
+    refused('about:blank', /scheme about:/);
+    refused('wss://app.example/cb', /scheme wss:/);
+    refused('ftp://app.example/cb', /scheme ftp:/);
+  });
+
+  it('refuses userinfo', () => {
+    refused('https://a@b.example/cb', /user name or password/);
+    refused('https://app.example:secret@evil.example/cb', /user name or password/);
+    refused('https://app.example@evil.example/cb', /user name or password/);
+    refused('http://127.0.0.1@evil.example/cb', /user name or password/);
+    refused('com.example.app://user@callback', /user name or password/);
+  });
+
+  it('refuses fragments, even an empty one (RFC 6749 §3.1.2)', () => {
+    refused('https://app.example/cb#frag', /fragment/);
+    refused('https://app.example/cb#', /fragment/);
+    refused('com.example.app:/cb#x', /fragment/);
+    // A long URI is shortened in the reason.
+    refused(`https://app.example/${'a'.repeat(5000)}#x`, /fragment/);
+  });
+
+  it('refuses what is not an absolute URI', () => {
+    refused('', /empty/);
+    refused('/relative/callback', /absolute/);
+    refused('app.example.com/cb', /absolute/);
+    refused('//app.example/cb', /absolute/);
+    refused('https:app.example/cb', /absolute/);
+    refused('https:/app.example/cb', /absolute/);
+    refused('https://app.example:99999/cb', /absolute/);
+  });
+
+  it('refuses plain http to a host that is not loopback, unless allowInsecureHttp (development only)', () => {
+    for (const uri of ['http://app.example/cb', 'http://127.0.0.2/cb', 'http://127.0.0.1.evil.example/cb', 'http://192.168.1.10:8080/cb', 'http://[::2]/cb', 'http://localhost.evil.example/cb']) {
+      refused(uri, /plain http.*--allow-insecure-http/);
+      expect(redirectUriRegistrationProblem(uri, { allowInsecureHttp: true }), uri).toBeNull();
+    }
+  });
+
+  it('allowInsecureHttp lets through plain http only, nothing else', () => {
+    const policy = { allowInsecureHttp: true };
+    refused('http://app.example/cb#x', /fragment/, policy);
+    refused('http://a@app.example/cb', /user name or password/, policy);
+    refused('http://app.example/cb\r\n', /line break/, policy);
+    refused('javascript:alert(1)', /scheme javascript:/, policy);
+    refused('myapp:/cb', /reverse domain/, policy);
+  });
+
+  it('refuses a private-use scheme that is not a reverse domain name (RFC 8252 §7.1)', () => {
+    refused('myapp:/callback', /reverse domain/);
+    refused('myapp://callback', /reverse domain/);
+    refused('mailto:someone@example.com', /reverse domain|user name/);
+    refused('urn:ietf:wg:oauth:2.0:oob', /reverse domain/);
   });
 });

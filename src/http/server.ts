@@ -6,6 +6,8 @@ import { OAuthError } from '../core/errors.js';
 import type { Gatehouse } from '../gatehouse.js';
 import { BrowserSupport } from './browser.js';
 import { fromFrameworkError, isDatabaseUnavailable, sendOAuthError } from './errors.js';
+import { lingerOnClose } from './lingering-close.js';
+import { unsendableRedirect } from './redirect-guard.js';
 import { uuidv7 } from '../core/clock.js';
 import { registerMetrics } from './metrics.js';
 import { registerAccountRoutes } from './routes/account.js';
@@ -37,10 +39,24 @@ const REQUEST_TIMEOUT_MS = 15_000;
 const KEEP_ALIVE_TIMEOUT_MS = 72_000;
 
 /**
+ * RFC 6797, sent on every response when the issuer is https (never over an http issuer, where a
+ * browser ignores it anyway and a development setup must stay reachable). One year, the usual
+ * value. Without includeSubDomains: Gatehouse speaks for its own host, not for sibling hosts
+ * under the same domain that may still serve plain http; add it (and preload) on the apex
+ * domain yourself when every subdomain is https.
+ */
+export const HSTS_HEADER = 'max-age=31536000';
+
+/** Whether this Gatehouse sends Strict-Transport-Security: its issuer is https. */
+export function sendsHsts(issuer: string): boolean {
+  return new URL(issuer).protocol === 'https:';
+}
+
+/**
  * Answers what Node's HTTP parser refuses before any route runs (malformed request, headers
  * too large, a request that took too long) in the RFC 6749 §5.2 shape, then closes.
  */
-function answerClientError(error: NodeJS.ErrnoException, socket: Socket): void {
+function answerClientError(error: NodeJS.ErrnoException, socket: Socket, hsts: boolean): void {
   // A reset connection has nobody to answer.
   if (error.code === 'ECONNRESET' || socket.destroyed) return;
   const [status, description] =
@@ -52,7 +68,7 @@ function answerClientError(error: NodeJS.ErrnoException, socket: Socket): void {
   const body = JSON.stringify({ error: 'invalid_request', error_description: description });
   if (socket.writable) {
     socket.write(
-      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\nCache-Control: no-store\r\nPragma: no-cache\r\nContent-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`,
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json; charset=utf-8\r\nCache-Control: no-store\r\nPragma: no-cache\r\nContent-Length: ${Buffer.byteLength(body)}\r\n${hsts ? `Strict-Transport-Security: ${HSTS_HEADER}\r\n` : ''}Connection: close\r\n\r\n${body}`,
     );
   }
   socket.destroy();
@@ -66,6 +82,7 @@ function pathOf(url: string): string {
 
 export function buildHttpServer(gatehouse: Gatehouse, logger: Logger): FastifyInstance {
   const browser = new BrowserSupport(gatehouse);
+  const hsts = sendsHsts(gatehouse.config.issuer);
   const app = Fastify({
     loggerInstance: logger as FastifyBaseLogger,
     // One line per request is written by the onResponse hook below, with only safe fields.
@@ -86,13 +103,16 @@ export function buildHttpServer(gatehouse: Gatehouse, logger: Logger): FastifyIn
         },
         handler,
       ),
-    clientErrorHandler: answerClientError,
+    clientErrorHandler: (error, socket) => answerClientError(error, socket, hsts),
     // Our own id for every request, unique across nodes (time-ordered), sent back as X-Request-Id
     // and on every log line of the request (request_id). A client's X-Request-Id is not trusted.
     requestIdHeader: false,
     genReqId: () => uuidv7(),
     // Errors Fastify raises before routing (a malformed URL such as /%zz) get our shape too.
-    frameworkErrors: (_error, request, reply) => sendOAuthError(reply.header('x-request-id', request.id), OAuthError.invalidRequest('malformed request URL')),
+    frameworkErrors: (_error, request, reply) => {
+      if (hsts) reply.header('strict-transport-security', HSTS_HEADER);
+      return sendOAuthError(reply.header('x-request-id', request.id), OAuthError.invalidRequest('malformed request URL'));
+    },
   });
 
   app.decorateRequest('audit', null as never);
@@ -100,6 +120,7 @@ export function buildHttpServer(gatehouse: Gatehouse, logger: Logger): FastifyIn
   app.addHook('onRequest', (request, reply, done) => {
     request.audit = {};
     reply.header('x-request-id', request.id);
+    if (hsts) reply.header('strict-transport-security', HSTS_HEADER);
     // RFC 9112 §3.2: an HTTP/1.1 request without Host is answered 400.
     if (request.headers.host === undefined && request.raw.httpVersion === '1.1') done(OAuthError.invalidRequest('the Host header is missing'));
     else done();
@@ -132,12 +153,14 @@ export function buildHttpServer(gatehouse: Gatehouse, logger: Logger): FastifyIn
 
   app.setErrorHandler((error, request, reply) => {
     request.audit ??= {};
+    // Answered before the body was read (413): let the answer reach a client still sending.
+    if (!request.raw.complete) lingerOnClose(request.raw.socket);
     // A person's browser gets an HTML page; an OAuth client gets RFC 6749 §5.2 JSON.
     const send = (oauthError: OAuthError) =>
       request.routeOptions.config?.page
         ? browser.sendErrorPage(reply.headers(oauthError.headers), oauthError.status, describeForPeople(oauthError))
         : sendOAuthError(reply, oauthError);
-    const oauthError = error instanceof OAuthError ? error : fromFrameworkError(error);
+    const oauthError = error instanceof OAuthError ? error : (unsendableRedirect(error, reply) ?? fromFrameworkError(error));
     if (oauthError) {
       request.audit.error = oauthError.code;
       return send(oauthError);

@@ -103,7 +103,7 @@ function behavesLikeAProtectedApi(name: string, start: () => Promise<{ send: Sen
     it('passes a good token on with its AccessInfo', async () => {
       const answer = await send('/notes', auth401('reader'));
       expect(answer.status).toBe(200);
-      expect(answer.json).toMatchObject({ sub: 'user-reader', clientId: 'app', scopes: ['read'], roles: ['ROLE_READ'], tokenFormat: 'opaque' });
+      expect(answer.json).toMatchObject({ sub: 'user-reader', clientId: 'app', scopes: ['read'], roles: ['SCOPE_read'], tokenFormat: 'opaque' });
     });
 
     it('answers a missing scope with 403 insufficient_scope and the scope attribute', async () => {

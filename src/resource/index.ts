@@ -7,11 +7,13 @@ export {
   requireScope,
   requireAnyScope,
   scopeRole,
+  DEFAULT_SCOPE_ROLES,
   type AccessInfo,
   type IntrospectionSettings,
   type ResolvedSettings,
   type ResourceServer,
   type ResourceServerOptions,
+  type ScopeRoleNaming,
   type ScopeRule,
   type TokenFormat,
 } from './resource-server.js';

@@ -38,7 +38,7 @@ describe('introspection (RFC 7662)', () => {
       sub: 'user-1',
       clientId: 'client-1',
       scopes: ['read', 'write'],
-      roles: ['ROLE_READ', 'ROLE_WRITE'],
+      roles: ['SCOPE_read', 'SCOPE_write'],
       username: 'alice',
       expiresAt: START + 3600,
       tokenFormat: 'opaque',

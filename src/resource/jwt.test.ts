@@ -35,7 +35,7 @@ describe('JWT access tokens (RFC 9068)', () => {
       sub: 'alice-id',
       clientId: 'notes-app',
       scopes: ['read', 'notes:write'],
-      roles: ['ROLE_READ', 'ROLE_NOTES_WRITE', 'ROLE_ADMIN'],
+      roles: ['SCOPE_read', 'SCOPE_notes:write', 'ROLE_ADMIN'],
       username: 'alice',
       expiresAt: START + 3600,
       tokenFormat: 'jwt',

@@ -33,6 +33,7 @@ describe('createResourceServer options', () => {
       allowQueryToken: false,
       realm: 'api',
       clockTolerance: 5,
+      scopeRoles: { prefix: 'SCOPE_', upperCase: false },
     });
     expect(JSON.stringify(rs.settings)).not.toContain('"x"');
   });
@@ -47,6 +48,9 @@ describe('createResourceServer options', () => {
     ['a negative cacheMaxAge', { issuer: 'https://a.example', introspection: { clientId: 'api', clientSecret: 'x', cacheMaxAge: -1 } }],
     ['a zero cacheSize', { issuer: 'https://a.example', introspection: { clientId: 'api', clientSecret: 'x', cacheSize: 0 } }],
     ['a negative clockTolerance', { issuer: 'https://a.example', clockTolerance: -1 }],
+    ['a scopeRoles prefix that is not a string', { issuer: 'https://a.example', scopeRoles: { prefix: 7 } }],
+    ['a scopeRoles upperCase that is not a boolean', { issuer: 'https://a.example', scopeRoles: { upperCase: 'yes' } }],
+    ['scopeRoles that is not an object', { issuer: 'https://a.example', scopeRoles: 'ROLE_' }],
   ])('refuses %s at start-up', (_what, options) => {
     expect(() => createResourceServer(options as never)).toThrow(TypeError);
   });
@@ -120,14 +124,49 @@ describe('scope rules', () => {
   });
 });
 
-describe('FOSOAuthServerBundle roles', () => {
-  it('makes ROLE_ + the upper-cased scope, non-alphanumerics as _', () => {
-    expect(['read', 'notes:write', 'api.admin-v2', 'x/y'].map(scopeRole)).toEqual(['ROLE_READ', 'ROLE_NOTES_WRITE', 'ROLE_API_ADMIN_V2', 'ROLE_X_Y']);
+describe('scopes as roles', () => {
+  it('by default: SCOPE_ + the scope as granted, in a namespace apart from user roles', () => {
+    expect(['read', 'notes:write', 'api.admin-v2', 'x/y', 'admin'].map((scope) => scopeRole(scope))).toEqual([
+      'SCOPE_read',
+      'SCOPE_notes:write',
+      'SCOPE_api.admin-v2',
+      'SCOPE_x/y',
+      'SCOPE_admin',
+    ]);
   });
 
-  it('adds the roles claim, without duplicates, ignoring non-strings', async () => {
+  it('{ prefix: "ROLE_", upperCase: true } gives the old FOSOAuthServerBundle names', () => {
+    const old = { prefix: 'ROLE_', upperCase: true };
+    expect(['read', 'notes:write', 'api.admin-v2', 'x/y'].map((scope) => scopeRole(scope, old))).toEqual(['ROLE_READ', 'ROLE_NOTES_WRITE', 'ROLE_API_ADMIN_V2', 'ROLE_X_Y']);
+    expect(scopeRole('notes:read', { prefix: 'scope:' })).toBe('scope:notes:read');
+  });
+
+  it('a token granted the scope admin does NOT carry ROLE_ADMIN (JWT and introspection)', async () => {
+    const jwtServer = createResourceServer({ issuer: auth.url, now: () => START });
+    const token = await signAccessToken(key, { issuer: auth.url, audience: auth.url, now: START, claims: { scope: 'read admin' } });
+    const byJwt = await jwtServer.authenticate(bearer(token));
+    expect(byJwt.roles).toEqual(['SCOPE_read', 'SCOPE_admin']);
+    expect(byJwt.roles).not.toContain('ROLE_ADMIN');
+
+    auth.introspect = () => ({ body: { active: true, client_id: 'c', scope: 'admin', exp: START + 60 } });
+    const opaqueServer = createResourceServer({ issuer: auth.url, introspection: { clientId: 'api', clientSecret: 'x' }, now: () => START });
+    const byIntrospection = await opaqueServer.authenticate(bearer('opaque-admin-scope'));
+    expect(byIntrospection.roles).toEqual(['SCOPE_admin']);
+    expect(byIntrospection.roles.some((role) => role.startsWith('ROLE_'))).toBe(false);
+  });
+
+  it("adds the roles claim (the user's roles), without duplicates, ignoring non-strings", async () => {
     const rs = createResourceServer({ issuer: auth.url, now: () => START });
     const token = await signAccessToken(key, { issuer: auth.url, audience: auth.url, now: START, claims: { scope: 'read admin', roles: ['ROLE_ADMIN', 'ROLE_EDITOR', 7] } });
-    expect((await rs.authenticate(bearer(token))).roles).toEqual(['ROLE_READ', 'ROLE_ADMIN', 'ROLE_EDITOR']);
+    expect((await rs.authenticate(bearer(token))).roles).toEqual(['SCOPE_read', 'SCOPE_admin', 'ROLE_ADMIN', 'ROLE_EDITOR']);
+  });
+
+  it('keeps the old names when asked explicitly, per server (the same token, two servers)', async () => {
+    const token = await signAccessToken(key, { issuer: auth.url, audience: auth.url, now: START, claims: { scope: 'read admin' } });
+    const legacy = createResourceServer({ issuer: auth.url, now: () => START, scopeRoles: { prefix: 'ROLE_', upperCase: true } });
+    const current = createResourceServer({ issuer: auth.url, now: () => START });
+    expect(legacy.settings.scopeRoles).toEqual({ prefix: 'ROLE_', upperCase: true });
+    expect((await legacy.authenticate(bearer(token))).roles).toEqual(['ROLE_READ', 'ROLE_ADMIN']);
+    expect((await current.authenticate(bearer(token))).roles).toEqual(['SCOPE_read', 'SCOPE_admin']);
   });
 });

@@ -62,7 +62,25 @@ export interface ResourceServerOptions {
   fetch?: typeof fetch;
   /** The current time in seconds since the epoch. For tests; default the system clock. */
   now?: () => number;
+  /**
+   * How each granted scope is named in `AccessInfo.roles`. Default `{ prefix: 'SCOPE_' }`:
+   * `SCOPE_` + the scope as it is (`admin` → `SCOPE_admin`), a namespace apart from the user's
+   * roles (`ROLE_*`), so a client granted the scope `admin` never looks like an admin user.
+   * `{ prefix: 'ROLE_', upperCase: true }` restores the names of Gatehouse 0.1
+   * (FOSOAuthServerBundle's `ROLE_ADMIN`): only where no user role can be confused with a scope.
+   */
+  scopeRoles?: ScopeRoleNaming;
 }
+
+export interface ScopeRoleNaming {
+  /** Put before each scope. Default `'SCOPE_'`. */
+  prefix?: string;
+  /** Upper-case the scope, other characters than letters and digits as `_` (`notes:read` → `NOTES_READ`). Default false. */
+  upperCase?: boolean;
+}
+
+/** `SCOPE_` + the scope as granted. */
+export const DEFAULT_SCOPE_ROLES: Readonly<Required<ScopeRoleNaming>> = Object.freeze({ prefix: 'SCOPE_', upperCase: false });
 
 /** Who is calling, as established from the access token. Read-only: for JWTs the arrays and claims are frozen. */
 export interface AccessInfo {
@@ -73,8 +91,9 @@ export interface AccessInfo {
   /** The granted scopes. */
   scopes: string[];
   /**
-   * FOSOAuthServerBundle-style roles: `ROLE_` + each scope upper-cased, non-alphanumerics as
-   * `_` (`notes:read` → `ROLE_NOTES_READ`), then the token's own `roles` claim, if any.
+   * Each scope as a role (by default `SCOPE_` + the scope: `notes:read` → `SCOPE_notes:read`;
+   * see the `scopeRoles` option), then the token's own `roles` claim (the user's roles, such as
+   * `ROLE_ADMIN`), if any.
    */
   roles: string[];
   /** The user's username, when the token carries one. */
@@ -151,6 +170,7 @@ export interface ResolvedSettings {
   allowQueryToken: boolean;
   realm: string;
   clockTolerance: number;
+  scopeRoles: Readonly<Required<ScopeRoleNaming>>;
 }
 
 /** Three base64url parts separated by dots (the signature part of an unsigned JWT is empty). */
@@ -179,6 +199,25 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
       })
     : null;
 
+  // Per server: two servers with different scopeRoles may see the same verified claims.
+  const jwtAccessInfos = new WeakMap<object, AccessInfo>();
+  const toAccessInfo = (claims: Record<string, unknown>, tokenFormat: AccessInfo['tokenFormat']) => accessInfo(claims, tokenFormat, settings.scopeRoles);
+  /**
+   * A verified JWT's payload is the same frozen object on every request that presents the token
+   * (JwtVerifier remembers it), so what is derived from it is computed once. Each request gets its
+   * own AccessInfo object; the arrays and claims in it are frozen and shared.
+   */
+  function jwtAccessInfo(claims: Record<string, unknown>): AccessInfo {
+    let info = jwtAccessInfos.get(claims);
+    if (!info) {
+      info = toAccessInfo(claims, 'jwt');
+      Object.freeze(info.scopes);
+      Object.freeze(info.roles);
+      jwtAccessInfos.set(claims, info);
+    }
+    return { ...info };
+  }
+
   const inRealm = (error: unknown) => (error instanceof BearerError ? error.withRealm(settings.realm) : error);
 
   async function authenticate(request: BearerRequest): Promise<AccessInfo> {
@@ -187,7 +226,7 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
       const checkAsJwt = settings.tokenFormat === 'jwt' || (settings.tokenFormat === 'auto' && JWT_SHAPE.test(token));
       if (checkAsJwt) return jwtAccessInfo(await jwt!.verify(token));
       if (!introspection) throw BearerError.invalidToken('this API accepts JWT access tokens only');
-      return accessInfo(await introspection.introspect(token), 'opaque');
+      return toAccessInfo(await introspection.introspect(token), 'opaque');
     } catch (error) {
       throw inRealm(error);
     }
@@ -274,29 +313,12 @@ function resolveSettings(options: ResourceServerOptions): ResolvedSettings {
     allowQueryToken: options.allowQueryToken === true,
     realm,
     clockTolerance,
+    scopeRoles: resolveScopeRoles(options.scopeRoles),
   };
 }
 
-/**
- * A verified JWT's payload is the same frozen object on every request that presents the token
- * (JwtVerifier remembers it), so what is derived from it is computed once. Each request gets its
- * own AccessInfo object; the arrays and claims in it are frozen and shared.
- */
-const jwtAccessInfos = new WeakMap<object, AccessInfo>();
-
-function jwtAccessInfo(claims: Record<string, unknown>): AccessInfo {
-  let info = jwtAccessInfos.get(claims);
-  if (!info) {
-    info = accessInfo(claims, 'jwt');
-    Object.freeze(info.scopes);
-    Object.freeze(info.roles);
-    jwtAccessInfos.set(claims, info);
-  }
-  return { ...info };
-}
-
 /** The claims the token checks have vouched for, as the shape an API works with. */
-function accessInfo(claims: Record<string, unknown>, tokenFormat: AccessInfo['tokenFormat']): AccessInfo {
+function accessInfo(claims: Record<string, unknown>, tokenFormat: AccessInfo['tokenFormat'], naming: Required<ScopeRoleNaming>): AccessInfo {
   const clientId = claims.client_id as string;
   const scopes = typeof claims.scope === 'string' ? [...new Set(claims.scope.split(' ').filter((scope) => scope !== ''))] : [];
   const claimedRoles = Array.isArray(claims.roles) ? claims.roles.filter((role): role is string => typeof role === 'string') : [];
@@ -305,7 +327,7 @@ function accessInfo(claims: Record<string, unknown>, tokenFormat: AccessInfo['to
     sub: typeof claims.sub === 'string' ? claims.sub : clientId,
     clientId,
     scopes,
-    roles: [...new Set([...scopes.map(scopeRole), ...claimedRoles])],
+    roles: [...new Set([...scopes.map((scope) => scopeRole(scope, naming)), ...claimedRoles])],
     expiresAt: claims.exp as number,
     tokenFormat,
     claims,
@@ -314,7 +336,21 @@ function accessInfo(claims: Record<string, unknown>, tokenFormat: AccessInfo['to
   return info;
 }
 
-/** FOSOAuthServerBundle's convention: scope `notes:read` grants role `ROLE_NOTES_READ`. */
-export function scopeRole(scope: string): string {
-  return `ROLE_${scope.toUpperCase().replace(/[^A-Z0-9]/g, '_')}`;
+/**
+ * The role name of a granted scope: by default `SCOPE_` + the scope as it is (`admin` →
+ * `SCOPE_admin`). `{ prefix: 'ROLE_', upperCase: true }` gives FOSOAuthServerBundle's (and
+ * Gatehouse 0.1's) `notes:read` → `ROLE_NOTES_READ`.
+ */
+export function scopeRole(scope: string, naming: ScopeRoleNaming = DEFAULT_SCOPE_ROLES): string {
+  const { prefix = DEFAULT_SCOPE_ROLES.prefix, upperCase = false } = naming;
+  return `${prefix}${upperCase ? scope.toUpperCase().replace(/[^A-Z0-9]/g, '_') : scope}`;
+}
+
+function resolveScopeRoles(naming: ScopeRoleNaming | undefined): Readonly<Required<ScopeRoleNaming>> {
+  if (naming === undefined) return DEFAULT_SCOPE_ROLES;
+  if (typeof naming !== 'object' || naming === null) throw new TypeError("scopeRoles must be an object, e.g. { prefix: 'SCOPE_' }");
+  const { prefix = DEFAULT_SCOPE_ROLES.prefix, upperCase = false } = naming;
+  if (typeof prefix !== 'string') throw new TypeError('scopeRoles.prefix must be a string');
+  if (typeof upperCase !== 'boolean') throw new TypeError('scopeRoles.upperCase must be true or false');
+  return Object.freeze({ prefix, upperCase });
 }

@@ -177,6 +177,36 @@ describeEachEngine('gatehouse client', (factory) => {
       expect((await queryRows(db.location, 'SELECT id FROM clients')).length).toBe(before);
     });
 
+    it('refuses every unsafe redirect URI with exit code 2 and a one-line reason, and stores nothing', async () => {
+      const cases: Array<[string, RegExp]> = [
+        ['https://app.example/cb\r\nSet-Cookie: a=b', /line break/],
+        ['https://app.example/caf\u00e9', /non-ASCII/],
+        ['javascript:alert(1)', /javascript:/],
+        ['https://a@b.example/cb', /user name or password/],
+        ['https://app.example/cb#x', /fragment/],
+        ['http://app.example/cb', /plain http.*--allow-insecure-http/],
+        ['myapp:/cb', /reverse domain/],
+      ];
+      const before = (await queryRows(db.location, 'SELECT id FROM clients')).length;
+      const results = await Promise.all(cases.map(([uri]) => cli(['client', 'create', '--name', 'Unsafe', '--redirect-uri', 'https://ok.example/cb', '--redirect-uri', uri, '--json'])));
+      results.forEach((result, i) => {
+        expectMisuse(result, cases[i]![1]);
+        expect(result.stderr, JSON.stringify(cases[i]![0])).toMatch(/redirect URI/);
+        expect(result.stdout).toBe('');
+      });
+      expect((await queryRows(db.location, 'SELECT id FROM clients')).length).toBe(before);
+    }, 90_000);
+
+    it('accepts https, loopback http and reverse-domain private-use schemes; --allow-insecure-http only adds plain http elsewhere', async () => {
+      const fine = await create(['--name', 'Fine URIs', '--public', '--redirect-uri', 'https://app.example/cb', '--redirect-uri', 'http://127.0.0.1/cb', '--redirect-uri', 'http://[::1]:8080/cb', '--redirect-uri', 'http://localhost:3000/cb', '--redirect-uri', 'com.example.app:/oauth2redirect']);
+      expect(fine.redirect_uris).toEqual(['https://app.example/cb', 'http://127.0.0.1/cb', 'http://[::1]:8080/cb', 'http://localhost:3000/cb', 'com.example.app:/oauth2redirect']);
+      const dev = await create(['--name', 'Dev Only', '--allow-insecure-http', '--redirect-uri', 'http://dev.internal:8080/cb']);
+      expect(dev.redirect_uris).toEqual(['http://dev.internal:8080/cb']);
+      expect(JSON.parse((await row(dev.client_id))!.redirect_uris)).toEqual(['http://dev.internal:8080/cb']);
+      // Nothing else: the rest stay refused.
+      expectMisuse(await cli(['client', 'create', '--name', 'Still Refused', '--allow-insecure-http', '--redirect-uri', 'http://a@dev.internal/cb\r\n', '--json']), /redirect URI.*line break/);
+    }, 90_000);
+
     it('human output shows the secret exactly once, with a warning to store it', async () => {
       const result = await cli(['client', 'create', '--name', 'Human Output']);
       expectSuccess(result);

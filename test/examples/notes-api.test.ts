@@ -13,7 +13,7 @@ import { createClient, freePort, migrateDatabase, startServer, stopAllServers, t
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const EXAMPLE = resolve(ROOT, 'examples/notes-api/server.mjs');
-const SCOPES = { GATEHOUSE_SUPPORTED_SCOPES: 'read write' };
+const SCOPES = { GATEHOUSE_SUPPORTED_SCOPES: 'read write admin' };
 
 interface RunningExample {
   url: string;
@@ -118,6 +118,14 @@ function exercisesTheNotesApi(context: () => { example: RunningExample; token: (
     const listed = await call(`${example.url}/notes`, await token('read'));
     expect(listed.json.map((note: { text: string }) => note.text)).toEqual(['buy milk']);
     expect((await postNote(example.url, await token('write'), '')).status).toBe(400);
+  });
+
+  it('names scopes SCOPE_<scope> in roles: a token with the scope admin does not carry ROLE_ADMIN', async () => {
+    const { example, token, service } = context();
+    const answer = await call(`${example.url}/whoami`, await token('read admin'));
+    expect(answer.status).toBe(200);
+    expect(answer.json).toMatchObject({ sub: service.client_id, clientId: service.client_id, scopes: ['read', 'admin'], roles: ['SCOPE_read', 'SCOPE_admin'] });
+    expect(answer.json.roles).not.toContain('ROLE_ADMIN');
   });
 }
 

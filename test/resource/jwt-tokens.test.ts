@@ -15,7 +15,7 @@ import { callApi, startProtectedApis, type ProtectedApi } from './apis.js';
 const ENV = {
   GATEHOUSE_ACCESS_TOKEN_FORMAT: 'jwt',
   GATEHOUSE_KEY_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
-  GATEHOUSE_SUPPORTED_SCOPES: 'read write',
+  GATEHOUSE_SUPPORTED_SCOPES: 'read write admin',
   GATEHOUSE_JWT_USER_CLAIMS: 'true',
 };
 
@@ -54,6 +54,21 @@ afterAll(async () => {
   await db?.cleanup();
 });
 
+describe('scopes and user roles in a real Gatehouse JWT', () => {
+  it('a client granted the scope admin gets SCOPE_admin, never ROLE_ADMIN (no confusion with an admin user)', async () => {
+    const access = await rs.authenticate({ headers: { authorization: `Bearer ${await clientCredentialsToken('read admin')}` } });
+    expect(access.scopes).toEqual(['read', 'admin']);
+    expect(access.roles).toEqual(['SCOPE_read', 'SCOPE_admin']);
+    expect(access.roles).not.toContain('ROLE_ADMIN');
+  });
+
+  it('the old names come back only when asked for: scopeRoles { prefix: "ROLE_", upperCase: true }', async () => {
+    const legacy = createResourceServer({ issuer: gatehouse.url, tokenFormat: 'jwt', scopeRoles: { prefix: 'ROLE_', upperCase: true } });
+    const access = await legacy.authenticate({ headers: { authorization: `Bearer ${await clientCredentialsToken('read admin')}` } });
+    expect(access.roles).toEqual(['ROLE_READ', 'ROLE_ADMIN']);
+  });
+});
+
 describe.each(['fastify', 'express', 'node'] as const)('JWT access tokens through the %s adapter', (name) => {
   const api = () => apis.find((candidate) => candidate.name === name)!.url;
 
@@ -72,7 +87,7 @@ describe.each(['fastify', 'express', 'node'] as const)('JWT access tokens throug
       sub: service.client_id,
       clientId: service.client_id,
       scopes: ['read'],
-      roles: ['ROLE_READ'],
+      roles: ['SCOPE_read'],
       tokenFormat: 'jwt',
     });
     expect(answer.json.claims).toMatchObject({ iss: gatehouse.url, aud: gatehouse.url, client_id: service.client_id, scope: 'read' });
@@ -104,7 +119,7 @@ describe.each(['fastify', 'express', 'node'] as const)('JWT access tokens throug
     expect(res.status, res.text).toBe(200);
     const answer = await callApi(`${api()}/me`, res.json.access_token);
     expect(answer.status).toBe(200);
-    expect(answer.json).toMatchObject({ clientId: app.client_id, username: 'alice', scopes: ['read'], roles: ['ROLE_READ', 'ROLE_EDITOR'] });
+    expect(answer.json).toMatchObject({ clientId: app.client_id, username: 'alice', scopes: ['read'], roles: ['SCOPE_read', 'ROLE_EDITOR'] });
     expect(answer.json.sub).not.toBe(app.client_id);
   });
 });

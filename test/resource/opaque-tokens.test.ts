@@ -79,7 +79,7 @@ describe.each(['fastify', 'express', 'node'] as const)('opaque access tokens thr
       sub: service.client_id,
       clientId: service.client_id,
       scopes: ['read', 'write'],
-      roles: ['ROLE_READ', 'ROLE_WRITE'],
+      roles: ['SCOPE_read', 'SCOPE_write'],
       tokenFormat: 'opaque',
     });
     expect(answer.json.claims).toMatchObject({ active: true, iss: gatehouse.url, token_type: 'Bearer' });

@@ -55,8 +55,9 @@ export function clientCommand(): Command {
       .option('--public', 'a public client (no secret: mobile, single-page and CLI apps)')
       .option('--trusted', 'a first-party client: users are never shown the consent page for it')
       .option('--introspect', 'a resource server: may introspect tokens issued to any client')
+      .option('--allow-insecure-http', 'development only: accept plain http redirect URIs to hosts that are not loopback')
       .option('--json', 'print JSON'),
-  ).action(async (options: StoreOptions & { name: string; redirectUri: string[]; grantType: string[]; scope?: string; public?: boolean; trusted?: boolean; introspect?: boolean; json?: boolean }) => {
+  ).action(async (options: StoreOptions & { name: string; redirectUri: string[]; grantType: string[]; scope?: string; public?: boolean; trusted?: boolean; introspect?: boolean; allowInsecureHttp?: boolean; json?: boolean }) => {
     const config = resolveConfig(options);
     const scopes = options.scope === undefined ? null : options.scope.split(/\s+/).filter(Boolean);
     const supported = new Set(config.supported_scopes);
@@ -71,6 +72,7 @@ export function clientCommand(): Command {
         isPublic: options.public ?? false,
         trusted: options.trusted ?? false,
         canIntrospect: options.introspect ?? false,
+        allowInsecureHttp: options.allowInsecureHttp ?? false,
       });
       audit.record('client.created', { clientId: created.id, details: { name: created.name, grant_types: created.grantTypes.join(' ') } });
       if (options.json) {

@@ -6,6 +6,7 @@ import { buildHttpServer } from '../../http/server.js';
 import { createLogger } from '../../logging.js';
 import { scheduleCleanup, type CleanupSchedule } from '../../storage/cleanup-schedule.js';
 import { describeLocation, openStore } from '../../storage/open.js';
+import { databaseFileExposure } from '../../storage/sqlite/permissions.js';
 import type { RedisThrottleStore } from '../../storage/redis-throttle-store.js';
 import { ConfigError } from '../../config/load.js';
 import { databaseLocation, resolveConfig, withStoreOptions, type StoreOptions } from '../context.js';
@@ -37,6 +38,8 @@ export function serveCommand(): Command {
     const location = databaseLocation(config);
     const logger = createLogger(config.log_level);
     const store = openStore(location, { poolSize: config.database_pool_size, backgroundCheckpoints: true });
+    const exposure = location.engine === 'sqlite' ? databaseFileExposure(location.path) : null;
+    if (exposure) logger.warn({ file: exposure.file, mode: exposure.mode }, exposure.message);
     if (options.migrate) await store.migrate();
     const throttleStore = config.rate_limit.redis_url ? await connectRedis(config.rate_limit.redis_url) : undefined;
     const gatehouse = new Gatehouse({ config, store, logger, throttleStore });

@@ -3,6 +3,7 @@ import { dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import type { ClientChangeWatch, SqlDriver, SqlExecutor } from '../driver.js';
 import { BackgroundCheckpointer } from './checkpointer.js';
+import { createDatabaseFilePrivately } from './permissions.js';
 
 type Statement = Database.Statement<unknown[], unknown>;
 
@@ -58,7 +59,10 @@ export class SqliteDriver implements SqlDriver {
    * to a worker thread; SQLite's automatic checkpoint then stays only as a backstop.
    */
   constructor(readonly path: string, options: { backgroundCheckpoints?: boolean } = {}) {
-    if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+    if (path !== ':memory:') {
+      mkdirSync(dirname(path), { recursive: true });
+      createDatabaseFilePrivately(path);
+    }
     this.db = new Database(path);
     this.gateKey = path === ':memory:' ? null : resolve(path);
     let gate = this.gateKey === null ? undefined : gates.get(this.gateKey);
