@@ -1,5 +1,6 @@
 import type { SecurityEvents } from '../audit/events.js';
 import { systemClock, type Clock } from '../core/clock.js';
+import { OverloadedError } from '../core/errors.js';
 import type { UserRecord, UserStore } from '../storage/store.js';
 import { canonicalize } from './canonical.js';
 import type { PasswordVerifier } from './passwords.js';
@@ -84,7 +85,15 @@ export async function signIn(
     announce('login.failed', null, 'throttled');
     return { kind: 'throttled', retryAfter };
   }
-  const { user, valid } = await verifyCredentials(deps.store, deps.passwords, login, password);
+  let checked: { user: UserRecord | null; valid: boolean };
+  try {
+    checked = await verifyCredentials(deps.store, deps.passwords, login, password);
+  } catch (error) {
+    // Too busy to check the password (503): not a guess, so the attempt counted above is taken back.
+    if (counters && error instanceof OverloadedError) await deps.throttle!.attemptWithdrawn(counters);
+    throw error;
+  }
+  const { user, valid } = checked;
   if (!valid || !user) {
     announce('login.failed', user, user ? 'wrong_password' : 'unknown_login');
     return { kind: 'refused' };

@@ -104,6 +104,11 @@ export class Throttle {
     for (const counter of keys.filter((c) => !c.clearedBySuccess)) await this.store.uncountFailure(counter.key);
   }
 
+  /** The attempt counted by attempt() was never checked (the server was overloaded): take it back everywhere. */
+  async attemptWithdrawn(keys: ThrottleKeys): Promise<void> {
+    for (const counter of keys) await this.store.uncountFailure(counter.key);
+  }
+
   /** Counts a failure under every key; returns the seconds the caller must now wait (0 if none). */
   async failed(keys: ThrottleKeys): Promise<number> {
     const now = this.clock.now();
