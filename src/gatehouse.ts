@@ -91,7 +91,10 @@ export class Gatehouse {
     const ids = options.ids ?? cryptoIds;
     const logger = options.logger ?? pino({ level: 'silent' });
     this.events = new SecurityEvents((error) => logger.error({ err: error }, 'security event listener failed'));
-    this.auditLog = options.auditLog === false ? null : new AuditLog(this.store, logger);
+    this.auditLog =
+      options.auditLog === false
+        ? null
+        : new AuditLog(this.store, logger, { failureWindow: this.config.audit.failure_window, maxFailureRows: this.config.audit.failure_rows });
     if (this.auditLog) this.events.on(this.auditLog.record);
     this.keys = this.config.key_encryption_key
       ? new KeyRing(this.store, this.clock, new KeyEncryption(this.config.key_encryption_key), {

@@ -78,10 +78,30 @@ export class TokenEndpoint {
     try {
       return await authenticateClient(this.clients, presented);
     } catch (error) {
-      if (!this.throttle || !(error instanceof OAuthError) || error.code !== 'invalid_client') throw error;
+      if (!(error instanceof OAuthError) || error.code !== 'invalid_client') throw error;
+      await this.announceFailure(presented, clientIp);
+      if (!this.throttle) throw error;
       const wait = await this.throttle.failed(this.throttle.forClient(presented.clientId, clientIp));
       if (wait === 0) throw error;
       throw OAuthError.invalidClient(`too many failed client authentications; retry in ${wait} seconds`, presented.method === 'client_secret_basic').withRetryAfter(wait);
     }
+  }
+
+  /**
+   * client.authentication_failed, for the audit log (which counts these per source and window).
+   * The presented client_id is named only when such a client exists: anything else is the
+   * caller's free text (or a secret pasted into the wrong field).
+   */
+  private async announceFailure(presented: PresentedClientCredentials, clientIp: string): Promise<void> {
+    const known = presented.clientId.length <= 255 ? await this.clients.findClient(presented.clientId) : null;
+    const reason = !known ? 'unknown_client' : presented.clientSecret === null ? 'missing_secret' : 'wrong_secret';
+    this.events.emit({
+      type: 'client.authentication_failed',
+      at: this.clock.now(),
+      actor: 'client',
+      ...(known ? { clientId: known.id } : {}),
+      address: clientIp,
+      details: { method: presented.method, reason },
+    });
   }
 }

@@ -200,4 +200,15 @@ CREATE INDEX audit_events_user_idx ON audit_events (user_id, at) WHERE user_id I
 CREATE INDEX audit_events_client_idx ON audit_events (client_id, at) WHERE client_id IS NOT NULL;
 `,
   },
+  {
+    version: 11,
+    name: 'counted audit rows',
+    sql: `
+-- Failed sign-ins and client authentications are kept as one row per source and window
+-- (src/audit/failure-counts.ts): count is how many, last_at the time of the last one. A row
+-- that is one event keeps count 1 and last_at NULL.
+ALTER TABLE audit_events ADD COLUMN count INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE audit_events ADD COLUMN last_at BIGINT;
+`,
+  },
 ];
