@@ -11,8 +11,8 @@ import { AuditLog, type AuditDropReason } from './audit-log.js';
 import type { SecurityEvent } from './events.js';
 import { addressSource, countedRowId } from './failure-counts.js';
 
-/** The start of a minute. */
-const T = 1_800_000_000 - (1_800_000_000 % 60);
+/** The start of a failure window (5 minutes by default). */
+const T = 1_800_000_000 - (1_800_000_000 % 300);
 
 const failedSignIn = (at: number, address: string, overrides: Partial<SecurityEvent> = {}): SecurityEvent => ({
   type: 'login.failed',
@@ -100,8 +100,8 @@ describe('counted failures in the audit log', () => {
     log.record(failedSignIn(T, '203.0.113.9', { details: { via: 'password_grant', reason: 'unknown_login' }, clientId: 'client-a' }));
     log.record(failedClient(T, '203.0.113.9'));
     log.record(failedClient(T, '203.0.113.9', 'client-a'));
-    // The next minute: the same source, a new row.
-    log.record(failedSignIn(T + 60, '203.0.113.9'));
+    // The next window: the same source, a new row.
+    log.record(failedSignIn(T + 300, '203.0.113.9'));
     await log.close();
     const rows = store.written();
     expect(rows).toHaveLength(7);
@@ -154,7 +154,7 @@ describe('counted failures in the audit log', () => {
     expect(JSON.stringify(warnings)).not.toContain('192.0.2.');
 
     // The next window has room again.
-    log.record(failedClient(T + 60, '192.0.2.99'));
+    log.record(failedClient(T + 300, '192.0.2.99'));
     await log.flush();
     expect(store.written().at(-1)).toMatchObject({ address: '192.0.2.99', count: 1 });
     expect(dropped('cap')).toBe(970);
@@ -175,7 +175,7 @@ describe('counted failures in the audit log', () => {
   it('every node gives one source in one window the same row id', () => {
     const source = JSON.stringify(['login.failed', 'user', '203.0.113.9', null, null, []]);
     expect(countedRowId(T, source)).toBe(countedRowId(T, source));
-    expect(countedRowId(T, source)).not.toBe(countedRowId(T + 60, source));
+    expect(countedRowId(T, source)).not.toBe(countedRowId(T + 300, source));
     expect(countedRowId(T, source)).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-8[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
     // It sorts by time like the UUIDv7s of single events.
     expect(countedRowId(T, source).slice(0, 13).replace('-', '')).toBe((T * 1000).toString(16).padStart(12, '0'));

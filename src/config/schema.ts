@@ -160,7 +160,7 @@ export const configSchema = z
          * Seconds of a failure window: the failed sign-ins and client authentications of one
          * source (event, address or IPv6 /64, account or client) in one window are one row with a count.
          */
-        failure_window: z.number().int().min(1).max(86_400).default(60),
+        failure_window: z.number().int().min(1).max(86_400).default(300),
         /**
          * Counted failure rows a node starts per window, at most; failures from further sources
          * in that window are dropped and counted in gatehouse_audit_events_dropped_total.
@@ -168,7 +168,7 @@ export const configSchema = z
         failure_rows: z.number().int().min(1).max(1_000_000).default(1000),
       })
       .strict()
-      .default({ retention: 90 * 86_400, failure_window: 60, failure_rows: 1000 }),
+      .default({ retention: 90 * 86_400, failure_window: 300, failure_rows: 1000 }),
     /** GET /metrics in the Prometheus text format. */
     metrics: z
       .object({
