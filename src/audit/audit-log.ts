@@ -71,7 +71,7 @@ export class AuditLog {
     this.flushIntervalMs = options.flushIntervalMs ?? 200;
     this.batchSize = options.batchSize ?? 1000;
     this.maxQueued = options.maxQueued ?? 100_000;
-    this.failures = new FailureCounts({ window: options.failureWindow ?? 300, maxRows: options.maxFailureRows ?? 1000, maxPending: this.maxQueued });
+    this.failures = new FailureCounts({ window: options.failureWindow ?? 300, maxRows: options.maxFailureRows ?? 500, maxPending: this.maxQueued });
   }
 
   /** Calls `listener` with every count of events not written; returns what stops it. */

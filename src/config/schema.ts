@@ -165,10 +165,10 @@ export const configSchema = z
          * Counted failure rows a node starts per window, at most; failures from further sources
          * in that window are dropped and counted in gatehouse_audit_events_dropped_total.
          */
-        failure_rows: z.number().int().min(1).max(1_000_000).default(1000),
+        failure_rows: z.number().int().min(1).max(1_000_000).default(500),
       })
       .strict()
-      .default({ retention: 90 * 86_400, failure_window: 300, failure_rows: 1000 }),
+      .default({ retention: 90 * 86_400, failure_window: 300, failure_rows: 500 }),
     /** GET /metrics in the Prometheus text format. */
     metrics: z
       .object({
