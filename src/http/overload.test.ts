@@ -149,4 +149,40 @@ describe('an overloaded password queue', () => {
     const signedIn = await post();
     expect(signedIn.statusCode).toBe(303);
   });
+
+  it('another password form (the account page\'s password change) answers the same 503 page', async () => {
+    const address = '198.51.100.22';
+    const jar = new Map<string, string>();
+    const send = async (method: 'GET' | 'POST', url: string, form?: Record<string, string>) => {
+      const response = await app.inject({
+        method,
+        url,
+        remoteAddress: address,
+        headers: { cookie: [...jar].map(([name, value]) => `${name}=${value}`).join('; '), ...(form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}) },
+        ...(form ? { payload: new URLSearchParams(form).toString() } : {}),
+      });
+      for (const header of ([] as string[]).concat(response.headers['set-cookie'] ?? [])) {
+        const [pair = ''] = header.split(';');
+        jar.set(pair.slice(0, pair.indexOf('=')), pair.slice(pair.indexOf('=') + 1));
+      }
+      return response;
+    };
+    const login = await send('GET', '/login');
+    expect((await send('POST', '/login', { csrf_token: csrfTokenOf(login.body), username: 'alice', password: PASSWORD })).statusCode).toBe(303);
+    const account = await send('GET', '/account');
+    expect(account.statusCode).toBe(200);
+
+    fillQueue();
+    const busy = await send('POST', '/account/password', {
+      csrf_token: csrfTokenOf(account.body),
+      current_password: PASSWORD,
+      password: 'a brand new passphrase',
+      password_again: 'a brand new passphrase',
+    });
+    expect(busy.statusCode).toBe(503);
+    expect(busy.headers['content-type']).toMatch(/^text\/html/);
+    expect(busy.headers['retry-after']).toBe('3');
+    expect(busy.body).toContain('too busy to check your password right now');
+    releaseSlot!();
+  });
 });
