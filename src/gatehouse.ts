@@ -1,7 +1,7 @@
 import pino, { type Logger } from 'pino';
 import { MailQueue, OutboxMailer, SmtpMailer, type Mailer } from './accounts/mail/mailer.js';
 import { MailTemplates } from './accounts/mail/templates.js';
-import { argon2Verifier, type PasswordVerifier } from './accounts/passwords.js';
+import { argon2Verifier, limitPasswordQueue, type PasswordVerifier } from './accounts/passwords.js';
 import { AuditLog } from './audit/audit-log.js';
 import { SecurityEvents } from './audit/events.js';
 import { Profile } from './accounts/profile.js';
@@ -94,7 +94,10 @@ export class Gatehouse {
     const ids = options.ids ?? cryptoIds;
     const logger = options.logger ?? pino({ level: 'silent' });
     this.events = new SecurityEvents((error) => logger.error({ err: error }, 'security event listener failed'));
-    this.auditLog = options.auditLog === false ? null : new AuditLog(this.store, logger);
+    this.auditLog =
+      options.auditLog === false
+        ? null
+        : new AuditLog(this.store, logger, { failureWindow: this.config.audit.failure_window, maxFailureRows: this.config.audit.failure_rows });
     if (this.auditLog) this.events.on(this.auditLog.record);
     this.keys = this.config.key_encryption_key
       ? new KeyRing(this.store, this.clock, new KeyEncryption(this.config.key_encryption_key), {
@@ -114,6 +117,8 @@ export class Gatehouse {
         ? { kind: 'jwt', keys: this.keys, issuer: this.config.issuer, audience: this.config.access_token_audience, userClaims: this.config.jwt_user_claims }
         : { kind: 'opaque' },
     );
+    // The password queue is the process's (argon2id's cores are): its bounds come from the settings.
+    limitPasswordQueue({ maxWaiting: this.config.password_hash_queue_length, maxWaitMs: this.config.password_hash_queue_timeout * 1000 });
     this.passwords = options.passwords ?? argon2Verifier;
     this.throttle = new Throttle(options.throttleStore ?? this.store, this.clock, {
       threshold: this.config.login_throttle_threshold,

@@ -36,7 +36,7 @@ export const OVERLOAD_RETRY_AFTER = 1;
 
 /** The answer when too many attempts on the same counters are in flight for too long: 503, never a failure. */
 export function overloaded(): OAuthError {
-  return OAuthError.temporarilyUnavailable('too many sign-in attempts are in progress; retry shortly').withRetryAfter(OVERLOAD_RETRY_AFTER);
+  return OAuthError.overloaded('too many sign-in attempts are in progress; retry shortly', OVERLOAD_RETRY_AFTER);
 }
 
 /**

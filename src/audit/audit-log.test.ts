@@ -19,11 +19,11 @@ function countingIds(): () => string {
 
 /** An event numbered `n` (its number is in details, so order is visible in every record). */
 const event = (n: number, overrides: Partial<SecurityEvent> = {}): SecurityEvent => ({
-  type: 'login.failed',
+  type: 'login.succeeded',
   at: T + n,
   actor: 'user',
   address: '203.0.113.7',
-  details: { via: 'sign_in_form', reason: 'wrong_password', n: String(n) },
+  details: { via: 'sign_in_form', n: String(n) },
   ...overrides,
 });
 
@@ -232,7 +232,7 @@ describe('AuditLog', () => {
     events.emit(event(1));
     events.emit(event(2, { type: 'token.issued', actor: 'client', clientId: 'c1', details: { grant_type: 'client_credentials', n: '2' } }));
     await log.close();
-    expect(store.written().map((record) => record.type)).toEqual(['login.failed', 'token.issued']);
+    expect(store.written().map((record) => record.type)).toEqual(['login.succeeded', 'token.issued']);
   });
 });
 

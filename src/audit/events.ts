@@ -40,6 +40,11 @@ export type SecurityEventType =
   | 'login.succeeded'
   /** A wrong password, unknown login, deactivated account or a throttled attempt. */
   | 'login.failed'
+  /**
+   * A failed client authentication at the token endpoint (details: method, reason
+   * unknown_client, missing_secret or wrong_secret); names the client only when it exists.
+   */
+  | 'client.authentication_failed'
   | 'consent.granted'
   | 'client.created'
   | 'client.deleted'

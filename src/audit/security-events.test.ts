@@ -27,6 +27,7 @@ import { Gatehouse } from '../gatehouse.js';
 import { buildHttpServer } from '../http/server.js';
 import type { UserRecord } from '../storage/store.js';
 import { toAuditRecord } from './audit-log.js';
+import { COUNTED_EVENT_TYPES } from './failure-counts.js';
 import type { SecurityEvent } from './events.js';
 
 const T = 1_800_000_000;
@@ -224,11 +225,21 @@ describe('security events of an in-process Gatehouse', () => {
       ]);
     });
 
-    it('a refused token request (wrong client secret, unknown refresh token) emits nothing', async () => {
+    it('a failed client authentication is client.authentication_failed (naming the client only when it exists); an unknown refresh token emits nothing', async () => {
       const refused = await rejectedOAuthError(
         gatehouse.tokenEndpoint.handle({ params: new Map(Object.entries({ client_id: web.id, client_secret: 'wrong-secret-value', grant_type: 'client_credentials' })), clientIp: '198.51.100.5' }),
       );
       expect(refused.code).toBe('invalid_client');
+      const unknownClient = 'no-such-client-typed-here';
+      attemptedLogins.add(unknownClient);
+      const unknown = await rejectedOAuthError(
+        gatehouse.tokenEndpoint.handle({ params: new Map(Object.entries({ client_id: unknownClient, client_secret: 'wrong-secret-value', grant_type: 'client_credentials' })), clientIp: '198.51.100.5' }),
+      );
+      expect(unknown.code).toBe('invalid_client');
+      expect(newEvents()).toStrictEqual([
+        { type: 'client.authentication_failed', at: clock.now(), actor: 'client', clientId: web.id, address: '198.51.100.5', details: { method: 'client_secret_post', reason: 'wrong_secret' } },
+        { type: 'client.authentication_failed', at: clock.now(), actor: 'client', address: '198.51.100.5', details: { method: 'client_secret_post', reason: 'unknown_client' } },
+      ]);
       expect(await tokenFails({ grant_type: 'refresh_token', refresh_token: 'no-such-refresh-token' }, '198.51.100.5')).toBe('invalid_grant');
       expect(newEvents()).toEqual([]);
     });
@@ -471,12 +482,26 @@ describe('security events of an in-process Gatehouse', () => {
     it('Gatehouse.close() leaves every event in the audit_events table', async () => {
       expect(events.length).toBeGreaterThan(20);
       expect(new Set(events.map((event) => event.type))).toEqual(
-        new Set(['token.issued', 'token.revoked', 'token.reuse_detected', 'code.reuse_detected', 'login.succeeded', 'login.failed', 'consent.granted']),
+        new Set(['token.issued', 'token.revoked', 'token.reuse_detected', 'code.reuse_detected', 'login.succeeded', 'login.failed', 'client.authentication_failed', 'consent.granted']),
       );
       await gatehouse.close();
       const stored = await db.store.listAuditEvents({ limit: 10_000 });
+      // Every event but the failures is one row of its own.
       const comparable = (record: ReturnType<typeof toAuditRecord>) => JSON.stringify({ ...record, id: '' });
-      expect(stored.map(comparable).sort()).toEqual(events.map((event) => comparable(toAuditRecord(event, ''))).sort());
+      expect(stored.filter((record) => record.count === undefined).map(comparable).sort()).toEqual(
+        events.filter((event) => !COUNTED_EVENT_TYPES.has(event.type)).map((event) => comparable(toAuditRecord(event, ''))).sort(),
+      );
+      // The failures are counted rows: one per source (type, account, client, address, details) and window (5 minutes), their counts adding up.
+      const source = (record: ReturnType<typeof toAuditRecord>) =>
+        JSON.stringify([Math.floor(record.at / 300), record.type, record.actor, record.userId, record.username, record.clientId, record.address, Object.entries(record.details ?? {}).sort()]);
+      const expected = new Map<string, number>();
+      for (const event of events.filter((e) => COUNTED_EVENT_TYPES.has(e.type))) {
+        const key = source(toAuditRecord(event, ''));
+        expected.set(key, (expected.get(key) ?? 0) + 1);
+      }
+      const counted = stored.filter((record) => record.count !== undefined);
+      expect(new Map(counted.map((record) => [source(record), record.count]))).toEqual(expected);
+      expect(counted.length).toBeLessThan([...expected.values()].reduce((a, b) => a + b));
       expect(new Set(stored.map((record) => record.id)).size).toBe(stored.length);
       const rows = JSON.stringify(await db.store.driver.all('SELECT * FROM audit_events'));
       for (const secret of secrets) expect(rows, 'a secret in the audit_events table').not.toContain(secret);

@@ -83,6 +83,14 @@ export const configSchema = z
     password_min_length: z.number().int().min(1).max(4096).default(8),
     password_max_length: z.number().int().min(1).max(65_536).default(4096),
     /**
+     * The line of password checks waiting for argon2id (which runs one core fewer than the
+     * machine has at a time): at most this many wait, each at most password_hash_queue_timeout
+     * seconds. Beyond either, the attempt is answered 503 with Retry-After (the token endpoint's
+     * error is temporarily_unavailable) and is not counted as a failed password.
+     */
+    password_hash_queue_length: z.number().int().min(1).max(100_000).default(200),
+    password_hash_queue_timeout: z.number().int().min(1).max(600).default(10),
+    /**
      * Brute-force protection (sign-in form, password grant, client authentication): failures of
      * one login from one address allowed before each further attempt waits 2, 4, 8 … seconds.
      */
@@ -160,9 +168,19 @@ export const configSchema = z
       .object({
         /** Seconds events are kept; the scheduled clean-up (and `tokens clean`) deletes older ones. 0 keeps them forever. */
         retention: z.number().int().min(0).default(90 * 86_400),
+        /**
+         * Seconds of a failure window: the failed sign-ins and client authentications of one
+         * source (event, address or IPv6 /64, account or client) in one window are one row with a count.
+         */
+        failure_window: z.number().int().min(1).max(86_400).default(300),
+        /**
+         * Counted failure rows a node starts per window, at most; failures from further sources
+         * in that window are dropped and counted in gatehouse_audit_events_dropped_total.
+         */
+        failure_rows: z.number().int().min(1).max(1_000_000).default(500),
       })
       .strict()
-      .default({ retention: 90 * 86_400 }),
+      .default({ retention: 90 * 86_400, failure_window: 300, failure_rows: 500 }),
     /** GET /metrics in the Prometheus text format. */
     metrics: z
       .object({
@@ -242,6 +260,8 @@ export const numericKeys = new Set([
   'session_lifetime',
   'password_min_length',
   'password_max_length',
+  'password_hash_queue_length',
+  'password_hash_queue_timeout',
   'login_throttle_threshold',
   'login_throttle_max_delay',
   'login_throttle_max_wait',
@@ -250,6 +270,8 @@ export const numericKeys = new Set([
   'resetting.token_ttl',
   'resetting.retry_ttl',
   'audit.retention',
+  'audit.failure_window',
+  'audit.failure_rows',
 ]);
 export const listKeys = new Set(['supported_scopes', 'trusted_proxies', 'metrics.allow']);
 export const booleanKeys = new Set(['require_pkce', 'enforce_state', 'jwt_user_claims', 'registration.enabled', 'registration.confirmation', 'metrics.enabled']);

@@ -98,6 +98,28 @@ export class OAuthError extends Error {
   static temporarilyUnavailable(description: string): OAuthError {
     return new OAuthError('temporarily_unavailable', description, 503, { 'retry-after': '1' });
   }
+
+  /**
+   * Too much work is waiting (password checks queued past their limit, throttle reservations
+   * used up): 503 temporarily_unavailable with Retry-After, for a token request and a page alike.
+   * Never invalid_grant, and never counted as a failed password.
+   */
+  static overloaded(description: string, retryAfter: number): OverloadedError {
+    return new OverloadedError(description, retryAfter);
+  }
+}
+
+/** The server is overloaded: see OAuthError.overloaded. Told apart from other 503s by its class. */
+export class OverloadedError extends OAuthError {
+  /** Whole seconds the client should wait (at least 1). */
+  readonly retryAfter: number;
+
+  constructor(description: string, retryAfter: number) {
+    const seconds = Math.max(1, Math.ceil(retryAfter));
+    super('temporarily_unavailable', description, 503, { 'retry-after': String(seconds) });
+    this.retryAfter = seconds;
+    this.name = 'OverloadedError';
+  }
 }
 
 /** Echo user input in descriptions only in a short, printable form. */

@@ -80,10 +80,29 @@ export class TokenEndpoint {
     try {
       return checkClientCredentials(client, presented);
     } catch (error) {
-      if (!this.throttle || !(error instanceof OAuthError) || error.code !== 'invalid_client') throw error;
+      if (!(error instanceof OAuthError) || error.code !== 'invalid_client') throw error;
+      this.announceFailure(client, presented, clientIp);
+      if (!this.throttle) throw error;
       const wait = await this.throttle.failedUnlessBlocked(this.throttle.forClient(presented.clientId, client !== null, clientIp));
       if (wait === 0) throw error;
       throw OAuthError.invalidClient(`too many failed client authentications; retry in ${wait} seconds`, presented.method === 'client_secret_basic').withRetryAfter(wait);
     }
+  }
+
+  /**
+   * client.authentication_failed, for the audit log (which counts these per source and window).
+   * The presented client_id is named only when such a client exists: anything else is the
+   * caller's free text (or a secret pasted into the wrong field).
+   */
+  private announceFailure(known: ClientRecord | null, presented: PresentedClientCredentials, clientIp: string): void {
+    const reason = !known ? 'unknown_client' : presented.clientSecret === null ? 'missing_secret' : 'wrong_secret';
+    this.events.emit({
+      type: 'client.authentication_failed',
+      at: this.clock.now(),
+      actor: 'client',
+      ...(known ? { clientId: known.id } : {}),
+      address: clientIp,
+      details: { method: presented.method, reason },
+    });
   }
 }

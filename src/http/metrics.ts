@@ -65,6 +65,7 @@ export class GatehouseMetrics {
   private readonly loginFailures: Counter<'via' | 'reason'>;
   private readonly reuseDetected: Counter<'credential'>;
   private readonly consents: Counter;
+  private readonly auditDropped: Counter<'reason'>;
 
   constructor() {
     const registers = [this.registry];
@@ -102,7 +103,20 @@ export class GatehouseMetrics {
       registers,
     });
     this.consents = new Counter({ name: 'gatehouse_consents_granted_total', help: 'Consents given on the consent page', registers });
+    this.auditDropped = new Counter({
+      name: 'gatehouse_audit_events_dropped_total',
+      help: 'Security events not written to the audit log: reason=cap (failures from more sources in one window than audit.failure_rows), reason=queue_full (the database was unreachable too long)',
+      labelNames: ['reason'],
+      registers,
+    });
+    // Both series exist from the start, so an alert on their rate works before the first drop.
+    for (const reason of ['cap', 'queue_full']) this.auditDropped.inc({ reason }, 0);
   }
+
+  /** An AuditLog onDropped listener. */
+  readonly auditEventsDropped = (reason: string, count: number): void => {
+    this.auditDropped.inc({ reason }, count);
+  };
 
   /** A SecurityEvents listener. */
   readonly record = (event: SecurityEvent): void => {
@@ -166,7 +180,11 @@ export function registerMetrics(app: FastifyInstance, gatehouse: Gatehouse): voi
   if (!settings.enabled) return;
   const metrics = new GatehouseMetrics();
   const unsubscribe = gatehouse.events.on(metrics.record);
-  app.addHook('onClose', async () => unsubscribe());
+  const unsubscribeDrops = gatehouse.auditLog?.onDropped(metrics.auditEventsDropped);
+  app.addHook('onClose', async () => {
+    unsubscribe();
+    unsubscribeDrops?.();
+  });
   const allowed = allowList(settings.allow);
 
   app.addHook('onResponse', (request: FastifyRequest, reply: FastifyReply, done: () => void) => {

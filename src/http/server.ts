@@ -2,7 +2,7 @@ import { createServer, STATUS_CODES } from 'node:http';
 import type { Socket } from 'node:net';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
-import { OAuthError } from '../core/errors.js';
+import { OAuthError, OverloadedError } from '../core/errors.js';
 import type { Gatehouse } from '../gatehouse.js';
 import { BrowserSupport } from './browser.js';
 import { fromFrameworkError, isDatabaseUnavailable, sendOAuthError } from './errors.js';
@@ -195,9 +195,10 @@ export function buildHttpServer(gatehouse: Gatehouse, logger: Logger): FastifyIn
 
 /** An error page's words for an error a browser route raised. */
 function describeForPeople(error: OAuthError): { title: string; message: string; detail?: string } {
-  if (error.status === 503) {
-    return { title: 'Please try again in a moment', message: 'Gatehouse is too busy or cannot reach its database right now.', detail: error.description };
+  if (error instanceof OverloadedError) {
+    return { title: 'Please try again in a moment', message: `Gatehouse is too busy to check your password right now. Please try again in ${error.retryAfter} seconds.` };
   }
+  if (error.status === 503) return { title: 'Please try again in a moment', message: 'Gatehouse cannot reach its database right now.' };
   if (error.status >= 500) return { title: 'Something went wrong', message: 'Gatehouse could not finish this request. Please try again.' };
   if (error.status === 405) return { title: 'Not allowed', message: 'This page cannot be used that way.', detail: error.description };
   return { title: 'This request cannot be used', message: 'The page received a request it cannot accept.', detail: error.description };

@@ -68,7 +68,8 @@ describeEachEngine('audit store contract', (factory) => {
               "SELECT column_name FROM information_schema.columns WHERE table_name = 'audit_events' ORDER BY ordinal_position",
             )
           ).map((row) => row.column_name);
-    expect(columns).toEqual(['id', 'at', 'type', 'actor', 'user_id', 'username', 'client_id', 'address', 'details']);
+    // count and last_at: migration 11 (counted rows, src/storage/audit-counts.contract.test.ts).
+    expect(columns).toEqual(['id', 'at', 'type', 'actor', 'user_id', 'username', 'client_id', 'address', 'details', 'count', 'last_at']);
     const indexes =
       factory.engine === 'sqlite'
         ? (await store.driver.all<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'audit_events' AND sql IS NOT NULL")).map((row) => row.name)

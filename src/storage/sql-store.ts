@@ -257,6 +257,21 @@ const INSERT_AUDIT_EVENTS: Record<number, string> = Object.fromEntries(
   ]),
 );
 
+/**
+ * The same for counted rows (AuditRecord.count): a row already stored under the id (another
+ * flush or node counting the same source and window) adds the count and widens the times.
+ */
+const UPSERT_AUDIT_COUNTS: Record<number, string> = Object.fromEntries(
+  [1, 10, 100].map((rows) => [
+    rows,
+    `INSERT INTO audit_events (id, at, type, actor, user_id, username, client_id, address, details, count, last_at) VALUES ${Array(rows).fill('(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}
+     ON CONFLICT (id) DO UPDATE SET
+       count = audit_events.count + excluded.count,
+       at = CASE WHEN excluded.at < audit_events.at THEN excluded.at ELSE audit_events.at END,
+       last_at = CASE WHEN excluded.last_at > audit_events.last_at THEN excluded.last_at ELSE audit_events.last_at END`,
+  ]),
+);
+
 /** The whole storage contract, written once in SQL both engines understand. */
 export class SqlStore implements Store {
   private readonly clients: ClientCache | null;
@@ -929,25 +944,41 @@ export class SqlStore implements Store {
 
   async appendAuditEvents(records: readonly AuditRecord[]): Promise<void> {
     const statements: Array<readonly [string, unknown[]]> = [];
-    // A few fixed statement sizes (100, 10, 1 rows): many rows per round trip, and few distinct
-    // statements for PostgreSQL to prepare.
-    for (let start = 0; start < records.length; ) {
-      const size = [100, 10, 1].find((n) => records.length - start >= n)!;
-      const params: unknown[] = new Array(size * 9);
-      for (let i = 0; i < size; i++) {
-        const r = records[start + i]!;
-        params[i * 9] = r.id;
-        params[i * 9 + 1] = r.at;
-        params[i * 9 + 2] = r.type;
-        params[i * 9 + 3] = r.actor;
-        params[i * 9 + 4] = r.userId;
-        params[i * 9 + 5] = r.username;
-        params[i * 9 + 6] = r.clientId;
-        params[i * 9 + 7] = r.address;
-        params[i * 9 + 8] = r.details === null ? null : JSON.stringify(r.details);
+    // Single events are inserted; counted rows are added to a row of the same id if there is one
+    // (those of one call merged first: one statement may not update a row twice in PostgreSQL).
+    const counts = new Map<string, AuditRecord>();
+    for (const r of records) {
+      if (r.count === undefined) continue;
+      const seen = counts.get(r.id);
+      if (!seen) counts.set(r.id, { ...r, lastAt: r.lastAt ?? r.at });
+      else Object.assign(seen, { count: seen.count! + r.count, at: Math.min(seen.at, r.at), lastAt: Math.max(seen.lastAt!, r.lastAt ?? r.at) });
+    }
+    for (const [rows, counted] of [[records.filter((r) => r.count === undefined), false], [[...counts.values()], true]] as const) {
+      const width = counted ? 11 : 9;
+      // A few fixed statement sizes (100, 10, 1 rows): many rows per round trip, and few distinct
+      // statements for PostgreSQL to prepare.
+      for (let start = 0; start < rows.length; ) {
+        const size = [100, 10, 1].find((n) => rows.length - start >= n)!;
+        const params: unknown[] = new Array(size * width);
+        for (let i = 0; i < size; i++) {
+          const r = rows[start + i]!;
+          params[i * width] = r.id;
+          params[i * width + 1] = r.at;
+          params[i * width + 2] = r.type;
+          params[i * width + 3] = r.actor;
+          params[i * width + 4] = r.userId;
+          params[i * width + 5] = r.username;
+          params[i * width + 6] = r.clientId;
+          params[i * width + 7] = r.address;
+          params[i * width + 8] = r.details === null ? null : JSON.stringify(r.details);
+          if (counted) {
+            params[i * width + 9] = r.count;
+            params[i * width + 10] = r.lastAt ?? r.at;
+          }
+        }
+        statements.push([(counted ? UPSERT_AUDIT_COUNTS : INSERT_AUDIT_EVENTS)[size]!, params]);
+        start += size;
       }
-      statements.push([INSERT_AUDIT_EVENTS[size]!, params]);
-      start += size;
     }
     await this.db.writeAtomically(statements);
   }
@@ -964,9 +995,9 @@ export class SqlStore implements Store {
     }
     const rows = await this.db.all<{
       id: string; at: number; type: string; actor: string; user_id: string | null; username: string | null;
-      client_id: string | null; address: string | null; details: string | null;
+      client_id: string | null; address: string | null; details: string | null; count: number | string; last_at: number | string | null;
     }>(
-      `SELECT id, at, type, actor, user_id, username, client_id, address, details FROM audit_events
+      `SELECT id, at, type, actor, user_id, username, client_id, address, details, count, last_at FROM audit_events
        ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY at DESC, id DESC LIMIT ?`,
       [...params, filter.limit],
     );
@@ -980,6 +1011,7 @@ export class SqlStore implements Store {
       clientId: row.client_id,
       address: row.address,
       details: row.details === null ? null : (JSON.parse(row.details) as Record<string, string>),
+      ...(row.last_at === null ? {} : { count: Number(row.count), lastAt: Number(row.last_at) }),
     }));
   }
 

@@ -438,6 +438,12 @@ export interface AuditRecord {
   clientId: string | null;
   address: string | null;
   details: Record<string, string> | null;
+  /**
+   * Only on a counted row (failures anybody can cause, src/audit/failure-counts.ts): it stands
+   * for `count` events of one source in one window, the first at `at`, the last at `lastAt`.
+   */
+  count?: number;
+  lastAt?: number;
 }
 
 export interface AuditFilter {
@@ -452,7 +458,10 @@ export interface AuditFilter {
 }
 
 export interface AuditStore {
-  /** Appends events in one transaction. */
+  /**
+   * Appends events in one transaction. A counted row (with `count` and `lastAt`) whose id is
+   * already stored adds its count to that row and widens its times (every node counts into one row).
+   */
   appendAuditEvents(records: readonly AuditRecord[]): Promise<void>;
   listAuditEvents(filter: AuditFilter): Promise<AuditRecord[]>;
   /** Deletes events older than `before`, in batches; returns how many. */

@@ -32,6 +32,10 @@ interface ListedEvent {
   client_id: string | null;
   address: string | null;
   details: Record<string, string>;
+  /** 1 for a single event; a counted row's count. */
+  count: number;
+  /** A counted row's last time, else null. */
+  last_at: string | null;
 }
 
 const ISO_SECOND = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/;
@@ -104,7 +108,8 @@ describe('gatehouse audit list [sqlite]', () => {
       address: '203.0.113.50',
       details: { via: 'sign_in_form', reason: 'unknown_login' },
     });
-    await store.appendAuditEvents([past(old.tenDays, 'login.failed'), past(old.twoDays, 'login.failed')]);
+    // The older one is a counted row (17 failures of one source in one window).
+    await store.appendAuditEvents([{ ...past(old.tenDays, 'login.failed'), count: 17, lastAt: old.tenDays + 45 }, past(old.twoDays, 'login.failed')]);
 
     // The administrator's commands, one after another (their order is the listing's).
     const created = parseJson<{ client_id: string; client_secret: string }>(
@@ -146,7 +151,8 @@ describe('gatehouse audit list [sqlite]', () => {
     expect(types(everything)).toEqual(['login.failed', 'login.failed', ...ADMIN_TYPES]);
     const events = everything.slice(2);
     for (const event of events) {
-      expect(Object.keys(event).sort()).toEqual(['actor', 'address', 'at', 'client_id', 'details', 'id', 'type', 'user_id', 'username']);
+      expect(Object.keys(event).sort()).toEqual(['actor', 'address', 'at', 'client_id', 'count', 'details', 'id', 'last_at', 'type', 'user_id', 'username']);
+      expect([event.count, event.last_at]).toEqual([1, null]);
       expect(event.actor).toBe('admin');
       expect(event.address).toBeNull();
       expect(event.at).toMatch(ISO_SECOND);
@@ -164,7 +170,8 @@ describe('gatehouse audit list [sqlite]', () => {
     expect(deleted).toMatchObject({ user_id: bobId, username: 'bob' });
     expect(rotatedKey).toMatchObject({ user_id: null, client_id: null, details: { kid, algorithm: expect.any(String), immediately: 'false' } });
     expect(clientDeleted).toMatchObject({ client_id: clientId });
-    expect(everything[1]).toMatchObject({ actor: 'user', address: '203.0.113.50', details: { via: 'sign_in_form', reason: 'unknown_login' } });
+    expect(everything[1]).toMatchObject({ actor: 'user', address: '203.0.113.50', details: { via: 'sign_in_form', reason: 'unknown_login' }, count: 1, last_at: null });
+    expect(everything[0]).toMatchObject({ type: 'login.failed', count: 17, last_at: new Date((old.tenDays + 45) * 1000).toISOString().replace('.000Z', 'Z') });
     // The times are now-ish and in order.
     const seconds = events.map((event) => Date.parse(event.at) / 1000);
     expect([...seconds].sort((a, b) => a - b)).toEqual(seconds);
@@ -181,10 +188,18 @@ describe('gatehouse audit list [sqlite]', () => {
   it('prints a table by default (here --since 1h: the old events are left out), one row per event in order', async () => {
     const result = await ok(['audit', 'list', '--since', '1h']);
     const [header, ...rows] = lines(result.stdout);
-    expect(header!.split(/\s{2,}/)).toEqual(['TIME', 'EVENT', 'ACTOR', 'USER', 'CLIENT', 'ADDRESS', 'DETAILS']);
+    expect(header!.split(/\s{2,}/)).toEqual(['TIME', 'EVENT', 'COUNT', 'ACTOR', 'USER', 'CLIENT', 'ADDRESS', 'DETAILS']);
     expect(rows.map((row) => row.split(/\s+/)[1])).toEqual(ADMIN_TYPES);
-    expect(rows[0]).toMatch(new RegExp(`client\\.created\\s+admin\\s+-\\s+${clientId}\\s+-\\s+name=audited grant_types=client_credentials$`));
-    expect(rows[3]).toMatch(/user\.deactivated\s+admin\s+alice\s+-\s+-$/);
+    expect(rows[0]).toMatch(new RegExp(`client\\.created\\s+1\\s+admin\\s+-\\s+${clientId}\\s+-\\s+name=audited grant_types=client_credentials$`));
+    expect(rows[3]).toMatch(/user\.deactivated\s+1\s+admin\s+alice\s+-\s+-$/);
+  });
+
+  it('a counted row (failures of one source in one window) shows its count and the time of the last one', async () => {
+    const result = await ok(['audit', 'list', '--type', 'login.failed']);
+    const [, counted, single] = lines(result.stdout);
+    const last = new Date((old.tenDays + 45) * 1000).toISOString().slice(11, 19);
+    expect(counted).toMatch(new RegExp(`login\\.failed\\s+17 until ${last}Z\\s+user\\s+-\\s+-\\s+203\\.0\\.113\\.50\\s+via=sign_in_form reason=unknown_login$`));
+    expect(single).toMatch(/login\.failed\s+1\s+user\s+/);
   });
 
   it('--user takes a username, an e-mail address (any case), or the id of a deleted user; --client; --type family', async () => {

@@ -36,7 +36,17 @@ function describeEvent(record: AuditRecord) {
     client_id: record.clientId,
     address: record.address,
     details: record.details ?? {},
+    // A counted row (failures anybody can cause): how many, and when the last one was.
+    count: record.count ?? 1,
+    last_at: record.lastAt === undefined ? null : formatTime(record.lastAt),
   };
+}
+
+/** A single event: 1; a counted row: "37 until 10:04:59Z" (the date too when it is another day). */
+function countColumn(record: AuditRecord): string {
+  if (record.lastAt === undefined) return String(record.count ?? 1);
+  const [first, last] = [formatTime(record.at), formatTime(record.lastAt)];
+  return `${record.count} until ${first.slice(0, 10) === last.slice(0, 10) ? last.slice(11) : last}`;
 }
 
 /** gatehouse audit list: the security events, oldest first. */
@@ -68,10 +78,11 @@ export function auditCommand(): Command {
       if (options.json) return printJson(events.map(describeEvent));
       if (events.length === 0) return printLines(['No audit events match.']);
       printTable(
-        ['TIME', 'EVENT', 'ACTOR', 'USER', 'CLIENT', 'ADDRESS', 'DETAILS'],
+        ['TIME', 'EVENT', 'COUNT', 'ACTOR', 'USER', 'CLIENT', 'ADDRESS', 'DETAILS'],
         events.map((e) => [
           formatTime(e.at),
           e.type,
+          countColumn(e),
           e.actor,
           e.username ?? e.userId ?? '-',
           e.clientId ?? '-',

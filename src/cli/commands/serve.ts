@@ -44,9 +44,10 @@ export function serveCommand(): Command {
     const throttleStore = config.rate_limit.redis_url ? await connectRedis(config.rate_limit.redis_url) : undefined;
     const gatehouse = new Gatehouse({ config, store, logger, throttleStore });
     // Security events go to the audit_events table (Gatehouse does that) and to the log, but for
-    // token.issued: the request's own log line already says it, once per token request.
+    // token.issued and client.authentication_failed: the request's own log line already says it
+    // (status 200, or error invalid_client), once per token request.
     gatehouse.events.on((event) => {
-      if (event.type !== 'token.issued') logger.info({ event }, 'security event');
+      if (event.type !== 'token.issued' && event.type !== 'client.authentication_failed') logger.info({ event }, 'security event');
     });
     // Load (or, on a new database, create) the signing key now: a wrong key_encryption_key
     // stops start-up instead of failing every token request.

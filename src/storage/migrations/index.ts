@@ -233,4 +233,15 @@ ALTER TABLE refresh_tokens ADD COLUMN superseded_at BIGINT;
 UPDATE refresh_tokens SET family_started_at = (SELECT MIN(f.issued_at) FROM refresh_tokens f WHERE f.family_id = refresh_tokens.family_id);
 `,
   },
+  {
+    version: 11,
+    name: 'counted audit rows',
+    sql: `
+-- Failed sign-ins and client authentications are kept as one row per source and window
+-- (src/audit/failure-counts.ts): count is how many, last_at the time of the last one. A row
+-- that is one event keeps count 1 and last_at NULL.
+ALTER TABLE audit_events ADD COLUMN count INTEGER NOT NULL DEFAULT 1;
+ALTER TABLE audit_events ADD COLUMN last_at BIGINT;
+`,
+  },
 ];
