@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { signIn } from '../../accounts/authenticate.js';
-import { OAuthError } from '../../core/errors.js';
+import { OverloadedError } from '../../core/errors.js';
 import type { Gatehouse } from '../../gatehouse.js';
 import { PAGE_ROUTE, refuseOtherMethods, safeReturnTo, type BrowserSupport } from '../browser.js';
 import { parseFormParameters, parseParameters, queryOf } from '../form.js';
@@ -79,10 +79,10 @@ export function registerLoginRoutes(app: FastifyInstance, gatehouse: Gatehouse, 
       });
     } catch (error) {
       // Too many sign-ins in flight for too long: "try again", never "wrong password".
-      if (!(error instanceof OAuthError) || error.code !== 'temporarily_unavailable') throw error;
+      if (!(error instanceof OverloadedError)) throw error;
       request.audit.error = 'temporarily_unavailable';
       reply.headers(error.headers);
-      return showAgain('Too many sign-ins are in progress right now. Please try again in a moment.', 503);
+      return showAgain(`Gatehouse is too busy to check your password right now. Please try again in ${error.retryAfter} seconds.`, 503);
     }
     if (result.kind === 'throttled') {
       request.audit.error = 'login_throttled';
