@@ -12,6 +12,7 @@ const COUNTS: CleanupCounts = {
   throttles: 0,
   accountTokens: 1,
   unconfirmedUsers: 0,
+  pendingAuthorizations: 0,
 };
 
 function recordingLogger() {

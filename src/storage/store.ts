@@ -247,7 +247,8 @@ export interface CodeStore {
   findAuthorizationCode(codeHash: string): Promise<AuthorizationCodeRecord | null>;
   /**
    * One atomic step, correct across processes: consume the code and store the tokens issued
-   * for it, or, when it was consumed already, revoke its family.
+   * for it, or, when it was consumed already, revoke its family. A code issued to a client other
+   * than `tokens.accessToken.clientId` is 'invalid' and changes nothing.
    */
   redeemAuthorizationCode(codeHash: string, now: number, tokens: IssuedTokens): Promise<RedemptionOutcome>;
 }
@@ -280,6 +281,37 @@ export interface ConsentStore {
   findConsent(userId: string, clientId: string): Promise<ConsentRecord | null>;
   /** Creates or replaces the user's consent for the client. */
   saveConsent(consent: ConsentRecord): Promise<void>;
+}
+
+/**
+ * An authorization request waiting for the user's answer on the consent page (RFC 6749 §4.1.1).
+ * The consent form refers to it by an opaque id; only the id's SHA-256 is stored.
+ */
+export interface PendingAuthorizationRecord {
+  idHash: string;
+  /** The browser session it was shown to. */
+  sessionHash: string;
+  /** SHA-256 of the consent form's CSRF token: the record is useless without the browser's CSRF cookie. */
+  csrfHash: string;
+  clientId: string;
+  /** The request's parameters (only those the authorization endpoint reads). */
+  params: Record<string, string>;
+  createdAt: number;
+  expiresAt: number;
+}
+
+export interface PendingAuthorizationStore {
+  /**
+   * Stores a pending request and, in the same transaction, deletes the session's older ones
+   * beyond the newest `keep` (this one included): one session holds a bounded number.
+   */
+  savePendingAuthorization(record: PendingAuthorizationRecord, keep: number): Promise<void>;
+  /**
+   * Takes a pending request in one atomic step, safe across nodes: deletes and returns it when
+   * id, session and CSRF token hash all match and it has not expired; otherwise null. A second
+   * take of the same id is null.
+   */
+  takePendingAuthorization(idHash: string, sessionHash: string, csrfHash: string, now: number): Promise<PendingAuthorizationRecord | null>;
 }
 
 /** A key that signs JWT access tokens. The private key is stored encrypted, never in clear. */
@@ -356,6 +388,8 @@ export interface CleanupCounts {
   throttles: number;
   /** Expired confirmation and reset links. */
   accountTokens: number;
+  /** Consent pages never answered. */
+  pendingAuthorizations: number;
   /** Self-registered accounts never confirmed whose confirmation link expired: their names are free again. */
   unconfirmedUsers: number;
 }
@@ -409,6 +443,7 @@ export interface Store
     CodeStore,
     SessionStore,
     ConsentStore,
+    PendingAuthorizationStore,
     KeyStore,
     ThrottleStore,
     AuditStore,

@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { signIn } from '../../accounts/authenticate.js';
 import type { Gatehouse } from '../../gatehouse.js';
 import { PAGE_ROUTE, refuseOtherMethods, safeReturnTo, type BrowserSupport } from '../browser.js';
-import { parseFormParameters, parseParameters, queryOf } from '../form.js';
+import { parsePageForm, parseParameters, queryOf } from '../form.js';
 import { loginPage, logoutPage, signedInPage, signedOutPage } from '../pages/views.js';
 
 /** What /login?done=… says: the step the user just finished elsewhere. */
@@ -50,7 +50,7 @@ export function registerLoginRoutes(app: FastifyInstance, gatehouse: Gatehouse, 
   });
 
   app.post('/login', PAGE_ROUTE, async (request, reply) => {
-    const { params } = parseFormParameters(request.headers['content-type'], request.body);
+    const { params } = parsePageForm(request.headers['content-type'], request.body);
     const returnTo = returnToOf(request, params);
     if (!browser.csrfValid(request, params.get('csrf_token'), 'login', null)) return browser.sendCsrfFailure(reply);
     const username = params.get('username');
@@ -101,7 +101,7 @@ export function registerLoginRoutes(app: FastifyInstance, gatehouse: Gatehouse, 
   });
 
   app.post('/logout', PAGE_ROUTE, async (request, reply) => {
-    const { params } = parseFormParameters(request.headers['content-type'], request.body);
+    const { params } = parsePageForm(request.headers['content-type'], request.body);
     const returnTo = returnToOf(request, params);
     const active = await browser.session(request);
     if (active) {

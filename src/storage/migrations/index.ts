@@ -200,4 +200,24 @@ CREATE INDEX audit_events_user_idx ON audit_events (user_id, at) WHERE user_id I
 CREATE INDEX audit_events_client_idx ON audit_events (client_id, at) WHERE client_id IS NOT NULL;
 `,
   },
+  {
+    version: 7,
+    name: 'pending authorization requests',
+    sql: `
+-- An authorization request waiting for the user's answer on the consent page. The form carries
+-- only an opaque id (stored as its SHA-256); the request itself stays here, bound to the
+-- browser's session and to the consent form's CSRF token. Single-use: the answer deletes it.
+CREATE TABLE pending_authorizations (
+  id_hash TEXT PRIMARY KEY,
+  session_hash TEXT NOT NULL REFERENCES sessions (id_hash) ON DELETE CASCADE,
+  csrf_hash TEXT NOT NULL,
+  client_id TEXT NOT NULL,
+  params TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  expires_at BIGINT NOT NULL
+);
+CREATE INDEX pending_authorizations_session_idx ON pending_authorizations (session_hash, created_at);
+CREATE INDEX pending_authorizations_expires_idx ON pending_authorizations (expires_at);
+`,
+  },
 ];
