@@ -58,7 +58,8 @@ export function registerAuthorizeRoutes(app: FastifyInstance, gatehouse: Gatehou
     if (invalid || validation.kind !== 'valid') return invalid;
     const authorization = validation.request;
 
-    const resumeUrl = `/oauth/authorize?${new URLSearchParams([...params]).toString()}`;
+    // Only the parameters this endpoint reads: fields a link added (decision=allow, …) are dropped.
+    const resumeUrl = `/oauth/authorize?${new URLSearchParams(authorizationParameters(authorization)).toString()}`;
     const active = await browser.session(request);
     if (!active) return reply.redirect(`/login?return_to=${encodeURIComponent(resumeUrl)}`, 302);
 
