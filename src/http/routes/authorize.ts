@@ -75,13 +75,14 @@ export function registerAuthorizeRoutes(app: FastifyInstance, gatehouse: Gatehou
   app.post('/oauth/authorize', PAGE_ROUTE, async (request, reply) => {
     const { params } = parsePageForm(request.headers['content-type'], request.body, CONSENT_FORM_FIELDS);
     reply.headers(NO_STORE);
-    const active = await browser.session(request);
-    const csrfToken = params.get('csrf_token');
-    if (!active || !csrfToken || !browser.csrfValid(request, csrfToken, 'consent', active)) return browser.sendCsrfFailure(reply);
     const decision = params.get('decision');
     if (decision !== 'allow' && decision !== 'deny') throw OAuthError.invalidRequest('decision must be allow or deny');
     const consentId = params.get('consent_id');
-    const pending = consentId === undefined ? null : await gatehouse.pendingConsents.take(consentId, active.session.idHash, csrfToken);
+    if (consentId === undefined) throw OAuthError.invalidRequest('the form names no authorization request');
+    const active = await browser.session(request);
+    const csrfToken = params.get('csrf_token');
+    if (!active || !csrfToken || !browser.csrfValid(request, csrfToken, 'consent', active)) return browser.sendCsrfFailure(reply);
+    const pending = await gatehouse.pendingConsents.take(consentId, active.session.idHash, csrfToken);
     if (!pending) {
       request.audit.error = 'invalid_request';
       return browser.sendErrorPage(reply, 400, {
