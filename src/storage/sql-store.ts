@@ -1,7 +1,7 @@
 import { ClientCache } from './client-cache.js';
 import type { SqlDriver, SqlExecutor } from './driver.js';
 import { migrations } from './migrations/index.js';
-import { savePendingAuthorization, takePendingAuthorization } from './sql/pending-authorizations.js';
+import { findPendingSignIn, savePendingAuthorization, takePendingAuthorization } from './sql/pending-authorizations.js';
 import {
   blockSeconds,
   DuplicateUserError,
@@ -16,6 +16,7 @@ import {
   type ClientRecord,
   type ConsentRecord,
   type IssuedTokens,
+  type PendingAuthorizationLimits,
   type PendingAuthorizationRecord,
   type RedemptionOutcome,
   type RefreshTokenRecord,
@@ -755,8 +756,12 @@ export class SqlStore implements Store {
 
   // --- pending authorization requests (src/storage/sql/pending-authorizations.ts) ---------
 
-  savePendingAuthorization(record: PendingAuthorizationRecord, keep: number): Promise<void> {
-    return savePendingAuthorization(this.db, record, keep);
+  savePendingAuthorization(record: PendingAuthorizationRecord, limits: PendingAuthorizationLimits): Promise<void> {
+    return savePendingAuthorization(this.db, record, limits);
+  }
+
+  findPendingSignIn(idHash: string, csrfHash: string, now: number): Promise<PendingAuthorizationRecord | null> {
+    return findPendingSignIn(this.db, idHash, csrfHash, now);
   }
 
   takePendingAuthorization(idHash: string, sessionHash: string, csrfHash: string, now: number): Promise<PendingAuthorizationRecord | null> {

@@ -49,25 +49,54 @@ export function registerAuthorizeRoutes(app: FastifyInstance, gatehouse: Gatehou
   }
 
   app.get('/oauth/authorize', PAGE_ROUTE, async (request, reply) => {
-    const { params, repeated } = parseParameters(queryOf(request.url));
+    const query = parseParameters(queryOf(request.url));
+    let { params, repeated } = query;
     // Redirects carry codes and tokens: never cached.
     reply.headers(NO_STORE);
+    // Back from the sign-in page: the request kept on the server for this browser, by its id alone.
+    let pendingId: string | undefined;
+    if (params.has('pending') || repeated.includes('pending')) {
+      pendingId = params.get('pending');
+      const pending =
+        pendingId !== undefined && params.size === 1 && repeated.length === 0
+          ? await gatehouse.pendingAuthorizations.findSignIn(pendingId, browser.csrfCookieSecret(request))
+          : null;
+      if (!pending) {
+        request.audit.error = 'invalid_request';
+        return browser.sendErrorPage(reply, 400, {
+          title: 'This sign-in link has expired',
+          message: 'Go back to the app you came from and start again. Nothing was shared with it.',
+        });
+      }
+      params = new Map(Object.entries(pending.params));
+      repeated = [];
+    }
     const validation = await endpoint.validate(params, repeated);
     request.audit.clientId = validation.kind === 'untrusted' ? undefined : params.get('client_id');
     const invalid = answerInvalid(request, reply, validation, 302);
     if (invalid || validation.kind !== 'valid') return invalid;
     const authorization = validation.request;
 
-    // Only the parameters this endpoint reads: fields a link added (decision=allow, …) are dropped.
-    const resumeUrl = `/oauth/authorize?${new URLSearchParams(authorizationParameters(authorization)).toString()}`;
+    // The request waits on the server while the browser signs in (or, from "Not you?", signs in
+    // as someone else): the sign-in page's return_to carries only its id. Only the parameters
+    // this endpoint reads are kept: fields a link added (decision=allow, …) are dropped.
+    const resumeUrl = async () => {
+      pendingId ??= await gatehouse.pendingAuthorizations.createSignIn(
+        browser.csrfSecret(request, reply),
+        request.ip,
+        authorization.client.id,
+        authorizationParameters(authorization),
+      );
+      return `/oauth/authorize?pending=${pendingId}`;
+    };
     const active = await browser.session(request);
-    if (!active) return reply.redirect(`/login?return_to=${encodeURIComponent(resumeUrl)}`, 302);
+    if (!active) return reply.redirect(`/login?return_to=${encodeURIComponent(await resumeUrl())}`, 302);
 
     if (await endpoint.needsConsent(authorization, active.user.id)) {
       const csrfToken = browser.csrfToken(request, reply, 'consent', active);
       // The request waits on the server; the form carries only this id (ARCHITECTURE.md: pages).
-      const consentId = await gatehouse.pendingConsents.create(active.session.idHash, csrfToken, authorization.client.id, authorizationParameters(authorization));
-      return browser.sendPage(reply, 200, consentPage(consentView(authorization, active.user.username, csrfToken, consentId, resumeUrl)));
+      const consentId = await gatehouse.pendingAuthorizations.createConsent(active.session.idHash, csrfToken, authorization.client.id, authorizationParameters(authorization));
+      return browser.sendPage(reply, 200, consentPage(consentView(authorization, active.user.username, csrfToken, consentId, await resumeUrl())));
     }
     return reply.redirect(await endpoint.approve(authorization, active.user, false, request.ip), 302);
   });
@@ -82,7 +111,7 @@ export function registerAuthorizeRoutes(app: FastifyInstance, gatehouse: Gatehou
     const active = await browser.session(request);
     const csrfToken = params.get('csrf_token');
     if (!active || !csrfToken || !browser.csrfValid(request, csrfToken, 'consent', active)) return browser.sendCsrfFailure(reply);
-    const pending = await gatehouse.pendingConsents.take(consentId, active.session.idHash, csrfToken);
+    const pending = await gatehouse.pendingAuthorizations.takeConsent(consentId, active.session.idHash, csrfToken);
     if (!pending) {
       request.audit.error = 'invalid_request';
       return browser.sendErrorPage(reply, 400, {

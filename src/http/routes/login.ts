@@ -12,12 +12,12 @@ const LOGIN_NOTICES = new Map([
 
 /** The sign-in and sign-out pages. */
 export function registerLoginRoutes(app: FastifyInstance, gatehouse: Gatehouse, browser: BrowserSupport): void {
-  /** "Sign in to continue to <app>", when the user is on the way to an authorization. */
-  async function clientNameFor(returnTo: string | null): Promise<string | null> {
+  /** "Sign in to continue to <app>", when the user is on the way to an authorization (kept on the server for this browser). */
+  async function clientNameFor(request: FastifyRequest, returnTo: string | null): Promise<string | null> {
     if (!returnTo?.startsWith('/oauth/authorize?')) return null;
-    const clientId = parseParameters(queryOf(returnTo)).params.get('client_id');
-    if (clientId === undefined || clientId.length > 255) return null;
-    return (await gatehouse.store.findClient(clientId))?.name ?? null;
+    const pendingId = parseParameters(queryOf(returnTo)).params.get('pending');
+    const pending = pendingId === undefined ? null : await gatehouse.pendingAuthorizations.findSignIn(pendingId, browser.csrfCookieSecret(request));
+    return pending ? ((await gatehouse.store.findClient(pending.clientId))?.name ?? null) : null;
   }
 
   function returnToOf(request: FastifyRequest, params?: ReadonlyMap<string, string>): string | null {
@@ -42,7 +42,7 @@ export function registerLoginRoutes(app: FastifyInstance, gatehouse: Gatehouse, 
       loginPage({
         csrfToken: browser.csrfToken(request, reply, 'login', null),
         returnTo,
-        clientName: await clientNameFor(returnTo),
+        clientName: await clientNameFor(request, returnTo),
         registrationOpen,
         notice: LOGIN_NOTICES.get(query.get('done') ?? ''),
       }),
@@ -62,7 +62,7 @@ export function registerLoginRoutes(app: FastifyInstance, gatehouse: Gatehouse, 
         loginPage({
           csrfToken: browser.csrfToken(request, reply, 'login', null),
           returnTo,
-          clientName: await clientNameFor(returnTo),
+          clientName: await clientNameFor(request, returnTo),
           username: username?.slice(0, 320),
           error,
           registrationOpen,

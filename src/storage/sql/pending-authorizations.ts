@@ -1,12 +1,13 @@
-import type { SqlDriver } from '../driver.js';
-import type { PendingAuthorizationRecord } from '../store.js';
+import type { SqlDriver, SqlExecutor } from '../driver.js';
+import type { PendingAuthorizationLimits, PendingAuthorizationRecord } from '../store.js';
 
-/** Pending authorization requests (migration 7): the consent page's server-side state. */
+/** Pending authorization requests (migration 7): sign-in and consent pages' server-side state. */
 
 interface PendingAuthorizationRow {
   id_hash: string;
-  session_hash: string;
+  session_hash: string | null;
   csrf_hash: string;
+  address_key: string | null;
   client_id: string;
   params: string;
   created_at: number | string;
@@ -18,6 +19,7 @@ function toRecord(row: PendingAuthorizationRow): PendingAuthorizationRecord {
     idHash: row.id_hash,
     sessionHash: row.session_hash,
     csrfHash: row.csrf_hash,
+    addressKey: row.address_key,
     clientId: row.client_id,
     params: JSON.parse(row.params) as Record<string, string>,
     createdAt: Number(row.created_at),
@@ -25,21 +27,32 @@ function toRecord(row: PendingAuthorizationRow): PendingAuthorizationRecord {
   };
 }
 
-export async function savePendingAuthorization(db: SqlDriver, r: PendingAuthorizationRecord, keep: number): Promise<void> {
+/** Deletes the oldest rows matching `where` beyond the newest `keep`, never the row just saved. */
+function trim(tx: SqlExecutor, where: string, params: readonly unknown[], newIdHash: string, keep: number): Promise<number> {
+  return tx.run(
+    `DELETE FROM pending_authorizations WHERE ${where} AND id_hash <> ? AND id_hash NOT IN
+       (SELECT id_hash FROM pending_authorizations WHERE ${where} AND id_hash <> ? ORDER BY created_at DESC, id_hash DESC LIMIT ?)`,
+    [...params, newIdHash, ...params, newIdHash, Math.max(0, keep - 1)],
+  );
+}
+
+export async function savePendingAuthorization(db: SqlDriver, r: PendingAuthorizationRecord, limits: PendingAuthorizationLimits): Promise<void> {
   await db.transaction(async (tx) => {
     await tx.run(
-      `INSERT INTO pending_authorizations (id_hash, session_hash, csrf_hash, client_id, params, created_at, expires_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?)`,
-      [r.idHash, r.sessionHash, r.csrfHash, r.clientId, JSON.stringify(r.params), r.createdAt, r.expiresAt],
+      `INSERT INTO pending_authorizations (id_hash, session_hash, csrf_hash, address_key, client_id, params, created_at, expires_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+      [r.idHash, r.sessionHash, r.csrfHash, r.addressKey, r.clientId, JSON.stringify(r.params), r.createdAt, r.expiresAt],
     );
-    // Keep the session's newest `keep` (the new one always among them): a page reloaded in a
-    // loop cannot grow the table.
-    await tx.run(
-      `DELETE FROM pending_authorizations WHERE session_hash = ? AND id_hash <> ? AND id_hash NOT IN
-         (SELECT id_hash FROM pending_authorizations WHERE session_hash = ? AND id_hash <> ?
-          ORDER BY created_at DESC, id_hash DESC LIMIT ?)`,
-      [r.sessionHash, r.idHash, r.sessionHash, r.idHash, Math.max(0, keep - 1)],
-    );
+    // Keep the newest few of the session (consent pages) or browser and address (sign-in): a
+    // page reloaded in a loop, or requests without cookies, cannot grow the table without bound.
+    if (r.sessionHash !== null) {
+      await trim(tx, 'session_hash = ?', [r.sessionHash], r.idHash, limits.perOwner);
+      return;
+    }
+    await trim(tx, 'session_hash IS NULL AND csrf_hash = ?', [r.csrfHash], r.idHash, limits.perOwner);
+    if (r.addressKey !== null && limits.perAddress !== undefined) {
+      await trim(tx, 'session_hash IS NULL AND address_key = ?', [r.addressKey], r.idHash, limits.perAddress);
+    }
   });
 }
 
@@ -61,4 +74,12 @@ export async function takePendingAuthorization(
   if (!row) return null;
   const record = toRecord(row);
   return record.expiresAt > now ? record : null;
+}
+
+export async function findPendingSignIn(db: SqlDriver, idHash: string, csrfHash: string, now: number): Promise<PendingAuthorizationRecord | null> {
+  const row = await db.get<PendingAuthorizationRow>(
+    'SELECT * FROM pending_authorizations WHERE id_hash = ? AND session_hash IS NULL AND csrf_hash = ? AND expires_at > ?',
+    [idHash, csrfHash, now],
+  );
+  return row ? toRecord(row) : null;
 }

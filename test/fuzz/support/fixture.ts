@@ -231,7 +231,7 @@ export async function createFixture(overrides: Record<string, unknown> = {}): Pr
         state: 'af0ifjsldkj',
         ...(responseType === 'code' ? { code_challenge: CODE_CHALLENGE, code_challenge_method: 'S256' } : {}),
       };
-      const id = await gatehouse.pendingConsents.create(sessionIdHash, token, client.record.id, params);
+      const id = await gatehouse.pendingAuthorizations.createConsent(sessionIdHash, token, client.record.id, params);
       return { id, params };
     },
     async newCode(client = web) {
