@@ -8,14 +8,14 @@ export const PENDING_CONSENT_LIFETIME = 600;
 /** Consent pages one browser session can have open at once; older ones stop working. */
 export const PENDING_CONSENTS_PER_SESSION = 20;
 /** How long an authorization request waits for the browser to sign in (or sign up, or reset a password). */
-export const PENDING_SIGN_IN_LIFETIME = 1800;
+export const PENDING_SIGN_IN_LIFETIME = 900;
 /** Requests waiting for sign-in that one browser (CSRF cookie) can have; older ones stop working. */
 export const PENDING_SIGN_INS_PER_BROWSER = 10;
 /**
  * …and one address (an IPv6 /64): requests without cookies make a new "browser" each time, so
  * this is what bounds the rows a client that never signs in can make.
  */
-export const PENDING_SIGN_INS_PER_ADDRESS = 200;
+export const PENDING_SIGN_INS_PER_ADDRESS = 50;
 
 /** The address a sign-in hop is counted under: an IPv4 address, or the /64 of an IPv6 one. */
 export function addressKey(address: string): string {

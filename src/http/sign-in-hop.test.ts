@@ -108,7 +108,7 @@ describe('the authorization request across sign-in (in-process)', () => {
     expect((await attacker.loginForm(returnTo)).page.text).not.toContain('Web App');
   });
 
-  it('the id must come alone, once, and expires after 30 minutes', async () => {
+  it('the id must come alone, once, and expires after 15 minutes', async () => {
     const browser = new HttpBrowser(origin);
     const returnTo = returnToOf(await browser.get(request()));
     await browser.signInOrFail(await newUser(), PASSWORD);
@@ -120,7 +120,7 @@ describe('the authorization request across sign-in (in-process)', () => {
     // Short-lived, not single-use: a reload of the page works.
     expect((await browser.get(returnTo)).status).toBe(200);
     expect((await browser.get(returnTo)).status).toBe(200);
-    clock.advance(1801);
+    clock.advance(901);
     expect((await browser.get(returnTo)).status).toBe(400);
   });
 
