@@ -8,6 +8,7 @@ import { Profile } from './accounts/profile.js';
 import { Registration } from './accounts/registration.js';
 import { PasswordResetting } from './accounts/resetting.js';
 import { AccountMail, type SelfServiceContext } from './accounts/self-service.js';
+import { PendingAuthorizations } from './accounts/pending-authorizations.js';
 import { Sessions } from './accounts/sessions.js';
 import { Throttle } from './accounts/throttle.js';
 import { TrustedDevices } from './accounts/devices.js';
@@ -71,6 +72,8 @@ export class Gatehouse {
   readonly revocationEndpoint: RevocationEndpoint;
   readonly introspectionEndpoint: IntrospectionEndpoint;
   readonly sessions: Sessions;
+  /** Authorization requests kept on the server across sign-in and the consent page (forms carry an opaque id). */
+  readonly pendingAuthorizations: PendingAuthorizations;
   readonly passwords: PasswordVerifier;
   /** Brute-force protection for the sign-in form, the password grant and client authentication. */
   readonly throttle: Throttle;
@@ -152,6 +155,7 @@ export class Gatehouse {
       audience: this.config.access_token_audience,
     });
     this.sessions = new Sessions(this.store, this.clock, ids, this.config.session_lifetime);
+    this.pendingAuthorizations = new PendingAuthorizations(this.store, this.clock, ids);
 
     const { mail } = this.config;
     const mailer = options.mailer ?? (mail.url ? new SmtpMailer(mail.url, mail.from) : new OutboxMailer(mail.outbox, mail.from, logger));

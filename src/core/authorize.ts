@@ -4,6 +4,7 @@ import type { Clock, IdSource } from './clock.js';
 import { OAuthError, truncate } from './errors.js';
 import { scopeForNewGrant, type ScopePolicy } from './grants/scope-policy.js';
 import { isS256Challenge } from './pkce.js';
+import { clientIdentityAssured } from './native-apps.js';
 import { resolveRedirectUri } from './redirect-uris.js';
 import { formatScope } from './scopes.js';
 import { tokenKey } from './secrets.js';
@@ -29,7 +30,7 @@ export interface AuthorizationRequest {
   state: string | undefined;
   /** S256 challenge (RFC 7636), or null when the client sent none and none was required. */
   codeChallenge: string | null;
-  /** The parameters as received, carried unchanged through the consent form. */
+  /** The parameters as received (the consent page keeps those it reads on the server). */
   params: ReadonlyMap<string, string>;
 }
 
@@ -53,7 +54,7 @@ export type AuthorizationStorage = Pick<ClientStore, 'findClient'> &
   Pick<ConsentStore, 'findConsent' | 'saveConsent'> &
   Pick<TokenStore, 'issueTokens'>;
 
-/** The parameters this endpoint reads; the consent form carries exactly these. */
+/** The parameters this endpoint reads; a pending request (consent page) keeps exactly these. */
 export const AUTHORIZATION_PARAMETERS = [
   'response_type',
   'client_id',
@@ -64,6 +65,9 @@ export const AUTHORIZATION_PARAMETERS = [
   'code_challenge_method',
 ] as const;
 
+/** Parameters that may appear more than once by their own spec: `resource` (RFC 8707 §2), `audience`. */
+const MULTI_VALUED_PARAMETERS: readonly string[] = ['resource', 'audience'];
+
 /** Implicit responses go in the fragment (RFC 6749 §4.2.2), everything else in the query. */
 type ResponseMode = 'query' | 'fragment';
 
@@ -73,6 +77,21 @@ function responseLocation(redirectUri: string, mode: ResponseMode, values: Recor
   if (mode === 'fragment') return `${redirectUri}#${encoded}`;
   // Keep the registered URI's own query exactly as registered (RFC 6749 §3.1.2).
   return `${redirectUri}${redirectUri.includes('?') ? '&' : '?'}${encoded}`;
+}
+
+/** False when the consent page must be shown whatever was allowed before (see needsConsent). */
+export function consentMayBeRemembered(request: Pick<AuthorizationRequest, 'client' | 'redirectUri'>): boolean {
+  return clientIdentityAssured(request.client, request.redirectUri);
+}
+
+/** The request's parameters this endpoint reads: what a pending request keeps on the server. */
+export function authorizationParameters(request: Pick<AuthorizationRequest, 'params'>): Record<string, string> {
+  const kept: Record<string, string> = {};
+  for (const name of AUTHORIZATION_PARAMETERS) {
+    const value = request.params.get(name);
+    if (value !== undefined) kept[name] = value;
+  }
+  return kept;
 }
 
 export class AuthorizationEndpoint {
@@ -89,7 +108,10 @@ export class AuthorizationEndpoint {
    * Validates an authorization request. `repeated` names parameters that appeared more than
    * once, which RFC 6749 §3.1 forbids.
    */
-  async validate(params: ReadonlyMap<string, string>, repeated: readonly string[] = []): Promise<AuthorizationValidation> {
+  async validate(params: ReadonlyMap<string, string>, repeatedNames: readonly string[] = []): Promise<AuthorizationValidation> {
+    // RFC 6749 §3.1: parameters must not be included more than once, except those whose own
+    // spec lets them repeat. Never "first wins": a planted value must not decide anything.
+    const repeated = repeatedNames.filter((name) => !MULTI_VALUED_PARAMETERS.includes(name));
     // 1. The client and the redirect URI: failures here are shown, never redirected.
     if (repeated.includes('client_id')) return { kind: 'untrusted', description: 'client_id was given more than once' };
     if (repeated.includes('redirect_uri')) return { kind: 'untrusted', description: 'redirect_uri was given more than once' };
@@ -161,8 +183,13 @@ export class AuthorizationEndpoint {
     return challenge;
   }
 
-  /** Whether the user must be asked: never for a trusted client, nor for scopes already allowed. */
+  /**
+   * Whether the user must be asked: never for a trusted client, nor for scopes already allowed —
+   * except that a public client answering at a loopback or app-scheme redirect URI is always
+   * asked (RFC 8252 §8.6, RFC 6749 §10.2): another app on the device could pose as it.
+   */
   async needsConsent(request: AuthorizationRequest, userId: string): Promise<boolean> {
+    if (!consentMayBeRemembered(request)) return true;
     if (request.client.trusted) return false;
     const consent = await this.store.findConsent(userId, request.client.id);
     if (!consent) return true;

@@ -20,6 +20,8 @@ declare module 'fastify' {
 export const PAGE_ROUTE = { config: { page: true } } as const;
 
 const SECRET = /^[A-Za-z0-9_-]{43}$/;
+/** CSRF secrets given to a browser in this very answer (its request did not carry one yet). */
+const issuedSecrets = new WeakMap<FastifyRequest, string>();
 
 /**
  * What the browser-facing routes share: the session and CSRF cookies and the page headers.
@@ -70,14 +72,26 @@ export class BrowserSupport {
     reply.header('set-cookie', serializeCookie(this.sessionCookie, '', { secure: this.secure, maxAge: 0 }));
   }
 
-  /** A CSRF token for a form; gives the browser its CSRF secret cookie first if it has none. */
-  csrfToken(request: FastifyRequest, reply: FastifyReply, purpose: CsrfPurpose, session: ActiveSession | null): string {
-    let secret = this.cookie(request, this.csrfCookie);
-    if (!secret || !SECRET.test(secret)) {
+  /** The browser's CSRF cookie secret, or undefined when it has none (or a malformed one). */
+  csrfCookieSecret(request: FastifyRequest): string | undefined {
+    const secret = this.cookie(request, this.csrfCookie);
+    return secret && SECRET.test(secret) ? secret : undefined;
+  }
+
+  /** The browser's CSRF cookie secret; a new one (and its cookie) when it has none. Once per request. */
+  csrfSecret(request: FastifyRequest, reply: FastifyReply): string {
+    let secret = this.csrfCookieSecret(request) ?? issuedSecrets.get(request);
+    if (!secret) {
       secret = randomBytes(32).toString('base64url');
+      issuedSecrets.set(request, secret);
       reply.header('set-cookie', serializeCookie(this.csrfCookie, secret, { secure: this.secure }));
     }
-    return csrfToken(secret, purpose, session?.session.idHash ?? null);
+    return secret;
+  }
+
+  /** A CSRF token for a form; gives the browser its CSRF secret cookie first if it has none. */
+  csrfToken(request: FastifyRequest, reply: FastifyReply, purpose: CsrfPurpose, session: ActiveSession | null): string {
+    return csrfToken(this.csrfSecret(request, reply), purpose, session?.session.idHash ?? null);
   }
 
   csrfValid(request: FastifyRequest, presented: string | undefined, purpose: CsrfPurpose, session: ActiveSession | null): boolean {
@@ -104,9 +118,10 @@ export class BrowserSupport {
 /**
  * Allowed return_to targets after sign-in: pages of this server only, never another origin, in
  * printable ASCII without `\` (the server writes them percent-encoded; anything else could not
- * go into a Location header).
+ * go into a Location header). An authorization request comes back only as the opaque id of the
+ * request kept on the server (`pending`), never as a copy of its parameters.
  */
-const RETURN_TO = /^\/(?:oauth\/authorize\?|login$|account(?:[/?]|$))[\x21-\x5b\x5d-\x7e]*$/;
+const RETURN_TO = /^\/(?:oauth\/authorize\?pending=[A-Za-z0-9_-]{43}$|login$|account(?:[/?][\x21-\x5b\x5d-\x7e]*)?$)/;
 
 export function safeReturnTo(value: string | undefined): string | null {
   return value !== undefined && value.length <= 8192 && RETURN_TO.test(value) ? value : null;

@@ -47,3 +47,25 @@ export function parseFormBody(contentType: string | undefined, body: unknown): M
   if (repeated.length > 0) throw OAuthError.invalidRequest(`parameter repeated: ${truncate(repeated[0]!)}`);
   return params;
 }
+
+/**
+ * The body of a page's form (sign-in, sign-out, consent, registration, reset, account). Every
+ * field of these forms is single-valued: a repeated one is refused, never resolved by "first
+ * wins" (RFC 6749 §3.1), so a value planted before the real one cannot decide what the form
+ * does. With `fields`, any other field is refused too. Page routes turn the error into a 400
+ * page.
+ */
+export function parsePageForm(contentType: string | undefined, body: unknown, fields?: readonly string[]): ParsedParameters {
+  if (!contentType || !FORM_CONTENT_TYPE.test(contentType)) {
+    throw OAuthError.invalidRequest('the form must be sent as application/x-www-form-urlencoded');
+  }
+  const text = typeof body === 'string' ? body : '';
+  const parsed = parseParameters(text);
+  if (parsed.repeated.length > 0) throw OAuthError.invalidRequest(`the form field '${truncate(parsed.repeated[0]!)}' was sent more than once`);
+  if (fields) {
+    for (const [name] of new URLSearchParams(text)) {
+      if (!fields.includes(name)) throw OAuthError.invalidRequest(`the form has an unexpected field '${truncate(name)}'`);
+    }
+  }
+  return parsed;
+}

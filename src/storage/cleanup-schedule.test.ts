@@ -13,6 +13,7 @@ const COUNTS: CleanupCounts = {
   trustedDevices: 0,
   accountTokens: 1,
   unconfirmedUsers: 0,
+  pendingAuthorizations: 0,
 };
 
 function recordingLogger() {

@@ -2,6 +2,7 @@ import { ClientCache } from './client-cache.js';
 import type { SqlDriver, SqlExecutor } from './driver.js';
 import { migrations } from './migrations/index.js';
 import { findTrustedDevice, saveTrustedDevice } from './sql-trusted-devices.js';
+import { findPendingSignIn, savePendingAuthorization, takePendingAuthorization } from './sql/pending-authorizations.js';
 import {
   blockSeconds,
   DuplicateUserError,
@@ -16,6 +17,8 @@ import {
   type ClientRecord,
   type ConsentRecord,
   type IssuedTokens,
+  type PendingAuthorizationLimits,
+  type PendingAuthorizationRecord,
   type RedemptionOutcome,
   type RefreshTokenRecord,
   type RefreshTokenWithUser,
@@ -748,6 +751,10 @@ export class SqlStore implements Store {
       // Lock the code's row: concurrent exchanges of one code queue here, on every node.
       const row = await tx.get<AuthorizationCodeRow>(`SELECT * FROM authorization_codes WHERE code_hash = ?${this.db.forUpdate}`, [codeHash]);
       if (!row) return { kind: 'invalid' };
+      // Only the client the code was issued to can redeem it, or replay it: another client's
+      // presentation must not revoke the rightful grant (that would let anyone who saw a code
+      // take the victim's tokens away).
+      if (row.client_id !== tokens.accessToken.clientId) return { kind: 'invalid' };
       if (row.consumed_at !== null) {
         // RFC 6749 §4.1.2: a code used twice revokes what it was exchanged for.
         await revokeFamilyWith(tx, row.family_id, now);
@@ -792,6 +799,20 @@ export class SqlStore implements Store {
        ON CONFLICT (user_id, client_id) DO UPDATE SET scope = excluded.scope, granted_at = excluded.granted_at`,
       [c.userId, c.clientId, c.scopes.join(' '), c.grantedAt],
     );
+  }
+
+  // --- pending authorization requests (src/storage/sql/pending-authorizations.ts) ---------
+
+  savePendingAuthorization(record: PendingAuthorizationRecord, limits: PendingAuthorizationLimits): Promise<void> {
+    return savePendingAuthorization(this.db, record, limits);
+  }
+
+  findPendingSignIn(idHash: string, csrfHash: string, now: number): Promise<PendingAuthorizationRecord | null> {
+    return findPendingSignIn(this.db, idHash, csrfHash, now);
+  }
+
+  takePendingAuthorization(idHash: string, sessionHash: string, csrfHash: string, now: number): Promise<PendingAuthorizationRecord | null> {
+    return takePendingAuthorization(this.db, idHash, sessionHash, csrfHash, now);
   }
 
   // --- signing keys -------------------------------------------------------------
@@ -1052,6 +1073,7 @@ export class SqlStore implements Store {
         [true, now - 3600, 'confirm', now],
       ),
       accountTokens: await deleteInBatches('account_tokens', 'token_hash'),
+      pendingAuthorizations: await deleteInBatches('pending_authorizations', 'id_hash'),
     }));
   }
 }

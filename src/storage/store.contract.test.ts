@@ -279,7 +279,7 @@ describeEachEngine('storage contract', (factory) => {
     try {
       const small = fresh.open({ poolSize: 1 });
       expect(await small.migrate()).toEqual(ALL_VERSIONS);
-      expect(await small.deleteExpired(T)).toEqual({ accessTokens: 0, refreshTokens: 0, authorizationCodes: 0, sessions: 0, signingKeys: 0, throttles: 0, trustedDevices: 0, accountTokens: 0, unconfirmedUsers: 0 });
+      expect(await small.deleteExpired(T)).toEqual({ accessTokens: 0, refreshTokens: 0, authorizationCodes: 0, sessions: 0, signingKeys: 0, throttles: 0, trustedDevices: 0, accountTokens: 0, unconfirmedUsers: 0, pendingAuthorizations: 0 });
     } finally {
       await fresh.cleanup();
     }
@@ -2156,7 +2156,7 @@ describeEachEngine('storage contract', (factory) => {
       // stillPublished now+1, publishedFar FAR_FUTURE; current is not retired.
 
       const counts = await db.deleteExpired(now);
-      expect(counts).toEqual({ accessTokens: 0, refreshTokens: 0, authorizationCodes: 0, sessions: 0, signingKeys: 2, throttles: 0, trustedDevices: 0, accountTokens: 0, unconfirmedUsers: 0 });
+      expect(counts).toEqual({ accessTokens: 0, refreshTokens: 0, authorizationCodes: 0, sessions: 0, signingKeys: 2, throttles: 0, trustedDevices: 0, accountTokens: 0, unconfirmedUsers: 0, pendingAuthorizations: 0 });
       expect((await db.listSigningKeys()).map((key) => key.kid)).toEqual([current.kid, publishedFar.kid, stillPublished.kid]);
       expect(await countRows(db, 'signing_keys')).toBe(3);
 
@@ -2227,7 +2227,7 @@ describeEachEngine('storage contract', (factory) => {
       }
 
       const run = vi.spyOn(db.driver, 'run');
-      expect(await db.deleteExpired(now, 2)).toEqual({ accessTokens: 5, refreshTokens: 5, authorizationCodes: 5, sessions: 5, signingKeys: 0, throttles: 0, trustedDevices: 0, accountTokens: 5, unconfirmedUsers: 0 });
+      expect(await db.deleteExpired(now, 2)).toEqual({ accessTokens: 5, refreshTokens: 5, authorizationCodes: 5, sessions: 5, signingKeys: 0, throttles: 0, trustedDevices: 0, accountTokens: 5, unconfirmedUsers: 0, pendingAuthorizations: 0 });
       // 5 rows in batches of 2: three statements per table (2 + 2 + 1).
       const deletes = run.mock.calls.map(([sql]) => /^DELETE FROM (\w+)/.exec(sql)?.[1]).filter(Boolean);
       expect(deletes).toEqual([
@@ -2242,6 +2242,8 @@ describeEachEngine('storage contract', (factory) => {
         'trusted_devices',
         'users',
         'account_tokens', 'account_tokens', 'account_tokens',
+        // None expired: one statement finds nothing.
+        'pending_authorizations',
       ]);
       run.mockRestore();
 
@@ -2261,9 +2263,9 @@ describeEachEngine('storage contract', (factory) => {
       expect(await countRows(db, 'authorization_codes')).toBe(2);
       expect(await countRows(db, 'authorization_codes', 'expires_at > ?', [now])).toBe(2);
 
-      expect(await db.deleteExpired(now, 2)).toEqual({ accessTokens: 0, refreshTokens: 0, authorizationCodes: 0, sessions: 0, signingKeys: 0, throttles: 0, trustedDevices: 0, accountTokens: 0, unconfirmedUsers: 0 });
+      expect(await db.deleteExpired(now, 2)).toEqual({ accessTokens: 0, refreshTokens: 0, authorizationCodes: 0, sessions: 0, signingKeys: 0, throttles: 0, trustedDevices: 0, accountTokens: 0, unconfirmedUsers: 0, pendingAuthorizations: 0 });
       // The default batch size works too.
-      expect(await db.deleteExpired(FAR_FUTURE)).toEqual({ accessTokens: 2, refreshTokens: 2, authorizationCodes: 2, sessions: 2, signingKeys: 0, throttles: 0, trustedDevices: 0, accountTokens: 2, unconfirmedUsers: 0 });
+      expect(await db.deleteExpired(FAR_FUTURE)).toEqual({ accessTokens: 2, refreshTokens: 2, authorizationCodes: 2, sessions: 2, signingKeys: 0, throttles: 0, trustedDevices: 0, accountTokens: 2, unconfirmedUsers: 0, pendingAuthorizations: 0 });
       expect(await countRows(db, 'users')).toBe(1 + expired.length + live.length);
     } finally {
       await fresh.cleanup();
@@ -2295,7 +2297,7 @@ describeEachEngine('storage contract', (factory) => {
       for (let i = 0; i < 5; i++) many.push(await counter('idle-many', now - DAY - 1000 * i, 0));
 
       const counts = await db.deleteExpired(now);
-      expect(counts).toEqual({ accessTokens: 0, refreshTokens: 0, authorizationCodes: 0, sessions: 0, signingKeys: 0, throttles: 8, trustedDevices: 0, accountTokens: 0, unconfirmedUsers: 0 });
+      expect(counts).toEqual({ accessTokens: 0, refreshTokens: 0, authorizationCodes: 0, sessions: 0, signingKeys: 0, throttles: 8, trustedDevices: 0, accountTokens: 0, unconfirmedUsers: 0, pendingAuthorizations: 0 });
       for (const gone of [idleLong, idleExactlyADay, blockEndsNow, ...many]) expect(await throttleRow(db, gone), gone).toBeNull();
       expect(await throttleRow(db, recent)).toEqual({ failures: 1, lastFailureAt: now - DAY + 1, blockedUntil: 0 });
       // 2^6 = 64 s capped at 60; 2^17 s capped at a day and 11 s.
@@ -2363,7 +2365,7 @@ describeEachEngine('storage contract', (factory) => {
       // The links of deleted accounts go with them: only the kept accounts' expired links count.
       expect(counts).toEqual({
         accessTokens: 0, refreshTokens: 0, authorizationCodes: 0, sessions: 0, signingKeys: 0, throttles: 0,
-        trustedDevices: 0, accountTokens: 3, unconfirmedUsers: 4,
+        trustedDevices: 0, accountTokens: 3, unconfirmedUsers: 4, pendingAuthorizations: 0,
       });
       for (const gone of [expiredLink, linkExpiresNow, noLink, onlyReset]) {
         expect(await db.findUserById(gone.user.id)).toBeNull();
@@ -2381,14 +2383,14 @@ describeEachEngine('storage contract', (factory) => {
       // Their names are free for a new sign-up.
       await db.createUser(makeUser({ usernameCanonical: expiredLink.user.usernameCanonical, emailCanonical: expiredLink.user.emailCanonical }));
 
-      expect(await db.deleteExpired(now)).toMatchObject({ accountTokens: 0, unconfirmedUsers: 0 });
+      expect(await db.deleteExpired(now)).toMatchObject({ accountTokens: 0, unconfirmedUsers: 0, pendingAuthorizations: 0 });
       // A second later the last confirmation link has expired as well; the account goes with it.
       expect(await db.deleteExpired(now + 1)).toMatchObject({ accountTokens: 0, unconfirmedUsers: 1 });
       expect(await db.findUserById(liveLink.user.id)).toBeNull();
       expect(await db.deleteExpired(now + 10)).toMatchObject({ accountTokens: 1, unconfirmedUsers: 0 });
       expect(await countRows(db, 'account_tokens')).toBe(0);
       // However late it is, confirmed and admin-created accounts stay.
-      expect(await db.deleteExpired(FAR_FUTURE)).toMatchObject({ accountTokens: 0, unconfirmedUsers: 0 });
+      expect(await db.deleteExpired(FAR_FUTURE)).toMatchObject({ accountTokens: 0, unconfirmedUsers: 0, pendingAuthorizations: 0 });
       for (const kept of [confirmed, adminCreatedDisabled, adminDeactivated]) expect(await db.findUserById(kept.user.id)).not.toBeNull();
     } finally {
       await fresh.cleanup();

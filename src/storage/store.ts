@@ -267,7 +267,8 @@ export interface CodeStore {
   findAuthorizationCode(codeHash: string): Promise<AuthorizationCodeRecord | null>;
   /**
    * One atomic step, correct across processes: consume the code and store the tokens issued
-   * for it, or, when it was consumed already, revoke its family.
+   * for it, or, when it was consumed already, revoke its family. A code issued to a client other
+   * than `tokens.accessToken.clientId` is 'invalid' and changes nothing.
    */
   redeemAuthorizationCode(codeHash: string, now: number, tokens: IssuedTokens): Promise<RedemptionOutcome>;
 }
@@ -300,6 +301,52 @@ export interface ConsentStore {
   findConsent(userId: string, clientId: string): Promise<ConsentRecord | null>;
   /** Creates or replaces the user's consent for the client. */
   saveConsent(consent: ConsentRecord): Promise<void>;
+}
+
+/**
+ * An authorization request (RFC 6749 §4.1.1) kept on the server while the browser signs in
+ * (`sessionHash` null) or answers the consent page. Forms and links refer to it by an opaque
+ * id; only the id's SHA-256 is stored.
+ */
+export interface PendingAuthorizationRecord {
+  idHash: string;
+  /** The browser session the consent page was shown to; null while the browser signs in. */
+  sessionHash: string | null;
+  /**
+   * SHA-256 of the consent form's CSRF token (consent page), or of the browser's CSRF cookie
+   * secret (sign-in): useless to anyone without that browser's cookies.
+   */
+  csrfHash: string;
+  /** While signing in: the client address (IPv6 by /64) that made the request; null on the consent page. */
+  addressKey: string | null;
+  clientId: string;
+  /** The request's parameters (only those the authorization endpoint reads). */
+  params: Record<string, string>;
+  createdAt: number;
+  expiresAt: number;
+}
+
+export interface PendingAuthorizationLimits {
+  /** At most this many per session (consent pages) or per browser (`csrfHash`, sign-in), the new one included. */
+  perOwner: number;
+  /** Sign-in only: at most this many per `addressKey`, the new one included. */
+  perAddress?: number;
+}
+
+export interface PendingAuthorizationStore {
+  /**
+   * Stores a pending request and, in the same transaction, deletes the oldest of the same
+   * session (or browser, and address) beyond the limits: whoever makes them, their number is bounded.
+   */
+  savePendingAuthorization(record: PendingAuthorizationRecord, limits: PendingAuthorizationLimits): Promise<void>;
+  /**
+   * Takes a consent page's request in one atomic step, safe across nodes: deletes and returns it
+   * when id, session and CSRF token hash all match and it has not expired; otherwise null. A
+   * second take of the same id is null.
+   */
+  takePendingAuthorization(idHash: string, sessionHash: string, csrfHash: string, now: number): Promise<PendingAuthorizationRecord | null>;
+  /** A request kept across sign-in for the browser whose CSRF cookie secret hashes to `csrfHash`, while unexpired (not consumed). */
+  findPendingSignIn(idHash: string, csrfHash: string, now: number): Promise<PendingAuthorizationRecord | null>;
 }
 
 /** A key that signs JWT access tokens. The private key is stored encrypted, never in clear. */
@@ -422,6 +469,8 @@ export interface CleanupCounts {
   trustedDevices: number;
   /** Expired confirmation and reset links. */
   accountTokens: number;
+  /** Expired authorization requests kept across sign-in or for a consent page. */
+  pendingAuthorizations: number;
   /** Self-registered accounts never confirmed whose confirmation link expired: their names are free again. */
   unconfirmedUsers: number;
 }
@@ -484,6 +533,7 @@ export interface Store
     CodeStore,
     SessionStore,
     ConsentStore,
+    PendingAuthorizationStore,
     KeyStore,
     ThrottleStore,
     TrustedDeviceStore,

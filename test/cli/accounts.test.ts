@@ -143,7 +143,7 @@ describe('gatehouse CLI and self-registered accounts [sqlite]', () => {
 
       const result = await cli(['tokens', 'clean']);
       expectSuccess(result);
-      expect(result.stdout).toMatch(/^Deleted \d+ expired access tokens, .* idle sign-in failure counters, \d+ expired device cookies and known accounts, 2 expired confirmation and reset links, 1 never-confirmed accounts and \d+ audit events older than audit\.retention\.\n$/);
+      expect(result.stdout).toMatch(/^Deleted \d+ expired access tokens, .* idle sign-in failure counters, \d+ expired device cookies and known accounts, 2 expired confirmation and reset links, 1 never-confirmed accounts, \d+ unanswered consent pages and \d+ audit events older than audit\.retention\.\n$/);
 
       const usernames = (await queryRows<{ username: string }>(db.location, 'SELECT username FROM users ORDER BY username')).map((row) => row.username);
       expect(usernames).toContain('newbie');

@@ -398,7 +398,7 @@ describeEachEngine('gatehouse client', (factory) => {
       const result = await cli(['tokens', 'clean']);
       expectSuccess(result);
       expect(result.stdout).toBe(
-        'Deleted 4 expired access tokens, 2 refresh tokens, 1 authorization codes, 0 sessions, 0 retired signing keys, 0 idle sign-in failure counters, 0 expired device cookies and known accounts, 0 expired confirmation and reset links, 0 never-confirmed accounts and 0 audit events older than audit.retention.\n',
+        'Deleted 4 expired access tokens, 2 refresh tokens, 1 authorization codes, 0 sessions, 0 retired signing keys, 0 idle sign-in failure counters, 0 expired device cookies and known accounts, 0 expired confirmation and reset links, 0 never-confirmed accounts, 0 unanswered consent pages and 0 audit events older than audit.retention.\n',
       );
 
       const hashes = async (table: string, key: string) =>
@@ -411,7 +411,7 @@ describeEachEngine('gatehouse client', (factory) => {
       const json = await cli(['tokens', 'clean', '--json']);
       expectSuccess(json);
       expect(parseJson(json)).toEqual({
-        accessTokens: 0, refreshTokens: 0, authorizationCodes: 0, sessions: 0, signingKeys: 0, throttles: 0, trustedDevices: 0, accountTokens: 0, unconfirmedUsers: 0, auditEvents: 0,
+        accessTokens: 0, refreshTokens: 0, authorizationCodes: 0, sessions: 0, signingKeys: 0, throttles: 0, trustedDevices: 0, accountTokens: 0, unconfirmedUsers: 0, pendingAuthorizations: 0, auditEvents: 0,
       });
 
       // Deleting the client deletes every token and code issued to it.

@@ -162,15 +162,18 @@ function sessionCookieOf(res: BrowserResponse, name = 'gatehouse_session'): SetC
   return res.setCookies.find((cookie) => cookie.name === name);
 }
 
-/** The login redirect for an unauthenticated authorization: 302/303 to /login?return_to=<the request>. */
+/**
+ * The login redirect for an unauthenticated authorization: 302/303 to /login?return_to=<the
+ * request's opaque id>. The request itself stays on the server: none of `params` is in the URL.
+ */
 function expectLoginRedirect(res: BrowserResponse, status: number, params?: Record<string, string>): string {
   expect(res.status, res.text).toBe(status);
   const location = res.location ?? '';
   expect(location, location).toMatch(/^\/login\?return_to=/);
   const returnTo = new URL(location, 'http://gatehouse.invalid').searchParams.get('return_to') ?? '';
   expect(location).toBe(`/login?return_to=${encodeURIComponent(returnTo)}`);
-  expect(returnTo.startsWith('/oauth/authorize?')).toBe(true);
-  if (params) expect(Object.fromEntries(new URLSearchParams(returnTo.slice('/oauth/authorize?'.length)))).toEqual(params);
+  expect(returnTo).toMatch(/^\/oauth\/authorize\?pending=[A-Za-z0-9_-]{43}$/);
+  for (const value of Object.values(params ?? {})) expect(decodeURIComponent(location)).not.toContain(value);
   return returnTo;
 }
 
@@ -217,7 +220,7 @@ describeEachEngine('authorization code flow through the browser pages (e2e)', (f
       code_challenge_method: 'S256',
     };
 
-    // Not signed in: off to the sign-in page, which remembers where to come back to.
+    // Not signed in: off to the sign-in page, which remembers where to come back to (by an opaque id).
     const first = await browser.get(authorizePath(request));
     const returnTo = expectLoginRedirect(first, 302, request);
     const { page: login, csrfToken } = await browser.loginForm(returnTo);
@@ -229,13 +232,12 @@ describeEachEngine('authorization code flow through the browser pages (e2e)', (f
     expect(signedIn.location).toBe(returnTo);
     expect(sessionCookieOf(signedIn)?.value).toMatch(SECRET_VALUE);
 
-    // Signed in: the consent page, which posts the request back unchanged.
+    // Signed in: the consent page, whose form names the request kept on the server and nothing more.
     const consent = await browser.get(returnTo);
     expect(consent.status, consent.text).toBe(200);
     expectPageHeaders(consent);
     expect(consent.text).toContain('<strong>Core Web App</strong> wants to access your account');
-    const fields = new Map(hiddenFields(consent.text));
-    for (const [name, value] of Object.entries(request)) expect(fields.get(name)).toBe(value);
+    expect(hiddenFields(consent.text).map(([name]) => name).sort()).toEqual(['consent_id', 'csrf_token']);
 
     const allowed = await browser.answerConsent(consent.text, 'allow');
     const code = expectCodeRedirect(allowed, { status: 303, redirectUri: WEB_CB, issuer: server.url, state: STATE });
@@ -544,14 +546,16 @@ describe('authorization endpoint, sign-in and consent pages (e2e, SQLite)', () =
       expectUntrusted(await browser.get(`${path}&redirect_uri=${encodeURIComponent('https://evil.example/')}`), 'redirect_uri was given more than once');
     });
 
-    it('also when the consent form is posted back with a redirect_uri changed', async () => {
+    it('the consent form cannot carry a redirect_uri (or any request parameter): a 400 page, never a redirect', async () => {
       const browser = await signedIn('kate');
       const consent = await browser.get(codeRequest(clients.web).path);
       expect(consent.status).toBe(200);
-      const tampered = await browser.answerConsent(consent.text, 'allow', (fields) =>
-        fields.map(([name, value]) => [name, name === 'redirect_uri' ? 'https://evil.example/callback' : value]),
-      );
-      expectUntrusted(tampered, 'redirect_uri does not match any URI registered for this client');
+      for (const [name, value] of [['redirect_uri', 'https://evil.example/callback'], ['client_id', clients.other.client_id], ['scope', 'admin']] as const) {
+        const tampered = await browser.answerConsent(consent.text, 'allow', (fields) => [...fields, [name, value]]);
+        expect(tampered.status, tampered.text).toBe(400);
+        expect(tampered.location).toBeNull();
+        expectPageHeaders(tampered);
+      }
     });
   });
 
@@ -657,12 +661,12 @@ describe('authorization endpoint, sign-in and consent pages (e2e, SQLite)', () =
       expectErrorRedirect(await browser.get(`${path}&state=other`), { status: 302, redirectUri: CB, error: 'invalid_request', issuer: issuer() });
     });
 
-    it('a POSTed (consent) request that fails validation is answered with 303', async () => {
+    it('resource (RFC 8707) and audience may repeat', async () => {
       const browser = await signedIn('kate');
-      const consent = await browser.get(codeRequest(clients.other).path);
-      expect(consent.status).toBe(200);
-      const res = await browser.answerConsent(consent.text, 'allow', (fields) => fields.map(([name, value]) => [name, name === 'scope' ? 'superuser' : value]));
-      expectErrorRedirect(res, { status: 303, redirectUri: CB, error: 'invalid_scope', issuer: issuer(), state: STATE });
+      const { path } = codeRequest(clients.trusted);
+      for (const extra of ['resource=https%3A%2F%2Fa.example%2F&resource=https%3A%2F%2Fb.example%2F', 'audience=a&audience=b']) {
+        expectCodeRedirect(await browser.get(`${path}&${extra}`), { status: 302, redirectUri: TRUSTED_CB, issuer: issuer(), state: STATE });
+      }
     });
   });
 
@@ -700,7 +704,7 @@ describe('authorization endpoint, sign-in and consent pages (e2e, SQLite)', () =
   });
 
   describe('signing in', () => {
-    it('not signed in: 302 to /login?return_to=<the request>; the login page names the app and keeps return_to', async () => {
+    it('not signed in: 302 to /login?return_to=<the request kept on the server>; the login page names the app and keeps return_to', async () => {
       const browser = new HttpBrowser(server.url);
       const request = codeRequest(clients.web);
       const returnTo = expectLoginRedirect(await browser.get(request.path), 302, request.params as Record<string, string>);
@@ -825,6 +829,8 @@ describe('authorization endpoint, sign-in and consent pages (e2e, SQLite)', () =
         '//evil.example/oauth/authorize?x=1',
         '/\\evil.example',
         '/oauth/authorize?a=1\\@evil.example',
+        // A copy of a request is no longer a place to come back to: only the id of one kept on the server.
+        '/oauth/authorize?response_type=code&client_id=x',
         'javascript:alert(1)',
         '/login/../..//evil.example',
         ' /login',
@@ -860,9 +866,11 @@ describe('authorization endpoint, sign-in and consent pages (e2e, SQLite)', () =
       expect(res.text).toMatch(/<button[^>]*name="decision" value="deny"[^>]*>Deny<\/button>/);
       expect(res.text).toContain('<form method="post" action="/oauth/authorize">');
       expect(res.text).toContain('sends you back to <strong>app.example</strong>');
+      // No copy of the request in the form: one opaque id of the request kept on the server.
       const fields = new Map(hiddenFields(res.text));
+      expect([...fields.keys()].sort()).toEqual(['consent_id', 'csrf_token']);
       expect(fields.get('csrf_token')).toBeTruthy();
-      for (const [name, value] of Object.entries(request.params)) expect(fields.get(name), name).toBe(value);
+      expect(fields.get('consent_id')).toMatch(SECRET_VALUE);
     });
 
     it('Deny: 303 to the redirect URI with access_denied, state and iss; nothing is remembered', async () => {
@@ -950,7 +958,8 @@ describe('authorization endpoint, sign-in and consent pages (e2e, SQLite)', () =
       const request = codeRequest(clients.implicit, { response_type: 'token', scope: 'read write', code_challenge: undefined, code_challenge_method: undefined });
       const consent = await browser.get(request.path);
       expect(consent.status, consent.location ?? '').toBe(200);
-      expect(hiddenField(consent.text, 'response_type')).toBe('token');
+      // The response type is kept on the server with the request, not in the form.
+      expect(hiddenField(consent.text, 'response_type')).toBeUndefined();
       const res = await browser.answerConsent(consent.text, 'allow');
       expect(res.status).toBe(303);
       const location = res.location ?? '';

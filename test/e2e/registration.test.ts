@@ -264,7 +264,8 @@ describe('sign-up and confirmation pages (e2e, SQLite)', () => {
 
       const login = await browser.get('/login');
       expect(login.text).toContain('href="/register"');
-      const returnTo = '/oauth/authorize?client_id=x&response_type=code';
+      // An authorization request comes back by the opaque id of the request kept on the server.
+      const returnTo = `/oauth/authorize?pending=${'A'.repeat(43)}`;
       const withReturn = await browser.get(`/login?${new URLSearchParams({ return_to: returnTo })}`);
       expect(withReturn.text).toContain(`href="/register?return_to=${encodeURIComponent(returnTo)}"`);
       const registerWithReturn = await browser.get(`/register?${new URLSearchParams({ return_to: returnTo })}`);
@@ -698,7 +699,7 @@ describe('sign-up and confirmation pages (e2e, SQLite)', () => {
     });
 
     it('goes back to a safe return_to (an authorization request), never to another site', async () => {
-      const returnTo = '/oauth/authorize?response_type=code&client_id=abc&state=x%20y';
+      const returnTo = `/oauth/authorize?pending=${'B'.repeat(43)}`;
       const back = await signUp(new HttpBrowser(instant.url), { username: 'rosa', email: 'rosa@example.com', password: PASSWORD, return_to: returnTo });
       expect(back.status).toBe(303);
       expect(back.location).toBe(returnTo);

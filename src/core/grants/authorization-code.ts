@@ -45,14 +45,17 @@ export class AuthorizationCodeGrant implements GrantHandler {
     };
 
     const code = await this.store.findAuthorizationCode(codeHash);
-    if (!code) throw invalid();
+    // A code issued to another client is just invalid: only the rightful client's replay means
+    // the code leaked from it (RFC 6749 §4.1.2); anyone else presenting it must not be able to
+    // revoke the victim's grant.
+    if (!code || code.clientId !== client.id) throw invalid();
     const now = this.clock.now();
     if (code.consumedAt !== null) {
       // §4.1.2: a code used twice means it leaked; whatever it was exchanged for is revoked.
       await this.store.revokeFamily(code.familyId, now);
       throw replayed(code);
     }
-    if (code.expiresAt <= now || code.clientId !== client.id) throw invalid();
+    if (code.expiresAt <= now) throw invalid();
     // §4.1.3: the redirect_uri must be repeated, identically, when the request named one.
     if (code.redirectUriGiven ? redirectUri !== code.redirectUri : redirectUri !== undefined && redirectUri !== code.redirectUri) {
       throw OAuthError.invalidGrant('redirect_uri does not match the authorization request');

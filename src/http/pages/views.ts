@@ -63,8 +63,10 @@ export interface ConsentView {
   scopes: { name: string; description?: string }[];
   username: string;
   csrfToken: string;
-  /** The authorization request's parameters, posted back unchanged. */
-  params: ReadonlyMap<string, string>;
+  /** The opaque id of the authorization request kept on the server: the form's only reference to it. */
+  consentId: string;
+  /** Whether the answer is remembered (not for apps whose identity cannot be assured, RFC 8252 §8.6). */
+  remembered: boolean;
   /** This authorization as a URL of this server: "Not you?" signs out and comes back to it. */
   resumeUrl: string;
 }
@@ -84,13 +86,13 @@ export function consentPage(view: ConsentView): string {
 <div class="account"><span>Signed in as <strong>${view.username}</strong></span><a href="/logout?return_to=${encodeURIComponent(view.resumeUrl)}">Not you?</a></div>
 <form method="post" action="/oauth/authorize">
 ${hidden('csrf_token', view.csrfToken)}
-${[...view.params].map(([name, value]) => hidden(name, value))}
+${hidden('consent_id', view.consentId)}
 <div class="actions">
 <button class="secondary" type="submit" name="decision" value="deny">Deny</button>
 <button class="primary" type="submit" name="decision" value="allow">Allow</button>
 </div>
 </form>
-<p class="note">Allowing sends you back to <strong>${view.redirectHost}</strong>. You will not be asked again for these permissions.</p>`,
+<p class="note">Allowing sends you back to <strong>${view.redirectHost}</strong>.${view.remembered ? ' You will not be asked again for these permissions.' : ' You will be asked again next time: Gatehouse cannot verify which app on your device this is.'}</p>`,
   );
 }
 

@@ -3,7 +3,7 @@ import type { ProfileResult } from '../../accounts/profile.js';
 import type { ActiveSession } from '../../accounts/sessions.js';
 import type { Gatehouse } from '../../gatehouse.js';
 import { PAGE_ROUTE, passwordRule, refuseOtherMethods, throttledForm, type BrowserSupport } from '../browser.js';
-import { parseFormParameters, parseParameters, queryOf } from '../form.js';
+import { parsePageForm, parseParameters, queryOf } from '../form.js';
 import { accountPage, type AccountView } from '../pages/account-views.js';
 import { sentence } from '../pages/html.js';
 
@@ -44,7 +44,7 @@ export function registerAccountRoutes(app: FastifyInstance, gatehouse: Gatehouse
 
   /** The signed-in user for a form post with a valid CSRF token; otherwise the answer has been sent. */
   async function formSession(request: FastifyRequest, reply: FastifyReply): Promise<{ active: ActiveSession; params: Map<string, string> } | null> {
-    const { params } = parseFormParameters(request.headers['content-type'], request.body);
+    const { params } = parsePageForm(request.headers['content-type'], request.body);
     const active = await browser.session(request);
     if (!active) {
       await reply.redirect('/login?return_to=%2Faccount', 303);

@@ -1,14 +1,17 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import type { AuthorizationRequest } from '../../core/authorize.js';
+import { authorizationParameters, consentMayBeRemembered, type AuthorizationRequest, type AuthorizationValidation } from '../../core/authorize.js';
 import { OAuthError } from '../../core/errors.js';
 import type { Gatehouse } from '../../gatehouse.js';
 import { PAGE_ROUTE, refuseOtherMethods, type BrowserSupport } from '../browser.js';
 import { NO_STORE } from '../errors.js';
-import { parseFormParameters, parseParameters, queryOf } from '../form.js';
+import { parsePageForm, parseParameters, queryOf } from '../form.js';
 import { consentPage } from '../pages/views.js';
 
-/** Form fields of the consent page that are not part of the authorization request. */
-const CONSENT_FIELDS = ['csrf_token', 'decision'];
+/**
+ * The consent form's only fields: the opaque id of the pending request, the CSRF token and the
+ * button pressed. Anything else (a parameter of the request, a second decision) is refused.
+ */
+const CONSENT_FORM_FIELDS = ['consent_id', 'csrf_token', 'decision'] as const;
 
 /** Shown on the consent page: the host the browser goes back to (the whole URI for app schemes). */
 function redirectTarget(uri: string): string {
@@ -22,23 +25,14 @@ function redirectTarget(uri: string): string {
 
 /**
  * GET /oauth/authorize starts (or, when the user is signed in and has consented, completes) an
- * authorization; POST /oauth/authorize is the consent form's answer. Both run the same checks.
+ * authorization; POST /oauth/authorize is the consent form's answer, which names the pending
+ * request kept on the server and nothing else.
  */
 export function registerAuthorizeRoutes(app: FastifyInstance, gatehouse: Gatehouse, browser: BrowserSupport): void {
   const endpoint = gatehouse.authorizationEndpoint;
 
-  async function authorize(
-    request: FastifyRequest,
-    reply: FastifyReply,
-    params: Map<string, string>,
-    repeated: string[],
-    consent?: { decision: string | undefined; csrfToken: string | undefined },
-  ) {
-    // RFC 9700 §4.12: after a POST, 303 so the browser does not re-send the form to the client.
-    const redirectStatus = consent ? 303 : 302;
-    // Redirects carry codes and tokens: never cached.
-    reply.headers(NO_STORE);
-    const validation = await endpoint.validate(params, repeated);
+  /** The error page or error redirect of a request that did not validate; null when it did. */
+  function answerInvalid(request: FastifyRequest, reply: FastifyReply, validation: AuthorizationValidation, redirectStatus: 302 | 303) {
     if (validation.kind === 'untrusted') {
       request.audit.error = 'invalid_request';
       return browser.sendErrorPage(reply, 400, {
@@ -47,34 +41,100 @@ export function registerAuthorizeRoutes(app: FastifyInstance, gatehouse: Gatehou
         detail: validation.description,
       });
     }
-    request.audit.clientId = params.get('client_id');
     if (validation.kind === 'error-redirect') {
       request.audit.error = validation.error.code;
       return reply.redirect(validation.location, redirectStatus);
     }
-    const authorization = validation.request;
-
-    const resumeUrl = `/oauth/authorize?${new URLSearchParams([...params]).toString()}`;
-    const active = await browser.session(request);
-    if (!active) return reply.redirect(`/login?return_to=${encodeURIComponent(resumeUrl)}`, redirectStatus);
-
-    if (consent) {
-      if (!browser.csrfValid(request, consent.csrfToken, 'consent', active)) return browser.sendCsrfFailure(reply);
-      if (consent.decision === 'deny') {
-        request.audit.error = 'access_denied';
-        return reply.redirect(endpoint.deny(authorization), 303);
-      }
-      if (consent.decision !== 'allow') throw OAuthError.invalidRequest('decision must be allow or deny');
-      return reply.redirect(await endpoint.approve(authorization, active.user, true, request.ip), 303);
-    }
-
-    if (await endpoint.needsConsent(authorization, active.user.id)) {
-      return browser.sendPage(reply, 200, consentPage(consentView(authorization, active.user.username, browser.csrfToken(request, reply, 'consent', active), resumeUrl)));
-    }
-    return reply.redirect(await endpoint.approve(authorization, active.user, false, request.ip), redirectStatus);
+    return null;
   }
 
-  function consentView(authorization: AuthorizationRequest, username: string, csrfToken: string, resumeUrl: string) {
+  app.get('/oauth/authorize', PAGE_ROUTE, async (request, reply) => {
+    const query = parseParameters(queryOf(request.url));
+    let { params, repeated } = query;
+    // Redirects carry codes and tokens: never cached.
+    reply.headers(NO_STORE);
+    // Back from the sign-in page: the request kept on the server for this browser, by its id alone.
+    let pendingId: string | undefined;
+    if (params.has('pending') || repeated.includes('pending')) {
+      pendingId = params.get('pending');
+      const pending =
+        pendingId !== undefined && params.size === 1 && repeated.length === 0
+          ? await gatehouse.pendingAuthorizations.findSignIn(pendingId, browser.csrfCookieSecret(request))
+          : null;
+      if (!pending) {
+        request.audit.error = 'invalid_request';
+        return browser.sendErrorPage(reply, 400, {
+          title: 'This sign-in link has expired',
+          message: 'Go back to the app you came from and start again. Nothing was shared with it.',
+        });
+      }
+      params = new Map(Object.entries(pending.params));
+      repeated = [];
+    }
+    const validation = await endpoint.validate(params, repeated);
+    request.audit.clientId = validation.kind === 'untrusted' ? undefined : params.get('client_id');
+    const invalid = answerInvalid(request, reply, validation, 302);
+    if (invalid || validation.kind !== 'valid') return invalid;
+    const authorization = validation.request;
+
+    // The request waits on the server while the browser signs in (or, from "Not you?", signs in
+    // as someone else): the sign-in page's return_to carries only its id. Only the parameters
+    // this endpoint reads are kept: fields a link added (decision=allow, …) are dropped.
+    const resumeUrl = async () => {
+      pendingId ??= await gatehouse.pendingAuthorizations.createSignIn(
+        browser.csrfSecret(request, reply),
+        request.ip,
+        authorization.client.id,
+        authorizationParameters(authorization),
+      );
+      return `/oauth/authorize?pending=${pendingId}`;
+    };
+    const active = await browser.session(request);
+    if (!active) return reply.redirect(`/login?return_to=${encodeURIComponent(await resumeUrl())}`, 302);
+
+    if (await endpoint.needsConsent(authorization, active.user.id)) {
+      const csrfToken = browser.csrfToken(request, reply, 'consent', active);
+      // The request waits on the server; the form carries only this id (ARCHITECTURE.md: pages).
+      const consentId = await gatehouse.pendingAuthorizations.createConsent(active.session.idHash, csrfToken, authorization.client.id, authorizationParameters(authorization));
+      return browser.sendPage(reply, 200, consentPage(consentView(authorization, active.user.username, csrfToken, consentId, await resumeUrl())));
+    }
+    return reply.redirect(await endpoint.approve(authorization, active.user, false, request.ip), 302);
+  });
+
+  app.post('/oauth/authorize', PAGE_ROUTE, async (request, reply) => {
+    const { params } = parsePageForm(request.headers['content-type'], request.body, CONSENT_FORM_FIELDS);
+    reply.headers(NO_STORE);
+    const decision = params.get('decision');
+    if (decision !== 'allow' && decision !== 'deny') throw OAuthError.invalidRequest('decision must be allow or deny');
+    const consentId = params.get('consent_id');
+    if (consentId === undefined) throw OAuthError.invalidRequest('the form names no authorization request');
+    const active = await browser.session(request);
+    const csrfToken = params.get('csrf_token');
+    if (!active || !csrfToken || !browser.csrfValid(request, csrfToken, 'consent', active)) return browser.sendCsrfFailure(reply);
+    const pending = await gatehouse.pendingAuthorizations.takeConsent(consentId, active.session.idHash, csrfToken);
+    if (!pending) {
+      request.audit.error = 'invalid_request';
+      return browser.sendErrorPage(reply, 400, {
+        title: 'This page has expired',
+        message: 'This request was already answered, or was left open too long. Go back to the app and start again.',
+      });
+    }
+
+    // Checked again: the client may have been deleted, or its redirect URIs or scopes changed,
+    // since the page was shown. RFC 9700 §4.12: 303 after a POST.
+    const validation = await endpoint.validate(new Map(Object.entries(pending)), []);
+    request.audit.clientId = validation.kind === 'untrusted' ? undefined : pending.client_id;
+    const invalid = answerInvalid(request, reply, validation, 303);
+    if (invalid || validation.kind !== 'valid') return invalid;
+    if (decision === 'deny') {
+      // Nothing is remembered and nothing revoked: the next request asks again.
+      request.audit.error = 'access_denied';
+      return reply.redirect(endpoint.deny(validation.request), 303);
+    }
+    return reply.redirect(await endpoint.approve(validation.request, active.user, true, request.ip), 303);
+  });
+
+  function consentView(authorization: AuthorizationRequest, username: string, csrfToken: string, consentId: string, resumeUrl: string) {
     const descriptions = gatehouse.config.scope_descriptions;
     return {
       clientName: authorization.client.name,
@@ -82,22 +142,11 @@ export function registerAuthorizeRoutes(app: FastifyInstance, gatehouse: Gatehou
       scopes: authorization.scope.map((name) => ({ name, description: descriptions[name] })),
       username,
       csrfToken,
-      params: authorization.params,
+      consentId,
+      remembered: consentMayBeRemembered(authorization),
       resumeUrl,
     };
   }
-
-  app.get('/oauth/authorize', PAGE_ROUTE, async (request, reply) => {
-    const { params, repeated } = parseParameters(queryOf(request.url));
-    return authorize(request, reply, params, repeated);
-  });
-
-  app.post('/oauth/authorize', PAGE_ROUTE, async (request, reply) => {
-    const { params, repeated } = parseFormParameters(request.headers['content-type'], request.body);
-    const consent = { decision: params.get('decision'), csrfToken: params.get('csrf_token') };
-    for (const field of CONSENT_FIELDS) params.delete(field);
-    return authorize(request, reply, params, repeated.filter((name) => !CONSENT_FIELDS.includes(name)), consent);
-  });
 
   refuseOtherMethods(app, ['/oauth/authorize']);
 }

@@ -3,7 +3,7 @@ import { signIn } from '../../accounts/authenticate.js';
 import { OverloadedError } from '../../core/errors.js';
 import type { Gatehouse } from '../../gatehouse.js';
 import { PAGE_ROUTE, refuseOtherMethods, safeReturnTo, type BrowserSupport } from '../browser.js';
-import { parseFormParameters, parseParameters, queryOf } from '../form.js';
+import { parsePageForm, parseParameters, queryOf } from '../form.js';
 import { loginPage, logoutPage, signedInPage, signedOutPage } from '../pages/views.js';
 
 /** What /login?done=… says: the step the user just finished elsewhere. */
@@ -13,12 +13,12 @@ const LOGIN_NOTICES = new Map([
 
 /** The sign-in and sign-out pages. */
 export function registerLoginRoutes(app: FastifyInstance, gatehouse: Gatehouse, browser: BrowserSupport): void {
-  /** "Sign in to continue to <app>", when the user is on the way to an authorization. */
-  async function clientNameFor(returnTo: string | null): Promise<string | null> {
+  /** "Sign in to continue to <app>", when the user is on the way to an authorization (kept on the server for this browser). */
+  async function clientNameFor(request: FastifyRequest, returnTo: string | null): Promise<string | null> {
     if (!returnTo?.startsWith('/oauth/authorize?')) return null;
-    const clientId = parseParameters(queryOf(returnTo)).params.get('client_id');
-    if (clientId === undefined || clientId.length > 255) return null;
-    return (await gatehouse.store.findClient(clientId))?.name ?? null;
+    const pendingId = parseParameters(queryOf(returnTo)).params.get('pending');
+    const pending = pendingId === undefined ? null : await gatehouse.pendingAuthorizations.findSignIn(pendingId, browser.csrfCookieSecret(request));
+    return pending ? ((await gatehouse.store.findClient(pending.clientId))?.name ?? null) : null;
   }
 
   function returnToOf(request: FastifyRequest, params?: ReadonlyMap<string, string>): string | null {
@@ -43,7 +43,7 @@ export function registerLoginRoutes(app: FastifyInstance, gatehouse: Gatehouse, 
       loginPage({
         csrfToken: browser.csrfToken(request, reply, 'login', null),
         returnTo,
-        clientName: await clientNameFor(returnTo),
+        clientName: await clientNameFor(request, returnTo),
         registrationOpen,
         notice: LOGIN_NOTICES.get(query.get('done') ?? ''),
       }),
@@ -51,7 +51,7 @@ export function registerLoginRoutes(app: FastifyInstance, gatehouse: Gatehouse, 
   });
 
   app.post('/login', PAGE_ROUTE, async (request, reply) => {
-    const { params } = parseFormParameters(request.headers['content-type'], request.body);
+    const { params } = parsePageForm(request.headers['content-type'], request.body);
     const returnTo = returnToOf(request, params);
     if (!browser.csrfValid(request, params.get('csrf_token'), 'login', null)) return browser.sendCsrfFailure(reply);
     const username = params.get('username');
@@ -63,7 +63,7 @@ export function registerLoginRoutes(app: FastifyInstance, gatehouse: Gatehouse, 
         loginPage({
           csrfToken: browser.csrfToken(request, reply, 'login', null),
           returnTo,
-          clientName: await clientNameFor(returnTo),
+          clientName: await clientNameFor(request, returnTo),
           username: username?.slice(0, 320),
           error,
           registrationOpen,
@@ -116,7 +116,7 @@ export function registerLoginRoutes(app: FastifyInstance, gatehouse: Gatehouse, 
   });
 
   app.post('/logout', PAGE_ROUTE, async (request, reply) => {
-    const { params } = parseFormParameters(request.headers['content-type'], request.body);
+    const { params } = parsePageForm(request.headers['content-type'], request.body);
     const returnTo = returnToOf(request, params);
     const active = await browser.session(request);
     if (active) {

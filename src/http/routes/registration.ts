@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { durationInWords } from '../../accounts/mail/templates.js';
 import type { Gatehouse } from '../../gatehouse.js';
 import { PAGE_ROUTE, passwordRule, refuseOtherMethods, safeReturnTo, throttledForm, type BrowserSupport } from '../browser.js';
-import { parseFormParameters, parseParameters, queryOf } from '../form.js';
+import { parsePageForm, parseParameters, queryOf } from '../form.js';
 import { checkYourEmailPage, confirmPage, registerPage } from '../pages/account-views.js';
 import { sentence } from '../pages/html.js';
 
@@ -25,7 +25,7 @@ export function registerRegistrationRoutes(app: FastifyInstance, gatehouse: Gate
 
   app.post('/register', PAGE_ROUTE, async (request, reply) => {
     if (!settings.enabled) return closed(reply);
-    const { params } = parseFormParameters(request.headers['content-type'], request.body);
+    const { params } = parsePageForm(request.headers['content-type'], request.body);
     if (!browser.csrfValid(request, params.get('csrf_token'), 'register', null)) return browser.sendCsrfFailure(reply);
     const returnTo = safeReturnTo(params.get('return_to'));
     const form = {
@@ -93,7 +93,7 @@ export function registerRegistrationRoutes(app: FastifyInstance, gatehouse: Gate
   });
 
   app.post('/register/confirm', PAGE_ROUTE, async (request, reply) => {
-    const { params } = parseFormParameters(request.headers['content-type'], request.body);
+    const { params } = parsePageForm(request.headers['content-type'], request.body);
     if (!browser.csrfValid(request, params.get('csrf_token'), 'confirm', null)) return browser.sendCsrfFailure(reply);
     const token = params.get('token') ?? '';
     const result = await gatehouse.registration.confirm(token, params.get('password') ?? '', request.ip);

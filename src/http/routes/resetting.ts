@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { durationInWords } from '../../accounts/mail/templates.js';
 import type { Gatehouse } from '../../gatehouse.js';
 import { PAGE_ROUTE, passwordRule, refuseOtherMethods, throttledForm, type BrowserSupport } from '../browser.js';
-import { parseFormParameters, parseParameters, queryOf } from '../form.js';
+import { parsePageForm, parseParameters, queryOf } from '../form.js';
 import { checkYourEmailPage, resetPasswordPage, resetRequestPage } from '../pages/account-views.js';
 import { sentence } from '../pages/html.js';
 
@@ -17,7 +17,7 @@ export function registerResettingRoutes(app: FastifyInstance, gatehouse: Gatehou
   );
 
   app.post('/reset', PAGE_ROUTE, async (request, reply) => {
-    const { params } = parseFormParameters(request.headers['content-type'], request.body);
+    const { params } = parsePageForm(request.headers['content-type'], request.body);
     if (!browser.csrfValid(request, params.get('csrf_token'), 'reset-request', null)) return browser.sendCsrfFailure(reply);
     const login = (params.get('username') ?? '').trim();
     if (!login) {
@@ -78,7 +78,7 @@ export function registerResettingRoutes(app: FastifyInstance, gatehouse: Gatehou
   });
 
   app.post('/reset/password', PAGE_ROUTE, async (request, reply) => {
-    const { params } = parseFormParameters(request.headers['content-type'], request.body);
+    const { params } = parsePageForm(request.headers['content-type'], request.body);
     if (!browser.csrfValid(request, params.get('csrf_token'), 'reset-password', null)) return browser.sendCsrfFailure(reply);
     const token = params.get('token') ?? '';
     const result = await gatehouse.resetting.reset(token, params.get('password') ?? '', params.get('password_again') ?? '', request.ip);

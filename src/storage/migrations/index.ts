@@ -201,6 +201,31 @@ CREATE INDEX audit_events_client_idx ON audit_events (client_id, at) WHERE clien
 `,
   },
   {
+    version: 7,
+    name: 'pending authorization requests',
+    sql: `
+-- An authorization request kept on the server while the browser signs in or answers the consent
+-- page: forms and links carry only an opaque id (stored as its SHA-256), never the request.
+-- On the consent page (session_hash set) it is bound to the session and the form's CSRF token
+-- (csrf_hash) and single-use; across sign-in (session_hash NULL) to the browser's CSRF cookie
+-- secret (csrf_hash), short-lived, and bounded per browser and per address (address_key).
+CREATE TABLE pending_authorizations (
+  id_hash TEXT PRIMARY KEY,
+  session_hash TEXT REFERENCES sessions (id_hash) ON DELETE CASCADE,
+  csrf_hash TEXT NOT NULL,
+  address_key TEXT,
+  client_id TEXT NOT NULL,
+  params TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  expires_at BIGINT NOT NULL
+);
+CREATE INDEX pending_authorizations_session_idx ON pending_authorizations (session_hash, created_at);
+CREATE INDEX pending_authorizations_browser_idx ON pending_authorizations (csrf_hash, created_at);
+CREATE INDEX pending_authorizations_address_idx ON pending_authorizations (address_key, created_at);
+CREATE INDEX pending_authorizations_expires_idx ON pending_authorizations (expires_at);
+`,
+  },
+  {
     version: 8,
     name: 'trusted devices: device cookies and known accounts of confidential clients',
     sql: `

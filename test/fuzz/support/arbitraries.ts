@@ -130,7 +130,9 @@ export type Sym =
   | { sym: 'refreshToken' }
   | { sym: 'username' }
   | { sym: 'password' }
-  | { sym: 'csrf'; purpose: CsrfPurposeName };
+  | { sym: 'csrf'; purpose: CsrfPurposeName }
+  /** A consent page's opaque id: a pending request of `client` kept for this request's session and CSRF cookie. */
+  | { sym: 'consentId'; client: ClientKey; responseType: 'code' | 'token' };
 
 export type Value = string | Sym;
 export type ClientKey = 'web' | 'spa' | 'trusted' | 'implicit' | 'resource';

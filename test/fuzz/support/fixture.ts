@@ -61,6 +61,11 @@ export interface Fixture {
   /** A fresh session of `user` (or a new user), its cookie value and id hash. */
   newSession(userId?: string): Promise<{ cookieValue: string; idHash: string }>;
   csrf(secret: string, purpose: CsrfPurpose, sessionIdHash: string | null): string;
+  /**
+   * A consent page shown to the session `sessionIdHash` for `client` (the server-side pending
+   * request, as GET /oauth/authorize keeps it): its opaque id and the request's parameters.
+   */
+  newConsent(sessionIdHash: string, csrfToken: string, client: FixtureClient, responseType: 'code' | 'token'): Promise<{ id: string; params: Record<string, string> }>;
   /** A fresh authorization code for `web` (or `spa`), challenge CODE_CHALLENGE. */
   newCode(client?: FixtureClient): Promise<{ code: string; redirectUri: string }>;
   /** Fresh tokens issued to `web` by the password grant (access and refresh). */
@@ -217,6 +222,18 @@ export async function createFixture(overrides: Record<string, unknown> = {}): Pr
       return { cookieValue, idHash: session.idHash };
     },
     csrf: csrfToken,
+    async newConsent(sessionIdHash, token, client, responseType) {
+      const params: Record<string, string> = {
+        response_type: responseType,
+        client_id: client.record.id,
+        redirect_uri: client.record.redirectUris[0]!,
+        scope: 'read',
+        state: 'af0ifjsldkj',
+        ...(responseType === 'code' ? { code_challenge: CODE_CHALLENGE, code_challenge_method: 'S256' } : {}),
+      };
+      const id = await gatehouse.pendingAuthorizations.createConsent(sessionIdHash, token, client.record.id, params);
+      return { id, params };
+    },
     async newCode(client = web) {
       const redirectUri = client.record.redirectUris[0]!;
       const validation = await gatehouse.authorizationEndpoint.validate(

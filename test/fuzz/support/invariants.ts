@@ -131,6 +131,9 @@ export class SeenParams {
   repeated(name: string): boolean {
     return (this.counts.get(name) ?? 0) > 1;
   }
+  names(): string[] {
+    return [...this.counts.keys()];
+  }
 }
 
 const FORM_CONTENT_TYPE = /^application\/x-www-form-urlencoded\s*(;|$)/i;
@@ -273,7 +276,15 @@ function registeredRedirect(client: FixtureClient, requested: string): boolean {
 /** A redirect from the authorization endpoint to the client: only to a registered URI, well-formed. */
 function checkClientRedirect(fixture: Fixture, sent: Sent, res: LightMyRequestResponse, location: string): void {
   const fail = (message: string) => new InvariantError(message, sent, res);
-  const params = seenParams(sent);
+  const consent = sent.method === 'POST';
+  // The consent form carries no request: the request is the one its consent_id named, kept on the server.
+  const form = seenParams(sent);
+  if (consent) {
+    if (sent.consent === null) throw fail('redirect from a consent form that named no pending request');
+    for (const name of form.names()) if (!['consent_id', 'csrf_token', 'decision'].includes(name)) throw fail(`consent form with a field "${name}" was answered`);
+    for (const name of ['consent_id', 'csrf_token', 'decision']) if (form.repeated(name)) throw fail(`consent form with ${name} repeated was answered`);
+  }
+  const params = consent ? new SeenParams(new URLSearchParams(sent.consent!).toString()) : form;
   const client = fixture.clients.find((c) => c.record.id === params.get('client_id'));
   if (!client || params.repeated('client_id')) throw fail('redirect to a client for an unknown or repeated client_id (open redirector)');
   if (params.repeated('redirect_uri')) throw fail('redirect despite a repeated redirect_uri');
@@ -288,23 +299,26 @@ function checkClientRedirect(fixture: Fixture, sent: Sent, res: LightMyRequestRe
   if (answer.get('iss') !== ISSUER) throw fail('authorization response without iss (RFC 9207)');
   const kinds = ['code', 'error', 'access_token'].filter((name) => answer.get(name) !== undefined);
   if (kinds.length !== 1) throw fail(`authorization response has ${kinds.join(', ') || 'none'} of code, error, access_token`);
+  // RFC 6749 §3.1: never "first wins" (resource, RFC 8707, and audience may repeat).
+  if (!consent && kinds[0] !== 'error' && form.names().some((name) => form.repeated(name) && !['resource', 'audience'].includes(name))) {
+    throw fail('code or token despite a repeated parameter (RFC 6749 §3.1)');
+  }
   const expectedState = params.repeated('state') ? undefined : params.get('state');
   if (answer.get('state') !== expectedState) throw fail('state not echoed exactly (RFC 6749 §4.1.2)');
 
-  const consent = sent.method === 'POST';
   const validCsrf = () =>
-    sent.csrfSecret !== null && sent.liveSession !== null && params.get('csrf_token') === sent.csrfTokens.get('consent') && params.get('csrf_token') !== undefined;
+    sent.csrfSecret !== null && sent.liveSession !== null && form.get('csrf_token') === sent.csrfTokens.get('consent') && form.get('csrf_token') !== undefined;
   const error = answer.get('error');
   if (error !== undefined) {
     if (!AUTHORIZATION_ERRORS.has(error)) throw fail(`authorization error "${error}" is not in RFC 6749 §4.1.2.1`);
     const description = answer.get('error_description');
     if (description !== undefined && !DESCRIPTION_CHARS.test(description)) soft('error_description in a redirect has characters RFC 6749 §4.1.2.1 forbids', sent, res);
-    if (error === 'access_denied' && !(consent && params.get('decision') === 'deny' && validCsrf())) throw fail('access_denied without a valid Deny');
+    if (error === 'access_denied' && !(consent && form.get('decision') === 'deny' && validCsrf())) throw fail('access_denied without a valid Deny');
     return;
   }
   // A code or token: the signed-in user's (and, from the consent form, the user's own click).
   if (sent.liveSession === null) throw fail('code or token issued without a signed-in user');
-  if (consent && !(params.get('decision') === 'allow' && validCsrf())) throw fail('code or token issued from a consent form without a valid Allow');
+  if (consent && !(form.get('decision') === 'allow' && validCsrf())) throw fail('code or token issued from a consent form without a valid Allow');
   if (answer.get('code') !== undefined) {
     if (fragment || params.get('response_type') !== 'code' || !client.record.grantTypes.includes('authorization_code')) throw fail('code for the wrong response type or client');
   } else {

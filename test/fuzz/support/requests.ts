@@ -45,6 +45,8 @@ export interface Sent {
   csrfSecret: string | null;
   /** Valid CSRF tokens this request carried, by purpose (computed for its own cookie and session). */
   csrfTokens: Map<CsrfPurposeName, string>;
+  /** The authorization request behind the consent_id this request carried (kept on the server), or null. */
+  consent: Record<string, string> | null;
   /** Whether the Authorization header is a Basic attempt (then a 401 needs WWW-Authenticate). */
   basicTried: boolean;
   /** One line describing the request, for failure messages. */
@@ -90,6 +92,8 @@ function redirectVariant(uri: string, variant: string): string {
 /** Turns symbolic values into real ones for one request (tokens and codes minted fresh). */
 class Resolver {
   private tokens: Promise<{ access_token: string; refresh_token: string }> | undefined;
+  /** The pending request a consentId value stands for (the last one resolved). */
+  consent: Record<string, string> | null = null;
   constructor(
     private readonly fixture: Fixture,
     private readonly csrfSecret: string,
@@ -136,6 +140,14 @@ class Resolver {
         const token = f.csrf(this.csrfSecret, value.purpose, SESSION_BOUND.has(value.purpose) ? this.sessionIdHash : null);
         if (!this.csrfTokens.has(value.purpose)) this.csrfTokens.set(value.purpose, token);
         return token;
+      }
+      case 'consentId': {
+        // Without a real session there is no consent page to refer to: an id nobody issued.
+        if (this.sessionIdHash === null) return 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
+        const token = f.csrf(this.csrfSecret, 'consent', this.sessionIdHash);
+        const { id, params } = await f.newConsent(this.sessionIdHash, token, clientOf(f, value.client), value.responseType);
+        this.consent = params;
+        return id;
       }
     }
   }
@@ -321,6 +333,7 @@ export async function materialize(fixture: Fixture, spec: RequestSpec, options: 
     // The server takes any CSRF secret cookie it is sent (it only makes well-formed ones itself).
     csrfSecret: csrfSecret !== null && !spec.cookies.unprefixed ? csrfSecret : null,
     csrfTokens,
+    consent: resolver.consent,
     basicTried: auth !== undefined && /^basic\b/i.test(auth.trim()),
     describe: () => describeRequest(spec.method, url, headers, body),
   };

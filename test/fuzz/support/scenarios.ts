@@ -41,6 +41,7 @@ const id = (client: ClientKey): Value => ({ sym: 'clientId', client });
 const secret = (client: ClientKey): Value => ({ sym: 'secret', client });
 const basic = (client: ClientKey): AuthSpec => ({ kind: 'basic', id: id(client), secret: secret(client), encodeParts: true });
 const csrf = (purpose: CsrfPurposeName): Value => ({ sym: 'csrf', purpose });
+const consentId = (client: ClientKey, responseType: 'code' | 'token' = 'code'): Value => ({ sym: 'consentId', client, responseType });
 const redirect = (client: ClientKey): Value => ({ sym: 'redirectUri', client, variant: 'exact' });
 
 /** A valid request before mutation. `in`: where its parameters go. */
@@ -106,9 +107,10 @@ export const AUTHORIZE_BASELINES: Baseline[] = [
   page('authorize, spa, signed out', '/oauth/authorize', AUTHORIZE_PARAMS('spa')),
   page('authorize, trusted, signed in', '/oauth/authorize', AUTHORIZE_PARAMS('trusted'), { cookies: BROWSER }),
   page('authorize, implicit, signed in', '/oauth/authorize', AUTHORIZE_PARAMS('implicit', 'token'), { cookies: BROWSER }),
-  form('consent allow', '/oauth/authorize', [...AUTHORIZE_PARAMS('web'), ['csrf_token', csrf('consent')], ['decision', 'allow']], { cookies: BROWSER }),
-  form('consent deny', '/oauth/authorize', [...AUTHORIZE_PARAMS('spa'), ['csrf_token', csrf('consent')], ['decision', 'deny']], { cookies: BROWSER }),
-  form('consent allow, implicit', '/oauth/authorize', [...AUTHORIZE_PARAMS('implicit', 'token'), ['csrf_token', csrf('consent')], ['decision', 'allow']], { cookies: BROWSER }),
+  // The consent form: the pending request's opaque id, the CSRF token and the button pressed.
+  form('consent allow', '/oauth/authorize', [['consent_id', consentId('web')], ['csrf_token', csrf('consent')], ['decision', 'allow']], { cookies: BROWSER }),
+  form('consent deny', '/oauth/authorize', [['consent_id', consentId('spa')], ['csrf_token', csrf('consent')], ['decision', 'deny']], { cookies: BROWSER }),
+  form('consent allow, implicit', '/oauth/authorize', [['consent_id', consentId('implicit', 'token')], ['csrf_token', csrf('consent')], ['decision', 'allow']], { cookies: BROWSER }),
 ];
 
 export const ACCOUNT_PAGE_BASELINES: Baseline[] = [

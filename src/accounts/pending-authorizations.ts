@@ -1,0 +1,93 @@
+import { isIP } from 'node:net';
+import type { Clock, IdSource } from '../core/clock.js';
+import { hashSecret } from '../core/secrets.js';
+import type { PendingAuthorizationStore } from '../storage/store.js';
+
+/** How long a consent page can be answered: ten minutes, then the app must start again. */
+export const PENDING_CONSENT_LIFETIME = 600;
+/** Consent pages one browser session can have open at once; older ones stop working. */
+export const PENDING_CONSENTS_PER_SESSION = 20;
+/** How long an authorization request waits for the browser to sign in (or sign up, or reset a password). */
+export const PENDING_SIGN_IN_LIFETIME = 900;
+/** Requests waiting for sign-in that one browser (CSRF cookie) can have; older ones stop working. */
+export const PENDING_SIGN_INS_PER_BROWSER = 10;
+/**
+ * …and one address (an IPv6 /64): requests without cookies make a new "browser" each time, so
+ * this is what bounds the rows a client that never signs in can make.
+ */
+export const PENDING_SIGN_INS_PER_ADDRESS = 50;
+
+/** The address a sign-in hop is counted under: an IPv4 address, or the /64 of an IPv6 one. */
+export function addressKey(address: string): string {
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
+  if (mapped) return mapped[1]!;
+  if (isIP(address) !== 6) return address;
+  const [head = '', tail = ''] = address.toLowerCase().split('::');
+  const left = head ? head.split(':') : [];
+  const right = address.includes('::') && tail ? tail.split(':') : [];
+  const groups = address.includes('::') ? [...left, ...Array(Math.max(0, 8 - left.length - right.length)).fill('0'), ...right] : left;
+  return `${groups.slice(0, 4).map((group) => group.replace(/^0+(?=.)/, '')).join(':')}::/64`;
+}
+
+/**
+ * Authorization requests kept on the server (ARCHITECTURE.md: forms carry an opaque reference
+ * to server-side state, never a copy of a request's parameters):
+ *
+ * - across sign-in: the sign-in page's return_to names the request by an opaque id, bound to
+ *   the browser's CSRF cookie secret, short-lived and bounded per browser and address;
+ * - on the consent page: the form carries one opaque id, bound to the session it was shown to
+ *   and the form's CSRF token, taken (deleted) by the first answer. A link cannot add fields to
+ *   it (such as `decision=allow`).
+ */
+export class PendingAuthorizations {
+  constructor(
+    private readonly store: PendingAuthorizationStore,
+    private readonly clock: Clock,
+    private readonly ids: IdSource,
+  ) {}
+
+  /** Keeps `params` for the consent page shown to `sessionHash`; returns the form's id. */
+  async createConsent(sessionHash: string, csrfToken: string, clientId: string, params: Record<string, string>): Promise<string> {
+    const id = this.ids.secret();
+    const now = this.clock.now();
+    await this.store.savePendingAuthorization(
+      { idHash: hashSecret(id), sessionHash, csrfHash: hashSecret(csrfToken), addressKey: null, clientId, params, createdAt: now, expiresAt: now + PENDING_CONSENT_LIFETIME },
+      { perOwner: PENDING_CONSENTS_PER_SESSION },
+    );
+    return id;
+  }
+
+  /** The request behind a consent form's id, once: null when unknown, expired, answered, or of another session or form. */
+  async takeConsent(id: string, sessionHash: string, csrfToken: string): Promise<Record<string, string> | null> {
+    if (id.length > 100) return null;
+    const record = await this.store.takePendingAuthorization(hashSecret(id), sessionHash, hashSecret(csrfToken), this.clock.now());
+    return record?.params ?? null;
+  }
+
+  /** Keeps `params` while the browser holding `csrfSecret` signs in; returns the id its return_to carries. */
+  async createSignIn(csrfSecret: string, address: string, clientId: string, params: Record<string, string>): Promise<string> {
+    const id = this.ids.secret();
+    const now = this.clock.now();
+    await this.store.savePendingAuthorization(
+      {
+        idHash: hashSecret(id),
+        sessionHash: null,
+        csrfHash: hashSecret(csrfSecret),
+        addressKey: addressKey(address),
+        clientId,
+        params,
+        createdAt: now,
+        expiresAt: now + PENDING_SIGN_IN_LIFETIME,
+      },
+      { perOwner: PENDING_SIGN_INS_PER_BROWSER, perAddress: PENDING_SIGN_INS_PER_ADDRESS },
+    );
+    return id;
+  }
+
+  /** The request a sign-in hop's id names, for this browser only; null when unknown or expired. */
+  async findSignIn(id: string, csrfSecret: string | undefined): Promise<{ clientId: string; params: Record<string, string> } | null> {
+    if (!csrfSecret || id.length > 100) return null;
+    const record = await this.store.findPendingSignIn(hashSecret(id), hashSecret(csrfSecret), this.clock.now());
+    return record ? { clientId: record.clientId, params: record.params } : null;
+  }
+}
