@@ -200,4 +200,13 @@ CREATE INDEX audit_events_user_idx ON audit_events (user_id, at) WHERE user_id I
 CREATE INDEX audit_events_client_idx ON audit_events (client_id, at) WHERE client_id IS NOT NULL;
 `,
   },
+  {
+    version: 9,
+    name: 'e-mail changes wait for the new address to be confirmed',
+    sql: `
+-- A 'change_email' link carries the address it confirms: the account's e-mail changes to it
+-- only when the link is followed (NULL for the other purposes).
+ALTER TABLE account_tokens ADD COLUMN new_email TEXT;
+`,
+  },
 ];
