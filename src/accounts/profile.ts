@@ -47,8 +47,9 @@ export class Profile {
    */
   async update(user: UserRecord, change: { username: string; email: string; currentPassword: string }, address: string): Promise<ProfileResult> {
     const { store, clock, throttle } = this.context;
-    const username = normalizeUsername(change.username);
-    const formProblem = usernameProblem(username);
+    // A name kept as it is needs no new check (one stored before the script rule stays usable).
+    const username = change.username === user.username ? user.username : normalizeUsername(change.username);
+    const formProblem = username === user.username ? null : usernameProblem(username);
     if (formProblem) return { kind: 'invalid', problem: { field: 'username', message: formProblem } };
     const badEmail = emailProblem(change.email);
     if (badEmail) return { kind: 'invalid', problem: { field: 'email', message: badEmail } };

@@ -254,6 +254,21 @@ describe('account pages: equal work, e-mail change links, usernames (in-process,
       expect(await db.store.findUserByLogin('yuki')).toMatchObject({ username: 'yuki' });
     });
 
+    it('an account stored before this rule, with a mixed-script name, still signs in with the name as stored', async () => {
+      const legacy = await new UserAccounts(db.store, clock).create({ username: 'legacy', email: 'legacy@example.com', password: PASSWORD });
+      // As a name from before the rule was stored: the name as typed, its canonical form NFKC + lower case.
+      await db.store.updateUser(legacy.id, { username: 'L\u0435gacy', usernameCanonical: 'l\u0435gacy' }, T);
+      const browser = new HttpBrowser(origin);
+      await browser.signInOrFail('L\u0435gacy', PASSWORD);
+      expect((await browser.get('/account')).text).toContain('Signed in as <strong>L\u0435gacy</strong>');
+      // The name may be kept while the rest of the form is saved; a new mixed name is refused.
+      const csrf = csrfTokenOf((await browser.get('/account')).text);
+      const kept = await browser.post('/account/profile', { csrf_token: csrf, username: 'L\u0435gacy', email: 'legacy.new@example.com', current_password: PASSWORD });
+      expect(kept.location).toBe('/account?done=email');
+      const renamed = await browser.post('/account/profile', { csrf_token: csrf, username: 'L\u0435gacy2', email: 'legacy@example.com', current_password: PASSWORD });
+      expect(renamed.status).toBe(400);
+    });
+
     it('the account page refuses it too, before the password is checked', async () => {
       const browser = new HttpBrowser(origin);
       await browser.signInOrFail('carol', CAROL_PASSWORD);
