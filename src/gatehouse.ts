@@ -2,6 +2,7 @@ import pino, { type Logger } from 'pino';
 import { MailQueue, OutboxMailer, SmtpMailer, type Mailer } from './accounts/mail/mailer.js';
 import { MailTemplates } from './accounts/mail/templates.js';
 import { argon2Verifier, limitPasswordQueue, type PasswordVerifier } from './accounts/passwords.js';
+import { BackgroundTasks } from './accounts/background.js';
 import { AuditLog } from './audit/audit-log.js';
 import { SecurityEvents } from './audit/events.js';
 import { Profile } from './accounts/profile.js';
@@ -179,12 +180,21 @@ export class Gatehouse {
       selfService,
       { tokenTtl: this.config.resetting.token_ttl, retryTtl: this.config.resetting.retry_ttl },
       this.registration,
+      new BackgroundTasks({
+        concurrency: 2,
+        maxQueued: 1000,
+        onError: (error) => logger.error({ err: error }, 'password reset request failed'),
+        onDropped: () => logger.warn('password reset request dropped: too many waiting'),
+      }),
     );
-    this.profile = new Profile(selfService);
+    // The link to a new e-mail address works as long as a sign-up's confirmation link.
+    this.profile = new Profile(selfService, { tokenTtl: this.config.registration.token_ttl });
   }
 
   /** Lets e-mails still on their way go out and writes the queued audit events. The store is closed by whoever opened it. */
   async close(): Promise<void> {
+    // Reset requests still queued send their e-mails first.
+    await this.resetting.idle();
     await Promise.all([this.mail.close(), this.auditLog?.close()]);
   }
 

@@ -1,14 +1,17 @@
-import { DuplicateUserError, type UserGrantRecord, type UserRecord } from '../storage/store.js';
+import { DuplicateUserError, type UserGrantRecord, type UserPatch, type UserRecord } from '../storage/store.js';
 import { signIn } from './authenticate.js';
-import { canonicalize } from './canonical.js';
+import { canonicalize, emailProblem, normalizeUsername, usernameProblem } from './canonical.js';
+import { EmailChange, type EmailChangeSettings } from './email-change.js';
 import { hashPassword, passwordProblem } from './passwords.js';
 import { announce, type SelfServiceContext } from './self-service.js';
-import { newUserProblem, type FieldProblem } from './users.js';
+import type { FieldProblem } from './users.js';
 
 export type ProfileResult =
-  | { kind: 'updated'; user: UserRecord }
+  /** Saved. `emailChangeRequested`: a new e-mail address waits for its link to be followed. */
+  | { kind: 'updated'; user: UserRecord; emailChangeRequested?: boolean }
   | { kind: 'invalid'; problem: FieldProblem | { field: 'current_password'; message: string } }
-  | { kind: 'throttled'; retryAfter: number };
+  /** Too many wrong passwords (`cause` password) or e-mail change requests from the address (`cause` mail). */
+  | { kind: 'throttled'; retryAfter: number; cause?: 'password' | 'mail' };
 
 const WRONG_PASSWORD = { field: 'current_password', message: 'the current password is incorrect' } as const;
 
@@ -18,39 +21,72 @@ const WRONG_PASSWORD = { field: 'current_password', message: 'the current passwo
  * brute-force protection as the sign-in form, so a borrowed session cannot take the account over.
  */
 export class Profile {
-  constructor(private readonly context: SelfServiceContext) {}
+  /** A new e-mail address is confirmed by a link sent to it. */
+  readonly emailChange: EmailChange;
+
+  constructor(
+    private readonly context: SelfServiceContext,
+    emailChange: EmailChangeSettings = { tokenTtl: 86_400 },
+  ) {
+    this.emailChange = new EmailChange(context, emailChange);
+  }
 
   private async checkCurrentPassword(user: UserRecord, password: string, address: string): Promise<ProfileResult | null> {
     const result = await signIn(this.context, user.username, password, address, { via: 'current_password' });
-    if (result.kind === 'throttled') return result;
+    if (result.kind === 'throttled') return { ...result, cause: 'password' };
     if (result.kind !== 'signed-in' || result.user.id !== user.id) return { kind: 'invalid', problem: WRONG_PASSWORD };
     return null;
   }
 
+  /**
+   * Saves a new username and asks for a new e-mail address. Only checks of the form itself come
+   * before the current password; whether a name or address belongs to someone is looked at only
+   * once the password is proven. A taken username is then said (usernames are not secret); a
+   * new e-mail address is always answered the same (see EmailChange.request) and changes only
+   * when the link sent to it is followed.
+   */
   async update(user: UserRecord, change: { username: string; email: string; currentPassword: string }, address: string): Promise<ProfileResult> {
-    const { store, clock, policy } = this.context;
-    const problem = await newUserProblem(store, change, policy, user);
-    if (problem) return { kind: 'invalid', problem };
+    const { store, clock, throttle } = this.context;
+    // A name kept as it is needs no new check (one stored before the script rule stays usable).
+    const username = change.username === user.username ? user.username : normalizeUsername(change.username);
+    const formProblem = username === user.username ? null : usernameProblem(username);
+    if (formProblem) return { kind: 'invalid', problem: { field: 'username', message: formProblem } };
+    const badEmail = emailProblem(change.email);
+    if (badEmail) return { kind: 'invalid', problem: { field: 'email', message: badEmail } };
+
     const refused = await this.checkCurrentPassword(user, change.currentPassword, address);
     if (refused) return refused;
-    const patch = {
-      username: change.username,
-      usernameCanonical: canonicalize(change.username),
-      email: change.email,
-      emailCanonical: canonicalize(change.email),
-    };
-    try {
-      await store.updateUser(user.id, patch, clock.now());
-    } catch (error) {
-      if (error instanceof DuplicateUserError) return { kind: 'invalid', problem: { field: error.field, message: error.message } };
-      throw error;
+
+    const usernameCanonical = canonicalize(username);
+    if (usernameCanonical !== user.usernameCanonical) {
+      // A username may not be someone else's username or e-mail (logins accept either).
+      const clash = await store.findUserByLogin(usernameCanonical);
+      if (clash && clash.id !== user.id) return { kind: 'invalid', problem: { field: 'username', message: 'a user with this username already exists', taken: true } };
+    }
+    const newAddress = canonicalize(change.email) !== user.emailCanonical;
+    if (newAddress) {
+      // Each request e-mails two addresses: counted like the sign-up and reset forms.
+      const retryAfter = await throttle.attempt(throttle.forMailRequests(address));
+      if (retryAfter > 0) return { kind: 'throttled', retryAfter, cause: 'mail' };
+    }
+
+    const patch: UserPatch = {};
+    if (username !== user.username) Object.assign(patch, { username, usernameCanonical });
+    // The same address written differently (letter case) is not a new address.
+    if (!newAddress && change.email !== user.email) patch.email = change.email;
+    const changed = [patch.username !== undefined && 'username', patch.email !== undefined && 'email'].filter(Boolean).join(',');
+    if (changed) {
+      try {
+        await store.updateUser(user.id, patch, clock.now());
+      } catch (error) {
+        if (error instanceof DuplicateUserError) return { kind: 'invalid', problem: { field: error.field, message: error.message, taken: true } };
+        throw error;
+      }
     }
     const updated = { ...user, ...patch };
-    const changed = [user.username !== updated.username && 'username', user.email !== updated.email && 'email'].filter(Boolean).join(',');
-    // The old address hears of it: if the account was taken over, its owner learns at once.
-    if (user.emailCanonical !== updated.emailCanonical) this.context.mail.send('email_changed', updated, { new_email: updated.email }, user.email);
     if (changed) announce(this.context, 'user.profile_updated', updated, address, { changed });
-    return { kind: 'updated', user: updated };
+    if (newAddress) await this.emailChange.request(updated, change.email, address);
+    return newAddress ? { kind: 'updated', user: updated, emailChangeRequested: true } : { kind: 'updated', user: updated };
   }
 
   /**

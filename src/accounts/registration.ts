@@ -1,7 +1,7 @@
 import { hashSecret } from '../core/secrets.js';
 import { DuplicateUserError, type UserRecord } from '../storage/store.js';
 import { signIn } from './authenticate.js';
-import { canonicalize } from './canonical.js';
+import { canonicalize, normalizeUsername } from './canonical.js';
 import { durationInWords } from './mail/templates.js';
 import { hashPassword } from './passwords.js';
 import { announce, type SelfServiceContext } from './self-service.js';
@@ -69,7 +69,7 @@ export class Registration {
     const awaitingConfirmation = this.settings.confirmation;
     const user: UserRecord = {
       id: ids.id(),
-      username: form.username,
+      username: normalizeUsername(form.username),
       usernameCanonical: canonicalize(form.username),
       email: form.email,
       emailCanonical: canonicalize(form.email),
@@ -105,7 +105,7 @@ export class Registration {
     // Hashed either way, so the time taken does not tell whether the address was known.
     const passwordHash = await hashPassword(form.password);
     if (owner.awaitingConfirmation) {
-      const patch = { username: form.username, usernameCanonical: canonicalize(form.username), email: form.email, passwordHash };
+      const patch = { username: normalizeUsername(form.username), usernameCanonical: canonicalize(form.username), email: form.email, passwordHash };
       try {
         await store.updateUser(owner.id, patch, clock.now());
       } catch (error) {

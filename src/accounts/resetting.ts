@@ -2,6 +2,7 @@ import { hashSecret } from '../core/secrets.js';
 import type { UserRecord } from '../storage/store.js';
 import { MAX_LOGIN_LENGTH } from './authenticate.js';
 import { canonicalize } from './canonical.js';
+import { BackgroundTasks } from './background.js';
 import { durationInWords } from './mail/templates.js';
 import { hashPassword, passwordProblem } from './passwords.js';
 import type { Registration } from './registration.js';
@@ -34,21 +35,40 @@ export class PasswordResetting {
     private readonly settings: ResettingSettings,
     /** For an account still awaiting confirmation, the form re-sends the confirmation link instead. */
     private readonly registration: Registration,
+    /** Where the lookup, the link and the e-mail are done, after the answer. */
+    readonly tasks: BackgroundTasks = new BackgroundTasks({ concurrency: 2, maxQueued: 1000, onError: () => {}, onDropped: () => {} }),
   ) {}
 
-  /** Always "accepted" (unless throttled): whether anything was sent is not the requester's business. */
+  /**
+   * Always "accepted" (unless throttled): whether anything was sent is not the requester's
+   * business. A known and an unknown login do the same work before the answer (count the
+   * request, queue a task): the lookup, the new link and the e-mail happen after it, so the
+   * answer's timing cannot tell whether an account exists.
+   */
   async request(login: string, address: string): Promise<ResetRequestResult> {
-    const { store, clock, ids, throttle } = this.context;
+    const { throttle } = this.context;
     const retryAfter = await throttle.attempt(throttle.forMailRequests(address));
     if (retryAfter > 0) return { kind: 'throttled', retryAfter };
-    const user = login.length <= MAX_LOGIN_LENGTH ? await store.findUserByLogin(canonicalize(login)) : null;
-    if (!user) return { kind: 'accepted' };
+    if (login.length <= MAX_LOGIN_LENGTH) this.tasks.push(() => this.sendLink(login, address));
+    return { kind: 'accepted' };
+  }
+
+  /** Resolves when every queued request has been handled (its e-mail queued in turn). */
+  idle(): Promise<void> {
+    return this.tasks.idle();
+  }
+
+  /** A request, after its answer: e-mails a link if the login names an account that can use one. */
+  private async sendLink(login: string, address: string): Promise<void> {
+    const { store, clock, ids } = this.context;
+    const user = await store.findUserByLogin(canonicalize(login));
+    if (!user) return;
     if (user.awaitingConfirmation) {
       await this.registration.sendConfirmation(user, this.settings.retryTtl);
-      return { kind: 'accepted' };
+      return;
     }
     // An administrator disabled the account: a new password would not let anyone in.
-    if (!user.enabled) return { kind: 'accepted' };
+    if (!user.enabled) return;
 
     const token = ids.secret();
     const now = clock.now();
@@ -63,7 +83,6 @@ export class PasswordResetting {
       });
       announce(this.context, 'user.reset_requested', user, address);
     }
-    return { kind: 'accepted' };
   }
 
   /** The account a reset link is for, while the link works and the account is enabled. */

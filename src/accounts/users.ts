@@ -1,6 +1,6 @@
 import { cryptoIds, systemClock, type Clock, type IdSource } from '../core/clock.js';
 import { DuplicateUserError, type UserRecord, type UserStore } from '../storage/store.js';
-import { canonicalize, emailProblem, usernameProblem } from './canonical.js';
+import { canonicalize, emailProblem, normalizeUsername, usernameProblem } from './canonical.js';
 import { SecurityEvents, type AccountEventType } from '../audit/events.js';
 import { DEFAULT_PASSWORD_POLICY, hashPassword, passwordProblem, type PasswordPolicy } from './passwords.js';
 
@@ -86,12 +86,14 @@ export class UserAccounts {
   async create(input: NewUser): Promise<UserRecord> {
     const problem = await newUserProblem(this.store, input, this.passwordPolicy);
     if (problem) throw new AccountError(problem.message);
-    const usernameCanonical = canonicalize(input.username);
+    // Stored as NFKC: what is shown is what was checked (a fullwidth name is kept in plain letters).
+    const username = normalizeUsername(input.username);
+    const usernameCanonical = canonicalize(username);
     const emailCanonical = canonicalize(input.email);
     const now = this.clock.now();
     const user: UserRecord = {
       id: this.ids.id(),
-      username: input.username,
+      username,
       usernameCanonical,
       email: input.email,
       emailCanonical,

@@ -17,6 +17,8 @@ export type AccountEventType =
   | 'user.reset_requested'
   | 'user.password_reset'
   | 'user.profile_updated'
+  /** A new e-mail address was asked for on the account page; it takes effect with user.profile_updated (changed: email) once confirmed. */
+  | 'user.email_change_requested'
   | 'user.grant_revoked'
   | 'user.deleted';
 

@@ -11,6 +11,7 @@ import {
   type AccessTokenRecord,
   type AccountTokenPurpose,
   type AccountTokenRecord,
+  type EmailChangeOutcome,
   type BlockRule,
   type AuthorizationCodeRecord,
   type CleanupCounts,
@@ -66,6 +67,7 @@ interface AccountTokenRow {
   purpose: AccountTokenPurpose;
   created_at: number;
   expires_at: number;
+  new_email: string | null;
 }
 interface AccessTokenRow {
   token_hash: string;
@@ -472,8 +474,8 @@ export class SqlStore implements Store {
       );
       if (Number(recent?.n ?? 0) > 0) return false;
       await tx.run('DELETE FROM account_tokens WHERE user_id = ? AND purpose = ?', [t.userId, t.purpose]);
-      await tx.run('INSERT INTO account_tokens (token_hash, user_id, purpose, created_at, expires_at) VALUES (?, ?, ?, ?, ?)', [
-        t.tokenHash, t.userId, t.purpose, t.createdAt, t.expiresAt,
+      await tx.run('INSERT INTO account_tokens (token_hash, user_id, purpose, created_at, expires_at, new_email) VALUES (?, ?, ?, ?, ?, ?)', [
+        t.tokenHash, t.userId, t.purpose, t.createdAt, t.expiresAt, t.newEmail ?? null,
       ]);
       return true;
     });
@@ -484,9 +486,9 @@ export class SqlStore implements Store {
       'SELECT * FROM account_tokens WHERE token_hash = ? AND purpose = ? AND expires_at > ?',
       [tokenHash, purpose, now],
     );
-    return row
-      ? { tokenHash: row.token_hash, userId: row.user_id, purpose: row.purpose, createdAt: Number(row.created_at), expiresAt: Number(row.expires_at) }
-      : null;
+    if (!row) return null;
+    const token = { tokenHash: row.token_hash, userId: row.user_id, purpose: row.purpose, createdAt: Number(row.created_at), expiresAt: Number(row.expires_at) };
+    return row.new_email === null || row.new_email === undefined ? token : { ...token, newEmail: row.new_email };
   }
 
   /** Deletes a usable token (single use: of two concurrent uses, one gets the row) and returns its user. */
@@ -531,6 +533,37 @@ export class SqlStore implements Store {
       await tx.run('DELETE FROM sessions WHERE user_id = ?', [userId]);
       return userId;
     });
+  }
+
+  async changeEmail(tokenHash: string, change: { newEmail: string; emailCanonical: string; passwordHash: string }, now: number): Promise<EmailChangeOutcome> {
+    try {
+      return await this.db.transaction(async (tx): Promise<EmailChangeOutcome> => {
+        const link = await tx.get<{ user_id: string }>(
+          `SELECT user_id FROM account_tokens WHERE token_hash = ? AND purpose = ? AND expires_at > ? AND new_email = ?${this.db.forUpdate}`,
+          [tokenHash, 'change_email', now, change.newEmail],
+        );
+        if (!link) return { kind: 'not-usable' };
+        const user = await tx.get<{ email: string }>(
+          `SELECT email FROM users WHERE id = ? AND enabled = ? AND password_hash = ?${this.db.forUpdate}`,
+          [link.user_id, true, change.passwordHash],
+        );
+        if (!user) return { kind: 'not-usable' };
+        // Taken by someone else since the link was sent (a login matches either column).
+        const clash = await tx.get<{ id: string }>(
+          'SELECT id FROM users WHERE (email_canonical = ? OR username_canonical = ?) AND id <> ?',
+          [change.emailCanonical, change.emailCanonical, link.user_id],
+        );
+        if (!clash) {
+          await tx.run('UPDATE users SET email = ?, email_canonical = ?, updated_at = ? WHERE id = ?', [change.newEmail, change.emailCanonical, now, link.user_id]);
+        }
+        await tx.run('DELETE FROM account_tokens WHERE user_id = ? AND purpose = ?', [link.user_id, 'change_email']);
+        return clash ? { kind: 'address-taken' } : { kind: 'changed', userId: link.user_id, oldEmail: user.email };
+      });
+    } catch (error) {
+      // Taken by a concurrent sign-up or change between the check and the update.
+      if (this.db.uniqueViolation(error) !== null) return { kind: 'address-taken' };
+      throw error;
+    }
   }
 
   /** Revokes a user's live tokens (of one client, or of all with clientId null). Returns how many. */

@@ -128,8 +128,11 @@ export interface UserStore {
   listUsers(): Promise<UserRecord[]>;
 }
 
-/** What an e-mailed link proves: the owner of the address wants to confirm it, or to set a new password. */
-export type AccountTokenPurpose = 'confirm' | 'reset';
+/**
+ * What an e-mailed link proves: the owner of the address wants to confirm it, or to set a new
+ * password, or (change_email) the owner of a new address accepts it for the account.
+ */
+export type AccountTokenPurpose = 'confirm' | 'reset' | 'change_email';
 
 /** A single-use secret sent by e-mail. The link carries the secret; only its hash is stored. */
 export interface AccountTokenRecord {
@@ -138,7 +141,17 @@ export interface AccountTokenRecord {
   purpose: AccountTokenPurpose;
   createdAt: number;
   expiresAt: number;
+  /** change_email only: the address the account's e-mail becomes when the link is followed. */
+  newEmail?: string;
 }
+
+/** What following an e-mail change link did. */
+export type EmailChangeOutcome =
+  | { kind: 'changed'; userId: string; oldEmail: string }
+  /** Another account has the address now: nothing changed and the link is used up. */
+  | { kind: 'address-taken' }
+  /** Unknown, used, expired or replaced link, or the password or account changed since it was checked. */
+  | { kind: 'not-usable' };
 
 export interface AccountTokenStore {
   /**
@@ -163,6 +176,14 @@ export interface AccountTokenStore {
    * `enabled`. Returns the user's id, or null when the token was not usable.
    */
   resetPassword(tokenHash: string, passwordHash: string, now: number): Promise<string | null>;
+  /**
+   * Uses an e-mail change token, in one step: if it is usable, names `newEmail`, and its
+   * account is enabled with the password hash still `passwordHash` (the one the caller checked
+   * the password against), sets the account's e-mail to `newEmail` (`emailCanonical`) and
+   * deletes the user's e-mail change links. When another account has the address (by e-mail or
+   * username) the link is deleted and nothing else changes.
+   */
+  changeEmail(tokenHash: string, change: { newEmail: string; emailCanonical: string; passwordHash: string }, now: number): Promise<EmailChangeOutcome>;
 }
 
 /** An app a user has let in: a remembered consent, live tokens, or both. */

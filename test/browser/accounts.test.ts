@@ -481,7 +481,7 @@ describe('self-service accounts in Chromium [sqlite, in-process, injected clock]
 
   // --- 3 ---------------------------------------------------------------------------
 
-  it('/account: change the e-mail (old address told), change the password (still signed in), a wrong current password is refused', async () => {
+  it('/account: change the e-mail (a link to the new address, the old one told), change the password (still signed in), a wrong current password is refused', async () => {
     const user = await newUser('editor');
     const newEmail = `${user.username}.new@example.org`;
     const newPassword = 'my improved passphrase';
@@ -496,15 +496,32 @@ describe('self-service accounts in Chromium [sqlite, in-process, injected clock]
     await profile.getByLabel('E-mail address').fill(newEmail);
     await profile.getByLabel('Current password').fill(user.password);
     expect((await press(page, 'Save profile', profile)).status()).toBe(303);
-    expect(where(page)).toBe('/account?done=profile');
-    expect(await textOf(page.getByRole('status'))).toBe('Your profile has been saved.');
-    expect(await accountForm(page, 'profile').getByLabel('E-mail address').inputValue()).toBe(newEmail);
+    expect(where(page)).toBe('/account?done=email');
+    expect(await textOf(page.getByRole('status'))).toBe(
+      'Your profile has been saved. To change your e-mail address, follow the link we sent to the new address: until then your current address stays.',
+    );
+    // Not changed yet.
+    expect(await accountForm(page, 'profile').getByLabel('E-mail address').inputValue()).toBe(user.email);
     expect(await accountForm(page, 'profile').getByLabel('Username').inputValue()).toBe(user.username);
+
+    const asked = await mail.waitFor(user.email, /was asked for/);
+    expect(asked.text).toContain(`asked to change its e-mail address to ${newEmail}`);
+    const link = linkIn(await mail.waitFor(newEmail, /^Confirm your new e-mail address/), '/account/email/confirm');
+
+    // Opening the link (here in another browser, signed out) only shows a form asking for the password.
+    const reader = await chromium.newPage();
+    await reader.goto(link);
+    expect(await heading(reader)).toBe('Confirm your new e-mail address');
+    expect(await textOf(reader.locator('.lead'))).toBe(`The account ${user.username} will use ${newEmail} from now on. Enter the account's password to confirm.`);
+    await reader.getByLabel('Password', { exact: true }).fill(user.password);
+    expect((await press(reader, 'Confirm my new e-mail address')).status()).toBe(200);
+    expect(await heading(reader)).toBe('E-mail address changed');
 
     const notice = await mail.waitFor(user.email, /changed/);
     expect(notice.subject).toMatch(/^Your e-mail address on .+ was changed$/);
     expect(notice.text).toContain(`was changed to ${newEmail}`);
-    expect(mail.messagesTo(newEmail)).toEqual([]);
+    await page.goto(`${origin}/account`);
+    expect(await accountForm(page, 'profile').getByLabel('E-mail address').inputValue()).toBe(newEmail);
 
     // Change the password: this browser stays signed in, the other one is signed out.
     const passwordForm = accountForm(page, 'password');

@@ -26,7 +26,7 @@ import {
 } from '../helpers/account-pages.js';
 import { alertOf, authorizePath, csrfTokenOf, decodeHtml, hiddenFields, HttpBrowser, pkcePair, type BrowserResponse } from '../helpers/browser-http.js';
 import { createSqliteDatabase, type TestDatabase } from '../helpers/databases.js';
-import { startMailServer, type MailServer } from '../helpers/mail.js';
+import { linkIn, startMailServer, type MailServer } from '../helpers/mail.js';
 import {
   createClient,
   createUser,
@@ -208,12 +208,15 @@ describe('the account page (e2e, SQLite)', () => {
       expect(alertsOf(empty.text)).toEqual([WRONG_CURRENT]);
     });
 
-    it('a taken username or e-mail address, or a malformed one, is refused with 400 even with the right password', async () => {
+    it('a taken username, or a malformed name or address, is refused with 400 with the right password; a taken address is answered like a free one', async () => {
       const browser = await signedIn('erin');
       const cases: [Record<string, string>, string][] = [
         [{ username: 'BOB', email: 'erin@example.com' }, 'A user with this username already exists.'],
-        [{ username: 'erin', email: 'Bob@Example.com' }, 'A user with this e-mail address already exists.'],
         [{ username: 'bad name', email: 'erin@example.com' }, 'Username must be 1–64 letters, digits, ".", "_" or "-".'],
+        [
+          { username: 'p\u0430ypal', email: 'erin@example.com' },
+          'Username mixes letters of different scripts (Cyrillic, Latin), which can imitate another name: use one script.',
+        ],
         [{ username: 'erin', email: 'nope' }, 'E-mail address is not valid.'],
       ];
       for (const [fields, alert] of cases) {
@@ -222,24 +225,66 @@ describe('the account page (e2e, SQLite)', () => {
         expect(alertsOf(res.text), JSON.stringify(fields)).toEqual([alert]);
         expect(section(res.text, 'profile')).toContain(`value="${fields.username}"`);
       }
+      // Bob's address: the same answer as a free one; Bob gets a notice, Erin's old address too.
+      const taken = await submit(browser, 'profile', { username: 'erin', email: 'Bob@Example.com', current_password: PASSWORD });
+      const free = await submit(browser, 'profile', { username: 'erin', email: 'erin.free@example.com', current_password: PASSWORD });
+      for (const res of [taken, free]) {
+        expect(res.status, res.text.slice(0, 300)).toBe(303);
+        expect(res.location).toBe('/account?done=email');
+      }
+      expect(taken.text).toBe(free.text);
+      const inUse = await mail.waitFor('bob@example.com', /was given for another account/);
+      expect(inUse.text).not.toContain('/account/email/confirm');
+      await mail.waitFor('erin.free@example.com', /^Confirm your new e-mail address/);
       expect(await showUser(database, 'erin')).toMatchObject({ username: 'erin', email: 'erin@example.com' });
       expect(await showUser(database, 'bob')).toMatchObject({ username: 'bob', email: 'bob@example.com' });
     });
 
-    it('with the right password the change is saved; a new e-mail address is announced to the old one', async () => {
+    it('with a wrong password, a taken username gets the same answer as a free one', async () => {
+      const browser = await signedIn('hal');
+      const csrf = accountCsrf((await accountPage(browser)).text);
+      const taken = await browser.post('/account/profile', { csrf_token: csrf, username: 'bob', email: 'hal@example.com', current_password: WRONG });
+      const free = await browser.post('/account/profile', { csrf_token: csrf, username: 'bob', email: 'hal@example.com', current_password: WRONG });
+      for (const res of [taken, free]) {
+        expectHtmlPage(res, 400);
+        expect(alertsOf(res.text)).toEqual([WRONG_CURRENT]);
+      }
+    });
+
+    it('with the right password a new username is saved; a new e-mail address changes only when the link sent there is followed', async () => {
       const browser = await signedIn('alice');
       const res = await submit(browser, 'profile', { username: 'alicia', email: 'alicia@example.net', current_password: PASSWORD });
       expect(res.status, res.text.slice(0, 300)).toBe(303);
-      expect(res.location).toBe('/account?done=profile');
-      const page = await browser.get('/account?done=profile');
-      expect(noticeOf(page.text)).toBe('Your profile has been saved.');
+      expect(res.location).toBe('/account?done=email');
+      const page = await browser.get('/account?done=email');
+      expect(noticeOf(page.text)).toBe(
+        'Your profile has been saved. To change your e-mail address, follow the link we sent to the new address: until then your current address stays.',
+      );
       expect(page.text).toContain('Signed in as <strong>alicia</strong>');
-      expect(section(page.text, 'profile')).toContain('value="alicia@example.net"');
+      expect(section(page.text, 'profile')).toContain('value="alice@example.com"');
+
+      const asked = await mail.waitFor('alice@example.com', /was asked for/);
+      expect(asked.text).toContain('Hello alicia,');
+      expect(asked.text).toContain('to alicia@example.net');
+      const link = linkIn(await mail.waitFor('alicia@example.net', /^Confirm your new e-mail address/), '/account/email/confirm');
+      expect(await showUser(database, 'alicia')).toMatchObject({ email: 'alice@example.com' });
+
+      // Opened without a session: a form; the password confirms; the link works once.
+      const reader = new HttpBrowser(server.url);
+      const form = await reader.get(link);
+      expectHtmlPage(form, 200);
+      expect(form.text).toContain('action="/account/email/confirm"');
+      expect(await showUser(database, 'alicia')).toMatchObject({ email: 'alice@example.com' });
+      const token = new URL(link).searchParams.get('token')!;
+      const done = await reader.post('/account/email/confirm', { csrf_token: csrfTokenOf(form.text), token, password: PASSWORD });
+      expectHtmlPage(done, 200);
+      expect(done.text).toContain('E-mail address changed');
+      const again = await reader.post('/account/email/confirm', { csrf_token: csrfTokenOf(form.text), token, password: PASSWORD });
+      expectHtmlPage(again, 400);
 
       const notice = await mail.waitFor('alice@example.com', SUBJECT.emailChanged);
       expect(notice.text).toContain('Hello alicia,');
       expect(notice.text).toContain('was changed to alicia@example.net');
-      expect(mail.messagesTo('alicia@example.net')).toEqual([]);
 
       // The new name and address sign in; the old ones do not.
       await signedIn('alicia');

@@ -531,6 +531,15 @@ describeEachEngine('secrets are never logged by the server (e2e)', (factory) => 
     const profile = { csrf_token: accountCsrf, username: 'self-served', email: 'self-served@example.org' };
     expect((await post(browser, '/account/profile', { ...profile, current_password: wrongCurrent })).status).toBe(400);
     expect((await post(browser, '/account/profile', { ...profile, current_password: resetPassword })).status).toBe(303);
+    // The new address takes effect once the link sent there is followed, with the password.
+    const changeLink = linkIn(await mail.waitFor('self-served@example.org', SUBJECT.emailChange), '/account/email/confirm');
+    const changeToken = remember('e-mail change token', tokenOf(changeLink));
+    const changePage = await keep(browser.get(`/account/email/confirm?token=${changeToken}`));
+    expect(changePage.status).toBe(200);
+    const changeCsrf = remember('e-mail change CSRF token', csrfTokenOf(changePage.text));
+    const wrongForChange = remember('wrong password (e-mail change)', unique('wrong-change'));
+    expect((await post(browser, '/account/email/confirm', { csrf_token: changeCsrf, token: changeToken, password: wrongForChange })).status).toBe(400);
+    expect((await post(browser, '/account/email/confirm', { csrf_token: changeCsrf, token: changeToken, password: resetPassword })).status).toBe(200);
     const wrongCurrentAgain = remember('wrong current password (password form)', unique('wrong-current-pw'));
     const changedPassword = remember('changed password', unique('changed-pass'));
     const change = { csrf_token: accountCsrf, password: changedPassword, password_again: changedPassword };
@@ -544,7 +553,7 @@ describeEachEngine('secrets are never logged by the server (e2e)', (factory) => 
     const notice = await mail.waitFor('self-served@example.org', SUBJECT.passwordChanged);
 
     // The notices carry no password either.
-    for (const message of [notice, confirmation, resetMail]) {
+    for (const message of [notice, confirmation, resetMail, ...mail.messagesTo('self-served@example.org'), ...mail.messagesTo('self-served@example.com')]) {
       expectNoSecrets(`${message.text}\n${message.html}`, new Map([...secrets].filter(([label]) => label.includes('password'))), `the e-mail "${message.subject}"`);
     }
   });
@@ -588,6 +597,9 @@ describeEachEngine('secrets are never logged by the server (e2e)', (factory) => 
       ['GET', '/account', 200],
       ['POST', '/account/profile', 400],
       ['POST', '/account/profile', 303],
+      ['GET', '/account/email/confirm', 200],
+      ['POST', '/account/email/confirm', 400],
+      ['POST', '/account/email/confirm', 200],
       ['POST', '/account/password', 400],
       ['POST', '/account/password', 303],
     ] as const) {

@@ -17,6 +17,9 @@ export const SUBJECT = {
   alreadyRegistered: /^You already have an account on /,
   passwordChanged: /^Your password for .* was changed$/,
   emailChanged: /^Your e-mail address on .* was changed$/,
+  emailChange: /^Confirm your new e-mail address for /,
+  emailChangeRequested: /^A change of your e-mail address on .* was asked for$/,
+  emailInUse: /^Your e-mail address on .* was given for another account$/,
 } as const;
 
 /** 256 random bits, base64url: the form of every token in a link. */

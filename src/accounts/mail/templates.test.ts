@@ -23,6 +23,9 @@ const SHOWS: Record<TemplateName, Array<keyof TemplateValues>> = {
   password_changed: ['username', 'site'],
   email_changed: ['username', 'site', 'new_email'],
   already_registered: ['username', 'site', 'link'],
+  email_change: ['username', 'site', 'link', 'expires_in', 'new_email'],
+  email_change_requested: ['username', 'site', 'new_email'],
+  email_in_use: ['username', 'site'],
 };
 
 let dir: string;
@@ -58,8 +61,17 @@ function templateError(fn: () => unknown): TemplateError {
 describe('built-in templates', () => {
   const templates = new MailTemplates();
 
-  it('there are exactly the five documented templates', () => {
-    expect([...TEMPLATE_NAMES].sort()).toEqual(['already_registered', 'confirmation', 'email_changed', 'password_changed', 'resetting']);
+  it('there are exactly the eight documented templates', () => {
+    expect([...TEMPLATE_NAMES].sort()).toEqual([
+      'already_registered',
+      'confirmation',
+      'email_change',
+      'email_change_requested',
+      'email_changed',
+      'email_in_use',
+      'password_changed',
+      'resetting',
+    ]);
   });
 
   it.each(TEMPLATE_NAMES.map((name) => [name]))('%s renders a subject, a text and an HTML body with every value filled', (name) => {
@@ -82,7 +94,7 @@ describe('built-in templates', () => {
   });
 
   it('links are in the HTML body as links', () => {
-    for (const name of ['confirmation', 'resetting', 'already_registered'] as const) {
+    for (const name of ['confirmation', 'resetting', 'already_registered', 'email_change'] as const) {
       const { html } = templates.render(name, 'a@example.com', VALUES);
       expect(html, name).toContain(`href="${VALUES.link.replace('&', '&amp;')}"`);
     }
@@ -95,6 +107,24 @@ describe('built-in templates', () => {
     expect(subject('password_changed')).toBe('Your password for auth.example.com was changed');
     expect(subject('email_changed')).toBe('Your e-mail address on auth.example.com was changed');
     expect(subject('already_registered')).toBe('You already have an account on auth.example.com');
+    expect(subject('email_change')).toBe('Confirm your new e-mail address for auth.example.com');
+    expect(subject('email_change_requested')).toBe('A change of your e-mail address on auth.example.com was asked for');
+    expect(subject('email_in_use')).toBe('Your e-mail address on auth.example.com was given for another account');
+  });
+
+  it('the e-mail change messages: the link only to the new address, the old one is told how to stop it, the holder learns nothing new', () => {
+    const link = templates.render('email_change', 'alice.new@example.com', VALUES);
+    expect(link.text).toContain('You will be asked for your password.');
+    expect(link.text).toContain('Until you follow it, your account keeps its current address.');
+    const notice = templates.render('email_change_requested', 'alice@example.com', VALUES);
+    expect(notice.text).toContain('asked to change its e-mail address to alice.new@example.com');
+    expect(notice.text).toContain('If this was not you, change your password now');
+    expect(notice.text).not.toContain(VALUES.link);
+    // The holder of the address hears only that someone tried: no link, not the account that tried.
+    const inUse = templates.render('email_in_use', 'bob@example.com', { ...VALUES, username: 'bob', link: '', new_email: '' });
+    expect(inUse.text).toContain('It already belongs to your account, whose username is bob');
+    expect(inUse.text).not.toMatch(/https?:/);
+    expect(inUse.text).not.toContain('alice');
   });
 
   it('values are HTML-escaped in the HTML body, and only there', () => {

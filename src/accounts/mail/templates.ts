@@ -8,9 +8,26 @@ import type { MailMessage } from './mailer.js';
  * line is "Subject: …", then a blank line, then the body) and NAME.html. Values are
  * HTML-escaped in the HTML body.
  */
-export type TemplateName = 'confirmation' | 'resetting' | 'password_changed' | 'email_changed' | 'already_registered';
+export type TemplateName =
+  | 'confirmation'
+  | 'resetting'
+  | 'password_changed'
+  | 'email_changed'
+  | 'already_registered'
+  | 'email_change'
+  | 'email_change_requested'
+  | 'email_in_use';
 
-export const TEMPLATE_NAMES: readonly TemplateName[] = ['confirmation', 'resetting', 'password_changed', 'email_changed', 'already_registered'];
+export const TEMPLATE_NAMES: readonly TemplateName[] = [
+  'confirmation',
+  'resetting',
+  'password_changed',
+  'email_changed',
+  'already_registered',
+  'email_change',
+  'email_change_requested',
+  'email_in_use',
+];
 
 /** Every placeholder a template may use. */
 export interface TemplateValues {
@@ -18,11 +35,11 @@ export interface TemplateValues {
   username: string;
   /** The site's name: the issuer's host. */
   site: string;
-  /** The link to follow (confirmation, resetting; already_registered: the reset page). Empty otherwise. */
+  /** The link to follow (confirmation, resetting, email_change; already_registered: the reset page). Empty otherwise. */
   link: string;
   /** How long the link works, in words ("24 hours"). */
   expires_in: string;
-  /** The new e-mail address (email_changed only). */
+  /** The new e-mail address (email_changed, email_change, email_change_requested). */
   new_email: string;
 }
 
@@ -86,6 +103,38 @@ The e-mail address of your account on {{site}} was changed to {{new_email}}. Mes
 If this was not you, contact the administrators of {{site}}.
 `,
     html: wrap(`<p>Hello {{username}},</p><p>The e-mail address of your account on {{site}} was changed to <strong>{{new_email}}</strong>. Messages about your account now go there.</p><p>If this was not you, contact the administrators of {{site}}.</p>`),
+  },
+  email_change: {
+    subject: 'Confirm your new e-mail address for {{site}}',
+    text: `Hello {{username}},
+
+You asked to change the e-mail address of your account on {{site}} to this one, {{new_email}}. To confirm, open this link:
+
+{{link}}
+
+You will be asked for your password. The link works for {{expires_in}}, once. Until you follow it, your account keeps its current address. If you did not ask for this, ignore this e-mail: nothing will change.
+`,
+    html: wrap(`<p>Hello {{username}},</p><p>You asked to change the e-mail address of your account on {{site}} to this one, <strong>{{new_email}}</strong>.</p>${button('Confirm my new e-mail address')}<p>You will be asked for your password. The link works for {{expires_in}}, once. Until you follow it, your account keeps its current address. If you did not ask for this, ignore this e-mail: nothing will change.</p>`),
+  },
+  email_change_requested: {
+    subject: 'A change of your e-mail address on {{site}} was asked for',
+    text: `Hello {{username}},
+
+Someone signed in to your account on {{site}} asked to change its e-mail address to {{new_email}}. A confirmation link was sent there; your address changes only if it is followed (with your password).
+
+If this was not you, change your password now (or use "Forgot your password?" on the sign-in page): the link then stops being of any use, and your other devices are signed out.
+`,
+    html: wrap(`<p>Hello {{username}},</p><p>Someone signed in to your account on {{site}} asked to change its e-mail address to <strong>{{new_email}}</strong>. A confirmation link was sent there; your address changes only if it is followed (with your password).</p><p>If this was not you, change your password now (or use “Forgot your password?” on the sign-in page): the link then stops being of any use, and your other devices are signed out.</p>`),
+  },
+  email_in_use: {
+    subject: 'Your e-mail address on {{site}} was given for another account',
+    text: `Hello {{username}},
+
+Someone (perhaps you, from another account) tried to make this e-mail address the address of an account on {{site}}. It already belongs to your account, whose username is {{username}}, and it stays yours: nothing has changed.
+
+If it was not you, you need not do anything.
+`,
+    html: wrap(`<p>Hello {{username}},</p><p>Someone (perhaps you, from another account) tried to make this e-mail address the address of an account on {{site}}. It already belongs to your account, whose username is <strong>{{username}}</strong>, and it stays yours: nothing has changed.</p><p>If it was not you, you need not do anything.</p>`),
   },
   already_registered: {
     subject: 'You already have an account on {{site}}',

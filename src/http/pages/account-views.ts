@@ -105,6 +105,35 @@ ${hidden('token', view.token)}
   );
 }
 
+/** The page an e-mail change link opens: the account's password, then one button. */
+export function emailConfirmPage(view: { csrfToken: string; token: string; username: string; newEmail: string; error?: string }): string {
+  return layout(
+    'Confirm your new e-mail address',
+    html`<h1>Confirm your new e-mail address</h1>
+<p class="lead">The account <strong>${view.username}</strong> will use <strong>${view.newEmail}</strong> from now on. Enter the account's password to confirm.</p>
+${alert(view.error)}
+<form method="post" action="/account/email/confirm">
+${hidden('csrf_token', view.csrfToken)}
+${hidden('token', view.token)}
+<input type="text" name="username" value="${view.username}" autocomplete="username" hidden>
+<label for="password">Password</label>
+<input id="password" name="password" type="password" autocomplete="current-password" required autofocus>
+<button class="primary" type="submit">Confirm my new e-mail address</button>
+</form>
+<p class="note">Did not ask for this? Ignore this page: the address of the account does not change.</p>`,
+  );
+}
+
+/** After an e-mail change link was followed. */
+export function emailChangedPage(view: { email: string }): string {
+  return layout(
+    'E-mail address changed',
+    html`<h1>E-mail address changed</h1>
+<p class="lead">Your account now uses <strong>${view.email}</strong>. Messages about it go there from now on.</p>
+<p class="links"><a href="/account">Your account</a></p>`,
+  );
+}
+
 export interface AccountView {
   username: string;
   email: string;

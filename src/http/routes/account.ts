@@ -4,13 +4,17 @@ import type { ActiveSession } from '../../accounts/sessions.js';
 import type { Gatehouse } from '../../gatehouse.js';
 import { PAGE_ROUTE, passwordRule, refuseOtherMethods, throttledForm, type BrowserSupport } from '../browser.js';
 import { parsePageForm, parseParameters, queryOf } from '../form.js';
-import { accountPage, type AccountView } from '../pages/account-views.js';
+import { accountPage, emailChangedPage, emailConfirmPage, type AccountView } from '../pages/account-views.js';
 import { sentence } from '../pages/html.js';
 
 /** What /account?done=… says after a change went through. */
 const ACCOUNT_NOTICES = new Map([
   ['confirmed', 'Your e-mail address is confirmed and your account is active.'],
   ['profile', 'Your profile has been saved.'],
+  [
+    'email',
+    'Your profile has been saved. To change your e-mail address, follow the link we sent to the new address: until then your current address stays.',
+  ],
   ['password', 'Your password has been changed. Your other devices have been signed out.'],
   ['revoked', 'The app no longer has access to your account.'],
 ]);
@@ -58,7 +62,11 @@ export function registerAccountRoutes(app: FastifyInstance, gatehouse: Gatehouse
   }
 
   function failed(request: FastifyRequest, reply: FastifyReply, result: Exclude<ProfileResult, { kind: 'updated' }>): string {
-    if (result.kind === 'throttled') return throttledForm(request, reply, result.retryAfter, 'wrong passwords', 'login_throttled');
+    if (result.kind === 'throttled') {
+      return result.cause === 'mail'
+        ? throttledForm(request, reply, result.retryAfter, 'requests from your network', 'email_change_throttled')
+        : throttledForm(request, reply, result.retryAfter, 'wrong passwords', 'login_throttled');
+    }
     request.audit.error = result.problem.field === 'current_password' ? 'login_failed' : 'account_invalid';
     return sentence(result.problem.message);
   }
@@ -75,7 +83,8 @@ export function registerAccountRoutes(app: FastifyInstance, gatehouse: Gatehouse
     const { active, params } = form;
     const typed = { username: (params.get('username') ?? '').trim(), email: (params.get('email') ?? '').trim() };
     const result = await gatehouse.profile.update(active.user, { ...typed, currentPassword: params.get('current_password') ?? '' }, request.ip);
-    if (result.kind === 'updated') return reply.redirect('/account?done=profile', 303);
+    // A new e-mail address is answered the same whether or not it has an account.
+    if (result.kind === 'updated') return reply.redirect(result.emailChangeRequested ? '/account?done=email' : '/account?done=profile', 303);
     const error = failed(request, reply, result);
     return showAccount(request, reply, active, result.kind === 'throttled' ? 429 : 400, {
       profileError: error,
@@ -110,6 +119,58 @@ export function registerAccountRoutes(app: FastifyInstance, gatehouse: Gatehouse
     return reply.redirect('/account?done=revoked', 303);
   });
 
+  const linkNotUsable = (reply: FastifyReply) =>
+    browser.sendErrorPage(reply, 400, {
+      title: 'This link does not work any more',
+      message: 'It has expired, was already used, or a newer link was sent. Ask for the change again on your account page.',
+    });
+
+  // The link sent to a new e-mail address. Opening it only shows a form (mail scanners open
+  // links); the account's password then confirms. No session is needed, and a session of
+  // another user changes nothing: the link names the account, the password proves it.
+  app.get('/account/email/confirm', PAGE_ROUTE, async (request, reply) => {
+    const token = parseParameters(queryOf(request.url)).params.get('token') ?? '';
+    const pending = await gatehouse.profile.emailChange.pending(token);
+    if (!pending) return linkNotUsable(reply);
+    return browser.sendPage(
+      reply,
+      200,
+      emailConfirmPage({ csrfToken: browser.csrfToken(request, reply, 'email-confirm', null), token, username: pending.user.username, newEmail: pending.newEmail }),
+    );
+  });
+
+  app.post('/account/email/confirm', PAGE_ROUTE, async (request, reply) => {
+    const { params } = parsePageForm(request.headers['content-type'], request.body);
+    if (!browser.csrfValid(request, params.get('csrf_token'), 'email-confirm', null)) return browser.sendCsrfFailure(reply);
+    const token = params.get('token') ?? '';
+    const result = await gatehouse.profile.emailChange.confirm(token, params.get('password') ?? '', request.ip);
+    switch (result.kind) {
+      case 'link-not-usable':
+        return linkNotUsable(reply);
+      case 'address-taken':
+        request.audit.error = 'email_taken';
+        return browser.sendErrorPage(reply, 409, {
+          title: 'This address is no longer free',
+          message: 'Another account uses this e-mail address now, so your address was not changed. Choose another on your account page.',
+        });
+      case 'changed':
+        return browser.sendPage(reply, 200, emailChangedPage({ email: result.user.email }));
+      case 'throttled':
+      case 'wrong-password': {
+        let error = 'The password is incorrect. Enter the current password of the account.';
+        if (result.kind === 'throttled') error = throttledForm(request, reply, result.retryAfter, 'wrong passwords', 'login_throttled');
+        else request.audit.error = 'login_failed';
+        const { user, newEmail } = result.pending;
+        return browser.sendPage(
+          reply,
+          result.kind === 'throttled' ? 429 : 400,
+          emailConfirmPage({ csrfToken: browser.csrfToken(request, reply, 'email-confirm', null), token, username: user.username, newEmail, error }),
+        );
+      }
+    }
+  });
+
+  refuseOtherMethods(app, ['/account/email/confirm']);
   refuseOtherMethods(app, ['/account'], ['GET']);
   refuseOtherMethods(app, ['/account/profile', '/account/password', '/account/apps/revoke'], ['POST']);
 }

@@ -245,6 +245,15 @@ CREATE INDEX trusted_devices_expires_idx ON trusted_devices (expires_at);
 `,
   },
   {
+    version: 9,
+    name: 'e-mail changes wait for the new address to be confirmed',
+    sql: `
+-- A 'change_email' link carries the address it confirms: the account's e-mail changes to it
+-- only when the link is followed (NULL for the other purposes).
+ALTER TABLE account_tokens ADD COLUMN new_email TEXT;
+`,
+  },
+  {
     version: 10,
     name: 'refresh token families: absolute lifetime, grace replays',
     sql: `

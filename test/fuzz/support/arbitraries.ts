@@ -137,10 +137,10 @@ export type Sym =
 export type Value = string | Sym;
 export type ClientKey = 'web' | 'spa' | 'trusted' | 'implicit' | 'resource';
 export type RedirectVariant = 'exact' | 'second' | 'trailingSlash' | 'upperCase' | 'extraQuery' | 'loopbackPort' | 'fragment' | 'prefix' | 'http';
-export type CsrfPurposeName = 'login' | 'consent' | 'logout' | 'register' | 'confirm' | 'reset-request' | 'reset-password' | 'account';
+export type CsrfPurposeName = 'login' | 'consent' | 'logout' | 'register' | 'confirm' | 'reset-request' | 'reset-password' | 'account' | 'email-confirm';
 
 const clientKey = fc.constantFrom<ClientKey>('web', 'spa', 'trusted', 'implicit', 'resource');
-const csrfPurpose = fc.constantFrom<CsrfPurposeName>('login', 'consent', 'logout', 'register', 'confirm', 'reset-request', 'reset-password', 'account');
+const csrfPurpose = fc.constantFrom<CsrfPurposeName>('login', 'consent', 'logout', 'register', 'confirm', 'reset-request', 'reset-password', 'account', 'email-confirm');
 
 const clientIdValue: fc.Arbitrary<Value> = fc.oneof(
   { weight: 4, arbitrary: clientKey.map((client): Sym => ({ sym: 'clientId', client })) },

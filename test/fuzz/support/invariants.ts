@@ -30,6 +30,7 @@ export const PAGE_PATHS: Readonly<Record<string, readonly ('GET' | 'POST')[]>> =
   '/account/profile': ['POST'],
   '/account/password': ['POST'],
   '/account/apps/revoke': ['POST'],
+  '/account/email/confirm': ['GET', 'POST'],
 };
 
 /** Methods Fastify routes at all; for any other (TRACE, PROPFIND, …) every path is "not found". */

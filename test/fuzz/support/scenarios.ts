@@ -150,6 +150,12 @@ export const ACCOUNT_PAGE_BASELINES: Baseline[] = [
     ['password_again', 'another password 1'],
   ], { cookies: BROWSER }),
   form('account revoke app', '/account/apps/revoke', [['csrf_token', csrf('account')], ['client_id', id('web')]], { cookies: BROWSER }),
+  page('e-mail change link', '/account/email/confirm', [['token', 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA']]),
+  form('e-mail change confirm', '/account/email/confirm', [
+    ['csrf_token', csrf('email-confirm')],
+    ['token', 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA'],
+    ['password', { sym: 'password' }],
+  ], { cookies: ANONYMOUS_BROWSER }),
 ];
 
 /** One change to a request. */
