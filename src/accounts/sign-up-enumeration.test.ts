@@ -88,8 +88,7 @@ describe('sign-up answers do not reveal which addresses have accounts', () => {
   }
 
   async function settle(): Promise<MailMessage[]> {
-    await gatehouse.registration.idle();
-    await (gatehouse.resetting as { idle?: () => Promise<void> }).idle?.();
+    for (const part of [gatehouse.registration, gatehouse.resetting] as Array<{ idle?: () => Promise<void> }>) await part.idle?.();
     await gatehouse.mail.idle();
     return mailer.messages;
   }
