@@ -128,6 +128,35 @@ describe('gatehouse CLI and self-registered accounts [sqlite]', () => {
     });
   });
 
+  describe('user deactivate / change-password sign the user out everywhere', () => {
+    it('sessions end and refresh tokens are revoked, so `user activate` revives nothing; consents stay', async () => {
+      const now = Math.floor(Date.now() / 1000);
+      const user = await new UserAccounts(store).create({ username: 'sigrid', email: 'sigrid@example.com', password: PASSWORD });
+      const live = async () => {
+        await store.createSession({ idHash: hashSecret(`session ${Math.random()}`), userId: user.id, createdAt: now, expiresAt: now + 3600 });
+        await store.driver.run(
+          `INSERT INTO refresh_tokens (token_hash, family_id, parent_hash, client_id, user_id, scope, issued_at, expires_at, consumed_at, revoked_at)
+           SELECT ?, ?, NULL, id, ?, '', ?, ?, NULL, NULL FROM clients LIMIT 1`,
+          [hashSecret(`refresh ${Math.random()}`), `family ${Math.random()}`, user.id, now, now + 3600],
+        );
+      };
+      const state = async () => ({
+        sessions: (await queryRows(db.location, 'SELECT id_hash FROM sessions WHERE user_id = ?', [user.id])).length,
+        liveRefreshTokens: (await queryRows(db.location, 'SELECT token_hash FROM refresh_tokens WHERE user_id = ? AND revoked_at IS NULL', [user.id])).length,
+      });
+      expectSuccess(await cli(['client', 'create', '--name', 'Cli Test App', '--grant-type', 'password', '--grant-type', 'refresh_token']));
+      await live();
+      expect(await state()).toEqual({ sessions: 1, liveRefreshTokens: 1 });
+      expectSuccess(await cli(['user', 'deactivate', 'sigrid']));
+      expectSuccess(await cli(['user', 'activate', 'sigrid']));
+      expect(await state()).toEqual({ sessions: 0, liveRefreshTokens: 0 });
+
+      await live();
+      expectSuccess(await cli(['user', 'change-password', 'sigrid', '--password-stdin'], { stdin: 'another long passphrase\n' }));
+      expect(await state()).toEqual({ sessions: 0, liveRefreshTokens: 0 });
+    });
+  });
+
   describe('tokens clean', () => {
     it('deletes expired confirmation and reset links and never-confirmed accounts, and says how many', async () => {
       const now = Math.floor(Date.now() / 1000);
