@@ -1,9 +1,10 @@
 import { cryptoIds, systemClock, type Clock, type IdSource } from '../core/clock.js';
-import { DuplicateUserError, type AccountRevocation, type UserRecord, type UserStore } from '../storage/store.js';
+import { DuplicateUserError, type UserRecord, type UserStore } from '../storage/store.js';
 import { canonicalize, emailProblem, usernameProblem } from './canonical.js';
 import { SecurityEvents, type AccountEventType } from '../audit/events.js';
 import { DEFAULT_PASSWORD_POLICY, hashPassword, passwordProblem, type PasswordPolicy } from './passwords.js';
 import { isReservation, RESERVATION_NOT_ACTIVATED } from './sign-up-reservation.js';
+import type { AccountRevocation } from '../storage/store.js';
 
 /** A rule a user record broke (duplicate, bad e-mail, weak password): the caller's input is at fault. */
 export class AccountError extends Error {
