@@ -160,7 +160,7 @@ export class Gatehouse {
 
     const { mail } = this.config;
     const mailer = options.mailer ?? (mail.url ? new SmtpMailer(mail.url, mail.from) : new OutboxMailer(mail.outbox, mail.from, logger));
-    this.mail = new AccountMail(new MailQueue(mailer, logger), new MailTemplates(mail.templates), new URL(this.config.issuer).host);
+    this.mail = new AccountMail(new MailQueue(mailer, logger, mail.queue_limit), new MailTemplates(mail.templates), new URL(this.config.issuer).host);
     const selfService: SelfServiceContext = {
       store: this.store,
       clock: this.clock,
@@ -172,10 +172,16 @@ export class Gatehouse {
       throttle: this.throttle,
       url: (path) => this.url(path),
     };
-    this.registration = new Registration(selfService, {
-      confirmation: this.config.registration.confirmation,
-      tokenTtl: this.config.registration.token_ttl,
-    });
+    this.registration = new Registration(
+      selfService,
+      { confirmation: this.config.registration.confirmation, tokenTtl: this.config.registration.token_ttl },
+      new BackgroundTasks({
+        concurrency: 2,
+        maxQueued: 1000,
+        onError: (error) => logger.error({ err: error }, 'sign-up could not be stored'),
+        onDropped: () => logger.error('sign-up dropped: too many waiting to be stored'),
+      }),
+    );
     this.resetting = new PasswordResetting(
       selfService,
       { tokenTtl: this.config.resetting.token_ttl, retryTtl: this.config.resetting.retry_ttl },
@@ -195,6 +201,8 @@ export class Gatehouse {
   async close(): Promise<void> {
     // Reset requests still queued send their e-mails first.
     await this.resetting.idle();
+    // Sign-ups already answered are stored, and their e-mails queued, first.
+    await this.registration.idle();
     await Promise.all([this.mail.close(), this.auditLog?.close()]);
   }
 

@@ -91,7 +91,8 @@ export class Profile {
 
   /**
    * Changes the password and ends every session of the user (the caller signs this browser in
-   * again). Apps keep their tokens; the account page can disconnect them one by one.
+   * again) and every reset or confirmation link sent before. Apps keep their tokens; the account
+   * page can disconnect them one by one.
    */
   async changePassword(
     user: UserRecord,
@@ -103,8 +104,8 @@ export class Profile {
     if (problem) return { kind: 'invalid', problem: { field: 'password', message: problem } };
     const refused = await this.checkCurrentPassword(user, change.currentPassword, address);
     if (refused) return refused;
-    await store.updateUser(user.id, { passwordHash: await hashPassword(change.password) }, clock.now());
-    await store.deleteUserSessions(user.id);
+    // One step: no reset link (nor any other e-mailed link) sent before still works after it.
+    await store.updateUserRevoking(user.id, { passwordHash: await hashPassword(change.password) }, clock.now(), { sessions: true, links: true });
     this.context.mail.send('password_changed', user);
     announce(this.context, 'user.password_changed', user, address);
     return { kind: 'updated', user };

@@ -5,6 +5,8 @@ import { canonicalize, normalizeUsername } from './canonical.js';
 import { durationInWords } from './mail/templates.js';
 import { hashPassword } from './passwords.js';
 import { announce, type SelfServiceContext } from './self-service.js';
+import { BackgroundTasks } from './background.js';
+import { isReservation, reservationAddress } from './sign-up-reservation.js';
 import { newUserProblem, type FieldProblem } from './users.js';
 
 export interface RegistrationSettings {
@@ -30,13 +32,14 @@ export type ConfirmationResult =
   | { kind: 'throttled'; retryAfter: number; user: UserRecord };
 
 export type RegistrationResult =
-  /** Signed up: usable now, or once the e-mailed link is followed. */
-  | { kind: 'registered'; user: UserRecord; awaitingConfirmation: boolean }
+  /** Signed up and usable at once (registration.confirmation off). */
+  | { kind: 'registered'; user: UserRecord }
   /**
-   * The e-mail address already has an account. With confirmation on this is answered exactly
-   * like a sign-up (the owner gets a notice instead), so the form does not reveal who has an account.
+   * registration.confirmation on: the form is good and its username free. Answered the same
+   * whether or not the e-mail address has an account; the account (or the reservation, or the
+   * takeover of a pending sign-up) is stored, and the e-mail sent, after the answer.
    */
-  | { kind: 'address-taken'; awaitingConfirmation: true }
+  | { kind: 'sent' }
   | { kind: 'invalid'; problem: FieldProblem }
   | { kind: 'throttled'; retryAfter: number };
 
@@ -45,81 +48,132 @@ export class Registration {
   constructor(
     private readonly context: SelfServiceContext,
     private readonly settings: RegistrationSettings,
+    /** Where a sign-up is stored and its e-mail sent, after the answer (confirmation on). */
+    readonly tasks: BackgroundTasks = new BackgroundTasks({ concurrency: 2, maxQueued: 1000, onError: () => {}, onDropped: () => {} }),
   ) {}
 
+  /**
+   * With confirmation on, the answer says nothing about the e-mail address: a taken username
+   * is refused whatever the address (usernames are not secret), and every other good form is
+   * "sent". Before the answer every such form does the same work (the lookups of both names,
+   * one password hash); what differs by address (new account, takeover, reservation) happens
+   * after it, in `tasks`.
+   */
   async register(form: RegistrationForm, address: string): Promise<RegistrationResult> {
-    const { store, clock, ids, throttle, policy } = this.context;
+    const { store, throttle, policy } = this.context;
     const retryAfter = await throttle.attempt(throttle.forMailRequests(address));
     if (retryAfter > 0) return { kind: 'throttled', retryAfter };
 
-    // Every check that does not depend on who has an account comes first, so the answer for a
-    // taken e-mail address cannot differ from a new one's by a later check.
     if (form.password !== form.passwordAgain) return { kind: 'invalid', problem: { field: 'password', message: 'the two passwords do not match' } };
     const problem = await newUserProblem(store, form, policy);
-    if (problem?.taken && this.settings.confirmation) {
-      // The address has an account: answered exactly like a new sign-up; its owner hears by e-mail.
-      const owner = await store.findUserByLogin(canonicalize(form.email));
-      if (owner && (problem.field === 'email' || owner.usernameCanonical === canonicalize(form.username))) {
-        return this.signUpAgain(owner, form, address);
-      }
-    }
-    if (problem) return { kind: 'invalid', problem };
+    if (!this.settings.confirmation) return this.registerAtOnce(form, problem, address);
+    // The username is looked at first: a clash is "taken", whoever has the address.
+    if (problem && !(problem.taken && problem.field === 'email')) return { kind: 'invalid', problem };
+    const passwordHash = await hashPassword(form.password);
+    this.tasks.push(() => this.storeSignUp(form, passwordHash, address));
+    return { kind: 'sent' };
+  }
 
-    const now = clock.now();
-    const awaitingConfirmation = this.settings.confirmation;
-    const user: UserRecord = {
-      id: ids.id(),
-      username: normalizeUsername(form.username),
-      usernameCanonical: canonicalize(form.username),
-      email: form.email,
-      emailCanonical: canonicalize(form.email),
-      passwordHash: await hashPassword(form.password),
-      enabled: !awaitingConfirmation,
-      awaitingConfirmation,
-      roles: [],
-      createdAt: now,
-      updatedAt: now,
-    };
+  /** Resolves when every sign-up answered so far is stored and its e-mail queued (tests, shutdown). */
+  idle(): Promise<void> {
+    return this.tasks.idle();
+  }
+
+  /** With confirmation off there is no e-mail to answer with: a taken address is said too. */
+  private async registerAtOnce(form: RegistrationForm, problem: FieldProblem | null, address: string): Promise<RegistrationResult> {
+    if (problem) return { kind: 'invalid', problem };
+    const user = this.newAccount(form, await hashPassword(form.password), false);
     try {
-      await store.createUser(user);
+      await this.context.store.createUser(user);
     } catch (error) {
       // Someone took the name between the check and the insert.
       if (error instanceof DuplicateUserError) return { kind: 'invalid', problem: { field: error.field, message: error.message } };
       throw error;
     }
     announce(this.context, 'user.registered', user, address);
-    if (awaitingConfirmation) await this.sendConfirmation(user, 0);
-    return { kind: 'registered', user, awaitingConfirmation };
+    return { kind: 'registered', user };
+  }
+
+  private newAccount(form: RegistrationForm, passwordHash: string, awaitingConfirmation: boolean): UserRecord {
+    const now = this.context.clock.now();
+    return {
+      id: this.context.ids.id(),
+      username: normalizeUsername(form.username),
+      usernameCanonical: canonicalize(form.username),
+      email: form.email,
+      emailCanonical: canonicalize(form.email),
+      passwordHash,
+      enabled: !awaitingConfirmation,
+      awaitingConfirmation,
+      roles: [],
+      createdAt: now,
+      updatedAt: now,
+    };
   }
 
   /**
-   * A sign-up with an address that already has an account. A confirmed account's owner gets a
-   * notice (no account changes hands). An account still awaiting confirmation is taken over by
-   * this sign-up: its username and password become this form's, and a new link goes to the
-   * address. A stranger who signed up first with someone else's address therefore cannot keep
-   * it, and since following a link also asks for the password, whoever confirms must know the
-   * password of the latest sign-up and read the mailbox.
+   * A sign-up answered "sent", after the answer: a new account awaiting confirmation for a free
+   * address, the takeover of a sign-up still awaiting confirmation, or, for a confirmed (or
+   * deactivated) account's address, a notice to its owner and a reservation of the username.
+   * A name taken in the meantime by a concurrent sign-up leaves everything as it was.
    */
-  private async signUpAgain(owner: UserRecord, form: RegistrationForm, address: string): Promise<RegistrationResult> {
-    const { store, clock, throttle } = this.context;
-    // Hashed either way, so the time taken does not tell whether the address was known.
-    const passwordHash = await hashPassword(form.password);
-    if (owner.awaitingConfirmation) {
-      const patch = { username: normalizeUsername(form.username), usernameCanonical: canonicalize(form.username), email: form.email, passwordHash };
-      try {
-        await store.updateUser(owner.id, patch, clock.now());
-      } catch (error) {
-        if (error instanceof DuplicateUserError) return { kind: 'invalid', problem: { field: error.field, message: error.message } };
-        throw error;
-      }
-      announce(this.context, 'user.registered', { ...owner, ...patch }, address, { took_over: 'an unconfirmed sign-up with this address' });
-      // A new link, for the new username and password: a couple at once, then at growing
-      // intervals, so repeated sign-ups cannot flood the mailbox.
-      if ((await throttle.attempt(throttle.forNoticesTo(owner.id))) === 0) await this.sendConfirmation({ ...owner, ...patch }, 0);
-    } else if ((await throttle.attempt(throttle.forNoticesTo(owner.id))) === 0) {
-      this.context.mail.send('already_registered', owner, { link: this.context.url('/reset') });
+  private async storeSignUp(form: RegistrationForm, passwordHash: string, address: string): Promise<void> {
+    const owner = await this.context.store.findUserByLogin(canonicalize(form.email));
+    try {
+      if (!owner) await this.createPending(form, passwordHash, address);
+      else if (owner.awaitingConfirmation) await this.takeOver(owner, form, passwordHash, address);
+      else await this.reserve(owner, form, passwordHash, address);
+    } catch (error) {
+      if (!(error instanceof DuplicateUserError)) throw error;
     }
-    return { kind: 'address-taken', awaitingConfirmation: true };
+  }
+
+  private async createPending(form: RegistrationForm, passwordHash: string, address: string): Promise<void> {
+    const user = this.newAccount(form, passwordHash, true);
+    await this.context.store.createUser(user);
+    announce(this.context, 'user.registered', user, address);
+    await this.sendConfirmation(user, 0);
+  }
+
+  /**
+   * A sign-up with an address whose account still awaits confirmation takes it over: its
+   * username and password become this form's, and a new link goes to the address. A stranger
+   * who signed up first with someone else's address therefore cannot keep it, and since
+   * following a link also asks for the password, whoever confirms must know the password of
+   * the latest sign-up and read the mailbox.
+   */
+  private async takeOver(owner: UserRecord, form: RegistrationForm, passwordHash: string, address: string): Promise<void> {
+    const { store, clock, throttle } = this.context;
+    const patch = { username: normalizeUsername(form.username), usernameCanonical: canonicalize(form.username), email: form.email, passwordHash };
+    await store.updateUser(owner.id, patch, clock.now());
+    announce(this.context, 'user.registered', { ...owner, ...patch }, address, { took_over: 'an unconfirmed sign-up with this address' });
+    // A new link, for the new username and password: a couple at once, then at growing
+    // intervals, so repeated sign-ups cannot flood the mailbox.
+    if ((await throttle.attempt(throttle.forNoticesTo(owner.id))) === 0) await this.sendConfirmation({ ...owner, ...patch }, 0);
+  }
+
+  /**
+   * A sign-up with the address of a confirmed (or deactivated) account: no account changes
+   * hands, its owner gets a notice (throttled like the links above), and the username is held
+   * by the address's reservation (src/accounts/sign-up-reservation.ts) exactly as a sign-up
+   * with a free address would hold it, so a later sign-up cannot tell the two apart.
+   */
+  private async reserve(owner: UserRecord, form: RegistrationForm, passwordHash: string, address: string): Promise<void> {
+    const { store, clock, throttle } = this.context;
+    const standIn = reservationAddress(owner.emailCanonical);
+    const existing = await store.findUserByLogin(standIn);
+    // An administrator turned the reservation into something else: leave it alone.
+    if (existing && !existing.awaitingConfirmation) return;
+    const reservation: UserRecord = existing
+      ? { ...existing, username: normalizeUsername(form.username), usernameCanonical: canonicalize(form.username), passwordHash }
+      : { ...this.newAccount(form, passwordHash, true), email: standIn, emailCanonical: standIn };
+    if (existing) await store.updateUser(existing.id, { username: reservation.username, usernameCanonical: reservation.usernameCanonical, passwordHash }, clock.now());
+    else await store.createUser(reservation);
+    announce(this.context, 'user.registered', reservation, address, { reserved: 'the e-mail address has an account: the username is held as by a sign-up' });
+    const notify = (await throttle.attempt(throttle.forNoticesTo(owner.id))) === 0;
+    if (notify) this.context.mail.send('already_registered', owner, { link: this.context.url('/reset') });
+    // Its link (never sent) sets how long the username is held, renewed as a takeover's would be.
+    if (!existing || notify) await this.sendConfirmation(reservation, 0);
   }
 
   /**
@@ -134,7 +188,8 @@ export class Registration {
       { tokenHash: hashSecret(token), userId: user.id, purpose: 'confirm', createdAt: now, expiresAt: now + this.settings.tokenTtl },
       notWithin,
     );
-    if (issued) {
+    // A reservation has no mailbox: its link only sets how long it lasts.
+    if (issued && !isReservation(user)) {
       this.context.mail.send('confirmation', user, {
         link: this.context.url(`/register/confirm?token=${token}`),
         expires_in: durationInWords(this.settings.tokenTtl),

@@ -110,6 +110,8 @@ export class PasswordResetting {
     // The owner proved who they are: their failed sign-ins no longer count.
     await throttle.succeeded(throttle.forAccount(user.id, address));
     announce(this.context, 'user.password_reset', user, address);
+    // As after a change on /account: if this was not the owner, the owner hears of it.
+    this.context.mail.send('password_changed', user);
     return { kind: 'reset', user };
   }
 }

@@ -100,6 +100,11 @@ describe('self-service accounts (Registration, PasswordResetting, Profile)', () 
     for (const other of others) await other.resetting.idle();
     await gatehouse.mail.idle();
     for (const other of others) await other.mail.idle();
+    // Sign-ups are stored after their answer, then their e-mails go out.
+    for (const each of [gatehouse, ...others]) {
+      await each.registration.idle();
+      await each.mail.idle();
+    }
     return mailer.messages;
   }
 
@@ -133,9 +138,9 @@ describe('self-service accounts (Registration, PasswordResetting, Profile)', () 
   /** Signs up with confirmation on; returns the new account and the token of its confirmation link. */
   async function registerAwaiting(username: string, email: string, password = PASSWORD): Promise<{ account: UserRecord; token: string }> {
     const result = await gatehouse.registration.register({ username, email, password, passwordAgain: password }, ADDRESS);
-    expect(result.kind).toBe('registered');
+    expect(result).toEqual({ kind: 'sent' });
     const [message] = (await sentTo(email)).slice(-1);
-    return { account: (result as { user: UserRecord }).user, token: tokenIn(message!, '/register/confirm') };
+    return { account: await user(username), token: tokenIn(message!, '/register/confirm') };
   }
 
   beforeEach(async () => {
@@ -167,7 +172,8 @@ describe('self-service accounts (Registration, PasswordResetting, Profile)', () 
         { username: 'alice', email: 'Alice@Example.com', password: PASSWORD, passwordAgain: PASSWORD },
         ADDRESS,
       );
-      expect(result).toMatchObject({ kind: 'registered', awaitingConfirmation: true });
+      expect(result).toEqual({ kind: 'sent' });
+      const messages = await sent();
       const stored = await user('alice');
       expect(stored).toMatchObject({
         username: 'alice',
@@ -180,7 +186,6 @@ describe('self-service accounts (Registration, PasswordResetting, Profile)', () 
       });
       expect(await canSignIn('alice', PASSWORD)).toBe(false);
 
-      const messages = await sent();
       expect(messages).toHaveLength(1);
       expect(messages[0]!.to).toBe('Alice@Example.com');
       expect(messages[0]!.subject).toBe('Confirm your e-mail address for auth.example.com');
@@ -291,7 +296,7 @@ describe('self-service accounts (Registration, PasswordResetting, Profile)', () 
     it('with registration.confirmation off the account works at once and no e-mail is sent', async () => {
       const other = gatehouseWith({ ...SETTINGS, registration: { enabled: true, confirmation: false } });
       const result = await other.registration.register({ username: 'bob', email: 'bob@example.com', password: PASSWORD, passwordAgain: PASSWORD }, ADDRESS);
-      expect(result).toMatchObject({ kind: 'registered', awaitingConfirmation: false });
+      expect(result).toMatchObject({ kind: 'registered', user: { username: 'bob', enabled: true } });
       expect(await user('bob')).toMatchObject({ enabled: true, awaitingConfirmation: false });
       expect(await canSignIn('bob', PASSWORD)).toBe(true);
       expect(await sent()).toEqual([]);
@@ -320,15 +325,17 @@ describe('self-service accounts (Registration, PasswordResetting, Profile)', () 
         { username: 'mallory', email: 'BOB@example.com', password: NEW_PASSWORD, passwordAgain: NEW_PASSWORD },
         ADDRESS,
       );
-      expect(result).toEqual({ kind: 'address-taken', awaitingConfirmation: true });
-      expect((await store.listUsers()).map((u) => u.username)).toEqual(['bob']);
+      expect(result).toEqual({ kind: 'sent' });
       const messages = await sent();
+      // Bob's account, and the reservation holding "mallory" as a sign-up would (disabled).
+      expect((await store.listUsers()).map((u) => [u.username, u.enabled])).toEqual([['bob', true], ['mallory', false]]);
       expect(messages).toHaveLength(1);
       expect(messages[0]).toMatchObject({ to: 'bob@example.com', subject: 'You already have an account on auth.example.com' });
       expect(messages[0]!.text).toContain(`${ISSUER}/reset`);
       expect(messages[0]!.text).toContain('bob');
       expect(messages[0]!.text).not.toContain('mallory');
-      expect(events).toEqual([]);
+      expect(eventTypes()).toEqual(['user.registered']);
+      expect(events[0]).toMatchObject({ username: 'mallory', details: { reserved: expect.any(String) } });
       expect((await user('bob')).passwordHash).toBe(bob.passwordHash);
     });
 
@@ -337,15 +344,27 @@ describe('self-service accounts (Registration, PasswordResetting, Profile)', () 
       expect((await gatehouse.registration.confirm(token, PASSWORD, ADDRESS)).kind).toBe('confirmed');
       const before = await user('vera');
 
-      for (const username of ['mallory', 'vera', 'VERA']) {
+      // Her own username is "taken", whatever the address (usernames are not secret).
+      for (const username of ['vera', 'VERA']) {
+        const result = await gatehouse.registration.register(
+          { username, email: 'Vera@Example.com', password: STRANGER, passwordAgain: STRANGER },
+          OTHER_ADDRESS,
+        );
+        expect(result, username).toMatchObject({ kind: 'invalid', problem: { field: 'username', taken: true } });
+      }
+      for (const username of ['mallory', 'mallory2', 'mallory3']) {
         clock.advance(3600);
         const result = await gatehouse.registration.register(
           { username, email: 'Vera@Example.com', password: STRANGER, passwordAgain: STRANGER },
           OTHER_ADDRESS,
         );
-        expect(result, username).toEqual({ kind: 'address-taken', awaitingConfirmation: true });
+        expect(result, username).toEqual({ kind: 'sent' });
       }
-      expect(await store.listUsers()).toStrictEqual([before]);
+      await sent();
+      // Her account is as it was; the reservation holds the latest username, unusable.
+      expect(await user('vera')).toStrictEqual(before);
+      expect((await store.listUsers()).map((u) => u.username)).toEqual(['mallory3', 'vera']);
+      expect(await canSignIn('mallory3', STRANGER)).toBe(false);
       expect(await canSignIn('vera', PASSWORD)).toBe(true);
       expect(await canSignIn('vera', STRANGER)).toBe(false);
       expect(await canSignIn('mallory', STRANGER)).toBe(false);
@@ -356,8 +375,10 @@ describe('self-service accounts (Registration, PasswordResetting, Profile)', () 
       ]);
       // No confirmation link, nor any link that would let the stranger in.
       for (const message of messages.slice(1)) expect(message.text).not.toContain('/register/confirm');
-      expect(await store.driver.all('SELECT * FROM account_tokens')).toEqual([]);
-      expect(eventTypes()).toEqual(['user.registered', 'user.confirmed']);
+      // Only the reservation's link, never sent.
+      const reservation = await user('mallory3');
+      expect(await store.driver.all('SELECT user_id, purpose FROM account_tokens')).toEqual([{ user_id: reservation.id, purpose: 'confirm' }]);
+      expect(eventTypes()).toEqual(['user.registered', 'user.confirmed', 'user.registered', 'user.registered', 'user.registered']);
     });
 
     it('a stranger signed up first with her address: her sign-up takes the account over (her username, spelling and password), and her password confirms it', async () => {
@@ -370,7 +391,8 @@ describe('self-service accounts (Registration, PasswordResetting, Profile)', () 
         { username: 'Vera', email: 'Vera@Example.com', password: PASSWORD, passwordAgain: PASSWORD },
         OTHER_ADDRESS,
       );
-      expect(result).toEqual({ kind: 'address-taken', awaitingConfirmation: true });
+      expect(result).toEqual({ kind: 'sent' });
+      const messages = await sentTo('vera@example.com');
       const taken = await user('vera');
       expect(taken).toMatchObject({
         id: account.id,
@@ -385,7 +407,6 @@ describe('self-service accounts (Registration, PasswordResetting, Profile)', () 
       expect(taken.passwordHash).not.toBe(account.passwordHash);
       expect(await store.findUserByLogin('mallory')).toBeNull();
       expect(await store.listUsers()).toHaveLength(1);
-      const messages = await sentTo('vera@example.com');
       expect(messages).toHaveLength(2);
       expect(messages[1]!.text).toContain('Hello Vera,');
       const verasLink = tokenIn(messages[1]!, '/register/confirm');
@@ -416,7 +437,7 @@ describe('self-service accounts (Registration, PasswordResetting, Profile)', () 
       clock.advance(61);
       expect(
         await gatehouse.registration.register({ username: 'vera', email: 'vera@example.com', password: PASSWORD, passwordAgain: PASSWORD }, OTHER_ADDRESS),
-      ).toEqual({ kind: 'address-taken', awaitingConfirmation: true });
+      ).toEqual({ kind: 'sent' });
       const messages = await sentTo('vera@example.com');
       expect(messages).toHaveLength(2);
       expect(messages[1]!.subject).toBe('Confirm your e-mail address for auth.example.com');
@@ -447,14 +468,19 @@ describe('self-service accounts (Registration, PasswordResetting, Profile)', () 
       expect(await user('mallory')).toStrictEqual(account);
       expect(await sentTo('vera@example.com')).toHaveLength(1);
 
-      // The account's own username: kept, with the new password.
+      // The account's own username is "taken" too: the answer never depends on the address.
       expect(
         await gatehouse.registration.register({ username: 'Mallory', email: 'vera@example.com', password: PASSWORD, passwordAgain: PASSWORD }, OTHER_ADDRESS),
-      ).toEqual({ kind: 'address-taken', awaitingConfirmation: true });
-      const after = await user('mallory');
-      expect(after).toMatchObject({ id: account.id, username: 'Mallory', usernameCanonical: 'mallory' });
-      expect(after.passwordHash).not.toBe(account.passwordHash);
+      ).toMatchObject({ kind: 'invalid', problem: { field: 'username', taken: true } });
+      expect(await user('mallory')).toStrictEqual(account);
+      // A free username takes the account over, with the new password.
+      expect(
+        await gatehouse.registration.register({ username: 'Vera', email: 'vera@example.com', password: PASSWORD, passwordAgain: PASSWORD }, OTHER_ADDRESS),
+      ).toEqual({ kind: 'sent' });
       const link = tokenIn((await sentTo('vera@example.com'))[1]!, '/register/confirm');
+      const after = await user('vera');
+      expect(after).toMatchObject({ id: account.id, username: 'Vera', usernameCanonical: 'vera' });
+      expect(after.passwordHash).not.toBe(account.passwordHash);
       expect((await gatehouse.registration.confirm(link, STRANGER, ADDRESS)).kind).toBe('wrong-password');
       expect((await gatehouse.registration.confirm(link, PASSWORD, OTHER_ADDRESS)).kind).toBe('confirmed');
     });
@@ -474,18 +500,20 @@ describe('self-service accounts (Registration, PasswordResetting, Profile)', () 
 
     it('signing up again with an unconfirmed address (another username) re-sends the link: two at once, then at growing intervals; the newest link replaces the others', async () => {
       const { token: first } = await registerAwaiting('alice', 'alice@example.com');
+      // Each time another username: the pending account's own is "taken" like any other.
+      let n = 1;
       const again = () =>
-        gatehouse.registration.register({ username: 'alice2', email: 'alice@example.com', password: PASSWORD, passwordAgain: PASSWORD }, ADDRESS);
+        gatehouse.registration.register({ username: `alice${++n}`, email: 'alice@example.com', password: PASSWORD, passwordAgain: PASSWORD }, ADDRESS);
 
-      expect(await again()).toEqual({ kind: 'address-taken', awaitingConfirmation: true });
+      expect(await again()).toEqual({ kind: 'sent' });
       expect(await sentTo('alice@example.com')).toHaveLength(2);
-      expect(await again()).toEqual({ kind: 'address-taken', awaitingConfirmation: true });
+      expect(await again()).toEqual({ kind: 'sent' });
       expect(await sentTo('alice@example.com')).toHaveLength(3);
       // The third at once is answered the same, but sends nothing: the mailbox is not flooded.
-      expect(await again()).toEqual({ kind: 'address-taken', awaitingConfirmation: true });
+      expect(await again()).toEqual({ kind: 'sent' });
       expect(await sentTo('alice@example.com')).toHaveLength(3);
       clock.advance(2);
-      expect(await again()).toEqual({ kind: 'address-taken', awaitingConfirmation: true });
+      expect(await again()).toEqual({ kind: 'sent' });
       const messages = await sentTo('alice@example.com');
       expect(messages).toHaveLength(4);
       const links = messages.map((message) => tokenIn(message, '/register/confirm'));
@@ -493,19 +521,22 @@ describe('self-service accounts (Registration, PasswordResetting, Profile)', () 
       expect(links[0]).toBe(first);
       for (const old of links.slice(0, 3)) expect(await gatehouse.registration.confirm(old, PASSWORD, ADDRESS)).toEqual({ kind: 'link-not-usable' });
       // The latest sign-up's username.
-      expect(await gatehouse.registration.confirm(links[3]!, PASSWORD, ADDRESS)).toMatchObject({ kind: 'confirmed', user: { username: 'alice2', enabled: true } });
-      expect((await store.listUsers()).map((u) => u.username)).toEqual(['alice2']);
+      expect(await gatehouse.registration.confirm(links[3]!, PASSWORD, ADDRESS)).toMatchObject({ kind: 'confirmed', user: { username: 'alice5', enabled: true } });
+      expect((await store.listUsers()).map((u) => u.username)).toEqual(['alice5']);
       expect(eventTypes()).toEqual(['user.registered', 'user.registered', 'user.registered', 'user.registered', 'user.registered', 'user.confirmed']);
     });
 
-    it('signing up again with the same username and address before confirming re-sends the link', async () => {
+    it('signing up again with the same username and address before confirming is "username taken" (as with any other address); the reset form re-sends the link', async () => {
       const { token: first } = await registerAwaiting('alice', 'alice@example.com');
       clock.advance(61);
       const result = await gatehouse.registration.register(
         { username: 'alice', email: 'alice@example.com', password: PASSWORD, passwordAgain: PASSWORD },
         ADDRESS,
       );
-      expect(result).toEqual({ kind: 'address-taken', awaitingConfirmation: true });
+      expect(result).toMatchObject({ kind: 'invalid', problem: { field: 'username', taken: true } });
+      expect(await sentTo('alice@example.com')).toHaveLength(1);
+      clock.advance(RETRY_TTL);
+      expect(await gatehouse.resetting.request('alice@example.com', ADDRESS)).toEqual({ kind: 'accepted' });
       const messages = await sentTo('alice@example.com');
       expect(messages).toHaveLength(2);
       const second = tokenIn(messages[1]!, '/register/confirm');
@@ -526,7 +557,7 @@ describe('self-service accounts (Registration, PasswordResetting, Profile)', () 
       clock.advance(3600);
       expect(
         await gatehouse.registration.register({ username: 'mallory', email: 'alice@example.com', password: STRANGER, passwordAgain: STRANGER }, OTHER_ADDRESS),
-      ).toEqual({ kind: 'address-taken', awaitingConfirmation: true });
+      ).toEqual({ kind: 'sent' });
       expect(await user('alice')).toMatchObject({ username: 'alice', enabled: false, awaitingConfirmation: false });
       expect((await sentTo('alice@example.com')).at(-1)!.subject).toBe('You already have an account on auth.example.com');
     });
@@ -731,8 +762,8 @@ describe('self-service accounts (Registration, PasswordResetting, Profile)', () 
 
       // Not forever: once the block is over, the address may ask again.
       clock.advance(2);
-      expect(await gatehouse.registration.register({ username: 'carol', email: 'carol@example.com', password: PASSWORD, passwordAgain: PASSWORD }, ADDRESS)).toMatchObject({
-        kind: 'registered',
+      expect(await gatehouse.registration.register({ username: 'carol', email: 'carol@example.com', password: PASSWORD, passwordAgain: PASSWORD }, ADDRESS)).toEqual({
+        kind: 'sent',
       });
     });
 

@@ -20,6 +20,11 @@ export class AccountMail {
     this.queue.deliver(message, name);
   }
 
+  /** Messages on their way, and messages dropped because the queue was full (metrics). */
+  get queueState(): { queued: number; dropped: number } {
+    return { queued: this.queue.size, dropped: this.queue.dropped };
+  }
+
   /** Resolves when every queued message has been handed over (or failed). */
   idle(): Promise<void> {
     return this.queue.idle();

@@ -3,6 +3,8 @@ import { DuplicateUserError, type UserRecord, type UserStore } from '../storage/
 import { canonicalize, emailProblem, normalizeUsername, usernameProblem } from './canonical.js';
 import { SecurityEvents, type AccountEventType } from '../audit/events.js';
 import { DEFAULT_PASSWORD_POLICY, hashPassword, passwordProblem, type PasswordPolicy } from './passwords.js';
+import { isReservation, RESERVATION_NOT_ACTIVATED } from './sign-up-reservation.js';
+import type { AccountRevocation } from '../storage/store.js';
 
 /** A rule a user record broke (duplicate, bad e-mail, weak password): the caller's input is at fault. */
 export class AccountError extends Error {
@@ -69,6 +71,14 @@ export async function newUserProblem(
 
 const fieldProblem = (field: AccountField, message: string | null): FieldProblem | null => (message ? { field, message } : null);
 
+/**
+ * What an administrator's deactivation or password change ends, as a password reset does:
+ * sessions, access and refresh tokens, unused codes, e-mailed links. Consents are kept: they are
+ * the user's own choices, grant nothing without a new sign-in (which the change now controls),
+ * and forgetting them would make the user allow every app again for an administrator's action.
+ */
+const REVOKE_ALL: AccountRevocation = { links: true, sessions: true, tokens: true };
+
 /** User management by an administrator (the CLI); every change is announced on `events`. */
 export class UserAccounts {
   constructor(
@@ -127,7 +137,12 @@ export class UserAccounts {
    */
   async setEnabled(login: string, enabled: boolean): Promise<UserRecord> {
     const user = await this.find(login);
-    await this.store.updateUser(user.id, { enabled, awaitingConfirmation: false }, this.clock.now());
+    if (enabled && isReservation(user)) throw new AccountError(RESERVATION_NOT_ACTIVATED);
+    // Deactivating signs the user out everywhere (see REVOKE_ALL), so nothing revives when the
+    // account is turned back on; activating a disabled account does the same for accounts
+    // deactivated by older versions, which left sessions and tokens in place.
+    const revoke = enabled && user.enabled ? {} : REVOKE_ALL;
+    await this.store.updateUserRevoking(user.id, { enabled, awaitingConfirmation: false }, this.clock.now(), revoke);
     this.announce(enabled ? 'user.activated' : 'user.deactivated', user);
     return { ...user, enabled, awaitingConfirmation: false };
   }
@@ -154,7 +169,8 @@ export class UserAccounts {
     const user = await this.find(login);
     const problem = passwordProblem(password, user, this.passwordPolicy);
     if (problem) throw new AccountError(problem);
-    await this.store.updateUser(user.id, { passwordHash: await hashPassword(password) }, this.clock.now());
+    // Whoever knew the old password is out: sessions, tokens, codes and links end with it.
+    await this.store.updateUserRevoking(user.id, { passwordHash: await hashPassword(password) }, this.clock.now(), REVOKE_ALL);
     this.announce('user.password_changed', user);
     return user;
   }

@@ -149,9 +149,11 @@ export const configSchema = z
         outbox: z.string().min(1).default('./data/outbox'),
         /** A folder whose files replace the built-in templates (see README). */
         templates: z.string().min(1).optional(),
+        /** Messages held in memory on their way to the mail server; more are dropped (logged, counted). */
+        queue_limit: z.number().int().min(1).max(1_000_000).default(1000),
       })
       .strict()
-      .default({ outbox: './data/outbox' }),
+      .default({ outbox: './data/outbox', queue_limit: 1000 }),
     /** Where brute-force counters live. */
     rate_limit: z
       .object({
@@ -269,6 +271,7 @@ export const numericKeys = new Set([
   'registration.token_ttl',
   'resetting.token_ttl',
   'resetting.retry_ttl',
+  'mail.queue_limit',
   'audit.retention',
   'audit.failure_window',
   'audit.failure_rows',

@@ -1,6 +1,6 @@
 import { BlockList, isIP } from 'node:net';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { SecurityEvent } from '../audit/events.js';
 import { OAuthError } from '../core/errors.js';
 import type { Gatehouse } from '../gatehouse.js';
@@ -174,11 +174,33 @@ export class GatehouseMetrics {
   }
 }
 
+/** The outgoing mail queue, read when /metrics is: its depth and the messages it dropped when full. */
+function observeMailQueue(registry: Registry, gatehouse: Gatehouse): void {
+  new Gauge({
+    name: 'gatehouse_mail_queued',
+    help: 'E-mails on their way to the mail server (at most mail.queue_limit)',
+    registers: [registry],
+    collect() {
+      this.set(gatehouse.mail.queueState.queued);
+    },
+  });
+  new Counter({
+    name: 'gatehouse_mail_dropped_total',
+    help: 'E-mails dropped because mail.queue_limit messages were already on their way',
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(gatehouse.mail.queueState.dropped);
+    },
+  });
+}
+
 /** GET /metrics (metrics.allow only) and the per-request observations. */
 export function registerMetrics(app: FastifyInstance, gatehouse: Gatehouse): void {
   const { metrics: settings } = gatehouse.config;
   if (!settings.enabled) return;
   const metrics = new GatehouseMetrics();
+  observeMailQueue(metrics.registry, gatehouse);
   const unsubscribe = gatehouse.events.on(metrics.record);
   const unsubscribeDrops = gatehouse.auditLog?.onDropped(metrics.auditEventsDropped);
   app.addHook('onClose', async () => {

@@ -9,6 +9,7 @@ import {
   type AuditFilter,
   type AuditRecord,
   type AccessTokenRecord,
+  type AccountRevocation,
   type AccountTokenPurpose,
   type AccountTokenRecord,
   type EmailChangeOutcome,
@@ -425,6 +426,10 @@ export class SqlStore implements Store {
   }
 
   async updateUser(id: string, patch: UserPatch, now: number): Promise<boolean> {
+    return this.updateUserWith(this.db, id, patch, now);
+  }
+
+  private async updateUserWith(tx: SqlExecutor, id: string, patch: UserPatch, now: number): Promise<boolean> {
     const columns: Record<keyof UserPatch, string> = {
       username: 'username',
       usernameCanonical: 'username_canonical',
@@ -445,7 +450,7 @@ export class SqlStore implements Store {
     sets.push('updated_at = ?');
     params.push(now, id);
     try {
-      return (await this.db.run(`UPDATE users SET ${sets.join(', ')} WHERE id = ?`, params)) > 0;
+      return (await tx.run(`UPDATE users SET ${sets.join(', ')} WHERE id = ?`, params)) > 0;
     } catch (error) {
       throw this.duplicateUser(error) ?? error;
     }
@@ -458,6 +463,19 @@ export class SqlStore implements Store {
 
   async listUsers(): Promise<UserRecord[]> {
     return (await this.db.all<UserRow>('SELECT * FROM users ORDER BY username_canonical')).map(toUser);
+  }
+
+  async updateUserRevoking(id: string, patch: UserPatch, now: number, revoke: AccountRevocation): Promise<boolean> {
+    return this.db.transaction(async (tx) => {
+      if (!(await this.updateUserWith(tx, id, patch, now))) return false;
+      if (revoke.links) await tx.run('DELETE FROM account_tokens WHERE user_id = ?', [id]);
+      if (revoke.sessions) await tx.run('DELETE FROM sessions WHERE user_id = ?', [id]);
+      if (revoke.tokens) {
+        await this.revokeUserTokens(tx, id, null, now);
+        await tx.run('UPDATE authorization_codes SET consumed_at = ? WHERE user_id = ? AND consumed_at IS NULL', [now, id]);
+      }
+      return true;
+    });
   }
 
   // --- confirmation and reset links ---------------------------------------------
@@ -556,7 +574,10 @@ export class SqlStore implements Store {
         if (!clash) {
           await tx.run('UPDATE users SET email = ?, email_canonical = ?, updated_at = ? WHERE id = ?', [change.newEmail, change.emailCanonical, now, link.user_id]);
         }
-        await tx.run('DELETE FROM account_tokens WHERE user_id = ? AND purpose = ?', [link.user_id, 'change_email']);
+        // A changed address voids every link sent before (a reset link must not outlive the
+        // address it went to); a refused change only uses up its own link.
+        if (clash) await tx.run('DELETE FROM account_tokens WHERE user_id = ? AND purpose = ?', [link.user_id, 'change_email']);
+        else await tx.run('DELETE FROM account_tokens WHERE user_id = ?', [link.user_id]);
         return clash ? { kind: 'address-taken' } : { kind: 'changed', userId: link.user_id, oldEmail: user.email };
       });
     } catch (error) {

@@ -126,6 +126,22 @@ export interface UserStore {
   /** Deletes the user with every token, code, sign-in session and consent of theirs. False when unknown. */
   deleteUser(id: string): Promise<boolean>;
   listUsers(): Promise<UserRecord[]>;
+  /**
+   * Updates the user and, in the same transaction, ends what was issued on the old terms
+   * (`revoke`): a password, e-mail or status change that left an old reset link, session or
+   * token working would leave whoever held it in. False when the user is unknown.
+   */
+  updateUserRevoking(id: string, patch: UserPatch, now: number, revoke: AccountRevocation): Promise<boolean>;
+}
+
+/** What updateUserRevoking ends besides the change itself. Consents are never touched. */
+export interface AccountRevocation {
+  /** Every e-mailed link of the user (reset, confirmation, any other purpose). */
+  links?: boolean;
+  /** Every sign-in session of the user. */
+  sessions?: boolean;
+  /** Every access and refresh token of the user, and their authorization codes not yet exchanged. */
+  tokens?: boolean;
 }
 
 /**

@@ -268,6 +268,8 @@ describe('self-service accounts in Chromium [sqlite, in-process, injected clock]
     expect(await heading(page)).toBe('Check your e-mail');
     expect(where(page)).toBe('/register/sent');
     expect(await textOf(page.locator('.lead'))).toBe('We sent a link to the address you gave. Follow it to activate your account.');
+    // The account is stored just after the answer, then the link goes out.
+    const message = await mail.waitFor(email, /Confirm/);
 
     // Not active yet: the right password does not sign in; its owner is told why.
     await page.goto(`${origin}/login`);
@@ -280,7 +282,6 @@ describe('self-service accounts in Chromium [sqlite, in-process, injected clock]
     expect((await submitSignIn(page, username, 'not the password')).status()).toBe(400);
     expect(await textOf(page.getByRole('alert'))).toBe(INCORRECT);
 
-    const message = await mail.waitFor(email, /Confirm/);
     expect(message.subject).toBe(`Confirm your e-mail address for 127.0.0.1:${new URL(origin).port}`);
     const link = linkIn(message, '/register/confirm');
     expect(new URL(link).origin).toBe(origin);

@@ -61,7 +61,9 @@ describe('gatehouse CLI and self-registered accounts [sqlite]', () => {
 
   async function signUp(gatehouse: Gatehouse, username: string): Promise<void> {
     const result = await gatehouse.registration.register({ username, email: `${username}@example.com`, password: PASSWORD, passwordAgain: PASSWORD }, ADDRESS);
-    expect(result).toMatchObject({ kind: 'registered', awaitingConfirmation: true });
+    expect(result).toEqual({ kind: 'sent' });
+    // Stored after the answer.
+    await gatehouse.registration.idle();
   }
 
   beforeAll(async () => {
@@ -126,6 +128,35 @@ describe('gatehouse CLI and self-registered accounts [sqlite]', () => {
     });
   });
 
+  describe('user deactivate / change-password sign the user out everywhere', () => {
+    it('sessions end and refresh tokens are revoked, so `user activate` revives nothing; consents stay', async () => {
+      const now = Math.floor(Date.now() / 1000);
+      const user = await new UserAccounts(store).create({ username: 'sigrid', email: 'sigrid@example.com', password: PASSWORD });
+      const live = async () => {
+        await store.createSession({ idHash: hashSecret(`session ${Math.random()}`), userId: user.id, createdAt: now, expiresAt: now + 3600 });
+        await store.driver.run(
+          `INSERT INTO refresh_tokens (token_hash, family_id, parent_hash, client_id, user_id, scope, issued_at, expires_at, consumed_at, revoked_at)
+           SELECT ?, ?, NULL, id, ?, '', ?, ?, NULL, NULL FROM clients LIMIT 1`,
+          [hashSecret(`refresh ${Math.random()}`), `family ${Math.random()}`, user.id, now, now + 3600],
+        );
+      };
+      const state = async () => ({
+        sessions: (await queryRows(db.location, 'SELECT id_hash FROM sessions WHERE user_id = ?', [user.id])).length,
+        liveRefreshTokens: (await queryRows(db.location, 'SELECT token_hash FROM refresh_tokens WHERE user_id = ? AND revoked_at IS NULL', [user.id])).length,
+      });
+      expectSuccess(await cli(['client', 'create', '--name', 'Cli Test App', '--grant-type', 'password', '--grant-type', 'refresh_token']));
+      await live();
+      expect(await state()).toEqual({ sessions: 1, liveRefreshTokens: 1 });
+      expectSuccess(await cli(['user', 'deactivate', 'sigrid']));
+      expectSuccess(await cli(['user', 'activate', 'sigrid']));
+      expect(await state()).toEqual({ sessions: 0, liveRefreshTokens: 0 });
+
+      await live();
+      expectSuccess(await cli(['user', 'change-password', 'sigrid', '--password-stdin'], { stdin: 'another long passphrase\n' }));
+      expect(await state()).toEqual({ sessions: 0, liveRefreshTokens: 0 });
+    });
+  });
+
   describe('tokens clean', () => {
     it('deletes expired confirmation and reset links and never-confirmed accounts, and says how many', async () => {
       const now = Math.floor(Date.now() / 1000);
@@ -140,10 +171,12 @@ describe('gatehouse CLI and self-registered accounts [sqlite]', () => {
       // Deactivated by an administrator before confirming: not "never confirmed", an admin's decision.
       await signUp(gatehouseAt(twoDaysAgo), 'blocked');
       expectSuccess(await cli(['user', 'deactivate', 'blocked']));
+      // Deactivating deleted its e-mailed links at once (and would have ended its sessions and tokens).
+      expect(await queryRows(db.location, "SELECT t.purpose FROM account_tokens t JOIN users u ON u.id = t.user_id WHERE u.username = 'blocked'")).toEqual([]);
 
       const result = await cli(['tokens', 'clean']);
       expectSuccess(result);
-      expect(result.stdout).toMatch(/^Deleted \d+ expired access tokens, .* idle sign-in failure counters, \d+ expired device cookies and known accounts, 2 expired confirmation and reset links, 1 never-confirmed accounts, \d+ unanswered consent pages and \d+ audit events older than audit\.retention\.\n$/);
+      expect(result.stdout).toMatch(/^Deleted \d+ expired access tokens, .* idle sign-in failure counters, \d+ expired device cookies and known accounts, 1 expired confirmation and reset links, 1 never-confirmed accounts, \d+ unanswered consent pages and \d+ audit events older than audit\.retention\.\n$/);
 
       const usernames = (await queryRows<{ username: string }>(db.location, 'SELECT username FROM users ORDER BY username')).map((row) => row.username);
       expect(usernames).toContain('newbie');
@@ -154,7 +187,7 @@ describe('gatehouse CLI and self-registered accounts [sqlite]', () => {
         db.location,
         "SELECT u.username, t.purpose FROM account_tokens t JOIN users u ON u.id = t.user_id WHERE u.username IN ('ghost', 'newbie', 'keeper', 'blocked') ORDER BY u.username",
       );
-      // blocked's expired link went (one of the 2); ghost's went with ghost.
+      // keeper's expired link went (the 1); blocked's went with the deactivation, ghost's with ghost.
       expect(tokens).toEqual([{ username: 'newbie', purpose: 'confirm' }]);
 
       // The name is free again.

@@ -342,7 +342,7 @@ describe('sections: registration, resetting, mail, rate_limit', () => {
     const config = loadConfig();
     expect(config.registration).toEqual({ enabled: false, confirmation: true, token_ttl: 86_400 });
     expect(config.resetting).toEqual({ token_ttl: 86_400, retry_ttl: 7200 });
-    expect(config.mail).toEqual({ outbox: './data/outbox', from: 'Gatehouse <no-reply@localhost>' });
+    expect(config.mail).toEqual({ outbox: './data/outbox', from: 'Gatehouse <no-reply@localhost>', queue_limit: 1000 });
     expect(config.rate_limit).toEqual({});
   });
 
@@ -355,6 +355,7 @@ describe('sections: registration, resetting, mail, rate_limit', () => {
       from: 'Auth <auth@example.com>',
       outbox: './mail/outbox',
       templates: './mail/templates',
+      queue_limit: 1000,
     });
     expect(config.rate_limit).toEqual({ redis_url: 'redis://127.0.0.1:6379/2' });
   });
@@ -378,6 +379,7 @@ describe('sections: registration, resetting, mail, rate_limit', () => {
         GATEHOUSE_MAIL_FROM: 'Accounts <accounts@example.com>',
         GATEHOUSE_MAIL_OUTBOX: '/var/spool/gatehouse',
         GATEHOUSE_MAIL_TEMPLATES: '/etc/gatehouse/mail',
+        GATEHOUSE_MAIL_QUEUE_LIMIT: '250',
         GATEHOUSE_RATE_LIMIT_REDIS_URL: 'rediss://cache.example.com:6380',
       },
     });
@@ -388,6 +390,7 @@ describe('sections: registration, resetting, mail, rate_limit', () => {
       from: 'Accounts <accounts@example.com>',
       outbox: '/var/spool/gatehouse',
       templates: '/etc/gatehouse/mail',
+      queue_limit: 250,
     });
     expect(config.rate_limit).toEqual({ redis_url: 'rediss://cache.example.com:6380' });
   });
@@ -400,6 +403,7 @@ describe('sections: registration, resetting, mail, rate_limit', () => {
       url: 'smtp://127.0.0.1:2525',
       outbox: './data/outbox',
       from: 'Gatehouse <no-reply@localhost>',
+      queue_limit: 1000,
     });
   });
 

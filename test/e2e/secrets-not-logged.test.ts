@@ -465,14 +465,15 @@ describeEachEngine('secrets are never logged by the server (e2e)', (factory) => 
     const fields = { csrf_token: registerCsrf, username: 'self-served', email };
     expect((await post(browser, '/register', { ...fields, password: signupPassword, password_again: mismatched })).status).toBe(400);
     expect((await post(browser, '/register', { ...fields, password: signupPassword, password_again: signupPassword })).status).toBe(303);
-    // Signed up again before confirming: the account takes this sign-up's password.
+    // Signed up again before confirming (another username: its own is taken): the account takes
+    // this sign-up's username and password.
     const takeoverPassword = remember('second sign-up password (takes the pending account over)', unique('takeover-pass'));
-    expect((await post(browser, '/register', { ...fields, password: takeoverPassword, password_again: takeoverPassword })).status).toBe(303);
+    expect((await post(browser, '/register', { ...fields, username: 'self-served-b', password: takeoverPassword, password_again: takeoverPassword })).status).toBe(303);
     // Sign-in before the link is followed: refused, with the right password.
     const early = new HttpBrowser(server.url);
     const { page: earlyLogin, csrfToken: earlyCsrf } = await early.loginForm();
     answers.push(earlyLogin);
-    expect((await post(early, '/login', { csrf_token: earlyCsrf, username: 'self-served', password: takeoverPassword })).status).toBe(400);
+    expect((await post(early, '/login', { csrf_token: earlyCsrf, username: 'self-served-b', password: takeoverPassword })).status).toBe(400);
 
     // The confirmation link: its page (token in the query string), the button with a wrong and
     // a replaced password, then the right one, the used link again.
@@ -521,7 +522,7 @@ describeEachEngine('secrets are never logged by the server (e2e)', (factory) => 
     // The account page: a wrong and a right current password on each form, a new password.
     const { page: loginPage, csrfToken: loginCsrf } = await browser.loginForm('/account');
     answers.push(loginPage);
-    const signedIn = await post(browser, '/login', { csrf_token: loginCsrf, username: 'self-served', password: resetPassword, return_to: '/account' });
+    const signedIn = await post(browser, '/login', { csrf_token: loginCsrf, username: email, password: resetPassword, return_to: '/account' });
     expect(signedIn.status, signedIn.text).toBe(303);
     remember('self-service session cookie', browser.jar.get('gatehouse_session'));
     const account = await keep(browser.get('/account'));
@@ -740,8 +741,9 @@ describe('outbox mode: e-mail written to files whose paths are logged, never the
     const lines = parseLogLines(logs);
 
     // One log line per message, naming its .eml (and nothing else of it).
+    // The confirmation link, the reset link and the "password changed" notice after the reset.
     const files = messages();
-    expect(files).toHaveLength(2);
+    expect(files).toHaveLength(3);
     const written = lines.filter((line) => line.msg === OUTBOX_LINE);
     expect(written.map((line) => line.path).sort()).toEqual(files.map((file) => file.eml));
     for (const line of written) expect(Object.keys(line)).not.toEqual(expect.arrayContaining(['to', 'subject', 'text', 'html', 'link']));

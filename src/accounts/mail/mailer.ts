@@ -71,17 +71,41 @@ export class OutboxMailer implements Mailer {
   async close(): Promise<void> {}
 }
 
+/** How many messages MailQueue holds (sending or waiting) unless told otherwise. */
+export const DEFAULT_MAIL_QUEUE_LIMIT = 1000;
+
 /**
  * Sends in the background, so a page answers at once and as fast whether or not a message
  * went out (a reset form must not reveal, by its timing, that an account exists). Failures are
  * logged without the message. `idle()` waits for messages still on their way (shutdown, tests).
+ *
+ * Bounded: unauthenticated forms queue messages, and a slow or stuck mail server would otherwise
+ * let them pile up in memory without limit. Past `limit` messages not yet handed over, a new one
+ * is dropped, logged (its purpose only) and counted in `dropped`.
  */
 export class MailQueue {
   private readonly inFlight = new Set<Promise<void>>();
+  /** Messages dropped because the queue was full, since start. */
+  dropped = 0;
 
-  constructor(private readonly mailer: Mailer, private readonly logger: Pick<Logger, 'error'>) {}
+  constructor(
+    private readonly mailer: Mailer,
+    private readonly logger: Pick<Logger, 'error'>,
+    readonly limit = DEFAULT_MAIL_QUEUE_LIMIT,
+  ) {}
 
+  /** Messages handed to the queue and not yet sent (or failed). */
+  get size(): number {
+    return this.inFlight.size;
+  }
+
+  /** Queues `message`, or drops it (logged, counted in `dropped`) when the queue is full. */
   deliver(message: MailMessage, purpose: string): void {
+    if (this.inFlight.size >= this.limit) {
+      this.dropped += 1;
+      this.logger.error({ purpose, queued: this.inFlight.size, dropped: this.dropped }, 'e-mail dropped: the mail queue is full (is the mail server slow or down?)');
+      return;
+    }
     const sending = this.mailer
       .send(message)
       .catch((error: unknown) => {

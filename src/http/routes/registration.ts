@@ -55,10 +55,9 @@ export function registerRegistrationRoutes(app: FastifyInstance, gatehouse: Gate
       case 'invalid':
         request.audit.error = 'registration_invalid';
         return showAgain(400, sentence(result.problem.message));
-      case 'address-taken':
+      case 'sent':
         return reply.redirect('/register/sent', 303);
       case 'registered':
-        if (result.awaitingConfirmation) return reply.redirect('/register/sent', 303);
         await browser.startSession(request, reply, result.user.id);
         return reply.redirect(returnTo ?? '/account', 303);
     }
