@@ -217,11 +217,13 @@ describeEachEngine('e-mail change and the profile form', (factory) => {
     expect(await gatehouse.profile.emailChange.pending(token)).toBeNull();
   });
 
-  it('a hijacked session asked for the change: once the owner changes the password, the old one no longer confirms', async () => {
+  it('a hijacked session asked for the change: once the owner changes the password, the link is void', async () => {
     await update(bob, 'bob', 'thief@example.com');
     const token = await linkTo('thief@example.com');
     await gatehouse.profile.changePassword(bob, { currentPassword: PASSWORD, password: NEW_PASSWORD, passwordAgain: NEW_PASSWORD }, ADDRESS);
-    expect(await gatehouse.profile.emailChange.confirm(token, PASSWORD, ADDRESS)).toMatchObject({ kind: 'wrong-password' });
+    // The password change voided every link sent before, so not even the new password confirms it.
+    expect(await gatehouse.profile.emailChange.confirm(token, PASSWORD, ADDRESS)).toEqual({ kind: 'link-not-usable' });
+    expect(await gatehouse.profile.emailChange.confirm(token, NEW_PASSWORD, ADDRESS)).toEqual({ kind: 'link-not-usable' });
     expect(await stored(bob.id)).toMatchObject({ email: 'bob@example.com' });
   });
 
