@@ -16,6 +16,12 @@ export const PENDING_SIGN_INS_PER_BROWSER = 10;
  * this is what bounds the rows a client that never signs in can make.
  */
 export const PENDING_SIGN_INS_PER_ADDRESS = 50;
+/**
+ * …and all of them together (about 6 MB of rows): a flood from more addresses than that evicts
+ * the oldest waiting requests (whose users then start again at the app) instead of growing the
+ * database. Ten thousand sign-ins started within 15 minutes is far beyond a normal day.
+ */
+export const PENDING_SIGN_INS_TOTAL = 10_000;
 
 /** The address a sign-in hop is counted under: an IPv4 address, or the /64 of an IPv6 one. */
 export function addressKey(address: string): string {
@@ -79,7 +85,7 @@ export class PendingAuthorizations {
         createdAt: now,
         expiresAt: now + PENDING_SIGN_IN_LIFETIME,
       },
-      { perOwner: PENDING_SIGN_INS_PER_BROWSER, perAddress: PENDING_SIGN_INS_PER_ADDRESS },
+      { perOwner: PENDING_SIGN_INS_PER_BROWSER, perAddress: PENDING_SIGN_INS_PER_ADDRESS, total: PENDING_SIGN_INS_TOTAL },
     );
     return id;
   }

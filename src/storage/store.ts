@@ -368,6 +368,11 @@ export interface PendingAuthorizationLimits {
   perOwner: number;
   /** Sign-in only: at most this many per `addressKey`, the new one included. */
   perAddress?: number;
+  /**
+   * Sign-in only: at most about this many across all browsers and addresses (the oldest go
+   * first), so requests from very many addresses still cannot grow the table without bound.
+   */
+  total?: number;
 }
 
 export interface PendingAuthorizationStore {
