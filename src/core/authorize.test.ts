@@ -523,6 +523,20 @@ describe('authorization endpoint', () => {
     });
   });
 
+  describe('what an unauthenticated request can make the server keep', () => {
+    it('state and scope longer than 1,024 characters are invalid_request (a pending request stays small)', async () => {
+      expectErrorRedirect(await validate({ state: 'x'.repeat(1025) }), { base: WEB_CALLBACK, error: 'invalid_request', state: 'x'.repeat(1025) });
+      expectErrorRedirect(await validate({ scope: `read ${'write '.repeat(200)}`.trim() }), { base: WEB_CALLBACK, error: 'invalid_request', state: 'af0ifjsldkj' });
+      expect((await validate({ state: 'x'.repeat(1024) })).kind).toBe('valid');
+    });
+
+    it('an approval of a public native app is not remembered: it would never be read (the app is always asked)', async () => {
+      const request = await valid({ client_id: native.id, redirect_uri: NATIVE_CALLBACK, scope: 'read' });
+      await gatehouse.authorizationEndpoint.approve(request, asUser(alice), true);
+      expect(await db.store.findConsent(alice, native.id)).toBeNull();
+    });
+  });
+
   describe('response_mode (Multiple Response Type Encoding Practices §2.1) and what is echoed to the client', () => {
     it('response_mode=fragment puts the code in the fragment; query (or none) in the query', async () => {
       const inFragment = await gatehouse.authorizationEndpoint.approve(await valid({ response_mode: 'fragment' }), asUser(alice), false);

@@ -68,6 +68,9 @@ export const AUTHORIZATION_PARAMETERS = [
   'response_mode',
 ] as const;
 
+/** The longest `state` or `scope` accepted: ample for any client, and a bound on what a pending request stores. */
+export const MAX_STORED_PARAMETER_LENGTH = 1024;
+
 /** Parameters that may appear more than once by their own spec: `resource` (RFC 8707 §2), `audience`. */
 const MULTI_VALUED_PARAMETERS: readonly string[] = ['resource', 'audience'];
 
@@ -164,6 +167,12 @@ export class AuthorizationEndpoint {
     }
 
     const responseType = this.checkResponseType(client, params.get('response_type'));
+    // The request is kept on the server while the user signs in: what anyone can make it store is bounded.
+    for (const name of ['state', 'scope'] as const) {
+      if ((params.get(name)?.length ?? 0) > MAX_STORED_PARAMETER_LENGTH) {
+        throw OAuthError.invalidRequest(`${name} is longer than ${MAX_STORED_PARAMETER_LENGTH} characters`);
+      }
+    }
     const responseMode = params.get('response_mode');
     if (responseMode !== undefined && !RESPONSE_MODES.includes(responseMode)) {
       throw OAuthError.invalidRequest('response_mode must be query or fragment');
@@ -235,7 +244,9 @@ export class AuthorizationEndpoint {
     const userId = user.id;
     const now = this.clock.now();
     const who = { userId, username: user.username, clientId: request.client.id, ...(address ? { address } : {}) };
-    if (consentGiven) {
+    // A consent the user was asked for is remembered, except where it must be asked again anyway
+    // (public native apps, see needsConsent): nothing is stored that would never be read.
+    if (consentGiven && consentMayBeRemembered(request)) {
       const previous = await this.store.findConsent(userId, request.client.id);
       const scopes = [...new Set([...(previous?.scopes ?? []), ...request.scope])];
       await this.store.saveConsent({ userId, clientId: request.client.id, scopes, grantedAt: now });
