@@ -95,6 +95,23 @@ describe('sign-up answers do not reveal which addresses have accounts', () => {
 
   const signInKind = async (login: string, password = PASSWORD) => (await signIn({ store: db.store, passwords: gatehouse.passwords }, login, password, ADDRESS)).kind;
 
+  it("a sign-up racing the owner's confirmation does not take over the account it has become", async () => {
+    expect(await register('carol', 'carol@example.com')).toEqual({ kind: 'sent' });
+    const carol = (await db.store.findUserByLogin('carol'))!;
+    expect(carol.awaitingConfirmation).toBe(true);
+    // Another sign-up with carol's address is answered; its takeover waits in the queue…
+    gatehouse.registration.tasks.pause();
+    const other = await gatehouse.registration.register({ username: 'mallory', email: 'carol@example.com', password: 'mallorys own passphrase', passwordAgain: 'mallorys own passphrase' }, ADDRESS);
+    expect(other).toEqual({ kind: 'sent' });
+    // …while carol confirms (another node, the same moment).
+    await db.store.updateUser(carol.id, { enabled: true, awaitingConfirmation: false }, clock.now());
+    await settle();
+    const after = (await db.store.findUserById(carol.id))!;
+    expect({ username: after.username, passwordHash: after.passwordHash, enabled: after.enabled }).toEqual({ username: 'carol', passwordHash: carol.passwordHash, enabled: true });
+    expect(await signInKind('carol')).toBe('signed-in');
+    expect(await signInKind('carol@example.com', 'mallorys own passphrase')).toBe('refused');
+  });
+
   it('a taken username is "taken" whatever the address, even its own account\'s (no username/address pairing oracle)', async () => {
     const withItsAddress = await register('bob', 'bob@example.com');
     const withAnother = await register('bob', 'someone@example.com');
