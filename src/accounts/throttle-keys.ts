@@ -3,7 +3,7 @@
  * network (an IPv4 address, an IPv6 /64), and names nobody owns folded into a fixed set of
  * hashed buckets, so unauthenticated requests cannot create counters without bound.
  */
-import { createHmac, randomBytes } from 'node:crypto';
+import { createHash } from 'node:crypto';
 import { isIPv4, isIPv6 } from 'node:net';
 
 /** How many buckets unknown logins (and unknown client ids) share. */
@@ -52,16 +52,10 @@ function compress(groups: number[]): string {
 }
 
 /**
- * The key of the bucket hash, new in each process. With a hash anyone can compute, an attacker
- * could pick a made-up name that shares a bucket with a real login, block that bucket, and then
- * tell from "throttled" versus "checked" whether the real login names an account. Nodes (and
- * restarts) spread unknown names differently over the same fixed set of buckets: the rows stay
- * bounded, and a name's budget is per node at worst, still bounded by the address counter.
+ * A bucket in 0 … UNKNOWN_BUCKETS - 1 for the given parts (SHA-256, domain-separated by `kind`).
+ * The same on every node, with nothing to configure.
  */
-const BUCKET_KEY = randomBytes(32);
-
-/** A bucket in 0 … UNKNOWN_BUCKETS - 1 for the given parts (HMAC-SHA-256, domain-separated by `kind`). */
 export function bucketOf(kind: string, ...parts: string[]): number {
-  const digest = createHmac('sha256', BUCKET_KEY).update(`gatehouse throttle bucket\n${kind}\n${parts.join('\n')}`).digest();
+  const digest = createHash('sha256').update(`gatehouse throttle bucket\n${kind}\n${parts.join('\n')}`).digest();
   return digest.readUInt32BE(0) % UNKNOWN_BUCKETS;
 }
