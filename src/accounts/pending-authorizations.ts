@@ -1,7 +1,8 @@
-import { isIP } from 'node:net';
 import type { Clock, IdSource } from '../core/clock.js';
 import { hashSecret } from '../core/secrets.js';
 import type { PendingAuthorizationStore } from '../storage/store.js';
+// The address a sign-in hop is counted under: the brute-force counters' own (an IPv6 /64).
+import { addressKey } from './throttle-keys.js';
 
 /** How long a consent page can be answered: ten minutes, then the app must start again. */
 export const PENDING_CONSENT_LIFETIME = 600;
@@ -16,18 +17,14 @@ export const PENDING_SIGN_INS_PER_BROWSER = 10;
  * this is what bounds the rows a client that never signs in can make.
  */
 export const PENDING_SIGN_INS_PER_ADDRESS = 50;
-
-/** The address a sign-in hop is counted under: an IPv4 address, or the /64 of an IPv6 one. */
-export function addressKey(address: string): string {
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
-  if (mapped) return mapped[1]!;
-  if (isIP(address) !== 6) return address;
-  const [head = '', tail = ''] = address.toLowerCase().split('::');
-  const left = head ? head.split(':') : [];
-  const right = address.includes('::') && tail ? tail.split(':') : [];
-  const groups = address.includes('::') ? [...left, ...Array(Math.max(0, 8 - left.length - right.length)).fill('0'), ...right] : left;
-  return `${groups.slice(0, 4).map((group) => group.replace(/^0+(?=.)/, '')).join(':')}::/64`;
-}
+/**
+ * …and all of them together: a flood from more addresses than that evicts
+ * the oldest waiting requests (whose users then start again at the app) instead of growing the
+ * database. Ten thousand sign-ins started within 15 minutes is far beyond a normal day. A row
+ * holds at most about 2.5 KB (state and scope are limited to 1,024 characters each), so the
+ * table stays under about 25 MB.
+ */
+export const PENDING_SIGN_INS_TOTAL = 10_000;
 
 /**
  * Authorization requests kept on the server (ARCHITECTURE.md: forms carry an opaque reference
@@ -79,7 +76,7 @@ export class PendingAuthorizations {
         createdAt: now,
         expiresAt: now + PENDING_SIGN_IN_LIFETIME,
       },
-      { perOwner: PENDING_SIGN_INS_PER_BROWSER, perAddress: PENDING_SIGN_INS_PER_ADDRESS },
+      { perOwner: PENDING_SIGN_INS_PER_BROWSER, perAddress: PENDING_SIGN_INS_PER_ADDRESS, total: PENDING_SIGN_INS_TOTAL },
     );
     return id;
   }

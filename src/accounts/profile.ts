@@ -105,7 +105,11 @@ export class Profile {
     const refused = await this.checkCurrentPassword(user, change.currentPassword, address);
     if (refused) return refused;
     // One step: no reset link (nor any other e-mailed link) sent before still works after it.
-    await store.updateUserRevoking(user.id, { passwordHash: await hashPassword(change.password) }, clock.now(), { sessions: true, links: true });
+    // Only over the password just checked: a reset committed meanwhile is not overwritten.
+    const changed = await store.updateUserRevoking(user.id, { passwordHash: await hashPassword(change.password) }, clock.now(), { sessions: true, links: true }, {
+      passwordHash: user.passwordHash,
+    });
+    if (!changed) return { kind: 'invalid', problem: { field: 'password', message: 'your password was changed meanwhile: sign in again' } };
     this.context.mail.send('password_changed', user);
     announce(this.context, 'user.password_changed', user, address);
     return { kind: 'updated', user };

@@ -145,7 +145,9 @@ export class Registration {
   private async takeOver(owner: UserRecord, form: RegistrationForm, passwordHash: string, address: string): Promise<void> {
     const { store, clock, throttle } = this.context;
     const patch = { username: normalizeUsername(form.username), usernameCanonical: canonicalize(form.username), email: form.email, passwordHash };
-    await store.updateUser(owner.id, patch, clock.now());
+    // Only while it is still unconfirmed: had its owner confirmed it since it was read, this
+    // sign-up would otherwise set the username and password of a live account.
+    if (!(await store.updateUser(owner.id, patch, clock.now(), { awaitingConfirmation: true, passwordHash: owner.passwordHash }))) return;
     announce(this.context, 'user.registered', { ...owner, ...patch }, address, { took_over: 'an unconfirmed sign-up with this address' });
     // A new link, for the new username and password: a couple at once, then at growing
     // intervals, so repeated sign-ups cannot flood the mailbox.

@@ -43,6 +43,8 @@ describe('sign-up answers do not reveal which addresses have accounts', () => {
   /** Store calls (method names) while `recording`. */
   let calls: string[];
   let recording: boolean;
+  /** Runs before each store call of the Gatehouse (a race staged between its read and its write). */
+  let beforeCall: ((method: string) => Promise<void>) | undefined;
 
   beforeEach(async () => {
     db = await createSqliteStore();
@@ -50,13 +52,16 @@ describe('sign-up answers do not reveal which addresses have accounts', () => {
     mailer = new CapturingMailer();
     calls = [];
     recording = false;
+    beforeCall = undefined;
     // The store as the Gatehouse sees it, with every method call noted while recording.
     const watched = new Proxy(db.store, {
       get(target, name, receiver) {
         const value = Reflect.get(target, name, receiver) as unknown;
         if (typeof value !== 'function') return value;
-        return (...args: unknown[]) => {
+        return async (...args: unknown[]) => {
           if (recording) calls.push(String(name));
+          const hook = beforeCall;
+          if (hook) await hook(String(name));
           return (value as (...a: unknown[]) => unknown).apply(target, args);
         };
       },
@@ -94,6 +99,26 @@ describe('sign-up answers do not reveal which addresses have accounts', () => {
   }
 
   const signInKind = async (login: string, password = PASSWORD) => (await signIn({ store: db.store, passwords: gatehouse.passwords }, login, password, ADDRESS)).kind;
+
+  it("a sign-up racing the owner's confirmation does not take over the account it has become", async () => {
+    expect(await register('carol', 'carol@example.com')).toEqual({ kind: 'sent' });
+    const carol = (await db.store.findUserByLogin('carol'))!;
+    expect(carol.awaitingConfirmation).toBe(true);
+    // Another sign-up with carol's address reads her account as pending; just before it writes
+    // the takeover, carol confirms (another node, the same moment).
+    beforeCall = async (method) => {
+      if (method !== 'updateUser') return;
+      beforeCall = undefined;
+      await db.store.updateUser(carol.id, { enabled: true, awaitingConfirmation: false }, clock.now());
+    };
+    const other = await gatehouse.registration.register({ username: 'mallory', email: 'carol@example.com', password: 'mallorys own passphrase', passwordAgain: 'mallorys own passphrase' }, ADDRESS);
+    expect(other).toEqual({ kind: 'sent' });
+    await settle();
+    const after = (await db.store.findUserById(carol.id))!;
+    expect({ username: after.username, passwordHash: after.passwordHash, enabled: after.enabled }).toEqual({ username: 'carol', passwordHash: carol.passwordHash, enabled: true });
+    expect(await signInKind('carol')).toBe('signed-in');
+    expect(await signInKind('carol@example.com', 'mallorys own passphrase')).toBe('refused');
+  });
 
   it('a taken username is "taken" whatever the address, even its own account\'s (no username/address pairing oracle)', async () => {
     const withItsAddress = await register('bob', 'bob@example.com');

@@ -53,6 +53,17 @@ describe('Throttle', () => {
   /** The counters of a sign-in to the account with this id (the tests name accounts by their ids). */
   const login = (who: string, address: string) => throttle.forAccount(who, address);
 
+  describe('clients and people behind one address', () => {
+    it("a client's wrong secrets from an address do not hold back the sign-ins from it", async () => {
+      // Far past the address budget (4 × 3): a misconfigured service behind the office's NAT.
+      await fail(throttle.forClient('billing', true, '203.0.113.9'), 40);
+      await fail(throttle.forClient('made-up', false, '203.0.113.9'), 40);
+      expect(await throttle.retryAfter(throttle.forClient('billing', true, '203.0.113.9'))).toBeGreaterThan(0);
+      expect(await throttle.retryAfter(login('alice', '203.0.113.9'))).toBe(0);
+      expect(await throttle.retryAfter(throttle.forUnknownLogin('nobody', '203.0.113.9'))).toBe(0);
+    });
+  });
+
   describe('delay()', () => {
     it('is 0 up to the threshold, then 2, 4, 8 … seconds, capped at maxDelay', () => {
       const schedule = Array.from({ length: 12 }, (_, i) => throttle.delay(i, THRESHOLD));
@@ -178,7 +189,7 @@ describe('Throttle', () => {
       expect(await throttle.retryAfter(login('alice', '198.51.100.7'))).toBe(0);
     });
 
-    it('client counters work the same way, apart from logins (but the address is one counter for both)', async () => {
+    it('client counters work the same way, apart from logins (and from the address counter of sign-ins)', async () => {
       const address = '192.0.2.1';
       expect(await fail(throttle.forClient('app', true, address), 5)).toEqual([0, 0, 0, 2, 4]);
       expect(await throttle.retryAfter(throttle.forClient('app', true, address))).toBe(4);
@@ -187,11 +198,11 @@ describe('Throttle', () => {
       expect(await throttle.retryAfter(throttle.forClient('other-app', true, address))).toBe(0);
       expect(await throttle.retryAfter(login('app', address))).toBe(0);
       expect(await throttle.retryAfter(throttle.forClient('app', true, '198.51.100.7'))).toBe(0);
-      // The address counter is shared: 5 client failures + 7 sign-in failures make 12, the 13th blocks.
-      for (const who of ['u1', 'u2']) expect(await fail(login(who, address), 3)).toEqual([0, 0, 0]);
-      expect(await fail(login('u3', address))).toEqual([0]);
-      expect(await fail(login('u4', address))).toEqual([2]);
-      expect(await throttle.retryAfter(login('u5', address))).toBe(2);
+      // Sign-ins have an address counter of their own: the 5 client failures do not count in it,
+      // so 12 sign-in failures are allowed and the 13th blocks.
+      for (const who of ['u1', 'u2', 'u3', 'u4']) expect(await fail(login(who, address), 3)).toEqual([0, 0, 0]);
+      expect(await fail(login('u5', address))).toEqual([2]);
+      expect(await throttle.retryAfter(login('u6', address))).toBe(2);
     });
   });
 

@@ -89,10 +89,12 @@ export class Throttle {
 
   /** A client authenticating at the token endpoint; `known` when the client id exists. */
   forClient(clientId: string, known: boolean, address: string): ThrottleKeys {
-    if (known) return this.counters(`client:${clientId}`, `client:${clientId}|ip:${addressKey(address)}`, address);
+    // Clients count against an address counter of their own: a client retrying a wrong secret
+    // from behind a NAT must not block the people signing in from there.
+    if (known) return this.counters(`client:${clientId}`, `client:${clientId}|ip:${addressKey(address)}`, address, 'client-ip');
     const id = clientId.slice(0, 1000);
     const ip = addressKey(address);
-    return this.counters(`unknown-client:${bucketOf('client', id)}`, `unknown-client-ip:${bucketOf('client-ip', id, ip)}`, address);
+    return this.counters(`unknown-client:${bucketOf('client', id)}`, `unknown-client-ip:${bucketOf('client-ip', id, ip)}`, address, 'client-ip');
   }
 
   /**
@@ -119,12 +121,12 @@ export class Throttle {
     return [{ key: `notice:${userId}`, threshold: 1, clearedBySuccess: false }];
   }
 
-  private counters(subject: string, pair: string, address: string): ThrottleKeys {
+  private counters(subject: string, pair: string, address: string, addressCounter: 'ip' | 'client-ip' = 'ip'): ThrottleKeys {
     const { threshold } = this.settings;
     return [
       { key: pair, threshold, clearedBySuccess: true },
       // Shared by everyone behind one address (an office, a carrier NAT): more room.
-      { key: `ip:${addressKey(address)}`, threshold: threshold * 4, clearedBySuccess: false },
+      { key: `${addressCounter}:${addressKey(address)}`, threshold: threshold * 4, clearedBySuccess: false },
       // Only many addresses reach this one: a distributed attack on one account.
       { key: subject, threshold: threshold * 10, clearedBySuccess: true },
     ];
@@ -152,7 +154,10 @@ export class Throttle {
         const blockedUntil = Math.max(0, ...states.map((state) => state.blockedUntil));
         if (blockedUntil > now) return { kind: 'blocked', retryAfter: blockedUntil - now };
         // A failure written while we read may be missing from what we read: read again.
-        if (this.reservations.releasedSince(names, mark)) continue;
+        if (this.reservations.releasedSince(names, mark)) {
+          if (performance.now() >= deadline) throw overloaded();
+          continue;
+        }
         // Up to the threshold, as many in flight as failures could still be taken without a
         // block (all of them failing makes threshold + 1, the first block); past it, one at a time.
         const limits = keys.map((counter, i) => Math.max(1, counter.threshold + 1 - states[i]!.failures));

@@ -522,4 +522,60 @@ describe('authorization endpoint', () => {
       expect(await gatehouse.authorizationEndpoint.needsConsent(request, user)).toBe(false);
     });
   });
+
+  describe('what an unauthenticated request can make the server keep', () => {
+    it('state and scope longer than 1,024 characters are invalid_request (a pending request stays small)', async () => {
+      expectErrorRedirect(await validate({ state: 'x'.repeat(1025) }), { base: WEB_CALLBACK, error: 'invalid_request', state: 'x'.repeat(1025) });
+      expectErrorRedirect(await validate({ scope: `read ${'write '.repeat(200)}`.trim() }), { base: WEB_CALLBACK, error: 'invalid_request', state: 'af0ifjsldkj' });
+      expect((await validate({ state: 'x'.repeat(1024) })).kind).toBe('valid');
+    });
+
+    it('an approval of a public native app is not remembered: it would never be read (the app is always asked)', async () => {
+      const request = await valid({ client_id: native.id, redirect_uri: NATIVE_CALLBACK, scope: 'read' });
+      await gatehouse.authorizationEndpoint.approve(request, asUser(alice), true);
+      expect(await db.store.findConsent(alice, native.id)).toBeNull();
+    });
+  });
+
+  describe('response_mode (Multiple Response Type Encoding Practices §2.1) and what is echoed to the client', () => {
+    it('response_mode=fragment puts the code in the fragment; query (or none) in the query', async () => {
+      const inFragment = await gatehouse.authorizationEndpoint.approve(await valid({ response_mode: 'fragment' }), asUser(alice), false);
+      expect(responseParams(inFragment, WEB_CALLBACK, 'fragment').get('code')).toBeTruthy();
+      const inQuery = await gatehouse.authorizationEndpoint.approve(await valid({ response_mode: 'query' }), asUser(alice), false);
+      expect(responseParams(inQuery, WEB_CALLBACK, 'query').get('code')).toBeTruthy();
+      // A Deny answers in the mode that was asked for too.
+      const denied = gatehouse.authorizationEndpoint.deny(await valid({ response_mode: 'fragment' }));
+      expect(responseParams(denied, WEB_CALLBACK, 'fragment').get('error')).toBe('access_denied');
+    });
+
+    it('an unknown response_mode (form_post, made-up) is invalid_request at the redirect URI, never silently the query', async () => {
+      for (const mode of ['form_post', 'jwt', 'web_message']) {
+        const response = expectErrorRedirect(await validate({ response_mode: mode }), { base: WEB_CALLBACK, error: 'invalid_request', state: 'af0ifjsldkj' });
+        expect(response.get('error_description')).toContain('response_mode');
+      }
+    });
+
+    it('an access token is never put in the query: response_mode=query with response_type=token is refused, in the fragment', async () => {
+      const result = await validate({ client_id: legacy.id, redirect_uri: LEGACY_CALLBACK, response_type: 'token', response_mode: 'query', code_challenge: undefined, code_challenge_method: undefined, scope: undefined });
+      expectErrorRedirect(result, { base: LEGACY_CALLBACK, error: 'invalid_request', state: 'af0ifjsldkj', mode: 'fragment' });
+    });
+
+    it("the redirect URI never gets the request's own text back in error_description", async () => {
+      const script = '<script>alert(1)</script>';
+      const cases: Array<[Record<string, string>, string]> = [
+        [{ response_type: script }, 'unsupported_response_type'],
+        [{ scope: `read ${script}` }, 'invalid_scope'],
+      ];
+      for (const [overrides, error] of cases) {
+        const response = expectErrorRedirect(await validate(overrides), { base: WEB_CALLBACK, error, state: 'af0ifjsldkj' });
+        expect(response.get('error_description')).not.toContain('<script');
+        expect(response.get('error_description')).not.toContain('alert');
+      }
+      // A repeated parameter of the attacker's naming is not named back either.
+      const repeated = expectErrorRedirect(await validate({}, [script]), { base: WEB_CALLBACK, error: 'invalid_request', state: 'af0ifjsldkj' });
+      expect(repeated.get('error_description')).toBe('a parameter was repeated');
+      const knownRepeat = expectErrorRedirect(await validate({}, ['scope']), { base: WEB_CALLBACK, error: 'invalid_request', state: 'af0ifjsldkj' });
+      expect(knownRepeat.get('error_description')).toBe('parameter repeated: scope');
+    });
+  });
 });

@@ -26,6 +26,8 @@ export interface AuthorizationRequest {
   /** Whether redirect_uri was in the request (then the token request must repeat it). */
   redirectUriGiven: boolean;
   responseType: ResponseType;
+  /** Where the response parameters go: response_mode, or the response type's default. */
+  responseMode: ResponseMode;
   scope: string[];
   state: string | undefined;
   /** S256 challenge (RFC 7636), or null when the client sent none and none was required. */
@@ -63,13 +65,30 @@ export const AUTHORIZATION_PARAMETERS = [
   'state',
   'code_challenge',
   'code_challenge_method',
+  'response_mode',
 ] as const;
+
+/** The longest `state` or `scope` accepted: ample for any client, and a bound on what a pending request stores. */
+export const MAX_STORED_PARAMETER_LENGTH = 1024;
 
 /** Parameters that may appear more than once by their own spec: `resource` (RFC 8707 §2), `audience`. */
 const MULTI_VALUED_PARAMETERS: readonly string[] = ['resource', 'audience'];
 
-/** Implicit responses go in the fragment (RFC 6749 §4.2.2), everything else in the query. */
-type ResponseMode = 'query' | 'fragment';
+/**
+ * Implicit responses go in the fragment (RFC 6749 §4.2.2), codes in the query unless the client
+ * asks for the fragment with response_mode (OAuth 2.0 Multiple Response Type Encoding Practices
+ * §2.1); tokens never go in the query (§3.0 of the same: query is not for access tokens).
+ */
+export type ResponseMode = 'query' | 'fragment';
+const RESPONSE_MODES: readonly string[] = ['query', 'fragment'] satisfies ResponseMode[];
+
+/** The mode a response (or an error) for these parameters uses: what is asked, if allowed, else the default. */
+function responseModeOf(params: ReadonlyMap<string, string>): ResponseMode {
+  const implicit = params.get('response_type') === 'token';
+  const asked = params.get('response_mode');
+  if (asked === 'fragment' || (asked === 'query' && !implicit)) return asked;
+  return implicit ? 'fragment' : 'query';
+}
 
 function responseLocation(redirectUri: string, mode: ResponseMode, values: Record<string, string | undefined>): string {
   const present = Object.entries(values).filter((entry): entry is [string, string] => entry[1] !== undefined);
@@ -124,12 +143,12 @@ export class AuthorizationEndpoint {
 
     // 2. Everything else is answered at the (now trusted) redirect URI.
     const state = params.get('state');
-    const mode: ResponseMode = params.get('response_type') === 'token' ? 'fragment' : 'query';
-    const fail = (error: OAuthError): AuthorizationValidation => ({
-      kind: 'error-redirect',
-      error,
-      location: this.errorLocation(resolved.redirectUri, mode, error, repeated.includes('state') ? undefined : state),
-    });
+    const mode = responseModeOf(params);
+    const fail = (raised: OAuthError): AuthorizationValidation => {
+      // Nothing the request said is echoed to the client's redirect URI.
+      const error = raised.forRedirect();
+      return { kind: 'error-redirect', error, location: this.errorLocation(resolved.redirectUri, mode, error, repeated.includes('state') ? undefined : state) };
+    };
     try {
       const request = this.checkRequest(client, params, repeated);
       return { kind: 'valid', request: { ...request, redirectUri: resolved.redirectUri, redirectUriGiven: resolved.given } };
@@ -141,14 +160,29 @@ export class AuthorizationEndpoint {
 
   /** Step 2 of validate: response type, state, scope and PKCE, each failure an OAuthError. */
   private checkRequest(client: ClientRecord, params: ReadonlyMap<string, string>, repeated: readonly string[]) {
-    if (repeated.length > 0) throw OAuthError.invalidRequest(`parameter repeated: ${truncate(repeated[0]!)}`);
+    if (repeated.length > 0) {
+      const name = repeated[0]!;
+      const known = (AUTHORIZATION_PARAMETERS as readonly string[]).includes(name);
+      throw OAuthError.invalidRequest(`parameter repeated: ${truncate(name)}`).withoutEcho(known ? `parameter repeated: ${name}` : 'a parameter was repeated');
+    }
 
     const responseType = this.checkResponseType(client, params.get('response_type'));
+    // The request is kept on the server while the user signs in: what anyone can make it store is bounded.
+    for (const name of ['state', 'scope'] as const) {
+      if ((params.get(name)?.length ?? 0) > MAX_STORED_PARAMETER_LENGTH) {
+        throw OAuthError.invalidRequest(`${name} is longer than ${MAX_STORED_PARAMETER_LENGTH} characters`);
+      }
+    }
+    const responseMode = params.get('response_mode');
+    if (responseMode !== undefined && !RESPONSE_MODES.includes(responseMode)) {
+      throw OAuthError.invalidRequest('response_mode must be query or fragment');
+    }
+    if (responseMode === 'query' && responseType === 'token') throw OAuthError.invalidRequest('response_mode=query cannot carry an access token: use fragment');
     const state = params.get('state');
     if (state === undefined && this.settings.enforceState) throw OAuthError.invalidRequest('state is required');
     const scope = scopeForNewGrant(this.settings.scopes, client, params.get('scope'));
     const codeChallenge = responseType === 'code' ? this.checkPkce(client, params) : null;
-    return { client, responseType, scope, state, codeChallenge, params };
+    return { client, responseType, responseMode: responseModeOf(params), scope, state, codeChallenge, params };
   }
 
   private checkResponseType(client: ClientRecord, responseType: string | undefined): ResponseType {
@@ -210,7 +244,9 @@ export class AuthorizationEndpoint {
     const userId = user.id;
     const now = this.clock.now();
     const who = { userId, username: user.username, clientId: request.client.id, ...(address ? { address } : {}) };
-    if (consentGiven) {
+    // A consent the user was asked for is remembered, except where it must be asked again anyway
+    // (public native apps, see needsConsent): nothing is stored that would never be read.
+    if (consentGiven && consentMayBeRemembered(request)) {
       const previous = await this.store.findConsent(userId, request.client.id);
       const scopes = [...new Set([...(previous?.scopes ?? []), ...request.scope])];
       await this.store.saveConsent({ userId, clientId: request.client.id, scopes, grantedAt: now });
@@ -246,13 +282,13 @@ export class AuthorizationEndpoint {
       consumedAt: null,
     });
     // RFC 9207: iss tells the client which server answered (mix-up defence).
-    return responseLocation(request.redirectUri, 'query', { code, state: request.state, iss });
+    return responseLocation(request.redirectUri, request.responseMode, { code, state: request.state, iss });
   }
 
   /** The user said no (RFC 6749 §4.1.2.1 access_denied). */
   deny(request: AuthorizationRequest): string {
     const error = new OAuthError('access_denied', 'the user denied the request');
-    return this.errorLocation(request.redirectUri, request.responseType === 'token' ? 'fragment' : 'query', error, request.state);
+    return this.errorLocation(request.redirectUri, request.responseMode, error, request.state);
   }
 
   private errorLocation(redirectUri: string, mode: ResponseMode, error: OAuthError, state: string | undefined): string {

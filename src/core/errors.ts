@@ -45,6 +45,24 @@ export class OAuthError extends Error {
     this.name = 'OAuthError';
   }
 
+  /**
+   * Said instead of `description` where the request's own text must not be echoed: at a
+   * client's redirect URI, a description quoting the request would let anyone send a victim to
+   * the real client with words of their choosing. Set by withoutEcho on errors that quote input.
+   */
+  redirectDescription: string | undefined;
+
+  /** This error's description quotes the request; `generic` says the same without quoting it. */
+  withoutEcho(generic: string): this {
+    this.redirectDescription = describableText(generic);
+    return this;
+  }
+
+  /** This error as it may be sent to a redirect URI: no text taken from the request. */
+  forRedirect(): OAuthError {
+    return this.redirectDescription === undefined ? this : new OAuthError(this.code, this.redirectDescription, this.status);
+  }
+
   toJSON(): { error: OAuthErrorCode; error_description: string } {
     return { error: this.code, error_description: this.description };
   }
@@ -79,7 +97,9 @@ export class OAuthError extends Error {
   }
 
   static unsupportedResponseType(responseType: string): OAuthError {
-    return new OAuthError('unsupported_response_type', `response_type '${truncate(responseType)}' is not supported`);
+    return new OAuthError('unsupported_response_type', `response_type '${truncate(responseType)}' is not supported`).withoutEcho(
+      'response_type must be code (or token, for a client registered for the implicit grant)',
+    );
   }
 
   static methodNotAllowed(allowed: string): OAuthError {

@@ -41,7 +41,9 @@ export function grantScope(requested: string[] | null, allowed: readonly string[
   if (requested === null) return defaultScope.filter((scope) => allowedSet.has(scope));
   const refused = requested.filter((scope) => !allowedSet.has(scope));
   if (refused.length > 0) {
-    throw OAuthError.invalidScope(`scope not allowed for this client: ${refused.join(' ').slice(0, 100)}`);
+    throw OAuthError.invalidScope(`scope not allowed for this client: ${refused.join(' ').slice(0, 100)}`).withoutEcho(
+      'a requested scope is not allowed for this client',
+    );
   }
   return requested;
 }
@@ -52,7 +54,9 @@ export function narrowScope(requested: string[] | null, original: readonly strin
   const originalSet = new Set(original);
   const widened = requested.filter((scope) => !originalSet.has(scope));
   if (widened.length > 0) {
-    throw OAuthError.invalidScope(`scope exceeds the original grant: ${widened.join(' ').slice(0, 100)}`);
+    throw OAuthError.invalidScope(`scope exceeds the original grant: ${widened.join(' ').slice(0, 100)}`).withoutEcho(
+      'the requested scope exceeds the original grant',
+    );
   }
   return requested;
 }

@@ -123,8 +123,15 @@ export class BrowserSupport {
  */
 const RETURN_TO = /^\/(?:oauth\/authorize\?pending=[A-Za-z0-9_-]{43}$|login$|account(?:[/?][\x21-\x5b\x5d-\x7e]*)?$)/;
 
+/**
+ * Dot segments (also percent-encoded, which browsers resolve the same) and empty segments: the
+ * browser would resolve `/account/../..//host` to some other path of this server, or `//host`.
+ */
+const UNNORMALIZED_PATH = /\/\.|\/\/|%2e/i;
+
 export function safeReturnTo(value: string | undefined): string | null {
-  return value !== undefined && value.length <= 8192 && RETURN_TO.test(value) ? value : null;
+  if (value === undefined || value.length > 8192 || !RETURN_TO.test(value)) return null;
+  return UNNORMALIZED_PATH.test(value.split('?')[0]!) ? null : value;
 }
 
 /** Page routes answer other methods with an HTML 405 naming the ones they take. */

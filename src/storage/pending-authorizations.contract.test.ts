@@ -145,4 +145,26 @@ describeEachEngine('pending authorization requests', (factory) => {
     // The other address's rows are untouched.
     expect(await found(browserRows)).toEqual([false, false, true, true, true]);
   });
+
+  it('sign-in: at most `total` across every browser and address, the newest kept; consent pages untouched', async () => {
+    const own = await factory.createStore();
+    try {
+      const userId = `user-${randomUUID()}`;
+      await own.store.createUser({
+        id: userId, username: 'total_u', usernameCanonical: 'total_u', email: 'total@example.com', emailCanonical: 'total@example.com',
+        passwordHash: '$argon2id$x', enabled: true, awaitingConfirmation: false, roles: [], createdAt: T, updatedAt: T,
+      });
+      await own.store.createSession({ idHash: 'total-session', userId, createdAt: T, expiresAt: T + 3600 });
+      const consent = pending('total-session', { createdAt: T - 10 });
+      await own.store.savePendingAuthorization(consent, { perOwner: 20 });
+      // A flood from many addresses, each a new browser: only the global bound holds it.
+      const flood = Array.from({ length: 8 }, (_, i) => pending(null, { csrfHash: `b-${i}`, addressKey: `198.51.100.${i}`, createdAt: T + i, expiresAt: T + 1800 }));
+      for (const row of flood) await own.store.savePendingAuthorization(row, { perOwner: 10, perAddress: 50, total: 5 });
+      const found = await Promise.all(flood.map((row) => own.store.findPendingSignIn(row.idHash, row.csrfHash, T)));
+      expect(found.map((row) => row !== null)).toEqual([false, false, false, true, true, true, true, true]);
+      expect(await own.store.takePendingAuthorization(consent.idHash, 'total-session', 'csrf-1', T)).toEqual(consent);
+    } finally {
+      await own.cleanup();
+    }
+  });
 });

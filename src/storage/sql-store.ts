@@ -32,6 +32,7 @@ import {
   type ThrottleState,
   type TrustedDeviceRecord,
   type UserGrantRecord,
+  type UserExpectation,
   type UserPatch,
   type UserRecord,
 } from './store.js';
@@ -425,11 +426,11 @@ export class SqlStore implements Store {
     }
   }
 
-  async updateUser(id: string, patch: UserPatch, now: number): Promise<boolean> {
-    return this.updateUserWith(this.db, id, patch, now);
+  async updateUser(id: string, patch: UserPatch, now: number, expected: UserExpectation = {}): Promise<boolean> {
+    return this.updateUserWith(this.db, id, patch, now, expected);
   }
 
-  private async updateUserWith(tx: SqlExecutor, id: string, patch: UserPatch, now: number): Promise<boolean> {
+  private async updateUserWith(tx: SqlExecutor, id: string, patch: UserPatch, now: number, expected: UserExpectation = {}): Promise<boolean> {
     const columns: Record<keyof UserPatch, string> = {
       username: 'username',
       usernameCanonical: 'username_canonical',
@@ -449,8 +450,17 @@ export class SqlStore implements Store {
     }
     sets.push('updated_at = ?');
     params.push(now, id);
+    const conditions = ['id = ?'];
+    if (expected.awaitingConfirmation !== undefined) {
+      conditions.push('awaiting_confirmation = ?');
+      params.push(expected.awaitingConfirmation);
+    }
+    if (expected.passwordHash !== undefined) {
+      conditions.push('password_hash = ?');
+      params.push(expected.passwordHash);
+    }
     try {
-      return (await tx.run(`UPDATE users SET ${sets.join(', ')} WHERE id = ?`, params)) > 0;
+      return (await tx.run(`UPDATE users SET ${sets.join(', ')} WHERE ${conditions.join(' AND ')}`, params)) > 0;
     } catch (error) {
       throw this.duplicateUser(error) ?? error;
     }
@@ -465,9 +475,9 @@ export class SqlStore implements Store {
     return (await this.db.all<UserRow>('SELECT * FROM users ORDER BY username_canonical')).map(toUser);
   }
 
-  async updateUserRevoking(id: string, patch: UserPatch, now: number, revoke: AccountRevocation): Promise<boolean> {
+  async updateUserRevoking(id: string, patch: UserPatch, now: number, revoke: AccountRevocation, expected: UserExpectation = {}): Promise<boolean> {
     return this.db.transaction(async (tx) => {
-      if (!(await this.updateUserWith(tx, id, patch, now))) return false;
+      if (!(await this.updateUserWith(tx, id, patch, now, expected))) return false;
       if (revoke.links) await tx.run('DELETE FROM account_tokens WHERE user_id = ?', [id]);
       if (revoke.sessions) await tx.run('DELETE FROM sessions WHERE user_id = ?', [id]);
       if (revoke.tokens) {

@@ -122,7 +122,8 @@ export interface UserStore {
   findUserByLogin(canonical: string): Promise<UserRecord | null>;
   /** Throws DuplicateUserError when the canonical username or email is taken. */
   createUser(user: UserRecord): Promise<void>;
-  updateUser(id: string, patch: UserPatch, now: number): Promise<boolean>;
+  /** False when the user is unknown or does not match `expected` (a compare-and-set on the account's state). */
+  updateUser(id: string, patch: UserPatch, now: number, expected?: UserExpectation): Promise<boolean>;
   /** Deletes the user with every token, code, sign-in session and consent of theirs. False when unknown. */
   deleteUser(id: string): Promise<boolean>;
   listUsers(): Promise<UserRecord[]>;
@@ -131,7 +132,16 @@ export interface UserStore {
    * (`revoke`): a password, e-mail or status change that left an old reset link, session or
    * token working would leave whoever held it in. False when the user is unknown.
    */
-  updateUserRevoking(id: string, patch: UserPatch, now: number, revoke: AccountRevocation): Promise<boolean>;
+  updateUserRevoking(id: string, patch: UserPatch, now: number, revoke: AccountRevocation, expected?: UserExpectation): Promise<boolean>;
+}
+
+/**
+ * What the account must still be for an update to apply: read, decide, then write only if
+ * nothing changed in between (a confirmation or a reset committing meanwhile on another node).
+ */
+export interface UserExpectation {
+  awaitingConfirmation?: boolean;
+  passwordHash?: string;
 }
 
 /** What updateUserRevoking ends besides the change itself. Consents are never touched. */
@@ -368,6 +378,11 @@ export interface PendingAuthorizationLimits {
   perOwner: number;
   /** Sign-in only: at most this many per `addressKey`, the new one included. */
   perAddress?: number;
+  /**
+   * Sign-in only: at most about this many across all browsers and addresses (the oldest go
+   * first), so requests from very many addresses still cannot grow the table without bound.
+   */
+  total?: number;
 }
 
 export interface PendingAuthorizationStore {

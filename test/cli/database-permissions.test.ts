@@ -48,7 +48,8 @@ describe('serve: the SQLite database file is private', () => {
     const db = join(cwd, 'data', 'gatehouse.db');
     chmodSync(db, 0o644);
     const server = await serve();
-    const [line] = server.output.text.match(WARNING)!;
+    // The log line may reach stdout after the banner: wait for it rather than read once.
+    const [line] = await server.waitForOutput(WARNING);
     expect(line).toContain(db);
     expect(line).toContain('"mode":"0644"');
     expect(line).toMatch(/chmod 600/);

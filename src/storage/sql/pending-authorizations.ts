@@ -53,6 +53,16 @@ export async function savePendingAuthorization(db: SqlDriver, r: PendingAuthoriz
     if (r.addressKey !== null && limits.perAddress !== undefined) {
       await trim(tx, 'session_hash IS NULL AND address_key = ?', [r.addressKey], r.idHash, limits.perAddress);
     }
+    if (limits.total !== undefined) {
+      // From the (total + 1)-th newest down, ties on its second included, never the row just
+      // saved: a walk of the (session_hash, created_at) index, and nothing at all (NULL) while
+      // the table holds no more than `total`.
+      await tx.run(
+        `DELETE FROM pending_authorizations WHERE session_hash IS NULL AND id_hash <> ? AND created_at <=
+           (SELECT created_at FROM pending_authorizations WHERE session_hash IS NULL ORDER BY created_at DESC, id_hash DESC LIMIT 1 OFFSET ?)`,
+        [r.idHash, limits.total],
+      );
+    }
   });
 }
 

@@ -154,10 +154,15 @@ function checkCommon(sent: Sent, res: LightMyRequestResponse): void {
   if (res.statusCode < 200) throw fail(`unexpected status`);
   if (sent.method === 'HEAD' && res.body !== '') throw fail('HEAD answer has a body');
   const setCookie = res.headers['set-cookie'];
-  for (const cookie of setCookie === undefined ? [] : Array.isArray(setCookie) ? setCookie : [setCookie]) {
+  const cookies = setCookie === undefined ? [] : Array.isArray(setCookie) ? setCookie : [setCookie];
+  // A device cookie (brute-force protection) is given only with a new session: at a sign-in.
+  if (cookies.some((c) => c.startsWith('__Host-gatehouse_device=')) && !cookies.some((c) => /^__Host-gatehouse_session=[^;]/.test(c))) {
+    throw fail('device cookie set without a sign-in');
+  }
+  for (const cookie of cookies) {
     const [pair, ...attributes] = cookie.split(';').map((part) => part.trim());
     const lower = attributes.map((a) => a.toLowerCase());
-    if (!/^__Host-gatehouse_(session|csrf)=[A-Za-z0-9_-]*$/.test(pair ?? '')) throw fail(`unexpected cookie ${cookie}`);
+    if (!/^__Host-gatehouse_(session|csrf|device)=[A-Za-z0-9_-]*$/.test(pair ?? '')) throw fail(`unexpected cookie ${cookie}`);
     for (const needed of ['path=/', 'httponly', 'samesite=lax', 'secure']) {
       if (!lower.includes(needed)) throw fail(`cookie without ${needed}: ${cookie}`);
     }
