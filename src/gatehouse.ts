@@ -170,6 +170,7 @@ export class Gatehouse {
       events: this.events,
       mail: this.mail,
       throttle: this.throttle,
+      devices: this.devices,
       url: (path) => this.url(path),
     };
     this.registration = new Registration(

@@ -126,7 +126,9 @@ export async function signIn(
     if (context.via !== 'confirmation') announce('login.failed', user, 'unconfirmed');
     return { kind: 'unconfirmed' };
   }
-  const deviceCookie = await deps.devices?.remember(context.device, user.id, device);
+  // Re-proving the password on the account pages vouches for a cookie the browser has already;
+  // only a sign-in hands out a new one (the account pages would not deliver it).
+  const deviceCookie = context.via === 'current_password' ? undefined : await deps.devices?.remember(context.device, user.id, device);
   announce('login.succeeded', user);
   return { kind: 'signed-in', user, ...(deviceCookie ? { deviceCookie } : {}) };
 }

@@ -1,6 +1,7 @@
 import { hashSecret } from '../core/secrets.js';
 import type { UserRecord } from '../storage/store.js';
 import { signIn } from './authenticate.js';
+import type { DeviceProof } from './devices.js';
 import { canonicalize } from './canonical.js';
 import { durationInWords } from './mail/templates.js';
 import { announce, type SelfServiceContext } from './self-service.js';
@@ -83,11 +84,11 @@ export class EmailChange {
    * throttle), the e-mail address becomes the new one; the link works once. Who is signed in
    * in this browser plays no part: the link and the password name and prove the account.
    */
-  async confirm(token: string, password: string, address: string): Promise<EmailChangeResult> {
+  async confirm(token: string, password: string, address: string, device?: DeviceProof): Promise<EmailChangeResult> {
     const { store, clock, mail } = this.context;
     const pending = await this.pending(token);
     if (!pending) return { kind: 'link-not-usable' };
-    const checked = await signIn(this.context, pending.user.username, password, address, { via: 'current_password' });
+    const checked = await signIn(this.context, pending.user.username, password, address, { via: 'current_password', ...(device ? { device } : {}) });
     if (checked.kind === 'throttled') return { ...checked, pending };
     if (checked.kind !== 'signed-in' || checked.user.id !== pending.user.id) return { kind: 'wrong-password', pending };
     const outcome = await store.changeEmail(

@@ -21,8 +21,9 @@ export const PENDING_SIGN_INS_PER_ADDRESS = 50;
  * …and all of them together: a flood from more addresses than that evicts
  * the oldest waiting requests (whose users then start again at the app) instead of growing the
  * database. Ten thousand sign-ins started within 15 minutes is far beyond a normal day. A row
- * holds at most about 2.5 KB (state and scope are limited to 1,024 characters each), so the
- * table stays under about 25 MB.
+ * holds at most about 4 KB (state is limited to 2,048 characters, scope to 1,024; the other
+ * parameters are short or must match the client), so the table stays under about 40 MB at the
+ * very worst, for 15 minutes.
  */
 export const PENDING_SIGN_INS_TOTAL = 10_000;
 

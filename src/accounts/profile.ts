@@ -1,5 +1,6 @@
 import { DuplicateUserError, type UserGrantRecord, type UserPatch, type UserRecord } from '../storage/store.js';
 import { signIn } from './authenticate.js';
+import type { DeviceProof } from './devices.js';
 import { canonicalize, emailProblem, normalizeUsername, usernameProblem } from './canonical.js';
 import { EmailChange, type EmailChangeSettings } from './email-change.js';
 import { hashPassword, passwordProblem } from './passwords.js';
@@ -31,8 +32,9 @@ export class Profile {
     this.emailChange = new EmailChange(context, emailChange);
   }
 
-  private async checkCurrentPassword(user: UserRecord, password: string, address: string): Promise<ProfileResult | null> {
-    const result = await signIn(this.context, user.username, password, address, { via: 'current_password' });
+  /** `device`: the browser's device cookie, so a signed-in owner is not held back by an attack on the address. */
+  private async checkCurrentPassword(user: UserRecord, password: string, address: string, device?: DeviceProof): Promise<ProfileResult | null> {
+    const result = await signIn(this.context, user.username, password, address, { via: 'current_password', ...(device ? { device } : {}) });
     if (result.kind === 'throttled') return { ...result, cause: 'password' };
     if (result.kind !== 'signed-in' || result.user.id !== user.id) return { kind: 'invalid', problem: WRONG_PASSWORD };
     return null;
@@ -45,7 +47,12 @@ export class Profile {
    * new e-mail address is always answered the same (see EmailChange.request) and changes only
    * when the link sent to it is followed.
    */
-  async update(user: UserRecord, change: { username: string; email: string; currentPassword: string }, address: string): Promise<ProfileResult> {
+  async update(
+    user: UserRecord,
+    change: { username: string; email: string; currentPassword: string },
+    address: string,
+    device?: DeviceProof,
+  ): Promise<ProfileResult> {
     const { store, clock, throttle } = this.context;
     // A name kept as it is needs no new check (one stored before the script rule stays usable).
     const username = change.username === user.username ? user.username : normalizeUsername(change.username);
@@ -54,7 +61,7 @@ export class Profile {
     const badEmail = emailProblem(change.email);
     if (badEmail) return { kind: 'invalid', problem: { field: 'email', message: badEmail } };
 
-    const refused = await this.checkCurrentPassword(user, change.currentPassword, address);
+    const refused = await this.checkCurrentPassword(user, change.currentPassword, address, device);
     if (refused) return refused;
 
     const usernameCanonical = canonicalize(username);
@@ -98,11 +105,12 @@ export class Profile {
     user: UserRecord,
     change: { currentPassword: string; password: string; passwordAgain: string },
     address: string,
+    device?: DeviceProof,
   ): Promise<ProfileResult> {
     const { store, clock, policy } = this.context;
     const problem = passwordProblem(change.password, user, policy) ?? (change.password === change.passwordAgain ? null : 'the two passwords do not match');
     if (problem) return { kind: 'invalid', problem: { field: 'password', message: problem } };
-    const refused = await this.checkCurrentPassword(user, change.currentPassword, address);
+    const refused = await this.checkCurrentPassword(user, change.currentPassword, address, device);
     if (refused) return refused;
     // One step: no reset link (nor any other e-mailed link) sent before still works after it.
     // Only over the password just checked: a reset committed meanwhile is not overwritten.

@@ -4,6 +4,7 @@ import type { AccountEventType, SecurityEvents } from '../audit/events.js';
 import type { MailQueue } from './mail/mailer.js';
 import type { MailTemplates, TemplateName, TemplateValues } from './mail/templates.js';
 import type { PasswordPolicy, PasswordVerifier } from './passwords.js';
+import type { DeviceProof, TrustedDevices } from './devices.js';
 import type { Throttle } from './throttle.js';
 
 /** The e-mails of the account pages: a template rendered and queued for delivery. */
@@ -45,6 +46,8 @@ export interface SelfServiceContext {
   events: SecurityEvents;
   mail: AccountMail;
   throttle: Throttle;
+  /** Device cookies: a signed-in browser's own budget for the current-password checks too. */
+  devices?: TrustedDevices;
   /** An absolute URL on this server, for links in e-mails. */
   url(path: string): string;
 }

@@ -524,10 +524,10 @@ describe('authorization endpoint', () => {
   });
 
   describe('what an unauthenticated request can make the server keep', () => {
-    it('state and scope longer than 1,024 characters are invalid_request (a pending request stays small)', async () => {
-      expectErrorRedirect(await validate({ state: 'x'.repeat(1025) }), { base: WEB_CALLBACK, error: 'invalid_request', state: 'x'.repeat(1025) });
+    it('a state over 2,048 characters or a scope over 1,024 is invalid_request (a pending request stays small)', async () => {
+      expectErrorRedirect(await validate({ state: 'x'.repeat(2049) }), { base: WEB_CALLBACK, error: 'invalid_request', state: 'x'.repeat(2049) });
       expectErrorRedirect(await validate({ scope: `read ${'write '.repeat(200)}`.trim() }), { base: WEB_CALLBACK, error: 'invalid_request', state: 'af0ifjsldkj' });
-      expect((await validate({ state: 'x'.repeat(1024) })).kind).toBe('valid');
+      expect((await validate({ state: 'x'.repeat(2048) })).kind).toBe('valid');
     });
 
     it('an approval of a public native app is not remembered: it would never be read (the app is always asked)', async () => {

@@ -68,8 +68,12 @@ export const AUTHORIZATION_PARAMETERS = [
   'response_mode',
 ] as const;
 
-/** The longest `state` or `scope` accepted: ample for any client, and a bound on what a pending request stores. */
-export const MAX_STORED_PARAMETER_LENGTH = 1024;
+/**
+ * The longest `state` and `scope` accepted: ample for any client (a state is usually a short
+ * random value, sometimes a small encoded return address), and a bound on what a pending request
+ * stores for a request nobody has authenticated.
+ */
+export const MAX_PARAMETER_LENGTHS = { state: 2048, scope: 1024 } as const;
 
 /** Parameters that may appear more than once by their own spec: `resource` (RFC 8707 §2), `audience`. */
 const MULTI_VALUED_PARAMETERS: readonly string[] = ['resource', 'audience'];
@@ -168,10 +172,8 @@ export class AuthorizationEndpoint {
 
     const responseType = this.checkResponseType(client, params.get('response_type'));
     // The request is kept on the server while the user signs in: what anyone can make it store is bounded.
-    for (const name of ['state', 'scope'] as const) {
-      if ((params.get(name)?.length ?? 0) > MAX_STORED_PARAMETER_LENGTH) {
-        throw OAuthError.invalidRequest(`${name} is longer than ${MAX_STORED_PARAMETER_LENGTH} characters`);
-      }
+    for (const [name, max] of Object.entries(MAX_PARAMETER_LENGTHS)) {
+      if ((params.get(name)?.length ?? 0) > max) throw OAuthError.invalidRequest(`${name} is longer than ${max} characters`);
     }
     const responseMode = params.get('response_mode');
     if (responseMode !== undefined && !RESPONSE_MODES.includes(responseMode)) {

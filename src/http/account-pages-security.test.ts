@@ -107,6 +107,22 @@ describe('account pages: equal work, e-mail change links, usernames (in-process,
     body: res.text,
   });
 
+  describe('/account without a CSRF cookie', () => {
+    it('gives the browser one CSRF secret, so every form on the page works the first time', async () => {
+      const browser = new HttpBrowser(origin);
+      await browser.signInOrFail('carol', CAROL_PASSWORD);
+      // Cookies cleared but the session's (or a CSRF cookie that expired on its own).
+      browser.jar.delete('gatehouse_csrf');
+      const page = await browser.get('/account');
+      expect(page.status).toBe(200);
+      expect(page.setCookies.filter((cookie) => /gatehouse_csrf$/.test(cookie.name))).toHaveLength(1);
+      // Both forms' tokens were made with that one secret: the profile form is accepted (303),
+      // not refused as a stale form (403).
+      const saved = await browser.post('/account/profile', { csrf_token: csrfTokenOf(page.text), username: 'carol', email: 'carol@example.com', current_password: CAROL_PASSWORD });
+      expect(saved.status, alertOf(saved.text)).toBe(303);
+    });
+  });
+
   describe('/reset', () => {
     it('a known and an unknown login get the same answer after the same store calls; the lookup, the link and the e-mail come after it', async () => {
       const browser = new HttpBrowser(origin);

@@ -142,6 +142,26 @@ describe('device cookies (in-process HTTP, SQLite)', () => {
     expect((await colleague.signIn('colleague', 'colleague password')).status).toBe(303);
   });
 
+  it("after the same attack, the signed-in owner's browser can still change the password on /account (its device cookie counts there too)", async () => {
+    await addUser(server.gatehouse.store, 'keeper', PASSWORD);
+    const owner = new HttpBrowser(server.url);
+    await owner.signInOrFail('keeper', PASSWORD);
+    await hammer(server.url, (i) => (i % 2 === 0 ? 'keeper' : `made-up-${i}`), 200);
+    // Without a device cookie the account's and the address's counters hold the current password back…
+    const stranger = await new HttpBrowser(server.url).signIn('keeper', PASSWORD);
+    expect(stranger.status).toBe(429);
+    // …but the owner, signed in with its device cookie, proves it on the account page at once.
+    const page = await owner.get('/account');
+    expect(page.status).toBe(200);
+    const changed = await owner.post('/account/password', {
+      csrf_token: csrfTokenOf(page.text),
+      current_password: PASSWORD,
+      password: 'a brand new passphrase',
+      password_again: 'a brand new passphrase',
+    });
+    expect(changed.status, alertOf(changed.text)).toBe(303);
+  });
+
   it("a device cookie exempts only for its own account, and a stolen cookie has only its own small budget", async () => {
     await addUser(server.gatehouse.store, 'victim', PASSWORD);
     await addUser(server.gatehouse.store, 'bystander', 'bystander password');

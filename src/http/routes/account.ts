@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { DeviceProof } from '../../accounts/devices.js';
 import type { ProfileResult } from '../../accounts/profile.js';
 import type { ActiveSession } from '../../accounts/sessions.js';
 import type { Gatehouse } from '../../gatehouse.js';
@@ -46,6 +47,9 @@ export function registerAccountRoutes(app: FastifyInstance, gatehouse: Gatehouse
     );
   }
 
+  /** The browser's device cookie: its own budget for the current password, as at sign-in. */
+  const deviceOf = (request: FastifyRequest): DeviceProof => ({ kind: 'cookie', value: browser.deviceCookie(request) });
+
   /** The signed-in user for a form post with a valid CSRF token; otherwise the answer has been sent. */
   async function formSession(request: FastifyRequest, reply: FastifyReply): Promise<{ active: ActiveSession; params: Map<string, string> } | null> {
     const { params } = parsePageForm(request.headers['content-type'], request.body);
@@ -82,7 +86,7 @@ export function registerAccountRoutes(app: FastifyInstance, gatehouse: Gatehouse
     if (!form) return reply;
     const { active, params } = form;
     const typed = { username: (params.get('username') ?? '').trim(), email: (params.get('email') ?? '').trim() };
-    const result = await gatehouse.profile.update(active.user, { ...typed, currentPassword: params.get('current_password') ?? '' }, request.ip);
+    const result = await gatehouse.profile.update(active.user, { ...typed, currentPassword: params.get('current_password') ?? '' }, request.ip, deviceOf(request));
     // A new e-mail address is answered the same whether or not it has an account.
     if (result.kind === 'updated') return reply.redirect(result.emailChangeRequested ? '/account?done=email' : '/account?done=profile', 303);
     const error = failed(request, reply, result);
@@ -100,6 +104,7 @@ export function registerAccountRoutes(app: FastifyInstance, gatehouse: Gatehouse
       active.user,
       { currentPassword: params.get('current_password') ?? '', password: params.get('password') ?? '', passwordAgain: params.get('password_again') ?? '' },
       request.ip,
+      deviceOf(request),
     );
     if (result.kind === 'updated') {
       // Every session ended, this one too: this browser gets a new one and stays signed in.
@@ -143,7 +148,7 @@ export function registerAccountRoutes(app: FastifyInstance, gatehouse: Gatehouse
     const { params } = parsePageForm(request.headers['content-type'], request.body);
     if (!browser.csrfValid(request, params.get('csrf_token'), 'email-confirm', null)) return browser.sendCsrfFailure(reply);
     const token = params.get('token') ?? '';
-    const result = await gatehouse.profile.emailChange.confirm(token, params.get('password') ?? '', request.ip);
+    const result = await gatehouse.profile.emailChange.confirm(token, params.get('password') ?? '', request.ip, deviceOf(request));
     switch (result.kind) {
       case 'link-not-usable':
         return linkNotUsable(reply);
