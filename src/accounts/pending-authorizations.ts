@@ -2,7 +2,7 @@ import type { Clock, IdSource } from '../core/clock.js';
 import { hashSecret } from '../core/secrets.js';
 import type { PendingAuthorizationStore } from '../storage/store.js';
 // The address a sign-in hop is counted under: the brute-force counters' own (an IPv6 /64).
-import { addressKey } from './throttle-keys.js';
+import { addressKey } from '../core/addresses.js';
 
 /** How long a consent page can be answered: ten minutes, then the app must start again. */
 export const PENDING_CONSENT_LIFETIME = 600;

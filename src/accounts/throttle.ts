@@ -2,7 +2,8 @@ import type { Clock } from '../core/clock.js';
 import { OAuthError } from '../core/errors.js';
 import { blockSeconds, type BlockRule, type ThrottleState, type ThrottleStore } from '../storage/store.js';
 import { canonicalize } from './canonical.js';
-import { addressKey, bucketOf } from './throttle-keys.js';
+import { addressKey } from '../core/addresses.js';
+import { bucketOf } from './throttle-keys.js';
 import { Reservations } from './throttle-reservations.js';
 
 export interface ThrottleSettings {

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { isIP } from 'node:net';
+import { addressKey } from '../core/addresses.js';
 import type { AuditRecord } from '../storage/store.js';
 import type { SecurityEvent } from './events.js';
 
@@ -15,37 +15,12 @@ export const COUNTED_EVENT_TYPES: ReadonlySet<string> = new Set(['login.failed',
 export type CountedRecord = AuditRecord & { count: number; lastAt: number };
 
 /**
- * The address a source is counted under: an IPv4 address as it is; an IPv6 address by its /64
- * (one subscriber's share: its owner has 2^64 addresses to move between), written as
- * `2001:db8:1:2::/64`. An IPv4 address mapped into IPv6 is the IPv4 address.
+ * The address a source is counted under: the brute-force counters' key (an IPv4 address as it
+ * is, an IPv6 address by its /64, an IPv4-mapped address as the IPv4 address), so an audit row
+ * and the counter that blocked it name the same network.
  */
 export function addressSource(address: string | undefined): string | null {
-  if (address === undefined) return null;
-  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
-  if (mapped) return mapped[1]!;
-  if (isIP(address) !== 6) return address.slice(0, 64);
-  const groups = ipv6Groups(address.split('%')[0]!);
-  return groups ? `${groups.slice(0, 4).map((group) => group.toString(16)).join(':')}::/64` : address.slice(0, 64);
-}
-
-/** The eight 16-bit groups of an IPv6 address (already checked by isIP). */
-function ipv6Groups(address: string): number[] | null {
-  const halves = address.split('::');
-  const parse = (part: string | undefined): number[] => {
-    if (!part) return [];
-    const out: number[] = [];
-    for (const piece of part.split(':')) {
-      if (piece.includes('.')) {
-        const [a = 0, b = 0, c = 0, d = 0] = piece.split('.').map(Number);
-        out.push((a << 8) | b, (c << 8) | d);
-      } else out.push(parseInt(piece, 16));
-    }
-    return out;
-  };
-  const head = parse(halves[0]);
-  const tail = halves.length > 1 ? parse(halves[1]) : [];
-  const groups = halves.length > 1 ? [...head, ...Array<number>(8 - head.length - tail.length).fill(0), ...tail] : head;
-  return groups.length === 8 && groups.every((group) => Number.isInteger(group) && group >= 0 && group <= 0xffff) ? groups : null;
+  return address === undefined ? null : addressKey(address);
 }
 
 /**

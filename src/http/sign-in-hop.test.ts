@@ -10,7 +10,7 @@ import { authorizePath, hiddenField, HttpBrowser, pkcePair, type BrowserResponse
 import { createSqliteStore, type TestStore } from '../../test/helpers/databases.js';
 import { freePort } from '../../test/helpers/server.js';
 import { PENDING_SIGN_INS_PER_ADDRESS, PENDING_SIGN_INS_PER_BROWSER } from '../accounts/pending-authorizations.js';
-import { addressKey } from '../accounts/throttle-keys.js';
+import { addressKey } from '../core/addresses.js';
 import { UserAccounts } from '../accounts/users.js';
 import { validateConfig } from '../config/load.js';
 import { ClientRegistry, type RegisteredClient } from '../core/clients.js';

@@ -18,7 +18,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { alertOf, csrfTokenOf, HttpBrowser } from '../helpers/browser-http.js';
 import { queryRows } from '../helpers/cli.js';
 import { createSqliteDatabase, type TestDatabase } from '../helpers/databases.js';
-import { addressKey } from '../../src/accounts/throttle-keys.js';
+import { addressKey } from '../../src/core/addresses.js';
 import { createClient, createUser, migrateDatabase, startServer, stopAllServers, tokenRequest, type CreatedClient, type RunningServer } from '../helpers/server.js';
 
 /** The Redis the server is pointed at (GATEHOUSE_TEST_REDIS_URL to use another). */

@@ -188,6 +188,15 @@ function gatedMailer() {
   return mailer;
 }
 
+/**
+ * Lets everything already due run: pending promise callbacks and a few rounds of the event loop
+ * (setImmediate, no clock). Whatever has not happened after this is waiting for something else,
+ * here the gated mailer's release().
+ */
+async function turnsOfTheEventLoop(rounds = 5): Promise<void> {
+  for (let i = 0; i < rounds; i++) await new Promise<void>((done) => setImmediate(done));
+}
+
 describe('MailQueue', () => {
   afterEach(() => {
     vi.restoreAllMocks();
@@ -202,7 +211,7 @@ describe('MailQueue', () => {
 
     let idle = false;
     const waiting = queue.idle().then(() => (idle = true));
-    await new Promise((resolve) => setTimeout(resolve, 20));
+    await turnsOfTheEventLoop();
     expect(idle).toBe(false);
 
     mailer.release();
@@ -237,7 +246,7 @@ describe('MailQueue', () => {
     try {
       expect(() => queue.deliver(message(), 'resetting')).not.toThrow();
       await expect(queue.idle()).resolves.toBeUndefined();
-      await new Promise((resolve) => setTimeout(resolve, 10));
+      await turnsOfTheEventLoop();
     } finally {
       process.off('unhandledRejection', unhandled);
     }
@@ -287,7 +296,7 @@ describe('MailQueue', () => {
     const queue = new MailQueue(mailer, { error: vi.fn() });
     queue.deliver(message(), 'confirmation');
     const closing = queue.close();
-    await new Promise((resolve) => setTimeout(resolve, 10));
+    await turnsOfTheEventLoop();
     expect(mailer.closed).toBe(false);
     mailer.release();
     await closing;
