@@ -1,9 +1,9 @@
 /**
  * The trusted_devices table (migration 8): device cookies and confidential clients' known
- * accounts. Kept apart from sql-store.ts, which delegates to these functions.
+ * accounts. SqlStore (sql-store.ts) delegates to these functions.
  */
-import type { SqlExecutor } from './driver.js';
-import type { TrustedDeviceRecord } from './store.js';
+import type { SqlExecutor } from '../driver.js';
+import type { TrustedDeviceRecord } from '../store.js';
 
 interface TrustedDeviceRow {
   id_hash: string;

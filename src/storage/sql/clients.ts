@@ -1,0 +1,97 @@
+import { ClientCache } from '../client-cache.js';
+import type { SqlDriver, SqlExecutor } from '../driver.js';
+import type { ClientRecord, ClientStore } from '../store.js';
+
+/** Registered clients (ClientStore), answered from memory when the client cache is on. */
+
+/* SQLite booleans come back as 0/1. */
+interface ClientRow {
+  id: string;
+  name: string;
+  secret_hash: string | null;
+  is_public: boolean | number;
+  redirect_uris: string;
+  grant_types: string;
+  scopes: string | null;
+  trusted: boolean | number;
+  can_introspect: boolean | number;
+  created_at: number;
+}
+
+const toClient = (row: ClientRow): ClientRecord => ({
+  id: row.id,
+  name: row.name,
+  secretHash: row.secret_hash,
+  isPublic: Boolean(row.is_public),
+  redirectUris: JSON.parse(row.redirect_uris) as string[],
+  grantTypes: JSON.parse(row.grant_types) as string[],
+  scopes: row.scopes === null ? null : (JSON.parse(row.scopes) as string[]),
+  trusted: Boolean(row.trusted),
+  canIntrospect: Boolean(row.can_introspect),
+  createdAt: row.created_at,
+});
+
+export class SqlClients implements ClientStore {
+  private readonly cache: ClientCache | null;
+
+  /** `clientCache` (default on): keep client records in memory, see ClientCache. */
+  constructor(private readonly db: SqlDriver, options: { clientCache?: boolean } = {}) {
+    this.cache = options.clientCache === false ? null : new ClientCache(db.watchClients());
+  }
+
+  /** Client lookups answered from memory so far (0 without a client cache). */
+  get cacheHits(): number {
+    return this.cache?.hits ?? 0;
+  }
+
+  async close(): Promise<void> {
+    await this.cache?.close();
+  }
+
+  async findClient(id: string): Promise<ClientRecord | null> {
+    return this.cache ? this.cache.find(id, () => this.readClient(id)) : this.readClient(id);
+  }
+
+  private async readClient(id: string): Promise<ClientRecord | null> {
+    const row = await this.db.get<ClientRow>('SELECT * FROM clients WHERE id = ?', [id]);
+    return row ? toClient(row) : null;
+  }
+
+  /**
+   * Every change to an existing client goes through here: it commits only once no store
+   * instance anywhere can answer from a cache filled before it (`rotate-secret` and `delete`
+   * take effect at once on every node).
+   */
+  async changeClients<T>(fn: (tx: SqlExecutor) => Promise<T>): Promise<T> {
+    this.cache?.invalidate();
+    try {
+      return await this.db.changeClients(fn);
+    } finally {
+      this.cache?.invalidate();
+    }
+  }
+
+  async createClient(c: ClientRecord): Promise<void> {
+    await this.db.run(
+      `INSERT INTO clients (id, name, secret_hash, is_public, redirect_uris, grant_types, scopes, trusted, can_introspect, created_at)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      [c.id, c.name, c.secretHash, c.isPublic, JSON.stringify(c.redirectUris), JSON.stringify(c.grantTypes),
+        c.scopes === null ? null : JSON.stringify(c.scopes), c.trusted, c.canIntrospect, c.createdAt],
+    );
+  }
+
+  async listClients(): Promise<ClientRecord[]> {
+    return (await this.db.all<ClientRow>('SELECT * FROM clients ORDER BY created_at, id')).map(toClient);
+  }
+
+  async deleteClient(id: string): Promise<boolean> {
+    // Tokens and codes go with it (ON DELETE CASCADE).
+    return (await this.changeClients((tx) => tx.run('DELETE FROM clients WHERE id = ?', [id]))) > 0;
+  }
+
+  async updateClientSecret(id: string, secretHash: string): Promise<boolean> {
+    return (
+      (await this.changeClients((tx) => tx.run('UPDATE clients SET secret_hash = ? WHERE id = ? AND is_public = ?', [secretHash, id, false]))) > 0
+    );
+  }
+}

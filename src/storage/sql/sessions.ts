@@ -1,0 +1,41 @@
+import type { SqlDriver } from '../driver.js';
+import type { SessionRecord, SessionStore } from '../store.js';
+
+/** Browser sign-in sessions (SessionStore), stored by the hash of their id. */
+
+interface SessionRow {
+  id_hash: string;
+  user_id: string;
+  created_at: number;
+  expires_at: number;
+}
+
+const toSession = (row: SessionRow): SessionRecord => ({
+  idHash: row.id_hash,
+  userId: row.user_id,
+  createdAt: row.created_at,
+  expiresAt: row.expires_at,
+});
+
+export class SqlSessions implements SessionStore {
+  constructor(private readonly db: SqlDriver) {}
+
+  async createSession(session: SessionRecord): Promise<void> {
+    await this.db.run('INSERT INTO sessions (id_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)', [
+      session.idHash, session.userId, session.createdAt, session.expiresAt,
+    ]);
+  }
+
+  async findSession(idHash: string): Promise<SessionRecord | null> {
+    const row = await this.db.get<SessionRow>('SELECT * FROM sessions WHERE id_hash = ?', [idHash]);
+    return row ? toSession(row) : null;
+  }
+
+  async deleteSession(idHash: string): Promise<boolean> {
+    return (await this.db.run('DELETE FROM sessions WHERE id_hash = ?', [idHash])) > 0;
+  }
+
+  async deleteUserSessions(userId: string): Promise<number> {
+    return this.db.run('DELETE FROM sessions WHERE user_id = ?', [userId]);
+  }
+}
