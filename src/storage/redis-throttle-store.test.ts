@@ -1,6 +1,6 @@
 /**
  * RedisThrottleStore: the shared ThrottleStore contract (test/helpers/throttle-store-contract.ts,
- * which store.contract.test.ts runs on the SQL engines), plus what is Redis's own (the key
+ * which sql/throttle.contract.test.ts runs on the SQL engines), plus what is Redis's own (the key
  * prefix, keys that expire).
  *
  * Redis is `GATEHOUSE_TEST_REDIS_URL` (default redis://127.0.0.1:6379). Its reachability is
@@ -145,7 +145,7 @@ describe.skipIf(skipRedis)('RedisThrottleStore', () => {
     }
   });
 
-  // The behaviours every ThrottleStore must show (store.contract.test.ts runs them on SQLite and
+  // The behaviours every ThrottleStore must show (sql/throttle.contract.test.ts runs them on SQLite and
   // PostgreSQL), read back from the Redis hashes. What is Redis's own (the prefix above, the
   // expiry below) stays here.
   describeThrottleStoreContract('ThrottleStore contract', () => ({ store, other, uniqueKey: id, counter }));

@@ -1,6 +1,6 @@
 /**
  * The throttle part of the storage contract (ThrottleStore), as one suite that every
- * implementation registers: store.contract.test.ts for SQLite and PostgreSQL, and
+ * implementation registers: src/storage/sql/throttle.contract.test.ts for SQLite and PostgreSQL, and
  * redis-throttle-store.test.ts for Redis. What only one implementation does (the SQL store's
  * clean-up by deleteExpired and its lock ordering, Redis's key expiry and prefix) stays in that
  * implementation's own test file.
