@@ -4,9 +4,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { describeEachEngine, type TestStore } from '../../test/helpers/databases.js';
-import type { SqlStore } from './sql-store.js';
-import type { PendingAuthorizationRecord } from './store.js';
+import { describeEachEngine, type TestStore } from '../../../test/helpers/databases.js';
+import type { SqlStore } from '../sql-store.js';
+import type { PendingAuthorizationRecord } from '../store.js';
 
 const T = 1_800_000_000;
 const PARAMS = { response_type: 'code', client_id: 'c', redirect_uri: 'https://app.example/cb', state: 'é &=x', scope: 'read write' };

@@ -6,10 +6,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, expect, it, vi } from 'vitest';
-import { describeEachEngine, type TestDatabase } from '../../test/helpers/databases.js';
-import { migrations } from './migrations/index.js';
-import type { SqlStore } from './sql-store.js';
-import type { AuditRecord } from './store.js';
+import { describeEachEngine, type TestDatabase } from '../../../test/helpers/databases.js';
+import { migrations } from '../migrations/index.js';
+import type { SqlStore } from '../sql-store.js';
+import type { AuditRecord } from '../store.js';
 
 /** A fixed "now" (whole seconds). */
 const T = 1_800_000_000;
@@ -68,7 +68,7 @@ describeEachEngine('audit store contract', (factory) => {
               "SELECT column_name FROM information_schema.columns WHERE table_name = 'audit_events' ORDER BY ordinal_position",
             )
           ).map((row) => row.column_name);
-    // count and last_at: migration 11 (counted rows, src/storage/audit-counts.contract.test.ts).
+    // count and last_at: migration 11 (counted rows, src/storage/sql/audit-counts.contract.test.ts).
     expect(columns).toEqual(['id', 'at', 'type', 'actor', 'user_id', 'username', 'client_id', 'address', 'details', 'count', 'last_at']);
     const indexes =
       factory.engine === 'sqlite'

@@ -7,11 +7,11 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { describeEachEngine, type TestDatabase } from '../../test/helpers/databases.js';
-import { countedRowId } from '../audit/failure-counts.js';
-import { migrations } from './migrations/index.js';
-import type { SqlStore } from './sql-store.js';
-import type { AuditRecord } from './store.js';
+import { describeEachEngine, type TestDatabase } from '../../../test/helpers/databases.js';
+import { countedRowId } from '../../audit/failure-counts.js';
+import { migrations } from '../migrations/index.js';
+import type { SqlStore } from '../sql-store.js';
+import type { AuditRecord } from '../store.js';
 
 const T = 1_800_000_000 - (1_800_000_000 % 60);
 

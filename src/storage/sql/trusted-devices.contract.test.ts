@@ -6,9 +6,9 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { describeEachEngine, type TestDatabase } from '../../test/helpers/databases.js';
-import type { SqlStore } from './sql-store.js';
-import type { TrustedDeviceRecord, UserRecord } from './store.js';
+import { describeEachEngine, type TestDatabase } from '../../../test/helpers/databases.js';
+import type { SqlStore } from '../sql-store.js';
+import type { TrustedDeviceRecord, UserRecord } from '../store.js';
 
 const T = 1_800_000_000;
 

@@ -7,10 +7,10 @@
  */
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { describeEachEngine, type TestDatabase } from '../../test/helpers/databases.js';
-import { migrations } from './migrations/index.js';
-import type { SqlStore } from './sql-store.js';
-import type { AccessTokenRecord, RefreshTokenRecord } from './store.js';
+import { describeEachEngine, type TestDatabase } from '../../../test/helpers/databases.js';
+import { migrations } from '../migrations/index.js';
+import type { SqlStore } from '../sql-store.js';
+import type { AccessTokenRecord, RefreshTokenRecord } from '../store.js';
 
 const T = 1_800_000_000;
 const GRACE = 60;
