@@ -1,7 +1,7 @@
 import pino, { type Logger } from 'pino';
 import { MailQueue, OutboxMailer, SmtpMailer, type Mailer } from './accounts/mail/mailer.js';
 import { MailTemplates } from './accounts/mail/templates.js';
-import { argon2Verifier, limitPasswordQueue, type PasswordVerifier } from './accounts/passwords.js';
+import { argon2Passwords, asPasswordHasher, limitPasswordQueue, type PasswordHasher, type PasswordVerifier } from './accounts/passwords.js';
 import { BackgroundTasks } from './accounts/background.js';
 import { AuditLog } from './audit/audit-log.js';
 import { SecurityEvents } from './audit/events.js';
@@ -31,7 +31,8 @@ export interface GatehouseOptions {
   store: Store;
   clock?: Clock;
   ids?: IdSource;
-  passwords?: PasswordVerifier;
+  /** argon2id at production cost unless given (test harnesses bring a cheap hasher; nothing in config lowers it). */
+  passwords?: PasswordHasher | PasswordVerifier;
   /** Where brute-force counters live; the store (the database) unless given (Redis). */
   throttleStore?: ThrottleStore;
   /** Where e-mail goes; by default SMTP at mail.url, or the outbox folder. */
@@ -75,7 +76,7 @@ export class Gatehouse {
   readonly sessions: Sessions;
   /** Authorization requests kept on the server across sign-in and the consent page (forms carry an opaque id). */
   readonly pendingAuthorizations: PendingAuthorizations;
-  readonly passwords: PasswordVerifier;
+  readonly passwords: PasswordHasher;
   /** Brute-force protection for the sign-in form, the password grant and client authentication. */
   readonly throttle: Throttle;
   /** Device cookies and confidential clients' known accounts: exempt from the address counters. */
@@ -123,7 +124,7 @@ export class Gatehouse {
     );
     // The password queue is the process's (argon2id's cores are): its bounds come from the settings.
     limitPasswordQueue({ maxWaiting: this.config.password_hash_queue_length, maxWaitMs: this.config.password_hash_queue_timeout * 1000 });
-    this.passwords = options.passwords ?? argon2Verifier;
+    this.passwords = asPasswordHasher(options.passwords ?? argon2Passwords);
     this.throttle = new Throttle(options.throttleStore ?? this.store, this.clock, {
       threshold: this.config.login_throttle_threshold,
       maxDelay: this.config.login_throttle_max_delay,

@@ -66,7 +66,7 @@ describe('what a change of an account ends', () => {
     await app.listen({ port, host: '127.0.0.1' });
     const registered = await new ClientRegistry(db.store, clock).create({ name: 'App', grantTypes: ['password', 'refresh_token'] });
     client = { id: registered.client.id, secret: registered.secret! };
-    admin = new UserAccounts(db.store, clock);
+    admin = new UserAccounts(db.store, { clock });
     alice = await admin.create({ username: 'alice', email: 'alice@example.com', password: PASSWORD });
   });
 

@@ -66,7 +66,7 @@ describeEachEngine('e-mail change and the profile form', (factory) => {
       auditLog: false,
     });
     gatehouse.events.on((event) => events.push(event));
-    const admin = new UserAccounts(store, clock, cryptoIds, { minLength: 8, maxLength: 4096 }, new SecurityEvents());
+    const admin = new UserAccounts(store, { clock, passwordPolicy: { minLength: 8, maxLength: 4096 }, events: new SecurityEvents() });
     bob = await admin.create({ username: 'bob', email: 'bob@example.com', password: PASSWORD });
     carol = await admin.create({ username: 'carol', email: 'carol@example.com', password: PASSWORD });
   });
@@ -211,7 +211,7 @@ describeEachEngine('e-mail change and the profile form', (factory) => {
   it('an address taken by someone else after the link was sent: the confirmation fails cleanly and the link is used up', async () => {
     await update(bob, 'bob', 'shared@example.com');
     const token = await linkTo('shared@example.com');
-    await new UserAccounts(store, clock).create({ username: 'dave', email: 'SHARED@example.com', password: PASSWORD });
+    await new UserAccounts(store, { clock }).create({ username: 'dave', email: 'SHARED@example.com', password: PASSWORD });
     expect(await gatehouse.profile.emailChange.confirm(token, PASSWORD, ADDRESS)).toEqual({ kind: 'address-taken' });
     expect(await stored(bob.id)).toMatchObject({ email: 'bob@example.com' });
     expect(await gatehouse.profile.emailChange.pending(token)).toBeNull();
@@ -230,7 +230,7 @@ describeEachEngine('e-mail change and the profile form', (factory) => {
   it('an account disabled after the request: the link does not work', async () => {
     await update(bob, 'bob', 'bob.new@example.com');
     const token = await linkTo('bob.new@example.com');
-    await new UserAccounts(store, clock).setEnabled('bob', false);
+    await new UserAccounts(store, { clock }).setEnabled('bob', false);
     expect(await gatehouse.profile.emailChange.confirm(token, PASSWORD, ADDRESS)).toEqual({ kind: 'link-not-usable' });
   });
 

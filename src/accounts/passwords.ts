@@ -172,6 +172,22 @@ export function argon2VerifierWith(limit: ConcurrencyLimit): PasswordVerifier {
 
 export const argon2Verifier: PasswordVerifier = argon2VerifierWith(hashing);
 
+/** Makes password hashes and checks passwords against them: what accounts are given by the composition root. */
+export interface PasswordHasher extends PasswordVerifier {
+  hash(password: string): Promise<string>;
+}
+
+/**
+ * Production passwords: argon2id at OWASP's baseline cost, through the process's password queue.
+ * Nothing lowers that cost: tests that want cheap hashes bring their own PasswordHasher.
+ */
+export const argon2Passwords: PasswordHasher = { hash: hashPassword, verify: argon2Verifier.verify };
+
+/** A verifier given without `hash` (older callers, tests of the queue) hashes at production cost. */
+export function asPasswordHasher(passwords: PasswordVerifier | PasswordHasher): PasswordHasher {
+  return 'hash' in passwords ? passwords : { hash: hashPassword, verify: (hashed, password) => passwords.verify(hashed, password) };
+}
+
 /** Lengths in characters (Unicode code points), from the password_min_length / password_max_length settings. */
 export interface PasswordPolicy {
   minLength: number;

@@ -3,7 +3,7 @@ import { signIn } from './authenticate.js';
 import type { DeviceProof } from './devices.js';
 import { canonicalize, emailProblem, normalizeUsername, usernameProblem } from './canonical.js';
 import { EmailChange, type EmailChangeSettings } from './email-change.js';
-import { hashPassword, passwordProblem } from './passwords.js';
+import { passwordProblem } from './passwords.js';
 import { announce, type SelfServiceContext } from './self-service.js';
 import type { FieldProblem } from './users.js';
 
@@ -114,7 +114,7 @@ export class Profile {
     if (refused) return refused;
     // One step: no reset link (nor any other e-mailed link) sent before still works after it.
     // Only over the password just checked: a reset committed meanwhile is not overwritten.
-    const changed = await store.updateUserRevoking(user.id, { passwordHash: await hashPassword(change.password) }, clock.now(), { sessions: true, links: true }, {
+    const changed = await store.updateUserRevoking(user.id, { passwordHash: await this.context.passwords.hash(change.password) }, clock.now(), { sessions: true, links: true }, {
       passwordHash: user.passwordHash,
     });
     if (!changed) return { kind: 'invalid', problem: { field: 'password', message: 'your password was changed meanwhile: sign in again' } };

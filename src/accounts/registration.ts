@@ -3,7 +3,6 @@ import { DuplicateUserError, type UserRecord } from '../storage/store.js';
 import { signIn } from './authenticate.js';
 import { canonicalize, normalizeUsername } from './canonical.js';
 import { durationInWords } from './mail/templates.js';
-import { hashPassword } from './passwords.js';
 import { announce, type SelfServiceContext } from './self-service.js';
 import { BackgroundTasks } from './background.js';
 import { isReservation, reservationAddress } from './sign-up-reservation.js';
@@ -69,7 +68,7 @@ export class Registration {
     if (!this.settings.confirmation) return this.registerAtOnce(form, problem, address);
     // The username is looked at first: a clash is "taken", whoever has the address.
     if (problem && !(problem.taken && problem.field === 'email')) return { kind: 'invalid', problem };
-    const passwordHash = await hashPassword(form.password);
+    const passwordHash = await this.context.passwords.hash(form.password);
     this.tasks.push(() => this.storeSignUp(form, passwordHash, address));
     return { kind: 'sent' };
   }
@@ -82,7 +81,7 @@ export class Registration {
   /** With confirmation off there is no e-mail to answer with: a taken address is said too. */
   private async registerAtOnce(form: RegistrationForm, problem: FieldProblem | null, address: string): Promise<RegistrationResult> {
     if (problem) return { kind: 'invalid', problem };
-    const user = this.newAccount(form, await hashPassword(form.password), false);
+    const user = this.newAccount(form, await this.context.passwords.hash(form.password), false);
     try {
       await this.context.store.createUser(user);
     } catch (error) {

@@ -4,7 +4,7 @@ import { MAX_LOGIN_LENGTH } from './authenticate.js';
 import { canonicalize } from './canonical.js';
 import { BackgroundTasks } from './background.js';
 import { durationInWords } from './mail/templates.js';
-import { hashPassword, passwordProblem } from './passwords.js';
+import { passwordProblem } from './passwords.js';
 import type { Registration } from './registration.js';
 import { announce, type SelfServiceContext } from './self-service.js';
 
@@ -104,7 +104,7 @@ export class PasswordResetting {
     if (!user) return { kind: 'link-not-usable' };
     const problem = passwordProblem(password, user, policy) ?? (password === passwordAgain ? null : 'the two passwords do not match');
     if (problem) return { kind: 'invalid', message: problem, user };
-    const userId = await store.resetPassword(hashSecret(token), await hashPassword(password), clock.now());
+    const userId = await store.resetPassword(hashSecret(token), await this.context.passwords.hash(password), clock.now());
     // Used by a concurrent request in the meantime.
     if (userId === null) return { kind: 'link-not-usable' };
     // The owner proved who they are: their failed sign-ins no longer count.

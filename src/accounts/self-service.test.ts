@@ -115,7 +115,7 @@ describe('self-service accounts (Registration, PasswordResetting, Profile)', () 
 
   /** An account made by an administrator (its events are not collected). */
   async function adminCreates(username: string, email: string, password = PASSWORD): Promise<UserRecord> {
-    return new UserAccounts(store, clock, cryptoIds, { minLength: 8, maxLength: 4096 }, new SecurityEvents()).create({ username, email, password });
+    return new UserAccounts(store, { clock, passwordPolicy: { minLength: 8, maxLength: 4096 }, events: new SecurityEvents() }).create({ username, email, password });
   }
 
   const user = async (login: string) => (await store.findUserByLogin(login.toLowerCase()))!;
@@ -546,7 +546,7 @@ describe('self-service accounts (Registration, PasswordResetting, Profile)', () 
 
     it('an account an administrator deactivated is never enabled by its confirmation link', async () => {
       const { token } = await registerAwaiting('alice', 'alice@example.com');
-      const admin = new UserAccounts(store, clock);
+      const admin = new UserAccounts(store, { clock });
       await admin.setEnabled('alice', false);
       expect(await gatehouse.registration.pendingConfirmation(token)).toBeNull();
       expect(await gatehouse.registration.confirm(token, PASSWORD, ADDRESS)).toEqual({ kind: 'link-not-usable' });
@@ -653,7 +653,7 @@ describe('self-service accounts (Registration, PasswordResetting, Profile)', () 
     it('a disabled account gets no e-mail, and a link issued before it was disabled does not re-enable it', async () => {
       await adminCreates('bob', 'bob@example.com');
       await adminCreates('carol', 'carol@example.com');
-      const admin = new UserAccounts(store, clock);
+      const admin = new UserAccounts(store, { clock });
 
       // Disabled first: the request is accepted and nothing happens.
       await admin.setEnabled('carol', false);

@@ -3,7 +3,7 @@ import type { Store, UserRecord } from '../storage/store.js';
 import type { AccountEventType, SecurityEvents } from '../audit/events.js';
 import type { MailQueue } from './mail/mailer.js';
 import type { MailTemplates, TemplateName, TemplateValues } from './mail/templates.js';
-import type { PasswordPolicy, PasswordVerifier } from './passwords.js';
+import type { PasswordHasher, PasswordPolicy } from './passwords.js';
 import type { DeviceProof, TrustedDevices } from './devices.js';
 import type { Throttle } from './throttle.js';
 
@@ -41,7 +41,7 @@ export interface SelfServiceContext {
   store: Store;
   clock: Clock;
   ids: IdSource;
-  passwords: PasswordVerifier;
+  passwords: PasswordHasher;
   policy: PasswordPolicy;
   events: SecurityEvents;
   mail: AccountMail;

@@ -77,7 +77,7 @@ describe('sign-up answers do not reveal which addresses have accounts', () => {
       clock,
       mailer,
     });
-    await new UserAccounts(db.store, clock).create({ username: 'bob', email: 'bob@example.com', password: PASSWORD });
+    await new UserAccounts(db.store, { clock }).create({ username: 'bob', email: 'bob@example.com', password: PASSWORD });
   });
 
   afterEach(async () => {
@@ -179,7 +179,7 @@ describe('sign-up answers do not reveal which addresses have accounts', () => {
     expect(messages.length).toBeLessThan(5);
 
     // An administrator cannot turn it into an account.
-    await expect(new UserAccounts(db.store, clock).setEnabled('squatter5', true)).rejects.toThrow(AccountError);
+    await expect(new UserAccounts(db.store, { clock }).setEnabled('squatter5', true)).rejects.toThrow(AccountError);
 
     // Like a sign-up never confirmed: deleted once its link has expired (and an hour has passed).
     await register('pending', 'free@example.com');

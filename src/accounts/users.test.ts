@@ -32,7 +32,7 @@ describe('UserAccounts events', () => {
     events = [];
     const bus = new SecurityEvents();
     bus.on((event) => events.push(event));
-    accounts = new UserAccounts(store, clock, cryptoIds, DEFAULT_PASSWORD_POLICY, bus);
+    accounts = new UserAccounts(store, { clock, events: bus });
   });
 
   afterEach(async () => {
@@ -106,7 +106,7 @@ describe('UserAccounts events', () => {
     });
     const seen: string[] = [];
     bus.on((event) => seen.push(event.type));
-    const withBadListener = new UserAccounts(store, clock, cryptoIds, DEFAULT_PASSWORD_POLICY, bus);
+    const withBadListener = new UserAccounts(store, { clock, events: bus });
     const bob = await withBadListener.create({ username: 'bob', email: 'bob@example.com', password: PASSWORD });
     expect(await store.findUserById(bob.id)).not.toBeNull();
     expect(seen).toEqual(['user.created']);
@@ -118,7 +118,7 @@ describe('UserAccounts events', () => {
     const bus = new SecurityEvents();
     const seen: string[] = [];
     const off = bus.on((event) => seen.push(event.type));
-    const withBus = new UserAccounts(store, clock, cryptoIds, DEFAULT_PASSWORD_POLICY, bus);
+    const withBus = new UserAccounts(store, { clock, events: bus });
     await withBus.create({ username: 'bob', email: 'bob@example.com', password: PASSWORD });
     off();
     await withBus.setEnabled('bob', false);

@@ -2,7 +2,7 @@ import { cryptoIds, systemClock, type Clock, type IdSource } from '../core/clock
 import { DuplicateUserError, type UserRecord, type UserStore } from '../storage/store.js';
 import { canonicalize, emailProblem, normalizeUsername, usernameProblem } from './canonical.js';
 import { SecurityEvents, type AccountEventType } from '../audit/events.js';
-import { DEFAULT_PASSWORD_POLICY, hashPassword, passwordProblem, type PasswordPolicy } from './passwords.js';
+import { argon2Passwords, DEFAULT_PASSWORD_POLICY, passwordProblem, type PasswordHasher, type PasswordPolicy } from './passwords.js';
 import { isReservation, RESERVATION_NOT_ACTIVATED } from './sign-up-reservation.js';
 import type { AccountRevocation } from '../storage/store.js';
 
@@ -80,14 +80,33 @@ const fieldProblem = (field: AccountField, message: string | null): FieldProblem
 const REVOKE_ALL: AccountRevocation = { links: true, sessions: true, tokens: true };
 
 /** User management by an administrator (the CLI); every change is announced on `events`. */
+export interface UserAccountsOptions {
+  clock?: Clock;
+  ids?: IdSource;
+  passwordPolicy?: PasswordPolicy;
+  /** Where account changes are announced (a new bus when absent). */
+  events?: SecurityEvents;
+  /** argon2id at production cost unless the composition root (or a test harness) brings another. */
+  passwords?: PasswordHasher;
+}
+
 export class UserAccounts {
+  private readonly clock: Clock;
+  private readonly ids: IdSource;
+  private readonly passwordPolicy: PasswordPolicy;
+  private readonly passwords: PasswordHasher;
+  readonly events: SecurityEvents;
+
   constructor(
     private readonly store: UserStore,
-    private readonly clock: Clock = systemClock,
-    private readonly ids: IdSource = cryptoIds,
-    private readonly passwordPolicy: PasswordPolicy = DEFAULT_PASSWORD_POLICY,
-    readonly events: SecurityEvents = new SecurityEvents(),
-  ) {}
+    options: UserAccountsOptions = {},
+  ) {
+    this.clock = options.clock ?? systemClock;
+    this.ids = options.ids ?? cryptoIds;
+    this.passwordPolicy = options.passwordPolicy ?? DEFAULT_PASSWORD_POLICY;
+    this.events = options.events ?? new SecurityEvents();
+    this.passwords = options.passwords ?? argon2Passwords;
+  }
 
   private announce(type: AccountEventType, user: UserRecord, details?: Record<string, string>): void {
     this.events.emit({ type, userId: user.id, username: user.username, actor: 'admin', at: this.clock.now(), ...(details ? { details } : {}) });
@@ -107,7 +126,7 @@ export class UserAccounts {
       usernameCanonical,
       email: input.email,
       emailCanonical,
-      passwordHash: await hashPassword(input.password),
+      passwordHash: await this.passwords.hash(input.password),
       enabled: input.enabled ?? true,
       awaitingConfirmation: false,
       roles: [...new Set((input.roles ?? []).map(normalizeRole))],
@@ -170,7 +189,7 @@ export class UserAccounts {
     const problem = passwordProblem(password, user, this.passwordPolicy);
     if (problem) throw new AccountError(problem);
     // Whoever knew the old password is out: sessions, tokens, codes and links end with it.
-    await this.store.updateUserRevoking(user.id, { passwordHash: await hashPassword(password) }, this.clock.now(), REVOKE_ALL);
+    await this.store.updateUserRevoking(user.id, { passwordHash: await this.passwords.hash(password) }, this.clock.now(), REVOKE_ALL);
     this.announce('user.password_changed', user);
     return user;
   }

@@ -51,7 +51,7 @@ describe('the audit log under a flood of failures', () => {
     await app.ready();
     const registered = await new ClientRegistry(db.store, clock).create({ name: 'App', grantTypes: ['client_credentials', 'password'] });
     client = { id: registered.client.id, secret: registered.secret! };
-    await new UserAccounts(db.store, clock).create({ username: 'alice', email: 'alice@example.com', password: PASSWORD });
+    await new UserAccounts(db.store, { clock }).create({ username: 'alice', email: 'alice@example.com', password: PASSWORD });
   });
 
   afterAll(async () => {

@@ -100,7 +100,7 @@ describe('security events of an in-process Gatehouse', () => {
     legacy = { id: (await registry.create({ name: 'Legacy', redirectUris: [LEGACY_CALLBACK], grantTypes: ['implicit'] })).client.id };
 
     // Administrators' account events go to another bus: only the Gatehouse's are collected.
-    const accounts = new UserAccounts(db.store, clock);
+    const accounts = new UserAccounts(db.store, { clock });
     alice = await accounts.create({ username: 'alice', email: 'Alice@Example.com', password: PASSWORD });
     dave = await accounts.create({ username: 'dave', email: 'dave@example.com', password: DAVE_PASSWORD, enabled: false });
   });

@@ -75,7 +75,7 @@ describe('authorization endpoint', () => {
     firstParty = await register({ name: 'portal', redirectUris: [FIRST_PARTY_CALLBACK], trusted: true });
     native = await register({ name: 'native', isPublic: true, redirectUris: [NATIVE_CALLBACK] });
     service = await register({ name: 'service', grantTypes: ['client_credentials'] });
-    const accounts = new UserAccounts(db.store, clock);
+    const accounts = new UserAccounts(db.store, { clock });
     alice = (await accounts.create({ username: 'alice', email: 'alice@example.com', password: 'a long passphrase' })).id;
     bob = (await accounts.create({ username: 'bob', email: 'bob@example.com', password: 'another long passphrase' })).id;
   });
@@ -467,7 +467,7 @@ describe('authorization endpoint', () => {
   describe('needsConsent', () => {
     /** A user of its own per test, so consents from other tests do not interfere. */
     const freshUser = async (name: string) =>
-      (await new UserAccounts(db.store, clock).create({ username: name, email: `${name}@example.com`, password: 'a long passphrase' })).id;
+      (await new UserAccounts(db.store, { clock }).create({ username: name, email: `${name}@example.com`, password: 'a long passphrase' })).id;
     const wideRequest = (scope: string) => valid({ client_id: wide.id, redirect_uri: undefined, scope });
 
     it('asks for an untrusted client the user has not allowed', async () => {

@@ -43,7 +43,7 @@ describe('token introspection (RFC 7662)', () => {
   /** Created with --introspect: sees every client's tokens. */
   let resourceServer: RegisteredClient;
   let aliceId: string;
-  const accounts = () => new UserAccounts(db.store, clock);
+  const accounts = () => new UserAccounts(db.store, { clock });
 
   beforeAll(async () => {
     db = await createSqliteStore();

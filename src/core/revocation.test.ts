@@ -43,7 +43,7 @@ describe('token revocation (RFC 7009)', () => {
     rival = await registry.create({ name: 'rival', grantTypes: grants });
     spa = await registry.create({ name: 'spa', isPublic: true, grantTypes: ['password', 'refresh_token'] });
     resourceServer = await registry.create({ name: 'api', grantTypes: ['client_credentials'], canIntrospect: true });
-    await new UserAccounts(db.store, clock).create({ username: 'alice', email: 'alice@example.com', password: PASSWORD });
+    await new UserAccounts(db.store, { clock }).create({ username: 'alice', email: 'alice@example.com', password: PASSWORD });
   });
   afterAll(() => db.cleanup());
 
@@ -247,7 +247,7 @@ describe('token revocation (RFC 7009)', () => {
 
     it('a JWT carrying many roles (jwt_user_claims) can be revoked like any other', async () => {
       const roles = Array.from({ length: 100 }, (_, i) => `department_${i}_member`);
-      await new UserAccounts(db.store, clock).create({ username: 'manyroles', email: 'manyroles@example.com', password: PASSWORD, roles });
+      await new UserAccounts(db.store, { clock }).create({ username: 'manyroles', email: 'manyroles@example.com', password: PASSWORD, roles });
       const tokens = await tokenRequest(jwt, app, { grant_type: 'password', username: 'manyroles', password: PASSWORD });
       // Gatehouse minted it and stored it: it must be able to revoke it.
       expect(await accessRecord(tokens.access_token)).not.toBeNull();

@@ -27,7 +27,7 @@ describe('token endpoint with an injected clock', () => {
     lenient = new Gatehouse({ config: { ...config, refresh_token_grace_period: 30 }, store: db.store, clock });
     const registered = await new ClientRegistry(db.store, clock).create({ name: 'app', grantTypes: ['password', 'refresh_token'] });
     client = { id: registered.client.id, secret: registered.secret! };
-    await new UserAccounts(db.store, clock).create({ username: 'carol', email: 'carol@example.com', password: 'a long passphrase' });
+    await new UserAccounts(db.store, { clock }).create({ username: 'carol', email: 'carol@example.com', password: 'a long passphrase' });
   });
   afterAll(() => db.cleanup());
 
@@ -101,12 +101,12 @@ describe('token endpoint with an injected clock', () => {
 
   it('refuses to refresh for a deactivated user', async () => {
     const tokens = await login();
-    await new UserAccounts(db.store, clock).setEnabled('carol', false);
+    await new UserAccounts(db.store, { clock }).setEnabled('carol', false);
     try {
       expect(await rejected(refresh(strict, tokens))).toBe('invalid_grant');
       expect(await rejected(login())).toBe('invalid_grant');
     } finally {
-      await new UserAccounts(db.store, clock).setEnabled('carol', true);
+      await new UserAccounts(db.store, { clock }).setEnabled('carol', true);
     }
   });
 });

@@ -59,7 +59,7 @@ describe('JWT access tokens (access_token_format: jwt)', () => {
     app = await registry.create({ name: 'app', grantTypes: ['password', 'refresh_token', 'client_credentials'] });
     web = await registry.create({ name: 'web', redirectUris: [CALLBACK] });
     legacy = await registry.create({ name: 'legacy', redirectUris: ['https://legacy.example/cb'], grantTypes: ['implicit'] });
-    aliceId = (await new UserAccounts(db.store, clock).create({ username: 'alice', email: 'alice@example.com', password: PASSWORD, roles: ['admin', 'auditor'] })).id;
+    aliceId = (await new UserAccounts(db.store, { clock }).create({ username: 'alice', email: 'alice@example.com', password: PASSWORD, roles: ['admin', 'auditor'] })).id;
   });
   afterAll(() => db.cleanup());
 
@@ -173,7 +173,7 @@ describe('JWT access tokens (access_token_format: jwt)', () => {
   });
 
   it('a refreshed token carries the roles the user has at the time of the refresh', async () => {
-    const accounts = new UserAccounts(db.store, clock);
+    const accounts = new UserAccounts(db.store, { clock });
     const first = await password(userClaims);
     await accounts.promote('alice', 'editor');
     try {

@@ -80,7 +80,7 @@ describe('account pages: equal work, e-mail change links, usernames (in-process,
     });
     app = buildHttpServer(gatehouse, pino({ level: 'silent' }));
     await app.listen({ port, host: '127.0.0.1' });
-    const accounts = new UserAccounts(db.store, clock);
+    const accounts = new UserAccounts(db.store, { clock });
     await accounts.create({ username: 'bob', email: 'bob@example.com', password: PASSWORD });
     await accounts.create({ username: 'carol', email: 'carol@example.com', password: CAROL_PASSWORD });
   });
@@ -220,7 +220,7 @@ describe('account pages: equal work, e-mail change links, usernames (in-process,
 
     it('an address taken by another account in the meantime: 409, nothing changes', async () => {
       const token = await bobAsksFor('contested@example.com');
-      await new UserAccounts(db.store, clock).create({ username: 'dave', email: 'contested@example.com', password: PASSWORD });
+      await new UserAccounts(db.store, { clock }).create({ username: 'dave', email: 'contested@example.com', password: PASSWORD });
       const browser = new HttpBrowser(origin);
       const page = await browser.get(`/account/email/confirm?token=${token}`);
       const res = await browser.post('/account/email/confirm', { csrf_token: csrfTokenOf(page.text), token, password: PASSWORD });
@@ -271,7 +271,7 @@ describe('account pages: equal work, e-mail change links, usernames (in-process,
     });
 
     it('an account stored before this rule, with a mixed-script name, still signs in with the name as stored', async () => {
-      const legacy = await new UserAccounts(db.store, clock).create({ username: 'legacy', email: 'legacy@example.com', password: PASSWORD });
+      const legacy = await new UserAccounts(db.store, { clock }).create({ username: 'legacy', email: 'legacy@example.com', password: PASSWORD });
       // As a name from before the rule was stored: the name as typed, its canonical form NFKC + lower case.
       await db.store.updateUser(legacy.id, { username: 'L\u0435gacy', usernameCanonical: 'l\u0435gacy' }, T);
       const browser = new HttpBrowser(origin);

@@ -66,7 +66,7 @@ describe('the consent page against forged requests (in-process)', () => {
   /** A new user, signed in in a new browser. */
   async function signedIn(): Promise<{ browser: HttpBrowser; userId: string }> {
     const username = `user${++users}`;
-    const user = await new UserAccounts(db.store, clock).create({ username, email: `${username}@example.com`, password: PASSWORD });
+    const user = await new UserAccounts(db.store, { clock }).create({ username, email: `${username}@example.com`, password: PASSWORD });
     const browser = new HttpBrowser(origin);
     await browser.signInOrFail(username, PASSWORD);
     return { browser, userId: user.id };

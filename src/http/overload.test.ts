@@ -66,7 +66,7 @@ describe('an overloaded password queue', () => {
     const gatehouse = new Gatehouse({ config, store: db.store, clock, passwords, auditLog: false });
     app = buildHttpServer(gatehouse, pino({ level: 'silent' }));
     await app.ready();
-    await new UserAccounts(db.store, clock).create({ username: 'alice', email: 'alice@example.com', password: PASSWORD });
+    await new UserAccounts(db.store, { clock }).create({ username: 'alice', email: 'alice@example.com', password: PASSWORD });
     const registered = await new ClientRegistry(db.store, clock).create({ name: 'App', grantTypes: ['password'] });
     client = { id: registered.client.id, secret: registered.secret! };
   });

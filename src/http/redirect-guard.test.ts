@@ -35,7 +35,7 @@ describe('redirects to a URI a Location header cannot carry', () => {
     app.get('/test/bad-redirect', PAGE_ROUTE, async (_request, reply) => reply.redirect('https://app.example/cb\r\nSet-Cookie: planted=1', 302));
     app.get('/test/bad-redirect-api', async (_request, reply) => reply.redirect('https://app.example/\u0100', 302));
     await app.ready();
-    const alice = await new UserAccounts(db.store, clock).create({ username: 'alice', email: 'alice@example.com', password: 'correct horse battery staple' });
+    const alice = await new UserAccounts(db.store, { clock }).create({ username: 'alice', email: 'alice@example.com', password: 'correct horse battery staple' });
     cookie = `gatehouse_session=${(await gatehouse.sessions.start(alice.id)).cookieValue}`;
     for (const [i, uri] of LEGACY_URIS.entries()) {
       // Written as an old version could have: straight into the store, past the registration rules.

@@ -35,7 +35,7 @@ describe('the authorization request across sign-in (in-process)', () => {
   /** A new user (consent is remembered per user): its username. */
   async function newUser(): Promise<string> {
     const username = `user${++users}`;
-    await new UserAccounts(db.store, clock).create({ username, email: `${username}@example.com`, password: PASSWORD });
+    await new UserAccounts(db.store, { clock }).create({ username, email: `${username}@example.com`, password: PASSWORD });
     return username;
   }
 
@@ -47,7 +47,7 @@ describe('the authorization request across sign-in (in-process)', () => {
     app = buildHttpServer(gatehouse, pino({ level: 'silent' }));
     await app.listen({ port, host: '127.0.0.1' });
     web = await new ClientRegistry(db.store, clock).create({ name: 'Web App', redirectUris: [CALLBACK] });
-    const accounts = new UserAccounts(db.store, clock);
+    const accounts = new UserAccounts(db.store, { clock });
     await accounts.create({ username: 'alice', email: 'alice@example.com', password: PASSWORD });
     await accounts.create({ username: 'bob', email: 'bob@example.com', password: PASSWORD });
   });

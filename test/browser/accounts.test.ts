@@ -92,7 +92,7 @@ describe('self-service accounts in Chromium [sqlite, in-process, injected clock]
     gatehouse = new Gatehouse({ config, store, clock });
     app = buildHttpServer(gatehouse, pino({ level: 'silent' }));
     await app.listen({ port, host: '127.0.0.1' });
-    users = new UserAccounts(store, clock);
+    users = new UserAccounts(store, { clock });
     const registered = await new ClientRegistry(store, clock).create({ name: 'Acme Notes', redirectUris: [callback.url] });
     notes = { id: registered.client.id, secret: registered.secret!, name: 'Acme Notes' };
   });

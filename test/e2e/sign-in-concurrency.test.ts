@@ -36,7 +36,7 @@ describeEachEngine('50 concurrent right-password sign-ins of one user', (factory
     const config = validateConfig({ issuer: 'http://127.0.0.1:8080', login_throttle_max_wait: 60 });
     gatehouse = new Gatehouse({ config, store: db.store, clock, auditLog: false });
     app = buildHttpServer(gatehouse, pino({ level: 'silent' }));
-    await new UserAccounts(db.store, clock).create({ username: 'alice', email: 'alice@example.com', password: PASSWORD });
+    await new UserAccounts(db.store, { clock }).create({ username: 'alice', email: 'alice@example.com', password: PASSWORD });
     const registry = new ClientRegistry(db.store, clock);
     publicClient = (await registry.create({ name: 'Public', grantTypes: ['password'], isPublic: true })).client.id;
     const made = await registry.create({ name: 'Confidential', grantTypes: ['password'] });

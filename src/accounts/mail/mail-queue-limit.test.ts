@@ -88,7 +88,7 @@ describe('MailQueue limit', () => {
     const gatehouse = new Gatehouse({ config, store: db.store, clock, mailer });
     const app = buildHttpServer(gatehouse, pino({ level: 'silent' }));
     try {
-      const accounts = new UserAccounts(db.store, clock);
+      const accounts = new UserAccounts(db.store, { clock });
       for (const name of ['ann', 'ben', 'cal', 'dee']) await accounts.create({ username: name, email: `${name}@example.com`, password: 'correct horse battery staple' });
       for (const name of ['ann', 'ben', 'cal', 'dee']) expect(await gatehouse.resetting.request(name, '203.0.113.7')).toEqual({ kind: 'accepted' });
       await (gatehouse.resetting as { idle?: () => Promise<void> }).idle?.();

@@ -1,14 +1,9 @@
-import type { AddressInfo } from 'node:net';
 import { Command } from 'commander';
 import { fromString } from '../../config/load.js';
-import { Gatehouse } from '../../gatehouse.js';
-import { buildHttpServer } from '../../http/server.js';
 import { createLogger } from '../../logging.js';
-import { scheduleCleanup, type CleanupSchedule } from '../../storage/cleanup-schedule.js';
-import { describeLocation, openStore } from '../../storage/open.js';
+import { type RunningGatehouse, startGatehouse } from '../../start.js';
+import { describeLocation } from '../../storage/open.js';
 import { databaseFileExposure } from '../../storage/sqlite/permissions.js';
-import type { RedisThrottleStore } from '../../storage/redis-throttle-store.js';
-import { ConfigError } from '../../config/load.js';
 import { databaseLocation, resolveConfig, withStoreOptions, type StoreOptions } from '../context.js';
 
 /** In-flight requests get this long to finish after SIGTERM/SIGINT. */
@@ -37,26 +32,12 @@ export function serveCommand(): Command {
     });
     const location = databaseLocation(config);
     const logger = createLogger(config.log_level);
-    const store = openStore(location, { poolSize: config.database_pool_size, backgroundCheckpoints: true });
     const exposure = location.engine === 'sqlite' ? databaseFileExposure(location.path) : null;
     if (exposure) logger.warn({ file: exposure.file, mode: exposure.mode }, exposure.message);
-    if (options.migrate) await store.migrate();
-    const throttleStore = config.rate_limit.redis_url ? await connectRedis(config.rate_limit.redis_url) : undefined;
-    const gatehouse = new Gatehouse({ config, store, logger, throttleStore });
-    // Security events go to the audit_events table (Gatehouse does that) and to the log, but for
-    // token.issued and client.authentication_failed: the request's own log line already says it
-    // (status 200, or error invalid_client), once per token request.
-    gatehouse.events.on((event) => {
-      if (event.type !== 'token.issued' && event.type !== 'client.authentication_failed') logger.info({ event }, 'security event');
-    });
-    // Load (or, on a new database, create) the signing key now: a wrong key_encryption_key
-    // stops start-up instead of failing every token request.
-    if (config.access_token_format === 'jwt') await gatehouse.keys!.signingKey();
-    const app = buildHttpServer(gatehouse, logger);
     // Handlers go in before anything announces the server: a SIGTERM sent as soon as the
     // banner appears must find them, not the default action (die at once).
     let stopping = false;
-    let cleanup: CleanupSchedule | undefined;
+    let running: RunningGatehouse | undefined;
     const stop = async (signal: string) => {
       if (stopping) return;
       stopping = true;
@@ -67,24 +48,21 @@ export function serveCommand(): Command {
       }, SHUTDOWN_GRACE_MS);
       force.unref();
       // Stop accepting, let in-flight requests finish, then release the database.
-      await app.close();
-      await cleanup?.stop();
-      await gatehouse.close();
-      await throttleStore?.close();
-      await store.close();
+      await running?.close();
       logger.flush();
       process.exitCode = 0;
     };
     process.once('SIGTERM', () => void stop('SIGTERM'));
     process.once('SIGINT', () => void stop('SIGINT'));
-    await app.listen({ port: config.port, host: config.host });
-    if (config.cleanup_interval > 0 && !stopping) cleanup = scheduleCleanup(store, gatehouse.clock, config.cleanup_interval, logger, config.audit.retention);
-
-    const { port } = app.server.address() as AddressInfo;
-    const hostForUrl = config.host.includes(':') ? `[${config.host}]` : config.host;
+    running = await startGatehouse({ config, logger, migrate: options.migrate });
+    if (stopping) {
+      // A signal arrived while starting: stop() found nothing to close yet.
+      await running.close();
+      return;
+    }
     process.stdout.write(
       [
-        `Gatehouse is serving http://${hostForUrl}:${port} on ${describeLocation(location)}`,
+        `Gatehouse is serving ${running.url} on ${describeLocation(location)}`,
         `Issuer: ${config.issuer}`,
         'Next, in another terminal, register a client:',
         '  npx gatehouse client create --name my-service --grant-type client_credentials',
@@ -92,18 +70,4 @@ export function serveCommand(): Command {
       ].join('\n'),
     );
   });
-}
-
-/** Connects to Redis at start-up, so a wrong rate_limit.redis_url stops the server at once. */
-async function connectRedis(url: string): Promise<RedisThrottleStore> {
-  // Loaded only when configured: most deployments never need the Redis client.
-  const { RedisThrottleStore } = await import('../../storage/redis-throttle-store.js');
-  const throttleStore = new RedisThrottleStore(url);
-  try {
-    await throttleStore.connect();
-  } catch (error) {
-    await throttleStore.close();
-    throw new ConfigError(`rate_limit.redis_url: cannot connect (${(error as Error).message})`);
-  }
-  return throttleStore;
 }

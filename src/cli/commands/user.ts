@@ -12,7 +12,7 @@ const collect = (value: string, previous: string[]) => [...previous, value];
 /** The accounts service with the configured password policy. */
 function accountsFor(config: GatehouseConfig, store: UserStore, audit: AdminAudit): UserAccounts {
   const policy = { minLength: config.password_min_length, maxLength: config.password_max_length };
-  return new UserAccounts(store, systemClock, cryptoIds, policy, audit.events);
+  return new UserAccounts(store, { passwordPolicy: policy, events: audit.events });
 }
 
 /** yes, no, or "no (awaiting e-mail confirmation)" for a self-registered account not yet confirmed. */

@@ -42,7 +42,7 @@ describe('an authorization code presented by another client', () => {
     victim = await registry.create({ name: 'victim', redirectUris: [CALLBACK] });
     attacker = await registry.create({ name: 'attacker', redirectUris: [CALLBACK] });
     publicAttacker = await registry.create({ name: 'public attacker', isPublic: true, redirectUris: [CALLBACK] });
-    aliceId = (await new UserAccounts(db.store, clock).create({ username: 'alice', email: 'alice@example.com', password: 'a long passphrase' })).id;
+    aliceId = (await new UserAccounts(db.store, { clock }).create({ username: 'alice', email: 'alice@example.com', password: 'a long passphrase' })).id;
   });
   afterAll(() => db.cleanup());
 

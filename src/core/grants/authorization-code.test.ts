@@ -58,7 +58,7 @@ describe('authorization code grant', () => {
   let spa: Registered;
   let native: Registered;
   let aliceId: string;
-  const accounts = () => new UserAccounts(db.store, clock);
+  const accounts = () => new UserAccounts(db.store, { clock });
 
   beforeAll(async () => {
     db = await createSqliteStore();

@@ -46,7 +46,7 @@ describeEachEngine('refresh_token grant: grace replays and absolute lifetime', (
     const b = await registry.create({ name: 'other', grantTypes: ['password', 'refresh_token'] });
     app = { id: a.client.id, secret: a.secret! };
     otherApp = { id: b.client.id, secret: b.secret! };
-    await new UserAccounts(db.store, clock).create({ username: 'carol', email: 'carol@example.com', password: PASSWORD });
+    await new UserAccounts(db.store, { clock }).create({ username: 'carol', email: 'carol@example.com', password: PASSWORD });
   });
   afterAll(async () => {
     await gatehouse?.close();

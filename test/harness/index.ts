@@ -1,0 +1,265 @@
+/**
+ * The in-process test server: the real app (startGatehouse, the same composition root `gatehouse
+ * serve` uses) on a real database, in the test's own process, with a manual clock and a cheap
+ * password hasher.
+ *
+ *   const fx = await startTestServer({ engine: 'postgres', env: { GATEHOUSE_SUPPORTED_SCOPES: 'read' } });
+ *   const client = await fx.createClient(['--grant-type', 'client_credentials']);
+ *   await tokenRequest(fx.url, { grant_type: 'client_credentials' }, { basic: [client.client_id, client.client_secret!] });
+ *   fx.clock.advance(3600);
+ *   await fx.close();
+ *
+ * Every server started here is closed by a file-level afterAll as well, whatever the test did.
+ * Only tests of the process itself (CLI exit codes, signals, kill -9, several nodes) spawn
+ * `gatehouse serve` (test/helpers/server.ts).
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { FastifyInstance } from 'fastify';
+import { afterAll } from 'vitest';
+import type { Mailer } from '../../src/accounts/mail/mailer.js';
+import type { PasswordHasher, PasswordVerifier } from '../../src/accounts/passwords.js';
+import { UserAccounts, type NewUser } from '../../src/accounts/users.js';
+import { loadConfig } from '../../src/config/load.js';
+import type { ConfigInput, GatehouseConfig } from '../../src/config/schema.js';
+import { ClientRegistry } from '../../src/core/clients.js';
+import { ManualClock, type Clock } from '../../src/core/clock.js';
+import type { Gatehouse } from '../../src/gatehouse.js';
+import { createLogger } from '../../src/logging.js';
+import { startGatehouse } from '../../src/start.js';
+import type { SqlStore } from '../../src/storage/sql-store.js';
+import type { ClientRecord, ThrottleStore } from '../../src/storage/store.js';
+import {
+  createPostgresTestDatabase,
+  createSqliteDatabase,
+  type Engine,
+  type TestDatabase,
+} from '../helpers/databases.js';
+import { freePort } from '../helpers/server.js';
+import { cheapPasswords } from './passwords.js';
+
+export { cheapPasswords } from './passwords.js';
+
+export interface TestServerOptions {
+  /** Default sqlite (a real file in a temporary folder). */
+  engine?: Engine;
+  /** Share one database between servers (several nodes); its owner cleans it up. Overrides `engine`. */
+  database?: TestDatabase;
+  /** Settings as a config file would hold them (flags win over env, as in the CLI). */
+  config?: Partial<ConfigInput>;
+  /** GATEHOUSE_* variables, exactly as a spawned `gatehouse serve` would read them. */
+  env?: Record<string, string>;
+  /** A manual clock starting now unless given; advance it instead of sleeping. */
+  clock?: Clock;
+  /** The cheap argon2id unless given (pass argon2Passwords to pay production cost). */
+  passwords?: PasswordHasher | PasswordVerifier;
+  mailer?: Mailer;
+  throttleStore?: ThrottleStore;
+  /** Listen on 127.0.0.1 (default true); false builds the app for `app.inject` only. */
+  listen?: boolean;
+  /** Security events to audit_events (default true, as in production). */
+  auditLog?: boolean;
+}
+
+export interface CreatedClient {
+  client_id: string;
+  client_secret: string | null;
+  name: string;
+  public: boolean;
+  grant_types: string[];
+  redirect_uris: string[];
+  scope: string | null;
+  trusted: boolean;
+  introspect: boolean;
+  created_at: string;
+}
+
+export interface TestServer {
+  /** http://127.0.0.1:PORT, no trailing slash ('' with listen: false). */
+  url: string;
+  port: number;
+  app: FastifyInstance;
+  gatehouse: Gatehouse;
+  store: SqlStore;
+  config: GatehouseConfig;
+  /** The manual clock when none was given (the common case). */
+  clock: ManualClock;
+  database: TestDatabase;
+  /** A temporary folder for this server (the mail outbox is `${dir}/outbox` unless configured). */
+  dir: string;
+  /** Every log line so far (JSON lines, as `gatehouse serve` writes them). */
+  logs(): string;
+  /** `gatehouse client create --json …flags`, in-process: the same registry and audit event. */
+  createClient(flags?: string[]): Promise<CreatedClient>;
+  /** `gatehouse user create USERNAME EMAIL …flags` (--role R, --inactive), in-process. */
+  createUser(username: string, email: string, password: string, flags?: string[]): Promise<void>;
+  /** An administrator's UserAccounts on this server's store, clock, events and hasher. */
+  accounts(): UserAccounts;
+  /** Closes the app, then the database (unless it was given). Idempotent. */
+  close(): Promise<void>;
+}
+
+const open = new Set<TestServer>();
+afterAll(async () => {
+  await Promise.allSettled([...open].map((server) => server.close()));
+});
+
+export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      return await startOnce(options);
+    } catch (error) {
+      // Another process may have taken the "free" port in between: try another.
+      if (attempt < 3 && (error as NodeJS.ErrnoException).code === 'EADDRINUSE') continue;
+      throw error;
+    }
+  }
+}
+
+async function startOnce(options: TestServerOptions): Promise<TestServer> {
+  const dir = await mkdtemp(join(tmpdir(), 'gatehouse-harness-'));
+  const ownDatabase = !options.database;
+  const database =
+    options.database ??
+    ((options.engine ?? 'sqlite') === 'postgres' ? await createPostgresTestDatabase() : await createSqliteDatabase());
+  const releaseFiles = async () => {
+    if (ownDatabase) await database.cleanup();
+    await rm(dir, { recursive: true, force: true });
+  };
+  try {
+    const listen = options.listen ?? true;
+    const port = listen ? (options.config?.port ?? (await freePort())) : 8080;
+    const config = loadConfig({
+      env: { GATEHOUSE_MAIL_OUTBOX: join(dir, 'outbox'), GATEHOUSE_LOG_LEVEL: 'info', ...options.env },
+      flags: {
+        ...options.config,
+        database:
+          database.location.engine === 'sqlite' ? `sqlite:${database.location.path}` : database.location.url,
+        host: options.config?.host ?? '127.0.0.1',
+        port,
+      },
+    });
+    let output = '';
+    const logger = createLogger(config.log_level, { write: (line: string) => void (output += line) });
+    const clock = options.clock ?? new ManualClock();
+    const store = database.open({ poolSize: config.database_pool_size });
+    const running = await startGatehouse({
+      config,
+      store,
+      logger,
+      clock,
+      listen,
+      passwords: options.passwords ?? cheapPasswords,
+      mailer: options.mailer,
+      throttleStore: options.throttleStore,
+      auditLog: options.auditLog,
+    });
+    const { gatehouse } = running;
+    const accounts = () =>
+      new UserAccounts(store, {
+        clock: gatehouse.clock,
+        passwords: gatehouse.passwords,
+        events: gatehouse.events,
+        passwordPolicy: { minLength: config.password_min_length, maxLength: config.password_max_length },
+      });
+    let closing: Promise<void> | undefined;
+    const server: TestServer = {
+      url: running.url,
+      port: listen ? port : 0,
+      app: running.app,
+      gatehouse,
+      store,
+      config,
+      clock: clock as ManualClock,
+      database,
+      dir,
+      logs: () => output,
+      createClient: (flags = []) => createClientFromFlags(server, flags),
+      async createUser(username, email, password, flags = []) {
+        await accounts().create({ username, email, password, ...userFlags(flags) });
+      },
+      accounts,
+      close() {
+        closing ??= (async () => {
+          open.delete(server);
+          try {
+            await running.close();
+          } finally {
+            await releaseFiles();
+          }
+        })();
+        return closing;
+      },
+    };
+    open.add(server);
+    return server;
+  } catch (error) {
+    await releaseFiles().catch(() => {});
+    throw error;
+  }
+}
+
+/** The flags `gatehouse client create` takes, parsed the way the CLI does. */
+async function createClientFromFlags(server: TestServer, flags: string[]): Promise<CreatedClient> {
+  const values = new Map<string, string[]>();
+  const switches = new Set<string>();
+  for (let i = 0; i < flags.length; i++) {
+    const flag = flags[i]!;
+    if (['--public', '--trusted', '--introspect', '--allow-insecure-http', '--json'].includes(flag)) {
+      switches.add(flag);
+    } else if (['--name', '--redirect-uri', '--grant-type', '--scope'].includes(flag) && i + 1 < flags.length) {
+      values.set(flag, [...(values.get(flag) ?? []), flags[++i]!]);
+    } else {
+      throw new Error(`createClient: unknown flag ${flag}`);
+    }
+  }
+  const scope = values.get('--scope')?.at(-1);
+  const scopes = scope === undefined ? null : scope.split(/\s+/).filter(Boolean);
+  const unsupported = scopes?.filter((s) => !server.config.supported_scopes.includes(s)) ?? [];
+  if (unsupported.length) throw new Error(`createClient: scope ${unsupported.join(' ')} is not in supported_scopes`);
+  const { client, secret } = await new ClientRegistry(server.store, server.gatehouse.clock).create({
+    name: values.get('--name')?.at(-1) ?? 'e2e-client',
+    redirectUris: values.get('--redirect-uri') ?? [],
+    grantTypes: values.get('--grant-type') ?? [],
+    scopes,
+    isPublic: switches.has('--public'),
+    trusted: switches.has('--trusted'),
+    canIntrospect: switches.has('--introspect'),
+    allowInsecureHttp: switches.has('--allow-insecure-http'),
+  });
+  server.gatehouse.events.emit({
+    type: 'client.created',
+    at: server.gatehouse.clock.now(),
+    actor: 'admin',
+    clientId: client.id,
+    details: { name: client.name, grant_types: client.grantTypes.join(' ') },
+  });
+  return describeClient(client, secret);
+}
+
+function describeClient(client: ClientRecord, secret: string | null): CreatedClient {
+  return {
+    client_id: client.id,
+    client_secret: secret,
+    name: client.name,
+    public: client.isPublic,
+    grant_types: client.grantTypes,
+    redirect_uris: client.redirectUris,
+    scope: client.scopes === null ? null : client.scopes.join(' '),
+    trusted: client.trusted,
+    introspect: client.canIntrospect,
+    created_at: new Date(client.createdAt * 1000).toISOString().replace('.000Z', 'Z'),
+  };
+}
+
+function userFlags(flags: string[]): Pick<NewUser, 'roles' | 'enabled'> {
+  const roles: string[] = [];
+  let enabled = true;
+  for (let i = 0; i < flags.length; i++) {
+    if (flags[i] === '--role' && i + 1 < flags.length) roles.push(flags[++i]!);
+    else if (flags[i] === '--inactive') enabled = false;
+    else throw new Error(`createUser: unknown flag ${flags[i]}`);
+  }
+  return { roles, enabled };
+}
