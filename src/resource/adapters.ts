@@ -9,7 +9,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { BearerRequest } from './bearer-token.js';
 import { headerValues } from './bearer-token.js';
 import { BearerError } from './errors.js';
-import type { AccessInfo, ResolvedSettings, ScopeRule } from './resource-server.js';
+import type { AccessInfo, ResolvedSettings, ScopeRule } from './types.js';
 
 declare module 'fastify' {
   interface FastifyRequest {

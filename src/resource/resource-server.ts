@@ -9,6 +9,9 @@ import { extractBearerToken, type BearerRequest } from './bearer-token.js';
 import { BearerError } from './errors.js';
 import { IntrospectionClient } from './introspection.js';
 import { JwtVerifier } from './jwt.js';
+import type { AccessInfo, ResolvedSettings, ScopeRoleNaming, ScopeRule, TokenFormat } from './types.js';
+
+export type { AccessInfo, ResolvedSettings, ScopeRoleNaming, ScopeRule, TokenFormat } from './types.js';
 
 export interface IntrospectionSettings {
   /** This API's own client id at the authorization server (for Gatehouse: a client created with `--introspect`). */
@@ -25,8 +28,6 @@ export interface IntrospectionSettings {
   /** Most answers kept in memory; the least recently used goes first. Default 10000. */
   cacheSize?: number;
 }
-
-export type TokenFormat = 'jwt' | 'opaque' | 'auto';
 
 export interface ResourceServerOptions {
   /**
@@ -72,45 +73,8 @@ export interface ResourceServerOptions {
   scopeRoles?: ScopeRoleNaming;
 }
 
-export interface ScopeRoleNaming {
-  /** Put before each scope. Default `'SCOPE_'`. */
-  prefix?: string;
-  /** Upper-case the scope, other characters than letters and digits as `_` (`notes:read` → `NOTES_READ`). Default false. */
-  upperCase?: boolean;
-}
-
 /** `SCOPE_` + the scope as granted. */
 export const DEFAULT_SCOPE_ROLES: Readonly<Required<ScopeRoleNaming>> = Object.freeze({ prefix: 'SCOPE_', upperCase: false });
-
-/** Who is calling, as established from the access token. Read-only: for JWTs the arrays and claims are frozen. */
-export interface AccessInfo {
-  /** The subject: the user's id, or the client's id for a client_credentials token. */
-  sub: string;
-  /** The client the token was issued to. */
-  clientId: string;
-  /** The granted scopes. */
-  scopes: string[];
-  /**
-   * Each scope as a role (by default `SCOPE_` + the scope: `notes:read` → `SCOPE_notes:read`;
-   * see the `scopeRoles` option), then the token's own `roles` claim (the user's roles, such as
-   * `ROLE_ADMIN`), if any.
-   */
-  roles: string[];
-  /** The user's username, when the token carries one. */
-  username?: string;
-  /** When the token expires, in seconds since the epoch. */
-  expiresAt: number;
-  /** How the token was checked: locally as a JWT, or by introspection. */
-  tokenFormat: 'jwt' | 'opaque';
-  /** Every claim of the JWT, or every member of the introspection answer. */
-  claims: Record<string, unknown>;
-}
-
-/** Which scopes a route needs: all of them (`requireScope`) or any one (`requireAnyScope`). */
-export interface ScopeRule {
-  readonly mode: 'all' | 'any';
-  readonly scopes: readonly string[];
-}
 
 /** RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E ). */
 const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
@@ -158,19 +122,6 @@ export interface ResourceServer {
   node(rule: ScopeRule | undefined, handler: NodeAccessHandler): NodeRequestListener;
   /** The settings in force, defaults filled in (no secrets). */
   readonly settings: ResolvedSettings;
-}
-
-export interface ResolvedSettings {
-  issuer: string;
-  audience: readonly string[];
-  jwksUri: string;
-  introspectionEndpoint: string | null;
-  tokenFormat: TokenFormat;
-  allowBodyToken: boolean;
-  allowQueryToken: boolean;
-  realm: string;
-  clockTolerance: number;
-  scopeRoles: Readonly<Required<ScopeRoleNaming>>;
 }
 
 /** Three base64url parts separated by dots (the signature part of an unsigned JWT is empty). */
