@@ -375,7 +375,9 @@ describe('fuzz: raw HTTP against `gatehouse serve`', () => {
           if (outcome.rest.length > 0 && outcome.responses.length === 0 && /^HTTP\//.test(outcome.rest.toString('latin1')) === false) {
             throw new Error(`answered something that is not HTTP: ${context}`);
           }
-          if (!server.app.server.listening) throw new Error(`the server died: ${context}\n${server.logs().slice(-2000)}`);
+          if (!server.app.server.listening) {
+            throw new Error(`the server died: ${context}\n${server.logs().slice(-2000)}`);
+          }
         }),
         1,
       );

@@ -128,7 +128,12 @@ describe('signing key rotation (gatehouse keys rotate)', () => {
   const states = (): Promise<Record<string, string>> => signingKeyStates(gatehouse);
   /** Another node on the same database, under the same issuer and clock (behind the same load balancer). */
   const anotherNode = () =>
-    startTestServer({ database: gatehouse.database, env: ENV, config: { issuer: gatehouse.url }, clock: gatehouse.clock });
+    startTestServer({
+      database: gatehouse.database,
+      env: ENV,
+      config: { issuer: gatehouse.url },
+      clock: gatehouse.clock,
+    });
 
   it('with keys rotate --now, accepts tokens of the new key once the JWKS is refetched, and still those of the old key', async () => {
     let offset = 0;
