@@ -3,8 +3,8 @@
  * the e-mailed confirmation link, "Forgot your password?", the /account page (profile,
  * password, apps with access), sign-in throttling, and the pages on a phone.
  *
- * Gatehouse runs in this process (not the built CLI) so that time is a ManualClock the tests
- * move by hand: throttling is tested without sleeping. E-mail goes over real SMTP to an
+ * Gatehouse runs in this process (test/harness, not the built CLI) so that time is a ManualClock
+ * the tests move by hand: throttling is tested without sleeping. E-mail goes over real SMTP to an
  * in-process server (test/helpers/mail.ts); a real loopback HTTP server plays the OAuth
  * client's redirect URI, and codes and refresh tokens are exchanged at /oauth/token with fetch.
  *
@@ -12,25 +12,16 @@
  * whole file: before each test the clock moves past login_throttle_max_delay, which makes every
  * counter forget its failures. Every test has its own users.
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
-import type { FastifyInstance } from 'fastify';
 import type { Locator, Page } from 'playwright-core';
-import pino from 'pino';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { UserAccounts } from '../../src/accounts/users.js';
-import { validateConfig } from '../../src/config/load.js';
+import type { UserAccounts } from '../../src/accounts/users.js';
 import type { GatehouseConfig } from '../../src/config/schema.js';
-import { ClientRegistry } from '../../src/core/clients.js';
-import { ManualClock } from '../../src/core/clock.js';
-import { Gatehouse } from '../../src/gatehouse.js';
-import { buildHttpServer } from '../../src/http/server.js';
-import { openStore, parseDatabaseUrl } from '../../src/storage/open.js';
+import type { ManualClock } from '../../src/core/clock.js';
 import type { SqlStore } from '../../src/storage/sql-store.js';
+import { startTestServer, type TestServer } from '../harness/index.js';
 import { pkcePair, randomState, startCallbackServer, submitSignIn, useBrowser, waitForUrlPrefix, type CallbackServer } from '../helpers/browser.js';
 import { linkIn, startMailServer, type MailServer } from '../helpers/mail.js';
-import { freePort, tokenRequest, type HttpResult } from '../helpers/server.js';
+import { tokenRequest, type HttpResult } from '../helpers/server.js';
 
 const PASSWORD = 'correct horse battery staple';
 const PHONE = { width: 390, height: 844 };
@@ -57,14 +48,12 @@ interface Client {
 
 describe('self-service accounts in Chromium [sqlite, in-process, injected clock]', () => {
   const chromium = useBrowser();
-  let dir: string;
   let mail: MailServer;
   let callback: CallbackServer;
   let store: SqlStore;
   let clock: ManualClock;
   let config: GatehouseConfig;
-  let gatehouse: Gatehouse;
-  let app: FastifyInstance;
+  let fx: TestServer;
   let origin: string;
   let users: UserAccounts;
   /** An ordinary third-party app: the consent page is shown. */
@@ -72,29 +61,22 @@ describe('self-service accounts in Chromium [sqlite, in-process, injected clock]
   let userCount = 0;
 
   beforeAll(async () => {
-    dir = mkdtempSync(join(tmpdir(), 'gatehouse-accounts-'));
     [mail, callback] = await Promise.all([startMailServer(), startCallbackServer()]);
-    const port = await freePort();
-    config = validateConfig({
-      port,
-      database: `sqlite:${join(dir, 'gatehouse.db')}`,
-      registration: { enabled: true },
-      mail: { url: mail.url },
-      login_throttle_threshold: THRESHOLD,
-      supported_scopes: ['read'],
-      scope_descriptions: { read: 'Read your notes' },
+    fx = await startTestServer({
+      config: {
+        registration: { enabled: true },
+        mail: { url: mail.url },
+        login_throttle_threshold: THRESHOLD,
+        supported_scopes: ['read'],
+        scope_descriptions: { read: 'Read your notes' },
+      },
     });
-    origin = `http://127.0.0.1:${port}`;
+    ({ config, store, clock } = fx);
+    origin = fx.url;
     expect(config.issuer).toBe(origin);
-    store = openStore(parseDatabaseUrl(config.database));
-    await store.migrate();
-    clock = new ManualClock();
-    gatehouse = new Gatehouse({ config, store, clock });
-    app = buildHttpServer(gatehouse, pino({ level: 'silent' }));
-    await app.listen({ port, host: '127.0.0.1' });
-    users = new UserAccounts(store, { clock });
-    const registered = await new ClientRegistry(store, clock).create({ name: 'Acme Notes', redirectUris: [callback.url] });
-    notes = { id: registered.client.id, secret: registered.secret!, name: 'Acme Notes' };
+    users = fx.accounts();
+    const registered = await fx.createClient(['--name', 'Acme Notes', '--redirect-uri', callback.url]);
+    notes = { id: registered.client_id, secret: registered.client_secret!, name: 'Acme Notes' };
   });
 
   beforeEach(() => {
@@ -104,11 +86,8 @@ describe('self-service accounts in Chromium [sqlite, in-process, injected clock]
   });
 
   afterAll(async () => {
-    await app?.close();
-    await gatehouse?.close();
-    await store?.close();
+    await fx?.close();
     await Promise.allSettled([mail?.close(), callback?.close()]);
-    if (dir) rmSync(dir, { recursive: true, force: true });
   });
 
   // --- helpers ---------------------------------------------------------------------

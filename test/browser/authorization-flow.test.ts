@@ -1,7 +1,8 @@
 /**
  * The authorization code flow as a person meets it: headless Chromium drives the sign-in and
- * consent pages of the built CLI's `gatehouse serve` (SQLite); a real loopback HTTP server plays
- * the client's redirect URI; the code that arrives there is exchanged at the token endpoint.
+ * consent pages of the real app served in the test's process (test/harness, SQLite); a real
+ * loopback HTTP server plays the client's redirect URI; the code that arrives there is exchanged
+ * at the token endpoint.
  *
  * Every test gets a fresh browser context (signed out, no cookies) and, where consent matters,
  * its own user, so no test depends on what another one allowed.
@@ -18,18 +19,8 @@ import {
   type CallbackServer,
   type PkcePair,
 } from '../helpers/browser.js';
-import { createSqliteDatabase, type TestDatabase } from '../helpers/databases.js';
-import {
-  createClient,
-  createUser,
-  migrateDatabase,
-  startServer,
-  stopAllServers,
-  tokenRequest,
-  type CreatedClient,
-  type HttpResult,
-  type RunningServer,
-} from '../helpers/server.js';
+import { startTestServer, type CreatedClient, type TestServer } from '../harness/index.js';
+import { tokenRequest, type HttpResult } from '../helpers/server.js';
 
 const SCOPE_DESCRIPTIONS = { read: 'Read your files', write: 'Create and change your files' };
 const SERVER_ENV = {
@@ -51,9 +42,7 @@ interface TestUser {
 
 describe('authorization code flow in Chromium [sqlite]', () => {
   const chromium = useBrowser();
-  let db: TestDatabase;
-  let database: string;
-  let server: RunningServer;
+  let server: TestServer;
   let callback: CallbackServer;
   /** An ordinary third-party app: consent is asked. */
   let notes: Confidential;
@@ -63,32 +52,29 @@ describe('authorization code flow in Chromium [sqlite]', () => {
 
   beforeAll(async () => {
     callback = await startCallbackServer();
-    db = await createSqliteDatabase();
-    database = await migrateDatabase(db);
+    server = await startTestServer({ env: SERVER_ENV });
     const [notesClient, trustedClient] = await Promise.all([
-      createClient(database, ['--name', 'Acme Notes', '--redirect-uri', callback.url], SERVER_ENV),
-      createClient(database, ['--name', 'Gatehouse Console', '--redirect-uri', callback.url, '--trusted'], SERVER_ENV),
+      server.createClient(['--name', 'Acme Notes', '--redirect-uri', callback.url]),
+      server.createClient(['--name', 'Gatehouse Console', '--redirect-uri', callback.url, '--trusted']),
     ]);
     notes = notesClient as Confidential;
     trusted = trustedClient as Confidential;
     expect(typeof notes.client_secret).toBe('string');
     expect(typeof trusted.client_secret).toBe('string');
-    server = await startServer({ database, env: SERVER_ENV });
   });
 
   beforeEach(() => callback.clear());
 
   afterAll(async () => {
-    await stopAllServers();
+    await server?.close();
     await callback?.close();
-    await db?.cleanup();
   });
 
   /** A user of its own for one test (consent is remembered per user and client). */
   async function newUser(): Promise<TestUser> {
     const username = `person${++userCount}`;
     const user = { username, email: `${username}@example.com`, password: PASSWORD };
-    await createUser(database, user.username, user.email, user.password);
+    await server.createUser(user.username, user.email, user.password);
     return user;
   }
 
@@ -519,9 +505,9 @@ describe('authorization code flow in Chromium [sqlite]', () => {
 
   it('on a phone, a 64-character username and a long unbroken app name wrap instead of widening the page', async () => {
     const username = `a${'b'.repeat(62)}c`;
-    await createUser(database, username, `${username.slice(0, 20)}@example.com`, PASSWORD);
+    await server.createUser(username, `${username.slice(0, 20)}@example.com`, PASSWORD);
     const longName = `Acme${'Notes'.repeat(12)}Enterprise`;
-    const app = (await createClient(database, ['--name', longName, '--redirect-uri', callback.url], SERVER_ENV)) as Confidential;
+    const app = (await server.createClient(['--name', longName, '--redirect-uri', callback.url])) as Confidential;
     const page = await chromium.newPage({ viewport: PHONE, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
     const pageWidth = () => page.evaluate(() => document.documentElement.scrollWidth);
 

@@ -3,28 +3,19 @@
  * with `decision=allow` (and other fields the consent form uses) must not change what the Deny
  * button does. The consent form carries one opaque id of the request kept on the server, the
  * CSRF token and the button pressed, nothing the link could add to. Gatehouse runs in this
- * process (buildHttpServer on 127.0.0.1); a loopback HTTP server plays the client.
+ * process (test/harness, on 127.0.0.1); a loopback HTTP server plays the client.
  */
-import type { FastifyInstance } from 'fastify';
 import type { Page } from 'playwright-core';
-import pino from 'pino';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { UserAccounts } from '../../src/accounts/users.js';
-import { validateConfig } from '../../src/config/load.js';
 import { ClientRegistry, type RegisteredClient } from '../../src/core/clients.js';
-import { Gatehouse } from '../../src/gatehouse.js';
-import { buildHttpServer } from '../../src/http/server.js';
+import { startTestServer, type TestServer } from '../harness/index.js';
 import { pkcePair, randomState, startCallbackServer, submitSignIn, useBrowser, waitForUrlPrefix, type CallbackServer } from '../helpers/browser.js';
-import { createSqliteStore, type TestStore } from '../helpers/databases.js';
-import { freePort } from '../helpers/server.js';
 
 const PASSWORD = 'correct horse battery staple';
 
 describe('the consent page against a padded authorization link, in Chromium', () => {
   const chromium = useBrowser();
-  let db: TestStore;
-  let gatehouse: Gatehouse;
-  let app: FastifyInstance;
+  let fx: TestServer;
   let origin: string;
   let callback: CallbackServer;
   let notes: RegisteredClient;
@@ -32,27 +23,21 @@ describe('the consent page against a padded authorization link, in Chromium', ()
 
   beforeAll(async () => {
     callback = await startCallbackServer();
-    db = await createSqliteStore();
-    const port = await freePort();
-    origin = `http://127.0.0.1:${port}`;
-    gatehouse = new Gatehouse({ config: validateConfig({ issuer: origin, supported_scopes: ['read', 'write'], default_scope: 'read' }), store: db.store });
-    app = buildHttpServer(gatehouse, pino({ level: 'silent' }));
-    await app.listen({ port, host: '127.0.0.1' });
-    notes = await new ClientRegistry(db.store).create({ name: 'Acme Notes', redirectUris: [callback.url] });
+    fx = await startTestServer({ config: { supported_scopes: ['read', 'write'], default_scope: 'read' } });
+    origin = fx.url;
+    notes = await new ClientRegistry(fx.store, fx.clock).create({ name: 'Acme Notes', redirectUris: [callback.url] });
   });
 
   beforeEach(() => callback.clear());
 
   afterAll(async () => {
-    await app?.close();
-    await gatehouse?.close();
+    await fx?.close();
     await callback?.close();
-    await db?.cleanup();
   });
 
   async function newUser(): Promise<{ id: string; username: string }> {
     const username = `person${++users}`;
-    const user = await new UserAccounts(db.store).create({ username, email: `${username}@example.com`, password: PASSWORD });
+    const user = await fx.accounts().create({ username, email: `${username}@example.com`, password: PASSWORD });
     return { id: user.id, username };
   }
 
@@ -105,7 +90,7 @@ describe('the consent page against a padded authorization link, in Chromium', ()
     expect(landed.searchParams.get('state')).toBe(state);
     expect(landed.searchParams.has('code')).toBe(false);
     expect(callback.received.map(String)).toEqual([landed.href]);
-    expect(await db.store.findConsent(user.id, notes.client.id)).toBeNull();
+    expect(await fx.store.findConsent(user.id, notes.client.id)).toBeNull();
 
     // Nothing was remembered: the same request shows the consent page again.
     await page.goto(authorizationUrl(randomState()));
@@ -132,7 +117,7 @@ describe('the consent page against a padded authorization link, in Chromium', ()
     const allowed = await waitForUrlPrefix(page, `${callback.url}?code=`);
     expect(allowed.searchParams.get('state')).toBe(state);
     // The code is for what the request asked, nothing the link added.
-    const code = await db.store.findAuthorizationCode((await import('../../src/core/secrets.js')).tokenKey(allowed.searchParams.get('code')!));
+    const code = await fx.store.findAuthorizationCode((await import('../../src/core/secrets.js')).tokenKey(allowed.searchParams.get('code')!));
     expect(code?.scope).toBe('read write');
   });
 });

@@ -1,6 +1,7 @@
 /**
  * Gatehouse as an outside user meets it: standard third-party OAuth 2 client libraries, used the
- * way their documentation says, against the built CLI's `gatehouse serve` (SQLite).
+ * way their documentation says, against the real app served in the test's process on a port of its
+ * own (test/harness, SQLite).
  *
  * - oauth4webapi (the base of openid-client v6): RFC 8414 discovery, client_credentials with
  *   client_secret_basic and client_secret_post, the password grant through the generic
@@ -25,16 +26,7 @@ import * as oauth from 'oauth4webapi';
 import { AuthorizationCode, ClientCredentials, ResourceOwnerPassword, type AccessToken, type ModuleOptions } from 'simple-oauth2';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { pkcePair, randomState, startCallbackServer, submitSignIn, useBrowser, waitForUrlPrefix, type CallbackServer } from '../helpers/browser.js';
-import { createSqliteDatabase, type TestDatabase } from '../helpers/databases.js';
-import {
-  createClient,
-  createUser,
-  migrateDatabase,
-  startServer,
-  stopAllServers,
-  type CreatedClient,
-  type RunningServer,
-} from '../helpers/server.js';
+import { startTestServer, type CreatedClient, type TestServer } from '../harness/index.js';
 
 const SCOPE_ENV = { GATEHOUSE_SUPPORTED_SCOPES: 'read write', GATEHOUSE_DEFAULT_SCOPE: 'read' };
 /** 256 random bits, base64url: 43 characters at least. */
@@ -141,8 +133,7 @@ async function simpleOauth2Error(promise: Promise<unknown>): Promise<WreckRespon
 
 describe('standard OAuth client libraries against gatehouse serve [sqlite]', () => {
   const chromium = useBrowser();
-  let db: TestDatabase;
-  let server: RunningServer;
+  let server: TestServer;
   let issuer: URL;
   /** The redirect URI of the authorization code clients: a real loopback HTTP server. */
   let callback: CallbackServer;
@@ -165,14 +156,14 @@ describe('standard OAuth client libraries against gatehouse serve [sqlite]', () 
 
   beforeAll(async () => {
     callback = await startCallbackServer();
-    db = await createSqliteDatabase();
-    const database = await migrateDatabase(db);
-    const codeClient = (name: string, ...flags: string[]) => createClient(database, ['--name', name, '--redirect-uri', callback.url, ...flags], SCOPE_ENV);
+    server = await startTestServer({ env: SCOPE_ENV });
+    const codeClient = (name: string, ...flags: string[]) =>
+      server.createClient(['--name', name, '--redirect-uri', callback.url, ...flags]);
     const created = await Promise.all([
-      createClient(database, ['--name', 'service', '--grant-type', 'client_credentials'], SCOPE_ENV),
-      createClient(database, ['--name', 'app', '--grant-type', 'password', '--grant-type', 'refresh_token'], SCOPE_ENV),
-      createClient(database, ['--name', 'spa', '--public', '--grant-type', 'password', '--grant-type', 'refresh_token'], SCOPE_ENV),
-      createUser(database, USERNAME, 'alice@example.com', PASSWORD),
+      server.createClient(['--name', 'service', '--grant-type', 'client_credentials']),
+      server.createClient(['--name', 'app', '--grant-type', 'password', '--grant-type', 'refresh_token']),
+      server.createClient(['--name', 'spa', '--public', '--grant-type', 'password', '--grant-type', 'refresh_token']),
+      server.createUser(USERNAME, 'alice@example.com', PASSWORD),
       codeClient('oauth4webapi web app'),
       codeClient('oauth4webapi native app', '--public'),
       codeClient('simple-oauth2 web app (header)'),
@@ -192,16 +183,14 @@ describe('standard OAuth client libraries against gatehouse serve [sqlite]', () 
     expect(typeof service.client_secret).toBe('string');
     expect(typeof app.client_secret).toBe('string');
     expect(spa.client_secret).toBeNull();
-    server = await startServer({ database, env: SCOPE_ENV });
     issuer = new URL(server.url);
   });
 
   beforeEach(() => callback.clear());
 
   afterAll(async () => {
-    await stopAllServers();
+    await server?.close();
     await callback?.close();
-    await db?.cleanup();
   });
 
   /**

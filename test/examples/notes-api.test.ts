@@ -2,14 +2,17 @@
  * examples/notes-api as a user runs it: `node examples/notes-api/server.mjs` as a child process,
  * importing `gatehouse/resource` through the package's own exports (so `npm run build` first),
  * in front of a real Gatehouse — once with opaque tokens and introspection, once with JWTs.
+ * The example stays a child process, as a user starts it: what is under test is that script and
+ * the package exports it imports. Gatehouse, merely the authorization server it talks to, runs in
+ * this process (test/harness).
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { dirname, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSqliteDatabase, type TestDatabase } from '../helpers/databases.js';
-import { createClient, freePort, migrateDatabase, startServer, stopAllServers, tokenRequest, type CreatedClient, type RunningServer } from '../helpers/server.js';
+import { startTestServer, type CreatedClient, type TestServer } from '../harness/index.js';
+import { freePort, tokenRequest } from '../helpers/server.js';
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const EXAMPLE = resolve(ROOT, 'examples/notes-api/server.mjs');
@@ -67,19 +70,17 @@ const postNote = (url: string, token: string, text: string) =>
 
 /** Gatehouse, a client_credentials client, and a token per scope set. */
 async function gatehouseWithClient(env: Record<string, string>, extraClients: string[][] = []) {
-  const db = await createSqliteDatabase();
-  const database = await migrateDatabase(db);
+  const server = await startTestServer({ env });
   const [service, ...others] = await Promise.all([
-    createClient(database, ['--name', 'notes-cli', '--grant-type', 'client_credentials'], env),
-    ...extraClients.map((flags) => createClient(database, flags, env)),
+    server.createClient(['--name', 'notes-cli', '--grant-type', 'client_credentials']),
+    ...extraClients.map((flags) => server.createClient(flags)),
   ]);
-  const server = await startServer({ database, env });
   const token = async (scope: string) => {
     const res = await tokenRequest(server.url, { grant_type: 'client_credentials', scope }, { basic: [service!.client_id, service!.client_secret!] });
     expect(res.status, res.text).toBe(200);
     return res.json.access_token as string;
   };
-  return { db, server, service: service!, others, token };
+  return { server, service: service!, others, token };
 }
 
 /** The same checks for either token format. */
@@ -130,22 +131,20 @@ function exercisesTheNotesApi(context: () => { example: RunningExample; token: (
 }
 
 describe('examples/notes-api with opaque tokens (introspection)', () => {
-  let db: TestDatabase;
-  let server: RunningServer;
+  let server: TestServer;
   let example: RunningExample;
   let token: (scope: string) => Promise<string>;
   let service: CreatedClient;
 
   beforeAll(async () => {
     let others: CreatedClient[];
-    ({ db, server, service, others, token } = await gatehouseWithClient(SCOPES, [['--name', 'notes-api', '--introspect', '--grant-type', 'client_credentials']]));
+    ({ server, service, others, token } = await gatehouseWithClient(SCOPES, [['--name', 'notes-api', '--introspect', '--grant-type', 'client_credentials']]));
     const [notesApi] = others;
     example = await startExample({ GATEHOUSE_ISSUER: server.url, NOTES_CLIENT_ID: notesApi!.client_id, NOTES_CLIENT_SECRET: notesApi!.client_secret! });
   });
   afterAll(async () => {
     await example?.stop();
-    await stopAllServers();
-    await db?.cleanup();
+    await server?.close();
   });
 
   exercisesTheNotesApi(() => ({ example, token, service }));
@@ -159,21 +158,19 @@ describe('examples/notes-api with opaque tokens (introspection)', () => {
 });
 
 describe('examples/notes-api with JWT access tokens', () => {
-  let db: TestDatabase;
-  let server: RunningServer;
+  let server: TestServer;
   let example: RunningExample;
   let token: (scope: string) => Promise<string>;
   let service: CreatedClient;
 
   beforeAll(async () => {
     const env = { ...SCOPES, GATEHOUSE_ACCESS_TOKEN_FORMAT: 'jwt', GATEHOUSE_KEY_ENCRYPTION_KEY: randomBytes(32).toString('base64') };
-    ({ db, server, service, token } = await gatehouseWithClient(env));
+    ({ server, service, token } = await gatehouseWithClient(env));
     example = await startExample({ GATEHOUSE_ISSUER: server.url });
   });
   afterAll(async () => {
     await example?.stop();
-    await stopAllServers();
-    await db?.cleanup();
+    await server?.close();
   });
 
   exercisesTheNotesApi(() => ({ example, token, service }));

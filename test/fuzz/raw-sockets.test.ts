@@ -1,21 +1,22 @@
 /**
- * Fuzzing `gatehouse serve` (the built CLI, a real process) over raw TCP, for what app.inject
- * cannot send: invalid request lines and headers, wrong or contradictory Content-Length and
- * Transfer-Encoding, truncated bodies, pipelined garbage, slow and stalled requests. The server
- * must answer or hang up (never hang), never answer 5xx, never log an error or die, and keep
- * serving: after each property a client_credentials token and /healthz must still work.
+ * Fuzzing Gatehouse's HTTP server (the real app in this process, test/harness) over raw TCP, for
+ * what app.inject cannot send: invalid request lines and headers, wrong or contradictory
+ * Content-Length and Transfer-Encoding, truncated bodies, pipelined garbage, slow and stalled
+ * requests. The server must answer or hang up (never hang), never answer 5xx, never log an error
+ * or die, and keep serving: after each property a client_credentials token and /healthz must still work.
  *
  * Two requests stall from the start of the file (headers cut off; a body shorter than its
  * Content-Length); the last two tests expect the server to have dropped them within
  * FUZZ_STALL_LIMIT_MS (default 20 s), while the other tests run.
  *
- * Run `npm run build` first (startServer runs dist/cli/main.js).
+ * The socket is the same Node HTTP server `gatehouse serve` listens with (its timeouts are set in
+ * buildHttpServer), so an in-process server is enough: nothing here is about the process.
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ClientRegistry } from '../../src/core/clients.js';
-import { createSqliteDatabase, type TestDatabase } from '../helpers/databases.js';
-import { basicAuthorization, migrateDatabase, startServer, stopAllServers, type RunningServer } from '../helpers/server.js';
+import { startTestServer, type TestServer } from '../harness/index.js';
+import { basicAuthorization } from '../helpers/server.js';
 import { rawExchange, stalledConnection, type RawOutcome, type RawResponse, type Step } from './support/sockets.js';
 import { announceSeed, assertProperty, runs, testTimeout } from './support/settings.js';
 
@@ -27,20 +28,14 @@ const STALL_LIMIT_MS = Number(process.env.FUZZ_STALL_LIMIT_MS || 20_000);
 /** Each raw exchange must end (answer or hang-up after our FIN) within this. */
 const EXCHANGE_TIMEOUT_MS = 8000;
 
-let db: TestDatabase;
-let server: RunningServer;
+let server: TestServer;
 let credentials: { id: string; secret: string };
 let stalledHead: ReturnType<typeof stalledConnection>;
 let stalledBody: ReturnType<typeof stalledConnection>;
 
 beforeAll(async () => {
   announceSeed('raw-sockets');
-  db = await createSqliteDatabase();
-  const database = await migrateDatabase(db);
-  const { client, secret } = await new ClientRegistry(db.open()).create({ name: 'socket fuzz', grantTypes: ['client_credentials'] });
-  credentials = { id: client.id, secret: secret! };
-  server = await startServer({
-    database,
+  server = await startTestServer({
     env: {
       GATEHOUSE_LOGIN_THROTTLE_THRESHOLD: '1000',
       // X-Forwarded-For from the test (127.0.0.1) is believed, so garbage in it reaches the app.
@@ -49,6 +44,11 @@ beforeAll(async () => {
       GATEHOUSE_LOG_LEVEL: 'info',
     },
   });
+  const { client, secret } = await new ClientRegistry(server.store, server.clock).create({
+    name: 'socket fuzz',
+    grantTypes: ['client_credentials'],
+  });
+  credentials = { id: client.id, secret: secret! };
   // Two requests that stall from the start; the last tests check the server dropped them.
   stalledHead = stalledConnection(server.port, Buffer.from('POST /oauth/token HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Ty'));
   stalledBody = stalledConnection(
@@ -60,13 +60,12 @@ beforeAll(async () => {
 afterAll(async () => {
   stalledHead?.destroy();
   stalledBody?.destroy();
-  await stopAllServers();
-  await db?.cleanup();
+  await server?.close();
 });
 
 /** The server still works: alive, no error logged, /healthz 200, a token for the right secret. */
 async function assertServing(): Promise<void> {
-  expect(server.process.exitCode, `server exited:\n${server.logs().slice(-3000)}`).toBeNull();
+  expect(server.app.server.listening, `server stopped:\n${server.logs().slice(-3000)}`).toBe(true);
   const health = await fetch(`${server.url}/healthz`, { signal: AbortSignal.timeout(5000) });
   expect(health.status).toBe(200);
   const token = await fetch(`${server.url}/oauth/token`, {
@@ -376,7 +375,9 @@ describe('fuzz: raw HTTP against `gatehouse serve`', () => {
           if (outcome.rest.length > 0 && outcome.responses.length === 0 && /^HTTP\//.test(outcome.rest.toString('latin1')) === false) {
             throw new Error(`answered something that is not HTTP: ${context}`);
           }
-          if (server.process.exitCode !== null) throw new Error(`the server died: ${context}\n${server.logs().slice(-2000)}`);
+          if (!server.app.server.listening) {
+            throw new Error(`the server died: ${context}\n${server.logs().slice(-2000)}`);
+          }
         }),
         1,
       );

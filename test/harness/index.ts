@@ -60,6 +60,8 @@ export interface TestServerOptions {
   listen?: boolean;
   /** Security events to audit_events (default true, as in production). */
   auditLog?: boolean;
+  /** Called with each log line as it is written (logs() has them all too). */
+  onLog?: (line: string) => void;
 }
 
 export interface CreatedClient {
@@ -141,7 +143,12 @@ async function startOnce(options: TestServerOptions): Promise<TestServer> {
       },
     });
     let output = '';
-    const logger = createLogger(config.log_level, { write: (line: string) => void (output += line) });
+    const logger = createLogger(config.log_level, {
+      write(line: string) {
+        output += line;
+        options.onLog?.(line);
+      },
+    });
     const clock = options.clock ?? new ManualClock();
     const store = database.open({ poolSize: config.database_pool_size });
     const running = await startGatehouse({

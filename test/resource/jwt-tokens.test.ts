@@ -1,14 +1,16 @@
 /**
  * gatehouse/resource against a real Gatehouse minting RFC 9068 JWT access tokens: each adapter
  * guards a small API, tokens come from the client_credentials and password grants, and the
- * signing key is rotated with `gatehouse keys rotate` (--now, and plain: the new key published
- * before it signs) while the APIs keep running.
+ * signing key is rotated as `gatehouse keys rotate` does (--now, and plain: the new key published
+ * before it signs) while the APIs keep running. Gatehouse runs in this process (test/harness); the
+ * nodes started after a rotation share its database and its clock.
  */
 import { randomBytes } from 'node:crypto';
 import { decodeProtectedHeader } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSqliteDatabase, type TestDatabase } from '../helpers/databases.js';
-import { createClient, createUser, migrateDatabase, runCli, startServer, stopAllServers, tokenRequest, type CreatedClient, type RunningServer } from '../helpers/server.js';
+import { startTestServer, type CreatedClient, type TestServer } from '../harness/index.js';
+import { rotateSigningKey, signingKeyStates } from '../harness/keys.js';
+import { tokenRequest } from '../helpers/server.js';
 import { createResourceServer, type ResourceServer } from '../../src/resource/index.js';
 import { callApi, startProtectedApis, type ProtectedApi } from './apis.js';
 
@@ -19,9 +21,7 @@ const ENV = {
   GATEHOUSE_JWT_USER_CLAIMS: 'true',
 };
 
-let db: TestDatabase;
-let database: string;
-let gatehouse: RunningServer;
+let gatehouse: TestServer;
 let service: CreatedClient & { client_secret: string };
 let app: CreatedClient & { client_secret: string };
 let rs: ResourceServer;
@@ -34,24 +34,21 @@ async function clientCredentialsToken(scope: string, server = gatehouse): Promis
 }
 
 beforeAll(async () => {
-  db = await createSqliteDatabase();
-  database = await migrateDatabase(db);
+  gatehouse = await startTestServer({ env: ENV });
   const [created, createdApp] = await Promise.all([
-    createClient(database, ['--name', 'billing-service', '--grant-type', 'client_credentials'], ENV),
-    createClient(database, ['--name', 'legacy-app', '--grant-type', 'password'], ENV),
-    createUser(database, 'alice', 'alice@example.com', 'correct horse battery', ['--role', 'ROLE_EDITOR']),
+    gatehouse.createClient(['--name', 'billing-service', '--grant-type', 'client_credentials']),
+    gatehouse.createClient(['--name', 'legacy-app', '--grant-type', 'password']),
+    gatehouse.createUser('alice', 'alice@example.com', 'correct horse battery', ['--role', 'ROLE_EDITOR']),
   ]);
   service = created as typeof service;
   app = createdApp as typeof app;
-  gatehouse = await startServer({ database, env: ENV });
   rs = createResourceServer({ issuer: gatehouse.url, tokenFormat: 'jwt' });
   apis = await startProtectedApis(rs);
 });
 
 afterAll(async () => {
   await Promise.all((apis ?? []).map((api) => api.close()));
-  await stopAllServers();
-  await db?.cleanup();
+  await gatehouse?.close();
 });
 
 describe('scopes and user roles in a real Gatehouse JWT', () => {
@@ -128,11 +125,15 @@ describe('signing key rotation (gatehouse keys rotate)', () => {
   let rotationApis: ProtectedApi[] = [];
   afterAll(() => Promise.all(rotationApis.map((api) => api.close())));
 
-  const states = async () => {
-    const keys = await runCli(['keys', 'list', '--json'], { database, env: ENV });
-    expect(keys.code, keys.stderr).toBe(0);
-    return Object.fromEntries(JSON.parse(keys.stdout).map((key: { kid: string; state: string }) => [key.kid, key.state])) as Record<string, string>;
-  };
+  const states = (): Promise<Record<string, string>> => signingKeyStates(gatehouse);
+  /** Another node on the same database, under the same issuer and clock (behind the same load balancer). */
+  const anotherNode = () =>
+    startTestServer({
+      database: gatehouse.database,
+      env: ENV,
+      config: { issuer: gatehouse.url },
+      clock: gatehouse.clock,
+    });
 
   it('with keys rotate --now, accepts tokens of the new key once the JWKS is refetched, and still those of the old key', async () => {
     let offset = 0;
@@ -142,14 +143,13 @@ describe('signing key rotation (gatehouse keys rotate)', () => {
     const oldToken = await clientCredentialsToken('read');
     expect((await callApi(`${apisHere[0]!.url}/notes`, oldToken)).status).toBe(200); // fetches the JWKS
 
-    const rotated = await runCli(['keys', 'rotate', '--now', '--json'], { database, env: ENV });
-    expect(rotated.code, rotated.stderr).toBe(0);
-    expect(JSON.parse(rotated.stdout).state).toBe('signing');
-    const newKid = JSON.parse(rotated.stdout).kid as string;
+    const rotated = await rotateSigningKey(gatehouse, { now: true });
+    expect(rotated.state).toBe('signing');
+    const newKid = rotated.kid;
 
     // A running node takes up to 10 s to notice the new key; a node started now signs with it at
     // once. It runs under the same issuer, like a second node behind the same load balancer.
-    const second = await startServer({ database, env: ENV, args: ['--issuer', gatehouse.url] });
+    const second = await anotherNode();
     const newToken = await clientCredentialsToken('read', second);
     expect(decodeProtectedHeader(newToken).kid).toBe(newKid);
     expect(decodeProtectedHeader(oldToken).kid).not.toBe(newKid);
@@ -168,7 +168,7 @@ describe('signing key rotation (gatehouse keys rotate)', () => {
       expect((await callApi(`${api.url}/notes`, oldToken)).status).toBe(200);
     }
     expect(await states()).toEqual({ [newKid]: 'signing', [decodeProtectedHeader(oldToken).kid!]: 'published' });
-    await second.stop();
+    await second.close();
   });
 
   it('with a plain keys rotate, the keys fetched right after the rotation already verify the new key\'s tokens when it starts signing: no refetch, no refusal', async () => {
@@ -182,15 +182,13 @@ describe('signing key rotation (gatehouse keys rotate)', () => {
     const apisHere = await startProtectedApis(prepublished);
     rotationApis.push(...apisHere);
 
-    const rotated = await runCli(['keys', 'rotate', '--json'], { database, env: ENV });
-    expect(rotated.code, rotated.stderr).toBe(0);
-    const next = JSON.parse(rotated.stdout) as { kid: string; state: string };
+    const next = await rotateSigningKey(gatehouse);
     expect(next.state).toBe('next');
 
     // Gatehouse goes on signing with the current key, even on a node started after the rotation
     // (the first node may still hold, for up to 10 s, the key it had before the --now above).
     // This first call fetches the JWKS, which already lists the new key.
-    const node = await startServer({ database, env: ENV, args: ['--issuer', gatehouse.url] });
+    const node = await anotherNode();
     const oldToken = await clientCredentialsToken('read', node);
     const oldKid = decodeProtectedHeader(oldToken).kid!;
     expect(oldKid).not.toBe(next.kid);
@@ -200,8 +198,8 @@ describe('signing key rotation (gatehouse keys rotate)', () => {
 
     // 90 s later the new key signs. Rather than wait, move the current key's retirement to now,
     // as the clock would have; a node started now signs with the new key.
-    const store = db.open({ poolSize: 1 });
-    const now = Math.floor(Date.now() / 1000);
+    const store = gatehouse.store;
+    const now = gatehouse.clock.now();
     const [current] = (await store.listSigningKeys()).filter((key) => key.kid === oldKid);
     expect(current!.retiredAt! - now).toBeGreaterThan(60);
     const moved = await store.driver.run('UPDATE signing_keys SET retired_at = ?, publish_until = ? WHERE kid = ?', [
@@ -211,7 +209,7 @@ describe('signing key rotation (gatehouse keys rotate)', () => {
     ]);
     expect(moved).toBe(1);
     expect(await states()).toMatchObject({ [next.kid]: 'signing', [oldKid]: 'published' });
-    const later = await startServer({ database, env: ENV, args: ['--issuer', gatehouse.url] });
+    const later = await anotherNode();
     const newToken = await clientCredentialsToken('read', later);
     expect(decodeProtectedHeader(newToken).kid).toBe(next.kid);
 
@@ -223,6 +221,6 @@ describe('signing key rotation (gatehouse keys rotate)', () => {
     }
     // Every adapter shares the one resource server: the keys it fetched once sufficed.
     expect(jwksFetches).toBe(1);
-    await Promise.all([node.stop(), later.stop()]);
+    await Promise.all([node.close(), later.close()]);
   });
 });

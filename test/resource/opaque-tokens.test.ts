@@ -2,18 +2,18 @@
  * gatehouse/resource against a real Gatehouse minting opaque access tokens: each adapter guards
  * a small API and checks tokens by introspection, with the credentials of a client created with
  * `gatehouse client create --introspect`. Revocation reaches the APIs once the cache lets go.
+ * Gatehouse runs in this process (test/harness).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSqliteDatabase, type TestDatabase } from '../helpers/databases.js';
-import { basicAuthorization, createClient, createUser, httpRequest, migrateDatabase, startServer, stopAllServers, tokenRequest, type CreatedClient, type RunningServer } from '../helpers/server.js';
+import { startTestServer, type CreatedClient, type TestServer } from '../harness/index.js';
+import { basicAuthorization, httpRequest, tokenRequest } from '../helpers/server.js';
 import { createResourceServer } from '../../src/resource/index.js';
 import { callApi, startProtectedApis, type ProtectedApi } from './apis.js';
 
 const ENV = { GATEHOUSE_SUPPORTED_SCOPES: 'read write' };
 const CACHE_MAX_AGE = 60;
 
-let db: TestDatabase;
-let gatehouse: RunningServer;
+let gatehouse: TestServer;
 let service: CreatedClient & { client_secret: string };
 let app: CreatedClient & { client_secret: string };
 let resourceClient: CreatedClient & { client_secret: string };
@@ -38,16 +38,14 @@ async function revoke(token: string): Promise<void> {
 }
 
 beforeAll(async () => {
-  db = await createSqliteDatabase();
-  const database = await migrateDatabase(db);
+  gatehouse = await startTestServer({ env: ENV });
   const created = await Promise.all([
-    createClient(database, ['--name', 'billing-service', '--grant-type', 'client_credentials'], ENV),
-    createClient(database, ['--name', 'legacy-app', '--grant-type', 'password', '--grant-type', 'refresh_token'], ENV),
-    createClient(database, ['--name', 'notes-api', '--introspect', '--grant-type', 'client_credentials'], ENV),
-    createUser(database, 'alice', 'alice@example.com', 'correct horse battery'),
+    gatehouse.createClient(['--name', 'billing-service', '--grant-type', 'client_credentials']),
+    gatehouse.createClient(['--name', 'legacy-app', '--grant-type', 'password', '--grant-type', 'refresh_token']),
+    gatehouse.createClient(['--name', 'notes-api', '--introspect', '--grant-type', 'client_credentials']),
+    gatehouse.createUser('alice', 'alice@example.com', 'correct horse battery'),
   ]);
   [service, app, resourceClient] = created.slice(0, 3) as [typeof service, typeof service, typeof service];
-  gatehouse = await startServer({ database, env: ENV });
   const rs = createResourceServer({
     issuer: gatehouse.url,
     introspection: { clientId: resourceClient.client_id, clientSecret: resourceClient.client_secret, cacheMaxAge: CACHE_MAX_AGE },
@@ -58,8 +56,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await Promise.all([...(apis ?? []).map((api) => api.close()), ...closers.map((close) => close())]);
-  await stopAllServers();
-  await db?.cleanup();
+  await gatehouse?.close();
 });
 
 describe.each(['fastify', 'express', 'node'] as const)('opaque access tokens through the %s adapter', (name) => {

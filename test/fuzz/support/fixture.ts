@@ -1,24 +1,20 @@
 /**
- * An in-process Gatehouse for the fuzz properties: `buildHttpServer` over a real, migrated,
- * temporary SQLite database, with a few registered clients, users, and helpers that mint real
- * credentials (sessions, CSRF tokens, codes, tokens) on demand, so random requests can carry
- * valid-looking *and* valid values.
+ * An in-process Gatehouse for the fuzz properties: the harness's app (test/harness, without a
+ * socket: requests go through app.inject) over a real, migrated, temporary SQLite database, with
+ * a few registered clients, users, and helpers that mint real credentials (sessions, CSRF tokens,
+ * codes, tokens) on demand, so random requests can carry valid-looking *and* valid values.
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { Writable } from 'node:stream';
-import { hash } from '@node-rs/argon2';
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse } from 'fastify';
 import { canonicalize } from '../../../src/accounts/canonical.js';
-import { argon2Verifier, type PasswordVerifier } from '../../../src/accounts/passwords.js';
 import type { MailMessage } from '../../../src/accounts/mail/mailer.js';
-import { validateConfig } from '../../../src/config/load.js';
+import type { ConfigInput } from '../../../src/config/schema.js';
 import { ClientRegistry } from '../../../src/core/clients.js';
-import { Gatehouse } from '../../../src/gatehouse.js';
+import { systemClock } from '../../../src/core/clock.js';
+import type { Gatehouse } from '../../../src/gatehouse.js';
 import { csrfToken, type CsrfPurpose } from '../../../src/http/csrf.js';
-import { buildHttpServer } from '../../../src/http/server.js';
-import { createLogger } from '../../../src/logging.js';
 import type { ClientRecord, UserRecord } from '../../../src/storage/store.js';
-import { createSqliteStore, type TestStore } from '../../helpers/databases.js';
+import { cheapPasswords, startTestServer } from '../../harness/index.js';
 
 export const ISSUER = 'https://auth.fuzz.test';
 export const SUPPORTED_SCOPES = ['read', 'write', 'admin'];
@@ -77,23 +73,9 @@ export interface Fixture {
   close(): Promise<void>;
 }
 
-/** argon2id with a tiny cost: the real verifier code, without 100 ms per guess on this machine. */
-let cheapHashes: Promise<{ password: string; decoy: string }> | undefined;
-function cheap(): Promise<{ password: string; decoy: string }> {
-  cheapHashes ??= (async () => ({
-    password: await hash(PASSWORD, { memoryCost: 1024, timeCost: 1 }),
-    decoy: await hash('decoy password that matches nothing', { memoryCost: 1024, timeCost: 1 }),
-  }))();
-  return cheapHashes;
-}
-
-/** Verifies with the real argon2 verifier; only the decoy for unknown users is cheap too. */
-const cheapPasswords: PasswordVerifier = {
-  async verify(hashed, password) {
-    const matches = await argon2Verifier.verify(hashed ?? (await cheap()).decoy, password);
-    return hashed !== null && matches;
-  },
-};
+/** PASSWORD hashed once by the harness's cheap argon2id (the hasher the server verifies with). */
+let passwordHash: Promise<string> | undefined;
+const cheapPasswordHash = () => (passwordHash ??= cheapPasswords.hash(PASSWORD));
 
 /** Inject with a deadline: a request that never answers fails the property instead of the suite. */
 export async function withDeadline<T>(what: string, promise: Promise<T>, ms = REQUEST_TIMEOUT_MS): Promise<T> {
@@ -110,24 +92,18 @@ export async function withDeadline<T>(what: string, promise: Promise<T>, ms = RE
 
 /** `overrides`: extra settings (e.g. trusted_proxies). */
 export async function createFixture(overrides: Record<string, unknown> = {}): Promise<Fixture> {
-  const db: TestStore = await createSqliteStore();
-  const store = db.store;
   const errorLogs: string[] = [];
-  const logStream = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString('utf8').split('\n')) {
-        if (!line) continue;
-        try {
-          if ((JSON.parse(line) as { level?: number }).level! >= 50) errorLogs.push(line);
-        } catch {
-          errorLogs.push(line);
-        }
+  const onLog = (chunk: string) => {
+    for (const line of chunk.split('\n')) {
+      if (!line) continue;
+      try {
+        if ((JSON.parse(line) as { level?: number }).level! >= 50) errorLogs.push(line);
+      } catch {
+        errorLogs.push(line);
       }
-      done();
-    },
-  });
-  const logger = createLogger('info', logStream);
-  const config = validateConfig({
+    }
+  };
+  const config: Partial<ConfigInput> = {
     issuer: ISSUER,
     supported_scopes: SUPPORTED_SCOPES,
     default_scope: 'read',
@@ -137,24 +113,25 @@ export async function createFixture(overrides: Record<string, unknown> = {}): Pr
     login_throttle_threshold: 1000,
     registration: { enabled: true, confirmation: true },
     ...overrides,
-  });
+  };
   const mails: MailMessage[] = [];
-  const gatehouse = new Gatehouse({
+  const server = await startTestServer({
+    listen: false,
     config,
-    store,
-    passwords: cheapPasswords,
+    // The wall clock, as the fixture always had: no property moves time, and the throttled one
+    // (http-edge) meets the same delays as before.
+    clock: systemClock,
     mailer: {
       send: async (message) => {
         if (mails.length < 50) mails.push(message);
       },
       close: async () => {},
     },
-    logger,
+    onLog,
   });
-  const app = buildHttpServer(gatehouse, logger);
-  await app.ready();
+  const { app, gatehouse, store } = server;
 
-  const registry = new ClientRegistry(store);
+  const registry = new ClientRegistry(store, gatehouse.clock);
   const register = async (input: Parameters<ClientRegistry['create']>[0]): Promise<FixtureClient> => {
     const { client, secret } = await registry.create(input);
     return { record: client, secret };
@@ -182,7 +159,7 @@ export async function createFixture(overrides: Record<string, unknown> = {}): Pr
       usernameCanonical: canonicalize(username),
       email: `${username}@fuzz.test`,
       emailCanonical: canonicalize(`${username}@fuzz.test`),
-      passwordHash: (await cheap()).password,
+      passwordHash: await cheapPasswordHash(),
       enabled,
       awaitingConfirmation: false,
       roles: ['ROLE_USER'],
@@ -283,11 +260,7 @@ export async function createFixture(overrides: Record<string, unknown> = {}): Pr
       if (health.statusCode !== 200) throw new Error(`/healthz answered ${health.statusCode} ${health.body}`);
       if (errorLogs.length > 0) throw new Error(`the server logged errors:\n${errorLogs.slice(0, 5).join('\n')}`);
     },
-    async close() {
-      await app.close();
-      await gatehouse.close();
-      await db.cleanup();
-    },
+    close: () => server.close(),
   };
   return fixture;
 }
