@@ -1,15 +1,8 @@
 import type { AddressInfo } from 'node:net';
 import { Command } from 'commander';
-import { fromString } from '../../config/load.js';
-import { Gatehouse } from '../../gatehouse.js';
-import { buildHttpServer } from '../../http/server.js';
-import { createLogger } from '../../logging.js';
-import { scheduleCleanup, type CleanupSchedule } from '../../storage/cleanup-schedule.js';
-import { describeLocation, openStore } from '../../storage/open.js';
-import { databaseFileExposure } from '../../storage/sqlite/permissions.js';
+import type { CleanupSchedule } from '../../storage/cleanup-schedule.js';
 import type { RedisThrottleStore } from '../../storage/redis-throttle-store.js';
-import { ConfigError } from '../../config/load.js';
-import { databaseLocation, resolveConfig, withStoreOptions, type StoreOptions } from '../context.js';
+import { withStoreOptions, type StoreOptions } from '../store-options.js';
 
 /** In-flight requests get this long to finish after SIGTERM/SIGINT. */
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -30,6 +23,15 @@ export function serveCommand(): Command {
       .option('--issuer <url>', 'issuer URL (default http://HOST:PORT)')
       .option('--no-migrate', 'do not apply pending migrations at start'),
   ).action(async (options: ServeOptions) => {
+    // The server (Fastify, prom-client, pino …) is loaded only by the command that runs it.
+    const { fromString } = await import('../../config/load.js');
+    const { Gatehouse } = await import('../../gatehouse.js');
+    const { buildHttpServer } = await import('../../http/server.js');
+    const { createLogger } = await import('../../logging.js');
+    const { scheduleCleanup } = await import('../../storage/cleanup-schedule.js');
+    const { describeLocation, openStore } = await import('../../storage/open.js');
+    const { databaseFileExposure } = await import('../../storage/sqlite/permissions.js');
+    const { databaseLocation, resolveConfig } = await import('../context.js');
     const config = resolveConfig(options, {
       port: options.port === undefined ? undefined : fromString('port', options.port, '--port'),
       host: options.host,
@@ -98,6 +100,7 @@ export function serveCommand(): Command {
 async function connectRedis(url: string): Promise<RedisThrottleStore> {
   // Loaded only when configured: most deployments never need the Redis client.
   const { RedisThrottleStore } = await import('../../storage/redis-throttle-store.js');
+  const { ConfigError } = await import('../../config/load.js');
   const throttleStore = new RedisThrottleStore(url);
   try {
     await throttleStore.connect();
