@@ -8,8 +8,13 @@ import { latestVersion, schemaVersion } from '../storage/migrations/index.js';
 import { ConfigError, loadConfig } from '../config/load.js';
 import type { StoreOptions } from './store-options.js';
 
-export function resolveConfig(options: StoreOptions, flags: Record<string, unknown> = {}): GatehouseConfig {
-  return loadConfig({ file: options.config, env: process.env, flags: { database: options.database, ...flags } });
+/** The configuration; warnings (an unknown GATEHOUSE_* variable) go to stderr unless `warn` takes them. */
+export function resolveConfig(
+  options: StoreOptions,
+  flags: Record<string, unknown> = {},
+  warn: (message: string) => void = (message) => void process.stderr.write(`warning: ${message}\n`),
+): GatehouseConfig {
+  return loadConfig({ file: options.config, env: process.env, flags: { database: options.database, ...flags }, warn });
 }
 
 /** Where the configured database is; a malformed URL is a configuration error naming the key. */

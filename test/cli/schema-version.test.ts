@@ -1,12 +1,12 @@
 /**
  * Administrative commands check the schema version (one query) instead of migrating: on an empty
  * or older database they say `run gatehouse migrate` and exit 1 without touching it; after
- * `gatehouse migrate` they work.
+ * `gatehouse migrate` they work. Also: an unknown GATEHOUSE_* variable is a warning on stderr.
  */
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { latestVersion } from '../../src/storage/migrations/index.js';
 import { describeEachEngine, type TestDatabase } from '../helpers/databases.js';
 import {
@@ -95,5 +95,29 @@ describeEachEngine('admin commands check the schema version', (factory) => {
       await queryRows(db.location, restore, [latestVersion]);
     }
     expectSuccess(await cli(['client', 'list']));
+  });
+});
+
+describe('an unknown GATEHOUSE_* variable', () => {
+  let dir: string;
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'gatehouse-cli-env-'));
+  });
+
+  afterAll(async () => {
+    if (dir) await rm(dir, { recursive: true, force: true });
+  });
+
+  it('is a warning on stderr naming the nearest known variable; the command still runs', async () => {
+    const database = `sqlite:${join(dir, 'gatehouse.db')}`;
+    const env = { GATEHOUSE_ACCES_TOKEN_LIFETIME: '60' };
+    const result = await runCli(['migrate', '--database', database], { cwd: dir, env });
+    expect(result.code, describeResult(result)).toBe(0);
+    expect(result.stdout).toMatch(/^Applied migrations: /);
+    expect(result.stderr).toBe(
+      'warning: GATEHOUSE_ACCES_TOKEN_LIFETIME is not a Gatehouse setting and is ignored ' +
+        '(did you mean GATEHOUSE_ACCESS_TOKEN_LIFETIME?)\n',
+    );
   });
 });

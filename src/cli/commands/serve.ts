@@ -32,13 +32,20 @@ export function serveCommand(): Command {
     const { describeLocation, openStore } = await import('../../storage/open.js');
     const { databaseFileExposure } = await import('../../storage/sqlite/permissions.js');
     const { databaseLocation, resolveConfig } = await import('../context.js');
-    const config = resolveConfig(options, {
-      port: options.port === undefined ? undefined : fromString('port', options.port, '--port'),
-      host: options.host,
-      issuer: options.issuer,
-    });
+    // Warnings wait for the logger, which needs the configuration's log_level.
+    const warnings: string[] = [];
+    const config = resolveConfig(
+      options,
+      {
+        port: options.port === undefined ? undefined : fromString('port', options.port, '--port'),
+        host: options.host,
+        issuer: options.issuer,
+      },
+      (message) => warnings.push(message),
+    );
     const location = databaseLocation(config);
     const logger = createLogger(config.log_level);
+    for (const warning of warnings) logger.warn(warning);
     const store = openStore(location, { poolSize: config.database_pool_size, backgroundCheckpoints: true });
     const exposure = location.engine === 'sqlite' ? databaseFileExposure(location.path) : null;
     if (exposure) logger.warn({ file: exposure.file, mode: exposure.mode }, exposure.message);
