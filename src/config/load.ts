@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
+import { createRequire } from 'node:module';
+import type * as Yaml from 'yaml';
 import { nearestName } from './nearest-name.js';
 import {
   booleanKeys,
@@ -45,6 +46,8 @@ function readFile(path: string): Record<string, unknown> {
   }
   let parsed: unknown;
   try {
+    // Loaded only when there is a file to read (most commands have none); CommonJS, so synchronously.
+    const { parse: parseYaml } = createRequire(import.meta.url)('yaml') as typeof Yaml;
     parsed = parseYaml(text);
   } catch (error) {
     throw new ConfigError(`config file ${path}: not valid JSON or YAML (${(error as Error).message.split('\n')[0]})`);
