@@ -19,7 +19,11 @@ import {
   type RunOptions,
 } from '../helpers/cli.js';
 
-/** Every command but serve and migrate, with what it needs to get as far as the database. */
+/**
+ * Every command but serve and migrate, with what it needs to get as far as the database. They
+ * share one check (withStore), so PostgreSQL, whose only difference is how a missing table
+ * fails, runs two of them: fewer processes to spawn.
+ */
 const ADMIN_COMMANDS = [
   ['client', 'list'],
   ['client', 'create', '--name', 'never', '--grant-type', 'client_credentials'],
@@ -59,7 +63,8 @@ describeEachEngine('admin commands check the schema version', (factory) => {
   });
 
   it('on an empty database each says to run gatehouse migrate, exits 1 and creates nothing', async () => {
-    const results = await Promise.all(ADMIN_COMMANDS.map((args) => cli(args)));
+    const commands = factory.engine === 'sqlite' ? ADMIN_COMMANDS : ADMIN_COMMANDS.slice(0, 2);
+    const results = await Promise.all(commands.map((args) => cli(args)));
     for (const result of results) expectMigrateFirst(result, /the database has no schema yet/);
     // Nothing was migrated behind the operator's back.
     const tables = await queryRows<{ name: string }>(
