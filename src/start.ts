@@ -8,13 +8,13 @@ import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
 import type { Mailer } from './accounts/mail/mailer.js';
 import type { PasswordHasher, PasswordVerifier } from './accounts/passwords.js';
-import { ConfigError } from './config/load.js';
+import { ConfigError, databaseLocation } from './config/load.js';
 import type { GatehouseConfig } from './config/schema.js';
 import type { Clock, IdSource } from './core/clock.js';
 import { Gatehouse } from './gatehouse.js';
 import { buildHttpServer } from './http/server.js';
 import { type CleanupSchedule, scheduleCleanup } from './storage/cleanup-schedule.js';
-import { openStore, parseDatabaseUrl } from './storage/open.js';
+import { openStore } from './storage/open.js';
 import type { SqlStore } from './storage/sql-store.js';
 import type { ThrottleStore } from './storage/store.js';
 
@@ -113,15 +113,6 @@ export async function startGatehouse(options: StartOptions): Promise<RunningGate
   } catch (error) {
     await closeOpened().catch(() => {});
     throw error;
-  }
-}
-
-/** Where the configured database is; a malformed URL is a configuration error naming the key. */
-export function databaseLocation(config: GatehouseConfig) {
-  try {
-    return parseDatabaseUrl(config.database);
-  } catch (error) {
-    throw new ConfigError(`database: ${(error as Error).message}`);
   }
 }
 

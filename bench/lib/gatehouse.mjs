@@ -89,8 +89,19 @@ export async function postgresDatabase() {
 
 const cli = (label, args, options) => runChecked(label, process.execPath, [CLI, ...args], options);
 
+/**
+ * `gatehouse migrate`, once per database: the administrative commands below check the schema
+ * and refuse an empty database (they never migrate it themselves).
+ */
+const migrated = new Map();
+function migrate(database) {
+  if (!migrated.has(database.url)) migrated.set(database.url, cli('gatehouse migrate', ['migrate', '--database', database.url]));
+  return migrated.get(database.url);
+}
+
 /** Registers a confidential client, by default allowed client_credentials, password and refresh_token. */
 export async function createClient(database, { extraArgs = [], env, name = 'bench', grantTypes = ['client_credentials', 'password', 'refresh_token'] } = {}) {
+  await migrate(database);
   const { stdout } = await cli('gatehouse client create', [
     'client', 'create', '--name', name, '--database', database.url,
     ...grantTypes.flatMap((type) => ['--grant-type', type]), '--json', ...extraArgs,
@@ -108,6 +119,7 @@ export function basicAuthorization(id, secret) {
 
 export async function createUser(database) {
   const user = { username: 'bench', email: 'bench@example.test', password: `bench-${randomBytes(12).toString('hex')}` };
+  await migrate(database);
   await cli('gatehouse user create', ['user', 'create', user.username, user.email, '--password-stdin', '--database', database.url], {
     input: `${user.password}\n`,
   });

@@ -1,35 +1,22 @@
-import type { Command } from 'commander';
 import { AuditLog } from '../audit/audit-log.js';
 import { SecurityEvents, type SecurityEvent, type SecurityEventType } from '../audit/events.js';
 import { systemClock } from '../core/clock.js';
 import type { GatehouseConfig } from '../config/schema.js';
-import { openStore, parseDatabaseUrl, type DatabaseLocation } from '../storage/open.js';
+import { openStore } from '../storage/open.js';
 import type { SqlStore } from '../storage/sql-store.js';
-import { ConfigError, loadConfig } from '../config/load.js';
+import { latestVersion, schemaVersion } from '../storage/migrations/index.js';
+import { databaseLocation, loadConfig } from '../config/load.js';
 
-export interface StoreOptions {
-  config?: string;
-  database?: string;
-}
+export { databaseLocation } from '../config/load.js';
+import type { StoreOptions } from './store-options.js';
 
-/** Every command that touches the database takes these two options. */
-export function withStoreOptions(command: Command): Command {
-  return command
-    .option('--database <url>', 'sqlite:PATH or postgres://… (default sqlite:./data/gatehouse.db; env GATEHOUSE_DATABASE_URL)')
-    .option('--config <file>', 'JSON or YAML configuration file');
-}
-
-export function resolveConfig(options: StoreOptions, flags: Record<string, unknown> = {}): GatehouseConfig {
-  return loadConfig({ file: options.config, env: process.env, flags: { database: options.database, ...flags } });
-}
-
-/** Where the configured database is; a malformed URL is a configuration error naming the key. */
-export function databaseLocation(config: GatehouseConfig): DatabaseLocation {
-  try {
-    return parseDatabaseUrl(config.database);
-  } catch (error) {
-    throw new ConfigError(`database: ${(error as Error).message}`);
-  }
+/** The configuration; warnings (an unknown GATEHOUSE_* variable) go to stderr unless `warn` takes them. */
+export function resolveConfig(
+  options: StoreOptions,
+  flags: Record<string, unknown> = {},
+  warn: (message: string) => void = (message) => void process.stderr.write(`warning: ${message}\n`),
+): GatehouseConfig {
+  return loadConfig({ file: options.config, env: process.env, flags: { database: options.database, ...flags }, warn });
 }
 
 /** What an administrator's command did, for the audit log (actor: admin). */
@@ -43,13 +30,14 @@ export class AdminAudit {
 }
 
 /**
- * Opens (and, unless told otherwise, migrates) the configured database, runs `fn`, writes the
- * audit events it recorded, closes the database.
+ * Opens the configured database, checks that its schema is current (one query; an administrator's
+ * command never migrates: `gatehouse migrate` and `serve` do, so a schema change happens when the
+ * operator chose to), runs `fn`, writes the audit events it recorded, closes the database.
  */
 export async function withStore<T>(
   config: GatehouseConfig,
   fn: (store: SqlStore, audit: AdminAudit) => Promise<T>,
-  { migrate = true } = {},
+  { checkSchema = true } = {},
 ): Promise<T> {
   const location = databaseLocation(config);
   // A command reads a client once at most: no cache, and on PostgreSQL no listener connection.
@@ -58,11 +46,22 @@ export async function withStore<T>(
   const log = new AuditLog(store, { warn: (_fields, message) => void process.stderr.write(`warning: ${message}\n`) });
   audit.events.on(log.record);
   try {
-    if (migrate) await store.migrate();
+    if (checkSchema) await requireCurrentSchema(store);
     return await fn(store, audit);
   } finally {
     // Whatever fn changed before it failed is recorded too.
     await log.close();
     await store.close();
   }
+}
+
+/** Fails, naming the way out, when the database is older than this release (or empty). */
+async function requireCurrentSchema(store: SqlStore): Promise<void> {
+  const version = await schemaVersion(store.driver);
+  if (version >= latestVersion) return;
+  const where =
+    version === 0
+      ? 'the database has no schema yet'
+      : `the database schema is at version ${version}, this release needs ${latestVersion}`;
+  throw new Error(`${where}: run gatehouse migrate`);
 }

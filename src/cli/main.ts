@@ -1,22 +1,16 @@
 #!/usr/bin/env node
+// Only the command definitions are imported here: each command imports what it needs when it
+// runs, so --help and `client list` load neither the HTTP server nor an unused database driver.
 import { auditCommand } from './commands/audit.js';
 import { createRequire } from 'node:module';
 import { Command, CommanderError } from 'commander';
-import { AccountError } from '../accounts/users.js';
-import { ConfigError } from '../config/load.js';
-import { ClientRegistrationError } from '../core/clients.js';
-import { KeyDecryptionError } from '../core/keys.js';
 import { clientCommand } from './commands/client.js';
 import { keysCommand } from './commands/keys.js';
 import { migrateCommand } from './commands/migrate.js';
 import { serveCommand } from './commands/serve.js';
 import { tokensCommand } from './commands/tokens.js';
 import { userCommand } from './commands/user.js';
-import { UsageError } from './errors.js';
-import { TemplateError } from '../accounts/mail/templates.js';
-
-/** Misuse of the CLI (bad flags, invalid values, unknown names): one line, exit code 2. */
-const USAGE_ERRORS = [UsageError, ConfigError, AccountError, ClientRegistrationError, KeyDecryptionError, TemplateError];
+import { isUsageError, UsageError } from './errors.js';
 
 function fail(message: string, code: number): never {
   process.stderr.write(`gatehouse: ${message.split('\n')[0]}\n`);
@@ -60,7 +54,8 @@ try {
     if (error.exitCode === 0) process.exit(0);
     process.exit(2);
   }
-  if (USAGE_ERRORS.some((type) => error instanceof type)) fail((error as Error).message, 2);
+  // Misuse of the CLI (bad flags, invalid values, unknown names): one line, exit code 2.
+  if (isUsageError(error)) fail(error.message, 2);
   const { code } = (error ?? {}) as { code?: string };
   fail(code === 'ECONNREFUSED' ? `cannot reach the database (${(error as Error).message})` : (error as Error).message ?? String(error), 1);
 }

@@ -1,6 +1,21 @@
 import { readFileSync } from 'node:fs';
-import { parse as parseYaml } from 'yaml';
-import { booleanKeys, configKeys, configSchema, listKeys, numericKeys, objectKeys, sectionKeys, type ConfigInput, type GatehouseConfig } from './schema.js';
+import { createRequire } from 'node:module';
+import type * as Yaml from 'yaml';
+import { parseDatabaseUrl, type DatabaseLocation } from '../storage/open.js';
+import { nearestName } from './nearest-name.js';
+import {
+  booleanKeys,
+  configKeys,
+  configSchema,
+  environmentVariable,
+  environmentVariables,
+  listKeys,
+  numericKeys,
+  objectKeys,
+  sectionKeys,
+  type ConfigInput,
+  type GatehouseConfig,
+} from './schema.js';
 
 /** A configuration problem, reported as "key: reason" so the operator knows what to fix. */
 export class ConfigError extends Error {
@@ -16,6 +31,11 @@ export interface ConfigSources {
   env?: NodeJS.ProcessEnv;
   /** Values from command-line flags, already named by config key. */
   flags?: Partial<Record<string, unknown>>;
+  /**
+   * Told about what is suspicious but not wrong: a GATEHOUSE_* variable no setting reads (a typo
+   * there would otherwise be silently ignored). Default: process.emitWarning.
+   */
+  warn?: (message: string) => void;
 }
 
 function readFile(path: string): Record<string, unknown> {
@@ -27,6 +47,8 @@ function readFile(path: string): Record<string, unknown> {
   }
   let parsed: unknown;
   try {
+    // Loaded only when there is a file to read (most commands have none); CommonJS, so synchronously.
+    const { parse: parseYaml } = createRequire(import.meta.url)('yaml') as typeof Yaml;
     parsed = parseYaml(text);
   } catch (error) {
     throw new ConfigError(`config file ${path}: not valid JSON or YAML (${(error as Error).message.split('\n')[0]})`);
@@ -40,7 +62,7 @@ function readFile(path: string): Record<string, unknown> {
 function readEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
   const values: Record<string, unknown> = {};
   for (const key of configKeys) {
-    const name = `GATEHOUSE_${key.toUpperCase().replace('.', '_')}`;
+    const name = environmentVariable(key);
     const raw = env[name];
     if (raw === undefined) continue;
     const [section, inner] = key.split('.') as [string, string | undefined];
@@ -85,10 +107,25 @@ export function fromString(key: string, raw: string, source = key): unknown {
   return raw;
 }
 
+/** One warning per GATEHOUSE_* variable that no setting reads, naming the nearest one that does. */
+export function unknownEnvironmentWarnings(env: NodeJS.ProcessEnv): string[] {
+  const known = new Set(environmentVariables);
+  return Object.keys(env)
+    .filter((name) => name.startsWith('GATEHOUSE_') && !known.has(name))
+    .sort()
+    .map((name) => {
+      const nearest = nearestName(name, known);
+      return `${name} is not a Gatehouse setting and is ignored${nearest ? ` (did you mean ${nearest}?)` : ''}`;
+    });
+}
+
+const emitWarning = (message: string) => process.emitWarning(message, 'GatehouseConfigWarning');
+
 /** Loads configuration: file < environment < flags, then validates everything at once. */
 export function loadConfig(sources: ConfigSources = {}): GatehouseConfig {
   const fromFile = sources.file ? readFile(sources.file) : {};
   const fromEnv = readEnv(sources.env ?? {});
+  for (const warning of unknownEnvironmentWarnings(sources.env ?? {})) (sources.warn ?? emitWarning)(warning);
   const merged: Record<string, unknown> = { ...fromFile, ...fromEnv };
   // A section set partly in the file and partly in the environment keeps both parts.
   for (const section of sectionKeys) {
@@ -108,7 +145,7 @@ export function validateConfig(input: ConfigInput): GatehouseConfig {
   if (!result.success) {
     const problems = result.error.issues.map((issue) => {
       // Inside a section the key is named with it: registration.enabeld.
-      if (issue.code === 'unrecognized_keys') return `${issue.keys.map((key) => [...issue.path, key].join('.')).join(', ')}: unknown setting`;
+      if (issue.code === 'unrecognized_keys') return issue.keys.map((key) => unknownKey(issue.path, key)).join('; ');
       const key = issue.path.join('.') || '(config)';
       return `${key}: ${issue.message}`;
     });
@@ -125,8 +162,31 @@ export function validateConfig(input: ConfigInput): GatehouseConfig {
   };
 }
 
+/** "registration.enabeld: unknown setting (did you mean registration.enabled?)" */
+function unknownKey(path: readonly PropertyKey[], key: string): string {
+  const prefix = path.map(String).join('.');
+  // The keys known where this one was found: top-level keys, or those of its section.
+  const known = configKeys.flatMap((name) => {
+    const dot = name.indexOf('.');
+    if (!prefix) return [dot === -1 ? name : name.slice(0, dot)];
+    return name.startsWith(`${prefix}.`) ? [name.slice(prefix.length + 1)] : [];
+  });
+  const nearest = nearestName(key, new Set(known));
+  const name = prefix ? `${prefix}.${key}` : key;
+  return `${name}: unknown setting${nearest ? ` (did you mean ${prefix ? `${prefix}.${nearest}` : nearest}?)` : ''}`;
+}
+
 /** The issuer's host name, or localhost when the issuer is an IP address (not a mail domain). */
 function mailDomainOf(issuer: string): string {
   const host = new URL(issuer).hostname;
   return /^[\d.]+$|^\[/.test(host) ? 'localhost' : host;
+}
+
+/** Where the configured database is; a malformed URL is a configuration error naming the key. */
+export function databaseLocation(config: GatehouseConfig): DatabaseLocation {
+  try {
+    return parseDatabaseUrl(config.database);
+  } catch (error) {
+    throw new ConfigError(`database: ${(error as Error).message}`);
+  }
 }

@@ -284,6 +284,11 @@ export const objectKeys = new Set(['scope_descriptions']);
 /** Settings grouped in a section (registration.enabled …): written nested in files. */
 export const sectionKeys = new Set(['registration', 'resetting', 'mail', 'rate_limit', 'audit', 'metrics']);
 
+/** GATEHOUSE_ACCESS_TOKEN_LIFETIME, GATEHOUSE_REGISTRATION_ENABLED: a setting's environment variable. */
+export function environmentVariable(key: string): string {
+  return `GATEHOUSE_${key.toUpperCase().replace('.', '_')}`;
+}
+
 /**
  * Every setting's name: top-level keys, and `section.key` for the keys of a section. In the
  * environment the dot becomes an underscore: GATEHOUSE_REGISTRATION_ENABLED.
@@ -293,3 +298,6 @@ export const configKeys: string[] = Object.entries(configSchema.shape).flatMap((
   const section = (schema as unknown as { unwrap(): z.ZodObject }).unwrap();
   return Object.keys(section.shape).map((inner) => `${key}.${inner}`);
 });
+
+/** Every GATEHOUSE_* variable Gatehouse reads: one per setting, and the conventional GATEHOUSE_DATABASE_URL. */
+export const environmentVariables: string[] = [...configKeys.map(environmentVariable), 'GATEHOUSE_DATABASE_URL'];

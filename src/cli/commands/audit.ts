@@ -1,9 +1,7 @@
 import { Command } from 'commander';
-import { canonicalize } from '../../accounts/canonical.js';
-import { systemClock } from '../../core/clock.js';
 import type { AuditRecord } from '../../storage/store.js';
 import { UsageError } from '../errors.js';
-import { resolveConfig, withStore, withStoreOptions, type StoreOptions } from '../context.js';
+import { withStoreOptions, type StoreOptions } from '../store-options.js';
 import { formatTime, printJson, printLines, printTable } from '../output.js';
 
 const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400 };
@@ -63,6 +61,10 @@ export function auditCommand(): Command {
       .option('--limit <n>', 'at most this many events (default 100)', '100')
       .option('--json', 'print JSON'),
   ).action(async (options: StoreOptions & { since?: string; user?: string; client?: string; type?: string; limit: string; json?: boolean }) => {
+    // Loaded when the command runs: defining the commands (for --help) must stay cheap.
+    const { systemClock } = await import('../../core/clock.js');
+    const { canonicalize } = await import('../../accounts/canonical.js');
+    const { resolveConfig, withStore } = await import('../context.js');
     const since = options.since === undefined ? undefined : parseSince(options.since, systemClock.now());
     const limit = parseLimit(options.limit);
     await withStore(resolveConfig(options), async (store) => {

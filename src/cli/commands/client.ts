@@ -1,7 +1,6 @@
 import { Command } from 'commander';
-import { ClientRegistry } from '../../core/clients.js';
 import type { ClientRecord } from '../../storage/store.js';
-import { resolveConfig, withStore, withStoreOptions, type StoreOptions } from '../context.js';
+import { withStoreOptions, type StoreOptions } from '../store-options.js';
 import { UsageError } from '../errors.js';
 import { formatTime, printJson, printLines, printTable } from '../output.js';
 
@@ -58,6 +57,8 @@ export function clientCommand(): Command {
       .option('--allow-insecure-http', 'development only: accept plain http redirect URIs to hosts that are not loopback')
       .option('--json', 'print JSON'),
   ).action(async (options: StoreOptions & { name: string; redirectUri: string[]; grantType: string[]; scope?: string; public?: boolean; trusted?: boolean; introspect?: boolean; allowInsecureHttp?: boolean; json?: boolean }) => {
+    const { resolveConfig, withStore } = await import('../context.js');
+    const { ClientRegistry } = await import('../../core/clients.js');
     const config = resolveConfig(options);
     const scopes = options.scope === undefined ? null : options.scope.split(/\s+/).filter(Boolean);
     const supported = new Set(config.supported_scopes);
@@ -86,6 +87,7 @@ export function clientCommand(): Command {
 
   withStoreOptions(client.command('list').description('list clients').option('--json', 'print JSON')).action(
     async (options: StoreOptions & { json?: boolean }) => {
+      const { resolveConfig, withStore } = await import('../context.js');
       await withStore(resolveConfig(options), async (store) => {
         const clients = await store.listClients();
         if (options.json) return printJson(clients.map(describeClient));
@@ -99,6 +101,7 @@ export function clientCommand(): Command {
 
   withStoreOptions(client.command('show').description('show one client').argument('<id>').option('--json', 'print JSON')).action(
     async (id: string, options: StoreOptions & { json?: boolean }) => {
+      const { resolveConfig, withStore } = await import('../context.js');
       await withStore(resolveConfig(options), async (store) => {
         const found = await findOrFail(store, id);
         if (options.json) printJson(describeClient(found));
@@ -109,6 +112,7 @@ export function clientCommand(): Command {
 
   withStoreOptions(client.command('delete').description('delete a client and every token issued to it').argument('<id>')).action(
     async (id: string, options: StoreOptions) => {
+      const { resolveConfig, withStore } = await import('../context.js');
       await withStore(resolveConfig(options), async (store, audit) => {
         if (!(await store.deleteClient(id))) throw new UsageError(`no client "${id}"`);
         audit.record('client.deleted', { clientId: id });
@@ -120,6 +124,8 @@ export function clientCommand(): Command {
   withStoreOptions(
     client.command('rotate-secret').description('issue a new secret; the old one stops working at once').argument('<id>').option('--json', 'print JSON'),
   ).action(async (id: string, options: StoreOptions & { json?: boolean }) => {
+    const { resolveConfig, withStore } = await import('../context.js');
+    const { ClientRegistry } = await import('../../core/clients.js');
     await withStore(resolveConfig(options), async (store, audit) => {
       await findOrFail(store, id);
       const secret = await new ClientRegistry(store).rotateSecret(id);

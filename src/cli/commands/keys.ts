@@ -1,18 +1,29 @@
 import { Command } from 'commander';
-import { KeyEncryption } from '../../core/key-encryption.js';
-import { KEY_PREPUBLICATION_SECONDS, KeyRing, type KeyState } from '../../core/keys.js';
+import type { KeyRing, KeyState } from '../../core/keys.js';
 import type { GatehouseConfig } from '../../config/schema.js';
 import type { SigningKeyRecord } from '../../storage/store.js';
-import { systemClock } from '../../core/clock.js';
-import { resolveConfig, withStore, withStoreOptions, type StoreOptions } from '../context.js';
 import { UsageError } from '../errors.js';
 import { formatTime, printJson, printLines, printTable } from '../output.js';
+import { withStoreOptions, type StoreOptions } from '../store-options.js';
+
+/**
+ * core/keys.ts's KEY_PREPUBLICATION_SECONDS, for the help text: importing that module loads jose,
+ * which --help must not pay for. keys.test.ts keeps the two equal.
+ */
+export const HELP_PREPUBLICATION_SECONDS = 90;
 
 /** `list` only reads public data and needs no key_encryption_key; `rotate` does. */
-function keyRing(config: GatehouseConfig, store: ConstructorParameters<typeof KeyRing>[0], { decrypt = true } = {}): KeyRing {
+async function keyRing(
+  config: GatehouseConfig,
+  store: ConstructorParameters<typeof KeyRing>[0],
+  { decrypt = true } = {},
+): Promise<KeyRing> {
   if (decrypt && !config.key_encryption_key) {
     throw new UsageError('key_encryption_key is not configured (set GATEHOUSE_KEY_ENCRYPTION_KEY, at least 32 characters)');
   }
+  const { KeyEncryption } = await import('../../core/key-encryption.js');
+  const { KeyRing } = await import('../../core/keys.js');
+  const { systemClock } = await import('../../core/clock.js');
   const encryption = config.key_encryption_key ? new KeyEncryption(config.key_encryption_key) : null;
   return new KeyRing(store, systemClock, encryption, {
     algorithm: config.jwt_signing_algorithm,
@@ -39,13 +50,15 @@ export function keysCommand(): Command {
   withStoreOptions(
     keys
       .command('rotate')
-      .description(`add a new signing key: published at once, signing ${KEY_PREPUBLICATION_SECONDS} s later; the current key stays published until its tokens expire`)
+      .description(`add a new signing key: published at once, signing ${HELP_PREPUBLICATION_SECONDS} s later; the current key stays published until its tokens expire`)
       .option('--now', 'sign with the new key at once (resource servers that cached the keys moments ago may refuse its tokens for up to a minute)')
       .option('--json', 'print JSON'),
   ).action(async (options: StoreOptions & { now?: boolean; json?: boolean }) => {
+    const { resolveConfig, withStore } = await import('../context.js');
+    const { KEY_PREPUBLICATION_SECONDS } = await import('../../core/keys.js');
     const config = resolveConfig(options);
     await withStore(config, async (store, audit) => {
-      const ring = keyRing(config, store);
+      const ring = await keyRing(config, store);
       const created = await ring.rotate({ immediately: options.now ?? false });
       audit.record('key.rotated', { details: { kid: created.kid, algorithm: created.algorithm, immediately: String(options.now ?? false) } });
       const listed = (await ring.list()).find((key) => key.kid === created.kid)!;
@@ -61,9 +74,10 @@ export function keysCommand(): Command {
 
   withStoreOptions(keys.command('list').description('list signing keys, current first').option('--json', 'print JSON')).action(
     async (options: StoreOptions & { json?: boolean }) => {
+      const { resolveConfig, withStore } = await import('../context.js');
       const config = resolveConfig(options);
       await withStore(config, async (store) => {
-        const described = (await keyRing(config, store, { decrypt: false }).list()).map(describeKey);
+        const described = (await (await keyRing(config, store, { decrypt: false })).list()).map(describeKey);
         if (options.json) return printJson(described);
         printTable(
           ['KID', 'ALGORITHM', 'STATE', 'CREATED', 'RETIRES', 'PUBLISHED UNTIL'],

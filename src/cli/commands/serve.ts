@@ -1,10 +1,6 @@
 import { Command } from 'commander';
-import { fromString } from '../../config/load.js';
-import { createLogger } from '../../logging.js';
-import { type RunningGatehouse, startGatehouse } from '../../start.js';
-import { describeLocation } from '../../storage/open.js';
-import { databaseFileExposure } from '../../storage/sqlite/permissions.js';
-import { databaseLocation, resolveConfig, withStoreOptions, type StoreOptions } from '../context.js';
+import type { RunningGatehouse } from '../../start.js';
+import { withStoreOptions, type StoreOptions } from '../store-options.js';
 
 /** In-flight requests get this long to finish after SIGTERM/SIGINT. */
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -25,13 +21,27 @@ export function serveCommand(): Command {
       .option('--issuer <url>', 'issuer URL (default http://HOST:PORT)')
       .option('--no-migrate', 'do not apply pending migrations at start'),
   ).action(async (options: ServeOptions) => {
-    const config = resolveConfig(options, {
-      port: options.port === undefined ? undefined : fromString('port', options.port, '--port'),
-      host: options.host,
-      issuer: options.issuer,
-    });
+    // The server (Fastify, prom-client, pino …) is loaded only by the command that runs it.
+    const { fromString } = await import('../../config/load.js');
+    const { startGatehouse } = await import('../../start.js');
+    const { createLogger } = await import('../../logging.js');
+    const { describeLocation } = await import('../../storage/open.js');
+    const { databaseFileExposure } = await import('../../storage/sqlite/permissions.js');
+    const { databaseLocation, resolveConfig } = await import('../context.js');
+    // Warnings wait for the logger, which needs the configuration's log_level.
+    const warnings: string[] = [];
+    const config = resolveConfig(
+      options,
+      {
+        port: options.port === undefined ? undefined : fromString('port', options.port, '--port'),
+        host: options.host,
+        issuer: options.issuer,
+      },
+      (message) => warnings.push(message),
+    );
     const location = databaseLocation(config);
     const logger = createLogger(config.log_level);
+    for (const warning of warnings) logger.warn(warning);
     const exposure = location.engine === 'sqlite' ? databaseFileExposure(location.path) : null;
     if (exposure) logger.warn({ file: exposure.file, mode: exposure.mode }, exposure.message);
     // Handlers go in before anything announces the server: a SIGTERM sent as soon as the

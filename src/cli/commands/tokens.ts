@@ -1,7 +1,5 @@
 import { Command } from 'commander';
-import { systemClock } from '../../core/clock.js';
-import { cleanUp } from '../../storage/cleanup-schedule.js';
-import { resolveConfig, withStore, withStoreOptions, type StoreOptions } from '../context.js';
+import { withStoreOptions, type StoreOptions } from '../store-options.js';
 import { printJson, printLines } from '../output.js';
 
 export function tokensCommand(): Command {
@@ -12,6 +10,9 @@ export function tokensCommand(): Command {
       .description('delete expired access tokens, refresh tokens, authorization codes, sign-in sessions, retired signing keys and idle failure counters, and audit events past audit.retention (in batches)')
       .option('--json', 'print JSON'),
   ).action(async (options: StoreOptions & { json?: boolean }) => {
+    const { systemClock } = await import('../../core/clock.js');
+    const { cleanUp } = await import('../../storage/cleanup-schedule.js');
+    const { resolveConfig, withStore } = await import('../context.js');
     const config = resolveConfig(options);
     await withStore(config, async (store) => {
       const counts = await cleanUp(store, systemClock.now(), config.audit.retention);

@@ -1,16 +1,18 @@
 import { Command } from 'commander';
-import { UserAccounts } from '../../accounts/users.js';
+import type { UserAccounts } from '../../accounts/users.js';
 import type { GatehouseConfig } from '../../config/schema.js';
-import { cryptoIds, systemClock } from '../../core/clock.js';
 import type { UserRecord, UserStore } from '../../storage/store.js';
-import { resolveConfig, withStore, withStoreOptions, type AdminAudit, type StoreOptions } from '../context.js';
+import type { AdminAudit } from '../context.js';
 import { formatTime, printJson, printLines, printTable } from '../output.js';
+import { withStoreOptions, type StoreOptions } from '../store-options.js';
 import { readNewPassword } from './password-input.js';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
-/** The accounts service with the configured password policy. */
-function accountsFor(config: GatehouseConfig, store: UserStore, audit: AdminAudit): UserAccounts {
+/** The accounts service with the configured password policy (loaded when a command runs, with argon2). */
+async function accountsFor(config: GatehouseConfig, store: UserStore, audit: AdminAudit): Promise<UserAccounts> {
+  const { UserAccounts } = await import('../../accounts/users.js');
+  const { cryptoIds, systemClock } = await import('../../core/clock.js');
   const policy = { minLength: config.password_min_length, maxLength: config.password_max_length };
   return new UserAccounts(store, { passwordPolicy: policy, events: audit.events });
 }
@@ -42,8 +44,9 @@ function accounts<A extends string[]>(fn: (accounts: UserAccounts, ...args: A) =
   return async (...args: unknown[]) => {
     const options = args[args.length - 2] as StoreOptions;
     const positional = args.slice(0, -2) as A;
+    const { resolveConfig, withStore } = await import('../context.js');
     const config = resolveConfig(options);
-    await withStore(config, (store, audit) => fn(accountsFor(config, store, audit), ...positional));
+    await withStore(config, async (store, audit) => fn(await accountsFor(config, store, audit), ...positional));
   };
 }
 
@@ -60,10 +63,13 @@ export function userCommand(): Command {
       .option('--role <role>', 'extra role, e.g. ROLE_ADMIN (repeatable; ROLE_USER is implicit)', collect, [])
       .option('--inactive', 'create the account disabled'),
   ).action(async (username: string, email: string, options: StoreOptions & { passwordStdin?: boolean; role: string[]; inactive?: boolean }) => {
+    const { resolveConfig, withStore } = await import('../context.js');
     const config = resolveConfig(options);
     const password = await readNewPassword(options.passwordStdin);
     await withStore(config, async (store, audit) => {
-      const created = await accountsFor(config, store, audit).create({ username, email, password, roles: options.role, enabled: !options.inactive });
+      const service = await accountsFor(config, store, audit);
+      const enabled = !options.inactive;
+      const created = await service.create({ username, email, password, roles: options.role, enabled });
       printLines([`Created user ${created.username} <${created.email}>${created.enabled ? '' : ' (inactive)'}.`]);
     });
   });
@@ -99,10 +105,12 @@ export function userCommand(): Command {
       .argument('<username>')
       .option('--password-stdin', 'read the password from stdin'),
   ).action(async (login: string, options: StoreOptions & { passwordStdin?: boolean }) => {
+    const { resolveConfig, withStore } = await import('../context.js');
     const config = resolveConfig(options);
     const password = await readNewPassword(options.passwordStdin);
     await withStore(config, async (store, audit) => {
-      const changed = await accountsFor(config, store, audit).changePassword(login, password);
+      const service = await accountsFor(config, store, audit);
+      const changed = await service.changePassword(login, password);
       printLines([`Password of ${changed.username} changed.`]);
     });
   });
@@ -118,9 +126,11 @@ export function userCommand(): Command {
 
   withStoreOptions(user.command('list').description('list users').option('--json', 'print JSON')).action(
     async (options: StoreOptions & { json?: boolean }) => {
+      const { resolveConfig, withStore } = await import('../context.js');
       const config = resolveConfig(options);
       await withStore(config, async (store, audit) => {
-        const users = await accountsFor(config, store, audit).list();
+        const service = await accountsFor(config, store, audit);
+        const users = await service.list();
         if (options.json) return printJson(users.map(describeUser));
         printTable(
           ['USERNAME', 'EMAIL', 'ACTIVE', 'ROLES'],
@@ -132,9 +142,11 @@ export function userCommand(): Command {
 
   withStoreOptions(user.command('show').description('show one user').argument('<username>').option('--json', 'print JSON')).action(
     async (login: string, options: StoreOptions & { json?: boolean }) => {
+      const { resolveConfig, withStore } = await import('../context.js');
       const config = resolveConfig(options);
       await withStore(config, async (store, audit) => {
-        const found = await accountsFor(config, store, audit).find(login);
+        const service = await accountsFor(config, store, audit);
+        const found = await service.find(login);
         const described = describeUser(found);
         if (options.json) return printJson(described);
         printLines(Object.entries(described).map(([k, v]) => `${`${k}:`.padEnd(12)} ${Array.isArray(v) ? v.join(' ') || '(none)' : String(v)}`));

@@ -3,6 +3,8 @@
  * (BIGINT epoch seconds, BOOLEAN, TEXT with JSON arrays), so one list serves SQLite and PostgreSQL.
  * Never edit a released migration: add the next version.
  */
+import type { SqlExecutor } from '../driver.js';
+
 export interface Migration {
   version: number;
   name: string;
@@ -279,3 +281,28 @@ ALTER TABLE audit_events ADD COLUMN last_at BIGINT;
 `,
   },
 ];
+
+/** The newest migration this release knows: a database at a lower version must be migrated first. */
+export const latestVersion: number = Math.max(...migrations.map((migration) => migration.version));
+
+/**
+ * The newest migration applied to a database, in one query; 0 for a database nothing was ever
+ * applied to (it has no schema_migrations table yet). Migrations run in order, so the newest
+ * applied one says where the schema is.
+ */
+export async function schemaVersion(db: SqlExecutor): Promise<number> {
+  try {
+    const sql = 'SELECT MAX(version) AS version FROM schema_migrations';
+    const row = await db.get<{ version: number | string | null }>(sql);
+    return Number(row?.version ?? 0);
+  } catch (error) {
+    if (isMissingTable(error)) return 0;
+    throw error;
+  }
+}
+
+/** SQLite says "no such table"; PostgreSQL's SQLSTATE 42P01 is undefined_table. */
+function isMissingTable(error: unknown): boolean {
+  const { code, message } = (error ?? {}) as { code?: string; message?: string };
+  return code === '42P01' || (code === 'SQLITE_ERROR' && /no such table/.test(message ?? ''));
+}

@@ -1,6 +1,7 @@
 import { performance } from 'node:perf_hooks';
-import pg from 'pg';
+import type pg from 'pg';
 import type { ClientChangeWatch, SqlExecutor } from '../driver.js';
+import { pgModule } from './pg.js';
 
 /** The channel a change to the clients table is announced on (in the changing transaction, so at its commit). */
 export const CLIENTS_CHANNEL = 'gatehouse_clients';
@@ -48,7 +49,7 @@ export class ListenerBarrier {
 
   /** `query` runs a statement on another connection (the pool): it watches and, if need be, withdraws the request. */
   static async queue(options: pg.ClientConfig, query: (sql: string, params: unknown[]) => Promise<unknown>): Promise<ListenerBarrier> {
-    const client = new pg.Client(options);
+    const client = new (pgModule().Client)(options);
     client.on('error', () => {});
     try {
       await client.connect();
@@ -140,7 +141,7 @@ export class PostgresClientWatch implements ClientChangeWatch {
 
   private async connect(): Promise<void> {
     if (this.closed) return;
-    const client = new pg.Client({ ...this.options, keepAlive: true, application_name: 'gatehouse client cache' });
+    const client = new (pgModule().Client)({ ...this.options, keepAlive: true, application_name: 'gatehouse client cache' });
     this.client = client;
     client.on('error', () => this.lost(client));
     client.on('end', () => this.lost(client));

@@ -1,6 +1,7 @@
-import pg from 'pg';
+import type pg from 'pg';
 import type { ClientChangeWatch, SqlDriver, SqlExecutor } from '../driver.js';
 import { announceClientsChanged, ListenerBarrier, PostgresClientWatch } from './client-watch.js';
+import { pgModule } from './pg.js';
 
 const INT8_OID = 20;
 
@@ -12,7 +13,7 @@ const SCRIPT_TIMEOUT_MS = 6 * 3600_000;
 /** Epoch seconds are BIGINT; they fit a JS number, so read them as numbers, not strings. */
 const types = {
   getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-    oid === INT8_OID ? (value: string) => Number(value) : pg.types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+    oid === INT8_OID ? (value: string) => Number(value) : pgModule().types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
 };
 
 interface Prepared {
@@ -34,7 +35,7 @@ export class PostgresDriver implements SqlDriver {
   private readonly prepared = new Map<string, Prepared>();
 
   constructor(private readonly connectionString: string, options: { max?: number } = {}) {
-    this.pool = new pg.Pool({
+    this.pool = new (pgModule().Pool)({
       connectionString,
       max: options.max ?? 10,
       connectionTimeoutMillis: 5000,
@@ -127,7 +128,7 @@ export class PostgresDriver implements SqlDriver {
     if (key === undefined) throw new Error(`unknown lock ${name}`);
     // The lock lives on a connection of its own, outside the pool: `fn` runs its statements
     // through the pool, and with a pool of one a pooled lock holder would starve it forever.
-    const client = new pg.Client({ connectionString: this.connectionString, connectionTimeoutMillis: 5000, types });
+    const client = new (pgModule().Client)({ connectionString: this.connectionString, connectionTimeoutMillis: 5000, types });
     client.on('error', () => {});
     await client.connect();
     try {

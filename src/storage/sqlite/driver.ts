@@ -1,6 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import Database from 'better-sqlite3';
+import type Database from 'better-sqlite3';
+import { betterSqlite3 } from './better-sqlite3.js';
 import type { ClientChangeWatch, SqlDriver, SqlExecutor } from '../driver.js';
 import { BackgroundCheckpointer } from './checkpointer.js';
 import { createDatabaseFilePrivately } from './permissions.js';
@@ -63,7 +64,7 @@ export class SqliteDriver implements SqlDriver {
       mkdirSync(dirname(path), { recursive: true });
       createDatabaseFilePrivately(path);
     }
-    this.db = new Database(path);
+    this.db = new (betterSqlite3())(path);
     this.gateKey = path === ':memory:' ? null : resolve(path);
     let gate = this.gateKey === null ? undefined : gates.get(this.gateKey);
     if (!gate) {
@@ -272,7 +273,7 @@ export class SqliteDriver implements SqlDriver {
     if (!this.pinWanted || !this.db.open || this.gateKey === null) return;
     try {
       if (!this.pin) {
-        const db = new Database(this.path);
+        const db = new (betterSqlite3())(this.path);
         // Never wait for a lock: the event loop would wait with it.
         db.pragma('busy_timeout = 0');
         const timer = setInterval(() => this.holdReadPin(), 1000);
