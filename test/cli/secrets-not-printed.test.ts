@@ -151,7 +151,7 @@ describe('the CLI never prints a password (e2e)', () => {
     }
   });
 
-  it('serve at trace level, with a key_encryption_key: its own lines (banner, shutdown) and its log hold none of its secrets; SIGTERM exits 0', async () => {
+  it('serve at trace level with a key_encryption_key: its own lines hold no secret; SIGTERM exits 0', async () => {
     // The in-process servers of test/e2e/secrets-not-logged.test.ts capture the log only: what
     // the serve command itself prints, and how it stops, are checked on the built CLI.
     const own = await createSqliteDatabase();
@@ -161,7 +161,8 @@ describe('the CLI never prints a password (e2e)', () => {
       const server = await startServer({ database: await migrateDatabase(own), env });
       const client = await createClient(databaseArg(own), ['--grant-type', 'client_credentials'], env);
       const secret = remember('serve client secret', client.client_secret);
-      const issued = await tokenRequest(server.url, { grant_type: 'client_credentials' }, { basic: [client.client_id, secret] });
+      const basic: [string, string] = [client.client_id, secret];
+      const issued = await tokenRequest(server.url, { grant_type: 'client_credentials' }, { basic });
       expect(issued.status, issued.text).toBe(200);
       remember('serve access token', issued.json.access_token);
       expect(await server.stop('SIGTERM')).toEqual({ code: 0, signal: null });
@@ -170,7 +171,12 @@ describe('the CLI never prints a password (e2e)', () => {
       expect(output).toMatch(/"msg":"shutting down"/);
       expect(output).toMatch(/"path":"\/oauth\/token"/);
       expect(output).not.toContain('PRIVATE KEY');
-      expectNoSecrets(output, new Map([['key_encryption_key', kek], ['client secret', secret], ['access token', issued.json.access_token]]), 'serve output');
+      const used = new Map([
+        ['key_encryption_key', kek],
+        ['client secret', secret],
+        ['access token', issued.json.access_token as string],
+      ]);
+      expectNoSecrets(output, used, 'serve output');
     } finally {
       await own.cleanup();
     }

@@ -100,10 +100,16 @@ describe('GET /metrics and X-Request-Id (e2e)', () => {
     main = await startTestServer();
     const { database } = main;
     [proxied, disabled] = await Promise.all([
-      startTestServer({ database, env: { GATEHOUSE_TRUSTED_PROXIES: '127.0.0.1', GATEHOUSE_METRICS_ALLOW: '10.0.0.0/8' } }),
+      startTestServer({
+        database,
+        env: { GATEHOUSE_TRUSTED_PROXIES: '127.0.0.1', GATEHOUSE_METRICS_ALLOW: '10.0.0.0/8' },
+      }),
       startTestServer({ database, env: { GATEHOUSE_METRICS_ENABLED: 'false' } }),
     ]);
-    const registered = await new ClientRegistry(main.store, main.clock).create({ name: 'metered', grantTypes: ['client_credentials', 'password', 'refresh_token'] });
+    const registered = await new ClientRegistry(main.store, main.clock).create({
+      name: 'metered',
+      grantTypes: ['client_credentials', 'password', 'refresh_token'],
+    });
     client = { id: registered.client.id, secret: registered.secret! };
     await main.createUser('alice', 'alice@example.com', PASSWORD);
   }, 60_000);

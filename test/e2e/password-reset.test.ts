@@ -190,7 +190,7 @@ describe('password reset pages (e2e, SQLite)', () => {
     server = await startTestServer({ engine: 'sqlite', env: mailEnv(mail) });
     [retry0, throttled] = await Promise.all([
       startTestServer({ database: server.database, env: mailEnv(mail, { GATEHOUSE_RESETTING_RETRY_TTL: '0' }) }),
-      startTestServer({ engine: 'sqlite', env: { GATEHOUSE_MAIL_URL: mail.url, GATEHOUSE_LOGIN_THROTTLE_THRESHOLD: '1' } }),
+      startTestServer({ env: { GATEHOUSE_MAIL_URL: mail.url, GATEHOUSE_LOGIN_THROTTLE_THRESHOLD: '1' } }),
     ]);
     let created: CreatedClient;
     [client, created] = await Promise.all([

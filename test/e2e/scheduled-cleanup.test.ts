@@ -13,6 +13,16 @@ async function countAccessTokens(server: TestServer): Promise<number> {
   return Number(row?.n ?? 0);
 }
 
+/** A clean-up every second, of access tokens that live a second. */
+const everySecond = { GATEHOUSE_CLEANUP_INTERVAL: '1', GATEHOUSE_ACCESS_TOKEN_LIFETIME: '1' };
+
+type Confidential = { client_id: string; client_secret: string };
+
+async function confidentialClient(server: TestServer, name: string): Promise<Confidential> {
+  const client = await server.createClient(['--name', name, '--grant-type', 'client_credentials']);
+  return { client_id: client.client_id, client_secret: client.client_secret! };
+}
+
 async function untilLogged(logs: () => string, pattern: RegExp, timeoutMs = 15_000): Promise<string> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
@@ -27,8 +37,8 @@ async function untilLogged(logs: () => string, pattern: RegExp, timeoutMs = 15_0
 
 describe('scheduled clean-up inside serve (cleanup_interval)', () => {
   it('deletes expired tokens without `tokens clean`, and logs what it deleted', async () => {
-    const server = await startTestServer({ env: { GATEHOUSE_CLEANUP_INTERVAL: '1', GATEHOUSE_ACCESS_TOKEN_LIFETIME: '1' } });
-    const client = (await server.createClient(['--name', 'cleanup', '--grant-type', 'client_credentials'])) as { client_id: string; client_secret: string };
+    const server = await startTestServer({ env: everySecond });
+    const client = await confidentialClient(server, 'cleanup');
     for (let i = 0; i < 3; i++) {
       const res = await tokenRequest(server.url, { grant_type: 'client_credentials' }, { basic: [client.client_id, client.client_secret] });
       expect(res.status).toBe(200);
@@ -40,17 +50,19 @@ describe('scheduled clean-up inside serve (cleanup_interval)', () => {
     const line = await untilLogged(server.logs, /"accessTokens":[1-9]/);
     expect(JSON.parse(line)).toMatchObject({ msg: 'scheduled clean-up: expired rows deleted', deleted: { accessTokens: expect.any(Number) } });
     const deadline = Date.now() + 15_000;
-    while ((await countAccessTokens(server)) > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 200));
+    while ((await countAccessTokens(server)) > 0 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
     expect(await countAccessTokens(server)).toBe(0);
     // A clean stop: the schedule ends with the server (serve's exit code on SIGTERM: test/cli/serve.test.ts).
     await expect(server.close()).resolves.toBeUndefined();
   });
 
   it('cleanup_interval 0 turns it off: expired tokens stay until `tokens clean`', async () => {
-    const server = await startTestServer({ env: { GATEHOUSE_CLEANUP_INTERVAL: '0', GATEHOUSE_ACCESS_TOKEN_LIFETIME: '1' } });
+    const server = await startTestServer({ env: { ...everySecond, GATEHOUSE_CLEANUP_INTERVAL: '0' } });
     // The same settings but an interval of 1 s: a run of its schedule shows that a tick has passed.
-    const witness = await startTestServer({ env: { GATEHOUSE_CLEANUP_INTERVAL: '1', GATEHOUSE_ACCESS_TOKEN_LIFETIME: '1' } });
-    const client = (await server.createClient(['--name', 'no-cleanup', '--grant-type', 'client_credentials'])) as { client_id: string; client_secret: string };
+    const witness = await startTestServer({ env: everySecond });
+    const client = await confidentialClient(server, 'no-cleanup');
     expect((await tokenRequest(server.url, { grant_type: 'client_credentials' }, { basic: [client.client_id, client.client_secret] })).status).toBe(200);
     server.clock.advance(3);
     await untilLogged(witness.logs, /scheduled clean-up/);

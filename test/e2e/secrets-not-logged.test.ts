@@ -93,8 +93,9 @@ describeEachEngine('secrets are never logged by the server (e2e)', (factory) => 
       database: server.database,
       env: { ...TRACE, GATEHOUSE_ACCESS_TOKEN_FORMAT: 'jwt', GATEHOUSE_KEY_ENCRYPTION_KEY: kek },
     });
+    const refreshable = ['--grant-type', 'refresh_token'];
     const [confidential, pub, web] = await Promise.all([
-      server.createClient(['--grant-type', 'client_credentials', '--grant-type', 'password', '--grant-type', 'refresh_token']),
+      server.createClient(['--grant-type', 'client_credentials', '--grant-type', 'password', ...refreshable]),
       server.createClient(['--public', '--grant-type', 'password', '--grant-type', 'refresh_token']),
       // The browser flow: authorization_code and refresh_token (the defaults).
       server.createClient(['--name', 'Logged Web App', '--redirect-uri', WEB_CB]),
@@ -484,8 +485,11 @@ describe('outbox mode: e-mail written to files whose paths are logged, never the
   beforeAll(async () => {
     outbox = join(mkdtempSync(join(tmpdir(), 'gatehouse-outbox-')), 'mail');
     // No GATEHOUSE_MAIL_URL: messages go to the outbox folder.
-    server = await startTestServer({ env: { ...TRACE, GATEHOUSE_REGISTRATION_ENABLED: 'true', GATEHOUSE_MAIL_OUTBOX: outbox } });
-    await server.createUser('outbox-user', 'outbox-user@example.com', remember('outbox user password', unique('outbox-pass')));
+    server = await startTestServer({
+      env: { ...TRACE, GATEHOUSE_REGISTRATION_ENABLED: 'true', GATEHOUSE_MAIL_OUTBOX: outbox },
+    });
+    const outboxPassword = remember('outbox user password', unique('outbox-pass'));
+    await server.createUser('outbox-user', 'outbox-user@example.com', outboxPassword);
   });
 
   afterAll(async () => {
