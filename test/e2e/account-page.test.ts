@@ -1,6 +1,6 @@
 /**
  * The account page end to end (issue 5): /account with its three forms (profile, password,
- * remove an app's access), against the built `gatehouse serve` on SQLite, with a real SMTP
+ * remove an app's access), against the app in the test's process (../harness) on SQLite, with a real SMTP
  * server in the test process for the notices it sends.
  *
  * Every change asks for the current password, checked under the sign-in throttle; the
@@ -21,24 +21,13 @@ import {
   refreshGrant,
   requestReset,
   sessionCookieOf,
-  showUser,
   SUBJECT,
 } from '../helpers/account-pages.js';
 import { alertOf, authorizePath, csrfTokenOf, decodeHtml, hiddenFields, HttpBrowser, pkcePair, type BrowserResponse } from '../helpers/browser-http.js';
-import { createSqliteDatabase, type TestDatabase } from '../helpers/databases.js';
 import { linkIn, startMailServer, type MailServer } from '../helpers/mail.js';
-import {
-  createClient,
-  createUser,
-  httpRequest,
-  migrateDatabase,
-  startServer,
-  stopAllServers,
-  tokenRequest,
-  type CreatedClient,
-  type HttpResult,
-  type RunningServer,
-} from '../helpers/server.js';
+import { httpRequest, tokenRequest, type HttpResult } from '../helpers/server.js';
+import { startTestServer, type CreatedClient, type TestServer } from '../harness/index.js';
+import { showUser } from '../harness/users.js';
 
 const PASSWORD = 'correct horse battery staple';
 const NEW_PASSWORD = 'a brand new passphrase 42';
@@ -105,41 +94,36 @@ function expectSignInRedirect(res: BrowserResponse): void {
 }
 
 describe('the account page (e2e, SQLite)', () => {
-  let db: TestDatabase;
-  let database: string;
-  let throttleDb: TestDatabase;
   let mail: MailServer;
-  let server: RunningServer;
+  let server: TestServer;
   /** Threshold 2, own database. */
-  let strict: RunningServer;
+  let strict: TestServer;
   let web: Confidential;
   let pwApp: Confidential;
   const USERS = ['alice', 'bob', 'carol', 'dave', 'erin', 'fay', 'gus', 'hal', 'sentinel'];
 
   beforeAll(async () => {
     mail = await startMailServer();
-    [db, throttleDb] = await Promise.all([createSqliteDatabase(), createSqliteDatabase()]);
-    [database] = await Promise.all([migrateDatabase(db), migrateDatabase(throttleDb)]);
-    const throttleDatabase = `sqlite:${(throttleDb.location as { path: string }).path}`;
+    [server, strict] = await Promise.all([
+      startTestServer({ env: { ...SCOPES, GATEHOUSE_MAIL_URL: mail.url, GATEHOUSE_LOGIN_THROTTLE_THRESHOLD: '50' } }),
+      startTestServer({ env: { GATEHOUSE_MAIL_URL: mail.url, GATEHOUSE_LOGIN_THROTTLE_THRESHOLD: '2' } }),
+    ]);
     const [w, p] = await Promise.all([
-      createClient(database, ['--name', 'Photo App', '--redirect-uri', WEB_CB], SCOPES),
-      createClient(database, ['--name', 'Password App', '--grant-type', 'password', '--grant-type', 'refresh_token'], SCOPES),
-      ...USERS.map((name) => createUser(database, name, `${name}@example.com`, PASSWORD)),
-      createUser(throttleDatabase, 'tom', 'tom@example.com', PASSWORD),
+      server.createClient(['--name', 'Photo App', '--redirect-uri', WEB_CB]),
+      server.createClient(['--name', 'Password App', '--grant-type', 'password', '--grant-type', 'refresh_token']),
+      ...USERS.map((name) => server.createUser(name, `${name}@example.com`, PASSWORD)),
+      strict.createUser('tom', 'tom@example.com', PASSWORD),
     ]);
     web = w as Confidential;
     pwApp = p as Confidential;
-    server = await startServer({ database, env: { ...SCOPES, GATEHOUSE_MAIL_URL: mail.url, GATEHOUSE_LOGIN_THROTTLE_THRESHOLD: '50' } });
-    strict = await startServer({ database: throttleDatabase, env: { GATEHOUSE_MAIL_URL: mail.url, GATEHOUSE_LOGIN_THROTTLE_THRESHOLD: '2' } });
   });
 
   afterAll(async () => {
-    await stopAllServers();
+    await Promise.allSettled([server?.close(), strict?.close()]);
     await mail?.close();
-    await Promise.allSettled([db?.cleanup(), throttleDb?.cleanup()]);
   });
 
-  async function signedIn(user: string, password = PASSWORD, target: RunningServer = server): Promise<HttpBrowser> {
+  async function signedIn(user: string, password = PASSWORD, target: TestServer = server): Promise<HttpBrowser> {
     const browser = new HttpBrowser(target.url);
     await browser.signInOrFail(user, password);
     return browser;
@@ -170,7 +154,7 @@ describe('the account page (e2e, SQLite)', () => {
       expectSignInRedirect(await browser.post('/account/profile', forged));
       expectSignInRedirect(await browser.post('/account/password', { csrf_token: 'x', current_password: PASSWORD, password: NEW_PASSWORD, password_again: NEW_PASSWORD }));
       expectSignInRedirect(await browser.post('/account/apps/revoke', { csrf_token: 'x', client_id: web.client_id }));
-      expect(await showUser(database, 'hijacked')).toBeNull();
+      expect(await showUser(server, 'hijacked')).toBeNull();
     });
   });
 
@@ -201,7 +185,7 @@ describe('the account page (e2e, SQLite)', () => {
       expect(section(res.text, 'profile')).toContain('value="typed@example.org"');
       expect(res.text).not.toContain(WRONG);
       expect(res.text).toContain('Signed in as <strong>alice</strong>');
-      expect(await showUser(database, 'alice')).toMatchObject({ username: 'alice', email: 'alice@example.com' });
+      expect(await showUser(server, 'alice')).toMatchObject({ username: 'alice', email: 'alice@example.com' });
       // An empty current password too.
       const empty = await submit(browser, 'profile', { username: 'alice-typed', email: 'alice@example.com' });
       expectHtmlPage(empty, 400);
@@ -236,8 +220,8 @@ describe('the account page (e2e, SQLite)', () => {
       const inUse = await mail.waitFor('bob@example.com', /was given for another account/);
       expect(inUse.text).not.toContain('/account/email/confirm');
       await mail.waitFor('erin.free@example.com', /^Confirm your new e-mail address/);
-      expect(await showUser(database, 'erin')).toMatchObject({ username: 'erin', email: 'erin@example.com' });
-      expect(await showUser(database, 'bob')).toMatchObject({ username: 'bob', email: 'bob@example.com' });
+      expect(await showUser(server, 'erin')).toMatchObject({ username: 'erin', email: 'erin@example.com' });
+      expect(await showUser(server, 'bob')).toMatchObject({ username: 'bob', email: 'bob@example.com' });
     });
 
     it('with a wrong password, a taken username gets the same answer as a free one', async () => {
@@ -267,14 +251,14 @@ describe('the account page (e2e, SQLite)', () => {
       expect(asked.text).toContain('Hello alicia,');
       expect(asked.text).toContain('to alicia@example.net');
       const link = linkIn(await mail.waitFor('alicia@example.net', /^Confirm your new e-mail address/), '/account/email/confirm');
-      expect(await showUser(database, 'alicia')).toMatchObject({ email: 'alice@example.com' });
+      expect(await showUser(server, 'alicia')).toMatchObject({ email: 'alice@example.com' });
 
       // Opened without a session: a form; the password confirms; the link works once.
       const reader = new HttpBrowser(server.url);
       const form = await reader.get(link);
       expectHtmlPage(form, 200);
       expect(form.text).toContain('action="/account/email/confirm"');
-      expect(await showUser(database, 'alicia')).toMatchObject({ email: 'alice@example.com' });
+      expect(await showUser(server, 'alicia')).toMatchObject({ email: 'alice@example.com' });
       const token = new URL(link).searchParams.get('token')!;
       const done = await reader.post('/account/email/confirm', { csrf_token: csrfTokenOf(form.text), token, password: PASSWORD });
       expectHtmlPage(done, 200);
@@ -294,13 +278,13 @@ describe('the account page (e2e, SQLite)', () => {
         expect(alertOf(refused.text)).toBe(BAD_LOGIN);
       }
       // The old name is free again.
-      expect(await showUser(database, 'alice')).toBeNull();
+      expect(await showUser(server, 'alice')).toBeNull();
     });
 
     it('changing only the username (or the case of the address) sends no e-mail', async () => {
       const browser = await signedIn('fay');
       expect((await submit(browser, 'profile', { username: 'Fay.R', email: 'FAY@example.com', current_password: PASSWORD })).location).toBe('/account?done=profile');
-      expect(await showUser(database, 'fay.r')).toMatchObject({ username: 'Fay.R', email: 'FAY@example.com' });
+      expect(await showUser(server, 'fay.r')).toMatchObject({ username: 'Fay.R', email: 'FAY@example.com' });
       const received = await mailAfter(mail, 'fay@example.com', async () => {
         await requestReset(new HttpBrowser(server.url), 'sentinel');
         return mail.waitFor('sentinel@example.com', SUBJECT.resetting);
@@ -512,7 +496,7 @@ describe('the account page (e2e, SQLite)', () => {
       expectCsrfFailure(await browser.post(path, { ...fields, csrf_token: accountCsrf(otherPage.text) }));
       expectCsrfFailure(await browser.post(path, { ...fields, csrf_token: logoutCsrf(page.text) }));
     }
-    expect(await showUser(database, 'bob')).toMatchObject({ username: 'bob', email: 'bob@example.com' });
+    expect(await showUser(server, 'bob')).toMatchObject({ username: 'bob', email: 'bob@example.com' });
     expectTokens(await refreshGrant(server.url, pwApp, pw.refresh_token!), 'not revoked');
     expect((await accountPage(browser)).status).toBe(200);
     expect((await accountPage(other)).status).toBe(200);

@@ -1,25 +1,20 @@
 /**
  * Device cookies and known accounts (OWASP's "device cookies"), through the real HTTP server in
- * this process, with the clock moved by hand and a cheap password check (argon2 would make
- * 1,000 attempts slow). Everything comes from 127.0.0.1: one address, as behind a NAT or proxy.
+ * this process (../harness), with the clock moved by hand and a cheap password check (argon2
+ * would make 1,000 attempts slow). Everything comes from 127.0.0.1: one address, as behind a NAT or proxy.
  *
  * Threshold 5 (the default): an account from one address allows 5 failures, the address 20, an
  * account from anywhere 50, a device cookie (or a client's known account) 5.
  */
 import { createHash } from 'node:crypto';
-import type { FastifyInstance } from 'fastify';
-import pino from 'pino';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { validateConfig } from '../../src/config/load.js';
 import { ClientRegistry } from '../../src/core/clients.js';
 import { ManualClock } from '../../src/core/clock.js';
-import { Gatehouse } from '../../src/gatehouse.js';
-import { buildHttpServer } from '../../src/http/server.js';
 import type { PasswordVerifier } from '../../src/accounts/passwords.js';
 import type { Store, UserRecord } from '../../src/storage/store.js';
 import { alertOf, csrfTokenOf, HttpBrowser, type BrowserResponse } from '../helpers/browser-http.js';
-import { createSqliteStore, type TestStore } from '../helpers/databases.js';
-import { freePort, tokenRequest } from '../helpers/server.js';
+import { tokenRequest } from '../helpers/server.js';
+import { startTestServer, type TestServer } from '../harness/index.js';
 
 const T = 1_800_000_000;
 const MAX_DELAY = 900;
@@ -44,36 +39,17 @@ async function addUser(store: Store, username: string, password: string): Promis
   return user;
 }
 
-interface Server {
-  db: TestStore;
-  clock: ManualClock;
-  gatehouse: Gatehouse;
-  app: FastifyInstance;
-  url: string;
-  close(): Promise<void>;
-}
+type Server = TestServer;
 
-async function startServer(issuer?: (url: string) => string): Promise<Server> {
-  const db = await createSqliteStore();
-  const clock = new ManualClock(T);
-  const port = await freePort();
-  const url = `http://127.0.0.1:${port}`;
-  const config = validateConfig({ issuer: issuer ? issuer(url) : url, login_throttle_max_delay: MAX_DELAY });
-  const gatehouse = new Gatehouse({ config, store: db.store, clock, passwords: cheapPasswords, auditLog: false });
-  const app = buildHttpServer(gatehouse, pino({ level: 'silent' }));
-  await app.listen({ port, host: '127.0.0.1' });
-  return {
-    db,
-    clock,
-    gatehouse,
-    app,
-    url,
-    async close() {
-      await app.close();
-      await gatehouse.close();
-      await db.cleanup();
-    },
-  };
+/** The issuer is the server's own URL unless given. Logs are off: thousands of attempts would fill them. */
+function startServer(issuer?: string): Promise<Server> {
+  return startTestServer({
+    clock: new ManualClock(T),
+    passwords: cheapPasswords,
+    auditLog: false,
+    env: { GATEHOUSE_LOG_LEVEL: 'silent' },
+    config: { login_throttle_max_delay: MAX_DELAY, ...(issuer ? { issuer } : {}) },
+  });
 }
 
 const deviceCookieOf = (res: BrowserResponse) => res.setCookies.find((cookie) => /gatehouse_device$/.test(cookie.name));
@@ -197,16 +173,16 @@ describe('device cookies (in-process HTTP, SQLite)', () => {
       server.clock.advance(1);
     }
     expect(new Set(cookies).size).toBe(12);
-    const rows = await server.db.store.driver.all<{ id_hash: string }>("SELECT id_hash FROM trusted_devices WHERE user_id = 'id-many'");
+    const rows = await server.store.driver.all<{ id_hash: string }>("SELECT id_hash FROM trusted_devices WHERE user_id = 'id-many'");
     const sha256 = (value: string) => createHash('sha256').update(value).digest('hex');
     // The newest 10, by hash only.
     expect(rows.map((row) => row.id_hash).sort()).toEqual(cookies.slice(2).map(sha256).sort());
-    const everything = JSON.stringify(await server.db.store.driver.all('SELECT * FROM trusted_devices'));
+    const everything = JSON.stringify(await server.store.driver.all('SELECT * FROM trusted_devices'));
     for (const value of cookies) expect(everything).not.toContain(value);
   });
 
   it('over https the cookie is __Host-gatehouse_device, Secure', async () => {
-    const secure = await startServer(() => 'https://auth.example');
+    const secure = await startServer('https://auth.example');
     try {
       await addUser(secure.gatehouse.store, 'secure', PASSWORD);
       const browser = new HttpBrowser(secure.url);

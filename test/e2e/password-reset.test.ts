@@ -1,8 +1,8 @@
 /**
  * "Forgot your password?" end to end (issue 5): /reset asks for a username or e-mail address
  * and always answers the same; the e-mailed /reset/password?token=… link sets a new password,
- * which ends every session and kills every token of the account. Against the built
- * `gatehouse serve`, with a real SMTP server in the test process.
+ * which ends every session and kills every token of the account. Against the app in the test's
+ * process (../harness), with a real SMTP server in the test process.
  *
  * The core flow runs once per engine; everything else on SQLite. Reset requests are throttled
  * per address (4 × login_throttle_threshold, counted in the database): the servers sharing a
@@ -26,27 +26,16 @@ import {
   refreshGrant,
   requestReset,
   sessionCookieOf,
-  showUser,
   signUp,
   SUBJECT,
   tokenOf,
 } from '../helpers/account-pages.js';
 import { alertOf, authorizePath, csrfTokenOf, decodeHtml, hiddenField, HttpBrowser, pkcePair, type BrowserResponse } from '../helpers/browser-http.js';
-import { createSqliteDatabase, describeEachEngine, type TestDatabase } from '../helpers/databases.js';
+import { describeEachEngine } from '../helpers/databases.js';
 import { linkIn, startMailServer, type MailServer, type ReceivedMail } from '../helpers/mail.js';
-import {
-  createClient,
-  createUser,
-  httpRequest,
-  migrateDatabase,
-  runCli,
-  startServer,
-  stopAllServers,
-  tokenRequest,
-  type CreatedClient,
-  type HttpResult,
-  type RunningServer,
-} from '../helpers/server.js';
+import { httpRequest, tokenRequest, type HttpResult } from '../helpers/server.js';
+import { startTestServer, type CreatedClient, type TestServer } from '../harness/index.js';
+import { showUser } from '../harness/users.js';
 
 const PASSWORD = 'correct horse battery staple';
 const NEW_PASSWORD = 'a brand new passphrase 42';
@@ -83,24 +72,22 @@ async function choosePassword(browser: HttpBrowser, link: string, password: stri
 // --- both engines: the core flow ------------------------------------------------------
 
 describeEachEngine('password reset by e-mail (e2e)', (factory) => {
-  let db: TestDatabase;
-  let database: string;
   let mail: MailServer;
-  let server: RunningServer;
+  let server: TestServer;
   let client: CreatedClient;
 
   beforeAll(async () => {
     mail = await startMailServer();
-    db = await factory.createDatabase();
-    database = await migrateDatabase(db);
-    [client] = await Promise.all([createClient(database, PASSWORD_GRANTS), createUser(database, 'walter', 'walter@example.com', PASSWORD)]);
-    server = await startServer({ database, env: mailEnv(mail) });
+    server = await startTestServer({ engine: factory.engine, env: mailEnv(mail) });
+    [client] = await Promise.all([
+      server.createClient(PASSWORD_GRANTS),
+      server.createUser('walter', 'walter@example.com', PASSWORD),
+    ]);
   });
 
   afterAll(async () => {
-    await stopAllServers();
+    await server?.close();
     await mail?.close();
-    await db?.cleanup();
   });
 
   it('the link sets a new password: the old one stops working, every token dies, every session ends; the link works once', async () => {
@@ -185,17 +172,14 @@ describeEachEngine('password reset by e-mail (e2e)', (factory) => {
 // --- SQLite: everything else -------------------------------------------------------------
 
 describe('password reset pages (e2e, SQLite)', () => {
-  let db: TestDatabase;
-  let database: string;
-  let throttleDb: TestDatabase;
   let mail: MailServer;
   let client: CreatedClient;
-  /** Default resetting settings (retry_ttl 2 hours). */
-  let server: RunningServer;
+  /** Default resetting settings (retry_ttl 2 hours). Owns the database retry0 shares. */
+  let server: TestServer;
   /** GATEHOUSE_RESETTING_RETRY_TTL=0. */
-  let retry0: RunningServer;
+  let retry0: TestServer;
   /** Threshold 1: the 5th request from one address blocks (own database). */
-  let throttled: RunningServer;
+  let throttled: TestServer;
 
   const USERS = ['erin', 'frank', 'gina', 'hugo', 'ivy', 'kathleen', 'leo', 'mia', 'nils', 'omar', 'pia', 'sentinel1', 'sentinel2', 'sentinel3', 'sentinel4'];
   const WEB_CB = 'https://photos.example/cb';
@@ -203,30 +187,30 @@ describe('password reset pages (e2e, SQLite)', () => {
 
   beforeAll(async () => {
     mail = await startMailServer();
-    [db, throttleDb] = await Promise.all([createSqliteDatabase(), createSqliteDatabase()]);
-    [database] = await Promise.all([migrateDatabase(db), migrateDatabase(throttleDb)]);
-    const throttleDatabase = `sqlite:${(throttleDb.location as { path: string }).path}`;
+    server = await startTestServer({ engine: 'sqlite', env: mailEnv(mail) });
+    [retry0, throttled] = await Promise.all([
+      startTestServer({ database: server.database, env: mailEnv(mail, { GATEHOUSE_RESETTING_RETRY_TTL: '0' }) }),
+      startTestServer({ env: { GATEHOUSE_MAIL_URL: mail.url, GATEHOUSE_LOGIN_THROTTLE_THRESHOLD: '1' } }),
+    ]);
     let created: CreatedClient;
     [client, created] = await Promise.all([
-      createClient(database, PASSWORD_GRANTS),
-      createClient(database, ['--name', 'Photo App', '--redirect-uri', WEB_CB]),
-      ...USERS.map((name) => createUser(database, name, `${name}@example.com`, PASSWORD)),
-      createUser(throttleDatabase, 'pat', 'pat@example.com', PASSWORD),
+      server.createClient(PASSWORD_GRANTS),
+      server.createClient(['--name', 'Photo App', '--redirect-uri', WEB_CB]),
+      ...USERS.map((name) => server.createUser(name, `${name}@example.com`, PASSWORD)),
+      throttled.createUser('pat', 'pat@example.com', PASSWORD),
     ]);
     web = created as typeof web;
-    server = await startServer({ database, env: mailEnv(mail) });
-    retry0 = await startServer({ database, env: mailEnv(mail, { GATEHOUSE_RESETTING_RETRY_TTL: '0' }) });
-    throttled = await startServer({ database: throttleDatabase, env: { GATEHOUSE_MAIL_URL: mail.url, GATEHOUSE_LOGIN_THROTTLE_THRESHOLD: '1' } });
   });
 
   afterAll(async () => {
-    await stopAllServers();
+    // retry0 first: `server` removes the database they share.
+    await Promise.allSettled([retry0?.close(), throttled?.close()]);
+    await server?.close();
     await mail?.close();
-    await Promise.allSettled([db?.cleanup(), throttleDb?.cleanup()]);
   });
 
   /** Makes `target` send a reset e-mail to `name` and waits for it (retry_ttl 0 server: any user, any number of times). */
-  const sentinel = (name: string, target: RunningServer = retry0) => async (): Promise<ReceivedMail> => {
+  const sentinel = (name: string, target: TestServer = retry0) => async (): Promise<ReceivedMail> => {
     expect((await requestReset(new HttpBrowser(target.url), name)).location).toBe('/reset/sent');
     return mail.waitFor(`${name}@example.com`, SUBJECT.resetting);
   };
@@ -369,11 +353,12 @@ describe('password reset pages (e2e, SQLite)', () => {
   });
 
   it('an account an administrator deactivated gets no e-mail, and a link sent before cannot re-enable or change it', async () => {
-    expect((await runCli(['user', 'deactivate', 'leo'], { database })).code).toBe(0);
+    // `gatehouse user deactivate leo`
+    expect((await server.accounts().setEnabled('leo', false)).enabled).toBe(false);
     const asked = await requestReset(new HttpBrowser(server.url), 'leo');
     expect(asked.location).toBe('/reset/sent');
     expect(await mailAfter(mail, 'leo@example.com', sentinel('sentinel4'))).toEqual([]);
-    expect(await showUser(database, 'leo')).toMatchObject({ enabled: false });
+    expect(await showUser(server, 'leo')).toMatchObject({ enabled: false });
 
     // mia asks first; the administrator deactivates her before she uses the link.
     const browser = new HttpBrowser(server.url);
@@ -381,14 +366,14 @@ describe('password reset pages (e2e, SQLite)', () => {
     const link = linkIn(await mail.waitFor('mia@example.com', SUBJECT.resetting), '/reset/password');
     const page = await browser.get(link);
     expect(page.status).toBe(200);
-    expect((await runCli(['user', 'deactivate', 'mia'], { database })).code).toBe(0);
+    expect((await server.accounts().setEnabled('mia', false)).enabled).toBe(false);
     expectLinkNotUsable(await browser.get(link));
     expectLinkNotUsable(await browser.post('/reset/password', { csrf_token: csrfTokenOf(page.text), token: tokenOf(link), password: NEW_PASSWORD, password_again: NEW_PASSWORD }));
-    expect(await showUser(database, 'mia')).toMatchObject({ enabled: false, awaiting_confirmation: false });
+    expect(await showUser(server, 'mia')).toMatchObject({ enabled: false, awaiting_confirmation: false });
     const refused = await new HttpBrowser(server.url).signIn('mia', NEW_PASSWORD);
     expect(alertOf(refused.text)).toBe(BAD_LOGIN);
     // Re-activated by the administrator: her password is the one she had.
-    expect((await runCli(['user', 'activate', 'mia'], { database })).code).toBe(0);
+    expect((await server.accounts().setEnabled('mia', true)).enabled).toBe(true);
     expectInvalidGrant(await passwordGrant(server.url, client, 'mia', NEW_PASSWORD));
     expectTokens(await passwordGrant(server.url, client, 'mia', PASSWORD));
   });
@@ -533,7 +518,7 @@ describe('password reset pages (e2e, SQLite)', () => {
     expectLinkNotUsable(
       await browser.post('/reset/password', { csrf_token: csrfTokenOf(resetPage.text), token: tokenOf(confirmLink), password: NEW_PASSWORD, password_again: NEW_PASSWORD }),
     );
-    expect(await showUser(database, 'crossed')).toMatchObject({ enabled: false, awaiting_confirmation: true });
+    expect(await showUser(server, 'crossed')).toMatchObject({ enabled: false, awaiting_confirmation: true });
     // Both still work for what they are.
     expectConfirmed(await browser.post('/register/confirm', { csrf_token: csrfTokenOf(confirmPage.text), token: tokenOf(confirmLink), password: PASSWORD }));
     expect((await choosePassword(browser, resetLink, NEW_PASSWORD)).res.location).toBe('/login?done=reset');

@@ -1,7 +1,9 @@
 /**
  * Self-service sign-up end to end (issue 5): /register and the e-mailed confirmation link
- * (/register/confirm), against the built `gatehouse serve`, with a real SMTP server in the test
- * process receiving the messages (../helpers/mail.ts).
+ * (/register/confirm), against the app in the test's process (../harness), with a real SMTP server
+ * in the test process receiving the messages (../helpers/mail.ts). Links are aged and throttles
+ * waited out on the servers' manual clocks. What `gatehouse serve` itself says about broken
+ * mail templates is in test/cli/mail-templates.test.ts.
  *
  * The core flow (sign up → cannot sign in → follow the link → sign in) runs once per engine;
  * everything else on SQLite. Sign-up is throttled per address (4 × login_throttle_threshold
@@ -29,25 +31,16 @@ import {
   passwordGrant,
   requestReset,
   sessionCookieOf,
-  showUser,
   signUp,
   SUBJECT,
   tokenOf,
 } from '../helpers/account-pages.js';
 import { alertOf, csrfTokenOf, decodeHtml, hiddenField, HttpBrowser } from '../helpers/browser-http.js';
-import { createSqliteDatabase, describeEachEngine, type TestDatabase } from '../helpers/databases.js';
+import { describeEachEngine } from '../helpers/databases.js';
 import { linkIn, startMailServer, type MailServer } from '../helpers/mail.js';
-import {
-  createClient,
-  createUser,
-  freePort,
-  migrateDatabase,
-  runCli,
-  startServer,
-  stopAllServers,
-  type CreatedClient,
-  type RunningServer,
-} from '../helpers/server.js';
+import { cleanUp } from '../../src/storage/cleanup-schedule.js';
+import { startTestServer, type CreatedClient, type TestServer } from '../harness/index.js';
+import { showUser } from '../harness/users.js';
 
 const PASSWORD = 'correct horse battery staple';
 const UNCONFIRMED = 'Your e-mail address is not confirmed yet. Follow the link we sent you, or use "Forgot your password?" to get a new one.';
@@ -72,24 +65,19 @@ const noticeOf = (page: string) => {
 // --- both engines: the core flow ------------------------------------------------------
 
 describeEachEngine('sign-up → e-mail confirmation → sign-in (e2e)', (factory) => {
-  let db: TestDatabase;
-  let database: string;
   let mail: MailServer;
-  let server: RunningServer;
+  let server: TestServer;
   let client: CreatedClient;
 
   beforeAll(async () => {
     mail = await startMailServer();
-    db = await factory.createDatabase();
-    database = await migrateDatabase(db);
-    client = await createClient(database, PASSWORD_GRANTS);
-    server = await startServer({ database, env: openEnv(mail) });
+    server = await startTestServer({ engine: factory.engine, env: openEnv(mail) });
+    client = await server.createClient(PASSWORD_GRANTS);
   });
 
   afterAll(async () => {
-    await stopAllServers();
+    await server?.close();
     await mail?.close();
-    await db?.cleanup();
   });
 
   it('the account cannot be used until the link is followed with its password; the button then signs the user in; the link works once', async () => {
@@ -121,7 +109,7 @@ describeEachEngine('sign-up → e-mail confirmation → sign-in (e2e)', (factory
     expect(grant.json.access_token).toBeUndefined();
     expect(grant.json.error_description).toBe('the e-mail address of this account is not confirmed yet');
     expect((await passwordGrant(server.url, client, 'Nadia', 'not the password')).json.error_description).toBe('invalid username or password');
-    expect(await showUser(database, 'nadia')).toMatchObject({ enabled: false, awaiting_confirmation: true });
+    expect(await showUser(server, 'nadia')).toMatchObject({ enabled: false, awaiting_confirmation: true });
 
     expect(message.subject).toBe(`Confirm your e-mail address for 127.0.0.1:${server.port}`);
     expect(message.text).toContain('Hello Nadia,');
@@ -151,7 +139,7 @@ describeEachEngine('sign-up → e-mail confirmation → sign-in (e2e)', (factory
     const wrong = await browser.post('/register/confirm', { csrf_token: csrfTokenOf(page.text), token, password: 'not the password' });
     expectWrongConfirmationPassword(wrong, token, 'not the password');
     expect(wrong.text).toContain('<strong>Nadia</strong>');
-    expect(await showUser(database, 'nadia')).toMatchObject({ enabled: false, awaiting_confirmation: true });
+    expect(await showUser(server, 'nadia')).toMatchObject({ enabled: false, awaiting_confirmation: true });
     expectInvalidGrant(await passwordGrant(server.url, client, 'Nadia', PASSWORD), 'after a wrong confirmation password');
 
     // The re-rendered form, with the right password: confirmed and signed in, on the account page.
@@ -167,7 +155,7 @@ describeEachEngine('sign-up → e-mail confirmation → sign-in (e2e)', (factory
 
     await new HttpBrowser(server.url).signInOrFail('nadia', PASSWORD);
     expectTokens(await passwordGrant(server.url, client, 'nadia@example.com', PASSWORD), 'after confirmation');
-    expect(await showUser(database, 'nadia')).toMatchObject({ enabled: true, awaiting_confirmation: false });
+    expect(await showUser(server, 'nadia')).toMatchObject({ enabled: true, awaiting_confirmation: false });
 
     // Single use: neither the page nor the button works again, even with the password.
     expectLinkNotUsable(await scanner.get(link));
@@ -178,49 +166,46 @@ describeEachEngine('sign-up → e-mail confirmation → sign-in (e2e)', (factory
 // --- SQLite: everything else -------------------------------------------------------------
 
 describe('sign-up and confirmation pages (e2e, SQLite)', () => {
-  let db: TestDatabase;
-  let database: string;
   let mail: MailServer;
   let client: CreatedClient;
   /** Default settings: registration off. */
-  let closed: RunningServer;
-  /** Registration on, with confirmation (the default). */
-  let server: RunningServer;
+  let closed: TestServer;
+  /** Registration on, with confirmation (the default). Owns the database the others share. */
+  let server: TestServer;
   /** Registration on, GATEHOUSE_REGISTRATION_CONFIRMATION=false. */
-  let instant: RunningServer;
+  let instant: TestServer;
   /** GATEHOUSE_REGISTRATION_TOKEN_TTL=60. */
-  let shortLinks: RunningServer;
+  let shortLinks: TestServer;
   let templatesDir: string;
   /** GATEHOUSE_MAIL_TEMPLATES replacing the confirmation message. */
-  let templated: RunningServer;
+  let templated: TestServer;
 
   beforeAll(async () => {
     mail = await startMailServer();
-    db = await createSqliteDatabase();
-    database = await migrateDatabase(db);
     templatesDir = mkdtempSync(join(tmpdir(), 'gatehouse-templates-'));
     writeFileSync(join(templatesDir, 'confirmation.txt'), 'Subject: Welcome to {{site}}, {{ username }}\n\nHi {{username}}! Activate your account here: {{link}} (valid for {{expires_in}})\n');
     writeFileSync(join(templatesDir, 'confirmation.html'), '<p class="custom">Hi {{username}}! <a href="{{link}}">Activate</a></p>\n');
+    server = await startTestServer({ engine: 'sqlite', env: openEnv(mail) });
+    const { database } = server;
     const created = await Promise.all([
-      createClient(database, PASSWORD_GRANTS),
-      createUser(database, 'olga', 'olga@example.com', PASSWORD),
-      createUser(database, 'ruth', 'ruth@example.com', PASSWORD),
-      createUser(database, 'sam', 'sam@example.com', PASSWORD),
-      createUser(database, 'tina', 'tina@example.com', PASSWORD),
+      server.createClient(PASSWORD_GRANTS),
+      server.createUser('olga', 'olga@example.com', PASSWORD),
+      server.createUser('ruth', 'ruth@example.com', PASSWORD),
+      server.createUser('sam', 'sam@example.com', PASSWORD),
+      server.createUser('tina', 'tina@example.com', PASSWORD),
     ]);
     client = created[0];
-    // One after the other: five processes starting at once on a busy machine can miss the health deadline.
-    closed = await startServer({ database, env: { GATEHOUSE_MAIL_URL: mail.url } });
-    server = await startServer({ database, env: openEnv(mail) });
-    instant = await startServer({ database, env: openEnv(mail, { GATEHOUSE_REGISTRATION_CONFIRMATION: 'false' }) });
-    shortLinks = await startServer({ database, env: openEnv(mail, { GATEHOUSE_REGISTRATION_TOKEN_TTL: '60' }) });
-    templated = await startServer({ database, env: openEnv(mail, { GATEHOUSE_MAIL_TEMPLATES: templatesDir }) });
+    closed = await startTestServer({ database, env: { GATEHOUSE_MAIL_URL: mail.url } });
+    instant = await startTestServer({ database, env: openEnv(mail, { GATEHOUSE_REGISTRATION_CONFIRMATION: 'false' }) });
+    shortLinks = await startTestServer({ database, env: openEnv(mail, { GATEHOUSE_REGISTRATION_TOKEN_TTL: '60' }) });
+    templated = await startTestServer({ database, env: openEnv(mail, { GATEHOUSE_MAIL_TEMPLATES: templatesDir }) });
   });
 
   afterAll(async () => {
-    await stopAllServers();
+    // The servers sharing the database first: `server` removes it.
+    await Promise.all([closed, instant, shortLinks, templated].map((shared) => shared?.close()));
+    await server?.close();
     await mail?.close();
-    await db?.cleanup();
     if (templatesDir) rmSync(templatesDir, { recursive: true, force: true });
   });
 
@@ -245,7 +230,7 @@ describe('sign-up and confirmation pages (e2e, SQLite)', () => {
       const posted = await browser.post('/register', { csrf_token: csrfToken, username: 'sneaky', email: 'sneaky@example.com', password: PASSWORD, password_again: PASSWORD });
       expectHtmlPage(posted, 404);
       expect(posted.text).toContain('Sign-up is closed');
-      expect(await showUser(database, 'sneaky')).toBeNull();
+      expect(await showUser(server, 'sneaky')).toBeNull();
 
       const login = await browser.get('/login');
       expect(login.text).not.toContain('href="/register');
@@ -297,7 +282,7 @@ describe('sign-up and confirmation pages (e2e, SQLite)', () => {
         expect(res.text).not.toContain(escapeHtml(c.password));
         if (c.again) expect(res.text).not.toContain(c.again);
         // Nothing was created, and no e-mail sent.
-        if (c.username !== 'OLGA') expect(await showUser(database, c.username)).toBeNull();
+        if (c.username !== 'OLGA') expect(await showUser(server, c.username)).toBeNull();
         expect(mail.messagesTo(c.email)).toEqual([]);
       });
     }
@@ -332,7 +317,7 @@ describe('sign-up and confirmation pages (e2e, SQLite)', () => {
       const { csrfToken: loginToken } = await browser.loginForm();
       expectCsrfFailure(await browser.post('/register', { ...fields, csrf_token: loginToken }));
       expect(csrfTokenOf(page.text)).not.toBe(loginToken);
-      expect(await showUser(database, 'csrfvictim')).toBeNull();
+      expect(await showUser(server, 'csrfvictim')).toBeNull();
     });
   });
 
@@ -362,9 +347,9 @@ describe('sign-up and confirmation pages (e2e, SQLite)', () => {
 
       // The last username tried is held (unusable) as a sign-up with a free address would hold
       // it, so a second sign-up cannot tell the two apart; the one before is free again.
-      expect(await showUser(database, 'olga-again')).toBeNull();
-      expect(await showUser(database, 'olga-third')).toMatchObject({ enabled: false, awaiting_confirmation: true, email: expect.stringMatching(/@reserved\.invalid$/) });
-      expect(await showUser(database, 'olga')).toMatchObject({ enabled: true, awaiting_confirmation: false, email: 'olga@example.com' });
+      expect(await showUser(server, 'olga-again')).toBeNull();
+      expect(await showUser(server, 'olga-third')).toMatchObject({ enabled: false, awaiting_confirmation: true, email: expect.stringMatching(/@reserved\.invalid$/) });
+      expect(await showUser(server, 'olga')).toMatchObject({ enabled: true, awaiting_confirmation: false, email: 'olga@example.com' });
       // Olga's account is as it was: her password still works, and she got no confirmation link.
       expectTokens(await passwordGrant(server.url, client, 'olga', PASSWORD));
       expect(mail.messagesTo('olga@example.com').filter((m) => SUBJECT.confirmation.test(m.subject))).toEqual([]);
@@ -411,8 +396,8 @@ describe('sign-up and confirmation pages (e2e, SQLite)', () => {
       await mail.waitFor('waiting@example.com', SUBJECT.confirmation);
       await mail.waitFor('waiting@example.com', SUBJECT.confirmation);
       // Still one account, now with the latest sign-up's username.
-      expect(await showUser(database, 'waiting')).toBeNull();
-      expect(await showUser(database, 'waiting2')).toMatchObject({ email: 'waiting@example.com', enabled: false, awaiting_confirmation: true });
+      expect(await showUser(server, 'waiting')).toBeNull();
+      expect(await showUser(server, 'waiting2')).toMatchObject({ email: 'waiting@example.com', enabled: false, awaiting_confirmation: true });
     });
   });
 
@@ -434,8 +419,8 @@ describe('sign-up and confirmation pages (e2e, SQLite)', () => {
       // A new link, greeting her and needing her password, replaces the stranger's.
       const verasMessage = await mail.waitFor('vera@example.com', SUBJECT.confirmation);
       // The account is hers now (still waiting for the link): her username, spelling and password.
-      expect(await showUser(database, 'squatter')).toBeNull();
-      expect(await showUser(database, 'vera')).toMatchObject({ username: 'vera', email: 'Vera@Example.com', enabled: false, awaiting_confirmation: true });
+      expect(await showUser(server, 'squatter')).toBeNull();
+      expect(await showUser(server, 'vera')).toMatchObject({ username: 'vera', email: 'Vera@Example.com', enabled: false, awaiting_confirmation: true });
       for (const login of ['vera', 'vera@example.com']) {
         expect(alertOf((await new HttpBrowser(server.url).signIn(login, PASSWORD)).text), login).toBe(UNCONFIRMED);
         expect(alertOf((await new HttpBrowser(server.url).signIn(login, strangerPassword)).text), login).toBe(BAD_LOGIN);
@@ -452,7 +437,7 @@ describe('sign-up and confirmation pages (e2e, SQLite)', () => {
       const { page: strangersPage, res: refused } = await followConfirmation(stranger, link, strangerPassword);
       expect(strangersPage.text).toContain('<strong>vera</strong>');
       expectWrongConfirmationPassword(refused, tokenOf(link), strangerPassword);
-      expect(await showUser(database, 'vera')).toMatchObject({ enabled: false, awaiting_confirmation: true });
+      expect(await showUser(server, 'vera')).toMatchObject({ enabled: false, awaiting_confirmation: true });
 
       // Vera, with the link and her password: confirmed, signed in as vera.
       const { res: confirmed } = await followConfirmation(vera, link, PASSWORD);
@@ -462,8 +447,8 @@ describe('sign-up and confirmation pages (e2e, SQLite)', () => {
       expect(noticeOf(account.text)).toBe(CONFIRMED_NOTICE);
       expect(account.text).toContain('<strong>vera</strong>');
       expect(account.text).toContain('value="Vera@Example.com"');
-      expect(await showUser(database, 'vera')).toMatchObject({ username: 'vera', email: 'Vera@Example.com', enabled: true, awaiting_confirmation: false });
-      expect(await showUser(database, 'squatter')).toBeNull();
+      expect(await showUser(server, 'vera')).toMatchObject({ username: 'vera', email: 'Vera@Example.com', enabled: true, awaiting_confirmation: false });
+      expect(await showUser(server, 'squatter')).toBeNull();
 
       // The confirmed account must not open with the password the stranger chose.
       for (const login of ['vera@example.com', 'vera', 'squatter']) {
@@ -495,8 +480,8 @@ describe('sign-up and confirmation pages (e2e, SQLite)', () => {
       expect(page.text).toContain('<strong>Wilma</strong>');
       expectWrongConfirmationPassword(refused, tokenOf(link), strangerPassword);
       expectConfirmed((await followConfirmation(wilma, link, PASSWORD)).res);
-      expect(await showUser(database, 'wilma')).toMatchObject({ username: 'Wilma', enabled: true, awaiting_confirmation: false });
-      expect(await showUser(database, 'squatter2')).toBeNull();
+      expect(await showUser(server, 'wilma')).toMatchObject({ username: 'Wilma', enabled: true, awaiting_confirmation: false });
+      expect(await showUser(server, 'squatter2')).toBeNull();
       expectInvalidGrant(await passwordGrant(server.url, client, 'wilma@example.com', strangerPassword));
       expectTokens(await passwordGrant(server.url, client, 'wilma@example.com', PASSWORD));
     });
@@ -508,8 +493,8 @@ describe('sign-up and confirmation pages (e2e, SQLite)', () => {
       const res = await signUp(new HttpBrowser(server.url), { username: 'olga', email: 'xenia@example.com', password: PASSWORD });
       expectHtmlPage(res, 400);
       expect(alertOf(res.text)).toBe('A user with this username already exists.');
-      expect(await showUser(database, 'squatter3')).toMatchObject({ email: 'xenia@example.com', awaiting_confirmation: true });
-      expect(await showUser(database, 'olga')).toMatchObject({ email: 'olga@example.com', enabled: true });
+      expect(await showUser(server, 'squatter3')).toMatchObject({ email: 'xenia@example.com', awaiting_confirmation: true });
+      expect(await showUser(server, 'olga')).toMatchObject({ email: 'olga@example.com', enabled: true });
       expectTokens(await passwordGrant(server.url, client, 'olga', PASSWORD));
     });
 
@@ -528,9 +513,9 @@ describe('sign-up and confirmation pages (e2e, SQLite)', () => {
       expect(sessionCookieOf(res)).toBeUndefined();
       const notice = await mail.waitFor('yvonne@example.com', SUBJECT.alreadyRegistered);
       expect(notice.text).toContain('whose username is yvonne');
-      expect(await showUser(database, 'yvonne')).toMatchObject({ username: 'yvonne', email: 'yvonne@example.com', enabled: true, awaiting_confirmation: false });
+      expect(await showUser(server, 'yvonne')).toMatchObject({ username: 'yvonne', email: 'yvonne@example.com', enabled: true, awaiting_confirmation: false });
       // squatter4 is held by a reservation that can never be used.
-      expect(await showUser(database, 'squatter4')).toMatchObject({ enabled: false, awaiting_confirmation: true, email: expect.stringMatching(/@reserved\.invalid$/) });
+      expect(await showUser(server, 'squatter4')).toMatchObject({ enabled: false, awaiting_confirmation: true, email: expect.stringMatching(/@reserved\.invalid$/) });
       expect(alertOf((await new HttpBrowser(server.url).signIn('squatter4', strangerPassword)).text)).toBe(UNCONFIRMED);
       expectTokens(await passwordGrant(server.url, client, 'yvonne', PASSWORD));
       expectInvalidGrant(await passwordGrant(server.url, client, 'yvonne', strangerPassword));
@@ -552,13 +537,14 @@ describe('sign-up and confirmation pages (e2e, SQLite)', () => {
       const page = await browser.get(link);
       expect(page.status).toBe(200);
 
-      const deactivated = await runCli(['user', 'deactivate', 'pavel'], { database });
-      expect(deactivated.code, deactivated.stderr).toBe(0);
-      expect(await showUser(database, 'pavel')).toMatchObject({ enabled: false, awaiting_confirmation: false });
+      // `gatehouse user deactivate pavel`
+      const deactivated = await server.accounts().setEnabled('pavel', false);
+      expect(deactivated.enabled).toBe(false);
+      expect(await showUser(server, 'pavel')).toMatchObject({ enabled: false, awaiting_confirmation: false });
 
       expectLinkNotUsable(await browser.post('/register/confirm', { csrf_token: csrfTokenOf(page.text), token: tokenOf(link), password: PASSWORD }));
       expectLinkNotUsable(await browser.get(link));
-      expect(await showUser(database, 'pavel')).toMatchObject({ enabled: false });
+      expect(await showUser(server, 'pavel')).toMatchObject({ enabled: false });
       const refused = await new HttpBrowser(server.url).signIn('pavel', PASSWORD);
       expect(alertOf(refused.text)).toBe(BAD_LOGIN);
       expectInvalidGrant(await passwordGrant(server.url, client, 'pavel', PASSWORD));
@@ -573,7 +559,7 @@ describe('sign-up and confirmation pages (e2e, SQLite)', () => {
       const other = new HttpBrowser(server.url);
       const otherPage = await other.get(link);
       expectCsrfFailure(await browser.post('/register/confirm', { token, password: PASSWORD, csrf_token: csrfTokenOf(otherPage.text) }));
-      expect(await showUser(database, 'csrfconfirm')).toMatchObject({ enabled: false, awaiting_confirmation: true });
+      expect(await showUser(server, 'csrfconfirm')).toMatchObject({ enabled: false, awaiting_confirmation: true });
       const confirmed = await other.post('/register/confirm', { token, password: PASSWORD, csrf_token: csrfTokenOf(otherPage.text) });
       expectConfirmed(confirmed);
     });
@@ -595,7 +581,7 @@ describe('sign-up and confirmation pages (e2e, SQLite)', () => {
           expectLinkNotUsable(await browser.post('/register/confirm', { csrf_token: csrfTokenOf(confirmPage.text), token, password }));
         }
       }
-      expect(await showUser(database, 'madeup')).toMatchObject({ enabled: false, awaiting_confirmation: true });
+      expect(await showUser(server, 'madeup')).toMatchObject({ enabled: false, awaiting_confirmation: true });
       expectConfirmed((await followConfirmation(browser, real, PASSWORD)).res);
     });
 
@@ -610,7 +596,7 @@ describe('sign-up and confirmation pages (e2e, SQLite)', () => {
         expectWrongConfirmationPassword(res, token, wrong);
         expect(res.text).toContain('<strong>wrongpw</strong>');
         form = res.text;
-        expect(await showUser(database, 'wrongpw')).toMatchObject({ enabled: false, awaiting_confirmation: true });
+        expect(await showUser(server, 'wrongpw')).toMatchObject({ enabled: false, awaiting_confirmation: true });
       }
       expectInvalidGrant(await passwordGrant(server.url, client, 'wrongpw', PASSWORD));
       // The page still opens, and the re-rendered form takes the right password.
@@ -628,16 +614,16 @@ describe('sign-up and confirmation pages (e2e, SQLite)', () => {
       const page = await browser.get(link);
       expect(page.status).toBe(200);
       // The link was sent a day and a bit ago (a test cannot wait 24 hours).
-      const now = Math.floor(Date.now() / 1000);
+      const now = server.clock.now();
       const aged = await execSql(
-        db.location,
+        server.database.location,
         "UPDATE account_tokens SET created_at = ?, expires_at = ? WHERE purpose = 'confirm' AND user_id = (SELECT id FROM users WHERE username_canonical = ?)",
         [now - 86_400 - 60, now - 60, 'expiring'],
       );
       expect(aged).toBe(1);
       expectLinkNotUsable(await browser.get(link));
       expectLinkNotUsable(await browser.post('/register/confirm', { csrf_token: csrfTokenOf(page.text), token: tokenOf(link), password: PASSWORD }));
-      expect(await showUser(database, 'expiring')).toMatchObject({ enabled: false, awaiting_confirmation: true });
+      expect(await showUser(server, 'expiring')).toMatchObject({ enabled: false, awaiting_confirmation: true });
 
       // As the page says: "Forgot your password?" sends a new confirmation link, not a reset link.
       expect((await requestReset(browser, 'expiring')).location).toBe('/reset/sent');
@@ -651,23 +637,23 @@ describe('sign-up and confirmation pages (e2e, SQLite)', () => {
     it('an account whose link expired unused is removed by `gatehouse tokens clean`, freeing its username and address', async () => {
       expect((await signUp(new HttpBrowser(server.url), { username: 'ghostly', email: 'ghostly@example.com', password: PASSWORD })).location).toBe('/register/sent');
       await mail.waitFor('ghostly@example.com', SUBJECT.confirmation);
-      const now = Math.floor(Date.now() / 1000);
+      const now = server.clock.now();
       expect(
         await execSql(
-          db.location,
+          server.database.location,
           "UPDATE account_tokens SET created_at = ?, expires_at = ? WHERE purpose = 'confirm' AND user_id = (SELECT id FROM users WHERE username_canonical = ?)",
           [now - 86_400 - 60, now - 60, 'ghostly'],
         ),
       ).toBe(1);
       // The account too was created back then.
-      expect(await execSql(db.location, 'UPDATE users SET created_at = ? WHERE username_canonical = ?', [now - 86_400 - 60, 'ghostly'])).toBe(1);
-      const cleaned = await runCli(['tokens', 'clean', '--json'], { database });
-      expect(cleaned.code, cleaned.stderr).toBe(0);
-      expect(JSON.parse(cleaned.stdout)).toMatchObject({ unconfirmedUsers: 1 });
-      expect(await showUser(database, 'ghostly')).toBeNull();
+      expect(await execSql(server.database.location, 'UPDATE users SET created_at = ? WHERE username_canonical = ?', [now - 86_400 - 60, 'ghostly'])).toBe(1);
+      // What `gatehouse tokens clean --json` runs and prints.
+      const cleaned = await cleanUp(server.store, server.clock.now(), server.config.audit.retention);
+      expect(cleaned).toMatchObject({ unconfirmedUsers: 1 });
+      expect(await showUser(server, 'ghostly')).toBeNull();
       // Accounts still waiting on a live link, and confirmed ones, are kept.
-      expect(await showUser(database, 'newcomer')).toMatchObject({ awaiting_confirmation: true });
-      expect(await showUser(database, 'olga')).toMatchObject({ enabled: true });
+      expect(await showUser(server, 'newcomer')).toMatchObject({ awaiting_confirmation: true });
+      expect(await showUser(server, 'olga')).toMatchObject({ enabled: true });
 
       const browser = new HttpBrowser(server.url);
       expect((await signUp(browser, { username: 'ghostly', email: 'ghostly@example.com', password: 'a different passphrase' })).location).toBe('/register/sent');
@@ -700,7 +686,7 @@ describe('sign-up and confirmation pages (e2e, SQLite)', () => {
       expect(account.text).toContain('<strong>quinn</strong>');
       expect(account.text).toContain('value="quinn@example.com"');
       expectTokens(await passwordGrant(instant.url, client, 'quinn', PASSWORD));
-      expect(await showUser(database, 'quinn')).toMatchObject({ enabled: true, awaiting_confirmation: false });
+      expect(await showUser(server, 'quinn')).toMatchObject({ enabled: true, awaiting_confirmation: false });
 
       // A message the same server sends afterwards arrives; no confirmation link came before it.
       const received = await mailAfter(mail, 'quinn@example.com', async () => {
@@ -750,54 +736,13 @@ describe('sign-up and confirmation pages (e2e, SQLite)', () => {
       const reset = await mail.waitFor('ruth@example.com', SUBJECT.resetting);
       expect(reset.text).toContain('To choose a new password, open this link:');
     });
-
-    const broken: { label: string; files: Record<string, string>; mentions: RegExp }[] = [
-      { label: 'an unknown placeholder in a .txt', files: { 'confirmation.txt': 'Subject: Hi\n\nYour token: {{token}}\n' }, mentions: /confirmation\.txt: unknown placeholder \{\{token\}\}/ },
-      { label: 'an unknown placeholder in a .html', files: { 'resetting.html': '<p>{{ password }}</p>' }, mentions: /resetting\.html: unknown placeholder \{\{password\}\}/ },
-      { label: 'a .txt without its Subject line', files: { 'confirmation.txt': 'Hello {{username}}\n' }, mentions: /confirmation\.txt: must start with a "Subject: …" line/ },
-    ];
-    for (const b of broken) {
-      it(`${b.label} stops gatehouse serve: exit code 2, one line naming the file`, async () => {
-        const dir = mkdtempSync(join(tmpdir(), 'gatehouse-templates-'));
-        try {
-          for (const [name, content] of Object.entries(b.files)) writeFileSync(join(dir, name), content);
-          const result = await runCli(['serve', '--port', String(await freePort())], {
-            database,
-            env: { GATEHOUSE_MAIL_TEMPLATES: dir, GATEHOUSE_REGISTRATION_ENABLED: 'true', GATEHOUSE_MAIL_URL: mail.url },
-          });
-          expect(result.code, result.stderr).toBe(2);
-          expect(result.stderr).toMatch(/^gatehouse: /);
-          expect(result.stderr).toMatch(b.mentions);
-          expect(result.stderr.trimEnd().split('\n')).toHaveLength(1);
-          expect(result.stdout).not.toMatch(/serving|listening/i);
-        } finally {
-          rmSync(dir, { recursive: true, force: true });
-        }
-      });
-    }
-
-    it('a templates folder that does not exist stops gatehouse serve with exit code 2', async () => {
-      const missing = join(tmpdir(), `gatehouse-no-such-templates-${process.pid}`);
-      const result = await runCli(['serve', '--port', String(await freePort())], { database, env: { GATEHOUSE_MAIL_TEMPLATES: missing } });
-      expect(result.code, result.stderr).toBe(2);
-      expect(result.stderr.trimEnd().split('\n')).toHaveLength(1);
-      expect(result.stderr).toContain('mail.templates');
-    });
+    // Broken or missing templates stopping `gatehouse serve`: test/cli/mail-templates.test.ts.
   });
 
   describe('throttling', () => {
-    let throttleDb: TestDatabase | undefined;
-    let confirmDb: TestDatabase | undefined;
-    afterAll(async () => {
-      await throttleDb?.cleanup();
-      await confirmDb?.cleanup();
-    });
 
     it('wrong confirmation passwords are throttled like sign-ins: 429 with Retry-After, even for the right one; after the wait it confirms', async () => {
-      confirmDb = await createSqliteDatabase();
-      const confirmDatabase = await migrateDatabase(confirmDb);
-      const throttled = await startServer({
-        database: confirmDatabase,
+      const throttled = await startTestServer({
         env: { GATEHOUSE_REGISTRATION_ENABLED: 'true', GATEHOUSE_MAIL_URL: mail.url, GATEHOUSE_LOGIN_THROTTLE_THRESHOLD: '2' },
       });
       const browser = new HttpBrowser(throttled.url);
@@ -834,25 +779,22 @@ describe('sign-up and confirmation pages (e2e, SQLite)', () => {
       expect(tooSoon.status).toBe(429);
       expect(tooSoon.headers.get('retry-after')).toMatch(/^[12]$/);
       expect(sessionCookieOf(tooSoon)).toBeUndefined();
-      // The same counters as the sign-in form (asked at once: the block lasts 2 s, and a CLI call
-      // such as showUser takes a good part of that).
+      // The same counters as the sign-in form.
       expect((await new HttpBrowser(throttled.url).signIn('guarded', PASSWORD)).status).toBe(429);
-      expect(await showUser(confirmDatabase, 'guarded')).toMatchObject({ enabled: false, awaiting_confirmation: true });
+      expect(await showUser(throttled, 'guarded')).toMatchObject({ enabled: false, awaiting_confirmation: true });
 
       // After the wait the right password confirms, and the failures are forgotten.
-      await new Promise((resolve) => setTimeout(resolve, (Number(tooSoon.headers.get('retry-after')) + 1) * 1000));
+      throttled.clock.advance(Number(tooSoon.headers.get('retry-after')) + 1);
       expectConfirmed((await followConfirmation(browser, link, PASSWORD)).res);
-      expect(await showUser(confirmDatabase, 'guarded')).toMatchObject({ enabled: true, awaiting_confirmation: false });
+      expect(await showUser(throttled, 'guarded')).toMatchObject({ enabled: true, awaiting_confirmation: false });
       const again = new HttpBrowser(throttled.url);
       expect((await again.signIn('guarded', 'one more wrong guess')).status).toBe(400);
       await again.signInOrFail('guarded', PASSWORD);
-      await throttled.stop();
+      await throttled.close();
     });
 
     it('sign-ups from one address are throttled: 429 with Retry-After, the form again with what was typed (never the password)', async () => {
-      throttleDb = await createSqliteDatabase();
-      const throttled = await startServer({
-        database: await migrateDatabase(throttleDb),
+      const throttled = await startTestServer({
         env: { GATEHOUSE_REGISTRATION_ENABLED: 'true', GATEHOUSE_MAIL_URL: mail.url, GATEHOUSE_LOGIN_THROTTLE_THRESHOLD: '1' },
       });
       const browser = new HttpBrowser(throttled.url);
@@ -876,8 +818,8 @@ describe('sign-up and confirmation pages (e2e, SQLite)', () => {
       expect(blocked!.text).toContain(`value="flood${n}"`);
       expect(blocked!.text).toContain(`value="flood${n}@example.com"`);
       expect(blocked!.text).not.toContain(`flood-password-${n}`);
-      expect(await showUser(`sqlite:${(throttleDb.location as { path: string }).path}`, `flood${n}`)).toBeNull();
-      await throttled.stop();
+      expect(await showUser(throttled, `flood${n}`)).toBeNull();
+      await throttled.close();
     });
   });
 

@@ -1,22 +1,26 @@
 /**
- * `serve` runs `tokens clean` by itself every cleanup_interval seconds: the built server with
- * an interval of 1 s and access tokens that live 1 s. The test waits (up to 15 s) for the
- * server's log line rather than for a fixed time.
+ * `serve` runs `tokens clean` by itself every cleanup_interval seconds: the app in the test's
+ * process (../harness) with an interval of 1 s and access tokens that live 1 s. The tokens expire
+ * on the server's manual clock; the schedule's timer is real, so the test waits (a bounded while)
+ * for the server's log line rather than for a fixed time.
  */
-import { afterAll, describe, expect, it } from 'vitest';
-import { queryRows } from '../helpers/cli.js';
-import { createSqliteDatabase, type TestDatabase } from '../helpers/databases.js';
-import { createClient, migrateDatabase, startServer, stopAllServers, tokenRequest, type CreatedClient } from '../helpers/server.js';
+import { describe, expect, it } from 'vitest';
+import { tokenRequest } from '../helpers/server.js';
+import { startTestServer, type TestServer } from '../harness/index.js';
 
-const databases: TestDatabase[] = [];
-afterAll(async () => {
-  await stopAllServers();
-  await Promise.all(databases.map((db) => db.cleanup()));
-});
-
-async function countAccessTokens(db: TestDatabase): Promise<number> {
-  const [row] = await queryRows<{ n: number }>(db.location, 'SELECT COUNT(*) AS n FROM access_tokens');
+async function countAccessTokens(server: TestServer): Promise<number> {
+  const [row] = await server.store.driver.all<{ n: number }>('SELECT COUNT(*) AS n FROM access_tokens');
   return Number(row?.n ?? 0);
+}
+
+/** A clean-up every second, of access tokens that live a second. */
+const everySecond = { GATEHOUSE_CLEANUP_INTERVAL: '1', GATEHOUSE_ACCESS_TOKEN_LIFETIME: '1' };
+
+type Confidential = { client_id: string; client_secret: string };
+
+async function confidentialClient(server: TestServer, name: string): Promise<Confidential> {
+  const client = await server.createClient(['--name', name, '--grant-type', 'client_credentials']);
+  return { client_id: client.client_id, client_secret: client.client_secret! };
 }
 
 async function untilLogged(logs: () => string, pattern: RegExp, timeoutMs = 15_000): Promise<string> {
@@ -33,37 +37,38 @@ async function untilLogged(logs: () => string, pattern: RegExp, timeoutMs = 15_0
 
 describe('scheduled clean-up inside serve (cleanup_interval)', () => {
   it('deletes expired tokens without `tokens clean`, and logs what it deleted', async () => {
-    const db = await createSqliteDatabase();
-    databases.push(db);
-    const database = await migrateDatabase(db);
-    const client = (await createClient(database, ['--name', 'cleanup', '--grant-type', 'client_credentials'])) as CreatedClient & { client_secret: string };
-    const server = await startServer({ database, env: { GATEHOUSE_CLEANUP_INTERVAL: '1', GATEHOUSE_ACCESS_TOKEN_LIFETIME: '1' } });
+    const server = await startTestServer({ env: everySecond });
+    const client = await confidentialClient(server, 'cleanup');
     for (let i = 0; i < 3; i++) {
       const res = await tokenRequest(server.url, { grant_type: 'client_credentials' }, { basic: [client.client_id, client.client_secret] });
       expect(res.status).toBe(200);
     }
-    expect(await countAccessTokens(db)).toBe(3);
+    expect(await countAccessTokens(server)).toBe(3);
 
     // Expired a second after issue; the next run after that deletes them.
+    server.clock.advance(2);
     const line = await untilLogged(server.logs, /"accessTokens":[1-9]/);
     expect(JSON.parse(line)).toMatchObject({ msg: 'scheduled clean-up: expired rows deleted', deleted: { accessTokens: expect.any(Number) } });
     const deadline = Date.now() + 15_000;
-    while ((await countAccessTokens(db)) > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 200));
-    expect(await countAccessTokens(db)).toBe(0);
-    // A clean stop: the schedule ends with the server.
-    expect((await server.stop('SIGTERM')).code).toBe(0);
+    while ((await countAccessTokens(server)) > 0 && Date.now() < deadline) {
+      await new Promise((resolve) => setTimeout(resolve, 200));
+    }
+    expect(await countAccessTokens(server)).toBe(0);
+    // A clean stop: the schedule ends with the server (serve's exit code on SIGTERM: test/cli/serve.test.ts).
+    await expect(server.close()).resolves.toBeUndefined();
   });
 
   it('cleanup_interval 0 turns it off: expired tokens stay until `tokens clean`', async () => {
-    const db = await createSqliteDatabase();
-    databases.push(db);
-    const database = await migrateDatabase(db);
-    const client = (await createClient(database, ['--name', 'no-cleanup', '--grant-type', 'client_credentials'])) as CreatedClient & { client_secret: string };
-    const server = await startServer({ database, env: { GATEHOUSE_CLEANUP_INTERVAL: '0', GATEHOUSE_ACCESS_TOKEN_LIFETIME: '1' } });
+    const server = await startTestServer({ env: { ...everySecond, GATEHOUSE_CLEANUP_INTERVAL: '0' } });
+    // The same settings but an interval of 1 s: a run of its schedule shows that a tick has passed.
+    const witness = await startTestServer({ env: everySecond });
+    const client = await confidentialClient(server, 'no-cleanup');
     expect((await tokenRequest(server.url, { grant_type: 'client_credentials' }, { basic: [client.client_id, client.client_secret] })).status).toBe(200);
-    await new Promise((resolve) => setTimeout(resolve, 3000));
+    server.clock.advance(3);
+    await untilLogged(witness.logs, /scheduled clean-up/);
     expect(server.logs()).not.toContain('scheduled clean-up');
-    expect(await countAccessTokens(db)).toBe(1);
-    expect((await server.stop('SIGTERM')).code).toBe(0);
+    expect(await countAccessTokens(server)).toBe(1);
+    await expect(server.close()).resolves.toBeUndefined();
+    await witness.close();
   });
 });
