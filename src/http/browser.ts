@@ -19,6 +19,9 @@ declare module 'fastify' {
 /** Route options of a page: errors become HTML pages (see server.ts). */
 export const PAGE_ROUTE = { config: { page: true } } as const;
 
+/** Route options of a page that takes POST but answers without reading a form (see plugins/csrf.ts). */
+export const NO_FORM_ROUTE = { config: { page: true, form: false } } as const;
+
 const SECRET = /^[A-Za-z0-9_-]{43}$/;
 /** CSRF secrets given to a browser in this very answer (its request did not carry one yet). */
 const issuedSecrets = new WeakMap<FastifyRequest, string>();
@@ -105,14 +108,6 @@ export class BrowserSupport {
   sendErrorPage(reply: FastifyReply, status: number, view: ErrorView): FastifyReply {
     return this.sendPage(reply, status, errorPage(view));
   }
-
-  /** The answer to a form whose CSRF token is missing or wrong (also: cookies blocked, page left open for hours). */
-  sendCsrfFailure(reply: FastifyReply): FastifyReply {
-    return this.sendErrorPage(reply, 403, {
-      title: 'Please try again',
-      message: 'This form has expired or was not sent from this site. Go back, reload the page and try again. Cookies must be enabled to sign in.',
-    });
-  }
 }
 
 /**
@@ -141,7 +136,7 @@ export function refuseOtherMethods(app: FastifyInstance, urls: readonly string[]
     app.route({
       method: refused,
       url,
-      ...PAGE_ROUTE,
+      ...NO_FORM_ROUTE,
       handler: async () => {
         throw OAuthError.methodNotAllowed(allowed.join(', '));
       },

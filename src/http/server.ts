@@ -10,6 +10,8 @@ import { lingerOnClose } from './lingering-close.js';
 import { unsendableRedirect } from './redirect-guard.js';
 import { uuidv7 } from '../core/clock.js';
 import { registerMetrics } from './metrics.js';
+import { registerBrowserSession } from './plugins/browser-session.js';
+import { registerCsrfProtection } from './plugins/csrf.js';
 import { registerAccountRoutes } from './routes/account.js';
 import { registerAuthorizeRoutes } from './routes/authorize.js';
 import { registerDiscoveryRoutes } from './routes/discovery.js';
@@ -181,15 +183,21 @@ export function buildHttpServer(gatehouse: Gatehouse, logger: Logger): FastifyIn
     return sendOAuthError(reply, OAuthError.notFound());
   });
 
+  // The API (token, revocation, introspection, discovery, JWKS, metrics, health) never reads the
+  // session cookie nor asks for a CSRF token: only the page group below has those plugins.
   registerMetrics(app, gatehouse);
   registerTokenRoute(app, gatehouse);
   registerTokenManagementRoutes(app, gatehouse);
-  registerAuthorizeRoutes(app, gatehouse, browser);
-  registerLoginRoutes(app, gatehouse, browser);
-  registerRegistrationRoutes(app, gatehouse, browser);
-  registerResettingRoutes(app, gatehouse, browser);
-  registerAccountRoutes(app, gatehouse, browser);
   registerDiscoveryRoutes(app, gatehouse);
+  app.register(async (pages) => {
+    registerBrowserSession(pages, browser);
+    registerCsrfProtection(pages, browser);
+    registerAuthorizeRoutes(pages, gatehouse, browser);
+    registerLoginRoutes(pages, gatehouse, browser);
+    registerRegistrationRoutes(pages, gatehouse, browser);
+    registerResettingRoutes(pages, gatehouse, browser);
+    registerAccountRoutes(pages, gatehouse, browser);
+  });
   return app;
 }
 

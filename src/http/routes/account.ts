@@ -4,7 +4,9 @@ import type { ProfileResult } from '../../accounts/profile.js';
 import type { ActiveSession } from '../../accounts/sessions.js';
 import type { Gatehouse } from '../../gatehouse.js';
 import { PAGE_ROUTE, passwordRule, refuseOtherMethods, throttledForm, type BrowserSupport } from '../browser.js';
-import { parsePageForm, parseParameters, queryOf } from '../form.js';
+import { parseParameters, queryOf } from '../form.js';
+import { requiredSession } from '../plugins/browser-session.js';
+import { pageFormRoute } from '../plugins/csrf.js';
 import { accountPage, emailChangedPage, emailConfirmPage, type AccountView } from '../pages/account-views.js';
 import { sentence } from '../pages/html.js';
 
@@ -37,8 +39,8 @@ export function registerAccountRoutes(app: FastifyInstance, gatehouse: Gatehouse
       accountPage({
         username: active.user.username,
         email: active.user.email,
-        csrfToken: browser.csrfToken(request, reply, 'account', active),
-        logoutCsrfToken: browser.csrfToken(request, reply, 'logout', active),
+        csrfToken: reply.csrfToken('account', active),
+        logoutCsrfToken: reply.csrfToken('logout', active),
         grants: await gatehouse.profile.grants(active.user),
         passwordRule: passwordRule(gatehouse),
         formatTime: formatDate,
@@ -50,20 +52,12 @@ export function registerAccountRoutes(app: FastifyInstance, gatehouse: Gatehouse
   /** The browser's device cookie: its own budget for the current password, as at sign-in. */
   const deviceOf = (request: FastifyRequest): DeviceProof => ({ kind: 'cookie', value: browser.deviceCookie(request) });
 
-  /** The signed-in user for a form post with a valid CSRF token; otherwise the answer has been sent. */
-  async function formSession(request: FastifyRequest, reply: FastifyReply): Promise<{ active: ActiveSession; params: Map<string, string> } | null> {
-    const { params } = parsePageForm(request.headers['content-type'], request.body);
-    const active = await browser.session(request);
-    if (!active) {
-      await reply.redirect('/login?return_to=%2Faccount', 303);
-      return null;
-    }
-    if (!browser.csrfValid(request, params.get('csrf_token'), 'account', active)) {
-      await browser.sendCsrfFailure(reply);
-      return null;
-    }
-    return { active, params };
-  }
+  /** The account's forms: a signed-out browser is sent to sign in, then back here. */
+  const ACCOUNT_FORM = pageFormRoute({
+    purpose: 'account',
+    session: 'required',
+    signedOut: '/login?return_to=%2Faccount',
+  });
 
   function failed(request: FastifyRequest, reply: FastifyReply, result: Exclude<ProfileResult, { kind: 'updated' }>): string {
     if (result.kind === 'throttled') {
@@ -76,15 +70,14 @@ export function registerAccountRoutes(app: FastifyInstance, gatehouse: Gatehouse
   }
 
   app.get('/account', PAGE_ROUTE, async (request, reply) => {
-    const active = await browser.session(request);
+    const active = await request.browserSession();
     if (!active) return reply.redirect('/login?return_to=%2Faccount', 302);
     return showAccount(request, reply, active, 200, { notice: ACCOUNT_NOTICES.get(parseParameters(queryOf(request.url)).params.get('done') ?? '') });
   });
 
-  app.post('/account/profile', PAGE_ROUTE, async (request, reply) => {
-    const form = await formSession(request, reply);
-    if (!form) return reply;
-    const { active, params } = form;
+  app.post('/account/profile', ACCOUNT_FORM, async (request, reply) => {
+    const active = await requiredSession(request);
+    const params = request.pageForm;
     const typed = { username: (params.get('username') ?? '').trim(), email: (params.get('email') ?? '').trim() };
     const result = await gatehouse.profile.update(active.user, { ...typed, currentPassword: params.get('current_password') ?? '' }, request.ip, deviceOf(request));
     // A new e-mail address is answered the same whether or not it has an account.
@@ -96,10 +89,9 @@ export function registerAccountRoutes(app: FastifyInstance, gatehouse: Gatehouse
     });
   });
 
-  app.post('/account/password', PAGE_ROUTE, async (request, reply) => {
-    const form = await formSession(request, reply);
-    if (!form) return reply;
-    const { active, params } = form;
+  app.post('/account/password', ACCOUNT_FORM, async (request, reply) => {
+    const active = await requiredSession(request);
+    const params = request.pageForm;
     const result = await gatehouse.profile.changePassword(
       active.user,
       { currentPassword: params.get('current_password') ?? '', password: params.get('password') ?? '', passwordAgain: params.get('password_again') ?? '' },
@@ -114,13 +106,12 @@ export function registerAccountRoutes(app: FastifyInstance, gatehouse: Gatehouse
     return showAccount(request, reply, active, result.kind === 'throttled' ? 429 : 400, { passwordError: failed(request, reply, result) });
   });
 
-  app.post('/account/apps/revoke', PAGE_ROUTE, async (request, reply) => {
-    const form = await formSession(request, reply);
-    if (!form) return reply;
-    const clientId = form.params.get('client_id') ?? '';
-    if (clientId.length > 255) return showAccount(request, reply, form.active, 400);
+  app.post('/account/apps/revoke', ACCOUNT_FORM, async (request, reply) => {
+    const active = await requiredSession(request);
+    const clientId = request.pageForm.get('client_id') ?? '';
+    if (clientId.length > 255) return showAccount(request, reply, active, 400);
     // Revoking an app that has no access any more (a second click) changes nothing and says so.
-    await gatehouse.profile.revokeGrant(form.active.user, clientId, request.ip);
+    await gatehouse.profile.revokeGrant(active.user, clientId, request.ip);
     return reply.redirect('/account?done=revoked', 303);
   });
 
@@ -140,13 +131,13 @@ export function registerAccountRoutes(app: FastifyInstance, gatehouse: Gatehouse
     return browser.sendPage(
       reply,
       200,
-      emailConfirmPage({ csrfToken: browser.csrfToken(request, reply, 'email-confirm', null), token, username: pending.user.username, newEmail: pending.newEmail }),
+      emailConfirmPage({ csrfToken: reply.csrfToken('email-confirm'), token, username: pending.user.username, newEmail: pending.newEmail }),
     );
   });
 
-  app.post('/account/email/confirm', PAGE_ROUTE, async (request, reply) => {
-    const { params } = parsePageForm(request.headers['content-type'], request.body);
-    if (!browser.csrfValid(request, params.get('csrf_token'), 'email-confirm', null)) return browser.sendCsrfFailure(reply);
+  const emailConfirmForm = pageFormRoute({ purpose: 'email-confirm', session: 'none' });
+  app.post('/account/email/confirm', emailConfirmForm, async (request, reply) => {
+    const params = request.pageForm;
     const token = params.get('token') ?? '';
     const result = await gatehouse.profile.emailChange.confirm(token, params.get('password') ?? '', request.ip, deviceOf(request));
     switch (result.kind) {
@@ -169,7 +160,7 @@ export function registerAccountRoutes(app: FastifyInstance, gatehouse: Gatehouse
         return browser.sendPage(
           reply,
           result.kind === 'throttled' ? 429 : 400,
-          emailConfirmPage({ csrfToken: browser.csrfToken(request, reply, 'email-confirm', null), token, username: user.username, newEmail, error }),
+          emailConfirmPage({ csrfToken: reply.csrfToken('email-confirm'), token, username: user.username, newEmail, error }),
         );
       }
     }

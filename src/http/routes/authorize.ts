@@ -1,10 +1,12 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest, preValidationHookHandler } from 'fastify';
 import { authorizationParameters, consentMayBeRemembered, type AuthorizationRequest, type AuthorizationValidation } from '../../core/authorize.js';
 import { OAuthError } from '../../core/errors.js';
 import type { Gatehouse } from '../../gatehouse.js';
 import { PAGE_ROUTE, refuseOtherMethods, type BrowserSupport } from '../browser.js';
 import { NO_STORE } from '../errors.js';
-import { parsePageForm, parseParameters, queryOf } from '../form.js';
+import { parseParameters, queryOf } from '../form.js';
+import { requiredSession } from '../plugins/browser-session.js';
+import { pageFormRoute } from '../plugins/csrf.js';
 import { consentPage } from '../pages/views.js';
 
 /**
@@ -12,6 +14,23 @@ import { consentPage } from '../pages/views.js';
  * button pressed. Anything else (a parameter of the request, a second decision) is refused.
  */
 const CONSENT_FORM_FIELDS = ['consent_id', 'csrf_token', 'decision'] as const;
+
+/**
+ * The consent form's own checks, after the form is parsed and before its CSRF token is (route
+ * preValidation hooks run after the page group's): a malformed answer is a 400 page.
+ */
+const consentAnswerComplete: preValidationHookHandler = (request, reply, done) => {
+  // Redirects carry codes and tokens: never cached.
+  reply.headers(NO_STORE);
+  const decision = request.pageForm.get('decision');
+  if (decision !== 'allow' && decision !== 'deny') {
+    return done(OAuthError.invalidRequest('decision must be allow or deny'));
+  }
+  if (!request.pageForm.has('consent_id')) {
+    return done(OAuthError.invalidRequest('the form names no authorization request'));
+  }
+  done();
+};
 
 /** Shown on the consent page: the host the browser goes back to (the whole URI for app schemes). */
 function redirectTarget(uri: string): string {
@@ -59,7 +78,7 @@ export function registerAuthorizeRoutes(app: FastifyInstance, gatehouse: Gatehou
       pendingId = params.get('pending');
       const pending =
         pendingId !== undefined && params.size === 1 && repeated.length === 0
-          ? await gatehouse.pendingAuthorizations.findSignIn(pendingId, browser.csrfCookieSecret(request))
+          ? await gatehouse.pendingAuthorizations.findSignIn(pendingId, request.csrfCookieSecret())
           : null;
       if (!pending) {
         request.audit.error = 'invalid_request';
@@ -82,18 +101,18 @@ export function registerAuthorizeRoutes(app: FastifyInstance, gatehouse: Gatehou
     // this endpoint reads are kept: fields a link added (decision=allow, …) are dropped.
     const resumeUrl = async () => {
       pendingId ??= await gatehouse.pendingAuthorizations.createSignIn(
-        browser.csrfSecret(request, reply),
+        reply.csrfSecret(),
         request.ip,
         authorization.client.id,
         authorizationParameters(authorization),
       );
       return `/oauth/authorize?pending=${pendingId}`;
     };
-    const active = await browser.session(request);
+    const active = await request.browserSession();
     if (!active) return reply.redirect(`/login?return_to=${encodeURIComponent(await resumeUrl())}`, 302);
 
     if (await endpoint.needsConsent(authorization, active.user.id)) {
-      const csrfToken = browser.csrfToken(request, reply, 'consent', active);
+      const csrfToken = reply.csrfToken('consent', active);
       // The request waits on the server; the form carries only this id (ARCHITECTURE.md: pages).
       const consentId = await gatehouse.pendingAuthorizations.createConsent(active.session.idHash, csrfToken, authorization.client.id, authorizationParameters(authorization));
       return browser.sendPage(reply, 200, consentPage(consentView(authorization, active.user.username, csrfToken, consentId, await resumeUrl())));
@@ -101,16 +120,14 @@ export function registerAuthorizeRoutes(app: FastifyInstance, gatehouse: Gatehou
     return reply.redirect(await endpoint.approve(authorization, active.user, false, request.ip), 302);
   });
 
-  app.post('/oauth/authorize', PAGE_ROUTE, async (request, reply) => {
-    const { params } = parsePageForm(request.headers['content-type'], request.body, CONSENT_FORM_FIELDS);
-    reply.headers(NO_STORE);
-    const decision = params.get('decision');
-    if (decision !== 'allow' && decision !== 'deny') throw OAuthError.invalidRequest('decision must be allow or deny');
-    const consentId = params.get('consent_id');
-    if (consentId === undefined) throw OAuthError.invalidRequest('the form names no authorization request');
-    const active = await browser.session(request);
-    const csrfToken = params.get('csrf_token');
-    if (!active || !csrfToken || !browser.csrfValid(request, csrfToken, 'consent', active)) return browser.sendCsrfFailure(reply);
+  const consentForm = pageFormRoute({ purpose: 'consent', session: 'required', fields: CONSENT_FORM_FIELDS });
+  app.post('/oauth/authorize', { ...consentForm, preValidation: consentAnswerComplete }, async (request, reply) => {
+    const params = request.pageForm;
+    const decision = params.get('decision') as 'allow' | 'deny';
+    const active = await requiredSession(request);
+    // The token the plugin checked also names the page that showed this request.
+    const csrfToken = params.get('csrf_token')!;
+    const consentId = params.get('consent_id')!;
     const pending = await gatehouse.pendingAuthorizations.takeConsent(consentId, active.session.idHash, csrfToken);
     if (!pending) {
       request.audit.error = 'invalid_request';

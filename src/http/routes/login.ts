@@ -3,7 +3,8 @@ import { signIn } from '../../accounts/authenticate.js';
 import { OverloadedError } from '../../core/errors.js';
 import type { Gatehouse } from '../../gatehouse.js';
 import { PAGE_ROUTE, refuseOtherMethods, safeReturnTo, type BrowserSupport } from '../browser.js';
-import { parsePageForm, parseParameters, queryOf } from '../form.js';
+import { parseParameters, queryOf } from '../form.js';
+import { pageFormRoute } from '../plugins/csrf.js';
 import { loginPage, logoutPage, signedInPage, signedOutPage } from '../pages/views.js';
 
 /** What /login?done=… says: the step the user just finished elsewhere. */
@@ -17,7 +18,7 @@ export function registerLoginRoutes(app: FastifyInstance, gatehouse: Gatehouse, 
   async function clientNameFor(request: FastifyRequest, returnTo: string | null): Promise<string | null> {
     if (!returnTo?.startsWith('/oauth/authorize?')) return null;
     const pendingId = parseParameters(queryOf(returnTo)).params.get('pending');
-    const pending = pendingId === undefined ? null : await gatehouse.pendingAuthorizations.findSignIn(pendingId, browser.csrfCookieSecret(request));
+    const pending = pendingId === undefined ? null : await gatehouse.pendingAuthorizations.findSignIn(pendingId, request.csrfCookieSecret());
     return pending ? ((await gatehouse.store.findClient(pending.clientId))?.name ?? null) : null;
   }
 
@@ -32,16 +33,16 @@ export function registerLoginRoutes(app: FastifyInstance, gatehouse: Gatehouse, 
   app.get('/login', PAGE_ROUTE, async (request, reply) => {
     const query = parseParameters(queryOf(request.url)).params;
     const returnTo = returnToOf(request, query);
-    const active = await browser.session(request);
+    const active = await request.browserSession();
     if (active) {
       if (returnTo) return reply.redirect(returnTo, 302);
-      return browser.sendPage(reply, 200, signedInPage({ username: active.user.username, csrfToken: browser.csrfToken(request, reply, 'logout', active) }));
+      return browser.sendPage(reply, 200, signedInPage({ username: active.user.username, csrfToken: reply.csrfToken('logout', active) }));
     }
     return browser.sendPage(
       reply,
       200,
       loginPage({
-        csrfToken: browser.csrfToken(request, reply, 'login', null),
+        csrfToken: reply.csrfToken('login'),
         returnTo,
         clientName: await clientNameFor(request, returnTo),
         registrationOpen,
@@ -50,10 +51,9 @@ export function registerLoginRoutes(app: FastifyInstance, gatehouse: Gatehouse, 
     );
   });
 
-  app.post('/login', PAGE_ROUTE, async (request, reply) => {
-    const { params } = parsePageForm(request.headers['content-type'], request.body);
+  app.post('/login', pageFormRoute({ purpose: 'login', session: 'none' }), async (request, reply) => {
+    const params = request.pageForm;
     const returnTo = returnToOf(request, params);
-    if (!browser.csrfValid(request, params.get('csrf_token'), 'login', null)) return browser.sendCsrfFailure(reply);
     const username = params.get('username');
     const password = params.get('password');
     const showAgain = async (error: string, status = 400) =>
@@ -61,7 +61,7 @@ export function registerLoginRoutes(app: FastifyInstance, gatehouse: Gatehouse, 
         reply,
         status,
         loginPage({
-          csrfToken: browser.csrfToken(request, reply, 'login', null),
+          csrfToken: reply.csrfToken('login'),
           returnTo,
           clientName: await clientNameFor(request, returnTo),
           username: username?.slice(0, 320),
@@ -106,24 +106,19 @@ export function registerLoginRoutes(app: FastifyInstance, gatehouse: Gatehouse, 
 
   app.get('/logout', PAGE_ROUTE, async (request, reply) => {
     const returnTo = returnToOf(request);
-    const active = await browser.session(request);
+    const active = await request.browserSession();
     if (!active) return returnTo ? reply.redirect(`/login?return_to=${encodeURIComponent(returnTo)}`, 302) : browser.sendPage(reply, 200, signedOutPage());
     return browser.sendPage(
       reply,
       200,
-      logoutPage({ username: active.user.username, csrfToken: browser.csrfToken(request, reply, 'logout', active), returnTo }),
+      logoutPage({ username: active.user.username, csrfToken: reply.csrfToken('logout', active), returnTo }),
     );
   });
 
-  app.post('/logout', PAGE_ROUTE, async (request, reply) => {
-    const { params } = parsePageForm(request.headers['content-type'], request.body);
-    const returnTo = returnToOf(request, params);
-    const active = await browser.session(request);
-    if (active) {
-      // A cross-site form must not be able to sign the user out either.
-      if (!browser.csrfValid(request, params.get('csrf_token'), 'logout', active)) return browser.sendCsrfFailure(reply);
-      await browser.endSession(request, reply);
-    }
+  // A cross-site form must not be able to sign the user out either: the token is bound to the session.
+  app.post('/logout', pageFormRoute({ purpose: 'logout', session: 'if-signed-in' }), async (request, reply) => {
+    const returnTo = returnToOf(request, request.pageForm);
+    if (await request.browserSession()) await browser.endSession(request, reply);
     // "Not you?" on the consent page: sign in as someone else and carry on with the authorization.
     return reply.redirect(returnTo ? `/login?return_to=${encodeURIComponent(returnTo)}` : '/logout', 303);
   });

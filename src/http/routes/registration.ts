@@ -1,8 +1,17 @@
-import type { FastifyInstance, FastifyReply } from 'fastify';
+import type { FastifyContextConfig, FastifyInstance, FastifyReply } from 'fastify';
 import { durationInWords } from '../../accounts/mail/templates.js';
 import type { Gatehouse } from '../../gatehouse.js';
-import { PAGE_ROUTE, passwordRule, refuseOtherMethods, safeReturnTo, throttledForm, type BrowserSupport } from '../browser.js';
-import { parsePageForm, parseParameters, queryOf } from '../form.js';
+import {
+  NO_FORM_ROUTE,
+  PAGE_ROUTE,
+  passwordRule,
+  refuseOtherMethods,
+  safeReturnTo,
+  throttledForm,
+  type BrowserSupport,
+} from '../browser.js';
+import { parseParameters, queryOf } from '../form.js';
+import { pageFormRoute } from '../plugins/csrf.js';
 import { checkYourEmailPage, confirmPage, registerPage } from '../pages/account-views.js';
 import { sentence } from '../pages/html.js';
 
@@ -19,14 +28,17 @@ export function registerRegistrationRoutes(app: FastifyInstance, gatehouse: Gate
     return browser.sendPage(
       reply,
       200,
-      registerPage({ csrfToken: browser.csrfToken(request, reply, 'register', null), returnTo, passwordRule: passwordRule(gatehouse) }),
+      registerPage({ csrfToken: reply.csrfToken('register'), returnTo, passwordRule: passwordRule(gatehouse) }),
     );
   });
 
-  app.post('/register', PAGE_ROUTE, async (request, reply) => {
+  // Closed: answered before the form is read, as a 404 page whatever was sent.
+  const registerForm: { config: FastifyContextConfig } = settings.enabled
+    ? pageFormRoute({ purpose: 'register', session: 'none' })
+    : NO_FORM_ROUTE;
+  app.post('/register', registerForm, async (request, reply) => {
     if (!settings.enabled) return closed(reply);
-    const { params } = parsePageForm(request.headers['content-type'], request.body);
-    if (!browser.csrfValid(request, params.get('csrf_token'), 'register', null)) return browser.sendCsrfFailure(reply);
+    const params = request.pageForm;
     const returnTo = safeReturnTo(params.get('return_to'));
     const form = {
       username: (params.get('username') ?? '').trim(),
@@ -39,7 +51,7 @@ export function registerRegistrationRoutes(app: FastifyInstance, gatehouse: Gate
         reply,
         status,
         registerPage({
-          csrfToken: browser.csrfToken(request, reply, 'register', null),
+          csrfToken: reply.csrfToken('register'),
           returnTo,
           username: form.username.slice(0, 64),
           email: form.email.slice(0, 254),
@@ -88,12 +100,11 @@ export function registerRegistrationRoutes(app: FastifyInstance, gatehouse: Gate
     const token = parseParameters(queryOf(request.url)).params.get('token') ?? '';
     const user = await gatehouse.registration.pendingConfirmation(token);
     if (!user) return linkNotUsable(reply);
-    return browser.sendPage(reply, 200, confirmPage({ csrfToken: browser.csrfToken(request, reply, 'confirm', null), token, username: user.username }));
+    return browser.sendPage(reply, 200, confirmPage({ csrfToken: reply.csrfToken('confirm'), token, username: user.username }));
   });
 
-  app.post('/register/confirm', PAGE_ROUTE, async (request, reply) => {
-    const { params } = parsePageForm(request.headers['content-type'], request.body);
-    if (!browser.csrfValid(request, params.get('csrf_token'), 'confirm', null)) return browser.sendCsrfFailure(reply);
+  app.post('/register/confirm', pageFormRoute({ purpose: 'confirm', session: 'none' }), async (request, reply) => {
+    const params = request.pageForm;
     const token = params.get('token') ?? '';
     const result = await gatehouse.registration.confirm(token, params.get('password') ?? '', request.ip);
     switch (result.kind) {
@@ -111,7 +122,7 @@ export function registerRegistrationRoutes(app: FastifyInstance, gatehouse: Gate
         return browser.sendPage(
           reply,
           result.kind === 'throttled' ? 429 : 400,
-          confirmPage({ csrfToken: browser.csrfToken(request, reply, 'confirm', null), token, username: result.user.username, error }),
+          confirmPage({ csrfToken: reply.csrfToken('confirm'), token, username: result.user.username, error }),
         );
       }
     }

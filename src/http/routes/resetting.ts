@@ -2,7 +2,8 @@ import type { FastifyInstance, FastifyReply } from 'fastify';
 import { durationInWords } from '../../accounts/mail/templates.js';
 import type { Gatehouse } from '../../gatehouse.js';
 import { PAGE_ROUTE, passwordRule, refuseOtherMethods, throttledForm, type BrowserSupport } from '../browser.js';
-import { parsePageForm, parseParameters, queryOf } from '../form.js';
+import { parseParameters, queryOf } from '../form.js';
+import { pageFormRoute } from '../plugins/csrf.js';
 import { checkYourEmailPage, resetPasswordPage, resetRequestPage } from '../pages/account-views.js';
 import { sentence } from '../pages/html.js';
 
@@ -13,18 +14,16 @@ import { sentence } from '../pages/html.js';
  */
 export function registerResettingRoutes(app: FastifyInstance, gatehouse: Gatehouse, browser: BrowserSupport): void {
   app.get('/reset', PAGE_ROUTE, async (request, reply) =>
-    browser.sendPage(reply, 200, resetRequestPage({ csrfToken: browser.csrfToken(request, reply, 'reset-request', null) })),
+    browser.sendPage(reply, 200, resetRequestPage({ csrfToken: reply.csrfToken('reset-request') })),
   );
 
-  app.post('/reset', PAGE_ROUTE, async (request, reply) => {
-    const { params } = parsePageForm(request.headers['content-type'], request.body);
-    if (!browser.csrfValid(request, params.get('csrf_token'), 'reset-request', null)) return browser.sendCsrfFailure(reply);
-    const login = (params.get('username') ?? '').trim();
+  app.post('/reset', pageFormRoute({ purpose: 'reset-request', session: 'none' }), async (request, reply) => {
+    const login = (request.pageForm.get('username') ?? '').trim();
     if (!login) {
       return browser.sendPage(
         reply,
         400,
-        resetRequestPage({ csrfToken: browser.csrfToken(request, reply, 'reset-request', null), error: 'Enter your username or e-mail address.' }),
+        resetRequestPage({ csrfToken: reply.csrfToken('reset-request'), error: 'Enter your username or e-mail address.' }),
       );
     }
     const result = await gatehouse.resetting.request(login, request.ip);
@@ -34,7 +33,7 @@ export function registerResettingRoutes(app: FastifyInstance, gatehouse: Gatehou
         reply,
         429,
         resetRequestPage({
-          csrfToken: browser.csrfToken(request, reply, 'reset-request', null),
+          csrfToken: reply.csrfToken('reset-request'),
           username: login.slice(0, 320),
           error,
         }),
@@ -69,7 +68,7 @@ export function registerResettingRoutes(app: FastifyInstance, gatehouse: Gatehou
       reply,
       200,
       resetPasswordPage({
-        csrfToken: browser.csrfToken(request, reply, 'reset-password', null),
+        csrfToken: reply.csrfToken('reset-password'),
         token,
         username: user.username,
         passwordRule: passwordRule(gatehouse),
@@ -77,9 +76,8 @@ export function registerResettingRoutes(app: FastifyInstance, gatehouse: Gatehou
     );
   });
 
-  app.post('/reset/password', PAGE_ROUTE, async (request, reply) => {
-    const { params } = parsePageForm(request.headers['content-type'], request.body);
-    if (!browser.csrfValid(request, params.get('csrf_token'), 'reset-password', null)) return browser.sendCsrfFailure(reply);
+  app.post('/reset/password', pageFormRoute({ purpose: 'reset-password', session: 'none' }), async (request, reply) => {
+    const params = request.pageForm;
     const token = params.get('token') ?? '';
     const result = await gatehouse.resetting.reset(token, params.get('password') ?? '', params.get('password_again') ?? '', request.ip);
     if (result.kind === 'link-not-usable') return linkNotUsable(reply);
@@ -88,7 +86,7 @@ export function registerResettingRoutes(app: FastifyInstance, gatehouse: Gatehou
         reply,
         400,
         resetPasswordPage({
-          csrfToken: browser.csrfToken(request, reply, 'reset-password', null),
+          csrfToken: reply.csrfToken('reset-password'),
           token,
           username: result.user.username,
           error: sentence(result.message),
