@@ -55,7 +55,7 @@ describe('the browser plugins: CSRF and the session on the page routes only (in-
     gatehouse = new Gatehouse({ config, store: recorded, clock, auditLog: false });
     app = buildHttpServer(gatehouse, pino({ level: 'silent' }));
     await app.listen({ port, host: '127.0.0.1' });
-    await new UserAccounts(db.store, clock).create({ username: 'bob', email: 'bob@example.com', password: PASSWORD });
+    await new UserAccounts(db.store, { clock }).create({ username: 'bob', email: 'bob@example.com', password: PASSWORD });
     const registry = new ClientRegistry(db.store, clock);
     api = await registry.create({ name: 'API', redirectUris: [CALLBACK], grantTypes: ['authorization_code', 'client_credentials'] });
   });
