@@ -13,6 +13,7 @@ import { PendingAuthorizations } from './accounts/pending-authorizations.js';
 import { Sessions } from './accounts/sessions.js';
 import { Throttle } from './accounts/throttle.js';
 import { TrustedDevices } from './accounts/devices.js';
+import { ResourceOwnerSignIn } from './accounts/authenticate.js';
 import { AuthorizationEndpoint } from './core/authorize.js';
 import { cryptoIds, systemClock, type Clock, type IdSource } from './core/clock.js';
 import { IntrospectionEndpoint } from './core/introspection.js';
@@ -20,7 +21,8 @@ import { KeyEncryption } from './core/key-encryption.js';
 import { KeyRing } from './core/keys.js';
 import { CODE_CHALLENGE_METHODS } from './core/pkce.js';
 import { RevocationEndpoint } from './core/revocation.js';
-import { createGrantRegistry } from './core/grants/index.js';
+import { AUTHORIZATION_ENDPOINT_GRANT_TYPES, createGrantRegistry } from './core/grants/registry.js';
+import { RESPONSE_TYPES } from './core/response-types/index.js';
 import { TokenEndpoint } from './core/token-endpoint.js';
 import { TokenMinter } from './core/tokens.js';
 import type { GatehouseConfig } from './config/schema.js';
@@ -137,10 +139,15 @@ export class Gatehouse {
       minter,
       clock: this.clock,
       scopes,
-      passwords: this.passwords,
       refreshTokenGracePeriod: this.config.refresh_token_grace_period,
-      throttle: this.throttle,
-      devices: this.devices,
+      resourceOwners: new ResourceOwnerSignIn({
+        store: this.store,
+        passwords: this.passwords,
+        throttle: this.throttle,
+        devices: this.devices,
+        events: this.events,
+        clock: this.clock,
+      }),
       events: this.events,
     });
     this.tokenEndpoint = new TokenEndpoint(this.store, grants, this.clock, this.throttle, this.events);
@@ -218,9 +225,10 @@ export class Gatehouse {
       issuer: this.config.issuer,
       authorization_endpoint: this.url('/oauth/authorize'),
       token_endpoint: this.url('/oauth/token'),
-      // The implicit grant exists only for clients registered for it (RFC 9700 §2.1.2).
-      grant_types_supported: [...this.tokenEndpoint.grantTypes, 'implicit'],
-      response_types_supported: ['code', 'token'],
+      // The token endpoint's grants, then those used only through a response type: implicit
+      // (response_type=token) exists only for clients registered for it (RFC 9700 §2.1.2).
+      grant_types_supported: [...this.tokenEndpoint.grantTypes, ...AUTHORIZATION_ENDPOINT_GRANT_TYPES],
+      response_types_supported: [...RESPONSE_TYPES.keys()],
       response_modes_supported: ['query', 'fragment'],
       scopes_supported: [...this.config.supported_scopes],
       token_endpoint_auth_methods_supported: ['client_secret_basic', 'client_secret_post', 'none'],

@@ -1,5 +1,10 @@
 import type { SecurityEvents } from '../audit/events.js';
 import { systemClock, type Clock } from '../core/clock.js';
+import type {
+  ResourceOwnerAuthentication,
+  ResourceOwnerAuthenticator,
+  ResourceOwnerCredentials,
+} from '../core/ports.js';
 import type { UserRecord, UserStore } from '../storage/store.js';
 import { canonicalize } from './canonical.js';
 import type { DeviceProof, TrustedDevices } from './devices.js';
@@ -131,4 +136,18 @@ export async function signIn(
   const deviceCookie = context.via === 'current_password' ? undefined : await deps.devices?.remember(context.device, user.id, device);
   announce('login.succeeded', user);
   return { kind: 'signed-in', user, ...(deviceCookie ? { deviceCookie } : {}) };
+}
+
+/**
+ * The password grant's resource owners (core's ResourceOwnerAuthenticator port): the one sign-in
+ * rule above, announced as via password_grant. A confidential client that authenticated vouches
+ * for the accounts it signed in to before (its known accounts count against their own budget).
+ */
+export class ResourceOwnerSignIn implements ResourceOwnerAuthenticator {
+  constructor(private readonly deps: SignInDependencies) {}
+
+  authenticate({ login, password, address, client }: ResourceOwnerCredentials): Promise<ResourceOwnerAuthentication> {
+    const device = client.isPublic ? {} : { device: { kind: 'client', clientId: client.id } as const };
+    return signIn(this.deps, login, password, address, { via: 'password_grant', clientId: client.id, ...device });
+  }
 }

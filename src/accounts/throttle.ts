@@ -1,5 +1,6 @@
 import type { Clock } from '../core/clock.js';
 import { OAuthError } from '../core/errors.js';
+import type { ClientAuthenticationThrottle } from '../core/ports.js';
 import { blockSeconds, type BlockRule, type ThrottleState, type ThrottleStore } from '../storage/store.js';
 import { canonicalize } from './canonical.js';
 import { addressKey } from '../core/addresses.js';
@@ -58,7 +59,7 @@ export function overloaded(): OAuthError {
  * to finish instead of failing: a success is released uncounted, so a right password is never
  * refused because other right passwords were being checked at the same time.
  */
-export class Throttle {
+export class Throttle implements ClientAuthenticationThrottle {
   private readonly reservations = new Reservations();
 
   constructor(
@@ -239,6 +240,11 @@ export class Throttle {
     const now = this.clock.now();
     const blockedUntil = await this.store.countAttempt(keys.map(this.blockRule), now, this.windowStart);
     return blockedUntil > now ? blockedUntil - now : this.retryAfter(keys);
+  }
+
+  /** The token endpoint's port (core/ports/throttle.ts): a failed client authentication, counted unless blocked. */
+  clientAuthenticationFailed(clientId: string, known: boolean, address: string): Promise<number> {
+    return this.failedUnlessBlocked(this.forClient(clientId, known, address));
   }
 
   /** A counter as the store applies it: its key and how long each count blocks. */

@@ -3,7 +3,7 @@ import { createSqliteStore, type TestStore } from '../../test/helpers/databases.
 import { UserAccounts } from '../accounts/users.js';
 import { validateConfig } from '../config/load.js';
 import { Gatehouse } from '../gatehouse.js';
-import type { ClientRecord } from '../storage/store.js';
+import type { ClientRecord } from './ports.js';
 import type { AuthorizationRequest, AuthorizationValidation } from './authorize.js';
 import { ClientRegistry, type NewClient } from './clients.js';
 import { ManualClock } from './clock.js';

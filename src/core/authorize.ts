@@ -1,13 +1,17 @@
-import { SecurityEvents } from '../audit/events.js';
-import type { ClientRecord, ClientStore, CodeStore, ConsentStore, TokenStore, UserRecord } from '../storage/store.js';
 import type { Clock, IdSource } from './clock.js';
 import { OAuthError, truncate } from './errors.js';
 import { scopeForNewGrant, type ScopePolicy } from './grants/scope-policy.js';
-import { isS256Challenge } from './pkce.js';
 import { clientIdentityAssured } from './native-apps.js';
+import type { ClientRecord, ClientStore, ConsentStore, SecurityEventSink, UserRecord } from './ports.js';
 import { resolveRedirectUri } from './redirect-uris.js';
+import {
+  RESPONSE_TYPES,
+  type ResponseMode,
+  type ResponseType,
+  type ResponseTypeHandler,
+} from './response-types/index.js';
+import type { ResponseTypeStorage } from './response-types/response-type.js';
 import { formatScope } from './scopes.js';
-import { tokenKey } from './secrets.js';
 import type { TokenMinter } from './tokens.js';
 
 /**
@@ -17,7 +21,7 @@ import type { TokenMinter } from './tokens.js';
  * ever sent to the redirect URI (no open redirector, RFC 9700 §4.11).
  */
 
-export type ResponseType = 'code' | 'token';
+export type { ResponseMode, ResponseType } from './response-types/index.js';
 
 export interface AuthorizationRequest {
   client: ClientRecord;
@@ -52,12 +56,11 @@ export interface AuthorizationSettings {
 }
 
 export type AuthorizationStorage = Pick<ClientStore, 'findClient'> &
-  Pick<CodeStore, 'saveAuthorizationCode'> &
   Pick<ConsentStore, 'findConsent' | 'saveConsent'> &
-  Pick<TokenStore, 'issueTokens'>;
+  ResponseTypeStorage;
 
 /** The parameters this endpoint reads; a pending request (consent page) keeps exactly these. */
-export const AUTHORIZATION_PARAMETERS = [
+const AUTHORIZATION_PARAMETERS = [
   'response_type',
   'client_id',
   'redirect_uri',
@@ -73,25 +76,28 @@ export const AUTHORIZATION_PARAMETERS = [
  * random value, sometimes a small encoded return address), and a bound on what a pending request
  * stores for a request nobody has authenticated.
  */
-export const MAX_PARAMETER_LENGTHS = { state: 2048, scope: 1024 } as const;
+const MAX_PARAMETER_LENGTHS = { state: 2048, scope: 1024 } as const;
 
 /** Parameters that may appear more than once by their own spec: `resource` (RFC 8707 §2), `audience`. */
 const MULTI_VALUED_PARAMETERS: readonly string[] = ['resource', 'audience'];
 
-/**
- * Implicit responses go in the fragment (RFC 6749 §4.2.2), codes in the query unless the client
- * asks for the fragment with response_mode (OAuth 2.0 Multiple Response Type Encoding Practices
- * §2.1); tokens never go in the query (§3.0 of the same: query is not for access tokens).
- */
-export type ResponseMode = 'query' | 'fragment';
 const RESPONSE_MODES: readonly string[] = ['query', 'fragment'] satisfies ResponseMode[];
 
-/** The mode a response (or an error) for these parameters uses: what is asked, if allowed, else the default. */
+/** The handler of the request's response_type; undefined when it names none this server knows. */
+function responseTypeOf(params: ReadonlyMap<string, string>): ResponseTypeHandler | undefined {
+  const name = params.get('response_type');
+  return name === undefined ? undefined : RESPONSE_TYPES.get(name);
+}
+
+/**
+ * The mode a response (or an error) for these parameters uses: what is asked, if the response
+ * type allows it, else the response type's default (query for a response type nobody knows).
+ */
 function responseModeOf(params: ReadonlyMap<string, string>): ResponseMode {
-  const implicit = params.get('response_type') === 'token';
+  const handler = responseTypeOf(params);
   const asked = params.get('response_mode');
-  if (asked === 'fragment' || (asked === 'query' && !implicit)) return asked;
-  return implicit ? 'fragment' : 'query';
+  if (asked === 'fragment' || (asked === 'query' && (handler?.queryAllowed ?? true))) return asked;
+  return handler?.defaultMode ?? 'query';
 }
 
 function responseLocation(redirectUri: string, mode: ResponseMode, values: Record<string, string | undefined>): string {
@@ -124,7 +130,7 @@ export class AuthorizationEndpoint {
     private readonly clock: Clock,
     private readonly ids: IdSource,
     private readonly settings: AuthorizationSettings,
-    private readonly events: SecurityEvents = new SecurityEvents(),
+    private readonly events?: SecurityEventSink,
   ) {}
 
   /**
@@ -170,7 +176,7 @@ export class AuthorizationEndpoint {
       throw OAuthError.invalidRequest(`parameter repeated: ${truncate(name)}`).withoutEcho(known ? `parameter repeated: ${name}` : 'a parameter was repeated');
     }
 
-    const responseType = this.checkResponseType(client, params.get('response_type'));
+    const handler = this.checkResponseType(client, params);
     // The request is kept on the server while the user signs in: what anyone can make it store is bounded.
     for (const [name, max] of Object.entries(MAX_PARAMETER_LENGTHS)) {
       if ((params.get(name)?.length ?? 0) > max) throw OAuthError.invalidRequest(`${name} is longer than ${max} characters`);
@@ -179,44 +185,25 @@ export class AuthorizationEndpoint {
     if (responseMode !== undefined && !RESPONSE_MODES.includes(responseMode)) {
       throw OAuthError.invalidRequest('response_mode must be query or fragment');
     }
-    if (responseMode === 'query' && responseType === 'token') throw OAuthError.invalidRequest('response_mode=query cannot carry an access token: use fragment');
+    if (responseMode === 'query' && !handler.queryAllowed) {
+      throw OAuthError.invalidRequest('response_mode=query cannot carry an access token: use fragment');
+    }
     const state = params.get('state');
     if (state === undefined && this.settings.enforceState) throw OAuthError.invalidRequest('state is required');
     const scope = scopeForNewGrant(this.settings.scopes, client, params.get('scope'));
-    const codeChallenge = responseType === 'code' ? this.checkPkce(client, params) : null;
+    const codeChallenge = handler.codeChallenge(client, params, this.settings.requirePkce);
+    const { responseType } = handler;
     return { client, responseType, responseMode: responseModeOf(params), scope, state, codeChallenge, params };
   }
 
-  private checkResponseType(client: ClientRecord, responseType: string | undefined): ResponseType {
+  /** The response type's handler (RFC 6749 §3.1.1), once the client is allowed its grant. */
+  private checkResponseType(client: ClientRecord, params: ReadonlyMap<string, string>): ResponseTypeHandler {
+    const responseType = params.get('response_type');
     if (responseType === undefined) throw OAuthError.invalidRequest('missing required parameter: response_type');
-    if (responseType === 'code') {
-      if (!client.grantTypes.includes('authorization_code')) {
-        throw OAuthError.unauthorizedClient('this client is not allowed the authorization code flow');
-      }
-      return 'code';
-    }
-    if (responseType === 'token') {
-      // RFC 9700 §2.1.2: the implicit grant only for a client explicitly registered for it.
-      if (!client.grantTypes.includes('implicit')) throw OAuthError.unauthorizedClient('this client is not allowed the implicit flow');
-      return 'token';
-    }
-    throw OAuthError.unsupportedResponseType(responseType);
-  }
-
-  /** RFC 7636 §4.3, S256 only (RFC 9700 §2.1.1): required for public clients and, by default, for all. */
-  private checkPkce(client: ClientRecord, params: ReadonlyMap<string, string>): string | null {
-    const challenge = params.get('code_challenge');
-    const method = params.get('code_challenge_method');
-    if (challenge === undefined) {
-      if (method !== undefined) throw OAuthError.invalidRequest('code_challenge_method without code_challenge');
-      if (client.isPublic) throw OAuthError.invalidRequest('PKCE is required for public clients: send code_challenge (S256)');
-      if (this.settings.requirePkce) throw OAuthError.invalidRequest('PKCE is required: send code_challenge with code_challenge_method=S256');
-      return null;
-    }
-    // Without a method RFC 7636 means "plain", which this server does not accept.
-    if (method !== 'S256') throw OAuthError.invalidRequest('code_challenge_method must be S256 (plain is not supported)');
-    if (!isS256Challenge(challenge)) throw OAuthError.invalidRequest('code_challenge must be 43 base64url characters (S256)');
-    return challenge;
+    const handler = RESPONSE_TYPES.get(responseType);
+    if (!handler) throw OAuthError.unsupportedResponseType(responseType);
+    handler.checkClient(client);
+    return handler;
   }
 
   /**
@@ -252,39 +239,22 @@ export class AuthorizationEndpoint {
       const previous = await this.store.findConsent(userId, request.client.id);
       const scopes = [...new Set([...(previous?.scopes ?? []), ...request.scope])];
       await this.store.saveConsent({ userId, clientId: request.client.id, scopes, grantedAt: now });
-      this.events.emit({ type: 'consent.granted', at: now, actor: 'user', ...who, details: { scope: formatScope(scopes) } });
+      const details = { scope: formatScope(scopes) };
+      this.events?.emit({ type: 'consent.granted', at: now, actor: 'user', ...who, details });
     }
-    const familyId = this.minter.newFamilyId();
-    const iss = this.settings.issuer;
-
-    if (request.responseType === 'token') {
-      // §4.2.2: an access token in the fragment, never a refresh token.
-      const minted = await this.minter.mint({ clientId: request.client.id, userId, user, scope: request.scope, familyId }, false);
-      await this.store.issueTokens({ accessToken: minted.accessToken });
-      const { access_token, token_type, expires_in, scope } = minted.response;
-      this.events.emit({ type: 'token.issued', at: now, actor: 'user', ...who, details: { grant_type: 'implicit', scope } });
-      return responseLocation(request.redirectUri, 'fragment', {
-        access_token, token_type, expires_in: String(expires_in), scope, state: request.state, iss,
-      });
-    }
-
-    const code = this.ids.token();
-    await this.store.saveAuthorizationCode({
-      codeHash: tokenKey(code),
-      familyId,
-      clientId: request.client.id,
-      userId,
-      redirectUri: request.redirectUri,
-      redirectUriGiven: request.redirectUriGiven,
-      scope: formatScope(request.scope),
-      codeChallenge: request.codeChallenge,
-      codeChallengeMethod: request.codeChallenge === null ? null : 'S256',
-      issuedAt: now,
-      expiresAt: now + this.settings.codeLifetime,
-      consumedAt: null,
+    const handler = RESPONSE_TYPES.get(request.responseType)!;
+    const values = await handler.respond(request, user, {
+      store: this.store,
+      minter: this.minter,
+      ids: this.ids,
+      now,
+      codeLifetime: this.settings.codeLifetime,
+      who,
+      events: this.events,
     });
     // RFC 9207: iss tells the client which server answered (mix-up defence).
-    return responseLocation(request.redirectUri, request.responseMode, { code, state: request.state, iss });
+    const iss = this.settings.issuer;
+    return responseLocation(request.redirectUri, request.responseMode, { ...values, state: request.state, iss });
   }
 
   /** The user said no (RFC 6749 §4.1.2.1 access_denied). */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ClientRecord } from '../storage/store.js';
+import type { ClientRecord } from './ports.js';
 import { authenticateClient, presentedClientCredentials } from './client-auth.js';
 import { rejectedOAuthError as failure, thrownOAuthError as thrown } from '../../test/helpers/errors.js';
 import { hashSecret } from './secrets.js';

@@ -1,4 +1,4 @@
-import type { ClientRecord, ClientStore } from '../storage/store.js';
+import type { ClientRecord, ClientStore } from './ports.js';
 import { OAuthError } from './errors.js';
 import { hashesEqual, hashSecret } from './secrets.js';
 

@@ -1,6 +1,6 @@
-import type { ClientRecord, ClientStore } from '../storage/store.js';
+import type { ClientRecord, ClientStore } from './ports.js';
 import { cryptoIds, systemClock, type Clock, type IdSource } from './clock.js';
-import { GRANT_TYPES, type GrantType } from './grants/grant-types.js';
+import { CLIENT_GRANT_TYPES, isExtensionGrantType } from './grants/registry.js';
 import { redirectUriRegistrationProblem } from './redirect-uris.js';
 import { isScopeToken } from './scopes.js';
 import { hashSecret } from './secrets.js';
@@ -29,7 +29,7 @@ export interface NewClient {
 }
 
 /** Unlike FOS, a client gets the browser flow by default; password and client_credentials are opt-in. */
-export const DEFAULT_GRANT_TYPES: readonly GrantType[] = ['authorization_code', 'refresh_token'];
+const DEFAULT_GRANT_TYPES: readonly string[] = ['authorization_code', 'refresh_token'];
 
 export interface RegisteredClient {
   client: ClientRecord;
@@ -49,8 +49,12 @@ export class ClientRegistry {
     const name = input.name.trim();
     if (!name || name.length > 200) throw new ClientRegistrationError('name must be 1–200 characters');
     const grantTypes = [...new Set(input.grantTypes?.length ? input.grantTypes : DEFAULT_GRANT_TYPES)];
-    const unknown = grantTypes.filter((g) => !(GRANT_TYPES as readonly string[]).includes(g));
-    if (unknown.length) throw new ClientRegistrationError(`unknown grant type ${unknown.join(', ')} (known: ${GRANT_TYPES.join(', ')})`);
+    // A built-in name, or an extension grant's absolute URI (RFC 6749 §4.5): its handler is registered in code.
+    const unknown = grantTypes.filter((g) => !CLIENT_GRANT_TYPES.includes(g) && !isExtensionGrantType(g));
+    if (unknown.length) {
+      const known = `${CLIENT_GRANT_TYPES.join(', ')}, or an extension grant's absolute URI`;
+      throw new ClientRegistrationError(`unknown grant type ${unknown.join(', ')} (known: ${known})`);
+    }
     const isPublic = input.isPublic ?? false;
     // Introspection is client-authenticated (RFC 7662 §2.1): a client without a secret cannot prove it is the resource server.
     if (isPublic && input.canIntrospect) throw new ClientRegistrationError('a public client cannot be given --introspect');

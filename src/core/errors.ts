@@ -20,7 +20,7 @@ export type OAuthErrorCode =
  * (printable ASCII without `"` and `\`). Descriptions are written to fit, and anything a request
  * put in them is forced to fit here, once for every error.
  */
-export function describableText(text: string): string {
+function describableText(text: string): string {
   return text
     .replace(/"/g, "'")
     .replace(/\\/g, '/')

@@ -1,4 +1,4 @@
-import type { AccessTokenRecord, ClientRecord, RefreshTokenRecord, UserStore } from '../storage/store.js';
+import type { AccessTokenRecord, ClientRecord, RefreshTokenRecord, UserLookup } from './ports.js';
 import type { Clock } from './clock.js';
 import { tokenKey } from './secrets.js';
 import { readTokenManagementRequest, type TokenManagementRequest, type TokenManagementStorage } from './revocation.js';
@@ -31,7 +31,7 @@ type FoundToken = { token: AccessTokenRecord; type: 'access' } | { token: Refres
  */
 export class IntrospectionEndpoint {
   constructor(
-    private readonly store: TokenManagementStorage & Pick<UserStore, 'findUserById'>,
+    private readonly store: TokenManagementStorage & UserLookup,
     private readonly clock: Clock,
     private readonly settings: { issuer: string; audience: string },
   ) {}

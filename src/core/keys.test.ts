@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { importJWK, jwtVerify, SignJWT, type JWK } from 'jose';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createSqliteStore, type TestStore } from '../../test/helpers/databases.js';
-import type { SigningKeyRecord } from '../storage/store.js';
+import type { SigningKeyRecord } from './ports.js';
 import { ManualClock } from './clock.js';
 import { KeyEncryption } from './key-encryption.js';
 import { KEY_PREPUBLICATION_SECONDS, KeyDecryptionError, KeyRing, SIGNING_KEY_CACHE_SECONDS, signingKeyAt, type SigningAlgorithm } from './keys.js';

@@ -1,6 +1,6 @@
 import { createPrivateKey, createPublicKey } from 'node:crypto';
 import { calculateJwkThumbprint, exportJWK, exportPKCS8, generateKeyPair, importPKCS8, type CryptoKey, type JWK } from 'jose';
-import type { KeyStore, SigningKeyRecord } from '../storage/store.js';
+import type { KeyStore, SigningKeyRecord } from './ports.js';
 import type { Clock } from './clock.js';
 import type { KeyEncryption } from './key-encryption.js';
 
@@ -64,7 +64,7 @@ const KEY_SHAPES: Record<SigningAlgorithm, { kty: string; crv?: string }> = {
  * The public JWK of a decrypted private key (PKCS#8 PEM), as published: kid = its RFC 7638
  * thumbprint, alg, use sig. Throws KeyMismatchError when that is not the row's kid and algorithm.
  */
-export async function publicJwkOf(record: Pick<SigningKeyRecord, 'kid' | 'algorithm'>, privatePem: string): Promise<JWK> {
+async function publicJwkOf(record: Pick<SigningKeyRecord, 'kid' | 'algorithm'>, privatePem: string): Promise<JWK> {
   const jwk = createPublicKey(createPrivateKey(privatePem)).export({ format: 'jwk' }) as JWK;
   const shape = KEY_SHAPES[record.algorithm as SigningAlgorithm] as { kty: string; crv?: string } | undefined;
   if (!shape || jwk.kty !== shape.kty || (shape.crv !== undefined && jwk.crv !== shape.crv)) throw new KeyMismatchError(record.kid);

@@ -9,7 +9,7 @@
 const LOOPBACK_HOSTS = /^(?:127(?:\.\d{1,3}){3}|\[::1\]|localhost)$/i;
 
 /** Whether `uri` is an http(s) loopback URI (127.0.0.0/8, [::1], localhost) or uses a private-use (non-http) scheme. */
-export function isNativeAppRedirect(uri: string): boolean {
+function isNativeAppRedirect(uri: string): boolean {
   let url: URL;
   try {
     url = new URL(uri);

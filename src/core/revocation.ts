@@ -1,5 +1,4 @@
-import { SecurityEvents } from '../audit/events.js';
-import type { ClientRecord, ClientStore, TokenStore } from '../storage/store.js';
+import type { ClientRecord, ClientStore, SecurityEventSink, TokenStore } from './ports.js';
 import { authenticateClient, presentedClientCredentials } from './client-auth.js';
 import type { Clock } from './clock.js';
 import { OAuthError } from './errors.js';
@@ -35,7 +34,7 @@ export class RevocationEndpoint {
   constructor(
     private readonly store: TokenManagementStorage,
     private readonly clock: Clock,
-    private readonly events: SecurityEvents = new SecurityEvents(),
+    private readonly events?: SecurityEventSink,
   ) {}
 
   /** Returns the client id, for the log line. */
@@ -46,7 +45,7 @@ export class RevocationEndpoint {
     const now = this.clock.now();
 
     const revoked = (kind: string, userId: string | null) =>
-      this.events.emit({
+      this.events?.emit({
         type: 'token.revoked',
         at: now,
         actor: 'client',

@@ -1,7 +1,4 @@
-import { SecurityEvents } from '../audit/events.js';
-import type { ClientStore } from '../storage/store.js';
-import type { Throttle } from '../accounts/throttle.js';
-import type { ClientRecord } from '../storage/store.js';
+import type { ClientAuthenticationThrottle, ClientRecord, ClientStore, SecurityEventSink } from './ports.js';
 import { checkClientCredentials, findPresentedClient, presentedClientCredentials, type PresentedClientCredentials } from './client-auth.js';
 import { OAuthError } from './errors.js';
 import type { Clock } from './clock.js';
@@ -33,8 +30,8 @@ export class TokenEndpoint {
     private readonly clients: Pick<ClientStore, 'findClient'>,
     private readonly grants: ReadonlyMap<string, GrantHandler>,
     private readonly clock: Clock,
-    private readonly throttle?: Throttle,
-    private readonly events: SecurityEvents = new SecurityEvents(),
+    private readonly throttle?: ClientAuthenticationThrottle,
+    private readonly events?: SecurityEventSink,
   ) {}
 
   get grantTypes(): string[] {
@@ -52,7 +49,7 @@ export class TokenEndpoint {
     }
     const minted = await handler.handle({ client, params, clientIp });
     const { userId } = minted.accessToken;
-    this.events.emit({
+    this.events?.emit({
       type: 'token.issued',
       at: this.clock.now(),
       actor: 'client',
@@ -83,7 +80,7 @@ export class TokenEndpoint {
       if (!(error instanceof OAuthError) || error.code !== 'invalid_client') throw error;
       this.announceFailure(client, presented, clientIp);
       if (!this.throttle) throw error;
-      const wait = await this.throttle.failedUnlessBlocked(this.throttle.forClient(presented.clientId, client !== null, clientIp));
+      const wait = await this.throttle.clientAuthenticationFailed(presented.clientId, client !== null, clientIp);
       if (wait === 0) throw error;
       throw OAuthError.invalidClient(`too many failed client authentications; retry in ${wait} seconds`, presented.method === 'client_secret_basic').withRetryAfter(wait);
     }
@@ -96,7 +93,7 @@ export class TokenEndpoint {
    */
   private announceFailure(known: ClientRecord | null, presented: PresentedClientCredentials, clientIp: string): void {
     const reason = !known ? 'unknown_client' : presented.clientSecret === null ? 'missing_secret' : 'wrong_secret';
-    this.events.emit({
+    this.events?.emit({
       type: 'client.authentication_failed',
       at: this.clock.now(),
       actor: 'client',

@@ -1,5 +1,5 @@
 import { SignJWT } from 'jose';
-import type { AccessTokenRecord, RefreshTokenRecord } from '../storage/store.js';
+import type { AccessTokenRecord, RefreshTokenRecord } from './ports.js';
 import type { Clock, IdSource } from './clock.js';
 import type { KeyRing } from './keys.js';
 import { formatScope } from './scopes.js';

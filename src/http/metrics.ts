@@ -3,14 +3,15 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { SecurityEvent } from '../audit/events.js';
 import { OAuthError } from '../core/errors.js';
+import { CLIENT_GRANT_TYPES } from '../core/grants/registry.js';
 import type { Gatehouse } from '../gatehouse.js';
 import { sendOAuthError } from './errors.js';
 
 /** Seconds; token requests take a few milliseconds, sign-ins (argon2id) a few hundred. */
 const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
-/** The grant label takes only known values, so a client cannot create series at will. */
-const KNOWN_GRANT_TYPES = new Set(['authorization_code', 'client_credentials', 'password', 'refresh_token', 'implicit']);
+/** The grant label takes only the built-in grant types (the registry's), so a client cannot create series at will. */
+const KNOWN_GRANT_TYPES: ReadonlySet<string> = new Set(CLIENT_GRANT_TYPES);
 type RequestLabel = 'route' | 'method' | 'status' | 'grant_type';
 type LatencyLabel = 'route' | 'method' | 'grant_type';
 

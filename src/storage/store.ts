@@ -1,110 +1,40 @@
 /**
- * The storage contract. Core declares what it needs as narrow interfaces (one per concern);
- * both engines (SQLite, PostgreSQL) implement all of them through one `Store`.
+ * The storage contract. Core declares what it needs as narrow interfaces (src/core/ports/);
+ * the rest (accounts, sessions, throttles, audit, maintenance) is declared here. Both engines
+ * (SQLite, PostgreSQL) implement all of them through one `Store`.
  * Times are whole seconds since the epoch. Secrets appear only as SHA-256 hashes.
  */
+import type {
+  ClientStore,
+  CodeStore,
+  ConsentStore,
+  KeyStore,
+  TokenStore,
+  UserLookup,
+  UserRecord,
+} from '../core/ports.js';
 
-export interface ClientRecord {
-  id: string;
-  name: string;
-  /** SHA-256 of the client secret; null for a public client. */
-  secretHash: string | null;
-  isPublic: boolean;
-  redirectUris: string[];
-  grantTypes: string[];
-  /** The scopes this client may ask for; null means every configured supported scope. */
-  scopes: string[] | null;
-  /** A first-party client: its users are never asked for consent. */
-  trusted: boolean;
-  /** A resource server's client: may introspect tokens issued to any client. */
-  canIntrospect: boolean;
-  createdAt: number;
-}
-
-export interface UserRecord {
-  id: string;
-  username: string;
-  usernameCanonical: string;
-  email: string;
-  emailCanonical: string;
-  /** argon2id PHC string. */
-  passwordHash: string;
-  /** Whether the account may be used. An administrator's switch (user activate/deactivate). */
-  enabled: boolean;
-  /**
-   * A self-registered account whose e-mail address is not confirmed yet: it is also not
-   * enabled, and following the confirmation link enables it. An administrator's deactivate
-   * clears this, so a confirmation link can never re-enable an account an admin disabled.
-   */
-  awaitingConfirmation: boolean;
-  roles: string[];
-  createdAt: number;
-  updatedAt: number;
-}
-
-export interface AccessTokenRecord {
-  /** SHA-256 of the token as handed out (an opaque value or a whole JWT). */
-  tokenHash: string;
-  /** The token's unique id (the `jti` of a JWT), reported by introspection; null for tokens older than migration 3. */
-  jti: string | null;
-  /** Every token descended from one original grant shares this id. */
-  familyId: string;
-  clientId: string;
-  userId: string | null;
-  scope: string;
-  issuedAt: number;
-  expiresAt: number;
-  revokedAt: number | null;
-}
-
-export interface RefreshTokenRecord {
-  tokenHash: string;
-  familyId: string;
-  /** The refresh token this one replaced; null for the first of a family. */
-  parentHash: string | null;
-  clientId: string;
-  userId: string | null;
-  scope: string;
-  issuedAt: number;
-  /**
-   * When the family's first token was issued; rotation copies it. Absent when writing = issuedAt
-   * (the first token of a family); always present when read.
-   */
-  familyStartedAt?: number;
-  expiresAt: number;
-  /** Set when the token was exchanged (rotation); a consumed token presented again is reuse. */
-  consumedAt: number | null;
-  revokedAt: number | null;
-}
-
-export interface AuthorizationCodeRecord {
-  codeHash: string;
-  familyId: string;
-  clientId: string;
-  userId: string;
-  /** Where the code was sent (the registered URI the request resolved to). */
-  redirectUri: string;
-  /**
-   * Whether the authorization request named redirect_uri itself; only then must the token
-   * request repeat it (RFC 6749 §4.1.3).
-   */
-  redirectUriGiven: boolean;
-  scope: string;
-  codeChallenge: string | null;
-  codeChallengeMethod: string | null;
-  issuedAt: number;
-  expiresAt: number;
-  consumedAt: number | null;
-}
-
-export interface ClientStore {
-  findClient(id: string): Promise<ClientRecord | null>;
-  createClient(client: ClientRecord): Promise<void>;
-  listClients(): Promise<ClientRecord[]>;
-  /** Deletes the client and every token and code issued to it. False when it did not exist. */
-  deleteClient(id: string): Promise<boolean>;
-  updateClientSecret(id: string, secretHash: string): Promise<boolean>;
-}
+// Core owns these; re-exported so storage and its users keep one import path.
+export type {
+  AccessTokenRecord,
+  AuthorizationCodeRecord,
+  ClientRecord,
+  ClientStore,
+  CodeStore,
+  ConsentRecord,
+  ConsentStore,
+  IssuedTokens,
+  KeyStore,
+  RedemptionOutcome,
+  RefreshTokenRecord,
+  RefreshTokenWithUser,
+  RotationOutcome,
+  RotationRequest,
+  SigningKeyRecord,
+  TokenStore,
+  UserLookup,
+  UserRecord,
+} from '../core/ports.js';
 
 export type UserPatch = Partial<
   Pick<UserRecord, 'username' | 'usernameCanonical' | 'email' | 'emailCanonical' | 'passwordHash' | 'enabled' | 'awaitingConfirmation' | 'roles'>
@@ -116,8 +46,7 @@ export class DuplicateUserError extends Error {
   }
 }
 
-export interface UserStore {
-  findUserById(id: string): Promise<UserRecord | null>;
+export interface UserStore extends UserLookup {
   /** Looks up by canonical username or canonical email. */
   findUserByLogin(canonical: string): Promise<UserRecord | null>;
   /** Throws DuplicateUserError when the canonical username or email is taken. */
@@ -236,90 +165,6 @@ export interface UserGrantStore {
   revokeUserGrant(userId: string, clientId: string, now: number): Promise<boolean>;
 }
 
-export interface IssuedTokens {
-  accessToken: AccessTokenRecord;
-  refreshToken?: RefreshTokenRecord;
-}
-
-export type RotationOutcome =
-  /** The presented token was live; it is now consumed and `next` is stored. */
-  | { kind: 'rotated' }
-  /**
-   * A replay within the grace period while the successor was still unused: the successor pair
-   * was revoked (marked superseded, so presenting it later is reuse) and `next` is stored.
-   */
-  | { kind: 'reissued-in-grace' }
-  /**
-   * The token had already been used (even if since revoked), or was superseded by a grace
-   * replay: the whole family is now revoked.
-   */
-  | { kind: 'reuse-detected'; familyId: string }
-  /** Unknown, expired, or revoked without having been used: nothing changed. */
-  | { kind: 'invalid' };
-
-export interface RotationRequest {
-  presentedHash: string;
-  now: number;
-  /**
-   * RFC 9700 §4.14 leeway for a client whose response was lost; 0 turns it off. A used token
-   * presented again within it is answered only while none of its successors has been used.
-   */
-  gracePeriod: number;
-  next: { accessToken: AccessTokenRecord; refreshToken: RefreshTokenRecord };
-}
-
-export interface RefreshTokenWithUser {
-  token: Pick<RefreshTokenRecord, 'clientId' | 'familyId' | 'scope' | 'userId'> & { familyStartedAt: number };
-  user: Pick<UserRecord, 'enabled' | 'username' | 'roles'> | null;
-}
-
-export interface TokenStore {
-  /** Stores an access token and its optional refresh token in one transaction. */
-  issueTokens(tokens: IssuedTokens): Promise<void>;
-  /** Revokes one access token. False when it was unknown or already revoked. */
-  revokeAccessToken(tokenHash: string, now: number): Promise<boolean>;
-  findAccessToken(tokenHash: string): Promise<AccessTokenRecord | null>;
-  findRefreshToken(tokenHash: string): Promise<RefreshTokenRecord | null>;
-  /**
-   * What the refresh grant needs to know before it rotates a token, in one read: the token's
-   * binding and the state of its user (null for a token without a user). Null when unknown.
-   */
-  findRefreshTokenWithUser(tokenHash: string): Promise<RefreshTokenWithUser | null>;
-  /**
-   * One atomic step, correct across processes: consume the presented refresh token and
-   * store the next pair, revoking the access tokens issued before it, or detect reuse and
-   * revoke the family.
-   */
-  rotateRefreshToken(request: RotationRequest): Promise<RotationOutcome>;
-  /**
-   * A client presented a refresh token issued to another client. One atomic step: when the token
-   * had been used or superseded (a replay of a leaked token), revoke its family and return
-   * 'reuse-detected'; otherwise change nothing and return 'invalid'.
-   */
-  refuseForeignRefreshToken(tokenHash: string, now: number): Promise<Extract<RotationOutcome, { kind: 'reuse-detected' | 'invalid' }>>;
-  /** Revokes every access and refresh token of a family. Returns how many rows changed. */
-  revokeFamily(familyId: string, now: number): Promise<number>;
-}
-
-export type RedemptionOutcome =
-  /** The code was live: it is now consumed and the tokens are stored. */
-  | { kind: 'redeemed' }
-  /** The code had been used before: every token issued from it is now revoked (RFC 6749 §4.1.2). */
-  | { kind: 'replayed' }
-  /** Unknown or expired: nothing changed. */
-  | { kind: 'invalid' };
-
-export interface CodeStore {
-  saveAuthorizationCode(code: AuthorizationCodeRecord): Promise<void>;
-  findAuthorizationCode(codeHash: string): Promise<AuthorizationCodeRecord | null>;
-  /**
-   * One atomic step, correct across processes: consume the code and store the tokens issued
-   * for it, or, when it was consumed already, revoke its family. A code issued to a client other
-   * than `tokens.accessToken.clientId` is 'invalid' and changes nothing.
-   */
-  redeemAuthorizationCode(codeHash: string, now: number, tokens: IssuedTokens): Promise<RedemptionOutcome>;
-}
-
 /** A signed-in browser. The cookie carries a secret; only its hash is stored. */
 export interface SessionRecord {
   idHash: string;
@@ -334,20 +179,6 @@ export interface SessionStore {
   deleteSession(idHash: string): Promise<boolean>;
   /** Signs a user out everywhere. Returns how many sessions ended. */
   deleteUserSessions(userId: string): Promise<number>;
-}
-
-/** What a user allowed a client: remembered so the consent page is not shown again for it. */
-export interface ConsentRecord {
-  userId: string;
-  clientId: string;
-  scopes: string[];
-  grantedAt: number;
-}
-
-export interface ConsentStore {
-  findConsent(userId: string, clientId: string): Promise<ConsentRecord | null>;
-  /** Creates or replaces the user's consent for the client. */
-  saveConsent(consent: ConsentRecord): Promise<void>;
 }
 
 /**
@@ -399,38 +230,6 @@ export interface PendingAuthorizationStore {
   takePendingAuthorization(idHash: string, sessionHash: string, csrfHash: string, now: number): Promise<PendingAuthorizationRecord | null>;
   /** A request kept across sign-in for the browser whose CSRF cookie secret hashes to `csrfHash`, while unexpired (not consumed). */
   findPendingSignIn(idHash: string, csrfHash: string, now: number): Promise<PendingAuthorizationRecord | null>;
-}
-
-/** A key that signs JWT access tokens. The private key is stored encrypted, never in clear. */
-export interface SigningKeyRecord {
-  kid: string;
-  algorithm: string;
-  /** The public JWK (JSON), as published in the JWKS. */
-  publicJwk: string;
-  /** The private key (PKCS#8), encrypted with the configured key_encryption_key. */
-  privateKeyEncrypted: string;
-  createdAt: number;
-  /** When a newer key takes (or took) over signing; null for the newest key. */
-  retiredAt: number | null;
-  /** Until when the public key stays in the JWKS (every token it signed has expired by then). */
-  publishUntil: number | null;
-}
-
-export interface KeyStore {
-  /** Every key: the current one first, then the others newest first. */
-  listSigningKeys(): Promise<SigningKeyRecord[]>;
-  /**
-   * Stores a new key and, in the same transaction and under a lock (so concurrent rotations on
-   * several nodes leave exactly one current key), retires every key that would sign after
-   * `retireAt`: it stops signing then and stays published until `publishUntil`.
-   */
-  addSigningKey(key: SigningKeyRecord, retired: { retireAt: number; publishUntil: number }): Promise<void>;
-  /**
-   * Stores `key` (created at key.createdAt) unless some key signs at that time (retired_at null
-   * or later), in one transaction under the same lock: of several nodes creating the first key
-   * at once, exactly one wins. True when `key` was stored.
-   */
-  addFirstSigningKey(key: SigningKeyRecord): Promise<boolean>;
 }
 
 /**

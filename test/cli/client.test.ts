@@ -29,6 +29,8 @@ interface ClientRow {
 }
 
 const SECRET = /^[A-Za-z0-9_-]{43}$/;
+/** Why the CLI cannot know whether an extension grant exists. */
+const WHY_WARNED = '(a process that runs extensions registers them in code the CLI never loads)';
 const sha256 = (value: string) => createHash('sha256').update(value, 'utf8').digest('base64url');
 
 
@@ -174,6 +176,56 @@ describeEachEngine('gatehouse client', (factory) => {
         expectMisuse(result, cases[i]![1]);
         expect(result.stdout, `case ${cases[i]![0].join(' ')}`).toBe('');
       });
+      expect((await queryRows(db.location, 'SELECT id FROM clients')).length).toBe(before);
+    });
+
+    it('--grant-type takes an extension grant\'s absolute URI, warning on stderr that no built-in has it', async () => {
+      const jwtBearer = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
+      const custom = 'https://grants.example.com/delegation';
+      const result = await cli([
+        'client', 'create', '--name', 'Extension Grants',
+        '--grant-type', 'client_credentials', '--grant-type', jwtBearer, '--grant-type', custom, '--json',
+      ]);
+      expect(result.code, describeResult(result)).toBe(0);
+      const created = parseJson<CreatedClient>(result);
+      expect(created.grant_types).toEqual(['client_credentials', jwtBearer, custom]);
+      const stored = JSON.parse((await row(created.client_id))!.grant_types);
+      expect(stored).toEqual(['client_credentials', jwtBearer, custom]);
+      // One warning per extension grant type, none for the built-in one.
+      const warnings = lines(result.stderr);
+      expect(warnings).toHaveLength(2);
+      expect(warnings[0]).toBe(`warning: no built-in grant has the type ${jwtBearer} ${WHY_WARNED}`);
+      expect(warnings[1]).toBe(`warning: no built-in grant has the type ${custom} ${WHY_WARNED}`);
+    });
+
+    it('built-in grant types print no warning; --help lists them and mentions extension URIs', async () => {
+      const builtIn = await cli([
+        'client', 'create', '--name', 'Every Built-in Grant',
+        '--grant-type', 'authorization_code', '--grant-type', 'refresh_token', '--grant-type', 'password',
+        '--grant-type', 'client_credentials', '--grant-type', 'implicit',
+        '--redirect-uri', 'https://app.example.com/cb', '--json',
+      ]);
+      expectSuccess(builtIn);
+      const builtInNames = ['authorization_code', 'refresh_token', 'password', 'client_credentials', 'implicit'];
+      expect(parseJson<CreatedClient>(builtIn).grant_types).toEqual(builtInNames);
+      const help = await runCli(['client', 'create', '--help'], { cwd: dir });
+      expectSuccess(help);
+      const text = help.stdout.replace(/\s+/g, ' ');
+      for (const name of builtInNames) expect(text).toContain(name);
+      expect(text).toMatch(/absolute URI/);
+    });
+
+    it('refuses a grant type that is neither built in nor an absolute URI, and stores nothing', async () => {
+      const before = (await queryRows(db.location, 'SELECT id FROM clients')).length;
+      const refused = await Promise.all(
+        ['jwt-bearer', 'urn', 'https://grants.example.com/x#frag', 'urn:with space'].map((grantType) =>
+          cli(['client', 'create', '--name', 'Refused Grant', '--grant-type', grantType, '--json'])),
+      );
+      for (const result of refused) {
+        expectMisuse(result, /unknown grant type/);
+        expect(result.stderr).toMatch(/absolute URI/);
+        expect(result.stdout).toBe('');
+      }
       expect((await queryRows(db.location, 'SELECT id FROM clients')).length).toBe(before);
     });
 

@@ -1,10 +1,25 @@
 import { Command } from 'commander';
+import { CLIENT_GRANT_TYPES } from '../../core/grants/registry.js';
 import type { ClientRecord } from '../../storage/store.js';
 import { withStoreOptions, type StoreOptions } from '../store-options.js';
 import { UsageError } from '../errors.js';
 import { formatTime, printJson, printLines, printTable } from '../output.js';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
+
+/**
+ * Grant types no built-in grant answers (extension grants, RFC 6749 §4.5, by absolute URI): the
+ * client is stored, but only a process that registers a handler for them in code answers them,
+ * and the CLI never loads that code, so it cannot tell whether one exists.
+ */
+function warnAboutExtensionGrants(grantTypes: readonly string[]): void {
+  for (const grantType of grantTypes.filter((g) => !CLIENT_GRANT_TYPES.includes(g))) {
+    process.stderr.write(
+      `warning: no built-in grant has the type ${grantType} ` +
+        '(a process that runs extensions registers them in code the CLI never loads)\n',
+    );
+  }
+}
 
 function describeClient(client: ClientRecord) {
   return {
@@ -49,7 +64,13 @@ export function clientCommand(): Command {
       .description('register a client; prints its id and secret (the secret is shown once)')
       .requiredOption('--name <name>', 'display name')
       .option('--redirect-uri <uri>', 'allowed redirect URI (repeatable)', collect, [])
-      .option('--grant-type <type>', 'allowed grant type (repeatable; default authorization_code and refresh_token)', collect, [])
+      .option(
+        '--grant-type <type>',
+        `allowed grant type: ${CLIENT_GRANT_TYPES.join(', ')}, or an extension grant's absolute URI ` +
+          '(repeatable; default authorization_code and refresh_token)',
+        collect,
+        [],
+      )
       .option('--scope <scopes>', 'space-separated scopes it may ask for (default: every supported scope)')
       .option('--public', 'a public client (no secret: mobile, single-page and CLI apps)')
       .option('--trusted', 'a first-party client: users are never shown the consent page for it')
@@ -76,6 +97,7 @@ export function clientCommand(): Command {
         allowInsecureHttp: options.allowInsecureHttp ?? false,
       });
       audit.record('client.created', { clientId: created.id, details: { name: created.name, grant_types: created.grantTypes.join(' ') } });
+      warnAboutExtensionGrants(created.grantTypes);
       if (options.json) {
         printJson({ ...describeClient(created), client_secret: secret });
         return;

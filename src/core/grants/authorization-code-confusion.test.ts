@@ -10,7 +10,7 @@ import { rejectedOAuthError } from '../../../test/helpers/errors.js';
 import { UserAccounts } from '../../accounts/users.js';
 import { validateConfig } from '../../config/load.js';
 import { Gatehouse } from '../../gatehouse.js';
-import type { IssuedTokens } from '../../storage/store.js';
+import type { IssuedTokens } from '../ports.js';
 import { ClientRegistry, type RegisteredClient } from '../clients.js';
 import { ManualClock } from '../clock.js';
 import { tokenKey } from '../secrets.js';

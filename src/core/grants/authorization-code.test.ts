@@ -4,7 +4,7 @@ import { rejectedOAuthError } from '../../../test/helpers/errors.js';
 import { UserAccounts } from '../../accounts/users.js';
 import { validateConfig } from '../../config/load.js';
 import { Gatehouse } from '../../gatehouse.js';
-import type { ClientRecord } from '../../storage/store.js';
+import type { ClientRecord } from '../ports.js';
 import { ClientRegistry, type NewClient } from '../clients.js';
 import { ManualClock } from '../clock.js';
 import { tokenKey } from '../secrets.js';

@@ -1,30 +1,43 @@
-import type { SecurityEvents } from '../../audit/events.js';
-import type { CodeStore, TokenStore, UserStore } from '../../storage/store.js';
 import type { Clock } from '../clock.js';
 import { OAuthError } from '../errors.js';
+import type { AuthorizationCodeGrantStorage, SecurityEventSink } from '../ports.js';
 import { verifierMatchesChallenge } from '../pkce.js';
 import { tokenKey } from '../secrets.js';
 import type { TokenMinter } from '../tokens.js';
 import { requireParam, type GrantHandler, type GrantRequest } from './grant.js';
 
-export type AuthorizationCodeGrantStorage = Pick<CodeStore, 'findAuthorizationCode' | 'redeemAuthorizationCode'> &
-  Pick<TokenStore, 'revokeFamily'> &
-  Pick<UserStore, 'findUserById'>;
+export type { AuthorizationCodeGrantStorage } from '../ports.js';
+
+export interface AuthorizationCodeGrantOptions {
+  store: AuthorizationCodeGrantStorage;
+  minter: TokenMinter;
+  clock: Clock;
+  /** Whether a client registered for these grant types is also given a refresh token. */
+  refreshTokensAllowed: (grantTypes: readonly string[]) => boolean;
+  /** Where a replayed code is announced. */
+  events?: SecurityEventSink;
+}
 
 /**
  * RFC 6749 §4.1.3 with PKCE (RFC 7636 §4.6): the code is checked against everything it was
  * bound to at the authorization endpoint, then consumed and exchanged in one atomic step.
  */
 export class AuthorizationCodeGrant implements GrantHandler {
-  readonly grantType = 'authorization_code';
+  static readonly grantType = 'authorization_code';
+  readonly grantType = AuthorizationCodeGrant.grantType;
+  private readonly store: AuthorizationCodeGrantStorage;
+  private readonly minter: TokenMinter;
+  private readonly clock: Clock;
+  private readonly refreshTokensAllowed: (grantTypes: readonly string[]) => boolean;
+  private readonly events?: SecurityEventSink;
 
-  constructor(
-    private readonly store: AuthorizationCodeGrantStorage,
-    private readonly minter: TokenMinter,
-    private readonly clock: Clock,
-    private readonly refreshTokensAllowed: (grantTypes: readonly string[]) => boolean,
-    private readonly events?: SecurityEvents,
-  ) {}
+  constructor(options: AuthorizationCodeGrantOptions) {
+    this.store = options.store;
+    this.minter = options.minter;
+    this.clock = options.clock;
+    this.refreshTokensAllowed = options.refreshTokensAllowed;
+    this.events = options.events;
+  }
 
   async handle({ client, params, clientIp }: GrantRequest) {
     const codeHash = tokenKey(requireParam(params, 'code'));

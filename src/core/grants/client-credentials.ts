@@ -1,20 +1,30 @@
-import type { TokenStore } from '../../storage/store.js';
 import { OAuthError } from '../errors.js';
+import type { ClientCredentialsStorage } from '../ports.js';
 import type { TokenMinter } from '../tokens.js';
 import type { GrantHandler, GrantRequest } from './grant.js';
 import { scopeForNewGrant, type ScopePolicy } from './scope-policy.js';
 
-export type ClientCredentialsStorage = Pick<TokenStore, 'issueTokens'>;
+export type { ClientCredentialsStorage } from '../ports.js';
+
+export interface ClientCredentialsGrantOptions {
+  store: ClientCredentialsStorage;
+  minter: TokenMinter;
+  scopes: ScopePolicy;
+}
 
 /** RFC 6749 §4.4: the client acts on its own behalf. */
 export class ClientCredentialsGrant implements GrantHandler {
-  readonly grantType = 'client_credentials';
+  static readonly grantType = 'client_credentials';
+  readonly grantType = ClientCredentialsGrant.grantType;
+  private readonly store: ClientCredentialsStorage;
+  private readonly minter: TokenMinter;
+  private readonly scopes: ScopePolicy;
 
-  constructor(
-    private readonly store: ClientCredentialsStorage,
-    private readonly minter: TokenMinter,
-    private readonly scopes: ScopePolicy,
-  ) {}
+  constructor(options: ClientCredentialsGrantOptions) {
+    this.store = options.store;
+    this.minter = options.minter;
+    this.scopes = options.scopes;
+  }
 
   async handle({ client, params }: GrantRequest) {
     // §4.4: only a confidential client may act on its own behalf.

@@ -1,4 +1,4 @@
-import type { ClientRecord } from '../../storage/store.js';
+import type { ClientRecord } from '../ports.js';
 import { OAuthError } from '../errors.js';
 import type { MintedTokens } from '../tokens.js';
 

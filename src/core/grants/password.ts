@@ -1,46 +1,45 @@
-import { signIn } from '../../accounts/authenticate.js';
-import type { Throttle } from '../../accounts/throttle.js';
-import type { TrustedDevices } from '../../accounts/devices.js';
-import type { PasswordVerifier } from '../../accounts/passwords.js';
-import type { SecurityEvents } from '../../audit/events.js';
-import type { Clock } from '../clock.js';
-import type { TokenStore, UserStore } from '../../storage/store.js';
 import { OAuthError } from '../errors.js';
+import type { PasswordGrantStorage, ResourceOwnerAuthenticator } from '../ports.js';
 import type { TokenMinter } from '../tokens.js';
 import { requireParam, type GrantHandler, type GrantRequest } from './grant.js';
 import { scopeForNewGrant, type ScopePolicy } from './scope-policy.js';
 
-export type PasswordGrantStorage = Pick<UserStore, 'findUserByLogin'> & Pick<TokenStore, 'issueTokens'>;
+export type { PasswordGrantStorage } from '../ports.js';
+
+export interface PasswordGrantOptions {
+  store: PasswordGrantStorage;
+  minter: TokenMinter;
+  scopes: ScopePolicy;
+  /** Checks the username and password (throttled, with known accounts and login events). */
+  resourceOwners: ResourceOwnerAuthenticator;
+  /** Whether a client registered for these grant types is also given a refresh token. */
+  refreshTokensAllowed: (grantTypes: readonly string[]) => boolean;
+}
 
 /** RFC 6749 §4.3: resource owner password credentials, by username or e-mail. */
 export class PasswordGrant implements GrantHandler {
-  readonly grantType = 'password';
+  static readonly grantType = 'password';
+  readonly grantType = PasswordGrant.grantType;
+  private readonly store: PasswordGrantStorage;
+  private readonly minter: TokenMinter;
+  private readonly scopes: ScopePolicy;
+  private readonly resourceOwners: ResourceOwnerAuthenticator;
+  private readonly refreshTokensAllowed: (grantTypes: readonly string[]) => boolean;
 
-  constructor(
-    private readonly store: PasswordGrantStorage,
-    private readonly minter: TokenMinter,
-    private readonly scopes: ScopePolicy,
-    private readonly passwords: PasswordVerifier,
-    private readonly refreshTokensAllowed: (grantTypes: readonly string[]) => boolean,
-    private readonly throttle?: Throttle,
-    private readonly events?: SecurityEvents,
-    private readonly clock?: Clock,
-    private readonly devices?: TrustedDevices,
-  ) {}
+  constructor(options: PasswordGrantOptions) {
+    this.store = options.store;
+    this.minter = options.minter;
+    this.scopes = options.scopes;
+    this.resourceOwners = options.resourceOwners;
+    this.refreshTokensAllowed = options.refreshTokensAllowed;
+  }
 
   async handle({ client, params, clientIp = 'unknown' }: GrantRequest) {
     const login = requireParam(params, 'username');
     const password = requireParam(params, 'password');
     const scope = scopeForNewGrant(this.scopes, client, params.get('scope'));
 
-    const result = await signIn(
-      { store: this.store, passwords: this.passwords, throttle: this.throttle, devices: this.devices, events: this.events, clock: this.clock },
-      login,
-      password,
-      clientIp,
-      // A confidential client that authenticated vouches for the accounts it signed in to before.
-      { via: 'password_grant', clientId: client.id, ...(client.isPublic ? {} : { device: { kind: 'client', clientId: client.id } as const }) },
-    );
+    const result = await this.resourceOwners.authenticate({ login, password, address: clientIp, client });
     if (result.kind === 'throttled') {
       throw OAuthError.invalidGrant(`too many failed sign-in attempts; retry in ${result.retryAfter} seconds`).withRetryAfter(result.retryAfter);
     }

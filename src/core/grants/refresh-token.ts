@@ -1,13 +1,22 @@
-import type { SecurityEvents } from '../../audit/events.js';
-import type { TokenStore } from '../../storage/store.js';
-import { OAuthError } from '../errors.js';
 import type { Clock } from '../clock.js';
+import { OAuthError } from '../errors.js';
+import type { RefreshTokenGrantStorage, SecurityEventSink } from '../ports.js';
 import { narrowScope, parseScope } from '../scopes.js';
 import { tokenKey } from '../secrets.js';
 import type { TokenMinter } from '../tokens.js';
 import { requireParam, type GrantHandler, type GrantRequest } from './grant.js';
 
-export type RefreshTokenGrantStorage = Pick<TokenStore, 'findRefreshTokenWithUser' | 'rotateRefreshToken' | 'refuseForeignRefreshToken'>;
+export type { RefreshTokenGrantStorage } from '../ports.js';
+
+export interface RefreshTokenGrantOptions {
+  store: RefreshTokenGrantStorage;
+  minter: TokenMinter;
+  clock: Clock;
+  /** refresh_token_grace_period: seconds a used token may be answered again (0: never). */
+  gracePeriod: number;
+  /** Where detected reuse and grace replays are announced. */
+  events?: SecurityEventSink;
+}
 
 /**
  * RFC 6749 §6 with rotation (RFC 9700 §4.14.2): the presented refresh token is consumed and a
@@ -17,15 +26,21 @@ export type RefreshTokenGrantStorage = Pick<TokenStore, 'findRefreshTokenWithUse
  * ends at its start + refresh_token_absolute_lifetime, however often it rotates.
  */
 export class RefreshTokenGrant implements GrantHandler {
-  readonly grantType = 'refresh_token';
+  static readonly grantType = 'refresh_token';
+  readonly grantType = RefreshTokenGrant.grantType;
+  private readonly store: RefreshTokenGrantStorage;
+  private readonly minter: TokenMinter;
+  private readonly clock: Clock;
+  private readonly gracePeriod: number;
+  private readonly events?: SecurityEventSink;
 
-  constructor(
-    private readonly store: RefreshTokenGrantStorage,
-    private readonly minter: TokenMinter,
-    private readonly clock: Clock,
-    private readonly gracePeriod: number,
-    private readonly events?: SecurityEvents,
-  ) {}
+  constructor(options: RefreshTokenGrantOptions) {
+    this.store = options.store;
+    this.minter = options.minter;
+    this.clock = options.clock;
+    this.gracePeriod = options.gracePeriod;
+    this.events = options.events;
+  }
 
   async handle({ client, params, clientIp }: GrantRequest) {
     const presented = requireParam(params, 'refresh_token');

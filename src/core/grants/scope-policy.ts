@@ -1,4 +1,4 @@
-import type { ClientRecord } from '../../storage/store.js';
+import type { ClientRecord } from '../ports.js';
 import { allowedScopesFor, grantScope, parseScope } from '../scopes.js';
 
 /** The server's scope settings, as grants need them. */

@@ -1,0 +1,65 @@
+import { describe, expect, it } from 'vitest';
+import { ManualClock } from '../clock.js';
+import type { ResourceOwnerAuthenticator } from '../ports.js';
+import { TokenMinter } from '../tokens.js';
+import {
+  AUTHORIZATION_ENDPOINT_GRANT_TYPES,
+  BUILT_IN_GRANT_TYPES,
+  CLIENT_GRANT_TYPES,
+  createGrantRegistry,
+  isExtensionGrantType,
+  type GrantDependencies,
+} from './registry.js';
+
+describe('the grant registry', () => {
+  it('lists the token endpoint\'s built-in grants once; implicit is a client grant type without a handler', () => {
+    expect(BUILT_IN_GRANT_TYPES).toEqual(['authorization_code', 'client_credentials', 'password', 'refresh_token']);
+    expect(AUTHORIZATION_ENDPOINT_GRANT_TYPES).toEqual(['implicit']);
+    expect(CLIENT_GRANT_TYPES).toEqual([...BUILT_IN_GRANT_TYPES, 'implicit']);
+  });
+
+  it('builds one handler per built-in grant, named by its grant_type', () => {
+    const clock = new ManualClock(1_700_000_000);
+    const ids = { id: () => 'id', token: () => 'token', secret: () => 'secret' };
+    const unused = () => Promise.reject(new Error('not called'));
+    const resourceOwners: ResourceOwnerAuthenticator = { authenticate: unused };
+    const deps: GrantDependencies = {
+      store: {
+        findAuthorizationCode: unused,
+        redeemAuthorizationCode: unused,
+        revokeFamily: unused,
+        findUserById: unused,
+        issueTokens: unused,
+        findRefreshTokenWithUser: unused,
+        rotateRefreshToken: unused,
+        refuseForeignRefreshToken: unused,
+      },
+      minter: new TokenMinter({ accessTokenLifetime: 3600, refreshTokenLifetime: 86_400 }, clock, ids, { kind: 'opaque' }),
+      clock,
+      scopes: { supported: [], defaults: [] },
+      refreshTokenGracePeriod: 0,
+      resourceOwners,
+    };
+    const registry = createGrantRegistry(deps);
+    expect([...registry.keys()]).toEqual(BUILT_IN_GRANT_TYPES);
+    for (const [grantType, handler] of registry) expect(handler.grantType).toBe(grantType);
+  });
+});
+
+describe('extension grant types (RFC 6749 §4.5)', () => {
+  it.each([
+    'urn:ietf:params:oauth:grant-type:jwt-bearer',
+    'urn:ietf:params:oauth:grant-type:device_code',
+    'https://grants.example.com/delegation',
+    'https://grants.example.com/x?version=2',
+  ])('accepts the absolute URI %s', (grantType) => {
+    expect(isExtensionGrantType(grantType)).toBe(true);
+  });
+
+  it.each(['password', 'jwt-bearer', 'urn', ':no-scheme', '1http://x', 'https://x.example/#frag', 'urn:a b', 'urn:'])(
+    'refuses %j',
+    (grantType) => {
+      expect(isExtensionGrantType(grantType)).toBe(false);
+    },
+  );
+});

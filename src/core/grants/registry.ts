@@ -1,0 +1,94 @@
+import type { Clock } from '../clock.js';
+import type {
+  AuthorizationCodeGrantStorage,
+  ClientCredentialsStorage,
+  PasswordGrantStorage,
+  RefreshTokenGrantStorage,
+  ResourceOwnerAuthenticator,
+  SecurityEventSink,
+} from '../ports.js';
+import { RESPONSE_TYPES } from '../response-types/index.js';
+import type { TokenMinter } from '../tokens.js';
+import { AuthorizationCodeGrant } from './authorization-code.js';
+import { ClientCredentialsGrant } from './client-credentials.js';
+import type { GrantHandler } from './grant.js';
+import { PasswordGrant } from './password.js';
+import { RefreshTokenGrant } from './refresh-token.js';
+import type { ScopePolicy } from './scope-policy.js';
+
+/** What the built-in grants are made of; each takes only its part. */
+export interface GrantDependencies {
+  store: AuthorizationCodeGrantStorage & ClientCredentialsStorage & PasswordGrantStorage & RefreshTokenGrantStorage;
+  minter: TokenMinter;
+  clock: Clock;
+  scopes: ScopePolicy;
+  refreshTokenGracePeriod: number;
+  /** Checks a resource owner's password for the password grant (accounts/ implements it). */
+  resourceOwners: ResourceOwnerAuthenticator;
+  /** Where detected code and token reuse is announced. */
+  events?: SecurityEventSink;
+}
+
+/** One grant_type of the token endpoint and how to build its handler. */
+export interface GrantDefinition {
+  readonly grantType: string;
+  create(deps: GrantDependencies): GrantHandler;
+}
+
+// A refresh token is issued only to a client allowed to use it.
+const refreshTokensAllowed = (grantTypes: readonly string[]) => grantTypes.includes(RefreshTokenGrant.grantType);
+
+/**
+ * The one list of built-in grants (RFC 6749 §4, §6). Everything else that names grant types is
+ * derived from it: the token endpoint's handlers, grant_types_supported in the metadata, the
+ * metric labels, the grant types a client can be registered for and the CLI's choices.
+ */
+export const BUILT_IN_GRANTS: readonly GrantDefinition[] = [
+  {
+    grantType: AuthorizationCodeGrant.grantType,
+    create: ({ store, minter, clock, events }) =>
+      new AuthorizationCodeGrant({ store, minter, clock, refreshTokensAllowed, events }),
+  },
+  {
+    grantType: ClientCredentialsGrant.grantType,
+    create: ({ store, minter, scopes }) => new ClientCredentialsGrant({ store, minter, scopes }),
+  },
+  {
+    grantType: PasswordGrant.grantType,
+    create: ({ store, minter, scopes, resourceOwners }) =>
+      new PasswordGrant({ store, minter, scopes, resourceOwners, refreshTokensAllowed }),
+  },
+  {
+    grantType: RefreshTokenGrant.grantType,
+    create: ({ store, minter, clock, refreshTokenGracePeriod, events }) =>
+      new RefreshTokenGrant({ store, minter, clock, gracePeriod: refreshTokenGracePeriod, events }),
+  },
+];
+
+/** The grant types the token endpoint answers, in the registry's order. */
+export const BUILT_IN_GRANT_TYPES: readonly string[] = BUILT_IN_GRANTS.map((grant) => grant.grantType);
+
+/**
+ * Grant types used only at the authorization endpoint, through a response type: `implicit`
+ * (response_type=token). A client is registered for them, but the token endpoint has no handler.
+ */
+export const AUTHORIZATION_ENDPOINT_GRANT_TYPES: readonly string[] = [...RESPONSE_TYPES.values()]
+  .map((handler) => handler.grantType)
+  .filter((grantType) => !BUILT_IN_GRANT_TYPES.includes(grantType));
+
+/** Every built-in grant type a client can be registered for. */
+export const CLIENT_GRANT_TYPES: readonly string[] = [...BUILT_IN_GRANT_TYPES, ...AUTHORIZATION_ENDPOINT_GRANT_TYPES];
+
+/**
+ * RFC 6749 §4.5: an extension grant type is an absolute URI (RFC 3986 §4.3: a scheme, no
+ * fragment), such as urn:ietf:params:oauth:grant-type:jwt-bearer.
+ */
+export function isExtensionGrantType(grantType: string): boolean {
+  if (!/^[A-Za-z][A-Za-z0-9+.-]*:[^\s#]+$/.test(grantType)) return false;
+  return URL.canParse(grantType);
+}
+
+/** The token endpoint's handlers: grant_type → handler. The token endpoint knows nothing else about grants. */
+export function createGrantRegistry(deps: GrantDependencies): ReadonlyMap<string, GrantHandler> {
+  return new Map(BUILT_IN_GRANTS.map((grant) => [grant.grantType, grant.create(deps)]));
+}

@@ -1,0 +1,120 @@
+/**
+ * The records core reads and writes. Storage engines persist them; core never sees SQL.
+ * Times are whole seconds since the epoch. Secrets appear only as SHA-256 hashes.
+ */
+
+export interface ClientRecord {
+  id: string;
+  name: string;
+  /** SHA-256 of the client secret; null for a public client. */
+  secretHash: string | null;
+  isPublic: boolean;
+  redirectUris: string[];
+  grantTypes: string[];
+  /** The scopes this client may ask for; null means every configured supported scope. */
+  scopes: string[] | null;
+  /** A first-party client: its users are never asked for consent. */
+  trusted: boolean;
+  /** A resource server's client: may introspect tokens issued to any client. */
+  canIntrospect: boolean;
+  createdAt: number;
+}
+
+export interface UserRecord {
+  id: string;
+  username: string;
+  usernameCanonical: string;
+  email: string;
+  emailCanonical: string;
+  /** argon2id PHC string. */
+  passwordHash: string;
+  /** Whether the account may be used. An administrator's switch (user activate/deactivate). */
+  enabled: boolean;
+  /**
+   * A self-registered account whose e-mail address is not confirmed yet: it is also not
+   * enabled, and following the confirmation link enables it. An administrator's deactivate
+   * clears this, so a confirmation link can never re-enable an account an admin disabled.
+   */
+  awaitingConfirmation: boolean;
+  roles: string[];
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface AccessTokenRecord {
+  /** SHA-256 of the token as handed out (an opaque value or a whole JWT). */
+  tokenHash: string;
+  /** The token's unique id (the `jti` of a JWT), reported by introspection; null for tokens older than migration 3. */
+  jti: string | null;
+  /** Every token descended from one original grant shares this id. */
+  familyId: string;
+  clientId: string;
+  userId: string | null;
+  scope: string;
+  issuedAt: number;
+  expiresAt: number;
+  revokedAt: number | null;
+}
+
+export interface RefreshTokenRecord {
+  tokenHash: string;
+  familyId: string;
+  /** The refresh token this one replaced; null for the first of a family. */
+  parentHash: string | null;
+  clientId: string;
+  userId: string | null;
+  scope: string;
+  issuedAt: number;
+  /**
+   * When the family's first token was issued; rotation copies it. Absent when writing = issuedAt
+   * (the first token of a family); always present when read.
+   */
+  familyStartedAt?: number;
+  expiresAt: number;
+  /** Set when the token was exchanged (rotation); a consumed token presented again is reuse. */
+  consumedAt: number | null;
+  revokedAt: number | null;
+}
+
+export interface AuthorizationCodeRecord {
+  codeHash: string;
+  familyId: string;
+  clientId: string;
+  userId: string;
+  /** Where the code was sent (the registered URI the request resolved to). */
+  redirectUri: string;
+  /**
+   * Whether the authorization request named redirect_uri itself; only then must the token
+   * request repeat it (RFC 6749 §4.1.3).
+   */
+  redirectUriGiven: boolean;
+  scope: string;
+  codeChallenge: string | null;
+  codeChallengeMethod: string | null;
+  issuedAt: number;
+  expiresAt: number;
+  consumedAt: number | null;
+}
+
+/** What a user allowed a client: remembered so the consent page is not shown again for it. */
+export interface ConsentRecord {
+  userId: string;
+  clientId: string;
+  scopes: string[];
+  grantedAt: number;
+}
+
+/** A key that signs JWT access tokens. The private key is stored encrypted, never in clear. */
+export interface SigningKeyRecord {
+  kid: string;
+  algorithm: string;
+  /** The public JWK (JSON), as published in the JWKS. */
+  publicJwk: string;
+  /** The private key (PKCS#8), encrypted with the configured key_encryption_key. */
+  privateKeyEncrypted: string;
+  createdAt: number;
+  /** When a newer key takes (or took) over signing; null for the newest key. */
+  retiredAt: number | null;
+  /** Until when the public key stays in the JWKS (every token it signed has expired by then). */
+  publishUntil: number | null;
+}
