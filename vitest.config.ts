@@ -20,6 +20,8 @@ export default defineConfig({
         // forks: process-wide state (the password queue, prom-client's registry, signal handlers,
         // the spawned-server reaper) stays per file, and better-sqlite3 stays in a main thread.
         pool: 'forks',
+        // One migrated template per run (PostgreSQL database, SQLite file) and one Chromium per worker.
+        globalSetup: name === 'unit' ? [] : ['test/global-setup.ts'],
       },
     })),
   },

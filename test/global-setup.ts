@@ -1,0 +1,119 @@
+/**
+ * vitest global setup of the integration and system projects (runs in the main process).
+ *
+ * Migrating a database costs more than copying one, so each run migrates once: a PostgreSQL
+ * template database and a SQLite template file, which test/helpers/databases.ts copies for every
+ * migrated test database (`CREATE DATABASE … TEMPLATE`, a file copy). Every test still gets a
+ * database of its own: advisory locks and LISTEN/NOTIFY are database-wide.
+ *
+ * Teardown drops this run's databases and files, and those a crashed run left more than a day ago.
+ * When PostgreSQL does not answer, no template is made: the helpers then fail or skip as before.
+ */
+import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { TestProject } from 'vitest/node';
+import { openStore, type DatabaseLocation } from '../src/storage/open.js';
+import {
+  connectAdmin,
+  dropRunDatabases,
+  isRemovableRun,
+  newRunId,
+  postgresDatabaseUrl,
+  postgresTemplateName,
+  runOfSqliteDirectory,
+  sqliteRunDirectoryName,
+} from './helpers/database-templates.js';
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    /** The templates of this run (see test/helpers/database-templates.ts); null where none could be made. */
+    gatehouseTestRun: {
+      run: string;
+      postgresTemplate: string | null;
+      sqliteTemplate: string | null;
+    };
+  }
+}
+
+async function migrate(location: DatabaseLocation): Promise<void> {
+  const store = openStore(location, { poolSize: 1 });
+  try {
+    await store.migrate();
+  } finally {
+    await store.close();
+  }
+}
+
+async function createPostgresTemplate(run: string): Promise<string | null> {
+  let admin;
+  try {
+    admin = await connectAdmin();
+  } catch {
+    return null;
+  }
+  try {
+    await dropRunDatabases(admin, run);
+    const name = postgresTemplateName(run);
+    await admin.query(`CREATE DATABASE ${name}`);
+    await migrate({ engine: 'postgres', url: postgresDatabaseUrl(name) });
+    // A copy cannot be made while anyone is connected to its template.
+    await admin.query(`ALTER DATABASE ${name} WITH ALLOW_CONNECTIONS false`);
+    return name;
+  } finally {
+    await admin.end().catch(() => {});
+  }
+}
+
+async function dropPostgresDatabases(run: string): Promise<void> {
+  let admin;
+  try {
+    admin = await connectAdmin();
+  } catch {
+    return;
+  }
+  try {
+    await dropRunDatabases(admin, run);
+  } finally {
+    await admin.end().catch(() => {});
+  }
+}
+
+function removeSqliteDirectories(run: string): void {
+  for (const entry of readdirSync(tmpdir())) {
+    const owner = runOfSqliteDirectory(entry);
+    if (owner !== null && isRemovableRun(owner, run)) rmSync(join(tmpdir(), entry), { recursive: true, force: true });
+  }
+}
+
+async function createSqliteTemplate(run: string): Promise<string> {
+  removeSqliteDirectories(run);
+  const directory = join(tmpdir(), sqliteRunDirectoryName(run));
+  mkdirSync(directory, { recursive: true });
+  const path = join(directory, 'template.db');
+  await migrate({ engine: 'sqlite', path });
+  return path;
+}
+
+// The integration and system projects share this file: one template per run, not one per project.
+let started: Promise<{ run: string; postgresTemplate: string | null; sqliteTemplate: string | null }> | undefined;
+let users = 0;
+
+export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  users += 1;
+  started ??= (async () => {
+    const run = newRunId();
+    const [postgresTemplate, sqliteTemplate] = await Promise.all([createPostgresTemplate(run), createSqliteTemplate(run)]);
+    return { run, postgresTemplate, sqliteTemplate };
+  })();
+  const templates = await started;
+  project.provide('gatehouseTestRun', templates);
+  return async () => {
+    users -= 1;
+    if (users > 0) return;
+    started = undefined;
+    await dropPostgresDatabases(templates.run);
+    const directory = join(tmpdir(), sqliteRunDirectoryName(templates.run));
+    if (existsSync(directory)) rmSync(directory, { recursive: true, force: true });
+  };
+}
