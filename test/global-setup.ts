@@ -95,23 +95,28 @@ async function createSqliteTemplate(run: string): Promise<string> {
   return path;
 }
 
-// The integration and system projects share this file: one template per run, not one per project.
-let started: Promise<{ run: string; postgresTemplate: string | null; sqliteTemplate: string | null }> | undefined;
-let users = 0;
+interface SharedRun {
+  started?: Promise<{ run: string; postgresTemplate: string | null; sqliteTemplate: string | null }>;
+  users: number;
+}
+
+// The integration and system projects both list this file and vitest loads it once per project:
+// the state lives on globalThis so that a run makes one set of templates, torn down by the last user.
+const shared: SharedRun = ((globalThis as { gatehouseTestRun?: SharedRun }).gatehouseTestRun ??= { users: 0 });
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
-  users += 1;
-  started ??= (async () => {
+  shared.users += 1;
+  shared.started ??= (async () => {
     const run = newRunId();
     const [postgresTemplate, sqliteTemplate] = await Promise.all([createPostgresTemplate(run), createSqliteTemplate(run)]);
     return { run, postgresTemplate, sqliteTemplate };
   })();
-  const templates = await started;
+  const templates = await shared.started;
   project.provide('gatehouseTestRun', templates);
   return async () => {
-    users -= 1;
-    if (users > 0) return;
-    started = undefined;
+    shared.users -= 1;
+    if (shared.users > 0) return;
+    shared.started = undefined;
     await dropPostgresDatabases(templates.run);
     const directory = join(tmpdir(), sqliteRunDirectoryName(templates.run));
     if (existsSync(directory)) rmSync(directory, { recursive: true, force: true });
