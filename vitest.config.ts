@@ -8,13 +8,14 @@ const workers = Math.max(availableParallelism(), 2);
 
 export default defineConfig({
   test: {
-    testTimeout: 30_000,
-    hookTimeout: 60_000,
+    // Here, not in the projects: a project's own maxWorkers would override `--maxWorkers` on the command line.
     maxWorkers: workers,
     projects: testProjects.map(({ name, include, exclude }) => ({
-      extends: true,
+      // No `extends: true`: nothing is inherited from this root (see maxWorkers above), each project says all it needs.
       test: {
         name,
+        testTimeout: 30_000,
+        hookTimeout: 60_000,
         include: [...include],
         exclude: [...configDefaults.exclude, ...exclude],
         // forks: process-wide state (the password queue, prom-client's registry, signal handlers,
