@@ -6,7 +6,8 @@
  * migrated test database (`CREATE DATABASE … TEMPLATE`, a file copy). Every test still gets a
  * database of its own: advisory locks and LISTEN/NOTIFY are database-wide.
  *
- * Teardown drops this run's databases and files, and those a crashed run left more than a day ago.
+ * Teardown drops this run's databases and files, and those a crashed run left more than a day ago,
+ * and stops the workers' Chromium servers (test/helpers/browser-servers.ts).
  * When PostgreSQL does not answer, no template is made: the helpers then fail or skip as before.
  */
 import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
@@ -14,6 +15,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
 import { openStore, type DatabaseLocation } from '../src/storage/open.js';
+import { stopBrowserServers } from './helpers/browser-servers.js';
 import {
   connectAdmin,
   dropRunDatabases,
@@ -32,6 +34,8 @@ declare module 'vitest' {
       run: string;
       postgresTemplate: string | null;
       sqliteTemplate: string | null;
+      /** A directory of this run's own, removed at teardown (test/helpers/browser-servers.ts keeps endpoints there). */
+      runDirectory: string;
     };
   }
 }
@@ -86,17 +90,14 @@ function removeSqliteDirectories(run: string): void {
   }
 }
 
-async function createSqliteTemplate(run: string): Promise<string> {
-  removeSqliteDirectories(run);
-  const directory = join(tmpdir(), sqliteRunDirectoryName(run));
-  mkdirSync(directory, { recursive: true });
-  const path = join(directory, 'template.db');
+async function createSqliteTemplate(runDirectory: string): Promise<string> {
+  const path = join(runDirectory, 'template.db');
   await migrate({ engine: 'sqlite', path });
   return path;
 }
 
 interface SharedRun {
-  started?: Promise<{ run: string; postgresTemplate: string | null; sqliteTemplate: string | null }>;
+  started?: Promise<{ run: string; postgresTemplate: string | null; sqliteTemplate: string | null; runDirectory: string }>;
   users: number;
 }
 
@@ -108,8 +109,14 @@ export default async function setup(project: TestProject): Promise<() => Promise
   shared.users += 1;
   shared.started ??= (async () => {
     const run = newRunId();
-    const [postgresTemplate, sqliteTemplate] = await Promise.all([createPostgresTemplate(run), createSqliteTemplate(run)]);
-    return { run, postgresTemplate, sqliteTemplate };
+    removeSqliteDirectories(run);
+    const runDirectory = join(tmpdir(), sqliteRunDirectoryName(run));
+    mkdirSync(runDirectory, { recursive: true });
+    const [postgresTemplate, sqliteTemplate] = await Promise.all([
+      createPostgresTemplate(run),
+      createSqliteTemplate(runDirectory),
+    ]);
+    return { run, postgresTemplate, sqliteTemplate, runDirectory };
   })();
   const templates = await shared.started;
   project.provide('gatehouseTestRun', templates);
@@ -117,8 +124,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
     shared.users -= 1;
     if (shared.users > 0) return;
     shared.started = undefined;
+    stopBrowserServers(templates.runDirectory);
     await dropPostgresDatabases(templates.run);
-    const directory = join(tmpdir(), sqliteRunDirectoryName(templates.run));
-    if (existsSync(directory)) rmSync(directory, { recursive: true, force: true });
+    if (existsSync(templates.runDirectory)) rmSync(templates.runDirectory, { recursive: true, force: true });
   };
 }

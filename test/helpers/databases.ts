@@ -23,7 +23,7 @@ import { copyFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type pg from 'pg';
-import { beforeAll, describe, inject } from 'vitest';
+import { beforeAll, describe, inject, type ProvidedContext } from 'vitest';
 import { openStore, type DatabaseLocation } from '../../src/storage/open.js';
 import type { SqlStore } from '../../src/storage/sql-store.js';
 import {
@@ -36,9 +36,7 @@ import {
 export { postgresAdminUrl };
 
 /** This run's templates, when test/global-setup.ts made them. */
-const testRun = inject('gatehouseTestRun') as
-  | { run: string; postgresTemplate: string | null; sqliteTemplate: string | null }
-  | undefined;
+const testRun = inject('gatehouseTestRun') as ProvidedContext['gatehouseTestRun'] | undefined;
 
 export type Engine = 'sqlite' | 'postgres';
 
