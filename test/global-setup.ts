@@ -13,6 +13,7 @@
 import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { ProvidedContext } from 'vitest';
 import type { TestProject } from 'vitest/node';
 import { openStore, type DatabaseLocation } from '../src/storage/open.js';
 import { stopBrowserServers } from './helpers/browser-servers.js';
@@ -96,8 +97,10 @@ async function createSqliteTemplate(runDirectory: string): Promise<string> {
   return path;
 }
 
+type TestRun = ProvidedContext['gatehouseTestRun'];
+
 interface SharedRun {
-  started?: Promise<{ run: string; postgresTemplate: string | null; sqliteTemplate: string | null; runDirectory: string }>;
+  started?: Promise<TestRun>;
   users: number;
 }
 

@@ -9,7 +9,8 @@ const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 
 /** The files a project runs, globbed the way vitest does (tinyglobby, `exclude` as `ignore`). */
 function filesOf(project: Pick<TestProjectFiles, 'include' | 'exclude'>): string[] {
-  return globSync([...project.include], { cwd: root, dot: true, ignore: [...project.exclude], expandDirectories: false });
+  const ignore = [...project.exclude];
+  return globSync([...project.include], { cwd: root, dot: true, ignore, expandDirectories: false });
 }
 
 /** Each test file with the projects that run it, for every file in no project or in more than one. */

@@ -35,7 +35,9 @@ function startServer(executablePath: string, args: readonly string[]): Promise<E
       reject(new Error(`Chromium server did not start in ${START_TIMEOUT_MS} ms`));
     }, START_TIMEOUT_MS);
     child.once('error', reject);
-    child.once('exit', (code, signal) => reject(new Error(`Chromium server exited (${signal ?? code}) before starting`)));
+    child.once('exit', (code, signal) => {
+      reject(new Error(`Chromium server exited (${signal ?? code}) before starting`));
+    });
     child.stdout!.on('data', (chunk: Buffer) => {
       output += chunk.toString();
       const line = output.split('\n')[0];
@@ -53,7 +55,11 @@ function startServer(executablePath: string, args: readonly string[]): Promise<E
  * This worker's browser: connects to its running server, or starts one first. Closing the returned
  * Browser disconnects (closing the contexts made through it) and leaves the server running.
  */
-export async function workerBrowser(runDirectory: string, executablePath: string, args: readonly string[]): Promise<Browser> {
+export async function workerBrowser(
+  runDirectory: string,
+  executablePath: string,
+  args: readonly string[],
+): Promise<Browser> {
   const file = join(runDirectory, `chromium-${process.env.VITEST_POOL_ID ?? '0'}.json`);
   if (existsSync(file)) {
     const endpoint = JSON.parse(readFileSync(file, 'utf8')) as Endpoint;

@@ -17,7 +17,8 @@ import { randomBytes } from 'node:crypto';
 import pg from 'pg';
 
 /** The admin database used to create and drop the per-test databases. */
-export const postgresAdminUrl: string = process.env.GATEHOUSE_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+export const postgresAdminUrl: string =
+  process.env.GATEHOUSE_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 /** Leftovers of a run that started longer ago than this are dropped by the next run. */
 export const STALE_RUN_AGE_MS = 24 * 60 * 60 * 1000;
@@ -94,7 +95,8 @@ const PARALLEL_DROPS = 20;
 /** Drops this run's databases and those of runs older than a day; returns the names dropped. */
 export async function dropRunDatabases(admin: pg.Client, currentRun: string): Promise<string[]> {
   const { rows } = await admin.query<{ datname: string }>(
-    "SELECT datname FROM pg_database WHERE datname LIKE 'gatehouse\\_test\\_%' OR datname LIKE 'gatehouse\\_template\\_%'",
+    'SELECT datname FROM pg_database' +
+      " WHERE datname LIKE 'gatehouse\\_test\\_%' OR datname LIKE 'gatehouse\\_template\\_%'",
   );
   const doomed = rows
     .map((row) => row.datname)
