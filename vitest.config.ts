@@ -21,6 +21,9 @@ export default defineConfig({
         // forks: process-wide state (the password queue, prom-client's registry, signal handlers,
         // the spawned-server reaper) stays per file, and better-sqlite3 stays in a main thread.
         pool: 'forks',
+        // Unit files share their worker's process (measured: 11 s instead of 20 s); each restores what it
+        // changes (timers, cwd, mocks), and passes in any file order (--sequence.shuffle.files).
+        isolate: name !== 'unit',
         // One migrated template per run (PostgreSQL database, SQLite file) and one Chromium per worker.
         globalSetup: name === 'unit' ? [] : ['test/global-setup.ts'],
       },
