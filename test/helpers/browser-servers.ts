@@ -26,17 +26,22 @@ function startServer(executablePath: string, args: readonly string[]): Promise<E
   // Detached: an interrupt of the test run (its process group) is handled by the server itself.
   const child = spawn(process.execPath, [SERVER_SCRIPT, executablePath, JSON.stringify(args), String(process.ppid)], {
     detached: true,
-    stdio: ['ignore', 'pipe', 'inherit'],
+    // Its output is read until it starts, then let go: the server outlives this process.
+    stdio: ['ignore', 'pipe', 'pipe'],
   });
   return new Promise<Endpoint>((resolve, reject) => {
     let output = '';
+    let errors = '';
+    child.stderr!.on('data', (chunk: Buffer) => {
+      errors += chunk.toString();
+    });
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`Chromium server did not start in ${START_TIMEOUT_MS} ms`));
+      reject(new Error(`Chromium server did not start in ${START_TIMEOUT_MS} ms: ${errors}`));
     }, START_TIMEOUT_MS);
     child.once('error', reject);
     child.once('exit', (code, signal) => {
-      reject(new Error(`Chromium server exited (${signal ?? code}) before starting`));
+      reject(new Error(`Chromium server exited (${signal ?? code}) before starting: ${errors}`));
     });
     child.stdout!.on('data', (chunk: Buffer) => {
       output += chunk.toString();
@@ -45,6 +50,7 @@ function startServer(executablePath: string, args: readonly string[]): Promise<E
       clearTimeout(timer);
       child.removeAllListeners('exit');
       child.stdout!.destroy();
+      child.stderr!.destroy();
       child.unref();
       resolve({ pid: child.pid!, wsEndpoint: line.trim() });
     });

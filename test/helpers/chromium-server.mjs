@@ -13,6 +13,9 @@ import { chromium } from 'playwright-core';
 const [executablePath, argsJson, runnerPid] = process.argv.slice(2);
 const server = await chromium.launchServer({ executablePath, args: JSON.parse(argsJson), headless: true });
 process.stdout.write(`${server.wsEndpoint()}\n`);
+// The worker that started this process stops reading once it has the endpoint, and then exits.
+process.stdout.on('error', () => {});
+process.stderr.on('error', () => {});
 
 let closing;
 function close() {
