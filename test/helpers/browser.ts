@@ -2,8 +2,9 @@
  * Real-browser helpers: headless Chromium through playwright-core, a loopback HTTP server that
  * plays the OAuth client's redirect URI, and PKCE values.
  *
- * - `useBrowser()` registers the hooks for one Chromium per test file and hands out browser
- *   contexts (cookie jars), each closed after its test: every test starts signed out.
+ * - `useBrowser()` registers the hooks that connect to the worker's Chromium (one per vitest worker,
+ *   see ./browser-servers.ts; one per test file when run without test/global-setup.ts) and hands
+ *   out browser contexts (cookie jars), each closed after its test: every test starts signed out.
  * - `startCallbackServer()` is a real node:http server. The browser reaches the redirect URI
  *   through a 302/303 from Gatehouse, which Playwright's page.route cannot intercept, so the
  *   callback must be something the browser can really load. It records every URL it receives
@@ -16,7 +17,8 @@ import { createHash, randomBytes } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { chromium, type Browser, type BrowserContext, type BrowserContextOptions, type Page } from 'playwright-core';
-import { afterAll, afterEach, beforeAll } from 'vitest';
+import { afterAll, afterEach, beforeAll, inject, type ProvidedContext } from 'vitest';
+import { workerBrowser } from './browser-servers.js';
 
 export const CHROMIUM_PATH = process.env.GATEHOUSE_TEST_CHROMIUM ?? '/usr/bin/chromium';
 
@@ -29,12 +31,27 @@ export const CHROMIUM_ARGS: readonly string[] = [
   '--no-first-run',
 ];
 
-/** Launches headless Chromium (close it yourself; `useBrowser` does it for a test file). */
-export function launchBrowser(): Promise<Browser> {
+function assertChromiumInstalled(): void {
   if (!existsSync(CHROMIUM_PATH)) {
     throw new Error(`Chromium is not installed at ${CHROMIUM_PATH}: run \`apt-get install -y chromium\` (or set GATEHOUSE_TEST_CHROMIUM)`);
   }
+}
+
+/** Launches headless Chromium (close it yourself). */
+export function launchBrowser(): Promise<Browser> {
+  assertChromiumInstalled();
   return chromium.launch({ executablePath: CHROMIUM_PATH, args: [...CHROMIUM_ARGS], headless: true });
+}
+
+/**
+ * The worker's Chromium, started by the first test file that needs it and shared with the next ones
+ * (closing it disconnects); a browser of the file's own without the global setup.
+ */
+function connectBrowser(): Promise<Browser> {
+  const runDirectory = (inject('gatehouseTestRun') as ProvidedContext['gatehouseTestRun'] | undefined)?.runDirectory;
+  if (!runDirectory) return launchBrowser();
+  assertChromiumInstalled();
+  return workerBrowser(runDirectory, CHROMIUM_PATH, CHROMIUM_ARGS);
 }
 
 export interface BrowserHarness {
@@ -50,15 +67,15 @@ export interface BrowserHarness {
 export const BROWSER_TIMEOUT_MS = 15_000;
 
 /**
- * One Chromium for the whole test file (beforeAll/afterAll), a fresh context per call, every
- * context of a test closed in afterEach.
+ * The worker's Chromium for the whole test file (beforeAll/afterAll), a fresh context per call,
+ * every context of a test closed in afterEach.
  */
 export function useBrowser(): BrowserHarness {
   let browser: Browser | undefined;
   const open = new Set<BrowserContext>();
 
   beforeAll(async () => {
-    browser = await launchBrowser();
+    browser = await connectBrowser();
   });
   afterEach(async () => {
     const contexts = [...open];

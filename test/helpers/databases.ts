@@ -2,9 +2,15 @@
  * Test databases for both engines.
  *
  * - SQLite: a fresh file in a new temporary directory, removed on clean-up.
- * - PostgreSQL: a fresh `gatehouse_test_<hex>` database created through the admin URL
+ * - PostgreSQL: a fresh `gatehouse_test_<run>_<hex>` database created through the admin URL
  *   (`GATEHOUSE_TEST_PG_URL`, default postgres://postgres@127.0.0.1:5432/postgres) and dropped
- *   WITH (FORCE) on clean-up.
+ *   WITH (FORCE) on clean-up. Every test database is its own: advisory locks and LISTEN/NOTIFY are
+ *   database-wide, so tests running in parallel must never share one.
+ *
+ * A migrated database is a copy of the run's migrated template (made once by test/global-setup.ts:
+ * `CREATE DATABASE … TEMPLATE`, or a copy of the SQLite file), so no test pays for the migrations;
+ * `migrate()` on it applies nothing. Without the global setup (another config, a script) the
+ * database is created empty and migrated, as before.
  *
  * PostgreSQL reachability is probed once when this module loads. With CI=true an unreachable
  * server fails every PostgreSQL suite loudly; elsewhere those suites are skipped with a warning.
@@ -13,18 +19,26 @@
  * the same body once per engine and hands it an `EngineFactory`.
  */
 import { randomBytes } from 'node:crypto';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { copyFile, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import pg from 'pg';
-import { beforeAll, describe } from 'vitest';
+import type pg from 'pg';
+import { beforeAll, describe, inject, type ProvidedContext } from 'vitest';
 import { openStore, type DatabaseLocation } from '../../src/storage/open.js';
 import type { SqlStore } from '../../src/storage/sql-store.js';
+import {
+  connectAdmin,
+  postgresAdminUrl,
+  postgresDatabaseUrl,
+  postgresTestDatabaseName,
+} from './database-templates.js';
+
+export { postgresAdminUrl };
+
+/** This run's templates, when test/global-setup.ts made them. */
+const testRun = inject('gatehouseTestRun') as ProvidedContext['gatehouseTestRun'] | undefined;
 
 export type Engine = 'sqlite' | 'postgres';
-
-/** The admin database used to create and drop the per-test databases. */
-export const postgresAdminUrl: string = process.env.GATEHOUSE_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 /** In CI the PostgreSQL suites must run: an unreachable server is a failure, not a skip. */
 export const requirePostgres: boolean = process.env.CI === 'true';
@@ -57,16 +71,11 @@ function unreachableError(cause: unknown): Error {
 }
 
 async function adminClient(): Promise<pg.Client> {
-  const client = new pg.Client({ connectionString: postgresAdminUrl, connectionTimeoutMillis: 3000 });
-  // A server going away while the client idles must not crash the test process.
-  client.on('error', () => {});
   try {
-    await client.connect();
+    return await connectAdmin();
   } catch (error) {
-    await client.end().catch(() => {});
     throw unreachableError(error);
   }
-  return client;
 }
 
 let probe: Promise<Error | null> | undefined;
@@ -174,27 +183,49 @@ async function migrated(database: TestDatabase): Promise<TestStore> {
   }
 }
 
+/** A fresh database at the current schema version: a copy of the run's template when there is one. */
+export async function createMigratedSqliteDatabase(): Promise<TestDatabase> {
+  const database = await createSqliteDatabase();
+  if (testRun?.sqliteTemplate && database.location.engine === 'sqlite') {
+    try {
+      await copyFile(testRun.sqliteTemplate, database.location.path);
+    } catch (error) {
+      await database.cleanup().catch(() => {});
+      throw error;
+    }
+  }
+  return database;
+}
+
 export async function createSqliteStore(): Promise<TestStore> {
-  return migrated(await createSqliteDatabase());
+  return migrated(await createMigratedSqliteDatabase());
 }
 
 // --- PostgreSQL ----------------------------------------------------------------
 
-/** Creates an empty `gatehouse_test_<hex>` database; `drop()` removes it even with open connections. */
-export async function createPostgresDatabase(): Promise<{ url: string; drop(): Promise<void> }> {
-  const name = `gatehouse_test_${randomBytes(8).toString('hex')}`;
+/**
+ * Creates a `gatehouse_test_…` database, empty or (`migrated: true`) a copy of the run's migrated
+ * template (migrated only if there is a template: callers migrate it either way); `drop()` removes
+ * it even with open connections.
+ */
+export async function createPostgresDatabase(
+  options: { migrated?: boolean } = {},
+): Promise<{ url: string; drop(): Promise<void> }> {
+  const name = testRun ? postgresTestDatabaseName(testRun.run) : `gatehouse_test_${randomBytes(8).toString('hex')}`;
+  const template = options.migrated ? testRun?.postgresTemplate : null;
   const admin = await adminClient();
   try {
-    await admin.query(`CREATE DATABASE ${name}`);
+    await admin.query(template ? `CREATE DATABASE ${name} TEMPLATE ${template}` : `CREATE DATABASE ${name}`);
   } finally {
     await admin.end().catch(() => {});
   }
-  const url = new URL(postgresAdminUrl);
-  url.pathname = `/${name}`;
   let dropped: Promise<void> | undefined;
   return {
-    url: url.toString(),
+    url: postgresDatabaseUrl(name),
     drop() {
+      // DROP DATABASE forces a checkpoint (a second or two while other workers write): within a
+      // run, the global teardown drops every database of the run at once instead.
+      if (testRun) return Promise.resolve();
       dropped ??= (async () => {
         const client = await adminClient();
         try {
@@ -213,8 +244,14 @@ export async function createPostgresTestDatabase(): Promise<TestDatabase> {
   return trackStores('postgres', { engine: 'postgres', url }, drop);
 }
 
+/** A fresh database at the current schema version: a copy of the run's template when there is one. */
+export async function createMigratedPostgresDatabase(): Promise<TestDatabase> {
+  const { url, drop } = await createPostgresDatabase({ migrated: true });
+  return trackStores('postgres', { engine: 'postgres', url }, drop);
+}
+
 export async function createPostgresStore(): Promise<TestStore> {
-  return migrated(await createPostgresTestDatabase());
+  return migrated(await createMigratedPostgresDatabase());
 }
 
 // --- both engines --------------------------------------------------------------
@@ -225,11 +262,26 @@ export interface EngineFactory {
   createStore(): Promise<TestStore>;
   /** A fresh, empty (unmigrated) database to open store instances on. */
   createDatabase(): Promise<TestDatabase>;
+  /**
+   * A fresh database at the current schema version (`migrate()` applies nothing; call it anyway,
+   * it is cheap and keeps a run without the global setup correct).
+   */
+  createMigratedDatabase(): Promise<TestDatabase>;
 }
 
 export const engines: Readonly<Record<Engine, EngineFactory>> = {
-  sqlite: { engine: 'sqlite', createStore: createSqliteStore, createDatabase: createSqliteDatabase },
-  postgres: { engine: 'postgres', createStore: createPostgresStore, createDatabase: createPostgresTestDatabase },
+  sqlite: {
+    engine: 'sqlite',
+    createStore: createSqliteStore,
+    createDatabase: createSqliteDatabase,
+    createMigratedDatabase: createMigratedSqliteDatabase,
+  },
+  postgres: {
+    engine: 'postgres',
+    createStore: createPostgresStore,
+    createDatabase: createPostgresTestDatabase,
+    createMigratedDatabase: createMigratedPostgresDatabase,
+  },
 };
 
 /**
