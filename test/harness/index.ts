@@ -31,8 +31,8 @@ import { startGatehouse } from '../../src/start.js';
 import type { SqlStore } from '../../src/storage/sql-store.js';
 import type { ClientRecord, ThrottleStore } from '../../src/storage/store.js';
 import {
-  createPostgresTestDatabase,
-  createSqliteDatabase,
+  createMigratedPostgresDatabase,
+  createMigratedSqliteDatabase,
   type Engine,
   type TestDatabase,
 } from '../helpers/databases.js';
@@ -124,7 +124,10 @@ async function startOnce(options: TestServerOptions): Promise<TestServer> {
   const ownDatabase = !options.database;
   const database =
     options.database ??
-    ((options.engine ?? 'sqlite') === 'postgres' ? await createPostgresTestDatabase() : await createSqliteDatabase());
+    // A copy of the run's migrated template: startGatehouse's migrate() then has nothing to apply.
+    ((options.engine ?? 'sqlite') === 'postgres'
+      ? await createMigratedPostgresDatabase()
+      : await createMigratedSqliteDatabase());
   const releaseFiles = async () => {
     if (ownDatabase) await database.cleanup();
     await rm(dir, { recursive: true, force: true });
