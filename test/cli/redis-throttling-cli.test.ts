@@ -11,7 +11,10 @@ import { probeRedis, REDIS_URL, requireRedis } from '../harness/redis.js';
 
 const redisProblem = await probeRedis();
 if (redisProblem && !requireRedis) {
-  console.warn(`[gatehouse tests] skipping the Redis serve test: Redis at ${REDIS_URL} is unreachable (${redisProblem}); set CI=true to make this a failure`);
+  console.warn(
+    `[gatehouse tests] skipping the Redis serve test: Redis at ${REDIS_URL} is unreachable (${redisProblem}); ` +
+      'set CI=true to make this a failure',
+  );
 }
 
 describe.skipIf(redisProblem !== null && !requireRedis)('gatehouse serve with counters in Redis', () => {
@@ -19,7 +22,12 @@ describe.skipIf(redisProblem !== null && !requireRedis)('gatehouse serve with co
   let server: RunningServer;
 
   beforeAll(async () => {
-    if (redisProblem) throw new Error(`Redis at ${REDIS_URL} is unreachable and CI=true: ${redisProblem} Start redis-server (or point GATEHOUSE_TEST_REDIS_URL at one).`);
+    if (redisProblem) {
+      throw new Error(
+        `Redis at ${REDIS_URL} is unreachable and CI=true: ${redisProblem} ` +
+          'Start redis-server (or point GATEHOUSE_TEST_REDIS_URL at one).',
+      );
+    }
     db = await createSqliteDatabase();
     const database = await migrateDatabase(db);
     server = await startServer({

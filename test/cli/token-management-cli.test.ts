@@ -86,7 +86,8 @@ describeEachEngine('token management: the CLI (e2e)', (factory) => {
       setup = await startTestServer({ engine: factory.engine, env: SCOPE_ENV, listen: false });
       database = databaseArg(setup.database);
       const pw = ['--grant-type', 'password', '--grant-type', 'refresh_token'];
-      clients.app = (await setup.createClient(['--name', 'app', ...pw, '--grant-type', 'client_credentials'])) as Confidential;
+      const app = await setup.createClient(['--name', 'app', ...pw, '--grant-type', 'client_credentials']);
+      clients.app = app as Confidential;
     });
     afterAll(() => setup?.close());
 

@@ -1,9 +1,10 @@
 /**
  * Brute-force counters in Redis (rate_limit.redis_url) end to end: the real app in the test's
- * process (test/harness) on SQLite with GATEHOUSE_RATE_LIMIT_REDIS_URL=redis://127.0.0.1:6379 and threshold 2, so after three
- * wrong passwords of one login from one address the next attempt is refused: 429 on the
- * sign-in form, invalid_grant with Retry-After at the token endpoint. The counters are in
- * Redis under gatehouse:throttle:, and the database's throttles table stays empty.
+ * process (test/harness) on SQLite with GATEHOUSE_RATE_LIMIT_REDIS_URL=redis://127.0.0.1:6379
+ * and threshold 2, so after three wrong passwords of one login from one address the next
+ * attempt is refused: 429 on the sign-in form, invalid_grant with Retry-After at the token
+ * endpoint. The counters are in Redis under gatehouse:throttle:, and the database's throttles
+ * table stays empty.
  *
  * The Redis server may be shared (other runs, other projects), so everything counted here is
  * unique to this run: the usernames, the client, and the client address, given by
