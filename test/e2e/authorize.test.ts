@@ -1,15 +1,17 @@
 /**
  * The browser side end to end: GET/POST /oauth/authorize, the sign-in and sign-out pages, and
- * the authorization code (and implicit) flows through to the token endpoint, against the built
- * `gatehouse serve` as a real process. A cookie-keeping HTTP client (../helpers/browser-http.ts)
+ * the authorization code (and implicit) flows through to the token endpoint, against the real app
+ * served in the test's process (test/harness). A cookie-keeping HTTP client (../helpers/browser-http.ts)
  * plays the browser: it signs in with the form, reads the CSRF token out of the page, answers
  * the consent form and stops at every redirect so each Location can be checked.
  *
  * The core flow (sign in → consent → code → token → refresh) runs once per engine; everything
- * else runs on SQLite, where several servers with different settings share one database.
+ * else runs on SQLite, where several servers with different settings share one database (and one
+ * manual clock, so a code's lifetime passes without sleeping).
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSqliteDatabase, describeEachEngine, type TestDatabase } from '../helpers/databases.js';
+import { ManualClock } from '../../src/core/clock.js';
+import { describeEachEngine } from '../helpers/databases.js';
 import {
   alertOf,
   authorizePath,
@@ -21,19 +23,8 @@ import {
   type BrowserResponse,
   type SetCookie,
 } from '../helpers/browser-http.js';
-import {
-  createClient,
-  createUser,
-  httpRequest,
-  migrateDatabase,
-  runCli,
-  startServer,
-  stopAllServers,
-  tokenRequest,
-  type CreatedClient,
-  type HttpResult,
-  type RunningServer,
-} from '../helpers/server.js';
+import { httpRequest, tokenRequest, type HttpResult } from '../helpers/server.js';
+import { startTestServer, type CreatedClient, type TestServer } from '../harness/index.js';
 
 const SCOPE_ENV = {
   GATEHOUSE_SUPPORTED_SCOPES: 'read write admin',
@@ -180,32 +171,26 @@ function expectLoginRedirect(res: BrowserResponse, status: number, params?: Reco
 // --- both engines: the core flow ----------------------------------------------------
 
 describeEachEngine('authorization code flow through the browser pages (e2e)', (factory) => {
-  let db: TestDatabase;
-  let server: RunningServer;
+  let server: TestServer;
   let web: CreatedClient & { client_secret: string };
   let spa: CreatedClient;
   const WEB_CB = 'https://app.example/cb';
   const SPA_CB = 'http://127.0.0.1/callback';
 
   beforeAll(async () => {
-    db = await factory.createDatabase();
-    const database = await migrateDatabase(db);
+    server = await startTestServer({ engine: factory.engine, env: SCOPE_ENV });
     const [created, pub] = await Promise.all([
-      createClient(database, ['--name', 'Core Web App', '--redirect-uri', WEB_CB], SCOPE_ENV),
-      createClient(database, ['--name', 'Core SPA', '--public', '--redirect-uri', SPA_CB], SCOPE_ENV),
-      createUser(database, 'alice', 'alice@example.com', PASSWORD),
-      createUser(database, 'bruno', 'bruno@example.com', PASSWORD),
-      createUser(database, 'chloe', 'chloe@example.com', PASSWORD),
+      server.createClient(['--name', 'Core Web App', '--redirect-uri', WEB_CB]),
+      server.createClient(['--name', 'Core SPA', '--public', '--redirect-uri', SPA_CB]),
+      server.createUser('alice', 'alice@example.com', PASSWORD),
+      server.createUser('bruno', 'bruno@example.com', PASSWORD),
+      server.createUser('chloe', 'chloe@example.com', PASSWORD),
     ]);
     web = created as typeof web;
     spa = pub;
-    server = await startServer({ database, env: SCOPE_ENV });
   });
 
-  afterAll(async () => {
-    await stopAllServers();
-    await db?.cleanup();
-  });
+  afterAll(() => server?.close());
 
   it('sign in → consent → code → token → refresh, for a confidential client', async () => {
     const browser = new HttpBrowser(server.url);
@@ -314,18 +299,18 @@ describeEachEngine('authorization code flow through the browser pages (e2e)', (f
 // --- SQLite: everything else ---------------------------------------------------------
 
 describe('authorization endpoint, sign-in and consent pages (e2e, SQLite)', () => {
-  let db: TestDatabase;
-  let database: string;
-  /** Default settings. */
-  let server: RunningServer;
+  /** Default settings; owns the database the others share. */
+  let server: TestServer;
   /** GATEHOUSE_ISSUER=https://…: __Host- cookies. */
-  let httpsServer: RunningServer;
+  let httpsServer: TestServer;
   /** GATEHOUSE_REQUIRE_PKCE=false. */
-  let legacyServer: RunningServer;
+  let legacyServer: TestServer;
   /** GATEHOUSE_ENFORCE_STATE=true. */
-  let stateServer: RunningServer;
+  let stateServer: TestServer;
   /** GATEHOUSE_AUTH_CODE_LIFETIME=1. */
-  let shortCodeServer: RunningServer;
+  let shortCodeServer: TestServer;
+  /** One time for every server, as for the nodes of one deployment. */
+  const clock = new ManualClock();
 
   const CB = 'https://app.example/callback';
   const QUERY_CB = 'https://app.example/cb?tenant=42&lang=en';
@@ -353,8 +338,8 @@ describe('authorization endpoint, sign-in and consent pages (e2e, SQLite)', () =
   const USERS = ['alice', 'bob', 'carol', 'dan', 'erin', 'frank', 'gina', 'hugo', 'ivy', 'jack', 'kate'] as const;
 
   beforeAll(async () => {
-    db = await createSqliteDatabase();
-    database = await migrateDatabase(db);
+    server = await startTestServer({ engine: 'sqlite', env: SCOPE_ENV, clock });
+    const database = server.database;
     const specs: [keyof typeof clients, string[]][] = [
       ['web', ['--name', WEB_NAME, '--redirect-uri', CB]],
       ['other', ['--name', 'Other App', '--redirect-uri', CB]],
@@ -370,23 +355,23 @@ describe('authorization endpoint, sign-in and consent pages (e2e, SQLite)', () =
       ['localhost', ['--name', 'Localhost App', '--public', '--redirect-uri', 'http://localhost:3000/cb']],
     ];
     const [created, started] = await Promise.all([
-      Promise.all(specs.map(async ([key, flags]) => [key, await createClient(database, flags, SCOPE_ENV)] as const)),
+      Promise.all(specs.map(async ([key, flags]) => [key, await server.createClient(flags)] as const)),
       Promise.all([
-        startServer({ database, env: SCOPE_ENV }),
-        startServer({ database, env: { ...SCOPE_ENV, GATEHOUSE_ISSUER: HTTPS_ISSUER } }),
-        startServer({ database, env: { ...SCOPE_ENV, GATEHOUSE_REQUIRE_PKCE: 'false' } }),
-        startServer({ database, env: { ...SCOPE_ENV, GATEHOUSE_ENFORCE_STATE: 'true' } }),
-        startServer({ database, env: { ...SCOPE_ENV, GATEHOUSE_AUTH_CODE_LIFETIME: '1' } }),
+        startTestServer({ database, clock, env: { ...SCOPE_ENV, GATEHOUSE_ISSUER: HTTPS_ISSUER } }),
+        startTestServer({ database, clock, env: { ...SCOPE_ENV, GATEHOUSE_REQUIRE_PKCE: 'false' } }),
+        startTestServer({ database, clock, env: { ...SCOPE_ENV, GATEHOUSE_ENFORCE_STATE: 'true' } }),
+        startTestServer({ database, clock, env: { ...SCOPE_ENV, GATEHOUSE_AUTH_CODE_LIFETIME: '1' } }),
       ]),
-      Promise.all(USERS.map((name) => createUser(database, name, `${name}@example.com`, PASSWORD))),
+      Promise.all(USERS.map((name) => server.createUser(name, `${name}@example.com`, PASSWORD))),
     ]);
     for (const [key, client] of created) (clients as Record<string, CreatedClient>)[key] = client;
-    [server, httpsServer, legacyServer, stateServer, shortCodeServer] = started;
+    [httpsServer, legacyServer, stateServer, shortCodeServer] = started;
   });
 
+  // The servers sharing the database close before its owner removes it.
   afterAll(async () => {
-    await stopAllServers();
-    await db?.cleanup();
+    await Promise.all([httpsServer, legacyServer, stateServer, shortCodeServer].map((other) => other?.close()));
+    await server?.close();
   });
 
   /** A complete, valid code request for `client` (PKCE included), with overrides; undefined removes a parameter. */
@@ -406,7 +391,7 @@ describe('authorization endpoint, sign-in and consent pages (e2e, SQLite)', () =
   }
 
   /** A browser signed in as `user` on `target`. */
-  async function signedIn(user: string, target: RunningServer = server): Promise<HttpBrowser> {
+  async function signedIn(user: string, target: TestServer = server): Promise<HttpBrowser> {
     const browser = new HttpBrowser(target.url);
     await browser.signInOrFail(user, PASSWORD);
     return browser;
@@ -430,7 +415,7 @@ describe('authorization endpoint, sign-in and consent pages (e2e, SQLite)', () =
     return { code, verifier: request.verifier, redirectUri };
   }
 
-  const codeExchange = (target: RunningServer, client: Confidential, params: Record<string, string>) =>
+  const codeExchange = (target: TestServer, client: Confidential, params: Record<string, string>) =>
     tokenRequest(target.url, { grant_type: 'authorization_code', ...params }, { basic: [client.client_id, client.client_secret] });
 
   describe('routes', () => {
@@ -764,8 +749,8 @@ describe('authorization endpoint, sign-in and consent pages (e2e, SQLite)', () =
     });
 
     it('wrong password, unknown user and deactivated user: the same 400 page, no session', async () => {
-      const deactivated = await runCli(['user', 'deactivate', 'jack'], { database });
-      expect(deactivated.code, deactivated.stderr).toBe(0);
+      // What `gatehouse user deactivate jack` does.
+      await expect(server.accounts().setEnabled('jack', false)).resolves.toMatchObject({ enabled: false });
       const attempts = await Promise.all(
         [
           ['alice', 'wrong password, really'],
@@ -794,8 +779,8 @@ describe('authorization endpoint, sign-in and consent pages (e2e, SQLite)', () =
     it('a user deactivated while signed in loses the session, and the code issued before cannot be exchanged', async () => {
       const browser = await signedIn('ivy');
       const { code, verifier } = await obtainCode(browser, clients.trusted);
-      const result = await runCli(['user', 'deactivate', 'ivy'], { database });
-      expect(result.code, result.stderr).toBe(0);
+      // What `gatehouse user deactivate ivy` does.
+      await expect(server.accounts().setEnabled('ivy', false)).resolves.toMatchObject({ enabled: false });
       expectLoginRedirect(await browser.get(codeRequest(clients.trusted).path), 302);
       expectTokenError(await codeExchange(server, clients.trusted, { code, redirect_uri: TRUSTED_CB, code_verifier: verifier }), 'invalid_grant');
     });
@@ -1072,10 +1057,9 @@ describe('authorization endpoint, sign-in and consent pages (e2e, SQLite)', () =
       expectTokens(await codeExchange(legacyServer, clients.web, { code: legacy.code, redirect_uri: CB }), { scope: 'read', refresh: true });
     });
 
-    it('an expired code (GATEHOUSE_AUTH_CODE_LIFETIME=1, used after 2.1 s) is invalid_grant', async () => {
+    it('an expired code (GATEHOUSE_AUTH_CODE_LIFETIME=1, used 2 s later) is invalid_grant', async () => {
       const browser = await signedIn('alice', shortCodeServer);
-      // Issued and exchanged within the same second: the lifetime is honoured, not zero.
-      while (Date.now() % 1000 > 300) await new Promise((resolve) => setTimeout(resolve, 20));
+      // Issued and exchanged while the clock stands still: the lifetime is honoured, not zero.
       const fresh = await obtainCode(browser, clients.trusted, {}, shortCodeServer.url);
       expectTokens(await codeExchange(shortCodeServer, clients.trusted, { code: fresh.code, redirect_uri: TRUSTED_CB, code_verifier: fresh.verifier }), {
         scope: 'read',
@@ -1083,7 +1067,7 @@ describe('authorization endpoint, sign-in and consent pages (e2e, SQLite)', () =
       });
 
       const stale = await obtainCode(browser, clients.trusted, {}, shortCodeServer.url);
-      await new Promise((resolve) => setTimeout(resolve, 2100));
+      clock.advance(2);
       expectTokenError(await codeExchange(shortCodeServer, clients.trusted, { code: stale.code, redirect_uri: TRUSTED_CB, code_verifier: stale.verifier }), 'invalid_grant');
     });
 

@@ -1,21 +1,15 @@
 /**
  * `gatehouse client rotate-secret` and `client delete` take effect at once on every running
  * node, although each server keeps client records in memory (src/storage/client-cache.ts):
- * two `gatehouse serve` processes on one database, the CLI as a third process, and the old
- * secret refused by both servers on the very next request.
+ * two servers on one database, each with its own store and connections (test/harness, in the
+ * test's process), the change made as the CLI makes it through a third store of its own
+ * (test/harness/operator.ts), and the old secret refused by both servers on the very next request.
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
-import { describeEachEngine, type TestDatabase } from '../helpers/databases.js';
-import {
-  createClient,
-  migrateDatabase,
-  runCli,
-  startServer,
-  stopAllServers,
-  tokenRequest,
-  type HttpResult,
-  type RunningServer,
-} from '../helpers/server.js';
+import { describeEachEngine } from '../helpers/databases.js';
+import { tokenRequest, type HttpResult } from '../helpers/server.js';
+import { startTestServer, type TestServer } from '../harness/index.js';
+import { openOperator, type Operator } from '../harness/operator.js';
 
 const CC = { grant_type: 'client_credentials' };
 
@@ -24,19 +18,20 @@ function expectInvalidClient(res: HttpResult): void {
 }
 
 describeEachEngine('client changes reach every running server at once (e2e)', (factory) => {
-  let db: TestDatabase;
-  let database: string;
-  let nodes: RunningServer[];
+  let nodes: TestServer[];
+  let operator: Operator;
 
   beforeAll(async () => {
-    db = await factory.createDatabase();
-    database = await migrateDatabase(db);
-    nodes = await Promise.all([startServer({ database }), startServer({ database })]);
+    const first = await startTestServer({ engine: factory.engine });
+    nodes = [first, await startTestServer({ database: first.database })];
+    operator = openOperator(first.database);
   });
 
+  // The first node owns the database: everything else on it closes before.
   afterAll(async () => {
-    await stopAllServers();
-    await db?.cleanup();
+    await operator?.close();
+    await nodes?.[1]?.close();
+    await nodes?.[0]?.close();
   });
 
   /** Token requests on every node until each has served a few (its cache is filled, its listener up). */
@@ -48,13 +43,12 @@ describeEachEngine('client changes reach every running server at once (e2e)', (f
   }
 
   it('after rotate-secret the old secret is refused by every node on the very next request, and the new one works', async () => {
-    const client = await createClient(database, ['--grant-type', 'client_credentials']);
+    const client = await nodes[0]!.createClient(['--grant-type', 'client_credentials']);
     const oldSecret = client.client_secret!;
     await warm(client.client_id, oldSecret);
 
-    const rotated = await runCli(['client', 'rotate-secret', client.client_id, '--json'], { database });
-    expect(rotated.code, rotated.stderr).toBe(0);
-    const newSecret = (JSON.parse(rotated.stdout) as { client_secret: string }).client_secret;
+    const newSecret = await operator.rotateSecret(client.client_id);
+    expect(newSecret).toMatch(/^[A-Za-z0-9_-]{43}$/);
 
     const afterwards = await Promise.all(nodes.map((node) => tokenRequest(node.url, CC, { basic: [client.client_id, oldSecret] })));
     for (const res of afterwards) expectInvalidClient(res);
@@ -62,24 +56,22 @@ describeEachEngine('client changes reach every running server at once (e2e)', (f
   });
 
   it('after client delete every node refuses the client on the very next request', async () => {
-    const client = await createClient(database, ['--grant-type', 'client_credentials']);
+    const client = await nodes[0]!.createClient(['--grant-type', 'client_credentials']);
     await warm(client.client_id, client.client_secret!);
 
-    const deleted = await runCli(['client', 'delete', client.client_id], { database });
-    expect(deleted.code, deleted.stderr).toBe(0);
+    expect(await operator.deleteClient(client.client_id)).toBe(true);
 
     const afterwards = await Promise.all(nodes.map((node) => tokenRequest(node.url, CC, { basic: [client.client_id, client.client_secret!] })));
     for (const res of afterwards) expectInvalidClient(res);
   });
 
   it('rotated three times in a row: each new secret works and the one before is refused, on every node, at once', async () => {
-    const client = await createClient(database, ['--grant-type', 'client_credentials']);
+    const client = await nodes[0]!.createClient(['--grant-type', 'client_credentials']);
     let previous = client.client_secret!;
     await warm(client.client_id, previous);
     for (let i = 0; i < 3; i++) {
-      const rotated = await runCli(['client', 'rotate-secret', client.client_id, '--json'], { database });
-      expect(rotated.code, rotated.stderr).toBe(0);
-      const secret = (JSON.parse(rotated.stdout) as { client_secret: string }).client_secret;
+      const secret = await operator.rotateSecret(client.client_id);
+      expect(secret).toMatch(/^[A-Za-z0-9_-]{43}$/);
       for (const node of nodes) {
         expectInvalidClient(await tokenRequest(node.url, CC, { basic: [client.client_id, previous] }));
         expect((await tokenRequest(node.url, CC, { basic: [client.client_id, secret] })).status).toBe(200);

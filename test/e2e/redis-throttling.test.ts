@@ -1,50 +1,35 @@
 /**
- * Brute-force counters in Redis (rate_limit.redis_url) end to end: the built server on SQLite
- * with GATEHOUSE_RATE_LIMIT_REDIS_URL=redis://127.0.0.1:6379 and threshold 2, so after three
- * wrong passwords of one login from one address the next attempt is refused: 429 on the
- * sign-in form, invalid_grant with Retry-After at the token endpoint. The counters are in
- * Redis under gatehouse:throttle:, and the database's throttles table stays empty.
+ * Brute-force counters in Redis (rate_limit.redis_url) end to end: the real app in the test's
+ * process (test/harness) on SQLite with GATEHOUSE_RATE_LIMIT_REDIS_URL=redis://127.0.0.1:6379
+ * and threshold 2, so after three wrong passwords of one login from one address the next
+ * attempt is refused: 429 on the sign-in form, invalid_grant with Retry-After at the token
+ * endpoint. The counters are in Redis under gatehouse:throttle:, and the database's throttles
+ * table stays empty.
  *
  * The Redis server may be shared (other runs, other projects), so everything counted here is
  * unique to this run: the usernames, the client, and the client address, given by
  * X-Forwarded-For through a trusted proxy (127.0.0.1). Every key this run made is deleted at the end.
  *
  * Redis is probed once. With CI=true an unreachable Redis fails this file loudly; elsewhere it
- * is skipped with a warning.
+ * is skipped with a warning. That `gatehouse serve` closes its Redis connection and exits 0 on
+ * SIGTERM is a property of the process: test/cli/redis-throttling-cli.test.ts.
  */
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { alertOf, csrfTokenOf, HttpBrowser } from '../helpers/browser-http.js';
 import { queryRows } from '../helpers/cli.js';
-import { createSqliteDatabase, type TestDatabase } from '../helpers/databases.js';
 import { addressKey } from '../../src/core/addresses.js';
-import { createClient, createUser, migrateDatabase, startServer, stopAllServers, tokenRequest, type CreatedClient, type RunningServer } from '../helpers/server.js';
+import { systemClock } from '../../src/core/clock.js';
+import { tokenRequest } from '../helpers/server.js';
+import { startTestServer, type CreatedClient, type TestServer } from '../harness/index.js';
+import { probeRedis, REDIS_URL, requireRedis } from '../harness/redis.js';
 
-/** The Redis the server is pointed at (GATEHOUSE_TEST_REDIS_URL to use another). */
-const REDIS_URL = process.env.GATEHOUSE_TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 const PREFIX = 'gatehouse:throttle:';
 const PASSWORD = 'correct horse battery staple';
 const WRONG = 'not the password at all';
 const BLOCKED_GRANT = /^too many failed sign-in attempts; retry in (\d+) seconds$/;
 const BLOCKED_PAGE = /^Too many failed sign-in attempts\. Please wait (\d+) seconds, then try again\.$/;
-
-const requireRedis = process.env.CI === 'true';
-
-/** Null when Redis answers PING, else why not. */
-async function probeRedis(): Promise<string | null> {
-  const redis = new Redis(REDIS_URL, { lazyConnect: true, connectTimeout: 2000, maxRetriesPerRequest: 0, retryStrategy: () => null, enableOfflineQueue: false });
-  redis.on('error', () => {});
-  try {
-    await redis.connect();
-    const pong = await redis.ping();
-    return pong === 'PONG' ? null : `PING answered ${pong}`;
-  } catch (error) {
-    return (error as Error).message || String(error);
-  } finally {
-    redis.disconnect();
-  }
-}
 
 const redisProblem = await probeRedis();
 if (redisProblem && !requireRedis) {
@@ -67,35 +52,35 @@ describe.skipIf(redisProblem !== null && !requireRedis)('brute-force throttling 
   const userIds: Record<string, string> = {};
   const forwarded = { 'x-forwarded-for': address };
 
-  let db: TestDatabase;
   let redis: Redis;
-  let server: RunningServer;
+  let server: TestServer;
   let client: CreatedClient & { client_secret: string };
 
   beforeAll(async () => {
     if (redisProblem) throw new Error(`Redis at ${REDIS_URL} is unreachable and CI=true: ${redisProblem} Start redis-server (or point GATEHOUSE_TEST_REDIS_URL at one).`);
     redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
     redis.on('error', () => {});
-    db = await createSqliteDatabase();
-    const database = await migrateDatabase(db);
-    [client] = (await Promise.all([
-      createClient(database, ['--name', `redis-${run}`, '--grant-type', 'password']),
-      createUser(database, grantUser, `${grantUser}@example.com`, PASSWORD),
-      createUser(database, formUser, `${formUser}@example.com`, PASSWORD),
-    ])) as [CreatedClient & { client_secret: string }, unknown, unknown];
-    for (const row of await queryRows(db.location, 'SELECT id, username FROM users')) userIds[String(row.username)] = String(row.id);
-    server = await startServer({
-      database,
+    server = await startTestServer({
+      engine: 'sqlite',
       env: {
         GATEHOUSE_RATE_LIMIT_REDIS_URL: REDIS_URL,
         GATEHOUSE_LOGIN_THROTTLE_THRESHOLD: '2',
         GATEHOUSE_TRUSTED_PROXIES: '127.0.0.1',
       },
+      // Redis expires the counters on its own (real) time, which the checks below compare with.
+      clock: systemClock,
     });
+    [client] = (await Promise.all([
+      server.createClient(['--name', `redis-${run}`, '--grant-type', 'password']),
+      server.createUser(grantUser, `${grantUser}@example.com`, PASSWORD),
+      server.createUser(formUser, `${formUser}@example.com`, PASSWORD),
+    ])) as [CreatedClient & { client_secret: string }, unknown, unknown];
+    const users = await queryRows(server.database.location, 'SELECT id, username FROM users');
+    for (const row of users) userIds[String(row.username)] = String(row.id);
   });
 
   afterAll(async () => {
-    await stopAllServers();
+    await server?.close();
     try {
       if (redis) {
         const mine = await keysOfThisRun();
@@ -104,7 +89,6 @@ describe.skipIf(redisProblem !== null && !requireRedis)('brute-force throttling 
       }
     } finally {
       redis?.disconnect();
-      await db?.cleanup();
     }
   });
 
@@ -198,7 +182,7 @@ describe.skipIf(redisProblem !== null && !requireRedis)('brute-force throttling 
     // Six failures of two logins from this address; the refused attempts were not counted.
     expect(Number(await redis.hget(`${PREFIX}ip:${network}`, 'f'))).toBe(6);
 
-    expect(await queryRows(db.location, 'SELECT * FROM throttles')).toEqual([]);
+    expect(await queryRows(server.database.location, 'SELECT * FROM throttles')).toEqual([]);
   });
 
   it('another address is not blocked: the owner signs in from elsewhere', async () => {
@@ -209,11 +193,6 @@ describe.skipIf(redisProblem !== null && !requireRedis)('brute-force throttling 
     );
     expect(elsewhere.status, elsewhere.text).toBe(200);
     expect(typeof elsewhere.json.access_token).toBe('string');
-    expect(await queryRows(db.location, 'SELECT * FROM throttles')).toEqual([]);
-  });
-
-  it('stops cleanly on SIGTERM, closing its Redis connection (runs last)', async () => {
-    const exit = await server.stop('SIGTERM');
-    expect(exit, server.logs()).toEqual({ code: 0, signal: null });
+    expect(await queryRows(server.database.location, 'SELECT * FROM throttles')).toEqual([]);
   });
 });

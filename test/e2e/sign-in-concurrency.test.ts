@@ -1,53 +1,46 @@
 /**
  * Right passwords are never refused as failures, however many sign-ins are in flight: 50
- * password-grant sign-ins of one user with the right password, all at once, through the HTTP
- * server in this process (app.inject), with real argon2, on both engines. And when attempts stay
+ * password-grant sign-ins of one user with the right password, all at once, through the real app
+ * in this process (test/harness, app.inject), on both engines: beyond the threshold, attempts
+ * queue behind the ones in flight, and none may come back as a failure. And when attempts stay
  * queued past login_throttle_max_wait the answer is 503 temporarily_unavailable with Retry-After
  * (token endpoint) or a 503 page (sign-in form), never invalid_grant or "incorrect".
  */
 import type { FastifyInstance } from 'fastify';
-import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { UserAccounts } from '../../src/accounts/users.js';
 import type { PasswordVerifier } from '../../src/accounts/passwords.js';
-import { validateConfig } from '../../src/config/load.js';
-import { ClientRegistry } from '../../src/core/clients.js';
 import { ManualClock } from '../../src/core/clock.js';
-import { Gatehouse } from '../../src/gatehouse.js';
-import { buildHttpServer } from '../../src/http/server.js';
 import { alertOf, csrfTokenOf } from '../helpers/browser-http.js';
-import { createSqliteStore, describeEachEngine, type TestStore } from '../helpers/databases.js';
+import { describeEachEngine } from '../helpers/databases.js';
+import { startTestServer, type TestServer } from '../harness/index.js';
 
 const T = 1_800_000_000;
 const PASSWORD = 'correct horse battery staple';
 const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
 
 describeEachEngine('50 concurrent right-password sign-ins of one user', (factory) => {
-  let db: TestStore;
-  let gatehouse: Gatehouse;
+  let fx: TestServer;
   let app: FastifyInstance;
   let publicClient: string;
   let confidential: { id: string; secret: string };
 
   beforeAll(async () => {
-    db = await factory.createStore();
-    const clock = new ManualClock(T);
-    // The default threshold (5); a generous wait bound, since argon2 on a busy machine is slow.
-    const config = validateConfig({ issuer: 'http://127.0.0.1:8080', login_throttle_max_wait: 60 });
-    gatehouse = new Gatehouse({ config, store: db.store, clock, auditLog: false });
-    app = buildHttpServer(gatehouse, pino({ level: 'silent' }));
-    await new UserAccounts(db.store, { clock }).create({ username: 'alice', email: 'alice@example.com', password: PASSWORD });
-    const registry = new ClientRegistry(db.store, clock);
-    publicClient = (await registry.create({ name: 'Public', grantTypes: ['password'], isPublic: true })).client.id;
-    const made = await registry.create({ name: 'Confidential', grantTypes: ['password'] });
-    confidential = { id: made.client.id, secret: made.secret! };
+    // The default threshold (5); a generous wait bound, since a busy machine is slow.
+    fx = await startTestServer({
+      engine: factory.engine,
+      listen: false,
+      clock: new ManualClock(T),
+      config: { login_throttle_max_wait: 60 },
+      auditLog: false,
+    });
+    app = fx.app;
+    await fx.createUser('alice', 'alice@example.com', PASSWORD);
+    publicClient = (await fx.createClient(['--name', 'Public', '--grant-type', 'password', '--public'])).client_id;
+    const made = await fx.createClient(['--name', 'Confidential', '--grant-type', 'password']);
+    confidential = { id: made.client_id, secret: made.client_secret! };
   });
 
-  afterAll(async () => {
-    await app?.close();
-    await gatehouse?.close();
-    await db?.cleanup();
-  });
+  afterAll(() => fx?.close());
 
   const grant = (params: Record<string, string>, headers: Record<string, string> = {}) =>
     app.inject({ method: 'POST', url: '/oauth/token', headers: { ...FORM, ...headers }, payload: new URLSearchParams({ grant_type: 'password', ...params }).toString() });
@@ -57,7 +50,7 @@ describeEachEngine('50 concurrent right-password sign-ins of one user', (factory
     const statuses = answers.map((answer) => `${answer.statusCode} ${answer.statusCode === 200 ? '' : answer.body}`.trim());
     expect(statuses).toEqual(Array.from({ length: 50 }, () => '200'));
     for (const answer of answers) expect(typeof answer.json().access_token).toBe('string');
-    const rows = await db.store.driver.all<{ throttle_key: string }>('SELECT throttle_key FROM throttles');
+    const rows = await fx.store.driver.all<{ throttle_key: string }>('SELECT throttle_key FROM throttles');
     expect(rows).toEqual([]);
   });
 
@@ -69,8 +62,7 @@ describeEachEngine('50 concurrent right-password sign-ins of one user', (factory
 });
 
 describe('overload: attempts queued past login_throttle_max_wait (SQLite)', () => {
-  let db: TestStore;
-  let gatehouse: Gatehouse;
+  let fx: TestServer;
   let app: FastifyInstance;
   let publicClient: string;
   /** Checks wait here until released: "in flight" is exact. */
@@ -83,24 +75,24 @@ describe('overload: attempts queued past login_throttle_max_wait (SQLite)', () =
   };
 
   beforeAll(async () => {
-    db = await createSqliteStore();
-    const clock = new ManualClock(T);
     // Threshold 2: 3 attempts of one account from one address may be in flight; 0 s: no waiting.
-    const config = validateConfig({ issuer: 'http://127.0.0.1:8080', login_throttle_threshold: 2, login_throttle_max_wait: 0 });
-    gatehouse = new Gatehouse({ config, store: db.store, clock, passwords: gated, auditLog: false });
-    app = buildHttpServer(gatehouse, pino({ level: 'silent' }));
-    await db.store.createUser({
+    fx = await startTestServer({
+      engine: 'sqlite',
+      listen: false,
+      clock: new ManualClock(T),
+      config: { login_throttle_threshold: 2, login_throttle_max_wait: 0 },
+      passwords: gated,
+      auditLog: false,
+    });
+    app = fx.app;
+    await fx.store.createUser({
       id: 'id-alice', username: 'alice', usernameCanonical: 'alice', email: 'alice@example.com', emailCanonical: 'alice@example.com',
       passwordHash: `plain:${PASSWORD}`, enabled: true, awaitingConfirmation: false, roles: [], createdAt: T, updatedAt: T,
     });
-    publicClient = (await new ClientRegistry(db.store, clock).create({ name: 'Public', grantTypes: ['password'], isPublic: true })).client.id;
+    publicClient = (await fx.createClient(['--name', 'Public', '--grant-type', 'password', '--public'])).client_id;
   });
 
-  afterAll(async () => {
-    await app?.close();
-    await gatehouse?.close();
-    await db?.cleanup();
-  });
+  afterAll(() => fx?.close());
 
   async function untilPending(n: number): Promise<void> {
     for (let i = 0; i < 1000 && pending.length < n; i++) await new Promise((resolve) => setImmediate(resolve));
@@ -136,6 +128,6 @@ describe('overload: attempts queued past login_throttle_max_wait (SQLite)', () =
     // The attempts in flight finish normally: right passwords, tokens, nothing counted.
     while (pending.length > 0) pending.shift()!();
     expect((await Promise.all(inFlight)).map((answer) => answer.statusCode)).toEqual([200, 200, 200]);
-    expect(await db.store.driver.all('SELECT * FROM throttles')).toEqual([]);
+    expect(await fx.store.driver.all('SELECT * FROM throttles')).toEqual([]);
   });
 });

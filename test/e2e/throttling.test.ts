@@ -1,6 +1,7 @@
 /**
- * Brute-force throttling end to end: the built server (SQLite), threshold 2 unless said
- * otherwise, so the third failure of one login from one address blocks it for 2 seconds.
+ * Brute-force throttling end to end: the real app in the test's process (test/harness, SQLite),
+ * threshold 2 unless said otherwise, so the third failure of one login from one address blocks
+ * it for 2 seconds.
  *
  * Every request here comes from 127.0.0.1, and the address counter (4× the threshold) is shared
  * by everything from there, so each scenario gets its own database and server. The tests only
@@ -9,18 +10,8 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { alertOf, csrfTokenOf, HttpBrowser, type BrowserResponse } from '../helpers/browser-http.js';
-import { createSqliteDatabase, type TestDatabase } from '../helpers/databases.js';
-import {
-  createClient,
-  createUser,
-  migrateDatabase,
-  startServer,
-  stopAllServers,
-  tokenRequest,
-  type CreatedClient,
-  type HttpResult,
-  type RunningServer,
-} from '../helpers/server.js';
+import { tokenRequest, type HttpResult } from '../helpers/server.js';
+import { startTestServer, type CreatedClient, type TestServer } from '../harness/index.js';
 
 const PASSWORD = 'correct horse battery staple';
 const WRONG = 'not the password at all';
@@ -33,8 +24,7 @@ const BLOCKED_PAGE = /^Too many failed sign-in attempts\. Please wait (\d+) seco
 type Client = CreatedClient & { client_secret: string };
 
 interface Scenario {
-  db: TestDatabase;
-  server: RunningServer;
+  server: TestServer;
   /** Confidential: password and client_credentials grants. */
   client: Client;
   /** Another confidential client, same grants. */
@@ -43,17 +33,15 @@ interface Scenario {
 
 /** A fresh database with users alice and bob (both PASSWORD), two clients, and a server on it. */
 async function scenario(env: Record<string, string>): Promise<Scenario> {
-  const db = await createSqliteDatabase();
-  const database = await migrateDatabase(db);
+  const server = await startTestServer({ engine: 'sqlite', env });
   const grants = ['--grant-type', 'password', '--grant-type', 'client_credentials'];
-  const [client, otherClient, server] = await Promise.all([
-    createClient(database, ['--name', 'app', ...grants]),
-    createClient(database, ['--name', 'other-app', ...grants]),
-    startServer({ database, env }),
-    createUser(database, 'alice', 'alice@example.com', PASSWORD),
-    createUser(database, 'bob', 'bob@example.com', PASSWORD),
+  const [client, otherClient] = await Promise.all([
+    server.createClient(['--name', 'app', ...grants]),
+    server.createClient(['--name', 'other-app', ...grants]),
+    server.createUser('alice', 'alice@example.com', PASSWORD),
+    server.createUser('bob', 'bob@example.com', PASSWORD),
   ]);
-  return { db, server, client: client as Client, otherClient: otherClient as Client };
+  return { server, client: client as Client, otherClient: otherClient as Client };
 }
 
 function passwordGrant(s: Scenario, username: string, password: string): Promise<HttpResult> {
@@ -113,8 +101,7 @@ describe('brute-force throttling (e2e, SQLite)', () => {
   });
 
   afterAll(async () => {
-    await stopAllServers();
-    await Promise.allSettled(scenarios.map((s) => s.db.cleanup()));
+    await Promise.allSettled(scenarios.map((s) => s.server.close()));
   });
 
   it('password grant: 2 wrong passwords are plain invalid_grant; the 3rd blocks alice, even with the right password, but not bob', async () => {

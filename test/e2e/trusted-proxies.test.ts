@@ -1,38 +1,37 @@
 /**
  * Whose address the brute-force throttle counts: the connection's, unless the request comes
  * from a configured trusted proxy, whose X-Forwarded-For then names the client. Password grant
- * over HTTP against the built server (SQLite), threshold 2: a third failure blocks.
+ * over HTTP against two in-process servers (test/harness) on one SQLite database, threshold 2: a
+ * third failure blocks.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createSqliteDatabase, type TestDatabase } from '../helpers/databases.js';
-import { createClient, createUser, migrateDatabase, startServer, stopAllServers, tokenRequest, type CreatedClient, type RunningServer } from '../helpers/server.js';
+import { tokenRequest } from '../helpers/server.js';
+import { startTestServer, type CreatedClient, type TestServer } from '../harness/index.js';
 
 const PASSWORD = 'correct horse battery staple';
 const THROTTLE = { GATEHOUSE_LOGIN_THROTTLE_THRESHOLD: '2' };
 
 describe('throttling and trusted_proxies (e2e)', () => {
-  let db: TestDatabase;
-  let database: string;
   let client: CreatedClient & { client_secret: string };
-  let direct: RunningServer;
-  let proxied: RunningServer;
+  let direct: TestServer;
+  let proxied: TestServer;
 
   beforeAll(async () => {
-    db = await createSqliteDatabase();
-    database = await migrateDatabase(db);
-    client = (await createClient(database, ['--grant-type', 'password'])) as typeof client;
-    await Promise.all(['direct', 'proxied'].map((name) => createUser(database, name, `${name}@example.com`, PASSWORD)));
-    [direct, proxied] = await Promise.all([
-      startServer({ database, env: THROTTLE }),
-      startServer({ database, env: { ...THROTTLE, GATEHOUSE_TRUSTED_PROXIES: '127.0.0.1' } }),
-    ]);
+    direct = await startTestServer({ engine: 'sqlite', env: THROTTLE });
+    client = (await direct.createClient(['--grant-type', 'password'])) as typeof client;
+    await Promise.all(['direct', 'proxied'].map((name) => direct.createUser(name, `${name}@example.com`, PASSWORD)));
+    proxied = await startTestServer({
+      database: direct.database,
+      env: { ...THROTTLE, GATEHOUSE_TRUSTED_PROXIES: '127.0.0.1' },
+    });
   });
+  // The second server closes before the owner of the database removes it.
   afterAll(async () => {
-    await stopAllServers();
-    await db?.cleanup();
+    await proxied?.close();
+    await direct?.close();
   });
 
-  const attempt = (server: RunningServer, username: string, password: string, forwardedFor?: string) =>
+  const attempt = (server: TestServer, username: string, password: string, forwardedFor?: string) =>
     tokenRequest(
       server.url,
       { grant_type: 'password', username, password },
