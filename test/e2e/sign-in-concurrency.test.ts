@@ -13,7 +13,7 @@ import type { PasswordVerifier } from '../../src/accounts/passwords.js';
 import { validateConfig } from '../../src/config/load.js';
 import { ClientRegistry } from '../../src/core/clients.js';
 import { ManualClock } from '../../src/core/clock.js';
-import { Gatehouse } from '../../src/gatehouse.js';
+import { composeServices, type Services } from '../../src/start.js';
 import { buildHttpServer } from '../../src/http/server.js';
 import { alertOf, csrfTokenOf } from '../helpers/browser-http.js';
 import { createSqliteStore, describeEachEngine, type TestStore } from '../helpers/databases.js';
@@ -24,7 +24,7 @@ const FORM = { 'content-type': 'application/x-www-form-urlencoded' };
 
 describeEachEngine('50 concurrent right-password sign-ins of one user', (factory) => {
   let db: TestStore;
-  let gatehouse: Gatehouse;
+  let gatehouse: Services;
   let app: FastifyInstance;
   let publicClient: string;
   let confidential: { id: string; secret: string };
@@ -34,7 +34,7 @@ describeEachEngine('50 concurrent right-password sign-ins of one user', (factory
     const clock = new ManualClock(T);
     // The default threshold (5); a generous wait bound, since argon2 on a busy machine is slow.
     const config = validateConfig({ issuer: 'http://127.0.0.1:8080', login_throttle_max_wait: 60 });
-    gatehouse = new Gatehouse({ config, store: db.store, clock, auditLog: false });
+    gatehouse = composeServices({ config, store: db.store, clock, auditLog: false });
     app = buildHttpServer(gatehouse, pino({ level: 'silent' }));
     await new UserAccounts(db.store, { clock }).create({ username: 'alice', email: 'alice@example.com', password: PASSWORD });
     const registry = new ClientRegistry(db.store, clock);
@@ -70,7 +70,7 @@ describeEachEngine('50 concurrent right-password sign-ins of one user', (factory
 
 describe('overload: attempts queued past login_throttle_max_wait (SQLite)', () => {
   let db: TestStore;
-  let gatehouse: Gatehouse;
+  let gatehouse: Services;
   let app: FastifyInstance;
   let publicClient: string;
   /** Checks wait here until released: "in flight" is exact. */
@@ -87,7 +87,7 @@ describe('overload: attempts queued past login_throttle_max_wait (SQLite)', () =
     const clock = new ManualClock(T);
     // Threshold 2: 3 attempts of one account from one address may be in flight; 0 s: no waiting.
     const config = validateConfig({ issuer: 'http://127.0.0.1:8080', login_throttle_threshold: 2, login_throttle_max_wait: 0 });
-    gatehouse = new Gatehouse({ config, store: db.store, clock, passwords: gated, auditLog: false });
+    gatehouse = composeServices({ config, store: db.store, clock, passwords: gated, auditLog: false });
     app = buildHttpServer(gatehouse, pino({ level: 'silent' }));
     await db.store.createUser({
       id: 'id-alice', username: 'alice', usernameCanonical: 'alice', email: 'alice@example.com', emailCanonical: 'alice@example.com',
