@@ -1,6 +1,10 @@
-/** Gatehouse as a library: build the server in your own process, on your own store. */
-export { Gatehouse, type GatehouseOptions, type ServerMetadata } from './gatehouse.js';
-export { buildHttpServer } from './http/server.js';
+/**
+ * Gatehouse as a library: `startGatehouse({ config })` opens the configured database, wires
+ * everything and serves; `close()` releases it all. The rest is what an embedding process needs
+ * around it: the configuration, the storage, client and user administration.
+ */
+export { startGatehouse, type RunningGatehouse, type StartOptions, type Services } from './start.js';
+export type { ServerMetadata } from './core/metadata.js';
 export { createLogger } from './logging.js';
 export { loadConfig, validateConfig, ConfigError } from './config/load.js';
 export type { GatehouseConfig } from './config/schema.js';

@@ -19,7 +19,7 @@ import { validateConfig } from '../config/load.js';
 import { ClientRegistry } from '../core/clients.js';
 import { ManualClock } from '../core/clock.js';
 import { hashSecret, tokenKey } from '../core/secrets.js';
-import { Gatehouse } from '../gatehouse.js';
+import { composeServices, type Services } from '../start.js';
 import { buildHttpServer } from '../http/server.js';
 import type { UserRecord } from '../storage/store.js';
 import type { Mailer, MailMessage } from './mail/mailer.js';
@@ -43,7 +43,7 @@ describe('what a change of an account ends', () => {
   let db: TestStore;
   let clock: ManualClock;
   let mailer: CapturingMailer;
-  let gatehouse: Gatehouse;
+  let gatehouse: Services;
   let app: FastifyInstance;
   let origin: string;
   let admin: UserAccounts;
@@ -56,7 +56,7 @@ describe('what a change of an account ends', () => {
     mailer = new CapturingMailer();
     const port = await freePort();
     origin = `http://127.0.0.1:${port}`;
-    gatehouse = new Gatehouse({
+    gatehouse = composeServices({
       config: validateConfig({ issuer: origin, registration: { enabled: true }, resetting: { token_ttl: 3600, retry_ttl: 0 } }),
       store: db.store,
       clock,

@@ -8,7 +8,7 @@ import { afterEach, beforeEach, expect, it } from 'vitest';
 import { describeEachEngine, type TestStore } from '../../test/helpers/databases.js';
 import { validateConfig } from '../config/load.js';
 import { ManualClock, cryptoIds } from '../core/clock.js';
-import { Gatehouse } from '../gatehouse.js';
+import { composeServices, type Services } from '../start.js';
 import { SecurityEvents, type SecurityEvent } from '../audit/events.js';
 import type { Store, UserRecord } from '../storage/store.js';
 import { signIn } from './authenticate.js';
@@ -42,7 +42,7 @@ describeEachEngine('e-mail change and the profile form', (factory) => {
   let store: Store;
   let clock: ManualClock;
   let mailer: CapturingMailer;
-  let gatehouse: Gatehouse;
+  let gatehouse: Services;
   let events: SecurityEvent[];
   let bob: UserRecord;
   let carol: UserRecord;
@@ -53,7 +53,7 @@ describeEachEngine('e-mail change and the profile form', (factory) => {
     clock = new ManualClock(T);
     mailer = new CapturingMailer();
     events = [];
-    gatehouse = new Gatehouse({
+    gatehouse = composeServices({
       config: validateConfig({
         issuer: 'https://auth.example.com',
         login_throttle_threshold: THRESHOLD,

@@ -16,7 +16,7 @@ import type { ConfigInput } from '../config/schema.js';
 import { ClientRegistry } from '../core/clients.js';
 import { ManualClock, cryptoIds } from '../core/clock.js';
 import { hashSecret } from '../core/secrets.js';
-import { Gatehouse } from '../gatehouse.js';
+import { composeServices, type Services } from '../start.js';
 import type { SqlStore } from '../storage/sql-store.js';
 import type { UserRecord } from '../storage/store.js';
 import { signIn } from './authenticate.js';
@@ -73,10 +73,10 @@ describe('self-service accounts (Registration, PasswordResetting, Profile)', () 
   let store: SqlStore;
   let clock: ManualClock;
   let mailer: CapturingMailer;
-  let gatehouse: Gatehouse;
+  let gatehouse: Services;
   let events: SecurityEvent[];
   /** Gatehouses made by a test with other settings, sharing the store, clock and mailer. */
-  let others: Gatehouse[];
+  let others: Services[];
   /** Every password a test used, checked against every event and e-mail afterwards. */
   const secrets = new Set<string>([PASSWORD, NEW_PASSWORD, WRONG, STRANGER]);
 
@@ -86,8 +86,8 @@ describe('self-service accounts (Registration, PasswordResetting, Profile)', () 
   };
 
   /** A Gatehouse on the same store, clock and mailer, with other settings; its events are collected too. */
-  function gatehouseWith(settings: ConfigInput): Gatehouse {
-    const made = new Gatehouse({ config: validateConfig(settings), store, clock, mailer });
+  function gatehouseWith(settings: ConfigInput): Services {
+    const made = composeServices({ config: validateConfig(settings), store, clock, mailer });
     made.events.on(collectAccountEvent);
     others.push(made);
     return made;
@@ -150,7 +150,7 @@ describe('self-service accounts (Registration, PasswordResetting, Profile)', () 
     mailer = new CapturingMailer();
     events = [];
     others = [];
-    gatehouse = new Gatehouse({ config: validateConfig(SETTINGS), store, clock, mailer });
+    gatehouse = composeServices({ config: validateConfig(SETTINGS), store, clock, mailer });
     gatehouse.events.on(collectAccountEvent);
   });
 

@@ -11,7 +11,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createSqliteStore, type TestStore } from '../../test/helpers/databases.js';
 import { validateConfig } from '../config/load.js';
 import { ManualClock } from '../core/clock.js';
-import { Gatehouse } from '../gatehouse.js';
+import { composeServices, type Services } from '../start.js';
 import type { Store } from '../storage/store.js';
 import { signIn } from './authenticate.js';
 import type { Mailer, MailMessage } from './mail/mailer.js';
@@ -39,7 +39,7 @@ describe('sign-up answers do not reveal which addresses have accounts', () => {
   let db: TestStore;
   let clock: ManualClock;
   let mailer: CapturingMailer;
-  let gatehouse: Gatehouse;
+  let gatehouse: Services;
   /** Store calls (method names) while `recording`. */
   let calls: string[];
   let recording: boolean;
@@ -66,7 +66,7 @@ describe('sign-up answers do not reveal which addresses have accounts', () => {
         };
       },
     }) as Store;
-    gatehouse = new Gatehouse({
+    gatehouse = composeServices({
       config: validateConfig({
         issuer: 'https://auth.example.com',
         // Room for many sign-ups from one address.
@@ -217,7 +217,7 @@ describe('sign-up answers do not reveal which addresses have accounts', () => {
 
   it('the answer does not wait for the mail server', async () => {
     const stuck: Mailer = { send: () => new Promise<void>(() => {}), close: async () => {} };
-    const other = new Gatehouse({
+    const other = composeServices({
       config: validateConfig({ issuer: 'https://auth.example.com', registration: { enabled: true } }),
       store: db.store,
       clock,

@@ -7,7 +7,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createSqliteStore, type TestStore } from '../../test/helpers/databases.js';
 import { validateConfig } from '../config/load.js';
 import { cryptoIds, ManualClock } from '../core/clock.js';
-import { Gatehouse } from '../gatehouse.js';
+import { composeServices, type Services } from '../start.js';
 import type { SqlStore } from '../storage/sql-store.js';
 import { SecurityEvents, type SecurityEvent } from '../audit/events.js';
 import type { Mailer, MailMessage } from './mail/mailer.js';
@@ -135,7 +135,7 @@ describe('UserAccounts events', () => {
     }
 
     /** Signs up `username` through Registration; returns the token of the confirmation link. */
-    async function signUp(gatehouse: Gatehouse, mailer: CapturingMailer, username: string): Promise<string> {
+    async function signUp(gatehouse: Services, mailer: CapturingMailer, username: string): Promise<string> {
       const result = await gatehouse.registration.register(
         { username, email: `${username}@example.com`, password: PASSWORD, passwordAgain: PASSWORD },
         '203.0.113.7',
@@ -149,7 +149,7 @@ describe('UserAccounts events', () => {
 
     it('deactivate clears awaitingConfirmation, so a later confirmation cannot enable the account', async () => {
       const mailer = new CapturingMailer();
-      const gatehouse = new Gatehouse({ config: validateConfig({ registration: { enabled: true } }), store, clock, mailer });
+      const gatehouse = composeServices({ config: validateConfig({ registration: { enabled: true } }), store, clock, mailer });
       try {
         const token = await signUp(gatehouse, mailer, 'carol');
         expect(await store.findUserByLogin('carol')).toMatchObject({ enabled: false, awaitingConfirmation: true });
@@ -169,7 +169,7 @@ describe('UserAccounts events', () => {
 
     it('activate stands in for the confirmation: the account works, and its link is of no further use', async () => {
       const mailer = new CapturingMailer();
-      const gatehouse = new Gatehouse({ config: validateConfig({ registration: { enabled: true } }), store, clock, mailer });
+      const gatehouse = composeServices({ config: validateConfig({ registration: { enabled: true } }), store, clock, mailer });
       try {
         const token = await signUp(gatehouse, mailer, 'dave');
         const activated = await accounts.setEnabled('dave', true);

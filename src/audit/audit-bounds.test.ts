@@ -12,7 +12,7 @@ import { UserAccounts } from '../accounts/users.js';
 import { validateConfig } from '../config/load.js';
 import { ClientRegistry } from '../core/clients.js';
 import { ManualClock } from '../core/clock.js';
-import { Gatehouse } from '../gatehouse.js';
+import { composeServices, type Services } from '../start.js';
 import { buildHttpServer } from '../http/server.js';
 
 /** The start of a failure window: every request below falls in it. */
@@ -21,7 +21,7 @@ const PASSWORD = 'correct horse battery staple';
 
 describe('the audit log under a flood of failures', () => {
   let db: TestStore;
-  let gatehouse: Gatehouse;
+  let gatehouse: Services;
   let app: ReturnType<typeof buildHttpServer>;
   let client: { id: string; secret: string };
 
@@ -46,7 +46,7 @@ describe('the audit log under a flood of failures', () => {
     db = await createSqliteStore();
     const clock = new ManualClock(T);
     const config = validateConfig({ issuer: 'http://127.0.0.1', audit: { failure_rows: 3 } });
-    gatehouse = new Gatehouse({ config, store: db.store, clock });
+    gatehouse = composeServices({ config, store: db.store, clock });
     app = buildHttpServer(gatehouse, pino({ level: 'silent' }));
     await app.ready();
     const registered = await new ClientRegistry(db.store, clock).create({ name: 'App', grantTypes: ['client_credentials', 'password'] });

@@ -7,7 +7,7 @@
  * the routes' wiring of the caller's address is checked too.
  *
  * After every test: no event contains a token, code, secret, password or attempted login.
- * At the end: Gatehouse.close() leaves every event in the audit_events table.
+ * At the end: Services.close() leaves every event in the audit_events table.
  */
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
@@ -23,7 +23,7 @@ import { ClientRegistry } from '../core/clients.js';
 import { ManualClock } from '../core/clock.js';
 import { hashSecret, tokenKey } from '../core/secrets.js';
 import type { TokenOutcome } from '../core/token-endpoint.js';
-import { Gatehouse } from '../gatehouse.js';
+import { composeServices, type Services } from '../start.js';
 import { buildHttpServer } from '../http/server.js';
 import type { UserRecord } from '../storage/store.js';
 import { toAuditRecord } from './audit-log.js';
@@ -41,7 +41,7 @@ describe('security events of an in-process Gatehouse', () => {
   let db: TestStore;
   const clock = new ManualClock(T);
   let config: GatehouseConfig;
-  let gatehouse: Gatehouse;
+  let gatehouse: Services;
   let app: FastifyInstance;
   let origin: string;
   let alice: UserRecord;
@@ -83,7 +83,7 @@ describe('security events of an in-process Gatehouse', () => {
       login_throttle_threshold: 2,
       login_throttle_max_delay: MAX_DELAY,
     });
-    gatehouse = new Gatehouse({ config, store: db.store, clock });
+    gatehouse = composeServices({ config, store: db.store, clock });
     gatehouse.events.on((event) => events.push(event));
     app = buildHttpServer(gatehouse, pino({ level: 'silent' }));
     await app.listen({ port, host: '127.0.0.1' });
@@ -519,7 +519,7 @@ describe('Gatehouse and its audit log, flush timer held', () => {
       const registered = await new ClientRegistry(db.store, clock).create({ name: 'svc', grantTypes: ['client_credentials'] });
       // Only setTimeout is faked: the 200 ms flush never fires by itself in this test.
       vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
-      const gatehouse = new Gatehouse({ config: validateConfig({}), store: db.store, clock });
+      const gatehouse = composeServices({ config: validateConfig({}), store: db.store, clock });
       for (let i = 0; i < 3; i++) {
         await gatehouse.tokenEndpoint.handle({
           params: new Map(Object.entries({ grant_type: 'client_credentials', client_id: registered.client.id, client_secret: registered.secret! })),
@@ -541,7 +541,7 @@ describe('Gatehouse and its audit log, flush timer held', () => {
     try {
       const clock = new ManualClock(T);
       const registered = await new ClientRegistry(db.store, clock).create({ name: 'svc', grantTypes: ['client_credentials'] });
-      const gatehouse = new Gatehouse({ config: validateConfig({}), store: db.store, clock, auditLog: false });
+      const gatehouse = composeServices({ config: validateConfig({}), store: db.store, clock, auditLog: false });
       expect(gatehouse.auditLog).toBeNull();
       const seen: string[] = [];
       gatehouse.events.on((event) => seen.push(event.type));

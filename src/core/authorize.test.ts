@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSqliteStore, type TestStore } from '../../test/helpers/databases.js';
 import { UserAccounts } from '../accounts/users.js';
 import { validateConfig } from '../config/load.js';
-import { Gatehouse } from '../gatehouse.js';
+import { composeServices, type Services } from '../start.js';
 import type { ClientRecord } from './ports.js';
 import type { AuthorizationRequest, AuthorizationValidation } from './authorize.js';
 import { ClientRegistry, type NewClient } from './clients.js';
@@ -41,9 +41,9 @@ describe('authorization endpoint', () => {
     access_token_lifetime: ACCESS_LIFETIME,
   });
   /** Defaults: require_pkce on, enforce_state off. */
-  let gatehouse: Gatehouse;
-  let statefull: Gatehouse;
-  let lenientPkce: Gatehouse;
+  let gatehouse: Services;
+  let statefull: Services;
+  let lenientPkce: Services;
 
   /** Confidential, two redirect URIs, limited to read and write. */
   let web: ClientRecord;
@@ -62,9 +62,9 @@ describe('authorization endpoint', () => {
 
   beforeAll(async () => {
     db = await createSqliteStore();
-    gatehouse = new Gatehouse({ config, store: db.store, clock });
-    statefull = new Gatehouse({ config: { ...config, enforce_state: true }, store: db.store, clock });
-    lenientPkce = new Gatehouse({ config: { ...config, require_pkce: false }, store: db.store, clock });
+    gatehouse = composeServices({ config, store: db.store, clock });
+    statefull = composeServices({ config: { ...config, enforce_state: true }, store: db.store, clock });
+    lenientPkce = composeServices({ config: { ...config, require_pkce: false }, store: db.store, clock });
     const registry = new ClientRegistry(db.store, clock);
     const register = async (input: NewClient) => (await registry.create(input)).client;
     web = await register({ name: 'web', redirectUris: [WEB_CALLBACK, WEB_TENANT], scopes: ['read', 'write'] });

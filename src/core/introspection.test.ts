@@ -4,7 +4,7 @@ import { createSqliteStore, type TestStore } from '../../test/helpers/databases.
 import { rejectedOAuthError } from '../../test/helpers/errors.js';
 import { UserAccounts } from '../accounts/users.js';
 import { validateConfig } from '../config/load.js';
-import { Gatehouse } from '../gatehouse.js';
+import { composeServices, type Services } from '../start.js';
 import { ClientRegistry, type RegisteredClient } from './clients.js';
 import { ManualClock } from './clock.js';
 import { hashSecret, tokenKey } from './secrets.js';
@@ -34,8 +34,8 @@ describe('token introspection (RFC 7662)', () => {
     access_token_lifetime: ACCESS_LIFETIME,
     refresh_token_lifetime: REFRESH_LIFETIME,
   };
-  let opaque: Gatehouse;
-  let jwt: Gatehouse;
+  let opaque: Services;
+  let jwt: Services;
   /** Confidential: password, refresh_token, client_credentials. */
   let app: RegisteredClient;
   let rival: RegisteredClient;
@@ -47,8 +47,8 @@ describe('token introspection (RFC 7662)', () => {
 
   beforeAll(async () => {
     db = await createSqliteStore();
-    opaque = new Gatehouse({ config: validateConfig(settings), store: db.store, clock });
-    jwt = new Gatehouse({
+    opaque = composeServices({ config: validateConfig(settings), store: db.store, clock });
+    jwt = composeServices({
       config: validateConfig({ ...settings, access_token_format: 'jwt', key_encryption_key: KEK, access_token_audience: API, jwt_user_claims: true }),
       store: db.store,
       clock,
@@ -68,7 +68,7 @@ describe('token introspection (RFC 7662)', () => {
     who.secret === null ? { client_id: who.client.id } : { client_id: who.client.id, client_secret: who.secret };
   const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`;
 
-  const tokenRequest = async (on: Gatehouse, who: RegisteredClient, params: Record<string, string>): Promise<TokenResponse> =>
+  const tokenRequest = async (on: Services, who: RegisteredClient, params: Record<string, string>): Promise<TokenResponse> =>
     (await on.tokenEndpoint.handle({ params: new Map(Object.entries({ ...credentials(who), ...params })) })).response;
   const login = (who = app, on = opaque, username = 'alice', scope = 'read write') =>
     tokenRequest(on, who, { grant_type: 'password', username, password: PASSWORD, scope });

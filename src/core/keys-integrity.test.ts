@@ -12,7 +12,7 @@ import pino from 'pino';
 import { afterEach, expect, it } from 'vitest';
 import { describeEachEngine, type EngineFactory, type TestDatabase } from '../../test/helpers/databases.js';
 import { validateConfig } from '../config/load.js';
-import { Gatehouse } from '../gatehouse.js';
+import { composeServices, type Services } from '../start.js';
 import { buildHttpServer } from '../http/server.js';
 import type { SqlStore } from '../storage/sql-store.js';
 import { ManualClock } from './clock.js';
@@ -80,7 +80,7 @@ describeEachEngine('signing key integrity and agreement', (factory: EngineFactor
     expect(await verifies(genuine, published)).toBe(true);
 
     // The same through the HTTP JWKS endpoint.
-    const gatehouse = new Gatehouse({
+    const gatehouse = composeServices({
       config: validateConfig({ access_token_format: 'jwt', key_encryption_key: KEK }), store: store!, clock, auditLog: false,
     });
     const app = buildHttpServer(gatehouse, pino({ level: 'silent' }));

@@ -3,7 +3,7 @@ import { createSqliteStore, type TestStore } from '../../test/helpers/databases.
 import { rejectedOAuthError } from '../../test/helpers/errors.js';
 import { UserAccounts } from '../accounts/users.js';
 import { validateConfig } from '../config/load.js';
-import { Gatehouse } from '../gatehouse.js';
+import { composeServices, type Services } from '../start.js';
 import { ClientRegistry, type RegisteredClient } from './clients.js';
 import { ManualClock } from './clock.js';
 import { tokenKey } from './secrets.js';
@@ -22,8 +22,8 @@ describe('token revocation (RFC 7009)', () => {
   let db: TestStore;
   const clock = new ManualClock(1_800_000_000);
   const settings = { issuer: 'https://auth.example', supported_scopes: ['read', 'write'], default_scope: 'read', access_token_lifetime: 600 };
-  let opaque: Gatehouse;
-  let jwt: Gatehouse;
+  let opaque: Services;
+  let jwt: Services;
   /** Confidential: password, refresh_token, client_credentials. */
   let app: RegisteredClient;
   /** Another confidential app with the same grants. */
@@ -35,8 +35,8 @@ describe('token revocation (RFC 7009)', () => {
 
   beforeAll(async () => {
     db = await createSqliteStore();
-    opaque = new Gatehouse({ config: validateConfig(settings), store: db.store, clock });
-    jwt = new Gatehouse({ config: validateConfig({ ...settings, access_token_format: 'jwt', key_encryption_key: KEK, jwt_user_claims: true }), store: db.store, clock });
+    opaque = composeServices({ config: validateConfig(settings), store: db.store, clock });
+    jwt = composeServices({ config: validateConfig({ ...settings, access_token_format: 'jwt', key_encryption_key: KEK, jwt_user_claims: true }), store: db.store, clock });
     const registry = new ClientRegistry(db.store, clock);
     const grants = ['password', 'refresh_token', 'client_credentials'];
     app = await registry.create({ name: 'app', grantTypes: grants });
@@ -52,7 +52,7 @@ describe('token revocation (RFC 7009)', () => {
     who.secret === null ? { client_id: who.client.id } : { client_id: who.client.id, client_secret: who.secret };
   const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`;
 
-  const tokenRequest = async (on: Gatehouse, who: RegisteredClient, params: Record<string, string>): Promise<TokenResponse> =>
+  const tokenRequest = async (on: Services, who: RegisteredClient, params: Record<string, string>): Promise<TokenResponse> =>
     (await on.tokenEndpoint.handle({ params: new Map(Object.entries({ ...credentials(who), ...params })) })).response;
   const login = (who = app, on = opaque) => tokenRequest(on, who, { grant_type: 'password', username: 'alice', password: PASSWORD });
   const refresh = (tokens: TokenResponse, who = app, on = opaque) => tokenRequest(on, who, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token! });

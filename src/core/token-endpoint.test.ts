@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSqliteStore, type TestStore } from '../../test/helpers/databases.js';
 import { UserAccounts } from '../accounts/users.js';
 import { validateConfig } from '../config/load.js';
-import { Gatehouse } from '../gatehouse.js';
+import { composeServices, type Services } from '../start.js';
 import { ClientRegistry } from './clients.js';
 import { ManualClock } from './clock.js';
 import { rejectedOAuthError } from '../../test/helpers/errors.js';
@@ -17,26 +17,26 @@ describe('token endpoint with an injected clock', () => {
   let db: TestStore;
   const clock = new ManualClock(1_800_000_000);
   const config = validateConfig({ supported_scopes: ['read', 'write'], default_scope: 'read', access_token_lifetime: 600, refresh_token_lifetime: 3600 });
-  let strict: Gatehouse;
-  let lenient: Gatehouse;
+  let strict: Services;
+  let lenient: Services;
   let client: { id: string; secret: string };
 
   beforeAll(async () => {
     db = await createSqliteStore();
-    strict = new Gatehouse({ config, store: db.store, clock });
-    lenient = new Gatehouse({ config: { ...config, refresh_token_grace_period: 30 }, store: db.store, clock });
+    strict = composeServices({ config, store: db.store, clock });
+    lenient = composeServices({ config: { ...config, refresh_token_grace_period: 30 }, store: db.store, clock });
     const registered = await new ClientRegistry(db.store, clock).create({ name: 'app', grantTypes: ['password', 'refresh_token'] });
     client = { id: registered.client.id, secret: registered.secret! };
     await new UserAccounts(db.store, { clock }).create({ username: 'carol', email: 'carol@example.com', password: 'a long passphrase' });
   });
   afterAll(() => db.cleanup());
 
-  const request = (gatehouse: Gatehouse, params: Record<string, string>) =>
+  const request = (gatehouse: Services, params: Record<string, string>) =>
     gatehouse.tokenEndpoint
       .handle({ params: new Map(Object.entries({ client_id: client.id, client_secret: client.secret, ...params })) })
       .then((outcome) => outcome.response);
   const login = (gatehouse = strict) => request(gatehouse, { grant_type: 'password', username: 'carol', password: 'a long passphrase' });
-  const refresh = (gatehouse: Gatehouse, token: TokenResponse, extra: Record<string, string> = {}) =>
+  const refresh = (gatehouse: Services, token: TokenResponse, extra: Record<string, string> = {}) =>
     request(gatehouse, { grant_type: 'refresh_token', refresh_token: token.refresh_token!, ...extra });
   const rejected = async (promise: Promise<unknown>) => (await rejectedOAuthError(promise)).code;
 

@@ -5,7 +5,7 @@ import { createSqliteStore, type TestStore } from '../../test/helpers/databases.
 import { UserAccounts } from '../accounts/users.js';
 import { validateConfig } from '../config/load.js';
 import type { ConfigInput } from '../config/schema.js';
-import { Gatehouse } from '../gatehouse.js';
+import { composeServices, type Services } from '../start.js';
 import { ClientRegistry, type RegisteredClient } from './clients.js';
 import { ManualClock } from './clock.js';
 import { KEY_PREPUBLICATION_SECONDS } from './keys.js';
@@ -42,9 +42,9 @@ const sha256 = (value: string) => createHash('sha256').update(value, 'utf8').dig
 describe('JWT access tokens (access_token_format: jwt)', () => {
   let db: TestStore;
   const clock = new ManualClock(1_800_000_000);
-  let plain: Gatehouse;
-  let userClaims: Gatehouse;
-  let audience: Gatehouse;
+  let plain: Services;
+  let userClaims: Services;
+  let audience: Services;
   let app: RegisteredClient;
   let web: RegisteredClient;
   let legacy: RegisteredClient;
@@ -52,9 +52,9 @@ describe('JWT access tokens (access_token_format: jwt)', () => {
 
   beforeAll(async () => {
     db = await createSqliteStore();
-    plain = new Gatehouse({ config: validateConfig(JWT_SETTINGS), store: db.store, clock });
-    userClaims = new Gatehouse({ config: validateConfig({ ...JWT_SETTINGS, jwt_user_claims: true }), store: db.store, clock });
-    audience = new Gatehouse({ config: validateConfig({ ...JWT_SETTINGS, access_token_audience: API }), store: db.store, clock });
+    plain = composeServices({ config: validateConfig(JWT_SETTINGS), store: db.store, clock });
+    userClaims = composeServices({ config: validateConfig({ ...JWT_SETTINGS, jwt_user_claims: true }), store: db.store, clock });
+    audience = composeServices({ config: validateConfig({ ...JWT_SETTINGS, access_token_audience: API }), store: db.store, clock });
     const registry = new ClientRegistry(db.store, clock);
     app = await registry.create({ name: 'app', grantTypes: ['password', 'refresh_token', 'client_credentials'] });
     web = await registry.create({ name: 'web', redirectUris: [CALLBACK] });
@@ -63,19 +63,19 @@ describe('JWT access tokens (access_token_format: jwt)', () => {
   });
   afterAll(() => db.cleanup());
 
-  const request = async (on: Gatehouse, params: Record<string, string>, client = app): Promise<TokenResponse> =>
+  const request = async (on: Services, params: Record<string, string>, client = app): Promise<TokenResponse> =>
     (await on.tokenEndpoint.handle({ params: new Map(Object.entries({ client_id: client.client.id, client_secret: client.secret!, ...params })) })).response;
   const password = (on = plain, extra: Record<string, string> = {}) => request(on, { grant_type: 'password', username: 'alice', password: PASSWORD, ...extra });
   const clientCredentials = (on = plain) => request(on, { grant_type: 'client_credentials' });
 
   /** Verifies the signature with the published keys, as a resource server would, at the test clock's time. */
-  async function verify(on: Gatehouse, token: string, expectedAudience = ISSUER) {
+  async function verify(on: Services, token: string, expectedAudience = ISSUER) {
     const jwks = createLocalJWKSet({ keys: await on.keys!.publishedKeys() });
     return jwtVerify(token, jwks, { issuer: ISSUER, audience: expectedAudience, typ: 'at+jwt', currentDate: new Date(clock.now() * 1000) });
   }
 
   /** The code flow through the authorization endpoint, then the exchange. */
-  async function codeFlow(on: Gatehouse): Promise<TokenResponse> {
+  async function codeFlow(on: Services): Promise<TokenResponse> {
     const validation = await on.authorizationEndpoint.validate(
       new Map(Object.entries({ response_type: 'code', client_id: web.client.id, redirect_uri: CALLBACK, scope: 'read write', code_challenge: CHALLENGE, code_challenge_method: 'S256' })),
     );
@@ -280,12 +280,12 @@ describe('JWT access tokens (access_token_format: jwt)', () => {
 describe.each(['ES256', 'RS256'] as const)('JWT access tokens signed with %s', (algorithm) => {
   let db: TestStore;
   const clock = new ManualClock(1_800_000_000);
-  let gatehouse: Gatehouse;
+  let gatehouse: Services;
   let client: RegisteredClient;
 
   beforeAll(async () => {
     db = await createSqliteStore();
-    gatehouse = new Gatehouse({ config: validateConfig({ ...JWT_SETTINGS, jwt_signing_algorithm: algorithm }), store: db.store, clock });
+    gatehouse = composeServices({ config: validateConfig({ ...JWT_SETTINGS, jwt_signing_algorithm: algorithm }), store: db.store, clock });
     client = await new ClientRegistry(db.store, clock).create({ name: 'svc', grantTypes: ['client_credentials'] });
   });
   afterAll(() => db.cleanup());
@@ -320,7 +320,7 @@ describe('opaque access tokens (the default format)', () => {
 
   it('stay opaque with a key_encryption_key configured, and store a jti all the same', async () => {
     const { key_encryption_key, issuer } = JWT_SETTINGS;
-    const gatehouse = new Gatehouse({ config: validateConfig({ issuer, key_encryption_key }), store: db.store, clock });
+    const gatehouse = composeServices({ config: validateConfig({ issuer, key_encryption_key }), store: db.store, clock });
     const client = await new ClientRegistry(db.store, clock).create({ name: 'svc', grantTypes: ['client_credentials'] });
     const { response } = await gatehouse.tokenEndpoint.handle({
       params: new Map(Object.entries({ grant_type: 'client_credentials', client_id: client.client.id, client_secret: client.secret! })),
@@ -329,6 +329,6 @@ describe('opaque access tokens (the default format)', () => {
     expect((await db.store.findAccessToken(tokenKey(response.access_token)))?.jti).toEqual(expect.any(String));
     // No key is created for an opaque server.
     expect(await db.store.listSigningKeys()).toEqual([]);
-    expect(gatehouse.metadata()).not.toHaveProperty('jwks_uri');
+    expect(gatehouse.metadata).not.toHaveProperty('jwks_uri');
   });
 });

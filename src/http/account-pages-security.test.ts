@@ -15,7 +15,7 @@ import type { Mailer, MailMessage } from '../accounts/mail/mailer.js';
 import { UserAccounts } from '../accounts/users.js';
 import { validateConfig } from '../config/load.js';
 import { ManualClock } from '../core/clock.js';
-import { Gatehouse } from '../gatehouse.js';
+import { composeServices, type Services } from '../start.js';
 import type { Store } from '../storage/store.js';
 import { buildHttpServer } from './server.js';
 
@@ -45,7 +45,7 @@ describe('account pages: equal work, e-mail change links, usernames (in-process,
   let db: TestStore;
   const clock = new ManualClock(T);
   const mailer = new HoldingMailer();
-  let gatehouse: Gatehouse;
+  let gatehouse: Services;
   let app: FastifyInstance;
   let origin: string;
   /** Every store method called, in order (the store seen by the Gatehouse). */
@@ -66,7 +66,7 @@ describe('account pages: equal work, e-mail change links, usernames (in-process,
     }) as Store;
     const port = await freePort();
     origin = `http://127.0.0.1:${port}`;
-    gatehouse = new Gatehouse({
+    gatehouse = composeServices({
       config: validateConfig({
         issuer: origin,
         login_throttle_threshold: 5,

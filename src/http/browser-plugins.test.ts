@@ -14,7 +14,7 @@ import { UserAccounts } from '../accounts/users.js';
 import { validateConfig } from '../config/load.js';
 import { ClientRegistry, type RegisteredClient } from '../core/clients.js';
 import { ManualClock } from '../core/clock.js';
-import { Gatehouse } from '../gatehouse.js';
+import { composeServices, type Services } from '../start.js';
 import type { Store } from '../storage/store.js';
 import { BrowserSupport, PAGE_ROUTE } from './browser.js';
 import { registerCsrfProtection } from './plugins/csrf.js';
@@ -29,7 +29,7 @@ const SESSION_READS = ['findSession', 'findUserById'];
 describe('the browser plugins: CSRF and the session on the page routes only (in-process, SQLite)', () => {
   let db: TestStore;
   const clock = new ManualClock(T);
-  let gatehouse: Gatehouse;
+  let gatehouse: Services;
   let app: FastifyInstance;
   let origin: string;
   let api: RegisteredClient;
@@ -52,7 +52,7 @@ describe('the browser plugins: CSRF and the session on the page routes only (in-
     const port = await freePort();
     origin = `http://127.0.0.1:${port}`;
     const config = validateConfig({ issuer: origin, supported_scopes: ['read'], default_scope: 'read' });
-    gatehouse = new Gatehouse({ config, store: recorded, clock, auditLog: false });
+    gatehouse = composeServices({ config, store: recorded, clock, auditLog: false });
     app = buildHttpServer(gatehouse, pino({ level: 'silent' }));
     await app.listen({ port, host: '127.0.0.1' });
     await new UserAccounts(db.store, { clock }).create({ username: 'bob', email: 'bob@example.com', password: PASSWORD });

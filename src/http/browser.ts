@@ -3,7 +3,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { OAuthError } from '../core/errors.js';
 import type { ActiveSession } from '../accounts/sessions.js';
 import { DEVICE_LIFETIME } from '../accounts/devices.js';
-import type { Gatehouse } from '../gatehouse.js';
+import type { HttpServices } from './services.js';
 import { parseCookies, serializeCookie } from './cookies.js';
 import { csrfToken, csrfTokenValid, type CsrfPurpose } from './csrf.js';
 import { PAGE_HEADERS } from './pages/layout.js';
@@ -37,7 +37,7 @@ export class BrowserSupport {
   private readonly csrfCookie: string;
   private readonly deviceCookieName: string;
 
-  constructor(private readonly gatehouse: Gatehouse) {
+  constructor(private readonly gatehouse: Pick<HttpServices, 'config' | 'sessions'>) {
     this.secure = new URL(gatehouse.config.issuer).protocol === 'https:';
     const prefix = this.secure ? '__Host-' : '';
     this.sessionCookie = `${prefix}gatehouse_session`;
@@ -161,6 +161,6 @@ export function throttledForm(
 }
 
 /** The password policy in words, under every form that sets a password. */
-export function passwordRule(gatehouse: Gatehouse): string {
+export function passwordRule(gatehouse: Pick<HttpServices, 'config'>): string {
   return `Use at least ${gatehouse.config.password_min_length} characters; not your username or e-mail address.`;
 }

@@ -16,7 +16,7 @@ import { validateConfig } from '../config/load.js';
 import { ClientRegistry, type RegisteredClient } from '../core/clients.js';
 import { ManualClock } from '../core/clock.js';
 import { tokenKey } from '../core/secrets.js';
-import { Gatehouse } from '../gatehouse.js';
+import { composeServices, type Services } from '../start.js';
 import { buildHttpServer } from './server.js';
 
 const T = 1_800_000_000;
@@ -27,7 +27,7 @@ const STATE = 'st-1';
 describe('the consent page against forged requests (in-process)', () => {
   let db: TestStore;
   const clock = new ManualClock(T);
-  let gatehouse: Gatehouse;
+  let gatehouse: Services;
   let app: FastifyInstance;
   let origin: string;
   let web: RegisteredClient;
@@ -44,7 +44,7 @@ describe('the consent page against forged requests (in-process)', () => {
       default_scope: 'read',
       registration: { enabled: true },
     });
-    gatehouse = new Gatehouse({ config, store: db.store, clock });
+    gatehouse = composeServices({ config, store: db.store, clock });
     app = buildHttpServer(gatehouse, pino({ level: 'silent' }));
     await app.listen({ port, host: '127.0.0.1' });
     const registry = new ClientRegistry(db.store, clock);

@@ -9,7 +9,7 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSqliteStore, type TestStore } from '../../test/helpers/databases.js';
 import { validateConfig } from '../config/load.js';
-import { Gatehouse } from '../gatehouse.js';
+import { composeServices, type Services } from '../start.js';
 import { BODY_LIMIT, buildHttpServer, HSTS_HEADER } from './server.js';
 
 /** One year; no includeSubDomains (sibling hosts may still be http), no preload. */
@@ -51,12 +51,12 @@ describe.each([
   ['http', 'http://127.0.0.1:8080', false],
 ] as const)('Strict-Transport-Security with an %s issuer', (_scheme, issuer, expected) => {
   let db: TestStore;
-  let gatehouse: Gatehouse;
+  let gatehouse: Services;
   let app: FastifyInstance;
 
   beforeAll(async () => {
     db = await createSqliteStore();
-    gatehouse = new Gatehouse({ config: validateConfig({ issuer, supported_scopes: ['read'] }), store: db.store });
+    gatehouse = composeServices({ config: validateConfig({ issuer, supported_scopes: ['read'] }), store: db.store });
     app = buildHttpServer(gatehouse, pino({ level: 'silent' }));
     app.get('/test/boom', async () => {
       throw new Error('a bug');

@@ -4,7 +4,7 @@ import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom
 import type { SecurityEvent } from '../audit/events.js';
 import { OAuthError } from '../core/errors.js';
 import { CLIENT_GRANT_TYPES } from '../core/grants/registry.js';
-import type { Gatehouse } from '../gatehouse.js';
+import type { HttpServices } from './services.js';
 import { sendOAuthError } from './errors.js';
 
 /** Seconds; token requests take a few milliseconds, sign-ins (argon2id) a few hundred. */
@@ -176,7 +176,7 @@ export class GatehouseMetrics {
 }
 
 /** The outgoing mail queue, read when /metrics is: its depth and the messages it dropped when full. */
-function observeMailQueue(registry: Registry, gatehouse: Gatehouse): void {
+function observeMailQueue(registry: Registry, gatehouse: Pick<HttpServices, 'mail'>): void {
   new Gauge({
     name: 'gatehouse_mail_queued',
     help: 'E-mails on their way to the mail server (at most mail.queue_limit)',
@@ -197,7 +197,10 @@ function observeMailQueue(registry: Registry, gatehouse: Gatehouse): void {
 }
 
 /** GET /metrics (metrics.allow only) and the per-request observations. */
-export function registerMetrics(app: FastifyInstance, gatehouse: Gatehouse): void {
+export function registerMetrics(
+  app: FastifyInstance,
+  gatehouse: Pick<HttpServices, 'auditLog' | 'config' | 'events' | 'mail'>,
+): void {
   const { metrics: settings } = gatehouse.config;
   if (!settings.enabled) return;
   const metrics = new GatehouseMetrics();

@@ -16,7 +16,7 @@ import { UserAccounts } from '../accounts/users.js';
 import { validateConfig } from '../config/load.js';
 import { ClientRegistry } from '../core/clients.js';
 import { ManualClock } from '../core/clock.js';
-import { Gatehouse } from '../gatehouse.js';
+import { composeServices, type Services } from '../start.js';
 import { buildHttpServer } from './server.js';
 
 const T = 1_800_000_000;
@@ -63,7 +63,7 @@ describe('an overloaded password queue', () => {
     queue = new ConcurrencyLimit(1, { maxWaiting: 0, maxWaitMs: 3000 }, startTimer);
     const passwords: PasswordVerifier = { verify: (hashed, password) => queue.run(() => argon2Verifier.verify(hashed, password)) };
     const config = validateConfig({ issuer: 'http://127.0.0.1', login_throttle_threshold: THRESHOLD, login_throttle_max_delay: 60 });
-    const gatehouse = new Gatehouse({ config, store: db.store, clock, passwords, auditLog: false });
+    const gatehouse = composeServices({ config, store: db.store, clock, passwords, auditLog: false });
     app = buildHttpServer(gatehouse, pino({ level: 'silent' }));
     await app.ready();
     await new UserAccounts(db.store, { clock }).create({ username: 'alice', email: 'alice@example.com', password: PASSWORD });

@@ -10,7 +10,7 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSqliteStore, type TestStore } from '../../test/helpers/databases.js';
 import { validateConfig } from '../config/load.js';
-import { Gatehouse } from '../gatehouse.js';
+import { composeServices, type Services } from '../start.js';
 import { buildHttpServer } from './server.js';
 
 const MiB = 1024 * 1024;
@@ -59,13 +59,13 @@ function parse(outcome: Outcome) {
 
 describe('an oversized body gets its 413, every time', () => {
   let db: TestStore;
-  let gatehouse: Gatehouse;
+  let gatehouse: Services;
   let app: FastifyInstance;
   let port: number;
 
   beforeAll(async () => {
     db = await createSqliteStore();
-    gatehouse = new Gatehouse({ config: validateConfig({}), store: db.store });
+    gatehouse = composeServices({ config: validateConfig({}), store: db.store });
     app = buildHttpServer(gatehouse, pino({ level: 'silent' }));
     await app.listen({ port: 0, host: '127.0.0.1' });
     port = (app.server.address() as net.AddressInfo).port;

@@ -11,7 +11,7 @@ import { createSqliteStore, type TestStore } from '../../test/helpers/databases.
 import { UserAccounts } from '../accounts/users.js';
 import { validateConfig } from '../config/load.js';
 import { ManualClock } from '../core/clock.js';
-import { Gatehouse } from '../gatehouse.js';
+import { composeServices, type Services } from '../start.js';
 import { PAGE_ROUTE } from './browser.js';
 import { buildHttpServer } from './server.js';
 
@@ -22,14 +22,14 @@ const LEGACY_URIS = ['https://app.example/cb\r\nSet-Cookie: planted=1', 'https:/
 
 describe('redirects to a URI a Location header cannot carry', () => {
   let db: TestStore;
-  let gatehouse: Gatehouse;
+  let gatehouse: Services;
   let app: FastifyInstance;
   let cookie: string;
 
   beforeAll(async () => {
     db = await createSqliteStore();
     const clock = new ManualClock(T);
-    gatehouse = new Gatehouse({ config: validateConfig({ issuer: 'http://127.0.0.1:9', supported_scopes: ['read'], default_scope: 'read' }), store: db.store, clock });
+    gatehouse = composeServices({ config: validateConfig({ issuer: 'http://127.0.0.1:9', supported_scopes: ['read'], default_scope: 'read' }), store: db.store, clock });
     app = buildHttpServer(gatehouse, pino({ level: 'silent' }));
     // A route of this test only: the last line of defence, whatever the route.
     app.get('/test/bad-redirect', PAGE_ROUTE, async (_request, reply) => reply.redirect('https://app.example/cb\r\nSet-Cookie: planted=1', 302));

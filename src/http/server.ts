@@ -3,7 +3,7 @@ import type { Socket } from 'node:net';
 import Fastify, { LogController, type FastifyBaseLogger, type FastifyInstance } from 'fastify';
 import type { Logger } from 'pino';
 import { OAuthError, OverloadedError } from '../core/errors.js';
-import type { Gatehouse } from '../gatehouse.js';
+import type { HttpServices } from './services.js';
 import { BrowserSupport } from './browser.js';
 import { fromFrameworkError, isDatabaseUnavailable, sendOAuthError } from './errors.js';
 import { lingerOnClose } from './lingering-close.js';
@@ -82,7 +82,7 @@ function pathOf(url: string): string {
   return q < 0 ? url : url.slice(0, q);
 }
 
-export function buildHttpServer(gatehouse: Gatehouse, logger: Logger): FastifyInstance {
+export function buildHttpServer(gatehouse: HttpServices, logger: Logger): FastifyInstance {
   const browser = new BrowserSupport(gatehouse);
   const hsts = sendsHsts(gatehouse.config.issuer);
   const app = Fastify({

@@ -15,7 +15,7 @@ import { UserAccounts } from '../accounts/users.js';
 import { validateConfig } from '../config/load.js';
 import { ClientRegistry, type RegisteredClient } from '../core/clients.js';
 import { ManualClock } from '../core/clock.js';
-import { Gatehouse } from '../gatehouse.js';
+import { composeServices, type Services } from '../start.js';
 import { buildHttpServer } from './server.js';
 
 const T = 1_800_000_000;
@@ -27,7 +27,7 @@ const RETURN_TO = /^\/oauth\/authorize\?pending=[A-Za-z0-9_-]{43}$/;
 describe('the authorization request across sign-in (in-process)', () => {
   let db: TestStore;
   const clock = new ManualClock(T);
-  let gatehouse: Gatehouse;
+  let gatehouse: Services;
   let app: FastifyInstance;
   let origin: string;
   let web: RegisteredClient;
@@ -43,7 +43,7 @@ describe('the authorization request across sign-in (in-process)', () => {
     db = await createSqliteStore();
     const port = await freePort();
     origin = `http://127.0.0.1:${port}`;
-    gatehouse = new Gatehouse({ config: validateConfig({ issuer: origin, supported_scopes: ['read', 'write'], default_scope: 'read' }), store: db.store, clock });
+    gatehouse = composeServices({ config: validateConfig({ issuer: origin, supported_scopes: ['read', 'write'], default_scope: 'read' }), store: db.store, clock });
     app = buildHttpServer(gatehouse, pino({ level: 'silent' }));
     await app.listen({ port, host: '127.0.0.1' });
     web = await new ClientRegistry(db.store, clock).create({ name: 'Web App', redirectUris: [CALLBACK] });

@@ -14,7 +14,7 @@ import { UserAccounts } from '../../src/accounts/users.js';
 import { validateConfig } from '../../src/config/load.js';
 import { ManualClock } from '../../src/core/clock.js';
 import { hashSecret } from '../../src/core/secrets.js';
-import { Gatehouse } from '../../src/gatehouse.js';
+import { composeServices, type Services } from '../../src/start.js';
 import type { SqlStore } from '../../src/storage/sql-store.js';
 import { createSqliteDatabase, type TestDatabase } from '../helpers/databases.js';
 import { databaseUrl, describeResult, expectMisuse, expectSuccess, freePort, lines, parseJson, queryRows, runCli, type RunOptions } from '../helpers/cli.js';
@@ -43,13 +43,13 @@ describe('gatehouse CLI and self-registered accounts [sqlite]', () => {
   let store: SqlStore;
   let dir: string;
   let url: string;
-  const gatehouses: Gatehouse[] = [];
+  const gatehouses: Services[] = [];
 
   const cli = (args: string[], options: RunOptions = {}) => runCli([...args, '--database', url], { cwd: dir, ...options });
 
   /** A Gatehouse on the test database whose clock says `now`, with sign-up and confirmation on. */
-  function gatehouseAt(now: number, mailer = new CapturingMailer()): Gatehouse {
-    const gatehouse = new Gatehouse({
+  function gatehouseAt(now: number, mailer = new CapturingMailer()): Services {
+    const gatehouse = composeServices({
       config: validateConfig({ issuer: 'https://auth.example.com', registration: { enabled: true, confirmation: true, token_ttl: 3600 } }),
       store,
       clock: new ManualClock(now),
@@ -59,7 +59,7 @@ describe('gatehouse CLI and self-registered accounts [sqlite]', () => {
     return gatehouse;
   }
 
-  async function signUp(gatehouse: Gatehouse, username: string): Promise<void> {
+  async function signUp(gatehouse: Services, username: string): Promise<void> {
     const result = await gatehouse.registration.register({ username, email: `${username}@example.com`, password: PASSWORD, passwordAgain: PASSWORD }, ADDRESS);
     expect(result).toEqual({ kind: 'sent' });
     // Stored after the answer.

@@ -25,7 +25,7 @@ import { loadConfig } from '../../src/config/load.js';
 import type { ConfigInput, GatehouseConfig } from '../../src/config/schema.js';
 import { ClientRegistry } from '../../src/core/clients.js';
 import { ManualClock, type Clock } from '../../src/core/clock.js';
-import type { Gatehouse } from '../../src/gatehouse.js';
+import type { Services } from '../../src/start.js';
 import { createLogger } from '../../src/logging.js';
 import { startGatehouse } from '../../src/start.js';
 import type { SqlStore } from '../../src/storage/sql-store.js';
@@ -82,7 +82,7 @@ export interface TestServer {
   url: string;
   port: number;
   app: FastifyInstance;
-  gatehouse: Gatehouse;
+  gatehouse: Services;
   store: SqlStore;
   config: GatehouseConfig;
   /** The manual clock when none was given (the common case). */

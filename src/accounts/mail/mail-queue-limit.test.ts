@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createSqliteStore, type TestStore } from '../../../test/helpers/databases.js';
 import { validateConfig } from '../../config/load.js';
 import { ManualClock } from '../../core/clock.js';
-import { Gatehouse } from '../../gatehouse.js';
+import { composeServices, type Services } from '../../start.js';
 import { buildHttpServer } from '../../http/server.js';
 import { UserAccounts } from '../users.js';
 import { MailQueue, type Mailer, type MailMessage } from './mailer.js';
@@ -85,7 +85,7 @@ describe('MailQueue limit', () => {
       mail: { queue_limit: 2 },
       metrics: { enabled: true, allow: ['127.0.0.1'] },
     });
-    const gatehouse = new Gatehouse({ config, store: db.store, clock, mailer });
+    const gatehouse = composeServices({ config, store: db.store, clock, mailer });
     const app = buildHttpServer(gatehouse, pino({ level: 'silent' }));
     try {
       const accounts = new UserAccounts(db.store, { clock });

@@ -9,7 +9,7 @@ import { createSqliteStore, type TestStore } from '../../../test/helpers/databas
 import { rejectedOAuthError } from '../../../test/helpers/errors.js';
 import { UserAccounts } from '../../accounts/users.js';
 import { validateConfig } from '../../config/load.js';
-import { Gatehouse } from '../../gatehouse.js';
+import { composeServices, type Services } from '../../start.js';
 import type { IssuedTokens } from '../ports.js';
 import { ClientRegistry, type RegisteredClient } from '../clients.js';
 import { ManualClock } from '../clock.js';
@@ -23,7 +23,7 @@ const CALLBACK = 'https://app.example/callback';
 describe('an authorization code presented by another client', () => {
   let db: TestStore;
   const clock = new ManualClock(1_800_000_000);
-  let gatehouse: Gatehouse;
+  let gatehouse: Services;
   let victim: RegisteredClient;
   /** Another confidential client, registered with the very same redirect URI. */
   let attacker: RegisteredClient;
@@ -33,7 +33,7 @@ describe('an authorization code presented by another client', () => {
 
   beforeAll(async () => {
     db = await createSqliteStore();
-    gatehouse = new Gatehouse({
+    gatehouse = composeServices({
       config: validateConfig({ issuer: 'https://auth.example', supported_scopes: ['read'], default_scope: 'read' }),
       store: db.store,
       clock,

@@ -3,7 +3,7 @@ import { createSqliteStore, type TestStore } from '../../../test/helpers/databas
 import { rejectedOAuthError } from '../../../test/helpers/errors.js';
 import { UserAccounts } from '../../accounts/users.js';
 import { validateConfig } from '../../config/load.js';
-import { Gatehouse } from '../../gatehouse.js';
+import { composeServices, type Services } from '../../start.js';
 import type { ClientRecord } from '../ports.js';
 import { ClientRegistry, type NewClient } from '../clients.js';
 import { ManualClock } from '../clock.js';
@@ -44,9 +44,9 @@ describe('authorization code grant', () => {
     access_token_lifetime: ACCESS_LIFETIME,
     refresh_token_lifetime: 3600,
   });
-  let gatehouse: Gatehouse;
+  let gatehouse: Services;
   /** require_pkce off: confidential clients may go without PKCE. */
-  let lenient: Gatehouse;
+  let lenient: Services;
 
   /** Confidential, authorization_code + refresh_token, two redirect URIs. */
   let web: Registered;
@@ -62,8 +62,8 @@ describe('authorization code grant', () => {
 
   beforeAll(async () => {
     db = await createSqliteStore();
-    gatehouse = new Gatehouse({ config, store: db.store, clock });
-    lenient = new Gatehouse({ config: { ...config, require_pkce: false }, store: db.store, clock });
+    gatehouse = composeServices({ config, store: db.store, clock });
+    lenient = composeServices({ config: { ...config, require_pkce: false }, store: db.store, clock });
     const registry = new ClientRegistry(db.store, clock);
     const register = (input: NewClient) => registry.create(input);
     web = await register({ name: 'web', redirectUris: [WEB_CALLBACK, WEB_OTHER] });

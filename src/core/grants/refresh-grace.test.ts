@@ -11,7 +11,7 @@ import { rejectedOAuthError } from '../../../test/helpers/errors.js';
 import { UserAccounts } from '../../accounts/users.js';
 import type { SecurityEvent } from '../../audit/events.js';
 import { validateConfig } from '../../config/load.js';
-import { Gatehouse } from '../../gatehouse.js';
+import { composeServices, type Services } from '../../start.js';
 import { ClientRegistry } from '../clients.js';
 import { ManualClock } from '../clock.js';
 import { tokenKey } from '../secrets.js';
@@ -30,16 +30,16 @@ describeEachEngine('refresh_token grant: grace replays and absolute lifetime', (
   const config = validateConfig({
     supported_scopes: ['read'], default_scope: 'read', access_token_lifetime: 600, refresh_token_lifetime: 14 * DAY, refresh_token_grace_period: 30,
   });
-  let gatehouse: Gatehouse;
-  let unlimited: Gatehouse;
+  let gatehouse: Services;
+  let unlimited: Services;
   let app: { id: string; secret: string };
   let otherApp: { id: string; secret: string };
   const events: SecurityEvent[] = [];
 
   beforeAll(async () => {
     db = await factory.createStore();
-    gatehouse = new Gatehouse({ config, store: db.store, clock });
-    unlimited = new Gatehouse({ config: { ...config, refresh_token_absolute_lifetime: 0 }, store: db.store, clock, auditLog: false });
+    gatehouse = composeServices({ config, store: db.store, clock });
+    unlimited = composeServices({ config: { ...config, refresh_token_absolute_lifetime: 0 }, store: db.store, clock, auditLog: false });
     gatehouse.events.on((event) => events.push(event));
     const registry = new ClientRegistry(db.store, clock);
     const a = await registry.create({ name: 'app', grantTypes: ['password', 'refresh_token'] });

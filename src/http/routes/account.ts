@@ -2,7 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { DeviceProof } from '../../accounts/devices.js';
 import type { ProfileResult } from '../../accounts/profile.js';
 import type { ActiveSession } from '../../accounts/sessions.js';
-import type { Gatehouse } from '../../gatehouse.js';
+import type { HttpServices } from '../services.js';
 import { PAGE_ROUTE, passwordRule, refuseOtherMethods, throttledForm, type BrowserSupport } from '../browser.js';
 import { parseParameters, queryOf } from '../form.js';
 import { requiredSession } from '../plugins/browser-session.js';
@@ -25,7 +25,7 @@ const ACCOUNT_NOTICES = new Map([
 const formatDate = (seconds: number) => new Date(seconds * 1000).toISOString().slice(0, 10);
 
 /** The account page (FOSUserBundle's profile and change-password, plus the apps the user let in). */
-export function registerAccountRoutes(app: FastifyInstance, gatehouse: Gatehouse, browser: BrowserSupport): void {
+export function registerAccountRoutes(app: FastifyInstance, gatehouse: Pick<HttpServices, 'config' | 'profile'>, browser: BrowserSupport): void {
   async function showAccount(
     request: FastifyRequest,
     reply: FastifyReply,

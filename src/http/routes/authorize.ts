@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, preValidationHookHandler } from 'fastify';
 import { authorizationParameters, consentMayBeRemembered, type AuthorizationRequest, type AuthorizationValidation } from '../../core/authorize.js';
 import { OAuthError } from '../../core/errors.js';
-import type { Gatehouse } from '../../gatehouse.js';
+import type { HttpServices } from '../services.js';
 import { PAGE_ROUTE, refuseOtherMethods, type BrowserSupport } from '../browser.js';
 import { NO_STORE } from '../errors.js';
 import { parseParameters, queryOf } from '../form.js';
@@ -47,7 +47,7 @@ function redirectTarget(uri: string): string {
  * authorization; POST /oauth/authorize is the consent form's answer, which names the pending
  * request kept on the server and nothing else.
  */
-export function registerAuthorizeRoutes(app: FastifyInstance, gatehouse: Gatehouse, browser: BrowserSupport): void {
+export function registerAuthorizeRoutes(app: FastifyInstance, gatehouse: Pick<HttpServices, 'authorizationEndpoint' | 'config' | 'pendingAuthorizations'>, browser: BrowserSupport): void {
   const endpoint = gatehouse.authorizationEndpoint;
 
   /** The error page or error redirect of a request that did not validate; null when it did. */

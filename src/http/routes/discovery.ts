@@ -1,9 +1,9 @@
 import type { FastifyInstance } from 'fastify';
-import type { Gatehouse } from '../../gatehouse.js';
+import type { HttpServices } from '../services.js';
 
 /** RFC 8414 metadata, the JWKS and the health probe. */
-export function registerDiscoveryRoutes(app: FastifyInstance, gatehouse: Gatehouse): void {
-  const metadata = gatehouse.metadata();
+export function registerDiscoveryRoutes(app: FastifyInstance, gatehouse: Pick<HttpServices, 'keys' | 'metadata' | 'store'>): void {
+  const { metadata } = gatehouse;
   app.get('/.well-known/oauth-authorization-server', async (_request, reply) =>
     reply.header('cache-control', 'public, max-age=300').send(metadata),
   );

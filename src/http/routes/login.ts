@@ -1,7 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
-import { signIn } from '../../accounts/authenticate.js';
 import { OverloadedError } from '../../core/errors.js';
-import type { Gatehouse } from '../../gatehouse.js';
+import type { HttpServices } from '../services.js';
 import { PAGE_ROUTE, refuseOtherMethods, safeReturnTo, type BrowserSupport } from '../browser.js';
 import { parseParameters, queryOf } from '../form.js';
 import { pageFormRoute } from '../plugins/csrf.js';
@@ -13,7 +12,7 @@ const LOGIN_NOTICES = new Map([
 ]);
 
 /** The sign-in and sign-out pages. */
-export function registerLoginRoutes(app: FastifyInstance, gatehouse: Gatehouse, browser: BrowserSupport): void {
+export function registerLoginRoutes(app: FastifyInstance, gatehouse: Pick<HttpServices, 'config' | 'pendingAuthorizations' | 'signIn' | 'store'>, browser: BrowserSupport): void {
   /** "Sign in to continue to <app>", when the user is on the way to an authorization (kept on the server for this browser). */
   async function clientNameFor(request: FastifyRequest, returnTo: string | null): Promise<string | null> {
     if (!returnTo?.startsWith('/oauth/authorize?')) return null;
@@ -73,7 +72,7 @@ export function registerLoginRoutes(app: FastifyInstance, gatehouse: Gatehouse, 
 
     let result;
     try {
-      result = await signIn(gatehouse, username, password, request.ip, {
+      result = await gatehouse.signIn(username, password, request.ip, {
         via: 'sign_in_form',
         device: { kind: 'cookie', value: browser.deviceCookie(request) },
       });

@@ -1,6 +1,6 @@
 import type { FastifyContextConfig, FastifyInstance, FastifyReply } from 'fastify';
 import { durationInWords } from '../../accounts/mail/templates.js';
-import type { Gatehouse } from '../../gatehouse.js';
+import type { HttpServices } from '../services.js';
 import {
   NO_FORM_ROUTE,
   PAGE_ROUTE,
@@ -16,7 +16,7 @@ import { checkYourEmailPage, confirmPage, registerPage } from '../pages/account-
 import { sentence } from '../pages/html.js';
 
 /** Sign-up (/register, when registration.enabled) and e-mail confirmation (/register/confirm). */
-export function registerRegistrationRoutes(app: FastifyInstance, gatehouse: Gatehouse, browser: BrowserSupport): void {
+export function registerRegistrationRoutes(app: FastifyInstance, gatehouse: Pick<HttpServices, 'config' | 'registration'>, browser: BrowserSupport): void {
   const { registration: settings } = gatehouse.config;
 
   const closed = (reply: FastifyReply) =>

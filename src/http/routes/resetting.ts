@@ -1,6 +1,6 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
 import { durationInWords } from '../../accounts/mail/templates.js';
-import type { Gatehouse } from '../../gatehouse.js';
+import type { HttpServices } from '../services.js';
 import { PAGE_ROUTE, passwordRule, refuseOtherMethods, throttledForm, type BrowserSupport } from '../browser.js';
 import { parseParameters, queryOf } from '../form.js';
 import { pageFormRoute } from '../plugins/csrf.js';
@@ -12,7 +12,7 @@ import { sentence } from '../pages/html.js';
  * /reset/password?token=… is the e-mailed link. The token travels in the query string, which
  * the request log leaves out, and pages send no Referer.
  */
-export function registerResettingRoutes(app: FastifyInstance, gatehouse: Gatehouse, browser: BrowserSupport): void {
+export function registerResettingRoutes(app: FastifyInstance, gatehouse: Pick<HttpServices, 'config' | 'resetting'>, browser: BrowserSupport): void {
   app.get('/reset', PAGE_ROUTE, async (request, reply) =>
     browser.sendPage(reply, 200, resetRequestPage({ csrfToken: reply.csrfToken('reset-request') })),
   );

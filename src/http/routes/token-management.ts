@@ -1,13 +1,13 @@
 import type { FastifyInstance } from 'fastify';
 import { OAuthError } from '../../core/errors.js';
-import type { Gatehouse } from '../../gatehouse.js';
+import type { HttpServices } from '../services.js';
 import { NO_STORE } from '../errors.js';
 import { parseFormBody } from '../form.js';
 
 const OTHER_METHODS = ['GET', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'] as const;
 
 /** POST /oauth/revoke (RFC 7009) and POST /oauth/introspect (RFC 7662). */
-export function registerTokenManagementRoutes(app: FastifyInstance, gatehouse: Gatehouse): void {
+export function registerTokenManagementRoutes(app: FastifyInstance, gatehouse: Pick<HttpServices, 'introspectionEndpoint' | 'revocationEndpoint'>): void {
   app.post('/oauth/revoke', async (request, reply) => {
     const params = parseFormBody(request.headers['content-type'], request.body);
     const { clientId } = await gatehouse.revocationEndpoint.handle({ params, authorization: request.headers.authorization }, request.ip);

@@ -1,13 +1,13 @@
 import type { FastifyInstance } from 'fastify';
 import { OAuthError } from '../../core/errors.js';
-import type { Gatehouse } from '../../gatehouse.js';
+import type { HttpServices } from '../services.js';
 import { NO_STORE } from '../errors.js';
 import { parseFormBody } from '../form.js';
 
 const OTHER_METHODS = ['GET', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'] as const;
 
 /** POST /oauth/token (RFC 6749 §3.2). */
-export function registerTokenRoute(app: FastifyInstance, gatehouse: Gatehouse): void {
+export function registerTokenRoute(app: FastifyInstance, gatehouse: Pick<HttpServices, 'tokenEndpoint'>): void {
   app.post('/oauth/token', async (request, reply) => {
     const params = parseFormBody(request.headers['content-type'], request.body);
     request.audit.grantType = params.get('grant_type')?.slice(0, 60);

@@ -11,7 +11,7 @@ import type { MailMessage } from '../../../src/accounts/mail/mailer.js';
 import type { ConfigInput } from '../../../src/config/schema.js';
 import { ClientRegistry } from '../../../src/core/clients.js';
 import { systemClock } from '../../../src/core/clock.js';
-import type { Gatehouse } from '../../../src/gatehouse.js';
+import type { Services } from '../../../src/start.js';
 import { csrfToken, type CsrfPurpose } from '../../../src/http/csrf.js';
 import type { ClientRecord, UserRecord } from '../../../src/storage/store.js';
 import { cheapPasswords, startTestServer } from '../../harness/index.js';
@@ -33,7 +33,7 @@ export interface FixtureClient {
 
 export interface Fixture {
   app: FastifyInstance;
-  gatehouse: Gatehouse;
+  gatehouse: Services;
   /** Confidential; every grant but implicit; two redirect URIs (one with a query). */
   web: FixtureClient;
   /** Public, PKCE, a loopback redirect URI (any port matches, RFC 8252 §7.3). */

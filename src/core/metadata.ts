@@ -1,0 +1,59 @@
+import { AUTHORIZATION_ENDPOINT_GRANT_TYPES } from './grants/registry.js';
+import { CODE_CHALLENGE_METHODS } from './pkce.js';
+import { RESPONSE_TYPES } from './response-types/index.js';
+
+/** RFC 8414 authorization server metadata. */
+export interface ServerMetadata {
+  issuer: string;
+  authorization_endpoint: string;
+  token_endpoint: string;
+  grant_types_supported: string[];
+  response_types_supported: string[];
+  response_modes_supported: string[];
+  scopes_supported: string[];
+  token_endpoint_auth_methods_supported: string[];
+  code_challenge_methods_supported: string[];
+  revocation_endpoint: string;
+  revocation_endpoint_auth_methods_supported: string[];
+  introspection_endpoint: string;
+  introspection_endpoint_auth_methods_supported: string[];
+  /** Only when access tokens are JWTs: where resource servers find the verification keys. */
+  jwks_uri?: string;
+  /** RFC 9207: authorization responses carry `iss`. */
+  authorization_response_iss_parameter_supported: boolean;
+}
+
+export interface MetadataInput {
+  issuer: string;
+  /** The token endpoint's grant types, in registry order. */
+  tokenGrantTypes: readonly string[];
+  scopes: readonly string[];
+  /** Access tokens are JWTs: the keys are published at /.well-known/jwks.json. */
+  publishesKeys: boolean;
+}
+
+const CLIENT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'none'];
+
+/** What /.well-known/oauth-authorization-server says: derived from the registries, never listed by hand. */
+export function serverMetadata({ issuer, tokenGrantTypes, scopes, publishesKeys }: MetadataInput): ServerMetadata {
+  const url = (path: string) => `${issuer.replace(/\/+$/, '')}${path}`;
+  return {
+    issuer,
+    authorization_endpoint: url('/oauth/authorize'),
+    token_endpoint: url('/oauth/token'),
+    // The token endpoint's grants, then those used only through a response type: implicit
+    // (response_type=token) exists only for clients registered for it (RFC 9700 §2.1.2).
+    grant_types_supported: [...tokenGrantTypes, ...AUTHORIZATION_ENDPOINT_GRANT_TYPES],
+    response_types_supported: [...RESPONSE_TYPES.keys()],
+    response_modes_supported: ['query', 'fragment'],
+    scopes_supported: [...scopes],
+    token_endpoint_auth_methods_supported: [...CLIENT_AUTH_METHODS],
+    code_challenge_methods_supported: [...CODE_CHALLENGE_METHODS],
+    authorization_response_iss_parameter_supported: true,
+    revocation_endpoint: url('/oauth/revoke'),
+    revocation_endpoint_auth_methods_supported: [...CLIENT_AUTH_METHODS],
+    introspection_endpoint: url('/oauth/introspect'),
+    introspection_endpoint_auth_methods_supported: [...CLIENT_AUTH_METHODS],
+    ...(publishesKeys ? { jwks_uri: url('/.well-known/jwks.json') } : {}),
+  };
+}
