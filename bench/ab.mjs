@@ -41,10 +41,25 @@ const rps = { before: {}, after: {} };
 for (let round = 0; round < rounds; round += 1) {
   for (const side of round % 2 ? ['after', 'before'] : ['before', 'after']) {
     const { targets, measure } = trees[side];
-    const target = await targets.startGatehouseTarget({ engine: 'sqlite', name: `ab-${side}-${round}`, label: side, scenarios, opts, workDir });
+    const target = await targets.startGatehouseTarget({
+      engine: 'sqlite',
+      name: `ab-${side}-${round}`,
+      label: side,
+      scenarios,
+      opts,
+      workDir,
+    });
     try {
       for (const scenario of scenarios) {
-        const row = await measure.measure({ scenario, target, spec: target.scenarios[scenario], ceiling, opts, workDir, log });
+        const row = await measure.measure({
+          scenario,
+          target,
+          spec: target.scenarios[scenario],
+          ceiling,
+          opts,
+          workDir,
+          log,
+        });
         (rps[side][scenario] ??= []).push(Math.round(row.rps));
       }
     } finally {
@@ -56,6 +71,8 @@ await ceiling.stop();
 const mean = (values) => values.reduce((a, b) => a + b, 0) / values.length;
 for (const scenario of scenarios) {
   const [before, after] = [rps.before[scenario], rps.after[scenario]];
-  process.stdout.write(`${scenario}: before ${before.join(', ')} req/s; after ${after.join(', ')} req/s; means ${((mean(after) / mean(before) - 1) * 100).toFixed(0)} %\n`);
+  process.stdout.write(
+    `${scenario}: before ${before.join(', ')} req/s; after ${after.join(', ')} req/s; means ${((mean(after) / mean(before) - 1) * 100).toFixed(0)} %\n`,
+  );
 }
 process.exit(0);

@@ -18,7 +18,14 @@ import { randomBytes } from 'node:crypto';
 import { statSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import { basicAuthorization, checkBuild, createClient, makeTempDir, sqliteDatabase, startGatehouse } from './lib/gatehouse.mjs';
+import {
+  basicAuthorization,
+  checkBuild,
+  createClient,
+  makeTempDir,
+  sqliteDatabase,
+  startGatehouse,
+} from './lib/gatehouse.mjs';
 import { installSignalHandlers, runScript } from './lib/proc.mjs';
 
 const log = (line) => process.stderr.write(`${line}\n`);
@@ -34,8 +41,15 @@ function measure(path) {
   const db = new Database(path);
   try {
     db.pragma('wal_checkpoint(TRUNCATE)');
-    const bytes = (names) => db.prepare(`SELECT COALESCE(SUM(pgsize), 0) AS n FROM dbstat WHERE name IN (${names.map(() => '?').join(', ')})`).get(...names).n;
-    const indexes = (table) => db.prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ?").all(table).map((row) => row.name);
+    const bytes = (names) =>
+      db
+        .prepare(`SELECT COALESCE(SUM(pgsize), 0) AS n FROM dbstat WHERE name IN (${names.map(() => '?').join(', ')})`)
+        .get(...names).n;
+    const indexes = (table) =>
+      db
+        .prepare("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = ?")
+        .all(table)
+        .map((row) => row.name);
     const audit = db.prepare('SELECT COUNT(*) AS rows, COALESCE(SUM(count), 0) AS events FROM audit_events').get();
     return {
       auditBytes: bytes(['audit_events', ...indexes('audit_events')]),
@@ -104,7 +118,9 @@ async function main() {
   const seconds = (Date.now() - started) / 1000;
   // Failures from more sources per window than audit.failure_rows are dropped and counted here.
   const metrics = await (await fetch(`${server.url}/metrics`)).text();
-  const droppedEvents = Number(/^gatehouse_audit_events_dropped_total\{reason="cap"\} (\d+)/m.exec(metrics)?.[1] ?? NaN);
+  const droppedEvents = Number(
+    /^gatehouse_audit_events_dropped_total\{reason="cap"\} (\d+)/m.exec(metrics)?.[1] ?? NaN,
+  );
   await server.stop(15_000);
   const after = measure(path);
 
@@ -115,14 +131,25 @@ async function main() {
     client: clientMode,
     seconds: Math.round(seconds * 10) / 10,
     statuses: Object.fromEntries(statuses),
-    audit: { rows: growth('auditRows'), events: growth('auditEvents'), dropped: droppedEvents, mb: growth('auditBytes') / MB },
+    audit: {
+      rows: growth('auditRows'),
+      events: growth('auditEvents'),
+      dropped: droppedEvents,
+      mb: growth('auditBytes') / MB,
+    },
     throttles: { rows: growth('throttleRows'), mb: growth('throttleBytes') / MB },
     databaseFileMb: growth('fileBytes') / MB,
   };
   log('');
-  log(`${requests} failed client authentications (${clientMode} client) from ${addresses} addresses in ${result.seconds} s; answers ${JSON.stringify(result.statuses)}`);
-  log(`  audit log:        +${result.audit.rows} rows for ${result.audit.events} events (${droppedEvents} more dropped past audit.failure_rows), +${result.audit.mb.toFixed(3)} MB (audit_events and its indexes)`);
-  log(`  failure counters: +${result.throttles.rows} rows, +${result.throttles.mb.toFixed(3)} MB (throttles and its indexes)`);
+  log(
+    `${requests} failed client authentications (${clientMode} client) from ${addresses} addresses in ${result.seconds} s; answers ${JSON.stringify(result.statuses)}`,
+  );
+  log(
+    `  audit log:        +${result.audit.rows} rows for ${result.audit.events} events (${droppedEvents} more dropped past audit.failure_rows), +${result.audit.mb.toFixed(3)} MB (audit_events and its indexes)`,
+  );
+  log(
+    `  failure counters: +${result.throttles.rows} rows, +${result.throttles.mb.toFixed(3)} MB (throttles and its indexes)`,
+  );
   log(`  database file:    +${result.databaseFileMb.toFixed(3)} MB (after a checkpoint)`);
   process.stdout.write(`${JSON.stringify(result)}\n`);
 }

@@ -17,7 +17,11 @@ const REQUIRED = { refresh_token: 'refresh_token', authorization_code: 'code', p
 
 function send(res, status, payload) {
   const body = JSON.stringify(payload);
-  res.writeHead(status, { ...NO_STORE, 'content-type': 'application/json; charset=utf-8', 'content-length': Buffer.byteLength(body) });
+  res.writeHead(status, {
+    ...NO_STORE,
+    'content-type': 'application/json; charset=utf-8',
+    'content-length': Buffer.byteLength(body),
+  });
   res.end(body);
 }
 
@@ -65,4 +69,5 @@ const server = createServer((req, res) => {
 
 server.keepAliveTimeout = 72_000; // Fastify's default, so both servers keep wrk's connections open alike
 server.listen(port, '127.0.0.1', () => process.stdout.write(`ceiling listening on http://127.0.0.1:${port}\n`));
-for (const signal of ['SIGTERM', 'SIGINT']) process.once(signal, () => server.close(() => process.exit(0)).closeAllConnections());
+for (const signal of ['SIGTERM', 'SIGINT'])
+  process.once(signal, () => server.close(() => process.exit(0)).closeAllConnections());

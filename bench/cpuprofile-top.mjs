@@ -46,7 +46,14 @@ export function summarise(profile, { top = 25 } = {}) {
   // Idle is not a cost, and the roots' inclusive time says nothing: rank real work only.
   for (const map of [self, groups]) for (const k of [...map.keys()]) if (k.startsWith('(idle)')) map.delete(k);
   for (const k of [...total.keys()]) if (/^\((root|program|idle|garbage collector)\)/.test(k)) total.delete(k);
-  return { sampled_ms: all / 1000, idle_ms: idle / 1000, busy_ms: busy / 1000, self: rank(self), total: rank(total), groups: rank(groups) };
+  return {
+    sampled_ms: all / 1000,
+    idle_ms: idle / 1000,
+    busy_ms: busy / 1000,
+    self: rank(self),
+    total: rank(total),
+    groups: rank(groups),
+  };
 }
 
 function shortUrl(url) {
@@ -61,7 +68,8 @@ function shortUrl(url) {
 function groupOf(frame) {
   const { url, functionName } = frame;
   if (!url) return functionName.startsWith('(') ? functionName : '(native / V8 builtins)';
-  if (url.startsWith('node:')) return `node:${url.slice(5).split('/')[0] === 'internal' ? 'internal/' + url.slice(5).split('/')[1] : url.slice(5)}`;
+  if (url.startsWith('node:'))
+    return `node:${url.slice(5).split('/')[0] === 'internal' ? `internal/${url.slice(5).split('/')[1]}` : url.slice(5)}`;
   const nm = url.lastIndexOf('/node_modules/');
   if (nm >= 0) {
     const rest = url.slice(nm + '/node_modules/'.length).split('/');
@@ -75,8 +83,14 @@ function groupOf(frame) {
 export function formatSummary(summary) {
   const lines = [];
   const pct = (x) => `${(x * 100).toFixed(1).padStart(5)} %`;
-  lines.push(`sampled ${summary.sampled_ms.toFixed(0)} ms, idle ${summary.idle_ms.toFixed(0)} ms, busy ${summary.busy_ms.toFixed(0)} ms (percentages are of busy time)`);
-  for (const [title, list] of [['self time by function', summary.self], ['self time by package / file', summary.groups], ['total (inclusive) time by function', summary.total]]) {
+  lines.push(
+    `sampled ${summary.sampled_ms.toFixed(0)} ms, idle ${summary.idle_ms.toFixed(0)} ms, busy ${summary.busy_ms.toFixed(0)} ms (percentages are of busy time)`,
+  );
+  for (const [title, list] of [
+    ['self time by function', summary.self],
+    ['self time by package / file', summary.groups],
+    ['total (inclusive) time by function', summary.total],
+  ]) {
     lines.push('', title);
     for (const row of list) lines.push(`  ${pct(row.share_of_busy)}  ${row.ms.toFixed(0).padStart(7)} ms  ${row.name}`);
   }
@@ -91,6 +105,10 @@ if (import.meta.url === `file://${process.argv[1]}`) {
     process.exit(2);
   }
   const topIndex = args.indexOf('--top');
-  const summary = summarise(JSON.parse(readFileSync(file, 'utf8')), { top: topIndex >= 0 ? Number(args[topIndex + 1]) : 25 });
-  process.stdout.write(args.includes('--json') ? `${JSON.stringify(summary, null, 2)}\n` : `${formatSummary(summary)}\n`);
+  const summary = summarise(JSON.parse(readFileSync(file, 'utf8')), {
+    top: topIndex >= 0 ? Number(args[topIndex + 1]) : 25,
+  });
+  process.stdout.write(
+    args.includes('--json') ? `${JSON.stringify(summary, null, 2)}\n` : `${formatSummary(summary)}\n`,
+  );
 }

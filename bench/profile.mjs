@@ -33,7 +33,9 @@ async function main() {
   installSignalHandlers();
   const args = process.argv.slice(2);
   const option = (name, fallback) => (args.includes(name) ? args[args.indexOf(name) + 1] : fallback);
-  const scenario = args.find((a) => !a.startsWith('--') && !['sqlite', 'postgres', 'info', 'warn'].includes(a)) ?? 'client_credentials';
+  const scenario =
+    args.find((a) => !a.startsWith('--') && !['sqlite', 'postgres', 'info', 'warn'].includes(a)) ??
+    'client_credentials';
   if (!['client_credentials', 'refresh_token'].includes(scenario)) throw new Error(`unknown scenario ${scenario}`);
   const engine = option('--engine', 'sqlite');
   const logLevel = option('--log-level', 'info');
@@ -47,7 +49,11 @@ async function main() {
   const client = await createClient(database);
   const user = scenario === 'refresh_token' ? await createUser(database) : null;
   const server = await startGatehouse({
-    database, core: opts.serverCore, logLevel, logDir: workDir, label: `profile-${engine}`,
+    database,
+    core: opts.serverCore,
+    logLevel,
+    logDir: workDir,
+    label: `profile-${engine}`,
     nodeArgs: ['--cpu-prof', `--cpu-prof-dir=${profileDir}`],
   });
   let result;
@@ -55,8 +61,11 @@ async function main() {
     await checkClientCredentials(server.url, client);
     const tokens = user ? await mintRefreshTokens(server.url, client, user, opts.refreshTokens) : undefined;
     const base = {
-      url: `${server.url}/oauth/token`, script: scenario === 'refresh_token' ? 'refresh.lua' : 'token.lua',
-      threads: opts.threads, connections: opts.connections, core: opts.wrkCore,
+      url: `${server.url}/oauth/token`,
+      script: scenario === 'refresh_token' ? 'refresh.lua' : 'token.lua',
+      threads: opts.threads,
+      connections: opts.connections,
+      core: opts.wrkCore,
     };
     const env = { BENCH_AUTHORIZATION: client.authorization };
     if (tokens) {
@@ -71,10 +80,20 @@ async function main() {
     }
     log(`  profiling ${opts.duration}s of ${scenario} on ${engine}`);
     const sample = cpuSampler(server.pid);
-    const wrk = await runWrk({ ...base, duration: opts.duration, env: { ...env, BENCH_TOKENS_OUT: tokens ? join(workDir, 'tokens.2') : undefined } });
+    const wrk = await runWrk({
+      ...base,
+      duration: opts.duration,
+      env: { ...env, BENCH_TOKENS_OUT: tokens ? join(workDir, 'tokens.2') : undefined },
+    });
     const cpu = sample();
     const errors = Object.entries(wrk.statuses).reduce((n, [status, count]) => (status === '200' ? n : n + count), 0);
-    result = { rps: wrk.requests / (wrk.duration_us / 1e6), p99_ms: wrk.latency_us.p99 / 1000, errors, statuses: wrk.statuses, cpu };
+    result = {
+      rps: wrk.requests / (wrk.duration_us / 1e6),
+      p99_ms: wrk.latency_us.p99 / 1000,
+      errors,
+      statuses: wrk.statuses,
+      cpu,
+    };
   } finally {
     await server.stop(20_000); // the profile is written when the process exits normally
   }

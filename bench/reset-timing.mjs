@@ -31,10 +31,17 @@ const gatehouse = new Gatehouse({ config, store, mailer, auditLog: false });
 const app = buildHttpServer(gatehouse, pino({ level: 'silent' }));
 await app.listen({ port: 0, host: '127.0.0.1' });
 const origin = `http://127.0.0.1:${app.server.address().port}`;
-await new UserAccounts(store).create({ username: 'bob', email: 'bob@example.com', password: 'correct horse battery staple' });
+await new UserAccounts(store).create({
+  username: 'bob',
+  email: 'bob@example.com',
+  password: 'correct horse battery staple',
+});
 
 const form = await fetch(`${origin}/reset`);
-const cookie = form.headers.getSetCookie().map((c) => c.split(';')[0]).join('; ');
+const cookie = form.headers
+  .getSetCookie()
+  .map((c) => c.split(';')[0])
+  .join('; ');
 const csrf = /name="csrf_token" value="([^"]+)"/.exec(await form.text())[1];
 
 async function once(login, address) {

@@ -29,10 +29,27 @@ import { ROOT, checkBuild, distStamp, makeTempDir, postgresVersion, startCeiling
 import { SCENARIOS, measure, settings, warmCeiling } from './lib/measure.mjs';
 import { measureProtectedRoutes } from './lib/protected.mjs';
 import { installSignalHandlers, runScript } from './lib/proc.mjs';
-import { REFERENCE, ceilingLine, compareToReference, markdownSection, protectedLines, scalingLines, stormLines, targetLines, textTable, writeJson, writeMarkdown } from './lib/report.mjs';
+import {
+  REFERENCE,
+  ceilingLine,
+  compareToReference,
+  markdownSection,
+  protectedLines,
+  scalingLines,
+  stormLines,
+  targetLines,
+  textTable,
+  writeJson,
+  writeMarkdown,
+} from './lib/report.mjs';
 import { measureScaling } from './lib/scaling.mjs';
 import { measureStorm } from './lib/storm.mjs';
-import { startFastifyFloorTarget, startGatehouseTarget, startOauth2ServerTarget, startOidcProviderTarget } from './lib/targets.mjs';
+import {
+  startFastifyFloorTarget,
+  startGatehouseTarget,
+  startOauth2ServerTarget,
+  startOidcProviderTarget,
+} from './lib/targets.mjs';
 import { commandOutput, cpuModel, ensureTools, wrkVersion } from './lib/wrk.mjs';
 
 const log = (line) => process.stderr.write(`${line}\n`);
@@ -94,7 +111,10 @@ async function main() {
   const opts = settings();
   ensureTools();
   const stale = checkBuild();
-  if (stale.length) log(`bench: warning: ${stale.length} source file(s) newer than dist/ (e.g. ${stale[0]}); run \`npm run build\` first for current numbers`);
+  if (stale.length)
+    log(
+      `bench: warning: ${stale.length} source file(s) newer than dist/ (e.g. ${stale[0]}); run \`npm run build\` first for current numbers`,
+    );
   if (availableParallelism() < 2) log('bench: warning: fewer than 2 cores; server and wrk will share a core');
 
   const parts = new Set(opts.parts);
@@ -103,24 +123,77 @@ async function main() {
   // The password grant runs on a second process of each Gatehouse server, configured as behind a
   // reverse proxy (trusted_proxies), so that its logins come from many addresses (see password.lua).
   const gatehouse = (engine, name, label) => [
-    () => startGatehouseTarget({ engine, name, label, scenarios: SCENARIOS.filter((s) => s !== 'password'), opts, workDir }),
-    () => startGatehouseTarget({
-      engine, name: `${name}-proxied`, reportAs: name, label: `${label} (trusted_proxies)`, scenarios: ['password'],
-      settings: { GATEHOUSE_TRUSTED_PROXIES: '127.0.0.1' }, opts, workDir,
-    }),
+    () =>
+      startGatehouseTarget({
+        engine,
+        name,
+        label,
+        scenarios: SCENARIOS.filter((s) => s !== 'password'),
+        opts,
+        workDir,
+      }),
+    () =>
+      startGatehouseTarget({
+        engine,
+        name: `${name}-proxied`,
+        reportAs: name,
+        label: `${label} (trusted_proxies)`,
+        scenarios: ['password'],
+        settings: { GATEHOUSE_TRUSTED_PROXIES: '127.0.0.1' },
+        opts,
+        workDir,
+      }),
   ];
   if (parts.has('sqlite') || parts.has('peers')) plan.push(...gatehouse('sqlite', REFERENCE, 'Gatehouse SQLite'));
   if (parts.has('sqlite')) {
     // The cost of the request log: client_credentials on a fresh database at log level warn.
-    plan.push(() => startGatehouseTarget({ engine: 'sqlite', logLevel: 'warn', name: 'gatehouse-sqlite-warn', label: 'Gatehouse SQLite, log level warn', scenarios: ['client_credentials'], opts, workDir }));
+    plan.push(() =>
+      startGatehouseTarget({
+        engine: 'sqlite',
+        logLevel: 'warn',
+        name: 'gatehouse-sqlite-warn',
+        label: 'Gatehouse SQLite, log level warn',
+        scenarios: ['client_credentials'],
+        opts,
+        workDir,
+      }),
+    );
   }
   if (parts.has('postgres')) plan.push(...gatehouse('postgres', 'gatehouse-postgres', 'Gatehouse PostgreSQL'));
   if (parts.has('peers')) {
-    plan.push(() => startOidcProviderTarget({ name: 'oidc-provider', label: 'oidc-provider', scenarios: ['client_credentials', 'introspection', 'password'], opts, workDir }));
-    plan.push(() => startOidcProviderTarget({ adapter: 'map', name: 'oidc-provider-map', reportAs: 'oidc-provider', label: 'oidc-provider (unbounded Map adapter)', scenarios: ['refresh_token', 'authorization_code'], opts, workDir }));
-    plan.push(() => startOauth2ServerTarget({ name: 'oauth2-server', label: '@node-oauth/oauth2-server', scenarios: SCENARIOS, opts, workDir }));
+    plan.push(() =>
+      startOidcProviderTarget({
+        name: 'oidc-provider',
+        label: 'oidc-provider',
+        scenarios: ['client_credentials', 'introspection', 'password'],
+        opts,
+        workDir,
+      }),
+    );
+    plan.push(() =>
+      startOidcProviderTarget({
+        adapter: 'map',
+        name: 'oidc-provider-map',
+        reportAs: 'oidc-provider',
+        label: 'oidc-provider (unbounded Map adapter)',
+        scenarios: ['refresh_token', 'authorization_code'],
+        opts,
+        workDir,
+      }),
+    );
+    plan.push(() =>
+      startOauth2ServerTarget({
+        name: 'oauth2-server',
+        label: '@node-oauth/oauth2-server',
+        scenarios: SCENARIOS,
+        opts,
+        workDir,
+      }),
+    );
     // What Fastify itself costs, beside the ceiling: how much of the gap to a peer is the framework.
-    plan.push(() => startFastifyFloorTarget({ name: 'fastify-floor', label: 'Fastify, no work (floor)', opts, workDir }));
+    plan.push(() =>
+      startFastifyFloorTarget({ name: 'fastify-floor', label: 'Fastify, no work (floor)', opts, workDir }),
+    );
   }
   const needsPostgres = parts.has('postgres') || parts.has('scaling');
   const needsCeiling = plan.length > 0 || parts.has('scaling');
@@ -155,12 +228,21 @@ async function main() {
         else if (target.na[scenario]) log(`  ${scenario}: n/a (${target.na[scenario]})`);
       }
     } catch (error) {
-      throw new Error(`${error.message}\n${target.label} stderr:\n${readFileSync(target.errFile, 'utf8').slice(-4000)}`);
+      throw new Error(
+        `${error.message}\n${target.label} stderr:\n${readFileSync(target.errFile, 'utf8').slice(-4000)}`,
+      );
     } finally {
       await target.stop();
       servers.push({
-        name: target.name, server: target.reportAs ?? target.name, label: target.label, engine: target.engine, log_level: target.logLevel,
-        settings: target.settings ?? {}, scenarios: Object.keys(target.scenarios), na: target.na, peak_rss: target.peak_rss,
+        name: target.name,
+        server: target.reportAs ?? target.name,
+        label: target.label,
+        engine: target.engine,
+        log_level: target.logLevel,
+        settings: target.settings ?? {},
+        scenarios: Object.keys(target.scenarios),
+        na: target.na,
+        peak_rss: target.peak_rss,
       });
     }
   }
@@ -195,18 +277,28 @@ async function main() {
     const runs = [...results, ...(scaling?.configurations ?? [])]
       .filter((r) => r.scenario === scenario)
       .flatMap((r) => [r.ceiling.before.rps, r.ceiling.after.rps]);
-    if (runs.length) ceilings[scenario] = { median_rps: median(runs), min_rps: Math.min(...runs), max_rps: Math.max(...runs), runs: runs.length };
+    if (runs.length)
+      ceilings[scenario] = {
+        median_rps: median(runs),
+        min_rps: Math.min(...runs),
+        max_rps: Math.max(...runs),
+        runs: runs.length,
+      };
   }
   const find = (scenario, server) => results.find((r) => r.scenario === scenario && r.server === server);
-  const inconclusive = (...rows) => rows.some((r) => !r || !r.valid || r.unsteady);
+  const inconclusive = (...rows) => rows.some((r) => !r?.valid || r.unsteady);
   const targets = [];
   const ccSqlite = find('client_credentials', REFERENCE);
   if (ccSqlite) {
     targets.push({
       description: `client_credentials on SQLite ≥ ${TARGETS.clientCredentialsCeiling * 100} % of the ceiling`,
-      measured: ccSqlite.ratio, met: ccSqlite.valid && ccSqlite.ratio >= TARGETS.clientCredentialsCeiling, inconclusive: inconclusive(ccSqlite),
+      measured: ccSqlite.ratio,
+      met: ccSqlite.valid && ccSqlite.ratio >= TARGETS.clientCredentialsCeiling,
+      inconclusive: inconclusive(ccSqlite),
     });
-    const peers = results.filter((r) => r.scenario === 'client_credentials' && servers.some((s) => s.name === r.process && s.engine === 'memory'));
+    const peers = results.filter(
+      (r) => r.scenario === 'client_credentials' && servers.some((s) => s.name === r.process && s.engine === 'memory'),
+    );
     if (peers.length) {
       const fastest = peers.reduce((a, b) => (b.ratio > a.ratio ? b : a));
       const measured = ccSqlite.ratio / fastest.ratio;
@@ -216,8 +308,10 @@ async function main() {
         : '';
       targets.push({
         description: `client_credentials on SQLite ≥ ${TARGETS.clientCredentialsPeers}× the faster peer (${fastest.server_label}: ${fastest.rps.toFixed(0)} req/s, ${(fastest.ratio * 100).toFixed(1)} % of its ceiling, vs ${ccSqlite.rps.toFixed(0)} req/s, ${(ccSqlite.ratio * 100).toFixed(1)} %${bound})`,
-        measured, format: (x) => `×${x.toFixed(2)}`,
-        met: ccSqlite.valid && fastest.valid && measured >= TARGETS.clientCredentialsPeers, inconclusive: inconclusive(ccSqlite, fastest),
+        measured,
+        format: (x) => `×${x.toFixed(2)}`,
+        met: ccSqlite.valid && fastest.valid && measured >= TARGETS.clientCredentialsPeers,
+        inconclusive: inconclusive(ccSqlite, fastest),
       });
     }
   }
@@ -225,13 +319,18 @@ async function main() {
   if (refreshSqlite) {
     targets.push({
       description: `refresh_token with rotation on SQLite ≥ ${TARGETS.refreshCeiling * 100} % of the ceiling`,
-      measured: refreshSqlite.ratio, met: refreshSqlite.valid && refreshSqlite.ratio >= TARGETS.refreshCeiling, inconclusive: inconclusive(refreshSqlite),
+      measured: refreshSqlite.ratio,
+      met: refreshSqlite.valid && refreshSqlite.ratio >= TARGETS.refreshCeiling,
+      inconclusive: inconclusive(refreshSqlite),
     });
   }
   if (storm) {
     targets.push({
       description: `client_credentials p99 during a login storm < ${TARGETS.stormP99}× the idle p99 (${storm.storm_p99_ms.toFixed(2)} vs ${storm.idle_p99_ms.toFixed(2)} ms)`,
-      measured: storm.ratio, format: (x) => `×${x.toFixed(2)}`, met: storm.valid && storm.ratio < TARGETS.stormP99, inconclusive: !storm.valid,
+      measured: storm.ratio,
+      format: (x) => `×${x.toFixed(2)}`,
+      met: storm.valid && storm.ratio < TARGETS.stormP99,
+      inconclusive: !storm.valid,
     });
   }
   if (protectedApi) {
@@ -245,7 +344,9 @@ async function main() {
 
   const notes = [];
   if (distStamp() !== builtAt) {
-    notes.push('**dist/ was rebuilt while this run was going on** (someone ran `npm run build`): the rows may not all measure the same code.');
+    notes.push(
+      '**dist/ was rebuilt while this run was going on** (someone ran `npm run build`): the rows may not all measure the same code.',
+    );
     log('bench: warning: dist/ changed during the run; the rows may not all measure the same code');
   }
   const warn = find('client_credentials', 'gatehouse-sqlite-warn');
@@ -256,10 +357,14 @@ async function main() {
     );
   }
   if (results.some((r) => r.server.startsWith('oidc-provider') || r.server === 'oauth2-server')) {
-    notes.push('The peers keep tokens in process memory (nothing is written anywhere); Gatehouse writes every token to SQLite or PostgreSQL.');
+    notes.push(
+      'The peers keep tokens in process memory (nothing is written anywhere); Gatehouse writes every token to SQLite or PostgreSQL.',
+    );
   }
 
-  const knobs = Object.keys(process.env).filter((k) => k.startsWith('BENCH_') && process.env[k] !== '').sort();
+  const knobs = Object.keys(process.env)
+    .filter((k) => k.startsWith('BENCH_') && process.env[k] !== '')
+    .sort();
   const command = `${knobs.map((k) => `${k}=${process.env[k]} `).join('')}npm run bench`;
   const report = {
     command,
@@ -280,9 +385,12 @@ async function main() {
   if (results.length) {
     process.stdout.write(`\n${textTable(results)}\n\n`);
     for (const server of servers) {
-      for (const [scenario, reason] of Object.entries(server.na)) process.stdout.write(`${scenario} on ${server.label}: n/a (${reason})\n`);
+      for (const [scenario, reason] of Object.entries(server.na))
+        process.stdout.write(`${scenario} on ${server.label}: n/a (${reason})\n`);
     }
-    process.stdout.write(`${servers.map((s) => `${s.label}: peak RSS ${s.peak_rss ? (s.peak_rss / 2 ** 20).toFixed(0) : '?'} MiB`).join('; ')}\n`);
+    process.stdout.write(
+      `${servers.map((s) => `${s.label}: peak RSS ${s.peak_rss ? (s.peak_rss / 2 ** 20).toFixed(0) : '?'} MiB`).join('; ')}\n`,
+    );
   }
   if (Object.keys(ceilings).length) process.stdout.write(`${ceilingLine(ceilings)}\n`);
   if (scaling) process.stdout.write(`\n${scalingLines(scaling).join('\n')}\n`);
@@ -294,7 +402,9 @@ async function main() {
   writeMarkdown(MARKDOWN, markdownSection(report), TEMPLATE);
   process.stdout.write(`\nwrote BENCHMARKS.md (results section) and bench/results/latest.json\n`);
 
-  const invalid = [...results, ...(scaling?.configurations ?? [])].filter((r) => !r.valid).map((r) => `${r.scenario}/${r.server}`);
+  const invalid = [...results, ...(scaling?.configurations ?? [])]
+    .filter((r) => !r.valid)
+    .map((r) => `${r.scenario}/${r.server}`);
   if (storm && !storm.valid) invalid.push('storm');
   if (protectedApi && !protectedApi.valid) invalid.push('protected_api');
   if (invalid.length) {

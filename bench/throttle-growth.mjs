@@ -29,8 +29,12 @@ const PER_SECOND = 100;
 
 async function bytesInUse(store) {
   await store.driver.get('SELECT * FROM pragma_wal_checkpoint(TRUNCATE)').catch(() => {});
-  const pages = await store.driver.get('SELECT page_count * page_size AS bytes FROM pragma_page_count(), pragma_page_size()');
-  const free = await store.driver.get('SELECT freelist_count * page_size AS bytes FROM pragma_freelist_count(), pragma_page_size()');
+  const pages = await store.driver.get(
+    'SELECT page_count * page_size AS bytes FROM pragma_page_count(), pragma_page_size()',
+  );
+  const free = await store.driver.get(
+    'SELECT freelist_count * page_size AS bytes FROM pragma_freelist_count(), pragma_page_size()',
+  );
   return Number(pages.bytes) - Number(free.bytes);
 }
 
@@ -50,15 +54,20 @@ async function flood(label, { knownClient, auditLog }) {
     const clock = new ManualClock(1_800_000_000);
     const config = validateConfig({ issuer: 'https://auth.example' });
     const gatehouse = new Gatehouse({ config, store, clock, auditLog });
-    const client = (await new ClientRegistry(store, clock).create({ name: 'App', grantTypes: ['client_credentials'] })).client;
+    const client = (await new ClientRegistry(store, clock).create({ name: 'App', grantTypes: ['client_credentials'] }))
+      .client;
     const before = await bytesInUse(store);
     const started = performance.now();
     const answers = new Map();
     for (let i = 0; i < REQUESTS; i++) {
       if (i > 0 && i % PER_SECOND === 0) clock.advance(1);
-      const address = `10.${(i % ADDRESSES) >> 16 & 255}.${(i % ADDRESSES) >> 8 & 255}.${(i % ADDRESSES) & 255}`;
+      const address = `10.${((i % ADDRESSES) >> 16) & 255}.${((i % ADDRESSES) >> 8) & 255}.${(i % ADDRESSES) & 255}`;
       const clientId = knownClient ? client.id : randomBytes(12).toString('base64url');
-      const params = new Map([['grant_type', 'client_credentials'], ['client_id', clientId], ['client_secret', 'wrong secret']]);
+      const params = new Map([
+        ['grant_type', 'client_credentials'],
+        ['client_id', clientId],
+        ['client_secret', 'wrong secret'],
+      ]);
       try {
         await gatehouse.tokenEndpoint.handle({ params, clientIp: address });
         answers.set('issued', (answers.get('issued') ?? 0) + 1);

@@ -28,7 +28,14 @@ const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), '..');
 const CLI = join(ROOT, 'dist/cli/main.js');
 const OUT_DIR = join(ROOT, 'docs/screenshots');
 const CHROMIUM = process.env.CHROMIUM ?? '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'];
+const CHROMIUM_ARGS = [
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--disable-sync',
+  '--no-first-run',
+];
 
 const USER = { username: 'alice', email: 'alice@example.com', password: 'correct horse battery staple' };
 const CLIENT_NAME = 'Acme Notes';
@@ -41,7 +48,10 @@ const ENV = {
 };
 const VIEWPORTS = [
   { name: 'desktop', options: { viewport: { width: 1280, height: 800 }, deviceScaleFactor: 1 } },
-  { name: 'phone', options: { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true } },
+  {
+    name: 'phone',
+    options: { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true },
+  },
 ];
 const TIMEOUT_MS = 15_000;
 
@@ -79,7 +89,9 @@ function cli(args, { cwd, stdin = '' }) {
     child.stdin.end(stdin);
     child.once('error', reject);
     child.once('close', (code) =>
-      code === 0 ? resolveRun(stdout) : reject(new Error(`gatehouse ${args[0]} ${args[1] ?? ''} exited with ${code}\n${stdout}${stderr}`)),
+      code === 0
+        ? resolveRun(stdout)
+        : reject(new Error(`gatehouse ${args[0]} ${args[1] ?? ''} exited with ${code}\n${stdout}${stderr}`)),
     );
   });
 }
@@ -88,7 +100,11 @@ function cli(args, { cwd, stdin = '' }) {
 async function serve(database, cwd) {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const child = spawn(process.execPath, [CLI, 'serve', '--port', String(port), '--database', database], { cwd, env: childEnv(), stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [CLI, 'serve', '--port', String(port), '--database', database], {
+    cwd,
+    env: childEnv(),
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   child.stdout.setEncoding('utf8').on('data', (chunk) => (output += chunk));
   child.stderr.setEncoding('utf8').on('data', (chunk) => (output += chunk));
@@ -190,15 +206,34 @@ async function main() {
 
   try {
     await cli(['migrate', '--database', database], { cwd: work });
-    await cli(['user', 'create', USER.username, USER.email, '--password-stdin', '--database', database], { cwd: work, stdin: `${USER.password}\n` });
+    await cli(['user', 'create', USER.username, USER.email, '--password-stdin', '--database', database], {
+      cwd: work,
+      stdin: `${USER.password}\n`,
+    });
     const client = JSON.parse(
-      await cli(['client', 'create', '--json', '--name', CLIENT_NAME, '--redirect-uri', REDIRECT_URI, '--scope', 'read write', '--database', database], { cwd: work }),
+      await cli(
+        [
+          'client',
+          'create',
+          '--json',
+          '--name',
+          CLIENT_NAME,
+          '--redirect-uri',
+          REDIRECT_URI,
+          '--scope',
+          'read write',
+          '--database',
+          database,
+        ],
+        { cwd: work },
+      ),
     );
     server = await serve(database, work);
     browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS, headless: true });
     mkdirSync(OUT_DIR, { recursive: true });
     for (const viewport of VIEWPORTS) {
-      for (const file of await capture(browser, server.url, client.client_id, viewport)) console.log(`wrote ${relative(process.cwd(), file)}`);
+      for (const file of await capture(browser, server.url, client.client_id, viewport))
+        console.log(`wrote ${relative(process.cwd(), file)}`);
     }
   } finally {
     process.removeListener('SIGINT', onSignal);

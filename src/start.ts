@@ -6,7 +6,13 @@
 import pino, { type Logger } from 'pino';
 import { MailQueue, OutboxMailer, SmtpMailer, type Mailer } from './accounts/mail/mailer.js';
 import { MailTemplates } from './accounts/mail/templates.js';
-import { argon2Passwords, asPasswordHasher, limitPasswordQueue, type PasswordHasher, type PasswordVerifier } from './accounts/passwords.js';
+import {
+  argon2Passwords,
+  asPasswordHasher,
+  limitPasswordQueue,
+  type PasswordHasher,
+  type PasswordVerifier,
+} from './accounts/passwords.js';
 import { BackgroundTasks } from './accounts/background.js';
 import { AuditLog } from './audit/audit-log.js';
 import { SecurityEvents } from './audit/events.js';
@@ -182,14 +188,17 @@ export interface ComposeOptions {
 export function composeServices(options: ComposeOptions): Services {
   const { config, store } = options;
   const url = (path: string) => `${config.issuer.replace(/\/+$/, '')}${path}`;
-          const clock = options.clock ?? systemClock;
+  const clock = options.clock ?? systemClock;
   const ids = options.ids ?? cryptoIds;
   const logger = options.logger ?? pino({ level: 'silent' });
   const events = new SecurityEvents((error) => logger.error({ err: error }, 'security event listener failed'));
   const auditLog =
     options.auditLog === false
       ? null
-      : new AuditLog(store, logger, { failureWindow: config.audit.failure_window, maxFailureRows: config.audit.failure_rows });
+      : new AuditLog(store, logger, {
+          failureWindow: config.audit.failure_window,
+          maxFailureRows: config.audit.failure_rows,
+        });
   if (auditLog) events.on(auditLog.record);
   const keys = config.key_encryption_key
     ? new KeyRing(store, clock, new KeyEncryption(config.key_encryption_key), {
@@ -206,11 +215,20 @@ export function composeServices(options: ComposeOptions): Services {
     clock,
     ids,
     config.access_token_format === 'jwt' && keys
-      ? { kind: 'jwt', keys: keys, issuer: config.issuer, audience: config.access_token_audience, userClaims: config.jwt_user_claims }
+      ? {
+          kind: 'jwt',
+          keys: keys,
+          issuer: config.issuer,
+          audience: config.access_token_audience,
+          userClaims: config.jwt_user_claims,
+        }
       : { kind: 'opaque' },
   );
   // The password queue is the process's (argon2id's cores are): its bounds come from the settings.
-  limitPasswordQueue({ maxWaiting: config.password_hash_queue_length, maxWaitMs: config.password_hash_queue_timeout * 1000 });
+  limitPasswordQueue({
+    maxWaiting: config.password_hash_queue_length,
+    maxWaitMs: config.password_hash_queue_timeout * 1000,
+  });
   const passwords = asPasswordHasher(options.passwords ?? argon2Passwords);
   const throttle = new Throttle(options.throttleStore ?? store, clock, {
     threshold: config.login_throttle_threshold,
@@ -236,13 +254,20 @@ export function composeServices(options: ComposeOptions): Services {
     events: events,
   });
   const tokenEndpoint = new TokenEndpoint(store, grants, clock, throttle, events);
-  const authorizationEndpoint = new AuthorizationEndpoint(store, minter, clock, ids, {
-    issuer: config.issuer,
-    requirePkce: config.require_pkce,
-    enforceState: config.enforce_state,
-    codeLifetime: config.auth_code_lifetime,
-    scopes,
-  }, events);
+  const authorizationEndpoint = new AuthorizationEndpoint(
+    store,
+    minter,
+    clock,
+    ids,
+    {
+      issuer: config.issuer,
+      requirePkce: config.require_pkce,
+      enforceState: config.enforce_state,
+      codeLifetime: config.auth_code_lifetime,
+      scopes,
+    },
+    events,
+  );
   const revocationEndpoint = new RevocationEndpoint(store, clock, events);
   const introspectionEndpoint = new IntrospectionEndpoint(store, clock, {
     issuer: config.issuer,
@@ -252,10 +277,16 @@ export function composeServices(options: ComposeOptions): Services {
   const pendingAuthorizations = new PendingAuthorizations(store, clock, ids);
 
   const { mail: mailSettings } = config;
-  const mailer = options.mailer ?? (mailSettings.url
-    ? new SmtpMailer(mailSettings.url, mailSettings.from)
-    : new OutboxMailer(mailSettings.outbox, mailSettings.from, logger));
-  const mail = new AccountMail(new MailQueue(mailer, logger, mailSettings.queue_limit), new MailTemplates(mailSettings.templates), new URL(config.issuer).host);
+  const mailer =
+    options.mailer ??
+    (mailSettings.url
+      ? new SmtpMailer(mailSettings.url, mailSettings.from)
+      : new OutboxMailer(mailSettings.outbox, mailSettings.from, logger));
+  const mail = new AccountMail(
+    new MailQueue(mailer, logger, mailSettings.queue_limit),
+    new MailTemplates(mailSettings.templates),
+    new URL(config.issuer).host,
+  );
   const selfService: SelfServiceContext = {
     store: store,
     clock: clock,

@@ -39,10 +39,7 @@ export const testProjects: readonly TestProjectFiles[] = [
   },
   {
     name: 'integration',
-    include: [
-      'src/**/*.test.ts',
-      'test/{e2e,browser,resource,fuzz,examples,harness}/**/*.test.ts',
-    ],
+    include: ['src/**/*.test.ts', 'test/{e2e,browser,resource,fuzz,examples,harness}/**/*.test.ts'],
     exclude: unitInSrc,
   },
   {

@@ -20,7 +20,10 @@ function coreTimes() {
 function statFields(pid) {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return { comm: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')), fields: stat.slice(stat.lastIndexOf(')') + 2).split(' ') };
+    return {
+      comm: stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')),
+      fields: stat.slice(stat.lastIndexOf(')') + 2).split(' '),
+    };
   } catch {
     return null;
   }
@@ -136,7 +139,9 @@ export async function waitForQuiet({ threshold = 0.1, maxMs = 60_000, log = () =
     const { background } = sample();
     if (background < threshold) return background;
     if (Date.now() > deadline) {
-      log(`  machine still busy (${(background * 100).toFixed(0)} % of a core used by other programs); measuring anyway`);
+      log(
+        `  machine still busy (${(background * 100).toFixed(0)} % of a core used by other programs); measuring anyway`,
+      );
       return background;
     }
     if (!told) {

@@ -49,11 +49,16 @@ export async function gatehouseLogin(url, user) {
     method: 'POST',
     redirect: 'manual',
     headers: { 'content-type': FORM, cookie },
-    body: new URLSearchParams({ csrf_token: csrf.replace(/&amp;/g, '&'), username: user.username, password: user.password }).toString(),
+    body: new URLSearchParams({
+      csrf_token: csrf.replace(/&amp;/g, '&'),
+      username: user.username,
+      password: user.password,
+    }).toString(),
   });
   await response.arrayBuffer();
   cookie = absorbCookies(jar, response);
-  if (response.status !== 303 || !/gatehouse_session=/.test(cookie)) throw new Error(`sign-in at ${url}/login answered ${response.status}`);
+  if (response.status !== 303 || !/gatehouse_session=/.test(cookie))
+    throw new Error(`sign-in at ${url}/login answered ${response.status}`);
   return cookie;
 }
 
@@ -75,9 +80,23 @@ export async function peerLogin(url, user) {
  * answers a redirect to the client's redirect URI carrying a new code (the user has allowed the
  * client: no consent page).
  */
-export async function mintCodesByAuthorize({ url, path = '/oauth/authorize', cookie, clientId, redirectUri, challenge, count, concurrency = 8 }) {
+export async function mintCodesByAuthorize({
+  url,
+  path = '/oauth/authorize',
+  cookie,
+  clientId,
+  redirectUri,
+  challenge,
+  count,
+  concurrency = 8,
+}) {
   const query = new URLSearchParams({
-    response_type: 'code', client_id: clientId, redirect_uri: redirectUri, state: 'bench', code_challenge: challenge, code_challenge_method: 'S256',
+    response_type: 'code',
+    client_id: clientId,
+    redirect_uri: redirectUri,
+    state: 'bench',
+    code_challenge: challenge,
+    code_challenge_method: 'S256',
   }).toString();
   return pool(count, concurrency, async () => {
     const response = await fetch(`${url}${path}?${query}`, { redirect: 'manual', headers: { cookie } });
@@ -98,21 +117,32 @@ export async function tokenRequest(url, authorization, params, field = 'access_t
     body: new URLSearchParams(params).toString(),
   });
   const payload = await response.json();
-  if (response.status !== 200 || !payload[field]) throw new Error(`${url} answered ${response.status}: ${JSON.stringify(payload)}`);
-  if (typeof payload[field] === 'string' && !URL_SAFE.test(payload[field])) throw new Error(`${field} ${payload[field]} is not URL-safe`);
+  if (response.status !== 200 || !payload[field])
+    throw new Error(`${url} answered ${response.status}: ${JSON.stringify(payload)}`);
+  if (typeof payload[field] === 'string' && !URL_SAFE.test(payload[field]))
+    throw new Error(`${field} ${payload[field]} is not URL-safe`);
   return payload;
 }
 
 /** Refresh tokens from the password grant (argon2 verification each time, so a few at a time): each starts its own token family. */
 export async function refreshTokensByPassword({ tokenUrl, authorization, user, count, concurrency = 4 }) {
   const params = { grant_type: 'password', username: user.username, password: user.password };
-  return pool(count, concurrency, async () => (await tokenRequest(tokenUrl, authorization, params, 'refresh_token')).refresh_token);
+  return pool(
+    count,
+    concurrency,
+    async () => (await tokenRequest(tokenUrl, authorization, params, 'refresh_token')).refresh_token,
+  );
 }
 
 /** Refresh tokens from redeeming codes (for a server without the password grant). */
 export async function refreshTokensByCodes({ tokenUrl, authorization, codes, redirectUri, verifier, concurrency = 8 }) {
   return pool(codes.length, concurrency, async (i) => {
-    const params = { grant_type: 'authorization_code', code: codes[i], redirect_uri: redirectUri, code_verifier: verifier };
+    const params = {
+      grant_type: 'authorization_code',
+      code: codes[i],
+      redirect_uri: redirectUri,
+      code_verifier: verifier,
+    };
     return (await tokenRequest(tokenUrl, authorization, params, 'refresh_token')).refresh_token;
   });
 }

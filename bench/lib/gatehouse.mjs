@@ -95,20 +95,39 @@ const cli = (label, args, options) => runChecked(label, process.execPath, [CLI, 
  */
 const migrated = new Map();
 function migrate(database) {
-  if (!migrated.has(database.url)) migrated.set(database.url, cli('gatehouse migrate', ['migrate', '--database', database.url]));
+  if (!migrated.has(database.url))
+    migrated.set(database.url, cli('gatehouse migrate', ['migrate', '--database', database.url]));
   return migrated.get(database.url);
 }
 
 /** Registers a confidential client, by default allowed client_credentials, password and refresh_token. */
-export async function createClient(database, { extraArgs = [], env, name = 'bench', grantTypes = ['client_credentials', 'password', 'refresh_token'] } = {}) {
+export async function createClient(
+  database,
+  { extraArgs = [], env, name = 'bench', grantTypes = ['client_credentials', 'password', 'refresh_token'] } = {},
+) {
   await migrate(database);
-  const { stdout } = await cli('gatehouse client create', [
-    'client', 'create', '--name', name, '--database', database.url,
-    ...grantTypes.flatMap((type) => ['--grant-type', type]), '--json', ...extraArgs,
-  ], env ? { env: { ...process.env, ...env } } : undefined);
+  const { stdout } = await cli(
+    'gatehouse client create',
+    [
+      'client',
+      'create',
+      '--name',
+      name,
+      '--database',
+      database.url,
+      ...grantTypes.flatMap((type) => ['--grant-type', type]),
+      '--json',
+      ...extraArgs,
+    ],
+    env ? { env: { ...process.env, ...env } } : undefined,
+  );
   const client = JSON.parse(stdout);
   if (!client.client_id || !client.client_secret) throw new Error(`client create printed no credentials: ${stdout}`);
-  return { id: client.client_id, secret: client.client_secret, authorization: basicAuthorization(client.client_id, client.client_secret) };
+  return {
+    id: client.client_id,
+    secret: client.client_secret,
+    authorization: basicAuthorization(client.client_id, client.client_secret),
+  };
 }
 
 /** RFC 6749 §2.3.1: form-encode id and secret, then base64. */
@@ -120,9 +139,13 @@ export function basicAuthorization(id, secret) {
 export async function createUser(database) {
   const user = { username: 'bench', email: 'bench@example.test', password: `bench-${randomBytes(12).toString('hex')}` };
   await migrate(database);
-  await cli('gatehouse user create', ['user', 'create', user.username, user.email, '--password-stdin', '--database', database.url], {
-    input: `${user.password}\n`,
-  });
+  await cli(
+    'gatehouse user create',
+    ['user', 'create', user.username, user.email, '--password-stdin', '--database', database.url],
+    {
+      input: `${user.password}\n`,
+    },
+  );
   return user;
 }
 
@@ -141,7 +164,8 @@ export async function createUsers(database, count, prefix = 'bench-user') {
       const username = `${prefix}-${String(i + 1).padStart(4, '0')}`;
       return { username, email: `${username}@example.test`, password: `bench-${randomBytes(12).toString('hex')}` };
     });
-    for (let i = 0; i < users.length; i += 4) await Promise.all(users.slice(i, i + 4).map((user) => accounts.create(user)));
+    for (let i = 0; i < users.length; i += 4)
+      await Promise.all(users.slice(i, i + 4).map((user) => accounts.create(user)));
     return users;
   } finally {
     await store.close();
@@ -170,9 +194,23 @@ export async function startGatehouse({ database, core, logLevel, logDir, label, 
   for (const key of Object.keys(env)) if (key.startsWith('GATEHOUSE_')) delete env[key];
   if (logLevel !== 'info') env.GATEHOUSE_LOG_LEVEL = logLevel;
   Object.assign(env, settings);
-  const proc = startProcess(`gatehouse serve (${label})`, 'taskset', [
-    '-c', String(core), process.execPath, ...nodeArgs, CLI, 'serve', '--port', String(port), '--database', database.url,
-  ], { stdio: ['ignore', out, err], env, cwd: logDir });
+  const proc = startProcess(
+    `gatehouse serve (${label})`,
+    'taskset',
+    [
+      '-c',
+      String(core),
+      process.execPath,
+      ...nodeArgs,
+      CLI,
+      'serve',
+      '--port',
+      String(port),
+      '--database',
+      database.url,
+    ],
+    { stdio: ['ignore', out, err], env, cwd: logDir },
+  );
   closeSync(out);
   closeSync(err);
   const url = `http://127.0.0.1:${port}`;
@@ -183,9 +221,14 @@ export async function startGatehouse({ database, core, logLevel, logDir, label, 
 /** Starts the bare node:http ceiling pinned to `core`. */
 export async function startCeiling({ core }) {
   const port = await freePort();
-  const proc = startProcess('ceiling server', 'taskset', ['-c', String(core), process.execPath, join(ROOT, 'bench', 'ceiling-server.mjs'), String(port)], {
-    stdio: ['ignore', 'ignore', 'inherit'],
-  });
+  const proc = startProcess(
+    'ceiling server',
+    'taskset',
+    ['-c', String(core), process.execPath, join(ROOT, 'bench', 'ceiling-server.mjs'), String(port)],
+    {
+      stdio: ['ignore', 'ignore', 'inherit'],
+    },
+  );
   const url = `http://127.0.0.1:${port}`;
   await waitForHttp(`${url}/healthz`, proc);
   return { ...proc, url, port };
@@ -198,7 +241,11 @@ export async function startCeiling({ core }) {
 export async function mintRefreshTokens(url, client, user, count, concurrency = 4) {
   const tokens = [];
   let next = 0;
-  const body = new URLSearchParams({ grant_type: 'password', username: user.username, password: user.password }).toString();
+  const body = new URLSearchParams({
+    grant_type: 'password',
+    username: user.username,
+    password: user.password,
+  }).toString();
   const worker = async () => {
     while (next < count) {
       next += 1;
@@ -226,6 +273,7 @@ export async function checkClientCredentials(url, client) {
     body: 'grant_type=client_credentials',
   });
   const payload = await response.json();
-  if (response.status !== 200 || !payload.access_token) throw new Error(`client_credentials answered ${response.status}: ${JSON.stringify(payload)}`);
+  if (response.status !== 200 || !payload.access_token)
+    throw new Error(`client_credentials answered ${response.status}: ${JSON.stringify(payload)}`);
   return response.headers;
 }

@@ -47,7 +47,8 @@ export function settings(env = process.env) {
   const int = (name, fallback, min = 1) => {
     const raw = env[name];
     if (raw === undefined || raw === '') return fallback;
-    if (!/^\d+$/.test(raw.trim()) || Number(raw) < min) throw new Error(`${name} must be a whole number ≥ ${min}, got "${raw}"`);
+    if (!/^\d+$/.test(raw.trim()) || Number(raw) < min)
+      throw new Error(`${name} must be a whole number ≥ ${min}, got "${raw}"`);
     return Number(raw);
   };
   const fraction = (name, fallback) => {
@@ -56,9 +57,17 @@ export function settings(env = process.env) {
     return value;
   };
   const only = (env.BENCH_ONLY ?? '').trim().toLowerCase();
-  const parts = only ? only.split(',').map((part) => part.trim()).filter(Boolean) : [];
+  const parts = only
+    ? only
+        .split(',')
+        .map((part) => part.trim())
+        .filter(Boolean)
+    : [];
   for (const part of parts) {
-    if (!ONLY_VALUES.includes(part)) throw new Error(`BENCH_ONLY must be one or more (comma-separated) of ${ONLY_VALUES.join(', ')}; got "${env.BENCH_ONLY}"`);
+    if (!ONLY_VALUES.includes(part))
+      throw new Error(
+        `BENCH_ONLY must be one or more (comma-separated) of ${ONLY_VALUES.join(', ')}; got "${env.BENCH_ONLY}"`,
+      );
   }
   const connections = int('BENCH_CONNECTIONS', 32);
   const threads = int('BENCH_THREADS', 1);
@@ -68,10 +77,13 @@ export function settings(env = process.env) {
   // at any time; the rest only spreads the rotations over more token families.
   const refreshTokens = int('BENCH_REFRESH_TOKENS', Math.max(64, 5 * connections));
   if (refreshTokens < 2 * connections + threads) {
-    throw new Error(`BENCH_REFRESH_TOKENS (${refreshTokens}) must be at least 2 × BENCH_CONNECTIONS + BENCH_THREADS (${2 * connections + threads})`);
+    throw new Error(
+      `BENCH_REFRESH_TOKENS (${refreshTokens}) must be at least 2 × BENCH_CONNECTIONS + BENCH_THREADS (${2 * connections + threads})`,
+    );
   }
   const scalingNodes = int('BENCH_SCALING_NODES', 3);
-  if (scalingNodes > connections) throw new Error('BENCH_SCALING_NODES must not exceed BENCH_CONNECTIONS (each node gets its own wrk)');
+  if (scalingNodes > connections)
+    throw new Error('BENCH_SCALING_NODES must not exceed BENCH_CONNECTIONS (each node gets its own wrk)');
   const duration = int('BENCH_DURATION', 10);
   return {
     duration,
@@ -98,7 +110,13 @@ export function errorsOf(wrk) {
   const non200 = Object.entries(wrk.statuses).reduce((n, [status, count]) => (status === '200' ? n : n + count), 0);
   const socket = Object.values(wrk.socket_errors).reduce((a, b) => a + b, 0);
   const missing = wrk.extra.missing_token ?? 0;
-  return { total: non200 + socket + missing, non200, socket, missing_token: missing, pool_empty: wrk.extra.pool_empty ?? 0 };
+  return {
+    total: non200 + socket + missing,
+    non200,
+    socket,
+    missing_token: missing,
+    pool_empty: wrk.extra.pool_empty ?? 0,
+  };
 }
 
 const pct = (x) => `${(x * 100).toFixed(0)} %`;
@@ -129,11 +147,17 @@ function ceilingEnv(scenario, spec, workDir, opts) {
   if (scenario === 'introspection') env.BENCH_BODY ??= `token=${randomBytes(32).toString('base64url')}`;
   if (scenario === 'password' && !env.BENCH_USERS_FILE) {
     env.BENCH_USERS_FILE = join(workDir, 'ceiling.users');
-    writeFileSync(env.BENCH_USERS_FILE, `${Array.from({ length: 32 }, (_, i) => `bench-user-${i + 1}\tbench-${randomBytes(12).toString('hex')}`).join('\n')}\n`);
+    writeFileSync(
+      env.BENCH_USERS_FILE,
+      `${Array.from({ length: 32 }, (_, i) => `bench-user-${i + 1}\tbench-${randomBytes(12).toString('hex')}`).join('\n')}\n`,
+    );
   }
   if (scenario === 'refresh_token' || scenario === 'authorization_code') {
     env.BENCH_TOKENS_IN = join(workDir, `ceiling.${scenario}.tokens`);
-    writeFileSync(env.BENCH_TOKENS_IN, `${Array.from({ length: opts.connections * 4 }, () => randomBytes(32).toString('base64url')).join('\n')}\n`);
+    writeFileSync(
+      env.BENCH_TOKENS_IN,
+      `${Array.from({ length: opts.connections * 4 }, () => randomBytes(32).toString('base64url')).join('\n')}\n`,
+    );
     delete env.BENCH_TOKENS_OUT;
   }
   if (scenario === 'authorization_code') {
@@ -148,8 +172,12 @@ function ceilingEnv(scenario, spec, workDir, opts) {
 async function ceilingRun({ scenario, spec, ceiling, opts, workDir, duration }) {
   const sample = cpuSampler(ceiling.pid);
   const wrk = await runWrk({
-    url: `${ceiling.url}${CEILING_PATHS[scenario] ?? '/oauth/token'}`, script: SCRIPTS[scenario],
-    threads: opts.threads, connections: opts.connections, core: opts.wrkCore, duration,
+    url: `${ceiling.url}${CEILING_PATHS[scenario] ?? '/oauth/token'}`,
+    script: SCRIPTS[scenario],
+    threads: opts.threads,
+    connections: opts.connections,
+    core: opts.wrkCore,
+    duration,
     env: ceilingEnv(scenario, spec, workDir, opts),
   });
   return summarise(wrk, sample());
@@ -179,7 +207,13 @@ export async function warmCeiling({ ceiling, opts, workDir, log, scenarios = SCE
  */
 export async function measure({ scenario, target, spec, ceiling, opts, workDir, log = () => {} }) {
   const tag = `${scenario}-${target.name}`;
-  const base = { url: `${target.url}${spec.path}`, script: SCRIPTS[scenario], threads: opts.threads, connections: opts.connections, core: opts.wrkCore };
+  const base = {
+    url: `${target.url}${spec.path}`,
+    script: SCRIPTS[scenario],
+    threads: opts.threads,
+    connections: opts.connections,
+    core: opts.wrkCore,
+  };
   const runOnce = spec.run ?? ((duration, env) => runWrk({ ...base, duration, env }));
   let step = 0;
   let codeRate = CODE_RATE_GUESS; // codes per second the server redeemed last time (a lower bound if it ran out)
@@ -189,10 +223,13 @@ export async function measure({ scenario, target, spec, ceiling, opts, workDir, 
     let poolEnv = {};
     let minted = null;
     if (spec.pool) {
-      const count = spec.pool === 'refresh' ? opts.refreshTokens : Math.ceil(codeRate * duration * 1.5) + 4 * opts.connections;
+      const count =
+        spec.pool === 'refresh' ? opts.refreshTokens : Math.ceil(codeRate * duration * 1.5) + 4 * opts.connections;
       const mintStart = Date.now();
       const tokens = await spec.mint(count);
-      log(`  ${tag}: minted ${tokens.length} ${spec.pool === 'refresh' ? 'refresh tokens (new token families)' : 'authorization codes'} in ${((Date.now() - mintStart) / 1000).toFixed(1)} s`);
+      log(
+        `  ${tag}: minted ${tokens.length} ${spec.pool === 'refresh' ? 'refresh tokens (new token families)' : 'authorization codes'} in ${((Date.now() - mintStart) / 1000).toFixed(1)} s`,
+      );
       minted = tokens.length;
       poolEnv = { BENCH_TOKENS_IN: join(workDir, `${tag}.tokens.${++step}`) };
       if (spec.pool === 'refresh') poolEnv.BENCH_TOKENS_OUT = join(workDir, `${tag}.tokens.${step}.left`);
@@ -223,8 +260,11 @@ export async function measure({ scenario, target, spec, ceiling, opts, workDir, 
   let refills = 0;
   for (let attempt = 0; ; attempt++) {
     const runServer = await prepareRun(opts.duration); // mints first: that work must not overlap the measurement
-    if (opts.quietWait > 0) await waitForQuiet({ threshold: opts.maxBackground * 0.66, maxMs: opts.quietWait * 1000, log });
-    log(`  ${tag}: ceiling ${opts.ceilingDuration}s, ${target.label} ${opts.duration}s, ceiling ${opts.ceilingDuration}s${attempt ? ` (attempt ${attempt + 1})` : ''}`);
+    if (opts.quietWait > 0)
+      await waitForQuiet({ threshold: opts.maxBackground * 0.66, maxMs: opts.quietWait * 1000, log });
+    log(
+      `  ${tag}: ceiling ${opts.ceilingDuration}s, ${target.label} ${opts.duration}s, ceiling ${opts.ceilingDuration}s${attempt ? ` (attempt ${attempt + 1})` : ''}`,
+    );
     const before = await ceilingRun({ scenario, spec, ceiling, opts, workDir, duration: opts.ceilingDuration });
     const run = await runServer();
     const after = await ceilingRun({ scenario, spec, ceiling, opts, workDir, duration: opts.ceilingDuration });
@@ -232,7 +272,16 @@ export async function measure({ scenario, target, spec, ceiling, opts, workDir, 
     const ceilingRps = (before.rps + after.rps) / 2;
     const drift = Math.abs(before.rps - after.rps) / ceilingRps;
     const background = Math.max(before.cpu.background, server.cpu.background, after.cpu.background);
-    attempts.push({ server, before, after, ceilingRps, ratio: server.rps / ceilingRps, drift, background, pool: run.pool });
+    attempts.push({
+      server,
+      before,
+      after,
+      ceilingRps,
+      ratio: server.rps / ceilingRps,
+      drift,
+      background,
+      pool: run.pool,
+    });
     log(
       `  ${tag}: ${server.rps.toFixed(0)} req/s (p99 ${server.latency_ms.p99.toFixed(1)} ms, errors ${server.errors.total}, server CPU ${pct(server.cpu.server_cpu)}) ` +
         `vs ceiling ${before.rps.toFixed(0)} → ${after.rps.toFixed(0)} req/s = ${pct(server.rps / ceilingRps)}; ` +
@@ -248,7 +297,9 @@ export async function measure({ scenario, target, spec, ceiling, opts, workDir, 
     }
     const steady = drift <= opts.maxDrift && background <= opts.maxBackground;
     if (steady || attempt >= opts.retries) break;
-    log(`  ${tag}: unsteady (drift limit ${pct(opts.maxDrift)}, other programs limit ${pct(opts.maxBackground)}); repeating`);
+    log(
+      `  ${tag}: unsteady (drift limit ${pct(opts.maxDrift)}, other programs limit ${pct(opts.maxBackground)}); repeating`,
+    );
   }
   // The steadiest attempt: the smallest of drift and background, each against its limit.
   const score = (a) => Math.max(a.drift / (opts.maxDrift || 1), a.background / (opts.maxBackground || 1));
@@ -264,22 +315,42 @@ export async function measure({ scenario, target, spec, ceiling, opts, workDir, 
     ...server,
     ceiling: {
       rps: best.ceilingRps,
-      before: { rps: best.before.rps, latency_ms: best.before.latency_ms, errors: best.before.errors.total, cpu: best.before.cpu },
-      after: { rps: best.after.rps, latency_ms: best.after.latency_ms, errors: best.after.errors.total, cpu: best.after.cpu },
+      before: {
+        rps: best.before.rps,
+        latency_ms: best.before.latency_ms,
+        errors: best.before.errors.total,
+        cpu: best.before.cpu,
+      },
+      after: {
+        rps: best.after.rps,
+        latency_ms: best.after.latency_ms,
+        errors: best.after.errors.total,
+        cpu: best.after.cpu,
+      },
     },
     ratio: best.ratio,
     drift: best.drift,
     background: best.background,
     unsteady: best.drift > opts.maxDrift || best.background > opts.maxBackground,
     attempts: attempts.map((a) => ({
-      rps: a.server.rps, ceiling_before: a.before.rps, ceiling_after: a.after.rps, ratio: a.ratio, drift: a.drift, background: a.background, kept: a === best,
+      rps: a.server.rps,
+      ceiling_before: a.before.rps,
+      ceiling_after: a.after.rps,
+      ratio: a.ratio,
+      drift: a.drift,
+      background: a.background,
+      kept: a === best,
     })),
     pool: best.pool,
-    warmup: warmup ? { requests: warmup.requests, rps: warmup.requests / (warmup.duration_us / 1e6), errors: errorsOf(warmup).total } : null,
+    warmup: warmup
+      ? { requests: warmup.requests, rps: warmup.requests / (warmup.duration_us / 1e6), errors: errorsOf(warmup).total }
+      : null,
   };
   result.valid = server.valid && best.before.valid && best.after.valid;
   if (!result.valid || server.errors.total) {
-    log(`  ${tag}: errors ${server.errors.total}${result.valid ? '' : ' (INVALID)'}: statuses ${JSON.stringify(server.statuses)} socket ${JSON.stringify(server.socket_errors)}`);
+    log(
+      `  ${tag}: errors ${server.errors.total}${result.valid ? '' : ' (INVALID)'}: statuses ${JSON.stringify(server.statuses)} socket ${JSON.stringify(server.socket_errors)}`,
+    );
   }
   return result;
 }

@@ -37,7 +37,11 @@ export const isInterrupted = () => interrupted;
 
 /** Ctrl-C / SIGTERM / SIGHUP: clean up, then exit with the conventional 128+n code. */
 export function installSignalHandlers() {
-  for (const [signal, code] of [['SIGINT', 130], ['SIGTERM', 143], ['SIGHUP', 129]]) {
+  for (const [signal, code] of [
+    ['SIGINT', 130],
+    ['SIGTERM', 143],
+    ['SIGHUP', 129],
+  ]) {
     process.on(signal, () => {
       if (interrupted) return; // a second Ctrl-C while cleaning up: keep cleaning
       interrupted = true;
@@ -65,7 +69,11 @@ export function freePort() {
  * Returns { child, exited: Promise<{code, signal}>, stop() }.
  */
 export function startProcess(label, command, args, options = {}) {
-  const child = spawn(command, args, { stdio: options.stdio ?? ['ignore', 'pipe', 'pipe'], env: options.env ?? process.env, cwd: options.cwd });
+  const child = spawn(command, args, {
+    stdio: options.stdio ?? ['ignore', 'pipe', 'pipe'],
+    env: options.env ?? process.env,
+    cwd: options.cwd,
+  });
   const exited = new Promise((resolve) => {
     child.once('exit', (code, signal) => resolve({ code, signal }));
     child.once('error', (error) => resolve({ code: null, signal: null, error }));
@@ -117,7 +125,9 @@ export function runCommand(label, command, args, { input, env, cwd } = {}) {
 export async function runChecked(label, command, args, options) {
   const result = await runCommand(label, command, args, options);
   if (result.code !== 0) {
-    throw new Error(`${label} failed (exit ${result.code ?? result.signal}): ${(result.stderr || result.stdout).trim().slice(0, 2000)}`);
+    throw new Error(
+      `${label} failed (exit ${result.code ?? result.signal}): ${(result.stderr || result.stdout).trim().slice(0, 2000)}`,
+    );
   }
   return result;
 }

@@ -17,7 +17,8 @@ async function clientCredentialsToken(url, client) {
     body: 'grant_type=client_credentials&scope=read',
   });
   const body = await response.json();
-  if (response.status !== 200 || !body.access_token) throw new Error(`no token from ${url}: ${response.status} ${JSON.stringify(body)}`);
+  if (response.status !== 200 || !body.access_token)
+    throw new Error(`no token from ${url}: ${response.status} ${JSON.stringify(body)}`);
   return body.access_token;
 }
 
@@ -42,15 +43,33 @@ export async function measureProtectedRoutes({ opts, workDir, log }) {
   const keyEncryptionKey = randomBytes(32).toString('base64');
   const jwtDb = sqliteDatabase(workDir, 'protected-jwt');
   const opaqueDb = sqliteDatabase(workDir, 'protected-opaque');
-  const jwtSettings = { ...SCOPES, GATEHOUSE_ACCESS_TOKEN_FORMAT: 'jwt', GATEHOUSE_KEY_ENCRYPTION_KEY: keyEncryptionKey };
+  const jwtSettings = {
+    ...SCOPES,
+    GATEHOUSE_ACCESS_TOKEN_FORMAT: 'jwt',
+    GATEHOUSE_KEY_ENCRYPTION_KEY: keyEncryptionKey,
+  };
   const jwtClient = await createClient(jwtDb, { env: SCOPES });
   const opaqueClient = await createClient(opaqueDb, { env: SCOPES });
   const resourceServer = await createClient(opaqueDb, { extraArgs: ['--introspect'], env: SCOPES });
   const servers = [];
   try {
-    const jwtIssuer = await startGatehouse({ database: jwtDb, core: opts.wrkCore, logLevel: 'warn', logDir: workDir, label: 'protected-jwt', settings: jwtSettings });
+    const jwtIssuer = await startGatehouse({
+      database: jwtDb,
+      core: opts.wrkCore,
+      logLevel: 'warn',
+      logDir: workDir,
+      label: 'protected-jwt',
+      settings: jwtSettings,
+    });
     servers.push(jwtIssuer);
-    const opaqueIssuer = await startGatehouse({ database: opaqueDb, core: opts.wrkCore, logLevel: 'warn', logDir: workDir, label: 'protected-opaque', settings: SCOPES });
+    const opaqueIssuer = await startGatehouse({
+      database: opaqueDb,
+      core: opts.wrkCore,
+      logLevel: 'warn',
+      logDir: workDir,
+      label: 'protected-opaque',
+      settings: SCOPES,
+    });
     servers.push(opaqueIssuer);
     const tokens = {
       open: await clientCredentialsToken(jwtIssuer.url, jwtClient),
@@ -59,17 +78,34 @@ export async function measureProtectedRoutes({ opts, workDir, log }) {
     };
 
     const port = await freePort();
-    const api = startProcess('protected API', 'taskset', [
-      '-c', String(opts.serverCore), process.execPath, join(ROOT, 'bench', 'protected-api.mjs'), String(port),
-      jwtIssuer.url, opaqueIssuer.url, resourceServer.id, resourceServer.secret,
-    ], { stdio: ['ignore', 'ignore', 'inherit'], cwd: ROOT });
+    const api = startProcess(
+      'protected API',
+      'taskset',
+      [
+        '-c',
+        String(opts.serverCore),
+        process.execPath,
+        join(ROOT, 'bench', 'protected-api.mjs'),
+        String(port),
+        jwtIssuer.url,
+        opaqueIssuer.url,
+        resourceServer.id,
+        resourceServer.secret,
+      ],
+      { stdio: ['ignore', 'ignore', 'inherit'], cwd: ROOT },
+    );
     servers.push(api);
     const apiUrl = `http://127.0.0.1:${port}`;
     await waitForHttp(`${apiUrl}/healthz`, api);
 
     const run = async (route, duration) => {
       const wrk = await runWrk({
-        url: `${apiUrl}/${route}`, script: 'bearer.lua', threads: opts.threads, connections: opts.connections, core: opts.wrkCore, duration,
+        url: `${apiUrl}/${route}`,
+        script: 'bearer.lua',
+        threads: opts.threads,
+        connections: opts.connections,
+        core: opts.wrkCore,
+        duration,
         env: { BENCH_AUTHORIZATION: `Bearer ${tokens[route]}` },
       });
       return summarise(route, wrk);
@@ -85,7 +121,9 @@ export async function measureProtectedRoutes({ opts, workDir, log }) {
     for (const route of sequence) {
       log(`  protected API /${route}: ${opts.duration}s`);
       const result = await run(route, opts.duration);
-      log(`  protected API /${route}: ${result.rps.toFixed(0)} req/s, p99 ${result.latency_ms.p99.toFixed(2)} ms, errors ${result.errors}`);
+      log(
+        `  protected API /${route}: ${result.rps.toFixed(0)} req/s, p99 ${result.latency_ms.p99.toFixed(2)} ms, errors ${result.errors}`,
+      );
       runs.push(result);
     }
     const [open1, jwt, open2, opaque, open3] = runs;

@@ -8,11 +8,15 @@ export const END_MARKER = '<!-- bench:results:end -->';
 
 const ms = (value) => (value >= 100 ? value.toFixed(0) : value >= 10 ? value.toFixed(1) : value.toFixed(2));
 const pct = (ratio) => `${(ratio * 100).toFixed(1)} %`;
-const times = (ratio) => (ratio === null || ratio === undefined || !Number.isFinite(ratio) ? '–' : `×${ratio >= 10 ? ratio.toFixed(1) : ratio.toFixed(2)}`);
+const times = (ratio) =>
+  ratio === null || ratio === undefined || !Number.isFinite(ratio)
+    ? '–'
+    : `×${ratio >= 10 ? ratio.toFixed(1) : ratio.toFixed(2)}`;
 const cores = (x) => (x === null || x === undefined ? 'n/a' : `${(x * 100).toFixed(0)} %`);
 const mib = (bytes) => (bytes === null || bytes === undefined ? 'n/a' : `${(bytes / 2 ** 20).toFixed(0)} MiB`);
 const errorsCell = (r) => (r.errors.total === 0 ? '0' : `${r.errors.total} (${(r.error_rate * 100).toFixed(2)} %)`);
-const validCell = (r) => `${r.valid ? 'yes' : r.requests === 0 ? '**NO** (no answer within the run)' : '**NO** (errors)'}${r.unsteady ? ' (unsteady)' : ''}`;
+const validCell = (r) =>
+  `${r.valid ? 'yes' : r.requests === 0 ? '**NO** (no answer within the run)' : '**NO** (errors)'}${r.unsteady ? ' (unsteady)' : ''}`;
 
 /** The Gatehouse SQLite row of the same scenario: the reference of every "vs Gatehouse SQLite" ratio. */
 export const REFERENCE = 'gatehouse-sqlite';
@@ -26,12 +30,30 @@ export function compareToReference(results) {
   for (const r of results) {
     const ref = results.find((x) => x.scenario === r.scenario && x.server === REFERENCE);
     r.vs_gatehouse_sqlite = ref
-      ? { rps: r.ratio / ref.ratio, rps_raw: r.rps / ref.rps, p50: r.latency_ms.p50 / ref.latency_ms.p50, p99: r.latency_ms.p99 / ref.latency_ms.p99 }
+      ? {
+          rps: r.ratio / ref.ratio,
+          rps_raw: r.rps / ref.rps,
+          p50: r.latency_ms.p50 / ref.latency_ms.p50,
+          p99: r.latency_ms.p99 / ref.latency_ms.p99,
+        }
       : null;
   }
 }
 
-const TEXT_HEADER = ['scenario', 'server', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'ceiling req/s', 'ratio to ceiling', 'vs GH SQLite', 'server CPU', 'other CPU', 'valid'];
+const TEXT_HEADER = [
+  'scenario',
+  'server',
+  'req/s',
+  'p50 ms',
+  'p99 ms',
+  'errors',
+  'ceiling req/s',
+  'ratio to ceiling',
+  'vs GH SQLite',
+  'server CPU',
+  'other CPU',
+  'valid',
+];
 
 export function textTable(results) {
   const body = results.map((r) => [
@@ -54,8 +76,18 @@ export function textTable(results) {
 }
 
 const SCENARIO_HEADER = [
-  'server', 'req/s', 'p50 ms', 'p99 ms', 'ratio to ceiling', 'req/s vs Gatehouse SQLite', 'p50 / p99 vs Gatehouse SQLite',
-  'errors', 'ceiling req/s (before → after)', 'server CPU', 'other CPU', 'valid',
+  'server',
+  'req/s',
+  'p50 ms',
+  'p99 ms',
+  'ratio to ceiling',
+  'req/s vs Gatehouse SQLite',
+  'p50 / p99 vs Gatehouse SQLite',
+  'errors',
+  'ceiling req/s (before → after)',
+  'server CPU',
+  'other CPU',
+  'valid',
 ];
 
 /**
@@ -89,7 +121,12 @@ export function scenarioTables(results, servers) {
       }
     }
     if (!rows.length) continue;
-    out.push(`**${scenario}**`, '', `| ${SCENARIO_HEADER.join(' | ')} |`, `| ${SCENARIO_HEADER.map((_, i) => (i ? '---:' : '---')).join(' | ')} |`);
+    out.push(
+      `**${scenario}**`,
+      '',
+      `| ${SCENARIO_HEADER.join(' | ')} |`,
+      `| ${SCENARIO_HEADER.map((_, i) => (i ? '---:' : '---')).join(' | ')} |`,
+    );
     for (const row of rows) out.push(`| ${row.join(' | ')} |`);
     out.push('');
   }
@@ -98,7 +135,10 @@ export function scenarioTables(results, servers) {
 
 export function ceilingLine(ceilings) {
   return `ceiling (bare node:http): ${Object.entries(ceilings)
-    .map(([scenario, c]) => `${scenario}-shaped median ${c.median_rps.toFixed(0)} req/s (${c.min_rps.toFixed(0)}–${c.max_rps.toFixed(0)} over ${c.runs} runs)`)
+    .map(
+      ([scenario, c]) =>
+        `${scenario}-shaped median ${c.median_rps.toFixed(0)} req/s (${c.min_rps.toFixed(0)}–${c.max_rps.toFixed(0)} over ${c.runs} runs)`,
+    )
     .join('; ')}`;
 }
 
@@ -112,8 +152,15 @@ export function targetLines(targets) {
 
 /** Peak resident memory of every server process, read from /proc/PID/status (VmHWM) before it was stopped. */
 export function memoryLines(servers, extra = []) {
-  const rows = [...servers.map((s) => [s.label, s.scenarios.length ? s.scenarios.join(', ') : '–', mib(s.peak_rss)]), ...extra];
-  return ['| server process | scenarios it ran | peak RSS (VmHWM) |', '|---|---|---:|', ...rows.map((row) => `| ${row.join(' | ')} |`)];
+  const rows = [
+    ...servers.map((s) => [s.label, s.scenarios.length ? s.scenarios.join(', ') : '–', mib(s.peak_rss)]),
+    ...extra,
+  ];
+  return [
+    '| server process | scenarios it ran | peak RSS (VmHWM) |',
+    '|---|---|---:|',
+    ...rows.map((row) => `| ${row.join(' | ')} |`),
+  ];
 }
 
 export function scalingLines(scaling) {
@@ -121,7 +168,7 @@ export function scalingLines(scaling) {
     `| ${c.node_count} | ${c.connections.join(' + ')} | ${c.rps.toFixed(0)} | ${ms(c.latency_ms.p50)} / ${ms(c.latency_ms.p99)} | ${c.ceiling.before.rps.toFixed(0)} → ${c.ceiling.after.rps.toFixed(0)} | ` +
     `${pct(c.ratio)} | **${times(c.vs_one_node)}** | ${times(c.vs_one_node_raw)} | ${cores(c.cpu.server_cpu)} | ${cores(c.cpu.postgres_cpu)} | ${cores(c.background)} | ${validCell(c)} |`;
   return [
-    '| nodes | wrk connections | req/s (sum) | slowest node p50 / p99 ms | ceiling req/s (before → after) | ratio to ceiling | vs 1 node | vs 1 node (raw req/s) | nodes\' CPU | PostgreSQL CPU | other CPU | valid |',
+    "| nodes | wrk connections | req/s (sum) | slowest node p50 / p99 ms | ceiling req/s (before → after) | ratio to ceiling | vs 1 node | vs 1 node (raw req/s) | nodes' CPU | PostgreSQL CPU | other CPU | valid |",
     '|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|',
     ...scaling.configurations.map(row),
   ];
@@ -130,7 +177,9 @@ export function scalingLines(scaling) {
 export function stormLines(storm) {
   const row = (r) =>
     `| ${r.run} | ${r.rps.toFixed(0)} | ${ms(r.latency_ms.p50)} | ${ms(r.latency_ms.p99)} | ${errorsCell(r)} | ` +
-    (r.storm ? `${r.storm.rps.toFixed(1)} (p99 ${ms(r.storm.latency_ms.p99)} ms, errors ${r.storm.errors.total})` : '–') +
+    (r.storm
+      ? `${r.storm.rps.toFixed(1)} (p99 ${ms(r.storm.latency_ms.p99)} ms, errors ${r.storm.errors.total})`
+      : '–') +
     ` | ${cores(r.cpu.server_cpu)} | ${cores(r.cpu.background)} |`;
   return [
     '| run (in order) | client_credentials req/s | p50 ms | p99 ms | errors | password-grant logins/s | server CPU | other CPU |',
@@ -144,7 +193,8 @@ export function stormLines(storm) {
 
 /** The protected-route scenario: each route's numbers and the guarded routes' ratios. */
 export function protectedLines(p) {
-  const row = (r) => `| \`/${r.route}\` | ${r.rps.toFixed(0)} | ${ms(r.latency_ms.p50)} | ${ms(r.latency_ms.p99)} | ${r.errors} |`;
+  const row = (r) =>
+    `| \`/${r.route}\` | ${r.rps.toFixed(0)} | ${ms(r.latency_ms.p50)} | ${ms(r.latency_ms.p99)} | ${r.errors} |`;
   return [
     '| route (in the order run) | req/s | p50 ms | p99 ms | errors |',
     '|---|---:|---:|---:|---:|',
@@ -164,13 +214,21 @@ export function markdownSection(report) {
     '',
     `- Machine: ${machine.nproc} cores, ${machine.cpu_model}, ${machine.memory_gib} GiB RAM, Linux ${machine.kernel}`,
     `- Node ${machine.node}, ${machine.wrk}, PostgreSQL ${machine.postgres ?? 'not measured'} (same machine, not pinned), better-sqlite3 ${machine.better_sqlite3}` +
-      (machine.peers ? `, ${Object.entries(machine.peers).map(([name, version]) => `${name} ${version}`).join(', ')}` : ''),
+      (machine.peers
+        ? `, ${Object.entries(machine.peers)
+            .map(([name, version]) => `${name} ${version}`)
+            .join(', ')}`
+        : ''),
     `- Gatehouse ${machine.git}${machine.src_changes?.length ? ` (${machine.src_changes.map((c) => `\`${c}\``).join(', ')})` : ''}, as built in \`dist/\``,
     `- Servers pinned with \`taskset -c ${s.serverCore}\`, wrk with \`taskset -c ${s.wrkCore}\`; ` +
       `every row: wrk \`-t${s.threads} -c${s.connections} -d${s.duration}s --timeout 5s --latency\` after a ${s.warmup} s warm-up at the same load, ` +
       `between two ${s.ceilingDuration} s ceiling runs with the same script` +
-      (results.some((r) => r.scenario === 'refresh_token') ? `; ${s.refreshTokens} refresh tokens (new token families) minted before each refresh run` : '') +
-      (results.some((r) => r.scenario === 'authorization_code') ? '; fresh authorization codes minted before each code run, each presented once' : ''),
+      (results.some((r) => r.scenario === 'refresh_token')
+        ? `; ${s.refreshTokens} refresh tokens (new token families) minted before each refresh run`
+        : '') +
+      (results.some((r) => r.scenario === 'authorization_code')
+        ? '; fresh authorization codes minted before each code run, each presented once'
+        : ''),
     '- Gatehouse runs as `node dist/cli/main.js serve` at its default log level (info: one JSON line per request, to a file) unless the row says warn; the peers as set up in *What is measured*',
     '',
   ];
@@ -181,7 +239,13 @@ export function markdownSection(report) {
       `**Peak memory** of each server process (VmHWM: the most it was resident at any time, over all the runs it served${peers ? '; the peers keep every token they issue in memory, Gatehouse in its database' : ''}):`,
       '',
     );
-    lines.push(...memoryLines(servers, report.ceiling_peak_rss ? [['ceiling (bare node:http)', 'all ceiling runs', mib(report.ceiling_peak_rss)]] : []), '');
+    lines.push(
+      ...memoryLines(
+        servers,
+        report.ceiling_peak_rss ? [['ceiling (bare node:http)', 'all ceiling runs', mib(report.ceiling_peak_rss)]] : [],
+      ),
+      '',
+    );
   }
   if (report.scaling) {
     lines.push(
@@ -205,7 +269,7 @@ export function markdownSection(report) {
   }
   if (report.protected_api) {
     lines.push(
-      '**Protected API** (`gatehouse/resource` guarding a Fastify route with `requireScope(\'read\')`; the API pinned to the server core, the two idle authorization servers to the load generator\'s; ' +
+      "**Protected API** (`gatehouse/resource` guarding a Fastify route with `requireScope('read')`; the API pinned to the server core, the two idle authorization servers to the load generator's; " +
         'each guarded run is compared with the mean of the unprotected runs just before and after it; same wrk settings, `GET` with `Authorization: Bearer`):',
       '',
       ...protectedLines(report.protected_api),
@@ -213,8 +277,8 @@ export function markdownSection(report) {
     );
   }
   lines.push(
-    '*ratio to ceiling* = the row\'s req/s ÷ the mean of the two ceiling runs just before and after it (same wrk script; for the refresh_token, authorization_code and password shapes the ceiling also returns a refresh token, for introspection an active description). ' +
-      '*req/s vs Gatehouse SQLite* = the row\'s ratio to its ceiling ÷ Gatehouse SQLite\'s in the same scenario (the machine\'s drift between the two rows cancels out; the plain quotient of req/s is in the JSON); *p50 / p99 vs Gatehouse SQLite* are plain quotients. ' +
+    "*ratio to ceiling* = the row's req/s ÷ the mean of the two ceiling runs just before and after it (same wrk script; for the refresh_token, authorization_code and password shapes the ceiling also returns a refresh token, for introspection an active description). " +
+      "*req/s vs Gatehouse SQLite* = the row's ratio to its ceiling ÷ Gatehouse SQLite's in the same scenario (the machine's drift between the two rows cancels out; the plain quotient of req/s is in the JSON); *p50 / p99 vs Gatehouse SQLite* are plain quotients. " +
       `*server CPU* is the server's share of its core during the run (below 100 % = waiting for the disk or the database); *other CPU* is what other programs on the machine used meanwhile (PostgreSQL's processes not counted). ` +
       `*unsteady*: after ${s.retries} repeats, the two ceiling runs still differed by more than ${Math.round(s.maxDrift * 100)} % or other programs used more than ${Math.round(s.maxBackground * 100)} % of a core.`,
     '',
@@ -244,5 +308,5 @@ export function writeMarkdown(path, section, template) {
 
 export function writeJson(path, value) {
   mkdirSync(dirname(path), { recursive: true });
-  writeFileSync(path, `${JSON.stringify(value, (key, v) => (typeof v === 'function' ? undefined : v), 2)}\n`);
+  writeFileSync(path, `${JSON.stringify(value, (_key, v) => (typeof v === 'function' ? undefined : v), 2)}\n`);
 }

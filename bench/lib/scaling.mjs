@@ -30,7 +30,8 @@ function merge(runs) {
   const sum = (pick) => runs.reduce((total, run) => total + pick(run), 0);
   const mergeCounts = (pick) => {
     const merged = {};
-    for (const run of runs) for (const [key, value] of Object.entries(pick(run))) merged[key] = (merged[key] ?? 0) + value;
+    for (const run of runs)
+      for (const [key, value] of Object.entries(pick(run))) merged[key] = (merged[key] ?? 0) + value;
     return merged;
   };
   const max = (key) => Math.max(...runs.map((run) => run.latency_us[key]));
@@ -71,7 +72,15 @@ export async function measureScaling({ opts, workDir, log, ceiling }) {
   try {
     // One after the other: the first applies the migrations.
     for (let i = 1; i <= opts.scalingNodes; i++) {
-      nodes.push(await startGatehouse({ database, core: opts.serverCore, logLevel: 'info', logDir: workDir, label: `scaling-node${i}` }));
+      nodes.push(
+        await startGatehouse({
+          database,
+          core: opts.serverCore,
+          logLevel: 'info',
+          logDir: workDir,
+          label: `scaling-node${i}`,
+        }),
+      );
     }
     const env = { BENCH_AUTHORIZATION: client.authorization, BENCH_BODY: 'grant_type=client_credentials' };
     for (let n = 1; n <= nodes.length; n++) {
@@ -88,10 +97,22 @@ export async function measureScaling({ opts, workDir, log, ceiling }) {
       const spec = {
         path: '/oauth/token',
         env,
-        run: async (duration, runEnv) => merge(await Promise.all(active.map((node, i) => runWrk({
-          url: `${node.url}/oauth/token`, script: 'token.lua', threads: Math.min(opts.threads, connections[i]), connections: connections[i],
-          duration, core: opts.wrkCore, env: runEnv,
-        })))),
+        run: async (duration, runEnv) =>
+          merge(
+            await Promise.all(
+              active.map((node, i) =>
+                runWrk({
+                  url: `${node.url}/oauth/token`,
+                  script: 'token.lua',
+                  threads: Math.min(opts.threads, connections[i]),
+                  connections: connections[i],
+                  duration,
+                  core: opts.wrkCore,
+                  env: runEnv,
+                }),
+              ),
+            ),
+          ),
       };
       log(`bench: scaling, ${n} node${n > 1 ? 's' : ''} (wrk connections ${connections.join(' + ')})`);
       const result = await measure({ scenario: 'client_credentials', target, spec, ceiling, opts, workDir, log });

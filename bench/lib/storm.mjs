@@ -26,15 +26,33 @@ export async function measureStorm({ opts, workDir, log }) {
   const client = await createClient(database);
   const users = await createUsers(database, userCount(opts));
   const settings = { GATEHOUSE_TRUSTED_PROXIES: '127.0.0.1' };
-  const server = await startGatehouse({ database, core: opts.serverCore, logLevel: 'info', logDir: workDir, label: 'storm', settings });
+  const server = await startGatehouse({
+    database,
+    core: opts.serverCore,
+    logLevel: 'info',
+    logDir: workDir,
+    label: 'storm',
+    settings,
+  });
   const url = `${server.url}/oauth/token`;
   const cc = {
-    url, script: 'token.lua', threads: opts.threads, connections: opts.connections, core: opts.wrkCore,
+    url,
+    script: 'token.lua',
+    threads: opts.threads,
+    connections: opts.connections,
+    core: opts.wrkCore,
     env: { BENCH_AUTHORIZATION: client.authorization, BENCH_BODY: 'grant_type=client_credentials' },
   };
   const logins = {
-    url, script: 'password.lua', threads: 1, connections: opts.stormConnections, core: opts.wrkCore,
-    env: { BENCH_AUTHORIZATION: client.authorization, BENCH_USERS_FILE: writeUsersFile(join(workDir, 'storm.users'), users) },
+    url,
+    script: 'password.lua',
+    threads: 1,
+    connections: opts.stormConnections,
+    core: opts.wrkCore,
+    env: {
+      BENCH_AUTHORIZATION: client.authorization,
+      BENCH_USERS_FILE: writeUsersFile(join(workDir, 'storm.users'), users),
+    },
   };
   const measured = async (label, duration, during) => {
     const sample = cpuSampler(server.pid);
@@ -42,7 +60,9 @@ export async function measureStorm({ opts, workDir, log }) {
     const result = { run: label, ...summarise(wrk, sample()), ...(during ? { storm: await during } : {}) };
     log(
       `  storm ${label}: client_credentials ${result.rps.toFixed(0)} req/s, p50 ${result.latency_ms.p50.toFixed(2)} ms, p99 ${result.latency_ms.p99.toFixed(2)} ms, errors ${result.errors.total}` +
-        (result.storm ? `; logins ${result.storm.rps.toFixed(0)}/s (p99 ${result.storm.latency_ms.p99.toFixed(0)} ms, errors ${result.storm.errors.total})` : ''),
+        (result.storm
+          ? `; logins ${result.storm.rps.toFixed(0)}/s (p99 ${result.storm.latency_ms.p99.toFixed(0)} ms, errors ${result.storm.errors.total})`
+          : ''),
     );
     return result;
   };
@@ -53,7 +73,8 @@ export async function measureStorm({ opts, workDir, log }) {
       await runWrk({ ...logins, duration: opts.warmup });
       await waitForIdle(server.pid);
     }
-    if (opts.quietWait > 0) await waitForQuiet({ threshold: opts.maxBackground * 0.66, maxMs: opts.quietWait * 1000, log });
+    if (opts.quietWait > 0)
+      await waitForQuiet({ threshold: opts.maxBackground * 0.66, maxMs: opts.quietWait * 1000, log });
     const before = await measured('idle (before)', opts.duration);
     const stormWrk = runWrk({ ...logins, duration: opts.duration + 2 }).then((wrk) => summarise(wrk, null));
     await sleep(1000);

@@ -16,7 +16,17 @@ import {
   refreshTokensByPassword,
   tokenRequest,
 } from './flows.mjs';
-import { ROOT, basicAuthorization, createClient, createUser, createUsers, postgresDatabase, sqliteDatabase, startGatehouse, writeUsersFile } from './gatehouse.mjs';
+import {
+  ROOT,
+  basicAuthorization,
+  createClient,
+  createUser,
+  createUsers,
+  postgresDatabase,
+  sqliteDatabase,
+  startGatehouse,
+  writeUsersFile,
+} from './gatehouse.mjs';
 import { freePort, startProcess, waitForHttp } from './proc.mjs';
 
 export const REDIRECT_URI = 'https://client.example/cb';
@@ -45,7 +55,11 @@ function codeScenario(path, authorization, mintWith) {
   return {
     path,
     pool: 'code',
-    env: { BENCH_AUTHORIZATION: authorization, BENCH_REDIRECT_URI: encodeURIComponent(REDIRECT_URI), BENCH_CODE_VERIFIER: pkce.verifier },
+    env: {
+      BENCH_AUTHORIZATION: authorization,
+      BENCH_REDIRECT_URI: encodeURIComponent(REDIRECT_URI),
+      BENCH_CODE_VERIFIER: pkce.verifier,
+    },
     mint: (count) => mintWith(count, pkce),
   };
 }
@@ -60,40 +74,95 @@ function codeScenario(path, authorization, mintWith) {
  * users are created (see createUsers). `reportAs`: the server the rows belong to in the report
  * when this process is a second one of the same server.
  */
-export async function startGatehouseTarget({ engine, logLevel = 'info', name, label, reportAs, scenarios, settings = {}, opts, workDir }) {
+export async function startGatehouseTarget({
+  engine,
+  logLevel = 'info',
+  name,
+  label,
+  reportAs,
+  scenarios,
+  settings = {},
+  opts,
+  workDir,
+}) {
   const database = engine === 'sqlite' ? sqliteDatabase(workDir, name) : await postgresDatabase();
   const client = await createClient(database);
   const web = scenarios.includes('authorization_code')
-    ? await createClient(database, { name: 'bench-web', grantTypes: ['authorization_code', 'refresh_token'], extraArgs: ['--redirect-uri', REDIRECT_URI, '--trusted'] })
+    ? await createClient(database, {
+        name: 'bench-web',
+        grantTypes: ['authorization_code', 'refresh_token'],
+        extraArgs: ['--redirect-uri', REDIRECT_URI, '--trusted'],
+      })
     : null;
-  const rs = scenarios.includes('introspection') ? await createClient(database, { name: 'bench-rs', grantTypes: ['client_credentials'], extraArgs: ['--introspect'] }) : null;
+  const rs = scenarios.includes('introspection')
+    ? await createClient(database, {
+        name: 'bench-rs',
+        grantTypes: ['client_credentials'],
+        extraArgs: ['--introspect'],
+      })
+    : null;
   const user = await createUser(database);
   const users = scenarios.includes('password') ? await createUsers(database, userCount(opts)) : null;
   const server = await startGatehouse({
-    database, core: opts.serverCore, logLevel, logDir: workDir, label: name, settings: { GATEHOUSE_AUTH_CODE_LIFETIME: String(CODE_LIFETIME), ...settings },
+    database,
+    core: opts.serverCore,
+    logLevel,
+    logDir: workDir,
+    label: name,
+    settings: { GATEHOUSE_AUTH_CODE_LIFETIME: String(CODE_LIFETIME), ...settings },
   });
   const tokenUrl = `${server.url}/oauth/token`;
-  const target = { name, label, reportAs, engine, logLevel, url: server.url, errFile: server.errFile, database, settings, na: {}, scenarios: {} };
+  const target = {
+    name,
+    label,
+    reportAs,
+    engine,
+    logLevel,
+    url: server.url,
+    errFile: server.errFile,
+    database,
+    settings,
+    na: {},
+    scenarios: {},
+  };
   stoppable(target, server);
   try {
     const cc = await tokenRequest(tokenUrl, client.authorization, { grant_type: 'client_credentials' });
     const specs = {
-      client_credentials: () => ({ path: '/oauth/token', env: { BENCH_AUTHORIZATION: client.authorization, BENCH_BODY: 'grant_type=client_credentials' } }),
+      client_credentials: () => ({
+        path: '/oauth/token',
+        env: { BENCH_AUTHORIZATION: client.authorization, BENCH_BODY: 'grant_type=client_credentials' },
+      }),
       refresh_token: () => ({
-        path: '/oauth/token', pool: 'refresh', env: { BENCH_AUTHORIZATION: client.authorization },
+        path: '/oauth/token',
+        pool: 'refresh',
+        env: { BENCH_AUTHORIZATION: client.authorization },
         mint: (count) => refreshTokensByPassword({ tokenUrl, authorization: client.authorization, user, count }),
       }),
-      introspection: () => ({ path: '/oauth/introspect', env: { BENCH_AUTHORIZATION: rs.authorization, BENCH_BODY: form({ token: cc.access_token }) } }),
+      introspection: () => ({
+        path: '/oauth/introspect',
+        env: { BENCH_AUTHORIZATION: rs.authorization, BENCH_BODY: form({ token: cc.access_token }) },
+      }),
       authorization_code: () => {
         let cookie = null;
         return codeScenario('/oauth/token', web.authorization, async (count, pkce) => {
           cookie ??= await gatehouseLogin(server.url, user);
-          return mintCodesByAuthorize({ url: server.url, cookie, clientId: web.id, redirectUri: REDIRECT_URI, challenge: pkce.challenge, count });
+          return mintCodesByAuthorize({
+            url: server.url,
+            cookie,
+            clientId: web.id,
+            redirectUri: REDIRECT_URI,
+            challenge: pkce.challenge,
+            count,
+          });
         });
       },
       password: () => ({
         path: '/oauth/token',
-        env: { BENCH_AUTHORIZATION: client.authorization, BENCH_USERS_FILE: writeUsersFile(join(workDir, `${name}.users`), users) },
+        env: {
+          BENCH_AUTHORIZATION: client.authorization,
+          BENCH_USERS_FILE: writeUsersFile(join(workDir, `${name}.users`), users),
+        },
       }),
     };
     for (const scenario of scenarios) target.scenarios[scenario] = specs[scenario]();
@@ -108,9 +177,16 @@ export async function startGatehouseTarget({ engine, logLevel = 'info', name, la
 async function startPeer({ label, script, args, config, core, workDir, health }) {
   const out = openSync(join(workDir, `${label}.out`), 'w');
   const err = openSync(join(workDir, `${label}.err`), 'w');
-  const proc = startProcess(label, 'taskset', ['-c', String(core), process.execPath, join(ROOT, 'bench', 'peers', script), ...args.map(String)], {
-    stdio: ['ignore', out, err], env: { ...process.env, BENCH_PEER_CONFIG: JSON.stringify(config) }, cwd: workDir,
-  });
+  const proc = startProcess(
+    label,
+    'taskset',
+    ['-c', String(core), process.execPath, join(ROOT, 'bench', 'peers', script), ...args.map(String)],
+    {
+      stdio: ['ignore', out, err],
+      env: { ...process.env, BENCH_PEER_CONFIG: JSON.stringify(config) },
+      cwd: workDir,
+    },
+  );
   closeSync(out);
   closeSync(err);
   try {
@@ -126,14 +202,31 @@ async function startPeer({ label, script, args, config, core, workDir, health })
  * oidc-provider (bench/peers/oidc-provider.mjs): adapter 'default' (its in-memory LRU adapter)
  * or 'map' (unbounded, for the authorization_code scenario: see the peer's comments).
  */
-export async function startOidcProviderTarget({ adapter = 'default', name, label, reportAs, scenarios, opts, workDir }) {
+export async function startOidcProviderTarget({
+  adapter = 'default',
+  name,
+  label,
+  reportAs,
+  scenarios,
+  opts,
+  workDir,
+}) {
   const port = await freePort();
   const controlPort = await freePort();
-  const config = { client: { id: 'bench', secret: secret() }, resourceServer: { id: 'bench-rs', secret: secret() }, redirectUri: REDIRECT_URI };
+  const config = {
+    client: { id: 'bench', secret: secret() },
+    resourceServer: { id: 'bench-rs', secret: secret() },
+    redirectUri: REDIRECT_URI,
+  };
   const url = `http://127.0.0.1:${port}`;
   const control = `http://127.0.0.1:${controlPort}`;
   const { proc, errFile } = await startPeer({
-    label: name, script: 'oidc-provider.mjs', args: [port, controlPort, adapter], config, core: opts.serverCore, workDir,
+    label: name,
+    script: 'oidc-provider.mjs',
+    args: [port, controlPort, adapter],
+    config,
+    core: opts.serverCore,
+    workDir,
     health: [`${control}/healthz`, `${url}/.well-known/openid-configuration`],
   });
   const authorization = basicAuthorization(config.client.id, config.client.secret);
@@ -143,26 +236,43 @@ export async function startOidcProviderTarget({ adapter = 'default', name, label
     const query = new URLSearchParams({ count: String(count), code_challenge: challenge, redirect_uri: REDIRECT_URI });
     const response = await fetch(`${control}/codes?${query}`, { method: 'POST' });
     const text = await response.text();
-    if (response.status !== 200) throw new Error(`oidc-provider code minting answered ${response.status}: ${text.slice(0, 2000)}`);
+    if (response.status !== 200)
+      throw new Error(`oidc-provider code minting answered ${response.status}: ${text.slice(0, 2000)}`);
     return text.split('\n').filter(Boolean);
   };
   const target = { name, label, reportAs, engine: 'memory', logLevel: null, url, errFile, na: {}, scenarios: {} };
   stoppable(target, proc);
   try {
     const specs = {
-      client_credentials: () => ({ path: '/token', env: { BENCH_AUTHORIZATION: authorization, BENCH_BODY: 'grant_type=client_credentials' } }),
+      client_credentials: () => ({
+        path: '/token',
+        env: { BENCH_AUTHORIZATION: authorization, BENCH_BODY: 'grant_type=client_credentials' },
+      }),
       refresh_token: () => {
         const pkce = pkcePair();
         return {
-          path: '/token', pool: 'refresh', env: { BENCH_AUTHORIZATION: authorization },
-          mint: async (count) => refreshTokensByCodes({ tokenUrl, authorization, codes: await mintCodes(count, pkce.challenge), redirectUri: REDIRECT_URI, verifier: pkce.verifier }),
+          path: '/token',
+          pool: 'refresh',
+          env: { BENCH_AUTHORIZATION: authorization },
+          mint: async (count) =>
+            refreshTokensByCodes({
+              tokenUrl,
+              authorization,
+              codes: await mintCodes(count, pkce.challenge),
+              redirectUri: REDIRECT_URI,
+              verifier: pkce.verifier,
+            }),
         };
       },
       introspection: async () => {
         const cc = await tokenRequest(tokenUrl, authorization, { grant_type: 'client_credentials' });
-        return { path: '/token/introspection', env: { BENCH_AUTHORIZATION: rsAuthorization, BENCH_BODY: form({ token: cc.access_token }) } };
+        return {
+          path: '/token/introspection',
+          env: { BENCH_AUTHORIZATION: rsAuthorization, BENCH_BODY: form({ token: cc.access_token }) },
+        };
       },
-      authorization_code: () => codeScenario('/token', authorization, (count, pkce) => mintCodes(count, pkce.challenge)),
+      authorization_code: () =>
+        codeScenario('/token', authorization, (count, pkce) => mintCodes(count, pkce.challenge)),
     };
     for (const scenario of scenarios) {
       if (scenario === 'password') target.na.password = 'oidc-provider has no password grant';
@@ -178,34 +288,62 @@ export async function startOidcProviderTarget({ adapter = 'default', name, label
 /** @node-oauth/oauth2-server behind express (bench/peers/oauth2-server.mjs). */
 export async function startOauth2ServerTarget({ name, label, scenarios, opts, workDir }) {
   const port = await freePort();
-  const users = Array.from({ length: userCount(opts) }, (_, i) => ({ username: `bench-user-${String(i + 1).padStart(4, '0')}`, password: `bench-${randomBytes(12).toString('hex')}` }));
+  const users = Array.from({ length: userCount(opts) }, (_, i) => ({
+    username: `bench-user-${String(i + 1).padStart(4, '0')}`,
+    password: `bench-${randomBytes(12).toString('hex')}`,
+  }));
   const [user] = users;
   const config = { client: { id: 'bench', secret: secret() }, users, redirectUri: REDIRECT_URI };
   const url = `http://127.0.0.1:${port}`;
   const { proc, errFile } = await startPeer({
-    label: name, script: 'oauth2-server.mjs', args: [port], config, core: opts.serverCore, workDir, health: [`${url}/healthz`],
+    label: name,
+    script: 'oauth2-server.mjs',
+    args: [port],
+    config,
+    core: opts.serverCore,
+    workDir,
+    health: [`${url}/healthz`],
   });
   const authorization = basicAuthorization(config.client.id, config.client.secret);
   const tokenUrl = `${url}/oauth/token`;
   const target = { name, label, engine: 'memory', logLevel: null, url, errFile, na: {}, scenarios: {} };
   stoppable(target, proc);
   const specs = {
-    client_credentials: () => ({ path: '/oauth/token', env: { BENCH_AUTHORIZATION: authorization, BENCH_BODY: 'grant_type=client_credentials' } }),
+    client_credentials: () => ({
+      path: '/oauth/token',
+      env: { BENCH_AUTHORIZATION: authorization, BENCH_BODY: 'grant_type=client_credentials' },
+    }),
     refresh_token: () => ({
-      path: '/oauth/token', pool: 'refresh', env: { BENCH_AUTHORIZATION: authorization },
+      path: '/oauth/token',
+      pool: 'refresh',
+      env: { BENCH_AUTHORIZATION: authorization },
       mint: (count) => refreshTokensByPassword({ tokenUrl, authorization, user, count }),
     }),
     authorization_code: () => {
       let cookie = null;
       return codeScenario('/oauth/token', authorization, async (count, pkce) => {
         cookie ??= await peerLogin(url, user);
-        return mintCodesByAuthorize({ url, cookie, clientId: config.client.id, redirectUri: REDIRECT_URI, challenge: pkce.challenge, count });
+        return mintCodesByAuthorize({
+          url,
+          cookie,
+          clientId: config.client.id,
+          redirectUri: REDIRECT_URI,
+          challenge: pkce.challenge,
+          count,
+        });
       });
     },
-    password: () => ({ path: '/oauth/token', env: { BENCH_AUTHORIZATION: authorization, BENCH_USERS_FILE: writeUsersFile(join(workDir, `${name}.users`), users) } }),
+    password: () => ({
+      path: '/oauth/token',
+      env: {
+        BENCH_AUTHORIZATION: authorization,
+        BENCH_USERS_FILE: writeUsersFile(join(workDir, `${name}.users`), users),
+      },
+    }),
   };
   for (const scenario of scenarios) {
-    if (scenario === 'introspection') target.na.introspection = '@node-oauth/oauth2-server has no introspection endpoint (RFC 7662)';
+    if (scenario === 'introspection')
+      target.na.introspection = '@node-oauth/oauth2-server has no introspection endpoint (RFC 7662)';
     else target.scenarios[scenario] = specs[scenario]();
   }
   return target;
@@ -218,9 +356,20 @@ export async function startOauth2ServerTarget({ name, label, scenarios, opts, wo
 export async function startFastifyFloorTarget({ name, label, opts, workDir }) {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const { proc, errFile } = await startPeer({ label: name, script: 'fastify-floor.mjs', args: [port], config: {}, core: opts.serverCore, workDir, health: [`${url}/healthz`] });
+  const { proc, errFile } = await startPeer({
+    label: name,
+    script: 'fastify-floor.mjs',
+    args: [port],
+    config: {},
+    core: opts.serverCore,
+    workDir,
+    health: [`${url}/healthz`],
+  });
   const target = { name, label, engine: 'floor', logLevel: null, url, errFile, na: {}, scenarios: {} };
   stoppable(target, proc);
-  target.scenarios.client_credentials = { path: '/oauth/token', env: { BENCH_AUTHORIZATION: basicAuthorization('floor', 'floor'), BENCH_BODY: 'grant_type=client_credentials' } };
+  target.scenarios.client_credentials = {
+    path: '/oauth/token',
+    env: { BENCH_AUTHORIZATION: basicAuthorization('floor', 'floor'), BENCH_BODY: 'grant_type=client_credentials' },
+  };
   return target;
 }

@@ -15,19 +15,27 @@ export function ensureTools() {
   if (!have('taskset')) throw new Error('taskset (util-linux) is required to pin the server and wrk to separate cores');
   if (have('wrk')) return;
   process.stderr.write('bench: wrk not found; installing it with apt-get install -y wrk…\n');
-  const install = () => spawnSync('apt-get', ['install', '-y', 'wrk'], { stdio: ['ignore', 'ignore', 'inherit'], env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' } });
+  const install = () =>
+    spawnSync('apt-get', ['install', '-y', 'wrk'], {
+      stdio: ['ignore', 'ignore', 'inherit'],
+      env: { ...process.env, DEBIAN_FRONTEND: 'noninteractive' },
+    });
   let result = install();
   if (result.status !== 0) {
     // A fresh machine may not have the package lists yet.
     spawnSync('apt-get', ['update'], { stdio: ['ignore', 'ignore', 'inherit'] });
     result = install();
   }
-  if (result.status !== 0 || !have('wrk')) throw new Error('could not install wrk (apt-get install -y wrk); install it by hand and retry');
+  if (result.status !== 0 || !have('wrk'))
+    throw new Error('could not install wrk (apt-get install -y wrk); install it by hand and retry');
 }
 
 export function wrkVersion() {
   const out = spawnSync('wrk', ['-v'], { encoding: 'utf8' });
-  return `${out.stdout ?? ''}${out.stderr ?? ''}`.split('\n')[0].replace(/\s*\[.*$/, '').trim();
+  return `${out.stdout ?? ''}${out.stderr ?? ''}`
+    .split('\n')[0]
+    .replace(/\s*\[.*$/, '')
+    .trim();
 }
 
 /**
@@ -37,9 +45,21 @@ export function wrkVersion() {
  */
 export async function runWrk({ url, script, threads, connections, duration, timeout = 5, core, env }) {
   const args = [
-    '-c', String(core), 'wrk',
-    '-t', String(threads), '-c', String(connections), '-d', `${duration}s`, '--timeout', `${timeout}s`, '--latency',
-    '-s', join(LUA_DIR, script), url,
+    '-c',
+    String(core),
+    'wrk',
+    '-t',
+    String(threads),
+    '-c',
+    String(connections),
+    '-d',
+    `${duration}s`,
+    '--timeout',
+    `${timeout}s`,
+    '--latency',
+    '-s',
+    join(LUA_DIR, script),
+    url,
   ];
   const result = await runCommand(`wrk ${script}`, 'taskset', args, {
     env: { ...process.env, BENCH_LUA_DIR: LUA_DIR, BENCH_WRK_THREADS: String(threads), ...env },
@@ -49,7 +69,14 @@ export async function runWrk({ url, script, threads, connections, duration, time
     throw new Error(`wrk failed (exit ${result.code ?? result.signal}):\n${result.stderr}${result.stdout}`.trim());
   }
   const parsed = JSON.parse(line.slice(RESULT_MARKER.length));
-  return { ...parsed, command: `taskset ${args.join(' ')}`, text: result.stdout.split('\n').filter((l) => !l.startsWith(RESULT_MARKER)).join('\n') };
+  return {
+    ...parsed,
+    command: `taskset ${args.join(' ')}`,
+    text: result.stdout
+      .split('\n')
+      .filter((l) => !l.startsWith(RESULT_MARKER))
+      .join('\n'),
+  };
 }
 
 /** Reads a token file written by refresh.lua's done() (one token per line). */
@@ -63,7 +90,9 @@ export function readTokens(path) {
 
 export function cpuModel() {
   try {
-    const line = readFileSync('/proc/cpuinfo', 'utf8').split('\n').find((l) => l.startsWith('model name'));
+    const line = readFileSync('/proc/cpuinfo', 'utf8')
+      .split('\n')
+      .find((l) => l.startsWith('model name'));
     return line ? line.split(':').slice(1).join(':').trim() : 'unknown';
   } catch {
     return 'unknown';

@@ -16,9 +16,18 @@ app.get('/healthz', async () => ({ status: 'ok' }));
 app.post('/oauth/token', async (request, reply) => {
   const params = request.body;
   reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
-  if (!(params instanceof URLSearchParams) || params.get('grant_type') !== 'client_credentials' || !request.headers.authorization) {
+  if (
+    !(params instanceof URLSearchParams) ||
+    params.get('grant_type') !== 'client_credentials' ||
+    !request.headers.authorization
+  ) {
     return reply.code(400).send({ error: 'invalid_request' });
   }
-  return { access_token: randomBytes(32).toString('base64url'), token_type: 'Bearer', expires_in: 3600, scope: params.get('scope') ?? '' };
+  return {
+    access_token: randomBytes(32).toString('base64url'),
+    token_type: 'Bearer',
+    expires_in: 3600,
+    scope: params.get('scope') ?? '',
+  };
 });
 await app.listen({ port, host: '127.0.0.1' });

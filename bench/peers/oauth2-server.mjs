@@ -38,15 +38,19 @@ const sha256 = (value) => createHash('sha256').update(value).digest();
 // --- the in-memory model -------------------------------------------------------------------
 
 const clients = new Map([
-  [config.client.id, {
-    id: config.client.id,
-    secretHash: sha256(config.client.secret),
-    grants: ['client_credentials', 'password', 'refresh_token', 'authorization_code'],
-    redirectUris: [config.redirectUri],
-  }],
+  [
+    config.client.id,
+    {
+      id: config.client.id,
+      secretHash: sha256(config.client.secret),
+      grants: ['client_credentials', 'password', 'refresh_token', 'authorization_code'],
+      redirectUris: [config.redirectUri],
+    },
+  ],
 ]);
 const users = new Map();
-for (const { username, password } of config.users) users.set(username, { id: `user-${username}`, username, passwordHash: await hash(password) });
+for (const { username, password } of config.users)
+  users.set(username, { id: `user-${username}`, username, passwordHash: await hash(password) });
 const decoyHash = await hash(randomBytes(16).toString('hex'));
 const accessTokens = new Map();
 const refreshTokens = new Map();
@@ -166,7 +170,7 @@ const app = express();
 app.disable('x-powered-by');
 app.use(express.urlencoded({ extended: false }));
 
-app.get('/healthz', (req, res) => res.json({ status: 'ok' }));
+app.get('/healthz', (_req, res) => res.json({ status: 'ok' }));
 
 app.post('/oauth/token', async (req, res) => {
   const request = new Request(req);

@@ -10,7 +10,14 @@ const byUid = new Map();
 const byUserCode = new Map();
 const byGrant = new Map(); // grantId → Set of "Model:id"
 
-const GRANTABLE = new Set(['AccessToken', 'AuthorizationCode', 'RefreshToken', 'DeviceCode', 'BackchannelAuthenticationRequest', 'PreAuthorizedCode']);
+const GRANTABLE = new Set([
+  'AccessToken',
+  'AuthorizationCode',
+  'RefreshToken',
+  'DeviceCode',
+  'BackchannelAuthenticationRequest',
+  'PreAuthorizedCode',
+]);
 
 function read(key) {
   const entry = entries.get(key);

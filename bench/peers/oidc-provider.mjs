@@ -56,14 +56,19 @@ const provider = new Provider(`http://127.0.0.1:${port}`, {
     introspection: {
       enabled: true,
       // Gatehouse's rule: a client may introspect its own tokens, the resource server's client everyone's.
-      async allowedPolicy(ctx, caller, token) {
+      async allowedPolicy(_ctx, caller, token) {
         return token.clientId === caller.clientId || caller.clientId === config.resourceServer.id;
       },
     },
     devInteractions: { enabled: false },
   },
-  async findAccount(ctx, id) {
-    return { accountId: id, async claims() { return { sub: id }; } };
+  async findAccount(_ctx, id) {
+    return {
+      accountId: id,
+      async claims() {
+        return { sub: id };
+      },
+    };
   },
   rotateRefreshToken: true,
   ttl: {
@@ -112,7 +117,11 @@ createServer(async (req, res) => {
   try {
     if (req.method === 'GET' && url.pathname === '/healthz') return res.end('ok');
     if (req.method === 'POST' && url.pathname === '/codes') {
-      const codes = await mintCodes(Number(url.searchParams.get('count')), url.searchParams.get('code_challenge'), url.searchParams.get('redirect_uri'));
+      const codes = await mintCodes(
+        Number(url.searchParams.get('count')),
+        url.searchParams.get('code_challenge'),
+        url.searchParams.get('redirect_uri'),
+      );
       return res.end(`${codes.join('\n')}\n`);
     }
     res.statusCode = 404;

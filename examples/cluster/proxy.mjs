@@ -55,7 +55,12 @@ function plainAddress(address) {
 
 function connectionTokens(headers) {
   const value = headers.connection;
-  return new Set((Array.isArray(value) ? value.join(',') : (value ?? '')).split(',').map((token) => token.trim().toLowerCase()).filter(Boolean));
+  return new Set(
+    (Array.isArray(value) ? value.join(',') : (value ?? ''))
+      .split(',')
+      .map((token) => token.trim().toLowerCase())
+      .filter(Boolean),
+  );
 }
 
 function withoutHopByHop(headers) {
@@ -126,7 +131,8 @@ export function createProxy({
     if (trustForwarded) {
       headers['x-forwarded-for'] = incoming('x-forwarded-for') ? `${incoming('x-forwarded-for')}, ${client}` : client;
       headers['x-forwarded-proto'] = incoming('x-forwarded-proto') ?? proto;
-      if (incoming('x-forwarded-host') ?? request.headers.host) headers['x-forwarded-host'] = incoming('x-forwarded-host') ?? request.headers.host;
+      if (incoming('x-forwarded-host') ?? request.headers.host)
+        headers['x-forwarded-host'] = incoming('x-forwarded-host') ?? request.headers.host;
     } else {
       // The edge: the client's own X-Forwarded-* (and Forwarded) are forgeries until proven otherwise.
       delete headers.forwarded;
@@ -141,7 +147,8 @@ export function createProxy({
   function handle(request, response) {
     const method = request.method ?? 'GET';
     const headers = forwardedHeaders(request);
-    const hasBody = request.headers['transfer-encoding'] !== undefined || Number(request.headers['content-length'] ?? 0) > 0;
+    const hasBody =
+      request.headers['transfer-encoding'] !== undefined || Number(request.headers['content-length'] ?? 0) > 0;
     // Sent again only if it cannot have done anything the first time (see the header comment).
     const retryableAfterSending = SAFE_METHODS.has(method) && !hasBody;
     const list = candidates();
@@ -174,7 +181,14 @@ export function createProxy({
       let sent = false;
       let answered = false;
       let timedOut = false;
-      const upstream = http.request({ hostname: node.hostname, port: node.port, method, path: request.url, headers, agent });
+      const upstream = http.request({
+        hostname: node.hostname,
+        port: node.port,
+        method,
+        path: request.url,
+        headers,
+        agent,
+      });
       current = upstream;
 
       const send = () => {
@@ -193,7 +207,10 @@ export function createProxy({
       };
       upstream.on('socket', (socket) => {
         if (!socket.connecting) return send(); // a kept-alive connection
-        const timer = setTimeout(() => upstream.destroy(Object.assign(new Error('connect timeout'), { code: 'ETIMEDOUT' })), connectTimeoutMs);
+        const timer = setTimeout(
+          () => upstream.destroy(Object.assign(new Error('connect timeout'), { code: 'ETIMEDOUT' })),
+          connectTimeoutMs,
+        );
         socket.once('connect', () => {
           clearTimeout(timer);
           send();
@@ -205,7 +222,11 @@ export function createProxy({
         answered = true;
         upstream.setTimeout(0);
         if (clientGone) return void upstreamResponse.resume();
-        response.writeHead(upstreamResponse.statusCode ?? 502, upstreamResponse.statusMessage, withoutHopByHop(upstreamResponse.headers));
+        response.writeHead(
+          upstreamResponse.statusCode ?? 502,
+          upstreamResponse.statusMessage,
+          withoutHopByHop(upstreamResponse.headers),
+        );
         upstreamResponse.pipe(response);
         // The node died in the middle of the body: the client must see a broken response, not a short one.
         upstreamResponse.on('aborted', () => response.destroy());

@@ -44,7 +44,9 @@ const STOP_TIMEOUT_MS = 15_000;
 const say = (message) => console.log(`[cluster] ${message}`);
 function usageError(message) {
   console.error(`[cluster] ${message}`);
-  console.error('usage: node examples/cluster/start.mjs postgres://USER@HOST:PORT/DATABASE [--port 8080] [--node-ports A,B,C] [--nodes 3] [--issuer URL] [--config FILE]');
+  console.error(
+    'usage: node examples/cluster/start.mjs postgres://USER@HOST:PORT/DATABASE [--port 8080] [--node-ports A,B,C] [--nodes 3] [--issuer URL] [--config FILE]',
+  );
   process.exit(2);
 }
 
@@ -67,13 +69,17 @@ function parseArguments(argv) {
     else usageError(`unknown argument ${arg}`);
   }
   options.database ??= process.env.GATEHOUSE_DATABASE_URL ?? process.env.GATEHOUSE_DATABASE;
-  if (!options.database) usageError('no database: give a PostgreSQL URL as the first argument or in GATEHOUSE_DATABASE_URL (this script creates none)');
+  if (!options.database)
+    usageError(
+      'no database: give a PostgreSQL URL as the first argument or in GATEHOUSE_DATABASE_URL (this script creates none)',
+    );
   if (!/^postgres(?:ql)?:\/\//.test(options.database)) {
     usageError('the nodes must share a PostgreSQL database (postgres://…): SQLite is for one machine');
   }
   if (!Number.isInteger(options.nodes) || options.nodes < 1) usageError('--nodes must be a positive integer');
   options.nodePorts ??= Array.from({ length: options.nodes }, (_, i) => options.port + 1 + i);
-  if (options.nodePorts.length !== options.nodes && argv.includes('--node-ports')) options.nodes = options.nodePorts.length;
+  if (options.nodePorts.length !== options.nodes && argv.includes('--node-ports'))
+    options.nodes = options.nodePorts.length;
   for (const port of [options.port, ...options.nodePorts]) {
     if (!Number.isInteger(port) || port < 1 || port > 65535) usageError(`invalid port ${port}`);
   }
@@ -118,7 +124,8 @@ const sleep = (ms) => new Promise((resolveSleep) => setTimeout(resolveSleep, ms)
 async function waitHealthy(node) {
   const deadline = Date.now() + HEALTH_TIMEOUT_MS;
   while (Date.now() < deadline) {
-    if (node.exited) throw new Error(`${node.name} exited during start-up (code ${node.exited.code}); see its output above`);
+    if (node.exited)
+      throw new Error(`${node.name} exited during start-up (code ${node.exited.code}); see its output above`);
     try {
       const answer = await fetch(`${node.url}/healthz`, { signal: AbortSignal.timeout(2000) });
       await answer.arrayBuffer();
@@ -151,14 +158,31 @@ async function main() {
     process.exit(1);
   }
 
-  const nodes = options.nodePorts.map((port, i) => ({ name: `node${i + 1}`, port, url: `http://127.0.0.1:${port}`, exited: null, child: null }));
+  const nodes = options.nodePorts.map((port, i) => ({
+    name: `node${i + 1}`,
+    port,
+    url: `http://127.0.0.1:${port}`,
+    exited: null,
+    child: null,
+  }));
   let stopping = false;
   let serving = false;
   for (const node of nodes) {
     // Own process group: Ctrl-C reaches this script only, which stops the proxy before the nodes.
     node.child = spawn(
       process.execPath,
-      [CLI, 'serve', '--no-migrate', '--host', '127.0.0.1', '--port', String(node.port), '--issuer', options.issuer, ...common],
+      [
+        CLI,
+        'serve',
+        '--no-migrate',
+        '--host',
+        '127.0.0.1',
+        '--port',
+        String(node.port),
+        '--issuer',
+        options.issuer,
+        ...common,
+      ],
       { env, stdio: ['ignore', 'pipe', 'pipe'], detached: true },
     );
     prefixLines(node.child.stdout, `[${node.name}]`, process.stdout, isHealthyCheck);
@@ -166,7 +190,8 @@ async function main() {
     node.stopped = new Promise((resolveExit) =>
       node.child.once('exit', (code, signal) => {
         node.exited = { code, signal };
-        if (serving && !stopping) say(`${node.name} exited (code ${code}, signal ${signal}); the proxy sends its requests to the other nodes`);
+        if (serving && !stopping)
+          say(`${node.name} exited (code ${code}, signal ${signal}); the proxy sends its requests to the other nodes`);
         resolveExit(node.exited);
       }),
     );
@@ -223,8 +248,12 @@ async function main() {
     return;
   }
   serving = true;
-  say(`ready: http://127.0.0.1:${options.port} → ${nodes.map((node) => `${node.name} :${node.port}`).join(', ')} (issuer ${options.issuer})`);
-  say('register a client: npx gatehouse client create --name my-service --grant-type client_credentials --database <the same URL>');
+  say(
+    `ready: http://127.0.0.1:${options.port} → ${nodes.map((node) => `${node.name} :${node.port}`).join(', ')} (issuer ${options.issuer})`,
+  );
+  say(
+    'register a client: npx gatehouse client create --name my-service --grant-type client_credentials --database <the same URL>',
+  );
   say('Ctrl-C stops everything');
 }
 

@@ -53,7 +53,9 @@ app.post('/notes', { preHandler: gatehouse.fastify(requireScope('write')) }, asy
   // and a caller without a valid token should learn nothing but 401.
   const text = request.body?.text;
   if (typeof text !== 'string' || text.trim() === '' || text.length > 1000) {
-    return reply.code(400).send({ error: 'invalid_note', error_description: 'send {"text": "..."}, 1 to 1000 characters' });
+    return reply
+      .code(400)
+      .send({ error: 'invalid_note', error_description: 'send {"text": "..."}, 1 to 1000 characters' });
   }
   const { sub, username, clientId } = request.gatehouse;
   const note = { id: crypto.randomUUID(), text, author: username ?? clientId, createdAt: new Date().toISOString() };
@@ -68,4 +70,6 @@ for (const signal of ['SIGINT', 'SIGTERM']) {
 }
 
 await app.listen({ port, host });
-app.log.info(`Notes API on http://${host}:${port}, trusting tokens from ${issuer}${clientId ? ' (opaque tokens by introspection)' : ' (JWT access tokens only)'}`);
+app.log.info(
+  `Notes API on http://${host}:${port}, trusting tokens from ${issuer}${clientId ? ' (opaque tokens by introspection)' : ' (JWT access tokens only)'}`,
+);

@@ -57,14 +57,21 @@ describe('what a change of an account ends', () => {
     const port = await freePort();
     origin = `http://127.0.0.1:${port}`;
     gatehouse = composeServices({
-      config: validateConfig({ issuer: origin, registration: { enabled: true }, resetting: { token_ttl: 3600, retry_ttl: 0 } }),
+      config: validateConfig({
+        issuer: origin,
+        registration: { enabled: true },
+        resetting: { token_ttl: 3600, retry_ttl: 0 },
+      }),
       store: db.store,
       clock,
       mailer,
     });
     app = buildHttpServer(gatehouse, pino({ level: 'silent' }));
     await app.listen({ port, host: '127.0.0.1' });
-    const registered = await new ClientRegistry(db.store, clock).create({ name: 'App', grantTypes: ['password', 'refresh_token'] });
+    const registered = await new ClientRegistry(db.store, clock).create({
+      name: 'App',
+      grantTypes: ['password', 'refresh_token'],
+    });
     client = { id: registered.client.id, secret: registered.secret! };
     admin = new UserAccounts(db.store, { clock });
     alice = await admin.create({ username: 'alice', email: 'alice@example.com', password: PASSWORD });
@@ -79,7 +86,8 @@ describe('what a change of an account ends', () => {
   /** Lets work done after an answer (sign-ups, reset requests) and e-mails finish; every message so far. */
   async function settle(): Promise<MailMessage[]> {
     // Work done after an answer, where there is such (sign-ups, reset requests).
-    for (const part of [gatehouse.registration, gatehouse.resetting] as Array<{ idle?: () => Promise<void> }>) await part.idle?.();
+    for (const part of [gatehouse.registration, gatehouse.resetting] as Array<{ idle?: () => Promise<void> }>)
+      await part.idle?.();
     await gatehouse.mail.idle();
     return mailer.messages;
   }
@@ -89,7 +97,9 @@ describe('what a change of an account ends', () => {
     const before = mailer.messages.length;
     expect(await gatehouse.resetting.request('alice', ADDRESS)).toEqual({ kind: 'accepted' });
     const [message] = (await settle()).slice(before).filter((m) => m.to === 'alice@example.com');
-    const token = new URL(message!.text.match(/https?:\/\/\S+\/reset\/password\?token=\S+/)![0]).searchParams.get('token')!;
+    const token = new URL(message!.text.match(/https?:\/\/\S+\/reset\/password\?token=\S+/)![0]).searchParams.get(
+      'token',
+    )!;
     const page = await new HttpBrowser(origin).get(`/reset/password?token=${token}`);
     expect(page.status).toBe(200);
     expect(page.text).toContain('action="/reset/password"');
@@ -102,23 +112,40 @@ describe('what a change of an account ends', () => {
     expect(page.status).toBe(400);
     expect(page.text).toContain(LINK_NOT_USABLE);
     expect(page.text).not.toContain('action="/reset/password"');
-    expect(await gatehouse.resetting.reset(token, 'the thief would set this', 'the thief would set this', ADDRESS)).toEqual({ kind: 'link-not-usable' });
+    expect(
+      await gatehouse.resetting.reset(token, 'the thief would set this', 'the thief would set this', ADDRESS),
+    ).toEqual({ kind: 'link-not-usable' });
   }
 
   /** A password grant for alice: her refresh and access tokens. */
   async function tokens(): Promise<{ access_token: string; refresh_token: string }> {
-    const res = await tokenRequest(origin, { grant_type: 'password', username: 'alice', password: PASSWORD, client_id: client.id, client_secret: client.secret });
+    const res = await tokenRequest(origin, {
+      grant_type: 'password',
+      username: 'alice',
+      password: PASSWORD,
+      client_id: client.id,
+      client_secret: client.secret,
+    });
     expect(res.status, res.text).toBe(200);
     return res.json;
   }
 
   const refresh = (refreshToken: string) =>
-    tokenRequest(origin, { grant_type: 'refresh_token', refresh_token: refreshToken, client_id: client.id, client_secret: client.secret });
+    tokenRequest(origin, {
+      grant_type: 'refresh_token',
+      refresh_token: refreshToken,
+      client_id: client.id,
+      client_secret: client.secret,
+    });
 
   describe('reset links do not outlive a password or e-mail change', () => {
     it('the owner changes the password on /account: a reset link sent before says it no longer works', async () => {
       const token = await resetLink();
-      const changed = await gatehouse.profile.changePassword(alice, { currentPassword: PASSWORD, password: NEW_PASSWORD, passwordAgain: NEW_PASSWORD }, ADDRESS);
+      const changed = await gatehouse.profile.changePassword(
+        alice,
+        { currentPassword: PASSWORD, password: NEW_PASSWORD, passwordAgain: NEW_PASSWORD },
+        ADDRESS,
+      );
       expect(changed.kind).toBe('updated');
       await expectLinkRefused(token);
       expect(await db.store.driver.all('SELECT * FROM account_tokens')).toEqual([]);
@@ -126,13 +153,23 @@ describe('what a change of an account ends', () => {
 
     it('the owner changes the e-mail address: a reset link sent (to the old address) before says it no longer works', async () => {
       const token = await resetLink();
-      const result = await gatehouse.profile.update(alice, { username: 'alice', email: 'alice.new@example.com', currentPassword: PASSWORD }, ADDRESS);
+      const result = await gatehouse.profile.update(
+        alice,
+        { username: 'alice', email: 'alice.new@example.com', currentPassword: PASSWORD },
+        ADDRESS,
+      );
       expect(result.kind).toBe('updated');
       // Where the change waits for a link sent to the new address, the owner follows it.
-      const confirmation = (await settle()).find((m) => m.to === 'alice.new@example.com' && m.text.includes('/account/email/confirm'));
+      const confirmation = (await settle()).find(
+        (m) => m.to === 'alice.new@example.com' && m.text.includes('/account/email/confirm'),
+      );
       if (confirmation) {
         const link = new URL(confirmation.text.match(/https?:\/\/\S+\/account\/email\/confirm\?token=\S+/)![0]);
-        const emailChange = (gatehouse.profile as unknown as { emailChange: { confirm(token: string, password: string, address: string): Promise<{ kind: string }> } }).emailChange;
+        const emailChange = (
+          gatehouse.profile as unknown as {
+            emailChange: { confirm(token: string, password: string, address: string): Promise<{ kind: string }> };
+          }
+        ).emailChange;
         expect((await emailChange.confirm(link.searchParams.get('token')!, PASSWORD, ADDRESS)).kind).toBe('changed');
       }
       expect(await db.store.findUserById(alice.id)).toMatchObject({ emailCanonical: 'alice.new@example.com' });
@@ -141,8 +178,18 @@ describe('what a change of an account ends', () => {
 
     it('only the username changes: the reset link keeps working', async () => {
       const token = await resetLink();
-      expect((await gatehouse.profile.update(alice, { username: 'alicia', email: 'alice@example.com', currentPassword: PASSWORD }, ADDRESS)).kind).toBe('updated');
-      expect(await gatehouse.resetting.reset(token, NEW_PASSWORD, NEW_PASSWORD, ADDRESS)).toMatchObject({ kind: 'reset' });
+      expect(
+        (
+          await gatehouse.profile.update(
+            alice,
+            { username: 'alicia', email: 'alice@example.com', currentPassword: PASSWORD },
+            ADDRESS,
+          )
+        ).kind,
+      ).toBe('updated');
+      expect(await gatehouse.resetting.reset(token, NEW_PASSWORD, NEW_PASSWORD, ADDRESS)).toMatchObject({
+        kind: 'reset',
+      });
     });
 
     it("an administrator's `user change-password`: a reset link sent before says it no longer works", async () => {
@@ -167,7 +214,10 @@ describe('what a change of an account ends', () => {
       expect(account.status).not.toBe(200);
       expect(account.location ?? '').toMatch(/^\/login/);
       const refreshed = await refresh(refresh_token);
-      expect({ status: refreshed.status, error: refreshed.json?.error }).toEqual({ status: 400, error: 'invalid_grant' });
+      expect({ status: refreshed.status, error: refreshed.json?.error }).toEqual({
+        status: 400,
+        error: 'invalid_grant',
+      });
       expect((await db.store.findAccessToken(tokenKey(access_token)))?.revokedAt).toBe(T);
       await expectLinkRefused(token);
       // The account itself works again, with its password.
@@ -201,8 +251,18 @@ describe('what a change of an account ends', () => {
       const { refresh_token } = await tokens();
       await db.store.saveConsent({ userId: alice.id, clientId: client.id, scopes: ['read'], grantedAt: T });
       await db.store.saveAuthorizationCode({
-        codeHash: hashSecret('an unused code'), familyId: 'family-1', clientId: client.id, userId: alice.id, redirectUri: 'https://app.example/cb',
-        redirectUriGiven: true, scope: '', codeChallenge: null, codeChallengeMethod: null, issuedAt: T, expiresAt: T + 60, consumedAt: null,
+        codeHash: hashSecret('an unused code'),
+        familyId: 'family-1',
+        clientId: client.id,
+        userId: alice.id,
+        redirectUri: 'https://app.example/cb',
+        redirectUriGiven: true,
+        scope: '',
+        codeChallenge: null,
+        codeChallengeMethod: null,
+        issuedAt: T,
+        expiresAt: T + 60,
+        consumedAt: null,
       });
 
       await admin.changePassword('alice', NEW_PASSWORD);
@@ -218,7 +278,9 @@ describe('what a change of an account ends', () => {
   describe('a password reset tells the owner', () => {
     it('after a reset the account\'s address gets the "your password was changed" notice', async () => {
       const token = await resetLink();
-      expect(await gatehouse.resetting.reset(token, NEW_PASSWORD, NEW_PASSWORD, ADDRESS)).toMatchObject({ kind: 'reset' });
+      expect(await gatehouse.resetting.reset(token, NEW_PASSWORD, NEW_PASSWORD, ADDRESS)).toMatchObject({
+        kind: 'reset',
+      });
       const notices = (await settle()).filter((m) => PASSWORD_CHANGED.test(m.subject));
       expect(notices.map((m) => m.to)).toEqual(['alice@example.com']);
       expect(notices[0]!.text).toContain('Hello alice,');
@@ -228,8 +290,12 @@ describe('what a change of an account ends', () => {
     it('a reset refused (bad password, used link) sends no notice', async () => {
       const token = await resetLink();
       expect((await gatehouse.resetting.reset(token, 'short', 'short', ADDRESS)).kind).toBe('invalid');
-      expect(await gatehouse.resetting.reset(token, NEW_PASSWORD, NEW_PASSWORD, ADDRESS)).toMatchObject({ kind: 'reset' });
-      expect((await gatehouse.resetting.reset(token, NEW_PASSWORD, NEW_PASSWORD, ADDRESS)).kind).toBe('link-not-usable');
+      expect(await gatehouse.resetting.reset(token, NEW_PASSWORD, NEW_PASSWORD, ADDRESS)).toMatchObject({
+        kind: 'reset',
+      });
+      expect((await gatehouse.resetting.reset(token, NEW_PASSWORD, NEW_PASSWORD, ADDRESS)).kind).toBe(
+        'link-not-usable',
+      );
       expect((await settle()).filter((m) => PASSWORD_CHANGED.test(m.subject))).toHaveLength(1);
     });
   });

@@ -96,7 +96,9 @@ export async function signIn(
     const { throttle } = deps;
     // A trusted device counts against its own budget only; once spent, it is blocked like any
     // counter (falling back to the address's would give a stolen cookie a second budget).
-    const turn = await throttle.begin(device ? throttle.forDevice(device.idHash) : throttle.forLogin(user, login, address));
+    const turn = await throttle.begin(
+      device ? throttle.forDevice(device.idHash) : throttle.forLogin(user, login, address),
+    );
     if (turn.kind === 'blocked') {
       announce('login.failed', null, 'throttled');
       return { kind: 'throttled', retryAfter: turn.retryAfter };
@@ -133,7 +135,8 @@ export async function signIn(
   }
   // Re-proving the password on the account pages vouches for a cookie the browser has already;
   // only a sign-in hands out a new one (the account pages would not deliver it).
-  const deviceCookie = context.via === 'current_password' ? undefined : await deps.devices?.remember(context.device, user.id, device);
+  const deviceCookie =
+    context.via === 'current_password' ? undefined : await deps.devices?.remember(context.device, user.id, device);
   announce('login.succeeded', user);
   return { kind: 'signed-in', user, ...(deviceCookie ? { deviceCookie } : {}) };
 }

@@ -20,7 +20,9 @@ describe('mixed-script usernames (UTS #39 moderately restrictive)', () => {
     // Hangul with Japanese kana.
     ['\uD55C\u3042', 'Hangul, Hiragana'],
   ])('refuses %j (%s)', (name, scripts) => {
-    expect(mixedScriptProblem(name)).toBe(`username mixes letters of different scripts (${scripts}), which can imitate another name: use one script`);
+    expect(mixedScriptProblem(name)).toBe(
+      `username mixes letters of different scripts (${scripts}), which can imitate another name: use one script`,
+    );
     expect(usernameProblem(name)).toBe(mixedScriptProblem(name));
   });
 

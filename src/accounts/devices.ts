@@ -63,17 +63,27 @@ export class TrustedDevices {
    * half its life); undefined otherwise. A client's known account is renewed the same way, with
    * no cookie. Writes nothing on most sign-ins.
    */
-  async remember(proof: DeviceProof | undefined, userId: string, current: TrustedDeviceRecord | null): Promise<string | undefined> {
+  async remember(
+    proof: DeviceProof | undefined,
+    userId: string,
+    current: TrustedDeviceRecord | null,
+  ): Promise<string | undefined> {
     if (!proof) return undefined;
     const now = this.clock.now();
     if (current && current.expiresAt - now > DEVICE_LIFETIME / 2) return undefined;
     if (proof.kind === 'client') {
       const idHash = this.idHashOf(proof, userId)!;
-      await this.store.saveTrustedDevice({ idHash, userId, clientId: proof.clientId, createdAt: now, expiresAt: now + DEVICE_LIFETIME }, DEVICES_PER_USER);
+      await this.store.saveTrustedDevice(
+        { idHash, userId, clientId: proof.clientId, createdAt: now, expiresAt: now + DEVICE_LIFETIME },
+        DEVICES_PER_USER,
+      );
       return undefined;
     }
     const value = this.ids.secret();
-    await this.store.saveTrustedDevice({ idHash: sha256(value), userId, clientId: null, createdAt: now, expiresAt: now + DEVICE_LIFETIME }, DEVICES_PER_USER);
+    await this.store.saveTrustedDevice(
+      { idHash: sha256(value), userId, clientId: null, createdAt: now, expiresAt: now + DEVICE_LIFETIME },
+      DEVICES_PER_USER,
+    );
     return value;
   }
 }

@@ -7,7 +7,7 @@
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { describeEachEngine, type TestStore } from '../../test/helpers/databases.js';
 import { validateConfig } from '../config/load.js';
-import { ManualClock, cryptoIds } from '../core/clock.js';
+import { ManualClock } from '../core/clock.js';
 import { composeServices, type Services } from '../start.js';
 import { SecurityEvents, type SecurityEvent } from '../audit/events.js';
 import type { Store, UserRecord } from '../storage/store.js';
@@ -66,7 +66,11 @@ describeEachEngine('e-mail change and the profile form', (factory) => {
       auditLog: false,
     });
     gatehouse.events.on((event) => events.push(event));
-    const admin = new UserAccounts(store, { clock, passwordPolicy: { minLength: 8, maxLength: 4096 }, events: new SecurityEvents() });
+    const admin = new UserAccounts(store, {
+      clock,
+      passwordPolicy: { minLength: 8, maxLength: 4096 },
+      events: new SecurityEvents(),
+    });
     bob = await admin.create({ username: 'bob', email: 'bob@example.com', password: PASSWORD });
     carol = await admin.create({ username: 'carol', email: 'carol@example.com', password: PASSWORD });
   });
@@ -99,10 +103,14 @@ describeEachEngine('e-mail change and the profile form', (factory) => {
   const update = (user: UserRecord, username: string, email: string, currentPassword = PASSWORD) =>
     gatehouse.profile.update(user, { username, email, currentPassword }, ADDRESS);
   const stored = async (id: string) => (await store.findUserById(id))!;
-  const canSignIn = async (login: string) => (await signIn({ store, passwords: gatehouse.passwords }, login, PASSWORD, ADDRESS)).kind === 'signed-in';
+  const canSignIn = async (login: string) =>
+    (await signIn({ store, passwords: gatehouse.passwords }, login, PASSWORD, ADDRESS)).kind === 'signed-in';
 
   it('the current password comes first: with a wrong one, a taken username or address is answered exactly like a free one', async () => {
-    const wrong = { kind: 'invalid', problem: { field: 'current_password', message: 'the current password is incorrect' } };
+    const wrong = {
+      kind: 'invalid',
+      problem: { field: 'current_password', message: 'the current password is incorrect' },
+    };
     expect(await update(bob, 'carol', 'bob@example.com', WRONG)).toEqual(wrong);
     expect(await update(bob, 'nobody-has-this', 'bob@example.com', WRONG)).toEqual(wrong);
     clock.advance(61);
@@ -113,8 +121,13 @@ describeEachEngine('e-mail change and the profile form', (factory) => {
   });
 
   it('wrong current passwords are counted like sign-ins (per account and address): past the threshold the form answers "throttled" before any lookup', async () => {
-    for (let n = 1; n <= THRESHOLD + 1; n++) expect((await update(bob, 'carol', 'bob@example.com', WRONG)).kind).toBe('invalid');
-    expect(await update(bob, 'carol', 'bob@example.com')).toEqual({ kind: 'throttled', retryAfter: 2, cause: 'password' });
+    for (let n = 1; n <= THRESHOLD + 1; n++)
+      expect((await update(bob, 'carol', 'bob@example.com', WRONG)).kind).toBe('invalid');
+    expect(await update(bob, 'carol', 'bob@example.com')).toEqual({
+      kind: 'throttled',
+      retryAfter: 2,
+      cause: 'password',
+    });
     // The sign-in form of the same account and address is held back too.
     expect((await signIn(gatehouse, 'bob', PASSWORD, ADDRESS)).kind).toBe('throttled');
     expect(await stored(bob.id)).toMatchObject({ username: 'bob' });
@@ -147,11 +160,18 @@ describeEachEngine('e-mail change and the profile form', (factory) => {
     // Nothing changed for either account.
     expect(await stored(bob.id)).toMatchObject({ email: 'bob@example.com' });
     expect(await stored(carol.id)).toMatchObject({ email: 'carol@example.com' });
-    expect(events.map((e) => e.type).filter((type) => type.startsWith('user.'))).toEqual(['user.email_change_requested', 'user.email_change_requested']);
+    expect(events.map((e) => e.type).filter((type) => type.startsWith('user.'))).toEqual([
+      'user.email_change_requested',
+      'user.email_change_requested',
+    ]);
   });
 
   it('notices to the holder of a taken address are rate-limited like the sign-up notice: two at once, then none for a while', async () => {
-    for (let n = 0; n < 4; n++) expect(await update(bob, 'bob', 'carol@example.com')).toMatchObject({ kind: 'updated', emailChangeRequested: true });
+    for (let n = 0; n < 4; n++)
+      expect(await update(bob, 'bob', 'carol@example.com')).toMatchObject({
+        kind: 'updated',
+        emailChangeRequested: true,
+      });
     const toCarol = (await sent()).filter(([to]) => to === 'carol@example.com');
     expect(toCarol).toEqual([
       ['carol@example.com', SUBJECTS.inUse],
@@ -160,25 +180,40 @@ describeEachEngine('e-mail change and the profile form', (factory) => {
   });
 
   it('e-mail change requests are counted per address like the mail forms', async () => {
-    for (let n = 1; n <= THRESHOLD * 4 + 1; n++) expect((await update(bob, 'bob', `bob${n}@example.com`)).kind, `request ${n}`).toBe('updated');
-    expect(await update(bob, 'bob', 'bob.last@example.com')).toEqual({ kind: 'throttled', retryAfter: 2, cause: 'mail' });
+    for (let n = 1; n <= THRESHOLD * 4 + 1; n++)
+      expect((await update(bob, 'bob', `bob${n}@example.com`)).kind, `request ${n}`).toBe('updated');
+    expect(await update(bob, 'bob', 'bob.last@example.com')).toEqual({
+      kind: 'throttled',
+      retryAfter: 2,
+      cause: 'mail',
+    });
   });
 
   it('following the link with the password changes the address; the old one is told; the link works once', async () => {
     await update(bob, 'bob', 'Bob.New@example.com');
     const token = await linkTo('Bob.New@example.com');
     expect(await stored(bob.id)).toMatchObject({ email: 'bob@example.com' });
-    expect(await gatehouse.profile.emailChange.pending(token)).toMatchObject({ user: { id: bob.id }, newEmail: 'Bob.New@example.com' });
+    expect(await gatehouse.profile.emailChange.pending(token)).toMatchObject({
+      user: { id: bob.id },
+      newEmail: 'Bob.New@example.com',
+    });
 
     clock.advance(LINK_TTL - 1);
     const result = await gatehouse.profile.emailChange.confirm(token, PASSWORD, ADDRESS);
-    expect(result).toMatchObject({ kind: 'changed', user: { id: bob.id, email: 'Bob.New@example.com', emailCanonical: 'bob.new@example.com' } });
+    expect(result).toMatchObject({
+      kind: 'changed',
+      user: { id: bob.id, email: 'Bob.New@example.com', emailCanonical: 'bob.new@example.com' },
+    });
     expect(await stored(bob.id)).toMatchObject({ email: 'Bob.New@example.com', emailCanonical: 'bob.new@example.com' });
     expect(await canSignIn('bob.new@example.com')).toBe(true);
     expect(await canSignIn('bob@example.com')).toBe(false);
     const messages = await sent();
     expect(messages.at(-1)).toEqual(['bob@example.com', SUBJECTS.changed]);
-    expect(events.at(-1)).toMatchObject({ type: 'user.profile_updated', userId: bob.id, details: { changed: 'email' } });
+    expect(events.at(-1)).toMatchObject({
+      type: 'user.profile_updated',
+      userId: bob.id,
+      details: { changed: 'email' },
+    });
 
     // Used up.
     expect(await gatehouse.profile.emailChange.pending(token)).toBeNull();
@@ -188,10 +223,16 @@ describeEachEngine('e-mail change and the profile form', (factory) => {
   it('a wrong password confirms nothing and is counted; the link keeps working', async () => {
     await update(bob, 'bob', 'bob.new@example.com');
     const token = await linkTo('bob.new@example.com');
-    expect(await gatehouse.profile.emailChange.confirm(token, WRONG, ADDRESS)).toMatchObject({ kind: 'wrong-password', pending: { newEmail: 'bob.new@example.com' } });
+    expect(await gatehouse.profile.emailChange.confirm(token, WRONG, ADDRESS)).toMatchObject({
+      kind: 'wrong-password',
+      pending: { newEmail: 'bob.new@example.com' },
+    });
     expect(await stored(bob.id)).toMatchObject({ email: 'bob@example.com' });
     for (let n = 2; n <= THRESHOLD + 1; n++) await gatehouse.profile.emailChange.confirm(token, WRONG, ADDRESS);
-    expect(await gatehouse.profile.emailChange.confirm(token, PASSWORD, ADDRESS)).toMatchObject({ kind: 'throttled', retryAfter: 2 });
+    expect(await gatehouse.profile.emailChange.confirm(token, PASSWORD, ADDRESS)).toMatchObject({
+      kind: 'throttled',
+      retryAfter: 2,
+    });
     clock.advance(2);
     expect(await gatehouse.profile.emailChange.confirm(token, PASSWORD, ADDRESS)).toMatchObject({ kind: 'changed' });
   });
@@ -202,7 +243,10 @@ describeEachEngine('e-mail change and the profile form', (factory) => {
     await update(bob, 'bob', 'second@example.com');
     const second = await linkTo('second@example.com');
     expect(await gatehouse.profile.emailChange.confirm(first, PASSWORD, ADDRESS)).toEqual({ kind: 'link-not-usable' });
-    for (const token of ['x'.repeat(43), 'y'.repeat(10_000), '']) expect(await gatehouse.profile.emailChange.confirm(token, PASSWORD, ADDRESS)).toEqual({ kind: 'link-not-usable' });
+    for (const token of ['x'.repeat(43), 'y'.repeat(10_000), ''])
+      expect(await gatehouse.profile.emailChange.confirm(token, PASSWORD, ADDRESS)).toEqual({
+        kind: 'link-not-usable',
+      });
     clock.advance(LINK_TTL);
     expect(await gatehouse.profile.emailChange.confirm(second, PASSWORD, ADDRESS)).toEqual({ kind: 'link-not-usable' });
     expect(await stored(bob.id)).toMatchObject({ email: 'bob@example.com' });
@@ -211,7 +255,11 @@ describeEachEngine('e-mail change and the profile form', (factory) => {
   it('an address taken by someone else after the link was sent: the confirmation fails cleanly and the link is used up', async () => {
     await update(bob, 'bob', 'shared@example.com');
     const token = await linkTo('shared@example.com');
-    await new UserAccounts(store, { clock }).create({ username: 'dave', email: 'SHARED@example.com', password: PASSWORD });
+    await new UserAccounts(store, { clock }).create({
+      username: 'dave',
+      email: 'SHARED@example.com',
+      password: PASSWORD,
+    });
     expect(await gatehouse.profile.emailChange.confirm(token, PASSWORD, ADDRESS)).toEqual({ kind: 'address-taken' });
     expect(await stored(bob.id)).toMatchObject({ email: 'bob@example.com' });
     expect(await gatehouse.profile.emailChange.pending(token)).toBeNull();
@@ -220,10 +268,16 @@ describeEachEngine('e-mail change and the profile form', (factory) => {
   it('a hijacked session asked for the change: once the owner changes the password, the link is void', async () => {
     await update(bob, 'bob', 'thief@example.com');
     const token = await linkTo('thief@example.com');
-    await gatehouse.profile.changePassword(bob, { currentPassword: PASSWORD, password: NEW_PASSWORD, passwordAgain: NEW_PASSWORD }, ADDRESS);
+    await gatehouse.profile.changePassword(
+      bob,
+      { currentPassword: PASSWORD, password: NEW_PASSWORD, passwordAgain: NEW_PASSWORD },
+      ADDRESS,
+    );
     // The password change voided every link sent before, so not even the new password confirms it.
     expect(await gatehouse.profile.emailChange.confirm(token, PASSWORD, ADDRESS)).toEqual({ kind: 'link-not-usable' });
-    expect(await gatehouse.profile.emailChange.confirm(token, NEW_PASSWORD, ADDRESS)).toEqual({ kind: 'link-not-usable' });
+    expect(await gatehouse.profile.emailChange.confirm(token, NEW_PASSWORD, ADDRESS)).toEqual({
+      kind: 'link-not-usable',
+    });
     expect(await stored(bob.id)).toMatchObject({ email: 'bob@example.com' });
   });
 
@@ -235,7 +289,10 @@ describeEachEngine('e-mail change and the profile form', (factory) => {
   });
 
   it('usernames: NFKC when saved, and a mix of look-alike scripts is refused before the password is even checked', async () => {
-    expect(await update(bob, 'p\u0430ypal', 'bob@example.com')).toMatchObject({ kind: 'invalid', problem: { field: 'username', message: expect.stringContaining('Cyrillic, Latin') } });
+    expect(await update(bob, 'p\u0430ypal', 'bob@example.com')).toMatchObject({
+      kind: 'invalid',
+      problem: { field: 'username', message: expect.stringContaining('Cyrillic, Latin') },
+    });
     const renamed = await update(bob, '\uFF42\uFF4F\uFF42\uFF42\uFF59', 'bob@example.com');
     expect(renamed).toMatchObject({ kind: 'updated', user: { username: 'bobby', usernameCanonical: 'bobby' } });
     expect(await stored(bob.id)).toMatchObject({ username: 'bobby' });

@@ -56,13 +56,24 @@ export class EmailChange {
       const now = clock.now();
       // Replaces any earlier link of the user: only the newest request can be confirmed.
       await store.issueAccountToken(
-        { tokenHash: hashSecret(token), userId: user.id, purpose: 'change_email', createdAt: now, expiresAt: now + this.settings.tokenTtl, newEmail },
+        {
+          tokenHash: hashSecret(token),
+          userId: user.id,
+          purpose: 'change_email',
+          createdAt: now,
+          expiresAt: now + this.settings.tokenTtl,
+          newEmail,
+        },
         0,
       );
       mail.send(
         'email_change',
         user,
-        { link: this.context.url(`/account/email/confirm?token=${token}`), expires_in: durationInWords(this.settings.tokenTtl), new_email: newEmail },
+        {
+          link: this.context.url(`/account/email/confirm?token=${token}`),
+          expires_in: durationInWords(this.settings.tokenTtl),
+          new_email: newEmail,
+        },
         newEmail,
       );
     }
@@ -73,7 +84,8 @@ export class EmailChange {
   /** The account and new address a link is for, while the link works and the account is enabled. */
   async pending(token: string): Promise<PendingEmailChange | null> {
     const { store, clock } = this.context;
-    const record = token.length <= 100 ? await store.findAccountToken(hashSecret(token), 'change_email', clock.now()) : null;
+    const record =
+      token.length <= 100 ? await store.findAccountToken(hashSecret(token), 'change_email', clock.now()) : null;
     if (!record?.newEmail) return null;
     const user = await store.findUserById(record.userId);
     return user?.enabled ? { user, newEmail: record.newEmail } : null;
@@ -88,12 +100,19 @@ export class EmailChange {
     const { store, clock, mail } = this.context;
     const pending = await this.pending(token);
     if (!pending) return { kind: 'link-not-usable' };
-    const checked = await signIn(this.context, pending.user.username, password, address, { via: 'current_password', ...(device ? { device } : {}) });
+    const checked = await signIn(this.context, pending.user.username, password, address, {
+      via: 'current_password',
+      ...(device ? { device } : {}),
+    });
     if (checked.kind === 'throttled') return { ...checked, pending };
     if (checked.kind !== 'signed-in' || checked.user.id !== pending.user.id) return { kind: 'wrong-password', pending };
     const outcome = await store.changeEmail(
       hashSecret(token),
-      { newEmail: pending.newEmail, emailCanonical: canonicalize(pending.newEmail), passwordHash: checked.user.passwordHash },
+      {
+        newEmail: pending.newEmail,
+        emailCanonical: canonicalize(pending.newEmail),
+        passwordHash: checked.user.passwordHash,
+      },
       clock.now(),
     );
     if (outcome.kind === 'not-usable') return { kind: 'link-not-usable' };

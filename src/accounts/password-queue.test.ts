@@ -66,7 +66,10 @@ describe('ConcurrencyLimit (the password queue)', () => {
     const error = refused.error as OAuthError;
     expect(error).toBeInstanceOf(OAuthError);
     expect([error.status, error.code, error.headers['retry-after']]).toEqual([503, 'temporarily_unavailable', '4']);
-    expect(error.toJSON()).toEqual({ error: 'temporarily_unavailable', error_description: 'too many passwords are being checked right now; retry in 4 seconds' });
+    expect(error.toJSON()).toEqual({
+      error: 'temporarily_unavailable',
+      error_description: 'too many passwords are being checked right now; retry in 4 seconds',
+    });
 
     held.release();
     await settle();
@@ -118,7 +121,10 @@ describe('ConcurrencyLimit (the password queue)', () => {
 
   it('with the default bounds (and the defaults of the settings) 50 sign-ins at once on one core all get their turn', async () => {
     const defaults = validateConfig({});
-    expect({ maxWaiting: defaults.password_hash_queue_length, maxWaitMs: defaults.password_hash_queue_timeout * 1000 }).toEqual(DEFAULT_PASSWORD_QUEUE_LIMITS);
+    expect({
+      maxWaiting: defaults.password_hash_queue_length,
+      maxWaitMs: defaults.password_hash_queue_timeout * 1000,
+    }).toEqual(DEFAULT_PASSWORD_QUEUE_LIMITS);
     const timers = manualTimers();
     const limit = new ConcurrencyLimit(1, DEFAULT_PASSWORD_QUEUE_LIMITS, timers.start);
     const tasks = Array.from({ length: 50 }, () => heldTask());

@@ -49,7 +49,9 @@ describe('ConcurrencyLimit (argon2id runs a bounded number at a time)', () => {
   it('many verifications at once all get the right answers through the limit', async () => {
     const stored = await hashPassword('correct horse battery staple');
     const answers = await Promise.all(
-      Array.from({ length: 6 }, (_, i) => argon2Verifier.verify(stored, i % 2 === 0 ? 'correct horse battery staple' : 'wrong')),
+      Array.from({ length: 6 }, (_, i) =>
+        argon2Verifier.verify(stored, i % 2 === 0 ? 'correct horse battery staple' : 'wrong'),
+      ),
     );
     expect(answers).toEqual([true, false, true, false, true, false]);
     expect(await argon2Verifier.verify(null, 'correct horse battery staple')).toBe(false);

@@ -107,7 +107,10 @@ export class ConcurrencyLimit {
 
   private overloaded() {
     const seconds = Number.isFinite(this.limits.maxWaitMs) ? Math.ceil(this.limits.maxWaitMs / 1000) : 1;
-    return OAuthError.overloaded(`too many passwords are being checked right now; retry in ${Math.max(1, seconds)} seconds`, seconds);
+    return OAuthError.overloaded(
+      `too many passwords are being checked right now; retry in ${Math.max(1, seconds)} seconds`,
+      seconds,
+    );
   }
 }
 
@@ -185,7 +188,9 @@ export const argon2Passwords: PasswordHasher = { hash: hashPassword, verify: arg
 
 /** A verifier given without `hash` (older callers, tests of the queue) hashes at production cost. */
 export function asPasswordHasher(passwords: PasswordVerifier | PasswordHasher): PasswordHasher {
-  return 'hash' in passwords ? passwords : { hash: hashPassword, verify: (hashed, password) => passwords.verify(hashed, password) };
+  return 'hash' in passwords
+    ? passwords
+    : { hash: hashPassword, verify: (hashed, password) => passwords.verify(hashed, password) };
 }
 
 /** Lengths in characters (Unicode code points), from the password_min_length / password_max_length settings. */

@@ -45,11 +45,25 @@ export class PendingAuthorizations {
   ) {}
 
   /** Keeps `params` for the consent page shown to `sessionHash`; returns the form's id. */
-  async createConsent(sessionHash: string, csrfToken: string, clientId: string, params: Record<string, string>): Promise<string> {
+  async createConsent(
+    sessionHash: string,
+    csrfToken: string,
+    clientId: string,
+    params: Record<string, string>,
+  ): Promise<string> {
     const id = this.ids.secret();
     const now = this.clock.now();
     await this.store.savePendingAuthorization(
-      { idHash: hashSecret(id), sessionHash, csrfHash: hashSecret(csrfToken), addressKey: null, clientId, params, createdAt: now, expiresAt: now + PENDING_CONSENT_LIFETIME },
+      {
+        idHash: hashSecret(id),
+        sessionHash,
+        csrfHash: hashSecret(csrfToken),
+        addressKey: null,
+        clientId,
+        params,
+        createdAt: now,
+        expiresAt: now + PENDING_CONSENT_LIFETIME,
+      },
       { perOwner: PENDING_CONSENTS_PER_SESSION },
     );
     return id;
@@ -58,12 +72,22 @@ export class PendingAuthorizations {
   /** The request behind a consent form's id, once: null when unknown, expired, answered, or of another session or form. */
   async takeConsent(id: string, sessionHash: string, csrfToken: string): Promise<Record<string, string> | null> {
     if (id.length > 100) return null;
-    const record = await this.store.takePendingAuthorization(hashSecret(id), sessionHash, hashSecret(csrfToken), this.clock.now());
+    const record = await this.store.takePendingAuthorization(
+      hashSecret(id),
+      sessionHash,
+      hashSecret(csrfToken),
+      this.clock.now(),
+    );
     return record?.params ?? null;
   }
 
   /** Keeps `params` while the browser holding `csrfSecret` signs in; returns the id its return_to carries. */
-  async createSignIn(csrfSecret: string, address: string, clientId: string, params: Record<string, string>): Promise<string> {
+  async createSignIn(
+    csrfSecret: string,
+    address: string,
+    clientId: string,
+    params: Record<string, string>,
+  ): Promise<string> {
     const id = this.ids.secret();
     const now = this.clock.now();
     await this.store.savePendingAuthorization(
@@ -77,13 +101,20 @@ export class PendingAuthorizations {
         createdAt: now,
         expiresAt: now + PENDING_SIGN_IN_LIFETIME,
       },
-      { perOwner: PENDING_SIGN_INS_PER_BROWSER, perAddress: PENDING_SIGN_INS_PER_ADDRESS, total: PENDING_SIGN_INS_TOTAL },
+      {
+        perOwner: PENDING_SIGN_INS_PER_BROWSER,
+        perAddress: PENDING_SIGN_INS_PER_ADDRESS,
+        total: PENDING_SIGN_INS_TOTAL,
+      },
     );
     return id;
   }
 
   /** The request a sign-in hop's id names, for this browser only; null when unknown or expired. */
-  async findSignIn(id: string, csrfSecret: string | undefined): Promise<{ clientId: string; params: Record<string, string> } | null> {
+  async findSignIn(
+    id: string,
+    csrfSecret: string | undefined,
+  ): Promise<{ clientId: string; params: Record<string, string> } | null> {
     if (!csrfSecret || id.length > 100) return null;
     const record = await this.store.findPendingSignIn(hashSecret(id), hashSecret(csrfSecret), this.clock.now());
     return record ? { clientId: record.clientId, params: record.params } : null;

@@ -33,8 +33,16 @@ export class Profile {
   }
 
   /** `device`: the browser's device cookie, so a signed-in owner is not held back by an attack on the address. */
-  private async checkCurrentPassword(user: UserRecord, password: string, address: string, device?: DeviceProof): Promise<ProfileResult | null> {
-    const result = await signIn(this.context, user.username, password, address, { via: 'current_password', ...(device ? { device } : {}) });
+  private async checkCurrentPassword(
+    user: UserRecord,
+    password: string,
+    address: string,
+    device?: DeviceProof,
+  ): Promise<ProfileResult | null> {
+    const result = await signIn(this.context, user.username, password, address, {
+      via: 'current_password',
+      ...(device ? { device } : {}),
+    });
     if (result.kind === 'throttled') return { ...result, cause: 'password' };
     if (result.kind !== 'signed-in' || result.user.id !== user.id) return { kind: 'invalid', problem: WRONG_PASSWORD };
     return null;
@@ -68,7 +76,11 @@ export class Profile {
     if (usernameCanonical !== user.usernameCanonical) {
       // A username may not be someone else's username or e-mail (logins accept either).
       const clash = await store.findUserByLogin(usernameCanonical);
-      if (clash && clash.id !== user.id) return { kind: 'invalid', problem: { field: 'username', message: 'a user with this username already exists', taken: true } };
+      if (clash && clash.id !== user.id)
+        return {
+          kind: 'invalid',
+          problem: { field: 'username', message: 'a user with this username already exists', taken: true },
+        };
     }
     const newAddress = canonicalize(change.email) !== user.emailCanonical;
     if (newAddress) {
@@ -81,19 +93,24 @@ export class Profile {
     if (username !== user.username) Object.assign(patch, { username, usernameCanonical });
     // The same address written differently (letter case) is not a new address.
     if (!newAddress && change.email !== user.email) patch.email = change.email;
-    const changed = [patch.username !== undefined && 'username', patch.email !== undefined && 'email'].filter(Boolean).join(',');
+    const changed = [patch.username !== undefined && 'username', patch.email !== undefined && 'email']
+      .filter(Boolean)
+      .join(',');
     if (changed) {
       try {
         await store.updateUser(user.id, patch, clock.now());
       } catch (error) {
-        if (error instanceof DuplicateUserError) return { kind: 'invalid', problem: { field: error.field, message: error.message, taken: true } };
+        if (error instanceof DuplicateUserError)
+          return { kind: 'invalid', problem: { field: error.field, message: error.message, taken: true } };
         throw error;
       }
     }
     const updated = { ...user, ...patch };
     if (changed) announce(this.context, 'user.profile_updated', updated, address, { changed });
     if (newAddress) await this.emailChange.request(updated, change.email, address);
-    return newAddress ? { kind: 'updated', user: updated, emailChangeRequested: true } : { kind: 'updated', user: updated };
+    return newAddress
+      ? { kind: 'updated', user: updated, emailChangeRequested: true }
+      : { kind: 'updated', user: updated };
   }
 
   /**
@@ -108,16 +125,28 @@ export class Profile {
     device?: DeviceProof,
   ): Promise<ProfileResult> {
     const { store, clock, policy } = this.context;
-    const problem = passwordProblem(change.password, user, policy) ?? (change.password === change.passwordAgain ? null : 'the two passwords do not match');
+    const problem =
+      passwordProblem(change.password, user, policy) ??
+      (change.password === change.passwordAgain ? null : 'the two passwords do not match');
     if (problem) return { kind: 'invalid', problem: { field: 'password', message: problem } };
     const refused = await this.checkCurrentPassword(user, change.currentPassword, address, device);
     if (refused) return refused;
     // One step: no reset link (nor any other e-mailed link) sent before still works after it.
     // Only over the password just checked: a reset committed meanwhile is not overwritten.
-    const changed = await store.updateUserRevoking(user.id, { passwordHash: await this.context.passwords.hash(change.password) }, clock.now(), { sessions: true, links: true }, {
-      passwordHash: user.passwordHash,
-    });
-    if (!changed) return { kind: 'invalid', problem: { field: 'password', message: 'your password was changed meanwhile: sign in again' } };
+    const changed = await store.updateUserRevoking(
+      user.id,
+      { passwordHash: await this.context.passwords.hash(change.password) },
+      clock.now(),
+      { sessions: true, links: true },
+      {
+        passwordHash: user.passwordHash,
+      },
+    );
+    if (!changed)
+      return {
+        kind: 'invalid',
+        problem: { field: 'password', message: 'your password was changed meanwhile: sign in again' },
+      };
     this.context.mail.send('password_changed', user);
     announce(this.context, 'user.password_changed', user, address);
     return { kind: 'updated', user };

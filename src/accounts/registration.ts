@@ -48,7 +48,12 @@ export class Registration {
     private readonly context: SelfServiceContext,
     private readonly settings: RegistrationSettings,
     /** Where a sign-up is stored and its e-mail sent, after the answer (confirmation on). */
-    readonly tasks: BackgroundTasks = new BackgroundTasks({ concurrency: 2, maxQueued: 1000, onError: () => {}, onDropped: () => {} }),
+    readonly tasks: BackgroundTasks = new BackgroundTasks({
+      concurrency: 2,
+      maxQueued: 1000,
+      onError: () => {},
+      onDropped: () => {},
+    }),
   ) {}
 
   /**
@@ -63,7 +68,8 @@ export class Registration {
     const retryAfter = await throttle.attempt(throttle.forMailRequests(address));
     if (retryAfter > 0) return { kind: 'throttled', retryAfter };
 
-    if (form.password !== form.passwordAgain) return { kind: 'invalid', problem: { field: 'password', message: 'the two passwords do not match' } };
+    if (form.password !== form.passwordAgain)
+      return { kind: 'invalid', problem: { field: 'password', message: 'the two passwords do not match' } };
     const problem = await newUserProblem(store, form, policy);
     if (!this.settings.confirmation) return this.registerAtOnce(form, problem, address);
     // The username is looked at first: a clash is "taken", whoever has the address.
@@ -79,14 +85,19 @@ export class Registration {
   }
 
   /** With confirmation off there is no e-mail to answer with: a taken address is said too. */
-  private async registerAtOnce(form: RegistrationForm, problem: FieldProblem | null, address: string): Promise<RegistrationResult> {
+  private async registerAtOnce(
+    form: RegistrationForm,
+    problem: FieldProblem | null,
+    address: string,
+  ): Promise<RegistrationResult> {
     if (problem) return { kind: 'invalid', problem };
     const user = this.newAccount(form, await this.context.passwords.hash(form.password), false);
     try {
       await this.context.store.createUser(user);
     } catch (error) {
       // Someone took the name between the check and the insert.
-      if (error instanceof DuplicateUserError) return { kind: 'invalid', problem: { field: error.field, message: error.message } };
+      if (error instanceof DuplicateUserError)
+        return { kind: 'invalid', problem: { field: error.field, message: error.message } };
       throw error;
     }
     announce(this.context, 'user.registered', user, address);
@@ -141,16 +152,35 @@ export class Registration {
    * following a link also asks for the password, whoever confirms must know the password of
    * the latest sign-up and read the mailbox.
    */
-  private async takeOver(owner: UserRecord, form: RegistrationForm, passwordHash: string, address: string): Promise<void> {
+  private async takeOver(
+    owner: UserRecord,
+    form: RegistrationForm,
+    passwordHash: string,
+    address: string,
+  ): Promise<void> {
     const { store, clock, throttle } = this.context;
-    const patch = { username: normalizeUsername(form.username), usernameCanonical: canonicalize(form.username), email: form.email, passwordHash };
+    const patch = {
+      username: normalizeUsername(form.username),
+      usernameCanonical: canonicalize(form.username),
+      email: form.email,
+      passwordHash,
+    };
     // Only while it is still unconfirmed: had its owner confirmed it since it was read, this
     // sign-up would otherwise set the username and password of a live account.
-    if (!(await store.updateUser(owner.id, patch, clock.now(), { awaitingConfirmation: true, passwordHash: owner.passwordHash }))) return;
-    announce(this.context, 'user.registered', { ...owner, ...patch }, address, { took_over: 'an unconfirmed sign-up with this address' });
+    if (
+      !(await store.updateUser(owner.id, patch, clock.now(), {
+        awaitingConfirmation: true,
+        passwordHash: owner.passwordHash,
+      }))
+    )
+      return;
+    announce(this.context, 'user.registered', { ...owner, ...patch }, address, {
+      took_over: 'an unconfirmed sign-up with this address',
+    });
     // A new link, for the new username and password: a couple at once, then at growing
     // intervals, so repeated sign-ups cannot flood the mailbox.
-    if ((await throttle.attempt(throttle.forNoticesTo(owner.id))) === 0) await this.sendConfirmation({ ...owner, ...patch }, 0);
+    if ((await throttle.attempt(throttle.forNoticesTo(owner.id))) === 0)
+      await this.sendConfirmation({ ...owner, ...patch }, 0);
   }
 
   /**
@@ -159,18 +189,35 @@ export class Registration {
    * by the address's reservation (src/accounts/sign-up-reservation.ts) exactly as a sign-up
    * with a free address would hold it, so a later sign-up cannot tell the two apart.
    */
-  private async reserve(owner: UserRecord, form: RegistrationForm, passwordHash: string, address: string): Promise<void> {
+  private async reserve(
+    owner: UserRecord,
+    form: RegistrationForm,
+    passwordHash: string,
+    address: string,
+  ): Promise<void> {
     const { store, clock, throttle } = this.context;
     const standIn = reservationAddress(owner.emailCanonical);
     const existing = await store.findUserByLogin(standIn);
     // An administrator turned the reservation into something else: leave it alone.
     if (existing && !existing.awaitingConfirmation) return;
     const reservation: UserRecord = existing
-      ? { ...existing, username: normalizeUsername(form.username), usernameCanonical: canonicalize(form.username), passwordHash }
+      ? {
+          ...existing,
+          username: normalizeUsername(form.username),
+          usernameCanonical: canonicalize(form.username),
+          passwordHash,
+        }
       : { ...this.newAccount(form, passwordHash, true), email: standIn, emailCanonical: standIn };
-    if (existing) await store.updateUser(existing.id, { username: reservation.username, usernameCanonical: reservation.usernameCanonical, passwordHash }, clock.now());
+    if (existing)
+      await store.updateUser(
+        existing.id,
+        { username: reservation.username, usernameCanonical: reservation.usernameCanonical, passwordHash },
+        clock.now(),
+      );
     else await store.createUser(reservation);
-    announce(this.context, 'user.registered', reservation, address, { reserved: 'the e-mail address has an account: the username is held as by a sign-up' });
+    announce(this.context, 'user.registered', reservation, address, {
+      reserved: 'the e-mail address has an account: the username is held as by a sign-up',
+    });
     const notify = (await throttle.attempt(throttle.forNoticesTo(owner.id))) === 0;
     if (notify) this.context.mail.send('already_registered', owner, { link: this.context.url('/reset') });
     // Its link (never sent) sets how long the username is held, renewed as a takeover's would be.
@@ -186,7 +233,13 @@ export class Registration {
     const token = ids.secret();
     const now = clock.now();
     const issued = await store.issueAccountToken(
-      { tokenHash: hashSecret(token), userId: user.id, purpose: 'confirm', createdAt: now, expiresAt: now + this.settings.tokenTtl },
+      {
+        tokenHash: hashSecret(token),
+        userId: user.id,
+        purpose: 'confirm',
+        createdAt: now,
+        expiresAt: now + this.settings.tokenTtl,
+      },
       notWithin,
     );
     // A reservation has no mailbox: its link only sets how long it lasts.

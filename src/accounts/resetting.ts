@@ -36,7 +36,12 @@ export class PasswordResetting {
     /** For an account still awaiting confirmation, the form re-sends the confirmation link instead. */
     private readonly registration: Registration,
     /** Where the lookup, the link and the e-mail are done, after the answer. */
-    readonly tasks: BackgroundTasks = new BackgroundTasks({ concurrency: 2, maxQueued: 1000, onError: () => {}, onDropped: () => {} }),
+    readonly tasks: BackgroundTasks = new BackgroundTasks({
+      concurrency: 2,
+      maxQueued: 1000,
+      onError: () => {},
+      onDropped: () => {},
+    }),
   ) {}
 
   /**
@@ -73,7 +78,13 @@ export class PasswordResetting {
     const token = ids.secret();
     const now = clock.now();
     const issued = await store.issueAccountToken(
-      { tokenHash: hashSecret(token), userId: user.id, purpose: 'reset', createdAt: now, expiresAt: now + this.settings.tokenTtl },
+      {
+        tokenHash: hashSecret(token),
+        userId: user.id,
+        purpose: 'reset',
+        createdAt: now,
+        expiresAt: now + this.settings.tokenTtl,
+      },
       this.settings.retryTtl,
     );
     if (issued) {
@@ -102,9 +113,14 @@ export class PasswordResetting {
     const { store, clock, throttle, policy } = this.context;
     const user = await this.accountFor(token);
     if (!user) return { kind: 'link-not-usable' };
-    const problem = passwordProblem(password, user, policy) ?? (password === passwordAgain ? null : 'the two passwords do not match');
+    const problem =
+      passwordProblem(password, user, policy) ?? (password === passwordAgain ? null : 'the two passwords do not match');
     if (problem) return { kind: 'invalid', message: problem, user };
-    const userId = await store.resetPassword(hashSecret(token), await this.context.passwords.hash(password), clock.now());
+    const userId = await store.resetPassword(
+      hashSecret(token),
+      await this.context.passwords.hash(password),
+      clock.now(),
+    );
     // Used by a concurrent request in the meantime.
     if (userId === null) return { kind: 'link-not-usable' };
     // The owner proved who they are: their failed sign-ins no longer count.

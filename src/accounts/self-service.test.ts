@@ -14,7 +14,7 @@ import { createSqliteStore, type TestStore } from '../../test/helpers/databases.
 import { validateConfig } from '../config/load.js';
 import type { ConfigInput } from '../config/schema.js';
 import { ClientRegistry } from '../core/clients.js';
-import { ManualClock, cryptoIds } from '../core/clock.js';
+import { ManualClock } from '../core/clock.js';
 import { hashSecret } from '../core/secrets.js';
 import { composeServices, type Services } from '../start.js';
 import type { SqlStore } from '../storage/sql-store.js';
@@ -60,7 +60,9 @@ class CapturingMailer implements Mailer {
 
 /** The `token` of the one link in a message whose path is `path`. */
 function tokenIn(message: MailMessage, path: string): string {
-  const links = [...new Set(message.text.match(/https?:\/\/[^\s<>"]+/g) ?? [])].map((link) => new URL(link)).filter((url) => url.pathname === path);
+  const links = [...new Set(message.text.match(/https?:\/\/[^\s<>"]+/g) ?? [])]
+    .map((link) => new URL(link))
+    .filter((url) => url.pathname === path);
   expect(links, `one ${path} link in:\n${message.text}`).toHaveLength(1);
   expect(links[0]!.origin).toBe(ISSUER);
   const token = links[0]!.searchParams.get('token');
@@ -115,7 +117,11 @@ describe('self-service accounts (Registration, PasswordResetting, Profile)', () 
 
   /** An account made by an administrator (its events are not collected). */
   async function adminCreates(username: string, email: string, password = PASSWORD): Promise<UserRecord> {
-    return new UserAccounts(store, { clock, passwordPolicy: { minLength: 8, maxLength: 4096 }, events: new SecurityEvents() }).create({ username, email, password });
+    return new UserAccounts(store, {
+      clock,
+      passwordPolicy: { minLength: 8, maxLength: 4096 },
+      events: new SecurityEvents(),
+    }).create({ username, email, password });
   }
 
   const user = async (login: string) => (await store.findUserByLogin(login.toLowerCase()))!;
@@ -123,7 +129,12 @@ describe('self-service accounts (Registration, PasswordResetting, Profile)', () 
     (await signIn({ store, passwords: gatehouse.passwords }, login, password, ADDRESS)).kind === 'signed-in';
   const eventTypes = () => events.map((event) => event.type);
 
-  function expectEvent(event: SecurityEvent | undefined, type: SecurityEventType, who: UserRecord, details?: Record<string, string>): void {
+  function expectEvent(
+    event: SecurityEvent | undefined,
+    type: SecurityEventType,
+    who: UserRecord,
+    details?: Record<string, string>,
+  ): void {
     expect(event).toEqual({
       type,
       userId: who.id,
@@ -136,8 +147,15 @@ describe('self-service accounts (Registration, PasswordResetting, Profile)', () 
   }
 
   /** Signs up with confirmation on; returns the new account and the token of its confirmation link. */
-  async function registerAwaiting(username: string, email: string, password = PASSWORD): Promise<{ account: UserRecord; token: string }> {
-    const result = await gatehouse.registration.register({ username, email, password, passwordAgain: password }, ADDRESS);
+  async function registerAwaiting(
+    username: string,
+    email: string,
+    password = PASSWORD,
+  ): Promise<{ account: UserRecord; token: string }> {
+    const result = await gatehouse.registration.register(
+      { username, email, password, passwordAgain: password },
+      ADDRESS,
+    );
     expect(result).toEqual({ kind: 'sent' });
     const [message] = (await sentTo(email)).slice(-1);
     return { account: await user(username), token: tokenIn(message!, '/register/confirm') };
@@ -192,8 +210,12 @@ describe('self-service accounts (Registration, PasswordResetting, Profile)', () 
       expect(messages[0]!.text).toContain('The link works for 1 hour, once.');
       const token = tokenIn(messages[0]!, '/register/confirm');
       // Only the hash of the link's secret is stored.
-      const rows = await store.driver.all<{ token_hash: string; purpose: string; expires_at: number }>('SELECT * FROM account_tokens');
-      expect(rows).toEqual([expect.objectContaining({ token_hash: hashSecret(token), purpose: 'confirm', expires_at: T + CONFIRM_TTL })]);
+      const rows = await store.driver.all<{ token_hash: string; purpose: string; expires_at: number }>(
+        'SELECT * FROM account_tokens',
+      );
+      expect(rows).toEqual([
+        expect.objectContaining({ token_hash: hashSecret(token), purpose: 'confirm', expires_at: T + CONFIRM_TTL }),
+      ]);
       expect(JSON.stringify(rows)).not.toContain(token);
 
       expect(events).toHaveLength(1);
@@ -206,7 +228,10 @@ describe('self-service accounts (Registration, PasswordResetting, Profile)', () 
       expect((await gatehouse.registration.pendingConfirmation(token))?.id).toBe(account.id);
 
       const confirmed = await gatehouse.registration.confirm(token, PASSWORD, ADDRESS);
-      expect(confirmed).toMatchObject({ kind: 'confirmed', user: { id: account.id, username: 'alice', enabled: true, awaitingConfirmation: false } });
+      expect(confirmed).toMatchObject({
+        kind: 'confirmed',
+        user: { id: account.id, username: 'alice', enabled: true, awaitingConfirmation: false },
+      });
       const confirmedUser = (confirmed as { user: UserRecord }).user;
       expect(confirmedUser).toStrictEqual(await user('alice'));
       expect(await canSignIn('alice', PASSWORD)).toBe(true);
@@ -223,7 +248,10 @@ describe('self-service accounts (Registration, PasswordResetting, Profile)', () 
       const { account, token } = await registerAwaiting('alice', 'alice@example.com');
       for (const wrong of [WRONG, '', PASSWORD.toUpperCase(), `${PASSWORD} `]) {
         const result = await gatehouse.registration.confirm(token, wrong, ADDRESS);
-        expect(result, JSON.stringify(wrong)).toMatchObject({ kind: 'wrong-password', user: { id: account.id, username: 'alice' } });
+        expect(result, JSON.stringify(wrong)).toMatchObject({
+          kind: 'wrong-password',
+          user: { id: account.id, username: 'alice' },
+        });
         // Throttling is a test of its own: forget the failures.
         await store.driver.run('DELETE FROM throttles');
       }
@@ -232,7 +260,10 @@ describe('self-service accounts (Registration, PasswordResetting, Profile)', () 
       expect((await gatehouse.registration.pendingConfirmation(token))?.id).toBe(account.id);
       expect(eventTypes()).toEqual(['user.registered']);
 
-      expect(await gatehouse.registration.confirm(token, PASSWORD, ADDRESS)).toMatchObject({ kind: 'confirmed', user: { id: account.id, enabled: true } });
+      expect(await gatehouse.registration.confirm(token, PASSWORD, ADDRESS)).toMatchObject({
+        kind: 'confirmed',
+        user: { id: account.id, enabled: true },
+      });
       expect(await canSignIn('alice', PASSWORD)).toBe(true);
       expect(eventTypes()).toEqual(['user.registered', 'user.confirmed']);
     });
@@ -240,11 +271,24 @@ describe('self-service accounts (Registration, PasswordResetting, Profile)', () 
     it('wrong confirmation passwords count like failed sign-ins: past the threshold even the right one is "throttled" until the wait is over', async () => {
       const { token } = await registerAwaiting('alice', 'alice@example.com');
       for (let n = 1; n <= THRESHOLD + 1; n++) {
-        expect((await gatehouse.registration.confirm(token, WRONG, ADDRESS)).kind, `attempt ${n}`).toBe('wrong-password');
+        expect((await gatehouse.registration.confirm(token, WRONG, ADDRESS)).kind, `attempt ${n}`).toBe(
+          'wrong-password',
+        );
       }
-      expect(await gatehouse.registration.confirm(token, PASSWORD, ADDRESS)).toEqual({ kind: 'throttled', retryAfter: 2, user: await user('alice') });
+      expect(await gatehouse.registration.confirm(token, PASSWORD, ADDRESS)).toEqual({
+        kind: 'throttled',
+        retryAfter: 2,
+        user: await user('alice'),
+      });
       // The same counters as the sign-in form.
-      expect(await signIn({ store, passwords: gatehouse.passwords, throttle: gatehouse.throttle }, 'alice', PASSWORD, ADDRESS)).toEqual({
+      expect(
+        await signIn(
+          { store, passwords: gatehouse.passwords, throttle: gatehouse.throttle },
+          'alice',
+          PASSWORD,
+          ADDRESS,
+        ),
+      ).toEqual({
         kind: 'throttled',
         retryAfter: 2,
       });
@@ -252,12 +296,31 @@ describe('self-service accounts (Registration, PasswordResetting, Profile)', () 
       expect(eventTypes()).toEqual(['user.registered']);
 
       clock.advance(2);
-      expect(await gatehouse.registration.confirm(token, PASSWORD, ADDRESS)).toMatchObject({ kind: 'confirmed', user: { enabled: true } });
+      expect(await gatehouse.registration.confirm(token, PASSWORD, ADDRESS)).toMatchObject({
+        kind: 'confirmed',
+        user: { enabled: true },
+      });
       // The owner proved who they are: the login's failures are forgotten.
       for (let n = 1; n <= THRESHOLD; n++) {
-        expect(await signIn({ store, passwords: gatehouse.passwords, throttle: gatehouse.throttle }, 'alice', WRONG, ADDRESS)).toEqual({ kind: 'refused' });
+        expect(
+          await signIn(
+            { store, passwords: gatehouse.passwords, throttle: gatehouse.throttle },
+            'alice',
+            WRONG,
+            ADDRESS,
+          ),
+        ).toEqual({ kind: 'refused' });
       }
-      expect((await signIn({ store, passwords: gatehouse.passwords, throttle: gatehouse.throttle }, 'alice', PASSWORD, ADDRESS)).kind).toBe('signed-in');
+      expect(
+        (
+          await signIn(
+            { store, passwords: gatehouse.passwords, throttle: gatehouse.throttle },
+            'alice',
+            PASSWORD,
+            ADDRESS,
+          )
+        ).kind,
+      ).toBe('signed-in');
     });
 
     it('the confirmation link stops working after registration.token_ttl', async () => {
@@ -271,8 +334,14 @@ describe('self-service accounts (Registration, PasswordResetting, Profile)', () 
     });
 
     it('registration.token_ttl is the setting, in the e-mail and the database', async () => {
-      const other = gatehouseWith({ ...SETTINGS, registration: { enabled: true, confirmation: true, token_ttl: 172_800 } });
-      await other.registration.register({ username: 'alice', email: 'alice@example.com', password: PASSWORD, passwordAgain: PASSWORD }, ADDRESS);
+      const other = gatehouseWith({
+        ...SETTINGS,
+        registration: { enabled: true, confirmation: true, token_ttl: 172_800 },
+      });
+      await other.registration.register(
+        { username: 'alice', email: 'alice@example.com', password: PASSWORD, passwordAgain: PASSWORD },
+        ADDRESS,
+      );
       const [message] = await sent();
       expect(message!.text).toContain('The link works for 2 days, once.');
       const token = tokenIn(message!, '/register/confirm');
@@ -285,7 +354,9 @@ describe('self-service accounts (Registration, PasswordResetting, Profile)', () 
     it('an unknown, mangled or overlong link confirms nothing, whatever the password', async () => {
       const { token } = await registerAwaiting('alice', 'alice@example.com');
       for (const wrong of ['', 'x', token.slice(1), `${token}x`, token.toUpperCase(), 'a'.repeat(5000)]) {
-        expect(await gatehouse.registration.confirm(wrong, PASSWORD, ADDRESS), wrong.slice(0, 50)).toEqual({ kind: 'link-not-usable' });
+        expect(await gatehouse.registration.confirm(wrong, PASSWORD, ADDRESS), wrong.slice(0, 50)).toEqual({
+          kind: 'link-not-usable',
+        });
         expect(await gatehouse.registration.pendingConfirmation(wrong)).toBeNull();
       }
       expect(await user('alice')).toMatchObject({ enabled: false });
@@ -295,7 +366,10 @@ describe('self-service accounts (Registration, PasswordResetting, Profile)', () 
 
     it('with registration.confirmation off the account works at once and no e-mail is sent', async () => {
       const other = gatehouseWith({ ...SETTINGS, registration: { enabled: true, confirmation: false } });
-      const result = await other.registration.register({ username: 'bob', email: 'bob@example.com', password: PASSWORD, passwordAgain: PASSWORD }, ADDRESS);
+      const result = await other.registration.register(
+        { username: 'bob', email: 'bob@example.com', password: PASSWORD, passwordAgain: PASSWORD },
+        ADDRESS,
+      );
       expect(result).toMatchObject({ kind: 'registered', user: { username: 'bob', enabled: true } });
       expect(await user('bob')).toMatchObject({ enabled: true, awaitingConfirmation: false });
       expect(await canSignIn('bob', PASSWORD)).toBe(true);
@@ -308,7 +382,10 @@ describe('self-service accounts (Registration, PasswordResetting, Profile)', () 
         [{ username: 'bad name!', email: 'x@example.com', password: PASSWORD, passwordAgain: PASSWORD }, 'username'],
         [{ username: 'carol', email: 'not-an-email', password: PASSWORD, passwordAgain: PASSWORD }, 'email'],
         [{ username: 'carol', email: 'carol@example.com', password: 'short', passwordAgain: 'short' }, 'password'],
-        [{ username: 'carol', email: 'carol@example.com', password: PASSWORD, passwordAgain: NEW_PASSWORD }, 'password'],
+        [
+          { username: 'carol', email: 'carol@example.com', password: PASSWORD, passwordAgain: NEW_PASSWORD },
+          'password',
+        ],
       ];
       for (const [form, field] of attempts) {
         const result = await gatehouse.registration.register(form as never, ADDRESS);
@@ -328,9 +405,15 @@ describe('self-service accounts (Registration, PasswordResetting, Profile)', () 
       expect(result).toEqual({ kind: 'sent' });
       const messages = await sent();
       // Bob's account, and the reservation holding "mallory" as a sign-up would (disabled).
-      expect((await store.listUsers()).map((u) => [u.username, u.enabled])).toEqual([['bob', true], ['mallory', false]]);
+      expect((await store.listUsers()).map((u) => [u.username, u.enabled])).toEqual([
+        ['bob', true],
+        ['mallory', false],
+      ]);
       expect(messages).toHaveLength(1);
-      expect(messages[0]).toMatchObject({ to: 'bob@example.com', subject: 'You already have an account on auth.example.com' });
+      expect(messages[0]).toMatchObject({
+        to: 'bob@example.com',
+        subject: 'You already have an account on auth.example.com',
+      });
       expect(messages[0]!.text).toContain(`${ISSUER}/reset`);
       expect(messages[0]!.text).toContain('bob');
       expect(messages[0]!.text).not.toContain('mallory');
@@ -377,8 +460,16 @@ describe('self-service accounts (Registration, PasswordResetting, Profile)', () 
       for (const message of messages.slice(1)) expect(message.text).not.toContain('/register/confirm');
       // Only the reservation's link, never sent.
       const reservation = await user('mallory3');
-      expect(await store.driver.all('SELECT user_id, purpose FROM account_tokens')).toEqual([{ user_id: reservation.id, purpose: 'confirm' }]);
-      expect(eventTypes()).toEqual(['user.registered', 'user.confirmed', 'user.registered', 'user.registered', 'user.registered']);
+      expect(await store.driver.all('SELECT user_id, purpose FROM account_tokens')).toEqual([
+        { user_id: reservation.id, purpose: 'confirm' },
+      ]);
+      expect(eventTypes()).toEqual([
+        'user.registered',
+        'user.confirmed',
+        'user.registered',
+        'user.registered',
+        'user.registered',
+      ]);
     });
 
     it('a stranger signed up first with her address: her sign-up takes the account over (her username, spelling and password), and her password confirms it', async () => {
@@ -413,14 +504,24 @@ describe('self-service accounts (Registration, PasswordResetting, Profile)', () 
       expect(await gatehouse.registration.pendingConfirmation(strangersLink)).toBeNull();
 
       // The stranger, with the old link: dead. With Vera's link and the stranger's password: refused.
-      expect(await gatehouse.registration.confirm(strangersLink, STRANGER, ADDRESS)).toEqual({ kind: 'link-not-usable' });
-      expect(await gatehouse.registration.confirm(verasLink, STRANGER, ADDRESS)).toMatchObject({ kind: 'wrong-password' });
+      expect(await gatehouse.registration.confirm(strangersLink, STRANGER, ADDRESS)).toEqual({
+        kind: 'link-not-usable',
+      });
+      expect(await gatehouse.registration.confirm(verasLink, STRANGER, ADDRESS)).toMatchObject({
+        kind: 'wrong-password',
+      });
       expect(await user('vera')).toStrictEqual(taken);
 
       // Vera, with her link and her password: her account, active.
       expect(await gatehouse.registration.confirm(verasLink, PASSWORD, OTHER_ADDRESS)).toMatchObject({
         kind: 'confirmed',
-        user: { id: account.id, username: 'Vera', email: 'Vera@Example.com', enabled: true, awaitingConfirmation: false },
+        user: {
+          id: account.id,
+          username: 'Vera',
+          email: 'Vera@Example.com',
+          enabled: true,
+          awaitingConfirmation: false,
+        },
       });
       expect(await canSignIn('Vera', PASSWORD)).toBe(true);
       expect(await canSignIn('vera@example.com', PASSWORD)).toBe(true);
@@ -428,15 +529,29 @@ describe('self-service accounts (Registration, PasswordResetting, Profile)', () 
       expect(await canSignIn('mallory', STRANGER)).toBe(false);
       // The takeover is an event of its own.
       expect(eventTypes()).toEqual(['user.registered', 'user.registered', 'user.confirmed']);
-      expect(events[1]).toMatchObject({ type: 'user.registered', userId: account.id, username: 'Vera', address: OTHER_ADDRESS, details: { took_over: expect.any(String) } });
-      expect(events[2]).toMatchObject({ type: 'user.confirmed', userId: account.id, username: 'Vera', address: OTHER_ADDRESS });
+      expect(events[1]).toMatchObject({
+        type: 'user.registered',
+        userId: account.id,
+        username: 'Vera',
+        address: OTHER_ADDRESS,
+        details: { took_over: expect.any(String) },
+      });
+      expect(events[2]).toMatchObject({
+        type: 'user.confirmed',
+        userId: account.id,
+        username: 'Vera',
+        address: OTHER_ADDRESS,
+      });
     });
 
-    it('a later takeover sends a new link (greeting the new username) that replaces the stranger\'s; only the new password confirms', async () => {
+    it("a later takeover sends a new link (greeting the new username) that replaces the stranger's; only the new password confirms", async () => {
       const { account, token: strangersLink } = await registerAwaiting('mallory', 'vera@example.com', STRANGER);
       clock.advance(61);
       expect(
-        await gatehouse.registration.register({ username: 'vera', email: 'vera@example.com', password: PASSWORD, passwordAgain: PASSWORD }, OTHER_ADDRESS),
+        await gatehouse.registration.register(
+          { username: 'vera', email: 'vera@example.com', password: PASSWORD, passwordAgain: PASSWORD },
+          OTHER_ADDRESS,
+        ),
       ).toEqual({ kind: 'sent' });
       const messages = await sentTo('vera@example.com');
       expect(messages).toHaveLength(2);
@@ -446,8 +561,12 @@ describe('self-service accounts (Registration, PasswordResetting, Profile)', () 
       const verasLink = tokenIn(messages[1]!, '/register/confirm');
       expect(verasLink).not.toBe(strangersLink);
 
-      expect(await gatehouse.registration.confirm(strangersLink, STRANGER, ADDRESS)).toEqual({ kind: 'link-not-usable' });
-      expect(await gatehouse.registration.confirm(verasLink, STRANGER, ADDRESS)).toMatchObject({ kind: 'wrong-password' });
+      expect(await gatehouse.registration.confirm(strangersLink, STRANGER, ADDRESS)).toEqual({
+        kind: 'link-not-usable',
+      });
+      expect(await gatehouse.registration.confirm(verasLink, STRANGER, ADDRESS)).toMatchObject({
+        kind: 'wrong-password',
+      });
       expect(await user('vera')).toMatchObject({ enabled: false, awaitingConfirmation: true });
       expect(await gatehouse.registration.confirm(verasLink, PASSWORD, OTHER_ADDRESS)).toMatchObject({
         kind: 'confirmed',
@@ -457,12 +576,15 @@ describe('self-service accounts (Registration, PasswordResetting, Profile)', () 
       expect(await canSignIn('vera', STRANGER)).toBe(false);
     });
 
-    it('a takeover needs the username to be free or the account\'s own: someone else\'s username is refused and nothing changes', async () => {
+    it("a takeover needs the username to be free or the account's own: someone else's username is refused and nothing changes", async () => {
       await adminCreates('bob', 'bob@example.com');
       const { account } = await registerAwaiting('mallory', 'vera@example.com', STRANGER);
       clock.advance(61);
       for (const username of ['bob', 'BOB', 'bob@example.com']) {
-        const result = await gatehouse.registration.register({ username, email: 'vera@example.com', password: PASSWORD, passwordAgain: PASSWORD }, OTHER_ADDRESS);
+        const result = await gatehouse.registration.register(
+          { username, email: 'vera@example.com', password: PASSWORD, passwordAgain: PASSWORD },
+          OTHER_ADDRESS,
+        );
         expect(result, username).toMatchObject({ kind: 'invalid', problem: { field: 'username' } });
       }
       expect(await user('mallory')).toStrictEqual(account);
@@ -470,12 +592,18 @@ describe('self-service accounts (Registration, PasswordResetting, Profile)', () 
 
       // The account's own username is "taken" too: the answer never depends on the address.
       expect(
-        await gatehouse.registration.register({ username: 'Mallory', email: 'vera@example.com', password: PASSWORD, passwordAgain: PASSWORD }, OTHER_ADDRESS),
+        await gatehouse.registration.register(
+          { username: 'Mallory', email: 'vera@example.com', password: PASSWORD, passwordAgain: PASSWORD },
+          OTHER_ADDRESS,
+        ),
       ).toMatchObject({ kind: 'invalid', problem: { field: 'username', taken: true } });
       expect(await user('mallory')).toStrictEqual(account);
       // A free username takes the account over, with the new password.
       expect(
-        await gatehouse.registration.register({ username: 'Vera', email: 'vera@example.com', password: PASSWORD, passwordAgain: PASSWORD }, OTHER_ADDRESS),
+        await gatehouse.registration.register(
+          { username: 'Vera', email: 'vera@example.com', password: PASSWORD, passwordAgain: PASSWORD },
+          OTHER_ADDRESS,
+        ),
       ).toEqual({ kind: 'sent' });
       const link = tokenIn((await sentTo('vera@example.com'))[1]!, '/register/confirm');
       const after = await user('vera');
@@ -493,7 +621,9 @@ describe('self-service accounts (Registration, PasswordResetting, Profile)', () 
         { username: 'bad name!', email: 'vera@example.com', password: PASSWORD, passwordAgain: PASSWORD },
       ];
       for (const form of attempts) {
-        expect(await gatehouse.registration.register(form, OTHER_ADDRESS), JSON.stringify(form)).toMatchObject({ kind: 'invalid' });
+        expect(await gatehouse.registration.register(form, OTHER_ADDRESS), JSON.stringify(form)).toMatchObject({
+          kind: 'invalid',
+        });
       }
       expect(await store.listUsers()).toStrictEqual([account]);
     });
@@ -503,7 +633,10 @@ describe('self-service accounts (Registration, PasswordResetting, Profile)', () 
       // Each time another username: the pending account's own is "taken" like any other.
       let n = 1;
       const again = () =>
-        gatehouse.registration.register({ username: `alice${++n}`, email: 'alice@example.com', password: PASSWORD, passwordAgain: PASSWORD }, ADDRESS);
+        gatehouse.registration.register(
+          { username: `alice${++n}`, email: 'alice@example.com', password: PASSWORD, passwordAgain: PASSWORD },
+          ADDRESS,
+        );
 
       expect(await again()).toEqual({ kind: 'sent' });
       expect(await sentTo('alice@example.com')).toHaveLength(2);
@@ -519,11 +652,22 @@ describe('self-service accounts (Registration, PasswordResetting, Profile)', () 
       const links = messages.map((message) => tokenIn(message, '/register/confirm'));
       expect(new Set(links).size).toBe(4);
       expect(links[0]).toBe(first);
-      for (const old of links.slice(0, 3)) expect(await gatehouse.registration.confirm(old, PASSWORD, ADDRESS)).toEqual({ kind: 'link-not-usable' });
+      for (const old of links.slice(0, 3))
+        expect(await gatehouse.registration.confirm(old, PASSWORD, ADDRESS)).toEqual({ kind: 'link-not-usable' });
       // The latest sign-up's username.
-      expect(await gatehouse.registration.confirm(links[3]!, PASSWORD, ADDRESS)).toMatchObject({ kind: 'confirmed', user: { username: 'alice5', enabled: true } });
+      expect(await gatehouse.registration.confirm(links[3]!, PASSWORD, ADDRESS)).toMatchObject({
+        kind: 'confirmed',
+        user: { username: 'alice5', enabled: true },
+      });
       expect((await store.listUsers()).map((u) => u.username)).toEqual(['alice5']);
-      expect(eventTypes()).toEqual(['user.registered', 'user.registered', 'user.registered', 'user.registered', 'user.registered', 'user.confirmed']);
+      expect(eventTypes()).toEqual([
+        'user.registered',
+        'user.registered',
+        'user.registered',
+        'user.registered',
+        'user.registered',
+        'user.confirmed',
+      ]);
     });
 
     it('signing up again with the same username and address before confirming is "username taken" (as with any other address); the reset form re-sends the link', async () => {
@@ -556,10 +700,15 @@ describe('self-service accounts (Registration, PasswordResetting, Profile)', () 
       // Nor is it taken over by a sign-up: it is no longer awaiting confirmation.
       clock.advance(3600);
       expect(
-        await gatehouse.registration.register({ username: 'mallory', email: 'alice@example.com', password: STRANGER, passwordAgain: STRANGER }, OTHER_ADDRESS),
+        await gatehouse.registration.register(
+          { username: 'mallory', email: 'alice@example.com', password: STRANGER, passwordAgain: STRANGER },
+          OTHER_ADDRESS,
+        ),
       ).toEqual({ kind: 'sent' });
       expect(await user('alice')).toMatchObject({ username: 'alice', enabled: false, awaitingConfirmation: false });
-      expect((await sentTo('alice@example.com')).at(-1)!.subject).toBe('You already have an account on auth.example.com');
+      expect((await sentTo('alice@example.com')).at(-1)!.subject).toBe(
+        'You already have an account on auth.example.com',
+      );
     });
   });
 
@@ -586,7 +735,9 @@ describe('self-service accounts (Registration, PasswordResetting, Profile)', () 
       expect(await canSignIn('bob', PASSWORD)).toBe(false);
       // Used up.
       expect(await gatehouse.resetting.accountFor(token)).toBeNull();
-      expect(await gatehouse.resetting.reset(token, 'yet another passphrase', 'yet another passphrase', ADDRESS)).toEqual({ kind: 'link-not-usable' });
+      expect(
+        await gatehouse.resetting.reset(token, 'yet another passphrase', 'yet another passphrase', ADDRESS),
+      ).toEqual({ kind: 'link-not-usable' });
       secrets.add('yet another passphrase');
       expect(await canSignIn('bob', NEW_PASSWORD)).toBe(true);
     });
@@ -597,7 +748,9 @@ describe('self-service accounts (Registration, PasswordResetting, Profile)', () 
       const token = tokenIn((await sent())[0]!, '/reset/password');
       clock.advance(RESET_TTL);
       expect(await gatehouse.resetting.accountFor(token)).toBeNull();
-      expect(await gatehouse.resetting.reset(token, NEW_PASSWORD, NEW_PASSWORD, ADDRESS)).toEqual({ kind: 'link-not-usable' });
+      expect(await gatehouse.resetting.reset(token, NEW_PASSWORD, NEW_PASSWORD, ADDRESS)).toEqual({
+        kind: 'link-not-usable',
+      });
       expect(await canSignIn('bob', PASSWORD)).toBe(true);
       expect(eventTypes()).toEqual(['user.reset_requested']);
     });
@@ -625,8 +778,12 @@ describe('self-service accounts (Registration, PasswordResetting, Profile)', () 
       expect(eventTypes()).toEqual(['user.reset_requested', 'user.reset_requested']);
 
       expect(await gatehouse.resetting.accountFor(first)).toBeNull();
-      expect(await gatehouse.resetting.reset(first, NEW_PASSWORD, NEW_PASSWORD, ADDRESS)).toEqual({ kind: 'link-not-usable' });
-      expect(await gatehouse.resetting.reset(second, NEW_PASSWORD, NEW_PASSWORD, ADDRESS)).toMatchObject({ kind: 'reset' });
+      expect(await gatehouse.resetting.reset(first, NEW_PASSWORD, NEW_PASSWORD, ADDRESS)).toEqual({
+        kind: 'link-not-usable',
+      });
+      expect(await gatehouse.resetting.reset(second, NEW_PASSWORD, NEW_PASSWORD, ADDRESS)).toMatchObject({
+        kind: 'reset',
+      });
     });
 
     it('resetting.retry_ttl 0: every request sends a new link', async () => {
@@ -665,7 +822,9 @@ describe('self-service accounts (Registration, PasswordResetting, Profile)', () 
       const token = tokenIn((await sentTo('bob@example.com'))[0]!, '/reset/password');
       await admin.setEnabled('bob', false);
       expect(await gatehouse.resetting.accountFor(token)).toBeNull();
-      expect(await gatehouse.resetting.reset(token, NEW_PASSWORD, NEW_PASSWORD, ADDRESS)).toEqual({ kind: 'link-not-usable' });
+      expect(await gatehouse.resetting.reset(token, NEW_PASSWORD, NEW_PASSWORD, ADDRESS)).toEqual({
+        kind: 'link-not-usable',
+      });
       expect(await user('bob')).toMatchObject({ enabled: false, awaitingConfirmation: false });
       expect(await canSignIn('bob', NEW_PASSWORD)).toBe(false);
       // Enabled again by the administrator: the old password is still the password.
@@ -684,11 +843,17 @@ describe('self-service accounts (Registration, PasswordResetting, Profile)', () 
       clock.advance(RETRY_TTL);
       expect(await gatehouse.resetting.request('alice@example.com', ADDRESS)).toEqual({ kind: 'accepted' });
       const messages = await sentTo('alice@example.com');
-      expect(messages.map((m) => m.subject)).toEqual(['Confirm your e-mail address for auth.example.com', 'Confirm your e-mail address for auth.example.com']);
+      expect(messages.map((m) => m.subject)).toEqual([
+        'Confirm your e-mail address for auth.example.com',
+        'Confirm your e-mail address for auth.example.com',
+      ]);
       for (const message of messages) expect(message.text).not.toContain('/reset/password');
       const second = tokenIn(messages[1]!, '/register/confirm');
       expect(await gatehouse.registration.confirm(first, PASSWORD, ADDRESS)).toEqual({ kind: 'link-not-usable' });
-      expect(await gatehouse.registration.confirm(second, PASSWORD, ADDRESS)).toMatchObject({ kind: 'confirmed', user: { enabled: true } });
+      expect(await gatehouse.registration.confirm(second, PASSWORD, ADDRESS)).toMatchObject({
+        kind: 'confirmed',
+        user: { enabled: true },
+      });
       expect(eventTypes()).toEqual(['user.registered', 'user.confirmed']);
       expect(await store.driver.all("SELECT * FROM account_tokens WHERE purpose = 'reset'")).toEqual([]);
     });
@@ -703,17 +868,44 @@ describe('self-service accounts (Registration, PasswordResetting, Profile)', () 
         message: 'the two passwords do not match',
         user: await user('bob'),
       });
-      expect(await gatehouse.resetting.reset(token, 'bob@example.com', 'bob@example.com', ADDRESS)).toMatchObject({ kind: 'invalid' });
+      expect(await gatehouse.resetting.reset(token, 'bob@example.com', 'bob@example.com', ADDRESS)).toMatchObject({
+        kind: 'invalid',
+      });
       expect(await canSignIn('bob', PASSWORD)).toBe(true);
-      expect(await gatehouse.resetting.reset(token, NEW_PASSWORD, NEW_PASSWORD, ADDRESS)).toMatchObject({ kind: 'reset' });
+      expect(await gatehouse.resetting.reset(token, NEW_PASSWORD, NEW_PASSWORD, ADDRESS)).toMatchObject({
+        kind: 'reset',
+      });
     });
 
     it('a reset signs the user out everywhere, revokes their tokens and forgets their sign-in failures', async () => {
       const bob = await adminCreates('bob', 'bob@example.com');
-      const app = (await new ClientRegistry(store, clock).create({ name: 'app', grantTypes: ['password', 'refresh_token'] })).client;
+      const app = (
+        await new ClientRegistry(store, clock).create({ name: 'app', grantTypes: ['password', 'refresh_token'] })
+      ).client;
       await store.issueTokens({
-        accessToken: { tokenHash: 'at-bob', jti: 'j1', familyId: 'f1', clientId: app.id, userId: bob.id, scope: '', issuedAt: T, expiresAt: T + 3600, revokedAt: null },
-        refreshToken: { tokenHash: 'rt-bob', familyId: 'f1', parentHash: null, clientId: app.id, userId: bob.id, scope: '', issuedAt: T, expiresAt: T + 86_400, consumedAt: null, revokedAt: null },
+        accessToken: {
+          tokenHash: 'at-bob',
+          jti: 'j1',
+          familyId: 'f1',
+          clientId: app.id,
+          userId: bob.id,
+          scope: '',
+          issuedAt: T,
+          expiresAt: T + 3600,
+          revokedAt: null,
+        },
+        refreshToken: {
+          tokenHash: 'rt-bob',
+          familyId: 'f1',
+          parentHash: null,
+          clientId: app.id,
+          userId: bob.id,
+          scope: '',
+          issuedAt: T,
+          expiresAt: T + 86_400,
+          consumedAt: null,
+          revokedAt: null,
+        },
       });
       const session = await gatehouse.sessions.start(bob.id);
       // Two wrong passwords from this address: one more would block.
@@ -762,14 +954,22 @@ describe('self-service accounts (Registration, PasswordResetting, Profile)', () 
 
       // Not forever: once the block is over, the address may ask again.
       clock.advance(2);
-      expect(await gatehouse.registration.register({ username: 'carol', email: 'carol@example.com', password: PASSWORD, passwordAgain: PASSWORD }, ADDRESS)).toEqual({
+      expect(
+        await gatehouse.registration.register(
+          { username: 'carol', email: 'carol@example.com', password: PASSWORD, passwordAgain: PASSWORD },
+          ADDRESS,
+        ),
+      ).toEqual({
         kind: 'sent',
       });
     });
 
     it('every request counts, whether or not it sent anything, and sign-ups and resets count together', async () => {
       for (let n = 1; n <= LIMIT / 2; n++) {
-        await gatehouse.registration.register({ username: 'x!', email: 'bad', password: '', passwordAgain: '' }, ADDRESS);
+        await gatehouse.registration.register(
+          { username: 'x!', email: 'bad', password: '', passwordAgain: '' },
+          ADDRESS,
+        );
       }
       for (let n = LIMIT / 2 + 1; n <= LIMIT + 1; n++) await gatehouse.resetting.request('nobody', ADDRESS);
       expect(await gatehouse.resetting.request('nobody', ADDRESS)).toMatchObject({ kind: 'throttled' });
@@ -779,9 +979,22 @@ describe('self-service accounts (Registration, PasswordResetting, Profile)', () 
   describe('Profile', () => {
     it('update: a new username is saved at once; a new e-mail address only waits for its link (to the new address), the old one is told', async () => {
       const bob = await adminCreates('bob', 'bob@example.com');
-      const result = await gatehouse.profile.update(bob, { username: 'robert', email: 'robert@example.com', currentPassword: PASSWORD }, ADDRESS);
-      expect(result).toMatchObject({ kind: 'updated', emailChangeRequested: true, user: { id: bob.id, username: 'robert', email: 'bob@example.com' } });
-      expect(await user('robert')).toMatchObject({ id: bob.id, usernameCanonical: 'robert', email: 'bob@example.com', emailCanonical: 'bob@example.com' });
+      const result = await gatehouse.profile.update(
+        bob,
+        { username: 'robert', email: 'robert@example.com', currentPassword: PASSWORD },
+        ADDRESS,
+      );
+      expect(result).toMatchObject({
+        kind: 'updated',
+        emailChangeRequested: true,
+        user: { id: bob.id, username: 'robert', email: 'bob@example.com' },
+      });
+      expect(await user('robert')).toMatchObject({
+        id: bob.id,
+        usernameCanonical: 'robert',
+        email: 'bob@example.com',
+        emailCanonical: 'bob@example.com',
+      });
       expect(await store.findUserByLogin('bob')).toBeNull();
       expect(await store.findUserByLogin('robert@example.com')).toBeNull();
 
@@ -802,12 +1015,20 @@ describe('self-service accounts (Registration, PasswordResetting, Profile)', () 
 
     it('update: only the username changes: no e-mail; nothing changes: no event', async () => {
       const bob = await adminCreates('bob', 'bob@example.com');
-      const renamed = await gatehouse.profile.update(bob, { username: 'bobby', email: 'bob@example.com', currentPassword: PASSWORD }, ADDRESS);
+      const renamed = await gatehouse.profile.update(
+        bob,
+        { username: 'bobby', email: 'bob@example.com', currentPassword: PASSWORD },
+        ADDRESS,
+      );
       expect(renamed.kind).toBe('updated');
       expect(await sent()).toEqual([]);
       expect(events.map((e) => [e.type, e.details])).toEqual([['user.profile_updated', { changed: 'username' }]]);
 
-      const same = await gatehouse.profile.update((renamed as { user: UserRecord }).user, { username: 'bobby', email: 'bob@example.com', currentPassword: PASSWORD }, ADDRESS);
+      const same = await gatehouse.profile.update(
+        (renamed as { user: UserRecord }).user,
+        { username: 'bobby', email: 'bob@example.com', currentPassword: PASSWORD },
+        ADDRESS,
+      );
       expect(same.kind).toBe('updated');
       expect(events).toHaveLength(1);
     });
@@ -815,11 +1036,23 @@ describe('self-service accounts (Registration, PasswordResetting, Profile)', () 
     it("update: a wrong current password changes nothing; someone else's username is refused only with the right password", async () => {
       const bob = await adminCreates('bob', 'bob@example.com');
       await adminCreates('carol', 'carol@example.com');
-      expect(await gatehouse.profile.update(bob, { username: 'robert', email: 'bob@example.com', currentPassword: WRONG }, ADDRESS)).toEqual({
+      expect(
+        await gatehouse.profile.update(
+          bob,
+          { username: 'robert', email: 'bob@example.com', currentPassword: WRONG },
+          ADDRESS,
+        ),
+      ).toEqual({
         kind: 'invalid',
         problem: { field: 'current_password', message: 'the current password is incorrect' },
       });
-      expect(await gatehouse.profile.update(bob, { username: 'Carol', email: 'bob@example.com', currentPassword: PASSWORD }, ADDRESS)).toMatchObject({
+      expect(
+        await gatehouse.profile.update(
+          bob,
+          { username: 'Carol', email: 'bob@example.com', currentPassword: PASSWORD },
+          ADDRESS,
+        ),
+      ).toMatchObject({
         kind: 'invalid',
         problem: { field: 'username', taken: true },
       });
@@ -832,22 +1065,36 @@ describe('self-service accounts (Registration, PasswordResetting, Profile)', () 
       const bob = await adminCreates('bob', 'bob@example.com');
       const session = await gatehouse.sessions.start(bob.id);
       expect(
-        await gatehouse.profile.changePassword(bob, { currentPassword: WRONG, password: NEW_PASSWORD, passwordAgain: NEW_PASSWORD }, ADDRESS),
+        await gatehouse.profile.changePassword(
+          bob,
+          { currentPassword: WRONG, password: NEW_PASSWORD, passwordAgain: NEW_PASSWORD },
+          ADDRESS,
+        ),
       ).toMatchObject({ kind: 'invalid', problem: { field: 'current_password' } });
       expect(
-        await gatehouse.profile.changePassword(bob, { currentPassword: PASSWORD, password: NEW_PASSWORD, passwordAgain: 'something else' }, ADDRESS),
+        await gatehouse.profile.changePassword(
+          bob,
+          { currentPassword: PASSWORD, password: NEW_PASSWORD, passwordAgain: 'something else' },
+          ADDRESS,
+        ),
       ).toMatchObject({ kind: 'invalid', problem: { field: 'password' } });
       expect(await gatehouse.sessions.resume(session.cookieValue)).not.toBeNull();
       expect(events).toEqual([]);
 
-      const result = await gatehouse.profile.changePassword(bob, { currentPassword: PASSWORD, password: NEW_PASSWORD, passwordAgain: NEW_PASSWORD }, ADDRESS);
+      const result = await gatehouse.profile.changePassword(
+        bob,
+        { currentPassword: PASSWORD, password: NEW_PASSWORD, passwordAgain: NEW_PASSWORD },
+        ADDRESS,
+      );
       expect(result.kind).toBe('updated');
       expect(await canSignIn('bob', NEW_PASSWORD)).toBe(true);
       expect(await canSignIn('bob', PASSWORD)).toBe(false);
       expect(await gatehouse.sessions.resume(session.cookieValue)).toBeNull();
 
       const messages = await sent();
-      expect(messages.map((m) => [m.to, m.subject])).toEqual([['bob@example.com', 'Your password for auth.example.com was changed']]);
+      expect(messages.map((m) => [m.to, m.subject])).toEqual([
+        ['bob@example.com', 'Your password for auth.example.com was changed'],
+      ]);
       expect(events).toHaveLength(1);
       expectEvent(events[0], 'user.password_changed', bob);
     });
@@ -855,9 +1102,23 @@ describe('self-service accounts (Registration, PasswordResetting, Profile)', () 
     it('wrong current passwords count like failed sign-ins: past the threshold the profile answers "throttled"', async () => {
       const bob = await adminCreates('bob', 'bob@example.com');
       for (let n = 1; n <= THRESHOLD + 1; n++) {
-        expect((await gatehouse.profile.changePassword(bob, { currentPassword: WRONG, password: NEW_PASSWORD, passwordAgain: NEW_PASSWORD }, ADDRESS)).kind).toBe('invalid');
+        expect(
+          (
+            await gatehouse.profile.changePassword(
+              bob,
+              { currentPassword: WRONG, password: NEW_PASSWORD, passwordAgain: NEW_PASSWORD },
+              ADDRESS,
+            )
+          ).kind,
+        ).toBe('invalid');
       }
-      expect(await gatehouse.profile.update(bob, { username: 'robert', email: 'bob@example.com', currentPassword: PASSWORD }, ADDRESS)).toEqual({
+      expect(
+        await gatehouse.profile.update(
+          bob,
+          { username: 'robert', email: 'bob@example.com', currentPassword: PASSWORD },
+          ADDRESS,
+        ),
+      ).toEqual({
         kind: 'throttled',
         retryAfter: 2,
         cause: 'password',
@@ -869,11 +1130,23 @@ describe('self-service accounts (Registration, PasswordResetting, Profile)', () 
     it('grants and revokeGrant: the app is disconnected (tokens revoked, consent forgotten); user.grant_revoked once', async () => {
       const bob = await adminCreates('bob', 'bob@example.com');
       const carol = await adminCreates('carol', 'carol@example.com');
-      const app = (await new ClientRegistry(store, clock).create({ name: 'Notes', redirectUris: ['https://notes.example.com/cb'] })).client;
+      const app = (
+        await new ClientRegistry(store, clock).create({ name: 'Notes', redirectUris: ['https://notes.example.com/cb'] })
+      ).client;
       await store.saveConsent({ userId: bob.id, clientId: app.id, scopes: [], grantedAt: T });
       await store.saveConsent({ userId: carol.id, clientId: app.id, scopes: [], grantedAt: T });
       const token = (hash: string, userId: string) => ({
-        accessToken: { tokenHash: hash, jti: hash, familyId: hash, clientId: app.id, userId, scope: '', issuedAt: T, expiresAt: T + 3600, revokedAt: null },
+        accessToken: {
+          tokenHash: hash,
+          jti: hash,
+          familyId: hash,
+          clientId: app.id,
+          userId,
+          scope: '',
+          issuedAt: T,
+          expiresAt: T + 3600,
+          revokedAt: null,
+        },
       });
       await store.issueTokens(token('at-bob', bob.id));
       await store.issueTokens(token('at-carol', carol.id));

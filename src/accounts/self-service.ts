@@ -4,7 +4,7 @@ import type { AccountEventType, SecurityEvents } from '../audit/events.js';
 import type { MailQueue } from './mail/mailer.js';
 import type { MailTemplates, TemplateName, TemplateValues } from './mail/templates.js';
 import type { PasswordHasher, PasswordPolicy } from './passwords.js';
-import type { DeviceProof, TrustedDevices } from './devices.js';
+import type { TrustedDevices } from './devices.js';
 import type { Throttle } from './throttle.js';
 
 /** The e-mails of the account pages: a template rendered and queued for delivery. */
@@ -16,8 +16,20 @@ export class AccountMail {
     private readonly site: string,
   ) {}
 
-  send(name: TemplateName, user: Pick<UserRecord, 'username' | 'email'>, values: Partial<TemplateValues> = {}, to = user.email): void {
-    const message = this.templates.render(name, to, { username: user.username, site: this.site, link: '', expires_in: '', new_email: '', ...values });
+  send(
+    name: TemplateName,
+    user: Pick<UserRecord, 'username' | 'email'>,
+    values: Partial<TemplateValues> = {},
+    to = user.email,
+  ): void {
+    const message = this.templates.render(name, to, {
+      username: user.username,
+      site: this.site,
+      link: '',
+      expires_in: '',
+      new_email: '',
+      ...values,
+    });
     this.queue.deliver(message, name);
   }
 
@@ -60,5 +72,13 @@ export function announce(
   address: string,
   details?: Record<string, string>,
 ): void {
-  context.events.emit({ type, userId: user.id, username: user.username, actor: 'user', at: context.clock.now(), address, ...(details ? { details } : {}) });
+  context.events.emit({
+    type,
+    userId: user.id,
+    username: user.username,
+    actor: 'user',
+    at: context.clock.now(),
+    address,
+    ...(details ? { details } : {}),
+  });
 }

@@ -34,7 +34,12 @@ export class Sessions {
     if (previousCookieValue) await this.store.deleteSession(hashSecret(previousCookieValue));
     const cookieValue = this.ids.secret();
     const now = this.clock.now();
-    const session: SessionRecord = { idHash: hashSecret(cookieValue), userId, createdAt: now, expiresAt: now + this.lifetime };
+    const session: SessionRecord = {
+      idHash: hashSecret(cookieValue),
+      userId,
+      createdAt: now,
+      expiresAt: now + this.lifetime,
+    };
     await this.store.createSession(session);
     return { cookieValue, session };
   }

@@ -77,7 +77,9 @@ describe('throttle turns and signIn', () => {
 
   /** Every counter row, key → failures. */
   async function rows(): Promise<Record<string, number>> {
-    const all = await store.driver.all<{ throttle_key: string; failures: number }>('SELECT throttle_key, failures FROM throttles ORDER BY throttle_key');
+    const all = await store.driver.all<{ throttle_key: string; failures: number }>(
+      'SELECT throttle_key, failures FROM throttles ORDER BY throttle_key',
+    );
     return Object.fromEntries(all.map((row) => [row.throttle_key, Number(row.failures)]));
   }
 
@@ -114,7 +116,10 @@ describe('throttle turns and signIn', () => {
       const impatient = newThrottle({ maxWait: 0 });
       const keys = impatient.forAccount(alice.id, ADDRESS);
       for (let i = 0; i < 4; i++) expect((await impatient.begin(keys)).kind).toBe('go');
-      const error = await impatient.begin(keys).then(() => null, (e: unknown) => e);
+      const error = await impatient.begin(keys).then(
+        () => null,
+        (e: unknown) => e,
+      );
       expect(error).toBeInstanceOf(OAuthError);
       expect(error).toMatchObject({ code: 'temporarily_unavailable', status: 503, headers: { 'retry-after': '1' } });
       expect(await rows()).toEqual({});
@@ -141,10 +146,13 @@ describe('throttle turns and signIn', () => {
       let runs = 0;
       expect(await throttle.guard(keys, async () => (runs++, true))).toEqual({ kind: 'checked', ok: true });
       expect(await rows()).toEqual({ [`ip:${ADDRESS}`]: 1 });
-      for (let i = 0; i < 4; i++) expect(await throttle.guard(keys, async () => (runs++, false))).toEqual({ kind: 'checked', ok: false });
+      for (let i = 0; i < 4; i++)
+        expect(await throttle.guard(keys, async () => (runs++, false))).toEqual({ kind: 'checked', ok: false });
       expect(await throttle.guard(keys, async () => (runs++, true))).toEqual({ kind: 'blocked', retryAfter: 2 });
       expect(runs).toBe(5);
-      await expect(throttle.guard(throttle.forAccount('someone-else', ADDRESS), async () => Promise.reject(new Error('boom')))).rejects.toThrow('boom');
+      await expect(
+        throttle.guard(throttle.forAccount('someone-else', ADDRESS), async () => Promise.reject(new Error('boom'))),
+      ).rejects.toThrow('boom');
       expect(throttle.inFlight('user:someone-else|ip:192.0.2.1')).toBe(0);
     });
   });
@@ -163,7 +171,9 @@ describe('throttle turns and signIn', () => {
         await settle();
       }
       expect(peak).toBe(4);
-      expect((await Promise.all(results)).map((result) => result.kind)).toEqual(Array.from({ length: 20 }, () => 'signed-in'));
+      expect((await Promise.all(results)).map((result) => result.kind)).toEqual(
+        Array.from({ length: 20 }, () => 'signed-in'),
+      );
       expect(await rows()).toEqual({});
     });
 
@@ -190,10 +200,15 @@ describe('throttle turns and signIn', () => {
 
     it('counters are keyed on the account, not the login typed: alice, ALICE and alice@example.com share one budget', async () => {
       const passwords: PasswordVerifier = { verify: async (hashed, password) => hashed === `plain:${password}` };
-      for (const login of ['alice', 'ALICE', 'alice@example.com']) expect((await signIn(deps(passwords), login, 'wrong', ADDRESS)).kind).toBe('refused');
+      for (const login of ['alice', 'ALICE', 'alice@example.com'])
+        expect((await signIn(deps(passwords), login, 'wrong', ADDRESS)).kind).toBe('refused');
       expect((await signIn(deps(passwords), ' Alice@Example.COM ', 'wrong', ADDRESS)).kind).toBe('refused');
       expect((await signIn(deps(passwords), 'alice', 'right', ADDRESS)).kind).toBe('throttled');
-      expect(await rows()).toEqual({ [`user:${alice.id}`]: 4, [`user:${alice.id}|ip:${ADDRESS}`]: 4, [`ip:${ADDRESS}`]: 4 });
+      expect(await rows()).toEqual({
+        [`user:${alice.id}`]: 4,
+        [`user:${alice.id}|ip:${ADDRESS}`]: 4,
+        [`ip:${ADDRESS}`]: 4,
+      });
       // A right password (after the wait) forgets the account's failures, not the address's.
       clock.advance(2);
       expect((await signIn(deps(passwords), 'alice@example.com', 'right', ADDRESS)).kind).toBe('signed-in');
@@ -207,8 +222,20 @@ describe('throttle turns and signIn', () => {
         for (let i = 0; i < 5; i++) kinds.push((await signIn(deps(passwords), login, 'wrong', address)).kind);
         return kinds;
       };
-      expect(await schedule('alice', '198.51.100.1')).toEqual(['refused', 'refused', 'refused', 'refused', 'throttled']);
-      expect(await schedule('nobody-at-all', '198.51.100.2')).toEqual(['refused', 'refused', 'refused', 'refused', 'throttled']);
+      expect(await schedule('alice', '198.51.100.1')).toEqual([
+        'refused',
+        'refused',
+        'refused',
+        'refused',
+        'throttled',
+      ]);
+      expect(await schedule('nobody-at-all', '198.51.100.2')).toEqual([
+        'refused',
+        'refused',
+        'refused',
+        'refused',
+        'throttled',
+      ]);
       expect(Object.keys(await rows()).some((key) => key.includes('nobody'))).toBe(false);
     });
 
@@ -233,7 +260,12 @@ describe('throttle turns and signIn', () => {
         await throttle.failed(throttle.forClient(`made-up-client-${i}`, false, address));
       }
       const keys = Object.keys(await rows());
-      expect(keys.filter((key) => key.startsWith('ip:')).sort()).toEqual(['ip:192.0.2.1', 'ip:192.0.2.2', 'ip:2001:db8:1:1::/64', 'ip:2001:db8:1:2::/64']);
+      expect(keys.filter((key) => key.startsWith('ip:')).sort()).toEqual([
+        'ip:192.0.2.1',
+        'ip:192.0.2.2',
+        'ip:2001:db8:1:1::/64',
+        'ip:2001:db8:1:2::/64',
+      ]);
       for (const kind of ['unknown-login:', 'unknown-login-ip:', 'unknown-client:', 'unknown-client-ip:']) {
         const buckets = keys.filter((key) => key.startsWith(kind));
         expect(buckets.length, kind).toBeGreaterThan(900);

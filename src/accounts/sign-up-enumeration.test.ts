@@ -77,7 +77,11 @@ describe('sign-up answers do not reveal which addresses have accounts', () => {
       clock,
       mailer,
     });
-    await new UserAccounts(db.store, { clock }).create({ username: 'bob', email: 'bob@example.com', password: PASSWORD });
+    await new UserAccounts(db.store, { clock }).create({
+      username: 'bob',
+      email: 'bob@example.com',
+      password: PASSWORD,
+    });
   });
 
   afterEach(async () => {
@@ -87,18 +91,23 @@ describe('sign-up answers do not reveal which addresses have accounts', () => {
 
   /** One sign-up, then everything it does after its answer. */
   async function register(username: string, email: string, password = PASSWORD): Promise<RegistrationResult> {
-    const result = await gatehouse.registration.register({ username, email, password, passwordAgain: password }, ADDRESS);
+    const result = await gatehouse.registration.register(
+      { username, email, password, passwordAgain: password },
+      ADDRESS,
+    );
     await settle();
     return result;
   }
 
   async function settle(): Promise<MailMessage[]> {
-    for (const part of [gatehouse.registration, gatehouse.resetting] as Array<{ idle?: () => Promise<void> }>) await part.idle?.();
+    for (const part of [gatehouse.registration, gatehouse.resetting] as Array<{ idle?: () => Promise<void> }>)
+      await part.idle?.();
     await gatehouse.mail.idle();
     return mailer.messages;
   }
 
-  const signInKind = async (login: string, password = PASSWORD) => (await signIn({ store: db.store, passwords: gatehouse.passwords }, login, password, ADDRESS)).kind;
+  const signInKind = async (login: string, password = PASSWORD) =>
+    (await signIn({ store: db.store, passwords: gatehouse.passwords }, login, password, ADDRESS)).kind;
 
   it("a sign-up racing the owner's confirmation does not take over the account it has become", async () => {
     expect(await register('carol', 'carol@example.com')).toEqual({ kind: 'sent' });
@@ -111,11 +120,23 @@ describe('sign-up answers do not reveal which addresses have accounts', () => {
       beforeCall = undefined;
       await db.store.updateUser(carol.id, { enabled: true, awaitingConfirmation: false }, clock.now());
     };
-    const other = await gatehouse.registration.register({ username: 'mallory', email: 'carol@example.com', password: 'mallorys own passphrase', passwordAgain: 'mallorys own passphrase' }, ADDRESS);
+    const other = await gatehouse.registration.register(
+      {
+        username: 'mallory',
+        email: 'carol@example.com',
+        password: 'mallorys own passphrase',
+        passwordAgain: 'mallorys own passphrase',
+      },
+      ADDRESS,
+    );
     expect(other).toEqual({ kind: 'sent' });
     await settle();
     const after = (await db.store.findUserById(carol.id))!;
-    expect({ username: after.username, passwordHash: after.passwordHash, enabled: after.enabled }).toEqual({ username: 'carol', passwordHash: carol.passwordHash, enabled: true });
+    expect({ username: after.username, passwordHash: after.passwordHash, enabled: after.enabled }).toEqual({
+      username: 'carol',
+      passwordHash: carol.passwordHash,
+      enabled: true,
+    });
     expect(await signInKind('carol')).toBe('signed-in');
     expect(await signInKind('carol@example.com', 'mallorys own passphrase')).toBe('refused');
   });
@@ -145,19 +166,29 @@ describe('sign-up answers do not reveal which addresses have accounts', () => {
     expect(taken).toEqual(free);
     expect(taken).toEqual([
       { kind: 'sent' },
-      { kind: 'invalid', problem: { field: 'username', message: 'a user with this username already exists', taken: true } },
+      {
+        kind: 'invalid',
+        problem: { field: 'username', message: 'a user with this username already exists', taken: true },
+      },
       'unconfirmed',
       'refused',
     ]);
 
     // A later sign-up with the address moves the name in both cases, freeing the first one.
-    const moved = async (email: string, n: number) => [await register(`mover${n}`, email), await register(`probe${n}`, `again${n}@example.com`)];
+    const moved = async (email: string, n: number) => [
+      await register(`mover${n}`, email),
+      await register(`probe${n}`, `again${n}@example.com`),
+    ];
     expect(await moved('bob@example.com', 1)).toEqual(await moved('free@example.com', 2));
-    expect(await register('probe1', 'again1b@example.com')).toEqual({ kind: 'invalid', problem: expect.objectContaining({ taken: true }) });
+    expect(await register('probe1', 'again1b@example.com')).toEqual({
+      kind: 'invalid',
+      problem: expect.objectContaining({ taken: true }),
+    });
   });
 
   it('the reservation: unusable, its owner gets the notice and no link, one per address, gone with its link like an unconfirmed sign-up', async () => {
-    for (let n = 1; n <= 5; n++) expect(await register(`squatter${n}`, 'BOB@example.com', `squatter password ${n}`)).toEqual({ kind: 'sent' });
+    for (let n = 1; n <= 5; n++)
+      expect(await register(`squatter${n}`, 'BOB@example.com', `squatter password ${n}`)).toEqual({ kind: 'sent' });
     const users = await db.store.listUsers();
     // Bob's account as it was, and one reservation holding the latest username.
     expect(users.map((u) => [u.username, u.enabled, u.awaitingConfirmation, isReservation(u)])).toEqual([
@@ -195,7 +226,10 @@ describe('sign-up answers do not reveal which addresses have accounts', () => {
     const before = async (username: string, email: string) => {
       calls = [];
       recording = true;
-      const result = await gatehouse.registration.register({ username, email, password: PASSWORD, passwordAgain: PASSWORD }, ADDRESS);
+      const result = await gatehouse.registration.register(
+        { username, email, password: PASSWORD, passwordAgain: PASSWORD },
+        ADDRESS,
+      );
       recording = false;
       return { result, calls };
     };
@@ -223,7 +257,12 @@ describe('sign-up answers do not reveal which addresses have accounts', () => {
       clock,
       mailer: stuck,
     });
-    expect(await other.registration.register({ username: 'stuck', email: 'stuck@example.com', password: PASSWORD, passwordAgain: PASSWORD }, ADDRESS)).toEqual({
+    expect(
+      await other.registration.register(
+        { username: 'stuck', email: 'stuck@example.com', password: PASSWORD, passwordAgain: PASSWORD },
+        ADDRESS,
+      ),
+    ).toEqual({
       kind: 'sent',
     });
     await other.registration.idle();

@@ -13,6 +13,8 @@ export const UNKNOWN_BUCKETS = 1024;
  * The same on every node, with nothing to configure.
  */
 export function bucketOf(kind: string, ...parts: string[]): number {
-  const digest = createHash('sha256').update(`gatehouse throttle bucket\n${kind}\n${parts.join('\n')}`).digest();
+  const digest = createHash('sha256')
+    .update(`gatehouse throttle bucket\n${kind}\n${parts.join('\n')}`)
+    .digest();
   return digest.readUInt32BE(0) % UNKNOWN_BUCKETS;
 }

@@ -104,6 +104,7 @@ export class Reservations {
   }
 
   private forgetIfIdle(key: string, slot: Slot): void {
-    if (slot.reserved === 0 && slot.readers === 0 && slot.waiters.size === 0 && this.slots.get(key) === slot) this.slots.delete(key);
+    if (slot.reserved === 0 && slot.readers === 0 && slot.waiters.size === 0 && this.slots.get(key) === slot)
+      this.slots.delete(key);
   }
 }

@@ -46,7 +46,9 @@ describe('Throttle', () => {
 
   /** Every counter row, key → failures. */
   async function counters(): Promise<Record<string, number>> {
-    const rows = await store.driver.all<{ throttle_key: string; failures: number }>('SELECT throttle_key, failures FROM throttles ORDER BY throttle_key');
+    const rows = await store.driver.all<{ throttle_key: string; failures: number }>(
+      'SELECT throttle_key, failures FROM throttles ORDER BY throttle_key',
+    );
     return Object.fromEntries(rows.map((row) => [row.throttle_key, Number(row.failures)]));
   }
 
@@ -114,7 +116,13 @@ describe('Throttle', () => {
 
     it('an IPv6 address counts as its /64, an IPv4-mapped address as the IPv4 address', async () => {
       await fail(login('alice', '2001:db8:1:2::1'), 4);
-      for (const sameNetwork of ['2001:db8:1:2::1', '2001:db8:1:2:ffff:ffff:ffff:ffff', '2001:0DB8:0001:0002:0:0:0:9', '[2001:db8:1:2::7]', 'fe80::1%eth0'.replace('fe80::1', '2001:db8:1:2::1')]) {
+      for (const sameNetwork of [
+        '2001:db8:1:2::1',
+        '2001:db8:1:2:ffff:ffff:ffff:ffff',
+        '2001:0DB8:0001:0002:0:0:0:9',
+        '[2001:db8:1:2::7]',
+        'fe80::1%eth0'.replace('fe80::1', '2001:db8:1:2::1'),
+      ]) {
         expect(await throttle.retryAfter(login('alice', sameNetwork)), sameNetwork).toBe(2);
       }
       for (const otherNetwork of ['2001:db8:1:3::1', '2001:db8:1::1', '2001:db8::1:2:0:1']) {
@@ -124,7 +132,11 @@ describe('Throttle', () => {
       expect(await throttle.retryAfter(login('bob', '::ffff:192.0.2.1'))).toBe(2);
       expect(await throttle.retryAfter(login('bob', '::ffff:c000:201'))).toBe(2);
       expect(await throttle.retryAfter(login('bob', '192.0.2.2'))).toBe(0);
-      expect(Object.keys(await counters()).filter((key) => key.startsWith('ip:')).sort()).toEqual(['ip:192.0.2.1', 'ip:2001:db8:1:2::/64']);
+      expect(
+        Object.keys(await counters())
+          .filter((key) => key.startsWith('ip:'))
+          .sort(),
+      ).toEqual(['ip:192.0.2.1', 'ip:2001:db8:1:2::/64']);
     });
 
     it('the defaults (threshold 5, 900 s) follow the same schedule', async () => {
@@ -249,7 +261,7 @@ describe('Throttle', () => {
       expect(await throttle.retryAfter(login('alice', '198.51.100.8'))).toBe(0);
     });
 
-    it('of one login does not clear another login\'s counters', async () => {
+    it("of one login does not clear another login's counters", async () => {
       await fail(login('alice', '192.0.2.1'), 4);
       await throttle.succeeded(login('bob', '192.0.2.1'));
       expect(await throttle.retryAfter(login('alice', '192.0.2.1'))).toBe(2);

@@ -81,7 +81,11 @@ export class Throttle implements ClientAuthenticationThrottle {
   forUnknownLogin(login: string, address: string): ThrottleKeys {
     const who = canonicalize(login.slice(0, 1000)).slice(0, 320);
     const ip = addressKey(address);
-    return this.counters(`unknown-login:${bucketOf('login', who)}`, `unknown-login-ip:${bucketOf('login-ip', who, ip)}`, address);
+    return this.counters(
+      `unknown-login:${bucketOf('login', who)}`,
+      `unknown-login-ip:${bucketOf('login-ip', who, ip)}`,
+      address,
+    );
   }
 
   /** Either of the above: the account the login resolved to, or the login itself when it names none. */
@@ -93,10 +97,16 @@ export class Throttle implements ClientAuthenticationThrottle {
   forClient(clientId: string, known: boolean, address: string): ThrottleKeys {
     // Clients count against an address counter of their own: a client retrying a wrong secret
     // from behind a NAT must not block the people signing in from there.
-    if (known) return this.counters(`client:${clientId}`, `client:${clientId}|ip:${addressKey(address)}`, address, 'client-ip');
+    if (known)
+      return this.counters(`client:${clientId}`, `client:${clientId}|ip:${addressKey(address)}`, address, 'client-ip');
     const id = clientId.slice(0, 1000);
     const ip = addressKey(address);
-    return this.counters(`unknown-client:${bucketOf('client', id)}`, `unknown-client-ip:${bucketOf('client-ip', id, ip)}`, address, 'client-ip');
+    return this.counters(
+      `unknown-client:${bucketOf('client', id)}`,
+      `unknown-client-ip:${bucketOf('client-ip', id, ip)}`,
+      address,
+      'client-ip',
+    );
   }
 
   /**
@@ -123,7 +133,12 @@ export class Throttle implements ClientAuthenticationThrottle {
     return [{ key: `notice:${userId}`, threshold: 1, clearedBySuccess: false }];
   }
 
-  private counters(subject: string, pair: string, address: string, addressCounter: 'ip' | 'client-ip' = 'ip'): ThrottleKeys {
+  private counters(
+    subject: string,
+    pair: string,
+    address: string,
+    addressCounter: 'ip' | 'client-ip' = 'ip',
+  ): ThrottleKeys {
     const { threshold } = this.settings;
     return [
       { key: pair, threshold, clearedBySuccess: true },
@@ -163,7 +178,8 @@ export class Throttle implements ClientAuthenticationThrottle {
         // Up to the threshold, as many in flight as failures could still be taken without a
         // block (all of them failing makes threshold + 1, the first block); past it, one at a time.
         const limits = keys.map((counter, i) => Math.max(1, counter.threshold + 1 - states[i]!.failures));
-        if (this.reservations.tryReserve(names, limits)) return { kind: 'go', attempt: new ThrottledAttempt(this, keys, states) };
+        if (this.reservations.tryReserve(names, limits))
+          return { kind: 'go', attempt: new ThrottledAttempt(this, keys, states) };
         const remaining = deadline - performance.now();
         if (remaining <= 0 || !(await this.reservations.waitForRelease(names, remaining))) throw overloaded();
       }
@@ -176,7 +192,10 @@ export class Throttle implements ClientAuthenticationThrottle {
    * Runs `check` (true when the credentials were right) in a turn: the convenient form of
    * begin() for one password check. Throws what begin() and `check` throw.
    */
-  async guard(keys: ThrottleKeys, check: () => Promise<boolean>): Promise<{ kind: 'checked'; ok: boolean } | { kind: 'blocked'; retryAfter: number }> {
+  async guard(
+    keys: ThrottleKeys,
+    check: () => Promise<boolean>,
+  ): Promise<{ kind: 'checked'; ok: boolean } | { kind: 'blocked'; retryAfter: number }> {
     const turn = await this.begin(keys);
     if (turn.kind === 'blocked') return turn;
     let ok: boolean;
@@ -192,13 +211,19 @@ export class Throttle implements ClientAuthenticationThrottle {
   }
 
   /** @internal The outcome of an attempt begun here. */
-  async settle(keys: ThrottleKeys, states: readonly ThrottleState[], outcome: 'succeeded' | 'failed' | 'abandoned'): Promise<number> {
+  async settle(
+    keys: ThrottleKeys,
+    states: readonly ThrottleState[],
+    outcome: 'succeeded' | 'failed' | 'abandoned',
+  ): Promise<number> {
     const names = keys.map((counter) => counter.key);
     try {
       if (outcome === 'failed') return await this.failed(keys);
       if (outcome === 'succeeded') {
         // Nothing to forget (the usual case): nothing written.
-        const toClear = keys.filter((counter, i) => counter.clearedBySuccess && (states[i]!.failures > 0 || states[i]!.blockedUntil > 0));
+        const toClear = keys.filter(
+          (counter, i) => counter.clearedBySuccess && (states[i]!.failures > 0 || states[i]!.blockedUntil > 0),
+        );
         if (toClear.length > 0) await this.succeeded(toClear);
       }
       return 0;

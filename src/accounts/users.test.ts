@@ -6,12 +6,11 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createSqliteStore, type TestStore } from '../../test/helpers/databases.js';
 import { validateConfig } from '../config/load.js';
-import { cryptoIds, ManualClock } from '../core/clock.js';
+import { ManualClock } from '../core/clock.js';
 import { composeServices, type Services } from '../start.js';
 import type { SqlStore } from '../storage/sql-store.js';
 import { SecurityEvents, type SecurityEvent } from '../audit/events.js';
 import type { Mailer, MailMessage } from './mail/mailer.js';
-import { DEFAULT_PASSWORD_POLICY } from './passwords.js';
 import { AccountError, UserAccounts } from './users.js';
 
 const T = 1_800_000_000;
@@ -63,12 +62,34 @@ describe('UserAccounts events', () => {
     expect(events).toEqual([{ type: 'user.created', ...base, at: T }]);
 
     clock.advance(1);
-    expect(await oneEvent(() => accounts.setEnabled('alice', false))).toEqual({ type: 'user.deactivated', ...base, at: T + 1 });
+    expect(await oneEvent(() => accounts.setEnabled('alice', false))).toEqual({
+      type: 'user.deactivated',
+      ...base,
+      at: T + 1,
+    });
     clock.advance(1);
-    expect(await oneEvent(() => accounts.setEnabled('ALICE@example.com', true))).toEqual({ type: 'user.activated', ...base, at: T + 2 });
-    expect(await oneEvent(() => accounts.promote('alice', 'admin'))).toEqual({ type: 'user.promoted', ...base, at: T + 2, details: { role: 'ROLE_ADMIN' } });
-    expect(await oneEvent(() => accounts.demote('alice', 'ROLE_ADMIN'))).toEqual({ type: 'user.demoted', ...base, at: T + 2, details: { role: 'ROLE_ADMIN' } });
-    expect(await oneEvent(() => accounts.changePassword('alice', NEW_PASSWORD))).toEqual({ type: 'user.password_changed', ...base, at: T + 2 });
+    expect(await oneEvent(() => accounts.setEnabled('ALICE@example.com', true))).toEqual({
+      type: 'user.activated',
+      ...base,
+      at: T + 2,
+    });
+    expect(await oneEvent(() => accounts.promote('alice', 'admin'))).toEqual({
+      type: 'user.promoted',
+      ...base,
+      at: T + 2,
+      details: { role: 'ROLE_ADMIN' },
+    });
+    expect(await oneEvent(() => accounts.demote('alice', 'ROLE_ADMIN'))).toEqual({
+      type: 'user.demoted',
+      ...base,
+      at: T + 2,
+      details: { role: 'ROLE_ADMIN' },
+    });
+    expect(await oneEvent(() => accounts.changePassword('alice', NEW_PASSWORD))).toEqual({
+      type: 'user.password_changed',
+      ...base,
+      at: T + 2,
+    });
     expect(await oneEvent(() => accounts.delete('alice'))).toEqual({ type: 'user.deleted', ...base, at: T + 2 });
 
     expect(events.map((event) => event.type)).toEqual([
@@ -89,8 +110,12 @@ describe('UserAccounts events', () => {
   it('an action that fails announces nothing', async () => {
     await accounts.create({ username: 'alice', email: 'alice@example.com', password: PASSWORD });
     events.length = 0;
-    await expect(accounts.create({ username: 'alice', email: 'other@example.com', password: PASSWORD })).rejects.toThrow(AccountError);
-    await expect(accounts.create({ username: 'bob', email: 'bob@example.com', password: 'short' })).rejects.toThrow(AccountError);
+    await expect(
+      accounts.create({ username: 'alice', email: 'other@example.com', password: PASSWORD }),
+    ).rejects.toThrow(AccountError);
+    await expect(accounts.create({ username: 'bob', email: 'bob@example.com', password: 'short' })).rejects.toThrow(
+      AccountError,
+    );
     await expect(accounts.setEnabled('nobody', true)).rejects.toThrow(AccountError);
     await expect(accounts.promote('alice', 'not a role!')).rejects.toThrow(AccountError);
     await expect(accounts.changePassword('alice', 'short')).rejects.toThrow(AccountError);
@@ -149,7 +174,12 @@ describe('UserAccounts events', () => {
 
     it('deactivate clears awaitingConfirmation, so a later confirmation cannot enable the account', async () => {
       const mailer = new CapturingMailer();
-      const gatehouse = composeServices({ config: validateConfig({ registration: { enabled: true } }), store, clock, mailer });
+      const gatehouse = composeServices({
+        config: validateConfig({ registration: { enabled: true } }),
+        store,
+        clock,
+        mailer,
+      });
       try {
         const token = await signUp(gatehouse, mailer, 'carol');
         expect(await store.findUserByLogin('carol')).toMatchObject({ enabled: false, awaitingConfirmation: true });
@@ -160,7 +190,9 @@ describe('UserAccounts events', () => {
         expect(events.map((e) => e.type)).toEqual(['user.deactivated']);
 
         expect(await gatehouse.registration.pendingConfirmation(token)).toBeNull();
-        expect(await gatehouse.registration.confirm(token, PASSWORD, '203.0.113.7')).toEqual({ kind: 'link-not-usable' });
+        expect(await gatehouse.registration.confirm(token, PASSWORD, '203.0.113.7')).toEqual({
+          kind: 'link-not-usable',
+        });
         expect(await store.findUserByLogin('carol')).toMatchObject({ enabled: false, awaitingConfirmation: false });
       } finally {
         await gatehouse.close();
@@ -169,7 +201,12 @@ describe('UserAccounts events', () => {
 
     it('activate stands in for the confirmation: the account works, and its link is of no further use', async () => {
       const mailer = new CapturingMailer();
-      const gatehouse = composeServices({ config: validateConfig({ registration: { enabled: true } }), store, clock, mailer });
+      const gatehouse = composeServices({
+        config: validateConfig({ registration: { enabled: true } }),
+        store,
+        clock,
+        mailer,
+      });
       try {
         const token = await signUp(gatehouse, mailer, 'dave');
         const activated = await accounts.setEnabled('dave', true);
@@ -178,7 +215,9 @@ describe('UserAccounts events', () => {
         expect(await gatehouse.registration.pendingConfirmation(token)).toBeNull();
         // Deactivated later: the old link still cannot turn it back on.
         await accounts.setEnabled('dave', false);
-        expect(await gatehouse.registration.confirm(token, PASSWORD, '203.0.113.7')).toEqual({ kind: 'link-not-usable' });
+        expect(await gatehouse.registration.confirm(token, PASSWORD, '203.0.113.7')).toEqual({
+          kind: 'link-not-usable',
+        });
         expect(await store.findUserByLogin('dave')).toMatchObject({ enabled: false });
       } finally {
         await gatehouse.close();
@@ -186,7 +225,9 @@ describe('UserAccounts events', () => {
     });
 
     it('accounts made by an administrator never await confirmation, even created inactive', async () => {
-      expect(await accounts.create({ username: 'erin', email: 'erin@example.com', password: PASSWORD, enabled: false })).toMatchObject({
+      expect(
+        await accounts.create({ username: 'erin', email: 'erin@example.com', password: PASSWORD, enabled: false }),
+      ).toMatchObject({
         enabled: false,
         awaitingConfirmation: false,
       });

@@ -2,7 +2,13 @@ import { cryptoIds, systemClock, type Clock, type IdSource } from '../core/clock
 import { DuplicateUserError, type UserRecord, type UserStore } from '../storage/store.js';
 import { canonicalize, emailProblem, normalizeUsername, usernameProblem } from './canonical.js';
 import { SecurityEvents, type AccountEventType } from '../audit/events.js';
-import { argon2Passwords, DEFAULT_PASSWORD_POLICY, passwordProblem, type PasswordHasher, type PasswordPolicy } from './passwords.js';
+import {
+  argon2Passwords,
+  DEFAULT_PASSWORD_POLICY,
+  passwordProblem,
+  type PasswordHasher,
+  type PasswordPolicy,
+} from './passwords.js';
 import { isReservation, RESERVATION_NOT_ACTIVATED } from './sign-up-reservation.js';
 import type { AccountRevocation } from '../storage/store.js';
 
@@ -54,7 +60,12 @@ export async function newUserProblem(
   const formProblem =
     fieldProblem('username', usernameProblem(input.username)) ??
     fieldProblem('email', emailProblem(input.email)) ??
-    (input.password === undefined ? null : fieldProblem('password', passwordProblem(input.password, input as { username: string; email: string }, policy)));
+    (input.password === undefined
+      ? null
+      : fieldProblem(
+          'password',
+          passwordProblem(input.password, input as { username: string; email: string }, policy),
+        ));
   if (formProblem) return formProblem;
   const usernameCanonical = canonicalize(input.username);
   const emailCanonical = canonicalize(input.email);
@@ -62,14 +73,21 @@ export async function newUserProblem(
   for (const canonical of [usernameCanonical, emailCanonical]) {
     const clash = await store.findUserByLogin(canonical);
     if (!clash || clash.id === self?.id) continue;
-    const field = clash.usernameCanonical === usernameCanonical || clash.emailCanonical === usernameCanonical ? 'username' : 'email';
-    const message = field === 'username' ? 'a user with this username already exists' : 'a user with this e-mail address already exists';
+    const field =
+      clash.usernameCanonical === usernameCanonical || clash.emailCanonical === usernameCanonical
+        ? 'username'
+        : 'email';
+    const message =
+      field === 'username'
+        ? 'a user with this username already exists'
+        : 'a user with this e-mail address already exists';
     return { field, message, taken: true };
   }
   return null;
 }
 
-const fieldProblem = (field: AccountField, message: string | null): FieldProblem | null => (message ? { field, message } : null);
+const fieldProblem = (field: AccountField, message: string | null): FieldProblem | null =>
+  message ? { field, message } : null;
 
 /**
  * What an administrator's deactivation or password change ends, as a password reset does:
@@ -109,7 +127,14 @@ export class UserAccounts {
   }
 
   private announce(type: AccountEventType, user: UserRecord, details?: Record<string, string>): void {
-    this.events.emit({ type, userId: user.id, username: user.username, actor: 'admin', at: this.clock.now(), ...(details ? { details } : {}) });
+    this.events.emit({
+      type,
+      userId: user.id,
+      username: user.username,
+      actor: 'admin',
+      at: this.clock.now(),
+      ...(details ? { details } : {}),
+    });
   }
 
   async create(input: NewUser): Promise<UserRecord> {
@@ -189,7 +214,12 @@ export class UserAccounts {
     const problem = passwordProblem(password, user, this.passwordPolicy);
     if (problem) throw new AccountError(problem);
     // Whoever knew the old password is out: sessions, tokens, codes and links end with it.
-    await this.store.updateUserRevoking(user.id, { passwordHash: await this.passwords.hash(password) }, this.clock.now(), REVOKE_ALL);
+    await this.store.updateUserRevoking(
+      user.id,
+      { passwordHash: await this.passwords.hash(password) },
+      this.clock.now(),
+      REVOKE_ALL,
+    );
     this.announce('user.password_changed', user);
     return user;
   }

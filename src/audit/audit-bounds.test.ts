@@ -49,9 +49,16 @@ describe('the audit log under a flood of failures', () => {
     gatehouse = composeServices({ config, store: db.store, clock });
     app = buildHttpServer(gatehouse, pino({ level: 'silent' }));
     await app.ready();
-    const registered = await new ClientRegistry(db.store, clock).create({ name: 'App', grantTypes: ['client_credentials', 'password'] });
+    const registered = await new ClientRegistry(db.store, clock).create({
+      name: 'App',
+      grantTypes: ['client_credentials', 'password'],
+    });
     client = { id: registered.client.id, secret: registered.secret! };
-    await new UserAccounts(db.store, { clock }).create({ username: 'alice', email: 'alice@example.com', password: PASSWORD });
+    await new UserAccounts(db.store, { clock }).create({
+      username: 'alice',
+      email: 'alice@example.com',
+      password: PASSWORD,
+    });
   });
 
   afterAll(async () => {
@@ -64,23 +71,64 @@ describe('the audit log under a flood of failures', () => {
     expect(await droppedMetric()).toBe(0);
     // 25 failed client authentications (wrong secret) from one address: one row.
     for (let i = 0; i < 25; i++) {
-      const response = await token({ grant_type: 'client_credentials', client_id: client.id, client_secret: 'not-the-secret' }, '203.0.113.1');
+      const response = await token(
+        { grant_type: 'client_credentials', client_id: client.id, client_secret: 'not-the-secret' },
+        '203.0.113.1',
+      );
       expect(response.statusCode).toBe(401);
     }
     // Unknown clients from two more addresses: the window's other two rows.
     for (const address of ['203.0.113.2', '203.0.113.3']) {
-      for (let i = 0; i < 4; i++) await token({ grant_type: 'client_credentials', client_id: `guess-${i}`, client_secret: 'x' }, address);
+      for (let i = 0; i < 4; i++)
+        await token({ grant_type: 'client_credentials', client_id: `guess-${i}`, client_secret: 'x' }, address);
     }
     // The cap (3 rows) is reached: 20 addresses more, 5 failures each, are dropped — client and sign-in failures alike.
     for (let n = 10; n < 30; n++) {
-      for (let i = 0; i < 4; i++) await token({ grant_type: 'client_credentials', client_id: client.id, client_secret: 'nope' }, `198.51.100.${n}`);
-      await token({ grant_type: 'password', client_id: client.id, client_secret: client.secret, username: 'alice', password: 'wrong guess' }, `198.51.100.${n}`);
+      for (let i = 0; i < 4; i++)
+        await token(
+          { grant_type: 'client_credentials', client_id: client.id, client_secret: 'nope' },
+          `198.51.100.${n}`,
+        );
+      await token(
+        {
+          grant_type: 'password',
+          client_id: client.id,
+          client_secret: client.secret,
+          username: 'alice',
+          password: 'wrong guess',
+        },
+        `198.51.100.${n}`,
+      );
     }
     // The first address goes on failing: its row keeps counting.
-    for (let i = 0; i < 5; i++) await token({ grant_type: 'client_credentials', client_id: client.id, client_secret: 'not-the-secret' }, '203.0.113.1');
+    for (let i = 0; i < 5; i++)
+      await token(
+        { grant_type: 'client_credentials', client_id: client.id, client_secret: 'not-the-secret' },
+        '203.0.113.1',
+      );
     // Successes are always written, cap or not.
-    expect((await token({ grant_type: 'client_credentials', client_id: client.id, client_secret: client.secret }, '198.51.100.200')).statusCode).toBe(200);
-    expect((await token({ grant_type: 'password', client_id: client.id, client_secret: client.secret, username: 'alice', password: PASSWORD }, '198.51.100.201')).statusCode).toBe(200);
+    expect(
+      (
+        await token(
+          { grant_type: 'client_credentials', client_id: client.id, client_secret: client.secret },
+          '198.51.100.200',
+        )
+      ).statusCode,
+    ).toBe(200);
+    expect(
+      (
+        await token(
+          {
+            grant_type: 'password',
+            client_id: client.id,
+            client_secret: client.secret,
+            username: 'alice',
+            password: PASSWORD,
+          },
+          '198.51.100.201',
+        )
+      ).statusCode,
+    ).toBe(200);
 
     await gatehouse.auditLog!.flush();
     const rows = await db.store.listAuditEvents({ limit: 1000 });

@@ -40,7 +40,8 @@ function recordingStore() {
     state,
     appendAuditEvents: async (records: readonly AuditRecord[]) => {
       attempts.push([...records]);
-      if (state.failing) throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+      if (state.failing)
+        throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
       calls.push([...records]);
     },
     /** Every record written so far, in the order written. */
@@ -50,7 +51,11 @@ function recordingStore() {
 
 function recordingLogger() {
   const warnings: Array<{ fields: Record<string, unknown>; message: string }> = [];
-  return { warnings, warn: (fields: object, message: string) => void warnings.push({ fields: fields as Record<string, unknown>, message }) };
+  return {
+    warnings,
+    warn: (fields: object, message: string) =>
+      void warnings.push({ fields: fields as Record<string, unknown>, message }),
+  };
 }
 
 describe('AuditLog', () => {
@@ -98,7 +103,10 @@ describe('AuditLog', () => {
     await vi.advanceTimersByTimeAsync(59_999);
     expect(store.calls).toHaveLength(1);
     await vi.advanceTimersByTimeAsync(1);
-    expect(store.calls.map(numbers)).toEqual([[1, 2, 3, 4], [5, 6]]);
+    expect(store.calls.map(numbers)).toEqual([
+      [1, 2, 3, 4],
+      [5, 6],
+    ]);
     await log.close();
   });
 
@@ -230,7 +238,14 @@ describe('AuditLog', () => {
     const events = new SecurityEvents();
     events.on(log.record);
     events.emit(event(1));
-    events.emit(event(2, { type: 'token.issued', actor: 'client', clientId: 'c1', details: { grant_type: 'client_credentials', n: '2' } }));
+    events.emit(
+      event(2, {
+        type: 'token.issued',
+        actor: 'client',
+        clientId: 'c1',
+        details: { grant_type: 'client_credentials', n: '2' },
+      }),
+    );
     await log.close();
     expect(store.written().map((record) => record.type)).toEqual(['login.succeeded', 'token.issued']);
   });
@@ -263,7 +278,17 @@ describe('toAuditRecord', () => {
 
   it('missing fields become null, and empty details are stored as null, not {}', () => {
     const bare: SecurityEvent = { type: 'key.rotated', at: T, actor: 'admin' };
-    const expected = { id: 'id-2', at: T, type: 'key.rotated', actor: 'admin', userId: null, username: null, clientId: null, address: null, details: null };
+    const expected = {
+      id: 'id-2',
+      at: T,
+      type: 'key.rotated',
+      actor: 'admin',
+      userId: null,
+      username: null,
+      clientId: null,
+      address: null,
+      details: null,
+    };
     expect(toAuditRecord(bare, 'id-2')).toStrictEqual(expected);
     expect(toAuditRecord({ ...bare, details: {} }, 'id-2')).toStrictEqual(expected);
   });

@@ -71,7 +71,11 @@ export class AuditLog {
     this.flushIntervalMs = options.flushIntervalMs ?? 200;
     this.batchSize = options.batchSize ?? 1000;
     this.maxQueued = options.maxQueued ?? 100_000;
-    this.failures = new FailureCounts({ window: options.failureWindow ?? 300, maxRows: options.maxFailureRows ?? 500, maxPending: this.maxQueued });
+    this.failures = new FailureCounts({
+      window: options.failureWindow ?? 300,
+      maxRows: options.maxFailureRows ?? 500,
+      maxPending: this.maxQueued,
+    });
   }
 
   /** Calls `listener` with every count of events not written; returns what stops it. */
@@ -138,7 +142,10 @@ export class AuditLog {
       await this.store.appendAuditEvents(counted.length === 0 ? batch : [...batch, ...counted]);
       this.failing = false;
       if (this.dropped > 0) {
-        this.logger.warn({ dropped: this.dropped }, 'audit log: events were dropped while the database was unreachable');
+        this.logger.warn(
+          { dropped: this.dropped },
+          'audit log: events were dropped while the database was unreachable',
+        );
         this.dropped = 0;
       }
     } catch (error) {
@@ -150,7 +157,13 @@ export class AuditLog {
         this.dropped += over;
         this.reportDropped('queue_full', over);
       }
-      this.logger.warn({ err: { code: (error as { code?: string }).code, message: (error as Error).message }, queued: this.queue.length }, 'audit log: write failed; will retry');
+      this.logger.warn(
+        {
+          err: { code: (error as { code?: string }).code, message: (error as Error).message },
+          queued: this.queue.length,
+        },
+        'audit log: write failed; will retry',
+      );
       if (!this.closed && !this.timer) {
         this.timer = setTimeout(() => void this.flush(), Math.max(this.flushIntervalMs, 1000));
         this.timer.unref();

@@ -51,10 +51,16 @@ function setUp(options: { failureWindow?: number; maxFailureRows?: number } = {}
   const store = recordingStore();
   const warnings: Array<{ fields: object; message: string }> = [];
   let n = 0;
-  const log = new AuditLog(store, { warn: (fields, message) => void warnings.push({ fields, message }) }, { flushIntervalMs: 200, ...options }, () => `single-${++n}`);
+  const log = new AuditLog(
+    store,
+    { warn: (fields, message) => void warnings.push({ fields, message }) },
+    { flushIntervalMs: 200, ...options },
+    () => `single-${++n}`,
+  );
   const drops: Array<[AuditDropReason, number]> = [];
   log.onDropped((reason, count) => drops.push([reason, count]));
-  const dropped = (reason: AuditDropReason) => drops.filter(([r]) => r === reason).reduce((sum, [, count]) => sum + count, 0);
+  const dropped = (reason: AuditDropReason) =>
+    drops.filter(([r]) => r === reason).reduce((sum, [, count]) => sum + count, 0);
   return { store, log, warnings, dropped };
 }
 
@@ -69,7 +75,20 @@ describe('counted failures in the audit log', () => {
     const rows = store.written();
     expect(rows).toHaveLength(1);
     expect(rows[0]).toStrictEqual({
-      id: countedRowId(T, JSON.stringify(['login.failed', 'user', '203.0.113.9', null, null, [['reason', 'unknown_login'], ['via', 'sign_in_form']]])),
+      id: countedRowId(
+        T,
+        JSON.stringify([
+          'login.failed',
+          'user',
+          '203.0.113.9',
+          null,
+          null,
+          [
+            ['reason', 'unknown_login'],
+            ['via', 'sign_in_form'],
+          ],
+        ]),
+      ),
       at: T,
       type: 'login.failed',
       actor: 'user',
@@ -89,7 +108,10 @@ describe('counted failures in the audit log', () => {
     await vi.advanceTimersByTimeAsync(200);
     for (let i = 0; i < 4; i++) log.record(failedClient(T + 30, '198.51.100.1', 'client-a'));
     await log.close();
-    expect(store.calls.map((call) => call.map((row) => [row.count, row.at, row.lastAt]))).toEqual([[[3, T + 1, T + 1]], [[4, T + 30, T + 30]]]);
+    expect(store.calls.map((call) => call.map((row) => [row.count, row.at, row.lastAt]))).toEqual([
+      [[3, T + 1, T + 1]],
+      [[4, T + 30, T + 30]],
+    ]);
     expect(store.calls[0]![0]!.id).toBe(store.calls[1]![0]!.id);
   });
 
@@ -97,8 +119,19 @@ describe('counted failures in the audit log', () => {
     const { store, log } = setUp();
     log.record(failedSignIn(T, '203.0.113.9'));
     log.record(failedSignIn(T, '203.0.113.10'));
-    log.record(failedSignIn(T, '203.0.113.9', { userId: 'u-1', username: 'alice', details: { via: 'sign_in_form', reason: 'wrong_password' } }));
-    log.record(failedSignIn(T, '203.0.113.9', { details: { via: 'password_grant', reason: 'unknown_login' }, clientId: 'client-a' }));
+    log.record(
+      failedSignIn(T, '203.0.113.9', {
+        userId: 'u-1',
+        username: 'alice',
+        details: { via: 'sign_in_form', reason: 'wrong_password' },
+      }),
+    );
+    log.record(
+      failedSignIn(T, '203.0.113.9', {
+        details: { via: 'password_grant', reason: 'unknown_login' },
+        clientId: 'client-a',
+      }),
+    );
     log.record(failedClient(T, '203.0.113.9'));
     log.record(failedClient(T, '203.0.113.9', 'client-a'));
     // The next window: the same source, a new row.
@@ -137,9 +170,18 @@ describe('counted failures in the audit log', () => {
     // 97 more addresses, 10 failures each: all dropped.
     for (let i = 4; i <= 100; i++) for (let k = 0; k < 10; k++) log.record(failedClient(T + 1, `192.0.2.${i}`));
     // The first three go on counting.
-    for (const address of ['192.0.2.1', '192.0.2.2', '192.0.2.3']) for (let k = 0; k < 9; k++) log.record(failedClient(T + 2, address));
+    for (const address of ['192.0.2.1', '192.0.2.2', '192.0.2.3'])
+      for (let k = 0; k < 9; k++) log.record(failedClient(T + 2, address));
     // Successes and administrators' events are never capped.
-    log.record({ type: 'login.succeeded', at: T + 3, actor: 'user', userId: 'u-1', username: 'alice', address: '192.0.2.50', details: { via: 'sign_in_form' } });
+    log.record({
+      type: 'login.succeeded',
+      at: T + 3,
+      actor: 'user',
+      userId: 'u-1',
+      username: 'alice',
+      address: '192.0.2.50',
+      details: { via: 'sign_in_form' },
+    });
     log.record({ type: 'user.deactivated', at: T + 3, actor: 'admin', userId: 'u-2', username: 'bob' });
     await log.close();
 
@@ -149,7 +191,10 @@ describe('counted failures in the audit log', () => {
       ['192.0.2.2', 10],
       ['192.0.2.3', 10],
     ]);
-    expect(rows.filter((row) => row.count === undefined).map((row) => row.type)).toEqual(['login.succeeded', 'user.deactivated']);
+    expect(rows.filter((row) => row.count === undefined).map((row) => row.type)).toEqual([
+      'login.succeeded',
+      'user.deactivated',
+    ]);
     expect(dropped('cap')).toBe(970);
     // One warning for the window, not one per drop; it names no address.
     expect(warnings).toHaveLength(1);

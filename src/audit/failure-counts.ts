@@ -76,7 +76,14 @@ export class FailureCounts {
     const windowStart = this.windowOf(event.at);
     const address = addressSource(event.address);
     const details = Object.entries(event.details ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-    const source = JSON.stringify([event.type, event.actor, address, event.userId ?? null, event.clientId ?? null, details]);
+    const source = JSON.stringify([
+      event.type,
+      event.actor,
+      address,
+      event.userId ?? null,
+      event.clientId ?? null,
+      details,
+    ]);
     const id = countedRowId(windowStart, source);
     const started = this.startedIn(windowStart);
     if (!started.has(id)) {

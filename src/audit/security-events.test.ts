@@ -97,12 +97,20 @@ describe('security events of an in-process Gatehouse', () => {
     web = { id: registered.client.id, secret: remember(registered.secret) };
     const second = await registry.create({ name: 'Other', grantTypes: ['client_credentials'] });
     other = { id: second.client.id, secret: remember(second.secret) };
-    legacy = { id: (await registry.create({ name: 'Legacy', redirectUris: [LEGACY_CALLBACK], grantTypes: ['implicit'] })).client.id };
+    legacy = {
+      id: (await registry.create({ name: 'Legacy', redirectUris: [LEGACY_CALLBACK], grantTypes: ['implicit'] })).client
+        .id,
+    };
 
     // Administrators' account events go to another bus: only the Gatehouse's are collected.
     const accounts = new UserAccounts(db.store, { clock });
     alice = await accounts.create({ username: 'alice', email: 'Alice@Example.com', password: PASSWORD });
-    dave = await accounts.create({ username: 'dave', email: 'dave@example.com', password: DAVE_PASSWORD, enabled: false });
+    dave = await accounts.create({
+      username: 'dave',
+      email: 'dave@example.com',
+      password: DAVE_PASSWORD,
+      enabled: false,
+    });
   });
 
   beforeEach(() => {
@@ -118,7 +126,8 @@ describe('security events of an in-process Gatehouse', () => {
       // Neither is any hash of it stored in an event.
       expect(everything, 'a hashed secret in an event').not.toContain(hashSecret(secret));
     }
-    for (const login of attemptedLogins) expect(everything.toLowerCase(), `the attempted login "${login}" in an event`).not.toContain(login.toLowerCase());
+    for (const login of attemptedLogins)
+      expect(everything.toLowerCase(), `the attempted login "${login}" in an event`).not.toContain(login.toLowerCase());
   });
 
   afterAll(async () => {
@@ -139,7 +148,14 @@ describe('security events of an in-process Gatehouse', () => {
   }
 
   const tokenFails = async (params: Record<string, string>, address: string) =>
-    (await rejectedOAuthError(gatehouse.tokenEndpoint.handle({ params: new Map(Object.entries({ client_id: web.id, client_secret: web.secret, ...params })), clientIp: address }))).code;
+    (
+      await rejectedOAuthError(
+        gatehouse.tokenEndpoint.handle({
+          params: new Map(Object.entries({ client_id: web.id, client_secret: web.secret, ...params })),
+          clientIp: address,
+        }),
+      )
+    ).code;
 
   /** A password grant; a login other than the username is added to attemptedLogins. */
   const passwordGrant = (login: string, password: string, address: string) => {
@@ -149,7 +165,16 @@ describe('security events of an in-process Gatehouse', () => {
 
   const revoke = (tokenValue: string, address: string, client = web, hint?: string) =>
     gatehouse.revocationEndpoint.handle(
-      { params: new Map(Object.entries({ client_id: client.id, client_secret: client.secret, token: tokenValue, ...(hint ? { token_type_hint: hint } : {}) })) },
+      {
+        params: new Map(
+          Object.entries({
+            client_id: client.id,
+            client_secret: client.secret,
+            token: tokenValue,
+            ...(hint ? { token_type_hint: hint } : {}),
+          }),
+        ),
+      },
       address,
     );
 
@@ -210,7 +235,9 @@ describe('security events of an in-process Gatehouse', () => {
         },
       ]);
 
-      expect(await tokenFails({ grant_type: 'refresh_token', refresh_token: first.response.refresh_token! }, '203.0.113.66')).toBe('invalid_grant');
+      expect(
+        await tokenFails({ grant_type: 'refresh_token', refresh_token: first.response.refresh_token! }, '203.0.113.66'),
+      ).toBe('invalid_grant');
       const familyId = (await db.store.findRefreshToken(tokenKey(first.response.refresh_token!)))!.familyId;
       expect(newEvents()).toStrictEqual([
         {
@@ -227,20 +254,53 @@ describe('security events of an in-process Gatehouse', () => {
 
     it('a failed client authentication is client.authentication_failed (naming the client only when it exists); an unknown refresh token emits nothing', async () => {
       const refused = await rejectedOAuthError(
-        gatehouse.tokenEndpoint.handle({ params: new Map(Object.entries({ client_id: web.id, client_secret: 'wrong-secret-value', grant_type: 'client_credentials' })), clientIp: '198.51.100.5' }),
+        gatehouse.tokenEndpoint.handle({
+          params: new Map(
+            Object.entries({
+              client_id: web.id,
+              client_secret: 'wrong-secret-value',
+              grant_type: 'client_credentials',
+            }),
+          ),
+          clientIp: '198.51.100.5',
+        }),
       );
       expect(refused.code).toBe('invalid_client');
       const unknownClient = 'no-such-client-typed-here';
       attemptedLogins.add(unknownClient);
       const unknown = await rejectedOAuthError(
-        gatehouse.tokenEndpoint.handle({ params: new Map(Object.entries({ client_id: unknownClient, client_secret: 'wrong-secret-value', grant_type: 'client_credentials' })), clientIp: '198.51.100.5' }),
+        gatehouse.tokenEndpoint.handle({
+          params: new Map(
+            Object.entries({
+              client_id: unknownClient,
+              client_secret: 'wrong-secret-value',
+              grant_type: 'client_credentials',
+            }),
+          ),
+          clientIp: '198.51.100.5',
+        }),
       );
       expect(unknown.code).toBe('invalid_client');
       expect(newEvents()).toStrictEqual([
-        { type: 'client.authentication_failed', at: clock.now(), actor: 'client', clientId: web.id, address: '198.51.100.5', details: { method: 'client_secret_post', reason: 'wrong_secret' } },
-        { type: 'client.authentication_failed', at: clock.now(), actor: 'client', address: '198.51.100.5', details: { method: 'client_secret_post', reason: 'unknown_client' } },
+        {
+          type: 'client.authentication_failed',
+          at: clock.now(),
+          actor: 'client',
+          clientId: web.id,
+          address: '198.51.100.5',
+          details: { method: 'client_secret_post', reason: 'wrong_secret' },
+        },
+        {
+          type: 'client.authentication_failed',
+          at: clock.now(),
+          actor: 'client',
+          address: '198.51.100.5',
+          details: { method: 'client_secret_post', reason: 'unknown_client' },
+        },
       ]);
-      expect(await tokenFails({ grant_type: 'refresh_token', refresh_token: 'no-such-refresh-token' }, '198.51.100.5')).toBe('invalid_grant');
+      expect(
+        await tokenFails({ grant_type: 'refresh_token', refresh_token: 'no-such-refresh-token' }, '198.51.100.5'),
+      ).toBe('invalid_grant');
       expect(newEvents()).toEqual([]);
     });
   });
@@ -256,7 +316,15 @@ describe('security events of an in-process Gatehouse', () => {
       attemptedLogins.add('alice@EXAMPLE.com');
       await browser.signInOrFail('alice@EXAMPLE.com', PASSWORD);
       expect(newEvents()).toStrictEqual([
-        { type: 'login.succeeded', at: clock.now(), actor: 'user', userId: alice.id, username: 'alice', address: '127.0.0.1', details: { via: 'sign_in_form' } },
+        {
+          type: 'login.succeeded',
+          at: clock.now(),
+          actor: 'user',
+          userId: alice.id,
+          username: 'alice',
+          address: '127.0.0.1',
+          details: { via: 'sign_in_form' },
+        },
       ]);
     });
 
@@ -278,7 +346,13 @@ describe('security events of an in-process Gatehouse', () => {
           address: '127.0.0.1',
           details: { via: 'sign_in_form', reason: 'wrong_password' },
         },
-        { type: 'login.failed', at: clock.now(), actor: 'user', address: '127.0.0.1', details: { via: 'sign_in_form', reason: 'unknown_login' } },
+        {
+          type: 'login.failed',
+          at: clock.now(),
+          actor: 'user',
+          address: '127.0.0.1',
+          details: { via: 'sign_in_form', reason: 'unknown_login' },
+        },
       ]);
     });
 
@@ -287,7 +361,15 @@ describe('security events of an in-process Gatehouse', () => {
       newEvents();
       const { verifier, challenge } = pkcePair();
       const consentPage = await browser.get(
-        authorizePath({ response_type: 'code', client_id: web.id, redirect_uri: CALLBACK, scope: 'read write', state: 'st', code_challenge: challenge, code_challenge_method: 'S256' }),
+        authorizePath({
+          response_type: 'code',
+          client_id: web.id,
+          redirect_uri: CALLBACK,
+          scope: 'read write',
+          state: 'st',
+          code_challenge: challenge,
+          code_challenge_method: 'S256',
+        }),
       );
       expect(consentPage.status, consentPage.text).toBe(200);
       expect(newEvents()).toEqual([]);
@@ -342,7 +424,14 @@ describe('security events of an in-process Gatehouse', () => {
       newEvents();
       const { challenge } = pkcePair();
       const again = await browser.get(
-        authorizePath({ response_type: 'code', client_id: web.id, redirect_uri: CALLBACK, scope: 'read', code_challenge: challenge, code_challenge_method: 'S256' }),
+        authorizePath({
+          response_type: 'code',
+          client_id: web.id,
+          redirect_uri: CALLBACK,
+          scope: 'read',
+          code_challenge: challenge,
+          code_challenge_method: 'S256',
+        }),
       );
       expect(again.status, again.text).toBe(302);
       remember(new URL(again.location!).searchParams.get('code'));
@@ -352,7 +441,15 @@ describe('security events of an in-process Gatehouse', () => {
     it('implicit: consent.granted, then token.issued (actor user) for the token in the fragment', async () => {
       await browser.signInOrFail('alice', PASSWORD);
       newEvents();
-      const consentPage = await browser.get(authorizePath({ response_type: 'token', client_id: legacy.id, redirect_uri: LEGACY_CALLBACK, scope: 'read', state: 'imp' }));
+      const consentPage = await browser.get(
+        authorizePath({
+          response_type: 'token',
+          client_id: legacy.id,
+          redirect_uri: LEGACY_CALLBACK,
+          scope: 'read',
+          state: 'imp',
+        }),
+      );
       expect(consentPage.status, consentPage.text).toBe(200);
       const allowed = await browser.answerConsent(consentPage.text, 'allow');
       expect(allowed.status, allowed.text).toBe(303);
@@ -361,11 +458,17 @@ describe('security events of an in-process Gatehouse', () => {
       const who = { userId: alice.id, username: 'alice', clientId: legacy.id, address: '127.0.0.1' };
       expect(newEvents()).toStrictEqual([
         { type: 'consent.granted', at: clock.now(), actor: 'user', ...who, details: { scope: 'read' } },
-        { type: 'token.issued', at: clock.now(), actor: 'user', ...who, details: { grant_type: 'implicit', scope: 'read' } },
+        {
+          type: 'token.issued',
+          at: clock.now(),
+          actor: 'user',
+          ...who,
+          details: { grant_type: 'implicit', scope: 'read' },
+        },
       ]);
     });
 
-    it('revocation over HTTP records the caller\'s address', async () => {
+    it("revocation over HTTP records the caller's address", async () => {
       const issued = await token({ grant_type: 'client_credentials' }, '198.51.100.20');
       newEvents();
       const answer = await browser.request('/oauth/revoke', {
@@ -375,18 +478,32 @@ describe('security events of an in-process Gatehouse', () => {
       });
       expect(answer.status, answer.text).toBe(200);
       expect(newEvents()).toStrictEqual([
-        { type: 'token.revoked', at: clock.now(), actor: 'client', clientId: web.id, address: '127.0.0.1', details: { token_type: 'access_token' } },
+        {
+          type: 'token.revoked',
+          at: clock.now(),
+          actor: 'client',
+          clientId: web.id,
+          address: '127.0.0.1',
+          details: { token_type: 'access_token' },
+        },
       ]);
     });
   });
 
   describe('token.revoked', () => {
-    it('an access token revoked by its client: one event; revoking it again, an unknown token or another client\'s token: none', async () => {
+    it("an access token revoked by its client: one event; revoking it again, an unknown token or another client's token: none", async () => {
       const issued = await token({ grant_type: 'client_credentials' }, '198.51.100.30');
       newEvents();
       await revoke(issued.response.access_token, '198.51.100.31');
       expect(newEvents()).toStrictEqual([
-        { type: 'token.revoked', at: clock.now(), actor: 'client', clientId: web.id, address: '198.51.100.31', details: { token_type: 'access_token' } },
+        {
+          type: 'token.revoked',
+          at: clock.now(),
+          actor: 'client',
+          clientId: web.id,
+          address: '198.51.100.31',
+          details: { token_type: 'access_token' },
+        },
       ]);
 
       await revoke(issued.response.access_token, '198.51.100.31');
@@ -433,20 +550,29 @@ describe('security events of an in-process Gatehouse', () => {
       const wrong = 'a wrong guess of a password';
       secrets.add(wrong);
       attemptedLogins.add('Alice@Example.com');
-      expect(await tokenFails({ grant_type: 'password', username: 'Alice@Example.com', password: wrong }, '198.51.100.50')).toBe('invalid_grant');
+      expect(
+        await tokenFails({ grant_type: 'password', username: 'Alice@Example.com', password: wrong }, '198.51.100.50'),
+      ).toBe('invalid_grant');
       expect(newEvents()).toStrictEqual([failed('198.51.100.50', 'wrong_password', alice)]);
     });
 
     it('unknown_login names no one, and the login typed is not kept', async () => {
       const typed = 'my-secret-passphrase-in-the-username';
       attemptedLogins.add(typed);
-      expect(await tokenFails({ grant_type: 'password', username: typed, password: PASSWORD }, '198.51.100.51')).toBe('invalid_grant');
+      expect(await tokenFails({ grant_type: 'password', username: typed, password: PASSWORD }, '198.51.100.51')).toBe(
+        'invalid_grant',
+      );
       expect(newEvents()).toStrictEqual([failed('198.51.100.51', 'unknown_login')]);
     });
 
     it('deactivated: the right password of a deactivated account', async () => {
       attemptedLogins.add('dave@example.com');
-      expect(await tokenFails({ grant_type: 'password', username: 'dave@example.com', password: DAVE_PASSWORD }, '198.51.100.52')).toBe('invalid_grant');
+      expect(
+        await tokenFails(
+          { grant_type: 'password', username: 'dave@example.com', password: DAVE_PASSWORD },
+          '198.51.100.52',
+        ),
+      ).toBe('invalid_grant');
       expect(newEvents()).toStrictEqual([failed('198.51.100.52', 'deactivated', dave)]);
     });
 
@@ -459,10 +585,22 @@ describe('security events of an in-process Gatehouse', () => {
       let last = '';
       while (attempts < 10) {
         attempts += 1;
-        last = (await rejectedOAuthError(gatehouse.tokenEndpoint.handle({
-          params: new Map(Object.entries({ client_id: web.id, client_secret: web.secret, grant_type: 'password', username: 'alice@example.com', password: wrong })),
-          clientIp: address,
-        }))).description;
+        last = (
+          await rejectedOAuthError(
+            gatehouse.tokenEndpoint.handle({
+              params: new Map(
+                Object.entries({
+                  client_id: web.id,
+                  client_secret: web.secret,
+                  grant_type: 'password',
+                  username: 'alice@example.com',
+                  password: wrong,
+                }),
+              ),
+              clientIp: address,
+            }),
+          )
+        ).description;
         if (/too many failed sign-in attempts/.test(last)) break;
       }
       expect(last).toMatch(/too many failed sign-in attempts/);
@@ -473,7 +611,9 @@ describe('security events of an in-process Gatehouse', () => {
         failed(address, 'throttled'),
       ]);
       // The right password is throttled too, and says so.
-      expect(await tokenFails({ grant_type: 'password', username: 'alice@example.com', password: PASSWORD }, address)).toBe('invalid_grant');
+      expect(
+        await tokenFails({ grant_type: 'password', username: 'alice@example.com', password: PASSWORD }, address),
+      ).toBe('invalid_grant');
       expect(newEvents()).toStrictEqual([failed(address, 'throttled')]);
     });
   });
@@ -482,18 +622,44 @@ describe('security events of an in-process Gatehouse', () => {
     it('Gatehouse.close() leaves every event in the audit_events table', async () => {
       expect(events.length).toBeGreaterThan(20);
       expect(new Set(events.map((event) => event.type))).toEqual(
-        new Set(['token.issued', 'token.revoked', 'token.reuse_detected', 'code.reuse_detected', 'login.succeeded', 'login.failed', 'client.authentication_failed', 'consent.granted']),
+        new Set([
+          'token.issued',
+          'token.revoked',
+          'token.reuse_detected',
+          'code.reuse_detected',
+          'login.succeeded',
+          'login.failed',
+          'client.authentication_failed',
+          'consent.granted',
+        ]),
       );
       await gatehouse.close();
       const stored = await db.store.listAuditEvents({ limit: 10_000 });
       // Every event but the failures is one row of its own.
       const comparable = (record: ReturnType<typeof toAuditRecord>) => JSON.stringify({ ...record, id: '' });
-      expect(stored.filter((record) => record.count === undefined).map(comparable).sort()).toEqual(
-        events.filter((event) => !COUNTED_EVENT_TYPES.has(event.type)).map((event) => comparable(toAuditRecord(event, ''))).sort(),
+      expect(
+        stored
+          .filter((record) => record.count === undefined)
+          .map(comparable)
+          .sort(),
+      ).toEqual(
+        events
+          .filter((event) => !COUNTED_EVENT_TYPES.has(event.type))
+          .map((event) => comparable(toAuditRecord(event, '')))
+          .sort(),
       );
       // The failures are counted rows: one per source (type, account, client, address, details) and window (5 minutes), their counts adding up.
       const source = (record: ReturnType<typeof toAuditRecord>) =>
-        JSON.stringify([Math.floor(record.at / 300), record.type, record.actor, record.userId, record.username, record.clientId, record.address, Object.entries(record.details ?? {}).sort()]);
+        JSON.stringify([
+          Math.floor(record.at / 300),
+          record.type,
+          record.actor,
+          record.userId,
+          record.username,
+          record.clientId,
+          record.address,
+          Object.entries(record.details ?? {}).sort(),
+        ]);
       const expected = new Map<string, number>();
       for (const event of events.filter((e) => COUNTED_EVENT_TYPES.has(e.type))) {
         const key = source(toAuditRecord(event, ''));
@@ -516,20 +682,31 @@ describe('Gatehouse and its audit log, flush timer held', () => {
     const db = await createSqliteStore();
     try {
       const clock = new ManualClock(T);
-      const registered = await new ClientRegistry(db.store, clock).create({ name: 'svc', grantTypes: ['client_credentials'] });
+      const registered = await new ClientRegistry(db.store, clock).create({
+        name: 'svc',
+        grantTypes: ['client_credentials'],
+      });
       // Only setTimeout is faked: the 200 ms flush never fires by itself in this test.
       vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
       const gatehouse = composeServices({ config: validateConfig({}), store: db.store, clock });
       for (let i = 0; i < 3; i++) {
         await gatehouse.tokenEndpoint.handle({
-          params: new Map(Object.entries({ grant_type: 'client_credentials', client_id: registered.client.id, client_secret: registered.secret! })),
+          params: new Map(
+            Object.entries({
+              grant_type: 'client_credentials',
+              client_id: registered.client.id,
+              client_secret: registered.secret!,
+            }),
+          ),
           clientIp: '192.0.2.1',
         });
       }
       expect(await db.store.listAuditEvents({ limit: 10 })).toEqual([]);
       await gatehouse.close();
       const stored = await db.store.listAuditEvents({ limit: 10 });
-      expect(stored.map((record) => [record.type, record.clientId, record.address])).toEqual(Array.from({ length: 3 }, () => ['token.issued', registered.client.id, '192.0.2.1']));
+      expect(stored.map((record) => [record.type, record.clientId, record.address])).toEqual(
+        Array.from({ length: 3 }, () => ['token.issued', registered.client.id, '192.0.2.1']),
+      );
     } finally {
       vi.useRealTimers();
       await db.cleanup();
@@ -540,13 +717,22 @@ describe('Gatehouse and its audit log, flush timer held', () => {
     const db = await createSqliteStore();
     try {
       const clock = new ManualClock(T);
-      const registered = await new ClientRegistry(db.store, clock).create({ name: 'svc', grantTypes: ['client_credentials'] });
+      const registered = await new ClientRegistry(db.store, clock).create({
+        name: 'svc',
+        grantTypes: ['client_credentials'],
+      });
       const gatehouse = composeServices({ config: validateConfig({}), store: db.store, clock, auditLog: false });
       expect(gatehouse.auditLog).toBeNull();
       const seen: string[] = [];
       gatehouse.events.on((event) => seen.push(event.type));
       await gatehouse.tokenEndpoint.handle({
-        params: new Map(Object.entries({ grant_type: 'client_credentials', client_id: registered.client.id, client_secret: registered.secret! })),
+        params: new Map(
+          Object.entries({
+            grant_type: 'client_credentials',
+            client_id: registered.client.id,
+            client_secret: registered.secret!,
+          }),
+        ),
       });
       await gatehouse.close();
       expect(seen).toEqual(['token.issued']);

@@ -28,7 +28,12 @@ function configure(command: Command): void {
     command.argument('[subcommand]').action((subcommand?: string) => {
       if (subcommand === 'help') return command.outputHelp();
       const what = subcommand ? `unknown command '${subcommand}'` : 'a command is needed';
-      throw new UsageError(`${what}: ${names.join(', ')} (see ${command.name() === 'gatehouse' ? '' : `${command.name()} `}--help)`.replace('( ', '('));
+      throw new UsageError(
+        `${what}: ${names.join(', ')} (see ${command.name() === 'gatehouse' ? '' : `${command.name()} `}--help)`.replace(
+          '( ',
+          '(',
+        ),
+      );
     });
   }
   for (const sub of command.commands) configure(sub);
@@ -57,5 +62,10 @@ try {
   // Misuse of the CLI (bad flags, invalid values, unknown names): one line, exit code 2.
   if (isUsageError(error)) fail(error.message, 2);
   const { code } = (error ?? {}) as { code?: string };
-  fail(code === 'ECONNREFUSED' ? `cannot reach the database (${(error as Error).message})` : (error as Error).message ?? String(error), 1);
+  fail(
+    code === 'ECONNREFUSED'
+      ? `cannot reach the database (${(error as Error).message})`
+      : ((error as Error).message ?? String(error)),
+    1,
+  );
 }

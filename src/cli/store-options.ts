@@ -11,6 +11,9 @@ export interface StoreOptions {
  */
 export function withStoreOptions(command: Command): Command {
   return command
-    .option('--database <url>', 'sqlite:PATH or postgres://… (default sqlite:./data/gatehouse.db; env GATEHOUSE_DATABASE_URL)')
+    .option(
+      '--database <url>',
+      'sqlite:PATH or postgres://… (default sqlite:./data/gatehouse.db; env GATEHOUSE_DATABASE_URL)',
+    )
     .option('--config <file>', 'JSON or YAML configuration file');
 }

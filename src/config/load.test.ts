@@ -76,7 +76,7 @@ describe('an unknown GATEHOUSE_* variable', () => {
     ]);
   });
 
-  it('every variable a setting reads, GATEHOUSE_DATABASE_URL and other programs\' variables give no warning', () => {
+  it("every variable a setting reads, GATEHOUSE_DATABASE_URL and other programs' variables give no warning", () => {
     const env: NodeJS.ProcessEnv = { PATH: '/bin', HOME: '/root', GATEHOUSE_DATABASE_URL: 'sqlite::memory:' };
     for (const key of configKeys) env[environmentVariable(key)] = 'x';
     expect(unknownEnvironmentWarnings(env)).toEqual([]);

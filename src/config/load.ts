@@ -43,7 +43,9 @@ function readFile(path: string): Record<string, unknown> {
   try {
     text = readFileSync(path, 'utf8');
   } catch (error) {
-    throw new ConfigError(`config file ${path}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'not found' : (error as Error).message}`);
+    throw new ConfigError(
+      `config file ${path}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'not found' : (error as Error).message}`,
+    );
   }
   let parsed: unknown;
   try {
@@ -54,7 +56,8 @@ function readFile(path: string): Record<string, unknown> {
     throw new ConfigError(`config file ${path}: not valid JSON or YAML (${(error as Error).message.split('\n')[0]})`);
   }
   if (parsed === null || parsed === undefined) return {};
-  if (typeof parsed !== 'object' || Array.isArray(parsed)) throw new ConfigError(`config file ${path}: must be a mapping of keys to values`);
+  if (typeof parsed !== 'object' || Array.isArray(parsed))
+    throw new ConfigError(`config file ${path}: must be a mapping of keys to values`);
   return parsed as Record<string, unknown>;
 }
 
@@ -70,7 +73,8 @@ function readEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
     else ((values[section] ??= {}) as Record<string, unknown>)[inner] = fromString(key, raw, name);
   }
   // The conventional name for the database location.
-  if (env.GATEHOUSE_DATABASE_URL !== undefined && env.GATEHOUSE_DATABASE === undefined) values.database = env.GATEHOUSE_DATABASE_URL;
+  if (env.GATEHOUSE_DATABASE_URL !== undefined && env.GATEHOUSE_DATABASE === undefined)
+    values.database = env.GATEHOUSE_DATABASE_URL;
   return values;
 }
 

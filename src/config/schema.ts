@@ -7,7 +7,12 @@ import { isScopeToken } from '../core/scopes.js';
  * FOSOAuthServerBundle's defaults. Keys are snake_case in files; in the environment they
  * are GATEHOUSE_<KEY IN CAPITALS>.
  */
-const seconds = (min: number) => z.number().int().min(min).max(10 * 365 * 24 * 3600);
+const seconds = (min: number) =>
+  z
+    .number()
+    .int()
+    .min(min)
+    .max(10 * 365 * 24 * 3600);
 
 export const configSchema = z
   .object({
@@ -112,7 +117,12 @@ export const configSchema = z
      * Seconds between the clean-ups `serve` runs by itself (what `gatehouse tokens clean` does);
      * 0 turns them off (then schedule `tokens clean` yourself).
      */
-    cleanup_interval: z.number().int().min(0).max(7 * 24 * 3600).default(3600),
+    cleanup_interval: z
+      .number()
+      .int()
+      .min(0)
+      .max(7 * 24 * 3600)
+      .default(3600),
     /** Self-service sign-up at /register (FOSUserBundle's registration). */
     registration: z
       .object({
@@ -141,7 +151,10 @@ export const configSchema = z
         /** smtp://user:pass@host:587 or smtps://…:465. Unset: messages are written to `outbox` as .eml files. */
         url: z
           .string()
-          .refine((value) => /^smtps?:\/\/[^/?#\s]+/.test(value), 'must be an smtp:// or smtps:// URL, e.g. smtp://user:password@mail.example.com:587')
+          .refine(
+            (value) => /^smtps?:\/\/[^/?#\s]+/.test(value),
+            'must be an smtp:// or smtps:// URL, e.g. smtp://user:password@mail.example.com:587',
+          )
           .optional(),
         /** The From address. Defaults to Gatehouse <no-reply@ISSUER HOST>. */
         from: z.string().min(3).max(320).optional(),
@@ -169,7 +182,11 @@ export const configSchema = z
     audit: z
       .object({
         /** Seconds events are kept; the scheduled clean-up (and `tokens clean`) deletes older ones. 0 keeps them forever. */
-        retention: z.number().int().min(0).default(90 * 86_400),
+        retention: z
+          .number()
+          .int()
+          .min(0)
+          .default(90 * 86_400),
         /**
          * Seconds of a failure window: the failed sign-ins and client authentications of one
          * source (event, address or IPv6 /64, account or client) in one window are one row with a count.
@@ -188,7 +205,16 @@ export const configSchema = z
       .object({
         enabled: z.boolean().default(true),
         /** Addresses or CIDR ranges allowed to read /metrics (after trusted_proxies); others get 404. */
-        allow: z.array(z.string().refine((value) => addressRangeProblem(value) === null, 'must be an IP address or a CIDR range such as 10.0.0.0/8')).default(['127.0.0.1', '::1']),
+        allow: z
+          .array(
+            z
+              .string()
+              .refine(
+                (value) => addressRangeProblem(value) === null,
+                'must be an IP address or a CIDR range such as 10.0.0.0/8',
+              ),
+          )
+          .default(['127.0.0.1', '::1']),
       })
       .strict()
       .default({ enabled: true, allow: ['127.0.0.1', '::1'] }),
@@ -210,7 +236,8 @@ export const configSchema = z
       ctx.addIssue({
         code: 'custom',
         path: ['key_encryption_key'],
-        message: 'is required when access_token_format is jwt (e.g. GATEHOUSE_KEY_ENCRYPTION_KEY=$(openssl rand -base64 32))',
+        message:
+          'is required when access_token_format is jwt (e.g. GATEHOUSE_KEY_ENCRYPTION_KEY=$(openssl rand -base64 32))',
       });
     }
     for (const scope of Object.keys(config.scope_descriptions)) {
@@ -246,7 +273,8 @@ function issuerProblem(value: string): string | null {
     return 'is not a URL';
   }
   if (url.protocol !== 'https:' && url.protocol !== 'http:') return 'must be an https (or, for development, http) URL';
-  if (url.search || url.hash || value.includes('?') || value.includes('#')) return 'must not have a query or fragment (RFC 8414 §2)';
+  if (url.search || url.hash || value.includes('?') || value.includes('#'))
+    return 'must not have a query or fragment (RFC 8414 §2)';
   return null;
 }
 
@@ -277,7 +305,14 @@ export const numericKeys = new Set([
   'audit.failure_rows',
 ]);
 export const listKeys = new Set(['supported_scopes', 'trusted_proxies', 'metrics.allow']);
-export const booleanKeys = new Set(['require_pkce', 'enforce_state', 'jwt_user_claims', 'registration.enabled', 'registration.confirmation', 'metrics.enabled']);
+export const booleanKeys = new Set([
+  'require_pkce',
+  'enforce_state',
+  'jwt_user_claims',
+  'registration.enabled',
+  'registration.confirmation',
+  'metrics.enabled',
+]);
 /** Mappings: given as a JSON object in the environment. */
 export const objectKeys = new Set(['scope_descriptions']);
 

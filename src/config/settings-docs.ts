@@ -56,8 +56,7 @@ export const settingDocs: Record<string, SettingDoc> = {
   },
   supported_scopes: {
     meaning:
-      'The scopes the server knows. In the environment: `"read write"`, `"read,write"` or ' +
-      '`\'["read","write"]\'`.',
+      'The scopes the server knows. In the environment: `"read write"`, `"read,write"` or ' + '`\'["read","write"]\'`.',
   },
   default_scope: {
     meaning: 'Space-separated scopes granted when a request names none; each must be in `supported_scopes`.',
@@ -73,7 +72,7 @@ export const settingDocs: Record<string, SettingDoc> = {
       'regardless; turn it off only for confidential legacy clients.',
   },
   enforce_state: {
-    meaning: 'Make `state` mandatory at the authorization endpoint (FOSOAuthServerBundle\'s option).',
+    meaning: "Make `state` mandatory at the authorization endpoint (FOSOAuthServerBundle's option).",
   },
   session_lifetime: {
     meaning: 'Seconds a browser sign-in lasts.',
@@ -86,18 +85,17 @@ export const settingDocs: Record<string, SettingDoc> = {
   },
   access_token_format: {
     meaning:
-      '`opaque` (random, checked against the database) or `jwt` (RFC 9068, checkable by your API with the ' +
-      'JWKS).',
+      '`opaque` (random, checked against the database) or `jwt` (RFC 9068, checkable by your API with the ' + 'JWKS).',
   },
   jwt_signing_algorithm: {
     meaning: 'Algorithm of new signing keys: `EdDSA` (Ed25519), `ES256` or `RS256`.',
   },
   access_token_audience: {
-    meaning: 'The `aud` claim of JWT access tokens (and of introspection answers): your API\'s identifier.',
+    meaning: "The `aud` claim of JWT access tokens (and of introspection answers): your API's identifier.",
     defaultText: 'the issuer',
   },
   jwt_user_claims: {
-    meaning: 'Put the user\'s `username` and `roles` in JWT access tokens.',
+    meaning: "Put the user's `username` and `roles` in JWT access tokens.",
   },
   key_encryption_key: {
     meaning:
@@ -139,8 +137,8 @@ export const settingDocs: Record<string, SettingDoc> = {
   trusted_proxies: {
     meaning:
       'Addresses or CIDR ranges of your reverse proxies (e.g. `"127.0.0.1 10.0.0.0/8"`): their ' +
-      '`X-Forwarded-For` gives the client\'s address for throttling. Behind a proxy, set it, or every client' +
-      ' shares the proxy\'s address and its counter.',
+      "`X-Forwarded-For` gives the client's address for throttling. Behind a proxy, set it, or every client" +
+      " shares the proxy's address and its counter.",
   },
   cleanup_interval: {
     meaning:

@@ -43,5 +43,10 @@ function ipv6Groups(address: string): number[] {
 function compress(groups: number[]): string {
   let end = groups.length;
   while (end > 0 && groups[end - 1] === 0) end--;
-  return groups.slice(0, end).map((group) => group.toString(16)).join(':') || '0';
+  return (
+    groups
+      .slice(0, end)
+      .map((group) => group.toString(16))
+      .join(':') || '0'
+  );
 }

@@ -76,8 +76,10 @@ describe('authorization endpoint', () => {
     native = await register({ name: 'native', isPublic: true, redirectUris: [NATIVE_CALLBACK] });
     service = await register({ name: 'service', grantTypes: ['client_credentials'] });
     const accounts = new UserAccounts(db.store, { clock });
-    alice = (await accounts.create({ username: 'alice', email: 'alice@example.com', password: 'a long passphrase' })).id;
-    bob = (await accounts.create({ username: 'bob', email: 'bob@example.com', password: 'another long passphrase' })).id;
+    alice = (await accounts.create({ username: 'alice', email: 'alice@example.com', password: 'a long passphrase' }))
+      .id;
+    bob = (await accounts.create({ username: 'bob', email: 'bob@example.com', password: 'another long passphrase' }))
+      .id;
   });
   afterAll(() => db.cleanup());
 
@@ -99,7 +101,10 @@ describe('authorization endpoint', () => {
   const validate = (overrides: Record<string, string | undefined> = {}, repeated: string[] = [], on = gatehouse) =>
     on.authorizationEndpoint.validate(params(overrides), repeated);
 
-  const valid = async (overrides: Record<string, string | undefined> = {}, on = gatehouse): Promise<AuthorizationRequest> => {
+  const valid = async (
+    overrides: Record<string, string | undefined> = {},
+    on = gatehouse,
+  ): Promise<AuthorizationRequest> => {
     const result = await validate(overrides, [], on);
     if (result.kind !== 'valid') throw new Error(`expected a valid request, got ${JSON.stringify(result)}`);
     return result.request;
@@ -165,7 +170,12 @@ describe('authorization endpoint', () => {
     });
 
     it('a redirect_uri that is not registered, even almost', async () => {
-      for (const redirectUri of ['https://evil.example/callback', `${WEB_CALLBACK}/`, 'https://APP.example/callback', 'https://app.example/other']) {
+      for (const redirectUri of [
+        'https://evil.example/callback',
+        `${WEB_CALLBACK}/`,
+        'https://APP.example/callback',
+        'https://app.example/other',
+      ]) {
         expectUntrusted(await validate({ redirect_uri: redirectUri }));
       }
     });
@@ -181,7 +191,10 @@ describe('authorization endpoint', () => {
 
     it('is decided before any other check: a bad redirect_uri with every other parameter wrong is still not redirected', async () => {
       expectUntrusted(
-        await validate({ redirect_uri: 'https://evil.example/cb', response_type: 'bogus', scope: 'nope', code_challenge: undefined }, ['state']),
+        await validate(
+          { redirect_uri: 'https://evil.example/cb', response_type: 'bogus', scope: 'nope', code_challenge: undefined },
+          ['state'],
+        ),
       );
     });
   });
@@ -190,7 +203,11 @@ describe('authorization endpoint', () => {
 
   describe('errors go back to the client with error, error_description, state and iss', () => {
     it('missing response_type → invalid_request', async () => {
-      expectErrorRedirect(await validate({ response_type: undefined }), { base: WEB_CALLBACK, error: 'invalid_request', state: 'af0ifjsldkj' });
+      expectErrorRedirect(await validate({ response_type: undefined }), {
+        base: WEB_CALLBACK,
+        error: 'invalid_request',
+        state: 'af0ifjsldkj',
+      });
     });
 
     it('unknown response_type → unsupported_response_type', async () => {
@@ -227,14 +244,27 @@ describe('authorization endpoint', () => {
 
     it('a scope the client may not have, an unknown scope, or a malformed scope → invalid_scope', async () => {
       for (const scope of ['admin', 'read admin', 'bogus', 'read  write', ' read', 'read\twrite']) {
-        expectErrorRedirect(await validate({ scope }), { base: WEB_CALLBACK, error: 'invalid_scope', state: 'af0ifjsldkj' });
+        expectErrorRedirect(await validate({ scope }), {
+          base: WEB_CALLBACK,
+          error: 'invalid_scope',
+          state: 'af0ifjsldkj',
+        });
       }
     });
 
     it('a public client without PKCE → invalid_request, even where PKCE is not required', async () => {
       for (const on of [gatehouse, lenientPkce]) {
         expectErrorRedirect(
-          await validate({ client_id: spa.id, redirect_uri: SPA_CALLBACK, code_challenge: undefined, code_challenge_method: undefined }, [], on),
+          await validate(
+            {
+              client_id: spa.id,
+              redirect_uri: SPA_CALLBACK,
+              code_challenge: undefined,
+              code_challenge_method: undefined,
+            },
+            [],
+            on,
+          ),
           { base: SPA_CALLBACK, error: 'invalid_request', state: 'af0ifjsldkj' },
         );
       }
@@ -279,14 +309,28 @@ describe('authorization endpoint', () => {
     });
 
     it('a malformed code_challenge → invalid_request', async () => {
-      const malformed = [CHALLENGE.slice(0, 42), `${CHALLENGE}A`, `${CHALLENGE.slice(0, 42)}=`, `${CHALLENGE.slice(0, 42)}+`, 'x', ''];
+      const malformed = [
+        CHALLENGE.slice(0, 42),
+        `${CHALLENGE}A`,
+        `${CHALLENGE.slice(0, 42)}=`,
+        `${CHALLENGE.slice(0, 42)}+`,
+        'x',
+        '',
+      ];
       for (const challenge of malformed) {
-        expectErrorRedirect(await validate({ code_challenge: challenge }), { base: WEB_CALLBACK, error: 'invalid_request', state: 'af0ifjsldkj' });
+        expectErrorRedirect(await validate({ code_challenge: challenge }), {
+          base: WEB_CALLBACK,
+          error: 'invalid_request',
+          state: 'af0ifjsldkj',
+        });
       }
     });
 
     it('enforce_state: a request without state → invalid_request (with no state to echo); with state it is valid', async () => {
-      expectErrorRedirect(await validate({ state: undefined }, [], statefull), { base: WEB_CALLBACK, error: 'invalid_request' });
+      expectErrorRedirect(await validate({ state: undefined }, [], statefull), {
+        base: WEB_CALLBACK,
+        error: 'invalid_request',
+      });
       expect((await valid({ state: 'xyz' }, statefull)).state).toBe('xyz');
       // Off by default: no state is fine, and none is invented.
       expect((await valid({ state: undefined })).state).toBeUndefined();
@@ -294,7 +338,11 @@ describe('authorization endpoint', () => {
 
     it('any other parameter repeated → invalid_request', async () => {
       for (const name of ['response_type', 'scope', 'code_challenge', 'code_challenge_method']) {
-        expectErrorRedirect(await validate({}, [name]), { base: WEB_CALLBACK, error: 'invalid_request', state: 'af0ifjsldkj' });
+        expectErrorRedirect(await validate({}, [name]), {
+          base: WEB_CALLBACK,
+          error: 'invalid_request',
+          state: 'af0ifjsldkj',
+        });
       }
       // A repeated state cannot be echoed: which one would it be?
       expectErrorRedirect(await validate({}, ['state']), { base: WEB_CALLBACK, error: 'invalid_request' });
@@ -323,7 +371,11 @@ describe('authorization endpoint', () => {
 
     it('special characters in state come back intact', async () => {
       const state = 'a b&c=d#e/f?g%20';
-      expectErrorRedirect(await validate({ state, scope: 'bogus' }), { base: WEB_CALLBACK, error: 'invalid_scope', state });
+      expectErrorRedirect(await validate({ state, scope: 'bogus' }), {
+        base: WEB_CALLBACK,
+        error: 'invalid_scope',
+        state,
+      });
     });
   });
 
@@ -370,7 +422,11 @@ describe('authorization endpoint', () => {
       expect(response.get('state')).toBe('af0ifjsldkj');
       expect(response.get('iss')).toBe(ISSUER);
 
-      const again = responseParams(await gatehouse.authorizationEndpoint.approve(await valid(), asUser(alice), false), WEB_CALLBACK, 'query');
+      const again = responseParams(
+        await gatehouse.authorizationEndpoint.approve(await valid(), asUser(alice), false),
+        WEB_CALLBACK,
+        'query',
+      );
       expect(again.get('code')).not.toBe(response.get('code'));
     });
 
@@ -399,7 +455,10 @@ describe('authorization endpoint', () => {
     });
 
     it('records that redirect_uri was not given, and a missing challenge, on the stored code', async () => {
-      const request = await valid({ client_id: wide.id, redirect_uri: undefined, code_challenge: undefined, code_challenge_method: undefined }, lenientPkce);
+      const request = await valid(
+        { client_id: wide.id, redirect_uri: undefined, code_challenge: undefined, code_challenge_method: undefined },
+        lenientPkce,
+      );
       const location = await lenientPkce.authorizationEndpoint.approve(request, asUser(bob), false);
       expect(location.startsWith('https://wide.example/cb?code=')).toBe(true);
       const stored = await db.store.findAuthorizationCode(tokenKey(new URL(location).searchParams.get('code')!));
@@ -414,7 +473,11 @@ describe('authorization endpoint', () => {
     });
 
     it('leaves state out when the request had none, and keeps a registered query', async () => {
-      const location = await gatehouse.authorizationEndpoint.approve(await valid({ redirect_uri: WEB_TENANT, state: undefined }), asUser(alice), false);
+      const location = await gatehouse.authorizationEndpoint.approve(
+        await valid({ redirect_uri: WEB_TENANT, state: undefined }),
+        asUser(alice),
+        false,
+      );
       const response = responseParams(location, WEB_TENANT, 'query');
       expect(response.has('state')).toBe(false);
       expect(response.get('code')).toMatch(/^[A-Za-z0-9_-]{43,}$/);
@@ -422,19 +485,37 @@ describe('authorization endpoint', () => {
     });
 
     it('implicit: the access token goes in the fragment with state and iss, never a refresh token or a code', async () => {
-      const request = await valid({ client_id: legacy.id, redirect_uri: LEGACY_CALLBACK, response_type: 'token', scope: 'read' });
+      const request = await valid({
+        client_id: legacy.id,
+        redirect_uri: LEGACY_CALLBACK,
+        response_type: 'token',
+        scope: 'read',
+      });
       expect(request.codeChallenge).toBeNull();
       const location = await gatehouse.authorizationEndpoint.approve(request, asUser(alice), false);
       const response = responseParams(location, LEGACY_CALLBACK, 'fragment');
       expect(new URL(location).search).toBe('');
-      expect([...response.keys()].sort()).toEqual(['access_token', 'expires_in', 'iss', 'scope', 'state', 'token_type']);
+      expect([...response.keys()].sort()).toEqual([
+        'access_token',
+        'expires_in',
+        'iss',
+        'scope',
+        'state',
+        'token_type',
+      ]);
       expect(response.get('token_type')).toBe('Bearer');
       expect(response.get('expires_in')).toBe(String(ACCESS_LIFETIME));
       expect(response.get('scope')).toBe('read');
       expect(response.get('state')).toBe('af0ifjsldkj');
       expect(response.get('iss')).toBe(ISSUER);
       const stored = await db.store.findAccessToken(tokenKey(response.get('access_token')!));
-      expect(stored).toMatchObject({ clientId: legacy.id, userId: alice, scope: 'read', expiresAt: clock.now() + ACCESS_LIFETIME, revokedAt: null });
+      expect(stored).toMatchObject({
+        clientId: legacy.id,
+        userId: alice,
+        scope: 'read',
+        expiresAt: clock.now() + ACCESS_LIFETIME,
+        revokedAt: null,
+      });
     });
   });
 
@@ -454,7 +535,13 @@ describe('authorization endpoint', () => {
     });
 
     it('answers an implicit request in the fragment', async () => {
-      const request = await valid({ client_id: legacy.id, redirect_uri: LEGACY_CALLBACK, response_type: 'token', scope: 'read', state: 's1' });
+      const request = await valid({
+        client_id: legacy.id,
+        redirect_uri: LEGACY_CALLBACK,
+        response_type: 'token',
+        scope: 'read',
+        state: 's1',
+      });
       const response = responseParams(gatehouse.authorizationEndpoint.deny(request), LEGACY_CALLBACK, 'fragment');
       expect(response.get('error')).toBe('access_denied');
       expect(response.get('state')).toBe('s1');
@@ -467,7 +554,13 @@ describe('authorization endpoint', () => {
   describe('needsConsent', () => {
     /** A user of its own per test, so consents from other tests do not interfere. */
     const freshUser = async (name: string) =>
-      (await new UserAccounts(db.store, { clock }).create({ username: name, email: `${name}@example.com`, password: 'a long passphrase' })).id;
+      (
+        await new UserAccounts(db.store, { clock }).create({
+          username: name,
+          email: `${name}@example.com`,
+          password: 'a long passphrase',
+        })
+      ).id;
     const wideRequest = (scope: string) => valid({ client_id: wide.id, redirect_uri: undefined, scope });
 
     it('asks for an untrusted client the user has not allowed', async () => {
@@ -518,15 +611,27 @@ describe('authorization endpoint', () => {
 
     it('is never needed for a trusted (first-party) client', async () => {
       const user = await freshUser('consent7');
-      const request = await valid({ client_id: firstParty.id, redirect_uri: FIRST_PARTY_CALLBACK, scope: 'read write admin' });
+      const request = await valid({
+        client_id: firstParty.id,
+        redirect_uri: FIRST_PARTY_CALLBACK,
+        scope: 'read write admin',
+      });
       expect(await gatehouse.authorizationEndpoint.needsConsent(request, user)).toBe(false);
     });
   });
 
   describe('what an unauthenticated request can make the server keep', () => {
     it('a state over 2,048 characters or a scope over 1,024 is invalid_request (a pending request stays small)', async () => {
-      expectErrorRedirect(await validate({ state: 'x'.repeat(2049) }), { base: WEB_CALLBACK, error: 'invalid_request', state: 'x'.repeat(2049) });
-      expectErrorRedirect(await validate({ scope: `read ${'write '.repeat(200)}`.trim() }), { base: WEB_CALLBACK, error: 'invalid_request', state: 'af0ifjsldkj' });
+      expectErrorRedirect(await validate({ state: 'x'.repeat(2049) }), {
+        base: WEB_CALLBACK,
+        error: 'invalid_request',
+        state: 'x'.repeat(2049),
+      });
+      expectErrorRedirect(await validate({ scope: `read ${'write '.repeat(200)}`.trim() }), {
+        base: WEB_CALLBACK,
+        error: 'invalid_request',
+        state: 'af0ifjsldkj',
+      });
       expect((await validate({ state: 'x'.repeat(2048) })).kind).toBe('valid');
     });
 
@@ -539,9 +644,17 @@ describe('authorization endpoint', () => {
 
   describe('response_mode (Multiple Response Type Encoding Practices §2.1) and what is echoed to the client', () => {
     it('response_mode=fragment puts the code in the fragment; query (or none) in the query', async () => {
-      const inFragment = await gatehouse.authorizationEndpoint.approve(await valid({ response_mode: 'fragment' }), asUser(alice), false);
+      const inFragment = await gatehouse.authorizationEndpoint.approve(
+        await valid({ response_mode: 'fragment' }),
+        asUser(alice),
+        false,
+      );
       expect(responseParams(inFragment, WEB_CALLBACK, 'fragment').get('code')).toBeTruthy();
-      const inQuery = await gatehouse.authorizationEndpoint.approve(await valid({ response_mode: 'query' }), asUser(alice), false);
+      const inQuery = await gatehouse.authorizationEndpoint.approve(
+        await valid({ response_mode: 'query' }),
+        asUser(alice),
+        false,
+      );
       expect(responseParams(inQuery, WEB_CALLBACK, 'query').get('code')).toBeTruthy();
       // A Deny answers in the mode that was asked for too.
       const denied = gatehouse.authorizationEndpoint.deny(await valid({ response_mode: 'fragment' }));
@@ -550,14 +663,31 @@ describe('authorization endpoint', () => {
 
     it('an unknown response_mode (form_post, made-up) is invalid_request at the redirect URI, never silently the query', async () => {
       for (const mode of ['form_post', 'jwt', 'web_message']) {
-        const response = expectErrorRedirect(await validate({ response_mode: mode }), { base: WEB_CALLBACK, error: 'invalid_request', state: 'af0ifjsldkj' });
+        const response = expectErrorRedirect(await validate({ response_mode: mode }), {
+          base: WEB_CALLBACK,
+          error: 'invalid_request',
+          state: 'af0ifjsldkj',
+        });
         expect(response.get('error_description')).toContain('response_mode');
       }
     });
 
     it('an access token is never put in the query: response_mode=query with response_type=token is refused, in the fragment', async () => {
-      const result = await validate({ client_id: legacy.id, redirect_uri: LEGACY_CALLBACK, response_type: 'token', response_mode: 'query', code_challenge: undefined, code_challenge_method: undefined, scope: undefined });
-      expectErrorRedirect(result, { base: LEGACY_CALLBACK, error: 'invalid_request', state: 'af0ifjsldkj', mode: 'fragment' });
+      const result = await validate({
+        client_id: legacy.id,
+        redirect_uri: LEGACY_CALLBACK,
+        response_type: 'token',
+        response_mode: 'query',
+        code_challenge: undefined,
+        code_challenge_method: undefined,
+        scope: undefined,
+      });
+      expectErrorRedirect(result, {
+        base: LEGACY_CALLBACK,
+        error: 'invalid_request',
+        state: 'af0ifjsldkj',
+        mode: 'fragment',
+      });
     });
 
     it("the redirect URI never gets the request's own text back in error_description", async () => {
@@ -567,14 +697,26 @@ describe('authorization endpoint', () => {
         [{ scope: `read ${script}` }, 'invalid_scope'],
       ];
       for (const [overrides, error] of cases) {
-        const response = expectErrorRedirect(await validate(overrides), { base: WEB_CALLBACK, error, state: 'af0ifjsldkj' });
+        const response = expectErrorRedirect(await validate(overrides), {
+          base: WEB_CALLBACK,
+          error,
+          state: 'af0ifjsldkj',
+        });
         expect(response.get('error_description')).not.toContain('<script');
         expect(response.get('error_description')).not.toContain('alert');
       }
       // A repeated parameter of the attacker's naming is not named back either.
-      const repeated = expectErrorRedirect(await validate({}, [script]), { base: WEB_CALLBACK, error: 'invalid_request', state: 'af0ifjsldkj' });
+      const repeated = expectErrorRedirect(await validate({}, [script]), {
+        base: WEB_CALLBACK,
+        error: 'invalid_request',
+        state: 'af0ifjsldkj',
+      });
       expect(repeated.get('error_description')).toBe('a parameter was repeated');
-      const knownRepeat = expectErrorRedirect(await validate({}, ['scope']), { base: WEB_CALLBACK, error: 'invalid_request', state: 'af0ifjsldkj' });
+      const knownRepeat = expectErrorRedirect(await validate({}, ['scope']), {
+        base: WEB_CALLBACK,
+        error: 'invalid_request',
+        state: 'af0ifjsldkj',
+      });
       expect(knownRepeat.get('error_description')).toBe('parameter repeated: scope');
     });
   });

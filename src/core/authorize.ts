@@ -137,13 +137,17 @@ export class AuthorizationEndpoint {
    * Validates an authorization request. `repeated` names parameters that appeared more than
    * once, which RFC 6749 §3.1 forbids.
    */
-  async validate(params: ReadonlyMap<string, string>, repeatedNames: readonly string[] = []): Promise<AuthorizationValidation> {
+  async validate(
+    params: ReadonlyMap<string, string>,
+    repeatedNames: readonly string[] = [],
+  ): Promise<AuthorizationValidation> {
     // RFC 6749 §3.1: parameters must not be included more than once, except those whose own
     // spec lets them repeat. Never "first wins": a planted value must not decide anything.
     const repeated = repeatedNames.filter((name) => !MULTI_VALUED_PARAMETERS.includes(name));
     // 1. The client and the redirect URI: failures here are shown, never redirected.
     if (repeated.includes('client_id')) return { kind: 'untrusted', description: 'client_id was given more than once' };
-    if (repeated.includes('redirect_uri')) return { kind: 'untrusted', description: 'redirect_uri was given more than once' };
+    if (repeated.includes('redirect_uri'))
+      return { kind: 'untrusted', description: 'redirect_uri was given more than once' };
     const clientId = params.get('client_id');
     if (clientId === undefined) return { kind: 'untrusted', description: 'the request has no client_id' };
     const client = clientId.length <= 255 ? await this.store.findClient(clientId) : null;
@@ -157,11 +161,18 @@ export class AuthorizationEndpoint {
     const fail = (raised: OAuthError): AuthorizationValidation => {
       // Nothing the request said is echoed to the client's redirect URI.
       const error = raised.forRedirect();
-      return { kind: 'error-redirect', error, location: this.errorLocation(resolved.redirectUri, mode, error, repeated.includes('state') ? undefined : state) };
+      return {
+        kind: 'error-redirect',
+        error,
+        location: this.errorLocation(resolved.redirectUri, mode, error, repeated.includes('state') ? undefined : state),
+      };
     };
     try {
       const request = this.checkRequest(client, params, repeated);
-      return { kind: 'valid', request: { ...request, redirectUri: resolved.redirectUri, redirectUriGiven: resolved.given } };
+      return {
+        kind: 'valid',
+        request: { ...request, redirectUri: resolved.redirectUri, redirectUriGiven: resolved.given },
+      };
     } catch (error) {
       if (error instanceof OAuthError) return fail(error);
       throw error;
@@ -173,13 +184,16 @@ export class AuthorizationEndpoint {
     if (repeated.length > 0) {
       const name = repeated[0]!;
       const known = (AUTHORIZATION_PARAMETERS as readonly string[]).includes(name);
-      throw OAuthError.invalidRequest(`parameter repeated: ${truncate(name)}`).withoutEcho(known ? `parameter repeated: ${name}` : 'a parameter was repeated');
+      throw OAuthError.invalidRequest(`parameter repeated: ${truncate(name)}`).withoutEcho(
+        known ? `parameter repeated: ${name}` : 'a parameter was repeated',
+      );
     }
 
     const handler = this.checkResponseType(client, params);
     // The request is kept on the server while the user signs in: what anyone can make it store is bounded.
     for (const [name, max] of Object.entries(MAX_PARAMETER_LENGTHS)) {
-      if ((params.get(name)?.length ?? 0) > max) throw OAuthError.invalidRequest(`${name} is longer than ${max} characters`);
+      if ((params.get(name)?.length ?? 0) > max)
+        throw OAuthError.invalidRequest(`${name} is longer than ${max} characters`);
     }
     const responseMode = params.get('response_mode');
     if (responseMode !== undefined && !RESPONSE_MODES.includes(responseMode)) {

@@ -25,12 +25,22 @@ const store = { findClient: async (id: string) => [confidential, publicClient].f
 describe('client authentication (RFC 6749 §2.3)', () => {
   it('form-decodes HTTP Basic credentials (§2.3.1) and accepts the right secret', async () => {
     const presented = presentedClientCredentials(new Map(), basic('svc', 's3cret:with%odd chars+'));
-    expect(presented).toEqual({ method: 'client_secret_basic', clientId: 'svc', clientSecret: 's3cret:with%odd chars+' });
+    expect(presented).toEqual({
+      method: 'client_secret_basic',
+      clientId: 'svc',
+      clientSecret: 's3cret:with%odd chars+',
+    });
     expect((await authenticateClient(store, presented)).id).toBe('svc');
   });
 
   it('accepts client_secret_post', async () => {
-    const presented = presentedClientCredentials(new Map([['client_id', 'svc'], ['client_secret', 's3cret:with%odd chars+']]), undefined);
+    const presented = presentedClientCredentials(
+      new Map([
+        ['client_id', 'svc'],
+        ['client_secret', 's3cret:with%odd chars+'],
+      ]),
+      undefined,
+    );
     expect(presented.method).toBe('client_secret_post');
     expect((await authenticateClient(store, presented)).id).toBe('svc');
   });
@@ -43,28 +53,46 @@ describe('client authentication (RFC 6749 §2.3)', () => {
   });
 
   it('answers a wrong Basic secret with 401 and WWW-Authenticate: Basic', async () => {
-    const error = await failure(authenticateClient(store, presentedClientCredentials(new Map(), basic('svc', 'wrong'))));
+    const error = await failure(
+      authenticateClient(store, presentedClientCredentials(new Map(), basic('svc', 'wrong'))),
+    );
     expect(error.code).toBe('invalid_client');
     expect(error.status).toBe(401);
     expect(error.headers['www-authenticate']).toMatch(/^Basic /);
   });
 
   it('answers a wrong posted secret with 401 and no WWW-Authenticate', async () => {
-    const presented = presentedClientCredentials(new Map([['client_id', 'svc'], ['client_secret', 'wrong']]), undefined);
+    const presented = presentedClientCredentials(
+      new Map([
+        ['client_id', 'svc'],
+        ['client_secret', 'wrong'],
+      ]),
+      undefined,
+    );
     const error = await failure(authenticateClient(store, presented));
     expect(error.status).toBe(401);
     expect(error.headers['www-authenticate']).toBeUndefined();
   });
 
   it('gives an unknown client the same answer as a wrong secret', async () => {
-    const unknown = await failure(authenticateClient(store, presentedClientCredentials(new Map(), basic('nobody', 'x'))));
+    const unknown = await failure(
+      authenticateClient(store, presentedClientCredentials(new Map(), basic('nobody', 'x'))),
+    );
     const wrong = await failure(authenticateClient(store, presentedClientCredentials(new Map(), basic('svc', 'x'))));
     expect(unknown.toJSON()).toEqual(wrong.toJSON());
   });
 
   it('lets a public client identify itself by id only, and refuses it a secret', async () => {
-    expect((await authenticateClient(store, presentedClientCredentials(new Map([['client_id', 'spa']]), undefined))).id).toBe('spa');
-    const withSecret = presentedClientCredentials(new Map([['client_id', 'spa'], ['client_secret', 'x']]), undefined);
+    expect(
+      (await authenticateClient(store, presentedClientCredentials(new Map([['client_id', 'spa']]), undefined))).id,
+    ).toBe('spa');
+    const withSecret = presentedClientCredentials(
+      new Map([
+        ['client_id', 'spa'],
+        ['client_secret', 'x'],
+      ]),
+      undefined,
+    );
     expect((await failure(authenticateClient(store, withSecret))).code).toBe('invalid_client');
   });
 
@@ -75,13 +103,17 @@ describe('client authentication (RFC 6749 §2.3)', () => {
   });
 
   it('refuses a confidential client that sends no secret', async () => {
-    const error = await failure(authenticateClient(store, presentedClientCredentials(new Map([['client_id', 'svc']]), undefined)));
+    const error = await failure(
+      authenticateClient(store, presentedClientCredentials(new Map([['client_id', 'svc']]), undefined)),
+    );
     expect(error.code).toBe('invalid_client');
   });
 
   it('refuses malformed Basic credentials and a request without any client', () => {
     expect(thrown(() => presentedClientCredentials(new Map(), 'Basic !!!')).code).toBe('invalid_client');
-    expect(thrown(() => presentedClientCredentials(new Map(), `Basic ${Buffer.from('no-colon').toString('base64')}`)).status).toBe(401);
+    expect(
+      thrown(() => presentedClientCredentials(new Map(), `Basic ${Buffer.from('no-colon').toString('base64')}`)).status,
+    ).toBe(401);
     expect(thrown(() => presentedClientCredentials(new Map(), undefined)).status).toBe(401);
     expect(thrown(() => presentedClientCredentials(new Map(), basic('a\0b', 'x'))).code).toBe('invalid_client');
   });

@@ -38,15 +38,26 @@ function parseBasic(authorization: string): { clientId: string; clientSecret: st
  * Finds how the client authenticates: HTTP Basic, secret in the body, or (public client)
  * just its id. RFC 6749 §2.3: a client MUST NOT use more than one method in a request.
  */
-export function presentedClientCredentials(params: ReadonlyMap<string, string>, authorization: string | undefined): PresentedClientCredentials {
+export function presentedClientCredentials(
+  params: ReadonlyMap<string, string>,
+  authorization: string | undefined,
+): PresentedClientCredentials {
   const bodyId = params.get('client_id');
   const bodySecret = params.get('client_secret');
   if (authorization !== undefined && /^basic\b/i.test(authorization.trim())) {
     const basic = parseBasic(authorization.trim());
-    if (bodySecret !== undefined) throw OAuthError.invalidRequest('use one client authentication method, not HTTP Basic and client_secret together');
-    if (bodyId !== undefined && bodyId !== basic.clientId) throw OAuthError.invalidRequest('client_id in the body differs from the HTTP Basic client id');
+    if (bodySecret !== undefined)
+      throw OAuthError.invalidRequest(
+        'use one client authentication method, not HTTP Basic and client_secret together',
+      );
+    if (bodyId !== undefined && bodyId !== basic.clientId)
+      throw OAuthError.invalidRequest('client_id in the body differs from the HTTP Basic client id');
     // Some client libraries send a public client as "client_id:" (empty password): that is no secret.
-    return { method: 'client_secret_basic', clientId: basic.clientId, clientSecret: basic.clientSecret === '' ? null : basic.clientSecret };
+    return {
+      method: 'client_secret_basic',
+      clientId: basic.clientId,
+      clientSecret: basic.clientSecret === '' ? null : basic.clientSecret,
+    };
   }
   if (bodyId === undefined) {
     throw OAuthError.invalidClient('client authentication required (HTTP Basic or client_id and client_secret)', false);
@@ -67,7 +78,10 @@ export async function findPresentedClient(
 }
 
 /** Checks the presented credentials against `client` (null: unknown) in constant time: the second half. */
-export function checkClientCredentials(client: ClientRecord | null, presented: PresentedClientCredentials): ClientRecord {
+export function checkClientCredentials(
+  client: ClientRecord | null,
+  presented: PresentedClientCredentials,
+): ClientRecord {
   const triedBasic = presented.method === 'client_secret_basic';
   const failure = () => OAuthError.invalidClient('client authentication failed', triedBasic);
 

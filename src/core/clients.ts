@@ -57,7 +57,8 @@ export class ClientRegistry {
     }
     const isPublic = input.isPublic ?? false;
     // Introspection is client-authenticated (RFC 7662 §2.1): a client without a secret cannot prove it is the resource server.
-    if (isPublic && input.canIntrospect) throw new ClientRegistrationError('a public client cannot be given --introspect');
+    if (isPublic && input.canIntrospect)
+      throw new ClientRegistrationError('a public client cannot be given --introspect');
     // RFC 6749 §4.4: client_credentials is for confidential clients only.
     if (isPublic && grantTypes.includes('client_credentials')) {
       throw new ClientRegistrationError('a public client cannot use client_credentials (RFC 6749 §4.4)');

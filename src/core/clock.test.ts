@@ -51,7 +51,13 @@ describe('OAuth credentials and the keys they are stored under', () => {
   });
 
   it('anything else (a JWT, a token from before time-prefixed tokens, a guess) is keyed by its plain SHA-256', () => {
-    for (const value of [cryptoIds.secret(), 'eyJhbGciOiJFZERTQSJ9.eyJzdWIiOiJhIn0.c2ln', 'x'.repeat(50), `${'*'.repeat(8)}${cryptoIds.secret()}`, '']) {
+    for (const value of [
+      cryptoIds.secret(),
+      'eyJhbGciOiJFZERTQSJ9.eyJzdWIiOiJhIn0.c2ln',
+      'x'.repeat(50),
+      `${'*'.repeat(8)}${cryptoIds.secret()}`,
+      '',
+    ]) {
       expect(tokenKey(value)).toBe(hashSecret(value));
     }
   });

@@ -60,7 +60,9 @@ export class OAuthError extends Error {
 
   /** This error as it may be sent to a redirect URI: no text taken from the request. */
   forRedirect(): OAuthError {
-    return this.redirectDescription === undefined ? this : new OAuthError(this.code, this.redirectDescription, this.status);
+    return this.redirectDescription === undefined
+      ? this
+      : new OAuthError(this.code, this.redirectDescription, this.status);
   }
 
   toJSON(): { error: OAuthErrorCode; error_description: string } {
@@ -76,7 +78,9 @@ export class OAuthError extends Error {
    * HTTP Basic, the answer MUST carry WWW-Authenticate with that scheme.
    */
   static invalidClient(description: string, triedBasic: boolean): OAuthError {
-    const headers: Record<string, string> = triedBasic ? { 'www-authenticate': 'Basic realm="gatehouse", charset="UTF-8"' } : {};
+    const headers: Record<string, string> = triedBasic
+      ? { 'www-authenticate': 'Basic realm="gatehouse", charset="UTF-8"' }
+      : {};
     return new OAuthError('invalid_client', description, 401, headers);
   }
 
@@ -97,9 +101,10 @@ export class OAuthError extends Error {
   }
 
   static unsupportedResponseType(responseType: string): OAuthError {
-    return new OAuthError('unsupported_response_type', `response_type '${truncate(responseType)}' is not supported`).withoutEcho(
-      'response_type must be code (or token, for a client registered for the implicit grant)',
-    );
+    return new OAuthError(
+      'unsupported_response_type',
+      `response_type '${truncate(responseType)}' is not supported`,
+    ).withoutEcho('response_type must be code (or token, for a client registered for the implicit grant)');
   }
 
   static methodNotAllowed(allowed: string): OAuthError {
@@ -112,7 +117,10 @@ export class OAuthError extends Error {
 
   /** The same error, telling the client how many seconds to wait (RFC 9110 §10.2.3). */
   withRetryAfter(seconds: number): OAuthError {
-    return new OAuthError(this.code, this.description, this.status, { ...this.headers, 'retry-after': String(seconds) });
+    return new OAuthError(this.code, this.description, this.status, {
+      ...this.headers,
+      'retry-after': String(seconds),
+    });
   }
 
   static temporarilyUnavailable(description: string): OAuthError {

@@ -49,7 +49,13 @@ describe('token introspection (RFC 7662)', () => {
     db = await createSqliteStore();
     opaque = composeServices({ config: validateConfig(settings), store: db.store, clock });
     jwt = composeServices({
-      config: validateConfig({ ...settings, access_token_format: 'jwt', key_encryption_key: KEK, access_token_audience: API, jwt_user_claims: true }),
+      config: validateConfig({
+        ...settings,
+        access_token_format: 'jwt',
+        key_encryption_key: KEK,
+        access_token_audience: API,
+        jwt_user_claims: true,
+      }),
       store: db.store,
       clock,
     });
@@ -66,16 +72,23 @@ describe('token introspection (RFC 7662)', () => {
 
   const credentials = (who: RegisteredClient): Record<string, string> =>
     who.secret === null ? { client_id: who.client.id } : { client_id: who.client.id, client_secret: who.secret };
-  const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`;
+  const basic = (id: string, secret: string) =>
+    `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`;
 
-  const tokenRequest = async (on: Services, who: RegisteredClient, params: Record<string, string>): Promise<TokenResponse> =>
+  const tokenRequest = async (
+    on: Services,
+    who: RegisteredClient,
+    params: Record<string, string>,
+  ): Promise<TokenResponse> =>
     (await on.tokenEndpoint.handle({ params: new Map(Object.entries({ ...credentials(who), ...params })) })).response;
   const login = (who = app, on = opaque, username = 'alice', scope = 'read write') =>
     tokenRequest(on, who, { grant_type: 'password', username, password: PASSWORD, scope });
-  const refresh = (tokens: TokenResponse, who = app, on = opaque) => tokenRequest(on, who, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token! });
+  const refresh = (tokens: TokenResponse, who = app, on = opaque) =>
+    tokenRequest(on, who, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token! });
 
   const introspect = async (who: RegisteredClient, params: Record<string, string>, on = opaque) =>
-    (await on.introspectionEndpoint.handle({ params: new Map(Object.entries({ ...credentials(who), ...params })) })).response;
+    (await on.introspectionEndpoint.handle({ params: new Map(Object.entries({ ...credentials(who), ...params })) }))
+      .response;
   const revoke = (who: RegisteredClient, token: string, on = opaque) =>
     on.revocationEndpoint.handle({ params: new Map(Object.entries({ ...credentials(who), token })) });
 
@@ -134,14 +147,20 @@ describe('token introspection (RFC 7662)', () => {
       iss: ISSUER,
     };
     expect(await introspect(app, { token: tokens.refresh_token! })).toStrictEqual(expected);
-    expect(await introspect(app, { token: tokens.refresh_token!, token_type_hint: 'refresh_token' })).toStrictEqual(expected);
+    expect(await introspect(app, { token: tokens.refresh_token!, token_type_hint: 'refresh_token' })).toStrictEqual(
+      expected,
+    );
   });
 
   it('token_type_hint is only a hint: a wrong or unknown one still finds the token', async () => {
     const tokens = await login();
     for (const hint of ['refresh_token', 'access_token', 'id_token', 'nonsense']) {
-      expect((await introspect(app, { token: tokens.access_token, token_type_hint: hint })).token_type, hint).toBe('Bearer');
-      expect((await introspect(app, { token: tokens.refresh_token!, token_type_hint: hint })).token_type, hint).toBe('refresh_token');
+      expect((await introspect(app, { token: tokens.access_token, token_type_hint: hint })).token_type, hint).toBe(
+        'Bearer',
+      );
+      expect((await introspect(app, { token: tokens.refresh_token!, token_type_hint: hint })).token_type, hint).toBe(
+        'refresh_token',
+      );
     }
   });
 
@@ -150,17 +169,31 @@ describe('token introspection (RFC 7662)', () => {
     const tokens = await login();
     const failures = [
       opaque.introspectionEndpoint.handle({ params: new Map([['token', tokens.access_token]]) }),
-      opaque.introspectionEndpoint.handle({ params: new Map([['token', tokens.access_token]]), authorization: basic(app.client.id, 'wrong secret') }),
-      opaque.introspectionEndpoint.handle({ params: new Map(Object.entries({ token: tokens.access_token, client_id: app.client.id, client_secret: rival.secret! })) }),
-      opaque.introspectionEndpoint.handle({ params: new Map(Object.entries({ token: tokens.access_token, client_id: resourceServer.client.id })) }),
-      opaque.introspectionEndpoint.handle({ params: new Map(Object.entries({ token: tokens.access_token, client_id: 'nobody', client_secret: 'x' })) }),
+      opaque.introspectionEndpoint.handle({
+        params: new Map([['token', tokens.access_token]]),
+        authorization: basic(app.client.id, 'wrong secret'),
+      }),
+      opaque.introspectionEndpoint.handle({
+        params: new Map(
+          Object.entries({ token: tokens.access_token, client_id: app.client.id, client_secret: rival.secret! }),
+        ),
+      }),
+      opaque.introspectionEndpoint.handle({
+        params: new Map(Object.entries({ token: tokens.access_token, client_id: resourceServer.client.id })),
+      }),
+      opaque.introspectionEndpoint.handle({
+        params: new Map(Object.entries({ token: tokens.access_token, client_id: 'nobody', client_secret: 'x' })),
+      }),
     ];
     for (const failure of failures) {
       const error = await rejectedOAuthError(failure);
       expect({ code: error.code, status: error.status }).toEqual({ code: 'invalid_client', status: 401 });
     }
     // Basic authentication works when right.
-    const viaBasic = await opaque.introspectionEndpoint.handle({ params: new Map([['token', tokens.access_token]]), authorization: basic(app.client.id, app.secret!) });
+    const viaBasic = await opaque.introspectionEndpoint.handle({
+      params: new Map([['token', tokens.access_token]]),
+      authorization: basic(app.client.id, app.secret!),
+    });
     expect(viaBasic).toMatchObject({ clientId: app.client.id, response: { active: true } });
   });
 
@@ -233,13 +266,23 @@ describe('token introspection (RFC 7662)', () => {
       expect(await introspect(who, { token: tokens.refresh_token! })).toStrictEqual(INACTIVE);
     }
     const seen = await introspect(resourceServer, { token: tokens.access_token });
-    expect(seen).toMatchObject({ active: true, client_id: app.client.id, sub: aliceId, username: 'alice', token_type: 'Bearer' });
+    expect(seen).toMatchObject({
+      active: true,
+      client_id: app.client.id,
+      sub: aliceId,
+      username: 'alice',
+      token_type: 'Bearer',
+    });
     expect(await introspect(app, { token: tokens.access_token })).toStrictEqual(seen);
   });
 
   it('a public client introspects its own tokens with its client_id alone', async () => {
     const tokens = await login(spa);
-    expect(await introspect(spa, { token: tokens.access_token })).toMatchObject({ active: true, client_id: spa.client.id, username: 'alice' });
+    expect(await introspect(spa, { token: tokens.access_token })).toMatchObject({
+      active: true,
+      client_id: spa.client.id,
+      username: 'alice',
+    });
     expect(await introspect(app, { token: tokens.access_token })).toStrictEqual(INACTIVE);
   });
 
@@ -247,7 +290,17 @@ describe('token introspection (RFC 7662)', () => {
     const value = 'legacy-token-value-with-enough-entropy-0123456789';
     const now = clock.now();
     await db.store.issueTokens({
-      accessToken: { tokenHash: hashSecret(value), jti: null, familyId: 'legacy-family', clientId: app.client.id, userId: aliceId, scope: 'read', issuedAt: now, expiresAt: now + 60, revokedAt: null },
+      accessToken: {
+        tokenHash: hashSecret(value),
+        jti: null,
+        familyId: 'legacy-family',
+        clientId: app.client.id,
+        userId: aliceId,
+        scope: 'read',
+        issuedAt: now,
+        expiresAt: now + 60,
+        revokedAt: null,
+      },
     });
     expect(await introspect(app, { token: value })).toStrictEqual({
       active: true,
@@ -310,7 +363,9 @@ describe('token introspection (RFC 7662)', () => {
     it('an altered JWT (a scope added, the signature kept) is inactive', async () => {
       const tokens = await login(app, jwt);
       const [header, , signature] = tokens.access_token.split('.');
-      const altered = Buffer.from(JSON.stringify({ ...decodeJwt(tokens.access_token), scope: 'read write admin' })).toString('base64url');
+      const altered = Buffer.from(
+        JSON.stringify({ ...decodeJwt(tokens.access_token), scope: 'read write admin' }),
+      ).toString('base64url');
       expect(await introspect(app, { token: `${header}.${altered}.${signature}` }, jwt)).toStrictEqual(INACTIVE);
     });
 
@@ -320,7 +375,9 @@ describe('token introspection (RFC 7662)', () => {
       const tokens = await login(app, jwt, 'carol');
       expect(await db.store.findAccessToken(tokenKey(tokens.access_token))).not.toBeNull();
       const described = await introspect(app, { token: tokens.access_token }, jwt);
-      expect(described.active, `a ${tokens.access_token.length}-character token Gatehouse issued reads inactive`).toBe(true);
+      expect(described.active, `a ${tokens.access_token.length}-character token Gatehouse issued reads inactive`).toBe(
+        true,
+      );
       expect(described).toMatchObject({ username: 'carol', jti: decodeJwt(tokens.access_token).jti });
     });
   });

@@ -62,7 +62,11 @@ export class IntrospectionEndpoint {
     return null;
   }
 
-  private async describe(caller: ClientRecord, tokenHash: string, hint: string | undefined): Promise<IntrospectionResponse> {
+  private async describe(
+    caller: ClientRecord,
+    tokenHash: string,
+    hint: string | undefined,
+  ): Promise<IntrospectionResponse> {
     const found = await this.findUnspent(tokenHash, hint);
     if (!found) return INACTIVE;
     const { token, type } = found;

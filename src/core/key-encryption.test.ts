@@ -43,7 +43,12 @@ describe('KeyEncryption', () => {
 
   it('another secret cannot decrypt it, even one differing in a single character', () => {
     const encrypted = new KeyEncryption(SECRET).encrypt(pem);
-    for (const other of [`${SECRET.slice(0, -1)}X`, `X${SECRET.slice(1)}`, `${SECRET} `, 'a completely different secret value!!']) {
+    for (const other of [
+      `${SECRET.slice(0, -1)}X`,
+      `X${SECRET.slice(1)}`,
+      `${SECRET} `,
+      'a completely different secret value!!',
+    ]) {
       expect(() => new KeyEncryption(other).decrypt(encrypted)).toThrow();
     }
   });
@@ -51,7 +56,8 @@ describe('KeyEncryption', () => {
   it('refuses an altered IV, tag or ciphertext, a truncated value and an unknown version', () => {
     const encryption = new KeyEncryption(SECRET);
     const encrypted = encryption.encrypt(pem);
-    for (const index of [1, 2, 3]) expect(() => encryption.decrypt(tamper(encrypted, index)), `part ${index}`).toThrow();
+    for (const index of [1, 2, 3])
+      expect(() => encryption.decrypt(tamper(encrypted, index)), `part ${index}`).toThrow();
     const [, iv, tag, ciphertext] = parts(encrypted);
     // The tag of another encryption of the same text does not fit.
     const [, , otherTag] = parts(encryption.encrypt(pem));
@@ -78,7 +84,11 @@ describe('KeyEncryption', () => {
       expect(() => encryption.decrypt(['v1', iv, truncated, ciphertext].join('.')), `${length}-byte tag`).toThrow();
     }
     // Too long, or a fifth part, is refused as well.
-    expect(() => encryption.decrypt(['v1', iv, Buffer.concat([full, Buffer.alloc(1)]).toString('base64url'), ciphertext].join('.'))).toThrow();
+    expect(() =>
+      encryption.decrypt(
+        ['v1', iv, Buffer.concat([full, Buffer.alloc(1)]).toString('base64url'), ciphertext].join('.'),
+      ),
+    ).toThrow();
     expect(() => encryption.decrypt([encrypted, 'x'].join('.'))).toThrow();
     expect(encryption.decrypt(encrypted)).toBe(pem);
   });

@@ -20,7 +20,9 @@ export class KeyEncryption {
     const iv = randomBytes(IV_BYTES);
     const cipher = createCipheriv('aes-256-gcm', this.key, iv, { authTagLength: AUTH_TAG_BYTES });
     const ciphertext = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
-    return ['v1', iv, cipher.getAuthTag(), ciphertext].map((part) => (typeof part === 'string' ? part : part.toString('base64url'))).join('.');
+    return ['v1', iv, cipher.getAuthTag(), ciphertext]
+      .map((part) => (typeof part === 'string' ? part : part.toString('base64url')))
+      .join('.');
   }
 
   /**
@@ -30,10 +32,12 @@ export class KeyEncryption {
    */
   decrypt(encrypted: string): string {
     const [version, iv, tag, ciphertext, ...rest] = encrypted.split('.');
-    if (version !== 'v1' || !iv || !tag || ciphertext === undefined || rest.length > 0) throw new Error('not an encrypted signing key');
+    if (version !== 'v1' || !iv || !tag || ciphertext === undefined || rest.length > 0)
+      throw new Error('not an encrypted signing key');
     const ivBytes = Buffer.from(iv, 'base64url');
     const tagBytes = Buffer.from(tag, 'base64url');
-    if (ivBytes.length !== IV_BYTES || tagBytes.length !== AUTH_TAG_BYTES) throw new Error('not an encrypted signing key');
+    if (ivBytes.length !== IV_BYTES || tagBytes.length !== AUTH_TAG_BYTES)
+      throw new Error('not an encrypted signing key');
     const decipher = createDecipheriv('aes-256-gcm', this.key, ivBytes, { authTagLength: AUTH_TAG_BYTES });
     decipher.setAuthTag(tagBytes);
     return Buffer.concat([decipher.update(Buffer.from(ciphertext, 'base64url')), decipher.final()]).toString('utf8');

@@ -7,12 +7,21 @@
  *   once on an empty database create exactly one key, and all publish and accept the same set;
  *   concurrent rotations leave exactly one current key and every node signs with the same key.
  */
-import { createLocalJWKSet, exportJWK, exportPKCS8, generateKeyPair, jwtVerify, SignJWT, calculateJwkThumbprint, type JWK } from 'jose';
+import {
+  createLocalJWKSet,
+  exportJWK,
+  exportPKCS8,
+  generateKeyPair,
+  jwtVerify,
+  SignJWT,
+  calculateJwkThumbprint,
+  type JWK,
+} from 'jose';
 import pino from 'pino';
 import { afterEach, expect, it } from 'vitest';
 import { describeEachEngine, type EngineFactory, type TestDatabase } from '../../test/helpers/databases.js';
 import { validateConfig } from '../config/load.js';
-import { composeServices, type Services } from '../start.js';
+import { composeServices } from '../start.js';
 import { buildHttpServer } from '../http/server.js';
 import type { SqlStore } from '../storage/sql-store.js';
 import { ManualClock } from './clock.js';
@@ -37,11 +46,15 @@ describeEachEngine('signing key integrity and agreement', (factory: EngineFactor
     await stores[0]!.migrate();
     return stores;
   }
-  const ringOn = (store: SqlStore, clock: ManualClock) => new KeyRing(store, clock, new KeyEncryption(KEK), { algorithm: 'EdDSA', maxTokenLifetime: 600 });
+  const ringOn = (store: SqlStore, clock: ManualClock) =>
+    new KeyRing(store, clock, new KeyEncryption(KEK), { algorithm: 'EdDSA', maxTokenLifetime: 600 });
 
   const sign = async (ring: KeyRing, subject: string) => {
     const key = await ring.signingKey();
-    return new SignJWT({}).setProtectedHeader({ alg: key.algorithm, kid: key.kid }).setSubject(subject).sign(key.privateKey);
+    return new SignJWT({})
+      .setProtectedHeader({ alg: key.algorithm, kid: key.kid })
+      .setSubject(subject)
+      .sign(key.privateKey);
   };
   const verifies = async (token: string, jwks: JWK[]) =>
     jwtVerify(token, createLocalJWKSet({ keys: jwks })).then(
@@ -53,7 +66,12 @@ describeEachEngine('signing key integrity and agreement', (factory: EngineFactor
     const { publicKey, privateKey } = await generateKeyPair('EdDSA', { extractable: true });
     const jwk = await exportJWK(publicKey);
     const kid = await calculateJwkThumbprint(jwk);
-    return { privateKey, publicJwk: { ...jwk, kid, alg: 'EdDSA', use: 'sig' }, kid, pkcs8: await exportPKCS8(privateKey) };
+    return {
+      privateKey,
+      publicJwk: { ...jwk, kid, alg: 'EdDSA', use: 'sig' },
+      kid,
+      pkcs8: await exportPKCS8(privateKey),
+    };
   };
 
   it('a public key row slipped into the database is not published, and a token signed with its private key verifies nowhere', async () => {
@@ -65,23 +83,40 @@ describeEachEngine('signing key integrity and agreement', (factory: EngineFactor
     // The attacker can write the table but does not know key_encryption_key: any ciphertext, a
     // plaintext PEM, or the genuine key's ciphertext copied into the row.
     const [real] = await store!.listSigningKeys();
-    for (const [i, ciphertext] of [`v1.${'A'.repeat(16)}.${'B'.repeat(22)}.${'C'.repeat(40)}`, attacker.pkcs8, real!.privateKeyEncrypted].entries()) {
+    for (const [i, ciphertext] of [
+      `v1.${'A'.repeat(16)}.${'B'.repeat(22)}.${'C'.repeat(40)}`,
+      attacker.pkcs8,
+      real!.privateKeyEncrypted,
+    ].entries()) {
       await store!.driver.run(
         `INSERT INTO signing_keys (kid, algorithm, public_jwk, private_key_encrypted, created_at, retired_at, publish_until)
          VALUES (?, 'EdDSA', ?, ?, ?, ?, ?)`,
-        [`${attacker.kid}${i}`, JSON.stringify({ ...attacker.publicJwk, kid: `${attacker.kid}${i}` }), ciphertext, START, START + 1, START + 10_000],
+        [
+          `${attacker.kid}${i}`,
+          JSON.stringify({ ...attacker.publicJwk, kid: `${attacker.kid}${i}` }),
+          ciphertext,
+          START,
+          START + 1,
+          START + 10_000,
+        ],
       );
     }
     const published = await ring.publishedKeys();
     expect(published.map((jwk) => jwk.kid)).toEqual([real!.kid]);
 
-    const forged = await new SignJWT({}).setProtectedHeader({ alg: 'EdDSA', kid: `${attacker.kid}0` }).setSubject('admin').sign(attacker.privateKey);
+    const forged = await new SignJWT({})
+      .setProtectedHeader({ alg: 'EdDSA', kid: `${attacker.kid}0` })
+      .setSubject('admin')
+      .sign(attacker.privateKey);
     expect(await verifies(forged, published)).toBe(false);
     expect(await verifies(genuine, published)).toBe(true);
 
     // The same through the HTTP JWKS endpoint.
     const gatehouse = composeServices({
-      config: validateConfig({ access_token_format: 'jwt', key_encryption_key: KEK }), store: store!, clock, auditLog: false,
+      config: validateConfig({ access_token_format: 'jwt', key_encryption_key: KEK }),
+      store: store!,
+      clock,
+      auditLog: false,
     });
     const app = buildHttpServer(gatehouse, pino({ level: 'silent' }));
     try {
@@ -101,13 +136,19 @@ describeEachEngine('signing key integrity and agreement', (factory: EngineFactor
     const genuine = await sign(ring, 'alice');
     const [real] = await store!.listSigningKeys();
     const attacker = await attackerKey();
-    await store!.driver.run('UPDATE signing_keys SET public_jwk = ? WHERE kid = ?', [JSON.stringify({ ...attacker.publicJwk, kid: real!.kid }), real!.kid]);
+    await store!.driver.run('UPDATE signing_keys SET public_jwk = ? WHERE kid = ?', [
+      JSON.stringify({ ...attacker.publicJwk, kid: real!.kid }),
+      real!.kid,
+    ]);
 
     const published = await ringOn(store!, new ManualClock(START)).publishedKeys();
     expect(published).toHaveLength(1);
     expect(published[0]).toMatchObject({ kid: real!.kid, alg: 'EdDSA', use: 'sig', kty: 'OKP', crv: 'Ed25519' });
     expect(published[0]!.x).not.toBe(attacker.publicJwk.x);
-    const forged = await new SignJWT({}).setProtectedHeader({ alg: 'EdDSA', kid: real!.kid }).setSubject('admin').sign(attacker.privateKey);
+    const forged = await new SignJWT({})
+      .setProtectedHeader({ alg: 'EdDSA', kid: real!.kid })
+      .setSubject('admin')
+      .sign(attacker.privateKey);
     expect(await verifies(forged, published)).toBe(false);
     expect(await verifies(genuine, published)).toBe(true);
   });
@@ -122,7 +163,9 @@ describeEachEngine('signing key integrity and agreement', (factory: EngineFactor
     expect(await ringOn(store!, clock).publishedKeys()).toEqual([]);
     await expect(ringOn(store!, clock).signingKey()).rejects.toBeInstanceOf(KeyMismatchError);
 
-    await store!.driver.run("UPDATE signing_keys SET algorithm = 'EdDSA', kid = 'chosen-by-attacker' WHERE kid = ?", [real!.kid]);
+    await store!.driver.run("UPDATE signing_keys SET algorithm = 'EdDSA', kid = 'chosen-by-attacker' WHERE kid = ?", [
+      real!.kid,
+    ]);
     expect(await ringOn(store!, clock).publishedKeys()).toEqual([]);
     await expect(ringOn(store!, clock).signingKey()).rejects.toBeInstanceOf(KeyMismatchError);
   });

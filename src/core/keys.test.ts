@@ -5,7 +5,14 @@ import { createSqliteStore, type TestStore } from '../../test/helpers/databases.
 import type { SigningKeyRecord } from './ports.js';
 import { ManualClock } from './clock.js';
 import { KeyEncryption } from './key-encryption.js';
-import { KEY_PREPUBLICATION_SECONDS, KeyDecryptionError, KeyRing, SIGNING_KEY_CACHE_SECONDS, signingKeyAt, type SigningAlgorithm } from './keys.js';
+import {
+  KEY_PREPUBLICATION_SECONDS,
+  KeyDecryptionError,
+  KeyRing,
+  SIGNING_KEY_CACHE_SECONDS,
+  signingKeyAt,
+  type SigningAlgorithm,
+} from './keys.js';
 
 /**
  * The JWT signing keys over a real SQLite store with a hand-moved clock: the first key, rotation
@@ -21,7 +28,11 @@ const PRE = KEY_PREPUBLICATION_SECONDS;
 
 /** RFC 7638 §3: SHA-256 over the required members, in lexicographic order, no whitespace. */
 function thumbprint(jwk: JWK): string {
-  const required: Record<string, string[]> = { OKP: ['crv', 'kty', 'x'], EC: ['crv', 'kty', 'x', 'y'], RSA: ['e', 'kty', 'n'] };
+  const required: Record<string, string[]> = {
+    OKP: ['crv', 'kty', 'x'],
+    EC: ['crv', 'kty', 'x', 'y'],
+    RSA: ['e', 'kty', 'n'],
+  };
   const members = required[jwk.kty!];
   if (!members) throw new Error(`unexpected kty ${jwk.kty}`);
   const canonical = `{${members.map((name) => `${JSON.stringify(name)}:${JSON.stringify(jwk[name as keyof JWK])}`).join(',')}}`;
@@ -61,7 +72,13 @@ describe('KeyRing', () => {
     expect(kids.size).toBe(1);
     const stored = await db.store.listSigningKeys();
     expect(stored).toHaveLength(1);
-    expect(stored[0]).toMatchObject({ kid: loaded[0]!.kid, algorithm: 'EdDSA', createdAt: START, retiredAt: null, publishUntil: null });
+    expect(stored[0]).toMatchObject({
+      kid: loaded[0]!.kid,
+      algorithm: 'EdDSA',
+      createdAt: START,
+      retiredAt: null,
+      publishUntil: null,
+    });
 
     // Another node (KeyRing) on the same database signs with that key and creates none.
     const other = await ring().signingKey();
@@ -87,7 +104,10 @@ describe('KeyRing', () => {
     // The old key retires in the future; it stays published for the tokens it signs until then.
     const stored = await db.store.listSigningKeys();
     expect(stored.map((key) => key.kid)).toEqual([created.kid, first.kid]);
-    expect(stored[1]).toMatchObject({ retiredAt: rotatedAt + PRE, publishUntil: rotatedAt + PRE + LIFETIME + SIGNING_KEY_CACHE_SECONDS });
+    expect(stored[1]).toMatchObject({
+      retiredAt: rotatedAt + PRE,
+      publishUntil: rotatedAt + PRE + LIFETIME + SIGNING_KEY_CACHE_SECONDS,
+    });
 
     // Both nodes publish the new key right away...
     for (const node of [nodeA, nodeB]) expect(await kidsOf(node)).toEqual(new Set([first.kid, created.kid]));
@@ -144,7 +164,7 @@ describe('KeyRing', () => {
     expect((await ring().signingKey()).kid).toBe(created.kid);
   });
 
-  it('rotate({ immediately: true }) during a plain rotation\'s wait: the newest key signs at once; the waiting key never signs', async () => {
+  it("rotate({ immediately: true }) during a plain rotation's wait: the newest key signs at once; the waiting key never signs", async () => {
     await setUp();
     const keys = ring();
     const first = await keys.signingKey();
@@ -311,8 +331,15 @@ describe('KeyRing', () => {
     const second = await keys.rotate();
     const expectedUntil = rotatedAt + PRE + LIFETIME + SIGNING_KEY_CACHE_SECONDS;
     const stored = await db.store.listSigningKeys();
-    expect(stored.find((key) => key.kid === first.kid)).toMatchObject({ retiredAt: rotatedAt + PRE, publishUntil: expectedUntil });
-    expect(stored.find((key) => key.kid === second.kid)).toMatchObject({ createdAt: rotatedAt, retiredAt: null, publishUntil: null });
+    expect(stored.find((key) => key.kid === first.kid)).toMatchObject({
+      retiredAt: rotatedAt + PRE,
+      publishUntil: expectedUntil,
+    });
+    expect(stored.find((key) => key.kid === second.kid)).toMatchObject({
+      createdAt: rotatedAt,
+      retiredAt: null,
+      publishUntil: null,
+    });
 
     expect(await kidsOf(keys)).toEqual(new Set([first.kid, second.kid]));
     clock.advance(PRE); // the new key signs now; the old one's tokens live on
@@ -421,7 +448,9 @@ describe('KeyRing', () => {
 
       // The published key verifies what the private key signs.
       const token = await sign(keys);
-      const { payload, protectedHeader } = await jwtVerify(token, await importJWK(jwk!, algorithm), { algorithms: [algorithm] });
+      const { payload, protectedHeader } = await jwtVerify(token, await importJWK(jwk!, algorithm), {
+        algorithms: [algorithm],
+      });
       expect(payload.n).toBe(1);
       expect(protectedHeader).toMatchObject({ alg: algorithm, kid: active.kid });
 
@@ -456,10 +485,12 @@ describe('KeyRing', () => {
   it('a key_encryption_key other than the one a key was stored with: KeyDecryptionError naming the kid and key_encryption_key', async () => {
     await setUp();
     const { kid } = await ring().signingKey();
-    const error = await ring('EdDSA', `${KEK.slice(0, -2)}!!`).signingKey().then(
-      () => null,
-      (caught: unknown) => caught,
-    );
+    const error = await ring('EdDSA', `${KEK.slice(0, -2)}!!`)
+      .signingKey()
+      .then(
+        () => null,
+        (caught: unknown) => caught,
+      );
     expect(error).toBeInstanceOf(KeyDecryptionError);
     expect((error as Error).message).toContain(kid);
     expect((error as Error).message).toContain('key_encryption_key');
@@ -473,10 +504,12 @@ describe('KeyRing', () => {
     const { kid } = await ring().signingKey();
     const other = `${KEK.slice(0, -2)}!!`;
     for (const immediately of [false, true]) {
-      const error = await ring('EdDSA', other).rotate({ immediately }).then(
-        () => null,
-        (caught: unknown) => caught,
-      );
+      const error = await ring('EdDSA', other)
+        .rotate({ immediately })
+        .then(
+          () => null,
+          (caught: unknown) => caught,
+        );
       expect(error).toBeInstanceOf(KeyDecryptionError);
       expect((error as Error).message).toContain(kid);
       expect((error as Error).message).toContain('key_encryption_key');
@@ -484,7 +517,9 @@ describe('KeyRing', () => {
       expect((error as Error).message).not.toContain(other);
     }
     // Nothing was added or retired: every node still signs with the key it can decrypt.
-    expect((await db.store.listSigningKeys()).map((key) => [key.kid, key.retiredAt, key.publishUntil])).toEqual([[kid, null, null]]);
+    expect((await db.store.listSigningKeys()).map((key) => [key.kid, key.retiredAt, key.publishUntil])).toEqual([
+      [kid, null, null],
+    ]);
     clock.advance(PRE + SIGNING_KEY_CACHE_SECONDS);
     expect((await ring().signingKey()).kid).toBe(kid);
 
@@ -513,7 +548,10 @@ describe('KeyRing', () => {
     const ciphertext = Buffer.from(parts[3]!, 'base64url');
     ciphertext[10] = ciphertext[10]! ^ 0xff;
     parts[3] = ciphertext.toString('base64url');
-    await db.store.driver.run('UPDATE signing_keys SET private_key_encrypted = ? WHERE kid = ?', [parts.join('.'), kid]);
+    await db.store.driver.run('UPDATE signing_keys SET private_key_encrypted = ? WHERE kid = ?', [
+      parts.join('.'),
+      kid,
+    ]);
     await expect(ring().signingKey()).rejects.toBeInstanceOf(KeyDecryptionError);
   });
 });

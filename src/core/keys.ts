@@ -1,5 +1,13 @@
 import { createPrivateKey, createPublicKey } from 'node:crypto';
-import { calculateJwkThumbprint, exportJWK, exportPKCS8, generateKeyPair, importPKCS8, type CryptoKey, type JWK } from 'jose';
+import {
+  calculateJwkThumbprint,
+  exportJWK,
+  exportPKCS8,
+  generateKeyPair,
+  importPKCS8,
+  type CryptoKey,
+  type JWK,
+} from 'jose';
 import type { KeyStore, SigningKeyRecord } from './ports.js';
 import type { Clock } from './clock.js';
 import type { KeyEncryption } from './key-encryption.js';
@@ -67,7 +75,8 @@ const KEY_SHAPES: Record<SigningAlgorithm, { kty: string; crv?: string }> = {
 async function publicJwkOf(record: Pick<SigningKeyRecord, 'kid' | 'algorithm'>, privatePem: string): Promise<JWK> {
   const jwk = createPublicKey(createPrivateKey(privatePem)).export({ format: 'jwk' }) as JWK;
   const shape = KEY_SHAPES[record.algorithm as SigningAlgorithm] as { kty: string; crv?: string } | undefined;
-  if (!shape || jwk.kty !== shape.kty || (shape.crv !== undefined && jwk.crv !== shape.crv)) throw new KeyMismatchError(record.kid);
+  if (!shape || jwk.kty !== shape.kty || (shape.crv !== undefined && jwk.crv !== shape.crv))
+    throw new KeyMismatchError(record.kid);
   if ((await calculateJwkThumbprint(jwk)) !== record.kid) throw new KeyMismatchError(record.kid);
   return { ...jwk, kid: record.kid, alg: record.algorithm, use: 'sig' };
 }
@@ -81,8 +90,14 @@ async function publicJwkOf(record: Pick<SigningKeyRecord, 'kid' | 'algorithm'>, 
 export function signingKeyAt(keys: readonly SigningKeyRecord[], now: number): SigningKeyRecord | undefined {
   const retirement = (key: SigningKeyRecord) => key.retiredAt ?? Number.POSITIVE_INFINITY;
   const before = (a: SigningKeyRecord, b: SigningKeyRecord) =>
-    retirement(a) !== retirement(b) ? retirement(a) < retirement(b) : a.createdAt !== b.createdAt ? a.createdAt < b.createdAt : a.kid < b.kid;
-  return keys.filter((key) => retirement(key) > now).reduce<SigningKeyRecord | undefined>((best, key) => (!best || before(key, best) ? key : best), undefined);
+    retirement(a) !== retirement(b)
+      ? retirement(a) < retirement(b)
+      : a.createdAt !== b.createdAt
+        ? a.createdAt < b.createdAt
+        : a.kid < b.kid;
+  return keys
+    .filter((key) => retirement(key) > now)
+    .reduce<SigningKeyRecord | undefined>((best, key) => (!best || before(key, best) ? key : best), undefined);
 }
 
 /**
@@ -124,7 +139,10 @@ export class KeyRing {
       privateKey: await importPKCS8(pem, current.algorithm),
     };
     // Look again after a while (another node may have rotated), and exactly when this key retires.
-    this.cached = { key, validUntil: Math.min(now + SIGNING_KEY_CACHE_SECONDS, current.retiredAt ?? Number.POSITIVE_INFINITY) };
+    this.cached = {
+      key,
+      validUntil: Math.min(now + SIGNING_KEY_CACHE_SECONDS, current.retiredAt ?? Number.POSITIVE_INFINITY),
+    };
     return key;
   }
 
@@ -158,7 +176,10 @@ export class KeyRing {
   private async newKey(): Promise<SigningKeyRecord> {
     const encryption = this.requireEncryption();
     const algorithm = this.settings.algorithm;
-    const { publicKey, privateKey } = await generateKeyPair(algorithm, { extractable: true, ...(algorithm === 'RS256' ? { modulusLength: 2048 } : {}) });
+    const { publicKey, privateKey } = await generateKeyPair(algorithm, {
+      extractable: true,
+      ...(algorithm === 'RS256' ? { modulusLength: 2048 } : {}),
+    });
     const publicJwk = await exportJWK(publicKey);
     const kid = await calculateJwkThumbprint(publicJwk);
     return {
@@ -188,7 +209,10 @@ export class KeyRing {
     const now = record.createdAt;
     const retireAt = immediately || existing.length === 0 ? now : now + KEY_PREPUBLICATION_SECONDS;
     // A node may go on signing with the old key for a few seconds before it looks again.
-    await this.store.addSigningKey(record, { retireAt, publishUntil: retireAt + this.settings.maxTokenLifetime + SIGNING_KEY_CACHE_SECONDS });
+    await this.store.addSigningKey(record, {
+      retireAt,
+      publishUntil: retireAt + this.settings.maxTokenLifetime + SIGNING_KEY_CACHE_SECONDS,
+    });
     this.cached = null;
     return record;
   }
@@ -239,7 +263,10 @@ export class KeyRing {
   private stateOf(key: SigningKeyRecord, now: number): KeyState {
     // Not the signing key (list() says which is), and not retired yet: waiting its turn.
     if (key.retiredAt === null || key.retiredAt > now) return 'next';
-    const until = Math.max(key.publishUntil ?? 0, key.retiredAt + this.settings.maxTokenLifetime + SIGNING_KEY_CACHE_SECONDS);
+    const until = Math.max(
+      key.publishUntil ?? 0,
+      key.retiredAt + this.settings.maxTokenLifetime + SIGNING_KEY_CACHE_SECONDS,
+    );
     return until > now ? 'published' : 'expired';
   }
 }

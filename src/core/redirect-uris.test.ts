@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { isSafeRedirectTarget, redirectUriMatches, redirectUriRegistrationProblem, resolveRedirectUri } from './redirect-uris.js';
+import {
+  isSafeRedirectTarget,
+  redirectUriMatches,
+  redirectUriRegistrationProblem,
+  resolveRedirectUri,
+} from './redirect-uris.js';
 
 const REGISTERED = 'https://app.example/callback';
 
@@ -26,7 +31,9 @@ describe('redirectUriMatches: exact string comparison (RFC 9700 §2.1)', () => {
   it('does not match a different path, query, port, scheme or fragment', () => {
     expect(redirectUriMatches('https://app.example/callback/evil', REGISTERED)).toBe(false);
     expect(redirectUriMatches('https://app.example/callback?next=https://evil.example', REGISTERED)).toBe(false);
-    expect(redirectUriMatches('https://app.example/cb?x=2&tenant=1', 'https://app.example/cb?tenant=1&x=2')).toBe(false);
+    expect(redirectUriMatches('https://app.example/cb?x=2&tenant=1', 'https://app.example/cb?tenant=1&x=2')).toBe(
+      false,
+    );
     expect(redirectUriMatches('https://app.example/cb', 'https://app.example/cb?tenant=1')).toBe(false);
     expect(redirectUriMatches('https://app.example:8443/callback', REGISTERED)).toBe(false);
     expect(redirectUriMatches('https://app.example:443/callback', REGISTERED)).toBe(false);
@@ -145,7 +152,12 @@ describe('resolveRedirectUri', () => {
 
 describe('resolveRedirectUri: a registered URI a redirect cannot carry (a row from before the registration rules)', () => {
   it('refuses it, given or not, so nothing is issued for it', () => {
-    for (const bad of ['https://app.example/cb\r\nSet-Cookie: a=b', 'https://app.example/caf\u00e9', 'https://app.example/\u2028', 'https://app.example/a b']) {
+    for (const bad of [
+      'https://app.example/cb\r\nSet-Cookie: a=b',
+      'https://app.example/caf\u00e9',
+      'https://app.example/\u2028',
+      'https://app.example/a b',
+    ]) {
       const implicit = resolveRedirectUri(undefined, [bad]);
       expect(implicit.ok, JSON.stringify(bad)).toBe(false);
       if (!implicit.ok) expect(implicit.problem).toMatch(/registered again/);
@@ -156,7 +168,17 @@ describe('resolveRedirectUri: a registered URI a redirect cannot carry (a row fr
   it('isSafeRedirectTarget: printable ASCII without spaces only', () => {
     expect(isSafeRedirectTarget('https://app.example/cb?x=%20&y=1')).toBe(true);
     expect(isSafeRedirectTarget('com.example.app:/cb')).toBe(true);
-    for (const bad of ['', 'https://a/\r', 'https://a/\n', 'https://a/\t', 'https://a/ ', 'https://a/\u00e9', 'https://a/\u0100', 'https://a/\u0000', 'https://a/\u007f']) {
+    for (const bad of [
+      '',
+      'https://a/\r',
+      'https://a/\n',
+      'https://a/\t',
+      'https://a/ ',
+      'https://a/\u00e9',
+      'https://a/\u0100',
+      'https://a/\u0000',
+      'https://a/\u007f',
+    ]) {
       expect(isSafeRedirectTarget(bad), JSON.stringify(bad)).toBe(false);
     }
   });
@@ -173,19 +195,39 @@ describe('redirectUriRegistrationProblem: what can be registered', () => {
   };
 
   it('accepts https URIs, with a port, a path and a query', () => {
-    for (const uri of ['https://app.example/callback', 'https://app.example', 'https://app.example:8443/cb', 'https://app.example/cb?tenant=42&lang=en', 'https://app.example/cb?x=%20', 'https://xn--caf-dma.example/cb']) {
+    for (const uri of [
+      'https://app.example/callback',
+      'https://app.example',
+      'https://app.example:8443/cb',
+      'https://app.example/cb?tenant=42&lang=en',
+      'https://app.example/cb?x=%20',
+      'https://xn--caf-dma.example/cb',
+    ]) {
       expect(redirectUriRegistrationProblem(uri), uri).toBeNull();
     }
   });
 
   it('accepts loopback http: 127.0.0.1, [::1] and localhost, with or without a port (RFC 8252 §7.3, §8.3)', () => {
-    for (const uri of ['http://127.0.0.1/callback', 'http://127.0.0.1:51234/callback', 'http://[::1]/cb', 'http://[::1]:8080/cb', 'http://localhost:3000/cb', 'http://localhost/cb']) {
+    for (const uri of [
+      'http://127.0.0.1/callback',
+      'http://127.0.0.1:51234/callback',
+      'http://[::1]/cb',
+      'http://[::1]:8080/cb',
+      'http://localhost:3000/cb',
+      'http://localhost/cb',
+    ]) {
       expect(redirectUriRegistrationProblem(uri), uri).toBeNull();
     }
   });
 
   it('accepts private-use schemes named by a reverse domain (RFC 8252 §7.1)', () => {
-    for (const uri of ['com.example.app:/oauth2redirect', 'com.example.app:/cb', 'com.example.app://callback', 'io.github.someone.notes:/auth?x=1', 'com.example-app.v2:/cb']) {
+    for (const uri of [
+      'com.example.app:/oauth2redirect',
+      'com.example.app:/cb',
+      'com.example.app://callback',
+      'io.github.someone.notes:/auth?x=1',
+      'com.example-app.v2:/cb',
+    ]) {
       expect(redirectUriRegistrationProblem(uri), uri).toBeNull();
     }
   });
@@ -198,7 +240,9 @@ describe('redirectUriRegistrationProblem: what can be registered', () => {
     refused('https://app.example/cb\u0000', /control character/);
     refused('https://app.example/cb\u007f', /control character/);
     refused('https://app.example/cb\u009b31m', /non-ASCII/);
-    expect(redirectUriRegistrationProblem('https://app.example/\u001b[31m\u009b')).toContain('"https://app.example/\\u001b[31m\\u009b"');
+    expect(redirectUriRegistrationProblem('https://app.example/\u001b[31m\u009b')).toContain(
+      '"https://app.example/\\u001b[31m\\u009b"',
+    );
     refused('\u001bhttps://app.example/cb', /control character/);
   });
 
@@ -212,7 +256,8 @@ describe('redirectUriRegistrationProblem: what can be registered', () => {
   });
 
   it('refuses characters RFC 3986 does not allow unencoded', () => {
-    for (const c of ['"', '<', '>', '\\', '^', '`', '{', '|', '}']) refused(`https://app.example/cb?x=${c}`, /RFC 3986/);
+    for (const c of ['"', '<', '>', '\\', '^', '`', '{', '|', '}'])
+      refused(`https://app.example/cb?x=${c}`, /RFC 3986/);
     refused('https://app.example\\@evil.example/cb', /RFC 3986/);
   });
 
@@ -257,7 +302,14 @@ describe('redirectUriRegistrationProblem: what can be registered', () => {
   });
 
   it('refuses plain http to a host that is not loopback, unless allowInsecureHttp (development only)', () => {
-    for (const uri of ['http://app.example/cb', 'http://127.0.0.2/cb', 'http://127.0.0.1.evil.example/cb', 'http://192.168.1.10:8080/cb', 'http://[::2]/cb', 'http://localhost.evil.example/cb']) {
+    for (const uri of [
+      'http://app.example/cb',
+      'http://127.0.0.2/cb',
+      'http://127.0.0.1.evil.example/cb',
+      'http://192.168.1.10:8080/cb',
+      'http://[::2]/cb',
+      'http://localhost.evil.example/cb',
+    ]) {
       refused(uri, /plain http.*--allow-insecure-http/);
       expect(redirectUriRegistrationProblem(uri, { allowInsecureHttp: true }), uri).toBeNull();
     }

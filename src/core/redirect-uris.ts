@@ -17,28 +17,34 @@ export function redirectUriMatches(requested: string, registered: string): boole
   return requestedLoopback !== null && requestedLoopback === withoutLoopbackPort(registered);
 }
 
-export type RedirectUriResolution =
-  | { ok: true; redirectUri: string; given: boolean }
-  | { ok: false; problem: string };
+export type RedirectUriResolution = { ok: true; redirectUri: string; given: boolean } | { ok: false; problem: string };
 
 /**
  * The redirect URI an authorization response goes to. Without a `redirect_uri` parameter the
  * client's only registered URI is used (RFC 6749 §3.1.2.3); with several, the client must say.
  */
-export function resolveRedirectUri(requested: string | undefined, registered: readonly string[]): RedirectUriResolution {
+export function resolveRedirectUri(
+  requested: string | undefined,
+  registered: readonly string[],
+): RedirectUriResolution {
   if (registered.length === 0) return { ok: false, problem: 'this client has no registered redirect URI' };
   if (requested === undefined) {
     if (registered.length === 1) return checkedTarget(registered[0]!, false);
     return { ok: false, problem: 'redirect_uri is required: this client has several registered' };
   }
-  if (!registered.some((uri) => redirectUriMatches(requested, uri))) return { ok: false, problem: 'redirect_uri does not match any URI registered for this client' };
+  if (!registered.some((uri) => redirectUriMatches(requested, uri)))
+    return { ok: false, problem: 'redirect_uri does not match any URI registered for this client' };
   return checkedTarget(requested, true);
 }
 
 /** A URI registered before the registration rules (say, with a line break) is refused here, before anything is issued for it. */
 function checkedTarget(redirectUri: string, given: boolean): RedirectUriResolution {
   if (!isSafeRedirectTarget(redirectUri)) {
-    return { ok: false, problem: 'the redirect URI registered for this client contains characters a redirect cannot carry; the client must be registered again' };
+    return {
+      ok: false,
+      problem:
+        'the redirect URI registered for this client contains characters a redirect cannot carry; the client must be registered again',
+    };
   }
   return { ok: true, redirectUri, given };
 }
@@ -61,7 +67,19 @@ export interface RedirectUriPolicy {
 }
 
 /** Schemes a browser runs, reads locally or treats specially: never an app's callback. */
-const FORBIDDEN_SCHEMES = new Set(['javascript', 'vbscript', 'data', 'file', 'blob', 'filesystem', 'about', 'view-source', 'ws', 'wss', 'ftp']);
+const FORBIDDEN_SCHEMES = new Set([
+  'javascript',
+  'vbscript',
+  'data',
+  'file',
+  'blob',
+  'filesystem',
+  'about',
+  'view-source',
+  'ws',
+  'wss',
+  'ftp',
+]);
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', '[::1]', 'localhost']);
 /** RFC 3986 §2: characters that never appear unencoded in a URI (space and controls are refused before). */
 const NOT_IN_URI = /["<>\\^`{|}]/;
@@ -72,7 +90,10 @@ function named(uri: string): string {
   const shown = uri.length > 120 ? `${uri.slice(0, 120)}...` : uri;
   // Escaped to printable ASCII (line breaks, controls, DEL, C1 controls, non-ASCII), so the
   // reason stays on one line and cannot drive a terminal.
-  const escaped = JSON.stringify(shown).replace(/[^\x20-\x7e]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  const escaped = JSON.stringify(shown).replace(
+    /[^\x20-\x7e]/g,
+    (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`,
+  );
   return `redirect URI ${escaped}`;
 }
 
@@ -100,7 +121,8 @@ export function redirectUriRegistrationProblem(uri: string, policy: RedirectUriP
   if (FORBIDDEN_SCHEMES.has(scheme)) return `${what} uses the scheme ${scheme}:, which can never be a redirect URI`;
   if (url.username !== '' || url.password !== '') return `${what} must not contain a user name or password (userinfo)`;
   if (scheme === 'https' || scheme === 'http') {
-    if (!/^https?:\/\//i.test(uri) || url.hostname === '') return `${what} is not an absolute URI (write ${scheme}://host/path)`;
+    if (!/^https?:\/\//i.test(uri) || url.hostname === '')
+      return `${what} is not an absolute URI (write ${scheme}://host/path)`;
     if (scheme === 'http' && !LOOPBACK_HOSTS.has(url.hostname) && !policy.allowInsecureHttp) {
       return `${what} uses plain http to a host that is not loopback: use https (--allow-insecure-http allows it, for development only)`;
     }

@@ -21,7 +21,12 @@ const PASSWORD = 'a long passphrase';
 describe('token revocation (RFC 7009)', () => {
   let db: TestStore;
   const clock = new ManualClock(1_800_000_000);
-  const settings = { issuer: 'https://auth.example', supported_scopes: ['read', 'write'], default_scope: 'read', access_token_lifetime: 600 };
+  const settings = {
+    issuer: 'https://auth.example',
+    supported_scopes: ['read', 'write'],
+    default_scope: 'read',
+    access_token_lifetime: 600,
+  };
   let opaque: Services;
   let jwt: Services;
   /** Confidential: password, refresh_token, client_credentials. */
@@ -36,32 +41,56 @@ describe('token revocation (RFC 7009)', () => {
   beforeAll(async () => {
     db = await createSqliteStore();
     opaque = composeServices({ config: validateConfig(settings), store: db.store, clock });
-    jwt = composeServices({ config: validateConfig({ ...settings, access_token_format: 'jwt', key_encryption_key: KEK, jwt_user_claims: true }), store: db.store, clock });
+    jwt = composeServices({
+      config: validateConfig({
+        ...settings,
+        access_token_format: 'jwt',
+        key_encryption_key: KEK,
+        jwt_user_claims: true,
+      }),
+      store: db.store,
+      clock,
+    });
     const registry = new ClientRegistry(db.store, clock);
     const grants = ['password', 'refresh_token', 'client_credentials'];
     app = await registry.create({ name: 'app', grantTypes: grants });
     rival = await registry.create({ name: 'rival', grantTypes: grants });
     spa = await registry.create({ name: 'spa', isPublic: true, grantTypes: ['password', 'refresh_token'] });
     resourceServer = await registry.create({ name: 'api', grantTypes: ['client_credentials'], canIntrospect: true });
-    await new UserAccounts(db.store, { clock }).create({ username: 'alice', email: 'alice@example.com', password: PASSWORD });
+    await new UserAccounts(db.store, { clock }).create({
+      username: 'alice',
+      email: 'alice@example.com',
+      password: PASSWORD,
+    });
   });
   afterAll(() => db.cleanup());
 
   /** client_secret_post for a confidential client, client_id alone for a public one. */
   const credentials = (who: RegisteredClient): Record<string, string> =>
     who.secret === null ? { client_id: who.client.id } : { client_id: who.client.id, client_secret: who.secret };
-  const basic = (id: string, secret: string) => `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`;
+  const basic = (id: string, secret: string) =>
+    `Basic ${Buffer.from(`${encodeURIComponent(id)}:${encodeURIComponent(secret)}`).toString('base64')}`;
 
-  const tokenRequest = async (on: Services, who: RegisteredClient, params: Record<string, string>): Promise<TokenResponse> =>
+  const tokenRequest = async (
+    on: Services,
+    who: RegisteredClient,
+    params: Record<string, string>,
+  ): Promise<TokenResponse> =>
     (await on.tokenEndpoint.handle({ params: new Map(Object.entries({ ...credentials(who), ...params })) })).response;
-  const login = (who = app, on = opaque) => tokenRequest(on, who, { grant_type: 'password', username: 'alice', password: PASSWORD });
-  const refresh = (tokens: TokenResponse, who = app, on = opaque) => tokenRequest(on, who, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token! });
+  const login = (who = app, on = opaque) =>
+    tokenRequest(on, who, { grant_type: 'password', username: 'alice', password: PASSWORD });
+  const refresh = (tokens: TokenResponse, who = app, on = opaque) =>
+    tokenRequest(on, who, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token! });
 
   const revoke = (who: RegisteredClient, params: Record<string, string>, on = opaque) =>
     on.revocationEndpoint.handle({ params: new Map(Object.entries({ ...credentials(who), ...params })) });
   /** Whether the token still reads active, asked by the resource server (which sees every client's tokens). */
   const active = async (token: string, on = opaque) =>
-    (await on.introspectionEndpoint.handle({ params: new Map(Object.entries({ ...credentials(resourceServer), token })) })).response.active;
+    (
+      await on.introspectionEndpoint.handle({
+        params: new Map(Object.entries({ ...credentials(resourceServer), token })),
+      })
+    ).response.active;
   const accessRecord = (token: string) => db.store.findAccessToken(tokenKey(token));
   const refreshRecord = (token: string) => db.store.findRefreshToken(tokenKey(token));
 
@@ -89,7 +118,9 @@ describe('token revocation (RFC 7009)', () => {
       { params: { client_id: app.client.id, token } },
     ];
     for (const { params, authorization } of attempts) {
-      const error = await rejectedOAuthError(opaque.revocationEndpoint.handle({ params: new Map(Object.entries(params)), authorization }));
+      const error = await rejectedOAuthError(
+        opaque.revocationEndpoint.handle({ params: new Map(Object.entries(params)), authorization }),
+      );
       expect({ code: error.code, status: error.status }).toEqual({ code: 'invalid_client', status: 401 });
       expect('www-authenticate' in error.headers).toBe(authorization !== undefined);
     }
@@ -239,7 +270,7 @@ describe('token revocation (RFC 7009)', () => {
       expect((await rejectedOAuthError(refresh(tokens, app, jwt))).code).toBe('invalid_grant');
     });
 
-    it("another client cannot revoke a JWT access token", async () => {
+    it('another client cannot revoke a JWT access token', async () => {
       const tokens = await login(app, jwt);
       await revoke(rival, { token: tokens.access_token }, jwt);
       expect(await active(tokens.access_token, jwt)).toBe(true);
@@ -247,12 +278,24 @@ describe('token revocation (RFC 7009)', () => {
 
     it('a JWT carrying many roles (jwt_user_claims) can be revoked like any other', async () => {
       const roles = Array.from({ length: 100 }, (_, i) => `department_${i}_member`);
-      await new UserAccounts(db.store, { clock }).create({ username: 'manyroles', email: 'manyroles@example.com', password: PASSWORD, roles });
-      const tokens = await tokenRequest(jwt, app, { grant_type: 'password', username: 'manyroles', password: PASSWORD });
+      await new UserAccounts(db.store, { clock }).create({
+        username: 'manyroles',
+        email: 'manyroles@example.com',
+        password: PASSWORD,
+        roles,
+      });
+      const tokens = await tokenRequest(jwt, app, {
+        grant_type: 'password',
+        username: 'manyroles',
+        password: PASSWORD,
+      });
       // Gatehouse minted it and stored it: it must be able to revoke it.
       expect(await accessRecord(tokens.access_token)).not.toBeNull();
       await revoke(app, { token: tokens.access_token }, jwt);
-      expect((await accessRecord(tokens.access_token))?.revokedAt, `a ${tokens.access_token.length}-character token was not revoked`).toBe(clock.now());
+      expect(
+        (await accessRecord(tokens.access_token))?.revokedAt,
+        `a ${tokens.access_token.length}-character token was not revoked`,
+      ).toBe(clock.now());
     });
   });
 });

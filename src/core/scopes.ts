@@ -36,7 +36,11 @@ export function allowedScopesFor(clientScopes: string[] | null, supportedScopes:
  * otherwise invalid_scope; when none are requested, the default scope narrowed to what the
  * client is allowed (never every supported scope, which is the FOS mistake).
  */
-export function grantScope(requested: string[] | null, allowed: readonly string[], defaultScope: readonly string[]): string[] {
+export function grantScope(
+  requested: string[] | null,
+  allowed: readonly string[],
+  defaultScope: readonly string[],
+): string[] {
   const allowedSet = new Set(allowed);
   if (requested === null) return defaultScope.filter((scope) => allowedSet.has(scope));
   const refused = requested.filter((scope) => !allowedSet.has(scope));

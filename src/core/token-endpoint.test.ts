@@ -16,7 +16,12 @@ import type { TokenResponse } from './tokens.js';
 describe('token endpoint with an injected clock', () => {
   let db: TestStore;
   const clock = new ManualClock(1_800_000_000);
-  const config = validateConfig({ supported_scopes: ['read', 'write'], default_scope: 'read', access_token_lifetime: 600, refresh_token_lifetime: 3600 });
+  const config = validateConfig({
+    supported_scopes: ['read', 'write'],
+    default_scope: 'read',
+    access_token_lifetime: 600,
+    refresh_token_lifetime: 3600,
+  });
   let strict: Services;
   let lenient: Services;
   let client: { id: string; secret: string };
@@ -25,9 +30,16 @@ describe('token endpoint with an injected clock', () => {
     db = await createSqliteStore();
     strict = composeServices({ config, store: db.store, clock });
     lenient = composeServices({ config: { ...config, refresh_token_grace_period: 30 }, store: db.store, clock });
-    const registered = await new ClientRegistry(db.store, clock).create({ name: 'app', grantTypes: ['password', 'refresh_token'] });
+    const registered = await new ClientRegistry(db.store, clock).create({
+      name: 'app',
+      grantTypes: ['password', 'refresh_token'],
+    });
     client = { id: registered.client.id, secret: registered.secret! };
-    await new UserAccounts(db.store, { clock }).create({ username: 'carol', email: 'carol@example.com', password: 'a long passphrase' });
+    await new UserAccounts(db.store, { clock }).create({
+      username: 'carol',
+      email: 'carol@example.com',
+      password: 'a long passphrase',
+    });
   });
   afterAll(() => db.cleanup());
 
@@ -35,7 +47,8 @@ describe('token endpoint with an injected clock', () => {
     gatehouse.tokenEndpoint
       .handle({ params: new Map(Object.entries({ client_id: client.id, client_secret: client.secret, ...params })) })
       .then((outcome) => outcome.response);
-  const login = (gatehouse = strict) => request(gatehouse, { grant_type: 'password', username: 'carol', password: 'a long passphrase' });
+  const login = (gatehouse = strict) =>
+    request(gatehouse, { grant_type: 'password', username: 'carol', password: 'a long passphrase' });
   const refresh = (gatehouse: Services, token: TokenResponse, extra: Record<string, string> = {}) =>
     request(gatehouse, { grant_type: 'refresh_token', refresh_token: token.refresh_token!, ...extra });
   const rejected = async (promise: Promise<unknown>) => (await rejectedOAuthError(promise)).code;
@@ -93,7 +106,12 @@ describe('token endpoint with an injected clock', () => {
   });
 
   it('narrows scope on refresh and keeps the narrowed scope for the next one', async () => {
-    const first = await request(strict, { grant_type: 'password', username: 'carol', password: 'a long passphrase', scope: 'read write' });
+    const first = await request(strict, {
+      grant_type: 'password',
+      username: 'carol',
+      password: 'a long passphrase',
+      scope: 'read write',
+    });
     const narrowed = await refresh(strict, first, { scope: 'write' });
     expect(narrowed.scope).toBe('write');
     expect(await rejected(refresh(strict, narrowed, { scope: 'read' }))).toBe('invalid_scope');

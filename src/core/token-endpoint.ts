@@ -1,5 +1,10 @@
 import type { ClientAuthenticationThrottle, ClientRecord, ClientStore, SecurityEventSink } from './ports.js';
-import { checkClientCredentials, findPresentedClient, presentedClientCredentials, type PresentedClientCredentials } from './client-auth.js';
+import {
+  checkClientCredentials,
+  findPresentedClient,
+  presentedClientCredentials,
+  type PresentedClientCredentials,
+} from './client-auth.js';
 import { OAuthError } from './errors.js';
 import type { Clock } from './clock.js';
 import type { GrantHandler } from './grants/grant.js';
@@ -82,7 +87,10 @@ export class TokenEndpoint {
       if (!this.throttle) throw error;
       const wait = await this.throttle.clientAuthenticationFailed(presented.clientId, client !== null, clientIp);
       if (wait === 0) throw error;
-      throw OAuthError.invalidClient(`too many failed client authentications; retry in ${wait} seconds`, presented.method === 'client_secret_basic').withRetryAfter(wait);
+      throw OAuthError.invalidClient(
+        `too many failed client authentications; retry in ${wait} seconds`,
+        presented.method === 'client_secret_basic',
+      ).withRetryAfter(wait);
     }
   }
 

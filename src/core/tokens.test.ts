@@ -53,36 +53,80 @@ describe('JWT access tokens (access_token_format: jwt)', () => {
   beforeAll(async () => {
     db = await createSqliteStore();
     plain = composeServices({ config: validateConfig(JWT_SETTINGS), store: db.store, clock });
-    userClaims = composeServices({ config: validateConfig({ ...JWT_SETTINGS, jwt_user_claims: true }), store: db.store, clock });
-    audience = composeServices({ config: validateConfig({ ...JWT_SETTINGS, access_token_audience: API }), store: db.store, clock });
+    userClaims = composeServices({
+      config: validateConfig({ ...JWT_SETTINGS, jwt_user_claims: true }),
+      store: db.store,
+      clock,
+    });
+    audience = composeServices({
+      config: validateConfig({ ...JWT_SETTINGS, access_token_audience: API }),
+      store: db.store,
+      clock,
+    });
     const registry = new ClientRegistry(db.store, clock);
     app = await registry.create({ name: 'app', grantTypes: ['password', 'refresh_token', 'client_credentials'] });
     web = await registry.create({ name: 'web', redirectUris: [CALLBACK] });
-    legacy = await registry.create({ name: 'legacy', redirectUris: ['https://legacy.example/cb'], grantTypes: ['implicit'] });
-    aliceId = (await new UserAccounts(db.store, { clock }).create({ username: 'alice', email: 'alice@example.com', password: PASSWORD, roles: ['admin', 'auditor'] })).id;
+    legacy = await registry.create({
+      name: 'legacy',
+      redirectUris: ['https://legacy.example/cb'],
+      grantTypes: ['implicit'],
+    });
+    aliceId = (
+      await new UserAccounts(db.store, { clock }).create({
+        username: 'alice',
+        email: 'alice@example.com',
+        password: PASSWORD,
+        roles: ['admin', 'auditor'],
+      })
+    ).id;
   });
   afterAll(() => db.cleanup());
 
   const request = async (on: Services, params: Record<string, string>, client = app): Promise<TokenResponse> =>
-    (await on.tokenEndpoint.handle({ params: new Map(Object.entries({ client_id: client.client.id, client_secret: client.secret!, ...params })) })).response;
-  const password = (on = plain, extra: Record<string, string> = {}) => request(on, { grant_type: 'password', username: 'alice', password: PASSWORD, ...extra });
+    (
+      await on.tokenEndpoint.handle({
+        params: new Map(Object.entries({ client_id: client.client.id, client_secret: client.secret!, ...params })),
+      })
+    ).response;
+  const password = (on = plain, extra: Record<string, string> = {}) =>
+    request(on, { grant_type: 'password', username: 'alice', password: PASSWORD, ...extra });
   const clientCredentials = (on = plain) => request(on, { grant_type: 'client_credentials' });
 
   /** Verifies the signature with the published keys, as a resource server would, at the test clock's time. */
   async function verify(on: Services, token: string, expectedAudience = ISSUER) {
     const jwks = createLocalJWKSet({ keys: await on.keys!.publishedKeys() });
-    return jwtVerify(token, jwks, { issuer: ISSUER, audience: expectedAudience, typ: 'at+jwt', currentDate: new Date(clock.now() * 1000) });
+    return jwtVerify(token, jwks, {
+      issuer: ISSUER,
+      audience: expectedAudience,
+      typ: 'at+jwt',
+      currentDate: new Date(clock.now() * 1000),
+    });
   }
 
   /** The code flow through the authorization endpoint, then the exchange. */
   async function codeFlow(on: Services): Promise<TokenResponse> {
     const validation = await on.authorizationEndpoint.validate(
-      new Map(Object.entries({ response_type: 'code', client_id: web.client.id, redirect_uri: CALLBACK, scope: 'read write', code_challenge: CHALLENGE, code_challenge_method: 'S256' })),
+      new Map(
+        Object.entries({
+          response_type: 'code',
+          client_id: web.client.id,
+          redirect_uri: CALLBACK,
+          scope: 'read write',
+          code_challenge: CHALLENGE,
+          code_challenge_method: 'S256',
+        }),
+      ),
     );
     if (validation.kind !== 'valid') throw new Error(`refused: ${JSON.stringify(validation)}`);
     const alice = (await db.store.findUserById(aliceId))!;
-    const code = new URL(await on.authorizationEndpoint.approve(validation.request, alice, false)).searchParams.get('code')!;
-    return request(on, { grant_type: 'authorization_code', code, redirect_uri: CALLBACK, code_verifier: VERIFIER }, web);
+    const code = new URL(await on.authorizationEndpoint.approve(validation.request, alice, false)).searchParams.get(
+      'code',
+    )!;
+    return request(
+      on,
+      { grant_type: 'authorization_code', code, redirect_uri: CALLBACK, code_verifier: VERIFIER },
+      web,
+    );
   }
 
   it('password grant: header typ at+jwt, alg and kid of the current key; exactly the RFC 9068 claims', async () => {
@@ -132,7 +176,8 @@ describe('JWT access tokens (access_token_format: jwt)', () => {
     const tokens = await Promise.all([password(), password(), clientCredentials(), clientCredentials()]);
     const jtis = tokens.map((t) => decodeJwt(t.access_token).jti);
     expect(new Set(jtis).size).toBe(4);
-    for (const [i, t] of tokens.entries()) expect((await db.store.findAccessToken(sha256(t.access_token)))?.jti).toBe(jtis[i]);
+    for (const [i, t] of tokens.entries())
+      expect((await db.store.findAccessToken(sha256(t.access_token)))?.jti).toBe(jtis[i]);
   });
 
   it('client_credentials: the client is the subject; no user claims, even with jwt_user_claims', async () => {
@@ -155,14 +200,30 @@ describe('JWT access tokens (access_token_format: jwt)', () => {
 
   it('jwt_user_claims adds username and roles to user tokens (password, refresh, code), and only then', async () => {
     const withClaims = await password(userClaims);
-    expect(decodeJwt(withClaims.access_token)).toMatchObject({ sub: aliceId, username: 'alice', roles: ['ROLE_ADMIN', 'ROLE_AUDITOR'] });
+    expect(decodeJwt(withClaims.access_token)).toMatchObject({
+      sub: aliceId,
+      username: 'alice',
+      roles: ['ROLE_ADMIN', 'ROLE_AUDITOR'],
+    });
     await verify(userClaims, withClaims.access_token);
 
-    const refreshed = await request(userClaims, { grant_type: 'refresh_token', refresh_token: withClaims.refresh_token! });
-    expect(decodeJwt(refreshed.access_token)).toMatchObject({ sub: aliceId, username: 'alice', roles: ['ROLE_ADMIN', 'ROLE_AUDITOR'] });
+    const refreshed = await request(userClaims, {
+      grant_type: 'refresh_token',
+      refresh_token: withClaims.refresh_token!,
+    });
+    expect(decodeJwt(refreshed.access_token)).toMatchObject({
+      sub: aliceId,
+      username: 'alice',
+      roles: ['ROLE_ADMIN', 'ROLE_AUDITOR'],
+    });
 
     const code = await codeFlow(userClaims);
-    expect(decodeJwt(code.access_token)).toMatchObject({ sub: aliceId, client_id: web.client.id, username: 'alice', roles: ['ROLE_ADMIN', 'ROLE_AUDITOR'] });
+    expect(decodeJwt(code.access_token)).toMatchObject({
+      sub: aliceId,
+      client_id: web.client.id,
+      username: 'alice',
+      roles: ['ROLE_ADMIN', 'ROLE_AUDITOR'],
+    });
 
     // Without the setting, none of them carries the claims.
     for (const tokens of [await password(plain), await codeFlow(plain)]) {
@@ -178,7 +239,9 @@ describe('JWT access tokens (access_token_format: jwt)', () => {
     await accounts.promote('alice', 'editor');
     try {
       const refreshed = await request(userClaims, { grant_type: 'refresh_token', refresh_token: first.refresh_token! });
-      expect(decodeJwt(refreshed.access_token).roles).toEqual(expect.arrayContaining(['ROLE_ADMIN', 'ROLE_AUDITOR', 'ROLE_EDITOR']));
+      expect(decodeJwt(refreshed.access_token).roles).toEqual(
+        expect.arrayContaining(['ROLE_ADMIN', 'ROLE_AUDITOR', 'ROLE_EDITOR']),
+      );
     } finally {
       await accounts.demote('alice', 'editor');
     }
@@ -213,13 +276,25 @@ describe('JWT access tokens (access_token_format: jwt)', () => {
 
     const code = await codeFlow(plain);
     const verified = await verify(plain, code.access_token);
-    expect(verified.payload).toMatchObject({ sub: aliceId, client_id: web.client.id, scope: 'read write', aud: ISSUER });
+    expect(verified.payload).toMatchObject({
+      sub: aliceId,
+      client_id: web.client.id,
+      scope: 'read write',
+      aud: ISSUER,
+    });
     expect(verified.protectedHeader).toMatchObject({ typ: 'at+jwt', alg: 'EdDSA' });
   });
 
   it('the implicit grant hands out a JWT in the fragment', async () => {
     const validation = await plain.authorizationEndpoint.validate(
-      new Map(Object.entries({ response_type: 'token', client_id: legacy.client.id, redirect_uri: 'https://legacy.example/cb', scope: 'read' })),
+      new Map(
+        Object.entries({
+          response_type: 'token',
+          client_id: legacy.client.id,
+          redirect_uri: 'https://legacy.example/cb',
+          scope: 'read',
+        }),
+      ),
     );
     if (validation.kind !== 'valid') throw new Error(`refused: ${JSON.stringify(validation)}`);
     const alice = (await db.store.findUserById(aliceId))!;
@@ -236,7 +311,9 @@ describe('JWT access tokens (access_token_format: jwt)', () => {
     expect(payload.sub).toBe(aliceId);
 
     const [header, body, signature] = access_token.split('.');
-    const forged = Buffer.from(JSON.stringify({ ...decodeJwt(access_token), scope: 'read write' })).toString('base64url');
+    const forged = Buffer.from(JSON.stringify({ ...decodeJwt(access_token), scope: 'read write' })).toString(
+      'base64url',
+    );
     await expect(verify(plain, `${header}.${forged}.${signature}`)).rejects.toThrow();
     await expect(verify(plain, `${header}.${body}.${signature!.slice(0, -4)}AAAA`)).rejects.toThrow();
 
@@ -285,14 +362,24 @@ describe.each(['ES256', 'RS256'] as const)('JWT access tokens signed with %s', (
 
   beforeAll(async () => {
     db = await createSqliteStore();
-    gatehouse = composeServices({ config: validateConfig({ ...JWT_SETTINGS, jwt_signing_algorithm: algorithm }), store: db.store, clock });
+    gatehouse = composeServices({
+      config: validateConfig({ ...JWT_SETTINGS, jwt_signing_algorithm: algorithm }),
+      store: db.store,
+      clock,
+    });
     client = await new ClientRegistry(db.store, clock).create({ name: 'svc', grantTypes: ['client_credentials'] });
   });
   afterAll(() => db.cleanup());
 
   it(`carries alg ${algorithm} and the kid, and verifies with the published keys`, async () => {
     const { response } = await gatehouse.tokenEndpoint.handle({
-      params: new Map(Object.entries({ grant_type: 'client_credentials', client_id: client.client.id, client_secret: client.secret! })),
+      params: new Map(
+        Object.entries({
+          grant_type: 'client_credentials',
+          client_id: client.client.id,
+          client_secret: client.secret!,
+        }),
+      ),
     });
     const header = decodeProtectedHeader(response.access_token);
     const [jwk] = await gatehouse.keys!.publishedKeys();
@@ -305,7 +392,12 @@ describe.each(['ES256', 'RS256'] as const)('JWT access tokens signed with %s', (
       algorithms: [algorithm],
       currentDate: new Date(clock.now() * 1000),
     });
-    expect(payload).toMatchObject({ sub: client.client.id, client_id: client.client.id, exp: clock.now() + LIFETIME, iat: clock.now() });
+    expect(payload).toMatchObject({
+      sub: client.client.id,
+      client_id: client.client.id,
+      exp: clock.now() + LIFETIME,
+      iat: clock.now(),
+    });
   });
 });
 
@@ -320,10 +412,23 @@ describe('opaque access tokens (the default format)', () => {
 
   it('stay opaque with a key_encryption_key configured, and store a jti all the same', async () => {
     const { key_encryption_key, issuer } = JWT_SETTINGS;
-    const gatehouse = composeServices({ config: validateConfig({ issuer, key_encryption_key }), store: db.store, clock });
-    const client = await new ClientRegistry(db.store, clock).create({ name: 'svc', grantTypes: ['client_credentials'] });
+    const gatehouse = composeServices({
+      config: validateConfig({ issuer, key_encryption_key }),
+      store: db.store,
+      clock,
+    });
+    const client = await new ClientRegistry(db.store, clock).create({
+      name: 'svc',
+      grantTypes: ['client_credentials'],
+    });
     const { response } = await gatehouse.tokenEndpoint.handle({
-      params: new Map(Object.entries({ grant_type: 'client_credentials', client_id: client.client.id, client_secret: client.secret! })),
+      params: new Map(
+        Object.entries({
+          grant_type: 'client_credentials',
+          client_id: client.client.id,
+          client_secret: client.secret!,
+        }),
+      ),
     });
     expect(response.access_token).toMatch(/^[A-Za-z0-9_-]{51}$/);
     expect((await db.store.findAccessToken(tokenKey(response.access_token)))?.jti).toEqual(expect.any(String));

@@ -78,8 +78,12 @@ export class TokenMinter {
     const familyStartedAt = decision.familyStartedAt ?? now;
     const familyEnd = this.familyEnd(familyStartedAt);
     // Nothing of a family outlives it: near its end, the access token is cut short too.
-    const expiresAt = Math.min(now + this.lifetimes.accessTokenLifetime, withRefreshToken ? familyEnd : Number.POSITIVE_INFINITY);
-    const accessValue = this.format.kind === 'jwt' ? await this.signJwt(decision, scope, jti, now, expiresAt) : this.ids.token();
+    const expiresAt = Math.min(
+      now + this.lifetimes.accessTokenLifetime,
+      withRefreshToken ? familyEnd : Number.POSITIVE_INFINITY,
+    );
+    const accessValue =
+      this.format.kind === 'jwt' ? await this.signJwt(decision, scope, jti, now, expiresAt) : this.ids.token();
     const accessToken: AccessTokenRecord = {
       tokenHash: tokenKey(accessValue),
       jti,
@@ -119,7 +123,13 @@ export class TokenMinter {
   }
 
   /** RFC 9068 §2: typ at+jwt; iss, sub, aud, exp, iat, jti, client_id, scope. */
-  private async signJwt(decision: GrantDecision, scope: string, jti: string, now: number, expiresAt: number): Promise<string> {
+  private async signJwt(
+    decision: GrantDecision,
+    scope: string,
+    jti: string,
+    now: number,
+    expiresAt: number,
+  ): Promise<string> {
     if (this.format.kind !== 'jwt') throw new Error('not a JWT minter');
     const { keys, issuer, audience, userClaims } = this.format;
     const key = await keys.signingKey();
@@ -128,15 +138,17 @@ export class TokenMinter {
       claims.username = decision.user.username;
       claims.roles = [...decision.user.roles];
     }
-    return new SignJWT(claims)
-      .setProtectedHeader({ alg: key.algorithm, typ: 'at+jwt', kid: key.kid })
-      .setIssuer(issuer)
-      // A client acting for itself is its own subject (RFC 9068 §2.2).
-      .setSubject(decision.userId ?? decision.clientId)
-      .setAudience(audience)
-      .setIssuedAt(now)
-      .setExpirationTime(expiresAt)
-      .setJti(jti)
-      .sign(key.privateKey);
+    return (
+      new SignJWT(claims)
+        .setProtectedHeader({ alg: key.algorithm, typ: 'at+jwt', kid: key.kid })
+        .setIssuer(issuer)
+        // A client acting for itself is its own subject (RFC 9068 §2.2).
+        .setSubject(decision.userId ?? decision.clientId)
+        .setAudience(audience)
+        .setIssuedAt(now)
+        .setExpirationTime(expiresAt)
+        .setJti(jti)
+        .sign(key.privateKey)
+    );
   }
 }

@@ -118,7 +118,12 @@ describe('account pages: equal work, e-mail change links, usernames (in-process,
       expect(page.setCookies.filter((cookie) => /gatehouse_csrf$/.test(cookie.name))).toHaveLength(1);
       // Both forms' tokens were made with that one secret: the profile form is accepted (303),
       // not refused as a stale form (403).
-      const saved = await browser.post('/account/profile', { csrf_token: csrfTokenOf(page.text), username: 'carol', email: 'carol@example.com', current_password: CAROL_PASSWORD });
+      const saved = await browser.post('/account/profile', {
+        csrf_token: csrfTokenOf(page.text),
+        username: 'carol',
+        email: 'carol@example.com',
+        current_password: CAROL_PASSWORD,
+      });
       expect(saved.status, alertOf(saved.text)).toBe(303);
     });
   });
@@ -177,7 +182,12 @@ describe('account pages: equal work, e-mail change links, usernames (in-process,
       const browser = new HttpBrowser(origin);
       await browser.signInOrFail('bob', PASSWORD);
       const csrf = csrfTokenOf((await browser.get('/account')).text);
-      const res = await browser.post('/account/profile', { csrf_token: csrf, username: 'bob', email, current_password: PASSWORD });
+      const res = await browser.post('/account/profile', {
+        csrf_token: csrf,
+        username: 'bob',
+        email,
+        current_password: PASSWORD,
+      });
       expect(res.location).toBe('/account?done=email');
       await gatehouse.mail.idle();
       const message = mailer.messages.find((m) => m.to === email)!;
@@ -220,10 +230,18 @@ describe('account pages: equal work, e-mail change links, usernames (in-process,
 
     it('an address taken by another account in the meantime: 409, nothing changes', async () => {
       const token = await bobAsksFor('contested@example.com');
-      await new UserAccounts(db.store, { clock }).create({ username: 'dave', email: 'contested@example.com', password: PASSWORD });
+      await new UserAccounts(db.store, { clock }).create({
+        username: 'dave',
+        email: 'contested@example.com',
+        password: PASSWORD,
+      });
       const browser = new HttpBrowser(origin);
       const page = await browser.get(`/account/email/confirm?token=${token}`);
-      const res = await browser.post('/account/email/confirm', { csrf_token: csrfTokenOf(page.text), token, password: PASSWORD });
+      const res = await browser.post('/account/email/confirm', {
+        csrf_token: csrfTokenOf(page.text),
+        token,
+        password: PASSWORD,
+      });
       expect(res.status).toBe(409);
       expect(res.text).toContain('This address is no longer free');
       expect(await email('bob')).not.toBe('contested@example.com');
@@ -239,7 +257,8 @@ describe('account pages: equal work, e-mail change links, usernames (in-process,
   });
 
   describe('usernames that mix scripts', () => {
-    const REASON = 'Username mixes letters of different scripts (Cyrillic, Latin), which can imitate another name: use one script.';
+    const REASON =
+      'Username mixes letters of different scripts (Cyrillic, Latin), which can imitate another name: use one script.';
 
     it('the sign-up page refuses "pаypal" (Cyrillic а) with the reason, and creates nothing', async () => {
       const browser = new HttpBrowser(origin);
@@ -271,7 +290,11 @@ describe('account pages: equal work, e-mail change links, usernames (in-process,
     });
 
     it('an account stored before this rule, with a mixed-script name, still signs in with the name as stored', async () => {
-      const legacy = await new UserAccounts(db.store, { clock }).create({ username: 'legacy', email: 'legacy@example.com', password: PASSWORD });
+      const legacy = await new UserAccounts(db.store, { clock }).create({
+        username: 'legacy',
+        email: 'legacy@example.com',
+        password: PASSWORD,
+      });
       // As a name from before the rule was stored: the name as typed, its canonical form NFKC + lower case.
       await db.store.updateUser(legacy.id, { username: 'L\u0435gacy', usernameCanonical: 'l\u0435gacy' }, T);
       const browser = new HttpBrowser(origin);
@@ -279,9 +302,19 @@ describe('account pages: equal work, e-mail change links, usernames (in-process,
       expect((await browser.get('/account')).text).toContain('Signed in as <strong>L\u0435gacy</strong>');
       // The name may be kept while the rest of the form is saved; a new mixed name is refused.
       const csrf = csrfTokenOf((await browser.get('/account')).text);
-      const kept = await browser.post('/account/profile', { csrf_token: csrf, username: 'L\u0435gacy', email: 'legacy.new@example.com', current_password: PASSWORD });
+      const kept = await browser.post('/account/profile', {
+        csrf_token: csrf,
+        username: 'L\u0435gacy',
+        email: 'legacy.new@example.com',
+        current_password: PASSWORD,
+      });
       expect(kept.location).toBe('/account?done=email');
-      const renamed = await browser.post('/account/profile', { csrf_token: csrf, username: 'L\u0435gacy2', email: 'legacy@example.com', current_password: PASSWORD });
+      const renamed = await browser.post('/account/profile', {
+        csrf_token: csrf,
+        username: 'L\u0435gacy2',
+        email: 'legacy@example.com',
+        current_password: PASSWORD,
+      });
       expect(renamed.status).toBe(400);
     });
 
@@ -289,7 +322,12 @@ describe('account pages: equal work, e-mail change links, usernames (in-process,
       const browser = new HttpBrowser(origin);
       await browser.signInOrFail('carol', CAROL_PASSWORD);
       const csrf = csrfTokenOf((await browser.get('/account')).text);
-      const res = await browser.post('/account/profile', { csrf_token: csrf, username: 'c\u0430rol', email: 'carol@example.com', current_password: CAROL_PASSWORD });
+      const res = await browser.post('/account/profile', {
+        csrf_token: csrf,
+        username: 'c\u0430rol',
+        email: 'carol@example.com',
+        current_password: CAROL_PASSWORD,
+      });
       expect(res.status).toBe(400);
       expect(alertOf(res.text)).toBe(REASON);
       expect(await db.store.findUserByLogin('carol')).toMatchObject({ username: 'carol' });

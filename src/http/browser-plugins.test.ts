@@ -55,9 +55,17 @@ describe('the browser plugins: CSRF and the session on the page routes only (in-
     gatehouse = composeServices({ config, store: recorded, clock, auditLog: false });
     app = buildHttpServer(gatehouse, pino({ level: 'silent' }));
     await app.listen({ port, host: '127.0.0.1' });
-    await new UserAccounts(db.store, { clock }).create({ username: 'bob', email: 'bob@example.com', password: PASSWORD });
+    await new UserAccounts(db.store, { clock }).create({
+      username: 'bob',
+      email: 'bob@example.com',
+      password: PASSWORD,
+    });
     const registry = new ClientRegistry(db.store, clock);
-    api = await registry.create({ name: 'API', redirectUris: [CALLBACK], grantTypes: ['authorization_code', 'client_credentials'] });
+    api = await registry.create({
+      name: 'API',
+      redirectUris: [CALLBACK],
+      grantTypes: ['authorization_code', 'client_credentials'],
+    });
   });
 
   beforeEach(() => {
@@ -154,12 +162,22 @@ describe('the browser plugins: CSRF and the session on the page routes only (in-
       const browser = await signedIn();
       const { challenge } = pkcePair();
       const consent = await browser.get(
-        authorizePath({ response_type: 'code', client_id: api.client.id, redirect_uri: CALLBACK, code_challenge: challenge, code_challenge_method: 'S256' }),
+        authorizePath({
+          response_type: 'code',
+          client_id: api.client.id,
+          redirect_uri: CALLBACK,
+          code_challenge: challenge,
+          code_challenge_method: 'S256',
+        }),
       );
       expect(consent.status).toBe(200);
       const consentId = /name="consent_id" value="([^"]+)"/.exec(consent.text)![1]!;
       storeCalls.length = 0;
-      const forged = await browser.post('/oauth/authorize', { consent_id: consentId, csrf_token: 'forged', decision: 'allow' });
+      const forged = await browser.post('/oauth/authorize', {
+        consent_id: consentId,
+        csrf_token: 'forged',
+        decision: 'allow',
+      });
       expect(forged.status).toBe(403);
       expect(forged.headers.get('cache-control')).toContain('no-store');
       expect(storeCalls).toEqual(SESSION_READS);
@@ -168,11 +186,19 @@ describe('the browser plugins: CSRF and the session on the page routes only (in-
       const malformed = await browser.post('/oauth/authorize', { consent_id: consentId, decision: 'maybe' });
       expect(malformed.status).toBe(400);
       expect(malformed.text).toContain('decision must be allow or deny');
-      const unexpected = await browser.post('/oauth/authorize', { consent_id: consentId, decision: 'allow', scope: 'read' });
+      const unexpected = await browser.post('/oauth/authorize', {
+        consent_id: consentId,
+        decision: 'allow',
+        scope: 'read',
+      });
       expect(unexpected.status).toBe(400);
 
       // The consent request is still waiting: the real answer goes through.
-      const answered = await browser.post('/oauth/authorize', { consent_id: consentId, csrf_token: csrfTokenOf(consent.text), decision: 'allow' });
+      const answered = await browser.post('/oauth/authorize', {
+        consent_id: consentId,
+        csrf_token: csrfTokenOf(consent.text),
+        decision: 'allow',
+      });
       expect(answered.status, alertOf(answered.text)).toBe(303);
       expect(answered.location).toMatch(/^https:\/\/app\.example\/callback\?code=/);
     });
@@ -189,7 +215,12 @@ describe('the browser plugins: CSRF and the session on the page routes only (in-
       const basic = `Basic ${Buffer.from(`${api.client.id}:${api.secret}`).toString('base64')}`;
       const form = { 'content-type': 'application/x-www-form-urlencoded', authorization: basic, cookie };
       const answers = [
-        await app.inject({ method: 'POST', url: '/oauth/token', headers: form, payload: 'grant_type=client_credentials' }),
+        await app.inject({
+          method: 'POST',
+          url: '/oauth/token',
+          headers: form,
+          payload: 'grant_type=client_credentials',
+        }),
         await app.inject({ method: 'POST', url: '/oauth/revoke', headers: form, payload: 'token=unknown' }),
         await app.inject({ method: 'POST', url: '/oauth/introspect', headers: form, payload: 'token=unknown' }),
         ...(await Promise.all(

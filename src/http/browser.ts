@@ -52,7 +52,10 @@ export class BrowserSupport {
 
   /** Gives the browser a device cookie after a successful sign-in; it outlives sessions. */
   setDeviceCookie(reply: FastifyReply, value: string): void {
-    reply.header('set-cookie', serializeCookie(this.deviceCookieName, value, { secure: this.secure, maxAge: DEVICE_LIFETIME }));
+    reply.header(
+      'set-cookie',
+      serializeCookie(this.deviceCookieName, value, { secure: this.secure, maxAge: DEVICE_LIFETIME }),
+    );
   }
 
   private cookie(request: FastifyRequest, name: string): string | undefined {
@@ -97,7 +100,12 @@ export class BrowserSupport {
     return csrfToken(this.csrfSecret(request, reply), purpose, session?.session.idHash ?? null);
   }
 
-  csrfValid(request: FastifyRequest, presented: string | undefined, purpose: CsrfPurpose, session: ActiveSession | null): boolean {
+  csrfValid(
+    request: FastifyRequest,
+    presented: string | undefined,
+    purpose: CsrfPurpose,
+    session: ActiveSession | null,
+  ): boolean {
     return csrfTokenValid(presented, this.cookie(request, this.csrfCookie), purpose, session?.session.idHash ?? null);
   }
 
@@ -130,8 +138,14 @@ export function safeReturnTo(value: string | undefined): string | null {
 }
 
 /** Page routes answer other methods with an HTML 405 naming the ones they take. */
-export function refuseOtherMethods(app: FastifyInstance, urls: readonly string[], allowed: ReadonlyArray<'GET' | 'POST'> = ['GET', 'POST']): void {
-  const refused = ['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'].filter((method) => !allowed.includes(method as 'GET' | 'POST'));
+export function refuseOtherMethods(
+  app: FastifyInstance,
+  urls: readonly string[],
+  allowed: ReadonlyArray<'GET' | 'POST'> = ['GET', 'POST'],
+): void {
+  const refused = ['GET', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'].filter(
+    (method) => !allowed.includes(method as 'GET' | 'POST'),
+  );
   for (const url of urls) {
     app.route({
       method: refused,

@@ -8,7 +8,13 @@
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { authorizePath, hiddenFields, HttpBrowser, pkcePair, type BrowserResponse } from '../../test/helpers/browser-http.js';
+import {
+  authorizePath,
+  hiddenFields,
+  HttpBrowser,
+  pkcePair,
+  type BrowserResponse,
+} from '../../test/helpers/browser-http.js';
 import { createSqliteStore, type TestStore } from '../../test/helpers/databases.js';
 import { freePort } from '../../test/helpers/server.js';
 import { UserAccounts } from '../accounts/users.js';
@@ -32,7 +38,10 @@ describe('the consent page against forged requests (in-process)', () => {
   let origin: string;
   let web: RegisteredClient;
   let users = 0;
-  const clients = {} as Record<'loopback' | 'loopbackTrusted' | 'localhost' | 'appScheme' | 'publicHttps' | 'confidentialLoopback', RegisteredClient>;
+  const clients = {} as Record<
+    'loopback' | 'loopbackTrusted' | 'localhost' | 'appScheme' | 'publicHttps' | 'confidentialLoopback',
+    RegisteredClient
+  >;
 
   beforeAll(async () => {
     db = await createSqliteStore();
@@ -50,11 +59,31 @@ describe('the consent page against forged requests (in-process)', () => {
     const registry = new ClientRegistry(db.store, clock);
     web = await registry.create({ name: 'Web App', redirectUris: [CALLBACK] });
     clients.loopback = await registry.create({ name: 'CLI', isPublic: true, redirectUris: ['http://127.0.0.1/cb'] });
-    clients.loopbackTrusted = await registry.create({ name: 'Trusted CLI', isPublic: true, trusted: true, redirectUris: ['http://[::1]/cb'] });
-    clients.localhost = await registry.create({ name: 'Desktop', isPublic: true, redirectUris: ['http://localhost:8400/cb'] });
-    clients.appScheme = await registry.create({ name: 'Phone', isPublic: true, redirectUris: ['com.example.app:/oauth/cb'] });
-    clients.publicHttps = await registry.create({ name: 'SPA', isPublic: true, redirectUris: ['https://spa.example/cb'] });
-    clients.confidentialLoopback = await registry.create({ name: 'Local Server', redirectUris: ['http://127.0.0.1:9000/cb'] });
+    clients.loopbackTrusted = await registry.create({
+      name: 'Trusted CLI',
+      isPublic: true,
+      trusted: true,
+      redirectUris: ['http://[::1]/cb'],
+    });
+    clients.localhost = await registry.create({
+      name: 'Desktop',
+      isPublic: true,
+      redirectUris: ['http://localhost:8400/cb'],
+    });
+    clients.appScheme = await registry.create({
+      name: 'Phone',
+      isPublic: true,
+      redirectUris: ['com.example.app:/oauth/cb'],
+    });
+    clients.publicHttps = await registry.create({
+      name: 'SPA',
+      isPublic: true,
+      redirectUris: ['https://spa.example/cb'],
+    });
+    clients.confidentialLoopback = await registry.create({
+      name: 'Local Server',
+      redirectUris: ['http://127.0.0.1:9000/cb'],
+    });
   });
 
   afterAll(async () => {
@@ -66,7 +95,11 @@ describe('the consent page against forged requests (in-process)', () => {
   /** A new user, signed in in a new browser. */
   async function signedIn(): Promise<{ browser: HttpBrowser; userId: string }> {
     const username = `user${++users}`;
-    const user = await new UserAccounts(db.store, { clock }).create({ username, email: `${username}@example.com`, password: PASSWORD });
+    const user = await new UserAccounts(db.store, { clock }).create({
+      username,
+      email: `${username}@example.com`,
+      password: PASSWORD,
+    });
     const browser = new HttpBrowser(origin);
     await browser.signInOrFail(username, PASSWORD);
     return { browser, userId: user.id };
@@ -133,7 +166,11 @@ describe('the consent page against forged requests (in-process)', () => {
       const consent = await browser.get(authorizePath(request()));
       expectConsentPage(consent);
       const hidden = new URLSearchParams(hiddenFields(consent.text)).toString();
-      for (const body of [`decision=allow&${hidden}&decision=deny`, `${hidden}&decision=deny&decision=allow`, `${hidden}&decision=allow&decision=allow`]) {
+      for (const body of [
+        `decision=allow&${hidden}&decision=deny`,
+        `${hidden}&decision=deny&decision=allow`,
+        `${hidden}&decision=allow&decision=allow`,
+      ]) {
         const res = await post(browser, '/oauth/authorize', body);
         expectErrorPage(res);
         expect(res.text).toContain('decision');
@@ -146,11 +183,19 @@ describe('the consent page against forged requests (in-process)', () => {
     it('any field but consent_id, csrf_token and decision is refused: no request parameter is read from the form', async () => {
       const { browser } = await signedIn();
       const consent = await browser.get(authorizePath(request()));
-      for (const [name, value] of [['redirect_uri', 'https://evil.example/cb'], ['scope', 'read write'], ['client_id', web.client.id], ['state', 'x'], ['other', '1']]) {
+      for (const [name, value] of [
+        ['redirect_uri', 'https://evil.example/cb'],
+        ['scope', 'read write'],
+        ['client_id', web.client.id],
+        ['state', 'x'],
+        ['other', '1'],
+      ]) {
         expectErrorPage(await browser.answerConsent(consent.text, 'allow', (fields) => [...fields, [name!, value!]]));
       }
       for (const missing of ['consent_id', 'csrf_token']) {
-        const res = await browser.answerConsent(consent.text, 'allow', (fields) => fields.filter(([name]) => name !== missing));
+        const res = await browser.answerConsent(consent.text, 'allow', (fields) =>
+          fields.filter(([name]) => name !== missing),
+        );
         expect(res.location).toBeNull();
         expect([400, 403]).toContain(res.status);
       }
@@ -188,7 +233,9 @@ describe('the consent page against forged requests (in-process)', () => {
       expectErrorPage(res);
       expect(await db.store.findConsent(attacker.userId, web.client.id)).toBeNull();
       // The victim's page still works for the victim.
-      expect(redirectQuery(await victim.browser.answerConsent(victimPage.text, 'deny')).get('error')).toBe('access_denied');
+      expect(redirectQuery(await victim.browser.answerConsent(victimPage.text, 'deny')).get('error')).toBe(
+        'access_denied',
+      );
     });
 
     it('a Deny stores nothing and revokes nothing: an earlier consent and its tokens stay, and the wider request asks again', async () => {
@@ -225,7 +272,12 @@ describe('the consent page against forged requests (in-process)', () => {
     it('a repeated client_id or redirect_uri: the error page, never a redirect', async () => {
       const { browser } = await signedIn();
       const path = authorizePath(request());
-      for (const extra of [`client_id=${web.client.id}`, `client_id=other`, `redirect_uri=${encodeURIComponent(CALLBACK)}`, 'redirect_uri=https%3A%2F%2Fevil.example%2F']) {
+      for (const extra of [
+        `client_id=${web.client.id}`,
+        `client_id=other`,
+        `redirect_uri=${encodeURIComponent(CALLBACK)}`,
+        'redirect_uri=https%3A%2F%2Fevil.example%2F',
+      ]) {
         expectErrorPage(await browser.get(`${path}&${extra}`));
       }
       // Before the first value too: never "last wins" either.
@@ -235,7 +287,14 @@ describe('the consent page against forged requests (in-process)', () => {
     it('any other repeated parameter: invalid_request at the redirect URI', async () => {
       const { browser } = await signedIn();
       const path = authorizePath(request());
-      for (const extra of ['response_type=code', 'scope=write', 'code_challenge=x', 'code_challenge_method=S256', 'decision=allow&decision=deny', 'prompt=none&prompt=login']) {
+      for (const extra of [
+        'response_type=code',
+        'scope=write',
+        'code_challenge=x',
+        'code_challenge_method=S256',
+        'decision=allow&decision=deny',
+        'prompt=none&prompt=login',
+      ]) {
         const query = redirectQuery(await browser.get(`${path}&${extra}`));
         expect(query.get('error'), extra).toBe('invalid_request');
         expect(query.has('code')).toBe(false);
@@ -248,20 +307,42 @@ describe('the consent page against forged requests (in-process)', () => {
     it('resource (RFC 8707) and audience may repeat', async () => {
       const { browser } = await signedIn();
       const path = authorizePath(request());
-      expectConsentPage(await browser.get(`${path}&resource=https%3A%2F%2Fa.example%2F&resource=https%3A%2F%2Fb.example%2F`));
+      expectConsentPage(
+        await browser.get(`${path}&resource=https%3A%2F%2Fa.example%2F&resource=https%3A%2F%2Fb.example%2F`),
+      );
       expectConsentPage(await browser.get(`${path}&audience=a&audience=b`));
     });
 
     it('every page form refuses a repeated field with a 400 page', async () => {
       const browser = new HttpBrowser(origin);
       const { csrfToken } = await browser.loginForm();
-      const login = await post(browser, '/login', new URLSearchParams([['csrf_token', csrfToken], ['username', 'nobody'], ['username', 'user1'], ['password', PASSWORD]]).toString());
+      const login = await post(
+        browser,
+        '/login',
+        new URLSearchParams([
+          ['csrf_token', csrfToken],
+          ['username', 'nobody'],
+          ['username', 'user1'],
+          ['password', PASSWORD],
+        ]).toString(),
+      );
       expectErrorPage(login);
       expect(login.text).toContain('sent more than once');
       expect(login.setCookies.some((cookie) => cookie.name === 'gatehouse_session')).toBe(false);
 
       const { browser: signedInBrowser } = await signedIn();
-      for (const path of ['/login', '/logout', '/register', '/register/confirm', '/reset', '/reset/password', '/account/profile', '/account/password', '/account/apps/revoke', '/oauth/authorize']) {
+      for (const path of [
+        '/login',
+        '/logout',
+        '/register',
+        '/register/confirm',
+        '/reset',
+        '/reset/password',
+        '/account/profile',
+        '/account/password',
+        '/account/apps/revoke',
+        '/oauth/authorize',
+      ]) {
         for (const b of [browser, signedInBrowser]) {
           const res = await post(b, path, 'csrf_token=a&csrf_token=b');
           expectErrorPage(res);
@@ -280,11 +361,15 @@ describe('the consent page against forged requests (in-process)', () => {
           const consent = await browser.get(authorizePath(request(client)));
           expectConsentPage(consent);
           expect(consent.text).toContain('You will be asked again next time');
-          expect(redirectQuery(await browser.answerConsent(consent.text, 'allow'), redirectUri).get('code')).toBeTruthy();
+          expect(
+            redirectQuery(await browser.answerConsent(consent.text, 'allow'), redirectUri).get('code'),
+          ).toBeTruthy();
         }
         // Any loopback port matches the registration (RFC 8252 §7.3): still asked.
         if (redirectUri.startsWith('http://127.0.0.1/')) {
-          expectConsentPage(await browser.get(authorizePath(request(client, { redirect_uri: 'http://127.0.0.1:5555/cb' }))));
+          expectConsentPage(
+            await browser.get(authorizePath(request(client, { redirect_uri: 'http://127.0.0.1:5555/cb' }))),
+          );
         }
       }
     });

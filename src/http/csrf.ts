@@ -6,10 +6,21 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
  * for. A cross-site page can neither read the cookie nor compute the token, and a token made
  * for one session or form is useless for another. Nothing is stored on the server.
  */
-export type CsrfPurpose = 'login' | 'consent' | 'logout' | 'register' | 'confirm' | 'reset-request' | 'reset-password' | 'account' | 'email-confirm';
+export type CsrfPurpose =
+  | 'login'
+  | 'consent'
+  | 'logout'
+  | 'register'
+  | 'confirm'
+  | 'reset-request'
+  | 'reset-password'
+  | 'account'
+  | 'email-confirm';
 
 export function csrfToken(secret: string, purpose: CsrfPurpose, sessionIdHash: string | null): string {
-  return createHmac('sha256', secret).update(`${purpose}\n${sessionIdHash ?? ''}`).digest('base64url');
+  return createHmac('sha256', secret)
+    .update(`${purpose}\n${sessionIdHash ?? ''}`)
+    .digest('base64url');
 }
 
 export function csrfTokenValid(

@@ -4,7 +4,10 @@ import { parseFormBody } from './form.js';
 
 describe('form bodies (RFC 6749 §3.2)', () => {
   it('decodes parameters, with or without a charset', () => {
-    const params = parseFormBody('application/x-www-form-urlencoded; charset=UTF-8', 'grant_type=password&username=a%40b.c&password=p+q');
+    const params = parseFormBody(
+      'application/x-www-form-urlencoded; charset=UTF-8',
+      'grant_type=password&username=a%40b.c&password=p+q',
+    );
     expect(Object.fromEntries(params)).toEqual({ grant_type: 'password', username: 'a@b.c', password: 'p q' });
   });
 
@@ -13,11 +16,15 @@ describe('form bodies (RFC 6749 §3.2)', () => {
   });
 
   it('refuses a repeated parameter', () => {
-    expect(error(() => parseFormBody('application/x-www-form-urlencoded', 'scope=a&scope=b')).code).toBe('invalid_request');
+    expect(error(() => parseFormBody('application/x-www-form-urlencoded', 'scope=a&scope=b')).code).toBe(
+      'invalid_request',
+    );
   });
 
   it('refuses a NUL character in a name or value', () => {
-    expect(error(() => parseFormBody('application/x-www-form-urlencoded', 'client_id=a%00b')).code).toBe('invalid_request');
+    expect(error(() => parseFormBody('application/x-www-form-urlencoded', 'client_id=a%00b')).code).toBe(
+      'invalid_request',
+    );
   });
 
   it('refuses other content types', () => {

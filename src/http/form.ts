@@ -16,7 +16,8 @@ export function parseParameters(encoded: string): ParsedParameters {
   const repeated: string[] = [];
   for (const [name, value] of new URLSearchParams(encoded)) {
     // PostgreSQL text cannot hold a NUL either.
-    if (name.includes('\0') || value.includes('\0')) throw OAuthError.invalidRequest('parameters must not contain NUL characters');
+    if (name.includes('\0') || value.includes('\0'))
+      throw OAuthError.invalidRequest('parameters must not contain NUL characters');
     if (seen.has(name)) {
       if (!repeated.includes(name)) repeated.push(name);
       continue;
@@ -55,16 +56,22 @@ export function parseFormBody(contentType: string | undefined, body: unknown): M
  * does. With `fields`, any other field is refused too. Page routes turn the error into a 400
  * page.
  */
-export function parsePageForm(contentType: string | undefined, body: unknown, fields?: readonly string[]): ParsedParameters {
+export function parsePageForm(
+  contentType: string | undefined,
+  body: unknown,
+  fields?: readonly string[],
+): ParsedParameters {
   if (!contentType || !FORM_CONTENT_TYPE.test(contentType)) {
     throw OAuthError.invalidRequest('the form must be sent as application/x-www-form-urlencoded');
   }
   const text = typeof body === 'string' ? body : '';
   const parsed = parseParameters(text);
-  if (parsed.repeated.length > 0) throw OAuthError.invalidRequest(`the form field '${truncate(parsed.repeated[0]!)}' was sent more than once`);
+  if (parsed.repeated.length > 0)
+    throw OAuthError.invalidRequest(`the form field '${truncate(parsed.repeated[0]!)}' was sent more than once`);
   if (fields) {
     for (const [name] of new URLSearchParams(text)) {
-      if (!fields.includes(name)) throw OAuthError.invalidRequest(`the form has an unexpected field '${truncate(name)}'`);
+      if (!fields.includes(name))
+        throw OAuthError.invalidRequest(`the form has an unexpected field '${truncate(name)}'`);
     }
   }
   return parsed;

@@ -23,7 +23,11 @@ const REQUESTS: Array<[string, InjectOptions, number]> = [
   ['JWKS', { method: 'GET', url: '/.well-known/jwks.json' }, 200],
   ['metrics', { method: 'GET', url: '/metrics' }, 200],
   ['sign-in page', { method: 'GET', url: '/login' }, 200],
-  ['token error (JSON)', { method: 'POST', url: '/oauth/token', headers: FORM, payload: 'grant_type=client_credentials' }, 401],
+  [
+    'token error (JSON)',
+    { method: 'POST', url: '/oauth/token', headers: FORM, payload: 'grant_type=client_credentials' },
+    401,
+  ],
   ['a bug (500)', { method: 'GET', url: '/test/boom' }, 500],
   ['error page', { method: 'GET', url: '/oauth/authorize?client_id=nobody' }, 400],
   ['405 page', { method: 'PUT', url: '/login' }, 405],

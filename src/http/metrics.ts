@@ -15,7 +15,8 @@ const KNOWN_GRANT_TYPES: ReadonlySet<string> = new Set(CLIENT_GRANT_TYPES);
 type RequestLabel = 'route' | 'method' | 'status' | 'grant_type';
 type LatencyLabel = 'route' | 'method' | 'grant_type';
 
-const grantLabel = (grantType: string | undefined) => (grantType === undefined ? '' : KNOWN_GRANT_TYPES.has(grantType) ? grantType : 'other');
+const grantLabel = (grantType: string | undefined) =>
+  grantType === undefined ? '' : KNOWN_GRANT_TYPES.has(grantType) ? grantType : 'other';
 
 /** Addresses allowed to read /metrics (metrics.allow). */
 function allowList(entries: readonly string[]): BlockList {
@@ -83,14 +84,24 @@ export class GatehouseMetrics {
       buckets: LATENCY_BUCKETS,
       registers,
     });
-    this.tokensIssued = new Counter({ name: 'gatehouse_tokens_issued_total', help: 'Token responses sent, by grant type', labelNames: ['grant_type'], registers });
+    this.tokensIssued = new Counter({
+      name: 'gatehouse_tokens_issued_total',
+      help: 'Token responses sent, by grant type',
+      labelNames: ['grant_type'],
+      registers,
+    });
     this.tokensRevoked = new Counter({
       name: 'gatehouse_tokens_revoked_total',
       help: 'Tokens revoked by their client (RFC 7009) or by their user on the account page (token_type=grant)',
       labelNames: ['token_type'],
       registers,
     });
-    this.logins = new Counter({ name: 'gatehouse_logins_total', help: 'Successful sign-ins, by where the password was typed', labelNames: ['via'], registers });
+    this.logins = new Counter({
+      name: 'gatehouse_logins_total',
+      help: 'Successful sign-ins, by where the password was typed',
+      labelNames: ['via'],
+      registers,
+    });
     this.loginFailures = new Counter({
       name: 'gatehouse_login_failures_total',
       help: 'Failed sign-ins, by where and why (wrong_password, unknown_login, deactivated, unconfirmed, throttled)',
@@ -103,7 +114,11 @@ export class GatehouseMetrics {
       labelNames: ['credential'],
       registers,
     });
-    this.consents = new Counter({ name: 'gatehouse_consents_granted_total', help: 'Consents given on the consent page', registers });
+    this.consents = new Counter({
+      name: 'gatehouse_consents_granted_total',
+      help: 'Consents given on the consent page',
+      registers,
+    });
     this.auditDropped = new Counter({
       name: 'gatehouse_audit_events_dropped_total',
       help: 'Security events not written to the audit log: reason=cap (failures from more sources in one window than audit.failure_rows), reason=queue_full (the database was unreachable too long)',
@@ -156,7 +171,10 @@ export class GatehouseMetrics {
    * sorting and joining its labels on every call; one string key here is a fraction of that, on
    * every request. Bounded: routes are patterns, and Node's parser knows a fixed set of methods.
    */
-  private readonly requestSeries = new Map<string, { count: Counter.Internal; latency: Histogram.Internal<LatencyLabel> }>();
+  private readonly requestSeries = new Map<
+    string,
+    { count: Counter.Internal; latency: Histogram.Internal<LatencyLabel> }
+  >();
 
   observeRequest(route: string, method: string, status: number, grantType: string | undefined, seconds: number): void {
     // The label, never the raw grant_type: a client chooses that, and could grow the map at will.

@@ -16,7 +16,7 @@ import { UserAccounts } from '../accounts/users.js';
 import { validateConfig } from '../config/load.js';
 import { ClientRegistry } from '../core/clients.js';
 import { ManualClock } from '../core/clock.js';
-import { composeServices, type Services } from '../start.js';
+import { composeServices } from '../start.js';
 import { buildHttpServer } from './server.js';
 
 const T = 1_800_000_000;
@@ -55,18 +55,34 @@ describe('an overloaded password queue', () => {
       url: '/oauth/token',
       remoteAddress: address,
       headers: { 'content-type': 'application/x-www-form-urlencoded' },
-      payload: new URLSearchParams({ grant_type: 'password', client_id: client.id, client_secret: client.secret, username: 'alice', password }).toString(),
+      payload: new URLSearchParams({
+        grant_type: 'password',
+        client_id: client.id,
+        client_secret: client.secret,
+        username: 'alice',
+        password,
+      }).toString(),
     });
 
   beforeAll(async () => {
     db = await createSqliteStore();
     queue = new ConcurrencyLimit(1, { maxWaiting: 0, maxWaitMs: 3000 }, startTimer);
-    const passwords: PasswordVerifier = { verify: (hashed, password) => queue.run(() => argon2Verifier.verify(hashed, password)) };
-    const config = validateConfig({ issuer: 'http://127.0.0.1', login_throttle_threshold: THRESHOLD, login_throttle_max_delay: 60 });
+    const passwords: PasswordVerifier = {
+      verify: (hashed, password) => queue.run(() => argon2Verifier.verify(hashed, password)),
+    };
+    const config = validateConfig({
+      issuer: 'http://127.0.0.1',
+      login_throttle_threshold: THRESHOLD,
+      login_throttle_max_delay: 60,
+    });
     const gatehouse = composeServices({ config, store: db.store, clock, passwords, auditLog: false });
     app = buildHttpServer(gatehouse, pino({ level: 'silent' }));
     await app.ready();
-    await new UserAccounts(db.store, { clock }).create({ username: 'alice', email: 'alice@example.com', password: PASSWORD });
+    await new UserAccounts(db.store, { clock }).create({
+      username: 'alice',
+      email: 'alice@example.com',
+      password: PASSWORD,
+    });
     const registered = await new ClientRegistry(db.store, clock).create({ name: 'App', grantTypes: ['password'] });
     client = { id: registered.client.id, secret: registered.secret! };
   });
@@ -87,7 +103,10 @@ describe('an overloaded password queue', () => {
     fillQueue();
     const response = await passwordGrant(PASSWORD);
     expect(response.statusCode).toBe(503);
-    expect(response.json()).toEqual({ error: 'temporarily_unavailable', error_description: 'too many passwords are being checked right now; retry in 3 seconds' });
+    expect(response.json()).toEqual({
+      error: 'temporarily_unavailable',
+      error_description: 'too many passwords are being checked right now; retry in 3 seconds',
+    });
     expect(response.headers['retry-after']).toBe('3');
     expect(response.headers['cache-control']).toBe('no-store');
 
@@ -125,14 +144,21 @@ describe('an overloaded password queue', () => {
   it('the sign-in page answers a 503 page with Retry-After, and signs in once the queue has room', async () => {
     const address = '198.51.100.21';
     const form = await app.inject({ method: 'GET', url: '/login', remoteAddress: address });
-    const cookies = ([] as string[]).concat(form.headers['set-cookie'] ?? []).map((header) => header.split(';')[0]).join('; ');
+    const cookies = ([] as string[])
+      .concat(form.headers['set-cookie'] ?? [])
+      .map((header) => header.split(';')[0])
+      .join('; ');
     const post = () =>
       app.inject({
         method: 'POST',
         url: '/login',
         remoteAddress: address,
         headers: { 'content-type': 'application/x-www-form-urlencoded', cookie: cookies },
-        payload: new URLSearchParams({ csrf_token: csrfTokenOf(form.body), username: 'alice', password: PASSWORD }).toString(),
+        payload: new URLSearchParams({
+          csrf_token: csrfTokenOf(form.body),
+          username: 'alice',
+          password: PASSWORD,
+        }).toString(),
       });
 
     fillQueue();
@@ -150,7 +176,7 @@ describe('an overloaded password queue', () => {
     expect(signedIn.statusCode).toBe(303);
   });
 
-  it('another password form (the account page\'s password change) answers the same 503 page', async () => {
+  it("another password form (the account page's password change) answers the same 503 page", async () => {
     const address = '198.51.100.22';
     const jar = new Map<string, string>();
     const send = async (method: 'GET' | 'POST', url: string, form?: Record<string, string>) => {
@@ -158,7 +184,10 @@ describe('an overloaded password queue', () => {
         method,
         url,
         remoteAddress: address,
-        headers: { cookie: [...jar].map(([name, value]) => `${name}=${value}`).join('; '), ...(form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}) },
+        headers: {
+          cookie: [...jar].map(([name, value]) => `${name}=${value}`).join('; '),
+          ...(form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
+        },
         ...(form ? { payload: new URLSearchParams(form).toString() } : {}),
       });
       for (const header of ([] as string[]).concat(response.headers['set-cookie'] ?? [])) {
@@ -168,7 +197,10 @@ describe('an overloaded password queue', () => {
       return response;
     };
     const login = await send('GET', '/login');
-    expect((await send('POST', '/login', { csrf_token: csrfTokenOf(login.body), username: 'alice', password: PASSWORD })).statusCode).toBe(303);
+    expect(
+      (await send('POST', '/login', { csrf_token: csrfTokenOf(login.body), username: 'alice', password: PASSWORD }))
+        .statusCode,
+    ).toBe(303);
     const account = await send('GET', '/account');
     expect(account.statusCode).toBe(200);
 

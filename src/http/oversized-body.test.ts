@@ -53,7 +53,12 @@ function postWholeBody(port: number, path: string, size: number, framing: 'lengt
 function parse(outcome: Outcome) {
   const end = outcome.data.indexOf('\r\n\r\n');
   const [statusLine = '', ...headerLines] = outcome.data.slice(0, end).split('\r\n');
-  const headers = Object.fromEntries(headerLines.map((line) => [line.slice(0, line.indexOf(':')).toLowerCase(), line.slice(line.indexOf(':') + 1).trim()]));
+  const headers = Object.fromEntries(
+    headerLines.map((line) => [
+      line.slice(0, line.indexOf(':')).toLowerCase(),
+      line.slice(line.indexOf(':') + 1).trim(),
+    ]),
+  );
   return { statusLine, headers, body: outcome.data.slice(end + 4) };
 }
 
@@ -83,21 +88,30 @@ describe('an oversized body gets its 413, every time', () => {
     expect(headers['content-type'], label).toMatch(/^application\/json/);
     expect(headers.connection, label).toBe('close');
     expect(Number(headers['content-length']), label).toBe(Buffer.byteLength(body));
-    expect(JSON.parse(body), label).toEqual({ error: 'invalid_request', error_description: 'request body is too large' });
+    expect(JSON.parse(body), label).toEqual({
+      error: 'invalid_request',
+      error_description: 'request body is too large',
+    });
   };
 
   it.each([
     ['1 MiB', MiB, 'length'],
     ['8 MiB', 8 * MiB, 'length'],
     ['1 MiB chunked', MiB, 'chunked'],
-  ] as const)('20 sequential %s POSTs to the token endpoint: each a complete 413 JSON answer, no EPIPE/ECONNRESET', async (label, size, framing) => {
-    for (let i = 0; i < 20; i++) expectJson413(await postWholeBody(port, '/oauth/token', size, framing), `${label} #${i + 1}`);
-    // And the server serves on.
-    expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
-  }, 120_000);
+  ] as const)(
+    '20 sequential %s POSTs to the token endpoint: each a complete 413 JSON answer, no EPIPE/ECONNRESET',
+    async (label, size, framing) => {
+      for (let i = 0; i < 20; i++)
+        expectJson413(await postWholeBody(port, '/oauth/token', size, framing), `${label} #${i + 1}`);
+      // And the server serves on.
+      expect((await fetch(`http://127.0.0.1:${port}/healthz`)).status).toBe(200);
+    },
+    120_000,
+  );
 
   it('8 MiB chunked to the token endpoint too', async () => {
-    for (let i = 0; i < 5; i++) expectJson413(await postWholeBody(port, '/oauth/token', 8 * MiB, 'chunked'), `8 MiB chunked #${i + 1}`);
+    for (let i = 0; i < 5; i++)
+      expectJson413(await postWholeBody(port, '/oauth/token', 8 * MiB, 'chunked'), `8 MiB chunked #${i + 1}`);
   }, 60_000);
 
   it('a browser page answers with an HTML 413 page, complete', async () => {

@@ -18,7 +18,12 @@ import { buildHttpServer } from './server.js';
 const T = 1_800_000_000;
 const CHALLENGE = 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM';
 /** Each breaks the Location header differently: Node throws for the first three (ERR_INVALID_CHAR); é would go out as a Latin-1 byte. */
-const LEGACY_URIS = ['https://app.example/cb\r\nSet-Cookie: planted=1', 'https://app.example/cb\u2028', 'https://app.example/\u0100', 'https://app.example/caf\u00e9'];
+const LEGACY_URIS = [
+  'https://app.example/cb\r\nSet-Cookie: planted=1',
+  'https://app.example/cb\u2028',
+  'https://app.example/\u0100',
+  'https://app.example/caf\u00e9',
+];
 
 describe('redirects to a URI a Location header cannot carry', () => {
   let db: TestStore;
@@ -29,19 +34,37 @@ describe('redirects to a URI a Location header cannot carry', () => {
   beforeAll(async () => {
     db = await createSqliteStore();
     const clock = new ManualClock(T);
-    gatehouse = composeServices({ config: validateConfig({ issuer: 'http://127.0.0.1:9', supported_scopes: ['read'], default_scope: 'read' }), store: db.store, clock });
+    gatehouse = composeServices({
+      config: validateConfig({ issuer: 'http://127.0.0.1:9', supported_scopes: ['read'], default_scope: 'read' }),
+      store: db.store,
+      clock,
+    });
     app = buildHttpServer(gatehouse, pino({ level: 'silent' }));
     // A route of this test only: the last line of defence, whatever the route.
-    app.get('/test/bad-redirect', PAGE_ROUTE, async (_request, reply) => reply.redirect('https://app.example/cb\r\nSet-Cookie: planted=1', 302));
+    app.get('/test/bad-redirect', PAGE_ROUTE, async (_request, reply) =>
+      reply.redirect('https://app.example/cb\r\nSet-Cookie: planted=1', 302),
+    );
     app.get('/test/bad-redirect-api', async (_request, reply) => reply.redirect('https://app.example/\u0100', 302));
     await app.ready();
-    const alice = await new UserAccounts(db.store, { clock }).create({ username: 'alice', email: 'alice@example.com', password: 'correct horse battery staple' });
+    const alice = await new UserAccounts(db.store, { clock }).create({
+      username: 'alice',
+      email: 'alice@example.com',
+      password: 'correct horse battery staple',
+    });
     cookie = `gatehouse_session=${(await gatehouse.sessions.start(alice.id)).cookieValue}`;
     for (const [i, uri] of LEGACY_URIS.entries()) {
       // Written as an old version could have: straight into the store, past the registration rules.
       await db.store.createClient({
-        id: `legacy-${i}`, name: `Legacy ${i}`, secretHash: null, isPublic: true, redirectUris: [uri],
-        grantTypes: ['authorization_code', 'implicit'], scopes: null, trusted: true, canIntrospect: false, createdAt: T,
+        id: `legacy-${i}`,
+        name: `Legacy ${i}`,
+        secretHash: null,
+        isPublic: true,
+        redirectUris: [uri],
+        grantTypes: ['authorization_code', 'implicit'],
+        scopes: null,
+        trusted: true,
+        canIntrospect: false,
+        createdAt: T,
       });
     }
   });
@@ -80,7 +103,10 @@ describe('redirects to a URI a Location header cannot carry', () => {
   it('an invalid request (would be an error redirect) gets the page too', async () => {
     for (const [i, uri] of LEGACY_URIS.entries()) {
       expectErrorPage(await authorize(`legacy-${i}`, { response_type: 'nonsense' }), JSON.stringify(uri));
-      expectErrorPage(await authorize(`legacy-${i}`, { response_type: 'token', code_challenge: '' }), `${JSON.stringify(uri)} implicit`);
+      expectErrorPage(
+        await authorize(`legacy-${i}`, { response_type: 'token', code_challenge: '' }),
+        `${JSON.stringify(uri)} implicit`,
+      );
     }
   });
 

@@ -9,7 +9,8 @@ import { OAuthError } from '../core/errors.js';
  */
 export function unsendableRedirect(error: unknown, reply: FastifyReply): OAuthError | null {
   const { code } = (error ?? {}) as { code?: string };
-  if ((code !== 'ERR_INVALID_CHAR' && code !== 'ERR_HTTP_INVALID_HEADER_VALUE') || !reply.hasHeader('location')) return null;
+  if ((code !== 'ERR_INVALID_CHAR' && code !== 'ERR_HTTP_INVALID_HEADER_VALUE') || !reply.hasHeader('location'))
+    return null;
   reply.removeHeader('location');
   return OAuthError.invalidRequest('the redirect URI cannot be used: it holds characters a redirect cannot carry');
 }

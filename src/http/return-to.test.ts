@@ -4,7 +4,13 @@ import { safeReturnTo } from './browser.js';
 /** Where the sign-in page may send the browser afterwards: a few pages of this server, as written. */
 describe('safeReturnTo', () => {
   it('accepts the pages a sign-in returns to', () => {
-    for (const target of ['/login', '/account', '/account?done=email', '/account/email/confirm?token=abc', `/oauth/authorize?pending=${'a'.repeat(43)}`]) {
+    for (const target of [
+      '/login',
+      '/account',
+      '/account?done=email',
+      '/account/email/confirm?token=abc',
+      `/oauth/authorize?pending=${'a'.repeat(43)}`,
+    ]) {
       expect(safeReturnTo(target)).toBe(target);
     }
   });

@@ -2,7 +2,7 @@ import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSqliteStore, type TestStore } from '../../test/helpers/databases.js';
 import { validateConfig } from '../config/load.js';
-import { composeServices, type Services } from '../start.js';
+import { composeServices } from '../start.js';
 import { createLogger } from '../logging.js';
 import { buildHttpServer } from './server.js';
 
@@ -14,7 +14,10 @@ describe('HTTP edge', () => {
   beforeAll(async () => {
     db = await createSqliteStore();
     const silent = new Writable({ write: (_chunk, _encoding, done) => done() });
-    app = buildHttpServer(composeServices({ config: validateConfig({}), store: db.store }), createLogger('info', silent));
+    app = buildHttpServer(
+      composeServices({ config: validateConfig({}), store: db.store }),
+      createLogger('info', silent),
+    );
     await app.ready();
   });
   afterAll(async () => {

@@ -113,7 +113,10 @@ export function buildHttpServer(gatehouse: HttpServices, logger: Logger): Fastif
     // Errors Fastify raises before routing (a malformed URL such as /%zz) get our shape too.
     frameworkErrors: (_error, request, reply) => {
       if (hsts) reply.header('strict-transport-security', HSTS_HEADER);
-      return sendOAuthError(reply.header('x-request-id', request.id), OAuthError.invalidRequest('malformed request URL'));
+      return sendOAuthError(
+        reply.header('x-request-id', request.id),
+        OAuthError.invalidRequest('malformed request URL'),
+      );
     },
   });
 
@@ -124,7 +127,8 @@ export function buildHttpServer(gatehouse: HttpServices, logger: Logger): Fastif
     reply.header('x-request-id', request.id);
     if (hsts) reply.header('strict-transport-security', HSTS_HEADER);
     // RFC 9112 §3.2: an HTTP/1.1 request without Host is answered 400.
-    if (request.headers.host === undefined && request.raw.httpVersion === '1.1') done(OAuthError.invalidRequest('the Host header is missing'));
+    if (request.headers.host === undefined && request.raw.httpVersion === '1.1')
+      done(OAuthError.invalidRequest('the Host header is missing'));
     else done();
   });
   app.addHook('onResponse', (request, reply, done) => {
@@ -147,7 +151,8 @@ export function buildHttpServer(gatehouse: HttpServices, logger: Logger): Fastif
   // Bodies are read as text and parsed by the route, so a wrong content type is an OAuth
   // invalid_request (RFC 6749 §5.2), not Fastify's 415.
   app.removeAllContentTypeParsers();
-  const asText = (_request: unknown, body: string | Buffer, done: (error: null, body: string | Buffer) => void) => done(null, body);
+  const asText = (_request: unknown, body: string | Buffer, done: (error: null, body: string | Buffer) => void) =>
+    done(null, body);
   app.addContentTypeParser('*', { parseAs: 'string' }, asText);
   // The same, named for the token endpoint's type: Fastify caches the parser it finds for a
   // named type, but parses the Content-Type header of every request that falls through to '*'.
@@ -162,7 +167,8 @@ export function buildHttpServer(gatehouse: HttpServices, logger: Logger): Fastif
       request.routeOptions.config?.page
         ? browser.sendErrorPage(reply.headers(oauthError.headers), oauthError.status, describeForPeople(oauthError))
         : sendOAuthError(reply, oauthError);
-    const oauthError = error instanceof OAuthError ? error : (unsendableRedirect(error, reply) ?? fromFrameworkError(error));
+    const oauthError =
+      error instanceof OAuthError ? error : (unsendableRedirect(error, reply) ?? fromFrameworkError(error));
     if (oauthError) {
       request.audit.error = oauthError.code;
       return send(oauthError);
@@ -204,10 +210,20 @@ export function buildHttpServer(gatehouse: HttpServices, logger: Logger): Fastif
 /** An error page's words for an error a browser route raised. */
 function describeForPeople(error: OAuthError): { title: string; message: string; detail?: string } {
   if (error instanceof OverloadedError) {
-    return { title: 'Please try again in a moment', message: `Gatehouse is too busy to check your password right now. Please try again in ${error.retryAfter} seconds.` };
+    return {
+      title: 'Please try again in a moment',
+      message: `Gatehouse is too busy to check your password right now. Please try again in ${error.retryAfter} seconds.`,
+    };
   }
-  if (error.status === 503) return { title: 'Please try again in a moment', message: 'Gatehouse cannot reach its database right now.' };
-  if (error.status >= 500) return { title: 'Something went wrong', message: 'Gatehouse could not finish this request. Please try again.' };
-  if (error.status === 405) return { title: 'Not allowed', message: 'This page cannot be used that way.', detail: error.description };
-  return { title: 'This request cannot be used', message: 'The page received a request it cannot accept.', detail: error.description };
+  if (error.status === 503)
+    return { title: 'Please try again in a moment', message: 'Gatehouse cannot reach its database right now.' };
+  if (error.status >= 500)
+    return { title: 'Something went wrong', message: 'Gatehouse could not finish this request. Please try again.' };
+  if (error.status === 405)
+    return { title: 'Not allowed', message: 'This page cannot be used that way.', detail: error.description };
+  return {
+    title: 'This request cannot be used',
+    message: 'The page received a request it cannot accept.',
+    detail: error.description,
+  };
 }

@@ -6,7 +6,13 @@
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { authorizePath, hiddenField, HttpBrowser, pkcePair, type BrowserResponse } from '../../test/helpers/browser-http.js';
+import {
+  authorizePath,
+  hiddenField,
+  HttpBrowser,
+  pkcePair,
+  type BrowserResponse,
+} from '../../test/helpers/browser-http.js';
 import { createSqliteStore, type TestStore } from '../../test/helpers/databases.js';
 import { freePort } from '../../test/helpers/server.js';
 import { PENDING_SIGN_INS_PER_ADDRESS, PENDING_SIGN_INS_PER_BROWSER } from '../accounts/pending-authorizations.js';
@@ -35,7 +41,11 @@ describe('the authorization request across sign-in (in-process)', () => {
   /** A new user (consent is remembered per user): its username. */
   async function newUser(): Promise<string> {
     const username = `user${++users}`;
-    await new UserAccounts(db.store, { clock }).create({ username, email: `${username}@example.com`, password: PASSWORD });
+    await new UserAccounts(db.store, { clock }).create({
+      username,
+      email: `${username}@example.com`,
+      password: PASSWORD,
+    });
     return username;
   }
 
@@ -43,7 +53,11 @@ describe('the authorization request across sign-in (in-process)', () => {
     db = await createSqliteStore();
     const port = await freePort();
     origin = `http://127.0.0.1:${port}`;
-    gatehouse = composeServices({ config: validateConfig({ issuer: origin, supported_scopes: ['read', 'write'], default_scope: 'read' }), store: db.store, clock });
+    gatehouse = composeServices({
+      config: validateConfig({ issuer: origin, supported_scopes: ['read', 'write'], default_scope: 'read' }),
+      store: db.store,
+      clock,
+    });
     app = buildHttpServer(gatehouse, pino({ level: 'silent' }));
     await app.listen({ port, host: '127.0.0.1' });
     web = await new ClientRegistry(db.store, clock).create({ name: 'Web App', redirectUris: [CALLBACK] });
@@ -59,7 +73,16 @@ describe('the authorization request across sign-in (in-process)', () => {
   });
 
   const request = (overrides: Record<string, string> = {}) =>
-    authorizePath({ response_type: 'code', client_id: web.client.id, redirect_uri: CALLBACK, scope: 'read write', state: STATE, code_challenge: pkcePair().challenge, code_challenge_method: 'S256', ...overrides });
+    authorizePath({
+      response_type: 'code',
+      client_id: web.client.id,
+      redirect_uri: CALLBACK,
+      scope: 'read write',
+      state: STATE,
+      code_challenge: pkcePair().challenge,
+      code_challenge_method: 'S256',
+      ...overrides,
+    });
 
   /** The return_to of a redirect to the sign-in page. */
   function returnToOf(res: BrowserResponse): string {
@@ -72,7 +95,14 @@ describe('the authorization request across sign-in (in-process)', () => {
   }
 
   const pendingRows = async (where = '1 = 1', params: unknown[] = []) =>
-    Number((await db.store.driver.get<{ n: number }>(`SELECT COUNT(*) AS n FROM pending_authorizations WHERE session_hash IS NULL AND ${where}`, params))?.n);
+    Number(
+      (
+        await db.store.driver.get<{ n: number }>(
+          `SELECT COUNT(*) AS n FROM pending_authorizations WHERE session_hash IS NULL AND ${where}`,
+          params,
+        )
+      )?.n,
+    );
 
   it('signed out: the sign-in page carries an opaque id, no copy of the request; after sign-in the request goes on', async () => {
     const browser = new HttpBrowser(origin);
@@ -96,7 +126,7 @@ describe('the authorization request across sign-in (in-process)', () => {
     expect(query.get('code')).toBeTruthy();
   });
 
-  it("another browser cannot use the id: it is bound to the CSRF cookie of the browser that made the request", async () => {
+  it('another browser cannot use the id: it is bound to the CSRF cookie of the browser that made the request', async () => {
     const victim = new HttpBrowser(origin);
     const returnTo = returnToOf(await victim.get(request()));
     const attacker = new HttpBrowser(origin);
@@ -113,7 +143,11 @@ describe('the authorization request across sign-in (in-process)', () => {
     const browser = new HttpBrowser(origin);
     const returnTo = returnToOf(await browser.get(request()));
     await browser.signInOrFail(await newUser(), PASSWORD);
-    for (const target of [`${returnTo}&scope=admin`, `${returnTo}&${returnTo.slice('/oauth/authorize?'.length)}`, `${returnTo}&client_id=${web.client.id}`]) {
+    for (const target of [
+      `${returnTo}&scope=admin`,
+      `${returnTo}&${returnTo.slice('/oauth/authorize?'.length)}`,
+      `${returnTo}&client_id=${web.client.id}`,
+    ]) {
       const res = await browser.get(target);
       expect(res.status, target).toBe(400);
       expect(res.location).toBeNull();
@@ -135,7 +169,10 @@ describe('the authorization request across sign-in (in-process)', () => {
     expect(returnTo).toMatch(RETURN_TO);
     const logout = await browser.get(`/logout?return_to=${encodeURIComponent(returnTo)}`);
     expect(hiddenField(logout.text, 'return_to')).toBe(returnTo);
-    const out = await browser.post('/logout', [['csrf_token', hiddenField(logout.text, 'csrf_token')!], ['return_to', returnTo]]);
+    const out = await browser.post('/logout', [
+      ['csrf_token', hiddenField(logout.text, 'csrf_token')!],
+      ['return_to', returnTo],
+    ]);
     expect(out.status).toBe(303);
     const other = await newUser();
     expect((await browser.signIn(other, PASSWORD, returnTo)).location).toBe(returnTo);

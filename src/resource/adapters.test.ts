@@ -4,7 +4,14 @@ import express from 'express';
 import Fastify, { type FastifyInstance } from 'fastify';
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { startFakeAuthServer, type FakeAuthServer } from '../../test/resource/fixtures.js';
-import { createResourceServer, requireAnyScope, requireScope, type AccessInfo, type ResourceServer, type ResourceServerOptions } from './index.js';
+import {
+  createResourceServer,
+  requireAnyScope,
+  requireScope,
+  type AccessInfo,
+  type ResourceServer,
+  type ResourceServerOptions,
+} from './index.js';
 
 const START = 1_800_000_000;
 let auth: FakeAuthServer;
@@ -26,7 +33,13 @@ beforeEach(() => {
 });
 
 function resourceServer(options: Partial<ResourceServerOptions> = {}): ResourceServer {
-  return createResourceServer({ issuer: auth.url, tokenFormat: 'opaque', introspection: { clientId: 'api', clientSecret: 'x', cacheMaxAge: 0 }, now: () => START, ...options });
+  return createResourceServer({
+    issuer: auth.url,
+    tokenFormat: 'opaque',
+    introspection: { clientId: 'api', clientSecret: 'x', cacheMaxAge: 0 },
+    now: () => START,
+    ...options,
+  });
 }
 
 interface Answer {
@@ -35,7 +48,10 @@ interface Answer {
   json: any;
 }
 
-type Send = (path: string, init?: { method?: string; headers?: Record<string, string>; body?: string }) => Promise<Answer>;
+type Send = (
+  path: string,
+  init?: { method?: string; headers?: Record<string, string>; body?: string },
+) => Promise<Answer>;
 
 /** Requests to a listening server, the body parsed as JSON when it is JSON. */
 function client(server: Server): Send {
@@ -81,7 +97,10 @@ function behavesLikeAProtectedApi(name: string, start: () => Promise<{ send: Sen
       expect(answer.headers.get('www-authenticate')).toBe('Bearer realm="api"');
       expect(answer.headers.get('cache-control')).toBe('no-store');
       expect(answer.headers.get('content-type')).toMatch(/^application\/json/);
-      expect(answer.json).toEqual({ error: 'missing_token', error_description: 'an access token is required (Authorization: Bearer <token>)' });
+      expect(answer.json).toEqual({
+        error: 'missing_token',
+        error_description: 'an access token is required (Authorization: Bearer <token>)',
+      });
     });
 
     it('answers a malformed Authorization header with 400 invalid_request', async () => {
@@ -103,7 +122,13 @@ function behavesLikeAProtectedApi(name: string, start: () => Promise<{ send: Sen
     it('passes a good token on with its AccessInfo', async () => {
       const answer = await send('/notes', auth401('reader'));
       expect(answer.status).toBe(200);
-      expect(answer.json).toMatchObject({ sub: 'user-reader', clientId: 'app', scopes: ['read'], roles: ['SCOPE_read'], tokenFormat: 'opaque' });
+      expect(answer.json).toMatchObject({
+        sub: 'user-reader',
+        clientId: 'app',
+        scopes: ['read'],
+        roles: ['SCOPE_read'],
+        tokenFormat: 'opaque',
+      });
     });
 
     it('answers a missing scope with 403 insufficient_scope and the scope attribute', async () => {
@@ -112,7 +137,10 @@ function behavesLikeAProtectedApi(name: string, start: () => Promise<{ send: Sen
       expect(answer.headers.get('www-authenticate')).toBe(
         'Bearer realm="api", error="insufficient_scope", error_description="the access token lacks the scope write", scope="write"',
       );
-      expect(answer.json).toEqual({ error: 'insufficient_scope', error_description: 'the access token lacks the scope write' });
+      expect(answer.json).toEqual({
+        error: 'insufficient_scope',
+        error_description: 'the access token lacks the scope write',
+      });
       expect((await send('/notes', { method: 'POST', ...auth401('writer') })).status).toBe(200);
     });
 
@@ -148,7 +176,15 @@ function behavesLikeAProtectedApi(name: string, start: () => Promise<{ send: Sen
       expect(posted.status).toBe(200);
       expect(posted.json).toMatchObject({ sub: 'user-writer', title: 'hi' });
       expect((await send('/notes', { method: 'POST', headers: form, body: 'access_token=writer' })).status).toBe(401);
-      expect((await send('/body', { method: 'POST', headers: { ...form, ...auth401('writer').headers }, body: 'access_token=writer' })).status).toBe(400);
+      expect(
+        (
+          await send('/body', {
+            method: 'POST',
+            headers: { ...form, ...auth401('writer').headers },
+            body: 'access_token=writer',
+          })
+        ).status,
+      ).toBe(400);
     });
 
     it('survives an unexpected failure inside the check', async () => {
@@ -165,20 +201,30 @@ function behavesLikeAProtectedApi(name: string, start: () => Promise<{ send: Sen
 }
 
 /** A resource server whose clock breaks: an error that is no BearerError. */
-const broken = () => resourceServer({ now: () => { throw new Error('clock broke'); } });
+const broken = () =>
+  resourceServer({
+    now: () => {
+      throw new Error('clock broke');
+    },
+  });
 
 behavesLikeAProtectedApi('Fastify', async () => {
   const rs = resourceServer();
   const queries = resourceServer({ allowQueryToken: true });
   const bodies = resourceServer({ allowBodyToken: true });
   const app: FastifyInstance = Fastify();
-  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) => done(null, Object.fromEntries(new URLSearchParams(body as string))));
+  app.addContentTypeParser('application/x-www-form-urlencoded', { parseAs: 'string' }, (_request, body, done) =>
+    done(null, Object.fromEntries(new URLSearchParams(body as string))),
+  );
   app.get('/notes', { preHandler: rs.fastify(requireScope('read')) }, async (request) => request.gatehouse);
   app.post('/notes', { preHandler: rs.fastify(requireScope('write')) }, async (request) => request.gatehouse);
   app.get('/any', { preHandler: rs.fastify(requireAnyScope('admin', 'read')) }, async (request) => request.gatehouse);
   app.get('/me', { preHandler: rs.fastify() }, async (request) => request.gatehouse);
   app.get('/query', { preHandler: queries.fastify(requireScope('read')) }, async (request) => request.gatehouse);
-  app.post('/body', { preHandler: bodies.fastify(requireScope('write')) }, async (request) => ({ ...request.gatehouse, title: (request.body as { title: string }).title }));
+  app.post('/body', { preHandler: bodies.fastify(requireScope('write')) }, async (request) => ({
+    ...request.gatehouse,
+    title: (request.body as { title: string }).title,
+  }));
   app.get('/broken', { preHandler: broken().fastify() }, async (request) => request.gatehouse);
   await app.listen({ port: 0, host: '127.0.0.1' });
   return { send: client(app.server), close: () => app.close() };
@@ -197,7 +243,9 @@ behavesLikeAProtectedApi('Express', async () => {
   app.get('/any', rs.express(requireAnyScope('admin', 'read')), (req, res) => res.json(req.gatehouse));
   app.get('/me', rs.express(), (req, res) => res.json(req.gatehouse));
   app.get('/query', queries.express(requireScope('read')), (req, res) => res.json(req.gatehouse));
-  app.post('/body', express.urlencoded(), bodies.express(requireScope('write')), (req, res) => res.json({ ...req.gatehouse, title: req.body.title }));
+  app.post('/body', express.urlencoded(), bodies.express(requireScope('write')), (req, res) =>
+    res.json({ ...req.gatehouse, title: req.body.title }),
+  );
   app.get('/broken', broken().express(), (req, res) => res.json(req.gatehouse));
   // The app's own error handler sees what is not an authentication answer.
   app.use((error: Error, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
@@ -210,14 +258,17 @@ behavesLikeAProtectedApi('node:http', async () => {
   const rs = resourceServer();
   const queries = resourceServer({ allowQueryToken: true });
   const bodies = resourceServer({ allowBodyToken: true });
-  const json = (res: import('node:http').ServerResponse, value: unknown) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(value));
+  const json = (res: import('node:http').ServerResponse, value: unknown) =>
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(value));
   const routes: Record<string, (req: IncomingMessage, res: import('node:http').ServerResponse) => void> = {
     'GET /notes': rs.node(requireScope('read'), (_req, res, access) => json(res, access)),
     'POST /notes': rs.node(requireScope('write'), (_req, res, access) => json(res, access)),
     'GET /any': rs.node(requireAnyScope('admin', 'read'), (_req, res, access) => json(res, access)),
     'GET /me': rs.node((_req, res, access) => json(res, access)),
     'GET /query': queries.node(requireScope('read'), (_req, res, access) => json(res, access)),
-    'POST /body': bodies.node(requireScope('write'), (req, res, access) => json(res, { ...access, title: (req as IncomingMessage & { body: URLSearchParams }).body.get('title') })),
+    'POST /body': bodies.node(requireScope('write'), (req, res, access) =>
+      json(res, { ...access, title: (req as IncomingMessage & { body: URLSearchParams }).body.get('title') }),
+    ),
     'GET /broken': broken().node((_req, res, access) => json(res, access)),
   };
   return listen(
@@ -243,7 +294,9 @@ describe('node:http adapter specifics', () => {
       seen = access;
       res.end('ok');
     });
-    ({ send, close } = await listen(createServer((req, res) => (req.url === '/throws' ? throwing(req, res) : ok(req, res)))));
+    ({ send, close } = await listen(
+      createServer((req, res) => (req.url === '/throws' ? throwing(req, res) : ok(req, res))),
+    ));
   });
   afterAll(() => close());
 
@@ -262,7 +315,11 @@ describe('node:http adapter specifics', () => {
   });
 
   it('refuses a form body over 64 KiB instead of buffering it', async () => {
-    const answer = await send('/', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: `access_token=writer&pad=${'x'.repeat(70_000)}` });
+    const answer = await send('/', {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: `access_token=writer&pad=${'x'.repeat(70_000)}`,
+    });
     expect(answer.status).toBe(400);
     expect(answer.json.error_description).toBe('the request body is too large');
     expect(answer.headers.get('connection')).toBe('close');

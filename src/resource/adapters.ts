@@ -41,7 +41,11 @@ export interface ResourceServerCore {
   readonly settings: ResolvedSettings;
 }
 
-async function authorize(core: ResourceServerCore, request: BearerRequest, rule: ScopeRule | undefined): Promise<AccessInfo> {
+async function authorize(
+  core: ResourceServerCore,
+  request: BearerRequest,
+  rule: ScopeRule | undefined,
+): Promise<AccessInfo> {
   const access = await core.authenticate(request);
   if (rule) core.check(access, rule);
   return access;
@@ -65,7 +69,12 @@ export function fastifyPreHandler(core: ResourceServerCore, rule?: ScopeRule): F
     reply.code(error.status).headers(error.headers()).send(error.toJSON());
   };
   return function gatehousePreHandler(request, reply, done) {
-    const bearerRequest = { method: request.method, headers: request.headers, query: request.query, body: request.body };
+    const bearerRequest = {
+      method: request.method,
+      headers: request.headers,
+      query: request.query,
+      body: request.body,
+    };
     try {
       const remembered = core.rememberedAccess(bearerRequest);
       if (remembered) {
@@ -110,13 +119,21 @@ export interface ExpressResponseLike {
   headersSent: boolean;
 }
 
-export type ExpressMiddleware = (req: ExpressRequestLike, res: ExpressResponseLike, next: (error?: unknown) => void) => Promise<void>;
+export type ExpressMiddleware = (
+  req: ExpressRequestLike,
+  res: ExpressResponseLike,
+  next: (error?: unknown) => void,
+) => Promise<void>;
 
 export function expressMiddleware(core: ResourceServerCore, rule?: ScopeRule): ExpressMiddleware {
   return async function gatehouseMiddleware(req, res, next) {
     let access: AccessInfo;
     try {
-      access = await authorize(core, { method: req.method, headers: req.headers, query: req.query, body: req.body }, rule);
+      access = await authorize(
+        core,
+        { method: req.method, headers: req.headers, query: req.query, body: req.body },
+        rule,
+      );
     } catch (error) {
       if (!(error instanceof BearerError)) return next(error); // the app's error handler decides
       if (!res.headersSent) res.status(error.status).set(error.headers()).json(error.toJSON());
@@ -137,7 +154,11 @@ export type NodeRequestListener = (req: IncomingMessage, res: ServerResponse) =>
 /** Far above any honest form carrying a token; a larger body is refused rather than buffered. */
 export const NODE_FORM_BODY_LIMIT = 64 * 1024;
 
-export function nodeHandler(core: ResourceServerCore, rule: ScopeRule | undefined, handler: NodeAccessHandler): NodeRequestListener {
+export function nodeHandler(
+  core: ResourceServerCore,
+  rule: ScopeRule | undefined,
+  handler: NodeAccessHandler,
+): NodeRequestListener {
   async function serve(req: IncomingMessage, res: ServerResponse): Promise<void> {
     let access: AccessInfo;
     try {
@@ -145,7 +166,8 @@ export function nodeHandler(core: ResourceServerCore, rule: ScopeRule | undefine
       access = await authorize(core, { method: req.method, headers: req.headers, query: queryOf(req.url), body }, rule);
     } catch (error) {
       sendNodeError(res, error instanceof BearerError ? error : null);
-      if (!(error instanceof BearerError)) console.error('gatehouse/resource: unexpected error while authenticating', error);
+      if (!(error instanceof BearerError))
+        console.error('gatehouse/resource: unexpected error while authenticating', error);
       return;
     }
     try {
@@ -215,7 +237,10 @@ function readBody(req: IncomingMessage, res: ServerResponse): Promise<Buffer> {
 function sendNodeError(res: ServerResponse, error: BearerError | null): void {
   if (res.headersSent) return;
   const status = error?.status ?? 500;
-  const body = error?.toJSON() ?? { error: 'server_error', error_description: 'the server could not process the request' };
+  const body = error?.toJSON() ?? {
+    error: 'server_error',
+    error_description: 'the server could not process the request',
+  };
   const payload = JSON.stringify(body);
   res.writeHead(status, {
     ...(error?.headers() ?? { 'cache-control': 'no-store' }),

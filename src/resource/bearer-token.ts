@@ -48,7 +48,8 @@ export function extractBearerToken(request: BearerRequest, options: ExtractionOp
     if (!B64TOKEN.test(token)) throw BearerError.invalidRequest('malformed access token in the Authorization header');
     return token;
   }
-  const fromBody = options.allowBodyToken && bodyMayCarryToken(request) ? parameterValues(request.body, 'body') : NOT_FOUND;
+  const fromBody =
+    options.allowBodyToken && bodyMayCarryToken(request) ? parameterValues(request.body, 'body') : NOT_FOUND;
   const fromQuery = options.allowQueryToken ? parameterValues(request.query, 'query') : NOT_FOUND;
 
   const presented = [
@@ -57,11 +58,14 @@ export function extractBearerToken(request: BearerRequest, options: ExtractionOp
     { where: 'the query string', result: fromQuery },
   ].filter((method) => method.result.found);
   if (presented.length > 1) {
-    throw BearerError.invalidRequest(`the access token must be sent one way only, not in ${presented.map((method) => method.where).join(' and ')} (RFC 6750 §2)`);
+    throw BearerError.invalidRequest(
+      `the access token must be sent one way only, not in ${presented.map((method) => method.where).join(' and ')} (RFC 6750 §2)`,
+    );
   }
   const only = presented[0];
-  if (!only || !only.result.found) throw BearerError.missingToken(whyNoToken(request, options));
-  if (only.result.values.length > 1) throw BearerError.invalidRequest(`access_token appears more than once in ${only.where}`);
+  if (!only?.result.found) throw BearerError.missingToken(whyNoToken(request, options));
+  if (only.result.values.length > 1)
+    throw BearerError.invalidRequest(`access_token appears more than once in ${only.where}`);
   const token = only.result.values[0]!;
   if (!B64TOKEN.test(token)) throw BearerError.invalidRequest(`malformed access token in ${only.where}`);
   return token;
@@ -132,7 +136,9 @@ function parameterValues(source: unknown, where: 'body' | 'query'): Presented {
   if (Array.isArray(value) && value.every((item) => typeof item === 'string')) {
     return value.length === 0 ? NOT_FOUND : { found: true, values: value };
   }
-  throw BearerError.invalidRequest(`malformed access_token in the ${where === 'body' ? 'request body' : 'query string'}`);
+  throw BearerError.invalidRequest(
+    `malformed access_token in the ${where === 'body' ? 'request body' : 'query string'}`,
+  );
 }
 
 /** Raw forms of a body or query (string, Buffer, URLSearchParams) as URLSearchParams; null for a parsed object. */

@@ -6,7 +6,10 @@ describe('error answers (RFC 6750 §3)', () => {
     const error = BearerError.missingToken();
     expect(error.status).toBe(401);
     expect(error.headers()).toEqual({ 'cache-control': 'no-store', 'www-authenticate': 'Bearer realm="api"' });
-    expect(error.toJSON()).toEqual({ error: 'missing_token', error_description: 'an access token is required (Authorization: Bearer <token>)' });
+    expect(error.toJSON()).toEqual({
+      error: 'missing_token',
+      error_description: 'an access token is required (Authorization: Bearer <token>)',
+    });
   });
 
   it('names invalid_token with its description', () => {
@@ -30,7 +33,9 @@ describe('error answers (RFC 6750 §3)', () => {
   it('answers invalid_request with 400 and a challenge', () => {
     const error = BearerError.invalidRequest('malformed Authorization header');
     expect(error.status).toBe(400);
-    expect(error.headers()['www-authenticate']).toBe('Bearer realm="api", error="invalid_request", error_description="malformed Authorization header"');
+    expect(error.headers()['www-authenticate']).toBe(
+      'Bearer realm="api", error="invalid_request", error_description="malformed Authorization header"',
+    );
   });
 
   it('answers an unavailable checker with 503, Retry-After and no challenge', () => {
@@ -42,7 +47,9 @@ describe('error answers (RFC 6750 §3)', () => {
 
   it('uses the resource server realm', () => {
     const error = BearerError.invalidToken('x').withRealm('notes "v2"');
-    expect(error.headers()['www-authenticate']).toBe('Bearer realm="notes \\"v2\\"", error="invalid_token", error_description="x"');
+    expect(error.headers()['www-authenticate']).toBe(
+      'Bearer realm="notes \\"v2\\"", error="invalid_token", error_description="x"',
+    );
     expect(error.code).toBe('invalid_token');
   });
 

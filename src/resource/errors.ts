@@ -13,7 +13,12 @@
  * - `temporarily_unavailable` (503): the token could not be checked (introspection endpoint or
  *   JWKS down, or refusing this API's credentials). Not a 401: the token may be fine.
  */
-export type BearerErrorCode = 'invalid_request' | 'invalid_token' | 'insufficient_scope' | 'missing_token' | 'temporarily_unavailable';
+export type BearerErrorCode =
+  | 'invalid_request'
+  | 'invalid_token'
+  | 'insufficient_scope'
+  | 'missing_token'
+  | 'temporarily_unavailable';
 
 const STATUS: Record<BearerErrorCode, number> = {
   invalid_request: 400,

@@ -19,4 +19,11 @@ export {
 } from './resource-server.js';
 export { BearerError, type BearerErrorCode } from './errors.js';
 export type { BearerRequest, HeaderSource } from './bearer-token.js';
-export type { ExpressMiddleware, ExpressRequestLike, ExpressResponseLike, FastifyPreHandler, NodeAccessHandler, NodeRequestListener } from './adapters.js';
+export type {
+  ExpressMiddleware,
+  ExpressRequestLike,
+  ExpressResponseLike,
+  FastifyPreHandler,
+  NodeAccessHandler,
+  NodeRequestListener,
+} from './adapters.js';

@@ -1,5 +1,11 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { deferred, rejection, startFakeAuthServer, type FakeAuthServer, type IntrospectionAnswer } from '../../test/resource/fixtures.js';
+import {
+  deferred,
+  rejection,
+  startFakeAuthServer,
+  type FakeAuthServer,
+  type IntrospectionAnswer,
+} from '../../test/resource/fixtures.js';
 import { ExpiringLruCache, IntrospectionClient } from './introspection.js';
 import { createResourceServer, type ResourceServerOptions } from './resource-server.js';
 
@@ -10,10 +16,30 @@ let auth: FakeAuthServer;
 const bearer = (token: string) => ({ headers: { authorization: `Bearer ${token}` } });
 /** What Gatehouse answers for an active access token. */
 const active = (overrides: Record<string, unknown> = {}): IntrospectionAnswer => ({
-  body: { active: true, scope: 'read write', client_id: 'client-1', sub: 'user-1', username: 'alice', token_type: 'Bearer', exp: START + 3600, iat: START, iss: auth.url, aud: auth.url, ...overrides },
+  body: {
+    active: true,
+    scope: 'read write',
+    client_id: 'client-1',
+    sub: 'user-1',
+    username: 'alice',
+    token_type: 'Bearer',
+    exp: START + 3600,
+    iat: START,
+    iss: auth.url,
+    aud: auth.url,
+    ...overrides,
+  },
 });
-const resourceServer = (introspection: Partial<NonNullable<ResourceServerOptions['introspection']>> = {}, options: Partial<ResourceServerOptions> = {}) =>
-  createResourceServer({ issuer: auth.url, introspection: { clientId: 'notes-api', clientSecret: 's3cret', ...introspection }, now: () => clock, ...options });
+const resourceServer = (
+  introspection: Partial<NonNullable<ResourceServerOptions['introspection']>> = {},
+  options: Partial<ResourceServerOptions> = {},
+) =>
+  createResourceServer({
+    issuer: auth.url,
+    introspection: { clientId: 'notes-api', clientSecret: 's3cret', ...introspection },
+    now: () => clock,
+    ...options,
+  });
 
 beforeAll(async () => {
   auth = await startFakeAuthServer();
@@ -31,7 +57,12 @@ describe('introspection (RFC 7662)', () => {
     const access = await rs.authenticate(bearer('opaque-token-1'));
     expect(auth.introspectionCalls).toHaveLength(1);
     const [call] = auth.introspectionCalls;
-    expect(call).toMatchObject({ method: 'POST', token: 'opaque-token-1', hint: 'access_token', contentType: 'application/x-www-form-urlencoded' });
+    expect(call).toMatchObject({
+      method: 'POST',
+      token: 'opaque-token-1',
+      hint: 'access_token',
+      contentType: 'application/x-www-form-urlencoded',
+    });
     const decoded = Buffer.from(call!.authorization!.replace(/^Basic /, ''), 'base64').toString('utf8');
     expect(decoded).toBe('notes+api%3A1:pa%2Bss%2Fw%C3%B6rd%25');
     expect(access).toEqual({
@@ -75,7 +106,9 @@ describe('introspection (RFC 7662)', () => {
 
   it('accepts an audience list that names this API', async () => {
     auth.introspect = () => active({ aud: ['https://other.example.com', 'https://api.example.com'] });
-    expect((await resourceServer({}, { audience: 'https://api.example.com' }).authenticate(bearer('t'))).sub).toBe('user-1');
+    expect((await resourceServer({}, { audience: 'https://api.example.com' }).authenticate(bearer('t'))).sub).toBe(
+      'user-1',
+    );
   });
 
   it('posts to the configured endpoint', async () => {
@@ -89,7 +122,10 @@ describe('when introspection fails', () => {
     const rs = resourceServer({ endpoint: 'http://127.0.0.1:1/oauth/introspect' });
     const error = await rejection(rs.authenticate(bearer('t')));
     expect(error.status).toBe(503);
-    expect(error.toJSON()).toEqual({ error: 'temporarily_unavailable', error_description: 'the token introspection endpoint could not be reached' });
+    expect(error.toJSON()).toEqual({
+      error: 'temporarily_unavailable',
+      error_description: 'the token introspection endpoint could not be reached',
+    });
   });
 
   it('answers 503 for a 5xx', async () => {

@@ -101,27 +101,39 @@ export class IntrospectionClient {
     try {
       answer = await response.json();
     } catch (error) {
-      throw BearerError.temporarilyUnavailable('the token introspection endpoint sent an answer that is not JSON', error);
+      throw BearerError.temporarilyUnavailable(
+        'the token introspection endpoint sent an answer that is not JSON',
+        error,
+      );
     }
     if (answer === null || typeof answer !== 'object' || typeof (answer as { active?: unknown }).active !== 'boolean') {
-      throw BearerError.temporarilyUnavailable('the token introspection endpoint sent an answer without a boolean "active" (RFC 7662 §2.2)');
+      throw BearerError.temporarilyUnavailable(
+        'the token introspection endpoint sent an answer without a boolean "active" (RFC 7662 §2.2)',
+      );
     }
     return answer as Record<string, unknown>;
   }
 
   /** The same checks a JWT gets, on what the authorization server told us. */
   private activeClaims(answer: Record<string, unknown>, now: number): ActiveTokenClaims {
-    if (answer.active !== true) throw BearerError.invalidToken('the access token is not active (expired, revoked or unknown)');
+    if (answer.active !== true)
+      throw BearerError.invalidToken('the access token is not active (expired, revoked or unknown)');
     const { exp, nbf, iss, aud, token_type: tokenType } = answer;
     const tolerance = this.options.clockTolerance;
-    if (typeof exp !== 'number') throw BearerError.invalidToken('the introspection answer has no exp: tokens that never expire are refused');
+    if (typeof exp !== 'number')
+      throw BearerError.invalidToken('the introspection answer has no exp: tokens that never expire are refused');
     if (exp + tolerance <= now) throw BearerError.invalidToken('the access token has expired');
-    if (typeof nbf === 'number' && nbf - tolerance > now) throw BearerError.invalidToken('the access token is not valid yet');
-    if (iss !== undefined && iss !== this.options.issuer) throw BearerError.invalidToken('the access token was issued by another issuer');
-    if (aud !== undefined && !audienceMatches(aud, this.options.audience)) throw BearerError.invalidToken('the access token is not meant for this API (aud)');
+    if (typeof nbf === 'number' && nbf - tolerance > now)
+      throw BearerError.invalidToken('the access token is not valid yet');
+    if (iss !== undefined && iss !== this.options.issuer)
+      throw BearerError.invalidToken('the access token was issued by another issuer');
+    if (aud !== undefined && !audienceMatches(aud, this.options.audience))
+      throw BearerError.invalidToken('the access token is not meant for this API (aud)');
     // A refresh token presented as a bearer token must not pass (RFC 7662 lets a server introspect both).
-    if (typeof tokenType === 'string' && /refresh/i.test(tokenType)) throw BearerError.invalidToken('a refresh token is not an access token');
-    if (typeof answer.client_id !== 'string') throw BearerError.invalidToken('the introspection answer names no client_id');
+    if (typeof tokenType === 'string' && /refresh/i.test(tokenType))
+      throw BearerError.invalidToken('a refresh token is not an access token');
+    if (typeof answer.client_id !== 'string')
+      throw BearerError.invalidToken('the introspection answer names no client_id');
     return answer as ActiveTokenClaims;
   }
 }
@@ -144,7 +156,8 @@ export class ExpiringLruCache<V> {
   private readonly entries = new Map<string, { value: V; expiresAt: number }>();
 
   constructor(private readonly maxEntries: number) {
-    if (!Number.isInteger(maxEntries) || maxEntries < 1) throw new RangeError('the cache needs room for at least one entry');
+    if (!Number.isInteger(maxEntries) || maxEntries < 1)
+      throw new RangeError('the cache needs room for at least one entry');
   }
 
   get(key: string, now: number): V | undefined {

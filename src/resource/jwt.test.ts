@@ -1,6 +1,15 @@
 import { createHmac } from 'node:crypto';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { b64url, makeSigningKey, rejection, signAccessToken, startFakeAuthServer, type FakeAuthServer, type SigningKey, type TokenOptions } from '../../test/resource/fixtures.js';
+import {
+  b64url,
+  makeSigningKey,
+  rejection,
+  signAccessToken,
+  startFakeAuthServer,
+  type FakeAuthServer,
+  type SigningKey,
+  type TokenOptions,
+} from '../../test/resource/fixtures.js';
 import { JWKS_MAX_AGE, JWKS_REFETCH_COOLDOWN } from './jwt.js';
 import { createResourceServer, type ResourceServer } from './resource-server.js';
 
@@ -12,7 +21,12 @@ let rs: ResourceServer;
 const API = 'https://api.example.com';
 
 const bearer = (token: string) => ({ headers: { authorization: `Bearer ${token}` } });
-const tokenOptions = (overrides: Partial<TokenOptions> = {}): TokenOptions => ({ issuer: auth.url, audience: API, now: clock, ...overrides });
+const tokenOptions = (overrides: Partial<TokenOptions> = {}): TokenOptions => ({
+  issuer: auth.url,
+  audience: API,
+  now: clock,
+  ...overrides,
+});
 const sign = (overrides: Partial<TokenOptions> = {}, key = edKey) => signAccessToken(key, tokenOptions(overrides));
 
 beforeAll(async () => {
@@ -29,7 +43,15 @@ beforeEach(() => {
 
 describe('JWT access tokens (RFC 9068)', () => {
   it('accepts a valid token and describes it', async () => {
-    const token = await sign({ claims: { sub: 'alice-id', client_id: 'notes-app', scope: 'read notes:write', username: 'alice', roles: ['ROLE_ADMIN'] } });
+    const token = await sign({
+      claims: {
+        sub: 'alice-id',
+        client_id: 'notes-app',
+        scope: 'read notes:write',
+        username: 'alice',
+        roles: ['ROLE_ADMIN'],
+      },
+    });
     const access = await rs.authenticate(bearer(token));
     expect(access).toMatchObject({
       sub: 'alice-id',
@@ -71,7 +93,16 @@ describe('JWT access tokens (RFC 9068)', () => {
 
   it('refuses a tampered token', async () => {
     const [header, , signature] = (await sign()).split('.');
-    const forgedPayload = b64url({ iss: auth.url, sub: 'admin', aud: API, exp: START + 3600, iat: START, jti: 'x', client_id: 'client-1', scope: 'admin' });
+    const forgedPayload = b64url({
+      iss: auth.url,
+      sub: 'admin',
+      aud: API,
+      exp: START + 3600,
+      iat: START,
+      jti: 'x',
+      client_id: 'client-1',
+      scope: 'admin',
+    });
     const error = await rejection(rs.authenticate(bearer(`${header}.${forgedPayload}.${signature}`)));
     expect(error.code).toBe('invalid_token');
     expect(error.status).toBe(401);
@@ -89,7 +120,13 @@ describe('JWT access tokens (RFC 9068)', () => {
   });
 
   it('honours clockTolerance', async () => {
-    const strict = createResourceServer({ issuer: auth.url, audience: API, tokenFormat: 'jwt', clockTolerance: 0, now: () => clock });
+    const strict = createResourceServer({
+      issuer: auth.url,
+      audience: API,
+      tokenFormat: 'jwt',
+      clockTolerance: 0,
+      now: () => clock,
+    });
     const token = await sign({ lifetime: 60 });
     clock = START + 61;
     expect((await rejection(strict.authenticate(bearer(token)))).code).toBe('invalid_token');
@@ -99,14 +136,21 @@ describe('JWT access tokens (RFC 9068)', () => {
     const error = await rejection(rs.authenticate(bearer(await sign({ audience: 'https://other.example.com' }))));
     expect(error.code).toBe('invalid_token');
     expect(error.description).toMatch(/aud/);
-    const several = createResourceServer({ issuer: auth.url, audience: ['https://a.example', API], tokenFormat: 'jwt', now: () => clock });
-    expect((await several.authenticate(bearer(await sign({ audience: [API, 'https://z.example'] })))).sub).toBe('user-1');
+    const several = createResourceServer({
+      issuer: auth.url,
+      audience: ['https://a.example', API],
+      tokenFormat: 'jwt',
+      now: () => clock,
+    });
+    expect((await several.authenticate(bearer(await sign({ audience: [API, 'https://z.example'] })))).sub).toBe(
+      'user-1',
+    );
   });
 
   it('defaults the audience to the issuer', async () => {
     const byIssuer = createResourceServer({ issuer: auth.url, now: () => clock });
     expect((await byIssuer.authenticate(bearer(await sign({ audience: auth.url })))).sub).toBe('user-1');
-    expect((await rejection(byIssuer.authenticate(bearer(await sign()))))).toMatchObject({ code: 'invalid_token' });
+    expect(await rejection(byIssuer.authenticate(bearer(await sign())))).toMatchObject({ code: 'invalid_token' });
   });
 
   it('refuses another issuer, even one that differs by a trailing slash', async () => {
@@ -119,7 +163,16 @@ describe('JWT access tokens (RFC 9068)', () => {
 
   it('refuses alg "none"', async () => {
     const header = b64url({ alg: 'none', typ: 'at+jwt', kid: edKey.kid });
-    const payload = b64url({ iss: auth.url, sub: 'admin', aud: API, exp: START + 3600, iat: START, jti: 'x', client_id: 'client-1', scope: 'admin' });
+    const payload = b64url({
+      iss: auth.url,
+      sub: 'admin',
+      aud: API,
+      exp: START + 3600,
+      iat: START,
+      jti: 'x',
+      client_id: 'client-1',
+      scope: 'admin',
+    });
     for (const token of [`${header}.${payload}.`, `${header}.${payload}.${b64url('sig')}`]) {
       const error = await rejection(rs.authenticate(bearer(token)));
       expect(error.code).toBe('invalid_token');
@@ -129,7 +182,16 @@ describe('JWT access tokens (RFC 9068)', () => {
 
   it('refuses HS256 signed with the public key as the secret (algorithm confusion)', async () => {
     const header = b64url({ alg: 'HS256', typ: 'at+jwt', kid: edKey.kid });
-    const payload = b64url({ iss: auth.url, sub: 'admin', aud: API, exp: START + 3600, iat: START, jti: 'x', client_id: 'client-1', scope: 'admin' });
+    const payload = b64url({
+      iss: auth.url,
+      sub: 'admin',
+      aud: API,
+      exp: START + 3600,
+      iat: START,
+      jti: 'x',
+      client_id: 'client-1',
+      scope: 'admin',
+    });
     for (const secret of [JSON.stringify(edKey.publicJwk), Buffer.from(edKey.publicJwk.x!, 'base64url')]) {
       const signature = createHmac('sha256', secret).update(`${header}.${payload}`).digest('base64url');
       const error = await rejection(rs.authenticate(bearer(`${header}.${payload}.${signature}`)));
@@ -213,14 +275,26 @@ describe('signing key rotation', () => {
 
 describe('when the keys cannot be fetched', () => {
   it('answers 503 temporarily_unavailable, not 401: the token may be fine', async () => {
-    const unreachable = createResourceServer({ issuer: auth.url, audience: API, jwksUri: 'http://127.0.0.1:1/jwks.json', tokenFormat: 'jwt', now: () => clock });
+    const unreachable = createResourceServer({
+      issuer: auth.url,
+      audience: API,
+      jwksUri: 'http://127.0.0.1:1/jwks.json',
+      tokenFormat: 'jwt',
+      now: () => clock,
+    });
     const error = await rejection(unreachable.authenticate(bearer(await sign())));
     expect(error.code).toBe('temporarily_unavailable');
     expect(error.status).toBe(503);
   });
 
   it('answers 503 when the JWKS is not JSON', async () => {
-    const broken = createResourceServer({ issuer: auth.url, audience: API, tokenFormat: 'jwt', now: () => clock, fetch: async () => new Response('<html>', { status: 200 }) });
+    const broken = createResourceServer({
+      issuer: auth.url,
+      audience: API,
+      tokenFormat: 'jwt',
+      now: () => clock,
+      fetch: async () => new Response('<html>', { status: 200 }),
+    });
     expect((await rejection(broken.authenticate(bearer(await sign())))).status).toBe(503);
   });
 

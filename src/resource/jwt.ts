@@ -1,7 +1,15 @@
 /**
  * Local validation of JWT access tokens (RFC 9068 §4) against the issuer's published keys.
  */
-import { createRemoteJWKSet, customFetch, errors, jwtVerify, type FlattenedJWSInput, type JWSHeaderParameters, type JWTPayload } from 'jose';
+import {
+  createRemoteJWKSet,
+  customFetch,
+  errors,
+  jwtVerify,
+  type FlattenedJWSInput,
+  type JWSHeaderParameters,
+  type JWTPayload,
+} from 'jose';
 import { BearerError } from './errors.js';
 
 /**
@@ -147,7 +155,10 @@ export class JwtVerifier {
         this.loaded = true;
         this.generation++;
       } catch (error) {
-        throw BearerError.temporarilyUnavailable(`the issuer's signing keys could not be fetched from ${this.options.jwksUri}`, error);
+        throw BearerError.temporarilyUnavailable(
+          `the issuer's signing keys could not be fetched from ${this.options.jwksUri}`,
+          error,
+        );
       } finally {
         this.loading = undefined;
       }
@@ -160,10 +171,17 @@ export class JwtVerifier {
 function asBearerError(error: unknown): unknown {
   if (error instanceof BearerError) return error;
   if (error instanceof errors.JWTExpired) return BearerError.invalidToken('the access token has expired', error);
-  if (error instanceof errors.JWSSignatureVerificationFailed) return BearerError.invalidToken('the access token signature is invalid', error);
-  if (error instanceof errors.JWKSNoMatchingKey) return BearerError.invalidToken('the access token was not signed by a key of this issuer', error);
-  if (error instanceof errors.JWKSMultipleMatchingKeys) return BearerError.invalidToken('the access token names no key (kid) and the issuer publishes several', error);
-  if (error instanceof errors.JOSEAlgNotAllowed) return BearerError.invalidToken(`the access token must be signed with ${ACCESS_TOKEN_ALGORITHMS.join(', ')}`, error);
+  if (error instanceof errors.JWSSignatureVerificationFailed)
+    return BearerError.invalidToken('the access token signature is invalid', error);
+  if (error instanceof errors.JWKSNoMatchingKey)
+    return BearerError.invalidToken('the access token was not signed by a key of this issuer', error);
+  if (error instanceof errors.JWKSMultipleMatchingKeys)
+    return BearerError.invalidToken('the access token names no key (kid) and the issuer publishes several', error);
+  if (error instanceof errors.JOSEAlgNotAllowed)
+    return BearerError.invalidToken(
+      `the access token must be signed with ${ACCESS_TOKEN_ALGORITHMS.join(', ')}`,
+      error,
+    );
   if (error instanceof errors.JWTClaimValidationFailed) return BearerError.invalidToken(error.message, error);
   if (error instanceof errors.JOSEError) return BearerError.invalidToken('malformed access token', error);
   return error;

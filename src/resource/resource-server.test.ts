@@ -1,5 +1,13 @@
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { makeSigningKey, rejection, signAccessToken, startFakeAuthServer, thrown, type FakeAuthServer, type SigningKey } from '../../test/resource/fixtures.js';
+import {
+  makeSigningKey,
+  rejection,
+  signAccessToken,
+  startFakeAuthServer,
+  thrown,
+  type FakeAuthServer,
+  type SigningKey,
+} from '../../test/resource/fixtures.js';
 import { createResourceServer, requireAnyScope, requireScope, scopeRole, type AccessInfo } from './resource-server.js';
 
 const START = 1_800_000_000;
@@ -7,7 +15,15 @@ let auth: FakeAuthServer;
 let key: SigningKey;
 
 const bearer = (token: string) => ({ headers: { authorization: `Bearer ${token}` } });
-const access = (scopes: string[]): AccessInfo => ({ sub: 's', clientId: 'c', scopes, roles: [], expiresAt: START, tokenFormat: 'jwt', claims: {} });
+const access = (scopes: string[]): AccessInfo => ({
+  sub: 's',
+  clientId: 'c',
+  scopes,
+  roles: [],
+  expiresAt: START,
+  tokenFormat: 'jwt',
+  claims: {},
+});
 
 beforeAll(async () => {
   auth = await startFakeAuthServer();
@@ -22,7 +38,10 @@ beforeEach(() => {
 
 describe('createResourceServer options', () => {
   it('fills in the defaults from the issuer', () => {
-    const rs = createResourceServer({ issuer: 'https://auth.example.com/', introspection: { clientId: 'api', clientSecret: 'x' } });
+    const rs = createResourceServer({
+      issuer: 'https://auth.example.com/',
+      introspection: { clientId: 'api', clientSecret: 'x' },
+    });
     expect(rs.settings).toEqual({
       issuer: 'https://auth.example.com/',
       audience: ['https://auth.example.com/'],
@@ -44,9 +63,18 @@ describe('createResourceServer options', () => {
     ['an empty audience list', { issuer: 'https://a.example', audience: [] }],
     ["'opaque' without introspection", { issuer: 'https://a.example', tokenFormat: 'opaque' }],
     ['an unknown tokenFormat', { issuer: 'https://a.example', tokenFormat: 'paseto' }],
-    ['introspection without a secret', { issuer: 'https://a.example', introspection: { clientId: 'api', clientSecret: '' } }],
-    ['a negative cacheMaxAge', { issuer: 'https://a.example', introspection: { clientId: 'api', clientSecret: 'x', cacheMaxAge: -1 } }],
-    ['a zero cacheSize', { issuer: 'https://a.example', introspection: { clientId: 'api', clientSecret: 'x', cacheSize: 0 } }],
+    [
+      'introspection without a secret',
+      { issuer: 'https://a.example', introspection: { clientId: 'api', clientSecret: '' } },
+    ],
+    [
+      'a negative cacheMaxAge',
+      { issuer: 'https://a.example', introspection: { clientId: 'api', clientSecret: 'x', cacheMaxAge: -1 } },
+    ],
+    [
+      'a zero cacheSize',
+      { issuer: 'https://a.example', introspection: { clientId: 'api', clientSecret: 'x', cacheSize: 0 } },
+    ],
     ['a negative clockTolerance', { issuer: 'https://a.example', clockTolerance: -1 }],
     ['a scopeRoles prefix that is not a string', { issuer: 'https://a.example', scopeRoles: { prefix: 7 } }],
     ['a scopeRoles upperCase that is not a boolean', { issuer: 'https://a.example', scopeRoles: { upperCase: 'yes' } }],
@@ -58,7 +86,12 @@ describe('createResourceServer options', () => {
 
 describe('choosing how a token is checked', () => {
   it("'auto' checks a JWT locally and anything else by introspection", async () => {
-    const rs = createResourceServer({ issuer: auth.url, tokenFormat: 'auto', introspection: { clientId: 'api', clientSecret: 'x' }, now: () => START });
+    const rs = createResourceServer({
+      issuer: auth.url,
+      tokenFormat: 'auto',
+      introspection: { clientId: 'api', clientSecret: 'x' },
+      now: () => START,
+    });
     const jwt = await signAccessToken(key, { issuer: auth.url, audience: auth.url, now: START });
     expect((await rs.authenticate(bearer(jwt))).tokenFormat).toBe('jwt');
     expect((await rs.authenticate(bearer('opaque-value'))).tokenFormat).toBe('opaque');
@@ -74,25 +107,60 @@ describe('choosing how a token is checked', () => {
 
   it("'opaque' introspects even a JWT; 'jwt' never introspects", async () => {
     const jwt = await signAccessToken(key, { issuer: auth.url, audience: auth.url, now: START });
-    const opaque = createResourceServer({ issuer: auth.url, tokenFormat: 'opaque', introspection: { clientId: 'api', clientSecret: 'x' }, now: () => START });
+    const opaque = createResourceServer({
+      issuer: auth.url,
+      tokenFormat: 'opaque',
+      introspection: { clientId: 'api', clientSecret: 'x' },
+      now: () => START,
+    });
     expect((await opaque.authenticate(bearer(jwt))).tokenFormat).toBe('opaque');
-    const jwtOnly = createResourceServer({ issuer: auth.url, tokenFormat: 'jwt', introspection: { clientId: 'api', clientSecret: 'x' }, now: () => START });
+    const jwtOnly = createResourceServer({
+      issuer: auth.url,
+      tokenFormat: 'jwt',
+      introspection: { clientId: 'api', clientSecret: 'x' },
+      now: () => START,
+    });
     expect((await rejection(jwtOnly.authenticate(bearer('opaque-value')))).code).toBe('invalid_token');
     expect(auth.introspectionCalls).toHaveLength(1);
   });
 
   it('answers in its own realm', async () => {
     const rs = createResourceServer({ issuer: auth.url, realm: 'notes' });
-    expect((await rejection(rs.authenticate({ headers: {} }))).headers()['www-authenticate']).toBe('Bearer realm="notes"');
-    expect(thrown(() => rs.check(access([]), requireScope('read'))).headers()['www-authenticate']).toMatch(/^Bearer realm="notes", error="insufficient_scope"/);
+    expect((await rejection(rs.authenticate({ headers: {} }))).headers()['www-authenticate']).toBe(
+      'Bearer realm="notes"',
+    );
+    expect(thrown(() => rs.check(access([]), requireScope('read'))).headers()['www-authenticate']).toMatch(
+      /^Bearer realm="notes", error="insufficient_scope"/,
+    );
   });
 
   it('takes body and query tokens only when allowed', async () => {
-    const rs = createResourceServer({ issuer: auth.url, tokenFormat: 'opaque', allowQueryToken: true, allowBodyToken: true, introspection: { clientId: 'api', clientSecret: 'x' }, now: () => START });
+    const rs = createResourceServer({
+      issuer: auth.url,
+      tokenFormat: 'opaque',
+      allowQueryToken: true,
+      allowBodyToken: true,
+      introspection: { clientId: 'api', clientSecret: 'x' },
+      now: () => START,
+    });
     expect((await rs.authenticate({ headers: {}, query: { access_token: 'q' } })).clientId).toBe('c');
-    expect((await rs.authenticate({ method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: { access_token: 'b' } })).clientId).toBe('c');
-    const headerOnly = createResourceServer({ issuer: auth.url, tokenFormat: 'opaque', introspection: { clientId: 'api', clientSecret: 'x' } });
-    expect((await rejection(headerOnly.authenticate({ headers: {}, query: { access_token: 'q' } }))).code).toBe('missing_token');
+    expect(
+      (
+        await rs.authenticate({
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: { access_token: 'b' },
+        })
+      ).clientId,
+    ).toBe('c');
+    const headerOnly = createResourceServer({
+      issuer: auth.url,
+      tokenFormat: 'opaque',
+      introspection: { clientId: 'api', clientSecret: 'x' },
+    });
+    expect((await rejection(headerOnly.authenticate({ headers: {}, query: { access_token: 'q' } }))).code).toBe(
+      'missing_token',
+    );
   });
 });
 
@@ -137,19 +205,33 @@ describe('scopes as roles', () => {
 
   it('{ prefix: "ROLE_", upperCase: true } gives the old FOSOAuthServerBundle names', () => {
     const old = { prefix: 'ROLE_', upperCase: true };
-    expect(['read', 'notes:write', 'api.admin-v2', 'x/y'].map((scope) => scopeRole(scope, old))).toEqual(['ROLE_READ', 'ROLE_NOTES_WRITE', 'ROLE_API_ADMIN_V2', 'ROLE_X_Y']);
+    expect(['read', 'notes:write', 'api.admin-v2', 'x/y'].map((scope) => scopeRole(scope, old))).toEqual([
+      'ROLE_READ',
+      'ROLE_NOTES_WRITE',
+      'ROLE_API_ADMIN_V2',
+      'ROLE_X_Y',
+    ]);
     expect(scopeRole('notes:read', { prefix: 'scope:' })).toBe('scope:notes:read');
   });
 
   it('a token granted the scope admin does NOT carry ROLE_ADMIN (JWT and introspection)', async () => {
     const jwtServer = createResourceServer({ issuer: auth.url, now: () => START });
-    const token = await signAccessToken(key, { issuer: auth.url, audience: auth.url, now: START, claims: { scope: 'read admin' } });
+    const token = await signAccessToken(key, {
+      issuer: auth.url,
+      audience: auth.url,
+      now: START,
+      claims: { scope: 'read admin' },
+    });
     const byJwt = await jwtServer.authenticate(bearer(token));
     expect(byJwt.roles).toEqual(['SCOPE_read', 'SCOPE_admin']);
     expect(byJwt.roles).not.toContain('ROLE_ADMIN');
 
     auth.introspect = () => ({ body: { active: true, client_id: 'c', scope: 'admin', exp: START + 60 } });
-    const opaqueServer = createResourceServer({ issuer: auth.url, introspection: { clientId: 'api', clientSecret: 'x' }, now: () => START });
+    const opaqueServer = createResourceServer({
+      issuer: auth.url,
+      introspection: { clientId: 'api', clientSecret: 'x' },
+      now: () => START,
+    });
     const byIntrospection = await opaqueServer.authenticate(bearer('opaque-admin-scope'));
     expect(byIntrospection.roles).toEqual(['SCOPE_admin']);
     expect(byIntrospection.roles.some((role) => role.startsWith('ROLE_'))).toBe(false);
@@ -157,13 +239,32 @@ describe('scopes as roles', () => {
 
   it("adds the roles claim (the user's roles), without duplicates, ignoring non-strings", async () => {
     const rs = createResourceServer({ issuer: auth.url, now: () => START });
-    const token = await signAccessToken(key, { issuer: auth.url, audience: auth.url, now: START, claims: { scope: 'read admin', roles: ['ROLE_ADMIN', 'ROLE_EDITOR', 7] } });
-    expect((await rs.authenticate(bearer(token))).roles).toEqual(['SCOPE_read', 'SCOPE_admin', 'ROLE_ADMIN', 'ROLE_EDITOR']);
+    const token = await signAccessToken(key, {
+      issuer: auth.url,
+      audience: auth.url,
+      now: START,
+      claims: { scope: 'read admin', roles: ['ROLE_ADMIN', 'ROLE_EDITOR', 7] },
+    });
+    expect((await rs.authenticate(bearer(token))).roles).toEqual([
+      'SCOPE_read',
+      'SCOPE_admin',
+      'ROLE_ADMIN',
+      'ROLE_EDITOR',
+    ]);
   });
 
   it('keeps the old names when asked explicitly, per server (the same token, two servers)', async () => {
-    const token = await signAccessToken(key, { issuer: auth.url, audience: auth.url, now: START, claims: { scope: 'read admin' } });
-    const legacy = createResourceServer({ issuer: auth.url, now: () => START, scopeRoles: { prefix: 'ROLE_', upperCase: true } });
+    const token = await signAccessToken(key, {
+      issuer: auth.url,
+      audience: auth.url,
+      now: START,
+      claims: { scope: 'read admin' },
+    });
+    const legacy = createResourceServer({
+      issuer: auth.url,
+      now: () => START,
+      scopeRoles: { prefix: 'ROLE_', upperCase: true },
+    });
     const current = createResourceServer({ issuer: auth.url, now: () => START });
     expect(legacy.settings.scopeRoles).toEqual({ prefix: 'ROLE_', upperCase: true });
     expect((await legacy.authenticate(bearer(token))).roles).toEqual(['ROLE_READ', 'ROLE_ADMIN']);

@@ -4,7 +4,15 @@
  * (RFC 9068) are checked locally against the issuer's keys; opaque ones by introspection
  * (RFC 7662). Nothing here needs a Gatehouse in the same process, or any of its code.
  */
-import { expressMiddleware, fastifyPreHandler, nodeHandler, type ExpressMiddleware, type FastifyPreHandler, type NodeAccessHandler, type NodeRequestListener } from './adapters.js';
+import {
+  expressMiddleware,
+  fastifyPreHandler,
+  nodeHandler,
+  type ExpressMiddleware,
+  type FastifyPreHandler,
+  type NodeAccessHandler,
+  type NodeRequestListener,
+} from './adapters.js';
 import { extractBearerToken, type BearerRequest } from './bearer-token.js';
 import { BearerError } from './errors.js';
 import { IntrospectionClient } from './introspection.js';
@@ -74,15 +82,20 @@ export interface ResourceServerOptions {
 }
 
 /** `SCOPE_` + the scope as granted. */
-export const DEFAULT_SCOPE_ROLES: Readonly<Required<ScopeRoleNaming>> = Object.freeze({ prefix: 'SCOPE_', upperCase: false });
+export const DEFAULT_SCOPE_ROLES: Readonly<Required<ScopeRoleNaming>> = Object.freeze({
+  prefix: 'SCOPE_',
+  upperCase: false,
+});
 
 /** RFC 6749 §3.3: scope-token = 1*( %x21 / %x23-5B / %x5D-7E ). */
 const SCOPE_TOKEN = /^[\x21\x23-\x5b\x5d-\x7e]+$/;
 
 function scopeRule(mode: ScopeRule['mode'], scopes: string[]): ScopeRule {
-  if (scopes.length === 0) throw new TypeError(`${mode === 'all' ? 'requireScope' : 'requireAnyScope'}() needs at least one scope`);
+  if (scopes.length === 0)
+    throw new TypeError(`${mode === 'all' ? 'requireScope' : 'requireAnyScope'}() needs at least one scope`);
   for (const scope of scopes) {
-    if (typeof scope !== 'string' || !SCOPE_TOKEN.test(scope)) throw new TypeError(`not a scope token (RFC 6749 §3.3): ${JSON.stringify(scope)}`);
+    if (typeof scope !== 'string' || !SCOPE_TOKEN.test(scope))
+      throw new TypeError(`not a scope token (RFC 6749 §3.3): ${JSON.stringify(scope)}`);
   }
   return Object.freeze({ mode, scopes: Object.freeze([...new Set(scopes)]) });
 }
@@ -134,7 +147,14 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
   const jwt =
     settings.tokenFormat === 'opaque'
       ? null
-      : new JwtVerifier({ issuer: settings.issuer, audience: settings.audience, jwksUri: settings.jwksUri, clockTolerance: settings.clockTolerance, fetch: options.fetch, now });
+      : new JwtVerifier({
+          issuer: settings.issuer,
+          audience: settings.audience,
+          jwksUri: settings.jwksUri,
+          clockTolerance: settings.clockTolerance,
+          fetch: options.fetch,
+          now,
+        });
   const introspection = options.introspection
     ? new IntrospectionClient({
         endpoint: settings.introspectionEndpoint!,
@@ -152,7 +172,8 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
 
   // Per server: two servers with different scopeRoles may see the same verified claims.
   const jwtAccessInfos = new WeakMap<object, AccessInfo>();
-  const toAccessInfo = (claims: Record<string, unknown>, tokenFormat: AccessInfo['tokenFormat']) => accessInfo(claims, tokenFormat, settings.scopeRoles);
+  const toAccessInfo = (claims: Record<string, unknown>, tokenFormat: AccessInfo['tokenFormat']) =>
+    accessInfo(claims, tokenFormat, settings.scopeRoles);
   /**
    * A verified JWT's payload is the same frozen object on every request that presents the token
    * (JwtVerifier remembers it), so what is derived from it is computed once. Each request gets its
@@ -187,9 +208,14 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
     const granted = new Set(access.scopes);
     if (rule.mode === 'all') {
       const missing = rule.scopes.filter((scope) => !granted.has(scope));
-      if (missing.length > 0) throw inRealm(BearerError.insufficientScope(`the access token lacks the scope ${missing.join(' ')}`, rule.scopes));
+      if (missing.length > 0)
+        throw inRealm(
+          BearerError.insufficientScope(`the access token lacks the scope ${missing.join(' ')}`, rule.scopes),
+        );
     } else if (!rule.scopes.some((scope) => granted.has(scope))) {
-      throw inRealm(BearerError.insufficientScope(`the access token needs one of the scopes ${rule.scopes.join(' ')}`, rule.scopes));
+      throw inRealm(
+        BearerError.insufficientScope(`the access token needs one of the scopes ${rule.scopes.join(' ')}`, rule.scopes),
+      );
     }
   }
 
@@ -211,7 +237,10 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
   }
 
   const core = { authenticate, rememberedAccess, check, settings };
-  function node(ruleOrHandler: ScopeRule | NodeAccessHandler | undefined, maybeHandler?: NodeAccessHandler): NodeRequestListener {
+  function node(
+    ruleOrHandler: ScopeRule | NodeAccessHandler | undefined,
+    maybeHandler?: NodeAccessHandler,
+  ): NodeRequestListener {
     if (typeof ruleOrHandler === 'function') return nodeHandler(core, undefined, ruleOrHandler);
     if (typeof maybeHandler !== 'function') throw new TypeError('node(rule, handler) needs a handler function');
     return nodeHandler(core, ruleOrHandler, maybeHandler);
@@ -227,12 +256,20 @@ export function createResourceServer(options: ResourceServerOptions): ResourceSe
 }
 
 function resolveSettings(options: ResourceServerOptions): ResolvedSettings {
-  if (typeof options?.issuer !== 'string' || !URL.canParse(options.issuer)) throw new TypeError('issuer must be an absolute URL, e.g. "https://auth.example.com"');
+  if (typeof options?.issuer !== 'string' || !URL.canParse(options.issuer))
+    throw new TypeError('issuer must be an absolute URL, e.g. "https://auth.example.com"');
   const base = options.issuer.replace(/\/+$/, '');
-  const audience = options.audience === undefined ? [options.issuer] : typeof options.audience === 'string' ? [options.audience] : [...options.audience];
-  if (audience.length === 0 || !audience.every((value) => typeof value === 'string' && value !== '')) throw new TypeError('audience must be a non-empty string or list of strings');
+  const audience =
+    options.audience === undefined
+      ? [options.issuer]
+      : typeof options.audience === 'string'
+        ? [options.audience]
+        : [...options.audience];
+  if (audience.length === 0 || !audience.every((value) => typeof value === 'string' && value !== ''))
+    throw new TypeError('audience must be a non-empty string or list of strings');
   const tokenFormat = options.tokenFormat ?? 'auto';
-  if (!['jwt', 'opaque', 'auto'].includes(tokenFormat)) throw new TypeError(`tokenFormat must be 'jwt', 'opaque' or 'auto', not ${JSON.stringify(tokenFormat)}`);
+  if (!['jwt', 'opaque', 'auto'].includes(tokenFormat))
+    throw new TypeError(`tokenFormat must be 'jwt', 'opaque' or 'auto', not ${JSON.stringify(tokenFormat)}`);
   const jwksUri = options.jwksUri ?? `${base}/.well-known/jwks.json`;
   if (!URL.canParse(jwksUri)) throw new TypeError('jwksUri must be an absolute URL');
 
@@ -244,14 +281,17 @@ function resolveSettings(options: ResourceServerOptions): ResolvedSettings {
     }
     introspectionEndpoint = endpoint ?? `${base}/oauth/introspect`;
     if (!URL.canParse(introspectionEndpoint)) throw new TypeError('introspection.endpoint must be an absolute URL');
-    if (cacheMaxAge !== undefined && !(Number.isFinite(cacheMaxAge) && cacheMaxAge >= 0)) throw new TypeError('introspection.cacheMaxAge must be a number of seconds ≥ 0');
-    if (cacheSize !== undefined && !(Number.isInteger(cacheSize) && cacheSize >= 1)) throw new TypeError('introspection.cacheSize must be an integer ≥ 1');
+    if (cacheMaxAge !== undefined && !(Number.isFinite(cacheMaxAge) && cacheMaxAge >= 0))
+      throw new TypeError('introspection.cacheMaxAge must be a number of seconds ≥ 0');
+    if (cacheSize !== undefined && !(Number.isInteger(cacheSize) && cacheSize >= 1))
+      throw new TypeError('introspection.cacheSize must be an integer ≥ 1');
   } else if (tokenFormat === 'opaque') {
     throw new TypeError("tokenFormat 'opaque' needs the introspection option");
   }
 
   const clockTolerance = options.clockTolerance ?? 5;
-  if (!(Number.isFinite(clockTolerance) && clockTolerance >= 0)) throw new TypeError('clockTolerance must be a number of seconds ≥ 0');
+  if (!(Number.isFinite(clockTolerance) && clockTolerance >= 0))
+    throw new TypeError('clockTolerance must be a number of seconds ≥ 0');
   const realm = options.realm ?? 'api';
   if (typeof realm !== 'string') throw new TypeError('realm must be a string');
   return {
@@ -269,10 +309,17 @@ function resolveSettings(options: ResourceServerOptions): ResolvedSettings {
 }
 
 /** The claims the token checks have vouched for, as the shape an API works with. */
-function accessInfo(claims: Record<string, unknown>, tokenFormat: AccessInfo['tokenFormat'], naming: Required<ScopeRoleNaming>): AccessInfo {
+function accessInfo(
+  claims: Record<string, unknown>,
+  tokenFormat: AccessInfo['tokenFormat'],
+  naming: Required<ScopeRoleNaming>,
+): AccessInfo {
   const clientId = claims.client_id as string;
-  const scopes = typeof claims.scope === 'string' ? [...new Set(claims.scope.split(' ').filter((scope) => scope !== ''))] : [];
-  const claimedRoles = Array.isArray(claims.roles) ? claims.roles.filter((role): role is string => typeof role === 'string') : [];
+  const scopes =
+    typeof claims.scope === 'string' ? [...new Set(claims.scope.split(' ').filter((scope) => scope !== ''))] : [];
+  const claimedRoles = Array.isArray(claims.roles)
+    ? claims.roles.filter((role): role is string => typeof role === 'string')
+    : [];
   const info: AccessInfo = {
     // RFC 7662 makes sub optional; a client_credentials token has the client as its subject.
     sub: typeof claims.sub === 'string' ? claims.sub : clientId,
@@ -299,7 +346,8 @@ export function scopeRole(scope: string, naming: ScopeRoleNaming = DEFAULT_SCOPE
 
 function resolveScopeRoles(naming: ScopeRoleNaming | undefined): Readonly<Required<ScopeRoleNaming>> {
   if (naming === undefined) return DEFAULT_SCOPE_ROLES;
-  if (typeof naming !== 'object' || naming === null) throw new TypeError("scopeRoles must be an object, e.g. { prefix: 'SCOPE_' }");
+  if (typeof naming !== 'object' || naming === null)
+    throw new TypeError("scopeRoles must be an object, e.g. { prefix: 'SCOPE_' }");
   const { prefix = DEFAULT_SCOPE_ROLES.prefix, upperCase = false } = naming;
   if (typeof prefix !== 'string') throw new TypeError('scopeRoles.prefix must be a string');
   if (typeof upperCase !== 'boolean') throw new TypeError('scopeRoles.upperCase must be true or false');

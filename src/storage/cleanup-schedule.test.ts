@@ -29,7 +29,7 @@ describe('scheduleCleanup (serve runs `tokens clean` by itself)', () => {
   beforeEach(() => vi.useFakeTimers());
   afterEach(() => vi.useRealTimers());
 
-  it('deletes expired rows every interval, at the clock\'s time, and logs the counts', async () => {
+  it("deletes expired rows every interval, at the clock's time, and logs the counts", async () => {
     const clock = new ManualClock(1_000_000);
     const calls: number[] = [];
     const store = { deleteExpired: async (now: number) => (calls.push(now), COUNTS), deleteAuditEvents: async () => 0 };
@@ -44,7 +44,11 @@ describe('scheduleCleanup (serve runs `tokens clean` by itself)', () => {
     await vi.advanceTimersByTimeAsync(60_000);
     expect(calls).toEqual([1_000_000, 1_000_060]);
     expect(logger.lines).toHaveLength(2);
-    expect(logger.lines[0]).toEqual({ level: 'info', object: { deleted: { ...COUNTS, auditEvents: 0 } }, message: 'scheduled clean-up: expired rows deleted' });
+    expect(logger.lines[0]).toEqual({
+      level: 'info',
+      object: { deleted: { ...COUNTS, auditEvents: 0 } },
+      message: 'scheduled clean-up: expired rows deleted',
+    });
 
     await schedule.stop();
     await vi.advanceTimersByTimeAsync(600_000);
@@ -54,7 +58,10 @@ describe('scheduleCleanup (serve runs `tokens clean` by itself)', () => {
   it('deletes audit events older than the retention, and none when the retention is 0', async () => {
     const clock = new ManualClock(1_000_000);
     const cutoffs: number[] = [];
-    const store = { deleteExpired: async () => COUNTS, deleteAuditEvents: async (before: number) => (cutoffs.push(before), 7) };
+    const store = {
+      deleteExpired: async () => COUNTS,
+      deleteAuditEvents: async (before: number) => (cutoffs.push(before), 7),
+    };
     const logger = recordingLogger();
     const keeping = scheduleCleanup(store, clock, 60, logger as never, 86_400);
     await vi.advanceTimersByTimeAsync(60_000);
@@ -100,7 +107,8 @@ describe('scheduleCleanup (serve runs `tokens clean` by itself)', () => {
     const store = {
       deleteExpired: async () => {
         attempts += 1;
-        if (attempts === 1) throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
+        if (attempts === 1)
+          throw Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' });
         return COUNTS;
       },
       deleteAuditEvents: async () => 0,

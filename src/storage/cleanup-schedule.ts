@@ -42,7 +42,10 @@ export function scheduleCleanup(
       const deleted = await cleanUp(store, clock.now(), auditRetention);
       logger.info({ deleted }, 'scheduled clean-up: expired rows deleted');
     } catch (error) {
-      logger.warn({ err: { code: (error as { code?: string }).code, message: (error as Error).message } }, 'scheduled clean-up failed; retrying at the next interval');
+      logger.warn(
+        { err: { code: (error as { code?: string }).code, message: (error as Error).message } },
+        'scheduled clean-up failed; retrying at the next interval',
+      );
     }
   };
   const timer = setInterval(() => {

@@ -57,7 +57,9 @@ ${code}`;
     child.stdout.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.stderr.on('data', (chunk: Buffer) => (output += chunk.toString()));
     child.once('error', reject);
-    child.once('close', (code) => (code === 0 ? resolveRun() : reject(new Error(`child exited with ${code}: ${output}`))));
+    child.once('close', (code) =>
+      code === 0 ? resolveRun() : reject(new Error(`child exited with ${code}: ${output}`)),
+    );
   });
 }
 
@@ -104,8 +106,15 @@ describeEachEngine('client cache', (factory) => {
     for (let i = 0; i < 3; i++) {
       await store.issueTokens({
         accessToken: {
-          tokenHash: `at-${randomUUID()}`, jti: randomUUID(), familyId: randomUUID(), clientId: client.id, userId: null,
-          scope: 'read', issuedAt: T, expiresAt: T + 3600, revokedAt: null,
+          tokenHash: `at-${randomUUID()}`,
+          jti: randomUUID(),
+          familyId: randomUUID(),
+          clientId: client.id,
+          userId: null,
+          scope: 'read',
+          issuedAt: T,
+          expiresAt: T + 3600,
+          revokedAt: null,
         },
       });
       const before = store.clientCacheHits;
@@ -211,7 +220,13 @@ describeEachEngine('client cache', (factory) => {
       await admin.connect();
       try {
         const listeners = async () =>
-          Number((await admin.query("SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'gatehouse client cache'")).rows[0].n);
+          Number(
+            (
+              await admin.query(
+                "SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND application_name = 'gatehouse client cache'",
+              )
+            ).rows[0].n,
+          );
         const before = await listeners();
         await quiet.ping();
         expect(await listeners()).toBe(before);

@@ -3,9 +3,7 @@ import { PostgresDriver } from './postgres/driver.js';
 import { SqlStore } from './sql-store.js';
 import { SqliteDriver } from './sqlite/driver.js';
 
-export type DatabaseLocation =
-  | { engine: 'sqlite'; path: string }
-  | { engine: 'postgres'; url: string };
+export type DatabaseLocation = { engine: 'sqlite'; path: string } | { engine: 'postgres'; url: string };
 
 /**
  * `sqlite:PATH` (relative to the working directory, or `sqlite::memory:`) or

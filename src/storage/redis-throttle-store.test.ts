@@ -70,7 +70,9 @@ async function probeRedis(): Promise<Error | null> {
 const redisProblem = await probeRedis();
 const skipRedis = redisProblem !== null && !requireRedis;
 if (redisProblem && !requireRedis) {
-  console.warn(`[gatehouse tests] skipping the Redis throttle suite: ${redisProblem.message} (set CI=true to make this a failure)`);
+  console.warn(
+    `[gatehouse tests] skipping the Redis throttle suite: ${redisProblem.message} (set CI=true to make this a failure)`,
+  );
 }
 
 /** A fixed "now" (whole seconds). */
@@ -157,8 +159,20 @@ describe.skipIf(skipRedis)('RedisThrottleStore', () => {
     expect(ttl).toBeGreaterThan(0);
     // Blocked until T + 4: the attempt is refused, and the counter is not touched (nor its expiry extended).
     const unknown = id('ip:unknown');
-    expect(await other.countAttempt([{ key, rule: NEVER }, { key: unknown, rule: NEVER }], T + 1, T - 899)).toBe(T + 4);
-    expect(await store.readThrottles([key, unknown], T - 900)).toEqual([{ failures: 3, blockedUntil: T + 4 }, { failures: 0, blockedUntil: 0 }]);
+    expect(
+      await other.countAttempt(
+        [
+          { key, rule: NEVER },
+          { key: unknown, rule: NEVER },
+        ],
+        T + 1,
+        T - 899,
+      ),
+    ).toBe(T + 4);
+    expect(await store.readThrottles([key, unknown], T - 900)).toEqual([
+      { failures: 3, blockedUntil: T + 4 },
+      { failures: 0, blockedUntil: 0 },
+    ]);
     expect(await raw.exists(prefix + unknown)).toBe(0);
     expect(await raw.ttl(prefix + key)).toBeLessThanOrEqual(ttl);
     expect(await counter(key)).toEqual({ failures: 3, lastFailureAt: T, blockedUntil: T + 4 });
@@ -183,7 +197,16 @@ describe.skipIf(skipRedis)('RedisThrottleStore', () => {
 
     // countAttempt sets the expiry too, on every key it counts.
     const [x, y] = [id('ip:x'), id('ip:y')];
-    expect(await store.countAttempt([{ key: x, rule: NEVER }, { key: y, rule }], T, T - 300)).toBe(0);
+    expect(
+      await store.countAttempt(
+        [
+          { key: x, rule: NEVER },
+          { key: y, rule },
+        ],
+        T,
+        T - 300,
+      ),
+    ).toBe(0);
     for (const key of [x, y]) {
       const ttl = await raw.ttl(prefix + key);
       expect(ttl, key).toBeGreaterThan(355);

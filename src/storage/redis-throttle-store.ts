@@ -112,7 +112,11 @@ export class RedisThrottleStore implements ThrottleStore {
     const results = (await pipeline.exec()) ?? [];
     return results.map(([error, value]) => {
       if (error) throw error;
-      const [failures, last, blocked] = (value as Array<string | null>).map((field) => Number(field ?? 0)) as [number, number, number];
+      const [failures, last, blocked] = (value as Array<string | null>).map((field) => Number(field ?? 0)) as [
+        number,
+        number,
+        number,
+      ];
       return { failures: last < windowStart ? 0 : failures, blockedUntil: blocked };
     });
   }
@@ -122,7 +126,11 @@ export class RedisThrottleStore implements ThrottleStore {
     return Number(failures);
   }
 
-  async countAttempt(counters: ReadonlyArray<{ key: string; rule: BlockRule }>, now: number, windowStart: number): Promise<number> {
+  async countAttempt(
+    counters: ReadonlyArray<{ key: string; rule: BlockRule }>,
+    now: number,
+    windowStart: number,
+  ): Promise<number> {
     const [blockedUntil] = await this.count(counters, now, windowStart, 'attempt');
     return Number(blockedUntil);
   }

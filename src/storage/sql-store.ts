@@ -65,7 +65,10 @@ export class SqlStore implements Store {
   private readonly maintenance: SqlMaintenance;
 
   /** `clientCache` (default on): keep client records in memory, see ClientCache. */
-  constructor(private readonly db: SqlDriver, options: { clientCache?: boolean } = {}) {
+  constructor(
+    private readonly db: SqlDriver,
+    options: { clientCache?: boolean } = {},
+  ) {
     this.clients = new SqlClients(db, options);
     this.users = new SqlUsers(db);
     this.accountTokens = new SqlAccountTokens(db);

@@ -37,7 +37,17 @@ export type {
 } from '../core/ports.js';
 
 export type UserPatch = Partial<
-  Pick<UserRecord, 'username' | 'usernameCanonical' | 'email' | 'emailCanonical' | 'passwordHash' | 'enabled' | 'awaitingConfirmation' | 'roles'>
+  Pick<
+    UserRecord,
+    | 'username'
+    | 'usernameCanonical'
+    | 'email'
+    | 'emailCanonical'
+    | 'passwordHash'
+    | 'enabled'
+    | 'awaitingConfirmation'
+    | 'roles'
+  >
 >;
 
 export class DuplicateUserError extends Error {
@@ -61,7 +71,13 @@ export interface UserStore extends UserLookup {
    * (`revoke`): a password, e-mail or status change that left an old reset link, session or
    * token working would leave whoever held it in. False when the user is unknown.
    */
-  updateUserRevoking(id: string, patch: UserPatch, now: number, revoke: AccountRevocation, expected?: UserExpectation): Promise<boolean>;
+  updateUserRevoking(
+    id: string,
+    patch: UserPatch,
+    now: number,
+    revoke: AccountRevocation,
+    expected?: UserExpectation,
+  ): Promise<boolean>;
 }
 
 /**
@@ -138,7 +154,11 @@ export interface AccountTokenStore {
    * deletes the user's e-mail change links. When another account has the address (by e-mail or
    * username) the link is deleted and nothing else changes.
    */
-  changeEmail(tokenHash: string, change: { newEmail: string; emailCanonical: string; passwordHash: string }, now: number): Promise<EmailChangeOutcome>;
+  changeEmail(
+    tokenHash: string,
+    change: { newEmail: string; emailCanonical: string; passwordHash: string },
+    now: number,
+  ): Promise<EmailChangeOutcome>;
 }
 
 /** An app a user has let in: a remembered consent, live tokens, or both. */
@@ -227,7 +247,12 @@ export interface PendingAuthorizationStore {
    * when id, session and CSRF token hash all match and it has not expired; otherwise null. A
    * second take of the same id is null.
    */
-  takePendingAuthorization(idHash: string, sessionHash: string, csrfHash: string, now: number): Promise<PendingAuthorizationRecord | null>;
+  takePendingAuthorization(
+    idHash: string,
+    sessionHash: string,
+    csrfHash: string,
+    now: number,
+  ): Promise<PendingAuthorizationRecord | null>;
   /** A request kept across sign-in for the browser whose CSRF cookie secret hashes to `csrfHash`, while unexpired (not consumed). */
   findPendingSignIn(idHash: string, csrfHash: string, now: number): Promise<PendingAuthorizationRecord | null>;
 }
@@ -277,7 +302,11 @@ export interface ThrottleStore {
    * (Requests where every one counts, such as e-mails sent; and failures checked before anything
    * was counted, such as client authentication.)
    */
-  countAttempt(counters: ReadonlyArray<{ key: string; rule: BlockRule }>, now: number, windowStart: number): Promise<number>;
+  countAttempt(
+    counters: ReadonlyArray<{ key: string; rule: BlockRule }>,
+    now: number,
+    windowStart: number,
+  ): Promise<number>;
   /** Forgets the failures of these keys (a success). */
   clearThrottles(keys: readonly string[]): Promise<void>;
 }

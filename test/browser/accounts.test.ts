@@ -19,7 +19,15 @@ import type { GatehouseConfig } from '../../src/config/schema.js';
 import type { ManualClock } from '../../src/core/clock.js';
 import type { SqlStore } from '../../src/storage/sql-store.js';
 import { startTestServer, type TestServer } from '../harness/index.js';
-import { pkcePair, randomState, startCallbackServer, submitSignIn, useBrowser, waitForUrlPrefix, type CallbackServer } from '../helpers/browser.js';
+import {
+  pkcePair,
+  randomState,
+  startCallbackServer,
+  submitSignIn,
+  useBrowser,
+  waitForUrlPrefix,
+  type CallbackServer,
+} from '../helpers/browser.js';
 import { linkIn, startMailServer, type MailServer } from '../helpers/mail.js';
 import { tokenRequest, type HttpResult } from '../helpers/server.js';
 
@@ -27,7 +35,8 @@ const PASSWORD = 'correct horse battery staple';
 const PHONE = { width: 390, height: 844 };
 const THRESHOLD = 2;
 const INCORRECT = 'The username or password is incorrect.';
-const UNCONFIRMED = 'Your e-mail address is not confirmed yet. Follow the link we sent you, or use "Forgot your password?" to get a new one.';
+const UNCONFIRMED =
+  'Your e-mail address is not confirmed yet. Follow the link we sent you, or use "Forgot your password?" to get a new one.';
 const BLOCKED = /^Too many failed sign-in attempts\. Please wait (\d+) seconds, then try again\.$/;
 const CONFIRMED = 'Your e-mail address is confirmed and your account is active.';
 const WRONG_CONFIRMATION =
@@ -184,13 +193,22 @@ describe('self-service accounts in Chromium [sqlite, in-process, injected clock]
   function exchangeCode(client: Client, issued: IssuedCode): Promise<HttpResult> {
     return tokenRequest(
       origin,
-      { grant_type: 'authorization_code', code: issued.code, redirect_uri: callback.url, code_verifier: issued.verifier },
+      {
+        grant_type: 'authorization_code',
+        code: issued.code,
+        redirect_uri: callback.url,
+        code_verifier: issued.verifier,
+      },
       { basic: [client.id, client.secret] },
     );
   }
 
   /** authorizeCode, then the code exchanged for tokens at /oauth/token. */
-  async function authorize(page: Page, client: Client, user: TestUser): Promise<{ refreshToken: string; consentShown: boolean }> {
+  async function authorize(
+    page: Page,
+    client: Client,
+    user: TestUser,
+  ): Promise<{ refreshToken: string; consentShown: boolean }> {
     const issued = await authorizeCode(page, client, user);
     const tokens = await exchangeCode(client, issued);
     expect(tokens.status, tokens.text).toBe(200);
@@ -198,11 +216,18 @@ describe('self-service accounts in Chromium [sqlite, in-process, injected clock]
   }
 
   function refresh(client: Client, refreshToken: string): Promise<HttpResult> {
-    return tokenRequest(origin, { grant_type: 'refresh_token', refresh_token: refreshToken }, { basic: [client.id, client.secret] });
+    return tokenRequest(
+      origin,
+      { grant_type: 'refresh_token', refresh_token: refreshToken },
+      { basic: [client.id, client.secret] },
+    );
   }
 
   function expectInvalidGrant(result: HttpResult, label: string): void {
-    expect({ status: result.status, error: result.json?.error }, `${label}: ${result.text}`).toEqual({ status: 400, error: 'invalid_grant' });
+    expect({ status: result.status, error: result.json?.error }, `${label}: ${result.text}`).toEqual({
+      status: 400,
+      error: 'invalid_grant',
+    });
   }
 
   /** A form on /account, by where it posts. */
@@ -246,7 +271,9 @@ describe('self-service accounts in Chromium [sqlite, in-process, injected clock]
     expect(registered.status()).toBe(303);
     expect(await heading(page)).toBe('Check your e-mail');
     expect(where(page)).toBe('/register/sent');
-    expect(await textOf(page.locator('.lead'))).toBe('We sent a link to the address you gave. Follow it to activate your account.');
+    expect(await textOf(page.locator('.lead'))).toBe(
+      'We sent a link to the address you gave. Follow it to activate your account.',
+    );
     // The account is stored just after the answer, then the link goes out.
     const message = await mail.waitFor(email, /Confirm/);
 
@@ -272,7 +299,9 @@ describe('self-service accounts in Chromium [sqlite, in-process, injected clock]
     // Opening the link only shows a form asking for the password (a mail scanner must not confirm).
     await page.goto(link);
     expect(await heading(page)).toBe('Confirm your e-mail address');
-    expect(await textOf(page.locator('.lead'))).toBe(`and activate the account ${username}. Enter the password you chose when you signed up.`);
+    expect(await textOf(page.locator('.lead'))).toBe(
+      `and activate the account ${username}. Enter the password you chose when you signed up.`,
+    );
     expect(await page.getByLabel('Password', { exact: true }).getAttribute('type')).toBe('password');
     expect(await page.getByLabel('Password', { exact: true }).getAttribute('autocomplete')).toBe('current-password');
 
@@ -402,7 +431,9 @@ describe('self-service accounts in Chromium [sqlite, in-process, injected clock]
     await page.getByLabel('New password again').fill(newPassword);
     expect((await press(page, 'Set my new password')).status()).toBe(303);
     expect(where(page)).toBe('/login?done=reset');
-    expect(await textOf(page.getByRole('status'))).toBe('Your password has been changed. Sign in with your new password.');
+    expect(await textOf(page.getByRole('status'))).toBe(
+      'Your password has been changed. Sign in with your new password.',
+    );
 
     // The old password no longer works; the new one does.
     expect((await submitSignIn(page, user.username, user.password)).status()).toBe(400);
@@ -452,7 +483,9 @@ describe('self-service accounts in Chromium [sqlite, in-process, injected clock]
 
     // The code from before the reset buys no tokens (like "Remove access", which voids unused codes).
     const late = await exchangeCode(notes, pending);
-    expect.soft({ status: late.status, error: late.json?.error }, `code issued before the reset: ${late.text}`).toEqual({ status: 400, error: 'invalid_grant' });
+    expect
+      .soft({ status: late.status, error: late.json?.error }, `code issued before the reset: ${late.text}`)
+      .toEqual({ status: 400, error: 'invalid_grant' });
 
     // And when the app sends the user to authorize again, the consent page is shown again.
     const again = await authorize(other, notes, { ...user, password: newPassword });
@@ -492,7 +525,9 @@ describe('self-service accounts in Chromium [sqlite, in-process, injected clock]
     const reader = await chromium.newPage();
     await reader.goto(link);
     expect(await heading(reader)).toBe('Confirm your new e-mail address');
-    expect(await textOf(reader.locator('.lead'))).toBe(`The account ${user.username} will use ${newEmail} from now on. Enter the account's password to confirm.`);
+    expect(await textOf(reader.locator('.lead'))).toBe(
+      `The account ${user.username} will use ${newEmail} from now on. Enter the account's password to confirm.`,
+    );
     await reader.getByLabel('Password', { exact: true }).fill(user.password);
     expect((await press(reader, 'Confirm my new e-mail address')).status()).toBe(200);
     expect(await heading(reader)).toBe('E-mail address changed');
@@ -510,7 +545,9 @@ describe('self-service accounts in Chromium [sqlite, in-process, injected clock]
     await passwordForm.getByLabel('New password again').fill(newPassword);
     expect((await press(page, 'Change password', passwordForm)).status()).toBe(303);
     expect(where(page)).toBe('/account?done=password');
-    expect(await textOf(page.getByRole('status'))).toBe('Your password has been changed. Your other devices have been signed out.');
+    expect(await textOf(page.getByRole('status'))).toBe(
+      'Your password has been changed. Your other devices have been signed out.',
+    );
     await page.reload();
     expect(where(page)).toBe('/account?done=password');
     expect(await textOf(page.locator('.lead'))).toBe(`Signed in as ${user.username}.`);
@@ -616,7 +653,11 @@ describe('self-service accounts in Chromium [sqlite, in-process, injected clock]
     const page = await chromium.newPage({ viewport: PHONE, deviceScaleFactor: 2, isMobile: true, hasTouch: true });
 
     async function expectNoHorizontalScroll(label: string) {
-      const widths = await page.evaluate(() => ({ document: document.documentElement.scrollWidth, body: document.body.scrollWidth, viewport: window.innerWidth }));
+      const widths = await page.evaluate(() => ({
+        document: document.documentElement.scrollWidth,
+        body: document.body.scrollWidth,
+        viewport: window.innerWidth,
+      }));
       expect(widths.viewport, label).toBe(PHONE.width);
       expect(widths.document, `${label}: document scrollWidth`).toBeLessThanOrEqual(PHONE.width);
       expect(widths.body, `${label}: body scrollWidth`).toBeLessThanOrEqual(PHONE.width);

@@ -123,15 +123,25 @@ describe('authorization code flow in Chromium [sqlite]', () => {
   }
 
   /** Waits for the consent page (after the sign-in redirect) and checks what it says. */
-  async function expectConsentPage(page: Page, user: TestUser, scopes: (keyof typeof SCOPE_DESCRIPTIONS)[]): Promise<void> {
+  async function expectConsentPage(
+    page: Page,
+    user: TestUser,
+    scopes: (keyof typeof SCOPE_DESCRIPTIONS)[],
+  ): Promise<void> {
     await page.waitForURL((url) => url.origin === server.url && url.pathname === '/oauth/authorize');
     await page.getByRole('button', { name: 'Allow' }).waitFor();
     expect(await page.title()).toBe('Authorize access · Gatehouse');
     expect(await heading(page)).toBe('Acme Notes wants to access your account');
     const items = await page.locator('ul.scopes > li').allInnerTexts();
-    expect(items.map((text) => text.replace(/\s+/g, ' ').trim())).toEqual(scopes.map((scope) => `${SCOPE_DESCRIPTIONS[scope]} ${scope}`));
-    expect((await page.locator('.account').innerText()).replace(/\s+/g, ' ')).toContain(`Signed in as ${user.username}`);
-    expect(await page.locator('.note').innerText()).toContain(`Allowing sends you back to ${new URL(callback.url).host}`);
+    expect(items.map((text) => text.replace(/\s+/g, ' ').trim())).toEqual(
+      scopes.map((scope) => `${SCOPE_DESCRIPTIONS[scope]} ${scope}`),
+    );
+    expect((await page.locator('.account').innerText()).replace(/\s+/g, ' ')).toContain(
+      `Signed in as ${user.username}`,
+    );
+    expect(await page.locator('.note').innerText()).toContain(
+      `Allowing sends you back to ${new URL(callback.url).host}`,
+    );
     expect(await page.getByRole('button', { name: 'Deny' }).isVisible()).toBe(true);
   }
 
@@ -204,7 +214,11 @@ describe('authorization code flow in Chromium [sqlite]', () => {
 
     const tokens = expectTokens(await exchangeCode(notes, code, pkce), 'read write');
     const refreshed = expectTokens(
-      await tokenRequest(server.url, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token }, { basic: [notes.client_id, notes.client_secret] }),
+      await tokenRequest(
+        server.url,
+        { grant_type: 'refresh_token', refresh_token: tokens.refresh_token },
+        { basic: [notes.client_id, notes.client_secret] },
+      ),
       'read write',
     );
     expect(refreshed.access_token).not.toBe(tokens.access_token);
@@ -356,7 +370,9 @@ describe('authorization code flow in Chromium [sqlite]', () => {
       expect(await page.title()).toBe('This sign-in link does not work · Gatehouse');
       expect(await heading(page)).toBe('This sign-in link does not work');
       expect(await page.locator('.lead').innerText()).toContain('you have not been sent back to it');
-      expect(await page.locator('.detail').innerText()).toBe('redirect_uri does not match any URI registered for this client');
+      expect(await page.locator('.detail').innerText()).toBe(
+        'redirect_uri does not match any URI registered for this client',
+      );
       expect(await page.getByRole('button').count()).toBe(0);
       expect(callback.received).toEqual([]);
     }
@@ -370,7 +386,9 @@ describe('authorization code flow in Chromium [sqlite]', () => {
     for (const redirectUri of unregistered) await expectErrorPage(redirectUri);
 
     // An unknown client_id: the same page, not a redirect.
-    const response = await page.goto(`${server.url}/oauth/authorize?response_type=code&client_id=no-such-client&redirect_uri=${encodeURIComponent(callback.url)}`);
+    const response = await page.goto(
+      `${server.url}/oauth/authorize?response_type=code&client_id=no-such-client&redirect_uri=${encodeURIComponent(callback.url)}`,
+    );
     expect(response?.status()).toBe(400);
     expect(await heading(page)).toBe('This sign-in link does not work');
     expect(gatehousePath(page)).toBe('/oauth/authorize');
@@ -472,7 +490,11 @@ describe('authorization code flow in Chromium [sqlite]', () => {
       expect(box!.y + box!.height, `${name} bottom edge`).toBeLessThanOrEqual(PHONE.height);
     }
     async function expectNoHorizontalScroll() {
-      const widths = await page.evaluate(() => ({ document: document.documentElement.scrollWidth, body: document.body.scrollWidth, viewport: window.innerWidth }));
+      const widths = await page.evaluate(() => ({
+        document: document.documentElement.scrollWidth,
+        body: document.body.scrollWidth,
+        viewport: window.innerWidth,
+      }));
       expect(widths.viewport).toBe(PHONE.width);
       expect(widths.document).toBeLessThanOrEqual(PHONE.width);
       expect(widths.body).toBeLessThanOrEqual(PHONE.width);

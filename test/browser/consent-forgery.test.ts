@@ -9,7 +9,15 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { ClientRegistry, type RegisteredClient } from '../../src/core/clients.js';
 import { startTestServer, type TestServer } from '../harness/index.js';
-import { pkcePair, randomState, startCallbackServer, submitSignIn, useBrowser, waitForUrlPrefix, type CallbackServer } from '../helpers/browser.js';
+import {
+  pkcePair,
+  randomState,
+  startCallbackServer,
+  submitSignIn,
+  useBrowser,
+  waitForUrlPrefix,
+  type CallbackServer,
+} from '../helpers/browser.js';
 
 const PASSWORD = 'correct horse battery staple';
 
@@ -57,12 +65,18 @@ describe('the consent page against a padded authorization link, in Chromium', ()
   async function expectConsentPage(page: Page): Promise<void> {
     await page.waitForURL((url) => url.origin === origin && url.pathname === '/oauth/authorize');
     await page.getByRole('button', { name: 'Deny' }).waitFor();
-    expect((await page.getByRole('heading', { level: 1 }).innerText()).replace(/\s+/g, ' ')).toBe('Acme Notes wants to access your account');
+    expect((await page.getByRole('heading', { level: 1 }).innerText()).replace(/\s+/g, ' ')).toBe(
+      'Acme Notes wants to access your account',
+    );
   }
 
   /** The names of the consent form's hidden fields, as the browser will post them. */
   async function hiddenFieldNames(page: Page): Promise<string[]> {
-    return (await page.locator('form[action="/oauth/authorize"] input[type="hidden"]').evaluateAll((inputs) => inputs.map((input) => (input as HTMLInputElement).name))).sort();
+    return (
+      await page
+        .locator('form[action="/oauth/authorize"] input[type="hidden"]')
+        .evaluateAll((inputs) => inputs.map((input) => (input as HTMLInputElement).name))
+    ).sort();
   }
 
   const INJECTED = 'decision=allow&consent_id=forged&csrf_token=forged&prompt=none';
@@ -78,7 +92,9 @@ describe('the consent page against a padded authorization link, in Chromium', ()
 
     // What the Deny button posts: exactly one decision, the one pressed.
     const [post] = await Promise.all([
-      page.waitForRequest((request) => request.method() === 'POST' && new URL(request.url()).pathname === '/oauth/authorize'),
+      page.waitForRequest(
+        (request) => request.method() === 'POST' && new URL(request.url()).pathname === '/oauth/authorize',
+      ),
       page.getByRole('button', { name: 'Deny' }).click(),
     ]);
     const posted = new URLSearchParams(post.postData() ?? '');
@@ -117,7 +133,9 @@ describe('the consent page against a padded authorization link, in Chromium', ()
     const allowed = await waitForUrlPrefix(page, `${callback.url}?code=`);
     expect(allowed.searchParams.get('state')).toBe(state);
     // The code is for what the request asked, nothing the link added.
-    const code = await fx.store.findAuthorizationCode((await import('../../src/core/secrets.js')).tokenKey(allowed.searchParams.get('code')!));
+    const code = await fx.store.findAuthorizationCode(
+      (await import('../../src/core/secrets.js')).tokenKey(allowed.searchParams.get('code')!),
+    );
     expect(code?.scope).toBe('read write');
   });
 });

@@ -17,7 +17,18 @@ import { hashSecret } from '../../src/core/secrets.js';
 import { composeServices, type Services } from '../../src/start.js';
 import type { SqlStore } from '../../src/storage/sql-store.js';
 import { createSqliteDatabase, type TestDatabase } from '../helpers/databases.js';
-import { databaseUrl, describeResult, expectMisuse, expectSuccess, freePort, lines, parseJson, queryRows, runCli, type RunOptions } from '../helpers/cli.js';
+import {
+  databaseUrl,
+  describeResult,
+  expectMisuse,
+  expectSuccess,
+  freePort,
+  lines,
+  parseJson,
+  queryRows,
+  runCli,
+  type RunOptions,
+} from '../helpers/cli.js';
 
 const PASSWORD = 'correct horse battery staple';
 const ADDRESS = '203.0.113.7';
@@ -45,12 +56,16 @@ describe('gatehouse CLI and self-registered accounts [sqlite]', () => {
   let url: string;
   const gatehouses: Services[] = [];
 
-  const cli = (args: string[], options: RunOptions = {}) => runCli([...args, '--database', url], { cwd: dir, ...options });
+  const cli = (args: string[], options: RunOptions = {}) =>
+    runCli([...args, '--database', url], { cwd: dir, ...options });
 
   /** A Gatehouse on the test database whose clock says `now`, with sign-up and confirmation on. */
   function gatehouseAt(now: number, mailer = new CapturingMailer()): Services {
     const gatehouse = composeServices({
-      config: validateConfig({ issuer: 'https://auth.example.com', registration: { enabled: true, confirmation: true, token_ttl: 3600 } }),
+      config: validateConfig({
+        issuer: 'https://auth.example.com',
+        registration: { enabled: true, confirmation: true, token_ttl: 3600 },
+      }),
       store,
       clock: new ManualClock(now),
       mailer,
@@ -60,7 +75,10 @@ describe('gatehouse CLI and self-registered accounts [sqlite]', () => {
   }
 
   async function signUp(gatehouse: Services, username: string): Promise<void> {
-    const result = await gatehouse.registration.register({ username, email: `${username}@example.com`, password: PASSWORD, passwordAgain: PASSWORD }, ADDRESS);
+    const result = await gatehouse.registration.register(
+      { username, email: `${username}@example.com`, password: PASSWORD, passwordAgain: PASSWORD },
+      ADDRESS,
+    );
     expect(result).toEqual({ kind: 'sent' });
     // Stored after the answer.
     await gatehouse.registration.idle();
@@ -84,7 +102,12 @@ describe('gatehouse CLI and self-registered accounts [sqlite]', () => {
     it('show an account awaiting e-mail confirmation as such, and activate ends the wait', async () => {
       const now = Math.floor(Date.now() / 1000);
       await signUp(gatehouseAt(now), 'wanda');
-      await new UserAccounts(store).create({ username: 'otto', email: 'otto@example.com', password: PASSWORD, enabled: false });
+      await new UserAccounts(store).create({
+        username: 'otto',
+        email: 'otto@example.com',
+        password: PASSWORD,
+        enabled: false,
+      });
 
       const [table, json, shown, shownJson] = await Promise.all([
         cli(['user', 'list']),
@@ -95,9 +118,13 @@ describe('gatehouse CLI and self-registered accounts [sqlite]', () => {
       expectSuccess(table);
       const tableLines = lines(table.stdout);
       expect(tableLines[0]).toMatch(/^USERNAME\s+EMAIL\s+ACTIVE\s+ROLES$/);
-      expect(tableLines.find((line) => line.startsWith('wanda '))).toMatch(/^wanda\s+wanda@example\.com\s+no \(awaiting e-mail confirmation\)\s+ROLE_USER$/);
+      expect(tableLines.find((line) => line.startsWith('wanda '))).toMatch(
+        /^wanda\s+wanda@example\.com\s+no \(awaiting e-mail confirmation\)\s+ROLE_USER$/,
+      );
       // Deactivated by an administrator: a plain "no".
-      expect(tableLines.find((line) => line.startsWith('otto '))).toMatch(/^otto\s+otto@example\.com\s+no\s+ROLE_USER$/);
+      expect(tableLines.find((line) => line.startsWith('otto '))).toMatch(
+        /^otto\s+otto@example\.com\s+no\s+ROLE_USER$/,
+      );
 
       expectSuccess(json);
       const listed = parseJson<ShownUser[]>(json);
@@ -110,12 +137,18 @@ describe('gatehouse CLI and self-registered accounts [sqlite]', () => {
       expect(shown.stdout).toMatch(/^awaiting_confirmation:\s+true$/m);
       expect(shown.stdout).not.toContain('$argon2');
       expectSuccess(shownJson);
-      expect(parseJson<ShownUser>(shownJson)).toMatchObject({ username: 'wanda', enabled: false, awaiting_confirmation: true });
+      expect(parseJson<ShownUser>(shownJson)).toMatchObject({
+        username: 'wanda',
+        enabled: false,
+        awaiting_confirmation: true,
+      });
 
       expectSuccess(await cli(['user', 'activate', 'wanda']));
       const [after, afterList] = await Promise.all([cli(['user', 'show', 'wanda', '--json']), cli(['user', 'list'])]);
       expect(parseJson<ShownUser>(after)).toMatchObject({ enabled: true, awaiting_confirmation: false });
-      expect(lines(afterList.stdout).find((line) => line.startsWith('wanda '))).toMatch(/^wanda\s+wanda@example\.com\s+yes\s+ROLE_USER$/);
+      expect(lines(afterList.stdout).find((line) => line.startsWith('wanda '))).toMatch(
+        /^wanda\s+wanda@example\.com\s+yes\s+ROLE_USER$/,
+      );
     });
 
     it('deactivate on an account awaiting confirmation leaves a plain "no"', async () => {
@@ -123,17 +156,31 @@ describe('gatehouse CLI and self-registered accounts [sqlite]', () => {
       expectSuccess(await cli(['user', 'deactivate', 'vera']));
       const result = await cli(['user', 'list']);
       expectSuccess(result);
-      expect(lines(result.stdout).find((line) => line.startsWith('vera '))).toMatch(/^vera\s+vera@example\.com\s+no\s+ROLE_USER$/);
-      expect(parseJson<ShownUser>(await cli(['user', 'show', 'vera', '--json']))).toMatchObject({ enabled: false, awaiting_confirmation: false });
+      expect(lines(result.stdout).find((line) => line.startsWith('vera '))).toMatch(
+        /^vera\s+vera@example\.com\s+no\s+ROLE_USER$/,
+      );
+      expect(parseJson<ShownUser>(await cli(['user', 'show', 'vera', '--json']))).toMatchObject({
+        enabled: false,
+        awaiting_confirmation: false,
+      });
     });
   });
 
   describe('user deactivate / change-password sign the user out everywhere', () => {
     it('sessions end and refresh tokens are revoked, so `user activate` revives nothing; consents stay', async () => {
       const now = Math.floor(Date.now() / 1000);
-      const user = await new UserAccounts(store).create({ username: 'sigrid', email: 'sigrid@example.com', password: PASSWORD });
+      const user = await new UserAccounts(store).create({
+        username: 'sigrid',
+        email: 'sigrid@example.com',
+        password: PASSWORD,
+      });
       const live = async () => {
-        await store.createSession({ idHash: hashSecret(`session ${Math.random()}`), userId: user.id, createdAt: now, expiresAt: now + 3600 });
+        await store.createSession({
+          idHash: hashSecret(`session ${Math.random()}`),
+          userId: user.id,
+          createdAt: now,
+          expiresAt: now + 3600,
+        });
         await store.driver.run(
           `INSERT INTO refresh_tokens (token_hash, family_id, parent_hash, client_id, user_id, scope, issued_at, expires_at, consumed_at, revoked_at)
            SELECT ?, ?, NULL, id, ?, '', ?, ?, NULL, NULL FROM clients LIMIT 1`,
@@ -142,9 +189,26 @@ describe('gatehouse CLI and self-registered accounts [sqlite]', () => {
       };
       const state = async () => ({
         sessions: (await queryRows(db.location, 'SELECT id_hash FROM sessions WHERE user_id = ?', [user.id])).length,
-        liveRefreshTokens: (await queryRows(db.location, 'SELECT token_hash FROM refresh_tokens WHERE user_id = ? AND revoked_at IS NULL', [user.id])).length,
+        liveRefreshTokens: (
+          await queryRows(
+            db.location,
+            'SELECT token_hash FROM refresh_tokens WHERE user_id = ? AND revoked_at IS NULL',
+            [user.id],
+          )
+        ).length,
       });
-      expectSuccess(await cli(['client', 'create', '--name', 'Cli Test App', '--grant-type', 'password', '--grant-type', 'refresh_token']));
+      expectSuccess(
+        await cli([
+          'client',
+          'create',
+          '--name',
+          'Cli Test App',
+          '--grant-type',
+          'password',
+          '--grant-type',
+          'refresh_token',
+        ]),
+      );
       await live();
       expect(await state()).toEqual({ sessions: 1, liveRefreshTokens: 1 });
       expectSuccess(await cli(['user', 'deactivate', 'sigrid']));
@@ -152,7 +216,9 @@ describe('gatehouse CLI and self-registered accounts [sqlite]', () => {
       expect(await state()).toEqual({ sessions: 0, liveRefreshTokens: 0 });
 
       await live();
-      expectSuccess(await cli(['user', 'change-password', 'sigrid', '--password-stdin'], { stdin: 'another long passphrase\n' }));
+      expectSuccess(
+        await cli(['user', 'change-password', 'sigrid', '--password-stdin'], { stdin: 'another long passphrase\n' }),
+      );
       expect(await state()).toEqual({ sessions: 0, liveRefreshTokens: 0 });
     });
   });
@@ -166,19 +232,41 @@ describe('gatehouse CLI and self-registered accounts [sqlite]', () => {
       // Signed up just now: still has its chance.
       await signUp(gatehouseAt(now), 'newbie');
       // A confirmed account with a reset link that expired: the link goes, the account stays.
-      const kept = await new UserAccounts(store).create({ username: 'keeper', email: 'keeper@example.com', password: PASSWORD });
-      await store.issueAccountToken({ tokenHash: hashSecret('old reset link'), userId: kept.id, purpose: 'reset', createdAt: twoDaysAgo, expiresAt: twoDaysAgo + 600 }, 0);
+      const kept = await new UserAccounts(store).create({
+        username: 'keeper',
+        email: 'keeper@example.com',
+        password: PASSWORD,
+      });
+      await store.issueAccountToken(
+        {
+          tokenHash: hashSecret('old reset link'),
+          userId: kept.id,
+          purpose: 'reset',
+          createdAt: twoDaysAgo,
+          expiresAt: twoDaysAgo + 600,
+        },
+        0,
+      );
       // Deactivated by an administrator before confirming: not "never confirmed", an admin's decision.
       await signUp(gatehouseAt(twoDaysAgo), 'blocked');
       expectSuccess(await cli(['user', 'deactivate', 'blocked']));
       // Deactivating deleted its e-mailed links at once (and would have ended its sessions and tokens).
-      expect(await queryRows(db.location, "SELECT t.purpose FROM account_tokens t JOIN users u ON u.id = t.user_id WHERE u.username = 'blocked'")).toEqual([]);
+      expect(
+        await queryRows(
+          db.location,
+          "SELECT t.purpose FROM account_tokens t JOIN users u ON u.id = t.user_id WHERE u.username = 'blocked'",
+        ),
+      ).toEqual([]);
 
       const result = await cli(['tokens', 'clean']);
       expectSuccess(result);
-      expect(result.stdout).toMatch(/^Deleted \d+ expired access tokens, .* idle sign-in failure counters, \d+ expired device cookies and known accounts, 1 expired confirmation and reset links, 1 never-confirmed accounts, \d+ unanswered consent pages and \d+ audit events older than audit\.retention\.\n$/);
+      expect(result.stdout).toMatch(
+        /^Deleted \d+ expired access tokens, .* idle sign-in failure counters, \d+ expired device cookies and known accounts, 1 expired confirmation and reset links, 1 never-confirmed accounts, \d+ unanswered consent pages and \d+ audit events older than audit\.retention\.\n$/,
+      );
 
-      const usernames = (await queryRows<{ username: string }>(db.location, 'SELECT username FROM users ORDER BY username')).map((row) => row.username);
+      const usernames = (
+        await queryRows<{ username: string }>(db.location, 'SELECT username FROM users ORDER BY username')
+      ).map((row) => row.username);
       expect(usernames).toContain('newbie');
       expect(usernames).toContain('keeper');
       expect(usernames).toContain('blocked');
@@ -202,7 +290,10 @@ describe('gatehouse CLI and self-registered accounts [sqlite]', () => {
   describe('serve with rate_limit.redis_url', () => {
     it('an unreachable Redis stops start-up: exit 2, one line naming rate_limit.redis_url', async () => {
       const port = await freePort();
-      const result = await cli(['serve', '--port', String(port)], { env: { GATEHOUSE_RATE_LIMIT_REDIS_URL: 'redis://127.0.0.1:1' }, timeoutMs: 20_000 });
+      const result = await cli(['serve', '--port', String(port)], {
+        env: { GATEHOUSE_RATE_LIMIT_REDIS_URL: 'redis://127.0.0.1:1' },
+        timeoutMs: 20_000,
+      });
       expect(result.timedOut, describeResult(result)).toBe(false);
       expectMisuse(result, /rate_limit\.redis_url/);
       expect(result.stderr).toMatch(/cannot connect/);
@@ -210,7 +301,9 @@ describe('gatehouse CLI and self-registered accounts [sqlite]', () => {
     });
 
     it('an invalid URL is a configuration error before anything starts', async () => {
-      const result = await cli(['serve', '--port', String(await freePort())], { env: { GATEHOUSE_RATE_LIMIT_REDIS_URL: 'nope' } });
+      const result = await cli(['serve', '--port', String(await freePort())], {
+        env: { GATEHOUSE_RATE_LIMIT_REDIS_URL: 'nope' },
+      });
       expectMisuse(result, /rate_limit\.redis_url/);
     });
   });

@@ -15,11 +15,20 @@ import { uuidv7 } from '../../src/core/clock.js';
 import { parseSince } from '../../src/cli/commands/audit.js';
 import type { SqlStore } from '../../src/storage/sql-store.js';
 import { databaseUrl, expectMisuse, expectSuccess, lines, parseJson, runCli, type RunOptions } from '../helpers/cli.js';
-import { assertPostgresAvailable, createPostgresTestDatabase, createSqliteDatabase, skipPostgres, type TestDatabase } from '../helpers/databases.js';
+import {
+  assertPostgresAvailable,
+  createPostgresTestDatabase,
+  createSqliteDatabase,
+  skipPostgres,
+  type TestDatabase,
+} from '../helpers/databases.js';
 import { startServer, stopAllServers, tokenRequest } from '../helpers/server.js';
 
 const PASSWORD = 'correct horse battery staple';
-const JWT_ENV = { GATEHOUSE_ACCESS_TOKEN_FORMAT: 'jwt', GATEHOUSE_KEY_ENCRYPTION_KEY: randomBytes(32).toString('base64') };
+const JWT_ENV = {
+  GATEHOUSE_ACCESS_TOKEN_FORMAT: 'jwt',
+  GATEHOUSE_KEY_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+};
 
 /** One event as `audit list --json` prints it. */
 interface ListedEvent {
@@ -58,9 +67,12 @@ describe('parseSince (audit list --since)', () => {
     expect(parseSince('2026-11-25T10:00:00.750Z', NOW)).toBe(Date.UTC(2026, 10, 25, 10) / 1000);
   });
 
-  it.each(['yesterday', '24', '1w', '-5m', '5 m', '', '2026-13-45', '25/11/2026', '2026-11-25T10:00:00Zjunk'])('refuses %j with a UsageError naming --since', (value) => {
-    expect(() => parseSince(value, NOW)).toThrow(/--since/);
-  });
+  it.each(['yesterday', '24', '1w', '-5m', '5 m', '', '2026-13-45', '25/11/2026', '2026-11-25T10:00:00Zjunk'])(
+    'refuses %j with a UsageError naming --since',
+    (value) => {
+      expect(() => parseSince(value, NOW)).toThrow(/--since/);
+    },
+  );
 });
 
 describe('gatehouse audit list [sqlite]', () => {
@@ -78,7 +90,8 @@ describe('gatehouse audit list [sqlite]', () => {
   /** The old events written straight into the table (2 and 10 days ago). */
   let old: { twoDays: number; tenDays: number };
 
-  const cli = (args: string[], options: RunOptions = {}) => runCli([...args, '--database', url], { cwd: dir, ...options });
+  const cli = (args: string[], options: RunOptions = {}) =>
+    runCli([...args, '--database', url], { cwd: dir, ...options });
   const ok = async (args: string[], options: RunOptions = {}) => {
     const result = await cli(args, options);
     expectSuccess(result);
@@ -109,7 +122,10 @@ describe('gatehouse audit list [sqlite]', () => {
       details: { via: 'sign_in_form', reason: 'unknown_login' },
     });
     // The older one is a counted row (17 failures of one source in one window).
-    await store.appendAuditEvents([{ ...past(old.tenDays, 'login.failed'), count: 17, lastAt: old.tenDays + 45 }, past(old.twoDays, 'login.failed')]);
+    await store.appendAuditEvents([
+      { ...past(old.tenDays, 'login.failed'), count: 17, lastAt: old.tenDays + 45 },
+      past(old.twoDays, 'login.failed'),
+    ]);
 
     // The administrator's commands, one after another (their order is the listing's).
     const created = parseJson<{ client_id: string; client_secret: string }>(
@@ -117,7 +133,9 @@ describe('gatehouse audit list [sqlite]', () => {
     );
     clientId = created.client_id;
     clientSecrets.push(created.client_secret);
-    clientSecrets.push(parseJson<{ client_secret: string }>(await ok(['client', 'rotate-secret', clientId, '--json'])).client_secret);
+    clientSecrets.push(
+      parseJson<{ client_secret: string }>(await ok(['client', 'rotate-secret', clientId, '--json'])).client_secret,
+    );
     await ok(['user', 'create', 'alice', 'Alice@Example.com', '--password-stdin'], { stdin: `${PASSWORD}\n` });
     await ok(['user', 'deactivate', 'alice']);
     await ok(['user', 'create', 'bob', 'bob@example.com', '--password-stdin'], { stdin: `${PASSWORD}\n` });
@@ -145,13 +163,25 @@ describe('gatehouse audit list [sqlite]', () => {
     'client.deleted',
   ];
 
-  it('lists the administrators\' commands as events, oldest first, actor admin, never a secret (--json)', async () => {
+  it("lists the administrators' commands as events, oldest first, actor admin, never a secret (--json)", async () => {
     const everything = await list();
     // The two old events first, then the commands in the order they ran.
     expect(types(everything)).toEqual(['login.failed', 'login.failed', ...ADMIN_TYPES]);
     const events = everything.slice(2);
     for (const event of events) {
-      expect(Object.keys(event).sort()).toEqual(['actor', 'address', 'at', 'client_id', 'count', 'details', 'id', 'last_at', 'type', 'user_id', 'username']);
+      expect(Object.keys(event).sort()).toEqual([
+        'actor',
+        'address',
+        'at',
+        'client_id',
+        'count',
+        'details',
+        'id',
+        'last_at',
+        'type',
+        'user_id',
+        'username',
+      ]);
       expect([event.count, event.last_at]).toEqual([1, null]);
       expect(event.actor).toBe('admin');
       expect(event.address).toBeNull();
@@ -160,7 +190,12 @@ describe('gatehouse audit list [sqlite]', () => {
     }
     expect(new Set(everything.map((event) => event.id)).size).toBe(everything.length);
     const [created, rotated, aliceCreated, deactivated, bobCreated, deleted, rotatedKey, clientDeleted] = events;
-    expect(created).toMatchObject({ client_id: clientId, user_id: null, username: null, details: { name: 'audited', grant_types: 'client_credentials' } });
+    expect(created).toMatchObject({
+      client_id: clientId,
+      user_id: null,
+      username: null,
+      details: { name: 'audited', grant_types: 'client_credentials' },
+    });
     expect(rotated).toMatchObject({ client_id: clientId });
     expect(rotated!.details).toEqual({});
     expect(aliceCreated).toMatchObject({ user_id: aliceId, username: 'alice', client_id: null });
@@ -168,10 +203,24 @@ describe('gatehouse audit list [sqlite]', () => {
     expect(deactivated).toMatchObject({ user_id: aliceId, username: 'alice' });
     expect(bobCreated).toMatchObject({ user_id: bobId, username: 'bob' });
     expect(deleted).toMatchObject({ user_id: bobId, username: 'bob' });
-    expect(rotatedKey).toMatchObject({ user_id: null, client_id: null, details: { kid, algorithm: expect.any(String), immediately: 'false' } });
+    expect(rotatedKey).toMatchObject({
+      user_id: null,
+      client_id: null,
+      details: { kid, algorithm: expect.any(String), immediately: 'false' },
+    });
     expect(clientDeleted).toMatchObject({ client_id: clientId });
-    expect(everything[1]).toMatchObject({ actor: 'user', address: '203.0.113.50', details: { via: 'sign_in_form', reason: 'unknown_login' }, count: 1, last_at: null });
-    expect(everything[0]).toMatchObject({ type: 'login.failed', count: 17, last_at: new Date((old.tenDays + 45) * 1000).toISOString().replace('.000Z', 'Z') });
+    expect(everything[1]).toMatchObject({
+      actor: 'user',
+      address: '203.0.113.50',
+      details: { via: 'sign_in_form', reason: 'unknown_login' },
+      count: 1,
+      last_at: null,
+    });
+    expect(everything[0]).toMatchObject({
+      type: 'login.failed',
+      count: 17,
+      last_at: new Date((old.tenDays + 45) * 1000).toISOString().replace('.000Z', 'Z'),
+    });
     // The times are now-ish and in order.
     const seconds = events.map((event) => Date.parse(event.at) / 1000);
     expect([...seconds].sort((a, b) => a - b)).toEqual(seconds);
@@ -188,9 +237,22 @@ describe('gatehouse audit list [sqlite]', () => {
   it('prints a table by default (here --since 1h: the old events are left out), one row per event in order', async () => {
     const result = await ok(['audit', 'list', '--since', '1h']);
     const [header, ...rows] = lines(result.stdout);
-    expect(header!.split(/\s{2,}/)).toEqual(['TIME', 'EVENT', 'COUNT', 'ACTOR', 'USER', 'CLIENT', 'ADDRESS', 'DETAILS']);
+    expect(header!.split(/\s{2,}/)).toEqual([
+      'TIME',
+      'EVENT',
+      'COUNT',
+      'ACTOR',
+      'USER',
+      'CLIENT',
+      'ADDRESS',
+      'DETAILS',
+    ]);
     expect(rows.map((row) => row.split(/\s+/)[1])).toEqual(ADMIN_TYPES);
-    expect(rows[0]).toMatch(new RegExp(`client\\.created\\s+1\\s+admin\\s+-\\s+${clientId}\\s+-\\s+name=audited grant_types=client_credentials$`));
+    expect(rows[0]).toMatch(
+      new RegExp(
+        `client\\.created\\s+1\\s+admin\\s+-\\s+${clientId}\\s+-\\s+name=audited grant_types=client_credentials$`,
+      ),
+    );
     expect(rows[3]).toMatch(/user\.deactivated\s+1\s+admin\s+alice\s+-\s+-$/);
   });
 
@@ -198,7 +260,11 @@ describe('gatehouse audit list [sqlite]', () => {
     const result = await ok(['audit', 'list', '--type', 'login.failed']);
     const [, counted, single] = lines(result.stdout);
     const last = new Date((old.tenDays + 45) * 1000).toISOString().slice(11, 19);
-    expect(counted).toMatch(new RegExp(`login\\.failed\\s+17 until ${last}Z\\s+user\\s+-\\s+-\\s+203\\.0\\.113\\.50\\s+via=sign_in_form reason=unknown_login$`));
+    expect(counted).toMatch(
+      new RegExp(
+        `login\\.failed\\s+17 until ${last}Z\\s+user\\s+-\\s+-\\s+203\\.0\\.113\\.50\\s+via=sign_in_form reason=unknown_login$`,
+      ),
+    );
     expect(single).toMatch(/login\.failed\s+1\s+user\s+/);
   });
 
@@ -221,8 +287,12 @@ describe('gatehouse audit list [sqlite]', () => {
 
   it('--since an ISO date or time; --limit keeps the newest N, listed oldest first', async () => {
     const isoDate = (secondsAgo: number) => new Date((nowSeconds() - secondsAgo) * 1000).toISOString().slice(0, 10);
-    const isoTime = (secondsAgo: number) => new Date((nowSeconds() - secondsAgo) * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
-    const [fiveDaysDate, oneDayTimeLimited] = await Promise.all([list('--since', isoDate(5 * 86_400)), list('--since', isoTime(86_400), '--limit', '2')]);
+    const isoTime = (secondsAgo: number) =>
+      new Date((nowSeconds() - secondsAgo) * 1000).toISOString().replace(/\.\d{3}Z$/, 'Z');
+    const [fiveDaysDate, oneDayTimeLimited] = await Promise.all([
+      list('--since', isoDate(5 * 86_400)),
+      list('--since', isoTime(86_400), '--limit', '2'),
+    ]);
     expect(types(fiveDaysDate)).toEqual(['login.failed', ...ADMIN_TYPES]);
     expect(Date.parse(fiveDaysDate[0]!.at) / 1000).toBe(old.twoDays);
     expect(types(oneDayTimeLimited)).toEqual(['key.rotated', 'client.deleted']);
@@ -242,11 +312,19 @@ describe('gatehouse audit list [sqlite]', () => {
     const registered = await new ClientRegistry(store).create({ name: 'served', grantTypes: ['client_credentials'] });
     const created = { client_id: registered.client.id, client_secret: registered.secret! };
     const server = await startServer({ database: url });
-    const issued = await tokenRequest(server.url, { grant_type: 'client_credentials' }, { basic: [created.client_id, created.client_secret] });
+    const issued = await tokenRequest(
+      server.url,
+      { grant_type: 'client_credentials' },
+      { basic: [created.client_id, created.client_secret] },
+    );
     expect(issued.status, issued.text).toBe(200);
-    const refused = await tokenRequest(server.url, { grant_type: 'password', username: 'nobody', password: 'wrong password here' }, {
-      basic: [created.client_id, created.client_secret],
-    });
+    const refused = await tokenRequest(
+      server.url,
+      { grant_type: 'password', username: 'nobody', password: 'wrong password here' },
+      {
+        basic: [created.client_id, created.client_secret],
+      },
+    );
     expect(refused.json.error).toBe('unauthorized_client');
     const stopped = await server.stop('SIGTERM');
     expect(stopped, server.logs()).toEqual({ code: 0, signal: null });
@@ -288,10 +366,27 @@ describe.skipIf(skipPostgres)('gatehouse audit list [postgres]', () => {
     const created = await run(['client', 'create', '--name', 'pg-audited', '--json']);
     expectSuccess(created);
     const id = parseJson<{ client_id: string }>(created).client_id;
-    const listed = await run(['audit', 'list', '--json', '--client', id, '--type', 'client.', '--since', '1h', '--limit', '5']);
+    const listed = await run([
+      'audit',
+      'list',
+      '--json',
+      '--client',
+      id,
+      '--type',
+      'client.',
+      '--since',
+      '1h',
+      '--limit',
+      '5',
+    ]);
     expectSuccess(listed);
     expect(parseJson<ListedEvent[]>(listed)).toEqual([
-      expect.objectContaining({ type: 'client.created', actor: 'admin', client_id: id, details: { name: 'pg-audited', grant_types: 'authorization_code refresh_token' } }),
+      expect.objectContaining({
+        type: 'client.created',
+        actor: 'admin',
+        client_id: id,
+        details: { name: 'pg-audited', grant_types: 'authorization_code refresh_token' },
+      }),
     ]);
   });
 });

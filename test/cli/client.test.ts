@@ -14,7 +14,18 @@ import type { ClientRecord } from '../../src/storage/store.js';
 import type { SqlStore } from '../../src/storage/sql-store.js';
 import { describeEachEngine, type TestDatabase } from '../helpers/databases.js';
 import type { CreatedClient } from '../helpers/server.js';
-import { databaseUrl, describeResult, expectMisuse, expectSuccess, lines, parseJson, queryRows, runCli, type CliResult, type RunOptions } from '../helpers/cli.js';
+import {
+  databaseUrl,
+  describeResult,
+  expectMisuse,
+  expectSuccess,
+  lines,
+  parseJson,
+  queryRows,
+  runCli,
+  type CliResult,
+  type RunOptions,
+} from '../helpers/cli.js';
 
 interface ClientRow {
   id: string;
@@ -33,7 +44,6 @@ const SECRET = /^[A-Za-z0-9_-]{43}$/;
 const WHY_WARNED = '(a process that runs extensions registers them in code the CLI never loads)';
 const sha256 = (value: string) => createHash('sha256').update(value, 'utf8').digest('base64url');
 
-
 describeEachEngine('gatehouse client', (factory) => {
   let db: TestDatabase;
   let dir: string;
@@ -41,13 +51,15 @@ describeEachEngine('gatehouse client', (factory) => {
   let migrations: CliResult[];
 
   /** Runs the CLI against this suite's database, in a scratch working directory. */
-  const cli = (args: string[], options: RunOptions = {}) => runCli([...args, '--database', url], { cwd: dir, ...options });
+  const cli = (args: string[], options: RunOptions = {}) =>
+    runCli([...args, '--database', url], { cwd: dir, ...options });
   const create = async (args: string[], options: RunOptions = {}) => {
     const result = await cli(['client', 'create', ...args, '--json'], options);
     expectSuccess(result);
     return parseJson<CreatedClient>(result);
   };
-  const row = async (id: string) => (await queryRows<ClientRow>(db.location, 'SELECT * FROM clients WHERE id = ?', [id]))[0];
+  const row = async (id: string) =>
+    (await queryRows<ClientRow>(db.location, 'SELECT * FROM clients WHERE id = ?', [id]))[0];
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'gatehouse-cli-client-'));
@@ -107,17 +119,25 @@ describeEachEngine('gatehouse client', (factory) => {
 
     it('--grant-type and --redirect-uri are repeatable', async () => {
       const created = await create([
-        '--name', 'Repeated Options',
-        '--grant-type', 'client_credentials',
-        '--grant-type', 'password',
-        '--redirect-uri', 'https://app.example.com/callback',
-        '--redirect-uri', 'http://127.0.0.1:9000/cb',
+        '--name',
+        'Repeated Options',
+        '--grant-type',
+        'client_credentials',
+        '--grant-type',
+        'password',
+        '--redirect-uri',
+        'https://app.example.com/callback',
+        '--redirect-uri',
+        'http://127.0.0.1:9000/cb',
       ]);
       expect(created.grant_types).toEqual(['client_credentials', 'password']);
       expect(created.redirect_uris).toEqual(['https://app.example.com/callback', 'http://127.0.0.1:9000/cb']);
       const stored = await row(created.client_id);
       expect(JSON.parse(stored!.grant_types)).toEqual(['client_credentials', 'password']);
-      expect(JSON.parse(stored!.redirect_uris)).toEqual(['https://app.example.com/callback', 'http://127.0.0.1:9000/cb']);
+      expect(JSON.parse(stored!.redirect_uris)).toEqual([
+        'https://app.example.com/callback',
+        'http://127.0.0.1:9000/cb',
+      ]);
     });
 
     it('--scope is stored when every scope is in supported_scopes; an unsupported scope is misuse', async () => {
@@ -138,7 +158,13 @@ describeEachEngine('gatehouse client', (factory) => {
     });
 
     it('--public makes a client without a secret', async () => {
-      const created = await create(['--name', 'Public SPA', '--public', '--redirect-uri', 'https://spa.example.com/cb']);
+      const created = await create([
+        '--name',
+        'Public SPA',
+        '--public',
+        '--redirect-uri',
+        'https://spa.example.com/cb',
+      ]);
       expect(created.public).toBe(true);
       expect(created.client_secret).toBeNull();
       const stored = await row(created.client_id);
@@ -147,7 +173,13 @@ describeEachEngine('gatehouse client', (factory) => {
     });
 
     it('--trusted marks a first-party client (never asked for consent); clients are untrusted by default', async () => {
-      const trusted = await create(['--name', 'First Party', '--trusted', '--redirect-uri', 'https://app.example.com/cb']);
+      const trusted = await create([
+        '--name',
+        'First Party',
+        '--trusted',
+        '--redirect-uri',
+        'https://app.example.com/cb',
+      ]);
       expect(trusted.trusted).toBe(true);
       expect(Boolean((await row(trusted.client_id))!.trusted)).toBe(true);
       const ordinary = await create(['--name', 'Third Party', '--redirect-uri', 'https://other.example.com/cb']);
@@ -179,12 +211,21 @@ describeEachEngine('gatehouse client', (factory) => {
       expect((await queryRows(db.location, 'SELECT id FROM clients')).length).toBe(before);
     });
 
-    it('--grant-type takes an extension grant\'s absolute URI, warning on stderr that no built-in has it', async () => {
+    it("--grant-type takes an extension grant's absolute URI, warning on stderr that no built-in has it", async () => {
       const jwtBearer = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
       const custom = 'https://grants.example.com/delegation';
       const result = await cli([
-        'client', 'create', '--name', 'Extension Grants',
-        '--grant-type', 'client_credentials', '--grant-type', jwtBearer, '--grant-type', custom, '--json',
+        'client',
+        'create',
+        '--name',
+        'Extension Grants',
+        '--grant-type',
+        'client_credentials',
+        '--grant-type',
+        jwtBearer,
+        '--grant-type',
+        custom,
+        '--json',
       ]);
       expect(result.code, describeResult(result)).toBe(0);
       const created = parseJson<CreatedClient>(result);
@@ -200,10 +241,23 @@ describeEachEngine('gatehouse client', (factory) => {
 
     it('built-in grant types print no warning; --help lists them and mentions extension URIs', async () => {
       const builtIn = await cli([
-        'client', 'create', '--name', 'Every Built-in Grant',
-        '--grant-type', 'authorization_code', '--grant-type', 'refresh_token', '--grant-type', 'password',
-        '--grant-type', 'client_credentials', '--grant-type', 'implicit',
-        '--redirect-uri', 'https://app.example.com/cb', '--json',
+        'client',
+        'create',
+        '--name',
+        'Every Built-in Grant',
+        '--grant-type',
+        'authorization_code',
+        '--grant-type',
+        'refresh_token',
+        '--grant-type',
+        'password',
+        '--grant-type',
+        'client_credentials',
+        '--grant-type',
+        'implicit',
+        '--redirect-uri',
+        'https://app.example.com/cb',
+        '--json',
       ]);
       expectSuccess(builtIn);
       const builtInNames = ['authorization_code', 'refresh_token', 'password', 'client_credentials', 'implicit'];
@@ -219,7 +273,8 @@ describeEachEngine('gatehouse client', (factory) => {
       const before = (await queryRows(db.location, 'SELECT id FROM clients')).length;
       const refused = await Promise.all(
         ['jwt-bearer', 'urn', 'https://grants.example.com/x#frag', 'urn:with space'].map((grantType) =>
-          cli(['client', 'create', '--name', 'Refused Grant', '--grant-type', grantType, '--json'])),
+          cli(['client', 'create', '--name', 'Refused Grant', '--grant-type', grantType, '--json']),
+        ),
       );
       for (const result of refused) {
         expectMisuse(result, /unknown grant type/);
@@ -240,7 +295,21 @@ describeEachEngine('gatehouse client', (factory) => {
         ['myapp:/cb', /reverse domain/],
       ];
       const before = (await queryRows(db.location, 'SELECT id FROM clients')).length;
-      const results = await Promise.all(cases.map(([uri]) => cli(['client', 'create', '--name', 'Unsafe', '--redirect-uri', 'https://ok.example/cb', '--redirect-uri', uri, '--json'])));
+      const results = await Promise.all(
+        cases.map(([uri]) =>
+          cli([
+            'client',
+            'create',
+            '--name',
+            'Unsafe',
+            '--redirect-uri',
+            'https://ok.example/cb',
+            '--redirect-uri',
+            uri,
+            '--json',
+          ]),
+        ),
+      );
       results.forEach((result, i) => {
         expectMisuse(result, cases[i]![1]);
         expect(result.stderr, JSON.stringify(cases[i]![0])).toMatch(/redirect URI/);
@@ -250,13 +319,51 @@ describeEachEngine('gatehouse client', (factory) => {
     }, 90_000);
 
     it('accepts https, loopback http and reverse-domain private-use schemes; --allow-insecure-http only adds plain http elsewhere', async () => {
-      const fine = await create(['--name', 'Fine URIs', '--public', '--redirect-uri', 'https://app.example/cb', '--redirect-uri', 'http://127.0.0.1/cb', '--redirect-uri', 'http://[::1]:8080/cb', '--redirect-uri', 'http://localhost:3000/cb', '--redirect-uri', 'com.example.app:/oauth2redirect']);
-      expect(fine.redirect_uris).toEqual(['https://app.example/cb', 'http://127.0.0.1/cb', 'http://[::1]:8080/cb', 'http://localhost:3000/cb', 'com.example.app:/oauth2redirect']);
-      const dev = await create(['--name', 'Dev Only', '--allow-insecure-http', '--redirect-uri', 'http://dev.internal:8080/cb']);
+      const fine = await create([
+        '--name',
+        'Fine URIs',
+        '--public',
+        '--redirect-uri',
+        'https://app.example/cb',
+        '--redirect-uri',
+        'http://127.0.0.1/cb',
+        '--redirect-uri',
+        'http://[::1]:8080/cb',
+        '--redirect-uri',
+        'http://localhost:3000/cb',
+        '--redirect-uri',
+        'com.example.app:/oauth2redirect',
+      ]);
+      expect(fine.redirect_uris).toEqual([
+        'https://app.example/cb',
+        'http://127.0.0.1/cb',
+        'http://[::1]:8080/cb',
+        'http://localhost:3000/cb',
+        'com.example.app:/oauth2redirect',
+      ]);
+      const dev = await create([
+        '--name',
+        'Dev Only',
+        '--allow-insecure-http',
+        '--redirect-uri',
+        'http://dev.internal:8080/cb',
+      ]);
       expect(dev.redirect_uris).toEqual(['http://dev.internal:8080/cb']);
       expect(JSON.parse((await row(dev.client_id))!.redirect_uris)).toEqual(['http://dev.internal:8080/cb']);
       // Nothing else: the rest stay refused.
-      expectMisuse(await cli(['client', 'create', '--name', 'Still Refused', '--allow-insecure-http', '--redirect-uri', 'http://a@dev.internal/cb\r\n', '--json']), /redirect URI.*line break/);
+      expectMisuse(
+        await cli([
+          'client',
+          'create',
+          '--name',
+          'Still Refused',
+          '--allow-insecure-http',
+          '--redirect-uri',
+          'http://a@dev.internal/cb\r\n',
+          '--json',
+        ]),
+        /redirect URI.*line break/,
+      );
     }, 90_000);
 
     it('human output shows the secret exactly once, with a warning to store it', async () => {
@@ -301,7 +408,11 @@ describeEachEngine('gatehouse client', (factory) => {
       const listed = parseJson<CreatedClient[]>(json);
       expect(Array.isArray(listed)).toBe(true);
       expect(listed.find((c) => c.client_id === a.client_id)).toMatchObject({ name: 'Listed A', public: false });
-      expect(listed.find((c) => c.client_id === b.client_id)).toMatchObject({ name: 'Listed B', public: true, grant_types: ['authorization_code'] });
+      expect(listed.find((c) => c.client_id === b.client_id)).toMatchObject({
+        name: 'Listed B',
+        public: true,
+        grant_types: ['authorization_code'],
+      });
       expect(json.stdout).not.toContain(a.client_secret!);
       for (const client of listed) {
         expect(client).not.toHaveProperty('client_secret');
@@ -328,7 +439,11 @@ describeEachEngine('gatehouse client', (factory) => {
 
       expectSuccess(json);
       const shown = parseJson<Record<string, unknown>>(json);
-      expect(shown).toMatchObject({ client_id: created.client_id, name: 'Shown', redirect_uris: ['https://shown.example.com/cb'] });
+      expect(shown).toMatchObject({
+        client_id: created.client_id,
+        name: 'Shown',
+        redirect_uris: ['https://shown.example.com/cb'],
+      });
       expect(shown).not.toHaveProperty('client_secret');
       expect(json.stdout).not.toContain(created.client_secret!);
       expect(json.stdout).not.toContain(hash);
@@ -424,25 +539,62 @@ describeEachEngine('gatehouse client', (factory) => {
       });
 
       const access = (hash: string, expiresAt: number) => ({
-        tokenHash: hash, jti: `jti-${hash}`, familyId: `family-${hash}`, clientId: client.id, userId, scope: '',
-        issuedAt: now - 7200, expiresAt, revokedAt: null,
+        tokenHash: hash,
+        jti: `jti-${hash}`,
+        familyId: `family-${hash}`,
+        clientId: client.id,
+        userId,
+        scope: '',
+        issuedAt: now - 7200,
+        expiresAt,
+        revokedAt: null,
       });
       const refresh = (hash: string, expiresAt: number) => ({
-        tokenHash: hash, familyId: `family-${hash}`, parentHash: null, clientId: client.id, userId, scope: '',
-        issuedAt: now - 7200, expiresAt, consumedAt: null, revokedAt: null,
+        tokenHash: hash,
+        familyId: `family-${hash}`,
+        parentHash: null,
+        clientId: client.id,
+        userId,
+        scope: '',
+        issuedAt: now - 7200,
+        expiresAt,
+        consumedAt: null,
+        revokedAt: null,
       });
       // Expired: 4 access tokens, 2 refresh tokens, 1 code.
-      await store.issueTokens({ accessToken: access('at-expired-1', now - 3600), refreshToken: refresh('rt-expired-1', now - 60) });
+      await store.issueTokens({
+        accessToken: access('at-expired-1', now - 3600),
+        refreshToken: refresh('rt-expired-1', now - 60),
+      });
       await store.issueTokens({ accessToken: access('at-expired-2', now - 1) });
-      await store.issueTokens({ accessToken: access('at-expired-3', now - 100), refreshToken: refresh('rt-expired-2', now - 100) });
+      await store.issueTokens({
+        accessToken: access('at-expired-3', now - 100),
+        refreshToken: refresh('rt-expired-2', now - 100),
+      });
       // An expired access token whose refresh token is still valid: only the access token goes.
-      await store.issueTokens({ accessToken: access('at-expired-4', now - 10), refreshToken: refresh('rt-live-2', now + 86_400) });
+      await store.issueTokens({
+        accessToken: access('at-expired-4', now - 10),
+        refreshToken: refresh('rt-live-2', now + 86_400),
+      });
       // Live.
-      await store.issueTokens({ accessToken: access('at-live-1', now + 3600), refreshToken: refresh('rt-live-1', now + 86_400) });
+      await store.issueTokens({
+        accessToken: access('at-live-1', now + 3600),
+        refreshToken: refresh('rt-live-1', now + 86_400),
+      });
       await store.issueTokens({ accessToken: access('at-live-2', now + 3600) });
       const code = (hash: string, expiresAt: number) => ({
-        codeHash: hash, familyId: `family-${hash}`, clientId: client.id, userId, redirectUri: 'https://tokens.example.com/cb', redirectUriGiven: true,
-        scope: '', codeChallenge: null, codeChallengeMethod: null, issuedAt: now - 60, expiresAt, consumedAt: null,
+        codeHash: hash,
+        familyId: `family-${hash}`,
+        clientId: client.id,
+        userId,
+        redirectUri: 'https://tokens.example.com/cb',
+        redirectUriGiven: true,
+        scope: '',
+        codeChallenge: null,
+        codeChallengeMethod: null,
+        issuedAt: now - 60,
+        expiresAt,
+        consumedAt: null,
       });
       await store.saveAuthorizationCode(code('code-expired-1', now - 30));
       await store.saveAuthorizationCode(code('code-live-1', now + 600));
@@ -454,7 +606,13 @@ describeEachEngine('gatehouse client', (factory) => {
       );
 
       const hashes = async (table: string, key: string) =>
-        (await queryRows<{ h: string }>(db.location, `SELECT ${key} AS h FROM ${table} WHERE client_id = ? ORDER BY ${key}`, [client.id])).map((r) => r.h);
+        (
+          await queryRows<{ h: string }>(
+            db.location,
+            `SELECT ${key} AS h FROM ${table} WHERE client_id = ? ORDER BY ${key}`,
+            [client.id],
+          )
+        ).map((r) => r.h);
       expect(await hashes('access_tokens', 'token_hash')).toEqual(['at-live-1', 'at-live-2']);
       expect(await hashes('refresh_tokens', 'token_hash')).toEqual(['rt-live-1', 'rt-live-2']);
       expect(await hashes('authorization_codes', 'code_hash')).toEqual(['code-live-1']);
@@ -463,7 +621,17 @@ describeEachEngine('gatehouse client', (factory) => {
       const json = await cli(['tokens', 'clean', '--json']);
       expectSuccess(json);
       expect(parseJson(json)).toEqual({
-        accessTokens: 0, refreshTokens: 0, authorizationCodes: 0, sessions: 0, signingKeys: 0, throttles: 0, trustedDevices: 0, accountTokens: 0, unconfirmedUsers: 0, pendingAuthorizations: 0, auditEvents: 0,
+        accessTokens: 0,
+        refreshTokens: 0,
+        authorizationCodes: 0,
+        sessions: 0,
+        signingKeys: 0,
+        throttles: 0,
+        trustedDevices: 0,
+        accountTokens: 0,
+        unconfirmedUsers: 0,
+        pendingAuthorizations: 0,
+        auditEvents: 0,
       });
 
       // Deleting the client deletes every token and code issued to it.

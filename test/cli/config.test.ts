@@ -16,7 +16,13 @@ beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'gatehouse-config-'));
   await writeFile(
     file('config.json'),
-    JSON.stringify({ port: 9100, access_token_lifetime: 60, supported_scopes: ['read', 'write'], default_scope: 'read', log_level: 'warn' }),
+    JSON.stringify({
+      port: 9100,
+      access_token_lifetime: 60,
+      supported_scopes: ['read', 'write'],
+      default_scope: 'read',
+      log_level: 'warn',
+    }),
   );
   await writeFile(
     file('config.yaml'),
@@ -153,7 +159,9 @@ describe('precedence: file < environment < flags', () => {
   });
 
   it('an undefined flag does not hide the environment or the file', () => {
-    expect(loadConfig({ file: file('port.yaml'), env: { GATEHOUSE_PORT: '2000' }, flags: { port: undefined } }).port).toBe(2000);
+    expect(
+      loadConfig({ file: file('port.yaml'), env: { GATEHOUSE_PORT: '2000' }, flags: { port: undefined } }).port,
+    ).toBe(2000);
     expect(loadConfig({ file: file('port.yaml'), flags: { port: undefined, database: undefined } }).port).toBe(1000);
   });
 
@@ -199,9 +207,19 @@ describe('environment', () => {
     const defaults = loadConfig() as unknown as Record<string, unknown>;
     for (const key of configKeys) {
       // Section settings are named section.key (registration.enabled).
-      const value = key.split('.').reduce<unknown>((scope, name) => (scope as Record<string, unknown> | undefined)?.[name], defaults);
+      const value = key
+        .split('.')
+        .reduce<unknown>((scope, name) => (scope as Record<string, unknown> | undefined)?.[name], defaults);
       const expected =
-        typeof value === 'number' ? numericKeys : typeof value === 'boolean' ? booleanKeys : Array.isArray(value) ? listKeys : value !== null && typeof value === 'object' ? objectKeys : null;
+        typeof value === 'number'
+          ? numericKeys
+          : typeof value === 'boolean'
+            ? booleanKeys
+            : Array.isArray(value)
+              ? listKeys
+              : value !== null && typeof value === 'object'
+                ? objectKeys
+                : null;
       if (expected) expect(expected.has(key), key).toBe(true);
     }
   });
@@ -229,9 +247,15 @@ describe('environment', () => {
   it('GATEHOUSE_DATABASE_URL sets database; GATEHOUSE_DATABASE wins when both are set', () => {
     expect(loadConfig({ env: { GATEHOUSE_DATABASE_URL: 'postgres://u@h/db' } }).database).toBe('postgres://u@h/db');
     expect(loadConfig({ env: { GATEHOUSE_DATABASE: 'sqlite:./a.db' } }).database).toBe('sqlite:./a.db');
-    expect(loadConfig({ env: { GATEHOUSE_DATABASE_URL: 'postgres://u@h/db', GATEHOUSE_DATABASE: 'sqlite:./a.db' } }).database).toBe('sqlite:./a.db');
+    expect(
+      loadConfig({ env: { GATEHOUSE_DATABASE_URL: 'postgres://u@h/db', GATEHOUSE_DATABASE: 'sqlite:./a.db' } })
+        .database,
+    ).toBe('sqlite:./a.db');
     // And a flag wins over both.
-    expect(loadConfig({ env: { GATEHOUSE_DATABASE_URL: 'postgres://u@h/db' }, flags: { database: 'sqlite:./b.db' } }).database).toBe('sqlite:./b.db');
+    expect(
+      loadConfig({ env: { GATEHOUSE_DATABASE_URL: 'postgres://u@h/db' }, flags: { database: 'sqlite:./b.db' } })
+        .database,
+    ).toBe('sqlite:./b.db');
   });
 
   it.each([
@@ -249,7 +273,9 @@ describe('environment', () => {
   });
 
   it('ignores variables that are not settings', () => {
-    expect(() => loadConfig({ env: { GATEHOUSE_TEST_PG_URL: 'x', GATEHOUSE_SOMETHING: 'y', PORT: '1' } })).not.toThrow();
+    expect(() =>
+      loadConfig({ env: { GATEHOUSE_TEST_PG_URL: 'x', GATEHOUSE_SOMETHING: 'y', PORT: '1' } }),
+    ).not.toThrow();
   });
 });
 
@@ -267,7 +293,11 @@ describe('errors name the key and the reason', () => {
     [{ env: { GATEHOUSE_LOG_LEVEL: 'loud' } }, /log_level/, /info/],
     [{ env: { GATEHOUSE_SUPPORTED_SCOPES: '["read",' } }, /GATEHOUSE_SUPPORTED_SCOPES/, /JSON/],
     [{ env: { GATEHOUSE_SUPPORTED_SCOPES: '["read","a\\"b"]' } }, /supported_scopes/, /scope token/],
-    [{ env: { GATEHOUSE_SUPPORTED_SCOPES: 'read', GATEHOUSE_DEFAULT_SCOPE: 'read admin' } }, /default_scope/, /"admin" is not in supported_scopes/],
+    [
+      { env: { GATEHOUSE_SUPPORTED_SCOPES: 'read', GATEHOUSE_DEFAULT_SCOPE: 'read admin' } },
+      /default_scope/,
+      /"admin" is not in supported_scopes/,
+    ],
     [{ env: { GATEHOUSE_DEFAULT_SCOPE: 'read' } }, /default_scope/, /supported_scopes/],
     [{ flags: { issuer: 'https://auth.example.com/#frag' } }, /issuer/, /fragment/],
     [{ flags: { issuer: 'https://auth.example.com/?q=1' } }, /issuer/, /query/],
@@ -277,8 +307,16 @@ describe('errors name the key and the reason', () => {
     [{ env: { GATEHOUSE_REQUIRE_PKCE: 'maybe' } }, /GATEHOUSE_REQUIRE_PKCE/, /true or false/],
     [{ env: { GATEHOUSE_SESSION_LIFETIME: '10' } }, /session_lifetime/, />=\s*60|small/i],
     [{ env: { GATEHOUSE_SCOPE_DESCRIPTIONS: '{"read":' } }, /GATEHOUSE_SCOPE_DESCRIPTIONS/, /JSON object/],
-    [{ env: { GATEHOUSE_SUPPORTED_SCOPES: 'read', GATEHOUSE_SCOPE_DESCRIPTIONS: '{"admin":"Run the place"}' } }, /scope_descriptions\.admin/, /not in supported_scopes/],
-    [{ env: { GATEHOUSE_SUPPORTED_SCOPES: 'read', GATEHOUSE_SCOPE_DESCRIPTIONS: '{"read":""}' } }, /scope_descriptions\.read/, /./],
+    [
+      { env: { GATEHOUSE_SUPPORTED_SCOPES: 'read', GATEHOUSE_SCOPE_DESCRIPTIONS: '{"admin":"Run the place"}' } },
+      /scope_descriptions\.admin/,
+      /not in supported_scopes/,
+    ],
+    [
+      { env: { GATEHOUSE_SUPPORTED_SCOPES: 'read', GATEHOUSE_SCOPE_DESCRIPTIONS: '{"read":""}' } },
+      /scope_descriptions\.read/,
+      /./,
+    ],
     [{ flags: { database: '' } }, /database/, /./],
   ] as const)('%j', (sources, key, reason) => {
     const error = configError(sources as Parameters<typeof loadConfig>[0]);
@@ -332,7 +370,18 @@ describe('sections: registration, resetting, mail, rate_limit', () => {
         '',
       ].join('\n'),
     );
-    await writeFile(file('partial-sections.yaml'), ['registration:', '  enabled: true', '  token_ttl: 7200', 'mail:', '  url: smtp://file.example.com:25', '  outbox: ./from-file', ''].join('\n'));
+    await writeFile(
+      file('partial-sections.yaml'),
+      [
+        'registration:',
+        '  enabled: true',
+        '  token_ttl: 7200',
+        'mail:',
+        '  url: smtp://file.example.com:25',
+        '  outbox: ./from-file',
+        '',
+      ].join('\n'),
+    );
     await writeFile(file('unknown-in-section.yaml'), ['registration:', '  enabeld: true', ''].join('\n'));
     await writeFile(file('section-not-mapping.yaml'), 'mail: smtp://mail.example.com\n');
     await writeFile(file('bad-mail-url.yaml'), ['mail:', '  url: http://x', ''].join('\n'));
@@ -364,7 +413,11 @@ describe('sections: registration, resetting, mail, rate_limit', () => {
     const config = loadConfig({ file: file('partial-sections.yaml') });
     expect(config.registration).toEqual({ enabled: true, confirmation: true, token_ttl: 7200 });
     expect(config.resetting).toEqual({ token_ttl: 86_400, retry_ttl: 7200 });
-    expect(config.mail).toMatchObject({ url: 'smtp://file.example.com:25', outbox: './from-file', from: 'Gatehouse <no-reply@localhost>' });
+    expect(config.mail).toMatchObject({
+      url: 'smtp://file.example.com:25',
+      outbox: './from-file',
+      from: 'Gatehouse <no-reply@localhost>',
+    });
   });
 
   it('GATEHOUSE_SECTION_KEY sets a key of a section, converted by its type', () => {
@@ -398,7 +451,10 @@ describe('sections: registration, resetting, mail, rate_limit', () => {
   it('one variable of a section leaves the other keys at their defaults', () => {
     const config = loadConfig({ env: { GATEHOUSE_REGISTRATION_ENABLED: 'true' } });
     expect(config.registration).toEqual({ enabled: true, confirmation: true, token_ttl: 86_400 });
-    expect(loadConfig({ env: { GATEHOUSE_RESETTING_RETRY_TTL: '0' } }).resetting).toEqual({ token_ttl: 86_400, retry_ttl: 0 });
+    expect(loadConfig({ env: { GATEHOUSE_RESETTING_RETRY_TTL: '0' } }).resetting).toEqual({
+      token_ttl: 86_400,
+      retry_ttl: 0,
+    });
     expect(loadConfig({ env: { GATEHOUSE_MAIL_URL: 'smtp://127.0.0.1:2525' } }).mail).toEqual({
       url: 'smtp://127.0.0.1:2525',
       outbox: './data/outbox',
@@ -438,7 +494,12 @@ describe('sections: registration, resetting, mail, rate_limit', () => {
     it('the issuer derived from host and port counts too; a mail.from that is set is kept', () => {
       expect(loadConfig({ flags: { host: '0.0.0.0' } }).mail.from).toBe('Gatehouse <no-reply@localhost>');
       expect(loadConfig({ flags: { host: 'auth.internal' } }).mail.from).toBe('Gatehouse <no-reply@auth.internal>');
-      expect(loadConfig({ flags: { issuer: 'https://auth.example.com' }, env: { GATEHOUSE_MAIL_FROM: 'Me <me@example.org>' } }).mail.from).toBe('Me <me@example.org>');
+      expect(
+        loadConfig({
+          flags: { issuer: 'https://auth.example.com' },
+          env: { GATEHOUSE_MAIL_FROM: 'Me <me@example.org>' },
+        }).mail.from,
+      ).toBe('Me <me@example.org>');
     });
   });
 
@@ -447,7 +508,10 @@ describe('sections: registration, resetting, mail, rate_limit', () => {
       [{ env: { GATEHOUSE_MAIL_URL: 'http://x' } }, /mail\.url: must be an smtp:\/\/ or smtps:\/\/ URL/],
       [{ env: { GATEHOUSE_MAIL_URL: 'smtp://' } }, /mail\.url/],
       [{ env: { GATEHOUSE_MAIL_URL: 'mail.example.com:25' } }, /mail\.url/],
-      [{ env: { GATEHOUSE_RATE_LIMIT_REDIS_URL: 'nope' } }, /rate_limit\.redis_url: must be a redis:\/\/ or rediss:\/\/ URL/],
+      [
+        { env: { GATEHOUSE_RATE_LIMIT_REDIS_URL: 'nope' } },
+        /rate_limit\.redis_url: must be a redis:\/\/ or rediss:\/\/ URL/,
+      ],
       [{ env: { GATEHOUSE_RATE_LIMIT_REDIS_URL: 'http://127.0.0.1:6379' } }, /rate_limit\.redis_url/],
       [{ env: { GATEHOUSE_REGISTRATION_ENABLED: 'maybe' } }, /GATEHOUSE_REGISTRATION_ENABLED: expected true or false/],
       [{ env: { GATEHOUSE_RESETTING_RETRY_TTL: 'soon' } }, /GATEHOUSE_RESETTING_RETRY_TTL: expected a whole number/],
@@ -473,7 +537,9 @@ describe('sections: registration, resetting, mail, rate_limit', () => {
     // src bug (src/config/load.ts, validateConfig): an unknown key inside a section is reported
     // without its section ("enabeld: unknown setting"), so the operator cannot tell where it is.
     it('an unknown key inside a section is named with its section', () => {
-      expect(configError({ file: file('unknown-in-section.yaml') }).message).toMatch(/registration\.enabeld: unknown setting/);
+      expect(configError({ file: file('unknown-in-section.yaml') }).message).toMatch(
+        /registration\.enabeld: unknown setting/,
+      );
     });
 
     it('reports problems in several sections at once', () => {

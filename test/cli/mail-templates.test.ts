@@ -28,9 +28,21 @@ describe('mail.templates that do not load stop gatehouse serve', () => {
   });
 
   const broken: { label: string; files: Record<string, string>; mentions: RegExp }[] = [
-    { label: 'an unknown placeholder in a .txt', files: { 'confirmation.txt': 'Subject: Hi\n\nYour token: {{token}}\n' }, mentions: /confirmation\.txt: unknown placeholder \{\{token\}\}/ },
-    { label: 'an unknown placeholder in a .html', files: { 'resetting.html': '<p>{{ password }}</p>' }, mentions: /resetting\.html: unknown placeholder \{\{password\}\}/ },
-    { label: 'a .txt without its Subject line', files: { 'confirmation.txt': 'Hello {{username}}\n' }, mentions: /confirmation\.txt: must start with a "Subject: …" line/ },
+    {
+      label: 'an unknown placeholder in a .txt',
+      files: { 'confirmation.txt': 'Subject: Hi\n\nYour token: {{token}}\n' },
+      mentions: /confirmation\.txt: unknown placeholder \{\{token\}\}/,
+    },
+    {
+      label: 'an unknown placeholder in a .html',
+      files: { 'resetting.html': '<p>{{ password }}</p>' },
+      mentions: /resetting\.html: unknown placeholder \{\{password\}\}/,
+    },
+    {
+      label: 'a .txt without its Subject line',
+      files: { 'confirmation.txt': 'Hello {{username}}\n' },
+      mentions: /confirmation\.txt: must start with a "Subject: …" line/,
+    },
   ];
   for (const b of broken) {
     it(`${b.label} stops gatehouse serve: exit code 2, one line naming the file`, async () => {
@@ -54,7 +66,10 @@ describe('mail.templates that do not load stop gatehouse serve', () => {
 
   it('a templates folder that does not exist stops gatehouse serve with exit code 2', async () => {
     const missing = join(tmpdir(), `gatehouse-no-such-templates-${process.pid}`);
-    const result = await runCli(['serve', '--port', String(await freePort())], { database, env: { GATEHOUSE_MAIL_TEMPLATES: missing } });
+    const result = await runCli(['serve', '--port', String(await freePort())], {
+      database,
+      env: { GATEHOUSE_MAIL_TEMPLATES: missing },
+    });
     expect(result.code, result.stderr).toBe(2);
     expect(result.stderr.trimEnd().split('\n')).toHaveLength(1);
     expect(result.stderr).toContain('mail.templates');

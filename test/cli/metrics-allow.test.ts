@@ -18,12 +18,19 @@ describe('metrics.allow is validated', () => {
     if (scratch) await rm(scratch, { recursive: true, force: true });
   });
 
-  it.each([['10.0.0.0/99'], ['example.com']])('serve with GATEHOUSE_METRICS_ALLOW=%s exits 2 before listening, one line naming metrics.allow', async (value) => {
-    // In a scratch directory: a serve that wrongly went ahead would create ./data there.
-    const result = await runCli(['serve', '--port', '0', '--database', 'sqlite:./gatehouse.db'], { cwd: scratch, env: { GATEHOUSE_METRICS_ALLOW: value }, timeoutMs: 20_000 });
-    expect(result.code, describeResult(result)).toBe(2);
-    expect(lines(result.stderr), describeResult(result)).toHaveLength(1);
-    expect(result.stderr).toMatch(/^gatehouse: .*metrics\.allow/);
-    expect(result.stdout).not.toMatch(/serving/);
-  });
+  it.each([['10.0.0.0/99'], ['example.com']])(
+    'serve with GATEHOUSE_METRICS_ALLOW=%s exits 2 before listening, one line naming metrics.allow',
+    async (value) => {
+      // In a scratch directory: a serve that wrongly went ahead would create ./data there.
+      const result = await runCli(['serve', '--port', '0', '--database', 'sqlite:./gatehouse.db'], {
+        cwd: scratch,
+        env: { GATEHOUSE_METRICS_ALLOW: value },
+        timeoutMs: 20_000,
+      });
+      expect(result.code, describeResult(result)).toBe(2);
+      expect(lines(result.stderr), describeResult(result)).toHaveLength(1);
+      expect(result.stderr).toMatch(/^gatehouse: .*metrics\.allow/);
+      expect(result.stdout).not.toMatch(/serving/);
+    },
+  );
 });

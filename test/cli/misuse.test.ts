@@ -82,7 +82,11 @@ const misuse: Case[] = [
     /database/,
     { env: { GATEHOUSE_DATABASE_URL: 'mongodb://127.0.0.1/x' } },
   ],
-  ['unknown key in a YAML config file names the key', ['migrate', '--config', 'unknown-key.yaml'], /acces_token_lifetim\b/],
+  [
+    'unknown key in a YAML config file names the key',
+    ['migrate', '--config', 'unknown-key.yaml'],
+    /acces_token_lifetim\b/,
+  ],
   ['unknown key in a JSON config file names the key', ['migrate', '--config', 'unknown-key.json'], /databse/],
   ['invalid value in a config file names the key', ['migrate', '--config', 'bad-value.yaml'], /refresh_token_lifetime/],
   ['config file that is not JSON or YAML', ['migrate', '--config', 'broken.yaml'], /broken\.yaml/],
@@ -143,7 +147,11 @@ describe('every command takes --database', () => {
     async ([, args], { expect }) => {
       const cwd = await mkdtemp(join(tmpdir(), 'gatehouse-cli-misuse-db-'));
       try {
-        const result = await runCli([...args, '--database', 'nonsense'], { cwd, stdin: 'a good password\n', ...TIMEOUT });
+        const result = await runCli([...args, '--database', 'nonsense'], {
+          cwd,
+          stdin: 'a good password\n',
+          ...TIMEOUT,
+        });
         expect(result.code, describeResult(result)).toBe(2);
         expect(lines(result.stderr), describeResult(result)).toHaveLength(1);
         expect(result.stderr, describeResult(result)).toMatch(/^gatehouse: database: .*sqlite:/);
@@ -157,19 +165,25 @@ describe('every command takes --database', () => {
 });
 
 describe('help', () => {
-  it.concurrent.for([['--help'], ['client', '--help'], ['client', 'create', '--help'], ['user', 'create', '--help'], ['serve', '--help'], ['-h']])(
-    'gatehouse %j exits 0 with usage on stdout',
-    async (args, { expect }) => {
-      const result = await runCli(args, { cwd: dir, ...TIMEOUT });
-      expect(result.code, describeResult(result)).toBe(0);
-      expect(result.stdout).toMatch(/^Usage: gatehouse/);
-      expect(result.stderr).toBe('');
-    },
-  );
+  it.concurrent.for([
+    ['--help'],
+    ['client', '--help'],
+    ['client', 'create', '--help'],
+    ['user', 'create', '--help'],
+    ['serve', '--help'],
+    ['-h'],
+  ])('gatehouse %j exits 0 with usage on stdout', async (args, { expect }) => {
+    const result = await runCli(args, { cwd: dir, ...TIMEOUT });
+    expect(result.code, describeResult(result)).toBe(0);
+    expect(result.stdout).toMatch(/^Usage: gatehouse/);
+    expect(result.stderr).toBe('');
+  });
 
   it.concurrent('the help of every database command lists --database', async ({ expect }) => {
     // `serve`, `migrate`, `client create`, …: the command path without its arguments.
-    const paths = databaseCommands.map((args) => (args[0] === 'serve' || args[0] === 'migrate' ? args.slice(0, 1) : args.slice(0, 2)));
+    const paths = databaseCommands.map((args) =>
+      args[0] === 'serve' || args[0] === 'migrate' ? args.slice(0, 1) : args.slice(0, 2),
+    );
     const results = await Promise.all(paths.map((path) => runCli([...path, '--help'], { cwd: dir, ...TIMEOUT })));
     results.forEach((result, i) => {
       expect(result.code, describeResult(result)).toBe(0);
@@ -189,7 +203,10 @@ describe('an unreachable database is an error in one line, not a stack trace', (
     ['client list on a closed port', ['client', 'list', '--database', 'postgres://postgres@127.0.0.1:1/x']],
     ['migrate on a closed port', ['migrate', '--database', 'postgres://postgres@127.0.0.1:1/x']],
     ['serve on a closed port', ['serve', '--port', '0', '--database', 'postgres://postgres@127.0.0.1:1/x']],
-    ['client list on a host that does not resolve', ['client', 'list', '--database', 'postgres://postgres@gatehouse-test.invalid/x']],
+    [
+      'client list on a host that does not resolve',
+      ['client', 'list', '--database', 'postgres://postgres@gatehouse-test.invalid/x'],
+    ],
   ];
   it.concurrent.for(unreachable)('%s', async ([, args], { expect }) => {
     const result = await runCli(args, { cwd: dir, ...TIMEOUT });

@@ -20,7 +20,11 @@ import {
 } from '../helpers/server.js';
 import { expectNoSecrets, secretBook } from '../harness/secrets.js';
 
-const TRACE = { GATEHOUSE_LOG_LEVEL: 'trace', GATEHOUSE_SUPPORTED_SCOPES: 'read write', GATEHOUSE_DEFAULT_SCOPE: 'read' };
+const TRACE = {
+  GATEHOUSE_LOG_LEVEL: 'trace',
+  GATEHOUSE_SUPPORTED_SCOPES: 'read write',
+  GATEHOUSE_DEFAULT_SCOPE: 'read',
+};
 const unique = (prefix: string) => `${prefix}-${randomBytes(18).toString('base64url')}`;
 
 // The CLI does not depend on the engine: once, on SQLite.
@@ -56,7 +60,11 @@ describe('the CLI never prints a password (e2e)', () => {
     const newPassword = remember('cli new password', unique('pw2'));
     const changed = await run(
       'user change-password',
-      runCli(['user', 'change-password', 'cli-user', '--password-stdin'], { database, stdin: `${newPassword}\n`, env: TRACE }),
+      runCli(['user', 'change-password', 'cli-user', '--password-stdin'], {
+        database,
+        stdin: `${newPassword}\n`,
+        env: TRACE,
+      }),
     );
     expect(changed.code, changed.stderr).toBe(0);
     expectNoSecrets(everything(changed), new Map([['new password', newPassword]]), 'user change-password output');
@@ -65,7 +73,11 @@ describe('the CLI never prints a password (e2e)', () => {
     const weak = 'Sh0rt!x';
     const refused = await run(
       'user create (weak password)',
-      runCli(['user', 'create', 'weak-user', 'weak@example.com', '--password-stdin'], { database, stdin: `${weak}\n`, env: TRACE }),
+      runCli(['user', 'create', 'weak-user', 'weak@example.com', '--password-stdin'], {
+        database,
+        stdin: `${weak}\n`,
+        env: TRACE,
+      }),
     );
     expect(refused.code).toBe(2);
     expect(refused.stderr).toMatch(/^gatehouse: password must be at least 8 characters/);
@@ -73,7 +85,13 @@ describe('the CLI never prints a password (e2e)', () => {
   });
 
   it('client create prints the secret once; rotate-secret prints the new one only; neither prints a password', async () => {
-    const created = await run('client create', runCli(['client', 'create', '--name', 'cli-client', '--grant-type', 'client_credentials'], { database, env: TRACE }));
+    const created = await run(
+      'client create',
+      runCli(['client', 'create', '--name', 'cli-client', '--grant-type', 'client_credentials'], {
+        database,
+        env: TRACE,
+      }),
+    );
     expect(created.code, created.stderr).toBe(0);
     const secret = /client_secret: (\S+)/.exec(created.stdout)?.[1];
     const id = /client_id: +(\S+)/.exec(created.stdout)?.[1];
@@ -81,17 +99,33 @@ describe('the CLI never prints a password (e2e)', () => {
     expect(created.stdout.split(secret!).length - 1).toBe(1);
     expect(created.stderr).not.toContain(secret);
 
-    const rotated = await run('client rotate-secret', runCli(['client', 'rotate-secret', id!], { database, env: TRACE }));
+    const rotated = await run(
+      'client rotate-secret',
+      runCli(['client', 'rotate-secret', id!], { database, env: TRACE }),
+    );
     expect(rotated.code, rotated.stderr).toBe(0);
     const newSecret = /client_secret: (\S+)/.exec(rotated.stdout)?.[1];
     expect(newSecret).toMatch(/^[A-Za-z0-9_-]{43,}$/);
     expect(newSecret).not.toBe(secret);
     expectNoSecrets(everything(rotated), new Map([['previous client secret', secret!]]), 'rotate-secret output');
 
-    const rotatedJson = await run('client rotate-secret --json', runCli(['client', 'rotate-secret', id!, '--json'], { database, env: TRACE }));
+    const rotatedJson = await run(
+      'client rotate-secret --json',
+      runCli(['client', 'rotate-secret', id!, '--json'], { database, env: TRACE }),
+    );
     expect(rotatedJson.code, rotatedJson.stderr).toBe(0);
-    expect(JSON.parse(rotatedJson.stdout)).toEqual({ client_id: id, client_secret: expect.stringMatching(/^[A-Za-z0-9_-]{43,}$/) });
-    expectNoSecrets(everything(rotatedJson), new Map([['previous client secret', secret!], ['secret before that', newSecret!]]), 'rotate-secret --json output');
+    expect(JSON.parse(rotatedJson.stdout)).toEqual({
+      client_id: id,
+      client_secret: expect.stringMatching(/^[A-Za-z0-9_-]{43,}$/),
+    });
+    expectNoSecrets(
+      everything(rotatedJson),
+      new Map([
+        ['previous client secret', secret!],
+        ['secret before that', newSecret!],
+      ]),
+      'rotate-secret --json output',
+    );
 
     // None of the CLI runs so far printed any user password.
     const passwords = new Map([...secrets].filter(([label]) => label.includes('password')));
@@ -103,7 +137,13 @@ describe('the CLI never prints a password (e2e)', () => {
     const kek = remember('key_encryption_key', randomBytes(33).toString('base64url'));
     const env = { ...TRACE, GATEHOUSE_ACCESS_TOKEN_FORMAT: 'jwt', GATEHOUSE_KEY_ENCRYPTION_KEY: kek };
     const outputs: { what: string; result: CliResult }[] = [];
-    for (const args of [['keys', 'rotate'], ['keys', 'rotate', '--json'], ['keys', 'list'], ['keys', 'list', '--json'], ['tokens', 'clean']]) {
+    for (const args of [
+      ['keys', 'rotate'],
+      ['keys', 'rotate', '--json'],
+      ['keys', 'list'],
+      ['keys', 'list', '--json'],
+      ['tokens', 'clean'],
+    ]) {
       const result = await run(args.join(' '), runCli(args, { database, env }));
       expect(result.code, result.stderr).toBe(0);
       outputs.push({ what: args.join(' '), result });
@@ -129,7 +169,10 @@ describe('the CLI never prints a password (e2e)', () => {
     const other = randomBytes(33).toString('base64url');
     const wrong = await run(
       'serve (other key_encryption_key)',
-      runCli(['serve', '--port', String(await freePort())], { database, env: { ...env, GATEHOUSE_KEY_ENCRYPTION_KEY: other } }),
+      runCli(['serve', '--port', String(await freePort())], {
+        database,
+        env: { ...env, GATEHOUSE_KEY_ENCRYPTION_KEY: other },
+      }),
     );
     expect(wrong.code).toBe(2);
     expect(wrong.stderr).toMatch(/key_encryption_key/);
@@ -142,11 +185,18 @@ describe('the CLI never prints a password (e2e)', () => {
     expect(wrongRotate.stderr).toMatch(/key_encryption_key/);
     expect(await db.open({ poolSize: 1 }).listSigningKeys()).toHaveLength(2);
     const short = 'a-short-secret-of-30-characters';
-    const tooShort = await run('keys rotate (short key_encryption_key)', runCli(['keys', 'rotate'], { database, env: { ...env, GATEHOUSE_KEY_ENCRYPTION_KEY: short } }));
+    const tooShort = await run(
+      'keys rotate (short key_encryption_key)',
+      runCli(['keys', 'rotate'], { database, env: { ...env, GATEHOUSE_KEY_ENCRYPTION_KEY: short } }),
+    );
     expect(tooShort.code).toBe(2);
     expect(tooShort.stderr).toMatch(/key_encryption_key/);
     for (const result of [wrong, wrongRotate, tooShort]) {
-      expectNoSecrets(everything(result), new Map([['key_encryption_key', kek], ['other key_encryption_key', other], ...privateForms]), 'refusal output');
+      expectNoSecrets(
+        everything(result),
+        new Map([['key_encryption_key', kek], ['other key_encryption_key', other], ...privateForms]),
+        'refusal output',
+      );
       expect(everything(result)).not.toContain(short);
     }
   });

@@ -65,7 +65,10 @@ describe('serve in a fresh, empty directory (npm start)', () => {
     expect(server.output.text).toContain('data/gatehouse.db');
 
     expect(existsSync(join(cwd, 'data', 'gatehouse.db'))).toBe(true);
-    const applied = await queryRows<{ version: number }>({ engine: 'sqlite', path: join(cwd, 'data', 'gatehouse.db') }, 'SELECT version FROM schema_migrations');
+    const applied = await queryRows<{ version: number }>(
+      { engine: 'sqlite', path: join(cwd, 'data', 'gatehouse.db') },
+      'SELECT version FROM schema_migrations',
+    );
     expect(applied.map((row) => Number(row.version))).toEqual(ALL_VERSIONS);
 
     const health = await getJson(`${url}/healthz`);
@@ -117,9 +120,14 @@ describe('serve --no-migrate', () => {
     const migrated = await runCli(['migrate'], { cwd });
     expect(migrated.code, describeResult(migrated)).toBe(0);
     expect(migrated.stdout).toBe(`Applied migrations: ${ALL_VERSIONS.join(', ')}.\n`);
-    const created = await runCli(['client', 'create', '--name', 'service', '--grant-type', 'client_credentials', '--json'], { cwd });
+    const created = await runCli(
+      ['client', 'create', '--name', 'service', '--grant-type', 'client_credentials', '--json'],
+      { cwd },
+    );
     expect(created.code, describeResult(created)).toBe(0);
-    const { client_id: clientId, client_secret: secret } = parseJson<{ client_id: string; client_secret: string }>(created);
+    const { client_id: clientId, client_secret: secret } = parseJson<{ client_id: string; client_secret: string }>(
+      created,
+    );
 
     const server = serve(['--port', '0', '--no-migrate'], { cwd });
     const [, url] = await server.waitForOutput(BANNER);
@@ -158,7 +166,10 @@ describe.skipIf(skipPostgres)('two servers started at once on one fresh PostgreS
       expect(await getJson(`${url}/healthz`)).toEqual({ status: 200, body: { status: 'ok', database: 'postgres' } });
     }
     const location = { engine: 'postgres' as const, url: database.url };
-    const applied = await queryRows<{ version: number }>(location, 'SELECT version FROM schema_migrations ORDER BY version');
+    const applied = await queryRows<{ version: number }>(
+      location,
+      'SELECT version FROM schema_migrations ORDER BY version',
+    );
     expect(applied.map((row) => Number(row.version))).toEqual(ALL_VERSIONS);
     const again = await runCli(['migrate', '--database', database.url], { cwd: tmpdir() });
     expect(again.stdout, describeResult(again)).toBe('The database is up to date.\n');

@@ -21,8 +21,12 @@ describeEachEngine('token endpoint: the CLI beside a running server', (factory) 
   beforeAll(async () => {
     server = await startTestServer({ engine: factory.engine, env: SCOPE_ENV });
     database = databaseArg(server.database);
-    clients.pwRefresh = (await server.createClient(['--grant-type', 'password', '--grant-type', 'refresh_token'])) as
-      CreatedClient & { client_secret: string };
+    clients.pwRefresh = (await server.createClient([
+      '--grant-type',
+      'password',
+      '--grant-type',
+      'refresh_token',
+    ])) as CreatedClient & { client_secret: string };
     await server.createUser('dave', 'dave@example.com', PASSWORD);
   });
 
@@ -30,13 +34,24 @@ describeEachEngine('token endpoint: the CLI beside a running server', (factory) 
 
   /** client_secret_post for a confidential client. */
   const post = (client: { client_id: string; client_secret: string | null }): Record<string, string> =>
-    client.client_secret === null ? { client_id: client.client_id } : { client_id: client.client_id, client_secret: client.client_secret };
+    client.client_secret === null
+      ? { client_id: client.client_id }
+      : { client_id: client.client_id, client_secret: client.client_secret };
   const passwordGrant = (client: CreatedClient, extra: Record<string, string> = {}) =>
-    tokenRequest(server.url, { grant_type: 'password', username: 'Alice', password: PASSWORD, ...post(client), ...extra });
+    tokenRequest(server.url, {
+      grant_type: 'password',
+      username: 'Alice',
+      password: PASSWORD,
+      ...post(client),
+      ...extra,
+    });
 
   describe('client_credentials', () => {
     it('a public client cannot be registered for client_credentials (CLI exit 2)', async () => {
-      const result = await runCli(['client', 'create', '--name', 'spa', '--public', '--grant-type', 'client_credentials'], { database });
+      const result = await runCli(
+        ['client', 'create', '--name', 'spa', '--public', '--grant-type', 'client_credentials'],
+        { database },
+      );
       expect(result.code).toBe(2);
       expect(result.stderr).toMatch(/^gatehouse: .*client_credentials/);
       expect(result.stdout).toBe('');

@@ -92,14 +92,21 @@ describeEachEngine('token management: the CLI (e2e)', (factory) => {
     afterAll(() => setup?.close());
 
     it('client create --introspect registers a resource server; with --public it is refused (exit 2, one line)', async () => {
-      const created = (await createClient(database, ['--name', 'rs2', '--introspect', '--grant-type', 'client_credentials'], SCOPE_ENV)) as CreatedClient & { introspect?: boolean };
+      const created = (await createClient(
+        database,
+        ['--name', 'rs2', '--introspect', '--grant-type', 'client_credentials'],
+        SCOPE_ENV,
+      )) as CreatedClient & { introspect?: boolean };
       expect(created.introspect).toBe(true);
       expect((clients.app as CreatedClient & { introspect?: boolean }).introspect).toBe(false);
       const shown = await runCli(['client', 'show', created.client_id], { database, env: SCOPE_ENV });
       expect(shown.code, shown.stderr).toBe(0);
       expect(shown.stdout).toMatch(/introspect/);
 
-      const refused = await runCli(['client', 'create', '--name', 'bad-rs', '--public', '--introspect'], { database, env: SCOPE_ENV });
+      const refused = await runCli(['client', 'create', '--name', 'bad-rs', '--public', '--introspect'], {
+        database,
+        env: SCOPE_ENV,
+      });
       expectMisuse(refused, /introspect/);
       const listed = await runCli(['client', 'list', '--json'], { database, env: SCOPE_ENV });
       expect(listed.stdout).not.toContain('bad-rs');
@@ -128,7 +135,13 @@ describeEachEngine('token management: the CLI (e2e)', (factory) => {
     });
 
     const serviceToken = async (target: TestServer) =>
-      tokensOf(await tokenRequest(target.url, { grant_type: 'client_credentials' }, { basic: [service.client_id, service.client_secret] })).access_token;
+      tokensOf(
+        await tokenRequest(
+          target.url,
+          { grant_type: 'client_credentials' },
+          { basic: [service.client_id, service.client_secret] },
+        ),
+      ).access_token;
     const listKeys = async () => {
       const result = await runCli(['keys', 'list', '--json'], { database: keysDatabase, env: JWT_ENV });
       expect(result.code, result.stderr).toBe(0);
@@ -144,7 +157,14 @@ describeEachEngine('token management: the CLI (e2e)', (factory) => {
       original = listed[0]!;
       // The first key of a database signs at once.
       expect(original).toMatchObject({ algorithm: 'EdDSA', state: 'signing', retires_at: null, published_until: null });
-      expect(Object.keys(original).sort()).toEqual(['algorithm', 'created_at', 'kid', 'published_until', 'retires_at', 'state']);
+      expect(Object.keys(original).sort()).toEqual([
+        'algorithm',
+        'created_at',
+        'kid',
+        'published_until',
+        'retires_at',
+        'state',
+      ]);
       const before = await serviceToken(first);
       expect(decodeProtectedHeader(before).kid).toBe(original.kid);
 
@@ -173,7 +193,12 @@ describeEachEngine('token management: the CLI (e2e)', (factory) => {
       const retired = keys.find((key) => key.kid !== rotated.kid)!;
       // The current key first.
       expect(keys[0]!.kid).toBe(rotated.kid);
-      expect(current).toMatchObject({ state: 'signing', retires_at: null, published_until: null, created_at: rotated.created_at });
+      expect(current).toMatchObject({
+        state: 'signing',
+        retires_at: null,
+        published_until: null,
+        created_at: rotated.created_at,
+      });
       expect(retired).toMatchObject({ kid: original.kid, state: 'published', retires_at: rotated.created_at });
       expect(seconds(retired.published_until) - seconds(retired.retires_at)).toBe(LIFETIME + 10);
 
@@ -195,7 +220,9 @@ describeEachEngine('token management: the CLI (e2e)', (factory) => {
       // Every server publishes it right away, a server started now too...
       const third = await startTestServer({ database: keysDb, env: JWT_ENV, clock: systemClock });
       for (const target of [first, second, third]) {
-        expect(new Set((await fetchJwks(target)).map((key) => key.kid))).toEqual(new Set([original.kid, rotated.kid, pending.kid]));
+        expect(new Set((await fetchJwks(target)).map((key) => key.kid))).toEqual(
+          new Set([original.kid, rotated.kid, pending.kid]),
+        );
       }
       // ...and none of them signs with it yet: the current key goes on signing, also on the server
       // that loaded the keys after this rotation. (The first server may still be in the 10 s it
@@ -226,7 +253,14 @@ describeEachEngine('token management: the CLI (e2e)', (factory) => {
     it('a retired key past its publication reads expired, leaves the JWKS, and tokens clean deletes it', async () => {
       const store = keysDb.open({ poolSize: 1 });
       const now = Math.floor(Date.now() / 1000);
-      const jwk = { kty: 'OKP', crv: 'Ed25519', x: randomBytes(32).toString('base64url'), kid: 'expired-e2e-key', alg: 'EdDSA', use: 'sig' };
+      const jwk = {
+        kty: 'OKP',
+        crv: 'Ed25519',
+        x: randomBytes(32).toString('base64url'),
+        kid: 'expired-e2e-key',
+        alg: 'EdDSA',
+        use: 'sig',
+      };
       await store.driver.run(
         `INSERT INTO signing_keys (kid, algorithm, public_jwk, private_key_encrypted, created_at, retired_at, publish_until)
          VALUES (?, ?, ?, ?, ?, ?, ?)`,
@@ -257,7 +291,10 @@ describeEachEngine('token management: the CLI (e2e)', (factory) => {
 
     it('serve with another key_encryption_key than the keys were stored with: exit 2, one line naming key_encryption_key', async () => {
       const port = await freePort();
-      const result = await runCli(['serve', '--port', String(port)], { database: keysDatabase, env: { ...JWT_ENV, GATEHOUSE_KEY_ENCRYPTION_KEY: OTHER_KEK } });
+      const result = await runCli(['serve', '--port', String(port)], {
+        database: keysDatabase,
+        env: { ...JWT_ENV, GATEHOUSE_KEY_ENCRYPTION_KEY: OTHER_KEK },
+      });
       expectMisuse(result, /key_encryption_key/);
       expect(result.stderr).not.toContain(OTHER_KEK);
       expect(result.stderr).not.toContain(KEK);
@@ -265,11 +302,17 @@ describeEachEngine('token management: the CLI (e2e)', (factory) => {
 
     it('serve with access_token_format jwt and no key_encryption_key (or a short one): exit 2, one line naming key_encryption_key', async () => {
       const port = await freePort();
-      const missing = await runCli(['serve', '--port', String(port)], { database: keysDatabase, env: { ...SCOPE_ENV, GATEHOUSE_ACCESS_TOKEN_FORMAT: 'jwt' } });
+      const missing = await runCli(['serve', '--port', String(port)], {
+        database: keysDatabase,
+        env: { ...SCOPE_ENV, GATEHOUSE_ACCESS_TOKEN_FORMAT: 'jwt' },
+      });
       expectMisuse(missing, /key_encryption_key/);
       const short = 'only-thirty-one-characters-long';
       expect(short).toHaveLength(31);
-      const tooShort = await runCli(['serve', '--port', String(port)], { database: keysDatabase, env: { ...JWT_ENV, GATEHOUSE_KEY_ENCRYPTION_KEY: short } });
+      const tooShort = await runCli(['serve', '--port', String(port)], {
+        database: keysDatabase,
+        env: { ...JWT_ENV, GATEHOUSE_KEY_ENCRYPTION_KEY: short },
+      });
       expectMisuse(tooShort, /key_encryption_key/);
       expect(tooShort.stderr).not.toContain(short);
     });
@@ -290,13 +333,21 @@ describeEachEngine('token management: the CLI (e2e)', (factory) => {
         const seededKey = JSON.parse(seeded.stdout) as ListedKey;
         expect(seededKey).toMatchObject({ state: 'signing', retires_at: null });
 
-        for (const args of [['keys', 'rotate'], ['keys', 'rotate', '--now', '--json']]) {
-          const result = await runCli(args, { database: wrongDatabase, env: { ...JWT_ENV, GATEHOUSE_KEY_ENCRYPTION_KEY: OTHER_KEK } });
+        for (const args of [
+          ['keys', 'rotate'],
+          ['keys', 'rotate', '--now', '--json'],
+        ]) {
+          const result = await runCli(args, {
+            database: wrongDatabase,
+            env: { ...JWT_ENV, GATEHOUSE_KEY_ENCRYPTION_KEY: OTHER_KEK },
+          });
           expectMisuse(result, /key_encryption_key/);
           expect(result.stderr).toContain(seededKey.kid);
           expect(result.stderr).not.toContain(OTHER_KEK);
           expect(result.stderr).not.toContain(KEK);
-          expect(await listWrong(), `keys stored after ${args.join(' ')} with the other key_encryption_key`).toEqual([seededKey]);
+          expect(await listWrong(), `keys stored after ${args.join(' ')} with the other key_encryption_key`).toEqual([
+            seededKey,
+          ]);
         }
 
         // With the right key_encryption_key the rotation goes through, and says when the new key signs.

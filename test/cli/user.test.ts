@@ -9,7 +9,17 @@ import { join } from 'node:path';
 import { verify } from '@node-rs/argon2';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeEachEngine, type TestDatabase } from '../helpers/databases.js';
-import { databaseUrl, describeResult, expectMisuse, expectSuccess, lines, parseJson, queryRows, runCli, type CliResult, type RunOptions } from '../helpers/cli.js';
+import {
+  databaseUrl,
+  describeResult,
+  expectMisuse,
+  expectSuccess,
+  lines,
+  parseJson,
+  queryRows,
+  runCli,
+  type RunOptions,
+} from '../helpers/cli.js';
 
 interface ShownUser {
   id: string;
@@ -34,16 +44,18 @@ interface UserRow {
 
 const PASSWORD = 'a good password';
 
-
 describeEachEngine('gatehouse user', (factory) => {
   let db: TestDatabase;
   let dir: string;
   let url: string;
 
-  const cli = (args: string[], options: RunOptions = {}) => runCli([...args, '--database', url], { cwd: dir, ...options });
+  const cli = (args: string[], options: RunOptions = {}) =>
+    runCli([...args, '--database', url], { cwd: dir, ...options });
   /** `user create NAME EMAIL --password-stdin [...extra]`, expected to succeed. */
   const createUser = async (username: string, email: string, extra: string[] = [], password = PASSWORD) => {
-    const result = await cli(['user', 'create', username, email, '--password-stdin', ...extra], { stdin: `${password}\n` });
+    const result = await cli(['user', 'create', username, email, '--password-stdin', ...extra], {
+      stdin: `${password}\n`,
+    });
     expectSuccess(result);
     return result;
   };
@@ -53,7 +65,10 @@ describeEachEngine('gatehouse user', (factory) => {
     return parseJson<ShownUser>(result);
   };
   const rows = (canonical: string) =>
-    queryRows<UserRow>(db.location, 'SELECT * FROM users WHERE username_canonical = ? OR email_canonical = ?', [canonical, canonical]);
+    queryRows<UserRow>(db.location, 'SELECT * FROM users WHERE username_canonical = ? OR email_canonical = ?', [
+      canonical,
+      canonical,
+    ]);
   const row = async (canonical: string) => (await rows(canonical))[0];
 
   beforeAll(async () => {
@@ -75,7 +90,12 @@ describeEachEngine('gatehouse user', (factory) => {
       expect(result.stdout).not.toContain(PASSWORD);
 
       const stored = await row('alice');
-      expect(stored).toMatchObject({ username: 'alice', username_canonical: 'alice', email: 'alice@example.com', email_canonical: 'alice@example.com' });
+      expect(stored).toMatchObject({
+        username: 'alice',
+        username_canonical: 'alice',
+        email: 'alice@example.com',
+        email_canonical: 'alice@example.com',
+      });
       expect(stored!.password_hash.startsWith('$argon2id$')).toBe(true);
       expect(stored!.password_hash).not.toContain(PASSWORD);
       expect(JSON.stringify(stored)).not.toContain(PASSWORD);
@@ -104,13 +124,18 @@ describeEachEngine('gatehouse user', (factory) => {
         ['Dora@Example.com', 'dora5@example.com', /./],
       ];
       const results = await Promise.all(
-        attempts.map(([username, email]) => cli(['user', 'create', username, email, '--password-stdin'], { stdin: `${PASSWORD}\n` })),
+        attempts.map(([username, email]) =>
+          cli(['user', 'create', username, email, '--password-stdin'], { stdin: `${PASSWORD}\n` }),
+        ),
       );
       results.forEach((result, i) => {
         expectMisuse(result, attempts[i]![2]);
         expect(result.stdout).toBe('');
       });
-      const all = await queryRows<UserRow>(db.location, "SELECT * FROM users WHERE username_canonical LIKE 'dora%' OR email_canonical LIKE 'dora%'");
+      const all = await queryRows<UserRow>(
+        db.location,
+        "SELECT * FROM users WHERE username_canonical LIKE 'dora%' OR email_canonical LIKE 'dora%'",
+      );
       expect(all.map((u) => u.username)).toEqual(['dora']);
     });
 
@@ -129,16 +154,17 @@ describeEachEngine('gatehouse user', (factory) => {
     it('enforces the password policy and asks for --password-stdin when stdin is not a terminal', async () => {
       const attempt = (username: string, email: string, stdin: string, flags = ['--password-stdin']) =>
         cli(['user', 'create', username, email, ...flags], { stdin });
-      const [short, sameAsUsername, sameAsUsernameUpper, sameAsEmail, empty, noFlag, badName, badEmail] = await Promise.all([
-        attempt('charlotte', 'charlotte@example.com', 'short\n'),
-        attempt('charlotte', 'charlotte@example.com', 'charlotte\n'),
-        attempt('charlotte', 'charlotte@example.com', 'CHARLOTTE\n'),
-        attempt('charlotte', 'charlotte@example.com', 'charlotte@example.com\n'),
-        attempt('charlotte', 'charlotte@example.com', ''),
-        attempt('charlotte', 'charlotte@example.com', `${PASSWORD}\n`, []),
-        attempt('char lotte', 'charlotte@example.com', `${PASSWORD}\n`),
-        attempt('charlotte', 'not-an-email', `${PASSWORD}\n`),
-      ]);
+      const [short, sameAsUsername, sameAsUsernameUpper, sameAsEmail, empty, noFlag, badName, badEmail] =
+        await Promise.all([
+          attempt('charlotte', 'charlotte@example.com', 'short\n'),
+          attempt('charlotte', 'charlotte@example.com', 'charlotte\n'),
+          attempt('charlotte', 'charlotte@example.com', 'CHARLOTTE\n'),
+          attempt('charlotte', 'charlotte@example.com', 'charlotte@example.com\n'),
+          attempt('charlotte', 'charlotte@example.com', ''),
+          attempt('charlotte', 'charlotte@example.com', `${PASSWORD}\n`, []),
+          attempt('char lotte', 'charlotte@example.com', `${PASSWORD}\n`),
+          attempt('charlotte', 'not-an-email', `${PASSWORD}\n`),
+        ]);
       expectMisuse(short, /8/);
       expectMisuse(sameAsUsername, /username/);
       expectMisuse(sameAsUsernameUpper, /username/);
@@ -153,16 +179,35 @@ describeEachEngine('gatehouse user', (factory) => {
 
     it('password_min_length and password_max_length set the policy, for create and change-password alike', async () => {
       const strict = { env: { GATEHOUSE_PASSWORD_MIN_LENGTH: '20', GATEHOUSE_PASSWORD_MAX_LENGTH: '30' } };
-      const tooShort = await cli(['user', 'create', 'policy1', 'policy1@example.com', '--password-stdin'], { stdin: 'nineteen characters\n', ...strict });
+      const tooShort = await cli(['user', 'create', 'policy1', 'policy1@example.com', '--password-stdin'], {
+        stdin: 'nineteen characters\n',
+        ...strict,
+      });
       expectMisuse(tooShort, /at least 20 characters/);
-      const tooLong = await cli(['user', 'create', 'policy1', 'policy1@example.com', '--password-stdin'], { stdin: `${'x'.repeat(31)}\n`, ...strict });
+      const tooLong = await cli(['user', 'create', 'policy1', 'policy1@example.com', '--password-stdin'], {
+        stdin: `${'x'.repeat(31)}\n`,
+        ...strict,
+      });
       expectMisuse(tooLong, /at most 30 characters/);
       expect(await rows('policy1')).toEqual([]);
-      expectSuccess(await cli(['user', 'create', 'policy1', 'policy1@example.com', '--password-stdin'], { stdin: 'twenty characters ok\n', ...strict }));
+      expectSuccess(
+        await cli(['user', 'create', 'policy1', 'policy1@example.com', '--password-stdin'], {
+          stdin: 'twenty characters ok\n',
+          ...strict,
+        }),
+      );
       // The default policy (8 characters) would accept this one; the configured policy refuses it.
-      expectMisuse(await cli(['user', 'change-password', 'policy1', '--password-stdin'], { stdin: `${PASSWORD.slice(0, 12)}\n`, ...strict }), /at least 20/);
+      expectMisuse(
+        await cli(['user', 'change-password', 'policy1', '--password-stdin'], {
+          stdin: `${PASSWORD.slice(0, 12)}\n`,
+          ...strict,
+        }),
+        /at least 20/,
+      );
       // An impossible policy is a configuration error naming the key.
-      const impossible = await cli(['user', 'list'], { env: { GATEHOUSE_PASSWORD_MIN_LENGTH: '40', GATEHOUSE_PASSWORD_MAX_LENGTH: '30' } });
+      const impossible = await cli(['user', 'list'], {
+        env: { GATEHOUSE_PASSWORD_MIN_LENGTH: '40', GATEHOUSE_PASSWORD_MAX_LENGTH: '30' },
+      });
       expectMisuse(impossible, /password_min_length/);
     });
 
@@ -172,7 +217,9 @@ describeEachEngine('gatehouse user', (factory) => {
       expect((await show('adam')).roles).toEqual(['ROLE_ADMIN', 'ROLE_AUDITOR']);
       expect(JSON.parse((await row('adam'))!.roles)).toEqual(['ROLE_ADMIN', 'ROLE_AUDITOR']);
 
-      const bad = await cli(['user', 'create', 'eve', 'eve@example.com', '--password-stdin', '--role', 'not a role!'], { stdin: `${PASSWORD}\n` });
+      const bad = await cli(['user', 'create', 'eve', 'eve@example.com', '--password-stdin', '--role', 'not a role!'], {
+        stdin: `${PASSWORD}\n`,
+      });
       expectMisuse(bad, /role/);
       expect(await rows('eve')).toEqual([]);
     });
@@ -222,7 +269,9 @@ describeEachEngine('gatehouse user', (factory) => {
       await createUser('carl', 'carl@example.com');
       const before = (await row('carl'))!.password_hash;
 
-      const changed = await cli(['user', 'change-password', 'carl', '--password-stdin'], { stdin: 'another good password\n' });
+      const changed = await cli(['user', 'change-password', 'carl', '--password-stdin'], {
+        stdin: 'another good password\n',
+      });
       expectSuccess(changed);
       expect(changed.stdout).toBe('Password of carl changed.\n');
       const after = (await row('carl'))!.password_hash;
@@ -253,29 +302,76 @@ describeEachEngine('gatehouse user', (factory) => {
       const store = db.open();
       const now = Math.floor(Date.now() / 1000);
       await store.createClient({
-        id: `delete-test-${factory.engine}`, name: 'App', secretHash: null, isPublic: true, redirectUris: ['https://app.example/cb'],
-        grantTypes: ['authorization_code', 'refresh_token'], scopes: null, trusted: false, canIntrospect: false, createdAt: now,
+        id: `delete-test-${factory.engine}`,
+        name: 'App',
+        secretHash: null,
+        isPublic: true,
+        redirectUris: ['https://app.example/cb'],
+        grantTypes: ['authorization_code', 'refresh_token'],
+        scopes: null,
+        trusted: false,
+        canIntrospect: false,
+        createdAt: now,
       });
       const clientId = `delete-test-${factory.engine}`;
       for (const owner of [doomed.id, bystander.id]) {
         await store.issueTokens({
-          accessToken: { tokenHash: `at-${owner}`, jti: `jti-${owner}`, familyId: `f-${owner}`, clientId, userId: owner, scope: '', issuedAt: now, expiresAt: now + 3600, revokedAt: null },
-          refreshToken: { tokenHash: `rt-${owner}`, familyId: `f-${owner}`, parentHash: null, clientId, userId: owner, scope: '', issuedAt: now, expiresAt: now + 3600, consumedAt: null, revokedAt: null },
+          accessToken: {
+            tokenHash: `at-${owner}`,
+            jti: `jti-${owner}`,
+            familyId: `f-${owner}`,
+            clientId,
+            userId: owner,
+            scope: '',
+            issuedAt: now,
+            expiresAt: now + 3600,
+            revokedAt: null,
+          },
+          refreshToken: {
+            tokenHash: `rt-${owner}`,
+            familyId: `f-${owner}`,
+            parentHash: null,
+            clientId,
+            userId: owner,
+            scope: '',
+            issuedAt: now,
+            expiresAt: now + 3600,
+            consumedAt: null,
+            revokedAt: null,
+          },
         });
         await store.saveAuthorizationCode({
-          codeHash: `code-${owner}`, familyId: `f-${owner}`, clientId, userId: owner, redirectUri: 'https://app.example/cb', redirectUriGiven: true,
-          scope: '', codeChallenge: null, codeChallengeMethod: null, issuedAt: now, expiresAt: now + 30, consumedAt: null,
+          codeHash: `code-${owner}`,
+          familyId: `f-${owner}`,
+          clientId,
+          userId: owner,
+          redirectUri: 'https://app.example/cb',
+          redirectUriGiven: true,
+          scope: '',
+          codeChallenge: null,
+          codeChallengeMethod: null,
+          issuedAt: now,
+          expiresAt: now + 30,
+          consumedAt: null,
         });
         await store.createSession({ idHash: `session-${owner}`, userId: owner, createdAt: now, expiresAt: now + 3600 });
         await store.saveConsent({ userId: owner, clientId, scopes: ['read'], grantedAt: now });
       }
       const count = async (table: string, userId: string) =>
-        Number((await queryRows<{ n: number }>(db.location, `SELECT COUNT(*) AS n FROM ${table} WHERE user_id = ?`, [userId]))[0]!.n);
+        Number(
+          (
+            await queryRows<{ n: number }>(db.location, `SELECT COUNT(*) AS n FROM ${table} WHERE user_id = ?`, [
+              userId,
+            ])
+          )[0]!.n,
+        );
       const tables = ['access_tokens', 'refresh_tokens', 'authorization_codes', 'sessions', 'consents'];
 
       const result = await cli(['user', 'delete', 'Doomed']);
       expectSuccess(result);
-      expect(result.stdout).toBe('Deleted user doomed <doomed@example.com> with their tokens, sign-in sessions and consents.\n');
+      expect(result.stdout).toBe(
+        'Deleted user doomed <doomed@example.com> with their tokens, sign-in sessions and consents.\n',
+      );
       expect(await row('doomed')).toBeUndefined();
       for (const table of tables) {
         expect(await count(table, doomed.id), table).toBe(0);
@@ -296,14 +392,26 @@ describeEachEngine('gatehouse user', (factory) => {
       expectSuccess(table);
       const tableLines = lines(table.stdout);
       expect(tableLines[0]).toMatch(/^USERNAME\s+EMAIL\s+ACTIVE\s+ROLES$/);
-      expect(tableLines.find((line) => line.startsWith('lena '))).toMatch(/^lena\s+lena@example\.com\s+yes\s+ROLE_USER ROLE_ADMIN$/);
-      expect(tableLines.find((line) => line.startsWith('lars '))).toMatch(/^lars\s+lars@example\.com\s+no\s+ROLE_USER$/);
+      expect(tableLines.find((line) => line.startsWith('lena '))).toMatch(
+        /^lena\s+lena@example\.com\s+yes\s+ROLE_USER ROLE_ADMIN$/,
+      );
+      expect(tableLines.find((line) => line.startsWith('lars '))).toMatch(
+        /^lars\s+lars@example\.com\s+no\s+ROLE_USER$/,
+      );
       expect(table.stdout).not.toContain('$argon2');
 
       expectSuccess(json);
       const listed = parseJson<ShownUser[]>(json);
-      expect(listed.find((u) => u.username === 'lena')).toMatchObject({ email: 'lena@example.com', enabled: true, roles: ['ROLE_ADMIN'] });
-      expect(listed.find((u) => u.username === 'lars')).toMatchObject({ email: 'lars@example.com', enabled: false, roles: [] });
+      expect(listed.find((u) => u.username === 'lena')).toMatchObject({
+        email: 'lena@example.com',
+        enabled: true,
+        roles: ['ROLE_ADMIN'],
+      });
+      expect(listed.find((u) => u.username === 'lars')).toMatchObject({
+        email: 'lars@example.com',
+        enabled: false,
+        roles: [],
+      });
       expect(json.stdout).not.toContain('$argon2');
       for (const user of listed) expect(user).not.toHaveProperty('password_hash');
     });
@@ -318,7 +426,6 @@ describeEachEngine('gatehouse user', (factory) => {
       expect(result.stdout).toMatch(/^roles:\s+ROLE_EDITOR$/m);
       expect(result.stdout).not.toContain('$argon2');
     });
-
   });
 
   describe('user activate / deactivate / promote / demote --database', () => {
@@ -336,13 +443,14 @@ describeEachEngine('gatehouse user', (factory) => {
         ]) {
           const result = await run(args);
           expect(result.code, `${args.join(' ')}: ${describeResult(result)}`).toBe(0);
-          expect(existsSync(join(cwd, 'data')), `${args.join(' ')} created ./data in its working directory`).toBe(false);
+          expect(existsSync(join(cwd, 'data')), `${args.join(' ')} created ./data in its working directory`).toBe(
+            false,
+          );
         }
       } finally {
         await rm(cwd, { recursive: true, force: true });
       }
     });
-
   });
 
   describe('unknown users', () => {

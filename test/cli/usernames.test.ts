@@ -15,8 +15,10 @@ describe('gatehouse user create: usernames [sqlite]', () => {
   let db: TestDatabase;
   let dir: string;
   let url: string;
-  const cli = (args: string[], options: RunOptions = {}) => runCli([...args, '--database', url], { cwd: dir, ...options });
-  const create = (username: string, email: string) => cli(['user', 'create', username, email, '--password-stdin'], { stdin: `${PASSWORD}\n` });
+  const cli = (args: string[], options: RunOptions = {}) =>
+    runCli([...args, '--database', url], { cwd: dir, ...options });
+  const create = (username: string, email: string) =>
+    cli(['user', 'create', username, email, '--password-stdin'], { stdin: `${PASSWORD}\n` });
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'gatehouse-cli-usernames-'));
@@ -50,9 +52,11 @@ describe('gatehouse user create: usernames [sqlite]', () => {
       expect(result.stdout).toBe(`Created user ${name} <${email}>.\n`);
     }
     expectSuccess(await create('\uFF59\uFF55\uFF4B\uFF49', 'yuki@example.com'));
-    expect(await queryRows(db.location, 'SELECT username, username_canonical FROM users WHERE email = ?', ['yuki@example.com'])).toEqual([
-      { username: 'yuki', username_canonical: 'yuki' },
-    ]);
+    expect(
+      await queryRows(db.location, 'SELECT username, username_canonical FROM users WHERE email = ?', [
+        'yuki@example.com',
+      ]),
+    ).toEqual([{ username: 'yuki', username_canonical: 'yuki' }]);
     // Its canonical form is taken: the plain spelling cannot be created again.
     expectMisuse(await create('Yuki', 'other@example.com'), /already exists/);
   });

@@ -26,7 +26,10 @@ afterEach(async () => {
 });
 
 /** A stand-in node; `handler` answers (default: echo what arrived as JSON). */
-async function standIn(name: string, handler?: (request: http.IncomingMessage, response: http.ServerResponse, body: Buffer) => void): Promise<StandIn> {
+async function standIn(
+  name: string,
+  handler?: (request: http.IncomingMessage, response: http.ServerResponse, body: Buffer) => void,
+): Promise<StandIn> {
   const received: string[] = [];
   const server = http.createServer((request, response) => {
     received.push(`${request.method} ${request.url}`);
@@ -37,7 +40,14 @@ async function standIn(name: string, handler?: (request: http.IncomingMessage, r
       if (handler) return handler(request, response, body);
       response.setHeader('content-type', 'application/json');
       response.setHeader('set-cookie', [`a_${name}=1; Path=/`, `b_${name}=2; Path=/`]);
-      response.end(JSON.stringify({ name, headers: request.headers, length: body.length, sha256: createHash('sha256').update(body).digest('hex') }));
+      response.end(
+        JSON.stringify({
+          name,
+          headers: request.headers,
+          length: body.length,
+          sha256: createHash('sha256').update(body).digest('hex'),
+        }),
+      );
     });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -60,7 +70,10 @@ async function deadUrl(): Promise<string> {
   return `http://127.0.0.1:${await freePort()}`;
 }
 
-async function startProxy(upstreams: string[], options: { trustForwarded?: boolean; healthIntervalMs?: number } = {}): Promise<{ proxy: Proxy; url: string; log: string[] }> {
+async function startProxy(
+  upstreams: string[],
+  options: { trustForwarded?: boolean; healthIntervalMs?: number } = {},
+): Promise<{ proxy: Proxy; url: string; log: string[] }> {
   const log: string[] = [];
   const proxy = createProxy({ upstreams, healthIntervalMs: 0, ...options, log: (message) => log.push(message) });
   const port = await proxy.listen(0);
@@ -135,20 +148,36 @@ describe('examples/cluster/proxy.mjs', () => {
     const part2 = Buffer.alloc(512 * 1024, 'b');
     const { port } = new URL(url);
     const answer = await new Promise<string>((resolve, reject) => {
-      const request = http.request({ host: '127.0.0.1', port, method: 'POST', path: '/upload', headers: { 'content-type': 'application/octet-stream' } }, (response) => {
-        let text = '';
-        response.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
-        response.on('end', () => resolve(text));
-      });
+      const request = http.request(
+        {
+          host: '127.0.0.1',
+          port,
+          method: 'POST',
+          path: '/upload',
+          headers: { 'content-type': 'application/octet-stream' },
+        },
+        (response) => {
+          let text = '';
+          response.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
+          response.on('end', () => resolve(text));
+        },
+      );
       request.on('error', reject);
       request.write(part1);
-      const timer = setTimeout(() => reject(new Error('the node did not get the first part while the body was still open: the proxy buffers')), 5000);
+      const timer = setTimeout(
+        () => reject(new Error('the node did not get the first part while the body was still open: the proxy buffers')),
+        5000,
+      );
       void arrived.then(() => {
         clearTimeout(timer);
         request.end(part2);
       });
     });
-    expect(answer).toBe(createHash('sha256').update(Buffer.concat([part1, part2])).digest('hex'));
+    expect(answer).toBe(
+      createHash('sha256')
+        .update(Buffer.concat([part1, part2]))
+        .digest('hex'),
+    );
   });
 
   it('a POST to a node that refuses the connection goes to the next node (nothing was sent), and that node is then skipped', async () => {
@@ -156,7 +185,9 @@ describe('examples/cluster/proxy.mjs', () => {
     const { url, proxy, log } = await startProxy([await deadUrl(), live.url]);
     const res = await postToken(url);
     expect(res.status).toBe(200);
-    expect(((await res.json()) as { name: string; length: number }).length).toBe('grant_type=refresh_token&refresh_token=abc'.length);
+    expect(((await res.json()) as { name: string; length: number }).length).toBe(
+      'grant_type=refresh_token&refresh_token=abc'.length,
+    );
     expect(live.received).toEqual(['POST /oauth/token']);
     expect(proxy.nodes[0]!.downUntil).toBeGreaterThan(Date.now());
     expect(log.join('\n')).toMatch(/is down \(ECONNREFUSED\)/);
@@ -173,7 +204,10 @@ describe('examples/cluster/proxy.mjs', () => {
     expect(res.status).toBe(502);
     expect(res.headers.get('content-type')).toMatch(/^application\/json/);
     expect(res.headers.get('cache-control')).toBe('no-store');
-    expect(await res.json()).toMatchObject({ error: 'temporarily_unavailable', error_description: expect.stringMatching(/not sent again/) });
+    expect(await res.json()).toMatchObject({
+      error: 'temporarily_unavailable',
+      error_description: expect.stringMatching(/not sent again/),
+    });
     expect(crashing.received).toEqual(['POST /oauth/token']);
     expect(other.received).toEqual([]);
   });
@@ -194,7 +228,10 @@ describe('examples/cluster/proxy.mjs', () => {
     for (const res of [await postToken(url), await fetch(`${url}/healthz`)]) {
       expect(res.status).toBe(502);
       expect(res.headers.get('cache-control')).toBe('no-store');
-      expect(await res.json()).toEqual({ error: 'temporarily_unavailable', error_description: 'no Gatehouse node answered' });
+      expect(await res.json()).toEqual({
+        error: 'temporarily_unavailable',
+        error_description: 'no Gatehouse node answered',
+      });
     }
   });
 

@@ -29,9 +29,24 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, type JSONWebKeySet } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { alertOf, authorizePath, CookieJar, csrfTokenOf, hiddenFields, HttpBrowser, parseSetCookie, pkcePair, type BrowserResponse } from '../helpers/browser-http.js';
+import {
+  alertOf,
+  authorizePath,
+  CookieJar,
+  csrfTokenOf,
+  hiddenFields,
+  HttpBrowser,
+  parseSetCookie,
+  pkcePair,
+  type BrowserResponse,
+} from '../helpers/browser-http.js';
 import { listeningPids, spawnServe, type ServeProcess } from '../helpers/cli.js';
-import { assertPostgresAvailable, createPostgresTestDatabase, skipPostgres, type TestDatabase } from '../helpers/databases.js';
+import {
+  assertPostgresAvailable,
+  createPostgresTestDatabase,
+  skipPostgres,
+  type TestDatabase,
+} from '../helpers/databases.js';
 import {
   basicAuthorization,
   createClient,
@@ -71,10 +86,17 @@ type Client = CreatedClient & { client_secret: string };
 const auth = (client: Client) => ({ basic: [client.client_id, client.client_secret] as [string, string] });
 
 /** RFC 7662 introspection by the token's own client, at one node. */
-async function introspect(node: ClusterNode, token: string, client: Client): Promise<{ active: boolean; [claim: string]: unknown }> {
+async function introspect(
+  node: ClusterNode,
+  token: string,
+  client: Client,
+): Promise<{ active: boolean; [claim: string]: unknown }> {
   const res = await httpRequest(`${node.url}/oauth/introspect`, {
     method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basicAuthorization(client.client_id, client.client_secret) },
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      authorization: basicAuthorization(client.client_id, client.client_secret),
+    },
     body: new URLSearchParams({ token }).toString(),
   });
   expect(res.status, res.text).toBe(200);
@@ -109,7 +131,10 @@ interface ClusterNode {
 async function startNode(database: string, cwd: string): Promise<ClusterNode> {
   for (let attempt = 1; ; attempt++) {
     const port = await freePort();
-    const serve = spawnServe(['serve', '--no-migrate', '--port', String(port), '--database', database], { cwd, env: NODE_ENV });
+    const serve = spawnServe(['serve', '--no-migrate', '--port', String(port), '--database', database], {
+      cwd,
+      env: NODE_ENV,
+    });
     try {
       await serve.waitForOutput(/Gatehouse is serving http:\/\/127\.0\.0\.1:\d+/, 45_000);
       return { url: `http://127.0.0.1:${port}`, serve };
@@ -138,8 +163,14 @@ describe.skipIf(skipPostgres)('three nodes on one PostgreSQL database', () => {
     // user of (a)–(c); eve's failed sign-ins in (e) must not slow anyone else down.
     const [created] = await Promise.all([
       createClient(database, [
-        '--name', 'Cluster App', '--redirect-uri', WEB_CB,
-        ...['authorization_code', 'refresh_token', 'password', 'client_credentials'].flatMap((grant) => ['--grant-type', grant]),
+        '--name',
+        'Cluster App',
+        '--redirect-uri',
+        WEB_CB,
+        ...['authorization_code', 'refresh_token', 'password', 'client_credentials'].flatMap((grant) => [
+          '--grant-type',
+          grant,
+        ]),
       ]),
       ...['alice', 'eve'].map((name) => createUser(database, name, `${name}@example.com`, PASSWORD)),
     ]);
@@ -172,19 +203,30 @@ describe.skipIf(skipPostgres)('three nodes on one PostgreSQL database', () => {
   });
 
   it('(a) 15 concurrent refreshes of one refresh token, spread over the 3 nodes: exactly one 200, 14 invalid_grant, and the grant is then revoked on every node', async () => {
-    const issued = await tokenRequest(node(0).url, { grant_type: 'password', username: 'alice', password: PASSWORD }, auth(app));
+    const issued = await tokenRequest(
+      node(0).url,
+      { grant_type: 'password', username: 'alice', password: PASSWORD },
+      auth(app),
+    );
     expect(issued.status, issued.text).toBe(200);
     const presented = issued.json.refresh_token as string;
     // The first access token is live everywhere (so "inactive" below means revoked, not unknown).
     expect(await introspect(node(2), issued.json.access_token, app)).toMatchObject({ active: true, username: 'alice' });
 
     const results = await Promise.all(
-      Array.from({ length: BURST }, (_, i) => tokenRequest(node(i).url, { grant_type: 'refresh_token', refresh_token: presented }, auth(app))),
+      Array.from({ length: BURST }, (_, i) =>
+        tokenRequest(node(i).url, { grant_type: 'refresh_token', refresh_token: presented }, auth(app)),
+      ),
     );
-    const outcomes = results.map((res, i) => `node${(i % 3) + 1}: ${res.status === 200 ? 'ok' : `${res.status} ${res.json?.error}`}`).join(', ');
+    const outcomes = results
+      .map((res, i) => `node${(i % 3) + 1}: ${res.status === 200 ? 'ok' : `${res.status} ${res.json?.error}`}`)
+      .join(', ');
     const winners = results.filter((res) => res.status === 200);
     expect(winners, outcomes).toHaveLength(1);
-    expect(results.filter((res) => res.status === 400 && res.json?.error === 'invalid_grant'), outcomes).toHaveLength(BURST - 1);
+    expect(
+      results.filter((res) => res.status === 400 && res.json?.error === 'invalid_grant'),
+      outcomes,
+    ).toHaveLength(BURST - 1);
     const winner = winners[0]!.json as { access_token: string; refresh_token: string };
     expect(winner.refresh_token).not.toBe(presented);
 
@@ -192,7 +234,11 @@ describe.skipIf(skipPostgres)('three nodes on one PostgreSQL database', () => {
     // (RFC 9700 §4.14.2), so every token of the grant is revoked, the winner's new pair included:
     // the client must sign the user in again. Every node agrees.
     for (const n of nodes) {
-      expect(invalidGrant(await tokenRequest(n.url, { grant_type: 'refresh_token', refresh_token: winner.refresh_token }, auth(app)))).toEqual({
+      expect(
+        invalidGrant(
+          await tokenRequest(n.url, { grant_type: 'refresh_token', refresh_token: winner.refresh_token }, auth(app)),
+        ),
+      ).toEqual({
         status: 400,
         error: 'invalid_grant',
       });
@@ -206,12 +252,24 @@ describe.skipIf(skipPostgres)('three nodes on one PostgreSQL database', () => {
     await browser.signInOrFail('alice', PASSWORD);
     const { verifier, challenge } = pkcePair();
     const consent = await browser.get(
-      authorizePath({ response_type: 'code', client_id: app.client_id, redirect_uri: WEB_CB, scope: 'read', state: 'b', code_challenge: challenge, code_challenge_method: 'S256' }),
+      authorizePath({
+        response_type: 'code',
+        client_id: app.client_id,
+        redirect_uri: WEB_CB,
+        scope: 'read',
+        state: 'b',
+        code_challenge: challenge,
+        code_challenge_method: 'S256',
+      }),
     );
     expect(consent.status, consent.location ?? '').toBe(200);
     const code = codeFrom(await browser.answerConsent(consent.text, 'allow'), 303, 'b');
     const exchange = (n: ClusterNode) =>
-      tokenRequest(n.url, { grant_type: 'authorization_code', code, redirect_uri: WEB_CB, code_verifier: verifier }, auth(app));
+      tokenRequest(
+        n.url,
+        { grant_type: 'authorization_code', code, redirect_uri: WEB_CB, code_verifier: verifier },
+        auth(app),
+      );
 
     const first = await exchange(node(0));
     expect(first.status, first.text).toBe(200);
@@ -226,7 +284,11 @@ describe.skipIf(skipPostgres)('three nodes on one PostgreSQL database', () => {
     // What the first exchange bought is revoked, whichever node is asked.
     for (const n of nodes) {
       expect(await introspect(n, tokens.access_token, app)).toEqual({ active: false });
-      expect(invalidGrant(await tokenRequest(n.url, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token }, auth(app)))).toEqual({
+      expect(
+        invalidGrant(
+          await tokenRequest(n.url, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token }, auth(app)),
+        ),
+      ).toEqual({
         status: 400,
         error: 'invalid_grant',
       });
@@ -236,16 +298,33 @@ describe.skipIf(skipPostgres)('three nodes on one PostgreSQL database', () => {
     // with a code): one exchange wins, the other two are replays, which revoke what it got.
     const racing = pkcePair();
     const again = await browser.get(
-      authorizePath({ response_type: 'code', client_id: app.client_id, redirect_uri: WEB_CB, scope: 'read', state: 'b2', code_challenge: racing.challenge, code_challenge_method: 'S256' }),
+      authorizePath({
+        response_type: 'code',
+        client_id: app.client_id,
+        redirect_uri: WEB_CB,
+        scope: 'read',
+        state: 'b2',
+        code_challenge: racing.challenge,
+        code_challenge_method: 'S256',
+      }),
     );
     const racedCode = codeFrom(again, 302, 'b2');
     const raced = await Promise.all(
-      nodes.map((n) => tokenRequest(n.url, { grant_type: 'authorization_code', code: racedCode, redirect_uri: WEB_CB, code_verifier: racing.verifier }, auth(app))),
+      nodes.map((n) =>
+        tokenRequest(
+          n.url,
+          { grant_type: 'authorization_code', code: racedCode, redirect_uri: WEB_CB, code_verifier: racing.verifier },
+          auth(app),
+        ),
+      ),
     );
     const outcomes = raced.map((res) => `${res.status} ${res.json?.error ?? 'ok'}`).join(', ');
     const won = raced.filter((res) => res.status === 200);
     expect(won, outcomes).toHaveLength(1);
-    expect(raced.filter((res) => res.json?.error === 'invalid_grant'), outcomes).toHaveLength(2);
+    expect(
+      raced.filter((res) => res.json?.error === 'invalid_grant'),
+      outcomes,
+    ).toHaveLength(2);
     for (const n of nodes) expect(await introspect(n, won[0]!.json.access_token, app)).toEqual({ active: false });
   });
 
@@ -272,7 +351,11 @@ describe.skipIf(skipPostgres)('three nodes on one PostgreSQL database', () => {
     expect(consent.status, consent.location ?? '').toBe(200);
     expect(consent.text).toContain('<strong>Cluster App</strong> wants to access your account');
     // Its form (CSRF token included) answered on node 3.
-    codeFrom(await browser.post(`${node(2).url}/oauth/authorize`, [...hiddenFields(consent.text), ['decision', 'allow']]), 303, 'c1');
+    codeFrom(
+      await browser.post(`${node(2).url}/oauth/authorize`, [...hiddenFields(consent.text), ['decision', 'allow']]),
+      303,
+      'c1',
+    );
 
     // Remembered: nodes 1 and 2 send the browser straight back with a code.
     codeFrom(await browser.get(`${node(0).url}${authorizePath(request('c2'))}`), 302, 'c2');
@@ -292,7 +375,10 @@ describe.skipIf(skipPostgres)('three nodes on one PostgreSQL database', () => {
     browser.jar.set(SESSION_COOKIE, session!);
     for (const n of nodes) {
       const after = await browser.get(`${n.url}/account`);
-      expect({ status: after.status, location: after.location }).toEqual({ status: 302, location: '/login?return_to=%2Faccount' });
+      expect({ status: after.status, location: after.location }).toEqual({
+        status: 302,
+        location: '/login?return_to=%2Faccount',
+      });
     }
   });
 
@@ -315,7 +401,11 @@ describe.skipIf(skipPostgres)('three nodes on one PostgreSQL database', () => {
       for (const [i, token] of tokens.entries()) {
         for (const [j, jwks] of keySets.entries()) {
           if (i === j) continue;
-          const { payload, protectedHeader } = await jwtVerify(token, createLocalJWKSet(jwks), { issuer: ISSUER, audience: ISSUER, typ: 'at+jwt' });
+          const { payload, protectedHeader } = await jwtVerify(token, createLocalJWKSet(jwks), {
+            issuer: ISSUER,
+            audience: ISSUER,
+            typ: 'at+jwt',
+          });
           expect(protectedHeader.kid).toBe(kidOf(token));
           expect(payload.client_id).toBe(app.client_id);
         }
@@ -374,12 +464,19 @@ describe.skipIf(skipPostgres)('three nodes on one PostgreSQL database', () => {
     const { csrfToken } = await browser.loginForm();
     type Outcome = 'wrong password' | 'throttled';
     const viaForm = async (n: ClusterNode): Promise<Outcome> => {
-      const res = await browser.post(`${n.url}/login`, { csrf_token: csrfToken, username: 'eve', password: 'not the password' }, attacker);
+      const res = await browser.post(
+        `${n.url}/login`,
+        { csrf_token: csrfToken, username: 'eve', password: 'not the password' },
+        attacker,
+      );
       if (res.status === 429) {
         expect(Number(res.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
         return 'throttled';
       }
-      expect({ status: res.status, alert: alertOf(res.text) }).toEqual({ status: 400, alert: 'The username or password is incorrect.' });
+      expect({ status: res.status, alert: alertOf(res.text) }).toEqual({
+        status: 400,
+        alert: 'The username or password is incorrect.',
+      });
       return 'wrong password';
     };
     // Nine at once, three per node. Each node lets through only as many as could still fail
@@ -391,7 +488,11 @@ describe.skipIf(skipPostgres)('three nodes on one PostgreSQL database', () => {
     expect(await Promise.all([0, 1, 2].map((i) => viaForm(node(i))))).toEqual(['throttled', 'throttled', 'throttled']);
 
     // The owner, from elsewhere, signs in on any node.
-    const elsewhere = await browser.post(`${node(2).url}/login`, { csrf_token: csrfToken, username: 'eve', password: PASSWORD }, { 'x-forwarded-for': '198.51.100.8' });
+    const elsewhere = await browser.post(
+      `${node(2).url}/login`,
+      { csrf_token: csrfToken, username: 'eve', password: PASSWORD },
+      { 'x-forwarded-for': '198.51.100.8' },
+    );
     expect(elsewhere.status, alertOf(elsewhere.text)).toBe(303);
     expect(elsewhere.setCookies.some((cookie) => cookie.name === SESSION_COOKIE && cookie.value !== '')).toBe(true);
   });
@@ -410,7 +511,16 @@ function requestFrom(
   return new Promise((resolveRequest, reject) => {
     const target = new URL(url);
     const request = http.request(
-      { host: target.hostname, port: target.port, path: `${target.pathname}${target.search}`, method, localAddress, headers, agent: false, timeout: 20_000 },
+      {
+        host: target.hostname,
+        port: target.port,
+        path: `${target.pathname}${target.search}`,
+        method,
+        localAddress,
+        headers,
+        agent: false,
+        timeout: 20_000,
+      },
       (response) => {
         let text = '';
         response.setEncoding('utf8').on('data', (chunk: string) => (text += chunk));
@@ -421,7 +531,8 @@ function requestFrom(
           } catch {
             json = undefined;
           }
-          if ((response.statusCode ?? 0) >= 500) reject(new Error(`${method} ${url} answered ${response.statusCode}: ${text}`));
+          if ((response.statusCode ?? 0) >= 500)
+            reject(new Error(`${method} ${url} answered ${response.statusCode}: ${text}`));
           else resolveRequest({ status: response.statusCode ?? 0, headers: response.headers, text, json });
         });
       },
@@ -444,7 +555,10 @@ class BrowserAt {
     const cookie = this.jar.header();
     const res = await requestFrom(this.localAddress, `${this.baseUrl}${path}`, {
       method: form ? 'POST' : 'GET',
-      headers: { ...(cookie ? { cookie } : {}), ...(form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}) },
+      headers: {
+        ...(cookie ? { cookie } : {}),
+        ...(form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
+      },
       body: form ? new URLSearchParams(form).toString() : undefined,
     });
     const setCookie = res.headers['set-cookie'] ?? [];
@@ -467,7 +581,9 @@ describe.skipIf(skipPostgres)('examples/cluster/start.mjs: three nodes behind it
     const deadline = Date.now() + timeoutMs;
     while (!pattern.test(output)) {
       if (child.exitCode !== null || child.signalCode !== null || Date.now() > deadline) {
-        throw new Error(`start.mjs ${child.exitCode !== null ? `exited (code ${child.exitCode})` : 'timed out'} before printing ${pattern}:\n${output}`);
+        throw new Error(
+          `start.mjs ${child.exitCode !== null ? `exited (code ${child.exitCode})` : 'timed out'} before printing ${pattern}:\n${output}`,
+        );
       }
       await new Promise((resolveWait) => setTimeout(resolveWait, 100));
     }
@@ -492,17 +608,28 @@ describe.skipIf(skipPostgres)('examples/cluster/start.mjs: three nodes behind it
     const env: NodeJS.ProcessEnv = {};
     for (const [key, value] of Object.entries(process.env)) if (!key.startsWith('GATEHOUSE_')) env[key] = value;
     env.GATEHOUSE_LOGIN_THROTTLE_THRESHOLD = '2';
-    child = spawn(process.execPath, [START_SCRIPT, databaseArg(db), '--port', String(proxyPort), '--node-ports', nodePorts.join(',')], {
-      cwd: workDir,
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    child = spawn(
+      process.execPath,
+      [START_SCRIPT, databaseArg(db), '--port', String(proxyPort), '--node-ports', nodePorts.join(',')],
+      {
+        cwd: workDir,
+        env,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
     child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
     await waitForOutput(/\[cluster\] ready: /, 60_000);
     const database = databaseArg(db);
     const [created] = await Promise.all([
-      createClient(database, ['--name', 'Proxied Service', '--grant-type', 'client_credentials', '--grant-type', 'password']),
+      createClient(database, [
+        '--name',
+        'Proxied Service',
+        '--grant-type',
+        'client_credentials',
+        '--grant-type',
+        'password',
+      ]),
       createUser(database, 'olga', 'olga@example.com', PASSWORD),
     ]);
     client = created as Client;
@@ -540,7 +667,10 @@ describe.skipIf(skipPostgres)('examples/cluster/start.mjs: three nodes behind it
       expect(res.json).toMatchObject({ token_type: 'Bearer', expires_in: 3600 });
       const introspected = await httpRequest(`${proxyUrl}/oauth/introspect`, {
         method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basicAuthorization(client.client_id, client.client_secret) },
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          authorization: basicAuthorization(client.client_id, client.client_secret),
+        },
         body: new URLSearchParams({ token: res.json.access_token }).toString(),
       });
       expect(introspected.json).toMatchObject({ active: true, client_id: client.client_id, iss: proxyUrl });
@@ -551,7 +681,10 @@ describe.skipIf(skipPostgres)('examples/cluster/start.mjs: three nodes behind it
         () =>
           new Set(
             nodeLogLines()
-              .filter(({ entry }) => entry.path === '/oauth/token' && entry.grant_type === 'client_credentials' && entry.status === 200)
+              .filter(
+                ({ entry }) =>
+                  entry.path === '/oauth/token' && entry.grant_type === 'client_credentials' && entry.status === 200,
+              )
               .map(({ node }) => node),
           ).size,
         { timeout: 10_000 },
@@ -567,19 +700,28 @@ describe.skipIf(skipPostgres)('examples/cluster/start.mjs: three nodes behind it
     // own, and all six would be checked.
     const outcomes: string[] = [];
     for (let i = 0; i < 6; i += 1) {
-      outcomes.push(await (async () => {
-        const res = await requestFrom('127.0.0.7', `${proxyUrl}/oauth/token`, {
-          method: 'POST',
-          headers: {
-            'content-type': 'application/x-www-form-urlencoded',
-            authorization: basicAuthorization(client.client_id, client.client_secret),
-            'x-forwarded-for': `198.51.100.${i + 1}`,
-          },
-          body: new URLSearchParams({ grant_type: 'password', username: 'nobody-at-all', password: 'wrong' }).toString(),
-        });
-        expect({ status: res.status, error: res.json?.error }, res.text).toEqual({ status: 400, error: 'invalid_grant' });
-        return /too many failed sign-in attempts/.test(res.json.error_description) ? 'throttled' : 'wrong password';
-      })());
+      outcomes.push(
+        await (async () => {
+          const res = await requestFrom('127.0.0.7', `${proxyUrl}/oauth/token`, {
+            method: 'POST',
+            headers: {
+              'content-type': 'application/x-www-form-urlencoded',
+              authorization: basicAuthorization(client.client_id, client.client_secret),
+              'x-forwarded-for': `198.51.100.${i + 1}`,
+            },
+            body: new URLSearchParams({
+              grant_type: 'password',
+              username: 'nobody-at-all',
+              password: 'wrong',
+            }).toString(),
+          });
+          expect({ status: res.status, error: res.json?.error }, res.text).toEqual({
+            status: 400,
+            error: 'invalid_grant',
+          });
+          return /too many failed sign-in attempts/.test(res.json.error_description) ? 'throttled' : 'wrong password';
+        })(),
+      );
     }
     expect(outcomes.slice(0, 2), outcomes.join(', ')).toEqual(['wrong password', 'wrong password']);
     expect(outcomes.filter((o) => o === 'throttled').length, outcomes.join(', ')).toBeGreaterThanOrEqual(1);
@@ -588,7 +730,10 @@ describe.skipIf(skipPostgres)('examples/cluster/start.mjs: three nodes behind it
     // would be blocked too): it gets a token with the right password.
     const other = await requestFrom('127.0.0.8', `${proxyUrl}/oauth/token`, {
       method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basicAuthorization(client.client_id, client.client_secret) },
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        authorization: basicAuthorization(client.client_id, client.client_secret),
+      },
       body: new URLSearchParams({ grant_type: 'password', username: 'olga', password: PASSWORD }).toString(),
     });
     expect(other.status, other.text).toBe(200);
@@ -599,8 +744,16 @@ describe.skipIf(skipPostgres)('examples/cluster/start.mjs: three nodes behind it
     // Each of these requests may reach another node: session and CSRF cookies work on all.
     const login = await browser.request('/login');
     expect(login.status).toBe(200);
-    const signedIn = await browser.request('/login', { csrf_token: csrfTokenOf(login.text), username: 'olga', password: PASSWORD, return_to: '/account' });
-    expect({ status: signedIn.status, location: signedIn.headers.location }, signedIn.text.slice(0, 300)).toEqual({ status: 303, location: '/account' });
+    const signedIn = await browser.request('/login', {
+      csrf_token: csrfTokenOf(login.text),
+      username: 'olga',
+      password: PASSWORD,
+      return_to: '/account',
+    });
+    expect({ status: signedIn.status, location: signedIn.headers.location }, signedIn.text.slice(0, 300)).toEqual({
+      status: 303,
+      location: '/account',
+    });
     const account = await browser.request('/account');
     expect(account.status).toBe(200);
     const changed = await browser.request('/account/password', {
@@ -609,10 +762,16 @@ describe.skipIf(skipPostgres)('examples/cluster/start.mjs: three nodes behind it
       password: `${PASSWORD} again`,
       password_again: `${PASSWORD} again`,
     });
-    expect({ status: changed.status, location: changed.headers.location }, changed.text.slice(0, 300)).toEqual({ status: 303, location: '/account?done=password' });
+    expect({ status: changed.status, location: changed.headers.location }, changed.text.slice(0, 300)).toEqual({
+      status: 303,
+      location: '/account?done=password',
+    });
 
     await expect
-      .poll(() => nodeLogLines().find(({ entry }) => entry.event?.type === 'user.password_changed')?.entry.event.address, { timeout: 10_000 })
+      .poll(
+        () => nodeLogLines().find(({ entry }) => entry.event?.type === 'user.password_changed')?.entry.event.address,
+        { timeout: 10_000 },
+      )
       .toBe('127.0.0.9');
     // No address a client made up (X-Forwarded-For above) reached a log line.
     expect(output).not.toContain('198.51.100.');
@@ -628,7 +787,11 @@ describe.skipIf(skipPostgres)('examples/cluster/start.mjs: three nodes behind it
     expect(output).toMatch(/^\[cluster\] SIGINT: stopping the proxy, then the nodes$/m);
     expect(output).toMatch(/^\[cluster\] stopped$/m);
     // Each node was asked to stop (SIGTERM) and shut down in order.
-    const shutDown = new Set(nodeLogLines().filter(({ entry }) => entry.msg === 'shutting down' && entry.signal === 'SIGTERM').map(({ node }) => node));
+    const shutDown = new Set(
+      nodeLogLines()
+        .filter(({ entry }) => entry.msg === 'shutting down' && entry.signal === 'SIGTERM')
+        .map(({ node }) => node),
+    );
     expect([...shutDown].sort()).toEqual(['node1', 'node2', 'node3']);
     // No node answered anything with a 5xx on the way, nor logged a bug.
     expect(output).not.toMatch(/"status":5\d\d/);

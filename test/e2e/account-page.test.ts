@@ -23,7 +23,16 @@ import {
   sessionCookieOf,
   SUBJECT,
 } from '../helpers/account-pages.js';
-import { alertOf, authorizePath, csrfTokenOf, decodeHtml, hiddenFields, HttpBrowser, pkcePair, type BrowserResponse } from '../helpers/browser-http.js';
+import {
+  alertOf,
+  authorizePath,
+  csrfTokenOf,
+  decodeHtml,
+  hiddenFields,
+  HttpBrowser,
+  pkcePair,
+  type BrowserResponse,
+} from '../helpers/browser-http.js';
 import { linkIn, startMailServer, type MailServer } from '../helpers/mail.js';
 import { httpRequest, tokenRequest, type HttpResult } from '../helpers/server.js';
 import { startTestServer, type CreatedClient, type TestServer } from '../harness/index.js';
@@ -44,7 +53,8 @@ const noticeOf = (page: string) => {
 };
 
 /** The alerts of the page in order (profile form first, then password form). */
-const alertsOf = (page: string) => [...page.matchAll(/<p class="alert"[^>]*>([\s\S]*?)<\/p>/g)].map((m) => decodeHtml(m[1]!));
+const alertsOf = (page: string) =>
+  [...page.matchAll(/<p class="alert"[^>]*>([\s\S]*?)<\/p>/g)].map((m) => decodeHtml(m[1]!));
 
 /** The section of the account page from heading `id` to the next <h2>. */
 function section(page: string, id: 'profile' | 'password' | 'apps'): string {
@@ -130,7 +140,11 @@ describe('the account page (e2e, SQLite)', () => {
   }
 
   /** Posts one of the account forms with the page's CSRF token. */
-  async function submit(browser: HttpBrowser, action: 'profile' | 'password' | 'apps/revoke', fields: Record<string, string>): Promise<BrowserResponse> {
+  async function submit(
+    browser: HttpBrowser,
+    action: 'profile' | 'password' | 'apps/revoke',
+    fields: Record<string, string>,
+  ): Promise<BrowserResponse> {
     const page = await accountPage(browser);
     return browser.post(`/account/${action}`, { csrf_token: accountCsrf(page.text), ...fields });
   }
@@ -150,9 +164,21 @@ describe('the account page (e2e, SQLite)', () => {
 
     it('the forms go to the sign-in page too, and change nothing', async () => {
       const browser = new HttpBrowser(server.url);
-      const forged = { csrf_token: 'x'.repeat(43), username: 'hijacked', email: 'hijacked@example.com', current_password: PASSWORD };
+      const forged = {
+        csrf_token: 'x'.repeat(43),
+        username: 'hijacked',
+        email: 'hijacked@example.com',
+        current_password: PASSWORD,
+      };
       expectSignInRedirect(await browser.post('/account/profile', forged));
-      expectSignInRedirect(await browser.post('/account/password', { csrf_token: 'x', current_password: PASSWORD, password: NEW_PASSWORD, password_again: NEW_PASSWORD }));
+      expectSignInRedirect(
+        await browser.post('/account/password', {
+          csrf_token: 'x',
+          current_password: PASSWORD,
+          password: NEW_PASSWORD,
+          password_again: NEW_PASSWORD,
+        }),
+      );
       expectSignInRedirect(await browser.post('/account/apps/revoke', { csrf_token: 'x', client_id: web.client_id }));
       expect(await showUser(server, 'hijacked')).toBeNull();
     });
@@ -177,7 +203,11 @@ describe('the account page (e2e, SQLite)', () => {
   describe('profile', () => {
     it('a wrong current password is refused with 400 and the message; what was typed stays in the form', async () => {
       const browser = await signedIn('alice');
-      const res = await submit(browser, 'profile', { username: 'alice-typed', email: 'typed@example.org', current_password: WRONG });
+      const res = await submit(browser, 'profile', {
+        username: 'alice-typed',
+        email: 'typed@example.org',
+        current_password: WRONG,
+      });
       expectHtmlPage(res, 400);
       expect(alertsOf(res.text)).toEqual([WRONG_CURRENT]);
       expect(section(res.text, 'profile')).toContain(WRONG_CURRENT);
@@ -196,7 +226,10 @@ describe('the account page (e2e, SQLite)', () => {
       const browser = await signedIn('erin');
       const cases: [Record<string, string>, string][] = [
         [{ username: 'BOB', email: 'erin@example.com' }, 'A user with this username already exists.'],
-        [{ username: 'bad name', email: 'erin@example.com' }, 'Username must be 1–64 letters, digits, ".", "_" or "-".'],
+        [
+          { username: 'bad name', email: 'erin@example.com' },
+          'Username must be 1–64 letters, digits, ".", "_" or "-".',
+        ],
         [
           { username: 'p\u0430ypal', email: 'erin@example.com' },
           'Username mixes letters of different scripts (Cyrillic, Latin), which can imitate another name: use one script.',
@@ -210,8 +243,16 @@ describe('the account page (e2e, SQLite)', () => {
         expect(section(res.text, 'profile')).toContain(`value="${fields.username}"`);
       }
       // Bob's address: the same answer as a free one; Bob gets a notice, Erin's old address too.
-      const taken = await submit(browser, 'profile', { username: 'erin', email: 'Bob@Example.com', current_password: PASSWORD });
-      const free = await submit(browser, 'profile', { username: 'erin', email: 'erin.free@example.com', current_password: PASSWORD });
+      const taken = await submit(browser, 'profile', {
+        username: 'erin',
+        email: 'Bob@Example.com',
+        current_password: PASSWORD,
+      });
+      const free = await submit(browser, 'profile', {
+        username: 'erin',
+        email: 'erin.free@example.com',
+        current_password: PASSWORD,
+      });
       for (const res of [taken, free]) {
         expect(res.status, res.text.slice(0, 300)).toBe(303);
         expect(res.location).toBe('/account?done=email');
@@ -227,8 +268,18 @@ describe('the account page (e2e, SQLite)', () => {
     it('with a wrong password, a taken username gets the same answer as a free one', async () => {
       const browser = await signedIn('hal');
       const csrf = accountCsrf((await accountPage(browser)).text);
-      const taken = await browser.post('/account/profile', { csrf_token: csrf, username: 'bob', email: 'hal@example.com', current_password: WRONG });
-      const free = await browser.post('/account/profile', { csrf_token: csrf, username: 'bob', email: 'hal@example.com', current_password: WRONG });
+      const taken = await browser.post('/account/profile', {
+        csrf_token: csrf,
+        username: 'bob',
+        email: 'hal@example.com',
+        current_password: WRONG,
+      });
+      const free = await browser.post('/account/profile', {
+        csrf_token: csrf,
+        username: 'bob',
+        email: 'hal@example.com',
+        current_password: WRONG,
+      });
       for (const res of [taken, free]) {
         expectHtmlPage(res, 400);
         expect(alertsOf(res.text)).toEqual([WRONG_CURRENT]);
@@ -237,7 +288,11 @@ describe('the account page (e2e, SQLite)', () => {
 
     it('with the right password a new username is saved; a new e-mail address changes only when the link sent there is followed', async () => {
       const browser = await signedIn('alice');
-      const res = await submit(browser, 'profile', { username: 'alicia', email: 'alicia@example.net', current_password: PASSWORD });
+      const res = await submit(browser, 'profile', {
+        username: 'alicia',
+        email: 'alicia@example.net',
+        current_password: PASSWORD,
+      });
       expect(res.status, res.text.slice(0, 300)).toBe(303);
       expect(res.location).toBe('/account?done=email');
       const page = await browser.get('/account?done=email');
@@ -250,7 +305,10 @@ describe('the account page (e2e, SQLite)', () => {
       const asked = await mail.waitFor('alice@example.com', /was asked for/);
       expect(asked.text).toContain('Hello alicia,');
       expect(asked.text).toContain('to alicia@example.net');
-      const link = linkIn(await mail.waitFor('alicia@example.net', /^Confirm your new e-mail address/), '/account/email/confirm');
+      const link = linkIn(
+        await mail.waitFor('alicia@example.net', /^Confirm your new e-mail address/),
+        '/account/email/confirm',
+      );
       expect(await showUser(server, 'alicia')).toMatchObject({ email: 'alice@example.com' });
 
       // Opened without a session: a form; the password confirms; the link works once.
@@ -260,10 +318,18 @@ describe('the account page (e2e, SQLite)', () => {
       expect(form.text).toContain('action="/account/email/confirm"');
       expect(await showUser(server, 'alicia')).toMatchObject({ email: 'alice@example.com' });
       const token = new URL(link).searchParams.get('token')!;
-      const done = await reader.post('/account/email/confirm', { csrf_token: csrfTokenOf(form.text), token, password: PASSWORD });
+      const done = await reader.post('/account/email/confirm', {
+        csrf_token: csrfTokenOf(form.text),
+        token,
+        password: PASSWORD,
+      });
       expectHtmlPage(done, 200);
       expect(done.text).toContain('E-mail address changed');
-      const again = await reader.post('/account/email/confirm', { csrf_token: csrfTokenOf(form.text), token, password: PASSWORD });
+      const again = await reader.post('/account/email/confirm', {
+        csrf_token: csrfTokenOf(form.text),
+        token,
+        password: PASSWORD,
+      });
       expectHtmlPage(again, 400);
 
       const notice = await mail.waitFor('alice@example.com', SUBJECT.emailChanged);
@@ -283,7 +349,10 @@ describe('the account page (e2e, SQLite)', () => {
 
     it('changing only the username (or the case of the address) sends no e-mail', async () => {
       const browser = await signedIn('fay');
-      expect((await submit(browser, 'profile', { username: 'Fay.R', email: 'FAY@example.com', current_password: PASSWORD })).location).toBe('/account?done=profile');
+      expect(
+        (await submit(browser, 'profile', { username: 'Fay.R', email: 'FAY@example.com', current_password: PASSWORD }))
+          .location,
+      ).toBe('/account?done=profile');
       expect(await showUser(server, 'fay.r')).toMatchObject({ username: 'Fay.R', email: 'FAY@example.com' });
       const received = await mailAfter(mail, 'fay@example.com', async () => {
         await requestReset(new HttpBrowser(server.url), 'sentinel');
@@ -298,9 +367,18 @@ describe('the account page (e2e, SQLite)', () => {
       const browser = await signedIn('gus');
       const cases: [Record<string, string>, string][] = [
         [{ current_password: WRONG, password: NEW_PASSWORD, password_again: NEW_PASSWORD }, WRONG_CURRENT],
-        [{ current_password: PASSWORD, password: NEW_PASSWORD, password_again: `${NEW_PASSWORD}!` }, 'The two passwords do not match.'],
-        [{ current_password: PASSWORD, password: 'Sh0rt!x', password_again: 'Sh0rt!x' }, 'Password must be at least 8 characters.'],
-        [{ current_password: PASSWORD, password: 'GUS@example.com', password_again: 'GUS@example.com' }, 'Password must not be the username or e-mail address.'],
+        [
+          { current_password: PASSWORD, password: NEW_PASSWORD, password_again: `${NEW_PASSWORD}!` },
+          'The two passwords do not match.',
+        ],
+        [
+          { current_password: PASSWORD, password: 'Sh0rt!x', password_again: 'Sh0rt!x' },
+          'Password must be at least 8 characters.',
+        ],
+        [
+          { current_password: PASSWORD, password: 'GUS@example.com', password_again: 'GUS@example.com' },
+          'Password must not be the username or e-mail address.',
+        ],
       ];
       for (const [fields, alert] of cases) {
         const res = await submit(browser, 'password', fields);
@@ -317,7 +395,11 @@ describe('the account page (e2e, SQLite)', () => {
       const browser = await signedIn('carol');
       const other = await signedIn('carol');
       const before = browser.jar.get('gatehouse_session')!;
-      const res = await submit(browser, 'password', { current_password: PASSWORD, password: NEW_PASSWORD, password_again: NEW_PASSWORD });
+      const res = await submit(browser, 'password', {
+        current_password: PASSWORD,
+        password: NEW_PASSWORD,
+        password_again: NEW_PASSWORD,
+      });
       expect(res.status, res.text.slice(0, 300)).toBe(303);
       expect(res.location).toBe('/account?done=password');
       const after = sessionCookieOf(res);
@@ -350,7 +432,12 @@ describe('the account page (e2e, SQLite)', () => {
     // The form's token, once: the block after the 3rd failure lasts 2 seconds, so no time is lost on pages.
     const csrf = accountCsrf((await accountPage(browser)).text);
     for (let i = 1; i <= 3; i++) {
-      const res = await browser.post('/account/profile', { csrf_token: csrf, username: 'tommy', email: 'tom@example.com', current_password: WRONG });
+      const res = await browser.post('/account/profile', {
+        csrf_token: csrf,
+        username: 'tommy',
+        email: 'tom@example.com',
+        current_password: WRONG,
+      });
       expect(res.status, `wrong password ${i}`).toBe(400);
       expect(alertsOf(res.text)).toEqual([WRONG_CURRENT]);
       expect(res.headers.get('retry-after')).toBeNull();
@@ -364,8 +451,12 @@ describe('the account page (e2e, SQLite)', () => {
       const retryAfter = Number(blocked.headers.get('retry-after'));
       expect(retryAfter, action).toBeGreaterThanOrEqual(1);
       expect(retryAfter, action).toBeLessThanOrEqual(2);
-      expect(alertsOf(blocked.text)).toEqual([`Too many wrong passwords. Please wait ${retryAfter} seconds, then try again.`]);
-      expect(section(blocked.text, action === 'profile' ? 'profile' : 'password')).toContain('Too many wrong passwords');
+      expect(alertsOf(blocked.text)).toEqual([
+        `Too many wrong passwords. Please wait ${retryAfter} seconds, then try again.`,
+      ]);
+      expect(section(blocked.text, action === 'profile' ? 'profile' : 'password')).toContain(
+        'Too many wrong passwords',
+      );
     }
     // Nothing changed, and the browser is still signed in.
     expect((await accountPage(browser)).text).toContain('Signed in as <strong>tom</strong>');
@@ -373,10 +464,20 @@ describe('the account page (e2e, SQLite)', () => {
 
   describe('apps with access', () => {
     /** Runs the authorization code flow for `browser` (consenting when asked); returns the tokens. */
-    async function authorizeWebApp(browser: HttpBrowser): Promise<{ tokens: { access_token: string; refresh_token: string }; consentShown: boolean }> {
+    async function authorizeWebApp(
+      browser: HttpBrowser,
+    ): Promise<{ tokens: { access_token: string; refresh_token: string }; consentShown: boolean }> {
       const { verifier, challenge } = pkcePair();
       const res = await browser.get(
-        authorizePath({ response_type: 'code', client_id: web.client_id, redirect_uri: WEB_CB, scope: 'read write', state: 's1', code_challenge: challenge, code_challenge_method: 'S256' }),
+        authorizePath({
+          response_type: 'code',
+          client_id: web.client_id,
+          redirect_uri: WEB_CB,
+          scope: 'read write',
+          state: 's1',
+          code_challenge: challenge,
+          code_challenge_method: 'S256',
+        }),
       );
       let redirect = res;
       const consentShown = res.status === 200;
@@ -400,7 +501,11 @@ describe('the account page (e2e, SQLite)', () => {
       httpRequest(`${server.url}/oauth/introspect`, {
         method: 'POST',
         headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({ token, client_id: client.client_id, client_secret: client.client_secret }).toString(),
+        body: new URLSearchParams({
+          token,
+          client_id: client.client_id,
+          client_secret: client.client_secret,
+        }).toString(),
       });
 
     it('lists an app the user consented to and one that used the password grant; "Remove access" revokes its tokens and forgets the consent', async () => {
@@ -425,7 +530,10 @@ describe('the account page (e2e, SQLite)', () => {
       expect(password.detail).toMatch(/ · signed in \d{4}-\d{2}-\d{2}$/);
       expect(page.text).toContain('aria-label="Remove access for Photo App"');
 
-      const removed = await browser.post('/account/apps/revoke', { csrf_token: accountCsrf(page.text), client_id: web.client_id });
+      const removed = await browser.post('/account/apps/revoke', {
+        csrf_token: accountCsrf(page.text),
+        client_id: web.client_id,
+      });
       expect(removed.status, removed.text.slice(0, 300)).toBe(303);
       expect(removed.location).toBe('/account?done=revoked');
       const after = await browser.get('/account?done=revoked');
@@ -433,26 +541,53 @@ describe('the account page (e2e, SQLite)', () => {
       expect(appsOf(after.text).map((app) => app.name)).toEqual(['Password App']);
 
       // Its tokens are dead, and it must ask again.
-      for (const token of [first.tokens.refresh_token]) expectInvalidGrant(await tokenRequest(server.url, { grant_type: 'refresh_token', refresh_token: token }, { basic: [web.client_id, web.client_secret] }));
+      for (const token of [first.tokens.refresh_token])
+        expectInvalidGrant(
+          await tokenRequest(
+            server.url,
+            { grant_type: 'refresh_token', refresh_token: token },
+            { basic: [web.client_id, web.client_secret] },
+          ),
+        );
       expect((await introspect(web, first.tokens.access_token)).json).toEqual({ active: false });
       expect((await authorizeWebApp(browser)).consentShown).toBe(true);
 
       // The password-grant app still works, and erin's access to the photo app is untouched.
       expectTokens(await refreshGrant(server.url, pwApp, pw.refresh_token!), 'password app refresh');
-      expectTokens(await tokenRequest(server.url, { grant_type: 'refresh_token', refresh_token: erins.tokens.refresh_token }, { basic: [web.client_id, web.client_secret] }), 'erin');
+      expectTokens(
+        await tokenRequest(
+          server.url,
+          { grant_type: 'refresh_token', refresh_token: erins.tokens.refresh_token },
+          { basic: [web.client_id, web.client_secret] },
+        ),
+        'erin',
+      );
       expect((await authorizeWebApp(erinBrowser)).consentShown).toBe(false);
     });
 
     it('removing an app also kills a code it has not exchanged yet', async () => {
       const browser = await signedIn('gus');
       const { verifier, challenge } = pkcePair();
-      const path = authorizePath({ response_type: 'code', client_id: web.client_id, redirect_uri: WEB_CB, scope: 'read', code_challenge: challenge, code_challenge_method: 'S256' });
+      const path = authorizePath({
+        response_type: 'code',
+        client_id: web.client_id,
+        redirect_uri: WEB_CB,
+        scope: 'read',
+        code_challenge: challenge,
+        code_challenge_method: 'S256',
+      });
       const consent = await browser.get(path);
       expect(consent.status).toBe(200);
       const code = new URL((await browser.answerConsent(consent.text, 'allow')).location!).searchParams.get('code')!;
-      expect((await submit(browser, 'apps/revoke', { client_id: web.client_id })).location).toBe('/account?done=revoked');
+      expect((await submit(browser, 'apps/revoke', { client_id: web.client_id })).location).toBe(
+        '/account?done=revoked',
+      );
       expectInvalidGrant(
-        await tokenRequest(server.url, { grant_type: 'authorization_code', code, redirect_uri: WEB_CB, code_verifier: verifier }, { basic: [web.client_id, web.client_secret] }),
+        await tokenRequest(
+          server.url,
+          { grant_type: 'authorization_code', code, redirect_uri: WEB_CB, code_verifier: verifier },
+          { basic: [web.client_id, web.client_secret] },
+        ),
         'a code issued before the access was removed',
       );
       expect(appsOf((await accountPage(browser)).text).map((app) => app.name)).not.toContain('Photo App');
@@ -504,7 +639,8 @@ describe('the account page (e2e, SQLite)', () => {
 
   it('other methods get an HTML 405 naming the allowed one', async () => {
     const browser = await signedIn('bob');
-    for (const method of ['POST', 'PUT', 'DELETE', 'PATCH']) await expectMethodNotAllowed(browser, method, '/account', 'GET');
+    for (const method of ['POST', 'PUT', 'DELETE', 'PATCH'])
+      await expectMethodNotAllowed(browser, method, '/account', 'GET');
     for (const path of ['/account/profile', '/account/password', '/account/apps/revoke']) {
       for (const method of ['GET', 'PUT', 'DELETE']) await expectMethodNotAllowed(browser, method, path, 'POST');
     }

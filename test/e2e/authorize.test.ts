@@ -23,7 +23,7 @@ import {
   type BrowserResponse,
   type SetCookie,
 } from '../helpers/browser-http.js';
-import { httpRequest, tokenRequest, type HttpResult } from '../helpers/server.js';
+import { tokenRequest, type HttpResult } from '../helpers/server.js';
 import { startTestServer, type CreatedClient, type TestServer } from '../harness/index.js';
 
 const SCOPE_ENV = {
@@ -107,7 +107,10 @@ function expectErrorRedirect(
 }
 
 /** A successful code response at the redirect URI: code, state and iss, nothing else added. */
-function expectCodeRedirect(res: BrowserResponse, expected: { status: number; redirectUri: string; issuer: string; state?: string }): string {
+function expectCodeRedirect(
+  res: BrowserResponse,
+  expected: { status: number; redirectUri: string; issuer: string; state?: string },
+): string {
   expect(res.status, res.text).toBe(expected.status);
   const location = res.location ?? '';
   const separator = expected.redirectUri.includes('?') ? '&' : '?';
@@ -142,7 +145,9 @@ interface Tokens {
 function expectTokens(res: HttpResult, { scope, refresh }: { scope: string; refresh: boolean }): Tokens {
   expect(res.status, res.text).toBe(200);
   expectNoStore(res);
-  expect(Object.keys(res.json).sort()).toEqual(['access_token', 'expires_in', 'scope', 'token_type', ...(refresh ? ['refresh_token'] : [])].sort());
+  expect(Object.keys(res.json).sort()).toEqual(
+    ['access_token', 'expires_in', 'scope', 'token_type', ...(refresh ? ['refresh_token'] : [])].sort(),
+  );
   expect(res.json).toMatchObject({ token_type: 'Bearer', expires_in: 3600, scope });
   expect(res.json.access_token).toMatch(OAUTH_VALUE);
   if (refresh) expect(res.json.refresh_token).toMatch(OAUTH_VALUE);
@@ -212,7 +217,12 @@ describeEachEngine('authorization code flow through the browser pages (e2e)', (f
     expect(login.text).toContain('to continue to <strong>Core Web App</strong>');
     expect(hiddenField(login.text, 'return_to')).toBe(returnTo);
 
-    const signedIn = await browser.post('/login', { csrf_token: csrfToken, username: 'alice', password: PASSWORD, return_to: returnTo });
+    const signedIn = await browser.post('/login', {
+      csrf_token: csrfToken,
+      username: 'alice',
+      password: PASSWORD,
+      return_to: returnTo,
+    });
     expect(signedIn.status, signedIn.text).toBe(303);
     expect(signedIn.location).toBe(returnTo);
     expect(sessionCookieOf(signedIn)?.value).toMatch(SECRET_VALUE);
@@ -222,17 +232,29 @@ describeEachEngine('authorization code flow through the browser pages (e2e)', (f
     expect(consent.status, consent.text).toBe(200);
     expectPageHeaders(consent);
     expect(consent.text).toContain('<strong>Core Web App</strong> wants to access your account');
-    expect(hiddenFields(consent.text).map(([name]) => name).sort()).toEqual(['consent_id', 'csrf_token']);
+    expect(
+      hiddenFields(consent.text)
+        .map(([name]) => name)
+        .sort(),
+    ).toEqual(['consent_id', 'csrf_token']);
 
     const allowed = await browser.answerConsent(consent.text, 'allow');
     const code = expectCodeRedirect(allowed, { status: 303, redirectUri: WEB_CB, issuer: server.url, state: STATE });
 
     const tokens = expectTokens(
-      await tokenRequest(server.url, { grant_type: 'authorization_code', code, redirect_uri: WEB_CB, code_verifier: verifier }, { basic: [web.client_id, web.client_secret] }),
+      await tokenRequest(
+        server.url,
+        { grant_type: 'authorization_code', code, redirect_uri: WEB_CB, code_verifier: verifier },
+        { basic: [web.client_id, web.client_secret] },
+      ),
       { scope: 'read write', refresh: true },
     );
     const refreshed = expectTokens(
-      await tokenRequest(server.url, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token! }, { basic: [web.client_id, web.client_secret] }),
+      await tokenRequest(
+        server.url,
+        { grant_type: 'refresh_token', refresh_token: tokens.refresh_token! },
+        { basic: [web.client_id, web.client_secret] },
+      ),
       { scope: 'read write', refresh: true },
     );
     expect(refreshed.refresh_token).not.toBe(tokens.refresh_token);
@@ -243,11 +265,25 @@ describeEachEngine('authorization code flow through the browser pages (e2e)', (f
     const browser = new HttpBrowser(server.url);
     await browser.signInOrFail('bruno', PASSWORD);
     const ask = (scope: string) =>
-      browser.get(authorizePath({ response_type: 'code', client_id: web.client_id, scope, state: 's', code_challenge: pkcePair().challenge, code_challenge_method: 'S256' }));
+      browser.get(
+        authorizePath({
+          response_type: 'code',
+          client_id: web.client_id,
+          scope,
+          state: 's',
+          code_challenge: pkcePair().challenge,
+          code_challenge_method: 'S256',
+        }),
+      );
 
     const consent = await ask('read write');
     expect(consent.status).toBe(200);
-    expectCodeRedirect(await browser.answerConsent(consent.text, 'allow'), { status: 303, redirectUri: WEB_CB, issuer: server.url, state: 's' });
+    expectCodeRedirect(await browser.answerConsent(consent.text, 'allow'), {
+      status: 303,
+      redirectUri: WEB_CB,
+      issuer: server.url,
+      state: 's',
+    });
 
     expectCodeRedirect(await ask('read write'), { status: 302, redirectUri: WEB_CB, issuer: server.url, state: 's' });
     expectCodeRedirect(await ask('write'), { status: 302, redirectUri: WEB_CB, issuer: server.url, state: 's' });
@@ -261,16 +297,34 @@ describeEachEngine('authorization code flow through the browser pages (e2e)', (f
     await browser.signInOrFail('chloe', PASSWORD);
     const { verifier, challenge } = pkcePair();
     const consent = await browser.get(
-      authorizePath({ response_type: 'code', client_id: web.client_id, redirect_uri: WEB_CB, code_challenge: challenge, code_challenge_method: 'S256' }),
+      authorizePath({
+        response_type: 'code',
+        client_id: web.client_id,
+        redirect_uri: WEB_CB,
+        code_challenge: challenge,
+        code_challenge_method: 'S256',
+      }),
     );
-    const code = expectCodeRedirect(await browser.answerConsent(consent.text, 'allow'), { status: 303, redirectUri: WEB_CB, issuer: server.url });
+    const code = expectCodeRedirect(await browser.answerConsent(consent.text, 'allow'), {
+      status: 303,
+      redirectUri: WEB_CB,
+      issuer: server.url,
+    });
     const exchange = () =>
-      tokenRequest(server.url, { grant_type: 'authorization_code', code, redirect_uri: WEB_CB, code_verifier: verifier }, { basic: [web.client_id, web.client_secret] });
+      tokenRequest(
+        server.url,
+        { grant_type: 'authorization_code', code, redirect_uri: WEB_CB, code_verifier: verifier },
+        { basic: [web.client_id, web.client_secret] },
+      );
 
     const tokens = expectTokens(await exchange(), { scope: 'read', refresh: true });
     expectTokenError(await exchange(), 'invalid_grant');
     expectTokenError(
-      await tokenRequest(server.url, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token! }, { basic: [web.client_id, web.client_secret] }),
+      await tokenRequest(
+        server.url,
+        { grant_type: 'refresh_token', refresh_token: tokens.refresh_token! },
+        { basic: [web.client_id, web.client_secret] },
+      ),
       'invalid_grant',
     );
   });
@@ -281,18 +335,44 @@ describeEachEngine('authorization code flow through the browser pages (e2e)', (f
     const { verifier, challenge } = pkcePair();
     const redirectUri = 'http://127.0.0.1:49152/callback';
     const consent = await browser.get(
-      authorizePath({ response_type: 'code', client_id: spa.client_id, redirect_uri: redirectUri, scope: 'read', state: 'p', code_challenge: challenge, code_challenge_method: 'S256' }),
+      authorizePath({
+        response_type: 'code',
+        client_id: spa.client_id,
+        redirect_uri: redirectUri,
+        scope: 'read',
+        state: 'p',
+        code_challenge: challenge,
+        code_challenge_method: 'S256',
+      }),
     );
     expect(consent.status, consent.location ?? '').toBe(200);
-    const code = expectCodeRedirect(await browser.answerConsent(consent.text, 'allow'), { status: 303, redirectUri, issuer: server.url, state: 'p' });
+    const code = expectCodeRedirect(await browser.answerConsent(consent.text, 'allow'), {
+      status: 303,
+      redirectUri,
+      issuer: server.url,
+      state: 'p',
+    });
     const tokens = expectTokens(
-      await tokenRequest(server.url, { grant_type: 'authorization_code', client_id: spa.client_id, code, redirect_uri: redirectUri, code_verifier: verifier }),
+      await tokenRequest(server.url, {
+        grant_type: 'authorization_code',
+        client_id: spa.client_id,
+        code,
+        redirect_uri: redirectUri,
+        code_verifier: verifier,
+      }),
       { scope: 'read', refresh: true },
     );
-    expectTokens(await tokenRequest(server.url, { grant_type: 'refresh_token', client_id: spa.client_id, refresh_token: tokens.refresh_token! }), {
-      scope: 'read',
-      refresh: true,
-    });
+    expectTokens(
+      await tokenRequest(server.url, {
+        grant_type: 'refresh_token',
+        client_id: spa.client_id,
+        refresh_token: tokens.refresh_token!,
+      }),
+      {
+        scope: 'read',
+        refresh: true,
+      },
+    );
   });
 });
 
@@ -411,12 +491,21 @@ describe('authorization endpoint, sign-in and consent pages (e2e, SQLite)', () =
     let res = await browser.get(request.path);
     if (res.status === 200) res = await browser.answerConsent(res.text, 'allow');
     const redirectUri = request.params.redirect_uri ?? client.redirect_uris[0]!;
-    const code = expectCodeRedirect(res, { status: res.status === 303 ? 303 : 302, redirectUri, issuer, state: request.params.state });
+    const code = expectCodeRedirect(res, {
+      status: res.status === 303 ? 303 : 302,
+      redirectUri,
+      issuer,
+      state: request.params.state,
+    });
     return { code, verifier: request.verifier, redirectUri };
   }
 
   const codeExchange = (target: TestServer, client: Confidential, params: Record<string, string>) =>
-    tokenRequest(target.url, { grant_type: 'authorization_code', ...params }, { basic: [client.client_id, client.client_secret] });
+    tokenRequest(
+      target.url,
+      { grant_type: 'authorization_code', ...params },
+      { basic: [client.client_id, client.client_secret] },
+    );
 
   describe('routes', () => {
     it('GET / redirects to the sign-in page', async () => {
@@ -484,7 +573,12 @@ describe('authorization endpoint, sign-in and consent pages (e2e, SQLite)', () =
 
       // The session works under its prefixed name only: the iss of the answer is the https issuer.
       const { path } = codeRequest(clients.trusted);
-      expectCodeRedirect(await browser.get(path), { status: 302, redirectUri: TRUSTED_CB, issuer: HTTPS_ISSUER, state: STATE });
+      expectCodeRedirect(await browser.get(path), {
+        status: 302,
+        redirectUri: TRUSTED_CB,
+        issuer: HTTPS_ISSUER,
+        state: STATE,
+      });
       const unprefixed = await browser.get(path, { cookie: `gatehouse_session=${session!.value}` });
       expect(unprefixed.status).toBe(302);
       expect(unprefixed.location).toMatch(/^\/login\?return_to=/);
@@ -494,9 +588,18 @@ describe('authorization endpoint, sign-in and consent pages (e2e, SQLite)', () =
   describe('requests that cannot be trusted: an error page, never a redirect', () => {
     it('missing or unknown client_id', async () => {
       const browser = new HttpBrowser(server.url);
-      expectUntrusted(await browser.get(codeRequest(clients.web, { client_id: undefined }).path), 'the request has no client_id');
-      expectUntrusted(await browser.get(codeRequest(clients.web, { client_id: 'no-such-client' }).path), 'no application is registered with this client_id');
-      expectUntrusted(await browser.get(codeRequest(clients.web, { client_id: 'x'.repeat(300) }).path), 'no application is registered with this client_id');
+      expectUntrusted(
+        await browser.get(codeRequest(clients.web, { client_id: undefined }).path),
+        'the request has no client_id',
+      );
+      expectUntrusted(
+        await browser.get(codeRequest(clients.web, { client_id: 'no-such-client' }).path),
+        'no application is registered with this client_id',
+      );
+      expectUntrusted(
+        await browser.get(codeRequest(clients.web, { client_id: 'x'.repeat(300) }).path),
+        'no application is registered with this client_id',
+      );
     });
 
     it('a redirect_uri that is not registered (exact match: trailing slash, case, query, other host)', async () => {
@@ -511,31 +614,61 @@ describe('authorization endpoint, sign-in and consent pages (e2e, SQLite)', () =
         'https://app.example:443/callback',
         'https://app.example/cb?tenant=42',
       ]) {
-        expectUntrusted(await browser.get(codeRequest(clients.web, { redirect_uri: redirectUri }).path), 'redirect_uri does not match any URI registered for this client');
+        expectUntrusted(
+          await browser.get(codeRequest(clients.web, { redirect_uri: redirectUri }).path),
+          'redirect_uri does not match any URI registered for this client',
+        );
       }
-      expectUntrusted(await browser.get(codeRequest(clients.query, { redirect_uri: 'https://app.example/cb?lang=en&tenant=42' }).path), 'redirect_uri does not match');
+      expectUntrusted(
+        await browser.get(
+          codeRequest(clients.query, { redirect_uri: 'https://app.example/cb?lang=en&tenant=42' }).path,
+        ),
+        'redirect_uri does not match',
+      );
     });
 
     it('no redirect_uri when several are registered, or none registered at all', async () => {
       const browser = new HttpBrowser(server.url);
-      expectUntrusted(await browser.get(codeRequest(clients.multi, { redirect_uri: undefined }).path), 'redirect_uri is required: this client has several registered');
-      expectUntrusted(await browser.get(codeRequest(clients.none, { redirect_uri: undefined }).path), 'this client has no registered redirect URI');
-      expectUntrusted(await browser.get(codeRequest(clients.none, { redirect_uri: CB }).path), 'this client has no registered redirect URI');
+      expectUntrusted(
+        await browser.get(codeRequest(clients.multi, { redirect_uri: undefined }).path),
+        'redirect_uri is required: this client has several registered',
+      );
+      expectUntrusted(
+        await browser.get(codeRequest(clients.none, { redirect_uri: undefined }).path),
+        'this client has no registered redirect URI',
+      );
+      expectUntrusted(
+        await browser.get(codeRequest(clients.none, { redirect_uri: CB }).path),
+        'this client has no registered redirect URI',
+      );
     });
 
     it('client_id or redirect_uri given twice', async () => {
       const browser = new HttpBrowser(server.url);
       const { path } = codeRequest(clients.web);
-      expectUntrusted(await browser.get(`${path}&client_id=${clients.web.client_id}`), 'client_id was given more than once');
-      expectUntrusted(await browser.get(`${path}&redirect_uri=${encodeURIComponent(CB)}`), 'redirect_uri was given more than once');
-      expectUntrusted(await browser.get(`${path}&redirect_uri=${encodeURIComponent('https://evil.example/')}`), 'redirect_uri was given more than once');
+      expectUntrusted(
+        await browser.get(`${path}&client_id=${clients.web.client_id}`),
+        'client_id was given more than once',
+      );
+      expectUntrusted(
+        await browser.get(`${path}&redirect_uri=${encodeURIComponent(CB)}`),
+        'redirect_uri was given more than once',
+      );
+      expectUntrusted(
+        await browser.get(`${path}&redirect_uri=${encodeURIComponent('https://evil.example/')}`),
+        'redirect_uri was given more than once',
+      );
     });
 
     it('the consent form cannot carry a redirect_uri (or any request parameter): a 400 page, never a redirect', async () => {
       const browser = await signedIn('kate');
       const consent = await browser.get(codeRequest(clients.web).path);
       expect(consent.status).toBe(200);
-      for (const [name, value] of [['redirect_uri', 'https://evil.example/callback'], ['client_id', clients.other.client_id], ['scope', 'admin']] as const) {
+      for (const [name, value] of [
+        ['redirect_uri', 'https://evil.example/callback'],
+        ['client_id', clients.other.client_id],
+        ['scope', 'admin'],
+      ] as const) {
         const tampered = await browser.answerConsent(consent.text, 'allow', (fields) => [...fields, [name, value]]);
         expect(tampered.status, tampered.text).toBe(400);
         expect(tampered.location).toBeNull();
@@ -550,11 +683,19 @@ describe('authorization endpoint, sign-in and consent pages (e2e, SQLite)', () =
     it('missing response_type is invalid_request; an unknown one is unsupported_response_type', async () => {
       const browser = new HttpBrowser(server.url);
       expectErrorRedirect(await browser.get(codeRequest(clients.web, { response_type: undefined }).path), {
-        status: 302, redirectUri: CB, error: 'invalid_request', issuer: issuer(), state: STATE,
+        status: 302,
+        redirectUri: CB,
+        error: 'invalid_request',
+        issuer: issuer(),
+        state: STATE,
       });
       for (const responseType of ['id_token', 'code token', 'CODE']) {
         expectErrorRedirect(await browser.get(codeRequest(clients.web, { response_type: responseType }).path), {
-          status: 302, redirectUri: CB, error: 'unsupported_response_type', issuer: issuer(), state: STATE,
+          status: 302,
+          redirectUri: CB,
+          error: 'unsupported_response_type',
+          issuer: issuer(),
+          state: STATE,
         });
       }
     });
@@ -568,7 +709,11 @@ describe('authorization endpoint, sign-in and consent pages (e2e, SQLite)', () =
         [clients.web, 'read  write'],
       ] as const) {
         expectErrorRedirect(await browser.get(codeRequest(client, { scope }).path), {
-          status: 302, redirectUri: CB, error: 'invalid_scope', issuer: issuer(), state: STATE,
+          status: 302,
+          redirectUri: CB,
+          error: 'invalid_scope',
+          issuer: issuer(),
+          state: STATE,
         });
       }
     });
@@ -577,10 +722,18 @@ describe('authorization endpoint, sign-in and consent pages (e2e, SQLite)', () =
       const browser = new HttpBrowser(server.url);
       const none = { code_challenge: undefined, code_challenge_method: undefined };
       expectErrorRedirect(await browser.get(codeRequest(clients.publicApp, none).path), {
-        status: 302, redirectUri: 'http://127.0.0.1/cb', error: 'invalid_request', issuer: issuer(), state: STATE,
+        status: 302,
+        redirectUri: 'http://127.0.0.1/cb',
+        error: 'invalid_request',
+        issuer: issuer(),
+        state: STATE,
       });
       expectErrorRedirect(await browser.get(codeRequest(clients.web, none).path), {
-        status: 302, redirectUri: CB, error: 'invalid_request', issuer: issuer(), state: STATE,
+        status: 302,
+        redirectUri: CB,
+        error: 'invalid_request',
+        issuer: issuer(),
+        state: STATE,
       });
     });
 
@@ -589,7 +742,11 @@ describe('authorization endpoint, sign-in and consent pages (e2e, SQLite)', () =
       const none = { code_challenge: undefined, code_challenge_method: undefined };
       expectLoginRedirect(await browser.get(codeRequest(clients.web, none).path), 302);
       expectErrorRedirect(await browser.get(codeRequest(clients.publicApp, none).path), {
-        status: 302, redirectUri: 'http://127.0.0.1/cb', error: 'invalid_request', issuer: legacyServer.url, state: STATE,
+        status: 302,
+        redirectUri: 'http://127.0.0.1/cb',
+        error: 'invalid_request',
+        issuer: legacyServer.url,
+        state: STATE,
       });
     });
 
@@ -604,7 +761,11 @@ describe('authorization endpoint, sign-in and consent pages (e2e, SQLite)', () =
         { code_challenge: undefined, code_challenge_method: 'S256' },
       ]) {
         expectErrorRedirect(await browser.get(codeRequest(clients.web, overrides).path), {
-          status: 302, redirectUri: CB, error: 'invalid_request', issuer: issuer(), state: STATE,
+          status: 302,
+          redirectUri: CB,
+          error: 'invalid_request',
+          issuer: issuer(),
+          state: STATE,
         });
       }
     });
@@ -612,28 +773,49 @@ describe('authorization endpoint, sign-in and consent pages (e2e, SQLite)', () =
     it('GATEHOUSE_ENFORCE_STATE=true: a request without state is refused (invalid_request), with state it goes on', async () => {
       const browser = new HttpBrowser(stateServer.url);
       expectErrorRedirect(await browser.get(codeRequest(clients.web, { state: undefined }).path), {
-        status: 302, redirectUri: CB, error: 'invalid_request', issuer: stateServer.url,
+        status: 302,
+        redirectUri: CB,
+        error: 'invalid_request',
+        issuer: stateServer.url,
       });
       expectLoginRedirect(await browser.get(codeRequest(clients.web).path), 302);
       // By default state is optional.
-      expectLoginRedirect(await new HttpBrowser(server.url).get(codeRequest(clients.web, { state: undefined }).path), 302);
+      expectLoginRedirect(
+        await new HttpBrowser(server.url).get(codeRequest(clients.web, { state: undefined }).path),
+        302,
+      );
     });
 
     it('response_type=token for a client not registered for the implicit grant: unauthorized_client, in the fragment', async () => {
       const browser = new HttpBrowser(server.url);
       expectErrorRedirect(await browser.get(codeRequest(clients.web, { response_type: 'token' }).path), {
-        status: 302, redirectUri: CB, error: 'unauthorized_client', issuer: issuer(), state: STATE, mode: 'fragment',
+        status: 302,
+        redirectUri: CB,
+        error: 'unauthorized_client',
+        issuer: issuer(),
+        state: STATE,
+        mode: 'fragment',
       });
       // And the implicit-only client may not use the code flow.
       expectErrorRedirect(await browser.get(codeRequest(clients.implicit).path), {
-        status: 302, redirectUri: SPA_CB, error: 'unauthorized_client', issuer: issuer(), state: STATE,
+        status: 302,
+        redirectUri: SPA_CB,
+        error: 'unauthorized_client',
+        issuer: issuer(),
+        state: STATE,
       });
     });
 
     it("keeps the registered redirect URI's own query string", async () => {
       const browser = new HttpBrowser(server.url);
       const res = await browser.get(codeRequest(clients.query, { scope: 'nope' }).path);
-      const params = expectErrorRedirect(res, { status: 302, redirectUri: QUERY_CB, error: 'invalid_scope', issuer: issuer(), state: STATE });
+      const params = expectErrorRedirect(res, {
+        status: 302,
+        redirectUri: QUERY_CB,
+        error: 'invalid_scope',
+        issuer: issuer(),
+        state: STATE,
+      });
       expect(params.get('tenant')).toBe('42');
       expect(params.get('lang')).toBe('en');
     });
@@ -641,16 +823,41 @@ describe('authorization endpoint, sign-in and consent pages (e2e, SQLite)', () =
     it('a repeated parameter is invalid_request; a repeated state is not echoed', async () => {
       const browser = new HttpBrowser(server.url);
       const { path } = codeRequest(clients.web);
-      expectErrorRedirect(await browser.get(`${path}&response_type=code`), { status: 302, redirectUri: CB, error: 'invalid_request', issuer: issuer(), state: STATE });
-      expectErrorRedirect(await browser.get(`${path}&scope=write`), { status: 302, redirectUri: CB, error: 'invalid_request', issuer: issuer(), state: STATE });
-      expectErrorRedirect(await browser.get(`${path}&state=other`), { status: 302, redirectUri: CB, error: 'invalid_request', issuer: issuer() });
+      expectErrorRedirect(await browser.get(`${path}&response_type=code`), {
+        status: 302,
+        redirectUri: CB,
+        error: 'invalid_request',
+        issuer: issuer(),
+        state: STATE,
+      });
+      expectErrorRedirect(await browser.get(`${path}&scope=write`), {
+        status: 302,
+        redirectUri: CB,
+        error: 'invalid_request',
+        issuer: issuer(),
+        state: STATE,
+      });
+      expectErrorRedirect(await browser.get(`${path}&state=other`), {
+        status: 302,
+        redirectUri: CB,
+        error: 'invalid_request',
+        issuer: issuer(),
+      });
     });
 
     it('resource (RFC 8707) and audience may repeat', async () => {
       const browser = await signedIn('kate');
       const { path } = codeRequest(clients.trusted);
-      for (const extra of ['resource=https%3A%2F%2Fa.example%2F&resource=https%3A%2F%2Fb.example%2F', 'audience=a&audience=b']) {
-        expectCodeRedirect(await browser.get(`${path}&${extra}`), { status: 302, redirectUri: TRUSTED_CB, issuer: issuer(), state: STATE });
+      for (const extra of [
+        'resource=https%3A%2F%2Fa.example%2F&resource=https%3A%2F%2Fb.example%2F',
+        'audience=a&audience=b',
+      ]) {
+        expectCodeRedirect(await browser.get(`${path}&${extra}`), {
+          status: 302,
+          redirectUri: TRUSTED_CB,
+          issuer: issuer(),
+          state: STATE,
+        });
       }
     });
   });
@@ -658,22 +865,49 @@ describe('authorization endpoint, sign-in and consent pages (e2e, SQLite)', () =
   describe('loopback redirect URIs (RFC 8252 §7.3)', () => {
     /** Accepted: the (PKCE-less) request is answered at the requested URI itself. */
     async function expectAccepted(client: CreatedClient, redirectUri: string) {
-      const res = await new HttpBrowser(server.url).get(codeRequest(client, { redirect_uri: redirectUri, code_challenge: undefined, code_challenge_method: undefined }).path);
-      expectErrorRedirect(res, { status: 302, redirectUri, error: 'invalid_request', issuer: server.url, state: STATE });
+      const res = await new HttpBrowser(server.url).get(
+        codeRequest(client, { redirect_uri: redirectUri, code_challenge: undefined, code_challenge_method: undefined })
+          .path,
+      );
+      expectErrorRedirect(res, {
+        status: 302,
+        redirectUri,
+        error: 'invalid_request',
+        issuer: server.url,
+        state: STATE,
+      });
     }
     async function expectRefused(client: CreatedClient, redirectUri: string) {
-      expectUntrusted(await new HttpBrowser(server.url).get(codeRequest(client, { redirect_uri: redirectUri }).path), 'redirect_uri does not match');
+      expectUntrusted(
+        await new HttpBrowser(server.url).get(codeRequest(client, { redirect_uri: redirectUri }).path),
+        'redirect_uri does not match',
+      );
     }
 
     it('http://127.0.0.1/cb registered: any port is accepted, the path still matches exactly', async () => {
-      for (const uri of ['http://127.0.0.1/cb', 'http://127.0.0.1:1/cb', 'http://127.0.0.1:54321/cb', 'http://127.0.0.1:65535/cb']) await expectAccepted(clients.publicApp, uri);
-      for (const uri of ['http://127.0.0.1:54321/cb/', 'http://127.0.0.1:54321/CB', 'http://127.0.0.1:54321/other', 'https://127.0.0.1:54321/cb', 'http://[::1]:54321/cb', 'http://localhost:54321/cb', 'http://127.0.0.1:54321@evil.example/cb']) {
+      for (const uri of [
+        'http://127.0.0.1/cb',
+        'http://127.0.0.1:1/cb',
+        'http://127.0.0.1:54321/cb',
+        'http://127.0.0.1:65535/cb',
+      ])
+        await expectAccepted(clients.publicApp, uri);
+      for (const uri of [
+        'http://127.0.0.1:54321/cb/',
+        'http://127.0.0.1:54321/CB',
+        'http://127.0.0.1:54321/other',
+        'https://127.0.0.1:54321/cb',
+        'http://[::1]:54321/cb',
+        'http://localhost:54321/cb',
+        'http://127.0.0.1:54321@evil.example/cb',
+      ]) {
         await expectRefused(clients.publicApp, uri);
       }
     });
 
     it('registered with a port: another port, or none, is accepted too', async () => {
-      for (const uri of ['http://127.0.0.1:8000/cb', 'http://127.0.0.1:9000/cb', 'http://127.0.0.1/cb']) await expectAccepted(clients.loopPort, uri);
+      for (const uri of ['http://127.0.0.1:8000/cb', 'http://127.0.0.1:9000/cb', 'http://127.0.0.1/cb'])
+        await expectAccepted(clients.loopPort, uri);
       await expectRefused(clients.loopPort, 'http://127.0.0.1:9000/other');
     });
 
@@ -684,7 +918,8 @@ describe('authorization endpoint, sign-in and consent pages (e2e, SQLite)', () =
 
     it('localhost gets no exception: another port is refused', async () => {
       await expectAccepted(clients.localhost, 'http://localhost:3000/cb');
-      for (const uri of ['http://localhost:4000/cb', 'http://localhost/cb']) await expectRefused(clients.localhost, uri);
+      for (const uri of ['http://localhost:4000/cb', 'http://localhost/cb'])
+        await expectRefused(clients.localhost, uri);
     });
   });
 
@@ -692,7 +927,11 @@ describe('authorization endpoint, sign-in and consent pages (e2e, SQLite)', () =
     it('not signed in: 302 to /login?return_to=<the request kept on the server>; the login page names the app and keeps return_to', async () => {
       const browser = new HttpBrowser(server.url);
       const request = codeRequest(clients.web);
-      const returnTo = expectLoginRedirect(await browser.get(request.path), 302, request.params as Record<string, string>);
+      const returnTo = expectLoginRedirect(
+        await browser.get(request.path),
+        302,
+        request.params as Record<string, string>,
+      );
       const { page } = await browser.loginForm(returnTo);
       expectPageHeaders(page);
       expect(page.text).toContain(`to continue to <strong>${escapeHtml(WEB_NAME)}</strong>`);
@@ -730,14 +969,29 @@ describe('authorization endpoint, sign-in and consent pages (e2e, SQLite)', () =
       const first = sessionCookieOf(await login())?.value;
       expect(first).toMatch(SECRET_VALUE);
       const { path } = codeRequest(clients.trusted);
-      expectCodeRedirect(await browser.get(path), { status: 302, redirectUri: TRUSTED_CB, issuer: server.url, state: STATE });
+      expectCodeRedirect(await browser.get(path), {
+        status: 302,
+        redirectUri: TRUSTED_CB,
+        issuer: server.url,
+        state: STATE,
+      });
 
       // Signing in again with that cookie still set: a new id, and the old one is dead.
       const second = sessionCookieOf(await login())?.value;
       expect(second).toMatch(SECRET_VALUE);
       expect(second).not.toBe(first);
-      expectCodeRedirect(await browser.get(path), { status: 302, redirectUri: TRUSTED_CB, issuer: server.url, state: STATE });
-      expectLoginRedirect(await browser.get(path, { cookie: `gatehouse_session=${first}; gatehouse_csrf=${browser.jar.get('gatehouse_csrf')}` }), 302);
+      expectCodeRedirect(await browser.get(path), {
+        status: 302,
+        redirectUri: TRUSTED_CB,
+        issuer: server.url,
+        state: STATE,
+      });
+      expectLoginRedirect(
+        await browser.get(path, {
+          cookie: `gatehouse_session=${first}; gatehouse_csrf=${browser.jar.get('gatehouse_csrf')}`,
+        }),
+        302,
+      );
 
       // A value planted before sign-in is never the one after it.
       const planted = 'A'.repeat(43);
@@ -758,7 +1012,11 @@ describe('authorization endpoint, sign-in and consent pages (e2e, SQLite)', () =
           ['nobody@example.com', PASSWORD],
           ['jack', PASSWORD],
           ['"><script>alert(1)</script>', PASSWORD],
-        ].map(async ([username, password]) => ({ username: username!, password: password!, res: await new HttpBrowser(server.url).signIn(username!, password!) })),
+        ].map(async ([username, password]) => ({
+          username: username!,
+          password: password!,
+          res: await new HttpBrowser(server.url).signIn(username!, password!),
+        })),
       );
       for (const { username, password, res } of attempts) {
         expect(res.status, username).toBe(400);
@@ -782,7 +1040,10 @@ describe('authorization endpoint, sign-in and consent pages (e2e, SQLite)', () =
       // What `gatehouse user deactivate ivy` does.
       await expect(server.accounts().setEnabled('ivy', false)).resolves.toMatchObject({ enabled: false });
       expectLoginRedirect(await browser.get(codeRequest(clients.trusted).path), 302);
-      expectTokenError(await codeExchange(server, clients.trusted, { code, redirect_uri: TRUSTED_CB, code_verifier: verifier }), 'invalid_grant');
+      expectTokenError(
+        await codeExchange(server, clients.trusted, { code, redirect_uri: TRUSTED_CB, code_verifier: verifier }),
+        'invalid_grant',
+      );
     });
 
     it('a missing or wrong CSRF token, or no CSRF cookie: 403 page and no session', async () => {
@@ -796,7 +1057,11 @@ describe('authorization endpoint, sign-in and consent pages (e2e, SQLite)', () =
         await browser.post('/login', { ...credentials, csrf_token: 'A'.repeat(43) }),
         await browser.post('/login', { ...credentials, csrf_token: otherToken }),
         await browser.post('/login', { ...credentials, csrf_token: `${csrfToken}x` }),
-        await browser.request('/login', { method: 'POST', form: { ...credentials, csrf_token: csrfToken }, withoutCookies: true }),
+        await browser.request('/login', {
+          method: 'POST',
+          form: { ...credentials, csrf_token: csrfToken },
+          withoutCookies: true,
+        }),
       ];
       for (const res of answers) {
         expect(res.status, res.text).toBe(403);
@@ -823,7 +1088,12 @@ describe('authorization endpoint, sign-in and consent pages (e2e, SQLite)', () =
         const browser = new HttpBrowser(server.url);
         const { page } = await browser.loginForm(returnTo);
         expect(hiddenField(page.text, 'return_to'), returnTo).toBeUndefined();
-        const res = await browser.post('/login', { csrf_token: csrfTokenOf(page.text), username: 'alice', password: PASSWORD, return_to: returnTo });
+        const res = await browser.post('/login', {
+          csrf_token: csrfTokenOf(page.text),
+          username: 'alice',
+          password: PASSWORD,
+          return_to: returnTo,
+        });
         expect(res.status, returnTo).toBe(303);
         expect(res.location, returnTo).toBe('/login');
         // Once signed in, GET /login ignores it as well.
@@ -862,7 +1132,13 @@ describe('authorization endpoint, sign-in and consent pages (e2e, SQLite)', () =
       const browser = await signedIn('dan');
       const request = codeRequest(clients.web);
       const consent = await browser.get(request.path);
-      expectErrorRedirect(await browser.answerConsent(consent.text, 'deny'), { status: 303, redirectUri: CB, error: 'access_denied', issuer: server.url, state: STATE });
+      expectErrorRedirect(await browser.answerConsent(consent.text, 'deny'), {
+        status: 303,
+        redirectUri: CB,
+        error: 'access_denied',
+        issuer: server.url,
+        state: STATE,
+      });
       const again = await browser.get(codeRequest(clients.web).path);
       expect(again.status).toBe(200);
       expect(again.text).toContain('wants to access your account');
@@ -872,10 +1148,20 @@ describe('authorization endpoint, sign-in and consent pages (e2e, SQLite)', () =
       const browser = await signedIn('erin');
       const consent = await browser.get(codeRequest(clients.web, { scope: 'read write' }).path);
       expect(consent.status).toBe(200);
-      expectCodeRedirect(await browser.answerConsent(consent.text, 'allow'), { status: 303, redirectUri: CB, issuer: server.url, state: STATE });
+      expectCodeRedirect(await browser.answerConsent(consent.text, 'allow'), {
+        status: 303,
+        redirectUri: CB,
+        issuer: server.url,
+        state: STATE,
+      });
 
       for (const scope of ['read write', 'write read', 'write', undefined]) {
-        expectCodeRedirect(await browser.get(codeRequest(clients.web, { scope }).path), { status: 302, redirectUri: CB, issuer: server.url, state: STATE });
+        expectCodeRedirect(await browser.get(codeRequest(clients.web, { scope }).path), {
+          status: 302,
+          redirectUri: CB,
+          issuer: server.url,
+          state: STATE,
+        });
       }
       const wider = await browser.get(codeRequest(clients.web, { scope: 'read admin' }).path);
       expect(wider.status, wider.location ?? '').toBe(200);
@@ -890,7 +1176,12 @@ describe('authorization endpoint, sign-in and consent pages (e2e, SQLite)', () =
     it('a client created with --trusted never shows the consent page', async () => {
       const browser = await signedIn('gina');
       for (const scope of ['read', 'read write admin']) {
-        expectCodeRedirect(await browser.get(codeRequest(clients.trusted, { scope }).path), { status: 302, redirectUri: TRUSTED_CB, issuer: server.url, state: STATE });
+        expectCodeRedirect(await browser.get(codeRequest(clients.trusted, { scope }).path), {
+          status: 302,
+          redirectUri: TRUSTED_CB,
+          issuer: server.url,
+          state: STATE,
+        });
       }
     });
 
@@ -899,7 +1190,9 @@ describe('authorization endpoint, sign-in and consent pages (e2e, SQLite)', () =
       const consent = await browser.get(codeRequest(clients.web).path);
       expect(consent.status).toBe(200);
       const withToken = (token: string | null) => (fields: [string, string][]) =>
-        token === null ? fields.filter(([name]) => name !== 'csrf_token') : fields.map(([name, value]): [string, string] => [name, name === 'csrf_token' ? token : value]);
+        token === null
+          ? fields.filter(([name]) => name !== 'csrf_token')
+          : fields.map(([name, value]): [string, string] => [name, name === 'csrf_token' ? token : value]);
 
       // Another session of the same user, in another browser.
       const elsewhere = await signedIn('hugo');
@@ -908,7 +1201,13 @@ describe('authorization endpoint, sign-in and consent pages (e2e, SQLite)', () =
       const loginToken = (await browser.loginForm()).csrfToken;
       const logoutToken = csrfTokenOf((await browser.get('/logout')).text);
 
-      for (const change of [withToken(null), withToken(foreign), withToken(loginToken), withToken(logoutToken), withToken('')]) {
+      for (const change of [
+        withToken(null),
+        withToken(foreign),
+        withToken(loginToken),
+        withToken(logoutToken),
+        withToken(''),
+      ]) {
         const res = await browser.answerConsent(consent.text, 'allow', change);
         expect(res.status, res.text).toBe(403);
         expect(res.location).toBeNull();
@@ -923,7 +1222,12 @@ describe('authorization endpoint, sign-in and consent pages (e2e, SQLite)', () =
       expect(stale.status).toBe(403);
       // The fresh page's token works.
       const fresh = await browser.get(codeRequest(clients.web).path);
-      expectCodeRedirect(await browser.answerConsent(fresh.text, 'allow'), { status: 303, redirectUri: CB, issuer: server.url, state: STATE });
+      expectCodeRedirect(await browser.answerConsent(fresh.text, 'allow'), {
+        status: 303,
+        redirectUri: CB,
+        issuer: server.url,
+        state: STATE,
+      });
     });
 
     it('a decision other than allow or deny is a 400 page, not a redirect', async () => {
@@ -940,7 +1244,12 @@ describe('authorization endpoint, sign-in and consent pages (e2e, SQLite)', () =
   describe('the implicit grant (client registered with --grant-type implicit)', () => {
     it('answers in the fragment: access_token, token_type, expires_in, scope, state, iss and no refresh token', async () => {
       const browser = await signedIn('alice');
-      const request = codeRequest(clients.implicit, { response_type: 'token', scope: 'read write', code_challenge: undefined, code_challenge_method: undefined });
+      const request = codeRequest(clients.implicit, {
+        response_type: 'token',
+        scope: 'read write',
+        code_challenge: undefined,
+        code_challenge_method: undefined,
+      });
       const consent = await browser.get(request.path);
       expect(consent.status, consent.location ?? '').toBe(200);
       // The response type is kept on the server with the request, not in the form.
@@ -966,13 +1275,26 @@ describe('authorization endpoint, sign-in and consent pages (e2e, SQLite)', () =
 
     it('errors go in the fragment too (invalid_scope, access_denied)', async () => {
       const browser = await signedIn('bob');
-      expectErrorRedirect(await browser.get(codeRequest(clients.implicit, { response_type: 'token', scope: 'superuser' }).path), {
-        status: 302, redirectUri: SPA_CB, error: 'invalid_scope', issuer: server.url, state: STATE, mode: 'fragment',
-      });
+      expectErrorRedirect(
+        await browser.get(codeRequest(clients.implicit, { response_type: 'token', scope: 'superuser' }).path),
+        {
+          status: 302,
+          redirectUri: SPA_CB,
+          error: 'invalid_scope',
+          issuer: server.url,
+          state: STATE,
+          mode: 'fragment',
+        },
+      );
       const consent = await browser.get(codeRequest(clients.implicit, { response_type: 'token', scope: 'admin' }).path);
       expect(consent.status).toBe(200);
       expectErrorRedirect(await browser.answerConsent(consent.text, 'deny'), {
-        status: 303, redirectUri: SPA_CB, error: 'access_denied', issuer: server.url, state: STATE, mode: 'fragment',
+        status: 303,
+        redirectUri: SPA_CB,
+        error: 'access_denied',
+        issuer: server.url,
+        state: STATE,
+        mode: 'fragment',
       });
     });
   });
@@ -1000,7 +1322,10 @@ describe('authorization endpoint, sign-in and consent pages (e2e, SQLite)', () =
     it('confidential client: Basic + code + redirect_uri + code_verifier → access and refresh token', async () => {
       const browser = await signedIn('alice');
       const { code, verifier } = await obtainCode(browser, clients.web, { scope: 'read write' });
-      const tokens = expectTokens(await codeExchange(server, clients.web, { code, redirect_uri: CB, code_verifier: verifier }), { scope: 'read write', refresh: true });
+      const tokens = expectTokens(
+        await codeExchange(server, clients.web, { code, redirect_uri: CB, code_verifier: verifier }),
+        { scope: 'read write', refresh: true },
+      );
       expect(tokens.refresh_token).not.toBe(tokens.access_token);
       expect(tokens.access_token).not.toBe(code);
     });
@@ -1012,7 +1337,11 @@ describe('authorization endpoint, sign-in and consent pages (e2e, SQLite)', () =
       const tokens = expectTokens(await codeExchange(server, clients.web, params), { scope: 'read', refresh: true });
       expectTokenError(await codeExchange(server, clients.web, params), 'invalid_grant');
       expectTokenError(
-        await tokenRequest(server.url, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token! }, { basic: [clients.web.client_id, clients.web.client_secret] }),
+        await tokenRequest(
+          server.url,
+          { grant_type: 'refresh_token', refresh_token: tokens.refresh_token! },
+          { basic: [clients.web.client_id, clients.web.client_secret] },
+        ),
         'invalid_grant',
       );
     });
@@ -1020,55 +1349,108 @@ describe('authorization endpoint, sign-in and consent pages (e2e, SQLite)', () =
     it('a wrong or missing code_verifier is invalid_grant', async () => {
       const browser = await signedIn('alice');
       const { code } = await obtainCode(browser, clients.web);
-      expectTokenError(await codeExchange(server, clients.web, { code, redirect_uri: CB, code_verifier: pkcePair().verifier }), 'invalid_grant');
+      expectTokenError(
+        await codeExchange(server, clients.web, { code, redirect_uri: CB, code_verifier: pkcePair().verifier }),
+        'invalid_grant',
+      );
       expectTokenError(await codeExchange(server, clients.web, { code, redirect_uri: CB }), 'invalid_grant');
     });
 
     it('a redirect_uri different from the authorization request, or left out, is invalid_grant', async () => {
       const browser = await signedIn('alice');
       const first = await obtainCode(browser, clients.multi, { redirect_uri: MULTI_CB[0] });
-      expectTokenError(await codeExchange(server, clients.multi, { code: first.code, redirect_uri: MULTI_CB[1]!, code_verifier: first.verifier }), 'invalid_grant');
+      expectTokenError(
+        await codeExchange(server, clients.multi, {
+          code: first.code,
+          redirect_uri: MULTI_CB[1]!,
+          code_verifier: first.verifier,
+        }),
+        'invalid_grant',
+      );
       const second = await obtainCode(browser, clients.multi, { redirect_uri: MULTI_CB[0] });
-      expectTokenError(await codeExchange(server, clients.multi, { code: second.code, code_verifier: second.verifier }), 'invalid_grant');
+      expectTokenError(
+        await codeExchange(server, clients.multi, { code: second.code, code_verifier: second.verifier }),
+        'invalid_grant',
+      );
       const third = await obtainCode(browser, clients.multi, { redirect_uri: MULTI_CB[0] });
-      expectTokens(await codeExchange(server, clients.multi, { code: third.code, redirect_uri: MULTI_CB[0]!, code_verifier: third.verifier }), { scope: 'read', refresh: true });
+      expectTokens(
+        await codeExchange(server, clients.multi, {
+          code: third.code,
+          redirect_uri: MULTI_CB[0]!,
+          code_verifier: third.verifier,
+        }),
+        { scope: 'read', refresh: true },
+      );
     });
 
     it('when the authorization request named no redirect_uri, the exchange may leave it out too', async () => {
       const browser = await signedIn('alice');
       const { code, verifier } = await obtainCode(browser, clients.web, { redirect_uri: undefined });
-      expectTokens(await codeExchange(server, clients.web, { code, code_verifier: verifier }), { scope: 'read', refresh: true });
+      expectTokens(await codeExchange(server, clients.web, { code, code_verifier: verifier }), {
+        scope: 'read',
+        refresh: true,
+      });
     });
 
-    it("another client cannot redeem the code, and the owner still can", async () => {
+    it('another client cannot redeem the code, and the owner still can', async () => {
       const browser = await signedIn('alice');
       const { code, verifier } = await obtainCode(browser, clients.web);
-      expectTokenError(await codeExchange(server, clients.other, { code, redirect_uri: CB, code_verifier: verifier }), 'invalid_grant');
-      expectTokens(await codeExchange(server, clients.web, { code, redirect_uri: CB, code_verifier: verifier }), { scope: 'read', refresh: true });
+      expectTokenError(
+        await codeExchange(server, clients.other, { code, redirect_uri: CB, code_verifier: verifier }),
+        'invalid_grant',
+      );
+      expectTokens(await codeExchange(server, clients.web, { code, redirect_uri: CB, code_verifier: verifier }), {
+        scope: 'read',
+        refresh: true,
+      });
     });
 
     it('PKCE downgrade (GATEHOUSE_REQUIRE_PKCE=false, no challenge, a verifier at the token endpoint) is invalid_grant', async () => {
       const browser = await signedIn('alice', legacyServer);
       const none = { code_challenge: undefined, code_challenge_method: undefined };
       const downgraded = await obtainCode(browser, clients.web, none, legacyServer.url);
-      expectTokenError(await codeExchange(legacyServer, clients.web, { code: downgraded.code, redirect_uri: CB, code_verifier: downgraded.verifier }), 'invalid_grant');
+      expectTokenError(
+        await codeExchange(legacyServer, clients.web, {
+          code: downgraded.code,
+          redirect_uri: CB,
+          code_verifier: downgraded.verifier,
+        }),
+        'invalid_grant',
+      );
       // Without the verifier the legacy (PKCE-less) exchange works.
       const legacy = await obtainCode(browser, clients.web, none, legacyServer.url);
-      expectTokens(await codeExchange(legacyServer, clients.web, { code: legacy.code, redirect_uri: CB }), { scope: 'read', refresh: true });
+      expectTokens(await codeExchange(legacyServer, clients.web, { code: legacy.code, redirect_uri: CB }), {
+        scope: 'read',
+        refresh: true,
+      });
     });
 
     it('an expired code (GATEHOUSE_AUTH_CODE_LIFETIME=1, used 2 s later) is invalid_grant', async () => {
       const browser = await signedIn('alice', shortCodeServer);
       // Issued and exchanged while the clock stands still: the lifetime is honoured, not zero.
       const fresh = await obtainCode(browser, clients.trusted, {}, shortCodeServer.url);
-      expectTokens(await codeExchange(shortCodeServer, clients.trusted, { code: fresh.code, redirect_uri: TRUSTED_CB, code_verifier: fresh.verifier }), {
-        scope: 'read',
-        refresh: true,
-      });
+      expectTokens(
+        await codeExchange(shortCodeServer, clients.trusted, {
+          code: fresh.code,
+          redirect_uri: TRUSTED_CB,
+          code_verifier: fresh.verifier,
+        }),
+        {
+          scope: 'read',
+          refresh: true,
+        },
+      );
 
       const stale = await obtainCode(browser, clients.trusted, {}, shortCodeServer.url);
       clock.advance(2);
-      expectTokenError(await codeExchange(shortCodeServer, clients.trusted, { code: stale.code, redirect_uri: TRUSTED_CB, code_verifier: stale.verifier }), 'invalid_grant');
+      expectTokenError(
+        await codeExchange(shortCodeServer, clients.trusted, {
+          code: stale.code,
+          redirect_uri: TRUSTED_CB,
+          code_verifier: stale.verifier,
+        }),
+        'invalid_grant',
+      );
     });
 
     it('public client: client_id and code_verifier only, then a refresh with the client_id only', async () => {
@@ -1076,11 +1458,21 @@ describe('authorization endpoint, sign-in and consent pages (e2e, SQLite)', () =
       const redirectUri = 'http://127.0.0.1:61000/cb';
       const { code, verifier } = await obtainCode(browser, clients.publicApp, { redirect_uri: redirectUri });
       const tokens = expectTokens(
-        await tokenRequest(server.url, { grant_type: 'authorization_code', client_id: clients.publicApp.client_id, code, redirect_uri: redirectUri, code_verifier: verifier }),
+        await tokenRequest(server.url, {
+          grant_type: 'authorization_code',
+          client_id: clients.publicApp.client_id,
+          code,
+          redirect_uri: redirectUri,
+          code_verifier: verifier,
+        }),
         { scope: 'read', refresh: true },
       );
       const refreshed = expectTokens(
-        await tokenRequest(server.url, { grant_type: 'refresh_token', client_id: clients.publicApp.client_id, refresh_token: tokens.refresh_token! }),
+        await tokenRequest(server.url, {
+          grant_type: 'refresh_token',
+          client_id: clients.publicApp.client_id,
+          refresh_token: tokens.refresh_token!,
+        }),
         { scope: 'read', refresh: true },
       );
       expect(refreshed.refresh_token).not.toBe(tokens.refresh_token);
@@ -1092,7 +1484,12 @@ describe('authorization endpoint, sign-in and consent pages (e2e, SQLite)', () =
       const browser = await signedIn('alice');
       const session = browser.jar.get('gatehouse_session')!;
       const { path } = codeRequest(clients.trusted);
-      expectCodeRedirect(await browser.get(path), { status: 302, redirectUri: TRUSTED_CB, issuer: server.url, state: STATE });
+      expectCodeRedirect(await browser.get(path), {
+        status: 302,
+        redirectUri: TRUSTED_CB,
+        issuer: server.url,
+        state: STATE,
+      });
 
       const page = await browser.get('/logout');
       expect(page.status).toBe(200);
@@ -1104,7 +1501,12 @@ describe('authorization endpoint, sign-in and consent pages (e2e, SQLite)', () =
       const forged = await browser.post('/logout', {});
       expect(forged.status).toBe(403);
       expect(forged.setCookies).toEqual([]);
-      expectCodeRedirect(await browser.get(path), { status: 302, redirectUri: TRUSTED_CB, issuer: server.url, state: STATE });
+      expectCodeRedirect(await browser.get(path), {
+        status: 302,
+        redirectUri: TRUSTED_CB,
+        issuer: server.url,
+        state: STATE,
+      });
 
       const res = await browser.post('/logout', { csrf_token: csrfTokenOf(page.text) });
       expect(res.status).toBe(303);
@@ -1193,7 +1595,11 @@ describe('authorization endpoint, sign-in and consent pages (e2e, SQLite)', () =
 
     it('POST /logout and POST /login with an empty or foreign body do not fail', async () => {
       const browser = new HttpBrowser(server.url);
-      const logout = await browser.request('/logout', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: '' });
+      const logout = await browser.request('/logout', {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: '',
+      });
       expect(logout.status).toBe(303);
       expect(logout.location).toBe('/logout');
       const login = await browser.request('/login', { method: 'POST' });

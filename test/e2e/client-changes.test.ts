@@ -50,9 +50,12 @@ describeEachEngine('client changes reach every running server at once (e2e)', (f
     const newSecret = await operator.rotateSecret(client.client_id);
     expect(newSecret).toMatch(/^[A-Za-z0-9_-]{43}$/);
 
-    const afterwards = await Promise.all(nodes.map((node) => tokenRequest(node.url, CC, { basic: [client.client_id, oldSecret] })));
+    const afterwards = await Promise.all(
+      nodes.map((node) => tokenRequest(node.url, CC, { basic: [client.client_id, oldSecret] })),
+    );
     for (const res of afterwards) expectInvalidClient(res);
-    for (const node of nodes) expect((await tokenRequest(node.url, CC, { basic: [client.client_id, newSecret] })).status).toBe(200);
+    for (const node of nodes)
+      expect((await tokenRequest(node.url, CC, { basic: [client.client_id, newSecret] })).status).toBe(200);
   });
 
   it('after client delete every node refuses the client on the very next request', async () => {
@@ -61,7 +64,9 @@ describeEachEngine('client changes reach every running server at once (e2e)', (f
 
     expect(await operator.deleteClient(client.client_id)).toBe(true);
 
-    const afterwards = await Promise.all(nodes.map((node) => tokenRequest(node.url, CC, { basic: [client.client_id, client.client_secret!] })));
+    const afterwards = await Promise.all(
+      nodes.map((node) => tokenRequest(node.url, CC, { basic: [client.client_id, client.client_secret!] })),
+    );
     for (const res of afterwards) expectInvalidClient(res);
   });
 

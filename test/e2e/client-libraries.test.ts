@@ -23,9 +23,23 @@ import { Agent, type ClientRequestArgs } from 'node:http';
 import { createConnection, type NetConnectOpts } from 'node:net';
 import type { Duplex } from 'node:stream';
 import * as oauth from 'oauth4webapi';
-import { AuthorizationCode, ClientCredentials, ResourceOwnerPassword, type AccessToken, type ModuleOptions } from 'simple-oauth2';
+import {
+  AuthorizationCode,
+  ClientCredentials,
+  ResourceOwnerPassword,
+  type AccessToken,
+  type ModuleOptions,
+} from 'simple-oauth2';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { pkcePair, randomState, startCallbackServer, submitSignIn, useBrowser, waitForUrlPrefix, type CallbackServer } from '../helpers/browser.js';
+import {
+  pkcePair,
+  randomState,
+  startCallbackServer,
+  submitSignIn,
+  useBrowser,
+  waitForUrlPrefix,
+  type CallbackServer,
+} from '../helpers/browser.js';
 import { startTestServer, type CreatedClient, type TestServer } from '../harness/index.js';
 
 const SCOPE_ENV = { GATEHOUSE_SUPPORTED_SCOPES: 'read write', GATEHOUSE_DEFAULT_SCOPE: 'read' };
@@ -49,9 +63,19 @@ interface SentRequest {
 /** oauth4webapi request options: plain http allowed, and every request recorded. */
 function oauth4Recorder() {
   const sent: SentRequest[] = [];
-  const record = async (url: string, init: oauth.CustomFetchOptions<string, URLSearchParams | undefined>): Promise<Response> => {
-    const headers = Object.fromEntries(Object.entries(init.headers).map(([name, value]) => [name.toLowerCase(), value]));
-    sent.push({ method: init.method, path: new URL(url).pathname, headers, body: new URLSearchParams(init.body ?? '') });
+  const record = async (
+    url: string,
+    init: oauth.CustomFetchOptions<string, URLSearchParams | undefined>,
+  ): Promise<Response> => {
+    const headers = Object.fromEntries(
+      Object.entries(init.headers).map(([name, value]) => [name.toLowerCase(), value]),
+    );
+    sent.push({
+      method: init.method,
+      path: new URL(url).pathname,
+      headers,
+      body: new URLSearchParams(init.body ?? ''),
+    });
     return fetch(url, init);
   };
   const options = { [oauth.allowInsecureRequests]: true, [oauth.customFetch]: record };
@@ -67,7 +91,10 @@ function oauth4Recorder() {
 function recordingAgent(): { agent: Agent; sent(): SentRequest[] } {
   const raw: Buffer[][] = [];
   class RecordingAgent extends Agent {
-    override createConnection(options: ClientRequestArgs, _callback?: (err: Error | null, stream: Duplex) => void): Duplex {
+    override createConnection(
+      options: ClientRequestArgs,
+      _callback?: (err: Error | null, stream: Duplex) => void,
+    ): Duplex {
       const socket = createConnection(options as NetConnectOpts);
       const chunks: Buffer[] = [];
       raw.push(chunks);
@@ -121,7 +148,11 @@ async function rejection(promise: Promise<unknown>): Promise<unknown> {
 interface WreckResponseError extends Error {
   isBoom: true;
   output: { statusCode: number };
-  data: { isResponseError: true; headers: Record<string, string | undefined>; payload: { error?: string; error_description?: string } };
+  data: {
+    isResponseError: true;
+    headers: Record<string, string | undefined>;
+    payload: { error?: string; error_description?: string };
+  };
 }
 
 async function simpleOauth2Error(promise: Promise<unknown>): Promise<WreckResponseError> {
@@ -205,7 +236,9 @@ describe('standard OAuth client libraries against gatehouse serve [sqlite]', () 
     expect(`${login.origin}${login.pathname}`).toBe(`${server.url}/login`);
     expect((await submitSignIn(page, USERNAME, PASSWORD)).status()).toBe(303);
     await page.waitForURL((url) => url.origin === server.url && url.pathname === '/oauth/authorize');
-    expect((await page.getByRole('heading', { level: 1 }).innerText()).replace(/\s+/g, ' ')).toMatch(/ wants to access your account$/);
+    expect((await page.getByRole('heading', { level: 1 }).innerText()).replace(/\s+/g, ' ')).toMatch(
+      / wants to access your account$/,
+    );
     await page.getByRole('button', { name: decision }).click();
     const landed = await waitForUrlPrefix(page, callback.url);
     expect(callback.received.map(String)).toEqual([landed.href]);
@@ -227,19 +260,31 @@ describe('standard OAuth client libraries against gatehouse serve [sqlite]', () 
       const as = await oauth.processDiscoveryResponse(issuer, response);
       expect(as.issuer).toBe(server.url);
       expect(as.token_endpoint).toBe(`${server.url}/oauth/token`);
-      expect(as.grant_types_supported).toEqual(expect.arrayContaining(['client_credentials', 'password', 'refresh_token']));
-      expect(as.token_endpoint_auth_methods_supported).toEqual(expect.arrayContaining(['client_secret_basic', 'client_secret_post', 'none']));
+      expect(as.grant_types_supported).toEqual(
+        expect.arrayContaining(['client_credentials', 'password', 'refresh_token']),
+      );
+      expect(as.token_endpoint_auth_methods_supported).toEqual(
+        expect.arrayContaining(['client_secret_basic', 'client_secret_post', 'none']),
+      );
       expect(as.scopes_supported).toEqual(['read', 'write']);
     });
 
     it('refuses the plain-http issuer unless allowInsecureRequests is set (library guard, not Gatehouse)', async () => {
-      await expect(oauth.discoveryRequest(issuer, { algorithm: 'oauth2' })).rejects.toMatchObject({ code: oauth.HTTP_REQUEST_FORBIDDEN });
+      await expect(oauth.discoveryRequest(issuer, { algorithm: 'oauth2' })).rejects.toMatchObject({
+        code: oauth.HTTP_REQUEST_FORBIDDEN,
+      });
     });
 
     it('client_credentials with ClientSecretBasic: Basic header only, default scope "read"', async () => {
       const as = await discover();
       const { options, sent } = oauth4Recorder();
-      const response = await oauth.clientCredentialsGrantRequest(as, { client_id: service.client_id }, oauth.ClientSecretBasic(service.client_secret), {}, options);
+      const response = await oauth.clientCredentialsGrantRequest(
+        as,
+        { client_id: service.client_id },
+        oauth.ClientSecretBasic(service.client_secret),
+        {},
+        options,
+      );
       const tokens = await oauth.processClientCredentialsResponse(as, { client_id: service.client_id }, response);
 
       expect(sent).toHaveLength(1);
@@ -259,7 +304,13 @@ describe('standard OAuth client libraries against gatehouse serve [sqlite]', () 
       const as = await discover();
       const { options, sent } = oauth4Recorder();
       const client = { client_id: service.client_id };
-      const response = await oauth.clientCredentialsGrantRequest(as, client, oauth.ClientSecretPost(service.client_secret), { scope: 'read write' }, options);
+      const response = await oauth.clientCredentialsGrantRequest(
+        as,
+        client,
+        oauth.ClientSecretPost(service.client_secret),
+        { scope: 'read write' },
+        options,
+      );
       const tokens = await oauth.processClientCredentialsResponse(as, client, response);
 
       expect(sent[0]!.headers.authorization).toBeUndefined();
@@ -277,7 +328,13 @@ describe('standard OAuth client libraries against gatehouse serve [sqlite]', () 
       const as = await discover();
       const { options } = oauth4Recorder();
       const client = { client_id: service.client_id };
-      const response = await oauth.clientCredentialsGrantRequest(as, client, oauth.ClientSecretBasic(`${service.client_secret}x`), {}, options);
+      const response = await oauth.clientCredentialsGrantRequest(
+        as,
+        client,
+        oauth.ClientSecretBasic(`${service.client_secret}x`),
+        {},
+        options,
+      );
       const error = await rejection(oauth.processClientCredentialsResponse(as, client, response));
 
       // oauth4webapi looks at WWW-Authenticate before the body: Gatehouse's Basic challenge
@@ -293,7 +350,13 @@ describe('standard OAuth client libraries against gatehouse serve [sqlite]', () 
       const as = await discover();
       const { options } = oauth4Recorder();
       const client = { client_id: service.client_id };
-      const response = await oauth.clientCredentialsGrantRequest(as, client, oauth.ClientSecretPost('not-the-secret'), {}, options);
+      const response = await oauth.clientCredentialsGrantRequest(
+        as,
+        client,
+        oauth.ClientSecretPost('not-the-secret'),
+        {},
+        options,
+      );
       const error = await rejection(oauth.processClientCredentialsResponse(as, client, response));
 
       expect(error).toBeInstanceOf(oauth.ResponseBodyError);
@@ -312,9 +375,21 @@ describe('standard OAuth client libraries against gatehouse serve [sqlite]', () 
       const granted = await oauth.processGenericTokenEndpointResponse(
         as,
         client,
-        await oauth.genericTokenEndpointRequest(as, client, auth, 'password', { username: USERNAME, password: PASSWORD, scope: 'read write' }, options),
+        await oauth.genericTokenEndpointRequest(
+          as,
+          client,
+          auth,
+          'password',
+          { username: USERNAME, password: PASSWORD, scope: 'read write' },
+          options,
+        ),
       );
-      expect(Object.fromEntries(sent[0]!.body)).toEqual({ grant_type: 'password', username: USERNAME, password: PASSWORD, scope: 'read write' });
+      expect(Object.fromEntries(sent[0]!.body)).toEqual({
+        grant_type: 'password',
+        username: USERNAME,
+        password: PASSWORD,
+        scope: 'read write',
+      });
       expect(granted).toMatchObject({ token_type: 'bearer', expires_in: 3600, scope: 'read write' });
       expect(granted.access_token).toMatch(TOKEN_VALUE);
       expect(granted.refresh_token).toMatch(TOKEN_VALUE);
@@ -324,7 +399,10 @@ describe('standard OAuth client libraries against gatehouse serve [sqlite]', () 
         client,
         await oauth.refreshTokenGrantRequest(as, client, auth, granted.refresh_token!, options),
       );
-      expect(Object.fromEntries(sent[1]!.body)).toEqual({ grant_type: 'refresh_token', refresh_token: granted.refresh_token });
+      expect(Object.fromEntries(sent[1]!.body)).toEqual({
+        grant_type: 'refresh_token',
+        refresh_token: granted.refresh_token,
+      });
       expect(refreshed).toMatchObject({ token_type: 'bearer', expires_in: 3600, scope: 'read write' });
       expect(refreshed.refresh_token).toMatch(TOKEN_VALUE);
       expect(refreshed.refresh_token).not.toBe(granted.refresh_token);
@@ -334,21 +412,32 @@ describe('standard OAuth client libraries against gatehouse serve [sqlite]', () 
       const narrowed = await oauth.processRefreshTokenResponse(
         as,
         client,
-        await oauth.refreshTokenGrantRequest(as, client, auth, refreshed.refresh_token!, { ...options, additionalParameters: { scope: 'read' } }),
+        await oauth.refreshTokenGrantRequest(as, client, auth, refreshed.refresh_token!, {
+          ...options,
+          additionalParameters: { scope: 'read' },
+        }),
       );
       expect(narrowed.scope).toBe('read');
       expect(narrowed.refresh_token).not.toBe(refreshed.refresh_token);
 
       // The consumed refresh token: 400 invalid_grant as a ResponseBodyError.
       const reuse = await rejection(
-        oauth.processRefreshTokenResponse(as, client, await oauth.refreshTokenGrantRequest(as, client, auth, granted.refresh_token!, options)),
+        oauth.processRefreshTokenResponse(
+          as,
+          client,
+          await oauth.refreshTokenGrantRequest(as, client, auth, granted.refresh_token!, options),
+        ),
       );
       expect(reuse).toBeInstanceOf(oauth.ResponseBodyError);
       expect(reuse).toMatchObject({ status: 400, error: 'invalid_grant' });
 
       // Reuse revoked the whole family (RFC 9700 §4.14.2): the newest refresh token is dead too.
       const family = await rejection(
-        oauth.processRefreshTokenResponse(as, client, await oauth.refreshTokenGrantRequest(as, client, auth, narrowed.refresh_token!, options)),
+        oauth.processRefreshTokenResponse(
+          as,
+          client,
+          await oauth.refreshTokenGrantRequest(as, client, auth, narrowed.refresh_token!, options),
+        ),
       );
       expect(family).toMatchObject({ status: 400, error: 'invalid_grant' });
     });
@@ -357,7 +446,14 @@ describe('standard OAuth client libraries against gatehouse serve [sqlite]', () 
       const as = await discover();
       const { options } = oauth4Recorder();
       const client = { client_id: app.client_id };
-      const response = await oauth.genericTokenEndpointRequest(as, client, oauth.ClientSecretPost(app.client_secret), 'password', { username: USERNAME, password: 'wrong' }, options);
+      const response = await oauth.genericTokenEndpointRequest(
+        as,
+        client,
+        oauth.ClientSecretPost(app.client_secret),
+        'password',
+        { username: USERNAME, password: 'wrong' },
+        options,
+      );
       const error = await rejection(oauth.processGenericTokenEndpointResponse(as, client, response));
       expect(error).toBeInstanceOf(oauth.ResponseBodyError);
       expect(error).toMatchObject({ status: 400, error: 'invalid_grant' });
@@ -370,7 +466,14 @@ describe('standard OAuth client libraries against gatehouse serve [sqlite]', () 
       const granted = await oauth.processGenericTokenEndpointResponse(
         as,
         client,
-        await oauth.genericTokenEndpointRequest(as, client, oauth.None(), 'password', { username: USERNAME, password: PASSWORD }, options),
+        await oauth.genericTokenEndpointRequest(
+          as,
+          client,
+          oauth.None(),
+          'password',
+          { username: USERNAME, password: PASSWORD },
+          options,
+        ),
       );
       expect(granted.scope).toBe('read');
       expect(granted.refresh_token).toMatch(TOKEN_VALUE);
@@ -391,14 +494,23 @@ describe('standard OAuth client libraries against gatehouse serve [sqlite]', () 
       }
 
       const reuse = await rejection(
-        oauth.processRefreshTokenResponse(as, client, await oauth.refreshTokenGrantRequest(as, client, oauth.None(), granted.refresh_token!, options)),
+        oauth.processRefreshTokenResponse(
+          as,
+          client,
+          await oauth.refreshTokenGrantRequest(as, client, oauth.None(), granted.refresh_token!, options),
+        ),
       );
       expect(reuse).toMatchObject({ status: 400, error: 'invalid_grant' });
     });
 
     describe('authorization code flow with PKCE (sign-in and consent in Chromium)', () => {
       /** The authorization request, built from the discovered authorization_endpoint as the library's docs show. */
-      function authorizationUrl(as: oauth.AuthorizationServer, clientId: string, codeChallenge: string, state: string): URL {
+      function authorizationUrl(
+        as: oauth.AuthorizationServer,
+        clientId: string,
+        codeChallenge: string,
+        state: string,
+      ): URL {
         const url = new URL(as.authorization_endpoint!);
         url.searchParams.set('client_id', clientId);
         url.searchParams.set('redirect_uri', callback.url);
@@ -440,9 +552,15 @@ describe('standard OAuth client libraries against gatehouse serve [sqlite]', () 
           else copy.searchParams.set('iss', iss);
           return copy;
         };
-        expect(() => oauth.validateAuthResponse(as, client, landed, oauth.generateRandomState())).toThrow('unexpected "state" response parameter value');
-        expect(() => oauth.validateAuthResponse(as, client, withIss('https://attacker.example'), state)).toThrow('unexpected "iss" (issuer) response parameter value');
-        expect(() => oauth.validateAuthResponse(as, client, withIss(null), state)).toThrow('response parameter "iss" (issuer) missing');
+        expect(() => oauth.validateAuthResponse(as, client, landed, oauth.generateRandomState())).toThrow(
+          'unexpected "state" response parameter value',
+        );
+        expect(() => oauth.validateAuthResponse(as, client, withIss('https://attacker.example'), state)).toThrow(
+          'unexpected "iss" (issuer) response parameter value',
+        );
+        expect(() => oauth.validateAuthResponse(as, client, withIss(null), state)).toThrow(
+          'response parameter "iss" (issuer) missing',
+        );
 
         const { options, sent } = oauth4Recorder();
         const auth = oauth.ClientSecretBasic(webApp.client_secret);
@@ -493,7 +611,12 @@ describe('standard OAuth client libraries against gatehouse serve [sqlite]', () 
         // First the user says no.
         const deniedState = oauth.generateRandomState();
         const denied = await signInAndDecide(
-          authorizationUrl(as, native.client_id, await oauth.calculatePKCECodeChallenge(oauth.generateRandomCodeVerifier()), deniedState).href,
+          authorizationUrl(
+            as,
+            native.client_id,
+            await oauth.calculatePKCECodeChallenge(oauth.generateRandomCodeVerifier()),
+            deniedState,
+          ).href,
           'Deny',
         );
         const refusal = (() => {
@@ -512,14 +635,24 @@ describe('standard OAuth client libraries against gatehouse serve [sqlite]', () 
         callback.clear();
         const codeVerifier = oauth.generateRandomCodeVerifier();
         const state = oauth.generateRandomState();
-        const landed = await signInAndDecide(authorizationUrl(as, native.client_id, await oauth.calculatePKCECodeChallenge(codeVerifier), state).href);
+        const landed = await signInAndDecide(
+          authorizationUrl(as, native.client_id, await oauth.calculatePKCECodeChallenge(codeVerifier), state).href,
+        );
         const params = oauth.validateAuthResponse(as, client, landed, state);
 
         const { options, sent } = oauth4Recorder();
         const tokens = await oauth.processAuthorizationCodeResponse(
           as,
           client,
-          await oauth.authorizationCodeGrantRequest(as, client, oauth.None(), params, callback.url, codeVerifier, options),
+          await oauth.authorizationCodeGrantRequest(
+            as,
+            client,
+            oauth.None(),
+            params,
+            callback.url,
+            codeVerifier,
+            options,
+          ),
         );
         expect(tokens).toMatchObject({ token_type: 'bearer', scope: 'read write' });
         expect(tokens.access_token).toMatch(TOKEN_VALUE);
@@ -549,7 +682,11 @@ describe('standard OAuth client libraries against gatehouse serve [sqlite]', () 
   });
 
   describe('simple-oauth2', () => {
-    function config(client: { client_id: string; client_secret: string | null }, authorizationMethod: 'header' | 'body' | undefined, agent: Agent): ModuleOptions {
+    function config(
+      client: { client_id: string; client_secret: string | null },
+      authorizationMethod: 'header' | 'body' | undefined,
+      agent: Agent,
+    ): ModuleOptions {
       return {
         client: { id: client.client_id, secret: client.client_secret ?? '' },
         auth: { tokenHost: server.url, tokenPath: '/oauth/token' },
@@ -577,7 +714,9 @@ describe('standard OAuth client libraries against gatehouse serve [sqlite]', () 
 
     it('ClientCredentials with the defaults (Basic header, form body): getToken({scope: "read"})', async () => {
       const recorder = recordingAgent();
-      const accessToken = await new ClientCredentials(config(service, undefined, recorder.agent)).getToken({ scope: 'read' });
+      const accessToken = await new ClientCredentials(config(service, undefined, recorder.agent)).getToken({
+        scope: 'read',
+      });
       expectToken(accessToken, 'read', false);
 
       const [sent] = recorder.sent();
@@ -589,7 +728,9 @@ describe('standard OAuth client libraries against gatehouse serve [sqlite]', () 
 
     it('ClientCredentials with authorizationMethod "body": client_id and client_secret in the form', async () => {
       const recorder = recordingAgent();
-      const accessToken = await new ClientCredentials(config(service, 'body', recorder.agent)).getToken({ scope: ['read', 'write'] });
+      const accessToken = await new ClientCredentials(config(service, 'body', recorder.agent)).getToken({
+        scope: ['read', 'write'],
+      });
       expectToken(accessToken, 'read write', false);
 
       const [sent] = recorder.sent();
@@ -602,14 +743,23 @@ describe('standard OAuth client libraries against gatehouse serve [sqlite]', () 
       });
     });
 
-    it.each(['header', 'body'] as const)('ClientCredentials (%s) with a wrong secret: the library throws 401 invalid_client', async (method) => {
-      const recorder = recordingAgent();
-      const error = await simpleOauth2Error(new ClientCredentials(config({ ...service, client_secret: 'wrong-secret' }, method, recorder.agent)).getToken({}));
-      expect(error.output.statusCode).toBe(401);
-      expect(error.data.payload.error).toBe('invalid_client');
-      // RFC 6749 §5.2: the Basic challenge only when the client tried HTTP Basic.
-      expect(error.data.headers['www-authenticate']).toBe(method === 'header' ? 'Basic realm="gatehouse", charset="UTF-8"' : undefined);
-    });
+    it.each(['header', 'body'] as const)(
+      'ClientCredentials (%s) with a wrong secret: the library throws 401 invalid_client',
+      async (method) => {
+        const recorder = recordingAgent();
+        const error = await simpleOauth2Error(
+          new ClientCredentials(config({ ...service, client_secret: 'wrong-secret' }, method, recorder.agent)).getToken(
+            {},
+          ),
+        );
+        expect(error.output.statusCode).toBe(401);
+        expect(error.data.payload.error).toBe('invalid_client');
+        // RFC 6749 §5.2: the Basic challenge only when the client tried HTTP Basic.
+        expect(error.data.headers['www-authenticate']).toBe(
+          method === 'header' ? 'Basic realm="gatehouse", charset="UTF-8"' : undefined,
+        );
+      },
+    );
 
     it.each(['header', 'body'] as const)(
       'ResourceOwnerPassword (%s): getToken, refresh() rotates, refreshing the original again is 400 invalid_grant',
@@ -635,8 +785,17 @@ describe('standard OAuth client libraries against gatehouse serve [sqlite]', () 
 
         // What went over the wire: four POSTs, each authenticated the configured way.
         const sent = recorder.sent();
-        expect(sent.map((r) => r.body.get('grant_type'))).toEqual(['password', 'refresh_token', 'refresh_token', 'refresh_token']);
-        expect(Object.fromEntries(sent[0]!.body)).toMatchObject({ username: USERNAME, password: PASSWORD, scope: 'read write' });
+        expect(sent.map((r) => r.body.get('grant_type'))).toEqual([
+          'password',
+          'refresh_token',
+          'refresh_token',
+          'refresh_token',
+        ]);
+        expect(Object.fromEntries(sent[0]!.body)).toMatchObject({
+          username: USERNAME,
+          password: PASSWORD,
+          scope: 'read write',
+        });
         expect(sent[1]!.body.get('refresh_token')).toBe(first.refresh_token);
         expect(sent[2]!.body.get('refresh_token')).toBe(first.refresh_token);
         expect(sent[3]!.body.get('refresh_token')).toBe(second.refresh_token);
@@ -655,7 +814,11 @@ describe('standard OAuth client libraries against gatehouse serve [sqlite]', () 
 
     it('ResourceOwnerPassword: refresh({scope}) narrows the grant', async () => {
       const owner = new ResourceOwnerPassword(config(app, undefined, recordingAgent().agent));
-      const original = await owner.getToken({ username: 'alice@example.com', password: PASSWORD, scope: ['read', 'write'] });
+      const original = await owner.getToken({
+        username: 'alice@example.com',
+        password: PASSWORD,
+        scope: ['read', 'write'],
+      });
       expectToken(original, 'read write', true);
       expectToken(await original.refresh({ scope: 'write' }), 'write', true);
     });
@@ -667,25 +830,28 @@ describe('standard OAuth client libraries against gatehouse serve [sqlite]', () 
       expect(error.data.payload.error).toBe('invalid_grant');
     });
 
-    it.each(['header', 'body'] as const)('a public client (empty secret, %s): password grant and refresh work', async (method) => {
-      const recorder = recordingAgent();
-      const owner = new ResourceOwnerPassword(config(spa, method, recorder.agent));
-      const original = await owner.getToken({ username: USERNAME, password: PASSWORD });
-      const first = expectToken(original, 'read', true);
-      const refreshed = await original.refresh();
-      expect(expectToken(refreshed, 'read', true).refresh_token).not.toBe(first.refresh_token);
+    it.each(['header', 'body'] as const)(
+      'a public client (empty secret, %s): password grant and refresh work',
+      async (method) => {
+        const recorder = recordingAgent();
+        const owner = new ResourceOwnerPassword(config(spa, method, recorder.agent));
+        const original = await owner.getToken({ username: USERNAME, password: PASSWORD });
+        const first = expectToken(original, 'read', true);
+        const refreshed = await original.refresh();
+        expect(expectToken(refreshed, 'read', true).refresh_token).not.toBe(first.refresh_token);
 
-      // What simple-oauth2 sends for an empty secret: "client_id:" in Basic, or client_secret=.
-      for (const request of recorder.sent()) {
-        if (method === 'header') {
-          expect(decodeBasic(request.headers.authorization)).toEqual([spa.client_id, '']);
-        } else {
-          expect(request.headers.authorization).toBeUndefined();
-          expect(request.body.get('client_id')).toBe(spa.client_id);
-          expect(request.body.get('client_secret')).toBe('');
+        // What simple-oauth2 sends for an empty secret: "client_id:" in Basic, or client_secret=.
+        for (const request of recorder.sent()) {
+          if (method === 'header') {
+            expect(decodeBasic(request.headers.authorization)).toEqual([spa.client_id, '']);
+          } else {
+            expect(request.headers.authorization).toBeUndefined();
+            expect(request.body.get('client_id')).toBe(spa.client_id);
+            expect(request.body.get('client_secret')).toBe('');
+          }
         }
-      }
-    });
+      },
+    );
 
     describe('AuthorizationCode with PKCE (sign-in and consent in Chromium)', () => {
       it.each(['header', 'body'] as const)(
@@ -695,7 +861,12 @@ describe('standard OAuth client libraries against gatehouse serve [sqlite]', () 
           const recorder = recordingAgent();
           const authorization = new AuthorizationCode({
             ...config(webApp, method, recorder.agent),
-            auth: { tokenHost: server.url, tokenPath: '/oauth/token', authorizeHost: server.url, authorizePath: '/oauth/authorize' },
+            auth: {
+              tokenHost: server.url,
+              tokenPath: '/oauth/token',
+              authorizeHost: server.url,
+              authorizePath: '/oauth/authorize',
+            },
           });
           const pkce = pkcePair();
           const state = randomState();
@@ -741,8 +912,17 @@ describe('standard OAuth client libraries against gatehouse serve [sqlite]', () 
           expect(replay.data.payload.error).toBe('invalid_grant');
 
           const sent = recorder.sent();
-          expect(sent.map((r) => r.body.get('grant_type'))).toEqual(['authorization_code', 'refresh_token', 'authorization_code']);
-          expect(Object.fromEntries(sent[0]!.body)).toMatchObject({ grant_type: 'authorization_code', code, redirect_uri: callback.url, code_verifier: pkce.verifier });
+          expect(sent.map((r) => r.body.get('grant_type'))).toEqual([
+            'authorization_code',
+            'refresh_token',
+            'authorization_code',
+          ]);
+          expect(Object.fromEntries(sent[0]!.body)).toMatchObject({
+            grant_type: 'authorization_code',
+            code,
+            redirect_uri: callback.url,
+            code_verifier: pkce.verifier,
+          });
           expect(sent[1]!.body.get('refresh_token')).toBe(first.refresh_token);
           for (const request of sent) {
             expect(request.path).toBe('/oauth/token');

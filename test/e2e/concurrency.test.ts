@@ -43,7 +43,11 @@ describeEachEngine('concurrent refresh of one refresh token (e2e)', (factory) =>
   const auth = () => ({ basic: [client.client_id, client.client_secret] as [string, string] });
 
   async function freshRefreshToken(server: TestServer): Promise<string> {
-    const res = await tokenRequest(server.url, { grant_type: 'password', username: 'racer', password: PASSWORD }, auth());
+    const res = await tokenRequest(
+      server.url,
+      { grant_type: 'password', username: 'racer', password: PASSWORD },
+      auth(),
+    );
     expect(res.status, res.text).toBe(200);
     return res.json.refresh_token as string;
   }
@@ -52,7 +56,11 @@ describeEachEngine('concurrent refresh of one refresh token (e2e)', (factory) =>
   async function burst(servers: TestServer[], refreshToken: string): Promise<HttpResult[]> {
     return Promise.all(
       Array.from({ length: BURST }, (_, i) =>
-        tokenRequest(servers[i % servers.length]!.url, { grant_type: 'refresh_token', refresh_token: refreshToken }, auth()),
+        tokenRequest(
+          servers[i % servers.length]!.url,
+          { grant_type: 'refresh_token', refresh_token: refreshToken },
+          auth(),
+        ),
       ),
     );
   }
@@ -72,7 +80,11 @@ describeEachEngine('concurrent refresh of one refresh token (e2e)', (factory) =>
       expect(winner.refresh_token).not.toBe(presented);
       // The losers presented a consumed token: reuse detection revoked the family, the winner's pair included.
       for (const server of servers) {
-        const after = await tokenRequest(server.url, { grant_type: 'refresh_token', refresh_token: winner.refresh_token }, auth());
+        const after = await tokenRequest(
+          server.url,
+          { grant_type: 'refresh_token', refresh_token: winner.refresh_token },
+          auth(),
+        );
         expect({ status: after.status, error: after.json?.error }).toEqual({ status: 400, error: 'invalid_grant' });
       }
     }

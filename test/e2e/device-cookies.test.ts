@@ -19,7 +19,9 @@ import { startTestServer, type TestServer } from '../harness/index.js';
 const T = 1_800_000_000;
 const MAX_DELAY = 900;
 /** Passwords are stored as "plain:<password>" here: checking one costs nothing. */
-const cheapPasswords: PasswordVerifier = { verify: async (hashed, password) => hashed !== null && hashed === `plain:${password}` };
+const cheapPasswords: PasswordVerifier = {
+  verify: async (hashed, password) => hashed !== null && hashed === `plain:${password}`,
+};
 
 async function addUser(store: Store, username: string, password: string): Promise<UserRecord> {
   const user: UserRecord = {
@@ -138,7 +140,7 @@ describe('device cookies (in-process HTTP, SQLite)', () => {
     expect(changed.status, alertOf(changed.text)).toBe(303);
   });
 
-  it("a device cookie exempts only for its own account, and a stolen cookie has only its own small budget", async () => {
+  it('a device cookie exempts only for its own account, and a stolen cookie has only its own small budget', async () => {
     await addUser(server.gatehouse.store, 'victim', PASSWORD);
     await addUser(server.gatehouse.store, 'bystander', 'bystander password');
     const owner = await knownBrowser(server.url, 'victim', PASSWORD);
@@ -173,7 +175,9 @@ describe('device cookies (in-process HTTP, SQLite)', () => {
       server.clock.advance(1);
     }
     expect(new Set(cookies).size).toBe(12);
-    const rows = await server.store.driver.all<{ id_hash: string }>("SELECT id_hash FROM trusted_devices WHERE user_id = 'id-many'");
+    const rows = await server.store.driver.all<{ id_hash: string }>(
+      "SELECT id_hash FROM trusted_devices WHERE user_id = 'id-many'",
+    );
     const sha256 = (value: string) => createHash('sha256').update(value).digest('hex');
     // The newest 10, by hash only.
     expect(rows.map((row) => row.id_hash).sort()).toEqual(cookies.slice(2).map(sha256).sort());
@@ -210,13 +214,18 @@ describe('device cookies (in-process HTTP, SQLite)', () => {
       confidential = { id: made.client.id, secret: made.secret! };
       const other = await registry.create({ name: 'Other app', grantTypes: ['password'] });
       otherConfidential = { id: other.client.id, secret: other.secret! };
-      publicClient = (await registry.create({ name: 'Public app', grantTypes: ['password'], isPublic: true })).client.id;
+      publicClient = (await registry.create({ name: 'Public app', grantTypes: ['password'], isPublic: true })).client
+        .id;
     });
 
     const grant = (client: { id: string; secret: string } | string, username: string, password: string) =>
       typeof client === 'string'
         ? tokenRequest(server.url, { grant_type: 'password', client_id: client, username, password })
-        : tokenRequest(server.url, { grant_type: 'password', username, password }, { basic: [client.id, client.secret] });
+        : tokenRequest(
+            server.url,
+            { grant_type: 'password', username, password },
+            { basic: [client.id, client.secret] },
+          );
 
     it("after an attacker's 1,000 failures from its address, a known account still signs in at once; others wait", async () => {
       await addUser(server.gatehouse.store, 'api-user', PASSWORD);
@@ -249,7 +258,8 @@ describe('device cookies (in-process HTTP, SQLite)', () => {
       expect((await grant(confidential, 'api-user-2', PASSWORD)).status).toBe(200);
       for (let i = 0; i < 30; i++) await grant(publicClient, `made-up-${i}`, 'guess');
       const answers: string[] = [];
-      for (let i = 0; i < 10; i++) answers.push(String((await grant(confidential, 'api-user-2', `guess ${i}`)).json.error_description));
+      for (let i = 0; i < 10; i++)
+        answers.push(String((await grant(confidential, 'api-user-2', `guess ${i}`)).json.error_description));
       expect(answers.slice(0, 6)).toEqual(Array.from({ length: 6 }, () => 'invalid username or password'));
       for (const answer of answers.slice(6)) expect(answer).toMatch(/^too many failed sign-in attempts/);
     });

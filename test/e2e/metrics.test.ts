@@ -57,13 +57,21 @@ function parseMetrics(text: string): Sample[] {
 /** The samples named `name` whose labels are exactly `labels`. */
 function find(samples: Sample[], name: string, labels: Record<string, string> = {}): Sample[] {
   const wanted = Object.entries(labels).sort();
-  return samples.filter((sample) => sample.name === name && JSON.stringify(Object.entries(sample.labels).sort()) === JSON.stringify(wanted));
+  return samples.filter(
+    (sample) => sample.name === name && JSON.stringify(Object.entries(sample.labels).sort()) === JSON.stringify(wanted),
+  );
 }
 
 /** The value of the one sample named `name` with exactly `labels` (fails when there is none or several). */
 function valueOf(samples: Sample[], name: string, labels: Record<string, string> = {}): number {
   const found = find(samples, name, labels);
-  expect(found, `${name}${JSON.stringify(labels)} in\n${samples.filter((s) => s.name === name).map((s) => JSON.stringify(s)).join('\n')}`).toHaveLength(1);
+  expect(
+    found,
+    `${name}${JSON.stringify(labels)} in\n${samples
+      .filter((s) => s.name === name)
+      .map((s) => JSON.stringify(s))
+      .join('\n')}`,
+  ).toHaveLength(1);
   return found[0]!.value;
 }
 
@@ -84,7 +92,8 @@ function logLines(server: TestServer): Array<Record<string, unknown>> {
 
 /** Waits (a bounded while) until the server has logged a line containing `text`: the line is written after the response. */
 async function waitForLog(server: TestServer, text: string): Promise<void> {
-  for (let i = 0; i < 100 && !server.logs().includes(text); i++) await new Promise((resolve) => setTimeout(resolve, 50));
+  for (let i = 0; i < 100 && !server.logs().includes(text); i++)
+    await new Promise((resolve) => setTimeout(resolve, 50));
 }
 
 describe('GET /metrics and X-Request-Id (e2e)', () => {
@@ -120,7 +129,8 @@ describe('GET /metrics and X-Request-Id (e2e)', () => {
     await main?.close();
   });
 
-  const token = (server: TestServer, params: Record<string, string>) => tokenRequest(server.url, params, { basic: [client.id, client.secret] });
+  const token = (server: TestServer, params: Record<string, string>) =>
+    tokenRequest(server.url, params, { basic: [client.id, client.secret] });
 
   describe('the counters after a few token requests', () => {
     let samples: Sample[];
@@ -141,7 +151,11 @@ describe('GET /metrics and X-Request-Id (e2e)', () => {
       const revoked = await httpRequest(`${main.url}/oauth/revoke`, {
         method: 'POST',
         headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({ client_id: client.id, client_secret: client.secret, token: cc.json.access_token }).toString(),
+        body: new URLSearchParams({
+          client_id: client.id,
+          client_secret: client.secret,
+          token: cc.json.access_token,
+        }).toString(),
       });
       expect(revoked.status, revoked.text).toBe(200);
       // A made-up grant type, a query string and an unknown path: none may become a label value.
@@ -168,7 +182,9 @@ describe('GET /metrics and X-Request-Id (e2e)', () => {
       expect(valueOf(samples, 'gatehouse_tokens_issued_total', { grant_type: 'refresh_token' })).toBe(1);
       expect(find(samples, 'gatehouse_tokens_issued_total', { grant_type: 'authorization_code' })).toEqual([]);
       expect(valueOf(samples, 'gatehouse_logins_total', { via: 'password_grant' })).toBe(1);
-      expect(valueOf(samples, 'gatehouse_login_failures_total', { via: 'password_grant', reason: 'wrong_password' })).toBe(1);
+      expect(
+        valueOf(samples, 'gatehouse_login_failures_total', { via: 'password_grant', reason: 'wrong_password' }),
+      ).toBe(1);
       expect(samples.filter((s) => s.name === 'gatehouse_login_failures_total')).toHaveLength(1);
       expect(valueOf(samples, 'gatehouse_reuse_detected_total', { credential: 'refresh_token' })).toBe(1);
       expect(find(samples, 'gatehouse_reuse_detected_total', { credential: 'authorization_code' })).toEqual([]);
@@ -194,17 +210,45 @@ describe('GET /metrics and X-Request-Id (e2e)', () => {
       expect(valueOf(samples, 'gatehouse_http_request_duration_seconds_sum', latency)).toBeGreaterThan(0);
       // The buckets are cumulative.
       const buckets = samples
-        .filter((s) => s.name === 'gatehouse_http_request_duration_seconds_bucket' && s.labels.grant_type === 'password' && s.labels.route === '/oauth/token')
-        .sort((a, b) => Number(a.labels.le === '+Inf' ? Infinity : a.labels.le) - Number(b.labels.le === '+Inf' ? Infinity : b.labels.le));
+        .filter(
+          (s) =>
+            s.name === 'gatehouse_http_request_duration_seconds_bucket' &&
+            s.labels.grant_type === 'password' &&
+            s.labels.route === '/oauth/token',
+        )
+        .sort(
+          (a, b) =>
+            Number(a.labels.le === '+Inf' ? Infinity : a.labels.le) -
+            Number(b.labels.le === '+Inf' ? Infinity : b.labels.le),
+        );
       expect(buckets.length).toBeGreaterThan(5);
       expect(buckets.map((b) => b.value)).toEqual([...buckets.map((b) => b.value)].sort((a, b) => a - b));
     });
 
     it('route labels are route patterns: no query strings, no raw unknown paths (404s are "unmatched"), no made-up grant types', () => {
-      expect(valueOf(samples, 'gatehouse_http_requests_total', { route: '/oauth/authorize', method: 'GET', status: '400', grant_type: '' })).toBe(1);
-      expect(valueOf(samples, 'gatehouse_http_requests_total', { route: 'unmatched', method: 'GET', status: '404', grant_type: '' })).toBe(1);
-      const routes = new Set(samples.filter((s) => s.name.startsWith('gatehouse_http_request')).map((s) => s.labels.route));
-      for (const route of routes) expect(route === 'unmatched' || (route!.startsWith('/') && !route!.includes('?')), `route label ${route}`).toBe(true);
+      expect(
+        valueOf(samples, 'gatehouse_http_requests_total', {
+          route: '/oauth/authorize',
+          method: 'GET',
+          status: '400',
+          grant_type: '',
+        }),
+      ).toBe(1);
+      expect(
+        valueOf(samples, 'gatehouse_http_requests_total', {
+          route: 'unmatched',
+          method: 'GET',
+          status: '404',
+          grant_type: '',
+        }),
+      ).toBe(1);
+      const routes = new Set(
+        samples.filter((s) => s.name.startsWith('gatehouse_http_request')).map((s) => s.labels.route),
+      );
+      for (const route of routes)
+        expect(route === 'unmatched' || (route!.startsWith('/') && !route!.includes('?')), `route label ${route}`).toBe(
+          true,
+        );
       expect(scrape.text).not.toContain(junk);
       expect(scrape.text).not.toContain('client_id=');
     });
@@ -264,15 +308,19 @@ describe('GET /metrics and X-Request-Id (e2e)', () => {
       expect(ids).not.toContain('client-chosen-id-123');
     });
 
-    it('the request\'s log line carries the same id as request_id', async () => {
-      const answer = await httpRequest(`${main.url}/healthz?probe=${randomBytes(4).toString('hex')}`, { headers: { 'x-request-id': 'client-chosen-id-456' } });
+    it("the request's log line carries the same id as request_id", async () => {
+      const answer = await httpRequest(`${main.url}/healthz?probe=${randomBytes(4).toString('hex')}`, {
+        headers: { 'x-request-id': 'client-chosen-id-456' },
+      });
       const id = answer.headers.get('x-request-id')!;
       expect(id).toMatch(UUID_V7);
       await waitForLog(main, id);
       const mentioning = logLines(main).filter((line) => JSON.stringify(line).includes(id));
       expect(mentioning.length, `log lines with ${id}:\n${main.logs()}`).toBeGreaterThan(0);
       for (const line of mentioning) expect(line.request_id, JSON.stringify(line)).toBe(id);
-      expect(mentioning).toContainEqual(expect.objectContaining({ msg: 'request', method: 'GET', path: '/healthz', status: 200, request_id: id }));
+      expect(mentioning).toContainEqual(
+        expect.objectContaining({ msg: 'request', method: 'GET', path: '/healthz', status: 200, request_id: id }),
+      );
       expect(main.logs()).not.toContain('client-chosen-id-456');
     });
 
@@ -287,14 +335,20 @@ describe('GET /metrics and X-Request-Id (e2e)', () => {
 
 describe('metrics.allow is validated', () => {
   it('an IP address or CIDR range passes; anything else is a configuration error naming metrics.allow', () => {
-    expect(loadConfig({ env: { GATEHOUSE_METRICS_ALLOW: '10.0.0.0/8, 192.0.2.7 fd00::/8 ::1 0.0.0.0/0' } }).metrics.allow).toEqual([
-      '10.0.0.0/8',
-      '192.0.2.7',
-      'fd00::/8',
-      '::1',
-      '0.0.0.0/0',
-    ]);
-    for (const bad of ['10.0.0.0/99', 'example.com', '10.0.0.0/', '10.0.0.0/8/8', '::1/129', '10.0.0.0/-1', '10.0.0.0/ 8', '300.1.2.3', '10.0.0.0/08x']) {
+    expect(
+      loadConfig({ env: { GATEHOUSE_METRICS_ALLOW: '10.0.0.0/8, 192.0.2.7 fd00::/8 ::1 0.0.0.0/0' } }).metrics.allow,
+    ).toEqual(['10.0.0.0/8', '192.0.2.7', 'fd00::/8', '::1', '0.0.0.0/0']);
+    for (const bad of [
+      '10.0.0.0/99',
+      'example.com',
+      '10.0.0.0/',
+      '10.0.0.0/8/8',
+      '::1/129',
+      '10.0.0.0/-1',
+      '10.0.0.0/ 8',
+      '300.1.2.3',
+      '10.0.0.0/08x',
+    ]) {
       let error: unknown;
       try {
         loadConfig({ env: { GATEHOUSE_METRICS_ALLOW: JSON.stringify([bad]) } });

@@ -30,7 +30,16 @@ import {
   SUBJECT,
   tokenOf,
 } from '../helpers/account-pages.js';
-import { alertOf, authorizePath, csrfTokenOf, decodeHtml, hiddenField, HttpBrowser, pkcePair, type BrowserResponse } from '../helpers/browser-http.js';
+import {
+  alertOf,
+  authorizePath,
+  csrfTokenOf,
+  decodeHtml,
+  hiddenField,
+  HttpBrowser,
+  pkcePair,
+  type BrowserResponse,
+} from '../helpers/browser-http.js';
 import { describeEachEngine } from '../helpers/databases.js';
 import { linkIn, startMailServer, type MailServer, type ReceivedMail } from '../helpers/mail.js';
 import { httpRequest, tokenRequest, type HttpResult } from '../helpers/server.js';
@@ -57,15 +66,29 @@ function introspect(url: string, client: CreatedClient, token: string): Promise<
   return httpRequest(`${url}/oauth/introspect`, {
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded' },
-    body: new URLSearchParams({ token, client_id: client.client_id, client_secret: client.client_secret ?? '' }).toString(),
+    body: new URLSearchParams({
+      token,
+      client_id: client.client_id,
+      client_secret: client.client_secret ?? '',
+    }).toString(),
   });
 }
 
 /** Opens the reset link and posts the new password with the page's form. */
-async function choosePassword(browser: HttpBrowser, link: string, password: string, again = password): Promise<{ page: BrowserResponse; res: BrowserResponse }> {
+async function choosePassword(
+  browser: HttpBrowser,
+  link: string,
+  password: string,
+  again = password,
+): Promise<{ page: BrowserResponse; res: BrowserResponse }> {
   const page = await browser.get(link);
   expectHtmlPage(page, 200);
-  const res = await browser.post('/reset/password', { csrf_token: csrfTokenOf(page.text), token: tokenOf(link), password, password_again: again });
+  const res = await browser.post('/reset/password', {
+    csrf_token: csrfTokenOf(page.text),
+    token: tokenOf(link),
+    password,
+    password_again: again,
+  });
   return { page, res };
 }
 
@@ -124,18 +147,36 @@ describeEachEngine('password reset by e-mail (e2e)', (factory) => {
     expect(hiddenField(page.text, 'token')).toBe(token);
     expect((await browser.get(link)).status).toBe(200);
     expectTokens(await refreshGrant(server.url, client, before.refresh_token!), 'refresh before the reset');
-    const stillBefore = expectTokens(await passwordGrant(server.url, client, 'walter', PASSWORD), 'old password before the reset');
+    const stillBefore = expectTokens(
+      await passwordGrant(server.url, client, 'walter', PASSWORD),
+      'old password before the reset',
+    );
 
     // A policy error shows the form again; the link is not used up.
-    const weak = await browser.post('/reset/password', { csrf_token: csrfTokenOf(page.text), token, password: 'Sh0rt!x', password_again: 'Sh0rt!x' });
+    const weak = await browser.post('/reset/password', {
+      csrf_token: csrfTokenOf(page.text),
+      token,
+      password: 'Sh0rt!x',
+      password_again: 'Sh0rt!x',
+    });
     expectHtmlPage(weak, 400);
     expect(alertOf(weak.text)).toBe('Password must be at least 8 characters.');
 
-    const done = await browser.post('/reset/password', { csrf_token: csrfTokenOf(weak.text), token, password: NEW_PASSWORD, password_again: NEW_PASSWORD });
+    const done = await browser.post('/reset/password', {
+      csrf_token: csrfTokenOf(weak.text),
+      token,
+      password: NEW_PASSWORD,
+      password_again: NEW_PASSWORD,
+    });
     expect(done.status, done.text.slice(0, 300)).toBe(303);
     expect(done.location).toBe('/login?done=reset');
     // This browser's session cookie is cleared.
-    expect(done.setCookies.some((cookie) => /gatehouse_session$/.test(cookie.name) && (cookie.value === '' || cookie.attributes.get('max-age') === '0'))).toBe(true);
+    expect(
+      done.setCookies.some(
+        (cookie) =>
+          /gatehouse_session$/.test(cookie.name) && (cookie.value === '' || cookie.attributes.get('max-age') === '0'),
+      ),
+    ).toBe(true);
     const login = await browser.get('/login?done=reset');
     expect(noticeOf(login.text)).toBe('Your password has been changed. Sign in with your new password.');
 
@@ -154,7 +195,10 @@ describeEachEngine('password reset by e-mail (e2e)', (factory) => {
 
     // The tokens issued before are dead.
     for (const tokens of [before, stillBefore]) {
-      expectInvalidGrant(await refreshGrant(server.url, client, tokens.refresh_token!), 'refresh token issued before the reset');
+      expectInvalidGrant(
+        await refreshGrant(server.url, client, tokens.refresh_token!),
+        'refresh token issued before the reset',
+      );
       for (const value of [tokens.access_token, tokens.refresh_token!]) {
         const info = await introspect(server.url, client, value);
         expect(info.status, info.text).toBe(200);
@@ -164,7 +208,14 @@ describeEachEngine('password reset by e-mail (e2e)', (factory) => {
 
     // Single use.
     expectLinkNotUsable(await browser.get(link));
-    expectLinkNotUsable(await browser.post('/reset/password', { csrf_token: csrfTokenOf(page.text), token, password: 'yet another passphrase', password_again: 'yet another passphrase' }));
+    expectLinkNotUsable(
+      await browser.post('/reset/password', {
+        csrf_token: csrfTokenOf(page.text),
+        token,
+        password: 'yet another passphrase',
+        password_again: 'yet another passphrase',
+      }),
+    );
     await new HttpBrowser(server.url).signInOrFail('walter', NEW_PASSWORD);
   });
 });
@@ -181,7 +232,23 @@ describe('password reset pages (e2e, SQLite)', () => {
   /** Threshold 1: the 5th request from one address blocks (own database). */
   let throttled: TestServer;
 
-  const USERS = ['erin', 'frank', 'gina', 'hugo', 'ivy', 'kathleen', 'leo', 'mia', 'nils', 'omar', 'pia', 'sentinel1', 'sentinel2', 'sentinel3', 'sentinel4'];
+  const USERS = [
+    'erin',
+    'frank',
+    'gina',
+    'hugo',
+    'ivy',
+    'kathleen',
+    'leo',
+    'mia',
+    'nils',
+    'omar',
+    'pia',
+    'sentinel1',
+    'sentinel2',
+    'sentinel3',
+    'sentinel4',
+  ];
   const WEB_CB = 'https://photos.example/cb';
   let web: CreatedClient & { client_secret: string };
 
@@ -210,10 +277,12 @@ describe('password reset pages (e2e, SQLite)', () => {
   });
 
   /** Makes `target` send a reset e-mail to `name` and waits for it (retry_ttl 0 server: any user, any number of times). */
-  const sentinel = (name: string, target: TestServer = retry0) => async (): Promise<ReceivedMail> => {
-    expect((await requestReset(new HttpBrowser(target.url), name)).location).toBe('/reset/sent');
-    return mail.waitFor(`${name}@example.com`, SUBJECT.resetting);
-  };
+  const sentinel =
+    (name: string, target: TestServer = retry0) =>
+    async (): Promise<ReceivedMail> => {
+      expect((await requestReset(new HttpBrowser(target.url), name)).location).toBe('/reset/sent');
+      return mail.waitFor(`${name}@example.com`, SUBJECT.resetting);
+    };
   const resetMails = () => mail.messages.filter((m) => SUBJECT.resetting.test(m.subject));
   const view = (res: BrowserResponse) => ({
     status: res.status,
@@ -310,7 +379,12 @@ describe('password reset pages (e2e, SQLite)', () => {
       csrf = csrfTokenOf(res.text);
     }
     expectTokens(await passwordGrant(server.url, client, 'kathleen', PASSWORD), 'password unchanged');
-    const done = await browser.post('/reset/password', { csrf_token: csrf, token, password: NEW_PASSWORD, password_again: NEW_PASSWORD });
+    const done = await browser.post('/reset/password', {
+      csrf_token: csrf,
+      token,
+      password: NEW_PASSWORD,
+      password_again: NEW_PASSWORD,
+    });
     expect(done.location).toBe('/login?done=reset');
   });
 
@@ -330,16 +404,25 @@ describe('password reset pages (e2e, SQLite)', () => {
     const otherLinkPage = await other.get(link);
     const fields = { token, password: NEW_PASSWORD, password_again: NEW_PASSWORD };
     expectCsrfFailure(await browser.post('/reset/password', fields));
-    expectCsrfFailure(await browser.post('/reset/password', { ...fields, csrf_token: csrfTokenOf(otherLinkPage.text) }));
+    expectCsrfFailure(
+      await browser.post('/reset/password', { ...fields, csrf_token: csrfTokenOf(otherLinkPage.text) }),
+    );
     // The reset-request form's token does not do either.
-    expectCsrfFailure(await browser.post('/reset/password', { ...fields, csrf_token: csrfTokenOf((await browser.get('/reset')).text) }));
+    expectCsrfFailure(
+      await browser.post('/reset/password', { ...fields, csrf_token: csrfTokenOf((await browser.get('/reset')).text) }),
+    );
     expectTokens(await passwordGrant(server.url, client, 'nils', PASSWORD), 'password unchanged');
     expect((await choosePassword(browser, link, NEW_PASSWORD)).res.location).toBe('/login?done=reset');
   });
 
   it('made-up, missing and oversized tokens are the "does not work" page', async () => {
     const browser = new HttpBrowser(server.url);
-    for (const path of ['/reset/password', '/reset/password?token=', `/reset/password?token=${'B'.repeat(43)}`, `/reset/password?token=${'B'.repeat(5000)}`]) {
+    for (const path of [
+      '/reset/password',
+      '/reset/password?token=',
+      `/reset/password?token=${'B'.repeat(43)}`,
+      `/reset/password?token=${'B'.repeat(5000)}`,
+    ]) {
       expectLinkNotUsable(await browser.get(path));
     }
     // A real CSRF token of the reset-password form needs a page, which needs a working link: use
@@ -347,7 +430,12 @@ describe('password reset pages (e2e, SQLite)', () => {
     expect((await requestReset(browser, 'omar')).location).toBe('/reset/sent');
     const link = linkIn(await mail.waitFor('omar@example.com', SUBJECT.resetting), '/reset/password');
     const page = await browser.get(link);
-    const forged = await browser.post('/reset/password', { csrf_token: csrfTokenOf(page.text), token: 'B'.repeat(43), password: NEW_PASSWORD, password_again: NEW_PASSWORD });
+    const forged = await browser.post('/reset/password', {
+      csrf_token: csrfTokenOf(page.text),
+      token: 'B'.repeat(43),
+      password: NEW_PASSWORD,
+      password_again: NEW_PASSWORD,
+    });
     expectLinkNotUsable(forged);
     expectTokens(await passwordGrant(server.url, client, 'omar', PASSWORD), 'password unchanged');
   });
@@ -368,7 +456,14 @@ describe('password reset pages (e2e, SQLite)', () => {
     expect(page.status).toBe(200);
     expect((await server.accounts().setEnabled('mia', false)).enabled).toBe(false);
     expectLinkNotUsable(await browser.get(link));
-    expectLinkNotUsable(await browser.post('/reset/password', { csrf_token: csrfTokenOf(page.text), token: tokenOf(link), password: NEW_PASSWORD, password_again: NEW_PASSWORD }));
+    expectLinkNotUsable(
+      await browser.post('/reset/password', {
+        csrf_token: csrfTokenOf(page.text),
+        token: tokenOf(link),
+        password: NEW_PASSWORD,
+        password_again: NEW_PASSWORD,
+      }),
+    );
     expect(await showUser(server, 'mia')).toMatchObject({ enabled: false, awaiting_confirmation: false });
     const refused = await new HttpBrowser(server.url).signIn('mia', NEW_PASSWORD);
     expect(alertOf(refused.text)).toBe(BAD_LOGIN);
@@ -380,7 +475,9 @@ describe('password reset pages (e2e, SQLite)', () => {
 
   it('an account awaiting e-mail confirmation gets a fresh confirmation link instead (retry_ttl 0)', async () => {
     const browser = new HttpBrowser(retry0.url);
-    expect((await signUp(browser, { username: 'pending', email: 'pending@example.com', password: PASSWORD })).location).toBe('/register/sent');
+    expect(
+      (await signUp(browser, { username: 'pending', email: 'pending@example.com', password: PASSWORD })).location,
+    ).toBe('/register/sent');
     const firstLink = linkIn(await mail.waitFor('pending@example.com', SUBJECT.confirmation), '/register/confirm');
 
     const asked = await requestReset(new HttpBrowser(retry0.url), 'pending@example.com');
@@ -393,14 +490,20 @@ describe('password reset pages (e2e, SQLite)', () => {
     // The new link replaces the old one, and confirms the account with the password chosen at sign-up.
     expectLinkNotUsable(await browser.get(firstLink));
     // A reset request does not change the password: the new link still needs the one chosen at sign-up.
-    expectWrongConfirmationPassword((await followConfirmation(browser, freshLink, NEW_PASSWORD)).res, tokenOf(freshLink), NEW_PASSWORD);
+    expectWrongConfirmationPassword(
+      (await followConfirmation(browser, freshLink, NEW_PASSWORD)).res,
+      tokenOf(freshLink),
+      NEW_PASSWORD,
+    );
     expectConfirmed((await followConfirmation(browser, freshLink, PASSWORD)).res);
     await new HttpBrowser(retry0.url).signInOrFail('pending', PASSWORD);
   });
 
   it('with the default retry_ttl, a reset request right after sign-up sends no second confirmation e-mail', async () => {
     const browser = new HttpBrowser(server.url);
-    expect((await signUp(browser, { username: 'pending2', email: 'pending2@example.com', password: PASSWORD })).location).toBe('/register/sent');
+    expect(
+      (await signUp(browser, { username: 'pending2', email: 'pending2@example.com', password: PASSWORD })).location,
+    ).toBe('/register/sent');
     await mail.waitFor('pending2@example.com', SUBJECT.confirmation);
     expect((await requestReset(browser, 'pending2')).location).toBe('/reset/sent');
     const received = await mailAfter(mail, 'pending2@example.com', async () => {
@@ -428,7 +531,9 @@ describe('password reset pages (e2e, SQLite)', () => {
     const retryAfter = Number(blocked.headers.get('retry-after'));
     expect(retryAfter).toBeGreaterThanOrEqual(1);
     expect(retryAfter).toBeLessThanOrEqual(2);
-    expect(alertOf(blocked.text)).toBe(`Too many requests from your network. Please wait ${retryAfter} seconds, then try again.`);
+    expect(alertOf(blocked.text)).toBe(
+      `Too many requests from your network. Please wait ${retryAfter} seconds, then try again.`,
+    );
     expect(blocked.text).toContain('action="/reset"');
     // pat got one e-mail at most (the retry_ttl), however many requests were made.
     expect(mail.messagesTo('pat@example.com').length).toBeLessThanOrEqual(1);
@@ -439,11 +544,22 @@ describe('password reset pages (e2e, SQLite)', () => {
     await browser.signInOrFail('pia', PASSWORD);
     const authorize = () => {
       const { verifier, challenge } = pkcePair();
-      const path = authorizePath({ response_type: 'code', client_id: web.client_id, redirect_uri: WEB_CB, state: 'r', code_challenge: challenge, code_challenge_method: 'S256' });
+      const path = authorizePath({
+        response_type: 'code',
+        client_id: web.client_id,
+        redirect_uri: WEB_CB,
+        state: 'r',
+        code_challenge: challenge,
+        code_challenge_method: 'S256',
+      });
       return { verifier, res: browser.get(path) };
     };
     const exchange = (code: string, verifier: string) =>
-      tokenRequest(server.url, { grant_type: 'authorization_code', code, redirect_uri: WEB_CB, code_verifier: verifier }, { basic: [web.client_id, web.client_secret] });
+      tokenRequest(
+        server.url,
+        { grant_type: 'authorization_code', code, redirect_uri: WEB_CB, code_verifier: verifier },
+        { basic: [web.client_id, web.client_secret] },
+      );
     const codeOf = (res: BrowserResponse) => new URL(res.location!).searchParams.get('code')!;
 
     const first = authorize();
@@ -484,7 +600,15 @@ describe('password reset pages (e2e, SQLite)', () => {
       const body = new URLSearchParams({ csrf_token: csrfTokenOf(page.text), username: 'omar' }).toString();
       const req = httpRaw.request(
         `${retry0.url}/reset`,
-        { method: 'POST', headers: { host: 'evil.example', cookie: browser.jar.header() ?? '', 'content-type': 'application/x-www-form-urlencoded', 'content-length': Buffer.byteLength(body) } },
+        {
+          method: 'POST',
+          headers: {
+            host: 'evil.example',
+            cookie: browser.jar.header() ?? '',
+            'content-type': 'application/x-www-form-urlencoded',
+            'content-length': Buffer.byteLength(body),
+          },
+        },
         (response) => {
           response.resume();
           response.on('end', () => resolve(response.statusCode ?? 0));
@@ -504,7 +628,9 @@ describe('password reset pages (e2e, SQLite)', () => {
 
   it('a confirmation token does not work as a reset link, nor a reset token as a confirmation link', async () => {
     const browser = new HttpBrowser(retry0.url);
-    expect((await signUp(browser, { username: 'crossed', email: 'crossed@example.com', password: PASSWORD })).location).toBe('/register/sent');
+    expect(
+      (await signUp(browser, { username: 'crossed', email: 'crossed@example.com', password: PASSWORD })).location,
+    ).toBe('/register/sent');
     const confirmLink = linkIn(await mail.waitFor('crossed@example.com', SUBJECT.confirmation), '/register/confirm');
     expect((await requestReset(browser, 'erin')).location).toBe('/reset/sent');
     const resetLink = linkIn(await mail.waitFor('erin@example.com', SUBJECT.resetting), '/reset/password');
@@ -514,13 +640,30 @@ describe('password reset pages (e2e, SQLite)', () => {
     const confirmPage = await browser.get(confirmLink);
     const resetPage = await browser.get(resetLink);
     // Not even with the password of the account the reset link is for.
-    expectLinkNotUsable(await browser.post('/register/confirm', { csrf_token: csrfTokenOf(confirmPage.text), token: tokenOf(resetLink), password: PASSWORD }));
     expectLinkNotUsable(
-      await browser.post('/reset/password', { csrf_token: csrfTokenOf(resetPage.text), token: tokenOf(confirmLink), password: NEW_PASSWORD, password_again: NEW_PASSWORD }),
+      await browser.post('/register/confirm', {
+        csrf_token: csrfTokenOf(confirmPage.text),
+        token: tokenOf(resetLink),
+        password: PASSWORD,
+      }),
+    );
+    expectLinkNotUsable(
+      await browser.post('/reset/password', {
+        csrf_token: csrfTokenOf(resetPage.text),
+        token: tokenOf(confirmLink),
+        password: NEW_PASSWORD,
+        password_again: NEW_PASSWORD,
+      }),
     );
     expect(await showUser(server, 'crossed')).toMatchObject({ enabled: false, awaiting_confirmation: true });
     // Both still work for what they are.
-    expectConfirmed(await browser.post('/register/confirm', { csrf_token: csrfTokenOf(confirmPage.text), token: tokenOf(confirmLink), password: PASSWORD }));
+    expectConfirmed(
+      await browser.post('/register/confirm', {
+        csrf_token: csrfTokenOf(confirmPage.text),
+        token: tokenOf(confirmLink),
+        password: PASSWORD,
+      }),
+    );
     expect((await choosePassword(browser, resetLink, NEW_PASSWORD)).res.location).toBe('/login?done=reset');
   });
 

@@ -33,7 +33,9 @@ const BLOCKED_PAGE = /^Too many failed sign-in attempts\. Please wait (\d+) seco
 
 const redisProblem = await probeRedis();
 if (redisProblem && !requireRedis) {
-  console.warn(`[gatehouse tests] skipping the Redis throttling e2e test: Redis at ${REDIS_URL} is unreachable (${redisProblem}); set CI=true to make this a failure`);
+  console.warn(
+    `[gatehouse tests] skipping the Redis throttling e2e test: Redis at ${REDIS_URL} is unreachable (${redisProblem}); set CI=true to make this a failure`,
+  );
 }
 
 describe.skipIf(redisProblem !== null && !requireRedis)('brute-force throttling with counters in Redis (e2e)', () => {
@@ -57,7 +59,10 @@ describe.skipIf(redisProblem !== null && !requireRedis)('brute-force throttling 
   let client: CreatedClient & { client_secret: string };
 
   beforeAll(async () => {
-    if (redisProblem) throw new Error(`Redis at ${REDIS_URL} is unreachable and CI=true: ${redisProblem} Start redis-server (or point GATEHOUSE_TEST_REDIS_URL at one).`);
+    if (redisProblem)
+      throw new Error(
+        `Redis at ${REDIS_URL} is unreachable and CI=true: ${redisProblem} Start redis-server (or point GATEHOUSE_TEST_REDIS_URL at one).`,
+      );
     redis = new Redis(REDIS_URL, { maxRetriesPerRequest: 1 });
     redis.on('error', () => {});
     server = await startTestServer({
@@ -106,7 +111,11 @@ describe.skipIf(redisProblem !== null && !requireRedis)('brute-force throttling 
   }
 
   const passwordGrant = (username: string, password: string) =>
-    tokenRequest(server.url, { grant_type: 'password', username, password }, { basic: [client.client_id, client.client_secret], headers: forwarded });
+    tokenRequest(
+      server.url,
+      { grant_type: 'password', username, password },
+      { basic: [client.client_id, client.client_secret], headers: forwarded },
+    );
 
   /** The Retry-After header as whole seconds, between 1 and the first block (2 s). */
   function retryAfterOf(res: { headers: Headers }): number {
@@ -121,7 +130,10 @@ describe.skipIf(redisProblem !== null && !requireRedis)('brute-force throttling 
   it('token endpoint: three wrong passwords are plain invalid_grant; the next attempt is refused with Retry-After', async () => {
     for (const n of [1, 2, 3]) {
       const wrong = await passwordGrant(grantUser, WRONG);
-      expect({ status: wrong.status, error: wrong.json?.error, description: wrong.json?.error_description }, `wrong password ${n}`).toEqual({
+      expect(
+        { status: wrong.status, error: wrong.json?.error, description: wrong.json?.error_description },
+        `wrong password ${n}`,
+      ).toEqual({
         status: 400,
         error: 'invalid_grant',
         description: 'invalid username or password',
@@ -143,19 +155,37 @@ describe.skipIf(redisProblem !== null && !requireRedis)('brute-force throttling 
     expect(page.status).toBe(200);
     let csrfToken = csrfTokenOf(page.text);
     for (const n of [1, 2, 3]) {
-      const wrong = await browser.post('/login', [['csrf_token', csrfToken], ['username', formUser], ['password', WRONG]], forwarded);
+      const wrong = await browser.post(
+        '/login',
+        [
+          ['csrf_token', csrfToken],
+          ['username', formUser],
+          ['password', WRONG],
+        ],
+        forwarded,
+      );
       expect(wrong.status, `wrong password ${n}: ${wrong.text.slice(0, 300)}`).toBe(400);
       expect(alertOf(wrong.text)).toBe('The username or password is incorrect.');
       expect(wrong.headers.get('retry-after')).toBeNull();
       csrfToken = csrfTokenOf(wrong.text);
     }
-    const blocked = await browser.post('/login', [['csrf_token', csrfToken], ['username', formUser], ['password', PASSWORD]], forwarded);
+    const blocked = await browser.post(
+      '/login',
+      [
+        ['csrf_token', csrfToken],
+        ['username', formUser],
+        ['password', PASSWORD],
+      ],
+      forwarded,
+    );
     expect(blocked.status, blocked.text.slice(0, 300)).toBe(429);
     expect(blocked.headers.get('content-type')).toMatch(/^text\/html/);
     const match = BLOCKED_PAGE.exec(alertOf(blocked.text) ?? '');
     expect(match, alertOf(blocked.text)).not.toBeNull();
     expect(Number(match![1])).toBe(retryAfterOf(blocked));
-    expect(blocked.setCookies.find((cookie) => /gatehouse_session$/.test(cookie.name) && cookie.value !== '')).toBeUndefined();
+    expect(
+      blocked.setCookies.find((cookie) => /gatehouse_session$/.test(cookie.name) && cookie.value !== ''),
+    ).toBeUndefined();
   });
 
   it('the counters are in Redis under gatehouse:throttle:, keyed on the account and the /64, and not in the database', async () => {
@@ -167,7 +197,9 @@ describe.skipIf(redisProblem !== null && !requireRedis)('brute-force throttling 
     }
     expect(keys).toContain(`${PREFIX}ip:${network}`);
     // Never the login typed, nor the full address.
-    expect(keys.filter((key) => key.includes(grantUser) || key.includes(formUser) || key.includes(address))).toEqual([]);
+    expect(keys.filter((key) => key.includes(grantUser) || key.includes(formUser) || key.includes(address))).toEqual(
+      [],
+    );
 
     for (const user of [grantUser, formUser]) {
       const key = `${PREFIX}user:${userIds[user]}|ip:${network}`;

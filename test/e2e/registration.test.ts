@@ -43,7 +43,8 @@ import { startTestServer, type CreatedClient, type TestServer } from '../harness
 import { showUser } from '../harness/users.js';
 
 const PASSWORD = 'correct horse battery staple';
-const UNCONFIRMED = 'Your e-mail address is not confirmed yet. Follow the link we sent you, or use "Forgot your password?" to get a new one.';
+const UNCONFIRMED =
+  'Your e-mail address is not confirmed yet. Follow the link we sent you, or use "Forgot your password?" to get a new one.';
 /** Registration on, mail through the test's SMTP server, and room for many sign-ups from one address. */
 const openEnv = (mail: MailServer, extra: Record<string, string> = {}) => ({
   GATEHOUSE_REGISTRATION_ENABLED: 'true',
@@ -108,7 +109,9 @@ describeEachEngine('sign-up → e-mail confirmation → sign-in (e2e)', (factory
     expectInvalidGrant(grant, 'before confirmation');
     expect(grant.json.access_token).toBeUndefined();
     expect(grant.json.error_description).toBe('the e-mail address of this account is not confirmed yet');
-    expect((await passwordGrant(server.url, client, 'Nadia', 'not the password')).json.error_description).toBe('invalid username or password');
+    expect((await passwordGrant(server.url, client, 'Nadia', 'not the password')).json.error_description).toBe(
+      'invalid username or password',
+    );
     expect(await showUser(server, 'nadia')).toMatchObject({ enabled: false, awaiting_confirmation: true });
 
     expect(message.subject).toBe(`Confirm your e-mail address for 127.0.0.1:${server.port}`);
@@ -127,7 +130,9 @@ describeEachEngine('sign-up → e-mail confirmation → sign-in (e2e)', (factory
       expect(page.text).toContain('Confirm your e-mail address');
       expect(page.text).toContain('<strong>Nadia</strong>');
       expect(page.text).toContain('action="/register/confirm"');
-      expect(page.text).toContain('<input id="password" name="password" type="password" autocomplete="current-password" required');
+      expect(page.text).toContain(
+        '<input id="password" name="password" type="password" autocomplete="current-password" required',
+      );
       expect(hiddenField(page.text, 'token')).toBe(token);
       expect(sessionCookieOf(page)).toBeUndefined();
     }
@@ -135,15 +140,30 @@ describeEachEngine('sign-up → e-mail confirmation → sign-in (e2e)', (factory
 
     // Pressing the button without the password, or with a wrong one: the form again, nothing confirmed.
     const page = await browser.get(link);
-    expectWrongConfirmationPassword(await browser.post('/register/confirm', { csrf_token: csrfTokenOf(page.text), token }), token, '');
-    const wrong = await browser.post('/register/confirm', { csrf_token: csrfTokenOf(page.text), token, password: 'not the password' });
+    expectWrongConfirmationPassword(
+      await browser.post('/register/confirm', { csrf_token: csrfTokenOf(page.text), token }),
+      token,
+      '',
+    );
+    const wrong = await browser.post('/register/confirm', {
+      csrf_token: csrfTokenOf(page.text),
+      token,
+      password: 'not the password',
+    });
     expectWrongConfirmationPassword(wrong, token, 'not the password');
     expect(wrong.text).toContain('<strong>Nadia</strong>');
     expect(await showUser(server, 'nadia')).toMatchObject({ enabled: false, awaiting_confirmation: true });
-    expectInvalidGrant(await passwordGrant(server.url, client, 'Nadia', PASSWORD), 'after a wrong confirmation password');
+    expectInvalidGrant(
+      await passwordGrant(server.url, client, 'Nadia', PASSWORD),
+      'after a wrong confirmation password',
+    );
 
     // The re-rendered form, with the right password: confirmed and signed in, on the account page.
-    const confirmed = await browser.post('/register/confirm', { csrf_token: csrfTokenOf(wrong.text), token, password: PASSWORD });
+    const confirmed = await browser.post('/register/confirm', {
+      csrf_token: csrfTokenOf(wrong.text),
+      token,
+      password: PASSWORD,
+    });
     expectConfirmed(confirmed);
     const account = await browser.get(confirmed.location!);
     expectHtmlPage(account, 200);
@@ -159,7 +179,9 @@ describeEachEngine('sign-up → e-mail confirmation → sign-in (e2e)', (factory
 
     // Single use: neither the page nor the button works again, even with the password.
     expectLinkNotUsable(await scanner.get(link));
-    expectLinkNotUsable(await browser.post('/register/confirm', { csrf_token: csrfTokenOf(page.text), token, password: PASSWORD }));
+    expectLinkNotUsable(
+      await browser.post('/register/confirm', { csrf_token: csrfTokenOf(page.text), token, password: PASSWORD }),
+    );
   });
 });
 
@@ -183,8 +205,14 @@ describe('sign-up and confirmation pages (e2e, SQLite)', () => {
   beforeAll(async () => {
     mail = await startMailServer();
     templatesDir = mkdtempSync(join(tmpdir(), 'gatehouse-templates-'));
-    writeFileSync(join(templatesDir, 'confirmation.txt'), 'Subject: Welcome to {{site}}, {{ username }}\n\nHi {{username}}! Activate your account here: {{link}} (valid for {{expires_in}})\n');
-    writeFileSync(join(templatesDir, 'confirmation.html'), '<p class="custom">Hi {{username}}! <a href="{{link}}">Activate</a></p>\n');
+    writeFileSync(
+      join(templatesDir, 'confirmation.txt'),
+      'Subject: Welcome to {{site}}, {{ username }}\n\nHi {{username}}! Activate your account here: {{link}} (valid for {{expires_in}})\n',
+    );
+    writeFileSync(
+      join(templatesDir, 'confirmation.html'),
+      '<p class="custom">Hi {{username}}! <a href="{{link}}">Activate</a></p>\n',
+    );
     server = await startTestServer({ engine: 'sqlite', env: openEnv(mail) });
     const { database } = server;
     const created = await Promise.all([
@@ -212,7 +240,9 @@ describe('sign-up and confirmation pages (e2e, SQLite)', () => {
   /** A confirmed account `name` (name@example.com, PASSWORD) signed up on `server`. */
   async function confirmedAccount(name: string): Promise<void> {
     const browser = new HttpBrowser(server.url);
-    expect((await signUp(browser, { username: name, email: `${name}@example.com`, password: PASSWORD })).location).toBe('/register/sent');
+    expect((await signUp(browser, { username: name, email: `${name}@example.com`, password: PASSWORD })).location).toBe(
+      '/register/sent',
+    );
     const link = linkIn(await mail.waitFor(`${name}@example.com`, SUBJECT.confirmation), '/register/confirm');
     expectConfirmed((await followConfirmation(browser, link, PASSWORD)).res);
   }
@@ -227,7 +257,13 @@ describe('sign-up and confirmation pages (e2e, SQLite)', () => {
 
       // Even a well-formed post (CSRF token from the sign-in page's cookie) creates nothing.
       const { csrfToken } = await browser.loginForm();
-      const posted = await browser.post('/register', { csrf_token: csrfToken, username: 'sneaky', email: 'sneaky@example.com', password: PASSWORD, password_again: PASSWORD });
+      const posted = await browser.post('/register', {
+        csrf_token: csrfToken,
+        username: 'sneaky',
+        email: 'sneaky@example.com',
+        password: PASSWORD,
+        password_again: PASSWORD,
+      });
       expectHtmlPage(posted, 404);
       expect(posted.text).toContain('Sign-up is closed');
       expect(await showUser(server, 'sneaky')).toBeNull();
@@ -245,7 +281,8 @@ describe('sign-up and confirmation pages (e2e, SQLite)', () => {
       expectHtmlPage(page, 200);
       expect(page.text).toContain('Create an account');
       expect(csrfTokenOf(page.text).length).toBeGreaterThan(20);
-      for (const field of ['username', 'email', 'password', 'password_again']) expect(page.text).toContain(`name="${field}"`);
+      for (const field of ['username', 'email', 'password', 'password_again'])
+        expect(page.text).toContain(`name="${field}"`);
       expect(page.text).toMatch(/Use at least 8 characters/);
 
       const login = await browser.get('/login');
@@ -258,19 +295,68 @@ describe('sign-up and confirmation pages (e2e, SQLite)', () => {
       expect(hiddenField(registerWithReturn.text, 'return_to')).toBe(returnTo);
     });
 
-    const cases: { label: string; username: string; email: string; password: string; again?: string; alert: string }[] = [
-      { label: 'a bad username', username: 'bad "name"!', email: 'bad-name@example.com', password: 'pw-bad-username-1', alert: 'Username must be 1–64 letters, digits, ".", "_" or "-".' },
-      { label: 'a bad e-mail address', username: 'bademail', email: 'not-an-e-mail', password: 'pw-bad-email-12', alert: 'E-mail address is not valid.' },
-      { label: 'a short password', username: 'shorty', email: 'shorty@example.com', password: 'Sh0rt!x', alert: 'Password must be at least 8 characters.' },
-      { label: 'the password is the username', username: 'SamePassword', email: 'same@example.com', password: 'samepassword', alert: 'Password must not be the username or e-mail address.' },
-      { label: 'the password is the e-mail', username: 'samemail', email: 'same.mail@example.com', password: 'SAME.MAIL@example.com', alert: 'Password must not be the username or e-mail address.' },
-      { label: 'the passwords differ', username: 'differ', email: 'differ@example.com', password: 'pw-differ-first-1', again: 'pw-differ-second-2', alert: 'The two passwords do not match.' },
-      { label: 'the username is taken', username: 'OLGA', email: 'someone-new@example.com', password: 'pw-taken-name-1', alert: 'A user with this username already exists.' },
-    ];
+    const cases: { label: string; username: string; email: string; password: string; again?: string; alert: string }[] =
+      [
+        {
+          label: 'a bad username',
+          username: 'bad "name"!',
+          email: 'bad-name@example.com',
+          password: 'pw-bad-username-1',
+          alert: 'Username must be 1–64 letters, digits, ".", "_" or "-".',
+        },
+        {
+          label: 'a bad e-mail address',
+          username: 'bademail',
+          email: 'not-an-e-mail',
+          password: 'pw-bad-email-12',
+          alert: 'E-mail address is not valid.',
+        },
+        {
+          label: 'a short password',
+          username: 'shorty',
+          email: 'shorty@example.com',
+          password: 'Sh0rt!x',
+          alert: 'Password must be at least 8 characters.',
+        },
+        {
+          label: 'the password is the username',
+          username: 'SamePassword',
+          email: 'same@example.com',
+          password: 'samepassword',
+          alert: 'Password must not be the username or e-mail address.',
+        },
+        {
+          label: 'the password is the e-mail',
+          username: 'samemail',
+          email: 'same.mail@example.com',
+          password: 'SAME.MAIL@example.com',
+          alert: 'Password must not be the username or e-mail address.',
+        },
+        {
+          label: 'the passwords differ',
+          username: 'differ',
+          email: 'differ@example.com',
+          password: 'pw-differ-first-1',
+          again: 'pw-differ-second-2',
+          alert: 'The two passwords do not match.',
+        },
+        {
+          label: 'the username is taken',
+          username: 'OLGA',
+          email: 'someone-new@example.com',
+          password: 'pw-taken-name-1',
+          alert: 'A user with this username already exists.',
+        },
+      ];
     for (const c of cases) {
       it(`${c.label}: 400, the form again with the message and the typed username and e-mail, never the password`, async () => {
         const browser = new HttpBrowser(server.url);
-        const res = await signUp(browser, { username: c.username, email: c.email, password: c.password, password_again: c.again });
+        const res = await signUp(browser, {
+          username: c.username,
+          email: c.email,
+          password: c.password,
+          password_again: c.again,
+        });
         expectHtmlPage(res, 400);
         expect(res.location).toBeNull();
         expect(sessionCookieOf(res)).toBeUndefined();
@@ -289,7 +375,12 @@ describe('sign-up and confirmation pages (e2e, SQLite)', () => {
 
     it('the re-rendered form works: fixing the mistake signs up', async () => {
       const browser = new HttpBrowser(server.url);
-      const wrong = await signUp(browser, { username: 'fixer', email: 'fixer@example.com', password: PASSWORD, password_again: 'something else entirely' });
+      const wrong = await signUp(browser, {
+        username: 'fixer',
+        email: 'fixer@example.com',
+        password: PASSWORD,
+        password_again: 'something else entirely',
+      });
       expect(wrong.status).toBe(400);
       const fixed = await browser.post('/register', {
         csrf_token: csrfTokenOf(wrong.text),
@@ -306,7 +397,12 @@ describe('sign-up and confirmation pages (e2e, SQLite)', () => {
     it('CSRF: a post without the token, or with another browser’s, is refused with 403 and creates nothing', async () => {
       const browser = new HttpBrowser(server.url);
       const page = await browser.get('/register');
-      const fields = { username: 'csrfvictim', email: 'csrfvictim@example.com', password: PASSWORD, password_again: PASSWORD };
+      const fields = {
+        username: 'csrfvictim',
+        email: 'csrfvictim@example.com',
+        password: PASSWORD,
+        password_again: PASSWORD,
+      };
       expectCsrfFailure(await browser.post('/register', fields));
       expectCsrfFailure(await browser.post('/register', { ...fields, csrf_token: 'x'.repeat(43) }));
       // A token from another browser (another CSRF cookie).
@@ -323,9 +419,21 @@ describe('sign-up and confirmation pages (e2e, SQLite)', () => {
 
   describe('no account enumeration', () => {
     it('a second sign-up with a registered e-mail gets exactly the answer of a new sign-up; the owner is told, and nothing is created', async () => {
-      const fresh = await signUp(new HttpBrowser(server.url), { username: 'newcomer', email: 'newcomer@example.com', password: PASSWORD });
-      const taken = await signUp(new HttpBrowser(server.url), { username: 'olga-again', email: 'olga@example.com', password: PASSWORD });
-      const takenOtherCase = await signUp(new HttpBrowser(server.url), { username: 'olga-third', email: 'OLGA@Example.COM', password: PASSWORD });
+      const fresh = await signUp(new HttpBrowser(server.url), {
+        username: 'newcomer',
+        email: 'newcomer@example.com',
+        password: PASSWORD,
+      });
+      const taken = await signUp(new HttpBrowser(server.url), {
+        username: 'olga-again',
+        email: 'olga@example.com',
+        password: PASSWORD,
+      });
+      const takenOtherCase = await signUp(new HttpBrowser(server.url), {
+        username: 'olga-third',
+        email: 'OLGA@Example.COM',
+        password: PASSWORD,
+      });
       const view = (res: typeof fresh) => ({
         status: res.status,
         location: res.location,
@@ -348,8 +456,16 @@ describe('sign-up and confirmation pages (e2e, SQLite)', () => {
       // The last username tried is held (unusable) as a sign-up with a free address would hold
       // it, so a second sign-up cannot tell the two apart; the one before is free again.
       expect(await showUser(server, 'olga-again')).toBeNull();
-      expect(await showUser(server, 'olga-third')).toMatchObject({ enabled: false, awaiting_confirmation: true, email: expect.stringMatching(/@reserved\.invalid$/) });
-      expect(await showUser(server, 'olga')).toMatchObject({ enabled: true, awaiting_confirmation: false, email: 'olga@example.com' });
+      expect(await showUser(server, 'olga-third')).toMatchObject({
+        enabled: false,
+        awaiting_confirmation: true,
+        email: expect.stringMatching(/@reserved\.invalid$/),
+      });
+      expect(await showUser(server, 'olga')).toMatchObject({
+        enabled: true,
+        awaiting_confirmation: false,
+        email: 'olga@example.com',
+      });
       // Olga's account is as it was: her password still works, and she got no confirmation link.
       expectTokens(await passwordGrant(server.url, client, 'olga', PASSWORD));
       expect(mail.messagesTo('olga@example.com').filter((m) => SUBJECT.confirmation.test(m.subject))).toEqual([]);
@@ -357,7 +473,14 @@ describe('sign-up and confirmation pages (e2e, SQLite)', () => {
 
     it('many sign-ups with a registered address do not flood its owner with notices', async () => {
       const answers = [];
-      for (let i = 0; i < 5; i++) answers.push(await signUp(new HttpBrowser(server.url), { username: `ruth-again-${i}`, email: 'ruth@example.com', password: PASSWORD }));
+      for (let i = 0; i < 5; i++)
+        answers.push(
+          await signUp(new HttpBrowser(server.url), {
+            username: `ruth-again-${i}`,
+            email: 'ruth@example.com',
+            password: PASSWORD,
+          }),
+        );
       for (const res of answers) expect(res.location).toBe('/register/sent');
       await mail.waitFor('ruth@example.com', SUBJECT.alreadyRegistered);
       const received = await mailAfter(mail, 'ruth@example.com', async () => {
@@ -371,8 +494,16 @@ describe('sign-up and confirmation pages (e2e, SQLite)', () => {
 
     it('with mismatched passwords, a registered e-mail gets the same answer as a new one (400: the passwords differ)', async () => {
       const fields = { password: 'pw-mismatch-first-1', password_again: 'pw-mismatch-second-2' };
-      const fresh = await signUp(new HttpBrowser(server.url), { username: 'mismatch-new', email: 'mismatch-new@example.com', ...fields });
-      const taken = await signUp(new HttpBrowser(server.url), { username: 'mismatch-old', email: 'ruth@example.com', ...fields });
+      const fresh = await signUp(new HttpBrowser(server.url), {
+        username: 'mismatch-new',
+        email: 'mismatch-new@example.com',
+        ...fields,
+      });
+      const taken = await signUp(new HttpBrowser(server.url), {
+        username: 'mismatch-old',
+        email: 'ruth@example.com',
+        ...fields,
+      });
       expect(fresh.status).toBe(400);
       expect(alertOf(fresh.text)).toBe('The two passwords do not match.');
       // Otherwise the form tells whether ruth@example.com has an account, without a valid sign-up.
@@ -384,9 +515,22 @@ describe('sign-up and confirmation pages (e2e, SQLite)', () => {
     });
 
     it('signing up again with an address still awaiting confirmation gets the same answer too (and takes the account over)', async () => {
-      const first = await signUp(new HttpBrowser(server.url), { username: 'waiting', email: 'waiting@example.com', password: PASSWORD });
-      const second = await signUp(new HttpBrowser(server.url), { username: 'waiting2', email: 'waiting@example.com', password: PASSWORD });
-      expect({ status: second.status, location: second.location, text: second.text, cookies: second.setCookies.map((c) => c.name).sort() }).toEqual({
+      const first = await signUp(new HttpBrowser(server.url), {
+        username: 'waiting',
+        email: 'waiting@example.com',
+        password: PASSWORD,
+      });
+      const second = await signUp(new HttpBrowser(server.url), {
+        username: 'waiting2',
+        email: 'waiting@example.com',
+        password: PASSWORD,
+      });
+      expect({
+        status: second.status,
+        location: second.location,
+        text: second.text,
+        cookies: second.setCookies.map((c) => c.name).sort(),
+      }).toEqual({
         status: first.status,
         location: first.location,
         text: first.text,
@@ -397,7 +541,11 @@ describe('sign-up and confirmation pages (e2e, SQLite)', () => {
       await mail.waitFor('waiting@example.com', SUBJECT.confirmation);
       // Still one account, now with the latest sign-up's username.
       expect(await showUser(server, 'waiting')).toBeNull();
-      expect(await showUser(server, 'waiting2')).toMatchObject({ email: 'waiting@example.com', enabled: false, awaiting_confirmation: true });
+      expect(await showUser(server, 'waiting2')).toMatchObject({
+        email: 'waiting@example.com',
+        enabled: false,
+        awaiting_confirmation: true,
+      });
     });
   });
 
@@ -405,7 +553,15 @@ describe('sign-up and confirmation pages (e2e, SQLite)', () => {
     it('once its owner signs up and confirms, the account is hers: her password works, the stranger’s does not', async () => {
       // A stranger signs up first with Vera's address and a password of their own (pre-account hijacking).
       const strangerPassword = 'the stranger knows this one';
-      expect((await signUp(new HttpBrowser(server.url), { username: 'squatter', email: 'vera@example.com', password: strangerPassword })).location).toBe('/register/sent');
+      expect(
+        (
+          await signUp(new HttpBrowser(server.url), {
+            username: 'squatter',
+            email: 'vera@example.com',
+            password: strangerPassword,
+          })
+        ).location,
+      ).toBe('/register/sent');
       const strangersMessage = await mail.waitFor('vera@example.com', SUBJECT.confirmation);
       expect(strangersMessage.text).toContain('Hello squatter,');
       const strangersLink = linkIn(strangersMessage, '/register/confirm');
@@ -420,10 +576,17 @@ describe('sign-up and confirmation pages (e2e, SQLite)', () => {
       const verasMessage = await mail.waitFor('vera@example.com', SUBJECT.confirmation);
       // The account is hers now (still waiting for the link): her username, spelling and password.
       expect(await showUser(server, 'squatter')).toBeNull();
-      expect(await showUser(server, 'vera')).toMatchObject({ username: 'vera', email: 'Vera@Example.com', enabled: false, awaiting_confirmation: true });
+      expect(await showUser(server, 'vera')).toMatchObject({
+        username: 'vera',
+        email: 'Vera@Example.com',
+        enabled: false,
+        awaiting_confirmation: true,
+      });
       for (const login of ['vera', 'vera@example.com']) {
         expect(alertOf((await new HttpBrowser(server.url).signIn(login, PASSWORD)).text), login).toBe(UNCONFIRMED);
-        expect(alertOf((await new HttpBrowser(server.url).signIn(login, strangerPassword)).text), login).toBe(BAD_LOGIN);
+        expect(alertOf((await new HttpBrowser(server.url).signIn(login, strangerPassword)).text), login).toBe(
+          BAD_LOGIN,
+        );
       }
       expect(alertOf((await new HttpBrowser(server.url).signIn('squatter', strangerPassword)).text)).toBe(BAD_LOGIN);
 
@@ -447,27 +610,53 @@ describe('sign-up and confirmation pages (e2e, SQLite)', () => {
       expect(noticeOf(account.text)).toBe(CONFIRMED_NOTICE);
       expect(account.text).toContain('<strong>vera</strong>');
       expect(account.text).toContain('value="Vera@Example.com"');
-      expect(await showUser(server, 'vera')).toMatchObject({ username: 'vera', email: 'Vera@Example.com', enabled: true, awaiting_confirmation: false });
+      expect(await showUser(server, 'vera')).toMatchObject({
+        username: 'vera',
+        email: 'Vera@Example.com',
+        enabled: true,
+        awaiting_confirmation: false,
+      });
       expect(await showUser(server, 'squatter')).toBeNull();
 
       // The confirmed account must not open with the password the stranger chose.
       for (const login of ['vera@example.com', 'vera', 'squatter']) {
-        expectInvalidGrant(await passwordGrant(server.url, client, login, strangerPassword), `the stranger's password as ${login}`);
-        expect(alertOf((await new HttpBrowser(server.url).signIn(login, strangerPassword)).text), login).toBe(BAD_LOGIN);
+        expectInvalidGrant(
+          await passwordGrant(server.url, client, login, strangerPassword),
+          `the stranger's password as ${login}`,
+        );
+        expect(alertOf((await new HttpBrowser(server.url).signIn(login, strangerPassword)).text), login).toBe(
+          BAD_LOGIN,
+        );
       }
       expectTokens(await passwordGrant(server.url, client, 'vera@example.com', PASSWORD), "Vera's password");
       await new HttpBrowser(server.url).signInOrFail('vera', PASSWORD);
       // And the link is used up, for either of them.
       expectLinkNotUsable(await stranger.get(link));
-      expectLinkNotUsable(await stranger.post('/register/confirm', { csrf_token: csrfTokenOf(refused.text), token: tokenOf(link), password: strangerPassword }));
+      expectLinkNotUsable(
+        await stranger.post('/register/confirm', {
+          csrf_token: csrfTokenOf(refused.text),
+          token: tokenOf(link),
+          password: strangerPassword,
+        }),
+      );
     });
 
     it('a takeover with another username sends a new link greeting it; the stranger’s older link stops working', async () => {
       const strangerPassword = 'another stranger passphrase';
-      expect((await signUp(new HttpBrowser(server.url), { username: 'squatter2', email: 'wilma@example.com', password: strangerPassword })).location).toBe('/register/sent');
+      expect(
+        (
+          await signUp(new HttpBrowser(server.url), {
+            username: 'squatter2',
+            email: 'wilma@example.com',
+            password: strangerPassword,
+          })
+        ).location,
+      ).toBe('/register/sent');
       const strangersLink = linkIn(await mail.waitFor('wilma@example.com', SUBJECT.confirmation), '/register/confirm');
       const wilma = new HttpBrowser(server.url);
-      expect((await signUp(wilma, { username: 'Wilma', email: 'wilma@example.com', password: PASSWORD })).location).toBe('/register/sent');
+      expect(
+        (await signUp(wilma, { username: 'Wilma', email: 'wilma@example.com', password: PASSWORD })).location,
+      ).toBe('/register/sent');
       const message = await mail.waitFor('wilma@example.com', SUBJECT.confirmation);
       expect(message.text).toContain('Hello Wilma,');
       expect(message.text).not.toContain('squatter2');
@@ -480,7 +669,11 @@ describe('sign-up and confirmation pages (e2e, SQLite)', () => {
       expect(page.text).toContain('<strong>Wilma</strong>');
       expectWrongConfirmationPassword(refused, tokenOf(link), strangerPassword);
       expectConfirmed((await followConfirmation(wilma, link, PASSWORD)).res);
-      expect(await showUser(server, 'wilma')).toMatchObject({ username: 'Wilma', enabled: true, awaiting_confirmation: false });
+      expect(await showUser(server, 'wilma')).toMatchObject({
+        username: 'Wilma',
+        enabled: true,
+        awaiting_confirmation: false,
+      });
       expect(await showUser(server, 'squatter2')).toBeNull();
       expectInvalidGrant(await passwordGrant(server.url, client, 'wilma@example.com', strangerPassword));
       expectTokens(await passwordGrant(server.url, client, 'wilma@example.com', PASSWORD));
@@ -488,12 +681,27 @@ describe('sign-up and confirmation pages (e2e, SQLite)', () => {
 
     it('a takeover cannot take someone else’s username: 400 "username taken", and the account stays as it was', async () => {
       const strangerPassword = 'yet another stranger passphrase';
-      expect((await signUp(new HttpBrowser(server.url), { username: 'squatter3', email: 'xenia@example.com', password: strangerPassword })).location).toBe('/register/sent');
+      expect(
+        (
+          await signUp(new HttpBrowser(server.url), {
+            username: 'squatter3',
+            email: 'xenia@example.com',
+            password: strangerPassword,
+          })
+        ).location,
+      ).toBe('/register/sent');
       await mail.waitFor('xenia@example.com', SUBJECT.confirmation);
-      const res = await signUp(new HttpBrowser(server.url), { username: 'olga', email: 'xenia@example.com', password: PASSWORD });
+      const res = await signUp(new HttpBrowser(server.url), {
+        username: 'olga',
+        email: 'xenia@example.com',
+        password: PASSWORD,
+      });
       expectHtmlPage(res, 400);
       expect(alertOf(res.text)).toBe('A user with this username already exists.');
-      expect(await showUser(server, 'squatter3')).toMatchObject({ email: 'xenia@example.com', awaiting_confirmation: true });
+      expect(await showUser(server, 'squatter3')).toMatchObject({
+        email: 'xenia@example.com',
+        awaiting_confirmation: true,
+      });
       expect(await showUser(server, 'olga')).toMatchObject({ email: 'olga@example.com', enabled: true });
       expectTokens(await passwordGrant(server.url, client, 'olga', PASSWORD));
     });
@@ -503,24 +711,45 @@ describe('sign-up and confirmation pages (e2e, SQLite)', () => {
       const strangerPassword = 'a stranger tries again';
       // Her username is "taken" whatever the address: the answer never depends on who has it.
       for (const username of ['yvonne', 'YVONNE']) {
-        const res = await signUp(new HttpBrowser(server.url), { username, email: 'Yvonne@example.com', password: strangerPassword });
+        const res = await signUp(new HttpBrowser(server.url), {
+          username,
+          email: 'Yvonne@example.com',
+          password: strangerPassword,
+        });
         expectHtmlPage(res, 400);
         expect(alertOf(res.text), username).toBe('A user with this username already exists.');
       }
-      const res = await signUp(new HttpBrowser(server.url), { username: 'squatter4', email: 'Yvonne@example.com', password: strangerPassword });
+      const res = await signUp(new HttpBrowser(server.url), {
+        username: 'squatter4',
+        email: 'Yvonne@example.com',
+        password: strangerPassword,
+      });
       expect(res.status).toBe(303);
       expect(res.location).toBe('/register/sent');
       expect(sessionCookieOf(res)).toBeUndefined();
       const notice = await mail.waitFor('yvonne@example.com', SUBJECT.alreadyRegistered);
       expect(notice.text).toContain('whose username is yvonne');
-      expect(await showUser(server, 'yvonne')).toMatchObject({ username: 'yvonne', email: 'yvonne@example.com', enabled: true, awaiting_confirmation: false });
+      expect(await showUser(server, 'yvonne')).toMatchObject({
+        username: 'yvonne',
+        email: 'yvonne@example.com',
+        enabled: true,
+        awaiting_confirmation: false,
+      });
       // squatter4 is held by a reservation that can never be used.
-      expect(await showUser(server, 'squatter4')).toMatchObject({ enabled: false, awaiting_confirmation: true, email: expect.stringMatching(/@reserved\.invalid$/) });
+      expect(await showUser(server, 'squatter4')).toMatchObject({
+        enabled: false,
+        awaiting_confirmation: true,
+        email: expect.stringMatching(/@reserved\.invalid$/),
+      });
       expect(alertOf((await new HttpBrowser(server.url).signIn('squatter4', strangerPassword)).text)).toBe(UNCONFIRMED);
       expectTokens(await passwordGrant(server.url, client, 'yvonne', PASSWORD));
       expectInvalidGrant(await passwordGrant(server.url, client, 'yvonne', strangerPassword));
       const received = await mailAfter(mail, 'yvonne@example.com', async () => {
-        await signUp(new HttpBrowser(server.url), { username: 'sentinel-y', email: 'sentinel-y@example.com', password: PASSWORD });
+        await signUp(new HttpBrowser(server.url), {
+          username: 'sentinel-y',
+          email: 'sentinel-y@example.com',
+          password: PASSWORD,
+        });
         return mail.waitFor('sentinel-y@example.com', SUBJECT.confirmation);
       });
       // Only the one confirmation link of her own sign-up, already used.
@@ -542,7 +771,13 @@ describe('sign-up and confirmation pages (e2e, SQLite)', () => {
       expect(deactivated.enabled).toBe(false);
       expect(await showUser(server, 'pavel')).toMatchObject({ enabled: false, awaiting_confirmation: false });
 
-      expectLinkNotUsable(await browser.post('/register/confirm', { csrf_token: csrfTokenOf(page.text), token: tokenOf(link), password: PASSWORD }));
+      expectLinkNotUsable(
+        await browser.post('/register/confirm', {
+          csrf_token: csrfTokenOf(page.text),
+          token: tokenOf(link),
+          password: PASSWORD,
+        }),
+      );
       expectLinkNotUsable(await browser.get(link));
       expect(await showUser(server, 'pavel')).toMatchObject({ enabled: false });
       const refused = await new HttpBrowser(server.url).signIn('pavel', PASSWORD);
@@ -558,27 +793,46 @@ describe('sign-up and confirmation pages (e2e, SQLite)', () => {
       expectCsrfFailure(await browser.post('/register/confirm', { token, password: PASSWORD }));
       const other = new HttpBrowser(server.url);
       const otherPage = await other.get(link);
-      expectCsrfFailure(await browser.post('/register/confirm', { token, password: PASSWORD, csrf_token: csrfTokenOf(otherPage.text) }));
+      expectCsrfFailure(
+        await browser.post('/register/confirm', { token, password: PASSWORD, csrf_token: csrfTokenOf(otherPage.text) }),
+      );
       expect(await showUser(server, 'csrfconfirm')).toMatchObject({ enabled: false, awaiting_confirmation: true });
-      const confirmed = await other.post('/register/confirm', { token, password: PASSWORD, csrf_token: csrfTokenOf(otherPage.text) });
+      const confirmed = await other.post('/register/confirm', {
+        token,
+        password: PASSWORD,
+        csrf_token: csrfTokenOf(otherPage.text),
+      });
       expectConfirmed(confirmed);
     });
 
     it('a made-up, truncated or missing token is the "does not work" page', async () => {
       const browser = new HttpBrowser(server.url);
-      for (const path of ['/register/confirm', '/register/confirm?token=', `/register/confirm?token=${'A'.repeat(43)}`, `/register/confirm?token=${'A'.repeat(5000)}`]) {
+      for (const path of [
+        '/register/confirm',
+        '/register/confirm?token=',
+        `/register/confirm?token=${'A'.repeat(43)}`,
+        `/register/confirm?token=${'A'.repeat(5000)}`,
+      ]) {
         expectLinkNotUsable(await browser.get(path));
       }
       // The CSRF token of another form (sign-up) does not do for the confirmation button.
       const page = await browser.get('/register');
-      expectCsrfFailure(await browser.post('/register/confirm', { csrf_token: csrfTokenOf(page.text), token: 'A'.repeat(43), password: PASSWORD }));
+      expectCsrfFailure(
+        await browser.post('/register/confirm', {
+          csrf_token: csrfTokenOf(page.text),
+          token: 'A'.repeat(43),
+          password: PASSWORD,
+        }),
+      );
       // With the confirmation form's own CSRF token, a made-up token is the "does not work" page, password or not.
       await signUp(browser, { username: 'madeup', email: 'madeup@example.com', password: PASSWORD });
       const real = linkIn(await mail.waitFor('madeup@example.com', SUBJECT.confirmation), '/register/confirm');
       const confirmPage = await browser.get(real);
       for (const token of ['', 'A'.repeat(43), 'A'.repeat(5000)]) {
         for (const password of ['', PASSWORD]) {
-          expectLinkNotUsable(await browser.post('/register/confirm', { csrf_token: csrfTokenOf(confirmPage.text), token, password }));
+          expectLinkNotUsable(
+            await browser.post('/register/confirm', { csrf_token: csrfTokenOf(confirmPage.text), token, password }),
+          );
         }
       }
       expect(await showUser(server, 'madeup')).toMatchObject({ enabled: false, awaiting_confirmation: true });
@@ -601,7 +855,11 @@ describe('sign-up and confirmation pages (e2e, SQLite)', () => {
       expectInvalidGrant(await passwordGrant(server.url, client, 'wrongpw', PASSWORD));
       // The page still opens, and the re-rendered form takes the right password.
       expect((await browser.get(link)).status).toBe(200);
-      const confirmed = await browser.post('/register/confirm', { csrf_token: csrfTokenOf(form), token, password: PASSWORD });
+      const confirmed = await browser.post('/register/confirm', {
+        csrf_token: csrfTokenOf(form),
+        token,
+        password: PASSWORD,
+      });
       expectConfirmed(confirmed);
       expect(noticeOf((await browser.get('/account?done=confirmed')).text)).toBe(CONFIRMED_NOTICE);
       expectTokens(await passwordGrant(server.url, client, 'wrongpw', PASSWORD));
@@ -622,7 +880,13 @@ describe('sign-up and confirmation pages (e2e, SQLite)', () => {
       );
       expect(aged).toBe(1);
       expectLinkNotUsable(await browser.get(link));
-      expectLinkNotUsable(await browser.post('/register/confirm', { csrf_token: csrfTokenOf(page.text), token: tokenOf(link), password: PASSWORD }));
+      expectLinkNotUsable(
+        await browser.post('/register/confirm', {
+          csrf_token: csrfTokenOf(page.text),
+          token: tokenOf(link),
+          password: PASSWORD,
+        }),
+      );
       expect(await showUser(server, 'expiring')).toMatchObject({ enabled: false, awaiting_confirmation: true });
 
       // As the page says: "Forgot your password?" sends a new confirmation link, not a reset link.
@@ -635,7 +899,15 @@ describe('sign-up and confirmation pages (e2e, SQLite)', () => {
     });
 
     it('an account whose link expired unused is removed by `gatehouse tokens clean`, freeing its username and address', async () => {
-      expect((await signUp(new HttpBrowser(server.url), { username: 'ghostly', email: 'ghostly@example.com', password: PASSWORD })).location).toBe('/register/sent');
+      expect(
+        (
+          await signUp(new HttpBrowser(server.url), {
+            username: 'ghostly',
+            email: 'ghostly@example.com',
+            password: PASSWORD,
+          })
+        ).location,
+      ).toBe('/register/sent');
       await mail.waitFor('ghostly@example.com', SUBJECT.confirmation);
       const now = server.clock.now();
       expect(
@@ -646,7 +918,12 @@ describe('sign-up and confirmation pages (e2e, SQLite)', () => {
         ),
       ).toBe(1);
       // The account too was created back then.
-      expect(await execSql(server.database.location, 'UPDATE users SET created_at = ? WHERE username_canonical = ?', [now - 86_400 - 60, 'ghostly'])).toBe(1);
+      expect(
+        await execSql(server.database.location, 'UPDATE users SET created_at = ? WHERE username_canonical = ?', [
+          now - 86_400 - 60,
+          'ghostly',
+        ]),
+      ).toBe(1);
       // What `gatehouse tokens clean --json` runs and prints.
       const cleaned = await cleanUp(server.store, server.clock.now(), server.config.audit.retention);
       expect(cleaned).toMatchObject({ unconfirmedUsers: 1 });
@@ -656,7 +933,15 @@ describe('sign-up and confirmation pages (e2e, SQLite)', () => {
       expect(await showUser(server, 'olga')).toMatchObject({ enabled: true });
 
       const browser = new HttpBrowser(server.url);
-      expect((await signUp(browser, { username: 'ghostly', email: 'ghostly@example.com', password: 'a different passphrase' })).location).toBe('/register/sent');
+      expect(
+        (
+          await signUp(browser, {
+            username: 'ghostly',
+            email: 'ghostly@example.com',
+            password: 'a different passphrase',
+          })
+        ).location,
+      ).toBe('/register/sent');
       const link = linkIn(await mail.waitFor('ghostly@example.com', SUBJECT.confirmation), '/register/confirm');
       expectConfirmed((await followConfirmation(browser, link, 'a different passphrase')).res);
       expectTokens(await passwordGrant(server.url, client, 'ghostly', 'a different passphrase'));
@@ -698,10 +983,20 @@ describe('sign-up and confirmation pages (e2e, SQLite)', () => {
 
     it('goes back to a safe return_to (an authorization request), never to another site', async () => {
       const returnTo = `/oauth/authorize?pending=${'B'.repeat(43)}`;
-      const back = await signUp(new HttpBrowser(instant.url), { username: 'rosa', email: 'rosa@example.com', password: PASSWORD, return_to: returnTo });
+      const back = await signUp(new HttpBrowser(instant.url), {
+        username: 'rosa',
+        email: 'rosa@example.com',
+        password: PASSWORD,
+        return_to: returnTo,
+      });
       expect(back.status).toBe(303);
       expect(back.location).toBe(returnTo);
-      for (const [i, unsafe] of ['https://evil.example/', '//evil.example/x', '/\\evil.example', 'javascript:alert(1)'].entries()) {
+      for (const [i, unsafe] of [
+        'https://evil.example/',
+        '//evil.example/x',
+        '/\\evil.example',
+        'javascript:alert(1)',
+      ].entries()) {
         const browser = new HttpBrowser(instant.url);
         const page = await browser.get('/register');
         const res = await browser.post('/register', {
@@ -740,13 +1035,18 @@ describe('sign-up and confirmation pages (e2e, SQLite)', () => {
   });
 
   describe('throttling', () => {
-
     it('wrong confirmation passwords are throttled like sign-ins: 429 with Retry-After, even for the right one; after the wait it confirms', async () => {
       const throttled = await startTestServer({
-        env: { GATEHOUSE_REGISTRATION_ENABLED: 'true', GATEHOUSE_MAIL_URL: mail.url, GATEHOUSE_LOGIN_THROTTLE_THRESHOLD: '2' },
+        env: {
+          GATEHOUSE_REGISTRATION_ENABLED: 'true',
+          GATEHOUSE_MAIL_URL: mail.url,
+          GATEHOUSE_LOGIN_THROTTLE_THRESHOLD: '2',
+        },
       });
       const browser = new HttpBrowser(throttled.url);
-      expect((await signUp(browser, { username: 'guarded', email: 'guarded@example.com', password: PASSWORD })).location).toBe('/register/sent');
+      expect(
+        (await signUp(browser, { username: 'guarded', email: 'guarded@example.com', password: PASSWORD })).location,
+      ).toBe('/register/sent');
       const link = linkIn(await mail.waitFor('guarded@example.com', SUBJECT.confirmation), '/register/confirm');
       const token = tokenOf(link);
       let form = (await browser.get(link)).text;
@@ -767,7 +1067,9 @@ describe('sign-up and confirmation pages (e2e, SQLite)', () => {
       const retryAfter = Number(blocked!.headers.get('retry-after'));
       expect(retryAfter).toBeGreaterThanOrEqual(1);
       expect(retryAfter).toBeLessThanOrEqual(2);
-      expect(alertOf(blocked!.text)).toBe(`Too many wrong passwords. Please wait ${retryAfter} seconds, then try again.`);
+      expect(alertOf(blocked!.text)).toBe(
+        `Too many wrong passwords. Please wait ${retryAfter} seconds, then try again.`,
+      );
       // The form again, still usable, naming the account; nobody signed in.
       expect(blocked!.text).toContain('<form method="post" action="/register/confirm"');
       expect(hiddenField(blocked!.text, 'token')).toBe(token);
@@ -775,7 +1077,11 @@ describe('sign-up and confirmation pages (e2e, SQLite)', () => {
       expect(sessionCookieOf(blocked!)).toBeUndefined();
 
       // While blocked, even the right password is not checked.
-      const tooSoon = await browser.post('/register/confirm', { csrf_token: csrfTokenOf(form), token, password: PASSWORD });
+      const tooSoon = await browser.post('/register/confirm', {
+        csrf_token: csrfTokenOf(form),
+        token,
+        password: PASSWORD,
+      });
       expect(tooSoon.status).toBe(429);
       expect(tooSoon.headers.get('retry-after')).toMatch(/^[12]$/);
       expect(sessionCookieOf(tooSoon)).toBeUndefined();
@@ -795,14 +1101,23 @@ describe('sign-up and confirmation pages (e2e, SQLite)', () => {
 
     it('sign-ups from one address are throttled: 429 with Retry-After, the form again with what was typed (never the password)', async () => {
       const throttled = await startTestServer({
-        env: { GATEHOUSE_REGISTRATION_ENABLED: 'true', GATEHOUSE_MAIL_URL: mail.url, GATEHOUSE_LOGIN_THROTTLE_THRESHOLD: '1' },
+        env: {
+          GATEHOUSE_REGISTRATION_ENABLED: 'true',
+          GATEHOUSE_MAIL_URL: mail.url,
+          GATEHOUSE_LOGIN_THROTTLE_THRESHOLD: '1',
+        },
       });
       const browser = new HttpBrowser(throttled.url);
       const statuses: number[] = [];
       let blocked: Awaited<ReturnType<typeof signUp>> | undefined;
       // 4 × threshold sign-up requests pass (valid or not: every one counts); the block follows.
       for (let i = 0; i < 8 && !blocked; i++) {
-        const res = await signUp(browser, { username: `flood${i}`, email: `flood${i}@example.com`, password: `flood-password-${i}`, password_again: i % 2 ? 'mismatch!!' : undefined });
+        const res = await signUp(browser, {
+          username: `flood${i}`,
+          email: `flood${i}@example.com`,
+          password: `flood-password-${i}`,
+          password_again: i % 2 ? 'mismatch!!' : undefined,
+        });
         statuses.push(res.status);
         if (res.status === 429) blocked = res;
       }
@@ -813,7 +1128,9 @@ describe('sign-up and confirmation pages (e2e, SQLite)', () => {
       const retryAfter = Number(blocked!.headers.get('retry-after'));
       expect(retryAfter).toBeGreaterThanOrEqual(1);
       expect(retryAfter).toBeLessThanOrEqual(2);
-      expect(alertOf(blocked!.text)).toBe(`Too many requests from your network. Please wait ${retryAfter} seconds, then try again.`);
+      expect(alertOf(blocked!.text)).toBe(
+        `Too many requests from your network. Please wait ${retryAfter} seconds, then try again.`,
+      );
       const n = statuses.length - 1;
       expect(blocked!.text).toContain(`value="flood${n}"`);
       expect(blocked!.text).toContain(`value="flood${n}@example.com"`);

@@ -40,7 +40,11 @@ describe('scheduled clean-up inside serve (cleanup_interval)', () => {
     const server = await startTestServer({ env: everySecond });
     const client = await confidentialClient(server, 'cleanup');
     for (let i = 0; i < 3; i++) {
-      const res = await tokenRequest(server.url, { grant_type: 'client_credentials' }, { basic: [client.client_id, client.client_secret] });
+      const res = await tokenRequest(
+        server.url,
+        { grant_type: 'client_credentials' },
+        { basic: [client.client_id, client.client_secret] },
+      );
       expect(res.status).toBe(200);
     }
     expect(await countAccessTokens(server)).toBe(3);
@@ -48,7 +52,10 @@ describe('scheduled clean-up inside serve (cleanup_interval)', () => {
     // Expired a second after issue; the next run after that deletes them.
     server.clock.advance(2);
     const line = await untilLogged(server.logs, /"accessTokens":[1-9]/);
-    expect(JSON.parse(line)).toMatchObject({ msg: 'scheduled clean-up: expired rows deleted', deleted: { accessTokens: expect.any(Number) } });
+    expect(JSON.parse(line)).toMatchObject({
+      msg: 'scheduled clean-up: expired rows deleted',
+      deleted: { accessTokens: expect.any(Number) },
+    });
     const deadline = Date.now() + 15_000;
     while ((await countAccessTokens(server)) > 0 && Date.now() < deadline) {
       await new Promise((resolve) => setTimeout(resolve, 200));
@@ -63,7 +70,15 @@ describe('scheduled clean-up inside serve (cleanup_interval)', () => {
     // The same settings but an interval of 1 s: a run of its schedule shows that a tick has passed.
     const witness = await startTestServer({ env: everySecond });
     const client = await confidentialClient(server, 'no-cleanup');
-    expect((await tokenRequest(server.url, { grant_type: 'client_credentials' }, { basic: [client.client_id, client.client_secret] })).status).toBe(200);
+    expect(
+      (
+        await tokenRequest(
+          server.url,
+          { grant_type: 'client_credentials' },
+          { basic: [client.client_id, client.client_secret] },
+        )
+      ).status,
+    ).toBe(200);
     server.clock.advance(3);
     await untilLogged(witness.logs, /scheduled clean-up/);
     expect(server.logs()).not.toContain('scheduled clean-up');

@@ -27,7 +27,11 @@ import { basicAuthorization, httpRequest, tokenRequest, type HttpResult } from '
 import { startTestServer, type CreatedClient, type TestServer } from '../harness/index.js';
 import { expectNoSecrets, secretBook } from '../harness/secrets.js';
 
-const TRACE = { GATEHOUSE_LOG_LEVEL: 'trace', GATEHOUSE_SUPPORTED_SCOPES: 'read write', GATEHOUSE_DEFAULT_SCOPE: 'read' };
+const TRACE = {
+  GATEHOUSE_LOG_LEVEL: 'trace',
+  GATEHOUSE_SUPPORTED_SCOPES: 'read write',
+  GATEHOUSE_DEFAULT_SCOPE: 'read',
+};
 const unique = (prefix: string) => `${prefix}-${randomBytes(18).toString('base64url')}`;
 
 interface LogLine {
@@ -123,53 +127,222 @@ describeEachEngine('secrets are never logged by the server (e2e)', (factory) => 
     };
 
     // client_credentials: Basic, post, wrong secret both ways, bad scope.
-    token(await keep(tokenRequest(server.url, { grant_type: 'client_credentials' }, { basic })), 'access_token', 'cc access token (basic)');
-    token(await keep(tokenRequest(server.url, { grant_type: 'client_credentials', client_id: id, client_secret: secret })), 'access_token', 'cc access token (post)');
-    expect((await keep(tokenRequest(server.url, { grant_type: 'client_credentials' }, { basic: [id, wrongSecret] }))).status).toBe(401);
-    expect((await keep(tokenRequest(server.url, { grant_type: 'client_credentials', client_id: id, client_secret: wrongSecret }))).status).toBe(401);
-    expect((await keep(tokenRequest(server.url, { grant_type: 'client_credentials', scope: 'nope' }, { basic }))).status).toBe(400);
+    token(
+      await keep(tokenRequest(server.url, { grant_type: 'client_credentials' }, { basic })),
+      'access_token',
+      'cc access token (basic)',
+    );
+    token(
+      await keep(tokenRequest(server.url, { grant_type: 'client_credentials', client_id: id, client_secret: secret })),
+      'access_token',
+      'cc access token (post)',
+    );
+    expect(
+      (await keep(tokenRequest(server.url, { grant_type: 'client_credentials' }, { basic: [id, wrongSecret] }))).status,
+    ).toBe(401);
+    expect(
+      (
+        await keep(
+          tokenRequest(server.url, { grant_type: 'client_credentials', client_id: id, client_secret: wrongSecret }),
+        )
+      ).status,
+    ).toBe(401);
+    expect(
+      (await keep(tokenRequest(server.url, { grant_type: 'client_credentials', scope: 'nope' }, { basic }))).status,
+    ).toBe(400);
 
     // password: success (confidential and public client), wrong password, unknown user, missing password.
-    const pw = await keep(tokenRequest(server.url, { grant_type: 'password', username: 'logged-user', password }, { basic }));
+    const pw = await keep(
+      tokenRequest(server.url, { grant_type: 'password', username: 'logged-user', password }, { basic }),
+    );
     token(pw, 'access_token', 'password access token');
     const firstRefresh = token(pw, 'refresh_token', 'password refresh token');
-    const pub = await keep(tokenRequest(server.url, { grant_type: 'password', username: 'logged-user@example.com', password, client_id: publicClient.client_id }));
+    const pub = await keep(
+      tokenRequest(server.url, {
+        grant_type: 'password',
+        username: 'logged-user@example.com',
+        password,
+        client_id: publicClient.client_id,
+      }),
+    );
     token(pub, 'access_token', 'public client access token');
     token(pub, 'refresh_token', 'public client refresh token');
-    expect((await keep(tokenRequest(server.url, { grant_type: 'password', username: 'logged-user', password: wrongPassword }, { basic }))).status).toBe(400);
-    expect((await keep(tokenRequest(server.url, { grant_type: 'password', username: 'ghost', password: unknownUserPassword }, { basic }))).status).toBe(400);
-    expect((await keep(tokenRequest(server.url, { grant_type: 'password', username: 'logged-user' }, { basic }))).status).toBe(400);
+    expect(
+      (
+        await keep(
+          tokenRequest(
+            server.url,
+            { grant_type: 'password', username: 'logged-user', password: wrongPassword },
+            { basic },
+          ),
+        )
+      ).status,
+    ).toBe(400);
+    expect(
+      (
+        await keep(
+          tokenRequest(
+            server.url,
+            { grant_type: 'password', username: 'ghost', password: unknownUserPassword },
+            { basic },
+          ),
+        )
+      ).status,
+    ).toBe(400);
+    expect(
+      (await keep(tokenRequest(server.url, { grant_type: 'password', username: 'logged-user' }, { basic }))).status,
+    ).toBe(400);
     // The user's correct password, sent with a wrong client secret.
-    expect((await keep(tokenRequest(server.url, { grant_type: 'password', username: 'logged-user', password, client_id: id, client_secret: wrongSecret }))).status).toBe(401);
+    expect(
+      (
+        await keep(
+          tokenRequest(server.url, {
+            grant_type: 'password',
+            username: 'logged-user',
+            password,
+            client_id: id,
+            client_secret: wrongSecret,
+          }),
+        )
+      ).status,
+    ).toBe(401);
 
     // refresh_token: rotation, reuse of the consumed token (revokes the family), the revoked successor, an unknown token.
-    const rotated = await keep(tokenRequest(server.url, { grant_type: 'refresh_token', refresh_token: firstRefresh }, { basic }));
+    const rotated = await keep(
+      tokenRequest(server.url, { grant_type: 'refresh_token', refresh_token: firstRefresh }, { basic }),
+    );
     token(rotated, 'access_token', 'rotated access token');
     const secondRefresh = token(rotated, 'refresh_token', 'rotated refresh token');
-    expect((await keep(tokenRequest(server.url, { grant_type: 'refresh_token', refresh_token: firstRefresh }, { basic }))).status).toBe(400);
-    expect((await keep(tokenRequest(server.url, { grant_type: 'refresh_token', refresh_token: secondRefresh }, { basic }))).status).toBe(400);
+    expect(
+      (await keep(tokenRequest(server.url, { grant_type: 'refresh_token', refresh_token: firstRefresh }, { basic })))
+        .status,
+    ).toBe(400);
+    expect(
+      (await keep(tokenRequest(server.url, { grant_type: 'refresh_token', refresh_token: secondRefresh }, { basic })))
+        .status,
+    ).toBe(400);
     const forged = remember('forged refresh token', unique('forged-refresh'));
-    expect((await keep(tokenRequest(server.url, { grant_type: 'refresh_token', refresh_token: forged }, { basic }))).status).toBe(400);
-    expect((await keep(tokenRequest(server.url, { grant_type: 'refresh_token', refresh_token: secondRefresh, client_id: id, client_secret: wrongSecret }))).status).toBe(401);
+    expect(
+      (await keep(tokenRequest(server.url, { grant_type: 'refresh_token', refresh_token: forged }, { basic }))).status,
+    ).toBe(400);
+    expect(
+      (
+        await keep(
+          tokenRequest(server.url, {
+            grant_type: 'refresh_token',
+            refresh_token: secondRefresh,
+            client_id: id,
+            client_secret: wrongSecret,
+          }),
+        )
+      ).status,
+    ).toBe(401);
 
     // Misdirected requests: secrets in the query string, a JSON body, a wrong content type, an
     // oversized body, a 405 with a body, a bearer token on an unknown path, two auth methods.
-    const query = new URLSearchParams({ grant_type: 'password', client_id: id, client_secret: secret, username: 'logged-user', password, refresh_token: secondRefresh });
+    const query = new URLSearchParams({
+      grant_type: 'password',
+      client_id: id,
+      client_secret: secret,
+      username: 'logged-user',
+      password,
+      refresh_token: secondRefresh,
+    });
     expect((await keep(httpRequest(`${server.url}/oauth/token?${query}`))).status).toBe(405);
     expect((await keep(httpRequest(`${server.url}/nope?${query}`))).status).toBe(404);
     expect((await keep(httpRequest(`${server.url}/healthz?${query}`))).status).toBe(200);
-    expect((await keep(httpRequest(`${server.url}/oauth/token?${query}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: 'grant_type=client_credentials' }))).status).toBe(401);
-    const json = JSON.stringify({ grant_type: 'password', client_id: id, client_secret: secret, username: 'logged-user', password });
-    expect((await keep(httpRequest(`${server.url}/oauth/token`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: json }))).status).toBe(400);
-    expect((await keep(httpRequest(`${server.url}/oauth/token`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: query.toString() }))).status).toBe(400);
-    const huge = new URLSearchParams({ grant_type: 'password', username: 'logged-user', password, client_id: id, client_secret: secret, pad: 'x'.repeat(70 * 1024) });
-    const tooLarge = await keep(httpRequest(`${server.url}/oauth/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: huge.toString() }));
+    expect(
+      (
+        await keep(
+          httpRequest(`${server.url}/oauth/token?${query}`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/x-www-form-urlencoded' },
+            body: 'grant_type=client_credentials',
+          }),
+        )
+      ).status,
+    ).toBe(401);
+    const json = JSON.stringify({
+      grant_type: 'password',
+      client_id: id,
+      client_secret: secret,
+      username: 'logged-user',
+      password,
+    });
+    expect(
+      (
+        await keep(
+          httpRequest(`${server.url}/oauth/token`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json' },
+            body: json,
+          }),
+        )
+      ).status,
+    ).toBe(400);
+    expect(
+      (
+        await keep(
+          httpRequest(`${server.url}/oauth/token`, {
+            method: 'POST',
+            headers: { 'content-type': 'text/plain' },
+            body: query.toString(),
+          }),
+        )
+      ).status,
+    ).toBe(400);
+    const huge = new URLSearchParams({
+      grant_type: 'password',
+      username: 'logged-user',
+      password,
+      client_id: id,
+      client_secret: secret,
+      pad: 'x'.repeat(70 * 1024),
+    });
+    const tooLarge = await keep(
+      httpRequest(`${server.url}/oauth/token`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded' },
+        body: huge.toString(),
+      }),
+    );
     expect(tooLarge.status).toBeGreaterThanOrEqual(400);
-    expect((await keep(httpRequest(`${server.url}/oauth/token`, { method: 'PUT', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: query.toString() }))).status).toBe(405);
+    expect(
+      (
+        await keep(
+          httpRequest(`${server.url}/oauth/token`, {
+            method: 'PUT',
+            headers: { 'content-type': 'application/x-www-form-urlencoded' },
+            body: query.toString(),
+          }),
+        )
+      ).status,
+    ).toBe(405);
     const bearer = remember('bearer header token', unique('bearer'));
-    expect((await keep(httpRequest(`${server.url}/nope`, { headers: { authorization: `Bearer ${bearer}`, cookie: `session=${bearer}` } }))).status).toBe(404);
-    expect((await keep(tokenRequest(server.url, { grant_type: 'client_credentials', client_secret: secret }, { basic }))).status).toBe(400);
-    expect((await keep(tokenRequest(server.url, { grant_type: 'client_credentials' }, { headers: { authorization: `Basic ${Buffer.from(`${id}:${wrongSecret}%zz`).toString('base64')}` } }))).status).toBe(401);
+    expect(
+      (
+        await keep(
+          httpRequest(`${server.url}/nope`, {
+            headers: { authorization: `Bearer ${bearer}`, cookie: `session=${bearer}` },
+          }),
+        )
+      ).status,
+    ).toBe(404);
+    expect(
+      (await keep(tokenRequest(server.url, { grant_type: 'client_credentials', client_secret: secret }, { basic })))
+        .status,
+    ).toBe(400);
+    expect(
+      (
+        await keep(
+          tokenRequest(
+            server.url,
+            { grant_type: 'client_credentials' },
+            { headers: { authorization: `Basic ${Buffer.from(`${id}:${wrongSecret}%zz`).toString('base64')}` } },
+          ),
+        )
+      ).status,
+    ).toBe(401);
 
     // None of the answers is a 5xx (httpRequest throws on those), and every answer was read.
     expect(answers.length).toBeGreaterThan(25);
@@ -200,9 +373,18 @@ describeEachEngine('secrets are never logged by the server (e2e)', (factory) => 
 
     // A wrong password first, then the right one, both through the sign-in form.
     const wrongLoginPassword = remember('wrong sign-in password', unique('wrong-login'));
-    const refused = await keep(browser.post('/login', { csrf_token: csrfToken, username: 'logged-user', password: wrongLoginPassword, return_to: returnTo }));
+    const refused = await keep(
+      browser.post('/login', {
+        csrf_token: csrfToken,
+        username: 'logged-user',
+        password: wrongLoginPassword,
+        return_to: returnTo,
+      }),
+    );
     expect(refused.status).toBe(400);
-    const signedIn = await keep(browser.post('/login', { csrf_token: csrfToken, username: 'logged-user', password, return_to: returnTo }));
+    const signedIn = await keep(
+      browser.post('/login', { csrf_token: csrfToken, username: 'logged-user', password, return_to: returnTo }),
+    );
     expect(signedIn.status, signedIn.text).toBe(303);
     remember('session cookie', browser.jar.get('gatehouse_session'));
 
@@ -213,16 +395,34 @@ describeEachEngine('secrets are never logged by the server (e2e)', (factory) => 
     expect(allowed.status).toBe(303);
     const code = remember('authorization code', new URL(allowed.location!).searchParams.get('code'));
 
-    const exchanged = await keep(tokenRequest(server.url, { grant_type: 'authorization_code', code, redirect_uri: WEB_CB, code_verifier: verifier }, { basic }));
+    const exchanged = await keep(
+      tokenRequest(
+        server.url,
+        { grant_type: 'authorization_code', code, redirect_uri: WEB_CB, code_verifier: verifier },
+        { basic },
+      ),
+    );
     expect(exchanged.status, exchanged.text).toBe(200);
     remember('code-flow access token', exchanged.json.access_token);
     const codeRefresh = remember('code-flow refresh token', exchanged.json.refresh_token);
-    const refreshed = await keep(tokenRequest(server.url, { grant_type: 'refresh_token', refresh_token: codeRefresh }, { basic }));
+    const refreshed = await keep(
+      tokenRequest(server.url, { grant_type: 'refresh_token', refresh_token: codeRefresh }, { basic }),
+    );
     expect(refreshed.status, refreshed.text).toBe(200);
     remember('code-flow refreshed access token', refreshed.json.access_token);
     remember('code-flow refreshed refresh token', refreshed.json.refresh_token);
     // The code replayed: refused, and its tokens revoked.
-    expect((await keep(tokenRequest(server.url, { grant_type: 'authorization_code', code, redirect_uri: WEB_CB, code_verifier: verifier }, { basic }))).status).toBe(400);
+    expect(
+      (
+        await keep(
+          tokenRequest(
+            server.url,
+            { grant_type: 'authorization_code', code, redirect_uri: WEB_CB, code_verifier: verifier },
+            { basic },
+          ),
+        )
+      ).status,
+    ).toBe(400);
 
     // Consent remembered: the second code comes straight back in a 302.
     const again = await keep(browser.get(authorize));
@@ -238,50 +438,101 @@ describeEachEngine('secrets are never logged by the server (e2e)', (factory) => 
     const id = client.client_id;
     const secret = client.client_secret;
     const basic: [string, string] = [id, secret];
-    const form = (target: TestServer, path: string, params: Record<string, string>, auth?: [string, string], contentType = 'application/x-www-form-urlencoded') =>
+    const form = (
+      target: TestServer,
+      path: string,
+      params: Record<string, string>,
+      auth?: [string, string],
+      contentType = 'application/x-www-form-urlencoded',
+    ) =>
       httpRequest(`${target.url}${path}`, {
         method: 'POST',
-        headers: { 'content-type': contentType, ...(auth ? { authorization: basicAuthorization(auth[0], auth[1]) } : {}) },
+        headers: {
+          'content-type': contentType,
+          ...(auth ? { authorization: basicAuthorization(auth[0], auth[1]) } : {}),
+        },
         body: new URLSearchParams(params).toString(),
       });
     const wrongSecret = remember('wrong secret (token management)', unique('wrong-tm-secret'));
 
-    for (const [target, record, label] of [[server, answers, 'opaque'], [jwtServer, jwtAnswers, 'jwt']] as const) {
+    for (const [target, record, label] of [
+      [server, answers, 'opaque'],
+      [jwtServer, jwtAnswers, 'jwt'],
+    ] as const) {
       const track = async (promise: Promise<HttpResult>) => {
         const res = await promise;
         record.push(res);
         return res;
       };
-      const login = await track(tokenRequest(target.url, { grant_type: 'password', username: 'logged-user', password }, { basic }));
+      const login = await track(
+        tokenRequest(target.url, { grant_type: 'password', username: 'logged-user', password }, { basic }),
+      );
       expect(login.status, login.text).toBe(200);
       const access = remember(`${label} introspected access token`, login.json.access_token);
       const refresh = remember(`${label} revoked refresh token`, login.json.refresh_token);
-      const cc = await track(tokenRequest(target.url, { grant_type: 'client_credentials', client_id: id, client_secret: secret }));
+      const cc = await track(
+        tokenRequest(target.url, { grant_type: 'client_credentials', client_id: id, client_secret: secret }),
+      );
       const serviceToken = remember(`${label} service token`, cc.json.access_token);
-      const publicLogin = await track(tokenRequest(target.url, { grant_type: 'password', username: 'logged-user', password, client_id: publicClient.client_id }));
+      const publicLogin = await track(
+        tokenRequest(target.url, {
+          grant_type: 'password',
+          username: 'logged-user',
+          password,
+          client_id: publicClient.client_id,
+        }),
+      );
       const publicToken = remember(`${label} public client token`, publicLogin.json.access_token);
 
       // Introspection: Basic and post, hints, a foreign client's view, a failed authentication, an unknown token.
       expect((await track(form(target, '/oauth/introspect', { token: access }, basic))).json.active).toBe(true);
-      expect((await track(form(target, '/oauth/introspect', { token: refresh, token_type_hint: 'refresh_token', client_id: id, client_secret: secret }))).json.active).toBe(true);
-      expect((await track(form(target, '/oauth/introspect', { token: publicToken, client_id: publicClient.client_id }))).json.active).toBe(true);
-      expect((await track(form(target, '/oauth/introspect', { token: serviceToken, client_id: publicClient.client_id }))).json).toEqual({ active: false });
+      expect(
+        (
+          await track(
+            form(target, '/oauth/introspect', {
+              token: refresh,
+              token_type_hint: 'refresh_token',
+              client_id: id,
+              client_secret: secret,
+            }),
+          )
+        ).json.active,
+      ).toBe(true);
+      expect(
+        (await track(form(target, '/oauth/introspect', { token: publicToken, client_id: publicClient.client_id }))).json
+          .active,
+      ).toBe(true);
+      expect(
+        (await track(form(target, '/oauth/introspect', { token: serviceToken, client_id: publicClient.client_id })))
+          .json,
+      ).toEqual({ active: false });
       expect((await track(form(target, '/oauth/introspect', { token: access }, [id, wrongSecret]))).status).toBe(401);
       const forged = remember(`${label} forged introspected token`, unique('forged-introspect'));
-      expect((await track(form(target, '/oauth/introspect', { token: forged }, basic))).json).toEqual({ active: false });
+      expect((await track(form(target, '/oauth/introspect', { token: forged }, basic))).json).toEqual({
+        active: false,
+      });
 
       // Revocation: an access token by Basic, a refresh token by post, a wrong secret, unknown and foreign tokens, misdirected requests.
       expect((await track(form(target, '/oauth/revoke', { token: serviceToken }, basic))).status).toBe(200);
-      expect((await track(form(target, '/oauth/revoke', { token: refresh, client_id: id, client_secret: secret }))).status).toBe(200);
-      expect((await track(form(target, '/oauth/revoke', { token: access, client_id: id, client_secret: wrongSecret }))).status).toBe(401);
+      expect(
+        (await track(form(target, '/oauth/revoke', { token: refresh, client_id: id, client_secret: secret }))).status,
+      ).toBe(200);
+      expect(
+        (await track(form(target, '/oauth/revoke', { token: access, client_id: id, client_secret: wrongSecret })))
+          .status,
+      ).toBe(401);
       const forgedRevoke = remember(`${label} forged revoked token`, unique('forged-revoke'));
       expect((await track(form(target, '/oauth/revoke', { token: forgedRevoke }, basic))).status).toBe(200);
       expect((await track(form(target, '/oauth/revoke', { token: publicToken }, basic))).status).toBe(200);
-      expect((await track(form(target, '/oauth/revoke', { token: access }, basic, 'application/json'))).status).toBe(400);
+      expect((await track(form(target, '/oauth/revoke', { token: access }, basic, 'application/json'))).status).toBe(
+        400,
+      );
       const query = new URLSearchParams({ token: access, client_id: id, client_secret: secret });
       expect((await track(httpRequest(`${target.url}/oauth/revoke?${query}`))).status).toBe(405);
       expect((await track(httpRequest(`${target.url}/oauth/introspect?${query}`))).status).toBe(405);
-      expect((await track(form(target, '/oauth/introspect', { token: access }, basic))).json).toEqual({ active: false });
+      expect((await track(form(target, '/oauth/introspect', { token: access }, basic))).json).toEqual({
+        active: false,
+      });
     }
     const jwks = await httpRequest(`${jwtServer.url}/.well-known/jwks.json`);
     jwtAnswers.push(jwks);
@@ -290,7 +541,8 @@ describeEachEngine('secrets are never logged by the server (e2e)', (factory) => 
   });
 
   it('the self-service pages: sign-up, confirmation link, reset link and the account forms, with every password typed into them', async () => {
-    const post = async (browser: HttpBrowser, path: string, form: Record<string, string>) => keep(browser.post(path, form));
+    const post = async (browser: HttpBrowser, path: string, form: Record<string, string>) =>
+      keep(browser.post(path, form));
     const browser = new HttpBrowser(server.url);
     const email = 'self-served@example.com';
 
@@ -300,22 +552,45 @@ describeEachEngine('secrets are never logged by the server (e2e)', (factory) => 
     const signupPassword = remember('sign-up password', unique('signup-pass'));
     const mismatched = remember('mismatched sign-up password', unique('signup-mismatch'));
     const fields = { csrf_token: registerCsrf, username: 'self-served', email };
-    expect((await post(browser, '/register', { ...fields, password: signupPassword, password_again: mismatched })).status).toBe(400);
-    expect((await post(browser, '/register', { ...fields, password: signupPassword, password_again: signupPassword })).status).toBe(303);
+    expect(
+      (await post(browser, '/register', { ...fields, password: signupPassword, password_again: mismatched })).status,
+    ).toBe(400);
+    expect(
+      (await post(browser, '/register', { ...fields, password: signupPassword, password_again: signupPassword }))
+        .status,
+    ).toBe(303);
     // Signed up again before confirming (another username: its own is taken): the account takes
     // this sign-up's username and password.
-    const takeoverPassword = remember('second sign-up password (takes the pending account over)', unique('takeover-pass'));
-    expect((await post(browser, '/register', { ...fields, username: 'self-served-b', password: takeoverPassword, password_again: takeoverPassword })).status).toBe(303);
+    const takeoverPassword = remember(
+      'second sign-up password (takes the pending account over)',
+      unique('takeover-pass'),
+    );
+    expect(
+      (
+        await post(browser, '/register', {
+          ...fields,
+          username: 'self-served-b',
+          password: takeoverPassword,
+          password_again: takeoverPassword,
+        })
+      ).status,
+    ).toBe(303);
     // Sign-in before the link is followed: refused, with the right password.
     const early = new HttpBrowser(server.url);
     const { page: earlyLogin, csrfToken: earlyCsrf } = await early.loginForm();
     answers.push(earlyLogin);
-    expect((await post(early, '/login', { csrf_token: earlyCsrf, username: 'self-served-b', password: takeoverPassword })).status).toBe(400);
+    expect(
+      (await post(early, '/login', { csrf_token: earlyCsrf, username: 'self-served-b', password: takeoverPassword }))
+        .status,
+    ).toBe(400);
 
     // The confirmation link: its page (token in the query string), the button with a wrong and
     // a replaced password, then the right one, the used link again.
     // The second sign-up sent a new link, which replaced the first.
-    remember('first (replaced) confirmation token', tokenOf(linkIn(await mail.waitFor(email, SUBJECT.confirmation), '/register/confirm')));
+    remember(
+      'first (replaced) confirmation token',
+      tokenOf(linkIn(await mail.waitFor(email, SUBJECT.confirmation), '/register/confirm')),
+    );
     const confirmation = await mail.waitFor(email, SUBJECT.confirmation);
     const confirmLink = linkIn(confirmation, '/register/confirm');
     const confirmToken = remember('confirmation token', tokenOf(confirmLink));
@@ -323,19 +598,57 @@ describeEachEngine('secrets are never logged by the server (e2e)', (factory) => 
     expect(confirmPage.status).toBe(200);
     const confirmCsrf = remember('confirm CSRF token', csrfTokenOf(confirmPage.text));
     const wrongConfirm = remember('wrong confirmation password', unique('confirm-wrong'));
-    expect((await post(browser, '/register/confirm', { csrf_token: confirmCsrf, token: confirmToken, password: wrongConfirm })).status).toBe(400);
-    expect((await post(browser, '/register/confirm', { csrf_token: confirmCsrf, token: confirmToken, password: signupPassword })).status).toBe(400);
-    const confirmed = await post(browser, '/register/confirm', { csrf_token: confirmCsrf, token: confirmToken, password: takeoverPassword });
+    expect(
+      (
+        await post(browser, '/register/confirm', {
+          csrf_token: confirmCsrf,
+          token: confirmToken,
+          password: wrongConfirm,
+        })
+      ).status,
+    ).toBe(400);
+    expect(
+      (
+        await post(browser, '/register/confirm', {
+          csrf_token: confirmCsrf,
+          token: confirmToken,
+          password: signupPassword,
+        })
+      ).status,
+    ).toBe(400);
+    const confirmed = await post(browser, '/register/confirm', {
+      csrf_token: confirmCsrf,
+      token: confirmToken,
+      password: takeoverPassword,
+    });
     expect(confirmed.status, confirmed.text).toBe(303);
     expect(confirmed.location).toBe('/account?done=confirmed');
     remember('session cookie after confirmation', browser.jar.get('gatehouse_session'));
     expect((await keep(browser.get('/account?done=confirmed'))).status).toBe(200);
     expect((await keep(browser.get(confirmLink))).status).toBe(400);
-    expect((await post(browser, '/register/confirm', { csrf_token: confirmCsrf, token: confirmToken, password: takeoverPassword })).status).toBe(400);
+    expect(
+      (
+        await post(browser, '/register/confirm', {
+          csrf_token: confirmCsrf,
+          token: confirmToken,
+          password: takeoverPassword,
+        })
+      ).status,
+    ).toBe(400);
 
     // A second sign-up with the same address: same answer, the owner gets a notice.
     const duplicatePassword = remember('duplicate sign-up password', unique('dup-pass'));
-    expect((await post(browser, '/register', { csrf_token: registerCsrf, username: 'self-served-2', email, password: duplicatePassword, password_again: duplicatePassword })).status).toBe(303);
+    expect(
+      (
+        await post(browser, '/register', {
+          csrf_token: registerCsrf,
+          username: 'self-served-2',
+          email,
+          password: duplicatePassword,
+          password_again: duplicatePassword,
+        })
+      ).status,
+    ).toBe(303);
     await mail.waitFor(email, SUBJECT.alreadyRegistered);
 
     // Password reset: request, link page, a refused new password, the new password, the used link again.
@@ -351,15 +664,38 @@ describeEachEngine('secrets are never logged by the server (e2e)', (factory) => 
     const resetCsrf = remember('reset-password CSRF token', csrfTokenOf(resetPage.text));
     const refusedA = remember('refused reset password', unique('reset-refused-a'));
     const refusedB = remember('refused reset password (again)', unique('reset-refused-b'));
-    expect((await post(browser, '/reset/password', { csrf_token: resetCsrf, token: resetToken, password: refusedA, password_again: refusedB })).status).toBe(400);
+    expect(
+      (
+        await post(browser, '/reset/password', {
+          csrf_token: resetCsrf,
+          token: resetToken,
+          password: refusedA,
+          password_again: refusedB,
+        })
+      ).status,
+    ).toBe(400);
     const resetPassword = remember('reset password', unique('reset-pass'));
-    expect((await post(browser, '/reset/password', { csrf_token: resetCsrf, token: resetToken, password: resetPassword, password_again: resetPassword })).status).toBe(303);
+    expect(
+      (
+        await post(browser, '/reset/password', {
+          csrf_token: resetCsrf,
+          token: resetToken,
+          password: resetPassword,
+          password_again: resetPassword,
+        })
+      ).status,
+    ).toBe(303);
     expect((await keep(browser.get(resetLink))).status).toBe(400);
 
     // The account page: a wrong and a right current password on each form, a new password.
     const { page: loginPage, csrfToken: loginCsrf } = await browser.loginForm('/account');
     answers.push(loginPage);
-    const signedIn = await post(browser, '/login', { csrf_token: loginCsrf, username: email, password: resetPassword, return_to: '/account' });
+    const signedIn = await post(browser, '/login', {
+      csrf_token: loginCsrf,
+      username: email,
+      password: resetPassword,
+      return_to: '/account',
+    });
     expect(signedIn.status, signedIn.text).toBe(303);
     remember('self-service session cookie', browser.jar.get('gatehouse_session'));
     const account = await keep(browser.get('/account'));
@@ -370,29 +706,71 @@ describeEachEngine('secrets are never logged by the server (e2e)', (factory) => 
     expect((await post(browser, '/account/profile', { ...profile, current_password: wrongCurrent })).status).toBe(400);
     expect((await post(browser, '/account/profile', { ...profile, current_password: resetPassword })).status).toBe(303);
     // The new address takes effect once the link sent there is followed, with the password.
-    const changeLink = linkIn(await mail.waitFor('self-served@example.org', SUBJECT.emailChange), '/account/email/confirm');
+    const changeLink = linkIn(
+      await mail.waitFor('self-served@example.org', SUBJECT.emailChange),
+      '/account/email/confirm',
+    );
     const changeToken = remember('e-mail change token', tokenOf(changeLink));
     const changePage = await keep(browser.get(`/account/email/confirm?token=${changeToken}`));
     expect(changePage.status).toBe(200);
     const changeCsrf = remember('e-mail change CSRF token', csrfTokenOf(changePage.text));
     const wrongForChange = remember('wrong password (e-mail change)', unique('wrong-change'));
-    expect((await post(browser, '/account/email/confirm', { csrf_token: changeCsrf, token: changeToken, password: wrongForChange })).status).toBe(400);
-    expect((await post(browser, '/account/email/confirm', { csrf_token: changeCsrf, token: changeToken, password: resetPassword })).status).toBe(200);
+    expect(
+      (
+        await post(browser, '/account/email/confirm', {
+          csrf_token: changeCsrf,
+          token: changeToken,
+          password: wrongForChange,
+        })
+      ).status,
+    ).toBe(400);
+    expect(
+      (
+        await post(browser, '/account/email/confirm', {
+          csrf_token: changeCsrf,
+          token: changeToken,
+          password: resetPassword,
+        })
+      ).status,
+    ).toBe(200);
     const wrongCurrentAgain = remember('wrong current password (password form)', unique('wrong-current-pw'));
     const changedPassword = remember('changed password', unique('changed-pass'));
     const change = { csrf_token: accountCsrf, password: changedPassword, password_again: changedPassword };
-    expect((await post(browser, '/account/password', { ...change, current_password: wrongCurrentAgain })).status).toBe(400);
+    expect((await post(browser, '/account/password', { ...change, current_password: wrongCurrentAgain })).status).toBe(
+      400,
+    );
     const mismatchedNew = remember('mismatched new password', unique('changed-mismatch'));
-    expect((await post(browser, '/account/password', { ...change, password_again: mismatchedNew, current_password: resetPassword })).status).toBe(400);
-    const changed: BrowserResponse = await post(browser, '/account/password', { ...change, current_password: resetPassword });
+    expect(
+      (
+        await post(browser, '/account/password', {
+          ...change,
+          password_again: mismatchedNew,
+          current_password: resetPassword,
+        })
+      ).status,
+    ).toBe(400);
+    const changed: BrowserResponse = await post(browser, '/account/password', {
+      ...change,
+      current_password: resetPassword,
+    });
     expect(changed.status, changed.text).toBe(303);
     remember('session cookie after the password change', browser.jar.get('gatehouse_session'));
     await mail.waitFor('self-served@example.com', SUBJECT.emailChanged);
     const notice = await mail.waitFor('self-served@example.org', SUBJECT.passwordChanged);
 
     // The notices carry no password either.
-    for (const message of [notice, confirmation, resetMail, ...mail.messagesTo('self-served@example.org'), ...mail.messagesTo('self-served@example.com')]) {
-      expectNoSecrets(`${message.text}\n${message.html}`, new Map([...secrets].filter(([label]) => label.includes('password'))), `the e-mail "${message.subject}"`);
+    for (const message of [
+      notice,
+      confirmation,
+      resetMail,
+      ...mail.messagesTo('self-served@example.org'),
+      ...mail.messagesTo('self-served@example.com'),
+    ]) {
+      expectNoSecrets(
+        `${message.text}\n${message.html}`,
+        new Map([...secrets].filter(([label]) => label.includes('password'))),
+        `the e-mail "${message.subject}"`,
+      );
     }
   });
 
@@ -406,20 +784,32 @@ describeEachEngine('secrets are never logged by the server (e2e)', (factory) => 
     const requests = lines.filter((line) => line.msg === 'request');
     expect(requests.length).toBeGreaterThanOrEqual(answers.length);
     expect(requests).toContainEqual(expect.objectContaining({ method: 'POST', path: '/oauth/token', status: 200 }));
-    expect(requests).toContainEqual(expect.objectContaining({ method: 'POST', path: '/oauth/token', status: 401, error: 'invalid_client' }));
-    expect(requests).toContainEqual(expect.objectContaining({ method: 'POST', path: '/oauth/token', status: 400, error: 'invalid_grant' }));
+    expect(requests).toContainEqual(
+      expect.objectContaining({ method: 'POST', path: '/oauth/token', status: 401, error: 'invalid_client' }),
+    );
+    expect(requests).toContainEqual(
+      expect.objectContaining({ method: 'POST', path: '/oauth/token', status: 400, error: 'invalid_grant' }),
+    );
     // The misdirected GET is logged by its path alone.
     expect(requests).toContainEqual(expect.objectContaining({ method: 'GET', path: '/oauth/token', status: 405 }));
     // The browser flow is in the log too, by path only.
     expect(requests).toContainEqual(expect.objectContaining({ method: 'POST', path: '/login', status: 303 }));
-    expect(requests).toContainEqual(expect.objectContaining({ method: 'POST', path: '/login', status: 400, error: 'login_failed' }));
+    expect(requests).toContainEqual(
+      expect.objectContaining({ method: 'POST', path: '/login', status: 400, error: 'login_failed' }),
+    );
     expect(requests).toContainEqual(expect.objectContaining({ method: 'GET', path: '/oauth/authorize', status: 302 }));
     expect(requests).toContainEqual(expect.objectContaining({ method: 'POST', path: '/oauth/authorize', status: 303 }));
     expect(requests).toContainEqual(expect.objectContaining({ method: 'POST', path: '/logout', status: 303 }));
     // Revocation and introspection are logged by path, status and client only.
-    expect(requests).toContainEqual(expect.objectContaining({ method: 'POST', path: '/oauth/revoke', status: 200, client_id: client.client_id }));
-    expect(requests).toContainEqual(expect.objectContaining({ method: 'POST', path: '/oauth/introspect', status: 200, client_id: client.client_id }));
-    expect(requests).toContainEqual(expect.objectContaining({ method: 'POST', path: '/oauth/introspect', status: 401, error: 'invalid_client' }));
+    expect(requests).toContainEqual(
+      expect.objectContaining({ method: 'POST', path: '/oauth/revoke', status: 200, client_id: client.client_id }),
+    );
+    expect(requests).toContainEqual(
+      expect.objectContaining({ method: 'POST', path: '/oauth/introspect', status: 200, client_id: client.client_id }),
+    );
+    expect(requests).toContainEqual(
+      expect.objectContaining({ method: 'POST', path: '/oauth/introspect', status: 401, error: 'invalid_client' }),
+    );
     // The self-service pages are in the log by path (the links' query strings left out) and status.
     for (const [method, path, status] of [
       ['POST', '/register', 400],
@@ -445,11 +835,24 @@ describeEachEngine('secrets are never logged by the server (e2e)', (factory) => 
     }
     for (const line of requests) expect(String(line.path ?? ''), 'a logged path').not.toContain('?');
     // A wrong confirmation password is logged like a failed sign-in.
-    expect(requests).toContainEqual(expect.objectContaining({ method: 'POST', path: '/register/confirm', status: 400, error: 'login_failed' }));
+    expect(requests).toContainEqual(
+      expect.objectContaining({ method: 'POST', path: '/register/confirm', status: 400, error: 'login_failed' }),
+    );
     // What happened to the account is logged as security events, without secrets.
-    const events = lines.filter((line) => line.msg === 'security event').map((line) => (line.event as { type?: string } | undefined)?.type);
+    const events = lines
+      .filter((line) => line.msg === 'security event')
+      .map((line) => (line.event as { type?: string } | undefined)?.type);
     expect(events).toEqual(
-      expect.arrayContaining(['user.registered', 'user.confirmed', 'user.reset_requested', 'user.password_reset', 'user.profile_updated', 'user.password_changed', 'login.succeeded', 'login.failed']),
+      expect.arrayContaining([
+        'user.registered',
+        'user.confirmed',
+        'user.reset_requested',
+        'user.password_reset',
+        'user.profile_updated',
+        'user.password_changed',
+        'login.succeeded',
+        'login.failed',
+      ]),
     );
     // token.issued is said once, by the request line, not again as an event.
     expect(events).not.toContain('token.issued');
@@ -466,9 +869,15 @@ describeEachEngine('secrets are never logged by the server (e2e)', (factory) => 
     const requests = parseLogLines(logs).filter((line) => line.msg === 'request');
     expect(requests.length).toBeGreaterThanOrEqual(jwtAnswers.length);
     expect(requests).toContainEqual(expect.objectContaining({ method: 'POST', path: '/oauth/revoke', status: 200 }));
-    expect(requests).toContainEqual(expect.objectContaining({ method: 'POST', path: '/oauth/introspect', status: 200 }));
-    expect(requests).toContainEqual(expect.objectContaining({ method: 'POST', path: '/oauth/introspect', status: 401, error: 'invalid_client' }));
-    expect(requests).toContainEqual(expect.objectContaining({ method: 'GET', path: '/.well-known/jwks.json', status: 200 }));
+    expect(requests).toContainEqual(
+      expect.objectContaining({ method: 'POST', path: '/oauth/introspect', status: 200 }),
+    );
+    expect(requests).toContainEqual(
+      expect.objectContaining({ method: 'POST', path: '/oauth/introspect', status: 401, error: 'invalid_client' }),
+    );
+    expect(requests).toContainEqual(
+      expect.objectContaining({ method: 'GET', path: '/.well-known/jwks.json', status: 200 }),
+    );
     expect(logs).not.toContain('PRIVATE KEY');
     expect(secrets.get('server key_encryption_key')).toBe(kek);
     expectNoSecrets(logs, secrets, 'the JWT server output');
@@ -513,7 +922,8 @@ describe('outbox mode: e-mail written to files whose paths are logged, never the
         for (const message of messages()) {
           if (seen.has(message.eml)) continue;
           const text = readFileSync(message.txt, 'utf8');
-          if (text.includes(`\nTo: ${to}\n`) && text.includes(`${server.url}${path}?token=`)) found = { ...message, text };
+          if (text.includes(`\nTo: ${to}\n`) && text.includes(`${server.url}${path}?token=`))
+            found = { ...message, text };
         }
       } catch {
         // The folder or the .txt is not there yet.
@@ -544,7 +954,11 @@ describe('outbox mode: e-mail written to files whose paths are logged, never the
 
     const confirmation = await waitForFile('outboxer@example.com', '/register/confirm', seen);
     const confirmToken = remember('outbox confirmation token', tokenOf(confirmation.link));
-    expect(confirmation.text.startsWith(`From: Gatehouse <no-reply@localhost>\nTo: outboxer@example.com\nSubject: Confirm your e-mail address for 127.0.0.1:${server.port}\n\n`)).toBe(true);
+    expect(
+      confirmation.text.startsWith(
+        `From: Gatehouse <no-reply@localhost>\nTo: outboxer@example.com\nSubject: Confirm your e-mail address for 127.0.0.1:${server.port}\n\n`,
+      ),
+    ).toBe(true);
     // The .eml is a whole message any mail program opens: the same subject and link.
     const parsed = await simpleParser(readFileSync(confirmation.eml));
     expect(parsed.subject).toBe(`Confirm your e-mail address for 127.0.0.1:${server.port}`);
@@ -556,16 +970,39 @@ describe('outbox mode: e-mail written to files whose paths are logged, never the
 
     const confirmPage = await browser.get(confirmation.link);
     const wrongConfirm = remember('outbox wrong confirmation password', unique('outbox-confirm-wrong'));
-    expect((await browser.post('/register/confirm', { csrf_token: csrfTokenOf(confirmPage.text), token: confirmToken, password: wrongConfirm })).status).toBe(400);
-    expect((await browser.post('/register/confirm', { csrf_token: csrfTokenOf(confirmPage.text), token: confirmToken, password })).location).toBe('/account?done=confirmed');
+    expect(
+      (
+        await browser.post('/register/confirm', {
+          csrf_token: csrfTokenOf(confirmPage.text),
+          token: confirmToken,
+          password: wrongConfirm,
+        })
+      ).status,
+    ).toBe(400);
+    expect(
+      (
+        await browser.post('/register/confirm', {
+          csrf_token: csrfTokenOf(confirmPage.text),
+          token: confirmToken,
+          password,
+        })
+      ).location,
+    ).toBe('/account?done=confirmed');
 
     const resetForm = await browser.get('/reset');
-    expect((await browser.post('/reset', { csrf_token: csrfTokenOf(resetForm.text), username: 'outbox-user' })).location).toBe('/reset/sent');
+    expect(
+      (await browser.post('/reset', { csrf_token: csrfTokenOf(resetForm.text), username: 'outbox-user' })).location,
+    ).toBe('/reset/sent');
     const reset = await waitForFile('outbox-user@example.com', '/reset/password', seen);
     const resetToken = remember('outbox reset token', tokenOf(reset.link));
     const resetPage = await browser.get(reset.link);
     const newPassword = remember('outbox new password', unique('outbox-new'));
-    const done = await browser.post('/reset/password', { csrf_token: csrfTokenOf(resetPage.text), token: resetToken, password: newPassword, password_again: newPassword });
+    const done = await browser.post('/reset/password', {
+      csrf_token: csrfTokenOf(resetPage.text),
+      token: resetToken,
+      password: newPassword,
+      password_again: newPassword,
+    });
     expect(done.location).toBe('/login?done=reset');
     await browser.signInOrFail('outbox-user', newPassword);
 
@@ -579,7 +1016,8 @@ describe('outbox mode: e-mail written to files whose paths are logged, never the
     expect(files).toHaveLength(3);
     const written = lines.filter((line) => line.msg === OUTBOX_LINE);
     expect(written.map((line) => line.path).sort()).toEqual(files.map((file) => file.eml));
-    for (const line of written) expect(Object.keys(line)).not.toEqual(expect.arrayContaining(['to', 'subject', 'text', 'html', 'link']));
+    for (const line of written)
+      expect(Object.keys(line)).not.toEqual(expect.arrayContaining(['to', 'subject', 'text', 'html', 'link']));
     expect(logs).not.toContain('/register/confirm?token=');
     expect(logs).not.toContain('/reset/password?token=');
     expect(lines.filter((line) => line.msg === 'request').length).toBeGreaterThanOrEqual(10);

@@ -43,11 +43,20 @@ describeEachEngine('50 concurrent right-password sign-ins of one user', (factory
   afterAll(() => fx?.close());
 
   const grant = (params: Record<string, string>, headers: Record<string, string> = {}) =>
-    app.inject({ method: 'POST', url: '/oauth/token', headers: { ...FORM, ...headers }, payload: new URLSearchParams({ grant_type: 'password', ...params }).toString() });
+    app.inject({
+      method: 'POST',
+      url: '/oauth/token',
+      headers: { ...FORM, ...headers },
+      payload: new URLSearchParams({ grant_type: 'password', ...params }).toString(),
+    });
 
   it('through a public client (address and account counters): all 50 get 200 with tokens, and nothing is counted', async () => {
-    const answers = await Promise.all(Array.from({ length: 50 }, () => grant({ client_id: publicClient, username: 'alice', password: PASSWORD })));
-    const statuses = answers.map((answer) => `${answer.statusCode} ${answer.statusCode === 200 ? '' : answer.body}`.trim());
+    const answers = await Promise.all(
+      Array.from({ length: 50 }, () => grant({ client_id: publicClient, username: 'alice', password: PASSWORD })),
+    );
+    const statuses = answers.map((answer) =>
+      `${answer.statusCode} ${answer.statusCode === 200 ? '' : answer.body}`.trim(),
+    );
     expect(statuses).toEqual(Array.from({ length: 50 }, () => '200'));
     for (const answer of answers) expect(typeof answer.json().access_token).toBe('string');
     const rows = await fx.store.driver.all<{ throttle_key: string }>('SELECT throttle_key FROM throttles');
@@ -56,7 +65,11 @@ describeEachEngine('50 concurrent right-password sign-ins of one user', (factory
 
   it('through a confidential client (its known account after the first): all 50 get 200 with tokens', async () => {
     const basic = `Basic ${Buffer.from(`${confidential.id}:${confidential.secret}`).toString('base64')}`;
-    const answers = await Promise.all(Array.from({ length: 50 }, () => grant({ username: 'alice@example.com', password: PASSWORD }, { authorization: basic })));
+    const answers = await Promise.all(
+      Array.from({ length: 50 }, () =>
+        grant({ username: 'alice@example.com', password: PASSWORD }, { authorization: basic }),
+      ),
+    );
     expect(answers.map((answer) => answer.statusCode)).toEqual(Array.from({ length: 50 }, () => 200));
   });
 });
@@ -86,8 +99,17 @@ describe('overload: attempts queued past login_throttle_max_wait (SQLite)', () =
     });
     app = fx.app;
     await fx.store.createUser({
-      id: 'id-alice', username: 'alice', usernameCanonical: 'alice', email: 'alice@example.com', emailCanonical: 'alice@example.com',
-      passwordHash: `plain:${PASSWORD}`, enabled: true, awaitingConfirmation: false, roles: [], createdAt: T, updatedAt: T,
+      id: 'id-alice',
+      username: 'alice',
+      usernameCanonical: 'alice',
+      email: 'alice@example.com',
+      emailCanonical: 'alice@example.com',
+      passwordHash: `plain:${PASSWORD}`,
+      enabled: true,
+      awaitingConfirmation: false,
+      roles: [],
+      createdAt: T,
+      updatedAt: T,
     });
     publicClient = (await fx.createClient(['--name', 'Public', '--grant-type', 'password', '--public'])).client_id;
   });
@@ -101,7 +123,17 @@ describe('overload: attempts queued past login_throttle_max_wait (SQLite)', () =
 
   it('the token endpoint answers 503 {"error":"temporarily_unavailable"} with Retry-After, and the sign-in page a 503 page with Retry-After', async () => {
     const grant = () =>
-      app.inject({ method: 'POST', url: '/oauth/token', headers: FORM, payload: new URLSearchParams({ grant_type: 'password', client_id: publicClient, username: 'alice', password: PASSWORD }).toString() });
+      app.inject({
+        method: 'POST',
+        url: '/oauth/token',
+        headers: FORM,
+        payload: new URLSearchParams({
+          grant_type: 'password',
+          client_id: publicClient,
+          username: 'alice',
+          password: PASSWORD,
+        }).toString(),
+      });
     const inFlight = [grant(), grant(), grant()];
     await untilPending(3);
 
@@ -117,7 +149,11 @@ describe('overload: attempts queued past login_throttle_max_wait (SQLite)', () =
       method: 'POST',
       url: '/login',
       headers: { ...FORM, cookie },
-      payload: new URLSearchParams({ csrf_token: csrfTokenOf(page.body), username: 'alice', password: PASSWORD }).toString(),
+      payload: new URLSearchParams({
+        csrf_token: csrfTokenOf(page.body),
+        username: 'alice',
+        password: PASSWORD,
+      }).toString(),
     });
     expect(form.statusCode).toBe(503);
     expect(form.headers['content-type']).toMatch(/^text\/html/);

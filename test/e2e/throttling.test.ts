@@ -45,7 +45,11 @@ async function scenario(env: Record<string, string>): Promise<Scenario> {
 }
 
 function passwordGrant(s: Scenario, username: string, password: string): Promise<HttpResult> {
-  return tokenRequest(s.server.url, { grant_type: 'password', username, password }, { basic: [s.client.client_id, s.client.client_secret] });
+  return tokenRequest(
+    s.server.url,
+    { grant_type: 'password', username, password },
+    { basic: [s.client.client_id, s.client.client_secret] },
+  );
 }
 
 /** The Retry-After header as a whole number of seconds; fails unless it is one. */
@@ -67,7 +71,10 @@ function expectWait(res: { headers: Headers }, description: string | undefined, 
 }
 
 function expectPlainBadCredentials(res: HttpResult, label: string): void {
-  expect({ status: res.status, error: res.json?.error, description: res.json?.error_description }, `${label}: ${res.text}`).toEqual({
+  expect(
+    { status: res.status, error: res.json?.error, description: res.json?.error_description },
+    `${label}: ${res.text}`,
+  ).toEqual({
     status: 400,
     error: 'invalid_grant',
     description: BAD_CREDENTIALS,
@@ -93,7 +100,13 @@ describe('brute-force throttling (e2e, SQLite)', () => {
   let parallel: Scenario;
 
   beforeAll(async () => {
-    const started = await Promise.allSettled([scenario(THROTTLE), scenario(THROTTLE), scenario(THROTTLE), scenario({}), scenario(THROTTLE)]);
+    const started = await Promise.allSettled([
+      scenario(THROTTLE),
+      scenario(THROTTLE),
+      scenario(THROTTLE),
+      scenario({}),
+      scenario(THROTTLE),
+    ]);
     for (const result of started) if (result.status === 'fulfilled') scenarios.push(result.value);
     const failed = started.find((result): result is PromiseRejectedResult => result.status === 'rejected');
     if (failed) throw failed.reason;
@@ -105,7 +118,8 @@ describe('brute-force throttling (e2e, SQLite)', () => {
   });
 
   it('password grant: 2 wrong passwords are plain invalid_grant; the 3rd blocks alice, even with the right password, but not bob', async () => {
-    for (const n of [1, 2, 3]) expectPlainBadCredentials(await passwordGrant(grant, 'alice', WRONG), `wrong password ${n}`);
+    for (const n of [1, 2, 3])
+      expectPlainBadCredentials(await passwordGrant(grant, 'alice', WRONG), `wrong password ${n}`);
 
     // The right password, checked straight after the third failure: refused before it is looked at.
     const blocked = await passwordGrant(grant, 'alice', PASSWORD);
@@ -116,7 +130,10 @@ describe('brute-force throttling (e2e, SQLite)', () => {
     expectWait(blocked, blocked.json.error_description, BLOCKED_GRANT);
 
     // The same login in other letters is the same login; a wrong password gets the same answer.
-    for (const [username, password] of [['ALICE', PASSWORD], ['alice', WRONG]] as const) {
+    for (const [username, password] of [
+      ['ALICE', PASSWORD],
+      ['alice', WRONG],
+    ] as const) {
       const again = await passwordGrant(grant, username, password);
       expect(again.status, again.text).toBe(400);
       expectWait(again, again.json.error_description, BLOCKED_GRANT);
@@ -165,7 +182,10 @@ describe('brute-force throttling (e2e, SQLite)', () => {
 
     for (const n of [1, 2]) {
       const wrong = await withSecret('wrong secret');
-      expect({ status: wrong.status, error: wrong.json?.error, description: wrong.json?.error_description }, `wrong secret ${n}`).toEqual({
+      expect(
+        { status: wrong.status, error: wrong.json?.error, description: wrong.json?.error_description },
+        `wrong secret ${n}`,
+      ).toEqual({
         status: 401,
         error: 'invalid_client',
         description: 'client authentication failed',
@@ -185,7 +205,11 @@ describe('brute-force throttling (e2e, SQLite)', () => {
     expectTokens(await withSecret(client.client_secret), 'right secret while blocked');
 
     // A wrong secret in the body is still refused with the wait (and no Basic challenge).
-    const posted = await tokenRequest(server.url, { grant_type: 'client_credentials', client_id: client.client_id, client_secret: 'wrong secret' });
+    const posted = await tokenRequest(server.url, {
+      grant_type: 'client_credentials',
+      client_id: client.client_id,
+      client_secret: 'wrong secret',
+    });
     expect(posted.status, posted.text).toBe(401);
     expect(posted.json.error).toBe('invalid_client');
     expect(BLOCKED_CLIENT.test(posted.json.error_description), posted.json.error_description).toBe(true);
@@ -200,11 +224,16 @@ describe('brute-force throttling (e2e, SQLite)', () => {
   });
 
   it('the default threshold (5) lets 5 wrong passwords through as plain invalid_grant, and the 6th blocks', async () => {
-    for (const n of [1, 2, 3, 4, 5]) expectPlainBadCredentials(await passwordGrant(defaults, 'alice', WRONG), `wrong password ${n}`);
+    for (const n of [1, 2, 3, 4, 5])
+      expectPlainBadCredentials(await passwordGrant(defaults, 'alice', WRONG), `wrong password ${n}`);
     // Still allowed to try: the right password works, and clears alice's count.
     expectTokens(await passwordGrant(defaults, 'alice', PASSWORD), 'right password after 5 failures');
 
-    for (const n of [1, 2, 3, 4, 5, 6]) expectPlainBadCredentials(await passwordGrant(defaults, 'alice', WRONG), `after the success, wrong password ${n}`);
+    for (const n of [1, 2, 3, 4, 5, 6])
+      expectPlainBadCredentials(
+        await passwordGrant(defaults, 'alice', WRONG),
+        `after the success, wrong password ${n}`,
+      );
     const blocked = await passwordGrant(defaults, 'alice', PASSWORD);
     expect(blocked.status, blocked.text).toBe(400);
     expectWait(blocked, blocked.json.error_description, BLOCKED_GRANT);

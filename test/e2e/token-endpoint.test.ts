@@ -14,17 +14,15 @@ import { BAD_CREDENTIALS, expectError, expectNoStore, expectTokens } from '../ha
 
 const SCOPE_ENV = { GATEHOUSE_SUPPORTED_SCOPES: 'read write admin', GATEHOUSE_DEFAULT_SCOPE: 'read' };
 /** Every character as %XX: only a server that form-decodes Basic credentials accepts this. */
-const percentEncodeAll = (value: string) => [...Buffer.from(value, 'utf8')].map((b) => `%${b.toString(16).toUpperCase().padStart(2, '0')}`).join('');
+const percentEncodeAll = (value: string) =>
+  [...Buffer.from(value, 'utf8')].map((b) => `%${b.toString(16).toUpperCase().padStart(2, '0')}`).join('');
 const basicHeader = (raw: string) => `Basic ${Buffer.from(raw, 'utf8').toString('base64')}`;
 
 describeEachEngine('token endpoint (e2e)', (factory) => {
   let server: TestServer;
   let graceServer: TestServer;
   const PASSWORD = 'correct horse battery staple';
-  const clients = {} as Record<
-    'cc' | 'ccWrite' | 'pwRefresh' | 'publicPw',
-    CreatedClient & { client_secret: string }
-  >;
+  const clients = {} as Record<'cc' | 'ccWrite' | 'pwRefresh' | 'publicPw', CreatedClient & { client_secret: string }>;
 
   beforeAll(async () => {
     const clock = new ManualClock();
@@ -61,15 +59,32 @@ describeEachEngine('token endpoint (e2e)', (factory) => {
 
   /** client_secret_post for a confidential client. */
   const post = (client: { client_id: string; client_secret: string | null }): Record<string, string> =>
-    client.client_secret === null ? { client_id: client.client_id } : { client_id: client.client_id, client_secret: client.client_secret };
+    client.client_secret === null
+      ? { client_id: client.client_id }
+      : { client_id: client.client_id, client_secret: client.client_secret };
   const passwordGrant = (client: CreatedClient, extra: Record<string, string> = {}) =>
-    tokenRequest(server.url, { grant_type: 'password', username: 'Alice', password: PASSWORD, ...post(client), ...extra });
-  const refresh = (target: TestServer, client: CreatedClient, refreshToken: string, extra: Record<string, string> = {}) =>
+    tokenRequest(server.url, {
+      grant_type: 'password',
+      username: 'Alice',
+      password: PASSWORD,
+      ...post(client),
+      ...extra,
+    });
+  const refresh = (
+    target: TestServer,
+    client: CreatedClient,
+    refreshToken: string,
+    extra: Record<string, string> = {},
+  ) =>
     tokenRequest(target.url, { grant_type: 'refresh_token', refresh_token: refreshToken, ...post(client), ...extra });
 
   describe('client_credentials', () => {
     it('issues an access token and no refresh token, with the default scope', async () => {
-      const res = await tokenRequest(server.url, { grant_type: 'client_credentials' }, { basic: [clients.cc.client_id, clients.cc.client_secret] });
+      const res = await tokenRequest(
+        server.url,
+        { grant_type: 'client_credentials' },
+        { basic: [clients.cc.client_id, clients.cc.client_secret] },
+      );
       expectTokens(res, { scope: 'read', refresh: false });
     });
 
@@ -79,25 +94,51 @@ describeEachEngine('token endpoint (e2e)', (factory) => {
     });
 
     it('grants a requested scope within the allowed ones', async () => {
-      expectTokens(await tokenRequest(server.url, { grant_type: 'client_credentials', scope: 'write admin', ...post(clients.cc) }), {
-        scope: 'write admin',
-        refresh: false,
-      });
-      expectTokens(await tokenRequest(server.url, { grant_type: 'client_credentials', scope: 'write', ...post(clients.ccWrite) }), {
-        scope: 'write',
-        refresh: false,
-      });
+      expectTokens(
+        await tokenRequest(server.url, { grant_type: 'client_credentials', scope: 'write admin', ...post(clients.cc) }),
+        {
+          scope: 'write admin',
+          refresh: false,
+        },
+      );
+      expectTokens(
+        await tokenRequest(server.url, { grant_type: 'client_credentials', scope: 'write', ...post(clients.ccWrite) }),
+        {
+          scope: 'write',
+          refresh: false,
+        },
+      );
     });
 
     it('refuses a scope outside the client --scope list, or not supported at all, with invalid_scope', async () => {
-      expectError(await tokenRequest(server.url, { grant_type: 'client_credentials', scope: 'read', ...post(clients.ccWrite) }), 400, 'invalid_scope');
-      expectError(await tokenRequest(server.url, { grant_type: 'client_credentials', scope: 'write admin', ...post(clients.ccWrite) }), 400, 'invalid_scope');
-      expectError(await tokenRequest(server.url, { grant_type: 'client_credentials', scope: 'superuser', ...post(clients.cc) }), 400, 'invalid_scope');
+      expectError(
+        await tokenRequest(server.url, { grant_type: 'client_credentials', scope: 'read', ...post(clients.ccWrite) }),
+        400,
+        'invalid_scope',
+      );
+      expectError(
+        await tokenRequest(server.url, {
+          grant_type: 'client_credentials',
+          scope: 'write admin',
+          ...post(clients.ccWrite),
+        }),
+        400,
+        'invalid_scope',
+      );
+      expectError(
+        await tokenRequest(server.url, { grant_type: 'client_credentials', scope: 'superuser', ...post(clients.cc) }),
+        400,
+        'invalid_scope',
+      );
     });
 
     it('refuses a malformed scope (double space, a quote) with invalid_scope', async () => {
       for (const scope of ['read  write', 'read "write', ' read', 'read\twrite']) {
-        expectError(await tokenRequest(server.url, { grant_type: 'client_credentials', scope, ...post(clients.cc) }), 400, 'invalid_scope');
+        expectError(
+          await tokenRequest(server.url, { grant_type: 'client_credentials', scope, ...post(clients.cc) }),
+          400,
+          'invalid_scope',
+        );
       }
     });
   });
@@ -114,7 +155,10 @@ describeEachEngine('token endpoint (e2e)', (factory) => {
     });
 
     it('grants a requested scope and refuses a scope outside the client allowance', async () => {
-      expectTokens(await passwordGrant(clients.pwRefresh, { scope: 'read write admin' }), { scope: 'read write admin', refresh: true });
+      expectTokens(await passwordGrant(clients.pwRefresh, { scope: 'read write admin' }), {
+        scope: 'read write admin',
+        refresh: true,
+      });
       expectError(await passwordGrant(clients.pwRefresh, { scope: 'read root' }), 400, 'invalid_scope');
     });
 
@@ -148,7 +192,10 @@ describeEachEngine('token endpoint (e2e)', (factory) => {
   describe('refresh_token', () => {
     it('rotates: a new pair; the old refresh token is then refused, and its reuse revokes the newest too', async () => {
       const first = expectTokens(await passwordGrant(clients.pwRefresh), { scope: 'read', refresh: true });
-      const second = expectTokens(await refresh(server, clients.pwRefresh, first.refresh_token!), { scope: 'read', refresh: true });
+      const second = expectTokens(await refresh(server, clients.pwRefresh, first.refresh_token!), {
+        scope: 'read',
+        refresh: true,
+      });
       expect(second.refresh_token).not.toBe(first.refresh_token);
       expect(second.access_token).not.toBe(first.access_token);
 
@@ -159,10 +206,24 @@ describeEachEngine('token endpoint (e2e)', (factory) => {
     });
 
     it('may narrow the scope, never widen it; a refused widening leaves the token usable', async () => {
-      const wide = expectTokens(await passwordGrant(clients.pwRefresh, { scope: 'read write' }), { scope: 'read write', refresh: true });
-      const narrowed = expectTokens(await refresh(server, clients.pwRefresh, wide.refresh_token!, { scope: 'read' }), { scope: 'read', refresh: true });
-      expectError(await refresh(server, clients.pwRefresh, narrowed.refresh_token!, { scope: 'read write' }), 400, 'invalid_scope');
-      expectError(await refresh(server, clients.pwRefresh, narrowed.refresh_token!, { scope: 'admin' }), 400, 'invalid_scope');
+      const wide = expectTokens(await passwordGrant(clients.pwRefresh, { scope: 'read write' }), {
+        scope: 'read write',
+        refresh: true,
+      });
+      const narrowed = expectTokens(await refresh(server, clients.pwRefresh, wide.refresh_token!, { scope: 'read' }), {
+        scope: 'read',
+        refresh: true,
+      });
+      expectError(
+        await refresh(server, clients.pwRefresh, narrowed.refresh_token!, { scope: 'read write' }),
+        400,
+        'invalid_scope',
+      );
+      expectError(
+        await refresh(server, clients.pwRefresh, narrowed.refresh_token!, { scope: 'admin' }),
+        400,
+        'invalid_scope',
+      );
       // Without a scope the refreshed grant keeps the (narrowed) scope.
       expectTokens(await refresh(server, clients.pwRefresh, narrowed.refresh_token!), { scope: 'read', refresh: true });
     });
@@ -179,7 +240,10 @@ describeEachEngine('token endpoint (e2e)', (factory) => {
     });
 
     it('after `user deactivate`: the refresh token and the password of the user are refused with invalid_grant', async () => {
-      const pair = expectTokens(await passwordGrant(clients.pwRefresh, { username: 'carol' }), { scope: 'read', refresh: true });
+      const pair = expectTokens(await passwordGrant(clients.pwRefresh, { username: 'carol' }), {
+        scope: 'read',
+        refresh: true,
+      });
       // What `gatehouse user deactivate carol` does.
       await expect(server.accounts().setEnabled('carol', false)).resolves.toMatchObject({ enabled: false });
       expectError(await refresh(server, clients.pwRefresh, pair.refresh_token!), 400, 'invalid_grant');
@@ -189,7 +253,11 @@ describeEachEngine('token endpoint (e2e)', (factory) => {
     });
 
     it('answers a missing refresh_token with invalid_request', async () => {
-      expectError(await tokenRequest(server.url, { grant_type: 'refresh_token', ...post(clients.pwRefresh) }), 400, 'invalid_request');
+      expectError(
+        await tokenRequest(server.url, { grant_type: 'refresh_token', ...post(clients.pwRefresh) }),
+        400,
+        'invalid_request',
+      );
     });
 
     it('works for a public client authenticating with its client_id only', async () => {
@@ -201,16 +269,30 @@ describeEachEngine('token endpoint (e2e)', (factory) => {
   describe('refresh_token with a grace period (GATEHOUSE_REFRESH_TOKEN_GRACE_PERIOD=30)', () => {
     it('a retry of the same refresh token right after rotation gets a fresh pair; presenting the first successor then is reuse and ends the grant', async () => {
       const original = expectTokens(
-        await tokenRequest(graceServer.url, { grant_type: 'password', username: 'Alice', password: PASSWORD, ...post(clients.pwRefresh) }),
+        await tokenRequest(graceServer.url, {
+          grant_type: 'password',
+          username: 'Alice',
+          password: PASSWORD,
+          ...post(clients.pwRefresh),
+        }),
         { scope: 'read', refresh: true },
       );
-      const first = expectTokens(await refresh(graceServer, clients.pwRefresh, original.refresh_token!), { scope: 'read', refresh: true });
-      const retried = expectTokens(await refresh(graceServer, clients.pwRefresh, original.refresh_token!), { scope: 'read', refresh: true });
+      const first = expectTokens(await refresh(graceServer, clients.pwRefresh, original.refresh_token!), {
+        scope: 'read',
+        refresh: true,
+      });
+      const retried = expectTokens(await refresh(graceServer, clients.pwRefresh, original.refresh_token!), {
+        scope: 'read',
+        refresh: true,
+      });
       expect(retried.refresh_token).not.toBe(first.refresh_token);
       expect(retried.access_token).not.toBe(first.access_token);
 
       // The retried pair works as long as nobody presents the superseded successor…
-      const next = expectTokens(await refresh(graceServer, clients.pwRefresh, retried.refresh_token!), { scope: 'read', refresh: true });
+      const next = expectTokens(await refresh(graceServer, clients.pwRefresh, retried.refresh_token!), {
+        scope: 'read',
+        refresh: true,
+      });
       // …whose holder (an attacker, or the client after all) then ends the whole grant.
       expectError(await refresh(graceServer, clients.pwRefresh, first.refresh_token!), 400, 'invalid_grant');
       expectError(await refresh(graceServer, clients.pwRefresh, next.refresh_token!), 400, 'invalid_grant');
@@ -221,7 +303,10 @@ describeEachEngine('token endpoint (e2e)', (factory) => {
     const cc = { grant_type: 'client_credentials' };
 
     it('accepts client_secret_basic', async () => {
-      expectTokens(await tokenRequest(server.url, cc, { basic: [clients.cc.client_id, clients.cc.client_secret] }), { scope: 'read', refresh: false });
+      expectTokens(await tokenRequest(server.url, cc, { basic: [clients.cc.client_id, clients.cc.client_secret] }), {
+        scope: 'read',
+        refresh: false,
+      });
     });
 
     it('form-url-decodes Basic credentials (RFC 6749 §2.3.1)', async () => {
@@ -231,7 +316,10 @@ describeEachEngine('token endpoint (e2e)', (factory) => {
         `${id}:${percentEncodeAll(secret)}`,
         `${percentEncodeAll(id)}:${percentEncodeAll(secret)}`,
       ]) {
-        expectTokens(await tokenRequest(server.url, cc, { headers: { authorization: basicHeader(raw) } }), { scope: 'read', refresh: false });
+        expectTokens(await tokenRequest(server.url, cc, { headers: { authorization: basicHeader(raw) } }), {
+          scope: 'read',
+          refresh: false,
+        });
       }
       // Not decoded twice: "%2541" is "%41", which is not "A".
       const doubled = `${id}:${percentEncodeAll(secret).replace(/%/g, '%25')}`;
@@ -244,14 +332,26 @@ describeEachEngine('token endpoint (e2e)', (factory) => {
     });
 
     it('refuses two methods at once with 400 invalid_request', async () => {
-      const res = await tokenRequest(server.url, { ...cc, client_secret: clients.cc.client_secret }, { basic: [clients.cc.client_id, clients.cc.client_secret] });
+      const res = await tokenRequest(
+        server.url,
+        { ...cc, client_secret: clients.cc.client_secret },
+        { basic: [clients.cc.client_id, clients.cc.client_secret] },
+      );
       expectError(res, 400, 'invalid_request');
-      const both = await tokenRequest(server.url, { ...cc, ...post(clients.cc) }, { basic: [clients.cc.client_id, clients.cc.client_secret] });
+      const both = await tokenRequest(
+        server.url,
+        { ...cc, ...post(clients.cc) },
+        { basic: [clients.cc.client_id, clients.cc.client_secret] },
+      );
       expectError(both, 400, 'invalid_request');
     });
 
     it('refuses a client_id in the body that differs from the Basic one with 400 invalid_request', async () => {
-      const res = await tokenRequest(server.url, { ...cc, client_id: clients.pwRefresh.client_id }, { basic: [clients.cc.client_id, clients.cc.client_secret] });
+      const res = await tokenRequest(
+        server.url,
+        { ...cc, client_id: clients.pwRefresh.client_id },
+        { basic: [clients.cc.client_id, clients.cc.client_secret] },
+      );
       expectError(res, 400, 'invalid_request');
     });
 
@@ -262,14 +362,22 @@ describeEachEngine('token endpoint (e2e)', (factory) => {
     });
 
     it('answers a wrong secret via the body with 401 invalid_client and no WWW-Authenticate', async () => {
-      const res = await tokenRequest(server.url, { ...cc, client_id: clients.cc.client_id, client_secret: clients.ccWrite.client_secret });
+      const res = await tokenRequest(server.url, {
+        ...cc,
+        client_id: clients.cc.client_id,
+        client_secret: clients.ccWrite.client_secret,
+      });
       expectError(res, 401, 'invalid_client');
       expect(res.headers.get('www-authenticate')).toBeNull();
     });
 
     it('answers an unknown client with 401 invalid_client', async () => {
       const unknown = randomUUID();
-      const viaPost = await tokenRequest(server.url, { ...cc, client_id: unknown, client_secret: clients.cc.client_secret });
+      const viaPost = await tokenRequest(server.url, {
+        ...cc,
+        client_id: unknown,
+        client_secret: clients.cc.client_secret,
+      });
       expectError(viaPost, 401, 'invalid_client');
       expect(viaPost.headers.get('www-authenticate')).toBeNull();
       const viaBasic = await tokenRequest(server.url, cc, { basic: [unknown, clients.cc.client_secret] });
@@ -280,13 +388,26 @@ describeEachEngine('token endpoint (e2e)', (factory) => {
 
     it('answers a request without client authentication with 401 invalid_client', async () => {
       expectError(await tokenRequest(server.url, cc), 401, 'invalid_client');
-      expectError(await tokenRequest(server.url, { grant_type: 'password', username: 'Alice', password: PASSWORD }), 401, 'invalid_client');
+      expectError(
+        await tokenRequest(server.url, { grant_type: 'password', username: 'Alice', password: PASSWORD }),
+        401,
+        'invalid_client',
+      );
       // A secret alone identifies no client.
-      expectError(await tokenRequest(server.url, { ...cc, client_secret: clients.cc.client_secret }), 401, 'invalid_client');
+      expectError(
+        await tokenRequest(server.url, { ...cc, client_secret: clients.cc.client_secret }),
+        401,
+        'invalid_client',
+      );
     });
 
     it('answers a malformed Basic header with 401 invalid_client and WWW-Authenticate', async () => {
-      for (const authorization of ['Basic', 'Basic !!!not-base64!!!', basicHeader('no-colon-here'), `Basic ${Buffer.from(`${clients.cc.client_id}:%zz`).toString('base64')}`]) {
+      for (const authorization of [
+        'Basic',
+        'Basic !!!not-base64!!!',
+        basicHeader('no-colon-here'),
+        `Basic ${Buffer.from(`${clients.cc.client_id}:%zz`).toString('base64')}`,
+      ]) {
         const res = await tokenRequest(server.url, cc, { headers: { authorization } });
         expectError(res, 401, 'invalid_client');
         expect(res.headers.get('www-authenticate')).toMatch(/^Basic\b/);
@@ -298,7 +419,11 @@ describeEachEngine('token endpoint (e2e)', (factory) => {
     });
 
     it('refuses a public client that sends a secret with 401 invalid_client', async () => {
-      expectError(await passwordGrant(clients.publicPw, { client_secret: clients.cc.client_secret }), 401, 'invalid_client');
+      expectError(
+        await passwordGrant(clients.publicPw, { client_secret: clients.cc.client_secret }),
+        401,
+        'invalid_client',
+      );
       const viaBasic = await tokenRequest(
         server.url,
         { grant_type: 'password', username: 'Alice', password: PASSWORD },
@@ -316,15 +441,36 @@ describeEachEngine('token endpoint (e2e)', (factory) => {
     it('answers a grant the client is not allowed with unauthorized_client', async () => {
       // Registered without --grant-type password (client_credentials only).
       expectError(await passwordGrant(clients.ccWrite), 400, 'unauthorized_client');
-      expectError(await tokenRequest(server.url, { grant_type: 'client_credentials', ...post(clients.pwRefresh) }), 400, 'unauthorized_client');
-      expectError(await tokenRequest(server.url, { grant_type: 'refresh_token', refresh_token: 'x'.repeat(43), ...post(clients.cc) }), 400, 'unauthorized_client');
+      expectError(
+        await tokenRequest(server.url, { grant_type: 'client_credentials', ...post(clients.pwRefresh) }),
+        400,
+        'unauthorized_client',
+      );
+      expectError(
+        await tokenRequest(server.url, {
+          grant_type: 'refresh_token',
+          refresh_token: 'x'.repeat(43),
+          ...post(clients.cc),
+        }),
+        400,
+        'unauthorized_client',
+      );
     });
 
     it('answers an unknown grant type with unsupported_grant_type, and a known one the client may not use with unauthorized_client', async () => {
-      expectError(await tokenRequest(server.url, { grant_type: 'foo', ...post(clients.cc) }), 400, 'unsupported_grant_type');
+      expectError(
+        await tokenRequest(server.url, { grant_type: 'foo', ...post(clients.cc) }),
+        400,
+        'unsupported_grant_type',
+      );
       for (const client of [clients.cc, clients.publicPw]) {
         expectError(
-          await tokenRequest(server.url, { grant_type: 'authorization_code', code: 'abc', redirect_uri: 'https://app.example/cb', ...post(client) }),
+          await tokenRequest(server.url, {
+            grant_type: 'authorization_code',
+            code: 'abc',
+            redirect_uri: 'https://app.example/cb',
+            ...post(client),
+          }),
           400,
           'unauthorized_client',
         );
@@ -371,14 +517,22 @@ describeEachEngine('token endpoint (e2e)', (factory) => {
       expectError(res, 400, 'invalid_request');
       const twice = `grant_type=client_credentials&grant_type=client_credentials&client_id=${clients.cc.client_id}&client_secret=${clients.cc.client_secret}`;
       expectError(
-        await httpRequest(`${server.url}/oauth/token`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: twice }),
+        await httpRequest(`${server.url}/oauth/token`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/x-www-form-urlencoded' },
+          body: twice,
+        }),
         400,
         'invalid_request',
       );
     });
 
     it('refuses a body over 64 KiB with a 4xx JSON error', async () => {
-      const res = await tokenRequest(server.url, { grant_type: 'client_credentials', ...post(clients.cc), padding: 'x'.repeat(65 * 1024) });
+      const res = await tokenRequest(server.url, {
+        grant_type: 'client_credentials',
+        ...post(clients.cc),
+        padding: 'x'.repeat(65 * 1024),
+      });
       expect(res.status).toBeGreaterThanOrEqual(400);
       expect(res.status).toBeLessThan(500);
       expect(res.json?.error, res.text).toBe('invalid_request');
@@ -395,14 +549,25 @@ describeEachEngine('token endpoint (e2e)', (factory) => {
     });
 
     it('accepts a charset parameter on the content type', async () => {
-      for (const contentType of ['application/x-www-form-urlencoded; charset=UTF-8', 'application/x-www-form-urlencoded;charset=utf-8']) {
-        const res = await tokenRequest(server.url, { grant_type: 'client_credentials', ...post(clients.cc) }, { headers: { 'content-type': contentType } });
+      for (const contentType of [
+        'application/x-www-form-urlencoded; charset=UTF-8',
+        'application/x-www-form-urlencoded;charset=utf-8',
+      ]) {
+        const res = await tokenRequest(
+          server.url,
+          { grant_type: 'client_credentials', ...post(clients.cc) },
+          { headers: { 'content-type': contentType } },
+        );
         expectTokens(res, { scope: 'read', refresh: false });
       }
     });
 
     it('answers an unknown path with 404 JSON', async () => {
-      for (const [method, path] of [['GET', '/nope'], ['POST', '/oauth/tokens'], ['GET', '/oauth/authorise']] as const) {
+      for (const [method, path] of [
+        ['GET', '/nope'],
+        ['POST', '/oauth/tokens'],
+        ['GET', '/oauth/authorise'],
+      ] as const) {
         const res = await httpRequest(`${server.url}${path}`, { method });
         expect(res.status).toBe(404);
         expect(res.headers.get('content-type')).toMatch(/^application\/json/);
@@ -418,7 +583,9 @@ describeEachEngine('token endpoint (e2e)', (factory) => {
       expect(res.headers.get('content-type')).toMatch(/^application\/json/);
       expect(res.json.issuer).toBe(server.url);
       expect(res.json.token_endpoint).toBe(`${res.json.issuer}/oauth/token`);
-      expect(res.json.grant_types_supported).toEqual(expect.arrayContaining(['client_credentials', 'password', 'refresh_token']));
+      expect(res.json.grant_types_supported).toEqual(
+        expect.arrayContaining(['client_credentials', 'password', 'refresh_token']),
+      );
       expect(res.json.scopes_supported).toEqual(['read', 'write', 'admin']);
       expect(res.json.token_endpoint_auth_methods_supported).toEqual(
         expect.arrayContaining(['client_secret_basic', 'client_secret_post', 'none']),

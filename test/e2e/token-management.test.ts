@@ -44,7 +44,12 @@ function expectOk(res: HttpResult): void {
 }
 
 /** POST a form to `path` on the server; `basic` authenticates with HTTP Basic. */
-function formPost(server: TestServer, path: string, params: Record<string, string>, { basic, headers = {} }: { basic?: [string, string]; headers?: Record<string, string> } = {}) {
+function formPost(
+  server: TestServer,
+  path: string,
+  params: Record<string, string>,
+  { basic, headers = {} }: { basic?: [string, string]; headers?: Record<string, string> } = {},
+) {
   return httpRequest(`${server.url}${path}`, {
     method: 'POST',
     headers: {
@@ -58,7 +63,9 @@ function formPost(server: TestServer, path: string, params: Record<string, strin
 
 /** client_secret_post, or client_id alone for a public client. */
 const post = (client: CreatedClient): Record<string, string> =>
-  client.client_secret === null ? { client_id: client.client_id } : { client_id: client.client_id, client_secret: client.client_secret };
+  client.client_secret === null
+    ? { client_id: client.client_id }
+    : { client_id: client.client_id, client_secret: client.client_secret };
 
 describeEachEngine('token revocation, introspection and JWT access tokens (e2e)', (factory) => {
   /** Opaque access tokens. */
@@ -90,7 +97,13 @@ describeEachEngine('token revocation, introspection and JWT access tokens (e2e)'
   });
 
   const login = (target: TestServer, client: CreatedClient = clients.app, username = 'alice') =>
-    tokenRequest(target.url, { grant_type: 'password', username, password: PASSWORD, scope: 'read write', ...post(client) });
+    tokenRequest(target.url, {
+      grant_type: 'password',
+      username,
+      password: PASSWORD,
+      scope: 'read write',
+      ...post(client),
+    });
   const tokensOf = (res: HttpResult) => {
     expect(res.status, res.text).toBe(200);
     return res.json as { access_token: string; refresh_token?: string; scope: string; expires_in: number };
@@ -110,7 +123,12 @@ describeEachEngine('token revocation, introspection and JWT access tokens (e2e)'
   describe('POST /oauth/revoke', () => {
     it('revokes an access token (HTTP Basic): 200, JSON, no-store; it then reads inactive while its refresh token still works', async () => {
       const tokens = tokensOf(await login(server));
-      const res = await formPost(server, '/oauth/revoke', { token: tokens.access_token }, { basic: [clients.app.client_id, clients.app.client_secret] });
+      const res = await formPost(
+        server,
+        '/oauth/revoke',
+        { token: tokens.access_token },
+        { basic: [clients.app.client_id, clients.app.client_secret] },
+      );
       expectOk(res);
       expect(await isActive(server, tokens.access_token)).toBe(false);
       expect(await isActive(server, tokens.refresh_token!)).toBe(true);
@@ -156,10 +174,19 @@ describeEachEngine('token revocation, introspection and JWT access tokens (e2e)'
       expectError(await revoke(server, {}), 400, 'invalid_request');
       expectError(await revoke(server, { token: '' }), 400, 'invalid_request');
 
-      const viaBasic = await formPost(server, '/oauth/revoke', { token: tokens.access_token }, { basic: [clients.app.client_id, `${clients.app.client_secret}x`] });
+      const viaBasic = await formPost(
+        server,
+        '/oauth/revoke',
+        { token: tokens.access_token },
+        { basic: [clients.app.client_id, `${clients.app.client_secret}x`] },
+      );
       expectError(viaBasic, 401, 'invalid_client');
       expect(viaBasic.headers.get('www-authenticate')).toMatch(/^Basic\b/);
-      const viaPost = await formPost(server, '/oauth/revoke', { token: tokens.access_token, client_id: clients.app.client_id, client_secret: clients.rival.client_secret });
+      const viaPost = await formPost(server, '/oauth/revoke', {
+        token: tokens.access_token,
+        client_id: clients.app.client_id,
+        client_secret: clients.rival.client_secret,
+      });
       expectError(viaPost, 401, 'invalid_client');
       expect(viaPost.headers.get('www-authenticate')).toBeNull();
       expectError(await formPost(server, '/oauth/revoke', { token: tokens.access_token }), 401, 'invalid_client');
@@ -174,7 +201,20 @@ describeEachEngine('token revocation, introspection and JWT access tokens (e2e)'
       const viaPost = await introspect(server, { token: tokens.access_token });
       expectOk(viaPost);
       const body = viaPost.json;
-      expect(Object.keys(body).sort()).toEqual(['active', 'aud', 'client_id', 'exp', 'iat', 'iss', 'jti', 'nbf', 'scope', 'sub', 'token_type', 'username']);
+      expect(Object.keys(body).sort()).toEqual([
+        'active',
+        'aud',
+        'client_id',
+        'exp',
+        'iat',
+        'iss',
+        'jti',
+        'nbf',
+        'scope',
+        'sub',
+        'token_type',
+        'username',
+      ]);
       expect(body).toMatchObject({
         active: true,
         scope: 'read write',
@@ -190,21 +230,50 @@ describeEachEngine('token revocation, introspection and JWT access tokens (e2e)'
       expect(typeof body.sub).toBe('string');
       expect(typeof body.jti).toBe('string');
 
-      const viaBasic = await formPost(server, '/oauth/introspect', { token: tokens.access_token }, { basic: [clients.app.client_id, clients.app.client_secret] });
+      const viaBasic = await formPost(
+        server,
+        '/oauth/introspect',
+        { token: tokens.access_token },
+        { basic: [clients.app.client_id, clients.app.client_secret] },
+      );
       expectOk(viaBasic);
       expect(viaBasic.json).toEqual(body);
 
       const refreshInfo = await introspect(server, { token: tokens.refresh_token! });
       expectOk(refreshInfo);
-      expect(Object.keys(refreshInfo.json).sort()).toEqual(['active', 'client_id', 'exp', 'iat', 'iss', 'nbf', 'scope', 'sub', 'token_type', 'username']);
-      expect(refreshInfo.json).toMatchObject({ active: true, token_type: 'refresh_token', sub: body.sub, client_id: clients.app.client_id });
+      expect(Object.keys(refreshInfo.json).sort()).toEqual([
+        'active',
+        'client_id',
+        'exp',
+        'iat',
+        'iss',
+        'nbf',
+        'scope',
+        'sub',
+        'token_type',
+        'username',
+      ]);
+      expect(refreshInfo.json).toMatchObject({
+        active: true,
+        token_type: 'refresh_token',
+        sub: body.sub,
+        client_id: clients.app.client_id,
+      });
     });
 
     it('a client_credentials token: the client is the subject, no username', async () => {
-      const { access_token } = tokensOf(await tokenRequest(server.url, { grant_type: 'client_credentials', ...post(clients.app) }));
+      const { access_token } = tokensOf(
+        await tokenRequest(server.url, { grant_type: 'client_credentials', ...post(clients.app) }),
+      );
       const res = await introspect(server, { token: access_token });
       expectOk(res);
-      expect(res.json).toMatchObject({ active: true, sub: clients.app.client_id, client_id: clients.app.client_id, token_type: 'Bearer', scope: 'read' });
+      expect(res.json).toMatchObject({
+        active: true,
+        sub: clients.app.client_id,
+        client_id: clients.app.client_id,
+        token_type: 'Bearer',
+        scope: 'read',
+      });
       expect(res.json).not.toHaveProperty('username');
     });
 
@@ -213,7 +282,12 @@ describeEachEngine('token revocation, introspection and JWT access tokens (e2e)'
       tokensOf(await refresh(server, first.refresh_token!));
       const revoked = tokensOf(await login(server));
       expectOk(await revoke(server, { token: revoked.access_token }));
-      for (const token of [randomBytes(32).toString('base64url'), revoked.access_token, first.refresh_token!, first.access_token]) {
+      for (const token of [
+        randomBytes(32).toString('base64url'),
+        revoked.access_token,
+        first.refresh_token!,
+        first.access_token,
+      ]) {
         const res = await introspect(server, { token });
         expectOk(res);
         expect(res.json).toStrictEqual(INACTIVE);
@@ -244,10 +318,19 @@ describeEachEngine('token revocation, introspection and JWT access tokens (e2e)'
     it('a missing token is 400 invalid_request; failed client authentication is 401 invalid_client', async () => {
       expectError(await introspect(server, {}), 400, 'invalid_request');
       const tokens = tokensOf(await login(server));
-      const viaBasic = await formPost(server, '/oauth/introspect', { token: tokens.access_token }, { basic: [clients.api.client_id, 'not the secret'] });
+      const viaBasic = await formPost(
+        server,
+        '/oauth/introspect',
+        { token: tokens.access_token },
+        { basic: [clients.api.client_id, 'not the secret'] },
+      );
       expectError(viaBasic, 401, 'invalid_client');
       expect(viaBasic.headers.get('www-authenticate')).toMatch(/^Basic\b/);
-      expectError(await formPost(server, '/oauth/introspect', { token: tokens.access_token, client_id: clients.api.client_id }), 401, 'invalid_client');
+      expectError(
+        await formPost(server, '/oauth/introspect', { token: tokens.access_token, client_id: clients.api.client_id }),
+        401,
+        'invalid_client',
+      );
       expectError(await formPost(server, '/oauth/introspect', { token: tokens.access_token }), 401, 'invalid_client');
     });
   });
@@ -256,7 +339,10 @@ describeEachEngine('token revocation, introspection and JWT access tokens (e2e)'
     it('GET, PUT and DELETE are 405 with Allow: POST and a JSON error, on both endpoints', async () => {
       for (const path of ['/oauth/revoke', '/oauth/introspect']) {
         for (const method of ['GET', 'PUT', 'DELETE']) {
-          const res = await httpRequest(`${server.url}${path}?${new URLSearchParams({ token: 'x', ...post(clients.app) })}`, { method });
+          const res = await httpRequest(
+            `${server.url}${path}?${new URLSearchParams({ token: 'x', ...post(clients.app) })}`,
+            { method },
+          );
           expectError(res, 405, 'invalid_request');
           expect(res.headers.get('allow'), `${method} ${path}`).toBe('POST');
         }
@@ -267,16 +353,41 @@ describeEachEngine('token revocation, introspection and JWT access tokens (e2e)'
       const tokens = tokensOf(await login(server));
       const params = { token: tokens.access_token, ...post(clients.app) };
       for (const path of ['/oauth/revoke', '/oauth/introspect']) {
-        const json = await httpRequest(`${server.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify(params) });
+        const json = await httpRequest(`${server.url}${path}`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify(params),
+        });
         expectError(json, 400, 'invalid_request');
-        const text = await httpRequest(`${server.url}${path}`, { method: 'POST', headers: { 'content-type': 'text/plain' }, body: new URLSearchParams(params).toString() });
+        const text = await httpRequest(`${server.url}${path}`, {
+          method: 'POST',
+          headers: { 'content-type': 'text/plain' },
+          body: new URLSearchParams(params).toString(),
+        });
         expectError(text, 400, 'invalid_request');
-        const bare = await httpRequest(`${server.url}${path}`, { method: 'POST', body: new URLSearchParams(params).toString(), headers: { 'content-type': '' } });
+        const bare = await httpRequest(`${server.url}${path}`, {
+          method: 'POST',
+          body: new URLSearchParams(params).toString(),
+          headers: { 'content-type': '' },
+        });
         expectError(bare, 400, 'invalid_request');
         const twice = `${new URLSearchParams(params)}&token=${encodeURIComponent(tokens.access_token)}`;
-        expectError(await httpRequest(`${server.url}${path}`, { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: twice }), 400, 'invalid_request');
+        expectError(
+          await httpRequest(`${server.url}${path}`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/x-www-form-urlencoded' },
+            body: twice,
+          }),
+          400,
+          'invalid_request',
+        );
         // A charset parameter is fine.
-        const charset = await formPost(server, path, { token: randomBytes(32).toString('base64url'), ...post(clients.app) }, { headers: { 'content-type': 'application/x-www-form-urlencoded; charset=UTF-8' } });
+        const charset = await formPost(
+          server,
+          path,
+          { token: randomBytes(32).toString('base64url'), ...post(clients.app) },
+          { headers: { 'content-type': 'application/x-www-form-urlencoded; charset=UTF-8' } },
+        );
         expectOk(charset);
       }
       expect(await isActive(server, tokens.access_token)).toBe(true);
@@ -287,10 +398,16 @@ describeEachEngine('token revocation, introspection and JWT access tokens (e2e)'
     it('advertises both endpoints and their client authentication methods; jwks_uri only for JWT access tokens', async () => {
       const opaqueMeta = (await httpRequest(`${server.url}/.well-known/oauth-authorization-server`)).json;
       const jwtMeta = (await httpRequest(`${jwtServer.url}/.well-known/oauth-authorization-server`)).json;
-      for (const [meta, target] of [[opaqueMeta, server], [jwtMeta, jwtServer]] as const) {
+      for (const [meta, target] of [
+        [opaqueMeta, server],
+        [jwtMeta, jwtServer],
+      ] as const) {
         expect(meta.revocation_endpoint).toBe(`${target.url}/oauth/revoke`);
         expect(meta.introspection_endpoint).toBe(`${target.url}/oauth/introspect`);
-        for (const key of ['revocation_endpoint_auth_methods_supported', 'introspection_endpoint_auth_methods_supported']) {
+        for (const key of [
+          'revocation_endpoint_auth_methods_supported',
+          'introspection_endpoint_auth_methods_supported',
+        ]) {
           expect(meta[key]).toEqual(expect.arrayContaining(['client_secret_basic', 'client_secret_post']));
         }
       }
@@ -311,7 +428,13 @@ describeEachEngine('token revocation, introspection and JWT access tokens (e2e)'
     });
 
     it('every grant returns an RFC 9068 JWT that verifies with the published JWKS', async () => {
-      const cc = tokensOf(await tokenRequest(jwtServer.url, { grant_type: 'client_credentials' }, { basic: [clients.app.client_id, clients.app.client_secret] }));
+      const cc = tokensOf(
+        await tokenRequest(
+          jwtServer.url,
+          { grant_type: 'client_credentials' },
+          { basic: [clients.app.client_id, clients.app.client_secret] },
+        ),
+      );
       const pw = tokensOf(await login(jwtServer));
       const refreshed = tokensOf(await refresh(jwtServer, pw.refresh_token!));
 
@@ -319,7 +442,13 @@ describeEachEngine('token revocation, introspection and JWT access tokens (e2e)'
       const browser = new HttpBrowser(jwtServer.url);
       const { verifier, challenge } = pkcePair();
       const authorize = `/oauth/authorize?${new URLSearchParams({
-        response_type: 'code', client_id: clients.web.client_id, redirect_uri: WEB_CB, scope: 'read', state: 's1', code_challenge: challenge, code_challenge_method: 'S256',
+        response_type: 'code',
+        client_id: clients.web.client_id,
+        redirect_uri: WEB_CB,
+        scope: 'read',
+        state: 's1',
+        code_challenge: challenge,
+        code_challenge_method: 'S256',
       })}`;
       const toLogin = await browser.get(authorize);
       expect(toLogin.status).toBe(302);
@@ -331,15 +460,31 @@ describeEachEngine('token revocation, introspection and JWT access tokens (e2e)'
       expect(allowed.status).toBe(303);
       const code = new URL(allowed.location!).searchParams.get('code')!;
       const exchanged = tokensOf(
-        await tokenRequest(jwtServer.url, { grant_type: 'authorization_code', code, redirect_uri: WEB_CB, code_verifier: verifier }, { basic: [clients.web.client_id, clients.web.client_secret] }),
+        await tokenRequest(
+          jwtServer.url,
+          { grant_type: 'authorization_code', code, redirect_uri: WEB_CB, code_verifier: verifier },
+          { basic: [clients.web.client_id, clients.web.client_secret] },
+        ),
       );
 
       const aliceSub = decodeJwt(pw.access_token).sub;
       const expectations: [string, string, Record<string, unknown>][] = [
-        ['client_credentials', cc.access_token, { sub: clients.app.client_id, client_id: clients.app.client_id, scope: 'read' }],
+        [
+          'client_credentials',
+          cc.access_token,
+          { sub: clients.app.client_id, client_id: clients.app.client_id, scope: 'read' },
+        ],
         ['password', pw.access_token, { sub: aliceSub, client_id: clients.app.client_id, scope: 'read write' }],
-        ['refresh_token', refreshed.access_token, { sub: aliceSub, client_id: clients.app.client_id, scope: 'read write' }],
-        ['authorization_code', exchanged.access_token, { sub: aliceSub, client_id: clients.web.client_id, scope: 'read' }],
+        [
+          'refresh_token',
+          refreshed.access_token,
+          { sub: aliceSub, client_id: clients.app.client_id, scope: 'read write' },
+        ],
+        [
+          'authorization_code',
+          exchanged.access_token,
+          { sub: aliceSub, client_id: clients.web.client_id, scope: 'read' },
+        ],
       ];
       const kids = new Set((await fetchJwks(jwtServer)).map((key) => key.kid));
       for (const [grant, token, claims] of expectations) {
@@ -359,7 +504,15 @@ describeEachEngine('token revocation, introspection and JWT access tokens (e2e)'
       const claims = decodeJwt(tokens.access_token);
       const res = await introspect(jwtServer, { token: tokens.access_token });
       expectOk(res);
-      expect(res.json).toMatchObject({ active: true, jti: claims.jti, exp: claims.exp, iat: claims.iat, sub: claims.sub, aud: jwtServer.url, iss: jwtServer.url });
+      expect(res.json).toMatchObject({
+        active: true,
+        jti: claims.jti,
+        exp: claims.exp,
+        iat: claims.iat,
+        sub: claims.sub,
+        aud: jwtServer.url,
+        iss: jwtServer.url,
+      });
       // The opaque server shares the database: it knows the token too.
       expect(await isActive(server, tokens.access_token)).toBe(true);
 

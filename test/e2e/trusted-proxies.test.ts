@@ -35,7 +35,10 @@ describe('throttling and trusted_proxies (e2e)', () => {
     tokenRequest(
       server.url,
       { grant_type: 'password', username, password },
-      { basic: [client.client_id, client.client_secret], headers: forwardedFor ? { 'x-forwarded-for': forwardedFor } : {} },
+      {
+        basic: [client.client_id, client.client_secret],
+        headers: forwardedFor ? { 'x-forwarded-for': forwardedFor } : {},
+      },
     );
 
   it('without trusted proxies, X-Forwarded-For is ignored: changing it does not escape the block', async () => {

@@ -27,8 +27,13 @@ interface RunningExample {
 async function startExample(env: Record<string, string>): Promise<RunningExample> {
   const port = await freePort();
   const childEnv: NodeJS.ProcessEnv = {};
-  for (const [key, value] of Object.entries(process.env)) if (!key.startsWith('GATEHOUSE_') && !key.startsWith('NOTES_')) childEnv[key] = value;
-  const child: ChildProcess = spawn(process.execPath, [EXAMPLE], { cwd: ROOT, env: { ...childEnv, ...env, NOTES_PORT: String(port) }, stdio: ['ignore', 'pipe', 'pipe'] });
+  for (const [key, value] of Object.entries(process.env))
+    if (!key.startsWith('GATEHOUSE_') && !key.startsWith('NOTES_')) childEnv[key] = value;
+  const child: ChildProcess = spawn(process.execPath, [EXAMPLE], {
+    cwd: ROOT,
+    env: { ...childEnv, ...env, NOTES_PORT: String(port) },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   let output = '';
   child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
   child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
@@ -61,12 +66,19 @@ async function startExample(env: Record<string, string>): Promise<RunningExample
 }
 
 async function call(url: string, token?: string, init: RequestInit = {}) {
-  const response = await fetch(url, { ...init, headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(init.headers as Record<string, string>) } });
+  const response = await fetch(url, {
+    ...init,
+    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(init.headers as Record<string, string>) },
+  });
   return { status: response.status, headers: response.headers, json: (await response.json()) as any };
 }
 
 const postNote = (url: string, token: string, text: string) =>
-  call(`${url}/notes`, token, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ text }) });
+  call(`${url}/notes`, token, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ text }),
+  });
 
 /** Gatehouse, a client_credentials client, and a token per scope set. */
 async function gatehouseWithClient(env: Record<string, string>, extraClients: string[][] = []) {
@@ -76,7 +88,11 @@ async function gatehouseWithClient(env: Record<string, string>, extraClients: st
     ...extraClients.map((flags) => server.createClient(flags)),
   ]);
   const token = async (scope: string) => {
-    const res = await tokenRequest(server.url, { grant_type: 'client_credentials', scope }, { basic: [service!.client_id, service!.client_secret!] });
+    const res = await tokenRequest(
+      server.url,
+      { grant_type: 'client_credentials', scope },
+      { basic: [service!.client_id, service!.client_secret!] },
+    );
     expect(res.status, res.text).toBe(200);
     return res.json.access_token as string;
   };
@@ -84,7 +100,9 @@ async function gatehouseWithClient(env: Record<string, string>, extraClients: st
 }
 
 /** The same checks for either token format. */
-function exercisesTheNotesApi(context: () => { example: RunningExample; token: (scope: string) => Promise<string>; service: CreatedClient }) {
+function exercisesTheNotesApi(
+  context: () => { example: RunningExample; token: (scope: string) => Promise<string>; service: CreatedClient },
+) {
   it('serves /health without a token', async () => {
     const { example } = context();
     expect(await call(`${example.url}/health`)).toMatchObject({ status: 200, json: { status: 'ok' } });
@@ -125,7 +143,12 @@ function exercisesTheNotesApi(context: () => { example: RunningExample; token: (
     const { example, token, service } = context();
     const answer = await call(`${example.url}/whoami`, await token('read admin'));
     expect(answer.status).toBe(200);
-    expect(answer.json).toMatchObject({ sub: service.client_id, clientId: service.client_id, scopes: ['read', 'admin'], roles: ['SCOPE_read', 'SCOPE_admin'] });
+    expect(answer.json).toMatchObject({
+      sub: service.client_id,
+      clientId: service.client_id,
+      scopes: ['read', 'admin'],
+      roles: ['SCOPE_read', 'SCOPE_admin'],
+    });
     expect(answer.json.roles).not.toContain('ROLE_ADMIN');
   });
 }
@@ -138,9 +161,15 @@ describe('examples/notes-api with opaque tokens (introspection)', () => {
 
   beforeAll(async () => {
     let others: CreatedClient[];
-    ({ server, service, others, token } = await gatehouseWithClient(SCOPES, [['--name', 'notes-api', '--introspect', '--grant-type', 'client_credentials']]));
+    ({ server, service, others, token } = await gatehouseWithClient(SCOPES, [
+      ['--name', 'notes-api', '--introspect', '--grant-type', 'client_credentials'],
+    ]));
     const [notesApi] = others;
-    example = await startExample({ GATEHOUSE_ISSUER: server.url, NOTES_CLIENT_ID: notesApi!.client_id, NOTES_CLIENT_SECRET: notesApi!.client_secret! });
+    example = await startExample({
+      GATEHOUSE_ISSUER: server.url,
+      NOTES_CLIENT_ID: notesApi!.client_id,
+      NOTES_CLIENT_SECRET: notesApi!.client_secret!,
+    });
   });
   afterAll(async () => {
     await example?.stop();
@@ -164,7 +193,11 @@ describe('examples/notes-api with JWT access tokens', () => {
   let service: CreatedClient;
 
   beforeAll(async () => {
-    const env = { ...SCOPES, GATEHOUSE_ACCESS_TOKEN_FORMAT: 'jwt', GATEHOUSE_KEY_ENCRYPTION_KEY: randomBytes(32).toString('base64') };
+    const env = {
+      ...SCOPES,
+      GATEHOUSE_ACCESS_TOKEN_FORMAT: 'jwt',
+      GATEHOUSE_KEY_ENCRYPTION_KEY: randomBytes(32).toString('base64'),
+    };
     ({ server, service, token } = await gatehouseWithClient(env));
     example = await startExample({ GATEHOUSE_ISSUER: server.url });
   });

@@ -27,7 +27,14 @@ import { tokenKey } from '../../src/core/secrets.js';
 import { describeEachEngine, type TestDatabase } from '../helpers/databases.js';
 import { HttpBrowser } from '../helpers/browser-http.js';
 import { queryRows } from '../helpers/cli.js';
-import { createClient, createUser, databaseArg, startServer, stopAllServers, type RunningServer } from '../helpers/server.js';
+import {
+  createClient,
+  createUser,
+  databaseArg,
+  startServer,
+  stopAllServers,
+  type RunningServer,
+} from '../helpers/server.js';
 import {
   checkPostgresIntegrity,
   checkSqliteIntegrity,
@@ -80,10 +87,15 @@ describeEachEngine('kill -9 under load', (factory) => {
     database = databaseArg(db);
     const [created] = await Promise.all([
       createClient(database, [
-        '--name', 'faults',
+        '--name',
+        'faults',
         '--trusted',
-        '--redirect-uri', REDIRECT_URI,
-        ...['client_credentials', 'password', 'authorization_code', 'refresh_token'].flatMap((grant) => ['--grant-type', grant]),
+        '--redirect-uri',
+        REDIRECT_URI,
+        ...['client_credentials', 'password', 'authorization_code', 'refresh_token'].flatMap((grant) => [
+          '--grant-type',
+          grant,
+        ]),
       ]),
       createUser(database, 'crash', 'crash@example.com', PASSWORD),
     ]);
@@ -96,7 +108,9 @@ describeEachEngine('kill -9 under load', (factory) => {
   });
 
   it(`${nodeCount === 1 ? 'the only node' : 'one node of three'} killed mid-load: every 200 is kept, one live refresh token per family, the database is intact`, async () => {
-    const servers: RunningServer[] = await Promise.all(Array.from({ length: nodeCount }, () => startServer({ database, env: ENV })));
+    const servers: RunningServer[] = await Promise.all(
+      Array.from({ length: nodeCount }, () => startServer({ database, env: ENV })),
+    );
     const browser = new HttpBrowser(servers[0]!.url);
     await browser.signInOrFail('crash', PASSWORD);
     const sessionCookie = browser.jar.header()!;
@@ -112,7 +126,11 @@ describeEachEngine('kill -9 under load', (factory) => {
     });
     // Kill only once every kind of request is flowing.
     await until(
-      () => load.successes >= 150 && load.count('refresh') >= 30 && load.count('authorization_code') >= 4 && load.count('password') >= 4,
+      () =>
+        load.successes >= 150 &&
+        load.count('refresh') >= 30 &&
+        load.count('authorization_code') >= 4 &&
+        load.count('password') >= 4,
       60_000,
       () => `the load to get going (${load.summary()})`,
       5,
@@ -122,14 +140,24 @@ describeEachEngine('kill -9 under load', (factory) => {
     const beforeBurst = load.successes;
     await load.burst();
     const answered = 1 + Math.floor(Math.random() * 6);
-    await until(() => load.successes >= beforeBurst + answered, 30_000, () => `${answered} answers to the burst (${load.summary()})`, 1);
+    await until(
+      () => load.successes >= beforeBurst + answered,
+      30_000,
+      () => `${answered} answers to the burst (${load.summary()})`,
+      1,
+    );
     load.halt(victim);
     const killedAt = performance.now();
     servers[victim]!.process.kill('SIGKILL');
     if (nodeCount > 1) {
       // The survivors keep serving while their sibling is dead.
       const atKill = load.successes;
-      await until(() => load.successes >= atKill + 50, 30_000, () => `the surviving nodes to serve on (${load.summary()})`, 5);
+      await until(
+        () => load.successes >= atKill + 50,
+        30_000,
+        () => `the surviving nodes to serve on (${load.summary()})`,
+        5,
+      );
     }
     await load.stop();
     const exit = await servers[victim]!.stop();
@@ -142,7 +170,10 @@ describeEachEngine('kill -9 under load', (factory) => {
       .map((a) => ({ ...a, relativeToKill: Math.round(a.ended - killedAt) }));
     // The kill did land mid-load (at least one request was cut off).
     expect(load.failures().length, load.summary()).toBeGreaterThan(0);
-    expect(unexpected, `${load.summary()}\n${servers.map((server, i) => `node ${i}: ${server.logs().slice(-3000)}`).join('\n')}`).toEqual([]);
+    expect(
+      unexpected,
+      `${load.summary()}\n${servers.map((server, i) => `node ${i}: ${server.logs().slice(-3000)}`).join('\n')}`,
+    ).toEqual([]);
     const restarted = await startServer({ database, env: ENV });
     const url = restarted.url;
     const problems: string[] = [];
@@ -163,21 +194,31 @@ describeEachEngine('kill -9 under load', (factory) => {
     );
     const refreshByHash = new Map(refreshRows.map((row) => [row.token_hash, row]));
     const accessByHash = new Map(accessRows.map((row) => [row.token_hash, row]));
-    const isLive = (row: RefreshRow) => row.consumed_at === null && row.revoked_at === null && Number(row.expires_at) > now;
+    const isLive = (row: RefreshRow) =>
+      row.consumed_at === null && row.revoked_at === null && Number(row.expires_at) > now;
 
     const liveByFamily = new Map<string, number>();
-    for (const row of refreshRows) if (isLive(row)) liveByFamily.set(row.family_id, (liveByFamily.get(row.family_id) ?? 0) + 1);
-    for (const [family, live] of liveByFamily) if (live > 1) problems.push(`family ${family} has ${live} live refresh tokens`);
-    for (const row of refreshRows) if (row.revoked_at !== null) problems.push(`refresh token ${row.token_hash} of family ${row.family_id} was revoked, but no token was ever reused`);
+    for (const row of refreshRows)
+      if (isLive(row)) liveByFamily.set(row.family_id, (liveByFamily.get(row.family_id) ?? 0) + 1);
+    for (const [family, live] of liveByFamily)
+      if (live > 1) problems.push(`family ${family} has ${live} live refresh tokens`);
+    for (const row of refreshRows)
+      if (row.revoked_at !== null)
+        problems.push(
+          `refresh token ${row.token_hash} of family ${row.family_id} was revoked, but no token was ever reused`,
+        );
 
     // A code exchange is one step: the code is used if and only if its tokens exist.
     const familiesWithTokens = new Set([...accessRows, ...refreshRows].map((row) => row.family_id));
     for (const code of codeRows) {
       if ((code.consumed_at !== null) !== familiesWithTokens.has(code.family_id)) {
-        problems.push(`authorization code ${code.code_hash}: ${code.consumed_at === null ? 'unused, yet its family has tokens' : 'used, yet its family has no tokens'}`);
+        problems.push(
+          `authorization code ${code.code_hash}: ${code.consumed_at === null ? 'unused, yet its family has tokens' : 'used, yet its family has no tokens'}`,
+        );
       }
     }
-    if (!codeRows.some((code) => code.consumed_at !== null)) problems.push('no authorization code was ever used: the load did not exchange codes');
+    if (!codeRows.some((code) => code.consumed_at !== null))
+      problems.push('no authorization code was ever used: the load did not exchange codes');
 
     for (const { token } of load.ccTokens) {
       const row = accessByHash.get(tokenKey(token));
@@ -194,10 +235,13 @@ describeEachEngine('kill -9 under load', (factory) => {
         problems.push(`${name}: a refresh token answered with 200 is not stored`);
         continue;
       }
-      if (chain.pairs.some((pair) => !accessByHash.has(tokenKey(pair.access)))) problems.push(`${name}: an access token answered with 200 is not stored`);
-      if (new Set(rows.map((row) => row!.family_id)).size !== 1) problems.push(`${name}: its refresh tokens are in several families`);
+      if (chain.pairs.some((pair) => !accessByHash.has(tokenKey(pair.access))))
+        problems.push(`${name}: an access token answered with 200 is not stored`);
+      if (new Set(rows.map((row) => row!.family_id)).size !== 1)
+        problems.push(`${name}: its refresh tokens are in several families`);
       rows.slice(0, -1).forEach((row, n) => {
-        if (row!.consumed_at === null) problems.push(`${name}: refresh token ${n} was rotated with a 200 answer but is not marked used`);
+        if (row!.consumed_at === null)
+          problems.push(`${name}: refresh token ${n} was rotated with a 200 answer but is not marked used`);
       });
       const last = rows.at(-1)!;
       if (last.consumed_at === null) {
@@ -209,27 +253,37 @@ describeEachEngine('kill -9 under load', (factory) => {
         // The rotation in flight at the kill was committed: all of it, so its successor is live.
         const successors = refreshRows.filter((row) => row.parent_hash === last.token_hash);
         if (successors.length !== 1 || !isLive(successors[0]!)) {
-          problems.push(`${name}: its last refresh token was used by the rotation in flight, but it has ${successors.length} successors (${successors.filter(isLive).length} live)`);
+          problems.push(
+            `${name}: its last refresh token was used by the rotation in flight, but it has ${successors.length} successors (${successors.filter(isLive).length} live)`,
+          );
         }
       }
     }
     // --- the promises, over HTTP on the restarted node ---
     const ccActive = await mapLimit(load.ccTokens, 8, ({ token }) => isActive(url, client, token, 'access_token'));
     ccActive.forEach((active, i) => {
-      if (!active) problems.push(`client_credentials access token #${i} (node ${load.ccTokens[i]!.node}) does not introspect active`);
+      if (!active)
+        problems.push(
+          `client_credentials access token #${i} (node ${load.ccTokens[i]!.node}) does not introspect active`,
+        );
     });
     await mapLimit(live, 6, async (chain) => {
       const last = chain.pairs.at(-1)!;
       const name = `${chain.origin} family of node ${chain.node}`;
-      if (!(await isActive(url, client, last.access, 'access_token'))) problems.push(`${name}: the last access token does not introspect active`);
-      if (!(await isActive(url, client, last.refresh, 'refresh_token'))) problems.push(`${name}: the last refresh token does not introspect active`);
+      if (!(await isActive(url, client, last.access, 'access_token')))
+        problems.push(`${name}: the last access token does not introspect active`);
+      if (!(await isActive(url, client, last.refresh, 'refresh_token')))
+        problems.push(`${name}: the last refresh token does not introspect active`);
       const rotated = await postToken(url, client, { grant_type: 'refresh_token', refresh_token: last.refresh });
-      if (rotated.status !== 200) problems.push(`${name}: rotating the last refresh token answered ${rotated.status} ${rotated.text}`);
-      else if (!(await isActive(url, client, rotated.json.access_token, 'access_token'))) problems.push(`${name}: the access token of the rotation after the restart is not active`);
+      if (rotated.status !== 200)
+        problems.push(`${name}: rotating the last refresh token answered ${rotated.status} ${rotated.text}`);
+      else if (!(await isActive(url, client, rotated.json.access_token, 'access_token')))
+        problems.push(`${name}: the access token of the rotation after the restart is not active`);
     });
     // --- the database itself ---
     const location = db.location;
-    const integrity = location.engine === 'sqlite' ? checkSqliteIntegrity(location.path) : await checkPostgresIntegrity(location.url);
+    const integrity =
+      location.engine === 'sqlite' ? checkSqliteIntegrity(location.path) : await checkPostgresIntegrity(location.url);
     problems.push(...integrity.problems);
     console.info(
       `[faults] ${factory.engine}: killed node ${victim} of ${nodeCount}; ${load.summary()}; ${load.failures().length} in flight at the kill; ` +

@@ -23,7 +23,17 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openStore } from '../../src/storage/open.js';
 import { HttpBrowser } from '../helpers/browser-http.js';
 import { createClient, createUser, startServer, stopAllServers, type RunningServer } from '../helpers/server.js';
-import { isActive, postToken, PrivatePostgres, send, skipPrivatePostgres, sleep, until, type Answer, type ClientCredentials } from './support.js';
+import {
+  isActive,
+  postToken,
+  PrivatePostgres,
+  send,
+  skipPrivatePostgres,
+  sleep,
+  until,
+  type Answer,
+  type ClientCredentials,
+} from './support.js';
 
 const PASSWORD = 'the database will be back shortly';
 /** No answer may take longer than this, database or not (a liveness bound, not a performance goal). */
@@ -39,7 +49,14 @@ const ENV = {
 type Kind = 'client_credentials' | 'password' | 'refresh' | 'login_page' | 'login_form' | 'healthz';
 const KINDS: readonly Kind[] = ['client_credentials', 'password', 'refresh', 'login_page', 'login_form', 'healthz'];
 /** The answer each kind gets when all is well. */
-const SUCCESS: Record<Kind, number> = { client_credentials: 200, password: 200, refresh: 200, login_page: 200, login_form: 303, healthz: 200 };
+const SUCCESS: Record<Kind, number> = {
+  client_credentials: 200,
+  password: 200,
+  refresh: 200,
+  login_page: 200,
+  login_form: 303,
+  healthz: 200,
+};
 
 type Phase = 'up' | 'stopping' | 'down' | 'starting' | 'frozen' | 'back';
 
@@ -70,7 +87,8 @@ function unavailableProblem(o: Observation): string | null {
   // RFC 6749 §5.2 error response; 503 temporarily_unavailable, may be retried.
   if (!o.contentType?.startsWith('application/json')) return `content-type ${o.contentType}`;
   if (o.json?.error !== 'temporarily_unavailable') return `body ${o.body}`;
-  if (o.json.error_description !== undefined && typeof o.json.error_description !== 'string') return `error_description ${o.body}`;
+  if (o.json.error_description !== undefined && typeof o.json.error_description !== 'string')
+    return `error_description ${o.body}`;
   if (!o.cacheControl?.includes('no-store')) return `cache-control ${o.cacheControl}`;
   return null;
 }
@@ -112,7 +130,12 @@ class Prober {
       case 'client_credentials':
         return postToken(base, this.client, { grant_type: 'client_credentials' }, timeout);
       case 'password':
-        return postToken(base, this.client, { grant_type: 'password', username: 'patient', password: PASSWORD }, timeout);
+        return postToken(
+          base,
+          this.client,
+          { grant_type: 'password', username: 'patient', password: PASSWORD },
+          timeout,
+        );
       case 'refresh':
         return postToken(base, this.client, { grant_type: 'refresh_token', refresh_token: refreshToken! }, timeout);
       case 'login_page':
@@ -123,7 +146,11 @@ class Prober {
           {
             method: 'POST',
             headers: { cookie: this.browser.csrfCookie, 'content-type': 'application/x-www-form-urlencoded' },
-            body: new URLSearchParams({ csrf_token: this.browser.csrfToken, username: 'patient', password: PASSWORD }).toString(),
+            body: new URLSearchParams({
+              csrf_token: this.browser.csrfToken,
+              username: 'patient',
+              password: PASSWORD,
+            }).toString(),
           },
           timeout,
         );
@@ -157,7 +184,11 @@ class Prober {
   /** The nodes that exited, with their output. */
   crashed(): string[] {
     return this.nodes
-      .map((node, i) => (node.process.exitCode !== null || node.process.signalCode !== null ? `node ${i} exited (${node.process.exitCode ?? node.process.signalCode}):\n${node.logs().slice(-4000)}` : null))
+      .map((node, i) =>
+        node.process.exitCode !== null || node.process.signalCode !== null
+          ? `node ${i} exited (${node.process.exitCode ?? node.process.signalCode}):\n${node.logs().slice(-4000)}`
+          : null,
+      )
       .filter((line): line is string => line !== null);
   }
 
@@ -170,7 +201,12 @@ class Prober {
         kinds.every(
           (kind) =>
             this.observations.filter(
-              (o) => o.node === node && o.kind === kind && phases.includes(o.sentIn) && phases.includes(o.answeredIn) && o.status === (status === 'success' ? SUCCESS[kind] : status),
+              (o) =>
+                o.node === node &&
+                o.kind === kind &&
+                phases.includes(o.sentIn) &&
+                phases.includes(o.answeredIn) &&
+                o.status === (status === 'success' ? SUCCESS[kind] : status),
             ).length >= count,
         ),
       );
@@ -184,12 +220,15 @@ class Prober {
    */
   problems(unavailable: Phase[]): string[] {
     const problems: string[] = [];
-    const name = (o: Observation) => `${o.kind} to node ${o.node} (sent ${o.sentIn}, answered ${o.answeredIn}, ${Math.round(o.ms)} ms)`;
+    const name = (o: Observation) =>
+      `${o.kind} to node ${o.node} (sent ${o.sentIn}, answered ${o.answeredIn}, ${Math.round(o.ms)} ms)`;
     for (const o of this.observations) {
       if (o.error !== undefined) problems.push(`${name(o)}: no answer: ${o.error}`);
-      else if (o.ms > ANSWER_BOUND_MS) problems.push(`${name(o)}: answered after ${Math.round(o.ms)} ms, more than ${ANSWER_BOUND_MS} ms`);
+      else if (o.ms > ANSWER_BOUND_MS)
+        problems.push(`${name(o)}: answered after ${Math.round(o.ms)} ms, more than ${ANSWER_BOUND_MS} ms`);
       if (o.status === undefined || o.status === SUCCESS[o.kind]) {
-        if (o.status !== undefined && unavailable.includes(o.sentIn) && unavailable.includes(o.answeredIn)) problems.push(`${name(o)}: ${o.status} while the database was gone`);
+        if (o.status !== undefined && unavailable.includes(o.sentIn) && unavailable.includes(o.answeredIn))
+          problems.push(`${name(o)}: ${o.status} while the database was gone`);
         continue;
       }
       if (o.status !== 503) problems.push(`${name(o)}: ${o.status} ${o.body}`);
@@ -203,13 +242,23 @@ class Prober {
 
   tally(): string {
     return this.nodes
-      .map((_, node) => `node ${node}: ${KINDS.map((kind) => `${kind} ${this.observations.filter((o) => o.node === node && o.kind === kind).map((o) => o.status ?? 'error').join(',')}`).join('; ')}`)
+      .map(
+        (_, node) =>
+          `node ${node}: ${KINDS.map(
+            (kind) =>
+              `${kind} ${this.observations
+                .filter((o) => o.node === node && o.kind === kind)
+                .map((o) => o.status ?? 'error')
+                .join(',')}`,
+          ).join('; ')}`,
+      )
       .join('\n');
   }
 
   statuses(): string {
     const counts: Record<string, number> = {};
-    for (const o of this.observations) counts[String(o.status ?? 'error')] = (counts[String(o.status ?? 'error')] ?? 0) + 1;
+    for (const o of this.observations)
+      counts[String(o.status ?? 'error')] = (counts[String(o.status ?? 'error')] ?? 0) + 1;
     return JSON.stringify(counts);
   }
 }
@@ -231,7 +280,16 @@ describe.skipIf(skipPrivatePostgres)('PostgreSQL stops under load and comes back
       await store.close();
     }
     const [created] = await Promise.all([
-      createClient(database, ['--name', 'outage', '--grant-type', 'client_credentials', '--grant-type', 'password', '--grant-type', 'refresh_token']),
+      createClient(database, [
+        '--name',
+        'outage',
+        '--grant-type',
+        'client_credentials',
+        '--grant-type',
+        'password',
+        '--grant-type',
+        'refresh_token',
+      ]),
       createUser(database, 'patient', 'patient@example.com', PASSWORD),
     ]);
     client = { id: created.client_id, secret: created.client_secret! };
@@ -258,7 +316,8 @@ describe.skipIf(skipPrivatePostgres)('PostgreSQL stops under load and comes back
       if (kind === 'refresh') {
         for (let i = 0; i < 2; i++) {
           const start = await prober.observe('password', node);
-          if (start.status !== 200) throw new Error(`password grant before the outage answered ${start.status} ${start.body}`);
+          if (start.status !== 200)
+            throw new Error(`password grant before the outage answered ${start.status} ${start.body}`);
           families.push(start.json.refresh_token);
         }
       }
@@ -271,10 +330,12 @@ describe.skipIf(skipPrivatePostgres)('PostgreSQL stops under load and comes back
           const o = await prober.observe(kind, node, families[0]);
           if (o.status === 200) families[0] = o.json.refresh_token;
           else if (o.sentIn === 'up' || o.sentIn === 'stopping') families.shift();
-          if (families.length === 0) throw new Error(`refresh worker of node ${node} ran out of families: ${o.status} ${o.body ?? o.error}`);
+          if (families.length === 0)
+            throw new Error(`refresh worker of node ${node} ran out of families: ${o.status} ${o.body ?? o.error}`);
         } else {
           const o = await prober.observe(kind, node);
-          if (kind === 'client_credentials' && o.status === 200 && o.sentIn === 'up') issuedBefore.push(o.json.access_token);
+          if (kind === 'client_credentials' && o.status === 200 && o.sentIn === 'up')
+            issuedBefore.push(o.json.access_token);
         }
         await sleep(20);
       }
@@ -282,12 +343,20 @@ describe.skipIf(skipPrivatePostgres)('PostgreSQL stops under load and comes back
     const workers = Promise.all(nodes.flatMap((_, node) => KINDS.map((kind) => worker(kind, node))));
 
     try {
-      await until(prober.seen(KINDS, 'success', ['up']), 30_000, () => `every kind of request to succeed on every node first\n${prober.tally()}`);
+      await until(
+        prober.seen(KINDS, 'success', ['up']),
+        30_000,
+        () => `every kind of request to succeed on every node first\n${prober.tally()}`,
+      );
 
       prober.phase = 'stopping';
       await cluster.stop('immediate');
       prober.phase = 'down';
-      await until(prober.seen(KINDS, 503, ['down'], 2), 30_000, () => `503s from every node for every kind while the database is down\n${prober.tally()}`);
+      await until(
+        prober.seen(KINDS, 503, ['down'], 2),
+        30_000,
+        () => `503s from every node for every kind while the database is down\n${prober.tally()}`,
+      );
       // An outage of a second or two, not just an instant: the pools keep failing to reconnect.
       await sleep(1500);
 
@@ -295,7 +364,11 @@ describe.skipIf(skipPrivatePostgres)('PostgreSQL stops under load and comes back
       await cluster.start();
       prober.phase = 'back';
       // Recovery is the nodes' own doing: nobody restarts them.
-      await until(prober.seen(KINDS, 'success', ['back'], 2), 45_000, () => `every node to serve every kind of request again\n${prober.tally()}`);
+      await until(
+        prober.seen(KINDS, 'success', ['back'], 2),
+        45_000,
+        () => `every node to serve every kind of request again\n${prober.tally()}`,
+      );
     } finally {
       stopped = true;
       await workers;
@@ -307,7 +380,8 @@ describe.skipIf(skipPrivatePostgres)('PostgreSQL stops under load and comes back
 
     // What was issued before the outage is still valid after it.
     expect(issuedBefore.length).toBeGreaterThan(0);
-    for (const token of issuedBefore.slice(-20)) expect(await isActive(nodes[1]!.url, client, token, 'access_token')).toBe(true);
+    for (const token of issuedBefore.slice(-20))
+      expect(await isActive(nodes[1]!.url, client, token, 'access_token')).toBe(true);
 
     const down = prober.observations.filter((o) => o.sentIn === 'down' && o.answeredIn === 'down');
     console.info(
@@ -352,6 +426,8 @@ describe.skipIf(skipPrivatePostgres)('PostgreSQL stops under load and comes back
     expect(prober.crashed()).toEqual([]);
     expect(prober.problems(['frozen']), prober.tally()).toEqual([]);
     const frozen = prober.observations.filter((o) => o.sentIn === 'frozen');
-    console.info(`[faults] frozen database: ${frozen.length} requests, slowest ${Math.round(Math.max(...frozen.map((o) => o.ms)))} ms; statuses ${prober.statuses()}`);
+    console.info(
+      `[faults] frozen database: ${frozen.length} requests, slowest ${Math.round(Math.max(...frozen.map((o) => o.ms)))} ms; statuses ${prober.statuses()}`,
+    );
   }, 120_000);
 });

@@ -29,8 +29,22 @@ import { tokenKey } from '../../src/core/secrets.js';
 import { openStore, type DatabaseLocation } from '../../src/storage/open.js';
 import { createSqliteDatabase, type TestDatabase } from '../helpers/databases.js';
 import { queryRows } from '../helpers/cli.js';
-import { basicAuthorization, createClient, createUser, startServer, stopAllServers, type RunningServer } from '../helpers/server.js';
-import { checkSqliteIntegrity, PrivatePostgres, skipPrivatePostgres, sleep, until, type ClientCredentials } from './support.js';
+import {
+  basicAuthorization,
+  createClient,
+  createUser,
+  startServer,
+  stopAllServers,
+  type RunningServer,
+} from '../helpers/server.js';
+import {
+  checkSqliteIntegrity,
+  PrivatePostgres,
+  skipPrivatePostgres,
+  sleep,
+  until,
+  type ClientCredentials,
+} from './support.js';
 
 const PASSWORD = 'finish what you started';
 const IN_FLIGHT = 3;
@@ -52,7 +66,8 @@ function unreadByServer(serverPort: number, clientPort: number): number | null {
   for (const row of readFileSync('/proc/net/tcp', 'utf8').split('\n').slice(1)) {
     const fields = row.trim().split(/\s+/);
     // local_address rem_address st tx_queue:rx_queue
-    if (fields[1]?.endsWith(hex(serverPort)) && fields[2]?.endsWith(hex(clientPort))) return parseInt(fields[4]!.split(':')[1]!, 16);
+    if (fields[1]?.endsWith(hex(serverPort)) && fields[2]?.endsWith(hex(clientPort)))
+      return parseInt(fields[4]!.split(':')[1]!, 16);
   }
   return -1; // no such connection (yet)
 }
@@ -66,7 +81,13 @@ class RawPost {
   answering = false;
   answered = false;
 
-  constructor(private readonly port: number, path: string, headers: Record<string, string>, private readonly body: string, private readonly sendFirst = body.length) {
+  constructor(
+    private readonly port: number,
+    path: string,
+    headers: Record<string, string>,
+    private readonly body: string,
+    private readonly sendFirst = body.length,
+  ) {
     this.socket = connect(port, '127.0.0.1');
     this.connected = new Promise((resolve, reject) => {
       this.socket.once('connect', resolve);
@@ -93,7 +114,10 @@ class RawPost {
         this.answered = true;
         const text = Buffer.concat(chunks).toString('utf8');
         const status = Number(/^HTTP\/1\.1 (\d{3})/.exec(text)?.[1]);
-        if (!status) return reject(new Error(`no HTTP answer (connection closed after ${text.length} bytes: ${text.slice(0, 200)})`));
+        if (!status)
+          return reject(
+            new Error(`no HTTP answer (connection closed after ${text.length} bytes: ${text.slice(0, 200)})`),
+          );
         const split = text.indexOf('\r\n\r\n');
         let payload = text.slice(split + 4);
         if (/\r\ntransfer-encoding: chunked/i.test(text.slice(0, split))) payload = dechunk(payload);
@@ -118,7 +142,12 @@ class RawPost {
       await sleep(500); // no /proc: give the server time to read
       return;
     }
-    await until(() => this.answering || unreadByServer(this.port, clientPort) === 0, 10_000, () => `the server to read the request from port ${clientPort}`, 5);
+    await until(
+      () => this.answering || unreadByServer(this.port, clientPort) === 0,
+      10_000,
+      () => `the server to read the request from port ${clientPort}`,
+      5,
+    );
   }
 
   finish(): void {
@@ -175,7 +204,12 @@ interface Setup {
  * Starts a node, puts IN_FLIGHT password grants and one half-sent one in flight, sends `signal`,
  * and checks what the header comment promises. Returns the node (exited) for engine checks.
  */
-async function shutDownWithRequestsInFlight(setup: Setup, signal: (typeof SIGNALS)[number], name: string, beforeSignal?: () => Promise<void>): Promise<RunningServer> {
+async function shutDownWithRequestsInFlight(
+  setup: Setup,
+  signal: (typeof SIGNALS)[number],
+  name: string,
+  beforeSignal?: () => Promise<void>,
+): Promise<RunningServer> {
   const node = await startServer({ database: setup.database(name), env: ENV });
   const headers = {
     'content-type': 'application/x-www-form-urlencoded',
@@ -193,21 +227,34 @@ async function shutDownWithRequestsInFlight(setup: Setup, signal: (typeof SIGNAL
 
   node.process.kill(signal);
   // The listening socket closes at once, while the requests above are still being served.
-  await until(() => refused(node.port), 10_000, () => 'new connections to be refused', 20);
+  await until(
+    () => refused(node.port),
+    10_000,
+    () => 'new connections to be refused',
+    20,
+  );
   expect(held.answered).toBe(false);
   held.finish();
 
   const answers = await Promise.all([held, ...whole].map((request) => request.answer));
-  expect(answers.map((answer) => [answer.status, typeof answer.json?.access_token]), answers.map((a) => a.body).join('\n')).toEqual(
-    answers.map(() => [200, 'string']),
-  );
+  expect(
+    answers.map((answer) => [answer.status, typeof answer.json?.access_token]),
+    answers.map((a) => a.body).join('\n'),
+  ).toEqual(answers.map(() => [200, 'string']));
   // Waited for, not asked for again: a second signal is not part of this scenario.
   const exit = await exitOf(node);
   expect(exit, node.logs()).toEqual({ code: 0, signal: null });
 
   // The tokens answered during the shutdown were stored before their answers went out.
   const stored = await Promise.all(
-    answers.map(async (answer) => (await queryRows(setup.location, 'SELECT token_hash FROM access_tokens WHERE token_hash = ?', [tokenKey(answer.json.access_token)])).length),
+    answers.map(
+      async (answer) =>
+        (
+          await queryRows(setup.location, 'SELECT token_hash FROM access_tokens WHERE token_hash = ?', [
+            tokenKey(answer.json.access_token),
+          ])
+        ).length,
+    ),
   );
   expect(stored).toEqual(answers.map(() => 1));
   return node;
@@ -260,13 +307,23 @@ describe.skipIf(skipPrivatePostgres)('graceful shutdown with requests in flight 
   let setup: Setup;
 
   const connectionsOf = async (application: string) =>
-    Number((await cluster.query<{ n: string }>('SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = $1', [application]))[0]!.n);
+    Number(
+      (
+        await cluster.query<{ n: string }>('SELECT count(*) AS n FROM pg_stat_activity WHERE application_name = $1', [
+          application,
+        ])
+      )[0]!.n,
+    );
   /** Log lines where the server saw a connection of `application` end without a Terminate message. */
   const abandoned = (application: string) =>
     cluster
       .log()
       .split('\n')
-      .filter((line) => line.includes(`app=${application} `) && /unexpected EOF on client connection|could not receive data from client|connection reset/i.test(line));
+      .filter(
+        (line) =>
+          line.includes(`app=${application} `) &&
+          /unexpected EOF on client connection|could not receive data from client|connection reset/i.test(line),
+      );
 
   beforeAll(async () => {
     // DEBUG1: PostgreSQL logs a client that vanished without saying goodbye only at that level
@@ -295,7 +352,12 @@ describe.skipIf(skipPrivatePostgres)('graceful shutdown with requests in flight 
     await client.connect();
     await client.query('SELECT 1');
     (client as unknown as { connection: { stream: Socket } }).connection.stream.destroy();
-    await until(() => abandoned('gh-control').length > 0, 10_000, () => `the server to log the dropped connection:\n${cluster.log().slice(-2000)}`, 20);
+    await until(
+      () => abandoned('gh-control').length > 0,
+      10_000,
+      () => `the server to log the dropped connection:\n${cluster.log().slice(-2000)}`,
+      20,
+    );
   });
 
   for (const signal of SIGNALS) {
@@ -306,7 +368,12 @@ describe.skipIf(skipPrivatePostgres)('graceful shutdown with requests in flight 
         expect(await connectionsOf(application)).toBeGreaterThan(0);
       });
       // A backend notices its client's goodbye asynchronously: wait (bounded) for them to go.
-      await until(async () => (await connectionsOf(application)) === 0, 10_000, () => `${application}'s connections to end`, 50);
+      await until(
+        async () => (await connectionsOf(application)) === 0,
+        10_000,
+        () => `${application}'s connections to end`,
+        50,
+      );
       expect(abandoned(application)).toEqual([]);
     }, 60_000);
   }

@@ -20,7 +20,12 @@ const execFileAsync = promisify(execFile);
 export const sleep = (ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms));
 
 /** Waits until `condition()` holds, checking every `everyMs`; throws `what` after `timeoutMs`. */
-export async function until(condition: () => boolean | Promise<boolean>, timeoutMs: number, what: () => string, everyMs = 10): Promise<void> {
+export async function until(
+  condition: () => boolean | Promise<boolean>,
+  timeoutMs: number,
+  what: () => string,
+  everyMs = 10,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (!(await condition())) {
     if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what()}`);
@@ -29,7 +34,11 @@ export async function until(condition: () => boolean | Promise<boolean>, timeout
 }
 
 /** Runs `fn` over `items`, at most `limit` at a time, results in order. */
-export async function mapLimit<T, R>(items: readonly T[], limit: number, fn: (item: T, index: number) => Promise<R>): Promise<R[]> {
+export async function mapLimit<T, R>(
+  items: readonly T[],
+  limit: number,
+  fn: (item: T, index: number) => Promise<R>,
+): Promise<R[]> {
   const results: R[] = new Array(items.length);
   let next = 0;
   await Promise.all(
@@ -50,12 +59,18 @@ function findPostgresBin(): string | null {
   const candidates: string[] = [];
   if (process.env.GATEHOUSE_TEST_PG_BIN) candidates.push(process.env.GATEHOUSE_TEST_PG_BIN);
   try {
-    candidates.push(execFileSync('pg_config', ['--bindir'], { stdio: ['ignore', 'pipe', 'ignore'] }).toString().trim());
+    candidates.push(
+      execFileSync('pg_config', ['--bindir'], { stdio: ['ignore', 'pipe', 'ignore'] })
+        .toString()
+        .trim(),
+    );
   } catch {
     // no pg_config on the PATH
   }
   if (existsSync('/usr/lib/postgresql')) {
-    const versions = readdirSync('/usr/lib/postgresql').filter((v) => /^\d+$/.test(v)).sort((a, b) => Number(b) - Number(a));
+    const versions = readdirSync('/usr/lib/postgresql')
+      .filter((v) => /^\d+$/.test(v))
+      .sort((a, b) => Number(b) - Number(a));
     candidates.push(...versions.map((v) => `/usr/lib/postgresql/${v}/bin`));
   }
   return candidates.find((dir) => existsSync(join(dir, 'initdb')) && existsSync(join(dir, 'pg_ctl'))) ?? null;
@@ -69,7 +84,9 @@ export const postgresBin: string | null = findPostgresBin();
  */
 export const skipPrivatePostgres: boolean = postgresBin === null && !requirePostgres;
 if (skipPrivatePostgres) {
-  console.warn('[gatehouse tests] skipping private-PostgreSQL fault suites: initdb/pg_ctl not found (set GATEHOUSE_TEST_PG_BIN; CI=true makes this a failure)');
+  console.warn(
+    '[gatehouse tests] skipping private-PostgreSQL fault suites: initdb/pg_ctl not found (set GATEHOUSE_TEST_PG_BIN; CI=true makes this a failure)',
+  );
 }
 
 const runningClusters = new Set<PrivatePostgres>();
@@ -92,7 +109,8 @@ export class PrivatePostgres {
   private readonly asPostgres: boolean;
 
   private constructor() {
-    if (!postgresBin) throw new Error('initdb/pg_ctl not found: install PostgreSQL server binaries or set GATEHOUSE_TEST_PG_BIN');
+    if (!postgresBin)
+      throw new Error('initdb/pg_ctl not found: install PostgreSQL server binaries or set GATEHOUSE_TEST_PG_BIN');
     this.asPostgres = process.getuid?.() === 0;
     this.dir = mkdtempSync(join(tmpdir(), 'gatehouse-pg-'));
     this.dataDir = join(this.dir, 'data');
@@ -108,7 +126,18 @@ export class PrivatePostgres {
   static async create(settings: Record<string, string> = {}): Promise<PrivatePostgres> {
     const cluster = new PrivatePostgres();
     try {
-      await cluster.run('initdb', ['-D', cluster.dataDir, '-U', 'postgres', '-A', 'trust', '-E', 'UTF8', '--no-sync', '--no-instructions']);
+      await cluster.run('initdb', [
+        '-D',
+        cluster.dataDir,
+        '-U',
+        'postgres',
+        '-A',
+        'trust',
+        '-E',
+        'UTF8',
+        '--no-sync',
+        '--no-instructions',
+      ]);
       for (let attempt = 1; ; attempt++) {
         cluster.port = await freePort();
         const conf = {
@@ -127,20 +156,28 @@ export class PrivatePostgres {
           ...settings,
         };
         // Later lines win in postgresql.conf: on a retry the new port replaces the old one.
-        appendFileSync(join(cluster.dataDir, 'postgresql.conf'), `\n${Object.entries(conf).map(([k, v]) => `${k} = ${v}`).join('\n')}\n`);
+        appendFileSync(
+          join(cluster.dataDir, 'postgresql.conf'),
+          `\n${Object.entries(conf)
+            .map(([k, v]) => `${k} = ${v}`)
+            .join('\n')}\n`,
+        );
         try {
           await cluster.start();
           break;
         } catch (error) {
           // Someone may have taken the "free" port in between.
-          if (attempt >= 3 || !/already in use|could not bind|could not create any TCP/i.test(cluster.log())) throw error;
+          if (attempt >= 3 || !/already in use|could not bind|could not create any TCP/i.test(cluster.log()))
+            throw error;
         }
       }
       runningClusters.add(cluster);
       return cluster;
     } catch (error) {
       cluster.remove();
-      throw new Error(`could not start a private PostgreSQL cluster: ${(error as Error).message}\n${cluster.log()}`, { cause: error });
+      throw new Error(`could not start a private PostgreSQL cluster: ${(error as Error).message}\n${cluster.log()}`, {
+        cause: error,
+      });
     }
   }
 
@@ -242,7 +279,8 @@ export class PrivatePostgres {
     try {
       const binary = join(postgresBin!, 'pg_ctl');
       const args = ['-D', this.dataDir, '-m', 'immediate', '-w', 'stop'];
-      if (this.asPostgres) execFileSync('runuser', ['-u', 'postgres', '--', binary, ...args], { stdio: 'ignore', timeout: 20_000 });
+      if (this.asPostgres)
+        execFileSync('runuser', ['-u', 'postgres', '--', binary, ...args], { stdio: 'ignore', timeout: 20_000 });
       else execFileSync(binary, args, { stdio: 'ignore', timeout: 20_000 });
     } catch {
       // already stopped
@@ -278,7 +316,9 @@ export function checkSqliteIntegrity(path: string): IntegrityReport {
     const integrity = db.pragma('integrity_check') as Array<{ integrity_check: string }>;
     const foreignKeys = db.pragma('foreign_key_check') as Array<Record<string, unknown>>;
     const problems = [
-      ...(integrity.length === 1 && integrity[0]!.integrity_check === 'ok' ? [] : integrity.map((row) => `integrity_check: ${row.integrity_check}`)),
+      ...(integrity.length === 1 && integrity[0]!.integrity_check === 'ok'
+        ? []
+        : integrity.map((row) => `integrity_check: ${row.integrity_check}`)),
       ...foreignKeys.map((row) => `foreign_key_check: ${JSON.stringify(row)}`),
     ];
     return { problems, checked: 'PRAGMA integrity_check, PRAGMA foreign_key_check' };
@@ -325,7 +365,13 @@ export async function checkPostgresIntegrity(url: string): Promise<IntegrityRepo
       for (const row of corrupt) problems.push(`verify_heapam(${table.name}): ${JSON.stringify(row)}`);
     }
     const foreignKeys = (
-      await client.query<{ name: string; child: string; parent: string; child_columns: string[]; parent_columns: string[] }>(
+      await client.query<{
+        name: string;
+        child: string;
+        parent: string;
+        child_columns: string[];
+        parent_columns: string[];
+      }>(
         `SELECT con.conname AS name, ch.relname AS child, pa.relname AS parent,
                 ARRAY(SELECT a.attname::text FROM unnest(con.conkey) WITH ORDINALITY k(attnum, n)
                         JOIN pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = k.attnum ORDER BY k.n) AS child_columns,
@@ -337,7 +383,9 @@ export async function checkPostgresIntegrity(url: string): Promise<IntegrityRepo
     ).rows;
     for (const fk of foreignKeys) {
       const notNull = fk.child_columns.map((column) => `c.${quoteIdent(column)} IS NOT NULL`).join(' AND ');
-      const joins = fk.child_columns.map((column, i) => `p.${quoteIdent(fk.parent_columns[i]!)} = c.${quoteIdent(column)}`).join(' AND ');
+      const joins = fk.child_columns
+        .map((column, i) => `p.${quoteIdent(fk.parent_columns[i]!)} = c.${quoteIdent(column)}`)
+        .join(' AND ');
       const { rows } = await client.query<{ n: string }>(
         `SELECT count(*) AS n FROM ${quoteIdent(fk.child)} c WHERE ${notNull} AND NOT EXISTS (SELECT 1 FROM ${quoteIdent(fk.parent)} p WHERE ${joins})`,
       );
@@ -383,12 +431,20 @@ export interface ClientCredentials {
   secret: string;
 }
 
-export function postToken(baseUrl: string, client: ClientCredentials, params: Record<string, string>, timeoutMs?: number): Promise<Answer> {
+export function postToken(
+  baseUrl: string,
+  client: ClientCredentials,
+  params: Record<string, string>,
+  timeoutMs?: number,
+): Promise<Answer> {
   return send(
     `${baseUrl}/oauth/token`,
     {
       method: 'POST',
-      headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basicAuthorization(client.id, client.secret) },
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        authorization: basicAuthorization(client.id, client.secret),
+      },
       body: new URLSearchParams(params).toString(),
     },
     timeoutMs,
@@ -396,10 +452,18 @@ export function postToken(baseUrl: string, client: ClientCredentials, params: Re
 }
 
 /** RFC 7662 introspection by the client the token was issued to: is it active? */
-export async function isActive(baseUrl: string, client: ClientCredentials, token: string, hint: 'access_token' | 'refresh_token'): Promise<boolean> {
+export async function isActive(
+  baseUrl: string,
+  client: ClientCredentials,
+  token: string,
+  hint: 'access_token' | 'refresh_token',
+): Promise<boolean> {
   const answer = await send(`${baseUrl}/oauth/introspect`, {
     method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basicAuthorization(client.id, client.secret) },
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      authorization: basicAuthorization(client.id, client.secret),
+    },
     body: new URLSearchParams({ token, token_type_hint: hint }).toString(),
   });
   if (answer.status !== 200 || typeof answer.json?.active !== 'boolean') {
@@ -515,7 +579,12 @@ export class Load {
     let release!: () => void;
     this.gate = new Promise<void>((resolve) => (release = resolve));
     this.waiting = 0;
-    await until(() => this.waiting >= this.active, 30_000, () => `${this.active - this.waiting} of ${this.active} workers to finish their request`, 1);
+    await until(
+      () => this.waiting >= this.active,
+      30_000,
+      () => `${this.active - this.waiting} of ${this.active} workers to finish their request`,
+      1,
+    );
     this.gate = null;
     release();
   }
@@ -541,7 +610,12 @@ export class Load {
   }
 
   /** Sends one request, recording it. Null when it failed or did not answer `expected`. */
-  private async attempt(kind: AttemptKind, node: number, request: () => Promise<Answer>, expected = 200): Promise<Answer | null> {
+  private async attempt(
+    kind: AttemptKind,
+    node: number,
+    request: () => Promise<Answer>,
+    expected = 200,
+  ): Promise<Answer | null> {
     // Checked before every request, not once per loop: the second step of a flow must not go
     // to a node that was halted (and killed) while its first step was in flight.
     if (this.gate) {
@@ -571,7 +645,9 @@ export class Load {
 
   private async ccWorker(node: number): Promise<void> {
     while (this.running(node)) {
-      const answer = await this.attempt('client_credentials', node, () => this.token(node, { grant_type: 'client_credentials' }));
+      const answer = await this.attempt('client_credentials', node, () =>
+        this.token(node, { grant_type: 'client_credentials' }),
+      );
       if (!answer) return;
       this.ccTokens.push({ token: answer.json.access_token, node });
       this.successes++;
@@ -584,29 +660,48 @@ export class Load {
     while (this.running(node)) {
       let first: Answer | null;
       if (origin === 'password') {
-        first = await this.attempt('password', node, () => this.token(node, { grant_type: 'password', username, password }));
+        first = await this.attempt('password', node, () =>
+          this.token(node, { grant_type: 'password', username, password }),
+        );
       } else {
         let grant: { code: string; verifier: string } | null = null;
-        const authorized = await this.attempt('authorize', node, async () => {
-          const result = await authorizeCode(base, client.id, redirectUri, sessionCookie);
-          if ('refused' in result) return result.refused;
-          grant = result;
-          return { status: 302 } as Answer;
-        }, 302);
+        const authorized = await this.attempt(
+          'authorize',
+          node,
+          async () => {
+            const result = await authorizeCode(base, client.id, redirectUri, sessionCookie);
+            if ('refused' in result) return result.refused;
+            grant = result;
+            return { status: 302 } as Answer;
+          },
+          302,
+        );
         if (!authorized || !grant) return;
         const { code, verifier } = grant as { code: string; verifier: string };
         first = await this.attempt('authorization_code', node, () =>
-          this.token(node, { grant_type: 'authorization_code', code, redirect_uri: redirectUri, code_verifier: verifier }),
+          this.token(node, {
+            grant_type: 'authorization_code',
+            code,
+            redirect_uri: redirectUri,
+            code_verifier: verifier,
+          }),
         );
       }
       if (!first) return;
-      const chain: Chain = { origin, node, pairs: [{ access: first.json.access_token, refresh: first.json.refresh_token }], uncertainRotation: false };
+      const chain: Chain = {
+        origin,
+        node,
+        pairs: [{ access: first.json.access_token, refresh: first.json.refresh_token }],
+        uncertainRotation: false,
+      };
       this.chains.push(chain);
       this.successes++;
       const rotations = 3 + Math.floor(Math.random() * 6);
       for (let i = 0; i < rotations && this.running(node); i++) {
         const presented = chain.pairs.at(-1)!.refresh;
-        const rotated = await this.attempt('refresh', node, () => this.token(node, { grant_type: 'refresh_token', refresh_token: presented }));
+        const rotated = await this.attempt('refresh', node, () =>
+          this.token(node, { grant_type: 'refresh_token', refresh_token: presented }),
+        );
         if (!rotated) {
           chain.uncertainRotation = true;
           return;
@@ -619,7 +714,9 @@ export class Load {
 
   /** Requests that did not get their expected answer, described for an assertion message. */
   failures(): Attempt[] {
-    return this.attempts.filter((a) => a.ended > 0 && (a.error !== undefined || (a.status !== 200 && a.status !== 302)));
+    return this.attempts.filter(
+      (a) => a.ended > 0 && (a.error !== undefined || (a.status !== 200 && a.status !== 302)),
+    );
   }
 
   summary(): string {

@@ -9,12 +9,30 @@
  */
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, it } from 'vitest';
-import { authorization, contentType, cookies, encoding, extraHeaders, OTHER_METHODS, param, remoteAddress, separator, bodyNoise } from './support/arbitraries.js';
+import {
+  authorization,
+  contentType,
+  cookies,
+  encoding,
+  extraHeaders,
+  OTHER_METHODS,
+  param,
+  remoteAddress,
+  separator,
+  bodyNoise,
+} from './support/arbitraries.js';
 import { createFixture, type Fixture } from './support/fixture.js';
 import { checkApiAnswer, type ApiPath } from './support/invariants.js';
 import type { RequestSpec } from './support/requests.js';
 import { exchange, Tally } from './support/run.js';
-import { INTROSPECT_BASELINES, mutatedRequest, NO_COOKIES, REVOKE_BASELINES, TOKEN_BASELINES, type Baseline } from './support/scenarios.js';
+import {
+  INTROSPECT_BASELINES,
+  mutatedRequest,
+  NO_COOKIES,
+  REVOKE_BASELINES,
+  TOKEN_BASELINES,
+  type Baseline,
+} from './support/scenarios.js';
 import { announceSeed, assertProperty, testTimeout } from './support/settings.js';
 
 let fixture: Fixture;
@@ -30,9 +48,19 @@ afterAll(async () => {
 /** A request built from nothing: any method, parameters, encoding, body and headers. */
 function randomRequest(path: ApiPath): fc.Arbitrary<RequestSpec> {
   return fc.record({
-    method: fc.oneof({ weight: 4, arbitrary: fc.constant('POST') }, { weight: 1, arbitrary: fc.constantFrom(...OTHER_METHODS) }),
+    method: fc.oneof(
+      { weight: 4, arbitrary: fc.constant('POST') },
+      { weight: 1, arbitrary: fc.constantFrom(...OTHER_METHODS) },
+    ),
     path: fc.constant(path),
-    query: fc.option(fc.record({ params: fc.array(param, { maxLength: 6 }), encodings: fc.array(encoding, { minLength: 1, maxLength: 3 }), separator }), { freq: 4 }),
+    query: fc.option(
+      fc.record({
+        params: fc.array(param, { maxLength: 6 }),
+        encodings: fc.array(encoding, { minLength: 1, maxLength: 3 }),
+        separator,
+      }),
+      { freq: 4 },
+    ),
     body: fc.oneof(
       {
         weight: 5,
@@ -44,17 +72,30 @@ function randomRequest(path: ApiPath): fc.Arbitrary<RequestSpec> {
           noise: fc.array(bodyNoise, { maxLength: 2 }),
         }),
       },
-      { weight: 1, arbitrary: fc.record({ kind: fc.constant('bytes' as const), bytes: fc.array(fc.integer({ min: 0, max: 255 }), { maxLength: 200 }) }) },
-      { weight: 1, arbitrary: fc.record({ kind: fc.constant('json' as const), params: fc.array(param, { maxLength: 5 }), asArray: fc.boolean() }) },
-      { weight: 1, arbitrary: fc.record({ kind: fc.constant('multipart' as const), params: fc.array(param, { maxLength: 5 }) }) },
+      {
+        weight: 1,
+        arbitrary: fc.record({
+          kind: fc.constant('bytes' as const),
+          bytes: fc.array(fc.integer({ min: 0, max: 255 }), { maxLength: 200 }),
+        }),
+      },
+      {
+        weight: 1,
+        arbitrary: fc.record({
+          kind: fc.constant('json' as const),
+          params: fc.array(param, { maxLength: 5 }),
+          asArray: fc.boolean(),
+        }),
+      },
+      {
+        weight: 1,
+        arbitrary: fc.record({ kind: fc.constant('multipart' as const), params: fc.array(param, { maxLength: 5 }) }),
+      },
       { weight: 1, arbitrary: fc.constant({ kind: 'none' as const }) },
     ),
     contentType,
     auth: authorization,
-    cookies: fc.oneof(
-      { weight: 3, arbitrary: fc.constant(NO_COOKIES) },
-      { weight: 1, arbitrary: cookies },
-    ),
+    cookies: fc.oneof({ weight: 3, arbitrary: fc.constant(NO_COOKIES) }, { weight: 1, arbitrary: cookies }),
     headers: extraHeaders,
     remoteAddress,
   });

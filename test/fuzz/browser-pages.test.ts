@@ -14,7 +14,14 @@ import { createFixture, type Fixture } from './support/fixture.js';
 import { checkPageAnswer } from './support/invariants.js';
 import { exchange, Tally } from './support/run.js';
 import { returnToValue, type Param } from './support/arbitraries.js';
-import { ACCOUNT_PAGE_BASELINES, applyMutations, AUTHORIZE_BASELINES, mutatedRequest, mutationsOf, type Baseline } from './support/scenarios.js';
+import {
+  ACCOUNT_PAGE_BASELINES,
+  applyMutations,
+  AUTHORIZE_BASELINES,
+  mutatedRequest,
+  mutationsOf,
+  type Baseline,
+} from './support/scenarios.js';
 import { announceSeed, assertProperty, testTimeout } from './support/settings.js';
 
 let fixture: Fixture;
@@ -37,7 +44,10 @@ function requests(baselines: Baseline[], returnTo: boolean) {
         fc.constant(baseline),
         returnToValue,
         // Mostly unmutated: the return_to is the point, and most mutations end the flow early.
-        fc.oneof({ weight: 2, arbitrary: fc.constant([]) }, { weight: 1, arbitrary: mutationsOf(baseline.params.map(([n]) => n)) }),
+        fc.oneof(
+          { weight: 2, arbitrary: fc.constant([]) },
+          { weight: 1, arbitrary: mutationsOf(baseline.params.map(([n]) => n)) },
+        ),
         fc.ipV4(),
       ),
     )
@@ -47,7 +57,12 @@ function requests(baselines: Baseline[], returnTo: boolean) {
     });
 }
 
-function pageProperty(name: string, baselines: Baseline[], weight: number, { perRunUser = false, returnTo = false } = {}): void {
+function pageProperty(
+  name: string,
+  baselines: Baseline[],
+  weight: number,
+  { perRunUser = false, returnTo = false } = {},
+): void {
   it(
     name,
     async () => {

@@ -21,10 +21,25 @@ import {
   type Param,
 } from './support/arbitraries.js';
 import { createFixture, type Fixture } from './support/fixture.js';
-import { API_PATHS, checkAnyAnswer, checkApiAnswer, checkDiscoveryAnswer, checkPageAnswer, PAGE_PATHS, type ApiPath } from './support/invariants.js';
+import {
+  API_PATHS,
+  checkAnyAnswer,
+  checkApiAnswer,
+  checkDiscoveryAnswer,
+  checkPageAnswer,
+  PAGE_PATHS,
+  type ApiPath,
+} from './support/invariants.js';
 import type { RequestSpec, Sent } from './support/requests.js';
 import { exchange, Tally } from './support/run.js';
-import { ACCOUNT_PAGE_BASELINES, applyMutations, AUTHORIZE_BASELINES, mutations, TOKEN_BASELINES, type Baseline } from './support/scenarios.js';
+import {
+  ACCOUNT_PAGE_BASELINES,
+  applyMutations,
+  AUTHORIZE_BASELINES,
+  mutations,
+  TOKEN_BASELINES,
+  type Baseline,
+} from './support/scenarios.js';
 import { announceSeed, assertProperty, testTimeout } from './support/settings.js';
 import type { LightMyRequestResponse } from 'fastify';
 
@@ -76,7 +91,8 @@ const path: fc.Arbitrary<string> = fc.oneof(
     weight: 1,
     arbitrary: fuzzText.map((text) => {
       const bytes = [...Buffer.from(text, 'utf8')];
-      const keep = (b: number, i: number) => b > 0x20 && b < 0x7f && b !== 0x23 && b !== 0x3f && b !== 0x5c && !(i === 0 && b === 0x2f);
+      const keep = (b: number, i: number) =>
+        b > 0x20 && b < 0x7f && b !== 0x23 && b !== 0x3f && b !== 0x5c && !(i === 0 && b === 0x2f);
       return `/${bytes.map((b, i) => (keep(b, i) ? String.fromCharCode(b) : `%${b.toString(16).padStart(2, '0')}`)).join('')}`;
     }),
   },
@@ -85,12 +101,44 @@ const path: fc.Arbitrary<string> = fc.oneof(
 const anyRequest: fc.Arbitrary<RequestSpec> = fc.record({
   method: fc.constantFrom('GET', 'POST', 'POST', ...OTHER_METHODS),
   path,
-  query: fc.option(fc.record({ params: fc.array(param, { maxLength: 5 }), encodings: fc.array(encoding, { minLength: 1, maxLength: 3 }), separator }), { freq: 3 }),
+  query: fc.option(
+    fc.record({
+      params: fc.array(param, { maxLength: 5 }),
+      encodings: fc.array(encoding, { minLength: 1, maxLength: 3 }),
+      separator,
+    }),
+    { freq: 3 },
+  ),
   body: fc.oneof(
-    { weight: 3, arbitrary: fc.record({ kind: fc.constant('form' as const), params: fc.array(param, { maxLength: 6 }), encodings: fc.array(encoding, { minLength: 1, maxLength: 2 }), separator, noise: fc.array(bodyNoise, { maxLength: 1 }) }) },
-    { weight: 1, arbitrary: fc.record({ kind: fc.constant('bytes' as const), bytes: fc.array(fc.integer({ min: 0, max: 255 }), { maxLength: 100 }) }) },
-    { weight: 1, arbitrary: fc.record({ kind: fc.constant('json' as const), params: fc.array(param, { maxLength: 3 }), asArray: fc.boolean() }) },
-    { weight: 1, arbitrary: fc.record({ kind: fc.constant('multipart' as const), params: fc.array(param, { maxLength: 3 }) }) },
+    {
+      weight: 3,
+      arbitrary: fc.record({
+        kind: fc.constant('form' as const),
+        params: fc.array(param, { maxLength: 6 }),
+        encodings: fc.array(encoding, { minLength: 1, maxLength: 2 }),
+        separator,
+        noise: fc.array(bodyNoise, { maxLength: 1 }),
+      }),
+    },
+    {
+      weight: 1,
+      arbitrary: fc.record({
+        kind: fc.constant('bytes' as const),
+        bytes: fc.array(fc.integer({ min: 0, max: 255 }), { maxLength: 100 }),
+      }),
+    },
+    {
+      weight: 1,
+      arbitrary: fc.record({
+        kind: fc.constant('json' as const),
+        params: fc.array(param, { maxLength: 3 }),
+        asArray: fc.boolean(),
+      }),
+    },
+    {
+      weight: 1,
+      arbitrary: fc.record({ kind: fc.constant('multipart' as const), params: fc.array(param, { maxLength: 3 }) }),
+    },
     { weight: 2, arbitrary: fc.constant({ kind: 'none' as const }) },
   ),
   contentType,
@@ -101,7 +149,8 @@ const anyRequest: fc.Arbitrary<RequestSpec> = fc.record({
 });
 
 function checkByPath(fixture: Fixture, sent: Sent, res: LightMyRequestResponse): void {
-  if ((API_PATHS as readonly string[]).includes(sent.path)) return checkApiAnswer(fixture, sent.path as ApiPath, sent, res);
+  if ((API_PATHS as readonly string[]).includes(sent.path))
+    return checkApiAnswer(fixture, sent.path as ApiPath, sent, res);
   if (Object.hasOwn(PAGE_PATHS, sent.path)) return checkPageAnswer(fixture, sent, res);
   if (DISCOVERY_PATHS.includes(sent.path)) return checkDiscoveryAnswer(sent, res);
   return checkAnyAnswer(fixture, sent, res);
@@ -146,16 +195,48 @@ describe('fuzz: behind trusted proxies, with garbage X-Forwarded-* (in process)'
 
   const forwarded: fc.Arbitrary<[string, string][]> = fc.array(
     fc.tuple(
-      fc.constantFrom('x-forwarded-for', 'x-forwarded-host', 'x-forwarded-proto', 'x-forwarded-port', 'forwarded', 'host'),
+      fc.constantFrom(
+        'x-forwarded-for',
+        'x-forwarded-host',
+        'x-forwarded-proto',
+        'x-forwarded-port',
+        'forwarded',
+        'host',
+      ),
       fc.oneof(
-        fc.constantFrom('', ',', ', ,', '1.2.3.4, 10.0.0.1', 'unknown', '::ffff:1.2.3.4', '[::1]:80', '999.1.1.1', 'a'.repeat(5000), '1.1.1.1,'.repeat(500), 'https, http', 'evil.fuzz.test', 'x:y:z', '<x-fuzz>', 'for=_hidden'),
+        fc.constantFrom(
+          '',
+          ',',
+          ', ,',
+          '1.2.3.4, 10.0.0.1',
+          'unknown',
+          '::ffff:1.2.3.4',
+          '[::1]:80',
+          '999.1.1.1',
+          'a'.repeat(5000),
+          '1.1.1.1,'.repeat(500),
+          'https, http',
+          'evil.fuzz.test',
+          'x:y:z',
+          '<x-fuzz>',
+          'for=_hidden',
+        ),
         fuzzText.filter(isHeaderValue),
       ),
     ),
     { minLength: 1, maxLength: 4 },
   );
   const proxied = fc
-    .tuple(fc.constantFrom(...TOKEN_BASELINES.slice(0, 3), ...ACCOUNT_PAGE_BASELINES.slice(0, 3), ...AUTHORIZE_BASELINES.slice(0, 2)), mutations, forwarded, fc.constantFrom('127.0.0.1', '::1', '10.1.2.3', '192.0.2.9'))
+    .tuple(
+      fc.constantFrom(
+        ...TOKEN_BASELINES.slice(0, 3),
+        ...ACCOUNT_PAGE_BASELINES.slice(0, 3),
+        ...AUTHORIZE_BASELINES.slice(0, 2),
+      ),
+      mutations,
+      forwarded,
+      fc.constantFrom('127.0.0.1', '::1', '10.1.2.3', '192.0.2.9'),
+    )
     .map(([baseline, list, headers, address]) => {
       const spec = applyMutations(baseline, list, address);
       return { ...spec, headers: [...spec.headers, ...headers] };
@@ -189,12 +270,32 @@ describe('fuzz: brute-force throttling at its defaults (in process)', () => {
   });
 
   // From one address, so the counters fill up: answers turn into 401/400 with Retry-After and 429 pages.
-  const wrongPassword = (b: Baseline): Baseline => ({ ...b, params: b.params.map(([n, v]): Param => [n, n === 'password' ? 'wrong password' : v]) });
-  const wrongSecret = (b: Baseline): Baseline => ({ ...b, auth: { kind: 'basic', id: { sym: 'clientId', client: 'web' }, secret: { sym: 'secretMutated', client: 'web', at: 3 }, encodeParts: true } });
+  const wrongPassword = (b: Baseline): Baseline => ({
+    ...b,
+    params: b.params.map(([n, v]): Param => [n, n === 'password' ? 'wrong password' : v]),
+  });
+  const wrongSecret = (b: Baseline): Baseline => ({
+    ...b,
+    auth: {
+      kind: 'basic',
+      id: { sym: 'clientId', client: 'web' },
+      secret: { sym: 'secretMutated', client: 'web', at: 3 },
+      encodeParts: true,
+    },
+  });
   const byName = (name: string) => [...TOKEN_BASELINES, ...ACCOUNT_PAGE_BASELINES].find((b) => b.name === name)!;
-  const baselines = [wrongPassword(byName('password')), wrongPassword(byName('sign in')), wrongSecret(byName('client_credentials, Basic')), byName('reset request'), byName('sign in')];
+  const baselines = [
+    wrongPassword(byName('password')),
+    wrongPassword(byName('sign in')),
+    wrongSecret(byName('client_credentials, Basic')),
+    byName('reset request'),
+    byName('sign in'),
+  ];
   const guesses = fc
-    .tuple(fc.constantFrom(...baselines), fc.oneof({ weight: 2, arbitrary: fc.constant([]) }, { weight: 1, arbitrary: mutations }))
+    .tuple(
+      fc.constantFrom(...baselines),
+      fc.oneof({ weight: 2, arbitrary: fc.constant([]) }, { weight: 1, arbitrary: mutations }),
+    )
     .map(([baseline, list]) => applyMutations(baseline, list, '203.0.113.66'));
 
   it(

@@ -50,10 +50,15 @@ beforeAll(async () => {
   });
   credentials = { id: client.id, secret: secret! };
   // Two requests that stall from the start; the last tests check the server dropped them.
-  stalledHead = stalledConnection(server.port, Buffer.from('POST /oauth/token HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Ty'));
+  stalledHead = stalledConnection(
+    server.port,
+    Buffer.from('POST /oauth/token HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Ty'),
+  );
   stalledBody = stalledConnection(
     server.port,
-    Buffer.from('POST /oauth/token HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\ngrant_type='),
+    Buffer.from(
+      'POST /oauth/token HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 100\r\n\r\ngrant_type=',
+    ),
   );
 }, 60_000);
 
@@ -70,13 +75,19 @@ async function assertServing(): Promise<void> {
   expect(health.status).toBe(200);
   const token = await fetch(`${server.url}/oauth/token`, {
     method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basicAuthorization(credentials.id, credentials.secret) },
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      authorization: basicAuthorization(credentials.id, credentials.secret),
+    },
     body: 'grant_type=client_credentials',
     signal: AbortSignal.timeout(5000),
   });
   expect(token.status, await token.clone().text()).toBe(200);
   expect(typeof ((await token.json()) as { access_token?: unknown }).access_token).toBe('string');
-  const errors = server.logs().split('\n').filter((line) => /"level":(50|60)/.test(line));
+  const errors = server
+    .logs()
+    .split('\n')
+    .filter((line) => /"level":(50|60)/.test(line));
   expect(errors, 'the server logged errors').toEqual([]);
 }
 
@@ -120,10 +131,37 @@ interface RawSpec {
 const rawSpec: fc.Arbitrary<RawSpec> = fc.record({
   method: fc.oneof(
     { weight: 6, arbitrary: fc.constantFrom('POST', 'GET', 'PUT', 'DELETE', 'OPTIONS', 'PATCH', 'HEAD') },
-    { weight: 1, arbitrary: fc.constantFrom('post', 'GARBAGE', 'G ET', 'PRI', 'CONNECT', 'TRACE', '', 'POST\0', 'ΠOST', 'M-SEARCH', 'POST'.repeat(100)) },
+    {
+      weight: 1,
+      arbitrary: fc.constantFrom(
+        'post',
+        'GARBAGE',
+        'G ET',
+        'PRI',
+        'CONNECT',
+        'TRACE',
+        '',
+        'POST\0',
+        'ΠOST',
+        'M-SEARCH',
+        'POST'.repeat(100),
+      ),
+    },
   ),
   target: fc.oneof(
-    { weight: 6, arbitrary: fc.constantFrom('/oauth/token', '/oauth/token', '/oauth/revoke', '/oauth/introspect', '/login', '/oauth/authorize?response_type=code&client_id=x', '/healthz', '/account') },
+    {
+      weight: 6,
+      arbitrary: fc.constantFrom(
+        '/oauth/token',
+        '/oauth/token',
+        '/oauth/revoke',
+        '/oauth/introspect',
+        '/login',
+        '/oauth/authorize?response_type=code&client_id=x',
+        '/healthz',
+        '/account',
+      ),
+    },
     {
       weight: 2,
       arbitrary: fc.constantFrom(
@@ -148,14 +186,56 @@ const rawSpec: fc.Arbitrary<RawSpec> = fc.record({
       ),
     },
   ),
-  version: fc.oneof({ weight: 8, arbitrary: fc.constant('HTTP/1.1') }, { weight: 2, arbitrary: fc.constantFrom('HTTP/1.0', 'HTTP/2.0', 'HTTP/1.2', 'HTTP/9.9', 'http/1.1', 'HTTP/1.1 x', '', 'HTTP/1') }),
-  host: fc.oneof({ weight: 8, arbitrary: fc.constant('normal' as const) }, { weight: 1, arbitrary: fc.constantFrom('none' as const, 'two' as const, 'empty' as const, 'odd' as const) }),
-  contentType: fc.constantFrom('application/x-www-form-urlencoded', 'application/x-www-form-urlencoded', 'application/json', 'multipart/form-data; boundary=x', 'text/plain', null),
+  version: fc.oneof(
+    { weight: 8, arbitrary: fc.constant('HTTP/1.1') },
+    {
+      weight: 2,
+      arbitrary: fc.constantFrom(
+        'HTTP/1.0',
+        'HTTP/2.0',
+        'HTTP/1.2',
+        'HTTP/9.9',
+        'http/1.1',
+        'HTTP/1.1 x',
+        '',
+        'HTTP/1',
+      ),
+    },
+  ),
+  host: fc.oneof(
+    { weight: 8, arbitrary: fc.constant('normal' as const) },
+    { weight: 1, arbitrary: fc.constantFrom('none' as const, 'two' as const, 'empty' as const, 'odd' as const) },
+  ),
+  contentType: fc.constantFrom(
+    'application/x-www-form-urlencoded',
+    'application/x-www-form-urlencoded',
+    'application/json',
+    'multipart/form-data; boundary=x',
+    'text/plain',
+    null,
+  ),
   auth: fc.constantFrom('valid', 'valid', 'wrong', 'garbage', 'none'),
   body: fc.oneof(
-    { weight: 4, arbitrary: fc.constantFrom('grant_type=client_credentials', 'grant_type=client_credentials&scope=read', 'token=abc', 'grant_type=password&username=a&password=b') },
+    {
+      weight: 4,
+      arbitrary: fc.constantFrom(
+        'grant_type=client_credentials',
+        'grant_type=client_credentials&scope=read',
+        'token=abc',
+        'grant_type=password&username=a&password=b',
+      ),
+    },
     { weight: 1, arbitrary: fc.string({ unit: 'binary', maxLength: 60 }) },
-    { weight: 1, arbitrary: fc.constantFrom('', '\r\n\r\n', 'GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n', 'a'.repeat(70_000), '{"grant_type":"client_credentials"}') },
+    {
+      weight: 1,
+      arbitrary: fc.constantFrom(
+        '',
+        '\r\n\r\n',
+        'GET /healthz HTTP/1.1\r\nHost: x\r\n\r\n',
+        'a'.repeat(70_000),
+        '{"grant_type":"client_credentials"}',
+      ),
+    },
   ),
   framing: fc.oneof(
     { weight: 3, arbitrary: fc.constantFrom<Framing>('length', 'chunked') },
@@ -180,7 +260,10 @@ const rawSpec: fc.Arbitrary<RawSpec> = fc.record({
       ),
     },
   ),
-  eol: fc.oneof({ weight: 8, arbitrary: fc.constant('\r\n' as const) }, { weight: 1, arbitrary: fc.constantFrom('\n' as const, 'mixed' as const) }),
+  eol: fc.oneof(
+    { weight: 8, arbitrary: fc.constant('\r\n' as const) },
+    { weight: 1, arbitrary: fc.constantFrom('\n' as const, 'mixed' as const) },
+  ),
   extraLines: fc.array(
     fc.oneof(
       // Headers that are well-formed but odd: the request still reaches a route.
@@ -234,10 +317,12 @@ function requestBytes(spec: RawSpec): Buffer {
   if (spec.host === 'odd') lines.push('Host: [::1');
   if (spec.contentType) lines.push(`Content-Type: ${spec.contentType}`);
   if (spec.auth === 'valid') lines.push(`Authorization: ${basicAuthorization(credentials.id, credentials.secret)}`);
-  if (spec.auth === 'wrong') lines.push(`Authorization: ${basicAuthorization(credentials.id, `${credentials.secret}x`)}`);
+  if (spec.auth === 'wrong')
+    lines.push(`Authorization: ${basicAuthorization(credentials.id, `${credentials.secret}x`)}`);
   if (spec.auth === 'garbage') lines.push('Authorization: Basic %%%');
   let payload = body;
-  const chunk = (data: Buffer) => Buffer.concat([Buffer.from(`${data.length.toString(16)}\r\n`), data, Buffer.from('\r\n0\r\n\r\n')]);
+  const chunk = (data: Buffer) =>
+    Buffer.concat([Buffer.from(`${data.length.toString(16)}\r\n`), data, Buffer.from('\r\n0\r\n\r\n')]);
   switch (spec.framing) {
     case 'length':
       lines.push(`Content-Length: ${body.length}`);
@@ -299,8 +384,10 @@ function requestBytes(spec: RawSpec): Buffer {
   const eol = (i: number) => (spec.eol === 'mixed' ? (i % 2 === 0 ? '\r\n' : '\n') : spec.eol);
   const head = lines.map((line, i) => line + eol(i)).join('') + eol(lines.length);
   let bytes = Buffer.concat([Buffer.from(head, 'utf8'), payload]);
-  if (spec.then === 'health') bytes = Buffer.concat([bytes, Buffer.from('GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n')]);
-  if (spec.then === 'garbage') bytes = Buffer.concat([bytes, Buffer.from('\u0016\u0003\u0001\u0000\u00a5GARBAGE\r\n\r\n', 'latin1')]);
+  if (spec.then === 'health')
+    bytes = Buffer.concat([bytes, Buffer.from('GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n')]);
+  if (spec.then === 'garbage')
+    bytes = Buffer.concat([bytes, Buffer.from('\u0016\u0003\u0001\u0000\u00a5GARBAGE\r\n\r\n', 'latin1')]);
   if (spec.then === 'token') {
     const form = 'grant_type=client_credentials';
     bytes = Buffer.concat([
@@ -331,29 +418,48 @@ function steps(spec: RawSpec, bytes: Buffer): Step[] {
 }
 
 function describeOutcome(bytes: Buffer, outcome: RawOutcome): string {
-  const shown = bytes.length > 400 ? `${bytes.subarray(0, 400).toString('latin1')}…(${bytes.length} bytes)` : bytes.toString('latin1');
-  const answers = outcome.responses.map((r) => `${r.status} ${r.headers['content-type'] ?? ''} ${r.body.toString('utf8').slice(0, 200)}`);
+  const shown =
+    bytes.length > 400
+      ? `${bytes.subarray(0, 400).toString('latin1')}…(${bytes.length} bytes)`
+      : bytes.toString('latin1');
+  const answers = outcome.responses.map(
+    (r) => `${r.status} ${r.headers['content-type'] ?? ''} ${r.body.toString('utf8').slice(0, 200)}`,
+  );
   return `sent ${JSON.stringify(shown)}\n  got ${JSON.stringify(answers)} rest=${JSON.stringify(outcome.rest.toString('latin1').slice(0, 200))} closed=${outcome.closedByServer} timedOut=${outcome.timedOut} after ${outcome.ms} ms`;
 }
 
 /** The error codes a 4xx may carry (src/core/errors.ts), whatever route answered. */
-const ERROR_CODES = new Set(['invalid_request', 'invalid_client', 'invalid_grant', 'unauthorized_client', 'unsupported_grant_type', 'invalid_scope', 'unsupported_token_type', 'not_found']);
+const ERROR_CODES = new Set([
+  'invalid_request',
+  'invalid_client',
+  'invalid_grant',
+  'unauthorized_client',
+  'unsupported_grant_type',
+  'invalid_scope',
+  'unsupported_token_type',
+  'not_found',
+]);
 
 /** A 4xx in the RFC 6749 §5.2 shape (JSON with a known error code), or an HTML error page. */
 function shapeProblem(response: RawResponse): string | null {
   if (response.status < 400 || response.status >= 500) return null;
   const type = response.headers['content-type'] ?? '';
-  if (/^text\/html; charset=utf-8$/.test(type)) return response.toHead || response.body.toString('utf8').startsWith('<!doctype html>') ? null : 'HTML error without a page';
+  if (/^text\/html; charset=utf-8$/.test(type))
+    return response.toHead || response.body.toString('utf8').startsWith('<!doctype html>')
+      ? null
+      : 'HTML error without a page';
   if (!/^application\/json\b/.test(type)) return `error answer is neither JSON nor HTML (${type || 'no content type'})`;
   if (!response.toHead) {
     try {
       const body = JSON.parse(response.body.toString('utf8')) as { error?: unknown };
-      if (typeof body.error !== 'string' || !ERROR_CODES.has(body.error)) return `error ${JSON.stringify(body.error)} is not an OAuth error code`;
+      if (typeof body.error !== 'string' || !ERROR_CODES.has(body.error))
+        return `error ${JSON.stringify(body.error)} is not an OAuth error code`;
     } catch {
       return 'error body is not JSON';
     }
   }
-  if (response.headers['cache-control'] !== 'no-store') return 'error answer without Cache-Control: no-store (RFC 6749 §5.2)';
+  if (response.headers['cache-control'] !== 'no-store')
+    return 'error answer without Cache-Control: no-store (RFC 6749 §5.2)';
   return null;
 }
 
@@ -365,14 +471,22 @@ describe('fuzz: raw HTTP against `gatehouse serve`', () => {
       await assertProperty(
         fc.asyncProperty(rawSpec, async (spec) => {
           const bytes = requestBytes(spec);
-          const outcome = await rawExchange(server.port, steps(spec, bytes), { timeoutMs: EXCHANGE_TIMEOUT_MS, methods: methodsOf(spec) });
+          const outcome = await rawExchange(server.port, steps(spec, bytes), {
+            timeoutMs: EXCHANGE_TIMEOUT_MS,
+            methods: methodsOf(spec),
+          });
           for (const r of outcome.responses) statuses.set(String(r.status), (statuses.get(String(r.status)) ?? 0) + 1);
           const context = describeOutcome(bytes, outcome);
           // After our FIN the server has everything it will get: it must answer and/or hang up.
-          if (outcome.timedOut) throw new Error(`no answer and no hang-up within ${EXCHANGE_TIMEOUT_MS} ms: ${context}`);
+          if (outcome.timedOut)
+            throw new Error(`no answer and no hang-up within ${EXCHANGE_TIMEOUT_MS} ms: ${context}`);
           const bad = outcome.responses.find((r) => r.status >= 500 || r.status < 100);
           if (bad) throw new Error(`answered ${bad.status}: ${context}`);
-          if (outcome.rest.length > 0 && outcome.responses.length === 0 && /^HTTP\//.test(outcome.rest.toString('latin1')) === false) {
+          if (
+            outcome.rest.length > 0 &&
+            outcome.responses.length === 0 &&
+            /^HTTP\//.test(outcome.rest.toString('latin1')) === false
+          ) {
             throw new Error(`answered something that is not HTTP: ${context}`);
           }
           if (!server.app.server.listening) {
@@ -393,7 +507,10 @@ describe('fuzz: raw HTTP against `gatehouse serve`', () => {
       await assertProperty(
         fc.asyncProperty(rawSpec, async (spec) => {
           const bytes = requestBytes(spec);
-          const outcome = await rawExchange(server.port, [bytes], { timeoutMs: EXCHANGE_TIMEOUT_MS, methods: methodsOf(spec) });
+          const outcome = await rawExchange(server.port, [bytes], {
+            timeoutMs: EXCHANGE_TIMEOUT_MS,
+            methods: methodsOf(spec),
+          });
           for (const response of outcome.responses) {
             const problem = shapeProblem(response);
             if (problem) throw new Error(`${problem}: ${describeOutcome(bytes, outcome)}`);
@@ -413,7 +530,13 @@ describe('fuzz: raw HTTP against `gatehouse serve`', () => {
       const form = 'grant_type=client_credentials';
       const token = `POST /oauth/token HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\nAuthorization: ${basicAuthorization(credentials.id, credentials.secret)}\r\nContent-Length: ${form.length}\r\n\r\n${form}`;
       const wrong = `POST /oauth/token HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: ${form.length}\r\n\r\n${form}`;
-      const garbage = fc.constantFrom('GARBAGE\r\n\r\n', '\u0000\u0001\u0002\r\n\r\n', 'GET / HTTP/1.1\r\nBad Header\r\n\r\n', 'POST /oauth/token HTTP/1.1\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nabcdef', '\r\n\r\n\r\nx');
+      const garbage = fc.constantFrom(
+        'GARBAGE\r\n\r\n',
+        '\u0000\u0001\u0002\r\n\r\n',
+        'GET / HTTP/1.1\r\nBad Header\r\n\r\n',
+        'POST /oauth/token HTTP/1.1\r\nContent-Length: 5\r\nContent-Length: 6\r\n\r\nabcdef',
+        '\r\n\r\n\r\nx',
+      );
       const item = fc.oneof(
         fc.constant({ kind: 'health' as const, bytes: health, status: 200 }),
         fc.constant({ kind: 'token' as const, bytes: token, status: 200 }),
@@ -423,7 +546,11 @@ describe('fuzz: raw HTTP against `gatehouse serve`', () => {
       await assertProperty(
         fc.asyncProperty(fc.array(item, { minLength: 1, maxLength: 6 }), fc.boolean(), async (items, oneWrite) => {
           const bytes = Buffer.from(items.map((i) => i.bytes).join(''), 'latin1');
-          const outcome = await rawExchange(server.port, oneWrite ? [bytes] : items.flatMap((i) => [Buffer.from(i.bytes, 'latin1'), 5]), { timeoutMs: EXCHANGE_TIMEOUT_MS });
+          const outcome = await rawExchange(
+            server.port,
+            oneWrite ? [bytes] : items.flatMap((i) => [Buffer.from(i.bytes, 'latin1'), 5]),
+            { timeoutMs: EXCHANGE_TIMEOUT_MS },
+          );
           const context = describeOutcome(bytes, outcome);
           if (outcome.timedOut) throw new Error(`pipeline not finished within ${EXCHANGE_TIMEOUT_MS} ms: ${context}`);
           const firstGarbage = items.findIndex((i) => i.kind === 'garbage');
@@ -433,17 +560,21 @@ describe('fuzz: raw HTTP against `gatehouse serve`', () => {
           // with it, the parser may reject the garbage (400, then close) before the earlier
           // requests were answered, so only a prefix of them may be.
           const answered = firstGarbage < 0 ? valid.length : Math.min(valid.length, outcome.responses.length);
-          if (firstGarbage < 0 && outcome.responses.length !== valid.length) throw new Error(`${valid.length} requests, ${outcome.responses.length} answers: ${context}`);
+          if (firstGarbage < 0 && outcome.responses.length !== valid.length)
+            throw new Error(`${valid.length} requests, ${outcome.responses.length} answers: ${context}`);
           for (let i = 0; i < answered; i++) {
             if (outcome.responses[i]!.status !== valid[i]!.status) {
               // A 400 may come early: the garbage was parsed while this request was in flight.
-              if (firstGarbage >= 0 && outcome.responses[i]!.status === 400 && i === outcome.responses.length - 1) break;
+              if (firstGarbage >= 0 && outcome.responses[i]!.status === 400 && i === outcome.responses.length - 1)
+                break;
               throw new Error(`answer ${i + 1} should be ${valid[i]!.status} (${valid[i]!.kind}): ${context}`);
             }
           }
           // Nothing after the malformed request is served from the same connection.
-          if (outcome.responses.length > valid.length + 1) throw new Error(`answers after a malformed request: ${context}`);
-          if (firstGarbage >= 0 && !outcome.closedByServer) throw new Error(`connection kept open after a malformed request: ${context}`);
+          if (outcome.responses.length > valid.length + 1)
+            throw new Error(`answers after a malformed request: ${context}`);
+          if (firstGarbage >= 0 && !outcome.closedByServer)
+            throw new Error(`connection kept open after a malformed request: ${context}`);
         }),
         0.5,
       );
@@ -452,34 +583,38 @@ describe('fuzz: raw HTTP against `gatehouse serve`', () => {
     testTimeout(0.5, 3000),
   );
 
-  it(
-    'slow clients (headers one byte at a time, bodies that never finish) do not stop the server serving others',
-    async () => {
-      const dripping = Array.from({ length: 4 }, (_, i) =>
-        rawExchange(
-          server.port,
-          [...Buffer.from(`POST /oauth/token HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow-${i}: `)].flatMap((b) => [Buffer.from([b]), 25]),
-          { halfClose: false, timeoutMs: 4000 },
+  it('slow clients (headers one byte at a time, bodies that never finish) do not stop the server serving others', async () => {
+    const dripping = Array.from({ length: 4 }, (_, i) =>
+      rawExchange(
+        server.port,
+        [...Buffer.from(`POST /oauth/token HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Slow-${i}: `)].flatMap((b) => [
+          Buffer.from([b]),
+          25,
+        ]),
+        { halfClose: false, timeoutMs: 4000 },
+      ),
+    );
+    const stuck = Array.from({ length: 8 }, () =>
+      stalledConnection(
+        server.port,
+        Buffer.from(
+          'POST /login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 5000\r\n\r\nusername=',
         ),
-      );
-      const stuck = Array.from({ length: 8 }, () =>
-        stalledConnection(server.port, Buffer.from('POST /login HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/x-www-form-urlencoded\r\nContent-Length: 5000\r\n\r\nusername=')),
-      );
-      try {
-        // While they hang on, ordinary requests are answered promptly.
-        for (let i = 0; i < runs(0.25, 5); i++) {
-          const started = Date.now();
-          await assertServing();
-          expect(Date.now() - started, 'an ordinary request waited behind slow clients').toBeLessThan(5000);
-        }
-      } finally {
-        for (const s of stuck) s.destroy();
-        await Promise.all(dripping);
+      ),
+    );
+    try {
+      // While they hang on, ordinary requests are answered promptly.
+      for (let i = 0; i < runs(0.25, 5); i++) {
+        const started = Date.now();
+        await assertServing();
+        expect(Date.now() - started, 'an ordinary request waited behind slow clients').toBeLessThan(5000);
       }
-      await assertServing();
-    },
-    60_000,
-  );
+    } finally {
+      for (const s of stuck) s.destroy();
+      await Promise.all(dripping);
+    }
+    await assertServing();
+  }, 60_000);
 
   // The stalled connections were opened in beforeAll; by now some time has passed.
   async function waitForDrop(connection: ReturnType<typeof stalledConnection>): Promise<number | null> {
@@ -493,7 +628,10 @@ describe('fuzz: raw HTTP against `gatehouse serve`', () => {
     `a request that stalls in its headers is dropped within ${STALL_LIMIT_MS / 1000} s (slowloris)`,
     async () => {
       const after = await waitForDrop(stalledHead);
-      expect(after, `stalled headers still open after ${STALL_LIMIT_MS} ms (set FUZZ_STALL_LIMIT_MS to wait longer)`).not.toBeNull();
+      expect(
+        after,
+        `stalled headers still open after ${STALL_LIMIT_MS} ms (set FUZZ_STALL_LIMIT_MS to wait longer)`,
+      ).not.toBeNull();
       expect(after!).toBeLessThanOrEqual(STALL_LIMIT_MS + 2000);
       await assertServing();
     },
@@ -504,7 +642,10 @@ describe('fuzz: raw HTTP against `gatehouse serve`', () => {
     `a request whose body stalls is dropped within ${STALL_LIMIT_MS / 1000} s (slowloris)`,
     async () => {
       const after = await waitForDrop(stalledBody);
-      expect(after, `stalled body still open after ${STALL_LIMIT_MS} ms (set FUZZ_STALL_LIMIT_MS to wait longer)`).not.toBeNull();
+      expect(
+        after,
+        `stalled body still open after ${STALL_LIMIT_MS} ms (set FUZZ_STALL_LIMIT_MS to wait longer)`,
+      ).not.toBeNull();
       expect(after!).toBeLessThanOrEqual(STALL_LIMIT_MS + 2000);
       await assertServing();
     },

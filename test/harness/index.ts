@@ -139,8 +139,7 @@ async function startOnce(options: TestServerOptions): Promise<TestServer> {
       env: { GATEHOUSE_MAIL_OUTBOX: join(dir, 'outbox'), GATEHOUSE_LOG_LEVEL: 'info', ...options.env },
       flags: {
         ...options.config,
-        database:
-          database.location.engine === 'sqlite' ? `sqlite:${database.location.path}` : database.location.url,
+        database: database.location.engine === 'sqlite' ? `sqlite:${database.location.path}` : database.location.url,
         host: options.config?.host ?? '127.0.0.1',
         port,
       },

@@ -9,7 +9,8 @@ import { expect } from 'vitest';
 export function expectNoSecrets(text: string, secrets: Map<string, string>, where: string): void {
   const leaks: string[] = [];
   for (const [label, secret] of secrets) {
-    const pieces = secret.length <= 16 ? [secret] : Array.from({ length: secret.length - 15 }, (_, i) => secret.slice(i, i + 16));
+    const pieces =
+      secret.length <= 16 ? [secret] : Array.from({ length: secret.length - 15 }, (_, i) => secret.slice(i, i + 16));
     const forms = new Set([...pieces, encodeURIComponent(secret)]);
     if ([...forms].some((piece) => text.includes(piece))) leaks.push(label);
   }

@@ -46,7 +46,9 @@ export interface SignUpFields {
 
 /** GET /register (fails unless it shows the form), then posts the form as a person would. */
 export async function signUp(browser: HttpBrowser, fields: SignUpFields): Promise<BrowserResponse> {
-  const page = await browser.get(fields.return_to === undefined ? '/register' : `/register?${new URLSearchParams({ return_to: fields.return_to })}`);
+  const page = await browser.get(
+    fields.return_to === undefined ? '/register' : `/register?${new URLSearchParams({ return_to: fields.return_to })}`,
+  );
   expect(page.status, page.text.slice(0, 500)).toBe(200);
   expect(page.text).toContain('action="/register"');
   const form: [string, string][] = [
@@ -64,12 +66,20 @@ export async function signUp(browser: HttpBrowser, fields: SignUpFields): Promis
  * Follows an e-mailed confirmation link as a person would: opens it (fails unless it shows the
  * form with a password field), then presses the button with `password`. Returns both answers.
  */
-export async function followConfirmation(browser: HttpBrowser, link: string, password: string): Promise<{ page: BrowserResponse; res: BrowserResponse }> {
+export async function followConfirmation(
+  browser: HttpBrowser,
+  link: string,
+  password: string,
+): Promise<{ page: BrowserResponse; res: BrowserResponse }> {
   const page = await browser.get(link);
   expect(page.status, page.text.slice(0, 500)).toBe(200);
   expect(page.text).toContain('<form method="post" action="/register/confirm"');
   expect(page.text).toContain('name="password" type="password"');
-  const res = await browser.post('/register/confirm', { csrf_token: csrfTokenOf(page.text), token: tokenOf(link), password });
+  const res = await browser.post('/register/confirm', {
+    csrf_token: csrfTokenOf(page.text),
+    token: tokenOf(link),
+    password,
+  });
   return { page, res };
 }
 
@@ -140,8 +150,16 @@ export function expectLinkNotUsable(res: BrowserResponse): void {
 }
 
 /** An HTML 405 naming the methods allowed. */
-export async function expectMethodNotAllowed(browser: HttpBrowser, method: string, path: string, allow: string): Promise<void> {
-  const res = await browser.request(path, { method, ...(method === 'POST' || method === 'PUT' || method === 'PATCH' ? { form: { a: 'b' } } : {}) });
+export async function expectMethodNotAllowed(
+  browser: HttpBrowser,
+  method: string,
+  path: string,
+  allow: string,
+): Promise<void> {
+  const res = await browser.request(path, {
+    method,
+    ...(method === 'POST' || method === 'PUT' || method === 'PATCH' ? { form: { a: 'b' } } : {}),
+  });
   expect(res.status, `${method} ${path}: ${res.text.slice(0, 300)}`).toBe(405);
   expect(res.headers.get('allow'), `${method} ${path}`).toBe(allow);
   if (method !== 'OPTIONS') {
@@ -159,23 +177,46 @@ export function sessionCookieOf(res: BrowserResponse): string | undefined {
  * `sentinel` makes the same server send one more message (to someone else) and waits for it;
  * a short pause then lets any earlier message still in flight land.
  */
-export async function mailAfter(mail: MailServer, to: string, sentinel: () => Promise<ReceivedMail>): Promise<ReceivedMail[]> {
+export async function mailAfter(
+  mail: MailServer,
+  to: string,
+  sentinel: () => Promise<ReceivedMail>,
+): Promise<ReceivedMail[]> {
   await sentinel();
   await new Promise((resolve) => setTimeout(resolve, 300));
   return mail.messagesTo(to);
 }
 
 /** The password grant for `client` (confidential, client_secret_post). */
-export function passwordGrant(url: string, client: CreatedClient, username: string, password: string): Promise<HttpResult> {
-  return tokenRequest(url, { grant_type: 'password', username, password, client_id: client.client_id, client_secret: client.client_secret ?? '' });
+export function passwordGrant(
+  url: string,
+  client: CreatedClient,
+  username: string,
+  password: string,
+): Promise<HttpResult> {
+  return tokenRequest(url, {
+    grant_type: 'password',
+    username,
+    password,
+    client_id: client.client_id,
+    client_secret: client.client_secret ?? '',
+  });
 }
 
 export function refreshGrant(url: string, client: CreatedClient, refreshToken: string): Promise<HttpResult> {
-  return tokenRequest(url, { grant_type: 'refresh_token', refresh_token: refreshToken, client_id: client.client_id, client_secret: client.client_secret ?? '' });
+  return tokenRequest(url, {
+    grant_type: 'refresh_token',
+    refresh_token: refreshToken,
+    client_id: client.client_id,
+    client_secret: client.client_secret ?? '',
+  });
 }
 
 export function expectInvalidGrant(res: HttpResult, label = ''): void {
-  expect({ status: res.status, error: res.json?.error }, `${label} ${res.text}`).toEqual({ status: 400, error: 'invalid_grant' });
+  expect({ status: res.status, error: res.json?.error }, `${label} ${res.text}`).toEqual({
+    status: 400,
+    error: 'invalid_grant',
+  });
 }
 
 export function expectTokens(res: HttpResult, label = ''): { access_token: string; refresh_token?: string } {
@@ -185,14 +226,21 @@ export function expectTokens(res: HttpResult, label = ''): { access_token: strin
 }
 
 /** `gatehouse user show NAME --json`, or null when there is no such user. */
-export async function showUser(database: string, username: string): Promise<{ username: string; email: string; enabled: boolean; awaiting_confirmation: boolean } | null> {
+export async function showUser(
+  database: string,
+  username: string,
+): Promise<{ username: string; email: string; enabled: boolean; awaiting_confirmation: boolean } | null> {
   const result = await runCli(['user', 'show', username, '--json'], { database });
   if (result.code !== 0) return null;
   return JSON.parse(result.stdout);
 }
 
 /** Runs one statement straight on a test database (to age a link, for instance); returns the rows changed. */
-export async function execSql(location: DatabaseLocation, sql: string, params: readonly unknown[] = []): Promise<number> {
+export async function execSql(
+  location: DatabaseLocation,
+  sql: string,
+  params: readonly unknown[] = [],
+): Promise<number> {
   if (location.engine === 'sqlite') {
     const db = new Database(location.path, { fileMustExist: true });
     try {
@@ -207,7 +255,10 @@ export async function execSql(location: DatabaseLocation, sql: string, params: r
   client.on('error', () => {});
   await client.connect();
   try {
-    const result = await client.query(sql.replace(/\?/g, () => `$${++n}`), [...params]);
+    const result = await client.query(
+      sql.replace(/\?/g, () => `$${++n}`),
+      [...params],
+    );
     return result.rowCount ?? 0;
   } finally {
     await client.end();

@@ -146,7 +146,10 @@ export class HttpBrowser {
   constructor(readonly baseUrl: string) {}
 
   /** `target` is a path on the server ("/login") or an absolute URL. */
-  async request(target: string, { method = 'GET', headers = {}, form, body, withoutCookies }: BrowserRequest = {}): Promise<BrowserResponse> {
+  async request(
+    target: string,
+    { method = 'GET', headers = {}, form, body, withoutCookies }: BrowserRequest = {},
+  ): Promise<BrowserResponse> {
     const url = /^https?:\/\//.test(target) ? target : `${this.baseUrl}${target}`;
     const cookie = withoutCookies ? undefined : this.jar.header();
     const init: RequestInit = {
@@ -213,7 +216,10 @@ export class HttpBrowser {
   /** Signs in and fails unless the server answered 303 with a session cookie. */
   async signInOrFail(username: string, password: string, returnTo?: string): Promise<BrowserResponse> {
     const res = await this.signIn(username, password, returnTo);
-    if (res.status !== 303 || !res.setCookies.some((cookie) => /gatehouse_session$/.test(cookie.name) && cookie.value)) {
+    if (
+      res.status !== 303 ||
+      !res.setCookies.some((cookie) => /gatehouse_session$/.test(cookie.name) && cookie.value)
+    ) {
       throw new Error(`sign-in as ${username} failed: ${res.status}\n${res.text.slice(0, 2000)}`);
     }
     return res;
@@ -223,7 +229,11 @@ export class HttpBrowser {
    * Answers a consent page: posts its hidden fields (csrf_token and the authorization request)
    * with the decision, as the Allow or Deny button does. `change` edits the fields first.
    */
-  answerConsent(consentPage: string, decision: string, change: (fields: [string, string][]) => [string, string][] = (f) => f): Promise<BrowserResponse> {
+  answerConsent(
+    consentPage: string,
+    decision: string,
+    change: (fields: [string, string][]) => [string, string][] = (f) => f,
+  ): Promise<BrowserResponse> {
     return this.post('/oauth/authorize', [...change(hiddenFields(consentPage)), ['decision', decision]]);
   }
 }

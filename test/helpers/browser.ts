@@ -33,7 +33,9 @@ export const CHROMIUM_ARGS: readonly string[] = [
 
 function assertChromiumInstalled(): void {
   if (!existsSync(CHROMIUM_PATH)) {
-    throw new Error(`Chromium is not installed at ${CHROMIUM_PATH}: run \`apt-get install -y chromium\` (or set GATEHOUSE_TEST_CHROMIUM)`);
+    throw new Error(
+      `Chromium is not installed at ${CHROMIUM_PATH}: run \`apt-get install -y chromium\` (or set GATEHOUSE_TEST_CHROMIUM)`,
+    );
   }
 }
 

@@ -146,7 +146,10 @@ export interface ServeProcess {
   /** Resolves when the child has exited. */
   exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>;
   /** Sends `signal` (default SIGTERM) and waits for the exit; SIGKILLs after `timeoutMs`. */
-  stop(signal?: NodeJS.Signals, timeoutMs?: number): Promise<{ code: number | null; signal: NodeJS.Signals | null; ms: number }>;
+  stop(
+    signal?: NodeJS.Signals,
+    timeoutMs?: number,
+  ): Promise<{ code: number | null; signal: NodeJS.Signals | null; ms: number }>;
 }
 
 export interface ServeOptions {
@@ -193,7 +196,11 @@ export function spawnServe(args: readonly string[], options: ServeOptions = {}):
           resolvePromise(match);
         } else if (exitInfo) {
           done();
-          reject(new Error(`serve exited (code ${exitInfo.code}, signal ${exitInfo.signal}) before printing ${pattern}:\n${output.text}`));
+          reject(
+            new Error(
+              `serve exited (code ${exitInfo.code}, signal ${exitInfo.signal}) before printing ${pattern}:\n${output.text}`,
+            ),
+          );
         }
       };
       const timer = setTimeout(() => {
@@ -314,7 +321,10 @@ export async function queryRows<T = Record<string, unknown>>(
   client.on('error', () => {});
   await client.connect();
   try {
-    const result = await client.query(sql.replace(/\?/g, () => `$${++n}`), params as unknown[]);
+    const result = await client.query(
+      sql.replace(/\?/g, () => `$${++n}`),
+      params as unknown[],
+    );
     return result.rows as T[];
   } finally {
     await client.end().catch(() => {});

@@ -26,7 +26,11 @@ export const STALE_RUN_AGE_MS = 24 * 60 * 60 * 1000;
 const RUN_PATTERN = /^([0-9a-z]{7})[0-9a-f]{6}$/;
 
 export function newRunId(now = Date.now()): string {
-  return Math.floor(now / 1000).toString(36).padStart(7, '0') + randomBytes(3).toString('hex');
+  return (
+    Math.floor(now / 1000)
+      .toString(36)
+      .padStart(7, '0') + randomBytes(3).toString('hex')
+  );
 }
 
 /** The start time encoded in a run id, or null when `run` is not one. */

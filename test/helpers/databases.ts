@@ -26,12 +26,7 @@ import type pg from 'pg';
 import { beforeAll, describe, inject, type ProvidedContext } from 'vitest';
 import { openStore, type DatabaseLocation } from '../../src/storage/open.js';
 import type { SqlStore } from '../../src/storage/sql-store.js';
-import {
-  connectAdmin,
-  postgresAdminUrl,
-  postgresDatabaseUrl,
-  postgresTestDatabaseName,
-} from './database-templates.js';
+import { connectAdmin, postgresAdminUrl, postgresDatabaseUrl, postgresTestDatabaseName } from './database-templates.js';
 
 export { postgresAdminUrl };
 
@@ -115,7 +110,9 @@ const postgresProblem = await probePostgres();
 export const skipPostgres: boolean = postgresProblem !== null && !requirePostgres;
 
 if (postgresProblem && !requirePostgres) {
-  console.warn(`[gatehouse tests] skipping PostgreSQL suites: ${postgresProblem.message} (set CI=true to make this a failure)`);
+  console.warn(
+    `[gatehouse tests] skipping PostgreSQL suites: ${postgresProblem.message} (set CI=true to make this a failure)`,
+  );
 }
 
 // --- SQLite ------------------------------------------------------------------
@@ -137,11 +134,7 @@ export interface TestDatabase {
   cleanup(): Promise<void>;
 }
 
-function trackStores(
-  engine: Engine,
-  location: DatabaseLocation,
-  remove: () => Promise<void>,
-): TestDatabase {
+function trackStores(engine: Engine, location: DatabaseLocation, remove: () => Promise<void>): TestDatabase {
   const opened: SqlStore[] = [];
   let cleaned: Promise<void> | undefined;
   return {

@@ -69,7 +69,8 @@ export async function startMailServer(): Promise<MailServer> {
     messages,
     messagesTo,
     waitFor(to, subject, timeoutMs = 10_000) {
-      const find = () => messagesTo(to).find((message) => !taken.has(message) && (!subject || subject.test(message.subject)));
+      const find = () =>
+        messagesTo(to).find((message) => !taken.has(message) && (!subject || subject.test(message.subject)));
       return new Promise((resolve, reject) => {
         const check = () => {
           const found = find();
@@ -82,7 +83,11 @@ export async function startMailServer(): Promise<MailServer> {
         };
         const timer = setTimeout(() => {
           waiters.delete(check);
-          reject(new Error(`no e-mail to ${to}${subject ? ` matching ${subject}` : ''} within ${timeoutMs} ms (received: ${messages.map((m) => `${m.to.join(',')}: ${m.subject}`).join('; ') || 'none'})`));
+          reject(
+            new Error(
+              `no e-mail to ${to}${subject ? ` matching ${subject}` : ''} within ${timeoutMs} ms (received: ${messages.map((m) => `${m.to.join(',')}: ${m.subject}`).join('; ') || 'none'})`,
+            ),
+          );
         }, timeoutMs);
         if (!check()) waiters.add(check);
       });
@@ -93,7 +98,10 @@ export async function startMailServer(): Promise<MailServer> {
 
 /** The one link in the message's plain-text body whose path starts with `path`; fails unless there is exactly one. */
 export function linkIn(message: ReceivedMail, path: string): string {
-  const links = [...new Set(message.text.match(/https?:\/\/[^\s<>"]+/g) ?? [])].filter((link) => new URL(link).pathname.startsWith(path));
-  if (links.length !== 1) throw new Error(`expected one ${path} link in "${message.subject}", found ${links.length}:\n${message.text}`);
+  const links = [...new Set(message.text.match(/https?:\/\/[^\s<>"]+/g) ?? [])].filter((link) =>
+    new URL(link).pathname.startsWith(path),
+  );
+  if (links.length !== 1)
+    throw new Error(`expected one ${path} link in "${message.subject}", found ${links.length}:\n${message.text}`);
   return links[0]!;
 }

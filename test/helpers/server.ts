@@ -134,17 +134,23 @@ export interface StartServerOptions {
 async function startOnce(options: StartServerOptions): Promise<RunningServer> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
-  const child = spawn(process.execPath, [CLI_PATH, 'serve', '--port', String(port), '--database', options.database, ...(options.args ?? [])], {
-    cwd: childCwd(),
-    env: childEnv(options.env),
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+  const child = spawn(
+    process.execPath,
+    [CLI_PATH, 'serve', '--port', String(port), '--database', options.database, ...(options.args ?? [])],
+    {
+      cwd: childCwd(),
+      env: childEnv(options.env),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
   let output = '';
   child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
   child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
   const exited = waitForExit(child);
   // Resolves once stdout and stderr are fully read, so logs() after stop() has everything.
-  const drained = Promise.all([child.stdout!, child.stderr!].map((stream) => new Promise<void>((done) => stream.once('close', () => done()))));
+  const drained = Promise.all(
+    [child.stdout!, child.stderr!].map((stream) => new Promise<void>((done) => stream.once('close', () => done()))),
+  );
 
   let stopping: Promise<ExitInfo> | undefined;
   const server: RunningServer = {
@@ -187,7 +193,9 @@ async function startOnce(options: StartServerOptions): Promise<RunningServer> {
     await sleep(100);
   }
   // Decided before the kill below, or a node that was merely slow would read as "killed".
-  const why = dead ? `exited early (code ${(dead as ExitInfo).code}, signal ${(dead as ExitInfo).signal})` : `not healthy after ${HEALTH_TIMEOUT_MS} ms (${lastProblem})`;
+  const why = dead
+    ? `exited early (code ${(dead as ExitInfo).code}, signal ${(dead as ExitInfo).signal})`
+    : `not healthy after ${HEALTH_TIMEOUT_MS} ms (${lastProblem})`;
   await server.stop('SIGKILL');
   const error = new Error(`gatehouse serve on port ${port} ${why}. Output:\n${output}`);
   (error as Error & { addressInUse?: boolean }).addressInUse = /EADDRINUSE/.test(output);
@@ -232,7 +240,11 @@ export function runCli(args: string[], { database, stdin, env }: CliOptions = {}
   assertBuilt();
   const argv = [CLI_PATH, ...args, ...(database === undefined ? [] : ['--database', database])];
   return new Promise((resolveRun, reject) => {
-    const child = spawn(process.execPath, argv, { cwd: childCwd(), env: childEnv(env), stdio: ['pipe', 'pipe', 'pipe'] });
+    const child = spawn(process.execPath, argv, {
+      cwd: childCwd(),
+      env: childEnv(env),
+      stdio: ['pipe', 'pipe', 'pipe'],
+    });
     let stdout = '';
     let stderr = '';
     child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
@@ -241,7 +253,11 @@ export function runCli(args: string[], { database, stdin, env }: CliOptions = {}
     child.stdin.end(stdin ?? '');
     const timer = setTimeout(() => {
       child.kill('SIGKILL');
-      reject(new Error(`gatehouse ${args.join(' ')} did not finish in ${CLI_TIMEOUT_MS} ms\nstdout: ${stdout}\nstderr: ${stderr}`));
+      reject(
+        new Error(
+          `gatehouse ${args.join(' ')} did not finish in ${CLI_TIMEOUT_MS} ms\nstdout: ${stdout}\nstderr: ${stderr}`,
+        ),
+      );
     }, CLI_TIMEOUT_MS);
     child.once('error', (error) => {
       clearTimeout(timer);
@@ -275,7 +291,11 @@ export interface CreatedClient {
  * `gatehouse client create --json …flags` (adds `--name e2e-client` unless flags name it); returns
  * the parsed JSON. `env` is needed for `--scope` (checked against GATEHOUSE_SUPPORTED_SCOPES).
  */
-export async function createClient(database: string, flags: string[] = [], env?: Record<string, string>): Promise<CreatedClient> {
+export async function createClient(
+  database: string,
+  flags: string[] = [],
+  env?: Record<string, string>,
+): Promise<CreatedClient> {
   const args = ['client', 'create', '--json', ...(flags.includes('--name') ? [] : ['--name', 'e2e-client']), ...flags];
   const result = await runCli(args, { database, env });
   if (result.code !== 0) throw cliFailure(`gatehouse ${args.join(' ')}`, result);
@@ -283,7 +303,13 @@ export async function createClient(database: string, flags: string[] = [], env?:
 }
 
 /** `gatehouse user create USERNAME EMAIL --password-stdin …extraFlags`, the password on stdin. */
-export async function createUser(database: string, username: string, email: string, password: string, extraFlags: string[] = []): Promise<CliResult> {
+export async function createUser(
+  database: string,
+  username: string,
+  email: string,
+  password: string,
+  extraFlags: string[] = [],
+): Promise<CliResult> {
   const args = ['user', 'create', username, email, '--password-stdin', ...extraFlags];
   const result = await runCli(args, { database, stdin: `${password}\n` });
   if (result.code !== 0) throw cliFailure(`gatehouse user create ${username}`, result);
@@ -337,7 +363,11 @@ export interface TokenRequestOptions {
  * POST `params` as application/x-www-form-urlencoded to the token endpoint. `url` is the
  * server's base URL (…/oauth/token is added) or the token endpoint itself.
  */
-export function tokenRequest(url: string, params: Record<string, string>, { basic, headers = {} }: TokenRequestOptions = {}): Promise<HttpResult> {
+export function tokenRequest(
+  url: string,
+  params: Record<string, string>,
+  { basic, headers = {} }: TokenRequestOptions = {},
+): Promise<HttpResult> {
   const endpoint = /\/oauth\/token$/.test(url) ? url : `${url.replace(/\/+$/, '')}/oauth/token`;
   return httpRequest(endpoint, {
     method: 'POST',

@@ -71,7 +71,11 @@ export interface Owner {
   userId: string | null;
 }
 
-export function makeAccessToken(owner: Owner, familyId: string, overrides: Partial<AccessTokenRecord> = {}): AccessTokenRecord {
+export function makeAccessToken(
+  owner: Owner,
+  familyId: string,
+  overrides: Partial<AccessTokenRecord> = {},
+): AccessTokenRecord {
   return {
     tokenHash: id('at'),
     jti: id('jti'),
@@ -86,7 +90,11 @@ export function makeAccessToken(owner: Owner, familyId: string, overrides: Parti
   };
 }
 
-export function makeRefreshToken(owner: Owner, familyId: string, overrides: Partial<RefreshTokenRecord> = {}): RefreshTokenRecord {
+export function makeRefreshToken(
+  owner: Owner,
+  familyId: string,
+  overrides: Partial<RefreshTokenRecord> = {},
+): RefreshTokenRecord {
   return {
     tokenHash: id('rt'),
     familyId,
@@ -116,7 +124,10 @@ export function nextPair(owner: Owner, familyId: string, parent: string | null, 
   };
 }
 
-export function makeCode(owner: { clientId: string; userId: string }, overrides: Partial<AuthorizationCodeRecord> = {}): AuthorizationCodeRecord {
+export function makeCode(
+  owner: { clientId: string; userId: string },
+  overrides: Partial<AuthorizationCodeRecord> = {},
+): AuthorizationCodeRecord {
   return {
     codeHash: id('code'),
     familyId: id('family'),
@@ -140,15 +151,20 @@ export async function familyRows(store: SqlStore, familyId: string) {
     'SELECT token_hash, revoked_at FROM access_tokens WHERE family_id = ? ORDER BY token_hash',
     [familyId],
   );
-  const refresh = await store.driver.all<{ token_hash: string; consumed_at: number | string | null; revoked_at: number | string | null }>(
-    'SELECT token_hash, consumed_at, revoked_at FROM refresh_tokens WHERE family_id = ? ORDER BY token_hash',
-    [familyId],
-  );
+  const refresh = await store.driver.all<{
+    token_hash: string;
+    consumed_at: number | string | null;
+    revoked_at: number | string | null;
+  }>('SELECT token_hash, consumed_at, revoked_at FROM refresh_tokens WHERE family_id = ? ORDER BY token_hash', [
+    familyId,
+  ]);
   return {
     access,
     refresh,
     liveAccess: access.filter((row) => row.revoked_at === null).map((row) => row.token_hash),
-    liveRefresh: refresh.filter((row) => row.revoked_at === null && row.consumed_at === null).map((row) => row.token_hash),
+    liveRefresh: refresh
+      .filter((row) => row.revoked_at === null && row.consumed_at === null)
+      .map((row) => row.token_hash),
   };
 }
 
@@ -167,7 +183,10 @@ export async function countRows(
   where = '1 = 1',
   params: unknown[] = [],
 ) {
-  const row = await store.driver.get<{ n: number | string }>(`SELECT COUNT(*) AS n FROM ${table} WHERE ${where}`, params);
+  const row = await store.driver.get<{ n: number | string }>(
+    `SELECT COUNT(*) AS n FROM ${table} WHERE ${where}`,
+    params,
+  );
   return Number(row?.n);
 }
 
@@ -187,7 +206,11 @@ export function makeSigningKey(overrides: Partial<SigningKeyRecord> = {}): Signi
 }
 
 /** A confirmation or reset link as the account flows would issue it (only the hash is stored). */
-export function makeAccountToken(userId: string, purpose: AccountTokenPurpose, overrides: Partial<AccountTokenRecord> = {}): AccountTokenRecord {
+export function makeAccountToken(
+  userId: string,
+  purpose: AccountTokenPurpose,
+  overrides: Partial<AccountTokenRecord> = {},
+): AccountTokenRecord {
   return { tokenHash: id(`link-${purpose}`), userId, purpose, createdAt: T, expiresAt: T + 86_400, ...overrides };
 }
 
@@ -206,11 +229,18 @@ export const NEVER: BlockRule = { threshold: 1000, maxDelay: 900 };
 
 /** The stored row of a throttle key, numbers as numbers; null when there is none. */
 export async function throttleRow(db: SqlStore, key: string) {
-  const row = await db.driver.get<{ failures: number | string; last_failure_at: number | string; blocked_until: number | string }>(
-    'SELECT failures, last_failure_at, blocked_until FROM throttles WHERE throttle_key = ?',
-    [key],
-  );
-  return row ? { failures: Number(row.failures), lastFailureAt: Number(row.last_failure_at), blockedUntil: Number(row.blocked_until) } : null;
+  const row = await db.driver.get<{
+    failures: number | string;
+    last_failure_at: number | string;
+    blocked_until: number | string;
+  }>('SELECT failures, last_failure_at, blocked_until FROM throttles WHERE throttle_key = ?', [key]);
+  return row
+    ? {
+        failures: Number(row.failures),
+        lastFailureAt: Number(row.last_failure_at),
+        blockedUntil: Number(row.blocked_until),
+      }
+    : null;
 }
 
 /** The database a contract suite runs on, with a client and a user most of its tests use. */

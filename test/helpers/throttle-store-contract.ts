@@ -115,13 +115,20 @@ export function describeThrottleStoreContract(
     });
 
     it('blockedUntil gives the latest blocked_until of the keys, 0 for none', async () => {
-      const [a, b, c, unblocked, unknown] = ['a', 'b', 'c', 'unblocked', 'unknown'].map((name) => id(`ip:${name}`)) as [string, string, string, string, string];
+      const [a, b, c, unblocked, unknown] = ['a', 'b', 'c', 'unblocked', 'unknown'].map((name) => id(`ip:${name}`)) as [
+        string,
+        string,
+        string,
+        string,
+        string,
+      ];
       const upTo30: BlockRule = { threshold: 0, maxDelay: 30 };
       // Five failures: 2, 4, 8, 16, then 30 (32 capped).
       for (let i = 0; i < 5; i++) await store.recordFailure(a, T, T - 900, upTo30);
       await store.recordFailure(b, T + 5, T - 900, upTo30);
       // Far in the future, beyond 2^32 (ten failures: 1024, capped at 900).
-      for (let i = 0; i < 10; i++) await store.recordFailure(c, FAR_FUTURE, FAR_FUTURE - 900, { threshold: 0, maxDelay: 900 });
+      for (let i = 0; i < 10; i++)
+        await store.recordFailure(c, FAR_FUTURE, FAR_FUTURE - 900, { threshold: 0, maxDelay: 900 });
       await store.recordFailure(unblocked, T, T - 900, NEVER);
 
       expect(await counter(a)).toEqual({ failures: 5, lastFailureAt: T, blockedUntil: T + 30 });
@@ -228,7 +235,12 @@ export function describeThrottleStoreContract(
     });
 
     it('readThrottles gives each key its failures within the window and its blocked_until, in the order asked, writing nothing', async () => {
-      const [a, b, old, unknown] = ['a', 'b', 'old', 'unknown'].map((name) => id(`user:${name}|ip:192.0.2.60`)) as [string, string, string, string];
+      const [a, b, old, unknown] = ['a', 'b', 'old', 'unknown'].map((name) => id(`user:${name}|ip:192.0.2.60`)) as [
+        string,
+        string,
+        string,
+        string,
+      ];
       const rule: BlockRule = { threshold: 1, maxDelay: 900 };
       for (let i = 0; i < 3; i++) await store.recordFailure(a, T, T - 900, rule);
       await store.recordFailure(b, T + 5, T - 895, NEVER);
@@ -247,8 +259,11 @@ export function describeThrottleStoreContract(
       expect(await counter(a)).toEqual({ failures: 3, lastFailureAt: T, blockedUntil: T + 4 });
       // Numbers beyond 2^32 come back exact.
       const far = id('ip:far');
-      for (let i = 0; i < 2; i++) await store.recordFailure(far, FAR_FUTURE, FAR_FUTURE - 900, { threshold: 1, maxDelay: 900 });
-      expect(await store.readThrottles([far], FAR_FUTURE - 900)).toEqual([{ failures: 2, blockedUntil: FAR_FUTURE + 2 }]);
+      for (let i = 0; i < 2; i++)
+        await store.recordFailure(far, FAR_FUTURE, FAR_FUTURE - 900, { threshold: 1, maxDelay: 900 });
+      expect(await store.readThrottles([far], FAR_FUTURE - 900)).toEqual([
+        { failures: 2, blockedUntil: FAR_FUTURE + 2 },
+      ]);
     });
 
     it('countAttempt on a blocked key writes nothing: no new counter for the other keys, no count, same block', async () => {
@@ -257,7 +272,16 @@ export function describeThrottleStoreContract(
       await store.recordFailure(blocked, T, T - 900, { threshold: 0, maxDelay: 900 });
       const before = await counter(blocked);
       for (let i = 0; i < 5; i++) {
-        expect(await [store, other][i % 2]!.countAttempt([{ key: fresh, rule: NEVER }, { key: blocked, rule: NEVER }], T + 1, T - 899)).toBe(T + 2);
+        expect(
+          await [store, other][i % 2]!.countAttempt(
+            [
+              { key: fresh, rule: NEVER },
+              { key: blocked, rule: NEVER },
+            ],
+            T + 1,
+            T - 899,
+          ),
+        ).toBe(T + 2);
       }
       expect(await counter(fresh)).toBeNull();
       expect(await counter(blocked)).toEqual(before);
@@ -306,9 +330,11 @@ export function describeThrottleStoreContract(
       };
       /** Every attempt settled (a failed one must not leave the others running into the next test). */
       const round = async (now: number) =>
-        (await Promise.allSettled(Array.from({ length: 12 }, (_, i) => [store, other][i % 2]!.countAttempt(counters(i), now, now - 900)))).map(
-          (result) => (result.status === 'fulfilled' ? result.value : String(result.reason)),
-        );
+        (
+          await Promise.allSettled(
+            Array.from({ length: 12 }, (_, i) => [store, other][i % 2]!.countAttempt(counters(i), now, now - 900)),
+          )
+        ).map((result) => (result.status === 'fulfilled' ? result.value : String(result.reason)));
       expect(await round(T)).toEqual(Array.from({ length: 12 }, () => 0));
       expect(await counter(login)).toMatchObject({ failures: 12 });
       for (const address of addresses) {

@@ -30,7 +30,11 @@ async function fastifyApi(rs: ResourceServer): Promise<ProtectedApi> {
   app.get('/me', { preHandler: rs.fastify() }, async (request) => request.gatehouse);
   app.get('/either', { preHandler: rs.fastify(either) }, async (request) => request.gatehouse);
   await app.listen({ port: 0, host: '127.0.0.1' });
-  return { name: 'fastify', url: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`, close: () => app.close() };
+  return {
+    name: 'fastify',
+    url: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}`,
+    close: () => app.close(),
+  };
 }
 
 function expressApi(rs: ResourceServer): Promise<ProtectedApi> {
@@ -43,7 +47,8 @@ function expressApi(rs: ResourceServer): Promise<ProtectedApi> {
 }
 
 function nodeApi(rs: ResourceServer): Promise<ProtectedApi> {
-  const json = (res: ServerResponse, value: unknown) => res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(value));
+  const json = (res: ServerResponse, value: unknown) =>
+    res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(value));
   const routes: Record<string, (req: IncomingMessage, res: ServerResponse) => void> = {
     'GET /notes': rs.node(read, (_req, res, access) => json(res, access)),
     'POST /notes': rs.node(write, (_req, res, access) => json(res, access)),
@@ -88,7 +93,10 @@ export interface ApiAnswer {
 export async function callApi(url: string, token?: string, init: RequestInit = {}): Promise<ApiAnswer> {
   const response = await fetch(url, {
     ...init,
-    headers: { ...(token === undefined ? {} : { authorization: `Bearer ${token}` }), ...(init.headers as Record<string, string> | undefined) },
+    headers: {
+      ...(token === undefined ? {} : { authorization: `Bearer ${token}` }),
+      ...(init.headers as Record<string, string> | undefined),
+    },
     signal: AbortSignal.timeout(20_000),
   });
   const text = await response.text();

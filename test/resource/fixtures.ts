@@ -88,7 +88,10 @@ export interface SigningKey {
   publicJwk: JWK;
 }
 
-export async function makeSigningKey(alg: SigningKey['alg'] = 'EdDSA', kid = `key-${alg}-${Math.random().toString(36).slice(2, 8)}`): Promise<SigningKey> {
+export async function makeSigningKey(
+  alg: SigningKey['alg'] = 'EdDSA',
+  kid = `key-${alg}-${Math.random().toString(36).slice(2, 8)}`,
+): Promise<SigningKey> {
   const { publicKey, privateKey } = await generateKeyPair(alg, { extractable: true });
   const publicJwk = { ...(await exportJWK(publicKey)), kid, alg, use: 'sig' };
   return { kid, alg, privateKey, publicJwk };
@@ -119,7 +122,9 @@ export function signAccessToken(key: SigningKey, options: TokenOptions): Promise
     ...options.claims,
   };
   for (const [name, value] of Object.entries(payload)) if (value === undefined) delete payload[name];
-  return new SignJWT(payload).setProtectedHeader({ alg: key.alg, typ: 'at+jwt', kid: key.kid, ...options.header }).sign(key.privateKey);
+  return new SignJWT(payload)
+    .setProtectedHeader({ alg: key.alg, typ: 'at+jwt', kid: key.kid, ...options.header })
+    .sign(key.privateKey);
 }
 
 /** base64url of a JSON value, for tokens crafted by hand. */
@@ -140,7 +145,8 @@ export async function rejection(promise: Promise<unknown>): Promise<BearerError>
     (value) => ({ resolved: value }),
     (error: unknown) => ({ error }),
   );
-  if ('resolved' in outcome) throw new Error(`expected a BearerError, but it resolved with ${JSON.stringify(outcome.resolved)}`);
+  if ('resolved' in outcome)
+    throw new Error(`expected a BearerError, but it resolved with ${JSON.stringify(outcome.resolved)}`);
   expect(outcome.error).toBeInstanceOf(BearerError);
   return outcome.error as BearerError;
 }

@@ -28,7 +28,11 @@ let rs: ResourceServer;
 let apis: ProtectedApi[];
 
 async function clientCredentialsToken(scope: string, server = gatehouse): Promise<string> {
-  const res = await tokenRequest(server.url, { grant_type: 'client_credentials', scope }, { basic: [service.client_id, service.client_secret] });
+  const res = await tokenRequest(
+    server.url,
+    { grant_type: 'client_credentials', scope },
+    { basic: [service.client_id, service.client_secret] },
+  );
   expect(res.status, res.text).toBe(200);
   return res.json.access_token as string;
 }
@@ -53,15 +57,23 @@ afterAll(async () => {
 
 describe('scopes and user roles in a real Gatehouse JWT', () => {
   it('a client granted the scope admin gets SCOPE_admin, never ROLE_ADMIN (no confusion with an admin user)', async () => {
-    const access = await rs.authenticate({ headers: { authorization: `Bearer ${await clientCredentialsToken('read admin')}` } });
+    const access = await rs.authenticate({
+      headers: { authorization: `Bearer ${await clientCredentialsToken('read admin')}` },
+    });
     expect(access.scopes).toEqual(['read', 'admin']);
     expect(access.roles).toEqual(['SCOPE_read', 'SCOPE_admin']);
     expect(access.roles).not.toContain('ROLE_ADMIN');
   });
 
   it('the old names come back only when asked for: scopeRoles { prefix: "ROLE_", upperCase: true }', async () => {
-    const legacy = createResourceServer({ issuer: gatehouse.url, tokenFormat: 'jwt', scopeRoles: { prefix: 'ROLE_', upperCase: true } });
-    const access = await legacy.authenticate({ headers: { authorization: `Bearer ${await clientCredentialsToken('read admin')}` } });
+    const legacy = createResourceServer({
+      issuer: gatehouse.url,
+      tokenFormat: 'jwt',
+      scopeRoles: { prefix: 'ROLE_', upperCase: true },
+    });
+    const access = await legacy.authenticate({
+      headers: { authorization: `Bearer ${await clientCredentialsToken('read admin')}` },
+    });
     expect(access.roles).toEqual(['ROLE_READ', 'ROLE_ADMIN']);
   });
 });
@@ -87,7 +99,12 @@ describe.each(['fastify', 'express', 'node'] as const)('JWT access tokens throug
       roles: ['SCOPE_read'],
       tokenFormat: 'jwt',
     });
-    expect(answer.json.claims).toMatchObject({ iss: gatehouse.url, aud: gatehouse.url, client_id: service.client_id, scope: 'read' });
+    expect(answer.json.claims).toMatchObject({
+      iss: gatehouse.url,
+      aud: gatehouse.url,
+      client_id: service.client_id,
+      scope: 'read',
+    });
     expect(answer.json.expiresAt).toBe(answer.json.claims.exp);
   });
 
@@ -98,7 +115,9 @@ describe.each(['fastify', 'express', 'node'] as const)('JWT access tokens throug
       'Bearer realm="api", error="insufficient_scope", error_description="the access token lacks the scope write", scope="write"',
     );
     expect(answer.json.error).toBe('insufficient_scope');
-    expect((await callApi(`${api()}/notes`, await clientCredentialsToken('read write'), { method: 'POST' })).status).toBe(200);
+    expect(
+      (await callApi(`${api()}/notes`, await clientCredentialsToken('read write'), { method: 'POST' })).status,
+    ).toBe(200);
     expect((await callApi(`${api()}/either`, await clientCredentialsToken('read'))).status).toBe(200);
   });
 
@@ -108,21 +127,32 @@ describe.each(['fastify', 'express', 'node'] as const)('JWT access tokens throug
     const forged = Buffer.from(JSON.stringify({ ...claims, scope: 'read write' })).toString('base64url');
     const answer = await callApi(`${api()}/notes`, `${header}.${forged}.${signature}`, { method: 'POST' });
     expect(answer.status).toBe(401);
-    expect(answer.headers.get('www-authenticate')).toMatch(/^Bearer realm="api", error="invalid_token", error_description="/);
+    expect(answer.headers.get('www-authenticate')).toMatch(
+      /^Bearer realm="api", error="invalid_token", error_description="/,
+    );
   });
 
   it("carries a user's name and roles from the password grant", async () => {
-    const res = await tokenRequest(gatehouse.url, { grant_type: 'password', username: 'alice', password: 'correct horse battery', scope: 'read' }, { basic: [app.client_id, app.client_secret] });
+    const res = await tokenRequest(
+      gatehouse.url,
+      { grant_type: 'password', username: 'alice', password: 'correct horse battery', scope: 'read' },
+      { basic: [app.client_id, app.client_secret] },
+    );
     expect(res.status, res.text).toBe(200);
     const answer = await callApi(`${api()}/me`, res.json.access_token);
     expect(answer.status).toBe(200);
-    expect(answer.json).toMatchObject({ clientId: app.client_id, username: 'alice', scopes: ['read'], roles: ['SCOPE_read', 'ROLE_EDITOR'] });
+    expect(answer.json).toMatchObject({
+      clientId: app.client_id,
+      username: 'alice',
+      scopes: ['read'],
+      roles: ['SCOPE_read', 'ROLE_EDITOR'],
+    });
     expect(answer.json.sub).not.toBe(app.client_id);
   });
 });
 
 describe('signing key rotation (gatehouse keys rotate)', () => {
-  let rotationApis: ProtectedApi[] = [];
+  const rotationApis: ProtectedApi[] = [];
   afterAll(() => Promise.all(rotationApis.map((api) => api.close())));
 
   const states = (): Promise<Record<string, string>> => signingKeyStates(gatehouse);
@@ -171,7 +201,7 @@ describe('signing key rotation (gatehouse keys rotate)', () => {
     await second.close();
   });
 
-  it('with a plain keys rotate, the keys fetched right after the rotation already verify the new key\'s tokens when it starts signing: no refetch, no refusal', async () => {
+  it("with a plain keys rotate, the keys fetched right after the rotation already verify the new key's tokens when it starts signing: no refetch, no refusal", async () => {
     let jwksFetches = 0;
     const counting: typeof fetch = (input, init) => {
       jwksFetches++;

@@ -23,7 +23,11 @@ let apis: ProtectedApi[];
 const closers: Array<() => Promise<void>> = [];
 
 async function clientCredentialsToken(scope: string): Promise<string> {
-  const res = await tokenRequest(gatehouse.url, { grant_type: 'client_credentials', scope }, { basic: [service.client_id, service.client_secret] });
+  const res = await tokenRequest(
+    gatehouse.url,
+    { grant_type: 'client_credentials', scope },
+    { basic: [service.client_id, service.client_secret] },
+  );
   expect(res.status, res.text).toBe(200);
   return res.json.access_token as string;
 }
@@ -31,7 +35,10 @@ async function clientCredentialsToken(scope: string): Promise<string> {
 async function revoke(token: string): Promise<void> {
   const res = await httpRequest(`${gatehouse.url}/oauth/revoke`, {
     method: 'POST',
-    headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basicAuthorization(service.client_id, service.client_secret) },
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      authorization: basicAuthorization(service.client_id, service.client_secret),
+    },
     body: new URLSearchParams({ token }).toString(),
   });
   expect(res.status, res.text).toBe(200);
@@ -48,7 +55,11 @@ beforeAll(async () => {
   [service, app, resourceClient] = created.slice(0, 3) as [typeof service, typeof service, typeof service];
   const rs = createResourceServer({
     issuer: gatehouse.url,
-    introspection: { clientId: resourceClient.client_id, clientSecret: resourceClient.client_secret, cacheMaxAge: CACHE_MAX_AGE },
+    introspection: {
+      clientId: resourceClient.client_id,
+      clientSecret: resourceClient.client_secret,
+      cacheMaxAge: CACHE_MAX_AGE,
+    },
     now: () => Date.now() / 1000 + clockOffset,
   });
   apis = await startProtectedApis(rs);
@@ -88,7 +99,10 @@ describe.each(['fastify', 'express', 'node'] as const)('opaque access tokens thr
     expect(answer.headers.get('www-authenticate')).toBe(
       'Bearer realm="api", error="insufficient_scope", error_description="the access token lacks the scope write", scope="write"',
     );
-    expect(answer.json).toEqual({ error: 'insufficient_scope', error_description: 'the access token lacks the scope write' });
+    expect(answer.json).toEqual({
+      error: 'insufficient_scope',
+      error_description: 'the access token lacks the scope write',
+    });
   });
 
   it('answers an unknown token with 401 invalid_token', async () => {
@@ -113,7 +127,11 @@ describe.each(['fastify', 'express', 'node'] as const)('opaque access tokens thr
 
 describe('introspection specifics', () => {
   it('never takes a refresh token for an access token', async () => {
-    const res = await tokenRequest(gatehouse.url, { grant_type: 'password', username: 'alice', password: 'correct horse battery', scope: 'read' }, { basic: [app.client_id, app.client_secret] });
+    const res = await tokenRequest(
+      gatehouse.url,
+      { grant_type: 'password', username: 'alice', password: 'correct horse battery', scope: 'read' },
+      { basic: [app.client_id, app.client_secret] },
+    );
     expect(res.status, res.text).toBe(200);
     const withAccess = await callApi(`${apis[0]!.url}/notes`, res.json.access_token);
     expect(withAccess.json).toMatchObject({ username: 'alice', clientId: app.client_id, scopes: ['read'] });
@@ -123,7 +141,10 @@ describe('introspection specifics', () => {
   });
 
   it('answers 503, naming its credentials, when Gatehouse refuses them', async () => {
-    const rs = createResourceServer({ issuer: gatehouse.url, introspection: { clientId: resourceClient.client_id, clientSecret: 'wrong secret' } });
+    const rs = createResourceServer({
+      issuer: gatehouse.url,
+      introspection: { clientId: resourceClient.client_id, clientSecret: 'wrong secret' },
+    });
     const [wrong] = await startProtectedApis(rs).then((started) => {
       closers.push(...started.map((api) => () => api.close()));
       return started;
@@ -138,9 +159,15 @@ describe('introspection specifics', () => {
     const token = await clientCredentialsToken('read');
     const elsewhere = createResourceServer({
       issuer: gatehouse.url,
-      introspection: { clientId: resourceClient.client_id, clientSecret: resourceClient.client_secret, endpoint: 'http://127.0.0.1:1/oauth/introspect' },
+      introspection: {
+        clientId: resourceClient.client_id,
+        clientSecret: resourceClient.client_secret,
+        endpoint: 'http://127.0.0.1:1/oauth/introspect',
+      },
     });
-    const error = await elsewhere.authenticate({ headers: { authorization: `Bearer ${token}` } }).catch((failure: unknown) => failure);
+    const error = await elsewhere
+      .authenticate({ headers: { authorization: `Bearer ${token}` } })
+      .catch((failure: unknown) => failure);
     expect(error).toMatchObject({ status: 503, code: 'temporarily_unavailable' });
   });
 });

@@ -9,7 +9,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createSqliteStore, type TestStore } from '../../../test/helpers/databases.js';
 import { validateConfig } from '../../config/load.js';
 import { ManualClock } from '../../core/clock.js';
-import { composeServices, type Services } from '../../start.js';
+import { composeServices } from '../../start.js';
 import { buildHttpServer } from '../../http/server.js';
 import { UserAccounts } from '../users.js';
 import { MailQueue, type Mailer, type MailMessage } from './mailer.js';
@@ -29,7 +29,12 @@ function stuckMailer(): Mailer & { started: number } {
   return mailer;
 }
 
-const message = (n: number): MailMessage => ({ to: `user${n}@example.com`, subject: `Reset ${n}`, text: LINK, html: `<a href="${LINK}">reset</a>` });
+const message = (n: number): MailMessage => ({
+  to: `user${n}@example.com`,
+  subject: `Reset ${n}`,
+  text: LINK,
+  html: `<a href="${LINK}">reset</a>`,
+});
 
 describe('MailQueue limit', () => {
   let db: TestStore | undefined;
@@ -47,7 +52,10 @@ describe('MailQueue limit', () => {
     expect(queue.size).toBe(3);
     expect(queue.dropped).toBe(2);
     expect(error).toHaveBeenCalledTimes(2);
-    expect(error).toHaveBeenLastCalledWith({ purpose: 'resetting', queued: 3, dropped: 2 }, expect.stringContaining('dropped'));
+    expect(error).toHaveBeenLastCalledWith(
+      { purpose: 'resetting', queued: 3, dropped: 2 },
+      expect.stringContaining('dropped'),
+    );
     const logged = JSON.stringify(error.mock.calls);
     for (const secret of [LINK, 'user4@example.com', 'Reset 4']) expect(logged).not.toContain(secret);
   });
@@ -89,8 +97,14 @@ describe('MailQueue limit', () => {
     const app = buildHttpServer(gatehouse, pino({ level: 'silent' }));
     try {
       const accounts = new UserAccounts(db.store, { clock });
-      for (const name of ['ann', 'ben', 'cal', 'dee']) await accounts.create({ username: name, email: `${name}@example.com`, password: 'correct horse battery staple' });
-      for (const name of ['ann', 'ben', 'cal', 'dee']) expect(await gatehouse.resetting.request(name, '203.0.113.7')).toEqual({ kind: 'accepted' });
+      for (const name of ['ann', 'ben', 'cal', 'dee'])
+        await accounts.create({
+          username: name,
+          email: `${name}@example.com`,
+          password: 'correct horse battery staple',
+        });
+      for (const name of ['ann', 'ben', 'cal', 'dee'])
+        expect(await gatehouse.resetting.request(name, '203.0.113.7')).toEqual({ kind: 'accepted' });
       await (gatehouse.resetting as { idle?: () => Promise<void> }).idle?.();
       expect(mailer.started).toBe(2);
       expect(gatehouse.mail.queueState).toEqual({ queued: 2, dropped: 2 });

@@ -12,7 +12,7 @@ import { startMailServer, type MailServer } from '../../../test/helpers/mail.js'
 import { MailQueue, OutboxMailer, SmtpMailer, type Mailer, type MailMessage } from './mailer.js';
 
 const FROM = 'Gatehouse <no-reply@auth.example.com>';
-const LINK = 'https://auth.example.com/reset/password?token=' + 'S3cr3tT0k3n'.repeat(5);
+const LINK = `https://auth.example.com/reset/password?token=${'S3cr3tT0k3n'.repeat(5)}`;
 
 function message(overrides: Partial<MailMessage> = {}): MailMessage {
   return {
@@ -60,7 +60,9 @@ describe('OutboxMailer', () => {
 
     // The .txt has the link whole, on one line, for `cat`.
     const text = await readFile(join(folder, txt), 'utf8');
-    expect(text).toBe(`From: ${FROM}\nTo: alice@example.com\nSubject: Reset your password for auth.example.com\n\n${message().text}`);
+    expect(text).toBe(
+      `From: ${FROM}\nTo: alice@example.com\nSubject: Reset your password for auth.example.com\n\n${message().text}`,
+    );
     expect(text.split('\n')).toContain(LINK);
   });
 
@@ -101,7 +103,9 @@ describe('OutboxMailer', () => {
     expect(files.filter((file) => file.endsWith('.eml'))).toHaveLength(5);
     expect(files.filter((file) => file.endsWith('.txt'))).toHaveLength(5);
     const subjects = await Promise.all(
-      files.filter((file) => file.endsWith('.eml')).map(async (file) => (await simpleParser(await readFile(join(folder, file)))).subject),
+      files
+        .filter((file) => file.endsWith('.eml'))
+        .map(async (file) => (await simpleParser(await readFile(join(folder, file)))).subject),
     );
     expect(subjects.sort()).toEqual(['message 0', 'message 1', 'message 2', 'message 3', 'message 4']);
   });
@@ -150,7 +154,8 @@ describe('SmtpMailer', () => {
   it('several messages on one mailer', async () => {
     const mailer = new SmtpMailer(server.url, FROM);
     try {
-      for (const to of ['carol@example.com', 'dave@example.com']) await mailer.send(message({ to, subject: `for ${to}` }));
+      for (const to of ['carol@example.com', 'dave@example.com'])
+        await mailer.send(message({ to, subject: `for ${to}` }));
     } finally {
       await mailer.close();
     }
@@ -279,7 +284,11 @@ describe('MailQueue', () => {
     await queue.idle();
     expect(sent.map((m) => m.subject)).toEqual(['second']);
     expect(logger.error).toHaveBeenCalledTimes(1);
-    expect(logger.error.mock.calls[0]![0]).toEqual({ purpose: 'confirmation', code: undefined, responseCode: undefined });
+    expect(logger.error.mock.calls[0]![0]).toEqual({
+      purpose: 'confirmation',
+      code: undefined,
+      responseCode: undefined,
+    });
   });
 
   it('a mailer rejecting with something that is not an Error is logged too', async () => {

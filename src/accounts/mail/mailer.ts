@@ -29,7 +29,10 @@ async function loadNodemailer(): Promise<typeof import('nodemailer').default> {
 export class SmtpMailer implements Mailer {
   private transport: Promise<Transporter> | null = null;
 
-  constructor(private readonly url: string, private readonly from: string) {}
+  constructor(
+    private readonly url: string,
+    private readonly from: string,
+  ) {}
 
   async send(message: MailMessage): Promise<void> {
     // nodemailer's logger is off unless the URL turns it on (?logger=true): it would print the
@@ -53,18 +56,31 @@ export class OutboxMailer implements Mailer {
   private transport: Promise<Transporter> | null = null;
   private readonly folder: string;
 
-  constructor(folder: string, private readonly from: string, private readonly logger: Pick<Logger, 'info'>) {
+  constructor(
+    folder: string,
+    private readonly from: string,
+    private readonly logger: Pick<Logger, 'info'>,
+  ) {
     this.folder = resolve(folder);
   }
 
   async send(message: MailMessage): Promise<void> {
-    this.transport ??= loadNodemailer().then((nodemailer) => nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' }));
+    this.transport ??= loadNodemailer().then((nodemailer) =>
+      nodemailer.createTransport({ streamTransport: true, buffer: true, newline: 'unix' }),
+    );
     const built = (await (await this.transport).sendMail({ from: this.from, ...message })) as { message: Buffer };
     await mkdir(this.folder, { recursive: true, mode: 0o700 });
-    const base = join(this.folder, `${new Date().toISOString().replace(/[:.]/g, '-')}-${randomBytes(4).toString('hex')}`);
+    const base = join(
+      this.folder,
+      `${new Date().toISOString().replace(/[:.]/g, '-')}-${randomBytes(4).toString('hex')}`,
+    );
     const path = `${base}.eml`;
     await writeFile(path, built.message, { mode: 0o600 });
-    await writeFile(`${base}.txt`, `From: ${this.from}\nTo: ${message.to}\nSubject: ${message.subject}\n\n${message.text}`, { mode: 0o600 });
+    await writeFile(
+      `${base}.txt`,
+      `From: ${this.from}\nTo: ${message.to}\nSubject: ${message.subject}\n\n${message.text}`,
+      { mode: 0o600 },
+    );
     this.logger.info({ path }, 'e-mail written to the outbox (no mail.url is set)');
   }
 
@@ -103,7 +119,10 @@ export class MailQueue {
   deliver(message: MailMessage, purpose: string): void {
     if (this.inFlight.size >= this.limit) {
       this.dropped += 1;
-      this.logger.error({ purpose, queued: this.inFlight.size, dropped: this.dropped }, 'e-mail dropped: the mail queue is full (is the mail server slow or down?)');
+      this.logger.error(
+        { purpose, queued: this.inFlight.size, dropped: this.dropped },
+        'e-mail dropped: the mail queue is full (is the mail server slow or down?)',
+      );
       return;
     }
     const sending = this.mailer

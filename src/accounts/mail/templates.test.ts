@@ -6,7 +6,14 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { durationInWords, MailTemplates, TEMPLATE_NAMES, TemplateError, type TemplateName, type TemplateValues } from './templates.js';
+import {
+  durationInWords,
+  MailTemplates,
+  TEMPLATE_NAMES,
+  TemplateError,
+  type TemplateName,
+  type TemplateValues,
+} from './templates.js';
 
 const VALUES: TemplateValues = {
   username: 'alice',
@@ -74,24 +81,27 @@ describe('built-in templates', () => {
     ]);
   });
 
-  it.each(TEMPLATE_NAMES.map((name) => [name]))('%s renders a subject, a text and an HTML body with every value filled', (name) => {
-    const message = templates.render(name, 'alice@example.com', VALUES);
-    expect(message.to).toBe('alice@example.com');
-    for (const part of [message.subject, message.text, message.html]) {
-      expect(part.length).toBeGreaterThan(0);
-      // No placeholder is left over.
-      expect(part).not.toMatch(/\{\{|\}\}/);
-    }
-    expect(message.subject).toContain('auth.example.com');
-    expect(message.subject).not.toMatch(/[\r\n]/);
-    for (const key of SHOWS[name]) {
-      expect(message.text, `${name}.text shows ${key}`).toContain(VALUES[key]);
-      // The link has an & which the HTML body escapes.
-      const inHtml = key === 'link' ? VALUES.link.replace('&', '&amp;') : VALUES[key];
-      expect(message.html, `${name}.html shows ${key}`).toContain(inHtml);
-    }
-    expect(message.html).toMatch(/^<!doctype html>/i);
-  });
+  it.each(TEMPLATE_NAMES.map((name) => [name]))(
+    '%s renders a subject, a text and an HTML body with every value filled',
+    (name) => {
+      const message = templates.render(name, 'alice@example.com', VALUES);
+      expect(message.to).toBe('alice@example.com');
+      for (const part of [message.subject, message.text, message.html]) {
+        expect(part.length).toBeGreaterThan(0);
+        // No placeholder is left over.
+        expect(part).not.toMatch(/\{\{|\}\}/);
+      }
+      expect(message.subject).toContain('auth.example.com');
+      expect(message.subject).not.toMatch(/[\r\n]/);
+      for (const key of SHOWS[name]) {
+        expect(message.text, `${name}.text shows ${key}`).toContain(VALUES[key]);
+        // The link has an & which the HTML body escapes.
+        const inHtml = key === 'link' ? VALUES.link.replace('&', '&amp;') : VALUES[key];
+        expect(message.html, `${name}.html shows ${key}`).toContain(inHtml);
+      }
+      expect(message.html).toMatch(/^<!doctype html>/i);
+    },
+  );
 
   it('links are in the HTML body as links', () => {
     for (const name of ['confirmation', 'resetting', 'already_registered', 'email_change'] as const) {
@@ -121,7 +131,12 @@ describe('built-in templates', () => {
     expect(notice.text).toContain('If this was not you, change your password now');
     expect(notice.text).not.toContain(VALUES.link);
     // The holder of the address hears only that someone tried: no link, not the account that tried.
-    const inUse = templates.render('email_in_use', 'bob@example.com', { ...VALUES, username: 'bob', link: '', new_email: '' });
+    const inUse = templates.render('email_in_use', 'bob@example.com', {
+      ...VALUES,
+      username: 'bob',
+      link: '',
+      new_email: '',
+    });
     expect(inUse.text).toContain('It already belongs to your account, whose username is bob');
     expect(inUse.text).not.toMatch(/https?:/);
     expect(inUse.text).not.toContain('alice');
@@ -129,7 +144,11 @@ describe('built-in templates', () => {
 
   it('values are HTML-escaped in the HTML body, and only there', () => {
     const nasty = `<b>&"'`;
-    const message = templates.render('email_changed', 'a@example.com', { ...VALUES, username: nasty, new_email: `x<script>@example.com` });
+    const message = templates.render('email_changed', 'a@example.com', {
+      ...VALUES,
+      username: nasty,
+      new_email: `x<script>@example.com`,
+    });
     expect(message.html).toContain('&lt;b&gt;&amp;&quot;&#39;');
     expect(message.html).not.toContain('<b>');
     expect(message.html).not.toContain('<script>');
@@ -140,7 +159,10 @@ describe('built-in templates', () => {
   });
 
   it('a value with a line break cannot add a header: the subject stays on one line', () => {
-    const message = templates.render('confirmation', 'a@example.com', { ...VALUES, site: 'evil.example\r\nBcc: victim@example.com\n' });
+    const message = templates.render('confirmation', 'a@example.com', {
+      ...VALUES,
+      site: 'evil.example\r\nBcc: victim@example.com\n',
+    });
     expect(message.subject).not.toMatch(/[\r\n]/);
     expect(message.subject).toBe('Confirm your e-mail address for evil.example Bcc: victim@example.com ');
   });
@@ -154,7 +176,8 @@ describe('built-in templates', () => {
 describe('an override folder', () => {
   it('replaces only the files present: a .txt replaces subject and text, the built-in HTML stays', async () => {
     const folder = await folderWith('txt-only', {
-      'confirmation.txt': 'Subject: Welcome to {{site}}, {{username}}\n\nHi {{username}}! Click {{link}} within {{expires_in}}.\n',
+      'confirmation.txt':
+        'Subject: Welcome to {{site}}, {{username}}\n\nHi {{username}}! Click {{link}} within {{expires_in}}.\n',
     });
     const templates = new MailTemplates(folder);
     const builtIn = new MailTemplates();
@@ -166,7 +189,9 @@ describe('an override folder', () => {
 
     // The other templates are the built-in ones.
     for (const name of TEMPLATE_NAMES.filter((n) => n !== 'confirmation')) {
-      expect(templates.render(name, 'a@example.com', VALUES), name).toEqual(builtIn.render(name, 'a@example.com', VALUES));
+      expect(templates.render(name, 'a@example.com', VALUES), name).toEqual(
+        builtIn.render(name, 'a@example.com', VALUES),
+      );
     }
   });
 
@@ -177,7 +202,9 @@ describe('an override folder', () => {
     const templates = new MailTemplates(folder);
     const builtIn = new MailTemplates().render('resetting', 'a@example.com', VALUES);
     const message = templates.render('resetting', 'a@example.com', { ...VALUES, username: '<i>bob</i>' });
-    expect(message.html).toBe(`<p>Reset for &lt;i&gt;bob&lt;/i&gt; at <a href="${VALUES.link.replace('&', '&amp;')}">auth.example.com</a></p>`);
+    expect(message.html).toBe(
+      `<p>Reset for &lt;i&gt;bob&lt;/i&gt; at <a href="${VALUES.link.replace('&', '&amp;')}">auth.example.com</a></p>`,
+    );
     expect(message.subject).toBe(builtIn.subject);
     expect(message.text).toContain('<i>bob</i>');
   });
@@ -194,8 +221,13 @@ describe('an override folder', () => {
   });
 
   it('a subject made from a value with a line break stays on one line', async () => {
-    const folder = await folderWith('subject-username', { 'password_changed.txt': 'Subject: Hello {{username}}\n\nBody\n' });
-    const message = new MailTemplates(folder).render('password_changed', 'a@example.com', { ...VALUES, username: 'eve\r\nBcc: x@example.com' });
+    const folder = await folderWith('subject-username', {
+      'password_changed.txt': 'Subject: Hello {{username}}\n\nBody\n',
+    });
+    const message = new MailTemplates(folder).render('password_changed', 'a@example.com', {
+      ...VALUES,
+      username: 'eve\r\nBcc: x@example.com',
+    });
     expect(message.subject).toBe('Hello eve Bcc: x@example.com');
   });
 
@@ -203,7 +235,8 @@ describe('an override folder', () => {
     const folder = await folderWith('empty', {});
     const templates = new MailTemplates(folder);
     const builtIn = new MailTemplates();
-    for (const name of TEMPLATE_NAMES) expect(templates.render(name, 'a@example.com', VALUES)).toEqual(builtIn.render(name, 'a@example.com', VALUES));
+    for (const name of TEMPLATE_NAMES)
+      expect(templates.render(name, 'a@example.com', VALUES)).toEqual(builtIn.render(name, 'a@example.com', VALUES));
   });
 
   it('a .txt without a Subject line is refused, naming the file', async () => {

@@ -68,7 +68,9 @@ To finish creating your account on {{site}}, open this link:
 
 You will be asked for the password you chose. The link works for {{expires_in}}, once. If you did not sign up, ignore this e-mail: the account will not be activated.
 `,
-    html: wrap(`<p>Hello {{username}},</p><p>To finish creating your account on {{site}}, confirm your e-mail address.</p>${button('Confirm my e-mail address')}<p>You will be asked for the password you chose. The link works for {{expires_in}}, once. If you did not sign up, ignore this e-mail: the account will not be activated.</p>`),
+    html: wrap(
+      `<p>Hello {{username}},</p><p>To finish creating your account on {{site}}, confirm your e-mail address.</p>${button('Confirm my e-mail address')}<p>You will be asked for the password you chose. The link works for {{expires_in}}, once. If you did not sign up, ignore this e-mail: the account will not be activated.</p>`,
+    ),
   },
   resetting: {
     subject: 'Reset your password for {{site}}',
@@ -82,7 +84,9 @@ The link works for {{expires_in}}, once. Setting a new password signs you out ev
 
 If you did not ask for this, ignore this e-mail: your password stays as it is.
 `,
-    html: wrap(`<p>Hello {{username}},</p><p>Someone (hopefully you) asked to reset the password of your account on {{site}}.</p>${button('Choose a new password')}<p>The link works for {{expires_in}}, once. Setting a new password signs you out everywhere and disconnects the apps using your account.</p><p>If you did not ask for this, ignore this e-mail: your password stays as it is.</p>`),
+    html: wrap(
+      `<p>Hello {{username}},</p><p>Someone (hopefully you) asked to reset the password of your account on {{site}}.</p>${button('Choose a new password')}<p>The link works for {{expires_in}}, once. Setting a new password signs you out everywhere and disconnects the apps using your account.</p><p>If you did not ask for this, ignore this e-mail: your password stays as it is.</p>`,
+    ),
   },
   password_changed: {
     subject: 'Your password for {{site}} was changed',
@@ -92,7 +96,9 @@ The password of your account on {{site}} was just changed.
 
 If this was not you, reset your password now with "Forgot your password?" on the sign-in page.
 `,
-    html: wrap(`<p>Hello {{username}},</p><p>The password of your account on {{site}} was just changed.</p><p>If this was not you, reset your password now with “Forgot your password?” on the sign-in page.</p>`),
+    html: wrap(
+      `<p>Hello {{username}},</p><p>The password of your account on {{site}} was just changed.</p><p>If this was not you, reset your password now with “Forgot your password?” on the sign-in page.</p>`,
+    ),
   },
   email_changed: {
     subject: 'Your e-mail address on {{site}} was changed',
@@ -102,7 +108,9 @@ The e-mail address of your account on {{site}} was changed to {{new_email}}. Mes
 
 If this was not you, contact the administrators of {{site}}.
 `,
-    html: wrap(`<p>Hello {{username}},</p><p>The e-mail address of your account on {{site}} was changed to <strong>{{new_email}}</strong>. Messages about your account now go there.</p><p>If this was not you, contact the administrators of {{site}}.</p>`),
+    html: wrap(
+      `<p>Hello {{username}},</p><p>The e-mail address of your account on {{site}} was changed to <strong>{{new_email}}</strong>. Messages about your account now go there.</p><p>If this was not you, contact the administrators of {{site}}.</p>`,
+    ),
   },
   email_change: {
     subject: 'Confirm your new e-mail address for {{site}}',
@@ -114,7 +122,9 @@ You asked to change the e-mail address of your account on {{site}} to this one, 
 
 You will be asked for your password. The link works for {{expires_in}}, once. Until you follow it, your account keeps its current address. If you did not ask for this, ignore this e-mail: nothing will change.
 `,
-    html: wrap(`<p>Hello {{username}},</p><p>You asked to change the e-mail address of your account on {{site}} to this one, <strong>{{new_email}}</strong>.</p>${button('Confirm my new e-mail address')}<p>You will be asked for your password. The link works for {{expires_in}}, once. Until you follow it, your account keeps its current address. If you did not ask for this, ignore this e-mail: nothing will change.</p>`),
+    html: wrap(
+      `<p>Hello {{username}},</p><p>You asked to change the e-mail address of your account on {{site}} to this one, <strong>{{new_email}}</strong>.</p>${button('Confirm my new e-mail address')}<p>You will be asked for your password. The link works for {{expires_in}}, once. Until you follow it, your account keeps its current address. If you did not ask for this, ignore this e-mail: nothing will change.</p>`,
+    ),
   },
   email_change_requested: {
     subject: 'A change of your e-mail address on {{site}} was asked for',
@@ -124,7 +134,9 @@ Someone signed in to your account on {{site}} asked to change its e-mail address
 
 If this was not you, change your password now (or use "Forgot your password?" on the sign-in page): the link then stops being of any use, and your other devices are signed out.
 `,
-    html: wrap(`<p>Hello {{username}},</p><p>Someone signed in to your account on {{site}} asked to change its e-mail address to <strong>{{new_email}}</strong>. A confirmation link was sent there; your address changes only if it is followed (with your password).</p><p>If this was not you, change your password now (or use “Forgot your password?” on the sign-in page): the link then stops being of any use, and your other devices are signed out.</p>`),
+    html: wrap(
+      `<p>Hello {{username}},</p><p>Someone signed in to your account on {{site}} asked to change its e-mail address to <strong>{{new_email}}</strong>. A confirmation link was sent there; your address changes only if it is followed (with your password).</p><p>If this was not you, change your password now (or use “Forgot your password?” on the sign-in page): the link then stops being of any use, and your other devices are signed out.</p>`,
+    ),
   },
   email_in_use: {
     subject: 'Your e-mail address on {{site}} was given for another account',
@@ -134,7 +146,9 @@ Someone (perhaps you, from another account) tried to make this e-mail address th
 
 If it was not you, you need not do anything.
 `,
-    html: wrap(`<p>Hello {{username}},</p><p>Someone (perhaps you, from another account) tried to make this e-mail address the address of an account on {{site}}. It already belongs to your account, whose username is <strong>{{username}}</strong>, and it stays yours: nothing has changed.</p><p>If it was not you, you need not do anything.</p>`),
+    html: wrap(
+      `<p>Hello {{username}},</p><p>Someone (perhaps you, from another account) tried to make this e-mail address the address of an account on {{site}}. It already belongs to your account, whose username is <strong>{{username}}</strong>, and it stays yours: nothing has changed.</p><p>If it was not you, you need not do anything.</p>`,
+    ),
   },
   already_registered: {
     subject: 'You already have an account on {{site}}',
@@ -148,7 +162,9 @@ If you forgot your password, you can choose a new one here:
 
 If it was not you, ignore this e-mail: nothing has changed.
 `,
-    html: wrap(`<p>Hello {{username}},</p><p>Someone (perhaps you) tried to sign up on {{site}} with this e-mail address. It already belongs to your account, whose username is <strong>{{username}}</strong>.</p><p>If you forgot your password, you can <a href="{{link}}">choose a new one</a>.</p><p>If it was not you, ignore this e-mail: nothing has changed.</p>`),
+    html: wrap(
+      `<p>Hello {{username}},</p><p>Someone (perhaps you) tried to sign up on {{site}} with this e-mail address. It already belongs to your account, whose username is <strong>{{username}}</strong>.</p><p>If you forgot your password, you can <a href="{{link}}">choose a new one</a>.</p><p>If it was not you, ignore this e-mail: nothing has changed.</p>`,
+    ),
   },
 };
 

@@ -14,7 +14,9 @@ export function parseSince(value: string, now: number): number {
     const ms = Date.parse(value.trim());
     if (!Number.isNaN(ms)) return Math.floor(ms / 1000);
   }
-  throw new UsageError(`--since: "${value}" is neither a duration (30m, 24h, 7d) nor a date (2026-11-25 or 2026-11-25T10:00:00Z)`);
+  throw new UsageError(
+    `--since: "${value}" is neither a duration (30m, 24h, 7d) nor a date (2026-11-25 or 2026-11-25T10:00:00Z)`,
+  );
 }
 
 function parseLimit(value: string): number {
@@ -54,47 +56,67 @@ export function auditCommand(): Command {
     audit
       .command('list')
       .description('list security events, oldest first (the newest --limit of those that match)')
-      .option('--since <when>', 'only events since a duration ago (30m, 24h, 7d) or a date (2026-11-25, 2026-11-25T10:00:00Z)')
-      .option('--user <username>', 'only events about this user (a username, an e-mail address, or the id of a deleted user)')
+      .option(
+        '--since <when>',
+        'only events since a duration ago (30m, 24h, 7d) or a date (2026-11-25, 2026-11-25T10:00:00Z)',
+      )
+      .option(
+        '--user <username>',
+        'only events about this user (a username, an e-mail address, or the id of a deleted user)',
+      )
       .option('--client <client_id>', 'only events about this client')
       .option('--type <type>', 'only events of this type (login.failed), or of a family (login.)')
       .option('--limit <n>', 'at most this many events (default 100)', '100')
       .option('--json', 'print JSON'),
-  ).action(async (options: StoreOptions & { since?: string; user?: string; client?: string; type?: string; limit: string; json?: boolean }) => {
-    // Loaded when the command runs: defining the commands (for --help) must stay cheap.
-    const { systemClock } = await import('../../core/clock.js');
-    const { canonicalize } = await import('../../accounts/canonical.js');
-    const { resolveConfig, withStore } = await import('../context.js');
-    const since = options.since === undefined ? undefined : parseSince(options.since, systemClock.now());
-    const limit = parseLimit(options.limit);
-    await withStore(resolveConfig(options), async (store) => {
-      // A deleted user is no longer found by name; their events keep the id.
-      const userId = options.user === undefined ? undefined : ((await store.findUserByLogin(canonicalize(options.user)))?.id ?? options.user);
-      const events = await store.listAuditEvents({
-        limit,
-        ...(since === undefined ? {} : { since }),
-        ...(userId === undefined ? {} : { userId }),
-        ...(options.client === undefined ? {} : { clientId: options.client }),
-        ...(options.type === undefined ? {} : { type: options.type }),
+  ).action(
+    async (
+      options: StoreOptions & {
+        since?: string;
+        user?: string;
+        client?: string;
+        type?: string;
+        limit: string;
+        json?: boolean;
+      },
+    ) => {
+      // Loaded when the command runs: defining the commands (for --help) must stay cheap.
+      const { systemClock } = await import('../../core/clock.js');
+      const { canonicalize } = await import('../../accounts/canonical.js');
+      const { resolveConfig, withStore } = await import('../context.js');
+      const since = options.since === undefined ? undefined : parseSince(options.since, systemClock.now());
+      const limit = parseLimit(options.limit);
+      await withStore(resolveConfig(options), async (store) => {
+        // A deleted user is no longer found by name; their events keep the id.
+        const userId =
+          options.user === undefined
+            ? undefined
+            : ((await store.findUserByLogin(canonicalize(options.user)))?.id ?? options.user);
+        const events = await store.listAuditEvents({
+          limit,
+          ...(since === undefined ? {} : { since }),
+          ...(userId === undefined ? {} : { userId }),
+          ...(options.client === undefined ? {} : { clientId: options.client }),
+          ...(options.type === undefined ? {} : { type: options.type }),
+        });
+        if (options.json) return printJson(events.map(describeEvent));
+        if (events.length === 0) return printLines(['No audit events match.']);
+        printTable(
+          ['TIME', 'EVENT', 'COUNT', 'ACTOR', 'USER', 'CLIENT', 'ADDRESS', 'DETAILS'],
+          events.map((e) => [
+            formatTime(e.at),
+            e.type,
+            countColumn(e),
+            e.actor,
+            e.username ?? e.userId ?? '-',
+            e.clientId ?? '-',
+            e.address ?? '-',
+            Object.entries(e.details ?? {})
+              .map(([key, value]) => `${key}=${value}`)
+              .join(' '),
+          ]),
+        );
       });
-      if (options.json) return printJson(events.map(describeEvent));
-      if (events.length === 0) return printLines(['No audit events match.']);
-      printTable(
-        ['TIME', 'EVENT', 'COUNT', 'ACTOR', 'USER', 'CLIENT', 'ADDRESS', 'DETAILS'],
-        events.map((e) => [
-          formatTime(e.at),
-          e.type,
-          countColumn(e),
-          e.actor,
-          e.username ?? e.userId ?? '-',
-          e.clientId ?? '-',
-          e.address ?? '-',
-          Object.entries(e.details ?? {})
-            .map(([key, value]) => `${key}=${value}`)
-            .join(' '),
-        ]),
-      );
-    });
-  });
+    },
+  );
   return audit;
 }

@@ -44,12 +44,15 @@ function printClient(client: ClientRecord): void {
     `redirect URIs: ${client.redirectUris.join(' ') || '(none)'}`,
     `scope:         ${client.scopes === null ? '(every supported scope)' : client.scopes.join(' ') || '(none)'}`,
     `consent:       ${client.trusted ? 'never asked (trusted first-party client)' : 'asked once per user and scope set'}`,
-    ...(client.canIntrospect ? ['introspect:    any client\'s tokens (resource server)'] : []),
+    ...(client.canIntrospect ? ["introspect:    any client's tokens (resource server)"] : []),
     `created:       ${formatTime(client.createdAt)}`,
   ]);
 }
 
-async function findOrFail(store: { findClient(id: string): Promise<ClientRecord | null> }, id: string): Promise<ClientRecord> {
+async function findOrFail(
+  store: { findClient(id: string): Promise<ClientRecord | null> },
+  id: string,
+): Promise<ClientRecord> {
   const client = await store.findClient(id);
   if (!client) throw new UsageError(`no client "${id}"`);
   return client;
@@ -75,37 +78,65 @@ export function clientCommand(): Command {
       .option('--public', 'a public client (no secret: mobile, single-page and CLI apps)')
       .option('--trusted', 'a first-party client: users are never shown the consent page for it')
       .option('--introspect', 'a resource server: may introspect tokens issued to any client')
-      .option('--allow-insecure-http', 'development only: accept plain http redirect URIs to hosts that are not loopback')
+      .option(
+        '--allow-insecure-http',
+        'development only: accept plain http redirect URIs to hosts that are not loopback',
+      )
       .option('--json', 'print JSON'),
-  ).action(async (options: StoreOptions & { name: string; redirectUri: string[]; grantType: string[]; scope?: string; public?: boolean; trusted?: boolean; introspect?: boolean; allowInsecureHttp?: boolean; json?: boolean }) => {
-    const { resolveConfig, withStore } = await import('../context.js');
-    const { ClientRegistry } = await import('../../core/clients.js');
-    const config = resolveConfig(options);
-    const scopes = options.scope === undefined ? null : options.scope.split(/\s+/).filter(Boolean);
-    const supported = new Set(config.supported_scopes);
-    const unsupported = scopes?.filter((s) => !supported.has(s)) ?? [];
-    if (unsupported.length) throw new UsageError(`scope ${unsupported.join(' ')} is not in supported_scopes (${config.supported_scopes.join(' ') || 'none configured'})`);
-    await withStore(config, async (store, audit) => {
-      const { client: created, secret } = await new ClientRegistry(store).create({
-        name: options.name,
-        redirectUris: options.redirectUri,
-        grantTypes: options.grantType,
-        scopes,
-        isPublic: options.public ?? false,
-        trusted: options.trusted ?? false,
-        canIntrospect: options.introspect ?? false,
-        allowInsecureHttp: options.allowInsecureHttp ?? false,
+  ).action(
+    async (
+      options: StoreOptions & {
+        name: string;
+        redirectUri: string[];
+        grantType: string[];
+        scope?: string;
+        public?: boolean;
+        trusted?: boolean;
+        introspect?: boolean;
+        allowInsecureHttp?: boolean;
+        json?: boolean;
+      },
+    ) => {
+      const { resolveConfig, withStore } = await import('../context.js');
+      const { ClientRegistry } = await import('../../core/clients.js');
+      const config = resolveConfig(options);
+      const scopes = options.scope === undefined ? null : options.scope.split(/\s+/).filter(Boolean);
+      const supported = new Set(config.supported_scopes);
+      const unsupported = scopes?.filter((s) => !supported.has(s)) ?? [];
+      if (unsupported.length)
+        throw new UsageError(
+          `scope ${unsupported.join(' ')} is not in supported_scopes (${config.supported_scopes.join(' ') || 'none configured'})`,
+        );
+      await withStore(config, async (store, audit) => {
+        const { client: created, secret } = await new ClientRegistry(store).create({
+          name: options.name,
+          redirectUris: options.redirectUri,
+          grantTypes: options.grantType,
+          scopes,
+          isPublic: options.public ?? false,
+          trusted: options.trusted ?? false,
+          canIntrospect: options.introspect ?? false,
+          allowInsecureHttp: options.allowInsecureHttp ?? false,
+        });
+        audit.record('client.created', {
+          clientId: created.id,
+          details: { name: created.name, grant_types: created.grantTypes.join(' ') },
+        });
+        warnAboutExtensionGrants(created.grantTypes);
+        if (options.json) {
+          printJson({ ...describeClient(created), client_secret: secret });
+          return;
+        }
+        printClient(created);
+        if (secret)
+          printLines([
+            `client_secret: ${secret}`,
+            '',
+            'Store the secret now: Gatehouse keeps only its hash and cannot show it again.',
+          ]);
       });
-      audit.record('client.created', { clientId: created.id, details: { name: created.name, grant_types: created.grantTypes.join(' ') } });
-      warnAboutExtensionGrants(created.grantTypes);
-      if (options.json) {
-        printJson({ ...describeClient(created), client_secret: secret });
-        return;
-      }
-      printClient(created);
-      if (secret) printLines([`client_secret: ${secret}`, '', 'Store the secret now: Gatehouse keeps only its hash and cannot show it again.']);
-    });
-  });
+    },
+  );
 
   withStoreOptions(client.command('list').description('list clients').option('--json', 'print JSON')).action(
     async (options: StoreOptions & { json?: boolean }) => {
@@ -121,30 +152,34 @@ export function clientCommand(): Command {
     },
   );
 
-  withStoreOptions(client.command('show').description('show one client').argument('<id>').option('--json', 'print JSON')).action(
-    async (id: string, options: StoreOptions & { json?: boolean }) => {
-      const { resolveConfig, withStore } = await import('../context.js');
-      await withStore(resolveConfig(options), async (store) => {
-        const found = await findOrFail(store, id);
-        if (options.json) printJson(describeClient(found));
-        else printClient(found);
-      });
-    },
-  );
-
-  withStoreOptions(client.command('delete').description('delete a client and every token issued to it').argument('<id>')).action(
-    async (id: string, options: StoreOptions) => {
-      const { resolveConfig, withStore } = await import('../context.js');
-      await withStore(resolveConfig(options), async (store, audit) => {
-        if (!(await store.deleteClient(id))) throw new UsageError(`no client "${id}"`);
-        audit.record('client.deleted', { clientId: id });
-        printLines([`Deleted client ${id} and its tokens.`]);
-      });
-    },
-  );
+  withStoreOptions(
+    client.command('show').description('show one client').argument('<id>').option('--json', 'print JSON'),
+  ).action(async (id: string, options: StoreOptions & { json?: boolean }) => {
+    const { resolveConfig, withStore } = await import('../context.js');
+    await withStore(resolveConfig(options), async (store) => {
+      const found = await findOrFail(store, id);
+      if (options.json) printJson(describeClient(found));
+      else printClient(found);
+    });
+  });
 
   withStoreOptions(
-    client.command('rotate-secret').description('issue a new secret; the old one stops working at once').argument('<id>').option('--json', 'print JSON'),
+    client.command('delete').description('delete a client and every token issued to it').argument('<id>'),
+  ).action(async (id: string, options: StoreOptions) => {
+    const { resolveConfig, withStore } = await import('../context.js');
+    await withStore(resolveConfig(options), async (store, audit) => {
+      if (!(await store.deleteClient(id))) throw new UsageError(`no client "${id}"`);
+      audit.record('client.deleted', { clientId: id });
+      printLines([`Deleted client ${id} and its tokens.`]);
+    });
+  });
+
+  withStoreOptions(
+    client
+      .command('rotate-secret')
+      .description('issue a new secret; the old one stops working at once')
+      .argument('<id>')
+      .option('--json', 'print JSON'),
   ).action(async (id: string, options: StoreOptions & { json?: boolean }) => {
     const { resolveConfig, withStore } = await import('../context.js');
     const { ClientRegistry } = await import('../../core/clients.js');

@@ -19,7 +19,9 @@ async function keyRing(
   { decrypt = true } = {},
 ): Promise<KeyRing> {
   if (decrypt && !config.key_encryption_key) {
-    throw new UsageError('key_encryption_key is not configured (set GATEHOUSE_KEY_ENCRYPTION_KEY, at least 32 characters)');
+    throw new UsageError(
+      'key_encryption_key is not configured (set GATEHOUSE_KEY_ENCRYPTION_KEY, at least 32 characters)',
+    );
   }
   const { KeyEncryption } = await import('../../core/key-encryption.js');
   const { KeyRing } = await import('../../core/keys.js');
@@ -50,8 +52,13 @@ export function keysCommand(): Command {
   withStoreOptions(
     keys
       .command('rotate')
-      .description(`add a new signing key: published at once, signing ${HELP_PREPUBLICATION_SECONDS} s later; the current key stays published until its tokens expire`)
-      .option('--now', 'sign with the new key at once (resource servers that cached the keys moments ago may refuse its tokens for up to a minute)')
+      .description(
+        `add a new signing key: published at once, signing ${HELP_PREPUBLICATION_SECONDS} s later; the current key stays published until its tokens expire`,
+      )
+      .option(
+        '--now',
+        'sign with the new key at once (resource servers that cached the keys moments ago may refuse its tokens for up to a minute)',
+      )
       .option('--json', 'print JSON'),
   ).action(async (options: StoreOptions & { now?: boolean; json?: boolean }) => {
     const { resolveConfig, withStore } = await import('../context.js');
@@ -60,7 +67,9 @@ export function keysCommand(): Command {
     await withStore(config, async (store, audit) => {
       const ring = await keyRing(config, store);
       const created = await ring.rotate({ immediately: options.now ?? false });
-      audit.record('key.rotated', { details: { kid: created.kid, algorithm: created.algorithm, immediately: String(options.now ?? false) } });
+      audit.record('key.rotated', {
+        details: { kid: created.kid, algorithm: created.algorithm, immediately: String(options.now ?? false) },
+      });
       const listed = (await ring.list()).find((key) => key.kid === created.kid)!;
       if (options.json) return printJson(describeKey(listed));
       const first = (await ring.list()).length === 1;
@@ -72,19 +81,26 @@ export function keysCommand(): Command {
     });
   });
 
-  withStoreOptions(keys.command('list').description('list signing keys, current first').option('--json', 'print JSON')).action(
-    async (options: StoreOptions & { json?: boolean }) => {
-      const { resolveConfig, withStore } = await import('../context.js');
-      const config = resolveConfig(options);
-      await withStore(config, async (store) => {
-        const described = (await (await keyRing(config, store, { decrypt: false })).list()).map(describeKey);
-        if (options.json) return printJson(described);
-        printTable(
-          ['KID', 'ALGORITHM', 'STATE', 'CREATED', 'RETIRES', 'PUBLISHED UNTIL'],
-          described.map((key) => [key.kid, key.algorithm, key.state, key.created_at, key.retires_at ?? '-', key.published_until ?? '-']),
-        );
-      });
-    },
-  );
+  withStoreOptions(
+    keys.command('list').description('list signing keys, current first').option('--json', 'print JSON'),
+  ).action(async (options: StoreOptions & { json?: boolean }) => {
+    const { resolveConfig, withStore } = await import('../context.js');
+    const config = resolveConfig(options);
+    await withStore(config, async (store) => {
+      const described = (await (await keyRing(config, store, { decrypt: false })).list()).map(describeKey);
+      if (options.json) return printJson(described);
+      printTable(
+        ['KID', 'ALGORITHM', 'STATE', 'CREATED', 'RETIRES', 'PUBLISHED UNTIL'],
+        described.map((key) => [
+          key.kid,
+          key.algorithm,
+          key.state,
+          key.created_at,
+          key.retires_at ?? '-',
+          key.published_until ?? '-',
+        ]),
+      );
+    });
+  });
   return keys;
 }

@@ -41,7 +41,8 @@ export async function readNewPassword(fromStdin: boolean | undefined): Promise<s
     if (!value) throw new UsageError('--password-stdin: no password on stdin');
     return value;
   }
-  if (!process.stdin.isTTY) throw new UsageError('no terminal to ask for the password: pass it on stdin with --password-stdin');
+  if (!process.stdin.isTTY)
+    throw new UsageError('no terminal to ask for the password: pass it on stdin with --password-stdin');
   const first = await promptHidden('Password: ');
   const second = await promptHidden('Repeat password: ');
   if (first !== second) throw new UsageError('the passwords do not match');

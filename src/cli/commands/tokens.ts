@@ -7,7 +7,9 @@ export function tokensCommand(): Command {
   withStoreOptions(
     tokens
       .command('clean')
-      .description('delete expired access tokens, refresh tokens, authorization codes, sign-in sessions, retired signing keys and idle failure counters, and audit events past audit.retention (in batches)')
+      .description(
+        'delete expired access tokens, refresh tokens, authorization codes, sign-in sessions, retired signing keys and idle failure counters, and audit events past audit.retention (in batches)',
+      )
       .option('--json', 'print JSON'),
   ).action(async (options: StoreOptions & { json?: boolean }) => {
     const { systemClock } = await import('../../core/clock.js');

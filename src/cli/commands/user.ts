@@ -62,17 +62,23 @@ export function userCommand(): Command {
       .option('--password-stdin', 'read the password from stdin')
       .option('--role <role>', 'extra role, e.g. ROLE_ADMIN (repeatable; ROLE_USER is implicit)', collect, [])
       .option('--inactive', 'create the account disabled'),
-  ).action(async (username: string, email: string, options: StoreOptions & { passwordStdin?: boolean; role: string[]; inactive?: boolean }) => {
-    const { resolveConfig, withStore } = await import('../context.js');
-    const config = resolveConfig(options);
-    const password = await readNewPassword(options.passwordStdin);
-    await withStore(config, async (store, audit) => {
-      const service = await accountsFor(config, store, audit);
-      const enabled = !options.inactive;
-      const created = await service.create({ username, email, password, roles: options.role, enabled });
-      printLines([`Created user ${created.username} <${created.email}>${created.enabled ? '' : ' (inactive)'}.`]);
-    });
-  });
+  ).action(
+    async (
+      username: string,
+      email: string,
+      options: StoreOptions & { passwordStdin?: boolean; role: string[]; inactive?: boolean },
+    ) => {
+      const { resolveConfig, withStore } = await import('../context.js');
+      const config = resolveConfig(options);
+      const password = await readNewPassword(options.passwordStdin);
+      await withStore(config, async (store, audit) => {
+        const service = await accountsFor(config, store, audit);
+        const enabled = !options.inactive;
+        const created = await service.create({ username, email, password, roles: options.role, enabled });
+        printLines([`Created user ${created.username} <${created.email}>${created.enabled ? '' : ' (inactive)'}.`]);
+      });
+    },
+  );
 
   const toggle = (name: 'activate' | 'deactivate', enabled: boolean) =>
     withStoreOptions(user.command(name).description(`${name} a user`).argument('<username>')).action(
@@ -84,14 +90,18 @@ export function userCommand(): Command {
   toggle('activate', true);
   toggle('deactivate', false);
 
-  withStoreOptions(user.command('promote').description('add a role to a user').argument('<username>').argument('<role>')).action(
+  withStoreOptions(
+    user.command('promote').description('add a role to a user').argument('<username>').argument('<role>'),
+  ).action(
     accounts(async (users, login: string, role: string) => {
       const changed = await users.promote(login, role);
       printLines([`User ${changed.username} has roles: ${changed.roles.join(' ') || '(none)'}.`]);
     }),
   );
 
-  withStoreOptions(user.command('demote').description('remove a role from a user').argument('<username>').argument('<role>')).action(
+  withStoreOptions(
+    user.command('demote').description('remove a role from a user').argument('<username>').argument('<role>'),
+  ).action(
     accounts(async (users, login: string, role: string) => {
       const changed = await users.demote(login, role);
       printLines([`User ${changed.username} has roles: ${changed.roles.join(' ') || '(none)'}.`]);
@@ -116,11 +126,16 @@ export function userCommand(): Command {
   });
 
   withStoreOptions(
-    user.command('delete').description("delete a user with their tokens, sign-in sessions and consents").argument('<username>'),
+    user
+      .command('delete')
+      .description('delete a user with their tokens, sign-in sessions and consents')
+      .argument('<username>'),
   ).action(
     accounts(async (users, login: string) => {
       const deleted = await users.delete(login);
-      printLines([`Deleted user ${deleted.username} <${deleted.email}> with their tokens, sign-in sessions and consents.`]);
+      printLines([
+        `Deleted user ${deleted.username} <${deleted.email}> with their tokens, sign-in sessions and consents.`,
+      ]);
     }),
   );
 
@@ -140,19 +155,23 @@ export function userCommand(): Command {
     },
   );
 
-  withStoreOptions(user.command('show').description('show one user').argument('<username>').option('--json', 'print JSON')).action(
-    async (login: string, options: StoreOptions & { json?: boolean }) => {
-      const { resolveConfig, withStore } = await import('../context.js');
-      const config = resolveConfig(options);
-      await withStore(config, async (store, audit) => {
-        const service = await accountsFor(config, store, audit);
-        const found = await service.find(login);
-        const described = describeUser(found);
-        if (options.json) return printJson(described);
-        printLines(Object.entries(described).map(([k, v]) => `${`${k}:`.padEnd(12)} ${Array.isArray(v) ? v.join(' ') || '(none)' : String(v)}`));
-      });
-    },
-  );
+  withStoreOptions(
+    user.command('show').description('show one user').argument('<username>').option('--json', 'print JSON'),
+  ).action(async (login: string, options: StoreOptions & { json?: boolean }) => {
+    const { resolveConfig, withStore } = await import('../context.js');
+    const config = resolveConfig(options);
+    await withStore(config, async (store, audit) => {
+      const service = await accountsFor(config, store, audit);
+      const found = await service.find(login);
+      const described = describeUser(found);
+      if (options.json) return printJson(described);
+      printLines(
+        Object.entries(described).map(
+          ([k, v]) => `${`${k}:`.padEnd(12)} ${Array.isArray(v) ? v.join(' ') || '(none)' : String(v)}`,
+        ),
+      );
+    });
+  });
 
   return user;
 }

@@ -42,21 +42,42 @@ describe('an authorization code presented by another client', () => {
     victim = await registry.create({ name: 'victim', redirectUris: [CALLBACK] });
     attacker = await registry.create({ name: 'attacker', redirectUris: [CALLBACK] });
     publicAttacker = await registry.create({ name: 'public attacker', isPublic: true, redirectUris: [CALLBACK] });
-    aliceId = (await new UserAccounts(db.store, { clock }).create({ username: 'alice', email: 'alice@example.com', password: 'a long passphrase' })).id;
+    aliceId = (
+      await new UserAccounts(db.store, { clock }).create({
+        username: 'alice',
+        email: 'alice@example.com',
+        password: 'a long passphrase',
+      })
+    ).id;
   });
   afterAll(() => db.cleanup());
 
   async function codeFor(who: RegisteredClient): Promise<string> {
     const validation = await gatehouse.authorizationEndpoint.validate(
-      new Map(Object.entries({ response_type: 'code', client_id: who.client.id, redirect_uri: CALLBACK, state: 's', code_challenge: CHALLENGE, code_challenge_method: 'S256' })),
+      new Map(
+        Object.entries({
+          response_type: 'code',
+          client_id: who.client.id,
+          redirect_uri: CALLBACK,
+          state: 's',
+          code_challenge: CHALLENGE,
+          code_challenge_method: 'S256',
+        }),
+      ),
     );
     if (validation.kind !== 'valid') throw new Error(JSON.stringify(validation));
-    const location = await gatehouse.authorizationEndpoint.approve(validation.request, { id: aliceId, username: 'alice', roles: [] }, false);
+    const location = await gatehouse.authorizationEndpoint.approve(
+      validation.request,
+      { id: aliceId, username: 'alice', roles: [] },
+      false,
+    );
     return new URL(location).searchParams.get('code')!;
   }
 
   function exchange(who: RegisteredClient, code: string) {
-    const params = new Map(Object.entries({ grant_type: 'authorization_code', code, redirect_uri: CALLBACK, code_verifier: VERIFIER }));
+    const params = new Map(
+      Object.entries({ grant_type: 'authorization_code', code, redirect_uri: CALLBACK, code_verifier: VERIFIER }),
+    );
     if (who.secret === null) {
       params.set('client_id', who.client.id);
       return gatehouse.tokenEndpoint.handle({ params });
@@ -82,7 +103,10 @@ describe('an authorization code presented by another client', () => {
     expect(await live(tokens)).toBe(true);
     // The victim's refresh token still works.
     const refreshed = await gatehouse.tokenEndpoint.handle({
-      params: new Map([['grant_type', 'refresh_token'], ['refresh_token', tokens.refresh_token!]]),
+      params: new Map([
+        ['grant_type', 'refresh_token'],
+        ['refresh_token', tokens.refresh_token!],
+      ]),
       authorization: `Basic ${Buffer.from(`${encodeURIComponent(victim.client.id)}:${encodeURIComponent(victim.secret!)}`).toString('base64')}`,
     });
     expect(refreshed.response.access_token).toBeTruthy();
@@ -90,7 +114,8 @@ describe('an authorization code presented by another client', () => {
 
   it('a fresh code presented by another client: invalid_grant, not consumed: the victim still redeems it', async () => {
     const code = await codeFor(victim);
-    for (const who of [attacker, publicAttacker]) expect((await rejectedOAuthError(exchange(who, code))).code).toBe('invalid_grant');
+    for (const who of [attacker, publicAttacker])
+      expect((await rejectedOAuthError(exchange(who, code))).code).toBe('invalid_grant');
     expect((await db.store.findAuthorizationCode(tokenKey(code)))?.consumedAt).toBeNull();
     const tokens = (await exchange(victim, code)).response;
     expect(await live(tokens)).toBe(true);
@@ -109,7 +134,17 @@ describe('an authorization code presented by another client', () => {
     const stored = (await db.store.findAuthorizationCode(tokenKey(code)))!;
     const now = clock.now();
     const forAttacker: IssuedTokens = {
-      accessToken: { tokenHash: 'attacker-at', jti: null, familyId: stored.familyId, clientId: attacker.client.id, userId: aliceId, scope: 'read', issuedAt: now, expiresAt: now + 60, revokedAt: null },
+      accessToken: {
+        tokenHash: 'attacker-at',
+        jti: null,
+        familyId: stored.familyId,
+        clientId: attacker.client.id,
+        userId: aliceId,
+        scope: 'read',
+        issuedAt: now,
+        expiresAt: now + 60,
+        revokedAt: null,
+      },
     };
     expect(await db.store.redeemAuthorizationCode(tokenKey(code), now, forAttacker)).toEqual({ kind: 'invalid' });
     expect(await db.store.findAccessToken('attacker-at')).toBeNull();

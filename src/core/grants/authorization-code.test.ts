@@ -67,11 +67,17 @@ describe('authorization code grant', () => {
     const registry = new ClientRegistry(db.store, clock);
     const register = (input: NewClient) => registry.create(input);
     web = await register({ name: 'web', redirectUris: [WEB_CALLBACK, WEB_OTHER] });
-    single = await register({ name: 'single', redirectUris: ['https://single.example/cb'], grantTypes: ['authorization_code'] });
+    single = await register({
+      name: 'single',
+      redirectUris: ['https://single.example/cb'],
+      grantTypes: ['authorization_code'],
+    });
     rival = await register({ name: 'rival', redirectUris: [WEB_CALLBACK, WEB_OTHER] });
     spa = await register({ name: 'spa', isPublic: true, redirectUris: ['https://spa.example/cb'] });
     native = await register({ name: 'native', isPublic: true, redirectUris: ['http://127.0.0.1/callback'] });
-    aliceId = (await accounts().create({ username: 'alice', email: 'alice@example.com', password: 'a long passphrase' })).id;
+    aliceId = (
+      await accounts().create({ username: 'alice', email: 'alice@example.com', password: 'a long passphrase' })
+    ).id;
   });
   afterAll(() => db.cleanup());
 
@@ -79,7 +85,11 @@ describe('authorization code grant', () => {
     new Map(Object.entries(values).filter((entry): entry is [string, string] => entry[1] !== undefined));
 
   /** Runs the authorization endpoint for `who` (valid request + approval by alice); returns the code. */
-  async function authorize(who: Registered, overrides: Record<string, string | undefined> = {}, on = gatehouse): Promise<string> {
+  async function authorize(
+    who: Registered,
+    overrides: Record<string, string | undefined> = {},
+    on = gatehouse,
+  ): Promise<string> {
     const validation = await on.authorizationEndpoint.validate(
       defined({
         response_type: 'code',
@@ -97,19 +107,32 @@ describe('authorization code grant', () => {
     return new URL(location).searchParams.get('code')!;
   }
 
-  const basic = (who: Registered) => `Basic ${Buffer.from(`${encodeURIComponent(who.client.id)}:${encodeURIComponent(who.secret!)}`).toString('base64')}`;
+  const basic = (who: Registered) =>
+    `Basic ${Buffer.from(`${encodeURIComponent(who.client.id)}:${encodeURIComponent(who.secret!)}`).toString('base64')}`;
 
   /** A token request as `who`: HTTP Basic for a confidential client, client_id alone for a public one. */
   function token(who: Registered, params: Record<string, string | undefined>, on = gatehouse) {
-    if (who.secret === null) return on.tokenEndpoint.handle({ params: defined({ client_id: who.client.id, ...params }) });
+    if (who.secret === null)
+      return on.tokenEndpoint.handle({ params: defined({ client_id: who.client.id, ...params }) });
     return on.tokenEndpoint.handle({ params: defined(params), authorization: basic(who) });
   }
 
   /** The usual exchange of `code` by `who`. */
-  const exchange = (who: Registered, code: string | undefined, overrides: Record<string, string | undefined> = {}, on = gatehouse) =>
+  const exchange = (
+    who: Registered,
+    code: string | undefined,
+    overrides: Record<string, string | undefined> = {},
+    on = gatehouse,
+  ) =>
     token(
       who,
-      { grant_type: 'authorization_code', code, redirect_uri: who.client.redirectUris[0], code_verifier: VERIFIER, ...overrides },
+      {
+        grant_type: 'authorization_code',
+        code,
+        redirect_uri: who.client.redirectUris[0],
+        code_verifier: VERIFIER,
+        ...overrides,
+      },
       on,
     ).then((outcome) => outcome.response);
 
@@ -118,16 +141,26 @@ describe('authorization code grant', () => {
   /** How many access tokens the code's family has (i.e. whether anything was issued for it). */
   async function tokensIssuedFor(code: string): Promise<number> {
     const stored = await db.store.findAuthorizationCode(tokenKey(code));
-    const row = await db.store.driver.get<{ n: number }>('SELECT COUNT(*) AS n FROM access_tokens WHERE family_id = ?', [stored!.familyId]);
+    const row = await db.store.driver.get<{ n: number }>(
+      'SELECT COUNT(*) AS n FROM access_tokens WHERE family_id = ?',
+      [stored!.familyId],
+    );
     return Number(row?.n);
   }
 
-  const accessRevokedAt = async (tokens: TokenResponse) => (await db.store.findAccessToken(tokenKey(tokens.access_token)))?.revokedAt;
-  const refreshRevokedAt = async (tokens: TokenResponse) => (await db.store.findRefreshToken(tokenKey(tokens.refresh_token!)))?.revokedAt;
+  const accessRevokedAt = async (tokens: TokenResponse) =>
+    (await db.store.findAccessToken(tokenKey(tokens.access_token)))?.revokedAt;
+  const refreshRevokedAt = async (tokens: TokenResponse) =>
+    (await db.store.findRefreshToken(tokenKey(tokens.refresh_token!)))?.revokedAt;
 
   it('exchanges a code with the right verifier for tokens bound to the user, client and authorized scope', async () => {
     const code = await authorize(web);
-    const outcome = await token(web, { grant_type: 'authorization_code', code, redirect_uri: WEB_CALLBACK, code_verifier: VERIFIER });
+    const outcome = await token(web, {
+      grant_type: 'authorization_code',
+      code,
+      redirect_uri: WEB_CALLBACK,
+      code_verifier: VERIFIER,
+    });
     expect(outcome.clientId).toBe(web.client.id);
     expect(outcome.grantType).toBe('authorization_code');
     const tokens = outcome.response;
@@ -139,9 +172,20 @@ describe('authorization code grant', () => {
     expect(stored?.consumedAt).toBe(clock.now());
     const access = await db.store.findAccessToken(tokenKey(tokens.access_token));
     const refresh = await db.store.findRefreshToken(tokenKey(tokens.refresh_token!));
-    expect(access).toMatchObject({ clientId: web.client.id, userId: aliceId, scope: 'read write', familyId: stored!.familyId, revokedAt: null });
+    expect(access).toMatchObject({
+      clientId: web.client.id,
+      userId: aliceId,
+      scope: 'read write',
+      familyId: stored!.familyId,
+      revokedAt: null,
+    });
     expect(access?.expiresAt).toBe(clock.now() + ACCESS_LIFETIME);
-    expect(refresh).toMatchObject({ clientId: web.client.id, userId: aliceId, scope: 'read write', familyId: stored!.familyId });
+    expect(refresh).toMatchObject({
+      clientId: web.client.id,
+      userId: aliceId,
+      scope: 'read write',
+      familyId: stored!.familyId,
+    });
   });
 
   it('the token carries the scope that was authorized, not a wider one', async () => {
@@ -167,7 +211,9 @@ describe('authorization code grant', () => {
     expect(await accessRevokedAt(first)).toBe(clock.now());
     expect(await refreshRevokedAt(first)).toBe(clock.now());
     // The revoked refresh token no longer works.
-    expect(await refused(token(web, { grant_type: 'refresh_token', refresh_token: first.refresh_token! }))).toBe('invalid_grant');
+    expect(await refused(token(web, { grant_type: 'refresh_token', refresh_token: first.refresh_token! }))).toBe(
+      'invalid_grant',
+    );
   });
 
   it('a replayed code also revokes tokens obtained since by refreshing', async () => {
@@ -185,7 +231,9 @@ describe('authorization code grant', () => {
   it('concurrent exchanges of one code: exactly one gets tokens, and those end up revoked', async () => {
     const code = await authorize(web);
     const results = await Promise.allSettled(Array.from({ length: 5 }, () => exchange(web, code)));
-    const won = results.filter((result): result is PromiseFulfilledResult<TokenResponse> => result.status === 'fulfilled');
+    const won = results.filter(
+      (result): result is PromiseFulfilledResult<TokenResponse> => result.status === 'fulfilled',
+    );
     expect(won).toHaveLength(1);
     for (const result of results) {
       if (result.status === 'rejected') expect((result.reason as { code?: string }).code).toBe('invalid_grant');
@@ -205,7 +253,7 @@ describe('authorization code grant', () => {
   });
 
   it('an unknown code is invalid_grant; a missing code is invalid_request', async () => {
-    expect(await refused(exchange(web, 'no-such-code-' + 'x'.repeat(30)))).toBe('invalid_grant');
+    expect(await refused(exchange(web, `no-such-code-${'x'.repeat(30)}`))).toBe('invalid_grant');
     expect(await refused(exchange(web, undefined))).toBe('invalid_request');
   });
 
@@ -252,7 +300,12 @@ describe('authorization code grant', () => {
 
   it('a redirect_uri at the exchange that differs from the authorization request is invalid_grant', async () => {
     const code = await authorize(web, { redirect_uri: WEB_CALLBACK });
-    for (const redirectUri of [WEB_OTHER, `${WEB_CALLBACK}/`, 'https://APP.example/callback', 'https://evil.example/callback']) {
+    for (const redirectUri of [
+      WEB_OTHER,
+      `${WEB_CALLBACK}/`,
+      'https://APP.example/callback',
+      'https://evil.example/callback',
+    ]) {
       expect(await refused(exchange(web, code, { redirect_uri: redirectUri }))).toBe('invalid_grant');
     }
     expect(await tokensIssuedFor(code)).toBe(0);
@@ -267,18 +320,26 @@ describe('authorization code grant', () => {
   it('a redirect_uri omitted at authorization may be omitted at the exchange, or repeated as registered, but not changed', async () => {
     const omittedBoth = await authorize(single, { redirect_uri: undefined });
     expect((await db.store.findAuthorizationCode(tokenKey(omittedBoth)))?.redirectUriGiven).toBe(false);
-    expect((await exchange(single, omittedBoth, { redirect_uri: undefined })).access_token).toMatch(/^[A-Za-z0-9_-]{51}$/);
+    expect((await exchange(single, omittedBoth, { redirect_uri: undefined })).access_token).toMatch(
+      /^[A-Za-z0-9_-]{51}$/,
+    );
 
     const repeated = await authorize(single, { redirect_uri: undefined });
-    expect((await exchange(single, repeated, { redirect_uri: 'https://single.example/cb' })).access_token).toMatch(/^[A-Za-z0-9_-]{51}$/);
+    expect((await exchange(single, repeated, { redirect_uri: 'https://single.example/cb' })).access_token).toMatch(
+      /^[A-Za-z0-9_-]{51}$/,
+    );
 
     const changed = await authorize(single, { redirect_uri: undefined });
-    expect(await refused(exchange(single, changed, { redirect_uri: 'https://single.example/cb/' }))).toBe('invalid_grant');
+    expect(await refused(exchange(single, changed, { redirect_uri: 'https://single.example/cb/' }))).toBe(
+      'invalid_grant',
+    );
   });
 
   it('a loopback redirect must be repeated with the very port it was sent to', async () => {
     const code = await authorize(native, { redirect_uri: 'http://127.0.0.1:51234/callback' });
-    expect(await refused(exchange(native, code, { redirect_uri: 'http://127.0.0.1:51235/callback' }))).toBe('invalid_grant');
+    expect(await refused(exchange(native, code, { redirect_uri: 'http://127.0.0.1:51235/callback' }))).toBe(
+      'invalid_grant',
+    );
     expect(await refused(exchange(native, code, { redirect_uri: 'http://127.0.0.1/callback' }))).toBe('invalid_grant');
     const tokens = await exchange(native, code, { redirect_uri: 'http://127.0.0.1:51234/callback' });
     expect(tokens.scope).toBe('read write');
@@ -302,7 +363,8 @@ describe('authorization code grant', () => {
     expect(tokens.refresh_token).toMatch(/^[A-Za-z0-9_-]{51}$/);
     expect((await db.store.findAccessToken(tokenKey(tokens.access_token)))?.clientId).toBe(spa.client.id);
 
-    const refreshed = (await token(spa, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token! })).response;
+    const refreshed = (await token(spa, { grant_type: 'refresh_token', refresh_token: tokens.refresh_token! }))
+      .response;
     expect(refreshed.access_token).not.toBe(tokens.access_token);
     expect(refreshed.refresh_token).toMatch(/^[A-Za-z0-9_-]{51}$/);
     expect(refreshed.scope).toBe('read write');
@@ -318,7 +380,13 @@ describe('authorization code grant', () => {
   it('a confidential client must authenticate to exchange its code', async () => {
     const code = await authorize(web);
     const withoutSecret = gatehouse.tokenEndpoint.handle({
-      params: defined({ grant_type: 'authorization_code', client_id: web.client.id, code, redirect_uri: WEB_CALLBACK, code_verifier: VERIFIER }),
+      params: defined({
+        grant_type: 'authorization_code',
+        client_id: web.client.id,
+        code,
+        redirect_uri: WEB_CALLBACK,
+        code_verifier: VERIFIER,
+      }),
     });
     expect(await refused(withoutSecret)).toBe('invalid_client');
     expect(await tokensIssuedFor(code)).toBe(0);

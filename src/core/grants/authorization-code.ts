@@ -70,24 +70,36 @@ export class AuthorizationCodeGrant implements GrantHandler {
     }
     if (code.expiresAt <= now) throw invalid();
     // §4.1.3: the redirect_uri must be repeated, identically, when the request named one.
-    if (code.redirectUriGiven ? redirectUri !== code.redirectUri : redirectUri !== undefined && redirectUri !== code.redirectUri) {
+    if (
+      code.redirectUriGiven
+        ? redirectUri !== code.redirectUri
+        : redirectUri !== undefined && redirectUri !== code.redirectUri
+    ) {
       throw OAuthError.invalidGrant('redirect_uri does not match the authorization request');
     }
     if (code.codeChallenge === null) {
       // RFC 9700 §4.8.2: a verifier without a challenge is a PKCE downgrade attempt.
-      if (verifier !== undefined) throw OAuthError.invalidGrant('code_verifier given, but the authorization request had no code_challenge');
+      if (verifier !== undefined)
+        throw OAuthError.invalidGrant('code_verifier given, but the authorization request had no code_challenge');
       // Public clients always send a challenge (the authorization endpoint insists); a code
       // without one can only be redeemed by the confidential client that authenticated above.
       if (client.isPublic) throw invalid();
     } else {
       if (verifier === undefined) throw OAuthError.invalidGrant('code_verifier is required (PKCE)');
-      if (!verifierMatchesChallenge(verifier, code.codeChallenge)) throw OAuthError.invalidGrant('code_verifier does not match the code_challenge');
+      if (!verifierMatchesChallenge(verifier, code.codeChallenge))
+        throw OAuthError.invalidGrant('code_verifier does not match the code_challenge');
     }
     const user = await this.store.findUserById(code.userId);
     if (!user?.enabled) throw OAuthError.invalidGrant('the user account is not active');
 
     const minted = await this.minter.mint(
-      { clientId: client.id, userId: code.userId, user, scope: code.scope.split(' ').filter(Boolean), familyId: code.familyId },
+      {
+        clientId: client.id,
+        userId: code.userId,
+        user,
+        scope: code.scope.split(' ').filter(Boolean),
+        familyId: code.familyId,
+      },
       this.refreshTokensAllowed(client.grantTypes),
     );
     const outcome = await this.store.redeemAuthorizationCode(codeHash, now, {

@@ -31,7 +31,10 @@ export class ClientCredentialsGrant implements GrantHandler {
     if (client.isPublic) throw OAuthError.unauthorizedClient('a public client cannot use client_credentials');
     const scope = scopeForNewGrant(this.scopes, client, params.get('scope'));
     // §4.4.3: a refresh token SHOULD NOT be included.
-    const minted = await this.minter.mint({ clientId: client.id, userId: null, scope, familyId: this.minter.newFamilyId() }, false);
+    const minted = await this.minter.mint(
+      { clientId: client.id, userId: null, scope, familyId: this.minter.newFamilyId() },
+      false,
+    );
     await this.store.issueTokens({ accessToken: minted.accessToken });
     return minted;
   }

@@ -41,10 +41,13 @@ export class PasswordGrant implements GrantHandler {
 
     const result = await this.resourceOwners.authenticate({ login, password, address: clientIp, client });
     if (result.kind === 'throttled') {
-      throw OAuthError.invalidGrant(`too many failed sign-in attempts; retry in ${result.retryAfter} seconds`).withRetryAfter(result.retryAfter);
+      throw OAuthError.invalidGrant(
+        `too many failed sign-in attempts; retry in ${result.retryAfter} seconds`,
+      ).withRetryAfter(result.retryAfter);
     }
     if (result.kind === 'refused') throw OAuthError.invalidGrant('invalid username or password');
-    if (result.kind === 'unconfirmed') throw OAuthError.invalidGrant('the e-mail address of this account is not confirmed yet');
+    if (result.kind === 'unconfirmed')
+      throw OAuthError.invalidGrant('the e-mail address of this account is not confirmed yet');
     const { user } = result;
 
     const minted = await this.minter.mint(

@@ -28,7 +28,11 @@ describeEachEngine('refresh_token grant: grace replays and absolute lifetime', (
   let db: TestStore;
   const clock = new ManualClock(T);
   const config = validateConfig({
-    supported_scopes: ['read'], default_scope: 'read', access_token_lifetime: 600, refresh_token_lifetime: 14 * DAY, refresh_token_grace_period: 30,
+    supported_scopes: ['read'],
+    default_scope: 'read',
+    access_token_lifetime: 600,
+    refresh_token_lifetime: 14 * DAY,
+    refresh_token_grace_period: 30,
   });
   let gatehouse: Services;
   let unlimited: Services;
@@ -39,14 +43,23 @@ describeEachEngine('refresh_token grant: grace replays and absolute lifetime', (
   beforeAll(async () => {
     db = await factory.createStore();
     gatehouse = composeServices({ config, store: db.store, clock });
-    unlimited = composeServices({ config: { ...config, refresh_token_absolute_lifetime: 0 }, store: db.store, clock, auditLog: false });
+    unlimited = composeServices({
+      config: { ...config, refresh_token_absolute_lifetime: 0 },
+      store: db.store,
+      clock,
+      auditLog: false,
+    });
     gatehouse.events.on((event) => events.push(event));
     const registry = new ClientRegistry(db.store, clock);
     const a = await registry.create({ name: 'app', grantTypes: ['password', 'refresh_token'] });
     const b = await registry.create({ name: 'other', grantTypes: ['password', 'refresh_token'] });
     app = { id: a.client.id, secret: a.secret! };
     otherApp = { id: b.client.id, secret: b.secret! };
-    await new UserAccounts(db.store, { clock }).create({ username: 'carol', email: 'carol@example.com', password: PASSWORD });
+    await new UserAccounts(db.store, { clock }).create({
+      username: 'carol',
+      email: 'carol@example.com',
+      password: PASSWORD,
+    });
   });
   afterAll(async () => {
     await gatehouse?.close();
@@ -55,15 +68,20 @@ describeEachEngine('refresh_token grant: grace replays and absolute lifetime', (
 
   const request = (params: Record<string, string>, as = app, on = gatehouse) =>
     on.tokenEndpoint
-      .handle({ params: new Map(Object.entries({ client_id: as.id, client_secret: as.secret, ...params })), clientIp: '203.0.113.9' })
+      .handle({
+        params: new Map(Object.entries({ client_id: as.id, client_secret: as.secret, ...params })),
+        clientIp: '203.0.113.9',
+      })
       .then((outcome) => outcome.response);
   const login = (on = gatehouse) => request({ grant_type: 'password', username: 'carol', password: PASSWORD }, app, on);
-  const refresh = (token: TokenResponse, as = app, on = gatehouse) => request({ grant_type: 'refresh_token', refresh_token: token.refresh_token! }, as, on);
+  const refresh = (token: TokenResponse, as = app, on = gatehouse) =>
+    request({ grant_type: 'refresh_token', refresh_token: token.refresh_token! }, as, on);
   const rejected = async (promise: Promise<unknown>) => (await rejectedOAuthError(promise)).code;
-  const accessRevoked = async (token: TokenResponse) => (await db.store.findAccessToken(tokenKey(token.access_token)))?.revokedAt !== null;
+  const accessRevoked = async (token: TokenResponse) =>
+    (await db.store.findAccessToken(tokenKey(token.access_token)))?.revokedAt !== null;
   const eventsOf = (type: string, since: number) => events.slice(since).filter((event) => event.type === type);
 
-  it('the attacker story: a replay of the old token in the window gets a pair and revokes the client\'s successor; the client\'s next refresh revokes the family, the attacker\'s tokens with it', async () => {
+  it("the attacker story: a replay of the old token in the window gets a pair and revokes the client's successor; the client's next refresh revokes the family, the attacker's tokens with it", async () => {
     const mark = events.length;
     const original = await login(); // the attacker steals original.refresh_token
     const legit = await refresh(original); // the rightful client rotates it
@@ -74,7 +92,9 @@ describeEachEngine('refresh_token grant: grace replays and absolute lifetime', (
     expect(attacker.refresh_token).not.toBe(legit.refresh_token);
     expect(await accessRevoked(legit)).toBe(true);
     expect((await db.store.findRefreshToken(tokenKey(legit.refresh_token!)))?.revokedAt).toBe(clock.now());
-    expect(eventsOf('refresh_token.grace_replay', mark)).toMatchObject([{ clientId: app.id, address: '203.0.113.9', actor: 'client' }]);
+    expect(eventsOf('refresh_token.grace_replay', mark)).toMatchObject([
+      { clientId: app.id, address: '203.0.113.9', actor: 'client' },
+    ]);
 
     // The rightful client refreshes with its (now revoked) successor: reuse, the family dies.
     clock.advance(60);
@@ -124,7 +144,9 @@ describeEachEngine('refresh_token grant: grace replays and absolute lifetime', (
     const legit = await refresh(original);
     clock.advance(5);
     expect(await rejected(refresh(original, otherApp))).toBe('invalid_grant');
-    expect(eventsOf('token.reuse_detected', mark)).toMatchObject([{ clientId: otherApp.id, details: { issued_to: app.id } }]);
+    expect(eventsOf('token.reuse_detected', mark)).toMatchObject([
+      { clientId: otherApp.id, details: { issued_to: app.id } },
+    ]);
     expect(eventsOf('refresh_token.grace_replay', mark)).toHaveLength(0);
     expect(await accessRevoked(legit)).toBe(true);
     expect(await rejected(refresh(legit))).toBe('invalid_grant');

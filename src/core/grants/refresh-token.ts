@@ -56,7 +56,8 @@ export class RefreshTokenGrant implements GrantHandler {
     // in another client's hands has leaked and is being replayed: its family is revoked.
     if (token.clientId !== client.id) {
       const outcome = await this.store.refuseForeignRefreshToken(presentedHash, this.clock.now());
-      if (outcome.kind === 'reuse-detected') this.reuseDetected(client.id, token, clientIp, { presented_by: 'other_client', issued_to: token.clientId });
+      if (outcome.kind === 'reuse-detected')
+        this.reuseDetected(client.id, token, clientIp, { presented_by: 'other_client', issued_to: token.clientId });
       throw invalid();
     }
     // The family's absolute end (tokens issued since it are already capped; older ones are not).
@@ -66,8 +67,13 @@ export class RefreshTokenGrant implements GrantHandler {
 
     const next = await this.minter.mint(
       {
-        clientId: client.id, userId: token.userId, user: user ?? undefined, scope,
-        familyId: token.familyId, parentHash: presentedHash, familyStartedAt: token.familyStartedAt,
+        clientId: client.id,
+        userId: token.userId,
+        user: user ?? undefined,
+        scope,
+        familyId: token.familyId,
+        parentHash: presentedHash,
+        familyStartedAt: token.familyStartedAt,
       },
       true,
     );
@@ -98,7 +104,12 @@ export class RefreshTokenGrant implements GrantHandler {
     return next;
   }
 
-  private reuseDetected(clientId: string, token: { userId: string | null; familyId: string }, clientIp?: string, extra: Record<string, string> = {}) {
+  private reuseDetected(
+    clientId: string,
+    token: { userId: string | null; familyId: string },
+    clientIp?: string,
+    extra: Record<string, string> = {},
+  ) {
     this.events?.emit({
       type: 'token.reuse_detected',
       at: this.clock.now(),

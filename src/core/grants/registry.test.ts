@@ -12,7 +12,7 @@ import {
 } from './registry.js';
 
 describe('the grant registry', () => {
-  it('lists the token endpoint\'s built-in grants once; implicit is a client grant type without a handler', () => {
+  it("lists the token endpoint's built-in grants once; implicit is a client grant type without a handler", () => {
     expect(BUILT_IN_GRANT_TYPES).toEqual(['authorization_code', 'client_credentials', 'password', 'refresh_token']);
     expect(AUTHORIZATION_ENDPOINT_GRANT_TYPES).toEqual(['implicit']);
     expect(CLIENT_GRANT_TYPES).toEqual([...BUILT_IN_GRANT_TYPES, 'implicit']);
@@ -34,7 +34,9 @@ describe('the grant registry', () => {
         rotateRefreshToken: unused,
         refuseForeignRefreshToken: unused,
       },
-      minter: new TokenMinter({ accessTokenLifetime: 3600, refreshTokenLifetime: 86_400 }, clock, ids, { kind: 'opaque' }),
+      minter: new TokenMinter({ accessTokenLifetime: 3600, refreshTokenLifetime: 86_400 }, clock, ids, {
+        kind: 'opaque',
+      }),
       clock,
       scopes: { supported: [], defaults: [] },
       refreshTokenGracePeriod: 0,

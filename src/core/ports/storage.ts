@@ -87,7 +87,10 @@ export interface TokenStore {
    * had been used or superseded (a replay of a leaked token), revoke its family and return
    * 'reuse-detected'; otherwise change nothing and return 'invalid'.
    */
-  refuseForeignRefreshToken(tokenHash: string, now: number): Promise<Extract<RotationOutcome, { kind: 'reuse-detected' | 'invalid' }>>;
+  refuseForeignRefreshToken(
+    tokenHash: string,
+    now: number,
+  ): Promise<Extract<RotationOutcome, { kind: 'reuse-detected' | 'invalid' }>>;
   /** Revokes every access and refresh token of a family. Returns how many rows changed. */
   revokeFamily(familyId: string, now: number): Promise<number>;
 }

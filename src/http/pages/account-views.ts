@@ -85,7 +85,13 @@ ${hidden('csrf_token', view.csrfToken)}
   );
 }
 
-export function resetPasswordPage(view: { csrfToken: string; token: string; username: string; error?: string; passwordRule: string }): string {
+export function resetPasswordPage(view: {
+  csrfToken: string;
+  token: string;
+  username: string;
+  error?: string;
+  passwordRule: string;
+}): string {
   return layout(
     'Choose a new password',
     html`<h1>Choose a new password</h1>
@@ -106,7 +112,13 @@ ${hidden('token', view.token)}
 }
 
 /** The page an e-mail change link opens: the account's password, then one button. */
-export function emailConfirmPage(view: { csrfToken: string; token: string; username: string; newEmail: string; error?: string }): string {
+export function emailConfirmPage(view: {
+  csrfToken: string;
+  token: string;
+  username: string;
+  newEmail: string;
+  error?: string;
+}): string {
   return layout(
     'Confirm your new e-mail address',
     html`<h1>Confirm your new e-mail address</h1>
@@ -152,9 +164,12 @@ export interface AccountView {
 export function accountPage(view: AccountView): string {
   const apps = view.grants.length
     ? html`<ul class="apps">${view.grants.map(
-        (grant) => html`<li><div><strong>${grant.clientName}</strong><small>${grant.scopes.length ? grant.scopes.join(' ') : 'no scopes'} · ${
-          grant.consentedAt !== null ? `allowed ${view.formatTime(grant.consentedAt)}` : `signed in ${view.formatTime(grant.lastIssuedAt ?? 0)}`
-        }</small></div><form method="post" action="/account/apps/revoke">${hidden('csrf_token', view.csrfToken)}${hidden('client_id', grant.clientId)}<button class="secondary" type="submit" aria-label="Remove access for ${grant.clientName}">Remove access</button></form></li>`,
+        (grant) =>
+          html`<li><div><strong>${grant.clientName}</strong><small>${grant.scopes.length ? grant.scopes.join(' ') : 'no scopes'} · ${
+            grant.consentedAt !== null
+              ? `allowed ${view.formatTime(grant.consentedAt)}`
+              : `signed in ${view.formatTime(grant.lastIssuedAt ?? 0)}`
+          }</small></div><form method="post" action="/account/apps/revoke">${hidden('csrf_token', view.csrfToken)}${hidden('client_id', grant.clientId)}<button class="secondary" type="submit" aria-label="Remove access for ${grant.clientName}">Remove access</button></form></li>`,
       )}</ul>`
     : html`<p class="empty">No app has access to your account.</p>`;
   return layout(

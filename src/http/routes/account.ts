@@ -25,9 +25,13 @@ const ACCOUNT_NOTICES = new Map([
 const formatDate = (seconds: number) => new Date(seconds * 1000).toISOString().slice(0, 10);
 
 /** The account page (FOSUserBundle's profile and change-password, plus the apps the user let in). */
-export function registerAccountRoutes(app: FastifyInstance, gatehouse: Pick<HttpServices, 'config' | 'profile'>, browser: BrowserSupport): void {
+export function registerAccountRoutes(
+  app: FastifyInstance,
+  gatehouse: Pick<HttpServices, 'config' | 'profile'>,
+  browser: BrowserSupport,
+): void {
   async function showAccount(
-    request: FastifyRequest,
+    _request: FastifyRequest,
     reply: FastifyReply,
     active: ActiveSession,
     status: number,
@@ -59,7 +63,11 @@ export function registerAccountRoutes(app: FastifyInstance, gatehouse: Pick<Http
     signedOut: '/login?return_to=%2Faccount',
   });
 
-  function failed(request: FastifyRequest, reply: FastifyReply, result: Exclude<ProfileResult, { kind: 'updated' }>): string {
+  function failed(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    result: Exclude<ProfileResult, { kind: 'updated' }>,
+  ): string {
     if (result.kind === 'throttled') {
       return result.cause === 'mail'
         ? throttledForm(request, reply, result.retryAfter, 'requests from your network', 'email_change_throttled')
@@ -72,16 +80,24 @@ export function registerAccountRoutes(app: FastifyInstance, gatehouse: Pick<Http
   app.get('/account', PAGE_ROUTE, async (request, reply) => {
     const active = await request.browserSession();
     if (!active) return reply.redirect('/login?return_to=%2Faccount', 302);
-    return showAccount(request, reply, active, 200, { notice: ACCOUNT_NOTICES.get(parseParameters(queryOf(request.url)).params.get('done') ?? '') });
+    return showAccount(request, reply, active, 200, {
+      notice: ACCOUNT_NOTICES.get(parseParameters(queryOf(request.url)).params.get('done') ?? ''),
+    });
   });
 
   app.post('/account/profile', ACCOUNT_FORM, async (request, reply) => {
     const active = await requiredSession(request);
     const params = request.pageForm;
     const typed = { username: (params.get('username') ?? '').trim(), email: (params.get('email') ?? '').trim() };
-    const result = await gatehouse.profile.update(active.user, { ...typed, currentPassword: params.get('current_password') ?? '' }, request.ip, deviceOf(request));
+    const result = await gatehouse.profile.update(
+      active.user,
+      { ...typed, currentPassword: params.get('current_password') ?? '' },
+      request.ip,
+      deviceOf(request),
+    );
     // A new e-mail address is answered the same whether or not it has an account.
-    if (result.kind === 'updated') return reply.redirect(result.emailChangeRequested ? '/account?done=email' : '/account?done=profile', 303);
+    if (result.kind === 'updated')
+      return reply.redirect(result.emailChangeRequested ? '/account?done=email' : '/account?done=profile', 303);
     const error = failed(request, reply, result);
     return showAccount(request, reply, active, result.kind === 'throttled' ? 429 : 400, {
       profileError: error,
@@ -94,7 +110,11 @@ export function registerAccountRoutes(app: FastifyInstance, gatehouse: Pick<Http
     const params = request.pageForm;
     const result = await gatehouse.profile.changePassword(
       active.user,
-      { currentPassword: params.get('current_password') ?? '', password: params.get('password') ?? '', passwordAgain: params.get('password_again') ?? '' },
+      {
+        currentPassword: params.get('current_password') ?? '',
+        password: params.get('password') ?? '',
+        passwordAgain: params.get('password_again') ?? '',
+      },
       request.ip,
       deviceOf(request),
     );
@@ -103,7 +123,9 @@ export function registerAccountRoutes(app: FastifyInstance, gatehouse: Pick<Http
       await browser.startSession(request, reply, active.user.id);
       return reply.redirect('/account?done=password', 303);
     }
-    return showAccount(request, reply, active, result.kind === 'throttled' ? 429 : 400, { passwordError: failed(request, reply, result) });
+    return showAccount(request, reply, active, result.kind === 'throttled' ? 429 : 400, {
+      passwordError: failed(request, reply, result),
+    });
   });
 
   app.post('/account/apps/revoke', ACCOUNT_FORM, async (request, reply) => {
@@ -118,7 +140,8 @@ export function registerAccountRoutes(app: FastifyInstance, gatehouse: Pick<Http
   const linkNotUsable = (reply: FastifyReply) =>
     browser.sendErrorPage(reply, 400, {
       title: 'This link does not work any more',
-      message: 'It has expired, was already used, or a newer link was sent. Ask for the change again on your account page.',
+      message:
+        'It has expired, was already used, or a newer link was sent. Ask for the change again on your account page.',
     });
 
   // The link sent to a new e-mail address. Opening it only shows a form (mail scanners open
@@ -131,7 +154,12 @@ export function registerAccountRoutes(app: FastifyInstance, gatehouse: Pick<Http
     return browser.sendPage(
       reply,
       200,
-      emailConfirmPage({ csrfToken: reply.csrfToken('email-confirm'), token, username: pending.user.username, newEmail: pending.newEmail }),
+      emailConfirmPage({
+        csrfToken: reply.csrfToken('email-confirm'),
+        token,
+        username: pending.user.username,
+        newEmail: pending.newEmail,
+      }),
     );
   });
 
@@ -139,7 +167,12 @@ export function registerAccountRoutes(app: FastifyInstance, gatehouse: Pick<Http
   app.post('/account/email/confirm', emailConfirmForm, async (request, reply) => {
     const params = request.pageForm;
     const token = params.get('token') ?? '';
-    const result = await gatehouse.profile.emailChange.confirm(token, params.get('password') ?? '', request.ip, deviceOf(request));
+    const result = await gatehouse.profile.emailChange.confirm(
+      token,
+      params.get('password') ?? '',
+      request.ip,
+      deviceOf(request),
+    );
     switch (result.kind) {
       case 'link-not-usable':
         return linkNotUsable(reply);
@@ -147,20 +180,28 @@ export function registerAccountRoutes(app: FastifyInstance, gatehouse: Pick<Http
         request.audit.error = 'email_taken';
         return browser.sendErrorPage(reply, 409, {
           title: 'This address is no longer free',
-          message: 'Another account uses this e-mail address now, so your address was not changed. Choose another on your account page.',
+          message:
+            'Another account uses this e-mail address now, so your address was not changed. Choose another on your account page.',
         });
       case 'changed':
         return browser.sendPage(reply, 200, emailChangedPage({ email: result.user.email }));
       case 'throttled':
       case 'wrong-password': {
         let error = 'The password is incorrect. Enter the current password of the account.';
-        if (result.kind === 'throttled') error = throttledForm(request, reply, result.retryAfter, 'wrong passwords', 'login_throttled');
+        if (result.kind === 'throttled')
+          error = throttledForm(request, reply, result.retryAfter, 'wrong passwords', 'login_throttled');
         else request.audit.error = 'login_failed';
         const { user, newEmail } = result.pending;
         return browser.sendPage(
           reply,
           result.kind === 'throttled' ? 429 : 400,
-          emailConfirmPage({ csrfToken: reply.csrfToken('email-confirm'), token, username: user.username, newEmail, error }),
+          emailConfirmPage({
+            csrfToken: reply.csrfToken('email-confirm'),
+            token,
+            username: user.username,
+            newEmail,
+            error,
+          }),
         );
       }
     }

@@ -1,5 +1,10 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest, preValidationHookHandler } from 'fastify';
-import { authorizationParameters, consentMayBeRemembered, type AuthorizationRequest, type AuthorizationValidation } from '../../core/authorize.js';
+import {
+  authorizationParameters,
+  consentMayBeRemembered,
+  type AuthorizationRequest,
+  type AuthorizationValidation,
+} from '../../core/authorize.js';
 import { OAuthError } from '../../core/errors.js';
 import type { HttpServices } from '../services.js';
 import { PAGE_ROUTE, refuseOtherMethods, type BrowserSupport } from '../browser.js';
@@ -47,16 +52,26 @@ function redirectTarget(uri: string): string {
  * authorization; POST /oauth/authorize is the consent form's answer, which names the pending
  * request kept on the server and nothing else.
  */
-export function registerAuthorizeRoutes(app: FastifyInstance, gatehouse: Pick<HttpServices, 'authorizationEndpoint' | 'config' | 'pendingAuthorizations'>, browser: BrowserSupport): void {
+export function registerAuthorizeRoutes(
+  app: FastifyInstance,
+  gatehouse: Pick<HttpServices, 'authorizationEndpoint' | 'config' | 'pendingAuthorizations'>,
+  browser: BrowserSupport,
+): void {
   const endpoint = gatehouse.authorizationEndpoint;
 
   /** The error page or error redirect of a request that did not validate; null when it did. */
-  function answerInvalid(request: FastifyRequest, reply: FastifyReply, validation: AuthorizationValidation, redirectStatus: 302 | 303) {
+  function answerInvalid(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    validation: AuthorizationValidation,
+    redirectStatus: 302 | 303,
+  ) {
     if (validation.kind === 'untrusted') {
       request.audit.error = 'invalid_request';
       return browser.sendErrorPage(reply, 400, {
         title: 'This sign-in link does not work',
-        message: 'The app that sent you here made a request Gatehouse cannot accept, so you have not been sent back to it and nothing was shared.',
+        message:
+          'The app that sent you here made a request Gatehouse cannot accept, so you have not been sent back to it and nothing was shared.',
         detail: validation.description,
       });
     }
@@ -114,8 +129,17 @@ export function registerAuthorizeRoutes(app: FastifyInstance, gatehouse: Pick<Ht
     if (await endpoint.needsConsent(authorization, active.user.id)) {
       const csrfToken = reply.csrfToken('consent', active);
       // The request waits on the server; the form carries only this id (ARCHITECTURE.md: pages).
-      const consentId = await gatehouse.pendingAuthorizations.createConsent(active.session.idHash, csrfToken, authorization.client.id, authorizationParameters(authorization));
-      return browser.sendPage(reply, 200, consentPage(consentView(authorization, active.user.username, csrfToken, consentId, await resumeUrl())));
+      const consentId = await gatehouse.pendingAuthorizations.createConsent(
+        active.session.idHash,
+        csrfToken,
+        authorization.client.id,
+        authorizationParameters(authorization),
+      );
+      return browser.sendPage(
+        reply,
+        200,
+        consentPage(consentView(authorization, active.user.username, csrfToken, consentId, await resumeUrl())),
+      );
     }
     return reply.redirect(await endpoint.approve(authorization, active.user, false, request.ip), 302);
   });
@@ -151,7 +175,13 @@ export function registerAuthorizeRoutes(app: FastifyInstance, gatehouse: Pick<Ht
     return reply.redirect(await endpoint.approve(validation.request, active.user, true, request.ip), 303);
   });
 
-  function consentView(authorization: AuthorizationRequest, username: string, csrfToken: string, consentId: string, resumeUrl: string) {
+  function consentView(
+    authorization: AuthorizationRequest,
+    username: string,
+    csrfToken: string,
+    consentId: string,
+    resumeUrl: string,
+  ) {
     const descriptions = gatehouse.config.scope_descriptions;
     return {
       clientName: authorization.client.name,

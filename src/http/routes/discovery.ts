@@ -2,7 +2,10 @@ import type { FastifyInstance } from 'fastify';
 import type { HttpServices } from '../services.js';
 
 /** RFC 8414 metadata, the JWKS and the health probe. */
-export function registerDiscoveryRoutes(app: FastifyInstance, gatehouse: Pick<HttpServices, 'keys' | 'metadata' | 'store'>): void {
+export function registerDiscoveryRoutes(
+  app: FastifyInstance,
+  gatehouse: Pick<HttpServices, 'keys' | 'metadata' | 'store'>,
+): void {
   const { metadata } = gatehouse;
   app.get('/.well-known/oauth-authorization-server', async (_request, reply) =>
     reply.header('cache-control', 'public, max-age=300').send(metadata),
@@ -21,7 +24,10 @@ export function registerDiscoveryRoutes(app: FastifyInstance, gatehouse: Pick<Ht
       return reply.header('cache-control', 'no-store').send({ status: 'ok', database: gatehouse.store.engine });
     } catch (error) {
       request.log.warn({ err: { code: (error as { code?: string }).code } }, 'health check failed');
-      return reply.code(503).header('cache-control', 'no-store').send({ status: 'unavailable', database: gatehouse.store.engine });
+      return reply
+        .code(503)
+        .header('cache-control', 'no-store')
+        .send({ status: 'unavailable', database: gatehouse.store.engine });
     }
   });
 }

@@ -7,17 +7,22 @@ import { pageFormRoute } from '../plugins/csrf.js';
 import { loginPage, logoutPage, signedInPage, signedOutPage } from '../pages/views.js';
 
 /** What /login?done=… says: the step the user just finished elsewhere. */
-const LOGIN_NOTICES = new Map([
-  ['reset', 'Your password has been changed. Sign in with your new password.'],
-]);
+const LOGIN_NOTICES = new Map([['reset', 'Your password has been changed. Sign in with your new password.']]);
 
 /** The sign-in and sign-out pages. */
-export function registerLoginRoutes(app: FastifyInstance, gatehouse: Pick<HttpServices, 'config' | 'pendingAuthorizations' | 'signIn' | 'store'>, browser: BrowserSupport): void {
+export function registerLoginRoutes(
+  app: FastifyInstance,
+  gatehouse: Pick<HttpServices, 'config' | 'pendingAuthorizations' | 'signIn' | 'store'>,
+  browser: BrowserSupport,
+): void {
   /** "Sign in to continue to <app>", when the user is on the way to an authorization (kept on the server for this browser). */
   async function clientNameFor(request: FastifyRequest, returnTo: string | null): Promise<string | null> {
     if (!returnTo?.startsWith('/oauth/authorize?')) return null;
     const pendingId = parseParameters(queryOf(returnTo)).params.get('pending');
-    const pending = pendingId === undefined ? null : await gatehouse.pendingAuthorizations.findSignIn(pendingId, request.csrfCookieSecret());
+    const pending =
+      pendingId === undefined
+        ? null
+        : await gatehouse.pendingAuthorizations.findSignIn(pendingId, request.csrfCookieSecret());
     return pending ? ((await gatehouse.store.findClient(pending.clientId))?.name ?? null) : null;
   }
 
@@ -35,7 +40,11 @@ export function registerLoginRoutes(app: FastifyInstance, gatehouse: Pick<HttpSe
     const active = await request.browserSession();
     if (active) {
       if (returnTo) return reply.redirect(returnTo, 302);
-      return browser.sendPage(reply, 200, signedInPage({ username: active.user.username, csrfToken: reply.csrfToken('logout', active) }));
+      return browser.sendPage(
+        reply,
+        200,
+        signedInPage({ username: active.user.username, csrfToken: reply.csrfToken('logout', active) }),
+      );
     }
     return browser.sendPage(
       reply,
@@ -81,16 +90,24 @@ export function registerLoginRoutes(app: FastifyInstance, gatehouse: Pick<HttpSe
       if (!(error instanceof OverloadedError)) throw error;
       request.audit.error = 'temporarily_unavailable';
       reply.headers(error.headers);
-      return showAgain(`Gatehouse is too busy to check your password right now. Please try again in ${error.retryAfter} seconds.`, 503);
+      return showAgain(
+        `Gatehouse is too busy to check your password right now. Please try again in ${error.retryAfter} seconds.`,
+        503,
+      );
     }
     if (result.kind === 'throttled') {
       request.audit.error = 'login_throttled';
       reply.header('retry-after', String(result.retryAfter));
-      return showAgain(`Too many failed sign-in attempts. Please wait ${result.retryAfter} seconds, then try again.`, 429);
+      return showAgain(
+        `Too many failed sign-in attempts. Please wait ${result.retryAfter} seconds, then try again.`,
+        429,
+      );
     }
     if (result.kind === 'unconfirmed') {
       request.audit.error = 'login_unconfirmed';
-      return showAgain('Your e-mail address is not confirmed yet. Follow the link we sent you, or use "Forgot your password?" to get a new one.');
+      return showAgain(
+        'Your e-mail address is not confirmed yet. Follow the link we sent you, or use "Forgot your password?" to get a new one.',
+      );
     }
     // One message whichever of the two was wrong (or the account is deactivated).
     if (result.kind === 'refused') {
@@ -106,7 +123,10 @@ export function registerLoginRoutes(app: FastifyInstance, gatehouse: Pick<HttpSe
   app.get('/logout', PAGE_ROUTE, async (request, reply) => {
     const returnTo = returnToOf(request);
     const active = await request.browserSession();
-    if (!active) return returnTo ? reply.redirect(`/login?return_to=${encodeURIComponent(returnTo)}`, 302) : browser.sendPage(reply, 200, signedOutPage());
+    if (!active)
+      return returnTo
+        ? reply.redirect(`/login?return_to=${encodeURIComponent(returnTo)}`, 302)
+        : browser.sendPage(reply, 200, signedOutPage());
     return browser.sendPage(
       reply,
       200,

@@ -16,11 +16,18 @@ import { checkYourEmailPage, confirmPage, registerPage } from '../pages/account-
 import { sentence } from '../pages/html.js';
 
 /** Sign-up (/register, when registration.enabled) and e-mail confirmation (/register/confirm). */
-export function registerRegistrationRoutes(app: FastifyInstance, gatehouse: Pick<HttpServices, 'config' | 'registration'>, browser: BrowserSupport): void {
+export function registerRegistrationRoutes(
+  app: FastifyInstance,
+  gatehouse: Pick<HttpServices, 'config' | 'registration'>,
+  browser: BrowserSupport,
+): void {
   const { registration: settings } = gatehouse.config;
 
   const closed = (reply: FastifyReply) =>
-    browser.sendErrorPage(reply, 404, { title: 'Sign-up is closed', message: 'Accounts on this server are created by its administrators.' });
+    browser.sendErrorPage(reply, 404, {
+      title: 'Sign-up is closed',
+      message: 'Accounts on this server are created by its administrators.',
+    });
 
   app.get('/register', PAGE_ROUTE, async (request, reply) => {
     if (!settings.enabled) return closed(reply);
@@ -63,7 +70,10 @@ export function registerRegistrationRoutes(app: FastifyInstance, gatehouse: Pick
     const result = await gatehouse.registration.register(form, request.ip);
     switch (result.kind) {
       case 'throttled':
-        return showAgain(429, throttledForm(request, reply, result.retryAfter, 'requests from your network', 'registration_throttled'));
+        return showAgain(
+          429,
+          throttledForm(request, reply, result.retryAfter, 'requests from your network', 'registration_throttled'),
+        );
       case 'invalid':
         request.audit.error = 'registration_invalid';
         return showAgain(400, sentence(result.problem.message));
@@ -100,7 +110,11 @@ export function registerRegistrationRoutes(app: FastifyInstance, gatehouse: Pick
     const token = parseParameters(queryOf(request.url)).params.get('token') ?? '';
     const user = await gatehouse.registration.pendingConfirmation(token);
     if (!user) return linkNotUsable(reply);
-    return browser.sendPage(reply, 200, confirmPage({ csrfToken: reply.csrfToken('confirm'), token, username: user.username }));
+    return browser.sendPage(
+      reply,
+      200,
+      confirmPage({ csrfToken: reply.csrfToken('confirm'), token, username: user.username }),
+    );
   });
 
   app.post('/register/confirm', pageFormRoute({ purpose: 'confirm', session: 'none' }), async (request, reply) => {
@@ -116,8 +130,10 @@ export function registerRegistrationRoutes(app: FastifyInstance, gatehouse: Pick
         return reply.redirect('/account?done=confirmed', 303);
       case 'throttled':
       case 'wrong-password': {
-        let error = 'The password is incorrect. Enter the password you chose when you signed up (or sign up again to choose another).';
-        if (result.kind === 'throttled') error = throttledForm(request, reply, result.retryAfter, 'wrong passwords', 'login_throttled');
+        let error =
+          'The password is incorrect. Enter the password you chose when you signed up (or sign up again to choose another).';
+        if (result.kind === 'throttled')
+          error = throttledForm(request, reply, result.retryAfter, 'wrong passwords', 'login_throttled');
         else request.audit.error = 'login_failed';
         return browser.sendPage(
           reply,

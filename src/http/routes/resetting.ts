@@ -12,8 +12,12 @@ import { sentence } from '../pages/html.js';
  * /reset/password?token=… is the e-mailed link. The token travels in the query string, which
  * the request log leaves out, and pages send no Referer.
  */
-export function registerResettingRoutes(app: FastifyInstance, gatehouse: Pick<HttpServices, 'config' | 'resetting'>, browser: BrowserSupport): void {
-  app.get('/reset', PAGE_ROUTE, async (request, reply) =>
+export function registerResettingRoutes(
+  app: FastifyInstance,
+  gatehouse: Pick<HttpServices, 'config' | 'resetting'>,
+  browser: BrowserSupport,
+): void {
+  app.get('/reset', PAGE_ROUTE, async (_request, reply) =>
     browser.sendPage(reply, 200, resetRequestPage({ csrfToken: reply.csrfToken('reset-request') })),
   );
 
@@ -23,7 +27,10 @@ export function registerResettingRoutes(app: FastifyInstance, gatehouse: Pick<Ht
       return browser.sendPage(
         reply,
         400,
-        resetRequestPage({ csrfToken: reply.csrfToken('reset-request'), error: 'Enter your username or e-mail address.' }),
+        resetRequestPage({
+          csrfToken: reply.csrfToken('reset-request'),
+          error: 'Enter your username or e-mail address.',
+        }),
       );
     }
     const result = await gatehouse.resetting.request(login, request.ip);
@@ -48,7 +55,8 @@ export function registerResettingRoutes(app: FastifyInstance, gatehouse: Pick<Ht
       200,
       checkYourEmailPage({
         title: 'Check your e-mail',
-        message: 'If the name or address you gave belongs to an account, we sent a link to its e-mail address to choose a new password.',
+        message:
+          'If the name or address you gave belongs to an account, we sent a link to its e-mail address to choose a new password.',
         expiresIn: durationInWords(gatehouse.config.resetting.token_ttl),
       }),
     ),
@@ -57,7 +65,8 @@ export function registerResettingRoutes(app: FastifyInstance, gatehouse: Pick<Ht
   const linkNotUsable = (reply: FastifyReply) =>
     browser.sendErrorPage(reply, 400, {
       title: 'This link does not work any more',
-      message: 'It has expired, was already used, or a newer link was sent. Ask for a new one on the "Forgot your password?" page.',
+      message:
+        'It has expired, was already used, or a newer link was sent. Ask for a new one on the "Forgot your password?" page.',
     });
 
   app.get('/reset/password', PAGE_ROUTE, async (request, reply) => {
@@ -79,7 +88,12 @@ export function registerResettingRoutes(app: FastifyInstance, gatehouse: Pick<Ht
   app.post('/reset/password', pageFormRoute({ purpose: 'reset-password', session: 'none' }), async (request, reply) => {
     const params = request.pageForm;
     const token = params.get('token') ?? '';
-    const result = await gatehouse.resetting.reset(token, params.get('password') ?? '', params.get('password_again') ?? '', request.ip);
+    const result = await gatehouse.resetting.reset(
+      token,
+      params.get('password') ?? '',
+      params.get('password_again') ?? '',
+      request.ip,
+    );
     if (result.kind === 'link-not-usable') return linkNotUsable(reply);
     if (result.kind === 'invalid') {
       return browser.sendPage(

@@ -7,10 +7,16 @@ import { parseFormBody } from '../form.js';
 const OTHER_METHODS = ['GET', 'PUT', 'DELETE', 'PATCH', 'OPTIONS'] as const;
 
 /** POST /oauth/revoke (RFC 7009) and POST /oauth/introspect (RFC 7662). */
-export function registerTokenManagementRoutes(app: FastifyInstance, gatehouse: Pick<HttpServices, 'introspectionEndpoint' | 'revocationEndpoint'>): void {
+export function registerTokenManagementRoutes(
+  app: FastifyInstance,
+  gatehouse: Pick<HttpServices, 'introspectionEndpoint' | 'revocationEndpoint'>,
+): void {
   app.post('/oauth/revoke', async (request, reply) => {
     const params = parseFormBody(request.headers['content-type'], request.body);
-    const { clientId } = await gatehouse.revocationEndpoint.handle({ params, authorization: request.headers.authorization }, request.ip);
+    const { clientId } = await gatehouse.revocationEndpoint.handle(
+      { params, authorization: request.headers.authorization },
+      request.ip,
+    );
     request.audit.clientId = clientId;
     // §2.2: 200 whether or not there was anything to revoke.
     return reply.headers(NO_STORE).send({});
@@ -18,7 +24,10 @@ export function registerTokenManagementRoutes(app: FastifyInstance, gatehouse: P
 
   app.post('/oauth/introspect', async (request, reply) => {
     const params = parseFormBody(request.headers['content-type'], request.body);
-    const { clientId, response } = await gatehouse.introspectionEndpoint.handle({ params, authorization: request.headers.authorization });
+    const { clientId, response } = await gatehouse.introspectionEndpoint.handle({
+      params,
+      authorization: request.headers.authorization,
+    });
     request.audit.clientId = clientId;
     return reply.headers(NO_STORE).send(response);
   });

@@ -11,7 +11,11 @@ export function registerTokenRoute(app: FastifyInstance, gatehouse: Pick<HttpSer
   app.post('/oauth/token', async (request, reply) => {
     const params = parseFormBody(request.headers['content-type'], request.body);
     request.audit.grantType = params.get('grant_type')?.slice(0, 60);
-    const outcome = await gatehouse.tokenEndpoint.handle({ params, authorization: request.headers.authorization, clientIp: request.ip });
+    const outcome = await gatehouse.tokenEndpoint.handle({
+      params,
+      authorization: request.headers.authorization,
+      clientIp: request.ip,
+    });
     request.audit.clientId = outcome.clientId;
     return reply.headers(NO_STORE).send(outcome.response);
   });

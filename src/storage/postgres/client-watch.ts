@@ -48,7 +48,10 @@ export class ListenerBarrier {
   }
 
   /** `query` runs a statement on another connection (the pool): it watches and, if need be, withdraws the request. */
-  static async queue(options: pg.ClientConfig, query: (sql: string, params: unknown[]) => Promise<unknown>): Promise<ListenerBarrier> {
+  static async queue(
+    options: pg.ClientConfig,
+    query: (sql: string, params: unknown[]) => Promise<unknown>,
+  ): Promise<ListenerBarrier> {
     const client = new (pgModule().Client)(options);
     client.on('error', () => {});
     try {
@@ -64,12 +67,14 @@ export class ListenerBarrier {
           // its heartbeat for longer than LIVENESS_MS either, so its cache no longer answers.
           // Any other failure (this connection lost): the change is committed all the same;
           // after LIVENESS_MS every listener has heard it or stopped answering.
-          if (error.code !== '55P03' && !withdrawn.value) await new Promise((resolve) => setTimeout(resolve, LIVENESS_MS));
+          if (error.code !== '55P03' && !withdrawn.value)
+            await new Promise((resolve) => setTimeout(resolve, LIVENESS_MS));
         },
       );
       const started = performance.now();
       while ((await query(LOCK_QUEUED_SQL, [pid])) === undefined) {
-        if (performance.now() - started > ANNOUNCE_TIMEOUT_MS) throw new Error('the client-cache lock request never reached the queue');
+        if (performance.now() - started > ANNOUNCE_TIMEOUT_MS)
+          throw new Error('the client-cache lock request never reached the queue');
         await new Promise((resolve) => setTimeout(resolve, 2));
       }
       return new ListenerBarrier(client, pid, granted, query, withdrawn);
@@ -141,7 +146,11 @@ export class PostgresClientWatch implements ClientChangeWatch {
 
   private async connect(): Promise<void> {
     if (this.closed) return;
-    const client = new (pgModule().Client)({ ...this.options, keepAlive: true, application_name: 'gatehouse client cache' });
+    const client = new (pgModule().Client)({
+      ...this.options,
+      keepAlive: true,
+      application_name: 'gatehouse client cache',
+    });
     this.client = client;
     client.on('error', () => this.lost(client));
     client.on('end', () => this.lost(client));
@@ -199,7 +208,9 @@ export class PostgresClientWatch implements ClientChangeWatch {
     // While cycling, a query would queue behind a lock wait; the cache does not answer then anyway.
     if (this.cycling || this.client !== client) return;
     let timer: NodeJS.Timeout | undefined;
-    const timedOut = new Promise<'timeout'>((resolve) => (timer = setTimeout(() => resolve('timeout'), HEARTBEAT_TIMEOUT_MS)));
+    const timedOut = new Promise<'timeout'>(
+      (resolve) => (timer = setTimeout(() => resolve('timeout'), HEARTBEAT_TIMEOUT_MS)),
+    );
     try {
       const outcome = await Promise.race([client.query('SELECT 1').then(() => 'ok' as const), timedOut]);
       if (outcome === 'ok') this.lastAlive = performance.now();

@@ -13,7 +13,9 @@ const SCRIPT_TIMEOUT_MS = 6 * 3600_000;
 /** Epoch seconds are BIGINT; they fit a JS number, so read them as numbers, not strings. */
 const types = {
   getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-    oid === INT8_OID ? (value: string) => Number(value) : pgModule().types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
+    oid === INT8_OID
+      ? (value: string) => Number(value)
+      : pgModule().types.getTypeParser(oid, format)) as typeof pg.types.getTypeParser,
 };
 
 interface Prepared {
@@ -34,7 +36,10 @@ export class PostgresDriver implements SqlDriver {
   readonly pool: pg.Pool;
   private readonly prepared = new Map<string, Prepared>();
 
-  constructor(private readonly connectionString: string, options: { max?: number } = {}) {
+  constructor(
+    private readonly connectionString: string,
+    options: { max?: number } = {},
+  ) {
     this.pool = new (pgModule().Pool)({
       connectionString,
       max: options.max ?? 10,
@@ -70,7 +75,8 @@ export class PostgresDriver implements SqlDriver {
     };
     return {
       all: async <T>(sql: string, params: readonly unknown[] = []) => (await query(sql, params)).rows as T[],
-      get: async <T>(sql: string, params: readonly unknown[] = []) => (await query(sql, params)).rows[0] as T | undefined,
+      get: async <T>(sql: string, params: readonly unknown[] = []) =>
+        (await query(sql, params)).rows[0] as T | undefined,
       run: async (sql: string, params: readonly unknown[] = []) => (await query(sql, params)).rowCount ?? 0,
       script: async (sql: string) => {
         await client.query({ text: sql, query_timeout: SCRIPT_TIMEOUT_MS } as pg.QueryConfig);
@@ -128,7 +134,11 @@ export class PostgresDriver implements SqlDriver {
     if (key === undefined) throw new Error(`unknown lock ${name}`);
     // The lock lives on a connection of its own, outside the pool: `fn` runs its statements
     // through the pool, and with a pool of one a pooled lock holder would starve it forever.
-    const client = new (pgModule().Client)({ connectionString: this.connectionString, connectionTimeoutMillis: 5000, types });
+    const client = new (pgModule().Client)({
+      connectionString: this.connectionString,
+      connectionTimeoutMillis: 5000,
+      types,
+    });
     client.on('error', () => {});
     await client.connect();
     try {

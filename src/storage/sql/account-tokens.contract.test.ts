@@ -120,7 +120,10 @@ describeEachEngine('storage contract: confirmation and reset links', (factory) =
     const results = await Promise.all(links.map((link, i) => [store, other][i % 2]!.issueAccountToken(link, 60)));
     expect(results.filter(Boolean)).toHaveLength(1);
     const winner = links[results.indexOf(true)]!;
-    const rows = await store.driver.all<{ token_hash: string }>('SELECT token_hash FROM account_tokens WHERE user_id = ?', [user.id]);
+    const rows = await store.driver.all<{ token_hash: string }>(
+      'SELECT token_hash FROM account_tokens WHERE user_id = ?',
+      [user.id],
+    );
     expect(rows.map((row) => row.token_hash)).toEqual([winner.tokenHash]);
   });
 
@@ -134,7 +137,12 @@ describeEachEngine('storage contract: confirmation and reset links', (factory) =
     expect(await store.findUserById(user.id)).toStrictEqual(user);
 
     expect(await store.confirmAccount(link.tokenHash, T + 3599, user.passwordHash)).toBe(user.id);
-    expect(await store.findUserById(user.id)).toStrictEqual({ ...user, enabled: true, awaitingConfirmation: false, updatedAt: T + 3599 });
+    expect(await store.findUserById(user.id)).toStrictEqual({
+      ...user,
+      enabled: true,
+      awaitingConfirmation: false,
+      updatedAt: T + 3599,
+    });
     expect(await store.findAccountToken(link.tokenHash, 'confirm', T + 3599)).toBeNull();
     // Single use.
     expect(await other.confirmAccount(link.tokenHash, T + 3599, user.passwordHash)).toBeNull();
@@ -148,7 +156,7 @@ describeEachEngine('storage contract: confirmation and reset links', (factory) =
     expect(await store.findAccountToken(reset.tokenHash, 'reset', T + 1)).toStrictEqual(reset);
   });
 
-  it('confirmAccount with a password hash that is no longer the account\'s: null, nothing changes, and the link still works with the right hash', async () => {
+  it("confirmAccount with a password hash that is no longer the account's: null, nothing changes, and the link still works with the right hash", async () => {
     const user = await newUser({ enabled: false, awaitingConfirmation: true });
     const link = makeAccountToken(user.id, 'confirm', { createdAt: T, expiresAt: T + 3600 });
     expect(await store.issueAccountToken(link, 60)).toBe(true);
@@ -163,11 +171,16 @@ describeEachEngine('storage contract: confirmation and reset links', (factory) =
     expect(await countRows(store, 'account_tokens', 'token_hash = ?', [link.tokenHash])).toBe(1);
 
     expect(await other.confirmAccount(link.tokenHash, T + 12, user.passwordHash)).toBe(user.id);
-    expect(await store.findUserById(user.id)).toStrictEqual({ ...user, enabled: true, awaitingConfirmation: false, updatedAt: T + 12 });
+    expect(await store.findUserById(user.id)).toStrictEqual({
+      ...user,
+      enabled: true,
+      awaitingConfirmation: false,
+      updatedAt: T + 12,
+    });
     expect(await store.findAccountToken(link.tokenHash, 'confirm', T + 12)).toBeNull();
   });
 
-  it('confirmAccount follows the account\'s current password hash: after it changes, only the new hash confirms', async () => {
+  it("confirmAccount follows the account's current password hash: after it changes, only the new hash confirms", async () => {
     const user = await newUser({ enabled: false, awaitingConfirmation: true });
     const link = makeAccountToken(user.id, 'confirm');
     expect(await store.issueAccountToken(link, 60)).toBe(true);
@@ -175,9 +188,18 @@ describeEachEngine('storage contract: confirmation and reset links', (factory) =
     expect(await store.updateUser(user.id, { passwordHash: newHash }, T + 5)).toBe(true);
 
     expect(await store.confirmAccount(link.tokenHash, T + 10, user.passwordHash)).toBeNull();
-    expect(await store.findUserById(user.id)).toMatchObject({ enabled: false, awaitingConfirmation: true, passwordHash: newHash });
+    expect(await store.findUserById(user.id)).toMatchObject({
+      enabled: false,
+      awaitingConfirmation: true,
+      passwordHash: newHash,
+    });
     expect(await store.confirmAccount(link.tokenHash, T + 11, newHash)).toBe(user.id);
-    expect(await store.findUserById(user.id)).toMatchObject({ enabled: true, awaitingConfirmation: false, passwordHash: newHash, updatedAt: T + 11 });
+    expect(await store.findUserById(user.id)).toMatchObject({
+      enabled: true,
+      awaitingConfirmation: false,
+      passwordHash: newHash,
+      updatedAt: T + 11,
+    });
   });
 
   it('confirmAccount deletes every confirmation link of the user, and nothing else', async () => {
@@ -187,9 +209,10 @@ describeEachEngine('storage contract: confirmation and reset links', (factory) =
     expect(await store.issueAccountToken(link, 60)).toBe(true);
     // Another confirmation link of the user's, as an older release could have left (stored directly).
     const stray = makeAccountToken(user.id, 'confirm', { createdAt: T + 5 });
-    await store.driver.run('INSERT INTO account_tokens (token_hash, user_id, purpose, created_at, expires_at) VALUES (?, ?, ?, ?, ?)', [
-      stray.tokenHash, stray.userId, stray.purpose, stray.createdAt, stray.expiresAt,
-    ]);
+    await store.driver.run(
+      'INSERT INTO account_tokens (token_hash, user_id, purpose, created_at, expires_at) VALUES (?, ?, ?, ?, ?)',
+      [stray.tokenHash, stray.userId, stray.purpose, stray.createdAt, stray.expiresAt],
+    );
     const reset = makeAccountToken(user.id, 'reset');
     expect(await store.issueAccountToken(reset, 0)).toBe(true);
     const theirs = makeAccountToken(bystander.id, 'confirm');
@@ -242,7 +265,9 @@ describeEachEngine('storage contract: confirmation and reset links', (factory) =
     const link = makeAccountToken(user.id, 'confirm');
     expect(await store.issueAccountToken(link, 60)).toBe(true);
     const results = await Promise.all(
-      Array.from({ length: 10 }, (_, i) => [store, other][i % 2]!.confirmAccount(link.tokenHash, T + 1, user.passwordHash)),
+      Array.from({ length: 10 }, (_, i) =>
+        [store, other][i % 2]!.confirmAccount(link.tokenHash, T + 1, user.passwordHash),
+      ),
     );
     expect(results.filter((result) => result !== null)).toEqual([user.id]);
     expect(await store.findUserById(user.id)).toMatchObject({ enabled: true, awaitingConfirmation: false });

@@ -28,25 +28,41 @@ export class SqlAccountTokens implements AccountTokenStore {
       );
       if (Number(recent?.n ?? 0) > 0) return false;
       await tx.run('DELETE FROM account_tokens WHERE user_id = ? AND purpose = ?', [t.userId, t.purpose]);
-      await tx.run('INSERT INTO account_tokens (token_hash, user_id, purpose, created_at, expires_at, new_email) VALUES (?, ?, ?, ?, ?, ?)', [
-        t.tokenHash, t.userId, t.purpose, t.createdAt, t.expiresAt, t.newEmail ?? null,
-      ]);
+      await tx.run(
+        'INSERT INTO account_tokens (token_hash, user_id, purpose, created_at, expires_at, new_email) VALUES (?, ?, ?, ?, ?, ?)',
+        [t.tokenHash, t.userId, t.purpose, t.createdAt, t.expiresAt, t.newEmail ?? null],
+      );
       return true;
     });
   }
 
-  async findAccountToken(tokenHash: string, purpose: AccountTokenPurpose, now: number): Promise<AccountTokenRecord | null> {
+  async findAccountToken(
+    tokenHash: string,
+    purpose: AccountTokenPurpose,
+    now: number,
+  ): Promise<AccountTokenRecord | null> {
     const row = await this.db.get<AccountTokenRow>(
       'SELECT * FROM account_tokens WHERE token_hash = ? AND purpose = ? AND expires_at > ?',
       [tokenHash, purpose, now],
     );
     if (!row) return null;
-    const token = { tokenHash: row.token_hash, userId: row.user_id, purpose: row.purpose, createdAt: Number(row.created_at), expiresAt: Number(row.expires_at) };
+    const token = {
+      tokenHash: row.token_hash,
+      userId: row.user_id,
+      purpose: row.purpose,
+      createdAt: Number(row.created_at),
+      expiresAt: Number(row.expires_at),
+    };
     return row.new_email === null || row.new_email === undefined ? token : { ...token, newEmail: row.new_email };
   }
 
   /** Deletes a usable token (single use: of two concurrent uses, one gets the row) and returns its user. */
-  private async useAccountToken(tx: SqlExecutor, tokenHash: string, purpose: AccountTokenPurpose, now: number): Promise<string | null> {
+  private async useAccountToken(
+    tx: SqlExecutor,
+    tokenHash: string,
+    purpose: AccountTokenPurpose,
+    now: number,
+  ): Promise<string | null> {
     const row = await tx.get<{ user_id: string }>(
       'DELETE FROM account_tokens WHERE token_hash = ? AND purpose = ? AND expires_at > ? RETURNING user_id',
       [tokenHash, purpose, now],
@@ -82,14 +98,21 @@ export class SqlAccountTokens implements AccountTokenStore {
       await tx.run('UPDATE users SET password_hash = ?, updated_at = ? WHERE id = ?', [passwordHash, now, userId]);
       await revokeUserTokens(tx, userId, null, now);
       // A code not yet exchanged would still buy tokens for whoever started that authorization.
-      await tx.run('UPDATE authorization_codes SET consumed_at = ? WHERE user_id = ? AND consumed_at IS NULL', [now, userId]);
+      await tx.run('UPDATE authorization_codes SET consumed_at = ? WHERE user_id = ? AND consumed_at IS NULL', [
+        now,
+        userId,
+      ]);
       await tx.run('DELETE FROM consents WHERE user_id = ?', [userId]);
       await tx.run('DELETE FROM sessions WHERE user_id = ?', [userId]);
       return userId;
     });
   }
 
-  async changeEmail(tokenHash: string, change: { newEmail: string; emailCanonical: string; passwordHash: string }, now: number): Promise<EmailChangeOutcome> {
+  async changeEmail(
+    tokenHash: string,
+    change: { newEmail: string; emailCanonical: string; passwordHash: string },
+    now: number,
+  ): Promise<EmailChangeOutcome> {
     try {
       return await this.db.transaction(async (tx): Promise<EmailChangeOutcome> => {
         const link = await tx.get<{ user_id: string }>(
@@ -108,11 +131,17 @@ export class SqlAccountTokens implements AccountTokenStore {
           [change.emailCanonical, change.emailCanonical, link.user_id],
         );
         if (!clash) {
-          await tx.run('UPDATE users SET email = ?, email_canonical = ?, updated_at = ? WHERE id = ?', [change.newEmail, change.emailCanonical, now, link.user_id]);
+          await tx.run('UPDATE users SET email = ?, email_canonical = ?, updated_at = ? WHERE id = ?', [
+            change.newEmail,
+            change.emailCanonical,
+            now,
+            link.user_id,
+          ]);
         }
         // A changed address voids every link sent before (a reset link must not outlive the
         // address it went to); a refused change only uses up its own link.
-        if (clash) await tx.run('DELETE FROM account_tokens WHERE user_id = ? AND purpose = ?', [link.user_id, 'change_email']);
+        if (clash)
+          await tx.run('DELETE FROM account_tokens WHERE user_id = ? AND purpose = ?', [link.user_id, 'change_email']);
         else await tx.run('DELETE FROM account_tokens WHERE user_id = ?', [link.user_id]);
         return clash ? { kind: 'address-taken' } : { kind: 'changed', userId: link.user_id, oldEmail: user.email };
       });
@@ -122,5 +151,4 @@ export class SqlAccountTokens implements AccountTokenStore {
       throw error;
     }
   }
-
 }

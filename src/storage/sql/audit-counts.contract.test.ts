@@ -59,13 +59,20 @@ describeEachEngine('counted audit rows', (factory) => {
     await store.appendAuditEvents([counted(clientId, { at: T + 20, lastAt: T + 40, count: 4 })]);
     // A node whose clock is behind: an earlier first time, a last time inside the range.
     await store.appendAuditEvents([counted(clientId, { at: T + 1, lastAt: T + 30, count: 1 })]);
-    expect(await store.listAuditEvents({ clientId, limit: 10 })).toStrictEqual([counted(clientId, { at: T + 1, lastAt: T + 40, count: 8 })]);
+    expect(await store.listAuditEvents({ clientId, limit: 10 })).toStrictEqual([
+      counted(clientId, { at: T + 1, lastAt: T + 40, count: 8 }),
+    ]);
   });
 
   it('one append holding the same id twice counts both (merged before the write)', async () => {
     const clientId = `client-${randomUUID()}`;
-    await store.appendAuditEvents([counted(clientId, { count: 2, at: T + 3, lastAt: T + 3 }), counted(clientId, { count: 5, at: T + 7, lastAt: T + 11 })]);
-    expect(await store.listAuditEvents({ clientId, limit: 10 })).toStrictEqual([counted(clientId, { count: 7, at: T + 3, lastAt: T + 11 })]);
+    await store.appendAuditEvents([
+      counted(clientId, { count: 2, at: T + 3, lastAt: T + 3 }),
+      counted(clientId, { count: 5, at: T + 7, lastAt: T + 11 }),
+    ]);
+    expect(await store.listAuditEvents({ clientId, limit: 10 })).toStrictEqual([
+      counted(clientId, { count: 7, at: T + 3, lastAt: T + 11 }),
+    ]);
   });
 
   it('single events and counted rows in one append: each kind stored as such, in one transaction', async () => {
@@ -82,15 +89,24 @@ describeEachEngine('counted audit rows', (factory) => {
       details: { grant_type: 'client_credentials' },
     };
     // 123 counted rows of distinct sources (statements of 100, 10 and 1 rows) beside the single event.
-    const many = Array.from({ length: 123 }, (_, i) => counted(clientId, { id: countedRowId(T, `${clientId}-${i}`), at: T + 3, lastAt: T + 3, count: i + 1 }));
+    const many = Array.from({ length: 123 }, (_, i) =>
+      counted(clientId, { id: countedRowId(T, `${clientId}-${i}`), at: T + 3, lastAt: T + 3, count: i + 1 }),
+    );
     await store.appendAuditEvents([single, ...many]);
     const listed = await store.listAuditEvents({ clientId, limit: 1000 });
     expect(listed.find((row) => row.id === single.id)).toStrictEqual(single);
-    expect(listed.filter((row) => row.count !== undefined).map((row) => row.count).sort((a, b) => a! - b!)).toEqual(Array.from({ length: 123 }, (_, i) => i + 1));
+    expect(
+      listed
+        .filter((row) => row.count !== undefined)
+        .map((row) => row.count)
+        .sort((a, b) => a! - b!),
+    ).toEqual(Array.from({ length: 123 }, (_, i) => i + 1));
 
     // A bad single row (a repeated id) leaves none of the counted rows either.
     const otherClient = `client-${randomUUID()}`;
-    await expect(store.appendAuditEvents([counted(otherClient), { ...single, clientId: otherClient }])).rejects.toThrow();
+    await expect(
+      store.appendAuditEvents([counted(otherClient), { ...single, clientId: otherClient }]),
+    ).rejects.toThrow();
     expect(await store.listAuditEvents({ clientId: otherClient, limit: 10 })).toEqual([]);
   });
 
@@ -98,10 +114,16 @@ describeEachEngine('counted audit rows', (factory) => {
     const fresh = await factory.createDatabase();
     try {
       const legacy = fresh.open();
-      await legacy.driver.script('CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)');
+      await legacy.driver.script(
+        'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)',
+      );
       for (const migration of migrations.filter((m) => m.version < 11)) {
         await legacy.driver.script(migration.sql);
-        await legacy.driver.run('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)', [migration.version, migration.name, T]);
+        await legacy.driver.run('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)', [
+          migration.version,
+          migration.name,
+          T,
+        ]);
       }
       await legacy.driver.run(
         "INSERT INTO audit_events (id, at, type, actor, user_id, username, client_id, address, details) VALUES ('old-1', ?, 'login.failed', 'user', NULL, NULL, NULL, '192.0.2.1', NULL)",
@@ -109,9 +131,21 @@ describeEachEngine('counted audit rows', (factory) => {
       );
       expect(await legacy.migrate()).toContain(11);
       expect(await legacy.listAuditEvents({ limit: 10 })).toStrictEqual([
-        { id: 'old-1', at: T, type: 'login.failed', actor: 'user', userId: null, username: null, clientId: null, address: '192.0.2.1', details: null },
+        {
+          id: 'old-1',
+          at: T,
+          type: 'login.failed',
+          actor: 'user',
+          userId: null,
+          username: null,
+          clientId: null,
+          address: '192.0.2.1',
+          details: null,
+        },
       ]);
-      const row = await legacy.driver.get<{ count: number | string; last_at: unknown }>("SELECT count, last_at FROM audit_events WHERE id = 'old-1'");
+      const row = await legacy.driver.get<{ count: number | string; last_at: unknown }>(
+        "SELECT count, last_at FROM audit_events WHERE id = 'old-1'",
+      );
       expect([Number(row!.count), row!.last_at]).toEqual([1, null]);
     } finally {
       await fresh.cleanup();

@@ -52,7 +52,10 @@ describeEachEngine('audit store contract', (factory) => {
   });
 
   async function countRows(where = '1 = 1', params: unknown[] = []): Promise<number> {
-    const row = await store.driver.get<{ n: number | string }>(`SELECT COUNT(*) AS n FROM audit_events WHERE ${where}`, params);
+    const row = await store.driver.get<{ n: number | string }>(
+      `SELECT COUNT(*) AS n FROM audit_events WHERE ${where}`,
+      params,
+    );
     return Number(row?.n);
   }
 
@@ -62,18 +65,40 @@ describeEachEngine('audit store contract', (factory) => {
     expect(ALL_VERSIONS).toContain(6);
     const columns =
       factory.engine === 'sqlite'
-        ? (await store.driver.all<{ name: string }>("SELECT name FROM pragma_table_info('audit_events') ORDER BY cid")).map((row) => row.name)
+        ? (
+            await store.driver.all<{ name: string }>("SELECT name FROM pragma_table_info('audit_events') ORDER BY cid")
+          ).map((row) => row.name)
         : (
             await store.driver.all<{ column_name: string }>(
               "SELECT column_name FROM information_schema.columns WHERE table_name = 'audit_events' ORDER BY ordinal_position",
             )
           ).map((row) => row.column_name);
     // count and last_at: migration 11 (counted rows, src/storage/sql/audit-counts.contract.test.ts).
-    expect(columns).toEqual(['id', 'at', 'type', 'actor', 'user_id', 'username', 'client_id', 'address', 'details', 'count', 'last_at']);
+    expect(columns).toEqual([
+      'id',
+      'at',
+      'type',
+      'actor',
+      'user_id',
+      'username',
+      'client_id',
+      'address',
+      'details',
+      'count',
+      'last_at',
+    ]);
     const indexes =
       factory.engine === 'sqlite'
-        ? (await store.driver.all<{ name: string }>("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'audit_events' AND sql IS NOT NULL")).map((row) => row.name)
-        : (await store.driver.all<{ indexname: string }>("SELECT indexname FROM pg_indexes WHERE tablename = 'audit_events' AND indexname NOT LIKE '%pkey'")).map((row) => row.indexname);
+        ? (
+            await store.driver.all<{ name: string }>(
+              "SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'audit_events' AND sql IS NOT NULL",
+            )
+          ).map((row) => row.name)
+        : (
+            await store.driver.all<{ indexname: string }>(
+              "SELECT indexname FROM pg_indexes WHERE tablename = 'audit_events' AND indexname NOT LIKE '%pkey'",
+            )
+          ).map((row) => row.indexname);
     expect(indexes.sort()).toEqual(['audit_events_at_idx', 'audit_events_client_idx', 'audit_events_user_idx']);
   });
 
@@ -86,7 +111,11 @@ describeEachEngine('audit store contract', (factory) => {
       );
       for (const migration of migrations.filter((m) => m.version <= 5)) {
         await legacy.driver.script(migration.sql);
-        await legacy.driver.run('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)', [migration.version, migration.name, T]);
+        await legacy.driver.run('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)', [
+          migration.version,
+          migration.name,
+          T,
+        ]);
       }
       expect(await legacy.migrate()).toEqual(ALL_VERSIONS.filter((version) => version > 5));
       expect(await legacy.migrate()).toEqual([]);
@@ -191,7 +220,14 @@ describeEachEngine('audit store contract', (factory) => {
         [10, 'xzy.two', ids.user, null],
       ];
       all = rows.map(([offset, type, userId, clientId]) =>
-        makeRecord(nextId(), { at: base + offset, type, userId, username: userId ? 'someone' : null, clientId, actor: clientId ? 'client' : 'user' }),
+        makeRecord(nextId(), {
+          at: base + offset,
+          type,
+          userId,
+          username: userId ? 'someone' : null,
+          clientId,
+          actor: clientId ? 'client' : 'user',
+        }),
       );
       // Written in two appends, out of time order: the listing orders them.
       await store.appendAuditEvents(all.slice(6));
@@ -201,27 +237,41 @@ describeEachEngine('audit store contract', (factory) => {
     const types = (records: AuditRecord[]) => records.map((record) => record.type);
     const at = (offset: number) => T + 10_000 + offset;
 
-    it('by user: only that user\'s events, oldest first', async () => {
+    it("by user: only that user's events, oldest first", async () => {
       const listed = await store.listAuditEvents({ userId: ids.user, limit: 100 });
       expect(listed).toStrictEqual(all.filter((record) => record.userId === ids.user));
     });
 
-    it('by client: only that client\'s events', async () => {
-      expect(types(await store.listAuditEvents({ clientId: ids.client, limit: 100 }))).toEqual(['login.succeeded', 'token.issued', 'token.revoked']);
+    it("by client: only that client's events", async () => {
+      expect(types(await store.listAuditEvents({ clientId: ids.client, limit: 100 }))).toEqual([
+        'login.succeeded',
+        'token.issued',
+        'token.revoked',
+      ]);
       expect(await store.listAuditEvents({ clientId: ids.otherClient, limit: 100 })).toStrictEqual([all[3]]);
       expect(await store.listAuditEvents({ clientId: `client-${randomUUID()}`, limit: 100 })).toEqual([]);
     });
 
     it('by exact type: that type only (no prefix match without the dot)', async () => {
-      expect(types(await store.listAuditEvents({ userId: ids.user, type: 'login.failed', limit: 100 }))).toEqual(['login.failed']);
+      expect(types(await store.listAuditEvents({ userId: ids.user, type: 'login.failed', limit: 100 }))).toEqual([
+        'login.failed',
+      ]);
       expect(types(await store.listAuditEvents({ userId: ids.user, type: 'login', limit: 100 }))).toEqual(['login']);
       expect(await store.listAuditEvents({ userId: ids.user, type: 'login.fail', limit: 100 })).toEqual([]);
     });
 
     it('by a type prefix ending in a dot: the whole family, nothing else (no LIKE wildcards)', async () => {
-      expect(types(await store.listAuditEvents({ userId: ids.user, type: 'login.', limit: 100 }))).toEqual(['login.failed', 'login.succeeded']);
-      expect(types(await store.listAuditEvents({ clientId: ids.client, type: 'token.', limit: 100 }))).toEqual(['token.issued', 'token.revoked']);
-      expect(types(await store.listAuditEvents({ userId: ids.other, type: 'token.', limit: 100 }))).toEqual(['token.revoked']);
+      expect(types(await store.listAuditEvents({ userId: ids.user, type: 'login.', limit: 100 }))).toEqual([
+        'login.failed',
+        'login.succeeded',
+      ]);
+      expect(types(await store.listAuditEvents({ clientId: ids.client, type: 'token.', limit: 100 }))).toEqual([
+        'token.issued',
+        'token.revoked',
+      ]);
+      expect(types(await store.listAuditEvents({ userId: ids.other, type: 'token.', limit: 100 }))).toEqual([
+        'token.revoked',
+      ]);
       // "_" is not a wildcard: x_y. matches x_y.one only, not xzy.two.
       expect(types(await store.listAuditEvents({ userId: ids.user, type: 'x_y.', limit: 100 }))).toEqual(['x_y.one']);
       expect(await store.listAuditEvents({ userId: ids.user, type: '%.', limit: 100 })).toEqual([]);
@@ -234,8 +284,18 @@ describeEachEngine('audit store contract', (factory) => {
     });
 
     it('filters combine (AND)', async () => {
-      expect(await store.listAuditEvents({ userId: ids.user, clientId: ids.client, type: 'token.', since: at(2), limit: 100 })).toStrictEqual([all[2]]);
-      expect(await store.listAuditEvents({ userId: ids.other, type: 'login.', since: at(0), limit: 100 })).toStrictEqual([all[5]]);
+      expect(
+        await store.listAuditEvents({
+          userId: ids.user,
+          clientId: ids.client,
+          type: 'token.',
+          since: at(2),
+          limit: 100,
+        }),
+      ).toStrictEqual([all[2]]);
+      expect(
+        await store.listAuditEvents({ userId: ids.other, type: 'login.', since: at(0), limit: 100 }),
+      ).toStrictEqual([all[5]]);
       expect(await store.listAuditEvents({ userId: ids.other, clientId: ids.otherClient, limit: 100 })).toEqual([]);
     });
 
@@ -289,7 +349,9 @@ describeEachEngine('audit store contract', (factory) => {
   it('deleteAuditEvents with the default batch size deletes more than one batch', async () => {
     const clientId = `client-${randomUUID()}`;
     const nextId = idMaker();
-    await store.appendAuditEvents(Array.from({ length: 1005 }, (_, i) => makeRecord(nextId(), { clientId, at: 2000 + (i % 7) })));
+    await store.appendAuditEvents(
+      Array.from({ length: 1005 }, (_, i) => makeRecord(nextId(), { clientId, at: 2000 + (i % 7) })),
+    );
     expect(await store.deleteAuditEvents(3000)).toBe(1005);
     expect(await countRows('client_id = ?', [clientId])).toBe(0);
   });

@@ -38,9 +38,17 @@ export class SqlAudit implements AuditStore {
       if (r.count === undefined) continue;
       const seen = counts.get(r.id);
       if (!seen) counts.set(r.id, { ...r, lastAt: r.lastAt ?? r.at });
-      else Object.assign(seen, { count: seen.count! + r.count, at: Math.min(seen.at, r.at), lastAt: Math.max(seen.lastAt!, r.lastAt ?? r.at) });
+      else
+        Object.assign(seen, {
+          count: seen.count! + r.count,
+          at: Math.min(seen.at, r.at),
+          lastAt: Math.max(seen.lastAt!, r.lastAt ?? r.at),
+        });
     }
-    for (const [rows, counted] of [[records.filter((r) => r.count === undefined), false], [[...counts.values()], true]] as const) {
+    for (const [rows, counted] of [
+      [records.filter((r) => r.count === undefined), false],
+      [[...counts.values()], true],
+    ] as const) {
       const width = counted ? 11 : 9;
       // A few fixed statement sizes (100, 10, 1 rows): many rows per round trip, and few distinct
       // statements for PostgreSQL to prepare.
@@ -73,16 +81,25 @@ export class SqlAudit implements AuditStore {
   async listAuditEvents(filter: AuditFilter): Promise<AuditRecord[]> {
     const where: string[] = [];
     const params: unknown[] = [];
-    if (filter.since !== undefined) (where.push('at >= ?'), params.push(filter.since));
-    if (filter.userId !== undefined) (where.push('user_id = ?'), params.push(filter.userId));
-    if (filter.clientId !== undefined) (where.push('client_id = ?'), params.push(filter.clientId));
+    if (filter.since !== undefined) where.push('at >= ?'), params.push(filter.since);
+    if (filter.userId !== undefined) where.push('user_id = ?'), params.push(filter.userId);
+    if (filter.clientId !== undefined) where.push('client_id = ?'), params.push(filter.clientId);
     if (filter.type !== undefined) {
-      if (filter.type.endsWith('.')) (where.push('substr(type, 1, ?) = ?'), params.push(filter.type.length, filter.type));
-      else (where.push('type = ?'), params.push(filter.type));
+      if (filter.type.endsWith('.')) where.push('substr(type, 1, ?) = ?'), params.push(filter.type.length, filter.type);
+      else where.push('type = ?'), params.push(filter.type);
     }
     const rows = await this.db.all<{
-      id: string; at: number; type: string; actor: string; user_id: string | null; username: string | null;
-      client_id: string | null; address: string | null; details: string | null; count: number | string; last_at: number | string | null;
+      id: string;
+      at: number;
+      type: string;
+      actor: string;
+      user_id: string | null;
+      username: string | null;
+      client_id: string | null;
+      address: string | null;
+      details: string | null;
+      count: number | string;
+      last_at: number | string | null;
     }>(
       `SELECT id, at, type, actor, user_id, username, client_id, address, details, count, last_at FROM audit_events
        ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY at DESC, id DESC LIMIT ?`,
@@ -105,7 +122,10 @@ export class SqlAudit implements AuditStore {
   async deleteAuditEvents(before: number, batchSize = 1000): Promise<number> {
     let total = 0;
     for (;;) {
-      const deleted = await this.db.run('DELETE FROM audit_events WHERE id IN (SELECT id FROM audit_events WHERE at < ? LIMIT ?)', [before, batchSize]);
+      const deleted = await this.db.run(
+        'DELETE FROM audit_events WHERE id IN (SELECT id FROM audit_events WHERE at < ? LIMIT ?)',
+        [before, batchSize],
+      );
       total += deleted;
       if (deleted < batchSize) return total;
     }

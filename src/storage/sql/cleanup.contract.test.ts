@@ -59,8 +59,23 @@ describeEachEngine('storage contract: clean-up', (factory) => {
       // stillPublished now+1, publishedFar FAR_FUTURE; current is not retired.
 
       const counts = await db.deleteExpired(now);
-      expect(counts).toEqual({ accessTokens: 0, refreshTokens: 0, authorizationCodes: 0, sessions: 0, signingKeys: 2, throttles: 0, trustedDevices: 0, accountTokens: 0, unconfirmedUsers: 0, pendingAuthorizations: 0 });
-      expect((await db.listSigningKeys()).map((key) => key.kid)).toEqual([current.kid, publishedFar.kid, stillPublished.kid]);
+      expect(counts).toEqual({
+        accessTokens: 0,
+        refreshTokens: 0,
+        authorizationCodes: 0,
+        sessions: 0,
+        signingKeys: 2,
+        throttles: 0,
+        trustedDevices: 0,
+        accountTokens: 0,
+        unconfirmedUsers: 0,
+        pendingAuthorizations: 0,
+      });
+      expect((await db.listSigningKeys()).map((key) => key.kid)).toEqual([
+        current.kid,
+        publishedFar.kid,
+        stillPublished.kid,
+      ]);
       expect(await countRows(db, 'signing_keys')).toBe(3);
 
       expect((await db.deleteExpired(now)).signingKeys).toBe(0);
@@ -108,21 +123,42 @@ describeEachEngine('storage contract: clean-up', (factory) => {
       }
 
       const run = vi.spyOn(db.driver, 'run');
-      expect(await db.deleteExpired(now, 2)).toEqual({ accessTokens: 5, refreshTokens: 5, authorizationCodes: 5, sessions: 5, signingKeys: 0, throttles: 0, trustedDevices: 0, accountTokens: 5, unconfirmedUsers: 0, pendingAuthorizations: 0 });
+      expect(await db.deleteExpired(now, 2)).toEqual({
+        accessTokens: 5,
+        refreshTokens: 5,
+        authorizationCodes: 5,
+        sessions: 5,
+        signingKeys: 0,
+        throttles: 0,
+        trustedDevices: 0,
+        accountTokens: 5,
+        unconfirmedUsers: 0,
+        pendingAuthorizations: 0,
+      });
       // 5 rows in batches of 2: three statements per table (2 + 2 + 1).
       const deletes = run.mock.calls.map(([sql]) => /^DELETE FROM (\w+)/.exec(sql)?.[1]).filter(Boolean);
       expect(deletes).toEqual([
-        'access_tokens', 'access_tokens', 'access_tokens',
-        'refresh_tokens', 'refresh_tokens', 'refresh_tokens',
-        'authorization_codes', 'authorization_codes', 'authorization_codes',
-        'sessions', 'sessions', 'sessions',
+        'access_tokens',
+        'access_tokens',
+        'access_tokens',
+        'refresh_tokens',
+        'refresh_tokens',
+        'refresh_tokens',
+        'authorization_codes',
+        'authorization_codes',
+        'authorization_codes',
+        'sessions',
+        'sessions',
+        'sessions',
         // Signing keys, throttle counters and unconfirmed users: one statement each, no batches.
         'signing_keys',
         'throttles',
         // Nothing expired there: one statement finds fewer than a batch.
         'trusted_devices',
         'users',
-        'account_tokens', 'account_tokens', 'account_tokens',
+        'account_tokens',
+        'account_tokens',
+        'account_tokens',
         // None expired: one statement finds nothing.
         'pending_authorizations',
       ]);
@@ -144,9 +180,31 @@ describeEachEngine('storage contract: clean-up', (factory) => {
       expect(await countRows(db, 'authorization_codes')).toBe(2);
       expect(await countRows(db, 'authorization_codes', 'expires_at > ?', [now])).toBe(2);
 
-      expect(await db.deleteExpired(now, 2)).toEqual({ accessTokens: 0, refreshTokens: 0, authorizationCodes: 0, sessions: 0, signingKeys: 0, throttles: 0, trustedDevices: 0, accountTokens: 0, unconfirmedUsers: 0, pendingAuthorizations: 0 });
+      expect(await db.deleteExpired(now, 2)).toEqual({
+        accessTokens: 0,
+        refreshTokens: 0,
+        authorizationCodes: 0,
+        sessions: 0,
+        signingKeys: 0,
+        throttles: 0,
+        trustedDevices: 0,
+        accountTokens: 0,
+        unconfirmedUsers: 0,
+        pendingAuthorizations: 0,
+      });
       // The default batch size works too.
-      expect(await db.deleteExpired(FAR_FUTURE)).toEqual({ accessTokens: 2, refreshTokens: 2, authorizationCodes: 2, sessions: 2, signingKeys: 0, throttles: 0, trustedDevices: 0, accountTokens: 2, unconfirmedUsers: 0, pendingAuthorizations: 0 });
+      expect(await db.deleteExpired(FAR_FUTURE)).toEqual({
+        accessTokens: 2,
+        refreshTokens: 2,
+        authorizationCodes: 2,
+        sessions: 2,
+        signingKeys: 0,
+        throttles: 0,
+        trustedDevices: 0,
+        accountTokens: 2,
+        unconfirmedUsers: 0,
+        pendingAuthorizations: 0,
+      });
       expect(await countRows(db, 'users')).toBe(1 + expired.length + live.length);
     } finally {
       await fresh.cleanup();
@@ -178,12 +236,28 @@ describeEachEngine('storage contract: clean-up', (factory) => {
       for (let i = 0; i < 5; i++) many.push(await counter('idle-many', now - DAY - 1000 * i, 0));
 
       const counts = await db.deleteExpired(now);
-      expect(counts).toEqual({ accessTokens: 0, refreshTokens: 0, authorizationCodes: 0, sessions: 0, signingKeys: 0, throttles: 8, trustedDevices: 0, accountTokens: 0, unconfirmedUsers: 0, pendingAuthorizations: 0 });
-      for (const gone of [idleLong, idleExactlyADay, blockEndsNow, ...many]) expect(await throttleRow(db, gone), gone).toBeNull();
+      expect(counts).toEqual({
+        accessTokens: 0,
+        refreshTokens: 0,
+        authorizationCodes: 0,
+        sessions: 0,
+        signingKeys: 0,
+        throttles: 8,
+        trustedDevices: 0,
+        accountTokens: 0,
+        unconfirmedUsers: 0,
+        pendingAuthorizations: 0,
+      });
+      for (const gone of [idleLong, idleExactlyADay, blockEndsNow, ...many])
+        expect(await throttleRow(db, gone), gone).toBeNull();
       expect(await throttleRow(db, recent)).toEqual({ failures: 1, lastFailureAt: now - DAY + 1, blockedUntil: 0 });
       // 2^6 = 64 s capped at 60; 2^17 s capped at a day and 11 s.
       expect(await throttleRow(db, justFailed)).toEqual({ failures: 6, lastFailureAt: now, blockedUntil: now + 60 });
-      expect(await throttleRow(db, stillBlocking)).toEqual({ failures: 17, lastFailureAt: now - DAY - 10, blockedUntil: now + 1 });
+      expect(await throttleRow(db, stillBlocking)).toEqual({
+        failures: 17,
+        lastFailureAt: now - DAY - 10,
+        blockedUntil: now + 1,
+      });
       expect(await countRows(db, 'throttles')).toBe(3);
       expect(await db.blockedUntil([stillBlocking])).toBe(now + 1);
 
@@ -199,7 +273,12 @@ describeEachEngine('storage contract: clean-up', (factory) => {
 
   it('deleteExpired leaves an account signed up within the last hour alone, link or not (another node may be about to store its link)', async () => {
     const now = T + 50_000;
-    const justSignedUp = makeUser({ enabled: false, awaitingConfirmation: true, createdAt: now - 3599, updatedAt: now - 3599 });
+    const justSignedUp = makeUser({
+      enabled: false,
+      awaitingConfirmation: true,
+      createdAt: now - 3599,
+      updatedAt: now - 3599,
+    });
     await store.createUser(justSignedUp);
     await store.deleteExpired(now);
     expect(await store.findUserById(justSignedUp.id)).toStrictEqual(justSignedUp);
@@ -232,9 +311,15 @@ describeEachEngine('storage contract: clean-up', (factory) => {
       const onlyReset = await create(pending, [['reset', FAR_FUTURE]]);
       // Kept.
       const liveLink = await create(pending, [['confirm', now + 1]]);
-      const confirmed = await create({ enabled: true, awaitingConfirmation: false }, [['confirm', now - 1], ['reset', now + 10]]);
+      const confirmed = await create({ enabled: true, awaitingConfirmation: false }, [
+        ['confirm', now - 1],
+        ['reset', now + 10],
+      ]);
       const adminCreatedDisabled = await create({ enabled: false, awaitingConfirmation: false });
-      const adminDeactivated = await create({ enabled: false, awaitingConfirmation: false }, [['confirm', now - 5], ['reset', now - 5]]);
+      const adminDeactivated = await create({ enabled: false, awaitingConfirmation: false }, [
+        ['confirm', now - 5],
+        ['reset', now - 5],
+      ]);
       // Tokens and a session of an account that goes: they go with it.
       const client = makeClient();
       await db.createClient(client);
@@ -245,8 +330,16 @@ describeEachEngine('storage contract: clean-up', (factory) => {
       const counts = await db.deleteExpired(now);
       // The links of deleted accounts go with them: only the kept accounts' expired links count.
       expect(counts).toEqual({
-        accessTokens: 0, refreshTokens: 0, authorizationCodes: 0, sessions: 0, signingKeys: 0, throttles: 0,
-        trustedDevices: 0, accountTokens: 3, unconfirmedUsers: 4, pendingAuthorizations: 0,
+        accessTokens: 0,
+        refreshTokens: 0,
+        authorizationCodes: 0,
+        sessions: 0,
+        signingKeys: 0,
+        throttles: 0,
+        trustedDevices: 0,
+        accountTokens: 3,
+        unconfirmedUsers: 4,
+        pendingAuthorizations: 0,
       });
       for (const gone of [expiredLink, linkExpiresNow, noLink, onlyReset]) {
         expect(await db.findUserById(gone.user.id)).toBeNull();
@@ -262,17 +355,31 @@ describeEachEngine('storage contract: clean-up', (factory) => {
       expect(await countRows(db, 'account_tokens')).toBe(2);
 
       // Their names are free for a new sign-up.
-      await db.createUser(makeUser({ usernameCanonical: expiredLink.user.usernameCanonical, emailCanonical: expiredLink.user.emailCanonical }));
+      await db.createUser(
+        makeUser({
+          usernameCanonical: expiredLink.user.usernameCanonical,
+          emailCanonical: expiredLink.user.emailCanonical,
+        }),
+      );
 
-      expect(await db.deleteExpired(now)).toMatchObject({ accountTokens: 0, unconfirmedUsers: 0, pendingAuthorizations: 0 });
+      expect(await db.deleteExpired(now)).toMatchObject({
+        accountTokens: 0,
+        unconfirmedUsers: 0,
+        pendingAuthorizations: 0,
+      });
       // A second later the last confirmation link has expired as well; the account goes with it.
       expect(await db.deleteExpired(now + 1)).toMatchObject({ accountTokens: 0, unconfirmedUsers: 1 });
       expect(await db.findUserById(liveLink.user.id)).toBeNull();
       expect(await db.deleteExpired(now + 10)).toMatchObject({ accountTokens: 1, unconfirmedUsers: 0 });
       expect(await countRows(db, 'account_tokens')).toBe(0);
       // However late it is, confirmed and admin-created accounts stay.
-      expect(await db.deleteExpired(FAR_FUTURE)).toMatchObject({ accountTokens: 0, unconfirmedUsers: 0, pendingAuthorizations: 0 });
-      for (const kept of [confirmed, adminCreatedDisabled, adminDeactivated]) expect(await db.findUserById(kept.user.id)).not.toBeNull();
+      expect(await db.deleteExpired(FAR_FUTURE)).toMatchObject({
+        accountTokens: 0,
+        unconfirmedUsers: 0,
+        pendingAuthorizations: 0,
+      });
+      for (const kept of [confirmed, adminCreatedDisabled, adminDeactivated])
+        expect(await db.findUserById(kept.user.id)).not.toBeNull();
     } finally {
       await fresh.cleanup();
     }

@@ -42,8 +42,19 @@ describeEachEngine('storage contract: clients', (factory) => {
 
   it('creates, finds and lists clients with every field intact', async () => {
     const confidential = makeClient({ createdAt: T + 1 });
-    const publicClient = makeClient({ secretHash: null, isPublic: true, scopes: null, grantTypes: ['authorization_code'], createdAt: T + 2 });
-    const emptyArrays = makeClient({ redirectUris: [], grantTypes: ['client_credentials'], scopes: [], createdAt: FAR_FUTURE });
+    const publicClient = makeClient({
+      secretHash: null,
+      isPublic: true,
+      scopes: null,
+      grantTypes: ['authorization_code'],
+      createdAt: T + 2,
+    });
+    const emptyArrays = makeClient({
+      redirectUris: [],
+      grantTypes: ['client_credentials'],
+      scopes: [],
+      createdAt: FAR_FUTURE,
+    });
     await store.createClient(confidential);
     await store.createClient(publicClient);
     await store.createClient(emptyArrays);

@@ -35,7 +35,10 @@ export class SqlClients implements ClientStore {
   private readonly cache: ClientCache | null;
 
   /** `clientCache` (default on): keep client records in memory, see ClientCache. */
-  constructor(private readonly db: SqlDriver, options: { clientCache?: boolean } = {}) {
+  constructor(
+    private readonly db: SqlDriver,
+    options: { clientCache?: boolean } = {},
+  ) {
     this.cache = options.clientCache === false ? null : new ClientCache(db.watchClients());
   }
 
@@ -75,8 +78,18 @@ export class SqlClients implements ClientStore {
     await this.db.run(
       `INSERT INTO clients (id, name, secret_hash, is_public, redirect_uris, grant_types, scopes, trusted, can_introspect, created_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      [c.id, c.name, c.secretHash, c.isPublic, JSON.stringify(c.redirectUris), JSON.stringify(c.grantTypes),
-        c.scopes === null ? null : JSON.stringify(c.scopes), c.trusted, c.canIntrospect, c.createdAt],
+      [
+        c.id,
+        c.name,
+        c.secretHash,
+        c.isPublic,
+        JSON.stringify(c.redirectUris),
+        JSON.stringify(c.grantTypes),
+        c.scopes === null ? null : JSON.stringify(c.scopes),
+        c.trusted,
+        c.canIntrospect,
+        c.createdAt,
+      ],
     );
   }
 
@@ -91,7 +104,9 @@ export class SqlClients implements ClientStore {
 
   async updateClientSecret(id: string, secretHash: string): Promise<boolean> {
     return (
-      (await this.changeClients((tx) => tx.run('UPDATE clients SET secret_hash = ? WHERE id = ? AND is_public = ?', [secretHash, id, false]))) > 0
+      (await this.changeClients((tx) =>
+        tx.run('UPDATE clients SET secret_hash = ? WHERE id = ? AND is_public = ?', [secretHash, id, false]),
+      )) > 0
     );
   }
 }

@@ -96,7 +96,12 @@ describeEachEngine('storage contract: authorization codes', (factory) => {
     // The client refreshes: the family now has a rotated descendant pair.
     const rotated = nextPair(owner, code.familyId, first.refreshToken.tokenHash, T + 10);
     expect(
-      await store.rotateRefreshToken({ presentedHash: first.refreshToken.tokenHash, now: T + 10, gracePeriod: 0, next: rotated }),
+      await store.rotateRefreshToken({
+        presentedHash: first.refreshToken.tokenHash,
+        now: T + 10,
+        gracePeriod: 0,
+        next: rotated,
+      }),
     ).toEqual({ kind: 'rotated' });
     const { first: bystander } = await issueFamily();
 
@@ -121,7 +126,13 @@ describeEachEngine('storage contract: authorization codes', (factory) => {
     expect(await store.findRefreshToken(bystander.refreshToken.tokenHash)).toStrictEqual(bystander.refreshToken);
 
     // Still a replay, even after the code's expiry.
-    expect(await store.redeemAuthorizationCode(code.codeHash, code.expiresAt + 100, nextPair(owner, code.familyId, null, T + 200))).toEqual({
+    expect(
+      await store.redeemAuthorizationCode(
+        code.codeHash,
+        code.expiresAt + 100,
+        nextPair(owner, code.familyId, null, T + 200),
+      ),
+    ).toEqual({
       kind: 'replayed',
     });
   });
@@ -141,7 +152,9 @@ describeEachEngine('storage contract: authorization codes', (factory) => {
     // One second earlier it was still good.
     const live = makeCode(owner, { expiresAt: T + 60 });
     await store.saveAuthorizationCode(live);
-    expect(await store.redeemAuthorizationCode(live.codeHash, T + 59, nextPair(owner, live.familyId, null, T + 59))).toEqual({
+    expect(
+      await store.redeemAuthorizationCode(live.codeHash, T + 59, nextPair(owner, live.familyId, null, T + 59)),
+    ).toEqual({
       kind: 'redeemed',
     });
   });

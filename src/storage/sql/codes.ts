@@ -41,20 +41,37 @@ export class SqlCodes implements CodeStore {
     await this.db.run(
       `INSERT INTO authorization_codes (code_hash, family_id, client_id, user_id, redirect_uri, redirect_uri_given, scope,
         code_challenge, code_challenge_method, issued_at, expires_at, consumed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      [c.codeHash, c.familyId, c.clientId, c.userId, c.redirectUri, c.redirectUriGiven, c.scope, c.codeChallenge,
-        c.codeChallengeMethod, c.issuedAt, c.expiresAt, c.consumedAt],
+      [
+        c.codeHash,
+        c.familyId,
+        c.clientId,
+        c.userId,
+        c.redirectUri,
+        c.redirectUriGiven,
+        c.scope,
+        c.codeChallenge,
+        c.codeChallengeMethod,
+        c.issuedAt,
+        c.expiresAt,
+        c.consumedAt,
+      ],
     );
   }
 
   async findAuthorizationCode(codeHash: string): Promise<AuthorizationCodeRecord | null> {
-    const row = await this.db.get<AuthorizationCodeRow>('SELECT * FROM authorization_codes WHERE code_hash = ?', [codeHash]);
+    const row = await this.db.get<AuthorizationCodeRow>('SELECT * FROM authorization_codes WHERE code_hash = ?', [
+      codeHash,
+    ]);
     return row ? toAuthorizationCode(row) : null;
   }
 
   async redeemAuthorizationCode(codeHash: string, now: number, tokens: IssuedTokens): Promise<RedemptionOutcome> {
     return this.db.transaction(async (tx): Promise<RedemptionOutcome> => {
       // Lock the code's row: concurrent exchanges of one code queue here, on every node.
-      const row = await tx.get<AuthorizationCodeRow>(`SELECT * FROM authorization_codes WHERE code_hash = ?${this.db.forUpdate}`, [codeHash]);
+      const row = await tx.get<AuthorizationCodeRow>(
+        `SELECT * FROM authorization_codes WHERE code_hash = ?${this.db.forUpdate}`,
+        [codeHash],
+      );
       if (!row) return { kind: 'invalid' };
       // Only the client the code was issued to can redeem it, or replay it: another client's
       // presentation must not revoke the rightful grant (that would let anyone who saw a code

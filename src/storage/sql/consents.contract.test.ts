@@ -43,7 +43,12 @@ describeEachEngine('storage contract: consents', (factory) => {
     // Scope order round-trips.
     expect(await other.findConsent(user.id, client.id)).toStrictEqual(initial);
 
-    const replaced = { userId: user.id, clientId: client.id, scopes: ['email', 'openid', 'profile'], grantedAt: FAR_FUTURE };
+    const replaced = {
+      userId: user.id,
+      clientId: client.id,
+      scopes: ['email', 'openid', 'profile'],
+      grantedAt: FAR_FUTURE,
+    };
     await store.saveConsent(replaced);
     expect(await store.findConsent(user.id, client.id)).toStrictEqual(replaced);
     expect(await countRows(store, 'consents', 'user_id = ? AND client_id = ?', [user.id, client.id])).toBe(1);

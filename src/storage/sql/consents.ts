@@ -21,7 +21,10 @@ export class SqlConsents implements ConsentStore {
   constructor(private readonly db: SqlDriver) {}
 
   async findConsent(userId: string, clientId: string): Promise<ConsentRecord | null> {
-    const row = await this.db.get<ConsentRow>('SELECT * FROM consents WHERE user_id = ? AND client_id = ?', [userId, clientId]);
+    const row = await this.db.get<ConsentRow>('SELECT * FROM consents WHERE user_id = ? AND client_id = ?', [
+      userId,
+      clientId,
+    ]);
     return row ? toConsent(row) : null;
   }
 

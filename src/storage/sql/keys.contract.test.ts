@@ -113,7 +113,12 @@ describeEachEngine('storage contract: signing keys', (factory) => {
       const current = makeSigningKey({ createdAt: T });
       await db.addSigningKey(current, { retireAt: T, publishUntil: T + 1 });
       // Same kid again: the insert fails, so the current key must stay current.
-      await expect(db.addSigningKey(makeSigningKey({ kid: current.kid, createdAt: T + 5 }), { retireAt: T + 95, publishUntil: T + 100 })).rejects.toThrow();
+      await expect(
+        db.addSigningKey(makeSigningKey({ kid: current.kid, createdAt: T + 5 }), {
+          retireAt: T + 95,
+          publishUntil: T + 100,
+        }),
+      ).rejects.toThrow();
       expect(await db.listSigningKeys()).toStrictEqual([current]);
     } finally {
       await fresh.cleanup();
@@ -146,7 +151,15 @@ describeEachEngine('storage contract: signing keys', (factory) => {
         db.driver.run(
           `INSERT INTO signing_keys (kid, algorithm, public_jwk, private_key_encrypted, created_at, retired_at, publish_until)
            VALUES (?, ?, ?, ?, ?, ?, ?)`,
-          [key.kid, key.algorithm, key.publicJwk, key.privateKeyEncrypted, key.createdAt, key.retiredAt, key.publishUntil],
+          [
+            key.kid,
+            key.algorithm,
+            key.publicJwk,
+            key.privateKeyEncrypted,
+            key.createdAt,
+            key.retiredAt,
+            key.publishUntil,
+          ],
         );
       // Inserted in an order that matches none of the sort keys.
       const rows = [
@@ -160,7 +173,11 @@ describeEachEngine('storage contract: signing keys', (factory) => {
       for (const row of rows) await insert(row);
       const listed = await db.listSigningKeys();
       expect(listed.map((key) => key.kid)).toEqual(['kid-current', 'kid-future', 'kid-a', 'kid-d', 'kid-c', 'kid-b']);
-      expect(listed).toStrictEqual(['kid-current', 'kid-future', 'kid-a', 'kid-d', 'kid-c', 'kid-b'].map((kid) => rows.find((row) => row.kid === kid)));
+      expect(listed).toStrictEqual(
+        ['kid-current', 'kid-future', 'kid-a', 'kid-d', 'kid-c', 'kid-b'].map((kid) =>
+          rows.find((row) => row.kid === kid),
+        ),
+      );
     } finally {
       await fresh.cleanup();
     }
@@ -173,14 +190,20 @@ describeEachEngine('storage contract: signing keys', (factory) => {
       const b = fresh.open();
       await a.migrate();
       const keys = Array.from({ length: 10 }, (_, i) => makeSigningKey({ createdAt: T + i }));
-      await Promise.all(keys.map((key, i) => (i % 2 ? a : b).addSigningKey(key, { retireAt: T + 90, publishUntil: T + 1000 })));
+      await Promise.all(
+        keys.map((key, i) => (i % 2 ? a : b).addSigningKey(key, { retireAt: T + 90, publishUntil: T + 1000 })),
+      );
       const listed = await a.listSigningKeys();
       expect(listed).toHaveLength(10);
       const current = listed.filter((key) => key.retiredAt === null);
-      expect(current.map((key) => key.kid), 'keys left current').toHaveLength(1);
+      expect(
+        current.map((key) => key.kid),
+        'keys left current',
+      ).toHaveLength(1);
       expect(listed[0]!.kid).toBe(current[0]!.kid);
       // Each call retired exactly the key the previous one added.
-      for (const key of listed.filter((k) => k.retiredAt !== null)) expect(key).toMatchObject({ retiredAt: T + 90, publishUntil: T + 1000 });
+      for (const key of listed.filter((k) => k.retiredAt !== null))
+        expect(key).toMatchObject({ retiredAt: T + 90, publishUntil: T + 1000 });
     } finally {
       await fresh.cleanup();
     }

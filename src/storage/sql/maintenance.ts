@@ -6,7 +6,10 @@ import type { SqlClients } from './clients.js';
 /** Schema migrations, the health check and the clean-up of expired rows. */
 export class SqlMaintenance implements MaintenanceStore {
   /** `clients`: a migration changes the clients table through it, so that every client cache sees it. */
-  constructor(private readonly db: SqlDriver, private readonly clients: SqlClients) {}
+  constructor(
+    private readonly db: SqlDriver,
+    private readonly clients: SqlClients,
+  ) {}
 
   async migrate(): Promise<number[]> {
     return this.db.withExclusiveLock('migrate', async () => {
@@ -14,7 +17,9 @@ export class SqlMaintenance implements MaintenanceStore {
         'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)',
       );
       const applied = new Set(
-        (await this.db.all<{ version: number }>('SELECT version FROM schema_migrations')).map((row) => Number(row.version)),
+        (await this.db.all<{ version: number }>('SELECT version FROM schema_migrations')).map((row) =>
+          Number(row.version),
+        ),
       );
       const newlyApplied: number[] = [];
       for (const migration of migrations) {
@@ -58,9 +63,15 @@ export class SqlMaintenance implements MaintenanceStore {
       refreshTokens: await deleteInBatches('refresh_tokens', 'token_hash'),
       authorizationCodes: await deleteInBatches('authorization_codes', 'code_hash'),
       sessions: await deleteInBatches('sessions', 'id_hash'),
-      signingKeys: await this.db.run('DELETE FROM signing_keys WHERE publish_until IS NOT NULL AND publish_until <= ?', [now]),
+      signingKeys: await this.db.run(
+        'DELETE FROM signing_keys WHERE publish_until IS NOT NULL AND publish_until <= ?',
+        [now],
+      ),
       // A counter without a failure for a day is forgotten (its window is far shorter).
-      throttles: await this.db.run('DELETE FROM throttles WHERE last_failure_at <= ? AND blocked_until <= ?', [now - 86_400, now]),
+      throttles: await this.db.run('DELETE FROM throttles WHERE last_failure_at <= ? AND blocked_until <= ?', [
+        now - 86_400,
+        now,
+      ]),
       trustedDevices: await deleteInBatches('trusted_devices', 'id_hash'),
       // Before the links themselves: an account whose every confirmation link has expired was
       // never used and never can be; deleting it frees its username and e-mail for a new sign-up.

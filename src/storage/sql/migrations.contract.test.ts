@@ -82,7 +82,18 @@ describeEachEngine('storage contract: migrations and health', (factory) => {
     try {
       const small = fresh.open({ poolSize: 1 });
       expect(await small.migrate()).toEqual(ALL_VERSIONS);
-      expect(await small.deleteExpired(T)).toEqual({ accessTokens: 0, refreshTokens: 0, authorizationCodes: 0, sessions: 0, signingKeys: 0, throttles: 0, trustedDevices: 0, accountTokens: 0, unconfirmedUsers: 0, pendingAuthorizations: 0 });
+      expect(await small.deleteExpired(T)).toEqual({
+        accessTokens: 0,
+        refreshTokens: 0,
+        authorizationCodes: 0,
+        sessions: 0,
+        signingKeys: 0,
+        throttles: 0,
+        trustedDevices: 0,
+        accountTokens: 0,
+        unconfirmedUsers: 0,
+        pendingAuthorizations: 0,
+      });
     } finally {
       await fresh.cleanup();
     }
@@ -98,27 +109,59 @@ describeEachEngine('storage contract: migrations and health', (factory) => {
         'CREATE TABLE IF NOT EXISTS schema_migrations (version INTEGER PRIMARY KEY, name TEXT NOT NULL, applied_at BIGINT NOT NULL)',
       );
       await legacy.driver.script(first.sql);
-      await legacy.driver.run('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)', [1, first.name, T]);
+      await legacy.driver.run('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)', [
+        1,
+        first.name,
+        T,
+      ]);
       const client = makeClient();
       const user = makeUser();
       await legacy.driver.run(
         `INSERT INTO clients (id, name, secret_hash, is_public, redirect_uris, grant_types, scopes, created_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-        [client.id, client.name, client.secretHash, false, JSON.stringify(client.redirectUris), JSON.stringify(client.grantTypes),
-          JSON.stringify(client.scopes), client.createdAt],
+        [
+          client.id,
+          client.name,
+          client.secretHash,
+          false,
+          JSON.stringify(client.redirectUris),
+          JSON.stringify(client.grantTypes),
+          JSON.stringify(client.scopes),
+          client.createdAt,
+        ],
       );
       await legacy.driver.run(
         `INSERT INTO users (id, username, username_canonical, email, email_canonical, password_hash, enabled, roles, created_at, updated_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        [user.id, user.username, user.usernameCanonical, user.email, user.emailCanonical, user.passwordHash, true,
-          JSON.stringify(user.roles), user.createdAt, user.updatedAt],
+        [
+          user.id,
+          user.username,
+          user.usernameCanonical,
+          user.email,
+          user.emailCanonical,
+          user.passwordHash,
+          true,
+          JSON.stringify(user.roles),
+          user.createdAt,
+          user.updatedAt,
+        ],
       );
       const code = makeCode({ clientId: client.id, userId: user.id });
       await legacy.driver.run(
         `INSERT INTO authorization_codes (code_hash, family_id, client_id, user_id, redirect_uri, scope, code_challenge,
           code_challenge_method, issued_at, expires_at, consumed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)`,
-        [code.codeHash, code.familyId, code.clientId, code.userId, code.redirectUri, code.scope, code.codeChallenge,
-          code.codeChallengeMethod, code.issuedAt, code.expiresAt],
+        [
+          code.codeHash,
+          code.familyId,
+          code.clientId,
+          code.userId,
+          code.redirectUri,
+          code.scope,
+          code.codeChallenge,
+          code.codeChallengeMethod,
+          code.issuedAt,
+          code.expiresAt,
+        ],
       );
 
       expect(await legacy.migrate()).toEqual(ALL_VERSIONS.filter((version) => version > 1));
@@ -131,7 +174,12 @@ describeEachEngine('storage contract: migrations and health', (factory) => {
       await legacy.createSession(session);
       expect(await legacy.findSession(session.idHash)).toStrictEqual(session);
       await legacy.saveConsent({ userId: user.id, clientId: client.id, scopes: ['openid'], grantedAt: T });
-      expect(await legacy.findConsent(user.id, client.id)).toStrictEqual({ userId: user.id, clientId: client.id, scopes: ['openid'], grantedAt: T });
+      expect(await legacy.findConsent(user.id, client.id)).toStrictEqual({
+        userId: user.id,
+        clientId: client.id,
+        scopes: ['openid'],
+        grantedAt: T,
+      });
     } finally {
       await fresh.cleanup();
     }
@@ -147,21 +195,44 @@ describeEachEngine('storage contract: migrations and health', (factory) => {
       );
       for (const migration of migrations.filter((m) => m.version <= 2)) {
         await legacy.driver.script(migration.sql);
-        await legacy.driver.run('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)', [migration.version, migration.name, T]);
+        await legacy.driver.run('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)', [
+          migration.version,
+          migration.name,
+          T,
+        ]);
       }
       const trusted = makeClient({ trusted: true });
       const user = makeUser();
       await legacy.driver.run(
         `INSERT INTO clients (id, name, secret_hash, is_public, redirect_uris, grant_types, scopes, trusted, created_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        [trusted.id, trusted.name, trusted.secretHash, false, JSON.stringify(trusted.redirectUris), JSON.stringify(trusted.grantTypes),
-          JSON.stringify(trusted.scopes), true, trusted.createdAt],
+        [
+          trusted.id,
+          trusted.name,
+          trusted.secretHash,
+          false,
+          JSON.stringify(trusted.redirectUris),
+          JSON.stringify(trusted.grantTypes),
+          JSON.stringify(trusted.scopes),
+          true,
+          trusted.createdAt,
+        ],
       );
       await legacy.driver.run(
         `INSERT INTO users (id, username, username_canonical, email, email_canonical, password_hash, enabled, roles, created_at, updated_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        [user.id, user.username, user.usernameCanonical, user.email, user.emailCanonical, user.passwordHash, true,
-          JSON.stringify(user.roles), user.createdAt, user.updatedAt],
+        [
+          user.id,
+          user.username,
+          user.usernameCanonical,
+          user.email,
+          user.emailCanonical,
+          user.passwordHash,
+          true,
+          JSON.stringify(user.roles),
+          user.createdAt,
+          user.updatedAt,
+        ],
       );
       const who = { clientId: trusted.id, userId: user.id };
       const familyId = id('family');
@@ -215,14 +286,28 @@ describeEachEngine('storage contract: migrations and health', (factory) => {
       );
       for (const migration of migrations.filter((m) => m.version <= 4)) {
         await legacy.driver.script(migration.sql);
-        await legacy.driver.run('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)', [migration.version, migration.name, T]);
+        await legacy.driver.run('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)', [
+          migration.version,
+          migration.name,
+          T,
+        ]);
       }
       const client = makeClient({ canIntrospect: true, trusted: true });
       await legacy.driver.run(
         `INSERT INTO clients (id, name, secret_hash, is_public, redirect_uris, grant_types, scopes, trusted, can_introspect, created_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        [client.id, client.name, client.secretHash, false, JSON.stringify(client.redirectUris), JSON.stringify(client.grantTypes),
-          JSON.stringify(client.scopes), true, true, client.createdAt],
+        [
+          client.id,
+          client.name,
+          client.secretHash,
+          false,
+          JSON.stringify(client.redirectUris),
+          JSON.stringify(client.grantTypes),
+          JSON.stringify(client.scopes),
+          true,
+          true,
+          client.createdAt,
+        ],
       );
       const active = makeUser();
       const deactivated = makeUser({ enabled: false, roles: [] });
@@ -230,8 +315,18 @@ describeEachEngine('storage contract: migrations and health', (factory) => {
         await legacy.driver.run(
           `INSERT INTO users (id, username, username_canonical, email, email_canonical, password_hash, enabled, roles, created_at, updated_at)
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-          [user.id, user.username, user.usernameCanonical, user.email, user.emailCanonical, user.passwordHash, user.enabled,
-            JSON.stringify(user.roles), user.createdAt, user.updatedAt],
+          [
+            user.id,
+            user.username,
+            user.usernameCanonical,
+            user.email,
+            user.emailCanonical,
+            user.passwordHash,
+            user.enabled,
+            JSON.stringify(user.roles),
+            user.createdAt,
+            user.updatedAt,
+          ],
         );
       }
       const who = { clientId: client.id, userId: active.id };
@@ -239,23 +334,42 @@ describeEachEngine('storage contract: migrations and health', (factory) => {
       await legacy.driver.run(
         `INSERT INTO access_tokens (token_hash, jti, family_id, client_id, user_id, scope, issued_at, expires_at, revoked_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL)`,
-        [pair.accessToken.tokenHash, pair.accessToken.jti, pair.accessToken.familyId, who.clientId, who.userId, pair.accessToken.scope,
-          pair.accessToken.issuedAt, pair.accessToken.expiresAt],
+        [
+          pair.accessToken.tokenHash,
+          pair.accessToken.jti,
+          pair.accessToken.familyId,
+          who.clientId,
+          who.userId,
+          pair.accessToken.scope,
+          pair.accessToken.issuedAt,
+          pair.accessToken.expiresAt,
+        ],
       );
       await legacy.driver.run(
         `INSERT INTO refresh_tokens (token_hash, family_id, parent_hash, client_id, user_id, scope, issued_at, expires_at, consumed_at, revoked_at)
          VALUES (?, ?, NULL, ?, ?, ?, ?, ?, NULL, NULL)`,
-        [pair.refreshToken.tokenHash, pair.refreshToken.familyId, who.clientId, who.userId, pair.refreshToken.scope,
-          pair.refreshToken.issuedAt, pair.refreshToken.expiresAt],
+        [
+          pair.refreshToken.tokenHash,
+          pair.refreshToken.familyId,
+          who.clientId,
+          who.userId,
+          pair.refreshToken.scope,
+          pair.refreshToken.issuedAt,
+          pair.refreshToken.expiresAt,
+        ],
       );
       const session = makeSession(active.id);
       await legacy.driver.run('INSERT INTO sessions (id_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)', [
-        session.idHash, session.userId, session.createdAt, session.expiresAt,
+        session.idHash,
+        session.userId,
+        session.createdAt,
+        session.expiresAt,
       ]);
       const throttleKey = id('login:legacy');
-      await legacy.driver.run('INSERT INTO throttles (throttle_key, failures, last_failure_at, blocked_until) VALUES (?, ?, ?, ?)', [
-        throttleKey, 7, T, T + 64,
-      ]);
+      await legacy.driver.run(
+        'INSERT INTO throttles (throttle_key, failures, last_failure_at, blocked_until) VALUES (?, ?, ?, ?)',
+        [throttleKey, 7, T, T + 64],
+      );
 
       expect(await legacy.migrate()).toEqual(ALL_VERSIONS.filter((version) => version > 4));
       expect(await legacy.migrate()).toEqual([]);

@@ -51,7 +51,8 @@ describeEachEngine('storage contract: password reset links', (factory) => {
     const secondPair = nextPair(viaSecond, id('family'), null, T);
     const accessOnly = makeAccessToken(viaSecond, id('family'));
     const revoked = makeAccessToken(mine, id('family'));
-    for (const tokens of [pair, secondPair, { accessToken: accessOnly }, { accessToken: revoked }]) await store.issueTokens(tokens);
+    for (const tokens of [pair, secondPair, { accessToken: accessOnly }, { accessToken: revoked }])
+      await store.issueTokens(tokens);
     expect(await store.revokeAccessToken(revoked.tokenHash, T + 1)).toBe(true);
     const sessions = [makeSession(user.id), makeSession(user.id, { expiresAt: FAR_FUTURE })];
     for (const session of sessions) await store.createSession(session);
@@ -65,9 +66,10 @@ describeEachEngine('storage contract: password reset links', (factory) => {
     expect(await store.issueAccountToken(link, 60)).toBe(true);
     // Another reset link of the user's, as an older release could have left (stored directly).
     const stray = makeAccountToken(target.user.id, 'reset', { createdAt: T + 5 });
-    await store.driver.run('INSERT INTO account_tokens (token_hash, user_id, purpose, created_at, expires_at) VALUES (?, ?, ?, ?, ?)', [
-      stray.tokenHash, stray.userId, stray.purpose, stray.createdAt, stray.expiresAt,
-    ]);
+    await store.driver.run(
+      'INSERT INTO account_tokens (token_hash, user_id, purpose, created_at, expires_at) VALUES (?, ?, ?, ?, ?)',
+      [stray.tokenHash, stray.userId, stray.purpose, stray.createdAt, stray.expiresAt],
+    );
     const confirm = makeAccountToken(target.user.id, 'confirm');
     expect(await store.issueAccountToken(confirm, 0)).toBe(true);
     const theirLink = makeAccountToken(bystander.user.id, 'reset');
@@ -76,7 +78,11 @@ describeEachEngine('storage contract: password reset links', (factory) => {
     const newHash = '$argon2id$v=19$m=19456,t=2,p=1$bmV3c2FsdA$cmVzZXQ';
     expect(await store.resetPassword(link.tokenHash, newHash, T + 100)).toBe(target.user.id);
 
-    expect(await store.findUserById(target.user.id)).toStrictEqual({ ...target.user, passwordHash: newHash, updatedAt: T + 100 });
+    expect(await store.findUserById(target.user.id)).toStrictEqual({
+      ...target.user,
+      passwordHash: newHash,
+      updatedAt: T + 100,
+    });
     // Every access and refresh token of the user, of every client, is revoked now; one revoked before keeps its time.
     for (const token of [target.pair.accessToken, target.secondPair.accessToken, target.accessOnly]) {
       expect(await store.findAccessToken(token.tokenHash)).toStrictEqual({ ...token, revokedAt: T + 100 });
@@ -138,7 +144,9 @@ describeEachEngine('storage contract: password reset links', (factory) => {
     const link = makeAccountToken(target.user.id, 'reset');
     expect(await store.issueAccountToken(link, 0)).toBe(true);
     const hashes = Array.from({ length: 10 }, (_, i) => `hash-${i}`);
-    const results = await Promise.all(hashes.map((hash, i) => [store, other][i % 2]!.resetPassword(link.tokenHash, hash, T + 20)));
+    const results = await Promise.all(
+      hashes.map((hash, i) => [store, other][i % 2]!.resetPassword(link.tokenHash, hash, T + 20)),
+    );
     expect(results.filter((result) => result !== null)).toEqual([target.user.id]);
     const winner = hashes[results.findIndex((result) => result !== null)]!;
     expect((await store.findUserById(target.user.id))?.passwordHash).toBe(winner);

@@ -9,7 +9,13 @@ import type { SqlStore } from '../sql-store.js';
 import type { PendingAuthorizationRecord } from '../store.js';
 
 const T = 1_800_000_000;
-const PARAMS = { response_type: 'code', client_id: 'c', redirect_uri: 'https://app.example/cb', state: 'é &=x', scope: 'read write' };
+const PARAMS = {
+  response_type: 'code',
+  client_id: 'c',
+  redirect_uri: 'https://app.example/cb',
+  state: 'é &=x',
+  scope: 'read write',
+};
 
 describeEachEngine('pending authorization requests', (factory) => {
   let db: TestStore;
@@ -29,16 +35,38 @@ describeEachEngine('pending authorization requests', (factory) => {
     const suffix = randomUUID().slice(0, 8);
     const userId = `user-${randomUUID()}`;
     await store.createUser({
-      id: userId, username: `u_${suffix}`, usernameCanonical: `u_${suffix}`, email: `${suffix}@example.com`, emailCanonical: `${suffix}@example.com`,
-      passwordHash: '$argon2id$x', enabled: true, awaitingConfirmation: false, roles: [], createdAt: T, updatedAt: T,
+      id: userId,
+      username: `u_${suffix}`,
+      usernameCanonical: `u_${suffix}`,
+      email: `${suffix}@example.com`,
+      emailCanonical: `${suffix}@example.com`,
+      passwordHash: '$argon2id$x',
+      enabled: true,
+      awaitingConfirmation: false,
+      roles: [],
+      createdAt: T,
+      updatedAt: T,
     });
     const idHash = `session-${randomUUID()}`;
     await store.createSession({ idHash, userId, createdAt: T, expiresAt: T + 3600 });
     return idHash;
   }
 
-  function pending(sessionHash: string | null, overrides: Partial<PendingAuthorizationRecord> = {}): PendingAuthorizationRecord {
-    return { idHash: `p-${randomUUID()}`, sessionHash, csrfHash: 'csrf-1', addressKey: null, clientId: 'c', params: PARAMS, createdAt: T, expiresAt: T + 600, ...overrides };
+  function pending(
+    sessionHash: string | null,
+    overrides: Partial<PendingAuthorizationRecord> = {},
+  ): PendingAuthorizationRecord {
+    return {
+      idHash: `p-${randomUUID()}`,
+      sessionHash,
+      csrfHash: 'csrf-1',
+      addressKey: null,
+      clientId: 'c',
+      params: PARAMS,
+      createdAt: T,
+      expiresAt: T + 600,
+      ...overrides,
+    };
   }
 
   it('is taken once, with its parameters intact; a second take finds nothing', async () => {
@@ -53,7 +81,9 @@ describeEachEngine('pending authorization requests', (factory) => {
     const s = await session();
     const record = pending(s);
     await store.savePendingAuthorization(record, { perOwner: 20 });
-    const takes = await Promise.all(Array.from({ length: 8 }, () => store.takePendingAuthorization(record.idHash, s, 'csrf-1', T + 1)));
+    const takes = await Promise.all(
+      Array.from({ length: 8 }, () => store.takePendingAuthorization(record.idHash, s, 'csrf-1', T + 1)),
+    );
     expect(takes.filter((taken) => taken !== null)).toHaveLength(1);
   });
 
@@ -85,7 +115,8 @@ describeEachEngine('pending authorization requests', (factory) => {
     const records = Array.from({ length: 5 }, () => pending(s));
     for (const record of records) await store.savePendingAuthorization(record, { perOwner: 3 });
     const left = [];
-    for (const record of records) if (await store.takePendingAuthorization(record.idHash, s, 'csrf-1', T + 1)) left.push(record);
+    for (const record of records)
+      if (await store.takePendingAuthorization(record.idHash, s, 'csrf-1', T + 1)) left.push(record);
     expect(left).toHaveLength(3);
     expect(left).toContainEqual(records[4]);
     // Later ones keep the newest by time.
@@ -93,7 +124,8 @@ describeEachEngine('pending authorization requests', (factory) => {
     const newer = Array.from({ length: 3 }, (_, i) => pending(s, { createdAt: T + 20 + i }));
     for (const record of [older, ...newer]) await store.savePendingAuthorization(record, { perOwner: 3 });
     expect(await store.takePendingAuthorization(older.idHash, s, 'csrf-1', T + 30)).toBeNull();
-    for (const record of newer) expect(await store.takePendingAuthorization(record.idHash, s, 'csrf-1', T + 30)).not.toBeNull();
+    for (const record of newer)
+      expect(await store.takePendingAuthorization(record.idHash, s, 'csrf-1', T + 30)).not.toBeNull();
     // Another session's request is untouched.
     expect(await store.takePendingAuthorization(others.idHash, other, 'csrf-1', T + 30)).not.toBeNull();
   });
@@ -136,7 +168,9 @@ describeEachEngine('pending authorization requests', (factory) => {
     const browserRows = Array.from({ length: 5 }, (_, i) => hop('browser-a', '192.0.2.10', T + i));
     for (const row of browserRows) await store.savePendingAuthorization(row, { perOwner: 3, perAddress: 100 });
     const found = async (rows: PendingAuthorizationRecord[]) =>
-      (await Promise.all(rows.map((row) => store.findPendingSignIn(row.idHash, row.csrfHash, T)))).map((row) => row !== null);
+      (await Promise.all(rows.map((row) => store.findPendingSignIn(row.idHash, row.csrfHash, T)))).map(
+        (row) => row !== null,
+      );
     expect(await found(browserRows)).toEqual([false, false, true, true, true]);
     // Cookie-less requests: a new browser each time, one address.
     const addressRows = Array.from({ length: 6 }, (_, i) => hop(`browser-x${i}`, '192.0.2.20', T + i));
@@ -151,15 +185,27 @@ describeEachEngine('pending authorization requests', (factory) => {
     try {
       const userId = `user-${randomUUID()}`;
       await own.store.createUser({
-        id: userId, username: 'total_u', usernameCanonical: 'total_u', email: 'total@example.com', emailCanonical: 'total@example.com',
-        passwordHash: '$argon2id$x', enabled: true, awaitingConfirmation: false, roles: [], createdAt: T, updatedAt: T,
+        id: userId,
+        username: 'total_u',
+        usernameCanonical: 'total_u',
+        email: 'total@example.com',
+        emailCanonical: 'total@example.com',
+        passwordHash: '$argon2id$x',
+        enabled: true,
+        awaitingConfirmation: false,
+        roles: [],
+        createdAt: T,
+        updatedAt: T,
       });
       await own.store.createSession({ idHash: 'total-session', userId, createdAt: T, expiresAt: T + 3600 });
       const consent = pending('total-session', { createdAt: T - 10 });
       await own.store.savePendingAuthorization(consent, { perOwner: 20 });
       // A flood from many addresses, each a new browser: only the global bound holds it.
-      const flood = Array.from({ length: 8 }, (_, i) => pending(null, { csrfHash: `b-${i}`, addressKey: `198.51.100.${i}`, createdAt: T + i, expiresAt: T + 1800 }));
-      for (const row of flood) await own.store.savePendingAuthorization(row, { perOwner: 10, perAddress: 50, total: 5 });
+      const flood = Array.from({ length: 8 }, (_, i) =>
+        pending(null, { csrfHash: `b-${i}`, addressKey: `198.51.100.${i}`, createdAt: T + i, expiresAt: T + 1800 }),
+      );
+      for (const row of flood)
+        await own.store.savePendingAuthorization(row, { perOwner: 10, perAddress: 50, total: 5 });
       const found = await Promise.all(flood.map((row) => own.store.findPendingSignIn(row.idHash, row.csrfHash, T)));
       expect(found.map((row) => row !== null)).toEqual([false, false, false, true, true, true, true, true]);
       expect(await own.store.takePendingAuthorization(consent.idHash, 'total-session', 'csrf-1', T)).toEqual(consent);

@@ -28,7 +28,13 @@ function toRecord(row: PendingAuthorizationRow): PendingAuthorizationRecord {
 }
 
 /** Deletes the oldest rows matching `where` beyond the newest `keep`, never the row just saved. */
-function trim(tx: SqlExecutor, where: string, params: readonly unknown[], newIdHash: string, keep: number): Promise<number> {
+function trim(
+  tx: SqlExecutor,
+  where: string,
+  params: readonly unknown[],
+  newIdHash: string,
+  keep: number,
+): Promise<number> {
   return tx.run(
     `DELETE FROM pending_authorizations WHERE ${where} AND id_hash <> ? AND id_hash NOT IN
        (SELECT id_hash FROM pending_authorizations WHERE ${where} AND id_hash <> ? ORDER BY created_at DESC, id_hash DESC LIMIT ?)`,
@@ -36,12 +42,25 @@ function trim(tx: SqlExecutor, where: string, params: readonly unknown[], newIdH
   );
 }
 
-export async function savePendingAuthorization(db: SqlDriver, r: PendingAuthorizationRecord, limits: PendingAuthorizationLimits): Promise<void> {
+export async function savePendingAuthorization(
+  db: SqlDriver,
+  r: PendingAuthorizationRecord,
+  limits: PendingAuthorizationLimits,
+): Promise<void> {
   await db.transaction(async (tx) => {
     await tx.run(
       `INSERT INTO pending_authorizations (id_hash, session_hash, csrf_hash, address_key, client_id, params, created_at, expires_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
-      [r.idHash, r.sessionHash, r.csrfHash, r.addressKey, r.clientId, JSON.stringify(r.params), r.createdAt, r.expiresAt],
+      [
+        r.idHash,
+        r.sessionHash,
+        r.csrfHash,
+        r.addressKey,
+        r.clientId,
+        JSON.stringify(r.params),
+        r.createdAt,
+        r.expiresAt,
+      ],
     );
     // Keep the newest few of the session (consent pages) or browser and address (sign-in): a
     // page reloaded in a loop, or requests without cookies, cannot grow the table without bound.
@@ -86,7 +105,12 @@ export async function takePendingAuthorization(
   return record.expiresAt > now ? record : null;
 }
 
-export async function findPendingSignIn(db: SqlDriver, idHash: string, csrfHash: string, now: number): Promise<PendingAuthorizationRecord | null> {
+export async function findPendingSignIn(
+  db: SqlDriver,
+  idHash: string,
+  csrfHash: string,
+  now: number,
+): Promise<PendingAuthorizationRecord | null> {
   const row = await db.get<PendingAuthorizationRow>(
     'SELECT * FROM pending_authorizations WHERE id_hash = ? AND session_hash IS NULL AND csrf_hash = ? AND expires_at > ?',
     [idHash, csrfHash, now],

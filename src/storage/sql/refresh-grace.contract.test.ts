@@ -28,8 +28,16 @@ describeEachEngine('refresh token grace replays', (factory) => {
     await store.migrate();
     other = database.open();
     await store.createClient({
-      id: clientId, name: 'c', secretHash: 'a'.repeat(64), isPublic: false, redirectUris: [], grantTypes: ['refresh_token'],
-      scopes: null, trusted: false, canIntrospect: false, createdAt: T,
+      id: clientId,
+      name: 'c',
+      secretHash: 'a'.repeat(64),
+      isPublic: false,
+      redirectUris: [],
+      grantTypes: ['refresh_token'],
+      scopes: null,
+      trusted: false,
+      canIntrospect: false,
+      createdAt: T,
     });
   });
 
@@ -37,12 +45,35 @@ describeEachEngine('refresh token grace replays', (factory) => {
     await database?.cleanup();
   });
 
-  function pair(familyId: string, parentHash: string | null, at: number): { accessToken: AccessTokenRecord; refreshToken: RefreshTokenRecord } {
+  function pair(
+    familyId: string,
+    parentHash: string | null,
+    at: number,
+  ): { accessToken: AccessTokenRecord; refreshToken: RefreshTokenRecord } {
     return {
-      accessToken: { tokenHash: `at-${randomUUID()}`, jti: randomUUID(), familyId, clientId, userId: null, scope: 's', issuedAt: at, expiresAt: at + 3600, revokedAt: null },
+      accessToken: {
+        tokenHash: `at-${randomUUID()}`,
+        jti: randomUUID(),
+        familyId,
+        clientId,
+        userId: null,
+        scope: 's',
+        issuedAt: at,
+        expiresAt: at + 3600,
+        revokedAt: null,
+      },
       refreshToken: {
-        tokenHash: `rt-${randomUUID()}`, familyId, parentHash, clientId, userId: null, scope: 's', issuedAt: at, familyStartedAt: T,
-        expiresAt: at + 86_400, consumedAt: null, revokedAt: null,
+        tokenHash: `rt-${randomUUID()}`,
+        familyId,
+        parentHash,
+        clientId,
+        userId: null,
+        scope: 's',
+        issuedAt: at,
+        familyStartedAt: T,
+        expiresAt: at + 86_400,
+        consumedAt: null,
+        revokedAt: null,
       },
     };
   }
@@ -54,36 +85,57 @@ describeEachEngine('refresh token grace replays', (factory) => {
     await store.issueTokens(first);
     const r0 = first.refreshToken.tokenHash;
     const second = pair(familyId, r0, T + 10);
-    expect(await store.rotateRefreshToken({ presentedHash: r0, now: T + 10, gracePeriod: GRACE, next: second })).toEqual({ kind: 'rotated' });
+    expect(
+      await store.rotateRefreshToken({ presentedHash: r0, now: T + 10, gracePeriod: GRACE, next: second }),
+    ).toEqual({ kind: 'rotated' });
     return { familyId, r0, second };
   }
 
   async function live(familyId: string) {
     const refresh = await store.driver.all<{ token_hash: string }>(
-      'SELECT token_hash FROM refresh_tokens WHERE family_id = ? AND revoked_at IS NULL AND consumed_at IS NULL', [familyId],
+      'SELECT token_hash FROM refresh_tokens WHERE family_id = ? AND revoked_at IS NULL AND consumed_at IS NULL',
+      [familyId],
     );
-    const access = await store.driver.all<{ token_hash: string }>('SELECT token_hash FROM access_tokens WHERE family_id = ? AND revoked_at IS NULL', [familyId]);
+    const access = await store.driver.all<{ token_hash: string }>(
+      'SELECT token_hash FROM access_tokens WHERE family_id = ? AND revoked_at IS NULL',
+      [familyId],
+    );
     return { refresh: refresh.map((row) => row.token_hash), access: access.map((row) => row.token_hash) };
   }
 
   it('a replay in the window while the successor is unused: answered, the successor pair revoked; using that successor later is reuse and kills the family', async () => {
     const { familyId, r0, second } = await rotatedFamily();
     const replayed = pair(familyId, r0, T + 20);
-    expect(await store.rotateRefreshToken({ presentedHash: r0, now: T + 20, gracePeriod: GRACE, next: replayed })).toEqual({ kind: 'reissued-in-grace' });
-    expect(await live(familyId)).toEqual({ refresh: [replayed.refreshToken.tokenHash], access: [replayed.accessToken.tokenHash] });
+    expect(
+      await store.rotateRefreshToken({ presentedHash: r0, now: T + 20, gracePeriod: GRACE, next: replayed }),
+    ).toEqual({ kind: 'reissued-in-grace' });
+    expect(await live(familyId)).toEqual({
+      refresh: [replayed.refreshToken.tokenHash],
+      access: [replayed.accessToken.tokenHash],
+    });
     expect((await store.findRefreshToken(second.refreshToken.tokenHash))?.revokedAt).toBe(T + 20);
 
     // The superseded successor comes back (its holder never learnt of the replay): reuse, even
     // though it was never used itself. The replayer's pair dies with the family.
     const fromSuperseded = pair(familyId, second.refreshToken.tokenHash, T + 30);
     expect(
-      await other.rotateRefreshToken({ presentedHash: second.refreshToken.tokenHash, now: T + 30, gracePeriod: GRACE, next: fromSuperseded }),
+      await other.rotateRefreshToken({
+        presentedHash: second.refreshToken.tokenHash,
+        now: T + 30,
+        gracePeriod: GRACE,
+        next: fromSuperseded,
+      }),
     ).toEqual({ kind: 'reuse-detected', familyId });
     expect(await live(familyId)).toEqual({ refresh: [], access: [] });
     expect(await store.findRefreshToken(fromSuperseded.refreshToken.tokenHash)).toBeNull();
     // And the replayed pair's refresh token can no longer be used.
     expect(
-      await store.rotateRefreshToken({ presentedHash: replayed.refreshToken.tokenHash, now: T + 31, gracePeriod: GRACE, next: pair(familyId, replayed.refreshToken.tokenHash, T + 31) }),
+      await store.rotateRefreshToken({
+        presentedHash: replayed.refreshToken.tokenHash,
+        now: T + 31,
+        gracePeriod: GRACE,
+        next: pair(familyId, replayed.refreshToken.tokenHash, T + 31),
+      }),
     ).toEqual({ kind: 'invalid' });
   });
 
@@ -91,12 +143,21 @@ describeEachEngine('refresh token grace replays', (factory) => {
     const { familyId, r0 } = await rotatedFamily();
     const a = pair(familyId, r0, T + 20);
     const b = pair(familyId, r0, T + 25);
-    expect(await store.rotateRefreshToken({ presentedHash: r0, now: T + 20, gracePeriod: GRACE, next: a })).toEqual({ kind: 'reissued-in-grace' });
-    expect(await other.rotateRefreshToken({ presentedHash: r0, now: T + 25, gracePeriod: GRACE, next: b })).toEqual({ kind: 'reissued-in-grace' });
+    expect(await store.rotateRefreshToken({ presentedHash: r0, now: T + 20, gracePeriod: GRACE, next: a })).toEqual({
+      kind: 'reissued-in-grace',
+    });
+    expect(await other.rotateRefreshToken({ presentedHash: r0, now: T + 25, gracePeriod: GRACE, next: b })).toEqual({
+      kind: 'reissued-in-grace',
+    });
     expect(await live(familyId)).toEqual({ refresh: [b.refreshToken.tokenHash], access: [b.accessToken.tokenHash] });
     // The first reissue was superseded too: presenting it is reuse.
     expect(
-      await store.rotateRefreshToken({ presentedHash: a.refreshToken.tokenHash, now: T + 26, gracePeriod: GRACE, next: pair(familyId, a.refreshToken.tokenHash, T + 26) }),
+      await store.rotateRefreshToken({
+        presentedHash: a.refreshToken.tokenHash,
+        now: T + 26,
+        gracePeriod: GRACE,
+        next: pair(familyId, a.refreshToken.tokenHash, T + 26),
+      }),
     ).toEqual({ kind: 'reuse-detected', familyId });
     expect(await live(familyId)).toEqual({ refresh: [], access: [] });
   });
@@ -104,10 +165,24 @@ describeEachEngine('refresh token grace replays', (factory) => {
   it('a replay in the window after the successor was used is reuse: the family is revoked', async () => {
     const { familyId, r0, second } = await rotatedFamily();
     const third = pair(familyId, second.refreshToken.tokenHash, T + 15);
-    expect(await store.rotateRefreshToken({ presentedHash: second.refreshToken.tokenHash, now: T + 15, gracePeriod: GRACE, next: third })).toEqual({
+    expect(
+      await store.rotateRefreshToken({
+        presentedHash: second.refreshToken.tokenHash,
+        now: T + 15,
+        gracePeriod: GRACE,
+        next: third,
+      }),
+    ).toEqual({
       kind: 'rotated',
     });
-    expect(await store.rotateRefreshToken({ presentedHash: r0, now: T + 20, gracePeriod: GRACE, next: pair(familyId, r0, T + 20) })).toEqual({
+    expect(
+      await store.rotateRefreshToken({
+        presentedHash: r0,
+        now: T + 20,
+        gracePeriod: GRACE,
+        next: pair(familyId, r0, T + 20),
+      }),
+    ).toEqual({
       kind: 'reuse-detected',
       familyId,
     });
@@ -120,18 +195,26 @@ describeEachEngine('refresh token grace replays', (factory) => {
     const fresh = pair(liveFamily, null, T);
     await store.issueTokens(fresh);
     expect(await store.refuseForeignRefreshToken(fresh.refreshToken.tokenHash, T + 5)).toEqual({ kind: 'invalid' });
-    expect(await live(liveFamily)).toEqual({ refresh: [fresh.refreshToken.tokenHash], access: [fresh.accessToken.tokenHash] });
+    expect(await live(liveFamily)).toEqual({
+      refresh: [fresh.refreshToken.tokenHash],
+      access: [fresh.accessToken.tokenHash],
+    });
     expect(await store.refuseForeignRefreshToken(`rt-${randomUUID()}`, T + 5)).toEqual({ kind: 'invalid' });
 
     // Used: a leaked token being replayed, even inside the grace window.
     const used = await rotatedFamily();
-    expect(await store.refuseForeignRefreshToken(used.r0, T + 20)).toEqual({ kind: 'reuse-detected', familyId: used.familyId });
+    expect(await store.refuseForeignRefreshToken(used.r0, T + 20)).toEqual({
+      kind: 'reuse-detected',
+      familyId: used.familyId,
+    });
     expect(await live(used.familyId)).toEqual({ refresh: [], access: [] });
 
     // Superseded by a grace replay.
     const superseded = await rotatedFamily();
     const replayed = pair(superseded.familyId, superseded.r0, T + 20);
-    expect(await store.rotateRefreshToken({ presentedHash: superseded.r0, now: T + 20, gracePeriod: GRACE, next: replayed })).toEqual({ kind: 'reissued-in-grace' });
+    expect(
+      await store.rotateRefreshToken({ presentedHash: superseded.r0, now: T + 20, gracePeriod: GRACE, next: replayed }),
+    ).toEqual({ kind: 'reissued-in-grace' });
     expect(await store.refuseForeignRefreshToken(superseded.second.refreshToken.tokenHash, T + 21)).toEqual({
       kind: 'reuse-detected',
       familyId: superseded.familyId,
@@ -144,8 +227,18 @@ describeEachEngine('refresh token grace replays', (factory) => {
       const { familyId, r0, second } = await rotatedFamily();
       const r1 = second.refreshToken.tokenHash;
       const outcomes = await Promise.all([
-        store.rotateRefreshToken({ presentedHash: r0, now: T + 20, gracePeriod: GRACE, next: pair(familyId, r0, T + 20) }),
-        other.rotateRefreshToken({ presentedHash: r1, now: T + 20, gracePeriod: GRACE, next: pair(familyId, r1, T + 20) }),
+        store.rotateRefreshToken({
+          presentedHash: r0,
+          now: T + 20,
+          gracePeriod: GRACE,
+          next: pair(familyId, r0, T + 20),
+        }),
+        other.rotateRefreshToken({
+          presentedHash: r1,
+          now: T + 20,
+          gracePeriod: GRACE,
+          next: pair(familyId, r1, T + 20),
+        }),
       ]);
       const { refresh } = await live(familyId);
       expect(refresh.length, JSON.stringify(outcomes)).toBeLessThanOrEqual(1);
@@ -165,7 +258,11 @@ describeEachEngine('refresh token grace replays', (factory) => {
       );
       for (const migration of migrations.filter((m) => m.version < 10)) {
         await legacy.driver.script(migration.sql);
-        await legacy.driver.run('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)', [migration.version, migration.name, T]);
+        await legacy.driver.run('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)', [
+          migration.version,
+          migration.name,
+          T,
+        ]);
       }
       await legacy.driver.run(
         `INSERT INTO clients (id, name, secret_hash, is_public, redirect_uris, grant_types, scopes, trusted, can_introspect, created_at)

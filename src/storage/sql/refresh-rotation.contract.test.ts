@@ -42,12 +42,17 @@ describeEachEngine('storage contract: refresh token rotation', (factory) => {
     const presented = first.refreshToken.tokenHash;
 
     const second = nextPair(owner, familyId, presented, T + 10);
-    expect(await store.rotateRefreshToken({ presentedHash: presented, now: T + 10, gracePeriod: 0, next: second })).toEqual({
+    expect(
+      await store.rotateRefreshToken({ presentedHash: presented, now: T + 10, gracePeriod: 0, next: second }),
+    ).toEqual({
       kind: 'rotated',
     });
 
     expect(await store.findRefreshToken(presented)).toStrictEqual({ ...first.refreshToken, consumedAt: T + 10 });
-    expect(await store.findAccessToken(first.accessToken.tokenHash)).toStrictEqual({ ...first.accessToken, revokedAt: T + 10 });
+    expect(await store.findAccessToken(first.accessToken.tokenHash)).toStrictEqual({
+      ...first.accessToken,
+      revokedAt: T + 10,
+    });
     expect(await store.findAccessToken(second.accessToken.tokenHash)).toStrictEqual(second.accessToken);
     expect(await store.findRefreshToken(second.refreshToken.tokenHash)).toStrictEqual(second.refreshToken);
     let rows = await familyRows(store, familyId);
@@ -56,7 +61,9 @@ describeEachEngine('storage contract: refresh token rotation', (factory) => {
 
     // The old token again (grace off): reuse.
     const stolen = nextPair(owner, familyId, presented, T + 20);
-    expect(await store.rotateRefreshToken({ presentedHash: presented, now: T + 20, gracePeriod: 0, next: stolen })).toEqual({
+    expect(
+      await store.rotateRefreshToken({ presentedHash: presented, now: T + 20, gracePeriod: 0, next: stolen }),
+    ).toEqual({
       kind: 'reuse-detected',
       familyId,
     });
@@ -79,7 +86,12 @@ describeEachEngine('storage contract: refresh token rotation', (factory) => {
     // The successor is dead too.
     const after = nextPair(owner, familyId, second.refreshToken.tokenHash, T + 30);
     expect(
-      await store.rotateRefreshToken({ presentedHash: second.refreshToken.tokenHash, now: T + 30, gracePeriod: 0, next: after }),
+      await store.rotateRefreshToken({
+        presentedHash: second.refreshToken.tokenHash,
+        now: T + 30,
+        gracePeriod: 0,
+        next: after,
+      }),
     ).toEqual({ kind: 'invalid' });
     expect(await store.findRefreshToken(after.refreshToken.tokenHash)).toBeNull();
   });
@@ -90,7 +102,9 @@ describeEachEngine('storage contract: refresh token rotation', (factory) => {
     const next = nextPair(owner, familyId, first.refreshToken.tokenHash, now);
     const before = await familyRows(store, familyId);
 
-    expect(await store.rotateRefreshToken({ presentedHash: first.refreshToken.tokenHash, now, gracePeriod: 60, next })).toEqual({
+    expect(
+      await store.rotateRefreshToken({ presentedHash: first.refreshToken.tokenHash, now, gracePeriod: 60, next }),
+    ).toEqual({
       kind: 'invalid',
     });
 
@@ -104,7 +118,9 @@ describeEachEngine('storage contract: refresh token rotation', (factory) => {
   it('rotateRefreshToken: an unknown token is invalid and nothing is stored', async () => {
     const familyId = id('family');
     const next = nextPair(owner, familyId, null, T);
-    expect(await store.rotateRefreshToken({ presentedHash: id('rt'), now: T, gracePeriod: 60, next })).toEqual({ kind: 'invalid' });
+    expect(await store.rotateRefreshToken({ presentedHash: id('rt'), now: T, gracePeriod: 60, next })).toEqual({
+      kind: 'invalid',
+    });
     expect(await store.findAccessToken(next.accessToken.tokenHash)).toBeNull();
     expect(await store.findRefreshToken(next.refreshToken.tokenHash)).toBeNull();
   });
@@ -116,11 +132,19 @@ describeEachEngine('storage contract: refresh token rotation', (factory) => {
     const next = nextPair(owner, familyId, first.refreshToken.tokenHash, T + 6);
 
     expect(
-      await store.rotateRefreshToken({ presentedHash: first.refreshToken.tokenHash, now: T + 6, gracePeriod: 60, next }),
+      await store.rotateRefreshToken({
+        presentedHash: first.refreshToken.tokenHash,
+        now: T + 6,
+        gracePeriod: 60,
+        next,
+      }),
     ).toEqual({ kind: 'invalid' });
 
     expect(await familyRows(store, familyId)).toEqual(before);
-    expect(await store.findRefreshToken(first.refreshToken.tokenHash)).toStrictEqual({ ...first.refreshToken, revokedAt: T + 5 });
+    expect(await store.findRefreshToken(first.refreshToken.tokenHash)).toStrictEqual({
+      ...first.refreshToken,
+      revokedAt: T + 5,
+    });
     expect(await store.findAccessToken(next.accessToken.tokenHash)).toBeNull();
     expect(await store.findRefreshToken(next.refreshToken.tokenHash)).toBeNull();
   });
@@ -130,13 +154,17 @@ describeEachEngine('storage contract: refresh token rotation', (factory) => {
     const original = first.refreshToken.tokenHash;
 
     const lost = nextPair(owner, familyId, original, T + 10);
-    expect(await store.rotateRefreshToken({ presentedHash: original, now: T + 10, gracePeriod: 60, next: lost })).toEqual({
+    expect(
+      await store.rotateRefreshToken({ presentedHash: original, now: T + 10, gracePeriod: 60, next: lost }),
+    ).toEqual({
       kind: 'rotated',
     });
 
     // The client never saw `lost` and presents the original again within 60 s.
     const retry = nextPair(owner, familyId, original, T + 40);
-    expect(await store.rotateRefreshToken({ presentedHash: original, now: T + 40, gracePeriod: 60, next: retry })).toEqual({
+    expect(
+      await store.rotateRefreshToken({ presentedHash: original, now: T + 40, gracePeriod: 60, next: retry }),
+    ).toEqual({
       kind: 'reissued-in-grace',
     });
     expect((await store.findRefreshToken(lost.refreshToken.tokenHash))?.revokedAt).toBe(T + 40);
@@ -151,12 +179,19 @@ describeEachEngine('storage contract: refresh token rotation', (factory) => {
     // The client goes on with the reissued token.
     const third = nextPair(owner, familyId, retry.refreshToken.tokenHash, T + 50);
     expect(
-      await store.rotateRefreshToken({ presentedHash: retry.refreshToken.tokenHash, now: T + 50, gracePeriod: 60, next: third }),
+      await store.rotateRefreshToken({
+        presentedHash: retry.refreshToken.tokenHash,
+        now: T + 50,
+        gracePeriod: 60,
+        next: third,
+      }),
     ).toEqual({ kind: 'rotated' });
 
     // The original again, still within 60 s of its use, but its successor has been used: reuse.
     const late = nextPair(owner, familyId, original, T + 55);
-    expect(await store.rotateRefreshToken({ presentedHash: original, now: T + 55, gracePeriod: 60, next: late })).toEqual({
+    expect(
+      await store.rotateRefreshToken({ presentedHash: original, now: T + 55, gracePeriod: 60, next: late }),
+    ).toEqual({
       kind: 'reuse-detected',
       familyId,
     });
@@ -171,12 +206,16 @@ describeEachEngine('storage contract: refresh token rotation', (factory) => {
     const { familyId, first } = await issueFamily();
     const original = first.refreshToken.tokenHash;
     const second = nextPair(owner, familyId, original, T + 10);
-    expect(await store.rotateRefreshToken({ presentedHash: original, now: T + 10, gracePeriod: 60, next: second })).toEqual({
+    expect(
+      await store.rotateRefreshToken({ presentedHash: original, now: T + 10, gracePeriod: 60, next: second }),
+    ).toEqual({
       kind: 'rotated',
     });
 
     const tooLate = nextPair(owner, familyId, original, T + 71);
-    expect(await store.rotateRefreshToken({ presentedHash: original, now: T + 71, gracePeriod: 60, next: tooLate })).toEqual({
+    expect(
+      await store.rotateRefreshToken({ presentedHash: original, now: T + 71, gracePeriod: 60, next: tooLate }),
+    ).toEqual({
       kind: 'reuse-detected',
       familyId,
     });
@@ -190,9 +229,16 @@ describeEachEngine('storage contract: refresh token rotation', (factory) => {
   it('rotateRefreshToken grace: the last second of the window still counts as a retry', async () => {
     const { familyId, first } = await issueFamily();
     const original = first.refreshToken.tokenHash;
-    await store.rotateRefreshToken({ presentedHash: original, now: T + 10, gracePeriod: 60, next: nextPair(owner, familyId, original, T + 10) });
+    await store.rotateRefreshToken({
+      presentedHash: original,
+      now: T + 10,
+      gracePeriod: 60,
+      next: nextPair(owner, familyId, original, T + 10),
+    });
     const retry = nextPair(owner, familyId, original, T + 70);
-    expect(await store.rotateRefreshToken({ presentedHash: original, now: T + 70, gracePeriod: 60, next: retry })).toEqual({
+    expect(
+      await store.rotateRefreshToken({ presentedHash: original, now: T + 70, gracePeriod: 60, next: retry }),
+    ).toEqual({
       kind: 'reissued-in-grace',
     });
     expect((await familyRows(store, familyId)).liveRefresh).toEqual([retry.refreshToken.tokenHash]);
@@ -210,7 +256,9 @@ describeEachEngine('storage contract: refresh token rotation', (factory) => {
     const now = T + 100;
     const pairs = Array.from({ length: 20 }, () => nextPair(owner, familyId, presented, now));
     const outcomes = await Promise.all(
-      pairs.map((next, i) => through[i % through.length]!.rotateRefreshToken({ presentedHash: presented, now, gracePeriod, next })),
+      pairs.map((next, i) =>
+        through[i % through.length]!.rotateRefreshToken({ presentedHash: presented, now, gracePeriod, next }),
+      ),
     );
     return { familyId, presented, pairs, outcomes };
   }
@@ -240,7 +288,9 @@ describeEachEngine('storage contract: refresh token rotation', (factory) => {
     // Only the winner's pair was stored, and reuse revoked it along with the rest of the family.
     const winner = outcomes.findIndex((outcome) => outcome.kind === 'rotated');
     const rows = await familyRows(store, familyId);
-    expect(rows.refresh.map((row) => row.token_hash).sort()).toEqual([presented, pairs[winner]!.refreshToken.tokenHash].sort());
+    expect(rows.refresh.map((row) => row.token_hash).sort()).toEqual(
+      [presented, pairs[winner]!.refreshToken.tokenHash].sort(),
+    );
     expect(rows.access).toHaveLength(2);
     expect(rows.liveRefresh).toEqual([]);
     expect(rows.liveAccess).toEqual([]);

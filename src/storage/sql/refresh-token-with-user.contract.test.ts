@@ -19,8 +19,16 @@ describeEachEngine('findRefreshTokenWithUser', (factory) => {
     db = await factory.createStore();
     store = db.store;
     await store.createClient({
-      id: clientId, name: 'c', secretHash: 'a'.repeat(64), isPublic: false, redirectUris: [], grantTypes: ['refresh_token'],
-      scopes: null, trusted: false, canIntrospect: false, createdAt: T,
+      id: clientId,
+      name: 'c',
+      secretHash: 'a'.repeat(64),
+      isPublic: false,
+      redirectUris: [],
+      grantTypes: ['refresh_token'],
+      scopes: null,
+      trusted: false,
+      canIntrospect: false,
+      createdAt: T,
     });
   });
 
@@ -31,9 +39,18 @@ describeEachEngine('findRefreshTokenWithUser', (factory) => {
   async function user(overrides: Partial<UserRecord> = {}): Promise<UserRecord> {
     const suffix = randomUUID().slice(0, 8);
     const record: UserRecord = {
-      id: `user-${randomUUID()}`, username: `Bob_${suffix}`, usernameCanonical: `bob_${suffix}`, email: `b.${suffix}@example.com`,
-      emailCanonical: `b.${suffix}@example.com`, passwordHash: '$argon2id$x', enabled: true, awaitingConfirmation: false,
-      roles: ['admin'], createdAt: T, updatedAt: T, ...overrides,
+      id: `user-${randomUUID()}`,
+      username: `Bob_${suffix}`,
+      usernameCanonical: `bob_${suffix}`,
+      email: `b.${suffix}@example.com`,
+      emailCanonical: `b.${suffix}@example.com`,
+      passwordHash: '$argon2id$x',
+      enabled: true,
+      awaitingConfirmation: false,
+      roles: ['admin'],
+      createdAt: T,
+      updatedAt: T,
+      ...overrides,
     };
     await store.createUser(record);
     return record;
@@ -42,11 +59,29 @@ describeEachEngine('findRefreshTokenWithUser', (factory) => {
   async function refreshToken(userId: string | null): Promise<RefreshTokenRecord> {
     const familyId = randomUUID();
     const token: RefreshTokenRecord = {
-      tokenHash: `rt-${randomUUID()}`, familyId, parentHash: null, clientId, userId, scope: 'read write', issuedAt: T,
-      expiresAt: T + 100, consumedAt: null, revokedAt: null,
+      tokenHash: `rt-${randomUUID()}`,
+      familyId,
+      parentHash: null,
+      clientId,
+      userId,
+      scope: 'read write',
+      issuedAt: T,
+      expiresAt: T + 100,
+      consumedAt: null,
+      revokedAt: null,
     };
     await store.issueTokens({
-      accessToken: { tokenHash: `at-${randomUUID()}`, jti: randomUUID(), familyId, clientId, userId, scope: 'read write', issuedAt: T, expiresAt: T + 10, revokedAt: null },
+      accessToken: {
+        tokenHash: `at-${randomUUID()}`,
+        jti: randomUUID(),
+        familyId,
+        clientId,
+        userId,
+        scope: 'read write',
+        issuedAt: T,
+        expiresAt: T + 10,
+        revokedAt: null,
+      },
       refreshToken: token,
     });
     return token;
@@ -65,9 +100,17 @@ describeEachEngine('findRefreshTokenWithUser', (factory) => {
     const owner = await user();
     const token = await refreshToken(owner.id);
     await store.updateUser(owner.id, { enabled: false }, T + 1);
-    expect((await store.findRefreshTokenWithUser(token.tokenHash))?.user).toStrictEqual({ enabled: false, username: owner.username, roles: ['admin'] });
+    expect((await store.findRefreshTokenWithUser(token.tokenHash))?.user).toStrictEqual({
+      enabled: false,
+      username: owner.username,
+      roles: ['admin'],
+    });
     await store.updateUser(owner.id, { enabled: true, roles: [] }, T + 2);
-    expect((await store.findRefreshTokenWithUser(token.tokenHash))?.user).toStrictEqual({ enabled: true, username: owner.username, roles: [] });
+    expect((await store.findRefreshTokenWithUser(token.tokenHash))?.user).toStrictEqual({
+      enabled: true,
+      username: owner.username,
+      roles: [],
+    });
   });
 
   it('a token without a user has user null; an unknown token is null', async () => {
@@ -83,11 +126,30 @@ describeEachEngine('findRefreshTokenWithUser', (factory) => {
     const owner = await user();
     const familyId = randomUUID();
     const token: RefreshTokenRecord = {
-      tokenHash: `rt-${randomUUID()}`, familyId, parentHash: `rt-${randomUUID()}`, clientId, userId: owner.id, scope: 'read', issuedAt: T + 500,
-      familyStartedAt: T, expiresAt: T + 600, consumedAt: null, revokedAt: null,
+      tokenHash: `rt-${randomUUID()}`,
+      familyId,
+      parentHash: `rt-${randomUUID()}`,
+      clientId,
+      userId: owner.id,
+      scope: 'read',
+      issuedAt: T + 500,
+      familyStartedAt: T,
+      expiresAt: T + 600,
+      consumedAt: null,
+      revokedAt: null,
     };
     await store.issueTokens({
-      accessToken: { tokenHash: `at-${randomUUID()}`, jti: randomUUID(), familyId, clientId, userId: owner.id, scope: 'read', issuedAt: T + 500, expiresAt: T + 510, revokedAt: null },
+      accessToken: {
+        tokenHash: `at-${randomUUID()}`,
+        jti: randomUUID(),
+        familyId,
+        clientId,
+        userId: owner.id,
+        scope: 'read',
+        issuedAt: T + 500,
+        expiresAt: T + 510,
+        revokedAt: null,
+      },
       refreshToken: token,
     });
     expect((await store.findRefreshTokenWithUser(token.tokenHash))?.token.familyStartedAt).toBe(T);

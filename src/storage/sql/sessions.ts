@@ -22,7 +22,10 @@ export class SqlSessions implements SessionStore {
 
   async createSession(session: SessionRecord): Promise<void> {
     await this.db.run('INSERT INTO sessions (id_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)', [
-      session.idHash, session.userId, session.createdAt, session.expiresAt,
+      session.idHash,
+      session.userId,
+      session.createdAt,
+      session.expiresAt,
     ]);
   }
 

@@ -38,9 +38,8 @@ describeEachEngine('storage contract: throttling', (factory) => {
 
   // SQLite runs one write transaction at a time (BEGIN IMMEDIATE), so this interleaving cannot
   // happen there: the test exists for PostgreSQL only.
-  if (factory.engine === 'postgres') it(
-    'countAttempt: two attempts sharing counters, one of them created while the other waited, do not deadlock',
-    async () => {
+  if (factory.engine === 'postgres')
+    it('countAttempt: two attempts sharing counters, one of them created while the other waited, do not deadlock', async () => {
       const tag = id('interleave');
       // Sorted: k < z < q < p.
       const [k, z, q, p] = [`${tag}:a-k`, `${tag}:a-z`, `${tag}:b-q`, `${tag}:c-p`];
@@ -85,7 +84,10 @@ describeEachEngine('storage contract: throttling', (factory) => {
       const holdingK = holder.driver
         .transaction(async (tx) => {
           kHolder = await pidOf(tx);
-          await tx.run('INSERT INTO throttles (throttle_key, failures, last_failure_at, blocked_until) VALUES (?, 1, ?, 0)', [k, T]);
+          await tx.run(
+            'INSERT INTO throttles (throttle_key, failures, last_failure_at, blocked_until) VALUES (?, 1, ?, 0)',
+            [k, T],
+          );
           kHeld.open();
           await kReleased.opened;
           throw new Error('rolled back on purpose');
@@ -95,9 +97,16 @@ describeEachEngine('storage contract: throttling', (factory) => {
 
       try {
         // B starts while p does not exist yet, and waits for z.
-        const b = store.countAttempt([z, q, p].map((key) => ({ key, rule: NEVER })), T + 1, T - 899);
+        const b = store.countAttempt(
+          [z, q, p].map((key) => ({ key, rule: NEVER })),
+          T + 1,
+          T - 899,
+        );
         let bDone = false;
-        void b.then(() => (bDone = true), () => (bDone = true));
+        void b.then(
+          () => (bDone = true),
+          () => (bDone = true),
+        );
         let bPid = 0;
         await until('B waits for z', async () => {
           bPid = (await blocked()).find((row) => row.blockers.includes(zHolder))?.pid ?? 0;
@@ -105,25 +114,39 @@ describeEachEngine('storage contract: throttling', (factory) => {
         });
         // Meanwhile p is created, then A starts (and waits, for k or for B).
         expect(await other.recordFailure(p, T + 1, T - 899, NEVER)).toBe(1);
-        const a = other.countAttempt([k, q, p].map((key) => ({ key, rule: NEVER })), T + 1, T - 899);
+        const a = other.countAttempt(
+          [k, q, p].map((key) => ({ key, rule: NEVER })),
+          T + 1,
+          T - 899,
+        );
         let aDone = false;
-        void a.then(() => (aDone = true), () => (aDone = true));
+        void a.then(
+          () => (aDone = true),
+          () => (aDone = true),
+        );
         let aPid = 0;
         await until('A waits', async () => {
           const waits = await blocked();
-          aPid = waits.find((row) => row.pid !== bPid && (row.blockers.includes(kHolder) || row.blockers.includes(bPid)))?.pid ?? 0;
+          aPid =
+            waits.find((row) => row.pid !== bPid && (row.blockers.includes(kHolder) || row.blockers.includes(bPid)))
+              ?.pid ?? 0;
           return aDone || aPid !== 0;
         });
         // z is free: B goes on, until it is done or waits for A.
         zReleased.open();
         await holdingZ;
-        await until('B is done or waits for A', async () => bDone || (await blocked()).some((row) => row.pid === bPid && row.blockers.includes(aPid)));
+        await until(
+          'B is done or waits for A',
+          async () => bDone || (await blocked()).some((row) => row.pid === bPid && row.blockers.includes(aPid)),
+        );
         // k is free: A goes on.
         kReleased.open();
         await holdingK;
 
         const results = await Promise.allSettled([a, b]);
-        expect(results.map((result) => (result.status === 'fulfilled' ? result.value : String(result.reason)))).toEqual([0, 0]);
+        expect(results.map((result) => (result.status === 'fulfilled' ? result.value : String(result.reason)))).toEqual(
+          [0, 0],
+        );
         expect(await throttleRow(store, k)).toMatchObject({ failures: 1 });
         expect(await throttleRow(store, z)).toMatchObject({ failures: 2 });
         expect(await throttleRow(store, q)).toMatchObject({ failures: 2 });
@@ -133,6 +156,5 @@ describeEachEngine('storage contract: throttling', (factory) => {
         kReleased.open();
         await Promise.allSettled([holdingZ, holdingK]);
       }
-    },
-  );
+    });
 });

@@ -16,7 +16,12 @@ export class SqlThrottles implements ThrottleStore {
 
   async readThrottles(keys: readonly string[], windowStart: number): Promise<ThrottleState[]> {
     if (keys.length === 0) return [];
-    const rows = await this.db.all<{ throttle_key: string; failures: number; last_failure_at: number; blocked_until: number }>(
+    const rows = await this.db.all<{
+      throttle_key: string;
+      failures: number;
+      last_failure_at: number;
+      blocked_until: number;
+    }>(
       `SELECT throttle_key, failures, last_failure_at, blocked_until FROM throttles WHERE throttle_key IN (${keys.map(() => '?').join(', ')})`,
       [...keys],
     );
@@ -24,7 +29,10 @@ export class SqlThrottles implements ThrottleStore {
     return keys.map((key) => {
       const row = byKey.get(key);
       if (!row) return { failures: 0, blockedUntil: 0 };
-      return { failures: Number(row.last_failure_at) < windowStart ? 0 : Number(row.failures), blockedUntil: Number(row.blocked_until) };
+      return {
+        failures: Number(row.last_failure_at) < windowStart ? 0 : Number(row.failures),
+        blockedUntil: Number(row.blocked_until),
+      };
     });
   }
 
@@ -79,7 +87,8 @@ export class SqlThrottles implements ThrottleStore {
     );
     const failures = Number(row!.failures);
     const seconds = blockSeconds(failures, rule);
-    if (seconds > 0) await tx.run('UPDATE throttles SET blocked_until = ? WHERE throttle_key = ?', [now + seconds, key]);
+    if (seconds > 0)
+      await tx.run('UPDATE throttles SET blocked_until = ? WHERE throttle_key = ?', [now + seconds, key]);
     return failures;
   }
 

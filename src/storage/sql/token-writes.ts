@@ -14,9 +14,26 @@ export const INSERT_REFRESH_TOKEN = `INSERT INTO refresh_tokens
   (token_hash, family_id, parent_hash, client_id, user_id, scope, issued_at, expires_at, family_started_at, consumed_at, revoked_at)
   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL)`;
 
-export const accessTokenParams = (t: AccessTokenRecord) => [t.tokenHash, t.jti, t.familyId, t.clientId, t.userId, t.scope, t.issuedAt, t.expiresAt];
+export const accessTokenParams = (t: AccessTokenRecord) => [
+  t.tokenHash,
+  t.jti,
+  t.familyId,
+  t.clientId,
+  t.userId,
+  t.scope,
+  t.issuedAt,
+  t.expiresAt,
+];
 export const refreshTokenParams = (t: RefreshTokenRecord) => [
-  t.tokenHash, t.familyId, t.parentHash, t.clientId, t.userId, t.scope, t.issuedAt, t.expiresAt, t.familyStartedAt ?? t.issuedAt,
+  t.tokenHash,
+  t.familyId,
+  t.parentHash,
+  t.clientId,
+  t.userId,
+  t.scope,
+  t.issuedAt,
+  t.expiresAt,
+  t.familyStartedAt ?? t.issuedAt,
 ];
 
 export async function insertTokens(db: SqlExecutor, tokens: IssuedTokens): Promise<void> {
@@ -25,17 +42,34 @@ export async function insertTokens(db: SqlExecutor, tokens: IssuedTokens): Promi
 }
 
 export async function revokeFamilyWith(db: SqlExecutor, familyId: string, now: number): Promise<number> {
-  const refresh = await db.run('UPDATE refresh_tokens SET revoked_at = ? WHERE family_id = ? AND revoked_at IS NULL', [now, familyId]);
-  const access = await db.run('UPDATE access_tokens SET revoked_at = ? WHERE family_id = ? AND revoked_at IS NULL', [now, familyId]);
+  const refresh = await db.run('UPDATE refresh_tokens SET revoked_at = ? WHERE family_id = ? AND revoked_at IS NULL', [
+    now,
+    familyId,
+  ]);
+  const access = await db.run('UPDATE access_tokens SET revoked_at = ? WHERE family_id = ? AND revoked_at IS NULL', [
+    now,
+    familyId,
+  ]);
   return refresh + access;
 }
 
 /** Revokes a user's live tokens (of one client, or of all with clientId null). Returns how many. */
-export async function revokeUserTokens(tx: SqlExecutor, userId: string, clientId: string | null, now: number): Promise<number> {
+export async function revokeUserTokens(
+  tx: SqlExecutor,
+  userId: string,
+  clientId: string | null,
+  now: number,
+): Promise<number> {
   const byClient = clientId === null ? '' : ' AND client_id = ?';
   const params = clientId === null ? [now, userId] : [now, userId, clientId];
   return (
-    (await tx.run(`UPDATE refresh_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL${byClient}`, params)) +
-    (await tx.run(`UPDATE access_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL${byClient}`, params))
+    (await tx.run(
+      `UPDATE refresh_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL${byClient}`,
+      params,
+    )) +
+    (await tx.run(
+      `UPDATE access_tokens SET revoked_at = ? WHERE user_id = ? AND revoked_at IS NULL${byClient}`,
+      params,
+    ))
   );
 }

@@ -59,7 +59,11 @@ describeEachEngine('storage contract: tokens', (factory) => {
     const familyId = id('family');
     const pair = {
       accessToken: makeAccessToken(owner, familyId, { issuedAt: T + 11, expiresAt: T + 3611 }),
-      refreshToken: makeRefreshToken(owner, familyId, { parentHash: id('rt'), issuedAt: T + 11, expiresAt: FAR_FUTURE }),
+      refreshToken: makeRefreshToken(owner, familyId, {
+        parentHash: id('rt'),
+        issuedAt: T + 11,
+        expiresAt: FAR_FUTURE,
+      }),
     };
     await store.issueTokens(pair);
 
@@ -132,7 +136,10 @@ describeEachEngine('storage contract: tokens', (factory) => {
     const { first: bystander } = await issueFamily();
 
     expect(await store.revokeAccessToken(first.accessToken.tokenHash, T + 5)).toBe(true);
-    expect(await other.findAccessToken(first.accessToken.tokenHash)).toStrictEqual({ ...first.accessToken, revokedAt: T + 5 });
+    expect(await other.findAccessToken(first.accessToken.tokenHash)).toStrictEqual({
+      ...first.accessToken,
+      revokedAt: T + 5,
+    });
     // Already revoked: false, and the first revocation time is kept.
     expect(await other.revokeAccessToken(first.accessToken.tokenHash, T + 9)).toBe(false);
     expect((await store.findAccessToken(first.accessToken.tokenHash))?.revokedAt).toBe(T + 5);
@@ -151,7 +158,12 @@ describeEachEngine('storage contract: tokens', (factory) => {
   it('revokeFamily revokes every access and refresh token of the family and nothing else', async () => {
     const { familyId, first } = await issueFamily();
     const second = nextPair(owner, familyId, first.refreshToken.tokenHash, T + 10);
-    await store.rotateRefreshToken({ presentedHash: first.refreshToken.tokenHash, now: T + 10, gracePeriod: 0, next: second });
+    await store.rotateRefreshToken({
+      presentedHash: first.refreshToken.tokenHash,
+      now: T + 10,
+      gracePeriod: 0,
+      next: second,
+    });
     const { first: bystander } = await issueFamily();
 
     // Live rows: second.accessToken, first.refreshToken (consumed, not revoked), second.refreshToken.

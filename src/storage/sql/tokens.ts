@@ -90,7 +90,12 @@ export class SqlTokens implements TokenStore {
   }
 
   async revokeAccessToken(tokenHash: string, now: number): Promise<boolean> {
-    return (await this.db.run('UPDATE access_tokens SET revoked_at = ? WHERE token_hash = ? AND revoked_at IS NULL', [now, tokenHash])) > 0;
+    return (
+      (await this.db.run('UPDATE access_tokens SET revoked_at = ? WHERE token_hash = ? AND revoked_at IS NULL', [
+        now,
+        tokenHash,
+      ])) > 0
+    );
   }
 
   async findAccessToken(tokenHash: string): Promise<AccessTokenRecord | null> {
@@ -107,8 +112,14 @@ export class SqlTokens implements TokenStore {
     // Only the columns the grant reads: better-sqlite3 builds a row object column by column,
     // and SELECT r.*, u.* costs half as much again as this.
     const row = await this.db.get<{
-      client_id: string; family_id: string; scope: string; user_id: string | null; family_started_at: number;
-      enabled: boolean | number | null; username: string | null; roles: string | null;
+      client_id: string;
+      family_id: string;
+      scope: string;
+      user_id: string | null;
+      family_started_at: number;
+      enabled: boolean | number | null;
+      username: string | null;
+      roles: string | null;
     }>(
       `SELECT r.client_id, r.family_id, r.scope, r.user_id, COALESCE(r.family_started_at, r.issued_at) AS family_started_at,
          u.enabled, u.username, u.roles
@@ -118,9 +129,16 @@ export class SqlTokens implements TokenStore {
     if (!row) return null;
     return {
       token: {
-        clientId: row.client_id, familyId: row.family_id, scope: row.scope, userId: row.user_id, familyStartedAt: Number(row.family_started_at),
+        clientId: row.client_id,
+        familyId: row.family_id,
+        scope: row.scope,
+        userId: row.user_id,
+        familyStartedAt: Number(row.family_started_at),
       },
-      user: row.username === null ? null : { enabled: Boolean(row.enabled), username: row.username, roles: JSON.parse(row.roles!) as string[] },
+      user:
+        row.username === null
+          ? null
+          : { enabled: Boolean(row.enabled), username: row.username, roles: JSON.parse(row.roles!) as string[] },
     };
   }
 
@@ -132,8 +150,12 @@ export class SqlTokens implements TokenStore {
       // own. A concurrent rotation of the same token waits for its row lock and then finds it
       // consumed. Anything else (unknown, expired, revoked, presented again) goes the long way.
       const rotated = await this.db.get<{ family_id: string }>(ROTATE_LIVE_POSTGRES, [
-        now, presentedHash, now, now,
-        ...accessTokenParams(next.accessToken), ...refreshTokenParams(next.refreshToken),
+        now,
+        presentedHash,
+        now,
+        now,
+        ...accessTokenParams(next.accessToken),
+        ...refreshTokenParams(next.refreshToken),
       ]);
       if (rotated) return { kind: 'rotated' };
       return this.db.transaction((tx) => this.rotateLocked(tx, request));
@@ -146,15 +168,23 @@ export class SqlTokens implements TokenStore {
       );
       if (!live) return this.rotateLocked(tx, request);
       // The access tokens issued before this rotation (with the old refresh token) die with it.
-      await tx.run('UPDATE access_tokens SET revoked_at = ? WHERE family_id = ? AND revoked_at IS NULL', [now, live.family_id]);
+      await tx.run('UPDATE access_tokens SET revoked_at = ? WHERE family_id = ? AND revoked_at IS NULL', [
+        now,
+        live.family_id,
+      ]);
       await insertTokens(tx, next);
       return { kind: 'rotated' };
     });
   }
 
-  private async rotateLocked(tx: SqlExecutor, { presentedHash, now, gracePeriod, next }: RotationRequest): Promise<RotationOutcome> {
+  private async rotateLocked(
+    tx: SqlExecutor,
+    { presentedHash, now, gracePeriod, next }: RotationRequest,
+  ): Promise<RotationOutcome> {
     // Lock the presented token's row: concurrent rotations of it queue here, on every node.
-    const row = await tx.get<RefreshTokenRow>(`SELECT * FROM refresh_tokens WHERE token_hash = ?${this.db.forUpdate}`, [presentedHash]);
+    const row = await tx.get<RefreshTokenRow>(`SELECT * FROM refresh_tokens WHERE token_hash = ?${this.db.forUpdate}`, [
+      presentedHash,
+    ]);
     if (!row || row.expires_at <= now) return { kind: 'invalid' };
     // A successor a grace replay took the place of: whoever holds it and whoever replayed are
     // not both the rightful client. Reuse.
@@ -166,7 +196,10 @@ export class SqlTokens implements TokenStore {
     if (row.consumed_at === null) {
       await tx.run('UPDATE refresh_tokens SET consumed_at = ? WHERE token_hash = ?', [now, presentedHash]);
       // The access tokens issued before this rotation (with the old refresh token) die with it.
-      await tx.run('UPDATE access_tokens SET revoked_at = ? WHERE family_id = ? AND revoked_at IS NULL', [now, row.family_id]);
+      await tx.run('UPDATE access_tokens SET revoked_at = ? WHERE family_id = ? AND revoked_at IS NULL', [
+        now,
+        row.family_id,
+      ]);
       await insertTokens(tx, next);
       return { kind: 'rotated' };
     }
@@ -182,10 +215,14 @@ export class SqlTokens implements TokenStore {
         [presentedHash],
       );
       if (successors.every((successor) => successor.consumed_at === null)) {
-        await tx.run('UPDATE refresh_tokens SET revoked_at = ?, superseded_at = ? WHERE parent_hash = ? AND revoked_at IS NULL', [
-          now, now, presentedHash,
+        await tx.run(
+          'UPDATE refresh_tokens SET revoked_at = ?, superseded_at = ? WHERE parent_hash = ? AND revoked_at IS NULL',
+          [now, now, presentedHash],
+        );
+        await tx.run('UPDATE access_tokens SET revoked_at = ? WHERE family_id = ? AND revoked_at IS NULL', [
+          now,
+          row.family_id,
         ]);
-        await tx.run('UPDATE access_tokens SET revoked_at = ? WHERE family_id = ? AND revoked_at IS NULL', [now, row.family_id]);
         await insertTokens(tx, next);
         return { kind: 'reissued-in-grace' };
       }
@@ -195,14 +232,24 @@ export class SqlTokens implements TokenStore {
     return this.reuse(tx, row.family_id, now);
   }
 
-  private async reuse(tx: SqlExecutor, familyId: string, now: number): Promise<RotationOutcome & { kind: 'reuse-detected' }> {
+  private async reuse(
+    tx: SqlExecutor,
+    familyId: string,
+    now: number,
+  ): Promise<RotationOutcome & { kind: 'reuse-detected' }> {
     await revokeFamilyWith(tx, familyId, now);
     return { kind: 'reuse-detected', familyId };
   }
 
-  async refuseForeignRefreshToken(tokenHash: string, now: number): Promise<Extract<RotationOutcome, { kind: 'reuse-detected' | 'invalid' }>> {
+  async refuseForeignRefreshToken(
+    tokenHash: string,
+    now: number,
+  ): Promise<Extract<RotationOutcome, { kind: 'reuse-detected' | 'invalid' }>> {
     return this.db.transaction(async (tx) => {
-      const row = await tx.get<RefreshTokenRow>(`SELECT * FROM refresh_tokens WHERE token_hash = ?${this.db.forUpdate}`, [tokenHash]);
+      const row = await tx.get<RefreshTokenRow>(
+        `SELECT * FROM refresh_tokens WHERE token_hash = ?${this.db.forUpdate}`,
+        [tokenHash],
+      );
       if (!row || row.expires_at <= now) return { kind: 'invalid' as const };
       // A live token merely presented by the wrong client is refused without harming its owner;
       // a used (or superseded) one has leaked and been replayed.

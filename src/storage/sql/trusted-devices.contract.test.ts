@@ -48,7 +48,16 @@ describeEachEngine('trusted device store contract', (factory) => {
   async function newClient(): Promise<string> {
     const id = randomUUID();
     await store.createClient({
-      id, name: id, secretHash: 'h', isPublic: false, redirectUris: [], grantTypes: ['password'], scopes: null, trusted: false, canIntrospect: false, createdAt: T,
+      id,
+      name: id,
+      secretHash: 'h',
+      isPublic: false,
+      redirectUris: [],
+      grantTypes: ['password'],
+      scopes: null,
+      trusted: false,
+      canIntrospect: false,
+      createdAt: T,
     });
     return id;
   }
@@ -103,7 +112,9 @@ describeEachEngine('trusted device store contract', (factory) => {
     for (const record of [...expired, live]) await store.saveTrustedDevice(record, 10);
     const counts = await store.deleteExpired(T);
     expect(counts.trustedDevices).toBeGreaterThanOrEqual(2);
-    const left = await store.driver.all<{ id_hash: string }>('SELECT id_hash FROM trusted_devices WHERE user_id = ?', [user.id]);
+    const left = await store.driver.all<{ id_hash: string }>('SELECT id_hash FROM trusted_devices WHERE user_id = ?', [
+      user.id,
+    ]);
     expect(left.map((row) => row.id_hash)).toEqual([live.idHash]);
   });
 

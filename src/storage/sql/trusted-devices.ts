@@ -13,7 +13,11 @@ interface TrustedDeviceRow {
   expires_at: number | string;
 }
 
-export async function findTrustedDevice(db: SqlExecutor, idHash: string, now: number): Promise<TrustedDeviceRecord | null> {
+export async function findTrustedDevice(
+  db: SqlExecutor,
+  idHash: string,
+  now: number,
+): Promise<TrustedDeviceRecord | null> {
   const row = await db.get<TrustedDeviceRow>(
     'SELECT id_hash, user_id, client_id, created_at, expires_at FROM trusted_devices WHERE id_hash = ? AND expires_at > ?',
     [idHash, now],

@@ -45,9 +45,13 @@ describeEachEngine('storage contract: user grants', (factory) => {
     const user = await newUser();
     const someoneElse = await newUser();
     const now = T + 1000;
-    const [zeta, alpha, mid, dead, untouched] = ['Zeta Notes', 'Alpha Mail', 'Mid Calendar', 'Dead App', 'Untouched'].map((name) =>
-      makeClient({ name }),
-    ) as [ClientRecord, ClientRecord, ClientRecord, ClientRecord, ClientRecord];
+    const [zeta, alpha, mid, dead, untouched] = [
+      'Zeta Notes',
+      'Alpha Mail',
+      'Mid Calendar',
+      'Dead App',
+      'Untouched',
+    ].map((name) => makeClient({ name })) as [ClientRecord, ClientRecord, ClientRecord, ClientRecord, ClientRecord];
     for (const client of [zeta, alpha, mid, dead, untouched]) await store.createClient(client);
     const as = (client: ClientRecord, userId: string | null = user.id) => ({ clientId: client.id, userId });
 
@@ -55,27 +59,44 @@ describeEachEngine('storage contract: user grants', (factory) => {
     await store.saveConsent({ userId: user.id, clientId: zeta.id, scopes: ['openid', 'notes'], grantedAt: T + 1 });
     // Alpha: live tokens only (a trusted client never asks); the scopes are those of the live tokens.
     await store.issueTokens({
-      accessToken: makeAccessToken(as(alpha), id('family'), { scope: 'openid profile', issuedAt: T + 5, expiresAt: now + 1 }),
-      refreshToken: makeRefreshToken(as(alpha), id('family'), { scope: 'openid mail', issuedAt: T + 3, expiresAt: FAR_FUTURE }),
+      accessToken: makeAccessToken(as(alpha), id('family'), {
+        scope: 'openid profile',
+        issuedAt: T + 5,
+        expiresAt: now + 1,
+      }),
+      refreshToken: makeRefreshToken(as(alpha), id('family'), {
+        scope: 'openid mail',
+        issuedAt: T + 3,
+        expiresAt: FAR_FUTURE,
+      }),
     });
     // Not live, so neither counted nor contributing scopes nor lastIssuedAt: revoked, expired (at now), consumed.
     const revoked = makeAccessToken(as(alpha), id('family'), { scope: 'revoked', issuedAt: T + 50 });
     await store.issueTokens({ accessToken: revoked });
     await store.revokeAccessToken(revoked.tokenHash, T + 51);
-    await store.issueTokens({ accessToken: makeAccessToken(as(alpha), id('family'), { scope: 'expired', issuedAt: T + 60, expiresAt: now }) });
+    await store.issueTokens({
+      accessToken: makeAccessToken(as(alpha), id('family'), { scope: 'expired', issuedAt: T + 60, expiresAt: now }),
+    });
     // A refresh token already exchanged (consumed, not revoked) is not live either.
     const consumed = nextPair(as(alpha), id('family'), null, T + 70);
     consumed.refreshToken.scope = 'consumed';
     await store.issueTokens(consumed);
     await store.revokeAccessToken(consumed.accessToken.tokenHash, T + 71);
-    await store.driver.run('UPDATE refresh_tokens SET consumed_at = ? WHERE token_hash = ?', [T + 71, consumed.refreshToken.tokenHash]);
+    await store.driver.run('UPDATE refresh_tokens SET consumed_at = ? WHERE token_hash = ?', [
+      T + 71,
+      consumed.refreshToken.tokenHash,
+    ]);
     // Another user's tokens and consent, and a client's own token, are not this user's.
-    await store.issueTokens({ accessToken: makeAccessToken(as(alpha, someoneElse.id), id('family'), { scope: 'theirs', issuedAt: T + 90 }) });
+    await store.issueTokens({
+      accessToken: makeAccessToken(as(alpha, someoneElse.id), id('family'), { scope: 'theirs', issuedAt: T + 90 }),
+    });
     await store.saveConsent({ userId: someoneElse.id, clientId: untouched.id, scopes: ['openid'], grantedAt: T });
     await store.issueTokens({ accessToken: makeAccessToken(as(untouched, null), id('family'), { issuedAt: T + 90 }) });
     // Mid: a consent and a live token; the consent's scopes are the ones shown.
     await store.saveConsent({ userId: user.id, clientId: mid.id, scopes: ['calendar'], grantedAt: T + 2 });
-    await store.issueTokens({ accessToken: makeAccessToken(as(mid), id('family'), { scope: 'openid calendar', issuedAt: T + 8 }) });
+    await store.issueTokens({
+      accessToken: makeAccessToken(as(mid), id('family'), { scope: 'openid calendar', issuedAt: T + 8 }),
+    });
     // Dead: only tokens that are no longer live: not listed at all.
     const deadToken = makeAccessToken(as(dead), id('family'));
     await store.issueTokens({ accessToken: deadToken });
@@ -84,9 +105,30 @@ describeEachEngine('storage contract: user grants', (factory) => {
 
     const grants = await other.listUserGrants(user.id, now);
     expect(grants).toStrictEqual([
-      { clientId: alpha.id, clientName: 'Alpha Mail', scopes: ['mail', 'openid', 'profile'], consentedAt: null, lastIssuedAt: T + 5, liveTokens: 2 },
-      { clientId: mid.id, clientName: 'Mid Calendar', scopes: ['calendar'], consentedAt: T + 2, lastIssuedAt: T + 8, liveTokens: 1 },
-      { clientId: zeta.id, clientName: 'Zeta Notes', scopes: ['openid', 'notes'], consentedAt: T + 1, lastIssuedAt: null, liveTokens: 0 },
+      {
+        clientId: alpha.id,
+        clientName: 'Alpha Mail',
+        scopes: ['mail', 'openid', 'profile'],
+        consentedAt: null,
+        lastIssuedAt: T + 5,
+        liveTokens: 2,
+      },
+      {
+        clientId: mid.id,
+        clientName: 'Mid Calendar',
+        scopes: ['calendar'],
+        consentedAt: T + 2,
+        lastIssuedAt: T + 8,
+        liveTokens: 1,
+      },
+      {
+        clientId: zeta.id,
+        clientName: 'Zeta Notes',
+        scopes: ['openid', 'notes'],
+        consentedAt: T + 1,
+        lastIssuedAt: null,
+        liveTokens: 0,
+      },
     ]);
     for (const grant of grants) {
       expect(typeof grant.liveTokens).toBe('number');
@@ -96,12 +138,17 @@ describeEachEngine('storage contract: user grants', (factory) => {
 
     // A second later Alpha's access token has expired too.
     expect((await store.listUserGrants(user.id, now + 1)).find((grant) => grant.clientId === alpha.id)).toStrictEqual({
-      clientId: alpha.id, clientName: 'Alpha Mail', scopes: ['mail', 'openid'], consentedAt: null, lastIssuedAt: T + 3, liveTokens: 1,
+      clientId: alpha.id,
+      clientName: 'Alpha Mail',
+      scopes: ['mail', 'openid'],
+      consentedAt: null,
+      lastIssuedAt: T + 3,
+      liveTokens: 1,
     });
     expect(await store.listUserGrants(id('user'), now)).toEqual([]);
   });
 
-  it('revokeUserGrant forgets the consent, revokes that client\'s tokens of that user, voids unused codes; false when nothing', async () => {
+  it("revokeUserGrant forgets the consent, revokes that client's tokens of that user, voids unused codes; false when nothing", async () => {
     const user = await newUser();
     const bystander = await newUser();
     const app = makeClient({ name: 'App' });
@@ -121,7 +168,9 @@ describeEachEngine('storage contract: user grants', (factory) => {
     const used = makeCode(mine);
     await store.saveAuthorizationCode(unused);
     await store.saveAuthorizationCode(used);
-    expect((await store.redeemAuthorizationCode(used.codeHash, T + 2, nextPair(mine, used.familyId, null, T + 2))).kind).toBe('redeemed');
+    expect(
+      (await store.redeemAuthorizationCode(used.codeHash, T + 2, nextPair(mine, used.familyId, null, T + 2))).kind,
+    ).toBe('redeemed');
 
     const theirConsent = { userId: bystander.id, clientId: app.id, scopes: ['openid'], grantedAt: T };
     await store.saveConsent(theirConsent);
@@ -139,16 +188,32 @@ describeEachEngine('storage contract: user grants', (factory) => {
     expect(await store.revokeUserGrant(user.id, app.id, T + 100)).toBe(true);
 
     expect(await store.findConsent(user.id, app.id)).toBeNull();
-    expect(await store.findAccessToken(pair.accessToken.tokenHash)).toStrictEqual({ ...pair.accessToken, revokedAt: T + 100 });
-    expect(await store.findRefreshToken(pair.refreshToken.tokenHash)).toStrictEqual({ ...pair.refreshToken, revokedAt: T + 100 });
+    expect(await store.findAccessToken(pair.accessToken.tokenHash)).toStrictEqual({
+      ...pair.accessToken,
+      revokedAt: T + 100,
+    });
+    expect(await store.findRefreshToken(pair.refreshToken.tokenHash)).toStrictEqual({
+      ...pair.refreshToken,
+      revokedAt: T + 100,
+    });
     expect((await store.findAccessToken(revokedEarlier.tokenHash))?.revokedAt).toBe(T + 1);
     // Including the pair the used code bought.
     const bought = await familyRows(store, used.familyId);
     expect(bought.access).toHaveLength(1);
     expect(bought.refresh).toHaveLength(1);
     for (const row of [...bought.access, ...bought.refresh]) expect(Number(row.revoked_at)).toBe(T + 100);
-    expect(await countRows(store, 'access_tokens', 'user_id = ? AND client_id = ? AND revoked_at IS NULL', [user.id, app.id])).toBe(0);
-    expect(await countRows(store, 'refresh_tokens', 'user_id = ? AND client_id = ? AND revoked_at IS NULL', [user.id, app.id])).toBe(0);
+    expect(
+      await countRows(store, 'access_tokens', 'user_id = ? AND client_id = ? AND revoked_at IS NULL', [
+        user.id,
+        app.id,
+      ]),
+    ).toBe(0);
+    expect(
+      await countRows(store, 'refresh_tokens', 'user_id = ? AND client_id = ? AND revoked_at IS NULL', [
+        user.id,
+        app.id,
+      ]),
+    ).toBe(0);
     // The unused code is void; the used one keeps its time.
     expect(await store.findAuthorizationCode(unused.codeHash)).toStrictEqual({ ...unused, consumedAt: T + 100 });
     expect((await store.findAuthorizationCode(used.codeHash))?.consumedAt).toBe(T + 2);
@@ -190,6 +255,7 @@ describeEachEngine('storage contract: user grants', (factory) => {
     expect((await store.findAccessToken(token.tokenHash))?.revokedAt).toBe(T + 5);
     expect(await store.revokeUserGrant(user.id, codeOnly.id, T + 5)).toBe(true);
     expect((await store.findAuthorizationCode(code.codeHash))?.consumedAt).toBe(T + 5);
-    for (const client of [consentOnly, tokensOnly, codeOnly]) expect(await store.revokeUserGrant(user.id, client.id, T + 6)).toBe(false);
+    for (const client of [consentOnly, tokensOnly, codeOnly])
+      expect(await store.revokeUserGrant(user.id, client.id, T + 6)).toBe(false);
   });
 });

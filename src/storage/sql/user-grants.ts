@@ -11,7 +11,15 @@ export class SqlUserGrants implements UserGrantStore {
     const entry = (clientId: string, clientName: string) => {
       let grant = grants.get(clientId);
       if (!grant) {
-        grant = { clientId, clientName, scopes: [], consentedAt: null, lastIssuedAt: null, liveTokens: 0, tokenScopes: new Set() };
+        grant = {
+          clientId,
+          clientName,
+          scopes: [],
+          consentedAt: null,
+          lastIssuedAt: null,
+          liveTokens: 0,
+          tokenScopes: new Set(),
+        };
         grants.set(clientId, grant);
       }
       return grant;
@@ -41,7 +49,10 @@ export class SqlUserGrants implements UserGrantStore {
       }
     }
     return [...grants.values()]
-      .map(({ tokenScopes, ...grant }) => ({ ...grant, scopes: grant.consentedAt === null ? [...tokenScopes].sort() : grant.scopes }))
+      .map(({ tokenScopes, ...grant }) => ({
+        ...grant,
+        scopes: grant.consentedAt === null ? [...tokenScopes].sort() : grant.scopes,
+      }))
       .sort((a, b) => a.clientName.localeCompare(b.clientName) || a.clientId.localeCompare(b.clientId));
   }
 
@@ -50,9 +61,10 @@ export class SqlUserGrants implements UserGrantStore {
       const consents = await tx.run('DELETE FROM consents WHERE user_id = ? AND client_id = ?', [userId, clientId]);
       const tokens = await revokeUserTokens(tx, userId, clientId, now);
       // A code not yet exchanged would otherwise still buy tokens.
-      const codes = await tx.run('UPDATE authorization_codes SET consumed_at = ? WHERE user_id = ? AND client_id = ? AND consumed_at IS NULL', [
-        now, userId, clientId,
-      ]);
+      const codes = await tx.run(
+        'UPDATE authorization_codes SET consumed_at = ? WHERE user_id = ? AND client_id = ? AND consumed_at IS NULL',
+        [now, userId, clientId],
+      );
       return consents + tokens + codes > 0;
     });
   }

@@ -59,12 +59,18 @@ describeEachEngine('storage contract: users', (factory) => {
     await store.createUser(user);
 
     const sameUsername = makeUser({ usernameCanonical: user.usernameCanonical });
-    const usernameError = await store.createUser(sameUsername).then(() => null, (error: unknown) => error);
+    const usernameError = await store.createUser(sameUsername).then(
+      () => null,
+      (error: unknown) => error,
+    );
     expect(usernameError).toBeInstanceOf(DuplicateUserError);
     expect((usernameError as DuplicateUserError).field).toBe('username');
 
     const sameEmail = makeUser({ emailCanonical: user.emailCanonical });
-    const emailError = await store.createUser(sameEmail).then(() => null, (error: unknown) => error);
+    const emailError = await store.createUser(sameEmail).then(
+      () => null,
+      (error: unknown) => error,
+    );
     expect(emailError).toBeInstanceOf(DuplicateUserError);
     expect((emailError as DuplicateUserError).field).toBe('email');
 
@@ -113,13 +119,19 @@ describeEachEngine('storage contract: users', (factory) => {
 
     const usernameError = await store
       .updateUser(second.id, { username: first.username, usernameCanonical: first.usernameCanonical }, T + 1)
-      .then(() => null, (error: unknown) => error);
+      .then(
+        () => null,
+        (error: unknown) => error,
+      );
     expect(usernameError).toBeInstanceOf(DuplicateUserError);
     expect((usernameError as DuplicateUserError).field).toBe('username');
 
     const emailError = await store
       .updateUser(second.id, { email: first.email, emailCanonical: first.emailCanonical }, T + 2)
-      .then(() => null, (error: unknown) => error);
+      .then(
+        () => null,
+        (error: unknown) => error,
+      );
     expect(emailError).toBeInstanceOf(DuplicateUserError);
     expect((emailError as DuplicateUserError).field).toBe('email');
 
@@ -158,7 +170,11 @@ describeEachEngine('storage contract: users', (factory) => {
 
     // An administrator's deactivate: not enabled, and no longer awaiting confirmation.
     expect(await store.updateUser(pending.id, { awaitingConfirmation: false }, T + 1)).toBe(true);
-    expect(await store.findUserById(pending.id)).toStrictEqual({ ...pending, awaitingConfirmation: false, updatedAt: T + 1 });
+    expect(await store.findUserById(pending.id)).toStrictEqual({
+      ...pending,
+      awaitingConfirmation: false,
+      updatedAt: T + 1,
+    });
     expect(await store.updateUser(pending.id, { awaitingConfirmation: true, enabled: false }, T + 2)).toBe(true);
     expect(await store.findUserById(pending.id)).toStrictEqual({ ...pending, updatedAt: T + 2 });
     // A patch without the field leaves it alone.

@@ -68,8 +68,19 @@ export class SqlUsers implements UserStore {
         `INSERT INTO users (id, username, username_canonical, email, email_canonical, password_hash, enabled, awaiting_confirmation,
            roles, created_at, updated_at)
          VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-        [u.id, u.username, u.usernameCanonical, u.email, u.emailCanonical, u.passwordHash, u.enabled, u.awaitingConfirmation,
-          JSON.stringify(u.roles), u.createdAt, u.updatedAt],
+        [
+          u.id,
+          u.username,
+          u.usernameCanonical,
+          u.email,
+          u.emailCanonical,
+          u.passwordHash,
+          u.enabled,
+          u.awaitingConfirmation,
+          JSON.stringify(u.roles),
+          u.createdAt,
+          u.updatedAt,
+        ],
       );
     } catch (error) {
       throw this.duplicateUser(error) ?? error;
@@ -80,7 +91,13 @@ export class SqlUsers implements UserStore {
     return this.updateUserWith(this.db, id, patch, now, expected);
   }
 
-  private async updateUserWith(tx: SqlExecutor, id: string, patch: UserPatch, now: number, expected: UserExpectation = {}): Promise<boolean> {
+  private async updateUserWith(
+    tx: SqlExecutor,
+    id: string,
+    patch: UserPatch,
+    now: number,
+    expected: UserExpectation = {},
+  ): Promise<boolean> {
     const columns: Record<keyof UserPatch, string> = {
       username: 'username',
       usernameCanonical: 'username_canonical',
@@ -125,14 +142,23 @@ export class SqlUsers implements UserStore {
     return (await this.db.all<UserRow>('SELECT * FROM users ORDER BY username_canonical')).map(toUser);
   }
 
-  async updateUserRevoking(id: string, patch: UserPatch, now: number, revoke: AccountRevocation, expected: UserExpectation = {}): Promise<boolean> {
+  async updateUserRevoking(
+    id: string,
+    patch: UserPatch,
+    now: number,
+    revoke: AccountRevocation,
+    expected: UserExpectation = {},
+  ): Promise<boolean> {
     return this.db.transaction(async (tx) => {
       if (!(await this.updateUserWith(tx, id, patch, now, expected))) return false;
       if (revoke.links) await tx.run('DELETE FROM account_tokens WHERE user_id = ?', [id]);
       if (revoke.sessions) await tx.run('DELETE FROM sessions WHERE user_id = ?', [id]);
       if (revoke.tokens) {
         await revokeUserTokens(tx, id, null, now);
-        await tx.run('UPDATE authorization_codes SET consumed_at = ? WHERE user_id = ? AND consumed_at IS NULL', [now, id]);
+        await tx.run('UPDATE authorization_codes SET consumed_at = ? WHERE user_id = ? AND consumed_at IS NULL', [
+          now,
+          id,
+        ]);
       }
       return true;
     });

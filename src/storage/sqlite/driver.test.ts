@@ -54,8 +54,19 @@ describe('SQLite group commit', () => {
         }),
       ),
     );
-    expect(results.map((r) => (r.status === 'fulfilled' ? r.value : 'rejected'))).toEqual(['a0', 'b1', 'rejected', 'd2', 'e3']);
-    expect(await driver.all<{ v: string }>('SELECT v FROM t ORDER BY v')).toEqual([{ v: 'a' }, { v: 'b' }, { v: 'd' }, { v: 'e' }]);
+    expect(results.map((r) => (r.status === 'fulfilled' ? r.value : 'rejected'))).toEqual([
+      'a0',
+      'b1',
+      'rejected',
+      'd2',
+      'e3',
+    ]);
+    expect(await driver.all<{ v: string }>('SELECT v FROM t ORDER BY v')).toEqual([
+      { v: 'a' },
+      { v: 'b' },
+      { v: 'd' },
+      { v: 'e' },
+    ]);
   });
 
   it('runs each transaction of a group in order, seeing the writes before it', async () => {
@@ -91,12 +102,15 @@ describe('SQLite background checkpoints', () => {
       await driver.script('CREATE TABLE t (v TEXT PRIMARY KEY)');
       const sizeBefore = statSync(path).size;
       await Promise.all(
-        Array.from({ length: 2000 }, (_, i) => driver.transaction((tx) => tx.run('INSERT INTO t VALUES (?)', [`row-${i}-${'x'.repeat(100)}`]))),
+        Array.from({ length: 2000 }, (_, i) =>
+          driver.transaction((tx) => tx.run('INSERT INTO t VALUES (?)', [`row-${i}-${'x'.repeat(100)}`])),
+        ),
       );
       // The rows sit in the WAL (far below the 20000-page automatic threshold) until the worker
       // copies them into the main file.
       const deadline = Date.now() + 5000;
-      while (statSync(path).size <= sizeBefore + 100_000 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      while (statSync(path).size <= sizeBefore + 100_000 && Date.now() < deadline)
+        await new Promise((r) => setTimeout(r, 50));
       expect(statSync(path).size).toBeGreaterThan(sizeBefore + 100_000);
     } finally {
       await driver.close();

@@ -29,7 +29,8 @@ type Outcome = { ok: true; value: unknown } | { ok: false; error: unknown };
 /** better-sqlite3 binds 0/1, not booleans. */
 function bindable(params: readonly unknown[]): readonly unknown[] {
   // Most statements bind no boolean: no copy then.
-  for (const value of params) if (typeof value === 'boolean') return params.map((v) => (typeof v === 'boolean' ? (v ? 1 : 0) : v));
+  for (const value of params)
+    if (typeof value === 'boolean') return params.map((v) => (typeof v === 'boolean' ? (v ? 1 : 0) : v));
   return params;
 }
 
@@ -52,14 +53,23 @@ export class SqliteDriver implements SqlDriver {
 
   private readonly checkpointer: BackgroundCheckpointer | null;
   /** See holdReadPin. */
-  private pin: { db: Database.Database; begin: Statement; read: Statement; end: Statement; timer: NodeJS.Timeout } | null = null;
+  private pin: {
+    db: Database.Database;
+    begin: Statement;
+    read: Statement;
+    end: Statement;
+    timer: NodeJS.Timeout;
+  } | null = null;
   private pinWanted = false;
 
   /**
    * `backgroundCheckpoints` (for long-running servers) moves WAL checkpoints, and their fsyncs,
    * to a worker thread; SQLite's automatic checkpoint then stays only as a backstop.
    */
-  constructor(readonly path: string, options: { backgroundCheckpoints?: boolean } = {}) {
+  constructor(
+    readonly path: string,
+    options: { backgroundCheckpoints?: boolean } = {},
+  ) {
     if (path !== ':memory:') {
       mkdirSync(dirname(path), { recursive: true });
       createDatabaseFilePrivately(path);
@@ -91,7 +101,8 @@ export class SqliteDriver implements SqlDriver {
     const statement = (sql: string) => this.statement(sql);
     this.direct = {
       all: async <T>(sql: string, params: readonly unknown[] = []) => statement(sql).all(...bindable(params)) as T[],
-      get: async <T>(sql: string, params: readonly unknown[] = []) => statement(sql).get(...bindable(params)) as T | undefined,
+      get: async <T>(sql: string, params: readonly unknown[] = []) =>
+        statement(sql).get(...bindable(params)) as T | undefined,
       run: async (sql: string, params: readonly unknown[] = []) => statement(sql).run(...bindable(params)).changes,
       script: async (sql: string) => {
         this.db.exec(sql);
@@ -279,7 +290,11 @@ export class SqliteDriver implements SqlDriver {
         const timer = setInterval(() => this.holdReadPin(), 1000);
         timer.unref();
         this.pin = {
-          db, timer, begin: db.prepare('BEGIN'), read: db.prepare('SELECT 1 FROM sqlite_master LIMIT 1'), end: db.prepare('COMMIT'),
+          db,
+          timer,
+          begin: db.prepare('BEGIN'),
+          read: db.prepare('SELECT 1 FROM sqlite_master LIMIT 1'),
+          end: db.prepare('COMMIT'),
         };
       }
       if (this.pin.db.inTransaction) this.pin.end.run();

@@ -45,13 +45,17 @@ describe('SQLite database file permissions', () => {
   });
 
   it('is 0600 with a umask that would allow more (000) and one that allows less of the group (027)', async () => {
-    for (const [name, mask] of [['open.db', 0o000], ['group.db', 0o027]] as const) {
+    for (const [name, mask] of [
+      ['open.db', 0o000],
+      ['group.db', 0o027],
+    ] as const) {
       process.umask(mask);
       const path = join(dir, name);
       const store = openStore({ engine: 'sqlite', path });
       try {
         await store.migrate();
-        for (const file of [path, `${path}-wal`, `${path}-shm`]) expect(modeOf(file).toString(8), `${file} umask ${mask.toString(8)}`).toBe('600');
+        for (const file of [path, `${path}-wal`, `${path}-shm`])
+          expect(modeOf(file).toString(8), `${file} umask ${mask.toString(8)}`).toBe('600');
       } finally {
         await store.close();
       }

@@ -61,7 +61,12 @@ export interface Fixture {
    * A consent page shown to the session `sessionIdHash` for `client` (the server-side pending
    * request, as GET /oauth/authorize keeps it): its opaque id and the request's parameters.
    */
-  newConsent(sessionIdHash: string, csrfToken: string, client: FixtureClient, responseType: 'code' | 'token'): Promise<{ id: string; params: Record<string, string> }>;
+  newConsent(
+    sessionIdHash: string,
+    csrfToken: string,
+    client: FixtureClient,
+    responseType: 'code' | 'token',
+  ): Promise<{ id: string; params: Record<string, string> }>;
   /** A fresh authorization code for `web` (or `spa`), challenge CODE_CHALLENGE. */
   newCode(client?: FixtureClient): Promise<{ code: string; redirectUri: string }>;
   /** Fresh tokens issued to `web` by the password grant (access and refresh). */
@@ -148,7 +153,11 @@ export async function createFixture(overrides: Record<string, unknown> = {}): Pr
     redirectUris: ['https://first.fuzz.test/cb'],
     scopes: ['read'],
   });
-  const implicit = await register({ name: 'Fuzz Implicit', grantTypes: ['implicit'], redirectUris: ['https://implicit.fuzz.test/cb'] });
+  const implicit = await register({
+    name: 'Fuzz Implicit',
+    grantTypes: ['implicit'],
+    redirectUris: ['https://implicit.fuzz.test/cb'],
+  });
   const resource = await register({ name: 'Fuzz API', grantTypes: ['client_credentials'], canIntrospect: true });
 
   const now = Math.floor(Date.now() / 1000);
@@ -177,7 +186,10 @@ export async function createFixture(overrides: Record<string, unknown> = {}): Pr
   const cookieNames = { session: `${prefix}gatehouse_session`, csrf: `${prefix}gatehouse_csrf` };
 
   const inject = (options: InjectOptions) =>
-    withDeadline(`${options.method ?? 'GET'} ${String(options.url).slice(0, 200)}`, app.inject(options) as Promise<LightMyRequestResponse>);
+    withDeadline(
+      `${options.method ?? 'GET'} ${String(options.url).slice(0, 200)}`,
+      app.inject(options) as Promise<LightMyRequestResponse>,
+    );
 
   const fixture: Fixture = {
     app,
@@ -223,7 +235,8 @@ export async function createFixture(overrides: Record<string, unknown> = {}): Pr
           ['code_challenge_method', 'S256'],
         ]),
       );
-      if (validation.kind !== 'valid') throw new Error(`fixture authorization request refused: ${JSON.stringify(validation)}`);
+      if (validation.kind !== 'valid')
+        throw new Error(`fixture authorization request refused: ${JSON.stringify(validation)}`);
       const location = await gatehouse.authorizationEndpoint.approve(validation.request, user, false);
       const code = new URL(location).searchParams.get('code');
       if (!code) throw new Error(`fixture got no code: ${location}`);
@@ -250,7 +263,10 @@ export async function createFixture(overrides: Record<string, unknown> = {}): Pr
         method: 'POST',
         url: '/oauth/token',
         remoteAddress: '198.51.100.7',
-        headers: { 'content-type': 'application/x-www-form-urlencoded', authorization: basicAuthorization(resource.record.id, resource.secret!) },
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          authorization: basicAuthorization(resource.record.id, resource.secret!),
+        },
         payload: 'grant_type=client_credentials',
       });
       if (token.statusCode !== 200 || typeof token.json().access_token !== 'string') {

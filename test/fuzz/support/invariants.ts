@@ -37,7 +37,14 @@ export const PAGE_PATHS: Readonly<Record<string, readonly ('GET' | 'POST')[]>> =
 export const ROUTED_METHODS = new Set(['GET', 'HEAD', 'POST', 'PUT', 'DELETE', 'PATCH', 'OPTIONS']);
 
 /** The 4xx error codes each API endpoint may answer (src/core/errors.ts; RFC 6749 §5.2, RFC 7009 §2.2.1). */
-const TOKEN_ERRORS: readonly OAuthErrorCode[] = ['invalid_request', 'invalid_client', 'invalid_grant', 'unauthorized_client', 'unsupported_grant_type', 'invalid_scope'];
+const TOKEN_ERRORS: readonly OAuthErrorCode[] = [
+  'invalid_request',
+  'invalid_client',
+  'invalid_grant',
+  'unauthorized_client',
+  'unsupported_grant_type',
+  'invalid_scope',
+];
 const API_ERRORS: Readonly<Record<ApiPath, ReadonlySet<string>>> = {
   '/oauth/token': new Set(TOKEN_ERRORS),
   // RFC 7009 §2.2.1 adds unsupported_token_type (Gatehouse never needs it, but it would be right).
@@ -45,7 +52,13 @@ const API_ERRORS: Readonly<Record<ApiPath, ReadonlySet<string>>> = {
   '/oauth/introspect': new Set(['invalid_request', 'invalid_client']),
 };
 /** RFC 6749 §4.1.2.1 / §4.2.2.1 errors sent back to the client's redirect URI (the 5xx-like two excluded: a bug here). */
-const AUTHORIZATION_ERRORS = new Set(['invalid_request', 'unauthorized_client', 'access_denied', 'unsupported_response_type', 'invalid_scope']);
+const AUTHORIZATION_ERRORS = new Set([
+  'invalid_request',
+  'unauthorized_client',
+  'access_denied',
+  'unsupported_response_type',
+  'invalid_scope',
+]);
 
 /** RFC 6749 §5.2 / §4.1.2.1: error_description = *( %x20-21 / %x23-5B / %x5D-7E ) (printable ASCII but " and \). */
 const DESCRIPTION_CHARS = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
@@ -93,7 +106,9 @@ export class Findings {
   /** Fails when anything was recorded: each reason once, with its count and first example. */
   assertNone(): void {
     if (this.byReason.size === 0) return;
-    const report = [...this.byReason].map(([reason, { count, example }]) => `- ${reason} (${count}×), e.g.\n${example}`).join('\n');
+    const report = [...this.byReason]
+      .map(([reason, { count, example }]) => `- ${reason} (${count}×), e.g.\n${example}`)
+      .join('\n');
     throw new Error(`malformed answers:\n${report}`);
   }
 }
@@ -156,13 +171,17 @@ function checkCommon(sent: Sent, res: LightMyRequestResponse): void {
   const setCookie = res.headers['set-cookie'];
   const cookies = setCookie === undefined ? [] : Array.isArray(setCookie) ? setCookie : [setCookie];
   // A device cookie (brute-force protection) is given only with a new session: at a sign-in.
-  if (cookies.some((c) => c.startsWith('__Host-gatehouse_device=')) && !cookies.some((c) => /^__Host-gatehouse_session=[^;]/.test(c))) {
+  if (
+    cookies.some((c) => c.startsWith('__Host-gatehouse_device=')) &&
+    !cookies.some((c) => /^__Host-gatehouse_session=[^;]/.test(c))
+  ) {
     throw fail('device cookie set without a sign-in');
   }
   for (const cookie of cookies) {
     const [pair, ...attributes] = cookie.split(';').map((part) => part.trim());
     const lower = attributes.map((a) => a.toLowerCase());
-    if (!/^__Host-gatehouse_(session|csrf|device)=[A-Za-z0-9_-]*$/.test(pair ?? '')) throw fail(`unexpected cookie ${cookie}`);
+    if (!/^__Host-gatehouse_(session|csrf|device)=[A-Za-z0-9_-]*$/.test(pair ?? ''))
+      throw fail(`unexpected cookie ${cookie}`);
     for (const needed of ['path=/', 'httponly', 'samesite=lax', 'secure']) {
       if (!lower.includes(needed)) throw fail(`cookie without ${needed}: ${cookie}`);
     }
@@ -176,7 +195,8 @@ function checkJsonError(sent: Sent, res: LightMyRequestResponse, allowed: Readon
   const status = res.statusCode;
   if (![400, 401, 404, 405, 413].includes(status)) throw fail(`status ${status} is not one the JSON endpoints answer`);
   if (!/^application\/json\b/.test(header(res, 'content-type') ?? '')) throw fail('error answer is not JSON');
-  if (header(res, 'cache-control') !== 'no-store' || header(res, 'pragma') !== 'no-cache') throw fail('error answer may be cached (RFC 6749 §5.2)');
+  if (header(res, 'cache-control') !== 'no-store' || header(res, 'pragma') !== 'no-cache')
+    throw fail('error answer may be cached (RFC 6749 §5.2)');
   if (status === 405 && !header(res, 'allow')) throw fail('405 without Allow');
   if (sent.method === 'HEAD') return;
   let body: unknown;
@@ -197,8 +217,10 @@ function checkJsonError(sent: Sent, res: LightMyRequestResponse, allowed: Readon
   }
   // RFC 6749 §5.2: invalid_client is the 401, and a failed HTTP Basic attempt MUST get WWW-Authenticate.
   if ((error === 'invalid_client') !== (status === 401)) throw fail(`invalid_client and 401 must go together`);
-  if (status === 401 && sent.basicTried && !/^Basic /.test(header(res, 'www-authenticate') ?? '')) throw fail('401 to HTTP Basic without WWW-Authenticate: Basic');
-  if ((status === 405 || status === 413) && error !== 'invalid_request') throw fail(`${status} must be invalid_request`);
+  if (status === 401 && sent.basicTried && !/^Basic /.test(header(res, 'www-authenticate') ?? ''))
+    throw fail('401 to HTTP Basic without WWW-Authenticate: Basic');
+  if ((status === 405 || status === 413) && error !== 'invalid_request')
+    throw fail(`${status} must be invalid_request`);
 }
 
 function jsonBody(sent: Sent, res: LightMyRequestResponse): Record<string, unknown> {
@@ -250,22 +272,30 @@ export function checkApiAnswer(fixture: Fixture, path: ApiPath, sent: Sent, res:
 
   if (path === '/oauth/token') {
     const { access_token, token_type, expires_in, scope, refresh_token, ...rest } = body;
-    if (typeof access_token !== 'string' || !/^[\x21-\x7e]+$/.test(access_token)) throw fail('token answer without access_token');
+    if (typeof access_token !== 'string' || !/^[\x21-\x7e]+$/.test(access_token))
+      throw fail('token answer without access_token');
     if (token_type !== 'Bearer') throw fail('token_type is not Bearer');
-    if (typeof expires_in !== 'number' || !Number.isInteger(expires_in) || expires_in <= 0) throw fail('bad expires_in');
+    if (typeof expires_in !== 'number' || !Number.isInteger(expires_in) || expires_in <= 0)
+      throw fail('bad expires_in');
     if (typeof scope !== 'string') throw fail('no scope string');
     if (refresh_token !== undefined && typeof refresh_token !== 'string') throw fail('bad refresh_token');
     if (Object.keys(rest).length > 0) throw fail(`unexpected members ${Object.keys(rest).join(', ')}`);
     const grant = params.get('grant_type');
-    if (!['client_credentials', 'password', 'authorization_code', 'refresh_token'].includes(grant ?? '')) throw fail(`200 for grant_type ${grant}`);
-    if (grant === 'client_credentials' && refresh_token !== undefined) throw fail('client_credentials got a refresh token (RFC 6749 §4.4.3)');
+    if (!['client_credentials', 'password', 'authorization_code', 'refresh_token'].includes(grant ?? ''))
+      throw fail(`200 for grant_type ${grant}`);
+    if (grant === 'client_credentials' && refresh_token !== undefined)
+      throw fail('client_credentials got a refresh token (RFC 6749 §4.4.3)');
   } else if (path === '/oauth/revoke') {
     if (res.body !== '{}') throw fail('revocation answer is not {}');
   } else {
     if (typeof body.active !== 'boolean') throw fail('introspection answer without boolean active');
     if (!body.active && Object.keys(body).length !== 1) throw fail('inactive token described (RFC 7662 §2.2)');
     if (body.active) {
-      if (typeof body.client_id !== 'string' || !['Bearer', 'refresh_token'].includes(body.token_type as string) || body.iss !== ISSUER) {
+      if (
+        typeof body.client_id !== 'string' ||
+        !['Bearer', 'refresh_token'].includes(body.token_type as string) ||
+        body.iss !== ISSUER
+      ) {
         throw fail('active introspection answer misses members');
       }
     }
@@ -276,7 +306,9 @@ export function checkApiAnswer(fixture: Fixture, path: ApiPath, sent: Sent, res:
 function registeredRedirect(client: FixtureClient, requested: string): boolean {
   const loopback = /^(http:\/\/(?:127\.0\.0\.1|\[::1\]))(?::\d{1,5})?(?=[/?]|$)/;
   const strip = (uri: string) => (loopback.test(uri) ? uri.replace(loopback, '$1') : null);
-  return client.record.redirectUris.some((uri) => uri === requested || (strip(requested) !== null && strip(requested) === strip(uri)));
+  return client.record.redirectUris.some(
+    (uri) => uri === requested || (strip(requested) !== null && strip(requested) === strip(uri)),
+  );
 }
 
 /** A redirect from the authorization endpoint to the client: only to a registered URI, well-formed. */
@@ -287,16 +319,21 @@ function checkClientRedirect(fixture: Fixture, sent: Sent, res: LightMyRequestRe
   const form = seenParams(sent);
   if (consent) {
     if (sent.consent === null) throw fail('redirect from a consent form that named no pending request');
-    for (const name of form.names()) if (!['consent_id', 'csrf_token', 'decision'].includes(name)) throw fail(`consent form with a field "${name}" was answered`);
-    for (const name of ['consent_id', 'csrf_token', 'decision']) if (form.repeated(name)) throw fail(`consent form with ${name} repeated was answered`);
+    for (const name of form.names())
+      if (!['consent_id', 'csrf_token', 'decision'].includes(name))
+        throw fail(`consent form with a field "${name}" was answered`);
+    for (const name of ['consent_id', 'csrf_token', 'decision'])
+      if (form.repeated(name)) throw fail(`consent form with ${name} repeated was answered`);
   }
   const params = consent ? new SeenParams(new URLSearchParams(sent.consent!).toString()) : form;
   const client = fixture.clients.find((c) => c.record.id === params.get('client_id'));
-  if (!client || params.repeated('client_id')) throw fail('redirect to a client for an unknown or repeated client_id (open redirector)');
+  if (!client || params.repeated('client_id'))
+    throw fail('redirect to a client for an unknown or repeated client_id (open redirector)');
   if (params.repeated('redirect_uri')) throw fail('redirect despite a repeated redirect_uri');
   const requested = params.get('redirect_uri');
   const target = requested ?? (client.record.redirectUris.length === 1 ? client.record.redirectUris[0]! : undefined);
-  if (target === undefined || !registeredRedirect(client, target)) throw fail('redirect to a URI the client did not register (open redirector)');
+  if (target === undefined || !registeredRedirect(client, target))
+    throw fail('redirect to a URI the client did not register (open redirector)');
 
   const fragment = params.get('response_type') === 'token';
   const joiner = fragment ? '#' : target.includes('?') ? '&' : '?';
@@ -304,31 +341,44 @@ function checkClientRedirect(fixture: Fixture, sent: Sent, res: LightMyRequestRe
   const answer = new SeenParams(location.slice(target.length + 1));
   if (answer.get('iss') !== ISSUER) throw fail('authorization response without iss (RFC 9207)');
   const kinds = ['code', 'error', 'access_token'].filter((name) => answer.get(name) !== undefined);
-  if (kinds.length !== 1) throw fail(`authorization response has ${kinds.join(', ') || 'none'} of code, error, access_token`);
+  if (kinds.length !== 1)
+    throw fail(`authorization response has ${kinds.join(', ') || 'none'} of code, error, access_token`);
   // RFC 6749 §3.1: never "first wins" (resource, RFC 8707, and audience may repeat).
-  if (!consent && kinds[0] !== 'error' && form.names().some((name) => form.repeated(name) && !['resource', 'audience'].includes(name))) {
+  if (
+    !consent &&
+    kinds[0] !== 'error' &&
+    form.names().some((name) => form.repeated(name) && !['resource', 'audience'].includes(name))
+  ) {
     throw fail('code or token despite a repeated parameter (RFC 6749 §3.1)');
   }
   const expectedState = params.repeated('state') ? undefined : params.get('state');
   if (answer.get('state') !== expectedState) throw fail('state not echoed exactly (RFC 6749 §4.1.2)');
 
   const validCsrf = () =>
-    sent.csrfSecret !== null && sent.liveSession !== null && form.get('csrf_token') === sent.csrfTokens.get('consent') && form.get('csrf_token') !== undefined;
+    sent.csrfSecret !== null &&
+    sent.liveSession !== null &&
+    form.get('csrf_token') === sent.csrfTokens.get('consent') &&
+    form.get('csrf_token') !== undefined;
   const error = answer.get('error');
   if (error !== undefined) {
     if (!AUTHORIZATION_ERRORS.has(error)) throw fail(`authorization error "${error}" is not in RFC 6749 §4.1.2.1`);
     const description = answer.get('error_description');
-    if (description !== undefined && !DESCRIPTION_CHARS.test(description)) soft('error_description in a redirect has characters RFC 6749 §4.1.2.1 forbids', sent, res);
-    if (error === 'access_denied' && !(consent && form.get('decision') === 'deny' && validCsrf())) throw fail('access_denied without a valid Deny');
+    if (description !== undefined && !DESCRIPTION_CHARS.test(description))
+      soft('error_description in a redirect has characters RFC 6749 §4.1.2.1 forbids', sent, res);
+    if (error === 'access_denied' && !(consent && form.get('decision') === 'deny' && validCsrf()))
+      throw fail('access_denied without a valid Deny');
     return;
   }
   // A code or token: the signed-in user's (and, from the consent form, the user's own click).
   if (sent.liveSession === null) throw fail('code or token issued without a signed-in user');
-  if (consent && !(form.get('decision') === 'allow' && validCsrf())) throw fail('code or token issued from a consent form without a valid Allow');
+  if (consent && !(form.get('decision') === 'allow' && validCsrf()))
+    throw fail('code or token issued from a consent form without a valid Allow');
   if (answer.get('code') !== undefined) {
-    if (fragment || params.get('response_type') !== 'code' || !client.record.grantTypes.includes('authorization_code')) throw fail('code for the wrong response type or client');
+    if (fragment || params.get('response_type') !== 'code' || !client.record.grantTypes.includes('authorization_code'))
+      throw fail('code for the wrong response type or client');
   } else {
-    if (!fragment || !client.record.grantTypes.includes('implicit') || answer.get('token_type') !== 'Bearer') throw fail('implicit token for the wrong response type or client');
+    if (!fragment || !client.record.grantTypes.includes('implicit') || answer.get('token_type') !== 'Bearer')
+      throw fail('implicit token for the wrong response type or client');
   }
 }
 
@@ -341,9 +391,11 @@ function checkLocalRedirect(sent: Sent, res: LightMyRequestResponse, location: s
   if (!/^\/(?![/\\])/.test(location)) throw fail('redirect leaves this server');
   const path = location.split('?')[0]!;
   // return_to may name any page under /account/ (browser.ts RETURN_TO), existing or not.
-  if (!REDIRECT_PATHS.has(path) && !path.startsWith('/account/')) throw fail(`redirect to ${path}, which is not a page`);
+  if (!REDIRECT_PATHS.has(path) && !path.startsWith('/account/'))
+    throw fail(`redirect to ${path}, which is not a page`);
   const returnTo = new SeenParams(location.slice(path.length + 1)).get('return_to');
-  if (returnTo !== undefined && !/^\/(?![/\\])[^\\]*$/.test(returnTo)) throw fail('redirect carries an unsafe return_to');
+  if (returnTo !== undefined && !/^\/(?![/\\])[^\\]*$/.test(returnTo))
+    throw fail('redirect carries an unsafe return_to');
 }
 
 /** Answers of the browser pages. */
@@ -362,12 +414,15 @@ export function checkPageAnswer(fixture: Fixture, sent: Sent, res: LightMyReques
   if (!allowed) throw new Error(`not a page path: ${sent.path}`);
 
   if (status === 302 || status === 303) {
-    if (status !== (sent.method === 'POST' ? 303 : 302)) throw fail(`${status} after ${sent.method} (RFC 9700 §4.12: 303 after a POST)`);
+    if (status !== (sent.method === 'POST' ? 303 : 302))
+      throw fail(`${status} after ${sent.method} (RFC 9700 §4.12: 303 after a POST)`);
     const location = header(res, 'location');
     if (!location || !URI_REFERENCE_CHARS.test(location)) throw fail('redirect without a well-formed Location');
-    if (header(res, 'cache-control') !== 'no-store' && sent.path === '/oauth/authorize') throw fail('authorization redirect may be cached');
+    if (header(res, 'cache-control') !== 'no-store' && sent.path === '/oauth/authorize')
+      throw fail('authorization redirect may be cached');
     if (location.startsWith('/')) return checkLocalRedirect(sent, res, location);
-    if (sent.path !== '/oauth/authorize') throw fail('redirect to another origin from a page that has no business doing so');
+    if (sent.path !== '/oauth/authorize')
+      throw fail('redirect to another origin from a page that has no business doing so');
     return checkClientRedirect(fixture, sent, res, location);
   }
 
@@ -377,7 +432,11 @@ export function checkPageAnswer(fixture: Fixture, sent: Sent, res: LightMyReques
     return checkJsonError(sent, res, new Set(['invalid_request']));
   }
   if (!/^text\/html; charset=utf-8$/.test(contentType)) throw fail(`page answer is not HTML (${contentType})`);
-  if (header(res, 'x-frame-options') !== 'DENY' || !/default-src 'none'/.test(header(res, 'content-security-policy') ?? '')) throw fail('page without its security headers');
+  if (
+    header(res, 'x-frame-options') !== 'DENY' ||
+    !/default-src 'none'/.test(header(res, 'content-security-policy') ?? '')
+  )
+    throw fail('page without its security headers');
   if (header(res, 'cache-control') !== 'no-store') throw fail('page may be cached');
   if (sent.method !== 'HEAD') {
     if (!res.body.startsWith('<!doctype html>')) throw fail('page body is not an HTML document');
@@ -387,12 +446,14 @@ export function checkPageAnswer(fixture: Fixture, sent: Sent, res: LightMyReques
   }
   if (status === 200) {
     if (sent.method !== 'GET' && sent.method !== 'HEAD') throw fail(`200 to ${sent.method}`);
-    if (sent.path === '/oauth/authorize' && sent.liveSession === null) throw fail('consent page without a signed-in user');
+    if (sent.path === '/oauth/authorize' && sent.liveSession === null)
+      throw fail('consent page without a signed-in user');
     return;
   }
   if (![400, 403, 404, 405, 413, 429].includes(status)) throw fail(`status ${status} is not one the pages answer`);
   if (status === 405 && !header(res, 'allow')) throw fail('405 without Allow');
-  if (status === 405 && (allowed as readonly string[]).includes(sent.method === 'HEAD' ? 'GET' : sent.method)) throw fail('405 for a method the page takes');
+  if (status === 405 && (allowed as readonly string[]).includes(sent.method === 'HEAD' ? 'GET' : sent.method))
+    throw fail('405 for a method the page takes');
   if (status === 429 && !header(res, 'retry-after')) throw fail('429 without Retry-After');
 }
 
@@ -422,7 +483,8 @@ export function checkAnyAnswer(fixture: Fixture, sent: Sent, res: LightMyRequest
   if (/^text\/html; charset=utf-8$/.test(contentType)) {
     if (![200, 400, 403, 404, 405, 413, 429].includes(res.statusCode)) throw fail(`page status ${res.statusCode}`);
     if (header(res, 'x-frame-options') !== 'DENY') throw fail('page without its security headers');
-    if (sent.method !== 'HEAD' && res.body.toLowerCase().includes(MARKUP_MARKER)) throw fail('input reflected as markup (unescaped)');
+    if (sent.method !== 'HEAD' && res.body.toLowerCase().includes(MARKUP_MARKER))
+      throw fail('input reflected as markup (unescaped)');
     return;
   }
   throw fail(`answer is neither JSON nor an HTML page (${contentType})`);
@@ -433,16 +495,19 @@ export function checkDiscoveryAnswer(sent: Sent, res: LightMyRequestResponse): v
   checkCommon(sent, res);
   const fail = (message: string) => new InvariantError(message, sent, res);
   if (sent.method === 'GET' || sent.method === 'HEAD') {
-    if (res.statusCode !== 200 || !/^application\/json\b/.test(header(res, 'content-type') ?? '')) throw fail('discovery document not served');
+    if (res.statusCode !== 200 || !/^application\/json\b/.test(header(res, 'content-type') ?? ''))
+      throw fail('discovery document not served');
     if (sent.method === 'GET') {
       const body = JSON.parse(res.body) as Record<string, unknown>;
       if (sent.path === '/healthz' && body.status !== 'ok') throw fail('health check not ok');
-      if (sent.path === '/.well-known/oauth-authorization-server' && body.issuer !== ISSUER) throw fail('metadata with another issuer');
+      if (sent.path === '/.well-known/oauth-authorization-server' && body.issuer !== ISSUER)
+        throw fail('metadata with another issuer');
       if (sent.path === '/.well-known/jwks.json' && !Array.isArray(body.keys)) throw fail('JWKS without keys');
     }
     return;
   }
   // Not routed: 404 not_found, or 400 when the body cannot even be read (a malformed Content-Type).
   checkJsonError(sent, res, new Set(['invalid_request']));
-  if (res.statusCode !== 404 && res.statusCode !== 400 && res.statusCode !== 413) throw fail(`${sent.method} answered ${res.statusCode}`);
+  if (res.statusCode !== 404 && res.statusCode !== 400 && res.statusCode !== 413)
+    throw fail(`${sent.method} answered ${res.statusCode}`);
 }

@@ -10,7 +10,14 @@ import type { AuthSpec, ClientKey, CookieSpec, CsrfPurposeName, Encoding, Param,
 
 export type BodySpec =
   | { kind: 'none' }
-  | { kind: 'form'; params: Param[]; encodings: Encoding[]; separator: string; noise: { at: number; bytes: number[] }[]; padTo?: number }
+  | {
+      kind: 'form';
+      params: Param[];
+      encodings: Encoding[];
+      separator: string;
+      noise: { at: number; bytes: number[] }[];
+      padTo?: number;
+    }
   | { kind: 'json'; params: Param[]; asArray: boolean }
   | { kind: 'multipart'; params: Param[] }
   | { kind: 'bytes'; bytes: number[] };
@@ -137,7 +144,11 @@ class Resolver {
       case 'password':
         return PASSWORD;
       case 'csrf': {
-        const token = f.csrf(this.csrfSecret, value.purpose, SESSION_BOUND.has(value.purpose) ? this.sessionIdHash : null);
+        const token = f.csrf(
+          this.csrfSecret,
+          value.purpose,
+          SESSION_BOUND.has(value.purpose) ? this.sessionIdHash : null,
+        );
         if (!this.csrfTokens.has(value.purpose)) this.csrfTokens.set(value.purpose, token);
         return token;
       }
@@ -145,7 +156,12 @@ class Resolver {
         // Without a real session there is no consent page to refer to: an id nobody issued.
         if (this.sessionIdHash === null) return 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA';
         const token = f.csrf(this.csrfSecret, 'consent', this.sessionIdHash);
-        const { id, params } = await f.newConsent(this.sessionIdHash, token, clientOf(f, value.client), value.responseType);
+        const { id, params } = await f.newConsent(
+          this.sessionIdHash,
+          token,
+          clientOf(f, value.client),
+          value.responseType,
+        );
         this.consent = params;
         return id;
       }
@@ -178,7 +194,6 @@ function encodePair(name: string, value: string, encoding: Encoding): Buffer {
         // A lone surrogate: encodeURIComponent refuses it, URLSearchParams replaces it.
         return Buffer.from(new URLSearchParams([[name, value]]).toString(), 'latin1');
       }
-    case 'standard':
     default:
       return Buffer.from(new URLSearchParams([[name, value]]).toString(), 'latin1');
   }
@@ -200,7 +215,9 @@ async function encodeParams(
   const parts: Buffer[] = [];
   for (const [i, [name, value]] of params.entries()) {
     if (i > 0) parts.push(Buffer.from(separator, 'latin1'));
-    parts.push(encodePair(name, await resolver.value(value), encodings[i % Math.max(1, encodings.length)] ?? 'standard'));
+    parts.push(
+      encodePair(name, await resolver.value(value), encodings[i % Math.max(1, encodings.length)] ?? 'standard'),
+    );
   }
   return Buffer.concat(parts);
 }
@@ -219,7 +236,9 @@ async function bodyOf(resolver: Resolver, body: BodySpec): Promise<Buffer> {
     case 'multipart': {
       const parts: string[] = [];
       for (const [name, value] of body.params) {
-        parts.push(`------fuzz\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${await resolver.value(value)}\r\n`);
+        parts.push(
+          `------fuzz\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${await resolver.value(value)}\r\n`,
+        );
       }
       return Buffer.from(`${parts.join('')}------fuzz--\r\n`, 'utf8');
     }
@@ -240,7 +259,10 @@ async function bodyOf(resolver: Resolver, body: BodySpec): Promise<Buffer> {
   }
 }
 
-function authorizationHeader(resolverValue: (v: Value) => Promise<string>, auth: AuthSpec): Promise<string | undefined> {
+function authorizationHeader(
+  resolverValue: (v: Value) => Promise<string>,
+  auth: AuthSpec,
+): Promise<string | undefined> {
   switch (auth.kind) {
     case 'none':
       return Promise.resolve(undefined);
@@ -259,7 +281,11 @@ function authorizationHeader(resolverValue: (v: Value) => Promise<string>, auth:
 }
 
 /** The session a request should carry, per its cookie spec. */
-async function sessionFor(fixture: Fixture, spec: CookieSpec, userId: string | undefined): Promise<{ cookie: string | null; idHash: string | null; live: boolean }> {
+async function sessionFor(
+  fixture: Fixture,
+  spec: CookieSpec,
+  userId: string | undefined,
+): Promise<{ cookie: string | null; idHash: string | null; live: boolean }> {
   switch (spec.session) {
     case 'none':
       return { cookie: null, idHash: null, live: false };
@@ -287,15 +313,32 @@ export interface MaterializeOptions {
   userId?: string;
 }
 
-export async function materialize(fixture: Fixture, spec: RequestSpec, options: MaterializeOptions = {}): Promise<{ options: InjectOptions; sent: Sent }> {
+export async function materialize(
+  fixture: Fixture,
+  spec: RequestSpec,
+  options: MaterializeOptions = {},
+): Promise<{ options: InjectOptions; sent: Sent }> {
   const session = await sessionFor(fixture, spec.cookies, options.userId);
   const csrfSecret =
-    spec.cookies.csrf === 'valid' ? randomBytes(32).toString('base64url') : spec.cookies.csrf === 'short' ? 'abc' : spec.cookies.csrf === 'garbage' ? 'é%zz;' : null;
+    spec.cookies.csrf === 'valid'
+      ? randomBytes(32).toString('base64url')
+      : spec.cookies.csrf === 'short'
+        ? 'abc'
+        : spec.cookies.csrf === 'garbage'
+          ? 'é%zz;'
+          : null;
   const csrfTokens = new Map<CsrfPurposeName, string>();
   // CSRF tokens are computed for this request's secret (a random one when it sends none).
-  const resolver = new Resolver(fixture, csrfSecret ?? randomBytes(32).toString('base64url'), session.idHash, csrfTokens);
+  const resolver = new Resolver(
+    fixture,
+    csrfSecret ?? randomBytes(32).toString('base64url'),
+    session.idHash,
+    csrfTokens,
+  );
 
-  const names = spec.cookies.unprefixed ? { session: 'gatehouse_session', csrf: 'gatehouse_csrf' } : fixture.cookieNames;
+  const names = spec.cookies.unprefixed
+    ? { session: 'gatehouse_session', csrf: 'gatehouse_csrf' }
+    : fixture.cookieNames;
   const jar: string[] = [];
   if (session.cookie !== null) jar.push(`${names.session}=${session.cookie}`);
   if (csrfSecret !== null) jar.push(`${names.csrf}=${csrfSecret}`);
@@ -303,7 +346,9 @@ export async function materialize(fixture: Fixture, spec: RequestSpec, options: 
   jar.push(...spec.cookies.extra);
   const cookie = jar.length > 0 ? jar.join(spec.cookies.separator) : undefined;
 
-  const query = spec.query ? queryText(await encodeParams(resolver, spec.query.params, spec.query.encodings, spec.query.separator)) : '';
+  const query = spec.query
+    ? queryText(await encodeParams(resolver, spec.query.params, spec.query.encodings, spec.query.separator))
+    : '';
   const body = await bodyOf(resolver, spec.body);
 
   const headers: Record<string, string> = {};

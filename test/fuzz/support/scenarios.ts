@@ -33,15 +33,31 @@ import {
 } from './arbitraries.js';
 import type { BodySpec, RequestSpec } from './requests.js';
 
-export const NO_COOKIES: CookieSpec = { session: 'none', csrf: 'none', unprefixed: false, duplicates: false, extra: [], separator: '; ' };
+export const NO_COOKIES: CookieSpec = {
+  session: 'none',
+  csrf: 'none',
+  unprefixed: false,
+  duplicates: false,
+  extra: [],
+  separator: '; ',
+};
 const BROWSER: CookieSpec = { ...NO_COOKIES, session: 'valid', csrf: 'valid' };
 const ANONYMOUS_BROWSER: CookieSpec = { ...NO_COOKIES, csrf: 'valid' };
 
 const id = (client: ClientKey): Value => ({ sym: 'clientId', client });
 const secret = (client: ClientKey): Value => ({ sym: 'secret', client });
-const basic = (client: ClientKey): AuthSpec => ({ kind: 'basic', id: id(client), secret: secret(client), encodeParts: true });
+const basic = (client: ClientKey): AuthSpec => ({
+  kind: 'basic',
+  id: id(client),
+  secret: secret(client),
+  encodeParts: true,
+});
 const csrf = (purpose: CsrfPurposeName): Value => ({ sym: 'csrf', purpose });
-const consentId = (client: ClientKey, responseType: 'code' | 'token' = 'code'): Value => ({ sym: 'consentId', client, responseType });
+const consentId = (client: ClientKey, responseType: 'code' | 'token' = 'code'): Value => ({
+  sym: 'consentId',
+  client,
+  responseType,
+});
 const redirect = (client: ClientKey): Value => ({ sym: 'redirectUri', client, variant: 'exact' });
 
 /** A valid request before mutation. `in`: where its parameters go. */
@@ -63,15 +79,42 @@ function page(name: string, path: string, params: Param[], extra: Partial<Baseli
 }
 
 export const TOKEN_BASELINES: Baseline[] = [
-  form('client_credentials, Basic', '/oauth/token', [['grant_type', 'client_credentials'], ['scope', 'read']], { auth: basic('web') }),
-  form('client_credentials, post', '/oauth/token', [['grant_type', 'client_credentials'], ['client_id', id('resource')], ['client_secret', secret('resource')]]),
-  form('password', '/oauth/token', [['grant_type', 'password'], ['username', { sym: 'username' }], ['password', { sym: 'password' }], ['scope', 'read write']], { auth: basic('web') }),
-  form('authorization_code, confidential', '/oauth/token', [
-    ['grant_type', 'authorization_code'],
-    ['code', { sym: 'code', client: 'web' }],
-    ['redirect_uri', redirect('web')],
-    ['code_verifier', { sym: 'codeVerifier' }],
-  ], { auth: basic('web') }),
+  form(
+    'client_credentials, Basic',
+    '/oauth/token',
+    [
+      ['grant_type', 'client_credentials'],
+      ['scope', 'read'],
+    ],
+    { auth: basic('web') },
+  ),
+  form('client_credentials, post', '/oauth/token', [
+    ['grant_type', 'client_credentials'],
+    ['client_id', id('resource')],
+    ['client_secret', secret('resource')],
+  ]),
+  form(
+    'password',
+    '/oauth/token',
+    [
+      ['grant_type', 'password'],
+      ['username', { sym: 'username' }],
+      ['password', { sym: 'password' }],
+      ['scope', 'read write'],
+    ],
+    { auth: basic('web') },
+  ),
+  form(
+    'authorization_code, confidential',
+    '/oauth/token',
+    [
+      ['grant_type', 'authorization_code'],
+      ['code', { sym: 'code', client: 'web' }],
+      ['redirect_uri', redirect('web')],
+      ['code_verifier', { sym: 'codeVerifier' }],
+    ],
+    { auth: basic('web') },
+  ),
   form('authorization_code, public', '/oauth/token', [
     ['grant_type', 'authorization_code'],
     ['client_id', id('spa')],
@@ -79,17 +122,49 @@ export const TOKEN_BASELINES: Baseline[] = [
     ['redirect_uri', redirect('spa')],
     ['code_verifier', { sym: 'codeVerifier' }],
   ]),
-  form('refresh_token', '/oauth/token', [['grant_type', 'refresh_token'], ['refresh_token', { sym: 'refreshToken' }], ['scope', 'read']], { auth: basic('web') }),
+  form(
+    'refresh_token',
+    '/oauth/token',
+    [
+      ['grant_type', 'refresh_token'],
+      ['refresh_token', { sym: 'refreshToken' }],
+      ['scope', 'read'],
+    ],
+    { auth: basic('web') },
+  ),
 ];
 
 export const REVOKE_BASELINES: Baseline[] = [
-  form('revoke access token', '/oauth/revoke', [['token', { sym: 'accessToken' }], ['token_type_hint', 'access_token']], { auth: basic('web') }),
-  form('revoke refresh token, post', '/oauth/revoke', [['token', { sym: 'refreshToken' }], ['token_type_hint', 'refresh_token'], ['client_id', id('web')], ['client_secret', secret('web')]]),
+  form(
+    'revoke access token',
+    '/oauth/revoke',
+    [
+      ['token', { sym: 'accessToken' }],
+      ['token_type_hint', 'access_token'],
+    ],
+    { auth: basic('web') },
+  ),
+  form('revoke refresh token, post', '/oauth/revoke', [
+    ['token', { sym: 'refreshToken' }],
+    ['token_type_hint', 'refresh_token'],
+    ['client_id', id('web')],
+    ['client_secret', secret('web')],
+  ]),
 ];
 
 export const INTROSPECT_BASELINES: Baseline[] = [
-  form('introspect as resource server', '/oauth/introspect', [['token', { sym: 'accessToken' }]], { auth: basic('resource') }),
-  form('introspect own refresh token', '/oauth/introspect', [['token', { sym: 'refreshToken' }], ['token_type_hint', 'refresh_token']], { auth: basic('web') }),
+  form('introspect as resource server', '/oauth/introspect', [['token', { sym: 'accessToken' }]], {
+    auth: basic('resource'),
+  }),
+  form(
+    'introspect own refresh token',
+    '/oauth/introspect',
+    [
+      ['token', { sym: 'refreshToken' }],
+      ['token_type_hint', 'refresh_token'],
+    ],
+    { auth: basic('web') },
+  ),
 ];
 
 const AUTHORIZE_PARAMS = (client: ClientKey, responseType = 'code'): Param[] => [
@@ -106,56 +181,158 @@ export const AUTHORIZE_BASELINES: Baseline[] = [
   page('authorize, web, signed in', '/oauth/authorize', AUTHORIZE_PARAMS('web'), { cookies: BROWSER }),
   page('authorize, spa, signed out', '/oauth/authorize', AUTHORIZE_PARAMS('spa')),
   page('authorize, trusted, signed in', '/oauth/authorize', AUTHORIZE_PARAMS('trusted'), { cookies: BROWSER }),
-  page('authorize, implicit, signed in', '/oauth/authorize', AUTHORIZE_PARAMS('implicit', 'token'), { cookies: BROWSER }),
+  page('authorize, implicit, signed in', '/oauth/authorize', AUTHORIZE_PARAMS('implicit', 'token'), {
+    cookies: BROWSER,
+  }),
   // The consent form: the pending request's opaque id, the CSRF token and the button pressed.
-  form('consent allow', '/oauth/authorize', [['consent_id', consentId('web')], ['csrf_token', csrf('consent')], ['decision', 'allow']], { cookies: BROWSER }),
-  form('consent deny', '/oauth/authorize', [['consent_id', consentId('spa')], ['csrf_token', csrf('consent')], ['decision', 'deny']], { cookies: BROWSER }),
-  form('consent allow, implicit', '/oauth/authorize', [['consent_id', consentId('implicit', 'token')], ['csrf_token', csrf('consent')], ['decision', 'allow']], { cookies: BROWSER }),
+  form(
+    'consent allow',
+    '/oauth/authorize',
+    [
+      ['consent_id', consentId('web')],
+      ['csrf_token', csrf('consent')],
+      ['decision', 'allow'],
+    ],
+    { cookies: BROWSER },
+  ),
+  form(
+    'consent deny',
+    '/oauth/authorize',
+    [
+      ['consent_id', consentId('spa')],
+      ['csrf_token', csrf('consent')],
+      ['decision', 'deny'],
+    ],
+    { cookies: BROWSER },
+  ),
+  form(
+    'consent allow, implicit',
+    '/oauth/authorize',
+    [
+      ['consent_id', consentId('implicit', 'token')],
+      ['csrf_token', csrf('consent')],
+      ['decision', 'allow'],
+    ],
+    { cookies: BROWSER },
+  ),
 ];
 
 export const ACCOUNT_PAGE_BASELINES: Baseline[] = [
   page('sign-in page', '/login', [['return_to', '/oauth/authorize?client_id=x']]),
   page('sign-in page, signed in', '/login', [['return_to', '/account']], { cookies: BROWSER }),
-  form('sign in', '/login', [['csrf_token', csrf('login')], ['username', { sym: 'username' }], ['password', { sym: 'password' }], ['return_to', '/account']], { cookies: ANONYMOUS_BROWSER }),
+  form(
+    'sign in',
+    '/login',
+    [
+      ['csrf_token', csrf('login')],
+      ['username', { sym: 'username' }],
+      ['password', { sym: 'password' }],
+      ['return_to', '/account'],
+    ],
+    { cookies: ANONYMOUS_BROWSER },
+  ),
   page('sign-out page', '/logout', [['return_to', '/login']], { cookies: BROWSER }),
-  form('sign out', '/logout', [['csrf_token', csrf('logout')], ['return_to', '/account']], { cookies: BROWSER }),
+  form(
+    'sign out',
+    '/logout',
+    [
+      ['csrf_token', csrf('logout')],
+      ['return_to', '/account'],
+    ],
+    { cookies: BROWSER },
+  ),
   page('home', '/', []),
   page('sign-up page', '/register', [['return_to', '/account']]),
-  form('sign up', '/register', [
-    ['csrf_token', csrf('register')],
-    ['username', 'newfuzzer'],
-    ['email', 'newfuzzer@fuzz.test'],
-    ['password', { sym: 'password' }],
-    ['password_again', { sym: 'password' }],
-  ], { cookies: ANONYMOUS_BROWSER }),
+  form(
+    'sign up',
+    '/register',
+    [
+      ['csrf_token', csrf('register')],
+      ['username', 'newfuzzer'],
+      ['email', 'newfuzzer@fuzz.test'],
+      ['password', { sym: 'password' }],
+      ['password_again', { sym: 'password' }],
+    ],
+    { cookies: ANONYMOUS_BROWSER },
+  ),
   page('sign-up sent', '/register/sent', []),
   page('confirm link', '/register/confirm', [['token', 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA']]),
-  form('confirm', '/register/confirm', [['csrf_token', csrf('confirm')], ['token', 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA'], ['password', { sym: 'password' }]], { cookies: ANONYMOUS_BROWSER }),
+  form(
+    'confirm',
+    '/register/confirm',
+    [
+      ['csrf_token', csrf('confirm')],
+      ['token', 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA'],
+      ['password', { sym: 'password' }],
+    ],
+    { cookies: ANONYMOUS_BROWSER },
+  ),
   page('reset page', '/reset', []),
-  form('reset request', '/reset', [['csrf_token', csrf('reset-request')], ['username', { sym: 'username' }]], { cookies: ANONYMOUS_BROWSER }),
+  form(
+    'reset request',
+    '/reset',
+    [
+      ['csrf_token', csrf('reset-request')],
+      ['username', { sym: 'username' }],
+    ],
+    { cookies: ANONYMOUS_BROWSER },
+  ),
   page('reset sent', '/reset/sent', []),
   page('reset link', '/reset/password', [['token', 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA']]),
-  form('reset password', '/reset/password', [
-    ['csrf_token', csrf('reset-password')],
-    ['token', 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA'],
-    ['password', 'a new password 1'],
-    ['password_again', 'a new password 1'],
-  ], { cookies: ANONYMOUS_BROWSER }),
+  form(
+    'reset password',
+    '/reset/password',
+    [
+      ['csrf_token', csrf('reset-password')],
+      ['token', 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA'],
+      ['password', 'a new password 1'],
+      ['password_again', 'a new password 1'],
+    ],
+    { cookies: ANONYMOUS_BROWSER },
+  ),
   page('account', '/account', [['done', 'profile']], { cookies: BROWSER }),
-  form('account profile', '/account/profile', [['csrf_token', csrf('account')], ['username', 'renamed'], ['email', 'renamed@fuzz.test'], ['current_password', { sym: 'password' }]], { cookies: BROWSER }),
-  form('account password', '/account/password', [
-    ['csrf_token', csrf('account')],
-    ['current_password', { sym: 'password' }],
-    ['password', 'another password 1'],
-    ['password_again', 'another password 1'],
-  ], { cookies: BROWSER }),
-  form('account revoke app', '/account/apps/revoke', [['csrf_token', csrf('account')], ['client_id', id('web')]], { cookies: BROWSER }),
+  form(
+    'account profile',
+    '/account/profile',
+    [
+      ['csrf_token', csrf('account')],
+      ['username', 'renamed'],
+      ['email', 'renamed@fuzz.test'],
+      ['current_password', { sym: 'password' }],
+    ],
+    { cookies: BROWSER },
+  ),
+  form(
+    'account password',
+    '/account/password',
+    [
+      ['csrf_token', csrf('account')],
+      ['current_password', { sym: 'password' }],
+      ['password', 'another password 1'],
+      ['password_again', 'another password 1'],
+    ],
+    { cookies: BROWSER },
+  ),
+  form(
+    'account revoke app',
+    '/account/apps/revoke',
+    [
+      ['csrf_token', csrf('account')],
+      ['client_id', id('web')],
+    ],
+    { cookies: BROWSER },
+  ),
   page('e-mail change link', '/account/email/confirm', [['token', 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA']]),
-  form('e-mail change confirm', '/account/email/confirm', [
-    ['csrf_token', csrf('email-confirm')],
-    ['token', 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA'],
-    ['password', { sym: 'password' }],
-  ], { cookies: ANONYMOUS_BROWSER }),
+  form(
+    'e-mail change confirm',
+    '/account/email/confirm',
+    [
+      ['csrf_token', csrf('email-confirm')],
+      ['token', 'AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA'],
+      ['password', { sym: 'password' }],
+    ],
+    { cookies: ANONYMOUS_BROWSER },
+  ),
 ];
 
 /** One change to a request. */
@@ -185,22 +362,59 @@ export type Mutation =
 export function mutationOf(names: readonly string[]): fc.Arbitrary<Mutation> {
   const newValue =
     names.length === 0
-      ? fc.nat().chain((at) => paramName.chain((name) => valueFor(name).map((value) => ({ op: 'value' as const, at, value }))))
-      : fc.nat(names.length - 1).chain((at) => valueFor(names[at]!).map((value) => ({ op: 'value' as const, at, value })));
+      ? fc
+          .nat()
+          .chain((at) =>
+            paramName.chain((name) => valueFor(name).map((value) => ({ op: 'value' as const, at, value }))),
+          )
+      : fc
+          .nat(names.length - 1)
+          .chain((at) => valueFor(names[at]!).map((value) => ({ op: 'value' as const, at, value })));
   return fc.oneof(
     { weight: 3, arbitrary: fc.record({ op: fc.constant('drop' as const), at: fc.nat() }) },
-    { weight: 3, arbitrary: fc.record({ op: fc.constant('duplicate' as const), at: fc.nat(), sameValue: fc.boolean(), value: fuzzText }) },
+    {
+      weight: 3,
+      arbitrary: fc.record({
+        op: fc.constant('duplicate' as const),
+        at: fc.nat(),
+        sameValue: fc.boolean(),
+        value: fuzzText,
+      }),
+    },
     { weight: 5, arbitrary: newValue },
-    { weight: 1, arbitrary: fc.nat().chain((at) => paramName.chain((name) => valueFor(name).map((value) => ({ op: 'value' as const, at, value })))) },
+    {
+      weight: 1,
+      arbitrary: fc
+        .nat()
+        .chain((at) => paramName.chain((name) => valueFor(name).map((value) => ({ op: 'value' as const, at, value })))),
+    },
     { weight: 1, arbitrary: fc.record({ op: fc.constant('name' as const), at: fc.nat(), name: paramName }) },
     { weight: 3, arbitrary: fc.record({ op: fc.constant('insert' as const), at: fc.nat(), param }) },
-    { weight: 2, arbitrary: fc.record({ op: fc.constant('encoding' as const), encodings: fc.array(encoding, { minLength: 1, maxLength: 4 }) }) },
+    {
+      weight: 2,
+      arbitrary: fc.record({
+        op: fc.constant('encoding' as const),
+        encodings: fc.array(encoding, { minLength: 1, maxLength: 4 }),
+      }),
+    },
     { weight: 1, arbitrary: fc.record({ op: fc.constant('separator' as const), separator }) },
     { weight: 2, arbitrary: bodyNoise.map(({ at, bytes }) => ({ op: 'noise' as const, at, bytes })) },
-    { weight: 1, arbitrary: fc.record({ op: fc.constant('pad' as const), to: fc.constantFrom(...HUGE_SIZES, 64 * 1024 - 2, 65_000) }) },
+    {
+      weight: 1,
+      arbitrary: fc.record({
+        op: fc.constant('pad' as const),
+        to: fc.constantFrom(...HUGE_SIZES, 64 * 1024 - 2, 65_000),
+      }),
+    },
     { weight: 1, arbitrary: fc.record({ op: fc.constant('huge' as const), at: fc.nat(), value: hugeText }) },
     { weight: 3, arbitrary: fc.record({ op: fc.constant('contentType' as const), value: contentType }) },
-    { weight: 2, arbitrary: fc.record({ op: fc.constant('method' as const), value: fc.constantFrom('GET', 'POST', ...OTHER_METHODS) }) },
+    {
+      weight: 2,
+      arbitrary: fc.record({
+        op: fc.constant('method' as const),
+        value: fc.constantFrom('GET', 'POST', ...OTHER_METHODS),
+      }),
+    },
     { weight: 3, arbitrary: fc.record({ op: fc.constant('auth' as const), value: authorization }) },
     { weight: 3, arbitrary: fc.record({ op: fc.constant('cookies' as const), value: cookies }) },
     { weight: 2, arbitrary: fc.record({ op: fc.constant('headers' as const), value: extraHeaders }) },
@@ -305,7 +519,8 @@ export function applyMutations(baseline: Baseline, list: readonly Mutation[], ad
   let body: BodySpec = { kind: 'none' };
   if (place === 'body') {
     body = { kind: 'form', params, encodings, separator: sep, noise, ...(padTo !== undefined ? { padTo } : {}) };
-    if (bodyKind?.kind === 'json' || bodyKind?.kind === 'jsonArray') body = { kind: 'json', params, asArray: bodyKind.kind === 'jsonArray' };
+    if (bodyKind?.kind === 'json' || bodyKind?.kind === 'jsonArray')
+      body = { kind: 'json', params, asArray: bodyKind.kind === 'jsonArray' };
     else if (bodyKind?.kind === 'multipart') body = { kind: 'multipart', params };
     else if (bodyKind?.kind === 'bytes') body = { kind: 'bytes', bytes: bodyKind.bytes };
   }
@@ -326,6 +541,8 @@ export function applyMutations(baseline: Baseline, list: readonly Mutation[], ad
 export function mutatedRequest(baselines: readonly Baseline[]): fc.Arbitrary<{ baseline: string; spec: RequestSpec }> {
   return fc
     .constantFrom(...baselines)
-    .chain((baseline) => fc.tuple(fc.constant(baseline), mutationsOf(baseline.params.map(([name]) => name)), remoteAddress))
+    .chain((baseline) =>
+      fc.tuple(fc.constant(baseline), mutationsOf(baseline.params.map(([name]) => name)), remoteAddress),
+    )
     .map(([baseline, list, address]) => ({ baseline: baseline.name, spec: applyMutations(baseline, list, address) }));
 }

@@ -37,7 +37,9 @@ let announced = false;
 export function announceSeed(file: string): void {
   if (announced) return;
   announced = true;
-  console.info(`[fuzz] ${file}: FUZZ_SEED=${FUZZ_SEED} FUZZ_RUNS=${FUZZ_RUNS}${FUZZ_PATH ? ` FUZZ_PATH=${FUZZ_PATH}` : ''}`);
+  console.info(
+    `[fuzz] ${file}: FUZZ_SEED=${FUZZ_SEED} FUZZ_RUNS=${FUZZ_RUNS}${FUZZ_PATH ? ` FUZZ_PATH=${FUZZ_PATH}` : ''}`,
+  );
 }
 
 /** Runs of a property: FUZZ_RUNS × weight, at least `min`. */
@@ -78,13 +80,18 @@ export function testTimeout(weight = 1, perRunMs = 400): number {
  * FUZZ_SEED and the test's name. On failure the error starts with the command that replays the
  * shrunk counterexample, then fast-check's own report (counterexample, shrinks, cause).
  */
-export async function assertProperty<Ts extends [unknown, ...unknown[]]>(property: fc.IAsyncPropertyWithHooks<Ts>, weight = 1): Promise<void> {
+export async function assertProperty<Ts extends [unknown, ...unknown[]]>(
+  property: fc.IAsyncPropertyWithHooks<Ts>,
+  weight = 1,
+): Promise<void> {
   const fullName = (expect.getState().currentTestName ?? 'fuzz').split(' > ').join(' ');
   const details = await fc.check(property, fuzzParameters<Ts>(fullName, weight));
   if (!details.failed) return;
   const pattern = fullName.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
   const replay = `replay: FUZZ_SEED=${FUZZ_SEED} FUZZ_PATH=${details.counterexamplePath ?? ''} npx vitest run test/fuzz -t '${pattern.replace(/'/g, "'\\''")}'`;
-  const error = new Error(`${replay}\n${fc.defaultReportMessage(details) ?? 'property failed'}`, { cause: details.errorInstance });
+  const error = new Error(`${replay}\n${fc.defaultReportMessage(details) ?? 'property failed'}`, {
+    cause: details.errorInstance,
+  });
   error.name = 'PropertyFailure';
   throw error;
 }

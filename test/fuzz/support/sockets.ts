@@ -31,7 +31,10 @@ export type Step = Buffer | number;
  * `methods` are the methods of the requests answered, in order: an answer to HEAD has no body
  * whatever its Content-Length says (RFC 9110 §9.3.2).
  */
-export function parseResponses(data: Buffer, methods: readonly string[] = []): { responses: RawResponse[]; rest: Buffer } {
+export function parseResponses(
+  data: Buffer,
+  methods: readonly string[] = [],
+): { responses: RawResponse[]; rest: Buffer } {
   const responses: RawResponse[] = [];
   let offset = 0;
   for (;;) {
@@ -128,7 +131,10 @@ export function rawExchange(
 }
 
 /** Opens a connection, writes `bytes`, and keeps it open; reports when (if ever) the server closes it. */
-export function stalledConnection(port: number, bytes: Buffer): { closedAt: () => number | null; response: () => Buffer; destroy: () => void; opened: number } {
+export function stalledConnection(
+  port: number,
+  bytes: Buffer,
+): { closedAt: () => number | null; response: () => Buffer; destroy: () => void; opened: number } {
   const opened = Date.now();
   let closedAt: number | null = null;
   const chunks: Buffer[] = [];
