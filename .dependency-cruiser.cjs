@@ -3,7 +3,6 @@
  * core at the bottom, storage above it, services above storage, the composition root above the
  * services, the edges (HTTP, CLI) on top; the resource SDK apart; no cycles anywhere.
  */
-const layer = (name, path) => ({ name, path });
 const CORE = '^src/core/';
 const STORAGE = '^src/storage/';
 const SERVICES = '^src/(accounts|audit|config)/';

@@ -60,7 +60,8 @@ for (let round = 0; round < rounds; round += 1) {
           workDir,
           log,
         });
-        (rps[side][scenario] ??= []).push(Math.round(row.rps));
+        rps[side][scenario] ??= [];
+        rps[side][scenario].push(Math.round(row.rps));
       }
     } finally {
       await target.stop();

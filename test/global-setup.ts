@@ -51,7 +51,7 @@ async function migrate(location: DatabaseLocation): Promise<void> {
 }
 
 async function createPostgresTemplate(run: string): Promise<string | null> {
-  let admin;
+  let admin: Awaited<ReturnType<typeof connectAdmin>>;
   try {
     admin = await connectAdmin();
   } catch {
@@ -71,7 +71,7 @@ async function createPostgresTemplate(run: string): Promise<string | null> {
 }
 
 async function dropPostgresDatabases(run: string): Promise<void> {
-  let admin;
+  let admin: Awaited<ReturnType<typeof connectAdmin>>;
   try {
     admin = await connectAdmin();
   } catch {
@@ -106,7 +106,9 @@ interface SharedRun {
 
 // The integration and system projects both list this file and vitest loads it once per project:
 // the state lives on globalThis so that a run makes one set of templates, torn down by the last user.
-const shared: SharedRun = ((globalThis as { gatehouseTestRun?: SharedRun }).gatehouseTestRun ??= { users: 0 });
+const runHolder = globalThis as { gatehouseTestRun?: SharedRun };
+runHolder.gatehouseTestRun ??= { users: 0 };
+const shared: SharedRun = runHolder.gatehouseTestRun;
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
   shared.users += 1;

@@ -46,7 +46,10 @@ export class MapAdapter {
     if (payload.userCode) byUserCode.set(payload.userCode, id);
     if (GRANTABLE.has(this.model) && payload.grantId) {
       let members = byGrant.get(payload.grantId);
-      if (!members) byGrant.set(payload.grantId, (members = new Set()));
+      if (!members) {
+        members = new Set();
+        byGrant.set(payload.grantId, members);
+      }
       members.add(key);
     }
   }

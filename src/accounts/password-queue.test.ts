@@ -83,7 +83,11 @@ describe('ConcurrencyLimit (the password queue)', () => {
     const first = heldTask();
     const running = track(limit.run(first.work));
     let lateRan = false;
-    const late = track(limit.run(async () => void (lateRan = true)));
+    const late = track(
+      limit.run(async () => {
+        lateRan = true;
+      }),
+    );
     await settle();
     expect(timers.pending.size).toBe(1);
     expect([...timers.pending][0]!.ms).toBe(2000);

@@ -144,11 +144,15 @@ describe('throttle turns and signIn', () => {
       const keys = throttle.forAccount(alice.id, ADDRESS);
       await throttle.failed(keys);
       let runs = 0;
-      expect(await throttle.guard(keys, async () => (runs++, true))).toEqual({ kind: 'checked', ok: true });
+      const check = (ok: boolean) => async () => {
+        runs++;
+        return ok;
+      };
+      expect(await throttle.guard(keys, check(true))).toEqual({ kind: 'checked', ok: true });
       expect(await rows()).toEqual({ [`ip:${ADDRESS}`]: 1 });
       for (let i = 0; i < 4; i++)
-        expect(await throttle.guard(keys, async () => (runs++, false))).toEqual({ kind: 'checked', ok: false });
-      expect(await throttle.guard(keys, async () => (runs++, true))).toEqual({ kind: 'blocked', retryAfter: 2 });
+        expect(await throttle.guard(keys, check(false))).toEqual({ kind: 'checked', ok: false });
+      expect(await throttle.guard(keys, check(true))).toEqual({ kind: 'blocked', retryAfter: 2 });
       expect(runs).toBe(5);
       await expect(
         throttle.guard(throttle.forAccount('someone-else', ADDRESS), async () => Promise.reject(new Error('boom'))),

@@ -223,7 +223,7 @@ describe('sign-up answers do not reveal which addresses have accounts', () => {
 
   it('before the answer a new and a taken address make the same store calls, none of them a write; nothing is sent until after', async () => {
     gatehouse.registration.tasks.pause();
-    const before = async (username: string, email: string) => {
+    const callsBeforeAnswer = async (username: string, email: string) => {
       calls = [];
       recording = true;
       const result = await gatehouse.registration.register(
@@ -233,8 +233,8 @@ describe('sign-up answers do not reveal which addresses have accounts', () => {
       recording = false;
       return { result, calls };
     };
-    const free = await before('newcomer', 'free@example.com');
-    const taken = await before('another', 'bob@example.com');
+    const free = await callsBeforeAnswer('newcomer', 'free@example.com');
+    const taken = await callsBeforeAnswer('another', 'bob@example.com');
     expect(taken).toEqual(free);
     expect(free.result).toEqual({ kind: 'sent' });
     expect(free.calls.filter((name) => WRITES.has(name))).toEqual([]);

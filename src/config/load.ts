@@ -70,7 +70,10 @@ function readEnv(env: NodeJS.ProcessEnv): Record<string, unknown> {
     if (raw === undefined) continue;
     const [section, inner] = key.split('.') as [string, string | undefined];
     if (inner === undefined) values[key] = fromString(key, raw, name);
-    else ((values[section] ??= {}) as Record<string, unknown>)[inner] = fromString(key, raw, name);
+    else {
+      values[section] ??= {};
+      (values[section] as Record<string, unknown>)[inner] = fromString(key, raw, name);
+    }
   }
   // The conventional name for the database location.
   if (env.GATEHOUSE_DATABASE_URL !== undefined && env.GATEHOUSE_DATABASE === undefined)

@@ -24,7 +24,7 @@ function parseBasic(authorization: string): { clientId: string; clientSecret: st
   const decoded = Buffer.from(match[1], 'base64').toString('utf8');
   const colon = decoded.indexOf(':');
   if (colon < 0) throw invalid();
-  let credentials;
+  let credentials: { clientId: string; clientSecret: string };
   try {
     credentials = { clientId: formDecode(decoded.slice(0, colon)), clientSecret: formDecode(decoded.slice(colon + 1)) };
   } catch {

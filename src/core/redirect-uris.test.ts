@@ -190,6 +190,7 @@ describe('redirectUriRegistrationProblem: what can be registered', () => {
     expect(problem, JSON.stringify(uri)).not.toBeNull();
     expect(problem, JSON.stringify(uri)).toMatch(reason);
     // One line, whatever the URI holds.
+    // biome-ignore lint/suspicious/noControlCharactersInRegex: the message must hold no control character
     expect(problem, JSON.stringify(uri)).toMatch(/^[^\x00-\x1f\x7f-\x9f]+$/);
     expect(problem!.length, JSON.stringify(uri)).toBeLessThan(400);
   };

@@ -109,6 +109,7 @@ export function redirectUriRegistrationProblem(uri: string, policy: RedirectUriP
   const what = named(uri);
   if (uri === '') return 'a redirect URI must not be empty';
   if (/[\r\n]/.test(uri)) return `${what} contains a line break`;
+  // biome-ignore lint/suspicious/noControlCharactersInRegex: control characters are what this check refuses
   if (/[\x00-\x1f\x7f]/.test(uri)) return `${what} contains a control character`;
   if (uri.includes(' ')) return `${what} contains a space (percent-encode it as %20)`;
   if (/[^\x21-\x7e]/.test(uri)) return `${what} contains a non-ASCII character (percent-encode it, RFC 3986 §2.1)`;

@@ -185,7 +185,8 @@ export function buildHttpServer(gatehouse: HttpServices, logger: Logger): Fastif
   });
 
   app.setNotFoundHandler((request, reply) => {
-    (request.audit ??= {}).error = 'not_found';
+    request.audit ??= {};
+    request.audit.error = 'not_found';
     return sendOAuthError(reply, OAuthError.notFound());
   });
 

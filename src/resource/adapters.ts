@@ -105,7 +105,9 @@ export function fastifyPreHandler(core: ResourceServerCore, rule?: ScopeRule): F
 export interface ExpressRequestLike {
   method: string;
   headers: IncomingHttpHeaders;
+  // biome-ignore lint/suspicious/noExplicitAny: as in Express's own Request (see above)
   query?: any;
+  // biome-ignore lint/suspicious/noExplicitAny: as in Express's own Request (see above)
   body?: any;
   gatehouse?: AccessInfo;
 }
@@ -200,7 +202,7 @@ async function formBodyFor(req: IncomingMessage, res: ServerResponse, settings: 
   if (existing !== undefined) return existing;
   if (!settings.allowBodyToken || ['GET', 'HEAD'].includes(req.method ?? 'GET')) return undefined;
   const contentType = headerValues(req.headers, 'content-type')[0];
-  if (contentType?.split(';', 1)[0]!.trim().toLowerCase() !== 'application/x-www-form-urlencoded') return undefined;
+  if (contentType?.split(';', 1)[0]?.trim().toLowerCase() !== 'application/x-www-form-urlencoded') return undefined;
   const body = new URLSearchParams((await readBody(req, res)).toString('utf8'));
   (req as IncomingMessage & { body?: unknown }).body = body;
   return body;

@@ -32,7 +32,13 @@ describe('scheduleCleanup (serve runs `tokens clean` by itself)', () => {
   it("deletes expired rows every interval, at the clock's time, and logs the counts", async () => {
     const clock = new ManualClock(1_000_000);
     const calls: number[] = [];
-    const store = { deleteExpired: async (now: number) => (calls.push(now), COUNTS), deleteAuditEvents: async () => 0 };
+    const store = {
+      deleteExpired: async (now: number) => {
+        calls.push(now);
+        return COUNTS;
+      },
+      deleteAuditEvents: async () => 0,
+    };
     const logger = recordingLogger();
     const schedule = scheduleCleanup(store, clock, 60, logger as never);
 
@@ -60,7 +66,10 @@ describe('scheduleCleanup (serve runs `tokens clean` by itself)', () => {
     const cutoffs: number[] = [];
     const store = {
       deleteExpired: async () => COUNTS,
-      deleteAuditEvents: async (before: number) => (cutoffs.push(before), 7),
+      deleteAuditEvents: async (before: number) => {
+        cutoffs.push(before);
+        return 7;
+      },
     };
     const logger = recordingLogger();
     const keeping = scheduleCleanup(store, clock, 60, logger as never, 86_400);

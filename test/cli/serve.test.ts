@@ -175,6 +175,7 @@ describe.skipIf(skipPostgres)('two servers started at once on one fresh PostgreS
     expect(again.stdout, describeResult(again)).toBe('The database is up to date.\n');
 
     const stopped = await Promise.all(servers.map((server) => server.stop('SIGTERM')));
-    stopped.forEach((result, i) => expect(result, servers[i]!.output.text).toMatchObject({ code: 0, signal: null }));
+    for (const [i, result] of stopped.entries())
+      expect(result, servers[i]!.output.text).toMatchObject({ code: 0, signal: null });
   });
 });

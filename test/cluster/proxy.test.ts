@@ -9,7 +9,7 @@ import { createHash } from 'node:crypto';
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { createProxy, type Proxy } from '../../examples/cluster/proxy.mjs';
+import { createProxy, type Proxy as ClusterProxy } from '../../examples/cluster/proxy.mjs';
 import { freePort } from '../helpers/server.js';
 
 interface StandIn {
@@ -73,7 +73,7 @@ async function deadUrl(): Promise<string> {
 async function startProxy(
   upstreams: string[],
   options: { trustForwarded?: boolean; healthIntervalMs?: number } = {},
-): Promise<{ proxy: Proxy; url: string; log: string[] }> {
+): Promise<{ proxy: ClusterProxy; url: string; log: string[] }> {
   const log: string[] = [];
   const proxy = createProxy({ upstreams, healthIntervalMs: 0, ...options, log: (message) => log.push(message) });
   const port = await proxy.listen(0);

@@ -63,7 +63,7 @@ function find(samples: Sample[], name: string, labels: Record<string, string> = 
 }
 
 /** The value of the one sample named `name` with exactly `labels` (fails when there is none or several). */
-function valueOf(samples: Sample[], name: string, labels: Record<string, string> = {}): number {
+function sampleValue(samples: Sample[], name: string, labels: Record<string, string> = {}): number {
   const found = find(samples, name, labels);
   expect(
     found,
@@ -177,24 +177,25 @@ describe('GET /metrics and X-Request-Id (e2e)', () => {
     });
 
     it('counts tokens issued by grant type, sign-ins and their failures, reuse and revocation', () => {
-      expect(valueOf(samples, 'gatehouse_tokens_issued_total', { grant_type: 'client_credentials' })).toBe(1);
-      expect(valueOf(samples, 'gatehouse_tokens_issued_total', { grant_type: 'password' })).toBe(1);
-      expect(valueOf(samples, 'gatehouse_tokens_issued_total', { grant_type: 'refresh_token' })).toBe(1);
+      expect(sampleValue(samples, 'gatehouse_tokens_issued_total', { grant_type: 'client_credentials' })).toBe(1);
+      expect(sampleValue(samples, 'gatehouse_tokens_issued_total', { grant_type: 'password' })).toBe(1);
+      expect(sampleValue(samples, 'gatehouse_tokens_issued_total', { grant_type: 'refresh_token' })).toBe(1);
       expect(find(samples, 'gatehouse_tokens_issued_total', { grant_type: 'authorization_code' })).toEqual([]);
-      expect(valueOf(samples, 'gatehouse_logins_total', { via: 'password_grant' })).toBe(1);
+      expect(sampleValue(samples, 'gatehouse_logins_total', { via: 'password_grant' })).toBe(1);
       expect(
-        valueOf(samples, 'gatehouse_login_failures_total', { via: 'password_grant', reason: 'wrong_password' }),
+        sampleValue(samples, 'gatehouse_login_failures_total', { via: 'password_grant', reason: 'wrong_password' }),
       ).toBe(1);
       expect(samples.filter((s) => s.name === 'gatehouse_login_failures_total')).toHaveLength(1);
-      expect(valueOf(samples, 'gatehouse_reuse_detected_total', { credential: 'refresh_token' })).toBe(1);
+      expect(sampleValue(samples, 'gatehouse_reuse_detected_total', { credential: 'refresh_token' })).toBe(1);
       expect(find(samples, 'gatehouse_reuse_detected_total', { credential: 'authorization_code' })).toEqual([]);
-      expect(valueOf(samples, 'gatehouse_tokens_revoked_total', { token_type: 'access_token' })).toBe(1);
+      expect(sampleValue(samples, 'gatehouse_tokens_revoked_total', { token_type: 'access_token' })).toBe(1);
       expect(samples.filter((s) => s.name === 'gatehouse_tokens_revoked_total')).toHaveLength(1);
-      expect(valueOf(samples, 'gatehouse_consents_granted_total')).toBe(0);
+      expect(sampleValue(samples, 'gatehouse_consents_granted_total')).toBe(0);
     });
 
     it('counts requests by route, method, status and grant type, with a latency histogram', () => {
-      const requests = (labels: Record<string, string>) => valueOf(samples, 'gatehouse_http_requests_total', labels);
+      const requests = (labels: Record<string, string>) =>
+        sampleValue(samples, 'gatehouse_http_requests_total', labels);
       const tokenRoute = { route: '/oauth/token', method: 'POST' };
       expect(requests({ ...tokenRoute, status: '200', grant_type: 'client_credentials' })).toBe(1);
       expect(requests({ ...tokenRoute, status: '400', grant_type: 'password' })).toBe(1);
@@ -205,9 +206,11 @@ describe('GET /metrics and X-Request-Id (e2e)', () => {
       expect(requests({ route: '/oauth/revoke', method: 'POST', status: '200', grant_type: '' })).toBe(1);
 
       const latency = { route: '/oauth/token', method: 'POST', grant_type: 'password' };
-      expect(valueOf(samples, 'gatehouse_http_request_duration_seconds_count', latency)).toBe(2);
-      expect(valueOf(samples, 'gatehouse_http_request_duration_seconds_bucket', { ...latency, le: '+Inf' })).toBe(2);
-      expect(valueOf(samples, 'gatehouse_http_request_duration_seconds_sum', latency)).toBeGreaterThan(0);
+      expect(sampleValue(samples, 'gatehouse_http_request_duration_seconds_count', latency)).toBe(2);
+      expect(sampleValue(samples, 'gatehouse_http_request_duration_seconds_bucket', { ...latency, le: '+Inf' })).toBe(
+        2,
+      );
+      expect(sampleValue(samples, 'gatehouse_http_request_duration_seconds_sum', latency)).toBeGreaterThan(0);
       // The buckets are cumulative.
       const buckets = samples
         .filter(
@@ -227,7 +230,7 @@ describe('GET /metrics and X-Request-Id (e2e)', () => {
 
     it('route labels are route patterns: no query strings, no raw unknown paths (404s are "unmatched"), no made-up grant types', () => {
       expect(
-        valueOf(samples, 'gatehouse_http_requests_total', {
+        sampleValue(samples, 'gatehouse_http_requests_total', {
           route: '/oauth/authorize',
           method: 'GET',
           status: '400',
@@ -235,7 +238,7 @@ describe('GET /metrics and X-Request-Id (e2e)', () => {
         }),
       ).toBe(1);
       expect(
-        valueOf(samples, 'gatehouse_http_requests_total', {
+        sampleValue(samples, 'gatehouse_http_requests_total', {
           route: 'unmatched',
           method: 'GET',
           status: '404',

@@ -149,11 +149,10 @@ const anyRequest: fc.Arbitrary<RequestSpec> = fc.record({
 });
 
 function checkByPath(fixture: Fixture, sent: Sent, res: LightMyRequestResponse): void {
-  if ((API_PATHS as readonly string[]).includes(sent.path))
-    return checkApiAnswer(fixture, sent.path as ApiPath, sent, res);
-  if (Object.hasOwn(PAGE_PATHS, sent.path)) return checkPageAnswer(fixture, sent, res);
-  if (DISCOVERY_PATHS.includes(sent.path)) return checkDiscoveryAnswer(sent, res);
-  return checkAnyAnswer(fixture, sent, res);
+  if ((API_PATHS as readonly string[]).includes(sent.path)) checkApiAnswer(fixture, sent.path as ApiPath, sent, res);
+  else if (Object.hasOwn(PAGE_PATHS, sent.path)) checkPageAnswer(fixture, sent, res);
+  else if (DISCOVERY_PATHS.includes(sent.path)) checkDiscoveryAnswer(sent, res);
+  else checkAnyAnswer(fixture, sent, res);
 }
 
 describe('fuzz: HTTP edge (in process)', () => {

@@ -125,7 +125,8 @@ interface RawSpec {
   extraLines: string[];
   /** Pieces the bytes are cut into, with a pause (ms) after each but the last. */
   pieces: { at: number; pause: number }[];
-  then: 'nothing' | 'health' | 'garbage' | 'token';
+  /** What follows on the same connection (not named `then`: that would make a spec look like a promise). */
+  followedBy: 'nothing' | 'health' | 'garbage' | 'token';
 }
 
 const rawSpec: fc.Arbitrary<RawSpec> = fc.record({
@@ -305,7 +306,7 @@ const rawSpec: fc.Arbitrary<RawSpec> = fc.record({
     { maxLength: 2 },
   ),
   pieces: fc.array(fc.record({ at: fc.nat(), pause: fc.integer({ min: 0, max: 40 }) }), { maxLength: 3 }),
-  then: fc.constantFrom<RawSpec['then']>('nothing', 'nothing', 'health', 'garbage', 'token'),
+  followedBy: fc.constantFrom<RawSpec['followedBy']>('nothing', 'nothing', 'health', 'garbage', 'token'),
 });
 
 function requestBytes(spec: RawSpec): Buffer {
@@ -384,11 +385,11 @@ function requestBytes(spec: RawSpec): Buffer {
   const eol = (i: number) => (spec.eol === 'mixed' ? (i % 2 === 0 ? '\r\n' : '\n') : spec.eol);
   const head = lines.map((line, i) => line + eol(i)).join('') + eol(lines.length);
   let bytes = Buffer.concat([Buffer.from(head, 'utf8'), payload]);
-  if (spec.then === 'health')
+  if (spec.followedBy === 'health')
     bytes = Buffer.concat([bytes, Buffer.from('GET /healthz HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n')]);
-  if (spec.then === 'garbage')
+  if (spec.followedBy === 'garbage')
     bytes = Buffer.concat([bytes, Buffer.from('\u0016\u0003\u0001\u0000\u00a5GARBAGE\r\n\r\n', 'latin1')]);
-  if (spec.then === 'token') {
+  if (spec.followedBy === 'token') {
     const form = 'grant_type=client_credentials';
     bytes = Buffer.concat([
       bytes,
@@ -402,7 +403,7 @@ function requestBytes(spec: RawSpec): Buffer {
 
 /** The methods of the requests in the bytes, as far as they are requests. */
 function methodsOf(spec: RawSpec): string[] {
-  return [spec.method, spec.then === 'health' ? 'GET' : spec.then === 'token' ? 'POST' : ''];
+  return [spec.method, spec.followedBy === 'health' ? 'GET' : spec.followedBy === 'token' ? 'POST' : ''];
 }
 
 function steps(spec: RawSpec, bytes: Buffer): Step[] {

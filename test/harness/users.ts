@@ -2,7 +2,7 @@
  * What `gatehouse user show NAME --json` prints, read in-process from a test server's store (the
  * same UserAccounts.find the command calls), or null where the command would fail (no such user).
  */
-import { AccountError } from '../../src/accounts/users.js';
+import { AccountError, type UserAccounts } from '../../src/accounts/users.js';
 import { formatTime } from '../../src/cli/output.js';
 import type { TestServer } from './index.js';
 
@@ -18,7 +18,7 @@ export interface ShownUser {
 }
 
 export async function showUser(server: Pick<TestServer, 'accounts'>, username: string): Promise<ShownUser | null> {
-  let user;
+  let user: Awaited<ReturnType<UserAccounts['find']>>;
   try {
     user = await server.accounts().find(username);
   } catch (error) {

@@ -17,9 +17,12 @@ process.stdout.write(`${server.wsEndpoint()}\n`);
 process.stdout.on('error', () => {});
 process.stderr.on('error', () => {});
 
-let closing;
+// SIGTERM and SIGINT may both arrive (and the runner check may fire too): close the server once.
+let closing = false;
 function close() {
-  closing ??= server.close().finally(() => process.exit(0));
+  if (closing) return;
+  closing = true;
+  server.close().finally(() => process.exit(0));
 }
 process.on('SIGTERM', close);
 process.on('SIGINT', close);

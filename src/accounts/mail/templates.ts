@@ -220,8 +220,8 @@ export class MailTemplates {
 
   render(name: TemplateName, to: string, values: TemplateValues): MailMessage {
     const template = this.templates[name];
-    const fill = (text: string, escape: (value: string) => string) =>
-      text.replace(PLACEHOLDER, (_, key: keyof TemplateValues) => escape(values[key] ?? ''));
+    const fill = (text: string, escapeValue: (value: string) => string) =>
+      text.replace(PLACEHOLDER, (_, key: keyof TemplateValues) => escapeValue(values[key] ?? ''));
     return {
       to,
       // A header must stay on one line whatever a username contains.

@@ -12,7 +12,6 @@ const collect = (value: string, previous: string[]) => [...previous, value];
 /** The accounts service with the configured password policy (loaded when a command runs, with argon2). */
 async function accountsFor(config: GatehouseConfig, store: UserStore, audit: AdminAudit): Promise<UserAccounts> {
   const { UserAccounts } = await import('../../accounts/users.js');
-  const { cryptoIds, systemClock } = await import('../../core/clock.js');
   const policy = { minLength: config.password_min_length, maxLength: config.password_max_length };
   return new UserAccounts(store, { passwordPolicy: policy, events: audit.events });
 }

@@ -79,7 +79,7 @@ export function registerLoginRoutes(
       );
     if (username === undefined || password === undefined) return showAgain('Enter your username and password.');
 
-    let result;
+    let result: Awaited<ReturnType<HttpServices['signIn']>>;
     try {
       result = await gatehouse.signIn(username, password, request.ip, {
         via: 'sign_in_form',

@@ -81,12 +81,16 @@ export class SqlAudit implements AuditStore {
   async listAuditEvents(filter: AuditFilter): Promise<AuditRecord[]> {
     const where: string[] = [];
     const params: unknown[] = [];
-    if (filter.since !== undefined) where.push('at >= ?'), params.push(filter.since);
-    if (filter.userId !== undefined) where.push('user_id = ?'), params.push(filter.userId);
-    if (filter.clientId !== undefined) where.push('client_id = ?'), params.push(filter.clientId);
+    const condition = (clause: string, ...values: unknown[]) => {
+      where.push(clause);
+      params.push(...values);
+    };
+    if (filter.since !== undefined) condition('at >= ?', filter.since);
+    if (filter.userId !== undefined) condition('user_id = ?', filter.userId);
+    if (filter.clientId !== undefined) condition('client_id = ?', filter.clientId);
     if (filter.type !== undefined) {
-      if (filter.type.endsWith('.')) where.push('substr(type, 1, ?) = ?'), params.push(filter.type.length, filter.type);
-      else where.push('type = ?'), params.push(filter.type);
+      if (filter.type.endsWith('.')) condition('substr(type, 1, ?) = ?', filter.type.length, filter.type);
+      else condition('type = ?', filter.type);
     }
     const rows = await this.db.all<{
       id: string;

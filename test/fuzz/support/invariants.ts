@@ -252,7 +252,10 @@ function basicCredentials(authorization: string | undefined): [string, string] |
 export function checkApiAnswer(fixture: Fixture, path: ApiPath, sent: Sent, res: LightMyRequestResponse): void {
   checkCommon(sent, res);
   const fail = (message: string) => new InvariantError(message, sent, res);
-  if (res.statusCode !== 200) return checkJsonError(sent, res, API_ERRORS[path]);
+  if (res.statusCode !== 200) {
+    checkJsonError(sent, res, API_ERRORS[path]);
+    return;
+  }
 
   if (sent.method !== 'POST') throw fail('200 to a method other than POST');
   if (!FORM_CONTENT_TYPE.test(sent.headers['content-type'] ?? '')) throw fail('200 to a body that is not a form');
@@ -408,7 +411,8 @@ export function checkPageAnswer(fixture: Fixture, sent: Sent, res: LightMyReques
     // Methods no route takes are "not found" everywhere (Fastify routes none of them), or a 400/413
     // when the body cannot be read first.
     if (![400, 404, 413].includes(status)) throw fail(`a ${sent.method} request answered ${status}`);
-    return checkJsonError(sent, res, new Set(['invalid_request']));
+    checkJsonError(sent, res, new Set(['invalid_request']));
+    return;
   }
   const allowed = PAGE_PATHS[sent.path];
   if (!allowed) throw new Error(`not a page path: ${sent.path}`);
@@ -420,16 +424,21 @@ export function checkPageAnswer(fixture: Fixture, sent: Sent, res: LightMyReques
     if (!location || !URI_REFERENCE_CHARS.test(location)) throw fail('redirect without a well-formed Location');
     if (header(res, 'cache-control') !== 'no-store' && sent.path === '/oauth/authorize')
       throw fail('authorization redirect may be cached');
-    if (location.startsWith('/')) return checkLocalRedirect(sent, res, location);
+    if (location.startsWith('/')) {
+      checkLocalRedirect(sent, res, location);
+      return;
+    }
     if (sent.path !== '/oauth/authorize')
       throw fail('redirect to another origin from a page that has no business doing so');
-    return checkClientRedirect(fixture, sent, res, location);
+    checkClientRedirect(fixture, sent, res, location);
+    return;
   }
 
   if (/^application\/json\b/.test(contentType) && status >= 400) {
     // A JSON error where a person's browser expects a page: wrong shape, but an error all the same.
     soft(`a page answered ${sent.method} with a JSON error instead of an HTML page`, sent, res);
-    return checkJsonError(sent, res, new Set(['invalid_request']));
+    checkJsonError(sent, res, new Set(['invalid_request']));
+    return;
   }
   if (!/^text\/html; charset=utf-8$/.test(contentType)) throw fail(`page answer is not HTML (${contentType})`);
   if (
@@ -471,14 +480,18 @@ export function checkAnyAnswer(fixture: Fixture, sent: Sent, res: LightMyRequest
   if (res.statusCode >= 300 && res.statusCode < 400) {
     const location = header(res, 'location');
     if (!location || !URI_REFERENCE_CHARS.test(location)) throw fail('redirect without a well-formed Location');
-    if (location.startsWith('/')) return checkLocalRedirect(sent, res, location);
+    if (location.startsWith('/')) {
+      checkLocalRedirect(sent, res, location);
+      return;
+    }
     const registered = fixture.clients.flatMap((c) => c.record.redirectUris);
     if (!registered.some((uri) => location.startsWith(uri))) throw fail('redirect to an unregistered URI');
     return;
   }
   if (/^application\/json\b/.test(contentType)) {
     if (res.statusCode === 200) return;
-    return checkJsonError(sent, res, ANY_ERROR);
+    checkJsonError(sent, res, ANY_ERROR);
+    return;
   }
   if (/^text\/html; charset=utf-8$/.test(contentType)) {
     if (![200, 400, 403, 404, 405, 413, 429].includes(res.statusCode)) throw fail(`page status ${res.statusCode}`);
