@@ -225,16 +225,6 @@ export function expectTokens(res: HttpResult, label = ''): { access_token: strin
   return res.json;
 }
 
-/** `gatehouse user show NAME --json`, or null when there is no such user. */
-export async function showUser(
-  database: string,
-  username: string,
-): Promise<{ username: string; email: string; enabled: boolean; awaiting_confirmation: boolean } | null> {
-  const result = await runCli(['user', 'show', username, '--json'], { database });
-  if (result.code !== 0) return null;
-  return JSON.parse(result.stdout);
-}
-
 /** Runs one statement straight on a test database (to age a link, for instance); returns the rows changed. */
 export async function execSql(
   location: DatabaseLocation,
