@@ -8,7 +8,7 @@ import { expect } from 'vitest';
 import type { DatabaseLocation } from '../../src/storage/open.js';
 import { alertOf, csrfTokenOf, hiddenField, type BrowserResponse, type HttpBrowser } from './browser-http.js';
 import type { MailServer, ReceivedMail } from './mail.js';
-import { runCli, tokenRequest, type CreatedClient, type HttpResult } from './server.js';
+import { tokenRequest, type CreatedClient, type HttpResult } from './server.js';
 
 /** The subjects of the built-in messages. */
 export const SUBJECT = {
