@@ -5,7 +5,7 @@
  */
 import type { ProtocolEventType, SecurityEvent as CoreSecurityEvent, SecurityEventSink } from '../core/ports.js';
 
-export type { ProtocolEventType, SecurityEventSink } from '../core/ports.js';
+export type { ProtocolEventType } from '../core/ports.js';
 
 /** Changes to a user account, by an administrator (CLI) or the user (account pages). */
 export type AccountEventType =

@@ -8,7 +8,7 @@ import { expect } from 'vitest';
 import type { DatabaseLocation } from '../../src/storage/open.js';
 import { alertOf, csrfTokenOf, hiddenField, type BrowserResponse, type HttpBrowser } from './browser-http.js';
 import type { MailServer, ReceivedMail } from './mail.js';
-import { runCli, tokenRequest, type CreatedClient, type HttpResult } from './server.js';
+import { tokenRequest, type CreatedClient, type HttpResult } from './server.js';
 
 /** The subjects of the built-in messages. */
 export const SUBJECT = {
@@ -223,16 +223,6 @@ export function expectTokens(res: HttpResult, label = ''): { access_token: strin
   expect(res.status, `${label} ${res.text}`).toBe(200);
   expect(res.json.access_token).toMatch(OAUTH_TOKEN);
   return res.json;
-}
-
-/** `gatehouse user show NAME --json`, or null when there is no such user. */
-export async function showUser(
-  database: string,
-  username: string,
-): Promise<{ username: string; email: string; enabled: boolean; awaiting_confirmation: boolean } | null> {
-  const result = await runCli(['user', 'show', username, '--json'], { database });
-  if (result.code !== 0) return null;
-  return JSON.parse(result.stdout);
 }
 
 /** Runs one statement straight on a test database (to age a link, for instance); returns the rows changed. */

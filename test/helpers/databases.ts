@@ -93,10 +93,6 @@ function probePostgres(): Promise<Error | null> {
   return probe;
 }
 
-export async function postgresAvailable(): Promise<boolean> {
-  return (await probePostgres()) === null;
-}
-
 /** Throws the clear "unreachable" error when PostgreSQL does not answer. */
 export async function assertPostgresAvailable(): Promise<void> {
   const problem = await probePostgres();

@@ -390,32 +390,6 @@ export const param: fc.Arbitrary<Param> = paramName.chain((name) =>
   valueFor(name.replace(/\[.*$/, '')).map((value): Param => [name, value]),
 );
 
-/** A plausible request for some endpoint: `base` names the parameters it needs, all present. */
-export function paramsFrom(base: readonly string[]): fc.Arbitrary<Param[]> {
-  return fc
-    .tuple(
-      fc.tuple(...base.map((name) => valueFor(name).map((value): Param => [name, value]))),
-      // Each base parameter is kept, dropped or duplicated.
-      fc.array(fc.constantFrom('keep', 'keep', 'keep', 'drop', 'dup'), {
-        minLength: base.length,
-        maxLength: base.length,
-      }),
-      fc.array(param, { maxLength: 4 }),
-      fc.nat(),
-    )
-    .chain(([baseParams, fates, extra, seed]) => {
-      const out: Param[] = [];
-      baseParams.forEach((p, i) => {
-        if (fates[i] === 'drop') return;
-        out.push(p);
-        if (fates[i] === 'dup') out.push([p[0], p[1]]);
-      });
-      // Extra parameters anywhere (a repeat of a base name comes up here too).
-      for (const [k, p] of extra.entries()) out.splice((seed + k * 7) % (out.length + 1), 0, p);
-      return fc.constant(out);
-    });
-}
-
 // --- encodings --------------------------------------------------------------------------
 
 /** How one parameter's name and value are written in the body or query. */
