@@ -29,7 +29,6 @@ export type {
   RotationRequest,
   SigningKeyRecord,
   TokenStore,
-  UserLookup,
   UserRecord,
 } from '../core/ports.js';
 
