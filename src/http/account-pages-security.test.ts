@@ -9,6 +9,7 @@ import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { alertOf, csrfTokenOf, HttpBrowser, type BrowserResponse } from '../../test/helpers/browser-http.js';
+import { recordStoreCalls } from '../../test/helpers/store-recorder.js';
 import { createSqliteStore, type TestStore } from '../../test/helpers/databases.js';
 import { freePort } from '../../test/helpers/server.js';
 import type { Mailer, MailMessage } from '../accounts/mail/mailer.js';
@@ -16,7 +17,6 @@ import { UserAccounts } from '../accounts/users.js';
 import { validateConfig } from '../config/load.js';
 import { ManualClock } from '../core/clock.js';
 import { composeServices, type Services } from '../start.js';
-import type { Store } from '../storage/store.js';
 import { buildHttpServer } from './server.js';
 
 const T = 1_800_000_000;
@@ -53,17 +53,7 @@ describe('account pages: equal work, e-mail change links, usernames (in-process,
 
   beforeAll(async () => {
     db = await createSqliteStore();
-    const target = db.store;
-    const counted = new Proxy(target, {
-      get(_, property) {
-        const value = Reflect.get(target, property, target) as unknown;
-        if (typeof value !== 'function') return value;
-        return (...args: unknown[]) => {
-          storeCalls.push(String(property));
-          return (value as (...a: unknown[]) => unknown).apply(target, args);
-        };
-      },
-    }) as Store;
+    const counted = recordStoreCalls(db.store, storeCalls);
     const port = await freePort();
     origin = `http://127.0.0.1:${port}`;
     gatehouse = composeServices({

@@ -8,6 +8,7 @@ import Fastify, { type FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { alertOf, authorizePath, csrfTokenOf, HttpBrowser, pkcePair } from '../../test/helpers/browser-http.js';
+import { recordStoreCalls } from '../../test/helpers/store-recorder.js';
 import { createSqliteStore, type TestStore } from '../../test/helpers/databases.js';
 import { freePort } from '../../test/helpers/server.js';
 import { UserAccounts } from '../accounts/users.js';
@@ -15,7 +16,6 @@ import { validateConfig } from '../config/load.js';
 import { ClientRegistry, type RegisteredClient } from '../core/clients.js';
 import { ManualClock } from '../core/clock.js';
 import { composeServices, type Services } from '../start.js';
-import type { Store } from '../storage/store.js';
 import { BrowserSupport, PAGE_ROUTE } from './browser.js';
 import { registerCsrfProtection } from './plugins/csrf.js';
 import { buildHttpServer } from './server.js';
@@ -38,17 +38,7 @@ describe('the browser plugins: CSRF and the session on the page routes only (in-
 
   beforeAll(async () => {
     db = await createSqliteStore();
-    const target = db.store;
-    const recorded = new Proxy(target, {
-      get(_, property) {
-        const value = Reflect.get(target, property, target) as unknown;
-        if (typeof value !== 'function') return value;
-        return (...args: unknown[]) => {
-          storeCalls.push(String(property));
-          return (value as (...a: unknown[]) => unknown).apply(target, args);
-        };
-      },
-    }) as Store;
+    const recorded = recordStoreCalls(db.store, storeCalls);
     const port = await freePort();
     origin = `http://127.0.0.1:${port}`;
     const config = validateConfig({ issuer: origin, supported_scopes: ['read'], default_scope: 'read' });
