@@ -11,7 +11,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import pino from 'pino';
-import { Gatehouse, UserAccounts, buildHttpServer, openStore, validateConfig } from '../dist/index.js';
+import { buildHttpServer } from '../dist/http/server.js';
+import { UserAccounts, openStore, validateConfig } from '../dist/index.js';
+import { composeServices } from '../dist/start.js';
 
 const REQUESTS = Number(process.env.BENCH_RESET_REQUESTS ?? 2000);
 const WARMUP = Number(process.env.BENCH_RESET_WARMUP ?? 200);
@@ -27,7 +29,7 @@ const config = validateConfig({
   resetting: { retry_ttl: 0 },
 });
 const mailer = { send: async () => {}, close: async () => {} };
-const gatehouse = new Gatehouse({ config, store, mailer, auditLog: false });
+const gatehouse = composeServices({ config, store, mailer, auditLog: false });
 const app = buildHttpServer(gatehouse, pino({ level: 'silent' }));
 await app.listen({ port: 0, host: '127.0.0.1' });
 const origin = `http://127.0.0.1:${app.server.address().port}`;

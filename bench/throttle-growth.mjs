@@ -18,7 +18,7 @@ import { fileURLToPath } from 'node:url';
 
 const dist = resolve(process.env.GATEHOUSE_DIST ?? fileURLToPath(new URL('../dist', import.meta.url)));
 const { validateConfig } = await import(`${dist}/config/load.js`);
-const { Gatehouse } = await import(`${dist}/gatehouse.js`);
+const { composeServices } = await import(`${dist}/start.js`);
 const { openStore } = await import(`${dist}/storage/open.js`);
 const { ManualClock } = await import(`${dist}/core/clock.js`);
 const { ClientRegistry } = await import(`${dist}/core/clients.js`);
@@ -53,7 +53,7 @@ async function flood(label, { knownClient, auditLog }) {
     await store.migrate();
     const clock = new ManualClock(1_800_000_000);
     const config = validateConfig({ issuer: 'https://auth.example' });
-    const gatehouse = new Gatehouse({ config, store, clock, auditLog });
+    const gatehouse = composeServices({ config, store, clock, auditLog });
     const client = (await new ClientRegistry(store, clock).create({ name: 'App', grantTypes: ['client_credentials'] }))
       .client;
     const before = await bytesInUse(store);
