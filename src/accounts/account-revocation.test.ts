@@ -8,6 +8,7 @@
  *   everywhere and revokes their tokens, so `user activate` revives nothing; consents are kept;
  * - a password reset e-mails the "your password was changed" notice, as a change on /account does.
  */
+import { cheapPasswords } from '../../test/harness/passwords.js';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -57,6 +58,8 @@ describe('what a change of an account ends', () => {
     const port = await freePort();
     origin = `http://127.0.0.1:${port}`;
     gatehouse = composeServices({
+      passwords: cheapPasswords,
+
       config: validateConfig({
         issuer: origin,
         registration: { enabled: true },
@@ -73,7 +76,7 @@ describe('what a change of an account ends', () => {
       grantTypes: ['password', 'refresh_token'],
     });
     client = { id: registered.client.id, secret: registered.secret! };
-    admin = new UserAccounts(db.store, { clock });
+    admin = new UserAccounts(db.store, { clock, passwords: cheapPasswords });
     alice = await admin.create({ username: 'alice', email: 'alice@example.com', password: PASSWORD });
   });
 

@@ -4,6 +4,7 @@
  * other accounts, a new e-mail address is always answered the same, and it changes only when
  * the link sent to it is followed with the account's password.
  */
+import { cheapPasswords } from '../../test/harness/passwords.js';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { describeEachEngine, type TestStore } from '../../test/helpers/databases.js';
 import { validateConfig } from '../config/load.js';
@@ -54,6 +55,8 @@ describeEachEngine('e-mail change and the profile form', (factory) => {
     mailer = new CapturingMailer();
     events = [];
     gatehouse = composeServices({
+      passwords: cheapPasswords,
+
       config: validateConfig({
         issuer: 'https://auth.example.com',
         login_throttle_threshold: THRESHOLD,
@@ -255,7 +258,7 @@ describeEachEngine('e-mail change and the profile form', (factory) => {
   it('an address taken by someone else after the link was sent: the confirmation fails cleanly and the link is used up', async () => {
     await update(bob, 'bob', 'shared@example.com');
     const token = await linkTo('shared@example.com');
-    await new UserAccounts(store, { clock }).create({
+    await new UserAccounts(store, { clock, passwords: cheapPasswords }).create({
       username: 'dave',
       email: 'SHARED@example.com',
       password: PASSWORD,
@@ -284,7 +287,7 @@ describeEachEngine('e-mail change and the profile form', (factory) => {
   it('an account disabled after the request: the link does not work', async () => {
     await update(bob, 'bob', 'bob.new@example.com');
     const token = await linkTo('bob.new@example.com');
-    await new UserAccounts(store, { clock }).setEnabled('bob', false);
+    await new UserAccounts(store, { clock, passwords: cheapPasswords }).setEnabled('bob', false);
     expect(await gatehouse.profile.emailChange.confirm(token, PASSWORD, ADDRESS)).toEqual({ kind: 'link-not-usable' });
   });
 

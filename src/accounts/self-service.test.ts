@@ -9,6 +9,7 @@
  *
  * After every test: no event and no e-mail contains a password (or a password hash).
  */
+import { cheapPasswords } from '../../test/harness/passwords.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createSqliteStore, type TestStore } from '../../test/helpers/databases.js';
 import { validateConfig } from '../config/load.js';
@@ -89,7 +90,7 @@ describe('self-service accounts (Registration, PasswordResetting, Profile)', () 
 
   /** A Gatehouse on the same store, clock and mailer, with other settings; its events are collected too. */
   function gatehouseWith(settings: ConfigInput): Services {
-    const made = composeServices({ config: validateConfig(settings), store, clock, mailer });
+    const made = composeServices({ passwords: cheapPasswords, config: validateConfig(settings), store, clock, mailer });
     made.events.on(collectAccountEvent);
     others.push(made);
     return made;
@@ -168,7 +169,7 @@ describe('self-service accounts (Registration, PasswordResetting, Profile)', () 
     mailer = new CapturingMailer();
     events = [];
     others = [];
-    gatehouse = composeServices({ config: validateConfig(SETTINGS), store, clock, mailer });
+    gatehouse = composeServices({ passwords: cheapPasswords, config: validateConfig(SETTINGS), store, clock, mailer });
     gatehouse.events.on(collectAccountEvent);
   });
 
@@ -690,7 +691,7 @@ describe('self-service accounts (Registration, PasswordResetting, Profile)', () 
 
     it('an account an administrator deactivated is never enabled by its confirmation link', async () => {
       const { token } = await registerAwaiting('alice', 'alice@example.com');
-      const admin = new UserAccounts(store, { clock });
+      const admin = new UserAccounts(store, { clock, passwords: cheapPasswords });
       await admin.setEnabled('alice', false);
       expect(await gatehouse.registration.pendingConfirmation(token)).toBeNull();
       expect(await gatehouse.registration.confirm(token, PASSWORD, ADDRESS)).toEqual({ kind: 'link-not-usable' });
@@ -810,7 +811,7 @@ describe('self-service accounts (Registration, PasswordResetting, Profile)', () 
     it('a disabled account gets no e-mail, and a link issued before it was disabled does not re-enable it', async () => {
       await adminCreates('bob', 'bob@example.com');
       await adminCreates('carol', 'carol@example.com');
-      const admin = new UserAccounts(store, { clock });
+      const admin = new UserAccounts(store, { clock, passwords: cheapPasswords });
 
       // Disabled first: the request is accepted and nothing happens.
       await admin.setEnabled('carol', false);

@@ -7,6 +7,7 @@
  *
  * "bob" (bob@example.com) has a confirmed account; free@example.com has none.
  */
+import { cheapPasswords } from '../../test/harness/passwords.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createSqliteStore, type TestStore } from '../../test/helpers/databases.js';
 import { validateConfig } from '../config/load.js';
@@ -67,6 +68,8 @@ describe('sign-up answers do not reveal which addresses have accounts', () => {
       },
     }) as Store;
     gatehouse = composeServices({
+      passwords: cheapPasswords,
+
       config: validateConfig({
         issuer: 'https://auth.example.com',
         // Room for many sign-ups from one address.
@@ -77,7 +80,7 @@ describe('sign-up answers do not reveal which addresses have accounts', () => {
       clock,
       mailer,
     });
-    await new UserAccounts(db.store, { clock }).create({
+    await new UserAccounts(db.store, { clock, passwords: cheapPasswords }).create({
       username: 'bob',
       email: 'bob@example.com',
       password: PASSWORD,
@@ -210,7 +213,9 @@ describe('sign-up answers do not reveal which addresses have accounts', () => {
     expect(messages.length).toBeLessThan(5);
 
     // An administrator cannot turn it into an account.
-    await expect(new UserAccounts(db.store, { clock }).setEnabled('squatter5', true)).rejects.toThrow(AccountError);
+    await expect(
+      new UserAccounts(db.store, { clock, passwords: cheapPasswords }).setEnabled('squatter5', true),
+    ).rejects.toThrow(AccountError);
 
     // Like a sign-up never confirmed: deleted once its link has expired (and an hour has passed).
     await register('pending', 'free@example.com');
@@ -252,6 +257,8 @@ describe('sign-up answers do not reveal which addresses have accounts', () => {
   it('the answer does not wait for the mail server', async () => {
     const stuck: Mailer = { send: () => new Promise<void>(() => {}), close: async () => {} };
     const other = composeServices({
+      passwords: cheapPasswords,
+
       config: validateConfig({ issuer: 'https://auth.example.com', registration: { enabled: true } }),
       store: db.store,
       clock,

@@ -3,6 +3,7 @@
  * exactly one event with actor 'admin' and no address, and deactivating an account that awaits
  * confirmation means its confirmation link can no longer enable it.
  */
+import { cheapPasswords } from '../../test/harness/passwords.js';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createSqliteStore, type TestStore } from '../../test/helpers/databases.js';
 import { validateConfig } from '../config/load.js';
@@ -31,7 +32,7 @@ describe('UserAccounts events', () => {
     events = [];
     const bus = new SecurityEvents();
     bus.on((event) => events.push(event));
-    accounts = new UserAccounts(store, { clock, events: bus });
+    accounts = new UserAccounts(store, { clock, events: bus, passwords: cheapPasswords });
   });
 
   afterEach(async () => {
@@ -53,7 +54,7 @@ describe('UserAccounts events', () => {
 
   it('the bus given to the constructor is the one exposed as `events`; a default one exists', () => {
     expect(accounts.events).toBeInstanceOf(SecurityEvents);
-    expect(new UserAccounts(store).events).toBeInstanceOf(SecurityEvents);
+    expect(new UserAccounts(store, { passwords: cheapPasswords }).events).toBeInstanceOf(SecurityEvents);
   });
 
   it('create, activate, deactivate, promote, demote, change-password and delete each announce one event, by the admin', async () => {
@@ -131,7 +132,7 @@ describe('UserAccounts events', () => {
     });
     const seen: string[] = [];
     bus.on((event) => seen.push(event.type));
-    const withBadListener = new UserAccounts(store, { clock, events: bus });
+    const withBadListener = new UserAccounts(store, { clock, events: bus, passwords: cheapPasswords });
     const bob = await withBadListener.create({ username: 'bob', email: 'bob@example.com', password: PASSWORD });
     expect(await store.findUserById(bob.id)).not.toBeNull();
     expect(seen).toEqual(['user.created']);
@@ -143,7 +144,7 @@ describe('UserAccounts events', () => {
     const bus = new SecurityEvents();
     const seen: string[] = [];
     const off = bus.on((event) => seen.push(event.type));
-    const withBus = new UserAccounts(store, { clock, events: bus });
+    const withBus = new UserAccounts(store, { clock, events: bus, passwords: cheapPasswords });
     await withBus.create({ username: 'bob', email: 'bob@example.com', password: PASSWORD });
     off();
     await withBus.setEnabled('bob', false);
@@ -175,6 +176,8 @@ describe('UserAccounts events', () => {
     it('deactivate clears awaitingConfirmation, so a later confirmation cannot enable the account', async () => {
       const mailer = new CapturingMailer();
       const gatehouse = composeServices({
+        passwords: cheapPasswords,
+
         config: validateConfig({ registration: { enabled: true } }),
         store,
         clock,
@@ -202,6 +205,8 @@ describe('UserAccounts events', () => {
     it('activate stands in for the confirmation: the account works, and its link is of no further use', async () => {
       const mailer = new CapturingMailer();
       const gatehouse = composeServices({
+        passwords: cheapPasswords,
+
         config: validateConfig({ registration: { enabled: true } }),
         store,
         clock,

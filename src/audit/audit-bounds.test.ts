@@ -5,6 +5,7 @@
  * rest are dropped and counted in gatehouse_audit_events_dropped_total on /metrics; the rows
  * already started keep counting, and successes are always written.
  */
+import { cheapPasswords } from '../../test/harness/passwords.js';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSqliteStore, type TestStore } from '../../test/helpers/databases.js';
@@ -46,7 +47,7 @@ describe('the audit log under a flood of failures', () => {
     db = await createSqliteStore();
     const clock = new ManualClock(T);
     const config = validateConfig({ issuer: 'http://127.0.0.1', audit: { failure_rows: 3 } });
-    gatehouse = composeServices({ config, store: db.store, clock });
+    gatehouse = composeServices({ passwords: cheapPasswords, config, store: db.store, clock });
     app = buildHttpServer(gatehouse, pino({ level: 'silent' }));
     await app.ready();
     const registered = await new ClientRegistry(db.store, clock).create({
@@ -54,7 +55,7 @@ describe('the audit log under a flood of failures', () => {
       grantTypes: ['client_credentials', 'password'],
     });
     client = { id: registered.client.id, secret: registered.secret! };
-    await new UserAccounts(db.store, { clock }).create({
+    await new UserAccounts(db.store, { clock, passwords: cheapPasswords }).create({
       username: 'alice',
       email: 'alice@example.com',
       password: PASSWORD,

@@ -9,6 +9,7 @@
  * After every test: no event contains a token, code, secret, password or attempted login.
  * At the end: Services.close() leaves every event in the audit_events table.
  */
+import { cheapPasswords } from '../../test/harness/passwords.js';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -83,7 +84,7 @@ describe('security events of an in-process Gatehouse', () => {
       login_throttle_threshold: 2,
       login_throttle_max_delay: MAX_DELAY,
     });
-    gatehouse = composeServices({ config, store: db.store, clock });
+    gatehouse = composeServices({ passwords: cheapPasswords, config, store: db.store, clock });
     gatehouse.events.on((event) => events.push(event));
     app = buildHttpServer(gatehouse, pino({ level: 'silent' }));
     await app.listen({ port, host: '127.0.0.1' });
@@ -103,7 +104,7 @@ describe('security events of an in-process Gatehouse', () => {
     };
 
     // Administrators' account events go to another bus: only the Gatehouse's are collected.
-    const accounts = new UserAccounts(db.store, { clock });
+    const accounts = new UserAccounts(db.store, { clock, passwords: cheapPasswords });
     alice = await accounts.create({ username: 'alice', email: 'Alice@Example.com', password: PASSWORD });
     dave = await accounts.create({
       username: 'dave',
@@ -688,7 +689,12 @@ describe('Gatehouse and its audit log, flush timer held', () => {
       });
       // Only setTimeout is faked: the 200 ms flush never fires by itself in this test.
       vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout'] });
-      const gatehouse = composeServices({ config: validateConfig({}), store: db.store, clock });
+      const gatehouse = composeServices({
+        passwords: cheapPasswords,
+        config: validateConfig({}),
+        store: db.store,
+        clock,
+      });
       for (let i = 0; i < 3; i++) {
         await gatehouse.tokenEndpoint.handle({
           params: new Map(
@@ -721,7 +727,13 @@ describe('Gatehouse and its audit log, flush timer held', () => {
         name: 'svc',
         grantTypes: ['client_credentials'],
       });
-      const gatehouse = composeServices({ config: validateConfig({}), store: db.store, clock, auditLog: false });
+      const gatehouse = composeServices({
+        passwords: cheapPasswords,
+        config: validateConfig({}),
+        store: db.store,
+        clock,
+        auditLog: false,
+      });
       expect(gatehouse.auditLog).toBeNull();
       const seen: string[] = [];
       gatehouse.events.on((event) => seen.push(event.type));

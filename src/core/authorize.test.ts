@@ -1,3 +1,4 @@
+import { cheapPasswords } from '../../test/harness/passwords.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSqliteStore, type TestStore } from '../../test/helpers/databases.js';
 import { UserAccounts } from '../accounts/users.js';
@@ -62,9 +63,19 @@ describe('authorization endpoint', () => {
 
   beforeAll(async () => {
     db = await createSqliteStore();
-    gatehouse = composeServices({ config, store: db.store, clock });
-    statefull = composeServices({ config: { ...config, enforce_state: true }, store: db.store, clock });
-    lenientPkce = composeServices({ config: { ...config, require_pkce: false }, store: db.store, clock });
+    gatehouse = composeServices({ passwords: cheapPasswords, config, store: db.store, clock });
+    statefull = composeServices({
+      passwords: cheapPasswords,
+      config: { ...config, enforce_state: true },
+      store: db.store,
+      clock,
+    });
+    lenientPkce = composeServices({
+      passwords: cheapPasswords,
+      config: { ...config, require_pkce: false },
+      store: db.store,
+      clock,
+    });
     const registry = new ClientRegistry(db.store, clock);
     const register = async (input: NewClient) => (await registry.create(input)).client;
     web = await register({ name: 'web', redirectUris: [WEB_CALLBACK, WEB_TENANT], scopes: ['read', 'write'] });
@@ -75,7 +86,7 @@ describe('authorization endpoint', () => {
     firstParty = await register({ name: 'portal', redirectUris: [FIRST_PARTY_CALLBACK], trusted: true });
     native = await register({ name: 'native', isPublic: true, redirectUris: [NATIVE_CALLBACK] });
     service = await register({ name: 'service', grantTypes: ['client_credentials'] });
-    const accounts = new UserAccounts(db.store, { clock });
+    const accounts = new UserAccounts(db.store, { clock, passwords: cheapPasswords });
     alice = (await accounts.create({ username: 'alice', email: 'alice@example.com', password: 'a long passphrase' }))
       .id;
     bob = (await accounts.create({ username: 'bob', email: 'bob@example.com', password: 'another long passphrase' }))
@@ -555,7 +566,7 @@ describe('authorization endpoint', () => {
     /** A user of its own per test, so consents from other tests do not interfere. */
     const freshUser = async (name: string) =>
       (
-        await new UserAccounts(db.store, { clock }).create({
+        await new UserAccounts(db.store, { clock, passwords: cheapPasswords }).create({
           username: name,
           email: `${name}@example.com`,
           password: 'a long passphrase',

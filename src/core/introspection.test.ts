@@ -1,3 +1,4 @@
+import { cheapPasswords } from '../../test/harness/passwords.js';
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSqliteStore, type TestStore } from '../../test/helpers/databases.js';
@@ -43,12 +44,14 @@ describe('token introspection (RFC 7662)', () => {
   /** Created with --introspect: sees every client's tokens. */
   let resourceServer: RegisteredClient;
   let aliceId: string;
-  const accounts = () => new UserAccounts(db.store, { clock });
+  const accounts = () => new UserAccounts(db.store, { clock, passwords: cheapPasswords });
 
   beforeAll(async () => {
     db = await createSqliteStore();
-    opaque = composeServices({ config: validateConfig(settings), store: db.store, clock });
+    opaque = composeServices({ passwords: cheapPasswords, config: validateConfig(settings), store: db.store, clock });
     jwt = composeServices({
+      passwords: cheapPasswords,
+
       config: validateConfig({
         ...settings,
         access_token_format: 'jwt',

@@ -7,6 +7,7 @@
  *   once on an empty database create exactly one key, and all publish and accept the same set;
  *   concurrent rotations leave exactly one current key and every node signs with the same key.
  */
+import { cheapPasswords } from '../../test/harness/passwords.js';
 import {
   createLocalJWKSet,
   exportJWK,
@@ -113,6 +114,8 @@ describeEachEngine('signing key integrity and agreement', (factory: EngineFactor
 
     // The same through the HTTP JWKS endpoint.
     const gatehouse = composeServices({
+      passwords: cheapPasswords,
+
       config: validateConfig({ access_token_format: 'jwt', key_encryption_key: KEK }),
       store: store!,
       clock,

@@ -1,3 +1,4 @@
+import { cheapPasswords } from '../../test/harness/passwords.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSqliteStore, type TestStore } from '../../test/helpers/databases.js';
 import { rejectedOAuthError } from '../../test/helpers/errors.js';
@@ -40,8 +41,10 @@ describe('token revocation (RFC 7009)', () => {
 
   beforeAll(async () => {
     db = await createSqliteStore();
-    opaque = composeServices({ config: validateConfig(settings), store: db.store, clock });
+    opaque = composeServices({ passwords: cheapPasswords, config: validateConfig(settings), store: db.store, clock });
     jwt = composeServices({
+      passwords: cheapPasswords,
+
       config: validateConfig({
         ...settings,
         access_token_format: 'jwt',
@@ -57,7 +60,7 @@ describe('token revocation (RFC 7009)', () => {
     rival = await registry.create({ name: 'rival', grantTypes: grants });
     spa = await registry.create({ name: 'spa', isPublic: true, grantTypes: ['password', 'refresh_token'] });
     resourceServer = await registry.create({ name: 'api', grantTypes: ['client_credentials'], canIntrospect: true });
-    await new UserAccounts(db.store, { clock }).create({
+    await new UserAccounts(db.store, { clock, passwords: cheapPasswords }).create({
       username: 'alice',
       email: 'alice@example.com',
       password: PASSWORD,
@@ -278,7 +281,7 @@ describe('token revocation (RFC 7009)', () => {
 
     it('a JWT carrying many roles (jwt_user_claims) can be revoked like any other', async () => {
       const roles = Array.from({ length: 100 }, (_, i) => `department_${i}_member`);
-      await new UserAccounts(db.store, { clock }).create({
+      await new UserAccounts(db.store, { clock, passwords: cheapPasswords }).create({
         username: 'manyroles',
         email: 'manyroles@example.com',
         password: PASSWORD,

@@ -1,3 +1,4 @@
+import { cheapPasswords } from '../../test/harness/passwords.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSqliteStore, type TestStore } from '../../test/helpers/databases.js';
 import { UserAccounts } from '../accounts/users.js';
@@ -28,14 +29,19 @@ describe('token endpoint with an injected clock', () => {
 
   beforeAll(async () => {
     db = await createSqliteStore();
-    strict = composeServices({ config, store: db.store, clock });
-    lenient = composeServices({ config: { ...config, refresh_token_grace_period: 30 }, store: db.store, clock });
+    strict = composeServices({ passwords: cheapPasswords, config, store: db.store, clock });
+    lenient = composeServices({
+      passwords: cheapPasswords,
+      config: { ...config, refresh_token_grace_period: 30 },
+      store: db.store,
+      clock,
+    });
     const registered = await new ClientRegistry(db.store, clock).create({
       name: 'app',
       grantTypes: ['password', 'refresh_token'],
     });
     client = { id: registered.client.id, secret: registered.secret! };
-    await new UserAccounts(db.store, { clock }).create({
+    await new UserAccounts(db.store, { clock, passwords: cheapPasswords }).create({
       username: 'carol',
       email: 'carol@example.com',
       password: 'a long passphrase',
@@ -119,12 +125,12 @@ describe('token endpoint with an injected clock', () => {
 
   it('refuses to refresh for a deactivated user', async () => {
     const tokens = await login();
-    await new UserAccounts(db.store, { clock }).setEnabled('carol', false);
+    await new UserAccounts(db.store, { clock, passwords: cheapPasswords }).setEnabled('carol', false);
     try {
       expect(await rejected(refresh(strict, tokens))).toBe('invalid_grant');
       expect(await rejected(login())).toBe('invalid_grant');
     } finally {
-      await new UserAccounts(db.store, { clock }).setEnabled('carol', true);
+      await new UserAccounts(db.store, { clock, passwords: cheapPasswords }).setEnabled('carol', true);
     }
   });
 });

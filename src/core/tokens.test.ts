@@ -1,3 +1,4 @@
+import { cheapPasswords } from '../../test/harness/passwords.js';
 import { createHash } from 'node:crypto';
 import { createLocalJWKSet, decodeJwt, decodeProtectedHeader, jwtVerify, type JWTPayload } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -52,13 +53,22 @@ describe('JWT access tokens (access_token_format: jwt)', () => {
 
   beforeAll(async () => {
     db = await createSqliteStore();
-    plain = composeServices({ config: validateConfig(JWT_SETTINGS), store: db.store, clock });
+    plain = composeServices({
+      passwords: cheapPasswords,
+      config: validateConfig(JWT_SETTINGS),
+      store: db.store,
+      clock,
+    });
     userClaims = composeServices({
+      passwords: cheapPasswords,
+
       config: validateConfig({ ...JWT_SETTINGS, jwt_user_claims: true }),
       store: db.store,
       clock,
     });
     audience = composeServices({
+      passwords: cheapPasswords,
+
       config: validateConfig({ ...JWT_SETTINGS, access_token_audience: API }),
       store: db.store,
       clock,
@@ -72,7 +82,7 @@ describe('JWT access tokens (access_token_format: jwt)', () => {
       grantTypes: ['implicit'],
     });
     aliceId = (
-      await new UserAccounts(db.store, { clock }).create({
+      await new UserAccounts(db.store, { clock, passwords: cheapPasswords }).create({
         username: 'alice',
         email: 'alice@example.com',
         password: PASSWORD,
@@ -234,7 +244,7 @@ describe('JWT access tokens (access_token_format: jwt)', () => {
   });
 
   it('a refreshed token carries the roles the user has at the time of the refresh', async () => {
-    const accounts = new UserAccounts(db.store, { clock });
+    const accounts = new UserAccounts(db.store, { clock, passwords: cheapPasswords });
     const first = await password(userClaims);
     await accounts.promote('alice', 'editor');
     try {
@@ -363,6 +373,8 @@ describe.each(['ES256', 'RS256'] as const)('JWT access tokens signed with %s', (
   beforeAll(async () => {
     db = await createSqliteStore();
     gatehouse = composeServices({
+      passwords: cheapPasswords,
+
       config: validateConfig({ ...JWT_SETTINGS, jwt_signing_algorithm: algorithm }),
       store: db.store,
       clock,
@@ -413,6 +425,8 @@ describe('opaque access tokens (the default format)', () => {
   it('stay opaque with a key_encryption_key configured, and store a jti all the same', async () => {
     const { key_encryption_key, issuer } = JWT_SETTINGS;
     const gatehouse = composeServices({
+      passwords: cheapPasswords,
+
       config: validateConfig({ issuer, key_encryption_key }),
       store: db.store,
       clock,

@@ -5,6 +5,7 @@
  * change link works without a session and ignores another user's; mixed-script usernames are
  * refused on the sign-up and account pages.
  */
+import { cheapPasswords } from '../../test/harness/passwords.js';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -57,6 +58,8 @@ describe('account pages: equal work, e-mail change links, usernames (in-process,
     const port = await freePort();
     origin = `http://127.0.0.1:${port}`;
     gatehouse = composeServices({
+      passwords: cheapPasswords,
+
       config: validateConfig({
         issuer: origin,
         login_throttle_threshold: 5,
@@ -70,7 +73,7 @@ describe('account pages: equal work, e-mail change links, usernames (in-process,
     });
     app = buildHttpServer(gatehouse, pino({ level: 'silent' }));
     await app.listen({ port, host: '127.0.0.1' });
-    const accounts = new UserAccounts(db.store, { clock });
+    const accounts = new UserAccounts(db.store, { clock, passwords: cheapPasswords });
     await accounts.create({ username: 'bob', email: 'bob@example.com', password: PASSWORD });
     await accounts.create({ username: 'carol', email: 'carol@example.com', password: CAROL_PASSWORD });
   });
@@ -220,7 +223,7 @@ describe('account pages: equal work, e-mail change links, usernames (in-process,
 
     it('an address taken by another account in the meantime: 409, nothing changes', async () => {
       const token = await bobAsksFor('contested@example.com');
-      await new UserAccounts(db.store, { clock }).create({
+      await new UserAccounts(db.store, { clock, passwords: cheapPasswords }).create({
         username: 'dave',
         email: 'contested@example.com',
         password: PASSWORD,
@@ -280,7 +283,7 @@ describe('account pages: equal work, e-mail change links, usernames (in-process,
     });
 
     it('an account stored before this rule, with a mixed-script name, still signs in with the name as stored', async () => {
-      const legacy = await new UserAccounts(db.store, { clock }).create({
+      const legacy = await new UserAccounts(db.store, { clock, passwords: cheapPasswords }).create({
         username: 'legacy',
         email: 'legacy@example.com',
         password: PASSWORD,

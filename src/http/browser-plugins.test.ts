@@ -4,6 +4,7 @@
  * refused before its route runs (nothing read, nothing changed); the session is looked up once
  * per request; the API routes never read the session cookie nor ask for a token.
  */
+import { cheapPasswords } from '../../test/harness/passwords.js';
 import Fastify, { type FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -42,10 +43,10 @@ describe('the browser plugins: CSRF and the session on the page routes only (in-
     const port = await freePort();
     origin = `http://127.0.0.1:${port}`;
     const config = validateConfig({ issuer: origin, supported_scopes: ['read'], default_scope: 'read' });
-    gatehouse = composeServices({ config, store: recorded, clock, auditLog: false });
+    gatehouse = composeServices({ passwords: cheapPasswords, config, store: recorded, clock, auditLog: false });
     app = buildHttpServer(gatehouse, pino({ level: 'silent' }));
     await app.listen({ port, host: '127.0.0.1' });
-    await new UserAccounts(db.store, { clock }).create({
+    await new UserAccounts(db.store, { clock, passwords: cheapPasswords }).create({
       username: 'bob',
       email: 'bob@example.com',
       password: PASSWORD,

@@ -5,6 +5,7 @@
  * authorization request and on every page form; a Deny stores and revokes nothing; a public
  * client at a loopback or app-scheme redirect URI is always asked (RFC 8252 §8.6).
  */
+import { cheapPasswords } from '../../test/harness/passwords.js';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -53,7 +54,7 @@ describe('the consent page against forged requests (in-process)', () => {
       default_scope: 'read',
       registration: { enabled: true },
     });
-    gatehouse = composeServices({ config, store: db.store, clock });
+    gatehouse = composeServices({ passwords: cheapPasswords, config, store: db.store, clock });
     app = buildHttpServer(gatehouse, pino({ level: 'silent' }));
     await app.listen({ port, host: '127.0.0.1' });
     const registry = new ClientRegistry(db.store, clock);
@@ -95,7 +96,7 @@ describe('the consent page against forged requests (in-process)', () => {
   /** A new user, signed in in a new browser. */
   async function signedIn(): Promise<{ browser: HttpBrowser; userId: string }> {
     const username = `user${++users}`;
-    const user = await new UserAccounts(db.store, { clock }).create({
+    const user = await new UserAccounts(db.store, { clock, passwords: cheapPasswords }).create({
       username,
       email: `${username}@example.com`,
       password: PASSWORD,

@@ -3,6 +3,7 @@
  * pages, errors, 404s, health, metrics, even what Node's parser refuses — and never when the
  * issuer is http.
  */
+import { cheapPasswords } from '../../test/harness/passwords.js';
 import net from 'node:net';
 import type { FastifyInstance, InjectOptions } from 'fastify';
 import pino from 'pino';
@@ -60,7 +61,11 @@ describe.each([
 
   beforeAll(async () => {
     db = await createSqliteStore();
-    gatehouse = composeServices({ config: validateConfig({ issuer, supported_scopes: ['read'] }), store: db.store });
+    gatehouse = composeServices({
+      passwords: cheapPasswords,
+      config: validateConfig({ issuer, supported_scopes: ['read'] }),
+      store: db.store,
+    });
     app = buildHttpServer(gatehouse, pino({ level: 'silent' }));
     app.get('/test/boom', async () => {
       throw new Error('a bug');

@@ -7,6 +7,7 @@
  * ConcurrencyLimit of one slot with no room to wait, whose timers are driven by hand: a test
  * holds the slot with a task of its own to make the queue full, and lets it go.
  */
+import { cheapPasswords } from '../../test/harness/passwords.js';
 import pino from 'pino';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { csrfTokenOf } from '../../test/helpers/browser-http.js';
@@ -78,7 +79,7 @@ describe('an overloaded password queue', () => {
     const gatehouse = composeServices({ config, store: db.store, clock, passwords, auditLog: false });
     app = buildHttpServer(gatehouse, pino({ level: 'silent' }));
     await app.ready();
-    await new UserAccounts(db.store, { clock }).create({
+    await new UserAccounts(db.store, { clock, passwords: cheapPasswords }).create({
       username: 'alice',
       email: 'alice@example.com',
       password: PASSWORD,

@@ -4,6 +4,7 @@
  * its body never hits a reset (EPIPE / ECONNRESET) that would throw the answer away. The client
  * here is the strict kind: it writes the whole request before it reads anything.
  */
+import { cheapPasswords } from '../../test/harness/passwords.js';
 import net from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
@@ -70,7 +71,7 @@ describe('an oversized body gets its 413, every time', () => {
 
   beforeAll(async () => {
     db = await createSqliteStore();
-    gatehouse = composeServices({ config: validateConfig({}), store: db.store });
+    gatehouse = composeServices({ passwords: cheapPasswords, config: validateConfig({}), store: db.store });
     app = buildHttpServer(gatehouse, pino({ level: 'silent' }));
     await app.listen({ port: 0, host: '127.0.0.1' });
     port = (app.server.address() as net.AddressInfo).port;

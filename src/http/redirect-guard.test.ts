@@ -4,6 +4,7 @@
  * the authorization endpoint, never a 500, and nothing is issued for it. And whatever route
  * tries such a redirect, the error handler answers 400, not Fastify's own error body.
  */
+import { cheapPasswords } from '../../test/harness/passwords.js';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -35,6 +36,8 @@ describe('redirects to a URI a Location header cannot carry', () => {
     db = await createSqliteStore();
     const clock = new ManualClock(T);
     gatehouse = composeServices({
+      passwords: cheapPasswords,
+
       config: validateConfig({ issuer: 'http://127.0.0.1:9', supported_scopes: ['read'], default_scope: 'read' }),
       store: db.store,
       clock,
@@ -46,7 +49,7 @@ describe('redirects to a URI a Location header cannot carry', () => {
     );
     app.get('/test/bad-redirect-api', async (_request, reply) => reply.redirect('https://app.example/\u0100', 302));
     await app.ready();
-    const alice = await new UserAccounts(db.store, { clock }).create({
+    const alice = await new UserAccounts(db.store, { clock, passwords: cheapPasswords }).create({
       username: 'alice',
       email: 'alice@example.com',
       password: 'correct horse battery staple',

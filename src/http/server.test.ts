@@ -1,3 +1,4 @@
+import { cheapPasswords } from '../../test/harness/passwords.js';
 import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSqliteStore, type TestStore } from '../../test/helpers/databases.js';
@@ -15,7 +16,7 @@ describe('HTTP edge', () => {
     db = await createSqliteStore();
     const silent = new Writable({ write: (_chunk, _encoding, done) => done() });
     app = buildHttpServer(
-      composeServices({ config: validateConfig({}), store: db.store }),
+      composeServices({ passwords: cheapPasswords, config: validateConfig({}), store: db.store }),
       createLogger('info', silent),
     );
     await app.ready();

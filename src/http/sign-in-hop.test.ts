@@ -3,6 +3,7 @@
  * one opaque id of the request kept on the server — bound to the browser's CSRF cookie,
  * short-lived, bounded per browser and per address — never a copy of the request's parameters.
  */
+import { cheapPasswords } from '../../test/harness/passwords.js';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -41,7 +42,7 @@ describe('the authorization request across sign-in (in-process)', () => {
   /** A new user (consent is remembered per user): its username. */
   async function newUser(): Promise<string> {
     const username = `user${++users}`;
-    await new UserAccounts(db.store, { clock }).create({
+    await new UserAccounts(db.store, { clock, passwords: cheapPasswords }).create({
       username,
       email: `${username}@example.com`,
       password: PASSWORD,
@@ -54,6 +55,8 @@ describe('the authorization request across sign-in (in-process)', () => {
     const port = await freePort();
     origin = `http://127.0.0.1:${port}`;
     gatehouse = composeServices({
+      passwords: cheapPasswords,
+
       config: validateConfig({ issuer: origin, supported_scopes: ['read', 'write'], default_scope: 'read' }),
       store: db.store,
       clock,
@@ -61,7 +64,7 @@ describe('the authorization request across sign-in (in-process)', () => {
     app = buildHttpServer(gatehouse, pino({ level: 'silent' }));
     await app.listen({ port, host: '127.0.0.1' });
     web = await new ClientRegistry(db.store, clock).create({ name: 'Web App', redirectUris: [CALLBACK] });
-    const accounts = new UserAccounts(db.store, { clock });
+    const accounts = new UserAccounts(db.store, { clock, passwords: cheapPasswords });
     await accounts.create({ username: 'alice', email: 'alice@example.com', password: PASSWORD });
     await accounts.create({ username: 'bob', email: 'bob@example.com', password: PASSWORD });
   });

@@ -4,6 +4,7 @@
  * `mail.queue_limit` messages on their way, a new one is dropped, logged (purpose only) and
  * counted, and /metrics shows the count.
  */
+import { cheapPasswords } from '../../../test/harness/passwords.js';
 import pino from 'pino';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createSqliteStore, type TestStore } from '../../../test/helpers/databases.js';
@@ -93,10 +94,10 @@ describe('MailQueue limit', () => {
       mail: { queue_limit: 2 },
       metrics: { enabled: true, allow: ['127.0.0.1'] },
     });
-    const gatehouse = composeServices({ config, store: db.store, clock, mailer });
+    const gatehouse = composeServices({ passwords: cheapPasswords, config, store: db.store, clock, mailer });
     const app = buildHttpServer(gatehouse, pino({ level: 'silent' }));
     try {
-      const accounts = new UserAccounts(db.store, { clock });
+      const accounts = new UserAccounts(db.store, { clock, passwords: cheapPasswords });
       for (const name of ['ann', 'ben', 'cal', 'dee'])
         await accounts.create({
           username: name,

@@ -4,6 +4,7 @@
  * attacker who saw a victim's code (a log, a Referer, a shared device) must not be able to take
  * the victim's tokens away by presenting it.
  */
+import { cheapPasswords } from '../../../test/harness/passwords.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSqliteStore, type TestStore } from '../../../test/helpers/databases.js';
 import { rejectedOAuthError } from '../../../test/helpers/errors.js';
@@ -34,6 +35,8 @@ describe('an authorization code presented by another client', () => {
   beforeAll(async () => {
     db = await createSqliteStore();
     gatehouse = composeServices({
+      passwords: cheapPasswords,
+
       config: validateConfig({ issuer: 'https://auth.example', supported_scopes: ['read'], default_scope: 'read' }),
       store: db.store,
       clock,
@@ -43,7 +46,7 @@ describe('an authorization code presented by another client', () => {
     attacker = await registry.create({ name: 'attacker', redirectUris: [CALLBACK] });
     publicAttacker = await registry.create({ name: 'public attacker', isPublic: true, redirectUris: [CALLBACK] });
     aliceId = (
-      await new UserAccounts(db.store, { clock }).create({
+      await new UserAccounts(db.store, { clock, passwords: cheapPasswords }).create({
         username: 'alice',
         email: 'alice@example.com',
         password: 'a long passphrase',

@@ -1,3 +1,4 @@
+import { cheapPasswords } from '../../../test/harness/passwords.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSqliteStore, type TestStore } from '../../../test/helpers/databases.js';
 import { rejectedOAuthError } from '../../../test/helpers/errors.js';
@@ -58,12 +59,17 @@ describe('authorization code grant', () => {
   let spa: Registered;
   let native: Registered;
   let aliceId: string;
-  const accounts = () => new UserAccounts(db.store, { clock });
+  const accounts = () => new UserAccounts(db.store, { clock, passwords: cheapPasswords });
 
   beforeAll(async () => {
     db = await createSqliteStore();
-    gatehouse = composeServices({ config, store: db.store, clock });
-    lenient = composeServices({ config: { ...config, require_pkce: false }, store: db.store, clock });
+    gatehouse = composeServices({ passwords: cheapPasswords, config, store: db.store, clock });
+    lenient = composeServices({
+      passwords: cheapPasswords,
+      config: { ...config, require_pkce: false },
+      store: db.store,
+      clock,
+    });
     const registry = new ClientRegistry(db.store, clock);
     const register = (input: NewClient) => registry.create(input);
     web = await register({ name: 'web', redirectUris: [WEB_CALLBACK, WEB_OTHER] });

@@ -5,6 +5,7 @@
  * revokes the family; every grace replay is audit-logged; a family ends at its first issue time
  * + refresh_token_absolute_lifetime however often it rotates.
  */
+import { cheapPasswords } from '../../../test/harness/passwords.js';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeEachEngine, type TestStore } from '../../../test/helpers/databases.js';
 import { rejectedOAuthError } from '../../../test/helpers/errors.js';
@@ -42,8 +43,10 @@ describeEachEngine('refresh_token grant: grace replays and absolute lifetime', (
 
   beforeAll(async () => {
     db = await factory.createStore();
-    gatehouse = composeServices({ config, store: db.store, clock });
+    gatehouse = composeServices({ passwords: cheapPasswords, config, store: db.store, clock });
     unlimited = composeServices({
+      passwords: cheapPasswords,
+
       config: { ...config, refresh_token_absolute_lifetime: 0 },
       store: db.store,
       clock,
@@ -55,7 +58,7 @@ describeEachEngine('refresh_token grant: grace replays and absolute lifetime', (
     const b = await registry.create({ name: 'other', grantTypes: ['password', 'refresh_token'] });
     app = { id: a.client.id, secret: a.secret! };
     otherApp = { id: b.client.id, secret: b.secret! };
-    await new UserAccounts(db.store, { clock }).create({
+    await new UserAccounts(db.store, { clock, passwords: cheapPasswords }).create({
       username: 'carol',
       email: 'carol@example.com',
       password: PASSWORD,
