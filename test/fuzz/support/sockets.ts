@@ -134,14 +134,35 @@ export function rawExchange(
 export function stalledConnection(
   port: number,
   bytes: Buffer,
-): { closedAt: () => number | null; response: () => Buffer; destroy: () => void; opened: number } {
+): {
+  closedAt: () => number | null;
+  /** Resolves with the time the connection ended (hang-up, close or error), so nobody polls for it. */
+  closed: Promise<number>;
+  response: () => Buffer;
+  destroy: () => void;
+  opened: number;
+} {
   const opened = Date.now();
   let closedAt: number | null = null;
+  let announceClosed!: (at: number) => void;
+  const closed = new Promise<number>((resolve) => {
+    announceClosed = resolve;
+  });
+  const markClosed = () => {
+    closedAt ??= Date.now();
+    announceClosed(closedAt);
+  };
   const chunks: Buffer[] = [];
   const socket = net.connect({ port, host: '127.0.0.1' }, () => socket.write(bytes));
   socket.on('data', (chunk: Buffer) => chunks.push(chunk));
-  socket.on('close', () => (closedAt ??= Date.now()));
-  socket.on('end', () => (closedAt ??= Date.now()));
-  socket.on('error', () => (closedAt ??= Date.now()));
-  return { opened, closedAt: () => closedAt, response: () => Buffer.concat(chunks), destroy: () => socket.destroy() };
+  socket.on('close', markClosed);
+  socket.on('end', markClosed);
+  socket.on('error', markClosed);
+  return {
+    opened,
+    closedAt: () => closedAt,
+    closed,
+    response: () => Buffer.concat(chunks),
+    destroy: () => socket.destroy(),
+  };
 }
