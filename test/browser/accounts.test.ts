@@ -590,7 +590,9 @@ describe('self-service accounts in Chromium [sqlite, in-process, injected clock]
 
     await page.goto(`${origin}/account`);
     const apps = page.locator('ul.apps > li');
-    await expect.poll(() => apps.count()).toBe(1);
+    // The list is rendered by the server: wait for its row itself rather than polling the count.
+    await apps.first().waitFor();
+    expect(await apps.count()).toBe(1);
     const row = await textOf(apps.first());
     expect(row).toContain('Acme Notes');
     expect(row).toContain('read');
