@@ -107,6 +107,18 @@ afterAll(async () => {
   await Promise.allSettled([...open].map((server) => server.close()));
 });
 
+/**
+ * Waits until every server started here has nothing left in flight: queued sign-ups and reset
+ * requests handled, their e-mails handed to the mail server. What a test awaits instead of a pause.
+ */
+export async function settleAllServers(): Promise<void> {
+  for (const server of open) {
+    await server.gatehouse.resetting.idle();
+    await server.gatehouse.registration.idle();
+    await server.gatehouse.mail.idle();
+  }
+}
+
 export async function startTestServer(options: TestServerOptions = {}): Promise<TestServer> {
   for (let attempt = 1; ; attempt++) {
     try {

@@ -2,6 +2,7 @@
  * Helpers for the self-service pages (sign-up, confirmation, password reset, /account) driven
  * over plain HTTP with HttpBrowser, and for looking at the e-mail they send (./mail.ts).
  */
+import { settleAllServers } from '../harness/index.js';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { expect } from 'vitest';
@@ -175,7 +176,7 @@ export function sessionCookieOf(res: BrowserResponse): string | undefined {
 /**
  * The messages `to` has received once the server has certainly handled what came before:
  * `sentinel` makes the same server send one more message (to someone else) and waits for it;
- * a short pause then lets any earlier message still in flight land.
+ * then every in-process server's queues are drained, so no earlier message is still in flight.
  */
 export async function mailAfter(
   mail: MailServer,
@@ -183,7 +184,7 @@ export async function mailAfter(
   sentinel: () => Promise<ReceivedMail>,
 ): Promise<ReceivedMail[]> {
   await sentinel();
-  await new Promise((resolve) => setTimeout(resolve, 300));
+  await settleAllServers();
   return mail.messagesTo(to);
 }
 
