@@ -68,6 +68,12 @@ export interface StartOptions {
   auditLog?: boolean;
   /** Run the periodic clean-up every config.cleanup_interval seconds (default true). */
   scheduleCleanup?: boolean;
+  /**
+   * Called once everything is built, just before listening, with the function that closes it all:
+   * `gatehouse serve` installs its signal handlers here, so a signal during start-up still ends the
+   * process at once while one after the banner finds a server to stop gracefully.
+   */
+  beforeListen?: (close: () => Promise<void>) => void;
 }
 
 export interface RunningGatehouse {
@@ -88,19 +94,42 @@ export async function startGatehouse(options: StartOptions): Promise<RunningGate
   const store =
     options.store ??
     openStore(databaseLocation(config), { poolSize: config.database_pool_size, backgroundCheckpoints: true });
-  const opened: Array<() => Promise<void>> = ownStore ? [() => store.close()] : [];
-  const closeOpened = async () => {
-    for (const close of opened.reverse()) await close();
-  };
+  // What this call opened, closed in this order: stop accepting and let in-flight requests finish,
+  // stop the schedule, flush mail and audit, then the connections. Each step runs even if one before
+  // it failed; the first failure is thrown at the end.
+  let app: FastifyInstance | undefined;
+  let cleanup: CleanupSchedule | undefined;
+  let gatehouse: Services | undefined;
+  let redis: { close(): Promise<void> } | undefined;
+  let closing: Promise<void> | undefined;
+  const close = () =>
+    (closing ??= (async () => {
+      const steps = [
+        () => app?.close(),
+        () => cleanup?.stop(),
+        () => gatehouse?.close(),
+        () => redis?.close(),
+        () => (ownStore ? store.close() : undefined),
+      ];
+      const failures: unknown[] = [];
+      for (const step of steps) {
+        try {
+          await step();
+        } catch (error) {
+          failures.push(error);
+        }
+      }
+      if (failures.length > 0) throw failures[0];
+    })());
   try {
     if (options.migrate ?? true) await store.migrate();
     let throttleStore = options.throttleStore;
     if (!throttleStore && config.rate_limit.redis_url) {
-      const redis = await connectRedis(config.rate_limit.redis_url);
-      opened.push(() => redis.close());
-      throttleStore = redis;
+      const connected = await connectRedis(config.rate_limit.redis_url);
+      redis = connected;
+      throttleStore = connected;
     }
-    const gatehouse = composeServices({
+    gatehouse = composeServices({
       config,
       store,
       logger,
@@ -111,9 +140,8 @@ export async function startGatehouse(options: StartOptions): Promise<RunningGate
       mailer: options.mailer,
       auditLog: options.auditLog,
     });
-    opened.push(() => gatehouse.close());
-    // Security events go to the audit_events table (Gatehouse does that) and to the log, but for
-    // token.issued and client.authentication_failed: the request's own log line already says it
+    // Security events go to the audit_events table (composeServices does that) and to the log, but
+    // for token.issued and client.authentication_failed: the request's own log line already says it
     // (status 200, or error invalid_client), once per token request.
     gatehouse.events.on((event) => {
       if (event.type !== 'token.issued' && event.type !== 'client.authentication_failed') {
@@ -123,25 +151,23 @@ export async function startGatehouse(options: StartOptions): Promise<RunningGate
     // Load (or, on a new database, create) the signing key now: a wrong key_encryption_key
     // stops start-up instead of failing every token request.
     if (config.access_token_format === 'jwt') await gatehouse.keys!.signingKey();
-    const app = buildHttpServer(gatehouse, logger);
-    opened.push(() => app.close());
+    app = buildHttpServer(gatehouse, logger);
     let url = '';
     if (options.listen ?? true) {
+      options.beforeListen?.(close);
       await app.listen({ port: config.port, host: config.host });
       const { port } = app.server.address() as AddressInfo;
       url = `http://${config.host.includes(':') ? `[${config.host}]` : config.host}:${port}`;
     } else {
       await app.ready();
     }
-    let cleanup: CleanupSchedule | undefined;
-    if (config.cleanup_interval > 0 && (options.scheduleCleanup ?? true)) {
+    // Not when a stop began while listening: nothing would end the schedule.
+    if (config.cleanup_interval > 0 && (options.scheduleCleanup ?? true) && !closing) {
       cleanup = scheduleCleanup(store, gatehouse.clock, config.cleanup_interval, logger, config.audit.retention);
-      opened.push(() => cleanup!.stop());
     }
-    let closing: Promise<void> | undefined;
-    return { app, url, gatehouse, store, close: () => (closing ??= closeOpened()) };
+    return { app, url, gatehouse, store, close };
   } catch (error) {
-    await closeOpened().catch(() => {});
+    await close().catch(() => {});
     throw error;
   }
 }

@@ -76,6 +76,13 @@ describe('an unknown GATEHOUSE_* variable', () => {
     ]);
   });
 
+  it('the shared GATEHOUSE_ prefix makes no two names alike: only the rest of the name is compared', () => {
+    // With the prefix counted, RATE_LIMIT_REDIS_URL was "near" (8 edits in a 24-character name).
+    expect(unknownEnvironmentWarnings({ GATEHOUSE_TEST_REDIS_URL: 'redis://x' })).toEqual([
+      'GATEHOUSE_TEST_REDIS_URL is not a Gatehouse setting and is ignored',
+    ]);
+  });
+
   it("every variable a setting reads, GATEHOUSE_DATABASE_URL and other programs' variables give no warning", () => {
     const env: NodeJS.ProcessEnv = { PATH: '/bin', HOME: '/root', GATEHOUSE_DATABASE_URL: 'sqlite::memory:' };
     for (const key of configKeys) env[environmentVariable(key)] = 'x';

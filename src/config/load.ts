@@ -121,7 +121,10 @@ export function unknownEnvironmentWarnings(env: NodeJS.ProcessEnv): string[] {
     .filter((name) => name.startsWith('GATEHOUSE_') && !known.has(name))
     .sort()
     .map((name) => {
-      const nearest = nearestName(name, known);
+      // Compared without the shared prefix: GATEHOUSE_ alone would make any two names look alike.
+      const suffix = (variable: string) => variable.slice('GATEHOUSE_'.length);
+      const match = nearestName(suffix(name), [...known].map(suffix));
+      const nearest = match === undefined ? undefined : `GATEHOUSE_${match}`;
       return `${name} is not a Gatehouse setting and is ignored${nearest ? ` (did you mean ${nearest}?)` : ''}`;
     });
 }

@@ -1,5 +1,4 @@
 import { Command } from 'commander';
-import type { RunningGatehouse } from '../../start.js';
 import { withStoreOptions, type StoreOptions } from '../store-options.js';
 
 /** In-flight requests get this long to finish after SIGTERM/SIGINT. */
@@ -44,11 +43,8 @@ export function serveCommand(): Command {
     for (const warning of warnings) logger.warn(warning);
     const exposure = location.engine === 'sqlite' ? databaseFileExposure(location.path) : null;
     if (exposure) logger.warn({ file: exposure.file, mode: exposure.mode }, exposure.message);
-    // Handlers go in before anything announces the server: a SIGTERM sent as soon as the
-    // banner appears must find them, not the default action (die at once).
     let stopping = false;
-    let running: RunningGatehouse | undefined;
-    const stop = async (signal: string) => {
+    const stop = async (signal: string, close: () => Promise<void>) => {
       if (stopping) return;
       stopping = true;
       logger.info({ signal }, 'shutting down');
@@ -58,18 +54,23 @@ export function serveCommand(): Command {
       }, SHUTDOWN_GRACE_MS);
       force.unref();
       // Stop accepting, let in-flight requests finish, then release the database.
-      await running?.close();
+      await close();
       logger.flush();
       process.exitCode = 0;
     };
-    process.once('SIGTERM', () => void stop('SIGTERM'));
-    process.once('SIGINT', () => void stop('SIGINT'));
-    running = await startGatehouse({ config, logger, migrate: options.migrate });
-    if (stopping) {
-      // A signal arrived while starting: stop() found nothing to close yet.
-      await running.close();
-      return;
-    }
+    const running = await startGatehouse({
+      config,
+      logger,
+      migrate: options.migrate,
+      // Handlers go in just before listening, so before anything announces the server: a SIGTERM
+      // sent as soon as the banner appears must find them, not the default action (die at once).
+      beforeListen: (close) => {
+        process.once('SIGTERM', () => void stop('SIGTERM', close));
+        process.once('SIGINT', () => void stop('SIGINT', close));
+      },
+    });
+    // A signal while listening: stop() is already closing what start opened.
+    if (stopping) return;
     process.stdout.write(
       [
         `Gatehouse is serving ${running.url} on ${describeLocation(location)}`,

@@ -78,9 +78,12 @@ export function registerCsrfProtection(pages: FastifyInstance, browser: BrowserS
 
   // A page that takes a form and forgot to say which stops start-up, rather than go unprotected.
   pages.addHook('onRoute', (route) => {
-    const methods = [route.method].flat();
-    if (methods.includes('POST') && route.config?.form === undefined) {
-      throw new Error(`POST ${route.url} is a page route: declare its form (config.form) so its CSRF token is checked`);
+    // Every method that may change state (POST today, PUT/PATCH/DELETE if one is ever added).
+    const unsafe = [route.method].flat().filter((method) => !['GET', 'HEAD', 'OPTIONS'].includes(method));
+    if (unsafe.length > 0 && route.config?.form === undefined) {
+      throw new Error(
+        `${unsafe.join('/')} ${route.url} is a page route: declare its form (config.form) so its CSRF token is checked`,
+      );
     }
   });
 
