@@ -3,6 +3,9 @@
  * accounts that signed up on /register (made here in-process with Registration, on the same
  * database file) as `user list` / `user show` see them, `tokens clean` for links and
  * never-confirmed accounts, and `serve` refusing to start without its Redis.
+ *
+ * Only the command a test is about runs as a process: its setup (accounts, a client) and the state
+ * it merely checks are made and read in this process, with the cheap argon2id of the tests.
  */
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -13,9 +16,12 @@ import type { Mailer, MailMessage } from '../../src/accounts/mail/mailer.js';
 import { UserAccounts } from '../../src/accounts/users.js';
 import { validateConfig } from '../../src/config/load.js';
 import { ManualClock } from '../../src/core/clock.js';
+import { ClientRegistry } from '../../src/core/clients.js';
 import { hashSecret } from '../../src/core/secrets.js';
 import { composeServices, type Services } from '../../src/start.js';
 import type { SqlStore } from '../../src/storage/sql-store.js';
+import { cheapPasswords } from '../harness/passwords.js';
+import { showUser } from '../harness/users.js';
 import { createSqliteDatabase, type TestDatabase } from '../helpers/databases.js';
 import {
   databaseUrl,
@@ -69,6 +75,7 @@ describe('gatehouse CLI and self-registered accounts [sqlite]', () => {
       store,
       clock: new ManualClock(now),
       mailer,
+      passwords: cheapPasswords,
     });
     gatehouses.push(gatehouse);
     return gatehouse;
@@ -102,7 +109,7 @@ describe('gatehouse CLI and self-registered accounts [sqlite]', () => {
     it('show an account awaiting e-mail confirmation as such, and activate ends the wait', async () => {
       const now = Math.floor(Date.now() / 1000);
       await signUp(gatehouseAt(now), 'wanda');
-      await new UserAccounts(store).create({
+      await new UserAccounts(store, { passwords: cheapPasswords }).create({
         username: 'otto',
         email: 'otto@example.com',
         password: PASSWORD,
@@ -154,12 +161,16 @@ describe('gatehouse CLI and self-registered accounts [sqlite]', () => {
     it('deactivate on an account awaiting confirmation leaves a plain "no"', async () => {
       await signUp(gatehouseAt(Math.floor(Date.now() / 1000)), 'vera');
       expectSuccess(await cli(['user', 'deactivate', 'vera']));
-      const result = await cli(['user', 'list']);
+      const [result, vera] = await Promise.all([
+        cli(['user', 'list']),
+        showUser({ accounts: () => new UserAccounts(store, { passwords: cheapPasswords }) }, 'vera'),
+      ]);
       expectSuccess(result);
       expect(lines(result.stdout).find((line) => line.startsWith('vera '))).toMatch(
         /^vera\s+vera@example\.com\s+no\s+ROLE_USER$/,
       );
-      expect(parseJson<ShownUser>(await cli(['user', 'show', 'vera', '--json']))).toMatchObject({
+      // What `user show vera --json` prints, read in this process.
+      expect(vera).toMatchObject({
         enabled: false,
         awaiting_confirmation: false,
       });
@@ -169,7 +180,7 @@ describe('gatehouse CLI and self-registered accounts [sqlite]', () => {
   describe('user deactivate / change-password sign the user out everywhere', () => {
     it('sessions end and refresh tokens are revoked, so `user activate` revives nothing; consents stay', async () => {
       const now = Math.floor(Date.now() / 1000);
-      const user = await new UserAccounts(store).create({
+      const user = await new UserAccounts(store, { passwords: cheapPasswords }).create({
         username: 'sigrid',
         email: 'sigrid@example.com',
         password: PASSWORD,
@@ -197,18 +208,8 @@ describe('gatehouse CLI and self-registered accounts [sqlite]', () => {
           )
         ).length,
       });
-      expectSuccess(
-        await cli([
-          'client',
-          'create',
-          '--name',
-          'Cli Test App',
-          '--grant-type',
-          'password',
-          '--grant-type',
-          'refresh_token',
-        ]),
-      );
+      // The client the refresh tokens below are issued to (setup: registered in-process).
+      await new ClientRegistry(store).create({ name: 'Cli Test App', grantTypes: ['password', 'refresh_token'] });
       await live();
       expect(await state()).toEqual({ sessions: 1, liveRefreshTokens: 1 });
       expectSuccess(await cli(['user', 'deactivate', 'sigrid']));
@@ -232,7 +233,7 @@ describe('gatehouse CLI and self-registered accounts [sqlite]', () => {
       // Signed up just now: still has its chance.
       await signUp(gatehouseAt(now), 'newbie');
       // A confirmed account with a reset link that expired: the link goes, the account stays.
-      const kept = await new UserAccounts(store).create({
+      const kept = await new UserAccounts(store, { passwords: cheapPasswords }).create({
         username: 'keeper',
         email: 'keeper@example.com',
         password: PASSWORD,

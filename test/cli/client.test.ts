@@ -2,6 +2,10 @@
  * `gatehouse client …`, `gatehouse migrate` and `gatehouse tokens clean` through the built CLI,
  * on both engines. One fresh database per engine, shared by the tests of this file (every test
  * makes its own clients, so they do not depend on each other).
+ *
+ * Only the command a test is about runs as a process: the clients that `list`, `show`, `delete`
+ * and `rotate-secret` work on are registered in this process on the same database (ClientRegistry,
+ * as `client create` registers them).
  */
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -9,6 +13,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ClientRegistry, type NewClient } from '../../src/core/clients.js';
 import { migrations as schemaMigrations } from '../../src/storage/migrations/index.js';
 import type { ClientRecord } from '../../src/storage/store.js';
 import type { SqlStore } from '../../src/storage/sql-store.js';
@@ -49,6 +54,7 @@ describeEachEngine('gatehouse client', (factory) => {
   let dir: string;
   let url: string;
   let migrations: CliResult[];
+  let registry: ClientRegistry;
 
   /** Runs the CLI against this suite's database, in a scratch working directory. */
   const cli = (args: string[], options: RunOptions = {}) =>
@@ -57,6 +63,11 @@ describeEachEngine('gatehouse client', (factory) => {
     const result = await cli(['client', 'create', ...args, '--json'], options);
     expectSuccess(result);
     return parseJson<CreatedClient>(result);
+  };
+  /** Setup: a client registered in-process, with the two fields the tests use from `client create --json`. */
+  const addClient = async (input: NewClient) => {
+    const { client, secret } = await registry.create(input);
+    return { client_id: client.id, client_secret: secret };
   };
   const row = async (id: string) =>
     (await queryRows<ClientRow>(db.location, 'SELECT * FROM clients WHERE id = ?', [id]))[0];
@@ -67,6 +78,7 @@ describeEachEngine('gatehouse client', (factory) => {
     url = databaseUrl(db.location);
     // The database is fresh: the first `migrate` applies everything, the second nothing.
     migrations = [await cli(['migrate']), await cli(['migrate'])];
+    registry = new ClientRegistry(db.open());
   });
 
   afterAll(async () => {
@@ -173,16 +185,12 @@ describeEachEngine('gatehouse client', (factory) => {
     });
 
     it('--trusted marks a first-party client (never asked for consent); clients are untrusted by default', async () => {
-      const trusted = await create([
-        '--name',
-        'First Party',
-        '--trusted',
-        '--redirect-uri',
-        'https://app.example.com/cb',
+      const [trusted, ordinary] = await Promise.all([
+        create(['--name', 'First Party', '--trusted', '--redirect-uri', 'https://app.example.com/cb']),
+        create(['--name', 'Third Party', '--redirect-uri', 'https://other.example.com/cb']),
       ]);
       expect(trusted.trusted).toBe(true);
       expect(Boolean((await row(trusted.client_id))!.trusted)).toBe(true);
-      const ordinary = await create(['--name', 'Third Party', '--redirect-uri', 'https://other.example.com/cb']);
       expect(ordinary.trusted).toBe(false);
       expect(Boolean((await row(ordinary.client_id))!.trusted)).toBe(false);
     });
@@ -240,29 +248,31 @@ describeEachEngine('gatehouse client', (factory) => {
     });
 
     it('built-in grant types print no warning; --help lists them and mentions extension URIs', async () => {
-      const builtIn = await cli([
-        'client',
-        'create',
-        '--name',
-        'Every Built-in Grant',
-        '--grant-type',
-        'authorization_code',
-        '--grant-type',
-        'refresh_token',
-        '--grant-type',
-        'password',
-        '--grant-type',
-        'client_credentials',
-        '--grant-type',
-        'implicit',
-        '--redirect-uri',
-        'https://app.example.com/cb',
-        '--json',
+      const [builtIn, help] = await Promise.all([
+        cli([
+          'client',
+          'create',
+          '--name',
+          'Every Built-in Grant',
+          '--grant-type',
+          'authorization_code',
+          '--grant-type',
+          'refresh_token',
+          '--grant-type',
+          'password',
+          '--grant-type',
+          'client_credentials',
+          '--grant-type',
+          'implicit',
+          '--redirect-uri',
+          'https://app.example.com/cb',
+          '--json',
+        ]),
+        runCli(['client', 'create', '--help'], { cwd: dir }),
       ]);
       expectSuccess(builtIn);
       const builtInNames = ['authorization_code', 'refresh_token', 'password', 'client_credentials', 'implicit'];
       expect(parseJson<CreatedClient>(builtIn).grant_types).toEqual(builtInNames);
-      const help = await runCli(['client', 'create', '--help'], { cwd: dir });
       expectSuccess(help);
       const text = help.stdout.replace(/\s+/g, ' ');
       for (const name of builtInNames) expect(text).toContain(name);
@@ -319,40 +329,24 @@ describeEachEngine('gatehouse client', (factory) => {
     }, 90_000);
 
     it('accepts https, loopback http and reverse-domain private-use schemes; --allow-insecure-http only adds plain http elsewhere', async () => {
-      const fine = await create([
-        '--name',
-        'Fine URIs',
-        '--public',
-        '--redirect-uri',
-        'https://app.example/cb',
-        '--redirect-uri',
-        'http://127.0.0.1/cb',
-        '--redirect-uri',
-        'http://[::1]:8080/cb',
-        '--redirect-uri',
-        'http://localhost:3000/cb',
-        '--redirect-uri',
-        'com.example.app:/oauth2redirect',
-      ]);
-      expect(fine.redirect_uris).toEqual([
-        'https://app.example/cb',
-        'http://127.0.0.1/cb',
-        'http://[::1]:8080/cb',
-        'http://localhost:3000/cb',
-        'com.example.app:/oauth2redirect',
-      ]);
-      const dev = await create([
-        '--name',
-        'Dev Only',
-        '--allow-insecure-http',
-        '--redirect-uri',
-        'http://dev.internal:8080/cb',
-      ]);
-      expect(dev.redirect_uris).toEqual(['http://dev.internal:8080/cb']);
-      expect(JSON.parse((await row(dev.client_id))!.redirect_uris)).toEqual(['http://dev.internal:8080/cb']);
-      // Nothing else: the rest stay refused.
-      expectMisuse(
-        await cli([
+      const [fine, dev, stillRefused] = await Promise.all([
+        create([
+          '--name',
+          'Fine URIs',
+          '--public',
+          '--redirect-uri',
+          'https://app.example/cb',
+          '--redirect-uri',
+          'http://127.0.0.1/cb',
+          '--redirect-uri',
+          'http://[::1]:8080/cb',
+          '--redirect-uri',
+          'http://localhost:3000/cb',
+          '--redirect-uri',
+          'com.example.app:/oauth2redirect',
+        ]),
+        create(['--name', 'Dev Only', '--allow-insecure-http', '--redirect-uri', 'http://dev.internal:8080/cb']),
+        cli([
           'client',
           'create',
           '--name',
@@ -362,8 +356,18 @@ describeEachEngine('gatehouse client', (factory) => {
           'http://a@dev.internal/cb\r\n',
           '--json',
         ]),
-        /redirect URI.*line break/,
-      );
+      ]);
+      expect(fine.redirect_uris).toEqual([
+        'https://app.example/cb',
+        'http://127.0.0.1/cb',
+        'http://[::1]:8080/cb',
+        'http://localhost:3000/cb',
+        'com.example.app:/oauth2redirect',
+      ]);
+      expect(dev.redirect_uris).toEqual(['http://dev.internal:8080/cb']);
+      expect(JSON.parse((await row(dev.client_id))!.redirect_uris)).toEqual(['http://dev.internal:8080/cb']);
+      // Nothing else: the rest stay refused.
+      expectMisuse(stillRefused, /redirect URI.*line break/);
     }, 90_000);
 
     it('human output shows the secret exactly once, with a warning to store it', async () => {
@@ -391,8 +395,8 @@ describeEachEngine('gatehouse client', (factory) => {
   describe('client list / show / delete / rotate-secret', () => {
     it('list prints a table and --json an array with every client (and no secrets)', async () => {
       const [a, b] = await Promise.all([
-        create(['--name', 'Listed A']),
-        create(['--name', 'Listed B', '--public', '--grant-type', 'authorization_code']),
+        addClient({ name: 'Listed A' }),
+        addClient({ name: 'Listed B', isPublic: true, grantTypes: ['authorization_code'] }),
       ]);
       const [table, json] = await Promise.all([cli(['client', 'list']), cli(['client', 'list', '--json'])]);
       expectSuccess(table);
@@ -421,7 +425,7 @@ describeEachEngine('gatehouse client', (factory) => {
     });
 
     it('show prints one client without its secret (or its hash); an unknown id is misuse', async () => {
-      const created = await create(['--name', 'Shown', '--redirect-uri', 'https://shown.example.com/cb']);
+      const created = await addClient({ name: 'Shown', redirectUris: ['https://shown.example.com/cb'] });
       const hash = sha256(created.client_secret!);
       const [human, json, unknown, unknownJson] = await Promise.all([
         cli(['client', 'show', created.client_id]),
@@ -454,7 +458,7 @@ describeEachEngine('gatehouse client', (factory) => {
     });
 
     it('delete removes the client: show is then misuse, and so is deleting it again', async () => {
-      const created = await create(['--name', 'Doomed']);
+      const created = await addClient({ name: 'Doomed' });
       const deleted = await cli(['client', 'delete', created.client_id]);
       expectSuccess(deleted);
       expect(deleted.stdout).toContain(created.client_id);
@@ -468,7 +472,7 @@ describeEachEngine('gatehouse client', (factory) => {
     });
 
     it('rotate-secret prints a new secret; only its hash is stored and the old one is gone', async () => {
-      const created = await create(['--name', 'Rotated']);
+      const created = await addClient({ name: 'Rotated' });
       const human = await cli(['client', 'rotate-secret', created.client_id]);
       expectSuccess(human);
       const secret = /^client_secret:\s+(\S+)$/m.exec(human.stdout)?.[1];
@@ -489,7 +493,7 @@ describeEachEngine('gatehouse client', (factory) => {
     });
 
     it('rotate-secret on a public client or an unknown id is misuse and changes nothing', async () => {
-      const created = await create(['--name', 'Public Rotation', '--public']);
+      const created = await addClient({ name: 'Public Rotation', isPublic: true });
       const [publicClient, unknown] = await Promise.all([
         cli(['client', 'rotate-secret', created.client_id]),
         cli(['client', 'rotate-secret', 'no-such-client']),

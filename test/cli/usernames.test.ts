@@ -33,25 +33,34 @@ describe('gatehouse user create: usernames [sqlite]', () => {
   });
 
   it('refuses "pаypal" (Cyrillic а) and "micrοsoft" (Greek ο) with exit 2 and one line naming the scripts; nothing is stored', async () => {
-    const cyrillic = await create('p\u0430ypal', 'paypal@example.com');
+    // Independent refusals: they run at once.
+    const [cyrillic, greek] = await Promise.all([
+      create('p\u0430ypal', 'paypal@example.com'),
+      create('micr\u03BFsoft', 'ms@example.com'),
+    ]);
     expectMisuse(cyrillic, /mixes letters of different scripts \(Cyrillic, Latin\)/);
-    const greek = await create('micr\u03BFsoft', 'ms@example.com');
     expectMisuse(greek, /\(Greek, Latin\)/);
     expect(await queryRows(db.location, 'SELECT id FROM users', [])).toEqual([]);
   });
 
   it('accepts legitimate names in one script, and stores a fullwidth name as plain letters', async () => {
-    for (const [name, email] of [
+    const accepted = [
       ['Jos\u00E9', 'jose@example.com'],
       ['\u5C71\u7530', 'yamada@example.com'],
       ['\u30E6\u30FC\u30B6\u30FC1', 'user1@example.com'],
       ['\u0395\u03BB\u03AD\u03BD\u03B7', 'eleni@example.com'],
-    ]) {
-      const result = await create(name!, email!);
+    ] as const;
+    // Different users, so the creations run at once.
+    const [fullwidth, ...results] = await Promise.all([
+      create('\uFF59\uFF55\uFF4B\uFF49', 'yuki@example.com'),
+      ...accepted.map(([name, email]) => create(name, email)),
+    ]);
+    results.forEach((result, i) => {
+      const [name, email] = accepted[i]!;
       expectSuccess(result);
       expect(result.stdout).toBe(`Created user ${name} <${email}>.\n`);
-    }
-    expectSuccess(await create('\uFF59\uFF55\uFF4B\uFF49', 'yuki@example.com'));
+    });
+    expectSuccess(fullwidth!);
     expect(
       await queryRows(db.location, 'SELECT username, username_canonical FROM users WHERE email = ?', [
         'yuki@example.com',
