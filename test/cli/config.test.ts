@@ -272,10 +272,14 @@ describe('environment', () => {
     expect(loadConfig({ env: { GATEHOUSE_SUPPORTED_SCOPES: '' } }).supported_scopes).toEqual([]);
   });
 
-  it('ignores variables that are not settings', () => {
-    expect(() =>
-      loadConfig({ env: { GATEHOUSE_TEST_PG_URL: 'x', GATEHOUSE_SOMETHING: 'y', PORT: '1' } }),
-    ).not.toThrow();
+  it('ignores variables that are not settings (with a warning for the GATEHOUSE_ ones)', () => {
+    const warnings: string[] = [];
+    const env = { GATEHOUSE_TEST_PG_URL: 'x', GATEHOUSE_SOMETHING: 'y', PORT: '1' };
+    expect(() => loadConfig({ env, warn: (message) => warnings.push(message) })).not.toThrow();
+    expect(warnings).toEqual([
+      'GATEHOUSE_SOMETHING is not a Gatehouse setting and is ignored',
+      'GATEHOUSE_TEST_PG_URL is not a Gatehouse setting and is ignored',
+    ]);
   });
 });
 
