@@ -29,6 +29,8 @@ const load = async (tree) => ({
 const trees = { before: await load(beforeTree), after: await load(afterTree) };
 const { installSignalHandlers } = await import(`${afterTree}/bench/lib/proc.mjs`);
 installSignalHandlers();
+// wrk is installed when missing, as `npm run bench` does.
+(await import(`${afterTree}/bench/lib/wrk.mjs`)).ensureTools();
 
 const log = (line) => process.stderr.write(`${line}\n`);
 const { measure: lib, gatehouse } = trees.after;

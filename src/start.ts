@@ -47,25 +47,14 @@ import { type CleanupSchedule, scheduleCleanup } from './storage/cleanup-schedul
 import { openStore } from './storage/open.js';
 import type { SqlStore } from './storage/sql-store.js';
 
-export interface StartOptions {
-  config: GatehouseConfig;
+/** What composeServices takes, but the store: opened from config.database unless given. */
+export interface StartOptions extends Omit<ComposeOptions, 'store'> {
   /** An open store (the caller closes it); by default `config.database` is opened here and closed by close(). */
   store?: SqlStore;
   /** Apply pending migrations before serving (default true). */
   migrate?: boolean;
   /** Listen on config.host:config.port (default true); false builds the app for `app.inject` only. */
   listen?: boolean;
-  clock?: Clock;
-  ids?: IdSource;
-  /** argon2id at production cost unless given. */
-  passwords?: PasswordHasher | PasswordVerifier;
-  mailer?: Mailer;
-  /** Silent unless given. */
-  logger?: Logger;
-  /** Where brute-force counters live: the database unless given; config.rate_limit.redis_url connects Redis. */
-  throttleStore?: ThrottleStore;
-  /** Security events written to audit_events (default true). */
-  auditLog?: boolean;
   /** Run the periodic clean-up every config.cleanup_interval seconds (default true). */
   scheduleCleanup?: boolean;
   /**
@@ -196,11 +185,11 @@ export interface ComposeOptions {
   ids?: IdSource;
   /** argon2id at production cost unless given (test harnesses bring a cheap hasher; nothing in config lowers it). */
   passwords?: PasswordHasher | PasswordVerifier;
-  /** Where brute-force counters live; the store (the database) unless given (Redis). */
+  /** Where brute-force counters live: the store unless given (startGatehouse connects rate_limit.redis_url). */
   throttleStore?: ThrottleStore;
   /** Where e-mail goes; by default SMTP at mail.url, or the outbox folder. */
   mailer?: Mailer;
-  /** For what happens outside a request (mail written, mail failures, listener errors). */
+  /** For what happens outside a request (mail written, mail failures, listener errors); silent unless given. */
   logger?: Logger;
   /** Keep security events in the audit_events table (default true). */
   auditLog?: boolean;
