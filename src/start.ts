@@ -3,6 +3,8 @@
  * grants together and puts the HTTP server in front of them. `gatehouse serve` is this plus signals
  * and a banner; the test harness is this plus a cheap password hasher and a manual clock.
  */
+import type { AddressInfo } from 'node:net';
+import type { FastifyInstance } from 'fastify';
 import pino, { type Logger } from 'pino';
 import { MailQueue, OutboxMailer, SmtpMailer, type Mailer } from './accounts/mail/mailer.js';
 import { MailTemplates } from './accounts/mail/templates.js';
@@ -37,9 +39,6 @@ import { TokenEndpoint } from './core/token-endpoint.js';
 import { TokenMinter } from './core/tokens.js';
 import type { GatehouseConfig } from './config/schema.js';
 import type { Store, ThrottleStore } from './storage/store.js';
-
-import type { AddressInfo } from 'node:net';
-import type { FastifyInstance } from 'fastify';
 import { ConfigError, databaseLocation } from './config/load.js';
 import { buildHttpServer } from './http/server.js';
 import type { HttpServices } from './http/services.js';
@@ -232,7 +231,7 @@ export function composeServices(options: ComposeOptions): Services {
     config.access_token_format === 'jwt' && keys
       ? {
           kind: 'jwt',
-          keys: keys,
+          keys,
           issuer: config.issuer,
           audience: config.access_token_audience,
           userClaims: config.jwt_user_claims,
@@ -253,20 +252,20 @@ export function composeServices(options: ComposeOptions): Services {
   const devices = new TrustedDevices(store, clock, ids);
   const scopes = { supported: config.supported_scopes, defaults: config.default_scope.split(' ').filter(Boolean) };
   const grants = createGrantRegistry({
-    store: store,
+    store,
     minter,
-    clock: clock,
+    clock,
     scopes,
     refreshTokenGracePeriod: config.refresh_token_grace_period,
     resourceOwners: new ResourceOwnerSignIn({
-      store: store,
-      passwords: passwords,
-      throttle: throttle,
-      devices: devices,
-      events: events,
-      clock: clock,
+      store,
+      passwords,
+      throttle,
+      devices,
+      events,
+      clock,
     }),
-    events: events,
+    events,
   });
   const tokenEndpoint = new TokenEndpoint(store, grants, clock, throttle, events);
   const authorizationEndpoint = new AuthorizationEndpoint(
@@ -303,15 +302,15 @@ export function composeServices(options: ComposeOptions): Services {
     new URL(config.issuer).host,
   );
   const selfService: SelfServiceContext = {
-    store: store,
-    clock: clock,
+    store,
+    clock,
     ids,
-    passwords: passwords,
+    passwords,
     policy: { minLength: config.password_min_length, maxLength: config.password_max_length },
-    events: events,
-    mail: mail,
-    throttle: throttle,
-    devices: devices,
+    events,
+    mail,
+    throttle,
+    devices,
     url,
   };
   const registration = new Registration(
