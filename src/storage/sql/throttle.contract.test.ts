@@ -55,11 +55,11 @@ describeEachEngine('storage contract: throttling', (factory) => {
              WHERE datname = current_database() AND cardinality(pg_blocking_pids(pid)) > 0`,
           )
         ).map((row) => ({ pid: Number(row.pid), blockers: row.blockers.map(Number) }));
+      // Asks PostgreSQL again until the lock state shows (each query is its own wait, no sleep),
+      // within a bound.
       const until = async (what: string, condition: () => Promise<boolean>) => {
-        for (let tries = 0; tries < 500; tries++) {
-          if (await condition()) return;
-          await new Promise((resolve) => setTimeout(resolve, 10));
-        }
+        const deadline = performance.now() + 5000;
+        while (performance.now() < deadline) if (await condition()) return;
         throw new Error(`timed out waiting until ${what}`);
       };
       const gate = () => {

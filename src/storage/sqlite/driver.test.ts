@@ -1,4 +1,5 @@
-import { mkdtempSync, rmSync, statSync } from 'node:fs';
+import { once } from 'node:events';
+import { mkdtempSync, rmSync, statSync, watch } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
@@ -108,9 +109,16 @@ describe('SQLite background checkpoints', () => {
       );
       // The rows sit in the WAL (far below the 20000-page automatic threshold) until the worker
       // copies them into the main file.
-      const deadline = Date.now() + 5000;
-      while (statSync(path).size <= sizeBefore + 100_000 && Date.now() < deadline)
-        await new Promise((r) => setTimeout(r, 50));
+      // Each write to the file wakes the loop (no polling interval); the signal bounds the wait.
+      const watcher = watch(path);
+      const bound = AbortSignal.timeout(5000);
+      try {
+        while (statSync(path).size <= sizeBefore + 100_000 && !bound.aborted) {
+          await once(watcher, 'change', { signal: bound }).catch(() => {});
+        }
+      } finally {
+        watcher.close();
+      }
       expect(statSync(path).size).toBeGreaterThan(sizeBefore + 100_000);
     } finally {
       await driver.close();
