@@ -42,7 +42,7 @@ import type { Store, ThrottleStore } from './storage/store.js';
 import { ConfigError, databaseLocation } from './config/load.js';
 import { buildHttpServer } from './http/server.js';
 import type { HttpServices } from './http/services.js';
-import { type CleanupSchedule, scheduleCleanup } from './storage/cleanup-schedule.js';
+import { type CleanupSchedule, type Every, scheduleCleanup } from './storage/cleanup-schedule.js';
 import { openStore } from './storage/open.js';
 import type { SqlStore } from './storage/sql-store.js';
 
@@ -56,6 +56,8 @@ export interface StartOptions extends Omit<ComposeOptions, 'store'> {
   listen?: boolean;
   /** Run the periodic clean-up every config.cleanup_interval seconds (default true). */
   scheduleCleanup?: boolean;
+  /** What repeats the clean-up: setInterval unless given (a test harness ticks it by hand). */
+  every?: Every;
   /**
    * Called once everything is built, just before listening, with the function that closes it all:
    * `gatehouse serve` installs its signal handlers here, so a signal during start-up still ends the
@@ -70,6 +72,8 @@ export interface RunningGatehouse {
   url: string;
   /** The wired services (what tests and the CLI reach into). */
   gatehouse: Services;
+  /** The periodic clean-up; null when cleanup_interval is 0 or it was not asked for. */
+  cleanup: CleanupSchedule | null;
   store: SqlStore;
   /** Stops accepting, lets in-flight requests finish, then releases everything start opened. Idempotent. */
   close(): Promise<void>;
@@ -151,9 +155,10 @@ export async function startGatehouse(options: StartOptions): Promise<RunningGate
     }
     // Not when a stop began while listening: nothing would end the schedule.
     if (config.cleanup_interval > 0 && (options.scheduleCleanup ?? true) && !closing) {
-      cleanup = scheduleCleanup(store, gatehouse.clock, config.cleanup_interval, logger, config.audit.retention);
+      const { retention } = config.audit;
+      cleanup = scheduleCleanup(store, gatehouse.clock, config.cleanup_interval, logger, retention, options.every);
     }
-    return { app, url, gatehouse, store, close };
+    return { app, url, gatehouse, cleanup: cleanup ?? null, store, close };
   } catch (error) {
     await close().catch(() => {});
     throw error;

@@ -21,7 +21,19 @@ export async function cleanUp(
 export interface CleanupSchedule {
   /** Stops the schedule and waits for a run in progress. */
   stop(): Promise<void>;
+  /** Resolves once no run is in progress. */
+  idle(): Promise<void>;
 }
+
+/** Calls `tick` every `ms` until the returned function is called: setInterval, or a hand-driven one in tests. */
+export type Every = (ms: number, tick: () => void) => () => void;
+
+const realEvery: Every = (ms, tick) => {
+  const timer = setInterval(tick, ms);
+  // A server with nothing else to do may still exit (after SIGTERM) between runs.
+  timer.unref();
+  return () => clearInterval(timer);
+};
 
 /**
  * `gatehouse tokens clean`, run by `serve` every `intervalSeconds` (cleanup_interval). Runs
@@ -35,6 +47,7 @@ export function scheduleCleanup(
   intervalSeconds: number,
   logger: Pick<Logger, 'info' | 'warn'>,
   auditRetention = 0,
+  every: Every = realEvery,
 ): CleanupSchedule {
   let running: Promise<void> | null = null;
   const run = async () => {
@@ -48,17 +61,18 @@ export function scheduleCleanup(
       );
     }
   };
-  const timer = setInterval(() => {
+  const cancel = every(intervalSeconds * 1000, () => {
     if (running) return;
     running = run().finally(() => {
       running = null;
     });
-  }, intervalSeconds * 1000);
-  // A server with nothing else to do may still exit (after SIGTERM) between runs.
-  timer.unref();
+  });
   return {
     async stop() {
-      clearInterval(timer);
+      cancel();
+      await running;
+    },
+    async idle() {
       await running;
     },
   };

@@ -23,17 +23,13 @@ async function confidentialClient(server: TestServer, name: string): Promise<Con
   return { client_id: client.client_id, client_secret: client.client_secret! };
 }
 
-async function untilLogged(logs: () => string, pattern: RegExp, timeoutMs = 15_000): Promise<string> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const line = logs()
-      .split('\n')
-      .find((candidate) => pattern.test(candidate));
-    if (line) return line;
-    if (Date.now() > deadline) throw new Error(`no log line matching ${pattern} within ${timeoutMs} ms:\n${logs()}`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
+/** The log line of the server's scheduled clean-up runs, parsed. */
+const cleanupLines = (server: TestServer) =>
+  server
+    .logs()
+    .split('\n')
+    .filter((line) => line.includes('scheduled clean-up'))
+    .map((line) => JSON.parse(line));
 
 describe('scheduled clean-up inside serve (cleanup_interval)', () => {
   it('deletes expired tokens without `tokens clean`, and logs what it deleted', async () => {
@@ -49,17 +45,24 @@ describe('scheduled clean-up inside serve (cleanup_interval)', () => {
     }
     expect(await countAccessTokens(server)).toBe(3);
 
-    // Expired a second after issue; the next run after that deletes them.
+    // cleanup_interval 1: the schedule runs every second.
+    expect(server.cleanupEvery).toEqual([1000]);
+    // Before the tokens expire a run deletes none of them.
+    await server.runScheduledCleanup();
+    expect(cleanupLines(server)).toEqual([
+      expect.objectContaining({
+        msg: 'scheduled clean-up: expired rows deleted',
+        deleted: expect.objectContaining({ accessTokens: 0 }),
+      }),
+    ]);
+    expect(await countAccessTokens(server)).toBe(3);
+    // Expired a second after issue; the next run after that deletes them and says so.
     server.clock.advance(2);
-    const line = await untilLogged(server.logs, /"accessTokens":[1-9]/);
-    expect(JSON.parse(line)).toMatchObject({
+    await server.runScheduledCleanup();
+    expect(cleanupLines(server)[1]).toMatchObject({
       msg: 'scheduled clean-up: expired rows deleted',
-      deleted: { accessTokens: expect.any(Number) },
+      deleted: { accessTokens: 3 },
     });
-    const deadline = Date.now() + 15_000;
-    while ((await countAccessTokens(server)) > 0 && Date.now() < deadline) {
-      await new Promise((resolve) => setTimeout(resolve, 200));
-    }
     expect(await countAccessTokens(server)).toBe(0);
     // A clean stop: the schedule ends with the server (serve's exit code on SIGTERM: test/cli/serve.test.ts).
     await expect(server.close()).resolves.toBeUndefined();
@@ -67,7 +70,7 @@ describe('scheduled clean-up inside serve (cleanup_interval)', () => {
 
   it('cleanup_interval 0 turns it off: expired tokens stay until `tokens clean`', async () => {
     const server = await startTestServer({ env: { ...everySecond, GATEHOUSE_CLEANUP_INTERVAL: '0' } });
-    // The same settings but an interval of 1 s: a run of its schedule shows that a tick has passed.
+    // The same settings but an interval of 1 s.
     const witness = await startTestServer({ env: everySecond });
     const client = await confidentialClient(server, 'no-cleanup');
     expect(
@@ -80,7 +83,11 @@ describe('scheduled clean-up inside serve (cleanup_interval)', () => {
       ).status,
     ).toBe(200);
     server.clock.advance(3);
-    await untilLogged(witness.logs, /scheduled clean-up/);
+    // Nothing was scheduled on the server; its twin with an interval of 1 s runs when ticked.
+    expect(server.cleanupEvery).toEqual([]);
+    expect(witness.cleanupEvery).toEqual([1000]);
+    await Promise.all([server.runScheduledCleanup(), witness.runScheduledCleanup()]);
+    expect(cleanupLines(witness)).toHaveLength(1);
     expect(server.logs()).not.toContain('scheduled clean-up');
     expect(await countAccessTokens(server)).toBe(1);
     await expect(server.close()).resolves.toBeUndefined();

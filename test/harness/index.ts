@@ -98,6 +98,10 @@ export interface TestServer {
   createUser(username: string, email: string, password: string, flags?: string[]): Promise<void>;
   /** An administrator's UserAccounts on this server's store, clock, events and hasher. */
   accounts(): UserAccounts;
+  /** Every how many milliseconds the scheduled clean-up was set to run (none: cleanup_interval 0). */
+  cleanupEvery: number[];
+  /** One tick of the scheduled clean-up (it never runs on its own here), awaited to its end. */
+  runScheduledCleanup(): Promise<void>;
   /** Closes the app, then the database (unless it was given). Idempotent. */
   close(): Promise<void>;
 }
@@ -165,12 +169,21 @@ async function startOnce(options: TestServerOptions): Promise<TestServer> {
     });
     const clock = options.clock ?? new ManualClock();
     const store = database.open({ poolSize: config.database_pool_size });
+    // The clean-up schedule is ticked by hand (runScheduledCleanup), never by the wall clock.
+    const ticks = new Set<() => void>();
+    const cleanupEvery: number[] = [];
+    const every = (ms: number, tick: () => void) => {
+      cleanupEvery.push(ms);
+      ticks.add(tick);
+      return () => void ticks.delete(tick);
+    };
     const running = await startGatehouse({
       config,
       store,
       logger,
       clock,
       listen,
+      every,
       passwords: options.passwords ?? cheapPasswords,
       mailer: options.mailer,
       throttleStore: options.throttleStore,
@@ -201,6 +214,11 @@ async function startOnce(options: TestServerOptions): Promise<TestServer> {
         await accounts().create({ username, email, password, ...userFlags(flags) });
       },
       accounts,
+      cleanupEvery,
+      async runScheduledCleanup() {
+        for (const tick of ticks) tick();
+        await running.cleanup?.idle();
+      },
       close() {
         closing ??= (async () => {
           open.delete(server);
