@@ -24,7 +24,7 @@ import { describeEachEngine } from '../helpers/databases.js';
 import { csrfTokenOf, HttpBrowser, pkcePair, type BrowserResponse } from '../helpers/browser-http.js';
 import { linkIn, startMailServer, type MailServer } from '../helpers/mail.js';
 import { basicAuthorization, httpRequest, tokenRequest, type HttpResult } from '../helpers/server.js';
-import { startTestServer, type CreatedClient, type TestServer } from '../harness/index.js';
+import { settleAllServers, startTestServer, type CreatedClient, type TestServer } from '../harness/index.js';
 import { expectNoSecrets, secretBook } from '../harness/secrets.js';
 
 const TRACE = {
@@ -913,29 +913,25 @@ describe('outbox mode: e-mail written to files whose paths are logged, never the
       .sort()
       .map((name) => ({ eml: join(outbox, name), txt: join(outbox, name.replace(/\.eml$/, '.txt')) }));
 
-  /** Waits (10 s at most) for a message to `to` whose .txt holds a link to `path`; returns the files and the link. */
+  /** The message to `to` whose .txt holds a link to `path`, once the server's queues are drained; its files and link. */
   async function waitForFile(to: string, path: string, seen: Set<string>) {
-    const deadline = Date.now() + 10_000;
-    for (;;) {
-      let found: { eml: string; txt: string; text: string } | undefined;
-      try {
-        for (const message of messages()) {
-          if (seen.has(message.eml)) continue;
-          const text = readFileSync(message.txt, 'utf8');
-          if (text.includes(`\nTo: ${to}\n`) && text.includes(`${server.url}${path}?token=`))
-            found = { ...message, text };
-        }
-      } catch {
-        // The folder or the .txt is not there yet.
+    // Sign-ups, resets and the outbox writes they queue are all finished after this.
+    await settleAllServers();
+    let found: { eml: string; txt: string; text: string } | undefined;
+    try {
+      for (const message of messages()) {
+        if (seen.has(message.eml)) continue;
+        const text = readFileSync(message.txt, 'utf8');
+        if (text.includes(`\nTo: ${to}\n`) && text.includes(`${server.url}${path}?token=`))
+          found = { ...message, text };
       }
-      if (found) {
-        seen.add(found.eml);
-        const link = /https?:\/\/\S+/.exec(found.text.slice(found.text.indexOf(`${server.url}${path}`)))![0];
-        return { ...found, link };
-      }
-      if (Date.now() > deadline) throw new Error(`no outbox message to ${to} with a ${path} link in ${outbox}`);
-      await new Promise((resolve) => setTimeout(resolve, 100));
+    } catch {
+      // The folder or the .txt is not there: no message was written.
     }
+    if (!found) throw new Error(`no outbox message to ${to} with a ${path} link in ${outbox}`);
+    seen.add(found.eml);
+    const link = /https?:\/\/\S+/.exec(found.text.slice(found.text.indexOf(`${server.url}${path}`)))![0];
+    return { ...found, link };
   }
 
   it('sign-up and reset each write an .eml and a .txt (owner-only); the log names the .eml; no log line holds a link, token or password', async () => {
