@@ -114,8 +114,25 @@ async function browserContext(url: string): Promise<BrowserContext> {
 
 /** Sends requests of every kind to the nodes and records each answer with the phase it was sent and answered in. */
 class Prober {
-  phase: Phase = 'up';
+  private current: Phase = 'up';
+  private wakeWaiters: () => void = () => {};
+  private phaseChanged = new Promise<void>((resolve) => (this.wakeWaiters = resolve));
   readonly observations: Observation[] = [];
+
+  get phase(): Phase {
+    return this.current;
+  }
+
+  set phase(next: Phase) {
+    this.current = next;
+    this.wakeWaiters();
+    this.phaseChanged = new Promise<void>((resolve) => (this.wakeWaiters = resolve));
+  }
+
+  /** Resolves at the next change of phase. */
+  nextPhase(): Promise<void> {
+    return this.phaseChanged;
+  }
 
   constructor(
     private readonly nodes: RunningServer[],
@@ -324,7 +341,8 @@ describe.skipIf(skipPrivatePostgres)('PostgreSQL stops under load and comes back
       while (!stopped) {
         if (kind === 'refresh') {
           if (prober.phase === 'stopping') {
-            await sleep(5);
+            // No refresh while the database stops: wait for the outage itself, not a while.
+            await prober.nextPhase();
             continue;
           }
           const o = await prober.observe(kind, node, families[0]);
