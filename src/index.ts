@@ -14,3 +14,13 @@ export { ClientRegistry } from './core/clients.js';
 export { UserAccounts } from './accounts/users.js';
 export { OAuthError } from './core/errors.js';
 export { ManualClock, systemClock, type Clock } from './core/clock.js';
+export type {
+  ExtensionGrant,
+  ExtensionGrantDecision,
+  ExtensionGrantForClient,
+  ExtensionGrantForUser,
+  ExtensionGrantRefused,
+  ExtensionGrantRequest,
+  ExtensionGrantUsers,
+  IssuedTokenShape,
+} from './core/grants/extension.js';

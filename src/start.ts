@@ -25,6 +25,7 @@ import { AccountMail, type SelfServiceContext } from './accounts/self-service.js
 import { PendingAuthorizations } from './accounts/pending-authorizations.js';
 import { Sessions } from './accounts/sessions.js';
 import { Throttle } from './accounts/throttle.js';
+import { canonicalize } from './accounts/canonical.js';
 import { TrustedDevices } from './accounts/devices.js';
 import { ResourceOwnerSignIn, signIn } from './accounts/authenticate.js';
 import { AuthorizationEndpoint } from './core/authorize.js';
@@ -33,6 +34,7 @@ import { IntrospectionEndpoint } from './core/introspection.js';
 import { KeyEncryption } from './core/key-encryption.js';
 import { KeyRing } from './core/keys.js';
 import { RevocationEndpoint } from './core/revocation.js';
+import type { ExtensionGrant } from './core/grants/extension.js';
 import { createGrantRegistry } from './core/grants/registry.js';
 import { serverMetadata } from './core/metadata.js';
 import { TokenEndpoint } from './core/token-endpoint.js';
@@ -131,6 +133,7 @@ export async function startGatehouse(options: StartOptions): Promise<RunningGate
       passwords: options.passwords,
       mailer: options.mailer,
       auditLog: options.auditLog,
+      grants: options.grants,
     });
     // Security events go to the audit_events table (composeServices does that) and to the log, but
     // for token.issued and client.authentication_failed: the request's own log line already says it
@@ -197,6 +200,11 @@ export interface ComposeOptions {
   logger?: Logger;
   /** Keep security events in the audit_events table (default true). */
   auditLog?: boolean;
+  /**
+   * The application's own grant types (RFC 6749 §4.5), added to the token endpoint after the
+   * built-in ones: see ExtensionGrant in core/grants/extension.ts and the README.
+   */
+  grants?: readonly ExtensionGrant[];
 }
 
 /**
@@ -256,22 +264,30 @@ export function composeServices(options: ComposeOptions): Services {
   });
   const devices = new TrustedDevices(store, clock, ids);
   const scopes = { supported: config.supported_scopes, defaults: config.default_scope.split(' ').filter(Boolean) };
-  const grants = createGrantRegistry({
-    store,
-    minter,
-    clock,
-    scopes,
-    refreshTokenGracePeriod: config.refresh_token_grace_period,
-    resourceOwners: new ResourceOwnerSignIn({
+  const grants = createGrantRegistry(
+    {
       store,
-      passwords,
-      throttle,
-      devices,
-      events,
+      minter,
       clock,
-    }),
-    events,
-  });
+      scopes,
+      refreshTokenGracePeriod: config.refresh_token_grace_period,
+      resourceOwners: new ResourceOwnerSignIn({
+        store,
+        passwords,
+        throttle,
+        devices,
+        events,
+        clock,
+      }),
+      events,
+      users: {
+        findById: (id) => store.findUserById(id),
+        findByLogin: (login) => store.findUserByLogin(canonicalize(login)),
+      },
+      grantThrottle: throttle,
+    },
+    options.grants,
+  );
   const tokenEndpoint = new TokenEndpoint(store, grants, clock, throttle, events);
   const authorizationEndpoint = new AuthorizationEndpoint(
     store,

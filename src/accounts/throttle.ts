@@ -1,6 +1,6 @@
 import type { Clock } from '../core/clock.js';
 import { OAuthError } from '../core/errors.js';
-import type { ClientAuthenticationThrottle } from '../core/ports.js';
+import type { ClientAuthenticationThrottle, GrantAttemptThrottle } from '../core/ports.js';
 import { blockSeconds, type BlockRule, type ThrottleState, type ThrottleStore } from '../storage/store.js';
 import { canonicalize } from './canonical.js';
 import { addressKey } from '../core/addresses.js';
@@ -59,7 +59,7 @@ export function overloaded(): OAuthError {
  * to finish instead of failing: a success is released uncounted, so a right password is never
  * refused because other right passwords were being checked at the same time.
  */
-export class Throttle implements ClientAuthenticationThrottle {
+export class Throttle implements ClientAuthenticationThrottle, GrantAttemptThrottle {
   private readonly reservations = new Reservations();
 
   constructor(
@@ -107,6 +107,21 @@ export class Throttle implements ClientAuthenticationThrottle {
       address,
       'client-ip',
     );
+  }
+
+  /**
+   * An extension grant's requests from one client (a known one: it has authenticated): refused
+   * requests count per client and address, and per client from anywhere, on the client's own
+   * address counter, like a client's failed authentications.
+   */
+  forGrant(grantType: string, clientId: string, address: string): ThrottleKeys {
+    const subject = `grant:${grantType}|client:${clientId}`;
+    return this.counters(subject, `${subject}|ip:${addressKey(address)}`, address, 'client-ip');
+  }
+
+  /** The extension grants' port (core/ports/throttle.ts): a turn for one request of a grant. */
+  beginGrantAttempt(grantType: string, clientId: string, address: string): Promise<Turn> {
+    return this.begin(this.forGrant(grantType, clientId, address));
   }
 
   /**

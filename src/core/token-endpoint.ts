@@ -7,7 +7,7 @@ import {
 } from './client-auth.js';
 import { OAuthError } from './errors.js';
 import type { Clock } from './clock.js';
-import type { GrantHandler } from './grants/grant.js';
+import type { GrantHandler, RequestHeaders } from './grants/grant.js';
 import type { TokenResponse } from './tokens.js';
 
 /** A token request as the HTTP edge hands it over: single-valued parameters and the Authorization header. */
@@ -16,6 +16,8 @@ export interface TokenRequest {
   authorization?: string;
   /** The caller's network address, for brute-force throttling. */
   clientIp?: string;
+  /** Every HTTP header of the request (lower-case names), handed to extension grants. */
+  headers?: RequestHeaders;
 }
 
 export interface TokenOutcome {
@@ -43,7 +45,7 @@ export class TokenEndpoint {
     return [...this.grants.keys()];
   }
 
-  async handle({ params, authorization, clientIp = 'unknown' }: TokenRequest): Promise<TokenOutcome> {
+  async handle({ params, authorization, clientIp = 'unknown', headers }: TokenRequest): Promise<TokenOutcome> {
     const grantType = params.get('grant_type');
     if (grantType === undefined) throw OAuthError.invalidRequest('missing required parameter: grant_type');
     const client = await this.authenticate(presentedClientCredentials(params, authorization), clientIp);
@@ -52,7 +54,7 @@ export class TokenEndpoint {
     if (!client.grantTypes.includes(grantType)) {
       throw OAuthError.unauthorizedClient(`this client is not allowed the ${grantType} grant`);
     }
-    const minted = await handler.handle({ client, params, clientIp });
+    const minted = await handler.handle({ client, params, clientIp, ...(headers ? { headers } : {}) });
     const { userId } = minted.accessToken;
     this.events?.emit({
       type: 'token.issued',

@@ -3,20 +3,15 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 import type { SecurityEvent } from '../audit/events.js';
 import { OAuthError } from '../core/errors.js';
-import { CLIENT_GRANT_TYPES } from '../core/grants/registry.js';
+import { AUTHORIZATION_ENDPOINT_GRANT_TYPES } from '../core/grants/registry.js';
 import type { HttpServices } from './services.js';
 import { sendOAuthError } from './errors.js';
 
 /** Seconds; token requests take a few milliseconds, sign-ins (argon2id) a few hundred. */
 const LATENCY_BUCKETS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10];
 
-/** The grant label takes only the built-in grant types (the registry's), so a client cannot create series at will. */
-const KNOWN_GRANT_TYPES: ReadonlySet<string> = new Set(CLIENT_GRANT_TYPES);
 type RequestLabel = 'route' | 'method' | 'status' | 'grant_type';
 type LatencyLabel = 'route' | 'method' | 'grant_type';
-
-const grantLabel = (grantType: string | undefined) =>
-  grantType === undefined ? '' : KNOWN_GRANT_TYPES.has(grantType) ? grantType : 'other';
 
 /** Addresses allowed to read /metrics (metrics.allow). */
 function allowList(entries: readonly string[]): BlockList {
@@ -69,7 +64,14 @@ export class GatehouseMetrics {
   private readonly consents: Counter;
   private readonly auditDropped: Counter<'reason'>;
 
-  constructor() {
+  /**
+   * The grant label takes only the grant types the registry knows (built-in and extension), so a
+   * client cannot create series at will: anything else is 'other'.
+   */
+  private readonly knownGrantTypes: ReadonlySet<string>;
+
+  constructor(grantTypes: readonly string[]) {
+    this.knownGrantTypes = new Set([...grantTypes, ...AUTHORIZATION_ENDPOINT_GRANT_TYPES]);
     const registers = [this.registry];
     this.requests = new Counter({
       name: 'gatehouse_http_requests_total',
@@ -138,7 +140,7 @@ export class GatehouseMetrics {
   readonly record = (event: SecurityEvent): void => {
     switch (event.type) {
       case 'token.issued':
-        this.tokensIssued.inc({ grant_type: grantLabel(event.details?.grant_type) });
+        this.tokensIssued.inc({ grant_type: this.grantLabel(event.details?.grant_type) });
         break;
       case 'token.revoked':
         this.tokensRevoked.inc({ token_type: event.details?.token_type ?? 'unknown' });
@@ -178,7 +180,7 @@ export class GatehouseMetrics {
 
   observeRequest(route: string, method: string, status: number, grantType: string | undefined, seconds: number): void {
     // The label, never the raw grant_type: a client chooses that, and could grow the map at will.
-    const grant = grantLabel(grantType);
+    const grant = this.grantLabel(grantType);
     const key = `${route} ${method} ${status} ${grant}`;
     let series = this.requestSeries.get(key);
     if (!series) {
@@ -190,6 +192,10 @@ export class GatehouseMetrics {
     }
     series.count.inc();
     series.latency.observe(seconds);
+  }
+
+  private grantLabel(grantType: string | undefined): string {
+    return grantType === undefined ? '' : this.knownGrantTypes.has(grantType) ? grantType : 'other';
   }
 }
 
@@ -217,11 +223,11 @@ function observeMailQueue(registry: Registry, gatehouse: Pick<HttpServices, 'mai
 /** GET /metrics (metrics.allow only) and the per-request observations. */
 export function registerMetrics(
   app: FastifyInstance,
-  gatehouse: Pick<HttpServices, 'auditLog' | 'config' | 'events' | 'mail'>,
+  gatehouse: Pick<HttpServices, 'auditLog' | 'config' | 'events' | 'mail' | 'tokenEndpoint'>,
 ): void {
   const { metrics: settings } = gatehouse.config;
   if (!settings.enabled) return;
-  const metrics = new GatehouseMetrics();
+  const metrics = new GatehouseMetrics(gatehouse.tokenEndpoint.grantTypes);
   observeMailQueue(metrics.registry, gatehouse);
   const unsubscribe = gatehouse.events.on(metrics.record);
   const unsubscribeDrops = gatehouse.auditLog?.onDropped(metrics.auditEventsDropped);

@@ -13,6 +13,7 @@
  * Only tests of the process itself (CLI exit codes, signals, kill -9, several nodes) spawn
  * `gatehouse serve` (test/helpers/server.ts).
  */
+import type { ExtensionGrant } from '../../src/core/grants/extension.js';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -62,6 +63,8 @@ export interface TestServerOptions {
   auditLog?: boolean;
   /** Called with each log line as it is written (logs() has them all too). */
   onLog?: (line: string) => void;
+  /** The application's extension grants (startGatehouse's `grants`). */
+  grants?: readonly ExtensionGrant[];
 }
 
 export interface CreatedClient {
@@ -188,6 +191,7 @@ async function startOnce(options: TestServerOptions): Promise<TestServer> {
       mailer: options.mailer,
       throttleStore: options.throttleStore,
       auditLog: options.auditLog,
+      grants: options.grants,
     });
     const { gatehouse } = running;
     const accounts = () =>

@@ -6,6 +6,7 @@ import {
   AUTHORIZATION_ENDPOINT_GRANT_TYPES,
   BUILT_IN_GRANT_TYPES,
   CLIENT_GRANT_TYPES,
+  builtOnExtensionApi,
   createGrantRegistry,
   isExtensionGrantType,
   type GrantDependencies,
@@ -41,10 +42,29 @@ describe('the grant registry', () => {
       scopes: { supported: [], defaults: [] },
       refreshTokenGracePeriod: 0,
       resourceOwners,
+      users: { findById: unused, findByLogin: unused },
     };
     const registry = createGrantRegistry(deps);
     expect([...registry.keys()]).toEqual(BUILT_IN_GRANT_TYPES);
     for (const [grantType, handler] of registry) expect(handler.grantType).toBe(grantType);
+  });
+});
+
+describe('built-in grants on the extension API', () => {
+  it('refuses a definition whose grant is built under another grant type', () => {
+    const definition = builtOnExtensionApi('urn:example:one', () => ({
+      grantType: 'urn:example:two',
+      decide: () => ({ client: true }),
+    }));
+    expect(() => definition.create({} as GrantDependencies)).toThrow(/built as urn:example:two/);
+  });
+
+  it('wraps the grant in a handler named by its grant type', () => {
+    const definition = builtOnExtensionApi('urn:example:one', () => ({
+      grantType: 'urn:example:one',
+      decide: () => ({ client: true }),
+    }));
+    expect(definition.create({} as GrantDependencies).grantType).toBe('urn:example:one');
   });
 });
 

@@ -2,6 +2,7 @@ import type { Clock } from '../clock.js';
 import type {
   AuthorizationCodeGrantStorage,
   ClientCredentialsStorage,
+  GrantAttemptThrottle,
   PasswordGrantStorage,
   RefreshTokenGrantStorage,
   ResourceOwnerAuthenticator,
@@ -11,6 +12,7 @@ import { RESPONSE_TYPES } from '../response-types/index.js';
 import type { TokenMinter } from '../tokens.js';
 import { AuthorizationCodeGrant } from './authorization-code.js';
 import { ClientCredentialsGrant } from './client-credentials.js';
+import { type ExtensionGrant, type ExtensionGrantUsers, extensionGrantHandler, isAbsoluteUri } from './extension.js';
 import type { GrantHandler } from './grant.js';
 import { PasswordGrant } from './password.js';
 import { RefreshTokenGrant } from './refresh-token.js';
@@ -27,6 +29,10 @@ export interface GrantDependencies {
   resourceOwners: ResourceOwnerAuthenticator;
   /** Where detected code and token reuse is announced. */
   events?: SecurityEventSink;
+  /** How extension grants find users. */
+  users: ExtensionGrantUsers;
+  /** Counts extension grants' refused requests; absent: nothing is counted. */
+  grantThrottle?: GrantAttemptThrottle;
 }
 
 /** One grant_type of the token endpoint and how to build its handler. */
@@ -65,6 +71,26 @@ export const BUILT_IN_GRANTS: readonly GrantDefinition[] = [
   },
 ];
 
+/**
+ * A built-in grant written against the public extension API (core/grants/extension.ts), as an
+ * application's own grant would be: the grant decides who the tokens are for, the adapter does
+ * the rest. The standard extension grants (device code, token exchange, JWT bearer) are these.
+ */
+export function builtOnExtensionApi(
+  grantType: string,
+  build: (deps: GrantDependencies) => ExtensionGrant,
+): GrantDefinition {
+  return {
+    grantType,
+    create: (deps) => {
+      const grant = build(deps);
+      if (grant.grantType !== grantType) throw new Error(`grant ${grantType} built as ${grant.grantType}`);
+      const { store, minter, clock, scopes, users, grantThrottle } = deps;
+      return extensionGrantHandler(grant, { store, minter, clock, scopes, users, throttle: grantThrottle });
+    },
+  };
+}
+
 /** The grant types the token endpoint answers, in the registry's order. */
 export const BUILT_IN_GRANT_TYPES: readonly string[] = BUILT_IN_GRANTS.map((grant) => grant.grantType);
 
@@ -79,16 +105,25 @@ export const AUTHORIZATION_ENDPOINT_GRANT_TYPES: readonly string[] = [...RESPONS
 /** Every built-in grant type a client can be registered for. */
 export const CLIENT_GRANT_TYPES: readonly string[] = [...BUILT_IN_GRANT_TYPES, ...AUTHORIZATION_ENDPOINT_GRANT_TYPES];
 
-/**
- * RFC 6749 §4.5: an extension grant type is an absolute URI (RFC 3986 §4.3: a scheme, no
- * fragment), such as urn:ietf:params:oauth:grant-type:jwt-bearer.
- */
-export function isExtensionGrantType(grantType: string): boolean {
-  if (!/^[A-Za-z][A-Za-z0-9+.-]*:[^\s#]+$/.test(grantType)) return false;
-  return URL.canParse(grantType);
-}
+/** RFC 6749 §4.5: an extension grant type is an absolute URI, such as urn:ietf:params:oauth:grant-type:jwt-bearer. */
+export const isExtensionGrantType = isAbsoluteUri;
 
-/** The token endpoint's handlers: grant_type → handler. The token endpoint knows nothing else about grants. */
-export function createGrantRegistry(deps: GrantDependencies): ReadonlyMap<string, GrantHandler> {
-  return new Map(BUILT_IN_GRANTS.map((grant) => [grant.grantType, grant.create(deps)]));
+/**
+ * The token endpoint's handlers: grant_type → handler, the built-in grants first, then the
+ * application's extension grants (startGatehouse({ grants })) in the order given. The token
+ * endpoint knows nothing else about grants. An extension may not reuse a grant type.
+ */
+export function createGrantRegistry(
+  deps: GrantDependencies,
+  extensions: readonly ExtensionGrant[] = [],
+): ReadonlyMap<string, GrantHandler> {
+  const registry = new Map(BUILT_IN_GRANTS.map((grant) => [grant.grantType, grant.create(deps)]));
+  const { store, minter, clock, scopes, users, grantThrottle } = deps;
+  for (const grant of extensions) {
+    const handler = extensionGrantHandler(grant, { store, minter, clock, scopes, users, throttle: grantThrottle });
+    if (registry.has(handler.grantType) || AUTHORIZATION_ENDPOINT_GRANT_TYPES.includes(handler.grantType))
+      throw new TypeError(`grant ${handler.grantType} is registered twice`);
+    registry.set(handler.grantType, handler);
+  }
+  return registry;
 }

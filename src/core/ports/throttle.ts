@@ -9,3 +9,25 @@ export interface ClientAuthenticationThrottle {
    */
   clientAuthenticationFailed(clientId: string, known: boolean, address: string): Promise<number>;
 }
+
+/** One attempt holding its turn under the throttle: report exactly one outcome. */
+export interface ThrottledTurn {
+  /** Accepted: released uncounted (and the pair's failures forgotten). */
+  succeeded(): Promise<void>;
+  /** Refused: counted; resolves to the seconds the caller must now wait (0 if none). */
+  failed(): Promise<number>;
+  /** Neither (an error that is not a refusal): released uncounted. */
+  abandon(): void;
+}
+
+/**
+ * Brute-force counting for extension grants (core/grants/extension.ts): refused requests of one
+ * grant type, per client and address, block like wrong passwords do.
+ */
+export interface GrantAttemptThrottle {
+  beginGrantAttempt(
+    grantType: string,
+    clientId: string,
+    address: string,
+  ): Promise<{ kind: 'go'; attempt: ThrottledTurn } | { kind: 'blocked'; retryAfter: number }>;
+}

@@ -15,6 +15,7 @@ export function registerTokenRoute(app: FastifyInstance, gatehouse: Pick<HttpSer
       params,
       authorization: request.headers.authorization,
       clientIp: request.ip,
+      headers: request.headers,
     });
     request.audit.clientId = outcome.clientId;
     return reply.headers(NO_STORE).send(outcome.response);
