@@ -35,6 +35,8 @@ export interface GrantDecision {
   parentHash?: string;
   /** When the family's first token was issued (rotation); a new family starts now. */
   familyStartedAt?: number;
+  /** A shorter access token lifetime for this grant (an extension grant's choice); never longer than configured. */
+  accessTokenLifetime?: number;
 }
 
 export interface MintedTokens {
@@ -79,7 +81,7 @@ export class TokenMinter {
     const familyEnd = this.familyEnd(familyStartedAt);
     // Nothing of a family outlives it: near its end, the access token is cut short too.
     const expiresAt = Math.min(
-      now + this.lifetimes.accessTokenLifetime,
+      now + Math.min(this.lifetimes.accessTokenLifetime, decision.accessTokenLifetime ?? Number.POSITIVE_INFINITY),
       withRefreshToken ? familyEnd : Number.POSITIVE_INFINITY,
     );
     const accessValue =

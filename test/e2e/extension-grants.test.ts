@@ -17,6 +17,7 @@ const SERVICE = 'https://example.com/grants/service';
 const PUBLIC_OK = 'https://example.com/grants/public-ok';
 const EXPLODES = 'https://example.com/grants/explodes';
 const PENDING = 'https://example.com/grants/pending';
+const SHORT = 'https://example.com/grants/short-lived';
 
 type Secret = CreatedClient & { client_secret: string };
 
@@ -51,6 +52,11 @@ describeEachEngine('extension grants (e2e)', (factory) => {
     },
     { grantType: PUBLIC_OK, allowPublicClients: true, decide: () => ({ client: true }) },
     {
+      grantType: SHORT,
+      refreshTokens: false,
+      decide: (request) => ({ client: true, accessTokenLifetime: Number(request.params.get('ttl')) }),
+    },
+    {
       grantType: EXPLODES,
       decide: () => {
         throw new Error('the database of the legacy system is down');
@@ -64,7 +70,7 @@ describeEachEngine('extension grants (e2e)', (factory) => {
       },
     },
   ];
-  const clients = {} as Record<'apiKey' | 'apiKeyRefresh' | 'other' | 'service' | 'introspector', Secret>;
+  const clients = {} as Record<'apiKey' | 'apiKeyRefresh' | 'other' | 'service' | 'introspector' | 'short', Secret>;
   let publicClient: CreatedClient;
 
   beforeAll(async () => {
@@ -80,6 +86,7 @@ describeEachEngine('extension grants (e2e)', (factory) => {
       ['other', ['--grant-type', 'client_credentials']],
       ['service', ['--grant-type', SERVICE, '--scope', 'write']],
       ['introspector', ['--grant-type', 'client_credentials', '--introspect']],
+      ['short', ['--grant-type', SHORT, '--grant-type', 'refresh_token']],
     ];
     await Promise.all([
       ...specs.map(async ([key, flags]) => {
@@ -145,6 +152,15 @@ describeEachEngine('extension grants (e2e)', (factory) => {
       refresh_token: tokens.refresh_token!,
     });
     expectTokens(refreshed, { scope: 'read', refresh: true });
+  });
+
+  it('gives no refresh token after a grant that allows none, and shortens (never lengthens) the access token', async () => {
+    const short = await request(clients.short, { grant_type: SHORT, ttl: '60' });
+    expect(short.status, short.text).toBe(200);
+    expect(short.json.expires_in).toBe(60);
+    expect(short.json.refresh_token).toBeUndefined();
+    const long = await request(clients.short, { grant_type: SHORT, ttl: '86400' });
+    expect(long.json.expires_in).toBe(3600);
   });
 
   it('answers the error the grant names, and never issues tokens for a deactivated or unknown user', async () => {

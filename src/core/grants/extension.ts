@@ -51,6 +51,8 @@ export interface IssuedTokenShape {
   scope?: string | readonly string[];
   /** Whether a refresh token follows, when the grant allows refresh tokens (default: yes). */
   refreshToken?: boolean;
+  /** Seconds the access token lives, if shorter than access_token_lifetime (FOS's access_token_lifetime). */
+  accessTokenLifetime?: number;
 }
 
 /** The tokens are for this user (the resource owner): FOS's `['data' => $user]`. */
@@ -77,7 +79,10 @@ export interface ExtensionGrant {
   readonly grantType: string;
   /** Whether a public client (no secret) may use it; by default only confidential clients may. */
   readonly allowPublicClients?: boolean;
-  /** Whether a refresh token may follow it, for a client also allowed refresh_token (default false). */
+  /**
+   * Whether a refresh token may follow it, for a client also registered for refresh_token
+   * (default true, as in FOSOAuthServerBundle; the client's registration is the opt-in).
+   */
   readonly refreshTokens?: boolean;
   /**
    * Whether refused requests (invalid_grant) count towards the brute-force throttle per client and
@@ -213,8 +218,11 @@ async function issue(
     if (!found?.enabled) throw OAuthError.invalidGrant('the user this grant names cannot sign in');
     user = found;
   }
+  const lifetime = decision.accessTokenLifetime;
+  if (lifetime !== undefined && !(Number.isInteger(lifetime) && lifetime > 0))
+    throw new Error('an extension grant asked for an access token lifetime that is not a positive whole number');
   const withRefreshToken =
-    grant.refreshTokens === true &&
+    grant.refreshTokens !== false &&
     decision.refreshToken !== false &&
     client.grantTypes.includes(RefreshTokenGrant.grantType);
   const minted = await deps.minter.mint(
@@ -224,6 +232,7 @@ async function issue(
       ...(user ? { user } : {}),
       scope,
       familyId: deps.minter.newFamilyId(),
+      ...(lifetime === undefined ? {} : { accessTokenLifetime: lifetime }),
     },
     withRefreshToken,
   );
