@@ -87,8 +87,8 @@ export class GuardedFetcher {
     const controller = new AbortController();
     const timer = setTimeout(() => controller.abort(), this.options.timeoutMs);
     try {
-      const address = await this.permittedAddress(target, controller.signal);
-      return await this.get(target, address, controller.signal);
+      const addresses = await this.permittedAddresses(target, controller.signal);
+      return await this.get(target, addresses, controller.signal);
     } catch (error) {
       if (error instanceof OutboundFetchError) throw error;
       if (controller.signal.aborted) throw new OutboundFetchError('timeout', target.host, 'no complete answer in time');
@@ -117,11 +117,11 @@ export class GuardedFetcher {
   }
 
   /**
-   * The address to connect to: the URL's IP literal (the URL parser has already turned 2130706433
+   * The addresses to connect to: the URL's IP literal (the URL parser has already turned 2130706433
    * and 0x7f.1 into 127.0.0.1), or what DNS answers. Every answer must be permitted, not just the
    * first: a host that also resolves to an internal address is refused.
    */
-  private async permittedAddress(target: URL, signal: AbortSignal): Promise<LookupAddress> {
+  private async permittedAddresses(target: URL, signal: AbortSignal): Promise<LookupAddress[]> {
     const host = bareHost(target.hostname);
     const family = isIP(host);
     const addresses = family !== 0 ? [{ address: host, family }] : await abortable(this.resolve(host), signal);
@@ -131,16 +131,17 @@ export class GuardedFetcher {
         throw new OutboundFetchError('forbidden_address', target.host, 'resolves to an address that is not fetched');
       }
     }
-    return addresses[0]!;
+    return [...addresses];
   }
 
-  private get(target: URL, pinned: LookupAddress, signal: AbortSignal): Promise<FetchedJson> {
+  private get(target: URL, pinned: LookupAddress[], signal: AbortSignal): Promise<FetchedJson> {
     const { maxBytes } = this.options;
     const host = target.host;
-    // Node resolves the host name again unless told what it is: this lookup answers the checked address only.
+    // Node resolves the host name again unless told what it is: this lookup answers the checked
+    // addresses only (all of them when Node asks for all, to try one after another: happy eyeballs).
     const lookup: LookupFunction = (_hostname, options, callback) => {
-      if (options.all) (callback as (e: null, all: LookupAddress[]) => void)(null, [pinned]);
-      else callback(null, pinned.address, pinned.family);
+      if (options.all) (callback as (e: null, all: LookupAddress[]) => void)(null, pinned);
+      else callback(null, pinned[0]!.address, pinned[0]!.family);
     };
     const client = target.protocol === 'https:' ? https : http;
     return new Promise<FetchedJson>((resolve, reject) => {
@@ -207,8 +208,9 @@ function readBody(response: IncomingMessage, host: string, maxBytes: number): Pr
     response.on('data', (chunk: Buffer) => {
       received += chunk.length;
       if (received > maxBytes) {
-        response.destroy();
+        // Rejected first: tearing the connection down says "aborted" at once.
         reject(new OutboundFetchError('too_large', host, `more than ${maxBytes} bytes`, received));
+        response.destroy();
         return;
       }
       chunks.push(chunk);
