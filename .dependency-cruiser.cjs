@@ -5,7 +5,7 @@
  */
 const CORE = '^src/core/';
 const STORAGE = '^src/storage/';
-const SERVICES = '^src/(accounts|audit|config)/';
+const SERVICES = '^src/(accounts|audit|config|outbound)/';
 const COMPOSITION = '^src/(start|gatehouse|logging)\\.ts$';
 const EDGES = '^src/(http|cli)/';
 
@@ -36,9 +36,17 @@ module.exports = {
     {
       name: 'services-stay-below-the-edges',
       severity: 'error',
-      comment: 'accounts/, audit/, config/ never import the composition root, HTTP or the CLI.',
+      comment: 'accounts/, audit/, config/, outbound/ never import the composition root, HTTP or the CLI.',
       from: { path: SERVICES },
       to: { path: [COMPOSITION, EDGES, '^src/index\\.ts$'] },
+    },
+    {
+      name: 'outbound-imports-core-and-config-only',
+      severity: 'error',
+      comment:
+        'outbound/ fetches what clients and issuers name: it needs core (ports, clock) and config, nothing else.',
+      from: { path: '^src/outbound/' },
+      to: { path: '^src/', pathNot: [CORE, '^src/config/', '^src/outbound/'] },
     },
     {
       name: 'composition-below-the-edges',

@@ -36,6 +36,7 @@ import { KeyRing } from './core/keys.js';
 import { RevocationEndpoint } from './core/revocation.js';
 import type { ExtensionGrant } from './core/grants/extension.js';
 import { createGrantRegistry } from './core/grants/registry.js';
+import type { RemoteKeySets } from './core/ports.js';
 import { serverMetadata } from './core/metadata.js';
 import { TokenEndpoint } from './core/token-endpoint.js';
 import { TokenMinter } from './core/tokens.js';
@@ -44,6 +45,7 @@ import type { Store, ThrottleStore } from './storage/store.js';
 import { ConfigError, databaseLocation } from './config/load.js';
 import { buildHttpServer } from './http/server.js';
 import type { HttpServices } from './http/services.js';
+import { remoteJwksCache } from './outbound/remote-jwks.js';
 import { type CleanupSchedule, type Every, scheduleCleanup } from './storage/cleanup-schedule.js';
 import { openStore } from './storage/open.js';
 import type { SqlStore } from './storage/sql-store.js';
@@ -181,6 +183,8 @@ export interface Services extends HttpServices {
   readonly events: SecurityEvents;
   readonly auditLog: AuditLog | null;
   readonly mail: AccountMail;
+  /** Key sets at the URLs clients and trusted issuers name (outbound_fetch). */
+  readonly remoteKeySets: RemoteKeySets;
   /** Lets e-mails still on their way go out and writes the queued audit events (the store stays open). */
   close(): Promise<void>;
 }
@@ -368,6 +372,7 @@ export function composeServices(options: ComposeOptions): Services {
     events,
     auditLog,
     mail,
+    remoteKeySets: remoteJwksCache(config.outbound_fetch, clock, logger),
     metadata: serverMetadata({
       issuer: config.issuer,
       tokenGrantTypes: tokenEndpoint.grantTypes,

@@ -29,6 +29,7 @@ const unitInSrc: readonly string[] = [
   'src/audit/failure-counts.test.ts',
   'src/http/{form,return-to}.test.ts',
   'src/storage/cleanup-schedule.test.ts',
+  'src/outbound/{addresses,guarded-fetch,json-cache,remote-jwks}.test.ts',
 ];
 
 export const testProjects: readonly TestProjectFiles[] = [

@@ -107,3 +107,38 @@ describe('an unknown GATEHOUSE_* variable', () => {
     ]);
   });
 });
+
+describe('outbound_fetch', () => {
+  it('allows loopback by default only for a development issuer (http:// on a loopback host)', () => {
+    const allowed = (input: Record<string, unknown>) => validateConfig(input).outbound_fetch.allow_loopback;
+    expect(allowed({})).toBe(true); // http://127.0.0.1:8080
+    expect(allowed({ issuer: 'http://localhost:3000' })).toBe(true);
+    expect(allowed({ issuer: 'http://[::1]:3000' })).toBe(true);
+    expect(allowed({ issuer: 'http://127.0.0.2/auth' })).toBe(true);
+    expect(allowed({ issuer: 'https://localhost:3000' })).toBe(false);
+    expect(allowed({ issuer: 'https://login.example.com' })).toBe(false);
+    expect(allowed({ issuer: 'http://login.example.com' })).toBe(false);
+    expect(allowed({ issuer: 'http://10.0.0.5:8080' })).toBe(false);
+    expect(allowed({ host: '0.0.0.0' })).toBe(false); // http://0.0.0.0:8080: listening on every interface
+    // Said outright, it wins either way.
+    expect(allowed({ issuer: 'https://login.example.com', outbound_fetch: { allow_loopback: true } })).toBe(true);
+    expect(allowed({ outbound_fetch: { allow_loopback: false } })).toBe(false);
+  });
+
+  it('reads its limits from the environment and checks their bounds', () => {
+    const config = loadConfig({
+      env: {
+        GATEHOUSE_OUTBOUND_FETCH_TIMEOUT: '2',
+        GATEHOUSE_OUTBOUND_FETCH_MAX_BYTES: '4096',
+        GATEHOUSE_OUTBOUND_FETCH_ALLOW_LOOPBACK: 'false',
+      },
+    });
+    expect(config.outbound_fetch).toEqual({ timeout: 2, max_bytes: 4096, allow_loopback: false });
+    expect(validateConfig({}).outbound_fetch).toEqual({ timeout: 5, max_bytes: 524_288, allow_loopback: true });
+    expect(configError({ outbound_fetch: { timeout: 0 } }).message).toMatch(/outbound_fetch\.timeout/);
+    expect(configError({ outbound_fetch: { max_bytes: 100 } }).message).toMatch(/outbound_fetch\.max_bytes/);
+    expect(configError({ outbound_fetch: { max_byte: 100 } }).message).toMatch(
+      /outbound_fetch\.max_byte: unknown setting \(did you mean outbound_fetch\.max_bytes\?\)/,
+    );
+  });
+});

@@ -169,7 +169,18 @@ export function validateConfig(input: ConfigInput): GatehouseConfig {
     issuer,
     access_token_audience: config.access_token_audience ?? issuer,
     mail: { ...config.mail, from: config.mail.from ?? `Gatehouse <no-reply@${mailDomainOf(issuer)}>` },
+    outbound_fetch: {
+      ...config.outbound_fetch,
+      allow_loopback: config.outbound_fetch.allow_loopback ?? isDevelopmentIssuer(issuer),
+    },
   };
+}
+
+/** An http:// issuer on localhost or a loopback address: a development server, which may fetch from loopback. */
+function isDevelopmentIssuer(issuer: string): boolean {
+  const { protocol, hostname } = new URL(issuer);
+  if (protocol !== 'http:') return false;
+  return hostname === 'localhost' || hostname.endsWith('.localhost') || /^127\./.test(hostname) || hostname === '[::1]';
 }
 
 /** "registration.enabeld: unknown setting (did you mean registration.enabled?)" */

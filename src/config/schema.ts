@@ -218,6 +218,29 @@ export const configSchema = z
       })
       .strict()
       .default({ enabled: true, allow: ['127.0.0.1', '::1'] }),
+    /**
+     * Fetches of URLs that clients and issuers name (a client's jwks_uri, a trusted issuer's key
+     * set): https only, public addresses only, no redirects, these limits.
+     */
+    outbound_fetch: z
+      .object({
+        /** Seconds a whole fetch (DNS, connect, answer, body) may take. */
+        timeout: z.number().int().min(1).max(60).default(5),
+        /** Bytes a fetched document may have at most. */
+        max_bytes: z
+          .number()
+          .int()
+          .min(1024)
+          .max(16 * 1024 * 1024)
+          .default(512 * 1024),
+        /**
+         * Development: plain http URLs and loopback addresses (127.0.0.0/8, ::1) may be fetched.
+         * Unset: true when the issuer is an http:// URL on a loopback host, false otherwise.
+         */
+        allow_loopback: z.boolean().optional(),
+      })
+      .strict()
+      .default({ timeout: 5, max_bytes: 512 * 1024 }),
     /** pino level: fatal, error, warn, info, debug, trace or silent. */
     log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   })
@@ -253,6 +276,7 @@ export type GatehouseConfig = ParsedConfig & {
   issuer: string;
   access_token_audience: string;
   mail: ParsedConfig['mail'] & { from: string };
+  outbound_fetch: ParsedConfig['outbound_fetch'] & { allow_loopback: boolean };
 };
 
 /** Null when `value` is an IP address or a CIDR range (10.0.0.0/8, fd00::/8). */
@@ -303,6 +327,8 @@ export const numericKeys = new Set([
   'audit.retention',
   'audit.failure_window',
   'audit.failure_rows',
+  'outbound_fetch.timeout',
+  'outbound_fetch.max_bytes',
 ]);
 export const listKeys = new Set(['supported_scopes', 'trusted_proxies', 'metrics.allow']);
 export const booleanKeys = new Set([
@@ -312,12 +338,21 @@ export const booleanKeys = new Set([
   'registration.enabled',
   'registration.confirmation',
   'metrics.enabled',
+  'outbound_fetch.allow_loopback',
 ]);
 /** Mappings: given as a JSON object in the environment. */
 export const objectKeys = new Set(['scope_descriptions']);
 
 /** Settings grouped in a section (registration.enabled …): written nested in files. */
-export const sectionKeys = new Set(['registration', 'resetting', 'mail', 'rate_limit', 'audit', 'metrics']);
+export const sectionKeys = new Set([
+  'registration',
+  'resetting',
+  'mail',
+  'rate_limit',
+  'audit',
+  'metrics',
+  'outbound_fetch',
+]);
 
 /** GATEHOUSE_ACCESS_TOKEN_LIFETIME, GATEHOUSE_REGISTRATION_ENABLED: a setting's environment variable. */
 export function environmentVariable(key: string): string {

@@ -206,6 +206,21 @@ export const settingDocs: Record<string, SettingDoc> = {
   'metrics.allow': {
     meaning: 'Addresses or CIDR ranges that may read `/metrics`; others get 404.',
   },
+  'outbound_fetch.timeout': {
+    meaning:
+      'Seconds a fetch of a URL a client or issuer names (a `jwks_uri`) may take in all: DNS, connect, ' +
+      'answer and body. See [Outbound requests](#outbound-requests).',
+  },
+  'outbound_fetch.max_bytes': {
+    meaning: 'Bytes such a document may have; the fetch is cut off past it, whatever `Content-Length` says.',
+    defaultNote: '512 KiB',
+  },
+  'outbound_fetch.allow_loopback': {
+    meaning:
+      'Development: plain `http` URLs and loopback addresses (`127.0.0.0/8`, `::1`) may be fetched. Private,' +
+      ' link-local and other non-public addresses never are.',
+    defaultText: '`true` when `issuer` is `http://` on `localhost` or a loopback address, else `false`',
+  },
   log_level: {
     meaning: '`fatal`, `error`, `warn`, `info`, `debug`, `trace` or `silent`.',
   },

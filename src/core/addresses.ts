@@ -24,7 +24,7 @@ export function addressKey(address: string): string {
 }
 
 /** The eight 16-bit groups of a valid IPv6 address (with :: and a dotted IPv4 tail expanded). */
-function ipv6Groups(address: string): number[] {
+export function ipv6Groups(address: string): number[] {
   let text = address;
   const dotted = /(\d+\.\d+\.\d+\.\d+)$/.exec(text);
   if (dotted) {
