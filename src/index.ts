@@ -3,7 +3,8 @@
  * everything and serves; `close()` releases it all. The rest is what an embedding process needs
  * around it: the configuration, the storage, client and user administration.
  */
-export { startGatehouse, type RunningGatehouse, type StartOptions, type Services } from './start.js';
+export { startGatehouse, type RunningGatehouse, type StartOptions } from './start.js';
+export type { Services } from './compose.js';
 export type { ServerMetadata } from './core/metadata.js';
 export { createLogger } from './logging.js';
 export { loadConfig, validateConfig, ConfigError } from './config/load.js';

@@ -20,7 +20,7 @@ import { validateConfig } from '../config/load.js';
 import { ClientRegistry } from '../core/clients.js';
 import { ManualClock } from '../core/clock.js';
 import { hashSecret, tokenKey } from '../core/secrets.js';
-import { composeServices, type Services } from '../start.js';
+import { composeServices, type Services } from '../compose.js';
 import { buildHttpServer } from '../http/server.js';
 import type { UserRecord } from '../storage/store.js';
 import type { Mailer, MailMessage } from './mail/mailer.js';

@@ -9,7 +9,7 @@ import { afterEach, beforeEach, expect, it } from 'vitest';
 import { describeEachEngine, type TestStore } from '../../test/helpers/databases.js';
 import { validateConfig } from '../config/load.js';
 import { ManualClock } from '../core/clock.js';
-import { composeServices, type Services } from '../start.js';
+import { composeServices, type Services } from '../compose.js';
 import { SecurityEvents, type SecurityEvent } from '../audit/events.js';
 import type { Store, UserRecord } from '../storage/store.js';
 import { signIn } from './authenticate.js';

@@ -17,7 +17,7 @@ import type { ConfigInput } from '../config/schema.js';
 import { ClientRegistry } from '../core/clients.js';
 import { ManualClock } from '../core/clock.js';
 import { hashSecret } from '../core/secrets.js';
-import { composeServices, type Services } from '../start.js';
+import { composeServices, type Services } from '../compose.js';
 import type { SqlStore } from '../storage/sql-store.js';
 import type { UserRecord } from '../storage/store.js';
 import { signIn } from './authenticate.js';

@@ -12,7 +12,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createSqliteStore, type TestStore } from '../../test/helpers/databases.js';
 import { validateConfig } from '../config/load.js';
 import { ManualClock } from '../core/clock.js';
-import { composeServices, type Services } from '../start.js';
+import { composeServices, type Services } from '../compose.js';
 import type { Store } from '../storage/store.js';
 import { signIn } from './authenticate.js';
 import type { Mailer, MailMessage } from './mail/mailer.js';

@@ -8,7 +8,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createSqliteStore, type TestStore } from '../../test/helpers/databases.js';
 import { validateConfig } from '../config/load.js';
 import { ManualClock } from '../core/clock.js';
-import { composeServices, type Services } from '../start.js';
+import { composeServices, type Services } from '../compose.js';
 import type { SqlStore } from '../storage/sql-store.js';
 import { SecurityEvents, type SecurityEvent } from '../audit/events.js';
 import type { Mailer, MailMessage } from './mail/mailer.js';

@@ -24,7 +24,7 @@ import { ClientRegistry } from '../core/clients.js';
 import { ManualClock } from '../core/clock.js';
 import { hashSecret, tokenKey } from '../core/secrets.js';
 import type { TokenOutcome } from '../core/token-endpoint.js';
-import { composeServices, type Services } from '../start.js';
+import { composeServices, type Services } from '../compose.js';
 import { buildHttpServer } from '../http/server.js';
 import type { UserRecord } from '../storage/store.js';
 import { toAuditRecord } from './audit-log.js';

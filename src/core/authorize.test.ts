@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSqliteStore, type TestStore } from '../../test/helpers/databases.js';
 import { UserAccounts } from '../accounts/users.js';
 import { validateConfig } from '../config/load.js';
-import { composeServices, type Services } from '../start.js';
+import { composeServices, type Services } from '../compose.js';
 import type { ClientRecord } from './ports.js';
 import type { AuthorizationRequest, AuthorizationValidation } from './authorize.js';
 import { ClientRegistry, type NewClient } from './clients.js';

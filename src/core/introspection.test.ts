@@ -5,7 +5,7 @@ import { createSqliteStore, type TestStore } from '../../test/helpers/databases.
 import { rejectedOAuthError } from '../../test/helpers/errors.js';
 import { UserAccounts } from '../accounts/users.js';
 import { validateConfig } from '../config/load.js';
-import { composeServices, type Services } from '../start.js';
+import { composeServices, type Services } from '../compose.js';
 import { ClientRegistry, type RegisteredClient } from './clients.js';
 import { ManualClock } from './clock.js';
 import { hashSecret, tokenKey } from './secrets.js';

@@ -22,7 +22,7 @@ import pino from 'pino';
 import { afterEach, expect, it } from 'vitest';
 import { describeEachEngine, type EngineFactory, type TestDatabase } from '../../test/helpers/databases.js';
 import { validateConfig } from '../config/load.js';
-import { composeServices } from '../start.js';
+import { composeServices } from '../compose.js';
 import { buildHttpServer } from '../http/server.js';
 import type { SqlStore } from '../storage/sql-store.js';
 import { ManualClock } from './clock.js';

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSqliteStore, type TestStore } from '../../test/helpers/databases.js';
 import { UserAccounts } from '../accounts/users.js';
 import { validateConfig } from '../config/load.js';
-import { composeServices, type Services } from '../start.js';
+import { composeServices, type Services } from '../compose.js';
 import { ClientRegistry } from './clients.js';
 import { ManualClock } from './clock.js';
 import { rejectedOAuthError } from '../../test/helpers/errors.js';

@@ -6,7 +6,7 @@ import { createSqliteStore, type TestStore } from '../../test/helpers/databases.
 import { UserAccounts } from '../accounts/users.js';
 import { validateConfig } from '../config/load.js';
 import type { ConfigInput } from '../config/schema.js';
-import { composeServices, type Services } from '../start.js';
+import { composeServices, type Services } from '../compose.js';
 import { ClientRegistry, type RegisteredClient } from './clients.js';
 import { ManualClock } from './clock.js';
 import { KEY_PREPUBLICATION_SECONDS } from './keys.js';

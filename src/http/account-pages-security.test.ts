@@ -17,7 +17,7 @@ import type { Mailer, MailMessage } from '../accounts/mail/mailer.js';
 import { UserAccounts } from '../accounts/users.js';
 import { validateConfig } from '../config/load.js';
 import { ManualClock } from '../core/clock.js';
-import { composeServices, type Services } from '../start.js';
+import { composeServices, type Services } from '../compose.js';
 import { buildHttpServer } from './server.js';
 
 const T = 1_800_000_000;

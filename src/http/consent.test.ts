@@ -23,7 +23,7 @@ import { validateConfig } from '../config/load.js';
 import { ClientRegistry, type RegisteredClient } from '../core/clients.js';
 import { ManualClock } from '../core/clock.js';
 import { tokenKey } from '../core/secrets.js';
-import { composeServices, type Services } from '../start.js';
+import { composeServices, type Services } from '../compose.js';
 import { buildHttpServer } from './server.js';
 
 const T = 1_800_000_000;

@@ -10,7 +10,7 @@ import pino from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSqliteStore, type TestStore } from '../../test/helpers/databases.js';
 import { validateConfig } from '../config/load.js';
-import { composeServices, type Services } from '../start.js';
+import { composeServices, type Services } from '../compose.js';
 import { BODY_LIMIT, buildHttpServer, HSTS_HEADER } from './server.js';
 
 /** One year; no includeSubDomains (sibling hosts may still be http), no preload. */

@@ -17,7 +17,7 @@ import { UserAccounts } from '../accounts/users.js';
 import { validateConfig } from '../config/load.js';
 import { ClientRegistry } from '../core/clients.js';
 import { ManualClock } from '../core/clock.js';
-import { composeServices } from '../start.js';
+import { composeServices } from '../compose.js';
 import { buildHttpServer } from './server.js';
 
 const T = 1_800_000_000;

@@ -12,7 +12,7 @@ import { createSqliteStore, type TestStore } from '../../test/helpers/databases.
 import { UserAccounts } from '../accounts/users.js';
 import { validateConfig } from '../config/load.js';
 import { ManualClock } from '../core/clock.js';
-import { composeServices, type Services } from '../start.js';
+import { composeServices, type Services } from '../compose.js';
 import { PAGE_ROUTE } from './browser.js';
 import { buildHttpServer } from './server.js';
 

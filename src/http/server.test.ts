@@ -3,7 +3,7 @@ import { Writable } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSqliteStore, type TestStore } from '../../test/helpers/databases.js';
 import { validateConfig } from '../config/load.js';
-import { composeServices } from '../start.js';
+import { composeServices } from '../compose.js';
 import { createLogger } from '../logging.js';
 import { buildHttpServer } from './server.js';
 

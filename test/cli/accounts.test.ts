@@ -18,7 +18,7 @@ import { validateConfig } from '../../src/config/load.js';
 import { ManualClock } from '../../src/core/clock.js';
 import { ClientRegistry } from '../../src/core/clients.js';
 import { hashSecret } from '../../src/core/secrets.js';
-import { composeServices, type Services } from '../../src/start.js';
+import { composeServices, type Services } from '../../src/compose.js';
 import type { SqlStore } from '../../src/storage/sql-store.js';
 import { cheapPasswords } from '../harness/passwords.js';
 import { showUser } from '../harness/users.js';

@@ -26,7 +26,7 @@ import { loadConfig } from '../../src/config/load.js';
 import type { ConfigInput, GatehouseConfig } from '../../src/config/schema.js';
 import { ClientRegistry } from '../../src/core/clients.js';
 import { ManualClock, type Clock } from '../../src/core/clock.js';
-import type { Services } from '../../src/start.js';
+import type { Services } from '../../src/compose.js';
 import { createLogger } from '../../src/logging.js';
 import { startGatehouse } from '../../src/start.js';
 import type { SqlStore } from '../../src/storage/sql-store.js';

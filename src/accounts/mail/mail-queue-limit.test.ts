@@ -10,7 +10,7 @@ import { afterEach, describe, expect, it, vi } from 'vitest';
 import { createSqliteStore, type TestStore } from '../../../test/helpers/databases.js';
 import { validateConfig } from '../../config/load.js';
 import { ManualClock } from '../../core/clock.js';
-import { composeServices } from '../../start.js';
+import { composeServices } from '../../compose.js';
 import { buildHttpServer } from '../../http/server.js';
 import { UserAccounts } from '../users.js';
 import { MailQueue, type Mailer, type MailMessage } from './mailer.js';

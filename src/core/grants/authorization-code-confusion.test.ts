@@ -10,7 +10,7 @@ import { createSqliteStore, type TestStore } from '../../../test/helpers/databas
 import { rejectedOAuthError } from '../../../test/helpers/errors.js';
 import { UserAccounts } from '../../accounts/users.js';
 import { validateConfig } from '../../config/load.js';
-import { composeServices, type Services } from '../../start.js';
+import { composeServices, type Services } from '../../compose.js';
 import type { IssuedTokens } from '../ports.js';
 import { ClientRegistry, type RegisteredClient } from '../clients.js';
 import { ManualClock } from '../clock.js';

@@ -12,7 +12,7 @@ import { rejectedOAuthError } from '../../../test/helpers/errors.js';
 import { UserAccounts } from '../../accounts/users.js';
 import type { SecurityEvent } from '../../audit/events.js';
 import { validateConfig } from '../../config/load.js';
-import { composeServices, type Services } from '../../start.js';
+import { composeServices, type Services } from '../../compose.js';
 import { ClientRegistry } from '../clients.js';
 import { ManualClock } from '../clock.js';
 import { tokenKey } from '../secrets.js';

@@ -11,7 +11,7 @@ import type { MailMessage } from '../../../src/accounts/mail/mailer.js';
 import type { ConfigInput } from '../../../src/config/schema.js';
 import { ClientRegistry } from '../../../src/core/clients.js';
 import { systemClock } from '../../../src/core/clock.js';
-import type { Services } from '../../../src/start.js';
+import type { Services } from '../../../src/compose.js';
 import { csrfToken, type CsrfPurpose } from '../../../src/http/csrf.js';
 import type { ClientRecord, UserRecord } from '../../../src/storage/store.js';
 import { cheapPasswords, startTestServer } from '../../harness/index.js';
