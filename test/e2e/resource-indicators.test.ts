@@ -46,6 +46,7 @@ describeEachEngine('resource indicators, RFC 8707 (e2e)', (factory) => {
   let rival: Confidential;
   let service: Confidential;
   let api: Confidential;
+  let implicit: Confidential;
 
   beforeAll(async () => {
     server = await startTestServer({ engine: factory.engine, env: SCOPE_ENV });
@@ -62,9 +63,27 @@ describeEachEngine('resource indicators, RFC 8707 (e2e)', (factory) => {
       server.createClient(['--name', 'Rival', '--redirect-uri', CB, ...flows, '--resource', RIVAL_API]),
       server.createClient(['--name', 'Service', '--grant-type', 'client_credentials', '--resource', BILLING]),
       server.createClient(['--name', 'Resource server', '--introspect', '--grant-type', 'client_credentials']),
+      server.createClient([
+        '--name',
+        'Implicit',
+        '--redirect-uri',
+        CB,
+        '--grant-type',
+        'implicit',
+        '--resource',
+        CALENDAR,
+        '--resource',
+        CONTACTS,
+      ]),
       server.createUser('alice', 'alice@example.com', PASSWORD),
     ]);
-    [web, rival, service, api] = created.slice(0, 4) as [Confidential, Confidential, Confidential, Confidential];
+    [web, rival, service, api, implicit] = created.slice(0, 5) as Confidential[] as [
+      Confidential,
+      Confidential,
+      Confidential,
+      Confidential,
+      Confidential,
+    ];
     jwtServer = await startTestServer({ database: server.database, env: JWT_ENV });
   });
 
@@ -74,16 +93,25 @@ describeEachEngine('resource indicators, RFC 8707 (e2e)', (factory) => {
   });
 
   /** GET /oauth/authorize with `resources` repeated, in a browser that signs in (and consents) as alice. */
-  async function authorize(target: TestServer, client: Confidential, resources: string[], browser?: HttpBrowser) {
+  async function authorize(
+    target: TestServer,
+    client: Confidential,
+    resources: string[],
+    browser?: HttpBrowser,
+    responseType: 'code' | 'token' = 'code',
+  ) {
     const web = browser ?? new HttpBrowser(target.url);
     const { verifier, challenge } = pkcePair();
+    const pkce: Pairs = [
+      ['code_challenge', challenge],
+      ['code_challenge_method', 'S256'],
+    ];
     const query = new URLSearchParams([
-      ['response_type', 'code'],
+      ['response_type', responseType],
       ['client_id', client.client_id],
       ['redirect_uri', CB],
       ['state', 'st'],
-      ['code_challenge', challenge],
-      ['code_challenge_method', 'S256'],
+      ...(responseType === 'code' ? pkce : []),
       ...resourcePairs(resources),
     ]);
     let res = await web.get(`/oauth/authorize?${query}`);
@@ -184,6 +212,15 @@ describeEachEngine('resource indicators, RFC 8707 (e2e)', (factory) => {
       const several = tokens(await redeem(jwtServer, web, await codeFor(jwtServer, web, [CALENDAR, BILLING])));
       expect(decodeJwt(several.access_token).aud).toEqual([CALENDAR, BILLING]);
       expect(await introspectedAudience(jwtServer, several.access_token)).toEqual([CALENDAR, BILLING]);
+    });
+
+    it('implicit grant: the access token in the fragment is for the requested resources', async () => {
+      const { res } = await authorize(jwtServer, implicit, [CALENDAR, CONTACTS], undefined, 'token');
+      const fragment = new URLSearchParams(new URL(res.location!).hash.slice(1));
+      expect(fragment.get('error'), res.location!).toBeNull();
+      expect(decodeJwt(fragment.get('access_token')!).aud).toEqual([CALENDAR, CONTACTS]);
+      const refused = await authorize(jwtServer, implicit, [BILLING], undefined, 'token');
+      expect(new URLSearchParams(new URL(refused.res.location!).hash.slice(1)).get('error')).toBe('invalid_target');
     });
 
     it('without any resource the audience is the default (the issuer), as before', async () => {
