@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { thrownOAuthError as error } from '../../test/helpers/errors.js';
-import { parametersFrom } from './params.js';
+import { authorizationParameters, restoreAuthorizationParameters } from './authorize.js';
+import { allValues, parametersFrom } from './params.js';
 import {
   audienceClaim,
   MAX_RESOURCES_PER_REQUEST,
@@ -109,5 +110,24 @@ describe('the aud claim', () => {
   it('is a string for one audience and an array for several', () => {
     expect(audienceClaim([API])).toBe(API);
     expect(audienceClaim([API, BILLING])).toEqual([API, BILLING]);
+  });
+});
+
+describe('a pending authorization request keeps its resources', () => {
+  it('as checked, and restores every one of them', () => {
+    const params = parametersFrom([
+      ['client_id', 'c'],
+      ['resource', API],
+      ['resource', BILLING],
+      ['resource', API],
+    ]);
+    const kept = authorizationParameters({ params, resources: requestedResources(params) });
+    expect(kept).toEqual({ client_id: 'c', resource: `${API} ${BILLING}` });
+    const restored = restoreAuthorizationParameters(kept);
+    expect(allValues(restored, 'resource')).toEqual([API, BILLING]);
+    expect(restored.get('client_id')).toBe('c');
+    expect(authorizationParameters({ params: new Map([['client_id', 'c']]), resources: [] })).toEqual({
+      client_id: 'c',
+    });
   });
 });
