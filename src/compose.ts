@@ -136,12 +136,15 @@ export function composeServices(options: ComposeOptions): Services {
   });
   const devices = new TrustedDevices(store, clock, ids);
   const scopes = { supported: config.supported_scopes, defaults: config.default_scope.split(' ').filter(Boolean) };
+  // RFC 8707: a token whose request names no resource is for this audience, and any client may name it.
+  const resources = { defaultAudience: config.access_token_audience };
   const grants = createGrantRegistry(
     {
       store,
       minter,
       clock,
       scopes,
+      resources,
       refreshTokenGracePeriod: config.refresh_token_grace_period,
       resourceOwners: new ResourceOwnerSignIn({
         store,
@@ -172,6 +175,7 @@ export function composeServices(options: ComposeOptions): Services {
       enforceState: config.enforce_state,
       codeLifetime: config.auth_code_lifetime,
       scopes,
+      resources,
     },
     events,
   );

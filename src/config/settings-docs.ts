@@ -91,7 +91,8 @@ export const settingDocs: Record<string, SettingDoc> = {
     meaning: 'Algorithm of new signing keys: `EdDSA` (Ed25519), `ES256` or `RS256`.',
   },
   access_token_audience: {
-    meaning: "The `aud` claim of JWT access tokens (and of introspection answers): your API's identifier.",
+    meaning:
+      "The `aud` claim of JWT access tokens (and of introspection answers) when the request names no `resource` (RFC 8707): your API's identifier. Every client may name it as a `resource`.",
     defaultText: 'the issuer',
   },
   jwt_user_claims: {

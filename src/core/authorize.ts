@@ -2,6 +2,7 @@ import type { Clock, IdSource } from './clock.js';
 import { OAuthError, truncate } from './errors.js';
 import { scopeForNewGrant, type ScopePolicy } from './grants/scope-policy.js';
 import { clientIdentityAssured } from './native-apps.js';
+import { isMultiValued, parametersFrom, type RequestParameters } from './params.js';
 import type { ClientRecord, ClientStore, ConsentStore, SecurityEventSink, UserRecord } from './ports.js';
 import { resolveRedirectUri } from './redirect-uris.js';
 import {
@@ -11,6 +12,7 @@ import {
   type ResponseTypeHandler,
 } from './response-types/index.js';
 import type { ResponseTypeStorage } from './response-types/response-type.js';
+import { resourcesForNewGrant, type ResourcePolicy } from './resources.js';
 import { formatScope } from './scopes.js';
 import type { TokenMinter } from './tokens.js';
 
@@ -33,6 +35,8 @@ export interface AuthorizationRequest {
   /** Where the response parameters go: response_mode, or the response type's default. */
   responseMode: ResponseMode;
   scope: string[];
+  /** RFC 8707: the resources requested (each one the client may name); [] for none (the default audience). */
+  resources: string[];
   state: string | undefined;
   /** S256 challenge (RFC 7636), or null when the client sent none and none was required. */
   codeChallenge: string | null;
@@ -53,6 +57,7 @@ export interface AuthorizationSettings {
   enforceState: boolean;
   codeLifetime: number;
   scopes: ScopePolicy;
+  resources: ResourcePolicy;
 }
 
 export type AuthorizationStorage = Pick<ClientStore, 'findClient'> &
@@ -69,6 +74,7 @@ const AUTHORIZATION_PARAMETERS = [
   'code_challenge',
   'code_challenge_method',
   'response_mode',
+  'resource',
 ] as const;
 
 /**
@@ -77,9 +83,6 @@ const AUTHORIZATION_PARAMETERS = [
  * stores for a request nobody has authenticated.
  */
 const MAX_PARAMETER_LENGTHS = { state: 2048, scope: 1024 } as const;
-
-/** Parameters that may appear more than once by their own spec: `resource` (RFC 8707 §2), `audience`. */
-const MULTI_VALUED_PARAMETERS: readonly string[] = ['resource', 'audience'];
 
 const RESPONSE_MODES: readonly string[] = ['query', 'fragment'] satisfies ResponseMode[];
 
@@ -113,14 +116,29 @@ export function consentMayBeRemembered(request: Pick<AuthorizationRequest, 'clie
   return clientIdentityAssured(request.client, request.redirectUri);
 }
 
-/** The request's parameters this endpoint reads: what a pending request keeps on the server. */
-export function authorizationParameters(request: Pick<AuthorizationRequest, 'params'>): Record<string, string> {
+/**
+ * The request's parameters this endpoint reads: what a pending request keeps on the server. The
+ * resources are kept as checked (each one the client may name), joined by spaces: a URI has no
+ * space in it (restoreAuthorizationParameters splits them again).
+ */
+export function authorizationParameters(
+  request: Pick<AuthorizationRequest, 'params' | 'resources'>,
+): Record<string, string> {
   const kept: Record<string, string> = {};
   for (const name of AUTHORIZATION_PARAMETERS) {
-    const value = request.params.get(name);
+    const value = name === 'resource' ? request.resources.join(' ') || undefined : request.params.get(name);
     if (value !== undefined) kept[name] = value;
   }
   return kept;
+}
+
+/** The parameters of a request kept by authorizationParameters, to validate again. */
+export function restoreAuthorizationParameters(kept: Record<string, string>): RequestParameters {
+  return parametersFrom(
+    Object.entries(kept).flatMap(([name, value]) =>
+      name === 'resource' ? value.split(' ').map((resource) => [name, resource] as const) : [[name, value] as const],
+    ),
+  );
 }
 
 export class AuthorizationEndpoint {
@@ -143,7 +161,7 @@ export class AuthorizationEndpoint {
   ): Promise<AuthorizationValidation> {
     // RFC 6749 §3.1: parameters must not be included more than once, except those whose own
     // spec lets them repeat. Never "first wins": a planted value must not decide anything.
-    const repeated = repeatedNames.filter((name) => !MULTI_VALUED_PARAMETERS.includes(name));
+    const repeated = repeatedNames.filter((name) => !isMultiValued(name));
     // 1. The client and the redirect URI: failures here are shown, never redirected.
     if (repeated.includes('client_id')) return { kind: 'untrusted', description: 'client_id was given more than once' };
     if (repeated.includes('redirect_uri'))
@@ -205,9 +223,20 @@ export class AuthorizationEndpoint {
     const state = params.get('state');
     if (state === undefined && this.settings.enforceState) throw OAuthError.invalidRequest('state is required');
     const scope = scopeForNewGrant(this.settings.scopes, client, params.get('scope'));
+    // RFC 8707 §2: a bad or foreign resource is invalid_target, at the (trusted) redirect URI.
+    const resources = resourcesForNewGrant(this.settings.resources, client, params);
     const codeChallenge = handler.codeChallenge(client, params, this.settings.requirePkce);
     const { responseType } = handler;
-    return { client, responseType, responseMode: responseModeOf(params), scope, state, codeChallenge, params };
+    return {
+      client,
+      responseType,
+      responseMode: responseModeOf(params),
+      scope,
+      resources,
+      state,
+      codeChallenge,
+      params,
+    };
   }
 
   /** The response type's handler (RFC 6749 §3.1.1), once the client is allowed its grant. */

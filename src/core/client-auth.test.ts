@@ -17,6 +17,7 @@ const confidential: ClientRecord = {
   scopes: null,
   trusted: false,
   canIntrospect: false,
+  allowedResources: null,
   createdAt: 0,
 };
 const publicClient: ClientRecord = { ...confidential, id: 'spa', secretHash: null, isPublic: true };

@@ -2,6 +2,7 @@ import type { ClientRecord, ClientStore } from './ports.js';
 import { cryptoIds, systemClock, type Clock, type IdSource } from './clock.js';
 import { CLIENT_GRANT_TYPES, isExtensionGrantType } from './grants/registry.js';
 import { redirectUriRegistrationProblem } from './redirect-uris.js';
+import { resourceProblem } from './resources.js';
 import { isScopeToken } from './scopes.js';
 import { hashSecret } from './secrets.js';
 
@@ -24,6 +25,11 @@ export interface NewClient {
   trusted?: boolean;
   /** A resource server: may introspect every client's tokens. */
   canIntrospect?: boolean;
+  /**
+   * RFC 8707: the resources (absolute URIs without a fragment) it may name in `resource`, compared
+   * exactly; absent or empty: none but the server's default audience.
+   */
+  allowedResources?: string[] | null;
   /** Development only: accept plain http redirect URIs to hosts that are not loopback (not stored). */
   allowInsecureHttp?: boolean;
 }
@@ -71,6 +77,11 @@ export class ClientRegistry {
     const scopes = input.scopes ?? null;
     const badScope = scopes?.find((s) => !isScopeToken(s));
     if (badScope !== undefined) throw new ClientRegistrationError(`scope "${badScope}" is not a valid scope token`);
+    const allowedResources = [...new Set(input.allowedResources ?? [])];
+    for (const resource of allowedResources) {
+      const problem = resourceProblem(resource);
+      if (problem) throw new ClientRegistrationError(`resource "${resource}": ${problem}`);
+    }
 
     const secret = isPublic ? null : this.ids.secret();
     const client: ClientRecord = {
@@ -83,6 +94,7 @@ export class ClientRegistry {
       scopes: scopes === null ? null : [...new Set(scopes)],
       trusted: input.trusted ?? false,
       canIntrospect: input.canIntrospect ?? false,
+      allowedResources: allowedResources.length ? allowedResources : null,
       createdAt: this.clock.now(),
     };
     await this.store.createClient(client);

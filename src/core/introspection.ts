@@ -1,6 +1,7 @@
 import type { AccessTokenRecord, ClientRecord, RefreshTokenRecord, UserLookup } from './ports.js';
 import type { Clock } from './clock.js';
 import { tokenKey } from './secrets.js';
+import { audienceClaim } from './resources.js';
 import { readTokenManagementRequest, type TokenManagementRequest, type TokenManagementStorage } from './revocation.js';
 
 /** RFC 7662 §2.2 response. Only `active` when the token is not active. */
@@ -15,7 +16,8 @@ export interface IntrospectionResponse {
   iat?: number;
   nbf?: number;
   iss?: string;
-  aud?: string;
+  /** RFC 8707: the resources the token is for; one as a string, several as an array. */
+  aud?: string | string[];
   jti?: string;
 }
 
@@ -86,7 +88,10 @@ export class IntrospectionEndpoint {
       iat: token.issuedAt,
       nbf: token.issuedAt,
       iss: this.settings.issuer,
-      ...(type === 'access' ? { aud: this.settings.audience } : {}),
+      // The resources the token was issued for (RFC 8707), else the configured audience.
+      ...(type === 'access'
+        ? { aud: token.audience?.length ? audienceClaim(token.audience) : this.settings.audience }
+        : {}),
       ...(type === 'access' && token.jti ? { jti: token.jti } : {}),
     };
   }

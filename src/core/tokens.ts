@@ -2,6 +2,7 @@ import { SignJWT } from 'jose';
 import type { AccessTokenRecord, RefreshTokenRecord } from './ports.js';
 import type { Clock, IdSource } from './clock.js';
 import type { KeyRing } from './keys.js';
+import { audienceClaim } from './resources.js';
 import { formatScope } from './scopes.js';
 import { tokenKey } from './secrets.js';
 
@@ -29,6 +30,16 @@ export interface GrantDecision {
   /** The user's name and roles, for JWT access tokens that carry them (jwt_user_claims). */
   user?: { username: string; roles: readonly string[] };
   scope: readonly string[];
+  /**
+   * RFC 8707: the resources the access token is for, its `aud` (one: a string; several: an
+   * array); absent or empty: the server's default audience (access_token_audience, else the issuer).
+   */
+  audience?: readonly string[];
+  /**
+   * The resources the refresh token stays bound to, when they are more than `audience`: a refresh
+   * that narrowed its access token's audience keeps the whole grant (RFC 8707 §2.2). Default: `audience`.
+   */
+  grantAudience?: readonly string[];
   /** The grant id every descendant token shares; a new grant starts a new family. */
   familyId: string;
   /** The refresh token this pair replaces (rotation). */
@@ -43,6 +54,11 @@ export interface MintedTokens {
   response: TokenResponse;
   accessToken: AccessTokenRecord;
   refreshToken?: RefreshTokenRecord;
+}
+
+/** A record's audience field: absent when none was named (the default audience). */
+function audienceOf(audience: readonly string[] | undefined): { audience?: readonly string[] } {
+  return audience?.length ? { audience: [...audience] } : {};
 }
 
 /** How access tokens are written: opaque random strings, or RFC 9068 JWTs. */
@@ -93,6 +109,7 @@ export class TokenMinter {
       clientId: decision.clientId,
       userId: decision.userId,
       scope,
+      ...audienceOf(decision.audience),
       issuedAt: now,
       expiresAt,
       revokedAt: null,
@@ -113,6 +130,7 @@ export class TokenMinter {
       clientId: decision.clientId,
       userId: decision.userId,
       scope,
+      ...audienceOf(decision.grantAudience ?? decision.audience),
       issuedAt: now,
       familyStartedAt,
       // Rotation slides the expiry, never past the family's absolute end.
@@ -146,7 +164,8 @@ export class TokenMinter {
         .setIssuer(issuer)
         // A client acting for itself is its own subject (RFC 9068 §2.2).
         .setSubject(decision.userId ?? decision.clientId)
-        .setAudience(audience)
+        // RFC 8707 §2 / RFC 9068 §3: the requested resources, one as a string; else the default.
+        .setAudience(decision.audience?.length ? audienceClaim(decision.audience) : audience)
         .setIssuedAt(now)
         .setExpirationTime(expiresAt)
         .setJti(jti)

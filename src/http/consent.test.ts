@@ -58,7 +58,11 @@ describe('the consent page against forged requests (in-process)', () => {
     app = buildHttpServer(gatehouse, pino({ level: 'silent' }));
     await app.listen({ port, host: '127.0.0.1' });
     const registry = new ClientRegistry(db.store, clock);
-    web = await registry.create({ name: 'Web App', redirectUris: [CALLBACK] });
+    web = await registry.create({
+      name: 'Web App',
+      redirectUris: [CALLBACK],
+      allowedResources: ['https://a.example/', 'https://b.example/'],
+    });
     clients.loopback = await registry.create({ name: 'CLI', isPublic: true, redirectUris: ['http://127.0.0.1/cb'] });
     clients.loopbackTrusted = await registry.create({
       name: 'Trusted CLI',
@@ -305,7 +309,7 @@ describe('the consent page against forged requests (in-process)', () => {
       expect(state.has('state')).toBe(false);
     });
 
-    it('resource (RFC 8707) and audience may repeat', async () => {
+    it('resource (RFC 8707, each registered for the client) and audience may repeat', async () => {
       const { browser } = await signedIn();
       const path = authorizePath(request());
       expectConsentPage(

@@ -67,6 +67,7 @@ describe('redirects to a URI a Location header cannot carry', () => {
         scopes: null,
         trusted: true,
         canIntrospect: false,
+        allowedResources: null,
         createdAt: T,
       });
     }

@@ -29,6 +29,7 @@ function makeClient(overrides: Partial<ClientRecord> = {}): ClientRecord {
     scopes: ['read'],
     trusted: false,
     canIntrospect: false,
+    allowedResources: null,
     createdAt: T,
     ...overrides,
   };

@@ -10,6 +10,7 @@ function frozen(client: ClientRecord): ClientRecord {
   Object.freeze(client.redirectUris);
   Object.freeze(client.grantTypes);
   if (client.scopes) Object.freeze(client.scopes);
+  if (client.allowedResources) Object.freeze(client.allowedResources);
   return Object.freeze(client);
 }
 

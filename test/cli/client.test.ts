@@ -41,6 +41,7 @@ interface ClientRow {
   grant_types: string;
   scopes: string | null;
   trusted: boolean | number;
+  allowed_resources: string | null;
   created_at: number | string;
 }
 
@@ -150,6 +151,49 @@ describeEachEngine('gatehouse client', (factory) => {
         'https://app.example.com/callback',
         'http://127.0.0.1:9000/cb',
       ]);
+    });
+
+    it('--resource (RFC 8707) is repeatable, stored, shown by show and list; a relative URI or a fragment is misuse', async () => {
+      const created = await create([
+        '--name',
+        'Resourceful',
+        '--grant-type',
+        'client_credentials',
+        '--resource',
+        'https://api.example.com/',
+        '--resource',
+        'urn:example:billing',
+      ]);
+      expect(created.resources).toEqual(['https://api.example.com/', 'urn:example:billing']);
+      const stored = await row(created.client_id);
+      expect(JSON.parse(stored!.allowed_resources!)).toEqual(['https://api.example.com/', 'urn:example:billing']);
+
+      const [show, showJson, list] = await Promise.all([
+        cli(['client', 'show', created.client_id]),
+        cli(['client', 'show', created.client_id, '--json']),
+        cli(['client', 'list']),
+      ]);
+      expectSuccess(show);
+      expect(show.stdout).toMatch(/^resources:\s+https:\/\/api\.example\.com\/ urn:example:billing$/m);
+      expectSuccess(showJson);
+      expect(parseJson<CreatedClient>(showJson).resources).toEqual(['https://api.example.com/', 'urn:example:billing']);
+      expectSuccess(list);
+      expect(lines(list.stdout).find((line) => line.startsWith(created.client_id))).toMatch(
+        /client_credentials\s+https:\/\/api\.example\.com\/,urn:example:billing$/,
+      );
+
+      const plain = await create(['--name', 'No Resources']);
+      expect(plain.resources).toEqual([]);
+      expect((await row(plain.client_id))!.allowed_resources).toBeNull();
+
+      const before = (await queryRows(db.location, 'SELECT id FROM clients')).length;
+      const refused = await Promise.all([
+        cli(['client', 'create', '--name', 'Relative', '--resource', '/api', '--json']),
+        cli(['client', 'create', '--name', 'Fragment', '--resource', 'https://api.example.com/#x', '--json']),
+      ]);
+      expectMisuse(refused[0]!, /absolute URI/);
+      expectMisuse(refused[1]!, /fragment/);
+      expect((await queryRows(db.location, 'SELECT id FROM clients')).length).toBe(before);
     });
 
     it('--scope is stored when every scope is in supported_scopes; an unsupported scope is misuse', async () => {
@@ -401,11 +445,11 @@ describeEachEngine('gatehouse client', (factory) => {
       const [table, json] = await Promise.all([cli(['client', 'list']), cli(['client', 'list', '--json'])]);
       expectSuccess(table);
       const tableLines = lines(table.stdout);
-      expect(tableLines[0]).toMatch(/^CLIENT_ID\s+NAME\s+TYPE\s+GRANT TYPES$/);
+      expect(tableLines[0]).toMatch(/^CLIENT_ID\s+NAME\s+TYPE\s+GRANT TYPES\s+RESOURCES$/);
       const rowA = tableLines.find((line) => line.startsWith(a.client_id));
       const rowB = tableLines.find((line) => line.startsWith(b.client_id));
-      expect(rowA).toMatch(/Listed A\s+confidential\s+authorization_code,refresh_token$/);
-      expect(rowB).toMatch(/Listed B\s+public\s+authorization_code$/);
+      expect(rowA).toMatch(/Listed A\s+confidential\s+authorization_code,refresh_token\s+-$/);
+      expect(rowB).toMatch(/Listed B\s+public\s+authorization_code\s+-$/);
       expect(table.stdout).not.toContain(a.client_secret!);
 
       expectSuccess(json);
@@ -524,6 +568,7 @@ describeEachEngine('gatehouse client', (factory) => {
         scopes: null,
         trusted: false,
         canIntrospect: false,
+        allowedResources: null,
         createdAt: now,
       };
       await store.createClient(client);

@@ -336,6 +336,7 @@ describeEachEngine('gatehouse user', (factory) => {
         scopes: null,
         trusted: false,
         canIntrospect: false,
+        allowedResources: null,
         createdAt: now,
       });
       const clientId = `delete-test-${factory.engine}`;

@@ -427,7 +427,17 @@ describe('authorization endpoint, sign-in and consent pages (e2e, SQLite)', () =
       ['multi', ['--name', 'Multi App', '--redirect-uri', MULTI_CB[0]!, '--redirect-uri', MULTI_CB[1]!]],
       ['none', ['--name', 'No Redirect App']],
       ['limited', ['--name', 'Limited App', '--redirect-uri', CB, '--scope', 'read']],
-      ['trusted', ['--name', 'First Party', '--trusted', '--redirect-uri', TRUSTED_CB]],
+      [
+        'trusted',
+        [
+          '--name',
+          'First Party',
+          '--trusted',
+          '--redirect-uri',
+          TRUSTED_CB,
+          ...['--resource', 'https://a.example/', '--resource', 'https://b.example/'],
+        ],
+      ],
       ['implicit', ['--name', 'Implicit SPA', '--grant-type', 'implicit', '--redirect-uri', SPA_CB]],
       ['publicApp', ['--name', 'Native App', '--public', '--redirect-uri', 'http://127.0.0.1/cb']],
       ['loopPort', ['--name', 'Loopback Port', '--public', '--redirect-uri', 'http://127.0.0.1:8000/cb']],
@@ -845,7 +855,7 @@ describe('authorization endpoint, sign-in and consent pages (e2e, SQLite)', () =
       });
     });
 
-    it('resource (RFC 8707) and audience may repeat', async () => {
+    it('resource (RFC 8707, each registered for the client) and audience may repeat', async () => {
       const browser = await signedIn('kate');
       const { path } = codeRequest(clients.trusted);
       for (const extra of [

@@ -442,6 +442,98 @@ describe('standard OAuth client libraries against gatehouse serve [sqlite]', () 
       expect(family).toMatchObject({ status: 400, error: 'invalid_grant' });
     });
 
+    it('resource indicators (RFC 8707): repeated resource in client_credentials and refresh, aud in introspection, invalid_target surfaced', async () => {
+      const CALENDAR = 'https://calendar.example.com/';
+      const CONTACTS = 'https://contacts.example.com/';
+      const created = (await server.createClient([
+        '--name',
+        'resourceful',
+        '--grant-type',
+        'client_credentials',
+        '--grant-type',
+        'password',
+        '--grant-type',
+        'refresh_token',
+        '--resource',
+        CALENDAR,
+        '--resource',
+        CONTACTS,
+      ])) as Confidential;
+      const as = await discover();
+      const { options, sent } = oauth4Recorder();
+      const client = { client_id: created.client_id };
+      const auth = oauth.ClientSecretBasic(created.client_secret);
+      const audienceOf = async (token: string) => {
+        const response = await oauth.introspectionRequest(as, client, auth, token, options);
+        const answer = await oauth.processIntrospectionResponse(as, client, response);
+        expect(answer.active).toBe(true);
+        return answer.aud;
+      };
+
+      // The library's parameters as pairs: resource sent twice, as RFC 8707 section 2 says.
+      const service = await oauth.processClientCredentialsResponse(
+        as,
+        client,
+        await oauth.clientCredentialsGrantRequest(
+          as,
+          client,
+          auth,
+          [
+            ['resource', CALENDAR],
+            ['resource', CONTACTS],
+          ],
+          options,
+        ),
+      );
+      expect(sent[0]!.body.getAll('resource')).toEqual([CALENDAR, CONTACTS]);
+      expect(await audienceOf(service.access_token)).toEqual([CALENDAR, CONTACTS]);
+
+      const granted = await oauth.processGenericTokenEndpointResponse(
+        as,
+        client,
+        await oauth.genericTokenEndpointRequest(
+          as,
+          client,
+          auth,
+          'password',
+          [
+            ['username', USERNAME],
+            ['password', PASSWORD],
+            ['resource', CALENDAR],
+            ['resource', CONTACTS],
+          ],
+          options,
+        ),
+      );
+      // A refresh narrows the audience through additionalParameters.
+      const narrowed = await oauth.processRefreshTokenResponse(
+        as,
+        client,
+        await oauth.refreshTokenGrantRequest(as, client, auth, granted.refresh_token!, {
+          ...options,
+          additionalParameters: { resource: CONTACTS },
+        }),
+      );
+      expect(await audienceOf(narrowed.access_token)).toBe(CONTACTS);
+
+      // A resource this client was never allowed: invalid_target, as a ResponseBodyError.
+      const refused = await rejection(
+        oauth.processClientCredentialsResponse(
+          as,
+          client,
+          await oauth.clientCredentialsGrantRequest(
+            as,
+            client,
+            auth,
+            { resource: 'https://elsewhere.example/' },
+            options,
+          ),
+        ),
+      );
+      expect(refused).toBeInstanceOf(oauth.ResponseBodyError);
+      expect(refused).toMatchObject({ status: 400, error: 'invalid_target' });
+    });
+
     it('password grant with a wrong password: ResponseBodyError 400 invalid_grant', async () => {
       const as = await discover();
       const { options } = oauth4Recorder();

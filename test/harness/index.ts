@@ -77,6 +77,7 @@ export interface CreatedClient {
   scope: string | null;
   trusted: boolean;
   introspect: boolean;
+  resources: string[];
   created_at: string;
 }
 
@@ -251,7 +252,10 @@ async function createClientFromFlags(server: TestServer, flags: string[]): Promi
     const flag = flags[i]!;
     if (['--public', '--trusted', '--introspect', '--allow-insecure-http', '--json'].includes(flag)) {
       switches.add(flag);
-    } else if (['--name', '--redirect-uri', '--grant-type', '--scope'].includes(flag) && i + 1 < flags.length) {
+    } else if (
+      ['--name', '--redirect-uri', '--grant-type', '--scope', '--resource'].includes(flag) &&
+      i + 1 < flags.length
+    ) {
       values.set(flag, [...(values.get(flag) ?? []), flags[++i]!]);
     } else {
       throw new Error(`createClient: unknown flag ${flag}`);
@@ -269,6 +273,7 @@ async function createClientFromFlags(server: TestServer, flags: string[]): Promi
     isPublic: switches.has('--public'),
     trusted: switches.has('--trusted'),
     canIntrospect: switches.has('--introspect'),
+    allowedResources: values.get('--resource') ?? [],
     allowInsecureHttp: switches.has('--allow-insecure-http'),
   });
   server.gatehouse.events.emit({
@@ -292,6 +297,7 @@ function describeClient(client: ClientRecord, secret: string | null): CreatedCli
     scope: client.scopes === null ? null : client.scopes.join(' '),
     trusted: client.trusted,
     introspect: client.canIntrospect,
+    resources: client.allowedResources ?? [],
     created_at: new Date(client.createdAt * 1000).toISOString().replace('.000Z', 'Z'),
   };
 }

@@ -284,6 +284,8 @@ export interface CreatedClient {
   redirect_uris: string[];
   scope: string | null;
   trusted: boolean;
+  /** RFC 8707: the resources it may name (--resource). */
+  resources: string[];
   created_at: string;
 }
 
@@ -365,7 +367,8 @@ export interface TokenRequestOptions {
  */
 export function tokenRequest(
   url: string,
-  params: Record<string, string>,
+  /** Pairs, when a parameter repeats (RFC 8707 `resource`). */
+  params: Record<string, string> | [string, string][],
   { basic, headers = {} }: TokenRequestOptions = {},
 ): Promise<HttpResult> {
   const endpoint = /\/oauth\/token$/.test(url) ? url : `${url.replace(/\/+$/, '')}/oauth/token`;

@@ -43,6 +43,7 @@ export function makeClient(overrides: Partial<ClientRecord> = {}): ClientRecord 
     scopes: ['openid', 'profile'],
     trusted: false,
     canIntrospect: false,
+    allowedResources: null,
     createdAt: T,
     ...overrides,
   };

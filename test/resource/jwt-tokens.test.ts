@@ -254,3 +254,37 @@ describe('signing key rotation (gatehouse keys rotate)', () => {
     await Promise.all([node.close(), later.close()]);
   });
 });
+
+describe('resource indicators (RFC 8707): the audience a token was minted for', () => {
+  const CALENDAR = 'https://calendar.example.com/';
+  const CONTACTS = 'https://contacts.example.com/';
+
+  it('a token minted for resource A is refused by an API configured with audience B, and by the default (issuer) API', async () => {
+    const client = (await gatehouse.createClient([
+      '--name',
+      'calendar-sync',
+      '--grant-type',
+      'client_credentials',
+      '--resource',
+      CALENDAR,
+      '--resource',
+      CONTACTS,
+    ])) as CreatedClient & { client_secret: string };
+    const res = await tokenRequest(
+      gatehouse.url,
+      { grant_type: 'client_credentials', scope: 'read', resource: CALENDAR },
+      { basic: [client.client_id, client.client_secret] },
+    );
+    expect(res.status, res.text).toBe(200);
+    const request = { headers: { authorization: `Bearer ${res.json.access_token}` } };
+
+    const calendarApi = createResourceServer({ issuer: gatehouse.url, audience: CALENDAR, tokenFormat: 'jwt' });
+    const contactsApi = createResourceServer({ issuer: gatehouse.url, audience: CONTACTS, tokenFormat: 'jwt' });
+    expect((await calendarApi.authenticate(request)).claims.aud).toBe(CALENDAR);
+    for (const refusing of [contactsApi, rs]) {
+      const error = await refusing.authenticate(request).catch((failure: unknown) => failure);
+      expect(error).toMatchObject({ status: 401, code: 'invalid_token' });
+      expect((error as Error).message).toMatch(/aud/);
+    }
+  });
+});

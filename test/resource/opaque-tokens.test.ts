@@ -171,3 +171,39 @@ describe('introspection specifics', () => {
     expect(error).toMatchObject({ status: 503, code: 'temporarily_unavailable' });
   });
 });
+
+describe('resource indicators (RFC 8707): the audience introspection reports', () => {
+  const CALENDAR = 'https://calendar.example.com/';
+  const CONTACTS = 'https://contacts.example.com/';
+
+  it('a token minted for resource A is refused by an API configured with audience B, and by the default (issuer) API', async () => {
+    const client = (await gatehouse.createClient([
+      '--name',
+      'calendar-sync',
+      '--grant-type',
+      'client_credentials',
+      '--resource',
+      CALENDAR,
+      '--resource',
+      CONTACTS,
+    ])) as CreatedClient & { client_secret: string };
+    const res = await tokenRequest(
+      gatehouse.url,
+      { grant_type: 'client_credentials', scope: 'read', resource: CALENDAR },
+      { basic: [client.client_id, client.client_secret] },
+    );
+    expect(res.status, res.text).toBe(200);
+    const request = { headers: { authorization: `Bearer ${res.json.access_token}` } };
+    const introspection = { clientId: resourceClient.client_id, clientSecret: resourceClient.client_secret };
+
+    const calendarApi = createResourceServer({ issuer: gatehouse.url, audience: CALENDAR, introspection });
+    const contactsApi = createResourceServer({ issuer: gatehouse.url, audience: CONTACTS, introspection });
+    const issuerApi = createResourceServer({ issuer: gatehouse.url, introspection });
+    expect((await calendarApi.authenticate(request)).claims).toMatchObject({ active: true, aud: CALENDAR });
+    for (const refusing of [contactsApi, issuerApi]) {
+      const error = await refusing.authenticate(request).catch((failure: unknown) => failure);
+      expect(error).toMatchObject({ status: 401, code: 'invalid_token' });
+      expect((error as Error).message).toMatch(/aud/);
+    }
+  });
+});

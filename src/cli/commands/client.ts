@@ -31,6 +31,7 @@ function describeClient(client: ClientRecord) {
     scope: client.scopes === null ? null : client.scopes.join(' '),
     trusted: client.trusted,
     introspect: client.canIntrospect,
+    resources: client.allowedResources ?? [],
     created_at: formatTime(client.createdAt),
   };
 }
@@ -45,6 +46,7 @@ function printClient(client: ClientRecord): void {
     `scope:         ${client.scopes === null ? '(every supported scope)' : client.scopes.join(' ') || '(none)'}`,
     `consent:       ${client.trusted ? 'never asked (trusted first-party client)' : 'asked once per user and scope set'}`,
     ...(client.canIntrospect ? ["introspect:    any client's tokens (resource server)"] : []),
+    `resources:     ${client.allowedResources?.join(' ') || '(only the default audience)'}`,
     `created:       ${formatTime(client.createdAt)}`,
   ]);
 }
@@ -79,6 +81,13 @@ export function clientCommand(): Command {
       .option('--trusted', 'a first-party client: users are never shown the consent page for it')
       .option('--introspect', 'a resource server: may introspect tokens issued to any client')
       .option(
+        '--resource <uri>',
+        'a resource (absolute URI) it may name in RFC 8707 `resource`, which becomes the token audience ' +
+          '(repeatable; default: only the server default audience)',
+        collect,
+        [],
+      )
+      .option(
         '--allow-insecure-http',
         'development only: accept plain http redirect URIs to hosts that are not loopback',
       )
@@ -93,6 +102,7 @@ export function clientCommand(): Command {
         public?: boolean;
         trusted?: boolean;
         introspect?: boolean;
+        resource: string[];
         allowInsecureHttp?: boolean;
         json?: boolean;
       },
@@ -116,6 +126,7 @@ export function clientCommand(): Command {
           isPublic: options.public ?? false,
           trusted: options.trusted ?? false,
           canIntrospect: options.introspect ?? false,
+          allowedResources: options.resource,
           allowInsecureHttp: options.allowInsecureHttp ?? false,
         });
         audit.record('client.created', {
@@ -145,8 +156,14 @@ export function clientCommand(): Command {
         const clients = await store.listClients();
         if (options.json) return printJson(clients.map(describeClient));
         printTable(
-          ['CLIENT_ID', 'NAME', 'TYPE', 'GRANT TYPES'],
-          clients.map((c) => [c.id, c.name, c.isPublic ? 'public' : 'confidential', c.grantTypes.join(',')]),
+          ['CLIENT_ID', 'NAME', 'TYPE', 'GRANT TYPES', 'RESOURCES'],
+          clients.map((c) => [
+            c.id,
+            c.name,
+            c.isPublic ? 'public' : 'confidential',
+            c.grantTypes.join(','),
+            c.allowedResources?.join(',') || '-',
+          ]),
         );
       });
     },

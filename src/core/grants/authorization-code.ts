@@ -2,6 +2,7 @@ import type { Clock } from '../clock.js';
 import { OAuthError } from '../errors.js';
 import type { AuthorizationCodeGrantStorage, SecurityEventSink } from '../ports.js';
 import { verifierMatchesChallenge } from '../pkce.js';
+import { resourcesWithinGrant, type ResourcePolicy } from '../resources.js';
 import { tokenKey } from '../secrets.js';
 import type { TokenMinter } from '../tokens.js';
 import { requireParam, type GrantHandler, type GrantRequest } from './grant.js';
@@ -12,6 +13,7 @@ export interface AuthorizationCodeGrantOptions {
   store: AuthorizationCodeGrantStorage;
   minter: TokenMinter;
   clock: Clock;
+  resources: ResourcePolicy;
   /** Whether a client registered for these grant types is also given a refresh token. */
   refreshTokensAllowed: (grantTypes: readonly string[]) => boolean;
   /** Where a replayed code is announced. */
@@ -28,6 +30,7 @@ export class AuthorizationCodeGrant implements GrantHandler {
   private readonly store: AuthorizationCodeGrantStorage;
   private readonly minter: TokenMinter;
   private readonly clock: Clock;
+  private readonly resources: ResourcePolicy;
   private readonly refreshTokensAllowed: (grantTypes: readonly string[]) => boolean;
   private readonly events?: SecurityEventSink;
 
@@ -35,6 +38,7 @@ export class AuthorizationCodeGrant implements GrantHandler {
     this.store = options.store;
     this.minter = options.minter;
     this.clock = options.clock;
+    this.resources = options.resources;
     this.refreshTokensAllowed = options.refreshTokensAllowed;
     this.events = options.events;
   }
@@ -89,6 +93,9 @@ export class AuthorizationCodeGrant implements GrantHandler {
       if (!verifierMatchesChallenge(verifier, code.codeChallenge))
         throw OAuthError.invalidGrant('code_verifier does not match the code_challenge');
     }
+    // RFC 8707 §2.2: the access token may be for a subset of the authorized resources; the
+    // refresh token stays bound to all of them.
+    const audience = resourcesWithinGrant(this.resources, params, code.audience);
     const user = await this.store.findUserById(code.userId);
     if (!user?.enabled) throw OAuthError.invalidGrant('the user account is not active');
 
@@ -98,6 +105,8 @@ export class AuthorizationCodeGrant implements GrantHandler {
         userId: code.userId,
         user,
         scope: code.scope.split(' ').filter(Boolean),
+        audience,
+        grantAudience: code.audience,
         familyId: code.familyId,
       },
       this.refreshTokensAllowed(client.grantTypes),

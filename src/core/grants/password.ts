@@ -1,5 +1,6 @@
 import { OAuthError } from '../errors.js';
 import type { PasswordGrantStorage, ResourceOwnerAuthenticator } from '../ports.js';
+import { resourcesForNewGrant, type ResourcePolicy } from '../resources.js';
 import type { TokenMinter } from '../tokens.js';
 import { requireParam, type GrantHandler, type GrantRequest } from './grant.js';
 import { scopeForNewGrant, type ScopePolicy } from './scope-policy.js';
@@ -10,6 +11,7 @@ export interface PasswordGrantOptions {
   store: PasswordGrantStorage;
   minter: TokenMinter;
   scopes: ScopePolicy;
+  resources: ResourcePolicy;
   /** Checks the username and password (throttled, with known accounts and login events). */
   resourceOwners: ResourceOwnerAuthenticator;
   /** Whether a client registered for these grant types is also given a refresh token. */
@@ -23,6 +25,7 @@ export class PasswordGrant implements GrantHandler {
   private readonly store: PasswordGrantStorage;
   private readonly minter: TokenMinter;
   private readonly scopes: ScopePolicy;
+  private readonly resources: ResourcePolicy;
   private readonly resourceOwners: ResourceOwnerAuthenticator;
   private readonly refreshTokensAllowed: (grantTypes: readonly string[]) => boolean;
 
@@ -30,6 +33,7 @@ export class PasswordGrant implements GrantHandler {
     this.store = options.store;
     this.minter = options.minter;
     this.scopes = options.scopes;
+    this.resources = options.resources;
     this.resourceOwners = options.resourceOwners;
     this.refreshTokensAllowed = options.refreshTokensAllowed;
   }
@@ -38,6 +42,7 @@ export class PasswordGrant implements GrantHandler {
     const login = requireParam(params, 'username');
     const password = requireParam(params, 'password');
     const scope = scopeForNewGrant(this.scopes, client, params.get('scope'));
+    const audience = resourcesForNewGrant(this.resources, client, params);
 
     const result = await this.resourceOwners.authenticate({ login, password, address: clientIp, client });
     if (result.kind === 'throttled') {
@@ -51,7 +56,7 @@ export class PasswordGrant implements GrantHandler {
     const { user } = result;
 
     const minted = await this.minter.mint(
-      { clientId: client.id, userId: user.id, user, scope, familyId: this.minter.newFamilyId() },
+      { clientId: client.id, userId: user.id, user, scope, audience, familyId: this.minter.newFamilyId() },
       this.refreshTokensAllowed(client.grantTypes),
     );
     await this.store.issueTokens({ accessToken: minted.accessToken, refreshToken: minted.refreshToken });

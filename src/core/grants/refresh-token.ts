@@ -1,6 +1,7 @@
 import type { Clock } from '../clock.js';
 import { OAuthError } from '../errors.js';
 import type { RefreshTokenGrantStorage, SecurityEventSink } from '../ports.js';
+import { resourcesWithinGrant, type ResourcePolicy } from '../resources.js';
 import { narrowScope, parseScope } from '../scopes.js';
 import { tokenKey } from '../secrets.js';
 import type { TokenMinter } from '../tokens.js';
@@ -12,6 +13,7 @@ export interface RefreshTokenGrantOptions {
   store: RefreshTokenGrantStorage;
   minter: TokenMinter;
   clock: Clock;
+  resources: ResourcePolicy;
   /** refresh_token_grace_period: seconds a used token may be answered again (0: never). */
   gracePeriod: number;
   /** Where detected reuse and grace replays are announced. */
@@ -31,6 +33,7 @@ export class RefreshTokenGrant implements GrantHandler {
   private readonly store: RefreshTokenGrantStorage;
   private readonly minter: TokenMinter;
   private readonly clock: Clock;
+  private readonly resources: ResourcePolicy;
   private readonly gracePeriod: number;
   private readonly events?: SecurityEventSink;
 
@@ -38,6 +41,7 @@ export class RefreshTokenGrant implements GrantHandler {
     this.store = options.store;
     this.minter = options.minter;
     this.clock = options.clock;
+    this.resources = options.resources;
     this.gracePeriod = options.gracePeriod;
     this.events = options.events;
   }
@@ -63,6 +67,8 @@ export class RefreshTokenGrant implements GrantHandler {
     // The family's absolute end (tokens issued since it are already capped; older ones are not).
     if (this.minter.familyEnd(token.familyStartedAt) <= this.clock.now()) throw invalid();
     const scope = narrowScope(requestedScope, token.scope.split(' ').filter(Boolean));
+    // RFC 8707 §2.2: a subset of the grant's resources, never more; the new refresh token keeps them all.
+    const audience = resourcesWithinGrant(this.resources, params, token.audience);
     if (token.userId !== null && !user?.enabled) throw OAuthError.invalidGrant('the user account is not active');
 
     const next = await this.minter.mint(
@@ -71,6 +77,8 @@ export class RefreshTokenGrant implements GrantHandler {
         userId: token.userId,
         user: user ?? undefined,
         scope,
+        audience,
+        grantAudience: token.audience,
         familyId: token.familyId,
         parentHash: presentedHash,
         familyStartedAt: token.familyStartedAt,

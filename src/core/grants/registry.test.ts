@@ -40,6 +40,7 @@ describe('the grant registry', () => {
       }),
       clock,
       scopes: { supported: [], defaults: [] },
+      resources: { defaultAudience: 'https://api.example' },
       refreshTokenGracePeriod: 0,
       resourceOwners,
       users: { findById: unused, findByLogin: unused },

@@ -8,6 +8,7 @@ import type {
   ResourceOwnerAuthenticator,
   SecurityEventSink,
 } from '../ports.js';
+import type { ResourcePolicy } from '../resources.js';
 import { RESPONSE_TYPES } from '../response-types/index.js';
 import type { TokenMinter } from '../tokens.js';
 import { AuthorizationCodeGrant } from './authorization-code.js';
@@ -24,6 +25,8 @@ export interface GrantDependencies {
   minter: TokenMinter;
   clock: Clock;
   scopes: ScopePolicy;
+  /** RFC 8707 resource indicators: the default audience. */
+  resources: ResourcePolicy;
   refreshTokenGracePeriod: number;
   /** Checks a resource owner's password for the password grant (accounts/ implements it). */
   resourceOwners: ResourceOwnerAuthenticator;
@@ -52,22 +55,22 @@ const refreshTokensAllowed = (grantTypes: readonly string[]) => grantTypes.inclu
 export const BUILT_IN_GRANTS: readonly GrantDefinition[] = [
   {
     grantType: AuthorizationCodeGrant.grantType,
-    create: ({ store, minter, clock, events }) =>
-      new AuthorizationCodeGrant({ store, minter, clock, refreshTokensAllowed, events }),
+    create: ({ store, minter, clock, resources, events }) =>
+      new AuthorizationCodeGrant({ store, minter, clock, resources, refreshTokensAllowed, events }),
   },
   {
     grantType: ClientCredentialsGrant.grantType,
-    create: ({ store, minter, scopes }) => new ClientCredentialsGrant({ store, minter, scopes }),
+    create: ({ store, minter, scopes, resources }) => new ClientCredentialsGrant({ store, minter, scopes, resources }),
   },
   {
     grantType: PasswordGrant.grantType,
-    create: ({ store, minter, scopes, resourceOwners }) =>
-      new PasswordGrant({ store, minter, scopes, resourceOwners, refreshTokensAllowed }),
+    create: ({ store, minter, scopes, resources, resourceOwners }) =>
+      new PasswordGrant({ store, minter, scopes, resources, resourceOwners, refreshTokensAllowed }),
   },
   {
     grantType: RefreshTokenGrant.grantType,
-    create: ({ store, minter, clock, refreshTokenGracePeriod, events }) =>
-      new RefreshTokenGrant({ store, minter, clock, gracePeriod: refreshTokenGracePeriod, events }),
+    create: ({ store, minter, clock, resources, refreshTokenGracePeriod, events }) =>
+      new RefreshTokenGrant({ store, minter, clock, resources, gracePeriod: refreshTokenGracePeriod, events }),
   },
 ];
 

@@ -17,6 +17,11 @@ export interface ClientRecord {
   trusted: boolean;
   /** A resource server's client: may introspect tokens issued to any client. */
   canIntrospect: boolean;
+  /**
+   * RFC 8707: the resources (absolute URIs, compared exactly) this client may name in `resource`;
+   * null or empty: none but the server's default audience, which every client may name.
+   */
+  allowedResources: string[] | null;
   createdAt: number;
 }
 
@@ -51,6 +56,11 @@ export interface AccessTokenRecord {
   clientId: string;
   userId: string | null;
   scope: string;
+  /**
+   * RFC 8707: the resources this token is for, its `aud`; absent or empty: the server's default
+   * audience (access_token_audience, else the issuer).
+   */
+  audience?: readonly string[];
   issuedAt: number;
   expiresAt: number;
   revokedAt: number | null;
@@ -64,6 +74,11 @@ export interface RefreshTokenRecord {
   clientId: string;
   userId: string | null;
   scope: string;
+  /**
+   * RFC 8707 §2.2: every resource the grant covers (absent or empty: the default audience only).
+   * A refresh may ask for a subset of them for its access token; rotation keeps the whole list.
+   */
+  audience?: readonly string[];
   issuedAt: number;
   /**
    * When the family's first token was issued; rotation copies it. Absent when writing = issuedAt
@@ -89,6 +104,11 @@ export interface AuthorizationCodeRecord {
    */
   redirectUriGiven: boolean;
   scope: string;
+  /**
+   * RFC 8707: the resources the authorization request named (absent or empty: none, the default
+   * audience); the token request may ask for a subset of them.
+   */
+  audience?: readonly string[];
   codeChallenge: string | null;
   codeChallengeMethod: string | null;
   issuedAt: number;

@@ -60,7 +60,9 @@ export interface RotationRequest {
 }
 
 export interface RefreshTokenWithUser {
-  token: Pick<RefreshTokenRecord, 'clientId' | 'familyId' | 'scope' | 'userId'> & { familyStartedAt: number };
+  token: Pick<RefreshTokenRecord, 'clientId' | 'familyId' | 'scope' | 'userId' | 'audience'> & {
+    familyStartedAt: number;
+  };
   user: Pick<UserRecord, 'enabled' | 'username' | 'roles'> | null;
 }
 

@@ -53,6 +53,7 @@ export const codeResponse: ResponseTypeHandler = {
       redirectUri: request.redirectUri,
       redirectUriGiven: request.redirectUriGiven,
       scope: formatScope(request.scope),
+      audience: request.resources,
       codeChallenge: request.codeChallenge,
       codeChallengeMethod: request.codeChallenge === null ? null : 'S256',
       issuedAt: now,

@@ -20,6 +20,8 @@ export interface ApprovedRequest {
   redirectUri: string;
   redirectUriGiven: boolean;
   scope: string[];
+  /** RFC 8707: the resources the token is for; [] for the default audience. */
+  resources: string[];
   codeChallenge: string | null;
 }
 

@@ -21,7 +21,14 @@ export const tokenResponse: ResponseTypeHandler = {
   async respond(request, user, { store, minter, now, who, events }) {
     const familyId = minter.newFamilyId();
     // §4.2.2: an access token in the fragment, never a refresh token.
-    const decision = { clientId: request.client.id, userId: user.id, user, scope: request.scope, familyId };
+    const decision = {
+      clientId: request.client.id,
+      userId: user.id,
+      user,
+      scope: request.scope,
+      audience: request.resources,
+      familyId,
+    };
     const minted = await minter.mint(decision, false);
     await store.issueTokens({ accessToken: minted.accessToken });
     const { access_token, token_type, expires_in, scope } = minted.response;

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest, preValidationHookHa
 import {
   authorizationParameters,
   consentMayBeRemembered,
+  restoreAuthorizationParameters,
   type AuthorizationRequest,
   type AuthorizationValidation,
 } from '../../core/authorize.js';
@@ -102,7 +103,7 @@ export function registerAuthorizeRoutes(
           message: 'Go back to the app you came from and start again. Nothing was shared with it.',
         });
       }
-      params = new Map(Object.entries(pending.params));
+      params = restoreAuthorizationParameters(pending.params);
       repeated = [];
     }
     const validation = await endpoint.validate(params, repeated);
@@ -163,7 +164,7 @@ export function registerAuthorizeRoutes(
 
     // Checked again: the client may have been deleted, or its redirect URIs or scopes changed,
     // since the page was shown. RFC 9700 §4.12: 303 after a POST.
-    const validation = await endpoint.validate(new Map(Object.entries(pending)), []);
+    const validation = await endpoint.validate(restoreAuthorizationParameters(pending), []);
     request.audit.clientId = validation.kind === 'untrusted' ? undefined : pending.client_id;
     const invalid = answerInvalid(request, reply, validation, 303);
     if (invalid || validation.kind !== 'valid') return invalid;

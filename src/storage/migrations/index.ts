@@ -280,6 +280,21 @@ ALTER TABLE audit_events ADD COLUMN count INTEGER NOT NULL DEFAULT 1;
 ALTER TABLE audit_events ADD COLUMN last_at BIGINT;
 `,
   },
+  // Versions 12 to 14 are reserved for work merged separately; the runner applies every version
+  // it has not applied yet, so a gap in the numbers is harmless.
+  {
+    version: 15,
+    name: 'resource indicators (RFC 8707)',
+    sql: `
+-- The resources (JSON array of absolute URIs) a client may name; NULL: none but the default audience.
+ALTER TABLE clients ADD COLUMN allowed_resources TEXT;
+-- The resources (JSON array) an authorization, a refresh token's grant and an access token are
+-- for; NULL: none named (the default audience). Rows older than this migration are all NULL.
+ALTER TABLE authorization_codes ADD COLUMN audience TEXT;
+ALTER TABLE refresh_tokens ADD COLUMN audience TEXT;
+ALTER TABLE access_tokens ADD COLUMN audience TEXT;
+`,
+  },
 ];
 
 /** The newest migration this release knows: a database at a lower version must be migrated first. */

@@ -15,6 +15,7 @@ interface ClientRow {
   scopes: string | null;
   trusted: boolean | number;
   can_introspect: boolean | number;
+  allowed_resources: string | null;
   created_at: number;
 }
 
@@ -28,6 +29,7 @@ const toClient = (row: ClientRow): ClientRecord => ({
   scopes: row.scopes === null ? null : (JSON.parse(row.scopes) as string[]),
   trusted: Boolean(row.trusted),
   canIntrospect: Boolean(row.can_introspect),
+  allowedResources: row.allowed_resources === null ? null : (JSON.parse(row.allowed_resources) as string[]),
   createdAt: row.created_at,
 });
 
@@ -76,8 +78,8 @@ export class SqlClients implements ClientStore {
 
   async createClient(c: ClientRecord): Promise<void> {
     await this.db.run(
-      `INSERT INTO clients (id, name, secret_hash, is_public, redirect_uris, grant_types, scopes, trusted, can_introspect, created_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO clients (id, name, secret_hash, is_public, redirect_uris, grant_types, scopes, trusted, can_introspect,
+        allowed_resources, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       [
         c.id,
         c.name,
@@ -88,6 +90,7 @@ export class SqlClients implements ClientStore {
         c.scopes === null ? null : JSON.stringify(c.scopes),
         c.trusted,
         c.canIntrospect,
+        c.allowedResources === null ? null : JSON.stringify(c.allowedResources),
         c.createdAt,
       ],
     );

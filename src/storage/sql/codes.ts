@@ -1,6 +1,6 @@
 import type { SqlDriver } from '../driver.js';
 import type { AuthorizationCodeRecord, CodeStore, IssuedTokens, RedemptionOutcome } from '../store.js';
-import { insertTokens, revokeFamilyWith } from './token-writes.js';
+import { audienceColumn, audienceField, insertTokens, revokeFamilyWith } from './token-writes.js';
 
 /** Authorization codes (CodeStore): stored as hashes, single use, redeemed for tokens in one transaction. */
 
@@ -17,6 +17,7 @@ interface AuthorizationCodeRow {
   issued_at: number;
   expires_at: number;
   consumed_at: number | null;
+  audience: string | null;
 }
 
 const toAuthorizationCode = (row: AuthorizationCodeRow): AuthorizationCodeRecord => ({
@@ -32,6 +33,7 @@ const toAuthorizationCode = (row: AuthorizationCodeRow): AuthorizationCodeRecord
   issuedAt: row.issued_at,
   expiresAt: row.expires_at,
   consumedAt: row.consumed_at,
+  ...audienceField(row.audience),
 });
 
 export class SqlCodes implements CodeStore {
@@ -40,7 +42,8 @@ export class SqlCodes implements CodeStore {
   async saveAuthorizationCode(c: AuthorizationCodeRecord): Promise<void> {
     await this.db.run(
       `INSERT INTO authorization_codes (code_hash, family_id, client_id, user_id, redirect_uri, redirect_uri_given, scope,
-        code_challenge, code_challenge_method, issued_at, expires_at, consumed_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        code_challenge, code_challenge_method, issued_at, expires_at, consumed_at, audience)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       [
         c.codeHash,
         c.familyId,
@@ -54,6 +57,7 @@ export class SqlCodes implements CodeStore {
         c.issuedAt,
         c.expiresAt,
         c.consumedAt,
+        audienceColumn(c.audience),
       ],
     );
   }

@@ -37,6 +37,7 @@ describeEachEngine('refresh token grace replays', (factory) => {
       scopes: null,
       trusted: false,
       canIntrospect: false,
+      allowedResources: null,
       createdAt: T,
     });
   });

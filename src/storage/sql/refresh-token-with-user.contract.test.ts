@@ -28,6 +28,7 @@ describeEachEngine('findRefreshTokenWithUser', (factory) => {
       scopes: null,
       trusted: false,
       canIntrospect: false,
+      allowedResources: null,
       createdAt: T,
     });
   });

@@ -8,11 +8,20 @@ import type { AccessTokenRecord, IssuedTokens, RefreshTokenRecord } from '../sto
  */
 
 export const INSERT_ACCESS_TOKEN = `INSERT INTO access_tokens
-  (token_hash, jti, family_id, client_id, user_id, scope, issued_at, expires_at, revoked_at)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL)`;
+  (token_hash, jti, family_id, client_id, user_id, scope, issued_at, expires_at, audience, revoked_at)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)`;
 export const INSERT_REFRESH_TOKEN = `INSERT INTO refresh_tokens
-  (token_hash, family_id, parent_hash, client_id, user_id, scope, issued_at, expires_at, family_started_at, consumed_at, revoked_at)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL)`;
+  (token_hash, family_id, parent_hash, client_id, user_id, scope, issued_at, expires_at, family_started_at, audience,
+   consumed_at, revoked_at)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL)`;
+
+/** An audience list as stored: a JSON array, or NULL for none (the default audience). */
+export const audienceColumn = (audience: readonly string[] | undefined): string | null =>
+  audience?.length ? JSON.stringify(audience) : null;
+
+/** An audience column as read: absent when NULL. */
+export const audienceField = (column: string | null): { audience?: string[] } =>
+  column === null ? {} : { audience: JSON.parse(column) as string[] };
 
 export const accessTokenParams = (t: AccessTokenRecord) => [
   t.tokenHash,
@@ -23,6 +32,7 @@ export const accessTokenParams = (t: AccessTokenRecord) => [
   t.scope,
   t.issuedAt,
   t.expiresAt,
+  audienceColumn(t.audience),
 ];
 export const refreshTokenParams = (t: RefreshTokenRecord) => [
   t.tokenHash,
@@ -34,6 +44,7 @@ export const refreshTokenParams = (t: RefreshTokenRecord) => [
   t.issuedAt,
   t.expiresAt,
   t.familyStartedAt ?? t.issuedAt,
+  audienceColumn(t.audience),
 ];
 
 export async function insertTokens(db: SqlExecutor, tokens: IssuedTokens): Promise<void> {

@@ -13,6 +13,7 @@ import {
   INSERT_ACCESS_TOKEN,
   INSERT_REFRESH_TOKEN,
   insertTokens,
+  audienceField,
   refreshTokenParams,
   revokeFamilyWith,
 } from './token-writes.js';
@@ -29,6 +30,7 @@ interface AccessTokenRow {
   issued_at: number;
   expires_at: number;
   revoked_at: number | null;
+  audience: string | null;
 }
 interface RefreshTokenRow extends Omit<AccessTokenRow, 'jti'> {
   parent_hash: string | null;
@@ -48,6 +50,7 @@ const tokenFields = (row: Omit<AccessTokenRow, 'jti'>) => ({
   issuedAt: row.issued_at,
   expiresAt: row.expires_at,
   revokedAt: row.revoked_at,
+  ...audienceField(row.audience),
 });
 
 const toAccessToken = (row: AccessTokenRow): AccessTokenRecord => ({ ...tokenFields(row), jti: row.jti });
@@ -72,11 +75,11 @@ const ROTATE_LIVE_POSTGRES = `WITH consumed AS (
   ), revoked AS (
     UPDATE access_tokens SET revoked_at = ? WHERE family_id IN (SELECT family_id FROM consumed) AND revoked_at IS NULL
   ), access AS (
-    INSERT INTO access_tokens (token_hash, jti, family_id, client_id, user_id, scope, issued_at, expires_at, revoked_at)
-    SELECT ?, ?, ?, ?, ?, ?, ?::bigint, ?::bigint, NULL FROM consumed
+    INSERT INTO access_tokens (token_hash, jti, family_id, client_id, user_id, scope, issued_at, expires_at, audience, revoked_at)
+    SELECT ?, ?, ?, ?, ?, ?, ?::bigint, ?::bigint, ?::text, NULL FROM consumed
   ), refresh AS (
-    INSERT INTO refresh_tokens (token_hash, family_id, parent_hash, client_id, user_id, scope, issued_at, expires_at, family_started_at, consumed_at, revoked_at)
-    SELECT ?, ?, ?, ?, ?, ?, ?::bigint, ?::bigint, ?::bigint, NULL, NULL FROM consumed
+    INSERT INTO refresh_tokens (token_hash, family_id, parent_hash, client_id, user_id, scope, issued_at, expires_at, family_started_at, audience, consumed_at, revoked_at)
+    SELECT ?, ?, ?, ?, ?, ?, ?::bigint, ?::bigint, ?::bigint, ?::text, NULL, NULL FROM consumed
   )
   SELECT family_id FROM consumed`;
 
@@ -117,12 +120,13 @@ export class SqlTokens implements TokenStore {
       scope: string;
       user_id: string | null;
       family_started_at: number;
+      audience: string | null;
       enabled: boolean | number | null;
       username: string | null;
       roles: string | null;
     }>(
       `SELECT r.client_id, r.family_id, r.scope, r.user_id, COALESCE(r.family_started_at, r.issued_at) AS family_started_at,
-         u.enabled, u.username, u.roles
+         r.audience, u.enabled, u.username, u.roles
        FROM refresh_tokens r LEFT JOIN users u ON u.id = r.user_id WHERE r.token_hash = ?`,
       [tokenHash],
     );
@@ -134,6 +138,7 @@ export class SqlTokens implements TokenStore {
         scope: row.scope,
         userId: row.user_id,
         familyStartedAt: Number(row.family_started_at),
+        ...audienceField(row.audience),
       },
       user:
         row.username === null

@@ -57,6 +57,7 @@ describeEachEngine('trusted device store contract', (factory) => {
       scopes: null,
       trusted: false,
       canIntrospect: false,
+      allowedResources: null,
       createdAt: T,
     });
     return id;

@@ -29,6 +29,7 @@ describeEachEngine('updateUserRevoking', (factory) => {
       scopes: null,
       trusted: false,
       canIntrospect: false,
+      allowedResources: null,
       createdAt: T,
     });
   });
