@@ -81,7 +81,13 @@ describeEachEngine('extension grants (e2e)', (factory) => {
       grants,
     });
     const specs: [keyof typeof clients, string[]][] = [
-      ['apiKey', ['--grant-type', API_KEY, '--grant-type', EXPLODES, '--grant-type', PENDING, '--scope', 'read write']],
+      [
+        'apiKey',
+        [
+          ...['--grant-type', API_KEY, '--grant-type', EXPLODES, '--grant-type', PENDING, '--scope', 'read write'],
+          ...['--resource', 'https://api.example.com/'],
+        ],
+      ],
       ['apiKeyRefresh', ['--grant-type', API_KEY, '--grant-type', 'refresh_token']],
       ['other', ['--grant-type', 'client_credentials']],
       ['service', ['--grant-type', SERVICE, '--scope', 'write']],
@@ -132,6 +138,22 @@ describeEachEngine('extension grants (e2e)', (factory) => {
     expect(last.client.id).toBe(clients.apiKey.client_id);
     expect(last.params.get('api_key')).toBe('key-alice');
     expect(last.headers['content-type']).toMatch(/x-www-form-urlencoded/);
+  });
+
+  it('makes the token for the resources the request names, when the client registered them (RFC 8707)', async () => {
+    const res = await request(clients.apiKey, {
+      grant_type: API_KEY,
+      api_key: 'key-alice',
+      resource: 'https://api.example.com/',
+    });
+    const tokens = expectTokens(res, { scope: 'read', refresh: false });
+    expect(await introspect(tokens.access_token)).toMatchObject({ active: true, aud: 'https://api.example.com/' });
+    const foreign = await request(clients.apiKey, {
+      grant_type: API_KEY,
+      api_key: 'key-alice',
+      resource: 'https://elsewhere.example.com/',
+    });
+    expectError(foreign, 400, 'invalid_target');
   });
 
   it('refuses a scope beyond the client, and uses the default scope when none is asked', async () => {

@@ -11,6 +11,7 @@ import type { ClientRecord, GrantAttemptThrottle, TokenStore, UserLookup, UserRe
 import type { MintedTokens, TokenMinter } from '../tokens.js';
 import type { GrantHandler, GrantRequest, RequestHeaders } from './grant.js';
 import { RefreshTokenGrant } from './refresh-token.js';
+import { resourcesForNewGrant, type ResourcePolicy } from '../resources.js';
 import { scopeForNewGrant, type ScopePolicy } from './scope-policy.js';
 
 /** Node joins most repeated headers already; the few it keeps as lists are joined the same way. */
@@ -53,6 +54,12 @@ export interface IssuedTokenShape {
   refreshToken?: boolean;
   /** Seconds the access token lives, if shorter than access_token_lifetime (FOS's access_token_lifetime). */
   accessTokenLifetime?: number;
+  /**
+   * The access token's audience, decided by the grant itself (token exchange does). By default it
+   * is the request's `resource` parameters (RFC 8707), each checked against the client's
+   * registered resources, or the default audience.
+   */
+  audience?: readonly string[];
 }
 
 /** The tokens are for this user (the resource owner): FOS's `['data' => $user]`. */
@@ -108,6 +115,8 @@ export interface ExtensionGrantDependencies {
   minter: TokenMinter;
   clock: Clock;
   scopes: ScopePolicy;
+  /** RFC 8707: the resources a request may name. */
+  resources: ResourcePolicy;
   /** Counts refused requests per grant type, client and address; absent: nothing is counted. */
   throttle?: GrantAttemptThrottle;
 }
@@ -211,6 +220,7 @@ async function issue(
         ? decision.scope
         : decision.scope.join(' ');
   const scope = scopeForNewGrant(deps.scopes, client, requested);
+  const audience = decision.audience ?? resourcesForNewGrant(deps.resources, client, params);
   let user: UserRecord | undefined;
   if ('userId' in decision) {
     const found = await deps.store.findUserById(decision.userId);
@@ -231,6 +241,7 @@ async function issue(
       userId: user?.id ?? null,
       ...(user ? { user } : {}),
       scope,
+      audience,
       familyId: deps.minter.newFamilyId(),
       ...(lifetime === undefined ? {} : { accessTokenLifetime: lifetime }),
     },

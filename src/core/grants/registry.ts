@@ -88,8 +88,8 @@ export function builtOnExtensionApi(
     create: (deps) => {
       const grant = build(deps);
       if (grant.grantType !== grantType) throw new Error(`grant ${grantType} built as ${grant.grantType}`);
-      const { store, minter, clock, scopes, users, grantThrottle } = deps;
-      return extensionGrantHandler(grant, { store, minter, clock, scopes, users, throttle: grantThrottle });
+      const { store, minter, clock, scopes, resources, users, grantThrottle } = deps;
+      return extensionGrantHandler(grant, { store, minter, clock, scopes, resources, users, throttle: grantThrottle });
     },
   };
 }
@@ -121,9 +121,17 @@ export function createGrantRegistry(
   extensions: readonly ExtensionGrant[] = [],
 ): ReadonlyMap<string, GrantHandler> {
   const registry = new Map(BUILT_IN_GRANTS.map((grant) => [grant.grantType, grant.create(deps)]));
-  const { store, minter, clock, scopes, users, grantThrottle } = deps;
+  const { store, minter, clock, scopes, resources, users, grantThrottle } = deps;
   for (const grant of extensions) {
-    const handler = extensionGrantHandler(grant, { store, minter, clock, scopes, users, throttle: grantThrottle });
+    const handler = extensionGrantHandler(grant, {
+      store,
+      minter,
+      clock,
+      scopes,
+      resources,
+      users,
+      throttle: grantThrottle,
+    });
     if (registry.has(handler.grantType) || AUTHORIZATION_ENDPOINT_GRANT_TYPES.includes(handler.grantType))
       throw new TypeError(`grant ${handler.grantType} is registered twice`);
     registry.set(handler.grantType, handler);
