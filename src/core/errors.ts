@@ -9,6 +9,8 @@ export type OAuthErrorCode =
   | 'unauthorized_client'
   | 'unsupported_grant_type'
   | 'invalid_scope'
+  /** RFC 8707 §2: a `resource` is invalid, unknown, malformed or not allowed. */
+  | 'invalid_target'
   | 'access_denied'
   | 'unsupported_response_type'
   | 'server_error'
@@ -98,6 +100,15 @@ export class OAuthError extends Error {
 
   static invalidScope(description: string): OAuthError {
     return new OAuthError('invalid_scope', description);
+  }
+
+  /**
+   * RFC 8707 §2: the requested resource is invalid, missing, unknown or malformed, or not one
+   * the client may ask for. Descriptions never quote the resource (an attacker's text would be
+   * echoed to the client's redirect URI).
+   */
+  static invalidTarget(description: string): OAuthError {
+    return new OAuthError('invalid_target', description);
   }
 
   static unsupportedResponseType(responseType: string): OAuthError {

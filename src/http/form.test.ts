@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { thrownOAuthError as error } from '../../test/helpers/errors.js';
-import { parseFormBody } from './form.js';
+import { allValues } from '../core/params.js';
+import { parseFormBody, parsePageForm, parseParameters } from './form.js';
 
 describe('form bodies (RFC 6749 §3.2)', () => {
   it('decodes parameters, with or without a charset', () => {
@@ -17,6 +18,37 @@ describe('form bodies (RFC 6749 §3.2)', () => {
 
   it('refuses a repeated parameter', () => {
     expect(error(() => parseFormBody('application/x-www-form-urlencoded', 'scope=a&scope=b')).code).toBe(
+      'invalid_request',
+    );
+  });
+
+  it('accepts a repeated resource or audience (RFC 8707 section 2, RFC 8693): allValues reads them all', () => {
+    const params = parseFormBody(
+      'application/x-www-form-urlencoded',
+      'grant_type=client_credentials&resource=https%3A%2F%2Fa.example%2F&resource=urn%3Ab&resource=&audience=x&audience=y',
+    );
+    expect(allValues(params, 'resource')).toEqual(['https://a.example/', 'urn:b']);
+    expect(params.get('resource')).toBe('https://a.example/');
+    expect(allValues(params, 'audience')).toEqual(['x', 'y']);
+    expect(params.get('grant_type')).toBe('client_credentials');
+  });
+
+  it('still refuses any other repeated parameter, even beside a repeated resource', () => {
+    const refused = error(() =>
+      parseFormBody('application/x-www-form-urlencoded', 'resource=urn:a&resource=urn:b&scope=a&scope=b'),
+    );
+    expect(refused.code).toBe('invalid_request');
+    expect(refused.description).toBe('parameter repeated: scope');
+  });
+
+  it('reports a repeated resource to the endpoint, which decides (the query of /oauth/authorize)', () => {
+    const { params, repeated } = parseParameters('resource=urn%3Aa&resource=urn%3Ab&client_id=c');
+    expect(repeated).toEqual(['resource']);
+    expect(allValues(params, 'resource')).toEqual(['urn:a', 'urn:b']);
+  });
+
+  it('page forms refuse a repeated resource like any other field', () => {
+    expect(error(() => parsePageForm('application/x-www-form-urlencoded', 'resource=urn:a&resource=urn:b')).code).toBe(
       'invalid_request',
     );
   });

@@ -1,17 +1,24 @@
 import { OAuthError, truncate } from '../core/errors.js';
+import { isMultiValued, RequestParameters } from '../core/params.js';
 
 const FORM_CONTENT_TYPE = /^application\/x-www-form-urlencoded\s*(;|$)/i;
 
 export interface ParsedParameters {
-  /** Each parameter's first value; an empty value counts as absent (RFC 6749 §3.1). */
-  params: Map<string, string>;
-  /** Names that appeared more than once, which RFC 6749 §3.1 and §3.2 forbid. */
+  /**
+   * Each parameter's first value; an empty value counts as absent (RFC 6749 §3.1). Every value of
+   * a multi-valued name (`resource`, `audience`) is kept too: read those with core/params.ts allValues.
+   */
+  params: RequestParameters;
+  /**
+   * Names that appeared more than once, which RFC 6749 §3.1 and §3.2 forbid; the multi-valued
+   * names are listed too, and each endpoint decides whether it accepts them repeated.
+   */
   repeated: string[];
 }
 
 /** Parses a query string or form body. A NUL character is refused: no OAuth parameter carries one. */
 export function parseParameters(encoded: string): ParsedParameters {
-  const params = new Map<string, string>();
+  const params = new RequestParameters();
   const seen = new Set<string>();
   const repeated: string[] = [];
   for (const [name, value] of new URLSearchParams(encoded)) {
@@ -20,10 +27,11 @@ export function parseParameters(encoded: string): ParsedParameters {
       throw OAuthError.invalidRequest('parameters must not contain NUL characters');
     if (seen.has(name)) {
       if (!repeated.includes(name)) repeated.push(name);
-      continue;
+      // Only a multi-valued name keeps its later values; for any other the request is refused.
+      if (!isMultiValued(name)) continue;
     }
     seen.add(name);
-    if (value !== '') params.set(name, value);
+    if (value !== '') params.add(name, value);
   }
   return { params, repeated };
 }
@@ -42,10 +50,14 @@ export function parseFormParameters(contentType: string | undefined, body: unkno
   return parseParameters(typeof body === 'string' ? body : '');
 }
 
-/** A form body whose parameters must each appear once (the token endpoint, RFC 6749 §3.2). */
-export function parseFormBody(contentType: string | undefined, body: unknown): Map<string, string> {
+/**
+ * A form body whose parameters must each appear once (the token endpoint, RFC 6749 §3.2), except
+ * the multi-valued names (`resource`, `audience`: core/params.ts), whose values allValues reads.
+ */
+export function parseFormBody(contentType: string | undefined, body: unknown): RequestParameters {
   const { params, repeated } = parseFormParameters(contentType, body);
-  if (repeated.length > 0) throw OAuthError.invalidRequest(`parameter repeated: ${truncate(repeated[0]!)}`);
+  const refused = repeated.find((name) => !isMultiValued(name));
+  if (refused !== undefined) throw OAuthError.invalidRequest(`parameter repeated: ${truncate(refused)}`);
   return params;
 }
 
