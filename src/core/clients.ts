@@ -3,6 +3,7 @@ import { cryptoIds, systemClock, type Clock, type IdSource } from './clock.js';
 import { CLIENT_GRANT_TYPES, isExtensionGrantType } from './grants/registry.js';
 import { redirectUriRegistrationProblem } from './redirect-uris.js';
 import { isScopeToken } from './scopes.js';
+import { TOKEN_EXCHANGE_GRANT_TYPE } from './grants/token-exchange.js';
 import { hashSecret } from './secrets.js';
 
 /** The caller asked for a client that cannot exist (bad redirect URI, unknown grant, …). */
@@ -24,6 +25,10 @@ export interface NewClient {
   trusted?: boolean;
   /** A resource server: may introspect every client's tokens. */
   canIntrospect?: boolean;
+  /** RFC 8693: the audiences (and resources) it may name in a token exchange. */
+  exchangeAudiences?: string[];
+  /** RFC 8693: it may exchange a token without actor_token (impersonation), not only delegate. */
+  mayImpersonate?: boolean;
   /** Development only: accept plain http redirect URIs to hosts that are not loopback (not stored). */
   allowInsecureHttp?: boolean;
 }
@@ -35,6 +40,20 @@ export interface RegisteredClient {
   client: ClientRecord;
   /** Shown once; only its hash is stored. Null for a public client. */
   secret: string | null;
+}
+
+/** An audience as a client may name it: printable ASCII without spaces, as a URI or a logical name is. */
+const EXCHANGE_AUDIENCE = /^[\x21-\x7e]{1,255}$/;
+
+/** A token exchange policy is for a client that may use the grant; an audience is a short printable name. */
+function checkExchangePolicy(audiences: readonly string[], mayImpersonate: boolean, grantTypes: readonly string[]) {
+  if ((audiences.length > 0 || mayImpersonate) && !grantTypes.includes(TOKEN_EXCHANGE_GRANT_TYPE))
+    throw new ClientRegistrationError(
+      `--exchange-audience and --may-impersonate need --grant-type ${TOKEN_EXCHANGE_GRANT_TYPE}`,
+    );
+  const bad = audiences.find((audience) => !EXCHANGE_AUDIENCE.test(audience));
+  if (bad !== undefined)
+    throw new ClientRegistrationError('an exchange audience is 1-255 printable characters without spaces');
 }
 
 /** Client registration shared by the CLI and the library API. */
@@ -72,6 +91,9 @@ export class ClientRegistry {
     const badScope = scopes?.find((s) => !isScopeToken(s));
     if (badScope !== undefined) throw new ClientRegistrationError(`scope "${badScope}" is not a valid scope token`);
 
+    const exchangeAudiences = [...new Set(input.exchangeAudiences ?? [])];
+    checkExchangePolicy(exchangeAudiences, input.mayImpersonate === true, grantTypes);
+
     const secret = isPublic ? null : this.ids.secret();
     const client: ClientRecord = {
       id: this.ids.id(),
@@ -83,6 +105,8 @@ export class ClientRegistry {
       scopes: scopes === null ? null : [...new Set(scopes)],
       trusted: input.trusted ?? false,
       canIntrospect: input.canIntrospect ?? false,
+      exchangeAudiences,
+      mayImpersonate: input.mayImpersonate ?? false,
       createdAt: this.clock.now(),
     };
     await this.store.createClient(client);

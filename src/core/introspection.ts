@@ -1,4 +1,4 @@
-import type { AccessTokenRecord, ClientRecord, RefreshTokenRecord, UserLookup } from './ports.js';
+import type { AccessTokenRecord, ActorClaim, ClientRecord, RefreshTokenRecord, UserLookup } from './ports.js';
 import type { Clock } from './clock.js';
 import { tokenKey } from './secrets.js';
 import { readTokenManagementRequest, type TokenManagementRequest, type TokenManagementStorage } from './revocation.js';
@@ -17,6 +17,8 @@ export interface IntrospectionResponse {
   iss?: string;
   aud?: string;
   jti?: string;
+  /** RFC 8693 §4.1 (allowed in introspection responses): who acts for the subject of a delegated token. */
+  act?: ActorClaim;
 }
 
 const INACTIVE: IntrospectionResponse = { active: false };
@@ -88,6 +90,7 @@ export class IntrospectionEndpoint {
       iss: this.settings.issuer,
       ...(type === 'access' ? { aud: this.settings.audience } : {}),
       ...(type === 'access' && token.jti ? { jti: token.jti } : {}),
+      ...(type === 'access' && token.actor ? { act: token.actor } : {}),
     };
   }
 }

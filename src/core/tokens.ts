@@ -1,5 +1,5 @@
 import { SignJWT } from 'jose';
-import type { AccessTokenRecord, RefreshTokenRecord } from './ports.js';
+import type { AccessTokenRecord, ActorClaim, RefreshTokenRecord } from './ports.js';
 import type { Clock, IdSource } from './clock.js';
 import type { KeyRing } from './keys.js';
 import { formatScope } from './scopes.js';
@@ -12,6 +12,8 @@ export interface TokenResponse {
   expires_in: number;
   scope: string;
   refresh_token?: string;
+  /** RFC 8693 §2.2.1: the type of the token issued by a token exchange (REQUIRED there, absent elsewhere). */
+  issued_token_type?: string;
 }
 
 export interface TokenLifetimes {
@@ -29,6 +31,15 @@ export interface GrantDecision {
   /** The user's name and roles, for JWT access tokens that carry them (jwt_user_claims). */
   user?: { username: string; roles: readonly string[] };
   scope: readonly string[];
+  /**
+   * RFC 8707: the resources the access token is for, its `aud` (one: a string; several: an
+   * array); absent or empty: the server's default audience (access_token_audience, else the issuer).
+   */
+  audience?: readonly string[];
+  /** RFC 8693 §4.1: who acts for the subject (delegation); the JWT's `act` claim, stored for introspection. */
+  actor?: ActorClaim;
+  /** The access token expires no later than this (a token exchange: never after the subject token). */
+  notAfter?: number;
   /** The grant id every descendant token shares; a new grant starts a new family. */
   familyId: string;
   /** The refresh token this pair replaces (rotation). */
@@ -41,6 +52,12 @@ export interface MintedTokens {
   response: TokenResponse;
   accessToken: AccessTokenRecord;
   refreshToken?: RefreshTokenRecord;
+}
+
+/** RFC 7519 §4.1.3 `aud`: one audience as a string, several as an array; undefined for none. */
+function audienceClaim(audience: readonly string[] | undefined): string | string[] | undefined {
+  if (!audience?.length) return undefined;
+  return audience.length === 1 ? audience[0] : [...audience];
 }
 
 /** How access tokens are written: opaque random strings, or RFC 9068 JWTs. */
@@ -60,6 +77,11 @@ export class TokenMinter {
     private readonly ids: IdSource,
     private readonly format: AccessTokenFormat = { kind: 'opaque' },
   ) {}
+
+  /** Whether access tokens are opaque strings or RFC 9068 JWTs (token exchange's `jwt` token type). */
+  get accessTokenFormat(): AccessTokenFormat['kind'] {
+    return this.format.kind;
+  }
 
   newFamilyId(): string {
     return this.ids.id();
@@ -81,6 +103,7 @@ export class TokenMinter {
     const expiresAt = Math.min(
       now + this.lifetimes.accessTokenLifetime,
       withRefreshToken ? familyEnd : Number.POSITIVE_INFINITY,
+      decision.notAfter ?? Number.POSITIVE_INFINITY,
     );
     const accessValue =
       this.format.kind === 'jwt' ? await this.signJwt(decision, scope, jti, now, expiresAt) : this.ids.token();
@@ -91,6 +114,7 @@ export class TokenMinter {
       clientId: decision.clientId,
       userId: decision.userId,
       scope,
+      ...(decision.actor ? { actor: decision.actor } : {}),
       issuedAt: now,
       expiresAt,
       revokedAt: null,
@@ -138,13 +162,14 @@ export class TokenMinter {
       claims.username = decision.user.username;
       claims.roles = [...decision.user.roles];
     }
+    if (decision.actor) claims.act = decision.actor;
     return (
       new SignJWT(claims)
         .setProtectedHeader({ alg: key.algorithm, typ: 'at+jwt', kid: key.kid })
         .setIssuer(issuer)
         // A client acting for itself is its own subject (RFC 9068 §2.2).
         .setSubject(decision.userId ?? decision.clientId)
-        .setAudience(audience)
+        .setAudience(audienceClaim(decision.audience) ?? audience)
         .setIssuedAt(now)
         .setExpirationTime(expiresAt)
         .setJti(jti)

@@ -10,6 +10,7 @@ function frozen(client: ClientRecord): ClientRecord {
   Object.freeze(client.redirectUris);
   Object.freeze(client.grantTypes);
   if (client.scopes) Object.freeze(client.scopes);
+  if (client.exchangeAudiences) Object.freeze(client.exchangeAudiences);
   return Object.freeze(client);
 }
 

@@ -7,7 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { latestVersion } from '../../src/storage/migrations/index.js';
+import { latestVersion, migrations } from '../../src/storage/migrations/index.js';
 import { describeEachEngine, type TestDatabase } from '../helpers/databases.js';
 import {
   databaseUrl,
@@ -18,6 +18,9 @@ import {
   runCli,
   type RunOptions,
 } from '../helpers/cli.js';
+
+/** The version before the newest (versions may have gaps: each branch is given its own numbers). */
+const previousVersion = Math.max(...migrations.map((m) => m.version).filter((v) => v < latestVersion));
 
 /**
  * Every command but serve and migrate, with what it needs to get as far as the database. They
@@ -97,7 +100,7 @@ describeEachEngine('admin commands check the schema version', (factory) => {
       const result = await cli(['client', 'list']);
       expectMigrateFirst(
         result,
-        new RegExp(`the database schema is at version ${latestVersion - 1}, this release needs ${latestVersion}`),
+        new RegExp(`the database schema is at version ${previousVersion}, this release needs ${latestVersion}`),
       );
     } finally {
       const restore =

@@ -77,6 +77,10 @@ export interface CreatedClient {
   scope: string | null;
   trusted: boolean;
   introspect: boolean;
+  /** RFC 8693: the audiences it may request in a token exchange (--exchange-audience). */
+  exchange_audiences: string[];
+  /** RFC 8693: it may exchange without actor_token (--may-impersonate). */
+  may_impersonate: boolean;
   created_at: string;
 }
 
@@ -249,9 +253,14 @@ async function createClientFromFlags(server: TestServer, flags: string[]): Promi
   const switches = new Set<string>();
   for (let i = 0; i < flags.length; i++) {
     const flag = flags[i]!;
-    if (['--public', '--trusted', '--introspect', '--allow-insecure-http', '--json'].includes(flag)) {
+    if (
+      ['--public', '--trusted', '--introspect', '--may-impersonate', '--allow-insecure-http', '--json'].includes(flag)
+    ) {
       switches.add(flag);
-    } else if (['--name', '--redirect-uri', '--grant-type', '--scope'].includes(flag) && i + 1 < flags.length) {
+    } else if (
+      ['--name', '--redirect-uri', '--grant-type', '--scope', '--exchange-audience'].includes(flag) &&
+      i + 1 < flags.length
+    ) {
       values.set(flag, [...(values.get(flag) ?? []), flags[++i]!]);
     } else {
       throw new Error(`createClient: unknown flag ${flag}`);
@@ -269,6 +278,8 @@ async function createClientFromFlags(server: TestServer, flags: string[]): Promi
     isPublic: switches.has('--public'),
     trusted: switches.has('--trusted'),
     canIntrospect: switches.has('--introspect'),
+    exchangeAudiences: values.get('--exchange-audience') ?? [],
+    mayImpersonate: switches.has('--may-impersonate'),
     allowInsecureHttp: switches.has('--allow-insecure-http'),
   });
   server.gatehouse.events.emit({
@@ -292,6 +303,8 @@ function describeClient(client: ClientRecord, secret: string | null): CreatedCli
     scope: client.scopes === null ? null : client.scopes.join(' '),
     trusted: client.trusted,
     introspect: client.canIntrospect,
+    exchange_audiences: [...(client.exchangeAudiences ?? [])],
+    may_impersonate: client.mayImpersonate ?? false,
     created_at: new Date(client.createdAt * 1000).toISOString().replace('.000Z', 'Z'),
   };
 }

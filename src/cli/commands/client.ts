@@ -31,6 +31,8 @@ function describeClient(client: ClientRecord) {
     scope: client.scopes === null ? null : client.scopes.join(' '),
     trusted: client.trusted,
     introspect: client.canIntrospect,
+    exchange_audiences: [...(client.exchangeAudiences ?? [])],
+    may_impersonate: client.mayImpersonate ?? false,
     created_at: formatTime(client.createdAt),
   };
 }
@@ -45,6 +47,8 @@ function printClient(client: ClientRecord): void {
     `scope:         ${client.scopes === null ? '(every supported scope)' : client.scopes.join(' ') || '(none)'}`,
     `consent:       ${client.trusted ? 'never asked (trusted first-party client)' : 'asked once per user and scope set'}`,
     ...(client.canIntrospect ? ["introspect:    any client's tokens (resource server)"] : []),
+    ...(client.exchangeAudiences?.length ? [`exchange for:  ${client.exchangeAudiences.join(' ')}`] : []),
+    ...(client.mayImpersonate ? ['impersonate:   may exchange without actor_token (RFC 8693)'] : []),
     `created:       ${formatTime(client.createdAt)}`,
   ]);
 }
@@ -79,6 +83,13 @@ export function clientCommand(): Command {
       .option('--trusted', 'a first-party client: users are never shown the consent page for it')
       .option('--introspect', 'a resource server: may introspect tokens issued to any client')
       .option(
+        '--exchange-audience <value>',
+        'token exchange (RFC 8693): an audience or resource it may request (repeatable)',
+        collect,
+        [],
+      )
+      .option('--may-impersonate', 'token exchange: may exchange without actor_token (default: only delegate)')
+      .option(
         '--allow-insecure-http',
         'development only: accept plain http redirect URIs to hosts that are not loopback',
       )
@@ -93,6 +104,8 @@ export function clientCommand(): Command {
         public?: boolean;
         trusted?: boolean;
         introspect?: boolean;
+        exchangeAudience: string[];
+        mayImpersonate?: boolean;
         allowInsecureHttp?: boolean;
         json?: boolean;
       },
@@ -116,6 +129,8 @@ export function clientCommand(): Command {
           isPublic: options.public ?? false,
           trusted: options.trusted ?? false,
           canIntrospect: options.introspect ?? false,
+          exchangeAudiences: options.exchangeAudience,
+          mayImpersonate: options.mayImpersonate ?? false,
           allowInsecureHttp: options.allowInsecureHttp ?? false,
         });
         audit.record('client.created', {

@@ -7,7 +7,7 @@
  */
 import type { Clock } from '../clock.js';
 import { OAuthError, type OAuthErrorCode } from '../errors.js';
-import type { ClientRecord, GrantAttemptThrottle, TokenStore, UserLookup, UserRecord } from '../ports.js';
+import type { ActorClaim, ClientRecord, GrantAttemptThrottle, TokenStore, UserLookup, UserRecord } from '../ports.js';
 import type { MintedTokens, TokenMinter } from '../tokens.js';
 import type { GrantHandler, GrantRequest, RequestHeaders } from './grant.js';
 import { RefreshTokenGrant } from './refresh-token.js';
@@ -51,6 +51,17 @@ export interface IssuedTokenShape {
   scope?: string | readonly string[];
   /** Whether a refresh token follows, when the grant allows refresh tokens (default: yes). */
   refreshToken?: boolean;
+  /** The access token's audience (`aud` in a JWT); absent or empty: the server's default audience. */
+  audience?: readonly string[];
+  /** RFC 8693 §4.1: who acts for the subject (delegation): `act` in JWT access tokens and in introspection. */
+  actor?: ActorClaim;
+  /** RFC 8693 §2.2.1: `issued_token_type` in the answer (a token exchange says what it issued). */
+  issuedTokenType?: string;
+  /**
+   * The tokens come from an earlier token rather than a new grant: they join its family, so revoking
+   * that grant (or its user's tokens) revokes them too, and they expire no later than it does.
+   */
+  derivedFrom?: { familyId: string; expiresAt: number };
 }
 
 /** The tokens are for this user (the resource owner): FOS's `['data' => $user]`. */
@@ -217,16 +228,21 @@ async function issue(
     grant.refreshTokens === true &&
     decision.refreshToken !== false &&
     client.grantTypes.includes(RefreshTokenGrant.grantType);
+  const { audience, actor, derivedFrom } = decision;
   const minted = await deps.minter.mint(
     {
       clientId: client.id,
       userId: user?.id ?? null,
       ...(user ? { user } : {}),
       scope,
-      familyId: deps.minter.newFamilyId(),
+      ...(audience?.length ? { audience } : {}),
+      ...(actor ? { actor } : {}),
+      ...(derivedFrom ? { notAfter: derivedFrom.expiresAt } : {}),
+      familyId: derivedFrom?.familyId ?? deps.minter.newFamilyId(),
     },
     withRefreshToken,
   );
   await deps.store.issueTokens({ accessToken: minted.accessToken, refreshToken: minted.refreshToken });
+  if (decision.issuedTokenType) minted.response.issued_token_type = decision.issuedTokenType;
   return minted;
 }

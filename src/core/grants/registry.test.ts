@@ -34,6 +34,7 @@ describe('the grant registry', () => {
         findRefreshTokenWithUser: unused,
         rotateRefreshToken: unused,
         refuseForeignRefreshToken: unused,
+        findAccessToken: unused,
       },
       minter: new TokenMinter({ accessTokenLifetime: 3600, refreshTokenLifetime: 86_400 }, clock, ids, {
         kind: 'opaque',

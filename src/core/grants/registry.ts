@@ -7,6 +7,7 @@ import type {
   RefreshTokenGrantStorage,
   ResourceOwnerAuthenticator,
   SecurityEventSink,
+  TokenExchangeStorage,
 } from '../ports.js';
 import { RESPONSE_TYPES } from '../response-types/index.js';
 import type { TokenMinter } from '../tokens.js';
@@ -17,10 +18,15 @@ import type { GrantHandler } from './grant.js';
 import { PasswordGrant } from './password.js';
 import { RefreshTokenGrant } from './refresh-token.js';
 import type { ScopePolicy } from './scope-policy.js';
+import { TOKEN_EXCHANGE_GRANT_TYPE, tokenExchangeGrant } from './token-exchange.js';
 
 /** What the built-in grants are made of; each takes only its part. */
 export interface GrantDependencies {
-  store: AuthorizationCodeGrantStorage & ClientCredentialsStorage & PasswordGrantStorage & RefreshTokenGrantStorage;
+  store: AuthorizationCodeGrantStorage &
+    ClientCredentialsStorage &
+    PasswordGrantStorage &
+    RefreshTokenGrantStorage &
+    TokenExchangeStorage;
   minter: TokenMinter;
   clock: Clock;
   scopes: ScopePolicy;
@@ -69,6 +75,9 @@ export const BUILT_IN_GRANTS: readonly GrantDefinition[] = [
     create: ({ store, minter, clock, refreshTokenGracePeriod, events }) =>
       new RefreshTokenGrant({ store, minter, clock, gracePeriod: refreshTokenGracePeriod, events }),
   },
+  builtOnExtensionApi(TOKEN_EXCHANGE_GRANT_TYPE, ({ store, scopes, minter }) =>
+    tokenExchangeGrant({ store, scopes, accessTokenFormat: minter.accessTokenFormat }),
+  ),
 ];
 
 /**

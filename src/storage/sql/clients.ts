@@ -15,6 +15,8 @@ interface ClientRow {
   scopes: string | null;
   trusted: boolean | number;
   can_introspect: boolean | number;
+  exchange_audiences: string | null;
+  may_impersonate: boolean | number;
   created_at: number;
 }
 
@@ -28,6 +30,8 @@ const toClient = (row: ClientRow): ClientRecord => ({
   scopes: row.scopes === null ? null : (JSON.parse(row.scopes) as string[]),
   trusted: Boolean(row.trusted),
   canIntrospect: Boolean(row.can_introspect),
+  exchangeAudiences: row.exchange_audiences === null ? [] : (JSON.parse(row.exchange_audiences) as string[]),
+  mayImpersonate: Boolean(row.may_impersonate),
   createdAt: row.created_at,
 });
 
@@ -76,8 +80,8 @@ export class SqlClients implements ClientStore {
 
   async createClient(c: ClientRecord): Promise<void> {
     await this.db.run(
-      `INSERT INTO clients (id, name, secret_hash, is_public, redirect_uris, grant_types, scopes, trusted, can_introspect, created_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+      `INSERT INTO clients (id, name, secret_hash, is_public, redirect_uris, grant_types, scopes, trusted, can_introspect, created_at,
+        exchange_audiences, may_impersonate) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       [
         c.id,
         c.name,
@@ -89,6 +93,8 @@ export class SqlClients implements ClientStore {
         c.trusted,
         c.canIntrospect,
         c.createdAt,
+        c.exchangeAudiences?.length ? JSON.stringify(c.exchangeAudiences) : null,
+        c.mayImpersonate ?? false,
       ],
     );
   }

@@ -8,8 +8,8 @@ import type { AccessTokenRecord, IssuedTokens, RefreshTokenRecord } from '../sto
  */
 
 export const INSERT_ACCESS_TOKEN = `INSERT INTO access_tokens
-  (token_hash, jti, family_id, client_id, user_id, scope, issued_at, expires_at, revoked_at)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, NULL)`;
+  (token_hash, jti, family_id, client_id, user_id, scope, issued_at, expires_at, actor, revoked_at)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)`;
 export const INSERT_REFRESH_TOKEN = `INSERT INTO refresh_tokens
   (token_hash, family_id, parent_hash, client_id, user_id, scope, issued_at, expires_at, family_started_at, consumed_at, revoked_at)
   VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL, NULL)`;
@@ -23,6 +23,7 @@ export const accessTokenParams = (t: AccessTokenRecord) => [
   t.scope,
   t.issuedAt,
   t.expiresAt,
+  t.actor ? JSON.stringify(t.actor) : null,
 ];
 export const refreshTokenParams = (t: RefreshTokenRecord) => [
   t.tokenHash,

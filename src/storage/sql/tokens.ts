@@ -1,6 +1,7 @@
 import type { SqlDriver, SqlExecutor } from '../driver.js';
 import type {
   AccessTokenRecord,
+  ActorClaim,
   IssuedTokens,
   RefreshTokenRecord,
   RefreshTokenWithUser,
@@ -21,6 +22,8 @@ import {
 
 interface AccessTokenRow {
   token_hash: string;
+  /** RFC 8693 §4.1 act as JSON; null for a token without an actor (and on refresh token rows). */
+  actor?: string | null;
   jti: string | null;
   family_id: string;
   client_id: string;
@@ -30,7 +33,7 @@ interface AccessTokenRow {
   expires_at: number;
   revoked_at: number | null;
 }
-interface RefreshTokenRow extends Omit<AccessTokenRow, 'jti'> {
+interface RefreshTokenRow extends Omit<AccessTokenRow, 'jti' | 'actor'> {
   parent_hash: string | null;
   consumed_at: number | null;
   /** Null only for a row written by an older release after migration 10 ran: its issued_at then. */
@@ -50,7 +53,11 @@ const tokenFields = (row: Omit<AccessTokenRow, 'jti'>) => ({
   revokedAt: row.revoked_at,
 });
 
-const toAccessToken = (row: AccessTokenRow): AccessTokenRecord => ({ ...tokenFields(row), jti: row.jti });
+const toAccessToken = (row: AccessTokenRow): AccessTokenRecord => ({
+  ...tokenFields(row),
+  jti: row.jti,
+  ...(row.actor ? { actor: JSON.parse(row.actor) as ActorClaim } : {}),
+});
 
 const toRefreshToken = (row: RefreshTokenRow): RefreshTokenRecord => ({
   ...tokenFields(row),
@@ -72,8 +79,8 @@ const ROTATE_LIVE_POSTGRES = `WITH consumed AS (
   ), revoked AS (
     UPDATE access_tokens SET revoked_at = ? WHERE family_id IN (SELECT family_id FROM consumed) AND revoked_at IS NULL
   ), access AS (
-    INSERT INTO access_tokens (token_hash, jti, family_id, client_id, user_id, scope, issued_at, expires_at, revoked_at)
-    SELECT ?, ?, ?, ?, ?, ?, ?::bigint, ?::bigint, NULL FROM consumed
+    INSERT INTO access_tokens (token_hash, jti, family_id, client_id, user_id, scope, issued_at, expires_at, actor, revoked_at)
+    SELECT ?, ?, ?, ?, ?, ?, ?::bigint, ?::bigint, ?::text, NULL FROM consumed
   ), refresh AS (
     INSERT INTO refresh_tokens (token_hash, family_id, parent_hash, client_id, user_id, scope, issued_at, expires_at, family_started_at, consumed_at, revoked_at)
     SELECT ?, ?, ?, ?, ?, ?, ?::bigint, ?::bigint, ?::bigint, NULL, NULL FROM consumed
