@@ -105,8 +105,8 @@ export class ClientRegistry {
       scopes: scopes === null ? null : [...new Set(scopes)],
       trusted: input.trusted ?? false,
       canIntrospect: input.canIntrospect ?? false,
-      exchangeAudiences,
-      mayImpersonate: input.mayImpersonate ?? false,
+      ...(exchangeAudiences.length ? { exchangeAudiences } : {}),
+      ...(input.mayImpersonate ? { mayImpersonate: true } : {}),
       createdAt: this.clock.now(),
     };
     await this.store.createClient(client);

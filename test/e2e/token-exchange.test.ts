@@ -175,6 +175,12 @@ describeEachEngine('token exchange, RFC 8693 (e2e)', (factory) => {
         act: { sub: clients.delegate.client_id, client_id: clients.delegate.client_id },
       });
       expect(info.act.act).toBeUndefined();
+      // The audit log names the actor of the issued token.
+      await server.gatehouse.auditLog?.flush();
+      const events = await server.store.listAuditEvents({ type: 'token.issued', limit: 100 });
+      const exchanged = events.find((event) => event.details?.grant_type === EXCHANGE && event.details?.actor);
+      expect(exchanged).toMatchObject({ clientId: clients.delegate.client_id, userId: alice });
+      expect(exchanged?.details?.actor).toBe(clients.delegate.client_id);
     });
 
     it('in JWT mode the issued JWT carries sub, client_id and act; the jwt token type is accepted and can be requested', async () => {

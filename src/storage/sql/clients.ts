@@ -30,8 +30,9 @@ const toClient = (row: ClientRow): ClientRecord => ({
   scopes: row.scopes === null ? null : (JSON.parse(row.scopes) as string[]),
   trusted: Boolean(row.trusted),
   canIntrospect: Boolean(row.can_introspect),
-  exchangeAudiences: row.exchange_audiences === null ? [] : (JSON.parse(row.exchange_audiences) as string[]),
-  mayImpersonate: Boolean(row.may_impersonate),
+  // The token exchange policy is absent unless set, as in a record registered without it.
+  ...(row.exchange_audiences === null ? {} : { exchangeAudiences: JSON.parse(row.exchange_audiences) as string[] }),
+  ...(row.may_impersonate ? { mayImpersonate: true } : {}),
   createdAt: row.created_at,
 });
 
