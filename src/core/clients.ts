@@ -4,6 +4,7 @@ import { CLIENT_GRANT_TYPES, isExtensionGrantType } from './grants/registry.js';
 import { redirectUriRegistrationProblem } from './redirect-uris.js';
 import { resourceProblem } from './resources.js';
 import { isScopeToken } from './scopes.js';
+import { TOKEN_EXCHANGE_GRANT_TYPE } from './grants/token-exchange.js';
 import { hashSecret } from './secrets.js';
 
 /** The caller asked for a client that cannot exist (bad redirect URI, unknown grant, …). */
@@ -30,6 +31,10 @@ export interface NewClient {
    * exactly; absent or empty: none but the server's default audience.
    */
   allowedResources?: string[] | null;
+  /** RFC 8693: the audiences (and resources) it may name in a token exchange. */
+  exchangeAudiences?: string[];
+  /** RFC 8693: it may exchange a token without actor_token (impersonation), not only delegate. */
+  mayImpersonate?: boolean;
   /** Development only: accept plain http redirect URIs to hosts that are not loopback (not stored). */
   allowInsecureHttp?: boolean;
 }
@@ -41,6 +46,20 @@ export interface RegisteredClient {
   client: ClientRecord;
   /** Shown once; only its hash is stored. Null for a public client. */
   secret: string | null;
+}
+
+/** An audience as a client may name it: printable ASCII without spaces, as a URI or a logical name is. */
+const EXCHANGE_AUDIENCE = /^[\x21-\x7e]{1,255}$/;
+
+/** A token exchange policy is for a client that may use the grant; an audience is a short printable name. */
+function checkExchangePolicy(audiences: readonly string[], mayImpersonate: boolean, grantTypes: readonly string[]) {
+  if ((audiences.length > 0 || mayImpersonate) && !grantTypes.includes(TOKEN_EXCHANGE_GRANT_TYPE))
+    throw new ClientRegistrationError(
+      `--exchange-audience and --may-impersonate need --grant-type ${TOKEN_EXCHANGE_GRANT_TYPE}`,
+    );
+  const bad = audiences.find((audience) => !EXCHANGE_AUDIENCE.test(audience));
+  if (bad !== undefined)
+    throw new ClientRegistrationError('an exchange audience is 1-255 printable characters without spaces');
 }
 
 /** Client registration shared by the CLI and the library API. */
@@ -83,6 +102,9 @@ export class ClientRegistry {
       if (problem) throw new ClientRegistrationError(`resource "${resource}": ${problem}`);
     }
 
+    const exchangeAudiences = [...new Set(input.exchangeAudiences ?? [])];
+    checkExchangePolicy(exchangeAudiences, input.mayImpersonate === true, grantTypes);
+
     const secret = isPublic ? null : this.ids.secret();
     const client: ClientRecord = {
       id: this.ids.id(),
@@ -95,6 +117,8 @@ export class ClientRegistry {
       trusted: input.trusted ?? false,
       canIntrospect: input.canIntrospect ?? false,
       allowedResources: allowedResources.length ? allowedResources : null,
+      ...(exchangeAudiences.length ? { exchangeAudiences } : {}),
+      ...(input.mayImpersonate ? { mayImpersonate: true } : {}),
       createdAt: this.clock.now(),
     };
     await this.store.createClient(client);

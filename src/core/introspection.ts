@@ -1,4 +1,4 @@
-import type { AccessTokenRecord, ClientRecord, RefreshTokenRecord, UserLookup } from './ports.js';
+import type { AccessTokenRecord, ActorClaim, ClientRecord, RefreshTokenRecord, UserLookup } from './ports.js';
 import type { Clock } from './clock.js';
 import { tokenKey } from './secrets.js';
 import { audienceClaim } from './resources.js';
@@ -19,6 +19,8 @@ export interface IntrospectionResponse {
   /** RFC 8707: the resources the token is for; one as a string, several as an array. */
   aud?: string | string[];
   jti?: string;
+  /** RFC 8693 §4.1 (allowed in introspection responses): who acts for the subject of a delegated token. */
+  act?: ActorClaim;
 }
 
 const INACTIVE: IntrospectionResponse = { active: false };
@@ -93,6 +95,7 @@ export class IntrospectionEndpoint {
         ? { aud: token.audience?.length ? audienceClaim(token.audience) : this.settings.audience }
         : {}),
       ...(type === 'access' && token.jti ? { jti: token.jti } : {}),
+      ...(type === 'access' && token.actor ? { act: token.actor } : {}),
     };
   }
 }

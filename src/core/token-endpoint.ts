@@ -67,6 +67,8 @@ export class TokenEndpoint {
         grant_type: grantType,
         ...(minted.response.scope ? { scope: minted.response.scope } : {}),
         ...(minted.refreshToken ? { refresh_token: 'issued' } : {}),
+        // RFC 8693: who acts for the subject of an exchanged token.
+        ...(minted.accessToken.actor ? { actor: minted.accessToken.actor.sub } : {}),
       },
     });
     return { response: minted.response, clientId: client.id, grantType, userId };

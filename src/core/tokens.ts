@@ -1,5 +1,5 @@
 import { SignJWT } from 'jose';
-import type { AccessTokenRecord, RefreshTokenRecord } from './ports.js';
+import type { AccessTokenRecord, ActorClaim, RefreshTokenRecord } from './ports.js';
 import type { Clock, IdSource } from './clock.js';
 import type { KeyRing } from './keys.js';
 import { audienceClaim } from './resources.js';
@@ -13,6 +13,8 @@ export interface TokenResponse {
   expires_in: number;
   scope: string;
   refresh_token?: string;
+  /** RFC 8693 §2.2.1: the type of the token issued by a token exchange (REQUIRED there, absent elsewhere). */
+  issued_token_type?: string;
 }
 
 export interface TokenLifetimes {
@@ -40,6 +42,10 @@ export interface GrantDecision {
    * that narrowed its access token's audience keeps the whole grant (RFC 8707 §2.2). Default: `audience`.
    */
   grantAudience?: readonly string[];
+  /** RFC 8693 §4.1: who acts for the subject (delegation); the JWT's `act` claim, stored for introspection. */
+  actor?: ActorClaim;
+  /** The access token expires no later than this (a token exchange: never after the subject token). */
+  notAfter?: number;
   /** The grant id every descendant token shares; a new grant starts a new family. */
   familyId: string;
   /** The refresh token this pair replaces (rotation). */
@@ -79,6 +85,11 @@ export class TokenMinter {
     private readonly format: AccessTokenFormat = { kind: 'opaque' },
   ) {}
 
+  /** Whether access tokens are opaque strings or RFC 9068 JWTs (token exchange's `jwt` token type). */
+  get accessTokenFormat(): AccessTokenFormat['kind'] {
+    return this.format.kind;
+  }
+
   newFamilyId(): string {
     return this.ids.id();
   }
@@ -99,6 +110,7 @@ export class TokenMinter {
     const expiresAt = Math.min(
       now + Math.min(this.lifetimes.accessTokenLifetime, decision.accessTokenLifetime ?? Number.POSITIVE_INFINITY),
       withRefreshToken ? familyEnd : Number.POSITIVE_INFINITY,
+      decision.notAfter ?? Number.POSITIVE_INFINITY,
     );
     const accessValue =
       this.format.kind === 'jwt' ? await this.signJwt(decision, scope, jti, now, expiresAt) : this.ids.token();
@@ -110,6 +122,7 @@ export class TokenMinter {
       userId: decision.userId,
       scope,
       ...audienceOf(decision.audience),
+      ...(decision.actor ? { actor: decision.actor } : {}),
       issuedAt: now,
       expiresAt,
       revokedAt: null,
@@ -158,6 +171,7 @@ export class TokenMinter {
       claims.username = decision.user.username;
       claims.roles = [...decision.user.roles];
     }
+    if (decision.actor) claims.act = decision.actor;
     return (
       new SignJWT(claims)
         .setProtectedHeader({ alg: key.algorithm, typ: 'at+jwt', kid: key.kid })

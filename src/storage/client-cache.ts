@@ -11,6 +11,7 @@ function frozen(client: ClientRecord): ClientRecord {
   Object.freeze(client.grantTypes);
   if (client.scopes) Object.freeze(client.scopes);
   if (client.allowedResources) Object.freeze(client.allowedResources);
+  if (client.exchangeAudiences) Object.freeze(client.exchangeAudiences);
   return Object.freeze(client);
 }
 

@@ -14,6 +14,7 @@ import type { ThrottleStore, TrustedDeviceStore } from './ports/throttle.js';
 // Core owns these; re-exported so storage and its users keep one import path.
 export type {
   AccessTokenRecord,
+  ActorClaim,
   AuthorizationCodeRecord,
   ClientRecord,
   ClientStore,

@@ -263,6 +263,56 @@ describeEachEngine('gatehouse client', (factory) => {
       expect((await queryRows(db.location, 'SELECT id FROM clients')).length).toBe(before);
     });
 
+    it('--exchange-audience (repeatable) and --may-impersonate set the token exchange policy; show and list print it', async () => {
+      const exchange = 'urn:ietf:params:oauth:grant-type:token-exchange';
+      const created = await create([
+        '--name',
+        'Gateway',
+        '--grant-type',
+        exchange,
+        '--exchange-audience',
+        'orders',
+        '--exchange-audience',
+        'https://orders.example/api',
+        '--may-impersonate',
+      ]);
+      expect(created).toMatchObject({
+        grant_types: [exchange],
+        exchange_audiences: ['orders', 'https://orders.example/api'],
+        may_impersonate: true,
+      });
+      const stored = (await row(created.client_id)) as unknown as Record<string, unknown>;
+      expect(JSON.parse(String(stored.exchange_audiences))).toEqual(['orders', 'https://orders.example/api']);
+      expect(Boolean(stored.may_impersonate)).toBe(true);
+      const plain = await create(['--name', 'Delegate only', '--grant-type', exchange]);
+      expect(plain).toMatchObject({ exchange_audiences: [], may_impersonate: false });
+
+      const [human, list] = await Promise.all([
+        cli(['client', 'show', created.client_id]),
+        cli(['client', 'list', '--json']),
+      ]);
+      expectSuccess(human);
+      expect(human.stdout).toContain('exchange for:  orders https://orders.example/api');
+      expect(human.stdout).toContain('impersonate:   may exchange without actor_token');
+      expectSuccess(list);
+      expect(parseJson<CreatedClient[]>(list).find((c) => c.client_id === created.client_id)).toMatchObject({
+        exchange_audiences: ['orders', 'https://orders.example/api'],
+        may_impersonate: true,
+      });
+
+      // A policy without the grant, or an audience with a space, is misuse and stores nothing.
+      const before = (await queryRows(db.location, 'SELECT id FROM clients')).length;
+      const refused = await Promise.all([
+        cli(['client', 'create', '--name', 'No grant', '--may-impersonate', '--json']),
+        cli(['client', 'create', '--name', 'No grant', '--exchange-audience', 'orders', '--json']),
+        cli(['client', 'create', '--name', 'Bad', '--grant-type', exchange, '--exchange-audience', 'two words']),
+      ]);
+      expectMisuse(refused[0]!, /--grant-type urn:ietf:params:oauth:grant-type:token-exchange/);
+      expectMisuse(refused[1]!, /--grant-type urn:ietf:params:oauth:grant-type:token-exchange/);
+      expectMisuse(refused[2]!, /exchange audience/);
+      expect((await queryRows(db.location, 'SELECT id FROM clients')).length).toBe(before);
+    });
+
     it("--grant-type takes an extension grant's absolute URI, warning on stderr that no built-in has it", async () => {
       const jwtBearer = 'urn:ietf:params:oauth:grant-type:jwt-bearer';
       const custom = 'https://grants.example.com/delegation';

@@ -78,6 +78,10 @@ export interface CreatedClient {
   trusted: boolean;
   introspect: boolean;
   resources: string[];
+  /** RFC 8693: the audiences it may request in a token exchange (--exchange-audience). */
+  exchange_audiences: string[];
+  /** RFC 8693: it may exchange without actor_token (--may-impersonate). */
+  may_impersonate: boolean;
   created_at: string;
 }
 
@@ -250,10 +254,12 @@ async function createClientFromFlags(server: TestServer, flags: string[]): Promi
   const switches = new Set<string>();
   for (let i = 0; i < flags.length; i++) {
     const flag = flags[i]!;
-    if (['--public', '--trusted', '--introspect', '--allow-insecure-http', '--json'].includes(flag)) {
+    if (
+      ['--public', '--trusted', '--introspect', '--may-impersonate', '--allow-insecure-http', '--json'].includes(flag)
+    ) {
       switches.add(flag);
     } else if (
-      ['--name', '--redirect-uri', '--grant-type', '--scope', '--resource'].includes(flag) &&
+      ['--name', '--redirect-uri', '--grant-type', '--scope', '--resource', '--exchange-audience'].includes(flag) &&
       i + 1 < flags.length
     ) {
       values.set(flag, [...(values.get(flag) ?? []), flags[++i]!]);
@@ -274,6 +280,8 @@ async function createClientFromFlags(server: TestServer, flags: string[]): Promi
     trusted: switches.has('--trusted'),
     canIntrospect: switches.has('--introspect'),
     allowedResources: values.get('--resource') ?? [],
+    exchangeAudiences: values.get('--exchange-audience') ?? [],
+    mayImpersonate: switches.has('--may-impersonate'),
     allowInsecureHttp: switches.has('--allow-insecure-http'),
   });
   server.gatehouse.events.emit({
@@ -298,6 +306,8 @@ function describeClient(client: ClientRecord, secret: string | null): CreatedCli
     trusted: client.trusted,
     introspect: client.canIntrospect,
     resources: client.allowedResources ?? [],
+    exchange_audiences: [...(client.exchangeAudiences ?? [])],
+    may_impersonate: client.mayImpersonate ?? false,
     created_at: new Date(client.createdAt * 1000).toISOString().replace('.000Z', 'Z'),
   };
 }

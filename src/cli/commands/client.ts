@@ -32,6 +32,8 @@ function describeClient(client: ClientRecord) {
     trusted: client.trusted,
     introspect: client.canIntrospect,
     resources: client.allowedResources ?? [],
+    exchange_audiences: [...(client.exchangeAudiences ?? [])],
+    may_impersonate: client.mayImpersonate ?? false,
     created_at: formatTime(client.createdAt),
   };
 }
@@ -47,6 +49,8 @@ function printClient(client: ClientRecord): void {
     `consent:       ${client.trusted ? 'never asked (trusted first-party client)' : 'asked once per user and scope set'}`,
     ...(client.canIntrospect ? ["introspect:    any client's tokens (resource server)"] : []),
     `resources:     ${client.allowedResources?.join(' ') || '(only the default audience)'}`,
+    ...(client.exchangeAudiences?.length ? [`exchange for:  ${client.exchangeAudiences.join(' ')}`] : []),
+    ...(client.mayImpersonate ? ['impersonate:   may exchange without actor_token (RFC 8693)'] : []),
     `created:       ${formatTime(client.createdAt)}`,
   ]);
 }
@@ -88,6 +92,13 @@ export function clientCommand(): Command {
         [],
       )
       .option(
+        '--exchange-audience <value>',
+        'token exchange (RFC 8693): an audience or resource it may request (repeatable)',
+        collect,
+        [],
+      )
+      .option('--may-impersonate', 'token exchange: may exchange without actor_token (default: only delegate)')
+      .option(
         '--allow-insecure-http',
         'development only: accept plain http redirect URIs to hosts that are not loopback',
       )
@@ -103,6 +114,8 @@ export function clientCommand(): Command {
         trusted?: boolean;
         introspect?: boolean;
         resource: string[];
+        exchangeAudience: string[];
+        mayImpersonate?: boolean;
         allowInsecureHttp?: boolean;
         json?: boolean;
       },
@@ -127,6 +140,8 @@ export function clientCommand(): Command {
           trusted: options.trusted ?? false,
           canIntrospect: options.introspect ?? false,
           allowedResources: options.resource,
+          exchangeAudiences: options.exchangeAudience,
+          mayImpersonate: options.mayImpersonate ?? false,
           allowInsecureHttp: options.allowInsecureHttp ?? false,
         });
         audit.record('client.created', {

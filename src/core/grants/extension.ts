@@ -7,7 +7,7 @@
  */
 import type { Clock } from '../clock.js';
 import { OAuthError, type OAuthErrorCode } from '../errors.js';
-import type { ClientRecord, GrantAttemptThrottle, TokenStore, UserLookup, UserRecord } from '../ports.js';
+import type { ActorClaim, ClientRecord, GrantAttemptThrottle, TokenStore, UserLookup, UserRecord } from '../ports.js';
 import type { MintedTokens, TokenMinter } from '../tokens.js';
 import type { GrantHandler, GrantRequest, RequestHeaders } from './grant.js';
 import { RefreshTokenGrant } from './refresh-token.js';
@@ -60,6 +60,15 @@ export interface IssuedTokenShape {
    * registered resources, or the default audience.
    */
   audience?: readonly string[];
+  /** RFC 8693 §4.1: who acts for the subject (delegation): `act` in JWT access tokens and in introspection. */
+  actor?: ActorClaim;
+  /** RFC 8693 §2.2.1: `issued_token_type` in the answer (a token exchange says what it issued). */
+  issuedTokenType?: string;
+  /**
+   * The tokens come from an earlier token rather than a new grant: they join its family, so revoking
+   * that grant (or its user's tokens) revokes them too, and they expire no later than it does.
+   */
+  derivedFrom?: { familyId: string; expiresAt: number };
 }
 
 /** The tokens are for this user (the resource owner): FOS's `['data' => $user]`. */
@@ -235,6 +244,7 @@ async function issue(
     grant.refreshTokens !== false &&
     decision.refreshToken !== false &&
     client.grantTypes.includes(RefreshTokenGrant.grantType);
+  const { actor, derivedFrom } = decision;
   const minted = await deps.minter.mint(
     {
       clientId: client.id,
@@ -242,11 +252,14 @@ async function issue(
       ...(user ? { user } : {}),
       scope,
       audience,
-      familyId: deps.minter.newFamilyId(),
+      ...(actor ? { actor } : {}),
+      ...(derivedFrom ? { notAfter: derivedFrom.expiresAt } : {}),
+      familyId: derivedFrom?.familyId ?? deps.minter.newFamilyId(),
       ...(lifetime === undefined ? {} : { accessTokenLifetime: lifetime }),
     },
     withRefreshToken,
   );
   await deps.store.issueTokens({ accessToken: minted.accessToken, refreshToken: minted.refreshToken });
+  if (decision.issuedTokenType) minted.response.issued_token_type = decision.issuedTokenType;
   return minted;
 }

@@ -14,7 +14,13 @@ import {
 
 describe('the grant registry', () => {
   it("lists the token endpoint's built-in grants once; implicit is a client grant type without a handler", () => {
-    expect(BUILT_IN_GRANT_TYPES).toEqual(['authorization_code', 'client_credentials', 'password', 'refresh_token']);
+    expect(BUILT_IN_GRANT_TYPES).toEqual([
+      'authorization_code',
+      'client_credentials',
+      'password',
+      'refresh_token',
+      'urn:ietf:params:oauth:grant-type:token-exchange',
+    ]);
     expect(AUTHORIZATION_ENDPOINT_GRANT_TYPES).toEqual(['implicit']);
     expect(CLIENT_GRANT_TYPES).toEqual([...BUILT_IN_GRANT_TYPES, 'implicit']);
   });
@@ -34,6 +40,7 @@ describe('the grant registry', () => {
         findRefreshTokenWithUser: unused,
         rotateRefreshToken: unused,
         refuseForeignRefreshToken: unused,
+        findAccessToken: unused,
       },
       minter: new TokenMinter({ accessTokenLifetime: 3600, refreshTokenLifetime: 86_400 }, clock, ids, {
         kind: 'opaque',

@@ -7,6 +7,7 @@ import type {
   RefreshTokenGrantStorage,
   ResourceOwnerAuthenticator,
   SecurityEventSink,
+  TokenExchangeStorage,
 } from '../ports.js';
 import type { ResourcePolicy } from '../resources.js';
 import { RESPONSE_TYPES } from '../response-types/index.js';
@@ -18,10 +19,15 @@ import type { GrantHandler } from './grant.js';
 import { PasswordGrant } from './password.js';
 import { RefreshTokenGrant } from './refresh-token.js';
 import type { ScopePolicy } from './scope-policy.js';
+import { TOKEN_EXCHANGE_GRANT_TYPE, tokenExchangeGrant } from './token-exchange.js';
 
 /** What the built-in grants are made of; each takes only its part. */
 export interface GrantDependencies {
-  store: AuthorizationCodeGrantStorage & ClientCredentialsStorage & PasswordGrantStorage & RefreshTokenGrantStorage;
+  store: AuthorizationCodeGrantStorage &
+    ClientCredentialsStorage &
+    PasswordGrantStorage &
+    RefreshTokenGrantStorage &
+    TokenExchangeStorage;
   minter: TokenMinter;
   clock: Clock;
   scopes: ScopePolicy;
@@ -72,6 +78,9 @@ export const BUILT_IN_GRANTS: readonly GrantDefinition[] = [
     create: ({ store, minter, clock, resources, refreshTokenGracePeriod, events }) =>
       new RefreshTokenGrant({ store, minter, clock, resources, gracePeriod: refreshTokenGracePeriod, events }),
   },
+  builtOnExtensionApi(TOKEN_EXCHANGE_GRANT_TYPE, ({ store, scopes, minter }) =>
+    tokenExchangeGrant({ store, scopes, accessTokenFormat: minter.accessTokenFormat }),
+  ),
 ];
 
 /**

@@ -7,7 +7,7 @@
 
 /** What the protocol core announces: tokens, codes, consents and client authentication. */
 export type ProtocolEventType =
-  /** A token response was sent (details: grant_type, scope). */
+  /** A token response was sent (details: grant_type, scope; actor for a delegating token exchange). */
   | 'token.issued'
   /** A client revoked a token (RFC 7009), or an administrator revoked tokens. */
   | 'token.revoked'

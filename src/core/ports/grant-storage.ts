@@ -20,3 +20,6 @@ export type RefreshTokenGrantStorage = Pick<
   TokenStore,
   'findRefreshTokenWithUser' | 'rotateRefreshToken' | 'refuseForeignRefreshToken'
 >;
+
+/** RFC 8693: find the subject and actor tokens (access tokens of this server) by their hash. */
+export type TokenExchangeStorage = Pick<TokenStore, 'findAccessToken'>;

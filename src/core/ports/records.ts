@@ -22,6 +22,16 @@ export interface ClientRecord {
    * null or empty: none but the server's default audience, which every client may name.
    */
   allowedResources: string[] | null;
+  /**
+   * RFC 8693 token exchange: the audiences (and resources) this client may name in an exchange;
+   * absent or empty: none, so its exchanged tokens carry the server's default audience only.
+   */
+  exchangeAudiences?: readonly string[];
+  /**
+   * RFC 8693: whether an exchange without actor_token (impersonation: the new token is the
+   * subject's, with no `act`) is allowed; absent or false: this client may only delegate.
+   */
+  mayImpersonate?: boolean;
   createdAt: number;
 }
 
@@ -61,9 +71,21 @@ export interface AccessTokenRecord {
    * audience (access_token_audience, else the issuer).
    */
   audience?: readonly string[];
+  /** RFC 8693 §4.1: who acts for the subject (a token issued by a delegating exchange); absent: nobody. */
+  actor?: ActorClaim;
   issuedAt: number;
   expiresAt: number;
   revokedAt: number | null;
+}
+
+/**
+ * RFC 8693 §4.1 `act`: the party acting for the token's subject, as the claim is written (in JWT
+ * access tokens and introspection alike). A nested `act` names the prior actor of a chain.
+ */
+export interface ActorClaim {
+  sub: string;
+  client_id?: string;
+  act?: ActorClaim;
 }
 
 export interface RefreshTokenRecord {

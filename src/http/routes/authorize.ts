@@ -85,7 +85,8 @@ export function registerAuthorizeRoutes(
 
   app.get('/oauth/authorize', PAGE_ROUTE, async (request, reply) => {
     const query = parseParameters(queryOf(request.url));
-    let { params, repeated } = query;
+    let params: ReadonlyMap<string, string> = query.params;
+    let repeated = query.repeated;
     // Redirects carry codes and tokens: never cached.
     reply.headers(NO_STORE);
     // Back from the sign-in page: the request kept on the server for this browser, by its id alone.

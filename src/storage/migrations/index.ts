@@ -280,8 +280,20 @@ ALTER TABLE audit_events ADD COLUMN count INTEGER NOT NULL DEFAULT 1;
 ALTER TABLE audit_events ADD COLUMN last_at BIGINT;
 `,
   },
-  // Versions 12 to 14 are reserved for work merged separately; the runner applies every version
+  // Versions 12 and 13 are reserved for work merged separately; the runner applies every version
   // it has not applied yet, so a gap in the numbers is harmless.
+  {
+    version: 14,
+    name: 'token exchange (RFC 8693): per-client policy, the actor of a delegated access token',
+    sql: `
+-- The audiences (JSON array) a client may name in a token exchange; NULL: none.
+ALTER TABLE clients ADD COLUMN exchange_audiences TEXT;
+-- Whether the client may exchange a token without actor_token (impersonation); else it only delegates.
+ALTER TABLE clients ADD COLUMN may_impersonate BOOLEAN NOT NULL DEFAULT FALSE;
+-- RFC 8693 §4.1 act (JSON) of an access token issued by a delegating exchange; NULL: no actor.
+ALTER TABLE access_tokens ADD COLUMN actor TEXT;
+`,
+  },
   {
     version: 15,
     name: 'resource indicators (RFC 8707)',

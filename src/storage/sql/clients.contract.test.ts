@@ -111,6 +111,27 @@ describeEachEngine('storage contract: clients', (factory) => {
     expect(listed.map((client) => client.canIntrospect)).toEqual([true, false]);
   });
 
+  it('round-trips the token exchange policy: audiences and may-impersonate (absent by default)', async () => {
+    const gateway = makeClient({
+      grantTypes: ['urn:ietf:params:oauth:grant-type:token-exchange'],
+      exchangeAudiences: ['orders', 'https://orders.example/api'],
+      mayImpersonate: true,
+      createdAt: T + 1,
+    });
+    const app = makeClient({ createdAt: T + 2 });
+    await store.createClient(gateway);
+    await store.createClient(app);
+
+    const found = await other.findClient(gateway.id);
+    expect(found).toStrictEqual(gateway);
+    expect(found?.exchangeAudiences).toEqual(['orders', 'https://orders.example/api']);
+    expect(found?.mayImpersonate).toBe(true);
+    const foundApp = await other.findClient(app.id);
+    expect(foundApp).toStrictEqual(app);
+    expect(foundApp).not.toHaveProperty('exchangeAudiences');
+    expect(foundApp).not.toHaveProperty('mayImpersonate');
+  });
+
   it('refuses a second client with the same id', async () => {
     const client = makeClient();
     await store.createClient(client);

@@ -16,6 +16,8 @@ interface ClientRow {
   trusted: boolean | number;
   can_introspect: boolean | number;
   allowed_resources: string | null;
+  exchange_audiences: string | null;
+  may_impersonate: boolean | number;
   created_at: number;
 }
 
@@ -30,6 +32,9 @@ const toClient = (row: ClientRow): ClientRecord => ({
   trusted: Boolean(row.trusted),
   canIntrospect: Boolean(row.can_introspect),
   allowedResources: row.allowed_resources === null ? null : (JSON.parse(row.allowed_resources) as string[]),
+  // The token exchange policy is absent unless set, as in a record registered without it.
+  ...(row.exchange_audiences === null ? {} : { exchangeAudiences: JSON.parse(row.exchange_audiences) as string[] }),
+  ...(row.may_impersonate ? { mayImpersonate: true } : {}),
   createdAt: row.created_at,
 });
 
@@ -79,7 +84,8 @@ export class SqlClients implements ClientStore {
   async createClient(c: ClientRecord): Promise<void> {
     await this.db.run(
       `INSERT INTO clients (id, name, secret_hash, is_public, redirect_uris, grant_types, scopes, trusted, can_introspect,
-        allowed_resources, created_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        allowed_resources, created_at, exchange_audiences, may_impersonate)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       [
         c.id,
         c.name,
@@ -92,6 +98,8 @@ export class SqlClients implements ClientStore {
         c.canIntrospect,
         c.allowedResources === null ? null : JSON.stringify(c.allowedResources),
         c.createdAt,
+        c.exchangeAudiences?.length ? JSON.stringify(c.exchangeAudiences) : null,
+        c.mayImpersonate ?? false,
       ],
     );
   }

@@ -8,8 +8,8 @@ import type { AccessTokenRecord, IssuedTokens, RefreshTokenRecord } from '../sto
  */
 
 export const INSERT_ACCESS_TOKEN = `INSERT INTO access_tokens
-  (token_hash, jti, family_id, client_id, user_id, scope, issued_at, expires_at, audience, revoked_at)
-  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)`;
+  (token_hash, jti, family_id, client_id, user_id, scope, issued_at, expires_at, audience, actor, revoked_at)
+  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, NULL)`;
 export const INSERT_REFRESH_TOKEN = `INSERT INTO refresh_tokens
   (token_hash, family_id, parent_hash, client_id, user_id, scope, issued_at, expires_at, family_started_at, audience,
    consumed_at, revoked_at)
@@ -33,6 +33,7 @@ export const accessTokenParams = (t: AccessTokenRecord) => [
   t.issuedAt,
   t.expiresAt,
   audienceColumn(t.audience),
+  t.actor ? JSON.stringify(t.actor) : null,
 ];
 export const refreshTokenParams = (t: RefreshTokenRecord) => [
   t.tokenHash,

@@ -55,6 +55,19 @@ describeEachEngine('storage contract: tokens', (factory) => {
     expect(await store.findAccessToken(id('missing'))).toBeNull();
   });
 
+  it('stores the actor (RFC 8693 act) of an access token, nested chains intact, and none when absent', async () => {
+    const actor = { sub: 'service-b', client_id: 'service-b', act: { sub: 'service-a', client_id: 'service-a' } };
+    const delegated = makeAccessToken(owner, id('family'), { actor });
+    const plain = makeAccessToken(owner, id('family'));
+    await store.issueTokens({ accessToken: delegated });
+    await store.issueTokens({ accessToken: plain });
+
+    expect(await other.findAccessToken(delegated.tokenHash)).toStrictEqual(delegated);
+    const found = await other.findAccessToken(plain.tokenHash);
+    expect(found).toStrictEqual(plain);
+    expect(found).not.toHaveProperty('actor');
+  });
+
   it('issueTokens stores an access and refresh token pair, every field round-tripping exactly', async () => {
     const familyId = id('family');
     const pair = {

@@ -1,6 +1,7 @@
 import type { SqlDriver, SqlExecutor } from '../driver.js';
 import type {
   AccessTokenRecord,
+  ActorClaim,
   IssuedTokens,
   RefreshTokenRecord,
   RefreshTokenWithUser,
@@ -22,6 +23,8 @@ import {
 
 interface AccessTokenRow {
   token_hash: string;
+  /** RFC 8693 §4.1 act as JSON; null for a token without an actor (and on refresh token rows). */
+  actor?: string | null;
   jti: string | null;
   family_id: string;
   client_id: string;
@@ -32,7 +35,7 @@ interface AccessTokenRow {
   revoked_at: number | null;
   audience: string | null;
 }
-interface RefreshTokenRow extends Omit<AccessTokenRow, 'jti'> {
+interface RefreshTokenRow extends Omit<AccessTokenRow, 'jti' | 'actor'> {
   parent_hash: string | null;
   consumed_at: number | null;
   /** Null only for a row written by an older release after migration 10 ran: its issued_at then. */
@@ -53,7 +56,11 @@ const tokenFields = (row: Omit<AccessTokenRow, 'jti'>) => ({
   ...audienceField(row.audience),
 });
 
-const toAccessToken = (row: AccessTokenRow): AccessTokenRecord => ({ ...tokenFields(row), jti: row.jti });
+const toAccessToken = (row: AccessTokenRow): AccessTokenRecord => ({
+  ...tokenFields(row),
+  jti: row.jti,
+  ...(row.actor ? { actor: JSON.parse(row.actor) as ActorClaim } : {}),
+});
 
 const toRefreshToken = (row: RefreshTokenRow): RefreshTokenRecord => ({
   ...tokenFields(row),
@@ -75,8 +82,8 @@ const ROTATE_LIVE_POSTGRES = `WITH consumed AS (
   ), revoked AS (
     UPDATE access_tokens SET revoked_at = ? WHERE family_id IN (SELECT family_id FROM consumed) AND revoked_at IS NULL
   ), access AS (
-    INSERT INTO access_tokens (token_hash, jti, family_id, client_id, user_id, scope, issued_at, expires_at, audience, revoked_at)
-    SELECT ?, ?, ?, ?, ?, ?, ?::bigint, ?::bigint, ?::text, NULL FROM consumed
+    INSERT INTO access_tokens (token_hash, jti, family_id, client_id, user_id, scope, issued_at, expires_at, audience, actor, revoked_at)
+    SELECT ?, ?, ?, ?, ?, ?, ?::bigint, ?::bigint, ?::text, ?::text, NULL FROM consumed
   ), refresh AS (
     INSERT INTO refresh_tokens (token_hash, family_id, parent_hash, client_id, user_id, scope, issued_at, expires_at, family_started_at, audience, consumed_at, revoked_at)
     SELECT ?, ?, ?, ?, ?, ?, ?::bigint, ?::bigint, ?::bigint, ?::text, NULL, NULL FROM consumed
