@@ -167,6 +167,34 @@ export const configSchema = z
       })
       .strict()
       .default({ outbox: './data/outbox', queue_limit: 1000 }),
+    /** The device authorization grant (RFC 8628): POST /oauth/device_authorization and the /device page. */
+    device_flow: z
+      .object({
+        /** Seconds a device code and its user code work (expires_in). */
+        expires_in: z.number().int().min(60).max(86_400).default(600),
+        /** Seconds a device waits between polls of the token endpoint (interval); slow_down adds 5. */
+        interval: z.number().int().min(1).max(600).default(5),
+        /** Pending (unanswered, unexpired) device codes one client may have; more requests get 429 slow_down. */
+        max_pending_per_client: z.number().int().min(1).max(1_000_000).default(1000),
+        /**
+         * Device authorization requests one address (an IPv6 /64) may make before it waits (429
+         * slow_down with Retry-After); the count is forgotten after login_throttle_max_delay seconds.
+         */
+        requests_per_address: z.number().int().min(1).max(1_000_000).default(100),
+        /**
+         * Wrong user codes typed on /device per minute (this node, every address) that log a warning.
+         * Only an alert, never a block: a global block would let anyone stop the device flow for everyone.
+         */
+        user_code_failure_alert: z.number().int().min(1).max(1_000_000).default(100),
+      })
+      .strict()
+      .default({
+        expires_in: 600,
+        interval: 5,
+        max_pending_per_client: 1000,
+        requests_per_address: 100,
+        user_code_failure_alert: 100,
+      }),
     /** Where brute-force counters live. */
     rate_limit: z
       .object({
@@ -303,6 +331,11 @@ export const numericKeys = new Set([
   'audit.retention',
   'audit.failure_window',
   'audit.failure_rows',
+  'device_flow.expires_in',
+  'device_flow.interval',
+  'device_flow.max_pending_per_client',
+  'device_flow.requests_per_address',
+  'device_flow.user_code_failure_alert',
 ]);
 export const listKeys = new Set(['supported_scopes', 'trusted_proxies', 'metrics.allow']);
 export const booleanKeys = new Set([
@@ -317,7 +350,15 @@ export const booleanKeys = new Set([
 export const objectKeys = new Set(['scope_descriptions']);
 
 /** Settings grouped in a section (registration.enabled …): written nested in files. */
-export const sectionKeys = new Set(['registration', 'resetting', 'mail', 'rate_limit', 'audit', 'metrics']);
+export const sectionKeys = new Set([
+  'registration',
+  'resetting',
+  'mail',
+  'device_flow',
+  'rate_limit',
+  'audit',
+  'metrics',
+]);
 
 /** GATEHOUSE_ACCESS_TOKEN_LIFETIME, GATEHOUSE_REGISTRATION_ENABLED: a setting's environment variable. */
 export function environmentVariable(key: string): string {

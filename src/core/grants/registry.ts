@@ -2,6 +2,7 @@ import type { Clock } from '../clock.js';
 import type {
   AuthorizationCodeGrantStorage,
   ClientCredentialsStorage,
+  DeviceCodeGrantStorage,
   GrantAttemptThrottle,
   PasswordGrantStorage,
   RefreshTokenGrantStorage,
@@ -12,6 +13,8 @@ import { RESPONSE_TYPES } from '../response-types/index.js';
 import type { TokenMinter } from '../tokens.js';
 import { AuthorizationCodeGrant } from './authorization-code.js';
 import { ClientCredentialsGrant } from './client-credentials.js';
+import { DEVICE_CODE_GRANT_TYPE } from '../device-authorization.js';
+import { deviceCodeGrant } from './device-code.js';
 import { type ExtensionGrant, type ExtensionGrantUsers, extensionGrantHandler, isAbsoluteUri } from './extension.js';
 import type { GrantHandler } from './grant.js';
 import { PasswordGrant } from './password.js';
@@ -33,6 +36,8 @@ export interface GrantDependencies {
   users: ExtensionGrantUsers;
   /** Counts extension grants' refused requests; absent: nothing is counted. */
   grantThrottle?: GrantAttemptThrottle;
+  /** The device authorizations (RFC 8628) the device_code grant redeems. */
+  deviceCodes: DeviceCodeGrantStorage;
 }
 
 /** One grant_type of the token endpoint and how to build its handler. */
@@ -69,6 +74,7 @@ export const BUILT_IN_GRANTS: readonly GrantDefinition[] = [
     create: ({ store, minter, clock, refreshTokenGracePeriod, events }) =>
       new RefreshTokenGrant({ store, minter, clock, gracePeriod: refreshTokenGracePeriod, events }),
   },
+  builtOnExtensionApi(DEVICE_CODE_GRANT_TYPE, ({ deviceCodes }) => deviceCodeGrant({ store: deviceCodes })),
 ];
 
 /**
