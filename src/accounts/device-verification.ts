@@ -59,7 +59,7 @@ export class DeviceVerification {
   /** The request a consent page asks about, while it is still pending and unexpired; null otherwise. */
   async pending(deviceCodeHash: string): Promise<{ record: DeviceCodeRecord; client: ClientRecord } | null> {
     const record = await this.options.store.findDeviceCode(deviceCodeHash);
-    if (!record || record.status !== 'pending' || record.expiresAt <= this.options.clock.now()) return null;
+    if (record?.status !== 'pending' || record.expiresAt <= this.options.clock.now()) return null;
     const client = await this.options.clients.findClient(record.clientId);
     return client ? { record, client } : null;
   }
