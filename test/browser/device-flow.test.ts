@@ -71,9 +71,9 @@ describe('device flow in Chromium [sqlite]', () => {
     await reachConsent(page, device.verification_uri_complete, device.user_code, username);
     expect(await heading(page)).toBe('Living Room TV wants to access your account');
     expect(await page.locator('.lead').innerText()).toMatch(/A device is asking for access to your account/);
-    expect((await page.locator('ul.scopes > li').allInnerTexts()).map((text) => text.replace(/\s+/g, ' ').trim())).toEqual(
-      ['Read your files read'],
-    );
+    expect(
+      (await page.locator('ul.scopes > li').allInnerTexts()).map((text) => text.replace(/\s+/g, ' ').trim()),
+    ).toEqual(['Read your files read']);
     expect(await page.getByRole('button', { name: 'Deny' }).isVisible()).toBe(true);
     await page.getByRole('button', { name: 'Approve' }).click();
     await page.getByText('You can return to your device').waitFor();

@@ -72,7 +72,12 @@ describeEachEngine('device flow with oauth4webapi (e2e)', (factory) => {
     expect(started.interval).toBe(5);
 
     expect(await pollError(client, auth, started.device_code)).toBe('authorization_pending');
-    const { answer } = await answerDevice(server.url, started.user_code, { username: 'kim', password: PASSWORD }, 'allow');
+    const { answer } = await answerDevice(
+      server.url,
+      started.user_code,
+      { username: 'kim', password: PASSWORD },
+      'allow',
+    );
     expect(answer.status).toBe(200);
     server.clock.advance(started.interval!);
 
