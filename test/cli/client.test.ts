@@ -264,6 +264,8 @@ describeEachEngine('gatehouse client', (factory) => {
           'client_credentials',
           '--grant-type',
           'implicit',
+          '--grant-type',
+          'urn:ietf:params:oauth:grant-type:device_code',
           '--redirect-uri',
           'https://app.example.com/cb',
           '--json',
@@ -271,7 +273,14 @@ describeEachEngine('gatehouse client', (factory) => {
         runCli(['client', 'create', '--help'], { cwd: dir }),
       ]);
       expectSuccess(builtIn);
-      const builtInNames = ['authorization_code', 'refresh_token', 'password', 'client_credentials', 'implicit'];
+      const builtInNames = [
+        'authorization_code',
+        'refresh_token',
+        'password',
+        'client_credentials',
+        'implicit',
+        'urn:ietf:params:oauth:grant-type:device_code',
+      ];
       expect(parseJson<CreatedClient>(builtIn).grant_types).toEqual(builtInNames);
       expectSuccess(help);
       const text = help.stdout.replace(/\s+/g, ' ');
@@ -635,6 +644,7 @@ describeEachEngine('gatehouse client', (factory) => {
         accountTokens: 0,
         unconfirmedUsers: 0,
         pendingAuthorizations: 0,
+        deviceCodes: 0,
         auditEvents: 0,
       });
 
