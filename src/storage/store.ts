@@ -20,7 +20,6 @@ export type {
   CodeStore,
   ConsentRecord,
   ConsentStore,
-  DeviceCodeRecord,
   DeviceCodeStore,
   IssuedTokens,
   KeyStore,
