@@ -4,7 +4,8 @@
  * the token endpoint's polling answers (§3.4–3.5). The clock is the harness's manual clock.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { alertOf, HttpBrowser } from '../helpers/browser-http.js';
+import { alertOf, csrfTokenOf, HttpBrowser, hiddenFields } from '../helpers/browser-http.js';
+import { tokenKey } from '../../src/core/secrets.js';
 import { describeEachEngine } from '../helpers/databases.js';
 import {
   answerDevice,
@@ -167,9 +168,7 @@ describeEachEngine('device authorization grant (e2e)', (factory) => {
         scope: 'read write',
         refresh: true,
       });
-      const introspected = await server.gatehouse.store.findAccessToken(
-        (await import('../../src/core/secrets.js')).tokenKey(tokens.access_token),
-      );
+      const introspected = await server.gatehouse.store.findAccessToken(tokenKey(tokens.access_token));
       const owner = await server.gatehouse.store.findUserByLogin(user.username);
       expect(introspected?.userId).toBe(owner?.id);
       // Replayed: invalid_grant, never a second set of tokens.
@@ -290,7 +289,6 @@ describeEachEngine('device authorization grant (e2e)', (factory) => {
       const again = await enterUserCode(new HttpBrowser(server.url), device.user_code);
       expect(again.status).toBe(400);
       expect(alertOf(again.text)).toMatch(/invalid or has expired/);
-      const { hiddenFields } = await import('../helpers/browser-http.js');
       const twice = await browser.post('/device/consent', [...hiddenFields(consent.text), ['decision', 'deny']]);
       expect(twice.status).toBe(400);
       expectTokens(await pollToken(server.url, tv.client_id, device.device_code), { scope: 'read', refresh: true });
@@ -305,6 +303,36 @@ describeEachEngine('device authorization grant (e2e)', (factory) => {
       const stolen = await elsewhere.get(typed.location!);
       expect(stolen.status).toBe(400);
       expect(stolen.text).not.toContain('Living Room TV');
+    });
+
+    it('refuses a code form without its CSRF token (403) or with the code twice (400), counting nothing', async () => {
+      const device = await startDeviceAuthorization(server.url, tv.client_id);
+      const browser = new HttpBrowser(server.url);
+      const form = await browser.get('/device');
+      const forged = await browser.post('/device', [['user_code', device.user_code]]);
+      expect(forged.status).toBe(403);
+      const twice = await browser.post('/device', [
+        ['csrf_token', csrfTokenOf(form.text)],
+        ['user_code', 'BBBB-BBBB'],
+        ['user_code', device.user_code],
+      ]);
+      expect(twice.status).toBe(400);
+      expect(twice.location).toBeNull();
+      expect((await enterUserCode(browser, device.user_code)).status).toBe(303);
+    });
+
+    it("a consent form answered from another user's session is refused, and the code stays pending", async () => {
+      const [owner, intruder] = [await newUser(), await newUser()];
+      const device = await startDeviceAuthorization(server.url, tv.client_id);
+      const browser = new HttpBrowser(server.url);
+      const entered = await enterUserCode(browser, device.user_code);
+      await browser.signInOrFail(owner.username, owner.password, entered.location!);
+      const consent = await browser.get(entered.location!);
+      const other = new HttpBrowser(server.url);
+      await other.signInOrFail(intruder.username, intruder.password);
+      const answer = await other.post('/device/consent', [...hiddenFields(consent.text), ['decision', 'allow']]);
+      expect(answer.status).toBe(403);
+      expectError(await pollToken(server.url, tv.client_id, device.device_code), 400, 'authorization_pending');
     });
 
     it('logs neither the device code nor the user code (in any form)', async () => {
