@@ -16,6 +16,7 @@ import { Registration } from './accounts/registration.js';
 import { PasswordResetting } from './accounts/resetting.js';
 import { AccountMail, type SelfServiceContext } from './accounts/self-service.js';
 import { PendingAuthorizations } from './accounts/pending-authorizations.js';
+import { DeviceVerification } from './accounts/device-verification.js';
 import { Sessions } from './accounts/sessions.js';
 import { Throttle } from './accounts/throttle.js';
 import { canonicalize } from './accounts/canonical.js';
@@ -23,6 +24,7 @@ import { TrustedDevices } from './accounts/devices.js';
 import { ResourceOwnerSignIn, signIn } from './accounts/authenticate.js';
 import { AuthorizationEndpoint } from './core/authorize.js';
 import { cryptoIds, systemClock, type Clock, type IdSource } from './core/clock.js';
+import { DeviceAuthorizationEndpoint } from './core/device-authorization.js';
 import { IntrospectionEndpoint } from './core/introspection.js';
 import { KeyEncryption } from './core/key-encryption.js';
 import { KeyRing } from './core/keys.js';
@@ -160,6 +162,7 @@ export function composeServices(options: ComposeOptions): Services {
         findByLogin: (login) => store.findUserByLogin(canonicalize(login)),
       },
       grantThrottle: throttle,
+      deviceCodes: store.deviceCodes,
     },
     options.grants,
   );
@@ -179,6 +182,36 @@ export function composeServices(options: ComposeOptions): Services {
     },
     events,
   );
+  const { device_flow: deviceFlow } = config;
+  const deviceAuthorizationEndpoint = new DeviceAuthorizationEndpoint(
+    store,
+    store.deviceCodes,
+    clock,
+    ids,
+    {
+      verificationUri: url('/device'),
+      expiresIn: deviceFlow.expires_in,
+      interval: deviceFlow.interval,
+      maxPendingPerClient: deviceFlow.max_pending_per_client,
+      scopes,
+    },
+    throttle,
+    {
+      deviceAuthorizationRequested: (address) =>
+        throttle.attempt(throttle.forDeviceAuthorizations(address, deviceFlow.requests_per_address)),
+    },
+    events,
+  );
+  const deviceVerification = new DeviceVerification({
+    store: store.deviceCodes,
+    clients: store,
+    throttle,
+    clock,
+    alertPerMinute: deviceFlow.user_code_failure_alert,
+    // Only an alert: many wrong codes from everywhere may be someone guessing, spread over addresses.
+    onAlert: (failures) =>
+      logger.warn({ failures_this_minute: failures }, 'many wrong device user codes: possible brute force'),
+  });
   const revocationEndpoint = new RevocationEndpoint(store, clock, events);
   const introspectionEndpoint = new IntrospectionEndpoint(store, clock, {
     issuer: config.issuer,
@@ -255,6 +288,8 @@ export function composeServices(options: ComposeOptions): Services {
     authorizationEndpoint,
     revocationEndpoint,
     introspectionEndpoint,
+    deviceAuthorizationEndpoint,
+    deviceVerification,
     sessions,
     pendingAuthorizations,
     registration,

@@ -5,7 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSqliteStore, type TestStore } from '../../test/helpers/databases.js';
 import { validateConfig } from '../config/load.js';
-import { configKeys } from '../config/schema.js';
+import { configKeys } from '../config/keys.js';
 import { composeServices } from '../compose.js';
 import { argon2Passwords } from './passwords.js';
 import { UserAccounts } from './users.js';

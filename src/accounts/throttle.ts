@@ -148,6 +148,24 @@ export class Throttle implements ClientAuthenticationThrottle, GrantAttemptThrot
     return [{ key: `notice:${userId}`, threshold: 1, clearedBySuccess: false }];
   }
 
+  /** Device authorization requests from one address (RFC 8628 §3.1): every request counts. */
+  forDeviceAuthorizations(address: string, perAddress: number): ThrottleKeys {
+    return [{ key: `device-authorization:ip:${addressKey(address)}`, threshold: perAddress, clearedBySuccess: false }];
+  }
+
+  /**
+   * User codes typed on the /device page, per browser (the hash of its CSRF cookie secret, which
+   * outlives sign-in) and per address. A right code clears nothing: an attacker's own valid code
+   * must not buy more guesses.
+   */
+  forUserCodes(address: string, browserKey: string): ThrottleKeys {
+    const { threshold } = this.settings;
+    return [
+      { key: `user-code:browser:${browserKey}`, threshold, clearedBySuccess: false },
+      { key: `user-code:ip:${addressKey(address)}`, threshold: threshold * 4, clearedBySuccess: false },
+    ];
+  }
+
   private counters(
     subject: string,
     pair: string,

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { configurationTable, withConfigurationTable } from './docs.js';
-import { configKeys, environmentVariable } from './schema.js';
+import { configKeys, environmentVariable } from './keys.js';
 
 const README = new URL('../../README.md', import.meta.url);
 

@@ -3,7 +3,8 @@
  * variables) and settings-docs.ts (what each means). `npm run docs` writes it into README.md
  * between the two markers; docs.test.ts fails when the README's copy is stale.
  */
-import { configKeys, configSchema, environmentVariable } from './schema.js';
+import { configKeys, environmentVariable } from './keys.js';
+import { configSchema } from './schema.js';
 import { settingDocs } from './settings-docs.js';
 
 export const TABLE_START = '<!-- config-table:start -->';

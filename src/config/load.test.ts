@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig, unknownEnvironmentWarnings, validateConfig } from './load.js';
-import { configKeys, environmentVariable, environmentVariables } from './schema.js';
+import { configKeys, environmentVariable, environmentVariables } from './keys.js';
 
 function configError(input: Record<string, unknown>): ConfigError {
   try {

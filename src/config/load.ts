@@ -6,16 +6,14 @@ import { nearestName } from './nearest-name.js';
 import {
   booleanKeys,
   configKeys,
-  configSchema,
   environmentVariable,
   environmentVariables,
   listKeys,
   numericKeys,
   objectKeys,
   sectionKeys,
-  type ConfigInput,
-  type GatehouseConfig,
-} from './schema.js';
+} from './keys.js';
+import { configSchema, type ConfigInput, type GatehouseConfig } from './schema.js';
 
 /** A configuration problem, reported as "key: reason" so the operator knows what to fix. */
 export class ConfigError extends Error {

@@ -167,6 +167,34 @@ export const configSchema = z
       })
       .strict()
       .default({ outbox: './data/outbox', queue_limit: 1000 }),
+    /** The device authorization grant (RFC 8628): POST /oauth/device_authorization and the /device page. */
+    device_flow: z
+      .object({
+        /** Seconds a device code and its user code work (expires_in). */
+        expires_in: z.number().int().min(60).max(86_400).default(600),
+        /** Seconds a device waits between polls of the token endpoint (interval); slow_down adds 5. */
+        interval: z.number().int().min(1).max(600).default(5),
+        /** Pending (unanswered, unexpired) device codes one client may have; more requests get 429 slow_down. */
+        max_pending_per_client: z.number().int().min(1).max(1_000_000).default(1000),
+        /**
+         * Device authorization requests one address (an IPv6 /64) may make before it waits (429
+         * slow_down with Retry-After); the count is forgotten after login_throttle_max_delay seconds.
+         */
+        requests_per_address: z.number().int().min(1).max(1_000_000).default(100),
+        /**
+         * Wrong user codes typed on /device per minute (this node, every address) that log a warning.
+         * Only an alert, never a block: a global block would let anyone stop the device flow for everyone.
+         */
+        user_code_failure_alert: z.number().int().min(1).max(1_000_000).default(100),
+      })
+      .strict()
+      .default({
+        expires_in: 600,
+        interval: 5,
+        max_pending_per_client: 1000,
+        requests_per_address: 100,
+        user_code_failure_alert: 100,
+      }),
     /** Where brute-force counters live. */
     rate_limit: z
       .object({
@@ -301,73 +329,3 @@ function issuerProblem(value: string): string | null {
     return 'must not have a query or fragment (RFC 8414 §2)';
   return null;
 }
-
-/** Which keys take numbers and lists, so values from the environment can be converted. */
-export const numericKeys = new Set([
-  'port',
-  'database_pool_size',
-  'access_token_lifetime',
-  'refresh_token_lifetime',
-  'auth_code_lifetime',
-  'refresh_token_absolute_lifetime',
-  'refresh_token_grace_period',
-  'session_lifetime',
-  'password_min_length',
-  'password_max_length',
-  'password_hash_queue_length',
-  'password_hash_queue_timeout',
-  'login_throttle_threshold',
-  'login_throttle_max_delay',
-  'login_throttle_max_wait',
-  'cleanup_interval',
-  'registration.token_ttl',
-  'resetting.token_ttl',
-  'resetting.retry_ttl',
-  'mail.queue_limit',
-  'audit.retention',
-  'audit.failure_window',
-  'audit.failure_rows',
-  'outbound_fetch.timeout',
-  'outbound_fetch.max_bytes',
-]);
-export const listKeys = new Set(['supported_scopes', 'trusted_proxies', 'metrics.allow']);
-export const booleanKeys = new Set([
-  'require_pkce',
-  'enforce_state',
-  'jwt_user_claims',
-  'registration.enabled',
-  'registration.confirmation',
-  'metrics.enabled',
-  'outbound_fetch.allow_loopback',
-]);
-/** Mappings: given as a JSON object in the environment. */
-export const objectKeys = new Set(['scope_descriptions']);
-
-/** Settings grouped in a section (registration.enabled …): written nested in files. */
-export const sectionKeys = new Set([
-  'registration',
-  'resetting',
-  'mail',
-  'rate_limit',
-  'audit',
-  'metrics',
-  'outbound_fetch',
-]);
-
-/** GATEHOUSE_ACCESS_TOKEN_LIFETIME, GATEHOUSE_REGISTRATION_ENABLED: a setting's environment variable. */
-export function environmentVariable(key: string): string {
-  return `GATEHOUSE_${key.toUpperCase().replace('.', '_')}`;
-}
-
-/**
- * Every setting's name: top-level keys, and `section.key` for the keys of a section. In the
- * environment the dot becomes an underscore: GATEHOUSE_REGISTRATION_ENABLED.
- */
-export const configKeys: string[] = Object.entries(configSchema.shape).flatMap(([key, schema]) => {
-  if (!sectionKeys.has(key)) return [key];
-  const section = (schema as unknown as { unwrap(): z.ZodObject }).unwrap();
-  return Object.keys(section.shape).map((inner) => `${key}.${inner}`);
-});
-
-/** Every GATEHOUSE_* variable Gatehouse reads: one per setting, and the conventional GATEHOUSE_DATABASE_URL. */
-export const environmentVariables: string[] = [...configKeys.map(environmentVariable), 'GATEHOUSE_DATABASE_URL'];

@@ -183,6 +183,25 @@ export const settingDocs: Record<string, SettingDoc> = {
       'E-mails held in memory on their way to the mail server; more are dropped (logged, counted in ' +
       '`gatehouse_mail_dropped_total`).',
   },
+  'device_flow.expires_in': {
+    meaning: 'Seconds a device code and its user code work (RFC 8628 `expires_in`).',
+  },
+  'device_flow.interval': {
+    meaning:
+      'Seconds a device waits between polls of the token endpoint (`interval`); a poll sooner gets `slow_down` and the interval of that device code grows by 5.',
+  },
+  'device_flow.max_pending_per_client': {
+    meaning:
+      'Unanswered, unexpired device codes one client may have; a further request gets 429 `slow_down` with `Retry-After` (until the oldest expires).',
+  },
+  'device_flow.requests_per_address': {
+    meaning:
+      'Device authorization requests one address (an IPv6 /64) may make before it waits: then 429 `slow_down` with `Retry-After`, growing waits as for sign-ins; forgotten after `login_throttle_max_delay`.',
+  },
+  'device_flow.user_code_failure_alert': {
+    meaning:
+      'Wrong user codes typed on `/device` per minute, on one node and from every address, that log a warning (`gatehouse_device_user_code_failures_total` counts them all). Never a block: wrong codes are throttled per browser and per address only.',
+  },
   'rate_limit.redis_url': {
     meaning: '`redis://…`: keep the brute-force counters in Redis instead of the database.',
   },

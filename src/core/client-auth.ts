@@ -1,4 +1,5 @@
-import type { ClientRecord, ClientStore } from './ports.js';
+import type { Clock } from './clock.js';
+import type { ClientAuthenticationThrottle, ClientRecord, ClientStore, SecurityEventSink } from './ports.js';
 import { OAuthError } from './errors.js';
 import { hashesEqual, hashSecret } from './secrets.js';
 
@@ -102,4 +103,55 @@ export async function authenticateClient(
   presented: PresentedClientCredentials,
 ): Promise<ClientRecord> {
   return checkClientCredentials(await findPresentedClient(store, presented), presented);
+}
+
+/**
+ * Client authentication as every endpoint that authenticates clients does it (the token
+ * endpoint, the device authorization endpoint), with failures counted per client and address
+ * (an unknown client id under a hashed bucket, so made-up ids cannot grow the database). Client
+ * secrets are 256 random bits, so there is nothing to guess: the throttle only ever slows
+ * failures (the answer says how long to wait), and a right secret always works — no lock-out
+ * weapon, and no extra database read on the hot path. A failure while already blocked writes nothing.
+ */
+export class ClientAuthentication {
+  constructor(
+    private readonly clients: Pick<ClientStore, 'findClient'>,
+    private readonly clock: Clock,
+    private readonly throttle?: ClientAuthenticationThrottle,
+    private readonly events?: SecurityEventSink,
+  ) {}
+
+  async authenticate(presented: PresentedClientCredentials, clientIp: string): Promise<ClientRecord> {
+    const client = await findPresentedClient(this.clients, presented);
+    try {
+      return checkClientCredentials(client, presented);
+    } catch (error) {
+      if (!(error instanceof OAuthError) || error.code !== 'invalid_client') throw error;
+      this.announceFailure(client, presented, clientIp);
+      if (!this.throttle) throw error;
+      const wait = await this.throttle.clientAuthenticationFailed(presented.clientId, client !== null, clientIp);
+      if (wait === 0) throw error;
+      throw OAuthError.invalidClient(
+        `too many failed client authentications; retry in ${wait} seconds`,
+        presented.method === 'client_secret_basic',
+      ).withRetryAfter(wait);
+    }
+  }
+
+  /**
+   * client.authentication_failed, for the audit log (which counts these per source and window).
+   * The presented client_id is named only when such a client exists: anything else is the
+   * caller's free text (or a secret pasted into the wrong field).
+   */
+  private announceFailure(known: ClientRecord | null, presented: PresentedClientCredentials, clientIp: string): void {
+    const reason = !known ? 'unknown_client' : presented.clientSecret === null ? 'missing_secret' : 'wrong_secret';
+    this.events?.emit({
+      type: 'client.authentication_failed',
+      at: this.clock.now(),
+      actor: 'client',
+      ...(known ? { clientId: known.id } : {}),
+      address: clientIp,
+      details: { method: presented.method, reason },
+    });
+  }
 }

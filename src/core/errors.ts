@@ -15,7 +15,11 @@ export type OAuthErrorCode =
   | 'unsupported_response_type'
   | 'server_error'
   | 'temporarily_unavailable'
-  | 'not_found';
+  | 'not_found'
+  // RFC 8628 §3.5: the device authorization grant's polling answers.
+  | 'authorization_pending'
+  | 'slow_down'
+  | 'expired_token';
 
 /**
  * RFC 6749 §5.2 / §4.1.2.1: error_description is limited to %x20-21 / %x23-5B / %x5D-7E
@@ -116,6 +120,29 @@ export class OAuthError extends Error {
       'unsupported_response_type',
       `response_type '${truncate(responseType)}' is not supported`,
     ).withoutEcho('response_type must be code (or token, for a client registered for the implicit grant)');
+  }
+
+  /** RFC 8628 §3.5: the user has not answered yet; poll again after the interval. */
+  static authorizationPending(): OAuthError {
+    return new OAuthError('authorization_pending', 'the user has not yet approved or denied the request');
+  }
+
+  /**
+   * RFC 8628 §3.5: polled sooner than the interval (the interval is now 5 s longer). Also the
+   * device authorization endpoint's answer to too many requests (429 with Retry-After).
+   */
+  static slowDown(description: string, status = 400): OAuthError {
+    return new OAuthError('slow_down', description, status);
+  }
+
+  /** RFC 8628 §3.5: the device_code expired; the device must start again. */
+  static expiredToken(): OAuthError {
+    return new OAuthError('expired_token', 'the device code has expired; start a new device authorization');
+  }
+
+  /** RFC 6749 §4.1.2.1 / RFC 8628 §3.5: the resource owner denied the request. */
+  static accessDenied(description: string): OAuthError {
+    return new OAuthError('access_denied', description);
   }
 
   static methodNotAllowed(allowed: string): OAuthError {

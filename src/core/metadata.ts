@@ -7,6 +7,8 @@ export interface ServerMetadata {
   issuer: string;
   authorization_endpoint: string;
   token_endpoint: string;
+  /** RFC 8628 §4. */
+  device_authorization_endpoint: string;
   grant_types_supported: string[];
   response_types_supported: string[];
   response_modes_supported: string[];
@@ -41,6 +43,7 @@ export function serverMetadata({ issuer, tokenGrantTypes, scopes, publishesKeys 
     issuer,
     authorization_endpoint: url('/oauth/authorize'),
     token_endpoint: url('/oauth/token'),
+    device_authorization_endpoint: url('/oauth/device_authorization'),
     // The token endpoint's grants, then those used only through a response type: implicit
     // (response_type=token) exists only for clients registered for it (RFC 9700 §2.1.2).
     grant_types_supported: [...tokenGrantTypes, ...AUTHORIZATION_ENDPOINT_GRANT_TYPES],

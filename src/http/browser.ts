@@ -124,7 +124,8 @@ export class BrowserSupport {
  * go into a Location header). An authorization request comes back only as the opaque id of the
  * request kept on the server (`pending`), never as a copy of its parameters.
  */
-const RETURN_TO = /^\/(?:oauth\/authorize\?pending=[A-Za-z0-9_-]{43}$|login$|account(?:[/?][\x21-\x5b\x5d-\x7e]*)?$)/;
+const RETURN_TO =
+  /^\/(?:(?:oauth\/authorize|device)\?pending=[A-Za-z0-9_-]{43}$|login$|account(?:[/?][\x21-\x5b\x5d-\x7e]*)?$)/;
 
 /**
  * Dot segments (also percent-encoded, which browsers resolve the same) and empty segments: the

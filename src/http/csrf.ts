@@ -15,7 +15,9 @@ export type CsrfPurpose =
   | 'reset-request'
   | 'reset-password'
   | 'account'
-  | 'email-confirm';
+  | 'email-confirm'
+  | 'device'
+  | 'device-consent';
 
 export function csrfToken(secret: string, purpose: CsrfPurpose, sessionIdHash: string | null): string {
   return createHmac('sha256', secret)

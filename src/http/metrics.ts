@@ -220,15 +220,29 @@ function observeMailQueue(registry: Registry, gatehouse: Pick<HttpServices, 'mai
   });
 }
 
+/** Wrong user codes typed on /device, read when /metrics is (an alert's input; they never block anyone globally). */
+function observeUserCodeFailures(registry: Registry, gatehouse: Pick<HttpServices, 'deviceVerification'>): void {
+  new Counter({
+    name: 'gatehouse_device_user_code_failures_total',
+    help: 'Wrong or expired user codes typed on the device verification page (RFC 8628), from every address',
+    registers: [registry],
+    collect() {
+      this.reset();
+      this.inc(gatehouse.deviceVerification.failures);
+    },
+  });
+}
+
 /** GET /metrics (metrics.allow only) and the per-request observations. */
 export function registerMetrics(
   app: FastifyInstance,
-  gatehouse: Pick<HttpServices, 'auditLog' | 'config' | 'events' | 'mail' | 'tokenEndpoint'>,
+  gatehouse: Pick<HttpServices, 'auditLog' | 'config' | 'deviceVerification' | 'events' | 'mail' | 'tokenEndpoint'>,
 ): void {
   const { metrics: settings } = gatehouse.config;
   if (!settings.enabled) return;
   const metrics = new GatehouseMetrics(gatehouse.tokenEndpoint.grantTypes);
   observeMailQueue(metrics.registry, gatehouse);
+  observeUserCodeFailures(metrics.registry, gatehouse);
   const unsubscribe = gatehouse.events.on(metrics.record);
   const unsubscribeDrops = gatehouse.auditLog?.onDropped(metrics.auditEventsDropped);
   app.addHook('onClose', async () => {

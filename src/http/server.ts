@@ -14,6 +14,8 @@ import { registerBrowserSession } from './plugins/browser-session.js';
 import { registerCsrfProtection } from './plugins/csrf.js';
 import { registerAccountRoutes } from './routes/account.js';
 import { registerAuthorizeRoutes } from './routes/authorize.js';
+import { registerDeviceRoutes } from './routes/device.js';
+import { registerDeviceAuthorizationRoute } from './routes/device-authorization.js';
 import { registerDiscoveryRoutes } from './routes/discovery.js';
 import { registerLoginRoutes } from './routes/login.js';
 import { registerRegistrationRoutes } from './routes/registration.js';
@@ -194,6 +196,7 @@ export function buildHttpServer(gatehouse: HttpServices, logger: Logger): Fastif
   // session cookie nor asks for a CSRF token: only the page group below has those plugins.
   registerMetrics(app, gatehouse);
   registerTokenRoute(app, gatehouse);
+  registerDeviceAuthorizationRoute(app, gatehouse);
   registerTokenManagementRoutes(app, gatehouse);
   registerDiscoveryRoutes(app, gatehouse);
   app.register(async (pages) => {
@@ -204,6 +207,7 @@ export function buildHttpServer(gatehouse: HttpServices, logger: Logger): Fastif
     registerRegistrationRoutes(pages, gatehouse, browser);
     registerResettingRoutes(pages, gatehouse, browser);
     registerAccountRoutes(pages, gatehouse, browser);
+    registerDeviceRoutes(pages, gatehouse, browser);
   });
   return app;
 }

@@ -1,5 +1,6 @@
 import type { SignInContext, SignInResult } from '../accounts/authenticate.js';
 import type { Profile } from '../accounts/profile.js';
+import type { DeviceVerification } from '../accounts/device-verification.js';
 import type { PendingAuthorizations } from '../accounts/pending-authorizations.js';
 import type { Registration } from '../accounts/registration.js';
 import type { PasswordResetting } from '../accounts/resetting.js';
@@ -9,6 +10,7 @@ import type { AuditLog } from '../audit/audit-log.js';
 import type { SecurityEvents } from '../audit/events.js';
 import type { GatehouseConfig } from '../config/schema.js';
 import type { AuthorizationEndpoint } from '../core/authorize.js';
+import type { DeviceAuthorizationEndpoint } from '../core/device-authorization.js';
 import type { IntrospectionEndpoint } from '../core/introspection.js';
 import type { KeyRing } from '../core/keys.js';
 import type { ServerMetadata } from '../core/metadata.js';
@@ -32,6 +34,9 @@ export interface HttpServices {
   readonly authorizationEndpoint: AuthorizationEndpoint;
   readonly revocationEndpoint: RevocationEndpoint;
   readonly introspectionEndpoint: IntrospectionEndpoint;
+  /** RFC 8628: POST /oauth/device_authorization, and the /device page's user codes and answers. */
+  readonly deviceAuthorizationEndpoint: DeviceAuthorizationEndpoint;
+  readonly deviceVerification: DeviceVerification;
   readonly sessions: Sessions;
   readonly pendingAuthorizations: PendingAuthorizations;
   readonly registration: Registration;

@@ -4,6 +4,7 @@ import { SqlAudit } from './sql/audit.js';
 import { SqlClients } from './sql/clients.js';
 import { SqlCodes } from './sql/codes.js';
 import { SqlConsents } from './sql/consents.js';
+import { SqlDeviceCodes } from './sql/device-codes.js';
 import { SqlKeys } from './sql/keys.js';
 import { SqlMaintenance } from './sql/maintenance.js';
 import { findPendingSignIn, savePendingAuthorization, takePendingAuthorization } from './sql/pending-authorizations.js';
@@ -63,6 +64,8 @@ export class SqlStore implements Store {
   private readonly throttles: SqlThrottles;
   private readonly audit: SqlAudit;
   private readonly maintenance: SqlMaintenance;
+  /** Device authorizations (RFC 8628), their own part of the store: sql/device-codes.ts. */
+  readonly deviceCodes: SqlDeviceCodes;
 
   /** `clientCache` (default on): keep client records in memory, see ClientCache. */
   constructor(
@@ -81,6 +84,7 @@ export class SqlStore implements Store {
     this.throttles = new SqlThrottles(db);
     this.audit = new SqlAudit(db);
     this.maintenance = new SqlMaintenance(db, this.clients);
+    this.deviceCodes = new SqlDeviceCodes(db);
   }
 
   /** Client lookups answered from memory so far (0 without a client cache). */

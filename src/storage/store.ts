@@ -5,7 +5,7 @@
  * This file re-exports every part, so importers keep one import path.
  * Times are whole seconds since the epoch. Secrets appear only as SHA-256 hashes.
  */
-import type { ClientStore, CodeStore, ConsentStore, KeyStore, TokenStore } from '../core/ports.js';
+import type { ClientStore, CodeStore, ConsentStore, DeviceCodeStore, KeyStore, TokenStore } from '../core/ports.js';
 import type { AccountTokenStore, UserGrantStore, UserStore } from './ports/accounts.js';
 import type { AuditStore } from './ports/audit.js';
 import type { PendingAuthorizationStore, SessionStore } from './ports/sessions.js';
@@ -21,6 +21,7 @@ export type {
   CodeStore,
   ConsentRecord,
   ConsentStore,
+  DeviceCodeStore,
   IssuedTokens,
   KeyStore,
   RedemptionOutcome,
@@ -54,6 +55,8 @@ export interface CleanupCounts {
   accountTokens: number;
   /** Expired authorization requests kept across sign-in or for a consent page. */
   pendingAuthorizations: number;
+  /** Expired device authorizations (RFC 8628). */
+  deviceCodes: number;
   /** Self-registered accounts never confirmed whose confirmation link expired: their names are free again. */
   unconfirmedUsers: number;
 }
@@ -81,6 +84,8 @@ export interface Store
     AuditStore,
     MaintenanceStore {
   readonly engine: 'sqlite' | 'postgres';
+  /** Device authorizations (RFC 8628). */
+  readonly deviceCodes: DeviceCodeStore;
   /** Applies pending migrations; returns the versions applied now. */
   migrate(): Promise<number[]>;
   close(): Promise<void>;

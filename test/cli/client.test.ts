@@ -358,6 +358,8 @@ describeEachEngine('gatehouse client', (factory) => {
           'client_credentials',
           '--grant-type',
           'implicit',
+          '--grant-type',
+          'urn:ietf:params:oauth:grant-type:device_code',
           '--redirect-uri',
           'https://app.example.com/cb',
           '--json',
@@ -365,7 +367,14 @@ describeEachEngine('gatehouse client', (factory) => {
         runCli(['client', 'create', '--help'], { cwd: dir }),
       ]);
       expectSuccess(builtIn);
-      const builtInNames = ['authorization_code', 'refresh_token', 'password', 'client_credentials', 'implicit'];
+      const builtInNames = [
+        'authorization_code',
+        'refresh_token',
+        'password',
+        'client_credentials',
+        'implicit',
+        'urn:ietf:params:oauth:grant-type:device_code',
+      ];
       expect(parseJson<CreatedClient>(builtIn).grant_types).toEqual(builtInNames);
       expectSuccess(help);
       const text = help.stdout.replace(/\s+/g, ' ');
@@ -701,7 +710,7 @@ describeEachEngine('gatehouse client', (factory) => {
       const result = await cli(['tokens', 'clean']);
       expectSuccess(result);
       expect(result.stdout).toBe(
-        'Deleted 4 expired access tokens, 2 refresh tokens, 1 authorization codes, 0 sessions, 0 retired signing keys, 0 idle sign-in failure counters, 0 expired device cookies and known accounts, 0 expired confirmation and reset links, 0 never-confirmed accounts, 0 unanswered consent pages and 0 audit events older than audit.retention.\n',
+        'Deleted 4 expired access tokens, 2 refresh tokens, 1 authorization codes, 0 sessions, 0 retired signing keys, 0 idle sign-in failure counters, 0 expired device cookies and known accounts, 0 expired confirmation and reset links, 0 never-confirmed accounts, 0 unanswered consent pages, 0 expired device authorizations and 0 audit events older than audit.retention.\n',
       );
 
       const hashes = async (table: string, key: string) =>
@@ -730,6 +739,7 @@ describeEachEngine('gatehouse client', (factory) => {
         accountTokens: 0,
         unconfirmedUsers: 0,
         pendingAuthorizations: 0,
+        deviceCodes: 0,
         auditEvents: 0,
       });
 

@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ConfigError, loadConfig } from '../../src/config/load.js';
-import { booleanKeys, configKeys, listKeys, numericKeys, objectKeys } from '../../src/config/schema.js';
+import { booleanKeys, configKeys, listKeys, numericKeys, objectKeys } from '../../src/config/keys.js';
 
 let dir: string;
 const file = (name: string) => join(dir, name);

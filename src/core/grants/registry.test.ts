@@ -20,6 +20,7 @@ describe('the grant registry', () => {
       'password',
       'refresh_token',
       'urn:ietf:params:oauth:grant-type:token-exchange',
+      'urn:ietf:params:oauth:grant-type:device_code',
     ]);
     expect(AUTHORIZATION_ENDPOINT_GRANT_TYPES).toEqual(['implicit']);
     expect(CLIENT_GRANT_TYPES).toEqual([...BUILT_IN_GRANT_TYPES, 'implicit']);
@@ -51,6 +52,7 @@ describe('the grant registry', () => {
       refreshTokenGracePeriod: 0,
       resourceOwners,
       users: { findById: unused, findByLogin: unused },
+      deviceCodes: { findDeviceCode: unused, pollDeviceCode: unused, redeemDeviceCode: unused },
     };
     const registry = createGrantRegistry(deps);
     expect([...registry.keys()]).toEqual(BUILT_IN_GRANT_TYPES);

@@ -2,6 +2,7 @@ import type { Clock } from '../clock.js';
 import type {
   AuthorizationCodeGrantStorage,
   ClientCredentialsStorage,
+  DeviceCodeGrantStorage,
   GrantAttemptThrottle,
   PasswordGrantStorage,
   RefreshTokenGrantStorage,
@@ -14,6 +15,8 @@ import { RESPONSE_TYPES } from '../response-types/index.js';
 import type { TokenMinter } from '../tokens.js';
 import { AuthorizationCodeGrant } from './authorization-code.js';
 import { ClientCredentialsGrant } from './client-credentials.js';
+import { DEVICE_CODE_GRANT_TYPE } from '../device-authorization.js';
+import { deviceCodeGrant } from './device-code.js';
 import { type ExtensionGrant, type ExtensionGrantUsers, extensionGrantHandler, isAbsoluteUri } from './extension.js';
 import type { GrantHandler } from './grant.js';
 import { PasswordGrant } from './password.js';
@@ -42,6 +45,8 @@ export interface GrantDependencies {
   users: ExtensionGrantUsers;
   /** Counts extension grants' refused requests; absent: nothing is counted. */
   grantThrottle?: GrantAttemptThrottle;
+  /** The device authorizations (RFC 8628) the device_code grant redeems. */
+  deviceCodes: DeviceCodeGrantStorage;
 }
 
 /** One grant_type of the token endpoint and how to build its handler. */
@@ -81,6 +86,7 @@ export const BUILT_IN_GRANTS: readonly GrantDefinition[] = [
   builtOnExtensionApi(TOKEN_EXCHANGE_GRANT_TYPE, ({ store, scopes, minter }) =>
     tokenExchangeGrant({ store, scopes, accessTokenFormat: minter.accessTokenFormat }),
   ),
+  builtOnExtensionApi(DEVICE_CODE_GRANT_TYPE, ({ deviceCodes }) => deviceCodeGrant({ store: deviceCodes })),
 ];
 
 /**

@@ -31,3 +31,12 @@ export interface GrantAttemptThrottle {
     address: string,
   ): Promise<{ kind: 'go'; attempt: ThrottledTurn } | { kind: 'blocked'; retryAfter: number }>;
 }
+
+/**
+ * Counts device authorization requests per address (RFC 8628 §3.1: the endpoint is reachable
+ * with just a public client's id, so every request counts, like e-mails sent).
+ */
+export interface DeviceAuthorizationThrottle {
+  /** Counts one request from `address` unless it must wait: 0 when it may go ahead, else the seconds to wait. */
+  deviceAuthorizationRequested(address: string): Promise<number>;
+}

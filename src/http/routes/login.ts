@@ -17,7 +17,7 @@ export function registerLoginRoutes(
 ): void {
   /** "Sign in to continue to <app>", when the user is on the way to an authorization (kept on the server for this browser). */
   async function clientNameFor(request: FastifyRequest, returnTo: string | null): Promise<string | null> {
-    if (!returnTo?.startsWith('/oauth/authorize?')) return null;
+    if (!returnTo?.startsWith('/oauth/authorize?') && !returnTo?.startsWith('/device?')) return null;
     const pendingId = parseParameters(queryOf(returnTo)).params.get('pending');
     const pending =
       pendingId === undefined

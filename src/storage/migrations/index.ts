@@ -280,8 +280,35 @@ ALTER TABLE audit_events ADD COLUMN count INTEGER NOT NULL DEFAULT 1;
 ALTER TABLE audit_events ADD COLUMN last_at BIGINT;
 `,
   },
-  // Versions 12 and 13 are reserved for work merged separately; the runner applies every version
-  // it has not applied yet, so a gap in the numbers is harmless.
+  {
+    version: 12,
+    name: 'device authorizations (RFC 8628)',
+    sql: `
+-- A device authorization: the device_code (code_hash, tokenKey) and the user code (user_code_hash,
+-- SHA-256 of its normalised form) only as hashes. status is pending until the user answers on the
+-- verification page (approved or denied, by user_id); redeemed_at is set once, by the one poll
+-- that gets the tokens. poll_interval grows by 5 s with every slow_down (RFC 8628 §3.5).
+CREATE TABLE device_codes (
+  code_hash TEXT PRIMARY KEY,
+  user_code_hash TEXT NOT NULL,
+  client_id TEXT NOT NULL REFERENCES clients (id) ON DELETE CASCADE,
+  scope TEXT NOT NULL,
+  created_at BIGINT NOT NULL,
+  expires_at BIGINT NOT NULL,
+  poll_interval INTEGER NOT NULL,
+  last_polled_at BIGINT,
+  status TEXT NOT NULL,
+  user_id TEXT REFERENCES users (id) ON DELETE CASCADE,
+  decided_at BIGINT,
+  redeemed_at BIGINT
+);
+CREATE INDEX device_codes_user_code_idx ON device_codes (user_code_hash);
+CREATE INDEX device_codes_client_idx ON device_codes (client_id, status, expires_at);
+CREATE INDEX device_codes_expires_idx ON device_codes (expires_at);
+`,
+  },
+  // Version 13 is reserved for work merged separately; the runner applies every version it has not
+  // applied yet, so a gap in the numbers is harmless.
   {
     version: 14,
     name: 'token exchange (RFC 8693): per-client policy, the actor of a delegated access token',

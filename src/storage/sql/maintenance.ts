@@ -83,6 +83,7 @@ export class SqlMaintenance implements MaintenanceStore {
       ),
       accountTokens: await deleteInBatches('account_tokens', 'token_hash'),
       pendingAuthorizations: await deleteInBatches('pending_authorizations', 'id_hash'),
+      deviceCodes: await deleteInBatches('device_codes', 'code_hash'),
     }));
   }
 }
