@@ -7,6 +7,7 @@
 //   BENCH_WARMUP=3           seconds of warm-up before each measured run (0 = none)
 //   BENCH_CONNECTIONS=32     wrk connections
 //   BENCH_THREADS=1          wrk threads
+//   BENCH_SCENARIOS=…        some (comma-separated) of the scenarios in bench/lib/measure.mjs; default all
 //   BENCH_ONLY=…             one or more (comma-separated) of: sqlite, postgres (Gatehouse on one engine, every
 //                            scenario), peers (oidc-provider, @node-oauth/oauth2-server and Gatehouse SQLite, their
 //                            reference), scaling (1 → BENCH_SCALING_NODES nodes on PostgreSQL), storm (login storm),
@@ -122,30 +123,31 @@ async function main() {
   const plan = [];
   // The password grant runs on a second process of each Gatehouse server, configured as behind a
   // reverse proxy (trusted_proxies), so that its logins come from many addresses (see password.lua).
-  const gatehouse = (engine, name, label) => [
-    () =>
-      startGatehouseTarget({
-        engine,
-        name,
-        label,
-        scenarios: SCENARIOS.filter((s) => s !== 'password'),
-        opts,
-        workDir,
-      }),
-    () =>
-      startGatehouseTarget({
-        engine,
-        name: `${name}-proxied`,
-        reportAs: name,
-        label: `${label} (trusted_proxies)`,
-        scenarios: ['password'],
-        settings: { GATEHOUSE_TRUSTED_PROXIES: '127.0.0.1' },
-        opts,
-        workDir,
-      }),
-  ];
+  const gatehouse = (engine, name, label) =>
+    [
+      () =>
+        startGatehouseTarget({
+          engine,
+          name,
+          label,
+          scenarios: opts.scenarios.filter((s) => s !== 'password'),
+          opts,
+          workDir,
+        }),
+      () =>
+        startGatehouseTarget({
+          engine,
+          name: `${name}-proxied`,
+          reportAs: name,
+          label: `${label} (trusted_proxies)`,
+          scenarios: ['password'],
+          settings: { GATEHOUSE_TRUSTED_PROXIES: '127.0.0.1' },
+          opts,
+          workDir,
+        }),
+    ].filter((_, i) => (i === 0 ? opts.scenarios.some((s) => s !== 'password') : opts.scenarios.includes('password')));
   if (parts.has('sqlite') || parts.has('peers')) plan.push(...gatehouse('sqlite', REFERENCE, 'Gatehouse SQLite'));
-  if (parts.has('sqlite')) {
+  if (parts.has('sqlite') && opts.scenarios.includes('client_credentials')) {
     // The cost of the request log: client_credentials on a fresh database at log level warn.
     plan.push(() =>
       startGatehouseTarget({
@@ -214,7 +216,13 @@ async function main() {
   const ceiling = needsCeiling ? await startCeiling({ core: opts.serverCore }) : null;
   if (ceiling) {
     log('bench: node:http ceiling');
-    await warmCeiling({ ceiling, opts, workDir, log, scenarios: plan.length ? SCENARIOS : ['client_credentials'] });
+    await warmCeiling({
+      ceiling,
+      opts,
+      workDir,
+      log,
+      scenarios: plan.length ? opts.scenarios : ['client_credentials'],
+    });
   }
 
   // 2. Every server, every scenario it can do (n/a for the others), one server process each.
@@ -222,7 +230,7 @@ async function main() {
     const target = await start();
     log(`bench: ${target.label}`);
     try {
-      for (const scenario of SCENARIOS) {
+      for (const scenario of opts.scenarios) {
         const spec = target.scenarios[scenario];
         if (spec) results.push(await measure({ scenario, target, spec, ceiling, opts, workDir, log }));
         else if (target.na[scenario]) log(`  ${scenario}: n/a (${target.na[scenario]})`);

@@ -146,3 +146,44 @@ export async function refreshTokensByCodes({ tokenUrl, authorization, codes, red
     return (await tokenRequest(tokenUrl, authorization, params, 'refresh_token')).refresh_token;
   });
 }
+
+/**
+ * Device codes a user has approved (RFC 8628), for the device-code runs: asked for at the
+ * device authorization endpoint over HTTP, then approved in the database as the /device page
+ * records an approval (through Gatehouse's storage API: the page's sign-in, CSRF and consent
+ * steps would cost the harness far more than the run it prepares). In batches, so the
+ * client's pending codes stay few while tens of thousands are minted.
+ */
+export async function mintApprovedDeviceCodes({ url, database, client, user, count, batch = 500 }) {
+  const { openStore, parseDatabaseUrl } = await import('gatehouse');
+  const { tokenKey } = await import('../../dist/core/secrets.js');
+  const store = openStore(parseDatabaseUrl(database.url));
+  try {
+    const owner = await store.findUserByLogin(user.username.toLowerCase());
+    if (!owner) throw new Error(`no user ${user.username} to approve device codes`);
+    const codes = [];
+    while (codes.length < count) {
+      const asked = await pool(Math.min(batch, count - codes.length), 8, async () => {
+        const response = await fetch(`${url}/oauth/device_authorization`, {
+          method: 'POST',
+          headers: { authorization: client.authorization, 'content-type': FORM },
+          body: '',
+        });
+        const payload = await response.json();
+        if (response.status !== 200 || !URL_SAFE.test(payload.device_code ?? ''))
+          throw new Error(`device authorization answered ${response.status}: ${JSON.stringify(payload)}`);
+        return payload.device_code;
+      });
+      const now = Math.floor(Date.now() / 1000);
+      for (const code of asked) {
+        const approval = { status: 'approved', userId: owner.id };
+        if (!(await store.deviceCodes.decideDeviceCode(tokenKey(code), approval, now)))
+          throw new Error('a fresh device code could not be approved');
+      }
+      codes.push(...asked);
+    }
+    return codes;
+  } finally {
+    await store.close();
+  }
+}

@@ -23,7 +23,15 @@ export const MAX_ERROR_RATE = 0.001;
 export const CEILING_AUTHORIZATION = 'Basic Y2VpbGluZzpzZWNyZXQ=';
 
 /** The scenarios, in the order they are run and reported. */
-export const SCENARIOS = ['client_credentials', 'refresh_token', 'introspection', 'authorization_code', 'password'];
+export const SCENARIOS = [
+  'client_credentials',
+  'refresh_token',
+  'introspection',
+  'authorization_code',
+  'password',
+  'device_code',
+  'token_exchange',
+];
 
 /** The wrk script of each scenario (the ceiling brackets use the same one). */
 export const SCRIPTS = {
@@ -32,6 +40,8 @@ export const SCRIPTS = {
   introspection: 'token.lua',
   authorization_code: 'code.lua',
   password: 'password.lua',
+  device_code: 'device.lua',
+  token_exchange: 'token.lua',
 };
 
 /** Where the ceiling answers each scenario. */
@@ -85,7 +95,16 @@ export function settings(env = process.env) {
   if (scalingNodes > connections)
     throw new Error('BENCH_SCALING_NODES must not exceed BENCH_CONNECTIONS (each node gets its own wrk)');
   const duration = int('BENCH_DURATION', 10);
+  const scenarios = (env.BENCH_SCENARIOS ?? '')
+    .split(',')
+    .map((name) => name.trim())
+    .filter(Boolean);
+  for (const name of scenarios)
+    if (!SCENARIOS.includes(name))
+      throw new Error(`BENCH_SCENARIOS must name some of ${SCENARIOS.join(', ')}; got "${env.BENCH_SCENARIOS}"`);
   return {
+    /** The scenarios every server runs (of those it can): BENCH_SCENARIOS, by default all. */
+    scenarios: scenarios.length ? scenarios : SCENARIOS.slice(),
     duration,
     ceilingDuration: int('BENCH_CEILING_DURATION', Math.max(3, Math.round(duration / 2))),
     warmup: int('BENCH_WARMUP', 3, 0),
@@ -152,7 +171,7 @@ function ceilingEnv(scenario, spec, workDir, opts) {
       `${Array.from({ length: 32 }, (_, i) => `bench-user-${i + 1}\tbench-${randomBytes(12).toString('hex')}`).join('\n')}\n`,
     );
   }
-  if (scenario === 'refresh_token' || scenario === 'authorization_code') {
+  if (scenario === 'refresh_token' || scenario === 'authorization_code' || scenario === 'device_code') {
     env.BENCH_TOKENS_IN = join(workDir, `ceiling.${scenario}.tokens`);
     writeFileSync(
       env.BENCH_TOKENS_IN,
@@ -160,6 +179,7 @@ function ceilingEnv(scenario, spec, workDir, opts) {
     );
     delete env.BENCH_TOKENS_OUT;
   }
+  if (scenario === 'device_code') env.BENCH_CODE_REUSE = '1';
   if (scenario === 'authorization_code') {
     env.BENCH_CODE_REUSE = '1'; // the ceiling remembers no code: cycle a few instead of minting one per request
     env.BENCH_REDIRECT_URI ??= encodeURIComponent('https://client.example/cb');
@@ -228,7 +248,7 @@ export async function measure({ scenario, target, spec, ceiling, opts, workDir, 
       const mintStart = Date.now();
       const tokens = await spec.mint(count);
       log(
-        `  ${tag}: minted ${tokens.length} ${spec.pool === 'refresh' ? 'refresh tokens (new token families)' : 'authorization codes'} in ${((Date.now() - mintStart) / 1000).toFixed(1)} s`,
+        `  ${tag}: minted ${tokens.length} ${spec.pool === 'refresh' ? 'refresh tokens (new token families)' : 'single-use codes'} in ${((Date.now() - mintStart) / 1000).toFixed(1)} s`,
       );
       minted = tokens.length;
       poolEnv = { BENCH_TOKENS_IN: join(workDir, `${tag}.tokens.${++step}`) };

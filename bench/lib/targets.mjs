@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import { peakRss } from './cpu.mjs';
 import {
   gatehouseLogin,
+  mintApprovedDeviceCodes,
   mintCodesByAuthorize,
   peerLogin,
   pkcePair,
@@ -32,6 +33,15 @@ import { freePort, startProcess, waitForHttp } from './proc.mjs';
 export const REDIRECT_URI = 'https://client.example/cb';
 /** Codes are minted before a run and must outlive it (Gatehouse's default is 30 s): 10 minutes on every server. */
 const CODE_LIFETIME = 600;
+
+const DEVICE_CODE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
+const TOKEN_EXCHANGE_GRANT = 'urn:ietf:params:oauth:grant-type:token-exchange';
+/** The device-code runs' server settings: see startGatehouseTarget. */
+const DEVICE_POOL_SETTINGS = {
+  GATEHOUSE_DEVICE_FLOW_MAX_PENDING_PER_CLIENT: '1000000',
+  GATEHOUSE_DEVICE_FLOW_REQUESTS_PER_ADDRESS: '1000000',
+  GATEHOUSE_DEVICE_FLOW_EXPIRES_IN: '86400',
+};
 
 const secret = () => randomBytes(32).toString('base64url');
 const form = (params) => new URLSearchParams(params).toString();
@@ -101,6 +111,16 @@ export async function startGatehouseTarget({
         extraArgs: ['--introspect'],
       })
     : null;
+  const device = scenarios.includes('device_code')
+    ? await createClient(database, { name: 'bench-device', grantTypes: [DEVICE_CODE_GRANT] })
+    : null;
+  const exchanger = scenarios.includes('token_exchange')
+    ? await createClient(database, {
+        name: 'bench-exchange',
+        grantTypes: [TOKEN_EXCHANGE_GRANT],
+        extraArgs: ['--may-impersonate'],
+      })
+    : null;
   const user = await createUser(database);
   const users = scenarios.includes('password') ? await createUsers(database, userCount(opts)) : null;
   const server = await startGatehouse({
@@ -109,7 +129,13 @@ export async function startGatehouseTarget({
     logLevel,
     logDir: workDir,
     label: name,
-    settings: { GATEHOUSE_AUTH_CODE_LIFETIME: String(CODE_LIFETIME), ...settings },
+    settings: {
+      GATEHOUSE_AUTH_CODE_LIFETIME: String(CODE_LIFETIME),
+      // The device-code pool is minted by the tens of thousands from one address and client, and
+      // must outlive the runs: limits a real fleet of devices would never meet together.
+      ...(device ? DEVICE_POOL_SETTINGS : {}),
+      ...settings,
+    },
   });
   const tokenUrl = `${server.url}/oauth/token`;
   const target = {
@@ -164,8 +190,30 @@ export async function startGatehouseTarget({
           BENCH_USERS_FILE: writeUsersFile(join(workDir, `${name}.users`), users),
         },
       }),
+      device_code: () => ({
+        path: '/oauth/token',
+        pool: 'code',
+        env: { BENCH_AUTHORIZATION: device.authorization },
+        mint: (count) => mintApprovedDeviceCodes({ url: server.url, database, client: device, user, count }),
+      }),
+      token_exchange: async () => {
+        // A user's access token (from the password grant), exchanged for another (impersonation).
+        const params = { grant_type: 'password', username: user.username, password: user.password };
+        const subject = await tokenRequest(tokenUrl, client.authorization, params);
+        return {
+          path: '/oauth/token',
+          env: {
+            BENCH_AUTHORIZATION: exchanger.authorization,
+            BENCH_BODY: form({
+              grant_type: TOKEN_EXCHANGE_GRANT,
+              subject_token: subject.access_token,
+              subject_token_type: 'urn:ietf:params:oauth:token-type:access_token',
+            }),
+          },
+        };
+      },
     };
-    for (const scenario of scenarios) target.scenarios[scenario] = specs[scenario]();
+    for (const scenario of scenarios) target.scenarios[scenario] = await specs[scenario]();
   } catch (error) {
     await target.stop();
     throw error;
@@ -341,10 +389,14 @@ export async function startOauth2ServerTarget({ name, label, scenarios, opts, wo
       },
     }),
   };
+  const missing = {
+    introspection: 'no introspection endpoint (RFC 7662)',
+    device_code: 'no device authorization grant (RFC 8628)',
+    token_exchange: 'no token exchange (RFC 8693)',
+  };
   for (const scenario of scenarios) {
-    if (scenario === 'introspection')
-      target.na.introspection = '@node-oauth/oauth2-server has no introspection endpoint (RFC 7662)';
-    else target.scenarios[scenario] = specs[scenario]();
+    if (specs[scenario]) target.scenarios[scenario] = specs[scenario]();
+    else target.na[scenario] = `@node-oauth/oauth2-server has ${missing[scenario] ?? `no ${scenario}`}`;
   }
   return target;
 }

@@ -18,6 +18,7 @@ const PUBLIC_OK = 'https://example.com/grants/public-ok';
 const EXPLODES = 'https://example.com/grants/explodes';
 const PENDING = 'https://example.com/grants/pending';
 const SHORT = 'https://example.com/grants/short-lived';
+const NO_SCOPE = 'https://example.com/grants/no-scope';
 
 type Secret = CreatedClient & { client_secret: string };
 
@@ -51,6 +52,7 @@ describeEachEngine('extension grants (e2e)', (factory) => {
           : { error: 'access_denied', description: 'no service token' },
     },
     { grantType: PUBLIC_OK, allowPublicClients: true, decide: () => ({ client: true }) },
+    { grantType: NO_SCOPE, decide: () => ({ client: true, scope: [] }) },
     {
       grantType: SHORT,
       refreshTokens: false,
@@ -92,7 +94,7 @@ describeEachEngine('extension grants (e2e)', (factory) => {
       ['other', ['--grant-type', 'client_credentials']],
       ['service', ['--grant-type', SERVICE, '--scope', 'write']],
       ['introspector', ['--grant-type', 'client_credentials', '--introspect']],
-      ['short', ['--grant-type', SHORT, '--grant-type', 'refresh_token']],
+      ['short', ['--grant-type', SHORT, '--grant-type', 'refresh_token', '--grant-type', NO_SCOPE]],
     ];
     await Promise.all([
       ...specs.map(async ([key, flags]) => {
@@ -183,6 +185,12 @@ describeEachEngine('extension grants (e2e)', (factory) => {
     expect(short.json.refresh_token).toBeUndefined();
     const long = await request(clients.short, { grant_type: SHORT, ttl: '86400' });
     expect(long.json.expires_in).toBe(3600);
+  });
+
+  it('gives a token without scope when the grant decides no scope (the default scope is only for no decision)', async () => {
+    const res = await request(clients.short, { grant_type: NO_SCOPE });
+    expect(res.status, res.text).toBe(200);
+    expect(res.json.scope).toBe('');
   });
 
   it('answers the error the grant names, and never issues tokens for a deactivated or unknown user', async () => {

@@ -427,4 +427,29 @@ describeEachEngine('token exchange, RFC 8693 (e2e)', (factory) => {
       expect(await introspect(server, tokens.access_token)).toMatchObject({ active: true, sub: alice });
     });
   });
+  it('exchanges a token without scope (a server with no scopes configured) for one without scope, not the default', async () => {
+    const bare = await startTestServer({ database: server.database, clock: server.clock });
+    try {
+      const subject = await form(
+        bare,
+        '/oauth/token',
+        [
+          ['grant_type', 'password'],
+          ['username', 'alice'],
+          ['password', PASSWORD],
+        ],
+        clients.app,
+      );
+      expect(subject.json.scope).toBe('');
+      const res = await exchange(
+        clients.gateway,
+        { subject_token: subject.json.access_token, subject_token_type: ACCESS_TOKEN },
+        bare,
+      );
+      expect(res.status, res.text).toBe(200);
+      expect(res.json.scope).toBe('');
+    } finally {
+      await bare.close();
+    }
+  });
 });

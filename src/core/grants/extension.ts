@@ -228,7 +228,9 @@ async function issue(
       : typeof decision.scope === 'string'
         ? decision.scope
         : decision.scope.join(' ');
-  const scope = scopeForNewGrant(deps.scopes, client, requested);
+  // A grant that decides "no scope" gets none: only an absent scope means the default scope.
+  const scope =
+    decision.scope !== undefined && requested === '' ? [] : scopeForNewGrant(deps.scopes, client, requested);
   const audience = decision.audience ?? resourcesForNewGrant(deps.resources, client, params);
   let user: UserRecord | undefined;
   if ('userId' in decision) {

@@ -169,6 +169,9 @@ function exchangedScope(
     const allowed = new Set(allowedScopesFor(client.scopes, policy.supported));
     scope = subjectScope.filter((s) => allowed.has(s));
   } else scope = narrowScope(wanted, subjectScope);
-  if (scope.length === 0) throw OAuthError.invalidScope('the exchanged token would carry no scope');
+  // A subject token without scope (a server with no scopes configured) is exchanged for one without
+  // scope too; a subject token whose every scope this client may not hold is refused.
+  if (scope.length === 0 && subjectScope.length > 0)
+    throw OAuthError.invalidScope("the exchanged token would carry none of the subject token's scope");
   return scope;
 }
