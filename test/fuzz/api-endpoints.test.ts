@@ -29,6 +29,8 @@ import {
   INTROSPECT_BASELINES,
   mutatedRequest,
   NO_COOKIES,
+  DEVICE_AUTHORIZATION_BASELINES,
+  EXTENSION_GRANT_BASELINES,
   REVOKE_BASELINES,
   TOKEN_BASELINES,
   type Baseline,
@@ -141,9 +143,10 @@ function endpointProperties(path: ApiPath, baselines: Baseline[]): void {
 }
 
 describe('fuzz: JSON endpoints (in process)', () => {
-  endpointProperties('/oauth/token', TOKEN_BASELINES);
+  endpointProperties('/oauth/token', [...TOKEN_BASELINES, ...EXTENSION_GRANT_BASELINES]);
   endpointProperties('/oauth/revoke', REVOKE_BASELINES);
   endpointProperties('/oauth/introspect', INTROSPECT_BASELINES);
+  endpointProperties('/oauth/device_authorization', DEVICE_AUTHORIZATION_BASELINES);
 });
 
 describe('fuzz: JSON endpoints with JWT access tokens (in process)', () => {

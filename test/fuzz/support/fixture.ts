@@ -144,7 +144,17 @@ export async function createFixture(overrides: Record<string, unknown> = {}): Pr
   const web = await register({
     name: 'Fuzz <b>Web</b> & Co',
     redirectUris: ['https://app.fuzz.test/cb', 'https://app.fuzz.test/cb2?tenant=a&x=%20'],
-    grantTypes: ['authorization_code', 'refresh_token', 'client_credentials', 'password'],
+    grantTypes: [
+      'authorization_code',
+      'refresh_token',
+      'client_credentials',
+      'password',
+      'urn:ietf:params:oauth:grant-type:device_code',
+      'urn:ietf:params:oauth:grant-type:token-exchange',
+    ],
+    allowedResources: ['https://api.fuzz.test/'],
+    exchangeAudiences: ['orders'],
+    mayImpersonate: true,
   });
   const spa = await register({ name: 'Fuzz SPA', isPublic: true, redirectUris: ['http://127.0.0.1/callback'] });
   const trusted = await register({

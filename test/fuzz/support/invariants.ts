@@ -11,7 +11,7 @@ import { ISSUER, type Fixture, type FixtureClient } from './fixture.js';
 import type { Sent } from './requests.js';
 
 /** The routes that answer JSON (RFC 6749 §5.2 errors). */
-export const API_PATHS = ['/oauth/token', '/oauth/revoke', '/oauth/introspect'] as const;
+export const API_PATHS = ['/oauth/token', '/oauth/revoke', '/oauth/introspect', '/oauth/device_authorization'] as const;
 export type ApiPath = (typeof API_PATHS)[number];
 
 /** The browser pages and the methods each takes (others: an HTML 405). */
@@ -44,12 +44,27 @@ const TOKEN_ERRORS: readonly OAuthErrorCode[] = [
   'unauthorized_client',
   'unsupported_grant_type',
   'invalid_scope',
+  // RFC 8707 / RFC 8693: a resource or audience the client may not name.
+  'invalid_target',
+  // RFC 8628 §3.5: a device code polled before it is decided, too soon, denied or expired.
+  'authorization_pending',
+  'slow_down',
+  'access_denied',
+  'expired_token',
 ];
 const API_ERRORS: Readonly<Record<ApiPath, ReadonlySet<string>>> = {
   '/oauth/token': new Set(TOKEN_ERRORS),
   // RFC 7009 §2.2.1 adds unsupported_token_type (Gatehouse never needs it, but it would be right).
   '/oauth/revoke': new Set(['invalid_request', 'invalid_client', 'unsupported_token_type']),
   '/oauth/introspect': new Set(['invalid_request', 'invalid_client']),
+  // RFC 8628 §3.2: the token endpoint's client errors; slow_down when a limit is reached.
+  '/oauth/device_authorization': new Set([
+    'invalid_request',
+    'invalid_client',
+    'unauthorized_client',
+    'invalid_scope',
+    'slow_down',
+  ]),
 };
 /** RFC 6749 §4.1.2.1 / §4.2.2.1 errors sent back to the client's redirect URI (the 5xx-like two excluded: a bug here). */
 const AUTHORIZATION_ERRORS = new Set([
@@ -248,7 +263,7 @@ function basicCredentials(authorization: string | undefined): [string, string] |
   }
 }
 
-/** Answers of /oauth/token, /oauth/revoke, /oauth/introspect (and any method on them). */
+/** Answers of /oauth/token, /oauth/revoke, /oauth/introspect, /oauth/device_authorization (and any method on them). */
 export function checkApiAnswer(fixture: Fixture, path: ApiPath, sent: Sent, res: LightMyRequestResponse): void {
   checkCommon(sent, res);
   const fail = (message: string) => new InvariantError(message, sent, res);
@@ -274,7 +289,7 @@ export function checkApiAnswer(fixture: Fixture, path: ApiPath, sent: Sent, res:
   if (!authenticated) throw fail('200 without valid client authentication');
 
   if (path === '/oauth/token') {
-    const { access_token, token_type, expires_in, scope, refresh_token, ...rest } = body;
+    const { access_token, token_type, expires_in, scope, refresh_token, issued_token_type, ...rest } = body;
     if (typeof access_token !== 'string' || !/^[\x21-\x7e]+$/.test(access_token))
       throw fail('token answer without access_token');
     if (token_type !== 'Bearer') throw fail('token_type is not Bearer');
@@ -284,12 +299,26 @@ export function checkApiAnswer(fixture: Fixture, path: ApiPath, sent: Sent, res:
     if (refresh_token !== undefined && typeof refresh_token !== 'string') throw fail('bad refresh_token');
     if (Object.keys(rest).length > 0) throw fail(`unexpected members ${Object.keys(rest).join(', ')}`);
     const grant = params.get('grant_type');
-    if (!['client_credentials', 'password', 'authorization_code', 'refresh_token'].includes(grant ?? ''))
+    const exchange = grant === 'urn:ietf:params:oauth:grant-type:token-exchange';
+    // RFC 8693 §2.2.1: REQUIRED in an exchange's answer, and in no other.
+    if (exchange !== (typeof issued_token_type === 'string')) throw fail('issued_token_type wrong for the grant');
+    // A device code the fuzzer made up is never approved: no 200 for it.
+    if (!['client_credentials', 'password', 'authorization_code', 'refresh_token'].includes(grant ?? '') && !exchange)
       throw fail(`200 for grant_type ${grant}`);
     if (grant === 'client_credentials' && refresh_token !== undefined)
       throw fail('client_credentials got a refresh token (RFC 6749 §4.4.3)');
   } else if (path === '/oauth/revoke') {
     if (res.body !== '{}') throw fail('revocation answer is not {}');
+  } else if (path === '/oauth/device_authorization') {
+    // RFC 8628 §3.2: exactly these members.
+    const names = Object.keys(body).sort().join(' ');
+    const expected = 'device_code expires_in interval user_code verification_uri verification_uri_complete';
+    if (names !== expected) throw fail(`device authorization answer has ${names}`);
+    if (
+      typeof body.user_code !== 'string' ||
+      !/^[BCDFGHJKLMNPQRSTVWXZ]{4}-[BCDFGHJKLMNPQRSTVWXZ]{4}$/.test(body.user_code)
+    )
+      throw fail('user_code is not XXXX-XXXX');
   } else {
     if (typeof body.active !== 'boolean') throw fail('introspection answer without boolean active');
     if (!body.active && Object.keys(body).length !== 1) throw fail('inactive token described (RFC 7662 §2.2)');

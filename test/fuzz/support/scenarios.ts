@@ -134,6 +134,48 @@ export const TOKEN_BASELINES: Baseline[] = [
   ),
 ];
 
+/** The grants of issue 16 and resource indicators, on the token endpoint. */
+export const EXTENSION_GRANT_BASELINES: Baseline[] = [
+  form(
+    'client_credentials with a resource',
+    '/oauth/token',
+    [
+      ['grant_type', 'client_credentials'],
+      ['resource', 'https://api.fuzz.test/'],
+    ],
+    { auth: basic('web') },
+  ),
+  form(
+    'token exchange, impersonation',
+    '/oauth/token',
+    [
+      ['grant_type', 'urn:ietf:params:oauth:grant-type:token-exchange'],
+      ['subject_token', { sym: 'accessToken' }],
+      ['subject_token_type', 'urn:ietf:params:oauth:token-type:access_token'],
+      ['audience', 'orders'],
+      ['scope', 'read'],
+    ],
+    { auth: basic('web') },
+  ),
+  form(
+    'device_code poll',
+    '/oauth/token',
+    [
+      ['grant_type', 'urn:ietf:params:oauth:grant-type:device_code'],
+      ['device_code', 'GmRhmhcxhwAzkoEqiMEg_DnyEysNkuNhszIySk9eS'],
+    ],
+    { auth: basic('web') },
+  ),
+];
+
+export const DEVICE_AUTHORIZATION_BASELINES: Baseline[] = [
+  form('device authorization, Basic', '/oauth/device_authorization', [['scope', 'read']], { auth: basic('web') }),
+  form('device authorization, post', '/oauth/device_authorization', [
+    ['client_id', id('web')],
+    ['client_secret', secret('web')],
+  ]),
+];
+
 export const REVOKE_BASELINES: Baseline[] = [
   form(
     'revoke access token',
