@@ -14,6 +14,7 @@ const COUNTS: CleanupCounts = {
   accountTokens: 1,
   unconfirmedUsers: 0,
   pendingAuthorizations: 0,
+  usedAssertionIds: 0,
 };
 
 function recordingLogger() {

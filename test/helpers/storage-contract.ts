@@ -44,6 +44,7 @@ export function makeClient(overrides: Partial<ClientRecord> = {}): ClientRecord 
     trusted: false,
     canIntrospect: false,
     createdAt: T,
+    authMethod: overrides.isPublic ? 'none' : 'client_secret_basic',
     ...overrides,
   };
 }

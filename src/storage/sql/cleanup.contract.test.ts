@@ -70,6 +70,7 @@ describeEachEngine('storage contract: clean-up', (factory) => {
         accountTokens: 0,
         unconfirmedUsers: 0,
         pendingAuthorizations: 0,
+        usedAssertionIds: 0,
       });
       expect((await db.listSigningKeys()).map((key) => key.kid)).toEqual([
         current.kid,
@@ -134,6 +135,7 @@ describeEachEngine('storage contract: clean-up', (factory) => {
         accountTokens: 5,
         unconfirmedUsers: 0,
         pendingAuthorizations: 0,
+        usedAssertionIds: 0,
       });
       // 5 rows in batches of 2: three statements per table (2 + 2 + 1).
       const deletes = run.mock.calls.map(([sql]) => /^DELETE FROM (\w+)/.exec(sql)?.[1]).filter(Boolean);
@@ -161,6 +163,7 @@ describeEachEngine('storage contract: clean-up', (factory) => {
         'account_tokens',
         // None expired: one statement finds nothing.
         'pending_authorizations',
+        'used_assertion_ids',
       ]);
       run.mockRestore();
 
@@ -191,6 +194,7 @@ describeEachEngine('storage contract: clean-up', (factory) => {
         accountTokens: 0,
         unconfirmedUsers: 0,
         pendingAuthorizations: 0,
+        usedAssertionIds: 0,
       });
       // The default batch size works too.
       expect(await db.deleteExpired(FAR_FUTURE)).toEqual({
@@ -204,6 +208,7 @@ describeEachEngine('storage contract: clean-up', (factory) => {
         accountTokens: 2,
         unconfirmedUsers: 0,
         pendingAuthorizations: 0,
+        usedAssertionIds: 0,
       });
       expect(await countRows(db, 'users')).toBe(1 + expired.length + live.length);
     } finally {
@@ -247,6 +252,7 @@ describeEachEngine('storage contract: clean-up', (factory) => {
         accountTokens: 0,
         unconfirmedUsers: 0,
         pendingAuthorizations: 0,
+        usedAssertionIds: 0,
       });
       for (const gone of [idleLong, idleExactlyADay, blockEndsNow, ...many])
         expect(await throttleRow(db, gone), gone).toBeNull();
@@ -340,6 +346,7 @@ describeEachEngine('storage contract: clean-up', (factory) => {
         accountTokens: 3,
         unconfirmedUsers: 4,
         pendingAuthorizations: 0,
+        usedAssertionIds: 0,
       });
       for (const gone of [expiredLink, linkExpiresNow, noLink, onlyReset]) {
         expect(await db.findUserById(gone.user.id)).toBeNull();
@@ -366,6 +373,7 @@ describeEachEngine('storage contract: clean-up', (factory) => {
         accountTokens: 0,
         unconfirmedUsers: 0,
         pendingAuthorizations: 0,
+        usedAssertionIds: 0,
       });
       // A second later the last confirmation link has expired as well; the account goes with it.
       expect(await db.deleteExpired(now + 1)).toMatchObject({ accountTokens: 0, unconfirmedUsers: 1 });
@@ -377,6 +385,7 @@ describeEachEngine('storage contract: clean-up', (factory) => {
         accountTokens: 0,
         unconfirmedUsers: 0,
         pendingAuthorizations: 0,
+        usedAssertionIds: 0,
       });
       for (const kept of [confirmed, adminCreatedDisabled, adminDeactivated])
         expect(await db.findUserById(kept.user.id)).not.toBeNull();

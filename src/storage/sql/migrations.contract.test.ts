@@ -93,6 +93,7 @@ describeEachEngine('storage contract: migrations and health', (factory) => {
         accountTokens: 0,
         unconfirmedUsers: 0,
         pendingAuthorizations: 0,
+        usedAssertionIds: 0,
       });
     } finally {
       await fresh.cleanup();
