@@ -31,10 +31,12 @@ import { ResourceOwnerSignIn, signIn } from './accounts/authenticate.js';
 import { AuthorizationEndpoint } from './core/authorize.js';
 import { cryptoIds, systemClock, type Clock, type IdSource } from './core/clock.js';
 import { IntrospectionEndpoint } from './core/introspection.js';
-import { KeyEncryption } from './core/key-encryption.js';
+import { ClientAuthenticator } from './core/client-auth.js';
+import { CLIENT_SECRET_ENCRYPTION, KeyEncryption } from './core/key-encryption.js';
 import { KeyRing } from './core/keys.js';
 import { RevocationEndpoint } from './core/revocation.js';
 import type { ExtensionGrant } from './core/grants/extension.js';
+import { type RemoteKeySets, RemoteKeySetError } from './core/ports/remote-keys.js';
 import { createGrantRegistry } from './core/grants/registry.js';
 import { serverMetadata } from './core/metadata.js';
 import { TokenEndpoint } from './core/token-endpoint.js';
@@ -134,6 +136,7 @@ export async function startGatehouse(options: StartOptions): Promise<RunningGate
       mailer: options.mailer,
       auditLog: options.auditLog,
       grants: options.grants,
+      remoteKeySets: options.remoteKeySets,
     });
     // Security events go to the audit_events table (composeServices does that) and to the log, but
     // for token.issued and client.authentication_failed: the request's own log line already says it
@@ -181,6 +184,8 @@ export interface Services extends HttpServices {
   readonly events: SecurityEvents;
   readonly auditLog: AuditLog | null;
   readonly mail: AccountMail;
+  /** Key sets at the URLs clients and trusted issuers name. */
+  readonly remoteKeySets: RemoteKeySets;
   /** Lets e-mails still on their way go out and writes the queued audit events (the store stays open). */
   close(): Promise<void>;
 }
@@ -205,7 +210,16 @@ export interface ComposeOptions {
    * built-in ones: see ExtensionGrant in core/grants/extension.ts and the README.
    */
   grants?: readonly ExtensionGrant[];
+  /** Fetches the key sets at clients' and trusted issuers' jwks_uri; none given: such keys cannot be had. */
+  remoteKeySets?: RemoteKeySets;
 }
+
+/** Until the guarded fetcher is wired: every jwks_uri is unavailable (the caller answers invalid_client/invalid_grant). */
+const NO_REMOTE_KEY_SETS: RemoteKeySets = {
+  keySet: async () => {
+    throw new RemoteKeySetError('unavailable', 'no fetcher for remote key sets is configured');
+  },
+};
 
 /**
  * The explicit wiring: each service gets exactly the collaborators it uses. The one place that
@@ -288,7 +302,25 @@ export function composeServices(options: ComposeOptions): Services {
     },
     options.grants,
   );
-  const tokenEndpoint = new TokenEndpoint(store, grants, clock, throttle, events);
+  const remoteKeySets = options.remoteKeySets ?? NO_REMOTE_KEY_SETS;
+  const clientSecrets = config.key_encryption_key
+    ? new KeyEncryption(config.key_encryption_key, CLIENT_SECRET_ENCRYPTION)
+    : null;
+  const clientAuthenticator = new ClientAuthenticator({
+    clients: store,
+    clock,
+    throttle,
+    events,
+    assertions: {
+      issuer: config.issuer,
+      maxLifetime: config.assertion_max_lifetime,
+      clock,
+      usedIds: store,
+      remoteKeySets,
+      ...(clientSecrets ? { decryptSecret: (encrypted: string) => clientSecrets.decrypt(encrypted) } : {}),
+    },
+  });
+  const tokenEndpoint = new TokenEndpoint(clientAuthenticator, grants, clock, events);
   const authorizationEndpoint = new AuthorizationEndpoint(
     store,
     minter,
@@ -303,8 +335,8 @@ export function composeServices(options: ComposeOptions): Services {
     },
     events,
   );
-  const revocationEndpoint = new RevocationEndpoint(store, clock, events);
-  const introspectionEndpoint = new IntrospectionEndpoint(store, clock, {
+  const revocationEndpoint = new RevocationEndpoint(store, clientAuthenticator, clock, events);
+  const introspectionEndpoint = new IntrospectionEndpoint(store, clientAuthenticator, clock, {
     issuer: config.issuer,
     audience: config.access_token_audience,
   });
@@ -368,6 +400,7 @@ export function composeServices(options: ComposeOptions): Services {
     events,
     auditLog,
     mail,
+    remoteKeySets,
     metadata: serverMetadata({
       issuer: config.issuer,
       tokenGrantTypes: tokenEndpoint.grantTypes,

@@ -1,5 +1,6 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
+import { publicKeySetProblem } from '../core/client-methods.js';
 import { isScopeToken } from '../core/scopes.js';
 
 /**
@@ -84,6 +85,30 @@ export const configSchema = z
      * `openssl rand -base64 32`. Required for access_token_format: jwt and `gatehouse keys`.
      */
     key_encryption_key: z.string().min(32, 'must be at least 32 characters (e.g. openssl rand -base64 32)').optional(),
+    /**
+     * Seconds ahead of now a JWT assertion's `exp` may be at most (client assertions for
+     * private_key_jwt and client_secret_jwt, and the jwt-bearer grant): assertions are short-lived.
+     */
+    assertion_max_lifetime: z.number().int().min(10).max(3600).default(300),
+    /** The JWT bearer grant (RFC 7523 §2.1): whose assertions are trusted and what their `sub` names. */
+    jwt_bearer: z
+      .object({
+        /** Trusted issuers; none: every jwt-bearer request is refused (invalid_grant). */
+        issuers: z
+          .array(trustedIssuerSchema())
+          .max(100)
+          .default([])
+          .superRefine((issuers, ctx) => {
+            const seen = new Set<string>();
+            for (const [index, { issuer }] of issuers.entries()) {
+              if (seen.has(issuer))
+                ctx.addIssue({ code: 'custom', path: [index, 'issuer'], message: 'is listed twice' });
+              seen.add(issuer);
+            }
+          }),
+      })
+      .strict()
+      .default({ issuers: [] }),
     /** Shortest and longest password accepted, in characters (a password must not be the username or e-mail either). */
     password_min_length: z.number().int().min(1).max(4096).default(8),
     password_max_length: z.number().int().min(1).max(65_536).default(4096),
@@ -247,6 +272,39 @@ export const configSchema = z
     }
   });
 
+/** One trusted issuer of jwt-bearer assertions: its keys (inline or at a URL) and how its `sub` maps. */
+function trustedIssuerSchema() {
+  return z
+    .object({
+      /** The `iss` its assertions carry. */
+      issuer: z.string().min(1).max(2000),
+      /** Where it publishes its public keys (fetched through the guarded fetcher, cached). */
+      jwks_uri: z
+        .string()
+        .refine((value) => /^https?:\/\/[^\s]+$/.test(value) && URL.canParse(value), 'must be an https URL')
+        .optional(),
+      /** Its public keys inline: a JWK Set. */
+      jwks: z
+        .unknown()
+        .superRefine((value, ctx) => {
+          const problem = value === undefined ? null : publicKeySetProblem(value);
+          if (problem) ctx.addIssue({ code: 'custom', message: problem });
+        })
+        .optional(),
+      /** What `sub` names: a user by username (or e-mail), a user by id, or the requesting client itself. */
+      subject: z.enum(['username', 'user_id', 'client']),
+      /** Only these clients may present its assertions; absent: any client allowed the grant. */
+      allowed_clients: z.array(z.string().min(1)).optional(),
+    })
+    .strict()
+    .superRefine((issuer, ctx) => {
+      if ((issuer.jwks === undefined) === (issuer.jwks_uri === undefined))
+        ctx.addIssue({ code: 'custom', path: ['jwks'], message: 'give exactly one of jwks and jwks_uri' });
+    });
+}
+
+export type TrustedIssuerConfig = z.output<ReturnType<typeof trustedIssuerSchema>>;
+
 export type ConfigInput = z.input<typeof configSchema>;
 type ParsedConfig = z.output<typeof configSchema>;
 export type GatehouseConfig = ParsedConfig & {
@@ -303,6 +361,7 @@ export const numericKeys = new Set([
   'audit.retention',
   'audit.failure_window',
   'audit.failure_rows',
+  'assertion_max_lifetime',
 ]);
 export const listKeys = new Set(['supported_scopes', 'trusted_proxies', 'metrics.allow']);
 export const booleanKeys = new Set([
@@ -314,10 +373,18 @@ export const booleanKeys = new Set([
   'metrics.enabled',
 ]);
 /** Mappings: given as a JSON object in the environment. */
-export const objectKeys = new Set(['scope_descriptions']);
+export const objectKeys = new Set(['scope_descriptions', 'jwt_bearer.issuers']);
 
 /** Settings grouped in a section (registration.enabled …): written nested in files. */
-export const sectionKeys = new Set(['registration', 'resetting', 'mail', 'rate_limit', 'audit', 'metrics']);
+export const sectionKeys = new Set([
+  'registration',
+  'resetting',
+  'mail',
+  'rate_limit',
+  'audit',
+  'metrics',
+  'jwt_bearer',
+]);
 
 /** GATEHOUSE_ACCESS_TOKEN_LIFETIME, GATEHOUSE_REGISTRATION_ENABLED: a setting's environment variable. */
 export function environmentVariable(key: string): string {

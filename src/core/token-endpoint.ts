@@ -1,10 +1,5 @@
-import type { ClientAuthenticationThrottle, ClientRecord, ClientStore, SecurityEventSink } from './ports.js';
-import {
-  checkClientCredentials,
-  findPresentedClient,
-  presentedClientCredentials,
-  type PresentedClientCredentials,
-} from './client-auth.js';
+import type { ClientAuthenticator } from './client-auth.js';
+import type { SecurityEventSink } from './ports.js';
 import { OAuthError } from './errors.js';
 import type { Clock } from './clock.js';
 import type { GrantHandler, RequestHeaders } from './grants/grant.js';
@@ -34,10 +29,9 @@ export interface TokenOutcome {
  */
 export class TokenEndpoint {
   constructor(
-    private readonly clients: Pick<ClientStore, 'findClient'>,
+    private readonly clients: Pick<ClientAuthenticator, 'authenticate'>,
     private readonly grants: ReadonlyMap<string, GrantHandler>,
     private readonly clock: Clock,
-    private readonly throttle?: ClientAuthenticationThrottle,
     private readonly events?: SecurityEventSink,
   ) {}
 
@@ -48,7 +42,7 @@ export class TokenEndpoint {
   async handle({ params, authorization, clientIp = 'unknown', headers }: TokenRequest): Promise<TokenOutcome> {
     const grantType = params.get('grant_type');
     if (grantType === undefined) throw OAuthError.invalidRequest('missing required parameter: grant_type');
-    const client = await this.authenticate(presentedClientCredentials(params, authorization), clientIp);
+    const client = await this.clients.authenticate({ params, authorization, clientIp });
     const handler = this.grants.get(grantType);
     if (!handler) throw OAuthError.unsupportedGrantType(grantType);
     if (!client.grantTypes.includes(grantType)) {
@@ -70,46 +64,5 @@ export class TokenEndpoint {
       },
     });
     return { response: minted.response, clientId: client.id, grantType, userId };
-  }
-
-  /**
-   * Client authentication, with failures counted per client and address (an unknown client id
-   * under a hashed bucket, so made-up ids cannot grow the database). Client secrets are 256
-   * random bits, so there is nothing to guess: the throttle only ever slows failures (the answer
-   * says how long to wait), and a right secret always works — no lock-out weapon, and no extra
-   * database read on the hot path. A failure while already blocked writes nothing.
-   */
-  private async authenticate(presented: PresentedClientCredentials, clientIp: string): Promise<ClientRecord> {
-    const client = await findPresentedClient(this.clients, presented);
-    try {
-      return checkClientCredentials(client, presented);
-    } catch (error) {
-      if (!(error instanceof OAuthError) || error.code !== 'invalid_client') throw error;
-      this.announceFailure(client, presented, clientIp);
-      if (!this.throttle) throw error;
-      const wait = await this.throttle.clientAuthenticationFailed(presented.clientId, client !== null, clientIp);
-      if (wait === 0) throw error;
-      throw OAuthError.invalidClient(
-        `too many failed client authentications; retry in ${wait} seconds`,
-        presented.method === 'client_secret_basic',
-      ).withRetryAfter(wait);
-    }
-  }
-
-  /**
-   * client.authentication_failed, for the audit log (which counts these per source and window).
-   * The presented client_id is named only when such a client exists: anything else is the
-   * caller's free text (or a secret pasted into the wrong field).
-   */
-  private announceFailure(known: ClientRecord | null, presented: PresentedClientCredentials, clientIp: string): void {
-    const reason = !known ? 'unknown_client' : presented.clientSecret === null ? 'missing_secret' : 'wrong_secret';
-    this.events?.emit({
-      type: 'client.authentication_failed',
-      at: this.clock.now(),
-      actor: 'client',
-      ...(known ? { clientId: known.id } : {}),
-      address: clientIp,
-      details: { method: presented.method, reason },
-    });
   }
 }
