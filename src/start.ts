@@ -32,16 +32,17 @@ import { AuthorizationEndpoint } from './core/authorize.js';
 import { cryptoIds, systemClock, type Clock, type IdSource } from './core/clock.js';
 import { IntrospectionEndpoint } from './core/introspection.js';
 import { ClientAuthenticator } from './core/client-auth.js';
-import { CLIENT_SECRET_ENCRYPTION, KeyEncryption } from './core/key-encryption.js';
+import { KeyEncryption } from './core/key-encryption.js';
 import { KeyRing } from './core/keys.js';
 import { RevocationEndpoint } from './core/revocation.js';
 import type { ExtensionGrant } from './core/grants/extension.js';
-import { type RemoteKeySets, RemoteKeySetError } from './core/ports/remote-keys.js';
+import type { RemoteKeySets } from './core/ports/remote-keys.js';
 import { createGrantRegistry } from './core/grants/registry.js';
 import { serverMetadata } from './core/metadata.js';
 import { TokenEndpoint } from './core/token-endpoint.js';
 import { TokenMinter } from './core/tokens.js';
 import type { GatehouseConfig } from './config/schema.js';
+import { assertionSettings, NO_REMOTE_KEY_SETS } from './config/assertions.js';
 import type { Store, ThrottleStore } from './storage/store.js';
 import { ConfigError, databaseLocation } from './config/load.js';
 import { buildHttpServer } from './http/server.js';
@@ -214,13 +215,6 @@ export interface ComposeOptions {
   remoteKeySets?: RemoteKeySets;
 }
 
-/** Until the guarded fetcher is wired: every jwks_uri is unavailable (the caller answers invalid_client/invalid_grant). */
-const NO_REMOTE_KEY_SETS: RemoteKeySets = {
-  keySet: async () => {
-    throw new RemoteKeySetError('unavailable', 'no fetcher for remote key sets is configured');
-  },
-};
-
 /**
  * The explicit wiring: each service gets exactly the collaborators it uses. The one place that
  * knows which class implements which port (accounts' sign-in for core's ResourceOwnerAuthenticator,
@@ -278,6 +272,8 @@ export function composeServices(options: ComposeOptions): Services {
   });
   const devices = new TrustedDevices(store, clock, ids);
   const scopes = { supported: config.supported_scopes, defaults: config.default_scope.split(' ').filter(Boolean) };
+  const remoteKeySets = options.remoteKeySets ?? NO_REMOTE_KEY_SETS;
+  const assertions = assertionSettings(config, { clock, usedIds: store, remoteKeySets });
   const grants = createGrantRegistry(
     {
       store,
@@ -299,26 +295,16 @@ export function composeServices(options: ComposeOptions): Services {
         findByLogin: (login) => store.findUserByLogin(canonicalize(login)),
       },
       grantThrottle: throttle,
+      jwtBearer: assertions.jwtBearer,
     },
     options.grants,
   );
-  const remoteKeySets = options.remoteKeySets ?? NO_REMOTE_KEY_SETS;
-  const clientSecrets = config.key_encryption_key
-    ? new KeyEncryption(config.key_encryption_key, CLIENT_SECRET_ENCRYPTION)
-    : null;
   const clientAuthenticator = new ClientAuthenticator({
     clients: store,
     clock,
     throttle,
     events,
-    assertions: {
-      issuer: config.issuer,
-      maxLifetime: config.assertion_max_lifetime,
-      clock,
-      usedIds: store,
-      remoteKeySets,
-      ...(clientSecrets ? { decryptSecret: (encrypted: string) => clientSecrets.decrypt(encrypted) } : {}),
-    },
+    assertions: assertions.clientAssertions,
   });
   const tokenEndpoint = new TokenEndpoint(clientAuthenticator, grants, clock, events);
   const authorizationEndpoint = new AuthorizationEndpoint(

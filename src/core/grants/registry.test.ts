@@ -14,7 +14,13 @@ import {
 
 describe('the grant registry', () => {
   it("lists the token endpoint's built-in grants once; implicit is a client grant type without a handler", () => {
-    expect(BUILT_IN_GRANT_TYPES).toEqual(['authorization_code', 'client_credentials', 'password', 'refresh_token']);
+    expect(BUILT_IN_GRANT_TYPES).toEqual([
+      'authorization_code',
+      'client_credentials',
+      'password',
+      'refresh_token',
+      'urn:ietf:params:oauth:grant-type:jwt-bearer',
+    ]);
     expect(AUTHORIZATION_ENDPOINT_GRANT_TYPES).toEqual(['implicit']);
     expect(CLIENT_GRANT_TYPES).toEqual([...BUILT_IN_GRANT_TYPES, 'implicit']);
   });

@@ -14,6 +14,7 @@ import { AuthorizationCodeGrant } from './authorization-code.js';
 import { ClientCredentialsGrant } from './client-credentials.js';
 import { type ExtensionGrant, type ExtensionGrantUsers, extensionGrantHandler, isAbsoluteUri } from './extension.js';
 import type { GrantHandler } from './grant.js';
+import { JWT_BEARER_GRANT_TYPE, type JwtBearerSettings, jwtBearerGrant } from './jwt-bearer.js';
 import { PasswordGrant } from './password.js';
 import { RefreshTokenGrant } from './refresh-token.js';
 import type { ScopePolicy } from './scope-policy.js';
@@ -33,6 +34,8 @@ export interface GrantDependencies {
   users: ExtensionGrantUsers;
   /** Counts extension grants' refused requests; absent: nothing is counted. */
   grantThrottle?: GrantAttemptThrottle;
+  /** The JWT bearer grant's trusted issuers and rules; absent: every jwt-bearer request is refused. */
+  jwtBearer?: JwtBearerSettings;
 }
 
 /** One grant_type of the token endpoint and how to build its handler. */
@@ -69,6 +72,7 @@ export const BUILT_IN_GRANTS: readonly GrantDefinition[] = [
     create: ({ store, minter, clock, refreshTokenGracePeriod, events }) =>
       new RefreshTokenGrant({ store, minter, clock, gracePeriod: refreshTokenGracePeriod, events }),
   },
+  builtOnExtensionApi(JWT_BEARER_GRANT_TYPE, (deps) => jwtBearerGrant(deps.jwtBearer)),
 ];
 
 /**
