@@ -273,7 +273,7 @@ export function composeServices(options: ComposeOptions): Services {
   const devices = new TrustedDevices(store, clock, ids);
   const scopes = { supported: config.supported_scopes, defaults: config.default_scope.split(' ').filter(Boolean) };
   const remoteKeySets = options.remoteKeySets ?? NO_REMOTE_KEY_SETS;
-  const assertions = assertionSettings(config, { clock, usedIds: store, remoteKeySets });
+  const { clientAssertions, jwtBearer } = assertionSettings(config, { clock, usedIds: store, remoteKeySets });
   const grants = createGrantRegistry(
     {
       store,
@@ -295,18 +295,12 @@ export function composeServices(options: ComposeOptions): Services {
         findByLogin: (login) => store.findUserByLogin(canonicalize(login)),
       },
       grantThrottle: throttle,
-      jwtBearer: assertions.jwtBearer,
+      jwtBearer,
     },
     options.grants,
   );
-  const clientAuthenticator = new ClientAuthenticator({
-    clients: store,
-    clock,
-    throttle,
-    events,
-    assertions: assertions.clientAssertions,
-  });
-  const tokenEndpoint = new TokenEndpoint(clientAuthenticator, grants, clock, events);
+  const clients = new ClientAuthenticator({ clients: store, clock, throttle, events, assertions: clientAssertions });
+  const tokenEndpoint = new TokenEndpoint(clients, grants, clock, events);
   const authorizationEndpoint = new AuthorizationEndpoint(
     store,
     minter,
@@ -321,8 +315,8 @@ export function composeServices(options: ComposeOptions): Services {
     },
     events,
   );
-  const revocationEndpoint = new RevocationEndpoint(store, clientAuthenticator, clock, events);
-  const introspectionEndpoint = new IntrospectionEndpoint(store, clientAuthenticator, clock, {
+  const revocationEndpoint = new RevocationEndpoint(store, clients, clock, events);
+  const introspectionEndpoint = new IntrospectionEndpoint(store, clients, clock, {
     issuer: config.issuer,
     audience: config.access_token_audience,
   });

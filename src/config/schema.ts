@@ -1,7 +1,7 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
-import { publicKeySetProblem } from '../core/client-methods.js';
 import { isScopeToken } from '../core/scopes.js';
+import { jwtBearerSection } from './jwt-bearer.js';
 
 /**
  * Every setting Gatehouse reads, with its default and what it means. The lifetimes are
@@ -91,24 +91,7 @@ export const configSchema = z
      */
     assertion_max_lifetime: z.number().int().min(10).max(3600).default(300),
     /** The JWT bearer grant (RFC 7523 §2.1): whose assertions are trusted and what their `sub` names. */
-    jwt_bearer: z
-      .object({
-        /** Trusted issuers; none: every jwt-bearer request is refused (invalid_grant). */
-        issuers: z
-          .array(trustedIssuerSchema())
-          .max(100)
-          .default([])
-          .superRefine((issuers, ctx) => {
-            const seen = new Set<string>();
-            for (const [index, { issuer }] of issuers.entries()) {
-              if (seen.has(issuer))
-                ctx.addIssue({ code: 'custom', path: [index, 'issuer'], message: 'is listed twice' });
-              seen.add(issuer);
-            }
-          }),
-      })
-      .strict()
-      .default({ issuers: [] }),
+    jwt_bearer: jwtBearerSection,
     /** Shortest and longest password accepted, in characters (a password must not be the username or e-mail either). */
     password_min_length: z.number().int().min(1).max(4096).default(8),
     password_max_length: z.number().int().min(1).max(65_536).default(4096),
@@ -271,39 +254,6 @@ export const configSchema = z
       }
     }
   });
-
-/** One trusted issuer of jwt-bearer assertions: its keys (inline or at a URL) and how its `sub` maps. */
-function trustedIssuerSchema() {
-  return z
-    .object({
-      /** The `iss` its assertions carry. */
-      issuer: z.string().min(1).max(2000),
-      /** Where it publishes its public keys (fetched through the guarded fetcher, cached). */
-      jwks_uri: z
-        .string()
-        .refine((value) => /^https?:\/\/[^\s]+$/.test(value) && URL.canParse(value), 'must be an https URL')
-        .optional(),
-      /** Its public keys inline: a JWK Set. */
-      jwks: z
-        .unknown()
-        .superRefine((value, ctx) => {
-          const problem = value === undefined ? null : publicKeySetProblem(value);
-          if (problem) ctx.addIssue({ code: 'custom', message: problem });
-        })
-        .optional(),
-      /** What `sub` names: a user by username (or e-mail), a user by id, or the requesting client itself. */
-      subject: z.enum(['username', 'user_id', 'client']),
-      /** Only these clients may present its assertions; absent: any client allowed the grant. */
-      allowed_clients: z.array(z.string().min(1)).optional(),
-    })
-    .strict()
-    .superRefine((issuer, ctx) => {
-      if ((issuer.jwks === undefined) === (issuer.jwks_uri === undefined))
-        ctx.addIssue({ code: 'custom', path: ['jwks'], message: 'give exactly one of jwks and jwks_uri' });
-    });
-}
-
-export type TrustedIssuerConfig = z.output<ReturnType<typeof trustedIssuerSchema>>;
 
 export type ConfigInput = z.input<typeof configSchema>;
 type ParsedConfig = z.output<typeof configSchema>;

@@ -53,6 +53,8 @@ export function jwtBearerGrant(settings: JwtBearerSettings | undefined): Extensi
     grantType: JWT_BEARER_GRANT_TYPE,
     // The assertion is signed: nothing to guess, so no brute-force counting (and no read per request).
     throttleFailures: false,
+    // The issuer is asked for a new assertion instead: its word, not ours, says the user is still there.
+    refreshTokens: false,
     decide: (request) => decide(settings, request),
   };
 }
