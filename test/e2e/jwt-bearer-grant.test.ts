@@ -63,7 +63,8 @@ describeEachEngine('the JWT bearer grant (e2e)', (factory) => {
     node2 = await startTestServer({ database: server.database, env: ENV, config, remoteKeySets: keySets });
     const grant = ['--grant-type', JWT_BEARER_GRANT];
     [app, service, notAllowed] = (await Promise.all([
-      server.createClient(['--name', 'app', ...grant]),
+      // Also allowed refresh_token: the jwt-bearer grant still issues none.
+      server.createClient(['--name', 'app', ...grant, '--grant-type', 'refresh_token']),
       server.createClient(['--name', 'service', ...grant]),
       server.createClient(['--name', 'no-jwt-bearer', '--grant-type', 'client_credentials']),
     ])) as [Confidential, Confidential, Confidential];
