@@ -30,6 +30,7 @@ function makeClient(overrides: Partial<ClientRecord> = {}): ClientRecord {
     trusted: false,
     canIntrospect: false,
     createdAt: T,
+    authMethod: 'client_secret_basic',
     ...overrides,
   };
 }
