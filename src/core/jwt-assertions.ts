@@ -5,17 +5,16 @@
  * this server accepts, a short life (exp required, at most maxLifetime ahead), sane iat and nbf,
  * and a `jti` used once, remembered in the database until exp so replays fail on every node.
  */
-import {
-  createLocalJWKSet,
-  errors,
-  type JWSHeaderParameters,
-  type JWTPayload,
-  jwtVerify,
-  type FlattenedJWSInput,
-  type JSONWebKeySet,
-} from 'jose';
+import type { FlattenedJWSInput, JSONWebKeySet, JWSHeaderParameters, JWTPayload } from 'jose';
 import type { JsonWebKeySet, RemoteKeySets, UsedAssertionIdStore } from './ports.js';
 import { tokenKey } from './secrets.js';
+
+/**
+ * jose, loaded when the first assertion is checked: this module is reached from the grant registry,
+ * which the CLI loads for its --help, and the CLI loads no more than it needs.
+ */
+let jose: Promise<typeof import('jose')> | undefined;
+const loadJose = () => (jose ??= import('jose'));
 
 /** Seconds of clock difference tolerated between the signer and this server (exp, nbf, iat). */
 export const ASSERTION_LEEWAY = 30;
@@ -73,9 +72,10 @@ export function unverifiedClaims(jwt: string): { iss?: unknown; sub?: unknown } 
 }
 
 type KeyGetter = (header: JWSHeaderParameters, token: FlattenedJWSInput) => Promise<CryptoKey>;
+type Jose = typeof import('jose');
 
 /** A key set at a URL: fetched (cached by the port), asked again once when no key matches the kid. */
-function remoteKeyGetter(uri: string, keySets: RemoteKeySets): KeyGetter {
+function remoteKeyGetter({ createLocalJWKSet, errors }: Jose, uri: string, keySets: RemoteKeySets): KeyGetter {
   const fetchSet = async (refresh: boolean) => {
     try {
       return createLocalJWKSet((await keySets.keySet(uri, { refresh })) as JSONWebKeySet);
@@ -101,6 +101,8 @@ export async function verifyAssertion(
   rules: AssertionRules,
 ): Promise<VerifiedAssertion> {
   if (jwt.length > MAX_ASSERTION_LENGTH) throw new AssertionError('malformed', 'the assertion is too long');
+  const jose = await loadJose();
+  const { createLocalJWKSet, jwtVerify } = jose;
   const options = {
     algorithms: [...rules.algorithms],
     audience: [...rules.audiences],
@@ -114,11 +116,13 @@ export async function verifyAssertion(
       ({ payload } = await jwtVerify(jwt, new TextEncoder().encode(keys.secret), options));
     } else {
       const getter =
-        keys.kind === 'jwks' ? createLocalJWKSet(keys.jwks as JSONWebKeySet) : remoteKeyGetter(keys.uri, keys.keySets);
+        keys.kind === 'jwks'
+          ? createLocalJWKSet(keys.jwks as JSONWebKeySet)
+          : remoteKeyGetter(jose, keys.uri, keys.keySets);
       ({ payload } = await jwtVerify(jwt, getter, options));
     }
   } catch (error) {
-    throw asAssertionError(error);
+    throw asAssertionError(jose.errors, error);
   }
   const { iss, sub, jti, exp, iat } = payload;
   if (typeof iss !== 'string' || typeof sub !== 'string' || typeof exp !== 'number')
@@ -147,7 +151,7 @@ export async function useAssertionId(
     throw new AssertionError('replayed', 'this assertion (its jti) has been used already');
 }
 
-function asAssertionError(error: unknown): AssertionError {
+function asAssertionError(errors: Jose['errors'], error: unknown): AssertionError {
   if (error instanceof AssertionError) return error;
   if (error instanceof errors.JWTExpired) return new AssertionError('expired', 'the assertion has expired');
   if (error instanceof errors.JWTClaimValidationFailed) {
