@@ -313,7 +313,7 @@ export const numericKeys = new Set([
   'audit.failure_rows',
   'assertion_max_lifetime',
 ]);
-export const listKeys = new Set(['supported_scopes', 'trusted_proxies', 'metrics.allow']);
+export const listKeys = new Set(['supported_scopes', 'trusted_proxies', 'metrics.allow', 'jwt_bearer.issuers']);
 export const booleanKeys = new Set([
   'require_pkce',
   'enforce_state',
@@ -323,7 +323,7 @@ export const booleanKeys = new Set([
   'metrics.enabled',
 ]);
 /** Mappings: given as a JSON object in the environment. */
-export const objectKeys = new Set(['scope_descriptions', 'jwt_bearer.issuers']);
+export const objectKeys = new Set(['scope_descriptions']);
 
 /** Settings grouped in a section (registration.enabled …): written nested in files. */
 export const sectionKeys = new Set([

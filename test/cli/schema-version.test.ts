@@ -7,7 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { latestVersion } from '../../src/storage/migrations/index.js';
+import { latestVersion, migrations } from '../../src/storage/migrations/index.js';
 import { describeEachEngine, type TestDatabase } from '../helpers/databases.js';
 import {
   databaseUrl,
@@ -43,6 +43,9 @@ function expectMigrateFirst(result: Awaited<ReturnType<typeof runCli>>, schema: 
   expect(result.stderr).toMatch(/^gatehouse: .*: run gatehouse migrate\n$/);
   expect(result.stdout).toBe('');
 }
+
+/** The version before the newest (versions may skip numbers reserved for work that lands later). */
+const previousVersion = Math.max(...migrations.map((m) => m.version).filter((v) => v < latestVersion));
 
 describeEachEngine('admin commands check the schema version', (factory) => {
   let db: TestDatabase;
@@ -97,7 +100,7 @@ describeEachEngine('admin commands check the schema version', (factory) => {
       const result = await cli(['client', 'list']);
       expectMigrateFirst(
         result,
-        new RegExp(`the database schema is at version ${latestVersion - 1}, this release needs ${latestVersion}`),
+        new RegExp(`the database schema is at version ${previousVersion}, this release needs ${latestVersion}`),
       );
     } finally {
       const restore =

@@ -174,7 +174,10 @@ export function clientCommand(): Command {
           details: {
             name: created.name,
             grant_types: created.grantTypes.join(' '),
-            token_endpoint_auth_method: registeredAuthMethod(created),
+            // Said for the JWT methods only: the secret methods are what every client had before.
+            ...(created.authMethod === 'private_key_jwt' || created.authMethod === 'client_secret_jwt'
+              ? { token_endpoint_auth_method: created.authMethod }
+              : {}),
           },
         });
         warnAboutExtensionGrants(created.grantTypes);
