@@ -14,8 +14,11 @@ export const CLIENT_AUTH_METHODS: readonly ClientAuthMethod[] = [
   'none',
 ];
 
-/** private_key_jwt signatures accepted: asymmetric only, so a public key can never serve as an HMAC secret. */
-export const PRIVATE_KEY_JWT_ALGORITHMS: readonly string[] = ['RS256', 'PS256', 'ES256', 'EdDSA'];
+/**
+ * private_key_jwt signatures accepted: asymmetric only, so a public key can never serve as an HMAC
+ * secret. Ed25519 is EdDSA's fully specified name (RFC 9864), what oauth4webapi signs with.
+ */
+export const PRIVATE_KEY_JWT_ALGORITHMS: readonly string[] = ['RS256', 'PS256', 'ES256', 'EdDSA', 'Ed25519'];
 /** client_secret_jwt: an HMAC with the client's secret. */
 export const CLIENT_SECRET_JWT_ALGORITHMS: readonly string[] = ['HS256'];
 

@@ -370,6 +370,7 @@ describeEachEngine('client authentication with JWT assertions (e2e)', (factory) 
         'PS256',
         'ES256',
         'EdDSA',
+        'Ed25519',
         'HS256',
       ]);
     }

@@ -127,6 +127,27 @@ describeEachEngine('oauth4webapi with private_key_jwt, client_secret_jwt and the
     expect(after.active).toBe(false);
   });
 
+  it('PrivateKeyJwt with an Ed25519 key (the library signs alg Ed25519, RFC 9864)', async () => {
+    const edKey = await signingKey('Ed25519');
+    const created = await server.createClient([
+      '--name',
+      'ed25519',
+      '--grant-type',
+      'client_credentials',
+      '--jwks',
+      JSON.stringify({ keys: [{ ...edKey.publicJwk, alg: undefined }] }),
+    ]);
+    const { options, sent } = recorder();
+    const client = { client_id: created.client_id };
+    const auth = oauth.PrivateKeyJwt({ key: edKey.privateKey, kid: edKey.kid });
+    const response = await oauth.clientCredentialsGrantRequest(as, client, auth, {}, options);
+    expect((await oauth.processClientCredentialsResponse(as, client, response)).scope).toBe('read');
+    const header = JSON.parse(
+      Buffer.from(sent[0]!.body.get('client_assertion')!.split('.')[0]!, 'base64url').toString(),
+    );
+    expect(header.alg).toBe('Ed25519');
+  });
+
   it('ClientSecretJwt: client_credentials with an HS256 assertion', async () => {
     const { options } = recorder();
     const client = { client_id: csj.client_id };
