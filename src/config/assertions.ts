@@ -11,7 +11,7 @@ import type { JsonWebKeySet, UsedAssertionIdStore } from '../core/ports.js';
 import { type RemoteKeySets, RemoteKeySetError } from '../core/ports/remote-keys.js';
 import type { GatehouseConfig } from './schema.js';
 
-/** Until a fetcher is wired: every jwt_uri is unavailable (answered invalid_client or invalid_grant, never 5xx). */
+/** Until a fetcher is wired: every jwks_uri is unavailable (answered invalid_client or invalid_grant, never 5xx). */
 export const NO_REMOTE_KEY_SETS: RemoteKeySets = {
   keySet: async () => {
     throw new RemoteKeySetError('unavailable', 'no fetcher for remote key sets is configured');
