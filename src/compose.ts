@@ -26,6 +26,7 @@ import { AuthorizationEndpoint } from './core/authorize.js';
 import { cryptoIds, systemClock, type Clock, type IdSource } from './core/clock.js';
 import { DeviceAuthorizationEndpoint } from './core/device-authorization.js';
 import { IntrospectionEndpoint } from './core/introspection.js';
+import { ClientAuthenticator } from './core/client-auth.js';
 import { KeyEncryption } from './core/key-encryption.js';
 import { KeyRing } from './core/keys.js';
 import { RevocationEndpoint } from './core/revocation.js';
@@ -36,6 +37,7 @@ import { serverMetadata } from './core/metadata.js';
 import { TokenEndpoint } from './core/token-endpoint.js';
 import { TokenMinter } from './core/tokens.js';
 import type { GatehouseConfig } from './config/schema.js';
+import { assertionSettings } from './config/assertions.js';
 import type { Store, ThrottleStore } from './storage/store.js';
 import type { HttpServices } from './http/services.js';
 import { remoteJwksCache } from './outbound/remote-jwks.js';
@@ -79,6 +81,8 @@ export interface ComposeOptions {
    * built-in ones: see ExtensionGrant in core/grants/extension.ts and the README.
    */
   grants?: readonly ExtensionGrant[];
+  /** Fetches the key sets at clients' and trusted issuers' jwks_uri: the guarded fetcher unless given. */
+  remoteKeySets?: RemoteKeySets;
 }
 
 /**
@@ -140,6 +144,12 @@ export function composeServices(options: ComposeOptions): Services {
   const scopes = { supported: config.supported_scopes, defaults: config.default_scope.split(' ').filter(Boolean) };
   // RFC 8707: a token whose request names no resource is for this audience, and any client may name it.
   const resources = { defaultAudience: config.access_token_audience };
+  // Client assertions (private_key_jwt, client_secret_jwt) and the JWT bearer grant's issuers: keys
+  // inline or fetched through the guarded fetcher (outbound_fetch).
+  const remoteKeySets = options.remoteKeySets ?? remoteJwksCache(config.outbound_fetch, clock, logger);
+  const { clientAssertions, jwtBearer } = assertionSettings(config, { clock, usedIds: store, remoteKeySets });
+  // One client authentication for every endpoint that authenticates clients: throttled, audited.
+  const clients = new ClientAuthenticator({ clients: store, clock, throttle, events, assertions: clientAssertions });
   const grants = createGrantRegistry(
     {
       store,
@@ -163,10 +173,11 @@ export function composeServices(options: ComposeOptions): Services {
       },
       grantThrottle: throttle,
       deviceCodes: store.deviceCodes,
+      jwtBearer,
     },
     options.grants,
   );
-  const tokenEndpoint = new TokenEndpoint(store, grants, clock, throttle, events);
+  const tokenEndpoint = new TokenEndpoint(clients, grants, clock, events);
   const authorizationEndpoint = new AuthorizationEndpoint(
     store,
     minter,
@@ -184,7 +195,7 @@ export function composeServices(options: ComposeOptions): Services {
   );
   const { device_flow: deviceFlow } = config;
   const deviceAuthorizationEndpoint = new DeviceAuthorizationEndpoint(
-    store,
+    clients,
     store.deviceCodes,
     clock,
     ids,
@@ -195,12 +206,10 @@ export function composeServices(options: ComposeOptions): Services {
       maxPendingPerClient: deviceFlow.max_pending_per_client,
       scopes,
     },
-    throttle,
     {
       deviceAuthorizationRequested: (address) =>
         throttle.attempt(throttle.forDeviceAuthorizations(address, deviceFlow.requests_per_address)),
     },
-    events,
   );
   const deviceVerification = new DeviceVerification({
     store: store.deviceCodes,
@@ -212,8 +221,8 @@ export function composeServices(options: ComposeOptions): Services {
     onAlert: (failures) =>
       logger.warn({ failures_this_minute: failures }, 'many wrong device user codes: possible brute force'),
   });
-  const revocationEndpoint = new RevocationEndpoint(store, clock, events);
-  const introspectionEndpoint = new IntrospectionEndpoint(store, clock, {
+  const revocationEndpoint = new RevocationEndpoint(store, clients, clock, events);
+  const introspectionEndpoint = new IntrospectionEndpoint(store, clients, clock, {
     issuer: config.issuer,
     audience: config.access_token_audience,
   });
@@ -277,7 +286,7 @@ export function composeServices(options: ComposeOptions): Services {
     events,
     auditLog,
     mail,
-    remoteKeySets: remoteJwksCache(config.outbound_fetch, clock, logger),
+    remoteKeySets,
     metadata: serverMetadata({
       issuer: config.issuer,
       tokenGrantTypes: tokenEndpoint.grantTypes,

@@ -99,6 +99,7 @@ export async function startGatehouse(options: StartOptions): Promise<RunningGate
       mailer: options.mailer,
       auditLog: options.auditLog,
       grants: options.grants,
+      remoteKeySets: options.remoteKeySets,
     });
     // Security events go to the audit_events table (composeServices does that) and to the log, but
     // for token.issued and client.authentication_failed: the request's own log line already says it

@@ -11,7 +11,6 @@ interface SchemaDef {
   type: string;
   innerType?: z.ZodType;
   in?: z.ZodType;
-  element?: z.ZodType;
   shape?: Record<string, z.ZodType>;
 }
 
@@ -32,8 +31,8 @@ function kindOf(schema: z.ZodType): Kind {
   const def = defOf(unwrap(schema));
   if (def.type === 'number') return 'number';
   if (def.type === 'boolean') return 'boolean';
-  // A list of words (scopes, addresses) is written "a b" or "a,b"; a list of objects is JSON.
-  if (def.type === 'array') return def.element && defOf(unwrap(def.element)).type === 'object' ? 'object' : 'list';
+  // A list is written "a b", "a,b" or as a JSON array (a list of objects: jwt_bearer.issuers).
+  if (def.type === 'array') return 'list';
   if (def.type === 'record' || def.type === 'object') return 'object';
   return 'string';
 }
@@ -56,7 +55,7 @@ const keysOfKind = (kind: Kind) => new Set([...kinds].filter(([, k]) => k === ki
 export const numericKeys: ReadonlySet<string> = keysOfKind('number');
 export const booleanKeys: ReadonlySet<string> = keysOfKind('boolean');
 export const listKeys: ReadonlySet<string> = keysOfKind('list');
-/** Mappings and lists of objects: given as JSON in the environment. */
+/** Mappings: given as a JSON object in the environment. */
 export const objectKeys: ReadonlySet<string> = keysOfKind('object');
 
 /**

@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { isScopeToken } from '../core/scopes.js';
+import { jwtBearerSection } from './jwt-bearer.js';
 
 /**
  * Every setting Gatehouse reads, with its default and what it means. The lifetimes are
@@ -84,6 +85,13 @@ export const configSchema = z
      * `openssl rand -base64 32`. Required for access_token_format: jwt and `gatehouse keys`.
      */
     key_encryption_key: z.string().min(32, 'must be at least 32 characters (e.g. openssl rand -base64 32)').optional(),
+    /**
+     * Seconds ahead of now a JWT assertion's `exp` may be at most (client assertions for
+     * private_key_jwt and client_secret_jwt, and the jwt-bearer grant): assertions are short-lived.
+     */
+    assertion_max_lifetime: z.number().int().min(10).max(3600).default(300),
+    /** The JWT bearer grant (RFC 7523 §2.1): whose assertions are trusted and what their `sub` names. */
+    jwt_bearer: jwtBearerSection,
     /** Shortest and longest password accepted, in characters (a password must not be the username or e-mail either). */
     password_min_length: z.number().int().min(1).max(4096).default(8),
     password_max_length: z.number().int().min(1).max(65_536).default(4096),

@@ -104,6 +104,17 @@ export const settingDocs: Record<string, SettingDoc> = {
       'Required with `access_token_format: jwt` and for `gatehouse keys`. Prefer the environment ' +
       '(`GATEHOUSE_KEY_ENCRYPTION_KEY`) to a file.',
   },
+  assertion_max_lifetime: {
+    meaning:
+      'Seconds ahead of now the `exp` of a JWT assertion may be at most: client assertions (`private_key_jwt`,' +
+      ' `client_secret_jwt`) and the jwt-bearer grant. Each assertion is single-use (its `jti`) until it expires.',
+    defaultNote: '5 minutes',
+  },
+  'jwt_bearer.issuers': {
+    meaning:
+      'Trusted issuers of the JWT bearer grant (RFC 7523), each `{ issuer, jwks_uri` or `jwks, subject, ' +
+      'allowed_clients? }` with `subject` one of `username`, `user_id`, `client`. See [JWT bearer grant](#jwt-bearer-grant-rfc-7523). In the environment: a JSON array.',
+  },
   password_min_length: {
     meaning: 'Shortest password accepted, in characters. A password may never be the username or e-mail address.',
   },

@@ -1,14 +1,38 @@
+import type {
+  ClientAuthenticationThrottle,
+  ClientRecord,
+  ClientStore,
+  RemoteKeySets,
+  SecurityEventSink,
+  UsedAssertionIdStore,
+} from './ports.js';
+import {
+  CLIENT_SECRET_JWT_ALGORITHMS,
+  JWT_CLIENT_ASSERTION_TYPE,
+  PRIVATE_KEY_JWT_ALGORITHMS,
+  registeredAuthMethod,
+} from './client-methods.js';
 import type { Clock } from './clock.js';
-import type { ClientAuthenticationThrottle, ClientRecord, ClientStore, SecurityEventSink } from './ports.js';
 import { OAuthError } from './errors.js';
+import {
+  AssertionError,
+  type AssertionKeys,
+  unverifiedClaims,
+  useAssertionId,
+  verifyAssertion,
+} from './jwt-assertions.js';
 import { hashesEqual, hashSecret } from './secrets.js';
 
-export type ClientAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'none';
+/** How a request tried to authenticate: a secret (Basic or body), a JWT assertion (RFC 7523 §2.2), or its id alone. */
+export type PresentedAuthMethod = 'client_secret_basic' | 'client_secret_post' | 'client_assertion' | 'none';
 
 export interface PresentedClientCredentials {
-  method: ClientAuthMethod;
+  method: PresentedAuthMethod;
+  /** The client named: the Basic user, client_id, or (an assertion without client_id) its unverified sub. */
   clientId: string;
   clientSecret: string | null;
+  /** client_assertion: the JWT. */
+  assertion?: string;
 }
 
 /** RFC 6749 §2.3.1: Basic credentials are form-encoded before base64, so decode them the same way. */
@@ -45,7 +69,22 @@ export function presentedClientCredentials(
 ): PresentedClientCredentials {
   const bodyId = params.get('client_id');
   const bodySecret = params.get('client_secret');
-  if (authorization !== undefined && /^basic\b/i.test(authorization.trim())) {
+  const assertionType = params.get('client_assertion_type');
+  const assertion = params.get('client_assertion');
+  const triesBasic = authorization !== undefined && /^basic\b/i.test(authorization.trim());
+  if (assertionType !== undefined || assertion !== undefined) {
+    if (triesBasic || bodySecret !== undefined)
+      throw OAuthError.invalidRequest('use one client authentication method, not a client assertion and a secret');
+    if (assertionType === undefined || assertion === undefined)
+      throw OAuthError.invalidRequest('client_assertion and client_assertion_type must be sent together');
+    if (assertionType !== JWT_CLIENT_ASSERTION_TYPE)
+      throw OAuthError.invalidRequest(`client_assertion_type must be ${JWT_CLIENT_ASSERTION_TYPE}`);
+    // Whose keys to verify with: client_id when sent (it must then equal iss and sub), else the claimed sub.
+    const claimed = unverifiedClaims(assertion)?.sub;
+    const clientId = bodyId ?? (typeof claimed === 'string' ? claimed : '');
+    return { method: 'client_assertion', clientId, clientSecret: null, assertion };
+  }
+  if (triesBasic && authorization !== undefined) {
     const basic = parseBasic(authorization.trim());
     if (bodySecret !== undefined)
       throw OAuthError.invalidRequest(
@@ -78,58 +117,162 @@ export async function findPresentedClient(
   return presented.clientId.length <= 255 ? store.findClient(presented.clientId) : null;
 }
 
-/** Checks the presented credentials against `client` (null: unknown) in constant time: the second half. */
-export function checkClientCredentials(
+/** What checking a client assertion needs; without it (unit tests of secrets), assertions always fail. */
+export interface ClientAssertionVerifier {
+  /** The issuer identifier: the only accepted `aud` (a string, or an array containing it). */
+  issuer: string;
+  /** Seconds ahead of now an assertion's exp may be at most. */
+  maxLifetime: number;
+  clock: Clock;
+  usedIds: UsedAssertionIdStore;
+  /** Fetches a client's jwks_uri (cached; refresh on an unknown kid). */
+  remoteKeySets: RemoteKeySets;
+  /** A client_secret_jwt client's secret from its encrypted form; absent without key_encryption_key. */
+  decryptSecret?: (encrypted: string) => string;
+}
+
+/** A failed client authentication: always the same 401 invalid_client; `reason` is for the audit log only. */
+export interface ClientAuthenticationFailure extends OAuthError {
+  reason: string;
+}
+
+function failure(reason: string, presented: PresentedClientCredentials): ClientAuthenticationFailure {
+  const error = OAuthError.invalidClient('client authentication failed', presented.method === 'client_secret_basic');
+  return Object.assign(error, { reason });
+}
+
+/** The reason a failure was recorded with (unknown_client, wrong_secret, expired, replayed…). */
+export function failureReason(error: OAuthError): string | undefined {
+  return (error as Partial<ClientAuthenticationFailure>).reason;
+}
+
+/** Checks the presented credentials against `client` (null: unknown), secrets in constant time: the second half. */
+export async function checkClientCredentials(
   client: ClientRecord | null,
   presented: PresentedClientCredentials,
-): ClientRecord {
-  const triedBasic = presented.method === 'client_secret_basic';
-  const failure = () => OAuthError.invalidClient('client authentication failed', triedBasic);
-
+  assertions?: ClientAssertionVerifier,
+): Promise<ClientRecord> {
+  const registered = client ? registeredAuthMethod(client) : null;
+  if (presented.method === 'client_assertion') {
+    if (!client) throw failure('unknown_client', presented);
+    if (registered !== 'private_key_jwt' && registered !== 'client_secret_jwt')
+      throw failure('wrong_method', presented);
+    return checkClientAssertion(client, registered, presented, assertions);
+  }
+  if (registered === 'private_key_jwt' || registered === 'client_secret_jwt') throw failure('wrong_method', presented);
   if (client?.isPublic) {
     // A public client has no secret to check; presenting one is a misconfigured client.
-    if (presented.clientSecret !== null) throw failure();
+    if (presented.clientSecret !== null) throw failure('secret_for_public_client', presented);
     return client;
   }
-  if (presented.clientSecret === null) throw failure();
+  if (presented.clientSecret === null) throw failure(client ? 'missing_secret' : 'unknown_client', presented);
   const matches = hashesEqual(hashSecret(presented.clientSecret), client?.secretHash ?? DECOY_HASH);
-  if (!client || !matches) throw failure();
+  if (!client) throw failure('unknown_client', presented);
+  if (!matches) throw failure('wrong_secret', presented);
   return client;
 }
 
-/** Authenticates the client in constant time; every failure is the same 401 invalid_client. */
+/**
+ * RFC 7523 §3 for a client assertion: iss = sub = the client, aud = this issuer (never the token
+ * endpoint URL: the 2025 audience-injection fix), signed by the client's registered key (or its
+ * secret, client_secret_jwt), short-lived, and its jti used once.
+ */
+async function checkClientAssertion(
+  client: ClientRecord,
+  method: 'private_key_jwt' | 'client_secret_jwt',
+  presented: PresentedClientCredentials,
+  verifier: ClientAssertionVerifier | undefined,
+): Promise<ClientRecord> {
+  if (!verifier || presented.assertion === undefined) throw failure('assertions_not_configured', presented);
+  const keys = assertionKeys(client, method, verifier);
+  if (!keys) throw failure('no_keys_registered', presented);
+  const now = verifier.clock.now();
+  const rules = {
+    algorithms: method === 'private_key_jwt' ? PRIVATE_KEY_JWT_ALGORITHMS : CLIENT_SECRET_JWT_ALGORITHMS,
+    audiences: [verifier.issuer],
+    now,
+    maxLifetime: verifier.maxLifetime,
+  };
+  try {
+    const verified = await verifyAssertion(presented.assertion, keys, rules);
+    if (verified.iss !== client.id || verified.sub !== client.id)
+      throw new AssertionError('wrong_subject', 'iss and sub must be the client id');
+    await useAssertionId(verifier.usedIds, `client\n${client.id}`, verified, now);
+    return client;
+  } catch (error) {
+    if (error instanceof AssertionError) throw failure(error.reason, presented);
+    throw error;
+  }
+}
+
+function assertionKeys(
+  client: ClientRecord,
+  method: 'private_key_jwt' | 'client_secret_jwt',
+  verifier: ClientAssertionVerifier,
+): AssertionKeys | null {
+  if (method === 'client_secret_jwt') {
+    if (client.secretEncrypted === undefined || !verifier.decryptSecret) return null;
+    try {
+      return { kind: 'secret', secret: verifier.decryptSecret(client.secretEncrypted) };
+    } catch {
+      // Encrypted under another key_encryption_key: the client cannot authenticate until rotated.
+      return null;
+    }
+  }
+  if (client.jwks) return { kind: 'jwks', jwks: client.jwks };
+  if (client.jwksUri) return { kind: 'remote', uri: client.jwksUri, keySets: verifier.remoteKeySets };
+  return null;
+}
+
+/** Authenticates the client; every failure is the same 401 invalid_client. Nothing is counted or announced. */
 export async function authenticateClient(
   store: Pick<ClientStore, 'findClient'>,
   presented: PresentedClientCredentials,
+  assertions?: ClientAssertionVerifier,
 ): Promise<ClientRecord> {
-  return checkClientCredentials(await findPresentedClient(store, presented), presented);
+  return checkClientCredentials(await findPresentedClient(store, presented), presented, assertions);
+}
+
+/** A request that must authenticate its client: its form parameters, Authorization header and address. */
+export interface ClientAuthenticationRequest {
+  params: ReadonlyMap<string, string>;
+  authorization?: string;
+  clientIp?: string;
 }
 
 /**
- * Client authentication as every endpoint that authenticates clients does it (the token
- * endpoint, the device authorization endpoint), with failures counted per client and address
- * (an unknown client id under a hashed bucket, so made-up ids cannot grow the database). Client
- * secrets are 256 random bits, so there is nothing to guess: the throttle only ever slows
- * failures (the answer says how long to wait), and a right secret always works — no lock-out
- * weapon, and no extra database read on the hot path. A failure while already blocked writes nothing.
+ * Client authentication for every endpoint that does it (token, revocation, introspection, device
+ * authorization), with failures counted per client and address (an unknown client id under a
+ * hashed bucket, so made-up ids cannot grow the database) and announced to the audit log. Client
+ * secrets are 256 random bits and assertions are signed, so there is nothing to guess: the
+ * throttle only ever slows failures (the answer says how long to wait), and right credentials
+ * always work — no lock-out weapon, and no extra database read on the hot path.
  */
-export class ClientAuthentication {
+export class ClientAuthenticator {
   constructor(
-    private readonly clients: Pick<ClientStore, 'findClient'>,
-    private readonly clock: Clock,
-    private readonly throttle?: ClientAuthenticationThrottle,
-    private readonly events?: SecurityEventSink,
+    private readonly deps: {
+      clients: Pick<ClientStore, 'findClient'>;
+      clock: Clock;
+      throttle?: ClientAuthenticationThrottle;
+      events?: SecurityEventSink;
+      assertions?: ClientAssertionVerifier;
+    },
   ) {}
 
-  async authenticate(presented: PresentedClientCredentials, clientIp: string): Promise<ClientRecord> {
-    const client = await findPresentedClient(this.clients, presented);
+  async authenticate({
+    params,
+    authorization,
+    clientIp = 'unknown',
+  }: ClientAuthenticationRequest): Promise<ClientRecord> {
+    const presented = presentedClientCredentials(params, authorization);
+    const client = await findPresentedClient(this.deps.clients, presented);
     try {
-      return checkClientCredentials(client, presented);
+      return await checkClientCredentials(client, presented, this.deps.assertions);
     } catch (error) {
       if (!(error instanceof OAuthError) || error.code !== 'invalid_client') throw error;
-      this.announceFailure(client, presented, clientIp);
-      if (!this.throttle) throw error;
-      const wait = await this.throttle.clientAuthenticationFailed(presented.clientId, client !== null, clientIp);
+      this.announceFailure(client, presented, clientIp, failureReason(error));
+      if (!this.deps.throttle) throw error;
+      const wait = await this.deps.throttle.clientAuthenticationFailed(presented.clientId, client !== null, clientIp);
       if (wait === 0) throw error;
       throw OAuthError.invalidClient(
         `too many failed client authentications; retry in ${wait} seconds`,
@@ -143,11 +286,15 @@ export class ClientAuthentication {
    * The presented client_id is named only when such a client exists: anything else is the
    * caller's free text (or a secret pasted into the wrong field).
    */
-  private announceFailure(known: ClientRecord | null, presented: PresentedClientCredentials, clientIp: string): void {
-    const reason = !known ? 'unknown_client' : presented.clientSecret === null ? 'missing_secret' : 'wrong_secret';
-    this.events?.emit({
+  private announceFailure(
+    known: ClientRecord | null,
+    presented: PresentedClientCredentials,
+    clientIp: string,
+    reason = 'unknown_client',
+  ): void {
+    this.deps.events?.emit({
       type: 'client.authentication_failed',
-      at: this.clock.now(),
+      at: this.deps.clock.now(),
       actor: 'client',
       ...(known ? { clientId: known.id } : {}),
       address: clientIp,

@@ -1,4 +1,5 @@
-import type { ClientRecord, ClientStore } from './ports.js';
+import type { ClientAuthMethod, ClientRecord, ClientStore, JsonWebKeySet } from './ports.js';
+import { asKeySet, publicKeySetProblem } from './client-methods.js';
 import { cryptoIds, systemClock, type Clock, type IdSource } from './clock.js';
 import { CLIENT_GRANT_TYPES, isExtensionGrantType } from './grants/registry.js';
 import { redirectUriRegistrationProblem } from './redirect-uris.js';
@@ -35,8 +36,19 @@ export interface NewClient {
   exchangeAudiences?: string[];
   /** RFC 8693: it may exchange a token without actor_token (impersonation), not only delegate. */
   mayImpersonate?: boolean;
-  /** Development only: accept plain http redirect URIs to hosts that are not loopback (not stored). */
+  /** Development only: accept plain http redirect URIs (and a jwks_uri) to hosts that are not loopback (not stored). */
   allowInsecureHttp?: boolean;
+  /** private_key_jwt, with these public keys (a JWK Set, e.g. parsed from --jwks-file); no secret. */
+  jwks?: unknown;
+  /** private_key_jwt, with the public keys the client publishes at this https URL; no secret. */
+  jwksUri?: string;
+  /** client_secret_jwt: the generated secret is also stored encrypted (needs the registry's secret encryption). */
+  secretJwt?: boolean;
+}
+
+/** Encrypts a client_secret_jwt secret for storage (core/key-encryption.ts under key_encryption_key). */
+export interface SecretEncryption {
+  encrypt(plaintext: string): string;
 }
 
 /** Unlike FOS, a client gets the browser flow by default; password and client_credentials are opt-in. */
@@ -68,6 +80,8 @@ export class ClientRegistry {
     private readonly store: ClientStore,
     private readonly clock: Clock = systemClock,
     private readonly ids: IdSource = cryptoIds,
+    /** Needed only to register or rotate client_secret_jwt clients; null without key_encryption_key. */
+    private readonly secretEncryption: SecretEncryption | null = null,
   ) {}
 
   async create(input: NewClient): Promise<RegisteredClient> {
@@ -105,11 +119,17 @@ export class ClientRegistry {
     const exchangeAudiences = [...new Set(input.exchangeAudiences ?? [])];
     checkExchangePolicy(exchangeAudiences, input.mayImpersonate === true, grantTypes);
 
-    const secret = isPublic ? null : this.ids.secret();
+    const method = this.authMethodOf(input, isPublic);
+    const secret = method === 'none' || method === 'private_key_jwt' ? null : this.ids.secret();
     const client: ClientRecord = {
       id: this.ids.id(),
       name,
       secretHash: secret === null ? null : hashSecret(secret),
+      authMethod: method,
+      ...this.keysOf(input),
+      ...(method === 'client_secret_jwt' && secret !== null
+        ? { secretEncrypted: this.encryption().encrypt(secret) }
+        : {}),
       isPublic,
       redirectUris,
       grantTypes,
@@ -130,8 +150,52 @@ export class ClientRegistry {
     const client = await this.store.findClient(id);
     if (!client) throw new ClientRegistrationError(`no client "${id}"`);
     if (client.isPublic) throw new ClientRegistrationError('a public client has no secret to rotate');
+    if (client.authMethod === 'private_key_jwt')
+      throw new ClientRegistrationError('a private_key_jwt client has no secret to rotate (it rotates its own keys)');
     const secret = this.ids.secret();
-    await this.store.updateClientSecret(id, hashSecret(secret));
+    const encrypted = client.authMethod === 'client_secret_jwt' ? this.encryption().encrypt(secret) : undefined;
+    await this.store.updateClientSecret(id, hashSecret(secret), encrypted);
     return secret;
+  }
+
+  private encryption(): SecretEncryption {
+    if (!this.secretEncryption)
+      throw new ClientRegistrationError(
+        'client_secret_jwt needs key_encryption_key (its secret is stored encrypted): set GATEHOUSE_KEY_ENCRYPTION_KEY',
+      );
+    return this.secretEncryption;
+  }
+
+  /** The one authentication method the client will use, fixed now (RFC 7591 token_endpoint_auth_method). */
+  private authMethodOf(input: NewClient, isPublic: boolean): ClientAuthMethod {
+    const jwt = [input.jwks !== undefined, input.jwksUri !== undefined, input.secretJwt === true].filter(Boolean);
+    if (jwt.length > 1)
+      throw new ClientRegistrationError('give at most one of --jwks-file, --jwks-uri and --secret-jwt');
+    if (jwt.length === 1 && isPublic)
+      throw new ClientRegistrationError('a public client cannot authenticate with a JWT (it has no keys or secret)');
+    if (input.secretJwt) {
+      this.encryption();
+      return 'client_secret_jwt';
+    }
+    if (input.jwks !== undefined || input.jwksUri !== undefined) return 'private_key_jwt';
+    return isPublic ? 'none' : 'client_secret_basic';
+  }
+
+  /** A private_key_jwt client's keys: public keys only, or an https URL. */
+  private keysOf(input: NewClient): { jwks?: JsonWebKeySet; jwksUri?: string } {
+    if (input.jwks !== undefined) {
+      const problem = publicKeySetProblem(input.jwks);
+      if (problem) throw new ClientRegistrationError(`jwks: ${problem}`);
+      return { jwks: asKeySet(input.jwks) };
+    }
+    if (input.jwksUri !== undefined) {
+      const uri = URL.canParse(input.jwksUri) ? new URL(input.jwksUri) : null;
+      const insecureAllowed = input.allowInsecureHttp === true && uri?.protocol === 'http:';
+      if (!uri || (uri.protocol !== 'https:' && !insecureAllowed) || uri.hash || uri.username || uri.password)
+        throw new ClientRegistrationError('jwks_uri must be an https URL without credentials or fragment');
+      if (input.jwksUri.length > 2000) throw new ClientRegistrationError('jwks_uri is longer than 2000 characters');
+      return { jwksUri: input.jwksUri };
+    }
+    return {};
   }
 }

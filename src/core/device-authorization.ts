@@ -4,17 +4,11 @@
  * the code is http/routes/device.ts.
  */
 import { randomInt } from 'node:crypto';
-import { ClientAuthentication, presentedClientCredentials } from './client-auth.js';
+import type { ClientAuthenticator } from './client-auth.js';
 import type { Clock, IdSource } from './clock.js';
 import { OAuthError } from './errors.js';
 import { scopeForNewGrant, type ScopePolicy } from './grants/scope-policy.js';
-import type {
-  ClientAuthenticationThrottle,
-  ClientStore,
-  DeviceAuthorizationThrottle,
-  DeviceCodeStore,
-  SecurityEventSink,
-} from './ports.js';
+import type { DeviceAuthorizationThrottle, DeviceCodeStore } from './ports.js';
 import { formatScope } from './scopes.js';
 import { hashSecret, tokenKey } from './secrets.js';
 
@@ -96,20 +90,15 @@ const USER_CODE_ATTEMPTS = 5;
  * address, and the pending codes of one client are capped.
  */
 export class DeviceAuthorizationEndpoint {
-  private readonly clientAuthentication: ClientAuthentication;
-
   constructor(
-    clients: Pick<ClientStore, 'findClient'>,
+    /** The client authentication every endpoint shares (throttled, audited, secrets or assertions). */
+    private readonly clients: Pick<ClientAuthenticator, 'authenticate'>,
     private readonly store: Pick<DeviceCodeStore, 'saveDeviceCode' | 'oldestPendingDeviceCodeExpiry'>,
     private readonly clock: Clock,
     private readonly ids: IdSource,
     private readonly settings: DeviceAuthorizationSettings,
-    clientThrottle?: ClientAuthenticationThrottle,
     private readonly requestThrottle?: DeviceAuthorizationThrottle,
-    events?: SecurityEventSink,
-  ) {
-    this.clientAuthentication = new ClientAuthentication(clients, clock, clientThrottle, events);
-  }
+  ) {}
 
   async handle({ params, authorization, clientIp = 'unknown' }: DeviceAuthorizationRequest) {
     const wait = (await this.requestThrottle?.deviceAuthorizationRequested(clientIp)) ?? 0;
@@ -119,10 +108,7 @@ export class DeviceAuthorizationEndpoint {
         429,
       ).withRetryAfter(wait);
     }
-    const client = await this.clientAuthentication.authenticate(
-      presentedClientCredentials(params, authorization),
-      clientIp,
-    );
+    const client = await this.clients.authenticate({ params, authorization, clientIp });
     if (!client.grantTypes.includes(DEVICE_CODE_GRANT_TYPE)) {
       throw OAuthError.unauthorizedClient(`this client is not allowed the ${DEVICE_CODE_GRANT_TYPE} grant`);
     }

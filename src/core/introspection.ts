@@ -1,4 +1,5 @@
 import type { AccessTokenRecord, ActorClaim, ClientRecord, RefreshTokenRecord, UserLookup } from './ports.js';
+import type { ClientAuthenticator } from './client-auth.js';
 import type { Clock } from './clock.js';
 import { tokenKey } from './secrets.js';
 import { audienceClaim } from './resources.js';
@@ -36,12 +37,13 @@ type FoundToken = { token: AccessTokenRecord; type: 'access' } | { token: Refres
 export class IntrospectionEndpoint {
   constructor(
     private readonly store: TokenManagementStorage & UserLookup,
+    private readonly clients: Pick<ClientAuthenticator, 'authenticate'>,
     private readonly clock: Clock,
     private readonly settings: { issuer: string; audience: string },
   ) {}
 
   async handle(request: TokenManagementRequest): Promise<{ clientId: string; response: IntrospectionResponse }> {
-    const { client, token, hint } = await readTokenManagementRequest(this.store, request);
+    const { client, token, hint } = await readTokenManagementRequest(this.clients, request);
     const response = await this.describe(client, tokenKey(token), hint);
     return { clientId: client.id, response };
   }

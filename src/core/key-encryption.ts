@@ -4,16 +4,25 @@ const IV_BYTES = 12;
 /** GCM's full tag length; decryption refuses any other. */
 const AUTH_TAG_BYTES = 16;
 
+/** What the signing keys are encrypted for (the HKDF info): the original key, unchanged. */
+const SIGNING_KEY_ENCRYPTION = 'signing-key-encryption v1';
+/** client_secret_jwt secrets (core/clients.ts): a key of their own under the same key_encryption_key. */
+export const CLIENT_SECRET_ENCRYPTION = 'client-secret-encryption v1';
+
 /**
- * Encrypts private signing keys for storage: AES-256-GCM under a key derived (HKDF-SHA-256)
+ * Encrypts private signing keys (and client_secret_jwt secrets) for storage: AES-256-GCM under a key derived (HKDF-SHA-256)
  * from the operator's key_encryption_key, so a copy of the database alone cannot sign tokens.
  * Format: v1.<iv>.<tag>.<ciphertext>, each part base64url.
  */
 export class KeyEncryption {
   private readonly key: Buffer;
 
-  constructor(secret: string) {
-    this.key = Buffer.from(hkdfSync('sha256', secret, 'gatehouse', 'signing-key-encryption v1', 32));
+  /**
+   * `purpose` keeps the keys derived for different kinds of secret apart: a client secret's
+   * ciphertext can never be decrypted as a signing key, nor the other way round.
+   */
+  constructor(secret: string, purpose: string = SIGNING_KEY_ENCRYPTION) {
+    this.key = Buffer.from(hkdfSync('sha256', secret, 'gatehouse', purpose, 32));
   }
 
   encrypt(plaintext: string): string {

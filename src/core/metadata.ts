@@ -1,3 +1,4 @@
+import { CLIENT_AUTH_METHODS, CLIENT_SECRET_JWT_ALGORITHMS, PRIVATE_KEY_JWT_ALGORITHMS } from './client-methods.js';
 import { AUTHORIZATION_ENDPOINT_GRANT_TYPES } from './grants/registry.js';
 import { CODE_CHALLENGE_METHODS } from './pkce.js';
 import { RESPONSE_TYPES } from './response-types/index.js';
@@ -14,11 +15,15 @@ export interface ServerMetadata {
   response_modes_supported: string[];
   scopes_supported: string[];
   token_endpoint_auth_methods_supported: string[];
+  /** The algorithms of client assertions (private_key_jwt, client_secret_jwt); the same at every endpoint. */
+  token_endpoint_auth_signing_alg_values_supported: string[];
   code_challenge_methods_supported: string[];
   revocation_endpoint: string;
   revocation_endpoint_auth_methods_supported: string[];
+  revocation_endpoint_auth_signing_alg_values_supported: string[];
   introspection_endpoint: string;
   introspection_endpoint_auth_methods_supported: string[];
+  introspection_endpoint_auth_signing_alg_values_supported: string[];
   /** Only when access tokens are JWTs: where resource servers find the verification keys. */
   jwks_uri?: string;
   /** RFC 9207: authorization responses carry `iss`. */
@@ -34,7 +39,8 @@ export interface MetadataInput {
   publishesKeys: boolean;
 }
 
-const CLIENT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'none'];
+/** Every endpoint that authenticates clients does it the same way (core/client-auth.ts). */
+const ASSERTION_ALGORITHMS = [...PRIVATE_KEY_JWT_ALGORITHMS, ...CLIENT_SECRET_JWT_ALGORITHMS];
 
 /** What /.well-known/oauth-authorization-server says: derived from the registries, never listed by hand. */
 export function serverMetadata({ issuer, tokenGrantTypes, scopes, publishesKeys }: MetadataInput): ServerMetadata {
@@ -51,12 +57,15 @@ export function serverMetadata({ issuer, tokenGrantTypes, scopes, publishesKeys 
     response_modes_supported: ['query', 'fragment'],
     scopes_supported: [...scopes],
     token_endpoint_auth_methods_supported: [...CLIENT_AUTH_METHODS],
+    token_endpoint_auth_signing_alg_values_supported: [...ASSERTION_ALGORITHMS],
     code_challenge_methods_supported: [...CODE_CHALLENGE_METHODS],
     authorization_response_iss_parameter_supported: true,
     revocation_endpoint: url('/oauth/revoke'),
     revocation_endpoint_auth_methods_supported: [...CLIENT_AUTH_METHODS],
+    revocation_endpoint_auth_signing_alg_values_supported: [...ASSERTION_ALGORITHMS],
     introspection_endpoint: url('/oauth/introspect'),
     introspection_endpoint_auth_methods_supported: [...CLIENT_AUTH_METHODS],
+    introspection_endpoint_auth_signing_alg_values_supported: [...ASSERTION_ALGORITHMS],
     ...(publishesKeys ? { jwks_uri: url('/.well-known/jwks.json') } : {}),
   };
 }

@@ -1,5 +1,5 @@
 import type { ClientRecord, ClientStore, SecurityEventSink, TokenStore } from './ports.js';
-import { authenticateClient, presentedClientCredentials } from './client-auth.js';
+import type { ClientAuthenticator } from './client-auth.js';
 import type { Clock } from './clock.js';
 import { OAuthError } from './errors.js';
 import { tokenKey } from './secrets.js';
@@ -8,6 +8,8 @@ import { tokenKey } from './secrets.js';
 export interface TokenManagementRequest {
   params: ReadonlyMap<string, string>;
   authorization?: string;
+  /** The caller's network address, for the client-authentication throttle and the audit log. */
+  clientIp?: string;
 }
 
 export type TokenManagementStorage = Pick<ClientStore, 'findClient'> &
@@ -15,10 +17,11 @@ export type TokenManagementStorage = Pick<ClientStore, 'findClient'> &
 
 /** RFC 7009 §2.1 / RFC 7662 §2.1: both endpoints authenticate the client and take `token`. */
 export async function readTokenManagementRequest(
-  store: Pick<ClientStore, 'findClient'>,
-  { params, authorization }: TokenManagementRequest,
+  clients: Pick<ClientAuthenticator, 'authenticate'>,
+  request: TokenManagementRequest,
 ): Promise<{ client: ClientRecord; token: string; hint: string | undefined }> {
-  const client = await authenticateClient(store, presentedClientCredentials(params, authorization));
+  const client = await clients.authenticate(request);
+  const { params } = request;
   const token = params.get('token');
   if (token === undefined) throw OAuthError.invalidRequest('missing required parameter: token');
   return { client, token, hint: params.get('token_type_hint') };
@@ -33,13 +36,14 @@ export async function readTokenManagementRequest(
 export class RevocationEndpoint {
   constructor(
     private readonly store: TokenManagementStorage,
+    private readonly clients: Pick<ClientAuthenticator, 'authenticate'>,
     private readonly clock: Clock,
     private readonly events?: SecurityEventSink,
   ) {}
 
   /** Returns the client id, for the log line. */
   async handle(request: TokenManagementRequest, address?: string): Promise<{ clientId: string }> {
-    const { client, token, hint } = await readTokenManagementRequest(this.store, request);
+    const { client, token, hint } = await readTokenManagementRequest(this.clients, request);
     // Any length: the body limit bounds it, and a JWT with many roles can exceed a few KiB.
     const tokenHash = tokenKey(token);
     const now = this.clock.now();

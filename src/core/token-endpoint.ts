@@ -1,5 +1,5 @@
-import type { ClientAuthenticationThrottle, ClientStore, SecurityEventSink } from './ports.js';
-import { ClientAuthentication, presentedClientCredentials } from './client-auth.js';
+import type { ClientAuthenticator } from './client-auth.js';
+import type { SecurityEventSink } from './ports.js';
 import { OAuthError } from './errors.js';
 import type { Clock } from './clock.js';
 import type { GrantHandler, RequestHeaders } from './grants/grant.js';
@@ -28,17 +28,12 @@ export interface TokenOutcome {
  * grant's handler. Every failure is an OAuthError.
  */
 export class TokenEndpoint {
-  private readonly clientAuthentication: ClientAuthentication;
-
   constructor(
-    clients: Pick<ClientStore, 'findClient'>,
+    private readonly clients: Pick<ClientAuthenticator, 'authenticate'>,
     private readonly grants: ReadonlyMap<string, GrantHandler>,
     private readonly clock: Clock,
-    throttle?: ClientAuthenticationThrottle,
     private readonly events?: SecurityEventSink,
-  ) {
-    this.clientAuthentication = new ClientAuthentication(clients, clock, throttle, events);
-  }
+  ) {}
 
   get grantTypes(): string[] {
     return [...this.grants.keys()];
@@ -47,10 +42,7 @@ export class TokenEndpoint {
   async handle({ params, authorization, clientIp = 'unknown', headers }: TokenRequest): Promise<TokenOutcome> {
     const grantType = params.get('grant_type');
     if (grantType === undefined) throw OAuthError.invalidRequest('missing required parameter: grant_type');
-    const client = await this.clientAuthentication.authenticate(
-      presentedClientCredentials(params, authorization),
-      clientIp,
-    );
+    const client = await this.clients.authenticate({ params, authorization, clientIp });
     const handler = this.grants.get(grantType);
     if (!handler) throw OAuthError.unsupportedGrantType(grantType);
     if (!client.grantTypes.includes(grantType)) {
@@ -69,7 +61,6 @@ export class TokenEndpoint {
         grant_type: grantType,
         ...(minted.response.scope ? { scope: minted.response.scope } : {}),
         ...(minted.refreshToken ? { refresh_token: 'issued' } : {}),
-        // RFC 8693: who acts for the subject of an exchanged token.
         ...(minted.accessToken.actor ? { actor: minted.accessToken.actor.sub } : {}),
       },
     });

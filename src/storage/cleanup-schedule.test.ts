@@ -15,6 +15,7 @@ const COUNTS: CleanupCounts = {
   unconfirmedUsers: 0,
   pendingAuthorizations: 0,
   deviceCodes: 0,
+  usedAssertionIds: 0,
 };
 
 function recordingLogger() {

@@ -31,6 +31,7 @@ function makeClient(overrides: Partial<ClientRecord> = {}): ClientRecord {
     canIntrospect: false,
     allowedResources: null,
     createdAt: T,
+    authMethod: 'client_secret_basic',
     ...overrides,
   };
 }

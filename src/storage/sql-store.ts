@@ -12,6 +12,7 @@ import { SqlSessions } from './sql/sessions.js';
 import { SqlThrottles } from './sql/throttle.js';
 import { SqlTokens } from './sql/tokens.js';
 import { findTrustedDevice, saveTrustedDevice } from './sql/trusted-devices.js';
+import { useAssertionId } from './sql/used-assertion-ids.js';
 import { SqlUserGrants } from './sql/user-grants.js';
 import { SqlUsers } from './sql/users.js';
 import type {
@@ -138,8 +139,8 @@ export class SqlStore implements Store {
     return this.clients.deleteClient(id);
   }
 
-  updateClientSecret(id: string, secretHash: string): Promise<boolean> {
-    return this.clients.updateClientSecret(id, secretHash);
+  updateClientSecret(id: string, secretHash: string, secretEncrypted?: string): Promise<boolean> {
+    return this.clients.updateClientSecret(id, secretHash, secretEncrypted);
   }
 
   // --- users (sql/users.ts) --------------------------------------------------------
@@ -358,6 +359,12 @@ export class SqlStore implements Store {
 
   saveTrustedDevice(device: TrustedDeviceRecord, keepNewest: number): Promise<void> {
     return saveTrustedDevice((fn) => this.db.transaction(fn), device, keepNewest);
+  }
+
+  // --- assertion ids already used (sql/used-assertion-ids.ts) -----------------------
+
+  useAssertionId(jtiHash: string, expiresAt: number, now: number): Promise<boolean> {
+    return useAssertionId(this.db, jtiHash, expiresAt, now);
   }
 
   // --- the audit log (sql/audit.ts) ------------------------------------------------

@@ -5,7 +5,15 @@
  * This file re-exports every part, so importers keep one import path.
  * Times are whole seconds since the epoch. Secrets appear only as SHA-256 hashes.
  */
-import type { ClientStore, CodeStore, ConsentStore, DeviceCodeStore, KeyStore, TokenStore } from '../core/ports.js';
+import type {
+  ClientStore,
+  CodeStore,
+  ConsentStore,
+  DeviceCodeStore,
+  KeyStore,
+  TokenStore,
+  UsedAssertionIdStore,
+} from '../core/ports.js';
 import type { AccountTokenStore, UserGrantStore, UserStore } from './ports/accounts.js';
 import type { AuditStore } from './ports/audit.js';
 import type { PendingAuthorizationStore, SessionStore } from './ports/sessions.js';
@@ -31,6 +39,7 @@ export type {
   RotationRequest,
   SigningKeyRecord,
   TokenStore,
+  UsedAssertionIdStore,
   UserRecord,
 } from '../core/ports.js';
 
@@ -59,6 +68,8 @@ export interface CleanupCounts {
   deviceCodes: number;
   /** Self-registered accounts never confirmed whose confirmation link expired: their names are free again. */
   unconfirmedUsers: number;
+  /** Ids of client assertions and jwt-bearer grants past their exp (a replay is refused by exp then). */
+  usedAssertionIds: number;
 }
 
 export interface MaintenanceStore {
@@ -82,6 +93,7 @@ export interface Store
     ThrottleStore,
     TrustedDeviceStore,
     AuditStore,
+    UsedAssertionIdStore,
     MaintenanceStore {
   readonly engine: 'sqlite' | 'postgres';
   /** Device authorizations (RFC 8628). */

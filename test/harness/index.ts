@@ -24,7 +24,10 @@ import type { PasswordHasher, PasswordVerifier } from '../../src/accounts/passwo
 import { UserAccounts, type NewUser } from '../../src/accounts/users.js';
 import { loadConfig } from '../../src/config/load.js';
 import type { ConfigInput, GatehouseConfig } from '../../src/config/schema.js';
+import { registeredAuthMethod } from '../../src/core/client-methods.js';
 import { ClientRegistry } from '../../src/core/clients.js';
+import { CLIENT_SECRET_ENCRYPTION, KeyEncryption } from '../../src/core/key-encryption.js';
+import type { RemoteKeySets } from '../../src/core/ports/remote-keys.js';
 import { ManualClock, type Clock } from '../../src/core/clock.js';
 import type { Services } from '../../src/compose.js';
 import { createLogger } from '../../src/logging.js';
@@ -65,6 +68,8 @@ export interface TestServerOptions {
   onLog?: (line: string) => void;
   /** The application's extension grants (startGatehouse's `grants`). */
   grants?: readonly ExtensionGrant[];
+  /** Serves the key sets at jwks_uri URLs (e.g. from memory); by default none can be fetched. */
+  remoteKeySets?: RemoteKeySets;
 }
 
 export interface CreatedClient {
@@ -82,6 +87,7 @@ export interface CreatedClient {
   exchange_audiences: string[];
   /** RFC 8693: it may exchange without actor_token (--may-impersonate). */
   may_impersonate: boolean;
+  token_endpoint_auth_method: string;
   created_at: string;
 }
 
@@ -197,6 +203,7 @@ async function startOnce(options: TestServerOptions): Promise<TestServer> {
       throttleStore: options.throttleStore,
       auditLog: options.auditLog,
       grants: options.grants,
+      remoteKeySets: options.remoteKeySets,
     });
     const { gatehouse } = running;
     const accounts = () =>
@@ -255,11 +262,28 @@ async function createClientFromFlags(server: TestServer, flags: string[]): Promi
   for (let i = 0; i < flags.length; i++) {
     const flag = flags[i]!;
     if (
-      ['--public', '--trusted', '--introspect', '--may-impersonate', '--allow-insecure-http', '--json'].includes(flag)
+      [
+        '--public',
+        '--trusted',
+        '--introspect',
+        '--may-impersonate',
+        '--allow-insecure-http',
+        '--json',
+        '--secret-jwt',
+      ].includes(flag)
     ) {
       switches.add(flag);
     } else if (
-      ['--name', '--redirect-uri', '--grant-type', '--scope', '--resource', '--exchange-audience'].includes(flag) &&
+      [
+        '--name',
+        '--redirect-uri',
+        '--grant-type',
+        '--scope',
+        '--resource',
+        '--exchange-audience',
+        '--jwks',
+        '--jwks-uri',
+      ].includes(flag) &&
       i + 1 < flags.length
     ) {
       values.set(flag, [...(values.get(flag) ?? []), flags[++i]!]);
@@ -271,7 +295,12 @@ async function createClientFromFlags(server: TestServer, flags: string[]): Promi
   const scopes = scope === undefined ? null : scope.split(/\s+/).filter(Boolean);
   const unsupported = scopes?.filter((s) => !server.config.supported_scopes.includes(s)) ?? [];
   if (unsupported.length) throw new Error(`createClient: scope ${unsupported.join(' ')} is not in supported_scopes`);
-  const { client, secret } = await new ClientRegistry(server.store, server.gatehouse.clock).create({
+  const kek = server.config.key_encryption_key;
+  const encryption = kek ? new KeyEncryption(kek, CLIENT_SECRET_ENCRYPTION) : null;
+  const registry = new ClientRegistry(server.store, server.gatehouse.clock, undefined, encryption);
+  const jwks = values.get('--jwks')?.at(-1);
+  const jwksUri = values.get('--jwks-uri')?.at(-1);
+  const { client, secret } = await registry.create({
     name: values.get('--name')?.at(-1) ?? 'e2e-client',
     redirectUris: values.get('--redirect-uri') ?? [],
     grantTypes: values.get('--grant-type') ?? [],
@@ -283,6 +312,10 @@ async function createClientFromFlags(server: TestServer, flags: string[]): Promi
     exchangeAudiences: values.get('--exchange-audience') ?? [],
     mayImpersonate: switches.has('--may-impersonate'),
     allowInsecureHttp: switches.has('--allow-insecure-http'),
+    // --jwks takes the JSON itself (the CLI's --jwks-file reads it from a file).
+    ...(jwks === undefined ? {} : { jwks: JSON.parse(jwks) as unknown }),
+    ...(jwksUri === undefined ? {} : { jwksUri }),
+    secretJwt: switches.has('--secret-jwt'),
   });
   server.gatehouse.events.emit({
     type: 'client.created',
@@ -308,6 +341,7 @@ function describeClient(client: ClientRecord, secret: string | null): CreatedCli
     resources: client.allowedResources ?? [],
     exchange_audiences: [...(client.exchangeAudiences ?? [])],
     may_impersonate: client.mayImpersonate ?? false,
+    token_endpoint_auth_method: registeredAuthMethod(client),
     created_at: new Date(client.createdAt * 1000).toISOString().replace('.000Z', 'Z'),
   };
 }

@@ -45,6 +45,7 @@ export function makeClient(overrides: Partial<ClientRecord> = {}): ClientRecord 
     canIntrospect: false,
     allowedResources: null,
     createdAt: T,
+    authMethod: overrides.isPublic ? 'none' : 'client_secret_basic',
     ...overrides,
   };
 }

@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
+import { registeredAuthMethod } from '../../core/client-methods.js';
 import { CLIENT_GRANT_TYPES } from '../../core/grants/registry.js';
 import type { ClientRecord } from '../../storage/store.js';
 import { withStoreOptions, type StoreOptions } from '../store-options.js';
@@ -34,8 +36,20 @@ function describeClient(client: ClientRecord) {
     resources: client.allowedResources ?? [],
     exchange_audiences: [...(client.exchangeAudiences ?? [])],
     may_impersonate: client.mayImpersonate ?? false,
+    token_endpoint_auth_method: registeredAuthMethod(client),
+    ...(client.jwksUri ? { jwks_uri: client.jwksUri } : {}),
+    ...(client.jwks ? { jwks: client.jwks } : {}),
     created_at: formatTime(client.createdAt),
   };
+}
+
+/** Said only for the JWT methods: a secret client's line would read like its secret's name. */
+function authenticationLine(client: ClientRecord): string[] {
+  const method = registeredAuthMethod(client);
+  if (method === 'private_key_jwt')
+    return [`authenticates: private_key_jwt, keys ${client.jwksUri ? `at ${client.jwksUri}` : 'registered inline'}`];
+  if (method === 'client_secret_jwt') return ['authenticates: client_secret_jwt (secret stored encrypted)'];
+  return [];
 }
 
 function printClient(client: ClientRecord): void {
@@ -51,6 +65,7 @@ function printClient(client: ClientRecord): void {
     `resources:     ${client.allowedResources?.join(' ') || '(only the default audience)'}`,
     ...(client.exchangeAudiences?.length ? [`exchange for:  ${client.exchangeAudiences.join(' ')}`] : []),
     ...(client.mayImpersonate ? ['impersonate:   may exchange without actor_token (RFC 8693)'] : []),
+    ...authenticationLine(client),
     `created:       ${formatTime(client.createdAt)}`,
   ]);
 }
@@ -62,6 +77,23 @@ async function findOrFail(
   const client = await store.findClient(id);
   if (!client) throw new UsageError(`no client "${id}"`);
   return client;
+}
+
+/** The JWK Set a --jwks-file holds, or a one-line usage error. */
+function readJwksFile(path: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new UsageError(
+      `--jwks-file ${path}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'not found' : 'cannot be read'}`,
+    );
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new UsageError(`--jwks-file ${path}: not valid JSON`);
+  }
 }
 
 export function clientCommand(): Command {
@@ -102,6 +134,9 @@ export function clientCommand(): Command {
         '--allow-insecure-http',
         'development only: accept plain http redirect URIs to hosts that are not loopback',
       )
+      .option('--jwks-file <path>', 'private_key_jwt: a JSON file with its public keys (a JWK Set); no secret')
+      .option('--jwks-uri <url>', 'private_key_jwt: the https URL where it publishes its public keys; no secret')
+      .option('--secret-jwt', 'client_secret_jwt: its secret is stored encrypted (needs key_encryption_key)')
       .option('--json', 'print JSON'),
   ).action(
     async (
@@ -117,12 +152,24 @@ export function clientCommand(): Command {
         exchangeAudience: string[];
         mayImpersonate?: boolean;
         allowInsecureHttp?: boolean;
+        jwksFile?: string;
+        jwksUri?: string;
+        secretJwt?: boolean;
         json?: boolean;
       },
     ) => {
       const { resolveConfig, withStore } = await import('../context.js');
       const { ClientRegistry } = await import('../../core/clients.js');
       const config = resolveConfig(options);
+      if (options.secretJwt && !config.key_encryption_key)
+        throw new UsageError(
+          '--secret-jwt needs key_encryption_key (GATEHOUSE_KEY_ENCRYPTION_KEY): the secret is stored encrypted',
+        );
+      const jwks = options.jwksFile === undefined ? undefined : readJwksFile(options.jwksFile);
+      const { CLIENT_SECRET_ENCRYPTION, KeyEncryption } = await import('../../core/key-encryption.js');
+      const secretEncryption = config.key_encryption_key
+        ? new KeyEncryption(config.key_encryption_key, CLIENT_SECRET_ENCRYPTION)
+        : null;
       const scopes = options.scope === undefined ? null : options.scope.split(/\s+/).filter(Boolean);
       const supported = new Set(config.supported_scopes);
       const unsupported = scopes?.filter((s) => !supported.has(s)) ?? [];
@@ -131,7 +178,8 @@ export function clientCommand(): Command {
           `scope ${unsupported.join(' ')} is not in supported_scopes (${config.supported_scopes.join(' ') || 'none configured'})`,
         );
       await withStore(config, async (store, audit) => {
-        const { client: created, secret } = await new ClientRegistry(store).create({
+        const registry = new ClientRegistry(store, undefined, undefined, secretEncryption);
+        const { client: created, secret } = await registry.create({
           name: options.name,
           redirectUris: options.redirectUri,
           grantTypes: options.grantType,
@@ -143,10 +191,20 @@ export function clientCommand(): Command {
           exchangeAudiences: options.exchangeAudience,
           mayImpersonate: options.mayImpersonate ?? false,
           allowInsecureHttp: options.allowInsecureHttp ?? false,
+          ...(jwks === undefined ? {} : { jwks }),
+          ...(options.jwksUri === undefined ? {} : { jwksUri: options.jwksUri }),
+          secretJwt: options.secretJwt ?? false,
         });
         audit.record('client.created', {
           clientId: created.id,
-          details: { name: created.name, grant_types: created.grantTypes.join(' ') },
+          details: {
+            name: created.name,
+            grant_types: created.grantTypes.join(' '),
+            // Said for the JWT methods only: the secret methods are what every client had before.
+            ...(created.authMethod === 'private_key_jwt' || created.authMethod === 'client_secret_jwt'
+              ? { token_endpoint_auth_method: created.authMethod }
+              : {}),
+          },
         });
         warnAboutExtensionGrants(created.grantTypes);
         if (options.json) {
@@ -215,9 +273,13 @@ export function clientCommand(): Command {
   ).action(async (id: string, options: StoreOptions & { json?: boolean }) => {
     const { resolveConfig, withStore } = await import('../context.js');
     const { ClientRegistry } = await import('../../core/clients.js');
-    await withStore(resolveConfig(options), async (store, audit) => {
+    const { CLIENT_SECRET_ENCRYPTION, KeyEncryption } = await import('../../core/key-encryption.js');
+    const config = resolveConfig(options);
+    const kek = config.key_encryption_key;
+    await withStore(config, async (store, audit) => {
       await findOrFail(store, id);
-      const secret = await new ClientRegistry(store).rotateSecret(id);
+      const encryption = kek ? new KeyEncryption(kek, CLIENT_SECRET_ENCRYPTION) : null;
+      const secret = await new ClientRegistry(store, undefined, undefined, encryption).rotateSecret(id);
       audit.record('client.secret_rotated', { clientId: id });
       if (options.json) printJson({ client_id: id, client_secret: secret });
       else printLines([`client_id:     ${id}`, `client_secret: ${secret}`, '', 'The previous secret no longer works.']);

@@ -21,6 +21,7 @@ describe('the grant registry', () => {
       'refresh_token',
       'urn:ietf:params:oauth:grant-type:token-exchange',
       'urn:ietf:params:oauth:grant-type:device_code',
+      'urn:ietf:params:oauth:grant-type:jwt-bearer',
     ]);
     expect(AUTHORIZATION_ENDPOINT_GRANT_TYPES).toEqual(['implicit']);
     expect(CLIENT_GRANT_TYPES).toEqual([...BUILT_IN_GRANT_TYPES, 'implicit']);

@@ -19,6 +19,7 @@ import { DEVICE_CODE_GRANT_TYPE } from '../device-authorization.js';
 import { deviceCodeGrant } from './device-code.js';
 import { type ExtensionGrant, type ExtensionGrantUsers, extensionGrantHandler, isAbsoluteUri } from './extension.js';
 import type { GrantHandler } from './grant.js';
+import { JWT_BEARER_GRANT_TYPE, type JwtBearerSettings, jwtBearerGrant } from './jwt-bearer.js';
 import { PasswordGrant } from './password.js';
 import { RefreshTokenGrant } from './refresh-token.js';
 import type { ScopePolicy } from './scope-policy.js';
@@ -47,6 +48,8 @@ export interface GrantDependencies {
   grantThrottle?: GrantAttemptThrottle;
   /** The device authorizations (RFC 8628) the device_code grant redeems. */
   deviceCodes: DeviceCodeGrantStorage;
+  /** The JWT bearer grant's trusted issuers and rules; absent: every jwt-bearer request is refused. */
+  jwtBearer?: JwtBearerSettings;
 }
 
 /** One grant_type of the token endpoint and how to build its handler. */
@@ -87,6 +90,7 @@ export const BUILT_IN_GRANTS: readonly GrantDefinition[] = [
     tokenExchangeGrant({ store, scopes, accessTokenFormat: minter.accessTokenFormat }),
   ),
   builtOnExtensionApi(DEVICE_CODE_GRANT_TYPE, ({ deviceCodes }) => deviceCodeGrant({ store: deviceCodes })),
+  builtOnExtensionApi(JWT_BEARER_GRANT_TYPE, (deps) => jwtBearerGrant(deps.jwtBearer)),
 ];
 
 /**

@@ -22,8 +22,10 @@ export type ProtocolEventType =
   /** A consumed authorization code was presented again: its tokens are now revoked (RFC 6749 §4.1.2). */
   | 'code.reuse_detected'
   /**
-   * A failed client authentication at the token endpoint (details: method, reason
-   * unknown_client, missing_secret or wrong_secret); names the client only when it exists.
+   * A failed client authentication at the token, revocation or introspection endpoint (details:
+   * method, reason: unknown_client, missing_secret, wrong_secret, wrong_method, or for a client
+   * assertion what was wrong with it: wrong_audience, expired, replayed, bad_signature…); names the
+   * client only when it exists.
    */
   | 'client.authentication_failed'
   | 'consent.granted';

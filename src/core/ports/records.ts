@@ -33,6 +33,31 @@ export interface ClientRecord {
    */
   mayImpersonate?: boolean;
   createdAt: number;
+  /**
+   * How the client authenticates (token, revocation, introspection), fixed at registration.
+   * Storage always sets it; absent only in records built in code, meaning client_secret_basic
+   * (none for a public client). client_secret_basic and client_secret_post accept either secret method.
+   */
+  authMethod?: ClientAuthMethod;
+  /** private_key_jwt: the client's public keys, registered inline (RFC 7517 JWK Set). */
+  jwks?: JsonWebKeySet;
+  /** private_key_jwt: where the client publishes its public keys (fetched, cached, refreshed on an unknown kid). */
+  jwksUri?: string;
+  /** client_secret_jwt: the secret, encrypted with key_encryption_key (an HMAC cannot be checked against a hash). */
+  secretEncrypted?: string;
+}
+
+/** RFC 7591 §2 token_endpoint_auth_method values Gatehouse knows. */
+export type ClientAuthMethod =
+  | 'client_secret_basic'
+  | 'client_secret_post'
+  | 'private_key_jwt'
+  | 'client_secret_jwt'
+  | 'none';
+
+/** A JWK Set (RFC 7517 §5) of public keys. */
+export interface JsonWebKeySet {
+  keys: Record<string, unknown>[];
 }
 
 export interface UserRecord {

@@ -19,7 +19,8 @@ export interface ClientStore {
   listClients(): Promise<ClientRecord[]>;
   /** Deletes the client and every token and code issued to it. False when it did not exist. */
   deleteClient(id: string): Promise<boolean>;
-  updateClientSecret(id: string, secretHash: string): Promise<boolean>;
+  /** A new secret (its hash; for a client_secret_jwt client also the secret encrypted). */
+  updateClientSecret(id: string, secretHash: string, secretEncrypted?: string): Promise<boolean>;
 }
 
 /** The part of the user store core reads: the resource owner behind a code or a token. */
@@ -137,4 +138,16 @@ export interface KeyStore {
    * at once, exactly one wins. True when `key` was stored.
    */
   addFirstSigningKey(key: SigningKeyRecord): Promise<boolean>;
+}
+
+/**
+ * RFC 7523 §3 item 7: the `jti` of assertions already accepted (client assertions and the
+ * jwt-bearer grant), remembered until their `exp` so that a replay is refused on every node.
+ */
+export interface UsedAssertionIdStore {
+  /**
+   * Remembers `jtiHash` until `expiresAt`, in one atomic step: true when it was not in use
+   * (never seen, or only by an assertion that has expired by `now`), false for a replay.
+   */
+  useAssertionId(jtiHash: string, expiresAt: number, now: number): Promise<boolean>;
 }

@@ -14,7 +14,7 @@ export function registerTokenManagementRoutes(
   app.post('/oauth/revoke', async (request, reply) => {
     const params = parseFormBody(request.headers['content-type'], request.body);
     const { clientId } = await gatehouse.revocationEndpoint.handle(
-      { params, authorization: request.headers.authorization },
+      { params, authorization: request.headers.authorization, clientIp: request.ip },
       request.ip,
     );
     request.audit.clientId = clientId;
@@ -27,6 +27,7 @@ export function registerTokenManagementRoutes(
     const { clientId, response } = await gatehouse.introspectionEndpoint.handle({
       params,
       authorization: request.headers.authorization,
+      clientIp: request.ip,
     });
     request.audit.clientId = clientId;
     return reply.headers(NO_STORE).send(response);

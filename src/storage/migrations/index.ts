@@ -307,8 +307,29 @@ CREATE INDEX device_codes_client_idx ON device_codes (client_id, status, expires
 CREATE INDEX device_codes_expires_idx ON device_codes (expires_at);
 `,
   },
-  // Version 13 is reserved for work merged separately; the runner applies every version it has not
-  // applied yet, so a gap in the numbers is harmless.
+  {
+    version: 13,
+    name: 'client authentication with JWTs, single-use assertion ids',
+    sql: `
+-- How a client authenticates, fixed at registration: client_secret_basic (either secret method,
+-- as before), private_key_jwt, client_secret_jwt or none (public clients).
+ALTER TABLE clients ADD COLUMN auth_method TEXT NOT NULL DEFAULT 'client_secret_basic';
+UPDATE clients SET auth_method = 'none' WHERE is_public = TRUE;
+-- private_key_jwt: the client's public keys inline (a JWKS as JSON) or where it publishes them.
+ALTER TABLE clients ADD COLUMN jwks TEXT;
+ALTER TABLE clients ADD COLUMN jwks_uri TEXT;
+-- client_secret_jwt: the secret encrypted with key_encryption_key (an HMAC needs the secret itself).
+ALTER TABLE clients ADD COLUMN secret_encrypted TEXT;
+
+-- RFC 7523 jti of client assertions and jwt-bearer grants already used, until their exp: a replay is
+-- refused on every node. jti_hash is SHA-256 of who vouched for it (client or issuer) and the jti.
+CREATE TABLE used_assertion_ids (
+  jti_hash TEXT PRIMARY KEY,
+  expires_at BIGINT NOT NULL
+);
+CREATE INDEX used_assertion_ids_expires_idx ON used_assertion_ids (expires_at);
+`,
+  },
   {
     version: 14,
     name: 'token exchange (RFC 8693): per-client policy, the actor of a delegated access token',

@@ -71,6 +71,7 @@ describeEachEngine('storage contract: clean-up', (factory) => {
         unconfirmedUsers: 0,
         pendingAuthorizations: 0,
         deviceCodes: 0,
+        usedAssertionIds: 0,
       });
       expect((await db.listSigningKeys()).map((key) => key.kid)).toEqual([
         current.kid,
@@ -136,6 +137,7 @@ describeEachEngine('storage contract: clean-up', (factory) => {
         unconfirmedUsers: 0,
         pendingAuthorizations: 0,
         deviceCodes: 0,
+        usedAssertionIds: 0,
       });
       // 5 rows in batches of 2: three statements per table (2 + 2 + 1).
       const deletes = run.mock.calls.map(([sql]) => /^DELETE FROM (\w+)/.exec(sql)?.[1]).filter(Boolean);
@@ -164,6 +166,7 @@ describeEachEngine('storage contract: clean-up', (factory) => {
         // None expired: one statement finds nothing.
         'pending_authorizations',
         'device_codes',
+        'used_assertion_ids',
       ]);
       run.mockRestore();
 
@@ -195,6 +198,7 @@ describeEachEngine('storage contract: clean-up', (factory) => {
         unconfirmedUsers: 0,
         pendingAuthorizations: 0,
         deviceCodes: 0,
+        usedAssertionIds: 0,
       });
       // The default batch size works too.
       expect(await db.deleteExpired(FAR_FUTURE)).toEqual({
@@ -209,6 +213,7 @@ describeEachEngine('storage contract: clean-up', (factory) => {
         unconfirmedUsers: 0,
         pendingAuthorizations: 0,
         deviceCodes: 0,
+        usedAssertionIds: 0,
       });
       expect(await countRows(db, 'users')).toBe(1 + expired.length + live.length);
     } finally {
@@ -253,6 +258,7 @@ describeEachEngine('storage contract: clean-up', (factory) => {
         unconfirmedUsers: 0,
         pendingAuthorizations: 0,
         deviceCodes: 0,
+        usedAssertionIds: 0,
       });
       for (const gone of [idleLong, idleExactlyADay, blockEndsNow, ...many])
         expect(await throttleRow(db, gone), gone).toBeNull();
@@ -347,6 +353,7 @@ describeEachEngine('storage contract: clean-up', (factory) => {
         unconfirmedUsers: 4,
         pendingAuthorizations: 0,
         deviceCodes: 0,
+        usedAssertionIds: 0,
       });
       for (const gone of [expiredLink, linkExpiresNow, noLink, onlyReset]) {
         expect(await db.findUserById(gone.user.id)).toBeNull();
@@ -374,6 +381,7 @@ describeEachEngine('storage contract: clean-up', (factory) => {
         unconfirmedUsers: 0,
         pendingAuthorizations: 0,
         deviceCodes: 0,
+        usedAssertionIds: 0,
       });
       // A second later the last confirmation link has expired as well; the account goes with it.
       expect(await db.deleteExpired(now + 1)).toMatchObject({ accountTokens: 0, unconfirmedUsers: 1 });
@@ -386,6 +394,7 @@ describeEachEngine('storage contract: clean-up', (factory) => {
         unconfirmedUsers: 0,
         pendingAuthorizations: 0,
         deviceCodes: 0,
+        usedAssertionIds: 0,
       });
       for (const kept of [confirmed, adminCreatedDisabled, adminDeactivated])
         expect(await db.findUserById(kept.user.id)).not.toBeNull();

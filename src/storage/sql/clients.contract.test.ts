@@ -40,6 +40,25 @@ describeEachEngine('storage contract: clients', (factory) => {
 
   // --- clients -------------------------------------------------------------
 
+  it('JWT authentication fields round-trip: inline keys, a jwks_uri, an encrypted secret (migration 13)', async () => {
+    const keys = makeClient({
+      secretHash: null,
+      authMethod: 'private_key_jwt',
+      jwks: { keys: [{ kty: 'EC', crv: 'P-256', x: 'x', y: 'y', kid: 'k1' }] },
+    });
+    const remote = makeClient({ secretHash: null, authMethod: 'private_key_jwt', jwksUri: 'https://app.example/jwks' });
+    const hmac = makeClient({ authMethod: 'client_secret_jwt', secretEncrypted: 'v1.iv.tag.ciphertext' });
+    for (const client of [keys, remote, hmac]) {
+      await store.createClient(client);
+      expect(await other.findClient(client.id)).toStrictEqual(client);
+    }
+    expect(await store.updateClientSecret(hmac.id, 'b'.repeat(64), 'v1.new.tag.ciphertext')).toBe(true);
+    expect(await other.findClient(hmac.id)).toMatchObject({
+      secretHash: 'b'.repeat(64),
+      secretEncrypted: 'v1.new.tag.ciphertext',
+    });
+  });
+
   it('creates, finds and lists clients with every field intact', async () => {
     const confidential = makeClient({ createdAt: T + 1 });
     const publicClient = makeClient({

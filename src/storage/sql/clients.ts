@@ -1,5 +1,7 @@
 import { ClientCache } from '../client-cache.js';
 import type { SqlDriver, SqlExecutor } from '../driver.js';
+import type { ClientAuthMethod, JsonWebKeySet } from '../../core/ports.js';
+import { registeredAuthMethod } from '../../core/client-methods.js';
 import type { ClientRecord, ClientStore } from '../store.js';
 
 /** Registered clients (ClientStore), answered from memory when the client cache is on. */
@@ -19,6 +21,10 @@ interface ClientRow {
   exchange_audiences: string | null;
   may_impersonate: boolean | number;
   created_at: number;
+  auth_method: string;
+  jwks: string | null;
+  jwks_uri: string | null;
+  secret_encrypted: string | null;
 }
 
 const toClient = (row: ClientRow): ClientRecord => ({
@@ -36,6 +42,11 @@ const toClient = (row: ClientRow): ClientRecord => ({
   ...(row.exchange_audiences === null ? {} : { exchangeAudiences: JSON.parse(row.exchange_audiences) as string[] }),
   ...(row.may_impersonate ? { mayImpersonate: true } : {}),
   createdAt: row.created_at,
+  authMethod: row.auth_method as ClientAuthMethod,
+  // Only what a client has: most have no keys and no encrypted secret.
+  ...(row.jwks === null ? {} : { jwks: JSON.parse(row.jwks) as JsonWebKeySet }),
+  ...(row.jwks_uri === null ? {} : { jwksUri: row.jwks_uri }),
+  ...(row.secret_encrypted === null ? {} : { secretEncrypted: row.secret_encrypted }),
 });
 
 export class SqlClients implements ClientStore {
@@ -84,8 +95,8 @@ export class SqlClients implements ClientStore {
   async createClient(c: ClientRecord): Promise<void> {
     await this.db.run(
       `INSERT INTO clients (id, name, secret_hash, is_public, redirect_uris, grant_types, scopes, trusted, can_introspect,
-        allowed_resources, created_at, exchange_audiences, may_impersonate)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        allowed_resources, created_at, exchange_audiences, may_impersonate, auth_method, jwks, jwks_uri, secret_encrypted)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       [
         c.id,
         c.name,
@@ -100,6 +111,10 @@ export class SqlClients implements ClientStore {
         c.createdAt,
         c.exchangeAudiences?.length ? JSON.stringify(c.exchangeAudiences) : null,
         c.mayImpersonate ?? false,
+        registeredAuthMethod(c),
+        c.jwks === undefined ? null : JSON.stringify(c.jwks),
+        c.jwksUri ?? null,
+        c.secretEncrypted ?? null,
       ],
     );
   }
@@ -113,10 +128,15 @@ export class SqlClients implements ClientStore {
     return (await this.changeClients((tx) => tx.run('DELETE FROM clients WHERE id = ?', [id]))) > 0;
   }
 
-  async updateClientSecret(id: string, secretHash: string): Promise<boolean> {
+  async updateClientSecret(id: string, secretHash: string, secretEncrypted?: string): Promise<boolean> {
     return (
       (await this.changeClients((tx) =>
-        tx.run('UPDATE clients SET secret_hash = ? WHERE id = ? AND is_public = ?', [secretHash, id, false]),
+        tx.run('UPDATE clients SET secret_hash = ?, secret_encrypted = ? WHERE id = ? AND is_public = ?', [
+          secretHash,
+          secretEncrypted ?? null,
+          id,
+          false,
+        ]),
       )) > 0
     );
   }

@@ -84,6 +84,7 @@ export class SqlMaintenance implements MaintenanceStore {
       accountTokens: await deleteInBatches('account_tokens', 'token_hash'),
       pendingAuthorizations: await deleteInBatches('pending_authorizations', 'id_hash'),
       deviceCodes: await deleteInBatches('device_codes', 'code_hash'),
+      usedAssertionIds: await deleteInBatches('used_assertion_ids', 'jti_hash'),
     }));
   }
 }

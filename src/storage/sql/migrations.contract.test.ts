@@ -94,6 +94,7 @@ describeEachEngine('storage contract: migrations and health', (factory) => {
         unconfirmedUsers: 0,
         pendingAuthorizations: 0,
         deviceCodes: 0,
+        usedAssertionIds: 0,
       });
     } finally {
       await fresh.cleanup();
