@@ -34,11 +34,4 @@ end
 -- main state ---------------------------------------------------------------
 local tokens_at_start = share_tokens_in(tonumber(os.getenv("BENCH_WRK_THREADS") or "1"))
 
-on_done(function(extra)
-  extra.pool_empty = sum_over_threads("pool_empty") or 0
-  extra.presented = sum_over_threads("presented") or 0
-  extra.tokens_at_start = tokens_at_start()
-  local left = 0
-  for _, thread in ipairs(threads) do left = left + (thread:get("pool_tail") - thread:get("pool_head") + 1) end
-  extra.tokens_left = left
-end)
+report_single_use_pool(tokens_at_start)

@@ -163,3 +163,15 @@ function done(summary, latency, requests)
   for _, fn in ipairs(done_hooks) do fn(result.extra) end
   io.write("BENCH_RESULT " .. json(result) .. "\n")
 end
+
+-- done() of the scripts whose pool is used up (codes, device codes): what was presented and left.
+function report_single_use_pool(tokens_at_start)
+  on_done(function(extra)
+    extra.pool_empty = sum_over_threads("pool_empty") or 0
+    extra.presented = sum_over_threads("presented") or 0
+    extra.tokens_at_start = tokens_at_start()
+    local left = 0
+    for _, thread in ipairs(threads) do left = left + (thread:get("pool_tail") - thread:get("pool_head") + 1) end
+    extra.tokens_left = left
+  end)
+end

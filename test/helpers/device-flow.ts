@@ -4,6 +4,7 @@
  * answering the consent page.
  */
 import { expect } from 'vitest';
+import type { DeviceAuthorizationResponse } from '../../src/core/device-authorization.js';
 import { csrfTokenOf, hiddenFields, HttpBrowser, type BrowserResponse } from './browser-http.js';
 import { basicAuthorization, httpRequest, type HttpResult } from './server.js';
 
@@ -11,14 +12,8 @@ export const DEVICE_CODE_GRANT = 'urn:ietf:params:oauth:grant-type:device_code';
 /** XXXX-XXXX from BCDFGHJKLMNPQRSTVWXZ. */
 export const USER_CODE = /^[BCDFGHJKLMNPQRSTVWXZ]{4}-[BCDFGHJKLMNPQRSTVWXZ]{4}$/;
 
-export interface DeviceAuthorization {
-  device_code: string;
-  user_code: string;
-  verification_uri: string;
-  verification_uri_complete: string;
-  expires_in: number;
-  interval: number;
-}
+/** The RFC 8628 §3.2 answer, as Gatehouse types it. */
+export type DeviceAuthorization = DeviceAuthorizationResponse;
 
 /** POST /oauth/device_authorization; `basic` authenticates with HTTP Basic. */
 export function deviceAuthorizationRequest(
