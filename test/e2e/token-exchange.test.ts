@@ -42,7 +42,7 @@ describeEachEngine('token exchange, RFC 8693 (e2e)', (factory) => {
     const exchange = ['--grant-type', EXCHANGE];
     const specs: [ClientName, string[]][] = [
       // Holds alice's tokens: the subject tokens.
-      ['app', ['--name', 'app', '--grant-type', 'password', '--grant-type', 'refresh_token']],
+      ['app', ['--name', 'app', '--grant-type', 'password', '--grant-type', 'refresh_token', '--resource', ORDERS]],
       // May impersonate, and name two audiences (a logical name and a resource URI).
       [
         'gateway',
@@ -451,5 +451,24 @@ describeEachEngine('token exchange, RFC 8693 (e2e)', (factory) => {
     } finally {
       await bare.close();
     }
+  });
+  it("keeps the subject token's audience when the exchange names none (never widened to the default)", async () => {
+    const res = await form(
+      server,
+      '/oauth/token',
+      [
+        ['grant_type', 'password'],
+        ['username', 'alice'],
+        ['password', PASSWORD],
+        ['scope', 'read'],
+        ['resource', ORDERS],
+      ],
+      clients.app,
+    );
+    expect(res.status, res.text).toBe(200);
+    expect((await introspect(server, res.json.access_token)).aud).toBe(ORDERS);
+    const exchanged = await exchange(clients.gateway, subject(res.json.access_token));
+    expectExchanged(exchanged, 'read');
+    expect((await introspect(server, exchanged.json.access_token)).aud).toBe(ORDERS);
   });
 });

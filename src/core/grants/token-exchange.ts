@@ -103,7 +103,8 @@ export function tokenExchangeGrant(deps: TokenExchangeDependencies): ExtensionGr
         userId: subject.userId,
         scope: exchangedScope(params.get('scope'), subject, client, deps.scopes),
         refreshToken: false,
-        ...(audience.length ? { audience } : {}),
+        // Named targets, else the subject token's own: an exchange never widens where a token may be used.
+        ...(audience.length ? { audience } : subject.audience?.length ? { audience: subject.audience } : {}),
         ...(actor ? { actor } : {}),
         issuedTokenType,
         derivedFrom: { familyId: subject.familyId, expiresAt: subject.expiresAt },
