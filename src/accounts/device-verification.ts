@@ -7,7 +7,7 @@ import type { Throttle } from './throttle.js';
 export interface DeviceVerificationOptions {
   store: Pick<DeviceCodeStore, 'findPendingDeviceCodeByUserCode' | 'findDeviceCode' | 'decideDeviceCode'>;
   clients: Pick<ClientStore, 'findClient'>;
-  throttle: Pick<Throttle, 'forUserCodes' | 'guard'>;
+  throttle: Pick<Throttle, 'forUserCodes' | 'forUserCodeEntries' | 'guard' | 'attempt'>;
   clock: Clock;
   /** Wrong user codes per minute on this node (every address together) that raise the alert. */
   alertPerMinute: number;
@@ -37,9 +37,12 @@ export class DeviceVerification {
   /**
    * Looks up the code `typed` from `address` in the browser holding `browserSecret` (its CSRF
    * cookie secret). Wrong and expired codes are one answer: nothing tells which part was wrong.
+   * Every entry, right or wrong, also counts against the address's entry budget (forUserCodeEntries).
    */
   async enterUserCode(typed: string, address: string, browserSecret: string): Promise<UserCodeOutcome> {
     const { store, throttle, clock } = this.options;
+    const entryWait = await throttle.attempt(throttle.forUserCodeEntries(address));
+    if (entryWait > 0) return { kind: 'throttled', retryAfter: entryWait };
     const keys = throttle.forUserCodes(address, hashSecret(`device browser\n${browserSecret}`).slice(0, 32));
     let found: DeviceCodeRecord | null = null;
     const result = await throttle.guard(keys, async () => {

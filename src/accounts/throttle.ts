@@ -166,6 +166,21 @@ export class Throttle implements ClientAuthenticationThrottle, GrantAttemptThrot
     ];
   }
 
+  /**
+   * Every user code typed on /device from one address, right or wrong: a right code stores a
+   * pending sign-in, so a flood of right codes (from fresh browsers) must not push other people's
+   * pending sign-ins out of their bounded table. Generous: a person types a code or two.
+   */
+  forUserCodeEntries(address: string): ThrottleKeys {
+    return [
+      {
+        key: `user-code-entry:ip:${addressKey(address)}`,
+        threshold: this.settings.threshold * 10,
+        clearedBySuccess: false,
+      },
+    ];
+  }
+
   private counters(
     subject: string,
     pair: string,

@@ -7,6 +7,7 @@ import { randomInt } from 'node:crypto';
 import type { ClientAuthenticator } from './client-auth.js';
 import type { Clock, IdSource } from './clock.js';
 import { OAuthError } from './errors.js';
+import { allValues } from './params.js';
 import { scopeForNewGrant, type ScopePolicy } from './grants/scope-policy.js';
 import type { DeviceAuthorizationThrottle, DeviceCodeStore } from './ports.js';
 import { formatScope } from './scopes.js';
@@ -112,6 +113,10 @@ export class DeviceAuthorizationEndpoint {
     if (!client.grantTypes.includes(DEVICE_CODE_GRANT_TYPE)) {
       throw OAuthError.unauthorizedClient(`this client is not allowed the ${DEVICE_CODE_GRANT_TYPE} grant`);
     }
+    // RFC 8707 resources are named where the token is issued, on the device's token request: not
+    // kept here, so refused rather than silently dropped.
+    if (allValues(params, 'resource').length > 0)
+      throw OAuthError.invalidTarget('name resource on the token request (the device code poll), not here');
     const scope = formatScope(scopeForNewGrant(this.settings.scopes, client, params.get('scope')));
     const now = this.clock.now();
     const deviceCode = this.ids.secret();

@@ -137,4 +137,18 @@ describeEachEngine('device flow limits (e2e)', (factory) => {
     expect((await enterUserCode(new HttpBrowser(server.url), device.user_code, other)).status).toBe(303);
     expect(await metric()).toBe(before + 10);
   });
+  it('counts right codes per address too: a flood of them cannot fill the table of pending sign-ins', async () => {
+    const device = await startDeviceAuthorization(server.url, (await newClient()).client_id);
+    const address = from('203.0.113.90');
+    const statuses: number[] = [];
+    // Fresh browsers each time, the same right code: each one would store a pending sign-in.
+    for (let i = 0; i < 23; i++) {
+      statuses.push((await enterUserCode(new HttpBrowser(server.url), device.user_code, address)).status);
+    }
+    // Threshold 2 × 10: the entry after the 21st from the address waits.
+    expect(statuses.slice(0, 21)).toEqual(Array(21).fill(303));
+    expect(statuses.slice(21)).toEqual([429, 429]);
+    // Another address types the same code at once.
+    expect((await enterUserCode(new HttpBrowser(server.url), device.user_code, from('203.0.113.91'))).status).toBe(303);
+  });
 });

@@ -131,6 +131,13 @@ describeEachEngine('device authorization grant (e2e)', (factory) => {
         400,
         'invalid_request',
       );
+      // RFC 8707 resources belong on the token request: here they are refused, never silently dropped.
+      const withResource = await deviceAuthorizationRequest(server.url, {
+        client_id: tv.client_id,
+        resource: 'https://api.example.com/',
+      });
+      expectError(withResource, 400, 'invalid_target');
+      expect(withResource.json.error_description).toMatch(/token request/);
       const get = await httpRequest(`${server.url}/oauth/device_authorization?client_id=${tv.client_id}`);
       expect(get.status).toBe(405);
       expect(get.headers.get('allow')).toBe('POST');

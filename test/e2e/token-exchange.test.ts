@@ -236,6 +236,20 @@ describeEachEngine('token exchange, RFC 8693 (e2e)', (factory) => {
       expect(res.json.error_description).toMatch(/actor_token was not issued to this client/);
     });
 
+    it('a delegated token is refused as actor_token: it names its subject, not who acts', async () => {
+      // The delegate holds a token for alice that it got by delegation (act = the delegate)...
+      const { access_token } = await login();
+      const delegated = expectExchanged(
+        await exchange(clients.delegate, { ...subject(access_token), ...actor(await ownToken(clients.delegate)) }),
+        'read write',
+      );
+      // ...and tries to pass it off as the actor on another subject token: alice would appear to act.
+      const other = await login();
+      const res = await exchange(clients.delegate, { ...subject(other.access_token), ...actor(delegated) });
+      expectError(res, 400, 'invalid_request');
+      expect(res.json.error_description).toMatch(/actor_token is itself a delegated token/);
+    });
+
     it('actor_token and actor_token_type go together', async () => {
       const { access_token } = await login();
       const acting = await ownToken(clients.delegate);

@@ -97,6 +97,9 @@ export function tokenExchangeGrant(deps: TokenExchangeDependencies): ExtensionGr
         // The actor proves who acts by holding its own token: another client's token proves nothing
         // about the caller, and would let a client act in another's name.
         if (acting.clientId !== client.id) throw OAuthError.invalidRequest('actor_token was not issued to this client');
+        // A delegated token names its subject, not who acts: as an actor it would put a bystander
+        // (the user it was issued for) in the act claim and drop the real actor.
+        if (acting.actor) throw OAuthError.invalidRequest('actor_token is itself a delegated token');
         actor = delegation(acting, subject.actor);
       }
       return {

@@ -63,6 +63,7 @@ const API_ERRORS: Readonly<Record<ApiPath, ReadonlySet<string>>> = {
     'invalid_client',
     'unauthorized_client',
     'invalid_scope',
+    'invalid_target',
     'slow_down',
   ]),
 };
