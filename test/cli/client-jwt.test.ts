@@ -108,5 +108,11 @@ describeEachEngine('gatehouse client create with JWT authentication', (factory) 
     expectSuccess(rotated);
     expect(parseJson<{ client_secret: string }>(rotated).client_secret).not.toBe(client.client_secret);
     expect((await secretRow(client.client_id))?.secret_encrypted).not.toBe(stored?.secret_encrypted);
+
+    // Without --json the notice says how the secret is kept: encrypted, not only a hash.
+    const plain = await cli(['client', 'create', '--name', 'Hmac2', '--secret-jwt'], { env });
+    expectSuccess(plain);
+    expect(plain.stdout).toMatch(/keeps it encrypted \(key_encryption_key\)/);
+    expect(plain.stdout).not.toMatch(/only its hash/);
   });
 });

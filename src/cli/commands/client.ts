@@ -216,7 +216,9 @@ export function clientCommand(): Command {
           printLines([
             `client_secret: ${secret}`,
             '',
-            'Store the secret now: Gatehouse keeps only its hash and cannot show it again.',
+            created.secretEncrypted === undefined
+              ? 'Store the secret now: Gatehouse keeps only its hash and cannot show it again.'
+              : 'Store the secret now: Gatehouse keeps it encrypted (key_encryption_key) and will not show it again.',
           ]);
       });
     },
