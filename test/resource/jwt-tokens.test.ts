@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto';
 import { decodeProtectedHeader } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type CreatedClient, type TestServer } from '../harness/index.js';
+import { CALENDAR, CONTACTS, tokenForCalendar } from '../harness/resources.js';
 import { rotateSigningKey, signingKeyStates } from '../harness/keys.js';
 import { tokenRequest } from '../helpers/server.js';
 import { createResourceServer, type ResourceServer } from '../../src/resource/index.js';
@@ -256,27 +257,8 @@ describe('signing key rotation (gatehouse keys rotate)', () => {
 });
 
 describe('resource indicators (RFC 8707): the audience a token was minted for', () => {
-  const CALENDAR = 'https://calendar.example.com/';
-  const CONTACTS = 'https://contacts.example.com/';
-
   it('a token minted for resource A is refused by an API configured with audience B, and by the default (issuer) API', async () => {
-    const client = (await gatehouse.createClient([
-      '--name',
-      'calendar-sync',
-      '--grant-type',
-      'client_credentials',
-      '--resource',
-      CALENDAR,
-      '--resource',
-      CONTACTS,
-    ])) as CreatedClient & { client_secret: string };
-    const res = await tokenRequest(
-      gatehouse.url,
-      { grant_type: 'client_credentials', scope: 'read', resource: CALENDAR },
-      { basic: [client.client_id, client.client_secret] },
-    );
-    expect(res.status, res.text).toBe(200);
-    const request = { headers: { authorization: `Bearer ${res.json.access_token}` } };
+    const request = { headers: { authorization: `Bearer ${await tokenForCalendar(gatehouse)}` } };
 
     const calendarApi = createResourceServer({ issuer: gatehouse.url, audience: CALENDAR, tokenFormat: 'jwt' });
     const contactsApi = createResourceServer({ issuer: gatehouse.url, audience: CONTACTS, tokenFormat: 'jwt' });

@@ -6,6 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestServer, type CreatedClient, type TestServer } from '../harness/index.js';
+import { CALENDAR, CONTACTS, tokenForCalendar } from '../harness/resources.js';
 import { basicAuthorization, httpRequest, tokenRequest } from '../helpers/server.js';
 import { createResourceServer } from '../../src/resource/index.js';
 import { callApi, startProtectedApis, type ProtectedApi } from './apis.js';
@@ -173,27 +174,8 @@ describe('introspection specifics', () => {
 });
 
 describe('resource indicators (RFC 8707): the audience introspection reports', () => {
-  const CALENDAR = 'https://calendar.example.com/';
-  const CONTACTS = 'https://contacts.example.com/';
-
   it('a token minted for resource A is refused by an API configured with audience B, and by the default (issuer) API', async () => {
-    const client = (await gatehouse.createClient([
-      '--name',
-      'calendar-sync',
-      '--grant-type',
-      'client_credentials',
-      '--resource',
-      CALENDAR,
-      '--resource',
-      CONTACTS,
-    ])) as CreatedClient & { client_secret: string };
-    const res = await tokenRequest(
-      gatehouse.url,
-      { grant_type: 'client_credentials', scope: 'read', resource: CALENDAR },
-      { basic: [client.client_id, client.client_secret] },
-    );
-    expect(res.status, res.text).toBe(200);
-    const request = { headers: { authorization: `Bearer ${res.json.access_token}` } };
+    const request = { headers: { authorization: `Bearer ${await tokenForCalendar(gatehouse)}` } };
     const introspection = { clientId: resourceClient.client_id, clientSecret: resourceClient.client_secret };
 
     const calendarApi = createResourceServer({ issuer: gatehouse.url, audience: CALENDAR, introspection });
