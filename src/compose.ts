@@ -1,3 +1,4 @@
+import { hkdfSync, randomBytes } from 'node:crypto';
 import pino, { type Logger } from 'pino';
 import { MailQueue, OutboxMailer, SmtpMailer, type Mailer } from './accounts/mail/mailer.js';
 import { MailTemplates } from './accounts/mail/templates.js';
@@ -29,6 +30,9 @@ import { IntrospectionEndpoint } from './core/introspection.js';
 import { ClientAuthenticator } from './core/client-auth.js';
 import { KeyEncryption } from './core/key-encryption.js';
 import { KeyRing } from './core/keys.js';
+import { withOidcScopes } from './core/oidc/claims.js';
+import { IdTokenSigner } from './core/oidc/id-tokens.js';
+import { Subjects } from './core/oidc/subjects.js';
 import { RevocationEndpoint } from './core/revocation.js';
 import type { ExtensionGrant } from './core/grants/extension.js';
 import { createGrantRegistry } from './core/grants/registry.js';
@@ -38,6 +42,7 @@ import { TokenEndpoint } from './core/token-endpoint.js';
 import { TokenMinter } from './core/tokens.js';
 import type { GatehouseConfig } from './config/schema.js';
 import { assertionSettings } from './config/assertions.js';
+import { keyRingSettings } from './config/signing.js';
 import type { Store, ThrottleStore } from './storage/store.js';
 import type { HttpServices } from './http/services.js';
 import { remoteJwksCache } from './outbound/remote-jwks.js';
@@ -86,6 +91,17 @@ export interface ComposeOptions {
 }
 
 /**
+ * The secret pairwise subjects are keyed with (OIDC Core §8.1): derived from key_encryption_key,
+ * so every node computes the same `sub` and nobody without the key can compute another sector's.
+ * Without a key (a command that never signs) a secret of this process only.
+ */
+function pairwiseSubjectSecret(keyEncryptionKey: string | undefined): Buffer {
+  return keyEncryptionKey
+    ? Buffer.from(hkdfSync('sha256', keyEncryptionKey, 'gatehouse', 'pairwise-subject v1', 32))
+    : randomBytes(32);
+}
+
+/**
  * The explicit wiring: each service gets exactly the collaborators it uses. The one place that
  * knows which class implements which port (accounts' sign-in for core's ResourceOwnerAuthenticator,
  * the throttle for its client-authentication port, the event bus for its SecurityEventSink).
@@ -106,10 +122,7 @@ export function composeServices(options: ComposeOptions): Services {
         });
   if (auditLog) events.on(auditLog.record);
   const keys = config.key_encryption_key
-    ? new KeyRing(store, clock, new KeyEncryption(config.key_encryption_key), {
-        algorithm: config.jwt_signing_algorithm,
-        maxTokenLifetime: config.access_token_lifetime,
-      })
+    ? new KeyRing(store, clock, new KeyEncryption(config.key_encryption_key), keyRingSettings(config))
     : null;
   const minter = new TokenMinter(
     {
@@ -141,7 +154,14 @@ export function composeServices(options: ComposeOptions): Services {
     maxWait: config.login_throttle_max_wait,
   });
   const devices = new TrustedDevices(store, clock, ids);
-  const scopes = { supported: config.supported_scopes, defaults: config.default_scope.split(' ').filter(Boolean) };
+  // openid, profile and email are always supported (OpenID Connect); offline_access only when listed.
+  const supportedScopes = withOidcScopes(config.supported_scopes);
+  const scopes = { supported: supportedScopes, defaults: config.default_scope.split(' ').filter(Boolean) };
+  // OpenID Connect: the sub each client sees, and the ID tokens (and signed userinfo, logout tokens).
+  const subjects = new Subjects(pairwiseSubjectSecret(config.key_encryption_key));
+  const idTokens = keys
+    ? new IdTokenSigner(keys, clock, { issuer: config.issuer, lifetime: config.oidc.id_token_lifetime })
+    : null;
   // RFC 8707: a token whose request names no resource is for this audience, and any client may name it.
   const resources = { defaultAudience: config.access_token_audience };
   // Client assertions (private_key_jwt, client_secret_jwt) and the JWT bearer grant's issuers: keys
@@ -190,6 +210,7 @@ export function composeServices(options: ComposeOptions): Services {
       codeLifetime: config.auth_code_lifetime,
       scopes,
       resources,
+      ...(config.oidc.acr ? { acr: config.oidc.acr } : {}),
     },
     events,
   );
@@ -283,6 +304,8 @@ export function composeServices(options: ComposeOptions): Services {
     throttle,
     devices,
     keys,
+    subjects,
+    idTokens,
     events,
     auditLog,
     mail,
@@ -290,8 +313,8 @@ export function composeServices(options: ComposeOptions): Services {
     metadata: serverMetadata({
       issuer: config.issuer,
       tokenGrantTypes: tokenEndpoint.grantTypes,
-      scopes: config.supported_scopes,
-      publishesKeys: config.access_token_format === 'jwt',
+      scopes: supportedScopes,
+      publishesKeys: keys !== null,
     }),
     tokenEndpoint,
     authorizationEndpoint,

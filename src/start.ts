@@ -6,6 +6,7 @@
 import type { AddressInfo } from 'node:net';
 import type { FastifyInstance } from 'fastify';
 import pino from 'pino';
+import { resolveKeyEncryptionKey } from './config/key-file.js';
 import { ConfigError, databaseLocation } from './config/load.js';
 import { buildHttpServer } from './http/server.js';
 import { type CleanupSchedule, type Every, scheduleCleanup } from './storage/cleanup-schedule.js';
@@ -47,8 +48,18 @@ export interface RunningGatehouse {
 }
 
 export async function startGatehouse(options: StartOptions): Promise<RunningGatehouse> {
-  const { config } = options;
   const logger = options.logger ?? pino({ level: 'silent' });
+  // ID tokens need signing keys, stored encrypted: on SQLite without key_encryption_key a key is
+  // generated beside the database; PostgreSQL (several nodes, one key) refuses to start without one.
+  const { config, source: keySource } = resolveKeyEncryptionKey(options.config, {
+    create: true,
+    requireForPostgres: true,
+  });
+  if (keySource.kind === 'file')
+    logger.warn(
+      { key_file: keySource.path, created: keySource.created },
+      'key_encryption_key is not set: the signing keys are encrypted with the key in key_file (set key_encryption_key in production, and keep that file with the database)',
+    );
   const ownStore = !options.store;
   const store =
     options.store ??
@@ -109,9 +120,10 @@ export async function startGatehouse(options: StartOptions): Promise<RunningGate
         logger.info({ event }, 'security event');
       }
     });
-    // Load (or, on a new database, create) the signing key now: a wrong key_encryption_key
-    // stops start-up instead of failing every token request.
+    // Load (or, on a new database, create) the access-token signing key now, and check every key
+    // that signs: a wrong key_encryption_key stops start-up instead of failing token requests.
     if (config.access_token_format === 'jwt') await gatehouse.keys!.signingKey();
+    await gatehouse.keys?.checkCurrentKeys();
     app = buildHttpServer(gatehouse, logger);
     let url = '';
     if (options.listen ?? true) {

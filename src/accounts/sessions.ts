@@ -7,6 +7,12 @@ export interface ActiveSession {
   user: UserRecord;
 }
 
+/**
+ * Told when a browser session ends by sign-out or by another user signing in over it (not by
+ * expiry): OpenID Connect logout ends the grants tied to it and notifies clients (Back-Channel Logout).
+ */
+export type SessionEndListener = (session: SessionRecord) => Promise<void> | void;
+
 export interface StartedSession {
   /** The cookie value: a 256-bit secret the database knows only as a hash. */
   cookieValue: string;
@@ -24,21 +30,33 @@ export class Sessions {
     private readonly clock: Clock,
     private readonly ids: IdSource,
     private readonly lifetime: number,
+    private readonly ended: SessionEndListener = () => {},
   ) {}
 
   /**
    * Signs the user in with a new session id, ending the session the browser had before (so a
-   * session id planted before sign-in is worthless: session fixation).
+   * session id planted before sign-in is worthless: session fixation). The same user signing in
+   * again (prompt=login, max_age) keeps the session's sid, so the clients signed in through it
+   * stay tied to it, with a new auth_time; another user's sign-in ends the old session.
    */
   async start(userId: string, previousCookieValue?: string): Promise<StartedSession> {
-    if (previousCookieValue) await this.store.deleteSession(hashSecret(previousCookieValue));
+    const previous =
+      previousCookieValue && previousCookieValue.length <= 100
+        ? await this.store.findSession(hashSecret(previousCookieValue))
+        : null;
+    if (previous) await this.store.deleteSession(previous.idHash);
+    const live = previous !== null && previous.expiresAt > this.clock.now();
+    const sameUser = live && previous.userId === userId;
+    if (previous && live && !sameUser) await this.ended(previous);
     const cookieValue = this.ids.secret();
     const now = this.clock.now();
     const session: SessionRecord = {
       idHash: hashSecret(cookieValue),
       userId,
-      createdAt: now,
+      createdAt: sameUser ? previous.createdAt : now,
       expiresAt: now + this.lifetime,
+      sid: sameUser ? previous.sid : this.ids.id(),
+      authTime: now,
     };
     await this.store.createSession(session);
     return { cookieValue, session };
@@ -61,7 +79,10 @@ export class Sessions {
     return { session, user };
   }
 
+  /** Signs the browser out; the session's clients are told (SessionEndListener). */
   async end(cookieValue: string | undefined): Promise<void> {
-    if (cookieValue && cookieValue.length <= 100) await this.store.deleteSession(hashSecret(cookieValue));
+    if (!cookieValue || cookieValue.length > 100) return;
+    const session = await this.store.findSession(hashSecret(cookieValue));
+    if (session && (await this.store.deleteSession(session.idHash))) await this.ended(session);
   }
 }

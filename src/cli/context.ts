@@ -6,6 +6,7 @@ import { openStore } from '../storage/open.js';
 import type { SqlStore } from '../storage/sql-store.js';
 import { latestVersion, schemaVersion } from '../storage/migrations/index.js';
 import { databaseLocation, loadConfig } from '../config/load.js';
+import { resolveKeyEncryptionKey } from '../config/key-file.js';
 
 export { databaseLocation } from '../config/load.js';
 import type { StoreOptions } from './store-options.js';
@@ -16,7 +17,14 @@ export function resolveConfig(
   flags: Record<string, unknown> = {},
   warn: (message: string) => void = (message) => void process.stderr.write(`warning: ${message}\n`),
 ): GatehouseConfig {
-  return loadConfig({ file: options.config, env: process.env, flags: { database: options.database, ...flags }, warn });
+  const config = loadConfig({
+    file: options.config,
+    env: process.env,
+    flags: { database: options.database, ...flags },
+    warn,
+  });
+  // The key the server generated beside a SQLite database, when none is configured (never created here).
+  return resolveKeyEncryptionKey(config, { create: false, requireForPostgres: false }).config;
 }
 
 /** What an administrator's command did, for the audit log (actor: admin). */

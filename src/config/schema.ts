@@ -1,6 +1,7 @@
 import { isIP } from 'node:net';
 import { z } from 'zod';
 import { isScopeToken } from '../core/scopes.js';
+import { withOidcScopes } from '../core/oidc/claims.js';
 import { jwtBearerSection } from './jwt-bearer.js';
 
 /**
@@ -203,6 +204,23 @@ export const configSchema = z
         requests_per_address: 100,
         user_code_failure_alert: 100,
       }),
+    /** OpenID Connect: ID tokens, sessions shared by every client, logout. */
+    oidc: z
+      .object({
+        /** Seconds an ID token (and a signed userinfo response) lives. */
+        id_token_lifetime: z.number().int().min(60).max(86_400).default(3600),
+        /**
+         * The `acr` claim of ID tokens (OIDC Core §2): the authentication context class sign-in with
+         * a password meets, as your relying parties know it. Unset: no acr claim.
+         */
+        acr: z.string().min(1).max(255).optional(),
+        /** Back-Channel Logout 1.0: attempts per logout token before it is given up (logged), with backoff. */
+        backchannel_logout_attempts: z.number().int().min(1).max(20).default(6),
+        /** Seconds one back-channel logout POST may take. */
+        backchannel_logout_timeout: z.number().int().min(1).max(30).default(5),
+      })
+      .strict()
+      .default({ id_token_lifetime: 3600, backchannel_logout_attempts: 6, backchannel_logout_timeout: 5 }),
     /** Where brute-force counters live. */
     rate_limit: z
       .object({
@@ -282,7 +300,8 @@ export const configSchema = z
   })
   .strict()
   .superRefine((config, ctx) => {
-    const supported = new Set(config.supported_scopes);
+    // openid, profile and email are supported whatever supported_scopes says (core/oidc/claims.ts).
+    const supported = new Set(withOidcScopes(config.supported_scopes));
     for (const scope of config.default_scope.split(' ').filter(Boolean)) {
       if (!supported.has(scope)) {
         ctx.addIssue({ code: 'custom', path: ['default_scope'], message: `"${scope}" is not in supported_scopes` });

@@ -100,9 +100,11 @@ export const settingDocs: Record<string, SettingDoc> = {
   },
   key_encryption_key: {
     meaning:
-      'At least 32 characters (`openssl rand -base64 32`); encrypts the signing keys in the database. ' +
-      'Required with `access_token_format: jwt` and for `gatehouse keys`. Prefer the environment ' +
-      '(`GATEHOUSE_KEY_ENCRYPTION_KEY`) to a file.',
+      'At least 32 characters (`openssl rand -base64 32`); encrypts the signing keys (ID tokens, JWT access tokens) in the database ' +
+      'and keys pairwise subjects. Required with PostgreSQL (every node the same). On SQLite, unset, `serve` generates one ' +
+      'in `<database>.kek` (mode 0600) and warns: fine for development; in production set it, and never change it ' +
+      '(the stored keys and pairwise subjects depend on it). Prefer the environment (`GATEHOUSE_KEY_ENCRYPTION_KEY`) to a file.',
+    defaultText: 'SQLite: generated in `<database>.kek`',
   },
   assertion_max_lifetime: {
     meaning:
@@ -193,6 +195,22 @@ export const settingDocs: Record<string, SettingDoc> = {
     meaning:
       'E-mails held in memory on their way to the mail server; more are dropped (logged, counted in ' +
       '`gatehouse_mail_dropped_total`).',
+  },
+  'oidc.id_token_lifetime': {
+    meaning:
+      'Seconds an ID token (and a signed userinfo response) lives; a retired signing key stays published at least this long.',
+    defaultNote: '1 hour',
+  },
+  'oidc.acr': {
+    meaning:
+      'The `acr` claim of ID tokens: the authentication context class a password sign-in meets, in the words your relying parties use. Unset: no `acr`.',
+  },
+  'oidc.backchannel_logout_attempts': {
+    meaning:
+      "Attempts to deliver one logout token to a client's `backchannel_logout_uri` (Back-Channel Logout 1.0), with growing waits between them; then it is given up and logged.",
+  },
+  'oidc.backchannel_logout_timeout': {
+    meaning: 'Seconds one back-channel logout POST may take.',
   },
   'device_flow.expires_in': {
     meaning: 'Seconds a device code and its user code work (RFC 8628 `expires_in`).',

@@ -11,7 +11,7 @@ import {
   type ResponseType,
   type ResponseTypeHandler,
 } from './response-types/index.js';
-import type { ResponseTypeStorage } from './response-types/response-type.js';
+import type { ResponseTypeStorage, SignInContext } from './response-types/response-type.js';
 import { resourcesForNewGrant, type ResourcePolicy } from './resources.js';
 import { formatScope } from './scopes.js';
 import type { TokenMinter } from './tokens.js';
@@ -58,6 +58,8 @@ export interface AuthorizationSettings {
   codeLifetime: number;
   scopes: ScopePolicy;
   resources: ResourcePolicy;
+  /** oidc.acr: the acr of ID tokens; absent: none. */
+  acr?: string;
 }
 
 export type AuthorizationStorage = Pick<ClientStore, 'findClient'> &
@@ -75,6 +77,9 @@ const AUTHORIZATION_PARAMETERS = [
   'code_challenge_method',
   'response_mode',
   'resource',
+  // OpenID Connect Core §3.1.2.1: kept so they survive the sign-in and the consent page.
+  'nonce',
+  'claims',
 ] as const;
 
 /**
@@ -272,6 +277,7 @@ export class AuthorizationEndpoint {
     user: Pick<UserRecord, 'id' | 'username' | 'roles'>,
     consentGiven: boolean,
     address?: string,
+    signIn?: SignInContext,
   ): Promise<string> {
     const userId = user.id;
     const now = this.clock.now();
@@ -294,6 +300,8 @@ export class AuthorizationEndpoint {
       codeLifetime: this.settings.codeLifetime,
       who,
       events: this.events,
+      ...(signIn ? { signIn } : {}),
+      acr: this.settings.acr ?? null,
     });
     // RFC 9207: iss tells the client which server answered (mix-up defence).
     const iss = this.settings.issuer;

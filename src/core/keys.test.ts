@@ -415,18 +415,22 @@ describe('KeyRing', () => {
     expect((await nodeA.publishedKeys()).map((jwk) => jwk.kid)).toContain(old.kid);
   });
 
-  it('a KeyRing on a database with a key signs with the stored key, whatever algorithm it is now configured with', async () => {
+  it('a change of jwt_signing_algorithm signs with a key of the new algorithm at once; the old key stays published (ID tokens may use it)', async () => {
     await setUp();
     const es = await ring('ES256').signingKey();
     const node = ring('EdDSA');
     const loaded = await node.signingKey();
-    expect(loaded).toMatchObject({ kid: es.kid, algorithm: 'ES256' });
-    // Its next rotation uses the configured algorithm, signing once the new key's turn comes.
-    const rotated = await node.rotate();
-    expect(rotated.algorithm).toBe('EdDSA');
-    expect((await node.signingKey()).algorithm).toBe('ES256');
+    expect(loaded.algorithm).toBe('EdDSA');
+    expect(loaded.kid).not.toBe(es.kid);
+    // One ring per algorithm: the ES256 key still signs what asks for ES256, and both are published.
+    expect((await node.signingKey('ES256')).kid).toBe(es.kid);
+    expect((await node.publishedKeys()).map((key) => key.kid).sort()).toEqual([es.kid, loaded.kid].sort());
+    // A rotation rotates every algorithm that signs, the configured one first.
+    const rotated = await node.rotateAll();
+    expect(rotated.map((key) => key.algorithm)).toEqual(['EdDSA', 'ES256']);
     clock.advance(PRE);
-    expect(await node.signingKey()).toMatchObject({ kid: rotated.kid, algorithm: 'EdDSA' });
+    expect((await node.signingKey()).kid).toBe(rotated[0]!.kid);
+    expect((await node.signingKey('ES256')).kid).toBe(rotated[1]!.kid);
   });
 
   describe.each([

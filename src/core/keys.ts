@@ -32,8 +32,9 @@ export interface ActiveSigningKey {
 }
 
 export interface KeyRingSettings {
+  /** The algorithm of JWT access tokens (jwt_signing_algorithm): the ring's default. */
   algorithm: SigningAlgorithm;
-  /** The longest an access token lives: a retired key stays published at least this long. */
+  /** The longest a token it signs lives (access token or ID token): a retired key stays published at least this long. */
   maxTokenLifetime: number;
 }
 
@@ -81,8 +82,13 @@ async function publicJwkOf(record: Pick<SigningKeyRecord, 'kid' | 'algorithm'>, 
   return { ...jwk, kid: record.kid, alg: record.algorithm, use: 'sig' };
 }
 
+/** The keys of one algorithm: each algorithm has a ring of its own. */
+function ofAlgorithm(keys: readonly SigningKeyRecord[], algorithm: SigningAlgorithm): SigningKeyRecord[] {
+  return keys.filter((key) => key.algorithm === algorithm);
+}
+
 /**
- * The key that signs at `now`: the oldest key still before its retirement. After a rotation
+ * The key that signs at `now` (among keys of one algorithm): the oldest key still before its retirement. After a rotation
  * the previous key goes on signing until the new one has been published for a while. Ties (two
  * rotations at once retired a key that had not started signing together with its predecessor)
  * go to the older key, then the smaller kid, so every node picks the same one.
@@ -102,13 +108,15 @@ export function signingKeyAt(keys: readonly SigningKeyRecord[], now: number): Si
 
 /**
  * The JWT signing keys, kept in the database so every node signs with the same key and
- * publishes the same JWKS. A rotation publishes a new key at once, switches signing to it
- * KEY_PREPUBLICATION_SECONDS later, and keeps the old key published until every token it can
- * have signed has expired.
+ * publishes the same JWKS. There is one current key per algorithm: the access-token algorithm
+ * (jwt_signing_algorithm) and each algorithm an ID token has been asked in (RS256 by default,
+ * ES256 or EdDSA when a client registered it), each created when first needed. A rotation
+ * publishes a new key at once, switches signing to it KEY_PREPUBLICATION_SECONDS later, and keeps
+ * the old key published until every token it can have signed has expired.
  */
 export class KeyRing {
-  private cached: { key: ActiveSigningKey; validUntil: number } | null = null;
-  private loading: Promise<ActiveSigningKey> | null = null;
+  private readonly cached = new Map<SigningAlgorithm, { key: ActiveSigningKey; validUntil: number }>();
+  private readonly loading = new Map<SigningAlgorithm, Promise<ActiveSigningKey>>();
   /** Public JWKs derived from decrypted private keys, by the stored ciphertext (null: not publishable). */
   private readonly derived = new Map<string, JWK | null>();
 
@@ -119,17 +127,42 @@ export class KeyRing {
     private readonly settings: KeyRingSettings,
   ) {}
 
-  /** The key new tokens are signed with; the first call on an empty database creates one. */
-  async signingKey(): Promise<ActiveSigningKey> {
-    if (this.cached && this.clock.now() < this.cached.validUntil) return this.cached.key;
-    this.loading ??= this.loadSigningKey().finally(() => (this.loading = null));
-    return this.loading;
+  /** The algorithm of JWT access tokens. */
+  get defaultAlgorithm(): SigningAlgorithm {
+    return this.settings.algorithm;
   }
 
-  private async loadSigningKey(): Promise<ActiveSigningKey> {
+  /**
+   * The key new tokens of `algorithm` (default: the access-token algorithm) are signed with; the
+   * first call for an algorithm that has no key yet creates one.
+   */
+  async signingKey(algorithm: SigningAlgorithm = this.settings.algorithm): Promise<ActiveSigningKey> {
+    const cached = this.cached.get(algorithm);
+    if (cached && this.clock.now() < cached.validUntil) return cached.key;
+    let loading = this.loading.get(algorithm);
+    if (!loading) {
+      loading = this.loadSigningKey(algorithm).finally(() => this.loading.delete(algorithm));
+      this.loading.set(algorithm, loading);
+    }
+    return loading;
+  }
+
+  /**
+   * Decrypts every key that signs now (no key is created): a wrong key_encryption_key stops
+   * start-up instead of failing the first token request that needs a key.
+   */
+  async checkCurrentKeys(): Promise<void> {
+    const keys = await this.store.listSigningKeys();
+    for (const algorithm of SIGNING_ALGORITHMS) {
+      const current = signingKeyAt(ofAlgorithm(keys, algorithm), this.clock.now());
+      if (current) await publicJwkOf(current, this.decrypt(current));
+    }
+  }
+
+  private async loadSigningKey(algorithm: SigningAlgorithm): Promise<ActiveSigningKey> {
     const now = this.clock.now();
-    let current = signingKeyAt(await this.store.listSigningKeys(), now);
-    current ??= await this.createFirstKey();
+    let current = signingKeyAt(ofAlgorithm(await this.store.listSigningKeys(), algorithm), now);
+    current ??= await this.createFirstKey(algorithm);
     const pem = this.decrypt(current);
     // Never sign under a kid the private key does not have: resource servers would not find it.
     await publicJwkOf(current, pem);
@@ -139,10 +172,10 @@ export class KeyRing {
       privateKey: await importPKCS8(pem, current.algorithm),
     };
     // Look again after a while (another node may have rotated), and exactly when this key retires.
-    this.cached = {
+    this.cached.set(algorithm, {
       key,
       validUntil: Math.min(now + SIGNING_KEY_CACHE_SECONDS, current.retiredAt ?? Number.POSITIVE_INFINITY),
-    };
+    });
     return key;
   }
 
@@ -165,17 +198,16 @@ export class KeyRing {
    * under its lock, so nodes starting together on an empty database agree on one key (the
    * others' candidates are thrown away and they load the winner).
    */
-  private async createFirstKey(): Promise<SigningKeyRecord> {
-    const candidate = await this.newKey();
+  private async createFirstKey(algorithm: SigningAlgorithm): Promise<SigningKeyRecord> {
+    const candidate = await this.newKey(algorithm);
     if (await this.store.addFirstSigningKey(candidate)) return candidate;
-    const winner = signingKeyAt(await this.store.listSigningKeys(), this.clock.now());
+    const winner = signingKeyAt(ofAlgorithm(await this.store.listSigningKeys(), algorithm), this.clock.now());
     if (!winner) throw new Error('no signing key after another node created the first one');
     return winner;
   }
 
-  private async newKey(): Promise<SigningKeyRecord> {
+  private async newKey(algorithm: SigningAlgorithm): Promise<SigningKeyRecord> {
     const encryption = this.requireEncryption();
-    const algorithm = this.settings.algorithm;
     const { publicKey, privateKey } = await generateKeyPair(algorithm, {
       extractable: true,
       ...(algorithm === 'RS256' ? { modulusLength: 2048 } : {}),
@@ -195,26 +227,40 @@ export class KeyRing {
   }
 
   /**
-   * Creates a new signing key, published now. It signs from KEY_PREPUBLICATION_SECONDS on, or
-   * at once with `immediately` (the first key, or an operator who cannot wait).
+   * Creates a new signing key for the access-token algorithm, published now, and one for every
+   * other algorithm that has a key signing (ID tokens): each signs from KEY_PREPUBLICATION_SECONDS
+   * on, or at once with `immediately` (the first key, or an operator who cannot wait). Returns the
+   * access-token algorithm's new key first.
    */
-  async rotate({ immediately = false }: { immediately?: boolean } = {}): Promise<SigningKeyRecord> {
+  async rotateAll({ immediately = false }: { immediately?: boolean } = {}): Promise<SigningKeyRecord[]> {
     this.requireEncryption();
     const existing = await this.store.listSigningKeys();
     const before = this.clock.now();
     // A key stored under another key_encryption_key would stop every node from signing: refuse.
     for (const key of existing.filter((k) => k.retiredAt === null || k.retiredAt > before)) this.decrypt(key);
+    const inUse = SIGNING_ALGORITHMS.filter(
+      (algorithm) => algorithm !== this.settings.algorithm && signingKeyAt(ofAlgorithm(existing, algorithm), before),
+    );
+    const rotated: SigningKeyRecord[] = [];
+    for (const algorithm of [this.settings.algorithm, ...inUse]) {
+      const record = await this.newKey(algorithm);
+      const now = record.createdAt;
+      const first = ofAlgorithm(existing, algorithm).length === 0;
+      const retireAt = immediately || first ? now : now + KEY_PREPUBLICATION_SECONDS;
+      // A node may go on signing with the old key for a few seconds before it looks again.
+      await this.store.addSigningKey(record, {
+        retireAt,
+        publishUntil: retireAt + this.settings.maxTokenLifetime + SIGNING_KEY_CACHE_SECONDS,
+      });
+      rotated.push(record);
+    }
+    this.cached.clear();
+    return rotated;
+  }
 
-    const record = await this.newKey();
-    const now = record.createdAt;
-    const retireAt = immediately || existing.length === 0 ? now : now + KEY_PREPUBLICATION_SECONDS;
-    // A node may go on signing with the old key for a few seconds before it looks again.
-    await this.store.addSigningKey(record, {
-      retireAt,
-      publishUntil: retireAt + this.settings.maxTokenLifetime + SIGNING_KEY_CACHE_SECONDS,
-    });
-    this.cached = null;
-    return record;
+  /** rotateAll, returning the access-token algorithm's new key. */
+  async rotate(options: { immediately?: boolean } = {}): Promise<SigningKeyRecord> {
+    return (await this.rotateAll(options))[0]!;
   }
 
   /**
@@ -253,11 +299,13 @@ export class KeyRing {
     return jwk;
   }
 
-  /** Each key with its state at `now`, current first. */
+  /** Each key with its state at `now`, current first (one signing key per algorithm). */
   async list(now = this.clock.now()): Promise<Array<SigningKeyRecord & { state: KeyState }>> {
     const keys = await this.store.listSigningKeys();
-    const signing = signingKeyAt(keys, now);
-    return keys.map((key) => ({ ...key, state: key === signing ? 'signing' : this.stateOf(key, now) }));
+    const signing = new Set(
+      SIGNING_ALGORITHMS.map((algorithm) => signingKeyAt(ofAlgorithm(keys, algorithm), now)).filter(Boolean),
+    );
+    return keys.map((key) => ({ ...key, state: signing.has(key) ? 'signing' : this.stateOf(key, now) }));
   }
 
   private stateOf(key: SigningKeyRecord, now: number): KeyState {

@@ -446,8 +446,9 @@ describe('opaque access tokens (the default format)', () => {
     });
     expect(response.access_token).toMatch(/^[A-Za-z0-9_-]{51}$/);
     expect((await db.store.findAccessToken(tokenKey(response.access_token)))?.jti).toEqual(expect.any(String));
-    // No key is created for an opaque server.
+    // No key is created for an opaque access token (an ID-token key comes with the first ID token);
+    // the JWKS is published all the same, for ID tokens.
     expect(await db.store.listSigningKeys()).toEqual([]);
-    expect(gatehouse.metadata).not.toHaveProperty('jwks_uri');
+    expect(gatehouse.metadata.jwks_uri).toBe(`${issuer}/.well-known/jwks.json`);
   });
 });

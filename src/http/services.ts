@@ -13,6 +13,8 @@ import type { AuthorizationEndpoint } from '../core/authorize.js';
 import type { DeviceAuthorizationEndpoint } from '../core/device-authorization.js';
 import type { IntrospectionEndpoint } from '../core/introspection.js';
 import type { KeyRing } from '../core/keys.js';
+import type { IdTokenSigner } from '../core/oidc/id-tokens.js';
+import type { Subjects } from '../core/oidc/subjects.js';
 import type { ServerMetadata } from '../core/metadata.js';
 import type { RevocationEndpoint } from '../core/revocation.js';
 import type { TokenEndpoint } from '../core/token-endpoint.js';
@@ -30,6 +32,10 @@ export interface HttpServices {
   readonly store: Pick<Store, 'ping' | 'engine' | 'findClient'>;
   /** The JWT signing keys, published at /.well-known/jwks.json; null without key_encryption_key. */
   readonly keys: Pick<KeyRing, 'publishedKeys'> | null;
+  /** OpenID Connect: the `sub` each client sees for a user. */
+  readonly subjects: Subjects;
+  /** Signs ID tokens, signed userinfo and logout tokens; null only without key_encryption_key. */
+  readonly idTokens: IdTokenSigner | null;
   readonly tokenEndpoint: TokenEndpoint;
   readonly authorizationEndpoint: AuthorizationEndpoint;
   readonly revocationEndpoint: RevocationEndpoint;

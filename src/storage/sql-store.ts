@@ -5,6 +5,7 @@ import { SqlClients } from './sql/clients.js';
 import { SqlCodes } from './sql/codes.js';
 import { SqlConsents } from './sql/consents.js';
 import { SqlDeviceCodes } from './sql/device-codes.js';
+import { SqlOidcGrants } from './sql/oidc-grants.js';
 import { SqlKeys } from './sql/keys.js';
 import { SqlMaintenance } from './sql/maintenance.js';
 import { findPendingSignIn, savePendingAuthorization, takePendingAuthorization } from './sql/pending-authorizations.js';
@@ -36,6 +37,7 @@ import type {
   RefreshTokenWithUser,
   RotationOutcome,
   RotationRequest,
+  NewSession,
   SessionRecord,
   SigningKeyRecord,
   Store,
@@ -67,6 +69,8 @@ export class SqlStore implements Store {
   private readonly maintenance: SqlMaintenance;
   /** Device authorizations (RFC 8628), their own part of the store: sql/device-codes.ts. */
   readonly deviceCodes: SqlDeviceCodes;
+  /** The sign-ins behind OpenID Connect grants: sql/oidc-grants.ts. */
+  readonly oidcGrants: SqlOidcGrants;
 
   /** `clientCache` (default on): keep client records in memory, see ClientCache. */
   constructor(
@@ -86,6 +90,7 @@ export class SqlStore implements Store {
     this.audit = new SqlAudit(db);
     this.maintenance = new SqlMaintenance(db, this.clients);
     this.deviceCodes = new SqlDeviceCodes(db);
+    this.oidcGrants = new SqlOidcGrants(db);
   }
 
   /** Client lookups answered from memory so far (0 without a client cache). */
@@ -268,8 +273,12 @@ export class SqlStore implements Store {
 
   // --- sessions (sql/sessions.ts) and consents (sql/consents.ts) -------------------
 
-  createSession(session: SessionRecord): Promise<void> {
+  createSession(session: NewSession): Promise<void> {
     return this.sessions.createSession(session);
+  }
+
+  findSessionsBySid(sid: string): Promise<SessionRecord[]> {
+    return this.sessions.findSessionsBySid(sid);
   }
 
   findSession(idHash: string): Promise<SessionRecord | null> {

@@ -11,6 +11,7 @@ import type {
   ConsentStore,
   DeviceCodeStore,
   KeyStore,
+  OidcGrantStore,
   TokenStore,
   UsedAssertionIdStore,
 } from '../core/ports.js';
@@ -32,6 +33,7 @@ export type {
   DeviceCodeStore,
   IssuedTokens,
   KeyStore,
+  OidcGrantStore,
   RedemptionOutcome,
   RefreshTokenRecord,
   RefreshTokenWithUser,
@@ -98,6 +100,8 @@ export interface Store
   readonly engine: 'sqlite' | 'postgres';
   /** Device authorizations (RFC 8628). */
   readonly deviceCodes: DeviceCodeStore;
+  /** The sign-ins behind OpenID Connect grants (migration 16). */
+  readonly oidcGrants: OidcGrantStore;
   /** Applies pending migrations; returns the versions applied now. */
   migrate(): Promise<number[]>;
   close(): Promise<void>;

@@ -312,7 +312,11 @@ describe('gatehouse audit list [sqlite]', () => {
   it('events of a running server (a token request) are listed after it stops gracefully (SIGTERM)', async () => {
     const registered = await new ClientRegistry(store).create({ name: 'served', grantTypes: ['client_credentials'] });
     const created = { client_id: registered.client.id, client_secret: registered.secret! };
-    const server = await startServer({ database: url });
+    // The key_encryption_key the keys on this database were stored with.
+    const server = await startServer({
+      database: url,
+      env: { GATEHOUSE_KEY_ENCRYPTION_KEY: JWT_ENV.GATEHOUSE_KEY_ENCRYPTION_KEY },
+    });
     const issued = await tokenRequest(
       server.url,
       { grant_type: 'client_credentials' },

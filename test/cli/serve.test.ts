@@ -2,7 +2,7 @@
  * `gatehouse serve` (what `npm start` runs) as an operator starts it: the built CLI in a child
  * process, signals to stop it, HTTP to talk to it.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { mkdtemp, readdir, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -65,6 +65,11 @@ describe('serve in a fresh, empty directory (npm start)', () => {
     expect(server.output.text).toContain('data/gatehouse.db');
 
     expect(existsSync(join(cwd, 'data', 'gatehouse.db'))).toBe(true);
+    // No key_encryption_key configured: one is generated beside the database, private, and the log says so.
+    const keyFile = join(cwd, 'data', 'gatehouse.db.kek');
+    expect(statSync(keyFile).mode & 0o777).toBe(0o600);
+    expect(readFileSync(keyFile, 'utf8').trim().length).toBeGreaterThanOrEqual(32);
+    expect(server.output.text).toMatch(/key_encryption_key is not set/);
     const applied = await queryRows<{ version: number }>(
       { engine: 'sqlite', path: join(cwd, 'data', 'gatehouse.db') },
       'SELECT version FROM schema_migrations',
@@ -87,10 +92,14 @@ describe('serve in a fresh, empty directory (npm start)', () => {
   });
 
   it('a second start on the same directory reuses the database (nothing to migrate) and stops on SIGINT', async () => {
+    const keyFile = join(cwd, 'data', 'gatehouse.db.kek');
+    const generatedKey = readFileSync(keyFile, 'utf8');
     const server = serve(['--port', '0'], { cwd });
     const [, url] = await server.waitForOutput(BANNER);
     expect((await getJson(`${url}/healthz`)).status).toBe(200);
     expect(await readdir(join(cwd, 'data'))).toContain('gatehouse.db');
+    // The generated key is read again, never replaced (the keys stored under it would be lost).
+    expect(readFileSync(keyFile, 'utf8')).toBe(generatedKey);
     const stopped = await server.stop('SIGINT');
     expect(stopped, server.output.text).toMatchObject({ code: 0, signal: null });
     expect(stopped.ms).toBeLessThan(5000);
@@ -158,8 +167,20 @@ describe.skipIf(skipPostgres)('two servers started at once on one fresh PostgreS
     await database?.drop();
   });
 
+  it('without key_encryption_key, serve refuses to start, naming the setting (nodes cannot invent a shared key)', async () => {
+    const server = serve(['--port', '0', '--database', database.url], { cwd: tmpdir() });
+    const stopped = await server.exited;
+    expect(stopped, server.output.text).toMatchObject({ code: 2 });
+    expect(server.output.text).toMatch(/key_encryption_key: required with PostgreSQL/);
+  });
+
   it('both migrate safely (advisory lock), come up and answer /healthz', async () => {
-    const servers = [0, 1].map(() => serve(['--port', '0', '--database', database.url], { cwd: tmpdir() }));
+    const servers = [0, 1].map(() =>
+      serve(['--port', '0', '--database', database.url], {
+        cwd: tmpdir(),
+        env: { GATEHOUSE_KEY_ENCRYPTION_KEY: 'two-nodes-share-this-key-encryption-key-0123' },
+      }),
+    );
     const urls = await Promise.all(servers.map(async (server) => (await server.waitForOutput(BANNER, 30_000))[1]!));
     expect(new Set(urls).size).toBe(2);
     for (const url of urls) {

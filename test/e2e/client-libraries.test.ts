@@ -266,7 +266,7 @@ describe('standard OAuth client libraries against gatehouse serve [sqlite]', () 
       expect(as.token_endpoint_auth_methods_supported).toEqual(
         expect.arrayContaining(['client_secret_basic', 'client_secret_post', 'none']),
       );
-      expect(as.scopes_supported).toEqual(['read', 'write']);
+      expect(as.scopes_supported).toEqual(['read', 'write', 'openid', 'profile', 'email']);
     });
 
     it('refuses the plain-http issuer unless allowInsecureRequests is set (library guard, not Gatehouse)', async () => {

@@ -586,7 +586,8 @@ describeEachEngine('token endpoint (e2e)', (factory) => {
       expect(res.json.grant_types_supported).toEqual(
         expect.arrayContaining(['client_credentials', 'password', 'refresh_token']),
       );
-      expect(res.json.scopes_supported).toEqual(['read', 'write', 'admin']);
+      // The configured scopes, then the OpenID Connect ones every server supports.
+      expect(res.json.scopes_supported).toEqual(['read', 'write', 'admin', 'openid', 'profile', 'email']);
       expect(res.json.token_endpoint_auth_methods_supported).toEqual(
         expect.arrayContaining(['client_secret_basic', 'client_secret_post', 'none']),
       );

@@ -442,7 +442,12 @@ describeEachEngine('token exchange, RFC 8693 (e2e)', (factory) => {
     });
   });
   it('exchanges a token without scope (a server with no scopes configured) for one without scope, not the default', async () => {
-    const bare = await startTestServer({ database: server.database, clock: server.clock });
+    // The same database, so the key_encryption_key its keys were stored with (the JWT server's, above).
+    const bare = await startTestServer({
+      database: server.database,
+      clock: server.clock,
+      env: { GATEHOUSE_KEY_ENCRYPTION_KEY: KEK },
+    });
     try {
       const subject = await form(
         bare,

@@ -411,7 +411,8 @@ describeEachEngine('token revocation, introspection and JWT access tokens (e2e)'
           expect(meta[key]).toEqual(expect.arrayContaining(['client_secret_basic', 'client_secret_post']));
         }
       }
-      expect(opaqueMeta).not.toHaveProperty('jwks_uri');
+      // Published whatever the access-token format: ID tokens are signed (OpenID Connect).
+      expect(opaqueMeta.jwks_uri).toBe(`${opaqueMeta.issuer}/.well-known/jwks.json`);
       expect(jwtMeta.jwks_uri).toBe(`${jwtServer.url}/.well-known/jwks.json`);
       expect((await httpRequest(jwtMeta.jwks_uri)).status).toBe(200);
     });

@@ -28,7 +28,7 @@ describeEachEngine('startTestServer', (factory) => {
     const metadata = await httpRequest(`${fx.url}/.well-known/oauth-authorization-server`);
     expect(metadata.status).toBe(200);
     expect(metadata.json.issuer).toBe(fx.url);
-    expect(metadata.json.scopes_supported).toEqual(['read', 'write']);
+    expect(metadata.json.scopes_supported).toEqual(['read', 'write', 'openid', 'profile', 'email']);
   });
 
   it('registers clients and users as the CLI does, and the tokens follow the injected clock', async () => {

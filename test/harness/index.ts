@@ -149,6 +149,9 @@ export async function startTestServer(options: TestServerOptions = {}): Promise<
   }
 }
 
+/** The key_encryption_key of test servers that configure none (a test value, never a real key). */
+export const HARNESS_KEY_ENCRYPTION_KEY = 'harness-key-encryption-key-0123456789abcdef';
+
 async function startOnce(options: TestServerOptions): Promise<TestServer> {
   const dir = await mkdtemp(join(tmpdir(), 'gatehouse-harness-'));
   const ownDatabase = !options.database;
@@ -168,6 +171,11 @@ async function startOnce(options: TestServerOptions): Promise<TestServer> {
     const config = loadConfig({
       env: { GATEHOUSE_MAIL_OUTBOX: join(dir, 'outbox'), GATEHOUSE_LOG_LEVEL: 'info', ...options.env },
       flags: {
+        // ID tokens are signed with keys stored encrypted: every test server has a key_encryption_key
+        // (PostgreSQL refuses to start without one), unless the test brings its own.
+        ...(options.env?.GATEHOUSE_KEY_ENCRYPTION_KEY === undefined
+          ? { key_encryption_key: HARNESS_KEY_ENCRYPTION_KEY }
+          : {}),
         ...options.config,
         database: database.location.engine === 'sqlite' ? `sqlite:${database.location.path}` : database.location.url,
         host: options.config?.host ?? '127.0.0.1',

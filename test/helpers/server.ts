@@ -131,6 +131,9 @@ export interface StartServerOptions {
   args?: string[];
 }
 
+/** The key_encryption_key of spawned PostgreSQL servers whose test names none (a test value). */
+export const TEST_POSTGRES_KEY_ENCRYPTION_KEY = 'spawned-postgres-key-encryption-key-0123456789';
+
 async function startOnce(options: StartServerOptions): Promise<RunningServer> {
   const port = await freePort();
   const url = `http://127.0.0.1:${port}`;
@@ -139,7 +142,12 @@ async function startOnce(options: StartServerOptions): Promise<RunningServer> {
     [CLI_PATH, 'serve', '--port', String(port), '--database', options.database, ...(options.args ?? [])],
     {
       cwd: childCwd(),
-      env: childEnv(options.env),
+      // PostgreSQL needs a key_encryption_key (every node the same): the test one unless the test brings its own.
+      env: childEnv(
+        options.database.startsWith('postgres')
+          ? { GATEHOUSE_KEY_ENCRYPTION_KEY: TEST_POSTGRES_KEY_ENCRYPTION_KEY, ...options.env }
+          : options.env,
+      ),
       stdio: ['ignore', 'pipe', 'pipe'],
     },
   );

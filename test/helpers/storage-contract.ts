@@ -64,6 +64,8 @@ export function makeUser(overrides: Partial<UserRecord> = {}): UserRecord {
     roles: ['admin', 'auditor'],
     createdAt: T,
     updatedAt: T,
+    displayName: null,
+    emailVerified: false,
     ...overrides,
   };
 }
@@ -217,7 +219,15 @@ export function makeAccountToken(
 }
 
 export function makeSession(userId: string, overrides: Partial<SessionRecord> = {}): SessionRecord {
-  return { idHash: id('session'), userId, createdAt: T, expiresAt: T + 28_800, ...overrides };
+  return {
+    idHash: id('session'),
+    userId,
+    createdAt: T,
+    expiresAt: T + 28_800,
+    sid: id('sid'),
+    authTime: T,
+    ...overrides,
+  };
 }
 
 export function tally(outcomes: Array<RotationOutcome | RedemptionOutcome>): Record<string, number> {

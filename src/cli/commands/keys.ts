@@ -26,11 +26,9 @@ async function keyRing(
   const { KeyEncryption } = await import('../../core/key-encryption.js');
   const { KeyRing } = await import('../../core/keys.js');
   const { systemClock } = await import('../../core/clock.js');
+  const { keyRingSettings } = await import('../../config/signing.js');
   const encryption = config.key_encryption_key ? new KeyEncryption(config.key_encryption_key) : null;
-  return new KeyRing(store, systemClock, encryption, {
-    algorithm: config.jwt_signing_algorithm,
-    maxTokenLifetime: config.access_token_lifetime,
-  });
+  return new KeyRing(store, systemClock, encryption, keyRingSettings(config));
 }
 
 function describeKey(key: SigningKeyRecord & { state: KeyState }) {
@@ -66,16 +64,24 @@ export function keysCommand(): Command {
     const config = resolveConfig(options);
     await withStore(config, async (store, audit) => {
       const ring = await keyRing(config, store);
-      const created = await ring.rotate({ immediately: options.now ?? false });
-      audit.record('key.rotated', {
-        details: { kid: created.kid, algorithm: created.algorithm, immediately: String(options.now ?? false) },
-      });
-      const listed = (await ring.list()).find((key) => key.kid === created.kid)!;
-      if (options.json) return printJson(describeKey(listed));
-      const first = (await ring.list()).length === 1;
-      const when = listed.state === 'signing' ? 'now' : `in ${KEY_PREPUBLICATION_SECONDS} seconds`;
+      // The access-token algorithm's key, and one for each other algorithm signing ID tokens.
+      const rotated = await ring.rotateAll({ immediately: options.now ?? false });
+      for (const created of rotated)
+        audit.record('key.rotated', {
+          details: { kid: created.kid, algorithm: created.algorithm, immediately: String(options.now ?? false) },
+        });
+      const listing = await ring.list();
+      const described = rotated.map((created) => describeKey(listing.find((key) => key.kid === created.kid)!));
+      if (options.json) {
+        const [main, ...others] = described;
+        return printJson(others.length === 0 ? main : { ...main, also_rotated: others });
+      }
+      const first = listing.length === rotated.length;
       printLines([
-        `New signing key ${created.kid} (${created.algorithm}), published now; every node signs with it ${when}.`,
+        ...described.map((key) => {
+          const when = key.state === 'signing' ? 'now' : `in ${KEY_PREPUBLICATION_SECONDS} seconds`;
+          return `New signing key ${key.kid} (${key.algorithm}), published now; every node signs with it ${when}.`;
+        }),
         ...(first ? [] : ['The previous key stays published until the tokens it signed have expired.']),
       ]);
     });

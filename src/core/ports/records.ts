@@ -45,6 +45,36 @@ export interface ClientRecord {
   jwksUri?: string;
   /** client_secret_jwt: the secret, encrypted with key_encryption_key (an HMAC cannot be checked against a hash). */
   secretEncrypted?: string;
+  /** OpenID Connect metadata; absent: the defaults (RS256 ID tokens, public subjects, no logout URIs). */
+  oidc?: ClientOidcSettings;
+}
+
+/** The algorithms an ID token, signed userinfo or logout token may be signed with (core/keys.ts SIGNING_ALGORITHMS). */
+export type IdTokenAlgorithm = 'RS256' | 'ES256' | 'EdDSA';
+
+/**
+ * A client's OpenID Connect registration metadata (Dynamic Client Registration 1.0 §2; RP-Initiated
+ * Logout §3.1; Back-Channel Logout §2.2). Every field absent means the default.
+ */
+export interface ClientOidcSettings {
+  /** id_token_signed_response_alg; default RS256. */
+  idTokenSignedResponseAlg?: IdTokenAlgorithm;
+  /** userinfo_signed_response_alg: userinfo answered as a signed JWT; absent: plain JSON. */
+  userinfoSignedResponseAlg?: IdTokenAlgorithm;
+  /** post_logout_redirect_uris: where the end-session endpoint may send the browser back (exact match). */
+  postLogoutRedirectUris?: readonly string[];
+  /** backchannel_logout_uri: where logout tokens are POSTed when a session this client was given tokens in ends. */
+  backchannelLogoutUri?: string;
+  /** backchannel_logout_session_required: the logout token must carry sid (it always does here). */
+  backchannelLogoutSessionRequired?: boolean;
+  /** subject_type: pairwise gives this client (its sector) a `sub` of its own for each user; default public. */
+  subjectType?: 'public' | 'pairwise';
+  /** sector_identifier_uri (OIDC Core §8.1): a JSON array of redirect URIs, fetched and checked at registration. */
+  sectorIdentifierUri?: string;
+  /** The sector pairwise subjects are computed for: the sector_identifier_uri's host, else the redirect URIs' host. */
+  sector?: string;
+  /** Put the claims of the granted scopes in the ID token too, not only at userinfo. */
+  idTokenClaims?: boolean;
 }
 
 /** RFC 7591 §2 token_endpoint_auth_method values Gatehouse knows. */
@@ -79,6 +109,10 @@ export interface UserRecord {
   roles: string[];
   createdAt: number;
   updatedAt: number;
+  /** OIDC `name`: how the user wants to be called; null or absent: not set. */
+  displayName?: string | null;
+  /** OIDC `email_verified`: the user followed a link sent to this address (or an administrator vouched for it). */
+  emailVerified?: boolean;
 }
 
 export interface AccessTokenRecord {
@@ -184,4 +218,28 @@ export interface SigningKeyRecord {
   retiredAt: number | null;
   /** Until when the public key stays in the JWKS (every token it signed has expired by then). */
   publishUntil: number | null;
+}
+
+/**
+ * The sign-in behind an authorization that asked for `openid`, kept by the grant (family) it
+ * started: every ID token of the grant (the first, and each after a refresh) says the same
+ * auth_time, sid, amr and acr; the nonce goes into the first one only (OIDC Core §12.2).
+ */
+export interface OidcGrantRecord {
+  familyId: string;
+  clientId: string;
+  userId: string;
+  /** The browser session's public id (OIDC sid). */
+  sid: string;
+  /** When the user last authenticated in that session (seconds). */
+  authTime: number;
+  /** Authentication methods (RFC 8176), e.g. ["pwd"]. */
+  amr: readonly string[];
+  acr: string | null;
+  nonce: string | null;
+  /** The `claims` request parameter as validated (OIDC Core §5.5), JSON; null when none was sent. */
+  claims: string | null;
+  /** offline_access was granted: the grant's refresh tokens outlive the session. */
+  offline: boolean;
+  createdAt: number;
 }

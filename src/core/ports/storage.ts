@@ -8,6 +8,7 @@ import type {
   AuthorizationCodeRecord,
   ClientRecord,
   ConsentRecord,
+  OidcGrantRecord,
   RefreshTokenRecord,
   SigningKeyRecord,
   UserRecord,
@@ -128,14 +129,14 @@ export interface KeyStore {
   listSigningKeys(): Promise<SigningKeyRecord[]>;
   /**
    * Stores a new key and, in the same transaction and under a lock (so concurrent rotations on
-   * several nodes leave exactly one current key), retires every key that would sign after
-   * `retireAt`: it stops signing then and stays published until `publishUntil`.
+   * several nodes leave exactly one current key per algorithm), retires every key of the same
+   * algorithm that would sign after `retireAt`: it stops signing then and stays published until `publishUntil`.
    */
   addSigningKey(key: SigningKeyRecord, retired: { retireAt: number; publishUntil: number }): Promise<void>;
   /**
-   * Stores `key` (created at key.createdAt) unless some key signs at that time (retired_at null
-   * or later), in one transaction under the same lock: of several nodes creating the first key
-   * at once, exactly one wins. True when `key` was stored.
+   * Stores `key` (created at key.createdAt) unless some key of its algorithm signs at that time
+   * (retired_at null or later), in one transaction under the same lock: of several nodes creating
+   * the first key at once, exactly one wins. True when `key` was stored.
    */
   addFirstSigningKey(key: SigningKeyRecord): Promise<boolean>;
 }
@@ -150,4 +151,13 @@ export interface UsedAssertionIdStore {
    * (never seen, or only by an assertion that has expired by `now`), false for a replay.
    */
   useAssertionId(jtiHash: string, expiresAt: number, now: number): Promise<boolean>;
+}
+
+/** The sign-ins behind OpenID Connect grants (records.ts OidcGrantRecord), by family and by session. */
+export interface OidcGrantStore {
+  /** Stores the sign-in of a new grant; a family has one (saving it again replaces nothing: first wins). */
+  saveOidcGrant(grant: OidcGrantRecord): Promise<void>;
+  findOidcGrant(familyId: string): Promise<OidcGrantRecord | null>;
+  /** Every grant signed in through the session `sid` (what its logout ends and notifies). */
+  listOidcGrantsOfSession(sid: string): Promise<OidcGrantRecord[]>;
 }

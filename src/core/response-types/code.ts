@@ -1,4 +1,5 @@
 import { OAuthError } from '../errors.js';
+import { OFFLINE_ACCESS } from '../oidc/claims.js';
 import { isS256Challenge } from '../pkce.js';
 import { formatScope } from '../scopes.js';
 import { tokenKey } from '../secrets.js';
@@ -41,8 +42,25 @@ export const codeResponse: ResponseTypeHandler = {
     return challenge;
   },
 
-  async respond(request, user, { store, minter, ids, now, codeLifetime }) {
+  async respond(request, user, { store, minter, ids, now, codeLifetime, signIn, acr }) {
     const familyId = minter.newFamilyId();
+    // OpenID Connect: the sign-in behind the grant, which its ID tokens describe (first, so the
+    // code never exists without it).
+    if (request.scope.includes('openid') && signIn) {
+      await store.oidcGrants.saveOidcGrant({
+        familyId,
+        clientId: request.client.id,
+        userId: user.id,
+        sid: signIn.sid,
+        authTime: signIn.authTime,
+        amr: signIn.amr,
+        acr,
+        nonce: request.params.get('nonce') ?? null,
+        claims: request.params.get('claims') ?? null,
+        offline: request.scope.includes(OFFLINE_ACCESS),
+        createdAt: now,
+      });
+    }
     const code = ids.token();
     // §4.1.2: single use, short-lived; only its hash is stored.
     await store.saveAuthorizationCode({

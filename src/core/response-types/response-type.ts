@@ -1,5 +1,5 @@
 import type { IdSource } from '../clock.js';
-import type { ClientRecord, CodeStore, SecurityEventSink, TokenStore, UserRecord } from '../ports.js';
+import type { ClientRecord, CodeStore, OidcGrantStore, SecurityEventSink, TokenStore, UserRecord } from '../ports.js';
 import type { TokenMinter } from '../tokens.js';
 
 export type ResponseType = 'code' | 'token';
@@ -11,8 +11,19 @@ export type ResponseType = 'code' | 'token';
  */
 export type ResponseMode = 'query' | 'fragment';
 
-/** What the handlers store: a code, or (implicit) an access token. */
-export type ResponseTypeStorage = Pick<CodeStore, 'saveAuthorizationCode'> & Pick<TokenStore, 'issueTokens'>;
+/** What the handlers store: a code, or (implicit) an access token; and the sign-in behind an OpenID grant. */
+export type ResponseTypeStorage = Pick<CodeStore, 'saveAuthorizationCode'> &
+  Pick<TokenStore, 'issueTokens'> & { readonly oidcGrants: Pick<OidcGrantStore, 'saveOidcGrant'> };
+
+/** The browser sign-in that approved a request: what an OpenID grant's ID tokens say about it. */
+export interface SignInContext {
+  /** The session's public id (OIDC sid). */
+  sid: string;
+  /** When the user last authenticated in it. */
+  authTime: number;
+  /** RFC 8176 methods, e.g. ["pwd"]. */
+  amr: readonly string[];
+}
 
 /** An approved authorization request, as far as a response type reads it. */
 export interface ApprovedRequest {
@@ -23,6 +34,8 @@ export interface ApprovedRequest {
   /** RFC 8707: the resources the token is for; [] for the default audience. */
   resources: string[];
   codeChallenge: string | null;
+  /** The request's parameters (nonce and claims for an OpenID request). */
+  params: ReadonlyMap<string, string>;
 }
 
 /** What a handler needs to answer an approved request. */
@@ -36,6 +49,10 @@ export interface ResponseContext {
   /** Who approved it, for the events announced (user, client, address). */
   who: { userId: string; username: string; clientId: string; address?: string };
   events?: SecurityEventSink;
+  /** The sign-in behind the approval; absent when none is known (then no OpenID grant is recorded). */
+  signIn?: SignInContext;
+  /** The acr value sign-in with a password meets (oidc.acr); null: none. */
+  acr: string | null;
 }
 
 /** One response_type of the authorization endpoint (RFC 6749 §3.1.1): what it allows and what it issues. */

@@ -7,6 +7,8 @@ import {
   type AuthorizationValidation,
 } from '../../core/authorize.js';
 import { OAuthError } from '../../core/errors.js';
+import type { SignInContext } from '../../core/response-types/response-type.js';
+import type { SessionRecord } from '../../storage/store.js';
 import type { HttpServices } from '../services.js';
 import { PAGE_ROUTE, refuseOtherMethods, type BrowserSupport } from '../browser.js';
 import { NO_STORE } from '../errors.js';
@@ -37,6 +39,11 @@ const consentAnswerComplete: preValidationHookHandler = (request, reply, done) =
   }
   done();
 };
+
+/** The browser sign-in behind an approval (OpenID Connect: sid, auth_time, amr). */
+function signInOf(session: SessionRecord): SignInContext {
+  return { sid: session.sid, authTime: session.authTime, amr: ['pwd'] };
+}
 
 /** Shown on the consent page: the host the browser goes back to (the whole URI for app schemes). */
 function redirectTarget(uri: string): string {
@@ -143,7 +150,10 @@ export function registerAuthorizeRoutes(
         consentPage(consentView(authorization, active.user.username, csrfToken, consentId, await resumeUrl())),
       );
     }
-    return reply.redirect(await endpoint.approve(authorization, active.user, false, request.ip), 302);
+    return reply.redirect(
+      await endpoint.approve(authorization, active.user, false, request.ip, signInOf(active.session)),
+      302,
+    );
   });
 
   const consentForm = pageFormRoute({ purpose: 'consent', session: 'required', fields: CONSENT_FORM_FIELDS });
@@ -174,7 +184,10 @@ export function registerAuthorizeRoutes(
       request.audit.error = 'access_denied';
       return reply.redirect(endpoint.deny(validation.request), 303);
     }
-    return reply.redirect(await endpoint.approve(validation.request, active.user, true, request.ip), 303);
+    return reply.redirect(
+      await endpoint.approve(validation.request, active.user, true, request.ip, signInOf(active.session)),
+      303,
+    );
   });
 
   function consentView(

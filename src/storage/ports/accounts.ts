@@ -13,6 +13,8 @@ export type UserPatch = Partial<
     | 'emailCanonical'
     | 'passwordHash'
     | 'enabled'
+    | 'displayName'
+    | 'emailVerified'
     | 'awaitingConfirmation'
     | 'roles'
   >

@@ -9,10 +9,19 @@ export interface SessionRecord {
   userId: string;
   createdAt: number;
   expiresAt: number;
+  /** The session's public id (OpenID Connect sid), kept when the same user signs in again. */
+  sid: string;
+  /** When the user last authenticated (OIDC auth_time): the sign-in, or a later re-authentication. */
+  authTime: number;
 }
 
+/** A session as stored: sid defaults to a value derived from idHash, authTime to createdAt. */
+export type NewSession = Omit<SessionRecord, 'sid' | 'authTime'> & Partial<Pick<SessionRecord, 'sid' | 'authTime'>>;
+
 export interface SessionStore {
-  createSession(session: SessionRecord): Promise<void>;
+  createSession(session: NewSession): Promise<void>;
+  /** Every live or expired session carrying `sid` (a re-authentication keeps it, so there may be several). */
+  findSessionsBySid(sid: string): Promise<SessionRecord[]>;
   findSession(idHash: string): Promise<SessionRecord | null>;
   deleteSession(idHash: string): Promise<boolean>;
   /** Signs a user out everywhere. Returns how many sessions ended. */

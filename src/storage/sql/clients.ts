@@ -1,6 +1,6 @@
 import { ClientCache } from '../client-cache.js';
 import type { SqlDriver, SqlExecutor } from '../driver.js';
-import type { ClientAuthMethod, JsonWebKeySet } from '../../core/ports.js';
+import type { ClientAuthMethod, ClientOidcSettings, JsonWebKeySet } from '../../core/ports.js';
 import { registeredAuthMethod } from '../../core/client-methods.js';
 import type { ClientRecord, ClientStore } from '../store.js';
 
@@ -25,6 +25,7 @@ interface ClientRow {
   jwks: string | null;
   jwks_uri: string | null;
   secret_encrypted: string | null;
+  oidc: string | null;
 }
 
 const toClient = (row: ClientRow): ClientRecord => ({
@@ -47,6 +48,7 @@ const toClient = (row: ClientRow): ClientRecord => ({
   ...(row.jwks === null ? {} : { jwks: JSON.parse(row.jwks) as JsonWebKeySet }),
   ...(row.jwks_uri === null ? {} : { jwksUri: row.jwks_uri }),
   ...(row.secret_encrypted === null ? {} : { secretEncrypted: row.secret_encrypted }),
+  ...(row.oidc === null ? {} : { oidc: JSON.parse(row.oidc) as ClientOidcSettings }),
 });
 
 export class SqlClients implements ClientStore {
@@ -95,8 +97,8 @@ export class SqlClients implements ClientStore {
   async createClient(c: ClientRecord): Promise<void> {
     await this.db.run(
       `INSERT INTO clients (id, name, secret_hash, is_public, redirect_uris, grant_types, scopes, trusted, can_introspect,
-        allowed_resources, created_at, exchange_audiences, may_impersonate, auth_method, jwks, jwks_uri, secret_encrypted)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+        allowed_resources, created_at, exchange_audiences, may_impersonate, auth_method, jwks, jwks_uri, secret_encrypted, oidc)
+        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       [
         c.id,
         c.name,
@@ -115,6 +117,7 @@ export class SqlClients implements ClientStore {
         c.jwks === undefined ? null : JSON.stringify(c.jwks),
         c.jwksUri ?? null,
         c.secretEncrypted ?? null,
+        c.oidc && Object.keys(c.oidc).length > 0 ? JSON.stringify(c.oidc) : null,
       ],
     );
   }

@@ -32,8 +32,8 @@ describeEachEngine('storage contract: signing keys', (factory) => {
       const reader = fresh.open();
       expect(await db.listSigningKeys()).toEqual([]);
       const first = makeSigningKey({ createdAt: T });
-      const second = makeSigningKey({ createdAt: T + 10, algorithm: 'ES256' });
-      const third = makeSigningKey({ createdAt: FAR_FUTURE, algorithm: 'RS256' });
+      const second = makeSigningKey({ createdAt: T + 10 });
+      const third = makeSigningKey({ createdAt: FAR_FUTURE });
       // With no current key there is nothing to retire: the times apply to nothing.
       await db.addSigningKey(first, { retireAt: T, publishUntil: T + 100 });
       expect(await reader.listSigningKeys()).toStrictEqual([first]);
@@ -101,6 +101,26 @@ describeEachEngine('storage contract: signing keys', (factory) => {
       expect(after.get(old.kid)).toStrictEqual({ ...old, retiredAt: T + 10, publishUntil: T + 50 });
       expect(after.get(next.kid)).toStrictEqual({ ...next, retiredAt: T + 30, publishUntil: T + 3640 });
       expect([...after.values()].filter((key) => key.retiredAt === null).map((key) => key.kid)).toEqual([last.kid]);
+    } finally {
+      await fresh.cleanup();
+    }
+  });
+
+  it('each algorithm is a ring of its own: a rotation retires only keys of its algorithm, and a first key of another algorithm is stored', async () => {
+    const fresh = await factory.createStore();
+    try {
+      const db = fresh.store;
+      const eddsa = makeSigningKey({ createdAt: T });
+      expect(await db.addFirstSigningKey(eddsa)).toBe(true);
+      // The ID tokens' RS256 ring has no key yet: its first key is stored beside the EdDSA one.
+      const rsa = makeSigningKey({ createdAt: T + 1, algorithm: 'RS256' });
+      expect(await db.addFirstSigningKey(rsa)).toBe(true);
+      expect(await db.addFirstSigningKey(makeSigningKey({ createdAt: T + 2, algorithm: 'RS256' }))).toBe(false);
+      const nextRsa = makeSigningKey({ createdAt: T + 5, algorithm: 'RS256' });
+      await db.addSigningKey(nextRsa, { retireAt: T + 95, publishUntil: T + 4000 });
+      const byKid = new Map((await db.listSigningKeys()).map((key) => [key.kid, key]));
+      expect(byKid.get(rsa.kid)).toMatchObject({ retiredAt: T + 95, publishUntil: T + 4000 });
+      expect(byKid.get(eddsa.kid)).toMatchObject({ retiredAt: null, publishUntil: null });
     } finally {
       await fresh.cleanup();
     }

@@ -43,9 +43,10 @@ export class SqlKeys implements KeyStore {
       this.db.transaction(async (tx) => {
         // Every key that would still sign after retireAt stops then: the current key, and (for
         // an immediate rotation) one still in its last seconds or one waiting its turn.
+        // Keys of another algorithm are another ring (ID tokens, access tokens): untouched.
         await tx.run(
-          'UPDATE signing_keys SET retired_at = ?, publish_until = ? WHERE retired_at IS NULL OR retired_at > ?',
-          [retired.retireAt, retired.publishUntil, retired.retireAt],
+          'UPDATE signing_keys SET retired_at = ?, publish_until = ? WHERE algorithm = ? AND (retired_at IS NULL OR retired_at > ?)',
+          [retired.retireAt, retired.publishUntil, k.algorithm, retired.retireAt],
         );
         await tx.run(
           `INSERT INTO signing_keys (kid, algorithm, public_jwk, private_key_encrypted, created_at, retired_at, publish_until)
@@ -61,7 +62,12 @@ export class SqlKeys implements KeyStore {
       this.db.transaction(async (tx) => {
         // Inside the (write) transaction: SQLite's BEGIN IMMEDIATE and PostgreSQL's advisory lock
         // both make this check and the insert one step for every process.
-        if (await tx.get('SELECT 1 AS n FROM signing_keys WHERE retired_at IS NULL OR retired_at > ?', [k.createdAt]))
+        if (
+          await tx.get(
+            'SELECT 1 AS n FROM signing_keys WHERE algorithm = ? AND (retired_at IS NULL OR retired_at > ?)',
+            [k.algorithm, k.createdAt],
+          )
+        )
           return false;
         await tx.run(
           `INSERT INTO signing_keys (kid, algorithm, public_jwk, private_key_encrypted, created_at, retired_at, publish_until)

@@ -1,5 +1,5 @@
 import type { SqlDriver } from '../driver.js';
-import type { SessionRecord, SessionStore } from '../store.js';
+import type { NewSession, SessionRecord, SessionStore } from '../store.js';
 
 /** Browser sign-in sessions (SessionStore), stored by the hash of their id. */
 
@@ -8,6 +8,8 @@ interface SessionRow {
   user_id: string;
   created_at: number;
   expires_at: number;
+  sid: string;
+  auth_time: number | string;
 }
 
 const toSession = (row: SessionRow): SessionRecord => ({
@@ -15,18 +17,29 @@ const toSession = (row: SessionRow): SessionRecord => ({
   userId: row.user_id,
   createdAt: row.created_at,
   expiresAt: row.expires_at,
+  sid: row.sid,
+  authTime: Number(row.auth_time),
 });
 
 export class SqlSessions implements SessionStore {
   constructor(private readonly db: SqlDriver) {}
 
-  async createSession(session: SessionRecord): Promise<void> {
-    await this.db.run('INSERT INTO sessions (id_hash, user_id, created_at, expires_at) VALUES (?, ?, ?, ?)', [
-      session.idHash,
-      session.userId,
-      session.createdAt,
-      session.expiresAt,
-    ]);
+  async createSession(session: NewSession): Promise<void> {
+    await this.db.run(
+      'INSERT INTO sessions (id_hash, user_id, created_at, expires_at, sid, auth_time) VALUES (?, ?, ?, ?, ?, ?)',
+      [
+        session.idHash,
+        session.userId,
+        session.createdAt,
+        session.expiresAt,
+        session.sid ?? session.idHash,
+        session.authTime ?? session.createdAt,
+      ],
+    );
+  }
+
+  async findSessionsBySid(sid: string): Promise<SessionRecord[]> {
+    return (await this.db.all<SessionRow>('SELECT * FROM sessions WHERE sid = ?', [sid])).map(toSession);
   }
 
   async findSession(idHash: string): Promise<SessionRecord | null> {

@@ -53,6 +53,8 @@ describeEachEngine('updateUserRevoking', (factory) => {
       roles: [],
       createdAt: T,
       updatedAt: T,
+      displayName: null,
+      emailVerified: false,
     };
     await store.createUser(user);
     const hashes = {

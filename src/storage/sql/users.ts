@@ -24,6 +24,8 @@ interface UserRow {
   roles: string;
   created_at: number;
   updated_at: number;
+  display_name: string | null;
+  email_verified: boolean | number;
 }
 
 const toUser = (row: UserRow): UserRecord => ({
@@ -38,6 +40,8 @@ const toUser = (row: UserRow): UserRecord => ({
   roles: JSON.parse(row.roles) as string[],
   createdAt: row.created_at,
   updatedAt: row.updated_at,
+  displayName: row.display_name,
+  emailVerified: Boolean(row.email_verified),
 });
 
 export class SqlUsers implements UserStore {
@@ -66,8 +70,8 @@ export class SqlUsers implements UserStore {
     try {
       await this.db.run(
         `INSERT INTO users (id, username, username_canonical, email, email_canonical, password_hash, enabled, awaiting_confirmation,
-           roles, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+           roles, created_at, updated_at, display_name, email_verified)
+         VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
         [
           u.id,
           u.username,
@@ -80,6 +84,8 @@ export class SqlUsers implements UserStore {
           JSON.stringify(u.roles),
           u.createdAt,
           u.updatedAt,
+          u.displayName ?? null,
+          u.emailVerified ?? false,
         ],
       );
     } catch (error) {
@@ -107,6 +113,8 @@ export class SqlUsers implements UserStore {
       enabled: 'enabled',
       awaitingConfirmation: 'awaiting_confirmation',
       roles: 'roles',
+      displayName: 'display_name',
+      emailVerified: 'email_verified',
     };
     const sets: string[] = [];
     const params: unknown[] = [];
