@@ -10,6 +10,7 @@ import { resolveKeyEncryptionKey } from './config/key-file.js';
 import { ConfigError, databaseLocation } from './config/load.js';
 import { buildHttpServer } from './http/server.js';
 import { type CleanupSchedule, type Every, scheduleCleanup } from './storage/cleanup-schedule.js';
+import { latestVersion, schemaVersion } from './storage/migrations/index.js';
 import { openStore } from './storage/open.js';
 import type { SqlStore } from './storage/sql-store.js';
 
@@ -123,7 +124,8 @@ export async function startGatehouse(options: StartOptions): Promise<RunningGate
     // Load (or, on a new database, create) the access-token signing key now, and check every key
     // that signs: a wrong key_encryption_key stops start-up instead of failing token requests.
     if (config.access_token_format === 'jwt') await gatehouse.keys!.signingKey();
-    await gatehouse.keys?.checkCurrentKeys();
+    // (Unless the schema is not there yet: `serve --no-migrate` on an empty database starts.)
+    if ((await schemaVersion(store.driver)) >= latestVersion) await gatehouse.keys?.checkCurrentKeys();
     app = buildHttpServer(gatehouse, logger);
     let url = '';
     if (options.listen ?? true) {

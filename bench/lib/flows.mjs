@@ -89,6 +89,7 @@ export async function mintCodesByAuthorize({
   challenge,
   count,
   concurrency = 8,
+  extra = {},
 }) {
   const query = new URLSearchParams({
     response_type: 'code',
@@ -97,6 +98,8 @@ export async function mintCodesByAuthorize({
     state: 'bench',
     code_challenge: challenge,
     code_challenge_method: 'S256',
+    // e.g. { scope: 'openid', nonce } for the OpenID Connect code flow.
+    ...extra,
   }).toString();
   return pool(count, concurrency, async () => {
     const response = await fetch(`${url}${path}?${query}`, { redirect: 'manual', headers: { cookie } });

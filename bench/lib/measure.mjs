@@ -28,6 +28,8 @@ export const SCENARIOS = [
   'refresh_token',
   'introspection',
   'authorization_code',
+  // The same code flow with scope=openid and a nonce: the answer carries an ID token (RS256).
+  'authorization_code_openid',
   'password',
   'device_code',
   'token_exchange',
@@ -39,6 +41,7 @@ export const SCRIPTS = {
   refresh_token: 'refresh.lua',
   introspection: 'token.lua',
   authorization_code: 'code.lua',
+  authorization_code_openid: 'code.lua',
   password: 'password.lua',
   device_code: 'device.lua',
   token_exchange: 'token.lua',

@@ -97,7 +97,7 @@ export async function startGatehouseTarget({
 }) {
   const database = engine === 'sqlite' ? sqliteDatabase(workDir, name) : await postgresDatabase();
   const client = await createClient(database);
-  const web = scenarios.includes('authorization_code')
+  const web = scenarios.some((scenario) => scenario.startsWith('authorization_code'))
     ? await createClient(database, {
         name: 'bench-web',
         grantTypes: ['authorization_code', 'refresh_token'],
@@ -154,6 +154,20 @@ export async function startGatehouseTarget({
   stoppable(target, server);
   try {
     const cc = await tokenRequest(tokenUrl, client.authorization, { grant_type: 'client_credentials' });
+    let cookie = null;
+    const codeFlow = (extra = {}) =>
+      codeScenario('/oauth/token', web.authorization, async (count, pkce) => {
+        cookie ??= await gatehouseLogin(server.url, user);
+        return mintCodesByAuthorize({
+          url: server.url,
+          cookie,
+          clientId: web.id,
+          redirectUri: REDIRECT_URI,
+          challenge: pkce.challenge,
+          count,
+          extra,
+        });
+      });
     const specs = {
       client_credentials: () => ({
         path: '/oauth/token',
@@ -169,20 +183,9 @@ export async function startGatehouseTarget({
         path: '/oauth/introspect',
         env: { BENCH_AUTHORIZATION: rs.authorization, BENCH_BODY: form({ token: cc.access_token }) },
       }),
-      authorization_code: () => {
-        let cookie = null;
-        return codeScenario('/oauth/token', web.authorization, async (count, pkce) => {
-          cookie ??= await gatehouseLogin(server.url, user);
-          return mintCodesByAuthorize({
-            url: server.url,
-            cookie,
-            clientId: web.id,
-            redirectUri: REDIRECT_URI,
-            challenge: pkce.challenge,
-            count,
-          });
-        });
-      },
+      authorization_code: () => codeFlow(),
+      // The same with scope=openid: each redemption also reads the sign-in behind the code and signs an ID token.
+      authorization_code_openid: () => codeFlow({ scope: 'openid', nonce: 'bench-nonce' }),
       password: () => ({
         path: '/oauth/token',
         env: {
@@ -324,6 +327,7 @@ export async function startOidcProviderTarget({
     };
     for (const scenario of scenarios) {
       if (scenario === 'password') target.na.password = 'oidc-provider has no password grant';
+      else if (!specs[scenario]) target.na[scenario] = `oidc-provider: ${scenario} not set up in this bench`;
       else target.scenarios[scenario] = await specs[scenario]();
     }
   } catch (error) {
@@ -393,6 +397,7 @@ export async function startOauth2ServerTarget({ name, label, scenarios, opts, wo
     introspection: 'no introspection endpoint (RFC 7662)',
     device_code: 'no device authorization grant (RFC 8628)',
     token_exchange: 'no token exchange (RFC 8693)',
+    authorization_code_openid: 'no OpenID Connect',
   };
   for (const scenario of scenarios) {
     if (specs[scenario]) target.scenarios[scenario] = specs[scenario]();

@@ -84,6 +84,11 @@ function parseArguments(argv) {
     if (!Number.isInteger(port) || port < 1 || port > 65535) usageError(`invalid port ${port}`);
   }
   options.issuer ??= process.env.GATEHOUSE_ISSUER ?? `http://127.0.0.1:${options.port}`;
+  // The nodes sign ID tokens with keys stored encrypted in the shared database: one key for all.
+  if (!process.env.GATEHOUSE_KEY_ENCRYPTION_KEY && !options.config)
+    usageError(
+      'set GATEHOUSE_KEY_ENCRYPTION_KEY, the same for every node (e.g. export GATEHOUSE_KEY_ENCRYPTION_KEY="$(openssl rand -base64 32)"), and keep it',
+    );
   return options;
 }
 

@@ -608,6 +608,8 @@ describe.skipIf(skipPostgres)('examples/cluster/start.mjs: three nodes behind it
     const env: NodeJS.ProcessEnv = {};
     for (const [key, value] of Object.entries(process.env)) if (!key.startsWith('GATEHOUSE_')) env[key] = value;
     env.GATEHOUSE_LOGIN_THROTTLE_THRESHOLD = '2';
+    // As the example's README says: one key_encryption_key for every node.
+    env.GATEHOUSE_KEY_ENCRYPTION_KEY = NODE_ENV.GATEHOUSE_KEY_ENCRYPTION_KEY;
     child = spawn(
       process.execPath,
       [START_SCRIPT, databaseArg(db), '--port', String(proxyPort), '--node-ports', nodePorts.join(',')],
