@@ -156,11 +156,13 @@ export class OAuthError extends Error {
    * RFC 6750 §3: a bearer token refused at a protected resource (userinfo), 401 or 403 with the
    * error in WWW-Authenticate. Without a token at all the header names no error (§3.1).
    */
-  static bearer(code: 'invalid_token' | 'insufficient_scope' | 'invalid_request' | null, description: string): OAuthError {
+  static bearer(
+    code: 'invalid_token' | 'insufficient_scope' | 'invalid_request' | null,
+    description: string,
+  ): OAuthError {
     const status = code === 'insufficient_scope' ? 403 : code === 'invalid_request' ? 400 : 401;
     const error = new OAuthError(code ?? 'invalid_request', description, status);
-    const challenge =
-      code === null ? 'Bearer' : `Bearer error="${code}", error_description="${error.description}"`;
+    const challenge = code === null ? 'Bearer' : `Bearer error="${code}", error_description="${error.description}"`;
     return new OAuthError(error.code, error.description, status, { 'www-authenticate': challenge });
   }
 

@@ -51,7 +51,10 @@ export interface ServerMetadata {
 }
 
 /** The algorithms ID tokens, signed userinfo and logout tokens may be signed with (RS256 first: the default). */
-export const ID_TOKEN_SIGNING_ALGORITHMS: readonly string[] = ['RS256', ...SIGNING_ALGORITHMS.filter((a) => a !== 'RS256')];
+export const ID_TOKEN_SIGNING_ALGORITHMS: readonly string[] = [
+  'RS256',
+  ...SIGNING_ALGORITHMS.filter((a) => a !== 'RS256'),
+];
 
 /** OIDC Core §3.1.2.1 prompt values, with `create` (Initiating User Registration 1.0). */
 export const PROMPT_VALUES: readonly string[] = ['none', 'login', 'consent', 'create'];

@@ -105,7 +105,9 @@ describeEachEngine('ID tokens at the token endpoint (e2e)', (factory) => {
   ])('signs with the client’s id_token_signed_response_alg %s (at_hash with its hash)', async (alg, of) => {
     const client = of();
     const browser = await signedInBrowser(fx, 'alice');
-    const tokens = tokensOf(await redeem(fx, client, await obtainCode(browser, client, { scope: 'openid', nonce: alg })));
+    const tokens = tokensOf(
+      await redeem(fx, client, await obtainCode(browser, client, { scope: 'openid', nonce: alg })),
+    );
     const claims = await verifyIdToken(fx, tokens.id_token!, client.client_id, alg);
     expect(claims.at_hash).toBe(expectedAtHash(tokens.access_token, alg));
     expect(claims.nonce).toBe(alg);
@@ -176,7 +178,9 @@ describeEachEngine('ID tokens at the token endpoint (e2e)', (factory) => {
     expect(askedClaims).not.toHaveProperty('preferred_username');
     expect(askedClaims).not.toHaveProperty('name');
 
-    const opted = tokensOf(await redeem(fx, optedIn, await obtainCode(browser, optedIn, { scope: 'openid profile email' })));
+    const opted = tokensOf(
+      await redeem(fx, optedIn, await obtainCode(browser, optedIn, { scope: 'openid profile email' })),
+    );
     const optedClaims = await verifyIdToken(fx, opted.id_token!, optedIn.client_id);
     const alice = await fx.store.findUserById(aliceId);
     expect(optedClaims).toMatchObject({
@@ -252,7 +256,11 @@ describeEachEngine('ID tokens at the token endpoint (e2e)', (factory) => {
         codeChallenge: null,
         codeChallengeMethod: null,
       });
-      expectError(await redeem(fx, other, { code: forged, verifier: '', redirectUri: other.redirect_uris[0]! }), 400, 'invalid_grant');
+      expectError(
+        await redeem(fx, other, { code: forged, verifier: '', redirectUri: other.redirect_uris[0]! }),
+        400,
+        'invalid_grant',
+      );
     });
   });
 });

@@ -107,7 +107,10 @@ describeEachEngine('userinfo, subjects and discovery (e2e)', (factory) => {
         scope: 'openid',
         claims: JSON.stringify({ userinfo: { name: { essential: true } }, id_token: { email: null } }),
       });
-      expect(await (await userinfoRequest(fx, asked.access_token)).json()).toEqual({ sub: aliceId, name: 'Alice Liddell' });
+      expect(await (await userinfoRequest(fx, asked.access_token)).json()).toEqual({
+        sub: aliceId,
+        name: 'Alice Liddell',
+      });
     });
 
     it('POST with the token in the header or (RFC 6750 §2.2) in a form body', async () => {
@@ -133,7 +136,12 @@ describeEachEngine('userinfo, subjects and discovery (e2e)', (factory) => {
       const { payload, protectedHeader } = await jwtVerify(
         await res.text(),
         createLocalJWKSet({ keys: await fetchJwks(fx) }),
-        { issuer: fx.url, audience: signed.client_id, algorithms: ['ES256'], currentDate: new Date(fx.clock.now() * 1000) },
+        {
+          issuer: fx.url,
+          audience: signed.client_id,
+          algorithms: ['ES256'],
+          currentDate: new Date(fx.clock.now() * 1000),
+        },
       );
       expect(protectedHeader.alg).toBe('ES256');
       expect(payload).toMatchObject({ sub: aliceId, email: 'alice@example.com', email_verified: true });
@@ -325,11 +333,7 @@ describeEachEngine('one sub everywhere, pairwise per sector (e2e)', (factory) =>
   });
 
   it('a pairwise client sees its sector’s sub in all four places; the same sector the same, another sector another', async () => {
-    const [a1, a2, b] = [
-      await subjectsSeenBy(sectorA),
-      await subjectsSeenBy(sectorA2),
-      await subjectsSeenBy(sectorB),
-    ];
+    const [a1, a2, b] = [await subjectsSeenBy(sectorA), await subjectsSeenBy(sectorA2), await subjectsSeenBy(sectorB)];
     for (const seen of [a1, a2, b]) expect(new Set(seen).size).toBe(1);
     expect(a1[0]).toBe(a2[0]);
     expect(a1[0]).not.toBe(b[0]);

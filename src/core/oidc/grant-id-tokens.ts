@@ -1,6 +1,12 @@
 import { OAuthError } from '../errors.js';
 import type { ClientRecord, OidcGrantRecord, OidcGrantStore, UserRecord } from '../ports.js';
-import { type ClaimsRequest, OFFLINE_ACCESS, parseClaimsParameter, releasedClaimNames, userClaimValues } from './claims.js';
+import {
+  type ClaimsRequest,
+  OFFLINE_ACCESS,
+  parseClaimsParameter,
+  releasedClaimNames,
+  userClaimValues,
+} from './claims.js';
 import type { IdTokenSigner } from './id-tokens.js';
 import type { Subjects } from './subjects.js';
 
