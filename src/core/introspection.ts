@@ -99,9 +99,15 @@ export class IntrospectionEndpoint {
     const { token, type } = found;
     if (token.expiresAt <= this.clock.now()) return INACTIVE;
     if (token.clientId !== caller.id && !caller.canIntrospect) return INACTIVE;
-    const user = token.userId === null ? null : await this.store.findUserById(token.userId);
+    // The user and (for another client's token) its client in parallel: no added round trip.
+    const [user, sub] =
+      token.userId === null
+        ? [null, token.clientId]
+        : await Promise.all([
+            this.store.findUserById(token.userId),
+            this.subjectOf(caller, token.clientId, token.userId),
+          ]);
     if (token.userId !== null && !user?.enabled) return INACTIVE;
-    const sub = token.userId === null ? token.clientId : await this.subjectOf(caller, token.clientId, token.userId);
     if (sub === null) return INACTIVE;
     return {
       active: true,
