@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify';
 import { OAuthError, truncate } from '../../core/errors.js';
-import type { UserinfoEndpoint } from '../../core/oidc/userinfo.js';
 import { NO_STORE } from '../errors.js';
+import type { HttpServices } from '../services.js';
 import { parseFormBody, parseParameters, queryOf } from '../form.js';
 
 const USERINFO = '/oauth/userinfo';
@@ -36,7 +36,7 @@ function bearerTokenOf(request: FastifyRequest): string {
 }
 
 /** GET and POST /oauth/userinfo (OpenID Connect Core §5.3). */
-export function registerUserinfoRoutes(app: FastifyInstance, gatehouse: { userinfo: UserinfoEndpoint }): void {
+export function registerUserinfoRoutes(app: FastifyInstance, gatehouse: Pick<HttpServices, 'userinfo'>): void {
   app.route({
     method: ['GET', 'POST'],
     url: USERINFO,
