@@ -213,6 +213,16 @@ describeEachEngine('userinfo, subjects and discovery (e2e)', (factory) => {
       expect(put.status).toBe(405);
     });
 
+    it('is counted in the metrics like the other endpoints, by route and status', async () => {
+      const tokens = await accessTokenFor('alice', rp, { scope: 'openid' });
+      expect((await userinfoRequest(fx, tokens.access_token)).status).toBe(200);
+      expect((await userinfoRequest(fx, 'unknown')).status).toBe(401);
+      const metrics = await httpRequest(`${fx.url}/metrics`);
+      expect(metrics.status).toBe(200);
+      expect(metrics.text).toMatch(/gatehouse_http_requests_total\{[^}]*route="\/oauth\/userinfo"[^}]*status="200"/);
+      expect(metrics.text).toMatch(/route="\/oauth\/userinfo"[^}]*status="401"/);
+    });
+
     it('an expired token is invalid_token', async () => {
       const tokens = await accessTokenFor('alice', rp, { scope: 'openid' });
       fx.clock.advance(3601);
