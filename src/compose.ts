@@ -32,6 +32,8 @@ import { KeyEncryption } from './core/key-encryption.js';
 import { KeyRing } from './core/keys.js';
 import { withOidcScopes } from './core/oidc/claims.js';
 import { IdTokenSigner } from './core/oidc/id-tokens.js';
+import { GrantIdTokens } from './core/oidc/grant-id-tokens.js';
+import { UserinfoEndpoint } from './core/oidc/userinfo.js';
 import { Subjects } from './core/oidc/subjects.js';
 import { RevocationEndpoint } from './core/revocation.js';
 import type { ExtensionGrant } from './core/grants/extension.js';
@@ -124,6 +126,8 @@ export function composeServices(options: ComposeOptions): Services {
   const keys = config.key_encryption_key
     ? new KeyRing(store, clock, new KeyEncryption(config.key_encryption_key), keyRingSettings(config))
     : null;
+  // OpenID Connect: the sub each client sees (ID tokens, userinfo, JWT access tokens, introspection).
+  const subjects = new Subjects(pairwiseSubjectSecret(config.key_encryption_key));
   const minter = new TokenMinter(
     {
       accessTokenLifetime: config.access_token_lifetime,
@@ -139,6 +143,7 @@ export function composeServices(options: ComposeOptions): Services {
           issuer: config.issuer,
           audience: config.access_token_audience,
           userClaims: config.jwt_user_claims,
+          subjects,
         }
       : { kind: 'opaque' },
   );
@@ -157,8 +162,7 @@ export function composeServices(options: ComposeOptions): Services {
   // openid, profile and email are always supported (OpenID Connect); offline_access only when listed.
   const supportedScopes = withOidcScopes(config.supported_scopes);
   const scopes = { supported: supportedScopes, defaults: config.default_scope.split(' ').filter(Boolean) };
-  // OpenID Connect: the sub each client sees, and the ID tokens (and signed userinfo, logout tokens).
-  const subjects = new Subjects(pairwiseSubjectSecret(config.key_encryption_key));
+  // OpenID Connect: the ID tokens (and signed userinfo, logout tokens).
   const idTokens = keys
     ? new IdTokenSigner(keys, clock, { issuer: config.issuer, lifetime: config.oidc.id_token_lifetime })
     : null;
@@ -194,6 +198,7 @@ export function composeServices(options: ComposeOptions): Services {
       grantThrottle: throttle,
       deviceCodes: store.deviceCodes,
       jwtBearer,
+      ...(idTokens ? { idTokens: new GrantIdTokens(store.oidcGrants, subjects, idTokens) } : {}),
     },
     options.grants,
   );
@@ -243,10 +248,13 @@ export function composeServices(options: ComposeOptions): Services {
       logger.warn({ failures_this_minute: failures }, 'many wrong device user codes: possible brute force'),
   });
   const revocationEndpoint = new RevocationEndpoint(store, clients, clock, events);
-  const introspectionEndpoint = new IntrospectionEndpoint(store, clients, clock, {
-    issuer: config.issuer,
-    audience: config.access_token_audience,
-  });
+  const introspectionEndpoint = new IntrospectionEndpoint(
+    store,
+    clients,
+    clock,
+    { issuer: config.issuer, audience: config.access_token_audience },
+    subjects,
+  );
   const sessions = new Sessions(store, clock, ids, config.session_lifetime);
   const pendingAuthorizations = new PendingAuthorizations(store, clock, ids);
 
@@ -315,11 +323,13 @@ export function composeServices(options: ComposeOptions): Services {
       tokenGrantTypes: tokenEndpoint.grantTypes,
       scopes: supportedScopes,
       publishesKeys: keys !== null,
+      ...(config.oidc.acr ? { acr: config.oidc.acr } : {}),
     }),
     tokenEndpoint,
     authorizationEndpoint,
     revocationEndpoint,
     introspectionEndpoint,
+    userinfo: new UserinfoEndpoint(store, subjects, idTokens, clock),
     deviceAuthorizationEndpoint,
     deviceVerification,
     sessions,

@@ -24,6 +24,7 @@ export interface TestProjectFiles {
 const unitInSrc: readonly string[] = [
   'src/resource/**/*.test.ts',
   'src/core/{client-auth,clock,key-encryption,params,pkce,redirect-uris,resources,scopes}.test.ts',
+  'src/core/oidc/at-hash.test.ts',
   'src/accounts/{canonical,password-queue,passwords}.test.ts',
   'src/accounts/mail/{mailer,templates}.test.ts',
   'src/audit/failure-counts.test.ts',

@@ -19,7 +19,10 @@ export type OAuthErrorCode =
   // RFC 8628 §3.5: the device authorization grant's polling answers.
   | 'authorization_pending'
   | 'slow_down'
-  | 'expired_token';
+  | 'expired_token'
+  // RFC 6750 §3.1: a protected resource's answers (userinfo).
+  | 'invalid_token'
+  | 'insufficient_scope';
 
 /**
  * RFC 6749 §5.2 / §4.1.2.1: error_description is limited to %x20-21 / %x23-5B / %x5D-7E
@@ -147,6 +150,20 @@ export class OAuthError extends Error {
 
   static methodNotAllowed(allowed: string): OAuthError {
     return new OAuthError('invalid_request', `this endpoint accepts ${allowed} only`, 405, { allow: allowed });
+  }
+
+  /**
+   * RFC 6750 §3: a bearer token refused at a protected resource (userinfo), 401 or 403 with the
+   * error in WWW-Authenticate. Without a token at all the header names no error (§3.1).
+   */
+  static bearer(
+    code: 'invalid_token' | 'insufficient_scope' | 'invalid_request' | null,
+    description: string,
+  ): OAuthError {
+    const status = code === 'insufficient_scope' ? 403 : code === 'invalid_request' ? 400 : 401;
+    const error = new OAuthError(code ?? 'invalid_request', description, status);
+    const challenge = code === null ? 'Bearer' : `Bearer error="${code}", error_description="${error.description}"`;
+    return new OAuthError(error.code, error.description, status, { 'www-authenticate': challenge });
   }
 
   static notFound(): OAuthError {

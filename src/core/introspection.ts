@@ -1,4 +1,12 @@
-import type { AccessTokenRecord, ActorClaim, ClientRecord, RefreshTokenRecord, UserLookup } from './ports.js';
+import type {
+  AccessTokenRecord,
+  ActorClaim,
+  ClientRecord,
+  ClientStore,
+  RefreshTokenRecord,
+  UserLookup,
+} from './ports.js';
+import type { Subjects } from './oidc/subjects.js';
 import type { ClientAuthenticator } from './client-auth.js';
 import type { Clock } from './clock.js';
 import { tokenKey } from './secrets.js';
@@ -36,10 +44,12 @@ type FoundToken = { token: AccessTokenRecord; type: 'access' } | { token: Refres
  */
 export class IntrospectionEndpoint {
   constructor(
-    private readonly store: TokenManagementStorage & UserLookup,
+    private readonly store: TokenManagementStorage & UserLookup & Pick<ClientStore, 'findClient'>,
     private readonly clients: Pick<ClientAuthenticator, 'authenticate'>,
     private readonly clock: Clock,
     private readonly settings: { issuer: string; audience: string },
+    /** The `sub` each client sees (OIDC Core §8); absent: the user id. */
+    private readonly subjects?: Subjects,
   ) {}
 
   async handle(request: TokenManagementRequest): Promise<{ clientId: string; response: IntrospectionResponse }> {
@@ -68,6 +78,17 @@ export class IntrospectionEndpoint {
     return null;
   }
 
+  /**
+   * The user's `sub` as the token's client sees it (pairwise or not), the same as in its ID
+   * tokens and JWT access tokens; null when that client is gone. The caller is usually that client:
+   * its record is at hand; a resource server's introspection reads the token's client.
+   */
+  private async subjectOf(caller: ClientRecord, clientId: string, userId: string): Promise<string | null> {
+    if (!this.subjects) return userId;
+    const client = clientId === caller.id ? caller : await this.store.findClient(clientId);
+    return client ? this.subjects.of(client, userId) : null;
+  }
+
   private async describe(
     caller: ClientRecord,
     tokenHash: string,
@@ -78,14 +99,22 @@ export class IntrospectionEndpoint {
     const { token, type } = found;
     if (token.expiresAt <= this.clock.now()) return INACTIVE;
     if (token.clientId !== caller.id && !caller.canIntrospect) return INACTIVE;
-    const user = token.userId === null ? null : await this.store.findUserById(token.userId);
+    // The user and (for another client's token) its client in parallel: no added round trip.
+    const [user, sub] =
+      token.userId === null
+        ? [null, token.clientId]
+        : await Promise.all([
+            this.store.findUserById(token.userId),
+            this.subjectOf(caller, token.clientId, token.userId),
+          ]);
     if (token.userId !== null && !user?.enabled) return INACTIVE;
+    if (sub === null) return INACTIVE;
     return {
       active: true,
       scope: token.scope,
       client_id: token.clientId,
       ...(user ? { username: user.username } : {}),
-      sub: token.userId ?? token.clientId,
+      sub,
       // RFC 6749 §7.1 token types describe access tokens; a refresh token is named as such.
       token_type: type === 'access' ? 'Bearer' : 'refresh_token',
       exp: token.expiresAt,

@@ -1,5 +1,7 @@
 import { CLIENT_AUTH_METHODS, CLIENT_SECRET_JWT_ALGORITHMS, PRIVATE_KEY_JWT_ALGORITHMS } from './client-methods.js';
 import { AUTHORIZATION_ENDPOINT_GRANT_TYPES } from './grants/registry.js';
+import { SIGNING_ALGORITHMS } from './keys.js';
+import { CLAIMS_SUPPORTED } from './oidc/claims.js';
 import { CODE_CHALLENGE_METHODS } from './pkce.js';
 import { RESPONSE_TYPES } from './response-types/index.js';
 
@@ -28,7 +30,34 @@ export interface ServerMetadata {
   jwks_uri?: string;
   /** RFC 9207: authorization responses carry `iss`. */
   authorization_response_iss_parameter_supported: boolean;
+  // OpenID Connect Discovery 1.0 §3 (and RP-Initiated, Back-Channel Logout): the same document
+  // answers at /.well-known/openid-configuration.
+  userinfo_endpoint: string;
+  end_session_endpoint: string;
+  subject_types_supported: string[];
+  id_token_signing_alg_values_supported: string[];
+  userinfo_signing_alg_values_supported: string[];
+  claims_supported: string[];
+  claim_types_supported: string[];
+  claims_parameter_supported: boolean;
+  /** Said explicitly: Discovery's defaults for these two would mislead clients (request_uri's is true). */
+  request_parameter_supported: boolean;
+  request_uri_parameter_supported: boolean;
+  prompt_values_supported: string[];
+  acr_values_supported?: string[];
+  backchannel_logout_supported: boolean;
+  backchannel_logout_session_supported: boolean;
+  frontchannel_logout_supported: boolean;
 }
+
+/** The algorithms ID tokens, signed userinfo and logout tokens may be signed with (RS256 first: the default). */
+export const ID_TOKEN_SIGNING_ALGORITHMS: readonly string[] = [
+  'RS256',
+  ...SIGNING_ALGORITHMS.filter((a) => a !== 'RS256'),
+];
+
+/** OIDC Core §3.1.2.1 prompt values, with `create` (Initiating User Registration 1.0). */
+export const PROMPT_VALUES: readonly string[] = ['none', 'login', 'consent', 'create'];
 
 export interface MetadataInput {
   issuer: string;
@@ -37,13 +66,15 @@ export interface MetadataInput {
   scopes: readonly string[];
   /** Access tokens are JWTs: the keys are published at /.well-known/jwks.json. */
   publishesKeys: boolean;
+  /** oidc.acr: the one acr value the server's sign-ins carry. */
+  acr?: string;
 }
 
 /** Every endpoint that authenticates clients does it the same way (core/client-auth.ts). */
 const ASSERTION_ALGORITHMS = [...PRIVATE_KEY_JWT_ALGORITHMS, ...CLIENT_SECRET_JWT_ALGORITHMS];
 
-/** What /.well-known/oauth-authorization-server says: derived from the registries, never listed by hand. */
-export function serverMetadata({ issuer, tokenGrantTypes, scopes, publishesKeys }: MetadataInput): ServerMetadata {
+/** What /.well-known/oauth-authorization-server and /.well-known/openid-configuration say: derived from the registries, never listed by hand. */
+export function serverMetadata({ issuer, tokenGrantTypes, scopes, publishesKeys, acr }: MetadataInput): ServerMetadata {
   const url = (path: string) => `${issuer.replace(/\/+$/, '')}${path}`;
   return {
     issuer,
@@ -67,5 +98,20 @@ export function serverMetadata({ issuer, tokenGrantTypes, scopes, publishesKeys 
     introspection_endpoint_auth_methods_supported: [...CLIENT_AUTH_METHODS],
     introspection_endpoint_auth_signing_alg_values_supported: [...ASSERTION_ALGORITHMS],
     ...(publishesKeys ? { jwks_uri: url('/.well-known/jwks.json') } : {}),
+    userinfo_endpoint: url('/oauth/userinfo'),
+    end_session_endpoint: url('/oauth/logout'),
+    subject_types_supported: ['public', 'pairwise'],
+    id_token_signing_alg_values_supported: [...ID_TOKEN_SIGNING_ALGORITHMS],
+    userinfo_signing_alg_values_supported: [...ID_TOKEN_SIGNING_ALGORITHMS],
+    claims_supported: [...CLAIMS_SUPPORTED],
+    claim_types_supported: ['normal'],
+    claims_parameter_supported: true,
+    request_parameter_supported: false,
+    request_uri_parameter_supported: false,
+    prompt_values_supported: [...PROMPT_VALUES],
+    ...(acr ? { acr_values_supported: [acr] } : {}),
+    backchannel_logout_supported: true,
+    backchannel_logout_session_supported: true,
+    frontchannel_logout_supported: false,
   };
 }

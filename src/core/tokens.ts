@@ -1,7 +1,8 @@
 import { SignJWT } from 'jose';
-import type { AccessTokenRecord, ActorClaim, RefreshTokenRecord } from './ports.js';
+import type { AccessTokenRecord, ActorClaim, ClientRecord, RefreshTokenRecord } from './ports.js';
 import type { Clock, IdSource } from './clock.js';
 import type { KeyRing } from './keys.js';
+import type { Subjects } from './oidc/subjects.js';
 import { audienceClaim } from './resources.js';
 import { formatScope } from './scopes.js';
 import { tokenKey } from './secrets.js';
@@ -15,6 +16,8 @@ export interface TokenResponse {
   refresh_token?: string;
   /** RFC 8693 §2.2.1: the type of the token issued by a token exchange (REQUIRED there, absent elsewhere). */
   issued_token_type?: string;
+  /** OpenID Connect Core §3.1.3.3: the ID token of a grant whose scope has openid. */
+  id_token?: string;
 }
 
 export interface TokenLifetimes {
@@ -28,6 +31,8 @@ export interface TokenLifetimes {
 /** What a grant decided: who, for which client, which scope, in which family. */
 export interface GrantDecision {
   clientId: string;
+  /** The client's registration, when the grant has it: a JWT's `sub` is the one this client sees (pairwise). */
+  client?: Pick<ClientRecord, 'oidc' | 'redirectUris'>;
   userId: string | null;
   /** The user's name and roles, for JWT access tokens that carry them (jwt_user_claims). */
   user?: { username: string; roles: readonly string[] };
@@ -70,7 +75,15 @@ function audienceOf(audience: readonly string[] | undefined): { audience?: reado
 /** How access tokens are written: opaque random strings, or RFC 9068 JWTs. */
 export type AccessTokenFormat =
   | { kind: 'opaque' }
-  | { kind: 'jwt'; keys: KeyRing; issuer: string; audience: string; userClaims: boolean };
+  | {
+      kind: 'jwt';
+      keys: KeyRing;
+      issuer: string;
+      audience: string;
+      userClaims: boolean;
+      /** The `sub` each client sees (OIDC Core §8); absent: the user id. */
+      subjects?: Subjects;
+    };
 
 /**
  * Mints tokens. Refresh tokens are always opaque: 256 random bits, handed to the client once
@@ -164,7 +177,7 @@ export class TokenMinter {
     expiresAt: number,
   ): Promise<string> {
     if (this.format.kind !== 'jwt') throw new Error('not a JWT minter');
-    const { keys, issuer, audience, userClaims } = this.format;
+    const { keys, issuer, audience, userClaims, subjects } = this.format;
     const key = await keys.signingKey();
     const claims: Record<string, unknown> = { client_id: decision.clientId, scope };
     if (userClaims && decision.user) {
@@ -176,8 +189,15 @@ export class TokenMinter {
       new SignJWT(claims)
         .setProtectedHeader({ alg: key.algorithm, typ: 'at+jwt', kid: key.kid })
         .setIssuer(issuer)
-        // A client acting for itself is its own subject (RFC 9068 §2.2).
-        .setSubject(decision.userId ?? decision.clientId)
+        // A client acting for itself is its own subject (RFC 9068 §2.2); a user is the `sub` this
+        // client sees, the same as in its ID tokens and at userinfo.
+        .setSubject(
+          decision.userId === null
+            ? decision.clientId
+            : decision.client && subjects
+              ? subjects.of(decision.client, decision.userId)
+              : decision.userId,
+        )
         // RFC 8707 §2 / RFC 9068 §3: the requested resources, one as a string; else the default.
         .setAudience(decision.audience?.length ? audienceClaim(decision.audience) : audience)
         .setIssuedAt(now)

@@ -22,6 +22,7 @@ import { registerRegistrationRoutes } from './routes/registration.js';
 import { registerResettingRoutes } from './routes/resetting.js';
 import { registerTokenManagementRoutes } from './routes/token-management.js';
 import { registerTokenRoute } from './routes/token.js';
+import { registerUserinfoRoutes } from './routes/userinfo.js';
 
 /** RFC 6749 leaves the size open; 64 KiB is far above any honest token request. */
 export const BODY_LIMIT = 64 * 1024;
@@ -199,6 +200,7 @@ export function buildHttpServer(gatehouse: HttpServices, logger: Logger): Fastif
   registerDeviceAuthorizationRoute(app, gatehouse);
   registerTokenManagementRoutes(app, gatehouse);
   registerDiscoveryRoutes(app, gatehouse);
+  registerUserinfoRoutes(app, gatehouse);
   app.register(async (pages) => {
     registerBrowserSession(pages, browser);
     registerCsrfProtection(pages, browser);

@@ -15,6 +15,7 @@ import type { IntrospectionEndpoint } from '../core/introspection.js';
 import type { KeyRing } from '../core/keys.js';
 import type { IdTokenSigner } from '../core/oidc/id-tokens.js';
 import type { Subjects } from '../core/oidc/subjects.js';
+import type { UserinfoEndpoint } from '../core/oidc/userinfo.js';
 import type { ServerMetadata } from '../core/metadata.js';
 import type { RevocationEndpoint } from '../core/revocation.js';
 import type { TokenEndpoint } from '../core/token-endpoint.js';
@@ -40,6 +41,8 @@ export interface HttpServices {
   readonly authorizationEndpoint: AuthorizationEndpoint;
   readonly revocationEndpoint: RevocationEndpoint;
   readonly introspectionEndpoint: IntrospectionEndpoint;
+  /** OpenID Connect Core §5.3: GET and POST /oauth/userinfo. */
+  readonly userinfo: UserinfoEndpoint;
   /** RFC 8628: POST /oauth/device_authorization, and the /device page's user codes and answers. */
   readonly deviceAuthorizationEndpoint: DeviceAuthorizationEndpoint;
   readonly deviceVerification: DeviceVerification;

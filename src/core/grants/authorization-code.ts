@@ -5,6 +5,7 @@ import { verifierMatchesChallenge } from '../pkce.js';
 import { resourcesWithinGrant, type ResourcePolicy } from '../resources.js';
 import { tokenKey } from '../secrets.js';
 import type { TokenMinter } from '../tokens.js';
+import { GrantIdTokens, hasOpenIdScope } from '../oidc/grant-id-tokens.js';
 import { requireParam, type GrantHandler, type GrantRequest } from './grant.js';
 
 export type { AuthorizationCodeGrantStorage } from '../ports.js';
@@ -18,6 +19,8 @@ export interface AuthorizationCodeGrantOptions {
   refreshTokensAllowed: (grantTypes: readonly string[]) => boolean;
   /** Where a replayed code is announced. */
   events?: SecurityEventSink;
+  /** OpenID Connect: the ID token of a code issued for openid (absent: such a code is refused). */
+  idTokens?: GrantIdTokens;
 }
 
 /**
@@ -33,6 +36,7 @@ export class AuthorizationCodeGrant implements GrantHandler {
   private readonly resources: ResourcePolicy;
   private readonly refreshTokensAllowed: (grantTypes: readonly string[]) => boolean;
   private readonly events?: SecurityEventSink;
+  private readonly idTokens?: GrantIdTokens;
 
   constructor(options: AuthorizationCodeGrantOptions) {
     this.store = options.store;
@@ -41,6 +45,7 @@ export class AuthorizationCodeGrant implements GrantHandler {
     this.resources = options.resources;
     this.refreshTokensAllowed = options.refreshTokensAllowed;
     this.events = options.events;
+    this.idTokens = options.idTokens;
   }
 
   async handle({ client, params, clientIp }: GrantRequest) {
@@ -99,18 +104,35 @@ export class AuthorizationCodeGrant implements GrantHandler {
     const user = await this.store.findUserById(code.userId);
     if (!user?.enabled) throw OAuthError.invalidGrant('the user account is not active');
 
+    const scope = code.scope.split(' ').filter(Boolean);
+    // OpenID Connect: the sign-in behind the code, read only for a code issued for openid.
+    const openid = hasOpenIdScope(scope);
+    const signIn = openid ? await this.idTokens?.signInOfCode(code.familyId, client.id, code.userId) : undefined;
+    if (openid && !signIn) throw invalid();
     const minted = await this.minter.mint(
       {
         clientId: client.id,
+        client,
         userId: code.userId,
         user,
-        scope: code.scope.split(' ').filter(Boolean),
+        scope,
         audience,
         grantAudience: code.audience,
         familyId: code.familyId,
       },
-      this.refreshTokensAllowed(client.grantTypes),
+      this.refreshTokensAllowed(client.grantTypes) && (!signIn || GrantIdTokens.mayRefresh(signIn, scope)),
     );
+    if (signIn && this.idTokens) {
+      minted.response.id_token = await this.idTokens.idToken({
+        client,
+        user,
+        userId: code.userId,
+        scope,
+        grant: signIn,
+        accessToken: minted.response.access_token,
+        withNonce: true,
+      });
+    }
     const outcome = await this.store.redeemAuthorizationCode(codeHash, now, {
       accessToken: minted.accessToken,
       refreshToken: minted.refreshToken,

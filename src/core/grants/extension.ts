@@ -250,6 +250,7 @@ async function issue(
   const minted = await deps.minter.mint(
     {
       clientId: client.id,
+      client,
       userId: user?.id ?? null,
       ...(user ? { user } : {}),
       scope,

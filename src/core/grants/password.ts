@@ -56,7 +56,7 @@ export class PasswordGrant implements GrantHandler {
     const { user } = result;
 
     const minted = await this.minter.mint(
-      { clientId: client.id, userId: user.id, user, scope, audience, familyId: this.minter.newFamilyId() },
+      { clientId: client.id, client, userId: user.id, user, scope, audience, familyId: this.minter.newFamilyId() },
       this.refreshTokensAllowed(client.grantTypes),
     );
     await this.store.issueTokens({ accessToken: minted.accessToken, refreshToken: minted.refreshToken });

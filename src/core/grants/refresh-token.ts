@@ -4,7 +4,8 @@ import type { RefreshTokenGrantStorage, SecurityEventSink } from '../ports.js';
 import { resourcesWithinGrant, type ResourcePolicy } from '../resources.js';
 import { narrowScope, parseScope } from '../scopes.js';
 import { tokenKey } from '../secrets.js';
-import type { TokenMinter } from '../tokens.js';
+import type { MintedTokens, TokenMinter } from '../tokens.js';
+import { type GrantIdTokens, hasOpenIdScope } from '../oidc/grant-id-tokens.js';
 import { requireParam, type GrantHandler, type GrantRequest } from './grant.js';
 
 export type { RefreshTokenGrantStorage } from '../ports.js';
@@ -18,6 +19,8 @@ export interface RefreshTokenGrantOptions {
   gracePeriod: number;
   /** Where detected reuse and grace replays are announced. */
   events?: SecurityEventSink;
+  /** OpenID Connect: a new ID token for a grant signed in with openid (OIDC Core §12.2). */
+  idTokens?: GrantIdTokens;
 }
 
 /**
@@ -36,6 +39,7 @@ export class RefreshTokenGrant implements GrantHandler {
   private readonly resources: ResourcePolicy;
   private readonly gracePeriod: number;
   private readonly events?: SecurityEventSink;
+  private readonly idTokens?: GrantIdTokens;
 
   constructor(options: RefreshTokenGrantOptions) {
     this.store = options.store;
@@ -44,6 +48,7 @@ export class RefreshTokenGrant implements GrantHandler {
     this.resources = options.resources;
     this.gracePeriod = options.gracePeriod;
     this.events = options.events;
+    this.idTokens = options.idTokens;
   }
 
   async handle({ client, params, clientIp }: GrantRequest) {
@@ -74,6 +79,7 @@ export class RefreshTokenGrant implements GrantHandler {
     const next = await this.minter.mint(
       {
         clientId: client.id,
+        client,
         userId: token.userId,
         user: user ?? undefined,
         scope,
@@ -96,6 +102,7 @@ export class RefreshTokenGrant implements GrantHandler {
       throw OAuthError.invalidGrant('refresh token was already used; every token of this grant is now revoked');
     }
     if (outcome.kind === 'invalid') throw invalid();
+    if (token.userId !== null && hasOpenIdScope(scope)) await this.addIdToken(client, token, scope, next);
     if (outcome.kind === 'reissued-in-grace') {
       // Answered, but a security event: the rightful client retrying, or someone replaying a
       // stolen token (then the rightful client's next refresh revokes the family).
@@ -110,6 +117,32 @@ export class RefreshTokenGrant implements GrantHandler {
       });
     }
     return next;
+  }
+
+  /**
+   * OIDC Core §12.2: a refresh of a grant signed in with openid returns a new ID token (same sub,
+   * auth_time of the original sign-in, no nonce). A grant with openid but no sign-in behind it
+   * (the password or device grant) gets none, as before. Read only when the scope has openid.
+   */
+  private async addIdToken(
+    client: GrantRequest['client'],
+    token: { userId: string | null; familyId: string },
+    scope: readonly string[],
+    next: MintedTokens,
+  ): Promise<void> {
+    if (!this.idTokens || token.userId === null) return;
+    const signIn = await this.idTokens.signInOf(token.familyId, client.id, token.userId);
+    const user = signIn && (await this.store.findUserById(token.userId));
+    if (!signIn || !user) return;
+    next.response.id_token = await this.idTokens.idToken({
+      client,
+      user,
+      userId: token.userId,
+      scope,
+      grant: signIn,
+      accessToken: next.response.access_token,
+      withNonce: false,
+    });
   }
 
   private reuseDetected(

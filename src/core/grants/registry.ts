@@ -19,6 +19,7 @@ import { DEVICE_CODE_GRANT_TYPE } from '../device-authorization.js';
 import { deviceCodeGrant } from './device-code.js';
 import { type ExtensionGrant, type ExtensionGrantUsers, extensionGrantHandler, isAbsoluteUri } from './extension.js';
 import type { GrantHandler } from './grant.js';
+import type { GrantIdTokens } from '../oidc/grant-id-tokens.js';
 import { JWT_BEARER_GRANT_TYPE, type JwtBearerSettings, jwtBearerGrant } from './jwt-bearer.js';
 import { PasswordGrant } from './password.js';
 import { RefreshTokenGrant } from './refresh-token.js';
@@ -50,6 +51,8 @@ export interface GrantDependencies {
   deviceCodes: DeviceCodeGrantStorage;
   /** The JWT bearer grant's trusted issuers and rules; absent: every jwt-bearer request is refused. */
   jwtBearer?: JwtBearerSettings;
+  /** OpenID Connect ID tokens of the code and refresh grants; absent: a code issued for openid is refused. */
+  idTokens?: GrantIdTokens;
 }
 
 /** One grant_type of the token endpoint and how to build its handler. */
@@ -69,8 +72,8 @@ const refreshTokensAllowed = (grantTypes: readonly string[]) => grantTypes.inclu
 export const BUILT_IN_GRANTS: readonly GrantDefinition[] = [
   {
     grantType: AuthorizationCodeGrant.grantType,
-    create: ({ store, minter, clock, resources, events }) =>
-      new AuthorizationCodeGrant({ store, minter, clock, resources, refreshTokensAllowed, events }),
+    create: ({ store, minter, clock, resources, events, idTokens }) =>
+      new AuthorizationCodeGrant({ store, minter, clock, resources, refreshTokensAllowed, events, idTokens }),
   },
   {
     grantType: ClientCredentialsGrant.grantType,
@@ -83,8 +86,16 @@ export const BUILT_IN_GRANTS: readonly GrantDefinition[] = [
   },
   {
     grantType: RefreshTokenGrant.grantType,
-    create: ({ store, minter, clock, resources, refreshTokenGracePeriod, events }) =>
-      new RefreshTokenGrant({ store, minter, clock, resources, gracePeriod: refreshTokenGracePeriod, events }),
+    create: ({ store, minter, clock, resources, refreshTokenGracePeriod, events, idTokens }) =>
+      new RefreshTokenGrant({
+        store,
+        minter,
+        clock,
+        resources,
+        gracePeriod: refreshTokenGracePeriod,
+        events,
+        idTokens,
+      }),
   },
   builtOnExtensionApi(TOKEN_EXCHANGE_GRANT_TYPE, ({ store, scopes, minter }) =>
     tokenExchangeGrant({ store, scopes, accessTokenFormat: minter.accessTokenFormat }),

@@ -15,11 +15,15 @@ export type ClientCredentialsStorage = Pick<TokenStore, 'issueTokens'>;
 /** RFC 6749 §4.3: store the tokens (the password itself is checked by a ResourceOwnerAuthenticator). */
 export type PasswordGrantStorage = Pick<TokenStore, 'issueTokens'>;
 
-/** RFC 6749 §6: read the token with its user, rotate it atomically, refuse another client's. */
+/**
+ * RFC 6749 §6: read the token with its user, rotate it atomically, refuse another client's; the
+ * whole user only for an OpenID Connect grant's ID token.
+ */
 export type RefreshTokenGrantStorage = Pick<
   TokenStore,
   'findRefreshTokenWithUser' | 'rotateRefreshToken' | 'refuseForeignRefreshToken'
->;
+> &
+  Pick<UserLookup, 'findUserById'>;
 
 /** RFC 8693: find the subject and actor tokens (access tokens of this server) by their hash. */
 export type TokenExchangeStorage = Pick<TokenStore, 'findAccessToken'>;

@@ -23,6 +23,7 @@ export const tokenResponse: ResponseTypeHandler = {
     // §4.2.2: an access token in the fragment, never a refresh token.
     const decision = {
       clientId: request.client.id,
+      client: request.client,
       userId: user.id,
       user,
       scope: request.scope,

@@ -1,15 +1,15 @@
 import type { FastifyInstance } from 'fastify';
 import type { HttpServices } from '../services.js';
 
-/** RFC 8414 metadata, the JWKS and the health probe. */
+/** RFC 8414 metadata and the OpenID Connect Discovery document (one issuer, one list), the JWKS, the health probe. */
 export function registerDiscoveryRoutes(
   app: FastifyInstance,
   gatehouse: Pick<HttpServices, 'keys' | 'metadata' | 'store'>,
 ): void {
   const { metadata } = gatehouse;
-  app.get('/.well-known/oauth-authorization-server', async (_request, reply) =>
-    reply.header('cache-control', 'public, max-age=300').send(metadata),
-  );
+  for (const path of ['/.well-known/oauth-authorization-server', '/.well-known/openid-configuration']) {
+    app.get(path, async (_request, reply) => reply.header('cache-control', 'public, max-age=300').send(metadata));
+  }
 
   // Read from the database on each request (it is small and rarely fetched), so a key rotated
   // on any node is published by every node at once. Resource servers refetch on an unknown kid.
