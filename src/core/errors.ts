@@ -19,7 +19,15 @@ export type OAuthErrorCode =
   // RFC 8628 §3.5: the device authorization grant's polling answers.
   | 'authorization_pending'
   | 'slow_down'
-  | 'expired_token';
+  | 'expired_token'
+  // OpenID Connect Core §3.1.2.6: prompt=none could not be answered without showing a page.
+  | 'login_required'
+  | 'consent_required'
+  | 'interaction_required'
+  // OpenID Connect Core §6.1, §6.2, §7.2.1: parameters Gatehouse does not support.
+  | 'request_not_supported'
+  | 'request_uri_not_supported'
+  | 'registration_not_supported';
 
 /**
  * RFC 6749 §5.2 / §4.1.2.1: error_description is limited to %x20-21 / %x23-5B / %x5D-7E

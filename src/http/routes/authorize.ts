@@ -7,6 +7,7 @@ import {
   type AuthorizationValidation,
 } from '../../core/authorize.js';
 import { OAuthError } from '../../core/errors.js';
+import { OIDC_SCOPE_DESCRIPTIONS } from '../../core/oidc/claims.js';
 import type { SignInContext } from '../../core/response-types/response-type.js';
 import type { SessionRecord } from '../../storage/store.js';
 import type { HttpServices } from '../services.js';
@@ -62,7 +63,7 @@ function redirectTarget(uri: string): string {
  */
 export function registerAuthorizeRoutes(
   app: FastifyInstance,
-  gatehouse: Pick<HttpServices, 'authorizationEndpoint' | 'config' | 'pendingAuthorizations'>,
+  gatehouse: Pick<HttpServices, 'authorizationEndpoint' | 'config' | 'pendingAuthorizations' | 'subjects'>,
   browser: BrowserSupport,
 ): void {
   const endpoint = gatehouse.authorizationEndpoint;
@@ -98,6 +99,8 @@ export function registerAuthorizeRoutes(
     reply.headers(NO_STORE);
     // Back from the sign-in page: the request kept on the server for this browser, by its id alone.
     let pendingId: string | undefined;
+    /** When the resumed request was first received: a sign-in since then answers prompt=login and max_age. */
+    let pendingSince: number | undefined;
     if (params.has('pending') || repeated.includes('pending')) {
       pendingId = params.get('pending');
       const pending =
@@ -112,6 +115,7 @@ export function registerAuthorizeRoutes(
         });
       }
       params = restoreAuthorizationParameters(pending.params);
+      pendingSince = pending.createdAt;
       repeated = [];
     }
     const validation = await endpoint.validate(params, repeated);
@@ -119,6 +123,13 @@ export function registerAuthorizeRoutes(
     const invalid = answerInvalid(request, reply, validation, 302);
     if (invalid || validation.kind !== 'valid') return invalid;
     const authorization = validation.request;
+    const { oidc } = authorization;
+    // OpenID Connect prompt=none (Core §3.1.2.6): no page is ever shown, the client hears why.
+    const promptNone = oidc?.prompt.has('none') ?? false;
+    const withoutPage = (code: 'login_required' | 'consent_required', description: string) => {
+      request.audit.error = code;
+      return reply.redirect(endpoint.interactionRequired(authorization, code, description), 302);
+    };
 
     // The request waits on the server while the browser signs in (or, from "Not you?", signs in
     // as someone else): the sign-in page's return_to carries only its id. Only the parameters
@@ -133,9 +144,25 @@ export function registerAuthorizeRoutes(
       return `/oauth/authorize?pending=${pendingId}`;
     };
     const active = await request.browserSession();
-    if (!active) return reply.redirect(`/login?return_to=${encodeURIComponent(await resumeUrl())}`, 302);
+    if (!active) {
+      if (promptNone) return withoutPage('login_required', 'the user is not signed in');
+      const returnTo = encodeURIComponent(await resumeUrl());
+      // prompt=create (Initiating User Registration 1.0): the sign-up page, when sign-up is open.
+      const page = oidc?.prompt.has('create') && gatehouse.config.registration.enabled ? '/register' : '/login';
+      return reply.redirect(`${page}?return_to=${returnTo}`, 302);
+    }
+    // The client expects the user its id_token_hint names: another user's session does not answer it.
+    if (oidc?.idTokenHint && oidc.idTokenHint.sub !== gatehouse.subjects.of(authorization.client, active.user.id)) {
+      return withoutPage('login_required', 'the signed-in user is not the one id_token_hint names');
+    }
+    // prompt=login, max_age: the same browser signs in again (the session keeps its sid).
+    if (endpoint.reauthenticationNeeded(authorization, active.session.authTime, pendingSince)) {
+      if (promptNone) return withoutPage('login_required', 'the user must sign in again');
+      return reply.redirect(`/login?return_to=${encodeURIComponent(await resumeUrl())}&reauthenticate=1`, 302);
+    }
 
     if (await endpoint.needsConsent(authorization, active.user.id)) {
+      if (promptNone) return withoutPage('consent_required', 'the user has not allowed this request yet');
       const csrfToken = reply.csrfToken('consent', active);
       // The request waits on the server; the form carries only this id (ARCHITECTURE.md: pages).
       const consentId = await gatehouse.pendingAuthorizations.createConsent(
@@ -201,7 +228,12 @@ export function registerAuthorizeRoutes(
     return {
       clientName: authorization.client.name,
       redirectHost: redirectTarget(authorization.redirectUri),
-      scopes: authorization.scope.map((name) => ({ name, description: descriptions[name] })),
+      scopes: authorization.scope.map((name) => ({
+        name,
+        description:
+          descriptions[name] ??
+          (Object.hasOwn(OIDC_SCOPE_DESCRIPTIONS, name) ? OIDC_SCOPE_DESCRIPTIONS[name] : undefined),
+      })),
       username,
       csrfToken,
       consentId,
