@@ -18,6 +18,7 @@ import {
   pkcePair,
   type BrowserResponse,
 } from '../helpers/browser-http.js';
+import { linkIn, startMailServer, type MailServer } from '../helpers/mail.js';
 import { startTestServer, type CreatedClient, type TestServer } from '../harness/index.js';
 
 const PASSWORD = 'correct horse battery staple';
@@ -486,5 +487,89 @@ describeEachEngine('OpenID Connect authorization requests (e2e)', (factory) => {
     );
     expect(answer.status).toBe(400);
     expect(answer.location).toBeNull();
+  });
+});
+
+describeEachEngine('OpenID prompt=create with e-mail confirmation, and with sign-up closed (e2e)', (factory) => {
+  let mail: MailServer;
+  let open: TestServer;
+  let closed: TestServer;
+  let openClient: CreatedClient;
+  let closedClient: CreatedClient;
+
+  beforeAll(async () => {
+    mail = await startMailServer();
+    [open, closed] = await Promise.all([
+      startTestServer({
+        engine: factory.engine,
+        env: { GATEHOUSE_REGISTRATION_ENABLED: 'true', GATEHOUSE_MAIL_URL: mail.url },
+      }),
+      startTestServer({ engine: factory.engine }),
+    ]);
+    [openClient, closedClient] = await Promise.all([
+      open.createClient(['--name', 'Photo Book', '--redirect-uri', RP_CB, '--scope', 'openid']),
+      closed.createClient(['--name', 'Photo Book', '--redirect-uri', RP_CB, '--scope', 'openid']),
+    ]);
+  });
+
+  afterAll(async () => {
+    await Promise.all([open?.close(), closed?.close()]);
+    await mail?.close();
+  });
+
+  const request = (client: CreatedClient) =>
+    authorizePath({
+      response_type: 'code',
+      client_id: client.client_id,
+      redirect_uri: RP_CB,
+      scope: 'openid',
+      state: STATE,
+      prompt: 'create',
+      code_challenge: pkcePair().challenge,
+      code_challenge_method: 'S256',
+    });
+
+  it('sign up, confirm the e-mail, come back: the pending request goes on to the consent page', async () => {
+    const browser = new HttpBrowser(open.url);
+    const start = await browser.get(request(openClient));
+    expect(start.location).toMatch(/^\/register\?return_to=/);
+    const returnTo = new URL(start.location!, open.url).searchParams.get('return_to')!;
+    const form = await browser.get(start.location!);
+    const signedUp = await browser.post('/register', {
+      csrf_token: csrfTokenOf(form.text),
+      return_to: returnTo,
+      username: 'maya',
+      email: 'maya@example.com',
+      password: PASSWORD,
+      password_again: PASSWORD,
+    });
+    expect(signedUp.status, signedUp.text).toBe(303);
+    expect(signedUp.location).toBe(`/register/sent?return_to=${encodeURIComponent(returnTo)}`);
+    const sent = await browser.get(signedUp.location!);
+    const back = `/login?return_to=${encodeURIComponent(returnTo)}`;
+    expect(sent.text).toContain(`href="${back}"`);
+
+    // The link from the e-mail, in the same browser: confirmed and signed in.
+    const link = new URL(linkIn(await mail.waitFor('maya@example.com'), '/register/confirm'));
+    const confirmPage = await browser.get(`${link.pathname}${link.search}`);
+    const confirmed = await browser.post('/register/confirm', {
+      csrf_token: csrfTokenOf(confirmPage.text),
+      token: link.searchParams.get('token')!,
+      password: PASSWORD,
+    });
+    expect(confirmed.status, confirmed.text).toBe(303);
+
+    // "Back to sign in" on the first tab: the session answers it, and the request resumes.
+    const resumed = await browser.get(back);
+    expect(resumed.location).toBe(returnTo);
+    const consent = await browser.get(returnTo);
+    expect(consent.status).toBe(200);
+    expect(consent.text).toContain('name="consent_id"');
+    expect(consent.text).toContain('Photo Book');
+  });
+
+  it('sign-up closed: prompt=create is the sign-in page', async () => {
+    const browser = new HttpBrowser(closed.url);
+    expect((await browser.get(request(closedClient))).location).toMatch(/^\/login\?return_to=/);
   });
 });
