@@ -104,10 +104,12 @@ export function registerLoginRoutes(
     const returnTo = returnToOf(request, params);
     const username = params.get('username');
     const password = params.get('password');
+    // The re-authentication form (its username is the session's, fixed) is shown again as it was.
     const active = await request.browserSession();
+    const again = active && returnTo && username === active.user.username ? active : null;
     const showAgain = async (error: string, status = 400) =>
-      active && returnTo
-        ? reauthenticationPage(request, reply, active, returnTo, status, error)
+      again && returnTo
+        ? reauthenticationPage(request, reply, again, returnTo, status, error)
         : browser.sendPage(
             reply,
             status,
