@@ -476,6 +476,20 @@ describeEachEngine('OpenID Connect authorization requests (e2e)', (factory) => {
     await expectCodeWithGrant(await allow(browser, consent).then((r) => ({ ...r, status: 302 })), rp);
   });
 
+  it('an authorization request sent by POST (Core 3.1.2.1) is the same request by GET; it decides nothing', async () => {
+    const { browser } = await consentedOnce();
+    const query = codeRequest(rp, { nonce: 'by-post', resource: undefined }).split('?')[1]!;
+    const posted = await browser.post('/oauth/authorize', [...new URLSearchParams(query)]);
+    expect(posted.status, posted.text).toBe(303);
+    expect(posted.location).toBe(`/oauth/authorize?${query}`);
+    const grant = await expectCodeWithGrant(await browser.get(posted.location!), rp);
+    expect(grant.nonce).toBe('by-post');
+    // A request that also says decision=allow is a consent answer without its form: refused.
+    const forged = await browser.post('/oauth/authorize', [...new URLSearchParams(query), ['decision', 'allow']]);
+    expect(forged.status).toBe(400);
+    expect(forged.location).toBeNull();
+  });
+
   it('attacker: a forged pending id or consent id answers nothing', async () => {
     const browser = await signedIn((await newUser()).username);
     const forged = await browser.get(`/oauth/authorize?pending=${'A'.repeat(43)}`);

@@ -6,7 +6,7 @@ import {
   type AuthorizationRequest,
   type AuthorizationValidation,
 } from '../../core/authorize.js';
-import { OAuthError } from '../../core/errors.js';
+import { OAuthError, truncate } from '../../core/errors.js';
 import { OIDC_SCOPE_DESCRIPTIONS } from '../../core/oidc/claims.js';
 import type { SignInContext } from '../../core/response-types/response-type.js';
 import type { SessionRecord } from '../../storage/store.js';
@@ -31,6 +31,21 @@ const CONSENT_FORM_FIELDS = ['consent_id', 'csrf_token', 'decision'] as const;
 const consentAnswerComplete: preValidationHookHandler = (request, reply, done) => {
   // Redirects carry codes and tokens: never cached.
   reply.headers(NO_STORE);
+  const form = request.pageForm;
+  const text = typeof request.body === 'string' ? request.body : '';
+  if (!CONSENT_FORM_FIELDS.some((name) => form.has(name)) && form.has('client_id')) {
+    // An authorization request sent by POST (OpenID Connect Core §3.1.2.1: the endpoint takes
+    // GET and POST) is the same request by GET: it asks, it decides nothing, so it needs no CSRF
+    // token. Answered here, before the consent form's checks.
+    reply.redirect(`/oauth/authorize?${new URLSearchParams(text).toString()}`, 303);
+    return;
+  }
+  // Every field as sent (an empty one too: the parsed form leaves those out).
+  for (const [name] of new URLSearchParams(text)) {
+    if (!(CONSENT_FORM_FIELDS as readonly string[]).includes(name)) {
+      return done(OAuthError.invalidRequest(`the form has an unexpected field '${truncate(name)}'`));
+    }
+  }
   const decision = request.pageForm.get('decision');
   if (decision !== 'allow' && decision !== 'deny') {
     return done(OAuthError.invalidRequest('decision must be allow or deny'));
@@ -183,7 +198,8 @@ export function registerAuthorizeRoutes(
     );
   });
 
-  const consentForm = pageFormRoute({ purpose: 'consent', session: 'required', fields: CONSENT_FORM_FIELDS });
+  // Its fields are checked by consentAnswerComplete, which also takes authorization requests sent by POST.
+  const consentForm = pageFormRoute({ purpose: 'consent', session: 'required' });
   app.post('/oauth/authorize', { ...consentForm, preValidation: consentAnswerComplete }, async (request, reply) => {
     const params = request.pageForm;
     const decision = params.get('decision') as 'allow' | 'deny';
