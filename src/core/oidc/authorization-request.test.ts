@@ -53,7 +53,7 @@ describe('OpenID authorization request checks', () => {
     expect(reauthenticationNeeded(login, 999, 1000, 1000)).toBe(true);
     expect(reauthenticationNeeded(login, 1000, 1005, 1000)).toBe(false);
     expect(reauthenticationNeeded(maxAge(0), 1000, 1000, undefined)).toBe(true);
-    expect(reauthenticationNeeded(maxAge(60), 940, 1000, undefined)).toBe(false);
-    expect(reauthenticationNeeded(maxAge(60), 939, 1000, undefined)).toBe(true);
+    expect(reauthenticationNeeded(maxAge(60), 941, 1000, undefined)).toBe(false);
+    expect(reauthenticationNeeded(maxAge(60), 940, 1000, undefined)).toBe(true);
   });
 });

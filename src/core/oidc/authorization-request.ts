@@ -153,6 +153,7 @@ export function reauthenticationNeeded(
   if (!oidc) return false;
   if (pendingSince !== undefined && authTime >= pendingSince) return false;
   if (oidc.prompt.has('login')) return true;
-  if (oidc.maxAge === undefined) return false;
-  return oidc.maxAge === 0 || now - authTime > oidc.maxAge;
+  // Whole seconds: a sign-in exactly max_age seconds old may be a fraction older, so it counts as
+  // too old (and max_age=0 always asks).
+  return oidc.maxAge !== undefined && now - authTime >= oidc.maxAge;
 }
