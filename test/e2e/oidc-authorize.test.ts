@@ -582,6 +582,25 @@ describeEachEngine('OpenID prompt=create with e-mail confirmation, and with sign
     expect(consent.text).toContain('Photo Book');
   });
 
+  it('offline_access where supported_scopes does not list it: invalid_scope, even for a client registered for every scope', async () => {
+    const anyScope = await closed.createClient(['--name', 'Any Scope', '--redirect-uri', RP_CB]);
+    expect(anyScope.scope).toBeNull();
+    const browser = new HttpBrowser(closed.url);
+    const path = (scope: string) =>
+      authorizePath({
+        response_type: 'code',
+        client_id: anyScope.client_id,
+        redirect_uri: RP_CB,
+        scope,
+        state: STATE,
+        code_challenge: pkcePair().challenge,
+        code_challenge_method: 'S256',
+      });
+    const refused = await browser.get(path('openid offline_access'));
+    expect(new URL(refused.location!).searchParams.get('error')).toBe('invalid_scope');
+    expect((await browser.get(path('openid email'))).location).toMatch(/^\/login\?return_to=/);
+  });
+
   it('sign-up closed: prompt=create is the sign-in page', async () => {
     const browser = new HttpBrowser(closed.url);
     expect((await browser.get(request(closedClient))).location).toMatch(/^\/login\?return_to=/);
