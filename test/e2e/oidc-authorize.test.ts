@@ -125,7 +125,8 @@ describeEachEngine('OpenID Connect authorization requests (e2e)', (factory) => {
 
   /** A code at the client's redirect URI; returns the OidcGrantRecord saved with it. */
   async function expectCodeWithGrant(res: BrowserResponse, client: CreatedClient): Promise<OidcGrantRecord> {
-    expect(res.status, res.text).toBe(302);
+    // 302 from GET /oauth/authorize, 303 from the consent form.
+    expect([302, 303], res.text).toContain(res.status);
     const location = res.location ?? '';
     expect(location.startsWith(`${client.redirect_uris[0]}?`), location).toBe(true);
     const code = responseParams(location).get('code');
@@ -273,6 +274,22 @@ describeEachEngine('OpenID Connect authorization requests (e2e)', (factory) => {
     expect(wrong.status).toBe(400);
     expect(wrong.text).toContain('<h1>Sign in again</h1>');
     expect(wrong.text).toMatch(new RegExp(`value="${user.username}"[^>]*readonly`));
+  });
+
+  it('"Not you?" on the re-authentication page: another user signs in and the same request goes on for them, in a new session', async () => {
+    const { browser, grant: first } = await consentedOnce();
+    const someoneElse = await newUser();
+    const res = await browser.get(codeRequest(rp, { prompt: 'login' }));
+    const returnTo = new URL(res.location!, server.url).searchParams.get('return_to')!;
+    const signOutPage = await browser.get(`/logout?return_to=${encodeURIComponent(returnTo)}`);
+    const signedOut = await browser.post('/logout', { csrf_token: csrfTokenOf(signOutPage.text), return_to: returnTo });
+    expect(signedOut.location).toBe(`/login?return_to=${encodeURIComponent(returnTo)}`);
+    server.clock.advance(1);
+    const signedIn = await browser.signInOrFail(someoneElse.username, PASSWORD, returnTo);
+    expect(signedIn.location).toBe(returnTo);
+    const grant = await expectCodeWithGrant(await allow(browser, await browser.get(returnTo)), rp);
+    expect(grant.userId).toBe(someoneElse.id);
+    expect(grant.sid).not.toBe(first.sid);
   });
 
   // --- login_hint --------------------------------------------------------------------
@@ -473,7 +490,7 @@ describeEachEngine('OpenID Connect authorization requests (e2e)', (factory) => {
     expect(registered.location).toBe(returnTo);
     const consent = await browser.get(returnTo);
     expect(consent.text).toContain('Photo Book');
-    await expectCodeWithGrant(await allow(browser, consent).then((r) => ({ ...r, status: 302 })), rp);
+    await expectCodeWithGrant(await allow(browser, consent), rp);
   });
 
   it('an authorization request sent by POST (Core 3.1.2.1) is the same request by GET; it decides nothing', async () => {
