@@ -216,6 +216,8 @@ export function composeServices(options: ComposeOptions): Services {
       scopes,
       resources,
       ...(config.oidc.acr ? { acr: config.oidc.acr } : {}),
+      // OpenID Connect: an id_token_hint is checked against the published keys.
+      ...(keys ? { publishedKeys: () => keys.publishedKeys() } : {}),
     },
     events,
   );

@@ -21,9 +21,10 @@ export const PENDING_SIGN_INS_PER_ADDRESS = 50;
  * …and all of them together: a flood from more addresses than that evicts
  * the oldest waiting requests (whose users then start again at the app) instead of growing the
  * database. Ten thousand sign-ins started within 15 minutes is far beyond a normal day. A row
- * holds at most about 4 KB (state is limited to 2,048 characters, scope to 1,024; the other
- * parameters are short or must match the client), so the table stays under about 40 MB at the
- * very worst, for 15 minutes.
+ * holds at most about 4 KB for an OAuth request (state is limited to 2,048 characters, scope to
+ * 1,024; the other parameters are short or must match the client) and about 13 KB for an OpenID
+ * one (claims and id_token_hint up to 4,096 each, the other OpenID parameters a few hundred), so
+ * the table stays under about 130 MB at the very worst, for 15 minutes.
  */
 export const PENDING_SIGN_INS_TOTAL = 10_000;
 
@@ -114,9 +115,9 @@ export class PendingAuthorizations {
   async findSignIn(
     id: string,
     csrfSecret: string | undefined,
-  ): Promise<{ clientId: string; params: Record<string, string> } | null> {
+  ): Promise<{ clientId: string; params: Record<string, string>; createdAt: number } | null> {
     if (!csrfSecret || id.length > 100) return null;
     const record = await this.store.findPendingSignIn(hashSecret(id), hashSecret(csrfSecret), this.clock.now());
-    return record ? { clientId: record.clientId, params: record.params } : null;
+    return record ? { clientId: record.clientId, params: record.params, createdAt: record.createdAt } : null;
   }
 }

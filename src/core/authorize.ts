@@ -1,7 +1,17 @@
+import type { JWK } from 'jose';
 import type { Clock, IdSource } from './clock.js';
-import { OAuthError, truncate } from './errors.js';
+import { OAuthError, truncate, type OAuthErrorCode } from './errors.js';
 import { scopeForNewGrant, type ScopePolicy } from './grants/scope-policy.js';
 import { clientIdentityAssured } from './native-apps.js';
+import {
+  checkOidcRequest,
+  isOpenIdRequest,
+  OIDC_AUTHORIZATION_PARAMETERS,
+  reauthenticationNeeded,
+  withoutIgnoredOfflineAccess,
+  type OidcAuthorizationRequest,
+} from './oidc/authorization-request.js';
+import { OFFLINE_ACCESS } from './oidc/claims.js';
 import { isMultiValued, parametersFrom, type RequestParameters } from './params.js';
 import type { ClientRecord, ClientStore, ConsentStore, SecurityEventSink, UserRecord } from './ports.js';
 import { resolveRedirectUri } from './redirect-uris.js';
@@ -42,6 +52,8 @@ export interface AuthorizationRequest {
   codeChallenge: string | null;
   /** The parameters as received (the consent page keeps those it reads on the server). */
   params: ReadonlyMap<string, string>;
+  /** OpenID Connect: what the request asks of the sign-in; null when the scope has no openid. */
+  oidc: OidcAuthorizationRequest | null;
 }
 
 export type AuthorizationValidation =
@@ -60,6 +72,8 @@ export interface AuthorizationSettings {
   resources: ResourcePolicy;
   /** oidc.acr: the acr of ID tokens; absent: none. */
   acr?: string;
+  /** The published signing keys, which an id_token_hint is checked against; absent: no hint is recognised. */
+  publishedKeys?: () => Promise<JWK[]>;
 }
 
 export type AuthorizationStorage = Pick<ClientStore, 'findClient'> &
@@ -77,10 +91,10 @@ const AUTHORIZATION_PARAMETERS = [
   'code_challenge_method',
   'response_mode',
   'resource',
-  // OpenID Connect Core §3.1.2.1: kept so they survive the sign-in and the consent page.
-  'nonce',
-  'claims',
-] as const;
+  // OpenID Connect Core §3.1.2.1 (nonce, prompt, max_age, …): kept, for an openid request only,
+  // so they survive the sign-in and the consent page.
+  ...OIDC_AUTHORIZATION_PARAMETERS,
+];
 
 /**
  * The longest `state` and `scope` accepted: ample for any client (a state is usually a short
@@ -127,10 +141,12 @@ export function consentMayBeRemembered(request: Pick<AuthorizationRequest, 'clie
  * space in it (restoreAuthorizationParameters splits them again).
  */
 export function authorizationParameters(
-  request: Pick<AuthorizationRequest, 'params' | 'resources'>,
+  request: Pick<AuthorizationRequest, 'params' | 'resources'> & { oidc?: AuthorizationRequest['oidc'] },
 ): Record<string, string> {
   const kept: Record<string, string> = {};
   for (const name of AUTHORIZATION_PARAMETERS) {
+    // An OAuth request's nonce or prompt means nothing here: not stored.
+    if (!request.oidc && OIDC_AUTHORIZATION_PARAMETERS.includes(name)) continue;
     const value = name === 'resource' ? request.resources.join(' ') || undefined : request.params.get(name);
     if (value !== undefined) kept[name] = value;
   }
@@ -192,9 +208,18 @@ export class AuthorizationEndpoint {
     };
     try {
       const request = this.checkRequest(client, params, repeated);
+      const oidc = isOpenIdRequest(request.scope)
+        ? await checkOidcRequest(
+            params,
+            client.id,
+            request.responseType === 'token',
+            this.settings.publishedKeys && { issuer: this.settings.issuer, publishedKeys: this.settings.publishedKeys },
+          )
+        : null;
+      const scope = oidc ? withoutIgnoredOfflineAccess(request.scope, request.responseType === 'code') : request.scope;
       return {
         kind: 'valid',
-        request: { ...request, redirectUri: resolved.redirectUri, redirectUriGiven: resolved.given },
+        request: { ...request, scope, oidc, redirectUri: resolved.redirectUri, redirectUriGiven: resolved.given },
       };
     } catch (error) {
       if (error instanceof OAuthError) return fail(error);
@@ -206,7 +231,7 @@ export class AuthorizationEndpoint {
   private checkRequest(client: ClientRecord, params: ReadonlyMap<string, string>, repeated: readonly string[]) {
     if (repeated.length > 0) {
       const name = repeated[0]!;
-      const known = (AUTHORIZATION_PARAMETERS as readonly string[]).includes(name);
+      const known = AUTHORIZATION_PARAMETERS.includes(name);
       throw OAuthError.invalidRequest(`parameter repeated: ${truncate(name)}`).withoutEcho(
         known ? `parameter repeated: ${name}` : 'a parameter was repeated',
       );
@@ -261,11 +286,38 @@ export class AuthorizationEndpoint {
    */
   async needsConsent(request: AuthorizationRequest, userId: string): Promise<boolean> {
     if (!consentMayBeRemembered(request)) return true;
-    if (request.client.trusted) return false;
+    // OpenID Connect: prompt=consent asks whatever was allowed; offline_access only ever after
+    // the user was asked for it (Core §11), trusted client or not.
+    if (request.oidc?.prompt.has('consent')) return true;
+    const offline = request.oidc !== null && request.scope.includes(OFFLINE_ACCESS);
+    if (request.client.trusted && !offline) return false;
     const consent = await this.store.findConsent(userId, request.client.id);
     if (!consent) return true;
     const allowed = new Set(consent.scopes);
+    if (request.client.trusted) return !allowed.has(OFFLINE_ACCESS);
     return !request.scope.every((scope) => allowed.has(scope));
+  }
+
+  /**
+   * OpenID Connect: whether the browser must sign in again first (prompt=login, max_age).
+   * `pendingSince`: when a resumed request was first received (a sign-in since then answers it).
+   */
+  reauthenticationNeeded(request: AuthorizationRequest, authTime: number, pendingSince?: number): boolean {
+    return reauthenticationNeeded(request.oidc, authTime, this.clock.now(), pendingSince);
+  }
+
+  /** prompt=none could not be answered without a page (OIDC Core §3.1.2.6), at the redirect URI. */
+  interactionRequired(
+    request: AuthorizationRequest,
+    code: Extract<OAuthErrorCode, 'login_required' | 'consent_required' | 'interaction_required'>,
+    description: string,
+  ): string {
+    return this.errorLocation(
+      request.redirectUri,
+      request.responseMode,
+      new OAuthError(code, description),
+      request.state,
+    );
   }
 
   /**

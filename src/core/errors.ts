@@ -22,7 +22,15 @@ export type OAuthErrorCode =
   | 'expired_token'
   // RFC 6750 §3.1: a protected resource's answers (userinfo).
   | 'invalid_token'
-  | 'insufficient_scope';
+  | 'insufficient_scope'
+  // OpenID Connect Core §3.1.2.6: prompt=none could not be answered without showing a page.
+  | 'login_required'
+  | 'consent_required'
+  | 'interaction_required'
+  // OpenID Connect Core §6.1, §6.2, §7.2.1: parameters Gatehouse does not support.
+  | 'request_not_supported'
+  | 'request_uri_not_supported'
+  | 'registration_not_supported';
 
 /**
  * RFC 6749 §5.2 / §4.1.2.1: error_description is limited to %x20-21 / %x23-5B / %x5D-7E

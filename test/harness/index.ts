@@ -26,6 +26,7 @@ import { loadConfig } from '../../src/config/load.js';
 import type { ConfigInput, GatehouseConfig } from '../../src/config/schema.js';
 import { registeredAuthMethod } from '../../src/core/client-methods.js';
 import { ClientRegistry } from '../../src/core/clients.js';
+import { withOidcScopes } from '../../src/core/oidc/claims.js';
 import { CLIENT_SECRET_ENCRYPTION, KeyEncryption } from '../../src/core/key-encryption.js';
 import type { RemoteKeySets } from '../../src/core/ports/remote-keys.js';
 import { ManualClock, type Clock } from '../../src/core/clock.js';
@@ -301,7 +302,9 @@ async function createClientFromFlags(server: TestServer, flags: string[]): Promi
   }
   const scope = values.get('--scope')?.at(-1);
   const scopes = scope === undefined ? null : scope.split(/\s+/).filter(Boolean);
-  const unsupported = scopes?.filter((s) => !server.config.supported_scopes.includes(s)) ?? [];
+  // openid, profile and email are always supported (OpenID Connect), as the server itself says.
+  const supported = withOidcScopes(server.config.supported_scopes);
+  const unsupported = scopes?.filter((s) => !supported.includes(s)) ?? [];
   if (unsupported.length) throw new Error(`createClient: scope ${unsupported.join(' ')} is not in supported_scopes`);
   const kek = server.config.key_encryption_key;
   const encryption = kek ? new KeyEncryption(kek, CLIENT_SECRET_ENCRYPTION) : null;

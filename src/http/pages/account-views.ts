@@ -41,13 +41,19 @@ ${view.returnTo ? hidden('return_to', view.returnTo) : ''}
   );
 }
 
-export function checkYourEmailPage(view: { title: string; message: string; expiresIn: string }): string {
+export function checkYourEmailPage(view: {
+  title: string;
+  message: string;
+  expiresIn: string;
+  /** Where "Back to sign in" goes: /login, or /login carrying the authorization the sign-up was for. */
+  signInHref?: string;
+}): string {
   return layout(
     view.title,
     html`<h1>${view.title}</h1>
 <p class="lead">${view.message}</p>
 <p>The link works for ${view.expiresIn}. Nothing there? Look in your spam folder, or ask again in a few minutes.</p>
-<p class="links"><a href="/login">Back to sign in</a></p>`,
+<p class="links"><a href="${view.signInHref ?? '/login'}">Back to sign in</a></p>`,
   );
 }
 

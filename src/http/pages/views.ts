@@ -18,13 +18,16 @@ export interface LoginView {
   notice?: string;
   /** Offer "Create an account" (registration.enabled). */
   registrationOpen: boolean;
+  /** The signed-in user must enter their password again (OpenID prompt=login, max_age): their username, fixed. */
+  reauthenticate?: { username: string; notYou: string };
 }
 
 export function loginPage(view: LoginView): string {
   const registerHref = `/register${view.returnTo ? `?return_to=${encodeURIComponent(view.returnTo)}` : ''}`;
+  const again = view.reauthenticate;
   return layout(
-    'Sign in',
-    html`<h1>Sign in</h1>
+    again ? 'Sign in again' : 'Sign in',
+    html`<h1>${again ? 'Sign in again' : 'Sign in'}</h1>
 <p class="lead">${view.clientName ? html`to continue to <strong>${view.clientName}</strong>` : 'with your Gatehouse account'}</p>
 ${view.notice ? html`<p class="notice" role="status">${view.notice}</p>` : ''}
 ${view.error ? html`<p class="alert" role="alert">${view.error}</p>` : ''}
@@ -32,9 +35,14 @@ ${view.error ? html`<p class="alert" role="alert">${view.error}</p>` : ''}
 ${hidden('csrf_token', view.csrfToken)}
 ${view.returnTo ? hidden('return_to', view.returnTo) : ''}
 <label for="username">Username</label>
-<input id="username" name="username" type="text" value="${view.username ?? ''}" autocomplete="username" autocapitalize="none" spellcheck="false" required autofocus>
+${
+  again
+    ? html`<input id="username" name="username" type="text" value="${again.username}" autocomplete="username" readonly>
+<p class="note"><a href="${again.notYou}">Not you?</a></p>`
+    : html`<input id="username" name="username" type="text" value="${view.username ?? ''}" autocomplete="username" autocapitalize="none" spellcheck="false" required autofocus>`
+}
 <label for="password">Password</label>
-<input id="password" name="password" type="password" autocomplete="current-password" required>
+<input id="password" name="password" type="password" autocomplete="current-password" required${again ? html` autofocus` : ''}>
 <button class="primary" type="submit">Sign in</button>
 </form>
 <p class="note">You can sign in with your username or your email address.</p>

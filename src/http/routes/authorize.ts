@@ -6,7 +6,8 @@ import {
   type AuthorizationRequest,
   type AuthorizationValidation,
 } from '../../core/authorize.js';
-import { OAuthError } from '../../core/errors.js';
+import { OAuthError, truncate } from '../../core/errors.js';
+import { OIDC_SCOPE_DESCRIPTIONS } from '../../core/oidc/claims.js';
 import type { SignInContext } from '../../core/response-types/response-type.js';
 import type { SessionRecord } from '../../storage/store.js';
 import type { HttpServices } from '../services.js';
@@ -30,6 +31,21 @@ const CONSENT_FORM_FIELDS = ['consent_id', 'csrf_token', 'decision'] as const;
 const consentAnswerComplete: preValidationHookHandler = (request, reply, done) => {
   // Redirects carry codes and tokens: never cached.
   reply.headers(NO_STORE);
+  const form = request.pageForm;
+  const text = typeof request.body === 'string' ? request.body : '';
+  if (!CONSENT_FORM_FIELDS.some((name) => form.has(name)) && form.has('client_id')) {
+    // An authorization request sent by POST (OpenID Connect Core §3.1.2.1: the endpoint takes
+    // GET and POST) is the same request by GET: it asks, it decides nothing, so it needs no CSRF
+    // token. Answered here, before the consent form's checks.
+    reply.redirect(`/oauth/authorize?${new URLSearchParams(text).toString()}`, 303);
+    return;
+  }
+  // Every field as sent (an empty one too: the parsed form leaves those out).
+  for (const [name] of new URLSearchParams(text)) {
+    if (!(CONSENT_FORM_FIELDS as readonly string[]).includes(name)) {
+      return done(OAuthError.invalidRequest(`the form has an unexpected field '${truncate(name)}'`));
+    }
+  }
   const decision = request.pageForm.get('decision');
   if (decision !== 'allow' && decision !== 'deny') {
     return done(OAuthError.invalidRequest('decision must be allow or deny'));
@@ -62,7 +78,7 @@ function redirectTarget(uri: string): string {
  */
 export function registerAuthorizeRoutes(
   app: FastifyInstance,
-  gatehouse: Pick<HttpServices, 'authorizationEndpoint' | 'config' | 'pendingAuthorizations'>,
+  gatehouse: Pick<HttpServices, 'authorizationEndpoint' | 'config' | 'pendingAuthorizations' | 'subjects'>,
   browser: BrowserSupport,
 ): void {
   const endpoint = gatehouse.authorizationEndpoint;
@@ -98,6 +114,8 @@ export function registerAuthorizeRoutes(
     reply.headers(NO_STORE);
     // Back from the sign-in page: the request kept on the server for this browser, by its id alone.
     let pendingId: string | undefined;
+    /** When the resumed request was first received: a sign-in since then answers prompt=login and max_age. */
+    let pendingSince: number | undefined;
     if (params.has('pending') || repeated.includes('pending')) {
       pendingId = params.get('pending');
       const pending =
@@ -112,6 +130,7 @@ export function registerAuthorizeRoutes(
         });
       }
       params = restoreAuthorizationParameters(pending.params);
+      pendingSince = pending.createdAt;
       repeated = [];
     }
     const validation = await endpoint.validate(params, repeated);
@@ -119,6 +138,13 @@ export function registerAuthorizeRoutes(
     const invalid = answerInvalid(request, reply, validation, 302);
     if (invalid || validation.kind !== 'valid') return invalid;
     const authorization = validation.request;
+    const { oidc } = authorization;
+    // OpenID Connect prompt=none (Core §3.1.2.6): no page is ever shown, the client hears why.
+    const promptNone = oidc?.prompt.has('none') ?? false;
+    const withoutPage = (code: 'login_required' | 'consent_required', description: string) => {
+      request.audit.error = code;
+      return reply.redirect(endpoint.interactionRequired(authorization, code, description), 302);
+    };
 
     // The request waits on the server while the browser signs in (or, from "Not you?", signs in
     // as someone else): the sign-in page's return_to carries only its id. Only the parameters
@@ -133,9 +159,25 @@ export function registerAuthorizeRoutes(
       return `/oauth/authorize?pending=${pendingId}`;
     };
     const active = await request.browserSession();
-    if (!active) return reply.redirect(`/login?return_to=${encodeURIComponent(await resumeUrl())}`, 302);
+    if (!active) {
+      if (promptNone) return withoutPage('login_required', 'the user is not signed in');
+      const returnTo = encodeURIComponent(await resumeUrl());
+      // prompt=create (Initiating User Registration 1.0): the sign-up page, when sign-up is open.
+      const page = oidc?.prompt.has('create') && gatehouse.config.registration.enabled ? '/register' : '/login';
+      return reply.redirect(`${page}?return_to=${returnTo}`, 302);
+    }
+    // The client expects the user its id_token_hint names: another user's session does not answer it.
+    if (oidc?.idTokenHint && oidc.idTokenHint.sub !== gatehouse.subjects.of(authorization.client, active.user.id)) {
+      return withoutPage('login_required', 'the signed-in user is not the one id_token_hint names');
+    }
+    // prompt=login, max_age: the same browser signs in again (the session keeps its sid).
+    if (endpoint.reauthenticationNeeded(authorization, active.session.authTime, pendingSince)) {
+      if (promptNone) return withoutPage('login_required', 'the user must sign in again');
+      return reply.redirect(`/login?return_to=${encodeURIComponent(await resumeUrl())}&reauthenticate=1`, 302);
+    }
 
     if (await endpoint.needsConsent(authorization, active.user.id)) {
+      if (promptNone) return withoutPage('consent_required', 'the user has not allowed this request yet');
       const csrfToken = reply.csrfToken('consent', active);
       // The request waits on the server; the form carries only this id (ARCHITECTURE.md: pages).
       const consentId = await gatehouse.pendingAuthorizations.createConsent(
@@ -156,7 +198,8 @@ export function registerAuthorizeRoutes(
     );
   });
 
-  const consentForm = pageFormRoute({ purpose: 'consent', session: 'required', fields: CONSENT_FORM_FIELDS });
+  // Its fields are checked by consentAnswerComplete, which also takes authorization requests sent by POST.
+  const consentForm = pageFormRoute({ purpose: 'consent', session: 'required' });
   app.post('/oauth/authorize', { ...consentForm, preValidation: consentAnswerComplete }, async (request, reply) => {
     const params = request.pageForm;
     const decision = params.get('decision') as 'allow' | 'deny';
@@ -201,7 +244,12 @@ export function registerAuthorizeRoutes(
     return {
       clientName: authorization.client.name,
       redirectHost: redirectTarget(authorization.redirectUri),
-      scopes: authorization.scope.map((name) => ({ name, description: descriptions[name] })),
+      scopes: authorization.scope.map((name) => ({
+        name,
+        description:
+          descriptions[name] ??
+          (Object.hasOwn(OIDC_SCOPE_DESCRIPTIONS, name) ? OIDC_SCOPE_DESCRIPTIONS[name] : undefined),
+      })),
       username,
       csrfToken,
       consentId,

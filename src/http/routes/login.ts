@@ -1,4 +1,5 @@
-import type { FastifyInstance, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { ActiveSession } from '../../accounts/sessions.js';
 import { OverloadedError } from '../../core/errors.js';
 import type { HttpServices } from '../services.js';
 import { PAGE_ROUTE, refuseOtherMethods, safeReturnTo, type BrowserSupport } from '../browser.js';
@@ -15,15 +16,51 @@ export function registerLoginRoutes(
   gatehouse: Pick<HttpServices, 'config' | 'pendingAuthorizations' | 'signIn' | 'store'>,
   browser: BrowserSupport,
 ): void {
-  /** "Sign in to continue to <app>", when the user is on the way to an authorization (kept on the server for this browser). */
-  async function clientNameFor(request: FastifyRequest, returnTo: string | null): Promise<string | null> {
-    if (!returnTo?.startsWith('/oauth/authorize?') && !returnTo?.startsWith('/device?')) return null;
+  /**
+   * "Sign in to continue to <app>", when the user is on the way to an authorization (kept on the
+   * server for this browser), and the username its OpenID login_hint suggests (shown, escaped;
+   * trusted for nothing else).
+   */
+  async function pendingSignIn(
+    request: FastifyRequest,
+    returnTo: string | null,
+  ): Promise<{ clientName: string | null; loginHint?: string }> {
+    if (!returnTo?.startsWith('/oauth/authorize?') && !returnTo?.startsWith('/device?')) return { clientName: null };
     const pendingId = parseParameters(queryOf(returnTo)).params.get('pending');
     const pending =
       pendingId === undefined
         ? null
         : await gatehouse.pendingAuthorizations.findSignIn(pendingId, request.csrfCookieSecret());
-    return pending ? ((await gatehouse.store.findClient(pending.clientId))?.name ?? null) : null;
+    if (!pending) return { clientName: null };
+    const clientName = (await gatehouse.store.findClient(pending.clientId))?.name ?? null;
+    const loginHint = pending.params.login_hint;
+    return { clientName, ...(loginHint === undefined ? {} : { loginHint }) };
+  }
+
+  /**
+   * The signed-in user confirms their password before going on (OpenID prompt=login, max_age):
+   * the username is theirs and fixed; "Not you?" signs out and comes back to the same request.
+   */
+  async function reauthenticationPage(
+    request: FastifyRequest,
+    reply: FastifyReply,
+    active: ActiveSession,
+    returnTo: string,
+    status = 200,
+    error?: string,
+  ) {
+    return browser.sendPage(
+      reply,
+      status,
+      loginPage({
+        csrfToken: reply.csrfToken('login'),
+        returnTo,
+        clientName: (await pendingSignIn(request, returnTo)).clientName,
+        registrationOpen: false,
+        reauthenticate: { username: active.user.username, notYou: `/logout?return_to=${encodeURIComponent(returnTo)}` },
+        ...(error ? { error } : {}),
+      }),
+    );
   }
 
   function returnToOf(request: FastifyRequest, params?: ReadonlyMap<string, string>): string | null {
@@ -39,6 +76,7 @@ export function registerLoginRoutes(
     const returnTo = returnToOf(request, query);
     const active = await request.browserSession();
     if (active) {
+      if (returnTo && query.has('reauthenticate')) return reauthenticationPage(request, reply, active, returnTo);
       if (returnTo) return reply.redirect(returnTo, 302);
       return browser.sendPage(
         reply,
@@ -46,13 +84,15 @@ export function registerLoginRoutes(
         signedInPage({ username: active.user.username, csrfToken: reply.csrfToken('logout', active) }),
       );
     }
+    const pending = await pendingSignIn(request, returnTo);
     return browser.sendPage(
       reply,
       200,
       loginPage({
         csrfToken: reply.csrfToken('login'),
         returnTo,
-        clientName: await clientNameFor(request, returnTo),
+        clientName: pending.clientName,
+        ...(pending.loginHint === undefined ? {} : { username: pending.loginHint }),
         registrationOpen,
         notice: LOGIN_NOTICES.get(query.get('done') ?? ''),
       }),
@@ -64,19 +104,24 @@ export function registerLoginRoutes(
     const returnTo = returnToOf(request, params);
     const username = params.get('username');
     const password = params.get('password');
+    // The re-authentication form (its username is the session's, fixed) is shown again as it was.
+    const active = await request.browserSession();
+    const again = active && returnTo && username === active.user.username ? active : null;
     const showAgain = async (error: string, status = 400) =>
-      browser.sendPage(
-        reply,
-        status,
-        loginPage({
-          csrfToken: reply.csrfToken('login'),
-          returnTo,
-          clientName: await clientNameFor(request, returnTo),
-          username: username?.slice(0, 320),
-          error,
-          registrationOpen,
-        }),
-      );
+      again && returnTo
+        ? reauthenticationPage(request, reply, again, returnTo, status, error)
+        : browser.sendPage(
+            reply,
+            status,
+            loginPage({
+              csrfToken: reply.csrfToken('login'),
+              returnTo,
+              clientName: (await pendingSignIn(request, returnTo)).clientName,
+              username: username?.slice(0, 320),
+              error,
+              registrationOpen,
+            }),
+          );
     if (username === undefined || password === undefined) return showAgain('Enter your username and password.');
 
     let result: Awaited<ReturnType<HttpServices['signIn']>>;

@@ -78,24 +78,30 @@ export function registerRegistrationRoutes(
         request.audit.error = 'registration_invalid';
         return showAgain(400, sentence(result.problem.message));
       case 'sent':
-        return reply.redirect('/register/sent', 303);
+        // The authorization the sign-up was for (OpenID prompt=create) waits while the e-mail is
+        // confirmed: "Back to sign in" carries it, so signing in (or the confirmed session) resumes it.
+        return reply.redirect(`/register/sent${returnTo ? `?return_to=${encodeURIComponent(returnTo)}` : ''}`, 303);
       case 'registered':
         await browser.startSession(request, reply, result.user.id);
         return reply.redirect(returnTo ?? '/account', 303);
     }
   });
 
-  app.get('/register/sent', PAGE_ROUTE, async (_request, reply) =>
-    browser.sendPage(
+  app.get('/register/sent', PAGE_ROUTE, async (request, reply) => {
+    const returnTo = safeReturnTo(parseParameters(queryOf(request.url)).params.get('return_to'));
+    return browser.sendPage(
       reply,
       200,
       checkYourEmailPage({
         title: 'Check your e-mail',
-        message: 'We sent a link to the address you gave. Follow it to activate your account.',
+        message: returnTo
+          ? 'We sent a link to the address you gave. Follow it to activate your account, then come back here and sign in to continue.'
+          : 'We sent a link to the address you gave. Follow it to activate your account.',
         expiresIn: durationInWords(settings.token_ttl),
+        ...(returnTo ? { signInHref: `/login?return_to=${encodeURIComponent(returnTo)}` } : {}),
       }),
-    ),
-  );
+    );
+  });
 
   const linkNotUsable = (reply: FastifyReply) =>
     browser.sendErrorPage(reply, 400, {
