@@ -2,6 +2,7 @@ import { CLIENT_AUTH_METHODS, CLIENT_SECRET_JWT_ALGORITHMS, PRIVATE_KEY_JWT_ALGO
 import { AUTHORIZATION_ENDPOINT_GRANT_TYPES } from './grants/registry.js';
 import { SIGNING_ALGORITHMS } from './keys.js';
 import { CLAIMS_SUPPORTED } from './oidc/claims.js';
+import { PROMPT_VALUES } from './oidc/authorization-request.js';
 import { CODE_CHALLENGE_METHODS } from './pkce.js';
 import { RESPONSE_TYPES } from './response-types/index.js';
 
@@ -55,9 +56,6 @@ export const ID_TOKEN_SIGNING_ALGORITHMS: readonly string[] = [
   'RS256',
   ...SIGNING_ALGORITHMS.filter((a) => a !== 'RS256'),
 ];
-
-/** OIDC Core §3.1.2.1 prompt values, with `create` (Initiating User Registration 1.0). */
-export const PROMPT_VALUES: readonly string[] = ['none', 'login', 'consent', 'create'];
 
 export interface MetadataInput {
   issuer: string;
