@@ -380,13 +380,17 @@ function describeClient(client: ClientRecord, secret: string | null): CreatedCli
   };
 }
 
-function userFlags(flags: string[]): Pick<NewUser, 'roles' | 'enabled'> {
+function userFlags(flags: string[]): Pick<NewUser, 'roles' | 'enabled' | 'displayName' | 'emailVerified'> {
   const roles: string[] = [];
   let enabled = true;
+  let emailVerified = false;
+  let displayName: string | undefined;
   for (let i = 0; i < flags.length; i++) {
     if (flags[i] === '--role' && i + 1 < flags.length) roles.push(flags[++i]!);
     else if (flags[i] === '--inactive') enabled = false;
+    else if (flags[i] === '--name' && i + 1 < flags.length) displayName = flags[++i]!;
+    else if (flags[i] === '--email-verified') emailVerified = true;
     else throw new Error(`createUser: unknown flag ${flags[i]}`);
   }
-  return { roles, enabled };
+  return { roles, enabled, emailVerified, ...(displayName === undefined ? {} : { displayName }) };
 }
