@@ -37,7 +37,7 @@ export interface OidcRegistrationContext {
 /** The longest URL accepted in a client's metadata (as for jwks_uri). */
 const MAX_URI_LENGTH = 2000;
 /** More entries than any sector lists: a bigger document is refused, not searched. */
-export const MAX_SECTOR_REDIRECT_URIS = 1000;
+const MAX_SECTOR_REDIRECT_URIS = 1000;
 const LOOPBACK_HOSTS = new Set(['127.0.0.1', '[::1]', 'localhost']);
 
 /** Thrown for settings that cannot be registered; core/clients.ts turns it into a ClientRegistrationError. */
@@ -63,7 +63,7 @@ function shown(value: string): string {
  * sector_identifier_uri), or null: absolute https, or plain http when `httpAllowed` says so for
  * its host; no fragment, no userinfo, printable ASCII. A query is fine (Back-Channel Logout §2.2).
  */
-export function webUriProblem(field: string, uri: string, httpAllowed: (host: string) => boolean): string | null {
+function webUriProblem(field: string, uri: string, httpAllowed: (host: string) => boolean): string | null {
   if (uri.length > MAX_URI_LENGTH) return `${field} is longer than ${MAX_URI_LENGTH} characters`;
   if (!/^[\x21-\x7e]+$/.test(uri))
     return `${field} ${shown(uri)} contains a space, a control or a non-ASCII character (percent-encode it)`;
