@@ -23,14 +23,14 @@ export interface TestProjectFiles {
 /** The src/ tests that import no database, server, browser or child process (checked with grep on imports). */
 const unitInSrc: readonly string[] = [
   'src/resource/**/*.test.ts',
-  'src/core/{client-auth,clock,key-encryption,params,pkce,redirect-uris,resources,scopes}.test.ts',
+  'src/core/{client-auth,client-oidc,clock,key-encryption,params,pkce,redirect-uris,resources,scopes}.test.ts',
   'src/core/oidc/at-hash.test.ts',
   'src/accounts/{canonical,password-queue,passwords}.test.ts',
   'src/accounts/mail/{mailer,templates}.test.ts',
   'src/audit/failure-counts.test.ts',
   'src/http/{form,return-to}.test.ts',
   'src/storage/cleanup-schedule.test.ts',
-  'src/outbound/{addresses,guarded-fetch,json-cache,remote-jwks}.test.ts',
+  'src/outbound/{addresses,documents,guarded-fetch,json-cache,remote-jwks}.test.ts',
 ];
 
 export const testProjects: readonly TestProjectFiles[] = [

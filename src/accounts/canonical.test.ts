@@ -3,7 +3,15 @@
  * against names that mix look-alike scripts. Pure unit tests.
  */
 import { describe, expect, it } from 'vitest';
-import { canonicalize, mixedScriptProblem, normalizeUsername, scriptsOf, usernameProblem } from './canonical.js';
+import {
+  canonicalize,
+  displayNameProblem,
+  mixedScriptProblem,
+  normalizeDisplayName,
+  normalizeUsername,
+  scriptsOf,
+  usernameProblem,
+} from './canonical.js';
 
 describe('mixed-script usernames (UTS #39 moderately restrictive)', () => {
   it.each([
@@ -74,5 +82,22 @@ describe('NFKC', () => {
   it('a name that NFKC turns into something not allowed is refused', () => {
     // ½ becomes 1⁄2, and the fraction slash is not allowed.
     expect(usernameProblem('a\u00BD')).toBe('username must be 1–64 letters, digits, ".", "_" or "-"');
+  });
+});
+
+describe('display names (OIDC name)', () => {
+  it('are NFC and trimmed; blank is none; any script and markup characters are text', () => {
+    expect(normalizeDisplayName('  Jose\u0301 Ñuñez ')).toBe('Jos\u00E9 Ñuñez');
+    expect(normalizeDisplayName(' \t ')).toBeNull();
+    for (const name of ['山田 太郎', 'Ελένη', '<b>Bold</b> & "co"', '👩‍💻 Dev'])
+      expect(displayNameProblem(name)).toBeNull();
+  });
+
+  it('at most 100 characters (not UTF-16 units); no controls, line breaks or direction overrides', () => {
+    expect(displayNameProblem('😀'.repeat(100))).toBeNull();
+    expect(displayNameProblem(`  ${'a'.repeat(100)}  `)).toBeNull();
+    expect(displayNameProblem('a'.repeat(101))).toMatch(/at most 100/);
+    for (const bad of ['a\nb', 'a\u0000b', 'a\u2028b', 'evil\u202Egnp.exe', 'a\u2066b', 'a\u007fb'])
+      expect(displayNameProblem(bad), JSON.stringify(bad)).toMatch(/control characters/);
   });
 });

@@ -91,3 +91,25 @@ export function usernameProblem(username: string): string | null {
 export function emailProblem(email: string): string | null {
   return email.length <= 254 && EMAIL.test(email) ? null : 'e-mail address is not valid';
 }
+
+/** The longest display name (OIDC `name`), in characters: a name, not a biography. */
+export const DISPLAY_NAME_MAX_LENGTH = 100;
+
+/**
+ * A display name as it is stored: NFC and trimmed; '' means none (null). Not a login and never
+ * unique, so any script goes; what is refused is what could break a page, a log line or a claim
+ * reader's display: control characters, line and paragraph separators, bidirectional overrides.
+ */
+export function normalizeDisplayName(name: string): string | null {
+  const trimmed = name.normalize('NFC').trim();
+  return trimmed === '' ? null : trimmed;
+}
+
+export function displayNameProblem(name: string): string | null {
+  const normalized = normalizeDisplayName(name) ?? '';
+  if ([...normalized].length > DISPLAY_NAME_MAX_LENGTH)
+    return `name must be at most ${DISPLAY_NAME_MAX_LENGTH} characters`;
+  if (/[\p{Cc}\u2028\u2029\u202a-\u202e\u2066-\u2069]/u.test(normalized))
+    return 'name must not contain control characters, line breaks or text-direction overrides';
+  return null;
+}

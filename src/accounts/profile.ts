@@ -1,7 +1,14 @@
 import { DuplicateUserError, type UserGrantRecord, type UserPatch, type UserRecord } from '../storage/store.js';
 import { signIn } from './authenticate.js';
 import type { DeviceProof } from './devices.js';
-import { canonicalize, emailProblem, normalizeUsername, usernameProblem } from './canonical.js';
+import {
+  canonicalize,
+  displayNameProblem,
+  emailProblem,
+  normalizeDisplayName,
+  normalizeUsername,
+  usernameProblem,
+} from './canonical.js';
 import { EmailChange, type EmailChangeSettings } from './email-change.js';
 import { passwordProblem } from './passwords.js';
 import { announce, type SelfServiceContext } from './self-service.js';
@@ -10,7 +17,7 @@ import type { FieldProblem } from './users.js';
 export type ProfileResult =
   /** Saved. `emailChangeRequested`: a new e-mail address waits for its link to be followed. */
   | { kind: 'updated'; user: UserRecord; emailChangeRequested?: boolean }
-  | { kind: 'invalid'; problem: FieldProblem | { field: 'current_password'; message: string } }
+  | { kind: 'invalid'; problem: FieldProblem | { field: 'current_password' | 'name'; message: string } }
   /** Too many wrong passwords (`cause` password) or e-mail change requests from the address (`cause` mail). */
   | { kind: 'throttled'; retryAfter: number; cause?: 'password' | 'mail' };
 
@@ -111,6 +118,21 @@ export class Profile {
     return newAddress
       ? { kind: 'updated', user: updated, emailChangeRequested: true }
       : { kind: 'updated', user: updated };
+  }
+
+  /**
+   * Sets the name apps are told (OIDC `name`); '' removes it. No current password: the name
+   * signs nobody in and changes no way into the account, unlike the username, e-mail or password.
+   */
+  async setDisplayName(user: UserRecord, name: string, address: string): Promise<ProfileResult> {
+    const problem = displayNameProblem(name);
+    if (problem) return { kind: 'invalid', problem: { field: 'name', message: problem } };
+    const displayName = normalizeDisplayName(name);
+    if (displayName !== (user.displayName ?? null)) {
+      await this.context.store.updateUser(user.id, { displayName }, this.context.clock.now());
+      announce(this.context, 'user.profile_updated', user, address, { changed: 'name' });
+    }
+    return { kind: 'updated', user: { ...user, displayName } };
   }
 
   /**

@@ -163,6 +163,8 @@ export class Registration {
       username: normalizeUsername(form.username),
       usernameCanonical: canonicalize(form.username),
       email: form.email,
+      // Not proven until the new link is followed.
+      emailVerified: false,
       passwordHash,
     };
     // Only while it is still unconfirmed: had its owner confirmed it since it was read, this

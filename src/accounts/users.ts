@@ -1,6 +1,13 @@
 import { cryptoIds, systemClock, type Clock, type IdSource } from '../core/clock.js';
-import { DuplicateUserError, type UserRecord, type UserStore } from '../storage/store.js';
-import { canonicalize, emailProblem, normalizeUsername, usernameProblem } from './canonical.js';
+import { DuplicateUserError, type UserPatch, type UserRecord, type UserStore } from '../storage/store.js';
+import {
+  canonicalize,
+  displayNameProblem,
+  emailProblem,
+  normalizeDisplayName,
+  normalizeUsername,
+  usernameProblem,
+} from './canonical.js';
 import { SecurityEvents, type AccountEventType } from '../audit/events.js';
 import {
   argon2Passwords,
@@ -26,6 +33,19 @@ export interface NewUser {
   password: string;
   roles?: string[];
   enabled?: boolean;
+  /** OIDC `name`. */
+  displayName?: string;
+  /** An administrator vouches for the address (OIDC `email_verified`); otherwise it is not verified. */
+  emailVerified?: boolean;
+}
+
+/** An administrator's change of a user's profile (`user update`); what is absent stays. */
+export interface UserChange {
+  /** '' clears it. */
+  displayName?: string;
+  /** A new address is not verified unless `emailVerified` says so in the same change. */
+  email?: string;
+  emailVerified?: boolean;
 }
 
 const ROLE = /^ROLE_[A-Z0-9_]+$/;
@@ -140,6 +160,8 @@ export class UserAccounts {
   async create(input: NewUser): Promise<UserRecord> {
     const problem = await newUserProblem(this.store, input, this.passwordPolicy);
     if (problem) throw new AccountError(problem.message);
+    const nameProblem = input.displayName === undefined ? null : displayNameProblem(input.displayName);
+    if (nameProblem) throw new AccountError(nameProblem);
     // Stored as NFKC: what is shown is what was checked (a fullwidth name is kept in plain letters).
     const username = normalizeUsername(input.username);
     const usernameCanonical = canonicalize(username);
@@ -157,6 +179,8 @@ export class UserAccounts {
       roles: [...new Set((input.roles ?? []).map(normalizeRole))],
       createdAt: now,
       updatedAt: now,
+      displayName: input.displayName === undefined ? null : normalizeDisplayName(input.displayName),
+      emailVerified: input.emailVerified ?? false,
     };
     try {
       await this.store.createUser(user);
@@ -222,6 +246,42 @@ export class UserAccounts {
     );
     this.announce('user.password_changed', user);
     return user;
+  }
+
+  /**
+   * Changes the name, the e-mail address or whether it is verified. An address changed here was
+   * not proven by a link, so it is unverified unless the administrator says otherwise; links
+   * e-mailed to the old address stop working (as when the user changes it).
+   */
+  async update(login: string, change: UserChange): Promise<UserRecord> {
+    const user = await this.find(login);
+    const patch: UserPatch = {};
+    if (change.displayName !== undefined) {
+      const problem = displayNameProblem(change.displayName);
+      if (problem) throw new AccountError(problem);
+      patch.displayName = normalizeDisplayName(change.displayName);
+    }
+    const newAddress = change.email !== undefined && canonicalize(change.email) !== user.emailCanonical;
+    if (change.email !== undefined && change.email !== user.email) {
+      const problem = emailProblem(change.email);
+      if (problem) throw new AccountError(problem);
+      const clash = newAddress ? await this.store.findUserByLogin(canonicalize(change.email)) : null;
+      if (clash && clash.id !== user.id) throw new AccountError('a user with this e-mail address already exists');
+      Object.assign(patch, { email: change.email, emailCanonical: canonicalize(change.email) });
+    }
+    if (newAddress || change.emailVerified !== undefined) patch.emailVerified = change.emailVerified ?? false;
+    if (Object.keys(patch).length === 0)
+      throw new AccountError('nothing to change: give --name, --email or --email-verified');
+    try {
+      await this.store.updateUserRevoking(user.id, patch, this.clock.now(), newAddress ? { links: true } : {});
+    } catch (error) {
+      if (error instanceof DuplicateUserError) throw new AccountError(error.message);
+      throw error;
+    }
+    const names: Record<string, string> = { displayName: 'name', email: 'email', emailVerified: 'email_verified' };
+    const changed = Object.keys(patch).flatMap((key) => names[key] ?? []);
+    this.announce('user.profile_updated', user, { changed: changed.join(',') });
+    return { ...user, ...patch };
   }
 
   /** Deletes the account and everything issued to it: tokens, codes, sign-in sessions, consents. */

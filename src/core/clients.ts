@@ -1,4 +1,5 @@
-import type { ClientAuthMethod, ClientRecord, ClientStore, JsonWebKeySet } from './ports.js';
+import type { ClientAuthMethod, ClientRecord, ClientStore, JsonWebKeySet, RemoteDocuments } from './ports.js';
+import { clientOidcSettings, OidcSettingsError, type NewClientOidc } from './client-oidc.js';
 import { asKeySet, publicKeySetProblem } from './client-methods.js';
 import { cryptoIds, systemClock, type Clock, type IdSource } from './clock.js';
 import { CLIENT_GRANT_TYPES, isExtensionGrantType } from './grants/registry.js';
@@ -44,6 +45,8 @@ export interface NewClient {
   jwksUri?: string;
   /** client_secret_jwt: the generated secret is also stored encrypted (needs the registry's secret encryption). */
   secretJwt?: boolean;
+  /** OpenID Connect metadata (core/client-oidc.ts); absent: the defaults. */
+  oidc?: NewClientOidc;
 }
 
 /** Encrypts a client_secret_jwt secret for storage (core/key-encryption.ts under key_encryption_key). */
@@ -82,6 +85,8 @@ export class ClientRegistry {
     private readonly ids: IdSource = cryptoIds,
     /** Needed only to register or rotate client_secret_jwt clients; null without key_encryption_key. */
     private readonly secretEncryption: SecretEncryption | null = null,
+    /** Reads a pairwise client's sector_identifier_uri (the guarded fetcher); null: such clients are refused. */
+    private readonly documents: RemoteDocuments | null = null,
   ) {}
 
   async create(input: NewClient): Promise<RegisteredClient> {
@@ -120,13 +125,20 @@ export class ClientRegistry {
     checkExchangePolicy(exchangeAudiences, input.mayImpersonate === true, grantTypes);
 
     const method = this.authMethodOf(input, isPublic);
+    const keys = this.keysOf(input);
+    const oidc = await this.oidcOf(input, {
+      redirectUris,
+      isPublic,
+      scopes,
+      allowInsecureHttp: input.allowInsecureHttp === true,
+    });
     const secret = method === 'none' || method === 'private_key_jwt' ? null : this.ids.secret();
     const client: ClientRecord = {
       id: this.ids.id(),
       name,
       secretHash: secret === null ? null : hashSecret(secret),
       authMethod: method,
-      ...this.keysOf(input),
+      ...keys,
       ...(method === 'client_secret_jwt' && secret !== null
         ? { secretEncrypted: this.encryption().encrypt(secret) }
         : {}),
@@ -139,6 +151,7 @@ export class ClientRegistry {
       allowedResources: allowedResources.length ? allowedResources : null,
       ...(exchangeAudiences.length ? { exchangeAudiences } : {}),
       ...(input.mayImpersonate ? { mayImpersonate: true } : {}),
+      ...(oidc ? { oidc } : {}),
       createdAt: this.clock.now(),
     };
     await this.store.createClient(client);
@@ -156,6 +169,16 @@ export class ClientRegistry {
     const encrypted = client.authMethod === 'client_secret_jwt' ? this.encryption().encrypt(secret) : undefined;
     await this.store.updateClientSecret(id, hashSecret(secret), encrypted);
     return secret;
+  }
+
+  /** Last of the checks: it may fetch the sector_identifier_uri. */
+  private async oidcOf(input: NewClient, context: Parameters<typeof clientOidcSettings>[1]) {
+    try {
+      return await clientOidcSettings(input.oidc ?? {}, context, this.documents);
+    } catch (error) {
+      if (error instanceof OidcSettingsError) throw new ClientRegistrationError(error.message);
+      throw error;
+    }
   }
 
   private encryption(): SecretEncryption {

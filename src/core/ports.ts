@@ -12,3 +12,4 @@ export type * from './ports/events.js';
 export type * from './ports/resource-owner.js';
 export type * from './ports/throttle.js';
 export type * from './ports/remote-keys.js';
+export type * from './ports/remote-documents.js';

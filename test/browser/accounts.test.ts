@@ -231,7 +231,8 @@ describe('self-service accounts in Chromium [sqlite, in-process, injected clock]
   }
 
   /** A form on /account, by where it posts. */
-  const accountForm = (page: Page, action: 'profile' | 'password') => page.locator(`form[action="/account/${action}"]`);
+  const accountForm = (page: Page, action: 'profile' | 'password' | 'name') =>
+    page.locator(`form[action="/account/${action}"]`);
 
   // --- 1 ---------------------------------------------------------------------------
 
@@ -578,6 +579,29 @@ describe('self-service accounts in Chromium [sqlite, in-process, injected clock]
     const fresh = await chromium.newPage();
     await signInToAccount(fresh, newEmail, newPassword);
     expect(await accountForm(fresh, 'profile').getByLabel('E-mail address').inputValue()).toBe(newEmail);
+  });
+
+  it('/account: the user sets the name apps see (markup stays text) and reads whether the address is verified', async () => {
+    const user = await newUser('named');
+    const page = await chromium.newPage();
+    await signInToAccount(page, user.username, user.password);
+    expect(await textOf(page.locator('#email_status'))).toMatch(/^This address is not verified yet/);
+    const form = accountForm(page, 'name');
+    expect(await form.getByLabel('Name').inputValue()).toBe('');
+    await form.getByLabel('Name').fill('  Alice <i>Liddell</i>  ');
+    expect((await press(page, 'Save name', form)).status()).toBe(303);
+    expect(where(page)).toBe('/account?done=name');
+    expect(await textOf(page.getByRole('status'))).toBe('Your name has been saved.');
+    expect(await accountForm(page, 'name').getByLabel('Name').inputValue()).toBe('Alice <i>Liddell</i>');
+    expect(await page.locator('i').count()).toBe(0);
+    expect((await users.find(user.username)).displayName).toBe('Alice <i>Liddell</i>');
+    // The field holds at most 100 characters: typing more keeps the first 100.
+    await accountForm(page, 'name').getByLabel('Name').fill('y'.repeat(150));
+    expect(await accountForm(page, 'name').getByLabel('Name').inputValue()).toHaveLength(100);
+
+    await users.update(user.username, { emailVerified: true });
+    await page.reload();
+    expect(await textOf(page.locator('#email_status'))).toMatch(/^This address is verified/);
   });
 
   // --- 4 ---------------------------------------------------------------------------

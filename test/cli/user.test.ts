@@ -32,6 +32,8 @@ interface ShownUser {
   id: string;
   username: string;
   email: string;
+  name?: string | null;
+  email_verified?: boolean;
   enabled: boolean;
   roles: string[];
   created_at: string;
@@ -407,6 +409,28 @@ describeEachEngine('gatehouse user', (factory) => {
       await expect(accounts.find('doomed')).rejects.toThrow(AccountError);
       await expect(accounts.find('doomed')).rejects.toThrow(/doomed/);
       expectMisuse(await cli(['user', 'delete', 'doomed']), /doomed/);
+    });
+  });
+
+  describe('user create --name / user update (OIDC name and email_verified)', () => {
+    it('create sets them; update changes the name and the address, which is unverified unless vouched for; show and list print them', async () => {
+      await createUser('liddell', 'alice@liddell.example', ['--name', 'Alice Liddell', '--email-verified']);
+      expect(await show('liddell')).toMatchObject({ name: 'Alice Liddell', email_verified: true });
+      const moved = await cli(['user', 'update', 'liddell', '--email', 'alice@wonderland.example', '--name', 'Alice']);
+      expectSuccess(moved);
+      expect(moved.stdout).toBe('Updated liddell: Alice <alice@wonderland.example> (not verified).\n');
+      const listed = parseJson<ShownUser[]>(await cli(['user', 'list', '--json']));
+      expect(listed.find((u) => u.username === 'liddell')).toMatchObject({
+        name: 'Alice',
+        email: 'alice@wonderland.example',
+        email_verified: false,
+      });
+      expectSuccess(await cli(['user', 'update', 'liddell', '--email-verified', '--name', '']));
+      expect(await inspectUser('liddell')).toMatchObject({ name: null, email_verified: true });
+      expectSuccess(await cli(['user', 'update', 'liddell', '--no-email-verified']));
+      expect(await inspectUser('liddell')).toMatchObject({ email_verified: false });
+      expectMisuse(await cli(['user', 'update', 'liddell', '--name', 'x'.repeat(101)]), /at most 100 characters/);
+      expectMisuse(await cli(['user', 'update', 'liddell']), /nothing to change/);
     });
   });
 

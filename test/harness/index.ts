@@ -27,6 +27,7 @@ import type { ConfigInput, GatehouseConfig } from '../../src/config/schema.js';
 import { registeredAuthMethod } from '../../src/core/client-methods.js';
 import { ClientRegistry } from '../../src/core/clients.js';
 import { withOidcScopes } from '../../src/core/oidc/claims.js';
+import { guardedDocuments } from '../../src/outbound/documents.js';
 import { CLIENT_SECRET_ENCRYPTION, KeyEncryption } from '../../src/core/key-encryption.js';
 import type { RemoteKeySets } from '../../src/core/ports/remote-keys.js';
 import { ManualClock, type Clock } from '../../src/core/clock.js';
@@ -279,6 +280,8 @@ async function createClientFromFlags(server: TestServer, flags: string[]): Promi
         '--allow-insecure-http',
         '--json',
         '--secret-jwt',
+        '--backchannel-logout-session-required',
+        '--id-token-claims',
       ].includes(flag)
     ) {
       switches.add(flag);
@@ -292,6 +295,12 @@ async function createClientFromFlags(server: TestServer, flags: string[]): Promi
         '--exchange-audience',
         '--jwks',
         '--jwks-uri',
+        '--post-logout-redirect-uri',
+        '--backchannel-logout-uri',
+        '--id-token-alg',
+        '--userinfo-alg',
+        '--subject-type',
+        '--sector-identifier-uri',
       ].includes(flag) &&
       i + 1 < flags.length
     ) {
@@ -302,14 +311,18 @@ async function createClientFromFlags(server: TestServer, flags: string[]): Promi
   }
   const scope = values.get('--scope')?.at(-1);
   const scopes = scope === undefined ? null : scope.split(/\s+/).filter(Boolean);
-  // openid, profile and email are always supported (OpenID Connect), as the server itself says.
+  // As the CLI: openid, profile and email are supported whatever supported_scopes says.
   const supported = withOidcScopes(server.config.supported_scopes);
   const unsupported = scopes?.filter((s) => !supported.includes(s)) ?? [];
   if (unsupported.length) throw new Error(`createClient: scope ${unsupported.join(' ')} is not in supported_scopes`);
   const kek = server.config.key_encryption_key;
   const encryption = kek ? new KeyEncryption(kek, CLIENT_SECRET_ENCRYPTION) : null;
-  const registry = new ClientRegistry(server.store, server.gatehouse.clock, undefined, encryption);
+  const documents = guardedDocuments(server.config.outbound_fetch);
+  const registry = new ClientRegistry(server.store, server.gatehouse.clock, undefined, encryption, documents);
   const jwks = values.get('--jwks')?.at(-1);
+  const last = (flag: string) => values.get(flag)?.at(-1);
+  const optional = <K extends string>(key: K, flag: string) =>
+    (last(flag) === undefined ? {} : { [key]: last(flag) }) as Partial<Record<K, string>>;
   const jwksUri = values.get('--jwks-uri')?.at(-1);
   const { client, secret } = await registry.create({
     name: values.get('--name')?.at(-1) ?? 'e2e-client',
@@ -327,6 +340,16 @@ async function createClientFromFlags(server: TestServer, flags: string[]): Promi
     ...(jwks === undefined ? {} : { jwks: JSON.parse(jwks) as unknown }),
     ...(jwksUri === undefined ? {} : { jwksUri }),
     secretJwt: switches.has('--secret-jwt'),
+    oidc: {
+      postLogoutRedirectUris: values.get('--post-logout-redirect-uri') ?? [],
+      ...optional('backchannelLogoutUri', '--backchannel-logout-uri'),
+      backchannelLogoutSessionRequired: switches.has('--backchannel-logout-session-required'),
+      ...optional('idTokenSignedResponseAlg', '--id-token-alg'),
+      ...optional('userinfoSignedResponseAlg', '--userinfo-alg'),
+      ...optional('subjectType', '--subject-type'),
+      ...optional('sectorIdentifierUri', '--sector-identifier-uri'),
+      idTokenClaims: switches.has('--id-token-claims'),
+    },
   });
   server.gatehouse.events.emit({
     type: 'client.created',
@@ -357,13 +380,17 @@ function describeClient(client: ClientRecord, secret: string | null): CreatedCli
   };
 }
 
-function userFlags(flags: string[]): Pick<NewUser, 'roles' | 'enabled'> {
+function userFlags(flags: string[]): Pick<NewUser, 'roles' | 'enabled' | 'displayName' | 'emailVerified'> {
   const roles: string[] = [];
   let enabled = true;
+  let emailVerified = false;
+  let displayName: string | undefined;
   for (let i = 0; i < flags.length; i++) {
     if (flags[i] === '--role' && i + 1 < flags.length) roles.push(flags[++i]!);
     else if (flags[i] === '--inactive') enabled = false;
+    else if (flags[i] === '--name' && i + 1 < flags.length) displayName = flags[++i]!;
+    else if (flags[i] === '--email-verified') emailVerified = true;
     else throw new Error(`createUser: unknown flag ${flags[i]}`);
   }
-  return { roles, enabled };
+  return { roles, enabled, emailVerified, ...(displayName === undefined ? {} : { displayName }) };
 }

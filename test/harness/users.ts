@@ -10,6 +10,8 @@ export interface ShownUser {
   id: string;
   username: string;
   email: string;
+  name: string | null;
+  email_verified: boolean;
   enabled: boolean;
   awaiting_confirmation: boolean;
   roles: string[];
@@ -29,6 +31,8 @@ export async function showUser(server: Pick<TestServer, 'accounts'>, username: s
     id: user.id,
     username: user.username,
     email: user.email,
+    name: user.displayName ?? null,
+    email_verified: user.emailVerified ?? false,
     enabled: user.enabled,
     awaiting_confirmation: user.awaitingConfirmation,
     roles: user.roles,

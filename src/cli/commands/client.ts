@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { registeredAuthMethod } from '../../core/client-methods.js';
 import { CLIENT_GRANT_TYPES } from '../../core/grants/registry.js';
+import type { ClientOidcSettings } from '../../core/ports.js';
 import type { ClientRecord } from '../../storage/store.js';
 import { withStoreOptions, type StoreOptions } from '../store-options.js';
 import { UsageError } from '../errors.js';
@@ -39,8 +40,48 @@ function describeClient(client: ClientRecord) {
     token_endpoint_auth_method: registeredAuthMethod(client),
     ...(client.jwksUri ? { jwks_uri: client.jwksUri } : {}),
     ...(client.jwks ? { jwks: client.jwks } : {}),
+    ...describeOidc(client.oidc ?? {}),
     created_at: formatTime(client.createdAt),
   };
+}
+
+/** OpenID Connect metadata in its Registration names (OIDC Registration §2, the logout specs); optional ones only when set. */
+function describeOidc(oidc: ClientOidcSettings) {
+  return {
+    post_logout_redirect_uris: [...(oidc.postLogoutRedirectUris ?? [])],
+    ...(oidc.backchannelLogoutUri
+      ? {
+          backchannel_logout_uri: oidc.backchannelLogoutUri,
+          backchannel_logout_session_required: oidc.backchannelLogoutSessionRequired ?? false,
+        }
+      : {}),
+    id_token_signed_response_alg: oidc.idTokenSignedResponseAlg ?? 'RS256',
+    ...(oidc.userinfoSignedResponseAlg ? { userinfo_signed_response_alg: oidc.userinfoSignedResponseAlg } : {}),
+    subject_type: oidc.subjectType ?? 'public',
+    ...(oidc.sectorIdentifierUri ? { sector_identifier_uri: oidc.sectorIdentifierUri } : {}),
+    ...(oidc.sector ? { pairwise_sector: oidc.sector } : {}),
+    id_token_claims: oidc.idTokenClaims ?? false,
+  };
+}
+
+/** The OpenID Connect lines, only for what differs from the defaults. */
+function oidcLines(oidc: ClientOidcSettings): string[] {
+  const sessionRequired = oidc.backchannelLogoutSessionRequired ? ' (sid required)' : '';
+  return [
+    ...(oidc.postLogoutRedirectUris?.length ? [`after logout:  ${oidc.postLogoutRedirectUris.join(' ')}`] : []),
+    ...(oidc.backchannelLogoutUri ? [`back-channel:  ${oidc.backchannelLogoutUri}${sessionRequired}`] : []),
+    ...(oidc.idTokenSignedResponseAlg || oidc.idTokenClaims
+      ? [
+          `ID tokens:     ${oidc.idTokenSignedResponseAlg ?? 'RS256'}${oidc.idTokenClaims ? ", with the granted scopes' claims" : ''}`,
+        ]
+      : []),
+    ...(oidc.userinfoSignedResponseAlg ? [`userinfo:      signed JWT (${oidc.userinfoSignedResponseAlg})`] : []),
+    ...(oidc.subjectType === 'pairwise'
+      ? [
+          `subjects:      pairwise, sector ${oidc.sector}${oidc.sectorIdentifierUri ? ` (${oidc.sectorIdentifierUri})` : ''}`,
+        ]
+      : []),
+  ];
 }
 
 /** Said only for the JWT methods: a secret client's line would read like its secret's name. */
@@ -66,6 +107,7 @@ function printClient(client: ClientRecord): void {
     ...(client.exchangeAudiences?.length ? [`exchange for:  ${client.exchangeAudiences.join(' ')}`] : []),
     ...(client.mayImpersonate ? ['impersonate:   may exchange without actor_token (RFC 8693)'] : []),
     ...authenticationLine(client),
+    ...oidcLines(client.oidc ?? {}),
     `created:       ${formatTime(client.createdAt)}`,
   ]);
 }
@@ -137,6 +179,22 @@ export function clientCommand(): Command {
       .option('--jwks-file <path>', 'private_key_jwt: a JSON file with its public keys (a JWK Set); no secret')
       .option('--jwks-uri <url>', 'private_key_jwt: the https URL where it publishes its public keys; no secret')
       .option('--secret-jwt', 'client_secret_jwt: its secret is stored encrypted (needs key_encryption_key)')
+      .option(
+        '--post-logout-redirect-uri <uri>',
+        'OpenID Connect: where signing out may send the browser back (repeatable; the redirect URI rules)',
+        collect,
+        [],
+      )
+      .option('--backchannel-logout-uri <url>', 'OpenID Connect: where logout tokens are POSTed (https)')
+      .option('--backchannel-logout-session-required', 'OpenID Connect: logout tokens must carry sid (they always do)')
+      .option('--id-token-alg <alg>', 'OpenID Connect: ID token signature, RS256 (default), ES256 or EdDSA')
+      .option('--userinfo-alg <alg>', 'OpenID Connect: answer userinfo as a JWT signed with RS256, ES256 or EdDSA')
+      .option('--subject-type <type>', 'OpenID Connect: public (default) or pairwise (a sub of its own per sector)')
+      .option(
+        '--sector-identifier-uri <url>',
+        'pairwise: an https URL answering a JSON array that lists its redirect URIs; its host is the sector',
+      )
+      .option('--id-token-claims', "OpenID Connect: put the granted scopes' claims in the ID token too")
       .option('--json', 'print JSON'),
   ).action(
     async (
@@ -155,6 +213,14 @@ export function clientCommand(): Command {
         jwksFile?: string;
         jwksUri?: string;
         secretJwt?: boolean;
+        postLogoutRedirectUri: string[];
+        backchannelLogoutUri?: string;
+        backchannelLogoutSessionRequired?: boolean;
+        idTokenAlg?: string;
+        userinfoAlg?: string;
+        subjectType?: string;
+        sectorIdentifierUri?: string;
+        idTokenClaims?: boolean;
         json?: boolean;
       },
     ) => {
@@ -171,14 +237,19 @@ export function clientCommand(): Command {
         ? new KeyEncryption(config.key_encryption_key, CLIENT_SECRET_ENCRYPTION)
         : null;
       const scopes = options.scope === undefined ? null : options.scope.split(/\s+/).filter(Boolean);
-      const supported = new Set(config.supported_scopes);
+      // openid, profile and email are supported whatever supported_scopes says; offline_access only when listed.
+      const { withOidcScopes } = await import('../../core/oidc/claims.js');
+      const supportedScopes = withOidcScopes(config.supported_scopes);
+      const supported = new Set(supportedScopes);
       const unsupported = scopes?.filter((s) => !supported.has(s)) ?? [];
       if (unsupported.length)
         throw new UsageError(
-          `scope ${unsupported.join(' ')} is not in supported_scopes (${config.supported_scopes.join(' ') || 'none configured'})`,
+          `scope ${unsupported.join(' ')} is not in supported_scopes (${supportedScopes.join(' ')})`,
         );
+      const { guardedDocuments } = await import('../../outbound/documents.js');
       await withStore(config, async (store, audit) => {
-        const registry = new ClientRegistry(store, undefined, undefined, secretEncryption);
+        const documents = guardedDocuments(config.outbound_fetch);
+        const registry = new ClientRegistry(store, undefined, undefined, secretEncryption, documents);
         const { client: created, secret } = await registry.create({
           name: options.name,
           redirectUris: options.redirectUri,
@@ -194,6 +265,18 @@ export function clientCommand(): Command {
           ...(jwks === undefined ? {} : { jwks }),
           ...(options.jwksUri === undefined ? {} : { jwksUri: options.jwksUri }),
           secretJwt: options.secretJwt ?? false,
+          oidc: {
+            postLogoutRedirectUris: options.postLogoutRedirectUri,
+            ...(options.backchannelLogoutUri === undefined
+              ? {}
+              : { backchannelLogoutUri: options.backchannelLogoutUri }),
+            backchannelLogoutSessionRequired: options.backchannelLogoutSessionRequired ?? false,
+            ...(options.idTokenAlg === undefined ? {} : { idTokenSignedResponseAlg: options.idTokenAlg }),
+            ...(options.userinfoAlg === undefined ? {} : { userinfoSignedResponseAlg: options.userinfoAlg }),
+            ...(options.subjectType === undefined ? {} : { subjectType: options.subjectType }),
+            ...(options.sectorIdentifierUri === undefined ? {} : { sectorIdentifierUri: options.sectorIdentifierUri }),
+            idTokenClaims: options.idTokenClaims ?? false,
+          },
         });
         audit.record('client.created', {
           clientId: created.id,

@@ -27,6 +27,9 @@ function describeUser(user: UserRecord) {
     id: user.id,
     username: user.username,
     email: user.email,
+    // OIDC `name` and `email_verified`.
+    name: user.displayName ?? null,
+    email_verified: user.emailVerified ?? false,
     enabled: user.enabled,
     awaiting_confirmation: user.awaitingConfirmation,
     roles: user.roles,
@@ -60,12 +63,20 @@ export function userCommand(): Command {
       .argument('<email>')
       .option('--password-stdin', 'read the password from stdin')
       .option('--role <role>', 'extra role, e.g. ROLE_ADMIN (repeatable; ROLE_USER is implicit)', collect, [])
-      .option('--inactive', 'create the account disabled'),
+      .option('--inactive', 'create the account disabled')
+      .option('--name <name>', 'display name (the OpenID Connect name claim)')
+      .option('--email-verified', 'the address is known to be theirs (email_verified; otherwise not verified)'),
   ).action(
     async (
       username: string,
       email: string,
-      options: StoreOptions & { passwordStdin?: boolean; role: string[]; inactive?: boolean },
+      options: StoreOptions & {
+        passwordStdin?: boolean;
+        role: string[];
+        inactive?: boolean;
+        name?: string;
+        emailVerified?: boolean;
+      },
     ) => {
       const { resolveConfig, withStore } = await import('../context.js');
       const config = resolveConfig(options);
@@ -73,7 +84,15 @@ export function userCommand(): Command {
       await withStore(config, async (store, audit) => {
         const service = await accountsFor(config, store, audit);
         const enabled = !options.inactive;
-        const created = await service.create({ username, email, password, roles: options.role, enabled });
+        const created = await service.create({
+          username,
+          email,
+          password,
+          roles: options.role,
+          enabled,
+          ...(options.name === undefined ? {} : { displayName: options.name }),
+          emailVerified: options.emailVerified ?? false,
+        });
         printLines([`Created user ${created.username} <${created.email}>${created.enabled ? '' : ' (inactive)'}.`]);
       });
     },
@@ -105,6 +124,33 @@ export function userCommand(): Command {
       const changed = await users.demote(login, role);
       printLines([`User ${changed.username} has roles: ${changed.roles.join(' ') || '(none)'}.`]);
     }),
+  );
+
+  withStoreOptions(
+    user
+      .command('update')
+      .description("change a user's name or e-mail address, or whether the address is verified")
+      .argument('<username>')
+      .option('--name <name>', 'display name (the OpenID Connect name claim); "" removes it')
+      .option('--email <email>', 'a new e-mail address: not verified unless --email-verified is given too')
+      .option('--email-verified', 'the address is known to be theirs (email_verified)')
+      .option('--no-email-verified', 'the address is not verified'),
+  ).action(
+    async (login: string, options: StoreOptions & { name?: string; email?: string; emailVerified?: boolean }) => {
+      const { resolveConfig, withStore } = await import('../context.js');
+      const config = resolveConfig(options);
+      await withStore(config, async (store, audit) => {
+        const changed = await (await accountsFor(config, store, audit)).update(login, {
+          ...(options.name === undefined ? {} : { displayName: options.name }),
+          ...(options.email === undefined ? {} : { email: options.email }),
+          ...(options.emailVerified === undefined ? {} : { emailVerified: options.emailVerified }),
+        });
+        const verified = changed.emailVerified ? 'verified' : 'not verified';
+        printLines([
+          `Updated ${changed.username}: ${changed.displayName ?? '(no name)'} <${changed.email}> (${verified}).`,
+        ]);
+      });
+    },
   );
 
   withStoreOptions(

@@ -1,3 +1,4 @@
+import { DISPLAY_NAME_MAX_LENGTH } from '../../accounts/canonical.js';
 import type { UserGrantRecord } from '../../storage/store.js';
 import { html } from './html.js';
 import { layout } from './layout.js';
@@ -155,14 +156,19 @@ export function emailChangedPage(view: { email: string }): string {
 export interface AccountView {
   username: string;
   email: string;
+  /** OIDC `name`; null: not set. */
+  displayName: string | null;
+  /** OIDC `email_verified`. */
+  emailVerified: boolean;
   csrfToken: string;
   logoutCsrfToken: string;
   grants: UserGrantRecord[];
   notice?: string;
   /** The form that failed, with what was typed into it. */
   profileError?: string;
+  nameError?: string;
   passwordError?: string;
-  typed?: { username?: string; email?: string };
+  typed?: { username?: string; email?: string; name?: string };
   passwordRule: string;
   formatTime(seconds: number): string;
 }
@@ -183,6 +189,15 @@ export function accountPage(view: AccountView): string {
     html`<h1>Your account</h1>
 <p class="lead">Signed in as <strong>${view.username}</strong>.</p>
 ${notice(view.notice)}
+<h2 id="name">Your name</h2>
+<p>Apps you sign in to with this account see this name.</p>
+${alert(view.nameError)}
+<form method="post" action="/account/name">
+${hidden('csrf_token', view.csrfToken)}
+<label for="display_name">Name</label>
+<input id="display_name" name="name" type="text" value="${view.typed?.name ?? view.displayName ?? ''}" autocomplete="name" maxlength="${DISPLAY_NAME_MAX_LENGTH}">
+<button class="primary" type="submit">Save name</button>
+</form>
 <h2 id="profile">Profile</h2>
 ${alert(view.profileError)}
 <form method="post" action="/account/profile">
@@ -191,6 +206,11 @@ ${hidden('csrf_token', view.csrfToken)}
 <input id="username" name="username" type="text" value="${view.typed?.username ?? view.username}" autocomplete="username" autocapitalize="none" spellcheck="false" maxlength="64" required>
 <label for="email">E-mail address</label>
 <input id="email" name="email" type="email" value="${view.typed?.email ?? view.email}" autocomplete="email" maxlength="254" required>
+<p class="note" id="email_status">${
+      view.emailVerified
+        ? 'This address is verified: you followed a link we sent to it.'
+        : 'This address is not verified yet: apps are told so. Changing it sends a link to the new address, which verifies it.'
+    }</p>
 <label for="profile_current_password">Current password</label>
 <input id="profile_current_password" name="current_password" type="password" autocomplete="current-password" required>
 <button class="primary" type="submit">Save profile</button>

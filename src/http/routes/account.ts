@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { DeviceProof } from '../../accounts/devices.js';
 import type { ProfileResult } from '../../accounts/profile.js';
 import type { ActiveSession } from '../../accounts/sessions.js';
+import { DISPLAY_NAME_MAX_LENGTH } from '../../accounts/canonical.js';
 import type { HttpServices } from '../services.js';
 import { PAGE_ROUTE, passwordRule, refuseOtherMethods, throttledForm, type BrowserSupport } from '../browser.js';
 import { parseParameters, queryOf } from '../form.js';
@@ -14,6 +15,7 @@ import { sentence } from '../pages/html.js';
 const ACCOUNT_NOTICES = new Map([
   ['confirmed', 'Your e-mail address is confirmed and your account is active.'],
   ['profile', 'Your profile has been saved.'],
+  ['name', 'Your name has been saved.'],
   [
     'email',
     'Your profile has been saved. To change your e-mail address, follow the link we sent to the new address: until then your current address stays.',
@@ -35,7 +37,7 @@ export function registerAccountRoutes(
     reply: FastifyReply,
     active: ActiveSession,
     status: number,
-    extra: Partial<Pick<AccountView, 'notice' | 'profileError' | 'passwordError' | 'typed'>> = {},
+    extra: Partial<Pick<AccountView, 'notice' | 'profileError' | 'nameError' | 'passwordError' | 'typed'>> = {},
   ): Promise<FastifyReply> {
     return browser.sendPage(
       reply,
@@ -43,6 +45,8 @@ export function registerAccountRoutes(
       accountPage({
         username: active.user.username,
         email: active.user.email,
+        displayName: active.user.displayName ?? null,
+        emailVerified: active.user.emailVerified ?? false,
         csrfToken: reply.csrfToken('account', active),
         logoutCsrfToken: reply.csrfToken('logout', active),
         grants: await gatehouse.profile.grants(active.user),
@@ -102,6 +106,19 @@ export function registerAccountRoutes(
     return showAccount(request, reply, active, result.kind === 'throttled' ? 429 : 400, {
       profileError: error,
       typed: { username: typed.username.slice(0, 64), email: typed.email.slice(0, 254) },
+    });
+  });
+
+  app.post('/account/name', ACCOUNT_FORM, async (request, reply) => {
+    const active = await requiredSession(request);
+    const name = request.pageForm.get('name') ?? '';
+    const result = await gatehouse.profile.setDisplayName(active.user, name, request.ip);
+    if (result.kind === 'updated') return reply.redirect('/account?done=name', 303);
+    request.audit.error = 'account_invalid';
+    return showAccount(request, reply, active, 400, {
+      nameError: result.kind === 'invalid' ? sentence(result.problem.message) : undefined,
+      // What was typed comes back escaped, cut to what the field holds.
+      typed: { name: name.slice(0, DISPLAY_NAME_MAX_LENGTH * 2) },
     });
   });
 
@@ -209,5 +226,5 @@ export function registerAccountRoutes(
 
   refuseOtherMethods(app, ['/account/email/confirm']);
   refuseOtherMethods(app, ['/account'], ['GET']);
-  refuseOtherMethods(app, ['/account/profile', '/account/password', '/account/apps/revoke'], ['POST']);
+  refuseOtherMethods(app, ['/account/profile', '/account/name', '/account/password', '/account/apps/revoke'], ['POST']);
 }

@@ -106,7 +106,7 @@ export interface AccountTokenStore {
   /**
    * Uses a confirmation token, in one step: enables its account if the account is still awaiting
    * confirmation and its password hash is still `passwordHash` (the one the caller checked the
-   * password against), then deletes the user's confirmation links. Returns the user's id, or
+   * password against), marks its e-mail address verified, then deletes the user's confirmation links. Returns the user's id, or
    * null (and changes nothing) when the token or account does not qualify.
    */
   confirmAccount(tokenHash: string, now: number, passwordHash: string): Promise<string | null>;
@@ -120,8 +120,8 @@ export interface AccountTokenStore {
   /**
    * Uses an e-mail change token, in one step: if it is usable, names `newEmail`, and its
    * account is enabled with the password hash still `passwordHash` (the one the caller checked
-   * the password against), sets the account's e-mail to `newEmail` (`emailCanonical`) and
-   * deletes the user's e-mail change links. When another account has the address (by e-mail or
+   * the password against), sets the account's e-mail to `newEmail` (`emailCanonical`), verified,
+   * and deletes the user's e-mail change links. When another account has the address (by e-mail or
    * username) the link is deleted and nothing else changes.
    */
   changeEmail(

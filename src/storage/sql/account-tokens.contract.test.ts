@@ -141,6 +141,8 @@ describeEachEngine('storage contract: confirmation and reset links', (factory) =
       ...user,
       enabled: true,
       awaitingConfirmation: false,
+      // The link went to the address: it is verified (OIDC email_verified).
+      emailVerified: true,
       updatedAt: T + 3599,
     });
     expect(await store.findAccountToken(link.tokenHash, 'confirm', T + 3599)).toBeNull();
@@ -154,6 +156,25 @@ describeEachEngine('storage contract: confirmation and reset links', (factory) =
     expect(await store.confirmAccount(reset.tokenHash, T + 1, resetUser.passwordHash)).toBeNull();
     expect(await store.findUserById(resetUser.id)).toStrictEqual(resetUser);
     expect(await store.findAccountToken(reset.tokenHash, 'reset', T + 1)).toStrictEqual(reset);
+  });
+
+  it('changeEmail sets the new address verified in the same step; a refused change leaves it as it was (OIDC email_verified)', async () => {
+    const user = await newUser({ emailVerified: false, displayName: 'Ann' });
+    const link = makeAccountToken(user.id, 'change_email', { newEmail: 'ann@new.example' });
+    expect(await store.issueAccountToken(link, 0)).toBe(true);
+    const change = { newEmail: 'ann@new.example', emailCanonical: 'ann@new.example', passwordHash: user.passwordHash };
+    expect(await store.changeEmail(link.tokenHash, { ...change, passwordHash: 'stale' }, T + 1)).toEqual({
+      kind: 'not-usable',
+    });
+    expect(await other.findUserById(user.id)).toStrictEqual(user);
+    expect(await store.changeEmail(link.tokenHash, change, T + 2)).toMatchObject({ kind: 'changed' });
+    expect(await other.findUserById(user.id)).toStrictEqual({
+      ...user,
+      email: 'ann@new.example',
+      emailCanonical: 'ann@new.example',
+      emailVerified: true,
+      updatedAt: T + 2,
+    });
   });
 
   it("confirmAccount with a password hash that is no longer the account's: null, nothing changes, and the link still works with the right hash", async () => {
@@ -175,6 +196,8 @@ describeEachEngine('storage contract: confirmation and reset links', (factory) =
       ...user,
       enabled: true,
       awaitingConfirmation: false,
+      // The link went to the address: it is verified (OIDC email_verified).
+      emailVerified: true,
       updatedAt: T + 12,
     });
     expect(await store.findAccountToken(link.tokenHash, 'confirm', T + 12)).toBeNull();

@@ -81,8 +81,9 @@ export class SqlAccountTokens implements AccountTokenStore {
       // off), and only with the password the confirming person gave (a sign-up that replaced it
       // in the meantime wins).
       const changed = await tx.run(
-        'UPDATE users SET enabled = ?, awaiting_confirmation = ?, updated_at = ? WHERE id = ? AND awaiting_confirmation = ? AND password_hash = ?',
-        [true, false, now, link.user_id, true, passwordHash],
+        // The link went to the account's address: following it proves the address (OIDC email_verified).
+        'UPDATE users SET enabled = ?, awaiting_confirmation = ?, email_verified = ?, updated_at = ? WHERE id = ? AND awaiting_confirmation = ? AND password_hash = ?',
+        [true, false, true, now, link.user_id, true, passwordHash],
       );
       if (changed === 0) return null;
       await tx.run('DELETE FROM account_tokens WHERE user_id = ? AND purpose = ?', [link.user_id, 'confirm']);
@@ -131,12 +132,11 @@ export class SqlAccountTokens implements AccountTokenStore {
           [change.emailCanonical, change.emailCanonical, link.user_id],
         );
         if (!clash) {
-          await tx.run('UPDATE users SET email = ?, email_canonical = ?, updated_at = ? WHERE id = ?', [
-            change.newEmail,
-            change.emailCanonical,
-            now,
-            link.user_id,
-          ]);
+          // The link went to the new address: it is verified.
+          await tx.run(
+            'UPDATE users SET email = ?, email_canonical = ?, email_verified = ?, updated_at = ? WHERE id = ?',
+            [change.newEmail, change.emailCanonical, true, now, link.user_id],
+          );
         }
         // A changed address voids every link sent before (a reset link must not outlive the
         // address it went to); a refused change only uses up its own link.

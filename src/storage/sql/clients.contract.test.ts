@@ -59,6 +59,30 @@ describeEachEngine('storage contract: clients', (factory) => {
     });
   });
 
+  it('OpenID Connect settings round-trip, every field; a client without them reads back without oidc (migration 16)', async () => {
+    const full = makeClient({
+      oidc: {
+        idTokenSignedResponseAlg: 'EdDSA',
+        userinfoSignedResponseAlg: 'ES256',
+        postLogoutRedirectUris: ['https://app.example/bye', 'com.example.app:/signed-out'],
+        backchannelLogoutUri: 'https://app.example/backchannel?tenant=1',
+        backchannelLogoutSessionRequired: true,
+        subjectType: 'pairwise',
+        sectorIdentifierUri: 'https://app.example/sector.json',
+        sector: 'app.example',
+        idTokenClaims: true,
+      },
+    });
+    const plain = makeClient();
+    const empty = makeClient({ oidc: {} });
+    for (const client of [full, plain, empty]) await store.createClient(client);
+    expect(await other.findClient(full.id)).toStrictEqual(full);
+    expect(await other.findClient(plain.id)).not.toHaveProperty('oidc');
+    // An empty object is the defaults: stored as none at all.
+    expect(await other.findClient(empty.id)).not.toHaveProperty('oidc');
+    expect((await other.listClients()).find((c) => c.id === full.id)?.oidc).toStrictEqual(full.oidc);
+  });
+
   it('creates, finds and lists clients with every field intact', async () => {
     const confidential = makeClient({ createdAt: T + 1 });
     const publicClient = makeClient({

@@ -152,6 +152,22 @@ describeEachEngine('storage contract: users', (factory) => {
     expect(names).toEqual([...names].sort());
   });
 
+  it('round-trips displayName (markup and any script kept as text) and emailVerified; updateUser patches them, null clears the name (migration 16)', async () => {
+    const named = makeUser({ displayName: '<b>山田</b> "Ann" & co', emailVerified: true });
+    const plain = makeUser();
+    await store.createUser(named);
+    await store.createUser(plain);
+    expect(await other.findUserById(named.id)).toStrictEqual(named);
+    expect(await other.findUserById(plain.id)).toMatchObject({ displayName: null, emailVerified: false });
+    expect(await store.updateUser(named.id, { displayName: null, emailVerified: false }, T + 5)).toBe(true);
+    expect(await other.findUserById(named.id)).toStrictEqual({
+      ...named,
+      displayName: null,
+      emailVerified: false,
+      updatedAt: T + 5,
+    });
+  });
+
   it('round-trips awaitingConfirmation, true and false, and updateUser patches it', async () => {
     const pending = makeUser({ enabled: false, awaitingConfirmation: true, roles: [] });
     const confirmed = makeUser();
