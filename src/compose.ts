@@ -19,6 +19,9 @@ import { AccountMail, type SelfServiceContext } from './accounts/self-service.js
 import { PendingAuthorizations } from './accounts/pending-authorizations.js';
 import { DeviceVerification } from './accounts/device-verification.js';
 import { Sessions } from './accounts/sessions.js';
+import { SessionLogout } from './accounts/logout.js';
+import { BackChannelLogout } from './accounts/logout-deliveries.js';
+import { LogoutRequests } from './accounts/logout-requests.js';
 import { Throttle } from './accounts/throttle.js';
 import { canonicalize } from './accounts/canonical.js';
 import { TrustedDevices } from './accounts/devices.js';
@@ -46,6 +49,7 @@ import { keyRingSettings } from './config/signing.js';
 import type { Store, ThrottleStore } from './storage/store.js';
 import type { HttpServices } from './http/services.js';
 import { remoteJwksCache } from './outbound/remote-jwks.js';
+import { GuardedFetcher } from './outbound/guarded-fetch.js';
 
 /** Everything start wires together: what HTTP is handed, plus what only tests and the CLI reach for. */
 export interface Services extends HttpServices {
@@ -62,6 +66,8 @@ export interface Services extends HttpServices {
   readonly mail: AccountMail;
   /** Key sets at the URLs clients and trusted issuers name (outbound_fetch). */
   readonly remoteKeySets: RemoteKeySets;
+  /** Back-Channel Logout: the worker sending queued logout tokens; null without signing keys. */
+  readonly logoutDeliveries: BackChannelLogout | null;
   /** Lets e-mails still on their way go out and writes the queued audit events (the store stays open). */
   close(): Promise<void>;
 }
@@ -247,7 +253,36 @@ export function composeServices(options: ComposeOptions): Services {
     issuer: config.issuer,
     audience: config.access_token_audience,
   });
-  const sessions = new Sessions(store, clock, ids, config.session_lifetime);
+  // OpenID Connect logout: a session's end revokes its grants (but offline ones) and queues a
+  // logout token for each client with a backchannel_logout_uri; the worker sends them, through
+  // the guarded fetcher, never holding up the browser.
+  const backchannelFetcher = new GuardedFetcher({
+    timeoutMs: config.oidc.backchannel_logout_timeout * 1000,
+    maxBytes: config.outbound_fetch.max_bytes,
+    allowLoopback: config.outbound_fetch.allow_loopback,
+  });
+  const logoutDeliveries = idTokens
+    ? new BackChannelLogout({
+        store: store.logoutDeliveries,
+        clients: store,
+        signer: idTokens,
+        post: (uri, fields) => backchannelFetcher.postForm(uri, fields),
+        clock,
+        logger,
+        attempts: config.oidc.backchannel_logout_attempts,
+        timeout: config.oidc.backchannel_logout_timeout,
+      })
+    : null;
+  const sessionLogout = new SessionLogout({
+    store,
+    clock,
+    ids,
+    subjects,
+    logger,
+    queued: () => logoutDeliveries?.kick(),
+  });
+  const sessions = new Sessions(store, clock, ids, config.session_lifetime, sessionLogout.ended);
+  const logoutRequests = new LogoutRequests(store.pendingLogouts, clock, ids);
   const pendingAuthorizations = new PendingAuthorizations(store, clock, ids);
 
   const { mail: mailSettings } = config;
@@ -323,6 +358,8 @@ export function composeServices(options: ComposeOptions): Services {
     deviceAuthorizationEndpoint,
     deviceVerification,
     sessions,
+    logoutRequests,
+    logoutDeliveries,
     pendingAuthorizations,
     registration,
     resetting,
@@ -334,7 +371,7 @@ export function composeServices(options: ComposeOptions): Services {
       await resetting.idle();
       // Sign-ups already answered are stored, and their e-mails queued, first.
       await registration.idle();
-      await Promise.all([mail.close(), auditLog?.close()]);
+      await Promise.all([mail.close(), auditLog?.close(), logoutDeliveries?.stop()]);
     },
   };
 }

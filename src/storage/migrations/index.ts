@@ -412,6 +412,32 @@ CREATE TABLE logout_deliveries (
 CREATE INDEX logout_deliveries_due_idx ON logout_deliveries (next_attempt_at);
 `,
   },
+  {
+    version: 17,
+    name: 'OpenID Connect logout: sign-out requests awaiting the confirmation page, given-up logout deliveries',
+    sql: `
+-- RP-Initiated Logout 1.0: an end-session request kept while the browser answers the confirmation
+-- page (Sign out / Cancel). The form carries only the opaque id (its SHA-256 here), bound to the
+-- session it was shown to; taken (deleted) by the first answer.
+CREATE TABLE pending_logouts (
+  id_hash TEXT PRIMARY KEY,
+  session_hash TEXT NOT NULL,
+  client_id TEXT REFERENCES clients (id) ON DELETE CASCADE,
+  post_logout_redirect_uri TEXT,
+  state TEXT,
+  created_at BIGINT NOT NULL,
+  expires_at BIGINT NOT NULL
+);
+CREATE INDEX pending_logouts_session_idx ON pending_logouts (session_hash, created_at);
+CREATE INDEX pending_logouts_expires_idx ON pending_logouts (expires_at);
+
+-- A delivery given up after its last attempt stays (for an operator to look at) until the clean-up.
+ALTER TABLE logout_deliveries ADD COLUMN given_up_at BIGINT;
+CREATE INDEX logout_deliveries_client_idx ON logout_deliveries (client_id);
+-- The clean-up looks for OpenID grants whose family has no code left.
+CREATE INDEX authorization_codes_family_idx ON authorization_codes (family_id);
+`,
+  },
 ];
 
 /** The newest migration this release knows: a database at a lower version must be migrated first. */

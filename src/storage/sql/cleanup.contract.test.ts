@@ -72,6 +72,9 @@ describeEachEngine('storage contract: clean-up', (factory) => {
         pendingAuthorizations: 0,
         deviceCodes: 0,
         usedAssertionIds: 0,
+        pendingLogouts: 0,
+        logoutDeliveries: 0,
+        oidcGrants: 0,
       });
       expect((await db.listSigningKeys()).map((key) => key.kid)).toEqual([
         current.kid,
@@ -138,6 +141,9 @@ describeEachEngine('storage contract: clean-up', (factory) => {
         pendingAuthorizations: 0,
         deviceCodes: 0,
         usedAssertionIds: 0,
+        pendingLogouts: 0,
+        logoutDeliveries: 0,
+        oidcGrants: 0,
       });
       // 5 rows in batches of 2: three statements per table (2 + 2 + 1).
       const deletes = run.mock.calls.map(([sql]) => /^DELETE FROM (\w+)/.exec(sql)?.[1]).filter(Boolean);
@@ -199,6 +205,9 @@ describeEachEngine('storage contract: clean-up', (factory) => {
         pendingAuthorizations: 0,
         deviceCodes: 0,
         usedAssertionIds: 0,
+        pendingLogouts: 0,
+        logoutDeliveries: 0,
+        oidcGrants: 0,
       });
       // The default batch size works too.
       expect(await db.deleteExpired(FAR_FUTURE)).toEqual({
@@ -214,6 +223,9 @@ describeEachEngine('storage contract: clean-up', (factory) => {
         pendingAuthorizations: 0,
         deviceCodes: 0,
         usedAssertionIds: 0,
+        pendingLogouts: 0,
+        logoutDeliveries: 0,
+        oidcGrants: 0,
       });
       expect(await countRows(db, 'users')).toBe(1 + expired.length + live.length);
     } finally {
@@ -259,6 +271,9 @@ describeEachEngine('storage contract: clean-up', (factory) => {
         pendingAuthorizations: 0,
         deviceCodes: 0,
         usedAssertionIds: 0,
+        pendingLogouts: 0,
+        logoutDeliveries: 0,
+        oidcGrants: 0,
       });
       for (const gone of [idleLong, idleExactlyADay, blockEndsNow, ...many])
         expect(await throttleRow(db, gone), gone).toBeNull();
@@ -354,6 +369,9 @@ describeEachEngine('storage contract: clean-up', (factory) => {
         pendingAuthorizations: 0,
         deviceCodes: 0,
         usedAssertionIds: 0,
+        pendingLogouts: 0,
+        logoutDeliveries: 0,
+        oidcGrants: 0,
       });
       for (const gone of [expiredLink, linkExpiresNow, noLink, onlyReset]) {
         expect(await db.findUserById(gone.user.id)).toBeNull();
@@ -382,6 +400,9 @@ describeEachEngine('storage contract: clean-up', (factory) => {
         pendingAuthorizations: 0,
         deviceCodes: 0,
         usedAssertionIds: 0,
+        pendingLogouts: 0,
+        logoutDeliveries: 0,
+        oidcGrants: 0,
       });
       // A second later the last confirmation link has expired as well; the account goes with it.
       expect(await db.deleteExpired(now + 1)).toMatchObject({ accountTokens: 0, unconfirmedUsers: 1 });
@@ -395,6 +416,9 @@ describeEachEngine('storage contract: clean-up', (factory) => {
         pendingAuthorizations: 0,
         deviceCodes: 0,
         usedAssertionIds: 0,
+        pendingLogouts: 0,
+        logoutDeliveries: 0,
+        oidcGrants: 0,
       });
       for (const kept of [confirmed, adminCreatedDisabled, adminDeactivated])
         expect(await db.findUserById(kept.user.id)).not.toBeNull();

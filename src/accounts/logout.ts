@@ -1,0 +1,85 @@
+import type { Logger } from 'pino';
+import type { Clock, IdSource } from '../core/clock.js';
+import type { Subjects } from '../core/oidc/subjects.js';
+import type { OidcGrantRecord } from '../core/ports.js';
+import type { ClientRecord, LogoutQueueLimits, Store } from '../storage/store.js';
+import type { SessionEndListener } from './sessions.js';
+
+/** Back-Channel Logout 1.0 §2.4: the event a logout token carries. */
+export const BACKCHANNEL_LOGOUT_EVENT = 'http://schemas.openid.net/event/backchannel-logout';
+
+/**
+ * The queue's bounds: a client whose endpoint is down for hours collects at most this many, and
+ * all clients together at most LOGOUT_QUEUE.total. Beyond, a new delivery is not queued (logged):
+ * the session has ended at Gatehouse all the same, and its non-offline tokens are revoked.
+ */
+export const LOGOUT_QUEUE: LogoutQueueLimits = { perClient: 10_000, total: 100_000 };
+
+export interface SessionLogoutDeps {
+  store: Pick<Store, 'revokeFamily' | 'findClient' | 'oidcGrants' | 'logoutDeliveries'>;
+  clock: Clock;
+  ids: IdSource;
+  subjects: Pick<Subjects, 'of'>;
+  logger: Pick<Logger, 'warn' | 'error'>;
+  /** Told once deliveries were queued: the worker starts on them without waiting for its next tick. */
+  queued: () => void;
+  limits?: LogoutQueueLimits;
+}
+
+/**
+ * What ending a browser session means for OpenID Connect: the grants signed in through it end
+ * (their tokens revoked), but for those granted offline_access (OIDC Core §11: they outlive the
+ * session); and every client with a backchannel_logout_uri is owed one logout token for it.
+ * Only queued here: the browser's sign-out never waits for a client.
+ */
+export class SessionLogout {
+  constructor(private readonly deps: SessionLogoutDeps) {}
+
+  /** The SessionEndListener of Sessions. A failure is logged: the session has ended whatever happens here. */
+  readonly ended: SessionEndListener = async (session) => {
+    try {
+      await this.endGrants(session.sid, session.userId);
+    } catch (error) {
+      this.deps.logger.error({ err: error, sid: session.sid }, 'ending the OpenID grants of a session failed');
+    }
+  };
+
+  /** Ends the grants of the session `sid` of `userId` and queues a logout token for each client told of it. */
+  async endGrants(sid: string, userId: string): Promise<void> {
+    const { store, clock } = this.deps;
+    const now = clock.now();
+    const grants = (await store.oidcGrants.listOidcGrantsOfSession(sid)).filter((grant) => grant.userId === userId);
+    const clients = new Map<string, OidcGrantRecord>();
+    for (const grant of grants) {
+      if (!grant.offline) await store.revokeFamily(grant.familyId, now);
+      clients.set(grant.clientId, grant);
+    }
+    let queued = false;
+    for (const clientId of clients.keys()) {
+      const client = await store.findClient(clientId);
+      const uri = client?.oidc?.backchannelLogoutUri;
+      if (client && uri) queued = (await this.enqueue(client, uri, sid, userId, now)) || queued;
+    }
+    if (queued) this.deps.queued();
+  }
+
+  private async enqueue(client: ClientRecord, uri: string, sid: string, userId: string, now: number): Promise<boolean> {
+    const { ids, subjects, store } = this.deps;
+    const jti = ids.id();
+    const accepted = await store.logoutDeliveries.enqueueLogoutDelivery(
+      {
+        id: jti,
+        clientId: client.id,
+        uri,
+        // Back-Channel Logout §2.4: sub and sid, a jti, the event, and never a nonce. iat is set at signing.
+        claims: { sub: subjects.of(client, userId), sid, jti, iat: now, events: { [BACKCHANNEL_LOGOUT_EVENT]: {} } },
+        nextAttemptAt: now,
+        createdAt: now,
+      },
+      this.deps.limits ?? LOGOUT_QUEUE,
+    );
+    if (!accepted)
+      this.deps.logger.warn({ client_id: client.id }, 'back-channel logout queue full: this logout token is not sent');
+    return accepted;
+  }
+}
