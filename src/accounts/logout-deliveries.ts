@@ -74,7 +74,11 @@ export class BackChannelLogout {
   async sendDue(): Promise<void> {
     for (;;) {
       const now = this.options.clock.now();
-      const claimed = await this.options.store.claimDueLogoutDeliveries(now, BATCH, (attempt) => now + this.delay(attempt));
+      const claimed = await this.options.store.claimDueLogoutDeliveries(
+        now,
+        BATCH,
+        (attempt) => now + this.delay(attempt),
+      );
       await Promise.all(claimed.map((delivery) => this.attempt(delivery, now)));
       if (claimed.length < BATCH || this.stopped) return;
     }

@@ -36,7 +36,11 @@ ${hidden('logout_id', view.logoutId)}
 }
 
 /** Cancel: nothing ended. The link back goes to the app's registered page, without state (no logout happened). */
-export function stillSignedInPage(view: { username: string; clientName: string | null; appUri: string | null }): string {
+export function stillSignedInPage(view: {
+  username: string;
+  clientName: string | null;
+  appUri: string | null;
+}): string {
   return layout(
     'Still signed in',
     html`<h1>You are still signed in</h1>

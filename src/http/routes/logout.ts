@@ -93,7 +93,10 @@ export function registerLogoutRoutes(app: FastifyInstance, gatehouse: LogoutServ
       const decision = request.pageForm.get('decision');
       if (decision !== 'signout' && decision !== 'cancel')
         throw OAuthError.invalidRequest('decision must be signout or cancel');
-      const pending = await gatehouse.logoutRequests.take(request.pageForm.get('logout_id') ?? '', active.session.idHash);
+      const pending = await gatehouse.logoutRequests.take(
+        request.pageForm.get('logout_id') ?? '',
+        active.session.idHash,
+      );
       if (!pending) {
         request.audit.error = 'invalid_logout_id';
         return browser.sendErrorPage(reply, 400, {

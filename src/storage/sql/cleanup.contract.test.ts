@@ -173,6 +173,9 @@ describeEachEngine('storage contract: clean-up', (factory) => {
         'pending_authorizations',
         'device_codes',
         'used_assertion_ids',
+        'pending_logouts',
+        'logout_deliveries',
+        'oidc_grants',
       ]);
       run.mockRestore();
 
@@ -422,6 +425,62 @@ describeEachEngine('storage contract: clean-up', (factory) => {
       });
       for (const kept of [confirmed, adminCreatedDisabled, adminDeactivated])
         expect(await db.findUserById(kept.user.id)).not.toBeNull();
+    } finally {
+      await fresh.cleanup();
+    }
+  });
+
+  it('deleteExpired deletes the OpenID grants whose family has no code, refresh token or live access token left (after an hour)', async () => {
+    const fresh = await factory.createStore();
+    try {
+      const db = fresh.store;
+      const client = makeClient();
+      const user = makeUser();
+      await db.createClient(client);
+      await db.createUser(user);
+      const owner = { clientId: client.id, userId: user.id };
+      const now = T + 10_000;
+      const grant = async (createdAt = T) => {
+        const familyId = id('family');
+        await db.oidcGrants.saveOidcGrant({
+          familyId,
+          clientId: client.id,
+          userId: user.id,
+          sid: id('sid'),
+          authTime: T,
+          amr: ['pwd'],
+          acr: null,
+          nonce: null,
+          claims: null,
+          offline: false,
+          createdAt,
+        });
+        return familyId;
+      };
+      const bare = await grant();
+      const withRefresh = await grant();
+      await db.issueTokens({
+        accessToken: makeAccessToken(owner, withRefresh),
+        refreshToken: makeRefreshToken(owner, withRefresh, { expiresAt: FAR_FUTURE }),
+      });
+      const withLiveAccess = await grant();
+      await db.issueTokens({ accessToken: makeAccessToken(owner, withLiveAccess, { expiresAt: FAR_FUTURE }) });
+      const withRevokedAccess = await grant();
+      await db.issueTokens({ accessToken: makeAccessToken(owner, withRevokedAccess, { expiresAt: FAR_FUTURE }) });
+      await db.revokeFamily(withRevokedAccess, T);
+      const withCode = await grant();
+      await db.saveAuthorizationCode(makeCode(owner, { familyId: withCode, expiresAt: FAR_FUTURE }));
+      // Saved a moment before its code: not yet.
+      const recent = await grant(now - 60);
+
+      const counts = await db.deleteExpired(now);
+      expect(counts.oidcGrants).toBe(2);
+      const left = await Promise.all(
+        [bare, withRefresh, withLiveAccess, withRevokedAccess, withCode, recent].map(async (familyId) =>
+          Boolean(await db.oidcGrants.findOidcGrant(familyId)),
+        ),
+      );
+      expect(left).toEqual([false, true, true, false, true, true]);
     } finally {
       await fresh.cleanup();
     }

@@ -48,7 +48,12 @@ describeEachEngine('storage contract: logout deliveries', (factory) => {
     );
     const rows = await store.logoutDeliveries.listLogoutDeliveries(clientId);
     expect(rows).toHaveLength(2);
-    expect(rows.find((row) => row.id === first.id)).toEqual({ ...first, attempts: 0, lastError: null, givenUpAt: null });
+    expect(rows.find((row) => row.id === first.id)).toEqual({
+      ...first,
+      attempts: 0,
+      lastError: null,
+      givenUpAt: null,
+    });
     // Another client is bounded by the total too.
     const another = await newClient();
     const total = (await store.driver.get<{ n: number | string }>('SELECT COUNT(*) AS n FROM logout_deliveries'))!.n;
@@ -75,7 +80,11 @@ describeEachEngine('storage contract: logout deliveries', (factory) => {
     // Not due again before its next attempt.
     const again = await store.logoutDeliveries.claimDueLogoutDeliveries(now + 9, 50, () => now + 1000);
     expect(again.filter((row) => row.clientId === clientId)).toEqual([]);
-    const second = await store.logoutDeliveries.claimDueLogoutDeliveries(now + 10, 50, (attempt) => now + attempt * 100);
+    const second = await store.logoutDeliveries.claimDueLogoutDeliveries(
+      now + 10,
+      50,
+      (attempt) => now + attempt * 100,
+    );
     expect(second.filter((row) => row.clientId === clientId).map((row) => [row.id, row.attempts])).toEqual([
       [due.id, 2],
     ]);
