@@ -158,7 +158,9 @@ describeEachEngine('RP-Initiated Logout: the end-session endpoint (e2e)', (facto
 
   it('repeated parameters are refused', async () => {
     const { browser } = await signedInBrowser(fx);
-    const res = await browser.get(`/oauth/logout?client_id=${notes.id}&post_logout_redirect_uri=${encodeURIComponent(BYE)}&state=a&state=b`);
+    const res = await browser.get(
+      `/oauth/logout?client_id=${notes.id}&post_logout_redirect_uri=${encodeURIComponent(BYE)}&state=a&state=b`,
+    );
     expect(res.status).toBe(400);
     expect(res.text).toContain('parameter repeated: state');
     const posted = await browser.post('/oauth/logout', [
@@ -209,14 +211,18 @@ describeEachEngine('RP-Initiated Logout: the end-session endpoint (e2e)', (facto
     expect(await fx.store.findSession(second.session.idHash)).not.toBeNull();
   });
 
-  it('CSRF: a form without the token, with another session\'s token, or another session\'s logout id ends nothing', async () => {
+  it("CSRF: a form without the token, with another session's token, or another session's logout id ends nothing", async () => {
     const victim = await signedInBrowser(fx);
     const attacker = await signedInBrowser(fx);
     const victimPage = await victim.browser.get(logoutPath({ client_id: notes.id }));
     const attackerPage = await attacker.browser.get(logoutPath({ client_id: notes.id }));
     const victimId = hiddenField(victimPage.text, 'logout_id')!;
     // A third-party page posting straight to the endpoint only gets the confirmation page.
-    const crossSite = await victim.browser.post('/oauth/logout', { client_id: notes.id }, { origin: 'https://evil.example' });
+    const crossSite = await victim.browser.post(
+      '/oauth/logout',
+      { client_id: notes.id },
+      { origin: 'https://evil.example' },
+    );
     expect(crossSite.status).toBe(200);
     expect(await fx.store.findSession(victim.session.idHash)).not.toBeNull();
     // No token.

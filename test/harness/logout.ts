@@ -50,7 +50,11 @@ export async function sessionOf(fx: TestServer, browser: HttpBrowser): Promise<S
 }
 
 /** An ID token of `client` for the user of `session`, signed by the server (the hint an app sends back). */
-export function idTokenFor(fx: TestServer, client: ClientRecord, session: Pick<SessionRecord, 'userId' | 'sid' | 'authTime'>) {
+export function idTokenFor(
+  fx: TestServer,
+  client: ClientRecord,
+  session: Pick<SessionRecord, 'userId' | 'sid' | 'authTime'>,
+) {
   return fx.gatehouse.idTokens!.idToken({
     client,
     subject: fx.gatehouse.subjects.of(client, session.userId),
