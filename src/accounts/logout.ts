@@ -6,7 +6,7 @@ import type { ClientRecord, LogoutQueueLimits, Store } from '../storage/store.js
 import type { SessionEndListener } from './sessions.js';
 
 /** Back-Channel Logout 1.0 §2.4: the event a logout token carries. */
-export const BACKCHANNEL_LOGOUT_EVENT = 'http://schemas.openid.net/event/backchannel-logout';
+const BACKCHANNEL_LOGOUT_EVENT = 'http://schemas.openid.net/event/backchannel-logout';
 
 /**
  * The queue's bounds: a client whose endpoint is down for hours collects at most this many, and
