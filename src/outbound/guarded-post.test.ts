@@ -71,9 +71,7 @@ describe('GuardedFetcher.postForm', () => {
   it('in production: refuses loopback and plain http without connecting', async () => {
     const { server } = await receiver(200);
     const fetcher = new GuardedFetcher(production);
-    expect((await failure(fetcher.postForm(`https://127.0.0.1:${server.port}/`, {}))).reason).toBe(
-      'forbidden_address',
-    );
+    expect((await failure(fetcher.postForm(`https://127.0.0.1:${server.port}/`, {}))).reason).toBe('forbidden_address');
     expect((await failure(fetcher.postForm(server.url(), {}))).reason).toBe('bad_url');
     expect(server.connections).toBe(0);
   });
