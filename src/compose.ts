@@ -19,7 +19,7 @@ import { AccountMail, type SelfServiceContext } from './accounts/self-service.js
 import { PendingAuthorizations } from './accounts/pending-authorizations.js';
 import { DeviceVerification } from './accounts/device-verification.js';
 import { Sessions } from './accounts/sessions.js';
-import { SessionLogout } from './accounts/logout.js';
+import { announcingSessionEnds, SessionLogout } from './accounts/logout.js';
 import { BackChannelLogout } from './accounts/logout-deliveries.js';
 import { LogoutRequests } from './accounts/logout-requests.js';
 import { Throttle } from './accounts/throttle.js';
@@ -105,6 +105,22 @@ function pairwiseSubjectSecret(keyEncryptionKey: string | undefined): Buffer {
   return keyEncryptionKey
     ? Buffer.from(hkdfSync('sha256', keyEncryptionKey, 'gatehouse', 'pairwise-subject v1', 32))
     : randomBytes(32);
+}
+
+/**
+ * What a session's end means for OpenID Connect, for a command run without the server (an
+ * administrator's `user deactivate` or `user password`): grants revoked and logout tokens queued
+ * only; a running server's worker sends them at its next tick.
+ */
+export function commandSessionLogout(config: GatehouseConfig, store: Store, clock: Clock = systemClock): SessionLogout {
+  return new SessionLogout({
+    store,
+    clock,
+    ids: cryptoIds,
+    subjects: new Subjects(pairwiseSubjectSecret(config.key_encryption_key)),
+    logger: pino({ level: 'silent' }),
+    queued: () => {},
+  });
 }
 
 /**
@@ -297,7 +313,8 @@ export function composeServices(options: ComposeOptions): Services {
     new URL(config.issuer).host,
   );
   const selfService: SelfServiceContext = {
-    store,
+    // A password reset or change ends every session of the user at once: their OpenID grants too.
+    store: announcingSessionEnds(store, sessionLogout, clock),
     clock,
     ids,
     passwords,

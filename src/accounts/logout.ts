@@ -35,14 +35,17 @@ export interface SessionLogoutDeps {
 export class SessionLogout {
   constructor(private readonly deps: SessionLogoutDeps) {}
 
-  /** The SessionEndListener of Sessions. A failure is logged: the session has ended whatever happens here. */
-  readonly ended: SessionEndListener = async (session) => {
+  /** The SessionEndListener of Sessions: the session has ended whatever happens here. */
+  readonly ended: SessionEndListener = (session) => this.sessionEnded(session.sid, session.userId);
+
+  /** The session `sid` of `userId` has ended: its grants end too. A failure is logged, never thrown. */
+  async sessionEnded(sid: string, userId: string): Promise<void> {
     try {
-      await this.endGrants(session.sid, session.userId);
+      await this.endGrants(sid, userId);
     } catch (error) {
-      this.deps.logger.error({ err: error, sid: session.sid }, 'ending the OpenID grants of a session failed');
+      this.deps.logger.error({ err: error, sid }, 'ending the OpenID grants of a session failed');
     }
-  };
+  }
 
   /** Ends the grants of the session `sid` of `userId` and queues a logout token for each client told of it. */
   async endGrants(sid: string, userId: string): Promise<void> {
@@ -82,4 +85,41 @@ export class SessionLogout {
       this.deps.logger.warn({ client_id: client.id }, 'back-channel logout queue full: this logout token is not sent');
     return accepted;
   }
+}
+
+type SignOutEverywhere = Pick<
+  Store,
+  'updateUserRevoking' | 'resetPassword' | 'findAccountToken' | 'listLiveSessionSids'
+>;
+
+/**
+ * `store`, but a password reset, a password change or an administrator's switch that ends all of
+ * a user's sessions at once (they delete the rows directly, not through Sessions.end) ends the
+ * OpenID grants of those sessions and tells their clients too (SessionLogout.endGrants).
+ */
+export function announcingSessionEnds<S extends SignOutEverywhere>(store: S, logout: SessionLogout, clock: Clock): S {
+  const endAll = async (userId: string, sids: readonly string[]) => {
+    for (const sid of sids) await logout.sessionEnded(sid, userId);
+  };
+  const updateUserRevoking: SignOutEverywhere['updateUserRevoking'] = async (id, patch, now, revoke, expected) => {
+    const sids = revoke.sessions ? await store.listLiveSessionSids(id, now) : [];
+    const updated = await store.updateUserRevoking(id, patch, now, revoke, expected);
+    if (updated) await endAll(id, sids);
+    return updated;
+  };
+  const resetPassword: SignOutEverywhere['resetPassword'] = async (tokenHash, passwordHash, now) => {
+    const link = await store.findAccountToken(tokenHash, 'reset', now);
+    const sids = link ? await store.listLiveSessionSids(link.userId, clock.now()) : [];
+    const userId = await store.resetPassword(tokenHash, passwordHash, now);
+    if (userId !== null && userId === link?.userId) await endAll(userId, sids);
+    return userId;
+  };
+  return new Proxy(store, {
+    get(target, property) {
+      if (property === 'updateUserRevoking') return updateUserRevoking;
+      if (property === 'resetPassword') return resetPassword;
+      const value: unknown = Reflect.get(target, property, target);
+      return typeof value === 'function' ? value.bind(target) : value;
+    },
+  });
 }

@@ -12,7 +12,10 @@ import { hiddenField } from '../helpers/browser-http.js';
 import { describeEachEngine } from '../helpers/databases.js';
 import { gate, localServer, type LocalServer } from '../harness/local-servers.js';
 import { startTestServer, type TestServer } from '../harness/index.js';
-import { createOidcClient, grantThrough, signedInBrowser } from '../harness/logout.js';
+import { createOidcClient, grantThrough, LOGOUT_PASSWORD, signedInBrowser } from '../harness/logout.js';
+import { announcingSessionEnds } from '../../src/accounts/logout.js';
+import { UserAccounts } from '../../src/accounts/users.js';
+import { commandSessionLogout } from '../../src/compose.js';
 import type { ClientRecord } from '../../src/core/ports.js';
 
 const EVENT = 'http://schemas.openid.net/event/backchannel-logout';
@@ -136,6 +139,48 @@ describeEachEngine('Back-Channel Logout (e2e)', (factory) => {
     expect(payload.sid).toBe(first.session.sid);
     expect((await fx.store.findRefreshToken(grant.refreshHash))!.revokedAt).not.toBeNull();
     expect(await fx.store.logoutDeliveries.listLogoutDeliveries(notes.id)).toEqual([]);
+  });
+
+  it('a password change ends every session of the user: their grants end and their clients are told', async () => {
+    answer = { status: 200 };
+    const notes = await clientWithReceiver('/password');
+    const { session, userId } = await signedInBrowser(fx);
+    const grant = await grantThrough(fx, notes, session);
+    const offline = await grantThrough(fx, notes, session, true);
+    const before = received.length;
+    const user = (await fx.store.findUserById(userId))!;
+    const changed = await fx.gatehouse.profile.changePassword(
+      user,
+      { currentPassword: LOGOUT_PASSWORD, password: 'a whole new passphrase', passwordAgain: 'a whole new passphrase' },
+      '127.0.0.1',
+    );
+    expect(changed.kind).not.toBe('invalid');
+    await fx.gatehouse.logoutDeliveries!.idle();
+    const mine = received.slice(before);
+    expect(mine.map((r) => r.path)).toEqual(['/password']);
+    const { payload } = await verifyLogoutToken(mine[0]!.body.get('logout_token')!, notes);
+    expect(payload).toMatchObject({ sub: userId, sid: session.sid });
+    expect((await fx.store.findRefreshToken(grant.refreshHash))!.revokedAt).not.toBeNull();
+    expect((await fx.store.findRefreshToken(offline.refreshHash))!.revokedAt).toBeNull();
+  });
+
+  it("an administrator's deactivation (the CLI's accounts) queues the logout tokens; the server's worker sends them at its tick", async () => {
+    answer = { status: 200 };
+    const notes = await clientWithReceiver('/admin');
+    const { session, username } = await signedInBrowser(fx);
+    await grantThrough(fx, notes, session);
+    const before = received.length;
+    const accounts = new UserAccounts(
+      announcingSessionEnds(fx.store, commandSessionLogout(fx.config, fx.store, fx.clock), fx.clock),
+      { clock: fx.clock, passwords: fx.gatehouse.passwords, events: fx.gatehouse.events },
+    );
+    await accounts.setEnabled(username, false);
+    expect(await fx.store.logoutDeliveries.listLogoutDeliveries(notes.id)).toHaveLength(1);
+    await fx.tickLogoutDeliveries();
+    const mine = received.slice(before);
+    expect(mine.map((r) => r.path)).toEqual(['/admin']);
+    const { payload } = await verifyLogoutToken(mine[0]!.body.get('logout_token')!, notes);
+    expect(payload.sid).toBe(session.sid);
   });
 
   it('a receiver that is down: the browser is answered at once, the delivery retried with backoff, logged, given up after N', async () => {
