@@ -87,10 +87,7 @@ export class SessionLogout {
   }
 }
 
-type SignOutEverywhere = Pick<
-  Store,
-  'updateUserRevoking' | 'resetPassword' | 'findAccountToken' | 'listLiveSessionSids'
->;
+type SignOutEverywhere = Pick<Store, 'updateUserRevoking' | 'resetPassword' | 'findAccountToken' | 'logoutDeliveries'>;
 
 /**
  * `store`, but a password reset, a password change or an administrator's switch that ends all of
@@ -102,14 +99,14 @@ export function announcingSessionEnds<S extends SignOutEverywhere>(store: S, log
     for (const sid of sids) await logout.sessionEnded(sid, userId);
   };
   const updateUserRevoking: SignOutEverywhere['updateUserRevoking'] = async (id, patch, now, revoke, expected) => {
-    const sids = revoke.sessions ? await store.listLiveSessionSids(id, now) : [];
+    const sids = revoke.sessions ? await store.logoutDeliveries.liveSessionSids(id, now) : [];
     const updated = await store.updateUserRevoking(id, patch, now, revoke, expected);
     if (updated) await endAll(id, sids);
     return updated;
   };
   const resetPassword: SignOutEverywhere['resetPassword'] = async (tokenHash, passwordHash, now) => {
     const link = await store.findAccountToken(tokenHash, 'reset', now);
-    const sids = link ? await store.listLiveSessionSids(link.userId, clock.now()) : [];
+    const sids = link ? await store.logoutDeliveries.liveSessionSids(link.userId, clock.now()) : [];
     const userId = await store.resetPassword(tokenHash, passwordHash, now);
     if (userId !== null && userId === link?.userId) await endAll(userId, sids);
     return userId;

@@ -297,10 +297,6 @@ export class SqlStore implements Store {
     return this.sessions.deleteSession(idHash);
   }
 
-  listLiveSessionSids(userId: string, now: number): Promise<string[]> {
-    return this.sessions.listLiveSessionSids(userId, now);
-  }
-
   deleteUserSessions(userId: string): Promise<number> {
     return this.sessions.deleteUserSessions(userId);
   }

@@ -71,6 +71,8 @@ export interface LogoutDeliveryStore {
   deleteLogoutDelivery(id: string): Promise<void>;
   /** The attempt failed: why, and whether it was the last (given up at `givenUpAt`). */
   logoutDeliveryFailed(id: string, error: string, givenUpAt: number | null): Promise<void>;
+  /** The sids of a user's unexpired sessions: those a sign-out everywhere ends, whose clients are told. */
+  liveSessionSids(userId: string, now: number): Promise<string[]>;
   /** Every queued delivery of a client, oldest first (tests, operators). */
   listLogoutDeliveries(clientId: string): Promise<LogoutDeliveryRecord[]>;
 }

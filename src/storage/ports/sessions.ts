@@ -24,8 +24,6 @@ export interface SessionStore {
   findSessionsBySid(sid: string): Promise<SessionRecord[]>;
   findSession(idHash: string): Promise<SessionRecord | null>;
   deleteSession(idHash: string): Promise<boolean>;
-  /** The sids of a user's unexpired sessions (OpenID logout: which sessions a sign-out everywhere ends). */
-  listLiveSessionSids(userId: string, now: number): Promise<string[]>;
   /** Signs a user out everywhere. Returns how many sessions ended. */
   deleteUserSessions(userId: string): Promise<number>;
 }

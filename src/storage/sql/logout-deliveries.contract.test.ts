@@ -5,7 +5,14 @@
  */
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { describeEachEngine, type TestDatabase } from '../../../test/helpers/databases.js';
-import { id, makeClient, openContractStores, T } from '../../../test/helpers/storage-contract.js';
+import {
+  createUserIn,
+  id,
+  makeClient,
+  makeSession,
+  openContractStores,
+  T,
+} from '../../../test/helpers/storage-contract.js';
 import type { SqlStore } from '../sql-store.js';
 
 describeEachEngine('storage contract: logout deliveries', (factory) => {
@@ -120,5 +127,18 @@ describeEachEngine('storage contract: logout deliveries', (factory) => {
     await store.logoutDeliveries.enqueueLogoutDelivery(delivery(clientId), { perClient: 10, total: 100_000 });
     await store.deleteClient(clientId);
     expect(await store.logoutDeliveries.listLogoutDeliveries(clientId)).toEqual([]);
+  });
+
+  it("liveSessionSids names the sids of the user's unexpired sessions only", async () => {
+    const user = await createUserIn(store);
+    const someoneElse = await createUserIn(store);
+    const live = makeSession(user.id, { expiresAt: T + 100 });
+    const sameSid = makeSession(user.id, { sid: live.sid, expiresAt: T + 200 });
+    const expired = makeSession(user.id, { expiresAt: T });
+    await Promise.all(
+      [live, sameSid, expired, makeSession(someoneElse.id, { expiresAt: T + 100 })].map((s) => store.createSession(s)),
+    );
+    expect(await store.logoutDeliveries.liveSessionSids(user.id, T)).toEqual([live.sid]);
+    expect(await store.logoutDeliveries.liveSessionSids(user.id, T + 200)).toEqual([]);
   });
 });

@@ -96,6 +96,14 @@ export class SqlLogoutDeliveries implements LogoutDeliveryStore {
     ]);
   }
 
+  async liveSessionSids(userId: string, now: number): Promise<string[]> {
+    const rows = await this.db.all<{ sid: string }>(
+      'SELECT DISTINCT sid FROM sessions WHERE user_id = ? AND expires_at > ? ORDER BY sid',
+      [userId, now],
+    );
+    return rows.map((row) => row.sid);
+  }
+
   async listLogoutDeliveries(clientId: string): Promise<LogoutDeliveryRecord[]> {
     const rows = await this.db.all<LogoutDeliveryRow>(
       'SELECT * FROM logout_deliveries WHERE client_id = ? ORDER BY created_at, id',

@@ -51,14 +51,6 @@ export class SqlSessions implements SessionStore {
     return (await this.db.run('DELETE FROM sessions WHERE id_hash = ?', [idHash])) > 0;
   }
 
-  async listLiveSessionSids(userId: string, now: number): Promise<string[]> {
-    const rows = await this.db.all<{ sid: string }>(
-      'SELECT DISTINCT sid FROM sessions WHERE user_id = ? AND expires_at > ? ORDER BY sid',
-      [userId, now],
-    );
-    return rows.map((row) => row.sid);
-  }
-
   async deleteUserSessions(userId: string): Promise<number> {
     return this.db.run('DELETE FROM sessions WHERE user_id = ?', [userId]);
   }
