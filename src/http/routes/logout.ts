@@ -162,6 +162,8 @@ async function check(gatehouse: LogoutServices, { params, repeated }: ParsedPara
     // Exact match with a registered URI: never a redirect anywhere else (an open redirector).
     if (!(client.oidc?.postLogoutRedirectUris ?? []).includes(uri))
       throw OAuthError.invalidRequest('post_logout_redirect_uri is not registered for this client');
+    // Registered, so a URL; one that is not is refused here rather than break the redirect later.
+    if (!URL.canParse(uri)) throw OAuthError.invalidRequest('post_logout_redirect_uri is not a URL');
   }
   return {
     client,
