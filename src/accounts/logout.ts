@@ -16,7 +16,7 @@ const BACKCHANNEL_LOGOUT_EVENT = 'http://schemas.openid.net/event/backchannel-lo
 export const LOGOUT_QUEUE: LogoutQueueLimits = { perClient: 10_000, total: 100_000 };
 
 export interface SessionLogoutDeps {
-  store: Pick<Store, 'revokeFamily' | 'findClient' | 'oidcGrants' | 'logoutDeliveries'>;
+  store: Pick<Store, 'findClient' | 'oidcGrants' | 'logoutDeliveries'>;
   clock: Clock;
   ids: IdSource;
   subjects: Pick<Subjects, 'of'>;
@@ -54,7 +54,7 @@ export class SessionLogout {
     const grants = (await store.oidcGrants.listOidcGrantsOfSession(sid)).filter((grant) => grant.userId === userId);
     const clients = new Map<string, OidcGrantRecord>();
     for (const grant of grants) {
-      if (!grant.offline) await store.revokeFamily(grant.familyId, now);
+      if (!grant.offline) await store.oidcGrants.endOidcGrant(grant.familyId, now);
       clients.set(grant.clientId, grant);
     }
     let queued = false;

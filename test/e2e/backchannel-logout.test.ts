@@ -16,6 +16,7 @@ import { createOidcClient, grantThrough, LOGOUT_PASSWORD, signedInBrowser } from
 import { announcingSessionEnds } from '../../src/accounts/logout.js';
 import { UserAccounts } from '../../src/accounts/users.js';
 import { commandSessionLogout } from '../../src/compose.js';
+import { makeCode } from '../helpers/storage-contract.js';
 import type { ClientRecord } from '../../src/core/ports.js';
 
 const EVENT = 'http://schemas.openid.net/event/backchannel-logout';
@@ -89,6 +90,12 @@ describeEachEngine('Back-Channel Logout (e2e)', (factory) => {
     const second = await grantThrough(fx, notes, session);
     const offline = await grantThrough(fx, notes, session, true);
     const ofSilent = await grantThrough(fx, silent, session);
+    // A code of the grant not exchanged yet: it must not outlive the session either.
+    const code = makeCode(
+      { clientId: notes.id, userId: session.userId },
+      { familyId: first.familyId, expiresAt: fx.clock.now() + 60 },
+    );
+    await fx.store.saveAuthorizationCode(code);
     const before = received.length;
 
     const out = await signOut(browser);
@@ -119,6 +126,7 @@ describeEachEngine('Back-Channel Logout (e2e)', (factory) => {
       expect((await fx.store.findRefreshToken(grant.refreshHash))!.revokedAt).not.toBeNull();
       expect((await fx.store.findAccessToken(grant.accessHash))!.revokedAt).not.toBeNull();
     }
+    expect((await fx.store.findAuthorizationCode(code.codeHash))!.consumedAt).not.toBeNull();
     // OIDC Core §11: offline_access outlives the session.
     expect((await fx.store.findRefreshToken(offline.refreshHash))!.revokedAt).toBeNull();
     expect((await fx.store.findAccessToken(offline.accessHash))!.revokedAt).toBeNull();
