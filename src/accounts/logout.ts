@@ -87,11 +87,14 @@ export class SessionLogout {
   }
 }
 
-type SignOutEverywhere = Pick<Store, 'updateUserRevoking' | 'resetPassword' | 'findAccountToken' | 'logoutDeliveries'>;
+type SignOutEverywhere = Pick<
+  Store,
+  'updateUserRevoking' | 'resetPassword' | 'findAccountToken' | 'deleteUser' | 'logoutDeliveries'
+>;
 
 /**
- * `store`, but a password reset, a password change or an administrator's switch that ends all of
- * a user's sessions at once (they delete the rows directly, not through Sessions.end) ends the
+ * `store`, but a password reset, a password change, an administrator's switch or a deletion that
+ * ends all of a user's sessions at once (they delete the rows directly, not through Sessions.end) ends the
  * OpenID grants of those sessions and tells their clients too (SessionLogout.endGrants).
  */
 export function announcingSessionEnds<S extends SignOutEverywhere>(store: S, logout: SessionLogout, clock: Clock): S {
@@ -111,8 +114,14 @@ export function announcingSessionEnds<S extends SignOutEverywhere>(store: S, log
     if (userId !== null && userId === link?.userId) await endAll(userId, sids);
     return userId;
   };
+  // Deleting the account deletes its grants with it: their clients are told first.
+  const deleteUser: SignOutEverywhere['deleteUser'] = async (id) => {
+    await endAll(id, await store.logoutDeliveries.liveSessionSids(id, clock.now()));
+    return store.deleteUser(id);
+  };
   return new Proxy(store, {
     get(target, property) {
+      if (property === 'deleteUser') return deleteUser;
       if (property === 'updateUserRevoking') return updateUserRevoking;
       if (property === 'resetPassword') return resetPassword;
       const value: unknown = Reflect.get(target, property, target);

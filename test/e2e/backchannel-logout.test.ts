@@ -189,6 +189,19 @@ describeEachEngine('Back-Channel Logout (e2e)', (factory) => {
     expect(mine.map((r) => r.path)).toEqual(['/admin']);
     const { payload } = await verifyLogoutToken(mine[0]!.body.get('logout_token')!, notes);
     expect(payload.sid).toBe(session.sid);
+
+    // Deleting an account tells the apps of its live sessions before its grants go with it.
+    const doomed = await signedInBrowser(fx);
+    await grantThrough(fx, notes, doomed.session);
+    await accounts.delete(doomed.username);
+    expect(await fx.store.findUserById(doomed.userId)).toBeNull();
+    await fx.tickLogoutDeliveries();
+    const last = received.at(-1)!;
+    expect(last.path).toBe('/admin');
+    expect((await verifyLogoutToken(last.body.get('logout_token')!, notes)).payload).toMatchObject({
+      sub: doomed.userId,
+      sid: doomed.session.sid,
+    });
   });
 
   it('a receiver that is down: the browser is answered at once, the delivery retried with backoff, logged, given up after N', async () => {
