@@ -1,7 +1,6 @@
 import type { Logger } from 'pino';
 import type { Clock, IdSource } from '../core/clock.js';
 import type { Subjects } from '../core/oidc/subjects.js';
-import type { OidcGrantRecord } from '../core/ports.js';
 import type { ClientRecord, LogoutQueueLimits, Store } from '../storage/store.js';
 import type { SessionEndListener } from './sessions.js';
 
@@ -52,13 +51,12 @@ export class SessionLogout {
     const { store, clock } = this.deps;
     const now = clock.now();
     const grants = (await store.oidcGrants.listOidcGrantsOfSession(sid)).filter((grant) => grant.userId === userId);
-    const clients = new Map<string, OidcGrantRecord>();
     for (const grant of grants) {
       if (!grant.offline) await store.oidcGrants.endOidcGrant(grant.familyId, now);
-      clients.set(grant.clientId, grant);
     }
+    // One logout token per client and session, however many grants it had through it (offline ones too).
     let queued = false;
-    for (const clientId of clients.keys()) {
+    for (const clientId of new Set(grants.map((grant) => grant.clientId))) {
       const client = await store.findClient(clientId);
       const uri = client?.oidc?.backchannelLogoutUri;
       if (client && uri) queued = (await this.enqueue(client, uri, sid, userId, now)) || queued;

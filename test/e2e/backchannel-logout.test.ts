@@ -5,7 +5,9 @@
  * manual clock advances, logged, and given up after oidc.backchannel_logout_attempts, while the
  * browser's sign-out is answered at once; grants end with the session unless offline.
  */
+import { randomBytes } from 'node:crypto';
 import type { IncomingMessage } from 'node:http';
+import { hashSecret } from '../../src/core/secrets.js';
 import { createLocalJWKSet, decodeProtectedHeader, jwtVerify, type JSONWebKeySet } from 'jose';
 import { afterAll, beforeAll, expect, it } from 'vitest';
 import { hiddenField } from '../helpers/browser-http.js';
@@ -170,6 +172,33 @@ describeEachEngine('Back-Channel Logout (e2e)', (factory) => {
     expect(payload).toMatchObject({ sub: userId, sid: session.sid });
     expect((await fx.store.findRefreshToken(grant.refreshHash))!.revokedAt).not.toBeNull();
     expect((await fx.store.findRefreshToken(offline.refreshHash))!.revokedAt).toBeNull();
+  });
+
+  it('a password reset by e-mailed link ends every session of the user the same way', async () => {
+    answer = { status: 200 };
+    const notes = await clientWithReceiver('/reset');
+    const { session, userId } = await signedInBrowser(fx);
+    const grant = await grantThrough(fx, notes, session);
+    const link = randomBytes(32).toString('base64url');
+    const now = fx.clock.now();
+    await fx.store.issueAccountToken(
+      { tokenHash: hashSecret(link), userId, purpose: 'reset', createdAt: now, expiresAt: now + 3600 },
+      0,
+    );
+    const before = received.length;
+    const result = await fx.gatehouse.resetting.reset(
+      link,
+      'a brand new passphrase',
+      'a brand new passphrase',
+      '127.0.0.1',
+    );
+    expect(result.kind).not.toBe('link-not-usable');
+    expect(await fx.store.findSession(session.idHash)).toBeNull();
+    await fx.gatehouse.logoutDeliveries!.idle();
+    const mine = received.slice(before);
+    expect(mine.map((r) => r.path)).toEqual(['/reset']);
+    expect((await verifyLogoutToken(mine[0]!.body.get('logout_token')!, notes)).payload.sid).toBe(session.sid);
+    expect((await fx.store.findRefreshToken(grant.refreshHash))!.revokedAt).not.toBeNull();
   });
 
   it("an administrator's deactivation (the CLI's accounts) queues the logout tokens; the server's worker sends them at its tick", async () => {
