@@ -19,6 +19,9 @@ import { AccountMail, type SelfServiceContext } from './accounts/self-service.js
 import { PendingAuthorizations } from './accounts/pending-authorizations.js';
 import { DeviceVerification } from './accounts/device-verification.js';
 import { Sessions } from './accounts/sessions.js';
+import { announcingSessionEnds, SessionLogout } from './accounts/logout.js';
+import { BackChannelLogout } from './accounts/logout-deliveries.js';
+import { LogoutRequests } from './accounts/logout-requests.js';
 import { Throttle } from './accounts/throttle.js';
 import { canonicalize } from './accounts/canonical.js';
 import { TrustedDevices } from './accounts/devices.js';
@@ -48,6 +51,7 @@ import { keyRingSettings } from './config/signing.js';
 import type { Store, ThrottleStore } from './storage/store.js';
 import type { HttpServices } from './http/services.js';
 import { remoteJwksCache } from './outbound/remote-jwks.js';
+import { GuardedFetcher } from './outbound/guarded-fetch.js';
 
 /** Everything start wires together: what HTTP is handed, plus what only tests and the CLI reach for. */
 export interface Services extends HttpServices {
@@ -64,6 +68,8 @@ export interface Services extends HttpServices {
   readonly mail: AccountMail;
   /** Key sets at the URLs clients and trusted issuers name (outbound_fetch). */
   readonly remoteKeySets: RemoteKeySets;
+  /** Back-Channel Logout: the worker sending queued logout tokens; null without signing keys. */
+  readonly logoutDeliveries: BackChannelLogout | null;
   /** Lets e-mails still on their way go out and writes the queued audit events (the store stays open). */
   close(): Promise<void>;
 }
@@ -101,6 +107,22 @@ function pairwiseSubjectSecret(keyEncryptionKey: string | undefined): Buffer {
   return keyEncryptionKey
     ? Buffer.from(hkdfSync('sha256', keyEncryptionKey, 'gatehouse', 'pairwise-subject v1', 32))
     : randomBytes(32);
+}
+
+/**
+ * What a session's end means for OpenID Connect, for a command run without the server (an
+ * administrator's `user deactivate` or `user password`): grants revoked and logout tokens queued
+ * only; a running server's worker sends them at its next tick.
+ */
+export function commandSessionLogout(config: GatehouseConfig, store: Store, clock: Clock = systemClock): SessionLogout {
+  return new SessionLogout({
+    store,
+    clock,
+    ids: cryptoIds,
+    subjects: new Subjects(pairwiseSubjectSecret(config.key_encryption_key)),
+    logger: pino({ level: 'silent' }),
+    queued: () => {},
+  });
 }
 
 /**
@@ -257,7 +279,36 @@ export function composeServices(options: ComposeOptions): Services {
     { issuer: config.issuer, audience: config.access_token_audience },
     subjects,
   );
-  const sessions = new Sessions(store, clock, ids, config.session_lifetime);
+  // OpenID Connect logout: a session's end revokes its grants (but offline ones) and queues a
+  // logout token for each client with a backchannel_logout_uri; the worker sends them, through
+  // the guarded fetcher, never holding up the browser.
+  const backchannelFetcher = new GuardedFetcher({
+    timeoutMs: config.oidc.backchannel_logout_timeout * 1000,
+    maxBytes: config.outbound_fetch.max_bytes,
+    allowLoopback: config.outbound_fetch.allow_loopback,
+  });
+  const logoutDeliveries = idTokens
+    ? new BackChannelLogout({
+        store: store.logoutDeliveries,
+        clients: store,
+        signer: idTokens,
+        post: (uri, fields) => backchannelFetcher.postForm(uri, fields),
+        clock,
+        logger,
+        attempts: config.oidc.backchannel_logout_attempts,
+        timeout: config.oidc.backchannel_logout_timeout,
+      })
+    : null;
+  const sessionLogout = new SessionLogout({
+    store,
+    clock,
+    ids,
+    subjects,
+    logger,
+    queued: () => logoutDeliveries?.kick(),
+  });
+  const sessions = new Sessions(store, clock, ids, config.session_lifetime, sessionLogout.ended);
+  const logoutRequests = new LogoutRequests(store.pendingLogouts, clock, ids);
   const pendingAuthorizations = new PendingAuthorizations(store, clock, ids);
 
   const { mail: mailSettings } = config;
@@ -272,7 +323,8 @@ export function composeServices(options: ComposeOptions): Services {
     new URL(config.issuer).host,
   );
   const selfService: SelfServiceContext = {
-    store,
+    // A password reset or change ends every session of the user at once: their OpenID grants too.
+    store: announcingSessionEnds(store, sessionLogout, clock),
     clock,
     ids,
     passwords,
@@ -335,6 +387,8 @@ export function composeServices(options: ComposeOptions): Services {
     deviceAuthorizationEndpoint,
     deviceVerification,
     sessions,
+    logoutRequests,
+    logoutDeliveries,
     pendingAuthorizations,
     registration,
     resetting,
@@ -346,7 +400,7 @@ export function composeServices(options: ComposeOptions): Services {
       await resetting.idle();
       // Sign-ups already answered are stored, and their e-mails queued, first.
       await registration.idle();
-      await Promise.all([mail.close(), auditLog?.close()]);
+      await Promise.all([mail.close(), auditLog?.close(), logoutDeliveries?.stop()]);
     },
   };
 }

@@ -9,7 +9,7 @@ import pino from 'pino';
 import { resolveKeyEncryptionKey } from './config/key-file.js';
 import { ConfigError, databaseLocation } from './config/load.js';
 import { buildHttpServer } from './http/server.js';
-import { type CleanupSchedule, type Every, scheduleCleanup } from './storage/cleanup-schedule.js';
+import { type CleanupSchedule, type Every, realEvery, scheduleCleanup } from './storage/cleanup-schedule.js';
 import { latestVersion, schemaVersion } from './storage/migrations/index.js';
 import { openStore } from './storage/open.js';
 import type { SqlStore } from './storage/sql-store.js';
@@ -27,6 +27,8 @@ export interface StartOptions extends Omit<ComposeOptions, 'store'> {
   scheduleCleanup?: boolean;
   /** What repeats the clean-up: setInterval unless given (a test harness ticks it by hand). */
   every?: Every;
+  /** What repeats the back-channel logout worker's look at its queue: setInterval unless given (tests tick it). */
+  logoutDeliveryEvery?: Every;
   /**
    * Called once everything is built, just before listening, with the function that closes it all:
    * `gatehouse serve` installs its signal handlers here, so a signal during start-up still ends the
@@ -47,6 +49,9 @@ export interface RunningGatehouse {
   /** Stops accepting, lets in-flight requests finish, then releases everything start opened. Idempotent. */
   close(): Promise<void>;
 }
+
+/** The shortest retry delay of a back-channel logout (LOGOUT_RETRY_DELAYS): a due retry waits at most this long more. */
+const LOGOUT_DELIVERY_TICK_MS = 10_000;
 
 export async function startGatehouse(options: StartOptions): Promise<RunningGatehouse> {
   const logger = options.logger ?? pino({ level: 'silent' });
@@ -70,6 +75,7 @@ export async function startGatehouse(options: StartOptions): Promise<RunningGate
   // it failed; the first failure is thrown at the end.
   let app: FastifyInstance | undefined;
   let cleanup: CleanupSchedule | undefined;
+  let stopLogoutDeliveries: (() => void) | undefined;
   let gatehouse: Services | undefined;
   let redis: { close(): Promise<void> } | undefined;
   let closing: Promise<void> | undefined;
@@ -78,6 +84,7 @@ export async function startGatehouse(options: StartOptions): Promise<RunningGate
       const steps = [
         () => app?.close(),
         () => cleanup?.stop(),
+        () => stopLogoutDeliveries?.(),
         () => gatehouse?.close(),
         () => redis?.close(),
         () => (ownStore ? store.close() : undefined),
@@ -141,6 +148,10 @@ export async function startGatehouse(options: StartOptions): Promise<RunningGate
       const { retention } = config.audit;
       cleanup = scheduleCleanup(store, gatehouse.clock, config.cleanup_interval, logger, retention, options.every);
     }
+    // Back-Channel Logout: deliveries due for a retry are looked for every LOGOUT_DELIVERY_TICK.
+    const worker = gatehouse.logoutDeliveries;
+    if (worker && !closing)
+      stopLogoutDeliveries = (options.logoutDeliveryEvery ?? realEvery)(LOGOUT_DELIVERY_TICK_MS, () => worker.kick());
     return { app, url, gatehouse, cleanup: cleanup ?? null, store, close };
   } catch (error) {
     await close().catch(() => {});

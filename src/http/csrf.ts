@@ -10,6 +10,7 @@ export type CsrfPurpose =
   | 'login'
   | 'consent'
   | 'logout'
+  | 'end-session'
   | 'register'
   | 'confirm'
   | 'reset-request'

@@ -18,6 +18,7 @@ import { registerDeviceRoutes } from './routes/device.js';
 import { registerDeviceAuthorizationRoute } from './routes/device-authorization.js';
 import { registerDiscoveryRoutes } from './routes/discovery.js';
 import { registerLoginRoutes } from './routes/login.js';
+import { registerLogoutRoutes } from './routes/logout.js';
 import { registerRegistrationRoutes } from './routes/registration.js';
 import { registerResettingRoutes } from './routes/resetting.js';
 import { registerTokenManagementRoutes } from './routes/token-management.js';
@@ -210,6 +211,7 @@ export function buildHttpServer(gatehouse: HttpServices, logger: Logger): Fastif
     registerResettingRoutes(pages, gatehouse, browser);
     registerAccountRoutes(pages, gatehouse, browser);
     registerDeviceRoutes(pages, gatehouse, browser);
+    registerLogoutRoutes(pages, gatehouse, browser);
   });
   return app;
 }

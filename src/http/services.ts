@@ -6,6 +6,7 @@ import type { Registration } from '../accounts/registration.js';
 import type { PasswordResetting } from '../accounts/resetting.js';
 import type { AccountMail } from '../accounts/self-service.js';
 import type { Sessions } from '../accounts/sessions.js';
+import type { LogoutRequests } from '../accounts/logout-requests.js';
 import type { AuditLog } from '../audit/audit-log.js';
 import type { SecurityEvents } from '../audit/events.js';
 import type { GatehouseConfig } from '../config/schema.js';
@@ -47,6 +48,8 @@ export interface HttpServices {
   readonly deviceAuthorizationEndpoint: DeviceAuthorizationEndpoint;
   readonly deviceVerification: DeviceVerification;
   readonly sessions: Sessions;
+  /** RP-Initiated Logout: end-session requests awaiting the confirmation page. */
+  readonly logoutRequests: LogoutRequests;
   readonly pendingAuthorizations: PendingAuthorizations;
   readonly registration: Registration;
   readonly resetting: PasswordResetting;

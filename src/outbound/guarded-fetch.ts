@@ -98,6 +98,26 @@ export class GuardedFetcher {
     }
   }
 
+  /**
+   * POST `fields` as application/x-www-form-urlencoded to `url` (Back-Channel Logout) and answer
+   * the response's status; its body is not read. A redirect is a status like any other: never followed.
+   */
+  async postForm(url: string, fields: Record<string, string>): Promise<number> {
+    const target = this.checkUrl(url);
+    const controller = new AbortController();
+    const timer = setTimeout(() => controller.abort(), this.options.timeoutMs);
+    try {
+      const addresses = await this.permittedAddresses(target, controller.signal);
+      return await this.post(target, addresses, new URLSearchParams(fields).toString(), controller.signal);
+    } catch (error) {
+      if (error instanceof OutboundFetchError) throw error;
+      if (controller.signal.aborted) throw new OutboundFetchError('timeout', target.host, 'no answer in time');
+      throw new OutboundFetchError('unreachable', target.host, (error as NodeJS.ErrnoException).code ?? 'failed');
+    } finally {
+      clearTimeout(timer);
+    }
+  }
+
   private checkUrl(url: string): URL {
     let target: URL;
     try {
@@ -134,15 +154,42 @@ export class GuardedFetcher {
     return [...addresses];
   }
 
+  private post(target: URL, pinned: LookupAddress[], body: string, signal: AbortSignal): Promise<number> {
+    const client = target.protocol === 'https:' ? https : http;
+    return new Promise<number>((resolve, reject) => {
+      const request = client.request(
+        {
+          protocol: target.protocol,
+          hostname: bareHost(target.hostname),
+          port: target.port || undefined,
+          path: `${target.pathname}${target.search}`,
+          method: 'POST',
+          headers: {
+            'content-type': 'application/x-www-form-urlencoded',
+            'content-length': Buffer.byteLength(body),
+            'user-agent': 'Gatehouse',
+          },
+          lookup: pinnedLookup(pinned),
+          ...(this.options.ca ? { ca: this.options.ca } : {}),
+          agent: false,
+          signal,
+        },
+        (response) => {
+          // Only the status matters: the body is never read, the connection closed at once.
+          resolve(response.statusCode ?? 0);
+          response.destroy();
+          request.destroy();
+        },
+      );
+      request.on('error', reject);
+      request.end(body);
+    });
+  }
+
   private get(target: URL, pinned: LookupAddress[], signal: AbortSignal): Promise<FetchedJson> {
     const { maxBytes } = this.options;
     const host = target.host;
-    // Node resolves the host name again unless told what it is: this lookup answers the checked
-    // addresses only (all of them when Node asks for all, to try one after another: happy eyeballs).
-    const lookup: LookupFunction = (_hostname, options, callback) => {
-      if (options.all) (callback as (e: null, all: LookupAddress[]) => void)(null, pinned);
-      else callback(null, pinned[0]!.address, pinned[0]!.family);
-    };
+    const lookup = pinnedLookup(pinned);
     const client = target.protocol === 'https:' ? https : http;
     return new Promise<FetchedJson>((resolve, reject) => {
       const request = client.request(
@@ -181,6 +228,17 @@ export class GuardedFetcher {
       request.end();
     });
   }
+}
+
+/**
+ * Node resolves the host name again unless told what it is: this lookup answers the checked
+ * addresses only (all of them when Node asks for all, to try one after another: happy eyeballs).
+ */
+function pinnedLookup(pinned: LookupAddress[]): LookupFunction {
+  return (_hostname, options, callback) => {
+    if (options.all) (callback as (e: null, all: LookupAddress[]) => void)(null, pinned);
+    else callback(null, pinned[0]!.address, pinned[0]!.family);
+  };
 }
 
 /** A response refused on its status and headers alone, before any of its body is read. */

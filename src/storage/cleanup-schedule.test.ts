@@ -16,6 +16,9 @@ const COUNTS: CleanupCounts = {
   pendingAuthorizations: 0,
   deviceCodes: 0,
   usedAssertionIds: 0,
+  pendingLogouts: 0,
+  logoutDeliveries: 0,
+  oidcGrants: 0,
 };
 
 function recordingLogger() {

@@ -28,7 +28,7 @@ export interface CleanupSchedule {
 /** Calls `tick` every `ms` until the returned function is called: setInterval, or a hand-driven one in tests. */
 export type Every = (ms: number, tick: () => void) => () => void;
 
-const realEvery: Every = (ms, tick) => {
+export const realEvery: Every = (ms, tick) => {
   const timer = setInterval(tick, ms);
   // A server with nothing else to do may still exit (after SIGTERM) between runs.
   timer.unref();

@@ -6,6 +6,8 @@ import { SqlCodes } from './sql/codes.js';
 import { SqlConsents } from './sql/consents.js';
 import { SqlDeviceCodes } from './sql/device-codes.js';
 import { SqlOidcGrants } from './sql/oidc-grants.js';
+import { SqlLogoutDeliveries } from './sql/logout-deliveries.js';
+import { SqlPendingLogouts } from './sql/pending-logouts.js';
 import { SqlKeys } from './sql/keys.js';
 import { SqlMaintenance } from './sql/maintenance.js';
 import { findPendingSignIn, savePendingAuthorization, takePendingAuthorization } from './sql/pending-authorizations.js';
@@ -71,6 +73,10 @@ export class SqlStore implements Store {
   readonly deviceCodes: SqlDeviceCodes;
   /** The sign-ins behind OpenID Connect grants: sql/oidc-grants.ts. */
   readonly oidcGrants: SqlOidcGrants;
+  /** End-session requests awaiting the confirmation page: sql/pending-logouts.ts. */
+  readonly pendingLogouts: SqlPendingLogouts;
+  /** The back-channel logout queue: sql/logout-deliveries.ts. */
+  readonly logoutDeliveries: SqlLogoutDeliveries;
 
   /** `clientCache` (default on): keep client records in memory, see ClientCache. */
   constructor(
@@ -91,6 +97,8 @@ export class SqlStore implements Store {
     this.maintenance = new SqlMaintenance(db, this.clients);
     this.deviceCodes = new SqlDeviceCodes(db);
     this.oidcGrants = new SqlOidcGrants(db);
+    this.pendingLogouts = new SqlPendingLogouts(db);
+    this.logoutDeliveries = new SqlLogoutDeliveries(db);
   }
 
   /** Client lookups answered from memory so far (0 without a client cache). */

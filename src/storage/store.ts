@@ -17,6 +17,7 @@ import type {
 } from '../core/ports.js';
 import type { AccountTokenStore, UserGrantStore, UserStore } from './ports/accounts.js';
 import type { AuditStore } from './ports/audit.js';
+import type { LogoutDeliveryStore, PendingLogoutStore } from './ports/logout.js';
 import type { PendingAuthorizationStore, SessionStore } from './ports/sessions.js';
 import type { ThrottleStore, TrustedDeviceStore } from './ports/throttle.js';
 
@@ -48,6 +49,7 @@ export type {
 // Storage's own contracts, one file per concern.
 export * from './ports/accounts.js';
 export * from './ports/audit.js';
+export * from './ports/logout.js';
 export * from './ports/sessions.js';
 export * from './ports/throttle.js';
 
@@ -72,6 +74,12 @@ export interface CleanupCounts {
   unconfirmedUsers: number;
   /** Ids of client assertions and jwt-bearer grants past their exp (a replay is refused by exp then). */
   usedAssertionIds: number;
+  /** Expired end-session requests (the logout confirmation page's server-side state). */
+  pendingLogouts: number;
+  /** Back-channel logout deliveries given up after their last attempt. */
+  logoutDeliveries: number;
+  /** Sign-ins behind OpenID grants whose family has no code, refresh token or live access token left. */
+  oidcGrants: number;
 }
 
 export interface MaintenanceStore {
@@ -102,6 +110,10 @@ export interface Store
   readonly deviceCodes: DeviceCodeStore;
   /** The sign-ins behind OpenID Connect grants (migration 16). */
   readonly oidcGrants: OidcGrantStore;
+  /** End-session requests awaiting the logout confirmation page (migration 17). */
+  readonly pendingLogouts: PendingLogoutStore;
+  /** The back-channel logout queue (migrations 16 and 17). */
+  readonly logoutDeliveries: LogoutDeliveryStore;
   /** Applies pending migrations; returns the versions applied now. */
   migrate(): Promise<number[]>;
   close(): Promise<void>;

@@ -262,7 +262,7 @@ describe('gatehouse CLI and self-registered accounts [sqlite]', () => {
       const result = await cli(['tokens', 'clean']);
       expectSuccess(result);
       expect(result.stdout).toMatch(
-        /^Deleted \d+ expired access tokens, .* idle sign-in failure counters, \d+ expired device cookies and known accounts, 1 expired confirmation and reset links, 1 never-confirmed accounts, \d+ unanswered consent pages, \d+ expired device authorizations, \d+ expired assertion ids and \d+ audit events older than audit\.retention\.\n$/,
+        /^Deleted \d+ expired access tokens, .* idle sign-in failure counters, \d+ expired device cookies and known accounts, 1 expired confirmation and reset links, 1 never-confirmed accounts, \d+ unanswered consent pages, \d+ expired device authorizations, \d+ expired assertion ids, \d+ unanswered sign-out pages, \d+ given-up back-channel logouts, \d+ spent OpenID sign-ins and \d+ audit events older than audit\.retention\.\n$/,
       );
 
       const usernames = (

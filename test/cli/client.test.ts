@@ -708,7 +708,7 @@ describeEachEngine('gatehouse client', (factory) => {
       const result = await cli(['tokens', 'clean']);
       expectSuccess(result);
       expect(result.stdout).toBe(
-        'Deleted 4 expired access tokens, 2 refresh tokens, 1 authorization codes, 0 sessions, 0 retired signing keys, 0 idle sign-in failure counters, 0 expired device cookies and known accounts, 0 expired confirmation and reset links, 0 never-confirmed accounts, 0 unanswered consent pages, 0 expired device authorizations, 0 expired assertion ids and 0 audit events older than audit.retention.\n',
+        'Deleted 4 expired access tokens, 2 refresh tokens, 1 authorization codes, 0 sessions, 0 retired signing keys, 0 idle sign-in failure counters, 0 expired device cookies and known accounts, 0 expired confirmation and reset links, 0 never-confirmed accounts, 0 unanswered consent pages, 0 expired device authorizations, 0 expired assertion ids, 0 unanswered sign-out pages, 0 given-up back-channel logouts, 0 spent OpenID sign-ins and 0 audit events older than audit.retention.\n',
       );
 
       const hashes = async (table: string, key: string) =>
@@ -739,6 +739,9 @@ describeEachEngine('gatehouse client', (factory) => {
         pendingAuthorizations: 0,
         deviceCodes: 0,
         usedAssertionIds: 0,
+        pendingLogouts: 0,
+        logoutDeliveries: 0,
+        oidcGrants: 0,
         auditEvents: 0,
       });
 

@@ -118,6 +118,8 @@ export interface TestServer {
   cleanupEvery: number[];
   /** One tick of the scheduled clean-up (it never runs on its own here), awaited to its end. */
   runScheduledCleanup(): Promise<void>;
+  /** One tick of the back-channel logout worker (it never runs on a timer here), awaited to its end. */
+  tickLogoutDeliveries(): Promise<void>;
   /** Closes the app, then the database (unless it was given). Idempotent. */
   close(): Promise<void>;
 }
@@ -201,7 +203,12 @@ async function startOnce(options: TestServerOptions): Promise<TestServer> {
       ticks.add(tick);
       return () => void ticks.delete(tick);
     };
+    const logoutTicks = new Set<() => void>();
     const running = await startGatehouse({
+      logoutDeliveryEvery: (_ms, tick) => {
+        logoutTicks.add(tick);
+        return () => void logoutTicks.delete(tick);
+      },
       config,
       store,
       logger,
@@ -244,6 +251,10 @@ async function startOnce(options: TestServerOptions): Promise<TestServer> {
       async runScheduledCleanup() {
         for (const tick of ticks) tick();
         await running.cleanup?.idle();
+      },
+      async tickLogoutDeliveries() {
+        for (const tick of logoutTicks) tick();
+        await gatehouse.logoutDeliveries?.idle();
       },
       close() {
         closing ??= (async () => {

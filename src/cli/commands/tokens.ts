@@ -20,7 +20,7 @@ export function tokensCommand(): Command {
       const counts = await cleanUp(store, systemClock.now(), config.audit.retention);
       if (options.json) return printJson(counts);
       printLines([
-        `Deleted ${counts.accessTokens} expired access tokens, ${counts.refreshTokens} refresh tokens, ${counts.authorizationCodes} authorization codes, ${counts.sessions} sessions, ${counts.signingKeys} retired signing keys, ${counts.throttles} idle sign-in failure counters, ${counts.trustedDevices} expired device cookies and known accounts, ${counts.accountTokens} expired confirmation and reset links, ${counts.unconfirmedUsers} never-confirmed accounts, ${counts.pendingAuthorizations} unanswered consent pages, ${counts.deviceCodes} expired device authorizations, ${counts.usedAssertionIds} expired assertion ids and ${counts.auditEvents} audit events older than audit.retention.`,
+        `Deleted ${counts.accessTokens} expired access tokens, ${counts.refreshTokens} refresh tokens, ${counts.authorizationCodes} authorization codes, ${counts.sessions} sessions, ${counts.signingKeys} retired signing keys, ${counts.throttles} idle sign-in failure counters, ${counts.trustedDevices} expired device cookies and known accounts, ${counts.accountTokens} expired confirmation and reset links, ${counts.unconfirmedUsers} never-confirmed accounts, ${counts.pendingAuthorizations} unanswered consent pages, ${counts.deviceCodes} expired device authorizations, ${counts.usedAssertionIds} expired assertion ids, ${counts.pendingLogouts} unanswered sign-out pages, ${counts.logoutDeliveries} given-up back-channel logouts, ${counts.oidcGrants} spent OpenID sign-ins and ${counts.auditEvents} audit events older than audit.retention.`,
       ]);
     });
   });

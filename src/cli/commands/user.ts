@@ -1,7 +1,7 @@
 import { Command } from 'commander';
 import type { UserAccounts } from '../../accounts/users.js';
 import type { GatehouseConfig } from '../../config/schema.js';
-import type { UserRecord, UserStore } from '../../storage/store.js';
+import type { Store, UserRecord } from '../../storage/store.js';
 import type { AdminAudit } from '../context.js';
 import { formatTime, printJson, printLines, printTable } from '../output.js';
 import { withStoreOptions, type StoreOptions } from '../store-options.js';
@@ -10,10 +10,15 @@ import { readNewPassword } from './password-input.js';
 const collect = (value: string, previous: string[]) => [...previous, value];
 
 /** The accounts service with the configured password policy (loaded when a command runs, with argon2). */
-async function accountsFor(config: GatehouseConfig, store: UserStore, audit: AdminAudit): Promise<UserAccounts> {
+async function accountsFor(config: GatehouseConfig, store: Store, audit: AdminAudit): Promise<UserAccounts> {
   const { UserAccounts } = await import('../../accounts/users.js');
+  const { announcingSessionEnds } = await import('../../accounts/logout.js');
+  const { commandSessionLogout } = await import('../../compose.js');
+  const { systemClock } = await import('../../core/clock.js');
   const policy = { minLength: config.password_min_length, maxLength: config.password_max_length };
-  return new UserAccounts(store, { passwordPolicy: policy, events: audit.events });
+  // Deactivating or setting a password ends the user's sessions: their OpenID grants and clients too.
+  const announcing = announcingSessionEnds(store, commandSessionLogout(config, store), systemClock);
+  return new UserAccounts(announcing, { passwordPolicy: policy, events: audit.events });
 }
 
 /** yes, no, or "no (awaiting e-mail confirmation)" for a self-registered account not yet confirmed. */

@@ -160,4 +160,9 @@ export interface OidcGrantStore {
   findOidcGrant(familyId: string): Promise<OidcGrantRecord | null>;
   /** Every grant signed in through the session `sid` (what its logout ends and notifies). */
   listOidcGrantsOfSession(sid: string): Promise<OidcGrantRecord[]>;
+  /**
+   * The grant ended with its session: its tokens revoked and its codes not yet exchanged used up
+   * (an exchange then counts as a replay), in one transaction. Returns the tokens revoked.
+   */
+  endOidcGrant(familyId: string, now: number): Promise<number>;
 }

@@ -4,12 +4,10 @@
  * Never edit a released migration: add the next version.
  */
 import type { SqlExecutor } from '../driver.js';
+import type { Migration } from './migration.js';
+import { openIdConnectMigrations } from './openid-connect.js';
 
-export interface Migration {
-  version: number;
-  name: string;
-  sql: string;
-}
+export type { Migration } from './migration.js';
 
 export const migrations: readonly Migration[] = [
   {
@@ -355,63 +353,7 @@ ALTER TABLE refresh_tokens ADD COLUMN audience TEXT;
 ALTER TABLE access_tokens ADD COLUMN audience TEXT;
 `,
   },
-  {
-    version: 16,
-    name: 'OpenID Connect: sessions with sid, OIDC client metadata, user claims, sign-ins behind grants, logout deliveries',
-    sql: `
--- A browser session's public id (OIDC sid: in ID tokens and logout tokens, never a secret: the
--- cookie is) and when the user last proved who they are (auth_time: a re-authentication of the
--- same user keeps the sid and moves auth_time). Sessions older than this migration get their own sid.
-ALTER TABLE sessions ADD COLUMN sid TEXT;
-ALTER TABLE sessions ADD COLUMN auth_time BIGINT;
-UPDATE sessions SET sid = id_hash, auth_time = created_at;
-CREATE INDEX sessions_sid_idx ON sessions (sid);
-
--- The OpenID Connect registration metadata of a client (JSON: id_token_signed_response_alg,
--- userinfo_signed_response_alg, post_logout_redirect_uris, backchannel_logout_uri,
--- backchannel_logout_session_required, subject_type, sector_identifier_uri and the sector it
--- resolved to, id_token_claims); NULL: the defaults (RS256, public subjects, nothing else).
-ALTER TABLE clients ADD COLUMN oidc TEXT;
-
--- OIDC Core §5.1 name and email_verified: set when the user followed a confirmation link (or an
--- administrator said so); accounts older than this migration are unverified.
-ALTER TABLE users ADD COLUMN display_name TEXT;
-ALTER TABLE users ADD COLUMN email_verified BOOLEAN NOT NULL DEFAULT FALSE;
-
--- The sign-in behind an authorization that asked for openid, by the grant (family) it started:
--- what every ID token of the grant says (auth_time, sid, amr, acr, nonce, the claims request),
--- whether offline_access was granted (then the grant outlives the session), and which session
--- to end it with.
-CREATE TABLE oidc_grants (
-  family_id TEXT PRIMARY KEY,
-  client_id TEXT NOT NULL REFERENCES clients (id) ON DELETE CASCADE,
-  user_id TEXT NOT NULL REFERENCES users (id) ON DELETE CASCADE,
-  sid TEXT NOT NULL,
-  auth_time BIGINT NOT NULL,
-  amr TEXT NOT NULL,
-  acr TEXT,
-  nonce TEXT,
-  claims TEXT,
-  offline BOOLEAN NOT NULL DEFAULT FALSE,
-  created_at BIGINT NOT NULL
-);
-CREATE INDEX oidc_grants_sid_idx ON oidc_grants (sid);
-
--- Back-Channel Logout 1.0: one logout token owed to one client, retried with backoff until
--- delivered or given up. The token is signed at each attempt from these claims (never stored signed).
-CREATE TABLE logout_deliveries (
-  id TEXT PRIMARY KEY,
-  client_id TEXT NOT NULL REFERENCES clients (id) ON DELETE CASCADE,
-  uri TEXT NOT NULL,
-  claims TEXT NOT NULL,
-  attempts INTEGER NOT NULL DEFAULT 0,
-  next_attempt_at BIGINT NOT NULL,
-  created_at BIGINT NOT NULL,
-  last_error TEXT
-);
-CREATE INDEX logout_deliveries_due_idx ON logout_deliveries (next_attempt_at);
-`,
-  },
+  ...openIdConnectMigrations,
 ];
 
 /** The newest migration this release knows: a database at a lower version must be migrated first. */

@@ -72,6 +72,9 @@ describeEachEngine('storage contract: clean-up', (factory) => {
         pendingAuthorizations: 0,
         deviceCodes: 0,
         usedAssertionIds: 0,
+        pendingLogouts: 0,
+        logoutDeliveries: 0,
+        oidcGrants: 0,
       });
       expect((await db.listSigningKeys()).map((key) => key.kid)).toEqual([
         current.kid,
@@ -138,6 +141,9 @@ describeEachEngine('storage contract: clean-up', (factory) => {
         pendingAuthorizations: 0,
         deviceCodes: 0,
         usedAssertionIds: 0,
+        pendingLogouts: 0,
+        logoutDeliveries: 0,
+        oidcGrants: 0,
       });
       // 5 rows in batches of 2: three statements per table (2 + 2 + 1).
       const deletes = run.mock.calls.map(([sql]) => /^DELETE FROM (\w+)/.exec(sql)?.[1]).filter(Boolean);
@@ -167,6 +173,9 @@ describeEachEngine('storage contract: clean-up', (factory) => {
         'pending_authorizations',
         'device_codes',
         'used_assertion_ids',
+        'pending_logouts',
+        'logout_deliveries',
+        'oidc_grants',
       ]);
       run.mockRestore();
 
@@ -199,6 +208,9 @@ describeEachEngine('storage contract: clean-up', (factory) => {
         pendingAuthorizations: 0,
         deviceCodes: 0,
         usedAssertionIds: 0,
+        pendingLogouts: 0,
+        logoutDeliveries: 0,
+        oidcGrants: 0,
       });
       // The default batch size works too.
       expect(await db.deleteExpired(FAR_FUTURE)).toEqual({
@@ -214,6 +226,9 @@ describeEachEngine('storage contract: clean-up', (factory) => {
         pendingAuthorizations: 0,
         deviceCodes: 0,
         usedAssertionIds: 0,
+        pendingLogouts: 0,
+        logoutDeliveries: 0,
+        oidcGrants: 0,
       });
       expect(await countRows(db, 'users')).toBe(1 + expired.length + live.length);
     } finally {
@@ -259,6 +274,9 @@ describeEachEngine('storage contract: clean-up', (factory) => {
         pendingAuthorizations: 0,
         deviceCodes: 0,
         usedAssertionIds: 0,
+        pendingLogouts: 0,
+        logoutDeliveries: 0,
+        oidcGrants: 0,
       });
       for (const gone of [idleLong, idleExactlyADay, blockEndsNow, ...many])
         expect(await throttleRow(db, gone), gone).toBeNull();
@@ -354,6 +372,9 @@ describeEachEngine('storage contract: clean-up', (factory) => {
         pendingAuthorizations: 0,
         deviceCodes: 0,
         usedAssertionIds: 0,
+        pendingLogouts: 0,
+        logoutDeliveries: 0,
+        oidcGrants: 0,
       });
       for (const gone of [expiredLink, linkExpiresNow, noLink, onlyReset]) {
         expect(await db.findUserById(gone.user.id)).toBeNull();
@@ -382,6 +403,9 @@ describeEachEngine('storage contract: clean-up', (factory) => {
         pendingAuthorizations: 0,
         deviceCodes: 0,
         usedAssertionIds: 0,
+        pendingLogouts: 0,
+        logoutDeliveries: 0,
+        oidcGrants: 0,
       });
       // A second later the last confirmation link has expired as well; the account goes with it.
       expect(await db.deleteExpired(now + 1)).toMatchObject({ accountTokens: 0, unconfirmedUsers: 1 });
@@ -395,9 +419,68 @@ describeEachEngine('storage contract: clean-up', (factory) => {
         pendingAuthorizations: 0,
         deviceCodes: 0,
         usedAssertionIds: 0,
+        pendingLogouts: 0,
+        logoutDeliveries: 0,
+        oidcGrants: 0,
       });
       for (const kept of [confirmed, adminCreatedDisabled, adminDeactivated])
         expect(await db.findUserById(kept.user.id)).not.toBeNull();
+    } finally {
+      await fresh.cleanup();
+    }
+  });
+
+  it('deleteExpired deletes the OpenID grants whose family has no code, refresh token or live access token left (after an hour)', async () => {
+    const fresh = await factory.createStore();
+    try {
+      const db = fresh.store;
+      const client = makeClient();
+      const user = makeUser();
+      await db.createClient(client);
+      await db.createUser(user);
+      const owner = { clientId: client.id, userId: user.id };
+      const now = T + 10_000;
+      const grant = async (createdAt = T) => {
+        const familyId = id('family');
+        await db.oidcGrants.saveOidcGrant({
+          familyId,
+          clientId: client.id,
+          userId: user.id,
+          sid: id('sid'),
+          authTime: T,
+          amr: ['pwd'],
+          acr: null,
+          nonce: null,
+          claims: null,
+          offline: false,
+          createdAt,
+        });
+        return familyId;
+      };
+      const bare = await grant();
+      const withRefresh = await grant();
+      await db.issueTokens({
+        accessToken: makeAccessToken(owner, withRefresh),
+        refreshToken: makeRefreshToken(owner, withRefresh, { expiresAt: FAR_FUTURE }),
+      });
+      const withLiveAccess = await grant();
+      await db.issueTokens({ accessToken: makeAccessToken(owner, withLiveAccess, { expiresAt: FAR_FUTURE }) });
+      const withRevokedAccess = await grant();
+      await db.issueTokens({ accessToken: makeAccessToken(owner, withRevokedAccess, { expiresAt: FAR_FUTURE }) });
+      await db.revokeFamily(withRevokedAccess, T);
+      const withCode = await grant();
+      await db.saveAuthorizationCode(makeCode(owner, { familyId: withCode, expiresAt: FAR_FUTURE }));
+      // Saved a moment before its code: not yet.
+      const recent = await grant(now - 60);
+
+      const counts = await db.deleteExpired(now);
+      expect(counts.oidcGrants).toBe(2);
+      const left = await Promise.all(
+        [bare, withRefresh, withLiveAccess, withRevokedAccess, withCode, recent].map(async (familyId) =>
+          Boolean(await db.oidcGrants.findOidcGrant(familyId)),
+        ),
+      );
+      expect(left).toEqual([false, true, true, false, true, true]);
     } finally {
       await fresh.cleanup();
     }

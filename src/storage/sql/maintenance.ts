@@ -85,6 +85,29 @@ export class SqlMaintenance implements MaintenanceStore {
       pendingAuthorizations: await deleteInBatches('pending_authorizations', 'id_hash'),
       deviceCodes: await deleteInBatches('device_codes', 'code_hash'),
       usedAssertionIds: await deleteInBatches('used_assertion_ids', 'jti_hash'),
+      pendingLogouts: await deleteInBatches('pending_logouts', 'id_hash'),
+      // Given up after their last attempt (and logged then): kept only until now, for an operator to look at.
+      logoutDeliveries: await this.db.run('DELETE FROM logout_deliveries WHERE given_up_at IS NOT NULL'),
+      oidcGrants: await this.deleteSpentOidcGrants(now, batchSize),
     }));
+  }
+
+  /**
+   * The sign-ins behind OpenID grants whose family has nothing left that could need them: no
+   * code, no refresh token, no live access token. An hour's grace: the grant is saved a moment
+   * before its code.
+   */
+  private async deleteSpentOidcGrants(now: number, batchSize: number): Promise<number> {
+    const sql = `DELETE FROM oidc_grants WHERE family_id IN (SELECT g.family_id FROM oidc_grants g WHERE g.created_at <= ?
+       AND NOT EXISTS (SELECT 1 FROM authorization_codes c WHERE c.family_id = g.family_id)
+       AND NOT EXISTS (SELECT 1 FROM refresh_tokens r WHERE r.family_id = g.family_id)
+       AND NOT EXISTS (SELECT 1 FROM access_tokens a WHERE a.family_id = g.family_id AND a.revoked_at IS NULL)
+       LIMIT ?)`;
+    let total = 0;
+    for (;;) {
+      const deleted = await this.db.run(sql, [now - 3600, batchSize]);
+      total += deleted;
+      if (deleted < batchSize) return total;
+    }
   }
 }

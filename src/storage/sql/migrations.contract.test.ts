@@ -95,6 +95,9 @@ describeEachEngine('storage contract: migrations and health', (factory) => {
         pendingAuthorizations: 0,
         deviceCodes: 0,
         usedAssertionIds: 0,
+        pendingLogouts: 0,
+        logoutDeliveries: 0,
+        oidcGrants: 0,
       });
     } finally {
       await fresh.cleanup();

@@ -1,4 +1,5 @@
 import type { SqlDriver } from '../driver.js';
+import { revokeFamilyWith } from './token-writes.js';
 import type { OidcGrantRecord, OidcGrantStore } from '../../core/ports.js';
 
 /** The sign-ins behind OpenID Connect grants (migration 16), by the family they started. */
@@ -62,5 +63,15 @@ export class SqlOidcGrants implements OidcGrantStore {
   async listOidcGrantsOfSession(sid: string): Promise<OidcGrantRecord[]> {
     const rows = await this.db.all<OidcGrantRow>('SELECT * FROM oidc_grants WHERE sid = ? ORDER BY created_at', [sid]);
     return rows.map(toRecord);
+  }
+
+  async endOidcGrant(familyId: string, now: number): Promise<number> {
+    return this.db.transaction(async (tx) => {
+      await tx.run('UPDATE authorization_codes SET consumed_at = ? WHERE family_id = ? AND consumed_at IS NULL', [
+        now,
+        familyId,
+      ]);
+      return revokeFamilyWith(tx, familyId, now);
+    });
   }
 }
