@@ -1,4 +1,3 @@
-import { hkdfSync, randomBytes } from 'node:crypto';
 import pino, { type Logger } from 'pino';
 import { MailQueue, OutboxMailer, SmtpMailer, type Mailer } from './accounts/mail/mailer.js';
 import { MailTemplates } from './accounts/mail/templates.js';
@@ -99,17 +98,6 @@ export interface ComposeOptions {
 }
 
 /**
- * The secret pairwise subjects are keyed with (OIDC Core §8.1): derived from key_encryption_key,
- * so every node computes the same `sub` and nobody without the key can compute another sector's.
- * Without a key (a command that never signs) a secret of this process only.
- */
-function pairwiseSubjectSecret(keyEncryptionKey: string | undefined): Buffer {
-  return keyEncryptionKey
-    ? Buffer.from(hkdfSync('sha256', keyEncryptionKey, 'gatehouse', 'pairwise-subject v1', 32))
-    : randomBytes(32);
-}
-
-/**
  * What a session's end means for OpenID Connect, for a command run without the server (an
  * administrator's `user deactivate` or `user password`): grants revoked and logout tokens queued
  * only; a running server's worker sends them at its next tick.
@@ -119,7 +107,7 @@ export function commandSessionLogout(config: GatehouseConfig, store: Store, cloc
     store,
     clock,
     ids: cryptoIds,
-    subjects: new Subjects(pairwiseSubjectSecret(config.key_encryption_key)),
+    subjects: Subjects.keyedWith(config.key_encryption_key),
     logger: pino({ level: 'silent' }),
     queued: () => {},
   });
@@ -149,7 +137,7 @@ export function composeServices(options: ComposeOptions): Services {
     ? new KeyRing(store, clock, new KeyEncryption(config.key_encryption_key), keyRingSettings(config))
     : null;
   // OpenID Connect: the sub each client sees (ID tokens, userinfo, JWT access tokens, introspection).
-  const subjects = new Subjects(pairwiseSubjectSecret(config.key_encryption_key));
+  const subjects = Subjects.keyedWith(config.key_encryption_key);
   const minter = new TokenMinter(
     {
       accessTokenLifetime: config.access_token_lifetime,

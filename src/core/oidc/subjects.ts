@@ -1,4 +1,4 @@
-import { createHmac } from 'node:crypto';
+import { createHmac, hkdfSync, randomBytes } from 'node:crypto';
 import type { ClientRecord } from '../ports.js';
 
 /**
@@ -10,6 +10,19 @@ import type { ClientRecord } from '../ports.js';
 export class Subjects {
   /** `pairwiseSecret`: a server secret (derived from key_encryption_key), so nobody can compute another sector's sub. */
   constructor(private readonly pairwiseSecret: Buffer | string) {}
+
+  /**
+   * Subjects keyed with a secret derived from key_encryption_key (HKDF), so every node computes the
+   * same pairwise `sub` and nobody without the key can compute another sector's. Without a key (a
+   * command that never signs) a secret of this process only.
+   */
+  static keyedWith(keyEncryptionKey: string | undefined): Subjects {
+    return new Subjects(
+      keyEncryptionKey
+        ? Buffer.from(hkdfSync('sha256', keyEncryptionKey, 'gatehouse', 'pairwise-subject v1', 32))
+        : randomBytes(32),
+    );
+  }
 
   of(client: Pick<ClientRecord, 'oidc' | 'redirectUris'>, userId: string): string {
     if (client.oidc?.subjectType !== 'pairwise') return userId;
