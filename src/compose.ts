@@ -98,22 +98,6 @@ export interface ComposeOptions {
 }
 
 /**
- * What a session's end means for OpenID Connect, for a command run without the server (an
- * administrator's `user deactivate` or `user password`): grants revoked and logout tokens queued
- * only; a running server's worker sends them at its next tick.
- */
-export function commandSessionLogout(config: GatehouseConfig, store: Store, clock: Clock = systemClock): SessionLogout {
-  return new SessionLogout({
-    store,
-    clock,
-    ids: cryptoIds,
-    subjects: Subjects.keyedWith(config.key_encryption_key),
-    logger: pino({ level: 'silent' }),
-    queued: () => {},
-  });
-}
-
-/**
  * The explicit wiring: each service gets exactly the collaborators it uses. The one place that
  * knows which class implements which port (accounts' sign-in for core's ResourceOwnerAuthenticator,
  * the throttle for its client-authentication port, the event bus for its SecurityEventSink).

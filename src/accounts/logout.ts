@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import type { Clock, IdSource } from '../core/clock.js';
-import type { Subjects } from '../core/oidc/subjects.js';
+import { cryptoIds } from '../core/clock.js';
+import { Subjects } from '../core/oidc/subjects.js';
 import type { ClientRecord, LogoutQueueLimits, Store } from '../storage/store.js';
 import type { SessionEndListener } from './sessions.js';
 
@@ -125,5 +126,27 @@ export function announcingSessionEnds<S extends SignOutEverywhere>(store: S, log
       const value: unknown = Reflect.get(target, property, target);
       return typeof value === 'function' ? value.bind(target) : value;
     },
+  });
+}
+
+/**
+ * What a session's end means for OpenID Connect, for a command run without the server (an
+ * administrator's `user deactivate` or `user password`): grants revoked and logout tokens queued
+ * only; a running server's worker sends them at its next tick. Warnings go to stderr.
+ */
+export function commandSessionLogout(
+  keyEncryptionKey: string | undefined,
+  store: SessionLogoutDeps['store'],
+  clock: Clock,
+): SessionLogout {
+  const warn = (fields: object, message: string) =>
+    void process.stderr.write(`warning: ${message} ${JSON.stringify(fields)}\n`);
+  return new SessionLogout({
+    store,
+    clock,
+    ids: cryptoIds,
+    subjects: Subjects.keyedWith(keyEncryptionKey),
+    logger: { warn, error: warn } as SessionLogoutDeps['logger'],
+    queued: () => {},
   });
 }

@@ -15,9 +15,8 @@ import { describeEachEngine } from '../helpers/databases.js';
 import { gate, localServer, type LocalServer } from '../harness/local-servers.js';
 import { startTestServer, type TestServer } from '../harness/index.js';
 import { createOidcClient, grantThrough, LOGOUT_PASSWORD, signedInBrowser } from '../harness/logout.js';
-import { announcingSessionEnds } from '../../src/accounts/logout.js';
+import { announcingSessionEnds, commandSessionLogout } from '../../src/accounts/logout.js';
 import { UserAccounts } from '../../src/accounts/users.js';
-import { commandSessionLogout } from '../../src/compose.js';
 import { makeCode } from '../helpers/storage-contract.js';
 import type { ClientRecord } from '../../src/core/ports.js';
 
@@ -208,7 +207,7 @@ describeEachEngine('Back-Channel Logout (e2e)', (factory) => {
     await grantThrough(fx, notes, session);
     const before = received.length;
     const accounts = new UserAccounts(
-      announcingSessionEnds(fx.store, commandSessionLogout(fx.config, fx.store, fx.clock), fx.clock),
+      announcingSessionEnds(fx.store, commandSessionLogout(fx.config.key_encryption_key, fx.store, fx.clock), fx.clock),
       { clock: fx.clock, passwords: fx.gatehouse.passwords, events: fx.gatehouse.events },
     );
     await accounts.setEnabled(username, false);

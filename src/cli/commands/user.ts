@@ -12,12 +12,15 @@ const collect = (value: string, previous: string[]) => [...previous, value];
 /** The accounts service with the configured password policy (loaded when a command runs, with argon2). */
 async function accountsFor(config: GatehouseConfig, store: Store, audit: AdminAudit): Promise<UserAccounts> {
   const { UserAccounts } = await import('../../accounts/users.js');
-  const { announcingSessionEnds } = await import('../../accounts/logout.js');
-  const { commandSessionLogout } = await import('../../compose.js');
+  const { announcingSessionEnds, commandSessionLogout } = await import('../../accounts/logout.js');
   const { systemClock } = await import('../../core/clock.js');
   const policy = { minLength: config.password_min_length, maxLength: config.password_max_length };
   // Deactivating or setting a password ends the user's sessions: their OpenID grants and clients too.
-  const announcing = announcingSessionEnds(store, commandSessionLogout(config, store), systemClock);
+  const announcing = announcingSessionEnds(
+    store,
+    commandSessionLogout(config.key_encryption_key, store, systemClock),
+    systemClock,
+  );
   return new UserAccounts(announcing, { passwordPolicy: policy, events: audit.events });
 }
 
