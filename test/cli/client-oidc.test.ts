@@ -1,5 +1,6 @@
 /**
- * `gatehouse client create` for OpenID Connect clients, through the built CLI on both engines: the
+ * `gatehouse client create` for OpenID Connect clients, through the built CLI (on SQLite: the
+ * storage of `oidc` is the clients contract's, on both engines; here the CLI's flags and output): the
  * flags stored and printed under their Registration names by `show` and `list --json`, one misuse,
  * and a pairwise client's sector_identifier_uri fetched from a local server (loopback allowed, as
  * on a development machine). Each rule's good and bad values: src/core/client-oidc.test.ts.
@@ -7,9 +8,9 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { json, type LocalServer, localServer } from '../harness/local-servers.js';
-import { describeEachEngine, type TestDatabase } from '../helpers/databases.js';
+import { engines, type TestDatabase } from '../helpers/databases.js';
 import { databaseUrl, expectMisuse, expectSuccess, parseJson, runCli, type RunOptions } from '../helpers/cli.js';
 
 interface Described {
@@ -26,7 +27,8 @@ interface Described {
   id_token_claims: boolean;
 }
 
-describeEachEngine('gatehouse client create for OpenID Connect clients', (factory) => {
+describe('gatehouse client create for OpenID Connect clients [sqlite]', () => {
+  const factory = engines.sqlite;
   let db: TestDatabase;
   let dir: string;
   let url: string;
