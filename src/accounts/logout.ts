@@ -19,7 +19,7 @@ export interface SessionLogoutDeps {
   store: Pick<Store, 'findClient' | 'oidcGrants' | 'logoutDeliveries'>;
   clock: Clock;
   ids: IdSource;
-  subjects: Pick<Subjects, 'of'>;
+  subjects: Pick<Subjects, 'of' | 'sidOf'>;
   logger: Pick<Logger, 'warn' | 'error'>;
   /** Told once deliveries were queued: the worker starts on them without waiting for its next tick. */
   queued: () => void;
@@ -74,7 +74,13 @@ export class SessionLogout {
         clientId: client.id,
         uri,
         // Back-Channel Logout §2.4: sub and sid, a jti, the event, and never a nonce. iat is set at signing.
-        claims: { sub: subjects.of(client, userId), sid, jti, iat: now, events: { [BACKCHANNEL_LOGOUT_EVENT]: {} } },
+        claims: {
+          sub: subjects.of(client, userId),
+          sid: subjects.sidOf(client, sid),
+          jti,
+          iat: now,
+          events: { [BACKCHANNEL_LOGOUT_EVENT]: {} },
+        },
         nextAttemptAt: now,
         createdAt: now,
       },

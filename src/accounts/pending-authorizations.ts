@@ -111,6 +111,20 @@ export class PendingAuthorizations {
     return id;
   }
 
+  /**
+   * The request a sign-in hop's id names, for this browser only, taken: the authorization endpoint
+   * answers it once (a replay of the link cannot skip a re-authentication it asked for, nor issue
+   * a second code). Null when unknown, expired or already taken.
+   */
+  async takeSignIn(
+    id: string,
+    csrfSecret: string | undefined,
+  ): Promise<{ clientId: string; params: Record<string, string>; createdAt: number } | null> {
+    if (!csrfSecret || id.length > 100) return null;
+    const record = await this.store.takePendingSignIn(hashSecret(id), hashSecret(csrfSecret), this.clock.now());
+    return record ? { clientId: record.clientId, params: record.params, createdAt: record.createdAt } : null;
+  }
+
   /** The request a sign-in hop's id names, for this browser only; null when unknown or expired. */
   async findSignIn(
     id: string,

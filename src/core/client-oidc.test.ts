@@ -146,6 +146,11 @@ describe('ClientRegistry: OpenID Connect settings', () => {
       ),
     ).toMatch(/several hosts \(app.example, evil.example\) needs --sector-identifier-uri/);
     expect(await refusal(create({ subjectType: 'pairwise' }, { redirectUris: [] }))).toMatch(/sector-identifier-uri/);
+    // Attacker: two unrelated native apps on the loopback host would share a sector, hence a sub.
+    for (const loopback of ['http://127.0.0.1/cb', 'http://localhost:8123/cb', 'http://[::1]/cb'])
+      expect(await refusal(create({ subjectType: 'pairwise' }, { redirectUris: [loopback] }))).toMatch(
+        /loopback host .* needs --sector-identifier-uri/,
+      );
     // A private-use scheme names no host: two apps would otherwise share the sector ''.
     expect(await refusal(create({ subjectType: 'pairwise' }, { redirectUris: ['com.example.app:/cb'] }))).toMatch(
       /sector-identifier-uri/,

@@ -120,6 +120,12 @@ function sectorOfRedirectUris(redirectUris: readonly string[]): string {
   const [sector] = sectors;
   if (!sector)
     fail('a pairwise client without redirect URIs on a host (https://host/...) needs --sector-identifier-uri');
+  // Every native app on a machine answers on the loopback host: as a sector it would give unrelated
+  // apps the same pairwise sub.
+  if (isLoopback(new URL(`http://${sector}`).hostname))
+    fail(
+      'a pairwise client whose redirect URIs are on a loopback host (shared by every app on the machine) needs --sector-identifier-uri',
+    );
   return sector as string;
 }
 

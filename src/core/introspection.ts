@@ -83,10 +83,16 @@ export class IntrospectionEndpoint {
    * tokens and JWT access tokens; null when that client is gone. The caller is usually that client:
    * its record is at hand; a resource server's introspection reads the token's client.
    */
-  private async subjectOf(caller: ClientRecord, clientId: string, userId: string): Promise<string | null> {
-    if (!this.subjects) return userId;
+  /** The token's subject as its client sees it; `pairwise` when that client must not learn more (the username). */
+  private async subjectOf(
+    caller: ClientRecord,
+    clientId: string,
+    userId: string,
+  ): Promise<{ sub: string; pairwise: boolean } | null> {
+    if (!this.subjects) return { sub: userId, pairwise: false };
     const client = clientId === caller.id ? caller : await this.store.findClient(clientId);
-    return client ? this.subjects.of(client, userId) : null;
+    if (!client) return null;
+    return { sub: this.subjects.of(client, userId), pairwise: client.oidc?.subjectType === 'pairwise' };
   }
 
   private async describe(
@@ -100,21 +106,22 @@ export class IntrospectionEndpoint {
     if (token.expiresAt <= this.clock.now()) return INACTIVE;
     if (token.clientId !== caller.id && !caller.canIntrospect) return INACTIVE;
     // The user and (for another client's token) its client in parallel: no added round trip.
-    const [user, sub] =
+    const [user, subject] =
       token.userId === null
-        ? [null, token.clientId]
+        ? [null, { sub: token.clientId, pairwise: false }]
         : await Promise.all([
             this.store.findUserById(token.userId),
             this.subjectOf(caller, token.clientId, token.userId),
           ]);
     if (token.userId !== null && !user?.enabled) return INACTIVE;
-    if (sub === null) return INACTIVE;
+    if (subject === null) return INACTIVE;
     return {
       active: true,
       scope: token.scope,
       client_id: token.clientId,
-      ...(user ? { username: user.username } : {}),
-      sub,
+      // Not for a pairwise client's token: the username is one identifier across every sector.
+      ...(user && !subject.pairwise ? { username: user.username } : {}),
+      sub: subject.sub,
       // RFC 6749 §7.1 token types describe access tokens; a refresh token is named as such.
       token_type: type === 'access' ? 'Bearer' : 'refresh_token',
       exp: token.expiresAt,

@@ -180,7 +180,8 @@ export class TokenMinter {
     const { keys, issuer, audience, userClaims, subjects } = this.format;
     const key = await keys.signingKey();
     const claims: Record<string, unknown> = { client_id: decision.clientId, scope };
-    if (userClaims && decision.user) {
+    // Not for a pairwise client: the username is one identifier across every sector.
+    if (userClaims && decision.user && decision.client?.oidc?.subjectType !== 'pairwise') {
       claims.username = decision.user.username;
       claims.roles = [...decision.user.roles];
     }

@@ -10,7 +10,12 @@ import { SqlLogoutDeliveries } from './sql/logout-deliveries.js';
 import { SqlPendingLogouts } from './sql/pending-logouts.js';
 import { SqlKeys } from './sql/keys.js';
 import { SqlMaintenance } from './sql/maintenance.js';
-import { findPendingSignIn, savePendingAuthorization, takePendingAuthorization } from './sql/pending-authorizations.js';
+import {
+  findPendingSignIn,
+  savePendingAuthorization,
+  takePendingAuthorization,
+  takePendingSignIn,
+} from './sql/pending-authorizations.js';
 import { SqlSessions } from './sql/sessions.js';
 import { SqlThrottles } from './sql/throttle.js';
 import { SqlTokens } from './sql/tokens.js';
@@ -317,6 +322,10 @@ export class SqlStore implements Store {
 
   findPendingSignIn(idHash: string, csrfHash: string, now: number): Promise<PendingAuthorizationRecord | null> {
     return findPendingSignIn(this.db, idHash, csrfHash, now);
+  }
+
+  takePendingSignIn(idHash: string, csrfHash: string, now: number): Promise<PendingAuthorizationRecord | null> {
+    return takePendingSignIn(this.db, idHash, csrfHash, now);
   }
 
   takePendingAuthorization(

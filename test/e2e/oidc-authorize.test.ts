@@ -214,19 +214,22 @@ describeEachEngine('OpenID Connect authorization requests (e2e)', (factory) => {
     expect(page.text).toContain('to continue to <strong>Photo Book</strong>');
     expect(page.text).toMatch(new RegExp(`name="username" type="text" value="${username}"[^>]*readonly`));
     expect(page.text).toContain(`href="/logout?return_to=${encodeURIComponent(returnTo).replace(/&/g, '&amp;')}"`);
-    // Without a new password the request is asked again, never answered.
+    // Without a new password the request is asked again (under a new id), never answered.
     server.clock.advance(1);
-    const skipped = await browser.get(returnTo);
-    expect(new URL(skipped.location!, server.url).searchParams.get('reauthenticate')).toBe('1');
+    const skipped = new URL((await browser.get(returnTo)).location!, server.url);
+    expect(skipped.searchParams.get('reauthenticate')).toBe('1');
+    const again = skipped.searchParams.get('return_to')!;
+    expect(again).not.toBe(returnTo);
     const posted = await browser.post('/login', {
       csrf_token: csrfTokenOf(page.text),
-      return_to: returnTo,
+      return_to: again,
       username,
       password: PASSWORD,
     });
     expect(posted.status, posted.text).toBe(303);
-    expect(posted.location).toBe(returnTo);
-    return browser.get(returnTo);
+    expect(posted.location).toBe(again);
+    // With the link it answered, for tests that replay it.
+    return Object.assign(await browser.get(again), { resumedFrom: again });
   }
 
   it('prompt=login signs the same user in again: same sid, new auth_time; the resumed request does not ask again', async () => {
@@ -247,9 +250,16 @@ describeEachEngine('OpenID Connect authorization requests (e2e)', (factory) => {
     // (A sign-in in the very second the request arrives would answer it: auth_time has whole seconds.)
     server.clock.advance(1);
     const res = await browser.get(codeRequest(rp, { max_age: '0' }));
-    const second = await expectCodeWithGrant(await reauthenticate(browser, res, user.username), rp);
+    const resumed = await reauthenticate(browser, res, user.username);
+    const second = await expectCodeWithGrant(resumed, rp);
     expect(second.sid).toBe(first.sid);
     expect(second.authTime).toBeGreaterThan(first.authTime);
+    // Attacker (or a back button): the resumed link again, later, answers nothing: no second code
+    // for the same nonce, no re-authentication skipped.
+    server.clock.advance(5);
+    const replay = await browser.get(resumed.resumedFrom);
+    expect(replay.status).toBe(400);
+    expect(replay.text).toContain('This sign-in link has expired');
   });
 
   it('max_age within the sign-in’s age: no page; beyond it: sign in again', async () => {

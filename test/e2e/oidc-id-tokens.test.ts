@@ -167,7 +167,7 @@ describeEachEngine('ID tokens at the token endpoint (e2e)', (factory) => {
         fx,
         rp,
         await obtainCode(browser, rp, {
-          scope: 'openid profile',
+          scope: 'openid profile email',
           claims: JSON.stringify({ id_token: { email: { essential: true } }, userinfo: { name: null } }),
         }),
       ),
@@ -177,6 +177,22 @@ describeEachEngine('ID tokens at the token endpoint (e2e)', (factory) => {
     // Only what was asked for the ID token: not the profile scope's claims, not the userinfo member's.
     expect(askedClaims).not.toHaveProperty('preferred_username');
     expect(askedClaims).not.toHaveProperty('name');
+
+    // Attacker: the claims parameter never releases a claim whose scope the user did not allow
+    // (the consent page named only the scopes): here email without the email scope.
+    const beyond = tokensOf(
+      await redeem(
+        fx,
+        rp,
+        await obtainCode(browser, rp, {
+          scope: 'openid',
+          claims: JSON.stringify({ id_token: { email: { essential: true }, preferred_username: null } }),
+        }),
+      ),
+    );
+    const beyondClaims = await verifyIdToken(fx, beyond.id_token!, rp.client_id);
+    expect(beyondClaims).not.toHaveProperty('email');
+    expect(beyondClaims).not.toHaveProperty('preferred_username');
 
     const opted = tokensOf(
       await redeem(fx, optedIn, await obtainCode(browser, optedIn, { scope: 'openid profile email' })),

@@ -96,21 +96,19 @@ describeEachEngine('userinfo, subjects and discovery (e2e)', (factory) => {
       expect((await verifyIdToken(fx, tokens.id_token!, rp.client_id)).sub).toBe(aliceId);
     });
 
-    it('only the claims of the granted scopes, plus those the claims parameter asked for at userinfo', async () => {
+    it('only the claims of the granted scopes; the claims parameter never adds one the user did not allow', async () => {
       const email = await accessTokenFor('bob', rp, { scope: 'openid email' });
       expect(await (await userinfoRequest(fx, email.access_token)).json()).toEqual({
         sub: bobId,
         email: 'bob@example.com',
         email_verified: false,
       });
+      // Attacker: name and email asked through the claims parameter with only openid allowed.
       const asked = await accessTokenFor('alice', rp, {
         scope: 'openid',
         claims: JSON.stringify({ userinfo: { name: { essential: true } }, id_token: { email: null } }),
       });
-      expect(await (await userinfoRequest(fx, asked.access_token)).json()).toEqual({
-        sub: aliceId,
-        name: 'Alice Liddell',
-      });
+      expect(await (await userinfoRequest(fx, asked.access_token)).json()).toEqual({ sub: aliceId });
     });
 
     it('POST with the token in the header or (RFC 6750 §2.2) in a form body', async () => {
@@ -352,6 +350,37 @@ describeEachEngine('one sub everywhere, pairwise per sector (e2e)', (factory) =>
       expect(sub).not.toContain('alice');
       expect(sub).toMatch(/^[A-Za-z0-9_-]{43}$/);
     }
+  });
+
+  it('a pairwise client sees a sid of its sector too, and introspection never names the user to it', async () => {
+    // Attacker: two sectors signed in through one browser session must not be able to join their
+    // pairwise subjects by the session id, nor learn the username.
+    const browser = await signedInBrowser(fx, 'alice');
+    const signIn = async (client: ConfidentialClient) =>
+      tokensOf(await redeem(fx, client, await obtainCode(browser, client, { scope: 'openid email' })));
+    const idTokenOf = async (client: ConfidentialClient) =>
+      verifyIdToken(fx, (await signIn(client)).id_token!, client.client_id);
+    const [a1, a2, b, pub] = [
+      await idTokenOf(sectorA),
+      await idTokenOf(sectorA2),
+      await idTokenOf(sectorB),
+      await idTokenOf(publicSubjects),
+    ];
+    expect(a1.sid).toBe(a2.sid);
+    expect(new Set([a1.sid, b.sid, pub.sid]).size).toBe(3);
+    const described = async (client: ConfidentialClient) => {
+      const res = await httpRequest(`${fx.url}/oauth/introspect`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/x-www-form-urlencoded',
+          authorization: basicAuthorization(resourceServer.client_id, resourceServer.client_secret),
+        },
+        body: new URLSearchParams({ token: (await signIn(client)).access_token }).toString(),
+      });
+      return res.json;
+    };
+    expect(await described(sectorB)).not.toHaveProperty('username');
+    expect((await described(publicSubjects)).username).toBe('alice');
   });
 
   it('a client’s own token (client credentials) keeps the client id as its sub', async () => {

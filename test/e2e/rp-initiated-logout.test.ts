@@ -69,9 +69,33 @@ describeEachEngine('RP-Initiated Logout: the end-session endpoint (e2e)', (facto
     expect(out.setCookies.some((cookie) => cookie.name === 'gatehouse_session' && cookie.value === '')).toBe(true);
   });
 
-  it('POST works as GET; without post_logout_redirect_uri the signed-out page is shown', async () => {
+  it('POST is the same request by GET: a cookieless cross-site post never answers the app "signed out"', async () => {
     const { browser, session } = await signedInBrowser(fx);
-    const page = await browser.post('/oauth/logout', { client_id: notes.id });
+    // A third-party page's form post arrives without the session cookie (SameSite=Lax): answered
+    // there, it would redirect to the app with state while the user stays signed in.
+    const params = { client_id: notes.id, post_logout_redirect_uri: BYE, state: 's1' };
+    const crossSite = await fetch(`${fx.url}/oauth/logout`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams(params),
+      redirect: 'manual',
+    });
+    expect(crossSite.status).toBe(303);
+    const location = crossSite.headers.get('location')!;
+    expect(location.startsWith('/oauth/logout?')).toBe(true);
+    expect(Object.fromEntries(new URL(location, fx.url).searchParams)).toEqual(params);
+    // The browser follows it as a top-level GET, with its cookie: the confirmation page.
+    const confirm = await browser.get(location);
+    expect(confirm.status).toBe(200);
+    expect(confirm.text).toContain('Sign out of Gatehouse?');
+    expect(await fx.store.findSession(session.idHash)).not.toBeNull();
+    const signedOut = await answer(browser, confirm.text, 'signout');
+    expect(signedOut.location).toBe(`${BYE}?state=s1`);
+  });
+
+  it('without post_logout_redirect_uri the signed-out page is shown', async () => {
+    const { browser, session } = await signedInBrowser(fx);
+    const page = await browser.get(logoutPath({ client_id: notes.id }));
     expect(page.status).toBe(200);
     expect(page.text).toContain('<strong>Acme Notes</strong>');
     const out = await answer(browser, page.text, 'signout');
@@ -121,6 +145,15 @@ describeEachEngine('RP-Initiated Logout: the end-session endpoint (e2e)', (facto
           .setIssuedAt(fx.clock.now())
           .setExpirationTime(fx.clock.now() + 600)
           .sign(foreignIss.privateKey),
+        post_logout_redirect_uri: BYE,
+      },
+    ]);
+    // A signed userinfo answer (ours, typ JWT, one aud, a sub) is not an ID token: a resource
+    // server holding an access token could have it signed.
+    cases.push([
+      'signed userinfo',
+      {
+        id_token_hint: await fx.gatehouse.idTokens!.userinfo(notes, 'RS256', { sub: session.userId }),
         post_logout_redirect_uri: BYE,
       },
     ]);
@@ -217,13 +250,13 @@ describeEachEngine('RP-Initiated Logout: the end-session endpoint (e2e)', (facto
     const victimPage = await victim.browser.get(logoutPath({ client_id: notes.id }));
     const attackerPage = await attacker.browser.get(logoutPath({ client_id: notes.id }));
     const victimId = hiddenField(victimPage.text, 'logout_id')!;
-    // A third-party page posting straight to the endpoint only gets the confirmation page.
+    // A third-party page posting straight to the endpoint only gets the same request by GET.
     const crossSite = await victim.browser.post(
       '/oauth/logout',
       { client_id: notes.id },
       { origin: 'https://evil.example' },
     );
-    expect(crossSite.status).toBe(200);
+    expect(crossSite.status).toBe(303);
     expect(await fx.store.findSession(victim.session.idHash)).not.toBeNull();
     // No token.
     const noToken = await victim.browser.post('/oauth/logout/confirm', [

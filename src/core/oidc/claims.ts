@@ -121,10 +121,11 @@ export function scopeClaimNames(scopes: readonly string[]): string[] {
 }
 
 /**
- * The user claims that go to `target`: at userinfo, those of the granted scopes plus those the
- * claims parameter asks for there; in the ID token, only those the claims parameter asks for
- * there, or those of the scopes when the client registered for them (id_token_claims). Only
- * claims Gatehouse has (USER_CLAIMS); `sub` and the rest are the caller's.
+ * The user claims that go to `target`: at userinfo, those of the granted scopes; in the ID token,
+ * those of the granted scopes the claims parameter asks for there, or all of them when the client
+ * registered for it (id_token_claims). The claims parameter only says where a consented claim
+ * goes: it never releases a claim whose scope the user did not allow (OIDC Core §5.5: claims
+ * requests are subject to consent; the consent page names scopes). `sub` and the rest are the caller's.
  */
 export function releasedClaimNames(
   target: 'id_token' | 'userinfo',
@@ -132,9 +133,10 @@ export function releasedClaimNames(
   claims: ClaimsRequest | null,
   scopeClaimsInIdToken = false,
 ): string[] {
-  const fromScopes = target === 'userinfo' || scopeClaimsInIdToken ? scopeClaimNames(scopes) : [];
-  const asked = Object.keys(claims?.[target] ?? {});
-  return [...new Set([...fromScopes, ...asked])].filter((name) => USER_CLAIMS.includes(name));
+  const consented = scopeClaimNames(scopes);
+  if (target === 'userinfo' || scopeClaimsInIdToken) return consented;
+  const asked = new Set(Object.keys(claims?.id_token ?? {}));
+  return consented.filter((name) => asked.has(name));
 }
 
 /** The values of a user's claims; a claim the user has no value for (name unset) is left out. */

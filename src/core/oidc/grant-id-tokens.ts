@@ -86,7 +86,7 @@ export class GrantIdTokens {
     return this.signer.idToken({
       client,
       subject: this.subjects.of(client, input.userId),
-      grant,
+      grant: { ...grant, sid: this.subjects.sidOf(client, grant.sid) },
       nonce: input.withNonce ? grant.nonce : null,
       accessToken: input.accessToken,
       userClaims: userClaimValues(input.user, names),

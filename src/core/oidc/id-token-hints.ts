@@ -40,7 +40,9 @@ export async function verifyIdTokenHint(token: string, settings: IdTokenHintSett
   const audiences = typeof aud === 'string' ? [aud] : Array.isArray(aud) ? aud : [];
   // ID tokens are for one client: a token with several audiences (or none) was not issued by us as an ID token.
   if (audiences.length !== 1 || typeof audiences[0] !== 'string') return null;
-  // An access token (typ at+jwt) never has an azp equal to its aud and is refused by typ above.
+  // Our ID tokens always carry azp (= aud) and auth_time: a signed userinfo answer (typ JWT too,
+  // one aud, a sub) has neither, and is no hint; an access token (at+jwt) was refused by typ above.
+  if (payload.azp !== audiences[0] || typeof payload.auth_time !== 'number') return null;
   return {
     sub,
     clientId: audiences[0],

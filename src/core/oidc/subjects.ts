@@ -29,6 +29,17 @@ export class Subjects {
     const sector = client.oidc.sector ?? sectorOf(client.redirectUris);
     return createHmac('sha256', this.pairwiseSecret).update(`${sector}\n${userId}`).digest('base64url');
   }
+
+  /**
+   * The session id (OIDC sid) a client sees: the session's own, or for a pairwise client one of
+   * its sector, so that two sectors cannot join their pairwise subjects through the one session
+   * both were signed in by (in ID tokens and logout tokens alike).
+   */
+  sidOf(client: Pick<ClientRecord, 'oidc' | 'redirectUris'>, sid: string): string {
+    if (client.oidc?.subjectType !== 'pairwise') return sid;
+    const sector = client.oidc.sector ?? sectorOf(client.redirectUris);
+    return createHmac('sha256', this.pairwiseSecret).update(`sid\n${sector}\n${sid}`).digest('base64url');
+  }
 }
 
 /**

@@ -120,7 +120,7 @@ export function registerAuthorizeRoutes(
       pendingId = params.get('pending');
       const pending =
         pendingId !== undefined && params.size === 1 && repeated.length === 0
-          ? await gatehouse.pendingAuthorizations.findSignIn(pendingId, request.csrfCookieSecret())
+          ? await gatehouse.pendingAuthorizations.takeSignIn(pendingId, request.csrfCookieSecret())
           : null;
       if (!pending) {
         request.audit.error = 'invalid_request';
@@ -132,6 +132,9 @@ export function registerAuthorizeRoutes(
       params = restoreAuthorizationParameters(pending.params);
       pendingSince = pending.createdAt;
       repeated = [];
+      // Taken: if the browser must go through a page again (sign-in, consent's "Not you?"), the
+      // request waits under a new id, created now.
+      pendingId = undefined;
     }
     const validation = await endpoint.validate(params, repeated);
     request.audit.clientId = validation.kind === 'untrusted' ? undefined : params.get('client_id');

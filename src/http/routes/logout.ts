@@ -56,7 +56,7 @@ export function registerLogoutRoutes(app: FastifyInstance, gatehouse: LogoutServ
       hint !== null &&
       client !== null &&
       (hint.sub !== gatehouse.subjects.of(client, active.user.id) ||
-        (hint.sid !== undefined && hint.sid !== active.session.sid));
+        (hint.sid !== undefined && hint.sid !== gatehouse.subjects.sidOf(client, active.session.sid)));
     return browser.sendPage(
       reply,
       200,
@@ -73,11 +73,16 @@ export function registerLogoutRoutes(app: FastifyInstance, gatehouse: LogoutServ
   app.get('/oauth/logout', PAGE_ROUTE, (request, reply) =>
     endSession(request, reply, parseParameters(queryOf(request.url))),
   );
-  // A cross-site form post by design (RP-Initiated Logout §2): it only ever shows the confirmation
-  // page or redirects, so it takes no CSRF token.
-  app.post('/oauth/logout', NO_FORM_ROUTE, (request, reply) =>
-    endSession(request, reply, parseFormParameters(request.headers['content-type'], request.body)),
-  );
+  // RP-Initiated Logout §2: the endpoint takes POST too, a cross-site form post by design. Such a
+  // POST arrives without the session cookie (SameSite=Lax): answered here it would find no session
+  // and send the app its "signed out" redirect while the user is still signed in. A 303 to the same
+  // request by GET is a top-level navigation, which carries the cookie. Repeated parameters are
+  // refused here, as GET would.
+  app.post('/oauth/logout', NO_FORM_ROUTE, (request, reply) => {
+    const form = parseFormParameters(request.headers['content-type'], request.body);
+    if (form.repeated.length > 0) return endSession(request, reply, form);
+    return reply.redirect(`/oauth/logout?${new URLSearchParams([...form.params]).toString()}`, 303);
+  });
 
   app.post(
     '/oauth/logout/confirm',

@@ -117,3 +117,22 @@ export async function findPendingSignIn(
   );
   return row ? toRecord(row) : null;
 }
+
+/**
+ * Takes a sign-in hop's request in one atomic step (DELETE … RETURNING): of two resumes of the same
+ * id (any nodes) exactly one gets it, so a request is answered once from one sign-in.
+ */
+export async function takePendingSignIn(
+  db: SqlDriver,
+  idHash: string,
+  csrfHash: string,
+  now: number,
+): Promise<PendingAuthorizationRecord | null> {
+  const row = await db.transaction((tx) =>
+    tx.get<PendingAuthorizationRow>(
+      'DELETE FROM pending_authorizations WHERE id_hash = ? AND session_hash IS NULL AND csrf_hash = ? RETURNING *',
+      [idHash, csrfHash],
+    ),
+  );
+  return row && Number(row.expires_at) > now ? toRecord(row) : null;
+}
