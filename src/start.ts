@@ -64,7 +64,7 @@ export async function startGatehouse(options: StartOptions): Promise<RunningGate
   if (keySource.kind === 'file')
     logger.warn(
       { key_file: keySource.path, created: keySource.created },
-      'key_encryption_key is not set: the signing keys are encrypted with the key in key_file (set key_encryption_key in production, and keep that file with the database)',
+      `key_encryption_key is not set: the signing keys are encrypted with the key in key_file. In production set key_encryption_key to the content of that file (GATEHOUSE_KEY_ENCRYPTION_KEY="$(cat ${keySource.path})"): a new value cannot decrypt the keys already stored`,
     );
   const ownStore = !options.store;
   const store =

@@ -433,6 +433,17 @@ describe('KeyRing', () => {
     expect((await node.signingKey('ES256')).kid).toBe(rotated[1]!.kid);
   });
 
+  it('a rotation on a server whose only key signs ID tokens (RS256) rotates that one, and adds none of the unused access-token algorithm', async () => {
+    await setUp();
+    const node = ring('EdDSA');
+    const idTokenKey = await node.signingKey('RS256');
+    const rotated = await node.rotateAll();
+    expect(rotated.map((key) => key.algorithm)).toEqual(['RS256']);
+    expect((await node.list()).map((key) => key.algorithm).sort()).toEqual(['RS256', 'RS256']);
+    clock.advance(PRE);
+    expect((await node.signingKey('RS256')).kid).not.toBe(idTokenKey.kid);
+  });
+
   describe.each([
     ['EdDSA', { kty: 'OKP', crv: 'Ed25519' }],
     ['ES256', { kty: 'EC', crv: 'P-256' }],

@@ -41,7 +41,9 @@ export interface KeyRingSettings {
 /** The key cannot be decrypted with the configured key_encryption_key. */
 export class KeyDecryptionError extends Error {
   constructor(kid: string) {
-    super(`signing key ${kid} cannot be decrypted: key_encryption_key differs from the one it was stored with`);
+    super(
+      `signing key ${kid} cannot be decrypted: key_encryption_key differs from the one it was stored with (on SQLite without a configured key, that is the content of <database>.kek)`,
+    );
     this.name = 'KeyDecryptionError';
   }
 }
@@ -227,10 +229,10 @@ export class KeyRing {
   }
 
   /**
-   * Creates a new signing key for the access-token algorithm, published now, and one for every
-   * other algorithm that has a key signing (ID tokens): each signs from KEY_PREPUBLICATION_SECONDS
-   * on, or at once with `immediately` (the first key, or an operator who cannot wait). Returns the
-   * access-token algorithm's new key first.
+   * Creates a new signing key for every algorithm that has a key signing (the access-token one,
+   * and each ID tokens use), published now; with no key at all, one of the access-token algorithm.
+   * Each signs from KEY_PREPUBLICATION_SECONDS on, or at once with `immediately` (the first key,
+   * or an operator who cannot wait). The access-token algorithm's key comes first when it has one.
    */
   async rotateAll({ immediately = false }: { immediately?: boolean } = {}): Promise<SigningKeyRecord[]> {
     this.requireEncryption();
@@ -238,11 +240,12 @@ export class KeyRing {
     const before = this.clock.now();
     // A key stored under another key_encryption_key would stop every node from signing: refuse.
     for (const key of existing.filter((k) => k.retiredAt === null || k.retiredAt > before)) this.decrypt(key);
-    const inUse = SIGNING_ALGORITHMS.filter(
-      (algorithm) => algorithm !== this.settings.algorithm && signingKeyAt(ofAlgorithm(existing, algorithm), before),
+    // Every algorithm with a key that signs, the access-token one first; none yet: that one alone.
+    const inUse = [this.settings.algorithm, ...SIGNING_ALGORITHMS.filter((a) => a !== this.settings.algorithm)].filter(
+      (algorithm) => signingKeyAt(ofAlgorithm(existing, algorithm), before),
     );
     const rotated: SigningKeyRecord[] = [];
-    for (const algorithm of [this.settings.algorithm, ...inUse]) {
+    for (const algorithm of inUse.length > 0 ? inUse : [this.settings.algorithm]) {
       const record = await this.newKey(algorithm);
       const now = record.createdAt;
       const first = ofAlgorithm(existing, algorithm).length === 0;
@@ -258,7 +261,7 @@ export class KeyRing {
     return rotated;
   }
 
-  /** rotateAll, returning the access-token algorithm's new key. */
+  /** rotateAll, returning the first key it created (the access-token algorithm's, when it signs). */
   async rotate(options: { immediately?: boolean } = {}): Promise<SigningKeyRecord> {
     return (await this.rotateAll(options))[0]!;
   }

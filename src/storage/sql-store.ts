@@ -10,12 +10,7 @@ import { SqlLogoutDeliveries } from './sql/logout-deliveries.js';
 import { SqlPendingLogouts } from './sql/pending-logouts.js';
 import { SqlKeys } from './sql/keys.js';
 import { SqlMaintenance } from './sql/maintenance.js';
-import {
-  findPendingSignIn,
-  savePendingAuthorization,
-  takePendingAuthorization,
-  takePendingSignIn,
-} from './sql/pending-authorizations.js';
+import * as pendingAuthorizations from './sql/pending-authorizations.js';
 import { SqlSessions } from './sql/sessions.js';
 import { SqlThrottles } from './sql/throttle.js';
 import { SqlTokens } from './sql/tokens.js';
@@ -316,26 +311,15 @@ export class SqlStore implements Store {
 
   // --- pending authorization requests (sql/pending-authorizations.ts) --------------
 
-  savePendingAuthorization(record: PendingAuthorizationRecord, limits: PendingAuthorizationLimits): Promise<void> {
-    return savePendingAuthorization(this.db, record, limits);
-  }
-
-  findPendingSignIn(idHash: string, csrfHash: string, now: number): Promise<PendingAuthorizationRecord | null> {
-    return findPendingSignIn(this.db, idHash, csrfHash, now);
-  }
-
-  takePendingSignIn(idHash: string, csrfHash: string, now: number): Promise<PendingAuthorizationRecord | null> {
-    return takePendingSignIn(this.db, idHash, csrfHash, now);
-  }
-
-  takePendingAuthorization(
-    idHash: string,
-    sessionHash: string,
-    csrfHash: string,
-    now: number,
-  ): Promise<PendingAuthorizationRecord | null> {
-    return takePendingAuthorization(this.db, idHash, sessionHash, csrfHash, now);
-  }
+  // The four take the driver first: bound here, one line each.
+  readonly savePendingAuthorization = (record: PendingAuthorizationRecord, limits: PendingAuthorizationLimits) =>
+    pendingAuthorizations.savePendingAuthorization(this.db, record, limits);
+  readonly findPendingSignIn = (idHash: string, csrfHash: string, now: number) =>
+    pendingAuthorizations.findPendingSignIn(this.db, idHash, csrfHash, now);
+  readonly takePendingSignIn = (idHash: string, csrfHash: string, now: number) =>
+    pendingAuthorizations.takePendingSignIn(this.db, idHash, csrfHash, now);
+  readonly takePendingAuthorization = (idHash: string, sessionHash: string, csrfHash: string, now: number) =>
+    pendingAuthorizations.takePendingAuthorization(this.db, idHash, sessionHash, csrfHash, now);
 
   // --- signing keys (sql/keys.ts) --------------------------------------------------
 

@@ -69,7 +69,8 @@ describe('serve in a fresh, empty directory (npm start)', () => {
     const keyFile = join(cwd, 'data', 'gatehouse.db.kek');
     expect(statSync(keyFile).mode & 0o777).toBe(0o600);
     expect(readFileSync(keyFile, 'utf8').trim().length).toBeGreaterThanOrEqual(32);
-    expect(server.output.text).toMatch(/key_encryption_key is not set/);
+    // (The log line may reach stdout after the banner.)
+    await server.waitForOutput(/key_encryption_key is not set.*gatehouse\.db\.kek/);
     const applied = await queryRows<{ version: number }>(
       { engine: 'sqlite', path: join(cwd, 'data', 'gatehouse.db') },
       'SELECT version FROM schema_migrations',

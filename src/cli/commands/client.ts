@@ -244,7 +244,7 @@ export function clientCommand(): Command {
       const unsupported = scopes?.filter((s) => !supported.has(s)) ?? [];
       if (unsupported.length)
         throw new UsageError(
-          `scope ${unsupported.join(' ')} is not in supported_scopes (${supportedScopes.join(' ')})`,
+          `scope ${unsupported.join(' ')} is not in supported_scopes (${supportedScopes.join(' ')}): set supported_scopes for the server and this command alike (e.g. GATEHOUSE_SUPPORTED_SCOPES="${unsupported.join(' ')}")`,
         );
       const { guardedDocuments } = await import('../../outbound/documents.js');
       await withStore(config, async (store, audit) => {

@@ -45,7 +45,7 @@ function describeKey(key: SigningKeyRecord & { state: KeyState }) {
 
 /** gatehouse keys rotate | list: the JWT signing keys. */
 export function keysCommand(): Command {
-  const keys = new Command('keys').description('JWT signing keys (access_token_format: jwt)');
+  const keys = new Command('keys').description('signing keys (ID tokens, JWT access tokens)');
 
   withStoreOptions(
     keys

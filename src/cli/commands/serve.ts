@@ -77,6 +77,12 @@ export function serveCommand(): Command {
         `Issuer: ${config.issuer}`,
         'Next, in another terminal, register a client:',
         '  npx gatehouse client create --name my-service --grant-type client_credentials',
+        // The CLI reads its own settings: pointed elsewhere it would write to ./data/gatehouse.db.
+        ...(location.engine === 'postgres'
+          ? [
+              '  (with the same database and settings: --database or GATEHOUSE_DATABASE_URL, the same GATEHOUSE_* variables)',
+            ]
+          : []),
         '',
       ].join('\n'),
     );

@@ -44,7 +44,7 @@ export function stillSignedInPage(view: {
   return layout(
     'Still signed in',
     html`<h1>You are still signed in</h1>
-<p class="lead">as <strong>${view.username}</strong>. Nothing was signed out.</p>
+<p class="lead">as <strong>${view.username}</strong>: your Gatehouse session is unchanged (the app may already have signed you out of itself).</p>
 ${view.appUri ? html`<p><a href="${view.appUri}">Back to ${view.clientName ?? 'the app'}</a></p>` : html`<p><a href="/account">Your account</a></p>`}`,
   );
 }
