@@ -111,6 +111,11 @@ export class PendingAuthorizations {
     return id;
   }
 
+  /** Spends every sign-in hop of this browser for `clientId` (its request was answered on the consent page). */
+  async forgetSignIns(csrfSecret: string | undefined, clientId: string): Promise<void> {
+    if (csrfSecret) await this.store.deletePendingSignIns(hashSecret(csrfSecret), clientId);
+  }
+
   /**
    * The request a sign-in hop's id names, for this browser only, taken: the authorization endpoint
    * answers it once (a replay of the link cannot skip a re-authentication it asked for, nor issue

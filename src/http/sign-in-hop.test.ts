@@ -162,6 +162,24 @@ describe('the authorization request across sign-in (in-process)', () => {
     expect((await browser.get(returnTo)).status).toBe(400);
   });
 
+  it('once its request is answered on the consent page, the sign-in link that led there is spent', async () => {
+    const browser = new HttpBrowser(origin);
+    const returnTo = returnToOf(await browser.get(request()));
+    await browser.signInOrFail(await newUser(), PASSWORD);
+    const consent = await browser.get(returnTo);
+    expect(consent.status).toBe(200);
+    const answered = await browser.post('/oauth/authorize', [
+      ['consent_id', hiddenField(consent.text, 'consent_id')!],
+      ['csrf_token', hiddenField(consent.text, 'csrf_token')!],
+      ['decision', 'allow'],
+    ]);
+    expect(answered.status).toBe(303);
+    // A replay (the consent is remembered by now) would answer again without asking anything.
+    const replay = await browser.get(returnTo);
+    expect(replay.status).toBe(400);
+    expect(replay.location).toBeNull();
+  });
+
   it('"Not you?" signs out and in as someone else with the same request, still by its id', async () => {
     const browser = new HttpBrowser(origin);
     await browser.signInOrFail(await newUser(), PASSWORD);

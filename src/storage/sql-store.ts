@@ -311,13 +311,15 @@ export class SqlStore implements Store {
 
   // --- pending authorization requests (sql/pending-authorizations.ts) --------------
 
-  // The four take the driver first: bound here, one line each.
+  // These take the driver first: bound here, one line each.
   readonly savePendingAuthorization = (record: PendingAuthorizationRecord, limits: PendingAuthorizationLimits) =>
     pendingAuthorizations.savePendingAuthorization(this.db, record, limits);
   readonly findPendingSignIn = (idHash: string, csrfHash: string, now: number) =>
     pendingAuthorizations.findPendingSignIn(this.db, idHash, csrfHash, now);
   readonly takePendingSignIn = (idHash: string, csrfHash: string, now: number) =>
     pendingAuthorizations.takePendingSignIn(this.db, idHash, csrfHash, now);
+  readonly deletePendingSignIns = (csrfHash: string, clientId: string) =>
+    pendingAuthorizations.deletePendingSignIns(this.db, csrfHash, clientId);
   readonly takePendingAuthorization = (idHash: string, sessionHash: string, csrfHash: string, now: number) =>
     pendingAuthorizations.takePendingAuthorization(this.db, idHash, sessionHash, csrfHash, now);
 

@@ -83,6 +83,14 @@ export function registerAuthorizeRoutes(
 ): void {
   const endpoint = gatehouse.authorizationEndpoint;
 
+  function expiredSignInLink(request: FastifyRequest, reply: FastifyReply) {
+    request.audit.error = 'invalid_request';
+    return browser.sendErrorPage(reply, 400, {
+      title: 'This sign-in link has expired',
+      message: 'Go back to the app you came from and start again. Nothing was shared with it.',
+    });
+  }
+
   /** The error page or error redirect of a request that did not validate; null when it did. */
   function answerInvalid(
     request: FastifyRequest,
@@ -116,25 +124,19 @@ export function registerAuthorizeRoutes(
     let pendingId: string | undefined;
     /** When the resumed request was first received: a sign-in since then answers prompt=login and max_age. */
     let pendingSince: number | undefined;
+    /** The id the request was resumed by: answered with a code, it is spent (no replay of the link). */
+    let resumedId: string | undefined;
     if (params.has('pending') || repeated.includes('pending')) {
       pendingId = params.get('pending');
       const pending =
         pendingId !== undefined && params.size === 1 && repeated.length === 0
-          ? await gatehouse.pendingAuthorizations.takeSignIn(pendingId, request.csrfCookieSecret())
+          ? await gatehouse.pendingAuthorizations.findSignIn(pendingId, request.csrfCookieSecret())
           : null;
-      if (!pending) {
-        request.audit.error = 'invalid_request';
-        return browser.sendErrorPage(reply, 400, {
-          title: 'This sign-in link has expired',
-          message: 'Go back to the app you came from and start again. Nothing was shared with it.',
-        });
-      }
+      if (!pending) return expiredSignInLink(request, reply);
       params = restoreAuthorizationParameters(pending.params);
       pendingSince = pending.createdAt;
       repeated = [];
-      // Taken: if the browser must go through a page again (sign-in, consent's "Not you?"), the
-      // request waits under a new id, created now.
-      pendingId = undefined;
+      resumedId = pendingId;
     }
     const validation = await endpoint.validate(params, repeated);
     request.audit.clientId = validation.kind === 'untrusted' ? undefined : params.get('client_id');
@@ -195,6 +197,13 @@ export function registerAuthorizeRoutes(
         consentPage(consentView(authorization, active.user.username, csrfToken, consentId, await resumeUrl())),
       );
     }
+    // A resumed request is answered once: a replay of its link (a back button, an attacker in the
+    // same browser) must not skip the re-authentication it asked for, nor issue a second code.
+    if (
+      resumedId !== undefined &&
+      !(await gatehouse.pendingAuthorizations.takeSignIn(resumedId, request.csrfCookieSecret()))
+    )
+      return expiredSignInLink(request, reply);
     return reply.redirect(
       await endpoint.approve(authorization, active.user, false, request.ip, signInOf(active.session)),
       302,
@@ -218,6 +227,9 @@ export function registerAuthorizeRoutes(
         message: 'This request was already answered, or was left open too long. Go back to the app and start again.',
       });
     }
+    // Answered: the sign-in links that led this browser here for this client are spent, so a replay
+    // of one cannot skip a re-authentication it asked for (the consent is remembered by then).
+    await gatehouse.pendingAuthorizations.forgetSignIns(request.csrfCookieSecret(), pending.client_id!);
 
     // Checked again: the client may have been deleted, or its redirect URIs or scopes changed,
     // since the page was shown. RFC 9700 §4.12: 303 after a POST.

@@ -82,6 +82,8 @@ export interface PendingAuthorizationStore {
   ): Promise<PendingAuthorizationRecord | null>;
   /** A request kept across sign-in for the browser whose CSRF cookie secret hashes to `csrfHash`, while unexpired (not consumed). */
   findPendingSignIn(idHash: string, csrfHash: string, now: number): Promise<PendingAuthorizationRecord | null>;
+  /** Deletes the sign-in hops of the browser whose CSRF cookie secret hashes to `csrfHash`, for `clientId`. */
+  deletePendingSignIns(csrfHash: string, clientId: string): Promise<void>;
   /** The same, deleted in one atomic step: a second take of the id (any node) is null. */
   takePendingSignIn(idHash: string, csrfHash: string, now: number): Promise<PendingAuthorizationRecord | null>;
 }

@@ -136,3 +136,11 @@ export async function takePendingSignIn(
   );
   return row && Number(row.expires_at) > now ? toRecord(row) : null;
 }
+
+/** Deletes the sign-in hops of one browser (by its CSRF secret's hash) for one client. */
+export async function deletePendingSignIns(db: SqlDriver, csrfHash: string, clientId: string): Promise<void> {
+  await db.run('DELETE FROM pending_authorizations WHERE session_hash IS NULL AND csrf_hash = ? AND client_id = ?', [
+    csrfHash,
+    clientId,
+  ]);
+}
