@@ -193,6 +193,8 @@ export async function startGatehouse({ database, core, logLevel, logDir, label, 
   // environment may change what is measured.
   for (const key of Object.keys(env)) if (key.startsWith('GATEHOUSE_')) delete env[key];
   if (logLevel !== 'info') env.GATEHOUSE_LOG_LEVEL = logLevel;
+  // PostgreSQL needs the key_encryption_key every node shares (SQLite generates one beside the file).
+  if (database.url.startsWith('postgres')) env.GATEHOUSE_KEY_ENCRYPTION_KEY = BENCH_KEY_ENCRYPTION_KEY;
   Object.assign(env, settings);
   const proc = startProcess(
     `gatehouse serve (${label})`,
@@ -217,6 +219,9 @@ export async function startGatehouse({ database, core, logLevel, logDir, label, 
   await waitForHttp(`${url}/healthz`, proc);
   return { ...proc, url, port, logFile, errFile };
 }
+
+/** The bench's key_encryption_key on PostgreSQL (a bench value; every node of a scaling run shares it). */
+const BENCH_KEY_ENCRYPTION_KEY = 'bench-key-encryption-key-0123456789abcdefgh';
 
 /** Starts the bare node:http ceiling pinned to `core`. */
 export async function startCeiling({ core }) {

@@ -174,7 +174,7 @@ function ceilingEnv(scenario, spec, workDir, opts) {
       `${Array.from({ length: 32 }, (_, i) => `bench-user-${i + 1}\tbench-${randomBytes(12).toString('hex')}`).join('\n')}\n`,
     );
   }
-  if (scenario === 'refresh_token' || scenario === 'authorization_code' || scenario === 'device_code') {
+  if (scenario === 'refresh_token' || scenario.startsWith('authorization_code') || scenario === 'device_code') {
     env.BENCH_TOKENS_IN = join(workDir, `ceiling.${scenario}.tokens`);
     writeFileSync(
       env.BENCH_TOKENS_IN,
@@ -183,7 +183,7 @@ function ceilingEnv(scenario, spec, workDir, opts) {
     delete env.BENCH_TOKENS_OUT;
   }
   if (scenario === 'device_code') env.BENCH_CODE_REUSE = '1';
-  if (scenario === 'authorization_code') {
+  if (scenario.startsWith('authorization_code')) {
     env.BENCH_CODE_REUSE = '1'; // the ceiling remembers no code: cycle a few instead of minting one per request
     env.BENCH_REDIRECT_URI ??= encodeURIComponent('https://client.example/cb');
     env.BENCH_CODE_VERIFIER ??= randomBytes(32).toString('base64url');

@@ -226,7 +226,7 @@ export function markdownSection(report) {
       (results.some((r) => r.scenario === 'refresh_token')
         ? `; ${s.refreshTokens} refresh tokens (new token families) minted before each refresh run`
         : '') +
-      (results.some((r) => r.scenario === 'authorization_code')
+      (results.some((r) => r.scenario.startsWith('authorization_code'))
         ? '; fresh authorization codes minted before each code run, each presented once'
         : ''),
     '- Gatehouse runs as `node dist/cli/main.js serve` at its default log level (info: one JSON line per request, to a file) unless the row says warn; the peers as set up in *What is measured*',
