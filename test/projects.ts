@@ -6,8 +6,8 @@
  * - integration: a database (SQLite file, PostgreSQL, Redis), the app or its routes, Chromium.
  *   Every `src/` test not listed as unit lands here, so a new test is never left out; list it
  *   under unit when it touches none of those.
- * - system: tests of the process itself: CLI exit codes and output, signals, `kill -9`, several
- *   nodes on one database.
+ * - system: the CLI (its commands in-process through `runGatehouse`), and tests of the process
+ *   itself: exit codes as the shell sees them, signals, `kill -9`, several nodes on one database.
  *
  * test/projects.test.ts fails when a test file belongs to no project or to two.
  */

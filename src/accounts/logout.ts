@@ -138,15 +138,15 @@ export function announcingSessionEnds<S extends SignOutEverywhere>(store: S, log
 /**
  * What a session's end means for OpenID Connect, for a command run without the server (an
  * administrator's `user deactivate` or `user password`): grants revoked and logout tokens queued
- * only; a running server's worker sends them at its next tick. Warnings go to stderr.
+ * only; a running server's worker sends them at its next tick. Warnings go to `writeWarning` (the command's stderr).
  */
 export function commandSessionLogout(
   keyEncryptionKey: string | undefined,
   store: SessionLogoutDeps['store'],
   clock: Clock,
+  writeWarning: (line: string) => void,
 ): SessionLogout {
-  const warn = (fields: object, message: string) =>
-    void process.stderr.write(`warning: ${message} ${JSON.stringify(fields)}\n`);
+  const warn = (fields: object, message: string) => writeWarning(`warning: ${message} ${JSON.stringify(fields)}\n`);
   return new SessionLogout({
     store,
     clock,

@@ -10,16 +10,17 @@ import { resolveKeyEncryptionKey } from '../config/key-file.js';
 
 export { databaseLocation } from '../config/load.js';
 import type { StoreOptions } from './store-options.js';
+import { cliIo } from './io.js';
 
 /** The configuration; warnings (an unknown GATEHOUSE_* variable) go to stderr unless `warn` takes them. */
 export function resolveConfig(
   options: StoreOptions,
   flags: Record<string, unknown> = {},
-  warn: (message: string) => void = (message) => void process.stderr.write(`warning: ${message}\n`),
+  warn: (message: string) => void = (message) => void cliIo().stderr.write(`warning: ${message}\n`),
 ): GatehouseConfig {
   const config = loadConfig({
     file: options.config,
-    env: process.env,
+    env: cliIo().env,
     flags: { database: options.database, ...flags },
     warn,
   });
@@ -51,7 +52,7 @@ export async function withStore<T>(
   // A command reads a client once at most: no cache, and on PostgreSQL no listener connection.
   const store = openStore(location, { poolSize: config.database_pool_size, clientCache: false });
   const audit = new AdminAudit();
-  const log = new AuditLog(store, { warn: (_fields, message) => void process.stderr.write(`warning: ${message}\n`) });
+  const log = new AuditLog(store, { warn: (_fields, message) => void cliIo().stderr.write(`warning: ${message}\n`) });
   audit.events.on(log.record);
   try {
     if (checkSchema) await requireCurrentSchema(store);

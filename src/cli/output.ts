@@ -1,10 +1,12 @@
 /** Small helpers so every command prints the same way. */
+import { cliIo } from './io.js';
+
 export function printJson(value: unknown): void {
-  process.stdout.write(`${JSON.stringify(value, null, 2)}\n`);
+  cliIo().stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 }
 
 export function printLines(lines: string[]): void {
-  process.stdout.write(`${lines.join('\n')}\n`);
+  cliIo().stdout.write(`${lines.join('\n')}\n`);
 }
 
 export function printTable(headers: string[], rows: string[][]): void {

@@ -1,5 +1,5 @@
 /**
- * `gatehouse audit list` through the built CLI: the administrators' own commands (client,
+ * `gatehouse audit list` as `gatehouse` runs it (in this process, see helpers/cli.ts): the administrators' own commands (client,
  * user, keys) are recorded with actor admin and listed in order; the filters (--user by
  * username, e-mail or a deleted user's id, --client, --type and type families, --since as a
  * duration or a date, --limit) and --json; misuse; and events of a running server written by
@@ -90,8 +90,7 @@ describe('gatehouse audit list [sqlite]', () => {
   /** The old events written straight into the table (2 and 10 days ago). */
   let old: { twoDays: number; tenDays: number };
 
-  const cli = (args: string[], options: RunOptions = {}) =>
-    runCli([...args, '--database', url], { cwd: dir, ...options });
+  const cli = (args: string[], options: RunOptions = {}) => runCli([...args, '--database', url], options);
   const ok = async (args: string[], options: RunOptions = {}) => {
     const result = await cli(args, options);
     expectSuccess(result);
@@ -367,7 +366,7 @@ describe.skipIf(skipPostgres)('gatehouse audit list [postgres]', () => {
 
   it('records client create and lists it with --client, --type family, --since and --limit', async () => {
     const url = databaseUrl(db.location);
-    const run = (args: string[]) => runCli([...args, '--database', url], { cwd: dir });
+    const run = (args: string[]) => runCli([...args, '--database', url]);
     const created = await run(['client', 'create', '--name', 'pg-audited', '--json']);
     expectSuccess(created);
     const id = parseJson<{ client_id: string }>(created).client_id;

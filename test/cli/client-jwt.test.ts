@@ -29,8 +29,7 @@ describeEachEngine('gatehouse client create with JWT authentication', (factory) 
   let publicSet: string;
   let privateSet: string;
 
-  const cli = (args: string[], options: RunOptions = {}) =>
-    runCli([...args, '--database', url], { cwd: dir, ...options });
+  const cli = (args: string[], options: RunOptions = {}) => runCli([...args, '--database', url], options);
   const secretRow = async (id: string) =>
     (
       await queryRows<{ secret_encrypted: string | null; auth_method: string }>(

@@ -1,5 +1,5 @@
 /**
- * `gatehouse client create` for OpenID Connect clients, through the built CLI (on SQLite: the
+ * `gatehouse client create` for OpenID Connect clients, as `gatehouse` runs it (on SQLite: the
  * storage of `oidc` is the clients contract's, on both engines; here the CLI's flags and output): the
  * flags stored and printed under their Registration names by `show` and `list --json`, one misuse,
  * and a pairwise client's sector_identifier_uri fetched from a local server (loopback allowed, as
@@ -34,8 +34,7 @@ describe('gatehouse client create for OpenID Connect clients [sqlite]', () => {
   let url: string;
   let sectorServer: LocalServer;
 
-  const cli = (args: string[], options: RunOptions = {}) =>
-    runCli([...args, '--database', url], { cwd: dir, ...options });
+  const cli = (args: string[], options: RunOptions = {}) => runCli([...args, '--database', url], options);
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'gatehouse-cli-oidc-'));

@@ -1,11 +1,11 @@
 /**
- * `gatehouse client …`, `gatehouse migrate` and `gatehouse tokens clean` through the built CLI,
- * on both engines. One fresh database per engine, shared by the tests of this file (every test
+ * `gatehouse client …`, `gatehouse migrate` and `gatehouse tokens clean` run as `gatehouse`
+ * runs them (in this process, see helpers/cli.ts), on both engines. One fresh database per engine, shared by the tests of this file (every test
  * makes its own clients, so they do not depend on each other).
  *
- * Only the command a test is about runs as a process: the clients that `list`, `show`, `delete`
- * and `rotate-secret` work on are registered in this process on the same database (ClientRegistry,
- * as `client create` registers them).
+ * Only the command a test is about goes through the CLI: the clients that `list`, `show`, `delete`
+ * and `rotate-secret` work on are registered directly on the same database (ClientRegistry, as
+ * `client create` registers them).
  */
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
@@ -58,8 +58,7 @@ describeEachEngine('gatehouse client', (factory) => {
   let registry: ClientRegistry;
 
   /** Runs the CLI against this suite's database, in a scratch working directory. */
-  const cli = (args: string[], options: RunOptions = {}) =>
-    runCli([...args, '--database', url], { cwd: dir, ...options });
+  const cli = (args: string[], options: RunOptions = {}) => runCli([...args, '--database', url], options);
   const create = async (args: string[], options: RunOptions = {}) => {
     const result = await cli(['client', 'create', ...args, '--json'], options);
     expectSuccess(result);
@@ -362,7 +361,7 @@ describeEachEngine('gatehouse client', (factory) => {
           'https://app.example.com/cb',
           '--json',
         ]),
-        runCli(['client', 'create', '--help'], { cwd: dir }),
+        runCli(['client', 'create', '--help']),
       ]);
       expectSuccess(builtIn);
       const builtInNames = [

@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { CLI_PATH, cliEnv, describeResult, expectSuccess, runCli } from '../helpers/cli.js';
+import { CLI_PATH, cliEnv, describeResult, expectSuccess, runCliProcess } from '../helpers/cli.js';
 
 const RECORDER = resolve(dirname(fileURLToPath(import.meta.url)), 'fixtures/record-loaded-packages.mjs');
 
@@ -42,7 +42,7 @@ describe('what a CLI command loads', () => {
   beforeAll(async () => {
     dir = mkdtempSync(join(tmpdir(), 'gatehouse-lazy-'));
     database = `sqlite:${join(dir, 'gatehouse.db')}`;
-    const migrated = await runCli(['migrate', '--database', database], { cwd: dir });
+    const migrated = await runCliProcess(['migrate', '--database', database], { cwd: dir });
     expect(migrated.code, describeResult(migrated)).toBe(0);
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -7,7 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { describeResult, lines, runCli } from '../helpers/cli.js';
+import { describeResult, lines, runCliProcess } from '../helpers/cli.js';
 
 describe('metrics.allow is validated', () => {
   let scratch: string;
@@ -22,7 +22,7 @@ describe('metrics.allow is validated', () => {
     'serve with GATEHOUSE_METRICS_ALLOW=%s exits 2 before listening, one line naming metrics.allow',
     async (value) => {
       // In a scratch directory: a serve that wrongly went ahead would create ./data there.
-      const result = await runCli(['serve', '--port', '0', '--database', 'sqlite:./gatehouse.db'], {
+      const result = await runCliProcess(['serve', '--port', '0', '--database', 'sqlite:./gatehouse.db'], {
         cwd: scratch,
         env: { GATEHOUSE_METRICS_ALLOW: value },
         timeoutMs: 20_000,

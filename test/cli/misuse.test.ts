@@ -9,7 +9,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, it } from 'vitest';
-import { describeResult, lines, runCli, type RunOptions } from '../helpers/cli.js';
+import { describeResult, lines, runCliProcess, type RunOptions } from '../helpers/cli.js';
 import { postgresAdminUrl, skipPostgres } from '../helpers/databases.js';
 
 let dir: string;
@@ -130,7 +130,7 @@ const databaseCommands: string[][] = [
 
 describe('misuse answers one line on stderr and exit code 2', () => {
   it.concurrent.for(misuse)('%s', async ([, args, mentions, options], { expect }) => {
-    const result = await runCli(args, { cwd: dir, ...TIMEOUT, ...options });
+    const result = await runCliProcess(args, { cwd: dir, ...TIMEOUT, ...options });
     expect(result.code, describeResult(result)).toBe(2);
     expect(lines(result.stderr), describeResult(result)).toHaveLength(1);
     expect(result.stderr).toMatch(/^gatehouse: \S[^\n]*\n$/);
@@ -147,7 +147,7 @@ describe('every command takes --database', () => {
     async ([, args], { expect }) => {
       const cwd = await mkdtemp(join(tmpdir(), 'gatehouse-cli-misuse-db-'));
       try {
-        const result = await runCli([...args, '--database', 'nonsense'], {
+        const result = await runCliProcess([...args, '--database', 'nonsense'], {
           cwd,
           stdin: 'a good password\n',
           ...TIMEOUT,
@@ -173,7 +173,7 @@ describe('help', () => {
     ['serve', '--help'],
     ['-h'],
   ])('gatehouse %j exits 0 with usage on stdout', async (args, { expect }) => {
-    const result = await runCli(args, { cwd: dir, ...TIMEOUT });
+    const result = await runCliProcess(args, { cwd: dir, ...TIMEOUT });
     expect(result.code, describeResult(result)).toBe(0);
     expect(result.stdout).toMatch(/^Usage: gatehouse/);
     expect(result.stderr).toBe('');
@@ -184,7 +184,9 @@ describe('help', () => {
     const paths = databaseCommands.map((args) =>
       args[0] === 'serve' || args[0] === 'migrate' ? args.slice(0, 1) : args.slice(0, 2),
     );
-    const results = await Promise.all(paths.map((path) => runCli([...path, '--help'], { cwd: dir, ...TIMEOUT })));
+    const results = await Promise.all(
+      paths.map((path) => runCliProcess([...path, '--help'], { cwd: dir, ...TIMEOUT })),
+    );
     results.forEach((result, i) => {
       expect(result.code, describeResult(result)).toBe(0);
       expect(result.stdout, paths[i]!.join(' ')).toMatch(/--database <url>/);
@@ -192,7 +194,7 @@ describe('help', () => {
   });
 
   it.concurrent('--version exits 0', async ({ expect }) => {
-    const result = await runCli(['--version'], { cwd: dir, ...TIMEOUT });
+    const result = await runCliProcess(['--version'], { cwd: dir, ...TIMEOUT });
     expect(result.code).toBe(0);
     expect(result.stdout).toMatch(/^\d+\.\d+\.\d+/);
   });
@@ -209,7 +211,7 @@ describe('an unreachable database is an error in one line, not a stack trace', (
     ],
   ];
   it.concurrent.for(unreachable)('%s', async ([, args], { expect }) => {
-    const result = await runCli(args, { cwd: dir, ...TIMEOUT });
+    const result = await runCliProcess(args, { cwd: dir, ...TIMEOUT });
     expect(result.timedOut, describeResult(result)).toBe(false);
     expect(result.code, describeResult(result)).not.toBe(0);
     expect(result.code, describeResult(result)).not.toBeNull();
@@ -222,7 +224,7 @@ describe('an unreachable database is an error in one line, not a stack trace', (
   it.skipIf(skipPostgres).concurrent('a PostgreSQL database that does not exist', async ({ expect }) => {
     const url = new URL(postgresAdminUrl);
     url.pathname = '/gatehouse_test_does_not_exist';
-    const result = await runCli(['client', 'list', '--database', url.toString()], { cwd: dir, ...TIMEOUT });
+    const result = await runCliProcess(['client', 'list', '--database', url.toString()], { cwd: dir, ...TIMEOUT });
     expect(result.code, describeResult(result)).not.toBe(0);
     expect(lines(result.stderr), describeResult(result)).toHaveLength(1);
     expect(result.stderr).toMatch(/^gatehouse: .*gatehouse_test_does_not_exist/);

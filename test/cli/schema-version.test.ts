@@ -51,8 +51,7 @@ describeEachEngine('admin commands check the schema version', (factory) => {
   let db: TestDatabase;
   let dir: string;
   let url: string;
-  const cli = (args: string[], options: RunOptions = {}) =>
-    runCli([...args, '--database', url], { cwd: dir, ...options });
+  const cli = (args: string[], options: RunOptions = {}) => runCli([...args, '--database', url], options);
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'gatehouse-cli-schema-'));
@@ -125,7 +124,7 @@ describe('an unknown GATEHOUSE_* variable', () => {
   it('is a warning on stderr naming the nearest known variable; the command still runs', async () => {
     const database = `sqlite:${join(dir, 'gatehouse.db')}`;
     const env = { GATEHOUSE_ACCES_TOKEN_LIFETIME: '60' };
-    const result = await runCli(['migrate', '--database', database], { cwd: dir, env });
+    const result = await runCli(['migrate', '--database', database], { env });
     expect(result.code, describeResult(result)).toBe(0);
     expect(result.stdout).toMatch(/^Applied migrations: /);
     expect(result.stderr).toBe(

@@ -14,7 +14,7 @@ import {
   listeningPids,
   parseJson,
   queryRows,
-  runCli,
+  runCliProcess,
   spawnServe,
   type ServeProcess,
 } from '../helpers/cli.js';
@@ -127,10 +127,10 @@ describe('serve --no-migrate', () => {
     expect(await queryRows(database, "SELECT name FROM sqlite_master WHERE type = 'table'")).toEqual([]);
     expect((await fresh.stop('SIGTERM')).code).toBe(0);
 
-    const migrated = await runCli(['migrate'], { cwd });
+    const migrated = await runCliProcess(['migrate'], { cwd });
     expect(migrated.code, describeResult(migrated)).toBe(0);
     expect(migrated.stdout).toBe(`Applied migrations: ${ALL_VERSIONS.join(', ')}.\n`);
-    const created = await runCli(
+    const created = await runCliProcess(
       ['client', 'create', '--name', 'service', '--grant-type', 'client_credentials', '--json'],
       { cwd },
     );
@@ -193,7 +193,7 @@ describe.skipIf(skipPostgres)('two servers started at once on one fresh PostgreS
       'SELECT version FROM schema_migrations ORDER BY version',
     );
     expect(applied.map((row) => Number(row.version))).toEqual(ALL_VERSIONS);
-    const again = await runCli(['migrate', '--database', database.url], { cwd: tmpdir() });
+    const again = await runCliProcess(['migrate', '--database', database.url], { cwd: tmpdir() });
     expect(again.stdout, describeResult(again)).toBe('The database is up to date.\n');
 
     const stopped = await Promise.all(servers.map((server) => server.stop('SIGTERM')));

@@ -1,12 +1,13 @@
 /**
  * The CLI's side of token management, as an operator uses it: `client create --introspect`, and
  * the signing keys commands (`keys rotate`, `keys list`, `tokens clean`, `serve` refusing a wrong
- * key_encryption_key) with their effect on running servers. The CLI is the built one, as real
- * processes; the servers it acts on run in the test's process (test/harness) on the real clock,
- * the one the CLI processes read. Moved from test/e2e/token-management.test.ts.
+ * key_encryption_key) with their effect on running servers. The commands run as `gatehouse` runs
+ * them (in this process, see helpers/cli.ts; `serve` as a child); the servers they act on run in
+ * the test's process (test/harness) on the real clock, the one the commands read. Moved from
+ * test/e2e/token-management.test.ts.
  *
- * Only the command a test is about runs as a process: the keys a test merely checks (what a
- * rotation or a refusal left behind) are read in this process, as `keys list --json` reads them.
+ * Only the command a test is about goes through the CLI: the keys a test merely checks (what a
+ * rotation or a refusal left behind) are read directly, as `keys list --json` reads them.
  */
 import { randomBytes } from 'node:crypto';
 import { decodeProtectedHeader } from 'jose';

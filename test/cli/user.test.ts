@@ -1,10 +1,10 @@
 /**
- * `gatehouse user …` through the built CLI, on both engines. One fresh database per engine,
+ * `gatehouse user …` as `gatehouse` runs it (in this process, see helpers/cli.ts), on both engines. One fresh database per engine,
  * shared by the tests of this file; every test works on users of its own.
  *
- * Only the command a test is about runs as a process. The users it works on are created, and the
- * state it leaves is read, in this process on the same database (UserAccounts, the cheap argon2id),
- * so setup pays neither a process start nor production password hashing.
+ * Only the command a test is about goes through the CLI. The users it works on are created, and the
+ * state it leaves is read, directly on the same database (UserAccounts, the cheap argon2id), so
+ * setup pays no production password hashing.
  */
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
@@ -25,6 +25,7 @@ import {
   parseJson,
   queryRows,
   runCli,
+  runCliProcess,
   type RunOptions,
 } from '../helpers/cli.js';
 
@@ -486,7 +487,7 @@ describeEachEngine('gatehouse user', (factory) => {
       // A fresh working directory, so a fall-back to the default sqlite:./data/gatehouse.db shows.
       const cwd = await mkdtemp(join(tmpdir(), 'gatehouse-cli-user-cwd-'));
       try {
-        const run = (args: string[]) => runCli([...args, '--database', url], { cwd });
+        const run = (args: string[]) => runCliProcess([...args, '--database', url], { cwd });
         const commands = [
           ['user', 'deactivate', 'otto'],
           ['user', 'activate', 'otto'],

@@ -206,12 +206,18 @@ describeEachEngine('Back-Channel Logout (e2e)', (factory) => {
     const { session, username } = await signedInBrowser(fx);
     await grantThrough(fx, notes, session);
     const before = received.length;
-    const accounts = new UserAccounts(
-      announcingSessionEnds(fx.store, commandSessionLogout(fx.config.key_encryption_key, fx.store, fx.clock), fx.clock),
-      { clock: fx.clock, passwords: fx.gatehouse.passwords, events: fx.gatehouse.events },
+    const warnings: string[] = [];
+    const logout = commandSessionLogout(fx.config.key_encryption_key, fx.store, fx.clock, (line) =>
+      warnings.push(line),
     );
+    const accounts = new UserAccounts(announcingSessionEnds(fx.store, logout, fx.clock), {
+      clock: fx.clock,
+      passwords: fx.gatehouse.passwords,
+      events: fx.gatehouse.events,
+    });
     await accounts.setEnabled(username, false);
     expect(await fx.store.logoutDeliveries.listLogoutDeliveries(notes.id)).toHaveLength(1);
+    expect(warnings).toEqual([]);
     await fx.tickLogoutDeliveries();
     const mine = received.slice(before);
     expect(mine.map((r) => r.path)).toEqual(['/admin']);

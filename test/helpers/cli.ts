@@ -1,14 +1,19 @@
 /**
- * Helpers to run the built CLI (`node dist/cli/main.js`, so run `npm run build` first) as a
- * child process, the way an operator runs it.
+ * Helpers to run CLI commands the way an operator runs them, and to check what they did.
  *
- * - `runCli` runs one command to completion and returns its exit code and output.
+ * - `runCli` runs one command line in this process (`runGatehouse` from src/cli/program.ts, the
+ *   function `gatehouse` itself calls) with captured stdout/stderr, its own stdin and a cleaned
+ *   environment, and returns its exit code and output. In-process because a command costs some
+ *   10 ms here against ~0.5 s of CPU for a child Node process, and the suite runs thousands.
+ * - `runCliProcess` runs `node dist/cli/main.js` as a child (so run `npm run build` first): for the
+ *   tests of the process itself (exit codes as the shell sees them, the working directory, what a
+ *   process loads).
  * - `spawnServe` starts `serve` and hands back the child, its captured output and a
  *   `waitForOutput` to wait for a line such as the "serving http://…" banner.
  * - `queryRows` reads a test database directly (better-sqlite3 or pg), bypassing the store, so
  *   tests can check what is really on disk.
  *
- * The children get the test process's environment minus every GATEHOUSE_* variable, so an
+ * Commands get the test process's environment minus every GATEHOUSE_* variable, so an
  * operator's own settings never leak into a test; pass `env` to set some.
  */
 import { expect } from 'vitest';
@@ -17,16 +22,18 @@ import { existsSync, readFileSync, readdirSync, readlinkSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { availableParallelism } from 'node:os';
 import { dirname, resolve } from 'node:path';
+import { Readable, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import pg from 'pg';
+import { runGatehouse } from '../../src/cli/program.js';
 import type { DatabaseLocation } from '../../src/storage/open.js';
 
 /** Absolute path of the built CLI entry point. */
 export const CLI_PATH: string = resolve(dirname(fileURLToPath(import.meta.url)), '../../dist/cli/main.js');
 
-if (!existsSync(CLI_PATH)) {
-  throw new Error(`${CLI_PATH} does not exist: run \`npm run build\` before the CLI tests`);
+function assertBuilt(): void {
+  if (!existsSync(CLI_PATH)) throw new Error(`${CLI_PATH} does not exist: run \`npm run build\` before the CLI tests`);
 }
 
 export interface CliResult {
@@ -40,6 +47,7 @@ export interface CliResult {
 }
 
 export interface RunOptions {
+  /** The child's working directory (`runCliProcess` and `spawnServe` only: a command in this process shares its directory). */
   cwd?: string;
   /** Written to the child's stdin, which is then closed. Without it stdin is an empty pipe (not a TTY). */
   stdin?: string;
@@ -81,8 +89,49 @@ async function limited<T>(fn: () => Promise<T>): Promise<T> {
   }
 }
 
-/** Runs `node dist/cli/main.js ...args` to completion (the timeout counts from the spawn). */
-export function runCli(args: readonly string[], options: RunOptions = {}): Promise<CliResult> {
+/** A stream that keeps what is written to it. */
+function capture(): { stream: Writable; text: () => string } {
+  let text = '';
+  const stream = new Writable({
+    decodeStrings: false,
+    write(chunk: string | Buffer, _encoding, done) {
+      text += chunk.toString();
+      done();
+    },
+  });
+  return { stream, text: () => text };
+}
+
+/**
+ * Runs one command line in this process, to completion or its timeout (a command still running
+ * then is reported as `timedOut` and left to finish on its own).
+ */
+export async function runCli(args: readonly string[], options: Omit<RunOptions, 'cwd'> = {}): Promise<CliResult> {
+  // A server in the test's own process would outlive the test and catch its signals.
+  if (args[0] === 'serve') throw new Error('serve runs as a child process here: use runCliProcess or spawnServe');
+  const stdout = capture();
+  const stderr = capture();
+  const io = {
+    stdout: stdout.stream,
+    stderr: stderr.stream,
+    stdin: Readable.from([Buffer.from(options.stdin ?? '')]),
+    env: cliEnv(options.env),
+  };
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<null>((resolveTimeout) => {
+    timer = setTimeout(() => resolveTimeout(null), options.timeoutMs ?? 20_000);
+  });
+  try {
+    const code = await Promise.race([runGatehouse(args, io), timeout]);
+    return { code, signal: null, stdout: stdout.text(), stderr: stderr.text(), timedOut: code === null };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** Runs `node dist/cli/main.js ...args` as a child process to completion (the timeout counts from the spawn). */
+export function runCliProcess(args: readonly string[], options: RunOptions = {}): Promise<CliResult> {
+  assertBuilt();
   return limited(() => spawnCli(args, options));
 }
 
@@ -159,6 +208,7 @@ export interface ServeOptions {
 
 /** Starts `node dist/cli/main.js serve ...args` (`args` may start with `serve` or leave it out). */
 export function spawnServe(args: readonly string[], options: ServeOptions = {}): ServeProcess {
+  assertBuilt();
   const serveArgs = args[0] === 'serve' ? args : ['serve', ...args];
   const child = spawn(process.execPath, [CLI_PATH, ...serveArgs], {
     cwd: options.cwd,

@@ -5,10 +5,10 @@
  *   waits for GET /healthz to answer 200. Every server started here is tracked: call
  *   `stopAllServers()` in an `afterAll`/`afterEach` (this module also registers a file-level
  *   `afterAll` that does it, and kills leftovers when the test process exits).
- * - `runCli` runs any other CLI command to completion.
+ * - `runCli` runs any other CLI command to completion, in this process.
  * - `tokenRequest` / `httpRequest` talk HTTP with global fetch and fail on any 5xx answer.
  *
- * Run `npm run build` first: these helpers test the compiled CLI, as users run it.
+ * Run `npm run build` first: the servers are the compiled CLI, as users run it.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
@@ -17,6 +17,7 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll } from 'vitest';
+import { runCli as runCommandLine, runCliProcess } from './cli.js';
 import type { TestDatabase } from './databases.js';
 
 /** Absolute path of the built CLI entry point. */
@@ -243,40 +244,20 @@ export interface CliOptions {
   env?: Record<string, string>;
 }
 
-/** Runs `node dist/cli/main.js …args [--database db]` to completion. */
-export function runCli(args: string[], { database, stdin, env }: CliOptions = {}): Promise<CliResult> {
-  assertBuilt();
-  const argv = [CLI_PATH, ...args, ...(database === undefined ? [] : ['--database', database])];
-  return new Promise((resolveRun, reject) => {
-    const child = spawn(process.execPath, argv, {
-      cwd: childCwd(),
-      env: childEnv(env),
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (stdout += chunk));
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    child.stdin.on('error', () => {}); // the CLI may exit before reading stdin
-    child.stdin.end(stdin ?? '');
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(
-        new Error(
-          `gatehouse ${args.join(' ')} did not finish in ${CLI_TIMEOUT_MS} ms\nstdout: ${stdout}\nstderr: ${stderr}`,
-        ),
-      );
-    }, CLI_TIMEOUT_MS);
-    child.once('error', (error) => {
-      clearTimeout(timer);
-      reject(error);
-    });
-    // 'close' (not 'exit'): stdout and stderr are complete.
-    child.once('close', (code) => {
-      clearTimeout(timer);
-      resolveRun({ code, stdout, stderr });
-    });
-  });
+/** Runs `gatehouse …args [--database db]` in this process (see helpers/cli.ts), to completion; `serve` as a child. */
+export async function runCli(args: string[], { database, stdin, env }: CliOptions = {}): Promise<CliResult> {
+  const argv = [...args, ...(database === undefined ? [] : ['--database', database])];
+  const options = { stdin, env, timeoutMs: CLI_TIMEOUT_MS };
+  // serve (expected to refuse, or `startServer` would be the helper) runs as a child, as users run it.
+  const result = await (args[0] === 'serve'
+    ? runCliProcess(argv, { ...options, cwd: childCwd() })
+    : runCommandLine(argv, options));
+  if (result.timedOut) {
+    throw new Error(
+      `gatehouse ${args.join(' ')} did not finish in ${CLI_TIMEOUT_MS} ms\nstdout: ${result.stdout}\nstderr: ${result.stderr}`,
+    );
+  }
+  return { code: result.code, stdout: result.stdout, stderr: result.stderr };
 }
 
 function cliFailure(what: string, result: CliResult): Error {

@@ -6,6 +6,7 @@ import type { ClientOidcSettings } from '../../core/ports.js';
 import type { ClientRecord } from '../../storage/store.js';
 import { withStoreOptions, type StoreOptions } from '../store-options.js';
 import { UsageError } from '../errors.js';
+import { cliIo } from '../io.js';
 import { formatTime, printJson, printLines, printTable } from '../output.js';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -17,7 +18,7 @@ const collect = (value: string, previous: string[]) => [...previous, value];
  */
 function warnAboutExtensionGrants(grantTypes: readonly string[]): void {
   for (const grantType of grantTypes.filter((g) => !CLIENT_GRANT_TYPES.includes(g))) {
-    process.stderr.write(
+    cliIo().stderr.write(
       `warning: no built-in grant has the type ${grantType} ` +
         '(a process that runs extensions registers them in code the CLI never loads)\n',
     );

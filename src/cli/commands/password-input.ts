@@ -1,26 +1,27 @@
 import { createInterface } from 'node:readline';
 import { UsageError } from '../errors.js';
+import { cliIo } from '../io.js';
 
 async function readAllStdin(): Promise<string> {
   const chunks: Buffer[] = [];
-  for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
+  for await (const chunk of cliIo().stdin) chunks.push(chunk as Buffer);
   return Buffer.concat(chunks).toString('utf8');
 }
 
 /** Asks on the terminal without echoing what is typed. */
 function promptHidden(question: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    const rl = createInterface({ input: process.stdin, output: process.stderr, terminal: true });
+    const rl = createInterface({ input: cliIo().stdin, output: cliIo().stderr, terminal: true });
     const output = rl as unknown as { _writeToOutput: (s: string) => void; output: NodeJS.WritableStream };
     let asked = false;
     output._writeToOutput = (s: string) => {
       if (!asked) {
-        process.stderr.write(s);
+        cliIo().stderr.write(s);
         asked = true;
       }
     };
     rl.question(question, (answer) => {
-      process.stderr.write('\n');
+      cliIo().stderr.write('\n');
       rl.close();
       resolve(answer);
     });
@@ -41,7 +42,7 @@ export async function readNewPassword(fromStdin: boolean | undefined): Promise<s
     if (!value) throw new UsageError('--password-stdin: no password on stdin');
     return value;
   }
-  if (!process.stdin.isTTY)
+  if (!cliIo().stdin.isTTY)
     throw new UsageError('no terminal to ask for the password: pass it on stdin with --password-stdin');
   const first = await promptHidden('Password: ');
   const second = await promptHidden('Repeat password: ');

@@ -1,5 +1,6 @@
 import { Command } from 'commander';
 import { withStoreOptions, type StoreOptions } from '../store-options.js';
+import { cliIo } from '../io.js';
 
 /** In-flight requests get this long to finish after SIGTERM/SIGINT. */
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -71,7 +72,7 @@ export function serveCommand(): Command {
     });
     // A signal while listening: stop() is already closing what start opened.
     if (stopping) return;
-    process.stdout.write(
+    cliIo().stdout.write(
       [
         `Gatehouse is serving ${running.url} on ${describeLocation(location)}`,
         `Issuer: ${config.issuer}`,

@@ -6,6 +6,7 @@ import type { AdminAudit } from '../context.js';
 import { formatTime, printJson, printLines, printTable } from '../output.js';
 import { withStoreOptions, type StoreOptions } from '../store-options.js';
 import { readNewPassword } from './password-input.js';
+import { cliIo } from '../io.js';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
@@ -18,7 +19,7 @@ async function accountsFor(config: GatehouseConfig, store: Store, audit: AdminAu
   // Deactivating or setting a password ends the user's sessions: their OpenID grants and clients too.
   const announcing = announcingSessionEnds(
     store,
-    commandSessionLogout(config.key_encryption_key, store, systemClock),
+    commandSessionLogout(config.key_encryption_key, store, systemClock, (line) => cliIo().stderr.write(line)),
     systemClock,
   );
   return new UserAccounts(announcing, { passwordPolicy: policy, events: audit.events });
