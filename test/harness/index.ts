@@ -9,7 +9,7 @@
  *   fx.clock.advance(3600);
  *   await fx.close();
  *
- * Every server started here is closed by a file-level afterAll as well, whatever the test did.
+ * Every server started here is closed when its test file ends as well, whatever the test did.
  * Only tests of the process itself (CLI exit codes, signals, kill -9, several nodes) spawn
  * `gatehouse serve` (test/helpers/server.ts).
  */
@@ -18,7 +18,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { FastifyInstance } from 'fastify';
-import { afterAll } from 'vitest';
+import { atFileEnd } from '../helpers/file-end.js';
 import type { Mailer } from '../../src/accounts/mail/mailer.js';
 import type { PasswordHasher, PasswordVerifier } from '../../src/accounts/passwords.js';
 import { UserAccounts, type NewUser } from '../../src/accounts/users.js';
@@ -125,9 +125,6 @@ export interface TestServer {
 }
 
 const open = new Set<TestServer>();
-afterAll(async () => {
-  await Promise.allSettled([...open].map((server) => server.close()));
-});
 
 /**
  * Waits until every server started here has nothing left in flight: queued sign-ups and reset
@@ -259,6 +256,7 @@ async function startOnce(options: TestServerOptions): Promise<TestServer> {
       close() {
         closing ??= (async () => {
           open.delete(server);
+          forget();
           try {
             await running.close();
           } finally {
@@ -269,6 +267,7 @@ async function startOnce(options: TestServerOptions): Promise<TestServer> {
       },
     };
     open.add(server);
+    const forget = atFileEnd(() => server.close());
     return server;
   } catch (error) {
     await releaseFiles().catch(() => {});

@@ -3,8 +3,8 @@
  *
  * - `startServer` spawns `gatehouse serve` on a free port, captures its stdout and stderr, and
  *   waits for GET /healthz to answer 200. Every server started here is tracked: call
- *   `stopAllServers()` in an `afterAll`/`afterEach` (this module also registers a file-level
- *   `afterAll` that does it, and kills leftovers when the test process exits).
+ *   `stopAllServers()` in an `afterAll`/`afterEach` (each is also stopped when its test file ends,
+ *   see file-end.ts, and killed if the test process exits first).
  * - `runCli` runs any other CLI command to completion, in this process.
  * - `tokenRequest` / `httpRequest` talk HTTP with global fetch and fail on any 5xx answer.
  *
@@ -16,8 +16,8 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { afterAll } from 'vitest';
 import { runCli as runCommandLine, runCliProcess } from './cli.js';
+import { atFileEnd } from './file-end.js';
 import type { TestDatabase } from './databases.js';
 
 /** Absolute path of the built CLI entry point. */
@@ -36,7 +36,14 @@ function assertBuilt(): void {
 /** One temporary working directory for every child process of this test file (no ./data pollution). */
 let workDir: string | undefined;
 function childCwd(): string {
-  workDir ??= mkdtempSync(join(tmpdir(), 'gatehouse-e2e-'));
+  if (!workDir) {
+    const dir = mkdtempSync(join(tmpdir(), 'gatehouse-e2e-'));
+    workDir = dir;
+    atFileEnd(() => {
+      rmSync(dir, { recursive: true, force: true });
+      workDir = undefined;
+    });
+  }
   return workDir;
 }
 
@@ -104,12 +111,7 @@ export async function stopAllServers(): Promise<void> {
   await Promise.allSettled([...running].map((server) => server.stop()));
 }
 
-// Whatever happens to the tests, no server outlives its file.
-afterAll(async () => {
-  await stopAllServers();
-  if (workDir) rmSync(workDir, { recursive: true, force: true });
-  workDir = undefined;
-});
+// Whatever happens to the tests, no server outlives its file (see startServer), nor a process the test run.
 process.once('exit', () => {
   for (const server of running) server.process.kill('SIGKILL');
 });
@@ -184,6 +186,7 @@ async function startOnce(options: StartServerOptions): Promise<RunningServer> {
     },
   };
   running.add(server);
+  atFileEnd(() => server.stop());
 
   const deadline = Date.now() + HEALTH_TIMEOUT_MS;
   let dead: ExitInfo | null = null;
