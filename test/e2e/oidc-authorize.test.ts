@@ -162,6 +162,22 @@ describeEachEngine('OpenID Connect authorization requests (e2e)', (factory) => {
     return { user, browser, grant };
   }
 
+  it('display, ui_locales, claims_locales, acr_values, scopes in any order and an unknown parameter are accepted: a code as usual (conformance: Basic OP)', async () => {
+    const { browser } = await consentedOnce(rp, 'openid email');
+    for (const extra of [
+      { display: 'page' },
+      { display: 'popup' },
+      { ui_locales: 'fr-CA fr en' },
+      { claims_locales: 'de' },
+      { acr_values: 'urn:mace:incommon:iap:silver' },
+      { scope: 'email openid' },
+      { extra_parameter_from_the_future: 'x' },
+    ]) {
+      const grant = await expectCodeWithGrant(await browser.get(codeRequest(rp, { prompt: 'none', ...extra })), rp);
+      expect(grant.clientId, JSON.stringify(extra)).toBe(rp.client_id);
+    }
+  });
+
   // --- prompt=none ------------------------------------------------------------------
 
   it('prompt=none without a session: login_required at the redirect URI, no page', async () => {
