@@ -137,7 +137,7 @@ export function announcingSessionEnds<S extends SignOutEverywhere>(store: S, log
 
 /**
  * What a session's end means for OpenID Connect, for a command run without the server (an
- * administrator's `user deactivate` or `user password`): grants revoked and logout tokens queued
+ * administrator's `user deactivate` or `user change-password`): grants revoked and logout tokens queued
  * only; a running server's worker sends them at its next tick. Warnings go to `writeWarning` (the command's stderr).
  */
 export function commandSessionLogout(
