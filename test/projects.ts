@@ -23,7 +23,7 @@ export interface TestProjectFiles {
 /** The src/ tests that import no database, server, browser or child process (checked with grep on imports). */
 const unitInSrc: readonly string[] = [
   'src/resource/**/*.test.ts',
-  'src/core/{client-auth,client-oidc,clock,key-encryption,params,pkce,redirect-uris,resources,scopes}.test.ts',
+  'src/core/{client-auth,client-oidc,clock,key-encryption,params,pkce,origins,redirect-uris,resources,scopes}.test.ts',
   'src/core/oidc/at-hash.test.ts',
   'src/accounts/{canonical,password-queue,passwords}.test.ts',
   'src/accounts/mail/{mailer,templates}.test.ts',

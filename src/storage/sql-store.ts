@@ -144,6 +144,10 @@ export class SqlStore implements Store {
     return this.clients.createClient(client);
   }
 
+  originRegistered(origin: string): Promise<boolean> {
+    return this.clients.originRegistered(origin);
+  }
+
   listClients(): Promise<ClientRecord[]> {
     return this.clients.listClients();
   }

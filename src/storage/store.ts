@@ -18,6 +18,7 @@ import type {
 import type { AccountTokenStore, UserGrantStore, UserStore } from './ports/accounts.js';
 import type { AuditStore } from './ports/audit.js';
 import type { LogoutDeliveryStore, PendingLogoutStore } from './ports/logout.js';
+import type { ClientOriginStore } from './ports/origins.js';
 import type { PendingAuthorizationStore, SessionStore } from './ports/sessions.js';
 import type { ThrottleStore, TrustedDeviceStore } from './ports/throttle.js';
 
@@ -50,6 +51,7 @@ export type {
 export * from './ports/accounts.js';
 export * from './ports/audit.js';
 export * from './ports/logout.js';
+export * from './ports/origins.js';
 export * from './ports/sessions.js';
 export * from './ports/throttle.js';
 
@@ -91,6 +93,7 @@ export interface MaintenanceStore {
 
 export interface Store
   extends ClientStore,
+    ClientOriginStore,
     UserStore,
     AccountTokenStore,
     UserGrantStore,
