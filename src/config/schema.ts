@@ -2,6 +2,7 @@ import { isIP } from 'node:net';
 import { z } from 'zod';
 import { isScopeToken } from '../core/scopes.js';
 import { withOidcScopes } from '../core/oidc/claims.js';
+import { corsSection } from './cors.js';
 import { jwtBearerSection } from './jwt-bearer.js';
 
 /**
@@ -232,6 +233,8 @@ export const configSchema = z
       })
       .strict()
       .default({}),
+    /** Browser apps (CORS): the introspection endpoint and the preflight lifetime (origins are per client). */
+    cors: corsSection,
     /** The audit log of security events (`gatehouse audit list`). */
     audit: z
       .object({

@@ -231,6 +231,16 @@ export const settingDocs: Record<string, SettingDoc> = {
     meaning:
       'Wrong user codes typed on `/device` per minute, on one node and from every address, that log a warning (`gatehouse_device_user_code_failures_total` counts them all). Never a block: wrong codes are throttled per browser and per address only.',
   },
+  'cors.introspection': {
+    meaning:
+      'Answer CORS at the introspection endpoint too, for pages on an origin of the authenticated client ' +
+      '(see [Browser apps (CORS)](#browser-apps-cors)). Off: introspection is for resource servers, not pages.',
+  },
+  'cors.max_age': {
+    meaning:
+      'Seconds a browser may keep a preflight answer (`Access-Control-Max-Age`; Chromium caps it at 7200). A ' +
+      'client deleted or an origin removed is refused by the actual request at once all the same.',
+  },
   'rate_limit.redis_url': {
     meaning: '`redis://…`: keep the brute-force counters in Redis instead of the database.',
   },

@@ -69,6 +69,18 @@ export class OAuthError extends Error {
    */
   redirectDescription: string | undefined;
 
+  /**
+   * The client the failed request was about, when known though the request failed (userinfo: the
+   * client of an expired token). The HTTP layer logs it and answers CORS for that client's pages.
+   */
+  clientId: string | undefined;
+
+  /** Says which client the failed request was about. */
+  aboutClient(clientId: string): this {
+    this.clientId = clientId;
+    return this;
+  }
+
   /** This error's description quotes the request; `generic` says the same without quoting it. */
   withoutEcho(generic: string): this {
     this.redirectDescription = describableText(generic);

@@ -30,8 +30,8 @@ import type { Store } from '../storage/store.js';
 export interface HttpServices {
   readonly config: GatehouseConfig;
   readonly metadata: ServerMetadata;
-  /** /healthz pings it; the sign-in page names the client a pending request is for. */
-  readonly store: Pick<Store, 'ping' | 'engine' | 'findClient'>;
+  /** /healthz pings it; the sign-in page names the client a pending request is for; CORS asks about origins. */
+  readonly store: Pick<Store, 'ping' | 'engine' | 'findClient' | 'originRegistered'>;
   /** The JWT signing keys, published at /.well-known/jwks.json; null without key_encryption_key. */
   readonly keys: Pick<KeyRing, 'publishedKeys'> | null;
   /** OpenID Connect: the `sub` each client sees for a user. */
