@@ -3,7 +3,7 @@ import { presentedClientCredentials } from '../../core/client-auth.js';
 import { clientAllowsOrigin } from '../../core/origins.js';
 import type { ClientRecord } from '../../core/ports.js';
 import type { HttpServices } from '../services.js';
-import { parseParameters } from '../form.js';
+import { parseFormBody } from '../form.js';
 
 /**
  * CORS (W3C Fetch §3.2) for the API a browser app calls: applied once to the route group it is
@@ -71,9 +71,10 @@ function originOf(request: FastifyRequest): string | null {
  */
 function namedClientId(request: FastifyRequest): string | null {
   try {
-    const body = typeof request.body === 'string' ? parseParameters(request.body) : null;
-    if (body && body.repeated.length > 0) return null;
-    const params = body?.params ?? new Map<string, string>();
+    // As the endpoint reads it: a form, each parameter once (a Basic-only request may have no body).
+    const body = request.body;
+    const params =
+      typeof body === 'string' && body !== '' ? parseFormBody(request.headers['content-type'], body) : new Map();
     return presentedClientCredentials(params, request.headers.authorization).clientId || null;
   } catch {
     return null;
@@ -107,19 +108,9 @@ export function registerCors(
     }
   };
 
-  // The preflight (Fetch §3.2.2): OPTIONS with Origin and Access-Control-Request-Method. It carries
-  // no credentials and names no client. Any other OPTIONS, or an origin no client registered, or a
-  // method the endpoint does not take, goes on to the route's own 405, without a CORS header.
-  app.addHook('onRequest', async (request, reply) => {
-    const endpoint = endpointOf(request);
-    if (!endpoint) return;
-    varyOnOrigin(reply);
-    if (request.method !== 'OPTIONS') return;
-    const origin = originOf(request);
-    const method = request.headers['access-control-request-method'];
-    if (origin === null || typeof method !== 'string' || !endpoint.methods.includes(method)) return;
-    if (!(await store.originRegistered(origin))) return;
-    return reply
+  const answerPreflight = async (reply: FastifyReply, endpoint: CorsEndpoint, origin: string) => {
+    if (!(await store.originRegistered(origin))) return false;
+    reply
       .code(204)
       .headers({
         'access-control-allow-origin': origin,
@@ -128,23 +119,47 @@ export function registerCors(
         'access-control-max-age': maxAge,
       })
       .send();
+    return true;
+  };
+
+  // The preflight (Fetch §3.2.2): OPTIONS with Origin and Access-Control-Request-Method. It carries
+  // no credentials and names no client. Any other OPTIONS, or an origin no client registered, or a
+  // method the endpoint does not take, goes on to the route's own 405, without a CORS header.
+  // Hooks with a callback, not async: a request without Origin costs no promise.
+  app.addHook('onRequest', (request, reply, done) => {
+    const endpoint = endpointOf(request);
+    if (!endpoint) return done();
+    varyOnOrigin(reply);
+    const origin = request.method === 'OPTIONS' ? originOf(request) : null;
+    const method = request.headers['access-control-request-method'];
+    if (origin === null || typeof method !== 'string' || !endpoint.methods.includes(method)) return done();
+    answerPreflight(reply, endpoint, origin).then(
+      (answered) => {
+        if (!answered) done();
+      },
+      (error: Error) => done(error),
+    );
   });
 
   // The actual response, errors included, so that a page can read why it was refused. An OPTIONS
   // that got here was no passing preflight: nothing to add.
-  app.addHook('onSend', async (request, reply, payload) => {
+  app.addHook('onSend', (request, reply, payload, done) => {
     const endpoint = request.method === 'OPTIONS' ? undefined : endpointOf(request);
     const origin = endpoint ? originOf(request) : null;
-    if (!endpoint || origin === null || reply.hasHeader('access-control-allow-origin')) return payload;
-    try {
-      if (await allowed(request, endpoint, origin)) {
-        reply.header('access-control-allow-origin', origin);
-        if (endpoint.expose) reply.header('access-control-expose-headers', endpoint.expose.join(', '));
-      }
-    } catch (error) {
-      // The database failed while the answer was already written: send it, readable only same-origin.
-      request.log.warn({ err: { code: (error as { code?: string }).code } }, 'CORS check failed');
-    }
-    return payload;
+    if (!endpoint || origin === null || reply.hasHeader('access-control-allow-origin')) return done(null, payload);
+    allowed(request, endpoint, origin).then(
+      (yes) => {
+        if (yes) {
+          reply.header('access-control-allow-origin', origin);
+          if (endpoint.expose) reply.header('access-control-expose-headers', endpoint.expose.join(', '));
+        }
+        done(null, payload);
+      },
+      (error: { code?: string }) => {
+        // The database failed while the answer was already written: send it, readable only same-origin.
+        request.log.warn({ err: { code: error?.code } }, 'CORS check failed');
+        done(null, payload);
+      },
+    );
   });
 }
