@@ -368,6 +368,34 @@ describeEachEngine('CORS for browser apps (e2e)', (factory) => {
     });
   });
 
+  describe('several nodes', () => {
+    it('an origin another node refused is answered as soon as a client registers it, and refused again once it is deleted', async () => {
+      const node2 = await startTestServer({ database: fx.database });
+      try {
+        const origin = 'https://cluster.example';
+        const preflightOn = (server: TestServer) =>
+          httpRequest(`${server.url}/oauth/token`, {
+            method: 'OPTIONS',
+            headers: { origin, 'access-control-request-method': 'POST' },
+          });
+        // Node 2 is asked until it answers from memory (on PostgreSQL its listener is then up):
+        // each request is the wait, with no pause between them.
+        const hitsBefore = node2.store.clientCacheHits;
+        for (let round = 0; round < 500 && node2.store.clientCacheHits - hitsBefore < 3; round++)
+          expectNoCors(await preflightOn(node2));
+        expect(node2.store.clientCacheHits - hitsBefore).toBeGreaterThanOrEqual(3);
+        const created = await fx.createClient(['--name', 'cluster', '--allowed-origin', origin]);
+        const passed = await preflightOn(node2);
+        expect(passed.status).toBe(204);
+        expect(passed.headers.get('access-control-allow-origin')).toBe(origin);
+        await fx.store.deleteClient(created.client_id);
+        expectNoCors(await preflightOn(node2));
+      } finally {
+        await node2.close();
+      }
+    });
+  });
+
   describe('never on pages, the device flow, metrics or health', () => {
     const paths = [
       '/',

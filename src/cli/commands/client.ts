@@ -298,6 +298,7 @@ export function clientCommand(): Command {
           details: {
             name: created.name,
             grant_types: created.grantTypes.join(' '),
+            ...(created.allowedOrigins?.length ? { allowed_origins: created.allowedOrigins.join(' ') } : {}),
             // Said for the JWT methods only: the secret methods are what every client had before.
             ...(created.authMethod === 'private_key_jwt' || created.authMethod === 'client_secret_jwt'
               ? { token_endpoint_auth_method: created.authMethod }
