@@ -28,6 +28,8 @@ import {
   renameSync,
   rmSync,
   statSync,
+  symlinkSync,
+  writeFileSync,
 } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
@@ -148,6 +150,55 @@ describe('the Dockerfile', () => {
     for (const path of ['package.json', 'package-lock.json', 'scripts/prepare.mjs', 'tsconfig.json', 'src/index.ts']) {
       expect(ignored(path), path).toBe(false);
     }
+  });
+});
+
+// --- package.json's prepare and prepack -----------------------------------------------------------
+
+describe('scripts/prepare.mjs (npm prepare and prepack)', () => {
+  /**
+   * Runs the script in a checkout with the dev dependencies (this one's node_modules) and a leftover
+   * file in dist/, as npm would for `npm_command`; the `npm run build` it starts is recorded, not run.
+   */
+  async function prepareIn(npmCommand: string, args: string[] = []) {
+    const dir = mkdtempSync(join(tmpdir(), 'gatehouse-prepare-'));
+    atFileEnd(() => rmSync(dir, { recursive: true, force: true }));
+    for (const file of [
+      'package.json',
+      'tsconfig.build.json',
+      'scripts/prepare.mjs',
+      'src/index.ts',
+      'dist/stale.js',
+    ]) {
+      mkdirSync(dirname(join(dir, file)), { recursive: true });
+      writeFileSync(join(dir, file), file.startsWith('dist/') ? '' : readRepo(file));
+    }
+    symlinkSync(join(root, 'node_modules'), join(dir, 'node_modules'));
+    const recorder = join(dir, 'record.mjs');
+    writeFileSync(
+      recorder,
+      "import { appendFileSync } from 'node:fs';\nappendFileSync(process.env.RECORD, process.argv.slice(2).join(' ') + '\\n');\n",
+    );
+    const record = join(dir, 'record.txt');
+    const env = cleanEnv({ npm_execpath: recorder, npm_command: npmCommand, RECORD: record });
+    const result = await run(process.execPath, ['scripts/prepare.mjs', ...args], { cwd: dir, env });
+    return {
+      code: result.code,
+      builds: existsSync(record) ? readFileSync(record, 'utf8').split('\n').filter(Boolean) : [],
+      distKept: existsSync(join(dir, 'dist', 'stale.js')),
+    };
+  }
+
+  it('builds dist/ after `npm ci` or `npm install` on a development install (`npm ci && npm start` on a fresh clone)', async () => {
+    expect(packageJson.scripts.prepare).toBe('node scripts/prepare.mjs');
+    expect(await prepareIn('ci')).toEqual({ code: 0, builds: ['run build'], distKept: true });
+    expect(await prepareIn('install')).toEqual({ code: 0, builds: ['run build'], distKept: true });
+  });
+
+  it('on `npm pack`, prepack empties dist/ and builds once; prepare, which npm runs next, does nothing', async () => {
+    expect(packageJson.scripts.prepack).toBe('node scripts/prepare.mjs --pack');
+    expect(await prepareIn('pack', ['--pack'])).toEqual({ code: 0, builds: ['run build'], distKept: false });
+    expect(await prepareIn('pack')).toEqual({ code: 0, builds: [], distKept: true });
   });
 });
 
