@@ -31,7 +31,9 @@ export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv 
 export interface Finished {
   code: number | null;
   signal: NodeJS.Signals | null;
+  /** stdout and stderr, interleaved as they came. */
   output: string;
+  stdout: string;
 }
 
 export interface RunOptions {
@@ -45,7 +47,11 @@ export function run(command: string, args: readonly string[], options: RunOption
   return new Promise((resolveRun, reject) => {
     const child = spawn(command, args, { cwd: options.cwd, env: options.env ?? cleanEnv(), stdio: 'pipe' });
     let output = '';
-    child.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+    let stdout = '';
+    child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+      output += chunk;
+      stdout += chunk;
+    });
     child.stderr.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
     child.stdin.end();
     const timer = setTimeout(() => child.kill('SIGKILL'), options.timeoutMs ?? 180_000);
@@ -55,20 +61,20 @@ export function run(command: string, args: readonly string[], options: RunOption
     });
     child.on('close', (code, signal) => {
       clearTimeout(timer);
-      resolveRun({ code, signal, output });
+      resolveRun({ code, signal, output, stdout });
     });
   });
 }
 
 /** `run`, failing with the command's output unless it exits 0. */
-export async function runOk(command: string, args: readonly string[], options: RunOptions): Promise<string> {
+export async function runOk(command: string, args: readonly string[], options: RunOptions): Promise<Finished> {
   const result = await run(command, args, options);
   if (result.code !== 0) {
     throw new Error(
       `${command} ${args.join(' ')} (in ${options.cwd}) exited ${result.code ?? result.signal}:\n${result.output}`,
     );
   }
-  return result.output;
+  return result;
 }
 
 export interface Server {
