@@ -15,7 +15,9 @@
  * cache, without install scripts. The only one is better-sqlite3's, which compiles SQLite when no
  * prebuilt binary can be downloaded (none can here): a minute of CPU each time. Its binary is copied
  * from this checkout's node_modules instead, which holds the same version built for the same Node.
- * The Dockerfile itself runs `npm ci` with scripts, as a user's `docker build` does.
+ * The Dockerfile itself runs `npm ci` with scripts, as a user's `docker build` does. Measured: about
+ * 40 s of CPU in all (the install of the lock and `tsc` some 11 s each), 60 to 75 s of wall on two busy
+ * cores. The checks of the files alone (Dockerfile, compose.yaml, the unit, prepare.mjs) need no install.
  */
 import {
   copyFileSync,
