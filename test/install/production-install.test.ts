@@ -455,6 +455,16 @@ function listensOnEveryInterface(port: number): boolean {
     });
 }
 
+/** What an installed server must serve beyond /healthz: a page (its templates, any asset it reads) and metadata. */
+async function expectPagesServed(url: string): Promise<void> {
+  const page = await fetch(`${url}/login`);
+  expect(page.status).toBe(200);
+  expect(page.headers.get('content-type')).toMatch(/^text\/html/);
+  expect(await page.text()).toContain('<form');
+  const metadata = await fetch(`${url}/.well-known/openid-configuration`);
+  expect(((await metadata.json()) as { issuer: string }).issuer).toMatch(/^http/);
+}
+
 describe('the production install', () => {
   let work: string;
   let clone: string;
@@ -558,6 +568,7 @@ describe('the production install', () => {
     const health = await fetch(`${server.url}/healthz`);
     expect(await health.json()).toEqual({ status: 'ok', database: 'sqlite' });
     expect(statSync(join(data, 'gatehouse.db')).mode & 0o777).toBe(0o600);
+    await expectPagesServed(server.url);
     const [checker, ...checkArgs] = imageHealthcheck.command;
     expect((await run(process.execPath, checkArgs, { cwd: runtime, env })).code, checker).toBe(0);
 
@@ -616,11 +627,12 @@ describe('the production install', () => {
     );
     for (const path of paths) {
       if (['package.json', 'README.md', 'SECURITY.md'].includes(path)) continue;
-      const compiled = /^dist\/(.+)\.(js|d\.ts|js\.map)$/.exec(path);
-      expect(compiled, path).not.toBeNull();
+      expect(path).toMatch(/^dist\//);
       expect(path).not.toMatch(/\.test\.|(^|\/)(test|data)\//);
-      // Compiled from a module that exists: nothing left over from one since deleted.
-      expect(existsSync(join(clone, 'src', `${compiled![1]}.ts`)), path).toBe(true);
+      // Compiled from a module of src/, or copied from it: nothing left over from a file since deleted.
+      const compiled = /^dist\/(.+)\.(js|d\.ts|js\.map)$/.exec(path);
+      const source = compiled ? `${compiled[1]}.ts` : path.slice('dist/'.length);
+      expect(existsSync(join(clone, 'src', source)), path).toBe(true);
     }
     expect(paths.filter((path) => /\.(db|kek|env|tsbuildinfo)$|(^|\/)\.env/.test(path))).toEqual([]);
   });
@@ -640,6 +652,7 @@ describe('the production install', () => {
     const health = await fetch(`${server.url}/healthz`);
     expect(await health.json()).toEqual({ status: 'ok', database: 'sqlite' });
     expect(existsSync(join(prefix, 'data', 'gatehouse.db'))).toBe(true);
+    await expectPagesServed(server.url);
     // Ctrl-C, or SIGTERM to the whole group: npx, its shell and the server all get it.
     killGroup(server.child, 'SIGTERM');
     await server.exited;
