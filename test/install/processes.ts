@@ -21,6 +21,8 @@ export function cleanEnv(extra: Record<string, string> = {}): NodeJS.ProcessEnv 
     if (['NODE_ENV', 'NODE_OPTIONS', 'NODE_PATH', 'INIT_CWD'].includes(key)) continue;
     env[key] = value;
   }
+  // No check for a newer npm (a registry request) from every npm command.
+  env.npm_config_update_notifier = 'false';
   env.PATH = (process.env.PATH ?? '')
     .split(delimiter)
     .filter((folder) => !folder.includes(`${sep}node_modules${sep}`))

@@ -444,8 +444,9 @@ function copyFromContext(value: string, context: string, contextFiles: readonly 
   }
 }
 
-/** Whether something listens on 0.0.0.0:`port` (Linux: /proc/net/tcp; state 0A is LISTEN). */
-function listensOnEveryInterface(port: number): boolean {
+/** Whether something listens on 0.0.0.0:`port` (Linux: /proc/net/tcp, state 0A is LISTEN); null elsewhere. */
+function listensOnEveryInterface(port: number): boolean | null {
+  if (!existsSync('/proc/net/tcp')) return null;
   const hexPort = port.toString(16).toUpperCase().padStart(4, '0');
   return readFileSync('/proc/net/tcp', 'utf8')
     .split('\n')
@@ -564,7 +565,8 @@ describe('the production install', () => {
     expect(node).toBe('node');
     const server = await startServer(process.execPath, args, { cwd: runtime, env, port });
 
-    expect(listensOnEveryInterface(port)).toBe(true);
+    await expect.poll(() => server.output()).toContain(`Gatehouse is serving http://0.0.0.0:${port} `);
+    expect(listensOnEveryInterface(port) ?? true).toBe(true);
     const health = await fetch(`${server.url}/healthz`);
     expect(await health.json()).toEqual({ status: 'ok', database: 'sqlite' });
     expect(statSync(join(data, 'gatehouse.db')).mode & 0o777).toBe(0o600);
