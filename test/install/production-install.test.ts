@@ -565,7 +565,9 @@ describe('the production install', () => {
     expect(node).toBe('node');
     const server = await startServer(process.execPath, args, { cwd: runtime, env, port });
 
-    await expect.poll(() => server.output()).toContain(`Gatehouse is serving http://0.0.0.0:${port} `);
+    await expect
+      .poll(() => server.output(), { timeout: 15_000 })
+      .toContain(`Gatehouse is serving http://0.0.0.0:${port} `);
     expect(listensOnEveryInterface(port) ?? true).toBe(true);
     const health = await fetch(`${server.url}/healthz`);
     expect(await health.json()).toEqual({ status: 'ok', database: 'sqlite' });
