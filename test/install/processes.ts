@@ -102,7 +102,8 @@ export async function startServer(
   child.stderr!.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
   let finished: { code: number | null; signal: NodeJS.Signals | null } | null = null;
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolveExit) => {
-    child.on('exit', (code, signal) => {
+    // 'close', not 'exit': once every process holding its stdout and stderr is gone, so `output()` is complete.
+    child.on('close', (code, signal) => {
       finished = { code, signal };
       resolveExit(finished);
     });
