@@ -7,7 +7,8 @@
  *   Every `src/` test not listed as unit lands here, so a new test is never left out; list it
  *   under unit when it touches none of those.
  * - system: the CLI (its commands in-process through `runGatehouse`), and tests of the process
- *   itself: exit codes as the shell sees them, signals, `kill -9`, several nodes on one database.
+ *   itself: exit codes as the shell sees them, signals, `kill -9`, several nodes on one database,
+ *   and the production install (test/install: the Dockerfile's steps, the npm tarball).
  *
  * test/projects.test.ts fails when a test file belongs to no project or to two.
  */
@@ -46,7 +47,7 @@ export const testProjects: readonly TestProjectFiles[] = [
   },
   {
     name: 'system',
-    include: ['test/{cli,faults,cluster}/**/*.test.ts'],
+    include: ['test/{cli,faults,cluster,install}/**/*.test.ts'],
     exclude: [],
   },
 ];
