@@ -36,6 +36,9 @@ export type SecurityEventType =
   | 'client.created'
   | 'client.deleted'
   | 'client.secret_rotated'
+  /** An administrator created or revoked an initial access token for client self-registration (RFC 7591 §3). */
+  | 'registration_token.created'
+  | 'registration_token.revoked'
   | 'key.rotated';
 
 /** Any security event: core's, the accounts' and the administrator's. */

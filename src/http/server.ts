@@ -15,6 +15,7 @@ import { apiCorsEndpoints, registerCors } from './plugins/cors.js';
 import { registerCsrfProtection } from './plugins/csrf.js';
 import { registerAccountRoutes } from './routes/account.js';
 import { registerAuthorizeRoutes } from './routes/authorize.js';
+import { registerClientRegistrationRoutes } from './routes/client-registration.js';
 import { registerDeviceRoutes } from './routes/device.js';
 import { registerDeviceAuthorizationRoute } from './routes/device-authorization.js';
 import { registerDiscoveryRoutes, registerHealthRoute } from './routes/discovery.js';
@@ -209,6 +210,8 @@ export function buildHttpServer(gatehouse: HttpServices, logger: Logger): Fastif
     registerDiscoveryRoutes(api, gatehouse);
     registerUserinfoRoutes(api, gatehouse);
   });
+  // RFC 7591/7592 (when client_registration.mode is not off): no CORS, a server-side client's endpoint.
+  registerClientRegistrationRoutes(app, gatehouse);
   app.register(async (pages) => {
     registerBrowserSession(pages, browser);
     registerCsrfProtection(pages, browser);

@@ -11,6 +11,7 @@ import type { AuditLog } from '../audit/audit-log.js';
 import type { SecurityEvents } from '../audit/events.js';
 import type { GatehouseConfig } from '../config/schema.js';
 import type { AuthorizationEndpoint } from '../core/authorize.js';
+import type { ClientRegistrationEndpoint } from '../core/client-registration/endpoint.js';
 import type { DeviceAuthorizationEndpoint } from '../core/device-authorization.js';
 import type { IntrospectionEndpoint } from '../core/introspection.js';
 import type { KeyRing } from '../core/keys.js';
@@ -51,6 +52,9 @@ export interface HttpServices {
   /** RP-Initiated Logout: end-session requests awaiting the confirmation page. */
   readonly logoutRequests: LogoutRequests;
   readonly pendingAuthorizations: PendingAuthorizations;
+  /** RFC 7591/7592 at /oauth/register; null when client_registration.mode is off. */
+  readonly clientRegistration: ClientRegistrationEndpoint | null;
+  /** User sign-up at /register. */
   readonly registration: Registration;
   readonly resetting: PasswordResetting;
   readonly profile: Profile;

@@ -1,6 +1,7 @@
 import type { SqlDriver } from './driver.js';
 import { SqlAccountTokens } from './sql/account-tokens.js';
 import { SqlAudit } from './sql/audit.js';
+import { SqlClientRegistrations } from './sql/client-registrations.js';
 import { SqlClients } from './sql/clients.js';
 import { SqlCodes } from './sql/codes.js';
 import { SqlConsents } from './sql/consents.js';
@@ -77,6 +78,8 @@ export class SqlStore implements Store {
   readonly pendingLogouts: SqlPendingLogouts;
   /** The back-channel logout queue: sql/logout-deliveries.ts. */
   readonly logoutDeliveries: SqlLogoutDeliveries;
+  /** Self-registered clients and initial access tokens (RFC 7591/7592): sql/client-registrations.ts. */
+  readonly clientRegistrations: SqlClientRegistrations;
 
   /** `clientCache` (default on): keep client records in memory, see ClientCache. */
   constructor(
@@ -99,6 +102,7 @@ export class SqlStore implements Store {
     this.oidcGrants = new SqlOidcGrants(db);
     this.pendingLogouts = new SqlPendingLogouts(db);
     this.logoutDeliveries = new SqlLogoutDeliveries(db);
+    this.clientRegistrations = new SqlClientRegistrations(db, this.clients);
   }
 
   /** Client lookups answered from memory so far (0 without a client cache). */

@@ -6,6 +6,7 @@
  * Times are whole seconds since the epoch. Secrets appear only as SHA-256 hashes.
  */
 import type {
+  ClientRegistrationStore,
   ClientStore,
   CodeStore,
   ConsentStore,
@@ -117,6 +118,8 @@ export interface Store
   readonly pendingLogouts: PendingLogoutStore;
   /** The back-channel logout queue (migrations 16 and 17). */
   readonly logoutDeliveries: LogoutDeliveryStore;
+  /** Self-registered clients and initial access tokens (migration 19). */
+  readonly clientRegistrations: ClientRegistrationStore;
   /** Applies pending migrations; returns the versions applied now. */
   migrate(): Promise<number[]>;
   close(): Promise<void>;

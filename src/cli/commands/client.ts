@@ -9,6 +9,7 @@ import { withStoreOptions, type StoreOptions } from '../store-options.js';
 import { UsageError } from '../errors.js';
 import { cliIo } from '../io.js';
 import { formatTime, printJson, printLines, printTable } from '../output.js';
+import { registrationTokenCommand } from './registration-tokens.js';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
@@ -388,5 +389,6 @@ export function clientCommand(): Command {
     });
   });
 
+  client.addCommand(registrationTokenCommand());
   return client;
 }

@@ -54,6 +54,54 @@ const toClient = (row: ClientRow): ClientRecord => ({
   ...(row.oidc === null ? {} : { oidc: JSON.parse(row.oidc) as ClientOidcSettings }),
 });
 
+/** The columns of a client row, in the order clientValues gives them. */
+export const CLIENT_COLUMNS = [
+  'id',
+  'name',
+  'secret_hash',
+  'is_public',
+  'redirect_uris',
+  'grant_types',
+  'scopes',
+  'trusted',
+  'can_introspect',
+  'allowed_resources',
+  'created_at',
+  'exchange_audiences',
+  'may_impersonate',
+  'auth_method',
+  'jwks',
+  'jwks_uri',
+  'secret_encrypted',
+  'oidc',
+  'allowed_origins',
+] as const;
+
+/** A client record as the values of CLIENT_COLUMNS (an insert, or a whole-row update). */
+export function clientValues(c: ClientRecord): unknown[] {
+  return [
+    c.id,
+    c.name,
+    c.secretHash,
+    c.isPublic,
+    JSON.stringify(c.redirectUris),
+    JSON.stringify(c.grantTypes),
+    c.scopes === null ? null : JSON.stringify(c.scopes),
+    c.trusted,
+    c.canIntrospect,
+    c.allowedResources === null ? null : JSON.stringify(c.allowedResources),
+    c.createdAt,
+    c.exchangeAudiences?.length ? JSON.stringify(c.exchangeAudiences) : null,
+    c.mayImpersonate ?? false,
+    registeredAuthMethod(c),
+    c.jwks === undefined ? null : JSON.stringify(c.jwks),
+    c.jwksUri ?? null,
+    c.secretEncrypted ?? null,
+    c.oidc && Object.keys(c.oidc).length > 0 ? JSON.stringify(c.oidc) : null,
+    c.allowedOrigins?.length ? JSON.stringify(c.allowedOrigins) : null,
+  ];
+}
+
 export class SqlClients implements ClientStore {
   private readonly cache: ClientCache | null;
 
@@ -123,33 +171,11 @@ export class SqlClients implements ClientStore {
     return this.cache ? this.cache.knowsOrigin(origin, read) : read();
   }
 
-  private async insertClient(tx: SqlExecutor, c: ClientRecord): Promise<void> {
+  /** Inserts the row (not its origins: writeOrigins) inside `tx`. */
+  async insertClient(tx: SqlExecutor, c: ClientRecord): Promise<void> {
     await tx.run(
-      `INSERT INTO clients (id, name, secret_hash, is_public, redirect_uris, grant_types, scopes, trusted, can_introspect,
-        allowed_resources, created_at, exchange_audiences, may_impersonate, auth_method, jwks, jwks_uri, secret_encrypted, oidc,
-        allowed_origins)
-        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      [
-        c.id,
-        c.name,
-        c.secretHash,
-        c.isPublic,
-        JSON.stringify(c.redirectUris),
-        JSON.stringify(c.grantTypes),
-        c.scopes === null ? null : JSON.stringify(c.scopes),
-        c.trusted,
-        c.canIntrospect,
-        c.allowedResources === null ? null : JSON.stringify(c.allowedResources),
-        c.createdAt,
-        c.exchangeAudiences?.length ? JSON.stringify(c.exchangeAudiences) : null,
-        c.mayImpersonate ?? false,
-        registeredAuthMethod(c),
-        c.jwks === undefined ? null : JSON.stringify(c.jwks),
-        c.jwksUri ?? null,
-        c.secretEncrypted ?? null,
-        c.oidc && Object.keys(c.oidc).length > 0 ? JSON.stringify(c.oidc) : null,
-        c.allowedOrigins?.length ? JSON.stringify(c.allowedOrigins) : null,
-      ],
+      `INSERT INTO clients (${CLIENT_COLUMNS.join(', ')}) VALUES (${CLIENT_COLUMNS.map(() => '?').join(', ')})`,
+      clientValues(c),
     );
   }
 
