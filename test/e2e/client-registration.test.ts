@@ -478,6 +478,50 @@ describeEachEngine('client self-registration (RFC 7591/7592, e2e)', (factory) =>
     });
   });
 
+  describe('two nodes on one database', () => {
+    it('an RFC 7592 update or delete on one node takes effect at once on another that has the client cached', async () => {
+      const a = await startTestServer({
+        engine: factory.engine,
+        env: { GATEHOUSE_SUPPORTED_SCOPES: 'read write' },
+        config: {
+          client_registration: {
+            mode: 'open',
+            allowed_grant_types: ['client_credentials'],
+            allowed_scopes: ['read', 'write'],
+          },
+        },
+      });
+      const b = await startTestServer({ database: a.database, env: { GATEHOUSE_SUPPORTED_SCOPES: 'read write' } });
+      try {
+        const created = (await register(a, MACHINE)).json;
+        const basic: [string, string] = [created.client_id, created.client_secret];
+        const write = { ...CLIENT_CREDENTIALS, scope: 'write' };
+        // Node b answers from its client cache (on PostgreSQL once its listener is up: seen, not waited for).
+        const hitsBefore = b.store.clientCacheHits;
+        for (
+          let round = 0;
+          round < 500 && (round < 5 || (factory.engine === 'postgres' && b.store.clientCacheHits - hitsBefore < 3));
+          round++
+        )
+          expect((await tokenRequest(b.url, write, { basic })).json.error).toBe('invalid_scope');
+        const replaced = await manage(created.registration_client_uri, created.registration_access_token, 'PUT', {
+          ...MACHINE,
+          client_id: created.client_id,
+          scope: 'read write',
+        });
+        expect(replaced.status, replaced.text).toBe(200);
+        expect((await tokenRequest(b.url, write, { basic })).status).toBe(200);
+        expect(
+          (await manage(created.registration_client_uri, created.registration_access_token, 'DELETE')).status,
+        ).toBe(204);
+        expect((await tokenRequest(b.url, write, { basic })).status).toBe(401);
+      } finally {
+        await b.close();
+        await a.close();
+      }
+    });
+  });
+
   describe('limits', () => {
     it('rate limit per address: 429 with Retry-After, nothing stored', async () => {
       const fx = await startTestServer({
