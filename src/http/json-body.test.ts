@@ -27,6 +27,11 @@ describe('a JSON request body (client registration)', () => {
     expect(refusal('{"client_name":1,"client\\u005fname":2}')).toMatch(/repeated.*client_name/);
   });
 
+  it('refuses a document nested too deep (it would exhaust the stack of the code that reads it)', () => {
+    expect(refusal(`{"jwks":{"keys":${'['.repeat(5000)}${']'.repeat(5000)}}}`)).toMatch(/nested deeper than 20/);
+    expect(parseJsonObject(JSON_TYPE, `{"a":${'['.repeat(19)}${']'.repeat(19)}}`)).toBeTruthy();
+  });
+
   it('refuses what is not a JSON object, or not JSON', () => {
     for (const body of ['[]', '[{"a":1}]', '"text"', '1', 'null', 'true', '', '{', '{"a":1}x'])
       expect(refusal(body)).toMatch(/JSON/);

@@ -1,22 +1,24 @@
 /**
  * A JSON request body read strictly: application/json, valid JSON, an object at the top, and no
  * member named twice in any object (JSON.parse would silently keep the last: two readers of one
- * body could disagree on what it says). Bad input is invalid_request (400), never a 5xx.
+ * body could disagree on what it says), nested at most 20 deep. Bad input is invalid_request
+ * (400), never a 5xx.
  */
 import { OAuthError, truncate } from '../core/errors.js';
 
-/** The name of the first member repeated in an object of `text` (valid JSON), or null. */
-function repeatedMember(text: string): string | null {
+/** Far deeper than any client metadata; deeper documents would exhaust the stack of whoever walks them. */
+const MAX_DEPTH = 20;
+
+/** What is wrong with the shape of `text` (valid JSON): a member repeated in an object, too deep a nesting; or null. */
+function shapeProblem(text: string): string | null {
   const stack: Array<Set<string> | null> = [];
   let expectKey = false;
   for (let i = 0; i < text.length; i++) {
     const c = text[i];
-    if (c === '{') {
-      stack.push(new Set());
-      expectKey = true;
-    } else if (c === '[') {
-      stack.push(null);
-      expectKey = false;
+    if (c === '{' || c === '[') {
+      stack.push(c === '{' ? new Set() : null);
+      expectKey = c === '{';
+      if (stack.length > MAX_DEPTH) return `the JSON body is nested deeper than ${MAX_DEPTH} levels`;
     } else if (c === '}' || c === ']') {
       stack.pop();
       expectKey = false;
@@ -28,7 +30,7 @@ function repeatedMember(text: string): string | null {
       const members = stack.at(-1);
       if (expectKey && members) {
         const name = JSON.parse(text.slice(i, end + 1)) as string;
-        if (members.has(name)) return name;
+        if (members.has(name)) return `member repeated in the JSON body: ${truncate(name)}`;
         members.add(name);
       }
       expectKey = false;
@@ -50,7 +52,7 @@ export function parseJsonObject(contentType: string | undefined, body: unknown):
   }
   if (value === null || typeof value !== 'object' || Array.isArray(value))
     throw OAuthError.invalidRequest('the body must be a JSON object');
-  const repeated = repeatedMember(text);
-  if (repeated !== null) throw OAuthError.invalidRequest(`member repeated in the JSON body: ${truncate(repeated)}`);
+  const problem = shapeProblem(text);
+  if (problem !== null) throw OAuthError.invalidRequest(problem);
   return value as Record<string, unknown>;
 }

@@ -288,7 +288,8 @@ describeEachEngine('client self-registration (RFC 7591/7592, e2e)', (factory) =>
     it('malformed bodies are 400 invalid_request, never a 5xx: repeated keys, non-objects, wrong type', async () => {
       const repeated = '{"client_name":"a","redirect_uris":["https://a.example/cb"],"client_name":"b"}';
       const nested = '{"jwks":{"keys":[{"kty":"EC","kty":"RSA"}]}}';
-      for (const body of [repeated, nested, '[]', '"x"', 'null', '42', '{', ''])
+      const deep = `{"token_endpoint_auth_method":"private_key_jwt","jwks":{"keys":${'['.repeat(3000)}${']'.repeat(3000)}}}`;
+      for (const body of [repeated, nested, deep, '[]', '"x"', 'null', '42', '{', ''])
         expect({ body, ...(await register(fx, body)).json }).toMatchObject({ body, error: 'invalid_request' });
       const form = await httpRequest(`${fx.url}/oauth/register`, {
         method: 'POST',
