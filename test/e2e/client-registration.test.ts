@@ -4,6 +4,7 @@
  * tries (spent initial access tokens, another client's registration token, enumeration, tampered
  * statements, self-asserted privileges, bad redirect URIs, floods, huge and malformed bodies).
  */
+import fc from 'fast-check';
 import { generateKeyPair, exportJWK, SignJWT, type CryptoKey } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { describeEachEngine } from '../helpers/databases.js';
@@ -297,6 +298,47 @@ describeEachEngine('client self-registration (RFC 7591/7592, e2e)', (factory) =>
         body: 'client_name=x',
       });
       expect(form.status).toBe(400);
+    });
+
+    it('any JSON in any metadata field gets a 201 or a 400 with an RFC 7591 error, never a 5xx', async () => {
+      const fields = [
+        ...Object.keys(WEB_APP),
+        'token_endpoint_auth_method',
+        'client_uri',
+        'logo_uri',
+        'contacts',
+        'jwks',
+        'jwks_uri',
+        'software_statement',
+        'post_logout_redirect_uris',
+        'backchannel_logout_uri',
+        'backchannel_logout_session_required',
+        'id_token_signed_response_alg',
+        'subject_type',
+        'sector_identifier_uri',
+        '__proto__',
+        'constructor',
+      ];
+      const codes = [
+        'invalid_request',
+        'invalid_redirect_uri',
+        'invalid_client_metadata',
+        'invalid_software_statement',
+        'unapproved_software_statement',
+      ];
+      await fc.assert(
+        fc.asyncProperty(
+          fc.dictionary(fc.constantFrom(...fields), fc.jsonValue({ maxDepth: 3 }), { maxKeys: 5 }),
+          async (changes) => {
+            const res = await register(fx, { ...WEB_APP, ...changes });
+            if (res.status !== 201) {
+              expect(res.status, res.text).toBe(400);
+              expect(codes).toContain(res.json.error);
+            }
+          },
+        ),
+        { numRuns: 60 },
+      );
     });
 
     it('a huge body is refused with 413 and registers nothing', async () => {
