@@ -12,6 +12,8 @@ import { runCli, parseJson } from '../helpers/cli.js';
 import { databaseArg, httpRequest, tokenRequest, type HttpResult } from '../helpers/server.js';
 import { startTestServer, type TestServer } from '../harness/index.js';
 import { tokenKey } from '../../src/core/secrets.js';
+import { authorizePath, pkcePair } from '../helpers/browser-http.js';
+import { OIDC_PASSWORD, signedInBrowser } from '../helpers/oidc-code-flow.js';
 
 const WEB_APP = {
   client_name: 'Photo printer',
@@ -284,6 +286,39 @@ describeEachEngine('client self-registration (RFC 7591/7592, e2e)', (factory) =>
       });
       expect(introspection.status).toBe(200);
       expect(introspection.json).toEqual({ active: false });
+    });
+
+    it('a self-registered web app that claims to be trusted still gets the consent page, then a code and tokens', async () => {
+      const created = (await register(fx, { ...WEB_APP, trusted: true })).json;
+      await fx.createUser('alice', 'alice@example.com', OIDC_PASSWORD);
+      const browser = await signedInBrowser(fx, 'alice');
+      const { verifier, challenge } = pkcePair();
+      const redirectUri = WEB_APP.redirect_uris[0]!;
+      const shown = await browser.get(
+        authorizePath({
+          response_type: 'code',
+          client_id: created.client_id,
+          redirect_uri: redirectUri,
+          scope: 'openid profile',
+          code_challenge: challenge,
+          code_challenge_method: 'S256',
+          state: 's',
+          nonce: 'n',
+        }),
+      );
+      // The consent page, naming the app by the name it gave itself.
+      expect(shown.status).toBe(200);
+      expect(shown.text).toContain('Photo printer');
+      const answered = await browser.answerConsent(shown.text, 'allow');
+      const code = new URL(answered.location ?? '').searchParams.get('code');
+      expect(code).toBeTruthy();
+      const tokens = await tokenRequest(
+        fx.url,
+        { grant_type: 'authorization_code', code: code!, redirect_uri: redirectUri, code_verifier: verifier },
+        { basic: [created.client_id, created.client_secret] },
+      );
+      expect(tokens.status, tokens.text).toBe(200);
+      expect(tokens.json).toMatchObject({ scope: 'openid profile', id_token: expect.any(String) });
     });
 
     it('malformed bodies are 400 invalid_request, never a 5xx: repeated keys, non-objects, wrong type', async () => {
