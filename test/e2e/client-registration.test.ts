@@ -755,6 +755,13 @@ describeEachEngine('client self-registration (RFC 7591/7592, e2e)', (factory) =>
       expect(
         (await register(fx, WEB_APP, { authorization: `Bearer ${created.registration_access_token}` })).status,
       ).toBe(401);
+      // No secret reaches the log or the audit log.
+      await fx.gatehouse.auditLog?.flush();
+      const audit = JSON.stringify(await fx.store.listAuditEvents({ limit: 1000 }));
+      for (const secret of [token, created.client_secret, created.registration_access_token]) {
+        expect(fx.logs()).not.toContain(secret);
+        expect(audit).not.toContain(secret);
+      }
     });
   });
 });
