@@ -108,6 +108,8 @@ describeEachEngine('client self-registration (RFC 7591/7592, e2e)', (factory) =>
     it('publishes registration_endpoint in both metadata documents', async () => {
       for (const path of ['/.well-known/oauth-authorization-server', '/.well-known/openid-configuration'])
         expect((await httpRequest(`${fx.url}${path}`)).json.registration_endpoint).toBe(`${fx.url}/oauth/register`);
+      const get = await httpRequest(`${fx.url}/oauth/register`);
+      expect({ status: get.status, allow: get.headers.get('allow') }).toEqual({ status: 405, allow: 'POST' });
     });
 
     it('registers a confidential web app: 201, the client information response, never cached', async () => {
