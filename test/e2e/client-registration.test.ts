@@ -156,6 +156,39 @@ describeEachEngine('client self-registration (RFC 7591/7592, e2e)', (factory) =>
       expect(token.json.scope).toBe('read');
     });
 
+    it("a self-registered single-page app's redirect URI origin gets CORS, and an RFC 7592 update moves it", async () => {
+      const preflight = (origin: string) =>
+        httpRequest(`${fx.url}/oauth/token`, {
+          method: 'OPTIONS',
+          headers: {
+            origin,
+            'access-control-request-method': 'POST',
+            'access-control-request-headers': 'content-type',
+          },
+        });
+      const spa = (
+        await register(fx, {
+          ...WEB_APP,
+          token_endpoint_auth_method: 'none',
+          redirect_uris: ['https://spa.example/cb'],
+        })
+      ).json;
+      expect((await preflight('https://spa.example')).headers.get('access-control-allow-origin')).toBe(
+        'https://spa.example',
+      );
+      const moved = await manage(spa.registration_client_uri, spa.registration_access_token, 'PUT', {
+        ...WEB_APP,
+        client_id: spa.client_id,
+        token_endpoint_auth_method: 'none',
+        redirect_uris: ['https://app2.example/cb'],
+      });
+      expect(moved.status, moved.text).toBe(200);
+      expect((await preflight('https://spa.example')).headers.get('access-control-allow-origin')).toBeNull();
+      expect((await preflight('https://app2.example')).headers.get('access-control-allow-origin')).toBe(
+        'https://app2.example',
+      );
+    });
+
     it('a public client (none) gets no secret', async () => {
       const res = await register(fx, { ...WEB_APP, token_endpoint_auth_method: 'none' });
       expect(res.status, res.text).toBe(201);
