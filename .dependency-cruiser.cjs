@@ -64,6 +64,14 @@ module.exports = {
       to: { path: ['^src/cli/', '^src/start\\.ts$', '^src/compose\\.ts$'] },
     },
     {
+      name: 'i18n-imports-only-i18n',
+      severity: 'error',
+      comment:
+        'i18n/ (languages, catalogs, negotiation) is used by the pages and the e-mails alike: it needs nothing else.',
+      from: { path: '^src/i18n/' },
+      to: { path: '^src/', pathNot: '^src/i18n/' },
+    },
+    {
       name: 'resource-sdk-apart',
       severity: 'error',
       comment: 'gatehouse/resource is used by APIs that never run the server: it imports nothing else in src/.',

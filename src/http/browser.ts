@@ -6,7 +6,11 @@ import { DEVICE_LIFETIME } from '../accounts/devices.js';
 import type { HttpServices } from './services.js';
 import { parseCookies, serializeCookie } from './cookies.js';
 import { csrfToken, csrfTokenValid, type CsrfPurpose } from './csrf.js';
+import { negotiateLanguage } from '../i18n/negotiate.js';
+import { supportedLanguage, type Language } from '../i18n/languages.js';
+import { translatorFor } from '../i18n/translator.js';
 import { PAGE_HEADERS } from './pages/layout.js';
+import { PageText, text, type Page, type Text } from './pages/page.js';
 import { errorPage, type ErrorView } from './pages/views.js';
 
 declare module 'fastify' {
@@ -23,6 +27,10 @@ export const PAGE_ROUTE = { config: { page: true } } as const;
 export const NO_FORM_ROUTE = { config: { page: true, form: false } } as const;
 
 const SECRET = /^[A-Za-z0-9_-]{43}$/;
+/** The OpenID ui_locales of the authorization request a page serves (kept with the request on the server). */
+const uiLocalesOf = new WeakMap<FastifyRequest, string>();
+/** How long the language switcher's choice is kept: a year. */
+const LANGUAGE_COOKIE_LIFETIME = 365 * 86_400;
 /** CSRF secrets given to a browser in this very answer (its request did not carry one yet). */
 const issuedSecrets = new WeakMap<FastifyRequest, string>();
 
@@ -36,6 +44,7 @@ export class BrowserSupport {
   private readonly sessionCookie: string;
   private readonly csrfCookie: string;
   private readonly deviceCookieName: string;
+  private readonly languageCookieName: string;
 
   constructor(private readonly gatehouse: Pick<HttpServices, 'config' | 'sessions'>) {
     this.secure = new URL(gatehouse.config.issuer).protocol === 'https:';
@@ -43,6 +52,35 @@ export class BrowserSupport {
     this.sessionCookie = `${prefix}gatehouse_session`;
     this.csrfCookie = `${prefix}gatehouse_csrf`;
     this.deviceCookieName = `${prefix}gatehouse_device`;
+    this.languageCookieName = `${prefix}gatehouse_lang`;
+  }
+
+  /**
+   * The language of this request's page and e-mails: the ui_locales of the authorization request
+   * it serves (useUiLocales), the switcher's cookie, Accept-Language, English (i18n/negotiate.ts).
+   */
+  language(request: FastifyRequest): Language {
+    return negotiateLanguage({
+      uiLocales: uiLocalesOf.get(request),
+      cookie: this.cookie(request, this.languageCookieName),
+      acceptLanguage: request.headers['accept-language'],
+    });
+  }
+
+  /** The page serves an OpenID authorization request that asked for these languages (Core §3.1.2.1). */
+  useUiLocales(request: FastifyRequest, uiLocales: string | undefined): void {
+    if (uiLocales !== undefined) uiLocalesOf.set(request, uiLocales);
+  }
+
+  /** Remembers the language switcher's choice; false (and no cookie) for a language not on the list. */
+  setLanguageCookie(reply: FastifyReply, tag: string): boolean {
+    const language = supportedLanguage(tag);
+    if (!language) return false;
+    reply.header(
+      'set-cookie',
+      serializeCookie(this.languageCookieName, language, { secure: this.secure, maxAge: LANGUAGE_COOKIE_LIFETIME }),
+    );
+    return true;
   }
 
   /** The browser's device cookie (see accounts/devices.ts), if it sent one. */
@@ -109,8 +147,15 @@ export class BrowserSupport {
     return csrfTokenValid(presented, this.cookie(request, this.csrfCookie), purpose, session?.session.idHash ?? null);
   }
 
-  sendPage(reply: FastifyReply, status: number, page: string): FastifyReply {
-    return reply.code(status).headers(PAGE_HEADERS).send(page);
+  /** Renders `page` in the request's language, with a language switcher that comes back to it. */
+  sendPage(reply: FastifyReply, status: number, page: Page, here = pageAddress(reply.request)): FastifyReply {
+    const { request } = reply;
+    const t = new PageText(translatorFor(this.language(request)));
+    return reply
+      .code(status)
+      .headers(PAGE_HEADERS)
+      .header('content-language', t.language)
+      .send(page({ t, here: safeLocalPath(here ?? undefined) }));
   }
 
   sendErrorPage(reply: FastifyReply, status: number, view: ErrorView): FastifyReply {
@@ -132,6 +177,25 @@ const RETURN_TO =
  * browser would resolve `/account/../..//host` to some other path of this server, or `//host`.
  */
 const UNNORMALIZED_PATH = /\/\.|\/\/|%2e/i;
+
+/** Form pages whose path, by GET, shows the same form again (for the language switcher). */
+const FORM_PAGES = new Set(['/login', '/register', '/reset', '/account', '/device']);
+
+/** This page's address for the language switcher: a GET page as it is, a form's answer as its form page. */
+function pageAddress(request: FastifyRequest): string | null {
+  if (request.method === 'GET') return request.url;
+  const path = request.url.split('?')[0]!;
+  return FORM_PAGES.has(path) ? path : null;
+}
+
+/**
+ * Where the language switcher may come back to: a path of this server (no other origin, no
+ * `//host`, no dot segments), in printable ASCII. Not a redirect target of any other kind.
+ */
+export function safeLocalPath(value: string | undefined): string | null {
+  if (value === undefined || value.length > 8192 || !/^\/(?![/\\])[\x21-\x5b\x5d-\x7e]*$/.test(value)) return null;
+  return UNNORMALIZED_PATH.test(value.split('?')[0]!) ? null : value;
+}
 
 export function safeReturnTo(value: string | undefined): string | null {
   if (value === undefined || value.length > 8192 || !RETURN_TO.test(value)) return null;
@@ -169,13 +233,8 @@ export function throttledForm(
   retryAfter: number,
   cause: 'wrong passwords' | 'requests from your network',
   logError: string,
-): string {
+): Text {
   request.audit.error = logError;
   reply.header('retry-after', String(retryAfter));
-  return `Too many ${cause}. Please wait ${retryAfter} seconds, then try again.`;
-}
-
-/** The password policy in words, under every form that sets a password. */
-export function passwordRule(gatehouse: Pick<HttpServices, 'config'>): string {
-  return `Use at least ${gatehouse.config.password_min_length} characters; not your username or e-mail address.`;
+  return text(cause === 'wrong passwords' ? 'throttle.passwords' : 'throttle.network', { seconds: retryAfter });
 }

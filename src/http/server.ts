@@ -8,6 +8,8 @@ import { BrowserSupport } from './browser.js';
 import { fromFrameworkError, isDatabaseUnavailable, sendOAuthError } from './errors.js';
 import { lingerOnClose } from './lingering-close.js';
 import { unsendableRedirect } from './redirect-guard.js';
+import { text } from './pages/page.js';
+import type { ErrorView } from './pages/views.js';
 import { uuidv7 } from '../core/clock.js';
 import { registerMetrics } from './metrics.js';
 import { registerBrowserSession } from './plugins/browser-session.js';
@@ -19,6 +21,7 @@ import { registerClientRegistrationRoutes } from './routes/client-registration.j
 import { registerDeviceRoutes } from './routes/device.js';
 import { registerDeviceAuthorizationRoute } from './routes/device-authorization.js';
 import { registerDiscoveryRoutes, registerHealthRoute } from './routes/discovery.js';
+import { registerLanguage } from './routes/language.js';
 import { registerLoginRoutes } from './routes/login.js';
 import { registerLogoutRoutes } from './routes/logout.js';
 import { registerRegistrationRoutes } from './routes/registration.js';
@@ -213,6 +216,7 @@ export function buildHttpServer(gatehouse: HttpServices, logger: Logger): Fastif
   // RFC 7591/7592 (when client_registration.mode is not off): no CORS, a server-side client's endpoint.
   registerClientRegistrationRoutes(app, gatehouse);
   app.register(async (pages) => {
+    registerLanguage(pages, browser);
     registerBrowserSession(pages, browser);
     registerCsrfProtection(pages, browser);
     registerAuthorizeRoutes(pages, gatehouse, browser);
@@ -227,22 +231,18 @@ export function buildHttpServer(gatehouse: HttpServices, logger: Logger): Fastif
 }
 
 /** An error page's words for an error a browser route raised. */
-function describeForPeople(error: OAuthError): { title: string; message: string; detail?: string } {
+function describeForPeople(error: OAuthError): ErrorView {
   if (error instanceof OverloadedError) {
-    return {
-      title: 'Please try again in a moment',
-      message: `Gatehouse is too busy to check your password right now. Please try again in ${error.retryAfter} seconds.`,
-    };
+    return { title: text('error.busyTitle'), message: text('error.busy', { seconds: error.retryAfter }) };
   }
-  if (error.status === 503)
-    return { title: 'Please try again in a moment', message: 'Gatehouse cannot reach its database right now.' };
-  if (error.status >= 500)
-    return { title: 'Something went wrong', message: 'Gatehouse could not finish this request. Please try again.' };
+  if (error.status === 503) return { title: text('error.busyTitle'), message: text('error.databaseDown') };
+  if (error.status >= 500) return { title: text('error.serverTitle'), message: text('error.server') };
   if (error.status === 405)
-    return { title: 'Not allowed', message: 'This page cannot be used that way.', detail: error.description };
+    return { title: text('error.methodTitle'), message: text('error.method'), detail: error.description };
   return {
-    title: 'This request cannot be used',
-    message: 'The page received a request it cannot accept.',
+    title: text('error.requestTitle'),
+    message: text('error.request'),
     detail: error.description,
+    next: { kind: 'sign-in' },
   };
 }

@@ -524,10 +524,10 @@ describe('the account page (e2e, SQLite)', () => {
       expect(apps.map((app) => app.name)).toEqual(['Password App', 'Photo App']);
       const photo = apps.find((app) => app.name === 'Photo App')!;
       expect(photo.clientId).toBe(web.client_id);
-      expect(photo.detail).toMatch(/^read write · allowed \d{4}-\d{2}-\d{2}$/);
+      expect(photo.detail).toMatch(/^read write · allowed [A-Z][a-z]{2} \d{1,2}, \d{4}$/);
       const password = apps.find((app) => app.name === 'Password App')!;
       expect(password.clientId).toBe(pwApp.client_id);
-      expect(password.detail).toMatch(/ · signed in \d{4}-\d{2}-\d{2}$/);
+      expect(password.detail).toMatch(/ · signed in [A-Z][a-z]{2} \d{1,2}, \d{4}$/);
       expect(page.text).toContain('aria-label="Remove access for Photo App"');
 
       const removed = await browser.post('/account/apps/revoke', {

@@ -1,5 +1,10 @@
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { MessageKey } from '../../i18n/catalogs/en.js';
+import { currentLanguage } from '../../i18n/current.js';
+import { durationInWords as inWords } from '../../i18n/duration.js';
+import { DEFAULT_LANGUAGE, LANGUAGES, supportedLanguage } from '../../i18n/languages.js';
+import { translatorFor } from '../../i18n/translator.js';
 import type { MailMessage } from './mailer.js';
 
 /**
@@ -52,121 +57,126 @@ interface Template {
   html: string;
 }
 
-const wrap = (body: string) =>
-  `<!doctype html><html><body style="font-family:system-ui,sans-serif;line-height:1.5;color:#111827;max-width:560px">${body}</body></html>\n`;
-const button = (label: string) =>
-  `<p><a href="{{link}}" style="display:inline-block;background:#1d4ed8;color:#fff;padding:10px 18px;border-radius:6px;text-decoration:none">${label}</a></p><p style="color:#6b7280;font-size:14px">Or paste this address into your browser:<br>{{link}}</p>`;
+/**
+ * A built-in e-mail, from the catalog of its language (i18n/catalogs): paragraphs in both parts,
+ * some in one part only (the text part says "open this link:", the HTML part has a button), the
+ * link as a button (HTML) or a line of its own (text). Markup is here, never in the catalog.
+ */
+type Part = { p: MessageKey } | { text: MessageKey } | { html: MessageKey } | { button: MessageKey } | { url: true };
 
-const BUILT_IN: Record<TemplateName, Template> = {
+const BUILT_IN: Record<TemplateName, { subject: MessageKey; parts: Part[] }> = {
   confirmation: {
-    subject: 'Confirm your e-mail address for {{site}}',
-    text: `Hello {{username}},
-
-To finish creating your account on {{site}}, open this link:
-
-{{link}}
-
-You will be asked for the password you chose. The link works for {{expires_in}}, once. If you did not sign up, ignore this e-mail: the account will not be activated.
-`,
-    html: wrap(
-      `<p>Hello {{username}},</p><p>To finish creating your account on {{site}}, confirm your e-mail address.</p>${button('Confirm my e-mail address')}<p>You will be asked for the password you chose. The link works for {{expires_in}}, once. If you did not sign up, ignore this e-mail: the account will not be activated.</p>`,
-    ),
+    subject: 'mail.confirmation.subject',
+    parts: [
+      { p: 'mail.hello' },
+      { text: 'mail.confirmation.openLink' },
+      { html: 'mail.confirmation.intro' },
+      { button: 'mail.confirmation.button' },
+      { p: 'mail.confirmation.outro' },
+    ],
   },
   resetting: {
-    subject: 'Reset your password for {{site}}',
-    text: `Hello {{username}},
-
-Someone (hopefully you) asked to reset the password of your account on {{site}}. To choose a new password, open this link:
-
-{{link}}
-
-The link works for {{expires_in}}, once. Setting a new password signs you out everywhere and disconnects the apps using your account.
-
-If you did not ask for this, ignore this e-mail: your password stays as it is.
-`,
-    html: wrap(
-      `<p>Hello {{username}},</p><p>Someone (hopefully you) asked to reset the password of your account on {{site}}.</p>${button('Choose a new password')}<p>The link works for {{expires_in}}, once. Setting a new password signs you out everywhere and disconnects the apps using your account.</p><p>If you did not ask for this, ignore this e-mail: your password stays as it is.</p>`,
-    ),
+    subject: 'mail.resetting.subject',
+    parts: [
+      { p: 'mail.hello' },
+      { text: 'mail.resetting.openLink' },
+      { html: 'mail.resetting.intro' },
+      { button: 'mail.resetting.button' },
+      { p: 'mail.resetting.outro' },
+      { p: 'mail.resetting.ignore' },
+    ],
   },
   password_changed: {
-    subject: 'Your password for {{site}} was changed',
-    text: `Hello {{username}},
-
-The password of your account on {{site}} was just changed.
-
-If this was not you, reset your password now with "Forgot your password?" on the sign-in page.
-`,
-    html: wrap(
-      `<p>Hello {{username}},</p><p>The password of your account on {{site}} was just changed.</p><p>If this was not you, reset your password now with “Forgot your password?” on the sign-in page.</p>`,
-    ),
+    subject: 'mail.password_changed.subject',
+    parts: [{ p: 'mail.hello' }, { p: 'mail.password_changed.body' }, { p: 'mail.password_changed.notYou' }],
   },
   email_changed: {
-    subject: 'Your e-mail address on {{site}} was changed',
-    text: `Hello {{username}},
-
-The e-mail address of your account on {{site}} was changed to {{new_email}}. Messages about your account now go there.
-
-If this was not you, contact the administrators of {{site}}.
-`,
-    html: wrap(
-      `<p>Hello {{username}},</p><p>The e-mail address of your account on {{site}} was changed to <strong>{{new_email}}</strong>. Messages about your account now go there.</p><p>If this was not you, contact the administrators of {{site}}.</p>`,
-    ),
+    subject: 'mail.email_changed.subject',
+    parts: [{ p: 'mail.hello' }, { p: 'mail.email_changed.body' }, { p: 'mail.email_changed.notYou' }],
   },
   email_change: {
-    subject: 'Confirm your new e-mail address for {{site}}',
-    text: `Hello {{username}},
-
-You asked to change the e-mail address of your account on {{site}} to this one, {{new_email}}. To confirm, open this link:
-
-{{link}}
-
-You will be asked for your password. The link works for {{expires_in}}, once. Until you follow it, your account keeps its current address. If you did not ask for this, ignore this e-mail: nothing will change.
-`,
-    html: wrap(
-      `<p>Hello {{username}},</p><p>You asked to change the e-mail address of your account on {{site}} to this one, <strong>{{new_email}}</strong>.</p>${button('Confirm my new e-mail address')}<p>You will be asked for your password. The link works for {{expires_in}}, once. Until you follow it, your account keeps its current address. If you did not ask for this, ignore this e-mail: nothing will change.</p>`,
-    ),
+    subject: 'mail.email_change.subject',
+    parts: [
+      { p: 'mail.hello' },
+      { text: 'mail.email_change.openLink' },
+      { html: 'mail.email_change.intro' },
+      { button: 'mail.email_change.button' },
+      { p: 'mail.email_change.outro' },
+    ],
   },
   email_change_requested: {
-    subject: 'A change of your e-mail address on {{site}} was asked for',
-    text: `Hello {{username}},
-
-Someone signed in to your account on {{site}} asked to change its e-mail address to {{new_email}}. A confirmation link was sent there; your address changes only if it is followed (with your password).
-
-If this was not you, change your password now (or use "Forgot your password?" on the sign-in page): the link then stops being of any use, and your other devices are signed out.
-`,
-    html: wrap(
-      `<p>Hello {{username}},</p><p>Someone signed in to your account on {{site}} asked to change its e-mail address to <strong>{{new_email}}</strong>. A confirmation link was sent there; your address changes only if it is followed (with your password).</p><p>If this was not you, change your password now (or use “Forgot your password?” on the sign-in page): the link then stops being of any use, and your other devices are signed out.</p>`,
-    ),
+    subject: 'mail.email_change_requested.subject',
+    parts: [
+      { p: 'mail.hello' },
+      { p: 'mail.email_change_requested.body' },
+      { p: 'mail.email_change_requested.notYou' },
+    ],
   },
   email_in_use: {
-    subject: 'Your e-mail address on {{site}} was given for another account',
-    text: `Hello {{username}},
-
-Someone (perhaps you, from another account) tried to make this e-mail address the address of an account on {{site}}. It already belongs to your account, whose username is {{username}}, and it stays yours: nothing has changed.
-
-If it was not you, you need not do anything.
-`,
-    html: wrap(
-      `<p>Hello {{username}},</p><p>Someone (perhaps you, from another account) tried to make this e-mail address the address of an account on {{site}}. It already belongs to your account, whose username is <strong>{{username}}</strong>, and it stays yours: nothing has changed.</p><p>If it was not you, you need not do anything.</p>`,
-    ),
+    subject: 'mail.email_in_use.subject',
+    parts: [{ p: 'mail.hello' }, { p: 'mail.email_in_use.body' }, { p: 'mail.email_in_use.notYou' }],
   },
   already_registered: {
-    subject: 'You already have an account on {{site}}',
-    text: `Hello {{username}},
-
-Someone (perhaps you) tried to sign up on {{site}} with this e-mail address. It already belongs to your account, whose username is {{username}}.
-
-If you forgot your password, you can choose a new one here:
-
-{{link}}
-
-If it was not you, ignore this e-mail: nothing has changed.
-`,
-    html: wrap(
-      `<p>Hello {{username}},</p><p>Someone (perhaps you) tried to sign up on {{site}} with this e-mail address. It already belongs to your account, whose username is <strong>{{username}}</strong>.</p><p>If you forgot your password, you can <a href="{{link}}">choose a new one</a>.</p><p>If it was not you, ignore this e-mail: nothing has changed.</p>`,
-    ),
+    subject: 'mail.already_registered.subject',
+    parts: [
+      { p: 'mail.hello' },
+      { p: 'mail.already_registered.body' },
+      { text: 'mail.already_registered.openLink' },
+      { url: true },
+      { html: 'mail.already_registered.choose' },
+      { p: 'mail.already_registered.ignore' },
+    ],
   },
 };
+
+/** Markup made here, passed through as it is (everything else in the HTML part is escaped). */
+class Markup {
+  constructor(readonly value: string) {}
+}
+
+const wrap = (body: string, lang: string, dir: string) =>
+  `<!doctype html><html lang="${lang}" dir="${dir}"><body style="font-family:system-ui,sans-serif;line-height:1.5;color:#111827;max-width:560px">${body}</body></html>\n`;
+
+function htmlOf(parts: Array<string | Markup>): string {
+  return parts.map((part) => (part instanceof Markup ? part.value : escapeHtml(part))).join('');
+}
+
+/** A built-in e-mail in `language`, its values still {{placeholders}} (filled as an operator's templates are). */
+function builtIn(name: TemplateName, language: string): Template {
+  const t = translatorFor(language);
+  const values = Object.fromEntries([...KNOWN].map((key) => [key, `{{${key}}}`]));
+  const plain = (chunks: unknown[]) => chunks.join('');
+  const textOf = (key: MessageKey) => t.text(key, { ...values, b: plain, a: plain } as never);
+  const richOf = (key: MessageKey) =>
+    htmlOf(
+      t.parts<Markup>(key, {
+        ...values,
+        b: (chunks) => new Markup(`<strong>${htmlOf(chunks)}</strong>`),
+        a: (chunks) => new Markup(`<a href="{{link}}">${htmlOf(chunks)}</a>`),
+      }),
+    );
+  const text: string[] = [];
+  const html: string[] = [];
+  for (const part of BUILT_IN[name].parts) {
+    if ('p' in part) {
+      text.push(textOf(part.p));
+      html.push(`<p>${richOf(part.p)}</p>`);
+    } else if ('text' in part) text.push(textOf(part.text));
+    else if ('html' in part) html.push(`<p>${richOf(part.html)}</p>`);
+    else if ('url' in part) text.push('{{link}}');
+    else {
+      text.push('{{link}}');
+      html.push(
+        `<p><a href="{{link}}" style="display:inline-block;background:#1d4ed8;color:#fff;padding:10px 18px;border-radius:6px;text-decoration:none">${richOf(part.button)}</a></p><p style="color:#6b7280;font-size:14px">${richOf('mail.pasteLink')}<br>{{link}}</p>`,
+      );
+    }
+  }
+  return {
+    subject: textOf(BUILT_IN[name].subject),
+    text: `${text.join('\n\n')}\n`,
+    html: wrap(html.join(''), t.language, t.dir),
+  };
+}
 
 export class TemplateError extends Error {
   constructor(message: string) {
@@ -194,32 +204,34 @@ const escapeHtml = (value: string) =>
   value.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
 export class MailTemplates {
-  private readonly templates: Record<TemplateName, Template>;
+  private readonly templates = new Map<string, Record<TemplateName, Template>>();
 
-  /** Reads the overrides in `folder` (if any) now, so a broken template stops start-up, not a sign-up. */
+  /**
+   * Reads the overrides in `folder` (if any) now, so a broken template stops start-up, not a
+   * sign-up. For each language, each part comes from NAME.LANG.txt / NAME.LANG.html, else from
+   * NAME.txt / NAME.html (every language), else from the built-in e-mail in that language.
+   */
   constructor(folder?: string) {
-    this.templates = { ...BUILT_IN };
-    if (folder === undefined) return;
-    if (!existsSync(folder)) throw new TemplateError(`mail.templates: folder ${folder} not found`);
-    for (const name of TEMPLATE_NAMES) {
-      const textFile = join(folder, `${name}.txt`);
-      const htmlFile = join(folder, `${name}.html`);
-      const replaced = { ...this.templates[name] };
-      if (existsSync(textFile)) {
-        const content = readFileSync(textFile, 'utf8');
-        checkPlaceholders(textFile, content);
-        Object.assign(replaced, parseTextTemplate(textFile, content));
+    if (folder !== undefined) {
+      if (!existsSync(folder)) throw new TemplateError(`mail.templates: folder ${folder} not found`);
+      checkLanguages(folder);
+    }
+    for (const { tag } of LANGUAGES) {
+      const templates = {} as Record<TemplateName, Template>;
+      for (const name of TEMPLATE_NAMES) {
+        const template = builtIn(name, tag);
+        if (folder !== undefined) {
+          for (const suffix of ['', `.${tag}`]) Object.assign(template, readOverride(folder, `${name}${suffix}`));
+        }
+        templates[name] = template;
       }
-      if (existsSync(htmlFile)) {
-        replaced.html = readFileSync(htmlFile, 'utf8');
-        checkPlaceholders(htmlFile, replaced.html);
-      }
-      this.templates[name] = replaced;
+      this.templates.set(tag, templates);
     }
   }
 
-  render(name: TemplateName, to: string, values: TemplateValues): MailMessage {
-    const template = this.templates[name];
+  /** The e-mail in `language` (by default, the language of the page request that causes it). */
+  render(name: TemplateName, to: string, values: TemplateValues, language: string = currentLanguage()): MailMessage {
+    const template = (this.templates.get(language) ?? this.templates.get(DEFAULT_LANGUAGE)!)[name];
     const fill = (text: string, escapeValue: (value: string) => string) =>
       text.replace(PLACEHOLDER, (_, key: keyof TemplateValues) => escapeValue(values[key] ?? ''));
     return {
@@ -232,15 +244,37 @@ export class MailTemplates {
   }
 }
 
-/**
- * 86400 → "24 hours", 172800 → "2 days", 5400 → "90 minutes", 90 → "90 seconds": exact or
- * rounded down, so an e-mail never promises a link works longer than it does.
- */
-export function durationInWords(seconds: number): string {
-  const plural = (n: number, unit: string) => `${n} ${unit}${n === 1 ? '' : 's'}`;
-  if (seconds >= 172_800 && seconds % 86_400 === 0) return plural(seconds / 86_400, 'day');
-  if (seconds >= 3600 && seconds % 3600 === 0) return plural(seconds / 3600, 'hour');
-  if (seconds >= 60 && seconds % 60 === 0) return plural(seconds / 60, 'minute');
-  if (seconds >= 120) return plural(Math.floor(seconds / 60), 'minute');
-  return plural(seconds, 'second');
+/** An operator's NAME.txt and NAME.html (either may be missing): the parts they replace. */
+function readOverride(folder: string, base: string): Partial<Template> {
+  const textFile = join(folder, `${base}.txt`);
+  const htmlFile = join(folder, `${base}.html`);
+  const replaced: Partial<Template> = {};
+  if (existsSync(textFile)) {
+    const content = readFileSync(textFile, 'utf8');
+    checkPlaceholders(textFile, content);
+    Object.assign(replaced, parseTextTemplate(textFile, content));
+  }
+  if (existsSync(htmlFile)) {
+    replaced.html = readFileSync(htmlFile, 'utf8');
+    checkPlaceholders(htmlFile, replaced.html);
+  }
+  return replaced;
+}
+
+/** NAME.LANG.txt for a language Gatehouse does not have is a mistake (a typo, a missing catalog): said at start-up. */
+function checkLanguages(folder: string): void {
+  for (const file of readdirSync(folder)) {
+    const match = /^([a-z_]+)\.([^.]+)\.(txt|html)$/.exec(file);
+    if (!match || !(TEMPLATE_NAMES as readonly string[]).includes(match[1]!)) continue;
+    if (!supportedLanguage(match[2]!) || supportedLanguage(match[2]!) !== match[2]) {
+      throw new TemplateError(
+        `${join(folder, file)}: no language ${match[2]} (languages: ${LANGUAGES.map(({ tag }) => tag).join(', ')})`,
+      );
+    }
+  }
+}
+
+/** How long a link works, in words, in `language` (by default the current request's): "24 hours". */
+export function durationInWords(seconds: number, language: string = currentLanguage()): string {
+  return inWords(translatorFor(language), seconds);
 }

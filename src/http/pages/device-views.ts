@@ -1,5 +1,6 @@
 import { html, type SafeHtml } from './html.js';
 import { layout } from './layout.js';
+import type { Page, Text } from './page.js';
 
 /** The device flow's pages (RFC 8628 §3.3): the code, the consent, the outcome. */
 
@@ -9,23 +10,27 @@ export interface DeviceCodeView {
   csrfToken: string;
   /** What goes in the field: the code from verification_uri_complete, or what was typed. */
   userCode?: string;
-  error?: string;
+  error?: Text;
 }
 
-export function deviceCodePage(view: DeviceCodeView): string {
-  return layout(
-    'Connect a device',
-    html`<h1>Connect a device</h1>
-<p class="lead">Enter the code shown on your device.</p>
-${view.error ? html`<p class="alert" role="alert">${view.error}</p>` : ''}
+export function deviceCodePage(view: DeviceCodeView): Page {
+  return (context) => {
+    const { t } = context;
+    return layout(
+      context,
+      t.text('device.title'),
+      html`<h1>${t.text('device.title')}</h1>
+<p class="lead">${t.text('device.lead')}</p>
+${view.error ? html`<p class="alert" role="alert">${t.say(view.error)}</p>` : ''}
 <form method="post" action="/device">
 ${hidden('csrf_token', view.csrfToken)}
-<label for="user_code">Code</label>
+<label for="user_code">${t.text('device.code')}</label>
 <input id="user_code" name="user_code" type="text" value="${view.userCode ?? ''}" placeholder="XXXX-XXXX" autocomplete="off" autocapitalize="characters" spellcheck="false" maxlength="64" required autofocus>
-<button class="primary" type="submit">Continue</button>
+<button class="primary" type="submit">${t.text('common.continue')}</button>
 </form>
-<p class="note">Only enter a code from a device you are setting up yourself.</p>`,
-  );
+<p class="note">${t.text('device.note')}</p>`,
+    );
+  };
 }
 
 export interface DeviceConsentView {
@@ -39,43 +44,55 @@ export interface DeviceConsentView {
   resumeUrl: string;
 }
 
-export function deviceConsentPage(view: DeviceConsentView): string {
-  const items: SafeHtml[] = view.scopes.length
-    ? view.scopes.map(
-        (scope) =>
-          html`<li><div><span>${scope.description ?? scope.name}</span>${scope.description ? html`<code>${scope.name}</code>` : ''}</div></li>`,
-      )
-    : [html`<li><div><span>Know who you are on this server</span></div></li>`];
-  return layout(
-    'Connect a device',
-    html`<h1><strong>${view.clientName}</strong> wants to access your account</h1>
-<p class="lead">A device is asking for access to your account. Approve only if you started this on a device you own and it shows the code you entered.</p>
-<p>It is asking for permission to:</p>
+export function deviceConsentPage(view: DeviceConsentView): Page {
+  return (context) => {
+    const { t } = context;
+    const items: SafeHtml[] = view.scopes.length
+      ? view.scopes.map(
+          (scope) =>
+            html`<li><div><span>${scope.description ?? scope.name}</span>${scope.description ? html`<code>${scope.name}</code>` : ''}</div></li>`,
+        )
+      : [html`<li><div><span>${t.text('common.knowWhoYouAre')}</span></div></li>`];
+    return layout(
+      context,
+      t.text('device.title'),
+      html`<h1>${t.rich('consent.heading', { app: view.clientName })}</h1>
+<p class="lead">${t.text('device.consentLead')}</p>
+<p>${t.text('common.askingFor')}</p>
 <ul class="scopes">${items}</ul>
-<div class="account"><span>Signed in as <strong>${view.username}</strong></span><a href="/logout?return_to=${encodeURIComponent(view.resumeUrl)}">Not you?</a></div>
+<div class="account"><span>${t.rich('common.signedInAs', { username: view.username })}</span><a href="/logout?return_to=${encodeURIComponent(view.resumeUrl)}">${t.text('login.notYou')}</a></div>
 <form method="post" action="/device/consent">
 ${hidden('csrf_token', view.csrfToken)}
 ${hidden('consent_id', view.consentId)}
 <div class="actions">
-<button class="secondary" type="submit" name="decision" value="deny">Deny</button>
-<button class="primary" type="submit" name="decision" value="allow">Approve</button>
+<button class="secondary" type="submit" name="decision" value="deny">${t.text('common.deny')}</button>
+<button class="primary" type="submit" name="decision" value="allow">${t.text('device.approve')}</button>
 </div>
 </form>`,
-  );
+    );
+  };
 }
 
-export function deviceApprovedPage(clientName: string): string {
-  return layout(
-    'Device connected',
-    html`<h1>Device connected</h1>
-<p class="lead"><strong>${clientName}</strong> can now access your account. You can return to your device.</p>`,
-  );
+export function deviceApprovedPage(clientName: string): Page {
+  return (context) => {
+    const { t } = context;
+    return layout(
+      context,
+      t.text('device.approvedTitle'),
+      html`<h1>${t.text('device.approvedTitle')}</h1>
+<p class="lead">${t.rich('device.approvedLead', { app: clientName })}</p>`,
+    );
+  };
 }
 
-export function deviceDeniedPage(clientName: string): string {
-  return layout(
-    'Access denied',
-    html`<h1>Access denied</h1>
-<p class="lead">The device was not given access to your account (<strong>${clientName}</strong>). You can close this window.</p>`,
-  );
+export function deviceDeniedPage(clientName: string): Page {
+  return (context) => {
+    const { t } = context;
+    return layout(
+      context,
+      t.text('device.deniedTitle'),
+      html`<h1>${t.text('device.deniedTitle')}</h1>
+<p class="lead">${t.rich('device.deniedLead', { app: clientName })}</p>`,
+    );
+  };
 }

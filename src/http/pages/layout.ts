@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { html, SafeHtml } from './html.js';
+import { languageSwitcher, type PageContext } from './page.js';
 
 /**
  * One stylesheet, inline, allowed by its hash in the Content-Security-Policy: the pages load
@@ -28,7 +29,10 @@ button{display:block;width:100%;font:inherit;font-weight:600;padding:11px 16px;b
 .secondary{background:#fff;color:var(--text);border-color:var(--field)}
 .secondary:hover{background:#f9fafb}
 .actions{display:flex;gap:12px;margin-top:24px}
-.actions button{flex:1}
+.actions button,.actions .button{flex:1}
+.button{display:block;text-align:center;text-decoration:none;font-weight:600;padding:11px 16px;border-radius:8px;border:1px solid var(--field)}
+a.secondary{color:var(--text)}
+.next{font-weight:550}
 .alert{background:var(--bad-bg);color:var(--bad);border:1px solid #fecaca;border-radius:8px;padding:10px 12px;margin:0 0 18px;font-size:14px}
 .scopes{list-style:none;padding:0;margin:0 0 20px;border:1px solid var(--line);border-radius:10px}
 .scopes li{display:flex;gap:12px;align-items:flex-start;padding:12px 14px;border-top:1px solid var(--line)}
@@ -54,6 +58,8 @@ h2{font-size:17px;line-height:1.3;margin:28px 0 14px;padding-top:22px;border-top
 .apps button{width:auto;padding:6px 12px;font-size:14px;font-weight:550;white-space:nowrap}
 .empty{color:var(--muted);font-size:14px}
 footer{margin-top:20px;font-size:13px;color:var(--muted)}
+.languages ul{list-style:none;display:flex;flex-wrap:wrap;justify-content:center;gap:4px 14px;padding:0;margin:0;font-size:14px}
+.languages span{color:var(--text);font-weight:600}
 @media (max-width:480px){body{padding:28px 12px 24px}main{padding:24px 20px;border-radius:12px}h1{font-size:20px}}
 `;
 
@@ -73,14 +79,15 @@ export const PAGE_HEADERS: Readonly<Record<string, string>> = {
 
 const LOGO = html`<svg viewBox="0 0 32 32" aria-hidden="true"><rect width="32" height="32" rx="8" fill="#1d4ed8"/><path d="M9.5 24.5V14a6.5 6.5 0 0 1 13 0v10.5" fill="none" stroke="#fff" stroke-width="2.6" stroke-linecap="round"/><path d="M16 24.5v-7" stroke="#fff" stroke-width="2.6" stroke-linecap="round"/></svg>`;
 
-export function layout(title: string, body: SafeHtml): string {
+export function layout(context: PageContext, title: string, body: SafeHtml): string {
+  const { t } = context;
   return html`<!doctype html>
-<html lang="en">
+<html lang="${t.language}" dir="${t.dir}">
 <head>
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <meta name="robots" content="noindex">
-<title>${title} · Gatehouse</title>
+<title>${t.text('layout.title', { title })}</title>
 <link rel="icon" href="data:,">
 <style>${new SafeHtml(STYLES)}</style>
 </head>
@@ -89,6 +96,7 @@ export function layout(title: string, body: SafeHtml): string {
 <main>
 ${body}
 </main>
+<footer>${languageSwitcher(context)}</footer>
 </body>
 </html>
 `.value;

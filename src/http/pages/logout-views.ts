@@ -1,5 +1,6 @@
 import { html } from './html.js';
 import { layout } from './layout.js';
+import type { Page } from './page.js';
 
 /** The pages of RP-Initiated Logout (routes/logout.ts). */
 
@@ -16,35 +17,42 @@ export interface EndSessionView {
   logoutId: string;
 }
 
-export function endSessionPage(view: EndSessionView): string {
-  return layout(
-    'Sign out',
-    html`<h1>Sign out of Gatehouse?</h1>
-<p class="lead">${view.clientName ? html`<strong>${view.clientName}</strong> asks to sign you out.` : 'An app asks to sign you out.'}</p>
-${view.otherSession ? html`<p class="alert" role="alert">The app signed in with another account or session than this one. Signing out ends this browser's session.</p>` : ''}
-<div class="account"><span>Signed in as <strong>${view.username}</strong></span></div>
+export function endSessionPage(view: EndSessionView): Page {
+  return (context) => {
+    const { t } = context;
+    return layout(
+      context,
+      t.text('common.signOut'),
+      html`<h1>${t.text('endSession.heading')}</h1>
+<p class="lead">${view.clientName ? t.rich('endSession.leadApp', { app: view.clientName }) : t.text('endSession.lead')}</p>
+${view.otherSession ? html`<p class="alert" role="alert">${t.text('endSession.otherSession')}</p>` : ''}
+<div class="account"><span>${t.rich('common.signedInAs', { username: view.username })}</span></div>
 <form method="post" action="/oauth/logout/confirm">
 ${hidden('csrf_token', view.csrfToken)}
 ${hidden('logout_id', view.logoutId)}
 <div class="actions">
-<button class="secondary" type="submit" name="decision" value="cancel">Cancel</button>
-<button class="primary" type="submit" name="decision" value="signout">Sign out</button>
+<button class="secondary" type="submit" name="decision" value="cancel">${t.text('common.cancel')}</button>
+<button class="primary" type="submit" name="decision" value="signout">${t.text('common.signOut')}</button>
 </div>
 </form>
-<p class="note">Signing out ends your Gatehouse session, and the sign-ins of the apps that used it.</p>`,
-  );
+<p class="note">${t.text('endSession.note')}</p>`,
+    );
+  };
 }
 
 /** Cancel: nothing ended. The link back goes to the app's registered page, without state (no logout happened). */
-export function stillSignedInPage(view: {
-  username: string;
-  clientName: string | null;
-  appUri: string | null;
-}): string {
-  return layout(
-    'Still signed in',
-    html`<h1>You are still signed in</h1>
-<p class="lead">as <strong>${view.username}</strong>: your Gatehouse session is unchanged (the app may already have signed you out of itself).</p>
-${view.appUri ? html`<p><a href="${view.appUri}">Back to ${view.clientName ?? 'the app'}</a></p>` : html`<p><a href="/account">Your account</a></p>`}`,
-  );
+export function stillSignedInPage(view: { username: string; clientName: string | null; appUri: string | null }): Page {
+  return (context) => {
+    const { t } = context;
+    const back = view.clientName
+      ? t.text('stillSignedIn.backTo', { app: view.clientName })
+      : t.text('stillSignedIn.backToApp');
+    return layout(
+      context,
+      t.text('stillSignedIn.title'),
+      html`<h1>${t.text('stillSignedIn.heading')}</h1>
+<p class="lead">${t.rich('stillSignedIn.lead', { username: view.username })}</p>
+${view.appUri ? html`<p><a href="${view.appUri}">${back}</a></p>` : html`<p><a href="/account">${t.text('common.yourAccount')}</a></p>`}`,
+    );
+  };
 }

@@ -1,7 +1,8 @@
 import { html, type SafeHtml } from './html.js';
 import { layout } from './layout.js';
+import type { Page, Text } from './page.js';
 
-/** Every page the browser sees: pure functions from data to HTML. */
+/** Every page the browser sees: pure functions from data (and, at sending, a language) to HTML. */
 
 const hidden = (name: string, value: string) => html`<input type="hidden" name="${name}" value="${value}">`;
 
@@ -13,54 +14,63 @@ export interface LoginView {
   /** The app the user is signing in for, when known. */
   clientName: string | null;
   username?: string;
-  error?: string;
+  error?: Text;
   /** Good news from the step before (e-mail confirmed, password reset). */
-  notice?: string;
+  notice?: Text;
   /** Offer "Create an account" (registration.enabled). */
   registrationOpen: boolean;
   /** The signed-in user must enter their password again (OpenID prompt=login, max_age): their username, fixed. */
   reauthenticate?: { username: string; notYou: string };
 }
 
-export function loginPage(view: LoginView): string {
+export function loginPage(view: LoginView): Page {
   const registerHref = `/register${view.returnTo ? `?return_to=${encodeURIComponent(view.returnTo)}` : ''}`;
   const again = view.reauthenticate;
-  return layout(
-    again ? 'Sign in again' : 'Sign in',
-    html`<h1>${again ? 'Sign in again' : 'Sign in'}</h1>
-<p class="lead">${view.clientName ? html`to continue to <strong>${view.clientName}</strong>` : 'with your Gatehouse account'}</p>
-${view.notice ? html`<p class="notice" role="status">${view.notice}</p>` : ''}
-${view.error ? html`<p class="alert" role="alert">${view.error}</p>` : ''}
+  return (context) => {
+    const { t } = context;
+    const title = t.text(again ? 'login.titleAgain' : 'login.title');
+    return layout(
+      context,
+      title,
+      html`<h1>${title}</h1>
+<p class="lead">${view.clientName ? t.rich('login.leadApp', { app: view.clientName }) : t.text('login.lead')}</p>
+${view.notice ? html`<p class="notice" role="status">${t.say(view.notice)}</p>` : ''}
+${view.error ? html`<p class="alert" role="alert">${t.say(view.error)}</p>` : ''}
 <form method="post" action="/login">
 ${hidden('csrf_token', view.csrfToken)}
 ${view.returnTo ? hidden('return_to', view.returnTo) : ''}
-<label for="username">Username</label>
+<label for="username">${t.text('login.username')}</label>
 ${
   again
     ? html`<input id="username" name="username" type="text" value="${again.username}" autocomplete="username" readonly>
-<p class="note"><a href="${again.notYou}">Not you?</a></p>`
+<p class="note"><a href="${again.notYou}">${t.text('login.notYou')}</a></p>`
     : html`<input id="username" name="username" type="text" value="${view.username ?? ''}" autocomplete="username" autocapitalize="none" spellcheck="false" required autofocus>`
 }
-<label for="password">Password</label>
+<label for="password">${t.text('login.password')}</label>
 <input id="password" name="password" type="password" autocomplete="current-password" required${again ? html` autofocus` : ''}>
-<button class="primary" type="submit">Sign in</button>
+<button class="primary" type="submit">${t.text('login.submit')}</button>
 </form>
-<p class="note">You can sign in with your username or your email address.</p>
-<p class="links"><a href="/reset">Forgot your password?</a>${view.registrationOpen ? html`<a href="${registerHref}">Create an account</a>` : ''}</p>`,
-  );
+<p class="note">${t.text('login.hint')}</p>
+<p class="links"><a href="/reset">${t.text('login.forgot')}</a>${view.registrationOpen ? html`<a href="${registerHref}">${t.text('login.register')}</a>` : ''}</p>`,
+    );
+  };
 }
 
-export function signedInPage(view: { username: string; csrfToken: string }): string {
-  return layout(
-    'Signed in',
-    html`<h1>You are signed in</h1>
-<p class="lead">as <strong>${view.username}</strong>.</p>
-<p><a href="/account">Your account</a></p>
+export function signedInPage(view: { username: string; csrfToken: string }): Page {
+  return (context) => {
+    const { t } = context;
+    return layout(
+      context,
+      t.text('signedIn.title'),
+      html`<h1>${t.text('signedIn.heading')}</h1>
+<p class="lead">${t.rich('signedIn.lead', { username: view.username })}</p>
+<p><a href="/account">${t.text('common.yourAccount')}</a></p>
 <form method="post" action="/logout">
 ${hidden('csrf_token', view.csrfToken)}
-<button class="secondary" type="submit">Sign out</button>
+<button class="secondary" type="submit">${t.text('common.signOut')}</button>
 </form>`,
-  );
+    );
+  };
 }
 
 export interface ConsentView {
@@ -79,65 +89,103 @@ export interface ConsentView {
   resumeUrl: string;
 }
 
-export function consentPage(view: ConsentView): string {
-  const items: SafeHtml[] = view.scopes.length
-    ? view.scopes.map(
-        (scope) =>
-          html`<li>${CHECK}<div><span>${scope.description ?? scope.name}</span>${scope.description ? html`<code>${scope.name}</code>` : ''}</div></li>`,
-      )
-    : [html`<li>${CHECK}<div><span>Know who you are on this server</span></div></li>`];
-  return layout(
-    'Authorize access',
-    html`<h1><strong>${view.clientName}</strong> wants to access your account</h1>
-<p class="lead">It is asking for permission to:</p>
+export function consentPage(view: ConsentView): Page {
+  return (context) => {
+    const { t } = context;
+    const items: SafeHtml[] = view.scopes.length
+      ? view.scopes.map(
+          (scope) =>
+            html`<li>${CHECK}<div><span>${scope.description ?? scope.name}</span>${scope.description ? html`<code>${scope.name}</code>` : ''}</div></li>`,
+        )
+      : [html`<li>${CHECK}<div><span>${t.text('common.knowWhoYouAre')}</span></div></li>`];
+    return layout(
+      context,
+      t.text('consent.title'),
+      html`<h1>${t.rich('consent.heading', { app: view.clientName })}</h1>
+<p class="lead">${t.text('common.askingFor')}</p>
 <ul class="scopes">${items}</ul>
-<div class="account"><span>Signed in as <strong>${view.username}</strong></span><a href="/logout?return_to=${encodeURIComponent(view.resumeUrl)}">Not you?</a></div>
+<div class="account"><span>${t.rich('common.signedInAs', { username: view.username })}</span><a href="/logout?return_to=${encodeURIComponent(view.resumeUrl)}">${t.text('login.notYou')}</a></div>
 <form method="post" action="/oauth/authorize">
 ${hidden('csrf_token', view.csrfToken)}
 ${hidden('consent_id', view.consentId)}
 <div class="actions">
-<button class="secondary" type="submit" name="decision" value="deny">Deny</button>
-<button class="primary" type="submit" name="decision" value="allow">Allow</button>
+<button class="secondary" type="submit" name="decision" value="deny">${t.text('common.deny')}</button>
+<button class="primary" type="submit" name="decision" value="allow">${t.text('consent.allow')}</button>
 </div>
 </form>
-<p class="note">Allowing sends you back to <strong>${view.redirectHost}</strong>.${view.remembered ? ' You will not be asked again for these permissions.' : ' You will be asked again next time: Gatehouse cannot verify which app on your device this is.'}</p>`,
-  );
+<p class="note">${t.rich('consent.sendsBack', { host: view.redirectHost })} ${t.text(view.remembered ? 'consent.remembered' : 'consent.notRemembered')}</p>`,
+    );
+  };
 }
 
-export function logoutPage(view: { username: string; csrfToken: string; returnTo: string | null }): string {
-  return layout(
-    'Sign out',
-    html`<h1>Sign out?</h1>
-<p class="lead">You are signed in as <strong>${view.username}</strong>.${view.returnTo ? ' You can then sign in with another account.' : ''}</p>
+export function logoutPage(view: { username: string; csrfToken: string; returnTo: string | null }): Page {
+  return (context) => {
+    const { t } = context;
+    return layout(
+      context,
+      t.text('common.signOut'),
+      html`<h1>${t.text('logout.heading')}</h1>
+<p class="lead">${t.rich('logout.lead', { username: view.username })}${view.returnTo ? html` ${t.text('logout.thenAnother')}` : ''}</p>
 <form method="post" action="/logout">
 ${hidden('csrf_token', view.csrfToken)}
 ${view.returnTo ? hidden('return_to', view.returnTo) : ''}
-<button class="primary" type="submit">Sign out</button>
+<div class="actions">
+<a class="button secondary" href="${view.returnTo ?? '/account'}">${t.text('common.cancel')}</a>
+<button class="primary" type="submit">${t.text('common.signOut')}</button>
+</div>
 </form>`,
-  );
+    );
+  };
 }
 
-export function signedOutPage(): string {
-  return layout(
-    'Signed out',
-    html`<h1>You are signed out</h1>
-<p class="lead">You can close this window.</p>
-<p><a href="/login">Sign in again</a></p>`,
-  );
+export function signedOutPage(): Page {
+  return (context) => {
+    const { t } = context;
+    return layout(
+      context,
+      t.text('signedOut.title'),
+      html`<h1>${t.text('signedOut.heading')}</h1>
+<p class="lead">${t.text('signedOut.lead')}</p>
+<p><a href="/login">${t.text('signedOut.again')}</a></p>`,
+    );
+  };
 }
+
+/**
+ * What the user can do next on an error page: go back to the app (only a client known to this
+ * server, at an address registered for it: its client_uri or the origin of a registered redirect
+ * URI, never an address from the request), sign in, or open their account.
+ */
+export type NextStep = { kind: 'app'; name: string; uri: string } | { kind: 'sign-in' } | { kind: 'account' };
 
 export interface ErrorView {
-  title: string;
-  message: string;
-  /** The precise reason, for the developer of the app that sent the user here. */
+  title: Text;
+  message: Text;
+  /** The precise reason, for the developer of the app that sent the user here (English, from the protocol). */
   detail?: string;
+  next?: NextStep;
 }
 
-export function errorPage(view: ErrorView): string {
-  return layout(
-    view.title,
-    html`<h1>${view.title}</h1>
-<p class="lead">${view.message}</p>
-${view.detail ? html`<p class="detail">${view.detail}</p>` : ''}`,
-  );
+export function errorPage(view: ErrorView): Page {
+  return (context) => {
+    const { t } = context;
+    const title = t.text(view.title.key, view.title.values);
+    const next = view.next;
+    const link = (href: string) => (chunks: Array<string | SafeHtml>) => html`<a href="${href}">${chunks}</a>`;
+    const step = !next
+      ? ''
+      : next.kind === 'app'
+        ? t.rich('next.backToApp', { app: next.name }, { a: link(next.uri) })
+        : next.kind === 'sign-in'
+          ? t.rich('next.signIn', {}, { a: link('/login') })
+          : t.rich('next.account', {}, { a: link('/account') });
+    return layout(
+      context,
+      title,
+      html`<h1>${title}</h1>
+<p class="lead">${t.say(view.message)}</p>
+${step ? html`<p class="next">${step}</p>` : ''}
+${view.detail ? html`<p class="detail"><span class="detail-label">${t.text('error.detail')}</span> ${view.detail}</p>` : ''}`,
+    );
+  };
 }

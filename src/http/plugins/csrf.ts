@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ActiveSession } from '../../accounts/sessions.js';
+import { text } from '../pages/page.js';
 import type { BrowserSupport } from '../browser.js';
 import type { CsrfPurpose } from '../csrf.js';
 import { parsePageForm } from '../form.js';
@@ -52,12 +53,7 @@ export function pageFormRoute(form: PageForm) {
 
 /** The answer to a form whose CSRF token is missing or wrong (also: cookies blocked, page left open for hours). */
 export function sendCsrfFailure(browser: BrowserSupport, reply: FastifyReply): FastifyReply {
-  return browser.sendErrorPage(reply, 403, {
-    title: 'Please try again',
-    message:
-      'This form has expired or was not sent from this site. Go back, reload the page and try again. ' +
-      'Cookies must be enabled to sign in.',
-  });
+  return browser.sendErrorPage(reply, 403, { title: text('error.csrfTitle'), message: text('error.csrf') });
 }
 
 /**

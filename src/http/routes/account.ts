@@ -4,27 +4,23 @@ import type { ProfileResult } from '../../accounts/profile.js';
 import type { ActiveSession } from '../../accounts/sessions.js';
 import { DISPLAY_NAME_MAX_LENGTH } from '../../accounts/canonical.js';
 import type { HttpServices } from '../services.js';
-import { PAGE_ROUTE, passwordRule, refuseOtherMethods, throttledForm, type BrowserSupport } from '../browser.js';
+import { PAGE_ROUTE, refuseOtherMethods, throttledForm, type BrowserSupport } from '../browser.js';
 import { parseParameters, queryOf } from '../form.js';
 import { requiredSession } from '../plugins/browser-session.js';
 import { pageFormRoute } from '../plugins/csrf.js';
 import { accountPage, emailChangedPage, emailConfirmPage, type AccountView } from '../pages/account-views.js';
-import { sentence } from '../pages/html.js';
+import { text, type Text } from '../pages/page.js';
+import { problemText } from '../problems.js';
 
 /** What /account?done=… says after a change went through. */
-const ACCOUNT_NOTICES = new Map([
-  ['confirmed', 'Your e-mail address is confirmed and your account is active.'],
-  ['profile', 'Your profile has been saved.'],
-  ['name', 'Your name has been saved.'],
-  [
-    'email',
-    'Your profile has been saved. To change your e-mail address, follow the link we sent to the new address: until then your current address stays.',
-  ],
-  ['password', 'Your password has been changed. Your other devices have been signed out.'],
-  ['revoked', 'The app no longer has access to your account.'],
+const ACCOUNT_NOTICES = new Map<string, Text>([
+  ['confirmed', text('account.done.confirmed')],
+  ['profile', text('account.done.profile')],
+  ['name', text('account.done.name')],
+  ['email', text('account.done.email')],
+  ['password', text('account.done.password')],
+  ['revoked', text('account.done.revoked')],
 ]);
-
-const formatDate = (seconds: number) => new Date(seconds * 1000).toISOString().slice(0, 10);
 
 /** The account page (FOSUserBundle's profile and change-password, plus the apps the user let in). */
 export function registerAccountRoutes(
@@ -50,8 +46,7 @@ export function registerAccountRoutes(
         csrfToken: reply.csrfToken('account', active),
         logoutCsrfToken: reply.csrfToken('logout', active),
         grants: await gatehouse.profile.grants(active.user),
-        passwordRule: passwordRule(gatehouse),
-        formatTime: formatDate,
+        passwordMinLength: gatehouse.config.password_min_length,
         ...extra,
       }),
     );
@@ -71,14 +66,14 @@ export function registerAccountRoutes(
     request: FastifyRequest,
     reply: FastifyReply,
     result: Exclude<ProfileResult, { kind: 'updated' }>,
-  ): string {
+  ): Text {
     if (result.kind === 'throttled') {
       return result.cause === 'mail'
         ? throttledForm(request, reply, result.retryAfter, 'requests from your network', 'email_change_throttled')
         : throttledForm(request, reply, result.retryAfter, 'wrong passwords', 'login_throttled');
     }
     request.audit.error = result.problem.field === 'current_password' ? 'login_failed' : 'account_invalid';
-    return sentence(result.problem.message);
+    return problemText(result.problem.message);
   }
 
   app.get('/account', PAGE_ROUTE, async (request, reply) => {
@@ -116,7 +111,7 @@ export function registerAccountRoutes(
     if (result.kind === 'updated') return reply.redirect('/account?done=name', 303);
     request.audit.error = 'account_invalid';
     return showAccount(request, reply, active, 400, {
-      nameError: result.kind === 'invalid' ? sentence(result.problem.message) : undefined,
+      nameError: result.kind === 'invalid' ? problemText(result.problem.message) : undefined,
       // What was typed comes back escaped, cut to what the field holds.
       typed: { name: name.slice(0, DISPLAY_NAME_MAX_LENGTH * 2) },
     });
@@ -156,9 +151,9 @@ export function registerAccountRoutes(
 
   const linkNotUsable = (reply: FastifyReply) =>
     browser.sendErrorPage(reply, 400, {
-      title: 'This link does not work any more',
-      message:
-        'It has expired, was already used, or a newer link was sent. Ask for the change again on your account page.',
+      title: text('link.notUsableTitle'),
+      message: text('emailConfirm.linkNotUsable'),
+      next: { kind: 'account' },
     });
 
   // The link sent to a new e-mail address. Opening it only shows a form (mail scanners open
@@ -196,15 +191,15 @@ export function registerAccountRoutes(
       case 'address-taken':
         request.audit.error = 'email_taken';
         return browser.sendErrorPage(reply, 409, {
-          title: 'This address is no longer free',
-          message:
-            'Another account uses this e-mail address now, so your address was not changed. Choose another on your account page.',
+          title: text('emailConfirm.takenTitle'),
+          message: text('emailConfirm.takenMessage'),
+          next: { kind: 'account' },
         });
       case 'changed':
         return browser.sendPage(reply, 200, emailChangedPage({ email: result.user.email }));
       case 'throttled':
       case 'wrong-password': {
-        let error = 'The password is incorrect. Enter the current password of the account.';
+        let error = text('emailConfirm.wrongPassword');
         if (result.kind === 'throttled')
           error = throttledForm(request, reply, result.retryAfter, 'wrong passwords', 'login_throttled');
         else request.audit.error = 'login_failed';

@@ -16,6 +16,8 @@ import { NO_STORE } from '../errors.js';
 import { parseParameters, queryOf } from '../form.js';
 import { requiredSession } from '../plugins/browser-session.js';
 import { pageFormRoute } from '../plugins/csrf.js';
+import { backToApp } from '../next-step.js';
+import { text } from '../pages/page.js';
 import { consentPage } from '../pages/views.js';
 
 /**
@@ -78,7 +80,7 @@ function redirectTarget(uri: string): string {
  */
 export function registerAuthorizeRoutes(
   app: FastifyInstance,
-  gatehouse: Pick<HttpServices, 'authorizationEndpoint' | 'config' | 'pendingAuthorizations' | 'subjects'>,
+  gatehouse: Pick<HttpServices, 'authorizationEndpoint' | 'config' | 'pendingAuthorizations' | 'store' | 'subjects'>,
   browser: BrowserSupport,
 ): void {
   const endpoint = gatehouse.authorizationEndpoint;
@@ -86,25 +88,34 @@ export function registerAuthorizeRoutes(
   function expiredSignInLink(request: FastifyRequest, reply: FastifyReply) {
     request.audit.error = 'invalid_request';
     return browser.sendErrorPage(reply, 400, {
-      title: 'This sign-in link has expired',
-      message: 'Go back to the app you came from and start again. Nothing was shared with it.',
+      title: text('error.signInExpiredTitle'),
+      message: text('error.signInExpired'),
     });
   }
 
+  /** The client a request names, when it names one (once): for the link back on an error page. */
+  async function namedClient(params: ReadonlyMap<string, string>, repeated: readonly string[]) {
+    const clientId = params.get('client_id');
+    if (clientId === undefined || repeated.includes('client_id') || clientId.length > 255) return null;
+    return gatehouse.store.findClient(clientId);
+  }
+
   /** The error page or error redirect of a request that did not validate; null when it did. */
-  function answerInvalid(
+  async function answerInvalid(
     request: FastifyRequest,
     reply: FastifyReply,
     validation: AuthorizationValidation,
     redirectStatus: 302 | 303,
+    client: () => Promise<Parameters<typeof backToApp>[0]>,
   ) {
     if (validation.kind === 'untrusted') {
       request.audit.error = 'invalid_request';
       return browser.sendErrorPage(reply, 400, {
-        title: 'This sign-in link does not work',
-        message:
-          'The app that sent you here made a request Gatehouse cannot accept, so you have not been sent back to it and nothing was shared.',
+        title: text('error.untrustedTitle'),
+        message: text('error.untrusted'),
         detail: validation.description,
+        // Back to the app's registered address, never to the redirect_uri this request named.
+        next: backToApp(await client()),
       });
     }
     if (validation.kind === 'error-redirect') {
@@ -138,9 +149,11 @@ export function registerAuthorizeRoutes(
       repeated = [];
       resumedId = pendingId;
     }
+    // OpenID ui_locales: the pages of this request (sign-in, consent, errors) speak its language.
+    if (!repeated.includes('ui_locales')) browser.useUiLocales(request, params.get('ui_locales'));
     const validation = await endpoint.validate(params, repeated);
     request.audit.clientId = validation.kind === 'untrusted' ? undefined : params.get('client_id');
-    const invalid = answerInvalid(request, reply, validation, 302);
+    const invalid = await answerInvalid(request, reply, validation, 302, () => namedClient(params, repeated));
     if (invalid || validation.kind !== 'valid') return invalid;
     const authorization = validation.request;
     const { oidc } = authorization;
@@ -223,8 +236,9 @@ export function registerAuthorizeRoutes(
     if (!pending) {
       request.audit.error = 'invalid_request';
       return browser.sendErrorPage(reply, 400, {
-        title: 'This page has expired',
-        message: 'This request was already answered, or was left open too long. Go back to the app and start again.',
+        title: text('error.consentExpiredTitle'),
+        message: text('error.consentExpired'),
+        next: { kind: 'account' },
       });
     }
     // Answered: the sign-in links that led this browser here for this client are spent, so a replay
@@ -233,9 +247,11 @@ export function registerAuthorizeRoutes(
 
     // Checked again: the client may have been deleted, or its redirect URIs or scopes changed,
     // since the page was shown. RFC 9700 §4.12: 303 after a POST.
-    const validation = await endpoint.validate(restoreAuthorizationParameters(pending), []);
+    browser.useUiLocales(request, pending.ui_locales);
+    const restored = restoreAuthorizationParameters(pending);
+    const validation = await endpoint.validate(restored, []);
     request.audit.clientId = validation.kind === 'untrusted' ? undefined : pending.client_id;
-    const invalid = answerInvalid(request, reply, validation, 303);
+    const invalid = await answerInvalid(request, reply, validation, 303, () => namedClient(restored, []));
     if (invalid || validation.kind !== 'valid') return invalid;
     if (decision === 'deny') {
       // Nothing is remembered and nothing revoked: the next request asks again.

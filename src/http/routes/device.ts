@@ -6,11 +6,12 @@ import { NO_STORE } from '../errors.js';
 import { parseParameters, queryOf } from '../form.js';
 import { requiredSession } from '../plugins/browser-session.js';
 import { pageFormRoute } from '../plugins/csrf.js';
+import { text, type Text } from '../pages/page.js';
 import { deviceApprovedPage, deviceCodePage, deviceConsentPage, deviceDeniedPage } from '../pages/device-views.js';
 
 /** The field of a pending request (accounts/pending-authorizations.ts) that names a device authorization. */
 const DEVICE_REFERENCE = 'device_code_hash';
-const INVALID_CODE = 'That code is invalid or has expired. Check the code on your device and try again.';
+const INVALID_CODE = text('device.invalidCode');
 const CONSENT_FORM_FIELDS = ['consent_id', 'csrf_token', 'decision'] as const;
 
 const consentAnswerComplete: preValidationHookHandler = (request, reply, done) => {
@@ -36,7 +37,7 @@ export function registerDeviceRoutes(
 ): void {
   const { deviceVerification, pendingAuthorizations } = gatehouse;
 
-  const showCodeForm = (reply: FastifyReply, status: number, userCode?: string, error?: string) =>
+  const showCodeForm = (reply: FastifyReply, status: number, userCode?: string, error?: Text) =>
     browser.sendPage(reply, status, deviceCodePage({ csrfToken: reply.csrfToken('device'), userCode, error }));
 
   const expired = (request: FastifyRequest, reply: FastifyReply) => {
@@ -89,7 +90,7 @@ export function registerDeviceRoutes(
     if (outcome.kind === 'throttled') {
       request.audit.error = 'user_code_throttled';
       reply.header('retry-after', String(outcome.retryAfter));
-      const wait = `Too many wrong codes. Please wait ${outcome.retryAfter} seconds, then try again.`;
+      const wait = text('device.throttled', { seconds: outcome.retryAfter });
       return showCodeForm(reply, 429, typed.slice(0, 64), wait);
     }
     if (outcome.kind === 'invalid') {

@@ -5,10 +5,11 @@ import type { HttpServices } from '../services.js';
 import { PAGE_ROUTE, refuseOtherMethods, safeReturnTo, type BrowserSupport } from '../browser.js';
 import { parseParameters, queryOf } from '../form.js';
 import { pageFormRoute } from '../plugins/csrf.js';
+import { text, type Text } from '../pages/page.js';
 import { loginPage, logoutPage, signedInPage, signedOutPage } from '../pages/views.js';
 
 /** What /login?done=… says: the step the user just finished elsewhere. */
-const LOGIN_NOTICES = new Map([['reset', 'Your password has been changed. Sign in with your new password.']]);
+const LOGIN_NOTICES = new Map([['reset', text('login.noticeReset')]]);
 
 /** The sign-in and sign-out pages. */
 export function registerLoginRoutes(
@@ -25,6 +26,7 @@ export function registerLoginRoutes(
     request: FastifyRequest,
     returnTo: string | null,
   ): Promise<{ clientName: string | null; loginHint?: string }> {
+    // The page speaks the language the authorization request asked for (OpenID ui_locales).
     if (!returnTo?.startsWith('/oauth/authorize?') && !returnTo?.startsWith('/device?')) return { clientName: null };
     const pendingId = parseParameters(queryOf(returnTo)).params.get('pending');
     const pending =
@@ -32,6 +34,7 @@ export function registerLoginRoutes(
         ? null
         : await gatehouse.pendingAuthorizations.findSignIn(pendingId, request.csrfCookieSecret());
     if (!pending) return { clientName: null };
+    browser.useUiLocales(request, pending.params.ui_locales);
     const clientName = (await gatehouse.store.findClient(pending.clientId))?.name ?? null;
     const loginHint = pending.params.login_hint;
     return { clientName, ...(loginHint === undefined ? {} : { loginHint }) };
@@ -47,7 +50,7 @@ export function registerLoginRoutes(
     active: ActiveSession,
     returnTo: string,
     status = 200,
-    error?: string,
+    error?: Text,
   ) {
     return browser.sendPage(
       reply,
@@ -107,7 +110,7 @@ export function registerLoginRoutes(
     // The re-authentication form (its username is the session's, fixed) is shown again as it was.
     const active = await request.browserSession();
     const again = active && returnTo && username === active.user.username ? active : null;
-    const showAgain = async (error: string, status = 400) =>
+    const showAgain = async (error: Text, status = 400) =>
       again && returnTo
         ? reauthenticationPage(request, reply, again, returnTo, status, error)
         : browser.sendPage(
@@ -121,8 +124,10 @@ export function registerLoginRoutes(
               error,
               registrationOpen,
             }),
+            // The switcher comes back to this form, with the authorization it is for.
+            `/login${returnTo ? `?return_to=${encodeURIComponent(returnTo)}` : ''}`,
           );
-    if (username === undefined || password === undefined) return showAgain('Enter your username and password.');
+    if (username === undefined || password === undefined) return showAgain(text('login.missing'));
 
     let result: Awaited<ReturnType<HttpServices['signIn']>>;
     try {
@@ -135,29 +140,21 @@ export function registerLoginRoutes(
       if (!(error instanceof OverloadedError)) throw error;
       request.audit.error = 'temporarily_unavailable';
       reply.headers(error.headers);
-      return showAgain(
-        `Gatehouse is too busy to check your password right now. Please try again in ${error.retryAfter} seconds.`,
-        503,
-      );
+      return showAgain(text('login.busy', { seconds: error.retryAfter }), 503);
     }
     if (result.kind === 'throttled') {
       request.audit.error = 'login_throttled';
       reply.header('retry-after', String(result.retryAfter));
-      return showAgain(
-        `Too many failed sign-in attempts. Please wait ${result.retryAfter} seconds, then try again.`,
-        429,
-      );
+      return showAgain(text('login.throttled', { seconds: result.retryAfter }), 429);
     }
     if (result.kind === 'unconfirmed') {
       request.audit.error = 'login_unconfirmed';
-      return showAgain(
-        'Your e-mail address is not confirmed yet. Follow the link we sent you, or use "Forgot your password?" to get a new one.',
-      );
+      return showAgain(text('login.unconfirmed'));
     }
     // One message whichever of the two was wrong (or the account is deactivated).
     if (result.kind === 'refused') {
       request.audit.error = 'login_failed';
-      return showAgain('The username or password is incorrect.');
+      return showAgain(text('login.incorrect'));
     }
     // The browser is now known for this account: its next sign-ins are not held back by others' failures.
     if (result.deviceCookie) browser.setDeviceCookie(reply, result.deviceCookie);

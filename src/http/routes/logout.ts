@@ -4,6 +4,7 @@ import { type IdTokenHint, verifyIdTokenHint } from '../../core/oidc/id-token-hi
 import type { ClientRecord } from '../../core/ports.js';
 import { type BrowserSupport, NO_FORM_ROUTE, PAGE_ROUTE, refuseOtherMethods } from '../browser.js';
 import { type ParsedParameters, parseFormParameters, parseParameters, queryOf } from '../form.js';
+import { text } from '../pages/page.js';
 import { endSessionPage, stillSignedInPage } from '../pages/logout-views.js';
 import { signedOutPage } from '../pages/views.js';
 import { pageFormRoute } from '../plugins/csrf.js';
@@ -105,8 +106,9 @@ export function registerLogoutRoutes(app: FastifyInstance, gatehouse: LogoutServ
       if (!pending) {
         request.audit.error = 'invalid_logout_id';
         return browser.sendErrorPage(reply, 400, {
-          title: 'This sign-out request has expired',
-          message: 'It was already answered, or left open too long. Go back to the app and sign out again.',
+          title: text('error.logoutExpiredTitle'),
+          message: text('error.logoutExpired'),
+          next: { kind: 'account' },
         });
       }
       if (decision === 'cancel') {

@@ -1,10 +1,8 @@
-import type { FastifyContextConfig, FastifyInstance, FastifyReply } from 'fastify';
-import { durationInWords } from '../../accounts/mail/templates.js';
+import type { FastifyContextConfig, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { HttpServices } from '../services.js';
 import {
   NO_FORM_ROUTE,
   PAGE_ROUTE,
-  passwordRule,
   refuseOtherMethods,
   safeReturnTo,
   throttledForm,
@@ -13,29 +11,41 @@ import {
 import { parseParameters, queryOf } from '../form.js';
 import { pageFormRoute } from '../plugins/csrf.js';
 import { checkYourEmailPage, confirmPage, registerPage } from '../pages/account-views.js';
-import { sentence } from '../pages/html.js';
+import { text, type Text } from '../pages/page.js';
+import { problemText } from '../problems.js';
 
 /** Sign-up (/register, when registration.enabled) and e-mail confirmation (/register/confirm). */
 export function registerRegistrationRoutes(
   app: FastifyInstance,
-  gatehouse: Pick<HttpServices, 'config' | 'registration'>,
+  gatehouse: Pick<HttpServices, 'config' | 'pendingAuthorizations' | 'registration'>,
   browser: BrowserSupport,
 ): void {
   const { registration: settings } = gatehouse.config;
+  const passwordMinLength = gatehouse.config.password_min_length;
+
+  /** Sign-up for an authorization (prompt=create): the page, and its e-mail, speak the request's ui_locales. */
+  async function useLanguageOfPending(request: FastifyRequest, returnTo: string | null) {
+    const pendingId = returnTo?.startsWith('/oauth/authorize?pending=') ? returnTo.slice(25) : undefined;
+    if (pendingId === undefined) return;
+    const pending = await gatehouse.pendingAuthorizations.findSignIn(pendingId, request.csrfCookieSecret());
+    browser.useUiLocales(request, pending?.params.ui_locales);
+  }
 
   const closed = (reply: FastifyReply) =>
     browser.sendErrorPage(reply, 404, {
-      title: 'Sign-up is closed',
-      message: 'Accounts on this server are created by its administrators.',
+      title: text('register.closedTitle'),
+      message: text('register.closedMessage'),
+      next: { kind: 'sign-in' },
     });
 
   app.get('/register', PAGE_ROUTE, async (request, reply) => {
     if (!settings.enabled) return closed(reply);
     const returnTo = safeReturnTo(parseParameters(queryOf(request.url)).params.get('return_to'));
+    await useLanguageOfPending(request, returnTo);
     return browser.sendPage(
       reply,
       200,
-      registerPage({ csrfToken: reply.csrfToken('register'), returnTo, passwordRule: passwordRule(gatehouse) }),
+      registerPage({ csrfToken: reply.csrfToken('register'), returnTo, passwordMinLength }),
     );
   });
 
@@ -53,7 +63,8 @@ export function registerRegistrationRoutes(
       password: params.get('password') ?? '',
       passwordAgain: params.get('password_again') ?? '',
     };
-    const showAgain = (status: number, error: string) =>
+    await useLanguageOfPending(request, returnTo);
+    const showAgain = (status: number, error: Text) =>
       browser.sendPage(
         reply,
         status,
@@ -63,8 +74,9 @@ export function registerRegistrationRoutes(
           username: form.username.slice(0, 64),
           email: form.email.slice(0, 254),
           error,
-          passwordRule: passwordRule(gatehouse),
+          passwordMinLength,
         }),
+        `/register${returnTo ? `?return_to=${encodeURIComponent(returnTo)}` : ''}`,
       );
 
     const result = await gatehouse.registration.register(form, request.ip);
@@ -76,7 +88,7 @@ export function registerRegistrationRoutes(
         );
       case 'invalid':
         request.audit.error = 'registration_invalid';
-        return showAgain(400, sentence(result.problem.message));
+        return showAgain(400, problemText(result.problem.message));
       case 'sent':
         // The authorization the sign-up was for (OpenID prompt=create) waits while the e-mail is
         // confirmed: "Back to sign in" carries it, so signing in (or the confirmed session) resumes it.
@@ -89,15 +101,13 @@ export function registerRegistrationRoutes(
 
   app.get('/register/sent', PAGE_ROUTE, async (request, reply) => {
     const returnTo = safeReturnTo(parseParameters(queryOf(request.url)).params.get('return_to'));
+    await useLanguageOfPending(request, returnTo);
     return browser.sendPage(
       reply,
       200,
       checkYourEmailPage({
-        title: 'Check your e-mail',
-        message: returnTo
-          ? 'We sent a link to the address you gave. Follow it to activate your account, then come back here and sign in to continue.'
-          : 'We sent a link to the address you gave. Follow it to activate your account.',
-        expiresIn: durationInWords(settings.token_ttl),
+        message: text(returnTo ? 'checkEmail.signUpContinue' : 'checkEmail.signUp'),
+        expiresIn: settings.token_ttl,
         ...(returnTo ? { signInHref: `/login?return_to=${encodeURIComponent(returnTo)}` } : {}),
       }),
     );
@@ -105,9 +115,9 @@ export function registerRegistrationRoutes(
 
   const linkNotUsable = (reply: FastifyReply) =>
     browser.sendErrorPage(reply, 400, {
-      title: 'This link does not work any more',
-      message:
-        'It has expired, was already used, or a newer link was sent. If your account is not active yet, ask for a new link with "Forgot your password?" on the sign-in page.',
+      title: text('link.notUsableTitle'),
+      message: text('confirm.linkNotUsable'),
+      next: { kind: 'sign-in' },
     });
 
   // Following the link only shows a form: mail scanners that open links must not confirm for
@@ -136,8 +146,7 @@ export function registerRegistrationRoutes(
         return reply.redirect('/account?done=confirmed', 303);
       case 'throttled':
       case 'wrong-password': {
-        let error =
-          'The password is incorrect. Enter the password you chose when you signed up (or sign up again to choose another).';
+        let error = text('confirm.wrongPassword');
         if (result.kind === 'throttled')
           error = throttledForm(request, reply, result.retryAfter, 'wrong passwords', 'login_throttled');
         else request.audit.error = 'login_failed';

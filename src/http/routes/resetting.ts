@@ -1,11 +1,11 @@
 import type { FastifyInstance, FastifyReply } from 'fastify';
-import { durationInWords } from '../../accounts/mail/templates.js';
 import type { HttpServices } from '../services.js';
-import { PAGE_ROUTE, passwordRule, refuseOtherMethods, throttledForm, type BrowserSupport } from '../browser.js';
+import { PAGE_ROUTE, refuseOtherMethods, throttledForm, type BrowserSupport } from '../browser.js';
 import { parseParameters, queryOf } from '../form.js';
 import { pageFormRoute } from '../plugins/csrf.js';
 import { checkYourEmailPage, resetPasswordPage, resetRequestPage } from '../pages/account-views.js';
-import { sentence } from '../pages/html.js';
+import { text } from '../pages/page.js';
+import { problemText } from '../problems.js';
 
 /**
  * "Forgot your password?": /reset asks for a username or e-mail and always answers the same;
@@ -29,7 +29,7 @@ export function registerResettingRoutes(
         400,
         resetRequestPage({
           csrfToken: reply.csrfToken('reset-request'),
-          error: 'Enter your username or e-mail address.',
+          error: text('reset.missing'),
         }),
       );
     }
@@ -54,19 +54,17 @@ export function registerResettingRoutes(
       reply,
       200,
       checkYourEmailPage({
-        title: 'Check your e-mail',
-        message:
-          'If the name or address you gave belongs to an account, we sent a link to its e-mail address to choose a new password.',
-        expiresIn: durationInWords(gatehouse.config.resetting.token_ttl),
+        message: text('checkEmail.reset'),
+        expiresIn: gatehouse.config.resetting.token_ttl,
       }),
     ),
   );
 
   const linkNotUsable = (reply: FastifyReply) =>
     browser.sendErrorPage(reply, 400, {
-      title: 'This link does not work any more',
-      message:
-        'It has expired, was already used, or a newer link was sent. Ask for a new one on the "Forgot your password?" page.',
+      title: text('link.notUsableTitle'),
+      message: text('reset.linkNotUsable'),
+      next: { kind: 'sign-in' },
     });
 
   app.get('/reset/password', PAGE_ROUTE, async (request, reply) => {
@@ -80,7 +78,7 @@ export function registerResettingRoutes(
         csrfToken: reply.csrfToken('reset-password'),
         token,
         username: user.username,
-        passwordRule: passwordRule(gatehouse),
+        passwordMinLength: gatehouse.config.password_min_length,
       }),
     );
   });
@@ -103,8 +101,8 @@ export function registerResettingRoutes(
           csrfToken: reply.csrfToken('reset-password'),
           token,
           username: result.user.username,
-          error: sentence(result.message),
-          passwordRule: passwordRule(gatehouse),
+          error: problemText(result.message),
+          passwordMinLength: gatehouse.config.password_min_length,
         }),
       );
     }
