@@ -30,6 +30,8 @@ const unitInSrc: readonly string[] = [
   'src/accounts/mail/{mailer,templates}.test.ts',
   'src/audit/failure-counts.test.ts',
   'src/http/{form,return-to}.test.ts',
+  'src/http/pages/*.test.ts',
+  'src/i18n/**/*.test.ts',
   'src/storage/cleanup-schedule.test.ts',
   'src/outbound/{addresses,documents,guarded-fetch,json-cache,remote-jwks}.test.ts',
 ];

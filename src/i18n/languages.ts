@@ -1,11 +1,15 @@
 import { en, type Catalog } from './catalogs/en.js';
+import { fr } from './catalogs/fr.js';
 
 /**
  * The languages of the pages and e-mails, in the order the language switcher lists them.
  * English is the source: every other catalog is typed against its keys. Adding a language is
  * its catalog file in catalogs/ and one line here; its direction (ltr, rtl) follows from its tag.
  */
-export const LANGUAGES = [{ tag: 'en', name: 'English', catalog: en }] as const satisfies readonly LanguageEntry[];
+export const LANGUAGES = [
+  { tag: 'en', name: 'English', catalog: en },
+  { tag: 'fr', name: 'Français', catalog: fr },
+] as const satisfies readonly LanguageEntry[];
 
 export interface LanguageEntry {
   /** A BCP 47 tag as browsers send it in Accept-Language (lower case language, e.g. "pt-BR"). */

@@ -1,5 +1,5 @@
 import { IntlMessageFormat } from 'intl-messageformat';
-import type { MessageKey } from './catalogs/en.js';
+import type { Catalog, MessageKey } from './catalogs/en.js';
 import { catalogOf, DEFAULT_LANGUAGE, directionOf, type Language, LANGUAGES } from './languages.js';
 
 /** A value for a message's placeholder: text, a number (plural, number), a date, or markup for a tag. */
@@ -16,7 +16,11 @@ export class Translator {
   private readonly dates: Intl.DateTimeFormat;
   private readonly numbers: Intl.NumberFormat;
 
-  constructor(readonly language: Language) {
+  /** `catalog`: the language's own unless given (a test's fake language). */
+  constructor(
+    readonly language: Language,
+    private readonly catalog: Catalog = catalogOf(language),
+  ) {
     this.dir = directionOf(language);
     this.dates = new Intl.DateTimeFormat(language, { dateStyle: 'medium', timeZone: 'UTC' });
     this.numbers = new Intl.NumberFormat(language);
@@ -25,7 +29,7 @@ export class Translator {
   private message(key: MessageKey): IntlMessageFormat {
     let message = this.compiled.get(key);
     if (!message) {
-      message = new IntlMessageFormat(catalogOf(this.language)[key], this.language);
+      message = new IntlMessageFormat(this.catalog[key], this.language);
       this.compiled.set(key, message);
     }
     return message;

@@ -1,0 +1,94 @@
+import { IntlMessageFormat } from 'intl-messageformat';
+import { describe, expect, it } from 'vitest';
+import { en, type MessageKey } from './catalogs/en.js';
+import { LANGUAGES } from './languages.js';
+import { translatorFor } from './translator.js';
+
+/** ICU MessageFormat element types (@formatjs/icu-messageformat-parser TYPE). */
+const KINDS = ['literal', 'argument', 'number', 'date', 'time', 'select', 'plural', 'pound', 'tag'] as const;
+
+interface Element {
+  type: number;
+  value?: string;
+  options?: Record<string, { value: Element[] }>;
+  children?: Element[];
+}
+
+/** A message's placeholders as "name:kind" (plural, date, number, plain argument) and its tags as "<name>". */
+function signature(message: string, locale: string): { placeholders: string[]; plurals: string[][] } {
+  const found = new Set<string>();
+  const plurals: string[][] = [];
+  const walk = (elements: Element[]) => {
+    for (const element of elements) {
+      const kind = KINDS[element.type];
+      if (kind === 'tag') found.add(`<${element.value}>`);
+      else if (kind !== 'literal' && kind !== 'pound') found.add(`${element.value}:${kind}`);
+      if (element.options) {
+        if (kind === 'plural') plurals.push(Object.keys(element.options));
+        for (const option of Object.values(element.options)) walk(option.value);
+      }
+      if (element.children) walk(element.children);
+    }
+  };
+  walk(new IntlMessageFormat(message, locale).getAst() as unknown as Element[]);
+  return { placeholders: [...found].sort(), plurals };
+}
+
+const KEYS = Object.keys(en) as MessageKey[];
+
+describe('the message catalogs', () => {
+  for (const { tag, catalog } of LANGUAGES) {
+    describe(tag, () => {
+      it('has a message for every English key, and no other key', () => {
+        const missing = KEYS.filter((key) => typeof catalog[key] !== 'string' || catalog[key] === '');
+        const extra = Object.keys(catalog).filter((key) => !Object.hasOwn(en, key));
+        expect(missing, `${tag}: missing keys`).toEqual([]);
+        expect(extra, `${tag}: keys English does not have`).toEqual([]);
+      });
+
+      it('keeps every placeholder of the English message, with its kind (plural, date, …), and its tags', () => {
+        const wrong: string[] = [];
+        for (const key of KEYS) {
+          const source = signature(en[key], 'en').placeholders.join(' ');
+          const translated = signature(catalog[key], tag).placeholders.join(' ');
+          if (source !== translated) wrong.push(`${tag} ${key}: {${translated}} instead of {${source}}`);
+        }
+        expect(wrong).toEqual([]);
+      });
+
+      it("gives every plural an 'other' form and only forms its plural rules know (Japanese has 'other' alone)", () => {
+        const categories = new Set([...new Intl.PluralRules(tag).resolvedOptions().pluralCategories, 'zero', 'one']);
+        const wrong: string[] = [];
+        for (const key of KEYS) {
+          for (const forms of signature(catalog[key], tag).plurals) {
+            if (!forms.includes('other')) wrong.push(`${tag} ${key}: no 'other' form`);
+            const unknown = forms.filter((form) => !form.startsWith('=') && !categories.has(form as never));
+            if (unknown.length) wrong.push(`${tag} ${key}: unknown plural forms ${unknown.join(', ')}`);
+          }
+        }
+        expect(wrong).toEqual([]);
+      });
+
+      it('formats every message with values of the right kind', () => {
+        const t = translatorFor(tag);
+        const tagFn = (chunks: unknown[]) => chunks.join('');
+        for (const key of KEYS) {
+          const values = Object.fromEntries(
+            signature(en[key], 'en').placeholders.map((entry) => {
+              if (entry.startsWith('<')) return [entry.slice(1, -1), tagFn];
+              const [name, kind] = entry.split(':') as [string, string];
+              return [name, kind === 'plural' || kind === 'number' ? 2 : kind === 'date' ? new Date(0) : 'x'];
+            }),
+          );
+          expect(() => t.text(key, values as never), `${tag} ${key}`).not.toThrow();
+        }
+      });
+    });
+  }
+
+  it('names every language in itself, once, with a well-formed tag', () => {
+    const tags = LANGUAGES.map(({ tag }) => tag);
+    expect(new Set(tags).size).toBe(tags.length);
+    for (const tag of tags) expect(Intl.getCanonicalLocales(tag)).toEqual([tag]);
+  });
+});
