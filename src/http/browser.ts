@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { OAuthError } from '../core/errors.js';
 import type { ActiveSession } from '../accounts/sessions.js';
@@ -28,7 +28,11 @@ export const NO_FORM_ROUTE = { config: { page: true, form: false } } as const;
 
 const SECRET = /^[A-Za-z0-9_-]{43}$/;
 /** The OpenID ui_locales of the authorization request a page serves (kept with the request on the server). */
-const uiLocalesOf = new WeakMap<FastifyRequest, string>();
+const uiLocalesOf = new WeakMap<FastifyRequest, { uiLocales: string; pendingId: string | undefined }>();
+/** The opaque id of a pending authorization in a return_to (also inside /login?return_to=…). */
+const PENDING_IN = /pending(?:=|%3D)([A-Za-z0-9_-]{43})(?![A-Za-z0-9_-])/;
+/** A pending request's id as the switcher's choice cookie names it (not the id itself: it is a reference to server state). */
+const choiceMark = (pendingId: string) => createHash('sha256').update(pendingId).digest('base64url').slice(0, 22);
 /** How long the language switcher's choice is kept: a year. */
 const LANGUAGE_COOKIE_LIFETIME = 365 * 86_400;
 /** CSRF secrets given to a browser in this very answer (its request did not carry one yet). */
@@ -45,6 +49,7 @@ export class BrowserSupport {
   private readonly csrfCookie: string;
   private readonly deviceCookieName: string;
   private readonly languageCookieName: string;
+  private readonly choiceCookieName: string;
 
   constructor(private readonly gatehouse: Pick<HttpServices, 'config' | 'sessions'>) {
     this.secure = new URL(gatehouse.config.issuer).protocol === 'https:';
@@ -53,6 +58,7 @@ export class BrowserSupport {
     this.csrfCookie = `${prefix}gatehouse_csrf`;
     this.deviceCookieName = `${prefix}gatehouse_device`;
     this.languageCookieName = `${prefix}gatehouse_lang`;
+    this.choiceCookieName = `${prefix}gatehouse_lang_choice`;
   }
 
   /**
@@ -60,26 +66,39 @@ export class BrowserSupport {
    * it serves (useUiLocales), the switcher's cookie, Accept-Language, English (i18n/negotiate.ts).
    */
   language(request: FastifyRequest): Language {
+    const asked = uiLocalesOf.get(request);
+    // The user chose a language with the switcher while this very request was being served: their choice wins.
+    const chosen =
+      asked?.pendingId !== undefined && this.cookie(request, this.choiceCookieName) === choiceMark(asked.pendingId);
     return negotiateLanguage({
-      uiLocales: uiLocalesOf.get(request),
+      uiLocales: chosen ? undefined : asked?.uiLocales,
       cookie: this.cookie(request, this.languageCookieName),
       acceptLanguage: request.headers['accept-language'],
     });
   }
 
   /** The page serves an OpenID authorization request that asked for these languages (Core §3.1.2.1). */
-  useUiLocales(request: FastifyRequest, uiLocales: string | undefined): void {
-    if (uiLocales !== undefined) uiLocalesOf.set(request, uiLocales);
+  useUiLocales(request: FastifyRequest, uiLocales: string | undefined, pendingId?: string): void {
+    if (uiLocales !== undefined) uiLocalesOf.set(request, { uiLocales, pendingId });
   }
 
   /** Remembers the language switcher's choice; false (and no cookie) for a language not on the list. */
-  setLanguageCookie(reply: FastifyReply, tag: string): boolean {
+  setLanguageCookie(reply: FastifyReply, tag: string, returnTo: string | null): boolean {
     const language = supportedLanguage(tag);
     if (!language) return false;
     reply.header(
       'set-cookie',
       serializeCookie(this.languageCookieName, language, { secure: this.secure, maxAge: LANGUAGE_COOKIE_LIFETIME }),
     );
+    // Chosen on a page of an authorization in progress: the choice beats that request's ui_locales
+    // (until the browser closes); later requests' ui_locales still win over the cookie.
+    const pendingId = returnTo === null ? undefined : PENDING_IN.exec(returnTo)?.[1];
+    if (pendingId !== undefined) {
+      reply.header(
+        'set-cookie',
+        serializeCookie(this.choiceCookieName, choiceMark(pendingId), { secure: this.secure }),
+      );
+    }
     return true;
   }
 
@@ -181,10 +200,15 @@ const UNNORMALIZED_PATH = /\/\.|\/\/|%2e/i;
 /** Form pages whose path, by GET, shows the same form again (for the language switcher). */
 const FORM_PAGES = new Set(['/login', '/register', '/reset', '/account', '/device']);
 
-/** This page's address for the language switcher: a GET page as it is, a form's answer as its form page. */
+/**
+ * This page's address for the language switcher: a GET page as it is, a form's answer as its form
+ * page. Never a protocol request's (/oauth/…): a page must not copy an authorization or logout
+ * request's parameters; the consent page gives its opaque resume address instead (authorize.ts).
+ */
 function pageAddress(request: FastifyRequest): string | null {
-  if (request.method === 'GET') return request.url;
   const path = request.url.split('?')[0]!;
+  if (path.startsWith('/oauth/')) return null;
+  if (request.method === 'GET') return request.url;
   return FORM_PAGES.has(path) ? path : null;
 }
 

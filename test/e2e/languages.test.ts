@@ -149,6 +149,19 @@ describeEachEngine('pages and e-mails in the language of the user (e2e)', (facto
     expect(hiddenFields(consent.text).map(([name]) => name)).toEqual(['csrf_token', 'consent_id']);
     // Without ui_locales, the same browser is back to its own choice.
     expect(langOf((await browser.get('/account', ENGLISH)).text)?.[0]).toBe('en');
+
+    // The switcher on the consent page comes back through the request's opaque id, and the user's
+    // choice then beats this request's ui_locales.
+    const toEnglish = /href="(\/language\?lang=en&amp;[^"]+)"/.exec(consent.text)?.[1]?.replaceAll('&amp;', '&');
+    expect(toEnglish).toBe(`/language?lang=en&return_to=${encodeURIComponent(signedIn.location!)}`);
+    const switched = await browser.get(toEnglish!, FRENCH);
+    expect(switched.location).toBe(signedIn.location);
+    const english = await browser.get(switched.location!, FRENCH);
+    expect(langOf(english.text)?.[0]).toBe('en');
+    expect(english.text).toContain('<strong>Photo Book</strong> wants to access your account');
+    // A new request's ui_locales wins again.
+    const next = await browser.get(codeRequest(rp, { ui_locales: 'fr' }), ENGLISH);
+    expect(langOf(next.text)?.[0]).toBe('fr');
   });
 
   it('escapes an app name with markup on a French page', async () => {

@@ -38,14 +38,6 @@ export const CLAIMS_SUPPORTED: readonly string[] = [
   ...USER_CLAIMS,
 ];
 
-/** What the consent page says for the OpenID scopes when scope_descriptions does not. */
-export const OIDC_SCOPE_DESCRIPTIONS: Readonly<Record<string, string>> = {
-  openid: 'Sign you in with your account',
-  profile: 'See your username and name',
-  email: 'See your e-mail address',
-  [OFFLINE_ACCESS]: 'Keep access when you are not using the app (until you revoke it)',
-};
-
 /** The supported scopes with the OpenID ones added (supported_scopes may list them or not). */
 export function withOidcScopes(supported: readonly string[]): string[] {
   return [...new Set([...supported, ...OIDC_SCOPES])];

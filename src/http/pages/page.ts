@@ -52,6 +52,18 @@ export class PageText {
   }
 }
 
+const OIDC_SCOPES: Readonly<Record<string, MessageKey>> = {
+  openid: 'scope.openid',
+  profile: 'scope.profile',
+  email: 'scope.email',
+  offline_access: 'scope.offline_access',
+};
+
+/** What the consent page says for an OpenID scope (Core §5.4, §11) unless scope_descriptions says otherwise. */
+export function oidcScopeText(scope: string): Text | undefined {
+  return Object.hasOwn(OIDC_SCOPES, scope) ? text(OIDC_SCOPES[scope]!) : undefined;
+}
+
 /** What every page knows besides its own data: its language and its own address. */
 export interface PageContext {
   t: PageText;

@@ -1,12 +1,19 @@
 import { html, type SafeHtml } from './html.js';
 import { layout } from './layout.js';
-import type { Page, Text } from './page.js';
+import type { Page, PageText, Text } from './page.js';
 
 /** Every page the browser sees: pure functions from data (and, at sending, a language) to HTML. */
 
 const hidden = (name: string, value: string) => html`<input type="hidden" name="${name}" value="${value}">`;
 
 const CHECK = html`<svg viewBox="0 0 20 20" aria-hidden="true"><circle cx="10" cy="10" r="10" fill="#d1fae5"/><path d="M6 10.5l2.5 2.5L14 7.5" fill="none" stroke="#047857" stroke-width="2" stroke-linecap="round" stroke-linejoin="round"/></svg>`;
+
+/** A scope's description: the operator's (a string) or the catalog's (a Text), else its name. */
+export function describe(t: PageText, scope: { name: string; description?: string | Text | undefined }) {
+  const { description } = scope;
+  if (description === undefined) return scope.name;
+  return typeof description === 'string' ? description : t.say(description);
+}
 
 export interface LoginView {
   csrfToken: string;
@@ -78,7 +85,7 @@ export interface ConsentView {
   /** Where the browser goes afterwards, shown so the user can spot a look-alike app. */
   redirectHost: string;
   /** Each scope with its configured description, if any. */
-  scopes: { name: string; description?: string }[];
+  scopes: { name: string; description?: string | Text | undefined }[];
   username: string;
   csrfToken: string;
   /** The opaque id of the authorization request kept on the server: the form's only reference to it. */
@@ -95,7 +102,7 @@ export function consentPage(view: ConsentView): Page {
     const items: SafeHtml[] = view.scopes.length
       ? view.scopes.map(
           (scope) =>
-            html`<li>${CHECK}<div><span>${scope.description ?? scope.name}</span>${scope.description ? html`<code>${scope.name}</code>` : ''}</div></li>`,
+            html`<li>${CHECK}<div><span>${describe(t, scope)}</span>${scope.description ? html`<code>${scope.name}</code>` : ''}</div></li>`,
         )
       : [html`<li>${CHECK}<div><span>${t.text('common.knowWhoYouAre')}</span></div></li>`];
     return layout(

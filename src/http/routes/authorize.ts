@@ -7,7 +7,6 @@ import {
   type AuthorizationValidation,
 } from '../../core/authorize.js';
 import { OAuthError, truncate } from '../../core/errors.js';
-import { OIDC_SCOPE_DESCRIPTIONS } from '../../core/oidc/claims.js';
 import type { SignInContext } from '../../core/response-types/response-type.js';
 import type { SessionRecord } from '../../storage/store.js';
 import type { HttpServices } from '../services.js';
@@ -17,7 +16,7 @@ import { parseParameters, queryOf } from '../form.js';
 import { requiredSession } from '../plugins/browser-session.js';
 import { pageFormRoute } from '../plugins/csrf.js';
 import { backToApp } from '../next-step.js';
-import { text } from '../pages/page.js';
+import { oidcScopeText, text } from '../pages/page.js';
 import { consentPage } from '../pages/views.js';
 
 /**
@@ -150,7 +149,7 @@ export function registerAuthorizeRoutes(
       resumedId = pendingId;
     }
     // OpenID ui_locales: the pages of this request (sign-in, consent, errors) speak its language.
-    if (!repeated.includes('ui_locales')) browser.useUiLocales(request, params.get('ui_locales'));
+    if (!repeated.includes('ui_locales')) browser.useUiLocales(request, params.get('ui_locales'), resumedId);
     const validation = await endpoint.validate(params, repeated);
     request.audit.clientId = validation.kind === 'untrusted' ? undefined : params.get('client_id');
     const invalid = await answerInvalid(request, reply, validation, 302, () => namedClient(params, repeated));
@@ -204,10 +203,13 @@ export function registerAuthorizeRoutes(
         authorization.client.id,
         authorizationParameters(authorization),
       );
+      const resume = await resumeUrl();
+      // The language switcher comes back through the request's opaque id, not a copy of its parameters.
       return browser.sendPage(
         reply,
         200,
-        consentPage(consentView(authorization, active.user.username, csrfToken, consentId, await resumeUrl())),
+        consentPage(consentView(authorization, active.user.username, csrfToken, consentId, resume)),
+        resume,
       );
     }
     // A resumed request is answered once: a replay of its link (a back button, an attacker in the
@@ -277,9 +279,8 @@ export function registerAuthorizeRoutes(
       redirectHost: redirectTarget(authorization.redirectUri),
       scopes: authorization.scope.map((name) => ({
         name,
-        description:
-          descriptions[name] ??
-          (Object.hasOwn(OIDC_SCOPE_DESCRIPTIONS, name) ? OIDC_SCOPE_DESCRIPTIONS[name] : undefined),
+        // The operator's words (scope_descriptions, one language), else the catalog's for OpenID scopes.
+        description: descriptions[name] ?? oidcScopeText(name),
       })),
       username,
       csrfToken,

@@ -6,7 +6,7 @@ import { NO_STORE } from '../errors.js';
 import { parseParameters, queryOf } from '../form.js';
 import { requiredSession } from '../plugins/browser-session.js';
 import { pageFormRoute } from '../plugins/csrf.js';
-import { text, type Text } from '../pages/page.js';
+import { oidcScopeText, text, type Text } from '../pages/page.js';
 import { deviceApprovedPage, deviceCodePage, deviceConsentPage, deviceDeniedPage } from '../pages/device-views.js';
 
 /** The field of a pending request (accounts/pending-authorizations.ts) that names a device authorization. */
@@ -73,7 +73,7 @@ export function registerDeviceRoutes(
       200,
       deviceConsentPage({
         clientName: found.client.name,
-        scopes: scopes.map((name) => ({ name, description: descriptions[name] })),
+        scopes: scopes.map((name) => ({ name, description: descriptions[name] ?? oidcScopeText(name) })),
         username: active.user.username,
         csrfToken,
         consentId,

@@ -17,15 +17,15 @@ export function registerLanguage(app: FastifyInstance, browser: BrowserSupport):
 
   app.get('/language', PAGE_ROUTE, async (request, reply) => {
     const { params, repeated } = parseParameters(queryOf(request.url));
-    const back = safeLocalPath(params.get('return_to')) ?? '/login';
-    if (repeated.length > 0 || !browser.setLanguageCookie(reply, params.get('lang') ?? '')) {
+    const returnTo = safeLocalPath(params.get('return_to'));
+    if (repeated.length > 0 || !browser.setLanguageCookie(reply, params.get('lang') ?? '', returnTo)) {
       request.audit.error = 'invalid_request';
       return browser.sendErrorPage(reply, 400, {
         title: text('error.languageTitle'),
         message: text('error.language'),
       });
     }
-    return reply.redirect(back, 303);
+    return reply.redirect(returnTo ?? '/login', 303);
   });
 
   refuseOtherMethods(app, ['/language'], ['GET']);

@@ -34,7 +34,7 @@ export function registerLoginRoutes(
         ? null
         : await gatehouse.pendingAuthorizations.findSignIn(pendingId, request.csrfCookieSecret());
     if (!pending) return { clientName: null };
-    browser.useUiLocales(request, pending.params.ui_locales);
+    browser.useUiLocales(request, pending.params.ui_locales, pendingId);
     const clientName = (await gatehouse.store.findClient(pending.clientId))?.name ?? null;
     const loginHint = pending.params.login_hint;
     return { clientName, ...(loginHint === undefined ? {} : { loginHint }) };

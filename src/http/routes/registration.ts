@@ -28,7 +28,7 @@ export function registerRegistrationRoutes(
     const pendingId = returnTo?.startsWith('/oauth/authorize?pending=') ? returnTo.slice(25) : undefined;
     if (pendingId === undefined) return;
     const pending = await gatehouse.pendingAuthorizations.findSignIn(pendingId, request.csrfCookieSecret());
-    browser.useUiLocales(request, pending?.params.ui_locales);
+    browser.useUiLocales(request, pending?.params.ui_locales, pendingId);
   }
 
   const closed = (reply: FastifyReply) =>

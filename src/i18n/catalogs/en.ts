@@ -61,6 +61,12 @@ export const en = {
   'consent.notRemembered':
     'You will be asked again next time: Gatehouse cannot verify which app on your device this is.',
 
+  // The OpenID scopes on the consent page (unless scope_descriptions says otherwise)
+  'scope.openid': 'Sign you in with your account',
+  'scope.profile': 'See your username and name',
+  'scope.email': 'See your e-mail address',
+  'scope.offline_access': 'Keep access when you are not using the app (until you revoke it)',
+
   // Sign-out (login.ts, logout.ts)
   'logout.heading': 'Sign out?',
   'logout.lead': 'You are signed in as <b>{username}</b>.',

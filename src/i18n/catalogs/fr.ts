@@ -53,6 +53,11 @@ export const fr: Catalog = {
   'consent.notRemembered':
     'Elles vous seront redemandées la prochaine fois : Gatehouse ne peut pas vérifier de quelle application de votre appareil il s’agit.',
 
+  'scope.openid': 'Vous connecter avec votre compte',
+  'scope.profile': 'Voir votre nom d’utilisateur et votre nom',
+  'scope.email': 'Voir votre adresse e-mail',
+  'scope.offline_access': 'Garder l’accès quand vous n’utilisez pas l’application (jusqu’à ce que vous le retiriez)',
+
   'logout.heading': 'Se déconnecter ?',
   'logout.lead': 'Vous êtes connecté en tant que <b>{username}</b>.',
   'logout.thenAnother': 'Vous pourrez ensuite vous connecter avec un autre compte.',
