@@ -192,7 +192,7 @@ export function errorPage(view: ErrorView): Page {
       html`<h1>${title}</h1>
 <p class="lead">${t.say(view.message)}</p>
 ${step ? html`<p class="next">${step}</p>` : ''}
-${view.detail ? html`<p class="detail"><span class="detail-label">${t.text('error.detail')}</span> ${view.detail}</p>` : ''}`,
+${view.detail ? html`<p class="note" id="detail-label">${t.text('error.detail')}</p><p class="detail" aria-labelledby="detail-label" lang="en">${view.detail}</p>` : ''}`,
     );
   };
 }
