@@ -1,3 +1,4 @@
+import { de } from './catalogs/de.js';
 import { en, type Catalog } from './catalogs/en.js';
 import { fr } from './catalogs/fr.js';
 
@@ -9,6 +10,7 @@ import { fr } from './catalogs/fr.js';
 export const LANGUAGES = [
   { tag: 'en', name: 'English', catalog: en },
   { tag: 'fr', name: 'Français', catalog: fr },
+  { tag: 'de', name: 'Deutsch', catalog: de },
 ] as const satisfies readonly LanguageEntry[];
 
 export interface LanguageEntry {
