@@ -1,6 +1,7 @@
 import { de } from './catalogs/de.js';
 import { en, type Catalog } from './catalogs/en.js';
 import { fr } from './catalogs/fr.js';
+import { ja } from './catalogs/ja.js';
 
 /**
  * The languages of the pages and e-mails, in the order the language switcher lists them.
@@ -11,6 +12,7 @@ export const LANGUAGES = [
   { tag: 'en', name: 'English', catalog: en },
   { tag: 'fr', name: 'Français', catalog: fr },
   { tag: 'de', name: 'Deutsch', catalog: de },
+  { tag: 'ja', name: '日本語', catalog: ja },
 ] as const satisfies readonly LanguageEntry[];
 
 export interface LanguageEntry {

@@ -61,6 +61,13 @@ describe('pages in a language', () => {
     const fr2 = new PageText(translatorFor('fr')).say(text('login.throttled', { seconds: 2 })).value;
     expect(en1).toContain('wait 1 second,');
     expect(fr2).toContain('Patientez 2 secondes,');
+    // Japanese has no plural forms, and no Latin script.
+    const ja1 = new PageText(translatorFor('ja')).say(text('login.throttled', { seconds: 1 })).value;
+    expect(ja1).toBe('サインインの失敗が多すぎます。1秒待ってから、もう一度お試しください。');
+    const page = login({ t: new PageText(translatorFor('ja')), here: '/login' });
+    expect(page).toContain('<html lang="ja" dir="ltr">');
+    expect(page).toContain('<strong>Photo &lt;App&gt;</strong> に進むには');
+    expect(page).toContain('<span lang="ja" aria-current="true">日本語</span>');
   });
 
   it('link back to the app on an error page only through the address given, escaped', () => {
