@@ -299,3 +299,72 @@ describe('durationInWords', () => {
     expect(durationInWords(seconds)).toBe(words);
   });
 });
+
+describe('e-mails in other languages', () => {
+  it('the built-in e-mails speak the language asked for, durations too', () => {
+    const templates = new MailTemplates();
+    const fr = templates.render(
+      'resetting',
+      'a@example.com',
+      { ...VALUES, expires_in: durationInWords(86_400, 'fr') },
+      'fr',
+    );
+    expect(fr.subject).toBe('Réinitialisez votre mot de passe pour auth.example.com');
+    expect(fr.text).toContain('Bonjour alice,');
+    expect(fr.text).toContain('Le lien est valable 24 heures, une seule fois.');
+    expect(fr.html).toContain('<html lang="fr" dir="ltr">');
+    const ja = templates.render(
+      'confirmation',
+      'a@example.com',
+      { ...VALUES, expires_in: durationInWords(172_800, 'ja') },
+      'ja',
+    );
+    expect(ja.subject).toBe('auth.example.com のメールアドレスの確認');
+    expect(ja.text).toContain('リンクの有効期間は2日で');
+    // A language Gatehouse does not have: English.
+    expect(templates.render('resetting', 'a@example.com', VALUES, 'xx').subject).toBe(
+      'Reset your password for auth.example.com',
+    );
+  });
+
+  it('NAME.LANG.txt replaces NAME.txt in that language; NAME.txt the built-in in every other', async () => {
+    const folder = await folderWith('languages', {
+      'password_changed.txt': 'Subject: Changed on {{site}}\n\nHi {{username}}.\n',
+      'password_changed.fr.txt': 'Subject: Modifié sur {{site}}\n\nSalut {{username}}.\n',
+      'resetting.de.html': '<p>Hallo {{username}}, <a href="{{link}}">hier</a>.</p>',
+    });
+    const templates = new MailTemplates(folder);
+    const builtIn = new MailTemplates();
+    expect(templates.render('password_changed', 'a@example.com', VALUES, 'fr')).toMatchObject({
+      subject: 'Modifié sur auth.example.com',
+      text: 'Salut alice.\n',
+    });
+    expect(templates.render('password_changed', 'a@example.com', VALUES, 'de').text).toBe('Hi alice.\n');
+    expect(templates.render('password_changed', 'a@example.com', VALUES, 'en').text).toBe('Hi alice.\n');
+    // The HTML part not overridden stays the built-in one of that language.
+    expect(templates.render('password_changed', 'a@example.com', VALUES, 'fr').html).toBe(
+      builtIn.render('password_changed', 'a@example.com', VALUES, 'fr').html,
+    );
+    const de = templates.render('resetting', 'a@example.com', { ...VALUES, username: '<b>' }, 'de');
+    expect(de.html).toBe(`<p>Hallo &lt;b&gt;, <a href="${VALUES.link.replace('&', '&amp;')}">hier</a>.</p>`);
+    expect(de.text).toBe(builtIn.render('resetting', 'a@example.com', { ...VALUES, username: '<b>' }, 'de').text);
+    expect(templates.render('resetting', 'a@example.com', VALUES, 'fr').html).toBe(
+      builtIn.render('resetting', 'a@example.com', VALUES, 'fr').html,
+    );
+  });
+
+  it('a template for a language Gatehouse does not have stops start-up, naming the file', async () => {
+    const folder = await folderWith('unknown-language', { 'confirmation.es.txt': 'Subject: Hola\n\nHola.\n' });
+    const error = (() => {
+      try {
+        new MailTemplates(folder);
+      } catch (caught) {
+        return caught as Error;
+      }
+      return null;
+    })();
+    expect(error?.name).toBe('TemplateError');
+    expect(error?.message).toContain(join(folder, 'confirmation.es.txt'));
+    expect(error?.message).toContain('languages: en, fr, de, ja');
+  });
+});

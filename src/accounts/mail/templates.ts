@@ -8,10 +8,11 @@ import { translatorFor } from '../../i18n/translator.js';
 import type { MailMessage } from './mailer.js';
 
 /**
- * The e-mails Gatehouse sends. Each has a subject, a plain-text body and an HTML body, with
- * {{placeholders}}. A folder (mail.templates) can replace any of them: NAME.txt (its first
- * line is "Subject: …", then a blank line, then the body) and NAME.html. Values are
- * HTML-escaped in the HTML body.
+ * The e-mails Gatehouse sends, in each language of i18n/languages.ts. Each has a subject, a
+ * plain-text body and an HTML body, with {{placeholders}}. A folder (mail.templates) can replace
+ * any of them: NAME.txt (its first line is "Subject: …", then a blank line, then the body) and
+ * NAME.html for every language, NAME.LANG.txt and NAME.LANG.html (NAME.fr.txt) for one. Values
+ * are HTML-escaped in the HTML body.
  */
 export type TemplateName =
   | 'confirmation'
