@@ -13,6 +13,7 @@
  *
  *   login-desktop.png  consent-desktop.png  account-desktop.png  register-desktop.png  1280×800
  *   login-phone.png    consent-phone.png    account-phone.png    register-phone.png    390×844, deviceScaleFactor 2
+ *   login-fr-desktop.png: the sign-in page of a browser that prefers French (Accept-Language), 1280×800
  *
  * Everything it starts is stopped, and the temporary directory removed, on the way out.
  */
@@ -47,10 +48,16 @@ const ENV = {
   GATEHOUSE_REGISTRATION_ENABLED: 'true',
 };
 const VIEWPORTS = [
-  { name: 'desktop', options: { viewport: { width: 1280, height: 800 }, deviceScaleFactor: 1 } },
+  { name: 'desktop', options: { viewport: { width: 1280, height: 800 }, deviceScaleFactor: 1, locale: 'en-US' } },
   {
     name: 'phone',
-    options: { viewport: { width: 390, height: 844 }, deviceScaleFactor: 2, isMobile: true, hasTouch: true },
+    options: {
+      viewport: { width: 390, height: 844 },
+      deviceScaleFactor: 2,
+      isMobile: true,
+      hasTouch: true,
+      locale: 'en-US',
+    },
   },
 ];
 const TIMEOUT_MS = 15_000;
@@ -188,6 +195,23 @@ async function capture(browser, serverUrl, clientId, { name, options }) {
   }
 }
 
+/** The sign-in page as a browser that prefers French sees it (Accept-Language: fr-FR). */
+async function captureFrench(browser, serverUrl, clientId) {
+  const context = await browser.newContext({ ...VIEWPORTS[0].options, locale: 'fr-FR' });
+  context.setDefaultTimeout(TIMEOUT_MS);
+  try {
+    const page = await context.newPage();
+    await page.goto(authorizationUrl(serverUrl, clientId));
+    await page.getByLabel('Nom d’utilisateur').waitFor();
+    await page.evaluate(() => document.activeElement instanceof HTMLElement && document.activeElement.blur());
+    const login = join(OUT_DIR, 'login-fr-desktop.png');
+    await page.screenshot({ path: login, fullPage: true });
+    return login;
+  } finally {
+    await context.close();
+  }
+}
+
 async function main() {
   const work = mkdtempSync(join(tmpdir(), 'gatehouse-screenshots-'));
   const database = `sqlite:${join(work, 'gatehouse.db')}`;
@@ -235,6 +259,7 @@ async function main() {
       for (const file of await capture(browser, server.url, client.client_id, viewport))
         console.log(`wrote ${relative(process.cwd(), file)}`);
     }
+    console.log(`wrote ${relative(process.cwd(), await captureFrench(browser, server.url, client.client_id))}`);
   } finally {
     process.removeListener('SIGINT', onSignal);
     process.removeListener('SIGTERM', onSignal);
