@@ -205,7 +205,10 @@ const escapeHtml = (value: string) =>
   value.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 
 export class MailTemplates {
+  /** Each language's e-mails, composed on its first e-mail (the catalog's messages compile then). */
   private readonly templates = new Map<string, Record<TemplateName, Template>>();
+  /** The operator's files, by language ('' for NAME.txt and NAME.html), read at start-up. */
+  private readonly overrides = new Map<string, Partial<Record<TemplateName, Partial<Template>>>>();
 
   /**
    * Reads the overrides in `folder` (if any) now, so a broken template stops start-up, not a
@@ -213,26 +216,36 @@ export class MailTemplates {
    * NAME.txt / NAME.html (every language), else from the built-in e-mail in that language.
    */
   constructor(folder?: string) {
-    if (folder !== undefined) {
-      if (!existsSync(folder)) throw new TemplateError(`mail.templates: folder ${folder} not found`);
-      checkLanguages(folder);
+    if (folder === undefined) return;
+    if (!existsSync(folder)) throw new TemplateError(`mail.templates: folder ${folder} not found`);
+    checkLanguages(folder);
+    for (const suffix of ['', ...LANGUAGES.map(({ tag }) => `.${tag}`)]) {
+      const found: Partial<Record<TemplateName, Partial<Template>>> = {};
+      for (const name of TEMPLATE_NAMES) found[name] = readOverride(folder, `${name}${suffix}`);
+      this.overrides.set(suffix.slice(1), found);
     }
-    for (const { tag } of LANGUAGES) {
-      const templates = {} as Record<TemplateName, Template>;
+  }
+
+  private templatesIn(language: string): Record<TemplateName, Template> {
+    const tag = supportedLanguage(language) ?? DEFAULT_LANGUAGE;
+    let templates = this.templates.get(tag);
+    if (!templates) {
+      templates = {} as Record<TemplateName, Template>;
       for (const name of TEMPLATE_NAMES) {
-        const template = builtIn(name, tag);
-        if (folder !== undefined) {
-          for (const suffix of ['', `.${tag}`]) Object.assign(template, readOverride(folder, `${name}${suffix}`));
-        }
-        templates[name] = template;
+        templates[name] = {
+          ...builtIn(name, tag),
+          ...this.overrides.get('')?.[name],
+          ...this.overrides.get(tag)?.[name],
+        };
       }
       this.templates.set(tag, templates);
     }
+    return templates;
   }
 
   /** The e-mail in `language` (by default, the language of the page request that causes it). */
   render(name: TemplateName, to: string, values: TemplateValues, language: string = currentLanguage()): MailMessage {
-    const template = (this.templates.get(language) ?? this.templates.get(DEFAULT_LANGUAGE)!)[name];
+    const template = this.templatesIn(language)[name];
     const fill = (text: string, escapeValue: (value: string) => string) =>
       text.replace(PLACEHOLDER, (_, key: keyof TemplateValues) => escapeValue(values[key] ?? ''));
     return {

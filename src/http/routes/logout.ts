@@ -58,6 +58,8 @@ export function registerLogoutRoutes(app: FastifyInstance, gatehouse: LogoutServ
       client !== null &&
       (hint.sub !== gatehouse.subjects.of(client, active.user.id) ||
         (hint.sid !== undefined && hint.sid !== gatehouse.subjects.sidOf(client, active.session.sid)));
+    // RP-Initiated Logout 1.0 §2: the app's ui_locales, for this confirmation page.
+    if (!parsed.repeated.includes('ui_locales')) browser.useUiLocales(request, parsed.params.get('ui_locales'));
     return browser.sendPage(
       reply,
       200,
