@@ -164,6 +164,27 @@ describeEachEngine('pages and e-mails in the language of the user (e2e)', (facto
     expect(langOf(next.text)?.[0]).toBe('fr');
   });
 
+  it('both sign-out confirmations have Sign out and Cancel, in the language asked for', async () => {
+    const browser = new HttpBrowser(server.url);
+    await browser.signInOrFail('amelie', PASSWORD);
+    const own = await browser.get('/logout', FRENCH);
+    expect(own.status).toBe(200);
+    expect(own.text).toContain('<h1>Se déconnecter ?</h1>');
+    expect(own.text).toContain('<a class="button secondary" href="/account">Annuler</a>');
+    expect(own.text).toContain('<button class="primary" type="submit">Se déconnecter</button>');
+    const notYou = await browser.get(`/logout?return_to=${encodeURIComponent('/account?x=1')}`, ENGLISH);
+    expect(notYou.text).toContain('<a class="button secondary" href="/account?x=1">Cancel</a>');
+    // The app's end-session request, with its ui_locales (RP-Initiated Logout 1.0 §2).
+    const endSession = await browser.get(`/oauth/logout?client_id=${rp.client_id}&ui_locales=fr`, ENGLISH);
+    expect(endSession.status).toBe(200);
+    expect(langOf(endSession.text)?.[0]).toBe('fr');
+    expect(endSession.text).toContain('<strong>Photo Book</strong> demande à vous déconnecter.');
+    expect(endSession.text).toContain('name="decision" value="cancel">Annuler</button>');
+    expect(endSession.text).toContain('name="decision" value="signout">Se déconnecter</button>');
+    // Its switcher does not copy the request into its links.
+    expect(endSession.text).toContain('href="/language?lang=en" lang="en"');
+  });
+
   it('escapes an app name with markup on a French page', async () => {
     const browser = new HttpBrowser(server.url);
     await browser.signInOrFail('amelie', PASSWORD);
