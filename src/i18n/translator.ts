@@ -12,6 +12,7 @@ export type MessageValues<T = never> = Record<string, MessageValue<T>>;
  */
 export class Translator {
   private readonly compiled = new Map<MessageKey, IntlMessageFormat>();
+  private readonly plain = new Map<MessageKey, string>();
   readonly dir: 'ltr' | 'rtl';
   private readonly dates: Intl.DateTimeFormat;
   private readonly numbers: Intl.NumberFormat;
@@ -37,8 +38,15 @@ export class Translator {
 
   /** The message as plain text (not escaped: the caller escapes, as `html` does). */
   text(key: MessageKey, values?: MessageValues): string {
-    const out = this.message(key).format(values as Record<string, string | number | Date>);
-    return Array.isArray(out) ? out.join('') : String(out);
+    // Most of a page's words take no value: formatted once.
+    if (values === undefined) {
+      const known = this.plain.get(key);
+      if (known !== undefined) return known;
+    }
+    const formatted = this.message(key).format(values as Record<string, string | number | Date>);
+    const out = Array.isArray(formatted) ? formatted.join('') : String(formatted);
+    if (values === undefined) this.plain.set(key, out);
+    return out;
   }
 
   /**
