@@ -208,9 +208,9 @@ const FORM_PAGES = new Set(['/login', '/register', '/reset', '/account', '/devic
 function pageAddress(request: FastifyRequest): string | null {
   const path = request.url.split('?')[0]!;
   if (path.startsWith('/oauth/')) return null;
-  // A page opened from an e-mailed link keeps its token out of every link on it: the switcher
-  // goes back to the sign-in page instead (the page itself negotiated the language already).
-  if (request.method === 'GET') return /[?&]token=/.test(request.url) ? null : request.url;
+  // A page opened from an e-mailed link keeps its token out of every link on it (a device's
+  // user_code too): the switcher goes back to the sign-in page instead.
+  if (request.method === 'GET') return /[?&](?:token|user_code)=/.test(request.url) ? null : request.url;
   return FORM_PAGES.has(path) ? path : null;
 }
 
