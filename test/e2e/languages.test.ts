@@ -104,6 +104,11 @@ describeEachEngine('pages and e-mails in the language of the user (e2e)', (facto
       expect(res.status, back).toBe(303);
       expect(res.location, back).toBe('/login');
     }
+    // A page holding a secret from a link (a device's user code, an e-mailed token) keeps it out of the switcher.
+    const device = await browser.get('/device?user_code=WDJB-MJHT', ENGLISH);
+    expect(device.text).toContain('value="WDJB-MJHT"');
+    expect(device.text).toContain('<a href="/language?lang=en" lang="en" hreflang="en">English</a>');
+    expect(device.text.match(/WDJB-MJHT/g)).toHaveLength(1);
     // A tampered cookie is ignored: Accept-Language decides.
     browser.jar.set('gatehouse_lang', 'xx');
     expect(langOf((await browser.get('/login', FRENCH)).text)?.[0]).toBe('fr');
