@@ -1,6 +1,6 @@
 import { html, type SafeHtml } from './html.js';
 import { layout } from './layout.js';
-import { describe } from './views.js';
+import { scopeText } from './views.js';
 import type { Page, Text } from './page.js';
 
 /** The device flow's pages (RFC 8628 §3.3): the code, the consent, the outcome. */
@@ -51,7 +51,7 @@ export function deviceConsentPage(view: DeviceConsentView): Page {
     const items: SafeHtml[] = view.scopes.length
       ? view.scopes.map(
           (scope) =>
-            html`<li><div><span>${describe(t, scope)}</span>${scope.description ? html`<code>${scope.name}</code>` : ''}</div></li>`,
+            html`<li><div><span>${scopeText(t, scope)}</span>${scope.description ? html`<code>${scope.name}</code>` : ''}</div></li>`,
         )
       : [html`<li><div><span>${t.text('common.knowWhoYouAre')}</span></div></li>`];
     return layout(

@@ -9,7 +9,7 @@ const hidden = (name: string, value: string) => html`<input type="hidden" name="
 const CHECK = html`<svg viewBox="0 0 20 20" aria-hidden="true"><circle cx="10" cy="10" r="10" fill="#d1fae5"/><path d="M6 10.5l2.5 2.5L14 7.5" fill="none" stroke="#047857" stroke-width="2" stroke-linecap="round" stroke-linejoin="round"/></svg>`;
 
 /** A scope's description: the operator's (a string) or the catalog's (a Text), else its name. */
-export function describe(t: PageText, scope: { name: string; description?: string | Text | undefined }) {
+export function scopeText(t: PageText, scope: { name: string; description?: string | Text | undefined }) {
   const { description } = scope;
   if (description === undefined) return scope.name;
   return typeof description === 'string' ? description : t.say(description);
@@ -102,7 +102,7 @@ export function consentPage(view: ConsentView): Page {
     const items: SafeHtml[] = view.scopes.length
       ? view.scopes.map(
           (scope) =>
-            html`<li>${CHECK}<div><span>${describe(t, scope)}</span>${scope.description ? html`<code>${scope.name}</code>` : ''}</div></li>`,
+            html`<li>${CHECK}<div><span>${scopeText(t, scope)}</span>${scope.description ? html`<code>${scope.name}</code>` : ''}</div></li>`,
         )
       : [html`<li>${CHECK}<div><span>${t.text('common.knowWhoYouAre')}</span></div></li>`];
     return layout(
