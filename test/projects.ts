@@ -29,7 +29,7 @@ const unitInSrc: readonly string[] = [
   'src/accounts/{canonical,password-queue,passwords}.test.ts',
   'src/accounts/mail/{mailer,templates}.test.ts',
   'src/audit/failure-counts.test.ts',
-  'src/http/{form,return-to}.test.ts',
+  'src/http/{form,next-step,return-to}.test.ts',
   'src/http/pages/*.test.ts',
   'src/i18n/**/*.test.ts',
   'src/storage/cleanup-schedule.test.ts',
