@@ -47,7 +47,11 @@ export interface CliResult {
 }
 
 export interface RunOptions {
-  /** The child's working directory (`runCliProcess` and `spawnServe` only: a command in this process shares its directory). */
+  /**
+   * The working directory: the child's (`runCliProcess`, `spawnServe`), or what an in-process
+   * command (`runCli`) takes for its own (CliIo.cwd: where it looks for gatehouse.yaml and what
+   * relative paths are relative to).
+   */
   cwd?: string;
   /** Written to the child's stdin, which is then closed. Without it stdin is an empty pipe (not a TTY). */
   stdin?: string;
@@ -106,7 +110,7 @@ function capture(): { stream: Writable; text: () => string } {
  * Runs one command line in this process, to completion or its timeout (a command still running
  * then is reported as `timedOut` and left to finish on its own).
  */
-export async function runCli(args: readonly string[], options: Omit<RunOptions, 'cwd'> = {}): Promise<CliResult> {
+export async function runCli(args: readonly string[], options: RunOptions = {}): Promise<CliResult> {
   // A server in the test's own process would outlive the test and catch its signals.
   if (args[0] === 'serve') throw new Error('serve runs as a child process here: use runCliProcess or spawnServe');
   const stdout = capture();
@@ -116,6 +120,7 @@ export async function runCli(args: readonly string[], options: Omit<RunOptions, 
     stderr: stderr.stream,
     stdin: Readable.from([Buffer.from(options.stdin ?? '')]),
     env: cliEnv(options.env),
+    ...(options.cwd === undefined ? {} : { cwd: options.cwd }),
   };
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<null>((resolveTimeout) => {
