@@ -36,6 +36,8 @@ export type SecurityEventType =
   | 'client.created'
   | 'client.deleted'
   | 'client.secret_rotated'
+  /** `client update`: details name what changed (never a secret). */
+  | 'client.updated'
   | 'key.rotated';
 
 /** Any security event: core's, the accounts' and the administrator's. */

@@ -5,6 +5,7 @@ import { CLIENT_GRANT_TYPES } from '../../core/grants/registry.js';
 import type { ClientOidcSettings } from '../../core/ports.js';
 import type { ClientRecord } from '../../storage/store.js';
 import { withStoreOptions, type StoreOptions } from '../store-options.js';
+import { addClientUpdateCommand, warnAboutMissingRedirectUri } from './client-update.js';
 import { UsageError } from '../errors.js';
 import { cliIo } from '../io.js';
 import { formatTime, printJson, printLines, printTable } from '../output.js';
@@ -291,6 +292,7 @@ export function clientCommand(): Command {
           },
         });
         warnAboutExtensionGrants(created.grantTypes);
+        warnAboutMissingRedirectUri(created);
         if (options.json) {
           printJson({ ...describeClient(created), client_secret: secret });
           return;
@@ -371,6 +373,8 @@ export function clientCommand(): Command {
       else printLines([`client_id:     ${id}`, `client_secret: ${secret}`, '', 'The previous secret no longer works.']);
     });
   });
+
+  addClientUpdateCommand(client, { describe: describeClient, print: printClient });
 
   return client;
 }

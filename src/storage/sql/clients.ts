@@ -143,4 +143,22 @@ export class SqlClients implements ClientStore {
       )) > 0
     );
   }
+
+  async updateClient(c: ClientRecord): Promise<boolean> {
+    const sql = `UPDATE clients SET name = ?, redirect_uris = ?, grant_types = ?, scopes = ?, trusted = ?,
+      can_introspect = ?, oidc = ? WHERE id = ?`;
+    const changed = await this.changeClients((tx) =>
+      tx.run(sql, [
+        c.name,
+        JSON.stringify(c.redirectUris),
+        JSON.stringify(c.grantTypes),
+        c.scopes === null ? null : JSON.stringify(c.scopes),
+        c.trusted,
+        c.canIntrospect,
+        c.oidc && Object.keys(c.oidc).length > 0 ? JSON.stringify(c.oidc) : null,
+        c.id,
+      ]),
+    );
+    return changed > 0;
+  }
 }
