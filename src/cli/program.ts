@@ -12,6 +12,7 @@ import { tokensCommand } from './commands/tokens.js';
 import { userCommand } from './commands/user.js';
 import { nearestName } from '../config/nearest-name.js';
 import { isUsageError, UsageError } from './errors.js';
+import { EXAMPLES, examplesText } from './examples.js';
 import { cliIo, withCliIo, type CliIo } from './io.js';
 
 /** Commander's message on one line: "unknown option '--jsn'\n(Did you mean --json?)" keeps its suggestion. */
@@ -47,8 +48,17 @@ function unknownOptionsFirst(command: Command): void {
   };
 }
 
+/** `client create` for the client group's create command; `gatehouse` for the program. */
+function pathOf(command: Command): string {
+  const names: string[] = [];
+  for (let at: Command | null = command; at?.parent; at = at.parent) names.unshift(at.name());
+  return names.join(' ') || command.name();
+}
+
 function configure(command: Command): void {
   command.exitOverride();
+  const examples = EXAMPLES[pathOf(command)];
+  if (examples) command.addHelpText('after', examplesText(examples));
   command.configureOutput({
     writeOut: (text) => void cliIo().stdout.write(text),
     writeErr: (text) => void cliIo().stderr.write(text),

@@ -158,46 +158,34 @@ export function addClientUpdateCommand(
       .option('--no-id-token-claims', "OpenID Connect: the scopes' claims only at userinfo")
       .option('--allow-insecure-http', 'development only: accept the plain http redirect URIs this change adds')
       .option('--json', 'print JSON'),
-  )
-    .addHelpText(
-      'after',
-      [
-        '',
-        'Examples:',
-        '  gatehouse client update ID --add-redirect-uri https://app.example.com/callback',
-        '  gatehouse client update ID --remove-redirect-uri https://old.example.com/callback',
-        '  gatehouse client update ID --scope "openid profile read" --no-trusted',
-        '',
-      ].join('\n'),
-    )
-    .action(async (id: string, options: UpdateOptions) => {
-      const { resolveConfig, withStore } = await import('../context.js');
-      const { ClientRegistry } = await import('../../core/clients.js');
-      const { withOidcScopes } = await import('../../core/oidc/claims.js');
-      const { guardedDocuments } = await import('../../outbound/documents.js');
-      const config = resolveConfig(options);
-      await withStore(config, async (store, audit) => {
-        const current = await store.findClient(id);
-        if (!current) throw new UsageError(`no client "${id}"`);
-        const changes = changesOf(options, current);
-        const { allowInsecureHttp: _, ...asked } = changes;
-        if (Object.keys(asked).length === 0)
-          throw new UsageError(
-            'nothing to change: give --name, --add-redirect-uri, --scope, … (see client update --help)',
-          );
-        const supportedScopes = withOidcScopes(config.supported_scopes);
-        const unsupported = changes.scopes?.filter((s) => !supportedScopes.includes(s)) ?? [];
-        if (unsupported.length)
-          throw new UsageError(
-            `scope ${unsupported.join(' ')} is not in supported_scopes (${supportedScopes.join(' ')}): set supported_scopes for the server and this command alike`,
-          );
-        const registry = new ClientRegistry(store, undefined, undefined, null, guardedDocuments(config.outbound_fetch));
-        const { before, client: updated } = await registry.update(id, changes);
-        const changed = changedFields(before, updated);
-        if (changed.length) audit.record('client.updated', { clientId: id, details: { changed: changed.join(' ') } });
-        warnAboutMissingRedirectUri(updated);
-        if (options.json) printJson(show.describe(updated));
-        else show.print(updated);
-      });
+  ).action(async (id: string, options: UpdateOptions) => {
+    const { resolveConfig, withStore } = await import('../context.js');
+    const { ClientRegistry } = await import('../../core/clients.js');
+    const { withOidcScopes } = await import('../../core/oidc/claims.js');
+    const { guardedDocuments } = await import('../../outbound/documents.js');
+    const config = resolveConfig(options);
+    await withStore(config, async (store, audit) => {
+      const current = await store.findClient(id);
+      if (!current) throw new UsageError(`no client "${id}"`);
+      const changes = changesOf(options, current);
+      const { allowInsecureHttp: _, ...asked } = changes;
+      if (Object.keys(asked).length === 0)
+        throw new UsageError(
+          'nothing to change: give --name, --add-redirect-uri, --scope, … (see client update --help)',
+        );
+      const supportedScopes = withOidcScopes(config.supported_scopes);
+      const unsupported = changes.scopes?.filter((s) => !supportedScopes.includes(s)) ?? [];
+      if (unsupported.length)
+        throw new UsageError(
+          `scope ${unsupported.join(' ')} is not in supported_scopes (${supportedScopes.join(' ')}): set supported_scopes for the server and this command alike`,
+        );
+      const registry = new ClientRegistry(store, undefined, undefined, null, guardedDocuments(config.outbound_fetch));
+      const { before, client: updated } = await registry.update(id, changes);
+      const changed = changedFields(before, updated);
+      if (changed.length) audit.record('client.updated', { clientId: id, details: { changed: changed.join(' ') } });
+      warnAboutMissingRedirectUri(updated);
+      if (options.json) printJson(show.describe(updated));
+      else show.print(updated);
     });
+  });
 }

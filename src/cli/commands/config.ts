@@ -49,48 +49,43 @@ export function configCommand(): Command {
       .command('show')
       .description('print every effective setting and where it came from (secrets redacted)')
       .option('--json', 'print JSON'),
-  )
-    .addHelpText(
-      'after',
-      '\nExamples:\n  gatehouse config show\n  gatehouse config show --config /etc/gatehouse/gatehouse.yaml --json\n',
-    )
-    .action(async (options: StoreOptions & { json?: boolean }) => {
-      const { resolveConfigWithOrigins } = await import('../context.js');
-      const { configKeys } = await import('../../config/keys.js');
-      const { valueAt } = await import('../../config/origins.js');
-      const resolved = resolveConfigWithOrigins(options);
-      const settings = configKeys.map((key) => {
-        const origin = resolved.origins.get(key);
-        return { key, value: redacted(key, valueAt(resolved.config, key)), origin };
-      });
-      const file = resolved.file;
-      if (options.json) {
-        printJson({
-          file: file === null ? null : { path: file.path, chosen_by: file.chosenBy },
-          settings: Object.fromEntries(
-            settings.map(({ key, value, origin }) => [
-              key,
-              { value: value ?? null, source: origin?.kind ?? 'default', from: describeOrigin(origin) },
-            ]),
-          ),
-        });
-        return;
-      }
-      const chosenBy = {
-        '--config': 'given with --config',
-        GATEHOUSE_CONFIG: 'named by GATEHOUSE_CONFIG',
-        found: 'found from the working directory',
-      } as const;
-      printLines([
-        file === null
-          ? 'Configuration file: none (no --config, no GATEHOUSE_CONFIG, no gatehouse.yaml here or above)'
-          : `Configuration file: ${file.path} (${chosenBy[file.chosenBy]})`,
-        '',
-      ]);
-      printTable(
-        ['SETTING', 'VALUE', 'FROM'],
-        settings.map(({ key, value, origin }) => [key, formatValue(value), describeOrigin(origin)]),
-      );
+  ).action(async (options: StoreOptions & { json?: boolean }) => {
+    const { resolveConfigWithOrigins } = await import('../context.js');
+    const { configKeys } = await import('../../config/keys.js');
+    const { valueAt } = await import('../../config/origins.js');
+    const resolved = resolveConfigWithOrigins(options);
+    const settings = configKeys.map((key) => {
+      const origin = resolved.origins.get(key);
+      return { key, value: redacted(key, valueAt(resolved.config, key)), origin };
     });
+    const file = resolved.file;
+    if (options.json) {
+      printJson({
+        file: file === null ? null : { path: file.path, chosen_by: file.chosenBy },
+        settings: Object.fromEntries(
+          settings.map(({ key, value, origin }) => [
+            key,
+            { value: value ?? null, source: origin?.kind ?? 'default', from: describeOrigin(origin) },
+          ]),
+        ),
+      });
+      return;
+    }
+    const chosenBy = {
+      '--config': 'given with --config',
+      GATEHOUSE_CONFIG: 'named by GATEHOUSE_CONFIG',
+      found: 'found from the working directory',
+    } as const;
+    printLines([
+      file === null
+        ? 'Configuration file: none (no --config, no GATEHOUSE_CONFIG, no gatehouse.yaml here or above)'
+        : `Configuration file: ${file.path} (${chosenBy[file.chosenBy]})`,
+      '',
+    ]);
+    printTable(
+      ['SETTING', 'VALUE', 'FROM'],
+      settings.map(({ key, value, origin }) => [key, formatValue(value), describeOrigin(origin)]),
+    );
+  });
   return config;
 }
