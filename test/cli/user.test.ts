@@ -480,6 +480,39 @@ describeEachEngine('gatehouse user', (factory) => {
       for (const user of listed) expect(user).not.toHaveProperty('password_hash');
     });
 
+    it('show and list print the same fields, and --json the same object for a user', async () => {
+      await addUser('sam', 'sam@example.com', { roles: ['ROLE_ADMIN'], displayName: 'Sam Vimes', emailVerified: true });
+      const [table, shown, listedJson, shownJson] = await Promise.all([
+        cli(['user', 'list']),
+        cli(['user', 'show', 'sam']),
+        cli(['user', 'list', '--json']),
+        cli(['user', 'show', 'sam', '--json']),
+      ]);
+      for (const result of [table, shown, listedJson, shownJson]) expectSuccess(result);
+      const [header, ...rows] = lines(table.stdout);
+      const labels = header!.toLowerCase().split(/\s+/);
+      const shownLines = lines(shown.stdout);
+      expect(shownLines.map((line) => line.split(':')[0])).toEqual(labels);
+      // The row's cells are the lines' values, in order.
+      const row = rows.find((line) => line.startsWith('sam '))!;
+      const values = shownLines.map((line) => line.replace(/^[a-z]+:\s+/, ''));
+      // Columns are at least two spaces apart; a value has single spaces at most.
+      expect(row.split(/\s{2,}/)).toEqual(values);
+      expect(values).toEqual([
+        'sam',
+        'sam@example.com',
+        'Sam Vimes',
+        'yes',
+        'yes',
+        'ROLE_USER ROLE_ADMIN',
+        expect.any(String),
+        expect.any(String),
+        expect.any(String),
+      ]);
+      const listed = parseJson<ShownUser[]>(listedJson).find((user) => user.username === 'sam');
+      expect(listed).toEqual(parseJson<ShownUser>(shownJson));
+    });
+
     it('show prints one user in human form', async () => {
       await addUser('hugo', 'hugo@example.com', { roles: ['editor'] });
       const result = await cli(['user', 'show', 'hugo']);
