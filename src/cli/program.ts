@@ -81,8 +81,15 @@ function configure(command: Command): void {
       const [first] = words;
       if (first === 'help') return command.outputHelp();
       if (first === undefined) throw new UsageError(`a command is needed: ${names.join(', ')} (see ${help})`);
-      if (first.startsWith('-'))
-        throw new UsageError(`unknown option '${first}': a command is needed first: ${names.join(', ')} (see ${help})`);
+      if (first.startsWith('-')) {
+        // `gatehouse --config x client list`: the options belong after the command they are for.
+        const command = words.find((word) => names.includes(word));
+        throw new UsageError(
+          command
+            ? `unknown option '${first}': options go after the command (${command} … ${first})`
+            : `unknown option '${first}': a command is needed first: ${names.join(', ')} (see ${help})`,
+        );
+      }
       const nearest = nearestName(first, names);
       throw new UsageError(
         nearest

@@ -61,6 +61,11 @@ const misuse: Case[] = [
     ['client', 'create', '--nme', 'x'],
     /unknown option '--nme' \(did you mean --name\?\)$/m,
   ],
+  [
+    'an option before its command',
+    ['--config', 'gatehouse.yaml', 'client', 'list'],
+    /unknown option '--config': options go after the command \(client … --config\)$/m,
+  ],
   ['mistyped option on config show', ['config', 'show', '--jason'], /did you mean --json\?/],
   // Only migrate (and serve) create a database.
   [
