@@ -1,7 +1,7 @@
 // Only the command definitions are imported here: each command imports what it needs when it
 // runs, so --help and `client list` load neither the HTTP server nor an unused database driver.
 import { createRequire } from 'node:module';
-import { Command, CommanderError } from 'commander';
+import { Command, CommanderError, Help } from 'commander';
 import { auditCommand } from './commands/audit.js';
 import { clientCommand } from './commands/client.js';
 import { configCommand } from './commands/config.js';
@@ -55,8 +55,14 @@ function pathOf(command: Command): string {
   return names.join(' ') || command.name();
 }
 
+/** In a list of commands, a group reads `client <command>` (not its catch-all `[command...]`). */
+const defaultHelp = new Help();
+const subcommandTerm = (sub: Command) =>
+  sub.commands.length > 0 ? `${sub.name()} <command>` : defaultHelp.subcommandTerm(sub);
+
 function configure(command: Command): void {
   command.exitOverride();
+  command.configureHelp({ subcommandTerm });
   const examples = EXAMPLES[pathOf(command)];
   if (examples) command.addHelpText('after', examplesText(examples));
   command.configureOutput({
