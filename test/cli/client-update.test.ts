@@ -174,6 +174,24 @@ describeEachEngine('gatehouse client update', (factory) => {
     });
   });
 
+  it("keeps a pairwise client's sector: redirect URIs on another host are refused, on its host accepted", async () => {
+    const client = await create(
+      '--redirect-uri',
+      'https://a.example/cb',
+      '--scope',
+      'openid',
+      '--subject-type',
+      'pairwise',
+    );
+    expectMisuse(await update(client.client_id, '--redirect-uri', 'https://b.example/cb'), /sector is a\.example/);
+    expectSuccess(await update(client.client_id, '--add-redirect-uri', 'https://a.example/other'));
+    expect(await show(client.client_id)).toMatchObject({
+      subject_type: 'pairwise',
+      pairwise_sector: 'a.example',
+      redirect_uris: ['https://a.example/cb', 'https://a.example/other'],
+    });
+  });
+
   it('records client.updated in the audit log, naming what changed', async () => {
     const client = await create('--grant-type', 'client_credentials');
     expectSuccess(await update(client.client_id, '--name', 'Audited', '--scope', 'read'));

@@ -76,6 +76,19 @@ describe('which file is read', () => {
     }
   });
 
+  it('gatehouse.yml and gatehouse.json are found too; the nearest folder wins', async () => {
+    const json = join(root, 'json-project');
+    const nested = join(json, 'nested');
+    await mkdir(nested, { recursive: true });
+    await writeFile(join(json, 'gatehouse.json'), JSON.stringify({ port: 9500 }));
+    await writeFile(join(nested, 'gatehouse.yml'), 'port: 9600\n');
+    const [outer, inner] = await Promise.all([show(json), show(nested)]);
+    expect(outer.file?.path).toBe(join(json, 'gatehouse.json'));
+    expect(outer.settings.port?.value).toBe(9500);
+    expect(inner.file?.path).toBe(join(nested, 'gatehouse.yml'));
+    expect(inner.settings.port?.value).toBe(9600);
+  });
+
   it('GATEHOUSE_CONFIG beats the file found; --config beats both', async () => {
     const env = { GATEHOUSE_CONFIG: join(root, 'named-by-env.yaml') };
     const [byEnv, byFlag] = await Promise.all([
