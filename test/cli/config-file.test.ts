@@ -213,6 +213,19 @@ describe('gatehouse config show', () => {
     expect(shown.settings.database?.value).toBe('postgres://gatehouse:***@db.example.com/gh');
   });
 
+  it('redacts a password in a URL inside a list of objects too', async () => {
+    await writeFile(
+      join(root, 'issuers.yaml'),
+      'jwt_bearer:\n  issuers:\n    - issuer: https://idp.example\n      jwks_uri: https://u:topsecret@idp.example/jwks\n      subject: username\n',
+    );
+    const result = await runCli(['config', 'show', '--config', 'issuers.yaml', '--json'], { cwd: root });
+    expectSuccess(result);
+    expect(result.stdout).not.toContain('topsecret');
+    expect(parseJson<Shown>(result).settings['jwt_bearer.issuers']?.value).toEqual([
+      { issuer: 'https://idp.example', jwks_uri: 'https://u:***@idp.example/jwks', subject: 'username' },
+    ]);
+  });
+
   it('the key the server generated beside a SQLite database counts as set, from its file', async () => {
     const dir = await mkdtemp(join(root, 'kek-'));
     await writeFile(join(dir, 'gatehouse.db.kek'), `${'g'.repeat(44)}\n`);

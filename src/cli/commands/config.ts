@@ -16,11 +16,14 @@ function withoutPassword(value: string): string {
 }
 
 /** The value as it may be shown: secrets redacted, wherever they are. */
-export function redacted(key: string, value: unknown): unknown {
+function redacted(key: string, value: unknown): unknown {
   if (value === undefined || value === null) return value;
   if (SECRET_KEYS.has(key)) return '(redacted)';
   if (typeof value === 'string') return withoutPassword(value);
   if (Array.isArray(value)) return value.map((item) => redacted(key, item));
+  // Inside lists of objects too (jwt_bearer.issuers' URLs).
+  if (typeof value === 'object')
+    return Object.fromEntries(Object.entries(value).map(([name, inner]) => [name, redacted(key, inner)]));
   return value;
 }
 
