@@ -6,7 +6,7 @@
 const CORE = '^src/core/';
 const STORAGE = '^src/storage/';
 const SERVICES = '^src/(accounts|audit|config|outbound)/';
-const COMPOSITION = '^src/(start|compose|gatehouse|logging)\\.ts$';
+const COMPOSITION = '^src/(start|compose|compose-client-registration|gatehouse|logging)\\.ts$';
 const EDGES = '^src/(http|cli)/';
 
 /** @type {import('dependency-cruiser').IConfiguration} */

@@ -51,6 +51,7 @@ import type { Store, ThrottleStore } from './storage/store.js';
 import type { HttpServices } from './http/services.js';
 import { remoteJwksCache } from './outbound/remote-jwks.js';
 import { GuardedFetcher } from './outbound/guarded-fetch.js';
+import { composeClientRegistration } from './compose-client-registration.js';
 
 /** Everything start wires together: what HTTP is handed, plus what only tests and the CLI reach for. */
 export interface Services extends HttpServices {
@@ -282,6 +283,8 @@ export function composeServices(options: ComposeOptions): Services {
   const sessions = new Sessions(store, clock, ids, config.session_lifetime, sessionLogout.ended);
   const logoutRequests = new LogoutRequests(store.pendingLogouts, clock, ids);
   const pendingAuthorizations = new PendingAuthorizations(store, clock, ids);
+  // RFC 7591/7592: clients registered by ClientRegistry, as `gatehouse client create` registers them.
+  const clientRegistration = composeClientRegistration({ config, store, clock, ids, events, throttle, url });
 
   const { mail: mailSettings } = config;
   const mailer =
@@ -349,6 +352,7 @@ export function composeServices(options: ComposeOptions): Services {
       tokenGrantTypes: tokenEndpoint.grantTypes,
       scopes: supportedScopes,
       publishesKeys: keys !== null,
+      registration: clientRegistration !== null,
       ...(config.oidc.acr ? { acr: config.oidc.acr } : {}),
     }),
     tokenEndpoint,
@@ -362,6 +366,7 @@ export function composeServices(options: ComposeOptions): Services {
     logoutRequests,
     logoutDeliveries,
     pendingAuthorizations,
+    clientRegistration,
     registration,
     resetting,
     profile,

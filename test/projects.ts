@@ -7,7 +7,8 @@
  *   Every `src/` test not listed as unit lands here, so a new test is never left out; list it
  *   under unit when it touches none of those.
  * - system: the CLI (its commands in-process through `runGatehouse`), and tests of the process
- *   itself: exit codes as the shell sees them, signals, `kill -9`, several nodes on one database.
+ *   itself: exit codes as the shell sees them, signals, `kill -9`, several nodes on one database,
+ *   and the production install (test/install: the Dockerfile's steps, the npm tarball).
  *
  * test/projects.test.ts fails when a test file belongs to no project or to two.
  */
@@ -23,7 +24,7 @@ export interface TestProjectFiles {
 /** The src/ tests that import no database, server, browser or child process (checked with grep on imports). */
 const unitInSrc: readonly string[] = [
   'src/resource/**/*.test.ts',
-  'src/core/{client-auth,client-oidc,clock,key-encryption,params,pkce,redirect-uris,resources,scopes}.test.ts',
+  'src/core/{client-auth,client-oidc,clock,key-encryption,params,pkce,origins,redirect-uris,resources,scopes}.test.ts',
   'src/core/oidc/at-hash.test.ts',
   'src/accounts/{canonical,password-queue,passwords}.test.ts',
   'src/accounts/mail/{mailer,templates}.test.ts',
@@ -46,7 +47,7 @@ export const testProjects: readonly TestProjectFiles[] = [
   },
   {
     name: 'system',
-    include: ['test/{cli,faults,cluster}/**/*.test.ts'],
+    include: ['test/{cli,faults,cluster,install}/**/*.test.ts'],
     exclude: [],
   },
 ];

@@ -153,6 +153,11 @@ export class Throttle implements ClientAuthenticationThrottle, GrantAttemptThrot
     return [{ key: `device-authorization:ip:${addressKey(address)}`, threshold: perAddress, clearedBySuccess: false }];
   }
 
+  /** Client self-registrations from one address (RFC 7591): every request counts, as device authorizations do. */
+  forClientRegistrations(address: string, perAddress: number): ThrottleKeys {
+    return [{ key: `client-registration:ip:${addressKey(address)}`, threshold: perAddress, clearedBySuccess: false }];
+  }
+
   /**
    * User codes typed on the /device page, per browser (the hash of its CSRF cookie secret, which
    * outlives sign-in) and per address. A right code clears nothing: an attacker's own valid code

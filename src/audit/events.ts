@@ -38,6 +38,9 @@ export type SecurityEventType =
   | 'client.secret_rotated'
   /** `client update`: details name what changed (never a secret). */
   | 'client.updated'
+  /** An administrator created or revoked an initial access token for client self-registration (RFC 7591 §3). */
+  | 'registration_token.created'
+  | 'registration_token.revoked'
   | 'key.rotated';
 
 /** Any security event: core's, the accounts' and the administrator's. */

@@ -2,6 +2,8 @@ import { isIP } from 'node:net';
 import { z } from 'zod';
 import { isScopeToken } from '../core/scopes.js';
 import { withOidcScopes } from '../core/oidc/claims.js';
+import { corsSection } from './cors.js';
+import { clientRegistrationSection } from './client-registration.js';
 import { jwtBearerSection } from './jwt-bearer.js';
 
 /**
@@ -144,6 +146,8 @@ export const configSchema = z
       })
       .strict()
       .default({ enabled: false, confirmation: true, token_ttl: 86_400 }),
+    /** Client self-registration (RFC 7591, 7592) at /oauth/register: config/client-registration.ts. */
+    client_registration: clientRegistrationSection,
     /** "Forgot your password?" at /reset (FOSUserBundle's resetting). */
     resetting: z
       .object({
@@ -232,6 +236,8 @@ export const configSchema = z
       })
       .strict()
       .default({}),
+    /** Browser apps (CORS): the introspection endpoint and the preflight lifetime (origins are per client). */
+    cors: corsSection,
     /** The audit log of security events (`gatehouse audit list`). */
     audit: z
       .object({
@@ -317,6 +323,14 @@ export const configSchema = z
         message:
           'is required when access_token_format is jwt (e.g. GATEHOUSE_KEY_ENCRYPTION_KEY=$(openssl rand -base64 32))',
       });
+    }
+    for (const scope of config.client_registration.allowed_scopes ?? []) {
+      if (!supported.has(scope))
+        ctx.addIssue({
+          code: 'custom',
+          path: ['client_registration', 'allowed_scopes'],
+          message: `"${scope}" is not in supported_scopes`,
+        });
     }
     for (const scope of Object.keys(config.scope_descriptions)) {
       if (!supported.has(scope)) {

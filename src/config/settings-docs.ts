@@ -170,6 +170,43 @@ export const settingDocs: Record<string, SettingDoc> = {
     meaning: 'Seconds a confirmation link works.',
     defaultNote: '24 h',
   },
+  'client_registration.mode': {
+    meaning:
+      'Client self-registration at `POST /oauth/register` (RFC 7591): `off`, `open` (anyone), or ' +
+      '`initial_access_token` (only with a token from `gatehouse client registration-token create`). See ' +
+      '[Client self-registration](#client-self-registration-rfc-75917592).',
+  },
+  'client_registration.allowed_grant_types': {
+    meaning: 'The grant types a self-registered client may ask for.',
+  },
+  'client_registration.allowed_scopes': {
+    meaning: 'The scopes a self-registered client may ask for (each in `supported_scopes`).',
+    defaultText: '`openid profile email` and `default_scope`',
+  },
+  'client_registration.allowed_auth_methods': {
+    meaning:
+      'The `token_endpoint_auth_method` values a self-registered client may choose (`client_secret_jwt` also ' +
+      'needs `key_encryption_key`).',
+  },
+  'client_registration.software_statement_jwks': {
+    meaning: 'The public keys (a JWK Set) whose signed software statements are trusted. In the environment: JSON.',
+  },
+  'client_registration.software_statement_jwks_file': {
+    meaning: 'A JSON file holding that JWK Set instead, read at start-up.',
+  },
+  'client_registration.require_software_statement': {
+    meaning: 'Refuse a registration without a `software_statement` signed by a trusted key.',
+  },
+  'client_registration.requests_per_address': {
+    meaning:
+      'Registrations (refused ones too) one address (an IPv6 /64) may make before it waits: `429` with ' +
+      '`Retry-After`, doubling from 2 seconds. The count is forgotten after `login_throttle_max_delay` seconds.',
+  },
+  'client_registration.max_clients': {
+    meaning:
+      'Self-registered clients that may exist at once (clients made with `client create` do not count); beyond, ' +
+      '`POST /oauth/register` answers `invalid_client_metadata` until one is deleted.',
+  },
   'resetting.token_ttl': {
     meaning: 'Seconds a password-reset link works.',
     defaultNote: '24 h',
@@ -230,6 +267,16 @@ export const settingDocs: Record<string, SettingDoc> = {
   'device_flow.user_code_failure_alert': {
     meaning:
       'Wrong user codes typed on `/device` per minute, on one node and from every address, that log a warning (`gatehouse_device_user_code_failures_total` counts them all). Never a block: wrong codes are throttled per browser and per address only.',
+  },
+  'cors.introspection': {
+    meaning:
+      'Answer CORS at the introspection endpoint too, for pages on an origin of the authenticated client ' +
+      '(see [Browser apps (CORS)](#browser-apps-cors)). Off: introspection is for resource servers, not pages.',
+  },
+  'cors.max_age': {
+    meaning:
+      'Seconds a browser may keep a preflight answer (`Access-Control-Max-Age`; Chromium caps it at 7200). A ' +
+      'client deleted or an origin removed is refused by the actual request at once all the same.',
   },
   'rate_limit.redis_url': {
     meaning: '`redis://…`: keep the brute-force counters in Redis instead of the database.',

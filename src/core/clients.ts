@@ -10,6 +10,7 @@ import { clientOidcSettings, OidcSettingsError, type NewClientOidc } from './cli
 import { asKeySet, publicKeySetProblem } from './client-methods.js';
 import { cryptoIds, systemClock, type Clock, type IdSource } from './clock.js';
 import { CLIENT_GRANT_TYPES, isExtensionGrantType } from './grants/registry.js';
+import { parseAllowedOrigin } from './origins.js';
 import { redirectUriRegistrationProblem } from './redirect-uris.js';
 import { resourceProblem } from './resources.js';
 import { isScopeToken } from './scopes.js';
@@ -40,6 +41,11 @@ export interface NewClient {
    * exactly; absent or empty: none but the server's default audience.
    */
   allowedResources?: string[] | null;
+  /**
+   * CORS: the browser origins (scheme://host[:port]) allowed to call the token, revocation,
+   * introspection and userinfo endpoints. A public client's redirect URI origins count without this.
+   */
+  allowedOrigins?: string[];
   /** RFC 8693: the audiences (and resources) it may name in a token exchange. */
   exchangeAudiences?: string[];
   /** RFC 8693: it may exchange a token without actor_token (impersonation), not only delegate. */
@@ -119,6 +125,18 @@ function checkExchangePolicy(audiences: readonly string[], mayImpersonate: boole
     throw new ClientRegistrationError('an exchange audience is 1-255 printable characters without spaces');
 }
 
+/** The explicit allowed origins, each checked and written as a browser sends it (lower case, no default port). */
+function allowedOriginsOf(input: NewClient): string[] {
+  const origins = new Set<string>();
+  for (const origin of input.allowedOrigins ?? []) {
+    const parsed = parseAllowedOrigin(origin, { allowInsecureHttp: input.allowInsecureHttp === true });
+    if (!parsed.ok) throw new ClientRegistrationError(parsed.problem);
+    origins.add(parsed.origin);
+  }
+  if (origins.size > 100) throw new ClientRegistrationError('a client may have at most 100 allowed origins');
+  return [...origins];
+}
+
 /** Client registration shared by the CLI and the library API. */
 export class ClientRegistry {
   constructor(
@@ -135,7 +153,9 @@ export class ClientRegistry {
     const isPublic = input.isPublic ?? false;
     let method = 'none' as ClientAuthMethod;
     let keys: { jwks?: JsonWebKeySet; jwksUri?: string } = {};
+    let allowedOrigins: string[] = [];
     const checked = await this.checked(input, isPublic, () => {
+      allowedOrigins = allowedOriginsOf(input);
       method = this.authMethodOf(input, isPublic);
       keys = this.keysOf(input);
     });
@@ -157,6 +177,7 @@ export class ClientRegistry {
       trusted: input.trusted ?? false,
       canIntrospect: input.canIntrospect ?? false,
       allowedResources,
+      ...(allowedOrigins.length ? { allowedOrigins } : {}),
       ...(exchangeAudiences.length ? { exchangeAudiences } : {}),
       ...(input.mayImpersonate ? { mayImpersonate: true } : {}),
       ...(oidc ? { oidc } : {}),

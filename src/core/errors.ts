@@ -30,7 +30,12 @@ export type OAuthErrorCode =
   // OpenID Connect Core §6.1, §6.2, §7.2.1: parameters Gatehouse does not support.
   | 'request_not_supported'
   | 'request_uri_not_supported'
-  | 'registration_not_supported';
+  | 'registration_not_supported'
+  // RFC 7591 §3.2.2: dynamic client registration's answers.
+  | 'invalid_redirect_uri'
+  | 'invalid_client_metadata'
+  | 'invalid_software_statement'
+  | 'unapproved_software_statement';
 
 /**
  * RFC 6749 §5.2 / §4.1.2.1: error_description is limited to %x20-21 / %x23-5B / %x5D-7E
@@ -68,6 +73,18 @@ export class OAuthError extends Error {
    * the real client with words of their choosing. Set by withoutEcho on errors that quote input.
    */
   redirectDescription: string | undefined;
+
+  /**
+   * The client the failed request was about, when known though the request failed (userinfo: the
+   * client of an expired token). The HTTP layer logs it and answers CORS for that client's pages.
+   */
+  clientId: string | undefined;
+
+  /** Says which client the failed request was about. */
+  aboutClient(clientId: string): this {
+    this.clientId = clientId;
+    return this;
+  }
 
   /** This error's description quotes the request; `generic` says the same without quoting it. */
   withoutEcho(generic: string): this {
@@ -172,6 +189,18 @@ export class OAuthError extends Error {
     const error = new OAuthError(code ?? 'invalid_request', description, status);
     const challenge = code === null ? 'Bearer' : `Bearer error="${code}", error_description="${error.description}"`;
     return new OAuthError(error.code, error.description, status, { 'www-authenticate': challenge });
+  }
+
+  /** RFC 7591 §3.2.2: a registration refused for its metadata or software statement (400). */
+  static registration(
+    code:
+      | 'invalid_redirect_uri'
+      | 'invalid_client_metadata'
+      | 'invalid_software_statement'
+      | 'unapproved_software_statement',
+    description: string,
+  ): OAuthError {
+    return new OAuthError(code, description, 400);
   }
 
   static notFound(): OAuthError {

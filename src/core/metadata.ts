@@ -29,6 +29,8 @@ export interface ServerMetadata {
   introspection_endpoint_auth_signing_alg_values_supported: string[];
   /** Only when access tokens are JWTs: where resource servers find the verification keys. */
   jwks_uri?: string;
+  /** RFC 7591 §3 (RFC 8414 §2, OIDC Discovery §3): only when client self-registration is on. */
+  registration_endpoint?: string;
   /** RFC 9207: authorization responses carry `iss`. */
   authorization_response_iss_parameter_supported: boolean;
   // OpenID Connect Discovery 1.0 §3 (and RP-Initiated, Back-Channel Logout): the same document
@@ -66,13 +68,16 @@ export interface MetadataInput {
   publishesKeys: boolean;
   /** oidc.acr: the one acr value the server's sign-ins carry. */
   acr?: string;
+  /** Client self-registration is on (client_registration.mode is not off). */
+  registration?: boolean;
 }
 
 /** Every endpoint that authenticates clients does it the same way (core/client-auth.ts). */
 const ASSERTION_ALGORITHMS = [...PRIVATE_KEY_JWT_ALGORITHMS, ...CLIENT_SECRET_JWT_ALGORITHMS];
 
 /** What /.well-known/oauth-authorization-server and /.well-known/openid-configuration say: derived from the registries, never listed by hand. */
-export function serverMetadata({ issuer, tokenGrantTypes, scopes, publishesKeys, acr }: MetadataInput): ServerMetadata {
+export function serverMetadata(input: MetadataInput): ServerMetadata {
+  const { issuer, tokenGrantTypes, scopes, publishesKeys, acr } = input;
   const url = (path: string) => `${issuer.replace(/\/+$/, '')}${path}`;
   return {
     issuer,
@@ -96,6 +101,7 @@ export function serverMetadata({ issuer, tokenGrantTypes, scopes, publishesKeys,
     introspection_endpoint_auth_methods_supported: [...CLIENT_AUTH_METHODS],
     introspection_endpoint_auth_signing_alg_values_supported: [...ASSERTION_ALGORITHMS],
     ...(publishesKeys ? { jwks_uri: url('/.well-known/jwks.json') } : {}),
+    ...(input.registration ? { registration_endpoint: url('/oauth/register') } : {}),
     userinfo_endpoint: url('/oauth/userinfo'),
     end_session_endpoint: url('/oauth/logout'),
     subject_types_supported: ['public', 'pairwise'],

@@ -13,3 +13,4 @@ export type * from './ports/resource-owner.js';
 export type * from './ports/throttle.js';
 export type * from './ports/remote-keys.js';
 export type * from './ports/remote-documents.js';
+export type * from './ports/client-registrations.js';

@@ -11,12 +11,14 @@ import { unsendableRedirect } from './redirect-guard.js';
 import { uuidv7 } from '../core/clock.js';
 import { registerMetrics } from './metrics.js';
 import { registerBrowserSession } from './plugins/browser-session.js';
+import { apiCorsEndpoints, registerCors } from './plugins/cors.js';
 import { registerCsrfProtection } from './plugins/csrf.js';
 import { registerAccountRoutes } from './routes/account.js';
 import { registerAuthorizeRoutes } from './routes/authorize.js';
+import { registerClientRegistrationRoutes } from './routes/client-registration.js';
 import { registerDeviceRoutes } from './routes/device.js';
 import { registerDeviceAuthorizationRoute } from './routes/device-authorization.js';
-import { registerDiscoveryRoutes } from './routes/discovery.js';
+import { registerDiscoveryRoutes, registerHealthRoute } from './routes/discovery.js';
 import { registerLoginRoutes } from './routes/login.js';
 import { registerLogoutRoutes } from './routes/logout.js';
 import { registerRegistrationRoutes } from './routes/registration.js';
@@ -175,6 +177,7 @@ export function buildHttpServer(gatehouse: HttpServices, logger: Logger): Fastif
       error instanceof OAuthError ? error : (unsendableRedirect(error, reply) ?? fromFrameworkError(error));
     if (oauthError) {
       request.audit.error = oauthError.code;
+      request.audit.clientId ??= oauthError.clientId;
       return send(oauthError);
     }
     if (isDatabaseUnavailable(error)) {
@@ -197,11 +200,18 @@ export function buildHttpServer(gatehouse: HttpServices, logger: Logger): Fastif
   // The API (token, revocation, introspection, discovery, JWKS, metrics, health) never reads the
   // session cookie nor asks for a CSRF token: only the page group below has those plugins.
   registerMetrics(app, gatehouse);
-  registerTokenRoute(app, gatehouse);
+  registerHealthRoute(app, gatehouse);
   registerDeviceAuthorizationRoute(app, gatehouse);
-  registerTokenManagementRoutes(app, gatehouse);
-  registerDiscoveryRoutes(app, gatehouse);
-  registerUserinfoRoutes(app, gatehouse);
+  // What a browser app calls: CORS for the origins its client registered (plugins/cors.ts).
+  app.register(async (api) => {
+    registerCors(api, gatehouse, apiCorsEndpoints(gatehouse.config));
+    registerTokenRoute(api, gatehouse);
+    registerTokenManagementRoutes(api, gatehouse);
+    registerDiscoveryRoutes(api, gatehouse);
+    registerUserinfoRoutes(api, gatehouse);
+  });
+  // RFC 7591/7592 (when client_registration.mode is not off): no CORS, a server-side client's endpoint.
+  registerClientRegistrationRoutes(app, gatehouse);
   app.register(async (pages) => {
     registerBrowserSession(pages, browser);
     registerCsrfProtection(pages, browser);

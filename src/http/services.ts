@@ -11,6 +11,7 @@ import type { AuditLog } from '../audit/audit-log.js';
 import type { SecurityEvents } from '../audit/events.js';
 import type { GatehouseConfig } from '../config/schema.js';
 import type { AuthorizationEndpoint } from '../core/authorize.js';
+import type { ClientRegistrationEndpoint } from '../core/client-registration/endpoint.js';
 import type { DeviceAuthorizationEndpoint } from '../core/device-authorization.js';
 import type { IntrospectionEndpoint } from '../core/introspection.js';
 import type { KeyRing } from '../core/keys.js';
@@ -30,8 +31,8 @@ import type { Store } from '../storage/store.js';
 export interface HttpServices {
   readonly config: GatehouseConfig;
   readonly metadata: ServerMetadata;
-  /** /healthz pings it; the sign-in page names the client a pending request is for. */
-  readonly store: Pick<Store, 'ping' | 'engine' | 'findClient'>;
+  /** /healthz pings it; the sign-in page names the client a pending request is for; CORS asks about origins. */
+  readonly store: Pick<Store, 'ping' | 'engine' | 'findClient' | 'originRegistered'>;
   /** The JWT signing keys, published at /.well-known/jwks.json; null without key_encryption_key. */
   readonly keys: Pick<KeyRing, 'publishedKeys'> | null;
   /** OpenID Connect: the `sub` each client sees for a user. */
@@ -51,6 +52,9 @@ export interface HttpServices {
   /** RP-Initiated Logout: end-session requests awaiting the confirmation page. */
   readonly logoutRequests: LogoutRequests;
   readonly pendingAuthorizations: PendingAuthorizations;
+  /** RFC 7591/7592 at /oauth/register; null when client_registration.mode is off. */
+  readonly clientRegistration: ClientRegistrationEndpoint | null;
+  /** User sign-up at /register. */
   readonly registration: Registration;
   readonly resetting: PasswordResetting;
   readonly profile: Profile;

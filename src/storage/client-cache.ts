@@ -12,6 +12,7 @@ function frozen(client: ClientRecord): ClientRecord {
   if (client.scopes) Object.freeze(client.scopes);
   if (client.allowedResources) Object.freeze(client.allowedResources);
   if (client.exchangeAudiences) Object.freeze(client.exchangeAudiences);
+  if (client.allowedOrigins) Object.freeze(client.allowedOrigins);
   return Object.freeze(client);
 }
 
@@ -31,6 +32,11 @@ function frozen(client: ClientRecord): ClientRecord {
  */
 export class ClientCache {
   private readonly entries = new Map<string, { client: ClientRecord; loadedAt: number }>();
+  /**
+   * CORS: whether some client registered an origin, known and unknown origins alike (a page on
+   * an unregistered origin asks again and again). Bounded; emptied whenever the entries are.
+   */
+  private readonly origins = new Map<string, { known: boolean; loadedAt: number }>();
   /** The watch's version the entries were read at. */
   private version: number | null = null;
   /** Bumped by every change made through this store instance. */
@@ -43,10 +49,7 @@ export class ClientCache {
   async find(id: string, load: () => Promise<ClientRecord | null>): Promise<ClientRecord | null> {
     const version = this.watch.version();
     if (version === null) return load();
-    if (version !== this.version) {
-      this.entries.clear();
-      this.version = version;
-    }
+    this.follow(version);
     const hit = this.entries.get(id);
     if (hit && (this.watch.maxAgeMs === null || performance.now() - hit.loadedAt <= this.watch.maxAgeMs)) {
       this.hits += 1;
@@ -65,10 +68,38 @@ export class ClientCache {
     return kept;
   }
 
+  /** Whether some client registered `origin`, from memory while nothing changed since it was read. */
+  async knowsOrigin(origin: string, load: () => Promise<boolean>): Promise<boolean> {
+    const version = this.watch.version();
+    if (version === null) return load();
+    this.follow(version);
+    const hit = this.origins.get(origin);
+    if (hit && (this.watch.maxAgeMs === null || performance.now() - hit.loadedAt <= this.watch.maxAgeMs)) {
+      this.hits += 1;
+      return hit.known;
+    }
+    const generation = this.generation;
+    const loadedAt = performance.now();
+    const known = await load();
+    if (generation !== this.generation || this.version !== version || this.watch.version() !== version) return known;
+    if (this.origins.size >= MAX_ENTRIES) this.origins.clear();
+    this.origins.set(origin, { known, loadedAt });
+    return known;
+  }
+
+  /** A change elsewhere (the watch's version moved): forget everything read before it. */
+  private follow(version: number): void {
+    if (version === this.version) return;
+    this.entries.clear();
+    this.origins.clear();
+    this.version = version;
+  }
+
   /** This store instance is changing clients: forget them (call before and after the change). */
   invalidate(): void {
     this.generation += 1;
     this.entries.clear();
+    this.origins.clear();
   }
 
   close(): Promise<void> {

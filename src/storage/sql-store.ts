@@ -1,6 +1,6 @@
 import type { SqlDriver } from './driver.js';
 import { SqlAccountTokens } from './sql/account-tokens.js';
-import { SqlAudit } from './sql/audit.js';
+import { SqlClientRegistrations } from './sql/client-registrations.js';
 import { SqlClients } from './sql/clients.js';
 import { SqlCodes } from './sql/codes.js';
 import { SqlConsents } from './sql/consents.js';
@@ -12,21 +12,16 @@ import { SqlKeys } from './sql/keys.js';
 import { SqlMaintenance } from './sql/maintenance.js';
 import * as pendingAuthorizations from './sql/pending-authorizations.js';
 import { SqlSessions } from './sql/sessions.js';
-import { SqlThrottles } from './sql/throttle.js';
 import { SqlTokens } from './sql/tokens.js';
-import { findTrustedDevice, saveTrustedDevice } from './sql/trusted-devices.js';
-import { useAssertionId } from './sql/used-assertion-ids.js';
 import { SqlUserGrants } from './sql/user-grants.js';
 import { SqlUsers } from './sql/users.js';
+import { SqlSecurityRecords } from './sql-security-records.js';
 import type {
   AccessTokenRecord,
   AccountRevocation,
   AccountTokenPurpose,
   AccountTokenRecord,
-  AuditFilter,
-  AuditRecord,
   AuthorizationCodeRecord,
-  BlockRule,
   CleanupCounts,
   ClientRecord,
   ConsentRecord,
@@ -43,8 +38,6 @@ import type {
   SessionRecord,
   SigningKeyRecord,
   Store,
-  ThrottleState,
-  TrustedDeviceRecord,
   UserExpectation,
   UserGrantRecord,
   UserPatch,
@@ -56,7 +49,7 @@ import type {
  * module per concern (src/storage/sql/), each working on the same driver. Each method hands its
  * call to the concern's module unchanged; the transactions and statements live there.
  */
-export class SqlStore implements Store {
+export class SqlStore extends SqlSecurityRecords implements Store {
   private readonly clients: SqlClients;
   private readonly users: SqlUsers;
   private readonly accountTokens: SqlAccountTokens;
@@ -66,8 +59,6 @@ export class SqlStore implements Store {
   private readonly sessions: SqlSessions;
   private readonly consents: SqlConsents;
   private readonly keys: SqlKeys;
-  private readonly throttles: SqlThrottles;
-  private readonly audit: SqlAudit;
   private readonly maintenance: SqlMaintenance;
   /** Device authorizations (RFC 8628), their own part of the store: sql/device-codes.ts. */
   readonly deviceCodes: SqlDeviceCodes;
@@ -77,12 +68,15 @@ export class SqlStore implements Store {
   readonly pendingLogouts: SqlPendingLogouts;
   /** The back-channel logout queue: sql/logout-deliveries.ts. */
   readonly logoutDeliveries: SqlLogoutDeliveries;
+  /** Self-registered clients and initial access tokens (RFC 7591/7592): sql/client-registrations.ts. */
+  readonly clientRegistrations: SqlClientRegistrations;
 
   /** `clientCache` (default on): keep client records in memory, see ClientCache. */
   constructor(
     private readonly db: SqlDriver,
     options: { clientCache?: boolean } = {},
   ) {
+    super(db);
     this.clients = new SqlClients(db, options);
     this.users = new SqlUsers(db);
     this.accountTokens = new SqlAccountTokens(db);
@@ -92,13 +86,12 @@ export class SqlStore implements Store {
     this.sessions = new SqlSessions(db);
     this.consents = new SqlConsents(db);
     this.keys = new SqlKeys(db);
-    this.throttles = new SqlThrottles(db);
-    this.audit = new SqlAudit(db);
     this.maintenance = new SqlMaintenance(db, this.clients);
     this.deviceCodes = new SqlDeviceCodes(db);
     this.oidcGrants = new SqlOidcGrants(db);
     this.pendingLogouts = new SqlPendingLogouts(db);
     this.logoutDeliveries = new SqlLogoutDeliveries(db);
+    this.clientRegistrations = new SqlClientRegistrations(db, this.clients);
   }
 
   /** Client lookups answered from memory so far (0 without a client cache). */
@@ -142,6 +135,10 @@ export class SqlStore implements Store {
 
   createClient(client: ClientRecord): Promise<void> {
     return this.clients.createClient(client);
+  }
+
+  originRegistered(origin: string): Promise<boolean> {
+    return this.clients.originRegistered(origin);
   }
 
   listClients(): Promise<ClientRecord[]> {
@@ -339,61 +336,5 @@ export class SqlStore implements Store {
 
   addFirstSigningKey(key: SigningKeyRecord): Promise<boolean> {
     return this.keys.addFirstSigningKey(key);
-  }
-
-  // --- throttling (sql/throttle.ts) ------------------------------------------------
-
-  blockedUntil(keys: readonly string[]): Promise<number> {
-    return this.throttles.blockedUntil(keys);
-  }
-
-  readThrottles(keys: readonly string[], windowStart: number): Promise<ThrottleState[]> {
-    return this.throttles.readThrottles(keys, windowStart);
-  }
-
-  countAttempt(
-    counters: ReadonlyArray<{ key: string; rule: BlockRule }>,
-    now: number,
-    windowStart: number,
-  ): Promise<number> {
-    return this.throttles.countAttempt(counters, now, windowStart);
-  }
-
-  recordFailure(key: string, now: number, windowStart: number, rule: BlockRule): Promise<number> {
-    return this.throttles.recordFailure(key, now, windowStart, rule);
-  }
-
-  clearThrottles(keys: readonly string[]): Promise<void> {
-    return this.throttles.clearThrottles(keys);
-  }
-
-  // --- trusted devices: device cookies, known accounts (sql/trusted-devices.ts) ----
-
-  findTrustedDevice(idHash: string, now: number): Promise<TrustedDeviceRecord | null> {
-    return findTrustedDevice(this.db, idHash, now);
-  }
-
-  saveTrustedDevice(device: TrustedDeviceRecord, keepNewest: number): Promise<void> {
-    return saveTrustedDevice((fn) => this.db.transaction(fn), device, keepNewest);
-  }
-
-  // --- assertion ids already used (sql/used-assertion-ids.ts) -----------------------
-
-  useAssertionId(jtiHash: string, expiresAt: number, now: number): Promise<boolean> {
-    return useAssertionId(this.db, jtiHash, expiresAt, now);
-  }
-
-  // --- the audit log (sql/audit.ts) ------------------------------------------------
-
-  appendAuditEvents(records: readonly AuditRecord[]): Promise<void> {
-    return this.audit.appendAuditEvents(records);
-  }
-
-  listAuditEvents(filter: AuditFilter): Promise<AuditRecord[]> {
-    return this.audit.listAuditEvents(filter);
-  }
-
-  deleteAuditEvents(before: number, batchSize?: number): Promise<number> {
-    return this.audit.deleteAuditEvents(before, batchSize);
   }
 }

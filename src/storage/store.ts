@@ -6,6 +6,7 @@
  * Times are whole seconds since the epoch. Secrets appear only as SHA-256 hashes.
  */
 import type {
+  ClientRegistrationStore,
   ClientStore,
   CodeStore,
   ConsentStore,
@@ -18,6 +19,7 @@ import type {
 import type { AccountTokenStore, UserGrantStore, UserStore } from './ports/accounts.js';
 import type { AuditStore } from './ports/audit.js';
 import type { LogoutDeliveryStore, PendingLogoutStore } from './ports/logout.js';
+import type { ClientOriginStore } from './ports/origins.js';
 import type { PendingAuthorizationStore, SessionStore } from './ports/sessions.js';
 import type { ThrottleStore, TrustedDeviceStore } from './ports/throttle.js';
 
@@ -50,6 +52,7 @@ export type {
 export * from './ports/accounts.js';
 export * from './ports/audit.js';
 export * from './ports/logout.js';
+export * from './ports/origins.js';
 export * from './ports/sessions.js';
 export * from './ports/throttle.js';
 
@@ -91,6 +94,7 @@ export interface MaintenanceStore {
 
 export interface Store
   extends ClientStore,
+    ClientOriginStore,
     UserStore,
     AccountTokenStore,
     UserGrantStore,
@@ -114,6 +118,8 @@ export interface Store
   readonly pendingLogouts: PendingLogoutStore;
   /** The back-channel logout queue (migrations 16 and 17). */
   readonly logoutDeliveries: LogoutDeliveryStore;
+  /** Self-registered clients and initial access tokens (migration 19). */
+  readonly clientRegistrations: ClientRegistrationStore;
   /** Applies pending migrations; returns the versions applied now. */
   migrate(): Promise<number[]>;
   close(): Promise<void>;

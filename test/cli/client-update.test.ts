@@ -192,6 +192,20 @@ describeEachEngine('gatehouse client update', (factory) => {
     });
   });
 
+  it("a public client's redirect URI origins (CORS) follow its redirect URIs; the server sees the new one at once", async () => {
+    const client = await create('--public', '--redirect-uri', 'https://a.example/cb');
+    expect(await fx.store.originRegistered('https://a.example')).toBe(true);
+    expectSuccess(await update(client.client_id, '--redirect-uri', 'https://b.example/cb'));
+    const rows = await queryRows<{ origin: string }>(
+      fx.database.location,
+      'SELECT origin FROM client_origins WHERE client_id = ?',
+      [client.client_id],
+    );
+    expect(rows.map((row) => row.origin)).toEqual(['https://b.example']);
+    expect(await fx.store.originRegistered('https://b.example')).toBe(true);
+    expect(await fx.store.originRegistered('https://a.example')).toBe(false);
+  });
+
   it('records client.updated in the audit log, naming what changed', async () => {
     const client = await create('--grant-type', 'client_credentials');
     expectSuccess(await update(client.client_id, '--name', 'Audited', '--scope', 'read'));

@@ -182,7 +182,7 @@ describeEachEngine('gatehouse client', (factory) => {
       expect(parseJson<CreatedClient>(showJson).resources).toEqual(['https://api.example.com/', 'urn:example:billing']);
       expectSuccess(list);
       expect(lines(list.stdout).find((line) => line.startsWith(created.client_id))).toMatch(
-        /client_credentials\s+https:\/\/api\.example\.com\/,urn:example:billing$/,
+        /client_credentials\s+https:\/\/api\.example\.com\/,urn:example:billing\s+-$/,
       );
 
       const plain = await create(['--name', 'No Resources']);
@@ -535,11 +535,11 @@ describeEachEngine('gatehouse client', (factory) => {
       const [table, json] = await Promise.all([cli(['client', 'list']), cli(['client', 'list', '--json'])]);
       expectSuccess(table);
       const tableLines = lines(table.stdout);
-      expect(tableLines[0]).toMatch(/^CLIENT_ID\s+NAME\s+TYPE\s+GRANT TYPES\s+RESOURCES$/);
+      expect(tableLines[0]).toMatch(/^CLIENT_ID\s+NAME\s+TYPE\s+GRANT TYPES\s+RESOURCES\s+ORIGINS$/);
       const rowA = tableLines.find((line) => line.startsWith(a.client_id));
       const rowB = tableLines.find((line) => line.startsWith(b.client_id));
-      expect(rowA).toMatch(/Listed A\s+confidential\s+authorization_code,refresh_token\s+-$/);
-      expect(rowB).toMatch(/Listed B\s+public\s+authorization_code\s+-$/);
+      expect(rowA).toMatch(/Listed A\s+confidential\s+authorization_code,refresh_token\s+-\s+-$/);
+      expect(rowB).toMatch(/Listed B\s+public\s+authorization_code\s+-\s+-$/);
       expect(table.stdout).not.toContain(a.client_secret!);
 
       expectSuccess(json);

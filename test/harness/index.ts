@@ -303,6 +303,7 @@ async function createClientFromFlags(server: TestServer, flags: string[]): Promi
         '--scope',
         '--resource',
         '--exchange-audience',
+        '--allowed-origin',
         '--jwks',
         '--jwks-uri',
         '--post-logout-redirect-uri',
@@ -344,6 +345,7 @@ async function createClientFromFlags(server: TestServer, flags: string[]): Promi
     canIntrospect: switches.has('--introspect'),
     allowedResources: values.get('--resource') ?? [],
     exchangeAudiences: values.get('--exchange-audience') ?? [],
+    allowedOrigins: values.get('--allowed-origin') ?? [],
     mayImpersonate: switches.has('--may-impersonate'),
     allowInsecureHttp: switches.has('--allow-insecure-http'),
     // --jwks takes the JSON itself (the CLI's --jwks-file reads it from a file).

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { registeredAuthMethod } from '../../core/client-methods.js';
 import { CLIENT_GRANT_TYPES } from '../../core/grants/registry.js';
+import { clientOrigins } from '../../core/origins.js';
 import type { ClientOidcSettings } from '../../core/ports.js';
 import type { ClientRecord } from '../../storage/store.js';
 import { withStoreOptions, type StoreOptions } from '../store-options.js';
@@ -9,6 +10,7 @@ import { addClientUpdateCommand, warnAboutMissingRedirectUri } from './client-up
 import { UsageError } from '../errors.js';
 import { cliIo } from '../io.js';
 import { formatTime, printJson, printLines, printTable } from '../output.js';
+import { registrationTokenCommand } from './registration-tokens.js';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
 
@@ -37,6 +39,9 @@ function describeClient(client: ClientRecord) {
     trusted: client.trusted,
     introspect: client.canIntrospect,
     resources: client.allowedResources ?? [],
+    // CORS: those registered, and every origin that counts (a public client's redirect URIs' too).
+    allowed_origins: [...(client.allowedOrigins ?? [])],
+    cors_origins: clientOrigins(client),
     exchange_audiences: [...(client.exchangeAudiences ?? [])],
     may_impersonate: client.mayImpersonate ?? false,
     token_endpoint_auth_method: registeredAuthMethod(client),
@@ -106,6 +111,7 @@ function printClient(client: ClientRecord): void {
     `consent:       ${client.trusted ? 'never asked (trusted first-party client)' : 'asked once per user and scope set'}`,
     ...(client.canIntrospect ? ["introspect:    any client's tokens (resource server)"] : []),
     `resources:     ${client.allowedResources?.join(' ') || '(only the default audience)'}`,
+    `origins:       ${clientOrigins(client).join(' ') || '(none: no browser app may call it)'}`,
     ...(client.exchangeAudiences?.length ? [`exchange for:  ${client.exchangeAudiences.join(' ')}`] : []),
     ...(client.mayImpersonate ? ['impersonate:   may exchange without actor_token (RFC 8693)'] : []),
     ...authenticationLine(client),
@@ -173,10 +179,17 @@ export function clientCommand(): Command {
         collect,
         [],
       )
+      .option(
+        '--allowed-origin <origin>',
+        'CORS: a browser origin (https://host[:port]) that may call the token and userinfo endpoints ' +
+          "(repeatable; a public client's redirect URI origins count without it)",
+        collect,
+        [],
+      )
       .option('--may-impersonate', 'token exchange: may exchange without actor_token (default: only delegate)')
       .option(
         '--allow-insecure-http',
-        'development only: accept plain http redirect URIs to hosts that are not loopback',
+        'development only: accept plain http redirect URIs and origins to hosts that are not loopback',
       )
       .option('--jwks-file <path>', 'private_key_jwt: a JSON file with its public keys (a JWK Set); no secret')
       .option('--jwks-uri <url>', 'private_key_jwt: the https URL where it publishes its public keys; no secret')
@@ -210,6 +223,7 @@ export function clientCommand(): Command {
         introspect?: boolean;
         resource: string[];
         exchangeAudience: string[];
+        allowedOrigin: string[];
         mayImpersonate?: boolean;
         allowInsecureHttp?: boolean;
         jwksFile?: string;
@@ -262,6 +276,7 @@ export function clientCommand(): Command {
           canIntrospect: options.introspect ?? false,
           allowedResources: options.resource,
           exchangeAudiences: options.exchangeAudience,
+          allowedOrigins: options.allowedOrigin,
           mayImpersonate: options.mayImpersonate ?? false,
           allowInsecureHttp: options.allowInsecureHttp ?? false,
           ...(jwks === undefined ? {} : { jwks }),
@@ -285,6 +300,7 @@ export function clientCommand(): Command {
           details: {
             name: created.name,
             grant_types: created.grantTypes.join(' '),
+            ...(created.allowedOrigins?.length ? { allowed_origins: created.allowedOrigins.join(' ') } : {}),
             // Said for the JWT methods only: the secret methods are what every client had before.
             ...(created.authMethod === 'private_key_jwt' || created.authMethod === 'client_secret_jwt'
               ? { token_endpoint_auth_method: created.authMethod }
@@ -317,13 +333,14 @@ export function clientCommand(): Command {
         const clients = await store.listClients();
         if (options.json) return printJson(clients.map(describeClient));
         printTable(
-          ['CLIENT_ID', 'NAME', 'TYPE', 'GRANT TYPES', 'RESOURCES'],
+          ['CLIENT_ID', 'NAME', 'TYPE', 'GRANT TYPES', 'RESOURCES', 'ORIGINS'],
           clients.map((c) => [
             c.id,
             c.name,
             c.isPublic ? 'public' : 'confidential',
             c.grantTypes.join(','),
             c.allowedResources?.join(',') || '-',
+            clientOrigins(c).join(',') || '-',
           ]),
         );
       });
@@ -375,6 +392,7 @@ export function clientCommand(): Command {
   });
 
   addClientUpdateCommand(client, { describe: describeClient, print: printClient });
+  client.addCommand(registrationTokenCommand());
 
   return client;
 }

@@ -38,18 +38,22 @@ export class UserinfoEndpoint {
     const invalid = () => OAuthError.bearer('invalid_token', 'the access token is invalid, expired or revoked');
     if (accessToken.length > MAX_TOKEN_LENGTH) throw invalid();
     const token = await this.store.findAccessToken(tokenKey(accessToken));
-    if (!token || token.revokedAt !== null || token.expiresAt <= this.clock.now()) throw invalid();
+    if (!token) throw invalid();
+    // Past here the token names its client: its pages may read why it was refused (CORS).
+    if (token.revokedAt !== null || token.expiresAt <= this.clock.now()) throw invalid().aboutClient(token.clientId);
     const scope = token.scope.split(' ').filter(Boolean);
     if (!hasOpenIdScope(scope))
-      throw OAuthError.bearer('insufficient_scope', 'the access token was not granted the openid scope');
+      throw OAuthError.bearer('insufficient_scope', 'the access token was not granted the openid scope').aboutClient(
+        token.clientId,
+      );
     // A client's own token (client credentials) is about no user.
-    if (token.userId === null) throw invalid();
+    if (token.userId === null) throw invalid().aboutClient(token.clientId);
     const [user, client, signIn] = await Promise.all([
       this.store.findUserById(token.userId),
       this.store.findClient(token.clientId),
       this.store.oidcGrants.findOidcGrant(token.familyId),
     ]);
-    if (!user?.enabled || !client) throw invalid();
+    if (!user?.enabled || !client) throw invalid().aboutClient(token.clientId);
     // The claims parameter of this token's own sign-in only (a grant without one asked for none).
     const ownSignIn = signIn && signIn.clientId === client.id && signIn.userId === user.id ? signIn : null;
     const names = releasedClaimNames('userinfo', scope, storedClaimsRequest(ownSignIn?.claims ?? null));

@@ -28,6 +28,12 @@ export type ProtocolEventType =
    * client only when it exists.
    */
   | 'client.authentication_failed'
+  /** A client registered itself (RFC 7591; details: name, grant_types, token_endpoint_auth_method, software_id). */
+  | 'client.registered'
+  /** A self-registered client replaced its metadata (RFC 7592 §2.2). */
+  | 'client.registration_updated'
+  /** A self-registered client deleted itself and its tokens (RFC 7592 §2.3). */
+  | 'client.registration_deleted'
   | 'consent.granted';
 
 /** One security event; `Type` is widened by the layers above with the events they emit. */

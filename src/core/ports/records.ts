@@ -32,6 +32,12 @@ export interface ClientRecord {
    * subject's, with no `act`) is allowed; absent or false: this client may only delegate.
    */
   mayImpersonate?: boolean;
+  /**
+   * Browser origins (scheme://host[:port], as a browser serializes them) allowed to call the
+   * token, revocation, introspection and userinfo endpoints (CORS), set explicitly; absent or
+   * empty: none. A public client's http(s) redirect URIs add their origins (core/origins.ts).
+   */
+  allowedOrigins?: readonly string[];
   createdAt: number;
   /**
    * How the client authenticates (token, revocation, introspection), fixed at registration.

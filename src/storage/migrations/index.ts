@@ -5,6 +5,8 @@
  */
 import type { SqlExecutor } from '../driver.js';
 import type { Migration } from './migration.js';
+import { browserAppMigrations } from './browser-apps.js';
+import { clientRegistrationMigrations } from './client-registration.js';
 import { openIdConnectMigrations } from './openid-connect.js';
 
 export type { Migration } from './migration.js';
@@ -354,6 +356,8 @@ ALTER TABLE access_tokens ADD COLUMN audience TEXT;
 `,
   },
   ...openIdConnectMigrations,
+  ...browserAppMigrations,
+  ...clientRegistrationMigrations,
 ];
 
 /** The newest migration this release knows: a database at a lower version must be migrated first. */

@@ -29,6 +29,7 @@ export class SqlMaintenance implements MaintenanceStore {
           // connection may have applied it since the read above.
           if (await tx.get('SELECT 1 AS n FROM schema_migrations WHERE version = ?', [migration.version])) return false;
           await tx.script(migration.sql);
+          await migration.backfill?.(tx);
           await tx.run('INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)', [
             migration.version,
             migration.name,
