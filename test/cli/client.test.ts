@@ -58,7 +58,8 @@ describeEachEngine('gatehouse client', (factory) => {
   let registry: ClientRegistry;
 
   /** Runs the CLI against this suite's database, in a scratch working directory. */
-  const cli = (args: string[], options: RunOptions = {}) => runCli([...args, '--database', url], options);
+  const cli = (args: string[], options: RunOptions = {}) =>
+    runCli([...args, '--database', url], { cwd: dir, ...options });
   const create = async (args: string[], options: RunOptions = {}) => {
     const result = await cli(['client', 'create', ...args, '--json'], options);
     // A browser-flow client created without a redirect URI is warned about (client-update.test.ts): nothing else.
