@@ -36,6 +36,8 @@ export type SecurityEventType =
   | 'client.created'
   | 'client.deleted'
   | 'client.secret_rotated'
+  /** `client update`: details name what changed (never a secret). */
+  | 'client.updated'
   /** An administrator created or revoked an initial access token for client self-registration (RFC 7591 §3). */
   | 'registration_token.created'
   | 'registration_token.revoked'

@@ -11,6 +11,11 @@ export interface CliIo {
   /** `isTTY` decides whether a password may be asked for on a terminal. */
   stdin: NodeJS.ReadableStream & { isTTY?: boolean };
   env: NodeJS.ProcessEnv;
+  /**
+   * The working directory: where the configuration file is looked for, and what relative paths
+   * from flags and the environment are relative to. Default: process.cwd().
+   */
+  cwd?: string;
 }
 
 const processIo: CliIo = {
@@ -19,6 +24,11 @@ const processIo: CliIo = {
   stdin: process.stdin,
   env: process.env,
 };
+
+/** The command's working directory. */
+export function cliCwd(): string {
+  return cliIo().cwd ?? process.cwd();
+}
 
 const current = new AsyncLocalStorage<CliIo>();
 

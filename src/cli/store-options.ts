@@ -15,5 +15,8 @@ export function withStoreOptions(command: Command): Command {
       '--database <url>',
       'sqlite:PATH or postgres://… (default sqlite:./data/gatehouse.db; env GATEHOUSE_DATABASE_URL)',
     )
-    .option('--config <file>', 'JSON or YAML configuration file');
+    .option(
+      '--config <file>',
+      'JSON or YAML configuration file (default: GATEHOUSE_CONFIG, else gatehouse.yaml here or in a parent folder)',
+    );
 }

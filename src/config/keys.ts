@@ -69,5 +69,12 @@ export function environmentVariable(key: string): string {
   return `GATEHOUSE_${key.toUpperCase().replace('.', '_')}`;
 }
 
-/** Every GATEHOUSE_* variable Gatehouse reads: one per setting, and the conventional GATEHOUSE_DATABASE_URL. */
-export const environmentVariables: string[] = [...configKeys.map(environmentVariable), 'GATEHOUSE_DATABASE_URL'];
+/**
+ * Every GATEHOUSE_* variable Gatehouse reads: one per setting, the conventional
+ * GATEHOUSE_DATABASE_URL, and GATEHOUSE_CONFIG (which file to read).
+ */
+export const environmentVariables: string[] = [
+  ...configKeys.map(environmentVariable),
+  'GATEHOUSE_DATABASE_URL',
+  'GATEHOUSE_CONFIG',
+];

@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { resolve } from 'node:path';
 import type * as Yaml from 'yaml';
 import { parseDatabaseUrl, type DatabaseLocation } from '../storage/open.js';
 import { nearestName } from './nearest-name.js';
@@ -14,6 +15,7 @@ import {
   sectionKeys,
 } from './keys.js';
 import { configSchema, type ConfigInput, type GatehouseConfig } from './schema.js';
+import { resolvePaths, settingOrigins, type SettingOrigin } from './origins.js';
 
 /** A configuration problem, reported as "key: reason" so the operator knows what to fix. */
 export class ConfigError extends Error {
@@ -34,6 +36,12 @@ export interface ConfigSources {
    * there would otherwise be silently ignored). Default: process.emitWarning.
    */
   warn?: (message: string) => void;
+  /**
+   * The working directory relative paths from the environment and flags (and the defaults, when
+   * there is no file) are resolved against. Unset: they stay relative. Relative paths written in
+   * the file are resolved against the file's folder either way.
+   */
+  cwd?: string;
 }
 
 function readFile(path: string): Record<string, unknown> {
@@ -131,7 +139,16 @@ const emitWarning = (message: string) => process.emitWarning(message, 'Gatehouse
 
 /** Loads configuration: file < environment < flags, then validates everything at once. */
 export function loadConfig(sources: ConfigSources = {}): GatehouseConfig {
-  const fromFile = sources.file ? readFile(sources.file) : {};
+  return loadConfigWithOrigins(sources).config;
+}
+
+/** The configuration, and where each setting's value came from. */
+export function loadConfigWithOrigins(sources: ConfigSources = {}): {
+  config: GatehouseConfig;
+  origins: Map<string, SettingOrigin>;
+} {
+  const file = sources.file ? resolve(sources.cwd ?? process.cwd(), sources.file) : undefined;
+  const fromFile = file ? readFile(file) : {};
   const fromEnv = readEnv(sources.env ?? {});
   for (const warning of unknownEnvironmentWarnings(sources.env ?? {})) (sources.warn ?? emitWarning)(warning);
   const merged: Record<string, unknown> = { ...fromFile, ...fromEnv };
@@ -145,7 +162,9 @@ export function loadConfig(sources: ConfigSources = {}): GatehouseConfig {
   for (const [key, value] of Object.entries(sources.flags ?? {})) {
     if (value !== undefined) merged[key] = value;
   }
-  return validateConfig(merged as ConfigInput);
+  const origins = settingOrigins({ file, fromFile, env: sources.env ?? {}, flags: sources.flags ?? {} });
+  const config = resolvePaths(validateConfig(merged as ConfigInput), origins, { file, cwd: sources.cwd });
+  return { config, origins };
 }
 
 export function validateConfig(input: ConfigInput): GatehouseConfig {

@@ -1,4 +1,11 @@
-import type { ClientAuthMethod, ClientRecord, ClientStore, JsonWebKeySet, RemoteDocuments } from './ports.js';
+import type {
+  ClientAuthMethod,
+  ClientOidcSettings,
+  ClientRecord,
+  ClientStore,
+  JsonWebKeySet,
+  RemoteDocuments,
+} from './ports.js';
 import { clientOidcSettings, OidcSettingsError, type NewClientOidc } from './client-oidc.js';
 import { asKeySet, publicKeySetProblem } from './client-methods.js';
 import { cryptoIds, systemClock, type Clock, type IdSource } from './clock.js';
@@ -55,6 +62,41 @@ export interface NewClient {
   oidc?: NewClientOidc;
 }
 
+/**
+ * What `client update` may change (absent: unchanged). Lists are the new lists whole; the CLI
+ * works out additions and removals.
+ */
+export interface ClientChanges {
+  name?: string;
+  redirectUris?: string[];
+  grantTypes?: string[];
+  /** null: every supported scope. */
+  scopes?: string[] | null;
+  trusted?: boolean;
+  canIntrospect?: boolean;
+  /** Development only, for the redirect URIs this change adds (not stored). */
+  allowInsecureHttp?: boolean;
+  /** Merged into the registered OpenID Connect settings. */
+  oidc?: Pick<
+    NewClientOidc,
+    'postLogoutRedirectUris' | 'idTokenSignedResponseAlg' | 'userinfoSignedResponseAlg' | 'idTokenClaims'
+  >;
+}
+
+/** The registered OpenID Connect settings as `clientOidcSettings` takes them, to be checked again. */
+function oidcInputOf(settings: ClientOidcSettings): NewClientOidc {
+  return {
+    ...(settings.postLogoutRedirectUris ? { postLogoutRedirectUris: [...settings.postLogoutRedirectUris] } : {}),
+    ...(settings.backchannelLogoutUri ? { backchannelLogoutUri: settings.backchannelLogoutUri } : {}),
+    ...(settings.backchannelLogoutSessionRequired ? { backchannelLogoutSessionRequired: true } : {}),
+    ...(settings.idTokenSignedResponseAlg ? { idTokenSignedResponseAlg: settings.idTokenSignedResponseAlg } : {}),
+    ...(settings.userinfoSignedResponseAlg ? { userinfoSignedResponseAlg: settings.userinfoSignedResponseAlg } : {}),
+    ...(settings.subjectType ? { subjectType: settings.subjectType } : {}),
+    ...(settings.sectorIdentifierUri ? { sectorIdentifierUri: settings.sectorIdentifierUri } : {}),
+    ...(settings.idTokenClaims ? { idTokenClaims: true } : {}),
+  };
+}
+
 /** Encrypts a client_secret_jwt secret for storage (core/key-encryption.ts under key_encryption_key). */
 export interface SecretEncryption {
   encrypt(plaintext: string): string;
@@ -108,49 +150,16 @@ export class ClientRegistry {
   ) {}
 
   async create(input: NewClient): Promise<RegisteredClient> {
-    const name = input.name.trim();
-    if (!name || name.length > 200) throw new ClientRegistrationError('name must be 1–200 characters');
-    const grantTypes = [...new Set(input.grantTypes?.length ? input.grantTypes : DEFAULT_GRANT_TYPES)];
-    // A built-in name, or an extension grant's absolute URI (RFC 6749 §4.5): its handler is registered in code.
-    const unknown = grantTypes.filter((g) => !CLIENT_GRANT_TYPES.includes(g) && !isExtensionGrantType(g));
-    if (unknown.length) {
-      const known = `${CLIENT_GRANT_TYPES.join(', ')}, or an extension grant's absolute URI`;
-      throw new ClientRegistrationError(`unknown grant type ${unknown.join(', ')} (known: ${known})`);
-    }
     const isPublic = input.isPublic ?? false;
-    // Introspection is client-authenticated (RFC 7662 §2.1): a client without a secret cannot prove it is the resource server.
-    if (isPublic && input.canIntrospect)
-      throw new ClientRegistrationError('a public client cannot be given --introspect');
-    // RFC 6749 §4.4: client_credentials is for confidential clients only.
-    if (isPublic && grantTypes.includes('client_credentials')) {
-      throw new ClientRegistrationError('a public client cannot use client_credentials (RFC 6749 §4.4)');
-    }
-    const redirectUris = [...new Set(input.redirectUris ?? [])];
-    for (const uri of redirectUris) {
-      const problem = redirectUriRegistrationProblem(uri, { allowInsecureHttp: input.allowInsecureHttp === true });
-      if (problem) throw new ClientRegistrationError(problem);
-    }
-    const scopes = input.scopes ?? null;
-    const badScope = scopes?.find((s) => !isScopeToken(s));
-    if (badScope !== undefined) throw new ClientRegistrationError(`scope "${badScope}" is not a valid scope token`);
-    const allowedResources = [...new Set(input.allowedResources ?? [])];
-    for (const resource of allowedResources) {
-      const problem = resourceProblem(resource);
-      if (problem) throw new ClientRegistrationError(`resource "${resource}": ${problem}`);
-    }
-
-    const allowedOrigins = allowedOriginsOf(input);
-    const exchangeAudiences = [...new Set(input.exchangeAudiences ?? [])];
-    checkExchangePolicy(exchangeAudiences, input.mayImpersonate === true, grantTypes);
-
-    const method = this.authMethodOf(input, isPublic);
-    const keys = this.keysOf(input);
-    const oidc = await this.oidcOf(input, {
-      redirectUris,
-      isPublic,
-      scopes,
-      allowInsecureHttp: input.allowInsecureHttp === true,
+    let method = 'none' as ClientAuthMethod;
+    let keys: { jwks?: JsonWebKeySet; jwksUri?: string } = {};
+    let allowedOrigins: string[] = [];
+    const checked = await this.checked(input, isPublic, () => {
+      allowedOrigins = allowedOriginsOf(input);
+      method = this.authMethodOf(input, isPublic);
+      keys = this.keysOf(input);
     });
+    const { name, grantTypes, redirectUris, scopes, allowedResources, exchangeAudiences, oidc } = checked;
     const secret = method === 'none' || method === 'private_key_jwt' ? null : this.ids.secret();
     const client: ClientRecord = {
       id: this.ids.id(),
@@ -164,10 +173,10 @@ export class ClientRegistry {
       isPublic,
       redirectUris,
       grantTypes,
-      scopes: scopes === null ? null : [...new Set(scopes)],
+      scopes,
       trusted: input.trusted ?? false,
       canIntrospect: input.canIntrospect ?? false,
-      allowedResources: allowedResources.length ? allowedResources : null,
+      allowedResources,
       ...(allowedOrigins.length ? { allowedOrigins } : {}),
       ...(exchangeAudiences.length ? { exchangeAudiences } : {}),
       ...(input.mayImpersonate ? { mayImpersonate: true } : {}),
@@ -176,6 +185,109 @@ export class ClientRegistry {
     };
     await this.store.createClient(client);
     return { client, secret };
+  }
+
+  /**
+   * Changes a registered client under the rules `create` applies. Its type, authentication
+   * method, keys and pairwise sector stay as registered. Redirect URIs (and post-logout ones)
+   * already registered are not judged again: they were accepted once, perhaps with
+   * --allow-insecure-http, which is not stored. Answers the client before and after.
+   */
+  async update(id: string, changes: ClientChanges): Promise<{ before: ClientRecord; client: ClientRecord }> {
+    const before = await this.store.findClient(id);
+    if (!before) throw new ClientRegistrationError(`no client "${id}"`);
+    const allowInsecureHttp = changes.allowInsecureHttp === true;
+    const oidcBefore = before.oidc ?? {};
+    const oidcInput: NewClientOidc = { ...oidcInputOf(oidcBefore), ...changes.oidc };
+    const registered = [...before.redirectUris, ...(oidcBefore.postLogoutRedirectUris ?? [])];
+    const added = [
+      ...(changes.redirectUris ?? []).map((uri) => ({ uri, what: '' })),
+      ...(changes.oidc?.postLogoutRedirectUris ?? []).map((uri) => ({ uri, what: 'post-logout ' })),
+    ].filter(({ uri }) => !registered.includes(uri));
+    for (const { uri, what } of added) {
+      const problem = redirectUriRegistrationProblem(uri, { allowInsecureHttp });
+      if (problem) throw new ClientRegistrationError(`${what}${problem}`);
+    }
+    const insecureRegistered = registered.some((uri) => redirectUriRegistrationProblem(uri) !== null);
+    const checked = await this.checked(
+      {
+        name: changes.name ?? before.name,
+        redirectUris: changes.redirectUris ?? [...before.redirectUris],
+        grantTypes: changes.grantTypes ?? [...before.grantTypes],
+        scopes: changes.scopes === undefined ? before.scopes : changes.scopes,
+        canIntrospect: changes.canIntrospect ?? before.canIntrospect,
+        allowedResources: before.allowedResources,
+        exchangeAudiences: [...(before.exchangeAudiences ?? [])],
+        mayImpersonate: before.mayImpersonate ?? false,
+        allowInsecureHttp: allowInsecureHttp || insecureRegistered,
+        oidc: oidcInput,
+      },
+      before.isPublic,
+    );
+    // OIDC Core §8.1: a pairwise sub is computed for the sector; another sector gives every user another sub.
+    if (oidcBefore.sector !== undefined && checked.oidc?.sector !== oidcBefore.sector)
+      throw new ClientRegistrationError(
+        `this pairwise client's sector is ${oidcBefore.sector}: its redirect URIs must stay on it (its users' sub would change)`,
+      );
+    const { oidc, exchangeAudiences: _unchanged, ...fields } = checked;
+    const client: ClientRecord = { ...before, ...fields, trusted: changes.trusted ?? before.trusted };
+    if (oidc) client.oidc = oidc;
+    else delete client.oidc;
+    if (!(await this.store.updateClient(client))) throw new ClientRegistrationError(`no client "${id}"`);
+    return { before, client };
+  }
+
+  /** The rules every registration and change is held to; what they let through, normalised. */
+  private async checked(input: NewClient, isPublic: boolean, beforeFetch: () => void = () => {}) {
+    const name = input.name.trim();
+    if (!name || name.length > 200) throw new ClientRegistrationError('name must be 1–200 characters');
+    const grantTypes = [...new Set(input.grantTypes?.length ? input.grantTypes : DEFAULT_GRANT_TYPES)];
+    // A built-in name, or an extension grant's absolute URI (RFC 6749 §4.5): its handler is registered in code.
+    const unknown = grantTypes.filter((g) => !CLIENT_GRANT_TYPES.includes(g) && !isExtensionGrantType(g));
+    if (unknown.length) {
+      const known = `${CLIENT_GRANT_TYPES.join(', ')}, or an extension grant's absolute URI`;
+      throw new ClientRegistrationError(`unknown grant type ${unknown.join(', ')} (known: ${known})`);
+    }
+    // Introspection is client-authenticated (RFC 7662 §2.1): a client without a secret cannot prove it is the resource server.
+    if (isPublic && input.canIntrospect)
+      throw new ClientRegistrationError('a public client cannot be given --introspect');
+    // RFC 6749 §4.4: client_credentials is for confidential clients only.
+    if (isPublic && grantTypes.includes('client_credentials')) {
+      throw new ClientRegistrationError('a public client cannot use client_credentials (RFC 6749 §4.4)');
+    }
+    const redirectUris = [...new Set(input.redirectUris ?? [])];
+    for (const uri of redirectUris) {
+      const problem = redirectUriRegistrationProblem(uri, { allowInsecureHttp: input.allowInsecureHttp === true });
+      if (problem) throw new ClientRegistrationError(problem);
+    }
+    const scopes = input.scopes === undefined || input.scopes === null ? null : [...new Set(input.scopes)];
+    const badScope = scopes?.find((s) => !isScopeToken(s));
+    if (badScope !== undefined) throw new ClientRegistrationError(`scope "${badScope}" is not a valid scope token`);
+    const allowedResources = [...new Set(input.allowedResources ?? [])];
+    for (const resource of allowedResources) {
+      const problem = resourceProblem(resource);
+      if (problem) throw new ClientRegistrationError(`resource "${resource}": ${problem}`);
+    }
+
+    const exchangeAudiences = [...new Set(input.exchangeAudiences ?? [])];
+    checkExchangePolicy(exchangeAudiences, input.mayImpersonate === true, grantTypes);
+    beforeFetch();
+    const oidc = await this.oidcOf(input, {
+      redirectUris,
+      isPublic,
+      scopes,
+      allowInsecureHttp: input.allowInsecureHttp === true,
+    });
+    return {
+      name,
+      grantTypes,
+      redirectUris,
+      scopes,
+      allowedResources: allowedResources.length ? allowedResources : null,
+      canIntrospect: input.canIntrospect ?? false,
+      oidc,
+      exchangeAudiences,
+    };
   }
 
   /** Issues a new secret; the old one stops working at once. */

@@ -36,12 +36,17 @@ export interface StoreOptions {
    * PostgreSQL the cache holds one more connection, opened at the first client lookup.
    */
   clientCache?: boolean;
+  /** SQLite: open an existing file only, never create one (administrative commands). */
+  mustExist?: boolean;
 }
 
 export function openStore(location: DatabaseLocation, options: StoreOptions = {}): SqlStore {
   const driver =
     location.engine === 'sqlite'
-      ? new SqliteDriver(location.path, { backgroundCheckpoints: options.backgroundCheckpoints })
+      ? new SqliteDriver(location.path, {
+          backgroundCheckpoints: options.backgroundCheckpoints,
+          mustExist: options.mustExist,
+        })
       : new PostgresDriver(location.url, { max: options.poolSize });
   return new SqlStore(driver, { clientCache: options.clientCache });
 }

@@ -153,6 +153,10 @@ export class SqlStore extends SqlSecurityRecords implements Store {
     return this.clients.updateClientSecret(id, secretHash, secretEncrypted);
   }
 
+  updateClient(client: ClientRecord): Promise<boolean> {
+    return this.clients.updateClient(client);
+  }
+
   // --- users (sql/users.ts) --------------------------------------------------------
 
   findUserById(id: string): Promise<UserRecord | null> {

@@ -127,13 +127,13 @@ describe('gatehouse CLI and self-registered accounts [sqlite]', () => {
       ]);
       expectSuccess(table);
       const tableLines = lines(table.stdout);
-      expect(tableLines[0]).toMatch(/^USERNAME\s+EMAIL\s+ACTIVE\s+ROLES$/);
+      expect(tableLines[0]).toMatch(/^USERNAME\s+EMAIL\s+NAME\s+VERIFIED\s+ACTIVE\s+ROLES\s+CREATED\s+UPDATED\s+ID$/);
       expect(tableLines.find((line) => line.startsWith('wanda '))).toMatch(
-        /^wanda\s+wanda@example\.com\s+no \(awaiting e-mail confirmation\)\s+ROLE_USER$/,
+        /^wanda\s+wanda@example\.com\s+-\s+no\s+no \(awaiting e-mail confirmation\)\s+ROLE_USER\s+\S+Z\s+\S+Z\s+\S+$/,
       );
       // Deactivated by an administrator: a plain "no".
       expect(tableLines.find((line) => line.startsWith('otto '))).toMatch(
-        /^otto\s+otto@example\.com\s+no\s+ROLE_USER$/,
+        /^otto\s+otto@example\.com\s+-\s+no\s+no\s+ROLE_USER\s+\S+Z\s+\S+Z\s+\S+$/,
       );
 
       expectSuccess(json);
@@ -143,8 +143,7 @@ describe('gatehouse CLI and self-registered accounts [sqlite]', () => {
       expect(json.stdout).not.toContain('$argon2');
 
       expectSuccess(shown);
-      expect(shown.stdout).toMatch(/^enabled:\s+false$/m);
-      expect(shown.stdout).toMatch(/^awaiting_confirmation:\s+true$/m);
+      expect(shown.stdout).toMatch(/^active:\s+no \(awaiting e-mail confirmation\)$/m);
       expect(shown.stdout).not.toContain('$argon2');
       expectSuccess(shownJson);
       expect(parseJson<ShownUser>(shownJson)).toMatchObject({
@@ -157,7 +156,7 @@ describe('gatehouse CLI and self-registered accounts [sqlite]', () => {
       const [after, afterList] = await Promise.all([cli(['user', 'show', 'wanda', '--json']), cli(['user', 'list'])]);
       expect(parseJson<ShownUser>(after)).toMatchObject({ enabled: true, awaiting_confirmation: false });
       expect(lines(afterList.stdout).find((line) => line.startsWith('wanda '))).toMatch(
-        /^wanda\s+wanda@example\.com\s+yes\s+ROLE_USER$/,
+        /^wanda\s+wanda@example\.com\s+-\s+no\s+yes\s+ROLE_USER\s+\S+Z\s+\S+Z\s+\S+$/,
       );
     });
 
@@ -170,7 +169,7 @@ describe('gatehouse CLI and self-registered accounts [sqlite]', () => {
       ]);
       expectSuccess(result);
       expect(lines(result.stdout).find((line) => line.startsWith('vera '))).toMatch(
-        /^vera\s+vera@example\.com\s+no\s+ROLE_USER$/,
+        /^vera\s+vera@example\.com\s+-\s+no\s+no\s+ROLE_USER\s+\S+Z\s+\S+Z\s+\S+$/,
       );
       // What `user show vera --json` prints, read in this process.
       expect(vera).toMatchObject({

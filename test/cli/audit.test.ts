@@ -367,7 +367,15 @@ describe.skipIf(skipPostgres)('gatehouse audit list [postgres]', () => {
   it('records client create and lists it with --client, --type family, --since and --limit', async () => {
     const url = databaseUrl(db.location);
     const run = (args: string[]) => runCli([...args, '--database', url]);
-    const created = await run(['client', 'create', '--name', 'pg-audited', '--json']);
+    const created = await run([
+      'client',
+      'create',
+      '--name',
+      'pg-audited',
+      '--grant-type',
+      'client_credentials',
+      '--json',
+    ]);
     expectSuccess(created);
     const id = parseJson<{ client_id: string }>(created).client_id;
     const listed = await run([
@@ -389,7 +397,7 @@ describe.skipIf(skipPostgres)('gatehouse audit list [postgres]', () => {
         type: 'client.created',
         actor: 'admin',
         client_id: id,
-        details: { name: 'pg-audited', grant_types: 'authorization_code refresh_token' },
+        details: { name: 'pg-audited', grant_types: 'client_credentials' },
       }),
     ]);
   });

@@ -57,7 +57,17 @@ describeEachEngine('gatehouse client create with JWT authentication', (factory) 
   });
 
   it('--jwks-file and --jwks-uri register private_key_jwt clients without a secret; private keys and http URLs are refused', async () => {
-    const inline = await cli(['client', 'create', '--name', 'Keys', '--jwks-file', publicSet, '--json']);
+    const inline = await cli([
+      'client',
+      'create',
+      '--name',
+      'Keys',
+      '--grant-type',
+      'client_credentials',
+      '--jwks-file',
+      publicSet,
+      '--json',
+    ]);
     expectSuccess(inline);
     const created = parseJson<Record<string, unknown>>(inline);
     expect(created).toMatchObject({ token_endpoint_auth_method: 'private_key_jwt', client_secret: null });
@@ -65,7 +75,16 @@ describeEachEngine('gatehouse client create with JWT authentication', (factory) 
     const shown = await cli(['client', 'show', String(created.client_id)]);
     expect(shown.stdout).toContain('authenticates: private_key_jwt, keys registered inline');
 
-    const remote = await cli(['client', 'create', '--name', 'Remote', '--jwks-uri', 'https://app.example/jwks.json']);
+    const remote = await cli([
+      'client',
+      'create',
+      '--name',
+      'Remote',
+      '--grant-type',
+      'client_credentials',
+      '--jwks-uri',
+      'https://app.example/jwks.json',
+    ]);
     expectSuccess(remote);
     expect(remote.stdout).toContain('authenticates: private_key_jwt, keys at https://app.example/jwks.json');
     expect(remote.stdout).not.toContain('client_secret');
@@ -91,7 +110,10 @@ describeEachEngine('gatehouse client create with JWT authentication', (factory) 
     expectMisuse(refused, /key_encryption_key/);
 
     const env = { GATEHOUSE_KEY_ENCRYPTION_KEY: KEK };
-    const created = await cli(['client', 'create', '--name', 'Hmac', '--secret-jwt', '--json'], { env });
+    const created = await cli(
+      ['client', 'create', '--name', 'Hmac', '--grant-type', 'client_credentials', '--secret-jwt', '--json'],
+      { env },
+    );
     expectSuccess(created);
     const client = parseJson<{ client_id: string; client_secret: string; token_endpoint_auth_method: string }>(created);
     expect(client.token_endpoint_auth_method).toBe('client_secret_jwt');
@@ -109,7 +131,10 @@ describeEachEngine('gatehouse client create with JWT authentication', (factory) 
     expect((await secretRow(client.client_id))?.secret_encrypted).not.toBe(stored?.secret_encrypted);
 
     // Without --json the notice says how the secret is kept: encrypted, not only a hash.
-    const plain = await cli(['client', 'create', '--name', 'Hmac2', '--secret-jwt'], { env });
+    const plain = await cli(
+      ['client', 'create', '--name', 'Hmac2', '--grant-type', 'client_credentials', '--secret-jwt'],
+      { env },
+    );
     expectSuccess(plain);
     expect(plain.stdout).toMatch(/keeps it encrypted \(key_encryption_key\)/);
     expect(plain.stdout).not.toMatch(/only its hash/);

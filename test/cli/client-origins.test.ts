@@ -121,7 +121,15 @@ describeEachEngine('gatehouse client --allowed-origin', (factory) => {
     });
 
     it('--allow-insecure-http also admits a plain http origin that is not loopback (development)', async () => {
-      const dev = await create(['--name', 'Dev', '--allowed-origin', 'http://app.test', '--allow-insecure-http']);
+      const dev = await create([
+        '--name',
+        'Dev',
+        '--grant-type',
+        'client_credentials',
+        '--allowed-origin',
+        'http://app.test',
+        '--allow-insecure-http',
+      ]);
       expect(dev.allowed_origins).toEqual(['http://app.test']);
     });
   });

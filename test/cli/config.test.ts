@@ -115,8 +115,12 @@ describe('defaults', () => {
     expect(loadConfig({ flags: { issuer: 'https://auth.example.com' } }).issuer).toBe('https://auth.example.com');
   });
 
-  it('an empty file changes nothing', () => {
-    expect(loadConfig({ file: file('empty.yaml') })).toEqual(loadConfig());
+  it('an empty file changes nothing but where the default paths are: beside the file', () => {
+    expect(loadConfig({ file: file('empty.yaml') })).toEqual({
+      ...loadConfig(),
+      database: `sqlite:${join(dir, 'data/gatehouse.db')}`,
+      mail: { ...loadConfig().mail, outbox: join(dir, 'data/outbox') },
+    });
   });
 });
 
@@ -406,8 +410,9 @@ describe('sections: registration, resetting, mail, rate_limit', () => {
     expect(config.mail).toEqual({
       url: 'smtp://user:secret@mail.example.com:587',
       from: 'Auth <auth@example.com>',
-      outbox: './mail/outbox',
-      templates: './mail/templates',
+      // Relative paths in a file are relative to the file's folder.
+      outbox: join(dir, 'mail/outbox'),
+      templates: join(dir, 'mail/templates'),
       queue_limit: 1000,
     });
     expect(config.rate_limit).toEqual({ redis_url: 'redis://127.0.0.1:6379/2' });
@@ -419,7 +424,7 @@ describe('sections: registration, resetting, mail, rate_limit', () => {
     expect(config.resetting).toEqual({ token_ttl: 86_400, retry_ttl: 7200 });
     expect(config.mail).toMatchObject({
       url: 'smtp://file.example.com:25',
-      outbox: './from-file',
+      outbox: join(dir, 'from-file'),
       from: 'Gatehouse <no-reply@localhost>',
     });
   });
@@ -473,12 +478,12 @@ describe('sections: registration, resetting, mail, rate_limit', () => {
       env: { GATEHOUSE_REGISTRATION_CONFIRMATION: 'false', GATEHOUSE_MAIL_URL: 'smtp://env.example.com:2525' },
     });
     expect(config.registration).toEqual({ enabled: true, confirmation: false, token_ttl: 7200 });
-    expect(config.mail).toMatchObject({ url: 'smtp://env.example.com:2525', outbox: './from-file' });
+    expect(config.mail).toMatchObject({ url: 'smtp://env.example.com:2525', outbox: join(dir, 'from-file') });
     // The file's other sections are untouched by an environment that sets none of their keys.
     expect(loadConfig({ file: file('sections.yaml'), env: { GATEHOUSE_RESETTING_RETRY_TTL: '60' } })).toMatchObject({
       registration: { enabled: true, confirmation: false, token_ttl: 7200 },
       resetting: { token_ttl: 600, retry_ttl: 60 },
-      mail: { url: 'smtp://user:secret@mail.example.com:587', templates: './mail/templates' },
+      mail: { url: 'smtp://user:secret@mail.example.com:587', templates: join(dir, 'mail/templates') },
       rate_limit: { redis_url: 'redis://127.0.0.1:6379/2' },
     });
   });

@@ -21,6 +21,8 @@ beforeAll(async () => {
   await writeFile(join(dir, 'broken.yaml'), 'supported_scopes: [read,\n');
   await writeFile(join(dir, 'list.yaml'), '- port\n- 8080\n');
   await writeFile(join(dir, 'bad-value.yaml'), 'refresh_token_lifetime: soon\n');
+  // An empty file where a database should be: SQLite would take it for an empty database.
+  await writeFile(join(dir, 'empty.db'), '');
 });
 
 afterAll(async () => {
@@ -40,6 +42,42 @@ const misuse: Case[] = [
   ['user without subcommand', ['user'], /create/],
   ['tokens without subcommand', ['tokens'], /clean/],
   ['unknown client subcommand', ['client', 'frobnicate'], /frobnicate/],
+  // Did you mean: a typo gets its nearest name, whatever follows it (never "too many arguments").
+  ['mistyped command', ['clint', 'list'], /unknown command 'clint' \(did you mean client\?\)$/m],
+  ['mistyped subcommand', ['user', 'lst'], /unknown command 'lst' \(did you mean list\?\)$/m],
+  [
+    'mistyped subcommand with options',
+    ['client', 'creat', '--name', 'x'],
+    /unknown command 'creat' \(did you mean create\?\)$/m,
+  ],
+  [
+    'mistyped subcommand with arguments',
+    ['user', 'creat', 'a', 'a@example.com'],
+    /'creat' \(did you mean create\?\)$/m,
+  ],
+  ['mistyped option', ['client', 'list', '--jsn'], /unknown option '--jsn' \(did you mean --json\?\)$/m],
+  [
+    'mistyped required option is named as the typo',
+    ['client', 'create', '--nme', 'x'],
+    /unknown option '--nme' \(did you mean --name\?\)$/m,
+  ],
+  [
+    'an option before its command',
+    ['--config', 'gatehouse.yaml', 'client', 'list'],
+    /unknown option '--config': options go after the command \(client … --config\)$/m,
+  ],
+  ['mistyped option on config show', ['config', 'show', '--jason'], /did you mean --json\?/],
+  // Only migrate (and serve) create a database.
+  [
+    'an admin command on a SQLite file that does not exist',
+    ['client', 'list', '--database', 'sqlite:./typo.db'],
+    /^gatehouse: no Gatehouse database at \/.*\/typo\.db — run `gatehouse migrate` to create it$/m,
+  ],
+  [
+    'an admin command on an empty SQLite file',
+    ['user', 'list', '--database', 'sqlite:./empty.db'],
+    /no Gatehouse database at \/.*\/empty\.db — run `gatehouse migrate` to create it$/m,
+  ],
   ['unknown option on a command', ['migrate', '--frobnicate'], /--frobnicate/],
   ['unknown option before any command', ['--frobnicate'], /--frobnicate/],
   ['unknown option on a subcommand', ['client', 'list', '--all'], /--all/],
@@ -164,6 +202,31 @@ describe('every command takes --database', () => {
   );
 });
 
+describe('admin commands never create a database', () => {
+  it.concurrent('none of them creates the SQLite file or its folder', async ({ expect }) => {
+    const cwd = await mkdtemp(join(tmpdir(), 'gatehouse-cli-misuse-nodb-'));
+    try {
+      const commands = databaseCommands.filter(([name]) => name !== 'serve' && name !== 'migrate');
+      const results = await Promise.all(
+        commands.map((args) =>
+          runCliProcess([...args, '--database', 'sqlite:./data/typo.db'], {
+            cwd,
+            stdin: 'a good password\n',
+            ...TIMEOUT,
+          }),
+        ),
+      );
+      results.forEach((result, i) => {
+        expect(result.code, `${commands[i]!.join(' ')}: ${describeResult(result)}`).toBe(2);
+        expect(result.stderr).toMatch(/^gatehouse: no Gatehouse database at .*typo\.db — run `gatehouse migrate`/);
+      });
+      expect(existsSync(join(cwd, 'data')), 'an admin command created ./data').toBe(false);
+    } finally {
+      await rm(cwd, { recursive: true, force: true });
+    }
+  });
+});
+
 describe('help', () => {
   it.concurrent.for([
     ['--help'],
@@ -177,6 +240,23 @@ describe('help', () => {
     expect(result.code, describeResult(result)).toBe(0);
     expect(result.stdout).toMatch(/^Usage: gatehouse/);
     expect(result.stderr).toBe('');
+  });
+
+  it.concurrent.for([
+    [],
+    ['serve'],
+    ['migrate'],
+    ['client', 'create'],
+    ['client', 'update'],
+    ['user', 'create'],
+    ['config', 'show'],
+  ])('gatehouse %j --help ends with examples of the command', async (path, { expect }) => {
+    const result = await runCliProcess([...path, '--help'], { cwd: dir, ...TIMEOUT });
+    expect(result.code, describeResult(result)).toBe(0);
+    const examples = result.stdout.split('\nExamples:\n')[1];
+    expect(examples, result.stdout).toBeDefined();
+    for (const line of lines(examples!))
+      expect(line).toMatch(new RegExp(`^  .*gatehouse ${path.join(' ')}|^  npm start`));
   });
 
   it.concurrent('the help of every database command lists --database', async ({ expect }) => {

@@ -1,8 +1,10 @@
 /**
  * Administrative commands check the schema version (one query) instead of migrating: on an empty
- * or older database they say `run gatehouse migrate` and exit 1 without touching it; after
+ * database they say there is no Gatehouse database there (exit 2), on an older one they say
+ * `run gatehouse migrate` (exit 1), without touching it; after
  * `gatehouse migrate` they work. Also: an unknown GATEHOUSE_* variable is a warning on stderr.
  */
+import { existsSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -12,6 +14,7 @@ import { describeEachEngine, type TestDatabase } from '../helpers/databases.js';
 import {
   databaseUrl,
   describeResult,
+  expectMisuse,
   expectSuccess,
   lines,
   queryRows,
@@ -64,16 +67,23 @@ describeEachEngine('admin commands check the schema version', (factory) => {
     if (dir) await rm(dir, { recursive: true, force: true });
   });
 
-  it('on an empty database each says to run gatehouse migrate, exits 1 and creates nothing', async () => {
+  it('on an empty database each says there is no Gatehouse database there, exits 2 and creates nothing', async () => {
     const commands = factory.engine === 'sqlite' ? ADMIN_COMMANDS : ADMIN_COMMANDS.slice(0, 2);
     const results = await Promise.all(commands.map((args) => cli(args)));
-    for (const result of results) expectMigrateFirst(result, /the database has no schema yet/);
-    // Nothing was migrated behind the operator's back.
+    const where = db.location.engine === 'sqlite' ? db.location.path : new URL(db.location.url).host;
+    for (const result of results) {
+      expectMisuse(result, /^gatehouse: no Gatehouse database at .* — run `gatehouse migrate` to create it\n$/);
+      expect(result.stderr).toContain(where);
+      expect(result.stdout).toBe('');
+    }
+    // Nothing was created or migrated behind the operator's back.
+    if (db.location.engine === 'sqlite') {
+      expect(existsSync(db.location.path)).toBe(false);
+      return;
+    }
     const tables = await queryRows<{ name: string }>(
       db.location,
-      db.location.engine === 'sqlite'
-        ? "SELECT name FROM sqlite_master WHERE type = 'table'"
-        : "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public'",
+      "SELECT table_name AS name FROM information_schema.tables WHERE table_schema = 'public'",
     );
     expect(tables).toEqual([]);
   });

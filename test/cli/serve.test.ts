@@ -3,7 +3,7 @@
  * process, signals to stop it, HTTP to talk to it.
  */
 import { existsSync, readFileSync, statSync } from 'node:fs';
-import { mkdtemp, readdir, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -104,6 +104,63 @@ describe('serve in a fresh, empty directory (npm start)', () => {
     const stopped = await server.stop('SIGINT');
     expect(stopped, server.output.text).toMatchObject({ code: 0, signal: null });
     expect(stopped.ms).toBeLessThan(5000);
+  });
+});
+
+describe('serve and the CLI read one configuration file', () => {
+  let cwd: string;
+
+  beforeAll(async () => {
+    cwd = await mkdtemp(join(tmpdir(), 'gatehouse-cli-serve-config-'));
+    await mkdir(join(cwd, 'sub'));
+    await writeFile(join(cwd, 'gatehouse.yaml'), 'database: sqlite:./state/gh.db\nsupported_scopes: [read]\nport: 1\n');
+  });
+
+  afterAll(async () => {
+    if (cwd) await rm(cwd, { recursive: true, force: true });
+  });
+
+  it('npm start -- --port P --config gatehouse.yaml: the file found, its paths beside it, the flag over the file', async () => {
+    const port = await freePort();
+    const server = serve(['--port', String(port), '--config', 'gatehouse.yaml'], { cwd: join(cwd, 'sub') });
+    // --config is relative to the working directory: sub/ has no gatehouse.yaml.
+    expect((await server.exited).code).toBe(2);
+    expect(server.output.text).toMatch(/sub\/gatehouse\.yaml: not found/);
+
+    const found = serve(['--port', String(port)], { cwd: join(cwd, 'sub') });
+    const [, url] = await found.waitForOutput(BANNER);
+    expect(url).toBe(`http://127.0.0.1:${port}`);
+    await found.waitForOutput(/Settings: .*gatehouse\.yaml/);
+    expect(found.output.text).toContain(join(cwd, 'state', 'gh.db'));
+    expect(existsSync(join(cwd, 'state', 'gh.db'))).toBe(true);
+    // A command in a second terminal, in another folder below, reads the same file and database.
+    const created = await runCliProcess(
+      [
+        'client',
+        'create',
+        '--name',
+        'second-terminal',
+        '--grant-type',
+        'client_credentials',
+        '--scope',
+        'read',
+        '--json',
+      ],
+      {
+        cwd: join(cwd, 'sub'),
+      },
+    );
+    expect(created.code, describeResult(created)).toBe(0);
+    const { client_id: id, client_secret: secret } = parseJson<{ client_id: string; client_secret: string }>(created);
+    const token = await fetch(`${url}/oauth/token`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        authorization: `Basic ${Buffer.from(`${id}:${secret}`).toString('base64')}`,
+      },
+      body: 'grant_type=client_credentials&scope=read',
+    });
+    expect(token.status).toBe(200);
   });
 });
 

@@ -25,7 +25,6 @@ import {
   parseJson,
   queryRows,
   runCli,
-  runCliProcess,
   type RunOptions,
 } from '../helpers/cli.js';
 
@@ -295,6 +294,18 @@ describeEachEngine('gatehouse user', (factory) => {
       expectMisuse(badRole, /role/);
     });
 
+    it('demote of a role the user does not have says so in one line, exits 1 and changes nothing', async () => {
+      await addUser('petra', 'petra@example.com', { roles: ['ROLE_ADMIN'] });
+      const before = await row('petra');
+      const result = await cli(['user', 'demote', 'petra', 'editor']);
+      expect(result.code, describeResult(result)).toBe(1);
+      expect(result.stderr).toBe(
+        'gatehouse: user petra does not have the role ROLE_EDITOR (roles: ROLE_USER ROLE_ADMIN)\n',
+      );
+      expect(result.stdout).toBe('');
+      expect(await row('petra')).toEqual(before);
+    });
+
     it('change-password replaces the hash; a weak new password is misuse and changes nothing', async () => {
       await addUser('carl', 'carl@example.com');
       const before = (await row('carl'))!.password_hash;
@@ -444,12 +455,12 @@ describeEachEngine('gatehouse user', (factory) => {
       const [table, json] = await Promise.all([cli(['user', 'list']), cli(['user', 'list', '--json'])]);
       expectSuccess(table);
       const tableLines = lines(table.stdout);
-      expect(tableLines[0]).toMatch(/^USERNAME\s+EMAIL\s+ACTIVE\s+ROLES$/);
+      expect(tableLines[0]).toMatch(/^USERNAME\s+EMAIL\s+NAME\s+VERIFIED\s+ACTIVE\s+ROLES\s+CREATED\s+UPDATED\s+ID$/);
       expect(tableLines.find((line) => line.startsWith('lena '))).toMatch(
-        /^lena\s+lena@example\.com\s+yes\s+ROLE_USER ROLE_ADMIN$/,
+        /^lena\s+lena@example\.com\s+-\s+no\s+yes\s+ROLE_USER ROLE_ADMIN\s+\S+Z\s+\S+Z\s+\S+$/,
       );
       expect(tableLines.find((line) => line.startsWith('lars '))).toMatch(
-        /^lars\s+lars@example\.com\s+no\s+ROLE_USER$/,
+        /^lars\s+lars@example\.com\s+-\s+no\s+no\s+ROLE_USER\s+\S+Z\s+\S+Z\s+\S+$/,
       );
       expect(table.stdout).not.toContain('$argon2');
 
@@ -469,14 +480,47 @@ describeEachEngine('gatehouse user', (factory) => {
       for (const user of listed) expect(user).not.toHaveProperty('password_hash');
     });
 
+    it('show and list print the same fields, and --json the same object for a user', async () => {
+      await addUser('sam', 'sam@example.com', { roles: ['ROLE_ADMIN'], displayName: 'Sam Vimes', emailVerified: true });
+      const [table, shown, listedJson, shownJson] = await Promise.all([
+        cli(['user', 'list']),
+        cli(['user', 'show', 'sam']),
+        cli(['user', 'list', '--json']),
+        cli(['user', 'show', 'sam', '--json']),
+      ]);
+      for (const result of [table, shown, listedJson, shownJson]) expectSuccess(result);
+      const [header, ...rows] = lines(table.stdout);
+      const labels = header!.toLowerCase().split(/\s+/);
+      const shownLines = lines(shown.stdout);
+      expect(shownLines.map((line) => line.split(':')[0])).toEqual(labels);
+      // The row's cells are the lines' values, in order.
+      const row = rows.find((line) => line.startsWith('sam '))!;
+      const values = shownLines.map((line) => line.replace(/^[a-z]+:\s+/, ''));
+      // Columns are at least two spaces apart; a value has single spaces at most.
+      expect(row.split(/\s{2,}/)).toEqual(values);
+      expect(values).toEqual([
+        'sam',
+        'sam@example.com',
+        'Sam Vimes',
+        'yes',
+        'yes',
+        'ROLE_USER ROLE_ADMIN',
+        expect.any(String),
+        expect.any(String),
+        expect.any(String),
+      ]);
+      const listed = parseJson<ShownUser[]>(listedJson).find((user) => user.username === 'sam');
+      expect(listed).toEqual(parseJson<ShownUser>(shownJson));
+    });
+
     it('show prints one user in human form', async () => {
       await addUser('hugo', 'hugo@example.com', { roles: ['editor'] });
       const result = await cli(['user', 'show', 'hugo']);
       expectSuccess(result);
       expect(result.stdout).toMatch(/^username:\s+hugo$/m);
       expect(result.stdout).toMatch(/^email:\s+hugo@example\.com$/m);
-      expect(result.stdout).toMatch(/^enabled:\s+true$/m);
-      expect(result.stdout).toMatch(/^roles:\s+ROLE_EDITOR$/m);
+      expect(result.stdout).toMatch(/^active:\s+yes$/m);
+      expect(result.stdout).toMatch(/^roles:\s+ROLE_USER ROLE_EDITOR$/m);
       expect(result.stdout).not.toContain('$argon2');
     });
   });
@@ -487,15 +531,16 @@ describeEachEngine('gatehouse user', (factory) => {
       // A fresh working directory, so a fall-back to the default sqlite:./data/gatehouse.db shows.
       const cwd = await mkdtemp(join(tmpdir(), 'gatehouse-cli-user-cwd-'));
       try {
-        const run = (args: string[]) => runCliProcess([...args, '--database', url], { cwd });
+        const run = (args: string[]) => runCli([...args, '--database', url], { cwd });
         const commands = [
           ['user', 'deactivate', 'otto'],
           ['user', 'activate', 'otto'],
           ['user', 'promote', 'otto', 'ROLE_EDITOR'],
-          ['user', 'demote', 'otto', 'ROLE_EDITOR'],
         ];
-        // Each succeeds whatever the others did first (demoting a role one lacks is no error): they run at once.
+        // Each succeeds whatever the others did first: they run at once; demote needs the role promote gave.
         const results = await Promise.all(commands.map((args) => run(args)));
+        commands.push(['user', 'demote', 'otto', 'ROLE_EDITOR']);
+        results.push(await run(commands[3]!));
         results.forEach((result, i) => {
           expect(result.code, `${commands[i]!.join(' ')}: ${describeResult(result)}`).toBe(0);
         });

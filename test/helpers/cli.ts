@@ -14,20 +14,22 @@
  *   tests can check what is really on disk.
  *
  * Commands get the test process's environment minus every GATEHOUSE_* variable, so an
- * operator's own settings never leak into a test; pass `env` to set some.
+ * operator's own settings never leak into a test; pass `env` to set some. They run in an empty
+ * scratch folder unless the test passes `cwd`, so a gatehouse.yaml in the checkout is never read.
  */
 import { expect } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readFileSync, readdirSync, readlinkSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, readlinkSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
-import { availableParallelism } from 'node:os';
-import { dirname, resolve } from 'node:path';
+import { availableParallelism, tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import pg from 'pg';
 import { runGatehouse } from '../../src/cli/program.js';
 import type { DatabaseLocation } from '../../src/storage/open.js';
+import { atFileEnd } from './file-end.js';
 
 /** Absolute path of the built CLI entry point. */
 export const CLI_PATH: string = resolve(dirname(fileURLToPath(import.meta.url)), '../../dist/cli/main.js');
@@ -47,7 +49,11 @@ export interface CliResult {
 }
 
 export interface RunOptions {
-  /** The child's working directory (`runCliProcess` and `spawnServe` only: a command in this process shares its directory). */
+  /**
+   * The working directory: the child's (`runCliProcess`, `spawnServe`), or what an in-process
+   * command (`runCli`) takes for its own (CliIo.cwd: where it looks for gatehouse.yaml and what
+   * relative paths are relative to). Default: an empty scratch folder of the test file's.
+   */
   cwd?: string;
   /** Written to the child's stdin, which is then closed. Without it stdin is an empty pipe (not a TTY). */
   stdin?: string;
@@ -55,6 +61,25 @@ export interface RunOptions {
   env?: Record<string, string | undefined>;
   /** Kill the command after this long (default 20 s): a misuse that wrongly starts a server must not hang the suite. */
   timeoutMs?: number;
+}
+
+let scratch: string | undefined;
+
+/**
+ * The working directory of a command whose test names none: an empty folder of the test file's
+ * own, so neither a gatehouse.yaml in the checkout (the README's quick start writes one) nor a
+ * relative path reaches the repository.
+ */
+function defaultCwd(): string {
+  if (!scratch) {
+    const dir = mkdtempSync(join(tmpdir(), 'gatehouse-cli-cwd-'));
+    scratch = dir;
+    atFileEnd(() => {
+      rmSync(dir, { recursive: true, force: true });
+      scratch = undefined;
+    });
+  }
+  return scratch;
 }
 
 /** The test process's environment without any GATEHOUSE_* setting, plus `extra`. */
@@ -106,7 +131,7 @@ function capture(): { stream: Writable; text: () => string } {
  * Runs one command line in this process, to completion or its timeout (a command still running
  * then is reported as `timedOut` and left to finish on its own).
  */
-export async function runCli(args: readonly string[], options: Omit<RunOptions, 'cwd'> = {}): Promise<CliResult> {
+export async function runCli(args: readonly string[], options: RunOptions = {}): Promise<CliResult> {
   // A server in the test's own process would outlive the test and catch its signals.
   if (args[0] === 'serve') throw new Error('serve runs as a child process here: use runCliProcess or spawnServe');
   const stdout = capture();
@@ -116,6 +141,7 @@ export async function runCli(args: readonly string[], options: Omit<RunOptions, 
     stderr: stderr.stream,
     stdin: Readable.from([Buffer.from(options.stdin ?? '')]),
     env: cliEnv(options.env),
+    cwd: options.cwd ?? defaultCwd(),
   };
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<null>((resolveTimeout) => {
@@ -138,7 +164,7 @@ export function runCliProcess(args: readonly string[], options: RunOptions = {})
 function spawnCli(args: readonly string[], options: RunOptions): Promise<CliResult> {
   return new Promise((resolvePromise, reject) => {
     const child = spawn(process.execPath, [CLI_PATH, ...args], {
-      cwd: options.cwd,
+      cwd: options.cwd ?? defaultCwd(),
       env: cliEnv(options.env),
       stdio: ['pipe', 'pipe', 'pipe'],
     });
@@ -211,7 +237,7 @@ export function spawnServe(args: readonly string[], options: ServeOptions = {}):
   assertBuilt();
   const serveArgs = args[0] === 'serve' ? args : ['serve', ...args];
   const child = spawn(process.execPath, [CLI_PATH, ...serveArgs], {
-    cwd: options.cwd,
+    cwd: options.cwd ?? defaultCwd(),
     env: cliEnv(options.env),
     stdio: ['ignore', 'pipe', 'pipe'],
   });

@@ -6,6 +6,7 @@ import { clientOrigins } from '../../core/origins.js';
 import type { ClientOidcSettings } from '../../core/ports.js';
 import type { ClientRecord } from '../../storage/store.js';
 import { withStoreOptions, type StoreOptions } from '../store-options.js';
+import { addClientUpdateCommand, warnAboutMissingRedirectUri } from './client-update.js';
 import { UsageError } from '../errors.js';
 import { cliIo } from '../io.js';
 import { formatTime, printJson, printLines, printTable } from '../output.js';
@@ -307,6 +308,7 @@ export function clientCommand(): Command {
           },
         });
         warnAboutExtensionGrants(created.grantTypes);
+        warnAboutMissingRedirectUri(created);
         if (options.json) {
           printJson({ ...describeClient(created), client_secret: secret });
           return;
@@ -389,6 +391,8 @@ export function clientCommand(): Command {
     });
   });
 
+  addClientUpdateCommand(client, { describe: describeClient, print: printClient });
   client.addCommand(registrationTokenCommand());
+
   return client;
 }

@@ -13,7 +13,7 @@ export function migrateCommand(): Command {
           printLines([applied.length ? `Applied migrations: ${applied.join(', ')}.` : 'The database is up to date.']);
         },
         // The one admin command that changes the schema: it must not insist on a current one.
-        { checkSchema: false },
+        { checkSchema: false, create: true },
       );
     },
   );

@@ -27,10 +27,10 @@ export function serveCommand(): Command {
     const { createLogger } = await import('../../logging.js');
     const { describeLocation } = await import('../../storage/open.js');
     const { databaseFileExposure } = await import('../../storage/sqlite/permissions.js');
-    const { databaseLocation, resolveConfig } = await import('../context.js');
+    const { databaseLocation, resolveConfigWithOrigins } = await import('../context.js');
     // Warnings wait for the logger, which needs the configuration's log_level.
     const warnings: string[] = [];
-    const config = resolveConfig(
+    const { config, file } = resolveConfigWithOrigins(
       options,
       {
         port: options.port === undefined ? undefined : fromString('port', options.port, '--port'),
@@ -76,10 +76,11 @@ export function serveCommand(): Command {
       [
         `Gatehouse is serving ${running.url} on ${describeLocation(location)}`,
         `Issuer: ${config.issuer}`,
+        ...(file ? [`Settings: ${file.path} (every gatehouse command run in its folder or below reads it too)`] : []),
         'Next, in another terminal, register a client:',
         '  npx gatehouse client create --name my-service --grant-type client_credentials',
         // The CLI reads its own settings: pointed elsewhere it would write to ./data/gatehouse.db.
-        ...(location.engine === 'postgres'
+        ...(location.engine === 'postgres' && !file
           ? [
               '  (with the same database and settings: --database or GATEHOUSE_DATABASE_URL, the same GATEHOUSE_* variables)',
             ]

@@ -31,6 +31,22 @@ function activity(user: UserRecord): string {
   return user.awaitingConfirmation ? 'no (awaiting e-mail confirmation)' : 'no';
 }
 
+/**
+ * What `user list` (one row per user) and `user show` (one line per field) print: the same
+ * fields in the same order, as --json prints the same object per user for both.
+ */
+const USER_FIELDS: [string, (user: UserRecord) => string][] = [
+  ['username', (user) => user.username],
+  ['email', (user) => user.email],
+  ['name', (user) => user.displayName ?? '-'],
+  ['verified', (user) => (user.emailVerified ? 'yes' : 'no')],
+  ['active', activity],
+  ['roles', (user) => ['ROLE_USER', ...user.roles].join(' ')],
+  ['created', (user) => formatTime(user.createdAt)],
+  ['updated', (user) => formatTime(user.updatedAt)],
+  ['id', (user) => user.id],
+];
+
 function describeUser(user: UserRecord) {
   return {
     id: user.id,
@@ -130,6 +146,13 @@ export function userCommand(): Command {
     user.command('demote').description('remove a role from a user').argument('<username>').argument('<role>'),
   ).action(
     accounts(async (users, login: string, role: string) => {
+      const { normalizeRole } = await import('../../accounts/users.js');
+      const found = await users.find(login);
+      // Said, not silently done: a mistyped role would otherwise look removed.
+      if (!found.roles.includes(normalizeRole(role)))
+        throw new Error(
+          `user ${found.username} does not have the role ${normalizeRole(role)} (roles: ${['ROLE_USER', ...found.roles].join(' ')})`,
+        );
       const changed = await users.demote(login, role);
       printLines([`User ${changed.username} has roles: ${changed.roles.join(' ') || '(none)'}.`]);
     }),
@@ -202,8 +225,8 @@ export function userCommand(): Command {
         const users = await service.list();
         if (options.json) return printJson(users.map(describeUser));
         printTable(
-          ['USERNAME', 'EMAIL', 'ACTIVE', 'ROLES'],
-          users.map((u) => [u.username, u.email, activity(u), ['ROLE_USER', ...u.roles].join(' ')]),
+          USER_FIELDS.map(([label]) => label.toUpperCase()),
+          users.map((u) => USER_FIELDS.map(([, value]) => value(u))),
         );
       });
     },
@@ -217,13 +240,8 @@ export function userCommand(): Command {
     await withStore(config, async (store, audit) => {
       const service = await accountsFor(config, store, audit);
       const found = await service.find(login);
-      const described = describeUser(found);
-      if (options.json) return printJson(described);
-      printLines(
-        Object.entries(described).map(
-          ([k, v]) => `${`${k}:`.padEnd(12)} ${Array.isArray(v) ? v.join(' ') || '(none)' : String(v)}`,
-        ),
-      );
+      if (options.json) return printJson(describeUser(found));
+      printLines(USER_FIELDS.map(([label, value]) => `${`${label}:`.padEnd(10)} ${value(found)}`));
     });
   });
 

@@ -83,6 +83,7 @@ function capturingStore(): { store: ClientStore; taken(): ClientRecord } {
       listClients: unused,
       deleteClient: unused,
       updateClientSecret: unused,
+      updateClient: unused,
     },
     taken: () => {
       if (!record) throw new Error('ClientRegistry.create stored nothing');

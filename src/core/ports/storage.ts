@@ -22,6 +22,12 @@ export interface ClientStore {
   deleteClient(id: string): Promise<boolean>;
   /** A new secret (its hash; for a client_secret_jwt client also the secret encrypted). */
   updateClientSecret(id: string, secretHash: string, secretEncrypted?: string): Promise<boolean>;
+  /**
+   * Stores what `client update` may change (name, redirect URIs, grant types, scopes, trusted,
+   * introspect, OpenID Connect settings); every running server sees it at once. False when the
+   * client does not exist.
+   */
+  updateClient(client: ClientRecord): Promise<boolean>;
 }
 
 /** The part of the user store core reads: the resource owner behind a code or a token. */

@@ -200,11 +200,36 @@ export class SqlClients implements ClientStore {
       )) > 0
     );
   }
+
+  /**
+   * What `client update` may change, and the client's origins with it (a public client's
+   * redirect URIs count as its origins), in one transaction through changeClients.
+   */
+  async updateClient(c: ClientRecord): Promise<boolean> {
+    const sql = `UPDATE clients SET name = ?, redirect_uris = ?, grant_types = ?, scopes = ?, trusted = ?,
+      can_introspect = ?, oidc = ?, allowed_origins = ? WHERE id = ?`;
+    const changed = await this.changeClients(async (tx) => {
+      const rows = await tx.run(sql, [
+        c.name,
+        JSON.stringify(c.redirectUris),
+        JSON.stringify(c.grantTypes),
+        c.scopes === null ? null : JSON.stringify(c.scopes),
+        c.trusted,
+        c.canIntrospect,
+        c.oidc && Object.keys(c.oidc).length > 0 ? JSON.stringify(c.oidc) : null,
+        c.allowedOrigins?.length ? JSON.stringify(c.allowedOrigins) : null,
+        c.id,
+      ]);
+      if (rows > 0) await writeOrigins(tx, c.id, clientOrigins(c));
+      return rows;
+    });
+    return changed > 0;
+  }
 }
 
 /**
  * A client's rows in client_origins, replaced by `origins` (call inside the transaction that
- * writes the client; a future `client update` calls it with the client's new origins).
+ * writes the client: createClient, updateClient).
  */
 export async function writeOrigins(tx: SqlExecutor, clientId: string, origins: readonly string[]): Promise<void> {
   await tx.run('DELETE FROM client_origins WHERE client_id = ?', [clientId]);

@@ -68,13 +68,14 @@ export class SqliteDriver implements SqlDriver {
    */
   constructor(
     readonly path: string,
-    options: { backgroundCheckpoints?: boolean } = {},
+    options: { backgroundCheckpoints?: boolean; mustExist?: boolean } = {},
   ) {
-    if (path !== ':memory:') {
+    if (path !== ':memory:' && !options.mustExist) {
       mkdirSync(dirname(path), { recursive: true });
       createDatabaseFilePrivately(path);
     }
-    this.db = new (betterSqlite3())(path);
+    // mustExist: an administrative command opens the database `migrate` created, never a new one.
+    this.db = new (betterSqlite3())(path, { fileMustExist: options.mustExist === true && path !== ':memory:' });
     this.gateKey = path === ':memory:' ? null : resolve(path);
     let gate = this.gateKey === null ? undefined : gates.get(this.gateKey);
     if (!gate) {
