@@ -74,7 +74,9 @@ export interface ClientChanges {
   scopes?: string[] | null;
   trusted?: boolean;
   canIntrospect?: boolean;
-  /** Development only, for the redirect URIs this change adds (not stored). */
+  /** The explicit CORS origins, replacing them (a public client's redirect URI origins count besides). */
+  allowedOrigins?: string[];
+  /** Development only, for the redirect URIs and origins this change adds (not stored). */
   allowInsecureHttp?: boolean;
   /** Merged into the registered OpenID Connect settings. */
   oidc?: Pick<
@@ -126,7 +128,7 @@ function checkExchangePolicy(audiences: readonly string[], mayImpersonate: boole
 }
 
 /** The explicit allowed origins, each checked and written as a browser sends it (lower case, no default port). */
-function allowedOriginsOf(input: NewClient): string[] {
+function allowedOriginsOf(input: Pick<NewClient, 'allowedOrigins' | 'allowInsecureHttp'>): string[] {
   const origins = new Set<string>();
   for (const origin of input.allowedOrigins ?? []) {
     const parsed = parseAllowedOrigin(origin, { allowInsecureHttp: input.allowInsecureHttp === true });
@@ -233,6 +235,16 @@ export class ClientRegistry {
     const client: ClientRecord = { ...before, ...fields, trusted: changes.trusted ?? before.trusted };
     if (oidc) client.oidc = oidc;
     else delete client.oidc;
+    if (changes.allowedOrigins !== undefined) {
+      // Origins already registered are not judged again, as redirect URIs are not (--allow-insecure-http is not stored).
+      const kept = changes.allowedOrigins.filter((origin) => before.allowedOrigins?.includes(origin));
+      const added = changes.allowedOrigins.filter((origin) => !kept.includes(origin));
+      const origins = [...kept, ...allowedOriginsOf({ allowedOrigins: added, allowInsecureHttp })];
+      if (new Set(origins).size > 100)
+        throw new ClientRegistrationError('a client may have at most 100 allowed origins');
+      if (origins.length) client.allowedOrigins = [...new Set(origins)];
+      else delete client.allowedOrigins;
+    }
     if (!(await this.store.updateClient(client))) throw new ClientRegistrationError(`no client "${id}"`);
     return { before, client };
   }

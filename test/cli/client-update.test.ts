@@ -206,6 +206,38 @@ describeEachEngine('gatehouse client update', (factory) => {
     expect(await fx.store.originRegistered('https://a.example')).toBe(false);
   });
 
+  it('adds, removes and replaces allowed origins (CORS) by the rules of client create; the server sees them at once', async () => {
+    const client = await create('--grant-type', 'client_credentials', '--allowed-origin', 'https://one.example');
+    const added = await update(client.client_id, '--add-allowed-origin', 'HTTPS://Two.Example:443');
+    expectSuccess(added);
+    expect(parseJson<{ allowed_origins: string[] }>(added).allowed_origins).toEqual([
+      'https://one.example',
+      'https://two.example',
+    ]);
+    expect(await fx.store.originRegistered('https://two.example')).toBe(true);
+    expectSuccess(await update(client.client_id, '--remove-allowed-origin', 'https://one.example'));
+    expect(await fx.store.originRegistered('https://one.example')).toBe(false);
+    expect((await show(client.client_id)) as unknown).toMatchObject({ allowed_origins: ['https://two.example'] });
+
+    // Misuse changes nothing: a path, plain http to another host, a removal of an origin it does not have.
+    for (const args of [
+      ['--allowed-origin', 'https://three.example/app'],
+      ['--add-allowed-origin', 'http://three.example'],
+      ['--remove-allowed-origin', 'https://never.example'],
+      ['--allowed-origin', 'https://x.example', '--add-allowed-origin', 'https://y.example'],
+    ]) {
+      expectMisuse(await update(client.client_id, ...args));
+    }
+    expect((await show(client.client_id)) as unknown).toMatchObject({ allowed_origins: ['https://two.example'] });
+    expectSuccess(
+      await update(client.client_id, '--add-allowed-origin', 'http://dev.example:3000', '--allow-insecure-http'),
+    );
+    // Replacing the list with nothing but what it had keeps the insecure one without the flag again.
+    expectSuccess(await update(client.client_id, '--allowed-origin', 'http://dev.example:3000'));
+    expect(await fx.store.originRegistered('https://two.example')).toBe(false);
+    expect(await fx.store.originRegistered('http://dev.example:3000')).toBe(true);
+  });
+
   it('records client.updated in the audit log, naming what changed', async () => {
     const client = await create('--grant-type', 'client_credentials');
     expectSuccess(await update(client.client_id, '--name', 'Audited', '--scope', 'read'));

@@ -30,6 +30,9 @@ interface UpdateOptions extends StoreOptions {
   postLogoutRedirectUri: string[];
   addPostLogoutRedirectUri: string[];
   removePostLogoutRedirectUri: string[];
+  allowedOrigin: string[];
+  addAllowedOrigin: string[];
+  removeAllowedOrigin: string[];
   grantType: string[];
   scope?: string;
   everyScope?: boolean;
@@ -58,7 +61,10 @@ function changedList(
   if (replace.length > 0) return replace;
   if (add.length + remove.length === 0) return undefined;
   const missing = remove.find((uri) => !current.includes(uri));
-  if (missing !== undefined) throw new UsageError(`--remove-${flag} ${missing}: the client has no such URI`);
+  if (missing !== undefined)
+    throw new UsageError(
+      `--remove-${flag} ${missing}: the client has no such ${flag.endsWith('origin') ? 'origin' : 'URI'}`,
+    );
   return [...current.filter((uri) => !remove.includes(uri)), ...add.filter((uri) => !current.includes(uri))];
 }
 
@@ -80,6 +86,13 @@ function changesOf(options: UpdateOptions, client: ClientRecord): ClientChanges 
     options.addPostLogoutRedirectUri,
     options.removePostLogoutRedirectUri,
   );
+  const allowedOrigins = changedList(
+    'allowed-origin',
+    client.allowedOrigins ?? [],
+    options.allowedOrigin,
+    options.addAllowedOrigin,
+    options.removeAllowedOrigin,
+  );
   const oidc = {
     ...(postLogoutRedirectUris === undefined ? {} : { postLogoutRedirectUris }),
     ...(options.idTokenAlg === undefined ? {} : { idTokenSignedResponseAlg: options.idTokenAlg }),
@@ -94,6 +107,7 @@ function changesOf(options: UpdateOptions, client: ClientRecord): ClientChanges 
     ...(options.everyScope ? { scopes: null } : {}),
     ...(options.trusted === undefined ? {} : { trusted: options.trusted }),
     ...(options.introspect === undefined ? {} : { canIntrospect: options.introspect }),
+    ...(allowedOrigins === undefined ? {} : { allowedOrigins }),
     ...(Object.keys(oidc).length ? { oidc } : {}),
     allowInsecureHttp: options.allowInsecureHttp ?? false,
   };
@@ -109,6 +123,7 @@ function changedFields(before: ClientRecord, after: ClientRecord): string[] {
     ['scope', before.scopes, after.scopes],
     ['trusted', before.trusted, after.trusted],
     ['introspect', before.canIntrospect, after.canIntrospect],
+    ['allowed_origins', before.allowedOrigins, after.allowedOrigins],
     ['post_logout_redirect_uris', before.oidc?.postLogoutRedirectUris, after.oidc?.postLogoutRedirectUris],
     ['id_token_signed_response_alg', before.oidc?.idTokenSignedResponseAlg, after.oidc?.idTokenSignedResponseAlg],
     ['userinfo_signed_response_alg', before.oidc?.userinfoSignedResponseAlg, after.oidc?.userinfoSignedResponseAlg],
@@ -152,11 +167,22 @@ export function addClientUpdateCommand(
       )
       .option('--add-post-logout-redirect-uri <uri>', 'add a post-logout redirect URI (repeatable)', collect, [])
       .option('--remove-post-logout-redirect-uri <uri>', 'remove a post-logout redirect URI (repeatable)', collect, [])
+      .option(
+        '--allowed-origin <origin>',
+        'CORS: the origins its pages call from, replacing them all (repeatable)',
+        collect,
+        [],
+      )
+      .option('--add-allowed-origin <origin>', 'add an allowed origin (repeatable)', collect, [])
+      .option('--remove-allowed-origin <origin>', 'remove an allowed origin (repeatable)', collect, [])
       .option('--id-token-alg <alg>', 'OpenID Connect: ID token signature, RS256, ES256 or EdDSA')
       .option('--userinfo-alg <alg>', 'OpenID Connect: answer userinfo as a JWT signed with RS256, ES256 or EdDSA')
       .option('--id-token-claims', "OpenID Connect: put the granted scopes' claims in the ID token too")
       .option('--no-id-token-claims', "OpenID Connect: the scopes' claims only at userinfo")
-      .option('--allow-insecure-http', 'development only: accept the plain http redirect URIs this change adds')
+      .option(
+        '--allow-insecure-http',
+        'development only: accept the plain http redirect URIs and origins this change adds',
+      )
       .option('--json', 'print JSON'),
   ).action(async (id: string, options: UpdateOptions) => {
     const { resolveConfig, withStore } = await import('../context.js');
