@@ -2,6 +2,7 @@ import { de } from './catalogs/de.js';
 import { en, type Catalog } from './catalogs/en.js';
 import { fr } from './catalogs/fr.js';
 import { ja } from './catalogs/ja.js';
+import { nl } from './catalogs/nl.js';
 
 /**
  * The languages of the pages and e-mails, in the order the language switcher lists them.
@@ -13,6 +14,7 @@ export const LANGUAGES = [
   { tag: 'fr', name: 'Français', catalog: fr },
   { tag: 'de', name: 'Deutsch', catalog: de },
   { tag: 'ja', name: '日本語', catalog: ja },
+  { tag: 'nl', name: 'Nederlands', catalog: nl },
 ] as const satisfies readonly LanguageEntry[];
 
 export interface LanguageEntry {
