@@ -3,6 +3,7 @@ import { en, type Catalog } from './catalogs/en.js';
 import { fr } from './catalogs/fr.js';
 import { ja } from './catalogs/ja.js';
 import { nl } from './catalogs/nl.js';
+import { pl } from './catalogs/pl.js';
 
 /**
  * The languages of the pages and e-mails, in the order the language switcher lists them.
@@ -15,6 +16,7 @@ export const LANGUAGES = [
   { tag: 'de', name: 'Deutsch', catalog: de },
   { tag: 'ja', name: '日本語', catalog: ja },
   { tag: 'nl', name: 'Nederlands', catalog: nl },
+  { tag: 'pl', name: 'Polski', catalog: pl },
 ] as const satisfies readonly LanguageEntry[];
 
 export interface LanguageEntry {
