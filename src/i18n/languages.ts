@@ -4,6 +4,7 @@ import { fr } from './catalogs/fr.js';
 import { ja } from './catalogs/ja.js';
 import { nl } from './catalogs/nl.js';
 import { pl } from './catalogs/pl.js';
+import { zhCN } from './catalogs/zh-CN.js';
 
 /**
  * The languages of the pages and e-mails, in the order the language switcher lists them.
@@ -17,6 +18,7 @@ export const LANGUAGES = [
   { tag: 'ja', name: '日本語', catalog: ja },
   { tag: 'nl', name: 'Nederlands', catalog: nl },
   { tag: 'pl', name: 'Polski', catalog: pl },
+  { tag: 'zh-CN', name: '简体中文', catalog: zhCN },
 ] as const satisfies readonly LanguageEntry[];
 
 export interface LanguageEntry {
