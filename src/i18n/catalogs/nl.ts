@@ -39,7 +39,7 @@ export const nl: Catalog = {
   'common.backToSignIn': 'Terug naar inloggen',
   'common.continue': 'Doorgaan',
   'common.knowWhoYouAre': 'Weten wie je bent op deze server',
-  'common.askingFor': 'Er wordt toestemming gevraagd om:',
+  'common.askingFor': 'Er wordt toestemming gevraagd voor het volgende:',
   'common.deny': 'Weigeren',
 
   'throttle.passwords':
@@ -98,7 +98,7 @@ export const nl: Catalog = {
   'checkEmail.reset':
     'Als de naam of het adres dat je hebt opgegeven bij een account hoort, hebben we naar het e-mailadres van dat account een link gestuurd om een nieuw wachtwoord te kiezen.',
   'checkEmail.expires':
-    'De link is {duration} geldig. Niets ontvangen? Kijk in je map met ongewenste e-mail, of vraag het over een paar minuten opnieuw.',
+    'De link is {duration} geldig. Niets ontvangen? Kijk in je spammap, of vraag het over een paar minuten opnieuw.',
   'confirm.title': 'Bevestig je e-mailadres',
   'confirm.lead':
     'en activeer het account <b>{username}</b>. Vul het wachtwoord in dat je bij het registreren hebt gekozen.',

@@ -43,7 +43,7 @@ export const zhCN: Catalog = {
   'throttle.network': '来自你所在网络的请求过多。请等待 {seconds, plural, other {# 秒}}后重试。',
   'password.rule': '至少 {min, plural, other {# 个字符}}，且不能是你的用户名或邮箱地址。',
 
-  'scope.openid': '使用你的账号为你登录',
+  'scope.openid': '让你使用你的账号登录',
   'scope.profile': '查看你的用户名和姓名',
   'scope.email': '查看你的邮箱地址',
   'scope.offline_access': '在你不使用该应用时保持访问权限（直到你撤销）',
