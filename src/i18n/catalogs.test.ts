@@ -1,6 +1,7 @@
 import { IntlMessageFormat } from 'intl-messageformat';
 import { describe, expect, it } from 'vitest';
 import { en, type MessageKey } from './catalogs/en.js';
+import { durationInWords } from './duration.js';
 import { LANGUAGES } from './languages.js';
 import { translatorFor } from './translator.js';
 
@@ -85,6 +86,28 @@ describe('the message catalogs', () => {
       });
     });
   }
+
+  it('counts in the forms of each language: Polish one, few, many and other; Chinese one form', () => {
+    const say = (language: string, seconds: number) => durationInWords(translatorFor(language), seconds);
+    expect([1, 2, 5, 22, 25, 112].map((n) => say('pl', n * 60))).toEqual([
+      '1 minutę',
+      '2 minuty',
+      '5 minut',
+      '22 minuty',
+      '25 minut',
+      '112 minut',
+    ]);
+    expect([3600, 7200, 18_000].map((n) => say('pl', n))).toEqual(['1 godzinę', '2 godziny', '5 godzin']);
+    expect([172_800, 432_000].map((n) => say('pl', n))).toEqual(['2 dni', '5 dni']);
+    expect(translatorFor('pl').text('password.rule', { min: 1 })).toMatch(/^Co najmniej 1 znak;/);
+    expect(translatorFor('pl').text('password.rule', { min: 12 })).toMatch(/^Co najmniej 12 znaków;/);
+    expect(translatorFor('pl').text('password.rule', { min: 24 })).toMatch(/^Co najmniej 24 znaki;/);
+    expect([1, 2].map((n) => say('nl', n * 86_400 + 86_400))).toEqual(['2 dagen', '3 dagen']);
+    expect([3600, 7200].map((n) => say('nl', n))).toEqual(['1 uur', '2 uur']);
+    expect([1, 2].map((n) => say('nl', n))).toEqual(['1 seconde', '2 seconden']);
+    expect([1, 30].map((n) => say('zh-CN', n * 60))).toEqual(['1 分钟', '30 分钟']);
+    expect(translatorFor('zh-CN').text('login.busy', { seconds: 3 })).toContain('请在 3 秒后重试');
+  });
 
   it('names every language in itself, once, with a well-formed tag', () => {
     const tags = LANGUAGES.map(({ tag }) => tag);

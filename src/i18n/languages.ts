@@ -2,6 +2,9 @@ import { de } from './catalogs/de.js';
 import { en, type Catalog } from './catalogs/en.js';
 import { fr } from './catalogs/fr.js';
 import { ja } from './catalogs/ja.js';
+import { nl } from './catalogs/nl.js';
+import { pl } from './catalogs/pl.js';
+import { zhCN } from './catalogs/zh-CN.js';
 
 /**
  * The languages of the pages and e-mails, in the order the language switcher lists them.
@@ -13,6 +16,9 @@ export const LANGUAGES = [
   { tag: 'fr', name: 'Français', catalog: fr },
   { tag: 'de', name: 'Deutsch', catalog: de },
   { tag: 'ja', name: '日本語', catalog: ja },
+  { tag: 'nl', name: 'Nederlands', catalog: nl },
+  { tag: 'pl', name: 'Polski', catalog: pl },
+  { tag: 'zh-CN', name: '简体中文', catalog: zhCN },
 ] as const satisfies readonly LanguageEntry[];
 
 export interface LanguageEntry {

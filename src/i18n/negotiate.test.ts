@@ -36,6 +36,37 @@ describe('the language of a page', () => {
     expect(negotiateLanguage({ acceptLanguage: 'x'.repeat(5000) })).toBe('en');
   });
 
+  it('falls back by script: zh, zh-Hans, zh-CN and zh-SG get Simplified Chinese; Traditional Chinese never does', () => {
+    for (const tag of ['zh', 'zh-Hans', 'zh-CN', 'zh-cn', 'zh-SG', 'zh-Hans-HK', 'zh-Hans-TW', 'zh-CN;q=0.5']) {
+      expect(negotiateLanguage({ acceptLanguage: tag }), tag).toBe('zh-CN');
+    }
+    for (const tag of ['zh-TW', 'zh-HK', 'zh-MO', 'zh-Hant', 'zh-Hant-CN', 'zh-Hant-TW']) {
+      expect(negotiateLanguage({ acceptLanguage: tag }), tag).toBe('en');
+      expect(negotiateLanguage({ acceptLanguage: `${tag}, ja;q=0.5` }), tag).toBe('ja');
+      expect(negotiateLanguage({ uiLocales: `${tag} fr`, acceptLanguage: 'en' }), tag).toBe('fr');
+    }
+    // What Chrome and Firefox send for Traditional Chinese: the bare zh they add means zh-TW's script.
+    expect(negotiateLanguage({ acceptLanguage: 'zh-TW,zh;q=0.9,en-US;q=0.8,en;q=0.7' })).toBe('en');
+    expect(negotiateLanguage({ acceptLanguage: 'zh-HK,zh;q=0.8,de;q=0.5' })).toBe('de');
+    expect(negotiateLanguage({ uiLocales: 'zh-Hant zh', cookie: 'fr' })).toBe('fr');
+    // Simplified Chinese accepted in so many words, after Traditional, is still accepted.
+    expect(negotiateLanguage({ acceptLanguage: 'zh-TW, zh-CN;q=0.8, en;q=0.5' })).toBe('zh-CN');
+    expect(negotiateLanguage({ acceptLanguage: 'zh-TW, zh-Hans;q=0.8, en;q=0.5' })).toBe('zh-CN');
+    // A bare zh first, or after Simplified, is Simplified.
+    expect(negotiateLanguage({ acceptLanguage: 'zh, zh-TW;q=0.9' })).toBe('zh-CN');
+    expect(negotiateLanguage({ acceptLanguage: 'zh-CN,zh;q=0.9,en;q=0.8' })).toBe('zh-CN');
+    // The switcher's cookie names a listed language exactly (case aside).
+    expect(negotiateLanguage({ cookie: 'zh-cn', acceptLanguage: 'en' })).toBe('zh-CN');
+    expect(negotiateLanguage({ cookie: 'zh', acceptLanguage: 'en' })).toBe('en');
+  });
+
+  it('falls back from a region to its language for Dutch and Polish too, and skips ranges no language matches', () => {
+    expect(negotiateLanguage({ acceptLanguage: 'nl-BE,nl;q=0.9' })).toBe('nl');
+    expect(negotiateLanguage({ acceptLanguage: 'pl-PL' })).toBe('pl');
+    expect(negotiateLanguage({ acceptLanguage: 'sr-Latn, tlh-XX, x-klingon, pl;q=0.5' })).toBe('pl');
+    expect(negotiateLanguage({ acceptLanguage: 'fr-Latn-CA' })).toBe('fr');
+  });
+
   it('has the direction of its script: right to left for Arabic and Hebrew', () => {
     expect(directionOf('ar')).toBe('rtl');
     expect(directionOf('he')).toBe('rtl');

@@ -63,6 +63,38 @@ describeEachEngine('pages and e-mails in the language of the user (e2e)', (facto
     expect((await browser.get('/login')).text).toContain('<h1>Sign in</h1>');
   });
 
+  it('gives Simplified Chinese to zh and zh-Hans browsers, not to a Traditional Chinese one; lists Dutch, Polish and Chinese', async () => {
+    const browser = new HttpBrowser(server.url);
+    for (const acceptLanguage of ['zh-CN,zh;q=0.9', 'zh', 'zh-Hans-SG']) {
+      const zh = await browser.get('/login', { 'accept-language': acceptLanguage });
+      expect(langOf(zh.text), acceptLanguage).toEqual(['zh-CN', 'ltr']);
+      expect(zh.headers.get('content-language')).toBe('zh-CN');
+      expect(zh.text).toContain('<h1>登录</h1>');
+    }
+    // Chrome's header for Taiwan: neither zh-TW nor the bare zh it adds gets Simplified; English is next.
+    const tw = await browser.get('/login', { 'accept-language': 'zh-TW,zh;q=0.9,en-US;q=0.8,en;q=0.7' });
+    expect(langOf(tw.text)).toEqual(['en', 'ltr']);
+    expect((await browser.get('/login', { 'accept-language': 'zh-HK, ja;q=0.5' })).text).toContain('<html lang="ja"');
+    const page = await browser.get('/reset', { 'accept-language': 'pl-PL,pl;q=0.9' });
+    expect(langOf(page.text)).toEqual(['pl', 'ltr']);
+    expect(page.text).toContain('<h1>Zresetuj hasło</h1>');
+    expect(page.text).toContain('<span lang="pl" aria-current="true">Polski</span>');
+    for (const [tag, name] of [
+      ['nl', 'Nederlands'],
+      ['zh-CN', '简体中文'],
+    ]) {
+      expect(page.text).toContain(
+        `<a href="/language?lang=${tag}&amp;return_to=%2Freset" lang="${tag}" hreflang="${tag}">${name}</a>`,
+      );
+    }
+    // The switcher's choice of Dutch wins over the browser's Chinese.
+    const res = await browser.get('/language?lang=nl&return_to=%2Freset', { 'accept-language': 'zh-CN' });
+    expect(res.status).toBe(303);
+    const nl = await browser.get('/reset', { 'accept-language': 'zh-CN' });
+    expect(langOf(nl.text)?.[0]).toBe('nl');
+    expect(nl.text).toContain('<h1>Je wachtwoord opnieuw instellen</h1>');
+  });
+
   it('the switcher sets a SameSite=Lax cookie that wins over Accept-Language, and comes back to the page', async () => {
     const browser = new HttpBrowser(server.url);
     const page = await browser.get('/reset', ENGLISH);
