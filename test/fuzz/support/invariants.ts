@@ -533,7 +533,7 @@ export function checkAnyAnswer(fixture: Fixture, sent: Sent, res: LightMyRequest
   throw fail(`answer is neither JSON nor an HTML page (${contentType})`);
 }
 
-/** /healthz and the two documents under /.well-known: GET (and HEAD) 200 JSON, other methods 404. */
+/** /healthz and the two documents under /.well-known: GET (and HEAD) 200 JSON, other methods 404 (OPTIONS on a document: 405). */
 export function checkDiscoveryAnswer(sent: Sent, res: LightMyRequestResponse): void {
   checkCommon(sent, res);
   const fail = (message: string) => new InvariantError(message, sent, res);
@@ -550,7 +550,13 @@ export function checkDiscoveryAnswer(sent: Sent, res: LightMyRequestResponse): v
     return;
   }
   // Not routed: 404 not_found, or 400 when the body cannot even be read (a malformed Content-Type).
+  // OPTIONS on the documents is routed for CORS preflights: one that is no preflight is a 405 naming GET, HEAD.
   checkJsonError(sent, res, new Set(['invalid_request']));
+  const preflightRoute = sent.method === 'OPTIONS' && sent.path.startsWith('/.well-known/');
+  if (preflightRoute && res.statusCode === 405) {
+    if (header(res, 'allow') !== 'GET, HEAD') throw fail(`OPTIONS 405 with Allow ${header(res, 'allow')}`);
+    return;
+  }
   if (res.statusCode !== 404 && res.statusCode !== 400 && res.statusCode !== 413)
     throw fail(`${sent.method} answered ${res.statusCode}`);
 }
