@@ -3,6 +3,7 @@ import { en, type Catalog } from './catalogs/en.js';
 import { es } from './catalogs/es.js';
 import { fr } from './catalogs/fr.js';
 import { ja } from './catalogs/ja.js';
+import { ptBR } from './catalogs/pt-BR.js';
 
 /**
  * The languages of the pages and e-mails, in the order the language switcher lists them:
@@ -15,6 +16,7 @@ export const LANGUAGES = [
   { tag: 'de', name: 'Deutsch', catalog: de },
   { tag: 'es', name: 'Español', catalog: es },
   { tag: 'fr', name: 'Français', catalog: fr },
+  { tag: 'pt-BR', name: 'Português (Brasil)', catalog: ptBR },
   { tag: 'ja', name: '日本語', catalog: ja },
 ] as const satisfies readonly LanguageEntry[];
 

@@ -63,6 +63,20 @@ describeEachEngine('pages and e-mails in the language of the user (e2e)', (facto
     expect((await browser.get('/login')).text).toContain('<h1>Sign in</h1>');
   });
 
+  it('gives a browser from Portugal Brazilian Portuguese (pt-PT → pt-BR), and the switcher names it exactly', async () => {
+    const browser = new HttpBrowser(server.url);
+    const page = await browser.get('/login', { 'accept-language': 'pt-PT,pt;q=0.9,en;q=0.5' });
+    expect(langOf(page.text)).toEqual(['pt-BR', 'ltr']);
+    expect(page.headers.get('content-language')).toBe('pt-BR');
+    expect(page.text).toContain('<h1>Entrar</h1>');
+    expect(page.text).toContain('Esqueceu sua senha?');
+    expect(page.text).toContain('<span lang="pt-BR" aria-current="true">Português (Brasil)</span>');
+    const res = await browser.get('/language?lang=pt-BR&return_to=%2Freset', ENGLISH);
+    expect(res.status).toBe(303);
+    expect(res.setCookies.find((c) => c.name === 'gatehouse_lang')?.value).toBe('pt-BR');
+    expect((await browser.get('/reset', ENGLISH)).text).toContain('Redefinir sua senha');
+  });
+
   it('the switcher sets a SameSite=Lax cookie that wins over Accept-Language, and comes back to the page', async () => {
     const browser = new HttpBrowser(server.url);
     const page = await browser.get('/reset', ENGLISH);

@@ -333,6 +333,7 @@ describe('e-mails in other languages', () => {
       'password_changed.txt': 'Subject: Changed on {{site}}\n\nHi {{username}}.\n',
       'password_changed.fr.txt': 'Subject: Modifié sur {{site}}\n\nSalut {{username}}.\n',
       'resetting.de.html': '<p>Hallo {{username}}, <a href="{{link}}">hier</a>.</p>',
+      'password_changed.pt-BR.txt': 'Subject: Alterada em {{site}}\n\nOlá, {{username}}.\n',
     });
     const templates = new MailTemplates(folder);
     const builtIn = new MailTemplates();
@@ -341,6 +342,11 @@ describe('e-mails in other languages', () => {
       text: 'Salut alice.\n',
     });
     expect(templates.render('password_changed', 'a@example.com', VALUES, 'de').text).toBe('Hi alice.\n');
+    // A language with a region: the file names its tag as Gatehouse lists it.
+    expect(templates.render('password_changed', 'a@example.com', VALUES, 'pt-BR')).toMatchObject({
+      subject: 'Alterada em auth.example.com',
+      text: 'Olá, alice.\n',
+    });
     expect(templates.render('password_changed', 'a@example.com', VALUES, 'en').text).toBe('Hi alice.\n');
     // The HTML part not overridden stays the built-in one of that language.
     expect(templates.render('password_changed', 'a@example.com', VALUES, 'fr').html).toBe(
@@ -355,6 +361,7 @@ describe('e-mails in other languages', () => {
   });
 
   it('a template for a language Gatehouse does not have stops start-up, naming the file', async () => {
+    // Portuguese is pt-BR: a file names a language exactly as Gatehouse lists it.
     const folder = await folderWith('unknown-language', { 'confirmation.pt.txt': 'Subject: Olá\n\nOlá.\n' });
     const error = (() => {
       try {
