@@ -2,6 +2,7 @@ import { de } from './catalogs/de.js';
 import { en, type Catalog } from './catalogs/en.js';
 import { es } from './catalogs/es.js';
 import { fr } from './catalogs/fr.js';
+import { it } from './catalogs/it.js';
 import { ja } from './catalogs/ja.js';
 import { ptBR } from './catalogs/pt-BR.js';
 
@@ -16,6 +17,7 @@ export const LANGUAGES = [
   { tag: 'de', name: 'Deutsch', catalog: de },
   { tag: 'es', name: 'Español', catalog: es },
   { tag: 'fr', name: 'Français', catalog: fr },
+  { tag: 'it', name: 'Italiano', catalog: it },
   { tag: 'pt-BR', name: 'Português (Brasil)', catalog: ptBR },
   { tag: 'ja', name: '日本語', catalog: ja },
 ] as const satisfies readonly LanguageEntry[];

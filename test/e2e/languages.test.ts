@@ -77,6 +77,19 @@ describeEachEngine('pages and e-mails in the language of the user (e2e)', (facto
     expect((await browser.get('/reset', ENGLISH)).text).toContain('Redefinir sua senha');
   });
 
+  it('gives Spanish and Italian browsers of any region their language (es-MX → es, it-CH → it)', async () => {
+    const browser = new HttpBrowser(server.url);
+    for (const [acceptLanguage, tag, heading] of [
+      ['es-MX,es;q=0.9,en;q=0.5', 'es', '<h1>Iniciar sesión</h1>'],
+      ['it-CH,de-CH;q=0.8', 'it', '<h1>Accesso</h1>'],
+    ] as const) {
+      const page = await browser.get('/login', { 'accept-language': acceptLanguage });
+      expect(langOf(page.text), acceptLanguage).toEqual([tag, 'ltr']);
+      expect(page.headers.get('content-language')).toBe(tag);
+      expect(page.text).toContain(heading);
+    }
+  });
+
   it('the switcher sets a SameSite=Lax cookie that wins over Accept-Language, and comes back to the page', async () => {
     const browser = new HttpBrowser(server.url);
     const page = await browser.get('/reset', ENGLISH);
