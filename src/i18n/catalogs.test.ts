@@ -109,6 +109,15 @@ describe('the message catalogs', () => {
     expect(translatorFor('zh-CN').text('login.busy', { seconds: 3 })).toContain('请在 3 秒后重试');
   });
 
+  it("counts as each language does: Spanish, Italian and Portuguese say 'de'/'di' before a round million (CLDR many)", () => {
+    expect(translatorFor('es').text('duration.seconds', { count: 1 })).toBe('1 segundo');
+    expect(translatorFor('es').text('duration.seconds', { count: 1_000_000 })).toBe('1.000.000 de segundos');
+    expect(translatorFor('it').text('duration.days', { count: 2_000_000 })).toBe('2.000.000 di giorni');
+    expect(translatorFor('it').text('duration.days', { count: 1_500_000 })).toBe('1.500.000 giorni');
+    expect(translatorFor('pt-BR').text('duration.hours', { count: 1_000_000 })).toBe('1.000.000 de horas');
+    expect(translatorFor('pt-BR').text('duration.hours', { count: 2 })).toBe('2 horas');
+  });
+
   it('names every language in itself, once, with a well-formed tag', () => {
     const tags = LANGUAGES.map(({ tag }) => tag);
     expect(new Set(tags).size).toBe(tags.length);

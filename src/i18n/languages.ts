@@ -1,23 +1,30 @@
 import { de } from './catalogs/de.js';
 import { en, type Catalog } from './catalogs/en.js';
+import { es } from './catalogs/es.js';
 import { fr } from './catalogs/fr.js';
+import { it } from './catalogs/it.js';
 import { ja } from './catalogs/ja.js';
 import { nl } from './catalogs/nl.js';
 import { pl } from './catalogs/pl.js';
 import { zhCN } from './catalogs/zh-CN.js';
+import { ptBR } from './catalogs/pt-BR.js';
 
 /**
- * The languages of the pages and e-mails, in the order the language switcher lists them.
+ * The languages of the pages and e-mails, in the order the language switcher lists them:
+ * English (the source) first, then the others by their own names, Latin script before the rest.
  * English is the source: every other catalog is typed against its keys. Adding a language is
  * its catalog file in catalogs/ and one line here; its direction (ltr, rtl) follows from its tag.
  */
 export const LANGUAGES = [
   { tag: 'en', name: 'English', catalog: en },
-  { tag: 'fr', name: 'Français', catalog: fr },
   { tag: 'de', name: 'Deutsch', catalog: de },
-  { tag: 'ja', name: '日本語', catalog: ja },
+  { tag: 'es', name: 'Español', catalog: es },
+  { tag: 'fr', name: 'Français', catalog: fr },
+  { tag: 'it', name: 'Italiano', catalog: it },
   { tag: 'nl', name: 'Nederlands', catalog: nl },
   { tag: 'pl', name: 'Polski', catalog: pl },
+  { tag: 'pt-BR', name: 'Português (Brasil)', catalog: ptBR },
+  { tag: 'ja', name: '日本語', catalog: ja },
   { tag: 'zh-CN', name: '简体中文', catalog: zhCN },
 ] as const satisfies readonly LanguageEntry[];
 

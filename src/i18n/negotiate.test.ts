@@ -18,6 +18,22 @@ describe('the language of a page', () => {
     expect(negotiateLanguage({ uiLocales: 'xx zz', cookie: 'fr' })).toBe('fr');
   });
 
+  it('gives a Portuguese browser of any region Brazilian Portuguese, not English', () => {
+    for (const acceptLanguage of ['pt-PT', 'pt', 'PT-pt', 'pt-AO;q=0.9, en;q=0.8', 'x-klingon, pt-PT, en;q=0.5']) {
+      expect(negotiateLanguage({ acceptLanguage }), acceptLanguage).toBe('pt-BR');
+    }
+    expect(negotiateLanguage({ acceptLanguage: 'pt-br' })).toBe('pt-BR');
+    expect(negotiateLanguage({ uiLocales: 'pt-PT', acceptLanguage: 'en' })).toBe('pt-BR');
+    // In order of preference: a first choice of English stays English.
+    expect(negotiateLanguage({ acceptLanguage: 'en, pt-PT' })).toBe('en');
+    expect(negotiateLanguage({ acceptLanguage: 'en;q=0.5, pt-PT' })).toBe('pt-BR');
+    // The cookie names a listed language exactly (the switcher wrote it).
+    expect(negotiateLanguage({ cookie: 'pt', acceptLanguage: 'en' })).toBe('en');
+    expect(negotiateLanguage({ cookie: 'pt-BR', acceptLanguage: 'en' })).toBe('pt-BR');
+    // A language Gatehouse lacks in every region is still English.
+    expect(negotiateLanguage({ acceptLanguage: 'gl-ES, ca' })).toBe('en');
+  });
+
   it('ignores a cookie that names no listed language (tampered, or a language since removed)', () => {
     for (const cookie of ['', 'xx', 'fr-CA', '<script>', 'fr;', 'en fr']) {
       expect(negotiateLanguage({ cookie, acceptLanguage: 'en' }), cookie).toBe('en');

@@ -95,6 +95,33 @@ describeEachEngine('pages and e-mails in the language of the user (e2e)', (facto
     expect(nl.text).toContain('<h1>Je wachtwoord opnieuw instellen</h1>');
   });
 
+  it('gives a browser from Portugal Brazilian Portuguese (pt-PT → pt-BR), and the switcher names it exactly', async () => {
+    const browser = new HttpBrowser(server.url);
+    const page = await browser.get('/login', { 'accept-language': 'pt-PT,pt;q=0.9,en;q=0.5' });
+    expect(langOf(page.text)).toEqual(['pt-BR', 'ltr']);
+    expect(page.headers.get('content-language')).toBe('pt-BR');
+    expect(page.text).toContain('<h1>Entrar</h1>');
+    expect(page.text).toContain('Esqueceu sua senha?');
+    expect(page.text).toContain('<span lang="pt-BR" aria-current="true">Português (Brasil)</span>');
+    const res = await browser.get('/language?lang=pt-BR&return_to=%2Freset', ENGLISH);
+    expect(res.status).toBe(303);
+    expect(res.setCookies.find((c) => c.name === 'gatehouse_lang')?.value).toBe('pt-BR');
+    expect((await browser.get('/reset', ENGLISH)).text).toContain('Redefinir sua senha');
+  });
+
+  it('gives Spanish and Italian browsers of any region their language (es-MX → es, it-CH → it)', async () => {
+    const browser = new HttpBrowser(server.url);
+    for (const [acceptLanguage, tag, heading] of [
+      ['es-MX,es;q=0.9,en;q=0.5', 'es', '<h1>Iniciar sesión</h1>'],
+      ['it-CH,de-CH;q=0.8', 'it', '<h1>Accesso</h1>'],
+    ] as const) {
+      const page = await browser.get('/login', { 'accept-language': acceptLanguage });
+      expect(langOf(page.text), acceptLanguage).toEqual([tag, 'ltr']);
+      expect(page.headers.get('content-language')).toBe(tag);
+      expect(page.text).toContain(heading);
+    }
+  });
+
   it('the switcher sets a SameSite=Lax cookie that wins over Accept-Language, and comes back to the page', async () => {
     const browser = new HttpBrowser(server.url);
     const page = await browser.get('/reset', ENGLISH);

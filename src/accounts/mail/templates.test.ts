@@ -6,6 +6,7 @@ import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { LANGUAGES } from '../../i18n/languages.js';
 import {
   durationInWords,
   MailTemplates,
@@ -332,6 +333,7 @@ describe('e-mails in other languages', () => {
       'password_changed.txt': 'Subject: Changed on {{site}}\n\nHi {{username}}.\n',
       'password_changed.fr.txt': 'Subject: Modifié sur {{site}}\n\nSalut {{username}}.\n',
       'resetting.de.html': '<p>Hallo {{username}}, <a href="{{link}}">hier</a>.</p>',
+      'password_changed.pt-BR.txt': 'Subject: Alterada em {{site}}\n\nOlá, {{username}}.\n',
     });
     const templates = new MailTemplates(folder);
     const builtIn = new MailTemplates();
@@ -340,6 +342,11 @@ describe('e-mails in other languages', () => {
       text: 'Salut alice.\n',
     });
     expect(templates.render('password_changed', 'a@example.com', VALUES, 'de').text).toBe('Hi alice.\n');
+    // A language with a region: the file names its tag as Gatehouse lists it.
+    expect(templates.render('password_changed', 'a@example.com', VALUES, 'pt-BR')).toMatchObject({
+      subject: 'Alterada em auth.example.com',
+      text: 'Olá, alice.\n',
+    });
     expect(templates.render('password_changed', 'a@example.com', VALUES, 'en').text).toBe('Hi alice.\n');
     // The HTML part not overridden stays the built-in one of that language.
     expect(templates.render('password_changed', 'a@example.com', VALUES, 'fr').html).toBe(
@@ -354,7 +361,8 @@ describe('e-mails in other languages', () => {
   });
 
   it('a template for a language Gatehouse does not have stops start-up, naming the file', async () => {
-    const folder = await folderWith('unknown-language', { 'confirmation.es.txt': 'Subject: Hola\n\nHola.\n' });
+    // Portuguese is pt-BR: a file names a language exactly as Gatehouse lists it.
+    const folder = await folderWith('unknown-language', { 'confirmation.pt.txt': 'Subject: Olá\n\nOlá.\n' });
     const error = (() => {
       try {
         new MailTemplates(folder);
@@ -364,7 +372,7 @@ describe('e-mails in other languages', () => {
       return null;
     })();
     expect(error?.name).toBe('TemplateError');
-    expect(error?.message).toContain(join(folder, 'confirmation.es.txt'));
-    expect(error?.message).toContain('languages: en, fr, de, ja');
+    expect(error?.message).toContain(join(folder, 'confirmation.pt.txt'));
+    expect(error?.message).toContain(`languages: ${LANGUAGES.map(({ tag }) => tag).join(', ')}`);
   });
 });
