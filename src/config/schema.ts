@@ -316,7 +316,8 @@ export const configSchema = z
     if (config.password_min_length > config.password_max_length) {
       ctx.addIssue({ code: 'custom', path: ['password_min_length'], message: 'must not exceed password_max_length' });
     }
-    if (config.access_token_format === 'jwt' && config.key_encryption_key === undefined) {
+    // On a SQLite file the key is generated beside the database when unset (config/key-file.ts).
+    if (config.access_token_format === 'jwt' && config.key_encryption_key === undefined && !isSqlite(config.database)) {
       ctx.addIssue({
         code: 'custom',
         path: ['key_encryption_key'],
@@ -369,4 +370,9 @@ function issuerProblem(value: string): string | null {
   if (url.search || url.hash || value.includes('?') || value.includes('#'))
     return 'must not have a query or fragment (RFC 8414 §2)';
   return null;
+}
+
+/** `sqlite:` URLs: their key_encryption_key can be generated in `<database>.kek` when none is set. */
+function isSqlite(database: string): boolean {
+  return database.startsWith('sqlite:');
 }
