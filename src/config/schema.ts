@@ -85,7 +85,8 @@ export const configSchema = z
     jwt_user_claims: z.boolean().default(false),
     /**
      * Encrypts the JWT signing keys stored in the database: at least 32 characters, e.g. from
-     * `openssl rand -base64 32`. Required for access_token_format: jwt and `gatehouse keys`.
+     * `openssl rand -base64 32`. Required for access_token_format: jwt and `gatehouse keys` on PostgreSQL;
+     * on a SQLite file it is generated in `<database>.kek` when unset (config/key-file.ts).
      */
     key_encryption_key: z.string().min(32, 'must be at least 32 characters (e.g. openssl rand -base64 32)').optional(),
     /**

@@ -176,7 +176,7 @@ function makeClone(port: number): Clone {
   const env: Record<string, string> = {};
   for (const [name, value] of Object.entries(process.env)) {
     // A terminal's own settings, not the test runner's: no GATEHOUSE_*, npm or vitest variables.
-    if (value === undefined || /^(GATEHOUSE_|npm_|VITEST|NODE_OPTIONS$|TEST$|CI$)/.test(name)) continue;
+    if (value === undefined || /^(GATEHOUSE_|npm_|VITEST|NODE_OPTIONS$|TEST$|CI$|BASH_ENV$|ENV$)/.test(name)) continue;
     env[name] = value;
   }
   Object.assign(env, {
