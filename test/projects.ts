@@ -49,7 +49,7 @@ export const testProjects: readonly TestProjectFiles[] = [
   },
   {
     name: 'system',
-    include: ['test/{cli,faults,cluster,install}/**/*.test.ts'],
+    include: ['test/{cli,faults,cluster,install,readme}/**/*.test.ts'],
     exclude: [],
   },
 ];

@@ -24,6 +24,7 @@ export const EXAMPLES: Readonly<Record<string, readonly string[]>> = {
     'gatehouse client create --name my-service --grant-type client_credentials --scope "read write"',
     'gatehouse client create --name web-app --redirect-uri https://app.example.com/callback',
     'gatehouse client create --name spa --public --redirect-uri https://spa.example.com/callback',
+    'eval "$(gatehouse client create --name my-service --grant-type client_credentials --env)"  # sets CLIENT_ID, CLIENT_SECRET',
   ],
   'client update': [
     'gatehouse client update ID --add-redirect-uri https://app.example.com/callback',

@@ -5,6 +5,14 @@ export function printJson(value: unknown): void {
   cliIo().stdout.write(`${JSON.stringify(value, null, 2)}\n`);
 }
 
+/**
+ * `NAME='value'` lines that a POSIX shell can `eval` (and a .env reader can read): every value in
+ * single quotes, a quote inside written as '\'', so nothing in a value is expanded or run.
+ */
+export function printShellAssignments(values: Record<string, string>): void {
+  printLines(Object.entries(values).map(([name, value]) => `${name}='${value.replaceAll("'", "'\\''")}'`));
+}
+
 export function printLines(lines: string[]): void {
   cliIo().stdout.write(`${lines.join('\n')}\n`);
 }

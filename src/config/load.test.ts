@@ -142,3 +142,17 @@ describe('outbound_fetch', () => {
     );
   });
 });
+
+describe('access_token_format: jwt without key_encryption_key', () => {
+  it('is valid on a SQLite file, whose key is generated in <database>.kek (the README walk-through sets only the format)', () => {
+    const config = validateConfig({ access_token_format: 'jwt', database: 'sqlite:./data/gatehouse.db' });
+    expect(config.access_token_format).toBe('jwt');
+    expect(config.key_encryption_key).toBeUndefined();
+  });
+
+  it('is refused on PostgreSQL, where every node needs the same key and none can invent it', () => {
+    expect(
+      configError({ access_token_format: 'jwt', database: 'postgres://postgres@127.0.0.1:5432/gatehouse' }).message,
+    ).toMatch(/key_encryption_key: is required when access_token_format is jwt/);
+  });
+});

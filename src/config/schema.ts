@@ -85,7 +85,8 @@ export const configSchema = z
     jwt_user_claims: z.boolean().default(false),
     /**
      * Encrypts the JWT signing keys stored in the database: at least 32 characters, e.g. from
-     * `openssl rand -base64 32`. Required for access_token_format: jwt and `gatehouse keys`.
+     * `openssl rand -base64 32`. Required for access_token_format: jwt and `gatehouse keys` on PostgreSQL;
+     * on a SQLite file it is generated in `<database>.kek` when unset (config/key-file.ts).
      */
     key_encryption_key: z.string().min(32, 'must be at least 32 characters (e.g. openssl rand -base64 32)').optional(),
     /**
@@ -316,7 +317,8 @@ export const configSchema = z
     if (config.password_min_length > config.password_max_length) {
       ctx.addIssue({ code: 'custom', path: ['password_min_length'], message: 'must not exceed password_max_length' });
     }
-    if (config.access_token_format === 'jwt' && config.key_encryption_key === undefined) {
+    // On a SQLite file the key is generated beside the database when unset (config/key-file.ts).
+    if (config.access_token_format === 'jwt' && config.key_encryption_key === undefined && !isSqlite(config.database)) {
       ctx.addIssue({
         code: 'custom',
         path: ['key_encryption_key'],
@@ -369,4 +371,9 @@ function issuerProblem(value: string): string | null {
   if (url.search || url.hash || value.includes('?') || value.includes('#'))
     return 'must not have a query or fragment (RFC 8414 §2)';
   return null;
+}
+
+/** `sqlite:` URLs: their key_encryption_key can be generated in `<database>.kek` when none is set. */
+function isSqlite(database: string): boolean {
+  return database.startsWith('sqlite:');
 }

@@ -9,7 +9,7 @@ import { withStoreOptions, type StoreOptions } from '../store-options.js';
 import { addClientUpdateCommand, warnAboutMissingRedirectUri } from './client-update.js';
 import { UsageError } from '../errors.js';
 import { cliIo } from '../io.js';
-import { formatTime, printJson, printLines, printTable } from '../output.js';
+import { formatTime, printJson, printLines, printShellAssignments, printTable } from '../output.js';
 import { registrationTokenCommand } from './registration-tokens.js';
 
 const collect = (value: string, previous: string[]) => [...previous, value];
@@ -210,7 +210,8 @@ export function clientCommand(): Command {
         'pairwise: an https URL answering a JSON array that lists its redirect URIs; its host is the sector',
       )
       .option('--id-token-claims', "OpenID Connect: put the granted scopes' claims in the ID token too")
-      .option('--json', 'print JSON'),
+      .option('--json', 'print JSON')
+      .option('--env', "print CLIENT_ID='…' and CLIENT_SECRET='…' (empty for --public) for the shell to eval"),
   ).action(
     async (
       options: StoreOptions & {
@@ -238,11 +239,13 @@ export function clientCommand(): Command {
         sectorIdentifierUri?: string;
         idTokenClaims?: boolean;
         json?: boolean;
+        env?: boolean;
       },
     ) => {
       const { resolveConfig, withStore } = await import('../context.js');
       const { ClientRegistry } = await import('../../core/clients.js');
       const config = resolveConfig(options);
+      if (options.json && options.env) throw new UsageError('--json and --env both choose the output: give one');
       if (options.secretJwt && !config.key_encryption_key)
         throw new UsageError(
           '--secret-jwt needs key_encryption_key (GATEHOUSE_KEY_ENCRYPTION_KEY): the secret is stored encrypted',
@@ -309,10 +312,8 @@ export function clientCommand(): Command {
         });
         warnAboutExtensionGrants(created.grantTypes);
         warnAboutMissingRedirectUri(created);
-        if (options.json) {
-          printJson({ ...describeClient(created), client_secret: secret });
-          return;
-        }
+        if (options.json) return printJson({ ...describeClient(created), client_secret: secret });
+        if (options.env) return printShellAssignments({ CLIENT_ID: created.id, CLIENT_SECRET: secret ?? '' });
         printClient(created);
         if (secret)
           printLines([
