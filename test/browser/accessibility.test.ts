@@ -3,12 +3,13 @@
  * runs on every page in the states a person meets (empty, with an error, throttled; in English,
  * French and Japanese), and a person signs in and allows an app with the keyboard alone.
  *
- * axe-core is evaluated through the DevTools protocol (page.evaluate of its source), which the
- * page's Content-Security-Policy does not govern: the pages are checked exactly as they are
- * served, CSP and all, with no bypassCSP.
+ * The pages run no script (CSP default-src 'none'), so axe-core is not added with a <script> tag:
+ * the context's addInitScript has Chromium evaluate it in every new document through the DevTools
+ * protocol, which the page's Content-Security-Policy does not govern. No bypassCSP: the pages are
+ * checked exactly as they are served, CSP and all.
  */
 import axe from 'axe-core';
-import type { Page } from 'playwright-core';
+import type { Locator, Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   pkcePair,
@@ -35,9 +36,8 @@ interface Violation {
   targets: string[];
 }
 
-/** Runs axe-core on the page as it is; the violations, each with its failing elements. */
+/** Runs axe-core (put in every document by addInitScript) on the page as it is; the violations, each with its elements. */
 async function violationsOf(page: Page): Promise<Violation[]> {
-  if (!(await page.evaluate(() => 'axe' in window))) await page.evaluate(axe.source);
   return page.evaluate(async (tags) => {
     const results = await (window as unknown as { axe: typeof axe }).axe.run(document, {
       runOnly: { type: 'tag', values: tags },
@@ -106,11 +106,27 @@ describe('accessibility (WCAG 2.1 AA) in Chromium [sqlite]', () => {
     })}`;
   }
 
+  /**
+   * What Chromium tells assistive technology about a field: aria-invalid, the texts its
+   * aria-describedby points to, and whether it has the focus.
+   */
+  const fieldState = (field: Locator) =>
+    field.evaluate((element) => ({
+      invalid: element.getAttribute('aria-invalid') === 'true',
+      description: (element.getAttribute('aria-describedby') ?? '')
+        .split(' ')
+        .filter(Boolean)
+        .map((id) => document.getElementById(id)?.textContent?.trim()),
+      focused: document.activeElement === element,
+    }));
+
   const heading = async (page: Page) =>
     (await page.getByRole('heading', { level: 1 }).innerText()).replace(/\s+/g, ' ').trim();
 
   it('every page, in every state that matters, has no axe-core violation', async () => {
-    const page = await chromium.newPage();
+    const context = await chromium.newContext();
+    await context.addInitScript({ content: axe.source });
+    const page = await context.newPage();
     const found = new Map<string, Violation[]>();
     async function check(where: string, expectedHeading: string) {
       expect(await heading(page), where).toBe(expectedHeading);
@@ -131,8 +147,24 @@ describe('accessibility (WCAG 2.1 AA) in Chromium [sqlite]', () => {
     await check('sign-in', 'Sign in');
     for (let n = 0; n <= THRESHOLD; n++) expect((await submitSignIn(page, 'zoe', `wrong ${n}`)).status()).toBe(400);
     await check('sign-in with an error', 'Sign in');
+    // The error is said on both fields, which are invalid; the username (typed again) has the focus.
+    const incorrect = 'The username or password is incorrect.';
+    expect(await fieldState(page.getByLabel('Username'))).toEqual({
+      invalid: true,
+      description: [incorrect],
+      focused: true,
+    });
+    expect(await fieldState(page.getByLabel('Password'))).toEqual({
+      invalid: true,
+      description: [incorrect],
+      focused: false,
+    });
     expect((await submitSignIn(page, 'zoe', PASSWORD)).status()).toBe(429);
     await check('sign-in throttled', 'Sign in');
+    // Waiting is said on the field, which is not invalid for it.
+    const waiting = await fieldState(page.getByLabel('Password'));
+    expect(waiting.invalid).toBe(false);
+    expect(waiting.description).toEqual([expect.stringMatching(/^Too many failed sign-in attempts/)]);
     fx.clock.advance(fx.config.login_throttle_max_delay + 1);
 
     // In French and in Japanese (the switcher's links), then back to English.
@@ -162,6 +194,15 @@ describe('accessibility (WCAG 2.1 AA) in Chromium [sqlite]', () => {
     await page.getByLabel('Password again').fill('another passphrase');
     expect((await post('Create account')).status()).toBe(400);
     await check('register with an error', 'Create an account');
+    expect(await fieldState(page.getByLabel('Password again'))).toEqual({
+      invalid: true,
+      description: ['The two passwords do not match.'],
+      focused: true,
+    });
+    expect((await fieldState(page.getByLabel('Password', { exact: true }))).description).toEqual([
+      'The two passwords do not match.',
+      expect.stringMatching(/^Use at least \d+ characters/),
+    ]);
 
     // An authorization: sign in (the app named), consent, in French too.
     await page.goto(authorizeUrl('openid profile read'));
@@ -186,6 +227,13 @@ describe('accessibility (WCAG 2.1 AA) in Chromium [sqlite]', () => {
     await page.getByLabel('New password again').fill('a new passphrase');
     expect((await post('Change password')).status()).toBe(400);
     await check('account: password error', 'Your account');
+    // Only the form that failed says so; its current password field has the focus.
+    expect(await fieldState(page.locator('#current_password'))).toEqual({
+      invalid: true,
+      description: ['The current password is incorrect.'],
+      focused: true,
+    });
+    expect((await fieldState(page.locator('#profile_current_password'))).invalid).toBe(false);
 
     // The device flow: the code, a wrong code, the confirmation.
     const device = await startDeviceAuthorization(fx.url, tv.client_id, 'read');
@@ -194,6 +242,7 @@ describe('accessibility (WCAG 2.1 AA) in Chromium [sqlite]', () => {
     await page.getByLabel('Code').fill('BBBB-BBBB');
     await post('Continue');
     await check('device code with an error', 'Connect a device');
+    expect(await fieldState(page.getByLabel('Code'))).toMatchObject({ invalid: true, focused: true });
     await page.getByLabel('Code').fill(device.user_code);
     await post('Continue');
     await check('device confirmation', 'Living Room TV wants to access your account');
@@ -223,4 +272,58 @@ describe('accessibility (WCAG 2.1 AA) in Chromium [sqlite]', () => {
 
     expect(found.size, `axe-core violations (${WCAG_21_AA.join(', ')}):\n${report(found)}`).toBe(0);
   }, 120_000);
+
+  /** The focused element, named as a person sees it, and whether it shows a focus indicator. */
+  function focused(page: Page) {
+    return page.evaluate(() => {
+      const element = document.activeElement as HTMLElement | null;
+      if (!element || element === document.body) return { name: '(nothing)', indicator: false };
+      const style = getComputedStyle(element);
+      const outline = style.outlineStyle !== 'none' && Number.parseFloat(style.outlineWidth) > 0;
+      const shadow = style.boxShadow !== 'none';
+      const label = element.id ? document.querySelector(`label[for="${element.id}"]`)?.textContent : undefined;
+      return {
+        name: `${element.tagName.toLowerCase()} ${(label ?? element.textContent ?? '').trim()}`,
+        indicator: outline || shadow,
+      };
+    });
+  }
+
+  it('keyboard only: sign in and allow the app with Tab, Shift+Tab, Enter and Space, a visible focus at every step', async () => {
+    fx.clock.advance(fx.config.login_throttle_max_delay + 1);
+    const page = await chromium.newPage();
+    await page.goto(authorizeUrl('openid profile'));
+    expect(new URL(page.url()).pathname).toBe('/login');
+
+    // The username field has the focus; then password, Sign in, and only then the other links.
+    expect(await focused(page)).toEqual({ name: 'input Username', indicator: true });
+    await page.keyboard.type('kim');
+    await page.keyboard.press('Tab');
+    expect(await focused(page)).toEqual({ name: 'input Password', indicator: true });
+    await page.keyboard.type(PASSWORD);
+    await page.keyboard.press('Tab');
+    expect(await focused(page)).toEqual({ name: 'button Sign in', indicator: true });
+    await page.keyboard.press('Tab');
+    expect(await focused(page)).toEqual({ name: 'a Forgot your password?', indicator: true });
+    await page.keyboard.press('Tab');
+    expect(await focused(page)).toEqual({ name: 'a Create an account', indicator: true });
+    await page.keyboard.press('Shift+Tab');
+    await page.keyboard.press('Shift+Tab');
+    expect(await focused(page)).toEqual({ name: 'button Sign in', indicator: true });
+    await page.keyboard.press('Enter');
+
+    // The consent page: Tab to Allow (past "Not you?" and Deny), then Space.
+    await page.getByRole('button', { name: 'Allow' }).waitFor();
+    const order: string[] = [];
+    for (let n = 0; n < 10 && order.at(-1) !== 'button Allow'; n++) {
+      await page.keyboard.press('Tab');
+      const now = await focused(page);
+      expect(now.indicator, now.name).toBe(true);
+      order.push(now.name);
+    }
+    expect(order).toEqual(['a Not you?', 'button Deny', 'button Allow']);
+    await page.keyboard.press('Space');
+    const back = await waitForUrlPrefix(page, callback.url);
+    expect(back.searchParams.get('code')).toMatch(/^[A-Za-z0-9_-]+$/);
+  });
 });

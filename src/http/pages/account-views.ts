@@ -1,6 +1,7 @@
 import { DISPLAY_NAME_MAX_LENGTH } from '../../accounts/canonical.js';
 import type { UserGrantRecord } from '../../storage/store.js';
 import { durationInWords } from '../../i18n/duration.js';
+import { FormState } from './fields.js';
 import { html } from './html.js';
 import { layout } from './layout.js';
 import type { Page, PageText, Text } from './page.js';
@@ -8,12 +9,11 @@ import type { Page, PageText, Text } from './page.js';
 /** The self-service pages: sign-up, password reset and the account page. */
 
 const hidden = (name: string, value: string) => html`<input type="hidden" name="${name}" value="${value}">`;
-const alert = (t: PageText, message: Text | undefined) =>
-  message ? html`<p class="alert" role="alert">${t.say(message)}</p>` : '';
 const notice = (t: PageText, message: Text | undefined) =>
   message ? html`<p class="notice" role="status">${t.say(message)}</p>` : '';
-/** The password policy in words, under every form that sets a password. */
+/** The password policy in words, under every form that sets a password (the new password fields point to it). */
 const rule = (t: PageText, minLength: number) => t.text('password.rule', { min: minLength });
+const RULE_ID = 'password-rule';
 
 export interface RegisterView {
   csrfToken: string;
@@ -27,26 +27,32 @@ export interface RegisterView {
 export function registerPage(view: RegisterView): Page {
   return (context) => {
     const { t } = context;
+    const form = new FormState(
+      view.error,
+      'register-error',
+      ['username', 'email', 'password', 'password_again'],
+      'username',
+    );
     return layout(
       context,
       t.text('register.title'),
       html`<h1>${t.text('register.title')}</h1>
 <p class="lead">${t.text('register.lead')}</p>
-${alert(t, view.error)}
+${form.alert(t)}
 <form method="post" action="/register">
 ${hidden('csrf_token', view.csrfToken)}
 ${view.returnTo ? hidden('return_to', view.returnTo) : ''}
 <label for="username">${t.text('login.username')}</label>
-<input id="username" name="username" type="text" value="${view.username ?? ''}" autocomplete="username" autocapitalize="none" spellcheck="false" maxlength="64" required autofocus>
+<input id="username" name="username" type="text" value="${view.username ?? ''}" autocomplete="username" autocapitalize="none" spellcheck="false" maxlength="64" required${form.attributes('username')}>
 <label for="email">${t.text('register.email')}</label>
-<input id="email" name="email" type="email" value="${view.email ?? ''}" autocomplete="email" maxlength="254" required>
+<input id="email" name="email" type="email" value="${view.email ?? ''}" autocomplete="email" maxlength="254" required${form.attributes('email')}>
 <label for="password">${t.text('login.password')}</label>
-<input id="password" name="password" type="password" autocomplete="new-password" required>
+<input id="password" name="password" type="password" autocomplete="new-password" required${form.attributes('password', RULE_ID)}>
 <label for="password_again">${t.text('register.passwordAgain')}</label>
-<input id="password_again" name="password_again" type="password" autocomplete="new-password" required>
+<input id="password_again" name="password_again" type="password" autocomplete="new-password" required${form.attributes('password_again')}>
 <button class="primary" type="submit">${t.text('register.submit')}</button>
 </form>
-<p class="note">${rule(t, view.passwordMinLength)}</p>
+<p class="note" id="${RULE_ID}">${rule(t, view.passwordMinLength)}</p>
 <p class="links"><a href="/login${view.returnTo ? `?return_to=${encodeURIComponent(view.returnTo)}` : ''}">${t.text('register.haveAccount')}</a></p>`,
     );
   };
@@ -75,18 +81,19 @@ export function checkYourEmailPage(view: {
 export function confirmPage(view: { csrfToken: string; token: string; username: string; error?: Text }): Page {
   return (context) => {
     const { t } = context;
+    const form = new FormState(view.error, 'confirm-error', ['password'], 'password');
     return layout(
       context,
       t.text('confirm.title'),
       html`<h1>${t.text('confirm.title')}</h1>
 <p class="lead">${t.rich('confirm.lead', { username: view.username })}</p>
-${alert(t, view.error)}
+${form.alert(t)}
 <form method="post" action="/register/confirm">
 ${hidden('csrf_token', view.csrfToken)}
 ${hidden('token', view.token)}
 <input type="text" name="username" value="${view.username}" autocomplete="username" hidden>
 <label for="password">${t.text('login.password')}</label>
-<input id="password" name="password" type="password" autocomplete="current-password" required autofocus>
+<input id="password" name="password" type="password" autocomplete="current-password" required${form.attributes('password')}>
 <button class="primary" type="submit">${t.text('confirm.submit')}</button>
 </form>
 <p class="note">${t.text('confirm.notYours')}</p>`,
@@ -97,16 +104,17 @@ ${hidden('token', view.token)}
 export function resetRequestPage(view: { csrfToken: string; username?: string; error?: Text }): Page {
   return (context) => {
     const { t } = context;
+    const form = new FormState(view.error, 'reset-error', ['username'], 'username');
     return layout(
       context,
       t.text('reset.title'),
       html`<h1>${t.text('reset.title')}</h1>
 <p class="lead">${t.text('reset.lead')}</p>
-${alert(t, view.error)}
+${form.alert(t)}
 <form method="post" action="/reset">
 ${hidden('csrf_token', view.csrfToken)}
 <label for="username">${t.text('reset.login')}</label>
-<input id="username" name="username" type="text" value="${view.username ?? ''}" autocomplete="username" autocapitalize="none" spellcheck="false" required autofocus>
+<input id="username" name="username" type="text" value="${view.username ?? ''}" autocomplete="username" autocapitalize="none" spellcheck="false" required${form.attributes('username')}>
 <button class="primary" type="submit">${t.text('reset.submit')}</button>
 </form>
 <p class="links"><a href="/login">${t.text('common.backToSignIn')}</a></p>`,
@@ -123,23 +131,24 @@ export function resetPasswordPage(view: {
 }): Page {
   return (context) => {
     const { t } = context;
+    const form = new FormState(view.error, 'reset-password-error', ['password', 'password_again'], 'password');
     return layout(
       context,
       t.text('resetPassword.title'),
       html`<h1>${t.text('resetPassword.title')}</h1>
 <p class="lead">${t.rich('resetPassword.lead', { username: view.username })}</p>
-${alert(t, view.error)}
+${form.alert(t)}
 <form method="post" action="/reset/password">
 ${hidden('csrf_token', view.csrfToken)}
 ${hidden('token', view.token)}
 <input type="text" name="username" value="${view.username}" autocomplete="username" hidden>
 <label for="password">${t.text('resetPassword.new')}</label>
-<input id="password" name="password" type="password" autocomplete="new-password" required autofocus>
+<input id="password" name="password" type="password" autocomplete="new-password" required${form.attributes('password', RULE_ID)}>
 <label for="password_again">${t.text('resetPassword.newAgain')}</label>
-<input id="password_again" name="password_again" type="password" autocomplete="new-password" required>
+<input id="password_again" name="password_again" type="password" autocomplete="new-password" required${form.attributes('password_again')}>
 <button class="primary" type="submit">${t.text('resetPassword.submit')}</button>
 </form>
-<p class="note">${rule(t, view.passwordMinLength)}</p>`,
+<p class="note" id="${RULE_ID}">${rule(t, view.passwordMinLength)}</p>`,
     );
   };
 }
@@ -154,18 +163,19 @@ export function emailConfirmPage(view: {
 }): Page {
   return (context) => {
     const { t } = context;
+    const form = new FormState(view.error, 'email-confirm-error', ['password'], 'password');
     return layout(
       context,
       t.text('emailConfirm.title'),
       html`<h1>${t.text('emailConfirm.title')}</h1>
 <p class="lead">${t.rich('emailConfirm.lead', { username: view.username, email: view.newEmail })}</p>
-${alert(t, view.error)}
+${form.alert(t)}
 <form method="post" action="/account/email/confirm">
 ${hidden('csrf_token', view.csrfToken)}
 ${hidden('token', view.token)}
 <input type="text" name="username" value="${view.username}" autocomplete="username" hidden>
 <label for="password">${t.text('login.password')}</label>
-<input id="password" name="password" type="password" autocomplete="current-password" required autofocus>
+<input id="password" name="password" type="password" autocomplete="current-password" required${form.attributes('password')}>
 <button class="primary" type="submit">${t.text('emailConfirm.submit')}</button>
 </form>
 <p class="note">${t.text('emailConfirm.notAsked')}</p>`,
@@ -219,6 +229,13 @@ export function accountPage(view: AccountView): Page {
             }</small></div><form method="post" action="/account/apps/revoke">${hidden('csrf_token', view.csrfToken)}${hidden('client_id', grant.clientId)}<button class="secondary" type="submit" aria-label="${t.text('account.removeAccessFor', { app: grant.clientName })}">${t.text('account.removeAccess')}</button></form></li>`,
         )}</ul>`
       : html`<p class="empty">${t.text('account.noApps')}</p>`;
+    const nameForm = new FormState(view.nameError, 'name-error', ['name']);
+    const profileForm = new FormState(view.profileError, 'profile-error', ['username', 'email', 'current_password']);
+    const passwordForm = new FormState(view.passwordError, 'password-error', [
+      'current_password',
+      'password',
+      'password_again',
+    ]);
     return layout(
       context,
       t.text('account.title'),
@@ -227,40 +244,40 @@ export function accountPage(view: AccountView): Page {
 ${notice(t, view.notice)}
 <h2 id="name">${t.text('account.nameHeading')}</h2>
 <p>${t.text('account.nameLead')}</p>
-${alert(t, view.nameError)}
+${nameForm.alert(t)}
 <form method="post" action="/account/name">
 ${hidden('csrf_token', view.csrfToken)}
 <label for="display_name">${t.text('account.name')}</label>
-<input id="display_name" name="name" type="text" value="${view.typed?.name ?? view.displayName ?? ''}" autocomplete="name" maxlength="${DISPLAY_NAME_MAX_LENGTH}">
+<input id="display_name" name="name" type="text" value="${view.typed?.name ?? view.displayName ?? ''}" autocomplete="name" maxlength="${DISPLAY_NAME_MAX_LENGTH}"${nameForm.attributes('name')}>
 <button class="primary" type="submit">${t.text('account.saveName')}</button>
 </form>
 <h2 id="profile">${t.text('account.profileHeading')}</h2>
-${alert(t, view.profileError)}
+${profileForm.alert(t)}
 <form method="post" action="/account/profile">
 ${hidden('csrf_token', view.csrfToken)}
 <label for="username">${t.text('login.username')}</label>
-<input id="username" name="username" type="text" value="${view.typed?.username ?? view.username}" autocomplete="username" autocapitalize="none" spellcheck="false" maxlength="64" required>
+<input id="username" name="username" type="text" value="${view.typed?.username ?? view.username}" autocomplete="username" autocapitalize="none" spellcheck="false" maxlength="64" required${profileForm.attributes('username')}>
 <label for="email">${t.text('register.email')}</label>
-<input id="email" name="email" type="email" value="${view.typed?.email ?? view.email}" autocomplete="email" maxlength="254" required>
+<input id="email" name="email" type="email" value="${view.typed?.email ?? view.email}" autocomplete="email" maxlength="254" required${profileForm.attributes('email', 'email_status')}>
 <p class="note" id="email_status">${t.text(view.emailVerified ? 'account.verified' : 'account.unverified')}</p>
 <label for="profile_current_password">${t.text('account.currentPassword')}</label>
-<input id="profile_current_password" name="current_password" type="password" autocomplete="current-password" required>
+<input id="profile_current_password" name="current_password" type="password" autocomplete="current-password" required${profileForm.attributes('current_password')}>
 <button class="primary" type="submit">${t.text('account.saveProfile')}</button>
 </form>
 <h2 id="password">${t.text('account.passwordHeading')}</h2>
-${alert(t, view.passwordError)}
+${passwordForm.alert(t)}
 <form method="post" action="/account/password">
 ${hidden('csrf_token', view.csrfToken)}
 <input type="text" name="username" value="${view.username}" autocomplete="username" hidden>
 <label for="current_password">${t.text('account.currentPassword')}</label>
-<input id="current_password" name="current_password" type="password" autocomplete="current-password" required>
+<input id="current_password" name="current_password" type="password" autocomplete="current-password" required${passwordForm.attributes('current_password')}>
 <label for="new_password">${t.text('resetPassword.new')}</label>
-<input id="new_password" name="password" type="password" autocomplete="new-password" required>
+<input id="new_password" name="password" type="password" autocomplete="new-password" required${passwordForm.attributes('password', RULE_ID)}>
 <label for="new_password_again">${t.text('resetPassword.newAgain')}</label>
-<input id="new_password_again" name="password_again" type="password" autocomplete="new-password" required>
+<input id="new_password_again" name="password_again" type="password" autocomplete="new-password" required${passwordForm.attributes('password_again')}>
 <button class="primary" type="submit">${t.text('account.changePassword')}</button>
 </form>
-<p class="note">${t.text('account.passwordNote', { rule: rule(t, view.passwordMinLength) })}</p>
+<p class="note" id="${RULE_ID}">${t.text('account.passwordNote', { rule: rule(t, view.passwordMinLength) })}</p>
 <h2 id="apps">${t.text('account.appsHeading')}</h2>
 ${apps}
 <h2>${t.text('common.signOut')}</h2>

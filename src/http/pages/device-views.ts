@@ -1,3 +1,4 @@
+import { FormState } from './fields.js';
 import { html, type SafeHtml } from './html.js';
 import { layout } from './layout.js';
 import { scopeText } from './views.js';
@@ -17,16 +18,17 @@ export interface DeviceCodeView {
 export function deviceCodePage(view: DeviceCodeView): Page {
   return (context) => {
     const { t } = context;
+    const form = new FormState(view.error, 'device-error', ['user_code'], 'user_code');
     return layout(
       context,
       t.text('device.title'),
       html`<h1>${t.text('device.title')}</h1>
 <p class="lead">${t.text('device.lead')}</p>
-${view.error ? html`<p class="alert" role="alert">${t.say(view.error)}</p>` : ''}
+${form.alert(t)}
 <form method="post" action="/device">
 ${hidden('csrf_token', view.csrfToken)}
 <label for="user_code">${t.text('device.code')}</label>
-<input id="user_code" name="user_code" type="text" value="${view.userCode ?? ''}" placeholder="XXXX-XXXX" autocomplete="off" autocapitalize="characters" spellcheck="false" maxlength="64" required autofocus>
+<input id="user_code" name="user_code" type="text" value="${view.userCode ?? ''}" placeholder="XXXX-XXXX" autocomplete="off" autocapitalize="characters" spellcheck="false" maxlength="64" required${form.attributes('user_code')}>
 <button class="primary" type="submit">${t.text('common.continue')}</button>
 </form>
 <p class="note">${t.text('device.note')}</p>`,

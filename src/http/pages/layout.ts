@@ -7,7 +7,7 @@ import { languageSwitcher, type PageContext } from './page.js';
  * nothing from anywhere and run no script, so they work offline and without JavaScript.
  */
 const STYLES = `
-:root{color-scheme:light;--bg:#f3f4f6;--card:#fff;--text:#111827;--muted:#6b7280;--line:#e5e7eb;--field:#d1d5db;--accent:#1d4ed8;--accent-dark:#1e40af;--bad:#b91c1c;--bad-bg:#fef2f2;--ok:#047857}
+:root{color-scheme:light;--bg:#f3f4f6;--card:#fff;--text:#111827;--muted:#6b7280;--line:#e5e7eb;--field:#d1d5db;--accent:#1d4ed8;--accent-dark:#1e40af;--focus:#2563eb;--bad:#b91c1c;--bad-bg:#fef2f2;--ok:#047857}
 *{box-sizing:border-box}
 [hidden]{display:none!important}
 html{-webkit-text-size-adjust:100%}
@@ -22,7 +22,8 @@ p{margin:0 0 16px}
 strong{font-weight:600}
 label{display:block;font-weight:550;font-size:14px;margin:0 0 6px}
 input[type=text],input[type=email],input[type=password]{display:block;width:100%;font:inherit;padding:10px 12px;border:1px solid var(--field);border-radius:8px;background:#fff;color:var(--text);margin-bottom:18px}
-input:focus,button:focus-visible{outline:3px solid rgba(29,78,216,.35);outline-offset:1px;border-color:var(--accent)}
+input:focus{border-color:var(--accent)}
+input:focus-visible,button:focus-visible,a:focus-visible{outline:2px solid var(--focus);outline-offset:2px}
 button{display:block;width:100%;font:inherit;font-weight:600;padding:11px 16px;border-radius:8px;border:1px solid transparent;cursor:pointer}
 .primary{background:var(--accent);color:#fff}
 .primary:hover{background:var(--accent-dark)}
@@ -92,7 +93,7 @@ export function layout(context: PageContext, title: string, body: SafeHtml): str
 <style>${new SafeHtml(STYLES)}</style>
 </head>
 <body>
-<div class="brand">${LOGO}<span>Gatehouse</span></div>
+<header class="brand">${LOGO}<span>Gatehouse</span></header>
 <main>
 ${body}
 </main>

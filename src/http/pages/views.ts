@@ -1,3 +1,4 @@
+import { FormState } from './fields.js';
 import { html, type SafeHtml } from './html.js';
 import { layout } from './layout.js';
 import type { Page, PageText, Text } from './page.js';
@@ -36,25 +37,28 @@ export function loginPage(view: LoginView): Page {
   return (context) => {
     const { t } = context;
     const title = t.text(again ? 'login.titleAgain' : 'login.title');
+    const form = again
+      ? new FormState(view.error, 'login-error', ['password'], 'password')
+      : new FormState(view.error, 'login-error', ['username', 'password'], 'username');
     return layout(
       context,
       title,
       html`<h1>${title}</h1>
 <p class="lead">${view.clientName ? t.rich('login.leadApp', { app: view.clientName }) : t.text('login.lead')}</p>
 ${view.notice ? html`<p class="notice" role="status">${t.say(view.notice)}</p>` : ''}
-${view.error ? html`<p class="alert" role="alert">${t.say(view.error)}</p>` : ''}
+${form.alert(t)}
 <form method="post" action="/login">
 ${hidden('csrf_token', view.csrfToken)}
 ${view.returnTo ? hidden('return_to', view.returnTo) : ''}
 <label for="username">${t.text('login.username')}</label>
 ${
   again
-    ? html`<input id="username" name="username" type="text" value="${again.username}" autocomplete="username" readonly>
+    ? html`<input id="username" name="username" type="text" value="${again.username}" autocomplete="username" readonly${form.attributes('username')}>
 <p class="note"><a href="${again.notYou}">${t.text('login.notYou')}</a></p>`
-    : html`<input id="username" name="username" type="text" value="${view.username ?? ''}" autocomplete="username" autocapitalize="none" spellcheck="false" required autofocus>`
+    : html`<input id="username" name="username" type="text" value="${view.username ?? ''}" autocomplete="username" autocapitalize="none" spellcheck="false" required${form.attributes('username')}>`
 }
 <label for="password">${t.text('login.password')}</label>
-<input id="password" name="password" type="password" autocomplete="current-password" required${again ? html` autofocus` : ''}>
+<input id="password" name="password" type="password" autocomplete="current-password" required${form.attributes('password')}>
 <button class="primary" type="submit">${t.text('login.submit')}</button>
 </form>
 <p class="note">${t.text('login.hint')}</p>
