@@ -52,7 +52,7 @@ async function violationsOf(page: Page): Promise<Violation[]> {
   }, WCAG_21_AA);
 }
 
-/** Fails with every violation (id, impact, help, target) of every page checked so far. */
+/** The failure message: every violation (id, impact, help, each target) of every page checked. */
 function report(found: Map<string, Violation[]>): string {
   return [...found]
     .map(
@@ -107,7 +107,7 @@ describe('accessibility (WCAG 2.1 AA) in Chromium [sqlite]', () => {
   }
 
   /**
-   * What Chromium tells assistive technology about a field: aria-invalid, the texts its
+   * What a field tells assistive technology besides its label: aria-invalid, the texts its
    * aria-describedby points to, and whether it has the focus.
    */
   const fieldState = (field: Locator) =>
@@ -172,7 +172,7 @@ describe('accessibility (WCAG 2.1 AA) in Chromium [sqlite]', () => {
     await check('sign-in in French', 'Connexion');
     await page.getByRole('navigation', { name: 'Langue' }).getByRole('link', { name: '日本語' }).click();
     expect(await page.locator('html').getAttribute('lang')).toBe('ja');
-    await check('sign-in in Japanese', await heading(page));
+    await check('sign-in in Japanese', 'サインイン');
     await page.goto(`${fx.url}/language?lang=en&return_to=/reset`);
     await check('reset', 'Reset your password');
     await page.getByLabel('Username or e-mail address').fill('zoe');
@@ -203,6 +203,15 @@ describe('accessibility (WCAG 2.1 AA) in Chromium [sqlite]', () => {
       'The two passwords do not match.',
       expect.stringMatching(/^Use at least \d+ characters/),
     ]);
+    // Signed up: the e-mail, and the confirmation page its link opens.
+    await page.getByLabel('Username').fill('amy');
+    await page.getByLabel('E-mail address').fill('amy@example.com');
+    await page.getByLabel('Password', { exact: true }).fill('one passphrase');
+    await page.getByLabel('Password again').fill('one passphrase');
+    await post('Create account');
+    await check('register: check your e-mail', 'Check your e-mail');
+    await page.goto(linkIn(await mail.waitFor('amy@example.com', SUBJECT.confirmation), '/register/confirm'));
+    await check('register: confirm', 'Confirm your e-mail address');
 
     // An authorization: sign in (the app named), consent, in French too.
     await page.goto(authorizeUrl('openid profile read'));
@@ -246,15 +255,21 @@ describe('accessibility (WCAG 2.1 AA) in Chromium [sqlite]', () => {
     await page.getByLabel('Code').fill(device.user_code);
     await post('Continue');
     await check('device confirmation', 'Living Room TV wants to access your account');
+    await post('Approve');
+    await check('device approved', 'Device connected');
+    await page.goto(`${fx.url}/login`);
+    await check('signed in', 'You are signed in');
 
     // Sign-out confirmations: /logout and the RP-initiated end-session page.
     await page.goto(`${fx.url}/logout`);
     await check('sign-out confirmation', 'Sign out?');
     await page.goto(`${fx.url}/oauth/logout`);
-    await check('end-session confirmation', await heading(page));
+    await check('end-session confirmation', 'Sign out of Gatehouse?');
+    await post('Cancel');
+    await check('still signed in', 'You are still signed in');
     await page.goto(`${fx.url}/logout`);
     await post('Sign out');
-    await check('signed out', await heading(page));
+    await check('signed out', 'You are signed out');
 
     // An error page.
     await page.goto(
@@ -268,7 +283,13 @@ describe('accessibility (WCAG 2.1 AA) in Chromium [sqlite]', () => {
     await page.evaluate(() => {
       for (const label of document.querySelectorAll('label')) label.remove();
     });
-    expect((await violationsOf(page)).map((v) => v.id)).toContain('label');
+    const unlabelled = await violationsOf(page);
+    expect(unlabelled.map((v) => v.id)).toContain('label');
+    // …and the failure names the rule, its impact, its help and each element.
+    const said = report(new Map([['sign-in without labels', unlabelled]]));
+    expect(said).toContain('label [critical] Form elements must have labels');
+    expect(said).toContain('    #username');
+    expect(said).toContain('    #password');
 
     expect(found.size, `axe-core violations (${WCAG_21_AA.join(', ')}):\n${report(found)}`).toBe(0);
   }, 120_000);
