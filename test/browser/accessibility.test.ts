@@ -151,7 +151,7 @@ describe('accessibility (WCAG 2.1 AA) in Chromium [sqlite]', () => {
     const incorrect = 'The username or password is incorrect.';
     expect(await fieldState(page.getByLabel('Username'))).toEqual({
       invalid: true,
-      description: [incorrect],
+      description: [incorrect, 'You can sign in with your username or your email address.'],
       focused: true,
     });
     expect(await fieldState(page.getByLabel('Password'))).toEqual({
@@ -251,7 +251,14 @@ describe('accessibility (WCAG 2.1 AA) in Chromium [sqlite]', () => {
     await page.getByLabel('Code').fill('BBBB-BBBB');
     await post('Continue');
     await check('device code with an error', 'Connect a device');
-    expect(await fieldState(page.getByLabel('Code'))).toMatchObject({ invalid: true, focused: true });
+    expect(await fieldState(page.getByLabel('Code'))).toEqual({
+      invalid: true,
+      description: [
+        'That code is invalid or has expired. Check the code on your device and try again.',
+        'Only enter a code from a device you are setting up yourself.',
+      ],
+      focused: true,
+    });
     await page.getByLabel('Code').fill(device.user_code);
     await post('Continue');
     await check('device confirmation', 'Living Room TV wants to access your account');
@@ -275,7 +282,8 @@ describe('accessibility (WCAG 2.1 AA) in Chromium [sqlite]', () => {
     await page.goto(
       authorizeUrl('read').replace(encodeURIComponent(callback.url), 'https%3A%2F%2Fattacker.example%2F'),
     );
-    expect(await page.locator('.detail').innerText()).toContain('redirect_uri');
+    const detail = page.getByRole('group', { name: 'For the developer of the app:' }).locator('.detail');
+    expect(await detail.innerText()).toContain('redirect_uri');
     await check('error page with its detail', 'This sign-in link does not work');
 
     // The check itself can fail: the sign-in form without its labels is reported.

@@ -28,10 +28,10 @@ ${form.alert(t)}
 <form method="post" action="/device">
 ${hidden('csrf_token', view.csrfToken)}
 <label for="user_code">${t.text('device.code')}</label>
-<input id="user_code" name="user_code" type="text" value="${view.userCode ?? ''}" placeholder="XXXX-XXXX" autocomplete="off" autocapitalize="characters" spellcheck="false" maxlength="64" required${form.attributes('user_code')}>
+<input id="user_code" name="user_code" type="text" value="${view.userCode ?? ''}" placeholder="XXXX-XXXX" autocomplete="off" autocapitalize="characters" spellcheck="false" maxlength="64" required${form.attributes('user_code', 'device-note')}>
 <button class="primary" type="submit">${t.text('common.continue')}</button>
 </form>
-<p class="note">${t.text('device.note')}</p>`,
+<p class="note" id="device-note">${t.text('device.note')}</p>`,
     );
   };
 }

@@ -55,13 +55,13 @@ ${
   again
     ? html`<input id="username" name="username" type="text" value="${again.username}" autocomplete="username" readonly${form.attributes('username')}>
 <p class="note"><a href="${again.notYou}">${t.text('login.notYou')}</a></p>`
-    : html`<input id="username" name="username" type="text" value="${view.username ?? ''}" autocomplete="username" autocapitalize="none" spellcheck="false" required${form.attributes('username')}>`
+    : html`<input id="username" name="username" type="text" value="${view.username ?? ''}" autocomplete="username" autocapitalize="none" spellcheck="false" required${form.attributes('username', 'login-hint')}>`
 }
 <label for="password">${t.text('login.password')}</label>
 <input id="password" name="password" type="password" autocomplete="current-password" required${form.attributes('password')}>
 <button class="primary" type="submit">${t.text('login.submit')}</button>
 </form>
-<p class="note">${t.text('login.hint')}</p>
+<p class="note" id="login-hint">${t.text('login.hint')}</p>
 <p class="links"><a href="/reset">${t.text('login.forgot')}</a>${view.registrationOpen ? html`<a href="${registerHref}">${t.text('login.register')}</a>` : ''}</p>`,
     );
   };
@@ -196,7 +196,7 @@ export function errorPage(view: ErrorView): Page {
       html`<h1>${title}</h1>
 <p class="lead">${t.say(view.message)}</p>
 ${step ? html`<p class="next">${step}</p>` : ''}
-${view.detail ? html`<p class="note" id="detail-label">${t.text('error.detail')}</p><p class="detail" aria-labelledby="detail-label" lang="en">${view.detail}</p>` : ''}`,
+${view.detail ? html`<div role="group" aria-labelledby="detail-label"><p class="note" id="detail-label">${t.text('error.detail')}</p><p class="detail" lang="en">${view.detail}</p></div>` : ''}`,
     );
   };
 }
