@@ -2,14 +2,21 @@
  * Misuse of the CLI: every wrong call answers exactly one line on stderr, starting with
  * "gatehouse: ", and exit code 2 (no help page, no stack trace). `--help` exits 0.
  * The cases are independent, so they run concurrently, each in one scratch working directory
- * (where a misuse that wrongly went ahead would create ./data/gatehouse.db).
+ * (where a misuse that wrongly went ahead would create ./data/gatehouse.db). They run in this
+ * process (`runCli`, with that directory as the command's own), except `serve` and what must be
+ * seen from outside a process: the exit code of `--version`, and that no ./data appears in the
+ * working directory of a command given a bad --database.
  */
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, it } from 'vitest';
-import { describeResult, lines, runCliProcess, type RunOptions } from '../helpers/cli.js';
+import { describeResult, lines, runCli, runCliProcess, type RunOptions } from '../helpers/cli.js';
+
+/** `serve` as a child process (a server must not start in the test's process), anything else in-process. */
+const run = (args: string[], options: RunOptions) =>
+  args[0] === 'serve' ? runCliProcess(args, options) : runCli(args, options);
 import { postgresAdminUrl, skipPostgres } from '../helpers/databases.js';
 
 let dir: string;
@@ -168,7 +175,7 @@ const databaseCommands: string[][] = [
 
 describe('misuse answers one line on stderr and exit code 2', () => {
   it.concurrent.for(misuse)('%s', async ([, args, mentions, options], { expect }) => {
-    const result = await runCliProcess(args, { cwd: dir, ...TIMEOUT, ...options });
+    const result = await run(args, { cwd: dir, ...TIMEOUT, ...options });
     expect(result.code, describeResult(result)).toBe(2);
     expect(lines(result.stderr), describeResult(result)).toHaveLength(1);
     expect(result.stderr).toMatch(/^gatehouse: \S[^\n]*\n$/);
@@ -236,7 +243,7 @@ describe('help', () => {
     ['serve', '--help'],
     ['-h'],
   ])('gatehouse %j exits 0 with usage on stdout', async (args, { expect }) => {
-    const result = await runCliProcess(args, { cwd: dir, ...TIMEOUT });
+    const result = await run(args, { cwd: dir, ...TIMEOUT });
     expect(result.code, describeResult(result)).toBe(0);
     expect(result.stdout).toMatch(/^Usage: gatehouse/);
     expect(result.stderr).toBe('');
@@ -251,7 +258,7 @@ describe('help', () => {
     ['user', 'create'],
     ['config', 'show'],
   ])('gatehouse %j --help ends with examples of the command', async (path, { expect }) => {
-    const result = await runCliProcess([...path, '--help'], { cwd: dir, ...TIMEOUT });
+    const result = await run([...path, '--help'], { cwd: dir, ...TIMEOUT });
     expect(result.code, describeResult(result)).toBe(0);
     const examples = result.stdout.split('\nExamples:\n')[1];
     expect(examples, result.stdout).toBeDefined();
@@ -264,9 +271,7 @@ describe('help', () => {
     const paths = databaseCommands.map((args) =>
       args[0] === 'serve' || args[0] === 'migrate' ? args.slice(0, 1) : args.slice(0, 2),
     );
-    const results = await Promise.all(
-      paths.map((path) => runCliProcess([...path, '--help'], { cwd: dir, ...TIMEOUT })),
-    );
+    const results = await Promise.all(paths.map((path) => run([...path, '--help'], { cwd: dir, ...TIMEOUT })));
     results.forEach((result, i) => {
       expect(result.code, describeResult(result)).toBe(0);
       expect(result.stdout, paths[i]!.join(' ')).toMatch(/--database <url>/);
@@ -291,7 +296,7 @@ describe('an unreachable database is an error in one line, not a stack trace', (
     ],
   ];
   it.concurrent.for(unreachable)('%s', async ([, args], { expect }) => {
-    const result = await runCliProcess(args, { cwd: dir, ...TIMEOUT });
+    const result = await run(args, { cwd: dir, ...TIMEOUT });
     expect(result.timedOut, describeResult(result)).toBe(false);
     expect(result.code, describeResult(result)).not.toBe(0);
     expect(result.code, describeResult(result)).not.toBeNull();
@@ -304,7 +309,7 @@ describe('an unreachable database is an error in one line, not a stack trace', (
   it.skipIf(skipPostgres).concurrent('a PostgreSQL database that does not exist', async ({ expect }) => {
     const url = new URL(postgresAdminUrl);
     url.pathname = '/gatehouse_test_does_not_exist';
-    const result = await runCliProcess(['client', 'list', '--database', url.toString()], { cwd: dir, ...TIMEOUT });
+    const result = await run(['client', 'list', '--database', url.toString()], { cwd: dir, ...TIMEOUT });
     expect(result.code, describeResult(result)).not.toBe(0);
     expect(lines(result.stderr), describeResult(result)).toHaveLength(1);
     expect(result.stderr).toMatch(/^gatehouse: .*gatehouse_test_does_not_exist/);
