@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { registeredAuthMethod } from '../../core/client-methods.js';
+import { oidcRegistrationMetadata } from '../../core/client-oidc.js';
 import { CLIENT_GRANT_TYPES } from '../../core/grants/registry.js';
 import { clientOrigins } from '../../core/origins.js';
 import type { ClientOidcSettings } from '../../core/ports.js';
@@ -56,16 +57,7 @@ function describeClient(client: ClientRecord) {
 function describeOidc(oidc: ClientOidcSettings) {
   return {
     post_logout_redirect_uris: [...(oidc.postLogoutRedirectUris ?? [])],
-    ...(oidc.backchannelLogoutUri
-      ? {
-          backchannel_logout_uri: oidc.backchannelLogoutUri,
-          backchannel_logout_session_required: oidc.backchannelLogoutSessionRequired ?? false,
-        }
-      : {}),
-    id_token_signed_response_alg: oidc.idTokenSignedResponseAlg ?? 'RS256',
-    ...(oidc.userinfoSignedResponseAlg ? { userinfo_signed_response_alg: oidc.userinfoSignedResponseAlg } : {}),
-    subject_type: oidc.subjectType ?? 'public',
-    ...(oidc.sectorIdentifierUri ? { sector_identifier_uri: oidc.sectorIdentifierUri } : {}),
+    ...oidcRegistrationMetadata(oidc),
     ...(oidc.sector ? { pairwise_sector: oidc.sector } : {}),
     id_token_claims: oidc.idTokenClaims ?? false,
   };

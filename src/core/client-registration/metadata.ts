@@ -5,6 +5,7 @@
  * type consistency; every rule a client created by the CLI obeys is left to ClientRegistry itself.
  */
 import { CLIENT_AUTH_METHODS, registeredAuthMethod } from '../client-methods.js';
+import { oidcRegistrationMetadata } from '../client-oidc.js';
 import type { NewClient } from '../clients.js';
 import { OAuthError } from '../errors.js';
 import type { ClientAuthMethod, ClientRecord, ClientRegistrationRecord } from '../ports.js';
@@ -217,16 +218,6 @@ export function clientInformation(
     ...(client.jwksUri ? { jwks_uri: client.jwksUri } : {}),
     ...(client.jwks ? { jwks: client.jwks } : {}),
     ...registration.metadata,
-    ...(oidc.postLogoutRedirectUris?.length ? { post_logout_redirect_uris: [...oidc.postLogoutRedirectUris] } : {}),
-    ...(oidc.backchannelLogoutUri
-      ? {
-          backchannel_logout_uri: oidc.backchannelLogoutUri,
-          backchannel_logout_session_required: oidc.backchannelLogoutSessionRequired ?? false,
-        }
-      : {}),
-    id_token_signed_response_alg: oidc.idTokenSignedResponseAlg ?? 'RS256',
-    ...(oidc.userinfoSignedResponseAlg ? { userinfo_signed_response_alg: oidc.userinfoSignedResponseAlg } : {}),
-    subject_type: oidc.subjectType ?? 'public',
-    ...(oidc.sectorIdentifierUri ? { sector_identifier_uri: oidc.sectorIdentifierUri } : {}),
+    ...oidcRegistrationMetadata(oidc),
   };
 }
