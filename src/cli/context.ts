@@ -103,7 +103,10 @@ export async function withStore<T>(
 /** Misuse (exit 2): the database named is not there, or was never migrated. */
 function noDatabase(location: DatabaseLocation): UsageError {
   const where = describeLocation(location).replace(/^(SQLite|PostgreSQL) /, '');
-  return new UsageError(`no Gatehouse database at ${where} — run \`gatehouse migrate\` to create it`);
+  return new UsageError(
+    `no Gatehouse database at ${where} — run \`gatehouse migrate\` to create it, or name the server's ` +
+      'database (--database, GATEHOUSE_DATABASE_URL, or run the command where its gatehouse.yaml is)',
+  );
 }
 
 /** Fails, naming the way out, when the database is older than this release (or empty). */

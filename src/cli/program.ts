@@ -131,7 +131,9 @@ function failure(error: unknown): { message: string; code: number } {
   const message =
     code === 'ECONNREFUSED'
       ? `cannot reach the database (${(error as Error).message})`
-      : ((error as Error)?.message ?? String(error));
+      : code === 'EADDRINUSE'
+        ? `${(error as Error).message}: another server listens there; stop it or choose another port (--port)`
+        : ((error as Error)?.message ?? String(error));
   return { message, code: 1 };
 }
 

@@ -7,12 +7,13 @@
  * seen from outside a process: the exit code of `--version`, and that no ./data appears in the
  * working directory of a command given a bad --database.
  */
+import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, it } from 'vitest';
-import { describeResult, lines, runCli, runCliProcess, type RunOptions } from '../helpers/cli.js';
+import { CLI_PATH, cliEnv, describeResult, lines, runCli, runCliProcess, type RunOptions } from '../helpers/cli.js';
 
 /** `serve` as a child process (a server must not start in the test's process), anything else in-process. */
 const run = (args: string[], options: RunOptions) =>
@@ -78,12 +79,12 @@ const misuse: Case[] = [
   [
     'an admin command on a SQLite file that does not exist',
     ['client', 'list', '--database', 'sqlite:./typo.db'],
-    /^gatehouse: no Gatehouse database at \/.*\/typo\.db — run `gatehouse migrate` to create it$/m,
+    /^gatehouse: no Gatehouse database at \/.*\/typo\.db — run `gatehouse migrate` to create it, or name the server's database \(--database, GATEHOUSE_DATABASE_URL/m,
   ],
   [
     'an admin command on an empty SQLite file',
     ['user', 'list', '--database', 'sqlite:./empty.db'],
-    /no Gatehouse database at \/.*\/empty\.db — run `gatehouse migrate` to create it$/m,
+    /no Gatehouse database at \/.*\/empty\.db — run `gatehouse migrate` to create it, or name the server's database/m,
   ],
   ['unknown option on a command', ['migrate', '--frobnicate'], /--frobnicate/],
   ['unknown option before any command', ['--frobnicate'], /--frobnicate/],
@@ -276,6 +277,22 @@ describe('help', () => {
       expect(result.code, describeResult(result)).toBe(0);
       expect(result.stdout, paths[i]!.join(' ')).toMatch(/--database <url>/);
     });
+  });
+
+  it.concurrent('output into a pipe whose reader has left (gatehouse … | head) ends quietly, exit 0', async ({
+    expect,
+  }) => {
+    const child = spawn(process.execPath, [CLI_PATH, '--help'], {
+      cwd: dir,
+      env: cliEnv(),
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    child.stdout.destroy(); // the reader is gone before the command writes its first line
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    const code = await new Promise<number | null>((done) => child.on('close', done));
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
   });
 
   it.concurrent('--version exits 0', async ({ expect }) => {

@@ -27,11 +27,14 @@ interface Created {
 
 const sha256 = (value: string) => createHash('sha256').update(value, 'utf8').digest('base64url');
 
+/** The mode initial access tokens are for: under any other, create warns that a token counts for nothing. */
+const MODE = { GATEHOUSE_CLIENT_REGISTRATION_MODE: 'initial_access_token' };
+
 describeEachEngine('gatehouse client registration-token', (factory) => {
   let db: TestDatabase;
   let url: string;
   const cli = (...args: string[]): Promise<CliResult> =>
-    runCli(['client', 'registration-token', ...args, '--database', url]);
+    runCli(['client', 'registration-token', ...args, '--database', url], { env: MODE });
   const create = async (...args: string[]) => {
     const result = await cli('create', '--json', ...args);
     expectSuccess(result);
@@ -110,5 +113,19 @@ describeEachEngine('gatehouse client registration-token', (factory) => {
     const twice = await create('--expires', '1h');
     expectSuccess(await cli('revoke', twice.id));
     expectMisuse(await cli('revoke', twice.id), /already revoked/);
+  });
+
+  it('create under another client_registration.mode warns that the token counts for nothing (and still issues it)', async () => {
+    for (const mode of ['off', 'open']) {
+      const result = await runCli(['client', 'registration-token', 'create', '--expires', '1h', '--database', url], {
+        env: { GATEHOUSE_CLIENT_REGISTRATION_MODE: mode },
+      });
+      expect(result.code, result.stderr).toBe(0);
+      expect(result.stderr).toBe(
+        `warning: client_registration.mode is ${mode}, so POST /oauth/register asks for no initial access token: ` +
+          'set it to initial_access_token (and restart the server) for this one to count\n',
+      );
+      expect(result.stdout).toMatch(/^token: {4}\S{43}$/m);
+    }
   });
 });

@@ -72,7 +72,10 @@ describeEachEngine('admin commands check the schema version', (factory) => {
     const results = await Promise.all(commands.map((args) => cli(args)));
     const where = db.location.engine === 'sqlite' ? db.location.path : new URL(db.location.url).host;
     for (const result of results) {
-      expectMisuse(result, /^gatehouse: no Gatehouse database at .* — run `gatehouse migrate` to create it\n$/);
+      expectMisuse(
+        result,
+        /^gatehouse: no Gatehouse database at .* — run `gatehouse migrate` to create it, or name the server's database \(--database, GATEHOUSE_DATABASE_URL, or run the command where its gatehouse.yaml is\)\n$/,
+      );
       expect(result.stderr).toContain(where);
       expect(result.stdout).toBe('');
     }

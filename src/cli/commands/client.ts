@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { Command } from 'commander';
 import { registeredAuthMethod } from '../../core/client-methods.js';
-import { oidcRegistrationMetadata } from '../../core/client-oidc.js';
+import { oidcRegistrationMetadata } from '../../core/client-oidc-metadata.js';
 import { CLIENT_GRANT_TYPES } from '../../core/grants/registry.js';
 import { clientOrigins } from '../../core/origins.js';
 import type { ClientOidcSettings } from '../../core/ports.js';
@@ -255,7 +255,7 @@ export function clientCommand(): Command {
       const unsupported = scopes?.filter((s) => !supported.has(s)) ?? [];
       if (unsupported.length)
         throw new UsageError(
-          `scope ${unsupported.join(' ')} is not in supported_scopes (${supportedScopes.join(' ')}): set supported_scopes for the server and this command alike (e.g. GATEHOUSE_SUPPORTED_SCOPES="${unsupported.join(' ')}")`,
+          `scope ${unsupported.join(' ')} is not in supported_scopes (${supportedScopes.join(' ')}): add it to supported_scopes in the gatehouse.yaml the server and this command both read, and restart the server`,
         );
       const { guardedDocuments } = await import('../../outbound/documents.js');
       await withStore(config, async (store, audit) => {

@@ -3,6 +3,7 @@ import type { InitialAccessTokenRecord } from '../../core/ports.js';
 import { UsageError } from '../errors.js';
 import { formatTime, printJson, printLines, printTable } from '../output.js';
 import { withStoreOptions, type StoreOptions } from '../store-options.js';
+import { cliIo } from '../io.js';
 
 const UNIT_SECONDS: Record<string, number> = { s: 1, m: 60, h: 3600, d: 86_400 };
 /** An initial access token is handed to a developer for a while, not forever. */
@@ -64,7 +65,13 @@ export function registrationTokenCommand(): Command {
     const { resolveConfig, withStore } = await import('../context.js');
     const { cryptoIds, systemClock } = await import('../../core/clock.js');
     const { hashSecret } = await import('../../core/secrets.js');
-    await withStore(resolveConfig(options), async (store, audit) => {
+    const config = resolveConfig(options);
+    if (config.client_registration.mode !== 'initial_access_token')
+      cliIo().stderr.write(
+        `warning: client_registration.mode is ${config.client_registration.mode}, so POST /oauth/register asks for ` +
+          'no initial access token: set it to initial_access_token (and restart the server) for this one to count\n',
+      );
+    await withStore(config, async (store, audit) => {
       const now = systemClock.now();
       const token = cryptoIds.secret();
       const record: InitialAccessTokenRecord = {

@@ -5,7 +5,7 @@
  * type consistency; every rule a client created by the CLI obeys is left to ClientRegistry itself.
  */
 import { CLIENT_AUTH_METHODS, registeredAuthMethod } from '../client-methods.js';
-import { oidcRegistrationMetadata } from '../client-oidc.js';
+import { oidcRegistrationMetadata } from '../client-oidc-metadata.js';
 import type { NewClient } from '../clients.js';
 import { OAuthError } from '../errors.js';
 import type { ClientAuthMethod, ClientRecord, ClientRegistrationRecord } from '../ports.js';
