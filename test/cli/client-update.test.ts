@@ -238,6 +238,13 @@ describeEachEngine('gatehouse client update', (factory) => {
     expect(await fx.store.originRegistered('http://dev.example:3000')).toBe(true);
   });
 
+  it('a change of type (--public, --confidential) is misuse that says why, and changes nothing', async () => {
+    const client = await create('--grant-type', 'client_credentials');
+    for (const flag of ['--public', '--confidential'])
+      expectMisuse(await update(client.client_id, flag), /type \(public or confidential\) cannot change: delete it/);
+    expect((await show(client.client_id)) as unknown).toMatchObject({ public: false });
+  });
+
   it('records client.updated in the audit log, naming what changed', async () => {
     const client = await create('--grant-type', 'client_credentials');
     expectSuccess(await update(client.client_id, '--name', 'Audited', '--scope', 'read'));

@@ -1,4 +1,4 @@
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import { CLIENT_GRANT_TYPES } from '../../core/grants/registry.js';
 import type { ClientChanges } from '../../core/clients.js';
 import type { ClientRecord } from '../../storage/store.js';
@@ -43,6 +43,8 @@ interface UpdateOptions extends StoreOptions {
   idTokenClaims?: boolean;
   allowInsecureHttp?: boolean;
   json?: boolean;
+  /** Taken only to say why not: a client's type is fixed (its secret, its rules). */
+  public?: boolean;
 }
 
 /**
@@ -183,8 +185,14 @@ export function addClientUpdateCommand(
         '--allow-insecure-http',
         'development only: accept the plain http redirect URIs and origins this change adds',
       )
-      .option('--json', 'print JSON'),
+      .option('--json', 'print JSON')
+      .addOption(new Option('--public').hideHelp())
+      .addOption(new Option('--confidential').hideHelp().implies({ public: false })),
   ).action(async (id: string, options: UpdateOptions) => {
+    if (options.public !== undefined)
+      throw new UsageError(
+        "a client's type (public or confidential) cannot change: delete it and create it again (client delete, client create)",
+      );
     const { resolveConfig, withStore } = await import('../context.js');
     const { ClientRegistry } = await import('../../core/clients.js');
     const { withOidcScopes } = await import('../../core/oidc/claims.js');
